@@ -1,0 +1,64 @@
+# govsec: the two commands a newcomer runs are `make run` and `make test`.
+# Everything else is CMake (see CMakeLists.txt); this file only wraps it.
+BUILD	?= build
+ASAN	?= build-asan
+JOBS	?= 2
+
+DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
+	libjansson-dev libssl-dev libmicrohttpd-dev libargon2-dev \
+	libidn2-dev libpsl-dev libinih-dev sqlite3 ca-certificates
+DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
+	nodejs npm chromium
+DEB_BENCH = time
+
+.PHONY: all build deps test-deps run test unit bench fuzz format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh $(DEB_BUILD)
+
+test-deps: deps
+	@scripts/deps.sh $(DEB_TEST)
+	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
+		cd tests/browser && npm ci --no-audit --no-fund; fi
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) -DGOVSEC_WERROR=ON
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@scripts/run-demo.sh $(BUILD)
+
+# Unit tests and corpus replay under ASan+UBSan, then the whole suite.
+test: test-deps
+	cmake -S . -B $(BUILD) -DGOVSEC_WERROR=ON
+	cmake --build $(BUILD) -j$(JOBS)
+	cmake -S . -B $(ASAN) -DGOVSEC_WERROR=ON -DGOVSEC_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(ASAN) -j$(JOBS)
+	cd $(ASAN) && ctest -L unit --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure
+
+unit: build
+	cd $(BUILD) && ctest -L unit --output-on-failure -j$(JOBS)
+
+bench: build
+	@scripts/deps.sh $(DEB_BENCH)
+	bench/check
+
+# libFuzzer builds of the harnesses (clang); run one with
+# build-fuzz/fuzz_<name> tests/fuzz/corpus/<name>
+fuzz: test-deps
+	CC=clang cmake -S . -B build-fuzz -DGOVSEC_FUZZ=ON \
+		-DGOVSEC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-fuzz -j$(JOBS)
+
+format:
+	clang-format -i src/*/*.c src/*/*.h cmd/*.c cmd/*.h tests/unit/*.c \
+		tests/fuzz/*.c
+
+clean:
+	rm -rf $(BUILD) $(ASAN) build-fuzz

@@ -1,0 +1,60 @@
+/*
+ * cli.h: what the govsec command files share: the process state (one
+ * struct, STYLE 4), option parsing and the store opener. Exit statuses:
+ * 0 success / compliant, 1 findings or invalid input values found,
+ * 2 usage error or bad input.
+ */
+#ifndef GOVSEC_CLI_H
+#define GOVSEC_CLI_H
+
+#include "base/base.h"
+#include "store/store.h"
+
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE    2
+
+struct cli {
+	struct config cfg;
+	const char *db;	    /* --db */
+	const char *format; /* --format (text unless given) */
+	char actor[128];    /* who the audit log names */
+	struct store *st;
+};
+
+struct opt {
+	const char *name;  /* long name without "--" */
+	int has_arg;	   /* 1: takes a value */
+	const char **val;  /* where the value goes (has_arg) */
+	int *flag;	   /* set to 1 when given (!has_arg) */
+};
+
+/*
+ * Parses argv (after the verb) against opts; positional arguments are
+ * collected into pos (at most maxpos). Repeated list options are not
+ * supported: the last wins. Returns the count of positional arguments or
+ * -1 after printing a usage error naming the option.
+ */
+int cli_parse(int argc, char **argv, const struct opt *opts, const char **pos,
+	      int maxpos, const char *usage);
+/* Opens and migrates the store; prints the error and returns -1. */
+int cli_store(struct cli *c);
+/* Prints "govsec: <msg>" to stderr. */
+void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* 1 if --format json was asked for. */
+int cli_json(const struct cli *c);
+
+/* Verb handlers: return the process exit status. */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_record(struct cli *c, int argc, char **argv); /* unit, app, ... */
+int cmd_uscc(struct cli *c, int argc, char **argv);
+int cmd_domain(struct cli *c, int argc, char **argv);
+int cmd_name(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_ack(struct cli *c, int argc, char **argv);
+int cmd_rules(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_user(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * cmd_check.c: govsec check (the self-examination), ack and rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rules/rules.h"
+
+static int
+parse_statuses(const char *list, unsigned *out)
+{
+	char item[32];
+	const char *p = list;
+
+	*out = 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		int st;
+
+		if (n >= sizeof(item))
+			return -1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (strcmp(item, "all") == 0)
+			*out |= (1u << ST__COUNT) - 1;
+		else if ((st = check_status_parse(item)) < 0)
+			return -1;
+		else
+			*out |= 1u << st;
+		p += n + (p[n] == ',');
+	}
+	return *out ? 0 : -1;
+}
+
+int
+cmd_check(struct cli *c, int argc, char **argv)
+{
+	const char *unit = NULL, *status = NULL, *lang = NULL, *now = NULL,
+		   *output = NULL;
+	int all = 0;
+	const struct opt opts[] = {
+	    {"unit", 1, &unit, NULL},	  {"status", 1, &status, NULL},
+	    {"lang", 1, &lang, NULL},	  {"all", 0, NULL, &all},
+	    {"format", 1, &c->format, NULL}, {"now", 1, &now, NULL},
+	    {"output", 1, &output, NULL}, {NULL, 0, NULL, NULL}};
+	const char *usage = "govsec check [--unit USCC] [--format "
+			    "text|json|sarif|html] [--status fail,unknown,...|"
+			    "all] [--all] [--lang zh|en] [--output FILE]";
+	struct check_opts o;
+	struct check_summary sum;
+	struct check_sink sink;
+	struct report *r;
+	unsigned statuses;
+	struct err e;
+	int fmt;
+	FILE *out = stdout;
+
+	if (cli_parse(argc, argv, opts, NULL, 0, usage) < 0)
+		return EXIT_USAGE;
+	fmt = report_format_parse(c->format);
+	if (fmt < 0) {
+		cli_error("unknown format '%s' (text, json, sarif or html)",
+			  c->format);
+		return EXIT_USAGE;
+	}
+	/* Text shows what needs action; machine formats carry everything. */
+	statuses = fmt == REPORT_TEXT && !all ? 1u << ST_FAIL
+					      : (1u << ST__COUNT) - 1;
+	if (status != NULL && parse_statuses(status, &statuses) < 0) {
+		cli_error("--status: expected a list of pass, fail, "
+			  "not_applicable, unknown or all");
+		return EXIT_USAGE;
+	}
+	check_opts_init(&o);
+	o.unit = unit;
+	o.idle_max_minutes = c->cfg.idle_max_minutes;
+	o.lockout_max = c->cfg.lockout_max;
+	if (now != NULL && time_parse(now, &o.now) < 0) {
+		cli_error("--now: '%s' is not a date or RFC 3339 time", now);
+		return EXIT_USAGE;
+	}
+	if (lang == NULL) {
+		const char *env = getenv("LANG");
+
+		lang = env != NULL && str_starts(env, "zh") ? "zh" : "en";
+	}
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (output != NULL && (out = fopen(output, "w")) == NULL) {
+		cli_error("cannot write '%s'", output);
+		return EXIT_USAGE;
+	}
+	r = report_new((enum report_format)fmt, out, statuses, lang);
+	sink = report_sink(r);
+	if (check_run(c->st, &o, &sink, &sum, &e) < 0) {
+		report_finish(r, &sum);
+		if (out != stdout)
+			fclose(out);
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	report_finish(r, &sum);
+	{
+		struct store_val v[5] = {
+		    SV_INT(sum.count[ST_PASS]), SV_INT(sum.count[ST_FAIL]),
+		    SV_INT(sum.count[ST_NA]), SV_INT(sum.count[ST_UNKNOWN])};
+		char at[32];
+
+		time_fmt(time_now(), at, sizeof(at));
+		v[4] = SV_TEXT(at);
+		store_exec(c->st,
+			   "INSERT INTO check_runs(pass, fail, not_applicable, "
+			   "unknown, at) VALUES (?,?,?,?,?)",
+			   v, 5, NULL);
+	}
+	if (out != stdout && fclose(out) != 0) {
+		cli_error("cannot write '%s'", output);
+		return EXIT_USAGE;
+	}
+	return sum.count[ST_FAIL] > 0 ? EXIT_FINDINGS : 0;
+}
+
+int
+cmd_ack(struct cli *c, int argc, char **argv)
+{
+	const char *owner = NULL, *due = NULL, *note = NULL, *pos[2];
+	const struct opt opts[] = {{"owner", 1, &owner, NULL},
+				   {"due", 1, &due, NULL},
+				   {"note", 1, &note, NULL},
+				   {NULL, 0, NULL, NULL}};
+	const char *usage = "govsec ack RULE OBJECT --owner NAME --due "
+			    "YYYY-MM-DD [--note TEXT]";
+	struct err e;
+
+	if (cli_parse(argc, argv, opts, pos, 2, usage) != 2 || owner == NULL ||
+	    due == NULL) {
+		cli_error("usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (check_ack(c->st, pos[0], pos[1], owner, due, note, c->actor, &e) <
+	    0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("acknowledged %s on %s: owner %s, due %s\n", pos[0], pos[1],
+	       owner, due);
+	return 0;
+}
+
+int
+cmd_rules(struct cli *c, int argc, char **argv)
+{
+	const struct rule_info *ri;
+	size_t n;
+
+	if (cli_parse(argc, argv, NULL, NULL, 0, "govsec rules") < 0)
+		return EXIT_USAGE;
+	ri = check_rules(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (cli_json(c))
+			printf("%s{\"id\":\"%s\",\"requirement\":\"%s\"}",
+			       i ? "," : "[", ri[i].id, ri[i].requirement);
+		else
+			printf("%-28s %-9s %s / %s\n", ri[i].id,
+			       ri[i].requirement, ri[i].title, ri[i].title_zh);
+	}
+	if (cli_json(c))
+		printf("]\n");
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* cmd_cli.c: option parsing, errors and the store opener for the CLI. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("govsec: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_json(const struct cli *c)
+{
+	return strcmp(c->format, "json") == 0;
+}
+
+int
+cli_parse(int argc, char **argv, const struct opt *opts, const char **pos,
+	  int maxpos, const char *usage)
+{
+	int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt *o = NULL;
+		const char *val = NULL;
+		size_t n;
+
+		if (strcmp(a, "--") == 0) {
+			for (i++; i < argc; i++) {
+				if (npos >= maxpos)
+					goto toomany;
+				pos[npos++] = argv[i];
+			}
+			break;
+		}
+		if (a[0] != '-' || a[1] != '-' || a[2] == '\0') {
+			if (a[0] == '-' && a[1] != '\0') {
+				cli_error("unknown option '%s'\nusage: %s", a,
+					  usage);
+				return -1;
+			}
+			if (npos >= maxpos)
+				goto toomany;
+			pos[npos++] = a;
+			continue;
+		}
+		a += 2;
+		n = strcspn(a, "=");
+		for (int k = 0; opts != NULL && opts[k].name != NULL; k++)
+			if (strlen(opts[k].name) == n &&
+			    strncmp(opts[k].name, a, n) == 0)
+				o = &opts[k];
+		if (o == NULL) {
+			cli_error("unknown option '--%.*s'\nusage: %s", (int)n,
+				  a, usage);
+			return -1;
+		}
+		if (a[n] == '=')
+			val = a + n + 1;
+		if (o->has_arg) {
+			if (val == NULL) {
+				if (i + 1 >= argc) {
+					cli_error("option '--%s' needs a "
+						  "value\nusage: %s",
+						  o->name, usage);
+					return -1;
+				}
+				val = argv[++i];
+			}
+			*o->val = val;
+		} else {
+			if (val != NULL) {
+				cli_error("option '--%s' takes no value",
+					  o->name);
+				return -1;
+			}
+			*o->flag = 1;
+		}
+	}
+	return npos;
+toomany:
+	cli_error("too many arguments\nusage: %s", usage);
+	return -1;
+}
+
+int
+cli_store(struct cli *c)
+{
+	const char *path = config_store_path(&c->cfg, c->db);
+	struct err e;
+
+	if (c->st != NULL)
+		return 0;
+	c->st = store_open(path, &e);
+	if (c->st == NULL) {
+		cli_error("%s", e.msg);
+		return -1;
+	}
+	if (store_migrate(c->st, &e) < 0) {
+		cli_error("'%s': %s", path, e.msg);
+		store_free(c->st);
+		c->st = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * cmd_user.c: govsec user add | list: console accounts. Passwords are read
+ * from standard input (one line), never from the command line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "http/http.h"
+
+static int
+user_row(void *arg, struct store_row *r)
+{
+	(void)arg;
+	printf("%s\t%s\n", store_row_text(r, 0), store_row_text(r, 1));
+	return 0;
+}
+
+int
+cmd_user(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	struct err e;
+
+	if (!strcmp(verb, "add")) {
+		const char *role = "admin", *pos[1];
+		const struct opt opts[] = {{"role", 1, &role, NULL},
+					   {NULL, 0, NULL, NULL}};
+		char pw[1024];
+		size_t n;
+		int rc;
+
+		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
+			      "govsec user add NAME [--role admin|viewer] "
+			      "< password") != 1) {
+			cli_error("usage: govsec user add NAME [--role "
+				  "admin|viewer] (password on stdin)");
+			return EXIT_USAGE;
+		}
+		if (fgets(pw, sizeof(pw), stdin) == NULL) {
+			cli_error("no password on standard input");
+			return EXIT_USAGE;
+		}
+		n = strcspn(pw, "\r\n");
+		pw[n] = '\0';
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		rc = http_user_add(c->st, pos[0], pw, role, c->actor, &e);
+		memset(pw, 0, sizeof(pw));
+		if (rc < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("console user '%s' (%s) saved\n", pos[0], role);
+		return 0;
+	}
+	if (!strcmp(verb, "list") && argc == 2) {
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if (store_query(c->st,
+				"SELECT name, role FROM console_users ORDER BY "
+				"name",
+				NULL, 0, user_row, NULL, &e) < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	cli_error("usage: govsec user add NAME [--role admin|viewer] | list");
+	return EXIT_USAGE;
+}

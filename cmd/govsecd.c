@@ -1,0 +1,195 @@
+/*
+ * govsecd.c: the daemon's thin main: reads govsec.conf, opens and migrates
+ * the store, starts the console listener and waits for SIGINT or SIGTERM.
+ * With -n it only checks the configuration. Trusts its command line and
+ * configuration file (the operator's); logs go to standard error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_CONFIG  2
+
+static void
+usage(void)
+{
+	fputs("usage: govsecd [-fn] [-c config] [-d database] [-p pidfile]\n",
+	      stderr);
+	exit(EXIT_CONFIG);
+}
+
+/* Prints "govsecd: msg" and exits; in the background, tells the parent. */
+static int notify_fd = -1;
+
+static void
+die(int status, const char *msg)
+{
+	fprintf(stderr, "govsecd: %s\n", msg);
+	if (notify_fd >= 0) {
+		unsigned char c = (unsigned char)status;
+
+		if (write(notify_fd, &c, 1) < 0)
+			status = EXIT_RUNTIME;
+	}
+	exit(status);
+}
+
+/*
+ * Forks into the background. The parent waits until the child reports how
+ * its start went (one byte: 0 or an exit status) and exits with that, so a
+ * start that fails still fails in the shell that ran it.
+ */
+static void
+daemonize(void)
+{
+	int p[2], fd;
+	unsigned char c = EXIT_RUNTIME;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		die(EXIT_RUNTIME, "cannot create a pipe");
+	pid = fork();
+	if (pid < 0)
+		die(EXIT_RUNTIME, "cannot fork");
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(c);
+	}
+	close(p[0]);
+	notify_fd = p[1];
+	if (setsid() < 0)
+		die(EXIT_RUNTIME, "cannot start a new session");
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static void
+started(void)
+{
+	unsigned char c = 0;
+
+	if (notify_fd < 0)
+		return;
+	if (write(notify_fd, &c, 1) < 0)
+		log_warn("cannot tell the parent process the start went well");
+	close(notify_fd);
+	notify_fd = -1;
+}
+
+static int
+write_pidfile(const char *path, struct err *e)
+{
+	char s[32];
+	int fd, n;
+
+	n = str_fmt(s, sizeof(s), "%ld\n", (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || n < 0 || write(fd, s, (size_t)n) != n) {
+		err_set(e, "cannot write pid file '%s': %s", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf = getenv("GOVSEC_CONF"), *db = NULL, *pidfile = NULL;
+	int check_only = 0, foreground = 0, ch, sig;
+	struct config cfg;
+	struct store *st;
+	struct http_server *srv;
+	sigset_t set;
+	struct err e;
+
+	while ((ch = getopt(argc, argv, "c:d:fnp:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	config_defaults(&cfg);
+	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
+		die(EXIT_CONFIG, e.msg);
+	if (http_check_config(&cfg, &e) < 0)
+		die(EXIT_CONFIG, e.msg);
+	if (check_only) {
+		st = store_open(config_store_path(&cfg, db), &e);
+		if (st == NULL || store_migrate(st, &e) < 0)
+			die(EXIT_CONFIG, e.msg);
+		store_free(st);
+		puts("configuration OK");
+		return 0;
+	}
+	if (!foreground)
+		daemonize();
+	/* Block the stop signals before any thread exists; main waits. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		die(EXIT_RUNTIME, "cannot block signals");
+	signal(SIGPIPE, SIG_IGN);
+	st = store_open(config_store_path(&cfg, db), &e);
+	if (st == NULL || store_migrate(st, &e) < 0)
+		die(EXIT_CONFIG, e.msg);
+	if (pidfile != NULL && write_pidfile(pidfile, &e) < 0)
+		die(EXIT_RUNTIME, e.msg);
+	srv = http_start(&cfg, st, &e);
+	if (srv == NULL) {
+		if (pidfile != NULL)
+			unlink(pidfile);
+		die(EXIT_RUNTIME, e.msg);
+	}
+	log_info("govsecd %s started (store '%s')", GOVSEC_VERSION,
+		 config_store_path(&cfg, db));
+	started();
+	do {
+		if (sigwait(&set, &sig) != 0)
+			sig = 0;
+	} while (sig != SIGINT && sig != SIGTERM);
+	log_info("stopping on signal %d", sig);
+	http_stop(srv);
+	store_free(st);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	log_info("stopped");
+	return 0;
+}

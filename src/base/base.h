@@ -1,0 +1,247 @@
+/*
+ * base.h: the public face of src/base, the helpers every other part uses:
+ * bounded buffers, safe strings and numbers, errors, logging, time, random
+ * bytes, digests and constant-time comparison. Depends on no other part.
+ * Nothing here trusts its input beyond the limits stated per function.
+ */
+#ifndef GOVSEC_BASE_H
+#define GOVSEC_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN	  __attribute__((noreturn))
+#else
+#define PRINTF_LIKE(f, a)
+#define NORETURN
+/* map.c */
+/*
+ * A string-keyed hash map to integers (open addressing). Keys are copied.
+ * map_put returns 0, or 1 if the key was already there (value unchanged,
+ * *old set when old is not NULL).
+ */
+struct map {
+	char **keys;
+	long long *vals;
+	size_t cap, len;
+};
+void map_init(struct map *m);
+void map_cleanup(struct map *m);
+int map_put(struct map *m, const char *key, long long val, long long *old);
+/* 0 and *val set if present, -1 if not. */
+int map_get(const struct map *m, const char *key, long long *val);
+
+/* arena.c */
+/*
+ * A region allocator: many small allocations freed together (STYLE 6).
+ * arena_alloc never fails (out of memory is fatal); memory is zeroed.
+ */
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t used, size;
+};
+void arena_init(struct arena *a);
+void arena_cleanup(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* config.c */
+/*
+ * govsec.conf, a small INI file (inih), immutable once loaded: reload means
+ * load a new one and swap. Every setting has a default (govsec.conf(5)).
+ */
+struct config {
+	char path[4096];	  /* the file read, "" if none */
+	char store[4096];	  /* [store] path */
+	char platforms[4096];	  /* [registry] platforms */
+	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
+	int session_idle;	  /* [console] session_idle seconds (900) */
+	int session_max;	  /* [console] session_max seconds (28800) */
+	int secure_cookies;	  /* [console] secure_cookies (yes) */
+	int login_attempts;	  /* [console] login_attempts (5) */
+	int lockout_seconds;	  /* [console] lockout_seconds (900) */
+	long long body_max;	  /* [console] body_max bytes (16 MiB) */
+	int threads;		  /* [console] threads (4) */
+	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
+	int lockout_max;	  /* [check] lockout_max (10) */
+};
+void config_defaults(struct config *c);
+/* Reads path over the defaults; -1 with e naming file, line and key. */
+int config_load(struct config *c, const char *path, struct err *e);
+/*
+ * The database path: --db (arg), else GOVSEC_DB, else the config file's,
+ * else "govsec.db". Returns a pointer into c or the arguments.
+ */
+const char *config_store_path(const struct config *c, const char *arg);
+
+#endif
+
+/* err.c */
+/*
+ * One error convention: a function that fails returns -1 (or NULL) and, when
+ * given a struct err, writes one lower-case line naming the subject, with no
+ * trailing period. Callers print it as is.
+ */
+struct err {
+	char msg[512];
+};
+void err_set(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Prepends "prefix: " to an error already set. */
+void err_prefix(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* log.c */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+void log_set_level(enum log_level lvl);
+void log_msg(enum log_level lvl, const char *fmt, ...) PRINTF_LIKE(2, 3);
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+/* Process glue only: prints "govsec: fatal: ..." and exits with status 2. */
+void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+
+/* buf.c */
+/*
+ * A growable byte buffer with a hard maximum set at creation: growing past
+ * max fails with -1 and leaves the contents as they were. data is always
+ * NUL-terminated (the terminator is not counted in len).
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+void buf_init(struct buf *b, size_t max);
+void buf_cleanup(struct buf *b);
+void buf_reset(struct buf *b);
+int buf_add(struct buf *b, const void *data, size_t n);
+int buf_addstr(struct buf *b, const char *s);
+int buf_addch(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Appends s escaped for HTML text and attribute values. */
+int buf_add_html(struct buf *b, const char *s);
+/* Hands the heap string to the caller (free() it); b is reset. */
+char *buf_detach(struct buf *b, size_t *len);
+/* Reads a whole file of at most max bytes; -1 with e set on failure. */
+int buf_read_file(struct buf *b, const char *path, struct err *e);
+
+/* str.c */
+/* Copies src into dst of size n; returns -1 if it had to truncate. */
+int str_copy(char *dst, const char *src, size_t n);
+/* snprintf that returns -1 on error or truncation, else the length. */
+int str_fmt(char *dst, size_t n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Parses a whole decimal integer in [min, max]; -1 if not. */
+int str_to_ll(const char *s, long long min, long long max, long long *out);
+int str_starts(const char *s, const char *prefix);
+int str_ends(const char *s, const char *suffix);
+/* 1 if s is valid UTF-8 without NUL or C0 controls other than tab/LF/CR. */
+int str_utf8_valid(const char *s, size_t n);
+/* Number of code points in valid UTF-8 s. */
+size_t str_utf8_len(const char *s);
+/* strdup that aborts on allocation failure (out of memory is fatal). */
+char *xstrdup(const char *s);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+
+/* timeutil.c */
+/* Seconds since the epoch, UTC; GOVSEC_NOW (RFC 3339) overrides for tests. */
+time_t time_now(void);
+/* Writes RFC 3339 UTC ("2024-07-01T00:00:00Z") into out (>= 21 bytes). */
+void time_fmt(time_t t, char *out, size_t n);
+/* Writes the date part ("2024-07-01") into out (>= 11 bytes). */
+void time_fmt_date(time_t t, char *out, size_t n);
+/* Parses "YYYY-MM-DD" (midnight UTC) or RFC 3339; -1 if not valid. */
+int time_parse(const char *s, time_t *out);
+/* 1 if s is a valid "YYYY-MM-DD" date. */
+int time_is_date(const char *s);
+
+/* crypto.c */
+#define SM3_LEN 32
+/* Fills out with n bytes from the system CSPRNG; -1 on failure. */
+int rand_bytes(void *out, size_t n);
+/* Writes 2n hex digits and a NUL into out (size >= 2n+1). */
+void hex_encode(const void *in, size_t n, char *out);
+/* SM3 digest of data (GB/T 32905); -1 if the provider lacks SM3. */
+int sm3_digest(const void *data, size_t n, unsigned char out[SM3_LEN]);
+/* 1 if the n bytes at a and b are equal, in time independent of content. */
+int ct_equal(const void *a, const void *b, size_t n);
+/* Hashes a password with argon2id into an encoded string (free()). */
+char *password_hash(const char *password);
+/* 1 if password matches the encoded argon2id hash, 0 if not. */
+int password_verify(const char *encoded, const char *password);
+
+/* map.c */
+/*
+ * A string-keyed hash map to integers (open addressing). Keys are copied.
+ * map_put returns 0, or 1 if the key was already there (value unchanged,
+ * *old set when old is not NULL).
+ */
+struct map {
+	char **keys;
+	long long *vals;
+	size_t cap, len;
+};
+void map_init(struct map *m);
+void map_cleanup(struct map *m);
+int map_put(struct map *m, const char *key, long long val, long long *old);
+/* 0 and *val set if present, -1 if not. */
+int map_get(const struct map *m, const char *key, long long *val);
+
+/* arena.c */
+/*
+ * A region allocator: many small allocations freed together (STYLE 6).
+ * arena_alloc never fails (out of memory is fatal); memory is zeroed.
+ */
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t used, size;
+};
+void arena_init(struct arena *a);
+void arena_cleanup(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* config.c */
+/*
+ * govsec.conf, a small INI file (inih), immutable once loaded: reload means
+ * load a new one and swap. Every setting has a default (govsec.conf(5)).
+ */
+struct config {
+	char path[4096];	  /* the file read, "" if none */
+	char store[4096];	  /* [store] path */
+	char platforms[4096];	  /* [registry] platforms */
+	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
+	int session_idle;	  /* [console] session_idle seconds (900) */
+	int session_max;	  /* [console] session_max seconds (28800) */
+	int secure_cookies;	  /* [console] secure_cookies (yes) */
+	int login_attempts;	  /* [console] login_attempts (5) */
+	int lockout_seconds;	  /* [console] lockout_seconds (900) */
+	long long body_max;	  /* [console] body_max bytes (16 MiB) */
+	int threads;		  /* [console] threads (4) */
+	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
+	int lockout_max;	  /* [check] lockout_max (10) */
+};
+void config_defaults(struct config *c);
+/* Reads path over the defaults; -1 with e naming file, line and key. */
+int config_load(struct config *c, const char *path, struct err *e);
+/*
+ * The database path: --db (arg), else GOVSEC_DB, else the config file's,
+ * else "govsec.db". Returns a pointer into c or the arguments.
+ */
+const char *config_store_path(const struct config *c, const char *arg);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * api_audit.c: the audit endpoints: pages of the hash-chained log, newest
+ * first, and a verification of the whole chain. Query arguments are
+ * untrusted; the stored records are read as they are (verify says whether
+ * they were tampered with). The router holds the store lock.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "http/http.h"
+
+#define AUDIT_DEFAULT_LIMIT 100
+
+static int
+audit_row(void *arg, struct store_row *row)
+{
+	static const char *const names[] = {"seq",    "at",	"actor",
+					    "action", "object", "before",
+					    "after",  "prev",	"hash"};
+	json_t *o = json_object();
+
+	json_object_set_new(o, "seq", json_integer(store_row_int(row, 0)));
+	for (int i = 1; i < 9; i++)
+		json_object_set_new(o, names[i],
+				    http_jstr(store_row_text(row, i)));
+	return json_array_append_new(arg, o) == 0 ? 0 : -1;
+}
+
+/* Parses an optional integer query argument; -1 with 400 set if bad. */
+static int
+query_int(struct http_req *r, const char *name, long long min, long long max,
+	  long long *out)
+{
+	const char *s = http_query(r, name);
+
+	if (s == NULL)
+		return 0;
+	if (str_to_ll(s, min, max, out) < 0) {
+		http_error(r, 400,
+			   "query argument '%s': '%s' is not an integer from "
+			   "%lld to %lld",
+			   name, s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_audit_list(struct http_req *r)
+{
+	long long limit = AUDIT_DEFAULT_LIMIT, before = INT64_MAX;
+	struct store_val v[2];
+	json_t *recs, *res;
+	struct err e;
+
+	if (query_int(r, "limit", 1, HTTP_AUDIT_LIMIT, &limit) < 0 ||
+	    query_int(r, "before", 1, INT64_MAX, &before) < 0)
+		return 0;
+	v[0] = SV_INT(before);
+	v[1] = SV_INT(limit);
+	recs = json_array();
+	if (store_query(r->ctx->st,
+			"SELECT seq, at, actor, action, object, before, "
+			"after, prev, hash FROM audit WHERE seq < ? "
+			"ORDER BY seq DESC LIMIT ?",
+			v, 2, audit_row, recs, &e) < 0) {
+		json_decref(recs);
+		return http_internal(r, e.msg);
+	}
+	res = json_object();
+	json_object_set_new(res, "records", recs);
+	return http_json(r, 200, res);
+}
+
+int
+http_audit_verify(struct http_req *r)
+{
+	struct audit_verdict v;
+	struct err e;
+	json_t *res;
+	int rc;
+
+	rc = audit_verify(r->ctx->st, 0, NULL, &v, &e);
+	if (rc < 0)
+		return http_internal(r, e.msg);
+	res = json_object();
+	json_object_set_new(res, "ok", json_boolean(rc == 0));
+	json_object_set_new(res, "checked", json_integer(v.checked));
+	if (rc == 0) {
+		json_object_set_new(res, "head_seq", json_integer(v.head_seq));
+		json_object_set_new(res, "head", http_jstr(v.head));
+	} else {
+		json_object_set_new(res, "bad_seq", json_integer(v.bad_seq));
+		json_object_set_new(res, "reason", http_jstr(v.reason));
+	}
+	return http_json(r, 200, res);
+}

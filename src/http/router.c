@@ -1,0 +1,414 @@
+/*
+ * router.c: the route table of the console (method, path pattern, handler,
+ * roles admitted), dispatch with session, role and CSRF checks, and the
+ * response helpers every handler uses, including the JSON error body of
+ * docs/api.md. The method, path, headers, query and body are untrusted.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "http/http.h"
+#include "registry/registry.h"
+
+#define ERROR_MSG_MAX 1024
+
+/*
+ * Patterns are matched segment by segment: "*" is any non-empty segment,
+ * "{kind}" a registry kind ("units", ...), "**" the rest of the path. Both
+ * capture into r->arg in order. The first route whose method and pattern
+ * match wins; a pattern that matches with another method gives 405.
+ */
+struct route {
+	const char *method;
+	const char *pattern;
+	http_handler fn;
+	unsigned roles; /* 0: no session needed */
+};
+
+static const struct route routes[] = {
+    {"POST", "/api/login", http_login, 0},
+    {"POST", "/api/logout", http_logout, ROLES_ANY},
+    {"GET", "/api/me", http_me, ROLES_ANY},
+    {"GET", "/api/findings", http_findings, ROLES_ANY},
+    {"POST", "/api/findings/ack", http_findings_ack, ROLES_WRITE},
+    {"GET", "/api/dashboard", http_dashboard, ROLES_ANY},
+    {"GET", "/api/rules", http_rules, ROLES_ANY},
+    {"GET", "/api/audit", http_audit_list, ROLES_AUDIT},
+    {"GET", "/api/audit/verify", http_audit_verify, ROLES_AUDIT},
+    {"GET", "/api/{kind}", http_registry_list, ROLES_ANY},
+    {"POST", "/api/{kind}", http_registry_post, ROLES_WRITE},
+    {"GET", "/api/{kind}/*", http_registry_get, ROLES_ANY},
+    {"PUT", "/api/{kind}/*", http_registry_put, ROLES_WRITE},
+    {"DELETE", "/api/{kind}/*", http_registry_delete, ROLES_WRITE},
+    {"GET", "/**", http_static, 0},
+};
+
+static const struct {
+	int status;
+	const char *code;
+} codes[] = {
+    {400, "bad_request"},
+    {401, "unauthenticated"},
+    {403, "forbidden"},
+    {404, "not_found"},
+    {405, "method_not_allowed"},
+    {409, "conflict"},
+    {413, "too_large"},
+    {415, "unsupported_media_type"},
+    {422, "invalid"},
+    {429, "locked"},
+    {500, "internal"},
+    {503, "unavailable"},
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} roles[] = {
+    {"viewer", ROLE_VIEWER},
+    {"operator", ROLE_OPERATOR},
+    {"auditor", ROLE_AUDITOR},
+    {"admin", ROLE_ADMIN},
+};
+
+unsigned
+http_role_bit(const char *role)
+{
+	if (role == NULL)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++)
+		if (strcmp(roles[i].name, role) == 0)
+			return roles[i].bit;
+	return 0;
+}
+
+json_t *
+http_jstr(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	return j != NULL ? j : json_null();
+}
+
+static void
+set_out(struct http_req *r, int status, const char *ctype, char *out,
+	size_t len)
+{
+	free(r->out);
+	r->status = status;
+	r->ctype = ctype;
+	r->out = out;
+	r->out_len = len;
+}
+
+int
+http_json(struct http_req *r, int status, json_t *o)
+{
+	char *s;
+
+	if (o == NULL)
+		return -1;
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		return -1;
+	set_out(r, status, "application/json; charset=utf-8", s, strlen(s));
+	return 0;
+}
+
+int
+http_empty(struct http_req *r, int status)
+{
+	set_out(r, status, NULL, NULL, 0);
+	return 0;
+}
+
+static const char *
+status_code(int status)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++)
+		if (codes[i].status == status)
+			return codes[i].code;
+	return "error";
+}
+
+int
+http_error(struct http_req *r, int status, const char *fmt, ...)
+{
+	char msg[ERROR_MSG_MAX];
+	json_t *o, *inner;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	if (!str_utf8_valid(msg, strlen(msg)))
+		str_copy(msg, "(message not valid UTF-8)", sizeof(msg));
+	inner = json_object();
+	json_object_set_new(inner, "status", json_integer(status));
+	json_object_set_new(inner, "code", json_string(status_code(status)));
+	json_object_set_new(inner, "message", http_jstr(msg));
+	o = json_object();
+	json_object_set_new(o, "error", inner);
+	if (http_json(r, status, o) < 0) {
+		/* Only out of memory gets here; answer without a body. */
+		set_out(r, status, NULL, NULL, 0);
+	}
+	return 0;
+}
+
+int
+http_internal(struct http_req *r, const char *what)
+{
+	log_error("%s %s: %s", r->method, r->path, what);
+	return http_error(r, 500, "internal error");
+}
+
+void
+http_header_add(struct http_req *r, const char *name, const char *value)
+{
+	struct http_hdr *h = arena_alloc(&r->arena, sizeof(*h));
+
+	h->name = arena_strdup(&r->arena, name);
+	h->value = arena_strdup(&r->arena, value);
+	h->next = r->hdrs;
+	r->hdrs = h;
+}
+
+const char *
+http_req_header(struct http_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_query(struct http_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+/* 1 if the Content-Type names application/json (parameters allowed). */
+static int
+is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+int
+http_body_object(struct http_req *r, json_t **out)
+{
+	json_error_t je;
+	json_t *o;
+
+	*out = NULL;
+	if (!is_json_type(http_req_header(r, "Content-Type"))) {
+		http_error(r, 415,
+			   "the request body must be JSON with Content-Type "
+			   "application/json");
+		return -1;
+	}
+	if (r->body_len == 0) {
+		http_error(r, 400,
+			   "the request body is empty; expected a "
+			   "JSON object");
+		return -1;
+	}
+	o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (o == NULL) {
+		http_error(r, 400, "malformed JSON at line %d column %d: %s",
+			   je.line, je.column, je.text);
+		return -1;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		http_error(r, 400, "expected a JSON object");
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+void
+http_lock(struct http_req *r)
+{
+	if (!r->locked) {
+		pthread_mutex_lock(&r->ctx->lock);
+		r->locked = 1;
+	}
+}
+
+void
+http_unlock(struct http_req *r)
+{
+	if (r->locked) {
+		r->locked = 0;
+		pthread_mutex_unlock(&r->ctx->lock);
+	}
+}
+
+static int
+is_kind(const char *seg)
+{
+	const struct entity *ent = reg_entity(seg);
+
+	return ent != NULL && ent->plural != NULL &&
+	       strcmp(ent->plural, seg) == 0;
+}
+
+/* 1 if path matches pattern; captures go to arg (at most two). */
+static int
+match(struct http_req *r, const char *pattern, const char *path,
+      const char *arg[2])
+{
+	int n = 0;
+
+	arg[0] = arg[1] = NULL;
+	while (*pattern == '/' && *path == '/') {
+		const char *pe, *se;
+		size_t plen, slen;
+
+		pattern++;
+		path++;
+		pe = strchr(pattern, '/');
+		se = strchr(path, '/');
+		if (pe == NULL)
+			pe = pattern + strlen(pattern);
+		if (se == NULL)
+			se = path + strlen(path);
+		plen = (size_t)(pe - pattern);
+		slen = (size_t)(se - path);
+		if (plen == 2 && memcmp(pattern, "**", 2) == 0)
+			return 1;
+		if (slen == 0)
+			return 0;
+		if ((plen == 1 && *pattern == '*') ||
+		    (plen == 6 && memcmp(pattern, "{kind}", 6) == 0)) {
+			char *seg = arena_alloc(&r->arena, slen + 1);
+
+			memcpy(seg, path, slen);
+			if (*pattern == '{' && !is_kind(seg))
+				return 0;
+			if (n < 2)
+				arg[n++] = seg;
+		} else if (plen != slen || memcmp(pattern, path, slen) != 0)
+			return 0;
+		pattern = pe;
+		path = se;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static int
+is_api(const char *path)
+{
+	return strcmp(path, "/api") == 0 || str_starts(path, "/api/");
+}
+
+static int
+method_is(const char *want, const char *method)
+{
+	if (strcmp(want, method) == 0)
+		return 1;
+	return strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
+}
+
+/* Finds the route; NULL with a 404 or 405 response set if none. */
+static const struct route *
+find_route(struct http_req *r)
+{
+	char allow[64] = "";
+	int api = is_api(r->path);
+
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct route *rt = &routes[i];
+		const char *arg[2];
+
+		if (api && strcmp(rt->pattern, "/**") == 0)
+			continue;
+		if (!match(r, rt->pattern, r->path, arg))
+			continue;
+		if (method_is(rt->method, r->method)) {
+			r->arg[0] = arg[0];
+			r->arg[1] = arg[1];
+			return rt;
+		}
+		if (strstr(allow, rt->method) == NULL) {
+			size_t n = strlen(allow);
+
+			str_fmt(allow + n, sizeof(allow) - n, "%s%s",
+				n ? ", " : "", rt->method);
+		}
+	}
+	if (allow[0] != '\0') {
+		http_header_add(r, "Allow", allow);
+		http_error(r, 405,
+			   "method %s is not allowed on '%s' (allowed: %s)",
+			   r->method, r->path, allow);
+	} else
+		http_error(r, 404, "no such resource '%s'", r->path);
+	return NULL;
+}
+
+void
+http_dispatch(struct http_req *r)
+{
+	const struct route *rt;
+	int rc;
+
+	if (!str_utf8_valid(r->path, strlen(r->path))) {
+		http_error(r, 400, "the request path is not valid UTF-8");
+		return;
+	}
+	rt = find_route(r);
+	if (rt == NULL)
+		return;
+	if (is_api(r->path))
+		http_lock(r);
+	if (rt->roles != 0) {
+		rc = http_session_load(r);
+		if (rc < 0) {
+			http_internal(r, "cannot load session");
+			goto done;
+		}
+		if (rc == 0) {
+			http_error(r, 401, "not logged in or session expired");
+			goto done;
+		}
+		if (strcmp(rt->method, "GET") != 0 && !http_csrf_ok(r)) {
+			http_error(r, 403,
+				   "missing or wrong X-CSRF-Token "
+				   "header");
+			goto done;
+		}
+		if ((http_role_bit(r->role) & rt->roles) == 0) {
+			http_error(r, 403, "role '%s' may not do this",
+				   r->role);
+			goto done;
+		}
+	}
+	if (rt->fn(r) < 0)
+		http_internal(r, "handler failed");
+done:
+	http_unlock(r);
+}

@@ -1,0 +1,530 @@
+/*
+ * session.c: console accounts and sessions: login with argon2id, lockout
+ * after [console] login_attempts failures counted in the store (each attempt
+ * reserves its count before the password is checked, so parallel guesses
+ * cannot exceed the limit), session tokens (32 random bytes, hex) kept only
+ * as SM3 digests, idle and absolute timeouts, a CSRF token per session and
+ * the audit records of logins, lockouts and logouts. Names, passwords,
+ * cookies and headers are untrusted; passwords and tokens are never logged.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "audit/audit.h"
+#include "http/http.h"
+
+#define COOKIE	    "govsec_session"
+#define TOKEN_BYTES 32
+#define TOKEN_HEX   (2 * TOKEN_BYTES)
+
+static const char hexdigits[] = "0123456789abcdef";
+
+int
+http_session_init(struct http_ctx *ctx, struct err *e)
+{
+	unsigned char raw[16];
+	char pw[33];
+
+	/* A hash of a random password nobody knows: the cost of checking a
+	 * name that does not exist is the cost of checking one that does. */
+	if (rand_bytes(raw, sizeof(raw)) < 0) {
+		err_set(e, "cannot read random bytes");
+		return -1;
+	}
+	hex_encode(raw, sizeof(raw), pw);
+	ctx->dummy_hash = password_hash(pw);
+	explicit_bzero(pw, sizeof(pw));
+	if (ctx->dummy_hash == NULL) {
+		err_set(e, "cannot hash a password (argon2id)");
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_session_cleanup(struct http_ctx *ctx)
+{
+	free(ctx->dummy_hash);
+	ctx->dummy_hash = NULL;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= HTTP_NAME_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n;
+}
+
+static int
+valid_token(const char *s)
+{
+	return s != NULL && strlen(s) == TOKEN_HEX &&
+	       strspn(s, hexdigits) == TOKEN_HEX;
+}
+
+static void
+token_digest(const char *token, char out[AUDIT_HASH_HEX])
+{
+	audit_digest(token, strlen(token), out);
+}
+
+static int
+new_token(char out[TOKEN_HEX + 1])
+{
+	unsigned char raw[TOKEN_BYTES];
+
+	if (rand_bytes(raw, sizeof(raw)) < 0)
+		return -1;
+	hex_encode(raw, sizeof(raw), out);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+int
+http_user_add(struct store *st, const char *name, const char *password,
+	      const char *role, const char *actor, struct err *e)
+{
+	struct store_val v[3];
+	char object[128], after[AUDIT_HASH_HEX];
+	struct buf b = BUF_INIT(256);
+	char *hash = NULL;
+	size_t n;
+
+	if (name == NULL || !valid_name(name)) {
+		err_set(e,
+			"user name '%s' must be 1 to %d characters from A-Z "
+			"a-z 0-9 '.' '_' '-'",
+			name ? name : "", HTTP_NAME_MAX);
+		return -1;
+	}
+	if (http_role_bit(role) == 0) {
+		err_set(e,
+			"role '%s' is not one of viewer, operator, auditor, "
+			"admin",
+			role ? role : "");
+		return -1;
+	}
+	n = password ? strlen(password) : 0;
+	if (password == NULL || n > HTTP_PASSWORD_MAX ||
+	    !str_utf8_valid(password, n) ||
+	    str_utf8_len(password) < HTTP_PASSWORD_MIN) {
+		err_set(e,
+			"password for '%s' must be %d to %d characters of "
+			"UTF-8 text",
+			name, HTTP_PASSWORD_MIN, HTTP_PASSWORD_MAX);
+		return -1;
+	}
+	hash = password_hash(password);
+	if (hash == NULL) {
+		err_set(e, "cannot hash the password (argon2id)");
+		return -1;
+	}
+	if (store_begin(st, e) < 0)
+		goto fail_nostore;
+	v[0] = SV_TEXT(name);
+	if (store_query_int(st,
+			    "SELECT count(*) FROM console_users WHERE name = ?",
+			    v, 1, 0) > 0) {
+		err_set(e, "console user '%s' already exists", name);
+		goto fail;
+	}
+	v[1] = SV_TEXT(hash);
+	v[2] = SV_TEXT(role);
+	if (store_exec(st,
+		       "INSERT INTO console_users(name, password, role) "
+		       "VALUES (?, ?, ?)",
+		       v, 3, e) < 0)
+		goto fail;
+	buf_printf(&b, "%s\n%s", name, role);
+	audit_digest(b.data, b.len, after);
+	str_fmt(object, sizeof(object), "console-user:%s", name);
+	if (audit_append(st, actor ? actor : "system", "console.user.add",
+			 object, NULL, after, e) < 0)
+		goto fail;
+	if (store_commit(st, e) < 0)
+		goto fail_nostore;
+	buf_cleanup(&b);
+	free(hash);
+	return 0;
+fail:
+	store_rollback(st);
+fail_nostore:
+	buf_cleanup(&b);
+	free(hash);
+	return -1;
+}
+
+struct account {
+	char *hash, *role;
+	long long locked_until;
+	int found;
+};
+
+static int
+account_row(void *arg, struct store_row *row)
+{
+	struct account *a = arg;
+	const char *h = store_row_text(row, 0), *role = store_row_text(row, 1);
+
+	a->hash = xstrdup(h ? h : "");
+	a->role = xstrdup(role ? role : "");
+	a->locked_until = store_row_int(row, 2);
+	a->found = 1;
+	return 1;
+}
+
+/*
+ * Audits one console event (inside the caller's transaction if any, which
+ * a failure rolls back). Returns 0, or -1 after logging why.
+ */
+static int
+audit_event(struct http_req *r, const char *actor, const char *action,
+	    const char *name)
+{
+	char object[192];
+	struct err e;
+
+	str_fmt(object, sizeof(object), "console-user:%s from %s", name,
+		r->peer);
+	if (audit_append(r->ctx->st, actor, action, object, NULL, NULL, &e) <
+	    0) {
+		log_error("cannot audit %s of '%s': %s", action, name, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+locked_reply(struct http_req *r, long long seconds)
+{
+	char s[32];
+
+	if (seconds < 1)
+		seconds = 1;
+	str_fmt(s, sizeof(s), "%lld", seconds);
+	http_header_add(r, "Retry-After", s);
+	return http_error(r, 429,
+			  "too many failed logins; try again in %lld seconds",
+			  seconds);
+}
+
+static void
+set_cookie(struct http_req *r, const char *token)
+{
+	char *c;
+
+	if (token != NULL)
+		c = arena_printf(&r->arena,
+				 "%s=%s; Path=/; HttpOnly; "
+				 "SameSite=Strict%s",
+				 COOKIE, token,
+				 r->ctx->cfg->secure_cookies ? "; Secure" : "");
+	else
+		c = arena_printf(&r->arena,
+				 "%s=; Path=/; Max-Age=0; HttpOnly; "
+				 "SameSite=Strict%s",
+				 COOKIE,
+				 r->ctx->cfg->secure_cookies ? "; Secure" : "");
+	http_header_add(r, "Set-Cookie", c);
+}
+
+/* Creates the session (store locked): 0 and the reply, or -1. */
+static int
+start_session(struct http_req *r, const char *name, const char *role)
+{
+	struct store *st = r->ctx->st;
+	const struct config *cfg = r->ctx->cfg;
+	char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1], th[AUDIT_HASH_HEX];
+	long long now = (long long)time_now();
+	struct store_val v[5];
+	struct err e;
+	json_t *o;
+
+	if (new_token(token) < 0 || new_token(csrf) < 0)
+		return http_internal(r, "cannot read random bytes");
+	token_digest(token, th);
+	if (store_begin(st, &e) < 0)
+		goto fail;
+	v[0] = SV_INT(now - cfg->session_idle);
+	v[1] = SV_INT(now - cfg->session_max);
+	if (store_exec(st,
+		       "DELETE FROM console_sessions WHERE seen <= ? OR "
+		       "created <= ?",
+		       v, 2, &e) < 0)
+		goto fail_tx;
+	v[0] = SV_TEXT(th);
+	v[1] = SV_TEXT(name);
+	v[2] = SV_TEXT(csrf);
+	v[3] = SV_INT(now);
+	v[4] = SV_INT(now);
+	if (store_exec(st,
+		       "INSERT INTO console_sessions(token_hash, user, csrf, "
+		       "created, seen) VALUES (?, ?, ?, ?, ?)",
+		       v, 5, &e) < 0)
+		goto fail_tx;
+	v[0] = SV_TEXT(name);
+	if (store_exec(st,
+		       "UPDATE console_users SET failures = 0 WHERE name = ?",
+		       v, 1, &e) < 0)
+		goto fail_tx;
+	if (audit_event(r, name, "console.login", name) < 0) {
+		str_copy(e.msg, "cannot audit the login", sizeof(e.msg));
+		goto fail_tx;
+	}
+	if (store_commit(st, &e) < 0)
+		goto fail;
+	set_cookie(r, token);
+	explicit_bzero(token, sizeof(token));
+	r->user = arena_strdup(&r->arena, name);
+	o = json_object();
+	json_object_set_new(o, "user", http_jstr(name));
+	json_object_set_new(o, "role", http_jstr(role));
+	json_object_set_new(o, "csrf", json_string(csrf));
+	return http_json(r, 200, o);
+fail_tx:
+	store_rollback(st);
+fail:
+	explicit_bzero(token, sizeof(token));
+	return http_internal(r, e.msg);
+}
+
+/* A failed password (store locked): 401, or 429 when this one locks. */
+static int
+login_failed(struct http_req *r, const char *name)
+{
+	struct store *st = r->ctx->st;
+	const struct config *cfg = r->ctx->cfg;
+	long long now = (long long)time_now(), failures;
+	struct store_val v[3];
+	struct err e;
+
+	v[0] = SV_TEXT(name);
+	failures = store_query_int(
+	    st, "SELECT failures FROM console_users WHERE name = ?", v, 1, 0);
+	audit_event(r, name, "console.login_failed", name);
+	if (failures < cfg->login_attempts)
+		return http_error(r, 401, "wrong user name or password");
+	v[0] = SV_INT(now + cfg->lockout_seconds);
+	v[1] = SV_TEXT(name);
+	v[2] = SV_INT(now);
+	if (store_exec(st,
+		       "UPDATE console_users SET locked_until = ?, "
+		       "failures = 0 WHERE name = ? AND locked_until <= ?",
+		       v, 3, &e) < 0)
+		return http_internal(r, e.msg);
+	if (store_changes(st) > 0) {
+		log_warn("console user '%s' locked for %d seconds after %lld "
+			 "failed logins from %s",
+			 name, cfg->lockout_seconds, failures, r->peer);
+		audit_event(r, name, "console.lockout", name);
+	}
+	return locked_reply(r, cfg->lockout_seconds);
+}
+
+int
+http_login(struct http_req *r)
+{
+	struct store *st = r->ctx->st;
+	const struct config *cfg = r->ctx->cfg;
+	struct account a = {NULL, NULL, 0, 0};
+	const char *name, *pw;
+	struct store_val v[4];
+	long long now;
+	struct err e;
+	json_t *o;
+	int ok, rc;
+
+	if (http_body_object(r, &o) < 0)
+		return 0;
+	name = json_string_value(json_object_get(o, "name"));
+	pw = json_string_value(json_object_get(o, "password"));
+	if (name == NULL || pw == NULL) {
+		json_decref(o);
+		return http_error(r, 400,
+				  "expected {\"name\": ..., "
+				  "\"password\": ...} as strings");
+	}
+	now = (long long)time_now();
+	v[0] = SV_TEXT(name);
+	if (valid_name(name) &&
+	    store_query(st,
+			"SELECT password, role, locked_until FROM "
+			"console_users WHERE name = ?",
+			v, 1, account_row, &a, &e) < 0) {
+		rc = http_internal(r, e.msg);
+		goto out;
+	}
+	if (!a.found) {
+		/* Same work and same answer as a wrong password. */
+		http_unlock(r);
+		password_verify(r->ctx->dummy_hash, pw);
+		http_lock(r);
+		audit_event(r, "-", "console.login_failed",
+			    valid_name(name) ? name : "(invalid name)");
+		rc = http_error(r, 401, "wrong user name or password");
+		goto out;
+	}
+	if (a.locked_until > now) {
+		rc = locked_reply(r, a.locked_until - now);
+		goto out;
+	}
+	/* Reserve this attempt; refused if the limit is used up. */
+	v[1] = SV_INT(now);
+	v[2] = SV_INT(cfg->login_attempts);
+	if (store_exec(st,
+		       "UPDATE console_users SET failures = failures + 1 "
+		       "WHERE name = ? AND locked_until <= ? AND failures < ?",
+		       v, 3, &e) < 0) {
+		rc = http_internal(r, e.msg);
+		goto out;
+	}
+	if (store_changes(st) == 0) {
+		rc = locked_reply(r, cfg->lockout_seconds);
+		goto out;
+	}
+	http_unlock(r);
+	ok = password_verify(a.hash, pw);
+	http_lock(r);
+	if (ok)
+		rc = start_session(r, name, a.role);
+	else
+		rc = login_failed(r, name);
+out:
+	json_decref(o);
+	free(a.hash);
+	free(a.role);
+	return rc;
+}
+
+struct sess {
+	char *user, *csrf, *role;
+	long long created, seen;
+	int found;
+};
+
+static int
+sess_row(void *arg, struct store_row *row)
+{
+	struct sess *s = arg;
+	const char *u = store_row_text(row, 0), *c = store_row_text(row, 1);
+	const char *role = store_row_text(row, 4);
+
+	s->user = xstrdup(u ? u : "");
+	s->csrf = xstrdup(c ? c : "");
+	s->created = store_row_int(row, 2);
+	s->seen = store_row_int(row, 3);
+	s->role = xstrdup(role ? role : "");
+	s->found = 1;
+	return 1;
+}
+
+int
+http_session_load(struct http_req *r)
+{
+	struct store *st = r->ctx->st;
+	const struct config *cfg = r->ctx->cfg;
+	struct sess s = {NULL, NULL, NULL, 0, 0, 0};
+	const char *tok;
+	char th[AUDIT_HASH_HEX];
+	long long now = (long long)time_now();
+	struct store_val v[2];
+	struct err e;
+	int rc = -1;
+
+	tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+	if (!valid_token(tok))
+		return 0;
+	token_digest(tok, th);
+	v[0] = SV_TEXT(th);
+	if (store_query(st,
+			"SELECT s.user, s.csrf, s.created, s.seen, u.role "
+			"FROM console_sessions s JOIN console_users u ON "
+			"u.name = s.user WHERE s.token_hash = ?",
+			v, 1, sess_row, &s, &e) < 0)
+		goto out;
+	if (!s.found) {
+		rc = 0;
+		goto out;
+	}
+	if (now - s.seen >= cfg->session_idle ||
+	    now - s.created >= cfg->session_max) {
+		if (store_exec(st,
+			       "DELETE FROM console_sessions WHERE "
+			       "token_hash = ?",
+			       v, 1, &e) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	v[0] = SV_INT(now);
+	v[1] = SV_TEXT(th);
+	if (store_exec(st,
+		       "UPDATE console_sessions SET seen = ? WHERE "
+		       "token_hash = ?",
+		       v, 2, &e) < 0)
+		goto out;
+	r->user = arena_strdup(&r->arena, s.user);
+	r->role = arena_strdup(&r->arena, s.role);
+	r->csrf = arena_strdup(&r->arena, s.csrf);
+	rc = 1;
+out:
+	if (rc < 0)
+		log_error("session: %s", e.msg);
+	free(s.user);
+	free(s.csrf);
+	free(s.role);
+	return rc;
+}
+
+int
+http_csrf_ok(struct http_req *r)
+{
+	const char *h = http_req_header(r, "X-CSRF-Token");
+	size_t n;
+
+	if (h == NULL || r->csrf == NULL)
+		return 0;
+	n = strlen(r->csrf);
+	if (n == 0 || strlen(h) != n)
+		return 0;
+	return ct_equal(h, r->csrf, n);
+}
+
+int
+http_logout(struct http_req *r)
+{
+	const char *tok;
+	char th[AUDIT_HASH_HEX];
+	struct store_val v[1];
+	struct err e;
+
+	tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+	if (valid_token(tok)) {
+		token_digest(tok, th);
+		v[0] = SV_TEXT(th);
+		if (store_exec(r->ctx->st,
+			       "DELETE FROM console_sessions WHERE "
+			       "token_hash = ?",
+			       v, 1, &e) < 0)
+			return http_internal(r, e.msg);
+	}
+	audit_event(r, r->user, "console.logout", r->user);
+	set_cookie(r, NULL);
+	return http_empty(r, 204);
+}
+
+int
+http_me(struct http_req *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "user", http_jstr(r->user));
+	json_object_set_new(o, "role", http_jstr(r->role));
+	json_object_set_new(o, "csrf", http_jstr(r->csrf));
+	return http_json(r, 200, o);
+}

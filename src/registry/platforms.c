@@ -1,0 +1,85 @@
+/*
+ * platforms.c: the registered app-distribution platform list (APP-1), kept
+ * as editable JSON data. Trusts the file only as far as its shape is checked.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "registry/registry.h"
+
+#define PLATFORMS_MAX 1024
+
+static char **names;
+static size_t nnames;
+
+static void
+add_name(const char *s)
+{
+	names = xrealloc(names, (nnames + 1) * sizeof(*names));
+	names[nnames++] = xstrdup(s);
+}
+
+int
+platforms_load(const char *path, struct err *e)
+{
+	struct buf b = BUF_INIT(4 << 20);
+	json_error_t je;
+	json_t *root = NULL, *list, *p;
+	size_t i;
+
+	if (path == NULL)
+		path = getenv("GOVSEC_PLATFORMS");
+	if (path == NULL)
+		path = GOVSEC_DATADIR "/platforms.json";
+	if (buf_read_file(&b, path, e) < 0)
+		return -1;
+	root = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &je);
+	buf_cleanup(&b);
+	if (root == NULL) {
+		err_set(e, "%s:%d: %s", path, je.line, je.text);
+		return -1;
+	}
+	list = json_object_get(root, "platforms");
+	if (!json_is_array(list) || json_array_size(list) > PLATFORMS_MAX) {
+		err_set(e, "%s: $.platforms: expected an array of at most %d",
+			path, PLATFORMS_MAX);
+		goto fail;
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	nnames = 0;
+	json_array_foreach(list, i, p)
+	{
+		const char *name = json_string_value(json_object_get(p, "name"));
+		json_t *aliases = json_object_get(p, "aliases"), *a;
+		size_t j;
+
+		if (name == NULL) {
+			err_set(e, "%s: $.platforms[%zu].name: expected a string",
+				path, i);
+			goto fail;
+		}
+		add_name(name);
+		json_array_foreach(aliases, j, a) if (json_is_string(a))
+		    add_name(json_string_value(a));
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	return -1;
+}
+
+int
+platforms_registered(const char *name)
+{
+	if (strcasecmp(name, "own-website") == 0)
+		return 1;
+	if (names == NULL && platforms_load(NULL, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < nnames; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,665 @@
+/*
+ * record.c: the one path every registry record takes, driven by the field
+ * tables of entity.c: JSON validation (untrusted input), conversion to and
+ * from store rows, writes with audit records, reads, removal.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "registry/registry.h"
+
+/* Per-entity SQL built once from the field table. */
+struct sqlset {
+	const struct entity *ent;
+	char *insert, *select, *select_key, *delete;
+	const char *keycol;
+};
+static struct sqlset sqlsets[8];
+
+static const char *
+key_column(const struct entity *ent)
+{
+	for (int i = 0; i < ent->nfields; i++)
+		if (ent->fields[i].flags & F_KEY)
+			return ent->fields[i].column;
+	return NULL;
+}
+
+static const struct sqlset *
+sql_for(const struct entity *ent)
+{
+	struct buf cols = BUF_INIT(8192), b = BUF_INIT(16384);
+	struct sqlset *s = NULL;
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sqlsets); i++) {
+		if (sqlsets[i].ent == ent)
+			return &sqlsets[i];
+		if (sqlsets[i].ent == NULL && s == NULL)
+			s = &sqlsets[i];
+	}
+	if (s == NULL)
+		fatal("too many registry entities");
+	s->ent = ent;
+	s->keycol = key_column(ent);
+	for (int i = 0; i < ent->nfields; i++) {
+		buf_printf(&cols, "%s%s", n++ ? ", " : "",
+			   ent->fields[i].column);
+	}
+	buf_printf(&b, "INSERT INTO %s(%s, updated) VALUES (", ent->table,
+		   cols.data);
+	for (int i = 0; i <= ent->nfields; i++)
+		buf_addstr(&b, i ? ", ?" : "?");
+	buf_printf(&b, ") ON CONFLICT(%s) DO UPDATE SET ", s->keycol);
+	for (int i = 0; i < ent->nfields; i++)
+		buf_printf(&b, "%s = excluded.%s, ", ent->fields[i].column,
+			   ent->fields[i].column);
+	buf_addstr(&b, "updated = excluded.updated");
+	s->insert = buf_detach(&b, NULL);
+	buf_printf(&b, "SELECT %s FROM %s", cols.data, ent->table);
+	s->select = buf_detach(&b, NULL);
+	buf_printf(&b, "SELECT %s FROM %s WHERE %s = ?", cols.data, ent->table,
+		   s->keycol);
+	s->select_key = buf_detach(&b, NULL);
+	buf_printf(&b, "DELETE FROM %s WHERE %s = ?", ent->table, s->keycol);
+	s->delete = buf_detach(&b, NULL);
+	buf_cleanup(&cols);
+	return s;
+}
+
+/* Looks up "a.b" in nested objects. */
+static json_t *
+jget(json_t *obj, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	char head[64];
+
+	if (dot == NULL)
+		return json_object_get(obj, name);
+	if ((size_t)(dot - name) >= sizeof(head))
+		return NULL;
+	memcpy(head, name, (size_t)(dot - name));
+	head[dot - name] = '\0';
+	return jget(json_object_get(obj, head), dot + 1);
+}
+
+static void
+jset(json_t *obj, const char *name, json_t *val)
+{
+	const char *dot = strchr(name, '.');
+	char head[64];
+	json_t *sub;
+
+	if (dot == NULL) {
+		json_object_set_new(obj, name, val);
+		return;
+	}
+	memcpy(head, name, (size_t)(dot - name));
+	head[dot - name] = '\0';
+	sub = json_object_get(obj, head);
+	if (sub == NULL) {
+		sub = json_object();
+		json_object_set_new(obj, head, sub);
+	}
+	jset(sub, dot + 1, val);
+}
+
+/* 1 if some field of ent nests under prefix ("security"). */
+static int
+is_group(const struct entity *ent, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (int i = 0; i < ent->nfields; i++)
+		if (strncmp(ent->fields[i].name, prefix, n) == 0 &&
+		    ent->fields[i].name[n] == '.')
+			return 1;
+	return 0;
+}
+
+static int
+check_string(const struct field *f, json_t *v, const char *path,
+	     struct err *e)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+
+	if (s == NULL) {
+		err_set(e, "%s: expected a string", path);
+		return -1;
+	}
+	if (n == 0) {
+		err_set(e, "%s: must not be empty", path);
+		return -1;
+	}
+	if ((long long)n > (f->max ? f->max : REG_STRING_MAX)) {
+		err_set(e, "%s: longer than %lld bytes", path,
+			f->max ? f->max : (long long)REG_STRING_MAX);
+		return -1;
+	}
+	if (strlen(s) != n || !str_utf8_valid(s, n)) {
+		err_set(e, "%s: contains a NUL or control character", path);
+		return -1;
+	}
+	if (f->check != NULL && f->check(s, e) < 0) {
+		err_prefix(e, "%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_shape(const struct entity *ent, json_t *obj, const char *path,
+		       struct err *e);
+
+static int
+check_value(const struct field *f, json_t *v, const char *path, struct err *e)
+{
+	char sub[512];
+	size_t i;
+	json_t *item;
+	time_t t;
+
+	switch (f->type) {
+	case F_STRING:
+		return check_string(f, v, path, e);
+	case F_BOOL:
+		if (!json_is_boolean(v)) {
+			err_set(e, "%s: expected true or false", path);
+			return -1;
+		}
+		return 0;
+	case F_INT:
+		if (!json_is_integer(v) || json_integer_value(v) < f->min ||
+		    json_integer_value(v) > f->max) {
+			err_set(e, "%s: expected an integer from %lld to %lld",
+				path, f->min, f->max);
+			return -1;
+		}
+		return 0;
+	case F_DATE:
+		if (!json_is_string(v) || !time_is_date(json_string_value(v))) {
+			err_set(e, "%s: expected a date as YYYY-MM-DD", path);
+			return -1;
+		}
+		return 0;
+	case F_TIME:
+		if (!json_is_string(v) ||
+		    time_parse(json_string_value(v), &t) < 0) {
+			err_set(e,
+				"%s: expected an RFC 3339 time such as "
+				"2025-03-01T09:00:00+08:00",
+				path);
+			return -1;
+		}
+		return 0;
+	case F_ENUM:
+		if (json_is_string(v))
+			for (int k = 0; f->choices[k] != NULL; k++)
+				if (strcmp(f->choices[k],
+					   json_string_value(v)) == 0)
+					return 0;
+		{
+			struct buf b = BUF_INIT(1024);
+
+			for (int k = 0; f->choices[k] != NULL; k++)
+				buf_printf(&b, "%s%s", k ? ", " : "",
+					   f->choices[k]);
+			err_set(e, "%s: expected one of %s", path, b.data);
+			buf_cleanup(&b);
+		}
+		return -1;
+	case F_STRLIST:
+	case F_OBJLIST:
+		if (!json_is_array(v)) {
+			err_set(e, "%s: expected an array", path);
+			return -1;
+		}
+		if (json_array_size(v) > REG_LIST_MAX) {
+			err_set(e, "%s: more than %d items", path,
+				REG_LIST_MAX);
+			return -1;
+		}
+		json_array_foreach(v, i, item)
+		{
+			str_fmt(sub, sizeof(sub), "%s[%zu]", path, i);
+			if (f->type == F_STRLIST
+				? check_string(f, item, sub, e)
+				: parse_shape(f->sub, item, sub, e))
+				return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_shape(const struct entity *ent, json_t *obj, const char *path,
+	    struct err *e)
+{
+	const char *key;
+	json_t *v, *sv;
+	char p[512];
+
+	if (!json_is_object(obj)) {
+		err_set(e, "%s: expected an object (a %s)", path, ent->name);
+		return -1;
+	}
+	json_object_foreach(obj, key, v)
+	{
+		str_fmt(p, sizeof(p), "%s.%s", path, key);
+		if (reg_field(ent, key) != NULL)
+			continue;
+		if (!is_group(ent, key)) {
+			err_set(e, "%s: unknown field", p);
+			return -1;
+		}
+		if (!json_is_object(v)) {
+			err_set(e, "%s: expected an object", p);
+			return -1;
+		}
+		{
+			const char *sk;
+
+			json_object_foreach(v, sk, sv)
+			{
+				char full[128];
+
+				if (str_fmt(full, sizeof(full), "%s.%s", key,
+					    sk) < 0 ||
+				    reg_field(ent, full) == NULL) {
+					err_set(e, "%s.%s: unknown field", p,
+						sk);
+					return -1;
+				}
+			}
+		}
+	}
+	for (int i = 0; i < ent->nfields; i++) {
+		const struct field *f = &ent->fields[i];
+
+		v = jget(obj, f->name);
+		str_fmt(p, sizeof(p), "%s.%s", path, f->name);
+		if (v == NULL || json_is_null(v)) {
+			if (f->flags & F_REQUIRED) {
+				err_set(e, "%s: missing required field", p);
+				return -1;
+			}
+			continue;
+		}
+		if (check_value(f, v, p, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+reg_parse(const struct entity *ent, json_t *obj, const char *path,
+	  struct err *e)
+{
+	if (parse_shape(ent, obj, path, e) < 0)
+		return -1;
+	return 0;
+}
+
+char *
+reg_canonical(json_t *obj)
+{
+	return json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* Binds the record's fields as store values; list text in *owned. */
+static void
+bind_fields(const struct entity *ent, json_t *obj, struct store_val *v,
+	    char **owned)
+{
+	for (int i = 0; i < ent->nfields; i++) {
+		const struct field *f = &ent->fields[i];
+		json_t *x = jget(obj, f->name);
+
+		owned[i] = NULL;
+		if (x == NULL || json_is_null(x)) {
+			v[i] = SV_NULL;
+			continue;
+		}
+		switch (f->type) {
+		case F_BOOL:
+			v[i] = SV_INT(json_is_true(x));
+			break;
+		case F_INT:
+			v[i] = SV_INT(json_integer_value(x));
+			break;
+		case F_STRLIST:
+		case F_OBJLIST:
+			owned[i] = json_dumps(x, JSON_COMPACT |
+						     JSON_PRESERVE_ORDER);
+			v[i] = SV_TEXT(owned[i]);
+			break;
+		default:
+			v[i] = SV_TEXT(json_string_value(x));
+			break;
+		}
+	}
+}
+
+static json_t *
+row_to_json(const struct entity *ent, struct store_row *r)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < ent->nfields; i++) {
+		const struct field *f = &ent->fields[i];
+		json_t *v;
+
+		if (store_row_null(r, i))
+			continue;
+		switch (f->type) {
+		case F_BOOL:
+			v = json_boolean(store_row_int(r, i));
+			break;
+		case F_INT:
+			v = json_integer(store_row_int(r, i));
+			break;
+		case F_STRLIST:
+		case F_OBJLIST:
+			v = json_loads(store_row_text(r, i), 0, NULL);
+			if (v == NULL)
+				v = json_array();
+			break;
+		default:
+			v = json_string(store_row_text(r, i));
+			break;
+		}
+		jset(o, f->name, v);
+	}
+	return o;
+}
+
+struct one {
+	const struct entity *ent;
+	json_t *obj;
+};
+
+static int
+one_row(void *arg, struct store_row *r)
+{
+	struct one *o = arg;
+
+	o->obj = row_to_json(o->ent, r);
+	return 1;
+}
+
+json_t *
+reg_get(struct store *st, const struct entity *ent, const char *key)
+{
+	struct one o = {ent, NULL};
+	struct store_val v[1] = {SV_TEXT(key)};
+
+	if (key == NULL)
+		return NULL;
+	if (store_query(st, sql_for(ent)->select_key, v, 1, one_row, &o,
+			NULL) < 0) {
+		json_decref(o.obj);
+		return NULL;
+	}
+	return o.obj;
+}
+
+struct each {
+	const struct entity *ent;
+	int (*fn)(void *arg, json_t *obj);
+	void *arg;
+};
+
+static int
+each_row(void *arg, struct store_row *r)
+{
+	struct each *ea = arg;
+	json_t *o = row_to_json(ea->ent, r);
+	int rc = ea->fn(ea->arg, o);
+
+	json_decref(o);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+reg_each(struct store *st, const struct entity *ent, const char *where_col,
+	 const char *where_val, int (*fn)(void *arg, json_t *obj), void *arg,
+	 struct err *e)
+{
+	const struct sqlset *s = sql_for(ent);
+	struct each ea = {ent, fn, arg};
+	struct buf sql = BUF_INIT(16384);
+	struct store_val v[1] = {SV_TEXT(where_val)};
+	int rc;
+
+	buf_addstr(&sql, s->select);
+	if (where_col != NULL) {
+		if (reg_field(ent, where_col) == NULL ||
+		    reg_field(ent, where_col)->column == NULL) {
+			err_set(e, "cannot filter %s by '%s'", ent->plural,
+				where_col);
+			buf_cleanup(&sql);
+			return -1;
+		}
+		buf_printf(&sql, " WHERE %s = ?",
+			   reg_field(ent, where_col)->column);
+	}
+	buf_printf(&sql, " ORDER BY %s", s->keycol);
+	if (e != NULL)
+		e->msg[0] = '\0';
+	rc = store_query(st, sql.data, v, where_col ? 1 : 0, each_row, &ea, e);
+	buf_cleanup(&sql);
+	return rc;
+}
+
+static const struct entity *
+entity_named(const char *name)
+{
+	return reg_entity(name);
+}
+
+static int
+ref_exists(struct store *st, const struct field *f, const char *target)
+{
+	const struct entity *to = entity_named(f->ref);
+	struct store_val v[1] = {SV_TEXT(target)};
+	char sql[256];
+
+	str_fmt(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE %s = ?",
+		to->table, key_column(to));
+	return store_query_int(st, sql, v, 1, 0) > 0;
+}
+
+static void
+digest_of(json_t *obj, char out[AUDIT_HASH_HEX])
+{
+	char *s = reg_canonical(obj);
+
+	audit_digest(s, strlen(s), out);
+	free(s);
+}
+
+int
+reg_put(struct store *st, const struct entity *ent, json_t *obj,
+	const char *path, const char *actor, unsigned flags, int *created,
+	struct err *e)
+{
+	const struct sqlset *s = sql_for(ent);
+	struct store_val v[64];
+	char *owned[64];
+	char now[32], before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX];
+	json_t *old = NULL;
+	const char *key;
+	int rc = -1;
+
+	if (reg_parse(ent, obj, path, e) < 0)
+		return -1;
+	if (ent->validate != NULL && ent->validate(st, obj, e) < 0) {
+		err_prefix(e, "%s", path);
+		return -1;
+	}
+	for (int i = 0; i < ent->nfields; i++) {
+		const struct field *f = &ent->fields[i];
+		const char *target = json_string_value(jget(obj, f->name));
+
+		if (f->ref == NULL || target == NULL ||
+		    (flags & REG_DEFER_REFS) || ref_exists(st, f, target))
+			continue;
+		err_set(e, "%s.%s: %s '%s' is not registered", path, f->name,
+			f->ref, target);
+		return -1;
+	}
+	key = reg_key(ent, obj);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if ((flags & REG_AUDIT) || created != NULL)
+		old = reg_get(st, ent, key);
+	if (created != NULL)
+		*created = old == NULL;
+	bind_fields(ent, obj, v, owned);
+	time_fmt(time_now(), now, sizeof(now));
+	v[ent->nfields] = SV_TEXT(now);
+	rc = store_exec(st, s->insert, v, ent->nfields + 1, e);
+	for (int i = 0; i < ent->nfields; i++)
+		free(owned[i]);
+	if (rc < 0) {
+		err_prefix(e, "%s", path);
+		goto fail;
+	}
+	rc = -1;
+	if (ent->after_put != NULL && ent->after_put(st, obj, e) < 0) {
+		err_prefix(e, "%s", path);
+		goto fail;
+	}
+	if (flags & REG_AUDIT) {
+		char object[256], action[64];
+
+		if (old != NULL)
+			digest_of(old, before);
+		digest_of(obj, after);
+		str_fmt(object, sizeof(object), "%s:%s", ent->name, key);
+		str_fmt(action, sizeof(action), "%s.%s", ent->name,
+			old ? "update" : "add");
+		if (audit_append(st, actor, action, object,
+				 old ? before : NULL, after, e) < 0)
+			goto fail;
+	}
+	json_decref(old);
+	return store_commit(st, e);
+fail:
+	json_decref(old);
+	store_rollback(st);
+	return -1;
+}
+
+int
+reg_rm(struct store *st, const struct entity *ent, const char *key,
+       const char *actor, struct err *e)
+{
+	const struct sqlset *s = sql_for(ent);
+	char before[AUDIT_HASH_HEX], object[256], action[64];
+	struct store_val v[1] = {SV_TEXT(key)};
+	json_t *old;
+
+	if (store_begin(st, e) < 0)
+		return -1;
+	old = reg_get(st, ent, key);
+	if (old == NULL) {
+		err_set(e, "%s '%s' is not registered", ent->name, key);
+		goto fail;
+	}
+	/* Say who still refers to it rather than a bare constraint error. */
+	for (int i = 0; i < reg_nentities; i++) {
+		const struct entity *o = reg_entities[i];
+
+		for (int j = 0; j < o->nfields; j++) {
+			const struct field *f = &o->fields[j];
+			char sql[256], *who;
+
+			if (f->ref == NULL || strcmp(f->ref, ent->name) != 0)
+				continue;
+			str_fmt(sql, sizeof(sql),
+				"SELECT %s FROM %s WHERE %s = ? LIMIT 1",
+				key_column(o), o->table, f->column);
+			who = store_query_text(st, sql, v, 1);
+			if (who != NULL) {
+				err_set(e,
+					"%s '%s' is still referred to by %s "
+					"'%s' (field %s); remove or change "
+					"that first",
+					ent->name, key, o->name, who, f->name);
+				free(who);
+				goto fail;
+			}
+		}
+	}
+	if (store_exec(st, s->delete, v, 1, e) < 0)
+		goto fail;
+	digest_of(old, before);
+	str_fmt(object, sizeof(object), "%s:%s", ent->name, key);
+	str_fmt(action, sizeof(action), "%s.rm", ent->name);
+	if (audit_append(st, actor, action, object, before, NULL, e) < 0)
+		goto fail;
+	json_decref(old);
+	return store_commit(st, e);
+fail:
+	json_decref(old);
+	store_rollback(st);
+	return -1;
+}
+
+struct dangling {
+	char *key, *target;
+};
+
+static int
+dangling_row(void *arg, struct store_row *r)
+{
+	struct dangling *d = arg;
+
+	d->key = xstrdup(store_row_text(r, 0));
+	d->target = xstrdup(store_row_text(r, 1));
+	return 1;
+}
+
+int
+reg_check_refs(struct store *st, const struct entity **entp, char *key,
+	       size_t keylen, const struct field **fieldp, char *target,
+	       size_t targetlen, struct err *e)
+{
+	for (int i = 0; i < reg_nentities; i++) {
+		const struct entity *ent = reg_entities[i];
+
+		for (int j = 0; j < ent->nfields; j++) {
+			const struct field *f = &ent->fields[j];
+			const struct entity *to;
+			struct dangling d = {NULL, NULL};
+			char sql[512];
+
+			if (f->ref == NULL)
+				continue;
+			to = entity_named(f->ref);
+			str_fmt(sql, sizeof(sql),
+				"SELECT a.%s, a.%s FROM %s a WHERE a.%s IS NOT "
+				"NULL AND NOT EXISTS (SELECT 1 FROM %s b "
+				"WHERE b.%s = a.%s) LIMIT 1",
+				key_column(ent), f->column, ent->table,
+				f->column, to->table, key_column(to),
+				f->column);
+			if (store_query(st, sql, NULL, 0, dangling_row, &d, e) <
+			    0)
+				return -1;
+			if (d.key != NULL) {
+				*entp = ent;
+				*fieldp = f;
+				str_copy(key, d.key, keylen);
+				str_copy(target, d.target, targetlen);
+				free(d.key);
+				free(d.target);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}

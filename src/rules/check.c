@@ -1,0 +1,316 @@
+/*
+ * check.c: the self-examination runner: the rule table (ordered as
+ * REQUIREMENTS.md), the finding context with acknowledgements, and
+ * acknowledgement records. Rules themselves live in rules_<chapter>.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "rules/internal.h"
+
+static const struct rule_def rules[] = {
+    {"site.one-portal", "SITE-1", "one portal per unit, opened after review and filing",
+     "每个单位至多开设一个门户网站，并经开办审核和备案", rule_site_one_portal},
+    {"site.domains", "SITE-2", "one Chinese and one English domain, one main domain",
+     "原则上注册一个中文域名和一个英文域名，多个时指定主域名", rule_site_domains},
+    {"site.suffix", "SITE-3", "domain suffix matches the unit's kind",
+     "党政机关使用.gov.cn或.政务，事业单位使用.cn或.公益", rule_site_suffix},
+    {"site.county-pages", "SITE-4", "county departments and townships use the higher-level platform",
+     "县级部门和乡镇不单独建设网站，在上级平台开设页面或栏目", rule_site_county},
+    {"app.platforms", "APP-1", "apps distributed only on registered platforms or the unit's own site",
+     "移动应用仅在已备案的分发平台或本单位网站分发", rule_app_platforms},
+    {"app.not-bound", "APP-3", "service not bound to a single Internet platform",
+     "不得与单一互联网平台绑定", rule_app_not_bound},
+    {"name.unit-first", "NAME-1", "online name starts with the unit's name or short name",
+     "网上名称使用单位名称或规范简称", rule_name_unit_first},
+    {"observe.link-relevance", "LINK-1", "linked content relates to the unit's functions (needs inspection)",
+     "链接内容与单位职能相关或属便民服务（需巡检）", rule_link_observed},
+    {"observe.link-list", "LINK-2", "link list kept and checked (needs inspection)",
+     "建立链接清单并定期检查（需巡检）", rule_link_observed},
+    {"observe.leave-prompt", "LINK-3", "leave-site prompt before non-government sites (needs inspection)",
+     "链接至非党政机关网站时有明确提示（需巡检）", rule_link_observed},
+    {"observe.abnormal-links", "LINK-4", "no abnormal links (needs inspection)",
+     "无异常链接（需巡检）", rule_link_observed},
+    {"observe.logo", "LOGO-1", "online logo at the middle of the homepage footer (needs inspection)",
+     "网上标识置于网站首页底部中间位置（需巡检）", rule_link_observed},
+    {"observe.availability", "GOVWEB-1", "site reachable (needs probing)",
+     "网站可用性（需监测）", rule_link_observed},
+    {"observe.freshness", "GOVWEB-2", "homepage and columns updated (needs inspection)",
+     "首页及栏目更新（需巡检）", rule_link_observed},
+    {"observe.footer-marks", "GOVWEB-3", "footer marks on every page (needs inspection)",
+     "页脚标识齐全（需巡检）", rule_link_observed},
+    {"sec.mlps-level3", "SEC-1", "MLPS level 3 where required",
+     "按要求落实网络安全等级保护第三级", rule_sec_mlps},
+    {"sec.assessment", "SEC-2", "security assessment within a year and after upgrades",
+     "每年至少开展一次安全评估，升级上线前评估", rule_sec_assessment},
+    {"sec.staff-access", "SEC-3", "staff functions and e-mail limited by IP segment or device",
+     "工作人员功能和电子邮件限制IP地址段或设备访问", rule_sec_staff_access},
+    {"sec.overseas", "SEC-4", "overseas access only by whitelist and time window",
+     "境外访问仅按白名单在特定时段开放", rule_sec_overseas},
+    {"sec.log-retention", "SEC-5", "logs kept at least a year and backed up",
+     "日志留存不少于一年并定期备份", rule_sec_logs},
+    {"out.contract", "OUT-1", "outsourcing contract fixes security duties",
+     "外包合同明确网络和数据安全责任", rule_out_contract},
+    {"out.no-subcontract", "OUT-2", "no subcontracting without the unit's consent",
+     "未经同意不得转包分包", rule_out_subcontract},
+    {"out.highest-admin", "OUT-3", "highest admin rights stay with the unit's own staff",
+     "最高管理员权限由本单位人员负责", rule_out_highest_admin},
+    {"out.least-privilege", "OUT-4", "outsourced staff on least privilege with expiry",
+     "外包人员最小授权并及时收回到期权限", rule_out_least_privilege},
+    {"auth.mfa", "AUTH-1", "multi-factor authentication",
+     "多因素身份认证", rule_auth_mfa},
+    {"auth.idle-timeout", "AUTH-2", "sessions end after inactivity",
+     "会话超时自动退出", rule_auth_idle},
+    {"auth.lockout", "AUTH-3", "repeated failed logins lock the account",
+     "限制登录失败次数", rule_auth_lockout},
+    {"auth.device-binding", "AUTH-4", "accounts bound to devices",
+     "账号与终端绑定", rule_auth_device},
+    {"mail.no-auto-forward", "MAIL-1", "automatic forwarding turned off",
+     "关闭邮件自动转发", rule_mail_forward},
+    {"mail.no-attachment-download", "MAIL-2", "automatic attachment download turned off",
+     "关闭附件自动下载", rule_mail_attachments},
+    {"sup.rectified", "SUP-1", "new applications comply; rectification on time",
+     "新建应用合规，在用应用按期完成整改", rule_sup_rectified},
+};
+
+static struct rule_info rule_infos[ARRAY_SIZE(rules)];
+
+const struct rule_info *
+check_rules(size_t *n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		rule_infos[i].id = rules[i].id;
+		rule_infos[i].requirement = rules[i].requirement;
+		rule_infos[i].title = rules[i].title;
+		rule_infos[i].title_zh = rules[i].title_zh;
+	}
+	*n = ARRAY_SIZE(rules);
+	return rule_infos;
+}
+
+void
+check_opts_init(struct check_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_max_minutes = CHECK_IDLE_MAX;
+	o->lockout_max = CHECK_LOCKOUT_MAX;
+}
+
+const char *
+check_status_str(enum fstatus s)
+{
+	static const char *names[] = {"pass", "fail", "not_applicable",
+				      "unknown"};
+
+	return s < ST__COUNT ? names[s] : "unknown";
+}
+
+int
+check_status_parse(const char *s)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (strcmp(s, check_status_str((enum fstatus)i)) == 0)
+			return i;
+	if (strcmp(s, "na") == 0)
+		return ST_NA;
+	return -1;
+}
+
+int
+check_wants(struct check_ctx *c, const char *unit)
+{
+	return c->o->unit == NULL || (unit && strcmp(c->o->unit, unit) == 0);
+}
+
+int
+app_live(const struct m_app *a)
+{
+	return strcmp(a->status, "live") == 0;
+}
+
+int
+app_open(const struct m_app *a)
+{
+	return strcmp(a->status, "closed") != 0;
+}
+
+json_t *
+json_list(const char *text)
+{
+	json_t *v;
+
+	if (text == NULL)
+		return NULL;
+	v = json_loads(text, 0, NULL);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		return json_array();
+	}
+	return v;
+}
+
+int
+unit_is_organ(const struct m_unit *u)
+{
+	return u != NULL && strcmp(u->kind, "institution") != 0;
+}
+
+static void
+emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
+       const char *object, const char *unit, const char *fix,
+       const char *fmt, va_list ap)
+{
+	struct finding f;
+	char key[512];
+	long long idx;
+
+	buf_reset(&c->ev);
+	if (buf_vprintf(&c->ev, fmt, ap) < 0)
+		buf_addstr(&c->ev, "(evidence too long)");
+	memset(&f, 0, sizeof(f));
+	f.rule = c->rule->id;
+	f.requirement = c->rule->requirement;
+	f.title = c->rule->title;
+	f.title_zh = c->rule->title_zh;
+	f.status = st;
+	f.object = object;
+	f.object_type = otype;
+	f.unit = unit;
+	f.evidence = c->ev.data ? c->ev.data : "";
+	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
+	if (c->m->nacks > 0 &&
+	    str_fmt(key, sizeof(key), "%s\t%s", f.rule, object) >= 0 &&
+	    map_get(&c->m->ack_idx, key, &idx) == 0) {
+		const struct m_ack *k = &c->m->acks[idx];
+
+		f.owner = k->owner;
+		f.due = k->due;
+		f.note = k->note;
+		f.overdue = st == ST_FAIL && strcmp(k->due, c->today) < 0;
+	}
+	c->sum->count[st]++;
+	if (f.overdue)
+		c->sum->overdue++;
+	if (c->sink != NULL && c->sink->emit != NULL)
+		c->sink->emit(c->sink->arg, &f);
+}
+
+void
+check_emit(struct check_ctx *c, enum fstatus st, const char *otype,
+	   const char *object, const char *unit, const char *fix,
+	   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit_v(c, st, otype, object, unit, fix, fmt, ap);
+	va_end(ap);
+}
+
+void
+check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
+	       const char *fix, const char *fmt, ...)
+{
+	long long overdue = c->sum->overdue;
+	va_list ap;
+
+	if (st == ST_FAIL)
+		a->fails++;
+	va_start(ap, fmt);
+	emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
+	va_end(ap);
+	if (c->sum->overdue > overdue)
+		a->overdue++;
+}
+
+int
+check_run(struct store *st, const struct check_opts *o,
+	  const struct check_sink *sink, struct check_summary *sum,
+	  struct err *e)
+{
+	struct model m;
+	struct check_ctx c;
+	time_t now = o->now ? o->now : time_now();
+
+	memset(sum, 0, sizeof(*sum));
+	if (model_load(&m, st, e) < 0) {
+		model_free(&m);
+		return -1;
+	}
+	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
+		err_set(e, "unit '%s' is not registered", o->unit);
+		model_free(&m);
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.m = &m;
+	c.o = o;
+	c.sink = sink;
+	c.sum = sum;
+	buf_init(&c.ev, 64 * 1024);
+	time_fmt_date(now, c.today, sizeof(c.today));
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		c.rule = &rules[i];
+		rules[i].run(&c);
+	}
+	buf_cleanup(&c.ev);
+	model_free(&m);
+	return 0;
+}
+
+int
+check_ack(struct store *st, const char *rule, const char *object,
+	  const char *owner, const char *due, const char *note,
+	  const char *actor, struct err *e)
+{
+	struct store_val v[6];
+	char now[32], after[AUDIT_HASH_HEX], what[512];
+	struct buf b = BUF_INIT(8192);
+	int known = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+		if (strcmp(rules[i].id, rule) == 0)
+			known = 1;
+	if (!known) {
+		err_set(e, "rule '%s' does not exist (see govsec rules)", rule);
+		return -1;
+	}
+	if (!time_is_date(due)) {
+		err_set(e, "due date '%s' is not a date as YYYY-MM-DD", due);
+		return -1;
+	}
+	if (*owner == '\0' || strlen(owner) > 200 || strlen(object) > 200 ||
+	    (note != NULL && strlen(note) > 2000) ||
+	    !str_utf8_valid(owner, strlen(owner))) {
+		err_set(e, "owner, object or note is empty, too long or not "
+			   "valid UTF-8");
+		return -1;
+	}
+	time_fmt(time_now(), now, sizeof(now));
+	v[0] = SV_TEXT(rule);
+	v[1] = SV_TEXT(object);
+	v[2] = SV_TEXT(owner);
+	v[3] = SV_TEXT(due);
+	v[4] = SV_TEXT(note);
+	v[5] = SV_TEXT(now);
+	buf_printf(&b, "%s\t%s\t%s\t%s\t%s", rule, object, owner, due,
+		   note ? note : "");
+	audit_digest(b.data, b.len, after);
+	buf_cleanup(&b);
+	str_fmt(what, sizeof(what), "finding:%s@%s", rule, object);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st,
+		       "INSERT INTO finding_acks(rule, object, owner, due, "
+		       "note, acked) VALUES (?,?,?,?,?,?) ON CONFLICT(rule, "
+		       "object) DO UPDATE SET owner = excluded.owner, due = "
+		       "excluded.due, note = excluded.note, acked = "
+		       "excluded.acked",
+		       v, 6, e) < 0 ||
+	    audit_append(st, actor, "finding.ack", what, NULL, after, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, e);
+}

@@ -1,0 +1,137 @@
+/*
+ * internal.h: what the files of src/rules share and nobody else sees: the
+ * in-memory model of the registry and the rule context. Integer fields
+ * hold -1 where the registry has no value ("not declared").
+ */
+#ifndef GOVSEC_RULES_INTERNAL_H
+#define GOVSEC_RULES_INTERNAL_H
+
+#include <jansson.h>
+
+#include "rules/rules.h"
+
+struct m_unit {
+	char *uscc, *name, *short_name, *kind, *level, *region_name, *parent;
+	int establishment;
+	struct m_unit *up; /* parent unit, NULL if none or unknown */
+	int portals;	   /* live portals */
+};
+
+struct m_domain {
+	char *name, *unicode, *lang;
+	int main;
+};
+
+struct m_app {
+	char *id, *unit, *type, *name, *status;
+	char *platforms, *login_channels, *ip_segments, *whitelist; /* JSON */
+	char *last_assessment, *last_upgrade, *outsourcer;
+	int filed, mlps, critical, important, staff, personal;
+	int mfa, idle, lockout, devbind, devrestrict, overseas;
+	int retention, backup, autofwd, autodl;
+	struct m_unit *u;
+	struct m_domain *domains;
+	int ndomains;
+	int fails;   /* failing findings so far (for SUP-1) */
+	int overdue; /* acknowledged failures past their due date */
+};
+
+struct m_outsourcer {
+	char *id, *name, *unit;
+	int duties, consent;
+};
+
+struct m_person {
+	char *id, *name, *unit, *kind, *outsourcer;
+};
+
+struct m_grant {
+	char *id, *person, *app, *scope, *privilege, *expires, *authorized_by;
+	int active;
+	struct m_person *p;
+};
+
+struct m_ack {
+	char *owner, *due, *note;
+};
+
+struct model {
+	struct arena a;
+	struct m_unit *units;
+	struct m_app *apps;
+	struct m_outsourcer *outsourcers;
+	struct m_person *people;
+	struct m_grant *grants;
+	struct m_ack *acks;
+	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks;
+	struct map unit_idx, person_idx, ack_idx; /* ack key: rule \t object */
+};
+
+/* model.c */
+int model_load(struct model *m, struct store *st, struct err *e);
+void model_free(struct model *m);
+struct m_unit *model_unit(struct model *m, const char *uscc);
+
+/* check.c: the context a rule runs in */
+struct rule_def;
+struct check_ctx {
+	struct model *m;
+	const struct check_opts *o;
+	const struct rule_def *rule;
+	const struct check_sink *sink;
+	struct check_summary *sum;
+	char today[11];
+	struct buf ev;
+};
+
+struct rule_def {
+	const char *id, *requirement, *title, *title_zh;
+	void (*run)(struct check_ctx *c);
+};
+
+/* 1 if objects of unit should be examined (the --unit filter). */
+int check_wants(struct check_ctx *c, const char *unit);
+/* Emits a finding for object (of type otype: "unit", "grant", ...);
+ * evidence formatted; fix kept only for non-pass. */
+void check_emit(struct check_ctx *c, enum fstatus st, const char *otype,
+		const char *object, const char *unit, const char *fix,
+		const char *fmt, ...) PRINTF_LIKE(7, 8);
+/* Same, for an application (counts its failures for SUP-1). */
+void check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
+		    const char *fix, const char *fmt, ...) PRINTF_LIKE(5, 6);
+/* 1 if the application is live (not planned or closed). */
+int app_live(const struct m_app *a);
+/* 1 if the application is live or planned (not closed). */
+int app_open(const struct m_app *a);
+/* Parses a JSON list column (NULL, or a new array). */
+json_t *json_list(const char *text);
+/* 1 if the unit is an organ (not a public institution). */
+int unit_is_organ(const struct m_unit *u);
+
+/* Rule functions, one file per chapter of REQUIREMENTS.md. */
+void rule_site_one_portal(struct check_ctx *c);	 /* SITE-1 */
+void rule_site_domains(struct check_ctx *c);	 /* SITE-2 */
+void rule_site_suffix(struct check_ctx *c);	 /* SITE-3 */
+void rule_site_county(struct check_ctx *c);	 /* SITE-4 */
+void rule_app_platforms(struct check_ctx *c);	 /* APP-1 */
+void rule_app_not_bound(struct check_ctx *c);	 /* APP-3 */
+void rule_name_unit_first(struct check_ctx *c);	 /* NAME-1 */
+void rule_link_observed(struct check_ctx *c);	 /* LINK-*, LOGO-1, GOVWEB */
+void rule_sec_mlps(struct check_ctx *c);	 /* SEC-1 */
+void rule_sec_assessment(struct check_ctx *c);	 /* SEC-2 */
+void rule_sec_staff_access(struct check_ctx *c); /* SEC-3 */
+void rule_sec_overseas(struct check_ctx *c);	 /* SEC-4 */
+void rule_sec_logs(struct check_ctx *c);	 /* SEC-5 */
+void rule_out_contract(struct check_ctx *c);	 /* OUT-1 */
+void rule_out_subcontract(struct check_ctx *c);	 /* OUT-2 */
+void rule_out_highest_admin(struct check_ctx *c); /* OUT-3 */
+void rule_out_least_privilege(struct check_ctx *c); /* OUT-4 */
+void rule_auth_mfa(struct check_ctx *c);	 /* AUTH-1 */
+void rule_auth_idle(struct check_ctx *c);	 /* AUTH-2 */
+void rule_auth_lockout(struct check_ctx *c);	 /* AUTH-3 */
+void rule_auth_device(struct check_ctx *c);	 /* AUTH-4 */
+void rule_mail_forward(struct check_ctx *c);	 /* MAIL-1 */
+void rule_mail_attachments(struct check_ctx *c); /* MAIL-2 */
+void rule_sup_rectified(struct check_ctx *c);	 /* SUP-1 */
+
+#endif

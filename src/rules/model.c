@@ -1,0 +1,319 @@
+/*
+ * model.c: loads the registry from the store into compact arrays for the
+ * rules (one pass per table, strings in one arena). Trusts the store's
+ * contents to have passed the registry's validation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/internal.h"
+
+#define GROW(arr, n, cap)                                                      \
+	do {                                                                   \
+		if ((n) == (cap)) {                                            \
+			(cap) = (cap) ? (cap) * 2 : 256;                       \
+			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));       \
+		}                                                              \
+	} while (0)
+
+struct loader {
+	struct model *m;
+	size_t cap;
+};
+
+static char *
+s(struct model *m, struct store_row *r, int col)
+{
+	const char *t = store_row_text(r, col);
+
+	return t ? arena_strdup(&m->a, t) : NULL;
+}
+
+static int
+i(struct store_row *r, int col)
+{
+	return store_row_null(r, col) ? -1 : (int)store_row_int(r, col);
+}
+
+static int
+unit_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_unit *u;
+
+	GROW(m->units, m->nunits, l->cap);
+	u = &m->units[m->nunits];
+	memset(u, 0, sizeof(*u));
+	u->uscc = s(m, r, 0);
+	u->name = s(m, r, 1);
+	u->short_name = s(m, r, 2);
+	u->kind = s(m, r, 3);
+	u->level = s(m, r, 4);
+	u->region_name = s(m, r, 5);
+	u->parent = s(m, r, 6);
+	u->establishment = i(r, 7);
+	map_put(&m->unit_idx, u->uscc, (long long)m->nunits, NULL);
+	m->nunits++;
+	return 0;
+}
+
+static int
+app_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_app *a;
+	int c = 0;
+
+	GROW(m->apps, m->napps, l->cap);
+	a = &m->apps[m->napps];
+	memset(a, 0, sizeof(*a));
+	a->id = s(m, r, c++);
+	a->unit = s(m, r, c++);
+	a->type = s(m, r, c++);
+	a->name = s(m, r, c++);
+	a->status = s(m, r, c++);
+	a->filed = i(r, c++);
+	a->platforms = s(m, r, c++);
+	a->login_channels = s(m, r, c++);
+	a->mlps = i(r, c++);
+	a->critical = i(r, c++);
+	a->important = i(r, c++);
+	a->last_assessment = s(m, r, c++);
+	a->last_upgrade = s(m, r, c++);
+	a->staff = i(r, c++);
+	a->personal = i(r, c++);
+	a->outsourcer = s(m, r, c++);
+	a->mfa = i(r, c++);
+	a->idle = i(r, c++);
+	a->lockout = i(r, c++);
+	a->devbind = i(r, c++);
+	a->ip_segments = s(m, r, c++);
+	a->devrestrict = i(r, c++);
+	a->overseas = i(r, c++);
+	a->whitelist = s(m, r, c++);
+	a->retention = i(r, c++);
+	a->backup = i(r, c++);
+	a->autofwd = i(r, c++);
+	a->autodl = i(r, c++);
+	m->napps++;
+	return 0;
+}
+
+struct dom_loader {
+	struct model *m;
+	struct map app_idx;
+};
+
+static int
+domain_row(void *arg, struct store_row *r)
+{
+	struct dom_loader *l = arg;
+	struct model *m = l->m;
+	long long idx;
+	struct m_app *a;
+	struct m_domain *d;
+
+	if (map_get(&l->app_idx, store_row_text(r, 0), &idx) < 0)
+		return 0;
+	a = &m->apps[idx];
+	/* Rows come ordered by app: grow the app's array in the arena. */
+	d = arena_alloc(&m->a, sizeof(*d) * (size_t)(a->ndomains + 1));
+	if (a->ndomains > 0)
+		memcpy(d, a->domains, sizeof(*d) * (size_t)a->ndomains);
+	a->domains = d;
+	d = &a->domains[a->ndomains++];
+	d->name = s(m, r, 1);
+	d->unicode = s(m, r, 2);
+	d->lang = s(m, r, 3);
+	d->main = (int)store_row_int(r, 4);
+	return 0;
+}
+
+static int
+outsourcer_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_outsourcer *o;
+
+	GROW(m->outsourcers, m->noutsourcers, l->cap);
+	o = &m->outsourcers[m->noutsourcers++];
+	o->id = s(m, r, 0);
+	o->name = s(m, r, 1);
+	o->unit = s(m, r, 2);
+	o->duties = i(r, 3);
+	o->consent = i(r, 4);
+	return 0;
+}
+
+static int
+person_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_person *p;
+
+	GROW(m->people, m->npeople, l->cap);
+	p = &m->people[m->npeople];
+	p->id = s(m, r, 0);
+	p->name = s(m, r, 1);
+	p->unit = s(m, r, 2);
+	p->kind = s(m, r, 3);
+	p->outsourcer = s(m, r, 4);
+	map_put(&m->person_idx, p->id, (long long)m->npeople, NULL);
+	m->npeople++;
+	return 0;
+}
+
+static int
+grant_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_grant *g;
+
+	GROW(m->grants, m->ngrants, l->cap);
+	g = &m->grants[m->ngrants++];
+	g->id = s(m, r, 0);
+	g->person = s(m, r, 1);
+	g->app = s(m, r, 2);
+	g->scope = s(m, r, 3);
+	g->privilege = s(m, r, 4);
+	g->expires = s(m, r, 5);
+	g->active = i(r, 6);
+	g->authorized_by = s(m, r, 7);
+	return 0;
+}
+
+static int
+ack_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_ack *k;
+	char *key;
+
+	GROW(m->acks, m->nacks, l->cap);
+	k = &m->acks[m->nacks];
+	key = arena_printf(&m->a, "%s\t%s", store_row_text(r, 0),
+			   store_row_text(r, 1));
+	k->owner = s(m, r, 2);
+	k->due = s(m, r, 3);
+	k->note = s(m, r, 4);
+	map_put(&m->ack_idx, key, (long long)m->nacks, NULL);
+	m->nacks++;
+	return 0;
+}
+
+struct m_unit *
+model_unit(struct model *m, const char *uscc)
+{
+	long long idx;
+
+	if (uscc == NULL || map_get(&m->unit_idx, uscc, &idx) < 0)
+		return NULL;
+	return &m->units[idx];
+}
+
+int
+model_load(struct model *m, struct store *st, struct err *e)
+{
+	struct loader l = {m, 0};
+	struct dom_loader dl;
+
+	memset(m, 0, sizeof(*m));
+	arena_init(&m->a);
+	map_init(&m->unit_idx);
+	map_init(&m->person_idx);
+	map_init(&m->ack_idx);
+	if (store_query(st,
+			"SELECT uscc, name, short_name, kind, level, "
+			"region_name, parent, establishment FROM units "
+			"ORDER BY uscc",
+			NULL, 0, unit_row, &l, e) < 0)
+		return -1;
+	l.cap = 0;
+	if (store_query(
+		st,
+		"SELECT id, unit, type, name, status, filed, platforms, "
+		"login_channels, mlps_level, critical, important_business, "
+		"last_assessment, last_upgrade, staff_functions, "
+		"personal_safety, outsourcer, mfa, idle_timeout, "
+		"lockout_threshold, device_binding, ip_segments, "
+		"device_restriction, overseas_access, overseas_whitelist, "
+		"log_retention_days, log_backup, auto_forward, "
+		"attachment_autodownload FROM apps ORDER BY id",
+		NULL, 0, app_row, &l, e) < 0)
+		return -1;
+	l.cap = 0;
+	if (store_query(st,
+			"SELECT id, name, unit, security_duties, "
+			"subcontract_consent FROM outsourcers ORDER BY id",
+			NULL, 0, outsourcer_row, &l, e) < 0)
+		return -1;
+	l.cap = 0;
+	if (store_query(st,
+			"SELECT id, name, unit, kind, outsourcer FROM people "
+			"ORDER BY id",
+			NULL, 0, person_row, &l, e) < 0)
+		return -1;
+	l.cap = 0;
+	if (store_query(st,
+			"SELECT id, person, app, scope, privilege, expires, "
+			"active, authorized_by FROM grants ORDER BY id",
+			NULL, 0, grant_row, &l, e) < 0)
+		return -1;
+	l.cap = 0;
+	if (store_query(st,
+			"SELECT rule, object, owner, due, note FROM "
+			"finding_acks",
+			NULL, 0, ack_row, &l, e) < 0)
+		return -1;
+	/* Links: parents, units of apps, portals per unit, domains. */
+	for (size_t k = 0; k < m->nunits; k++)
+		m->units[k].up = model_unit(m, m->units[k].parent);
+	map_init(&dl.app_idx);
+	dl.m = m;
+	for (size_t k = 0; k < m->napps; k++) {
+		struct m_app *a = &m->apps[k];
+
+		a->u = model_unit(m, a->unit);
+		if (a->u != NULL && strcmp(a->type, "portal") == 0 &&
+		    strcmp(a->status, "closed") != 0)
+			a->u->portals++;
+		map_put(&dl.app_idx, a->id, (long long)k, NULL);
+	}
+	for (size_t k = 0; k < m->ngrants; k++) {
+		long long idx;
+
+		if (map_get(&m->person_idx, m->grants[k].person, &idx) == 0)
+			m->grants[k].p = &m->people[idx];
+	}
+	if (store_query(st,
+			"SELECT app, name, unicode, lang, main FROM domains "
+			"ORDER BY app, main DESC, name",
+			NULL, 0, domain_row, &dl, e) < 0) {
+		map_cleanup(&dl.app_idx);
+		return -1;
+	}
+	map_cleanup(&dl.app_idx);
+	return 0;
+}
+
+void
+model_free(struct model *m)
+{
+	free(m->units);
+	free(m->apps);
+	free(m->outsourcers);
+	free(m->people);
+	free(m->grants);
+	free(m->acks);
+	map_cleanup(&m->unit_idx);
+	map_cleanup(&m->person_idx);
+	map_cleanup(&m->ack_idx);
+	arena_cleanup(&m->a);
+	memset(m, 0, sizeof(*m));
+}

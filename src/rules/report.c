@@ -1,0 +1,305 @@
+/*
+ * report.c: writers that stream findings as text, JSON, SARIF 2.1.0 or a
+ * standalone HTML page. Finding text comes from the registry (untrusted
+ * for HTML): it is escaped by jansson for JSON and by buf_add_html here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "rules/rules.h"
+
+struct report {
+	enum report_format format;
+	FILE *out;
+	unsigned statuses;
+	int zh;
+	long long written;
+};
+
+int
+report_format_parse(const char *s)
+{
+	static const char *names[] = {"text", "json", "sarif", "html"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static json_t *
+finding_json(const struct finding *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rule", json_string(f->rule));
+	json_object_set_new(o, "requirement", json_string(f->requirement));
+	json_object_set_new(o, "title", json_string(f->title));
+	json_object_set_new(o, "title_zh", json_string(f->title_zh));
+	json_object_set_new(o, "status",
+			    json_string(check_status_str(f->status)));
+	json_object_set_new(o, "object", json_string(f->object));
+	json_object_set_new(o, "object_type", json_string(f->object_type));
+	json_object_set_new(o, "unit", f->unit ? json_string(f->unit)
+					       : json_null());
+	json_object_set_new(o, "evidence", json_string(f->evidence));
+	json_object_set_new(o, "fix", json_string(f->fix));
+	if (f->owner != NULL) {
+		json_object_set_new(o, "owner", json_string(f->owner));
+		json_object_set_new(o, "due", json_string(f->due));
+		json_object_set_new(o, "overdue", json_boolean(f->overdue));
+		if (f->note != NULL)
+			json_object_set_new(o, "note", json_string(f->note));
+	}
+	return o;
+}
+
+static void
+put_json(FILE *out, json_t *o)
+{
+	json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+}
+
+static const char *
+level_of(enum fstatus s)
+{
+	switch (s) {
+	case ST_FAIL:
+		return "error";
+	case ST_UNKNOWN:
+		return "warning";
+	default:
+		return "none";
+	}
+}
+
+static void
+emit_html(struct report *r, const struct finding *f)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	const char *st = check_status_str(f->status);
+
+	buf_printf(&b, "<tr class=\"%s\"><td>%s</td><td>", st, st);
+	buf_add_html(&b, f->requirement);
+	buf_addstr(&b, "</td><td>");
+	buf_add_html(&b, r->zh ? f->title_zh : f->title);
+	buf_addstr(&b, "</td><td>");
+	buf_add_html(&b, f->object_type);
+	buf_addstr(&b, " ");
+	buf_add_html(&b, f->object);
+	buf_addstr(&b, "</td><td>");
+	buf_add_html(&b, f->evidence);
+	buf_addstr(&b, "</td><td>");
+	buf_add_html(&b, f->fix);
+	if (f->owner != NULL) {
+		buf_addstr(&b, r->zh ? "<br>责任人: " : "<br>owner: ");
+		buf_add_html(&b, f->owner);
+		buf_addstr(&b, r->zh ? "，期限: " : ", due: ");
+		buf_add_html(&b, f->due);
+		if (f->overdue)
+			buf_addstr(&b, r->zh ? "（已逾期）" : " (overdue)");
+	}
+	buf_addstr(&b, "</td></tr>\n");
+	fputs(b.data, r->out);
+	buf_cleanup(&b);
+}
+
+static void
+emit(void *arg, const struct finding *f)
+{
+	struct report *r = arg;
+
+	if (!(r->statuses & (1u << f->status)))
+		return;
+	switch (r->format) {
+	case REPORT_TEXT: {
+		static const char *tags[] = {"PASS", "FAIL", "N/A ", "UNKN"};
+
+		fprintf(r->out, "%s  %-8s %-26s %s %s\n      %s\n",
+			tags[f->status], f->requirement, f->rule,
+			f->object_type, f->object, f->evidence);
+		if (*f->fix != '\0')
+			fprintf(r->out, "      fix: %s\n", f->fix);
+		if (f->owner != NULL)
+			fprintf(r->out, "      acknowledged: owner %s, due %s%s\n",
+				f->owner, f->due,
+				f->overdue ? " (OVERDUE)" : "");
+		break;
+	}
+	case REPORT_JSON:
+		fputs(r->written ? ",\n" : "\n", r->out);
+		put_json(r->out, finding_json(f));
+		break;
+	case REPORT_SARIF: {
+		json_t *res = json_object(), *loc = json_object(),
+		       *props = finding_json(f);
+
+		json_object_set_new(res, "ruleId", json_string(f->rule));
+		json_object_set_new(res, "level",
+				    json_string(level_of(f->status)));
+		json_object_set_new(res, "kind",
+				    json_string(f->status == ST_PASS ? "pass"
+						: f->status == ST_NA
+						    ? "notApplicable"
+						: f->status == ST_UNKNOWN
+						    ? "review"
+						    : "fail"));
+		json_object_set_new(
+		    res, "message",
+		    json_pack("{s:s}", "text", f->evidence));
+		json_object_set_new(
+		    loc, "logicalLocations",
+		    json_pack("[{s:s,s:s}]", "name", f->object, "kind",
+			      f->object_type));
+		json_object_set_new(res, "locations", json_pack("[o]", loc));
+		json_object_set_new(res, "properties", props);
+		fputs(r->written ? ",\n" : "\n", r->out);
+		put_json(r->out, res);
+		break;
+	}
+	case REPORT_HTML:
+		emit_html(r, f);
+		break;
+	}
+	r->written++;
+}
+
+static void
+sarif_head(struct report *r)
+{
+	json_t *rules = json_array();
+	const struct rule_info *ri;
+	size_t n;
+	char *s;
+
+	ri = check_rules(&n);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+		    rules,
+		    json_pack("{s:s,s:s,s:{s:s},s:{s:s,s:s}}", "id", ri[i].id,
+			      "name", ri[i].id, "shortDescription", "text",
+			      ri[i].title, "properties", "requirement",
+			      ri[i].requirement, "title_zh", ri[i].title_zh));
+	s = json_dumps(rules, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fprintf(r->out,
+		"{\"$schema\":\"https://json.schemastore.org/"
+		"sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{"
+		"\"tool\":{\"driver\":{\"name\":\"govsec\",\"version\":\"%s\","
+		"\"rules\":%s}},\"results\":[",
+		GOVSEC_VERSION, s);
+	free(s);
+	json_decref(rules);
+}
+
+struct report *
+report_new(enum report_format f, FILE *out, unsigned statuses,
+	   const char *lang)
+{
+	struct report *r = xcalloc(1, sizeof(*r));
+
+	r->format = f;
+	r->out = out;
+	r->statuses = statuses;
+	r->zh = lang != NULL && strncmp(lang, "zh", 2) == 0;
+	switch (f) {
+	case REPORT_JSON:
+		fputs("{\"findings\":[", out);
+		break;
+	case REPORT_SARIF:
+		sarif_head(r);
+		break;
+	case REPORT_HTML:
+		fprintf(out,
+			"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
+			"charset=\"utf-8\"><title>%s</title><style>body{font:"
+			"14px sans-serif;margin:2em}table{border-collapse:"
+			"collapse;width:100%%}td,th{border:1px solid #ccc;"
+			"padding:4px;vertical-align:top}tr.fail td:first-child"
+			"{color:#a00;font-weight:bold}tr.unknown td:first-child"
+			"{color:#a60}</style></head><body><h1>%s</h1>\n"
+			"<table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+			"<th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+			"<tbody>\n",
+			r->zh ? "zh-CN" : "en",
+			r->zh ? "govsec 自查报告" : "govsec self-examination",
+			r->zh ? "互联网政务应用安全自查报告"
+			      : "Internet government applications: "
+				"self-examination",
+			r->zh ? "状态" : "status", r->zh ? "要求" : "requirement",
+			r->zh ? "检查项" : "check", r->zh ? "对象" : "object",
+			r->zh ? "证据" : "evidence", r->zh ? "整改" : "fix");
+		break;
+	case REPORT_TEXT:
+		break;
+	}
+	return r;
+}
+
+struct check_sink
+report_sink(struct report *r)
+{
+	struct check_sink s = {emit, r};
+
+	return s;
+}
+
+static json_t *
+summary_json(const struct check_summary *sum)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "pass",
+			 (json_int_t)sum->count[ST_PASS], "fail",
+			 (json_int_t)sum->count[ST_FAIL], "not_applicable",
+			 (json_int_t)sum->count[ST_NA], "unknown",
+			 (json_int_t)sum->count[ST_UNKNOWN], "overdue",
+			 (json_int_t)sum->overdue);
+}
+
+int
+report_finish(struct report *r, const struct check_summary *sum)
+{
+	FILE *out = r->out;
+
+	switch (r->format) {
+	case REPORT_TEXT:
+		fprintf(out,
+			"summary: %lld pass, %lld fail, %lld not applicable, "
+			"%lld unknown",
+			sum->count[ST_PASS], sum->count[ST_FAIL],
+			sum->count[ST_NA], sum->count[ST_UNKNOWN]);
+		if (sum->overdue)
+			fprintf(out, " (%lld overdue)", sum->overdue);
+		fputc('\n', out);
+		if (!(r->statuses & (1u << ST_UNKNOWN)) &&
+		    sum->count[ST_UNKNOWN] > 0)
+			fprintf(out,
+				"(%lld checks could not be decided: see "
+				"--status unknown)\n",
+				sum->count[ST_UNKNOWN]);
+		break;
+	case REPORT_JSON:
+		fputs("\n],\"summary\":", out);
+		put_json(out, summary_json(sum));
+		fputs("}\n", out);
+		break;
+	case REPORT_SARIF:
+		fputs("\n],\"properties\":{\"summary\":", out);
+		put_json(out, summary_json(sum));
+		fputs("}}]}\n", out);
+		break;
+	case REPORT_HTML:
+		fprintf(out,
+			"</tbody></table>\n<p>%s: %lld %s, %lld %s, %lld %s, "
+			"%lld %s</p></body></html>\n",
+			r->zh ? "合计" : "summary", sum->count[ST_PASS],
+			r->zh ? "通过" : "pass", sum->count[ST_FAIL],
+			r->zh ? "不通过" : "fail", sum->count[ST_NA],
+			r->zh ? "不适用" : "not applicable",
+			sum->count[ST_UNKNOWN], r->zh ? "待核实" : "unknown");
+		break;
+	}
+	free(r);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,91 @@
+/*
+ * rules.h: the public face of src/rules, the self-examination (SUP-1): one
+ * rule per requirement that registry data can decide, run over an
+ * in-memory model of the registry, findings streamed to a sink (so memory
+ * does not grow with their number), and report writers (text, JSON, SARIF,
+ * HTML). Reads only the store; trusts its contents as validated on entry.
+ */
+#ifndef GOVSEC_RULES_H
+#define GOVSEC_RULES_H
+
+#include <stdio.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+enum fstatus { ST_PASS, ST_FAIL, ST_NA, ST_UNKNOWN, ST__COUNT };
+
+struct finding {
+	const char *rule;	 /* stable rule id, e.g. "site.suffix" */
+	const char *requirement; /* REQUIREMENTS.md id, e.g. "SITE-3" */
+	const char *title;	 /* what the rule checks, English */
+	const char *title_zh;	 /* the same in Chinese */
+	enum fstatus status;
+	const char *object;	 /* the unit's credit code or the record's id */
+	const char *object_type; /* "unit", "application", "grant", ... */
+	const char *unit;	 /* the unit it belongs to (uscc) */
+	const char *evidence;	 /* what was seen */
+	const char *fix;	 /* how to fix (empty on pass) */
+	/* acknowledgement (rectification tracking), NULL if none */
+	const char *owner, *due, *note;
+	int overdue;		 /* acknowledged, due date passed, still failing */
+};
+
+/* Receives each finding; the pointers are valid only during the call. */
+struct check_sink {
+	void (*emit)(void *arg, const struct finding *f);
+	void *arg;
+};
+
+struct check_opts {
+	const char *unit;	/* only this unit's objects (NULL: all) */
+	time_t now;		/* evaluation time (0: time_now()) */
+	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
+	int lockout_max;	/* AUTH-3 most failures before lockout */
+};
+#define CHECK_IDLE_MAX	  30
+#define CHECK_LOCKOUT_MAX 10
+
+struct check_summary {
+	long long count[ST__COUNT];
+	long long overdue;
+};
+
+/* check.c */
+/* Sets defaults in o. */
+void check_opts_init(struct check_opts *o);
+/*
+ * Loads the registry and runs every rule, calling sink for each finding in
+ * rule order. Fills sum. Returns 0, or -1 with e set (e.g. unknown unit).
+ */
+int check_run(struct store *st, const struct check_opts *o,
+	      const struct check_sink *sink, struct check_summary *sum,
+	      struct err *e);
+/* "pass", "fail", "not_applicable", "unknown"; and the reverse (-1). */
+const char *check_status_str(enum fstatus s);
+int check_status_parse(const char *s);
+/* Records an acknowledgement of a finding with owner and due date
+ * (YYYY-MM-DD), audited. */
+int check_ack(struct store *st, const char *rule, const char *object,
+	      const char *owner, const char *due, const char *note,
+	      const char *actor, struct err *e);
+
+/* The rule table, for listings and docs. */
+struct rule_info {
+	const char *id, *requirement, *title, *title_zh;
+};
+const struct rule_info *check_rules(size_t *n);
+
+/* report.c */
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_SARIF, REPORT_HTML };
+int report_format_parse(const char *s); /* -1 if unknown */
+struct report;
+/* A writer streaming findings to out; statuses selects which findings are
+ * written (bit 1 << status), the summary always covers all. */
+struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
+			  const char *lang);
+struct check_sink report_sink(struct report *r);
+/* Writes the trailer (summary) and frees r. */
+int report_finish(struct report *r, const struct check_summary *sum);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * store_sqlite.c: the SQLite backend of the store (embedded default): WAL
+ * journal, foreign keys on, a busy timeout, and a small cache of prepared
+ * statements keyed by SQL text so bulk imports do not re-prepare.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STMT_CACHE 64
+
+struct store_row {
+	sqlite3_stmt *stmt;
+};
+
+struct cached {
+	char *sql;
+	sqlite3_stmt *stmt;
+	unsigned long used;
+};
+
+struct sq {
+	sqlite3 *db;
+	struct cached cache[STMT_CACHE];
+	unsigned long tick;
+};
+
+static void *
+sq_open(const char *path, struct err *e)
+{
+	struct sq *s = xcalloc(1, sizeof(*s));
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		err_set(e, "cannot open database '%s': %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (sqlite3_exec(s->db,
+			 "PRAGMA journal_mode = WAL;"
+			 "PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON;"
+			 "PRAGMA cache_size = -65536;"
+			 "PRAGMA temp_store = MEMORY;",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, "cannot set up database '%s': %s", path,
+			msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	return s;
+fail:
+	sqlite3_close(s->db);
+	free(s);
+	return NULL;
+}
+
+static void
+sq_close(void *h)
+{
+	struct sq *s = h;
+
+	if (s == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++) {
+		sqlite3_finalize(s->cache[i].stmt);
+		free(s->cache[i].sql);
+	}
+	sqlite3_close(s->db);
+	free(s);
+}
+
+/* Finds or prepares a statement; multi-statement SQL (migrations) is run
+ * directly and returns NULL with *direct set. */
+static sqlite3_stmt *
+sq_prepare(struct sq *s, const char *sql, struct err *e)
+{
+	struct cached *victim = &s->cache[0];
+	sqlite3_stmt *stmt;
+
+	for (int i = 0; i < STMT_CACHE; i++) {
+		struct cached *c = &s->cache[i];
+
+		if (c->sql != NULL && strcmp(c->sql, sql) == 0) {
+			c->used = ++s->tick;
+			return c->stmt;
+		}
+		if (c->used < victim->used)
+			victim = c;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		err_set(e, "database: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_finalize(victim->stmt);
+	free(victim->sql);
+	victim->sql = xstrdup(sql);
+	victim->stmt = stmt;
+	victim->used = ++s->tick;
+	return stmt;
+}
+
+static int
+has_many_statements(const char *sql)
+{
+	const char *p = strchr(sql, ';');
+
+	if (p == NULL)
+		return 0;
+	while (*++p == ' ' || *p == '\n' || *p == '\t')
+		;
+	return *p != '\0';
+}
+
+static int
+sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
+	store_row_fn fn, void *arg, struct err *e)
+{
+	struct sq *s = h;
+	struct store_row row;
+	sqlite3_stmt *stmt;
+	int rc, ret = 0;
+
+	if (nv == 0 && fn == NULL && has_many_statements(sql)) {
+		char *msg = NULL;
+
+		if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			err_set(e, "database: %s", msg ? msg : "error");
+			sqlite3_free(msg);
+			return -1;
+		}
+		return 0;
+	}
+	stmt = sq_prepare(s, sql, e);
+	if (stmt == NULL)
+		return -1;
+	for (int i = 0; i < nv; i++) {
+		switch (v[i].type) {
+		case SV_NULL_T:
+			rc = sqlite3_bind_null(stmt, i + 1);
+			break;
+		case SV_INT_T:
+			rc = sqlite3_bind_int64(stmt, i + 1, v[i].i);
+			break;
+		default:
+			rc = sqlite3_bind_text(stmt, i + 1, v[i].s, -1,
+					       SQLITE_STATIC);
+			break;
+		}
+		if (rc != SQLITE_OK) {
+			err_set(e, "database: %s", sqlite3_errmsg(s->db));
+			ret = -1;
+			goto out;
+		}
+	}
+	row.stmt = stmt;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int r;
+
+		if (fn == NULL)
+			continue;
+		r = fn(arg, &row);
+		if (r != 0) {
+			if (r < 0) {
+				ret = -1;
+				if (e != NULL && e->msg[0] == '\0')
+					err_set(e, "query aborted");
+			}
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		err_set(e, "database: %s", sqlite3_errmsg(s->db));
+		ret = -1;
+	}
+out:
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return ret;
+}
+
+static long long
+sq_changes(void *h)
+{
+	return sqlite3_changes64(((struct sq *)h)->db);
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .exec = sq_exec,
+    .changes = sq_changes,
+    .dialect = NULL,
+};
+
+int
+store_row_count(struct store_row *r)
+{
+	return sqlite3_column_count(r->stmt);
+}
+
+const char *
+store_row_text(struct store_row *r, int col)
+{
+	return (const char *)sqlite3_column_text(r->stmt, col);
+}
+
+long long
+store_row_int(struct store_row *r, int col)
+{
+	return sqlite3_column_int64(r->stmt, col);
+}
+
+int
+store_row_null(struct store_row *r, int col)
+{
+	return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
+}

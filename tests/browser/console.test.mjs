@@ -1,0 +1,397 @@
+// console.test.mjs: the govsec web console in headless Chromium against the
+// real daemon. Imports data/demo.json into a fresh store, adds an admin,
+// starts govsecd on a free loopback port, then drives the console as a
+// person would: log in through the form, read the dashboard, open a failing
+// finding, acknowledge it, switch language, check the audit chain, log out.
+//
+// Run: (cd tests/browser && npm ci) once, then `node --test tests/browser/`
+// (ctest runs it as the "browser" test). Environment:
+//   GOVSEC_BUILD   the build directory with govsec and govsecd (<repo>/build)
+//   GOVSEC_SRC     the source tree (<repo>)
+//   CHROMIUM       the browser binary (/usr/bin/chromium)
+//   GOVSEC_CONSOLE_HOST  host name in the console URL (localhost)
+//   GOVSEC_SCREENSHOTS   a directory to write screenshots to (none)
+//   GOVSEC_CONSOLE_URL + GOVSEC_CONSOLE_PASSWORD: test an already running
+//                  console (user admin) instead of starting one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SRC = process.env.GOVSEC_SRC || path.resolve(here, '..', '..');
+const BUILD = process.env.GOVSEC_BUILD || path.join(SRC, 'build');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Chromium treats http://localhost as a secure context, so the session
+// cookie (Secure; HttpOnly; SameSite=Strict) is kept over plain HTTP.
+const HOST = process.env.GOVSEC_CONSOLE_HOST || 'localhost';
+const SHOTS = process.env.GOVSEC_SCREENSHOTS || '';
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:";
+
+let tmp = null;
+let daemon = null;
+let daemonLog = '';
+let browser = null;
+let baseURL = process.env.GOVSEC_CONSOLE_URL || '';
+let password = process.env.GOVSEC_CONSOLE_PASSWORD || '';
+const problems = []; // CSP violations and script errors seen on any page
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+function run(bin, args, input) {
+	const r = spawnSync(path.join(BUILD, bin), args, {
+		input: input ?? '',
+		encoding: 'utf8',
+		timeout: 60_000,
+	});
+	if (r.error)
+		throw new Error(`${bin} ${args.join(' ')}: ${r.error.message}`);
+	if (r.status !== 0)
+		throw new Error(`${bin} ${args.join(' ')} exited ${r.status}: ` +
+			`${r.stderr}${r.stdout}`);
+	return r.stdout;
+}
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Waits until the console answers any HTTP status on /api/me.
+async function waitReady(url, ms) {
+	const end = Date.now() + ms;
+	let last = null;
+	while (Date.now() < end) {
+		if (daemon && daemon.exitCode !== null)
+			throw new Error(`govsecd exited ${daemon.exitCode}:\n` +
+				daemonLog);
+		try {
+			const r = await fetch(url + '/api/me');
+			await r.arrayBuffer();
+			return;
+		} catch (e) {
+			last = e;
+		}
+		await sleep(100);
+	}
+	throw new Error(`govsecd did not answer on ${url} within ${ms} ms ` +
+		`(${last && last.message}):\n${daemonLog}`);
+}
+
+async function startDaemon() {
+	for (const bin of ['govsec', 'govsecd'])
+		assert.ok(existsSync(path.join(BUILD, bin)),
+			`${bin} not built in ${BUILD} (cmake --build build)`);
+	tmp = mkdtempSync(path.join(os.tmpdir(), 'govsec-browser-'));
+	const db = path.join(tmp, 'govsec.db');
+	// Meets any sane complexity rule: upper, lower, digit, symbol, 21+.
+	password = 'Gs!9' + randomBytes(12).toString('hex');
+	run('govsec', ['--db', db, 'import',
+		path.join(SRC, 'data', 'demo.json')]);
+	run('govsec', ['--db', db, 'user', 'add', 'admin', '--role', 'admin'],
+		password + '\n');
+	const port = await freePort();
+	const conf = path.join(tmp, 'govsec.conf');
+	writeFileSync(conf, [
+		'[store]',
+		`path = ${db}`,
+		'',
+		'[console]',
+		`listen = 127.0.0.1:${port}`,
+		'',
+	].join('\n'));
+	daemon = spawn(path.join(BUILD, 'govsecd'), ['-c', conf], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const keep = (b) => {
+		daemonLog += b.toString();
+		if (daemonLog.length > 65536)
+			daemonLog = daemonLog.slice(-65536);
+	};
+	daemon.stdout.on('data', keep);
+	daemon.stderr.on('data', keep);
+	await waitReady(`http://127.0.0.1:${port}`, 20_000);
+	baseURL = `http://${HOST}:${port}`;
+}
+
+function stopDaemon() {
+	if (!daemon)
+		return Promise.resolve();
+	const d = daemon;
+	daemon = null;
+	if (d.exitCode !== null || d.signalCode !== null)
+		return Promise.resolve();
+	return new Promise((resolve) => {
+		const kill = setTimeout(() => d.kill('SIGKILL'), 5000);
+		d.once('exit', () => {
+			clearTimeout(kill);
+			resolve();
+		});
+		d.kill('SIGTERM');
+	});
+}
+
+// A leftover daemon must never outlive the test process.
+process.on('exit', () => {
+	if (daemon && daemon.exitCode === null)
+		daemon.kill('SIGKILL');
+});
+
+async function newPage(locale) {
+	const ctx = await browser.newContext({ locale, baseURL });
+	const page = await ctx.newPage();
+	page.setDefaultTimeout(15_000);
+	page.on('console', (m) => {
+		const text = m.text();
+		if (/Content Security Policy|Refused to/i.test(text))
+			problems.push(`${page.url()}: ${text}`);
+	});
+	page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+	return page;
+}
+
+async function shot(page, name) {
+	if (SHOTS)
+		await page.screenshot({ path: path.join(SHOTS, name),
+			fullPage: true });
+}
+
+async function login(page, name, pw) {
+	await page.goto('/');
+	await page.locator('#login-form').waitFor();
+	await page.fill('#login-name', name);
+	await page.fill('#login-password', pw);
+	await page.click('#login-form button[type="submit"]');
+}
+
+before(async () => {
+	if (!baseURL)
+		await startDaemon();
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-gpu',
+			'--disable-background-networking',
+			'--disable-component-update', '--no-first-run',
+			'--disable-sync'],
+	});
+});
+
+after(async () => {
+	try {
+		if (browser)
+			await browser.close();
+	} finally {
+		await stopDaemon();
+		if (tmp)
+			rmSync(tmp, { recursive: true, force: true });
+	}
+});
+
+test('the console is served with the strict CSP', async () => {
+	const r = await fetch(baseURL + '/');
+	const body = await r.text();
+	assert.equal(r.status, 200);
+	assert.match(r.headers.get('content-type') || '', /text\/html/);
+	const csp = r.headers.get('content-security-policy') || '';
+	for (const part of CSP.split('; '))
+		assert.ok(csp.includes(part), `CSP '${csp}' lacks '${part}'`);
+	assert.match(body, /<script src="app\.js"/);
+	assert.doesNotMatch(body, /<script>|\son[a-z]+=|\sstyle=/i,
+		'index.html has inline script, handler or style');
+});
+
+test('a wrong password shows an error and no console', async () => {
+	const page = await newPage('en-US');
+	await login(page, 'admin', password + 'x');
+	const err = page.locator('#login-error');
+	await err.waitFor({ state: 'visible' });
+	assert.match(await err.textContent(), /wrong user name or password/i);
+	assert.equal(await page.locator('#dashboard').count(), 0);
+	assert.ok(await page.locator('#nav').isHidden());
+	await shot(page, 'login-error.png');
+	await page.context().close();
+});
+
+let page = null; // the signed-in page the next tests share
+let failing = null; // {requirement, rule} of the finding opened
+
+test('login through the form shows the dashboard with failures',
+	async () => {
+	page = await newPage('en-US');
+	await login(page, 'admin', password);
+	const loginError = page.locator('#login-error');
+	await Promise.race([
+		page.locator('#dashboard').waitFor(),
+		loginError.waitFor({ state: 'visible' }).then(async () => {
+			throw new Error('login failed: ' +
+				await loginError.textContent());
+		}),
+	]);
+	assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+	const fail = Number(await page.locator('#summary-fail').textContent());
+	assert.ok(fail > 0, `fail count ${fail}`);
+	for (const id of ['#summary-pass', '#summary-unknown', '#summary-na'])
+		assert.match(await page.locator(id).textContent(), /^\d+$/);
+	// by unit and by requirement, each row with its counts and a bar
+	assert.ok(await page.locator('table#by-unit tbody tr').count() > 0);
+	const reqRows = page.locator('table#by-requirement tbody tr');
+	assert.ok(await reqRows.count() > 0);
+	assert.match(await reqRows.first().locator('th').textContent(),
+		/^[A-Z0-9]+-\d+$/);
+	assert.ok(await page.locator('table#by-requirement .bar').count() > 0);
+	assert.match(await page.locator('#current-user').textContent(),
+		/admin/);
+	await shot(page, 'dashboard-en.png');
+});
+
+test('findings list, filter and a failing finding with its evidence',
+	async () => {
+	await page.click('#nav-findings');
+	const rows = page.locator('table#findings tbody tr');
+	await rows.first().waitFor();
+	assert.ok(await rows.count() > 0);
+
+	await page.selectOption('#filter-status', 'fail');
+	await page.click('#filter-apply');
+	await page.waitForURL(/status=fail/);
+	await rows.first().waitFor();
+	const statuses = await rows.evaluateAll((trs) =>
+		trs.map((tr) => tr.getAttribute('data-status')));
+	assert.ok(statuses.length > 0);
+	assert.deepEqual([...new Set(statuses)], ['fail']);
+	await shot(page, 'findings-en.png');
+
+	const row = page.locator('table#findings tbody tr[data-status="fail"]')
+		.first();
+	failing = {
+		requirement: await row.getAttribute('data-requirement'),
+		rule: await row.getAttribute('data-rule'),
+	};
+	await row.locator('[data-testid="finding-link"]').click();
+	const detail = page.locator('#finding-detail');
+	await detail.waitFor();
+	assert.equal(await detail.getAttribute('data-status'), 'fail');
+	const evidence = (await page.locator('#finding-evidence')
+		.textContent()).trim();
+	assert.ok(evidence.length > 0 && evidence !== '—',
+		'finding has no evidence');
+	assert.ok((await page.locator('#finding-fix').textContent()).trim());
+	const req = await page.locator('#finding-requirement').textContent();
+	assert.ok(req.includes(failing.requirement),
+		`'${req}' lacks ${failing.requirement}`);
+	assert.match(failing.requirement, /^[A-Z0-9]+-\d+$/);
+	await shot(page, 'finding-en.png');
+});
+
+test('acknowledging a finding posts with the CSRF token', async () => {
+	await page.fill('#ack-owner', '张三 Zhang San');
+	await page.fill('#ack-due', '2031-12-31');
+	await page.fill('#ack-note', 'browser test: 整改中');
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith('/api/findings/ack')),
+		page.click('#ack-submit'),
+	]);
+	assert.equal(resp.status(), 200, await resp.text());
+	assert.ok(resp.request().headers()['x-csrf-token']);
+	await page.locator('#ack-result.banner-ok').waitFor();
+	// the list shows the owner after a fresh load
+	await page.goto('/#/findings?status=fail');
+	const row = page.locator('table#findings tbody tr[data-rule="' +
+		failing.rule + '"]', { hasText: 'Zhang San' });
+	await row.first().waitFor();
+});
+
+test('the audit trail lists records newest first and verifies',
+	async () => {
+	await page.click('#nav-audit');
+	const rows = page.locator('table#audit tbody tr');
+	await rows.first().waitFor();
+	const seqs = await rows.evaluateAll((trs) =>
+		trs.map((tr) => Number(tr.getAttribute('data-seq'))));
+	assert.ok(seqs.length >= 2, `only ${seqs.length} audit records`);
+	for (let i = 1; i < seqs.length; i++)
+		assert.ok(seqs[i - 1] > seqs[i], `not newest first: ${seqs}`);
+	assert.ok(await rows.filter({ hasText: 'admin' }).count() > 0);
+	await page.click('#audit-verify');
+	const verdict = page.locator('#audit-verdict[data-ok]');
+	await verdict.waitFor();
+	assert.equal(await verdict.getAttribute('data-ok'), 'true',
+		await verdict.textContent());
+	await shot(page, 'audit-en.png');
+});
+
+test('units and applications pages show the registry', async () => {
+	await page.click('#nav-units');
+	await page.locator('table#units tbody tr').first().waitFor();
+	await page.locator('table#units tbody tr a').first().click();
+	await page.locator('#unit-detail').waitFor();
+	assert.ok((await page.locator('#unit-name').textContent()).trim());
+	await page.click('#nav-applications');
+	await page.locator('table#applications tbody tr').first().waitFor();
+	await page.locator('table#applications tbody tr a').first().click();
+	await page.locator('#app-detail').waitFor();
+	assert.ok((await page.locator('#app-name').textContent()).trim());
+});
+
+test('the language toggle switches to Chinese and is remembered',
+	async () => {
+	await page.click('#nav-dashboard');
+	await page.locator('#dashboard').waitFor();
+	await page.click('#lang-toggle');
+	await page.locator('#nav-dashboard', { hasText: '仪表盘' }).waitFor();
+	assert.equal(await page.locator('#nav-findings').textContent(), '自查');
+	assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+	await page.locator('#dashboard h1', { hasText: '合规仪表盘' }).waitFor();
+	assert.equal(await page.evaluate(() =>
+		localStorage.getItem('govsec.lang')), 'zh');
+	await page.reload();
+	await page.locator('#dashboard').waitFor();
+	assert.equal(await page.locator('#nav-dashboard').textContent(),
+		'仪表盘');
+	await shot(page, 'dashboard-zh.png');
+	await page.click('#lang-toggle');
+	await page.locator('#nav-dashboard', { hasText: 'Dashboard' })
+		.waitFor();
+});
+
+test('logout ends the session', async () => {
+	await page.click('#logout');
+	await page.locator('#login-form').waitFor();
+	await page.goto('/#/findings');
+	await page.locator('#login-form').waitFor();
+	assert.equal(await page.locator('#findings').count(), 0);
+	await page.context().close();
+	page = null;
+});
+
+test('a Chinese browser gets the Chinese console by default', async () => {
+	const zh = await newPage('zh-CN');
+	await zh.goto('/');
+	await zh.locator('#login-form').waitFor();
+	assert.equal(await zh.locator('#login-title').textContent(), '登录');
+	assert.equal(await zh.locator('label[for="login-name"]').textContent(),
+		'用户名');
+	await shot(zh, 'login-zh.png');
+	await zh.context().close();
+});
+
+test('no CSP violations or script errors on any page', () => {
+	assert.deepEqual(problems, []);
+});
