@@ -47,6 +47,7 @@ int cli_json(const struct cli *c);
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_record(struct cli *c, int argc, char **argv); /* unit, app, ... */
 int cmd_uscc(struct cli *c, int argc, char **argv);
 int cmd_domain(struct cli *c, int argc, char **argv);

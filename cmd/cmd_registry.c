@@ -69,6 +69,20 @@ out:
 }
 
 int
+cmd_schema(struct cli *c, int argc, char **argv)
+{
+	json_t *s;
+
+	if (cli_parse(argc, argv, NULL, NULL, 0, "govsec schema") < 0)
+		return EXIT_USAGE;
+	s = reg_schema();
+	json_dumpf(s, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("\n");
+	json_decref(s);
+	return 0;
+}
+
+int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	const char *outpath = NULL;

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create or upgrade the store"},
     {"import", cmd_import, "import a registry JSON document (all or nothing)"},
     {"export", cmd_export, "write the registry as JSON (import format)"},
+    {"schema", cmd_schema, "print the JSON Schema of the import format"},
     {"unit", cmd_record, "units: add | list | show | rm"},
     {"app", cmd_record, "applications: add | list | show | rm"},
     {"outsourcer", cmd_record, "outsourcing units: add | list | show | rm"},

@@ -1,6 +1,7 @@
 /*
  * govsecd.c: the daemon's thin main: reads govsec.conf, opens and migrates
- * the store, starts the console listener and waits for SIGINT or SIGTERM.
+ * the store (and the platform list, if configured), starts the console
+ * listener and waits for SIGINT or SIGTERM.
  * With -n it only checks the configuration. Trusts its command line and
  * configuration file (the operator's); logs go to standard error.
  */
@@ -14,6 +15,7 @@
 
 #include "base/base.h"
 #include "http/http.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 #define EXIT_RUNTIME 1
@@ -149,6 +151,8 @@ main(int argc, char **argv)
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	if (http_check_config(&cfg, &e) < 0)
+		die(EXIT_CONFIG, e.msg);
+	if (cfg.platforms[0] != '\0' && platforms_load(cfg.platforms, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	if (check_only) {
 		st = store_open(config_store_path(&cfg, db), &e);

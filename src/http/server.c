@@ -141,6 +141,28 @@ peer_of(struct MHD_Connection *c, struct arena *a)
 	return arena_strdup(a, host);
 }
 
+/* s made safe for a log line: control bytes (and all bytes >= 0x80 when s
+ * is not UTF-8) as \xNN, so a request cannot forge log lines. */
+static const char *
+log_safe(struct arena *a, const char *s)
+{
+	int utf8 = str_utf8_valid(s, strlen(s));
+	struct buf b = BUF_INIT(4096);
+	const char *out;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' ||
+		    (*p >= 0x80 && !utf8)) {
+			if (buf_printf(&b, "\\x%02x", *p) < 0)
+				break;
+		} else if (buf_addch(&b, (char)*p) < 0)
+			break;
+	}
+	out = arena_strdup(a, b.data != NULL ? b.data : "");
+	buf_cleanup(&b);
+	return out;
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *c, struct conn_state *cs)
 {
@@ -174,7 +196,8 @@ send_response(struct MHD_Connection *c, struct conn_state *cs)
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	cs->answered = 1;
-	log_info("%s %s %s %d %s", r->peer, r->method, r->path, r->status,
+	log_info("%s %s %s %d %s", r->peer, log_safe(&r->arena, r->method),
+		 log_safe(&r->arena, r->path), r->status,
 		 r->user != NULL ? r->user : "-");
 	return ret;
 }
@@ -203,6 +226,9 @@ state_free(struct conn_state *cs)
 	if (cs == NULL)
 		return;
 	free(cs->req.out);
+	/* The body may hold a password (login): wipe it. */
+	if (cs->body.data != NULL)
+		explicit_bzero(cs->body.data, cs->body.len);
 	buf_cleanup(&cs->body);
 	arena_cleanup(&cs->req.arena);
 	free(cs);

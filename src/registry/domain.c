@@ -12,7 +12,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 #define INPUT_MAX  1024 /* longest input accepted, bytes */
 #define LABEL_MAX  63	/* longest A-label, bytes */

@@ -244,7 +244,7 @@ app_validate(struct store *st, json_t *o, struct err *e)
 		char *other = store_query_text(
 		    st,
 		    "SELECT id FROM apps WHERE unit = ? AND id <> ? AND "
-		    "type = 'portal' AND status <> 'closed'",
+		    "type = 'portal' AND coalesce(status, 'live') <> 'closed'",
 		    v, 2);
 
 		if (other != NULL) {

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 #define QUOTE_MAX 96 /* bytes of a name quoted in a reason */
 
@@ -98,6 +98,35 @@ valid_text(const char *s)
 	return s == NULL || str_utf8_valid(s, strlen(s));
 }
 
+/*
+ * The region name without its administrative suffix ("江门市" -> "江门"),
+ * as region + function names are usually written ("江门易办事"); "" when
+ * nothing is left to strip or the stem would be under two characters.
+ */
+static void
+region_stem(const char *region, char *out, size_t n)
+{
+	static const char *const suffixes[] = {
+	    "特别行政区", "自治区", "自治州", "自治县", "街道", "市",
+	    "县",	      "区",	"省",	  "州",	    "盟",   "旗",
+	    "镇",	      "乡",	NULL};
+	size_t len = strlen(region);
+
+	out[0] = '\0';
+	for (int i = 0; suffixes[i] != NULL; i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (len > sl && str_ends(region, suffixes[i]) &&
+		    len - sl < n) {
+			memcpy(out, region, len - sl);
+			out[len - sl] = '\0';
+			if (str_utf8_len(out) < 2)
+				out[0] = '\0';
+			return;
+		}
+	}
+}
+
 enum name_verdict
 name_check(const char *online_name, const struct name_unit *unit,
 	   struct err *reason)
@@ -139,7 +168,12 @@ name_check(const char *online_name, const struct name_unit *unit,
 		return NAME_PASS;
 	}
 	if (has_text(unit->region_name)) {
+		char stem[256];
+
 		rest = match_prefix(online_name, unit->region_name);
+		region_stem(unit->region_name, stem, sizeof(stem));
+		if (rest == NULL && stem[0] != '\0')
+			rest = match_prefix(online_name, stem);
 		if (rest != NULL && *rest != '\0') {
 			err_set(reason,
 				"online name '%s' is region name '%s' plus a "

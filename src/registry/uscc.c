@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 /* The code alphabet: 0-9 and A-Z without I, O, S, V, Z; index = value. */
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";

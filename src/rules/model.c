@@ -237,7 +237,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 	l.cap = 0;
 	if (store_query(
 		st,
-		"SELECT id, unit, type, name, status, filed, platforms, "
+		"SELECT id, unit, type, name, coalesce(status, 'live'), "
+		"filed, platforms, "
 		"login_channels, mlps_level, critical, important_business, "
 		"last_assessment, last_upgrade, staff_functions, "
 		"personal_safety, outsourcer, mfa, idle_timeout, "

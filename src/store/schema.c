@@ -25,7 +25,7 @@ const struct migration store_migrations[] = {
      "  updated TEXT NOT NULL);"
      "CREATE TABLE apps ("
      "  id TEXT PRIMARY KEY, unit TEXT NOT NULL REFERENCES units(uscc),"
-     "  type TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
+     "  type TEXT NOT NULL, name TEXT NOT NULL, status TEXT,"
      "  filed INTEGER, domains TEXT, platforms TEXT, login_channels TEXT,"
      "  mlps_level INTEGER, critical INTEGER, important_business INTEGER,"
      "  last_assessment TEXT, last_upgrade TEXT, staff_functions INTEGER,"
@@ -40,7 +40,7 @@ const struct migration store_migrations[] = {
      "CREATE INDEX apps_unit ON apps(unit);"
      /* SITE-1: at most one live portal per unit */
      "CREATE UNIQUE INDEX apps_one_portal ON apps(unit)"
-     "  WHERE type = 'portal' AND status <> 'closed';"
+     "  WHERE type = 'portal' AND coalesce(status, 'live') <> 'closed';"
      "CREATE TABLE domains ("
      "  name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(id)"
      "  ON DELETE CASCADE, unicode TEXT NOT NULL, lang TEXT NOT NULL,"

@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 struct good {
 	const char *in;

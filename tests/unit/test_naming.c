@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 static const struct name_unit jiangmen = {"江门市人民政府", "江门市政府",
 					  "江门市"};
@@ -77,8 +77,12 @@ static const struct name_case cases[] = {
      "online name '江门市 \xe3\x80\x80' starts with neither the unit name "
      "'江门市人民政府' nor its short name '江门市政府'"},
     /* Other names fail. */
-    {"江门发布", &jiangmen, NAME_FAIL,
-     "online name '江门发布' starts with neither the unit name "
+    /* The region name without its administrative suffix counts too. */
+    {"江门发布", &jiangmen, NAME_REVIEW,
+     "online name '江门发布' is region name '江门市' plus a function "
+     "name: the unit name '江门市人民政府' must be shown prominently"},
+    {"江门", &jiangmen, NAME_FAIL,
+     "online name '江门' starts with neither the unit name "
      "'江门市人民政府' nor its short name '江门市政府'"},
     {"人民政府江门市", &jiangmen, NAME_FAIL,
      "online name '人民政府江门市' starts with neither the unit name "

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "registry/validate.h"
+#include "registry/registry.h"
 
 /*
  * Published codes whose check characters (GB 32100 and GB 11714) were
