@@ -22,10 +22,10 @@ struct cli {
 };
 
 struct opt {
-	const char *name;  /* long name without "--" */
-	int has_arg;	   /* 1: takes a value */
-	const char **val;  /* where the value goes (has_arg) */
-	int *flag;	   /* set to 1 when given (!has_arg) */
+	const char *name; /* long name without "--" */
+	int has_arg;	  /* 1: takes a value */
+	const char **val; /* where the value goes (has_arg) */
+	int *flag;	  /* set to 1 when given (!has_arg) */
 };
 
 /*

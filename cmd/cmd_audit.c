@@ -26,7 +26,8 @@ audit_verify_cmd(struct cli *c, int argc, char **argv)
 	if (anchor != NULL) {
 		const char *colon = strchr(anchor, ':');
 
-		if (colon == NULL || (size_t)(colon - anchor) >= sizeof(seqbuf) ||
+		if (colon == NULL ||
+		    (size_t)(colon - anchor) >= sizeof(seqbuf) ||
 		    strlen(colon + 1) != 64)
 			goto bad_anchor;
 		memcpy(seqbuf, anchor, (size_t)(colon - anchor));
@@ -44,13 +45,15 @@ audit_verify_cmd(struct cli *c, int argc, char **argv)
 	}
 	if (cli_json(c)) {
 		if (rc == 0)
-			printf("{\"ok\":true,\"checked\":%lld,\"head_seq\":%lld,"
-			       "\"head\":\"%s\"}\n",
-			       v.checked, v.head_seq, v.head);
+			printf(
+			    "{\"ok\":true,\"checked\":%lld,\"head_seq\":%lld,"
+			    "\"head\":\"%s\"}\n",
+			    v.checked, v.head_seq, v.head);
 		else
-			printf("{\"ok\":false,\"bad_seq\":%lld,\"reason\":\"%s\"}"
-			       "\n",
-			       v.bad_seq, v.reason);
+			printf(
+			    "{\"ok\":false,\"bad_seq\":%lld,\"reason\":\"%s\"}"
+			    "\n",
+			    v.bad_seq, v.reason);
 	} else if (rc == 0) {
 		printf("audit chain OK: %lld records, head %lld:%s\n",
 		       v.checked, v.head_seq, v.head);

@@ -40,10 +40,10 @@ cmd_check(struct cli *c, int argc, char **argv)
 		   *output = NULL;
 	int all = 0;
 	const struct opt opts[] = {
-	    {"unit", 1, &unit, NULL},	  {"status", 1, &status, NULL},
-	    {"lang", 1, &lang, NULL},	  {"all", 0, NULL, &all},
+	    {"unit", 1, &unit, NULL},	     {"status", 1, &status, NULL},
+	    {"lang", 1, &lang, NULL},	     {"all", 0, NULL, &all},
 	    {"format", 1, &c->format, NULL}, {"now", 1, &now, NULL},
-	    {"output", 1, &output, NULL}, {NULL, 0, NULL, NULL}};
+	    {"output", 1, &output, NULL},    {NULL, 0, NULL, NULL}};
 	const char *usage = "govsec check [--unit USCC] [--format "
 			    "text|json|sarif|html] [--status fail,unknown,...|"
 			    "all] [--all] [--lang zh|en] [--output FILE]";
@@ -65,8 +65,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Text shows what needs action; machine formats carry everything. */
-	statuses = fmt == REPORT_TEXT && !all ? 1u << ST_FAIL
-					      : (1u << ST__COUNT) - 1;
+	statuses =
+	    fmt == REPORT_TEXT && !all ? 1u << ST_FAIL : (1u << ST__COUNT) - 1;
 	if (status != NULL && parse_statuses(status, &statuses) < 0) {
 		cli_error("--status: expected a list of pass, fail, "
 			  "not_applicable, unknown or all");

@@ -239,8 +239,8 @@ record_add(struct cli *c, const struct entity *ent, int argc, char **argv)
 		}
 		if (strcmp(name, "json") == 0) {
 			json_error_t je;
-			json_t *base = json_loads(val, JSON_REJECT_DUPLICATES,
-						  &je);
+			json_t *base =
+			    json_loads(val, JSON_REJECT_DUPLICATES, &je);
 
 			if (!json_is_object(base)) {
 				cli_error("--json: %s", base ? "expected an "
@@ -285,9 +285,9 @@ out:
 static void
 add_help(const struct entity *ent)
 {
-	static const char *types[] = {"TEXT", "true|false", "N",
-				      "YYYY-MM-DD", "RFC3339", "CHOICE",
-				      "A,B,...", "JSON-ARRAY"};
+	static const char *types[] = {"TEXT",	    "true|false", "N",
+				      "YYYY-MM-DD", "RFC3339",	  "CHOICE",
+				      "A,B,...",    "JSON-ARRAY"};
 
 	printf("usage: govsec %s add --FIELD VALUE ... [--json OBJECT]\n"
 	       "fields:\n",

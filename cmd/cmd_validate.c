@@ -11,7 +11,7 @@
 static const char *
 uscc_class_name(enum uscc_class k)
 {
-	return k == USCC_ORGAN	     ? "organ"
+	return k == USCC_ORGAN	       ? "organ"
 	       : k == USCC_INSTITUTION ? "public institution"
 				       : "other";
 }
@@ -38,14 +38,13 @@ cmd_uscc(struct cli *c, int argc, char **argv)
 		ok = uscc_check(pos[i], &why, &warn) == 0;
 		bad += !ok;
 		if (cli_json(c)) {
-			json_t *o = json_pack("{s:s,s:b}", "code", pos[i],
-					      "valid", ok);
+			json_t *o =
+			    json_pack("{s:s,s:b}", "code", pos[i], "valid", ok);
 
 			if (ok)
-				json_object_set_new(
-				    o, "class",
-				    json_string(
-					uscc_class_name(uscc_class(pos[i]))));
+				json_object_set_new(o, "class",
+						    json_string(uscc_class_name(
+							uscc_class(pos[i]))));
 			else
 				json_object_set_new(o, "reason",
 						    json_string(why.msg));
@@ -91,9 +90,9 @@ cmd_domain(struct cli *c, int argc, char **argv)
 			bad++;
 			if (cli_json(c))
 				json_array_append_new(
-				    arr, json_pack("{s:s,s:b,s:s}", "name",
-						   pos[i], "valid", 0, "reason",
-						   why.msg));
+				    arr,
+				    json_pack("{s:s,s:b,s:s}", "name", pos[i],
+					      "valid", 0, "reason", why.msg));
 			else
 				printf("%s: invalid: %s\n", pos[i], why.msg);
 			continue;

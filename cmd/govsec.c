@@ -33,7 +33,8 @@ static const struct command commands[] = {
     {"check", cmd_check, "run the self-examination"},
     {"ack", cmd_ack, "acknowledge a finding with owner and due date"},
     {"rules", cmd_rules, "list the self-examination rules"},
-    {"audit", cmd_audit, "audit log: verify | export | head | retention | prune"},
+    {"audit", cmd_audit,
+     "audit log: verify | export | head | retention | prune"},
     {"user", cmd_user, "console users: add | list | rm"},
 };
 

@@ -12,7 +12,8 @@
 
 #include "audit/audit.h"
 
-#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define ZERO_HASH                                                              \
+	"0000000000000000000000000000000000000000000000000000000000000000"
 
 void
 audit_digest(const void *data, size_t n, char out[AUDIT_HASH_HEX])
@@ -33,9 +34,9 @@ add_field(struct buf *b, const char *s)
 }
 
 static void
-record_hash(const char *prev, long long seq, const char *at,
-	    const char *actor, const char *action, const char *object,
-	    const char *before, const char *after, char out[AUDIT_HASH_HEX])
+record_hash(const char *prev, long long seq, const char *at, const char *actor,
+	    const char *action, const char *object, const char *before,
+	    const char *after, char out[AUDIT_HASH_HEX])
 {
 	struct buf b = BUF_INIT(1 << 20);
 	char seqs[32];
@@ -82,8 +83,9 @@ audit_append(struct store *st, const char *actor, const char *action,
 
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_query(st, "SELECT seq, hash FROM audit ORDER BY seq DESC "
-			    "LIMIT 1",
+	if (store_query(st,
+			"SELECT seq, hash FROM audit ORDER BY seq DESC "
+			"LIMIT 1",
 			NULL, 0, head_row, &h, e) < 0)
 		goto fail;
 	if (!h.found) {
@@ -99,8 +101,8 @@ audit_append(struct store *st, const char *actor, const char *action,
 		free(aseq);
 	}
 	time_fmt(time_now(), at, sizeof(at));
-	record_hash(h.hash, h.seq + 1, at, actor, action, object, before,
-		    after, hash);
+	record_hash(h.hash, h.seq + 1, at, actor, action, object, before, after,
+		    hash);
 	v[0] = SV_INT(h.seq + 1);
 	v[1] = SV_TEXT(at);
 	v[2] = SV_TEXT(actor);
@@ -247,9 +249,9 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 static int
 export_row(void *arg, struct store_row *r)
 {
-	static const char *names[] = {"seq",	"at",	 "actor",
+	static const char *names[] = {"seq",	"at",	  "actor",
 				      "action", "object", "before",
-				      "after",	"prev",	 "hash"};
+				      "after",	"prev",	  "hash"};
 	FILE *out = arg;
 	json_t *o = json_object();
 	char *s;
@@ -258,7 +260,8 @@ export_row(void *arg, struct store_row *r)
 	for (int i = 1; i < 9; i++) {
 		const char *t = store_row_text(r, i);
 
-		json_object_set_new(o, names[i], t ? json_string(t) : json_null());
+		json_object_set_new(o, names[i],
+				    t ? json_string(t) : json_null());
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -315,7 +318,8 @@ audit_set_retention(struct store *st, int days, int force, struct err *e)
 	if (store_begin(st, e) < 0)
 		return -1;
 	if (store_setting_set(st, "audit.retention_days", s, e) < 0 ||
-	    audit_append(st, "system", "audit.retention", s, before, s, e) < 0) {
+	    audit_append(st, "system", "audit.retention", s, before, s, e) <
+		0) {
 		store_rollback(st);
 		return -1;
 	}

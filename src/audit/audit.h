@@ -12,7 +12,7 @@
 #include "base/base.h"
 #include "store/store.h"
 
-#define AUDIT_HASH_HEX	   (2 * SM3_LEN + 1)
+#define AUDIT_HASH_HEX	    (2 * SM3_LEN + 1)
 #define AUDIT_MIN_RETENTION 365 /* days, SEC-5 */
 
 /* audit.c */
@@ -29,9 +29,9 @@ int audit_append(struct store *st, const char *actor, const char *action,
 void audit_digest(const void *data, size_t n, char out[AUDIT_HASH_HEX]);
 
 struct audit_verdict {
-	long long checked;  /* records checked */
-	long long bad_seq;  /* first bad record's seq, 0 if the chain is sound */
-	char reason[256];   /* why it is bad */
+	long long checked; /* records checked */
+	long long bad_seq; /* first bad record's seq, 0 if the chain is sound */
+	char reason[256];  /* why it is bad */
 	long long head_seq; /* last record */
 	char head[AUDIT_HASH_HEX];
 };
@@ -45,8 +45,7 @@ int audit_verify(struct store *st, long long anchor_seq,
 		 const char *anchor_hash, struct audit_verdict *v,
 		 struct err *e);
 /* Writes records with at >= since (NULL: all) as JSON Lines. */
-int audit_export(struct store *st, const char *since, FILE *out,
-		 struct err *e);
+int audit_export(struct store *st, const char *since, FILE *out, struct err *e);
 /* Retention in days (default 365). */
 int audit_retention(struct store *st);
 /* Sets retention; below 365 needs force and returns 1 (warn loudly). */

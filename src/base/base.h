@@ -120,7 +120,10 @@ struct buf {
 	size_t cap;
 	size_t max;
 };
-#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+#define BUF_INIT(maxbytes)                                                     \
+	{                                                                      \
+		NULL, 0, 0, (maxbytes)                                         \
+	}
 void buf_init(struct buf *b, size_t max);
 void buf_cleanup(struct buf *b);
 void buf_reset(struct buf *b);

@@ -15,7 +15,8 @@ void
 config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
-	str_copy(c->console_listen, "127.0.0.1:8440", sizeof(c->console_listen));
+	str_copy(c->console_listen, "127.0.0.1:8440",
+		 sizeof(c->console_listen));
 	c->session_idle = 900;
 	c->session_max = 28800;
 	c->secure_cookies = 1;
@@ -81,8 +82,7 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = set_bool(value, &c->secure_cookies);
 	else if (!strcmp(section, "console") && !strcmp(key, "login_attempts"))
 		ok = set_int(value, 1, 100, &c->login_attempts);
-	else if (!strcmp(section, "console") &&
-		 !strcmp(key, "lockout_seconds"))
+	else if (!strcmp(section, "console") && !strcmp(key, "lockout_seconds"))
 		ok = set_int(value, 1, 86400, &c->lockout_seconds);
 	else if (!strcmp(section, "console") && !strcmp(key, "threads"))
 		ok = set_int(value, 1, 64, &c->threads);

@@ -10,12 +10,12 @@
 #include "registry/registry.h"
 
 static const char *const unit_kinds[] = {
-    "party", "npc", "administrative", "cppcc", "supervisory",
-    "judicial", "procuratorial", "mass", "institution", NULL};
-static const char *const unit_levels[] = {
-    "central", "provincial", "prefecture", "county", "township", NULL};
-static const char *const app_types[] = {
-    "portal", "app", "miniprogram", "account", "email", NULL};
+    "party",	"npc",		 "administrative", "cppcc",	  "supervisory",
+    "judicial", "procuratorial", "mass",	   "institution", NULL};
+static const char *const unit_levels[] = {"central", "provincial", "prefecture",
+					  "county",  "township",   NULL};
+static const char *const app_types[] = {"portal",  "app",   "miniprogram",
+					"account", "email", NULL};
 static const char *const app_statuses[] = {"live", "planned", "closed", NULL};
 static const char *const langs[] = {"zh", "en", NULL};
 static const char *const person_kinds[] = {"staff", "outsourced", NULL};
@@ -98,13 +98,37 @@ bad:
 	return -1;
 }
 
-#define FIELD(n, c, t, fl) {(n), (c), (t), (fl), NULL, 0, REG_STRING_MAX, NULL, NULL, NULL}
-#define STR(n, c, fl, chk) {(n), (c), F_STRING, (fl), NULL, 0, REG_STRING_MAX, (chk), NULL, NULL}
-#define REF(n, c, fl, chk, to) {(n), (c), F_STRING, (fl), NULL, 0, REG_STRING_MAX, (chk), NULL, (to)}
-#define ENUM(n, c, fl, ch) {(n), (c), F_ENUM, (fl), (ch), 0, 0, NULL, NULL, NULL}
-#define INT(n, c, lo, hi) {(n), (c), F_INT, 0, NULL, (lo), (hi), NULL, NULL, NULL}
-#define LIST(n, c, chk) {(n), (c), F_STRLIST, 0, NULL, 0, REG_STRING_MAX, (chk), NULL, NULL}
-#define OBJS(n, c, sub) {(n), (c), F_OBJLIST, 0, NULL, 0, 0, NULL, (sub), NULL}
+#define FIELD(n, c, t, fl)                                                     \
+	{                                                                      \
+		(n), (c), (t), (fl), NULL, 0, REG_STRING_MAX, NULL, NULL, NULL \
+	}
+#define STR(n, c, fl, chk)                                                     \
+	{                                                                      \
+		(n), (c), F_STRING, (fl), NULL, 0, REG_STRING_MAX, (chk),      \
+		    NULL, NULL                                                 \
+	}
+#define REF(n, c, fl, chk, to)                                                 \
+	{                                                                      \
+		(n), (c), F_STRING, (fl), NULL, 0, REG_STRING_MAX, (chk),      \
+		    NULL, (to)                                                 \
+	}
+#define ENUM(n, c, fl, ch)                                                     \
+	{                                                                      \
+		(n), (c), F_ENUM, (fl), (ch), 0, 0, NULL, NULL, NULL           \
+	}
+#define INT(n, c, lo, hi)                                                      \
+	{                                                                      \
+		(n), (c), F_INT, 0, NULL, (lo), (hi), NULL, NULL, NULL         \
+	}
+#define LIST(n, c, chk)                                                        \
+	{                                                                      \
+		(n), (c), F_STRLIST, 0, NULL, 0, REG_STRING_MAX, (chk), NULL,  \
+		    NULL                                                       \
+	}
+#define OBJS(n, c, sub)                                                        \
+	{                                                                      \
+		(n), (c), F_OBJLIST, 0, NULL, 0, 0, NULL, (sub), NULL          \
+	}
 
 /* units */
 static const struct field unit_fields[] = {
@@ -150,7 +174,7 @@ unit_validate(struct store *st, json_t *o, struct err *e)
 }
 
 static const struct entity unit_entity = {
-    "unit", "units", "units", unit_fields, (int)ARRAY_SIZE(unit_fields),
+    "unit",	   "units", "units", unit_fields, (int)ARRAY_SIZE(unit_fields),
     unit_validate, NULL};
 
 /* outsourcing units */
@@ -164,8 +188,13 @@ static const struct field outsourcer_fields[] = {
 };
 
 static const struct entity outsourcer_entity = {
-    "outsourcer", "outsourcers", "outsourcers", outsourcer_fields,
-    (int)ARRAY_SIZE(outsourcer_fields), NULL, NULL};
+    "outsourcer",
+    "outsourcers",
+    "outsourcers",
+    outsourcer_fields,
+    (int)ARRAY_SIZE(outsourcer_fields),
+    NULL,
+    NULL};
 
 /* applications: sub-shapes first */
 static const struct field domain_fields[] = {
@@ -175,7 +204,7 @@ static const struct field domain_fields[] = {
 };
 static const struct entity domain_shape = {
     "domain", NULL, NULL, domain_fields, (int)ARRAY_SIZE(domain_fields),
-    NULL, NULL};
+    NULL,     NULL};
 
 static const struct field window_fields[] = {
     STR("account", NULL, 0, NULL),
@@ -185,7 +214,7 @@ static const struct field window_fields[] = {
     STR("reason", NULL, 0, NULL),
 };
 static const struct entity window_shape = {
-    "overseas whitelist entry", NULL, NULL, window_fields,
+    "overseas whitelist entry",	    NULL, NULL, window_fields,
     (int)ARRAY_SIZE(window_fields), NULL, NULL};
 
 static const struct field app_fields[] = {
@@ -217,8 +246,7 @@ static const struct field app_fields[] = {
     INT("security.log_retention_days", "log_retention_days", 0, 36500),
     FIELD("security.log_backup", "log_backup", F_BOOL, 0),
     FIELD("mail.auto_forward", "auto_forward", F_BOOL, 0),
-    FIELD("mail.attachment_autodownload", "attachment_autodownload", F_BOOL,
-	  0),
+    FIELD("mail.attachment_autodownload", "attachment_autodownload", F_BOOL, 0),
 };
 
 static const char *
@@ -294,8 +322,9 @@ app_validate(struct store *st, json_t *o, struct err *e)
 		}
 	}
 	if (mains > 1) {
-		err_set(e, "domains: %d domains are marked main; at most one "
-			   "may be (SITE-2)",
+		err_set(e,
+			"domains: %d domains are marked main; at most one "
+			"may be (SITE-2)",
 			mains);
 		return -1;
 	}
@@ -336,9 +365,13 @@ app_after_put(struct store *st, json_t *o, struct err *e)
 	return 0;
 }
 
-static const struct entity app_entity = {
-    "app", "applications", "apps", app_fields, (int)ARRAY_SIZE(app_fields),
-    app_validate, app_after_put};
+static const struct entity app_entity = {"app",
+					 "applications",
+					 "apps",
+					 app_fields,
+					 (int)ARRAY_SIZE(app_fields),
+					 app_validate,
+					 app_after_put};
 
 /* people */
 static const struct field person_fields[] = {
@@ -360,17 +393,22 @@ person_validate(struct store *st, json_t *o, struct err *e)
 		return -1;
 	}
 	if (strcmp(kind, "staff") == 0 && os != NULL) {
-		err_set(e, "outsourcer: in-house staff cannot belong to "
-			   "outsourcing unit '%s'",
+		err_set(e,
+			"outsourcer: in-house staff cannot belong to "
+			"outsourcing unit '%s'",
 			os);
 		return -1;
 	}
 	return 0;
 }
 
-static const struct entity person_entity = {
-    "person", "people", "people", person_fields, (int)ARRAY_SIZE(person_fields),
-    person_validate, NULL};
+static const struct entity person_entity = {"person",
+					    "people",
+					    "people",
+					    person_fields,
+					    (int)ARRAY_SIZE(person_fields),
+					    person_validate,
+					    NULL};
 
 /* grants */
 static const struct field grant_fields[] = {
@@ -386,11 +424,11 @@ static const struct field grant_fields[] = {
 
 static const struct entity grant_entity = {
     "grant", "grants", "grants", grant_fields, (int)ARRAY_SIZE(grant_fields),
-    NULL, NULL};
+    NULL,    NULL};
 
 const struct entity *const reg_entities[] = {
-    &unit_entity, &outsourcer_entity, &app_entity, &person_entity,
-    &grant_entity,
+    &unit_entity,   &outsourcer_entity, &app_entity,
+    &person_entity, &grant_entity,
 };
 const int reg_nentities = (int)ARRAY_SIZE(reg_entities);
 

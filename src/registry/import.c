@@ -15,8 +15,8 @@
 struct reader {
 	const char *text;
 	size_t len, pos;
-	long line;	  /* line of pos, 1-based */
-	size_t line_pos;  /* position up to which line is counted */
+	long line;	 /* line of pos, 1-based */
+	size_t line_pos; /* position up to which line is counted */
 	const char *source;
 };
 
@@ -43,8 +43,8 @@ expect(struct reader *r, char c, const char *what, struct err *e)
 {
 	skip_ws(r);
 	if (r->pos >= r->len || r->text[r->pos] != c) {
-		err_set(e, "%s:%ld: expected %s", r->source,
-			line_at(r, r->pos), what);
+		err_set(e, "%s:%ld: expected %s", r->source, line_at(r, r->pos),
+			what);
 		return -1;
 	}
 	r->pos++;
@@ -97,8 +97,8 @@ read_value(struct reader *r, int any, struct err *e)
 			err_set(e, "%s:%ld: record larger than %d bytes",
 				r->source, line, REG_RECORD_MAX);
 		else
-			err_set(e, "%s:%ld: %s", r->source,
-				line + je.line - 1, je.text);
+			err_set(e, "%s:%ld: %s", r->source, line + je.line - 1,
+				je.text);
 		return NULL;
 	}
 	r->pos += (size_t)je.position;
@@ -204,11 +204,12 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 
 			if (strcmp(name, "format") != 0 &&
 			    strcmp(name, "$schema") != 0) {
-				err_set(e,
-					"%s:%ld: $.%s: unknown section (expected "
-					"units, outsourcers, applications, "
-					"people or grants)",
-					source, line, name);
+				err_set(
+				    e,
+				    "%s:%ld: $.%s: unknown section (expected "
+				    "units, outsourcers, applications, "
+				    "people or grants)",
+				    source, line, name);
 				goto fail;
 			}
 			v = read_value(&r, 1, e);
@@ -217,8 +218,7 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 			if (strcmp(name, "format") == 0 &&
 			    (!json_is_string(v) ||
 			     strcmp(json_string_value(v), FORMAT_NAME) != 0)) {
-				err_set(e,
-					"%s:%ld: $.format: expected \"%s\"",
+				err_set(e, "%s:%ld: $.format: expected \"%s\"",
 					source, line, FORMAT_NAME);
 				json_decref(v);
 				goto fail;

@@ -51,12 +51,14 @@ platforms_load(const char *path, struct err *e)
 	nnames = 0;
 	json_array_foreach(list, i, p)
 	{
-		const char *name = json_string_value(json_object_get(p, "name"));
+		const char *name =
+		    json_string_value(json_object_get(p, "name"));
 		json_t *aliases = json_object_get(p, "aliases"), *a;
 		size_t j;
 
 		if (name == NULL) {
-			err_set(e, "%s: $.platforms[%zu].name: expected a string",
+			err_set(e,
+				"%s: $.platforms[%zu].name: expected a string",
 				path, i);
 			goto fail;
 		}

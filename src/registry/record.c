@@ -119,8 +119,7 @@ is_group(const struct entity *ent, const char *prefix)
 }
 
 static int
-check_string(const struct field *f, json_t *v, const char *path,
-	     struct err *e)
+check_string(const struct field *f, json_t *v, const char *path, struct err *e)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
@@ -331,8 +330,8 @@ bind_fields(const struct entity *ent, json_t *obj, struct store_val *v,
 			break;
 		case F_STRLIST:
 		case F_OBJLIST:
-			owned[i] = json_dumps(x, JSON_COMPACT |
-						     JSON_PRESERVE_ORDER);
+			owned[i] =
+			    json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			v[i] = SV_TEXT(owned[i]);
 			break;
 		default:
@@ -397,8 +396,8 @@ reg_get(struct store *st, const struct entity *ent, const char *key)
 
 	if (key == NULL)
 		return NULL;
-	if (store_query(st, sql_for(ent)->select_key, v, 1, one_row, &o,
-			NULL) < 0) {
+	if (store_query(st, sql_for(ent)->select_key, v, 1, one_row, &o, NULL) <
+	    0) {
 		json_decref(o.obj);
 		return NULL;
 	}
@@ -541,8 +540,8 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 		str_fmt(object, sizeof(object), "%s:%s", ent->name, key);
 		str_fmt(action, sizeof(action), "%s.%s", ent->name,
 			old ? "update" : "add");
-		if (audit_append(st, actor, action, object,
-				 old ? before : NULL, after, e) < 0)
+		if (audit_append(st, actor, action, object, old ? before : NULL,
+				 after, e) < 0)
 			goto fail;
 	}
 	json_decref(old);

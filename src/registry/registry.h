@@ -17,11 +17,11 @@
 #include "store/store.h"
 
 /* Limits on import (documented in docs/registry.md). */
-#define REG_IMPORT_MAX	   (1024ULL * 1024 * 1024) /* bytes per file */
-#define REG_RECORD_MAX	   (256 * 1024)		   /* bytes per record */
-#define REG_STRING_MAX	   1024			   /* bytes per string */
-#define REG_LIST_MAX	   256			   /* items per list */
-#define REG_ID_MAX	   64			   /* bytes of an id */
+#define REG_IMPORT_MAX (1024ULL * 1024 * 1024) /* bytes per file */
+#define REG_RECORD_MAX (256 * 1024)	       /* bytes per record */
+#define REG_STRING_MAX 1024		       /* bytes per string */
+#define REG_LIST_MAX   256		       /* items per list */
+#define REG_ID_MAX     64		       /* bytes of an id */
 
 /* uscc.c */
 /*
@@ -97,8 +97,8 @@ enum field_type {
 	F_STRING,
 	F_BOOL,
 	F_INT,
-	F_DATE,	   /* "YYYY-MM-DD" */
-	F_TIME,	   /* RFC 3339 */
+	F_DATE, /* "YYYY-MM-DD" */
+	F_TIME, /* RFC 3339 */
 	F_ENUM,
 	F_STRLIST, /* array of strings, stored as JSON text */
 	F_OBJLIST, /* array of objects of a sub-shape, stored as JSON text */
@@ -108,16 +108,16 @@ enum field_type {
 
 struct entity;
 struct field {
-	const char *name;	      /* JSON name; "a.b" nests under "a" */
-	const char *column;	      /* store column (NULL for sub-shapes) */
+	const char *name;   /* JSON name; "a.b" nests under "a" */
+	const char *column; /* store column (NULL for sub-shapes) */
 	enum field_type type;
 	unsigned flags;
-	const char *const *choices;   /* F_ENUM: NULL-terminated */
-	long long min, max;	      /* F_INT range; strings: max bytes */
+	const char *const *choices; /* F_ENUM: NULL-terminated */
+	long long min, max;	    /* F_INT range; strings: max bytes */
 	/* extra check of a string or of each list item; 0 or -1 with e set */
 	int (*check)(const char *s, struct err *e);
-	const struct entity *sub;     /* F_OBJLIST item shape */
-	const char *ref;	      /* entity this field refers to */
+	const struct entity *sub; /* F_OBJLIST item shape */
+	const char *ref;	  /* entity this field refers to */
 };
 
 struct entity {

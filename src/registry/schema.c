@@ -18,9 +18,9 @@ field_schema(const struct field *f)
 	case F_STRING:
 		json_object_set_new(s, "type", json_string("string"));
 		json_object_set_new(s, "minLength", json_integer(1));
-		json_object_set_new(s, "maxLength",
-				    json_integer(f->max ? f->max
-							: REG_STRING_MAX));
+		json_object_set_new(
+		    s, "maxLength",
+		    json_integer(f->max ? f->max : REG_STRING_MAX));
 		break;
 	case F_BOOL:
 		json_object_set_new(s, "type", json_string("boolean"));
@@ -47,10 +47,10 @@ field_schema(const struct field *f)
 	case F_STRLIST:
 		json_object_set_new(s, "type", json_string("array"));
 		json_object_set_new(s, "maxItems", json_integer(REG_LIST_MAX));
-		json_object_set_new(
-		    s, "items",
-		    json_pack("{s:s,s:i,s:i}", "type", "string", "minLength",
-			      1, "maxLength", REG_STRING_MAX));
+		json_object_set_new(s, "items",
+				    json_pack("{s:s,s:i,s:i}", "type", "string",
+					      "minLength", 1, "maxLength",
+					      REG_STRING_MAX));
 		break;
 	case F_OBJLIST:
 		json_object_set_new(s, "type", json_string("array"));
@@ -118,12 +118,12 @@ reg_schema(void)
 	    "govsec-registry/1", "additionalProperties", 0);
 	json_t *props = json_object_get(doc, "properties");
 
-	json_object_set_new(props, "$schema", json_pack("{s:s}", "type",
-							"string"));
+	json_object_set_new(props, "$schema",
+			    json_pack("{s:s}", "type", "string"));
 	for (int i = 0; i < reg_nentities; i++)
-		json_object_set_new(
-		    props, reg_entities[i]->plural,
-		    json_pack("{s:s,s:o}", "type", "array", "items",
-			      shape_schema(reg_entities[i])));
+		json_object_set_new(props, reg_entities[i]->plural,
+				    json_pack("{s:s,s:o}", "type", "array",
+					      "items",
+					      shape_schema(reg_entities[i])));
 	return doc;
 }

@@ -109,29 +109,29 @@ json_t *json_list(const char *text);
 int unit_is_organ(const struct m_unit *u);
 
 /* Rule functions, one file per chapter of REQUIREMENTS.md. */
-void rule_site_one_portal(struct check_ctx *c);	 /* SITE-1 */
-void rule_site_domains(struct check_ctx *c);	 /* SITE-2 */
-void rule_site_suffix(struct check_ctx *c);	 /* SITE-3 */
-void rule_site_county(struct check_ctx *c);	 /* SITE-4 */
-void rule_app_platforms(struct check_ctx *c);	 /* APP-1 */
-void rule_app_not_bound(struct check_ctx *c);	 /* APP-3 */
-void rule_name_unit_first(struct check_ctx *c);	 /* NAME-1 */
-void rule_link_observed(struct check_ctx *c);	 /* LINK-*, LOGO-1, GOVWEB */
-void rule_sec_mlps(struct check_ctx *c);	 /* SEC-1 */
-void rule_sec_assessment(struct check_ctx *c);	 /* SEC-2 */
-void rule_sec_staff_access(struct check_ctx *c); /* SEC-3 */
-void rule_sec_overseas(struct check_ctx *c);	 /* SEC-4 */
-void rule_sec_logs(struct check_ctx *c);	 /* SEC-5 */
-void rule_out_contract(struct check_ctx *c);	 /* OUT-1 */
-void rule_out_subcontract(struct check_ctx *c);	 /* OUT-2 */
-void rule_out_highest_admin(struct check_ctx *c); /* OUT-3 */
+void rule_site_one_portal(struct check_ctx *c);	    /* SITE-1 */
+void rule_site_domains(struct check_ctx *c);	    /* SITE-2 */
+void rule_site_suffix(struct check_ctx *c);	    /* SITE-3 */
+void rule_site_county(struct check_ctx *c);	    /* SITE-4 */
+void rule_app_platforms(struct check_ctx *c);	    /* APP-1 */
+void rule_app_not_bound(struct check_ctx *c);	    /* APP-3 */
+void rule_name_unit_first(struct check_ctx *c);	    /* NAME-1 */
+void rule_link_observed(struct check_ctx *c);	    /* LINK-*, LOGO-1, GOVWEB */
+void rule_sec_mlps(struct check_ctx *c);	    /* SEC-1 */
+void rule_sec_assessment(struct check_ctx *c);	    /* SEC-2 */
+void rule_sec_staff_access(struct check_ctx *c);    /* SEC-3 */
+void rule_sec_overseas(struct check_ctx *c);	    /* SEC-4 */
+void rule_sec_logs(struct check_ctx *c);	    /* SEC-5 */
+void rule_out_contract(struct check_ctx *c);	    /* OUT-1 */
+void rule_out_subcontract(struct check_ctx *c);	    /* OUT-2 */
+void rule_out_highest_admin(struct check_ctx *c);   /* OUT-3 */
 void rule_out_least_privilege(struct check_ctx *c); /* OUT-4 */
-void rule_auth_mfa(struct check_ctx *c);	 /* AUTH-1 */
-void rule_auth_idle(struct check_ctx *c);	 /* AUTH-2 */
-void rule_auth_lockout(struct check_ctx *c);	 /* AUTH-3 */
-void rule_auth_device(struct check_ctx *c);	 /* AUTH-4 */
-void rule_mail_forward(struct check_ctx *c);	 /* MAIL-1 */
-void rule_mail_attachments(struct check_ctx *c); /* MAIL-2 */
-void rule_sup_rectified(struct check_ctx *c);	 /* SUP-1 */
+void rule_auth_mfa(struct check_ctx *c);	    /* AUTH-1 */
+void rule_auth_idle(struct check_ctx *c);	    /* AUTH-2 */
+void rule_auth_lockout(struct check_ctx *c);	    /* AUTH-3 */
+void rule_auth_device(struct check_ctx *c);	    /* AUTH-4 */
+void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
+void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
+void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
 
 #endif

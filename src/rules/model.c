@@ -11,7 +11,7 @@
 #define GROW(arr, n, cap)                                                      \
 	do {                                                                   \
 		if ((n) == (cap)) {                                            \
-			(cap) = (cap) ? (cap) * 2 : 256;                       \
+			(cap) = (cap) ? (cap)*2 : 256;                         \
 			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));       \
 		}                                                              \
 	} while (0)

@@ -42,8 +42,8 @@ finding_json(const struct finding *f)
 			    json_string(check_status_str(f->status)));
 	json_object_set_new(o, "object", json_string(f->object));
 	json_object_set_new(o, "object_type", json_string(f->object_type));
-	json_object_set_new(o, "unit", f->unit ? json_string(f->unit)
-					       : json_null());
+	json_object_set_new(o, "unit",
+			    f->unit ? json_string(f->unit) : json_null());
 	json_object_set_new(o, "evidence", json_string(f->evidence));
 	json_object_set_new(o, "fix", json_string(f->fix));
 	if (f->owner != NULL) {
@@ -124,9 +124,9 @@ emit(void *arg, const struct finding *f)
 		if (*f->fix != '\0')
 			fprintf(r->out, "      fix: %s\n", f->fix);
 		if (f->owner != NULL)
-			fprintf(r->out, "      acknowledged: owner %s, due %s%s\n",
-				f->owner, f->due,
-				f->overdue ? " (OVERDUE)" : "");
+			fprintf(
+			    r->out, "      acknowledged: owner %s, due %s%s\n",
+			    f->owner, f->due, f->overdue ? " (OVERDUE)" : "");
 		break;
 	}
 	case REPORT_JSON:
@@ -140,20 +140,17 @@ emit(void *arg, const struct finding *f)
 		json_object_set_new(res, "ruleId", json_string(f->rule));
 		json_object_set_new(res, "level",
 				    json_string(level_of(f->status)));
-		json_object_set_new(res, "kind",
-				    json_string(f->status == ST_PASS ? "pass"
-						: f->status == ST_NA
-						    ? "notApplicable"
-						: f->status == ST_UNKNOWN
-						    ? "review"
-						    : "fail"));
 		json_object_set_new(
-		    res, "message",
-		    json_pack("{s:s}", "text", f->evidence));
-		json_object_set_new(
-		    loc, "logicalLocations",
-		    json_pack("[{s:s,s:s}]", "name", f->object, "kind",
-			      f->object_type));
+		    res, "kind",
+		    json_string(f->status == ST_PASS	  ? "pass"
+				: f->status == ST_NA	  ? "notApplicable"
+				: f->status == ST_UNKNOWN ? "review"
+							  : "fail"));
+		json_object_set_new(res, "message",
+				    json_pack("{s:s}", "text", f->evidence));
+		json_object_set_new(loc, "logicalLocations",
+				    json_pack("[{s:s,s:s}]", "name", f->object,
+					      "kind", f->object_type));
 		json_object_set_new(res, "locations", json_pack("[o]", loc));
 		json_object_set_new(res, "properties", props);
 		fputs(r->written ? ",\n" : "\n", r->out);
@@ -195,8 +192,7 @@ sarif_head(struct report *r)
 }
 
 struct report *
-report_new(enum report_format f, FILE *out, unsigned statuses,
-	   const char *lang)
+report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
@@ -228,7 +224,8 @@ report_new(enum report_format f, FILE *out, unsigned statuses,
 			r->zh ? "互联网政务应用安全自查报告"
 			      : "Internet government applications: "
 				"self-examination",
-			r->zh ? "状态" : "status", r->zh ? "要求" : "requirement",
+			r->zh ? "状态" : "status",
+			r->zh ? "要求" : "requirement",
 			r->zh ? "检查项" : "check", r->zh ? "对象" : "object",
 			r->zh ? "证据" : "evidence", r->zh ? "整改" : "fix");
 		break;

@@ -28,7 +28,7 @@ struct finding {
 	const char *fix;	 /* how to fix (empty on pass) */
 	/* acknowledgement (rectification tracking), NULL if none */
 	const char *owner, *due, *note;
-	int overdue;		 /* acknowledged, due date passed, still failing */
+	int overdue; /* acknowledged, due date passed, still failing */
 };
 
 /* Receives each finding; the pointers are valid only during the call. */
@@ -38,10 +38,10 @@ struct check_sink {
 };
 
 struct check_opts {
-	const char *unit;	/* only this unit's objects (NULL: all) */
-	time_t now;		/* evaluation time (0: time_now()) */
-	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
-	int lockout_max;	/* AUTH-3 most failures before lockout */
+	const char *unit;     /* only this unit's objects (NULL: all) */
+	time_t now;	      /* evaluation time (0: time_now()) */
+	int idle_max_minutes; /* AUTH-2 longest acceptable idle timeout */
+	int lockout_max;      /* AUTH-3 most failures before lockout */
 };
 #define CHECK_IDLE_MAX	  30
 #define CHECK_LOCKOUT_MAX 10

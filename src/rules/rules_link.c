@@ -25,10 +25,11 @@ rule_link_observed(struct check_ctx *c)
 			"observe the site with: govsec inspect https://%s/",
 			host ? host : "");
 		if (host != NULL)
-			check_emit_app(c, a, ST_UNKNOWN, fix,
-				       "%s has not been observed: no inspection "
-				       "of https://%s/ is recorded",
-				       c->rule->requirement, host);
+			check_emit_app(
+			    c, a, ST_UNKNOWN, fix,
+			    "%s has not been observed: no inspection "
+			    "of https://%s/ is recorded",
+			    c->rule->requirement, host);
 		else
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "register the portal's domain, then run "

@@ -32,13 +32,14 @@ rule_site_one_portal(struct check_ctx *c)
 				       "the unit's only portal; opening "
 				       "reviewed and filed");
 		else if (a->filed == 0)
-			check_emit_app(c, a, ST_FAIL,
-				       "complete the opening review and filing "
-				       "(开办审核和备案) with the establishment "
-				       "department",
-				       "portal '%s' was opened without review "
-				       "and filing",
-				       a->name);
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "complete the opening review and filing "
+			    "(开办审核和备案) with the establishment "
+			    "department",
+			    "portal '%s' was opened without review "
+			    "and filing",
+			    a->name);
 		else
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "declare 'filed' for the application",
@@ -218,9 +219,10 @@ static int
 platform_bound(const char *ch)
 {
 	static const char *const bound[] = {
-	    "wechat", "weixin", "微信", "alipay", "支付宝", "qq",
-	    "weibo", "微博", "douyin", "抖音", "dingtalk", "钉钉",
-	    "taobao", "淘宝", "baidu", "百度", "kuaishou", "快手", NULL};
+	    "wechat",	"weixin",   "微信",   "alipay", "支付宝",
+	    "qq",	"weibo",    "微博",   "douyin", "抖音",
+	    "dingtalk", "钉钉",	    "taobao", "淘宝",	"baidu",
+	    "百度",	"kuaishou", "快手",   NULL};
 
 	for (int i = 0; bound[i] != NULL; i++)
 		if (strcasecmp(ch, bound[i]) == 0)
@@ -294,8 +296,8 @@ rule_name_unit_first(struct check_ctx *c)
 		why.msg[0] = '\0';
 		v = name_check(a->name, &nu, &why);
 		if (v == NAME_PASS)
-			check_emit_app(c, a, ST_PASS, NULL, "'%s': %s",
-				       a->name, why.msg);
+			check_emit_app(c, a, ST_PASS, NULL, "'%s': %s", a->name,
+				       why.msg);
 		else if (v == NAME_REVIEW)
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "make sure the unit's name is shown "
@@ -303,11 +305,12 @@ rule_name_unit_first(struct check_ctx *c)
 				       "to start with the unit's name",
 				       "'%s': %s", a->name, why.msg);
 		else
-			check_emit_app(c, a, ST_FAIL,
-				       "rename the application to start with "
-				       "the unit's name or standard short name, "
-				       "approved by the establishment "
-				       "department (NAME-2)",
-				       "'%s': %s", a->name, why.msg);
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "rename the application to start with "
+			    "the unit's name or standard short name, "
+			    "approved by the establishment "
+			    "department (NAME-2)",
+			    "'%s': %s", a->name, why.msg);
 	}
 }

@@ -183,12 +183,13 @@ rule_sec_staff_access(struct check_ctx *c)
 				       "no IP segment or device restriction "
 				       "is declared");
 		else
-			check_emit_app(c, a, ST_FAIL,
-				       "restrict staff functions to the unit's "
-				       "IP segments or registered devices (govsec "
-				       "gate)",
-				       "staff functions are reachable from any "
-				       "address and any device");
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "restrict staff functions to the unit's "
+			    "IP segments or registered devices (govsec "
+			    "gate)",
+			    "staff functions are reachable from any "
+			    "address and any device");
 		json_decref(list);
 		buf_cleanup(&segs);
 	}
@@ -232,14 +233,14 @@ rule_sec_overseas(struct check_ctx *c)
 		str_fmt(now, sizeof(now), "%sT00:00:00Z", c->today);
 		json_array_foreach(list, k, w)
 		{
-			const char *acc = json_string_value(
-			    json_object_get(w, "account"));
-			const char *dev = json_string_value(
-			    json_object_get(w, "device"));
-			const char *from = json_string_value(
-			    json_object_get(w, "from"));
-			const char *until = json_string_value(
-			    json_object_get(w, "until"));
+			const char *acc =
+			    json_string_value(json_object_get(w, "account"));
+			const char *dev =
+			    json_string_value(json_object_get(w, "device"));
+			const char *from =
+			    json_string_value(json_object_get(w, "from"));
+			const char *until =
+			    json_string_value(json_object_get(w, "until"));
 			time_t tf, tu, tn = c->o->now ? c->o->now : time_now();
 
 			if (from == NULL || until == NULL ||
@@ -489,10 +490,11 @@ rule_auth_mfa(struct check_ctx *c)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "logins use two or more factors");
 		else if (a->mfa == 0)
-			check_emit_app(c, a, ST_FAIL,
-				       "require a second factor (TOTP, SMS code "
-				       "or e-certificate) at login",
-				       "logins use a single factor");
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "require a second factor (TOTP, SMS code "
+			    "or e-certificate) at login",
+			    "logins use a single factor");
 		else
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "declare 'security.mfa'",
@@ -511,9 +513,10 @@ rule_auth_idle(struct check_ctx *c)
 		if (!auth_applies(c, a))
 			continue;
 		if (a->idle < 0)
-			check_emit_app(c, a, ST_UNKNOWN,
-				       "declare 'security.idle_timeout_minutes'",
-				       "idle timeout is not declared");
+			check_emit_app(
+			    c, a, ST_UNKNOWN,
+			    "declare 'security.idle_timeout_minutes'",
+			    "idle timeout is not declared");
 		else if (a->idle == 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "end sessions after a period of "

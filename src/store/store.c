@@ -26,8 +26,10 @@ store_open(const char *uri, struct err *e)
 	}
 	if (str_starts(uri, "sqlite:"))
 		target = uri + 7;
-	else if (str_starts(uri, "postgresql:") || str_starts(uri, "postgres:")) {
-		err_set(e, "'%s': the PostgreSQL backend is not built yet", uri);
+	else if (str_starts(uri, "postgresql:") ||
+		 str_starts(uri, "postgres:")) {
+		err_set(e, "'%s': the PostgreSQL backend is not built yet",
+			uri);
 		return NULL;
 	}
 	st = xcalloc(1, sizeof(*st));
@@ -50,8 +52,8 @@ store_free(struct store *st)
 }
 
 int
-store_exec(struct store *st, const char *sql, const struct store_val *v,
-	   int nv, struct err *e)
+store_exec(struct store *st, const char *sql, const struct store_val *v, int nv,
+	   struct err *e)
 {
 	return st->ops->exec(st->h, sql, v, nv, NULL, NULL, e);
 }
@@ -176,10 +178,11 @@ store_migrate(struct store *st, struct err *e)
 			goto fail;
 		}
 		v[0] = SV_INT(m->version);
-		if (store_exec(st,
-			       "INSERT INTO schema_version(version, applied) "
-			       "VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-			       v, 1, e) < 0)
+		if (store_exec(
+			st,
+			"INSERT INTO schema_version(version, applied) "
+			"VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+			v, 1, e) < 0)
 			goto fail;
 	}
 	return store_commit(st, e);
@@ -203,8 +206,9 @@ store_setting_set(struct store *st, const char *key, const char *value,
 {
 	struct store_val v[2] = {SV_TEXT(key), SV_TEXT(value)};
 
-	return store_exec(st,
-			  "INSERT INTO settings(key, value) VALUES (?, ?) "
-			  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			  v, 2, e);
+	return store_exec(
+	    st,
+	    "INSERT INTO settings(key, value) VALUES (?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	    v, 2, e);
 }

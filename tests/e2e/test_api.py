@@ -18,7 +18,13 @@ import time
 
 import pytest
 
-BUILD = os.path.abspath(os.environ.get("GOVSEC_BUILD", "build"))
+SRC = os.environ.get("GOVSEC_SRC") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.abspath(os.environ.get("GOVSEC_BUILD")
+                        or os.path.join(SRC, "build"))
+# No user configuration or store leaks into the programs under test.
+ENV = {k: v for k, v in os.environ.items()
+       if k not in ("GOVSEC_CONF", "GOVSEC_DB", "GOVSEC_NOW")}
 GOVSEC = os.path.join(BUILD, "govsec")
 GOVSECD = os.path.join(BUILD, "govsecd")
 
@@ -79,7 +85,7 @@ def free_port():
 def add_user(db, name, password, role):
     p = subprocess.run([GOVSEC, "--db", db, "user", "add", name, "--role",
                         role], input=password + "\n", capture_output=True,
-                       text=True, timeout=60)
+                       text=True, timeout=60, env=ENV)
     assert p.returncode == 0, p.stderr
 
 
@@ -102,13 +108,13 @@ class Daemon:
     def check(self):
         return subprocess.run([GOVSECD, "-n", "-c", self.conf, "-d",
                                self.db], capture_output=True, text=True,
-                              timeout=60)
+                              timeout=60, env=ENV)
 
     def start(self):
         self.logf = open(self.log, "w")
         self.proc = subprocess.Popen([GOVSECD, "-f", "-c", self.conf, "-d",
                                       self.db], stdout=self.logf,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=ENV)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -249,7 +255,7 @@ def test_config_check_reports_errors(daemon):
     with open(bad, "w") as f:
         f.write("[console]\nthreads = lots\n")
     p = subprocess.run([GOVSECD, "-n", "-c", bad, "-d", daemon.db],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, env=ENV)
     assert p.returncode == 2
     assert "threads" in p.stderr
     assert "configuration OK" not in p.stdout
