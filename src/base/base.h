@@ -20,68 +20,6 @@
 #else
 #define PRINTF_LIKE(f, a)
 #define NORETURN
-/* map.c */
-/*
- * A string-keyed hash map to integers (open addressing). Keys are copied.
- * map_put returns 0, or 1 if the key was already there (value unchanged,
- * *old set when old is not NULL).
- */
-struct map {
-	char **keys;
-	long long *vals;
-	size_t cap, len;
-};
-void map_init(struct map *m);
-void map_cleanup(struct map *m);
-int map_put(struct map *m, const char *key, long long val, long long *old);
-/* 0 and *val set if present, -1 if not. */
-int map_get(const struct map *m, const char *key, long long *val);
-
-/* arena.c */
-/*
- * A region allocator: many small allocations freed together (STYLE 6).
- * arena_alloc never fails (out of memory is fatal); memory is zeroed.
- */
-struct arena_block;
-struct arena {
-	struct arena_block *head;
-	size_t used, size;
-};
-void arena_init(struct arena *a);
-void arena_cleanup(struct arena *a);
-void *arena_alloc(struct arena *a, size_t n);
-char *arena_strdup(struct arena *a, const char *s);
-char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-/* config.c */
-/*
- * govsec.conf, a small INI file (inih), immutable once loaded: reload means
- * load a new one and swap. Every setting has a default (govsec.conf(5)).
- */
-struct config {
-	char path[4096];	  /* the file read, "" if none */
-	char store[4096];	  /* [store] path */
-	char platforms[4096];	  /* [registry] platforms */
-	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
-	int session_idle;	  /* [console] session_idle seconds (900) */
-	int session_max;	  /* [console] session_max seconds (28800) */
-	int secure_cookies;	  /* [console] secure_cookies (yes) */
-	int login_attempts;	  /* [console] login_attempts (5) */
-	int lockout_seconds;	  /* [console] lockout_seconds (900) */
-	long long body_max;	  /* [console] body_max bytes (16 MiB) */
-	int threads;		  /* [console] threads (4) */
-	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
-	int lockout_max;	  /* [check] lockout_max (10) */
-};
-void config_defaults(struct config *c);
-/* Reads path over the defaults; -1 with e naming file, line and key. */
-int config_load(struct config *c, const char *path, struct err *e);
-/*
- * The database path: --db (arg), else GOVSEC_DB, else the config file's,
- * else "govsec.db". Returns a pointer into c or the arguments.
- */
-const char *config_store_path(const struct config *c, const char *arg);
-
 #endif
 
 /* err.c */

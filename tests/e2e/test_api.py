@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -174,6 +175,7 @@ def daemon():
             add_user(d.db, "viewer1", VIEWER_PW, "viewer")
             add_user(d.db, "locky", LOCKY_PW, "operator")
             add_user(d.db, "wrong1", LOCKY_PW, "operator")
+            add_user(d.db, "racer", LOCKY_PW, "operator")
             d.start()
             yield d
         finally:
@@ -347,6 +349,25 @@ def test_lockout_after_failures(daemon):
     assert rows[0][0] > time.time()
 
 
+def test_parallel_guesses_do_not_exceed_the_limit(daemon):
+    statuses = []
+
+    def guess(i):
+        r = Client(daemon).login("racer", "parallel guess %d" % i)
+        statuses.append(r.status)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == 12
+    assert set(statuses) <= {401, 429}
+    # Only ATTEMPTS passwords were checked; the last of them locked.
+    assert statuses.count(401) <= ATTEMPTS - 1
+    assert Client(daemon).login("racer", LOCKY_PW).status == 429
+
+
 def test_session_idle_timeout(daemon):
     c = Client(daemon)
     assert c.login("viewer1", VIEWER_PW).status == 200
@@ -356,6 +377,11 @@ def test_session_idle_timeout(daemon):
     r = c.request("GET", "/api/me")
     assert r.status == 401
     assert r.error()["code"] == "unauthenticated"
+    # The absolute limit holds however busy the session is.
+    assert c.login("viewer1", VIEWER_PW).status == 200
+    daemon.sql("UPDATE console_sessions SET created = created - 100000 "
+               "WHERE user = 'viewer1'")
+    assert c.request("GET", "/api/me").status == 401
 
 
 def test_logout(daemon):
