@@ -884,12 +884,30 @@
 		});
 	}
 
+	/* Fail first, then unknown, pass, not applicable; stable. */
+	function bySeverity(list) {
+		var rank = {fail: 0, unknown: 1, pass: 2, not_applicable: 3};
+		return list.map(function (f, i) {
+			return {f: f, i: i};
+		}).sort(function (a, b) {
+			var ra = rank[a.f.status] === undefined ? 1 :
+			    rank[a.f.status];
+			var rb = rank[b.f.status] === undefined ? 1 :
+			    rank[b.f.status];
+			return ra - rb || a.i - b.i;
+		}).map(function (x) {
+			return x.f;
+		});
+	}
+
 	function findingsTable(id, findings, units, showUnit) {
+		findings = bySeverity(findings);
 		var cols = [{label: t('col.status')},
-		    {label: t('col.requirement')}, {label: t('col.title')},
+		    {label: t('col.requirement')},
+		    {label: t('col.title'), cls: 'cell-title'},
 		    {label: t('col.object')}];
 		if (showUnit)
-			cols.push({label: t('col.unit')});
+			cols.push({label: t('col.unit'), cls: 'cell-unit'});
 		cols.push({label: t('col.evidence'), cls: 'cell-evidence'},
 		    {label: t('col.owner')}, {label: t('col.due')},
 		    {label: t('col.details')});
@@ -901,7 +919,7 @@
 			    h('span', {class: 'mono req-id',
 				text: f.requirement || ''}),
 			    title || f.rule || '',
-			    objectLink(f.object)];
+			    objectLink(f, units)];
 			if (showUnit)
 				row.push(f.unit ? unitName(units, f.unit) :
 				    t('none'));
@@ -911,8 +929,8 @@
 			    h('span', {class: f.overdue ? 'overdue' : null,
 				text: (f.due || t('none')) + (f.overdue ?
 				' · ' + t('status.overdue') : '')}),
-			    link('finding', {rule: f.rule, object: f.object},
-				t('findings.open'), {class: 'btn btn-small',
+			    link('finding', {rule: f.rule, object: f.object,
+				unit: f.unit}, t('findings.open'), {class: 'btn btn-small',
 				'data-testid': 'finding-link',
 				'aria-label': t('findings.open') + ': ' +
 				(f.requirement || '') + ' ' + (title || '') +
@@ -926,20 +944,40 @@
 		});
 	}
 
-	/* "app:ID" / "unit:USCC" become links; anything else is text. */
-	function objectLink(obj) {
-		var s = String(obj || '');
-		var i = s.indexOf(':');
-		var kind = i > 0 ? s.slice(0, i) : '';
-		var key = i > 0 ? s.slice(i + 1) : '';
+	/*
+	 * What a finding is about: {type, key}. The API gives a bare key with
+	 * object_type ("application", "unit", "grant", "outsourcer"); a
+	 * "type:key" object without object_type is understood too.
+	 */
+	function objectRef(f) {
+		var s = String(f.object || '');
+		var type = typeof f.object_type === 'string' ? f.object_type : '';
+		var m = /^(unit|app|application|grant|outsourcer|person):(.+)$/
+		    .exec(s);
 
-		if (kind === 'app' && key)
-			return link('applications/' + encodeURIComponent(key),
-			    null, s, {class: 'mono'});
-		if (kind === 'unit' && key)
-			return link('units/' + encodeURIComponent(key), null, s,
-			    {class: 'mono'});
-		return h('span', {class: 'mono', text: s});
+		if (m && (!type || type === m[1] ||
+		    (type === 'application' && m[1] === 'app')))
+			return {type: m[1] === 'app' ? 'application' : m[1],
+			    key: m[2]};
+		return {type: type, key: s};
+	}
+
+	/* Applications and units become links; the type is shown under. */
+	function objectLink(f, units) {
+		var o = objectRef(f);
+		var main;
+
+		if (o.type === 'application' && o.key)
+			main = link('applications/' + encodeURIComponent(o.key),
+			    null, o.key, {class: 'mono nowrap'});
+		else if (o.type === 'unit' && o.key)
+			main = link('units/' + encodeURIComponent(o.key), null,
+			    units ? unitName(units, o.key) : o.key);
+		else
+			main = h('span', {class: 'mono nowrap', text: o.key});
+		return h('span', null, main, o.type ? h('span', {class: 'sub',
+		    text: I.has('objtype.' + o.type) ? t('objtype.' + o.type) :
+		    o.type}) : null);
 	}
 
 	function viewUnit(uscc) {
@@ -1050,7 +1088,9 @@
 			]).then(function (res) {
 				var fs = ((res[0] && res[0].findings) || [])
 				    .filter(function (f) {
-					return f.object === 'app:' + id;
+					var o = objectRef(f);
+					return o.type === 'application' &&
+					    o.key === id;
 				    });
 				var units = res[1];
 				var root = h('div', {id: 'app-detail',
@@ -1233,14 +1273,14 @@
 				    h('dd', {id: id || null,
 					'data-testid': id || null}, value)));
 			}
-			row('finding.requirement', h('span', null,
-			    h('span', {class: 'mono req-id',
-				text: f.requirement || ''}), ' ',
+			row('finding.requirement', h('span', {class: 'with-id'},
+			    h('span', {class: 'req-id',
+				text: f.requirement || ''}),
 			    reqTitle(f.requirement, info.title || f.title,
 				info.title_zh || f.title_zh)),
 			    'finding-requirement');
-			row('finding.rule', h('span', null,
-			    h('span', {class: 'mono', text: rule}), ' ',
+			row('finding.rule', h('span', {class: 'with-id'},
+			    h('span', {class: 'mono', text: rule}),
 			    h('span', {class: 'bilingual'},
 				h('span', {class: 'bi-primary', text:
 				    (I.lang() === 'zh' ? f.title_zh : f.title) ||
@@ -1249,7 +1289,7 @@
 				    (I.lang() === 'zh' ? f.title : f.title_zh) ||
 				    ''}))), 'finding-rule');
 			row('finding.status', statusBadge(f.status), null);
-			row('finding.object', objectLink(f.object),
+			row('finding.object', objectLink(f, units),
 			    'finding-object');
 			row('finding.unit', f.unit ? h('span', null,
 			    link('units/' + encodeURIComponent(f.unit), null,

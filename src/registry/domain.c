@@ -163,12 +163,42 @@ check_numeric(const char *alabel, const char *name, struct err *why)
  * U-label forms. Returns 0, or -1 with why set naming the label.
  */
 static int
+ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static int
 parse_label(const char *in, struct label *out, struct err *why)
 {
 	char *a = NULL, *u = NULL, *again = NULL, q[QUOTE_MAX + 4];
-	size_t n;
+	size_t n = strlen(in);
 	int rc;
 
+	/*
+	 * Fast path: a plain LDH label that is no A-label maps to its lower
+	 * case under UTS 46; anything else (hyphens at the edges or in
+	 * positions 3-4, non-ASCII) takes libidn2's path and its messages.
+	 */
+	if (n > 0 && n <= LABEL_MAX && strncasecmp(in, "xn--", 4) != 0 &&
+	    ascii_alnum(in[0]) && ascii_alnum(in[n - 1]) &&
+	    !(n >= 4 && in[2] == '-' && in[3] == '-')) {
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)in[i];
+
+			if (!ascii_alnum((char)c) && c != '-')
+				break;
+			out->a[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		if (i == n) {
+			out->a[n] = '\0';
+			memcpy(out->u, out->a, n + 1);
+			return 0;
+		}
+	}
 	rc = idn2_to_ascii_8z(in, &a, IDN_FLAGS);
 	/* libidn2 encodes into a 63-byte buffer: too big means too long. */
 	if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN ||

@@ -61,13 +61,45 @@ check_id(const char *s, struct err *e)
 	return 0;
 }
 
+/*
+ * A record's domains are parsed by the field check, the cross-field rules
+ * and after the write; a small per-thread cache keeps that to one parse.
+ */
+#define DOMAIN_CACHE 8
+struct domain_memo {
+	char name[DOMAIN_MAX * 4];
+	struct domain_info di;
+	int ok;
+};
+static _Thread_local struct domain_memo memo[DOMAIN_CACHE];
+static _Thread_local unsigned memo_next;
+
+static int
+domain_parse_memo(const char *name, struct domain_info *out, struct err *e)
+{
+	struct domain_memo *m;
+
+	for (int i = 0; i < DOMAIN_CACHE; i++) {
+		if (memo[i].ok && strcmp(memo[i].name, name) == 0) {
+			*out = memo[i].di;
+			return 0;
+		}
+	}
+	if (domain_parse(name, out, e) < 0)
+		return -1;
+	m = &memo[memo_next++ % DOMAIN_CACHE];
+	m->ok = str_copy(m->name, name, sizeof(m->name)) == 0;
+	m->di = *out;
+	return 0;
+}
+
 static int
 check_domain(const char *s, struct err *e)
 {
 	struct domain_info di;
 	struct err why;
 
-	if (domain_parse(s, &di, &why) < 0) {
+	if (domain_parse_memo(s, &di, &why) < 0) {
 		err_set(e, "domain '%s' is not valid: %s", s, why.msg);
 		return -1;
 	}
@@ -292,7 +324,7 @@ app_validate(struct store *st, json_t *o, struct err *e)
 
 		if (json_is_true(json_object_get(d, "main")))
 			mains++;
-		if (domain_parse(jstr(d, "name"), &di, e) < 0) {
+		if (domain_parse_memo(jstr(d, "name"), &di, e) < 0) {
 			err_prefix(e, "domains[%zu]", i);
 			return -1;
 		}
@@ -312,8 +344,9 @@ app_validate(struct store *st, json_t *o, struct err *e)
 		for (size_t j = 0; j < i; j++) {
 			struct domain_info dj;
 
-			if (domain_parse(jstr(json_array_get(doms, j), "name"),
-					 &dj, NULL) == 0 &&
+			if (domain_parse_memo(
+				jstr(json_array_get(doms, j), "name"), &dj,
+				NULL) == 0 &&
 			    strcmp(dj.alabel, di.alabel) == 0) {
 				err_set(e, "domains[%zu]: '%s' is listed twice",
 					i, jstr(d, "name"));
@@ -336,7 +369,7 @@ app_after_put(struct store *st, json_t *o, struct err *e)
 {
 	const char *id = jstr(o, "id");
 	json_t *doms = json_object_get(o, "domains"), *d;
-	struct store_val v[5];
+	struct store_val v[6];
 	size_t i;
 
 	v[0] = SV_TEXT(id);
@@ -347,7 +380,7 @@ app_after_put(struct store *st, json_t *o, struct err *e)
 		struct domain_info di;
 		const char *lang = jstr(d, "lang");
 
-		if (domain_parse(jstr(d, "name"), &di, e) < 0)
+		if (domain_parse_memo(jstr(d, "name"), &di, e) < 0)
 			return -1;
 		if (lang == NULL)
 			lang = di.is_idn ? "zh" : "en";
@@ -356,10 +389,11 @@ app_after_put(struct store *st, json_t *o, struct err *e)
 		v[2] = SV_TEXT(di.ulabel);
 		v[3] = SV_TEXT(lang);
 		v[4] = SV_INT(json_is_true(json_object_get(d, "main")));
+		v[5] = SV_INT(di.suffix);
 		if (store_exec(st,
 			       "INSERT INTO domains(name, app, unicode, lang, "
-			       "main) VALUES (?,?,?,?,?)",
-			       v, 5, e) < 0)
+			       "main, suffix) VALUES (?,?,?,?,?,?)",
+			       v, 6, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,9 +1,12 @@
 /*
  * import.c: the registry document, in and out. Import reads an untrusted
- * document of up to REG_IMPORT_MAX bytes one record at a time (so memory
- * stays at one record plus the text), all in one transaction; export writes
- * the canonical form, one record per line.
+ * document of up to REG_IMPORT_MAX bytes as a two-stage pipeline: a scanner
+ * thread splits the text into records and validates each on its own (JSON
+ * syntax, fields, the document digest) while the calling thread writes them
+ * in one transaction. Memory stays at the text plus a bounded queue of
+ * records. Export writes the canonical form, one record per line.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +14,8 @@
 #include "registry/registry.h"
 
 #define FORMAT_NAME "govsec-registry/1"
+#define QUEUE_CAP   1024 /* records parsed ahead of the writer */
+#define QUEUE_BATCH 64	 /* wake the writer once this many wait */
 
 struct reader {
 	const char *text;
@@ -18,6 +23,26 @@ struct reader {
 	long line;	 /* line of pos, 1-based */
 	size_t line_pos; /* position up to which line is counted */
 	const char *source;
+};
+
+/* One validated record on its way to the writer. */
+struct item {
+	json_t *obj;
+	int ent;       /* index into reg_entities */
+	long long idx; /* position in its section */
+	long line;
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct item ring[QUEUE_CAP];
+	size_t head, count;
+	int done;   /* the scanner has finished, well or not */
+	int cancel; /* the writer failed: the scanner should stop */
+	int failed; /* the scanner failed: err holds why */
+	struct err err;
+	char digest[AUDIT_HASH_HEX];
 };
 
 static long
@@ -105,11 +130,60 @@ read_value(struct reader *r, int any, struct err *e)
 	return v;
 }
 
+/* Hands a record to the writer; -1 if the writer gave up. */
 static int
-read_section(struct store *st, struct reader *r, const struct entity *ent,
-	     struct map *keys, const char *actor, long long *count,
-	     struct err *e)
+push(struct queue *q, const struct item *it)
 {
+	int rc = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == QUEUE_CAP && !q->cancel)
+		pthread_cond_wait(&q->room, &q->mu);
+	if (q->cancel) {
+		rc = -1;
+	} else {
+		q->ring[(q->head + q->count) % QUEUE_CAP] = *it;
+		/* Wake the writer per batch, not per record (done wakes it
+		 * for whatever is left). */
+		if (++q->count == QUEUE_BATCH)
+			pthread_cond_signal(&q->more);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+/* Takes the next record; 0 when the scanner is done and nothing is left. */
+static int
+pop(struct queue *q, struct item *it)
+{
+	int rc = 1;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->count == 0 && !q->done)
+		pthread_cond_wait(&q->more, &q->mu);
+	if (q->count == 0) {
+		rc = 0;
+	} else {
+		*it = q->ring[q->head];
+		q->head = (q->head + 1) % QUEUE_CAP;
+		/* The scanner waits only on a full queue: wake it at half. */
+		if (--q->count == QUEUE_CAP / 2)
+			pthread_cond_signal(&q->room);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+struct scanner {
+	struct reader r;
+	struct queue *q;
+};
+
+static int
+scan_section(struct scanner *s, int ent_idx, struct err *e)
+{
+	const struct entity *ent = reg_entities[ent_idx];
+	struct reader *r = &s->r;
 	long long idx = 0;
 
 	if (expect(r, '[', "'[' to open the list", e) < 0)
@@ -120,36 +194,27 @@ read_section(struct store *st, struct reader *r, const struct entity *ent,
 		return 0;
 	}
 	for (;; idx++) {
+		struct item it;
 		char path[128];
-		long line;
-		json_t *obj;
-		const char *key;
-		long long first;
 
 		skip_ws(r);
-		line = line_at(r, r->pos);
-		obj = read_value(r, 0, e);
-		if (obj == NULL)
+		it.line = line_at(r, r->pos);
+		it.obj = read_value(r, 0, e);
+		if (it.obj == NULL)
 			return -1;
+		it.ent = ent_idx;
+		it.idx = idx;
 		str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, idx);
-		if (reg_put(st, ent, obj, path, actor, REG_DEFER_REFS, NULL,
-			    e) < 0) {
-			json_decref(obj);
-			err_prefix(e, "%s:%ld", r->source, line);
+		if (reg_parse(ent, it.obj, path, e) < 0) {
+			err_prefix(e, "%s:%ld", r->source, it.line);
+			json_decref(it.obj);
 			return -1;
 		}
-		key = reg_key(ent, obj);
-		if (map_put(keys, key, idx, &first) == 1) {
-			err_set(e,
-				"%s:%ld: %s: %s '%s' is listed twice (also at "
-				"$.%s[%lld])",
-				r->source, line, path, ent->name, key,
-				ent->plural, first);
-			json_decref(obj);
+		if (push(s->q, &it) < 0) {
+			json_decref(it.obj);
+			err_set(e, "stopped");
 			return -1;
 		}
-		json_decref(obj);
-		(*count)++;
 		skip_ws(r);
 		if (r->pos < r->len && r->text[r->pos] == ',') {
 			r->pos++;
@@ -159,137 +224,243 @@ read_section(struct store *st, struct reader *r, const struct entity *ent,
 	}
 }
 
-int
-reg_import(struct store *st, const char *text, size_t len, const char *source,
-	   const char *actor, struct reg_counts *c, struct err *e)
+/* The other sections: "format" must name this format; "$schema" is free. */
+static int
+scan_other(struct reader *r, const char *name, struct err *e)
 {
-	struct reader r = {text, len, 0, 1, 0, source};
-	struct map keys[8];
-	int seen[8] = {0};
-	char digest[AUDIT_HASH_HEX];
-	int rc = -1;
+	long line = line_at(r, r->pos);
+	json_t *v;
 
-	memset(c, 0, sizeof(*c));
-	for (int i = 0; i < reg_nentities; i++)
-		map_init(&keys[i]);
-	if (len > REG_IMPORT_MAX) {
-		err_set(e, "%s: larger than the import limit of %llu bytes",
-			source, (unsigned long long)REG_IMPORT_MAX);
-		goto out;
+	if (strcmp(name, "format") != 0 && strcmp(name, "$schema") != 0) {
+		err_set(e,
+			"%s:%ld: $.%s: unknown section (expected units, "
+			"outsourcers, applications, people or grants)",
+			r->source, line, name);
+		return -1;
 	}
-	if (store_begin(st, e) < 0)
-		goto out;
-	if (store_exec(st, "PRAGMA defer_foreign_keys = ON", NULL, 0, e) < 0)
-		goto fail;
-	if (expect(&r, '{', "'{' to open the document", e) < 0)
-		goto fail;
-	skip_ws(&r);
-	if (r.pos < r.len && r.text[r.pos] == '}') {
-		r.pos++;
-		goto done;
+	v = read_value(r, 1, e);
+	if (v == NULL)
+		return -1;
+	if (strcmp(name, "format") == 0 &&
+	    (!json_is_string(v) ||
+	     strcmp(json_string_value(v), FORMAT_NAME) != 0)) {
+		err_set(e, "%s:%ld: $.format: expected \"%s\"", r->source, line,
+			FORMAT_NAME);
+		json_decref(v);
+		return -1;
+	}
+	json_decref(v);
+	return 0;
+}
+
+static int
+scan_document(struct scanner *s, struct err *e)
+{
+	struct reader *r = &s->r;
+	int seen[8] = {0};
+
+	if (expect(r, '{', "'{' to open the document", e) < 0)
+		return -1;
+	skip_ws(r);
+	if (r->pos < r->len && r->text[r->pos] == '}') {
+		r->pos++;
+		goto end;
 	}
 	for (;;) {
 		char name[64];
 		int idx = -1;
 
-		if (read_name(&r, name, sizeof(name), e) < 0 ||
-		    expect(&r, ':', "':' after the section name", e) < 0)
-			goto fail;
+		if (read_name(r, name, sizeof(name), e) < 0 ||
+		    expect(r, ':', "':' after the section name", e) < 0)
+			return -1;
 		for (int i = 0; i < reg_nentities; i++)
 			if (strcmp(reg_entities[i]->plural, name) == 0)
 				idx = i;
 		if (idx < 0) {
-			json_t *v;
-			long line = line_at(&r, r.pos);
-
-			if (strcmp(name, "format") != 0 &&
-			    strcmp(name, "$schema") != 0) {
-				err_set(
-				    e,
-				    "%s:%ld: $.%s: unknown section (expected "
-				    "units, outsourcers, applications, "
-				    "people or grants)",
-				    source, line, name);
-				goto fail;
-			}
-			v = read_value(&r, 1, e);
-			if (v == NULL)
-				goto fail;
-			if (strcmp(name, "format") == 0 &&
-			    (!json_is_string(v) ||
-			     strcmp(json_string_value(v), FORMAT_NAME) != 0)) {
-				err_set(e, "%s:%ld: $.format: expected \"%s\"",
-					source, line, FORMAT_NAME);
-				json_decref(v);
-				goto fail;
-			}
-			json_decref(v);
-		} else {
-			if (seen[idx]++) {
-				err_set(e, "%s:%ld: $.%s: section given twice",
-					source, line_at(&r, r.pos), name);
-				goto fail;
-			}
-			if (read_section(st, &r, reg_entities[idx], &keys[idx],
-					 actor, &c->n[idx], e) < 0)
-				goto fail;
+			if (scan_other(r, name, e) < 0)
+				return -1;
+		} else if (seen[idx]++) {
+			err_set(e, "%s:%ld: $.%s: section given twice",
+				r->source, line_at(r, r->pos), name);
+			return -1;
+		} else if (scan_section(s, idx, e) < 0) {
+			return -1;
 		}
-		skip_ws(&r);
-		if (r.pos < r.len && r.text[r.pos] == ',') {
-			r.pos++;
+		skip_ws(r);
+		if (r->pos < r->len && r->text[r->pos] == ',') {
+			r->pos++;
 			continue;
 		}
-		if (expect(&r, '}', "',' or '}' after a section", e) < 0)
-			goto fail;
+		if (expect(r, '}', "',' or '}' after a section", e) < 0)
+			return -1;
 		break;
 	}
-done:
-	skip_ws(&r);
-	if (r.pos != r.len) {
-		err_set(e, "%s:%ld: unexpected text after the document", source,
-			line_at(&r, r.pos));
-		goto fail;
+end:
+	skip_ws(r);
+	if (r->pos != r->len) {
+		err_set(e, "%s:%ld: unexpected text after the document",
+			r->source, line_at(r, r->pos));
+		return -1;
 	}
-	{
-		const struct entity *ent;
-		const struct field *f;
-		char key[256], target[256];
-		long long idx = -1;
-		int k;
+	return 0;
+}
 
-		k = reg_check_refs(st, &ent, key, sizeof(key), &f, target,
-				   sizeof(target), e);
-		if (k < 0)
-			goto fail;
-		if (k > 0) {
-			for (int i = 0; i < reg_nentities; i++)
-				if (reg_entities[i] == ent)
-					map_get(&keys[i], key, &idx);
-			if (idx >= 0)
-				err_set(e,
-					"%s: $.%s[%lld].%s: %s '%s' is not "
-					"registered",
-					source, ent->plural, idx, f->name,
-					f->ref, target);
-			else
-				err_set(e,
-					"%s: %s '%s' (already stored) refers "
-					"to %s '%s', which is not registered",
-					source, ent->name, key, f->ref, target);
-			goto fail;
-		}
+static void *
+scan_main(void *arg)
+{
+	struct scanner *s = arg;
+	struct queue *q = s->q;
+	struct err e;
+	int rc;
+
+	e.msg[0] = '\0';
+	rc = scan_document(s, &e);
+	if (rc == 0)
+		audit_digest(s->r.text, s->r.len, q->digest);
+	pthread_mutex_lock(&q->mu);
+	if (rc < 0) {
+		q->failed = 1;
+		q->err = e;
 	}
-	audit_digest(text, len, digest);
-	if (audit_append(st, actor, "registry.import", source, NULL, digest,
+	q->done = 1;
+	pthread_cond_broadcast(&q->more);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Reports a reference left dangling at the end, by its record's path. */
+static int
+check_refs(struct store *st, struct map *keys, const char *source,
+	   struct err *e)
+{
+	const struct entity *ent;
+	const struct field *f;
+	char key[256], target[256];
+	long long idx = -1;
+	int k;
+
+	k = reg_check_refs(st, &ent, key, sizeof(key), &f, target,
+			   sizeof(target), e);
+	if (k <= 0)
+		return k;
+	for (int i = 0; i < reg_nentities; i++)
+		if (reg_entities[i] == ent)
+			map_get(&keys[i], key, &idx);
+	if (idx >= 0)
+		err_set(e, "%s: $.%s[%lld].%s: %s '%s' is not registered",
+			source, ent->plural, idx, f->name, f->ref, target);
+	else
+		err_set(e,
+			"%s: %s '%s' (already stored) refers to %s '%s', which "
+			"is not registered",
+			source, ent->name, key, f->ref, target);
+	return -1;
+}
+
+/* Writes one record; -1 with e set (naming source, line and path). */
+static int
+write_item(struct store *st, struct item *it, struct map *keys,
+	   const char *source, const char *actor, struct err *e)
+{
+	const struct entity *ent = reg_entities[it->ent];
+	char path[128];
+	long long first;
+
+	str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, it->idx);
+	if (map_put(&keys[it->ent], reg_key(ent, it->obj), it->idx, &first) ==
+	    1) {
+		err_set(e,
+			"%s:%ld: %s: %s '%s' is listed twice (also at "
+			"$.%s[%lld])",
+			source, it->line, path, ent->name,
+			reg_key(ent, it->obj), ent->plural, first);
+		return -1;
+	}
+	if (reg_put(st, ent, it->obj, path, actor,
+		    REG_DEFER_REFS | REG_VALIDATED, NULL, e) < 0) {
+		err_prefix(e, "%s:%ld", source, it->line);
+		return -1;
+	}
+	return 0;
+}
+
+int
+reg_import(struct store *st, const char *text, size_t len, const char *source,
+	   const char *actor, struct reg_counts *c, struct err *e)
+{
+	struct queue *q;
+	struct scanner s;
+	struct map keys[8];
+	struct item it;
+	pthread_t tid;
+	int rc = -1, failed = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (len > REG_IMPORT_MAX) {
+		err_set(e, "%s: larger than the import limit of %llu bytes",
+			source, (unsigned long long)REG_IMPORT_MAX);
+		return -1;
+	}
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, "PRAGMA defer_foreign_keys = ON", NULL, 0, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	q = xcalloc(1, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->more, NULL);
+	pthread_cond_init(&q->room, NULL);
+	for (int i = 0; i < reg_nentities; i++)
+		map_init(&keys[i]);
+	memset(&s, 0, sizeof(s));
+	s.r.text = text;
+	s.r.len = len;
+	s.r.line = 1;
+	s.r.source = source;
+	s.q = q;
+	if (pthread_create(&tid, NULL, scan_main, &s) != 0) {
+		err_set(e, "cannot start the import scanner");
+		goto out;
+	}
+	while (pop(q, &it)) {
+		if (!failed &&
+		    write_item(st, &it, keys, source, actor, e) == 0) {
+			c->n[it.ent]++;
+		} else if (!failed) {
+			failed = 1;
+			pthread_mutex_lock(&q->mu);
+			q->cancel = 1;
+			pthread_cond_broadcast(&q->room);
+			pthread_mutex_unlock(&q->mu);
+		}
+		json_decref(it.obj);
+	}
+	pthread_join(tid, NULL);
+	if (failed)
+		goto out;
+	if (q->failed) {
+		*e = q->err;
+		goto out;
+	}
+	if (check_refs(st, keys, source, e) != 0)
+		goto out;
+	if (audit_append(st, actor, "registry.import", source, NULL, q->digest,
 			 e) < 0)
-		goto fail;
+		goto out;
 	rc = store_commit(st, e);
-	goto out;
-fail:
-	store_rollback(st);
+	goto done;
 out:
+	store_rollback(st);
+done:
 	for (int i = 0; i < reg_nentities; i++)
 		map_cleanup(&keys[i]);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->more);
+	pthread_cond_destroy(&q->room);
+	free(q);
+	if (rc < 0)
+		memset(c, 0, sizeof(*c));
 	return rc;
 }
 

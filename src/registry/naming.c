@@ -107,17 +107,16 @@ static void
 region_stem(const char *region, char *out, size_t n)
 {
 	static const char *const suffixes[] = {
-	    "特别行政区", "自治区", "自治州", "自治县", "街道", "市",
-	    "县",	      "区",	"省",	  "州",	    "盟",   "旗",
-	    "镇",	      "乡",	NULL};
+	    "特别行政区", "自治区", "自治州", "自治县", "街道",
+	    "市",	  "县",	    "区",     "省",	"州",
+	    "盟",	  "旗",	    "镇",     "乡",	NULL};
 	size_t len = strlen(region);
 
 	out[0] = '\0';
 	for (int i = 0; suffixes[i] != NULL; i++) {
 		size_t sl = strlen(suffixes[i]);
 
-		if (len > sl && str_ends(region, suffixes[i]) &&
-		    len - sl < n) {
+		if (len > sl && str_ends(region, suffixes[i]) && len - sl < n) {
 			memcpy(out, region, len - sl);
 			out[len - sl] = '\0';
 			if (str_utf8_len(out) < 2)

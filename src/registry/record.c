@@ -118,77 +118,119 @@ is_group(const struct entity *ent, const char *prefix)
 	return 0;
 }
 
+/*
+ * A JSON path built only when an error needs it: a chain of steps, each
+ * ".name", "[idx]" or (at the root) a literal prefix such as "$.units[3]".
+ */
+struct lpath {
+	const struct lpath *up;
+	const char *name;
+	long idx; /* -1: ".name"; >= 0: "[idx]"; -2: literal name */
+};
+
+static void
+lp_render(const struct lpath *lp, struct buf *b)
+{
+	if (lp == NULL)
+		return;
+	lp_render(lp->up, b);
+	if (lp->idx == -2)
+		buf_addstr(b, lp->name);
+	else if (lp->idx == -1)
+		buf_printf(b, ".%s", lp->name);
+	else
+		buf_printf(b, "[%ld]", lp->idx);
+}
+
+/* Sets e to "<path>: <message>". */
+static void PRINTF_LIKE(3, 4)
+    fail_at(struct err *e, const struct lpath *lp, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(sizeof(e->msg));
+	va_list ap;
+
+	lp_render(lp, &b);
+	buf_addstr(&b, ": ");
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	err_set(e, "%s", b.data ? b.data : "");
+	buf_cleanup(&b);
+}
+
 static int
-check_string(const struct field *f, json_t *v, const char *path, struct err *e)
+check_string(const struct field *f, json_t *v, const struct lpath *lp,
+	     struct err *e)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
+	long long max = f->max ? f->max : (long long)REG_STRING_MAX;
 
 	if (s == NULL) {
-		err_set(e, "%s: expected a string", path);
+		fail_at(e, lp, "expected a string");
 		return -1;
 	}
 	if (n == 0) {
-		err_set(e, "%s: must not be empty", path);
+		fail_at(e, lp, "must not be empty");
 		return -1;
 	}
-	if ((long long)n > (f->max ? f->max : REG_STRING_MAX)) {
-		err_set(e, "%s: longer than %lld bytes", path,
-			f->max ? f->max : (long long)REG_STRING_MAX);
+	if ((long long)n > max) {
+		fail_at(e, lp, "longer than %lld bytes", max);
 		return -1;
 	}
 	if (strlen(s) != n || !str_utf8_valid(s, n)) {
-		err_set(e, "%s: contains a NUL or control character", path);
+		fail_at(e, lp, "contains a NUL or control character");
 		return -1;
 	}
 	if (f->check != NULL && f->check(s, e) < 0) {
-		err_prefix(e, "%s", path);
+		struct err inner = *e;
+
+		fail_at(e, lp, "%s", inner.msg);
 		return -1;
 	}
 	return 0;
 }
 
-static int parse_shape(const struct entity *ent, json_t *obj, const char *path,
-		       struct err *e);
+static int parse_shape(const struct entity *ent, json_t *obj,
+		       const struct lpath *lp, struct err *e);
 
 static int
-check_value(const struct field *f, json_t *v, const char *path, struct err *e)
+check_value(const struct field *f, json_t *v, const struct lpath *lp,
+	    struct err *e)
 {
-	char sub[512];
 	size_t i;
 	json_t *item;
 	time_t t;
 
 	switch (f->type) {
 	case F_STRING:
-		return check_string(f, v, path, e);
+		return check_string(f, v, lp, e);
 	case F_BOOL:
 		if (!json_is_boolean(v)) {
-			err_set(e, "%s: expected true or false", path);
+			fail_at(e, lp, "expected true or false");
 			return -1;
 		}
 		return 0;
 	case F_INT:
 		if (!json_is_integer(v) || json_integer_value(v) < f->min ||
 		    json_integer_value(v) > f->max) {
-			err_set(e, "%s: expected an integer from %lld to %lld",
-				path, f->min, f->max);
+			fail_at(e, lp, "expected an integer from %lld to %lld",
+				f->min, f->max);
 			return -1;
 		}
 		return 0;
 	case F_DATE:
 		if (!json_is_string(v) || !time_is_date(json_string_value(v))) {
-			err_set(e, "%s: expected a date as YYYY-MM-DD", path);
+			fail_at(e, lp, "expected a date as YYYY-MM-DD");
 			return -1;
 		}
 		return 0;
 	case F_TIME:
 		if (!json_is_string(v) ||
 		    time_parse(json_string_value(v), &t) < 0) {
-			err_set(e,
-				"%s: expected an RFC 3339 time such as "
-				"2025-03-01T09:00:00+08:00",
-				path);
+			fail_at(e, lp,
+				"expected an RFC 3339 time such as "
+				"2025-03-01T09:00:00+08:00");
 			return -1;
 		}
 		return 0;
@@ -204,27 +246,27 @@ check_value(const struct field *f, json_t *v, const char *path, struct err *e)
 			for (int k = 0; f->choices[k] != NULL; k++)
 				buf_printf(&b, "%s%s", k ? ", " : "",
 					   f->choices[k]);
-			err_set(e, "%s: expected one of %s", path, b.data);
+			fail_at(e, lp, "expected one of %s", b.data);
 			buf_cleanup(&b);
 		}
 		return -1;
 	case F_STRLIST:
 	case F_OBJLIST:
 		if (!json_is_array(v)) {
-			err_set(e, "%s: expected an array", path);
+			fail_at(e, lp, "expected an array");
 			return -1;
 		}
 		if (json_array_size(v) > REG_LIST_MAX) {
-			err_set(e, "%s: more than %d items", path,
-				REG_LIST_MAX);
+			fail_at(e, lp, "more than %d items", REG_LIST_MAX);
 			return -1;
 		}
 		json_array_foreach(v, i, item)
 		{
-			str_fmt(sub, sizeof(sub), "%s[%zu]", path, i);
+			struct lpath sub = {lp, NULL, (long)i};
+
 			if (f->type == F_STRLIST
-				? check_string(f, item, sub, e)
-				: parse_shape(f->sub, item, sub, e))
+				? check_string(f, item, &sub, e)
+				: parse_shape(f->sub, item, &sub, e))
 				return -1;
 		}
 		return 0;
@@ -233,28 +275,28 @@ check_value(const struct field *f, json_t *v, const char *path, struct err *e)
 }
 
 static int
-parse_shape(const struct entity *ent, json_t *obj, const char *path,
+parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 	    struct err *e)
 {
 	const char *key;
 	json_t *v, *sv;
-	char p[512];
 
 	if (!json_is_object(obj)) {
-		err_set(e, "%s: expected an object (a %s)", path, ent->name);
+		fail_at(e, lp, "expected an object (a %s)", ent->name);
 		return -1;
 	}
 	json_object_foreach(obj, key, v)
 	{
-		str_fmt(p, sizeof(p), "%s.%s", path, key);
+		struct lpath kp = {lp, key, -1};
+
 		if (reg_field(ent, key) != NULL)
 			continue;
 		if (!is_group(ent, key)) {
-			err_set(e, "%s: unknown field", p);
+			fail_at(e, &kp, "unknown field");
 			return -1;
 		}
 		if (!json_is_object(v)) {
-			err_set(e, "%s: expected an object", p);
+			fail_at(e, &kp, "expected an object");
 			return -1;
 		}
 		{
@@ -263,12 +305,12 @@ parse_shape(const struct entity *ent, json_t *obj, const char *path,
 			json_object_foreach(v, sk, sv)
 			{
 				char full[128];
+				struct lpath sp = {&kp, sk, -1};
 
 				if (str_fmt(full, sizeof(full), "%s.%s", key,
 					    sk) < 0 ||
 				    reg_field(ent, full) == NULL) {
-					err_set(e, "%s.%s: unknown field", p,
-						sk);
+					fail_at(e, &sp, "unknown field");
 					return -1;
 				}
 			}
@@ -276,17 +318,17 @@ parse_shape(const struct entity *ent, json_t *obj, const char *path,
 	}
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
+		struct lpath fp = {lp, f->name, -1};
 
 		v = jget(obj, f->name);
-		str_fmt(p, sizeof(p), "%s.%s", path, f->name);
 		if (v == NULL || json_is_null(v)) {
 			if (f->flags & F_REQUIRED) {
-				err_set(e, "%s: missing required field", p);
+				fail_at(e, &fp, "missing required field");
 				return -1;
 			}
 			continue;
 		}
-		if (check_value(f, v, p, e) < 0)
+		if (check_value(f, v, &fp, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -296,9 +338,9 @@ int
 reg_parse(const struct entity *ent, json_t *obj, const char *path,
 	  struct err *e)
 {
-	if (parse_shape(ent, obj, path, e) < 0)
-		return -1;
-	return 0;
+	struct lpath root = {NULL, path, -2};
+
+	return parse_shape(ent, obj, &root, e);
 }
 
 char *
@@ -492,7 +534,7 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	const char *key;
 	int rc = -1;
 
-	if (reg_parse(ent, obj, path, e) < 0)
+	if (!(flags & REG_VALIDATED) && reg_parse(ent, obj, path, e) < 0)
 		return -1;
 	if (ent->validate != NULL && ent->validate(st, obj, e) < 0) {
 		err_prefix(e, "%s", path);

@@ -159,6 +159,7 @@ int reg_parse(const struct entity *ent, json_t *obj, const char *path,
  */
 #define REG_AUDIT      1u
 #define REG_DEFER_REFS 2u
+#define REG_VALIDATED  4u /* obj has passed reg_parse already */
 int reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	    const char *path, const char *actor, unsigned flags, int *created,
 	    struct err *e);

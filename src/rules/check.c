@@ -147,13 +147,13 @@ check_wants(struct check_ctx *c, const char *unit)
 int
 app_live(const struct m_app *a)
 {
-	return strcmp(a->status, "live") == 0;
+	return a->live;
 }
 
 int
 app_open(const struct m_app *a)
 {
-	return strcmp(a->status, "closed") != 0;
+	return a->open;
 }
 
 json_t *
@@ -186,9 +186,6 @@ emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
 	char key[512];
 	long long idx;
 
-	buf_reset(&c->ev);
-	if (buf_vprintf(&c->ev, fmt, ap) < 0)
-		buf_addstr(&c->ev, "(evidence too long)");
 	memset(&f, 0, sizeof(f));
 	f.rule = c->rule->id;
 	f.requirement = c->rule->requirement;
@@ -198,7 +195,6 @@ emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
-	f.evidence = c->ev.data ? c->ev.data : "";
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
 	if (c->m->nacks > 0 &&
 	    str_fmt(key, sizeof(key), "%s\t%s", f.rule, object) >= 0 &&
@@ -213,8 +209,14 @@ emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
 	c->sum->count[st]++;
 	if (f.overdue)
 		c->sum->overdue++;
-	if (c->sink != NULL && c->sink->emit != NULL)
-		c->sink->emit(c->sink->arg, &f);
+	if (c->sink == NULL || c->sink->emit == NULL ||
+	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
+		return;
+	buf_reset(&c->ev);
+	if (buf_vprintf(&c->ev, fmt, ap) < 0)
+		buf_addstr(&c->ev, "(evidence too long)");
+	f.evidence = c->ev.data ? c->ev.data : "";
+	c->sink->emit(c->sink->arg, &f);
 }
 
 void

@@ -20,10 +20,15 @@ struct m_unit {
 struct m_domain {
 	char *name, *unicode, *lang;
 	int main;
+	int suffix; /* enum domain_suffix, stored at registration */
 };
+
+enum app_kind { APP_PORTAL, APP_APP, APP_MINI, APP_ACCOUNT, APP_EMAIL };
 
 struct m_app {
 	char *id, *unit, *type, *name, *status;
+	enum app_kind kind;
+	int open, live; /* status is not "closed"; status is "live" */
 	char *platforms, *login_channels, *ip_segments, *whitelist; /* JSON */
 	char *last_assessment, *last_upgrade, *outsourcer;
 	int filed, mlps, critical, important, staff, personal;

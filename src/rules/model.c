@@ -128,6 +128,7 @@ domain_row(void *arg, struct store_row *r)
 	d->unicode = s(m, r, 2);
 	d->lang = s(m, r, 3);
 	d->main = (int)store_row_int(r, 4);
+	d->suffix = (int)store_row_int(r, 5);
 	return 0;
 }
 
@@ -207,6 +208,18 @@ ack_row(void *arg, struct store_row *r)
 	return 0;
 }
 
+static enum app_kind
+app_kind_of(const char *type)
+{
+	static const char *const names[] = {"portal", "app", "miniprogram",
+					    "account", "email"};
+
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+		if (strcmp(type, names[k]) == 0)
+			return (enum app_kind)k;
+	return APP_APP;
+}
+
 struct m_unit *
 model_unit(struct model *m, const char *uscc)
 {
@@ -281,8 +294,10 @@ model_load(struct model *m, struct store *st, struct err *e)
 		struct m_app *a = &m->apps[k];
 
 		a->u = model_unit(m, a->unit);
-		if (a->u != NULL && strcmp(a->type, "portal") == 0 &&
-		    strcmp(a->status, "closed") != 0)
+		a->open = strcmp(a->status, "closed") != 0;
+		a->live = strcmp(a->status, "live") == 0;
+		a->kind = app_kind_of(a->type);
+		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
 			a->u->portals++;
 		map_put(&dl.app_idx, a->id, (long long)k, NULL);
 	}
@@ -293,7 +308,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 			m->grants[k].p = &m->people[idx];
 	}
 	if (store_query(st,
-			"SELECT app, name, unicode, lang, main FROM domains "
+			"SELECT app, name, unicode, lang, main, suffix FROM "
+			"domains "
 			"ORDER BY app, main DESC, name",
 			NULL, 0, domain_row, &dl, e) < 0) {
 		map_cleanup(&dl.app_idx);

@@ -238,7 +238,7 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 struct check_sink
 report_sink(struct report *r)
 {
-	struct check_sink s = {emit, r};
+	struct check_sink s = {emit, r, r->statuses};
 
 	return s;
 }

@@ -35,6 +35,8 @@ struct finding {
 struct check_sink {
 	void (*emit)(void *arg, const struct finding *f);
 	void *arg;
+	unsigned want; /* statuses emitted (bit 1 << status); 0: all. The
+			* others are only counted, so no evidence is built. */
 };
 
 struct check_opts {

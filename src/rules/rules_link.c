@@ -15,7 +15,7 @@ rule_link_observed(struct check_ctx *c)
 		const char *host = NULL;
 		char fix[512];
 
-		if (strcmp(a->type, "portal") != 0 || !app_live(a) ||
+		if (a->kind != APP_PORTAL || !app_live(a) ||
 		    !check_wants(c, a->unit))
 			continue;
 		for (int k = 0; k < a->ndomains; k++)

@@ -15,7 +15,7 @@ mail_flag(struct check_ctx *c, int which)
 		const char *what = which ? "automatic attachment download"
 					 : "automatic forwarding";
 
-		if (strcmp(a->type, "email") != 0 || !app_open(a) ||
+		if (a->kind != APP_EMAIL || !app_open(a) ||
 		    !check_wants(c, a->unit))
 			continue;
 		if (v == 0)

@@ -11,7 +11,7 @@
 static int
 is_portal(const struct m_app *a)
 {
-	return strcmp(a->type, "portal") == 0;
+	return a->kind == APP_PORTAL;
 }
 
 void
@@ -94,12 +94,11 @@ rule_site_suffix(struct check_ctx *c)
 		    !check_wants(c, a->unit))
 			continue;
 		for (int k = 0; k < a->ndomains && !bad; k++) {
-			struct domain_info di;
 			const char *d = a->domains[k].unicode;
+			enum domain_suffix sfx =
+			    (enum domain_suffix)a->domains[k].suffix;
 
-			if (domain_parse(a->domains[k].name, &di, NULL) < 0)
-				continue;
-			if (organ && di.suffix != DOMAIN_ORGAN) {
+			if (organ && sfx != DOMAIN_ORGAN) {
 				bad = 1;
 				check_emit_app(
 				    c, a, ST_FAIL,
@@ -108,19 +107,19 @@ rule_site_suffix(struct check_ctx *c)
 				    "domain '%s' has a suffix of class '%s'; a "
 				    "Party or government organ must use "
 				    ".gov.cn or .政务",
-				    d, domain_suffix_name(di.suffix));
-			} else if (!organ && di.suffix != DOMAIN_INSTITUTION) {
+				    d, domain_suffix_name(sfx));
+			} else if (!organ && sfx != DOMAIN_INSTITUTION) {
 				bad = 1;
 				check_emit_app(
 				    c, a, ST_FAIL,
-				    di.suffix == DOMAIN_ORGAN
+				    sfx == DOMAIN_ORGAN
 					? "public institutions may not use "
 					  "organ suffixes: move to .cn or .公益"
 					: "move the service to a domain under "
 					  ".cn or .公益",
 				    "domain '%s' has a suffix of class '%s'; a "
 				    "public institution must use .cn or .公益",
-				    d, domain_suffix_name(di.suffix));
+				    d, domain_suffix_name(sfx));
 			}
 		}
 		if (!bad)
@@ -174,8 +173,7 @@ rule_app_platforms(struct check_ctx *c)
 		size_t k;
 		int nbad = 0;
 
-		if ((strcmp(a->type, "app") != 0 &&
-		     strcmp(a->type, "miniprogram") != 0) ||
+		if ((a->kind != APP_APP && a->kind != APP_MINI) ||
 		    !app_open(a) || !check_wants(c, a->unit))
 			continue;
 		list = json_list(a->platforms);
@@ -240,9 +238,8 @@ rule_app_not_bound(struct check_ctx *c)
 		size_t k;
 		int nbound = 0;
 
-		if (strcmp(a->type, "account") == 0 ||
-		    strcmp(a->type, "email") == 0 || !app_open(a) ||
-		    !check_wants(c, a->unit))
+		if (a->kind == APP_ACCOUNT || a->kind == APP_EMAIL ||
+		    !app_open(a) || !check_wants(c, a->unit))
 			continue;
 		list = json_list(a->login_channels);
 		if (list == NULL) {

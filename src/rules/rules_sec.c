@@ -27,11 +27,11 @@ level3_reason(const struct m_app *a)
 
 	if (a->critical == 1)
 		return "it is critical information infrastructure";
-	if (strcmp(a->type, "email") == 0)
+	if (a->kind == APP_EMAIL)
 		return "it is an Internet e-mail system";
 	if (a->important == 1)
 		return "it carries important business applications";
-	if (strcmp(a->type, "portal") == 0 && unit_is_organ(u) &&
+	if (a->kind == APP_PORTAL && unit_is_organ(u) &&
 	    (strcmp(u->level, "central") == 0 ||
 	     strcmp(u->level, "provincial") == 0 ||
 	     strcmp(u->level, "prefecture") == 0))
@@ -119,7 +119,7 @@ rule_sec_assessment(struct check_ctx *c)
 static int
 staff_scope(const struct m_app *a)
 {
-	if (strcmp(a->type, "email") == 0)
+	if (a->kind == APP_EMAIL)
 		return 1;
 	return a->staff;
 }
@@ -460,8 +460,7 @@ rule_out_least_privilege(struct check_ctx *c)
 static int
 auth_applies(struct check_ctx *c, struct m_app *a)
 {
-	if (!app_open(a) || !check_wants(c, a->unit) ||
-	    strcmp(a->type, "account") == 0)
+	if (!app_open(a) || !check_wants(c, a->unit) || a->kind == APP_ACCOUNT)
 		return 0;
 	if (a->personal == 0) {
 		check_emit_app(c, a, ST_NA, NULL,

@@ -43,7 +43,7 @@ const struct migration store_migrations[] = {
 	"CREATE TABLE domains ("
 	"  name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(id)"
 	"  ON DELETE CASCADE, unicode TEXT NOT NULL, lang TEXT NOT NULL,"
-	"  main INTEGER NOT NULL);"
+	"  main INTEGER NOT NULL, suffix INTEGER NOT NULL);"
 	"CREATE INDEX domains_app ON domains(app);"
 	"CREATE TABLE people ("
 	"  id TEXT PRIMARY KEY, name TEXT NOT NULL,"

@@ -116,7 +116,8 @@ async function startDaemon() {
 		`listen = 127.0.0.1:${port}`,
 		'',
 	].join('\n'));
-	daemon = spawn(path.join(BUILD, 'govsecd'), ['-c', conf], {
+	// -f: stay in the foreground, so the process we kill is the daemon.
+	daemon = spawn(path.join(BUILD, 'govsecd'), ['-f', '-c', conf], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	const keep = (b) => {
@@ -348,6 +349,38 @@ test('units and applications pages show the registry', async () => {
 	await page.locator('table#applications tbody tr a').first().click();
 	await page.locator('#app-detail').waitFor();
 	assert.ok((await page.locator('#app-name').textContent()).trim());
+});
+
+test('registry data is shown as text, never as markup', async () => {
+	// Change a unit through the API from the page itself: without the
+	// CSRF token the server refuses, with it the change is stored.
+	const res = await page.evaluate(async () => {
+		const me = await (await fetch('/api/me',
+			{ credentials: 'same-origin' })).json();
+		const list = await (await fetch('/api/units',
+			{ credentials: 'same-origin' })).json();
+		const unit = list.items[0];
+		unit.region_name = '<img src=x id=xss-probe>江门市';
+		const put = (headers) => fetch('/api/units/' +
+			encodeURIComponent(unit.uscc), {
+			method: 'PUT', credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json',
+				...headers },
+			body: JSON.stringify(unit),
+		});
+		const bare = await put({});
+		const good = await put({ 'X-CSRF-Token': me.csrf });
+		return { uscc: unit.uscc, bare: bare.status,
+			good: good.status, body: await good.text() };
+	});
+	assert.equal(res.bare, 403);
+	assert.equal(res.good, 200, res.body);
+	await page.goto('/#/units');
+	const row = page.locator(`table#units tbody tr[data-uscc="${res.uscc}"]`);
+	await row.waitFor();
+	assert.match(await row.textContent(), /<img src=x id=xss-probe>江门市/);
+	assert.equal(await page.locator('#xss-probe').count(), 0);
+	assert.equal(await page.locator('#view img').count(), 0);
 });
 
 test('the language toggle switches to Chinese and is remembered',

@@ -1,0 +1,838 @@
+/*
+ * test_store.c: unit tests of src/store (the SQLite backend): opening by
+ * path and URI, migrations, transactions and their nesting, statements with
+ * bound values, queries with callbacks, settings. Every test gets a fresh
+ * on-disk database in a temporary directory under $GOVSEC_TEST_TMP (or
+ * /tmp), removed at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char tmpdir[4096];
+static char dbpath[8192];
+static int dbcount;
+
+static int
+make_tmpdir(void **state)
+{
+	const char *base = getenv("GOVSEC_TEST_TMP");
+
+	(void)state;
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX", base) <
+		0 ||
+	    mkdtemp(tmpdir) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+remove_tmpdir(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	(void)state;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[8192];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
+		    0)
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* A fresh, migrated store for each test (in *state). */
+static int
+open_store(void **state)
+{
+	struct err e;
+	struct store *st;
+
+	if (str_fmt(dbpath, sizeof(dbpath), "%s/db%d.sqlite", tmpdir,
+		    ++dbcount) < 0)
+		return -1;
+	st = store_open(dbpath, &e);
+	if (st == NULL) {
+		fprintf(stderr, "store_open: %s\n", e.msg);
+		return -1;
+	}
+	if (store_migrate(st, &e) < 0) {
+		fprintf(stderr, "store_migrate: %s\n", e.msg);
+		store_free(st);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+static int
+close_store(void **state)
+{
+	store_free(*state);
+	*state = NULL;
+	return 0;
+}
+
+static struct store *
+reopen(struct store *st)
+{
+	struct err e;
+	struct store *again;
+
+	store_free(st);
+	again = store_open(dbpath, &e);
+	if (again == NULL)
+		fail_msg("reopen: %s", e.msg);
+	return again;
+}
+
+static long long
+count_settings(struct store *st)
+{
+	return store_query_int(st, "SELECT count(*) FROM settings", NULL, 0,
+			       -1);
+}
+
+static void
+put(struct store *st, const char *key, const char *value)
+{
+	struct err e;
+
+	if (store_setting_set(st, key, value, &e) < 0)
+		fail_msg("store_setting_set: %s", e.msg);
+}
+
+/* Opening */
+
+static void
+test_open_errors(void **state)
+{
+	struct err e;
+	char path[8192], msg[9000];
+
+	(void)state;
+	e.msg[0] = '\0';
+	assert_null(store_open(NULL, &e));
+	assert_string_equal(e.msg, "no database path given");
+	assert_null(store_open("", &e));
+	assert_string_equal(e.msg, "no database path given");
+	assert_null(store_open("postgresql://localhost/govsec", &e));
+	assert_string_equal(e.msg, "'postgresql://localhost/govsec': the "
+				   "PostgreSQL backend is not built yet");
+	assert_null(store_open("postgres:db", &e));
+	assert_string_equal(
+	    e.msg, "'postgres:db': the PostgreSQL backend is not built yet");
+	assert_true(str_fmt(path, sizeof(path), "%s/no/such/dir/x.db",
+			    tmpdir) > 0);
+	assert_null(store_open(path, &e));
+	assert_true(str_fmt(msg, sizeof(msg),
+			    "cannot open database '%s': unable to open "
+			    "database file",
+			    path) > 0);
+	assert_string_equal(e.msg, msg);
+	store_free(NULL);
+}
+
+static void
+test_open_uri_and_pragmas(void **state)
+{
+	struct store *st;
+	struct err e;
+	char uri[9000];
+	char *mode;
+
+	(void)state;
+	assert_true(str_fmt(uri, sizeof(uri), "sqlite:%s/uri.db", tmpdir) > 0);
+	st = store_open(uri, &e);
+	assert_non_null(st);
+	assert_int_equal(store_version(st), 0);
+	assert_int_equal(store_migrate(st, &e), 0);
+	assert_int_equal(store_version(st), 1);
+	mode = store_query_text(st, "PRAGMA journal_mode", NULL, 0);
+	assert_non_null(mode);
+	assert_string_equal(mode, "wal");
+	free(mode);
+	assert_int_equal(store_query_int(st, "PRAGMA foreign_keys", NULL, 0, -1),
+			 1);
+	store_free(st);
+	/* The "sqlite:" prefix was stripped: the file has that name. */
+	assert_true(str_fmt(uri, sizeof(uri), "%s/uri.db", tmpdir) > 0);
+	assert_int_equal(access(uri, F_OK), 0);
+}
+
+/* Migrations */
+
+static void
+test_migrate(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	int last = store_migrations[store_nmigrations - 1].version;
+
+	assert_true(store_nmigrations >= 1);
+	assert_int_equal(store_migrations[0].version, 1);
+	for (int i = 1; i < store_nmigrations; i++)
+		assert_true(store_migrations[i].version >
+			    store_migrations[i - 1].version);
+	assert_int_equal(store_version(st), last);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM schema_version",
+					 NULL, 0, -1),
+			 store_nmigrations);
+	/* Migrating again changes nothing. */
+	assert_int_equal(store_migrate(st, &e), 0);
+	assert_int_equal(store_version(st), last);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM schema_version",
+					 NULL, 0, -1),
+			 store_nmigrations);
+	/* Every table of the schema is there. */
+	static const char *const tables[] = {
+	    "settings", "units",       "outsourcers",	  "apps",
+	    "domains",	"people",      "grants",	  "finding_acks",
+	    "check_runs", "audit",     "console_users",	  "console_sessions",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+		struct store_val v[1] = {SV_TEXT(tables[i])};
+
+		if (store_query_int(st,
+				    "SELECT count(*) FROM sqlite_master WHERE "
+				    "type = 'table' AND name = ?",
+				    v, 1, -1) != 1)
+			fail_msg("table '%s' is missing", tables[i]);
+	}
+}
+
+static void
+test_migrate_newer(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO schema_version(version, "
+				    "applied) VALUES (99, 'later')",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_version(st), 99);
+	assert_int_equal(store_migrate(st, &e), -1);
+	assert_string_equal(e.msg, "database schema version 99 is newer than "
+				   "this govsec (1)");
+}
+
+/* Statements and queries */
+
+struct rows {
+	int n;
+	int stop_at;	/* return 1 at this row (1-based), 0: never */
+	int fail_at;	/* return -1 at this row, 0: never */
+	char seen[16][64];
+};
+
+static int
+collect(void *arg, struct store_row *r)
+{
+	struct rows *rs = arg;
+	const char *k = store_row_text(r, 0);
+	const char *v = store_row_text(r, 1);
+
+	assert_int_equal(store_row_count(r), 2);
+	if (rs->n < 16)
+		str_fmt(rs->seen[rs->n], sizeof(rs->seen[0]), "%s=%s",
+			k ? k : "(null)", v ? v : "(null)");
+	rs->n++;
+	if (rs->fail_at == rs->n)
+		return -1;
+	if (rs->stop_at == rs->n)
+		return 1;
+	return 0;
+}
+
+static void
+test_exec_query(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	struct rows rs;
+	const char *evil = "x'); DROP TABLE settings; --";
+	struct store_val v[2];
+
+	/* Values are bound, never spliced. */
+	v[0] = SV_TEXT("b");
+	v[1] = SV_TEXT(evil);
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 0);
+	assert_int_equal(store_changes(st), 1);
+	v[0] = SV_TEXT("a");
+	v[1] = SV_TEXT("江门");
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 0);
+	v[0] = SV_TEXT("c");
+	v[1] = SV_TEXT("3");
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 0);
+
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings ORDER BY "
+				     "key",
+				     NULL, 0, collect, &rs, &e),
+			 0);
+	assert_int_equal(rs.n, 3);
+	assert_string_equal(rs.seen[0], "a=江门");
+	assert_string_equal(rs.seen[1], "b=x'); DROP TABLE settings; --");
+	assert_string_equal(rs.seen[2], "c=3");
+
+	/* A parameter in a WHERE clause. */
+	memset(&rs, 0, sizeof(rs));
+	v[0] = SV_TEXT("c");
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings WHERE "
+				     "key >= ? ORDER BY key",
+				     v, 1, collect, &rs, &e),
+			 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.seen[0], "c=3");
+
+	/* Stopping early is not an error. */
+	memset(&rs, 0, sizeof(rs));
+	rs.stop_at = 2;
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings ORDER BY "
+				     "key",
+				     NULL, 0, collect, &rs, &e),
+			 0);
+	assert_int_equal(rs.n, 2);
+
+	/* The callback's -1 is the query's -1. */
+	memset(&rs, 0, sizeof(rs));
+	rs.fail_at = 1;
+	e.msg[0] = '\0';
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings ORDER BY "
+				     "key",
+				     NULL, 0, collect, &rs, &e),
+			 -1);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(e.msg, "query aborted");
+
+	/* The statement runs again after an early stop (reset). */
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings ORDER BY "
+				     "key",
+				     NULL, 0, collect, &rs, &e),
+			 0);
+	assert_int_equal(rs.n, 3);
+
+	/* UPDATE reports the rows changed. */
+	assert_int_equal(store_exec(st, "UPDATE settings SET value = 'z'",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_changes(st), 3);
+	v[0] = SV_TEXT("nothing");
+	assert_int_equal(store_exec(st, "DELETE FROM settings WHERE key = ?",
+				    v, 1, &e),
+			 0);
+	assert_int_equal(store_changes(st), 0);
+	assert_int_equal(count_settings(st), 3);
+}
+
+static void
+test_values(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	struct store_val v[3] = {SV_INT(-42), SV_NULL, SV_TEXT(NULL)};
+	char *s;
+
+	assert_int_equal(store_exec(st,
+				    "CREATE TABLE t (i INTEGER, n TEXT, m "
+				    "TEXT)",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_exec(st, "INSERT INTO t VALUES (?, ?, ?)", v,
+				    3, &e),
+			 0);
+	assert_int_equal(store_query_int(st, "SELECT i FROM t", NULL, 0, 0),
+			 -42);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM t WHERE n IS "
+					 "NULL AND m IS NULL",
+					 NULL, 0, -1),
+			 1);
+	/* store_text(NULL) binds SQL NULL. */
+	assert_int_equal(SV_TEXT(NULL).type, SV_NULL_T);
+	assert_int_equal(SV_TEXT("x").type, SV_TEXT_T);
+	/* A NULL value reads as a NULL string. */
+	assert_null(store_query_text(st, "SELECT n FROM t", NULL, 0));
+	/* No row: the default, or NULL. */
+	assert_int_equal(store_query_int(st, "SELECT i FROM t WHERE 0", NULL,
+					 0, 77),
+			 77);
+	assert_null(store_query_text(st, "SELECT n FROM t WHERE 0", NULL, 0));
+	/* A failing query: the default, or NULL. */
+	assert_int_equal(store_query_int(st, "SELECT nope FROM t", NULL, 0, 5),
+			 5);
+	assert_null(store_query_text(st, "SELECT nope FROM t", NULL, 0));
+	/* Integers read as text. */
+	s = store_query_text(st, "SELECT i FROM t", NULL, 0);
+	assert_non_null(s);
+	assert_string_equal(s, "-42");
+	free(s);
+	/* 64-bit values survive. */
+	v[0] = SV_INT(9007199254740993LL);
+	assert_int_equal(store_exec(st, "UPDATE t SET i = ?", v, 1, &e), 0);
+	assert_true(store_query_int(st, "SELECT i FROM t", NULL, 0, 0) ==
+		    9007199254740993LL);
+}
+
+static int
+null_row(void *arg, struct store_row *r)
+{
+	int *seen = arg;
+
+	assert_true(store_row_null(r, 0));
+	assert_false(store_row_null(r, 1));
+	assert_null(store_row_text(r, 0));
+	assert_string_equal(store_row_text(r, 1), "v");
+	assert_int_equal(store_row_int(r, 2), 12);
+	(*seen)++;
+	return 0;
+}
+
+static void
+test_row_accessors(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	int seen = 0;
+
+	assert_int_equal(store_query(st, "SELECT NULL, 'v', 12", NULL, 0,
+				     null_row, &seen, &e),
+			 0);
+	assert_int_equal(seen, 1);
+}
+
+static void
+test_errors(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	struct store_val v[2] = {SV_TEXT("k"), SV_TEXT(NULL)};
+
+	assert_int_equal(store_exec(st, "SELEKT 1", NULL, 0, &e), -1);
+	assert_string_equal(e.msg, "database: near \"SELEKT\": syntax error");
+	assert_int_equal(store_exec(st, "SELECT * FROM nowhere", NULL, 0, &e),
+			 -1);
+	assert_string_equal(e.msg, "database: no such table: nowhere");
+	/* Constraints: NOT NULL, primary key, foreign keys (on). */
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 -1);
+	assert_string_equal(e.msg, "database: NOT NULL constraint failed: "
+				   "settings.value");
+	put(st, "k", "1");
+	v[1] = SV_TEXT("2");
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 -1);
+	assert_string_equal(e.msg, "database: UNIQUE constraint failed: "
+				   "settings.key");
+	assert_int_equal(
+	    store_exec(st,
+		       "INSERT INTO outsourcers(id, name, unit, updated) "
+		       "VALUES ('o', 'n', '11440700007250010K', 'now')",
+		       NULL, 0, &e),
+	    -1);
+	assert_string_equal(e.msg,
+			    "database: FOREIGN KEY constraint failed");
+	/* The store is still usable after errors. */
+	assert_int_equal(count_settings(st), 1);
+}
+
+static void
+test_multi_statement(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	assert_int_equal(store_exec(st,
+				    "CREATE TABLE m (a INTEGER);\n"
+				    "INSERT INTO m VALUES (1);\n"
+				    "INSERT INTO m VALUES (2);\n",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_query_int(st, "SELECT sum(a) FROM m", NULL, 0,
+					 -1),
+			 3);
+	/* One statement with a trailing ';' and blanks. */
+	assert_int_equal(store_exec(st, "INSERT INTO m VALUES (3);  \n\t",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_query_int(st, "SELECT sum(a) FROM m", NULL, 0,
+					 -1),
+			 6);
+	/* An error in a batch is reported and stops it. */
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO m VALUES (4); INSERT INTO "
+				    "nowhere VALUES (5);",
+				    NULL, 0, &e),
+			 -1);
+	assert_string_equal(e.msg, "database: no such table: nowhere");
+}
+
+/* Settings */
+
+static void
+test_settings(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	char *s;
+
+	assert_null(store_setting_get(st, "audit.retention_days"));
+	put(st, "audit.retention_days", "400");
+	s = store_setting_get(st, "audit.retention_days");
+	assert_non_null(s);
+	assert_string_equal(s, "400");
+	free(s);
+	put(st, "audit.retention_days", "500");
+	s = store_setting_get(st, "audit.retention_days");
+	assert_string_equal(s, "500");
+	free(s);
+	assert_int_equal(count_settings(st), 1);
+	put(st, "empty", "");
+	s = store_setting_get(st, "empty");
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
+	/* A NULL value is refused (the column is NOT NULL). */
+	assert_int_equal(store_setting_set(st, "k", NULL, &e), -1);
+	assert_null(store_setting_get(st, "k"));
+	/* Settings persist. */
+	st = reopen(st);
+	*state = st;
+	s = store_setting_get(st, "audit.retention_days");
+	assert_string_equal(s, "500");
+	free(s);
+}
+
+/* Transactions */
+
+static void
+test_commit_persists(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "a", "1");
+	put(st, "b", "2");
+	assert_int_equal(store_commit(st, &e), 0);
+	st = reopen(st);
+	*state = st;
+	assert_int_equal(count_settings(st), 2);
+}
+
+static void
+test_rollback(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	put(st, "kept", "1");
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "a", "1");
+	put(st, "kept", "2");
+	assert_int_equal(count_settings(st), 2);
+	store_rollback(st);
+	assert_int_equal(count_settings(st), 1);
+	{
+		char *s = store_setting_get(st, "kept");
+
+		assert_string_equal(s, "1");
+		free(s);
+	}
+	/* Rollback and commit without a transaction are harmless. */
+	store_rollback(st);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_settings(st), 1);
+	/* A new transaction can start. */
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "b", "1");
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_settings(st), 2);
+}
+
+/* A second connection sees only committed data. */
+static long long
+count_from_outside(void)
+{
+	struct err e;
+	struct store *other = store_open(dbpath, &e);
+	long long n;
+
+	if (other == NULL)
+		fail_msg("second connection: %s", e.msg);
+	n = count_settings(other);
+	store_free(other);
+	return n;
+}
+
+static void
+test_nested_commit(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "outer", "1");
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "inner", "1");
+	/* The inner commit does not end the transaction. */
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_from_outside(), 0);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "deep", "1");
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_from_outside(), 0);
+	/* The outermost does. */
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_from_outside(), 3);
+}
+
+static void
+test_nested_outer_rollback(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "outer", "1");
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "inner", "1");
+	assert_int_equal(store_commit(st, &e), 0);
+	store_rollback(st);
+	/* The inner work, "committed" inside, goes with the outer. */
+	assert_int_equal(count_settings(st), 0);
+	assert_int_equal(count_from_outside(), 0);
+}
+
+/*
+ * A rollback inside a nested transaction rolls the whole transaction back;
+ * the outer level must not go on as if it still had one: its later writes
+ * must not be committed one by one (autocommit), and its commit must
+ * report failure, since what it did before is gone.
+ */
+static void
+test_nested_inner_rollback(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	int rc;
+
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "outer-before", "1");
+	assert_int_equal(store_begin(st, &e), 0);
+	put(st, "inner", "1");
+	store_rollback(st);
+	/* Everything so far is gone. */
+	assert_int_equal(count_settings(st), 0);
+	/* The outer level writes on, then commits. */
+	(void)store_setting_set(st, "outer-after", "1", &e);
+	e.msg[0] = '\0';
+	rc = store_commit(st, &e);
+	/* Either the commit fails, or at least the half-transaction did not
+	 * land: "outer-after" without "outer-before" breaks atomicity. */
+	if (rc == 0 && count_from_outside() == 1)
+		fail_msg("after an inner rollback the outer transaction's "
+			 "later write was autocommitted and store_commit "
+			 "returned 0: the outer caller's transaction is no "
+			 "longer atomic");
+	assert_int_equal(rc, -1);
+	assert_string_not_equal(e.msg, "");
+}
+
+static void
+test_begin_is_immediate(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	struct store *other;
+
+	/* BEGIN IMMEDIATE takes the write lock at once: a second writer
+	 * waits (busy timeout) rather than failing mid-transaction. Here we
+	 * only check that the lock is held: the second connection's
+	 * transaction cannot start while ours runs. */
+	assert_int_equal(store_begin(st, &e), 0);
+	other = store_open(dbpath, &e);
+	assert_non_null(other);
+	assert_int_equal(store_exec(other, "PRAGMA busy_timeout = 50", NULL,
+				    0, &e),
+			 0);
+	assert_int_equal(store_begin(other, &e), -1);
+	assert_string_equal(e.msg, "database: database is locked");
+	store_free(other);
+	assert_int_equal(store_commit(st, &e), 0);
+}
+
+/*
+ * A statement stays valid while its rows are being read, whatever the
+ * callback runs meanwhile. Here the callback runs the very same query: the
+ * outer query must still see each of its 3 rows once.
+ */
+static int
+inner_same(void *arg, struct store_row *r)
+{
+	struct store *st = ((void **)arg)[0];
+	int *n = ((void **)arg)[1];
+
+	(void)r;
+	(*n)++;
+	(void)store_query_int(st, "SELECT key FROM settings ORDER BY key",
+			      NULL, 0, 0);
+	return *n > 10 ? 1 : 0; /* guard against a loop */
+}
+
+static void
+test_reentrant_same_sql(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	int n = 0;
+	void *arg[2] = {st, &n};
+
+	put(st, "a", "1");
+	put(st, "b", "2");
+	put(st, "c", "3");
+	assert_int_equal(store_query(st, "SELECT key FROM settings ORDER BY key",
+				     NULL, 0, inner_same, arg, &e),
+			 0);
+	assert_int_equal(n, 3);
+}
+
+/*
+ * Same, with a callback running many different statements (more than the
+ * statement cache holds): the statement being stepped must not be
+ * finalized under the outer query.
+ */
+static int
+inner_many(void *arg, struct store_row *r)
+{
+	struct store *st = ((void **)arg)[0];
+	int *n = ((void **)arg)[1];
+
+	(void)r;
+	(*n)++;
+	for (int i = 0; i < 80; i++) {
+		char sql[64];
+
+		str_fmt(sql, sizeof(sql), "SELECT %d + %d", i, *n);
+		if (store_query_int(st, sql, NULL, 0, -1) != i + *n)
+			return -1;
+	}
+	return *n > 10 ? 1 : 0;
+}
+
+static void
+test_reentrant_cache_eviction(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	int n = 0;
+	void *arg[2] = {st, &n};
+
+	put(st, "a", "1");
+	put(st, "b", "2");
+	put(st, "c", "3");
+	assert_int_equal(store_query(st,
+				     "SELECT key, value FROM settings ORDER BY "
+				     "key",
+				     NULL, 0, inner_many, arg, &e),
+			 0);
+	assert_int_equal(n, 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_open_uri_and_pragmas),
+	    cmocka_unit_test_setup_teardown(test_migrate, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_migrate_newer, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_exec_query, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_values, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_row_accessors, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_errors, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_multi_statement, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_settings, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_commit_persists, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_rollback, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_nested_commit, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_nested_outer_rollback,
+					    open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_nested_inner_rollback,
+					    open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_begin_is_immediate,
+					    open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_reentrant_same_sql,
+					    open_store, close_store),
+	    /* Last: before the fix it uses a finalized statement. */
+	    cmocka_unit_test_setup_teardown(test_reentrant_cache_eviction,
+					    open_store, close_store),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
