@@ -260,8 +260,16 @@ export_row(void *arg, struct store_row *r)
 	for (int i = 1; i < 9; i++) {
 		const char *t = store_row_text(r, i);
 
-		json_object_set_new(o, names[i],
-				    t ? json_string(t) : json_null());
+		/* A tampered field may not be UTF-8: keep it, marked. */
+		json_t *v = t ? json_string(t) : json_null();
+
+		if (v == NULL) {
+			char *clean = str_utf8_sanitize(t);
+
+			v = json_string(clean);
+			free(clean);
+		}
+		json_object_set_new(o, names[i], v);
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);

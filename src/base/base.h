@@ -88,6 +88,9 @@ int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 /* 1 if s is valid UTF-8 without NUL or C0 controls other than tab/LF/CR. */
 int str_utf8_valid(const char *s, size_t n);
+/* A heap copy of s with each byte that is not valid UTF-8 (or is a
+ * control character) replaced by U+FFFD; free() it. */
+char *str_utf8_sanitize(const char *s);
 /* Number of code points in valid UTF-8 s. */
 size_t str_utf8_len(const char *s);
 /* strdup that aborts on allocation failure (out of memory is fatal). */

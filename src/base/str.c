@@ -42,7 +42,8 @@ str_to_ll(const char *s, long long min, long long max, long long *out)
 	char *end;
 	long long v;
 
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
+	/* strtoll would skip leading white space and take a '+': refuse. */
+	if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '-'))
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -157,4 +158,27 @@ xstrdup(const char *s)
 	size_t n = strlen(s) + 1;
 
 	return memcpy(xmalloc(n), s, n);
+}
+
+char *
+str_utf8_sanitize(const char *s)
+{
+	struct buf b = BUF_INIT((size_t)-1 / 4);
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		size_t k = 1;
+
+		/* Longest valid sequence here: 1 to 4 bytes. */
+		while (k <= 4 && i + k <= n && !str_utf8_valid(s + i, k))
+			k++;
+		if (k <= 4 && i + k <= n) {
+			buf_add(&b, s + i, k);
+			i += k;
+		} else {
+			buf_addstr(&b, "\xef\xbf\xbd"); /* U+FFFD */
+			i++;
+		}
+	}
+	return buf_detach(&b, NULL);
 }

@@ -10,7 +10,8 @@
 struct store {
 	const struct store_ops *ops;
 	void *h;
-	int depth; /* nested store_begin calls; only the outermost is real */
+	int depth;   /* nested store_begin calls; only the outermost is real */
+	int aborted; /* an inner step rolled back: the outer ones must fail */
 };
 
 struct store *
@@ -51,13 +52,25 @@ store_free(struct store *st)
 	free(st);
 }
 
+static int
+doomed(struct store *st, struct err *e)
+{
+	if (!st->aborted)
+		return 0;
+	err_set(e, "the transaction was rolled back by an earlier error");
+	return 1;
+}
+
 int
 store_exec(struct store *st, const char *sql, const struct store_val *v, int nv,
 	   struct err *e)
 {
+	if (doomed(st, e))
+		return -1;
 	return st->ops->exec(st->h, sql, v, nv, NULL, NULL, e);
 }
 
+/* Reads stay allowed after an inner rollback: there is nothing to spoil. */
 int
 store_query(struct store *st, const char *sql, const struct store_val *v,
 	    int nv, store_row_fn fn, void *arg, struct err *e)
@@ -86,7 +99,16 @@ store_begin(struct store *st, struct err *e)
 int
 store_commit(struct store *st, struct err *e)
 {
-	if (st->depth == 0 || --st->depth > 0)
+	if (st->depth == 0)
+		return 0;
+	if (st->aborted) {
+		if (--st->depth == 0)
+			st->aborted = 0;
+		err_set(e, "the transaction was rolled back by an earlier "
+			   "error");
+		return -1;
+	}
+	if (--st->depth > 0)
 		return 0;
 	if (store_exec(st, "COMMIT", NULL, 0, e) < 0) {
 		store_exec(st, "ROLLBACK", NULL, 0, NULL);
@@ -95,13 +117,18 @@ store_commit(struct store *st, struct err *e)
 	return 0;
 }
 
+/*
+ * Rolls back the whole transaction, also from an inner step: the outer
+ * steps then fail (exec, query and commit) until the outermost one ends.
+ */
 void
 store_rollback(struct store *st)
 {
 	if (st->depth == 0)
 		return;
-	st->depth = 0;
-	store_exec(st, "ROLLBACK", NULL, 0, NULL);
+	if (!st->aborted)
+		st->ops->exec(st->h, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+	st->aborted = --st->depth > 0;
 }
 
 static int

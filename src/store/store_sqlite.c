@@ -17,6 +17,7 @@ struct store_row {
 };
 
 struct cached {
+	int busy; /* being stepped right now */
 	char *sql;
 	sqlite3_stmt *stmt;
 	unsigned long used;
@@ -77,33 +78,46 @@ sq_close(void *h)
 	free(s);
 }
 
-/* Finds or prepares a statement; multi-statement SQL (migrations) is run
- * directly and returns NULL with *direct set. */
+/*
+ * Finds a cached statement for sql that is not in use, or prepares one.
+ * A statement already running (a query issued from inside a row callback)
+ * is never handed out twice nor evicted: then *slot is NULL and the caller
+ * finalizes the fresh statement after use.
+ */
 static sqlite3_stmt *
-sq_prepare(struct sq *s, const char *sql, struct err *e)
+sq_prepare(struct sq *s, const char *sql, struct cached **slot, struct err *e)
 {
-	struct cached *victim = &s->cache[0];
+	struct cached *victim = NULL;
 	sqlite3_stmt *stmt;
 
+	*slot = NULL;
 	for (int i = 0; i < STMT_CACHE; i++) {
 		struct cached *c = &s->cache[i];
 
+		if (c->busy)
+			continue;
 		if (c->sql != NULL && strcmp(c->sql, sql) == 0) {
 			c->used = ++s->tick;
+			c->busy = 1;
+			*slot = c;
 			return c->stmt;
 		}
-		if (c->used < victim->used)
+		if (victim == NULL || c->used < victim->used)
 			victim = c;
 	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		err_set(e, "database: %s", sqlite3_errmsg(s->db));
 		return NULL;
 	}
-	sqlite3_finalize(victim->stmt);
-	free(victim->sql);
-	victim->sql = xstrdup(sql);
-	victim->stmt = stmt;
-	victim->used = ++s->tick;
+	if (victim != NULL) {
+		sqlite3_finalize(victim->stmt);
+		free(victim->sql);
+		victim->sql = xstrdup(sql);
+		victim->stmt = stmt;
+		victim->used = ++s->tick;
+		victim->busy = 1;
+		*slot = victim;
+	}
 	return stmt;
 }
 
@@ -125,6 +139,7 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 {
 	struct sq *s = h;
 	struct store_row row;
+	struct cached *slot;
 	sqlite3_stmt *stmt;
 	int rc, ret = 0;
 
@@ -138,7 +153,7 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 		}
 		return 0;
 	}
-	stmt = sq_prepare(s, sql, e);
+	stmt = sq_prepare(s, sql, &slot, e);
 	if (stmt == NULL)
 		return -1;
 	for (int i = 0; i < nv; i++) {
@@ -181,8 +196,13 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 		ret = -1;
 	}
 out:
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
+	if (slot == NULL) {
+		sqlite3_finalize(stmt);
+	} else {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		slot->busy = 0;
+	}
 	return ret;
 }
 

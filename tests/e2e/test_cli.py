@@ -318,6 +318,51 @@ def test_import_second_portal_against_stored_one(cli, tmp_path):
     assert ok(cli("export")).stdout == before
 
 
+def _replace_portal(reg):
+    """Closes jm-portal and opens a-jm-portal (sorts first) with its
+    domains: one live portal per unit at every moment of the final state."""
+    for a in reg["applications"]:
+        if a["id"] == "jm-portal":
+            a["status"] = "closed"
+            doms = a.pop("domains")
+    reg["applications"].append({
+        "id": "a-jm-portal", "unit": "11440700007250010K", "type": "portal",
+        "name": "江门市人民政府门户网站", "status": "live", "filed": True,
+        "domains": doms})
+
+
+def _move_domain(reg):
+    """Moves mail.jiangmen.gov.cn from jm-mail to a new a-mail system."""
+    for a in reg["applications"]:
+        if a["id"] == "jm-mail":
+            a["status"] = "closed"
+            doms = a.pop("domains")
+    reg["applications"].append({
+        "id": "a-mail", "unit": "11440700007250010K", "type": "email",
+        "name": "江门市人民政府新邮件系统", "domains": doms})
+
+
+@pytest.mark.parametrize("change", [_replace_portal, _move_domain],
+                         ids=["portal-replaced", "domain-moved"])
+def test_import_export_of_a_newer_store(change, tmp_path):
+    """SITE-1/SITE-2 at import are judged on the document's final state:
+    the export of a newer copy of the registry (a portal replaced, a domain
+    moved to another application) imports into an older copy, in the
+    export's own record order, and the two stores then export the same."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    ok(run_cli(["import", DEMO], db=old))
+    ok(run_cli(["import", DEMO], db=new))
+    reg = json.loads(ok(run_cli(["export"], db=new)).stdout)
+    change(reg)
+    doc = tmp_path / "change.json"
+    doc.write_text(json.dumps(reg, ensure_ascii=False), encoding="utf-8")
+    ok(run_cli(["import", doc], db=new))  # appended: a valid order
+    newer = ok(run_cli(["export"], db=new)).stdout
+    p = run_cli(["import", "-"], db=old, stdin=newer)  # sorted by id
+    assert p.returncode == 0, p.stderr
+    assert ok(run_cli(["export"], db=old)).stdout == newer
+
+
 def test_import_from_stdin_and_counts(cli):
     """govsec import - reads standard input; the summary counts records."""
     p = ok(cli("import", "-", stdin=DEMO.read_bytes()))
