@@ -6,10 +6,11 @@ JOBS	?= 2
 
 DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	libjansson-dev libssl-dev libmicrohttpd-dev libargon2-dev \
-	libidn2-dev libpsl-dev libinih-dev sqlite3 ca-certificates
+	libidn2-dev libpsl-dev libinih-dev libcurl4-openssl-dev libxml2-dev \
+	libmaxminddb-dev libqrencode-dev sqlite3 ca-certificates
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
-	nodejs npm chromium
-DEB_BENCH = time
+	nodejs npm chromium nginx-light oathtool libmaxmind-db-writer-perl
+DEB_BENCH = time wrk linkchecker nginx-light
 
 .PHONY: all build deps test-deps run test unit bench fuzz format clean
 
