@@ -32,10 +32,12 @@ cmd_user(struct cli *c, int argc, char **argv)
 		int rc;
 
 		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
-			      "govsec user add NAME [--role admin|viewer] "
+			      "govsec user add NAME [--role "
+			      "admin|operator|auditor|viewer] "
 			      "< password") != 1) {
 			cli_error("usage: govsec user add NAME [--role "
-				  "admin|viewer] (password on stdin)");
+				  "admin|operator|auditor|viewer] (password on "
+				  "stdin)");
 			return EXIT_USAGE;
 		}
 		if (fgets(pw, sizeof(pw), stdin) == NULL) {
@@ -67,6 +69,6 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		return 0;
 	}
-	cli_error("usage: govsec user add NAME [--role admin|viewer] | list");
+	cli_error("usage: govsec user add NAME [--role ROLE] | list");
 	return EXIT_USAGE;
 }

@@ -56,6 +56,80 @@ finding_json(const struct finding *f)
 	return o;
 }
 
+/*
+ * Writes s as a JSON string. jansson has no streaming writer, and building
+ * an object per finding costs more than the whole check on a large
+ * registry, so findings are written here; text that is not valid UTF-8
+ * (a store edited behind govsec's back) is cleaned first.
+ */
+static void
+put_str(FILE *out, const char *s)
+{
+	char *clean = NULL;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	if (!str_utf8_valid(s, strlen(s)))
+		s = clean = str_utf8_sanitize(s);
+	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07"
+				      "\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
+				      "\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+				      "\x1a\x1b\x1c\x1d\x1e\x1f";
+
+	putc('"', out);
+	while (*s != '\0') {
+		size_t n = strcspn(s, special);
+
+		fwrite(s, 1, n, out);
+		s += n;
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s++);
+		else if (*s != '\0')
+			fprintf(out, "\\u%04x", (unsigned char)*s++);
+	}
+	putc('"', out);
+	free(clean);
+}
+
+/* The same fields as finding_json(), in the same order. */
+static void
+put_finding(FILE *out, const struct finding *f)
+{
+	const char *keys[] = {
+	    "rule",   "requirement", "title", "title_zh", "status",
+	    "object", "object_type", "unit",  "evidence", "fix"};
+	const char *vals[] = {f->rule,
+			      f->requirement,
+			      f->title,
+			      f->title_zh,
+			      check_status_str(f->status),
+			      f->object,
+			      f->object_type,
+			      f->unit,
+			      f->evidence,
+			      f->fix};
+
+	putc('{', out);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		fprintf(out, "%s\"%s\":", i ? "," : "", keys[i]);
+		put_str(out, vals[i]);
+	}
+	if (f->owner != NULL) {
+		fputs(",\"owner\":", out);
+		put_str(out, f->owner);
+		fputs(",\"due\":", out);
+		put_str(out, f->due);
+		fprintf(out, ",\"overdue\":%s", f->overdue ? "true" : "false");
+		if (f->note != NULL) {
+			fputs(",\"note\":", out);
+			put_str(out, f->note);
+		}
+	}
+	putc('}', out);
+}
+
 static void
 put_json(FILE *out, json_t *o)
 {
@@ -131,7 +205,7 @@ emit(void *arg, const struct finding *f)
 	}
 	case REPORT_JSON:
 		fputs(r->written ? ",\n" : "\n", r->out);
-		put_json(r->out, finding_json(f));
+		put_finding(r->out, f);
 		break;
 	case REPORT_SARIF: {
 		json_t *res = json_object(), *loc = json_object(),
