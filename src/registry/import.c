@@ -179,6 +179,17 @@ struct scanner {
 	struct queue *q;
 };
 
+/* What the writer remembers of the document while it imports. */
+struct writer {
+	struct store *st;
+	const char *source, *actor;
+	struct map keys[8];  /* per section: key -> index in the section */
+	struct map lines[8]; /* per section: key -> line */
+	struct map domains;  /* A-label -> index into app_ids */
+	char **app_ids;	     /* ids of the applications written, in order */
+	size_t napps, cap;
+};
+
 static int
 scan_section(struct scanner *s, int ent_idx, struct err *e)
 {
@@ -330,25 +341,30 @@ scan_main(void *arg)
 
 /* Reports a reference left dangling at the end, by its record's path. */
 static int
-check_refs(struct store *st, struct map *keys, const char *source,
-	   struct err *e)
+check_refs(struct writer *w, struct err *e)
 {
+	struct map *keys = w->keys, *lines = w->lines;
+	const char *source = w->source;
 	const struct entity *ent;
 	const struct field *f;
 	char key[256], target[256];
-	long long idx = -1;
+	long long idx = -1, line = 0;
 	int k;
 
-	k = reg_check_refs(st, &ent, key, sizeof(key), &f, target,
+	k = reg_check_refs(w->st, &ent, key, sizeof(key), &f, target,
 			   sizeof(target), e);
 	if (k <= 0)
 		return k;
-	for (int i = 0; i < reg_nentities; i++)
-		if (reg_entities[i] == ent)
+	for (int i = 0; i < reg_nentities; i++) {
+		if (reg_entities[i] == ent) {
 			map_get(&keys[i], key, &idx);
+			map_get(&lines[i], key, &line);
+		}
+	}
 	if (idx >= 0)
-		err_set(e, "%s: $.%s[%lld].%s: %s '%s' is not registered",
-			source, ent->plural, idx, f->name, f->ref, target);
+		err_set(e, "%s:%lld: $.%s[%lld].%s: %s '%s' is not registered",
+			source, line, ent->plural, idx, f->name, f->ref,
+			target);
 	else
 		err_set(e,
 			"%s: %s '%s' (already stored) refers to %s '%s', which "
@@ -357,28 +373,124 @@ check_refs(struct store *st, struct map *keys, const char *source,
 	return -1;
 }
 
+/*
+ * An import may move a domain from one application to another; what it may
+ * not do is leave a domain listed by two. An application whose listed
+ * domains are not all its own in the domains index lost one to another
+ * record. Returns 0, or -1 with e naming both applications.
+ */
+static int
+check_domains(struct writer *w, struct err *e)
+{
+	struct store *st = w->st;
+	struct map *keys = w->keys, *lines = w->lines;
+	const char *source = w->source;
+	const struct entity *apps = reg_entity("applications");
+	int ai = 0;
+	long long idx = -1, line = 0;
+	struct store_val v[1];
+	char *id, *other;
+
+	id = store_query_text(st,
+			      "SELECT a.id FROM apps a WHERE "
+			      "coalesce(json_array_length(a.domains), 0) <> "
+			      "(SELECT count(*) FROM domains d WHERE d.app = "
+			      "a.id) LIMIT 1",
+			      NULL, 0);
+	if (id == NULL)
+		return 0;
+	v[0] = SV_TEXT(id);
+	other = store_query_text(
+	    st,
+	    "SELECT d.app FROM apps a, json_each(a.domains) j JOIN domains d "
+	    "ON (d.name = lower(json_extract(j.value, '$.name')) OR "
+	    "d.unicode = json_extract(j.value, '$.name')) WHERE a.id = ? AND "
+	    "d.app <> a.id LIMIT 1",
+	    v, 1);
+	for (int i = 0; i < reg_nentities; i++)
+		if (reg_entities[i] == apps)
+			ai = i;
+	if (map_get(&keys[ai], id, &idx) == 0) {
+		map_get(&lines[ai], id, &line);
+		err_set(e,
+			"%s:%lld: $.applications[%lld].domains: a domain of "
+			"application '%s' is also registered to application "
+			"'%s'",
+			source, line, idx, id, other ? other : "?");
+	} else {
+		err_set(e,
+			"%s: application '%s' (already stored) lists a domain "
+			"that application '%s' now registers; change both in "
+			"one import",
+			source, id, other ? other : "?");
+	}
+	free(id);
+	free(other);
+	return -1;
+}
+
+/* Two applications of one document may not list the same domain. */
+static int
+claim_domains(struct writer *w, struct item *it, const char *path,
+	      struct err *e)
+{
+	json_t *doms = json_object_get(it->obj, "domains"), *d;
+	const char *id = json_string_value(json_object_get(it->obj, "id"));
+	size_t i;
+
+	json_array_foreach(doms, i, d)
+	{
+		struct domain_info di;
+		long long owner;
+		const char *name =
+		    json_string_value(json_object_get(d, "name"));
+
+		if (name == NULL || domain_parse(name, &di, NULL) < 0)
+			continue; /* reg_parse has refused it already */
+		if (map_get(&w->domains, di.alabel, &owner) == 0 &&
+		    strcmp(w->app_ids[owner], id) != 0) {
+			err_set(e,
+				"%s:%ld: %s: domains[%zu]: '%s' is already "
+				"registered to application '%s'",
+				w->source, it->line, path, i, name,
+				w->app_ids[owner]);
+			return -1;
+		}
+		map_put(&w->domains, di.alabel, (long long)w->napps, NULL);
+	}
+	if (w->napps == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 1024;
+		w->app_ids = xrealloc(w->app_ids, w->cap * sizeof(char *));
+	}
+	w->app_ids[w->napps++] = xstrdup(id);
+	return 0;
+}
+
 /* Writes one record; -1 with e set (naming source, line and path). */
 static int
-write_item(struct store *st, struct item *it, struct map *keys,
-	   const char *source, const char *actor, struct err *e)
+write_item(struct writer *w, struct item *it, struct err *e)
 {
 	const struct entity *ent = reg_entities[it->ent];
+	const char *key = reg_key(ent, it->obj);
 	char path[128];
 	long long first;
 
 	str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, it->idx);
-	if (map_put(&keys[it->ent], reg_key(ent, it->obj), it->idx, &first) ==
-	    1) {
+	if (map_put(&w->keys[it->ent], key, it->idx, &first) == 1) {
 		err_set(e,
 			"%s:%ld: %s: %s '%s' is listed twice (also at "
 			"$.%s[%lld])",
-			source, it->line, path, ent->name,
-			reg_key(ent, it->obj), ent->plural, first);
+			w->source, it->line, path, ent->name, key, ent->plural,
+			first);
 		return -1;
 	}
-	if (reg_put(st, ent, it->obj, path, actor,
+	map_put(&w->lines[it->ent], key, it->line, NULL);
+	if (ent == reg_entity("applications") &&
+	    claim_domains(w, it, path, e) < 0)
+		return -1;
+	if (reg_put(w->st, ent, it->obj, path, w->actor,
 		    REG_DEFER_REFS | REG_VALIDATED, NULL, e) < 0) {
-		err_prefix(e, "%s:%ld", source, it->line);
+		err_prefix(e, "%s:%ld", w->source, it->line);
 		return -1;
 	}
 	return 0;
@@ -390,7 +502,7 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 {
 	struct queue *q;
 	struct scanner s;
-	struct map keys[8];
+	struct writer w;
 	struct item it;
 	pthread_t tid;
 	int rc = -1, failed = 0;
@@ -411,8 +523,15 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->more, NULL);
 	pthread_cond_init(&q->room, NULL);
-	for (int i = 0; i < reg_nentities; i++)
-		map_init(&keys[i]);
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.source = source;
+	w.actor = actor;
+	for (int i = 0; i < reg_nentities; i++) {
+		map_init(&w.keys[i]);
+		map_init(&w.lines[i]);
+	}
+	map_init(&w.domains);
 	memset(&s, 0, sizeof(s));
 	s.r.text = text;
 	s.r.len = len;
@@ -424,8 +543,7 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		goto out;
 	}
 	while (pop(q, &it)) {
-		if (!failed &&
-		    write_item(st, &it, keys, source, actor, e) == 0) {
+		if (!failed && write_item(&w, &it, e) == 0) {
 			c->n[it.ent]++;
 		} else if (!failed) {
 			failed = 1;
@@ -443,7 +561,7 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		*e = q->err;
 		goto out;
 	}
-	if (check_refs(st, keys, source, e) != 0)
+	if (check_refs(&w, e) != 0 || check_domains(&w, e) < 0)
 		goto out;
 	if (audit_append(st, actor, "registry.import", source, NULL, q->digest,
 			 e) < 0)
@@ -453,8 +571,14 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 out:
 	store_rollback(st);
 done:
-	for (int i = 0; i < reg_nentities; i++)
-		map_cleanup(&keys[i]);
+	for (int i = 0; i < reg_nentities; i++) {
+		map_cleanup(&w.keys[i]);
+		map_cleanup(&w.lines[i]);
+	}
+	map_cleanup(&w.domains);
+	for (size_t i = 0; i < w.napps; i++)
+		free(w.app_ids[i]);
+	free(w.app_ids);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->more);
 	pthread_cond_destroy(&q->room);

@@ -226,7 +226,8 @@ check_value(const struct field *f, json_t *v, const struct lpath *lp,
 		}
 		return 0;
 	case F_TIME:
-		if (!json_is_string(v) ||
+		/* A time, not a bare date (which time_parse also takes). */
+		if (!json_is_string(v) || json_string_length(v) <= 10 ||
 		    time_parse(json_string_value(v), &t) < 0) {
 			fail_at(e, lp,
 				"expected an RFC 3339 time such as "
@@ -289,9 +290,10 @@ parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 	{
 		struct lpath kp = {lp, key, -1};
 
-		if (reg_field(ent, key) != NULL)
+		/* "a.b" names a field only as b inside object a. */
+		if (strchr(key, '.') == NULL && reg_field(ent, key) != NULL)
 			continue;
-		if (!is_group(ent, key)) {
+		if (strchr(key, '.') != NULL || !is_group(ent, key)) {
 			fail_at(e, &kp, "unknown field");
 			return -1;
 		}
@@ -536,7 +538,7 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 
 	if (!(flags & REG_VALIDATED) && reg_parse(ent, obj, path, e) < 0)
 		return -1;
-	if (ent->validate != NULL && ent->validate(st, obj, e) < 0) {
+	if (ent->validate != NULL && ent->validate(st, obj, flags, e) < 0) {
 		err_prefix(e, "%s", path);
 		return -1;
 	}
@@ -569,7 +571,7 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 		goto fail;
 	}
 	rc = -1;
-	if (ent->after_put != NULL && ent->after_put(st, obj, e) < 0) {
+	if (ent->after_put != NULL && ent->after_put(st, obj, flags, e) < 0) {
 		err_prefix(e, "%s", path);
 		goto fail;
 	}

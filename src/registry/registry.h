@@ -127,9 +127,11 @@ struct entity {
 	const struct field *fields;
 	int nfields;
 	/* cross-field rules on a parsed record; 0 or -1 with e set */
-	int (*validate)(struct store *st, json_t *obj, struct err *e);
+	int (*validate)(struct store *st, json_t *obj, unsigned flags,
+			struct err *e);
 	/* after the row is written (e.g. the domains index) */
-	int (*after_put)(struct store *st, json_t *obj, struct err *e);
+	int (*after_put)(struct store *st, json_t *obj, unsigned flags,
+			 struct err *e);
 };
 
 /* The top-level entities in dependency order (the export order). */
