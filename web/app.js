@@ -451,6 +451,7 @@
 			return;
 		}
 		fn = ROUTES[r.path] || viewDashboard;
+		state.units = null;	/* names are fetched afresh per view */
 		clearError();
 		markNav(r.path === 'finding' ? 'findings' : r.path);
 		clear(view);

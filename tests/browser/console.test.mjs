@@ -10,7 +10,9 @@
 //   GOVSEC_SRC     the source tree (<repo>)
 //   CHROMIUM       the browser binary (/usr/bin/chromium)
 //   GOVSEC_CONSOLE_HOST  host name in the console URL (localhost)
-//   GOVSEC_SCREENSHOTS   a directory to write screenshots to (none)
+//   GOVSEC_SCREENSHOT    where the dashboard screenshot goes
+//                        (/tmp/govsec-console.png; empty: none)
+//   GOVSEC_SCREENSHOTS   a directory for screenshots of every page (none)
 //   GOVSEC_CONSOLE_URL + GOVSEC_CONSOLE_PASSWORD: test an already running
 //                  console (user admin) instead of starting one.
 import { test, before, after } from 'node:test';
@@ -32,6 +34,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // cookie (Secure; HttpOnly; SameSite=Strict) is kept over plain HTTP.
 const HOST = process.env.GOVSEC_CONSOLE_HOST || 'localhost';
 const SHOTS = process.env.GOVSEC_SCREENSHOTS || '';
+const SHOT = process.env.GOVSEC_SCREENSHOT ?? '/tmp/govsec-console.png';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:";
 
@@ -260,6 +263,8 @@ test('login through the form shows the dashboard with failures',
 	assert.match(await page.locator('#current-user').textContent(),
 		/admin/);
 	await shot(page, 'dashboard-en.png');
+	if (SHOT) // for people to look at; not part of the assertions
+		await page.screenshot({ path: SHOT, fullPage: true });
 });
 
 test('findings list, filter and a failing finding with its evidence',
@@ -272,7 +277,12 @@ test('findings list, filter and a failing finding with its evidence',
 	await page.selectOption('#filter-status', 'fail');
 	await page.click('#filter-apply');
 	await page.waitForURL(/status=fail/);
-	await rows.first().waitFor();
+	// the filtered list has replaced the full one
+	await page.waitForFunction(() => {
+		const trs = document.querySelectorAll('table#findings tbody tr');
+		return trs.length > 0 && [...trs].every((tr) =>
+			tr.getAttribute('data-status') === 'fail');
+	});
 	const statuses = await rows.evaluateAll((trs) =>
 		trs.map((tr) => tr.getAttribute('data-status')));
 	assert.ok(statuses.length > 0);
