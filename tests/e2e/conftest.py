@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-SRC = pathlib.Path(
-    os.environ.get("GOVSEC_SRC") or pathlib.Path(__file__).resolve().parents[2])
+SRC = pathlib.Path(os.environ.get("GOVSEC_SRC")
+                   or pathlib.Path(__file__).resolve().parents[2])
 BUILD = pathlib.Path(os.environ.get("GOVSEC_BUILD") or SRC / "build")
 GOVSEC = BUILD / "govsec"
 GOVSECD = BUILD / "govsecd"
