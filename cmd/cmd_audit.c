@@ -132,7 +132,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 				  pos[0]);
 			return EXIT_USAGE;
 		}
-		n = audit_set_retention(c->st, (int)days, force, &e);
+		n = audit_set_retention(c->st, (int)days, force, c->actor, &e);
 		if (n < 0) {
 			cli_error("%s", e.msg);
 			return EXIT_USAGE;

@@ -305,7 +305,8 @@ audit_retention(struct store *st)
 }
 
 int
-audit_set_retention(struct store *st, int days, int force, struct err *e)
+audit_set_retention(struct store *st, int days, int force, const char *actor,
+		    struct err *e)
 {
 	char s[32], before[32];
 
@@ -326,8 +327,7 @@ audit_set_retention(struct store *st, int days, int force, struct err *e)
 	if (store_begin(st, e) < 0)
 		return -1;
 	if (store_setting_set(st, "audit.retention_days", s, e) < 0 ||
-	    audit_append(st, "system", "audit.retention", s, before, s, e) <
-		0) {
+	    audit_append(st, actor, "audit.retention", s, before, s, e) < 0) {
 		store_rollback(st);
 		return -1;
 	}

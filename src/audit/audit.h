@@ -49,7 +49,8 @@ int audit_export(struct store *st, const char *since, FILE *out, struct err *e);
 /* Retention in days (default 365). */
 int audit_retention(struct store *st);
 /* Sets retention; below 365 needs force and returns 1 (warn loudly). */
-int audit_set_retention(struct store *st, int days, int force, struct err *e);
+int audit_set_retention(struct store *st, int days, int force,
+			const char *actor, struct err *e);
 /* Deletes records older than the retention, keeping the chain verifiable
  * (the new first record's predecessor hash is kept as the anchor). Returns
  * the number of records removed or -1. */

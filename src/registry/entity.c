@@ -298,8 +298,10 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 
 	if (status == NULL)
 		status = "live";
-	/* SITE-1 at registration: one live portal per unit. */
-	if (strcmp(type, "portal") == 0 && strcmp(status, "closed") != 0) {
+	/* SITE-1 at registration: one live portal per unit (an import
+	 * checks its end state instead). */
+	if (strcmp(type, "portal") == 0 && strcmp(status, "closed") != 0 &&
+	    !(flags & REG_DEFER_REFS)) {
 		struct store_val v[2] = {SV_TEXT(unit), SV_TEXT(id)};
 		char *other = store_query_text(
 		    st,

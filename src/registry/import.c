@@ -6,6 +6,7 @@
  * in one transaction. Memory stays at the text plus a bounded queue of
  * records. Export writes the canonical form, one record per line.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +86,11 @@ read_name(struct reader *r, char *out, size_t n, struct err *e)
 	if (expect(r, '"', "a section name in double quotes", e) < 0)
 		return -1;
 	start = r->pos;
-	while (r->pos < r->len && r->text[r->pos] != '"' &&
-	       r->text[r->pos] != '\\' && r->pos - start < n - 1)
+	/* Section names are plain words: no escapes, controls or spaces. */
+	while (r->pos < r->len && r->pos - start < n - 1 &&
+	       (isalnum((unsigned char)r->text[r->pos]) ||
+		r->text[r->pos] == '_' || r->text[r->pos] == '$' ||
+		r->text[r->pos] == '-'))
 		r->pos++;
 	if (r->pos >= r->len || r->text[r->pos] != '"') {
 		err_set(e, "%s:%ld: bad section name", r->source,
@@ -101,7 +105,7 @@ read_name(struct reader *r, char *out, size_t n, struct err *e)
 
 /* Parses one JSON value at pos (a record object, or any value with any). */
 static json_t *
-read_value(struct reader *r, int any, struct err *e)
+read_value(struct reader *r, int any, const char *path, struct err *e)
 {
 	json_error_t je;
 	json_t *v;
@@ -113,17 +117,19 @@ read_value(struct reader *r, int any, struct err *e)
 	if (!any && limit > REG_RECORD_MAX)
 		limit = REG_RECORD_MAX;
 	v = json_loadb(r->text + r->pos, limit,
+		       /* Scalars too, so a record that is none gets a clear
+			* error below; objects end exactly at their '}'. */
 		       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES |
-			   (any ? JSON_DECODE_ANY : 0),
+			   JSON_DECODE_ANY,
 		       &je);
 	if (v == NULL) {
 		if (!any && limit == REG_RECORD_MAX && je.position >= 0 &&
 		    (size_t)je.position >= limit - 1)
-			err_set(e, "%s:%ld: record larger than %d bytes",
-				r->source, line, REG_RECORD_MAX);
+			err_set(e, "%s:%ld: %s: record larger than %d bytes",
+				r->source, line, path, REG_RECORD_MAX);
 		else
-			err_set(e, "%s:%ld: %s", r->source, line + je.line - 1,
-				je.text);
+			err_set(e, "%s:%ld: %s: %s", r->source,
+				line + je.line - 1, path, je.text);
 		return NULL;
 	}
 	r->pos += (size_t)je.position;
@@ -210,12 +216,12 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 
 		skip_ws(r);
 		it.line = line_at(r, r->pos);
-		it.obj = read_value(r, 0, e);
+		str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, idx);
+		it.obj = read_value(r, 0, path, e);
 		if (it.obj == NULL)
 			return -1;
 		it.ent = ent_idx;
 		it.idx = idx;
-		str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, idx);
 		if (reg_parse(ent, it.obj, path, e) < 0) {
 			err_prefix(e, "%s:%ld", r->source, it.line);
 			json_decref(it.obj);
@@ -249,7 +255,7 @@ scan_other(struct reader *r, const char *name, struct err *e)
 			r->source, line, name);
 		return -1;
 	}
-	v = read_value(r, 1, e);
+	v = read_value(r, 1, name, e);
 	if (v == NULL)
 		return -1;
 	if (strcmp(name, "format") == 0 &&
@@ -373,60 +379,134 @@ check_refs(struct writer *w, struct err *e)
 	return -1;
 }
 
+/* Sets *idx and *line if key is a record of section ent of the document. */
+static int
+in_document(struct writer *w, const struct entity *ent, const char *key,
+	    long long *idx, long long *line)
+{
+	for (int i = 0; i < reg_nentities; i++)
+		if (reg_entities[i] == ent &&
+		    map_get(&w->keys[i], key, idx) == 0) {
+			map_get(&w->lines[i], key, line);
+			return 1;
+		}
+	return 0;
+}
+
+struct claim {
+	char *loser, *taker, *name;
+};
+
+static int
+claim_row(void *arg, struct store_row *r)
+{
+	struct claim *c = arg;
+
+	c->taker = xstrdup(store_row_text(r, 0));
+	c->name = xstrdup(store_row_text(r, 1));
+	return 1;
+}
+
 /*
  * An import may move a domain from one application to another; what it may
  * not do is leave a domain listed by two. An application whose listed
- * domains are not all its own in the domains index lost one to another
- * record. Returns 0, or -1 with e naming both applications.
+ * domains are not all its own in the domains index lost one to a record of
+ * the document, which is blamed. Returns 0, or -1 with e set.
  */
 static int
 check_domains(struct writer *w, struct err *e)
 {
-	struct store *st = w->st;
-	struct map *keys = w->keys, *lines = w->lines;
-	const char *source = w->source;
 	const struct entity *apps = reg_entity("applications");
-	int ai = 0;
+	struct claim c = {NULL, NULL, NULL};
 	long long idx = -1, line = 0;
 	struct store_val v[1];
-	char *id, *other;
 
-	id = store_query_text(st,
-			      "SELECT a.id FROM apps a WHERE "
-			      "coalesce(json_array_length(a.domains), 0) <> "
-			      "(SELECT count(*) FROM domains d WHERE d.app = "
-			      "a.id) LIMIT 1",
-			      NULL, 0);
-	if (id == NULL)
+	c.loser = store_query_text(
+	    w->st,
+	    "SELECT a.id FROM apps a WHERE "
+	    "coalesce(json_array_length(a.domains), 0) <> (SELECT count(*) "
+	    "FROM domains d WHERE d.app = a.id) LIMIT 1",
+	    NULL, 0);
+	if (c.loser == NULL)
 		return 0;
-	v[0] = SV_TEXT(id);
-	other = store_query_text(
-	    st,
-	    "SELECT d.app FROM apps a, json_each(a.domains) j JOIN domains d "
-	    "ON (d.name = lower(json_extract(j.value, '$.name')) OR "
-	    "d.unicode = json_extract(j.value, '$.name')) WHERE a.id = ? AND "
-	    "d.app <> a.id LIMIT 1",
-	    v, 1);
-	for (int i = 0; i < reg_nentities; i++)
-		if (reg_entities[i] == apps)
-			ai = i;
-	if (map_get(&keys[ai], id, &idx) == 0) {
-		map_get(&lines[ai], id, &line);
+	v[0] = SV_TEXT(c.loser);
+	store_query(w->st,
+		    "SELECT d.app, d.unicode FROM apps a, json_each(a.domains) "
+		    "j JOIN domains d ON (d.name = lower(json_extract(j.value, "
+		    "'$.name')) OR d.unicode = json_extract(j.value, "
+		    "'$.name')) WHERE a.id = ? AND d.app <> a.id LIMIT 1",
+		    v, 1, claim_row, &c, NULL);
+	if (c.taker != NULL && in_document(w, apps, c.taker, &idx, &line))
 		err_set(e,
-			"%s:%lld: $.applications[%lld].domains: a domain of "
-			"application '%s' is also registered to application "
-			"'%s'",
-			source, line, idx, id, other ? other : "?");
-	} else {
+			"%s:%lld: $.applications[%lld].domains: '%s' is "
+			"already registered to application '%s'",
+			w->source, line, idx, c.name, c.loser);
+	else
 		err_set(e,
-			"%s: application '%s' (already stored) lists a domain "
-			"that application '%s' now registers; change both in "
-			"one import",
-			source, id, other ? other : "?");
-	}
-	free(id);
-	free(other);
+			"%s: application '%s' lists a domain that another "
+			"application registers",
+			w->source, c.loser);
+	free(c.loser);
+	free(c.taker);
+	free(c.name);
 	return -1;
+}
+
+struct pair {
+	char *unit, *a, *b;
+};
+
+static int
+pair_row(void *arg, struct store_row *r)
+{
+	struct pair *p = arg;
+
+	p->unit = xstrdup(store_row_text(r, 0));
+	p->a = xstrdup(store_row_text(r, 1));
+	p->b = xstrdup(store_row_text(r, 2));
+	return 1;
+}
+
+/*
+ * SITE-1 on the document's end state (a portal may be closed and another
+ * opened in one import): a unit with two live portals is an error naming
+ * the later record of the document.
+ */
+static int
+check_portals(struct writer *w, struct err *e)
+{
+	const struct entity *apps = reg_entity("applications");
+	struct pair p = {NULL, NULL, NULL};
+	long long ia = -1, ib = -1, la = 0, lb = 0;
+	int rc = 0;
+
+	if (store_query(w->st,
+			"SELECT unit, min(id), max(id) FROM apps WHERE type = "
+			"'portal' AND coalesce(status, 'live') <> 'closed' "
+			"GROUP BY unit HAVING count(*) > 1 LIMIT 1",
+			NULL, 0, pair_row, &p, e) < 0)
+		return -1;
+	if (p.unit == NULL)
+		return 0;
+	in_document(w, apps, p.a, &ia, &la);
+	in_document(w, apps, p.b, &ib, &lb);
+	if (ia > ib) /* blame the later record; the other is "the portal" */
+		err_set(e,
+			"%s:%lld: $.applications[%lld]: unit '%s' already "
+			"has a portal website '%s' (SITE-1: at most one portal "
+			"per unit)",
+			w->source, la, ia, p.unit, p.b);
+	else
+		err_set(e,
+			"%s:%lld: $.applications[%lld]: unit '%s' already "
+			"has a portal website '%s' (SITE-1: at most one portal "
+			"per unit)",
+			w->source, lb, ib, p.unit, p.a);
+	rc = -1;
+	free(p.unit);
+	free(p.a);
+	free(p.b);
+	return rc;
 }
 
 /* Two applications of one document may not list the same domain. */
@@ -561,7 +641,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		*e = q->err;
 		goto out;
 	}
-	if (check_refs(&w, e) != 0 || check_domains(&w, e) < 0)
+	if (check_refs(&w, e) != 0 || check_domains(&w, e) < 0 ||
+	    check_portals(&w, e) < 0)
 		goto out;
 	if (audit_append(st, actor, "registry.import", source, NULL, q->digest,
 			 e) < 0)

@@ -146,7 +146,7 @@ lp_render(const struct lpath *lp, struct buf *b)
 static void PRINTF_LIKE(3, 4)
     fail_at(struct err *e, const struct lpath *lp, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT(sizeof(e->msg));
+	struct buf b = BUF_INIT(8192);
 	va_list ap;
 
 	lp_render(lp, &b);
@@ -154,7 +154,8 @@ static void PRINTF_LIKE(3, 4)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	err_set(e, "%s", b.data ? b.data : "");
+	/* A message longer than e holds is cut, never lost. */
+	str_copy(e->msg, b.data ? b.data : "", sizeof(e->msg));
 	buf_cleanup(&b);
 }
 

@@ -272,7 +272,7 @@ check_run(struct store *st, const struct check_opts *o,
 	c.sink = sink;
 	c.sum = sum;
 	buf_init(&c.ev, 64 * 1024);
-	time_fmt_date(now, c.today, sizeof(c.today));
+	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		c.rule = &rules[i];
 		rules[i].run(&c);
@@ -308,6 +308,22 @@ check_ack(struct store *st, const char *rule, const char *object,
 	    !str_utf8_valid(owner, strlen(owner))) {
 		err_set(e, "owner, object or note is empty, too long or not "
 			   "valid UTF-8");
+		return -1;
+	}
+	v[0] = SV_TEXT(object);
+	v[1] = v[0];
+	v[2] = v[0];
+	v[3] = v[0];
+	if (store_query_int(st,
+			    "SELECT (SELECT count(*) FROM apps WHERE id = ?) + "
+			    "(SELECT count(*) FROM grants WHERE id = ?) + "
+			    "(SELECT count(*) FROM outsourcers WHERE id = ?) + "
+			    "(SELECT count(*) FROM units WHERE uscc = ?)",
+			    v, 4, 0) == 0) {
+		err_set(e,
+			"'%s' is no registered application, grant, "
+			"outsourcing unit or unit",
+			object);
 		return -1;
 	}
 	time_fmt(time_now(), now, sizeof(now));

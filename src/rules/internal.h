@@ -69,13 +69,15 @@ struct model {
 	struct m_grant *grants;
 	struct m_ack *acks;
 	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks;
-	struct map unit_idx, person_idx, ack_idx; /* ack key: rule \t object */
+	struct map unit_idx, person_idx, app_idx;
+	struct map ack_idx; /* key: rule \t object */
 };
 
 /* model.c */
 int model_load(struct model *m, struct store *st, struct err *e);
 void model_free(struct model *m);
 struct m_unit *model_unit(struct model *m, const char *uscc);
+struct m_app *model_app(struct model *m, const char *id);
 
 /* check.c: the context a rule runs in */
 struct rule_def;

@@ -103,7 +103,6 @@ app_row(void *arg, struct store_row *r)
 
 struct dom_loader {
 	struct model *m;
-	struct map app_idx;
 };
 
 static int
@@ -115,7 +114,7 @@ domain_row(void *arg, struct store_row *r)
 	struct m_app *a;
 	struct m_domain *d;
 
-	if (map_get(&l->app_idx, store_row_text(r, 0), &idx) < 0)
+	if (map_get(&m->app_idx, store_row_text(r, 0), &idx) < 0)
 		return 0;
 	a = &m->apps[idx];
 	/* Rows come ordered by app: grow the app's array in the arena. */
@@ -230,6 +229,16 @@ model_unit(struct model *m, const char *uscc)
 	return &m->units[idx];
 }
 
+struct m_app *
+model_app(struct model *m, const char *id)
+{
+	long long idx;
+
+	if (id == NULL || map_get(&m->app_idx, id, &idx) < 0)
+		return NULL;
+	return &m->apps[idx];
+}
+
 int
 model_load(struct model *m, struct store *st, struct err *e)
 {
@@ -288,7 +297,7 @@ model_load(struct model *m, struct store *st, struct err *e)
 	/* Links: parents, units of apps, portals per unit, domains. */
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
-	map_init(&dl.app_idx);
+	map_init(&m->app_idx);
 	dl.m = m;
 	for (size_t k = 0; k < m->napps; k++) {
 		struct m_app *a = &m->apps[k];
@@ -299,7 +308,7 @@ model_load(struct model *m, struct store *st, struct err *e)
 		a->kind = app_kind_of(a->type);
 		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
 			a->u->portals++;
-		map_put(&dl.app_idx, a->id, (long long)k, NULL);
+		map_put(&m->app_idx, a->id, (long long)k, NULL);
 	}
 	for (size_t k = 0; k < m->ngrants; k++) {
 		long long idx;
@@ -311,11 +320,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 			"SELECT app, name, unicode, lang, main, suffix FROM "
 			"domains "
 			"ORDER BY app, main DESC, name",
-			NULL, 0, domain_row, &dl, e) < 0) {
-		map_cleanup(&dl.app_idx);
+			NULL, 0, domain_row, &dl, e) < 0)
 		return -1;
-	}
-	map_cleanup(&dl.app_idx);
 	return 0;
 }
 
@@ -330,6 +336,7 @@ model_free(struct model *m)
 	free(m->acks);
 	map_cleanup(&m->unit_idx);
 	map_cleanup(&m->person_idx);
+	map_cleanup(&m->app_idx);
 	map_cleanup(&m->ack_idx);
 	arena_cleanup(&m->a);
 	memset(m, 0, sizeof(*m));

@@ -45,6 +45,9 @@ struct check_opts {
 	int idle_max_minutes; /* AUTH-2 longest acceptable idle timeout */
 	int lockout_max;      /* AUTH-3 most failures before lockout */
 };
+/* Dates in the registry (expiry, due, assessment) are Beijing dates:
+ * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */
+#define CHECK_UTC_OFFSET  (8 * 3600)
 #define CHECK_IDLE_MAX	  30
 #define CHECK_LOCKOUT_MAX 10
 

@@ -50,11 +50,14 @@ rule_sec_mlps(struct check_ctx *c)
 		if (!app_open(a) || a->u == NULL || !check_wants(c, a->unit))
 			continue;
 		why = level3_reason(a);
-		if (why == NULL)
+		if (why == NULL && a->mlps > 0)
 			check_emit_app(c, a, ST_NA, NULL,
-				       "level 3 is not required%s%d",
-				       a->mlps > 0 ? "; declared level " : "",
-				       a->mlps > 0 ? a->mlps : 0);
+				       "level 3 is not required; declared "
+				       "level %d",
+				       a->mlps);
+		else if (why == NULL)
+			check_emit_app(c, a, ST_NA, NULL,
+				       "level 3 is not required");
 		else if (a->mlps >= 3)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "level %d protected; level 3 is "
@@ -76,9 +79,28 @@ rule_sec_mlps(struct check_ctx *c)
 	}
 }
 
+/* The same date a year later ("2024-02-29" -> "2025-02-28") in out. */
+static const char *
+anniversary(const char *date, char out[11])
+{
+	long long y;
+	char ys[5];
+
+	memcpy(ys, date, 4);
+	ys[4] = '\0';
+	if (str_to_ll(ys, 1970, 9998, &y) < 0)
+		return date;
+	str_fmt(out, 11, "%04lld%s", y + 1, date + 4);
+	if (strcmp(date + 4, "-02-29") == 0)
+		str_fmt(out, 11, "%04lld-02-28", y + 1);
+	return out;
+}
+
 void
 rule_sec_assessment(struct check_ctx *c)
 {
+	char due[11];
+
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 		long age;
@@ -93,7 +115,7 @@ rule_sec_assessment(struct check_ctx *c)
 			continue;
 		}
 		age = days_between(a->last_assessment, c->today);
-		if (age > 365)
+		if (strcmp(c->today, anniversary(a->last_assessment, due)) > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "carry out a security assessment now; "
 				       "then at least once a year",
@@ -113,6 +135,18 @@ rule_sec_assessment(struct check_ctx *c)
 				       "days ago)",
 				       a->last_assessment, age);
 	}
+}
+
+/* The prefix length of a CIDR segment (validated on input), -1 if none. */
+static long long
+prefix_len(const char *cidr)
+{
+	const char *slash = strrchr(cidr, '/');
+	long long n;
+
+	if (slash == NULL || str_to_ll(slash + 1, 0, 128, &n) < 0)
+		return -1;
+	return n;
 }
 
 /* SEC-3 and SEC-4 cover staff functions and e-mail: 1 yes, 0 no, -1 ? */
@@ -154,7 +188,7 @@ rule_sec_staff_access(struct check_ctx *c)
 			const char *s = json_string_value(p);
 
 			buf_printf(&segs, "%s%s", k ? ", " : "", s);
-			if (str_ends(s, "/0"))
+			if (prefix_len(s) == 0)
 				open_all = 1;
 		}
 		if (open_all)
@@ -384,17 +418,37 @@ outsourced(const struct m_grant *g)
 	return g->p != NULL && strcmp(g->p->kind, "outsourced") == 0;
 }
 
+/* The unit whose system a grant opens: the application's owner, else the
+ * person's own unit. */
+static const char *
+grant_unit(struct check_ctx *c, const struct m_grant *g)
+{
+	const struct m_app *a = model_app(c->m, g->app);
+
+	if (a != NULL)
+		return a->unit;
+	return g->p ? g->p->unit : NULL;
+}
+
 void
 rule_out_highest_admin(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
-		const char *unit = g->p ? g->p->unit : NULL;
+		const char *unit = grant_unit(c, g);
 
 		if (strcmp(g->privilege, "highest_admin") != 0 ||
 		    g->active == 0 || !check_wants(c, unit))
 			continue;
-		if (!outsourced(g))
+		if (!outsourced(g) && g->p != NULL && unit != NULL &&
+		    strcmp(g->p->unit, unit) != 0)
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "give the highest admin rights to the "
+				   "owning unit's own staff",
+				   "highest admin rights on '%s' are held by "
+				   "'%s', staff of another unit (%s)",
+				   g->scope, g->person, g->p->unit);
+		else if (!outsourced(g))
 			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
 				   "highest admin rights on '%s' held by "
 				   "in-house staff '%s'",
@@ -423,7 +477,7 @@ rule_out_least_privilege(struct check_ctx *c)
 	str_copy(today, c->today, sizeof(today));
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
-		const char *unit = g->p ? g->p->unit : NULL;
+		const char *unit = grant_unit(c, g);
 
 		if (!outsourced(g) || !check_wants(c, unit))
 			continue;
