@@ -37,8 +37,9 @@ const struct migration store_migrations[] = {
 	"  outsourcer TEXT REFERENCES outsourcers(id),"
 	"  updated TEXT NOT NULL);"
 	"CREATE INDEX apps_unit ON apps(unit);"
-	/* SITE-1: at most one live portal per unit */
-	"CREATE UNIQUE INDEX apps_one_portal ON apps(unit)"
+	/* SITE-1 (one live portal per unit) is checked by the registry on the
+	 * end state of each change, so an import can replace a portal */
+	"CREATE INDEX apps_portal ON apps(unit)"
 	"  WHERE type = 'portal' AND coalesce(status, 'live') <> 'closed';"
 	"CREATE TABLE domains ("
 	"  name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(id)"
@@ -81,6 +82,49 @@ const struct migration store_migrations[] = {
 	"  user TEXT NOT NULL REFERENCES console_users(name)"
 	"  ON DELETE CASCADE, csrf TEXT NOT NULL,"
 	"  created INTEGER NOT NULL, seen INTEGER NOT NULL);"},
+    /* the access gateway (src/gate, docs/gate.md) */
+    {2, "CREATE TABLE gate_policy ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL,"
+	"  serial INTEGER NOT NULL, updated TEXT NOT NULL);"
+	"CREATE TABLE gate_users ("
+	"  name TEXT PRIMARY KEY, display TEXT, groups TEXT NOT NULL,"
+	"  password TEXT NOT NULL, totp_secret TEXT,"
+	"  totp_last INTEGER NOT NULL DEFAULT 0, recovery TEXT,"
+	"  bound INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL);"
+	"CREATE TABLE gate_devices ("
+	"  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES"
+	"  gate_users(name) ON DELETE CASCADE, key_hash TEXT NOT NULL,"
+	"  label TEXT, approved INTEGER NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL, approved_by TEXT, approved_at TEXT);"
+	"CREATE INDEX gate_devices_user ON gate_devices(user);"
+	"CREATE TABLE gate_sessions ("
+	"  token_hash TEXT PRIMARY KEY, user TEXT NOT NULL, device TEXT,"
+	"  level INTEGER NOT NULL, created INTEGER NOT NULL,"
+	"  seen INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX gate_sessions_user ON gate_sessions(user);"
+	"CREATE TABLE gate_failures ("
+	"  key TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL, locked_until INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE gate_rule_stats ("
+	"  rule TEXT PRIMARY KEY, allows INTEGER NOT NULL DEFAULT 0,"
+	"  denies INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL);"},
+    /* 3: the inspector's link list (LINK-2): one row per run and per
+     * link of a run; the newest run of a host is its current list */
+    {3, "CREATE TABLE insp_runs ("
+	"  id INTEGER PRIMARY KEY, host TEXT NOT NULL, start TEXT NOT NULL,"
+	"  started TEXT NOT NULL, finished TEXT NOT NULL,"
+	"  pages INTEGER NOT NULL, links INTEGER NOT NULL,"
+	"  broken INTEGER NOT NULL, blocked INTEGER NOT NULL,"
+	"  marks TEXT NOT NULL, findings TEXT NOT NULL);"
+	"CREATE INDEX insp_runs_host ON insp_runs(host, id);"
+	"CREATE TABLE insp_links ("
+	"  run INTEGER NOT NULL REFERENCES insp_runs(id) ON DELETE CASCADE,"
+	"  url TEXT NOT NULL, found_on TEXT NOT NULL, status TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, class TEXT NOT NULL, kind TEXT,"
+	"  prompt TEXT, http INTEGER, final TEXT, fingerprint TEXT,"
+	"  etag TEXT, last_modified TEXT, internal INTEGER NOT NULL,"
+	"  first_seen TEXT NOT NULL, last_checked TEXT NOT NULL,"
+	"  PRIMARY KEY (run, url));"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
