@@ -44,6 +44,10 @@ struct queue {
 	int failed; /* the scanner failed: err holds why */
 	struct err err;
 	char digest[AUDIT_HASH_HEX];
+	/* Records written, handed back so the scanner frees what it
+	 * allocated: freeing across threads is what malloc does worst. */
+	json_t *spent[QUEUE_CAP];
+	size_t nspent;
 };
 
 static long
@@ -140,9 +144,14 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 static int
 push(struct queue *q, const struct item *it)
 {
+	json_t *spent[QUEUE_CAP];
+	size_t nspent;
 	int rc = 0;
 
 	pthread_mutex_lock(&q->mu);
+	nspent = q->nspent;
+	memcpy(spent, q->spent, nspent * sizeof(*spent));
+	q->nspent = 0;
 	while (q->count == QUEUE_CAP && !q->cancel)
 		pthread_cond_wait(&q->room, &q->mu);
 	if (q->cancel) {
@@ -155,7 +164,22 @@ push(struct queue *q, const struct item *it)
 			pthread_cond_signal(&q->more);
 	}
 	pthread_mutex_unlock(&q->mu);
+	for (size_t i = 0; i < nspent; i++)
+		json_decref(spent[i]);
 	return rc;
+}
+
+/* The writer is done with obj: hand it back to the scanner to free. */
+static void
+give_back(struct queue *q, json_t *obj)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->nspent < QUEUE_CAP && !q->done) {
+		q->spent[q->nspent++] = obj;
+		obj = NULL;
+	}
+	pthread_mutex_unlock(&q->mu);
+	json_decref(obj);
 }
 
 /* Takes the next record; 0 when the scanner is done and nothing is left. */
@@ -632,9 +656,11 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 			pthread_cond_broadcast(&q->room);
 			pthread_mutex_unlock(&q->mu);
 		}
-		json_decref(it.obj);
+		give_back(q, it.obj);
 	}
 	pthread_join(tid, NULL);
+	for (size_t i = 0; i < q->nspent; i++)
+		json_decref(q->spent[i]);
 	if (failed)
 		goto out;
 	if (q->failed) {
