@@ -176,7 +176,7 @@ walk_row(void *arg, struct store_row *r)
 	}
 	record_hash(prev, seq, col(r, 1), col(r, 2), col(r, 3), col(r, 4),
 		    col(r, 5), col(r, 6), want);
-	if (!ct_equal(want, hash, AUDIT_HASH_HEX) || strlen(hash) != 64) {
+	if (strlen(hash) != 64 || !ct_equal(want, hash, AUDIT_HASH_HEX)) {
 		v->bad_seq = seq;
 		str_fmt(v->reason, sizeof(v->reason),
 			"record %lld does not match its hash (edited)", seq);
@@ -235,7 +235,9 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 		return -1;
 	if (v->bad_seq != 0)
 		return 1;
-	if (anchor_seq > 0 && !w.anchor_seen) {
+	/* An anchor older than the retained records was pruned away, which
+	 * the prune record in the chain says; only a newer one must be seen. */
+	if (anchor_seq > start && !w.anchor_seen) {
 		v->bad_seq = anchor_seq;
 		str_fmt(v->reason, sizeof(v->reason),
 			"record %lld given as anchor is missing (the log was "
@@ -283,8 +285,20 @@ export_row(void *arg, struct store_row *r)
 int
 audit_export(struct store *st, const char *since, FILE *out, struct err *e)
 {
-	struct store_val v[1] = {SV_TEXT(since ? since : "")};
+	char from[32] = "";
+	struct store_val v[1];
+	time_t t;
 
+	/* Records carry UTC times: compare instants, not spellings. */
+	if (since != NULL) {
+		if (time_parse(since, &t) < 0) {
+			err_set(e, "'%s' is not a date or RFC 3339 time",
+				since);
+			return -1;
+		}
+		time_fmt(t, from, sizeof(from));
+	}
+	v[0] = SV_TEXT(from);
 	return store_query(st,
 			   "SELECT seq, at, actor, action, object, before, "
 			   "after, prev, hash FROM audit WHERE at >= ? "

@@ -184,20 +184,20 @@ unit_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 	enum uscc_class c = uscc_class(code);
 
 	if (parent != NULL && strcmp(parent, code) == 0) {
-		err_set(e, "parent: unit '%s' cannot be its own parent", code);
+		err_set(e, ".parent: unit '%s' cannot be its own parent", code);
 		return -1;
 	}
 	/* SCOPE-1: organs carry "11", institutions "12" (GOVWEB-4). */
 	if (c == USCC_INSTITUTION && strcmp(kind, "institution") != 0) {
 		err_set(e,
-			"kind: credit code '%s' is a public institution's "
+			".kind: credit code '%s' is a public institution's "
 			"(starts with 12) but kind is '%s'",
 			code, kind);
 		return -1;
 	}
 	if (c == USCC_ORGAN && strcmp(kind, "institution") == 0) {
 		err_set(e,
-			"kind: credit code '%s' is an organ's (starts with "
+			".kind: credit code '%s' is an organ's (starts with "
 			"11) but kind is 'institution'",
 			code);
 		return -1;
@@ -327,7 +327,7 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 		if (json_is_true(json_object_get(d, "main")))
 			mains++;
 		if (domain_parse_memo(jstr(d, "name"), &di, e) < 0) {
-			err_prefix(e, "domains[%zu]", i);
+			err_prefix(e, ".domains[%zu]", i);
 			return -1;
 		}
 		v[0] = SV_TEXT(di.alabel);
@@ -342,7 +342,7 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 					       v, 2);
 		if (other != NULL) {
 			err_set(e,
-				"domains[%zu]: '%s' is already registered to "
+				".domains[%zu]: '%s' is already registered to "
 				"application '%s'",
 				i, jstr(d, "name"), other);
 			free(other);
@@ -355,7 +355,8 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 				jstr(json_array_get(doms, j), "name"), &dj,
 				NULL) == 0 &&
 			    strcmp(dj.alabel, di.alabel) == 0) {
-				err_set(e, "domains[%zu]: '%s' is listed twice",
+				err_set(e,
+					".domains[%zu]: '%s' is listed twice",
 					i, jstr(d, "name"));
 				return -1;
 			}
@@ -363,7 +364,7 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 	}
 	if (mains > 1) {
 		err_set(e,
-			"domains: %d domains are marked main; at most one "
+			".domains: %d domains are marked main; at most one "
 			"may be (SITE-2)",
 			mains);
 		return -1;
@@ -433,13 +434,13 @@ person_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 	const char *kind = jstr(o, "kind"), *os = jstr(o, "outsourcer");
 
 	if (strcmp(kind, "outsourced") == 0 && os == NULL) {
-		err_set(e, "outsourcer: an outsourced person needs the id of "
+		err_set(e, ".outsourcer: an outsourced person needs the id of "
 			   "the outsourcing unit");
 		return -1;
 	}
 	if (strcmp(kind, "staff") == 0 && os != NULL) {
 		err_set(e,
-			"outsourcer: in-house staff cannot belong to "
+			".outsourcer: in-house staff cannot belong to "
 			"outsourcing unit '%s'",
 			os);
 		return -1;

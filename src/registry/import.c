@@ -417,18 +417,38 @@ in_document(struct writer *w, const struct entity *ent, const char *key,
 	return 0;
 }
 
-struct claim {
-	char *loser, *taker, *name;
-};
-
+/* The first domain listed by application id that the domains index gives
+ * to another application: its name (as listed) and holder, heap strings. */
 static int
-claim_row(void *arg, struct store_row *r)
+find_taken(struct store *st, const char *id, char **name, char **holder)
 {
-	struct claim *c = arg;
+	struct store_val v[2] = {SV_TEXT(id)};
+	char *list =
+	    store_query_text(st, "SELECT domains FROM apps WHERE id = ?", v, 1);
+	json_t *doms = list ? json_loads(list, 0, NULL) : NULL, *d;
+	size_t i;
 
-	c->taker = xstrdup(store_row_text(r, 0));
-	c->name = xstrdup(store_row_text(r, 1));
-	return 1;
+	free(list);
+	*name = *holder = NULL;
+	json_array_foreach(doms, i, d)
+	{
+		const char *n = json_string_value(json_object_get(d, "name"));
+		struct domain_info di;
+
+		if (n == NULL || domain_parse(n, &di, NULL) < 0)
+			continue;
+		v[0] = SV_TEXT(di.alabel);
+		v[1] = SV_TEXT(id);
+		*holder = store_query_text(
+		    st, "SELECT app FROM domains WHERE name = ? AND app <> ?",
+		    v, 2);
+		if (*holder != NULL) {
+			*name = xstrdup(n);
+			break;
+		}
+	}
+	json_decref(doms);
+	return *holder != NULL;
 }
 
 /*
@@ -441,38 +461,31 @@ static int
 check_domains(struct writer *w, struct err *e)
 {
 	const struct entity *apps = reg_entity("applications");
-	struct claim c = {NULL, NULL, NULL};
+	char *loser, *name = NULL, *taker = NULL;
 	long long idx = -1, line = 0;
-	struct store_val v[1];
 
-	c.loser = store_query_text(
+	loser = store_query_text(
 	    w->st,
 	    "SELECT a.id FROM apps a WHERE "
 	    "coalesce(json_array_length(a.domains), 0) <> (SELECT count(*) "
 	    "FROM domains d WHERE d.app = a.id) LIMIT 1",
 	    NULL, 0);
-	if (c.loser == NULL)
+	if (loser == NULL)
 		return 0;
-	v[0] = SV_TEXT(c.loser);
-	store_query(w->st,
-		    "SELECT d.app, d.unicode FROM apps a, json_each(a.domains) "
-		    "j JOIN domains d ON (d.name = lower(json_extract(j.value, "
-		    "'$.name')) OR d.unicode = json_extract(j.value, "
-		    "'$.name')) WHERE a.id = ? AND d.app <> a.id LIMIT 1",
-		    v, 1, claim_row, &c, NULL);
-	if (c.taker != NULL && in_document(w, apps, c.taker, &idx, &line))
+	if (find_taken(w->st, loser, &name, &taker) &&
+	    in_document(w, apps, taker, &idx, &line))
 		err_set(e,
 			"%s:%lld: $.applications[%lld].domains: '%s' is "
 			"already registered to application '%s'",
-			w->source, line, idx, c.name, c.loser);
+			w->source, line, idx, name, loser);
 	else
 		err_set(e,
 			"%s: application '%s' lists a domain that another "
 			"application registers",
-			w->source, c.loser);
-	free(c.loser);
-	free(c.taker);
-	free(c.name);
+			w->source, loser);
+	free(loser);
+	free(name);
+	free(taker);
 	return -1;
 }
 
@@ -554,7 +567,7 @@ claim_domains(struct writer *w, struct item *it, const char *path,
 		if (map_get(&w->domains, di.alabel, &owner) == 0 &&
 		    strcmp(w->app_ids[owner], id) != 0) {
 			err_set(e,
-				"%s:%ld: %s: domains[%zu]: '%s' is already "
+				"%s:%ld: %s.domains[%zu]: '%s' is already "
 				"registered to application '%s'",
 				w->source, it->line, path, i, name,
 				w->app_ids[owner]);

@@ -12,12 +12,21 @@
 
 static char **names;
 static size_t nnames;
+static int loaded; /* a list is in force (maybe empty) */
 
 static void
-add_name(const char *s)
+add_name(char ***list, size_t *n, const char *s)
 {
-	names = xrealloc(names, (nnames + 1) * sizeof(*names));
-	names[nnames++] = xstrdup(s);
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = xstrdup(s);
+}
+
+static void
+free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 int
@@ -26,7 +35,8 @@ platforms_load(const char *path, struct err *e)
 	struct buf b = BUF_INIT(4 << 20);
 	json_error_t je;
 	json_t *root = NULL, *list, *p;
-	size_t i;
+	char **fresh = NULL;
+	size_t nfresh = 0, i;
 
 	if (path == NULL)
 		path = getenv("GOVSEC_PLATFORMS");
@@ -46,9 +56,8 @@ platforms_load(const char *path, struct err *e)
 			path, PLATFORMS_MAX);
 		goto fail;
 	}
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	nnames = 0;
+	/* Build the new list aside; the one in force changes only when the
+	 * whole file is good. */
 	json_array_foreach(list, i, p)
 	{
 		const char *name =
@@ -62,13 +71,21 @@ platforms_load(const char *path, struct err *e)
 				path, i);
 			goto fail;
 		}
-		add_name(name);
-		json_array_foreach(aliases, j, a) if (json_is_string(a))
-		    add_name(json_string_value(a));
+		add_name(&fresh, &nfresh, name);
+		json_array_foreach(aliases, j, a)
+		{
+			if (json_is_string(a)) /* others are ignored */
+				add_name(&fresh, &nfresh, json_string_value(a));
+		}
 	}
+	free_list(names, nnames);
+	names = fresh;
+	nnames = nfresh;
+	loaded = 1;
 	json_decref(root);
 	return 0;
 fail:
+	free_list(fresh, nfresh);
 	json_decref(root);
 	return -1;
 }
@@ -78,7 +95,7 @@ platforms_registered(const char *name)
 {
 	if (strcasecmp(name, "own-website") == 0)
 		return 1;
-	if (names == NULL && platforms_load(NULL, NULL) < 0)
+	if (!loaded && platforms_load(NULL, NULL) < 0)
 		return 0;
 	for (size_t i = 0; i < nnames; i++)
 		if (strcasecmp(names[i], name) == 0)

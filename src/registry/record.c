@@ -179,8 +179,10 @@ check_string(const struct field *f, json_t *v, const struct lpath *lp,
 		fail_at(e, lp, "longer than %lld bytes", max);
 		return -1;
 	}
-	if (strlen(s) != n || !str_utf8_valid(s, n)) {
-		fail_at(e, lp, "contains a NUL or control character");
+	/* One line: values are quoted in messages and reports. */
+	if (strlen(s) != n || !str_utf8_valid(s, n) || strpbrk(s, "\t\r\n")) {
+		fail_at(e, lp,
+			"contains a NUL, line break or control character");
 		return -1;
 	}
 	if (f->check != NULL && f->check(s, e) < 0) {
@@ -524,6 +526,20 @@ digest_of(json_t *obj, char out[AUDIT_HASH_HEX])
 	free(s);
 }
 
+/* Puts path before a message of a cross-field rule: "$.x[1]" and
+ * ".domains[0]: ..." join without a separator, anything else with ": ". */
+static void
+join_path(struct err *e, const char *path)
+{
+	char msg[sizeof(e->msg)];
+
+	str_copy(msg, e->msg, sizeof(msg));
+	if (msg[0] == '.')
+		err_set(e, "%s%s", path, msg);
+	else
+		err_set(e, "%s: %s", path, msg);
+}
+
 int
 reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	const char *path, const char *actor, unsigned flags, int *created,
@@ -539,9 +555,13 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 
 	if (!(flags & REG_VALIDATED) && reg_parse(ent, obj, path, e) < 0)
 		return -1;
-	if (ent->validate != NULL && ent->validate(st, obj, flags, e) < 0) {
-		err_prefix(e, "%s", path);
+	/* Checks against other records run under the write lock, so two
+	 * writers cannot both pass them. */
+	if (store_begin(st, e) < 0)
 		return -1;
+	if (ent->validate != NULL && ent->validate(st, obj, flags, e) < 0) {
+		join_path(e, path);
+		goto fail;
 	}
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
@@ -552,11 +572,9 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 			continue;
 		err_set(e, "%s.%s: %s '%s' is not registered", path, f->name,
 			f->ref, target);
-		return -1;
+		goto fail;
 	}
 	key = reg_key(ent, obj);
-	if (store_begin(st, e) < 0)
-		return -1;
 	if ((flags & REG_AUDIT) || created != NULL)
 		old = reg_get(st, ent, key);
 	if (created != NULL)

@@ -38,8 +38,7 @@ make_tmpdir(void **state)
 		base = "/tmp";
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return -1;
-	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_audit.XXXXXX", base) <
-		0 ||
+	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_audit.XXXXXX", base) < 0 ||
 	    mkdtemp(tmpdir) == NULL)
 		return -1;
 	return 0;
@@ -57,7 +56,8 @@ remove_tmpdir(void **state)
 	while ((de = readdir(d)) != NULL) {
 		char path[8192];
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
 		    0)
@@ -239,9 +239,8 @@ test_hash_formula(void **state)
 	assert_string_equal(prev, want1);
 	free(prev);
 	/* Lengths count bytes (UTF-8), not characters. */
-	expected_hash(want1, "2", "2024-07-02T00:00:00Z", "张伟",
-		      "unit.update", "unit:11440700007250010K", "ab12", "cd34",
-		      want2);
+	expected_hash(want1, "2", "2024-07-02T00:00:00Z", "张伟", "unit.update",
+		      "unit:11440700007250010K", "ab12", "cd34", want2);
 	hash = column(st, "hash", 2);
 	assert_string_equal(hash, want2);
 	free(hash);
@@ -459,8 +458,7 @@ test_verify_anchor(void **state)
 	/* An anchor that does not match. */
 	assert_int_equal(audit_verify(st, 3, h4, &v, &e), 1);
 	assert_int_equal(v.bad_seq, 3);
-	assert_string_equal(v.reason,
-			    "record 3 differs from the anchor given");
+	assert_string_equal(v.reason, "record 3 differs from the anchor given");
 	/* A cut-off tail is invisible without an anchor... */
 	sql(st, "DELETE FROM audit WHERE seq >= 4");
 	assert_int_equal(verify(st, &v), 0);
@@ -561,6 +559,44 @@ test_export(void **state)
 	free(h2);
 }
 
+/* "since" is a point in time: written with an offset it means the same
+ * instant as in UTC. */
+static void
+test_export_since_offset(void **state)
+{
+	struct store *st = *state;
+	static const struct {
+		const char *since;
+		int first; /* seq of the first record exported */
+	} cases[] = {
+	    /* 08:00 in Beijing is 00:00 UTC: record 2 only. */
+	    {"2024-07-01T08:00:00+08:00", 2},
+	    /* 07:00 in Beijing is 23:00 UTC the day before: both. */
+	    {"2024-07-01T07:00:00+08:00", 1},
+	    /* 20:00 in New York on 30 June is 00:00 UTC on 1 July. */
+	    {"2024-06-30T20:00:00-04:00", 2},
+	};
+
+	at("2024-06-30T23:30:00Z");
+	append(st, "alice", "unit.add", "unit:1", NULL, "aa");
+	at("2024-07-01T00:00:00Z");
+	append(st, "alice", "unit.add", "unit:2", NULL, "aa");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *text = export_text(st, cases[i].since), want[32];
+		int ok;
+
+		str_fmt(want, sizeof(want), "{\"seq\":%d,", cases[i].first);
+		ok = str_starts(text, want) && strchr(text, '\n') != NULL &&
+		     (cases[i].first == 1 ||
+		      strchr(text, '\n') == text + strlen(text) - 1);
+		free(text);
+		if (!ok)
+			fail_msg("since %s: the export does not start with "
+				 "record %d",
+				 cases[i].since, cases[i].first);
+	}
+}
+
 /* Every line of an export carries all nine fields, even for a record that
  * was tampered with (the export is evidence). */
 static void
@@ -595,30 +631,30 @@ test_retention(void **state)
 	char *s;
 
 	assert_int_equal(audit_retention(st), 365);
-	assert_int_equal(audit_set_retention(st, 180, 0, &e), -1);
+	assert_int_equal(audit_set_retention(st, 180, 0, "test", &e), -1);
 	assert_string_equal(e.msg, "retention of 180 days is below the 365 "
 				   "days SEC-5 requires; add --force to do it "
 				   "anyway");
 	assert_int_equal(audit_retention(st), 365);
 	assert_int_equal(count(st), 0);
-	assert_int_equal(audit_set_retention(st, 364, 0, &e), -1);
-	assert_int_equal(audit_set_retention(st, 0, 1, &e), -1);
+	assert_int_equal(audit_set_retention(st, 364, 0, "test", &e), -1);
+	assert_int_equal(audit_set_retention(st, 0, 1, "test", &e), -1);
 	assert_string_equal(e.msg,
 			    "retention '0' days is out of range (1..36500)");
-	assert_int_equal(audit_set_retention(st, 36501, 1, &e), -1);
+	assert_int_equal(audit_set_retention(st, 36501, 1, "test", &e), -1);
 	assert_string_equal(
 	    e.msg, "retention '36501' days is out of range (1..36500)");
 	assert_int_equal(count(st), 0);
 
 	/* Forced below the minimum: done, and 1 says "warn loudly". */
-	assert_int_equal(audit_set_retention(st, 180, 1, &e), 1);
+	assert_int_equal(audit_set_retention(st, 180, 1, "test", &e), 1);
 	assert_int_equal(audit_retention(st), 180);
 	assert_int_equal(count(st), 1);
 	s = column(st, "action", 1);
 	assert_string_equal(s, "audit.retention");
 	free(s);
 	s = column(st, "actor", 1);
-	assert_string_equal(s, "system");
+	assert_string_equal(s, "test");
 	free(s);
 	s = column(st, "before", 1);
 	assert_string_equal(s, "365");
@@ -627,15 +663,14 @@ test_retention(void **state)
 	assert_string_equal(s, "180");
 	free(s);
 
-	assert_int_equal(audit_set_retention(st, 365, 0, &e), 0);
-	assert_int_equal(audit_set_retention(st, 36500, 0, &e), 0);
+	assert_int_equal(audit_set_retention(st, 365, 0, "test", &e), 0);
+	assert_int_equal(audit_set_retention(st, 36500, 0, "test", &e), 0);
 	assert_int_equal(audit_retention(st), 36500);
 	assert_int_equal(count(st), 3);
 
 	/* A corrupt setting reads as the default. */
-	assert_int_equal(store_setting_set(st, "audit.retention_days", "abc",
-					   &e),
-			 0);
+	assert_int_equal(
+	    store_setting_set(st, "audit.retention_days", "abc", &e), 0);
 	assert_int_equal(audit_retention(st), 365);
 	assert_int_equal(store_setting_set(st, "audit.retention_days", "0", &e),
 			 0);
@@ -665,9 +700,8 @@ test_prune(void **state)
 	at("2024-07-01T00:00:00Z");
 	assert_int_equal(audit_prune(st, "bob", &e), 3);
 	assert_int_equal(count(st), 3);
-	assert_int_equal(store_query_int(st, "SELECT min(seq) FROM audit",
-					 NULL, 0, -1),
-			 4);
+	assert_int_equal(
+	    store_query_int(st, "SELECT min(seq) FROM audit", NULL, 0, -1), 4);
 	s = store_setting_get(st, "audit.anchor_seq");
 	assert_string_equal(s, "3");
 	free(s);
@@ -789,12 +823,11 @@ test_prune_shorter_retention(void **state)
 	at("2024-07-01T00:00:00Z");
 	/* With the default year nothing goes. */
 	assert_int_equal(audit_prune(st, "bob", &e), 0);
-	assert_int_equal(audit_set_retention(st, 100, 1, &e), 1);
+	assert_int_equal(audit_set_retention(st, 100, 1, "test", &e), 1);
 	/* 2024-07-01 minus 100 days is 2024-03-23: record 1 goes. */
 	assert_int_equal(audit_prune(st, "bob", &e), 1);
-	assert_int_equal(store_query_int(st, "SELECT min(seq) FROM audit",
-					 NULL, 0, -1),
-			 2);
+	assert_int_equal(
+	    store_query_int(st, "SELECT min(seq) FROM audit", NULL, 0, -1), 2);
 	assert_int_equal(verify(st, &v), 0);
 	assert_int_equal(v.head_seq, 4);
 }
@@ -818,6 +851,7 @@ main(void)
 	    T(test_verify_anchor),
 	    T(test_append_in_caller_transaction),
 	    T(test_export),
+	    T(test_export_since_offset),
 	    T(test_export_tampered_keeps_fields),
 	    T(test_retention),
 	    T(test_prune),

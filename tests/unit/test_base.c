@@ -52,7 +52,8 @@ remove_tmpdir(void **state)
 	while ((de = readdir(d)) != NULL) {
 		char path[8192];
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
 		    0)
@@ -359,6 +360,46 @@ test_utf8_valid(void **state)
 	assert_int_equal(str_utf8_len("\xf0\x9f\x98\x80"), 1);
 }
 
+static void
+sanitized(const char *in, const char *want)
+{
+	char *got = str_utf8_sanitize(in);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("str_utf8_sanitize(\"%s\") = \"%s\", expected \"%s\"",
+			 in, got, want);
+	assert_true(str_utf8_valid(got, strlen(got)));
+	free(got);
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+static void
+test_utf8_sanitize(void **state)
+{
+	(void)state;
+	sanitized("", "");
+	sanitized("plain", "plain");
+	sanitized("江门市 tab\tlf\n", "江门市 tab\tlf\n");
+	sanitized("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");
+	sanitized("\xff", FFFD);
+	sanitized("a\xff"
+		  "b",
+		  "a" FFFD "b");
+	sanitized("a\x01"
+		  "b\x7f",
+		  "a" FFFD "b" FFFD);
+	sanitized("\x1b[31m", FFFD "[31m");
+	/* Each bad byte of a broken sequence. */
+	sanitized("a\xe6\xb1", "a" FFFD FFFD);
+	sanitized("\xe6\xb1x\x9f", FFFD FFFD "x" FFFD);
+	sanitized("\xc0\x80", FFFD FFFD);
+	sanitized("\xed\xa0\x80", FFFD FFFD FFFD);
+	sanitized("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);
+	/* A good sequence right after a bad byte survives. */
+	sanitized("\xe6江", FFFD "江");
+}
+
 /* timeutil.c */
 
 #define T_2024_07_01 1719792000LL /* 2024-07-01T00:00:00Z */
@@ -379,8 +420,7 @@ parse_bad(const char *s)
 	time_t t = 777;
 
 	if (time_parse(s, &t) != -1)
-		fail_msg("time_parse accepted \"%s\" as %lld", s,
-			 (long long)t);
+		fail_msg("time_parse accepted \"%s\" as %lld", s, (long long)t);
 	assert_int_equal(t, 777);
 }
 
@@ -746,6 +786,7 @@ main(void)
 	    cmocka_unit_test(test_str_starts_ends),
 	    cmocka_unit_test(test_str_to_ll),
 	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_utf8_sanitize),
 	    cmocka_unit_test(test_time_parse_dates),
 	    cmocka_unit_test(test_time_parse_rfc3339),
 	    cmocka_unit_test(test_time_fmt),

@@ -35,8 +35,7 @@ make_tmpdir(void **state)
 		base = "/tmp";
 	if (mkdir(base, 0700) < 0 && errno != EEXIST)
 		return -1;
-	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX", base) <
-		0 ||
+	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_store.XXXXXX", base) < 0 ||
 	    mkdtemp(tmpdir) == NULL)
 		return -1;
 	return 0;
@@ -54,7 +53,8 @@ remove_tmpdir(void **state)
 	while ((de = readdir(d)) != NULL) {
 		char path[8192];
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
 		    0)
@@ -146,8 +146,8 @@ test_open_errors(void **state)
 	assert_null(store_open("postgres:db", &e));
 	assert_string_equal(
 	    e.msg, "'postgres:db': the PostgreSQL backend is not built yet");
-	assert_true(str_fmt(path, sizeof(path), "%s/no/such/dir/x.db",
-			    tmpdir) > 0);
+	assert_true(str_fmt(path, sizeof(path), "%s/no/such/dir/x.db", tmpdir) >
+		    0);
 	assert_null(store_open(path, &e));
 	assert_true(str_fmt(msg, sizeof(msg),
 			    "cannot open database '%s': unable to open "
@@ -171,13 +171,14 @@ test_open_uri_and_pragmas(void **state)
 	assert_non_null(st);
 	assert_int_equal(store_version(st), 0);
 	assert_int_equal(store_migrate(st, &e), 0);
-	assert_int_equal(store_version(st), 1);
+	assert_int_equal(store_version(st),
+			 store_migrations[store_nmigrations - 1].version);
 	mode = store_query_text(st, "PRAGMA journal_mode", NULL, 0);
 	assert_non_null(mode);
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(store_query_int(st, "PRAGMA foreign_keys", NULL, 0, -1),
-			 1);
+	assert_int_equal(
+	    store_query_int(st, "PRAGMA foreign_keys", NULL, 0, -1), 1);
 	store_free(st);
 	/* The "sqlite:" prefix was stripped: the file has that name. */
 	assert_true(str_fmt(uri, sizeof(uri), "%s/uri.db", tmpdir) > 0);
@@ -212,9 +213,9 @@ test_migrate(void **state)
 			 store_nmigrations);
 	/* Every table of the schema is there. */
 	static const char *const tables[] = {
-	    "settings", "units",       "outsourcers",	  "apps",
-	    "domains",	"people",      "grants",	  "finding_acks",
-	    "check_runs", "audit",     "console_users",	  "console_sessions",
+	    "settings",	  "units",  "outsourcers",   "apps",
+	    "domains",	  "people", "grants",	     "finding_acks",
+	    "check_runs", "audit",  "console_users", "console_sessions",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
 		struct store_val v[1] = {SV_TEXT(tables[i])};
@@ -227,11 +228,57 @@ test_migrate(void **state)
 	}
 }
 
+/* A store at the first version gets the later migrations, in order. */
+static void
+test_migrate_incremental(void **state)
+{
+	struct store *st;
+	struct err e;
+	char path[8300];
+	int last = store_migrations[store_nmigrations - 1].version;
+
+	(void)state;
+	assert_true(str_fmt(path, sizeof(path), "%s/incremental.db", tmpdir) >
+		    0);
+	st = store_open(path, &e);
+	assert_non_null(st);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_exec(st, store_migrations[0].sql, NULL, 0, &e),
+			 0);
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO schema_version(version, "
+				    "applied) VALUES (?, 'then')",
+				    (struct store_val[]){
+					SV_INT(store_migrations[0].version)},
+				    1, &e),
+			 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_version(st), store_migrations[0].version);
+	assert_int_equal(store_migrate(st, &e), 0);
+	assert_int_equal(store_version(st), last);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM schema_version",
+					 NULL, 0, -1),
+			 store_nmigrations);
+	/* The first one's row is the one written then. */
+	{
+		char *s = store_query_text(st,
+					   "SELECT applied FROM schema_version "
+					   "ORDER BY version LIMIT 1",
+					   NULL, 0);
+
+		assert_string_equal(s, "then");
+		free(s);
+	}
+	store_free(st);
+}
+
 static void
 test_migrate_newer(void **state)
 {
 	struct store *st = *state;
 	struct err e;
+	char msg[128];
 
 	assert_int_equal(store_exec(st,
 				    "INSERT INTO schema_version(version, "
@@ -240,16 +287,25 @@ test_migrate_newer(void **state)
 			 0);
 	assert_int_equal(store_version(st), 99);
 	assert_int_equal(store_migrate(st, &e), -1);
-	assert_string_equal(e.msg, "database schema version 99 is newer than "
-				   "this govsec (1)");
+	assert_true(str_fmt(msg, sizeof(msg),
+			    "database schema version 99 is newer than this "
+			    "govsec (%d)",
+			    store_migrations[store_nmigrations - 1].version) >
+		    0);
+	assert_string_equal(e.msg, msg);
+	/* Nothing was applied. */
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM schema_version",
+					 NULL, 0, -1),
+			 store_nmigrations + 1);
 }
 
 /* Statements and queries */
 
 struct rows {
 	int n;
-	int stop_at;	/* return 1 at this row (1-based), 0: never */
-	int fail_at;	/* return -1 at this row, 0: never */
+	int stop_at; /* return 1 at this row (1-based), 0: never */
+	int fail_at; /* return -1 at this row, 0: never */
 	char seen[16][64];
 };
 
@@ -359,14 +415,12 @@ test_exec_query(void **state)
 	assert_int_equal(rs.n, 3);
 
 	/* UPDATE reports the rows changed. */
-	assert_int_equal(store_exec(st, "UPDATE settings SET value = 'z'",
-				    NULL, 0, &e),
-			 0);
+	assert_int_equal(
+	    store_exec(st, "UPDATE settings SET value = 'z'", NULL, 0, &e), 0);
 	assert_int_equal(store_changes(st), 3);
 	v[0] = SV_TEXT("nothing");
-	assert_int_equal(store_exec(st, "DELETE FROM settings WHERE key = ?",
-				    v, 1, &e),
-			 0);
+	assert_int_equal(
+	    store_exec(st, "DELETE FROM settings WHERE key = ?", v, 1, &e), 0);
 	assert_int_equal(store_changes(st), 0);
 	assert_int_equal(count_settings(st), 3);
 }
@@ -384,9 +438,8 @@ test_values(void **state)
 				    "TEXT)",
 				    NULL, 0, &e),
 			 0);
-	assert_int_equal(store_exec(st, "INSERT INTO t VALUES (?, ?, ?)", v,
-				    3, &e),
-			 0);
+	assert_int_equal(
+	    store_exec(st, "INSERT INTO t VALUES (?, ?, ?)", v, 3, &e), 0);
 	assert_int_equal(store_query_int(st, "SELECT i FROM t", NULL, 0, 0),
 			 -42);
 	assert_int_equal(store_query_int(st,
@@ -400,9 +453,8 @@ test_values(void **state)
 	/* A NULL value reads as a NULL string. */
 	assert_null(store_query_text(st, "SELECT n FROM t", NULL, 0));
 	/* No row: the default, or NULL. */
-	assert_int_equal(store_query_int(st, "SELECT i FROM t WHERE 0", NULL,
-					 0, 77),
-			 77);
+	assert_int_equal(
+	    store_query_int(st, "SELECT i FROM t WHERE 0", NULL, 0, 77), 77);
 	assert_null(store_query_text(st, "SELECT n FROM t WHERE 0", NULL, 0));
 	/* A failing query: the default, or NULL. */
 	assert_int_equal(store_query_int(st, "SELECT nope FROM t", NULL, 0, 5),
@@ -482,8 +534,7 @@ test_errors(void **state)
 		       "VALUES ('o', 'n', '11440700007250010K', 'now')",
 		       NULL, 0, &e),
 	    -1);
-	assert_string_equal(e.msg,
-			    "database: FOREIGN KEY constraint failed");
+	assert_string_equal(e.msg, "database: FOREIGN KEY constraint failed");
 	/* The store is still usable after errors. */
 	assert_int_equal(count_settings(st), 1);
 }
@@ -500,16 +551,13 @@ test_multi_statement(void **state)
 				    "INSERT INTO m VALUES (2);\n",
 				    NULL, 0, &e),
 			 0);
-	assert_int_equal(store_query_int(st, "SELECT sum(a) FROM m", NULL, 0,
-					 -1),
-			 3);
+	assert_int_equal(
+	    store_query_int(st, "SELECT sum(a) FROM m", NULL, 0, -1), 3);
 	/* One statement with a trailing ';' and blanks. */
-	assert_int_equal(store_exec(st, "INSERT INTO m VALUES (3);  \n\t",
-				    NULL, 0, &e),
-			 0);
-	assert_int_equal(store_query_int(st, "SELECT sum(a) FROM m", NULL, 0,
-					 -1),
-			 6);
+	assert_int_equal(
+	    store_exec(st, "INSERT INTO m VALUES (3);  \n\t", NULL, 0, &e), 0);
+	assert_int_equal(
+	    store_query_int(st, "SELECT sum(a) FROM m", NULL, 0, -1), 6);
 	/* An error in a batch is reported and stops it. */
 	assert_int_equal(store_exec(st,
 				    "INSERT INTO m VALUES (4); INSERT INTO "
@@ -707,9 +755,8 @@ test_begin_is_immediate(void **state)
 	assert_int_equal(store_begin(st, &e), 0);
 	other = store_open(dbpath, &e);
 	assert_non_null(other);
-	assert_int_equal(store_exec(other, "PRAGMA busy_timeout = 50", NULL,
-				    0, &e),
-			 0);
+	assert_int_equal(
+	    store_exec(other, "PRAGMA busy_timeout = 50", NULL, 0, &e), 0);
 	assert_int_equal(store_begin(other, &e), -1);
 	assert_string_equal(e.msg, "database: database is locked");
 	store_free(other);
@@ -729,8 +776,8 @@ inner_same(void *arg, struct store_row *r)
 
 	(void)r;
 	(*n)++;
-	(void)store_query_int(st, "SELECT key FROM settings ORDER BY key",
-			      NULL, 0, 0);
+	(void)store_query_int(st, "SELECT key FROM settings ORDER BY key", NULL,
+			      0, 0);
 	return *n > 10 ? 1 : 0; /* guard against a loop */
 }
 
@@ -745,7 +792,8 @@ test_reentrant_same_sql(void **state)
 	put(st, "a", "1");
 	put(st, "b", "2");
 	put(st, "c", "3");
-	assert_int_equal(store_query(st, "SELECT key FROM settings ORDER BY key",
+	assert_int_equal(store_query(st,
+				     "SELECT key FROM settings ORDER BY key",
 				     NULL, 0, inner_same, arg, &e),
 			 0);
 	assert_int_equal(n, 3);
@@ -801,6 +849,7 @@ main(void)
 	    cmocka_unit_test(test_open_uri_and_pragmas),
 	    cmocka_unit_test_setup_teardown(test_migrate, open_store,
 					    close_store),
+	    cmocka_unit_test(test_migrate_incremental),
 	    cmocka_unit_test_setup_teardown(test_migrate_newer, open_store,
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_exec_query, open_store,
@@ -825,10 +874,10 @@ main(void)
 					    open_store, close_store),
 	    cmocka_unit_test_setup_teardown(test_nested_inner_rollback,
 					    open_store, close_store),
-	    cmocka_unit_test_setup_teardown(test_begin_is_immediate,
-					    open_store, close_store),
-	    cmocka_unit_test_setup_teardown(test_reentrant_same_sql,
-					    open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_begin_is_immediate, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_reentrant_same_sql, open_store,
+					    close_store),
 	    /* Last: before the fix it uses a finalized statement. */
 	    cmocka_unit_test_setup_teardown(test_reentrant_cache_eviction,
 					    open_store, close_store),

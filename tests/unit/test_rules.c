@@ -1,0 +1,1791 @@
+/*
+ * test_rules.c: unit tests of src/rules (SUP-1 self-examination): one test
+ * per rule of check.c's table over small registries imported from JSON
+ * written here, asserting the exact status and a distinctive part of the
+ * evidence for pass, fail, not_applicable and unknown; acknowledgements
+ * and overdue findings; the unit filter; check_opts.now fixing "today" (so
+ * nothing depends on the real date). JSON is written with single quotes,
+ * turned into double quotes before import. Every test gets a fresh on-disk
+ * store in a temporary directory under $GOVSEC_TEST_TMP (or /tmp), removed
+ * at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "registry/registry.h"
+#include "rules/rules.h"
+
+static char tmpdir[4096];
+static int dbcount;
+
+static int
+make_tmpdir(void **state)
+{
+	const char *base = getenv("GOVSEC_TEST_TMP");
+
+	(void)state;
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_rules.XXXXXX", base) < 0 ||
+	    mkdtemp(tmpdir) == NULL)
+		return -1;
+	/* Audit timestamps only; "today" comes from check_opts.now. */
+	setenv("GOVSEC_NOW", "2024-07-01T04:00:00Z", 1);
+	unsetenv("GOVSEC_PLATFORMS");
+	return 0;
+}
+
+static int
+remove_tmpdir(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *de;
+
+	(void)state;
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char path[8192];
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
+		    0)
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* Findings of the last run, copied out of the sink. */
+struct fnd {
+	char rule[48], req[16], object[80], otype[16], unit[24];
+	enum fstatus status;
+	char evidence[1024], fix[512], owner[64], due[16];
+	int overdue;
+};
+static struct fnd *found;
+static size_t nfound, capfound;
+static struct check_summary sum;
+
+static int
+open_store(void **state)
+{
+	char path[8192];
+	struct err e;
+	struct store *st;
+
+	if (str_fmt(path, sizeof(path), "%s/db%d.sqlite", tmpdir, ++dbcount) <
+	    0)
+		return -1;
+	st = store_open(path, &e);
+	if (st == NULL || store_migrate(st, &e) < 0) {
+		fprintf(stderr, "store: %s\n", e.msg);
+		store_free(st);
+		return -1;
+	}
+	nfound = 0;
+	*state = st;
+	return 0;
+}
+
+static int
+close_store(void **state)
+{
+	store_free(*state);
+	*state = NULL;
+	free(found);
+	found = NULL;
+	nfound = capfound = 0;
+	return 0;
+}
+
+static void
+copy(char *dst, const char *src, size_t n)
+{
+	str_copy(dst, src != NULL ? src : "", n);
+}
+
+static void
+collect(void *arg, const struct finding *f)
+{
+	struct fnd *x;
+
+	(void)arg;
+	if (nfound == capfound) {
+		capfound = capfound ? capfound * 2 : 64;
+		found = xrealloc(found, capfound * sizeof(*found));
+	}
+	x = &found[nfound++];
+	memset(x, 0, sizeof(*x));
+	copy(x->rule, f->rule, sizeof(x->rule));
+	copy(x->req, f->requirement, sizeof(x->req));
+	copy(x->object, f->object, sizeof(x->object));
+	copy(x->otype, f->object_type, sizeof(x->otype));
+	copy(x->unit, f->unit, sizeof(x->unit));
+	copy(x->evidence, f->evidence, sizeof(x->evidence));
+	copy(x->fix, f->fix, sizeof(x->fix));
+	copy(x->owner, f->owner, sizeof(x->owner));
+	copy(x->due, f->due, sizeof(x->due));
+	x->status = f->status;
+	x->overdue = f->overdue;
+	assert_non_null(f->title);
+	assert_non_null(f->title_zh);
+}
+
+/* Single quotes to double quotes (test data has no apostrophes). */
+static char *
+Q(const char *sq)
+{
+	char *s = xstrdup(sq);
+
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	return s;
+}
+
+static void
+load(struct store *st, const char *sq)
+{
+	char *text = Q(sq);
+	struct reg_counts c;
+	struct err e;
+
+	if (reg_import(st, text, strlen(text), "t.json", "tester", &c, &e) != 0)
+		fail_msg("import: %s\n%s", e.msg, text);
+	free(text);
+}
+
+static time_t
+when(const char *s)
+{
+	time_t t;
+
+	if (time_parse(s, &t) < 0)
+		fail_msg("bad time '%s'", s);
+	return t;
+}
+
+/* Runs every rule at time now (RFC 3339) with opts o (NULL: defaults). */
+static void
+run_opts(struct store *st, const char *now, struct check_opts *o)
+{
+	struct check_opts def;
+	struct check_sink sink = {collect, NULL, 0};
+	struct err e;
+	long long n[ST__COUNT] = {0};
+
+	if (o == NULL) {
+		check_opts_init(&def);
+		o = &def;
+	}
+	o->now = when(now);
+	nfound = 0;
+	if (check_run(st, o, &sink, &sum, &e) != 0)
+		fail_msg("check_run: %s", e.msg);
+	/* The summary counts what was emitted. */
+	for (size_t i = 0; i < nfound; i++)
+		n[found[i].status]++;
+	for (int s = 0; s < ST__COUNT; s++)
+		assert_int_equal(sum.count[s], n[s]);
+}
+
+static void
+run(struct store *st)
+{
+	run_opts(st, "2024-07-01T04:00:00Z", NULL);
+}
+
+static const char *
+status_name(enum fstatus s)
+{
+	return check_status_str(s);
+}
+
+/* The one finding of rule for object; fails if none or several. */
+static const struct fnd *
+get(const char *rule, const char *object)
+{
+	const struct fnd *hit = NULL;
+
+	for (size_t i = 0; i < nfound; i++) {
+		if (strcmp(found[i].rule, rule) != 0 ||
+		    strcmp(found[i].object, object) != 0)
+			continue;
+		if (hit != NULL)
+			fail_msg("%s has two findings for '%s'", rule, object);
+		hit = &found[i];
+	}
+	if (hit == NULL)
+		fail_msg("%s has no finding for '%s'", rule, object);
+	return hit;
+}
+
+static void
+expect_f(const char *rule, const char *object, enum fstatus st,
+	 const char *evidence)
+{
+	const struct fnd *f = get(rule, object);
+
+	if (f->status != st || strstr(f->evidence, evidence) == NULL)
+		fail_msg("%s '%s': %s \"%s\"; expected %s with \"%s\"", rule,
+			 object, status_name(f->status), f->evidence,
+			 status_name(st), evidence);
+	/* A fix is given exactly when something is to be done. */
+	if (st == ST_PASS || st == ST_NA)
+		assert_string_equal(f->fix, "");
+	else if (f->fix[0] == '\0')
+		fail_msg("%s '%s': %s without a fix", rule, object,
+			 status_name(st));
+}
+
+/* Same with the exact evidence. */
+static void
+expect_exact(const char *rule, const char *object, enum fstatus st,
+	     const char *evidence)
+{
+	const struct fnd *f = get(rule, object);
+
+	if (f->status != st || strcmp(f->evidence, evidence) != 0)
+		fail_msg("%s '%s': %s \"%s\"; expected %s with exactly \"%s\"",
+			 rule, object, status_name(f->status), f->evidence,
+			 status_name(st), evidence);
+}
+
+static void
+expect_none(const char *rule, const char *object)
+{
+	for (size_t i = 0; i < nfound; i++)
+		if (strcmp(found[i].rule, rule) == 0 &&
+		    strcmp(found[i].object, object) == 0)
+			fail_msg("%s: unexpected finding for '%s': %s \"%s\"",
+				 rule, object, status_name(found[i].status),
+				 found[i].evidence);
+}
+
+static size_t
+count_rule(const char *rule)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nfound; i++)
+		n += strcmp(found[i].rule, rule) == 0;
+	return n;
+}
+
+/* Test data: real codes (data/demo.json). */
+#define GOV  "11440700007250010K" /* 江门市人民政府, prefecture organ */
+#define GA   "11440700007250037B" /* 江门市公安局, prefecture organ */
+#define EDU  "114407000072500456" /* 江门市教育局, prefecture organ */
+#define TS   "11440781007251013E" /* 台山市人民政府, county */
+#define TSJY "114407810072510219" /* 台山市教育局, county department */
+#define TOWN "1144078100725103X1" /* 台山市斗山镇人民政府, township */
+#define HOSP "12440700456000017U" /* 江门市中心医院, institution */
+#define UNI  "12440700456000025N" /* 五邑大学, institution */
+#define LIB  "12440700456000033H" /* 江门市图书馆, institution */
+
+#define UNITS                                                                              \
+	"'units':["                                                                        \
+	"{'uscc':'" GOV "','name':'江门市人民政府','short_name':'江门市政府'," \
+	"'kind':'administrative','level':'prefecture','region':'440700',"                  \
+	"'region_name':'江门市'},"                                                      \
+	"{'uscc':'" GA "','name':'江门市公安局','kind':'administrative',"            \
+	"'level':'prefecture','region':'440700','region_name':'江门市',"                \
+	"'parent':'" GOV "'},"                                                             \
+	"{'uscc':'" EDU "','name':'江门市教育局','kind':'administrative',"           \
+	"'level':'prefecture','region':'440700','region_name':'江门市',"                \
+	"'parent':'" GOV "'},"                                                             \
+	"{'uscc':'" TS "','name':'台山市人民政府','short_name':'台山市政府',"  \
+	"'kind':'administrative','level':'county','region':'440781',"                      \
+	"'region_name':'台山市','parent':'" GOV "'},"                                      \
+	"{'uscc':'" TSJY "','name':'台山市教育局','kind':'administrative',"          \
+	"'level':'county','region':'440781','region_name':'台山市',"                    \
+	"'parent':'" TS "'},"                                                              \
+	"{'uscc':'" TOWN "','name':'台山市斗山镇人民政府',"                      \
+	"'kind':'administrative','level':'township','region':'440781',"                    \
+	"'region_name':'台山市斗山镇','parent':'" TS "'},"                                 \
+	"{'uscc':'" HOSP "','name':'江门市中心医院','kind':'institution',"          \
+	"'level':'prefecture','region':'440700','region_name':'江门市'},"               \
+	"{'uscc':'" UNI "','name':'五邑大学','kind':'institution',"                    \
+	"'level':'prefecture','region':'440700','region_name':'江门市'},"               \
+	"{'uscc':'" LIB "','name':'江门市图书馆','kind':'institution',"              \
+	"'level':'prefecture','region':'440700','region_name':'江门市'}]"
+
+/* Loads UNITS plus the given applications (a JSON list body). */
+static void
+load_apps(struct store *st, const char *apps)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	assert_int_equal(
+	    buf_printf(&b, "{" UNITS ",'applications':[%s]}", apps), 0);
+	load(st, b.data);
+	buf_cleanup(&b);
+}
+
+/* SITE-1 site.one-portal */
+
+static void
+test_site_one_portal(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'filed':true},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'门户',"
+		  "'filed':false},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n'},"
+		  "{'id':'p-hosp','unit':'" HOSP "','type':'portal','name':'n',"
+		  "'status':'closed','filed':false},"
+		  "{'id':'p-uni','unit':'" UNI "','type':'portal','name':'n',"
+		  "'status':'planned','filed':true},"
+		  "{'id':'a-gov','unit':'" GOV "','type':'app','name':'n'}");
+	run(st);
+	expect_f("site.one-portal", "p-gov", ST_PASS,
+		 "the unit's only portal; opening reviewed and filed");
+	expect_f("site.one-portal", "p-ga", ST_FAIL,
+		 "portal '门户' was opened without review and filing");
+	expect_f("site.one-portal", "p-edu", ST_UNKNOWN,
+		 "whether the opening was reviewed and filed is not declared");
+	expect_f("site.one-portal", "p-uni", ST_PASS, "");
+	expect_none("site.one-portal", "p-hosp");
+	expect_none("site.one-portal", "a-gov");
+	{
+		const struct fnd *f = get("site.one-portal", "p-gov");
+
+		assert_string_equal(f->req, "SITE-1");
+		assert_string_equal(f->otype, "application");
+		assert_string_equal(f->unit, GOV);
+	}
+
+	/* Two portals (only possible around the registry's own check). */
+	assert_int_equal(
+	    store_exec(st, "DROP INDEX IF EXISTS apps_one_portal", NULL, 0, &e),
+	    0);
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO apps(id, unit, type, name, "
+				    "status, filed, updated) VALUES ('p-gov2', "
+				    "'" GOV "', 'portal', 'n', 'live', 1, 'x')",
+				    NULL, 0, &e),
+			 0);
+	run(st);
+	expect_f("site.one-portal", "p-gov", ST_FAIL,
+		 "unit '" GOV "' has 2 portal websites");
+	expect_f("site.one-portal", "p-gov2", ST_FAIL,
+		 "unit '" GOV "' has 2 portal websites");
+}
+
+/* SITE-2 site.domains */
+
+static void
+test_site_domains(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'domains':[{'name':'江门市人民政府.政务'},"
+		  "{'name':'www.jiangmen.gov.cn','main':true}]},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'n'},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jmedu.gov.cn'},"
+		  "{'name':'jyj.jiangmen.gov.cn'}]},"
+		  "{'id':'p-ts','unit':'" TS "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.cnts.gov.cn'}]},"
+		  "{'id':'m-gov','unit':'" GOV "','type':'email','name':'n'}");
+	run(st);
+	expect_exact("site.domains", "p-gov", ST_PASS,
+		     "domains: www.jiangmen.gov.cn (en, main), "
+		     "江门市人民政府.政务 (zh)");
+	expect_f("site.domains", "p-ga", ST_FAIL,
+		 "the portal has no domain name registered");
+	expect_f("site.domains", "p-edu", ST_FAIL,
+		 "2 domains and none designated main: ");
+	expect_f("site.domains", "p-ts", ST_PASS,
+		 "domains: www.cnts.gov.cn (en)");
+	expect_none("site.domains", "m-gov");
+}
+
+/* SITE-3 site.suffix */
+
+static void
+test_site_suffix(void **state)
+{
+	struct store *st = *state;
+	const struct fnd *f;
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jiangmen.gov.cn','main':true},"
+		  "{'name':'江门市人民政府.政务'}]},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jmedu.com'}]},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'n',"
+		  "'domains':[{'name':'gaj.jiangmen.gov.cn','main':true},"
+		  "{'name':'www.jmga.cn'}]},"
+		  "{'id':'p-hosp','unit':'" HOSP "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jmszxyy.gov.cn'}]},"
+		  "{'id':'p-uni','unit':'" UNI "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.wyu.edu.cn','main':true},"
+		  "{'name':'五邑大学.公益'}]},"
+		  "{'id':'p-lib','unit':'" LIB "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jmlib.com'}]},"
+		  "{'id':'a-lib','unit':'" LIB "','type':'app','name':'n'}");
+	run(st);
+	expect_f("site.suffix", "p-gov", ST_PASS,
+		 "all 2 domains carry the organ (.gov.cn/.政务) suffix");
+	expect_f("site.suffix", "p-edu", ST_FAIL,
+		 "domain 'www.jmedu.com' has a suffix of class 'other'; a "
+		 "Party or government organ must use .gov.cn or .政务");
+	/* An organ on a plain .cn domain. */
+	expect_f("site.suffix", "p-ga", ST_FAIL,
+		 "domain 'www.jmga.cn' has a suffix of class 'institution'");
+	/* Institutions may not use the organ suffixes. */
+	expect_f("site.suffix", "p-hosp", ST_FAIL,
+		 "domain 'www.jmszxyy.gov.cn' has a suffix of class 'organ'; a "
+		 "public institution must use .cn or .公益");
+	f = get("site.suffix", "p-hosp");
+	assert_string_equal(f->fix, "public institutions may not use organ "
+				    "suffixes: move to .cn or .公益");
+	expect_f("site.suffix", "p-uni", ST_PASS,
+		 "all 2 domains carry the institution (.cn/.公益) suffix");
+	expect_f("site.suffix", "p-lib", ST_FAIL,
+		 "domain 'www.jmlib.com' has a suffix of class 'other'; a "
+		 "public institution must use .cn or .公益");
+	f = get("site.suffix", "p-lib");
+	assert_string_equal(f->fix,
+			    "move the service to a domain under .cn or .公益");
+	expect_none("site.suffix", "a-lib");
+}
+
+/* SITE-4 site.county-pages */
+
+static void
+test_site_county(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(
+	    st, "{'id':'p-town','unit':'" TOWN "','type':'portal','name':'n'},"
+		"{'id':'p-tsjy','unit':'" TSJY "','type':'portal','name':'n'},"
+		"{'id':'p-ts','unit':'" TS "','type':'portal','name':'n'},"
+		"{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n'},"
+		"{'id':'a-town','unit':'" TOWN "','type':'app','name':'n'}");
+	run(st);
+	expect_f("site.county-pages", "p-town", ST_FAIL,
+		 "township unit '台山市斗山镇人民政府' runs its own website");
+	expect_f("site.county-pages", "p-tsjy", ST_FAIL,
+		 "county-level department '台山市教育局' (under "
+		 "'台山市人民政府') runs its own website");
+	expect_f("site.county-pages", "p-ts", ST_PASS,
+		 "county-level unit may run its own website");
+	expect_f("site.county-pages", "p-gov", ST_PASS,
+		 "prefecture-level unit may run its own website");
+	expect_none("site.county-pages", "a-town");
+}
+
+/* APP-1 app.platforms */
+
+static void
+test_app_platforms(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'a-ok','unit':'" GOV "','type':'app','name':'n',"
+		  "'platforms':['华为应用市场','own-website']},"
+		  "{'id':'a-alias','unit':'" GOV "','type':'app','name':'n',"
+		  "'platforms':['HUAWEI','App Store']},"
+		  "{'id':'a-bad','unit':'" GOV "','type':'app','name':'n',"
+		  "'platforms':['华为应用市场','快快下载站']},"
+		  "{'id':'a-bad2','unit':'" GOV "','type':'app','name':'n',"
+		  "'platforms':['x-store','y-store']},"
+		  "{'id':'a-none','unit':'" GOV "','type':'app','name':'n'},"
+		  "{'id':'a-empty','unit':'" GOV "','type':'app','name':'n',"
+		  "'platforms':[]},"
+		  "{'id':'mini','unit':'" GOV "','type':'miniprogram',"
+		  "'name':'n','platforms':['微信小程序平台']},"
+		  "{'id':'acct','unit':'" GOV "','type':'account','name':'n',"
+		  "'platforms':['微信公众平台']},"
+		  "{'id':'a-closed','unit':'" GOV "','type':'app','name':'n',"
+		  "'status':'closed','platforms':['x-store']}");
+	run(st);
+	expect_exact("app.platforms", "a-ok", ST_PASS,
+		     "all platforms registered: 华为应用市场, own-website");
+	expect_f("app.platforms", "a-alias", ST_PASS,
+		 "all platforms registered: HUAWEI, App Store");
+	expect_exact("app.platforms", "a-bad", ST_FAIL,
+		     "distributed on 1 unregistered platform: '快快下载站'");
+	expect_exact("app.platforms", "a-bad2", ST_FAIL,
+		     "distributed on 2 unregistered platforms: 'x-store', "
+		     "'y-store'");
+	expect_f("app.platforms", "a-none", ST_UNKNOWN,
+		 "distribution platforms not declared");
+	expect_f("app.platforms", "a-empty", ST_UNKNOWN,
+		 "distribution platforms not declared");
+	expect_f("app.platforms", "mini", ST_PASS, "微信小程序平台");
+	expect_none("app.platforms", "acct");
+	expect_none("app.platforms", "a-closed");
+}
+
+/* APP-3 app.not-bound */
+
+static void
+test_app_not_bound(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'a-wx','unit':'" GOV "','type':'app','name':'n',"
+		  "'login_channels':['wechat']},"
+		  "{'id':'a-two','unit':'" GOV "','type':'miniprogram',"
+		  "'name':'n','login_channels':['WeChat','支付宝']},"
+		  "{'id':'a-mix','unit':'" GOV "','type':'app','name':'n',"
+		  "'login_channels':['password','wechat']},"
+		  "{'id':'a-open','unit':'" GOV "','type':'portal','name':'n',"
+		  "'login_channels':[]},"
+		  "{'id':'a-undecl','unit':'" GOV "','type':'app','name':'n'},"
+		  "{'id':'acct','unit':'" GOV "','type':'account','name':'n',"
+		  "'login_channels':['wechat']},"
+		  "{'id':'mail','unit':'" GOV "','type':'email','name':'n',"
+		  "'login_channels':['wechat']}");
+	run(st);
+	expect_exact("app.not-bound", "a-wx", ST_FAIL,
+		     "the only ways in are platform logins (wechat): people "
+		     "without that platform cannot use the service");
+	expect_f("app.not-bound", "a-two", ST_FAIL,
+		 "the only ways in are platform logins (WeChat, 支付宝)");
+	expect_exact("app.not-bound", "a-mix", ST_PASS,
+		     "login channels: password, wechat");
+	expect_exact("app.not-bound", "a-open", ST_PASS, "no login required");
+	expect_f("app.not-bound", "a-undecl", ST_UNKNOWN,
+		 "login channels not declared");
+	expect_none("app.not-bound", "acct");
+	expect_none("app.not-bound", "mail");
+}
+
+/* NAME-1 name.unit-first */
+
+static void
+test_name_unit_first(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, "{'id':'n-full','unit':'" GOV "','type':'portal',"
+		      "'name':'江门市人民政府门户网站'},"
+		      "{'id':'n-short','unit':'" GOV "','type':'app',"
+		      "'name':'江门市政府 移动端'},"
+		      "{'id':'n-region','unit':'" GOV "','type':'app',"
+		      "'name':'江门市便民服务'},"
+		      "{'id':'n-bad','unit':'" GOV "','type':'app',"
+		      "'name':'便民服务平台'},"
+		      "{'id':'n-bad2','unit':'" GA "','type':'account',"
+		      "'name':'平安侨乡'},"
+		      "{'id':'n-closed','unit':'" GOV "','type':'app',"
+		      "'name':'便民','status':'closed'}");
+	run(st);
+	expect_exact("name.unit-first", "n-full", ST_PASS,
+		     "'江门市人民政府门户网站': online name "
+		     "'江门市人民政府门户网站' starts with the unit name "
+		     "'江门市人民政府'");
+	expect_f("name.unit-first", "n-short", ST_PASS,
+		 "starts with the unit short name '江门市政府'");
+	expect_f("name.unit-first", "n-region", ST_UNKNOWN,
+		 "is region name '江门市' plus a function name: the unit name "
+		 "'江门市人民政府' must be shown prominently");
+	expect_f("name.unit-first", "n-bad", ST_FAIL,
+		 "online name '便民服务平台' starts with neither the unit name "
+		 "'江门市人民政府' nor its short name '江门市政府'");
+	expect_f("name.unit-first", "n-bad2", ST_FAIL,
+		 "online name '平安侨乡' does not start with the unit name "
+		 "'江门市公安局'");
+	expect_none("name.unit-first", "n-closed");
+}
+
+/* LINK-1..4, LOGO-1, GOVWEB-1..3: need observation: unknown. */
+
+static void
+observed(struct store *st, const char *rule, const char *req)
+{
+	char ev[256], fix[256];
+	const struct fnd *f;
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'domains':[{'name':'a.jiangmen.gov.cn'},"
+		  "{'name':'www.jiangmen.gov.cn','main':true}]},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'n'},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n',"
+		  "'status':'planned','domains':[{'name':'www.jmedu.gov.cn'}]},"
+		  "{'id':'a-gov','unit':'" GOV "','type':'app','name':'n'}");
+	run(st);
+	str_fmt(ev, sizeof(ev),
+		"%s has not been observed: no inspection of "
+		"https://www.jiangmen.gov.cn/ is recorded",
+		req);
+	expect_exact(rule, "p-gov", ST_UNKNOWN, ev);
+	f = get(rule, "p-gov");
+	str_fmt(fix, sizeof(fix),
+		"observe the site with: govsec inspect "
+		"https://www.jiangmen.gov.cn/");
+	assert_string_equal(f->fix, fix);
+	assert_string_equal(f->req, req);
+	str_fmt(ev, sizeof(ev),
+		"%s has not been observed: the portal has no domain to "
+		"inspect",
+		req);
+	expect_exact(rule, "p-ga", ST_UNKNOWN, ev);
+	expect_none(rule, "p-edu");
+	expect_none(rule, "a-gov");
+	assert_int_equal(count_rule(rule), 2);
+}
+
+#define OBSERVED(fn, rule, req)                                                \
+	static void fn(void **state)                                           \
+	{                                                                      \
+		observed(*state, rule, req);                                   \
+	}
+OBSERVED(test_link_relevance, "observe.link-relevance", "LINK-1")
+OBSERVED(test_link_list, "observe.link-list", "LINK-2")
+OBSERVED(test_leave_prompt, "observe.leave-prompt", "LINK-3")
+OBSERVED(test_abnormal_links, "observe.abnormal-links", "LINK-4")
+OBSERVED(test_logo, "observe.logo", "LOGO-1")
+OBSERVED(test_availability, "observe.availability", "GOVWEB-1")
+OBSERVED(test_freshness, "observe.freshness", "GOVWEB-2")
+OBSERVED(test_footer_marks, "observe.footer-marks", "GOVWEB-3")
+
+/* SEC-1 sec.mlps-level3 */
+
+static void
+test_sec_mlps(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'mlps_level':3},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'n',"
+		  "'mlps_level':2},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n'},"
+		  "{'id':'p-ts','unit':'" TS "','type':'portal','name':'n',"
+		  "'mlps_level':2},"
+		  "{'id':'p-tsjy','unit':'" TSJY "','type':'portal',"
+		  "'name':'n'},"
+		  "{'id':'p-hosp','unit':'" HOSP "','type':'portal','name':'n',"
+		  "'mlps_level':2},"
+		  "{'id':'m-ts','unit':'" TS "','type':'email','name':'n',"
+		  "'mlps_level':2},"
+		  "{'id':'a-cii','unit':'" TS "','type':'app','name':'n',"
+		  "'critical_infrastructure':true,'mlps_level':4},"
+		  "{'id':'a-imp','unit':'" TS "','type':'app','name':'n',"
+		  "'important_business':true,'mlps_level':1},"
+		  "{'id':'a-closed','unit':'" GOV "','type':'email','name':'n',"
+		  "'status':'closed'}");
+	run(st);
+	expect_exact("sec.mlps-level3", "p-gov", ST_PASS,
+		     "level 3 protected; level 3 is required because it is the "
+		     "portal of an organ at prefecture level or above");
+	expect_exact("sec.mlps-level3", "p-ga", ST_FAIL,
+		     "protected at level 2, but level 3 is required because it "
+		     "is the portal of an organ at prefecture level or above");
+	expect_exact("sec.mlps-level3", "p-edu", ST_UNKNOWN,
+		     "level 3 is required because it is the portal of an organ "
+		     "at prefecture level or above; no level is declared");
+	expect_exact("sec.mlps-level3", "p-ts", ST_NA,
+		     "level 3 is not required; declared level 2");
+	expect_exact("sec.mlps-level3", "p-hosp", ST_NA,
+		     "level 3 is not required; declared level 2");
+	expect_f("sec.mlps-level3", "m-ts", ST_FAIL,
+		 "because it is an Internet e-mail system");
+	expect_exact("sec.mlps-level3", "a-cii", ST_PASS,
+		     "level 4 protected; level 3 is required because it is "
+		     "critical information infrastructure");
+	expect_f("sec.mlps-level3", "a-imp", ST_FAIL,
+		 "protected at level 1, but level 3 is required because it "
+		 "carries important business applications");
+	expect_none("sec.mlps-level3", "a-closed");
+}
+
+/* Not applicable and nothing declared: the evidence says just that. */
+static void
+test_sec_mlps_na_undeclared(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, "{'id':'p-tsjy','unit':'" TSJY "','type':'portal',"
+		      "'name':'n'}");
+	run(st);
+	expect_exact("sec.mlps-level3", "p-tsjy", ST_NA,
+		     "level 3 is not required");
+}
+
+/* SEC-2 sec.assessment */
+
+static void
+test_sec_assessment(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'a-ok','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2024-01-01'},"
+		  "{'id':'a-365','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2023-07-02'},"
+		  "{'id':'a-old','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2023-06-30'},"
+		  "{'id':'a-upg','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2024-01-01','last_upgrade':'2024-03-01'},"
+		  "{'id':'a-upg-same','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2024-03-01','last_upgrade':'2024-03-01'},"
+		  "{'id':'a-none','unit':'" GOV "','type':'app','name':'n'},"
+		  "{'id':'a-closed','unit':'" GOV "','type':'app','name':'n',"
+		  "'status':'closed'}");
+	run(st);
+	expect_exact("sec.assessment", "a-ok", ST_PASS,
+		     "last security assessment on 2024-01-01 (182 days ago)");
+	expect_exact("sec.assessment", "a-365", ST_PASS,
+		     "last security assessment on 2023-07-02 (365 days ago)");
+	expect_exact("sec.assessment", "a-old", ST_FAIL,
+		     "last security assessment on 2023-06-30, 367 days ago "
+		     "(more than a year)");
+	expect_exact(
+	    "sec.assessment", "a-upg", ST_FAIL,
+	    "upgraded on 2024-03-01 after the last security assessment "
+	    "on 2024-01-01");
+	expect_f("sec.assessment", "a-upg-same", ST_PASS,
+		 "last security assessment on 2024-03-01");
+	expect_f("sec.assessment", "a-none", ST_UNKNOWN,
+		 "no security assessment is recorded");
+	expect_none("sec.assessment", "a-closed");
+
+	/* "today" is check_opts.now: a year later the first one fails. */
+	run_opts(st, "2025-01-02T04:00:00Z", NULL);
+	expect_exact("sec.assessment", "a-ok", ST_FAIL,
+		     "last security assessment on 2024-01-01, 367 days ago "
+		     "(more than a year)");
+}
+
+/* "At least once a year" is a calendar year: across 29 February an
+ * assessment exactly one year old (366 days) still passes. */
+static void
+test_sec_assessment_leap_year(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'a-year','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2023-07-01'},"
+		  "{'id':'a-older','unit':'" GOV "','type':'app','name':'n',"
+		  "'last_assessment':'2023-06-30'}");
+	run(st);
+	expect_f("sec.assessment", "a-year", ST_PASS,
+		 "last security assessment on 2023-07-01");
+	expect_f("sec.assessment", "a-older", ST_FAIL,
+		 "last security assessment on 2023-06-30");
+}
+
+/* An assessment on 29 February is due on 28 February a year later. */
+static void
+test_sec_assessment_feb29(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, "{'id':'a','unit':'" GOV "','type':'app','name':'n',"
+		      "'last_assessment':'2024-02-29'}");
+	run_opts(st, "2025-02-28T04:00:00Z", NULL);
+	expect_f("sec.assessment", "a", ST_PASS,
+		 "last security assessment on 2024-02-29 (365 days ago)");
+	run_opts(st, "2025-03-01T04:00:00Z", NULL);
+	expect_exact("sec.assessment", "a", ST_FAIL,
+		     "last security assessment on 2024-02-29, 366 days ago "
+		     "(more than a year)");
+}
+
+/* SEC-3 sec.staff-access */
+
+static void
+test_sec_staff_access(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st,
+		  "{'id':'s-no','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':false},"
+		  "{'id':'s-undecl','unit':'" GOV "','type':'app','name':'n'},"
+		  "{'id':'s-all','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{'ip_segments':"
+		  "['10.44.0.0/16','0.0.0.0/0']}},"
+		  "{'id':'s-all6','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{'ip_segments':['::/0']}},"
+		  "{'id':'s-ip','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{'ip_segments':"
+		  "['10.44.0.0/16','2001:db8:4407::/48']}},"
+		  "{'id':'s-ipdev','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{'ip_segments':"
+		  "['10.44.0.0/16'],'device_restriction':true}},"
+		  "{'id':'s-dev','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{"
+		  "'device_restriction':true}},"
+		  "{'id':'s-nothing','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true},"
+		  "{'id':'s-open','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{"
+		  "'device_restriction':false}},"
+		  "{'id':'s-open2','unit':'" GOV "','type':'app','name':'n',"
+		  "'staff_functions':true,'security':{'ip_segments':[],"
+		  "'device_restriction':false}},"
+		  "{'id':'mail','unit':'" GOV "','type':'email','name':'n',"
+		  "'security':{'ip_segments':['10.44.0.0/16']}}");
+	run(st);
+	expect_f("sec.staff-access", "s-no", ST_NA,
+		 "no functions for unit staff");
+	expect_f("sec.staff-access", "s-undecl", ST_UNKNOWN,
+		 "whether it has functions for unit staff is not declared");
+	expect_exact("sec.staff-access", "s-all", ST_FAIL,
+		     "IP segments include a catch-all /0 (10.44.0.0/16, "
+		     "0.0.0.0/0), which restricts nothing");
+	expect_f("sec.staff-access", "s-all6", ST_FAIL, "catch-all /0 (::/0)");
+	expect_exact("sec.staff-access", "s-ip", ST_PASS,
+		     "staff access limited to 10.44.0.0/16, "
+		     "2001:db8:4407::/48");
+	expect_exact("sec.staff-access", "s-ipdev", ST_PASS,
+		     "staff access limited to 10.44.0.0/16 and to registered "
+		     "devices");
+	expect_exact("sec.staff-access", "s-dev", ST_PASS,
+		     "staff access limited to registered devices");
+	expect_f("sec.staff-access", "s-nothing", ST_UNKNOWN,
+		 "no IP segment or device restriction is declared");
+	expect_f("sec.staff-access", "s-open", ST_FAIL,
+		 "staff functions are reachable from any address and any "
+		 "device");
+	expect_f("sec.staff-access", "s-open2", ST_FAIL,
+		 "staff functions are reachable from any address and any "
+		 "device");
+	/* E-mail is always in scope (SEC-3 names it). */
+	expect_f("sec.staff-access", "mail", ST_PASS,
+		 "staff access limited to 10.44.0.0/16");
+}
+
+/* A catch-all is one however its prefix length is written. */
+static void
+test_sec_staff_access_catch_all_spelling(void **state)
+{
+	struct store *st = *state;
+	char *text = Q("{" UNITS ",'applications':["
+		       "{'id':'s4','unit':'" GOV "','type':'app','name':'n',"
+		       "'staff_functions':true,'security':{'ip_segments':"
+		       "['0.0.0.0/00']}},"
+		       "{'id':'s6','unit':'" GOV "','type':'app','name':'n',"
+		       "'staff_functions':true,'security':{'ip_segments':"
+		       "['::/000']}}]}");
+	struct reg_counts c;
+	struct err e;
+
+	/* Refusing the spelling at registration would do as well. */
+	if (reg_import(st, text, strlen(text), "t.json", "t", &c, &e) == 0) {
+		run(st);
+		expect_f("sec.staff-access", "s4", ST_FAIL, "catch-all");
+		expect_f("sec.staff-access", "s6", ST_FAIL, "catch-all");
+	}
+	free(text);
+}
+
+/* SEC-4 sec.overseas */
+
+static void
+test_sec_overseas(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(
+	    st,
+	    "{'id':'o-closed','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true,'security':{'overseas_access':false}},"
+	    "{'id':'o-undecl','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true},"
+	    "{'id':'o-open','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true,'security':{'overseas_access':true}},"
+	    "{'id':'o-empty','unit':'" GOV "','type':'email','name':'n',"
+	    "'security':{'overseas_access':true,'overseas_whitelist':[]}},"
+	    "{'id':'o-anon','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true,'security':{'overseas_access':true,"
+	    "'overseas_whitelist':[{'from':'2024-06-01T00:00:00Z',"
+	    "'until':'2024-08-01T00:00:00Z'}]}},"
+	    "{'id':'o-back','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true,'security':{'overseas_access':true,"
+	    "'overseas_whitelist':[{'account':'zhang',"
+	    "'from':'2024-08-01T00:00:00Z','until':'2024-06-01T00:00:00Z'}]}},"
+	    "{'id':'o-ok','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':true,'security':{'overseas_access':true,"
+	    "'overseas_whitelist':[{'account':'zhang','device':'JM-017',"
+	    "'from':'2024-06-30T08:00:00+08:00',"
+	    "'until':'2024-07-02T00:00:00+08:00','reason':'出访'},"
+	    "{'device':'JM-018','from':'2024-01-01T00:00:00Z',"
+	    "'until':'2024-01-10T00:00:00Z'}]}},"
+	    "{'id':'o-nostaff','unit':'" GOV "','type':'app','name':'n',"
+	    "'staff_functions':false,'security':{'overseas_access':true}}");
+	run(st);
+	expect_f("sec.overseas", "o-closed", ST_PASS,
+		 "overseas access is closed");
+	expect_f("sec.overseas", "o-undecl", ST_UNKNOWN,
+		 "whether overseas access is open is not declared");
+	expect_f("sec.overseas", "o-open", ST_FAIL,
+		 "overseas access is open without a whitelist");
+	expect_f("sec.overseas", "o-empty", ST_FAIL,
+		 "overseas access is open without a whitelist");
+	expect_f("sec.overseas", "o-anon", ST_FAIL,
+		 "whitelist entry 0 names no account and no device");
+	expect_exact("sec.overseas", "o-back", ST_FAIL,
+		     "whitelist entry 0 ends (2024-06-01T00:00:00Z) before it "
+		     "starts (2024-08-01T00:00:00Z)");
+	expect_exact("sec.overseas", "o-ok", ST_PASS,
+		     "overseas access by whitelist only: 2 entries, 1 open "
+		     "now");
+	expect_none("sec.overseas", "o-nostaff");
+	/* "now" is check_opts.now: later, no window is open. */
+	run_opts(st, "2024-07-02T04:00:00Z", NULL);
+	expect_exact("sec.overseas", "o-ok", ST_PASS,
+		     "overseas access by whitelist only: 2 entries, 0 open "
+		     "now");
+}
+
+/* SEC-5 sec.log-retention */
+
+static void
+test_sec_logs(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(
+	    st, "{'id':'l-180','unit':'" GOV "','type':'app','name':'n',"
+		"'security':{'log_retention_days':180,'log_backup':true}},"
+		"{'id':'l-364','unit':'" GOV "','type':'app','name':'n',"
+		"'security':{'log_retention_days':364}},"
+		"{'id':'l-ok','unit':'" GOV "','type':'app','name':'n',"
+		"'security':{'log_retention_days':365,'log_backup':true}},"
+		"{'id':'l-nobak','unit':'" GOV "','type':'app','name':'n',"
+		"'security':{'log_retention_days':400,'log_backup':false}},"
+		"{'id':'l-bakundecl','unit':'" GOV "','type':'app','name':'n',"
+		"'security':{'log_retention_days':365}},"
+		"{'id':'l-undecl','unit':'" GOV "','type':'app','name':'n'},"
+		"{'id':'l-closed','unit':'" GOV "','type':'app','name':'n',"
+		"'status':'closed','security':{'log_retention_days':1}}");
+	run(st);
+	expect_exact("sec.log-retention", "l-180", ST_FAIL,
+		     "logs are kept 180 days, less than a year");
+	expect_f("sec.log-retention", "l-364", ST_FAIL,
+		 "logs are kept 364 days, less than a year");
+	expect_exact("sec.log-retention", "l-ok", ST_PASS,
+		     "logs kept 365 days and backed up");
+	expect_exact("sec.log-retention", "l-nobak", ST_FAIL,
+		     "logs are kept 400 days but not backed up");
+	expect_f("sec.log-retention", "l-bakundecl", ST_UNKNOWN,
+		 "logs are kept 365 days; backup is not declared");
+	expect_f("sec.log-retention", "l-undecl", ST_UNKNOWN,
+		 "log retention is not declared");
+	expect_none("sec.log-retention", "l-closed");
+}
+
+/* OUT-1 out.contract and OUT-2 out.no-subcontract */
+
+#define OUTSOURCERS                                                            \
+	"'outsourcers':["                                                      \
+	"{'id':'os-good','name':'云智','unit':'" GOV "',"                      \
+	"'security_duties':true,'subcontract_consent':true},"                  \
+	"{'id':'os-bad','name':'快达','unit':'" HOSP "',"                      \
+	"'security_duties':false,'subcontract_consent':false},"                \
+	"{'id':'os-undecl','name':'某公司','unit':'" GA "'}]"
+
+static void
+test_out_contract(void **state)
+{
+	struct store *st = *state;
+	const struct fnd *f;
+
+	load(st, "{" UNITS "," OUTSOURCERS "}");
+	run(st);
+	expect_exact("out.contract", "os-good", ST_PASS,
+		     "the contract with '云智' fixes its security duties");
+	expect_exact("out.contract", "os-bad", ST_FAIL,
+		     "the contract with '快达' fixes no security duties");
+	expect_exact("out.contract", "os-undecl", ST_UNKNOWN,
+		     "whether the contract with '某公司' fixes security duties "
+		     "is not declared");
+	f = get("out.contract", "os-bad");
+	assert_string_equal(f->otype, "outsourcer");
+	assert_string_equal(f->unit, HOSP);
+	assert_string_equal(f->req, "OUT-1");
+}
+
+static void
+test_out_subcontract(void **state)
+{
+	struct store *st = *state;
+
+	load(st, "{" UNITS "," OUTSOURCERS "}");
+	run(st);
+	expect_exact("out.no-subcontract", "os-good", ST_PASS,
+		     "'云智' may subcontract only with the unit's consent");
+	expect_exact("out.no-subcontract", "os-bad", ST_FAIL,
+		     "'快达' may subcontract without the unit's consent");
+	expect_exact("out.no-subcontract", "os-undecl", ST_UNKNOWN,
+		     "whether '某公司' needs consent to subcontract is not "
+		     "declared");
+}
+
+/* OUT-3 out.highest-admin and OUT-4 out.least-privilege */
+
+#define PEOPLE_GRANTS(grants)                                                  \
+	"{" UNITS "," OUTSOURCERS ","                                          \
+	"'applications':[{'id':'p-gov','unit':'" GOV "','type':'portal',"      \
+	"'name':'n'}],"                                                        \
+	"'people':[{'id':'p-staff','name':'张伟','unit':'" GOV "',"            \
+	"'kind':'staff'},"                                                     \
+	"{'id':'p-out','name':'刘洋','unit':'" GOV "','kind':'outsourced',"    \
+	"'outsourcer':'os-good'},"                                             \
+	"{'id':'p-out-ga','name':'王强','unit':'" GA "',"                      \
+	"'kind':'outsourced','outsourcer':'os-undecl'}],"                      \
+	"'grants':[" grants "]}"
+
+static void
+test_out_highest_admin(void **state)
+{
+	struct store *st = *state;
+
+	load(st, PEOPLE_GRANTS(
+		     "{'id':'g-staff','person':'p-staff','app':'p-gov',"
+		     "'scope':'服务器','privilege':'highest_admin'},"
+		     "{'id':'g-out','person':'p-out','scope':'数据库',"
+		     "'privilege':'highest_admin','active':true},"
+		     "{'id':'g-auth','person':'p-out-ga','scope':'机房',"
+		     "'privilege':'highest_admin','authorized_by':'李局长'},"
+		     "{'id':'g-off','person':'p-out','scope':'s',"
+		     "'privilege':'highest_admin','active':false},"
+		     "{'id':'g-admin','person':'p-out','scope':'s',"
+		     "'privilege':'admin','expires':'2025-01-01'}"));
+	run(st);
+	expect_exact("out.highest-admin", "g-staff", ST_PASS,
+		     "highest admin rights on '服务器' held by in-house staff "
+		     "'p-staff'");
+	expect_exact(
+	    "out.highest-admin", "g-out", ST_FAIL,
+	    "outsourced 'p-out' holds highest admin rights on '数据库' "
+	    "without authorization");
+	expect_exact("out.highest-admin", "g-auth", ST_PASS,
+		     "outsourced 'p-out-ga' holds highest admin rights on "
+		     "'机房', authorized by 李局长");
+	expect_none("out.highest-admin", "g-off");
+	expect_none("out.highest-admin", "g-admin");
+	{
+		const struct fnd *f = get("out.highest-admin", "g-auth");
+
+		assert_string_equal(f->otype, "grant");
+		assert_string_equal(f->unit, GA);
+	}
+}
+
+static void
+test_out_least_privilege(void **state)
+{
+	struct store *st = *state;
+
+	load(st,
+	     PEOPLE_GRANTS("{'id':'g-expired','person':'p-out','scope':'运维',"
+			   "'privilege':'operate','expires':'2024-06-30',"
+			   "'active':true},"
+			   "{'id':'g-noexp','person':'p-out','scope':'测试',"
+			   "'privilege':'read'},"
+			   "{'id':'g-off','person':'p-out','scope':'s',"
+			   "'privilege':'admin','expires':'2020-01-01',"
+			   "'active':false},"
+			   "{'id':'g-today','person':'p-out-ga','scope':'s',"
+			   "'privilege':'read','expires':'2024-07-01'},"
+			   "{'id':'g-later','person':'p-out','scope':'s',"
+			   "'privilege':'read','expires':'2025-06-30'},"
+			   "{'id':'g-staff','person':'p-staff','scope':'s',"
+			   "'privilege':'admin'}"));
+	run(st);
+	expect_exact("out.least-privilege", "g-expired", ST_FAIL,
+		     "grant of '运维' (operate) to outsourced 'p-out' expired "
+		     "on 2024-06-30 but is still active");
+	expect_exact("out.least-privilege", "g-noexp", ST_FAIL,
+		     "grant of '测试' (read) to outsourced 'p-out' has no "
+		     "expiry");
+	expect_exact("out.least-privilege", "g-off", ST_PASS,
+		     "grant of 's' to outsourced 'p-out' has been withdrawn");
+	expect_exact("out.least-privilege", "g-today", ST_PASS,
+		     "grant of 's' (read) to outsourced 'p-out-ga' expires on "
+		     "2024-07-01");
+	expect_f("out.least-privilege", "g-later", ST_PASS,
+		 "expires on 2025-06-30");
+	expect_none("out.least-privilege", "g-staff");
+	/* A day later, g-today has expired. */
+	run_opts(st, "2024-07-02T04:00:00Z", NULL);
+	expect_f("out.least-privilege", "g-today", ST_FAIL,
+		 "expired on 2024-07-01 but is still active");
+}
+
+/* Dates are calendar dates in China (UTC+8): at 04:00 Beijing time on
+ * 1 July (20:00 UTC on 30 June) a grant that expired on 30 June has
+ * expired. */
+static void
+test_out_least_privilege_beijing_date(void **state)
+{
+	struct store *st = *state;
+
+	load(st, PEOPLE_GRANTS("{'id':'g-expired','person':'p-out',"
+			       "'scope':'s','privilege':'read',"
+			       "'expires':'2024-06-30'}"));
+	run_opts(st, "2024-07-01T04:00:00+08:00", NULL);
+	expect_f("out.least-privilege", "g-expired", ST_FAIL,
+		 "expired on 2024-06-30 but is still active");
+}
+
+/* Highest admin rights on a unit's system held by staff of another unit
+ * are not "the unit's own staff" (OUT-3); the finding is the owning
+ * unit's. */
+static void
+test_out_highest_admin_other_unit(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+	load(st, "{" UNITS ",'applications':[{'id':'p-gov','unit':'" GOV "',"
+		 "'type':'portal','name':'n'}],"
+		 "'people':[{'id':'p-ga','name':'王','unit':'" GA "',"
+		 "'kind':'staff'}],"
+		 "'grants':[{'id':'g-x','person':'p-ga','app':'p-gov',"
+		 "'scope':'服务器','privilege':'highest_admin'},"
+		 "{'id':'g-own','person':'p-ga','scope':'机房',"
+		 "'privilege':'highest_admin'}]}");
+	run(st);
+	expect_exact(
+	    "out.highest-admin", "g-x", ST_FAIL,
+	    "highest admin rights on '服务器' are held by 'p-ga', staff "
+	    "of another unit (" GA ")");
+	assert_string_equal(get("out.highest-admin", "g-x")->unit, GOV);
+	expect_f("out.highest-admin", "g-own", ST_PASS,
+		 "held by in-house staff 'p-ga'");
+	assert_string_equal(get("out.highest-admin", "g-own")->unit, GA);
+	check_opts_init(&o);
+	o.unit = GA;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_none("out.highest-admin", "g-x");
+	get("out.highest-admin", "g-own");
+}
+
+/* AUTH-1..4 */
+
+#define AUTH_APPS                                                              \
+	"{'id':'x-na','unit':'" GOV "','type':'app','name':'n',"               \
+	"'personal_safety':false,'security':{'mfa':false}},"                   \
+	"{'id':'x-undecl','unit':'" GOV "','type':'app','name':'n'},"          \
+	"{'id':'x-acct','unit':'" GOV "','type':'account','name':'n',"         \
+	"'personal_safety':true},"                                             \
+	"{'id':'x-closed','unit':'" GOV "','type':'app','name':'n',"           \
+	"'status':'closed','personal_safety':true},"                           \
+	"{'id':'x-good','unit':'" GOV "','type':'email','name':'n',"           \
+	"'personal_safety':true,'security':{'mfa':true,"                       \
+	"'idle_timeout_minutes':30,'lockout_threshold':10,"                    \
+	"'device_binding':true}},"                                             \
+	"{'id':'x-bad','unit':'" GOV "','type':'app','name':'n',"              \
+	"'personal_safety':true,'security':{'mfa':false,"                      \
+	"'idle_timeout_minutes':120,'lockout_threshold':20,"                   \
+	"'device_binding':false}},"                                            \
+	"{'id':'x-zero','unit':'" GOV "','type':'portal','name':'n',"          \
+	"'personal_safety':true,'security':{'idle_timeout_minutes':0,"         \
+	"'lockout_threshold':0}},"                                             \
+	"{'id':'x-blank','unit':'" GOV "','type':'miniprogram','name':'n',"    \
+	"'personal_safety':true}"
+
+static void
+auth_common(const char *rule)
+{
+	expect_exact(rule, "x-na", ST_NA,
+		     "does not touch personal or property safety or the public "
+		     "interest");
+	expect_exact(rule, "x-undecl", ST_UNKNOWN,
+		     "whether it touches personal or property safety is not "
+		     "declared");
+	expect_none(rule, "x-acct");
+	expect_none(rule, "x-closed");
+}
+
+static void
+test_auth_mfa(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, AUTH_APPS);
+	run(st);
+	auth_common("auth.mfa");
+	expect_exact("auth.mfa", "x-good", ST_PASS,
+		     "logins use two or more factors");
+	expect_exact("auth.mfa", "x-bad", ST_FAIL,
+		     "logins use a single factor");
+	expect_exact("auth.mfa", "x-blank", ST_UNKNOWN,
+		     "multi-factor login is not declared");
+}
+
+static void
+test_auth_idle(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+	load_apps(st, AUTH_APPS);
+	run(st);
+	auth_common("auth.idle-timeout");
+	expect_exact("auth.idle-timeout", "x-good", ST_PASS,
+		     "sessions end after 30 idle minutes");
+	expect_exact("auth.idle-timeout", "x-bad", ST_FAIL,
+		     "idle timeout of 120 minutes is longer than the 30-minute "
+		     "limit");
+	expect_exact("auth.idle-timeout", "x-zero", ST_FAIL,
+		     "sessions never time out");
+	expect_exact("auth.idle-timeout", "x-blank", ST_UNKNOWN,
+		     "idle timeout is not declared");
+	/* The limit is an option. */
+	check_opts_init(&o);
+	o.idle_max_minutes = 120;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_exact("auth.idle-timeout", "x-bad", ST_PASS,
+		     "sessions end after 120 idle minutes");
+	o.idle_max_minutes = 20;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_exact("auth.idle-timeout", "x-good", ST_FAIL,
+		     "idle timeout of 30 minutes is longer than the 20-minute "
+		     "limit");
+}
+
+static void
+test_auth_lockout(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+	load_apps(st, AUTH_APPS);
+	run(st);
+	auth_common("auth.lockout");
+	expect_exact("auth.lockout", "x-good", ST_PASS,
+		     "accounts lock after 10 failed logins");
+	expect_exact("auth.lockout", "x-bad", ST_FAIL,
+		     "lockout after 20 failures allows more guessing than the "
+		     "limit of 10");
+	expect_exact("auth.lockout", "x-zero", ST_FAIL,
+		     "failed logins are never locked out");
+	expect_exact("auth.lockout", "x-blank", ST_UNKNOWN,
+		     "login lockout is not declared");
+	check_opts_init(&o);
+	o.lockout_max = 20;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_exact("auth.lockout", "x-bad", ST_PASS,
+		     "accounts lock after 20 failed logins");
+}
+
+static void
+test_auth_device(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, AUTH_APPS);
+	run(st);
+	auth_common("auth.device-binding");
+	expect_exact("auth.device-binding", "x-good", ST_PASS,
+		     "accounts can be bound to devices");
+	expect_exact("auth.device-binding", "x-bad", ST_FAIL,
+		     "accounts are not bound to devices");
+	expect_exact("auth.device-binding", "x-blank", ST_UNKNOWN,
+		     "device binding is not declared");
+}
+
+/* MAIL-1 and MAIL-2 */
+
+#define MAIL_APPS                                                              \
+	"{'id':'m-on','unit':'" GOV "','type':'email','name':'n',"             \
+	"'mail':{'auto_forward':true,'attachment_autodownload':true}},"        \
+	"{'id':'m-off','unit':'" GA "','type':'email','name':'n',"             \
+	"'mail':{'auto_forward':false,'attachment_autodownload':false}},"      \
+	"{'id':'m-undecl','unit':'" EDU "','type':'email','name':'n'},"        \
+	"{'id':'m-closed','unit':'" TS "','type':'email','name':'n',"          \
+	"'status':'closed','mail':{'auto_forward':true}},"                     \
+	"{'id':'a-notmail','unit':'" GOV "','type':'app','name':'n',"          \
+	"'mail':{'auto_forward':true}}"
+
+static void
+test_mail_forward(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, MAIL_APPS);
+	run(st);
+	expect_exact("mail.no-auto-forward", "m-on", ST_FAIL,
+		     "automatic forwarding is on");
+	expect_exact("mail.no-auto-forward", "m-off", ST_PASS,
+		     "automatic forwarding is off");
+	expect_exact("mail.no-auto-forward", "m-undecl", ST_UNKNOWN,
+		     "whether automatic forwarding is on is not declared");
+	expect_none("mail.no-auto-forward", "m-closed");
+	expect_none("mail.no-auto-forward", "a-notmail");
+}
+
+static void
+test_mail_attachments(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, MAIL_APPS);
+	run(st);
+	expect_exact("mail.no-attachment-download", "m-on", ST_FAIL,
+		     "automatic attachment download is on");
+	expect_exact("mail.no-attachment-download", "m-off", ST_PASS,
+		     "automatic attachment download is off");
+	expect_exact("mail.no-attachment-download", "m-undecl", ST_UNKNOWN,
+		     "whether automatic attachment download is on is not "
+		     "declared");
+	expect_none("mail.no-attachment-download", "m-closed");
+}
+
+/* SUP-1 sup.rectified, acknowledgements */
+
+/* An account that passes every rule that looks at it. */
+#define CLEAN_ACCOUNT(id, status)                                              \
+	"{'id':'" id "','unit':'" GOV "','type':'account',"                    \
+	"'name':'江门市人民政府发布','status':'" status "',"                   \
+	"'last_assessment':'2024-06-01','staff_functions':false,"              \
+	"'security':{'log_retention_days':365,'log_backup':true}}"
+
+static size_t
+fails_of(const char *object)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nfound; i++)
+		n += found[i].status == ST_FAIL &&
+		     strcmp(found[i].object, object) == 0 &&
+		     strcmp(found[i].rule, "sup.rectified") != 0;
+	return n;
+}
+
+static void
+test_sup_rectified(void **state)
+{
+	struct store *st = *state;
+	char ev[256];
+
+	load_apps(
+	    st,
+	    CLEAN_ACCOUNT("c-live", "live") "," CLEAN_ACCOUNT(
+		"c-planned",
+		"planned") ","
+			   "{'id':'b-planned','unit':'" GOV
+			   "','type':'account',"
+			   "'name':'江门市人民政府发布','status':'planned',"
+			   "'last_assessment':'2024-06-01',"
+			   "'staff_functions':false,'security':{"
+			   "'log_retention_days':180,'log_backup':true}},"
+			   "{'id':'b-live','unit':'" GOV "','type':'account',"
+			   "'name':'江门市人民政府发布','status':'live',"
+			   "'last_assessment':'2022-06-01',"
+			   "'staff_functions':false,'security':{"
+			   "'log_retention_days':180,'log_backup':true}},"
+			   "{'id':'b-closed','unit':'" GOV "','type':'account',"
+			   "'name':'n','status':'closed'}");
+	run(st);
+	assert_int_equal(fails_of("c-live"), 0);
+	expect_exact("sup.rectified", "c-live", ST_PASS,
+		     "self-examined; no failing checks");
+	expect_exact("sup.rectified", "c-planned", ST_PASS,
+		     "self-examined; no failing checks");
+	/* A planned application with a failure fails SUP-1. */
+	assert_int_equal(fails_of("b-planned"), 1);
+	expect_exact("sup.rectified", "b-planned", ST_FAIL,
+		     "a new application must comply from the start; 1 "
+		     "requirement checks fail");
+	/* One in use reports its failures under their own rules. */
+	assert_int_equal(fails_of("b-live"), 2);
+	str_fmt(ev, sizeof(ev),
+		"self-examined; 2 open findings are reported under their own "
+		"requirements, none past an agreed due date");
+	expect_exact("sup.rectified", "b-live", ST_PASS, ev);
+	expect_none("sup.rectified", "b-closed");
+	/* SUP-1 comes last. */
+	assert_string_equal(found[nfound - 1].rule, "sup.rectified");
+}
+
+static void
+ack(struct store *st, const char *rule, const char *object, const char *due)
+{
+	struct err e;
+
+	if (check_ack(st, rule, object, "王科长", due, "整改中", "tester",
+		      &e) != 0)
+		fail_msg("check_ack: %s", e.msg);
+}
+
+static void
+test_ack_overdue(void **state)
+{
+	struct store *st = *state;
+	const struct fnd *f;
+
+	load_apps(st,
+		  "{'id':'l-late','unit':'" GOV "','type':'account','name':'n',"
+		  "'security':{'log_retention_days':180,'log_backup':true}},"
+		  "{'id':'l-today','unit':'" GOV "','type':'account',"
+		  "'name':'n','security':{'log_retention_days':180,"
+		  "'log_backup':true}},"
+		  "{'id':'l-fixed','unit':'" GOV "','type':'account',"
+		  "'name':'n','security':{'log_retention_days':365,"
+		  "'log_backup':true}}");
+	ack(st, "sec.log-retention", "l-late", "2024-06-30");
+	ack(st, "sec.log-retention", "l-today", "2024-07-01");
+	ack(st, "sec.log-retention", "l-fixed", "2024-01-01");
+	run(st);
+	f = get("sec.log-retention", "l-late");
+	assert_int_equal(f->status, ST_FAIL);
+	assert_int_equal(f->overdue, 1);
+	assert_string_equal(f->owner, "王科长");
+	assert_string_equal(f->due, "2024-06-30");
+	f = get("sec.log-retention", "l-today");
+	assert_int_equal(f->overdue, 0);
+	assert_string_equal(f->due, "2024-07-01");
+	/* Passing now: not overdue, whatever the date. */
+	f = get("sec.log-retention", "l-fixed");
+	assert_int_equal(f->status, ST_PASS);
+	assert_int_equal(f->overdue, 0);
+	assert_int_equal(sum.overdue, 1);
+	/* Other rules' findings of the same object carry no ack. */
+	f = get("sec.assessment", "l-late");
+	assert_string_equal(f->owner, "");
+	assert_int_equal(f->overdue, 0);
+	expect_exact("sup.rectified", "l-late", ST_FAIL,
+		     "1 acknowledged findings are past their rectification due "
+		     "date");
+	expect_f("sup.rectified", "l-today", ST_PASS,
+		 "none past an agreed due date");
+
+	/* A new due date (ack again) clears it. */
+	ack(st, "sec.log-retention", "l-late", "2024-12-31");
+	run(st);
+	assert_int_equal(get("sec.log-retention", "l-late")->overdue, 0);
+	assert_int_equal(sum.overdue, 0);
+	/* And the day after the new date it is overdue again. */
+	run_opts(st, "2025-01-01T04:00:00Z", NULL);
+	assert_int_equal(get("sec.log-retention", "l-late")->overdue, 1);
+	assert_int_equal(get("sec.log-retention", "l-today")->overdue, 1);
+	assert_int_equal(sum.overdue, 2);
+}
+
+static void
+test_ack_errors(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	char *s;
+
+	assert_int_equal(
+	    check_ack(st, "sec.nope", "x", "o", "2024-07-01", NULL, "t", &e),
+	    -1);
+	assert_string_equal(
+	    e.msg, "rule 'sec.nope' does not exist (see govsec rules)");
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "o",
+				   "2024-02-30", NULL, "t", &e),
+			 -1);
+	assert_string_equal(e.msg, "due date '2024-02-30' is not a date as "
+				   "YYYY-MM-DD");
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "o",
+				   "2024-07-01T00:00:00Z", NULL, "t", &e),
+			 -1);
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "",
+				   "2024-07-01", NULL, "t", &e),
+			 -1);
+	assert_string_equal(e.msg, "owner, object or note is empty, too long "
+				   "or not valid UTF-8");
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "a\x01",
+				   "2024-07-01", NULL, "t", &e),
+			 -1);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM finding_acks",
+					 NULL, 0, -1),
+			 0);
+	assert_int_equal(
+	    store_query_int(st, "SELECT count(*) FROM audit", NULL, 0, -1), 0);
+	/* Only a registered object can be acknowledged. */
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "o",
+				   "2024-07-01", NULL, "alice", &e),
+			 -1);
+	assert_int_equal(
+	    store_exec(st,
+		       "INSERT INTO units(uscc, name, kind, level, "
+		       "region, updated) VALUES ('x', 'n', 'party', "
+		       "'central', '100000', 't')",
+		       NULL, 0, &e),
+	    0);
+	/* A good one is stored and audited. */
+	assert_int_equal(check_ack(st, "sec.log-retention", "x", "o",
+				   "2024-07-01", NULL, "alice", &e),
+			 0);
+	s = store_query_text(st, "SELECT object FROM audit", NULL, 0);
+	assert_string_equal(s, "finding:sec.log-retention@x");
+	free(s);
+	s = store_query_text(st, "SELECT action FROM audit", NULL, 0);
+	assert_string_equal(s, "finding.ack");
+	free(s);
+}
+
+/* The --unit filter */
+
+static void
+test_unit_filter(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+	struct check_sink sink = {collect, NULL, 0};
+	struct err e;
+	size_t n;
+
+	load(st, PEOPLE_GRANTS("{'id':'g1','person':'p-out','scope':'s',"
+			       "'privilege':'read'},"
+			       "{'id':'g2','person':'p-out-ga','scope':'s',"
+			       "'privilege':'read'}"));
+	{
+		char *text = Q("{'applications':[{'id':'m-ga','unit':'" GA "',"
+			       "'type':'email','name':'n'}]}");
+		struct reg_counts c;
+
+		assert_int_equal(
+		    reg_import(st, text, strlen(text), "t2.json", "t", &c, &e),
+		    0);
+		free(text);
+	}
+	run(st);
+	n = nfound;
+	check_opts_init(&o);
+	o.unit = GA;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	assert_true(nfound > 0);
+	assert_true(nfound < n);
+	for (size_t i = 0; i < nfound; i++)
+		if (strcmp(found[i].unit, GA) != 0)
+			fail_msg("--unit %s let through %s '%s' of unit '%s'",
+				 GA, found[i].rule, found[i].object,
+				 found[i].unit);
+	get("out.contract", "os-undecl");
+	get("out.least-privilege", "g2");
+	get("mail.no-auto-forward", "m-ga");
+	expect_none("out.least-privilege", "g1");
+	expect_none("site.one-portal", "p-gov");
+
+	/* A unit that is not registered is an error. */
+	o.unit = UNI "X";
+	assert_int_equal(check_run(st, &o, &sink, &sum, &e), -1);
+	assert_string_equal(e.msg, "unit '" UNI "X' is not registered");
+	o.unit = "11440700007250029G";
+	assert_int_equal(check_run(st, &o, &sink, &sum, &e), -1);
+	assert_string_equal(e.msg,
+			    "unit '11440700007250029G' is not registered");
+}
+
+/* The runner: rule table, order, statuses, sink filter, empty registry. */
+
+static void
+test_rule_table(void **state)
+{
+	size_t n;
+	const struct rule_info *r = check_rules(&n);
+	struct check_opts o;
+
+	(void)state;
+	assert_int_equal(n, 31);
+	assert_string_equal(r[0].id, "site.one-portal");
+	assert_string_equal(r[0].requirement, "SITE-1");
+	assert_string_equal(r[n - 1].id, "sup.rectified");
+	assert_string_equal(r[n - 1].requirement, "SUP-1");
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(r[i].title);
+		assert_non_null(r[i].title_zh);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r[i].id, r[j].id) == 0)
+				fail_msg("rule id '%s' twice", r[i].id);
+	}
+	assert_string_equal(check_status_str(ST_PASS), "pass");
+	assert_string_equal(check_status_str(ST_FAIL), "fail");
+	assert_string_equal(check_status_str(ST_NA), "not_applicable");
+	assert_string_equal(check_status_str(ST_UNKNOWN), "unknown");
+	assert_int_equal(check_status_parse("pass"), ST_PASS);
+	assert_int_equal(check_status_parse("fail"), ST_FAIL);
+	assert_int_equal(check_status_parse("not_applicable"), ST_NA);
+	assert_int_equal(check_status_parse("na"), ST_NA);
+	assert_int_equal(check_status_parse("unknown"), ST_UNKNOWN);
+	assert_int_equal(check_status_parse("PASS"), -1);
+	assert_int_equal(check_status_parse(""), -1);
+	check_opts_init(&o);
+	assert_null(o.unit);
+	assert_int_equal(o.now, 0);
+	assert_int_equal(o.idle_max_minutes, CHECK_IDLE_MAX);
+	assert_int_equal(o.lockout_max, CHECK_LOCKOUT_MAX);
+}
+
+static void
+test_run_order_and_filter(void **state)
+{
+	struct store *st = *state;
+	size_t n, last = 0;
+	const struct rule_info *r = check_rules(&n);
+	struct check_sink sink = {collect, NULL, 1u << ST_FAIL};
+	struct check_opts o;
+	struct check_summary all;
+	struct err e;
+
+	/* Empty registry: nothing to say. */
+	run(st);
+	assert_int_equal(nfound, 0);
+	assert_int_equal(sum.count[ST_PASS] + sum.count[ST_FAIL] +
+			     sum.count[ST_NA] + sum.count[ST_UNKNOWN],
+			 0);
+	{
+		struct buf b = BUF_INIT(1 << 20);
+
+		assert_int_equal(
+		    buf_printf(&b, "{%s,%s,'applications':[%s,%s]}", UNITS,
+			       OUTSOURCERS, AUTH_APPS, MAIL_APPS),
+		    0);
+		load(st, b.data);
+		buf_cleanup(&b);
+	}
+	run(st);
+	all = sum;
+	/* Findings come in rule order, each naming its requirement. */
+	for (size_t i = 0; i < nfound; i++) {
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(r[k].id, found[i].rule) == 0)
+				break;
+		if (k == n)
+			fail_msg("unknown rule '%s'", found[i].rule);
+		assert_string_equal(found[i].req, r[k].requirement);
+		if (k < last)
+			fail_msg("'%s' after '%s'", r[k].id, r[last].id);
+		last = k;
+	}
+	/* A sink that wants failures only gets them; the summary still
+	 * counts all. */
+	check_opts_init(&o);
+	o.now = when("2024-07-01T04:00:00Z");
+	nfound = 0;
+	assert_int_equal(check_run(st, &o, &sink, &sum, &e), 0);
+	assert_memory_equal(&sum, &all, sizeof(sum));
+	assert_int_equal(nfound, all.count[ST_FAIL]);
+	for (size_t i = 0; i < nfound; i++)
+		assert_int_equal(found[i].status, ST_FAIL);
+	/* No sink at all. */
+	assert_int_equal(check_run(st, &o, NULL, &sum, &e), 0);
+	assert_memory_equal(&sum, &all, sizeof(sum));
+}
+
+/* The demo registry runs, and a few of its known findings. */
+static void
+test_demo(void **state)
+{
+	struct store *st = *state;
+	struct buf b = BUF_INIT(1 << 22);
+	struct reg_counts c;
+	struct err e;
+
+	if (buf_read_file(&b, GOVSEC_DATADIR "/demo.json", &e) < 0)
+		fail_msg("%s", e.msg);
+	if (reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0)
+		fail_msg("demo import: %s", e.msg);
+	buf_cleanup(&b);
+	run_opts(st, "2026-11-26T04:00:00Z", NULL);
+	assert_true(nfound > 100);
+	expect_f("site.suffix", "jm-jy-portal", ST_FAIL,
+		 "domain 'www.jmedu.com' has a suffix of class 'other'");
+	expect_f("site.suffix", "jmlib-portal", ST_FAIL,
+		 "domain 'www.jmlib.gov.cn' has a suffix of class 'organ'");
+	expect_f("sec.log-retention", "jmyy-portal", ST_FAIL,
+		 "logs are kept 180 days, less than a year");
+	expect_f("auth.idle-timeout", "jm-app", ST_FAIL,
+		 "idle timeout of 120 minutes is longer than the 30-minute "
+		 "limit");
+	expect_f("mail.no-auto-forward", "jm-mail", ST_FAIL,
+		 "automatic forwarding is on");
+	expect_f("out.least-privilege", "g-app-dev", ST_FAIL,
+		 "expired on 2025-06-30 but is still active");
+	expect_f("site.county-pages", "ts-jy-portal", ST_FAIL,
+		 "county-level department '台山市教育局'");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, open_store, close_store)
+	const struct CMUnitTest tests[] = {
+	    T(test_site_one_portal),
+	    T(test_site_domains),
+	    T(test_site_suffix),
+	    T(test_site_county),
+	    T(test_app_platforms),
+	    T(test_app_not_bound),
+	    T(test_name_unit_first),
+	    T(test_link_relevance),
+	    T(test_link_list),
+	    T(test_leave_prompt),
+	    T(test_abnormal_links),
+	    T(test_logo),
+	    T(test_availability),
+	    T(test_freshness),
+	    T(test_footer_marks),
+	    T(test_sec_mlps),
+	    T(test_sec_mlps_na_undeclared),
+	    T(test_sec_assessment),
+	    T(test_sec_assessment_leap_year),
+	    T(test_sec_assessment_feb29),
+	    T(test_sec_staff_access),
+	    T(test_sec_staff_access_catch_all_spelling),
+	    T(test_sec_overseas),
+	    T(test_sec_logs),
+	    T(test_out_contract),
+	    T(test_out_subcontract),
+	    T(test_out_highest_admin),
+	    T(test_out_least_privilege),
+	    T(test_out_least_privilege_beijing_date),
+	    T(test_out_highest_admin_other_unit),
+	    T(test_auth_mfa),
+	    T(test_auth_idle),
+	    T(test_auth_lockout),
+	    T(test_auth_device),
+	    T(test_mail_forward),
+	    T(test_mail_attachments),
+	    T(test_sup_rectified),
+	    T(test_ack_overdue),
+	    T(test_ack_errors),
+	    T(test_unit_filter),
+	    cmocka_unit_test(test_rule_table),
+	    T(test_run_order_and_filter),
+	    T(test_demo),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
