@@ -102,12 +102,22 @@ cmd_audit(struct cli *c, int argc, char **argv)
 
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
-		if (audit_verify(c->st, 0, NULL, &v, &e) < 0) {
+		switch (audit_verify(c->st, 0, NULL, &v, &e)) {
+		case 0:
+			printf("%lld:%s\n", v.head_seq, v.head);
+			return 0;
+		case 1:
+			/* An anchor saved from a broken chain would hide what
+			 * came after the break. */
+			cli_error(
+			    "the audit chain is broken at record %lld: %s; "
+			    "no head to anchor",
+			    v.bad_seq, v.reason);
+			return EXIT_FINDINGS;
+		default:
 			cli_error("%s", e.msg);
 			return EXIT_USAGE;
 		}
-		printf("%lld:%s\n", v.head_seq, v.head);
-		return 0;
 	}
 	if (!strcmp(verb, "retention")) {
 		const char *pos[1];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "registry/registry.h"
 #include "rules/rules.h"
 
 static int
@@ -55,6 +56,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 	struct err e;
 	int fmt;
 	FILE *out = stdout;
+	char tmp[4200];
 
 	if (cli_parse(argc, argv, opts, NULL, 0, usage) < 0)
 		return EXIT_USAGE;
@@ -87,7 +89,21 @@ cmd_check(struct cli *c, int argc, char **argv)
 	}
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
-	if (output != NULL && (out = fopen(output, "w")) == NULL) {
+	/* What can fail is checked before a report starts: no half report
+	 * that reads as "compliant". */
+	if (platforms_ready(&e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (unit != NULL &&
+	    store_query_int(c->st, "SELECT count(*) FROM units WHERE uscc = ?",
+			    (struct store_val[]){SV_TEXT(unit)}, 1, 0) == 0) {
+		cli_error("unit '%s' is not registered", unit);
+		return EXIT_USAGE;
+	}
+	if (output != NULL &&
+	    (str_fmt(tmp, sizeof(tmp), "%s.tmp", output) < 0 ||
+	     (out = fopen(tmp, "w")) == NULL)) {
 		cli_error("cannot write '%s'", output);
 		return EXIT_USAGE;
 	}
@@ -95,9 +111,11 @@ cmd_check(struct cli *c, int argc, char **argv)
 	sink = report_sink(r);
 	if (check_run(c->st, &o, &sink, &sum, &e) < 0) {
 		report_finish(r, &sum);
-		if (out != stdout)
+		if (out != stdout) {
 			fclose(out);
-		cli_error("%s", e.msg);
+			remove(tmp);
+		}
+		cli_error("%s (the report is incomplete)", e.msg);
 		return EXIT_USAGE;
 	}
 	report_finish(r, &sum);
@@ -114,7 +132,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 			   "unknown, at) VALUES (?,?,?,?,?)",
 			   v, 5, NULL);
 	}
-	if (out != stdout && fclose(out) != 0) {
+	if (out != stdout && (fclose(out) != 0 || rename(tmp, output) < 0)) {
+		remove(tmp);
 		cli_error("cannot write '%s'", output);
 		return EXIT_USAGE;
 	}

@@ -6,8 +6,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
 #include "cli.h"
 #include "http/http.h"
+
+/* One line from standard input, without echo on a terminal. */
+static int
+read_password(char *pw, size_t n)
+{
+	struct termios t, quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t) == 0;
+	char *got;
+	size_t len;
+
+	if (tty) {
+		fprintf(stderr, "password: ");
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	got = fgets(pw, (int)n, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fputc('\n', stderr);
+	}
+	if (got == NULL) {
+		cli_error("no password on standard input");
+		return -1;
+	}
+	len = strcspn(pw, "\r\n");
+	if (pw[len] == '\0' && !feof(stdin)) {
+		OPENSSL_cleanse(pw, n);
+		cli_error("password longer than %zu bytes", n - 2);
+		return -1;
+	}
+	pw[len] = '\0';
+	return 0;
+}
 
 static int
 user_row(void *arg, struct store_row *r)
@@ -28,7 +67,6 @@ cmd_user(struct cli *c, int argc, char **argv)
 		const struct opt opts[] = {{"role", 1, &role, NULL},
 					   {NULL, 0, NULL, NULL}};
 		char pw[1024];
-		size_t n;
 		int rc;
 
 		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
@@ -40,16 +78,12 @@ cmd_user(struct cli *c, int argc, char **argv)
 				  "stdin)");
 			return EXIT_USAGE;
 		}
-		if (fgets(pw, sizeof(pw), stdin) == NULL) {
-			cli_error("no password on standard input");
+		if (read_password(pw, sizeof(pw)) < 0)
 			return EXIT_USAGE;
-		}
-		n = strcspn(pw, "\r\n");
-		pw[n] = '\0';
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
 		rc = http_user_add(c->st, pos[0], pw, role, c->actor, &e);
-		memset(pw, 0, sizeof(pw));
+		OPENSSL_cleanse(pw, sizeof(pw));
 		if (rc < 0) {
 			cli_error("%s", e.msg);
 			return EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,7 +36,12 @@ static const struct command commands[] = {
     {"rules", cmd_rules, "list the self-examination rules"},
     {"audit", cmd_audit,
      "audit log: verify | export | head | retention | prune"},
-    {"user", cmd_user, "console users: add | list | rm"},
+    {"user", cmd_user, "console users: add | list"},
+    {"inspect", cmd_inspect, "inspect a portal: links, prompts, marks"},
+    {"links", cmd_links, "the link list: list | diff"},
+    {"leave-link", cmd_leave_link, "print a signed leave-site link"},
+    {"gate", cmd_gate,
+     "access gateway: import | export | test | user | totp | devices | ..."},
 };
 
 static void
@@ -100,9 +106,19 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (user == NULL)
-		user = getenv("USER");
-	str_fmt(c.actor, sizeof(c.actor), "cli:%s", user ? user : "unknown");
+	/* The audit names who ran the command: the account, not what the
+	 * environment claims; behind sudo, the user who called sudo. */
+	{
+		struct passwd *pw = getpwuid(getuid());
+
+		if (getuid() != 0 || user == NULL)
+			user = pw != NULL ? pw->pw_name : NULL;
+		if (user != NULL)
+			str_fmt(c.actor, sizeof(c.actor), "cli:%s", user);
+		else
+			str_fmt(c.actor, sizeof(c.actor), "cli:uid%u",
+				(unsigned)getuid());
+	}
 	if (c.cfg.platforms[0] != '\0' &&
 	    platforms_load(c.cfg.platforms, &e) < 0) {
 		cli_error("%s", e.msg);

@@ -1,7 +1,8 @@
 /*
  * govsecd.c: the daemon's thin main: reads govsec.conf, opens and migrates
  * the store (and the platform list, if configured), starts the console
- * listener and waits for SIGINT or SIGTERM.
+ * listener and, when [gate] listen is set, the gate listener (with its own
+ * store connection), and waits for SIGINT or SIGTERM.
  * With -n it only checks the configuration. Trusts its command line and
  * configuration file (the operator's); logs go to standard error.
  */
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "gate/gate.h"
 #include "http/http.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -119,8 +121,9 @@ main(int argc, char **argv)
 	const char *conf = getenv("GOVSEC_CONF"), *db = NULL, *pidfile = NULL;
 	int check_only = 0, foreground = 0, ch, sig;
 	struct config cfg;
-	struct store *st;
+	struct store *st, *gst = NULL;
 	struct http_server *srv;
+	struct gate_server *gate = NULL;
 	sigset_t set;
 	struct err e;
 
@@ -150,7 +153,7 @@ main(int argc, char **argv)
 	config_defaults(&cfg);
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
-	if (http_check_config(&cfg, &e) < 0)
+	if (http_check_config(&cfg, &e) < 0 || gate_check_config(&cfg, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	if (cfg.platforms[0] != '\0' && platforms_load(cfg.platforms, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
@@ -171,6 +174,7 @@ main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		die(EXIT_RUNTIME, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
+	gate_tz_init();
 	st = store_open(config_store_path(&cfg, db), &e);
 	if (st == NULL || store_migrate(st, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
@@ -182,6 +186,17 @@ main(int argc, char **argv)
 			unlink(pidfile);
 		die(EXIT_RUNTIME, e.msg);
 	}
+	if (cfg.gate_listen[0] != '\0') {
+		gst = store_open(config_store_path(&cfg, db), &e);
+		if (gst != NULL)
+			gate = gate_start(&cfg, gst, &e);
+		if (gate == NULL) {
+			http_stop(srv);
+			if (pidfile != NULL)
+				unlink(pidfile);
+			die(EXIT_RUNTIME, e.msg);
+		}
+	}
 	log_info("govsecd %s started (store '%s')", GOVSEC_VERSION,
 		 config_store_path(&cfg, db));
 	started();
@@ -190,6 +205,8 @@ main(int argc, char **argv)
 			sig = 0;
 	} while (sig != SIGINT && sig != SIGTERM);
 	log_info("stopping on signal %d", sig);
+	gate_stop(gate);
+	store_free(gst);
 	http_stop(srv);
 	store_free(st);
 	if (pidfile != NULL)

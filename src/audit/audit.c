@@ -130,6 +130,10 @@ struct walk {
 	long long anchor_seq;
 	const char *anchor_hash;
 	int anchor_seen;
+	long long start; /* records up to start were pruned */
+	char start_hash[AUDIT_HASH_HEX];
+	int prune_seen; /* a prune record in the chain covers start */
+	time_t now;
 };
 
 static const char *
@@ -192,6 +196,27 @@ walk_row(void *arg, struct store_row *r)
 		}
 		w->anchor_seen = 1;
 	}
+	/* The chain itself must say how it came to start after record 1. */
+	if (w->start > 0 && strcmp(col(r, 3), "audit.prune") == 0 &&
+	    col(r, 5) != NULL && strcmp(col(r, 5), w->start_hash) == 0) {
+		char want_obj[64];
+
+		str_fmt(want_obj, sizeof(want_obj), "seq<=%lld ", w->start);
+		if (str_starts(col(r, 4), want_obj))
+			w->prune_seen = 1;
+	}
+	{
+		time_t at;
+
+		if (time_parse(col(r, 1), &at) == 0 && at > w->now + 300) {
+			v->bad_seq = seq;
+			str_fmt(v->reason, sizeof(v->reason),
+				"record %lld is dated %s, in the future "
+				"(edited, or written with a wrong clock)",
+				seq, col(r, 1));
+			return 1;
+		}
+	}
 	str_copy(w->prev, hash, sizeof(w->prev));
 	v->checked++;
 	v->head_seq = seq;
@@ -224,6 +249,9 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 		return 1;
 	}
 	w.expect = start + 1;
+	w.start = start;
+	str_copy(w.start_hash, w.prev, sizeof(w.start_hash));
+	w.now = time(NULL);
 	w.anchor_seq = anchor_seq;
 	w.anchor_hash = anchor_hash;
 	str_copy(v->head, w.prev, sizeof(v->head));
@@ -235,6 +263,14 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 		return -1;
 	if (v->bad_seq != 0)
 		return 1;
+	if (start > 0 && !w.prune_seen) {
+		v->bad_seq = start + 1;
+		str_fmt(v->reason, sizeof(v->reason),
+			"records 1 to %lld are gone but no prune record in the "
+			"chain accounts for them (removed)",
+			start);
+		return 1;
+	}
 	/* An anchor older than the retained records was pruned away, which
 	 * the prune record in the chain says; only a newer one must be seen. */
 	if (anchor_seq > start && !w.anchor_seen) {
@@ -380,8 +416,11 @@ audit_prune(struct store *st, const char *actor, struct err *e)
 	    store_setting_set(st, "audit.anchor_seq", seqs, e) < 0 ||
 	    store_setting_set(st, "audit.anchor_hash", last.hash, e) < 0)
 		goto fail;
-	str_fmt(what, sizeof(what), "records before %s", cutoff);
-	if (audit_append(st, actor, "audit.prune", what, NULL, NULL, e) < 0)
+	/* The chain records the new start, so that verify can tell a prune
+	 * from records cut off the front. */
+	str_fmt(what, sizeof(what), "seq<=%lld before %s", last.seq, cutoff);
+	if (audit_append(st, actor, "audit.prune", what, last.hash, NULL, e) <
+	    0)
 		goto fail;
 	if (store_commit(st, e) < 0)
 		return -1;

@@ -78,7 +78,8 @@ char *buf_detach(struct buf *b, size_t *len);
 int buf_read_file(struct buf *b, const char *path, struct err *e);
 
 /* str.c */
-/* Copies src into dst of size n; returns -1 if it had to truncate. */
+/* Copies src into dst of size n; returns -1 if it had to truncate (then at
+ * a UTF-8 character boundary). */
 int str_copy(char *dst, const char *src, size_t n);
 /* snprintf that returns -1 on error or truncation, else the length. */
 int str_fmt(char *dst, size_t n, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -88,6 +89,13 @@ int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 /* 1 if s is valid UTF-8 without NUL or C0 controls other than tab/LF/CR. */
 int str_utf8_valid(const char *s, size_t n);
+/* Cuts s (len bytes, NUL at len) back to a whole UTF-8 character. */
+void str_utf8_trim(char *s, size_t len);
+/* s for quoting in a message: itself if at most max bytes, else its first
+ * max bytes (cut at a character boundary) and "..."; out holds max + 4. */
+const char *str_quote(const char *s, char *out, size_t max);
+/* Parses true/yes/on/1 and false/no/off/0 (any case); -1 if neither. */
+int str_to_bool(const char *s, int *out);
 /* A heap copy of s with each byte that is not valid UTF-8 (or is a
  * control character) replaced by U+FFFD; free() it. */
 char *str_utf8_sanitize(const char *s);
@@ -178,6 +186,21 @@ struct config {
 	int threads;		  /* [console] threads (4) */
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
 	int lockout_max;	  /* [check] lockout_max (10) */
+	/* [gate]: the access gateway (docs/gate.md, govsec.conf(5)) */
+	char gate_listen[128];	     /* listen, "" = no gate listener */
+	char gate_portal[128];	     /* portal path prefix, "/govsec" */
+	char gate_proxies[1024];     /* trusted_proxies, "127.0.0.1,::1" */
+	char gate_geoip[4096];	     /* geoip, MaxMind DB path or "" */
+	char gate_geoip_csv[4096];   /* geoip_csv, range list path or "" */
+	char gate_device_header[64]; /* device_header, "" = device cookie */
+	int gate_session_idle;	     /* session_idle seconds (900) */
+	int gate_session_max;	     /* session_max seconds (43200) */
+	int gate_attempts;	     /* login_attempts per account (5) */
+	int gate_addr_attempts;	     /* address_attempts per address (20) */
+	int gate_fail_window;	     /* failure_window seconds (300) */
+	int gate_lockout_seconds;    /* lockout_seconds (900) */
+	int gate_allow_sample; /* allow_sample: audit 1 in N (100, 0 off) */
+	int gate_threads;      /* threads (4) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
 
 #include <ini.h>
 
@@ -26,6 +27,16 @@ config_defaults(struct config *c)
 	c->threads = 4;
 	c->idle_max_minutes = 30;
 	c->lockout_max = 10;
+	str_copy(c->gate_portal, "/govsec", sizeof(c->gate_portal));
+	str_copy(c->gate_proxies, "127.0.0.1,::1", sizeof(c->gate_proxies));
+	c->gate_session_idle = 900;
+	c->gate_session_max = 43200;
+	c->gate_attempts = 5;
+	c->gate_addr_attempts = 20;
+	c->gate_fail_window = 300;
+	c->gate_lockout_seconds = 900;
+	c->gate_allow_sample = 100;
+	c->gate_threads = 4;
 }
 
 struct ctx {
@@ -37,15 +48,7 @@ struct ctx {
 static int
 set_bool(const char *v, int *out)
 {
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcmp(v, "1") || !strcasecmp(v, "on"))
-		*out = 1;
-	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-		 !strcmp(v, "0") || !strcasecmp(v, "off"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
+	return str_to_bool(v, out);
 }
 
 static int
@@ -57,6 +60,48 @@ set_int(const char *v, long long lo, long long hi, int *out)
 		return -1;
 	*out = (int)n;
 	return 0;
+}
+
+/* One [gate] setting: 0, -1 on a bad value, -2 for an unknown key. */
+static int
+gate_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "listen"))
+		return str_copy(c->gate_listen, value, sizeof(c->gate_listen));
+	if (!strcmp(key, "portal"))
+		return value[0] == '/' && value[1] != '\0' &&
+			       value[strlen(value) - 1] != '/'
+			   ? str_copy(c->gate_portal, value,
+				      sizeof(c->gate_portal))
+			   : -1;
+	if (!strcmp(key, "trusted_proxies"))
+		return str_copy(c->gate_proxies, value,
+				sizeof(c->gate_proxies));
+	if (!strcmp(key, "geoip"))
+		return str_copy(c->gate_geoip, value, sizeof(c->gate_geoip));
+	if (!strcmp(key, "geoip_csv"))
+		return str_copy(c->gate_geoip_csv, value,
+				sizeof(c->gate_geoip_csv));
+	if (!strcmp(key, "device_header"))
+		return str_copy(c->gate_device_header, value,
+				sizeof(c->gate_device_header));
+	if (!strcmp(key, "session_idle"))
+		return set_int(value, 1, 86400, &c->gate_session_idle);
+	if (!strcmp(key, "session_max"))
+		return set_int(value, 1, 30 * 86400, &c->gate_session_max);
+	if (!strcmp(key, "login_attempts"))
+		return set_int(value, 1, 1000, &c->gate_attempts);
+	if (!strcmp(key, "address_attempts"))
+		return set_int(value, 1, 100000, &c->gate_addr_attempts);
+	if (!strcmp(key, "failure_window"))
+		return set_int(value, 1, 86400, &c->gate_fail_window);
+	if (!strcmp(key, "lockout_seconds"))
+		return set_int(value, 1, 86400, &c->gate_lockout_seconds);
+	if (!strcmp(key, "allow_sample"))
+		return set_int(value, 0, 1000000, &c->gate_allow_sample);
+	if (!strcmp(key, "threads"))
+		return set_int(value, 1, 256, &c->gate_threads);
+	return -2;
 }
 
 static int
@@ -95,17 +140,19 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = set_int(value, 1, 1440, &c->idle_max_minutes);
 	else if (!strcmp(section, "check") && !strcmp(key, "lockout_max"))
 		ok = set_int(value, 1, 1000, &c->lockout_max);
-	else {
+	else if (!strcmp(section, "gate") &&
+		 (ok = gate_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else {
 		if (!x->failed)
-			err_set(x->e, "'%s': unknown setting [%s] %s", c->path,
-				section, key);
+			err_set(x->e, "unknown setting [%s] %s", section, key);
 		x->failed = 1;
 		return 0;
 	}
 	if (ok < 0) {
 		if (!x->failed)
-			err_set(x->e, "'%s': bad value '%s' for [%s] %s",
-				c->path, value, section, key);
+			err_set(x->e, "bad value '%s' for [%s] %s", value,
+				section, key);
 		x->failed = 1;
 		return 0;
 	}
@@ -119,12 +166,13 @@ config_load(struct config *c, const char *path, struct err *e)
 	int rc;
 
 	if (str_copy(c->path, path, sizeof(c->path)) < 0) {
-		err_set(e, "config path too long");
+		err_set(e, "config path '%.64s...' is too long", path);
 		return -1;
 	}
 	rc = ini_parse(path, handler, &x);
 	if (rc < 0) {
-		err_set(e, "cannot read config '%s'", path);
+		err_set(e, "cannot read config '%s': %s", path,
+			strerror(errno));
 		return -1;
 	}
 	if (rc > 0) {

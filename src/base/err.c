@@ -12,7 +12,8 @@ err_set(struct err *e, const char *fmt, ...)
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) >= (int)sizeof(e->msg))
+		str_utf8_trim(e->msg, sizeof(e->msg) - 1);
 	va_end(ap);
 }
 

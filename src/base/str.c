@@ -3,8 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
+
+void
+str_utf8_trim(char *s, size_t len)
+{
+	size_t n = len;
+
+	/* Back up over a cut multi-byte character. */
+	while (n > 0 && ((unsigned char)s[n - 1] & 0xc0) == 0x80)
+		n--;
+	if (n > 0 && ((unsigned char)s[n - 1] & 0xc0) == 0xc0)
+		n--;
+	else if (n < len)
+		n = len; /* the continuation bytes were complete */
+	s[n] = '\0';
+}
 
 int
 str_copy(char *dst, const char *src, size_t n)
@@ -16,6 +32,7 @@ str_copy(char *dst, const char *src, size_t n)
 	if (len >= n) {
 		memcpy(dst, src, n - 1);
 		dst[n - 1] = '\0';
+		str_utf8_trim(dst, n - 1);
 		return -1;
 	}
 	memcpy(dst, src, len + 1);
@@ -158,6 +175,42 @@ xstrdup(const char *s)
 	size_t n = strlen(s) + 1;
 
 	return memcpy(xmalloc(n), s, n);
+}
+
+const char *
+str_quote(const char *s, char *out, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max) {
+		memcpy(out, s, n + 1);
+		return out;
+	}
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, s, n);
+	memcpy(out + n, "...", 4);
+	return out;
+}
+
+int
+str_to_bool(const char *s, int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 char *

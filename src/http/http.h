@@ -172,6 +172,19 @@ int http_rules(struct http_req *r);
 int http_audit_list(struct http_req *r);
 int http_audit_verify(struct http_req *r);
 
+/* api_gate.c: administration of the access gateway (src/gate) */
+int http_gate_policy_get(struct http_req *r);
+int http_gate_policy_put(struct http_req *r);
+int http_gate_users(struct http_req *r);
+int http_gate_devices(struct http_req *r);
+int http_gate_approve(struct http_req *r);
+int http_gate_lockouts(struct http_req *r);
+int http_gate_unlock(struct http_req *r);
+int http_gate_sessions(struct http_req *r);
+int http_gate_revoke(struct http_req *r);
+int http_gate_stats(struct http_req *r);
+int http_gate_decisions(struct http_req *r);
+
 /* static.c */
 /* Serves the embedded console file at r->path ("/" is "/index.html"). */
 int http_static(struct http_req *r);

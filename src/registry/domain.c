@@ -29,27 +29,6 @@ struct label {
 };
 
 /*
- * Writes into out (QUOTE_MAX + 4 bytes) at most QUOTE_MAX bytes of s, which
- * is valid UTF-8, cut at a character boundary and marked with "...".
- */
-static const char *
-shorten(const char *s, char *out)
-{
-	size_t n = strlen(s);
-
-	if (n <= QUOTE_MAX) {
-		memcpy(out, s, n + 1);
-		return out;
-	}
-	n = QUOTE_MAX;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(out, s, n);
-	memcpy(out + n, "...", 4);
-	return out;
-}
-
-/*
  * Copies in to out (at least strlen(in) + 1 bytes), turning the
  * ideographic, full-width and half-width full stops into '.', which UTS 46
  * makes label separators.
@@ -147,12 +126,12 @@ check_numeric(const char *alabel, const char *name, struct err *why)
 	}
 	if (numeric) {
 		err_set(why, "'%s' is an IP address, not a domain name",
-			shorten(name, q));
+			str_quote(name, q, QUOTE_MAX));
 		return -1;
 	}
 	if (all_digits(tld, strlen(tld))) {
 		err_set(why, "top-level label '%s' of '%s' is all digits", tld,
-			shorten(name, q));
+			str_quote(name, q, QUOTE_MAX));
 		return -1;
 	}
 	return 0;
@@ -204,11 +183,12 @@ parse_label(const char *in, struct label *out, struct err *why)
 	if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN ||
 	    rc == IDN2_PUNYCODE_BIG_OUTPUT) {
 		err_set(why, "label '%s' is longer than 63 bytes",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	if (rc != IDN2_OK) {
-		err_set(why, "label '%s' is not %s: %s", shorten(in, q),
+		err_set(why, "label '%s' is not %s: %s",
+			str_quote(in, q, QUOTE_MAX),
 			strncasecmp(in, "xn--", 4) == 0 ? "a valid A-label"
 							: "valid",
 			idn2_strerror(rc));
@@ -217,12 +197,12 @@ parse_label(const char *in, struct label *out, struct err *why)
 	n = strlen(a);
 	if (n == 0) {
 		err_set(why, "label '%s' is empty after mapping",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	if (strchr(a, '.') != NULL) {
 		err_set(why, "label '%s' maps to more than one label",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -233,20 +213,20 @@ parse_label(const char *in, struct label *out, struct err *why)
 			continue;
 		if (c >= 0x20 && c < 0x7f)
 			err_set(why, "label '%s' has invalid character '%c'",
-				shorten(in, q), c);
+				str_quote(in, q, QUOTE_MAX), c);
 		else
 			err_set(why, "label '%s' has invalid byte 0x%02x",
-				shorten(in, q), c);
+				str_quote(in, q, QUOTE_MAX), c);
 		goto fail;
 	}
 	if (a[0] == '-' || a[n - 1] == '-') {
 		err_set(why, "label '%s' starts or ends with a hyphen",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	if (n > LABEL_MAX) {
 		err_set(why, "label '%s' is longer than 63 bytes",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	memcpy(out->a, a, n + 1);
@@ -262,7 +242,7 @@ parse_label(const char *in, struct label *out, struct err *why)
 	if (rc != IDN2_OK || strcmp(again, a) != 0 ||
 	    str_copy(out->u, u, sizeof(out->u)) < 0) {
 		err_set(why, "label '%s' is not a valid A-label",
-			shorten(in, q));
+			str_quote(in, q, QUOTE_MAX));
 		goto fail;
 	}
 	idn2_free(a);
@@ -315,7 +295,7 @@ find_registrable(struct domain_info *d, const char *name, struct err *why)
 	}
 	if (reg == NULL) {
 		err_set(why, "'%s' is a public suffix, not a registrable name",
-			shorten(name, q));
+			str_quote(name, q, QUOTE_MAX));
 		return -1;
 	}
 	str_copy(d->registrable, reg, sizeof(d->registrable));
@@ -367,12 +347,12 @@ domain_parse(const char *name, struct domain_info *out, struct err *why)
 		norm[--len] = '\0';
 	if (len == 0) {
 		err_set(why, "domain name '%s' has no labels",
-			shorten(name, q));
+			str_quote(name, q, QUOTE_MAX));
 		return -1;
 	}
 	if (is_ip_literal(norm)) {
 		err_set(why, "'%s' is an IP address, not a domain name",
-			shorten(name, q));
+			str_quote(name, q, QUOTE_MAX));
 		return -1;
 	}
 	memset(&d, 0, sizeof(d));
@@ -382,7 +362,7 @@ domain_parse(const char *name, struct domain_info *out, struct err *why)
 			*dot = '\0';
 		if (*p == '\0') {
 			err_set(why, "domain name '%s' has an empty label",
-				shorten(name, q));
+				str_quote(name, q, QUOTE_MAX));
 			return -1;
 		}
 		if (parse_label(p, &lab, why) < 0)
@@ -392,7 +372,7 @@ domain_parse(const char *name, struct domain_info *out, struct err *why)
 		if (join(d.alabel, DNAME_MAX + 1, lab.a) < 0) {
 			err_set(why,
 				"domain name '%s' is longer than 253 bytes",
-				shorten(name, q));
+				str_quote(name, q, QUOTE_MAX));
 			return -1;
 		}
 		/*
@@ -401,7 +381,7 @@ domain_parse(const char *name, struct domain_info *out, struct err *why)
 		 */
 		if (join(d.ulabel, sizeof(d.ulabel), lab.u) < 0) {
 			err_set(why, "domain name '%s' is too long",
-				shorten(name, q));
+				str_quote(name, q, QUOTE_MAX));
 			return -1;
 		}
 		if (dot == NULL)

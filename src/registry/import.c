@@ -15,8 +15,9 @@
 #include "registry/registry.h"
 
 #define FORMAT_NAME "govsec-registry/1"
-#define QUEUE_CAP   1024 /* records parsed ahead of the writer */
-#define QUEUE_BATCH 64	 /* wake the writer once this many wait */
+#define QUEUE_CAP   1024       /* records parsed ahead of the writer */
+#define QUEUE_BATCH 64	       /* wake the writer once this many wait */
+#define QUEUE_BYTES (16 << 20) /* record text parsed ahead, at most */
 
 struct reader {
 	const char *text;
@@ -32,6 +33,7 @@ struct item {
 	int ent;       /* index into reg_entities */
 	long long idx; /* position in its section */
 	long line;
+	size_t bytes; /* length of its text */
 };
 
 struct queue {
@@ -39,9 +41,11 @@ struct queue {
 	pthread_cond_t more, room;
 	struct item ring[QUEUE_CAP];
 	size_t head, count;
-	int done;   /* the scanner has finished, well or not */
-	int cancel; /* the writer failed: the scanner should stop */
-	int failed; /* the scanner failed: err holds why */
+	size_t bytes; /* text of the records queued */
+	int full;     /* the scanner waits for room */
+	int done;     /* the scanner has finished, well or not */
+	int cancel;   /* the writer failed: the scanner should stop */
+	int failed;   /* the scanner failed: err holds why */
 	struct err err;
 	char digest[AUDIT_HASH_HEX];
 	/* Records written, handed back so the scanner frees what it
@@ -118,7 +122,7 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 
 	skip_ws(r);
 	line = line_at(r, r->pos);
-	if (!any && limit > REG_RECORD_MAX)
+	if (limit > REG_RECORD_MAX)
 		limit = REG_RECORD_MAX;
 	v = json_loadb(r->text + r->pos, limit,
 		       /* Scalars too, so a record that is none gets a clear
@@ -127,7 +131,7 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 			   JSON_DECODE_ANY,
 		       &je);
 	if (v == NULL) {
-		if (!any && limit == REG_RECORD_MAX && je.position >= 0 &&
+		if (limit == REG_RECORD_MAX && je.position >= 0 &&
 		    (size_t)je.position >= limit - 1)
 			err_set(e, "%s:%ld: %s: record larger than %d bytes",
 				r->source, line, path, REG_RECORD_MAX);
@@ -152,12 +156,19 @@ push(struct queue *q, const struct item *it)
 	nspent = q->nspent;
 	memcpy(spent, q->spent, nspent * sizeof(*spent));
 	q->nspent = 0;
-	while (q->count == QUEUE_CAP && !q->cancel)
+	/* Bounded in records and in bytes (a parsed record costs about its
+	 * text again), but a single record always goes. */
+	while ((q->count == QUEUE_CAP ||
+		(q->count > 0 && q->bytes + it->bytes > QUEUE_BYTES)) &&
+	       !q->cancel) {
+		q->full = 1;
 		pthread_cond_wait(&q->room, &q->mu);
+	}
 	if (q->cancel) {
 		rc = -1;
 	} else {
 		q->ring[(q->head + q->count) % QUEUE_CAP] = *it;
+		q->bytes += it->bytes;
 		/* Wake the writer per batch, not per record (done wakes it
 		 * for whatever is left). */
 		if (++q->count == QUEUE_BATCH)
@@ -196,9 +207,14 @@ pop(struct queue *q, struct item *it)
 	} else {
 		*it = q->ring[q->head];
 		q->head = (q->head + 1) % QUEUE_CAP;
+		q->count--;
+		q->bytes -= it->bytes;
 		/* The scanner waits only on a full queue: wake it at half. */
-		if (--q->count == QUEUE_CAP / 2)
+		if (q->full && (q->count <= QUEUE_CAP / 2 ||
+				q->bytes <= QUEUE_BYTES / 2)) {
+			q->full = 0;
 			pthread_cond_signal(&q->room);
+		}
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
@@ -238,12 +254,16 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 		struct item it;
 		char path[128];
 
+		size_t start;
+
 		skip_ws(r);
+		start = r->pos;
 		it.line = line_at(r, r->pos);
 		str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, idx);
 		it.obj = read_value(r, 0, path, e);
 		if (it.obj == NULL)
 			return -1;
+		it.bytes = r->pos - start;
 		it.ent = ent_idx;
 		it.idx = idx;
 		if (reg_parse(ent, it.obj, path, e) < 0) {

@@ -71,27 +71,6 @@ match_prefix(const char *name, const char *prefix)
 	}
 }
 
-/*
- * Writes into out (QUOTE_MAX + 4 bytes) at most QUOTE_MAX bytes of the valid
- * UTF-8 s, cut at a character boundary and marked with "...".
- */
-static const char *
-shorten(const char *s, char *out)
-{
-	size_t n = strlen(s);
-
-	if (n <= QUOTE_MAX) {
-		memcpy(out, s, n + 1);
-		return out;
-	}
-	n = QUOTE_MAX;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	memcpy(out, s, n);
-	memcpy(out + n, "...", 4);
-	return out;
-}
-
 static int
 valid_text(const char *s)
 {
@@ -151,8 +130,8 @@ name_check(const char *online_name, const struct name_unit *unit,
 				"characters");
 		return NAME_FAIL;
 	}
-	shorten(online_name, qn);
-	shorten(unit->name, qu);
+	str_quote(online_name, qn, QUOTE_MAX);
+	str_quote(unit->name, qu, QUOTE_MAX);
 	if (match_prefix(online_name, unit->name) != NULL) {
 		err_set(reason,
 			"online name '%s' starts with the unit name '%s'", qn,
@@ -163,7 +142,7 @@ name_check(const char *online_name, const struct name_unit *unit,
 	    match_prefix(online_name, unit->short_name) != NULL) {
 		err_set(reason,
 			"online name '%s' starts with the unit short name '%s'",
-			qn, shorten(unit->short_name, qs));
+			qn, str_quote(unit->short_name, qs, QUOTE_MAX));
 		return NAME_PASS;
 	}
 	if (has_text(unit->region_name)) {
@@ -178,7 +157,8 @@ name_check(const char *online_name, const struct name_unit *unit,
 				"online name '%s' is region name '%s' plus a "
 				"function name: the unit name '%s' must be "
 				"shown prominently",
-				qn, shorten(unit->region_name, qs), qu);
+				qn, str_quote(unit->region_name, qs, QUOTE_MAX),
+				qu);
 			return NAME_REVIEW;
 		}
 	}
@@ -186,7 +166,7 @@ name_check(const char *online_name, const struct name_unit *unit,
 		err_set(reason,
 			"online name '%s' starts with neither the unit name "
 			"'%s' nor its short name '%s'",
-			qn, qu, shorten(unit->short_name, qs));
+			qn, qu, str_quote(unit->short_name, qs, QUOTE_MAX));
 	else
 		err_set(reason,
 			"online name '%s' does not start with the unit name "

@@ -2,6 +2,7 @@
  * platforms.c: the registered app-distribution platform list (APP-1), kept
  * as editable JSON data. Trusts the file only as far as its shape is checked.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,8 @@
 static char **names;
 static size_t nnames;
 static int loaded; /* a list is in force (maybe empty) */
+/* The list is swapped whole under this lock; lookups take it too. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 add_name(char ***list, size_t *n, const char *s)
@@ -78,10 +81,12 @@ platforms_load(const char *path, struct err *e)
 				add_name(&fresh, &nfresh, json_string_value(a));
 		}
 	}
+	pthread_mutex_lock(&lock);
 	free_list(names, nnames);
 	names = fresh;
 	nnames = nfresh;
 	loaded = 1;
+	pthread_mutex_unlock(&lock);
 	json_decref(root);
 	return 0;
 fail:
@@ -91,14 +96,34 @@ fail:
 }
 
 int
+platforms_ready(struct err *e)
+{
+	int have;
+
+	pthread_mutex_lock(&lock);
+	have = loaded;
+	pthread_mutex_unlock(&lock);
+	if (have)
+		return 0;
+	if (platforms_load(NULL, e) < 0) {
+		err_prefix(e, "the registered platform list (APP-1)");
+		return -1;
+	}
+	return 0;
+}
+
+int
 platforms_registered(const char *name)
 {
+	int found = 0;
+
 	if (strcasecmp(name, "own-website") == 0)
 		return 1;
-	if (!loaded && platforms_load(NULL, NULL) < 0)
+	if (platforms_ready(NULL) < 0)
 		return 0;
-	for (size_t i = 0; i < nnames; i++)
-		if (strcasecmp(names[i], name) == 0)
-			return 1;
-	return 0;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nnames && !found; i++)
+		found = strcasecmp(names[i], name) == 0;
+	pthread_mutex_unlock(&lock);
+	return found;
 }

@@ -3,6 +3,7 @@
  * tables of entity.c: JSON validation (untrusted input), conversion to and
  * from store rows, writes with audit records, reads, removal.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,21 +27,36 @@ key_column(const struct entity *ent)
 	return NULL;
 }
 
+static void sql_build(struct sqlset *s, const struct entity *ent);
+
+static void
+sql_init(void)
+{
+	if ((size_t)reg_nentities > ARRAY_SIZE(sqlsets))
+		fatal("too many registry entities");
+	for (int i = 0; i < reg_nentities; i++)
+		sql_build(&sqlsets[i], reg_entities[i]);
+}
+
+/* The statements of ent, built once for all entities (thread-safe). */
 static const struct sqlset *
 sql_for(const struct entity *ent)
 {
-	struct buf cols = BUF_INIT(8192), b = BUF_INIT(16384);
-	struct sqlset *s = NULL;
-	int n = 0;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	for (size_t i = 0; i < ARRAY_SIZE(sqlsets); i++) {
+	pthread_once(&once, sql_init);
+	for (size_t i = 0; i < ARRAY_SIZE(sqlsets); i++)
 		if (sqlsets[i].ent == ent)
 			return &sqlsets[i];
-		if (sqlsets[i].ent == NULL && s == NULL)
-			s = &sqlsets[i];
-	}
-	if (s == NULL)
-		fatal("too many registry entities");
+	fatal("'%s' is not a registry entity", ent->name);
+}
+
+static void
+sql_build(struct sqlset *s, const struct entity *ent)
+{
+	struct buf cols = BUF_INIT(8192), b = BUF_INIT(16384);
+	int n = 0;
+
 	s->ent = ent;
 	s->keycol = key_column(ent);
 	for (int i = 0; i < ent->nfields; i++) {
@@ -65,7 +81,6 @@ sql_for(const struct entity *ent)
 	buf_printf(&b, "DELETE FROM %s WHERE %s = ?", ent->table, s->keycol);
 	s->delete = buf_detach(&b, NULL);
 	buf_cleanup(&cols);
-	return s;
 }
 
 /* Looks up "a.b" in nested objects. */

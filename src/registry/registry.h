@@ -211,6 +211,8 @@ json_t *reg_schema(void);
  * of {"platforms": [{"name": ..., "aliases": [...]}]}; NULL path means the
  * shipped data/platforms.json. Returns 0 or -1 with e set. */
 int platforms_load(const char *path, struct err *e);
+/* Loads the shipped list unless one is in force; 0, or -1 with e set. */
+int platforms_ready(struct err *e);
 /* 1 if name (any alias, ASCII case folded) is a registered platform or
  * "own-website". */
 int platforms_registered(const char *name);

@@ -3,10 +3,12 @@
  * REQUIREMENTS.md), the finding context with acknowledgements, and
  * acknowledgement records. Rules themselves live in rules_<chapter>.c.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
+#include "registry/registry.h"
 #include "rules/internal.h"
 
 static const struct rule_def rules[] = {
@@ -61,10 +63,10 @@ static const struct rule_def rules[] = {
      "每年至少开展一次安全评估，升级上线前评估", rule_sec_assessment},
     {"sec.staff-access", "SEC-3",
      "staff functions and e-mail limited by IP segment or device",
-     "工作人员功能和电子邮件限制IP地址段或设备访问", rule_sec_staff_access},
+     "工作人员功能和电子邮件限制IP地址段或设备访问", rule_gate_staff_access},
     {"sec.overseas", "SEC-4",
      "overseas access only by whitelist and time window",
-     "境外访问仅按白名单在特定时段开放", rule_sec_overseas},
+     "境外访问仅按白名单在特定时段开放", rule_gate_overseas},
     {"sec.log-retention", "SEC-5", "logs kept at least a year and backed up",
      "日志留存不少于一年并定期备份", rule_sec_logs},
     {"out.contract", "OUT-1", "outsourcing contract fixes security duties",
@@ -79,13 +81,13 @@ static const struct rule_def rules[] = {
      "outsourced staff on least privilege with expiry",
      "外包人员最小授权并及时收回到期权限", rule_out_least_privilege},
     {"auth.mfa", "AUTH-1", "multi-factor authentication", "多因素身份认证",
-     rule_auth_mfa},
+     rule_gate_mfa},
     {"auth.idle-timeout", "AUTH-2", "sessions end after inactivity",
-     "会话超时自动退出", rule_auth_idle},
+     "会话超时自动退出", rule_gate_idle},
     {"auth.lockout", "AUTH-3", "repeated failed logins lock the account",
-     "限制登录失败次数", rule_auth_lockout},
+     "限制登录失败次数", rule_gate_lockout},
     {"auth.device-binding", "AUTH-4", "accounts bound to devices",
-     "账号与终端绑定", rule_auth_device},
+     "账号与终端绑定", rule_gate_device},
     {"mail.no-auto-forward", "MAIL-1", "automatic forwarding turned off",
      "关闭邮件自动转发", rule_mail_forward},
     {"mail.no-attachment-download", "MAIL-2",
@@ -97,8 +99,8 @@ static const struct rule_def rules[] = {
 
 static struct rule_info rule_infos[ARRAY_SIZE(rules)];
 
-const struct rule_info *
-check_rules(size_t *n)
+static void
+rule_infos_init(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		rule_infos[i].id = rules[i].id;
@@ -106,6 +108,14 @@ check_rules(size_t *n)
 		rule_infos[i].title = rules[i].title;
 		rule_infos[i].title_zh = rules[i].title_zh;
 	}
+}
+
+const struct rule_info *
+check_rules(size_t *n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, rule_infos_init);
 	*n = ARRAY_SIZE(rules);
 	return rule_infos;
 }
@@ -157,7 +167,7 @@ app_open(const struct m_app *a)
 }
 
 json_t *
-json_list(const char *text)
+check_json_list(const char *text)
 {
 	json_t *v;
 
@@ -174,7 +184,24 @@ json_list(const char *text)
 int
 unit_is_organ(const struct m_unit *u)
 {
-	return u != NULL && strcmp(u->kind, "institution") != 0;
+	/* Party and government organs (党政机关); mass organizations and
+	 * institutions are not bound to the organ suffixes. */
+	static const char *const organs[] = {
+	    "party",	   "npc",      "administrative", "cppcc",
+	    "supervisory", "judicial", "procuratorial"};
+
+	if (u == NULL)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(organs); i++)
+		if (strcmp(u->kind, organs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+unit_is_institution(const struct m_unit *u)
+{
+	return u != NULL && strcmp(u->kind, "institution") == 0;
 }
 
 static void
@@ -257,6 +284,9 @@ check_run(struct store *st, const struct check_opts *o,
 	time_t now = o->now ? o->now : time_now();
 
 	memset(sum, 0, sizeof(*sum));
+	/* APP-1 needs the platform list: no list, no verdicts. */
+	if (platforms_ready(e) < 0)
+		return -1;
 	if (model_load(&m, st, e) < 0) {
 		model_free(&m);
 		return -1;
@@ -271,6 +301,7 @@ check_run(struct store *st, const struct check_opts *o,
 	c.o = o;
 	c.sink = sink;
 	c.sum = sum;
+	c.st = st;
 	buf_init(&c.ev, 64 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
@@ -303,9 +334,13 @@ check_ack(struct store *st, const char *rule, const char *object,
 		err_set(e, "due date '%s' is not a date as YYYY-MM-DD", due);
 		return -1;
 	}
+	/* Shown in one-line reports: no line breaks or controls. */
 	if (*owner == '\0' || strlen(owner) > 200 || strlen(object) > 200 ||
 	    (note != NULL && strlen(note) > 2000) ||
-	    !str_utf8_valid(owner, strlen(owner))) {
+	    !str_utf8_valid(owner, strlen(owner)) ||
+	    strpbrk(owner, "\t\r\n") != NULL ||
+	    (note != NULL && (!str_utf8_valid(note, strlen(note)) ||
+			      strpbrk(note, "\t\r\n") != NULL))) {
 		err_set(e, "owner, object or note is empty, too long or not "
 			   "valid UTF-8");
 		return -1;

@@ -89,6 +89,7 @@ struct check_ctx {
 	struct check_summary *sum;
 	char today[11];
 	struct buf ev;
+	struct store *st; /* for evidence in other parts' tables (gate) */
 };
 
 struct rule_def {
@@ -111,9 +112,11 @@ int app_live(const struct m_app *a);
 /* 1 if the application is live or planned (not closed). */
 int app_open(const struct m_app *a);
 /* Parses a JSON list column (NULL, or a new array). */
-json_t *json_list(const char *text);
+json_t *check_json_list(const char *text);
 /* 1 if the unit is an organ (not a public institution). */
 int unit_is_organ(const struct m_unit *u);
+/* 1 if the unit is a public institution. */
+int unit_is_institution(const struct m_unit *u);
 
 /* Rule functions, one file per chapter of REQUIREMENTS.md. */
 void rule_site_one_portal(struct check_ctx *c);	    /* SITE-1 */
@@ -140,5 +143,14 @@ void rule_auth_device(struct check_ctx *c);	    /* AUTH-4 */
 void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
 void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
 void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
+/* rules_gate.c: the same requirements judged from the gate's evidence for
+ * applications it protects; each then runs the declaration rule above for
+ * the other applications. */
+void rule_gate_staff_access(struct check_ctx *c); /* SEC-3 */
+void rule_gate_overseas(struct check_ctx *c);	  /* SEC-4 */
+void rule_gate_mfa(struct check_ctx *c);	  /* AUTH-1 */
+void rule_gate_idle(struct check_ctx *c);	  /* AUTH-2 */
+void rule_gate_lockout(struct check_ctx *c);	  /* AUTH-3 */
+void rule_gate_device(struct check_ctx *c);	  /* AUTH-4 */
 
 #endif

@@ -1,11 +1,170 @@
 /*
  * rules_link.c: "Information and link security" (LINK-1..4), LOGO-1 and
- * GOVWEB-1..3 need observation of the live site; until the inspector has
- * observed a portal they report "unknown" with the command that observes.
+ * GOVWEB-1..3 judged from the newest stored inspection of a portal's
+ * domains (govsec inspect, table insp_runs): the run's findings of the
+ * rule's requirement decide pass or fail, with the first objects as
+ * evidence. Without an inspection, or for what inspection does not
+ * measure (LINK-1 relevance, GOVWEB-1/2 probing), the answer is
+ * "unknown" with the command that observes. Trusts the store's contents.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/internal.h"
+
+/* An inspection older than this no longer counts as checking (LINK-2). */
+#define LINK_STALE_DAYS 30
+#define EXAMPLES	3
+
+struct run {
+	long long id;
+	char *start, *finished;
+	json_t *findings;
+};
+
+static int
+run_row(void *arg, struct store_row *r)
+{
+	struct run *x = arg;
+	long long id = store_row_int(r, 0);
+
+	if (id <= x->id)
+		return 0;
+	free(x->start);
+	free(x->finished);
+	json_decref(x->findings);
+	x->id = id;
+	x->start = xstrdup(store_row_text(r, 1));
+	x->finished = xstrdup(store_row_text(r, 2));
+	x->findings = json_loads(store_row_text(r, 3), 0, NULL);
+	return 0;
+}
+
+/* The newest inspection run of any of a's domains (x->id 0 if none). */
+static void
+latest(struct check_ctx *c, const struct m_app *a, struct run *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (c->st == NULL)
+		return;
+	for (int k = 0; k < a->ndomains; k++) {
+		struct store_val v[1] = {SV_TEXT(a->domains[k].name)};
+
+		store_query(c->st,
+			    "SELECT id, start, finished, findings FROM "
+			    "insp_runs WHERE host = ? ORDER BY id DESC LIMIT 1",
+			    v, 1, run_row, x, NULL);
+	}
+}
+
+static void
+run_free(struct run *x)
+{
+	free(x->start);
+	free(x->finished);
+	json_decref(x->findings);
+}
+
+/* A noun for a requirement's failing findings. */
+static const char *
+what(const char *req)
+{
+	if (strcmp(req, "LINK-2") == 0)
+		return "broken links";
+	if (strcmp(req, "LINK-3") == 0)
+		return "outbound links without a leave-site prompt";
+	if (strcmp(req, "LINK-4") == 0)
+		return "abnormal links";
+	if (strcmp(req, "LOGO-1") == 0)
+		return "logo problems";
+	return "missing or inconsistent footer marks";
+}
+
+static void
+judge(struct check_ctx *c, struct m_app *a, const struct run *x)
+{
+	const char *req = c->rule->requirement;
+	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(2048);
+	long fails = 0, unknown = 0;
+	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
+	char fix[512];
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(x->findings, i, f)
+	{
+		const char *r =
+		    json_string_value(json_object_get(f, "requirement"));
+		const char *st =
+		    json_string_value(json_object_get(f, "status"));
+		const char *obj =
+		    json_string_value(json_object_get(f, "object"));
+		const char *ev =
+		    json_string_value(json_object_get(f, "evidence"));
+
+		if (r == NULL || st == NULL || strcmp(r, req) != 0)
+			continue;
+		if (strcmp(st, "fail") == 0) {
+			if (fails++ < EXAMPLES)
+				buf_printf(&ex, "%s%s (%s)",
+					   fails > 1 ? "; " : "",
+					   obj ? obj : "", ev ? ev : "");
+		} else if (strcmp(st, "unknown") == 0) {
+			unknown++;
+		} else if (strcmp(st, "pass") == 0 && pass.len == 0 && ev) {
+			buf_addstr(&pass, ev);
+		}
+	}
+	str_fmt(fix, sizeof(fix),
+		"fix what the inspection lists (govsec inspect %s), then "
+		"inspect again",
+		x->start);
+	if (strcmp(req, "LINK-1") == 0) {
+		check_emit_app(c, a, ST_UNKNOWN,
+			       "review the external links: govsec links list "
+			       "--external",
+			       "LINK-1 needs a person: whether linked content "
+			       "relates to the unit's functions (inspection "
+			       "of %s on %s)",
+			       x->start, x->finished);
+	} else if (strcmp(req, "GOVWEB-1") == 0 ||
+		   strcmp(req, "GOVWEB-2") == 0) {
+		check_emit_app(c, a, ST_UNKNOWN,
+			       "probe the portal on a schedule (not yet "
+			       "measured by govsec)",
+			       "%s needs scheduled probing over a week; "
+			       "govsec inspect does not measure it",
+			       req);
+	} else if (fails > 0) {
+		check_emit_app(c, a, ST_FAIL, fix,
+			       "%ld %s on %s (inspected %s): "
+			       "%s%s",
+			       fails, what(req), x->start, x->finished,
+			       ex.data ? ex.data : "",
+			       fails > EXAMPLES ? "; ..." : "");
+	} else if (strcmp(req, "LINK-2") == 0 &&
+		   (time_parse(x->finished, &fin) < 0 ||
+		    now - fin > LINK_STALE_DAYS * 86400L)) {
+		check_emit_app(c, a, ST_FAIL, fix,
+			       "the link list of %s was last checked %s, more "
+			       "than %d days ago",
+			       x->start, x->finished, LINK_STALE_DAYS);
+	} else if (pass.len == 0 && unknown > 0) {
+		check_emit_app(c, a, ST_UNKNOWN, fix,
+			       "%s could not be decided from the inspection "
+			       "of %s on %s",
+			       req, x->start, x->finished);
+	} else {
+		if (unknown > 0)
+			buf_printf(&pass, "%s%ld not verified (blocked)",
+				   pass.len ? "; " : "", unknown);
+		check_emit_app(
+		    c, a, ST_PASS, NULL, "inspection of %s on %s: %s", x->start,
+		    x->finished, pass.data ? pass.data : "no findings");
+	}
+	buf_cleanup(&ex);
+	buf_cleanup(&pass);
+}
 
 void
 rule_link_observed(struct check_ctx *c)
@@ -14,6 +173,7 @@ rule_link_observed(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		const char *host = NULL;
 		char fix[512];
+		struct run x;
 
 		if (a->kind != APP_PORTAL || !app_live(a) ||
 		    !check_wants(c, a->unit))
@@ -21,6 +181,13 @@ rule_link_observed(struct check_ctx *c)
 		for (int k = 0; k < a->ndomains; k++)
 			if (host == NULL || a->domains[k].main)
 				host = a->domains[k].name;
+		latest(c, a, &x);
+		if (x.id > 0 && x.findings != NULL) {
+			judge(c, a, &x);
+			run_free(&x);
+			continue;
+		}
+		run_free(&x);
 		str_fmt(fix, sizeof(fix),
 			"observe the site with: govsec inspect https://%s/",
 			host ? host : "");

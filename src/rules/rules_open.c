@@ -89,6 +89,7 @@ rule_site_suffix(struct check_ctx *c)
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 		int organ = unit_is_organ(a->u), bad = 0;
+		int inst = unit_is_institution(a->u);
 
 		if (!app_open(a) || a->ndomains == 0 || a->u == NULL ||
 		    !check_wants(c, a->unit))
@@ -108,7 +109,7 @@ rule_site_suffix(struct check_ctx *c)
 				    "Party or government organ must use "
 				    ".gov.cn or .政务",
 				    d, domain_suffix_name(sfx));
-			} else if (!organ && sfx != DOMAIN_INSTITUTION) {
+			} else if (inst && sfx != DOMAIN_INSTITUTION) {
 				bad = 1;
 				check_emit_app(
 				    c, a, ST_FAIL,
@@ -120,14 +121,24 @@ rule_site_suffix(struct check_ctx *c)
 				    "domain '%s' has a suffix of class '%s'; a "
 				    "public institution must use .cn or .公益",
 				    d, domain_suffix_name(sfx));
+			} else if (!organ && !inst && sfx == DOMAIN_ORGAN) {
+				bad = 1;
+				check_emit_app(
+				    c, a, ST_FAIL,
+				    "only Party and government organs may use "
+				    ".gov.cn or .政务: move to another domain",
+				    "domain '%s' has the organ suffix, but the "
+				    "unit is a %s, not an organ",
+				    d, a->u->kind);
 			}
 		}
 		if (!bad)
 			check_emit_app(c, a, ST_PASS, NULL,
-				       "all %d domains carry the %s suffix",
+				       "all %d domains carry %s suffix",
 				       a->ndomains,
-				       organ ? "organ (.gov.cn/.政务)"
-					     : "institution (.cn/.公益)");
+				       organ  ? "the organ (.gov.cn/.政务)"
+				       : inst ? "the institution (.cn/.公益)"
+					      : "a non-organ");
 	}
 }
 
@@ -176,7 +187,7 @@ rule_app_platforms(struct check_ctx *c)
 		if ((a->kind != APP_APP && a->kind != APP_MINI) ||
 		    !app_open(a) || !check_wants(c, a->unit))
 			continue;
-		list = json_list(a->platforms);
+		list = check_json_list(a->platforms);
 		if (list == NULL || json_array_size(list) == 0) {
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "declare the distribution platforms "
@@ -241,7 +252,7 @@ rule_app_not_bound(struct check_ctx *c)
 		if (a->kind == APP_ACCOUNT || a->kind == APP_EMAIL ||
 		    !app_open(a) || !check_wants(c, a->unit))
 			continue;
-		list = json_list(a->login_channels);
+		list = check_json_list(a->login_channels);
 		if (list == NULL) {
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "declare the login channels "

@@ -182,7 +182,7 @@ rule_sec_staff_access(struct check_ctx *c)
 				       "staff is not declared");
 			continue;
 		}
-		list = json_list(a->ip_segments);
+		list = check_json_list(a->ip_segments);
 		json_array_foreach(list, k, p)
 		{
 			const char *s = json_string_value(p);
@@ -253,7 +253,7 @@ rule_sec_overseas(struct check_ctx *c)
 				       "declared");
 			continue;
 		}
-		list = json_list(a->whitelist);
+		list = check_json_list(a->whitelist);
 		if (list == NULL || json_array_size(list) == 0) {
 			check_emit_app(c, a, ST_FAIL,
 				       "close overseas access, or open it only "

@@ -192,6 +192,8 @@ store_migrate(struct store *st, struct err *e)
 			have, store_migrations[store_nmigrations - 1].version);
 		return -1;
 	}
+	if (have == store_migrations[store_nmigrations - 1].version)
+		return 0; /* no write lock for a store that is current */
 	if (store_begin(st, e) < 0)
 		return -1;
 	for (int i = 0; i < store_nmigrations; i++) {

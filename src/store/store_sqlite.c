@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -34,11 +36,17 @@ sq_open(const char *path, struct err *e)
 {
 	struct sq *s = xcalloc(1, sizeof(*s));
 	char *msg = NULL;
+	mode_t old;
+	int rc;
 
-	if (sqlite3_open_v2(path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	/* The store holds password and session hashes: owner only. */
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				 SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
 		err_set(e, "cannot open database '%s': %s", path,
 			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;

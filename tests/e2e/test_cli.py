@@ -20,6 +20,7 @@ Requirement IDs of REQUIREMENTS.md are named in each test's docstring.
 """
 import html.parser
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -787,6 +788,34 @@ def test_audit_tamper_cut_tail_found_with_anchor(cli):
     p = ok(cli("audit", "verify", "--anchor", head), 1)
     assert f"record {n}" in p.stdout
     ok(cli("audit", "verify", "--anchor", "12:xyz"), 2)
+
+
+def test_audit_tamper_cut_front_with_forged_anchor(cli):
+    """Cutting the oldest records and forging the prune anchor in the
+    settings (outside the chain) is found: no prune record in the chain
+    accounts for the new start."""
+    build_log(cli)
+    con = sqlite3.connect(cli.db)
+    h1 = con.execute("SELECT hash FROM audit WHERE seq = 1").fetchone()[0]
+    con.close()
+    tamper(cli.db, "DELETE FROM audit WHERE seq = 1",
+           "INSERT INTO settings(key, value) VALUES ('audit.anchor_seq', '1')",
+           ("INSERT INTO settings(key, value) VALUES ('audit.anchor_hash', ?)",
+            (h1,)))
+    out = verify_broken(cli, 2)
+    assert "no prune record" in out
+    p = ok(cli("audit", "head"), 1)
+    assert "broken" in p.stderr
+
+
+def test_audit_record_from_the_future_is_found(cli):
+    """A record written with a forged clock (dated after now) breaks
+    verification, so a 'future' prune cannot pass unnoticed."""
+    build_log(cli)
+    ok(cli("audit", "retention", "400",
+           env=dict(os.environ, GOVSEC_NOW="2100-01-01T00:00:00Z")))
+    p = ok(cli("audit", "verify"), 1)
+    assert "in the future" in p.stdout
 
 
 def test_audit_retention_below_a_year_needs_force(cli):

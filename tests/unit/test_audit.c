@@ -716,7 +716,7 @@ test_prune(void **state)
 	assert_string_equal(s, "audit.prune");
 	free(s);
 	s = column(st, "object", 6);
-	assert_string_equal(s, "records before 2023-07-02T00:00:00Z");
+	assert_string_equal(s, "seq<=3 before 2023-07-02T00:00:00Z");
 	free(s);
 	s = column(st, "actor", 6);
 	assert_string_equal(s, "bob");

@@ -1,0 +1,391 @@
+/*
+ * cmd_gate.c: govsec gate ...: the access gateway's policy (import,
+ * export, test), users, TOTP enrolment, devices, sessions and lockouts,
+ * over src/gate and the store. Policy files and arguments are checked by
+ * src/gate; passwords come from standard input only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "gate/gate.h"
+
+static const char usage_text[] =
+    "govsec gate import FILE | export | test [--user U] [--ip IP] "
+    "[--device D] [--time T] [--url URL] [--method M] [--groups G] "
+    "[--geoip MMDB] [--geoip-csv CSV] [--format json] | user add NAME "
+    "[--groups G] [--display NAME] (password on stdin) | user list | totp "
+    "NAME | bind NAME | unbind NAME | devices | approve ID | revoke USER | "
+    "lockouts | unlock USER|ADDRESS | stats | sessions-fill N --user U";
+
+static int
+usage(void)
+{
+	cli_error("usage: %s", usage_text);
+	return EXIT_USAGE;
+}
+
+static int
+gate_import(struct cli *c, int argc, char **argv)
+{
+	struct buf b = BUF_INIT(GATE_POLICY_MAX);
+	const char *pos[1];
+	struct err e;
+	int rc;
+
+	if (cli_parse(argc, argv, NULL, pos, 1, usage_text) != 1)
+		return EXIT_USAGE;
+	if (!strcmp(pos[0], "-")) {
+		char chunk[4096];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+			if (buf_add(&b, chunk, n) < 0) {
+				cli_error("policy larger than %d bytes",
+					  GATE_POLICY_MAX);
+				buf_cleanup(&b);
+				return EXIT_USAGE;
+			}
+		if (b.data == NULL)
+			buf_add(&b, "", 0);
+	} else if (buf_read_file(&b, pos[0], &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (cli_store(c) < 0) {
+		buf_cleanup(&b);
+		return EXIT_USAGE;
+	}
+	rc = gate_db_policy_save(c->st, b.data, b.len, c->actor, &e);
+	buf_cleanup(&b);
+	if (rc < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("gate policy saved\n");
+	return 0;
+}
+
+static int
+gate_export(struct cli *c, int argc, char **argv)
+{
+	char *doc;
+
+	if (argc != 1)
+		return usage();
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	doc = gate_db_policy_doc(c->st);
+	printf("%s\n", doc != NULL ? doc : "{}");
+	free(doc);
+	return 0;
+}
+
+static const char *
+decision_name(const struct gate_decision *d)
+{
+	if (d->action == GATE_BYPASS)
+		return "allow";
+	return gate_action_name(d->action);
+}
+
+static int
+gate_test(struct cli *c, int argc, char **argv)
+{
+	const char *user = NULL, *ip = NULL, *device = NULL, *when = NULL,
+		   *url = NULL, *method = "GET", *groups = NULL,
+		   *mmdb = c->cfg.gate_geoip, *csv = c->cfg.gate_geoip_csv,
+		   *fmt = c->format;
+	const struct opt opts[] = {
+	    {"user", 1, &user, NULL},	  {"ip", 1, &ip, NULL},
+	    {"device", 1, &device, NULL}, {"time", 1, &when, NULL},
+	    {"url", 1, &url, NULL},	  {"method", 1, &method, NULL},
+	    {"groups", 1, &groups, NULL}, {"geoip", 1, &mmdb, NULL},
+	    {"geoip-csv", 1, &csv, NULL}, {"format", 1, &fmt, NULL},
+	    {NULL, 0, NULL, NULL}};
+	struct gate_policy *p;
+	struct gate_geo *geo;
+	struct gate_input in;
+	struct gate_decision d;
+	struct gate_url *u = NULL;
+	char *stored_groups = NULL, cc[3];
+	struct err e;
+	int rc = EXIT_USAGE;
+
+	if (cli_parse(argc, argv, opts, NULL, 0, usage_text) != 0)
+		return EXIT_USAGE;
+	if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0) {
+		cli_error("--format must be text or json");
+		return EXIT_USAGE;
+	}
+	memset(&in, 0, sizeof(in));
+	in.now = time_now();
+	if (when != NULL && time_parse(when, &in.now) < 0) {
+		cli_error("--time '%s' is not RFC 3339 or YYYY-MM-DD", when);
+		return EXIT_USAGE;
+	}
+	if (ip != NULL) {
+		unsigned char a[16];
+
+		if (gate_addr_parse(ip, a) < 0) {
+			cli_error("--ip '%s' is not an IP address", ip);
+			return EXIT_USAGE;
+		}
+		in.ip = ip;
+	}
+	if (url != NULL) {
+		u = xcalloc(1, sizeof(*u));
+		if (gate_url_parse(url, u) < 0) {
+			cli_error("--url '%s' is not an http(s) URL without "
+				  "dot segments",
+				  url);
+			goto out;
+		}
+		in.host = u->host;
+		in.path = u->path;
+	}
+	in.method = method;
+	in.user = user;
+	in.device = device;
+	if (cli_store(c) < 0)
+		goto out;
+	if (user != NULL && groups == NULL) {
+		struct store_val v[1] = {SV_TEXT(user)};
+
+		stored_groups = store_query_text(
+		    c->st, "SELECT groups FROM gate_users WHERE name = ?", v,
+		    1);
+	}
+	in.groups = groups != NULL ? groups : stored_groups;
+	p = gate_db_policy(c->st, &e);
+	if (p == NULL) {
+		cli_error("%s", e.msg);
+		goto out;
+	}
+	geo = gate_geo_open(mmdb, csv, &e);
+	if (geo == NULL) {
+		cli_error("%s", e.msg);
+		gate_policy_free(p);
+		goto out;
+	}
+	gate_policy_decide(p, geo, &in, &d);
+	gate_geo_country(geo, in.ip, cc);
+	if (!strcmp(fmt, "json")) {
+		json_t *o = json_pack(
+		    "{s:s, s:s, s:i, s:s, s:s, s:b, s:b, s:s?}", "decision",
+		    decision_name(&d), "rule", d.rule_name, "index", d.rule,
+		    "action", gate_action_name(d.action), "reason", d.reason,
+		    "need_user", d.need_user, "background", d.background,
+		    "country", cc[0] ? cc : NULL);
+		char *s = o != NULL ? json_dumps(o, JSON_PRESERVE_ORDER) : NULL;
+
+		printf("%s\n", s != NULL ? s : "{}");
+		free(s);
+		json_decref(o);
+	} else
+		printf("decision: %s\nrule: %s\nreason: %s\n",
+		       decision_name(&d), d.rule_name, d.reason);
+	gate_geo_free(geo);
+	gate_policy_free(p);
+	rc = 0;
+out:
+	free(stored_groups);
+	free(u);
+	return rc;
+}
+
+static int
+print_row(void *arg, struct store_row *r)
+{
+	int n = store_row_count(r);
+
+	(void)arg;
+	for (int i = 0; i < n; i++) {
+		const char *s = store_row_text(r, i);
+
+		printf("%s%s", i ? "\t" : "", s != NULL ? s : "-");
+	}
+	printf("\n");
+	return 0;
+}
+
+static int
+query_print(struct cli *c, const char *sql)
+{
+	struct err e;
+
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (store_query(c->st, sql, NULL, 0, print_row, NULL, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+gate_user(struct cli *c, int argc, char **argv)
+{
+	const char *groups = "", *display = NULL, *pos[1];
+	const struct opt opts[] = {{"groups", 1, &groups, NULL},
+				   {"display", 1, &display, NULL},
+				   {NULL, 0, NULL, NULL}};
+	char pw[1100];
+	struct err e;
+	int rc;
+
+	if (argc == 2 && !strcmp(argv[1], "list"))
+		return query_print(c, "SELECT name, groups, coalesce(display, "
+				      "''), CASE WHEN totp_secret IS NULL THEN "
+				      "'password' ELSE 'password+totp' END, "
+				      "CASE WHEN bound THEN 'bound' ELSE "
+				      "'unbound' END FROM gate_users ORDER BY "
+				      "name");
+	if (argc < 2 || strcmp(argv[1], "add") != 0 ||
+	    cli_parse(argc - 1, argv + 1, opts, pos, 1, usage_text) != 1)
+		return usage();
+	if (fgets(pw, sizeof(pw), stdin) == NULL) {
+		cli_error("no password on standard input");
+		return EXIT_USAGE;
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	rc = gate_db_user_add(c->st, pos[0], display, groups, pw, c->actor, &e);
+	explicit_bzero(pw, sizeof(pw));
+	if (rc < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("gate user '%s' saved\n", pos[0]);
+	return 0;
+}
+
+static int
+gate_totp(struct cli *c, const char *name)
+{
+	char secret[40], rec[10][10];
+	struct buf uri = BUF_INIT(1024), qr = BUF_INIT(64 * 1024);
+	struct err e;
+
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (gate_db_totp_enrol(c->st, name, secret, rec, c->actor, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (gate_totp_uri(&uri, "govsec", name, secret) < 0 ||
+	    gate_qr_text(&qr, uri.data) < 0) {
+		cli_error("cannot encode the enrolment URI");
+		return EXIT_USAGE;
+	}
+	printf("secret: %s\nuri: %s\n\n%s\nrecovery codes (each works once; "
+	       "keep them offline):\n",
+	       secret, uri.data, qr.data);
+	for (int i = 0; i < 10; i++)
+		printf("  %s\n", rec[i]);
+	explicit_bzero(secret, sizeof(secret));
+	buf_cleanup(&uri);
+	buf_cleanup(&qr);
+	return 0;
+}
+
+/* Bench helper: n sessions of user that nobody holds a token for. */
+static int
+gate_fill(struct cli *c, int argc, char **argv)
+{
+	const char *user = NULL, *pos[1];
+	const struct opt opts[] = {{"user", 1, &user, NULL},
+				   {NULL, 0, NULL, NULL}};
+	long long n;
+	struct err e;
+	time_t now = time_now();
+
+	if (cli_parse(argc, argv, opts, pos, 1, usage_text) != 1 ||
+	    user == NULL || str_to_ll(pos[0], 1, 1000000, &n) < 0)
+		return usage();
+	if (cli_store(c) < 0 || store_begin(c->st, &e) < 0)
+		return EXIT_USAGE;
+	for (long long i = 0; i < n; i++) {
+		unsigned char r[32];
+		char hex[65];
+		struct store_val v[4];
+
+		if (rand_bytes(r, sizeof(r)) < 0)
+			goto fail;
+		hex_encode(r, sizeof(r), hex);
+		v[0] = SV_TEXT(hex);
+		v[1] = SV_TEXT(user);
+		v[2] = SV_INT(now);
+		v[3] = SV_INT(now);
+		if (store_exec(c->st,
+			       "INSERT INTO gate_sessions(token_hash, user, "
+			       "level, created, seen) VALUES (?,?,2,?,?)",
+			       v, 4, &e) < 0)
+			goto fail;
+	}
+	if (store_commit(c->st, &e) < 0)
+		goto fail;
+	printf("%lld sessions of '%s' added\n", n, user);
+	return 0;
+fail:
+	store_rollback(c->st);
+	cli_error("%s", e.msg);
+	return EXIT_USAGE;
+}
+
+int
+cmd_gate(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	struct err e;
+	int rc = 0;
+
+	if (!strcmp(verb, "import"))
+		return gate_import(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "export"))
+		return gate_export(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "test"))
+		return gate_test(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "user"))
+		return gate_user(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "sessions-fill"))
+		return gate_fill(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "devices") && argc == 2)
+		return query_print(c, "SELECT id, user, CASE WHEN approved "
+				      "THEN 'approved' ELSE 'pending' END, "
+				      "created, coalesce(label, '') FROM "
+				      "gate_devices ORDER BY created");
+	if (!strcmp(verb, "lockouts") && argc == 2)
+		return query_print(c, "SELECT key, failures, locked_until FROM "
+				      "gate_failures ORDER BY key");
+	if (!strcmp(verb, "stats") && argc == 2)
+		return query_print(c, "SELECT rule, allows, denies FROM "
+				      "gate_rule_stats ORDER BY rule");
+	if (argc != 3)
+		return usage();
+	if (!strcmp(verb, "totp"))
+		return gate_totp(c, argv[2]);
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(verb, "bind") || !strcmp(verb, "unbind"))
+		rc = gate_db_user_bind(c->st, argv[2], !strcmp(verb, "bind"),
+				       c->actor, &e);
+	else if (!strcmp(verb, "approve"))
+		rc = gate_db_device_approve(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "revoke"))
+		rc = gate_db_revoke(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "unlock"))
+		rc = gate_db_unlock(c->st, argv[2], c->actor, &e);
+	else
+		return usage();
+	if (rc < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,339 @@
+/*
+ * db.c: the gate's tables in the store (migration 2): the live policy
+ * document, gate users with their argon2id passwords, TOTP secrets and
+ * recovery codes, devices, sessions and revocations, failure counters.
+ * Every change made here is audited in the same transaction. Inputs come
+ * from the CLI and API (checked here); the store is trusted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "audit/audit.h"
+#include "gate/gate.h"
+
+static int
+name_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n == 0 || n > GATE_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._-@", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+struct gate_policy *
+gate_db_policy(struct store *st, struct err *e)
+{
+	char *doc = gate_db_policy_doc(st);
+	struct gate_policy *p;
+
+	if (doc == NULL)
+		return gate_policy_parse("{}", 2, e);
+	p = gate_policy_parse(doc, strlen(doc), e);
+	if (p == NULL)
+		err_prefix(e, "stored gate policy");
+	free(doc);
+	return p;
+}
+
+char *
+gate_db_policy_doc(struct store *st)
+{
+	return store_query_text(st, "SELECT doc FROM gate_policy WHERE id = 1",
+				NULL, 0);
+}
+
+int
+gate_db_policy_save(struct store *st, const char *doc, size_t len,
+		    const char *actor, struct err *e)
+{
+	struct gate_policy *p = gate_policy_parse(doc, len, e);
+	char *canon = NULL, *old = NULL, at[32], before[AUDIT_HASH_HEX],
+	     after[AUDIT_HASH_HEX];
+	json_t *j;
+	struct store_val v[2];
+
+	if (p == NULL)
+		return -1;
+	j = gate_policy_json(p);
+	canon = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	gate_policy_free(p);
+	if (canon == NULL) {
+		err_set(e, "cannot encode the policy");
+		return -1;
+	}
+	time_fmt(time_now(), at, sizeof(at));
+	old = gate_db_policy_doc(st);
+	if (old != NULL)
+		audit_digest(old, strlen(old), before);
+	audit_digest(canon, strlen(canon), after);
+	v[0] = SV_TEXT(canon);
+	v[1] = SV_TEXT(at);
+	if (store_begin(st, e) < 0)
+		goto fail;
+	if (store_exec(st,
+		       "INSERT INTO gate_policy(id, doc, serial, updated) "
+		       "VALUES (1, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET "
+		       "doc = excluded.doc, serial = serial + 1, "
+		       "updated = excluded.updated",
+		       v, 2, e) < 0 ||
+	    audit_append(st, actor, "gate.policy", "gate policy",
+			 old != NULL ? before : NULL, after, e) < 0 ||
+	    store_commit(st, e) < 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	free(old);
+	free(canon);
+	return 0;
+fail:
+	free(old);
+	free(canon);
+	return -1;
+}
+
+int
+gate_db_user_add(struct store *st, const char *name, const char *display,
+		 const char *groups, const char *password, const char *actor,
+		 struct err *e)
+{
+	struct store_val v[5];
+	char at[32], object[96];
+	char *hash;
+	size_t n = password != NULL ? strlen(password) : 0;
+
+	if (!name_ok(name)) {
+		err_set(e,
+			"gate user name '%.80s' must be 1 to %d bytes of "
+			"A-Z a-z 0-9 . _ - @",
+			name != NULL ? name : "", GATE_NAME_MAX);
+		return -1;
+	}
+	if (n < 8 || n > 1024) {
+		err_set(e, "password for '%s' must be 8 to 1024 bytes", name);
+		return -1;
+	}
+	if (groups == NULL)
+		groups = "";
+	for (const char *g = groups; *g; g++)
+		if (!(name_ok((char[]){*g, 0}) || *g == ',')) {
+			err_set(e,
+				"groups '%.80s' must be a comma list of "
+				"names",
+				groups);
+			return -1;
+		}
+	if (display != NULL && (strlen(display) > 128 ||
+				!str_utf8_valid(display, strlen(display)))) {
+		err_set(e,
+			"display name of '%s' must be UTF-8 up to 128 "
+			"bytes",
+			name);
+		return -1;
+	}
+	hash = password_hash(password);
+	if (hash == NULL) {
+		err_set(e, "cannot hash the password of '%s'", name);
+		return -1;
+	}
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_TEXT(name);
+	v[1] = SV_TEXT(display);
+	v[2] = SV_TEXT(groups);
+	v[3] = SV_TEXT(hash);
+	v[4] = SV_TEXT(at);
+	str_fmt(object, sizeof(object), "gate user '%s'", name);
+	if (store_begin(st, e) < 0)
+		goto fail;
+	if (store_query_int(st,
+			    "SELECT count(*) FROM gate_users WHERE name = ?", v,
+			    1, 0) > 0) {
+		err_set(e, "gate user '%s' exists", name);
+		store_rollback(st);
+		goto fail;
+	}
+	if (store_exec(st,
+		       "INSERT INTO gate_users(name, display, groups, "
+		       "password, updated) VALUES (?,?,?,?,?)",
+		       v, 5, e) < 0 ||
+	    audit_append(st, actor, "gate.user.add", object, NULL, groups, e) <
+		0 ||
+	    store_commit(st, e) < 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	free(hash);
+	return 0;
+fail:
+	free(hash);
+	return -1;
+}
+
+/* Hex SM3 of a recovery code, what the store keeps. */
+static void
+code_digest(const char *code, char out[AUDIT_HASH_HEX])
+{
+	audit_digest(code, strlen(code), out);
+}
+
+int
+gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
+		   char rec[10][10], const char *actor, struct err *e)
+{
+	static const char alnum[] = "abcdefghjkmnpqrstuvwxyz23456789";
+	unsigned char key[GATE_TOTP_SECRET_LEN], rnd[80];
+	json_t *codes = json_array();
+	struct store_val v[3];
+	char object[96], *list = NULL;
+	int rc = -1;
+
+	if (rand_bytes(key, sizeof(key)) < 0 ||
+	    rand_bytes(rnd, sizeof(rnd)) < 0 ||
+	    gate_base32_encode(key, sizeof(key), secret_b32, 40) < 0) {
+		err_set(e, "cannot make a TOTP secret");
+		goto out;
+	}
+	for (int i = 0; i < 10; i++) {
+		char d[AUDIT_HASH_HEX];
+
+		for (int k = 0, o = 0; k < 8; k++, o++) {
+			if (k == 4)
+				rec[i][o++] = '-';
+			rec[i][o] = alnum[rnd[i * 8 + k] % (sizeof(alnum) - 1)];
+		}
+		rec[i][9] = '\0';
+		code_digest(rec[i], d);
+		json_array_append_new(codes, json_string(d));
+	}
+	list = json_dumps(codes, JSON_COMPACT);
+	v[0] = SV_TEXT(secret_b32);
+	v[1] = SV_TEXT(list);
+	v[2] = SV_TEXT(name);
+	str_fmt(object, sizeof(object), "gate user '%s'", name);
+	if (store_begin(st, e) < 0)
+		goto out;
+	if (store_exec(st,
+		       "UPDATE gate_users SET totp_secret = ?, recovery = ?, "
+		       "totp_last = 0 WHERE name = ?",
+		       v, 3, e) < 0)
+		goto undo;
+	if (store_changes(st) != 1) {
+		err_set(e, "no gate user '%.80s'", name);
+		goto undo;
+	}
+	if (audit_append(st, actor, "gate.totp.enrol", object, NULL, NULL, e) <
+		0 ||
+	    store_commit(st, e) < 0)
+		goto undo;
+	rc = 0;
+	goto out;
+undo:
+	store_rollback(st);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	free(list);
+	json_decref(codes);
+	return rc;
+}
+
+/* Runs one audited UPDATE that must change exactly one row. */
+static int
+change_one(struct store *st, const char *sql, const struct store_val *v, int nv,
+	   const char *actor, const char *action, const char *object,
+	   const char *after, struct err *e)
+{
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, sql, v, nv, e) < 0)
+		goto fail;
+	if (store_changes(st) < 1) {
+		err_set(e, "no %s", object);
+		goto fail;
+	}
+	if (audit_append(st, actor, action, object, NULL, after, e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+gate_db_user_bind(struct store *st, const char *name, int bound,
+		  const char *actor, struct err *e)
+{
+	struct store_val v[2] = {SV_INT(bound != 0), SV_TEXT(name)};
+	char object[96];
+
+	str_fmt(object, sizeof(object), "gate user '%.64s'", name);
+	return change_one(
+	    st, "UPDATE gate_users SET bound = ? WHERE name = ?", v, 2, actor,
+	    bound ? "gate.user.bind" : "gate.user.unbind", object, NULL, e);
+}
+
+int
+gate_db_device_approve(struct store *st, const char *id, const char *actor,
+		       struct err *e)
+{
+	char at[32], object[96];
+	struct store_val v[3];
+
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_TEXT(actor);
+	v[1] = SV_TEXT(at);
+	v[2] = SV_TEXT(id);
+	str_fmt(object, sizeof(object), "gate device '%.64s'", id);
+	return change_one(st,
+			  "UPDATE gate_devices SET approved = 1, "
+			  "approved_by = ?, approved_at = ? WHERE id = ?",
+			  v, 3, actor, "gate.device.approve", object, NULL, e);
+}
+
+int
+gate_db_revoke(struct store *st, const char *user, const char *actor,
+	       struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(user)};
+	char object[96];
+
+	str_fmt(object, sizeof(object), "gate sessions of '%.64s'", user);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st,
+		       "UPDATE gate_sessions SET revoked = 1 WHERE user = ?", v,
+		       1, e) < 0 ||
+	    audit_append(st, actor, "gate.revoke", object, NULL, NULL, e) < 0 ||
+	    store_commit(st, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+gate_db_unlock(struct store *st, const char *key, const char *actor,
+	       struct err *e)
+{
+	struct store_val v[2];
+	char k1[128], k2[128], object[160];
+
+	if (str_fmt(k1, sizeof(k1), "user:%s", key) < 0 ||
+	    str_fmt(k2, sizeof(k2), "addr:%s", key) < 0) {
+		err_set(e, "'%.64s' is too long", key);
+		return -1;
+	}
+	v[0] = SV_TEXT(k1);
+	v[1] = SV_TEXT(k2);
+	str_fmt(object, sizeof(object), "gate lockout of '%.64s'", key);
+	return change_one(st, "DELETE FROM gate_failures WHERE key IN (?, ?)",
+			  v, 2, actor, "gate.unlock", object, NULL, e);
+}

@@ -1,0 +1,269 @@
+/*
+ * gate.h: the public face of src/gate, the access gateway behind nginx's
+ * auth_request (SEC-3, SEC-4, AUTH-1..4): the policy engine (ordered rules,
+ * first match wins, default deny), its parts (CIDR tries with longest-prefix
+ * lookup, time windows, GeoIP countries), TOTP (RFC 6238), the gate's
+ * tables in the store, and the `gate` listener of govsecd (auth_request
+ * endpoint and login portal). Policy documents, cookies, headers and form
+ * bodies are untrusted; the configuration and the store are trusted.
+ */
+#ifndef GOVSEC_GATE_H
+#define GOVSEC_GATE_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+/* Limits on what a policy document may hold (docs/gate.md). */
+#define GATE_POLICY_MAX	   (1 << 20) /* bytes of a policy document */
+#define GATE_RULES_MAX	   1000
+#define GATE_NETWORKS_MAX  256	/* named sets */
+#define GATE_CIDRS_MAX	   4096 /* prefixes per named set */
+#define GATE_LIST_MAX	   256	/* entries of a rule's list */
+#define GATE_NAME_MAX	   64	/* bytes of a rule, set or user name */
+#define GATE_REGEX_MAX	   1024 /* bytes of a path regex */
+#define GATE_WHITELIST_MAX 1000
+#define GATE_WINDOW_MAX	   256 /* bytes of a time window */
+#define GATE_TIMES_MAX	   8   /* hh:mm ranges in one window */
+#define GATE_DEFAULT_TZ	   "Asia/Shanghai"
+
+/* cidr.c */
+/*
+ * A binary trie of IP prefixes with an integer value each; lookups return
+ * the value of the longest prefix containing the address. IPv4 lives in
+ * the IPv4-mapped part of the IPv6 space (::ffff:0:0/96), so "10.0.0.0/8"
+ * also matches "::ffff:10.1.2.3".
+ */
+struct gate_trie;
+struct gate_trie *gate_trie_new(void);
+void gate_trie_free(struct gate_trie *t);
+/* Parses a numeric IPv4 or IPv6 address (no zone, no port) into 16 bytes
+ * (IPv4 mapped); 0, or -1 if s is not one. */
+int gate_addr_parse(const char *s, unsigned char out[16]);
+/*
+ * Adds "ADDR/LEN" or a bare address (a host prefix) with value (!= 0);
+ * bits past LEN must be zero. A prefix added twice keeps the last value.
+ * Returns 0, or -1 with e set on a malformed prefix or when the trie holds
+ * 2^24 nodes already.
+ */
+int gate_trie_add(struct gate_trie *t, const char *cidr, int value,
+		  struct err *e);
+/* Adds the inclusive range [lo, hi] as the fewest prefixes; 0 or -1. */
+int gate_trie_add_range(struct gate_trie *t, const unsigned char lo[16],
+			const unsigned char hi[16], int value, struct err *e);
+/* Value of the longest prefix containing addr, 0 if none. */
+int gate_trie_lookup(const struct gate_trie *t, const unsigned char addr[16]);
+/* Nodes held (for limits and memory reports). */
+size_t gate_trie_nodes(const struct gate_trie *t);
+
+/* window.c */
+/*
+ * A time window: "[DAYS] [HH:MM-HH:MM[,...]] [FROM..UNTIL] [ZONE]" in any
+ * order, each part at most once and at least one part. DAYS is "daily" or
+ * a comma list of "mon".."sun" and ranges like "mon-fri"; a time range
+ * whose end is before its start runs over midnight and "24:00" is the end
+ * of a day; FROM..UNTIL are local dates, both inclusive; ZONE is an IANA
+ * name from /usr/share/zoneinfo ("Asia/Shanghai" when absent) or "UTC".
+ * Days and times are checked against the local time of the instant.
+ */
+struct gate_window {
+	uint8_t days;		      /* bit 0 = Sunday .. bit 6 = Saturday */
+	int ntimes;		      /* 0: all day */
+	int16_t from[GATE_TIMES_MAX]; /* minutes after local midnight */
+	int16_t to[GATE_TIMES_MAX];   /* exclusive; may be < from */
+	long date_from, date_to;      /* local days since 1970-01-01, inclusive;
+					 LONG_MIN / LONG_MAX when open */
+	char zone[64];
+};
+/* Parses s (at most GATE_WINDOW_MAX bytes); 0, or -1 with e set. */
+int gate_window_parse(struct gate_window *w, const char *s, struct err *e);
+/* 1 if the instant t lies in w, 0 if not, -1 if the zone cannot be read. */
+int gate_window_contains(const struct gate_window *w, time_t t);
+/*
+ * Offset of zone from UTC at t in seconds (east positive). Thread-safe:
+ * a cache per zone and hour, filled under a mutex through the C library's
+ * TZ handling (see docs/gate.md). 0 or -1 if the zone is unknown.
+ */
+int gate_tz_offset(const char *zone, time_t t, long *off);
+/* Call once before threads start: makes later TZ switches safe for
+ * concurrent getenv() callers (TZ is set in place, never added). */
+void gate_tz_init(void);
+
+/* totp.c */
+#define GATE_TOTP_SECRET_LEN 20 /* bytes (160 bits, RFC 4226 advice) */
+#define GATE_TOTP_STEP	     30
+/* RFC 6238 code for counter (t / step) with the key; digits 6..8. */
+int gate_hotp(const unsigned char *key, size_t keylen, uint64_t counter,
+	      int digits, const char *alg);
+/* Base32 (RFC 4648, no padding) of n bytes into out (size >= 8n/5+2). */
+int gate_base32_encode(const unsigned char *in, size_t n, char *out,
+		       size_t outlen);
+/* Decodes base32 (case-insensitive, '=' and spaces ignored); length or
+ * -1. */
+int gate_base32_decode(const char *in, unsigned char *out, size_t outlen);
+/*
+ * Checks a 6-digit code against the base32 secret at t with a tolerance
+ * of one step either way. Only counters above *last are accepted, so a
+ * code works once; on success *last is set to the matching counter.
+ * Returns 1 on a match, 0 if not.
+ */
+int gate_totp_check(const char *secret_b32, const char *code, time_t t,
+		    long long *last);
+/* otpauth:// URI for issuer, account and secret into b. */
+int gate_totp_uri(struct buf *b, const char *issuer, const char *account,
+		  const char *secret_b32);
+/* The URI as a QR code in UTF-8 half blocks (terminal); 0 or -1. */
+int gate_qr_text(struct buf *b, const char *text);
+
+/* geo.c */
+/*
+ * Country lookup: a MaxMind DB (country.iso_code) and/or CSV range lists
+ * ("first,last,CC" per line, # comments). Either path may be NULL or "".
+ */
+struct gate_geo;
+struct gate_geo *gate_geo_open(const char *mmdb, const char *csv,
+			       struct err *e);
+void gate_geo_free(struct gate_geo *g);
+/* The ISO country code of ip into cc[3] ("" if unknown); CSV ranges win
+ * over the MaxMind DB. */
+void gate_geo_country(const struct gate_geo *g, const char *ip, char cc[3]);
+
+/* policy.c */
+enum gate_action {
+	GATE_DENY,
+	GATE_BYPASS,
+	GATE_ONE_FACTOR,
+	GATE_TWO_FACTOR,
+};
+const char *gate_action_name(enum gate_action a);
+
+struct gate_policy;
+
+/* What a decision is about; any field may be NULL / 0 when unknown. */
+struct gate_input {
+	const char *host;   /* from X-Original-URL, without port */
+	const char *path;   /* without the query */
+	const char *method; /* "GET" ... */
+	const char *ip;	    /* numeric client address */
+	const char *user;   /* NULL: not logged in */
+	const char *groups; /* comma-separated groups of user */
+	const char *device; /* an approved device id of user, or NULL */
+	time_t now;
+};
+
+struct gate_decision {
+	enum gate_action action; /* what the matching rule asks for */
+	int rule;		 /* its index, -1 for the default */
+	const char *rule_name;	 /* "default" for the default deny */
+	int background;		 /* the rule marks background requests */
+	int need_user; /* a rule could match but needs the user to know */
+	char reason[256];
+};
+
+/*
+ * Parses and compiles a policy document (JSON, docs/gate.md) of at most
+ * GATE_POLICY_MAX bytes. Unknown keys, bad prefixes, windows, regexes,
+ * duplicate names and references to undefined network sets are errors.
+ * Returns the policy (gate_policy_free), or NULL with e set.
+ */
+struct gate_policy *gate_policy_parse(const char *doc, size_t len,
+				      struct err *e);
+void gate_policy_free(struct gate_policy *p);
+/* Number of rules. */
+int gate_policy_rules(const struct gate_policy *p);
+/* Name of rule i, "default" for i out of range (the default deny). */
+const char *gate_policy_rule_name(const struct gate_policy *p, int i);
+/* The canonical JSON of the policy (what export writes; json_decref). */
+json_t *gate_policy_json(const struct gate_policy *p);
+/*
+ * Decides in: the first rule whose conditions all hold wins; none: deny.
+ * A rule with subjects or devices that would match except that the user
+ * is unknown stops the walk with need_user set (log in first). geo may be
+ * NULL (country conditions then see ""). Never fails; thread-safe.
+ */
+void gate_policy_decide(const struct gate_policy *p, const struct gate_geo *geo,
+			const struct gate_input *in, struct gate_decision *d);
+
+/* db.c */
+/* Loads the stored policy (an empty policy if none: deny all); NULL with e
+ * set on failure. */
+struct gate_policy *gate_db_policy(struct store *st, struct err *e);
+/* Validates doc and stores it as the live policy, with an audit record by
+ * actor. 0 or -1 with e set (the stored policy is then unchanged). */
+int gate_db_policy_save(struct store *st, const char *doc, size_t len,
+			const char *actor, struct err *e);
+/* The stored document as a heap string (free) or NULL if none. */
+char *gate_db_policy_doc(struct store *st);
+/* Adds a gate user (name, display name, comma-separated groups, password
+ * of 8..1024 bytes stored as argon2id); 0 or -1 with e set. */
+int gate_db_user_add(struct store *st, const char *name, const char *display,
+		     const char *groups, const char *password,
+		     const char *actor, struct err *e);
+/* Enrols TOTP for name: a new secret into secret_b32 (size >= 40) and ten
+ * recovery codes into rec (10 x 10 bytes, "xxxx-xxxx"); 0 or -1. */
+int gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
+		       char rec[10][10], const char *actor, struct err *e);
+/* Sets whether name may log in only from approved devices (AUTH-4). */
+int gate_db_user_bind(struct store *st, const char *name, int bound,
+		      const char *actor, struct err *e);
+/* Approves device id (AUTH-4); 0 or -1 with e set (unknown id). */
+int gate_db_device_approve(struct store *st, const char *id, const char *actor,
+			   struct err *e);
+/* Revokes every session of user; the gate drops them within a second. */
+int gate_db_revoke(struct store *st, const char *user, const char *actor,
+		   struct err *e);
+/* Clears the lockouts of an account or address; 0 or -1. */
+int gate_db_unlock(struct store *st, const char *key, const char *actor,
+		   struct err *e);
+
+/* parse.c */
+/*
+ * Request parsing for the gate; all input untrusted. Each returns 0, or -1
+ * when the input is malformed or over its limit (the caller denies).
+ */
+/* The value of cookie name in a Cookie header (at most 8 KiB) into out. */
+int gate_cookie_get(const char *header, const char *name, char *out,
+		    size_t outlen);
+/*
+ * Splits an X-Original-URL ("http[s]://host[:port]/path?query", at most
+ * 8 KiB) into scheme, lower-case host without port, and the decoded path
+ * without query; paths with "." or ".." segments, NUL, encoded '/' or
+ * control bytes are refused.
+ */
+struct gate_url {
+	char scheme[6];
+	char host[256];
+	char hostport[264];
+	char path[8192];
+};
+int gate_url_parse(const char *url, struct gate_url *u);
+/*
+ * The client address: peer itself unless peer is in proxies; then the
+ * rightmost X-Forwarded-For entry that is not a trusted proxy (xff may be
+ * NULL: the peer). out gets a numeric address (>= 46 bytes).
+ */
+int gate_client_addr(const struct gate_trie *proxies, const char *peer,
+		     const char *xff, char *out, size_t outlen);
+/* Value of field name in an application/x-www-form-urlencoded body,
+ * decoded into out; -1 if absent, malformed or too long. */
+int gate_form_get(const char *body, const char *name, char *out, size_t outlen);
+
+/* server.c */
+struct gate_server;
+/* Checks the [gate] settings (listen, proxies, GeoIP files); 0 or -1. */
+int gate_check_config(const struct config *cfg, struct err *e);
+/*
+ * Starts the gate listener on cfg->gate_listen when set (NULL and no error
+ * when it is empty). cfg and st must outlive the server; the server uses
+ * st only under its own mutex, so the caller must not use st concurrently
+ * (govsecd opens one store per listener). Returns the server or NULL.
+ */
+struct gate_server *gate_start(const struct config *cfg, struct store *st,
+			       struct err *e);
+void gate_stop(struct gate_server *g);
+
+#endif

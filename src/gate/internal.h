@@ -1,0 +1,107 @@
+/*
+ * internal.h: what the files of the gate listener share (server.c: the
+ * HTTP glue, sessions, the store poller and the auth_request endpoint;
+ * portal.c: the login portal, lockout and devices). Not for other parts.
+ */
+#ifndef GOVSEC_GATE_INTERNAL_H
+#define GOVSEC_GATE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "gate/gate.h"
+
+#define GATE_COOKIE	   "__Host-govsec"
+#define GATE_DEVICE_COOKIE "__Host-govsec-device"
+#define GATE_TOKEN_BYTES   32 /* 256-bit session tokens */
+#define GATE_BODY_MAX	   8192
+#define GATE_SHARDS	   64
+#define GATE_BUCKETS	   (1u << 17)
+#define GATE_LAT_BUCKETS   10000 /* microseconds, last one is overflow */
+#define GATE_SESSIONS_MAX  1000000
+
+struct gate_sess {
+	unsigned char key[32]; /* SHA-256 of the token */
+	char user[GATE_NAME_MAX + 1];
+	char *groups, *display;
+	char device[GATE_NAME_MAX + 1]; /* "" if none */
+	unsigned char devkey[32];	/* SHA-256 of the device secret */
+	int level;			/* 1 or 2 factors */
+	int bound;			/* user may use approved devices only */
+	time_t created, seen;
+	struct gate_sess *next;
+};
+
+struct gate_server {
+	const struct config *cfg;
+	struct store *st;
+	pthread_mutex_t st_lock; /* every use of st */
+	struct MHD_Daemon *d;
+	struct gate_trie *proxies;
+	struct gate_geo *geo;
+	char *dummy_hash;
+
+	pthread_rwlock_t pol_lock; /* policy, stats, approved */
+	struct gate_policy *policy;
+	long long policy_serial;
+	long long *allows, *denies; /* per rule, [nrules] is the default */
+	int nstats;
+	struct map approved; /* approved device ids -> 1 */
+
+	pthread_mutex_t shard[GATE_SHARDS];
+	struct gate_sess **bucket;
+	long long nsess;
+
+	unsigned long long lat[GATE_LAT_BUCKETS];
+	unsigned long long decisions, sample;
+
+	pthread_t poller;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	int stopping, poller_started;
+};
+
+/* A request as the gate handlers see it; strings live as long as it. */
+struct gate_req {
+	struct gate_server *g;
+	struct MHD_Connection *conn;
+	const char *method, *path, *peer;
+	const char *body; /* NUL-terminated, "" when none */
+	int status;
+	char *out; /* malloc'ed body */
+	size_t out_len;
+	const char *ctype;
+	char hdr_name[8][32];
+	char *hdr_val[8]; /* malloc'ed */
+	int nhdr;
+};
+
+/* server.c */
+void gate_req_header(struct gate_req *r, const char *name, const char *value);
+const char *gate_req_in(struct gate_req *r, const char *name);
+void gate_req_body(struct gate_req *r, int status, const char *ctype,
+		   struct buf *b);
+/* Creates a session and puts it in memory and the store; writes the
+ * cookie value (hex token) into token (size >= 65). 0 or -1. */
+int gate_sess_create(struct gate_server *g, const char *user,
+		     const char *groups, const char *display,
+		     const char *device, const unsigned char devkey[32],
+		     int level, int bound, char token[65]);
+/* Drops the session named by a token (logout). */
+void gate_sess_drop(struct gate_server *g, const char *token);
+/* SHA-256 of s. */
+void gate_sha256(const void *s, size_t n, unsigned char out[32]);
+/* Audits one event (takes st_lock). */
+void gate_audit(struct gate_server *g, const char *actor, const char *action,
+		const char *object, const char *after);
+
+/* portal.c */
+int gate_portal_get(struct gate_req *r);
+int gate_portal_login(struct gate_req *r);
+int gate_portal_logout(struct gate_req *r);
+/* The device credential the request carries (device cookie "ID.SECRET",
+ * or the trusted device header): 1 with id and the SHA-256 of the secret
+ * set, 0 if none or malformed. Does not look at the store. */
+int gate_device_read(struct gate_req *r, char id[GATE_NAME_MAX + 1],
+		     unsigned char key[32]);
+
+#endif

@@ -1,0 +1,743 @@
+/*
+ * portal.c: the gate's login portal: a server-rendered form (no
+ * JavaScript, Chinese and English) taking user name, password and TOTP or
+ * recovery code; lockout per account and per source address counted in
+ * the store inside one transaction, so parallel guesses cannot pass the
+ * limit; device registration and the device credential; logout. Form
+ * bodies, cookies and headers are untrusted; passwords and codes are
+ * never logged.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "audit/audit.h"
+#include "gate/internal.h"
+
+enum msg { M_NONE, M_BAD, M_LOCKED, M_DEVICE, M_MFA, M_OK, M_OUT };
+
+struct text {
+	const char *title, *user, *password, *code, *code_hint, *submit, *other,
+	    *other_lang;
+	const char *msg[7];
+};
+
+static const struct text en = {
+    "Sign in",
+    "User name",
+    "Password",
+    "One-time code or recovery code",
+    "6 digits from your authenticator app; leave empty if you have none",
+    "Sign in",
+    "中文",
+    "zh",
+    {"", "Wrong user name, password or code.",
+     "Too many failed attempts: sign-in is locked for a while.",
+     "This device is waiting for an administrator's approval.",
+     "This page needs a second factor: enter your one-time code.",
+     "You are signed in.", "You are signed out."}};
+
+static const struct text zh = {
+    "登录",
+    "用户名",
+    "密码",
+    "动态验证码或恢复码",
+    "身份验证器应用中的 6 位数字；没有可留空",
+    "登录",
+    "English",
+    "en",
+    {"", "用户名、密码或验证码错误。", "失败次数过多，登录已暂时锁定。",
+     "此设备正在等待管理员批准。", "此页面需要第二因素：请输入动态验证码。",
+     "您已登录。", "您已退出。"}};
+
+static const struct text *
+lang_of(struct gate_req *r, const char *asked)
+{
+	const char *al;
+
+	if (asked != NULL && !strcmp(asked, "zh"))
+		return &zh;
+	if (asked != NULL && !strcmp(asked, "en"))
+		return &en;
+	al = gate_req_in(r, "Accept-Language");
+	return al != NULL && !strncasecmp(al, "zh", 2) ? &zh : &en;
+}
+
+static const char *
+query(struct gate_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+static void
+page(struct gate_req *r, int status, const struct text *t, enum msg m,
+     const char *rd, int mfa)
+{
+	struct buf b = BUF_INIT(16384);
+	const char *portal = r->g->cfg->gate_portal;
+
+	buf_printf(&b,
+		   "<!doctype html>\n<html lang=\"%s\">\n<head>\n"
+		   "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+		   "content=\"width=device-width, initial-scale=1\">\n"
+		   "<title>%s - govsec</title>\n<style>body{font-family:"
+		   "sans-serif;max-width:24rem;margin:3rem auto;padding:0 "
+		   "1rem}label{display:block;margin-top:1rem}input{width:"
+		   "100%%;padding:.4rem;font-size:1rem}button{margin-top:"
+		   "1.2rem;padding:.5rem 1.2rem;font-size:1rem}"
+		   "[role=alert]{border:2px solid #a00;padding:.5rem}"
+		   "</style>\n</head>\n<body>\n<main>\n<h1>%s</h1>\n",
+		   t == &zh ? "zh-CN" : "en", t->title, t->title);
+	if (m != M_NONE)
+		buf_printf(&b, "<p role=\"%s\" id=\"msg\">%s</p>\n",
+			   m == M_OK || m == M_OUT ? "status" : "alert",
+			   t->msg[m]);
+	else if (mfa)
+		buf_printf(&b, "<p role=\"status\" id=\"msg\">%s</p>\n",
+			   t->msg[M_MFA]);
+	buf_printf(&b, "<form method=\"post\" action=\"%s/login\">\n", portal);
+	buf_printf(&b,
+		   "<label for=\"username\">%s</label>\n<input id=\"username\" "
+		   "name=\"username\" autocomplete=\"username\" required "
+		   "maxlength=\"64\">\n"
+		   "<label for=\"password\">%s</label>\n<input id=\"password\" "
+		   "name=\"password\" type=\"password\" "
+		   "autocomplete=\"current-password\" required "
+		   "maxlength=\"1024\">\n"
+		   "<label for=\"code\">%s</label>\n<input id=\"code\" "
+		   "name=\"code\" inputmode=\"numeric\" "
+		   "autocomplete=\"one-time-code\" maxlength=\"16\" "
+		   "aria-describedby=\"code-hint\">\n<small id=\"code-hint\">"
+		   "%s</small>\n",
+		   t->user, t->password, t->code, t->code_hint);
+	buf_printf(&b, "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n",
+		   t == &zh ? "zh" : "en");
+	if (rd != NULL) {
+		buf_addstr(&b, "<input type=\"hidden\" name=\"rd\" value=\"");
+		buf_add_html(&b, rd);
+		buf_addstr(&b, "\">\n");
+	}
+	buf_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
+		   t->submit);
+	buf_printf(&b,
+		   "<p><a href=\"%s/login?lang=%s\" lang=\"%s\">%s</a></p>\n"
+		   "</main>\n</body>\n</html>\n",
+		   portal, t->other_lang, t->other_lang, t->other);
+	if (b.data == NULL) {
+		r->status = 500;
+		return;
+	}
+	gate_req_header(r, "Content-Security-Policy",
+			"default-src 'none'; style-src 'unsafe-inline'; "
+			"form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'none'");
+	gate_req_body(r, status, "text/html; charset=utf-8", &b);
+}
+
+int
+gate_portal_get(struct gate_req *r)
+{
+	const char *rd = query(r, "rd");
+
+	if (rd != NULL && strlen(rd) > 4096)
+		rd = NULL;
+	page(r, 200, lang_of(r, query(r, "lang")), M_NONE, rd,
+	     query(r, "mfa") != NULL);
+	return 0;
+}
+
+/* ---- devices ------------------------------------------------------------ */
+
+int
+gate_device_read(struct gate_req *r, char id[GATE_NAME_MAX + 1],
+		 unsigned char key[32])
+{
+	const struct config *cfg = r->g->cfg;
+	char val[128];
+	const char *c;
+
+	if (cfg->gate_device_header[0] != '\0') {
+		/* e.g. nginx's $ssl_client_fingerprint: only a trusted proxy
+		 * may say it */
+		const char *h = gate_req_in(r, cfg->gate_device_header);
+		unsigned char a[16], d[32];
+		char hex[65];
+
+		if (h == NULL || strlen(h) < 16 || strlen(h) > 512 ||
+		    gate_addr_parse(r->peer, a) < 0 ||
+		    gate_trie_lookup(r->g->proxies, a) <= 0)
+			return 0;
+		gate_sha256(h, strlen(h), d);
+		hex_encode(d, 32, hex);
+		id[0] = 'c';
+		memcpy(id + 1, hex, 31);
+		id[32] = '\0';
+		gate_sha256(hex, 64, key);
+		return 1;
+	}
+	c = gate_req_in(r, "Cookie");
+	if (c == NULL ||
+	    gate_cookie_get(c, GATE_DEVICE_COOKIE, val, sizeof(val)) < 0 ||
+	    strlen(val) != 16 + 1 + 32 || val[16] != '.' ||
+	    strspn(val, "0123456789abcdef") != 16 ||
+	    strspn(val + 17, "0123456789abcdef") != 32)
+		return 0;
+	memcpy(id, val, 16);
+	id[16] = '\0';
+	gate_sha256(val + 17, 32, key);
+	return 1;
+}
+
+struct dev_row {
+	int found, approved;
+	char user[GATE_NAME_MAX + 1], key_hash[65];
+};
+
+static int
+dev_row(void *arg, struct store_row *row)
+{
+	struct dev_row *d = arg;
+
+	d->found = 1;
+	str_copy(d->user, store_row_text(row, 0), sizeof(d->user));
+	str_copy(d->key_hash, store_row_text(row, 1), sizeof(d->key_hash));
+	d->approved = (int)store_row_int(row, 2);
+	return 1;
+}
+
+/*
+ * The device this login comes from: a registered device of user whose
+ * credential matches, or a new one registered now (pending approval, its
+ * cookie set on r). Fills id and key; *approved says whether an
+ * administrator approved it. 0 or -1.
+ */
+static int
+login_device(struct gate_req *r, const char *user, const char *ip,
+	     char id[GATE_NAME_MAX + 1], unsigned char key[32], int *approved)
+{
+	struct gate_server *g = r->g;
+	struct dev_row d;
+	struct store_val v[5];
+	char hex[65], at[32], object[160], secret[33], cookie[256];
+	const char *ua = gate_req_in(r, "User-Agent");
+	char label[129];
+	unsigned char rnd[24];
+	struct err e;
+	int have = gate_device_read(r, id, key), rc;
+
+	*approved = 0;
+	if (have) {
+		memset(&d, 0, sizeof(d));
+		hex_encode(key, 32, hex);
+		v[0] = SV_TEXT(id);
+		pthread_mutex_lock(&g->st_lock);
+		rc = store_query(g->st,
+				 "SELECT user, key_hash, approved FROM "
+				 "gate_devices WHERE id = ?",
+				 v, 1, dev_row, &d, &e);
+		pthread_mutex_unlock(&g->st_lock);
+		if (rc < 0)
+			return -1;
+		if (d.found && !strcmp(d.user, user) &&
+		    ct_equal(d.key_hash, hex, 64)) {
+			*approved = d.approved;
+			return 0;
+		}
+		/* another user's device (or a certificate seen first):
+		 * with a device header the id is the certificate's, so it
+		 * can only be registered once */
+		if (d.found && g->cfg->gate_device_header[0] != '\0')
+			return -1;
+		if (g->cfg->gate_device_header[0] == '\0')
+			have = 0;
+	}
+	if (!have) {
+		if (rand_bytes(rnd, sizeof(rnd)) < 0)
+			return -1;
+		hex_encode(rnd, 8, id);
+		hex_encode(rnd + 8, 16, secret);
+		gate_sha256(secret, 32, key);
+		str_fmt(cookie, sizeof(cookie),
+			"%s=%s.%s; Path=/; Max-Age=31536000; Secure; "
+			"HttpOnly; SameSite=Lax",
+			GATE_DEVICE_COOKIE, id, secret);
+		gate_req_header(r, "Set-Cookie", cookie);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		OPENSSL_cleanse(rnd, sizeof(rnd));
+	}
+	hex_encode(key, 32, hex);
+	time_fmt(time_now(), at, sizeof(at));
+	label[0] = '\0';
+	if (ua != NULL && str_utf8_valid(ua, strlen(ua)))
+		str_copy(label, ua, sizeof(label)); /* truncation is fine */
+	v[0] = SV_TEXT(id);
+	v[1] = SV_TEXT(user);
+	v[2] = SV_TEXT(hex);
+	v[3] = SV_TEXT(label);
+	v[4] = SV_TEXT(at);
+	str_fmt(object, sizeof(object), "gate device '%s' of '%s' from %s", id,
+		user, ip);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_begin(g->st, &e);
+	if (rc == 0 &&
+	    (store_exec(g->st,
+			"INSERT INTO gate_devices(id, user, key_hash, label, "
+			"created) VALUES (?,?,?,?,?)",
+			v, 5, &e) < 0 ||
+	     audit_append(g->st, "gate", "gate.device.register", object, NULL,
+			  NULL, &e) < 0 ||
+	     store_commit(g->st, &e) < 0)) {
+		store_rollback(g->st);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0)
+		log_error("gate: cannot register a device: %s", e.msg);
+	return rc;
+}
+
+/* ---- lockout ------------------------------------------------------------ */
+
+struct fail_row {
+	int found;
+	long long failures, first, locked_until;
+};
+
+static int
+fail_row(void *arg, struct store_row *row)
+{
+	struct fail_row *f = arg;
+
+	f->found = 1;
+	f->failures = store_row_int(row, 0);
+	f->first = store_row_int(row, 1);
+	f->locked_until = store_row_int(row, 2);
+	return 1;
+}
+
+/*
+ * Counts an attempt against the account and the source address before the
+ * password is checked, in one transaction under the store lock: of any
+ * number of parallel attempts, exactly as many as the limit allows are
+ * admitted. Returns 0 if admitted, 1 if locked, -1 on error.
+ */
+static int
+attempt_begin(struct gate_server *g, const char *user, const char *ip,
+	      time_t now)
+{
+	const struct config *cfg = g->cfg;
+	char keys[2][128];
+	int limits[2] = {cfg->gate_attempts, cfg->gate_addr_attempts};
+	struct fail_row f[2];
+	struct err e;
+	int locked = 0;
+
+	str_fmt(keys[0], sizeof(keys[0]), "user:%s", user);
+	str_fmt(keys[1], sizeof(keys[1]), "addr:%s", ip);
+	pthread_mutex_lock(&g->st_lock);
+	if (store_begin(g->st, &e) < 0)
+		goto fail;
+	for (int i = 0; i < 2; i++) {
+		struct store_val v[1] = {SV_TEXT(keys[i])};
+
+		memset(&f[i], 0, sizeof(f[i]));
+		if (store_query(g->st,
+				"SELECT failures, first, locked_until FROM "
+				"gate_failures WHERE key = ?",
+				v, 1, fail_row, &f[i], &e) < 0)
+			goto undo;
+		if (f[i].locked_until > now)
+			locked = 1;
+	}
+	for (int i = 0; i < 2 && !locked; i++) {
+		struct store_val v[4];
+
+		if (!f[i].found || f[i].first + cfg->gate_fail_window <= now ||
+		    (f[i].locked_until != 0 && f[i].locked_until <= now)) {
+			f[i].failures = 0;
+			f[i].first = now;
+			f[i].locked_until = 0;
+		}
+		f[i].failures++;
+		if (f[i].failures >= limits[i]) {
+			char object[160], after[64];
+
+			f[i].locked_until = now + cfg->gate_lockout_seconds;
+			str_fmt(object, sizeof(object), "gate %s '%s'",
+				i == 0 ? "account" : "address", keys[i] + 5);
+			str_fmt(after, sizeof(after),
+				"%lld failures, locked for %d s", f[i].failures,
+				cfg->gate_lockout_seconds);
+			if (audit_append(g->st, "gate", "gate.lockout", object,
+					 NULL, after, &e) < 0)
+				goto undo;
+		}
+		v[0] = SV_TEXT(keys[i]);
+		v[1] = SV_INT(f[i].failures);
+		v[2] = SV_INT(f[i].first);
+		v[3] = SV_INT(f[i].locked_until);
+		if (store_exec(
+			g->st,
+			"INSERT INTO gate_failures(key, failures, first, "
+			"locked_until) VALUES (?,?,?,?) ON "
+			"CONFLICT(key) DO UPDATE SET failures = "
+			"excluded.failures, first = excluded.first, "
+			"locked_until = excluded.locked_until",
+			v, 4, &e) < 0)
+			goto undo;
+	}
+	if (store_commit(g->st, &e) < 0)
+		goto undo;
+	pthread_mutex_unlock(&g->st_lock);
+	return locked;
+undo:
+	store_rollback(g->st);
+fail:
+	pthread_mutex_unlock(&g->st_lock);
+	log_error("gate: lockout counters: %s", e.msg);
+	return -1;
+}
+
+/* A successful login takes its attempt back: the account starts afresh,
+ * the address loses one count (and a lock that count set). */
+static void
+attempt_success(struct gate_server *g, const char *user, const char *ip)
+{
+	char k0[128], k1[128];
+	struct store_val v[2];
+	struct err e;
+
+	str_fmt(k0, sizeof(k0), "user:%s", user);
+	str_fmt(k1, sizeof(k1), "addr:%s", ip);
+	pthread_mutex_lock(&g->st_lock);
+	v[0] = SV_TEXT(k0);
+	if (store_exec(g->st, "DELETE FROM gate_failures WHERE key = ?", v, 1,
+		       &e) < 0)
+		log_error("gate: lockout counters: %s", e.msg);
+	v[0] = SV_INT(g->cfg->gate_addr_attempts);
+	v[1] = SV_TEXT(k1);
+	if (store_exec(g->st,
+		       "UPDATE gate_failures SET failures = max(failures - 1, "
+		       "0), locked_until = CASE WHEN failures - 1 < ? THEN 0 "
+		       "ELSE locked_until END WHERE key = ?",
+		       v, 2, &e) < 0)
+		log_error("gate: lockout counters: %s", e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+}
+
+/* ---- login -------------------------------------------------------------- */
+
+struct user_row {
+	int found;
+	char *password, *totp, *recovery, *groups, *display;
+	int bound;
+};
+
+static int
+user_row(void *arg, struct store_row *row)
+{
+	struct user_row *u = arg;
+	const char *s;
+
+	u->found = 1;
+	u->password = xstrdup(store_row_text(row, 0));
+	s = store_row_text(row, 1);
+	u->totp = s != NULL ? xstrdup(s) : NULL;
+	s = store_row_text(row, 2);
+	u->recovery = s != NULL ? xstrdup(s) : NULL;
+	u->groups =
+	    xstrdup(store_row_text(row, 3) ? store_row_text(row, 3) : "");
+	s = store_row_text(row, 4);
+	u->display = s != NULL ? xstrdup(s) : NULL;
+	u->bound = (int)store_row_int(row, 5);
+	return 1;
+}
+
+static void
+user_row_free(struct user_row *u)
+{
+	free(u->password);
+	if (u->totp != NULL)
+		OPENSSL_cleanse(u->totp, strlen(u->totp));
+	free(u->totp);
+	free(u->recovery);
+	free(u->groups);
+	free(u->display);
+}
+
+/* Checks a TOTP code and records its step, atomically: 1 if accepted. */
+static int
+check_totp(struct gate_server *g, const char *user, const char *code,
+	   time_t now)
+{
+	struct store_val v[2];
+	char *secret;
+	long long last;
+	int ok = 0;
+	struct err e;
+
+	v[0] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	secret = store_query_text(
+	    g->st, "SELECT totp_secret FROM gate_users WHERE name = ?", v, 1);
+	last = store_query_int(
+	    g->st, "SELECT totp_last FROM gate_users WHERE name = ?", v, 1, 0);
+	if (secret != NULL && gate_totp_check(secret, code, now, &last)) {
+		v[0] = SV_INT(last);
+		v[1] = SV_TEXT(user);
+		ok = store_exec(g->st,
+				"UPDATE gate_users SET totp_last = ? WHERE "
+				"name = ? AND totp_last < ?1",
+				v, 2, &e) == 0 &&
+		     store_changes(g->st) == 1;
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	if (secret != NULL)
+		OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+	return ok;
+}
+
+/* Checks a recovery code and spends it: 1 if accepted. */
+static int
+check_recovery(struct gate_server *g, const char *user, const char *code)
+{
+	char d[AUDIT_HASH_HEX], *list;
+	struct store_val v[2];
+	json_t *j = NULL, *x;
+	size_t i;
+	int ok = 0;
+	struct err e;
+
+	audit_digest(code, strlen(code), d);
+	v[0] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	list = store_query_text(
+	    g->st, "SELECT recovery FROM gate_users WHERE name = ?", v, 1);
+	if (list != NULL)
+		j = json_loads(list, 0, NULL);
+	json_array_foreach(j, i, x)
+	{
+		const char *s = json_string_value(x);
+
+		if (s != NULL && strlen(s) == strlen(d) &&
+		    ct_equal(s, d, strlen(d)) && !ok) {
+			char *nl;
+
+			json_array_remove(j, i);
+			nl = json_dumps(j, JSON_COMPACT);
+			v[0] = SV_TEXT(nl);
+			v[1] = SV_TEXT(user);
+			ok = nl != NULL &&
+			     store_exec(g->st,
+					"UPDATE gate_users SET recovery = ? "
+					"WHERE name = ?",
+					v, 2, &e) == 0;
+			free(nl);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	json_decref(j);
+	free(list);
+	return ok;
+}
+
+/* 1 if rd may be redirected to: an http(s) URL on the portal's host. */
+static int
+safe_rd(struct gate_req *r, const char *rd)
+{
+	struct gate_url *u;
+	const char *host = gate_req_in(r, "Host");
+	int ok;
+
+	if (rd == NULL || host == NULL)
+		return 0;
+	u = xcalloc(1, sizeof(*u));
+	ok = gate_url_parse(rd, u) == 0 && !strcasecmp(u->hostport, host);
+	free(u);
+	return ok;
+}
+
+/* 1 unless the request carries an Origin of another site (login and
+ * logout CSRF); browsers send Origin with every cross-site POST. */
+static int
+same_origin(struct gate_req *r)
+{
+	const char *o = gate_req_in(r, "Origin"),
+		   *host = gate_req_in(r, "Host");
+	const char *h;
+
+	if (o == NULL)
+		return 1;
+	if (host == NULL)
+		return 0;
+	if (str_starts(o, "https://"))
+		h = o + 8;
+	else if (str_starts(o, "http://"))
+		h = o + 7;
+	else
+		return 0;
+	return !strcasecmp(h, host);
+}
+
+int
+gate_portal_login(struct gate_req *r)
+{
+	struct gate_server *g = r->g;
+	const char *body = r->body;
+	char user[GATE_NAME_MAX + 1], pw[1025], code[17], lang[4], ip[64],
+	    object[192], after[160], token[65], did[GATE_NAME_MAX + 1],
+	    cookie[256];
+	char *rd = xcalloc(1, 4097);
+	const struct text *t;
+	struct user_row u;
+	struct store_val v[1];
+	unsigned char dkey[32];
+	time_t now = time_now();
+	int ok, level = 1, approved = 0, rc;
+	struct err e;
+
+	memset(&u, 0, sizeof(u));
+	t = lang_of(r, gate_form_get(body, "lang", lang, sizeof(lang)) == 0
+			   ? lang
+			   : NULL);
+	if (gate_form_get(body, "rd", rd, 4097) < 0)
+		rd[0] = '\0';
+	if (!same_origin(r)) {
+		page(r, 403, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	if (gate_form_get(body, "username", user, sizeof(user)) < 0 ||
+	    gate_form_get(body, "password", pw, sizeof(pw)) < 0 ||
+	    user[0] == '\0') {
+		page(r, 400, t, M_BAD, rd[0] ? rd : NULL, 0);
+		goto out;
+	}
+	if (gate_form_get(body, "code", code, sizeof(code)) < 0)
+		code[0] = '\0';
+	if (gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		page(r, 400, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	for (char *c = user; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= '0' && *c <= '9') || strchr("._-@", *c) != NULL))
+			*c = '_'; /* never matches a user; still counted */
+	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
+	rc = attempt_begin(g, user, ip, now);
+	if (rc != 0) {
+		if (rc > 0)
+			gate_audit(g, "gate", "gate.login.locked", object,
+				   NULL);
+		page(r, rc > 0 ? 429 : 500, t, M_LOCKED, rd[0] ? rd : NULL, 0);
+		goto out;
+	}
+	v[0] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st,
+			 "SELECT password, totp_secret, recovery, groups, "
+			 "display, bound FROM gate_users WHERE name = ?",
+			 v, 1, user_row, &u, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0) {
+		page(r, 500, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	ok = password_verify(u.found ? u.password : g->dummy_hash, pw) &&
+	     u.found;
+	str_copy(after, "wrong password or unknown user", sizeof(after));
+	if (ok && u.totp != NULL && code[0] != '\0') {
+		if (strchr(code, '-') != NULL)
+			ok = check_recovery(g, user, code);
+		else
+			ok = check_totp(g, user, code, now);
+		level = 2;
+		if (!ok)
+			str_copy(after, "wrong, used or expired code",
+				 sizeof(after));
+	}
+	if (!ok) {
+		gate_audit(g, "gate", "gate.login.fail", object, after);
+		page(r, 401, t, M_BAD, rd[0] ? rd : NULL, 0);
+		goto out;
+	}
+	attempt_success(g, user, ip);
+	if (login_device(r, user, ip, did, dkey, &approved) < 0) {
+		page(r, 500, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	if (u.bound && !approved) {
+		str_fmt(after, sizeof(after), "device '%s' not approved", did);
+		gate_audit(g, "gate", "gate.login.device", object, after);
+		page(r, 403, t, M_DEVICE, NULL, 0);
+		goto out;
+	}
+	/* a new login replaces the session the browser had (step-up) */
+	{
+		const char *c = gate_req_in(r, "Cookie");
+		char old[96];
+
+		if (c != NULL &&
+		    gate_cookie_get(c, GATE_COOKIE, old, sizeof(old)) == 0) {
+			gate_sess_drop(g, old);
+			OPENSSL_cleanse(old, sizeof(old));
+		}
+	}
+	if (gate_sess_create(g, user, u.groups, u.display, did, dkey, level,
+			     u.bound, token) < 0) {
+		page(r, 503, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	str_fmt(cookie, sizeof(cookie),
+		"%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax", GATE_COOKIE,
+		token);
+	OPENSSL_cleanse(token, sizeof(token));
+	gate_req_header(r, "Set-Cookie", cookie);
+	OPENSSL_cleanse(cookie, sizeof(cookie));
+	str_fmt(after, sizeof(after), "%d factor%s, device '%s'%s", level,
+		level > 1 ? "s" : "", did, approved ? "" : " (not approved)");
+	gate_audit(g, "gate", "gate.login", object, after);
+	if (rd[0] != '\0' && safe_rd(r, rd)) {
+		gate_req_header(r, "Location", rd);
+		r->status = 302;
+		goto out;
+	}
+	page(r, 200, t, M_OK, NULL, 0);
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(code, sizeof(code));
+	user_row_free(&u);
+	free(rd);
+	return 0;
+}
+
+int
+gate_portal_logout(struct gate_req *r)
+{
+	const char *c = gate_req_in(r, "Cookie");
+	char token[96], cookie[128];
+
+	if (!same_origin(r)) {
+		r->status = 403;
+		return 0;
+	}
+	if (c != NULL &&
+	    gate_cookie_get(c, GATE_COOKIE, token, sizeof(token)) == 0) {
+		gate_sess_drop(r->g, token);
+		OPENSSL_cleanse(token, sizeof(token));
+		gate_audit(r->g, "gate", "gate.logout", "gate session", NULL);
+	}
+	str_fmt(cookie, sizeof(cookie),
+		"%s=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax",
+		GATE_COOKIE);
+	gate_req_header(r, "Set-Cookie", cookie);
+	page(r, 200, lang_of(r, NULL), M_OUT, NULL, 0);
+	return 0;
+}

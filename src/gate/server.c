@@ -1,0 +1,1222 @@
+/*
+ * server.c: the `gate` listener of govsecd: libmicrohttpd glue, the
+ * in-memory session table (sharded, backed by gate_sessions in the store),
+ * a poller thread that picks up policy changes, device approvals and
+ * revocations from the store once a second and flushes per-rule counters,
+ * and the auth_request endpoint nginx calls for every request. Everything
+ * a connection sends is untrusted; the configuration and store are
+ * trusted. Session tokens are never logged; only their SHA-256 is stored.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+
+#include "audit/audit.h"
+#include "gate/internal.h"
+
+#define CONN_MAX     4096
+#define CONN_TIMEOUT 60
+#define HEADER_MAX   (32 * 1024)
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+/* Fetched once: an implicit fetch per digest takes OpenSSL's locks. */
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+void
+gate_sha256(const void *s, size_t n, unsigned char out[32])
+{
+	unsigned int len = 32;
+
+	pthread_once(&sha256_once, sha256_fetch);
+	EVP_Digest(s, n, out, &len,
+		   sha256_md != NULL ? sha256_md : EVP_sha256(), NULL);
+}
+
+void
+gate_audit(struct gate_server *g, const char *actor, const char *action,
+	   const char *object, const char *after)
+{
+	struct err e;
+
+	pthread_mutex_lock(&g->st_lock);
+	if (audit_append(g->st, actor, action, object, NULL, after, &e) < 0)
+		log_error("gate: cannot audit %s: %s", action, e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+}
+
+void
+gate_req_header(struct gate_req *r, const char *name, const char *value)
+{
+	if (r->nhdr == (int)ARRAY_SIZE(r->hdr_val))
+		return;
+	str_copy(r->hdr_name[r->nhdr], name, sizeof(r->hdr_name[0]));
+	r->hdr_val[r->nhdr++] = xstrdup(value);
+}
+
+const char *
+gate_req_in(struct gate_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void
+gate_req_body(struct gate_req *r, int status, const char *ctype, struct buf *b)
+{
+	r->status = status;
+	r->ctype = ctype;
+	free(r->out);
+	r->out = buf_detach(b, &r->out_len);
+}
+
+static int
+listen_addr(const char *listen, struct sockaddr_storage *ss, struct err *e)
+{
+	char host[128];
+	const char *port;
+	struct addrinfo hints, *res = NULL;
+	long long n;
+	size_t hl;
+
+	if (listen[0] == '[') {
+		const char *end = strchr(listen, ']');
+
+		if (end == NULL || end[1] != ':')
+			goto bad;
+		hl = (size_t)(end - listen - 1);
+		if (hl >= sizeof(host))
+			goto bad;
+		memcpy(host, listen + 1, hl);
+		port = end + 2;
+	} else {
+		const char *colon = strrchr(listen, ':');
+
+		if (colon == NULL)
+			goto bad;
+		hl = (size_t)(colon - listen);
+		if (hl >= sizeof(host))
+			goto bad;
+		memcpy(host, listen, hl);
+		port = colon + 1;
+	}
+	host[hl] = '\0';
+	if (hl == 0 || str_to_ll(port, 1, 65535, &n) < 0)
+		goto bad;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
+	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL ||
+	    res->ai_addrlen > sizeof(*ss)) {
+		if (res != NULL)
+			freeaddrinfo(res);
+		goto bad;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+bad:
+	err_set(e,
+		"[gate] listen '%s' is not ADDRESS:PORT or [IPV6]:PORT with "
+		"a numeric address and a port from 1 to 65535",
+		listen);
+	return -1;
+}
+
+static struct gate_trie *
+proxies_trie(const char *list, struct err *e)
+{
+	struct gate_trie *t = gate_trie_new();
+	char item[128];
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+
+		if (n > 0) {
+			if (n >= sizeof(item)) {
+				err_set(e, "[gate] trusted_proxies: entry too "
+					   "long");
+				goto fail;
+			}
+			memcpy(item, p, n);
+			item[n] = '\0';
+			if (gate_trie_add(t, item, 1, e) < 0) {
+				err_prefix(e, "[gate] trusted_proxies");
+				goto fail;
+			}
+		}
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return t;
+fail:
+	gate_trie_free(t);
+	return NULL;
+}
+
+int
+gate_check_config(const struct config *cfg, struct err *e)
+{
+	struct sockaddr_storage ss;
+	struct gate_trie *t;
+	struct gate_geo *geo;
+
+	if (cfg->gate_listen[0] == '\0')
+		return 0;
+	if (listen_addr(cfg->gate_listen, &ss, e) < 0)
+		return -1;
+	t = proxies_trie(cfg->gate_proxies, e);
+	if (t == NULL)
+		return -1;
+	gate_trie_free(t);
+	geo = gate_geo_open(cfg->gate_geoip, cfg->gate_geoip_csv, e);
+	if (geo == NULL)
+		return -1;
+	gate_geo_free(geo);
+	return 0;
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+/* Decodes 64 lower-case hex digits into 32 bytes; -1 if malformed. */
+static int
+hex32(const char *hex, unsigned char out[32])
+{
+	if (hex == NULL || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 64; i++) {
+		char c = hex[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+					       : -1;
+
+		if (d < 0)
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(d << 4);
+		else
+			out[i / 2] |= (unsigned char)d;
+	}
+	return 0;
+}
+
+static uint32_t
+bucket_of(const unsigned char key[32])
+{
+	return ((uint32_t)key[0] << 16 | (uint32_t)key[1] << 8 | key[2]) %
+	       GATE_BUCKETS;
+}
+
+static void
+sess_free(struct gate_sess *s)
+{
+	if (s == NULL)
+		return;
+	free(s->groups);
+	free(s->display);
+	free(s);
+}
+
+/* Inserts s (takes it); the table is bounded by GATE_SESSIONS_MAX. */
+static int
+sess_insert(struct gate_server *g, struct gate_sess *s)
+{
+	uint32_t b = bucket_of(s->key);
+	pthread_mutex_t *m = &g->shard[b % GATE_SHARDS];
+
+	if (__atomic_load_n(&g->nsess, __ATOMIC_RELAXED) >= GATE_SESSIONS_MAX) {
+		sess_free(s);
+		return -1;
+	}
+	pthread_mutex_lock(m);
+	s->next = g->bucket[b];
+	g->bucket[b] = s;
+	pthread_mutex_unlock(m);
+	__atomic_add_fetch(&g->nsess, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Removes the session with key; 1 if there was one. */
+static int
+sess_remove(struct gate_server *g, const unsigned char key[32])
+{
+	uint32_t b = bucket_of(key);
+	pthread_mutex_t *m = &g->shard[b % GATE_SHARDS];
+	struct gate_sess **pp, *s = NULL;
+
+	pthread_mutex_lock(m);
+	for (pp = &g->bucket[b]; *pp != NULL; pp = &(*pp)->next)
+		if (!memcmp((*pp)->key, key, 32)) {
+			s = *pp;
+			*pp = s->next;
+			break;
+		}
+	pthread_mutex_unlock(m);
+	if (s == NULL)
+		return 0;
+	sess_free(s);
+	__atomic_sub_fetch(&g->nsess, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+static void
+store_sess_delete(struct gate_server *g, const unsigned char key[32])
+{
+	char hex[65];
+	struct store_val v[1];
+	struct err e;
+
+	hex_encode(key, 32, hex);
+	v[0] = SV_TEXT(hex);
+	pthread_mutex_lock(&g->st_lock);
+	if (store_exec(g->st, "DELETE FROM gate_sessions WHERE token_hash = ?",
+		       v, 1, &e) < 0)
+		log_error("gate: cannot delete a session: %s", e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+}
+
+int
+gate_sess_create(struct gate_server *g, const char *user, const char *groups,
+		 const char *display, const char *device,
+		 const unsigned char devkey[32], int level, int bound,
+		 char token[65])
+{
+	unsigned char raw[GATE_TOKEN_BYTES];
+	struct gate_sess *s = xcalloc(1, sizeof(*s));
+	struct store_val v[6];
+	char hex[65];
+	struct err e;
+	int rc;
+
+	if (rand_bytes(raw, sizeof(raw)) < 0) {
+		free(s);
+		return -1;
+	}
+	hex_encode(raw, sizeof(raw), token);
+	gate_sha256(token, strlen(token), s->key);
+	str_copy(s->user, user, sizeof(s->user));
+	s->groups = xstrdup(groups != NULL ? groups : "");
+	s->display = xstrdup(display != NULL ? display : user);
+	str_copy(s->device, device != NULL ? device : "", sizeof(s->device));
+	if (devkey != NULL)
+		memcpy(s->devkey, devkey, 32);
+	s->level = level;
+	s->bound = bound;
+	s->created = s->seen = time_now();
+	hex_encode(s->key, 32, hex);
+	v[0] = SV_TEXT(hex);
+	v[1] = SV_TEXT(user);
+	v[2] = SV_TEXT(device);
+	v[3] = SV_INT(level);
+	v[4] = SV_INT(s->created);
+	v[5] = SV_INT(s->seen);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_exec(g->st,
+			"INSERT INTO gate_sessions(token_hash, user, device, "
+			"level, created, seen) VALUES (?,?,?,?,?,?)",
+			v, 6, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0) {
+		log_error("gate: cannot store a session: %s", e.msg);
+		sess_free(s);
+		return -1;
+	}
+	if (sess_insert(g, s) < 0) {
+		/* the table is full: the stored row must not outlive it */
+		unsigned char key[32];
+
+		gate_sha256(token, strlen(token), key);
+		store_sess_delete(g, key);
+		log_error("gate: %d live sessions: no room for another",
+			  GATE_SESSIONS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+void
+gate_sess_drop(struct gate_server *g, const char *token)
+{
+	unsigned char key[32];
+
+	gate_sha256(token, strlen(token), key);
+	sess_remove(g, key);
+	store_sess_delete(g, key);
+}
+
+/* What verify needs from a session, copied out under the shard lock. */
+struct sess_view {
+	char user[GATE_NAME_MAX + 1];
+	char groups[1024], display[256];
+	char device[GATE_NAME_MAX + 1];
+	unsigned char devkey[32];
+	int level, bound;
+};
+
+/* Looks the token up; 1 and v filled if live, 0 if none or expired (an
+ * expired session is removed). */
+static int
+sess_lookup(struct gate_server *g, const char *token, time_t now,
+	    struct sess_view *v, unsigned char key[32])
+{
+	uint32_t b;
+	pthread_mutex_t *m;
+	struct gate_sess *s;
+	int found = 0, expired = 0;
+
+	gate_sha256(token, strlen(token), key);
+	b = bucket_of(key);
+	m = &g->shard[b % GATE_SHARDS];
+	pthread_mutex_lock(m);
+	for (s = g->bucket[b]; s != NULL; s = s->next)
+		if (ct_equal(s->key, key, 32))
+			break;
+	if (s != NULL) {
+		if (now - s->seen >= g->cfg->gate_session_idle ||
+		    now - s->created >= g->cfg->gate_session_max)
+			expired = 1;
+		else {
+			str_copy(v->user, s->user, sizeof(v->user));
+			str_copy(v->groups, s->groups, sizeof(v->groups));
+			str_copy(v->display, s->display, sizeof(v->display));
+			str_copy(v->device, s->device, sizeof(v->device));
+			memcpy(v->devkey, s->devkey, 32);
+			v->level = s->level;
+			v->bound = s->bound;
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(m);
+	if (expired && sess_remove(g, key))
+		store_sess_delete(g, key);
+	return found;
+}
+
+/* Marks the session active now (not for background requests). */
+static void
+sess_touch(struct gate_server *g, const unsigned char key[32], time_t now)
+{
+	uint32_t b = bucket_of(key);
+	pthread_mutex_t *m = &g->shard[b % GATE_SHARDS];
+
+	pthread_mutex_lock(m);
+	for (struct gate_sess *s = g->bucket[b]; s != NULL; s = s->next)
+		if (!memcmp(s->key, key, 32)) {
+			if (now > s->seen)
+				s->seen = now;
+			break;
+		}
+	pthread_mutex_unlock(m);
+}
+
+/* Loads live sessions from the store at start. */
+struct load_ctx {
+	struct gate_server *g;
+	long long n;
+};
+
+static int
+load_row(void *arg, struct store_row *row)
+{
+	struct load_ctx *x = arg;
+	struct gate_sess *s = xcalloc(1, sizeof(*s));
+	if (hex32(store_row_text(row, 0), s->key) < 0) {
+		free(s);
+		return 0;
+	}
+	str_copy(s->user, store_row_text(row, 1) ? store_row_text(row, 1) : "",
+		 sizeof(s->user));
+	str_copy(s->device,
+		 store_row_text(row, 2) ? store_row_text(row, 2) : "",
+		 sizeof(s->device));
+	s->level = (int)store_row_int(row, 3);
+	s->created = store_row_int(row, 4);
+	s->seen = store_row_int(row, 5);
+	s->groups =
+	    xstrdup(store_row_text(row, 6) ? store_row_text(row, 6) : "");
+	s->display =
+	    xstrdup(store_row_text(row, 7) ? store_row_text(row, 7) : s->user);
+	s->bound = (int)store_row_int(row, 8);
+	if (hex32(store_row_text(row, 9), s->devkey) < 0)
+		s->device[0] = '\0';
+	if (sess_insert(x->g, s) == 0)
+		x->n++;
+	return 0;
+}
+
+/* ---- the poller --------------------------------------------------------- */
+
+static int
+approved_row(void *arg, struct store_row *row)
+{
+	struct map *m = arg;
+
+	if (store_row_text(row, 0) != NULL)
+		map_put(m, store_row_text(row, 0), 1, NULL);
+	return 0;
+}
+
+static int
+revoked_row(void *arg, struct store_row *row)
+{
+	struct gate_server *g = arg;
+	unsigned char key[32];
+
+	if (hex32(store_row_text(row, 0), key) < 0)
+		return 0;
+	sess_remove(g, key);
+	return 0;
+}
+
+/* Picks up a new policy when its serial changed. */
+static void
+poll_policy(struct gate_server *g)
+{
+	long long serial;
+	struct gate_policy *p, *old;
+	long long *oa, *od;
+	struct err e;
+
+	pthread_mutex_lock(&g->st_lock);
+	serial = store_query_int(
+	    g->st, "SELECT serial FROM gate_policy WHERE id = 1", NULL, 0, 0);
+	if (serial == g->policy_serial) {
+		pthread_mutex_unlock(&g->st_lock);
+		return;
+	}
+	p = gate_db_policy(g->st, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (p == NULL) {
+		log_error("gate: keeping the old policy: %s", e.msg);
+		g->policy_serial = serial;
+		return;
+	}
+	pthread_rwlock_wrlock(&g->pol_lock);
+	old = g->policy;
+	oa = g->allows;
+	od = g->denies;
+	g->policy = p;
+	g->nstats = gate_policy_rules(p) + 1;
+	g->allows = xcalloc((size_t)g->nstats, sizeof(long long));
+	g->denies = xcalloc((size_t)g->nstats, sizeof(long long));
+	g->policy_serial = serial;
+	pthread_rwlock_unlock(&g->pol_lock);
+	/* the old counters were flushed just before (poll_once); what came
+	 * in since is dropped with them */
+	gate_policy_free(old);
+	free(oa);
+	free(od);
+	log_info("gate: policy %lld loaded with %d rules", serial,
+		 gate_policy_rules(p));
+}
+
+static void
+flush_stats(struct gate_server *g)
+{
+	char at[32];
+	struct err e;
+
+	time_fmt(time_now(), at, sizeof(at));
+	pthread_rwlock_rdlock(&g->pol_lock);
+	pthread_mutex_lock(&g->st_lock);
+	for (int i = 0; i < g->nstats; i++) {
+		long long a =
+		    __atomic_exchange_n(&g->allows[i], 0, __ATOMIC_RELAXED);
+		long long d =
+		    __atomic_exchange_n(&g->denies[i], 0, __ATOMIC_RELAXED);
+		const char *name = gate_policy_rule_name(g->policy, i);
+		struct store_val v[4];
+
+		if (a == 0 && d == 0)
+			continue;
+		v[0] = SV_TEXT(name);
+		v[1] = SV_INT(a);
+		v[2] = SV_INT(d);
+		v[3] = SV_TEXT(at);
+		if (store_exec(g->st,
+			       "INSERT INTO gate_rule_stats(rule, allows, "
+			       "denies, updated) VALUES (?,?,?,?) ON "
+			       "CONFLICT(rule) DO UPDATE SET allows = allows "
+			       "+ excluded.allows, denies = denies + "
+			       "excluded.denies, updated = excluded.updated",
+			       v, 4, &e) < 0)
+			log_error("gate: rule counters: %s", e.msg);
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	pthread_rwlock_unlock(&g->pol_lock);
+}
+
+static void
+poll_once(struct gate_server *g)
+{
+	struct map m;
+	struct err e;
+
+	flush_stats(g); /* before a new policy drops the old counters */
+	poll_policy(g);
+	map_init(&m);
+	pthread_mutex_lock(&g->st_lock);
+	if (store_query(g->st, "SELECT id FROM gate_devices WHERE approved = 1",
+			NULL, 0, approved_row, &m, &e) < 0)
+		log_error("gate: devices: %s", e.msg);
+	if (store_query(
+		g->st, "SELECT token_hash FROM gate_sessions WHERE revoked = 1",
+		NULL, 0, revoked_row, g, &e) < 0 ||
+	    store_exec(g->st, "DELETE FROM gate_sessions WHERE revoked = 1",
+		       NULL, 0, &e) < 0)
+		log_error("gate: revocations: %s", e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+	pthread_rwlock_wrlock(&g->pol_lock);
+	map_cleanup(&g->approved);
+	g->approved = m;
+	pthread_rwlock_unlock(&g->pol_lock);
+}
+
+/* Drops expired sessions from memory and the store (every 30 s). */
+static void
+sweep(struct gate_server *g, time_t now)
+{
+	struct gate_sess *dead = NULL;
+	struct err e;
+	long long n = 0;
+
+	for (uint32_t b = 0; b < GATE_BUCKETS; b++) {
+		pthread_mutex_t *m = &g->shard[b % GATE_SHARDS];
+		struct gate_sess **pp;
+
+		pthread_mutex_lock(m);
+		for (pp = &g->bucket[b]; *pp != NULL;) {
+			struct gate_sess *s = *pp;
+
+			if (now - s->seen >= g->cfg->gate_session_idle ||
+			    now - s->created >= g->cfg->gate_session_max) {
+				*pp = s->next;
+				s->next = dead;
+				dead = s;
+				n++;
+			} else
+				pp = &s->next;
+		}
+		pthread_mutex_unlock(m);
+	}
+	if (dead == NULL)
+		return;
+	__atomic_sub_fetch(&g->nsess, n, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&g->st_lock);
+	if (store_begin(g->st, &e) == 0) {
+		for (struct gate_sess *s = dead; s != NULL; s = s->next) {
+			char hex[65];
+			struct store_val v[1];
+
+			hex_encode(s->key, 32, hex);
+			v[0] = SV_TEXT(hex);
+			store_exec(g->st,
+				   "DELETE FROM gate_sessions WHERE "
+				   "token_hash = ?",
+				   v, 1, NULL);
+		}
+		if (store_commit(g->st, &e) < 0)
+			store_rollback(g->st);
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	while (dead != NULL) {
+		struct gate_sess *s = dead;
+
+		dead = s->next;
+		sess_free(s);
+	}
+	log_info("gate: %lld idle or old sessions ended", n);
+}
+
+static void *
+poller(void *arg)
+{
+	struct gate_server *g = arg;
+	int ticks = 0;
+
+	pthread_mutex_lock(&g->stop_lock);
+	while (!g->stopping) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&g->stop_cond, &g->stop_lock, &ts);
+		if (g->stopping)
+			break;
+		pthread_mutex_unlock(&g->stop_lock);
+		poll_once(g);
+		if (++ticks % 30 == 0)
+			sweep(g, time_now());
+		pthread_mutex_lock(&g->stop_lock);
+	}
+	pthread_mutex_unlock(&g->stop_lock);
+	return NULL;
+}
+
+/* ---- the auth_request endpoint ----------------------------------------- */
+
+static void
+record_latency(struct gate_server *g, const struct timespec *t0)
+{
+	struct timespec t1;
+	long long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (long long)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	     (t1.tv_nsec - t0->tv_nsec) / 1000;
+	if (us < 0)
+		us = 0;
+	if (us >= GATE_LAT_BUCKETS)
+		us = GATE_LAT_BUCKETS - 1;
+	__atomic_add_fetch(&g->lat[us], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&g->decisions, 1, __ATOMIC_RELAXED);
+}
+
+static void
+deny(struct gate_req *r, const char *who, const char *ip, const char *url,
+     const char *rule, const char *reason)
+{
+	char object[512], after[512], *clean;
+
+	/* the URL is the client's: truncation may split a character, and
+	 * it may not be UTF-8 at all */
+	str_fmt(object, sizeof(object), "%.64s@%.46s %.380s", who, ip,
+		url != NULL ? url : "-");
+	clean = str_utf8_sanitize(object);
+	str_fmt(after, sizeof(after), "rule '%s': %s", rule, reason);
+	gate_audit(r->g, "gate", "gate.deny", clean, after);
+	free(clean);
+	r->status = 403;
+}
+
+/* Appends s percent-encoded (query component). */
+static int
+add_pct(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int rc;
+
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			rc = buf_addch(b, (char)*p);
+		else
+			rc = buf_printf(b, "%%%02X", *p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+verify(struct gate_req *r)
+{
+	struct gate_server *g = r->g;
+	const char *xurl = gate_req_in(r, "X-Original-URL");
+	const char *xm = gate_req_in(r, "X-Original-Method");
+	const char *cookies = gate_req_in(r, "Cookie");
+	struct gate_url *u = xcalloc(1, sizeof(*u));
+	struct sess_view v;
+	struct gate_decision d;
+	struct gate_input in;
+	struct timespec t0;
+	unsigned char key[32], dkey[32];
+	char ip[64], token[96], did[GATE_NAME_MAX + 1];
+	int have_sess = 0, approved = 0, required;
+	time_t now = time_now();
+	long long val;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&v, 0, sizeof(v));
+	if (gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		deny(r, "-", r->peer, xurl, "input",
+		     "malformed X-Forwarded-For");
+		goto out;
+	}
+	if (xurl == NULL || gate_url_parse(xurl, u) < 0) {
+		deny(r, "-", ip, NULL, "input",
+		     "missing or malformed X-Original-URL");
+		goto out;
+	}
+	if (xm == NULL)
+		xm = "GET";
+	if (strlen(xm) > 16 ||
+	    strspn(xm, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(xm)) {
+		deny(r, "-", ip, xurl, "input", "malformed X-Original-Method");
+		goto out;
+	}
+	if (cookies != NULL &&
+	    gate_cookie_get(cookies, GATE_COOKIE, token, sizeof(token)) == 0 &&
+	    strlen(token) == 2 * GATE_TOKEN_BYTES)
+		have_sess = sess_lookup(g, token, now, &v, key);
+	if (have_sess && v.device[0] != '\0') {
+		/* the session is bound to the device it logged in from */
+		if (gate_device_read(r, did, dkey) != 1 ||
+		    strcmp(did, v.device) != 0 || !ct_equal(dkey, v.devkey, 32))
+			have_sess = 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.host = u->host;
+	in.path = u->path;
+	in.method = xm;
+	in.ip = ip;
+	in.now = now;
+	pthread_rwlock_rdlock(&g->pol_lock);
+	if (have_sess) {
+		in.user = v.user;
+		in.groups = v.groups;
+		approved = v.device[0] != '\0' &&
+			   map_get(&g->approved, v.device, &val) == 0;
+		in.device = approved ? v.device : NULL;
+	}
+	gate_policy_decide(g->policy, g->geo, &in, &d);
+	required = d.action == GATE_TWO_FACTOR	 ? 2
+		   : d.action == GATE_ONE_FACTOR ? 1
+						 : 0;
+	if (d.action == GATE_DENY)
+		__atomic_add_fetch(
+		    &g->denies[d.rule + (d.rule < 0 ? g->nstats : 0)], 1,
+		    __ATOMIC_RELAXED);
+	else if (!d.need_user &&
+		 (required == 0 || (have_sess && v.level >= required)))
+		__atomic_add_fetch(
+		    &g->allows[d.rule + (d.rule < 0 ? g->nstats : 0)], 1,
+		    __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&g->pol_lock);
+	if (have_sess && v.bound && !approved && d.action != GATE_DENY) {
+		deny(r, v.user, ip, xurl, "device",
+		     "account is bound to approved devices and this device "
+		     "is not one");
+		goto out;
+	}
+	if (d.action == GATE_DENY) {
+		deny(r, have_sess ? v.user : "-", ip, xurl, d.rule_name,
+		     d.reason);
+		goto out;
+	}
+	if (d.need_user ||
+	    (required > 0 && (!have_sess || v.level < required))) {
+		struct buf b = BUF_INIT(16384);
+
+		if (buf_printf(&b, "%s://%s%s/login?rd=", u->scheme,
+			       u->hostport, g->cfg->gate_portal) < 0 ||
+		    add_pct(&b, xurl) < 0 ||
+		    (required == 2 && buf_addstr(&b, "&mfa=1") < 0)) {
+			buf_cleanup(&b);
+			r->status = 403;
+			goto out;
+		}
+		gate_req_header(r, "Location", b.data);
+		buf_cleanup(&b);
+		r->status = 401;
+		goto out;
+	}
+	if (have_sess) {
+		gate_req_header(r, "Remote-User", v.user);
+		gate_req_header(r, "Remote-Groups", v.groups);
+		gate_req_header(r, "Remote-Name", v.display);
+		if (!d.background)
+			sess_touch(g, key, now);
+	}
+	r->status = 200;
+	if (g->cfg->gate_allow_sample > 0 &&
+	    __atomic_add_fetch(&g->sample, 1, __ATOMIC_RELAXED) %
+		    (unsigned long long)g->cfg->gate_allow_sample ==
+		1 % (unsigned long long)g->cfg->gate_allow_sample) {
+		char object[512], after[300], *clean;
+
+		str_fmt(object, sizeof(object), "%.64s@%.46s %.380s",
+			have_sess ? v.user : "-", ip, xurl);
+		clean = str_utf8_sanitize(object);
+		str_fmt(after, sizeof(after), "rule '%s': %s (1 in %d)",
+			d.rule_name, d.reason, g->cfg->gate_allow_sample);
+		gate_audit(g, "gate", "gate.allow", clean, after);
+		free(clean);
+	}
+out:
+	free(u);
+	record_latency(g, &t0);
+	return 0;
+}
+
+/* GET {portal}/metrics (trusted proxies only): decision latency and
+ * session counts for bench/gate. */
+static int
+metrics(struct gate_req *r)
+{
+	unsigned long long n = 0, acc = 0, p50 = 0, p99 = 0;
+	unsigned char a[16];
+	long rss = 0;
+	struct buf b = BUF_INIT(4096), st = BUF_INIT(4096);
+
+	if (gate_addr_parse(r->peer, a) < 0 ||
+	    gate_trie_lookup(r->g->proxies, a) <= 0) {
+		r->status = 403;
+		return 0;
+	}
+	for (int i = 0; i < GATE_LAT_BUCKETS; i++)
+		n += __atomic_load_n(&r->g->lat[i], __ATOMIC_RELAXED);
+	for (int i = 0; i < GATE_LAT_BUCKETS && n > 0; i++) {
+		acc += __atomic_load_n(&r->g->lat[i], __ATOMIC_RELAXED);
+		if (p50 == 0 && acc * 2 >= n)
+			p50 = (unsigned long long)i + 1;
+		if (acc * 100 >= n * 99) {
+			p99 = (unsigned long long)i + 1;
+			break;
+		}
+	}
+	if (buf_read_file(&st, "/proc/self/statm", NULL) == 0) {
+		const char *sp = strchr(st.data, ' ');
+		char num[32];
+		size_t k = sp != NULL ? strcspn(sp + 1, " ") : 0;
+		long long res;
+
+		if (k > 0 && k < sizeof(num)) {
+			memcpy(num, sp + 1, k);
+			num[k] = '\0';
+			if (str_to_ll(num, 0, 1LL << 40, &res) == 0)
+				rss = (long)res * 4;
+		}
+	}
+	buf_cleanup(&st);
+	buf_printf(&b,
+		   "{\"decisions\": %llu, \"p50_us\": %llu, \"p99_us\": %llu, "
+		   "\"sessions\": %lld, \"rss_kib\": %ld}\n",
+		   n, p50, p99, __atomic_load_n(&r->g->nsess, __ATOMIC_RELAXED),
+		   rss);
+	gate_req_body(r, 200, "application/json", &b);
+	return 0;
+}
+
+static void
+route(struct gate_req *r)
+{
+	const char *portal = r->g->cfg->gate_portal;
+	size_t pl = strlen(portal);
+	const char *sub = !strncmp(r->path, portal, pl) ? r->path + pl : NULL;
+	int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+
+	if (!strcmp(r->path, "/api/authz/auth-request") ||
+	    !strcmp(r->path, "/api/verify"))
+		verify(r);
+	else if (sub != NULL && !strcmp(sub, "/login") && get)
+		gate_portal_get(r);
+	else if (sub != NULL && !strcmp(sub, "/login") &&
+		 !strcmp(r->method, "POST"))
+		gate_portal_login(r);
+	else if (sub != NULL && !strcmp(sub, "/logout") &&
+		 !strcmp(r->method, "POST"))
+		gate_portal_logout(r);
+	else if (sub != NULL && !strcmp(sub, "/metrics") && get)
+		metrics(r);
+	else if (sub != NULL && !strcmp(sub, "/health") && get)
+		r->status = 204;
+	else
+		r->status = 404;
+}
+
+/* ---- libmicrohttpd glue ------------------------------------------------- */
+
+struct conn {
+	struct gate_req req;
+	struct buf body;
+	int too_large;
+};
+
+static enum MHD_Result
+respond(struct MHD_Connection *c, struct gate_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (r->out != NULL) {
+		resp = MHD_create_response_from_buffer(r->out_len, r->out,
+						       MHD_RESPMEM_MUST_FREE);
+		if (resp != NULL)
+			r->out = NULL;
+	} else
+		resp = MHD_create_response_from_buffer(0, NULL,
+						       MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	if (r->ctype != NULL)
+		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	for (int i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_val[i]);
+	ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 500),
+				 resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static const char *
+peer_of(struct MHD_Connection *c, char *host, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+	socklen_t len;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return "-";
+	len = ci->client_addr->sa_family == AF_INET6
+		  ? sizeof(struct sockaddr_in6)
+		  : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, len, host, (socklen_t)n, NULL, 0,
+			NI_NUMERICHOST) != 0)
+		return "-";
+	return host;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+	   const char *method, const char *version, const char *upload_data,
+	   size_t *upload_data_size, void **con_cls)
+{
+	struct gate_server *g = cls;
+	struct conn *cs = *con_cls;
+	char peer[NI_MAXHOST];
+	enum MHD_Result ret;
+
+	if (cs == NULL) {
+		cs = xcalloc(1, sizeof(*cs));
+		buf_init(&cs->body, GATE_BODY_MAX);
+		*con_cls = cs;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!cs->too_large &&
+		    buf_add(&cs->body, upload_data, *upload_data_size) < 0)
+			cs->too_large = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	cs->req.g = g;
+	cs->req.conn = c;
+	cs->req.method = method;
+	cs->req.path = url;
+	cs->req.peer = peer_of(c, peer, sizeof(peer));
+	cs->req.body = cs->body.data != NULL ? cs->body.data : "";
+	if (cs->too_large)
+		cs->req.status = 413;
+	else
+		route(&cs->req);
+	ret = respond(c, &cs->req);
+	return ret;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+	enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cs = *con_cls;
+
+	if (cs == NULL)
+		return;
+	free(cs->req.out);
+	for (int i = 0; i < cs->req.nhdr; i++)
+		free(cs->req.hdr_val[i]);
+	if (cs->body.data != NULL)
+		explicit_bzero(cs->body.data, cs->body.len);
+	buf_cleanup(&cs->body);
+	free(cs);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT(2048);
+
+	buf_vprintf(&b, fmt, ap);
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	log_warn("gate: %s", b.data != NULL ? b.data : "(message too long)");
+	buf_cleanup(&b);
+}
+
+static void
+server_free(struct gate_server *g)
+{
+	if (g == NULL)
+		return;
+	for (uint32_t i = 0; g->bucket != NULL && i < GATE_BUCKETS; i++)
+		while (g->bucket[i] != NULL) {
+			struct gate_sess *s = g->bucket[i];
+
+			g->bucket[i] = s->next;
+			sess_free(s);
+		}
+	free(g->bucket);
+	for (int i = 0; i < GATE_SHARDS; i++)
+		pthread_mutex_destroy(&g->shard[i]);
+	gate_policy_free(g->policy);
+	free(g->allows);
+	free(g->denies);
+	map_cleanup(&g->approved);
+	gate_trie_free(g->proxies);
+	gate_geo_free(g->geo);
+	free(g->dummy_hash);
+	pthread_mutex_destroy(&g->st_lock);
+	pthread_rwlock_destroy(&g->pol_lock);
+	pthread_mutex_destroy(&g->stop_lock);
+	pthread_cond_destroy(&g->stop_cond);
+	free(g);
+}
+
+struct gate_server *
+gate_start(const struct config *cfg, struct store *st, struct err *e)
+{
+	struct gate_server *g;
+	struct sockaddr_storage ss;
+	struct load_ctx lc;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	unsigned char rnd[16];
+	char pw[33], at[32];
+	struct store_val v[2];
+
+	if (cfg->gate_listen[0] == '\0')
+		return NULL;
+	if (listen_addr(cfg->gate_listen, &ss, e) < 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	g = xcalloc(1, sizeof(*g));
+	g->cfg = cfg;
+	g->st = st;
+	pthread_mutex_init(&g->st_lock, NULL);
+	pthread_rwlock_init(&g->pol_lock, NULL);
+	pthread_mutex_init(&g->stop_lock, NULL);
+	pthread_cond_init(&g->stop_cond, NULL);
+	for (int i = 0; i < GATE_SHARDS; i++)
+		pthread_mutex_init(&g->shard[i], NULL);
+	map_init(&g->approved);
+	g->bucket = xcalloc(GATE_BUCKETS, sizeof(*g->bucket));
+	gate_tz_init();
+	g->proxies = proxies_trie(cfg->gate_proxies, e);
+	if (g->proxies == NULL)
+		goto fail;
+	g->geo = gate_geo_open(cfg->gate_geoip, cfg->gate_geoip_csv, e);
+	if (g->geo == NULL)
+		goto fail;
+	/* unknown names are checked against a hash too (same time) */
+	if (rand_bytes(rnd, sizeof(rnd)) < 0)
+		goto fail;
+	hex_encode(rnd, sizeof(rnd), pw);
+	g->dummy_hash = password_hash(pw);
+	if (g->dummy_hash == NULL) {
+		err_set(e, "cannot hash the dummy password");
+		goto fail;
+	}
+	g->policy_serial = -1;
+	poll_once(g);
+	if (g->policy == NULL) {
+		g->policy = gate_policy_parse("{}", 2, e);
+		g->nstats = 1;
+		g->allows = xcalloc(1, sizeof(long long));
+		g->denies = xcalloc(1, sizeof(long long));
+	}
+	lc.g = g;
+	lc.n = 0;
+	v[0] = SV_INT(time_now() - cfg->gate_session_max);
+	v[1] = SV_INT(time_now() - cfg->gate_session_idle);
+	if (store_query(st,
+			"SELECT s.token_hash, s.user, s.device, s.level, "
+			"s.created, s.seen, u.groups, u.display, u.bound, "
+			"d.key_hash FROM gate_sessions s JOIN gate_users u "
+			"ON u.name = s.user LEFT JOIN gate_devices d ON "
+			"d.id = s.device WHERE s.revoked = 0 AND s.created > ? "
+			"AND s.seen > ?",
+			v, 2, load_row, &lc, e) < 0)
+		goto fail;
+	/* what `govsec check` reads as evidence (rules_gate.c) */
+	time_fmt(time_now(), at, sizeof(at));
+	{
+		char n[32];
+		struct {
+			const char *k;
+			long long v;
+		} s[] = {
+		    {"gate.session_idle", cfg->gate_session_idle},
+		    {"gate.session_max", cfg->gate_session_max},
+		    {"gate.login_attempts", cfg->gate_attempts},
+		    {"gate.address_attempts", cfg->gate_addr_attempts},
+		    {"gate.lockout_seconds", cfg->gate_lockout_seconds},
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
+			str_fmt(n, sizeof(n), "%lld", s[i].v);
+			if (store_setting_set(st, s[i].k, n, e) < 0)
+				goto fail;
+		}
+		if (store_setting_set(st, "gate.started", at, e) < 0)
+			goto fail;
+	}
+	errno = 0;
+	g->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER,
+	    mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, g,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MAX,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->gate_threads,
+	    MHD_OPTION_END);
+	if (g->d == NULL) {
+		err_set(e, "cannot listen on '%s'%s%s", cfg->gate_listen,
+			errno ? ": " : "", errno ? strerror(errno) : "");
+		goto fail;
+	}
+	if (pthread_create(&g->poller, NULL, poller, g) != 0) {
+		err_set(e, "cannot start the gate poller");
+		MHD_stop_daemon(g->d);
+		goto fail;
+	}
+	g->poller_started = 1;
+	log_info("gate listening on %s (%lld sessions loaded)",
+		 cfg->gate_listen, lc.n);
+	return g;
+fail:
+	server_free(g);
+	return NULL;
+}
+
+void
+gate_stop(struct gate_server *g)
+{
+	if (g == NULL)
+		return;
+	MHD_stop_daemon(g->d);
+	if (g->poller_started) {
+		pthread_mutex_lock(&g->stop_lock);
+		g->stopping = 1;
+		pthread_cond_signal(&g->stop_cond);
+		pthread_mutex_unlock(&g->stop_lock);
+		pthread_join(g->poller, NULL);
+	}
+	flush_stats(g);
+	server_free(g);
+}

@@ -1,0 +1,198 @@
+/*
+ * totp.c: one-time passwords (RFC 4226 HOTP, RFC 6238 TOTP) with OpenSSL's
+ * HMAC, base32 for the shared secrets, the otpauth:// enrolment URI and its
+ * QR code (libqrencode). Codes typed by users are untrusted.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <qrencode.h>
+
+#include "gate/gate.h"
+
+static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+int
+gate_hotp(const unsigned char *key, size_t keylen, uint64_t counter, int digits,
+	  const char *alg)
+{
+	unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	const EVP_MD *md = EVP_sha1();
+	uint32_t bin, mod = 1;
+	int off;
+
+	if (alg != NULL && !strcmp(alg, "SHA256"))
+		md = EVP_sha256();
+	else if (alg != NULL && !strcmp(alg, "SHA512"))
+		md = EVP_sha512();
+	for (int i = 7; i >= 0; i--) {
+		msg[i] = (unsigned char)(counter & 0xff);
+		counter >>= 8;
+	}
+	if (digits < 6 || digits > 8 ||
+	    HMAC(md, key, (int)keylen, msg, sizeof(msg), mac, &maclen) ==
+		NULL ||
+	    maclen < 20)
+		return -1;
+	off = mac[maclen - 1] & 0x0f;
+	bin = ((uint32_t)(mac[off] & 0x7f) << 24) |
+	      ((uint32_t)mac[off + 1] << 16) | ((uint32_t)mac[off + 2] << 8) |
+	      (uint32_t)mac[off + 3];
+	for (int i = 0; i < digits; i++)
+		mod *= 10;
+	return (int)(bin % mod);
+}
+
+int
+gate_base32_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = b32[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0) {
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = b32[(acc << (5 - bits)) & 31];
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+int
+gate_base32_decode(const char *in, unsigned char *out, size_t outlen)
+{
+	uint32_t acc = 0;
+	size_t o = 0;
+	int bits = 0;
+
+	for (const char *p = in; *p; p++) {
+		const char *q;
+		char c = *p;
+
+		if (c == '=' || c == ' ')
+			continue;
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		q = c != '\0' ? strchr(b32, c) : NULL;
+		if (q == NULL)
+			return -1;
+		acc = (acc << 5) | (uint32_t)(q - b32);
+		bits += 5;
+		if (bits >= 8) {
+			if (o >= outlen)
+				return -1;
+			out[o++] = (unsigned char)((acc >> (bits - 8)) & 0xff);
+			bits -= 8;
+		}
+	}
+	return (int)o;
+}
+
+int
+gate_totp_check(const char *secret_b32, const char *code, time_t t,
+		long long *last)
+{
+	unsigned char key[64];
+	long long want;
+	int keylen, ok = 0;
+
+	if (code == NULL || strlen(code) != 6 ||
+	    strspn(code, "0123456789") != 6 ||
+	    str_to_ll(code, 0, 999999, &want) < 0)
+		return 0;
+	keylen = gate_base32_decode(secret_b32, key, sizeof(key));
+	if (keylen < 10 || t < GATE_TOTP_STEP)
+		return 0;
+	for (int d = -1; d <= 1; d++) {
+		long long ctr = (long long)(t / GATE_TOTP_STEP) + d;
+		int got =
+		    gate_hotp(key, (size_t)keylen, (uint64_t)ctr, 6, "SHA1");
+
+		/* Every step is computed: the time does not depend on which
+		 * one matched. */
+		if (got >= 0 && ctr > *last && got == want && !ok) {
+			*last = ctr;
+			ok = 1;
+		}
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return ok;
+}
+
+/* Appends s percent-encoded for a URI component. */
+static int
+add_pct(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int rc;
+
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			rc = buf_addch(b, (char)*p);
+		else
+			rc = buf_printf(b, "%%%02X", *p);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+gate_totp_uri(struct buf *b, const char *issuer, const char *account,
+	      const char *secret_b32)
+{
+	if (buf_addstr(b, "otpauth://totp/") < 0 || add_pct(b, issuer) < 0 ||
+	    buf_addstr(b, ":") < 0 || add_pct(b, account) < 0 ||
+	    buf_printf(b, "?secret=%s&issuer=", secret_b32) < 0 ||
+	    add_pct(b, issuer) < 0 ||
+	    buf_addstr(b, "&algorithm=SHA1&digits=6&period=30") < 0)
+		return -1;
+	return 0;
+}
+
+int
+gate_qr_text(struct buf *b, const char *text)
+{
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	int w, rc = 0;
+
+	if (q == NULL)
+		return -1;
+	w = q->width;
+	/* Two module rows per text line, a quiet zone of 2 modules. */
+	for (int y = -2; y < w + 2 && rc == 0; y += 2) {
+		for (int x = -2; x < w + 2 && rc == 0; x++) {
+			int top = y >= 0 && y < w && x >= 0 && x < w &&
+				  (q->data[y * w + x] & 1);
+			int bot = y + 1 >= 0 && y + 1 < w && x >= 0 && x < w &&
+				  (q->data[(y + 1) * w + x] & 1);
+
+			/* dark modules as spaces on a light block terminal */
+			if (top && bot)
+				rc = buf_addstr(b, " ");
+			else if (top)
+				rc = buf_addstr(b, "\xe2\x96\x84");
+			else if (bot)
+				rc = buf_addstr(b, "\xe2\x96\x80");
+			else
+				rc = buf_addstr(b, "\xe2\x96\x88");
+		}
+		if (rc == 0)
+			rc = buf_addch(b, '\n');
+	}
+	QRcode_free(q);
+	return rc;
+}

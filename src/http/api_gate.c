@@ -1,0 +1,196 @@
+/*
+ * api_gate.c: the console's view of the access gateway (docs/api.md, "Gate
+ * administration"): the live policy (read, replace), gate users, devices
+ * and their approval, lockouts, live sessions and their revocation, per-rule
+ * counters and recent gate decisions from the audit log. Bodies and path
+ * segments are untrusted and checked by src/gate; the router holds the
+ * store lock. Session tokens never leave the gate: only users, devices and
+ * times are shown.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/gate.h"
+#include "http/http.h"
+
+#define DECISIONS_MAX 200
+
+/* A row as a JSON object with the given column names (NULL: integer
+ * column when the name starts with '#'). */
+struct rows {
+	json_t *list;
+	const char *const *names;
+	int n;
+};
+
+static int
+row_obj(void *arg, struct store_row *row)
+{
+	struct rows *x = arg;
+	json_t *o = json_object();
+
+	for (int i = 0; i < x->n; i++) {
+		const char *name = x->names[i];
+
+		if (name[0] == '#')
+			json_object_set_new(
+			    o, name + 1, json_integer(store_row_int(row, i)));
+		else if (name[0] == '?')
+			json_object_set_new(
+			    o, name + 1, json_boolean(store_row_int(row, i)));
+		else
+			json_object_set_new(o, name,
+					    http_jstr(store_row_text(row, i)));
+	}
+	return json_array_append_new(x->list, o) == 0 ? 0 : -1;
+}
+
+static int
+list(struct http_req *r, const char *key, const char *sql,
+     const char *const *names, int n, const struct store_val *v, int nv)
+{
+	struct rows x = {json_array(), names, n};
+	struct err e;
+
+	if (store_query(r->ctx->st, sql, v, nv, row_obj, &x, &e) < 0) {
+		json_decref(x.list);
+		return http_internal(r, e.msg);
+	}
+	return http_json(r, 200, json_pack("{s:o}", key, x.list));
+}
+
+static const char *
+actor(struct http_req *r)
+{
+	return arena_printf(&r->arena, "console:%s", r->user);
+}
+
+int
+http_gate_policy_get(struct http_req *r)
+{
+	char *doc = gate_db_policy_doc(r->ctx->st);
+	json_t *o = json_loads(doc != NULL ? doc : "{}", 0, NULL);
+
+	free(doc);
+	if (o == NULL)
+		return http_internal(r, "stored gate policy is not JSON");
+	return http_json(r, 200, o);
+}
+
+int
+http_gate_policy_put(struct http_req *r)
+{
+	struct err e;
+
+	if (gate_db_policy_save(r->ctx->st, r->body, r->body_len, actor(r),
+				&e) < 0)
+		return http_error(r, 422, "%s", e.msg);
+	return http_gate_policy_get(r);
+}
+
+int
+http_gate_users(struct http_req *r)
+{
+	static const char *const names[] = {"name", "display", "groups",
+					    "?totp", "?bound"};
+
+	return list(r, "users",
+		    "SELECT name, display, groups, totp_secret IS NOT NULL, "
+		    "bound FROM gate_users ORDER BY name",
+		    names, 5, NULL, 0);
+}
+
+int
+http_gate_devices(struct http_req *r)
+{
+	static const char *const names[] = {
+	    "id",      "user",	      "?approved",  "label",
+	    "created", "approved_by", "approved_at"};
+
+	return list(r, "devices",
+		    "SELECT id, user, approved, label, created, approved_by, "
+		    "approved_at FROM gate_devices ORDER BY approved, created "
+		    "DESC",
+		    names, 7, NULL, 0);
+}
+
+int
+http_gate_approve(struct http_req *r)
+{
+	struct err e;
+
+	if (gate_db_device_approve(r->ctx->st, r->arg[0], actor(r), &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
+}
+
+int
+http_gate_lockouts(struct http_req *r)
+{
+	static const char *const names[] = {"key", "#failures", "#first",
+					    "#locked_until"};
+	struct store_val v[1] = {SV_INT(time_now())};
+
+	return list(r, "lockouts",
+		    "SELECT key, failures, first, locked_until FROM "
+		    "gate_failures WHERE locked_until > ? ORDER BY key",
+		    names, 4, v, 1);
+}
+
+int
+http_gate_unlock(struct http_req *r)
+{
+	struct err e;
+
+	if (gate_db_unlock(r->ctx->st, r->arg[0], actor(r), &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
+}
+
+int
+http_gate_sessions(struct http_req *r)
+{
+	static const char *const names[] = {"user", "device", "#factors",
+					    "#created", "#seen_at_login"};
+
+	return list(r, "sessions",
+		    "SELECT user, device, level, created, seen FROM "
+		    "gate_sessions WHERE revoked = 0 ORDER BY created DESC "
+		    "LIMIT 1000",
+		    names, 5, NULL, 0);
+}
+
+int
+http_gate_revoke(struct http_req *r)
+{
+	struct err e;
+
+	if (gate_db_revoke(r->ctx->st, r->arg[0], actor(r), &e) < 0)
+		return http_internal(r, e.msg);
+	return http_empty(r, 204);
+}
+
+int
+http_gate_stats(struct http_req *r)
+{
+	static const char *const names[] = {"rule", "#allows", "#denies",
+					    "updated"};
+
+	return list(r, "rules",
+		    "SELECT rule, allows, denies, updated FROM gate_rule_stats "
+		    "ORDER BY rule",
+		    names, 4, NULL, 0);
+}
+
+int
+http_gate_decisions(struct http_req *r)
+{
+	static const char *const names[] = {"#seq", "at", "action", "object",
+					    "detail"};
+	struct store_val v[1] = {SV_INT(DECISIONS_MAX)};
+
+	return list(r, "decisions",
+		    "SELECT seq, at, action, object, after FROM audit WHERE "
+		    "action LIKE 'gate.%' ORDER BY seq DESC LIMIT ?",
+		    names, 5, v, 1);
+}

@@ -1,0 +1,244 @@
+/*
+ * classify.c: what fetched content says about a link (LINK-4): parked or
+ * for-sale pages and gambling or pornographic content by editable keyword
+ * lists (data/inspect/ text files, Chinese and English terms), a simhash
+ * content fingerprint, and the SSRF address test. Reads untrusted page text.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "inspect/inspect.h"
+
+#define W_TERMS	  2000
+#define W_TERMLEN 128
+#define W_SCAN	  (256u << 10)
+
+enum { W_PARKED, W_GAMBLING, W_PORN, W_GOVHOSTS, W__N };
+static const char *const w_files[W__N] = {"parked.txt", "gambling.txt",
+					  "porn.txt", "government-hosts.txt"};
+static const char *const w_reasons[W__N] = {"parked_domain", "gambling_content",
+					    "porn_content", NULL};
+/* distinct terms needed before a page is called so */
+static const int w_need[W__N] = {1, 3, 3, 0};
+
+struct insp_words {
+	char *terms[W__N][W_TERMS];
+	int n[W__N];
+};
+
+static int
+load_list(struct insp_words *w, int k, const char *path, struct err *e)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	const char *p;
+
+	if (buf_read_file(&b, path, e) < 0)
+		return -1;
+	p = b.data ? b.data : "";
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\r\n");
+		const char *s = p;
+
+		p += n;
+		while (*p == '\r' || *p == '\n')
+			p++;
+		while (n > 0 && isspace((unsigned char)*s)) {
+			s++;
+			n--;
+		}
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (n == 0 || *s == '#')
+			continue;
+		if (n >= W_TERMLEN || w->n[k] >= W_TERMS) {
+			err_set(e, "'%s': term too long or too many terms",
+				path);
+			buf_cleanup(&b);
+			return -1;
+		}
+		w->terms[k][w->n[k]] = xmalloc(n + 1);
+		for (size_t i = 0; i < n; i++)
+			w->terms[k][w->n[k]][i] =
+			    (char)tolower((unsigned char)s[i]);
+		w->terms[k][w->n[k]++][n] = '\0';
+	}
+	buf_cleanup(&b);
+	return 0;
+}
+
+struct insp_words *
+words_load(const char *dir, struct err *e)
+{
+	struct insp_words *w = xcalloc(1, sizeof(*w));
+
+	for (int k = 0; k < W__N; k++) {
+		char path[4096];
+
+		if (str_fmt(path, sizeof(path), "%s/%s", dir, w_files[k]) < 0 ||
+		    load_list(w, k, path, e) < 0) {
+			words_free(w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+void
+words_free(struct insp_words *w)
+{
+	if (w == NULL)
+		return;
+	for (int k = 0; k < W__N; k++)
+		for (int i = 0; i < w->n[k]; i++)
+			free(w->terms[k][i]);
+	free(w);
+}
+
+const char *
+words_classify(const struct insp_words *w, const char *text, size_t n,
+	       int *hits)
+{
+	char *low;
+	const char *reason = NULL;
+
+	*hits = 0;
+	if (w == NULL || n == 0)
+		return NULL;
+	if (n > W_SCAN)
+		n = W_SCAN;
+	low = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		low[i] = text[i] == '\0'
+			     ? ' '
+			     : (char)tolower((unsigned char)text[i]);
+	low[n] = '\0';
+	/* gambling and porn outrank parking: a parked page selling the
+	 * domain is less harmful than one turned into a casino */
+	for (int k = W_PORN; k >= 0 && reason == NULL; k--) {
+		int h = 0;
+
+		for (int i = 0; i < w->n[k]; i++)
+			if (strstr(low, w->terms[k][i]) != NULL)
+				h++;
+		if (h >= w_need[k]) {
+			reason = w_reasons[k];
+			*hits = h;
+		}
+	}
+	/* porn is checked before gambling by the loop order above (k from
+	 * the end); keep the order of w_files in mind when adding lists */
+	free(low);
+	return reason;
+}
+
+int
+words_government(const struct insp_words *w, const char *host)
+{
+	size_t n = strlen(host);
+
+	if (w == NULL)
+		return 0;
+	for (int i = 0; i < w->n[W_GOVHOSTS]; i++) {
+		const char *t = w->terms[W_GOVHOSTS][i];
+		size_t k = strlen(t);
+
+		if (n == k ? strcasecmp(host, t) == 0
+			   : n > k && host[n - k - 1] == '.' &&
+				 strcasecmp(host + n - k, t) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+uint64_t
+simhash(const char *text, size_t n)
+{
+	int v[64] = {0};
+	uint64_t out = 0;
+	uint32_t win = 0;
+	size_t got = 0;
+
+	if (n > W_SCAN)
+		n = W_SCAN;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		uint64_t h;
+
+		if (isspace(c))
+			continue;
+		win = (win << 8) | c;
+		if (++got < 4)
+			continue;
+		/* splitmix64 of the 4-gram */
+		h = win + 0x9e3779b97f4a7c15ull;
+		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+		h ^= h >> 31;
+		for (int b = 0; b < 64; b++)
+			v[b] += (h >> b) & 1 ? 1 : -1;
+	}
+	for (int b = 0; b < 64; b++)
+		if (v[b] > 0)
+			out |= 1ull << b;
+	return out;
+}
+
+int
+simhash_distance(uint64_t a, uint64_t b)
+{
+	return __builtin_popcountll(a ^ b);
+}
+
+static int
+v4_private(uint32_t a)
+{
+	return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+	       (a >> 16) == 0xa9fe ||	       /* 169.254/16 */
+	       (a >> 20) == 0xac1 ||	       /* 172.16/12 */
+	       (a >> 16) == 0xc0a8 ||	       /* 192.168/16 */
+	       (a >> 22) == (100u << 2 | 1) || /* 100.64/10 */
+	       (a >> 8) == 0xc00000 ||	       /* 192.0.0/24 */
+	       (a >> 17) == (198u << 7 | 9) || /* 198.18/15 */
+	       (a >> 28) >= 0xe;	       /* multicast, reserved */
+}
+
+int
+addr_private(const void *sa)
+{
+	const struct sockaddr *s = sa;
+
+	if (s->sa_family == AF_INET) {
+		const struct sockaddr_in *in = sa;
+
+		return v4_private(ntohl(in->sin_addr.s_addr));
+	}
+	if (s->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = sa;
+		const unsigned char *b = in6->sin6_addr.s6_addr;
+		static const unsigned char mapped[12] = {
+		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		int zero = 1;
+
+		if (memcmp(b, mapped, 12) == 0)
+			return v4_private((uint32_t)b[12] << 24 |
+					  (uint32_t)b[13] << 16 |
+					  (uint32_t)b[14] << 8 | b[15]);
+		for (int i = 0; i < 15; i++)
+			if (b[i] != 0)
+				zero = 0;
+		if (zero) /* :: and ::1 */
+			return 1;
+		return (b[0] & 0xfe) == 0xfc ||			  /* fc00::/7 */
+		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80 */
+		       b[0] == 0xff ||				  /* mcast */
+		       (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d &&
+			b[3] == 0xb8); /* 2001:db8::/32 documentation */
+	}
+	return 1; /* anything else is refused */
+}

@@ -1,0 +1,610 @@
+/*
+ * extract.c: link and fact extraction from one untrusted HTML page with
+ * libxml2's HTML push parser (SAX), fed as data arrives: links of every
+ * kind, ids and anchor names (fragments), the footer text, SiteIDCode,
+ * inline script and style facts, and where the site logo sits. Bounded:
+ * 20000 links, 20000 ids, 256 open elements tracked, buffers with maxima.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
+
+#include "inspect/inspect.h"
+
+#define X_LINKS	   20000
+#define X_IDS	   20000
+#define X_STACK	   256
+#define X_SCRIPT   (1u << 20)
+#define X_ANCHORTX 512
+
+struct xelem {
+	unsigned footer : 1, script : 1, style : 1, anchor : 1;
+	unsigned inline_flags;
+	char *sel; /* ".a .b #c" or NULL */
+};
+
+struct extract {
+	htmlParserCtxtPtr ctx;
+	struct arena a;
+	struct xpage p;
+	size_t caplinks;
+	struct xelem stack[X_STACK];
+	int depth;  /* may exceed X_STACK; entries beyond are not kept */
+	int footer; /* open footer elements */
+	int in_script, in_style;
+	struct buf script;
+	struct buf styleblk;
+	long anchor; /* link index of the open <a>, -1 */
+	struct buf anchor_text;
+	const char *logo_pattern;
+	struct buf chain;
+	int finished;
+	int no_text; /* skip the text and footer buffers */
+};
+
+static int
+icontains(const char *s, const char *lit)
+{
+	size_t k = strlen(lit);
+	int first = (unsigned char)lit[0];
+
+	/* lit is lower case: test the first byte before comparing */
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s | 0x20) == first &&
+		    strncasecmp(s, lit, k) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+attr(const xmlChar **atts, const char *name)
+{
+	if (atts == NULL)
+		return NULL;
+	for (int i = 0; atts[i] != NULL; i += 2)
+		if (strcasecmp((const char *)atts[i], name) == 0)
+			return atts[i + 1] ? (const char *)atts[i + 1] : "";
+	return NULL;
+}
+
+static long
+add_link(struct extract *x, const char *url, const char *kind, unsigned flags)
+{
+	struct xlink *l;
+
+	while (isspace((unsigned char)*url))
+		url++;
+	if (*url == '\0' || strlen(url) > 8192)
+		return -1;
+	if (x->p.nlinks >= X_LINKS) {
+		x->p.truncated = 1;
+		return -1;
+	}
+	if (x->p.nlinks == x->caplinks) {
+		x->caplinks = x->caplinks ? x->caplinks * 2 : 64;
+		x->p.links =
+		    xrealloc(x->p.links, x->caplinks * sizeof(*x->p.links));
+	}
+	l = &x->p.links[x->p.nlinks];
+	l->url = arena_strdup(&x->a, url);
+	l->kind = kind;
+	l->flags = flags | (x->footer > 0 ? XL_FOOTER : 0);
+	return (long)x->p.nlinks++;
+}
+
+static void
+css_link(void *arg, const char *url)
+{
+	add_link(arg, url, "css-url", 0);
+}
+
+static void
+add_id(struct extract *x, const char *v)
+{
+	if (v == NULL || *v == '\0' || strlen(v) > 1024)
+		return;
+	if (x->p.ids.len >= X_IDS) {
+		x->p.truncated = 1;
+		return;
+	}
+	map_put(&x->p.ids, v, 1, NULL);
+}
+
+static int
+is_footer(const char *tag, const char *id, const char *cls)
+{
+	static const char *const words[] = {"footer",	 "foot", "bottom",
+					    "copyright", "dibu", "banquan"};
+
+	if (strcmp(tag, "footer") == 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if ((id && icontains(id, words[i])) ||
+		    (cls && icontains(cls, words[i])))
+			return 1;
+	return 0;
+}
+
+/* ".a .b #c" for an element's classes and id, or NULL. */
+static char *
+selectors(struct extract *x, const char *id, const char *cls)
+{
+	struct buf b = BUF_INIT(1024);
+	char *s;
+
+	if (cls != NULL) {
+		const char *p = cls;
+
+		while (*p != '\0') {
+			size_t n;
+
+			while (isspace((unsigned char)*p))
+				p++;
+			n = strcspn(p, " \t\r\n\f");
+			if (n > 0 && n < 100) {
+				buf_addch(&b, '.');
+				buf_add(&b, p, n);
+				buf_addch(&b, ' ');
+			}
+			p += n;
+		}
+	}
+	if (id != NULL && *id != '\0' && strlen(id) < 100 &&
+	    !strpbrk(id, " \t\r\n")) {
+		buf_addch(&b, '#');
+		buf_addstr(&b, id);
+	}
+	if (b.len == 0) {
+		buf_cleanup(&b);
+		return NULL;
+	}
+	s = arena_strdup(&x->a, b.data);
+	buf_cleanup(&b);
+	return s;
+}
+
+/* Records where the logo sits: "FLAGS:SELECTORS|..." innermost first. */
+static void
+record_logo(struct extract *x)
+{
+	int top = x->depth < X_STACK ? x->depth : X_STACK;
+
+	if (x->p.logo_found)
+		return;
+	x->p.logo_found = 1;
+	x->p.logo_in_footer = x->footer > 0;
+	buf_reset(&x->chain);
+	for (int i = top - 1; i >= 0; i--) {
+		struct xelem *el = &x->stack[i];
+
+		if (x->p.logo_inline == 0 &&
+		    (el->inline_flags & (CSS_CENTER | CSS_LEFTRIGHT |
+					 CSS_FLEXCENTER | CSS_AUTOMARGIN)))
+			x->p.logo_inline = el->inline_flags;
+		buf_printf(&x->chain, "%u:%s|", el->inline_flags,
+			   el->sel ? el->sel : "");
+	}
+	x->p.logo_selectors =
+	    arena_strdup(&x->a, x->chain.data ? x->chain.data : "");
+}
+
+static int
+logo_url(struct extract *x, const char *u)
+{
+	return u != NULL && (icontains(u, "conac.cn") || icontains(u, "dzjg") ||
+			     (x->logo_pattern && *x->logo_pattern &&
+			      strstr(u, x->logo_pattern)));
+}
+
+static void
+srcset(struct extract *x, const char *v)
+{
+	const char *p = v;
+
+	while (*p != '\0') {
+		char u[4097];
+		size_t n;
+
+		while (isspace((unsigned char)*p) || *p == ',')
+			p++;
+		n = strcspn(p, " \t\r\n,");
+		if (n > 0 && n < sizeof(u)) {
+			memcpy(u, p, n);
+			u[n] = '\0';
+			add_link(x, u, "img", 0);
+		}
+		p += n;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
+}
+
+static void
+meta(struct extract *x, const xmlChar **atts)
+{
+	const char *name = attr(atts, "name");
+	const char *equiv = attr(atts, "http-equiv");
+	const char *content = attr(atts, "content");
+
+	if (content == NULL)
+		return;
+	if (name != NULL && strcasecmp(name, "SiteIDCode") == 0 &&
+	    x->p.site_id == NULL && strlen(content) < 256)
+		x->p.site_id = arena_strdup(&x->a, content);
+	if (equiv != NULL && strcasecmp(equiv, "refresh") == 0) {
+		const char *u = strchr(content, ';');
+
+		if (u == NULL)
+			u = strchr(content, ',');
+		if (u == NULL)
+			return;
+		u++;
+		while (isspace((unsigned char)*u))
+			u++;
+		if (strncasecmp(u, "url", 3) == 0) {
+			u += 3;
+			while (isspace((unsigned char)*u))
+				u++;
+			if (*u == '=')
+				u++;
+		}
+		{
+			char v[4097];
+			size_t n;
+
+			while (isspace((unsigned char)*u) || *u == '\'' ||
+			       *u == '"')
+				u++;
+			n = strcspn(u, "'\"");
+			if (n == 0 || n >= sizeof(v))
+				return;
+			memcpy(v, u, n);
+			v[n] = '\0';
+			add_link(x, v, "meta-refresh", 0);
+		}
+	}
+}
+
+static void
+start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
+{
+	struct extract *x = ctx;
+	const char *tag = (const char *)xname;
+	const char *id = attr(atts, "id"), *cls = attr(atts, "class");
+	const char *style = attr(atts, "style"), *align = attr(atts, "align");
+	struct xelem el;
+	const char *v;
+	long li;
+
+	memset(&el, 0, sizeof(el));
+	if (x->depth < X_STACK) {
+		if (is_footer(tag, id, cls)) {
+			el.footer = 1;
+			x->footer++;
+		}
+		if (style != NULL) {
+			el.inline_flags |= css_decl_flags(style, strlen(style));
+			css_scan_urls(style, strlen(style), css_link, x);
+		}
+		if (align != NULL) {
+			if (strcasecmp(align, "center") == 0 ||
+			    strcasecmp(align, "middle") == 0)
+				el.inline_flags |= CSS_CENTER;
+			else if (strcasecmp(align, "left") == 0 ||
+				 strcasecmp(align, "right") == 0)
+				el.inline_flags |= CSS_LEFTRIGHT;
+		}
+		if (strcmp(tag, "center") == 0)
+			el.inline_flags |= CSS_CENTER;
+		el.sel = selectors(x, id, cls);
+	} else {
+		x->p.truncated = 1;
+	}
+	add_id(x, id);
+
+	if (strcmp(tag, "a") == 0 || strcmp(tag, "area") == 0) {
+		const char *onclick = attr(atts, "onclick");
+		unsigned f = 0;
+
+		add_id(x, attr(atts, "name"));
+		v = attr(atts, "href");
+		if (onclick != NULL && prompt_onclick(onclick))
+			f |= XL_ONCLICK;
+		li = v ? add_link(
+			     x, v,
+			     tag[0] == 'a' && tag[1] == '\0' ? "a" : "area", f)
+		       : -1;
+		if (li >= 0) {
+			if (logo_url(x, v)) {
+				x->p.links[li].flags |= XL_LOGO;
+				record_logo(x);
+			}
+			if (icontains(v, "beian.mps.gov.cn") ||
+			    icontains(v, "beian.gov.cn"))
+				x->p.links[li].flags |= XL_PSB;
+			if (icontains(v, "zfwzzc") ||
+			    icontains(v, "pucha.kaipuyun"))
+				x->p.links[li].flags |= XL_FINDERR;
+		}
+		if (tag[1] == '\0') {
+			el.anchor = 1;
+			x->anchor = li;
+			buf_reset(&x->anchor_text);
+		}
+	} else if (strcmp(tag, "img") == 0) {
+		const char *alt = attr(atts, "alt");
+
+		v = attr(atts, "src");
+		if (v != NULL)
+			add_link(x, v, "img", 0);
+		if ((v = attr(atts, "srcset")) != NULL)
+			srcset(x, v);
+		if (logo_url(x, attr(atts, "src")) ||
+		    (alt != NULL && (strstr(alt, "党政机关") != NULL))) {
+			/* the <img> itself is part of the chain */
+			record_logo(x);
+			if (x->anchor >= 0)
+				x->p.links[x->anchor].flags |= XL_LOGO;
+		}
+		if (alt != NULL && strstr(alt, "找错") != NULL &&
+		    x->anchor >= 0)
+			x->p.links[x->anchor].flags |= XL_FINDERR;
+	} else if (strcmp(tag, "link") == 0) {
+		const char *rel = attr(atts, "rel");
+
+		v = attr(atts, "href");
+		if (v != NULL && !(rel && (icontains(rel, "preconnect") ||
+					   icontains(rel, "dns-prefetch"))))
+			add_link(x, v,
+				 rel && icontains(rel, "stylesheet") ? "css"
+								     : "link",
+				 0);
+	} else if (strcmp(tag, "script") == 0) {
+		v = attr(atts, "src");
+		if (v != NULL) {
+			add_link(x, v, "script", 0);
+			if (prompt_known_script(v))
+				x->p.known_prompt = 1;
+		}
+		el.script = 1;
+		x->in_script++;
+		buf_reset(&x->script);
+	} else if (strcmp(tag, "style") == 0) {
+		el.style = 1;
+		x->in_style++;
+		buf_reset(&x->styleblk);
+	} else if (strcmp(tag, "iframe") == 0 || strcmp(tag, "frame") == 0) {
+		if ((v = attr(atts, "src")) != NULL)
+			add_link(x, v, "iframe", 0);
+	} else if (strcmp(tag, "form") == 0) {
+		if ((v = attr(atts, "action")) != NULL && *v != '\0')
+			add_link(x, v, "form", 0);
+	} else if (strcmp(tag, "meta") == 0) {
+		meta(x, atts);
+	} else if (strcmp(tag, "base") == 0) {
+		if ((v = attr(atts, "href")) != NULL && x->p.base == NULL &&
+		    strlen(v) < 8192)
+			x->p.base = arena_strdup(&x->a, v);
+	} else if (strcmp(tag, "source") == 0 || strcmp(tag, "video") == 0 ||
+		   strcmp(tag, "audio") == 0 || strcmp(tag, "embed") == 0) {
+		if ((v = attr(atts, "src")) != NULL)
+			add_link(x, v, "media", 0);
+		if ((v = attr(atts, "srcset")) != NULL)
+			srcset(x, v);
+	}
+	if (x->depth < X_STACK)
+		x->stack[x->depth] = el;
+	x->depth++;
+}
+
+/* Literal URLs in window.open('...') and location = '...' (best effort). */
+static void
+script_literals(struct extract *x, const char *s, size_t n)
+{
+	static const char *const calls[] = {
+	    "window.open(", "location.href=",	"location.href =",  "location=",
+	    "location =",   "location.assign(", "location.replace("};
+
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
+		size_t k = strlen(calls[i]);
+
+		for (size_t p = 0; p + k < n; p++) {
+			size_t q;
+			char quote, u[4097];
+
+			if (memcmp(s + p, calls[i], k) != 0)
+				continue;
+			q = p + k;
+			while (q < n && isspace((unsigned char)s[q]))
+				q++;
+			if (q >= n || (s[q] != '\'' && s[q] != '"'))
+				continue;
+			quote = s[q++];
+			{
+				size_t e = q;
+
+				while (e < n && s[e] != quote && s[e] != '\n')
+					e++;
+				if (e >= n || s[e] != quote || e == q ||
+				    e - q >= sizeof(u))
+					continue;
+				memcpy(u, s + q, e - q);
+				u[e - q] = '\0';
+			}
+			if (strncmp(u, "http", 4) == 0 || u[0] == '/')
+				add_link(x, u, "script-literal", XL_BESTEFFORT);
+		}
+	}
+}
+
+static void
+end_el(void *ctx, const xmlChar *xname)
+{
+	struct extract *x = ctx;
+
+	(void)xname;
+	if (x->depth <= 0)
+		return;
+	x->depth--;
+	if (x->depth >= X_STACK)
+		return;
+	{
+		struct xelem *el = &x->stack[x->depth];
+
+		if (el->footer && x->footer > 0) {
+			x->footer--;
+			buf_addch(&x->p.footer, '\n');
+		}
+		if (el->script && x->in_script > 0) {
+			x->in_script--;
+			if (x->script.len > 0) {
+				x->p.script_flags |= prompt_scan_script(
+				    x->script.data, x->script.len);
+				script_literals(x, x->script.data,
+						x->script.len);
+			}
+		}
+		if (el->style && x->in_style > 0) {
+			x->in_style--;
+			if (x->styleblk.len > 0) {
+				css_scan_urls(x->styleblk.data, x->styleblk.len,
+					      css_link, x);
+				buf_add(&x->p.css, x->styleblk.data,
+					x->styleblk.len);
+				buf_addch(&x->p.css, '\n');
+			}
+		}
+		if (el->anchor) {
+			if (x->anchor >= 0 && x->anchor_text.data != NULL &&
+			    strstr(x->anchor_text.data, "找错") != NULL)
+				x->p.links[x->anchor].flags |= XL_FINDERR;
+			x->anchor = -1;
+		}
+	}
+}
+
+static void
+chars(void *ctx, const xmlChar *ch, int len)
+{
+	struct extract *x = ctx;
+	size_t n = len > 0 ? (size_t)len : 0;
+
+	if (x->in_script) {
+		buf_add(&x->script, ch, n);
+		return;
+	}
+	if (x->in_style) {
+		buf_add(&x->styleblk, ch, n);
+		return;
+	}
+	if (!x->no_text) {
+		buf_add(&x->p.text, ch, n);
+		if (x->footer > 0)
+			buf_add(&x->p.footer, ch, n);
+	}
+	if (x->anchor >= 0)
+		buf_add(&x->anchor_text, ch, n);
+}
+
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+struct extract *
+extract_new(const char *logo_pattern, const char *charset)
+{
+	struct extract *x = xcalloc(1, sizeof(*x));
+	htmlSAXHandler sax;
+
+	memset(&sax, 0, sizeof(sax));
+	sax.startElement = start_el;
+	sax.endElement = end_el;
+	sax.characters = chars;
+	sax.cdataBlock = chars;
+	sax.warning = quiet;
+	sax.error = quiet;
+	arena_init(&x->a);
+	map_init(&x->p.ids);
+	buf_init(&x->p.footer, 64 << 10);
+	buf_init(&x->p.text, 256 << 10);
+	buf_init(&x->p.css, 1 << 20);
+	buf_init(&x->script, X_SCRIPT);
+	buf_init(&x->styleblk, 1 << 20);
+	buf_init(&x->anchor_text, X_ANCHORTX);
+	buf_init(&x->chain, 16 << 10);
+	x->anchor = -1;
+	x->logo_pattern = logo_pattern;
+	x->ctx = htmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL,
+					  XML_CHAR_ENCODING_NONE);
+	if (x->ctx != NULL) {
+		htmlCtxtUseOptions(x->ctx,
+				   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+				       HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+		if (charset != NULL && *charset != '\0') {
+			xmlCharEncodingHandlerPtr h =
+			    xmlFindCharEncodingHandler(charset);
+
+			if (h != NULL)
+				xmlSwitchToEncoding(x->ctx, h);
+		}
+	}
+	return x;
+}
+
+void
+extract_keep_text(struct extract *x, int on)
+{
+	x->no_text = !on;
+}
+
+void
+extract_feed(struct extract *x, const char *data, size_t n)
+{
+	if (x->ctx == NULL || x->finished)
+		return;
+	while (n > 0) {
+		int k = n > (1u << 20) ? 1 << 20 : (int)n;
+
+		htmlParseChunk(x->ctx, data, k, 0);
+		data += k;
+		n -= (size_t)k;
+	}
+}
+
+struct xpage *
+extract_finish(struct extract *x)
+{
+	if (x->ctx != NULL && !x->finished)
+		htmlParseChunk(x->ctx, NULL, 0, 1);
+	x->finished = 1;
+	return &x->p;
+}
+
+void
+extract_free(struct extract *x)
+{
+	if (x == NULL)
+		return;
+	if (x->ctx != NULL) {
+		if (x->ctx->myDoc != NULL)
+			xmlFreeDoc(x->ctx->myDoc);
+		htmlFreeParserCtxt(x->ctx);
+	}
+	free(x->p.links);
+	map_cleanup(&x->p.ids);
+	buf_cleanup(&x->p.footer);
+	buf_cleanup(&x->p.text);
+	buf_cleanup(&x->p.css);
+	buf_cleanup(&x->script);
+	buf_cleanup(&x->styleblk);
+	buf_cleanup(&x->anchor_text);
+	buf_cleanup(&x->chain);
+	arena_cleanup(&x->a);
+	free(x);
+}

@@ -1,0 +1,311 @@
+/*
+ * inspect.h: the public face of src/inspect, the portal inspector (LINK-1..4,
+ * LOGO-1, GOVWEB-3): a crawler on the libcurl multi interface, link
+ * extraction with libxml2's HTML push parser, robots.txt, CSS url()
+ * scanning, leave-site prompt detection, abnormal-link classification,
+ * footer marks, reports, the link list in the store and the signed
+ * leave-site page. Everything fetched from the network is untrusted.
+ */
+#ifndef GOVSEC_INSPECT_H
+#define GOVSEC_INSPECT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+/* css.c */
+/*
+ * Calls fn for each url(...) and @import "..." target in CSS text of n
+ * bytes (at most 4 MiB looked at; at most 10000 calls). The URL handed
+ * over is unquoted and trimmed, at most 4096 bytes (longer ones are
+ * dropped), valid only during the call.
+ */
+typedef void (*css_url_fn)(void *arg, const char *url);
+void css_scan_urls(const char *css, size_t n, css_url_fn fn, void *arg);
+/* Centring facts of a declaration block (or style attribute). */
+#define CSS_CENTER     1 /* text-align:center */
+#define CSS_AUTOMARGIN 2 /* margin auto on both sides */
+#define CSS_FLEXCENTER 4 /* justify-content:center */
+#define CSS_LEFTRIGHT  8 /* text-align:left/right, float:left/right */
+unsigned css_decl_flags(const char *decls, size_t n);
+/*
+ * Collects rules "SELECTOR { DECLS }" of css whose last simple selector has
+ * a class or id into m (key "." class or "#" id, value: CSS_* flags or-ed).
+ * At most 4 MiB and 20000 rules are looked at.
+ */
+void css_collect_rules(const char *css, size_t n, struct map *m);
+
+/* robots.c */
+/* robots.txt rules for one user agent (the group for "govsec", else "*"). */
+struct robots;
+/* Parses text of n bytes (at most 512 KiB used); never fails (an empty or
+ * unusable file allows everything). Free with robots_free. */
+struct robots *robots_parse(const char *text, size_t n, const char *agent);
+void robots_free(struct robots *r);
+/* 1 if path (path and query of a URL, starting with '/') may be fetched:
+ * the longest matching rule wins, Allow wins a tie; '*' and '$' work. */
+int robots_allowed(const struct robots *r, const char *path);
+
+/* prompt.c */
+/* What a script says about outbound clicks (LINK-3). */
+#define PROMPT_CONFIRM 1 /* calls confirm()/prompt() or shows leaving text */
+#define PROMPT_HANDLER 2 /* registers a click handler */
+#define PROMPT_HOST    4 /* compares host names */
+#define PROMPT_WORDING 8 /* "leaving for a non-government site" text */
+/* Flags seen in script text of n bytes (at most 1 MiB looked at). A page
+ * warns globally when (HANDLER and HOST and (CONFIRM or WORDING)). */
+unsigned prompt_scan_script(const char *js, size_t n);
+/* 1 if an onclick attribute asks before leaving (confirm/prompt or a
+ * leave-site function). */
+int prompt_onclick(const char *attr);
+/* 1 if a script's src names a known leave-site prompt script. */
+int prompt_known_script(const char *src);
+/* 1 if flags from prompt_scan_script mean a global leave-site prompt. */
+int prompt_global(unsigned flags);
+
+/* extract.c */
+/* One link found in a page, as written (not yet resolved). */
+#define XL_FOOTER     1	 /* inside the page footer */
+#define XL_ONCLICK    2	 /* its onclick asks before leaving */
+#define XL_BESTEFFORT 4	 /* a literal URL found in script */
+#define XL_LOGO	      8	 /* the Party/government site logo link or image */
+#define XL_FINDERR    16 /* the "find errors" entrance */
+#define XL_PSB	      32 /* a public-security filing link */
+struct xlink {
+	char *url;
+	const char *kind; /* "a", "img", "css", "script", "iframe", ... */
+	unsigned flags;
+};
+/* What one HTML page yields. Strings are in the extractor's arena. */
+struct xpage {
+	struct xlink *links;
+	size_t nlinks;
+	char *base;	       /* <base href>, NULL if none */
+	char *site_id;	       /* <meta name="SiteIDCode"> content */
+	struct buf footer;     /* footer text (64 KiB) */
+	struct buf text;       /* body text sample (256 KiB) */
+	struct buf css;	       /* <style> blocks (1 MiB) */
+	unsigned script_flags; /* prompt_scan_script over inline scripts */
+	int known_prompt;      /* a known prompt script is included */
+	struct map ids;	       /* id and a/name values */
+	/* the logo's ancestors, innermost first: inline facts and selectors */
+	int logo_found;
+	unsigned logo_inline; /* CSS_* flags from style/align/center */
+	char *logo_selectors; /* ".a .b #c" of the ancestors */
+	int logo_in_footer;
+	int truncated; /* link or element limits reached */
+};
+struct extract;
+/*
+ * A new extractor; logo_pattern (may be NULL) also marks the logo; charset
+ * (from Content-Type, may be NULL) overrides libxml2's detection.
+ */
+struct extract *extract_new(const char *logo_pattern, const char *charset);
+/* Whether text and footer text are kept (default 1). */
+void extract_keep_text(struct extract *x, int on);
+/* Feeds n bytes as they arrive. Never fails: broken HTML is recovered. */
+void extract_feed(struct extract *x, const char *data, size_t n);
+/* Ends the document; the page stays valid until extract_free. */
+struct xpage *extract_finish(struct extract *x);
+void extract_free(struct extract *x);
+
+/* classify.c */
+/* Keyword lists (data/inspect/NAME.txt: one term per line, '#' comments). */
+struct insp_words;
+/* Loads the lists from dir; NULL with e set if a file cannot be read. */
+struct insp_words *words_load(const char *dir, struct err *e);
+void words_free(struct insp_words *w);
+/* Reason code for text (parked_domain, gambling_content, porn_content) or
+ * NULL; *hits gets the distinct terms seen. */
+const char *words_classify(const struct insp_words *w, const char *text,
+			   size_t n, int *hits);
+/* 1 if host is or is under a name of the government-hosts list. */
+int words_government(const struct insp_words *w, const char *host);
+/* 64-bit simhash of text (byte 4-grams of its words). */
+uint64_t simhash(const char *text, size_t n);
+int simhash_distance(uint64_t a, uint64_t b);
+/* Is the address (struct sockaddr) private, loopback, link-local or
+ * otherwise not a public unicast address? */
+int addr_private(const void *sa);
+
+/* crawl.c */
+struct insp_opts {
+	int allow_private;	   /* reach private/loopback targets (0) */
+	int robots;		   /* honour robots.txt (1) */
+	int max_pages;		   /* pages parsed (10000) */
+	int max_depth;		   /* link depth from the start (32) */
+	long long max_bytes;	   /* bytes per response (8 MiB) */
+	int max_seconds;	   /* whole inspection (1800) */
+	int timeout;		   /* seconds per request (15) */
+	int concurrency;	   /* transfers at once (16) */
+	int per_host;		   /* transfers at once per host (8) */
+	int delay_ms;		   /* between request starts per host (0) */
+	int retries;		   /* on network errors and 5xx (2) */
+	int max_redirects;	   /* per link (10) */
+	int max_retry_after;	   /* longest Retry-After honoured, s (10) */
+	int external;		   /* check links off the site (1) */
+	const char *resolve;	   /* "host=addr,*=addr,host=none": test map */
+	const char *datadir;	   /* keyword lists (GOVSEC_DATADIR/inspect) */
+	const char *interstitials; /* comma list of URL prefixes */
+	const char *logo_pattern;  /* a configured logo URL substring */
+	const char *user_agent;
+	const char *cacert; /* CA bundle file instead of the system's */
+	/* registered domains (A-label host or registrable domain -> 1) */
+	const struct map *registered;
+	/* previous results per URL, for ETag and fingerprint comparison */
+	int (*prev)(void *arg, const char *url, char **etag, char **lastmod,
+		    char **fingerprint);
+	void *prev_arg;
+};
+void insp_opts_init(struct insp_opts *o);
+
+enum insp_status { INSP_OK, INSP_BROKEN, INSP_BLOCKED, INSP_SKIPPED };
+const char *insp_status_str(enum insp_status s);
+
+/* One link as written (resolved to absolute), with its check result. */
+struct insp_link {
+	char *url;
+	const char *kind;
+	unsigned flags; /* XL_* seen on any occurrence */
+	enum insp_status status;
+	const char *reason;  /* reason code, "" when ok */
+	char *detail;	     /* one line, may be NULL */
+	int http;	     /* last HTTP status, 0 if none */
+	char *final;	     /* URL after redirects, NULL if none */
+	char *chain;	     /* redirect chain, "\n"-separated, NULL if none */
+	const char *cls;     /* organ, institution, registered, other */
+	int internal;	     /* on the inspected site */
+	int government;	     /* organ suffix or registered */
+	const char *prompt;  /* outbound non-government: interstitial, script,
+			      * none; NULL otherwise */
+	char *unprompted_on; /* first page without a prompt */
+	int *found_on;	     /* page indexes (into insp_result.pages) */
+	int nfound, capfound, more_found;
+	char fingerprint[17]; /* simhash hex of content, "" if none */
+	char *etag, *lastmod;
+	int abnormal; /* a LINK-4 reason */
+};
+
+struct insp_finding {
+	const char *rule, *requirement, *status;
+	char *object, *evidence, *fix;
+};
+
+struct insp_marks {
+	int fetched;		     /* the homepage was parsed */
+	char *site_id_meta;	     /* NULL if missing */
+	char *site_id_footer;	     /* NULL if missing */
+	char *icp;		     /* "京ICP备12345678号" or NULL */
+	char *psb;		     /* public-security filing number or NULL */
+	char *psb_link;		     /* its link or NULL */
+	int find_errors;	     /* the entrance is linked */
+	int logo;		     /* the logo is in the footer */
+	int logo_any;		     /* the logo is on the page */
+	const char *logo_centred;    /* yes, no, unknown */
+	const char *logo_confidence; /* high, medium, low */
+	char *logo_evidence;
+	int https, hsts, hsts_seen_header;
+	const char *aaaa; /* yes, no, unknown */
+};
+
+struct insp_result {
+	char *start; /* the start URL, normalised */
+	char *host;  /* its host (A-label) */
+	char started[32], finished[32];
+	char **pages; /* parsed pages */
+	size_t npages, cappages;
+	struct insp_link *links;
+	size_t nlinks, caplinks;
+	struct insp_finding *findings;
+	size_t nfindings, capfindings;
+	struct insp_marks marks;
+	long long requests, bytes;
+	double seconds;
+	int time_limit_hit;
+	struct arena a;
+};
+
+/*
+ * Inspects the site at url (http or https) with o: crawls its pages,
+ * checks every link, detects prompts and footer marks, and derives the
+ * findings. Returns the result (free with insp_result_free), or NULL with
+ * e set when url is unusable or the crawler cannot start. Failures of
+ * single fetches are results, not errors.
+ */
+struct insp_result *insp_run(const char *url, const struct insp_opts *o,
+			     struct err *e);
+void insp_result_free(struct insp_result *r);
+/* Recomputes r's findings (after store comparison changed links). */
+void insp_findings(struct insp_result *r);
+
+/* url.c */
+/*
+ * Resolves ref against base into a heap URL (free()), host lower-cased
+ * and IDN host names in A-label form; NULL if ref is not an http(s) URL or
+ * longer than 8 KiB. *frag (may be NULL) gets the offset of '#' or -1.
+ */
+char *url_resolve(const char *base, const char *ref, long *frag);
+/* Heap copy of the host of an absolute URL, NULL if none. */
+char *url_host(const char *url);
+/* Heap copy of path and query ("/a?b"), "/" if empty. */
+char *url_path(const char *url);
+/* Port of the URL (explicit or by scheme). */
+int url_port(const char *url);
+/* Heap copy of the value of query parameter name (decoded), or NULL. */
+char *url_query_param(const char *url, const char *name);
+
+/* report.c */
+enum insp_format { IF_TEXT, IF_JSON, IF_SARIF, IF_JUNIT, IF_HTML };
+int insp_format_parse(const char *s); /* -1 if unknown */
+/* Writes r to out in format f; 0 or -1 on a write error. */
+int insp_report(const struct insp_result *r, enum insp_format f, FILE *out);
+/* The result as JSON (links, marks, findings); caller json_decref()s. */
+struct json_t;
+struct json_t *insp_json(const struct insp_result *r);
+
+/* store.c (the link list, LINK-2) */
+/*
+ * Saves r as a new inspection run in one transaction: the run, its links
+ * (first seen carried over from earlier runs of the host) and findings.
+ * Marks content_changed links (fingerprint distance since the last run)
+ * before saving; returns the run id or -1 with e set.
+ */
+long long insp_store_save(struct store *st, struct insp_result *r,
+			  struct err *e);
+/* The prev callback of insp_opts over the latest run of host (arg: a
+ * struct insp_prev from insp_prev_load). */
+struct insp_prev;
+struct insp_prev *insp_prev_load(struct store *st, const char *host);
+void insp_prev_free(struct insp_prev *p);
+int insp_prev_lookup(void *arg, const char *url, char **etag, char **lastmod,
+		     char **fingerprint);
+/* Registered domains of the registry (alabel -> 1) into m. */
+int insp_registered(struct store *st, struct map *m, struct err *e);
+
+/* leave.c (LINK-3's unified prompt page) */
+#define LEAVE_KEY_MIN 16
+/*
+ * Writes base + "/leave?to=" + escaped url + "&sig=" + HMAC-SHA256(key,
+ * url) in hex into out. url must be an absolute http(s) URL of at most
+ * 4 KiB. 0, or -1 with e set.
+ */
+int leave_link(const char *base, const char *url, const unsigned char *key,
+	       size_t keylen, struct buf *out, struct err *e);
+/* Reads a key file (at least LEAVE_KEY_MIN bytes, at most 4 KiB). */
+int leave_key_load(const char *path, struct buf *key, struct err *e);
+/*
+ * Renders the leave-site page for a request's query string (to, sig) into
+ * out (HTML, Chinese and English, with the disclaimer). Returns the HTTP
+ * status: 200 with the page when the signature is right, 400 or 403 with a
+ * page that links nowhere otherwise. Never an open redirect.
+ */
+int leave_page(const char *query, const unsigned char *key, size_t keylen,
+	       struct buf *out);
+/* The same for already decoded parameters (either may be NULL), for a
+ * server whose router decodes the query (govsecd's http_query). */
+int leave_render(const char *to, const char *sig, const unsigned char *key,
+		 size_t keylen, struct buf *out);
+
+#endif

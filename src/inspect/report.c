@@ -1,0 +1,543 @@
+/*
+ * report.c: the inspection's findings (the same fields as govsec check:
+ * rule, requirement, status, object, evidence, fix) and its reports: text,
+ * JSON (the contract for scripts), SARIF, JUnit and HTML. Everything
+ * written is escaped for its format; page-derived strings are untrusted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "inspect/inspect.h"
+
+static void add(struct insp_result *r, const char *rule, const char *req,
+		const char *status, const char *object, const char *fix,
+		const char *fmt, ...) PRINTF_LIKE(7, 8);
+
+static void
+add(struct insp_result *r, const char *rule, const char *req,
+    const char *status, const char *object, const char *fix, const char *fmt,
+    ...)
+{
+	struct insp_finding *f;
+	struct buf b = BUF_INIT(4096);
+	va_list ap;
+
+	if (r->nfindings == r->capfindings) {
+		r->capfindings = r->capfindings ? r->capfindings * 2 : 32;
+		r->findings = xrealloc(r->findings,
+				       r->capfindings * sizeof(*r->findings));
+	}
+	f = &r->findings[r->nfindings++];
+	f->rule = rule;
+	f->requirement = req;
+	f->status = status;
+	f->object = xstrdup(object ? object : "");
+	f->fix = xstrdup(strcmp(status, "pass") == 0 || fix == NULL ? "" : fix);
+	va_start(ap, fmt);
+	if (buf_vprintf(&b, fmt, ap) < 0)
+		buf_addstr(&b, "(evidence too long)");
+	va_end(ap);
+	f->evidence = buf_detach(&b, NULL);
+}
+
+static const char *
+first_page(const struct insp_result *r, const struct insp_link *l)
+{
+	return l->nfound > 0 ? r->pages[l->found_on[0]] : r->start;
+}
+
+void
+insp_findings(struct insp_result *r)
+{
+	struct insp_marks *m = &r->marks;
+	long broken = 0, abnormal = 0, unprompted = 0, outbound = 0,
+	     blocked = 0;
+	struct map ext;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].object);
+		free(r->findings[i].evidence);
+		free(r->findings[i].fix);
+	}
+	r->nfindings = 0;
+	map_init(&ext);
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		const char *page = first_page(r, l);
+		int more = l->nfound + l->more_found - 1;
+
+		if (!l->internal && l->cls != NULL &&
+		    strcmp(l->reason, "not_http") != 0) {
+			char *h = url_host(l->url);
+
+			if (h != NULL)
+				map_put(&ext, h, 1, NULL);
+			free(h);
+		}
+		if (l->abnormal &&
+		    (l->status == INSP_BROKEN || l->status == INSP_OK)) {
+			abnormal++;
+			add(r, "inspect.abnormal-links", "LINK-4", "fail",
+			    l->url,
+			    "check the target and remove or replace the link "
+			    "on the pages that carry it",
+			    "abnormal link (%s%s%s) found on %s%s%.0d%s",
+			    l->reason, l->detail ? ": " : "",
+			    l->detail ? l->detail : "", page,
+			    more > 0 ? " and " : "", more > 0 ? more : 0,
+			    more > 0 ? " more pages" : "");
+		} else if (l->status == INSP_BROKEN) {
+			broken++;
+			add(r, "inspect.link-list", "LINK-2", "fail", l->url,
+			    "fix or remove the link on the pages that carry "
+			    "it",
+			    "broken link (%s%s%s%s%s) found on %s%s%.0d%s",
+			    l->reason, l->detail ? ": " : "",
+			    l->detail ? l->detail : "",
+			    l->final ? ", after redirects to " : "",
+			    l->final ? l->final : "", page,
+			    more > 0 ? " and " : "", more > 0 ? more : 0,
+			    more > 0 ? " more pages" : "");
+		} else if (l->status == INSP_BLOCKED) {
+			blocked++;
+			add(r, "inspect.link-list", "LINK-2", "unknown", l->url,
+			    "check the link by hand or allow the inspector "
+			    "through the site's protection",
+			    "blocked, not verified (%s) found on %s", l->reason,
+			    page);
+		}
+		if (l->prompt != NULL) {
+			outbound++;
+			if (strcmp(l->prompt, "none") == 0) {
+				unprompted++;
+				add(r, "inspect.leave-prompt", "LINK-3", "fail",
+				    l->url,
+				    "send the link through the leave-site "
+				    "page (govsec leave-link URL) or warn "
+				    "before outbound clicks",
+				    "%s links to the non-government site %s "
+				    "(class %s) without a leave-site prompt",
+				    l->unprompted_on ? l->unprompted_on : page,
+				    l->url, l->cls ? l->cls : "other");
+			}
+		}
+	}
+	if (broken == 0 && blocked == 0)
+		add(r, "inspect.link-list", "LINK-2", "pass", r->start, NULL,
+		    "%zu links checked on %zu pages, none broken", r->nlinks,
+		    r->npages);
+	if (abnormal == 0)
+		add(r, "inspect.abnormal-links", "LINK-4", "pass", r->start,
+		    NULL, "no abnormal link among %zu", r->nlinks);
+	if (unprompted == 0)
+		add(r, "inspect.leave-prompt", "LINK-3", "pass", r->start, NULL,
+		    "%ld outbound links to non-government sites, all with a "
+		    "prompt",
+		    outbound);
+	add(r, "inspect.link-relevance", "LINK-1", "unknown", r->start,
+	    "review the external hosts (govsec links list --external)",
+	    "%zu external hosts are linked; whether their content relates "
+	    "to the unit's functions needs a person",
+	    ext.len);
+	map_cleanup(&ext);
+
+	if (!m->fetched) {
+		add(r, "inspect.logo", "LOGO-1", "unknown", r->start,
+		    "make the homepage reachable",
+		    "the homepage could not be read");
+		add(r, "inspect.footer-marks", "GOVWEB-3", "unknown", r->start,
+		    "make the homepage reachable",
+		    "the homepage could not be read");
+		return;
+	}
+	if (!m->logo)
+		add(r, "inspect.logo", "LOGO-1", "fail", r->start,
+		    "place the online logo (the Party/government site logo "
+		    "link) in the middle of the homepage footer",
+		    m->logo_any ? "the logo is on the homepage but not in its "
+				  "footer"
+				: "no online logo on the homepage");
+	else if (strcmp(m->logo_centred, "yes") == 0)
+		add(r, "inspect.logo", "LOGO-1", "pass", r->start, NULL,
+		    "logo in the footer, centred (confidence %s): %s",
+		    m->logo_confidence, m->logo_evidence);
+	else
+		add(r, "inspect.logo", "LOGO-1", "fail", r->start,
+		    "centre the logo horizontally in the footer "
+		    "(text-align:center on its container)",
+		    "logo in the footer but not centred (confidence %s): %s",
+		    m->logo_confidence, m->logo_evidence);
+
+	if (m->site_id_meta == NULL)
+		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
+		    "add <meta name=\"SiteIDCode\" content=\"CODE\"> to the "
+		    "homepage head",
+		    "no <meta name=\"SiteIDCode\">%s%s",
+		    m->site_id_footer ? "; the footer shows " : "",
+		    m->site_id_footer ? m->site_id_footer : "");
+	else if (m->site_id_footer == NULL)
+		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
+		    "show the website identification code (网站标识码) in the "
+		    "footer",
+		    "SiteIDCode %s in the head but no 网站标识码 in the footer",
+		    m->site_id_meta);
+	else if (strcmp(m->site_id_meta, m->site_id_footer) != 0)
+		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
+		    "make the footer's code and the SiteIDCode meta the same",
+		    "inconsistent: SiteIDCode %s in the head, %s in the footer",
+		    m->site_id_meta, m->site_id_footer);
+	else
+		add(r, "inspect.footer-site-id", "GOVWEB-3", "pass", r->start,
+		    NULL, "SiteIDCode %s in the head and the footer",
+		    m->site_id_meta);
+	if (m->icp == NULL)
+		add(r, "inspect.footer-icp", "GOVWEB-3", "fail", r->start,
+		    "show the ICP filing number in the footer",
+		    "no ICP filing number (ICP备) in the footer");
+	else
+		add(r, "inspect.footer-icp", "GOVWEB-3", "pass", r->start, NULL,
+		    "ICP filing %s", m->icp);
+	if (m->psb == NULL)
+		add(r, "inspect.footer-psb", "GOVWEB-3", "fail", r->start,
+		    "show the public-security filing number (公网安备) with "
+		    "its link to beian.mps.gov.cn in the footer",
+		    "no public-security filing number in the footer");
+	else if (m->psb_link == NULL)
+		add(r, "inspect.footer-psb", "GOVWEB-3", "fail", r->start,
+		    "link the public-security filing number to its record on "
+		    "beian.mps.gov.cn",
+		    "public-security filing %s without its link", m->psb);
+	else
+		add(r, "inspect.footer-psb", "GOVWEB-3", "pass", r->start, NULL,
+		    "public-security filing %s linked to %s", m->psb,
+		    m->psb_link);
+	if (!m->find_errors)
+		add(r, "inspect.footer-find-errors", "GOVWEB-3", "fail",
+		    r->start,
+		    "link the \"find errors on government websites\" "
+		    "entrance (我为政府网站找错) in the footer",
+		    "no \"find errors\" entrance on the homepage");
+	else
+		add(r, "inspect.footer-find-errors", "GOVWEB-3", "pass",
+		    r->start, NULL, "the \"find errors\" entrance is linked");
+	if (!m->https)
+		add(r, "inspect.https", "SEC-1", "fail", r->start,
+		    "serve the site over HTTPS with a valid certificate",
+		    "the homepage is not served over HTTPS with a valid "
+		    "certificate");
+	else
+		add(r, "inspect.https", "SEC-1", "pass", r->start, NULL,
+		    "HTTPS with a valid certificate");
+	if (m->https && !m->hsts)
+		add(r, "inspect.hsts", "SEC-1", "fail", r->start,
+		    "send Strict-Transport-Security",
+		    "no Strict-Transport-Security header on the homepage");
+	else if (m->https)
+		add(r, "inspect.hsts", "SEC-1", "pass", r->start, NULL,
+		    "Strict-Transport-Security is sent");
+}
+
+int
+insp_format_parse(const char *s)
+{
+	static const char *const n[] = {"text", "json", "sarif", "junit",
+					"html"};
+
+	for (int i = 0; i < (int)ARRAY_SIZE(n); i++)
+		if (strcmp(s, n[i]) == 0)
+			return i;
+	return -1;
+}
+
+static json_t *
+jstr(const char *s)
+{
+	char *clean;
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	if (str_utf8_valid(s, strlen(s)))
+		return json_string(s);
+	clean = str_utf8_sanitize(s);
+	v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+static json_t *
+finding_json(const struct insp_finding *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "rule", f->rule,
+			 "requirement", f->requirement, "status", f->status,
+			 "object", jstr(f->object), "evidence",
+			 jstr(f->evidence), "fix", jstr(f->fix));
+}
+
+json_t *
+insp_json(const struct insp_result *r)
+{
+	json_t *root = json_object(), *links = json_array(),
+	       *finds = json_array(), *marks;
+	const struct insp_marks *m = &r->marks;
+	long count[4] = {0};
+
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		json_t *o = json_object(), *fo = json_array();
+
+		count[l->status]++;
+		for (int k = 0; k < l->nfound && k < 20; k++)
+			json_array_append_new(fo,
+					      jstr(r->pages[l->found_on[k]]));
+		json_object_set_new(o, "url", jstr(l->url));
+		json_object_set_new(o, "found_on", fo);
+		json_object_set_new(o, "found_on_count",
+				    json_integer(l->nfound + l->more_found));
+		json_object_set_new(o, "status",
+				    json_string(insp_status_str(l->status)));
+		json_object_set_new(o, "reason", jstr(l->reason));
+		json_object_set_new(o, "class",
+				    jstr(l->cls ? l->cls : "other"));
+		json_object_set_new(o, "kind", jstr(l->kind));
+		json_object_set_new(o, "internal", json_boolean(l->internal));
+		if (l->http)
+			json_object_set_new(o, "http", json_integer(l->http));
+		if (l->detail)
+			json_object_set_new(o, "detail", jstr(l->detail));
+		if (l->final) {
+			json_t *ch = json_array();
+			const char *p = l->chain ? l->chain : "";
+
+			while (*p != '\0') {
+				size_t n = strcspn(p, "\n");
+				char *hop = xmalloc(n + 1);
+
+				memcpy(hop, p, n);
+				hop[n] = '\0';
+				json_array_append_new(ch, jstr(hop));
+				free(hop);
+				p += n + (p[n] == '\n');
+			}
+			json_array_append_new(ch, jstr(l->final));
+			json_object_set_new(o, "final", jstr(l->final));
+			json_object_set_new(o, "redirects", ch);
+		}
+		if (l->prompt)
+			json_object_set_new(o, "prompt",
+					    json_string(l->prompt));
+		if (l->flags & XL_BESTEFFORT)
+			json_object_set_new(o, "best_effort", json_true());
+		if (l->abnormal)
+			json_object_set_new(o, "abnormal", json_true());
+		if (l->fingerprint[0])
+			json_object_set_new(o, "fingerprint",
+					    json_string(l->fingerprint));
+		json_array_append_new(links, o);
+	}
+	for (size_t i = 0; i < r->nfindings; i++)
+		json_array_append_new(finds, finding_json(&r->findings[i]));
+	marks = json_pack(
+	    "{s:b, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:b, "
+	    "s:b, s:s}",
+	    "homepage", m->fetched, "site_id_meta", jstr(m->site_id_meta),
+	    "site_id_footer", jstr(m->site_id_footer), "icp", jstr(m->icp),
+	    "psb", jstr(m->psb), "psb_link", jstr(m->psb_link), "find_errors",
+	    m->find_errors, "logo", m->logo, "logo_centred",
+	    m->logo_centred ? m->logo_centred : "unknown", "logo_confidence",
+	    m->logo_confidence ? m->logo_confidence : "low", "logo_evidence",
+	    jstr(m->logo_evidence), "https", m->https, "hsts", m->hsts, "aaaa",
+	    m->aaaa ? m->aaaa : "unknown");
+	json_object_set_new(root, "start", jstr(r->start));
+	json_object_set_new(root, "started", json_string(r->started));
+	json_object_set_new(root, "finished", json_string(r->finished));
+	json_object_set_new(
+	    root, "stats",
+	    json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b}",
+		      "pages", (json_int_t)r->npages, "links",
+		      (json_int_t)r->nlinks, "requests",
+		      (json_int_t)r->requests, "bytes", (json_int_t)r->bytes,
+		      "seconds", r->seconds, "ok", (json_int_t)count[0],
+		      "broken", (json_int_t)count[1], "blocked",
+		      (json_int_t)count[2], "skipped", (json_int_t)count[3],
+		      "time_limit", r->time_limit_hit));
+	json_object_set_new(root, "marks", marks);
+	json_object_set_new(root, "links", links);
+	json_object_set_new(root, "findings", finds);
+	return root;
+}
+
+static void
+xml_esc(FILE *out, const char *s)
+{
+	char *clean = str_utf8_sanitize(s ? s : "");
+
+	for (const char *p = clean; *p; p++) {
+		switch (*p) {
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			fputc(*p, out);
+		}
+	}
+	free(clean);
+}
+
+static void
+text_safe(FILE *out, const char *s)
+{
+	char *clean = str_utf8_sanitize(s ? s : "");
+
+	fputs(clean, out);
+	free(clean);
+}
+
+int
+insp_report(const struct insp_result *r, enum insp_format f, FILE *out)
+{
+	long fails = 0, unknown = 0;
+
+	for (size_t i = 0; i < r->nfindings; i++) {
+		fails += strcmp(r->findings[i].status, "fail") == 0;
+		unknown += strcmp(r->findings[i].status, "unknown") == 0;
+	}
+	switch (f) {
+	case IF_JSON: {
+		json_t *j = insp_json(r);
+		int rc = json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+		json_decref(j);
+		fputc('\n', out);
+		if (rc < 0)
+			return -1;
+		break;
+	}
+	case IF_TEXT:
+		fprintf(out, "inspected ");
+		text_safe(out, r->start);
+		fprintf(out,
+			": %zu pages, %zu links, %lld requests in %.1f s%s\n",
+			r->npages, r->nlinks, r->requests, r->seconds,
+			r->time_limit_hit ? " (time limit reached)" : "");
+		for (size_t i = 0; i < r->nfindings; i++) {
+			const struct insp_finding *x = &r->findings[i];
+
+			if (strcmp(x->status, "pass") == 0)
+				continue;
+			fprintf(out, "%-7s %-8s %s ", x->status, x->requirement,
+				x->rule);
+			text_safe(out, x->object);
+			fputs("\n        ", out);
+			text_safe(out, x->evidence);
+			if (*x->fix) {
+				fputs("\n        fix: ", out);
+				text_safe(out, x->fix);
+			}
+			fputc('\n', out);
+		}
+		fprintf(out, "%ld failing, %ld unknown findings\n", fails,
+			unknown);
+		break;
+	case IF_SARIF: {
+		json_t *results = json_array(), *root;
+		int rc;
+
+		for (size_t i = 0; i < r->nfindings; i++) {
+			const struct insp_finding *x = &r->findings[i];
+
+			if (strcmp(x->status, "pass") == 0)
+				continue;
+			json_array_append_new(
+			    results,
+			    json_pack("{s:s, s:s, s:{s:o}, s:[{s:{s:{s:o}}}], "
+				      "s:{s:s}}",
+				      "ruleId", x->rule, "level",
+				      strcmp(x->status, "fail") == 0 ? "error"
+								     : "note",
+				      "message", "text", jstr(x->evidence),
+				      "locations", "physicalLocation",
+				      "artifactLocation", "uri",
+				      jstr(x->object), "properties",
+				      "requirement", x->requirement));
+		}
+		root = json_pack(
+		    "{s:s, s:s, s:[{s:{s:{s:s, s:s}}, s:o}]}", "$schema",
+		    "https://json.schemastore.org/sarif-2.1.0.json", "version",
+		    "2.1.0", "runs", "tool", "driver", "name", "govsec-inspect",
+		    "version", GOVSEC_VERSION, "results", results);
+		rc = json_dumpf(root, out, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+		json_decref(root);
+		fputc('\n', out);
+		if (rc < 0)
+			return -1;
+		break;
+	}
+	case IF_JUNIT:
+		fprintf(out,
+			"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<testsuite name=\"govsec-inspect\" tests=\"%zu\" "
+			"failures=\"%ld\" skipped=\"%ld\">\n",
+			r->nfindings, fails, unknown);
+		for (size_t i = 0; i < r->nfindings; i++) {
+			const struct insp_finding *x = &r->findings[i];
+
+			fprintf(out, "<testcase classname=\"%s %s\" name=\"",
+				x->requirement, x->rule);
+			xml_esc(out, x->object);
+			fputs("\">", out);
+			if (strcmp(x->status, "fail") == 0) {
+				fputs("<failure message=\"", out);
+				xml_esc(out, x->evidence);
+				fputs("\"/>", out);
+			} else if (strcmp(x->status, "unknown") == 0) {
+				fputs("<skipped message=\"", out);
+				xml_esc(out, x->evidence);
+				fputs("\"/>", out);
+			}
+			fputs("</testcase>\n", out);
+		}
+		fputs("</testsuite>\n", out);
+		break;
+	case IF_HTML:
+		fputs(
+		    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+		    "<title>govsec inspection</title><h1>Inspection of ",
+		    out);
+		xml_esc(out, r->start);
+		fprintf(out,
+			"</h1><p>%zu pages, %zu links, %ld failing findings"
+			"</p><table><tr><th>status<th>requirement<th>rule"
+			"<th>object<th>evidence<th>fix</tr>\n",
+			r->npages, r->nlinks, fails);
+		for (size_t i = 0; i < r->nfindings; i++) {
+			const struct insp_finding *x = &r->findings[i];
+
+			fprintf(out, "<tr><td>%s<td>%s<td>%s<td>", x->status,
+				x->requirement, x->rule);
+			xml_esc(out, x->object);
+			fputs("<td>", out);
+			xml_esc(out, x->evidence);
+			fputs("<td>", out);
+			xml_esc(out, x->fix);
+			fputs("</tr>\n", out);
+		}
+		fputs("</table></html>\n", out);
+		break;
+	}
+	return ferror(out) ? -1 : 0;
+}

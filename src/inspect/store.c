@@ -1,0 +1,304 @@
+/*
+ * store.c: the link list in the store (LINK-2): each inspection is a run
+ * with its links; first-seen dates carry over from the host's earlier
+ * runs; content fingerprints are compared with the last run (LINK-4
+ * content_changed); the previous run feeds ETag / If-Modified-Since
+ * re-checks; `govsec links list` and `links diff` read it back. Trusts the
+ * store's contents as written here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "inspect/inspect.h"
+
+/* Fingerprint bits (of 64) that may change before content_changed. */
+#define FP_DRASTIC 24
+
+struct prev_row {
+	char *etag, *lastmod, *fp, *first_seen, *status;
+	int clean; /* ok without a LINK-4 reason: may be re-checked by ETag */
+};
+
+struct insp_prev {
+	struct map idx;
+	struct prev_row *rows;
+	size_t n, cap;
+	char at[32];
+};
+
+static int
+prev_row(void *arg, struct store_row *r)
+{
+	struct insp_prev *p = arg;
+	struct prev_row *x;
+	const char *v;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->rows = xrealloc(p->rows, p->cap * sizeof(*p->rows));
+	}
+	x = &p->rows[p->n];
+	memset(x, 0, sizeof(*x));
+	if ((v = store_row_text(r, 1)) != NULL)
+		x->etag = xstrdup(v);
+	if ((v = store_row_text(r, 2)) != NULL)
+		x->lastmod = xstrdup(v);
+	if ((v = store_row_text(r, 3)) != NULL)
+		x->fp = xstrdup(v);
+	if ((v = store_row_text(r, 4)) != NULL)
+		x->first_seen = xstrdup(v);
+	if ((v = store_row_text(r, 5)) != NULL)
+		x->status = xstrdup(v);
+	v = store_row_text(r, 6);
+	x->clean = x->status != NULL && strcmp(x->status, "ok") == 0 &&
+		   v != NULL && (*v == '\0' || strcmp(v, "not_modified") == 0);
+	map_put(&p->idx, store_row_text(r, 0), (long long)p->n, NULL);
+	p->n++;
+	return 0;
+}
+
+static long long
+latest_run(struct store *st, const char *host, long long before)
+{
+	struct store_val v[2] = {SV_TEXT(host), SV_INT(before)};
+
+	return store_query_int(st,
+			       "SELECT max(id) FROM insp_runs WHERE host = ? "
+			       "AND id < ?",
+			       v, 2, 0);
+}
+
+struct insp_prev *
+insp_prev_load(struct store *st, const char *host)
+{
+	struct insp_prev *p = xcalloc(1, sizeof(*p));
+	long long run = latest_run(st, host, 1LL << 62);
+	struct store_val v[1] = {SV_INT(run)};
+	char *at;
+
+	map_init(&p->idx);
+	if (run <= 0)
+		return p;
+	store_query(st,
+		    "SELECT url, etag, last_modified, fingerprint, "
+		    "first_seen, status, reason FROM insp_links WHERE run = ?",
+		    v, 1, prev_row, p, NULL);
+	at = store_query_text(st, "SELECT started FROM insp_runs WHERE id = ?",
+			      v, 1);
+	if (at != NULL)
+		str_copy(p->at, at, sizeof(p->at));
+	free(at);
+	return p;
+}
+
+void
+insp_prev_free(struct insp_prev *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->rows[i].etag);
+		free(p->rows[i].lastmod);
+		free(p->rows[i].fp);
+		free(p->rows[i].first_seen);
+		free(p->rows[i].status);
+	}
+	free(p->rows);
+	map_cleanup(&p->idx);
+	free(p);
+}
+
+int
+insp_prev_lookup(void *arg, const char *url, char **etag, char **lastmod,
+		 char **fingerprint)
+{
+	struct insp_prev *p = arg;
+	long long i;
+
+	if (p == NULL || map_get(&p->idx, url, &i) < 0 || !p->rows[i].clean)
+		return -1;
+	*etag = p->rows[i].etag ? xstrdup(p->rows[i].etag) : NULL;
+	*lastmod = p->rows[i].lastmod ? xstrdup(p->rows[i].lastmod) : NULL;
+	*fingerprint = p->rows[i].fp ? xstrdup(p->rows[i].fp) : NULL;
+	return 0;
+}
+
+static int
+reg_row(void *arg, struct store_row *r)
+{
+	map_put(arg, store_row_text(r, 0), 1, NULL);
+	return 0;
+}
+
+int
+insp_registered(struct store *st, struct map *m, struct err *e)
+{
+	return store_query(st, "SELECT name FROM domains", NULL, 0, reg_row, m,
+			   e);
+}
+
+static int
+hex64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || strlen(s) != 16)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+					       : -1;
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static char *
+json_text(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	return s != NULL ? s : xstrdup("null");
+}
+
+long long
+insp_store_save(struct store *st, struct insp_result *r, struct err *e)
+{
+	struct insp_prev *prev = insp_prev_load(st, r->host ? r->host : "");
+	json_t *all = insp_json(r);
+	char *marks = NULL, *finds = NULL;
+	long long run = -1, broken = 0, blocked = 0;
+	int changed = 0;
+
+	/* LINK-4: drastic content change since the last run */
+	for (size_t i = 0; i < r->nlinks; i++) {
+		struct insp_link *l = &r->links[i];
+		long long k;
+		uint64_t a, b;
+
+		if (l->status != INSP_OK || l->abnormal || !l->fingerprint[0] ||
+		    map_get(&prev->idx, l->url, &k) < 0 ||
+		    hex64(l->fingerprint, &a) < 0 ||
+		    hex64(prev->rows[k].fp, &b) < 0)
+			continue;
+		if (simhash_distance(a, b) > FP_DRASTIC) {
+			struct buf d = BUF_INIT(512);
+
+			buf_printf(&d,
+				   "content fingerprint changed in %d of 64 "
+				   "bits since %s",
+				   simhash_distance(a, b), prev->at);
+			l->abnormal = 1;
+			l->reason = "content_changed";
+			free(l->detail);
+			l->detail = buf_detach(&d, NULL);
+			changed = 1;
+		}
+	}
+	if (changed) {
+		insp_findings(r);
+		json_decref(all);
+		all = insp_json(r);
+	}
+	marks = json_text(json_incref(json_object_get(all, "marks")));
+	finds = json_text(json_incref(json_object_get(all, "findings")));
+	for (size_t i = 0; i < r->nlinks; i++) {
+		broken += r->links[i].status == INSP_BROKEN;
+		blocked += r->links[i].status == INSP_BLOCKED;
+	}
+	if (store_begin(st, e) < 0)
+		goto fail;
+	{
+		struct store_val v[9] = {SV_TEXT(r->host ? r->host : ""),
+					 SV_TEXT(r->start),
+					 SV_TEXT(r->started),
+					 SV_TEXT(r->finished),
+					 SV_INT(r->npages),
+					 SV_INT(r->nlinks),
+					 SV_INT(broken),
+					 SV_INT(blocked),
+					 SV_TEXT(marks)};
+		struct store_val w[10];
+
+		memcpy(w, v, sizeof(v));
+		w[9] = SV_TEXT(finds);
+		if (store_exec(st,
+			       "INSERT INTO insp_runs(host, start, started, "
+			       "finished, pages, links, broken, blocked, "
+			       "marks, findings) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			       w, 10, e) < 0)
+			goto rollback;
+	}
+	run = store_query_int(st, "SELECT max(id) FROM insp_runs", NULL, 0, -1);
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		json_t *fo = json_array();
+		char *fos;
+		const char *first = r->started;
+		long long k;
+		struct store_val v[16];
+
+		for (int f = 0; f < l->nfound && f < 20; f++)
+			json_array_append_new(
+			    fo, json_string(r->pages[l->found_on[f]]));
+		fos = json_text(fo);
+		if (map_get(&prev->idx, l->url, &k) == 0 &&
+		    prev->rows[k].first_seen != NULL)
+			first = prev->rows[k].first_seen;
+		v[0] = SV_INT(run);
+		v[1] = SV_TEXT(l->url);
+		v[2] = SV_TEXT(fos);
+		v[3] = SV_TEXT(insp_status_str(l->status));
+		v[4] = SV_TEXT(l->reason ? l->reason : "");
+		v[5] = SV_TEXT(l->cls ? l->cls : "other");
+		v[6] = SV_TEXT(l->kind);
+		v[7] = SV_TEXT(l->prompt);
+		v[8] = l->http ? SV_INT(l->http) : SV_NULL;
+		v[9] = SV_TEXT(l->final);
+		v[10] = SV_TEXT(l->fingerprint[0] ? l->fingerprint : NULL);
+		v[11] = SV_TEXT(l->etag);
+		v[12] = SV_TEXT(l->lastmod);
+		v[13] = SV_INT(l->internal);
+		v[14] = SV_TEXT(first);
+		v[15] = SV_TEXT(r->finished);
+		if (!str_utf8_valid(l->url, strlen(l->url))) {
+			free(fos);
+			continue; /* the URL is %-encoded; never happens */
+		}
+		if (store_exec(st,
+			       "INSERT OR IGNORE INTO insp_links(run, url, "
+			       "found_on, status, reason, class, kind, prompt,"
+			       " http, final, fingerprint, etag, "
+			       "last_modified, internal, first_seen, "
+			       "last_checked) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
+			       "?,?,?,?,?)",
+			       v, 16, e) < 0) {
+			free(fos);
+			goto rollback;
+		}
+		free(fos);
+	}
+	if (store_commit(st, e) < 0) {
+		run = -1;
+		goto fail;
+	}
+	goto done;
+rollback:
+	store_rollback(st);
+	run = -1;
+fail:
+done:
+	free(marks);
+	free(finds);
+	json_decref(all);
+	insp_prev_free(prev);
+	return run;
+}

@@ -1,0 +1,560 @@
+"""End-to-end tests of the portal inspector (govsec inspect, links, check
+integration, leave-link) against a real nginx on loopback serving the test
+site in tests/e2e/site with every planted case (LINK-1..4, LOGO-1,
+GOVWEB-3, SEC-1). Every host name is mapped to 127.0.0.1 or ::1 with
+--resolve, so nothing leaves the machine; nginx runs with its own prefix in
+a temporary directory and is always stopped by the fixture's finalizer.
+"""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import SRC, run_cli
+
+SITE = pathlib.Path(__file__).resolve().parent / "site"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+GOOD = "http://www.good.gov.cn/"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def make_certs(d):
+    """A test CA with a leaf for every TLS name of the site, and a
+    self-signed certificate nothing trusts."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+            "/CN=govsec test CA", cwd=d)
+    names = ["www.secure.gov.cn", "beian.miit.gov.cn", "zfwzzc.www.gov.cn",
+             "www.beian.gov.cn"]
+    (d / "san.ext").write_text(
+        "subjectAltName=" + ",".join("DNS:" + n for n in names) + "\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key",
+            "-out", "leaf.csr", "-subj", "/CN=www.secure.gov.cn", cwd=d)
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey",
+            "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "2",
+            "-extfile", "san.ext", cwd=d)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+            "self.key", "-out", "self.pem", "-days", "2", "-subj",
+            "/CN=selfsigned.example.com", "-addext",
+            "subjectAltName=DNS:selfsigned.example.com", cwd=d)
+
+
+def make_hostile(d):
+    """Pages no crawler should choke on: 40 MB of links, a gzip bomb
+    (1 GiB of zeros), 200000 nested elements, invalid UTF-8."""
+    import gzip
+    with open(d / "big.html", "w") as f:
+        f.write("<html><body>")
+        for i in range(400000):
+            f.write(f'<a href="/after.html#n{i}">{"x" * 60}</a>\n')
+        f.write("</body></html>")
+    with gzip.open(d / "bomb.html.gz", "wb", compresslevel=9) as f:
+        chunk = b"<html><body>" + b"\0" * (1 << 20)
+        for _ in range(1024):
+            f.write(chunk)
+    (d / "deep.html").write_text(
+        "<html><body>" + "<div>" * 200000 + '<a href="/after.html">x</a>')
+    (d / "bad-encoding.html").write_bytes(
+        b'<html><meta charset="utf-8"><body>\xff\xfe\xc3(<a href='
+        b'"/after.html">\xe2\x28\xa1</a></body></html>')
+
+
+class Nginx:
+    def __init__(self, prefix, site, port, tlsport, proc):
+        self.prefix, self.site, self.port, self.tlsport = (
+            prefix, site, port, tlsport)
+        self.proc = proc
+
+    def resolve(self):
+        return (f"*:80=127.0.0.1:{self.port},"
+                f"www.secure.gov.cn:443=[::1]:{self.tlsport},"
+                f"*:443=127.0.0.1:{self.tlsport},"
+                f"nxdomain.example.org=none")
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory):
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed")
+    prefix = tmp_path_factory.mktemp("nginx")
+    (prefix / "tmp").mkdir()
+    site = prefix / "site"
+    shutil.copytree(SITE, site)
+    make_certs(prefix)
+    make_hostile(prefix)
+    port, tlsport = free_port(), free_port()
+    conf = (SITE / "nginx.conf.in").read_text()
+    for k, v in (("@PREFIX@", str(prefix)), ("@SITE@", str(site)),
+                 ("@PORT@", str(port)), ("@TLSPORT@", str(tlsport))):
+        conf = conf.replace(k, v)
+    if os.geteuid() == 0:
+        # workers would drop to nobody, who cannot read the temp dir
+        conf = "user root;\n" + conf
+    (prefix / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                socket.create_connection(("127.0.0.1", tlsport),
+                                         0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("nginx did not start: " +
+                                proc.stderr.read().decode())
+                time.sleep(0.05)
+        yield Nginx(prefix, site, port, tlsport, proc)
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def inspect(nginx, url, *extra, db=None, fmt="json"):
+    args = ["inspect", url, "--allow-private", "--resolve", nginx.resolve(),
+            "--cacert", str(nginx.prefix / "ca.pem"), "--timeout", "2",
+            "--retries", "1", "--format", fmt]
+    if db is None:
+        args.append("--no-store")
+    p = run_cli(args + list(extra), db=db)
+    assert p.returncode in (0, 1), p.stderr
+    return p
+
+
+def inspect_json(nginx, url, *extra, db=None):
+    p = inspect(nginx, url, *extra, db=db)
+    return json.loads(p.stdout), p.returncode
+
+
+@pytest.fixture(scope="module")
+def good(nginx):
+    out, rc = inspect_json(nginx, GOOD)
+    assert rc == 1
+    return out
+
+
+def links(out):
+    return {l["url"]: l for l in out["links"]}
+
+
+def failing(out):
+    return sorted((f["requirement"], f["rule"], f["object"])
+                  for f in out["findings"] if f["status"] == "fail")
+
+
+def finding(out, rule):
+    found = [f for f in out["findings"] if f["rule"] == rule]
+    assert len(found) == 1, found
+    return found[0]
+
+
+G = "http://www.good.gov.cn"
+
+
+@pytest.mark.parametrize("url,status,reason", [
+    (G + "/", "ok", ""),
+    (G + "/about.html", "ok", ""),
+    (G + "/missing.html", "broken", "http_404"),            # broken internal
+    (G + "/old", "broken", "http_404"),                     # 404 behind 301
+    (G + "/limited", "blocked", "rate_limited"),            # 429 Retry-After
+    (G + "/waf", "blocked", "bot_protection"),              # 403 bot wall
+    (G + "/img/headonly.png", "ok", ""),                    # HEAD 405, GET ok
+    (G + "/js/app.js", "ok", ""),                           # HEAD 403, GET ok
+    (G + "/slow.html", "broken", "timeout"),                # slow drip
+    (G + "/moved", "ok", "cross_domain_redirect"),          # other domain
+    (G + "/about.html#team", "ok", ""),                      # fragment there
+    (G + "/about.html#nope", "broken", "fragment_missing"),  # fragment gone
+    (G + "/index.html#top", "ok", ""),
+    (G + "/private/secret.html", "skipped", "robots"),
+    (G + "/img/nothere.png", "broken", "http_404"),
+    (G + "/img/missing-icon.png", "broken", "http_404"),     # CSS url()
+    (G + "/img/banner.png", "ok", ""),                       # <style> url()
+    (G + "/css/print.css", "ok", ""),                        # @import
+    ("http://parked.example.com/", "broken", "parked_domain"),
+    ("http://casino.example.net/", "broken", "gambling_content"),
+    ("http://nxdomain.example.org/", "broken", "dns_failure"),
+    ("http://www.beijing.gov.cn/", "ok", ""),
+    ("https://beian.miit.gov.cn/", "ok", ""),                # TLS, test CA
+    ("mailto:web@good.gov.cn", "skipped", "not_http"),
+])
+def test_planted_link(good, url, status, reason):
+    l = links(good)[url]
+    assert (l["status"], l["reason"]) == (status, reason)
+
+
+def test_redirect_chains_are_recorded(good):
+    old = links(good)[G + "/old"]
+    assert old["redirects"] == [G + "/old", G + "/gone.html"]
+    assert old["http"] == 404
+    moved = links(good)[G + "/moved"]
+    assert moved["final"] == "http://www.other-domain.com/landing.html"
+    assert moved["abnormal"] is True
+
+
+def test_found_on_and_classes(good):
+    l = links(good)
+    assert l[G + "/missing.html"]["found_on"][0] == G + "/"
+    assert l[G + "/img/missing-icon.png"]["found_on"] == [G + "/css/site.css"]
+    assert l["http://www.beijing.gov.cn/"]["class"] == "organ"
+    assert l["http://www.fine.example.org/"]["class"] == "other"
+    conac = l["http://bszs.conac.cn/sitename?method=show&id=ABCDEF"]
+    assert conac["class"] == "registered" and "prompt" not in conac
+
+
+@pytest.mark.parametrize("url,prompt", [
+    ("http://www.fine.example.org/", "none"),
+    ("http://www.partner.example.org/", "interstitial"),
+    ("http://www.shop.example.com/", "script"),       # onclick confirm
+    ("http://www.news.example.com/story", "script"),  # global handler
+    ("http://www.popup.example.com/", "none"),        # window.open literal
+])
+def test_leave_prompts(good, url, prompt):
+    assert links(good)[url]["prompt"] == prompt
+
+
+def test_best_effort_script_links_are_labelled(good):
+    l = links(good)["http://www.popup.example.com/"]
+    assert l["kind"] == "script-literal" and l["best_effort"] is True
+
+
+def test_good_site_findings_exactly(good):
+    assert failing(good) == sorted([
+        ("LINK-2", "inspect.link-list", G + "/img/missing-icon.png"),
+        ("LINK-2", "inspect.link-list", G + "/img/nothere.png"),
+        ("LINK-2", "inspect.link-list", G + "/missing.html"),
+        ("LINK-2", "inspect.link-list", G + "/old"),
+        ("LINK-2", "inspect.link-list", G + "/slow.html"),
+        ("LINK-2", "inspect.link-list", G + "/about.html#nope"),
+        ("LINK-3", "inspect.leave-prompt", "http://casino.example.net/"),
+        ("LINK-3", "inspect.leave-prompt", "http://nxdomain.example.org/"),
+        ("LINK-3", "inspect.leave-prompt", "http://parked.example.com/"),
+        ("LINK-3", "inspect.leave-prompt", "http://www.fine.example.org/"),
+        ("LINK-3", "inspect.leave-prompt", "http://www.popup.example.com/"),
+        ("LINK-4", "inspect.abnormal-links", "http://casino.example.net/"),
+        ("LINK-4", "inspect.abnormal-links", "http://nxdomain.example.org/"),
+        ("LINK-4", "inspect.abnormal-links", "http://parked.example.com/"),
+        ("LINK-4", "inspect.abnormal-links", G + "/moved"),
+        ("SEC-1", "inspect.https", G + "/"),
+    ])
+    blocked = sorted(f["object"] for f in good["findings"]
+                     if f["status"] == "unknown" and
+                     f["requirement"] == "LINK-2")
+    assert blocked == [G + "/limited", G + "/waf"]
+    f = [f for f in good["findings"] if f["object"] == G + "/moved"][0]
+    assert f["evidence"].startswith(
+        "abnormal link (cross_domain_redirect: redirects to "
+        "http://www.other-domain.com/landing.html) found on " + G + "/")
+    for f in good["findings"]:
+        assert set(f) == {"rule", "requirement", "status", "object",
+                          "evidence", "fix"}
+
+
+def test_good_site_marks(good):
+    m = good["marks"]
+    assert m["site_id_meta"] == m["site_id_footer"] == "1100000001"
+    assert m["icp"] == "京ICP备12345678号-1"
+    assert m["psb"] == "京公网安备 11010502000001号"
+    assert m["find_errors"] is True
+    assert (m["logo"], m["logo_centred"], m["logo_confidence"]) == (
+        True, "yes", "medium")  # from a rule in the linked stylesheet
+    for rule in ("inspect.logo", "inspect.footer-site-id",
+                 "inspect.footer-icp", "inspect.footer-psb",
+                 "inspect.footer-find-errors"):
+        assert finding(good, rule)["status"] == "pass", rule
+    assert finding(good, "inspect.footer-icp")["evidence"] == \
+        "ICP filing 京ICP备12345678号-1"
+
+
+def test_bad_site_marks(nginx):
+    out, rc = inspect_json(nginx, "http://www.bad.gov.cn/")
+    assert rc == 1
+    m = out["marks"]
+    assert (m["logo"], m["logo_centred"], m["logo_confidence"]) == (
+        True, "no", "high")
+    ev = {f["rule"]: (f["status"], f["evidence"]) for f in out["findings"]}
+    assert ev["inspect.footer-site-id"] == (
+        "fail", "no <meta name=\"SiteIDCode\">; the footer shows 1100000002")
+    assert ev["inspect.footer-icp"] == (
+        "fail", "no ICP filing number (ICP备) in the footer")
+    assert ev["inspect.footer-psb"] == (
+        "fail", "public-security filing 公网安备 11010502000002号 without "
+        "its link")
+    assert ev["inspect.footer-find-errors"] == (
+        "fail", "no \"find errors\" entrance on the homepage")
+    assert ev["inspect.logo"][0] == "fail"
+    assert ev["inspect.logo"][1].startswith(
+        "logo in the footer but not centred (confidence high): left or "
+        "right alignment")
+
+
+def test_mixed_site_marks(nginx):
+    out, rc = inspect_json(nginx, "http://www.mixed.gov.cn/")
+    ev = {f["rule"]: (f["status"], f["evidence"]) for f in out["findings"]}
+    assert ev["inspect.footer-site-id"] == (
+        "fail", "inconsistent: SiteIDCode 1100000003 in the head, "
+        "1100000004 in the footer")
+    assert ev["inspect.logo"] == (
+        "fail", "the logo is on the homepage but not in its footer")
+    assert ev["inspect.footer-icp"][0] == "pass"
+    assert ev["inspect.footer-psb"][0] == "pass"
+    assert ev["inspect.footer-find-errors"][0] == "pass"
+
+
+def test_secure_site_https_hsts_aaaa_tls(nginx):
+    out, rc = inspect_json(nginx, "https://www.secure.gov.cn/")
+    m = out["marks"]
+    assert (m["https"], m["hsts"], m["aaaa"]) == (True, True, "yes")
+    assert (m["logo_centred"], m["logo_confidence"]) == ("yes", "high")
+    l = links(out)["https://selfsigned.example.com/"]
+    assert (l["status"], l["reason"]) == ("broken", "tls_error")
+    assert finding(out, "inspect.https")["status"] == "pass"
+    assert finding(out, "inspect.hsts")["status"] == "pass"
+    assert failing(out) == [
+        ("LINK-3", "inspect.leave-prompt", "https://selfsigned.example.com/"),
+        ("LINK-4", "inspect.abnormal-links",
+         "https://selfsigned.example.com/")]
+    assert rc == 1
+
+
+def test_ssrf_guard_refuses_loopback_without_the_option(nginx):
+    p = run_cli(["inspect", GOOD, "--resolve", nginx.resolve(),
+                 "--no-store", "--format", "json"])
+    out = json.loads(p.stdout)
+    start = links(out)[GOOD]
+    assert (start["status"], start["reason"]) == ("skipped",
+                                                  "private_address")
+    assert out["stats"]["pages"] == 0
+
+
+def test_robots_can_be_switched_off(nginx):
+    out, _ = inspect_json(nginx, GOOD, "--no-robots")
+    assert links(out)[G + "/private/secret.html"]["status"] == "ok"
+
+
+def test_other_formats(nginx):
+    sarif = json.loads(inspect(nginx, "http://www.bad.gov.cn/",
+                               fmt="sarif").stdout)
+    rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert "inspect.footer-icp" in rules
+    junit = ET.fromstring(inspect(nginx, "http://www.bad.gov.cn/",
+                                  fmt="junit").stdout)
+    assert int(junit.get("failures")) >= 4
+    html = inspect(nginx, "http://www.bad.gov.cn/", fmt="html").stdout
+    assert "inspect.footer-icp" in html and "<script" not in html
+    text = inspect(nginx, "http://www.bad.gov.cn/", fmt="text").stdout
+    assert "fail    GOVWEB-3 inspect.footer-icp" in text
+    p = run_cli(["inspect", GOOD, "--format", "yaml", "--no-store"])
+    assert p.returncode == 2 and "unknown format 'yaml'" in p.stderr
+    p = run_cli(["inspect", "ftp://x/", "--no-store"])
+    assert p.returncode == 2 and "'ftp://x/' is not an http or https URL" \
+        in p.stderr
+
+
+def test_link_list_and_diff(nginx, tmp_path):
+    db = tmp_path / "govsec.db"
+    index = nginx.site / "mixed" / "index.html"
+    landing = nginx.site / "other" / "landing.html"
+    orig_index, orig_landing = index.read_text(), landing.read_text()
+    try:
+        index.write_text(orig_index.replace(
+            "<footer>", "<p><a href=\"http://www.other-domain.com/"
+            "landing.html\">合作</a></p><footer>"))
+        landing.write_text("<html><body>" + " ".join(
+            f"word{i} 政府 服务 news" for i in range(300)) +
+            "</body></html>")
+        inspect(nginx, "http://www.mixed.gov.cn/", db=db)
+        p = run_cli(["links", "list", "--host", "www.mixed.gov.cn",
+                     "--format", "json"], db=db)
+        rows = {r["url"]: r for r in json.loads(p.stdout)}
+        assert rows["http://www.other-domain.com/landing.html"]["status"] \
+            == "ok"
+        first_seen = rows["http://www.mixed.gov.cn/red.png"]["first_seen"]
+        # second run: a new broken link, a new external host, and a
+        # target whose content turned into something else
+        index.write_text(orig_index.replace(
+            "<footer>", "<p><a href=\"http://www.other-domain.com/"
+            "landing.html\">合作</a> <a href=\"/nothing.html\">x</a> "
+            "<a href=\"http://www.newhost.example.com/\">y</a></p>"
+            "<footer>"))
+        landing.write_text("<html><body>" + " ".join(
+            f"zz{i * 7919} lorem ipsum dolor" for i in range(300)) +
+            "</body></html>")
+        out, _ = inspect_json(nginx, "http://www.mixed.gov.cn/", db=db)
+        changed = links(out)["http://www.other-domain.com/landing.html"]
+        assert changed["reason"] == "content_changed"
+        assert ("LINK-4", "inspect.abnormal-links",
+                "http://www.other-domain.com/landing.html") in failing(out)
+        p = run_cli(["links", "diff", "--host", "www.mixed.gov.cn",
+                     "--format", "json"], db=db)
+        d = json.loads(p.stdout)
+        assert [b["url"] for b in d["new_broken"]] == [
+            "http://www.mixed.gov.cn/nothing.html"]
+        assert [h["host"] for h in d["new_external_hosts"]] == [
+            "www.newhost.example.com"]
+        assert [(c["url"], c["what"]) for c in d["changed"]] == [
+            ("http://www.other-domain.com/landing.html", "content")]
+        p = run_cli(["links", "list", "--host", "www.mixed.gov.cn",
+                     "--status", "broken", "--format", "json"], db=db)
+        rows = json.loads(p.stdout)
+        assert [r["url"] for r in rows] == [
+            "http://www.mixed.gov.cn/nothing.html"]
+        p = run_cli(["links", "list", "--host", "www.mixed.gov.cn",
+                     "--format", "json"], db=db)
+        rows = {r["url"]: r for r in json.loads(p.stdout)}
+        assert rows["http://www.mixed.gov.cn/red.png"]["first_seen"] == \
+            first_seen
+        p = run_cli(["links", "diff", "--host", "www.mixed.gov.cn"], db=db)
+        assert "new broken since last run: 1\n" in p.stdout
+    finally:
+        index.write_text(orig_index)
+        landing.write_text(orig_landing)
+
+
+REGISTRY = {
+    "format": "govsec-registry/1",
+    "units": [{"uscc": "11440700007250010K", "name": "江门市人民政府",
+               "short_name": "江门市政府", "kind": "administrative",
+               "level": "prefecture", "region": "440700",
+               "region_name": "江门市"}],
+    "applications": [{"id": "good-portal", "unit": "11440700007250010K",
+                      "type": "portal", "name": "江门市人民政府门户网站",
+                      "status": "live", "filed": True,
+                      "domains": [{"name": "www.good.gov.cn",
+                                   "lang": "en", "main": True}]}],
+}
+
+
+def test_check_turns_observations_into_verdicts(nginx, tmp_path):
+    db = tmp_path / "govsec.db"
+    reg = tmp_path / "reg.json"
+    reg.write_text(json.dumps(REGISTRY, ensure_ascii=False))
+    p = run_cli(["import", str(reg)], db=db)
+    assert p.returncode == 0, p.stderr
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    before = {f["requirement"]: f for f in json.loads(p.stdout)["findings"]
+              if f["requirement"].startswith(("LINK", "LOGO", "GOVWEB"))}
+    assert before["LINK-2"]["status"] == "unknown"
+    inspect(nginx, GOOD, db=db)
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    after = {f["requirement"]: f for f in json.loads(p.stdout)["findings"]
+             if f["requirement"].startswith(("LINK", "LOGO", "GOVWEB"))}
+    assert after["LINK-2"]["status"] == "fail"
+    assert after["LINK-2"]["evidence"].startswith(
+        "6 broken links on http://www.good.gov.cn/")
+    assert after["LINK-3"]["status"] == "fail"
+    assert after["LINK-4"]["status"] == "fail"
+    assert after["LOGO-1"]["status"] == "pass"
+    assert after["GOVWEB-3"]["status"] == "pass"
+    assert after["LINK-1"]["status"] == "unknown"
+    assert after["GOVWEB-1"]["status"] == "unknown"
+
+
+def test_leave_link(tmp_path):
+    key = tmp_path / "leave.key"
+    key.write_text("0123456789abcdef0123456789abcdef\n")
+    p = run_cli(["leave-link", "http://www.shop.example.com/a?b=c",
+                 "--key", str(key), "--base", "https://www.good.gov.cn/"])
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(
+        "https://www.good.gov.cn/leave?to=http%3A%2F%2Fwww.shop.example.com"
+        "%2Fa%3Fb%3Dc&sig=")
+    assert len(p.stdout.strip().rsplit("sig=", 1)[1]) == 64
+    p = run_cli(["leave-link", "javascript:alert(1)", "--key", str(key)])
+    assert p.returncode == 2
+    key.write_text("short")
+    p = run_cli(["leave-link", "http://x.example/", "--key", str(key)])
+    assert p.returncode == 2 and "at least 16 bytes" in p.stderr
+
+
+def test_idn_site(nginx):
+    out, rc = inspect_json(nginx, "http://示例市.政务/")
+    assert out["start"] == "http://xn--fsq956ahru.xn--zfr164b/"
+    l = links(out)
+    about = l["http://xn--fsq956ahru.xn--zfr164b/about.html"]
+    assert (about["status"], about["class"], about["internal"]) == (
+        "ok", "organ", True)
+    missing = l["http://xn--fsq956ahru.xn--zfr164b/missing.html"]
+    assert (missing["status"], missing["reason"]) == ("broken", "http_404")
+
+
+def test_hostile_pages_end_with_a_reason(nginx):
+    t0 = time.time()
+    out, rc = inspect_json(nginx, "http://www.hostile.gov.cn/",
+                           "--max-bytes", "1048576")
+    assert time.time() - t0 < 20
+    l = links(out)
+    H = "http://www.hostile.gov.cn"
+    assert (l[H + "/loop"]["status"], l[H + "/loop"]["reason"]) == (
+        "broken", "redirect_loop")
+    assert (l[H + "/r/1"]["status"], l[H + "/r/1"]["reason"]) == (
+        "broken", "too_many_redirects")
+    assert len(l[H + "/r/1"]["redirects"]) == 12  # 11 hops and the end
+    assert (l[H + "/big.html"]["status"], l[H + "/big.html"]["reason"]) == (
+        "ok", "truncated")
+    assert (l[H + "/bomb.html"]["status"],
+            l[H + "/bomb.html"]["reason"]) == ("ok", "truncated")
+    assert l[H + "/deep.html"]["status"] == "ok"
+    assert l[H + "/bad-encoding.html"]["status"] == "ok"
+    assert l[H + "/after.html"]["status"] == "ok"
+    # the huge page was parsed up to the limit: its first links count
+    assert l[H + "/after.html#n0"]["status"] == "broken"
+    assert l[H + "/after.html#n0"]["reason"] == "fragment_missing"
+
+
+def test_check_link_list_goes_stale(nginx, tmp_path):
+    db = tmp_path / "govsec.db"
+    reg = tmp_path / "reg.json"
+    r = json.loads(json.dumps(REGISTRY))
+    r["applications"][0]["domains"][0]["name"] = "www.secure.gov.cn"
+    reg.write_text(json.dumps(r, ensure_ascii=False))
+    assert run_cli(["import", str(reg)], db=db).returncode == 0
+    inspect(nginx, "https://www.secure.gov.cn/", db=db)
+
+    def link2(*extra):
+        p = run_cli(["check", "--format", "json", "--all", *extra], db=db)
+        return [f for f in json.loads(p.stdout)["findings"]
+                if f["requirement"] == "LINK-2"][0]
+    now = link2()
+    assert now["status"] == "pass", now
+    assert now["evidence"].startswith(
+        "inspection of https://www.secure.gov.cn/ on ")
+    later = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 60 * 86400))
+    stale = link2("--now", later)
+    assert stale["status"] == "fail"
+    assert "more than 30 days ago" in stale["evidence"]
+
+
+def test_politeness_delay(nginx):
+    fast, _ = inspect_json(nginx, "http://www.bad.gov.cn/", "--no-external")
+    slow, _ = inspect_json(nginx, "http://www.bad.gov.cn/", "--no-external",
+                           "--delay", "300")
+    # robots.txt, the homepage and the logo image: two waits of 0.3 s
+    assert slow["stats"]["seconds"] >= 0.6 > fast["stats"]["seconds"]
+    assert links(slow)["http://bszs.conac.cn/sitename?method=show&id=XYZ"][
+        "reason"] == "external_off"

@@ -1,0 +1,1 @@
+$(document).on("click","a",function(){ if(this.host!=location.host){ layer.confirm("非党政机关网站") } })

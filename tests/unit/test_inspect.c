@@ -1,0 +1,384 @@
+/*
+ * test_inspect.c: unit tests of src/inspect's parsers and judges, which
+ * read untrusted bytes: CSS url() and centring rules, robots.txt, the
+ * leave-site prompt detector, URL resolution (relative, IDN, fragments),
+ * the SSRF address test, keyword classification and simhash, the HTML
+ * extractor fed one byte at a time, and signed leave-site links and page.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect/inspect.h"
+
+struct urls {
+	char got[16][256];
+	int n;
+};
+
+static void
+collect(void *arg, const char *u)
+{
+	struct urls *x = arg;
+
+	if (x->n < 16)
+		str_copy(x->got[x->n++], u, sizeof(x->got[0]));
+}
+
+static void
+test_css_urls(void **state)
+{
+	const char *css = "a{background:url( \"/a.png\" )} /* url(/no.png) */\n"
+			  "b{background:URL('/b.png')}c{x:url(/c.png)}"
+			  "@import \"/d.css\";e{x:myurl(/no2.png)}"
+			  "f{x:url('/unterminated";
+	struct urls x = {0};
+
+	(void)state;
+	css_scan_urls(css, strlen(css), collect, &x);
+	assert_int_equal(x.n, 4);
+	assert_string_equal(x.got[0], "/a.png");
+	assert_string_equal(x.got[1], "/b.png");
+	assert_string_equal(x.got[2], "/c.png");
+	assert_string_equal(x.got[3], "/d.css");
+}
+
+static void
+test_css_centring(void **state)
+{
+	struct map m;
+	long long v;
+	const char *css = ".foot, #logo { text-align: center }"
+			  "@media screen { div.left { float:left } }"
+			  ".box{margin:0 auto}.flex{display:flex;"
+			  "justify-content:center}";
+
+	(void)state;
+	assert_int_equal(css_decl_flags("text-align:center", 17), CSS_CENTER);
+	assert_int_equal(css_decl_flags("text-align: right; color: red", 29),
+			 CSS_LEFTRIGHT);
+	assert_int_equal(css_decl_flags("margin: 10px auto 0", 19),
+			 CSS_AUTOMARGIN);
+	assert_int_equal(css_decl_flags("color:red", 9), 0);
+	map_init(&m);
+	css_collect_rules(css, strlen(css), &m);
+	assert_int_equal(map_get(&m, ".foot", &v), 0);
+	assert_int_equal(v, CSS_CENTER);
+	assert_int_equal(map_get(&m, "#logo", &v), 0);
+	assert_int_equal(map_get(&m, ".left", &v), 0);
+	assert_int_equal(v, CSS_LEFTRIGHT);
+	assert_int_equal(map_get(&m, ".box", &v), 0);
+	assert_int_equal(v, CSS_AUTOMARGIN);
+	assert_int_equal(map_get(&m, ".flex", &v), 0);
+	assert_int_equal(v, CSS_FLEXCENTER);
+	map_cleanup(&m);
+}
+
+static void
+test_robots(void **state)
+{
+	const char *txt = "User-agent: other\nDisallow: /\n\n"
+			  "User-agent: *\nDisallow: /private/\n"
+			  "Allow: /private/open\nDisallow: /*.pdf$\n"
+			  "Disallow: /tmp # comment\n";
+	const char *mine = "User-agent: *\nDisallow: /\n\n"
+			   "User-agent: govsec\nDisallow: /x\n";
+	struct robots *r = robots_parse(txt, strlen(txt), "govsec");
+
+	(void)state;
+	assert_true(robots_allowed(r, "/"));
+	assert_false(robots_allowed(r, "/private/a.html"));
+	assert_true(robots_allowed(r, "/private/open/a.html"));
+	assert_false(robots_allowed(r, "/doc/a.pdf"));
+	assert_true(robots_allowed(r, "/doc/a.pdf?x=1"));
+	assert_false(robots_allowed(r, "/tmp"));
+	robots_free(r);
+	r = robots_parse(mine, strlen(mine), "govsec");
+	assert_true(robots_allowed(r, "/a"));
+	assert_false(robots_allowed(r, "/x/y"));
+	robots_free(r);
+	r = robots_parse("", 0, "govsec");
+	assert_true(robots_allowed(r, "/anything"));
+	robots_free(r);
+}
+
+static void
+test_prompt(void **state)
+{
+	const char *global =
+	    "document.addEventListener('click', function (e) {"
+	    " var a = e.target.closest('a');"
+	    " if (a.hostname !== location.hostname) {"
+	    "  if (!confirm('leaving')) e.preventDefault(); } });";
+	const char *tracker = "document.addEventListener('click', track);";
+
+	(void)state;
+	assert_true(prompt_global(prompt_scan_script(global, strlen(global))));
+	assert_false(
+	    prompt_global(prompt_scan_script(tracker, strlen(tracker))));
+	assert_true(prompt_onclick("return confirm('您即将离开本网站')"));
+	assert_true(prompt_onclick("leaveSite(this)"));
+	assert_false(prompt_onclick("track('nav')"));
+	assert_true(prompt_known_script("/js/outlink.min.js"));
+	assert_false(prompt_known_script("/js/jquery.js"));
+}
+
+static void
+test_url_resolve(void **state)
+{
+	long frag;
+	char *u;
+
+	(void)state;
+	u = url_resolve("http://www.Example.gov.cn/a/b.html", "../c.html#x",
+			&frag);
+	assert_string_equal(u, "http://www.example.gov.cn/c.html#x");
+	assert_int_equal(frag, 32);
+	free(u);
+	u = url_resolve("http://a.gov.cn/", "http://江门市人民政府.政务/",
+			&frag);
+	assert_non_null(u);
+	assert_true(str_starts(u, "http://xn--"));
+	assert_int_equal(frag, -1);
+	free(u);
+	u = url_resolve("http://a.gov.cn/x", "  /y?q=1 ", NULL);
+	assert_string_equal(u, "http://a.gov.cn/y?q=1");
+	free(u);
+	assert_null(url_resolve("http://a.gov.cn/", "ftp://x/", NULL));
+	assert_null(url_resolve("http://a.gov.cn/", "javascript:x()", NULL));
+	u = url_query_param("http://a/leave?to=http%3A%2F%2Fb%2F&sig=ab", "to");
+	assert_string_equal(u, "http://b/");
+	free(u);
+	assert_null(url_query_param("http://a/?x=1", "to"));
+}
+
+static void
+test_addr_private(void **state)
+{
+	static const char *const priv[] = {
+	    "127.0.0.1",       "10.1.2.3",   "172.16.0.1", "192.168.1.1",
+	    "169.254.169.254", "100.64.0.1", "0.0.0.0"};
+	static const char *const priv6[] = {"::1", "fe80::1", "fd00::1",
+					    "::ffff:127.0.0.1", "::"};
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	for (size_t i = 0; i < ARRAY_SIZE(priv); i++) {
+		assert_int_equal(inet_pton(AF_INET, priv[i], &in.sin_addr), 1);
+		assert_true(addr_private(&in));
+	}
+	inet_pton(AF_INET, "202.96.128.86", &in.sin_addr);
+	assert_false(addr_private(&in));
+	memset(&in6, 0, sizeof(in6));
+	in6.sin6_family = AF_INET6;
+	for (size_t i = 0; i < ARRAY_SIZE(priv6); i++) {
+		assert_int_equal(inet_pton(AF_INET6, priv6[i], &in6.sin6_addr),
+				 1);
+		assert_true(addr_private(&in6));
+	}
+	inet_pton(AF_INET6, "2400:3200::1", &in6.sin6_addr);
+	assert_false(addr_private(&in6));
+}
+
+static void
+test_words(void **state)
+{
+	struct err e;
+	struct insp_words *w = words_load(GOVSEC_DATADIR "/inspect", &e);
+	const char *casino = "<h1>澳门娱乐城</h1> 真人荷官 在线投注 百家乐";
+	const char *news = "市政府召开常务会议，研究部署安全生产工作";
+	const char *sale = "This Domain Is For Sale";
+	int hits;
+
+	(void)state;
+	assert_non_null(w);
+	assert_string_equal(words_classify(w, casino, strlen(casino), &hits),
+			    "gambling_content");
+	assert_true(hits >= 3);
+	assert_null(words_classify(w, news, strlen(news), &hits));
+	assert_string_equal(words_classify(w, sale, strlen(sale), &hits),
+			    "parked_domain");
+	assert_true(words_government(w, "bszs.conac.cn"));
+	assert_false(words_government(w, "notconac.cn"));
+	words_free(w);
+	assert_null(words_load("/nonexistent", &e));
+	assert_true(strstr(e.msg, "/nonexistent/parked.txt") != NULL);
+	assert_int_equal(simhash_distance(simhash(news, strlen(news)),
+					  simhash(news, strlen(news))),
+			 0);
+	assert_true(simhash_distance(simhash(news, strlen(news)),
+				     simhash(casino, strlen(casino))) > 10);
+}
+
+static void
+test_extract_bytewise(void **state)
+{
+	const char *html =
+	    "<html><head><meta name=siteidcode content=\"1100000001\">"
+	    "<meta http-equiv=refresh content=\"5; url='/next.html'\">"
+	    "<base href=\"/base/\"><style>.x{background:url(/s.png)}</style>"
+	    "<link rel=stylesheet href=a.css><link rel=preconnect "
+	    "href=//cdn></head><body><a id=top href=\"p.html\" "
+	    "onclick=\"return confirm('x')\">p</a><a name=duty></a>"
+	    "<img src=i.png srcset=\"i2.png 2x, i3.png 3x\">"
+	    "<iframe src=f.html></iframe><form action=/search></form>"
+	    "<div style=\"background:url('/d.png')\"></div>"
+	    "<script>window.open('http://pop.example.com/')</script>"
+	    "<div class=\"footer\" style=\"text-align:center\">"
+	    "<a href=\"http://bszs.conac.cn/x\"><img src=red.png></a>"
+	    "网站标识码：1100000001 <a href=\"https://zfwzzc.www.gov.cn/\">"
+	    "找错</a></div></body></html>";
+	static const char *const want[][2] = {
+	    {"/next.html", "meta-refresh"},
+	    {"/s.png", "css-url"},
+	    {"a.css", "css"},
+	    {"p.html", "a"},
+	    {"i.png", "img"},
+	    {"i2.png", "img"},
+	    {"i3.png", "img"},
+	    {"f.html", "iframe"},
+	    {"/search", "form"},
+	    {"/d.png", "css-url"},
+	    {"http://pop.example.com/", "script-literal"},
+	    {"http://bszs.conac.cn/x", "a"},
+	    {"red.png", "img"},
+	    {"https://zfwzzc.www.gov.cn/", "a"}};
+	struct extract *x = extract_new(NULL, "utf-8");
+	struct xpage *p;
+	long long v;
+
+	(void)state;
+	for (size_t i = 0; html[i] != '\0'; i++)
+		extract_feed(x, html + i, 1);
+	p = extract_finish(x);
+	assert_int_equal(p->nlinks, ARRAY_SIZE(want));
+	/* order differs for the style block (seen at its end): compare
+	 * as sets */
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		int found = 0;
+
+		for (size_t k = 0; k < p->nlinks; k++)
+			if (!strcmp(p->links[k].url, want[i][0]) &&
+			    !strcmp(p->links[k].kind, want[i][1]))
+				found = 1;
+		assert_true(found);
+	}
+	for (size_t k = 0; k < p->nlinks; k++) {
+		if (!strcmp(p->links[k].url, "p.html"))
+			assert_true(p->links[k].flags & XL_ONCLICK);
+		if (!strcmp(p->links[k].url, "http://bszs.conac.cn/x"))
+			assert_true(p->links[k].flags & XL_LOGO &&
+				    p->links[k].flags & XL_FOOTER);
+		if (!strcmp(p->links[k].url, "https://zfwzzc.www.gov.cn/"))
+			assert_true(p->links[k].flags & XL_FINDERR);
+	}
+	assert_string_equal(p->site_id, "1100000001");
+	assert_string_equal(p->base, "/base/");
+	assert_int_equal(map_get(&p->ids, "top", &v), 0);
+	assert_int_equal(map_get(&p->ids, "duty", &v), 0);
+	assert_true(p->logo_found && p->logo_in_footer);
+	assert_true(p->logo_inline & CSS_CENTER);
+	assert_non_null(strstr(p->footer.data, "网站标识码：1100000001"));
+	extract_free(x);
+}
+
+static void
+test_extract_hostile(void **state)
+{
+	struct extract *x = extract_new(NULL, NULL);
+	struct buf b = BUF_INIT(8 << 20);
+	struct xpage *p;
+
+	(void)state;
+	/* deep nesting and invalid bytes end parsing, never the process */
+	for (int i = 0; i < 100000; i++)
+		buf_addstr(&b, "<div>");
+	buf_addstr(&b, "\xff\xfe<a href=\"/deep\">x</a>");
+	extract_feed(x, b.data, b.len);
+	p = extract_finish(x);
+	assert_true(p->nlinks <= 1);
+	extract_free(x);
+	buf_cleanup(&b);
+}
+
+static void
+test_leave(void **state)
+{
+	const unsigned char key[] = "0123456789abcdef0123";
+	struct buf link = BUF_INIT(8192), pagebuf = BUF_INIT(65536);
+	struct err e;
+	const char *q;
+
+	(void)state;
+	assert_int_equal(leave_link("https://www.a.gov.cn/",
+				    "http://shop.example.com/?a=1&b=<x>", key,
+				    20, &link, &e),
+			 0);
+	assert_true(str_starts(link.data,
+			       "https://www.a.gov.cn/leave?to=http%3A%2F%2F"
+			       "shop.example.com%2F%3Fa%3D1%26b%3D%3Cx%3E"
+			       "&sig="));
+	q = strchr(link.data, '?') + 1;
+	assert_int_equal(leave_page(q, key, 20, &pagebuf), 200);
+	assert_non_null(strstr(pagebuf.data, "即将离开"));
+	assert_non_null(strstr(pagebuf.data, "Disclaimer"));
+	assert_non_null(strstr(pagebuf.data, "href=\"http://shop.example.com/"
+					     "?a=1&amp;b=&lt;x&gt;\""));
+	/* another key, a changed target, no signature: nothing linked */
+	buf_reset(&pagebuf);
+	assert_int_equal(
+	    leave_page(q,
+		       (const unsigned char *)(const unsigned char
+						   *)"another key, 20 bytes",
+		       20, &pagebuf),
+	    403);
+	assert_null(strstr(pagebuf.data, "href=\"http"));
+	buf_reset(&pagebuf);
+	assert_int_equal(leave_page("to=http%3A%2F%2Fevil.example%2F&sig="
+				    "00000000000000000000000000000000000000"
+				    "00000000000000000000000000",
+				    key, 20, &pagebuf),
+			 403);
+	buf_reset(&pagebuf);
+	assert_int_equal(
+	    leave_page("to=http%3A%2F%2Fevil.example%2F", key, 20, &pagebuf),
+	    400);
+	buf_reset(&pagebuf);
+	assert_int_equal(
+	    leave_page("to=javascript%3Aalert(1)&sig=00", key, 20, &pagebuf),
+	    400);
+	assert_int_equal(
+	    leave_link("", "javascript:alert(1)", key, 20, &link, &e), -1);
+	assert_int_equal(leave_link("", "http://x/", key, 8, &link, &e), -1);
+	buf_cleanup(&link);
+	buf_cleanup(&pagebuf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_css_urls),
+	    cmocka_unit_test(test_css_centring),
+	    cmocka_unit_test(test_robots),
+	    cmocka_unit_test(test_prompt),
+	    cmocka_unit_test(test_url_resolve),
+	    cmocka_unit_test(test_addr_private),
+	    cmocka_unit_test(test_words),
+	    cmocka_unit_test(test_extract_bytewise),
+	    cmocka_unit_test(test_extract_hostile),
+	    cmocka_unit_test(test_leave),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
