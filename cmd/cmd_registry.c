@@ -180,27 +180,6 @@ flag_value(const struct field *f, const char *v, struct err *e)
 	}
 }
 
-static void
-set_dotted(json_t *obj, const char *name, json_t *val)
-{
-	const char *dot = strchr(name, '.');
-	char head[64];
-	json_t *sub;
-
-	if (dot == NULL || (size_t)(dot - name) >= sizeof(head)) {
-		json_object_set_new(obj, name, val);
-		return;
-	}
-	memcpy(head, name, (size_t)(dot - name));
-	head[dot - name] = '\0';
-	sub = json_object_get(obj, head);
-	if (!json_is_object(sub)) {
-		sub = json_object();
-		json_object_set_new(obj, head, sub);
-	}
-	set_dotted(sub, dot + 1, val);
-}
-
 static int
 record_add(struct cli *c, const struct entity *ent, int argc, char **argv)
 {
@@ -265,7 +244,7 @@ record_add(struct cli *c, const struct entity *ent, int argc, char **argv)
 			cli_error("%s", e.msg);
 			goto out;
 		}
-		set_dotted(obj, name, v);
+		reg_set_path(obj, name, v);
 	}
 	if (cli_store(c) < 0)
 		goto out;

@@ -16,9 +16,11 @@
 
 #if defined(__GNUC__)
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define VPRINTF_LIKE(f)	  __attribute__((format(printf, f, 0)))
 #define NORETURN	  __attribute__((noreturn))
 #else
 #define PRINTF_LIKE(f, a)
+#define VPRINTF_LIKE(f)
 #define NORETURN
 #endif
 
@@ -69,7 +71,7 @@ int buf_add(struct buf *b, const void *data, size_t n);
 int buf_addstr(struct buf *b, const char *s);
 int buf_addch(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) VPRINTF_LIKE(2);
 /* Appends s escaped for HTML text and attribute values. */
 int buf_add_html(struct buf *b, const char *s);
 /* Hands the heap string to the caller (free() it); b is reset. */

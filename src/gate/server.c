@@ -1045,7 +1045,8 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-static void
+/* libmicrohttpd's log callback: its format strings are its own. */
+static void VPRINTF_LIKE(2)
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT(2048);

@@ -13,44 +13,6 @@
 
 #define FILTER_MAX 64 /* requirements in one ?requirement= */
 
-static json_t *
-finding_json(const struct finding *f)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "rule", http_jstr(f->rule));
-	json_object_set_new(o, "requirement", http_jstr(f->requirement));
-	json_object_set_new(o, "title", http_jstr(f->title));
-	json_object_set_new(o, "title_zh", http_jstr(f->title_zh));
-	json_object_set_new(o, "status",
-			    http_jstr(check_status_str(f->status)));
-	json_object_set_new(o, "object", http_jstr(f->object));
-	json_object_set_new(o, "object_type", http_jstr(f->object_type));
-	json_object_set_new(o, "unit", http_jstr(f->unit));
-	json_object_set_new(o, "evidence", http_jstr(f->evidence));
-	json_object_set_new(o, "fix", http_jstr(f->fix));
-	if (f->owner != NULL) {
-		json_object_set_new(o, "owner", http_jstr(f->owner));
-		json_object_set_new(o, "due", http_jstr(f->due));
-		json_object_set_new(o, "overdue", json_boolean(f->overdue));
-		if (f->note != NULL)
-			json_object_set_new(o, "note", http_jstr(f->note));
-	}
-	return o;
-}
-
-static json_t *
-summary_json(const struct check_summary *sum)
-{
-	json_t *o = json_object();
-
-	for (int i = 0; i < ST__COUNT; i++)
-		json_object_set_new(o, check_status_str((enum fstatus)i),
-				    json_integer(sum->count[i]));
-	json_object_set_new(o, "overdue", json_integer(sum->overdue));
-	return o;
-}
-
 static void
 opts_from(struct http_req *r, struct check_opts *o)
 {
@@ -89,7 +51,7 @@ filter_emit(void *arg, const struct finding *f)
 			break;
 	if (fl->nreqs > 0 && i == fl->nreqs)
 		return;
-	json_array_append_new(fl->out, finding_json(f));
+	json_array_append_new(fl->out, report_finding_json(f));
 }
 
 /* Splits a comma list of the query into the arena; -1 with 400 set. */
@@ -162,7 +124,7 @@ http_findings(struct http_req *r)
 	}
 	res = json_object();
 	json_object_set_new(res, "findings", fl.out);
-	json_object_set_new(res, "summary", summary_json(&sum));
+	json_object_set_new(res, "summary", report_summary_json(&sum));
 	return http_json(r, 200, res);
 }
 
@@ -373,7 +335,7 @@ http_dashboard(struct http_req *r)
 		    json_integer(store_query_int(r->ctx->st, sql, NULL, 0, 0)));
 	}
 	res = json_object();
-	json_object_set_new(res, "summary", summary_json(&sum));
+	json_object_set_new(res, "summary", report_summary_json(&sum));
 	json_object_set_new(res, "by_unit", tallies_json(&d.units, "unit"));
 	json_object_set_new(res, "by_requirement",
 			    tallies_json(&d.reqs, "requirement"));

@@ -110,7 +110,7 @@ http_check_config(const struct config *cfg, struct err *e)
 	return listen_addr(cfg->console_listen, &ss, &len, e);
 }
 
-static void
+static void VPRINTF_LIKE(2)
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT(2048);

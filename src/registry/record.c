@@ -99,25 +99,25 @@ jget(json_t *obj, const char *name)
 	return jget(json_object_get(obj, head), dot + 1);
 }
 
-static void
-jset(json_t *obj, const char *name, json_t *val)
+void
+reg_set_path(json_t *obj, const char *name, json_t *val)
 {
 	const char *dot = strchr(name, '.');
 	char head[64];
 	json_t *sub;
 
-	if (dot == NULL) {
+	if (dot == NULL || (size_t)(dot - name) >= sizeof(head)) {
 		json_object_set_new(obj, name, val);
 		return;
 	}
 	memcpy(head, name, (size_t)(dot - name));
 	head[dot - name] = '\0';
 	sub = json_object_get(obj, head);
-	if (sub == NULL) {
+	if (!json_is_object(sub)) {
 		sub = json_object();
 		json_object_set_new(obj, head, sub);
 	}
-	jset(sub, dot + 1, val);
+	reg_set_path(sub, dot + 1, val);
 }
 
 /* 1 if some field of ent nests under prefix ("security"). */
@@ -431,7 +431,7 @@ row_to_json(const struct entity *ent, struct store_row *r)
 			v = json_string(store_row_text(r, i));
 			break;
 		}
-		jset(o, f->name, v);
+		reg_set_path(o, f->name, v);
 	}
 	return o;
 }

@@ -181,6 +181,9 @@ int reg_each(struct store *st, const struct entity *ent, const char *where_col,
 /* Removes a record; fails with a clear message if others refer to it. */
 int reg_rm(struct store *st, const struct entity *ent, const char *key,
 	   const char *actor, struct err *e);
+/* Sets val (reference taken) at the dotted name ("security.mfa") in obj,
+ * making the inner objects as needed. */
+void reg_set_path(json_t *obj, const char *name, json_t *val);
 /* Canonical JSON text of a record (free()). */
 char *reg_canonical(json_t *obj);
 

@@ -204,7 +204,7 @@ unit_is_institution(const struct m_unit *u)
 	return u != NULL && strcmp(u->kind, "institution") == 0;
 }
 
-static void
+static void VPRINTF_LIKE(7)
 emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
        const char *object, const char *unit, const char *fix, const char *fmt,
        va_list ap)

@@ -29,29 +29,46 @@ report_format_parse(const char *s)
 	return -1;
 }
 
+/* A JSON string of s; text that is not UTF-8 (a store edited behind
+ * govsec's back) is cleaned rather than dropped; NULL gives null. */
 static json_t *
-finding_json(const struct finding *f)
+jtext(const char *s)
+{
+	json_t *v;
+	char *clean;
+
+	if (s == NULL)
+		return json_null();
+	v = json_string(s);
+	if (v != NULL)
+		return v;
+	clean = str_utf8_sanitize(s);
+	v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+json_t *
+report_finding_json(const struct finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "rule", json_string(f->rule));
-	json_object_set_new(o, "requirement", json_string(f->requirement));
-	json_object_set_new(o, "title", json_string(f->title));
-	json_object_set_new(o, "title_zh", json_string(f->title_zh));
-	json_object_set_new(o, "status",
-			    json_string(check_status_str(f->status)));
-	json_object_set_new(o, "object", json_string(f->object));
-	json_object_set_new(o, "object_type", json_string(f->object_type));
-	json_object_set_new(o, "unit",
-			    f->unit ? json_string(f->unit) : json_null());
-	json_object_set_new(o, "evidence", json_string(f->evidence));
-	json_object_set_new(o, "fix", json_string(f->fix));
+	json_object_set_new(o, "rule", jtext(f->rule));
+	json_object_set_new(o, "requirement", jtext(f->requirement));
+	json_object_set_new(o, "title", jtext(f->title));
+	json_object_set_new(o, "title_zh", jtext(f->title_zh));
+	json_object_set_new(o, "status", jtext(check_status_str(f->status)));
+	json_object_set_new(o, "object", jtext(f->object));
+	json_object_set_new(o, "object_type", jtext(f->object_type));
+	json_object_set_new(o, "unit", jtext(f->unit));
+	json_object_set_new(o, "evidence", jtext(f->evidence));
+	json_object_set_new(o, "fix", jtext(f->fix));
 	if (f->owner != NULL) {
-		json_object_set_new(o, "owner", json_string(f->owner));
-		json_object_set_new(o, "due", json_string(f->due));
+		json_object_set_new(o, "owner", jtext(f->owner));
+		json_object_set_new(o, "due", jtext(f->due));
 		json_object_set_new(o, "overdue", json_boolean(f->overdue));
 		if (f->note != NULL)
-			json_object_set_new(o, "note", json_string(f->note));
+			json_object_set_new(o, "note", jtext(f->note));
 	}
 	return o;
 }
@@ -204,7 +221,7 @@ emit(void *arg, const struct finding *f)
 		break;
 	case REPORT_SARIF: {
 		json_t *res = json_object(), *loc = json_object(),
-		       *props = finding_json(f);
+		       *props = report_finding_json(f);
 
 		json_object_set_new(res, "ruleId", json_string(f->rule));
 		json_object_set_new(res, "level",
@@ -312,15 +329,16 @@ report_sink(struct report *r)
 	return s;
 }
 
-static json_t *
-summary_json(const struct check_summary *sum)
+json_t *
+report_summary_json(const struct check_summary *sum)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "pass",
-			 (json_int_t)sum->count[ST_PASS], "fail",
-			 (json_int_t)sum->count[ST_FAIL], "not_applicable",
-			 (json_int_t)sum->count[ST_NA], "unknown",
-			 (json_int_t)sum->count[ST_UNKNOWN], "overdue",
-			 (json_int_t)sum->overdue);
+	json_t *o = json_object();
+
+	for (int i = 0; i < ST__COUNT; i++)
+		json_object_set_new(o, check_status_str((enum fstatus)i),
+				    json_integer(sum->count[i]));
+	json_object_set_new(o, "overdue", json_integer(sum->overdue));
+	return o;
 }
 
 int
@@ -347,12 +365,12 @@ report_finish(struct report *r, const struct check_summary *sum)
 		break;
 	case REPORT_JSON:
 		fputs("\n],\"summary\":", out);
-		put_json(out, summary_json(sum));
+		put_json(out, report_summary_json(sum));
 		fputs("}\n", out);
 		break;
 	case REPORT_SARIF:
 		fputs("\n],\"properties\":{\"summary\":", out);
-		put_json(out, summary_json(sum));
+		put_json(out, report_summary_json(sum));
 		fputs("}}]}\n", out);
 		break;
 	case REPORT_HTML:

@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
 #include "store/store.h"
 
@@ -90,6 +92,10 @@ struct report;
 struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
 			  const char *lang);
 struct check_sink report_sink(struct report *r);
+/* A finding and a summary as JSON objects (new references), with the
+ * field names of the --format json contract. */
+json_t *report_finding_json(const struct finding *f);
+json_t *report_summary_json(const struct check_summary *sum);
 /* Writes the trailer (summary) and frees r. */
 int report_finish(struct report *r, const struct check_summary *sum);
 
