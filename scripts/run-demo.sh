@@ -9,13 +9,21 @@ port=${GOVSEC_PORT:-8440}
 mkdir -p "$dir"
 chmod 700 "$dir"
 db="$dir/govsec.db"
-if [ ! -f "$db" ]; then
-	"$build/govsec" --db "$db" import data/demo.json
+# Set up once, in a scratch directory renamed into place only when every
+# step worked: a failed first run leaves nothing half made behind.
+if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ]; then
+	new=$(mktemp -d "$dir/.setup.XXXXXX")
+	trap 'rm -rf "$new"' EXIT
+	"$build/govsec" --db "$new/govsec.db" import data/demo.json
 	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
-	umask 077
-	printf '%s\n' "$pw" > "$dir/admin-password"
-	printf '%s\n' "$pw" | "$build/govsec" --db "$db" user add admin --role admin
-	"$build/govsec" --db "$db" check --format json > /dev/null || true
+	(umask 077 && printf '%s\n' "$pw" > "$new/admin-password")
+	printf '%s\n' "$pw" |
+		"$build/govsec" --db "$new/govsec.db" user add admin --role admin
+	rm -f "$db" "$db-wal" "$db-shm"
+	mv "$new/govsec.db" "$db"
+	mv "$new/admin-password" "$dir/admin-password"
+	rm -rf "$new"
+	trap - EXIT
 fi
 cat > "$dir/govsec.conf" <<CONF
 # govsec.conf written by make run (see govsec.conf(5))
