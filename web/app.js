@@ -273,7 +273,7 @@
 	 * token on every state-changing method. Rejects with ApiError; a 401
 	 * outside login sends the user back to the login page.
 	 */
-	function api(method, path, body) {
+	function api(method, path, body, raw) {
 		var opts = {
 			method: method,
 			credentials: 'same-origin',
@@ -281,9 +281,10 @@
 			headers: {Accept: 'application/json'}
 		};
 
+		/* raw: body is JSON text sent as it is (the server judges it) */
 		if (body !== undefined) {
 			opts.headers['Content-Type'] = 'application/json';
-			opts.body = JSON.stringify(body);
+			opts.body = raw ? String(body) : JSON.stringify(body);
 		}
 		if (method !== 'GET' && method !== 'HEAD' && state.user &&
 		    state.user.csrf)
@@ -435,6 +436,26 @@
 		audit: viewAudit
 	};
 
+	/* Views of other files (gate.js) get the helpers and add routes. */
+	if (typeof window.GovsecGate === 'function') {
+		(function () {
+			var more = window.GovsecGate({
+				h: h, clear: clear, t: t, I: I, api: api, q: q,
+				href: href, link: link, go: go, render: render,
+				table: table, panel: panel, pageHeader: pageHeader,
+				fmtTime: fmtTime, num: num, errText: errText,
+				showError: showError, clearError: clearError,
+				ApiError: ApiError, state: state
+			});
+			var k;
+			for (k in more) {
+				if (Object.prototype.hasOwnProperty.call(more, k) &&
+				    !Object.prototype.hasOwnProperty.call(ROUTES, k))
+					ROUTES[k] = more[k];
+			}
+		})();
+	}
+
 	function render() {
 		var r = currentRoute();
 		var view = $('view');
@@ -453,7 +474,8 @@
 		fn = ROUTES[r.path] || viewDashboard;
 		state.units = null;	/* names are fetched afresh per view */
 		clearError();
-		markNav(r.path === 'finding' ? 'findings' : r.path);
+		markNav(r.path === 'finding' ? 'findings' : r.path === 'gate' ?
+		    'gate/' + (r.parts[1] || 'policy') : r.path);
 		clear(view);
 		view.setAttribute('aria-busy', 'true');
 		view.appendChild(h('p', {class: 'muted', text: t('app.loading')}));

@@ -745,7 +745,11 @@ job_start(struct crawler *c, struct job *j)
 		c->active->prev = j;
 	c->active = j;
 	h->active++;
+	if (h->active > c->r->max_per_host)
+		c->r->max_per_host = h->active;
 	c->running++;
+	if (c->running > c->r->max_running)
+		c->r->max_running = c->running;
 	c->r->requests++;
 	if (c->o->delay_ms > 0)
 		h->next_ok = now_s() + c->o->delay_ms / 1000.0;
@@ -1495,6 +1499,14 @@ drain(struct crawler *c)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+		{
+			long ver = 0, conns = 0;
+
+			curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
+			curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &conns);
+			c->r->http2 += ver == CURL_HTTP_VERSION_2_0;
+			c->r->connections += conns;
+		}
 		curl_multi_remove_handle(c->multi, e);
 		pool_put(c, e);
 		active_remove(c, j);

@@ -280,15 +280,18 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	long li;
 
 	memset(&el, 0, sizeof(el));
-	if (x->depth < X_STACK) {
+	if (style != NULL)
+		css_scan_urls(style, strlen(style), css_link, x);
+	if (x->depth >= X_STACK) {
+		x->p.truncated = 1;
+	} else if (!x->no_text) {
+		/* layout facts, for the homepage's marks only */
 		if (is_footer(tag, id, cls)) {
 			el.footer = 1;
 			x->footer++;
 		}
-		if (style != NULL) {
+		if (style != NULL)
 			el.inline_flags |= css_decl_flags(style, strlen(style));
-			css_scan_urls(style, strlen(style), css_link, x);
-		}
 		if (align != NULL) {
 			if (strcasecmp(align, "center") == 0 ||
 			    strcasecmp(align, "middle") == 0)
@@ -300,8 +303,6 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		if (strcmp(tag, "center") == 0)
 			el.inline_flags |= CSS_CENTER;
 		el.sel = selectors(x, id, cls);
-	} else {
-		x->p.truncated = 1;
 	}
 	add_id(x, id);
 

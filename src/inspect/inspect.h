@@ -103,7 +103,8 @@ struct extract;
  * (from Content-Type, may be NULL) overrides libxml2's detection.
  */
 struct extract *extract_new(const char *logo_pattern, const char *charset);
-/* Whether text and footer text are kept (default 1). */
+/* Whether text, footer text and layout facts (footer, centring: what the
+ * homepage's marks need) are kept (default 1); call before feeding. */
 void extract_keep_text(struct extract *x, int on);
 /* Feeds n bytes as they arrive. Never fails: broken HTML is recovered. */
 void extract_feed(struct extract *x, const char *data, size_t n);
@@ -222,6 +223,9 @@ struct insp_result {
 	size_t nfindings, capfindings;
 	struct insp_marks marks;
 	long long requests, bytes;
+	long long connections; /* new connections opened (reuse: << requests) */
+	long long http2;       /* responses over HTTP/2 */
+	int max_running, max_per_host; /* highest concurrency seen */
 	double seconds;
 	int time_limit_hit;
 	struct arena a;
@@ -264,6 +268,9 @@ int insp_report(const struct insp_result *r, enum insp_format f, FILE *out);
 /* The result as JSON (links, marks, findings); caller json_decref()s. */
 struct json_t;
 struct json_t *insp_json(const struct insp_result *r);
+/* Just the marks object or the findings array (new references). */
+struct json_t *insp_marks_json(const struct insp_result *r);
+struct json_t *insp_findings_json(const struct insp_result *r);
 
 /* store.c (the link list, LINK-2) */
 /*

@@ -276,70 +276,63 @@ finding_json(const struct insp_finding *f)
 			 jstr(f->evidence), "fix", jstr(f->fix));
 }
 
-json_t *
-insp_json(const struct insp_result *r)
+static json_t *
+link_json(const struct insp_result *r, const struct insp_link *l)
 {
-	json_t *root = json_object(), *links = json_array(),
-	       *finds = json_array(), *marks;
-	const struct insp_marks *m = &r->marks;
-	long count[4] = {0};
+	json_t *o = json_object(), *fo = json_array();
 
-	for (size_t i = 0; i < r->nlinks; i++) {
-		const struct insp_link *l = &r->links[i];
-		json_t *o = json_object(), *fo = json_array();
+	for (int k = 0; k < l->nfound && k < 20; k++)
+		json_array_append_new(fo, jstr(r->pages[l->found_on[k]]));
+	json_object_set_new(o, "url", jstr(l->url));
+	json_object_set_new(o, "found_on", fo);
+	json_object_set_new(o, "found_on_count",
+			    json_integer(l->nfound + l->more_found));
+	json_object_set_new(o, "status",
+			    json_string(insp_status_str(l->status)));
+	json_object_set_new(o, "reason", jstr(l->reason));
+	json_object_set_new(o, "class", jstr(l->cls ? l->cls : "other"));
+	json_object_set_new(o, "kind", jstr(l->kind));
+	json_object_set_new(o, "internal", json_boolean(l->internal));
+	if (l->http)
+		json_object_set_new(o, "http", json_integer(l->http));
+	if (l->detail)
+		json_object_set_new(o, "detail", jstr(l->detail));
+	if (l->final) {
+		json_t *ch = json_array();
+		const char *p = l->chain ? l->chain : "";
 
-		count[l->status]++;
-		for (int k = 0; k < l->nfound && k < 20; k++)
-			json_array_append_new(fo,
-					      jstr(r->pages[l->found_on[k]]));
-		json_object_set_new(o, "url", jstr(l->url));
-		json_object_set_new(o, "found_on", fo);
-		json_object_set_new(o, "found_on_count",
-				    json_integer(l->nfound + l->more_found));
-		json_object_set_new(o, "status",
-				    json_string(insp_status_str(l->status)));
-		json_object_set_new(o, "reason", jstr(l->reason));
-		json_object_set_new(o, "class",
-				    jstr(l->cls ? l->cls : "other"));
-		json_object_set_new(o, "kind", jstr(l->kind));
-		json_object_set_new(o, "internal", json_boolean(l->internal));
-		if (l->http)
-			json_object_set_new(o, "http", json_integer(l->http));
-		if (l->detail)
-			json_object_set_new(o, "detail", jstr(l->detail));
-		if (l->final) {
-			json_t *ch = json_array();
-			const char *p = l->chain ? l->chain : "";
+		while (*p != '\0') {
+			size_t n = strcspn(p, "\n");
+			char *hop = xmalloc(n + 1);
 
-			while (*p != '\0') {
-				size_t n = strcspn(p, "\n");
-				char *hop = xmalloc(n + 1);
-
-				memcpy(hop, p, n);
-				hop[n] = '\0';
-				json_array_append_new(ch, jstr(hop));
-				free(hop);
-				p += n + (p[n] == '\n');
-			}
-			json_array_append_new(ch, jstr(l->final));
-			json_object_set_new(o, "final", jstr(l->final));
-			json_object_set_new(o, "redirects", ch);
+			memcpy(hop, p, n);
+			hop[n] = '\0';
+			json_array_append_new(ch, jstr(hop));
+			free(hop);
+			p += n + (p[n] == '\n');
 		}
-		if (l->prompt)
-			json_object_set_new(o, "prompt",
-					    json_string(l->prompt));
-		if (l->flags & XL_BESTEFFORT)
-			json_object_set_new(o, "best_effort", json_true());
-		if (l->abnormal)
-			json_object_set_new(o, "abnormal", json_true());
-		if (l->fingerprint[0])
-			json_object_set_new(o, "fingerprint",
-					    json_string(l->fingerprint));
-		json_array_append_new(links, o);
+		json_array_append_new(ch, jstr(l->final));
+		json_object_set_new(o, "final", jstr(l->final));
+		json_object_set_new(o, "redirects", ch);
 	}
-	for (size_t i = 0; i < r->nfindings; i++)
-		json_array_append_new(finds, finding_json(&r->findings[i]));
-	marks = json_pack(
+	if (l->prompt)
+		json_object_set_new(o, "prompt", json_string(l->prompt));
+	if (l->flags & XL_BESTEFFORT)
+		json_object_set_new(o, "best_effort", json_true());
+	if (l->abnormal)
+		json_object_set_new(o, "abnormal", json_true());
+	if (l->fingerprint[0])
+		json_object_set_new(o, "fingerprint",
+				    json_string(l->fingerprint));
+	return o;
+}
+
+static json_t *
+marks_json(const struct insp_result *r)
+{
+	const struct insp_marks *m = &r->marks;
+
+	return json_pack(
 	    "{s:b, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:b, "
 	    "s:b, s:s}",
 	    "homepage", m->fetched, "site_id_meta", jstr(m->site_id_meta),
@@ -350,23 +343,93 @@ insp_json(const struct insp_result *r)
 	    m->logo_confidence ? m->logo_confidence : "low", "logo_evidence",
 	    jstr(m->logo_evidence), "https", m->https, "hsts", m->hsts, "aaaa",
 	    m->aaaa ? m->aaaa : "unknown");
+}
+
+json_t *
+insp_findings_json(const struct insp_result *r)
+{
+	json_t *finds = json_array();
+
+	for (size_t i = 0; i < r->nfindings; i++)
+		json_array_append_new(finds, finding_json(&r->findings[i]));
+	return finds;
+}
+
+json_t *
+insp_marks_json(const struct insp_result *r)
+{
+	return marks_json(r);
+}
+
+/* Everything but the links (the head of the JSON report). */
+static json_t *
+head_json(const struct insp_result *r)
+{
+	json_t *root = json_object();
+	long count[4] = {0};
+
+	for (size_t i = 0; i < r->nlinks; i++)
+		count[r->links[i].status]++;
 	json_object_set_new(root, "start", jstr(r->start));
 	json_object_set_new(root, "started", json_string(r->started));
 	json_object_set_new(root, "finished", json_string(r->finished));
 	json_object_set_new(
 	    root, "stats",
-	    json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b}",
+	    json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b, s:I, "
+		      "s:I, s:i, s:i}",
 		      "pages", (json_int_t)r->npages, "links",
 		      (json_int_t)r->nlinks, "requests",
 		      (json_int_t)r->requests, "bytes", (json_int_t)r->bytes,
 		      "seconds", r->seconds, "ok", (json_int_t)count[0],
 		      "broken", (json_int_t)count[1], "blocked",
 		      (json_int_t)count[2], "skipped", (json_int_t)count[3],
-		      "time_limit", r->time_limit_hit));
-	json_object_set_new(root, "marks", marks);
-	json_object_set_new(root, "links", links);
-	json_object_set_new(root, "findings", finds);
+		      "time_limit", r->time_limit_hit, "connections",
+		      (json_int_t)r->connections, "http2", (json_int_t)r->http2,
+		      "max_concurrency", r->max_running, "max_per_host",
+		      r->max_per_host));
+	json_object_set_new(root, "marks", marks_json(r));
+	json_object_set_new(root, "findings", insp_findings_json(r));
 	return root;
+}
+
+json_t *
+insp_json(const struct insp_result *r)
+{
+	json_t *root = head_json(r), *links = json_array();
+
+	for (size_t i = 0; i < r->nlinks; i++)
+		json_array_append_new(links, link_json(r, &r->links[i]));
+	json_object_set_new(root, "links", links);
+	return root;
+}
+
+/* The JSON report streamed: one small tree per link, not one for all. */
+static int
+json_stream(const struct insp_result *r, FILE *out)
+{
+	json_t *head = head_json(r);
+	char *s = json_dumps(head, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t n;
+	int rc = 0;
+
+	json_decref(head);
+	if (s == NULL)
+		return -1;
+	n = strlen(s);
+	/* "{...}" -> "{...,"links":[" */
+	fwrite(s, 1, n - 1, out);
+	free(s);
+	fputs(",\"links\":[", out);
+	for (size_t i = 0; i < r->nlinks && rc == 0; i++) {
+		json_t *l = link_json(r, &r->links[i]);
+
+		if (i > 0)
+			fputc(',', out);
+		rc = json_dumpf(l, out, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(l);
+	}
+	fputs("]}\n", out);
+	return rc;
 }
 
 static void
@@ -417,16 +480,10 @@ insp_report(const struct insp_result *r, enum insp_format f, FILE *out)
 		unknown += strcmp(r->findings[i].status, "unknown") == 0;
 	}
 	switch (f) {
-	case IF_JSON: {
-		json_t *j = insp_json(r);
-		int rc = json_dumpf(j, out, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-		json_decref(j);
-		fputc('\n', out);
-		if (rc < 0)
+	case IF_JSON:
+		if (json_stream(r, out) < 0)
 			return -1;
 		break;
-	}
 	case IF_TEXT:
 		fprintf(out, "inspected ");
 		text_safe(out, r->start);

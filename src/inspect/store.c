@@ -173,7 +173,6 @@ long long
 insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 {
 	struct insp_prev *prev = insp_prev_load(st, r->host ? r->host : "");
-	json_t *all = insp_json(r);
 	char *marks = NULL, *finds = NULL;
 	long long run = -1, broken = 0, blocked = 0;
 	int changed = 0;
@@ -203,13 +202,10 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 			changed = 1;
 		}
 	}
-	if (changed) {
+	if (changed)
 		insp_findings(r);
-		json_decref(all);
-		all = insp_json(r);
-	}
-	marks = json_text(json_incref(json_object_get(all, "marks")));
-	finds = json_text(json_incref(json_object_get(all, "findings")));
+	marks = json_text(insp_marks_json(r));
+	finds = json_text(insp_findings_json(r));
 	for (size_t i = 0; i < r->nlinks; i++) {
 		broken += r->links[i].status == INSP_BROKEN;
 		blocked += r->links[i].status == INSP_BLOCKED;
@@ -298,7 +294,6 @@ fail:
 done:
 	free(marks);
 	free(finds);
-	json_decref(all);
 	insp_prev_free(prev);
 	return run;
 }

@@ -335,6 +335,7 @@ def test_secure_site_https_hsts_aaaa_tls(nginx):
     assert (l["status"], l["reason"]) == ("broken", "tls_error")
     assert finding(out, "inspect.https")["status"] == "pass"
     assert finding(out, "inspect.hsts")["status"] == "pass"
+    assert out["stats"]["http2"] >= 2  # homepage and about.html over h2
     assert failing(out) == [
         ("LINK-3", "inspect.leave-prompt", "https://selfsigned.example.com/"),
         ("LINK-4", "inspect.abnormal-links",
@@ -558,3 +559,11 @@ def test_politeness_delay(nginx):
     assert slow["stats"]["seconds"] >= 0.6 > fast["stats"]["seconds"]
     assert links(slow)["http://bszs.conac.cn/sitename?method=show&id=XYZ"][
         "reason"] == "external_off"
+
+
+def test_concurrency_limits_and_connection_reuse(nginx):
+    out, _ = inspect_json(nginx, GOOD, "--per-host", "2", "--concurrency",
+                          "3", "--no-external")
+    st = out["stats"]
+    assert st["max_per_host"] <= 2 and st["max_concurrency"] <= 3
+    assert st["connections"] < st["requests"] / 2
