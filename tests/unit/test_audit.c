@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,15 +33,8 @@ static int dbcount;
 static int
 make_tmpdir(void **state)
 {
-	const char *base = getenv("GOVSEC_TEST_TMP");
-
 	(void)state;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		return -1;
-	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_audit.XXXXXX", base) < 0 ||
-	    mkdtemp(tmpdir) == NULL)
+	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_audit") < 0)
 		return -1;
 	return 0;
 }
@@ -47,24 +42,8 @@ make_tmpdir(void **state)
 static int
 remove_tmpdir(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-
 	(void)state;
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char path[8192];
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
-		    0)
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	tu_rmdir(tmpdir);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -34,16 +36,8 @@ static int dbcount;
 static int
 make_tmpdir(void **state)
 {
-	const char *base = getenv("GOVSEC_TEST_TMP");
-
 	(void)state;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
-		return -1;
-	if (str_fmt(tmpdir, sizeof(tmpdir), "%s/test_registry.XXXXXX", base) <
-		0 ||
-	    mkdtemp(tmpdir) == NULL)
+	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_registry") < 0)
 		return -1;
 	setenv("GOVSEC_NOW", "2024-07-01T00:00:00Z", 1);
 	return 0;
@@ -52,24 +46,8 @@ make_tmpdir(void **state)
 static int
 remove_tmpdir(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-
 	(void)state;
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		char path[8192];
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (str_fmt(path, sizeof(path), "%s/%s", tmpdir, de->d_name) >=
-		    0)
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(tmpdir);
+	tu_rmdir(tmpdir);
 	return 0;
 }
 
@@ -447,15 +425,19 @@ test_parse_types(void **state)
 		  "$.a[0].name: must not be empty");
 	parse_err("app", "$.a[0]", APP("'name':['n']"),
 		  "$.a[0].name: expected a string");
-	parse_err("app", "$.a[0]", APP("'name':'a\\u0007b'"),
-		  "$.a[0].name: contains a NUL, line break or control character");
-	parse_err("app", "$.a[0]", APP("'name':'a\\u007fb'"),
-		  "$.a[0].name: contains a NUL, line break or control character");
+	parse_err(
+	    "app", "$.a[0]", APP("'name':'a\\u0007b'"),
+	    "$.a[0].name: contains a NUL, line break or control character");
+	parse_err(
+	    "app", "$.a[0]", APP("'name':'a\\u007fb'"),
+	    "$.a[0].name: contains a NUL, line break or control character");
 	/* Values are one line: they are quoted in messages and reports. */
-	parse_err("app", "$.a[0]", APP("'name':'a\\tb'"),
-		  "$.a[0].name: contains a NUL, line break or control character");
-	parse_err("app", "$.a[0]", APP("'name':'a\\nb'"),
-		  "$.a[0].name: contains a NUL, line break or control character");
+	parse_err(
+	    "app", "$.a[0]", APP("'name':'a\\tb'"),
+	    "$.a[0].name: contains a NUL, line break or control character");
+	parse_err(
+	    "app", "$.a[0]", APP("'name':'a\\nb'"),
+	    "$.a[0].name: contains a NUL, line break or control character");
 #undef APP
 }
 
@@ -509,8 +491,9 @@ test_parse_limits(void **state)
 	/* An embedded NUL. */
 	json_object_set_new(o, "name", json_stringn("a\0b", 3));
 	assert_int_equal(reg_parse(E("app"), o, "$.a[0]", &e), -1);
-	assert_string_equal(e.msg,
-			    "$.a[0].name: contains a NUL, line break or control character");
+	assert_string_equal(
+	    e.msg,
+	    "$.a[0].name: contains a NUL, line break or control character");
 	json_object_set_new(o, "name", json_string("n"));
 
 	/* 256 list items at most. */
