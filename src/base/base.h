@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -168,6 +169,14 @@ void arena_cleanup(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* net.c */
+/* Parses a listen setting named what ("[console] listen") into ss (and its
+ * length; sslen may be NULL); with numeric, host names are refused (no DNS
+ * at start). 0, or -1 with e naming the setting. */
+int net_listen_addr(const char *what, const char *listen, int numeric,
+		    struct sockaddr_storage *ss, socklen_t *sslen,
+		    struct err *e);
 
 /* config.c */
 /*

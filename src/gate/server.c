@@ -84,61 +84,6 @@ gate_req_body(struct gate_req *r, int status, const char *ctype, struct buf *b)
 	r->out = buf_detach(b, &r->out_len);
 }
 
-static int
-listen_addr(const char *listen, struct sockaddr_storage *ss, struct err *e)
-{
-	char host[128];
-	const char *port;
-	struct addrinfo hints, *res = NULL;
-	long long n;
-	size_t hl;
-
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (end == NULL || end[1] != ':')
-			goto bad;
-		hl = (size_t)(end - listen - 1);
-		if (hl >= sizeof(host))
-			goto bad;
-		memcpy(host, listen + 1, hl);
-		port = end + 2;
-	} else {
-		const char *colon = strrchr(listen, ':');
-
-		if (colon == NULL)
-			goto bad;
-		hl = (size_t)(colon - listen);
-		if (hl >= sizeof(host))
-			goto bad;
-		memcpy(host, listen, hl);
-		port = colon + 1;
-	}
-	host[hl] = '\0';
-	if (hl == 0 || str_to_ll(port, 1, 65535, &n) < 0)
-		goto bad;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
-	if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL ||
-	    res->ai_addrlen > sizeof(*ss)) {
-		if (res != NULL)
-			freeaddrinfo(res);
-		goto bad;
-	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
-bad:
-	err_set(e,
-		"[gate] listen '%s' is not ADDRESS:PORT or [IPV6]:PORT with "
-		"a numeric address and a port from 1 to 65535",
-		listen);
-	return -1;
-}
-
 static struct gate_trie *
 proxies_trie(const char *list, struct err *e)
 {
@@ -181,7 +126,8 @@ gate_check_config(const struct config *cfg, struct err *e)
 
 	if (cfg->gate_listen[0] == '\0')
 		return 0;
-	if (listen_addr(cfg->gate_listen, &ss, e) < 0)
+	if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss, NULL,
+			    e) < 0)
 		return -1;
 	t = proxies_trie(cfg->gate_proxies, e);
 	if (t == NULL)
@@ -1046,8 +992,7 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* libmicrohttpd's log callback: its format strings are its own. */
-static void VPRINTF_LIKE(2)
-mhd_log(void *cls, const char *fmt, va_list ap)
+static void VPRINTF_LIKE(2) mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT(2048);
 
@@ -1101,7 +1046,8 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 
 	if (cfg->gate_listen[0] == '\0')
 		return NULL;
-	if (listen_addr(cfg->gate_listen, &ss, e) < 0)
+	if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss, NULL,
+			    e) < 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

@@ -43,75 +43,17 @@ static const struct {
     {"X-Frame-Options", "DENY"},
 };
 
-/* Splits "host:port" or "[v6]:port" and resolves it into a socket address. */
-static int
-listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
-	    struct err *e)
-{
-	char host[128];
-	const char *colon, *port;
-	struct addrinfo hints, *res = NULL;
-	long long n;
-	int rc;
-
-	if (listen[0] == '[') {
-		const char *end = strchr(listen, ']');
-
-		if (end == NULL || end[1] != ':')
-			goto bad;
-		if ((size_t)(end - listen - 1) >= sizeof(host))
-			goto bad;
-		memcpy(host, listen + 1, (size_t)(end - listen - 1));
-		host[end - listen - 1] = '\0';
-		port = end + 2;
-	} else {
-		colon = strrchr(listen, ':');
-		if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
-			goto bad;
-		memcpy(host, listen, (size_t)(colon - listen));
-		host[colon - listen] = '\0';
-		port = colon + 1;
-	}
-	if (host[0] == '\0' || str_to_ll(port, 1, 65535, &n) < 0)
-		goto bad;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0 || res == NULL) {
-		err_set(e, "[console] listen '%s': cannot resolve '%s': %s",
-			listen, host, gai_strerror(rc));
-		return -1;
-	}
-	if (res->ai_addrlen > sizeof(*ss)) {
-		freeaddrinfo(res);
-		goto bad;
-	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-bad:
-	err_set(e,
-		"[console] listen '%s' is not HOST:PORT or [IPV6]:PORT with "
-		"a port from 1 to 65535",
-		listen);
-	return -1;
-}
-
 int
 http_check_config(const struct config *cfg, struct err *e)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	return listen_addr(cfg->console_listen, &ss, &len, e);
+	return net_listen_addr("[console] listen", cfg->console_listen, 0, &ss,
+			       &len, e);
 }
 
-static void VPRINTF_LIKE(2)
-mhd_log(void *cls, const char *fmt, va_list ap)
+static void VPRINTF_LIKE(2) mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT(2048);
 
@@ -313,7 +255,8 @@ http_start(const struct config *cfg, struct store *st, struct err *e)
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 
-	if (listen_addr(cfg->console_listen, &ss, &sslen, e) < 0)
+	if (net_listen_addr("[console] listen", cfg->console_listen, 0, &ss,
+			    &sslen, e) < 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
