@@ -403,14 +403,97 @@ insp_json(const struct insp_result *r)
 	return root;
 }
 
-/* The JSON report streamed: one small tree per link, not one for all. */
+/* Writes s as a JSON string (invalid UTF-8 replaced, controls escaped). */
+static void
+put_str(FILE *out, const char *s)
+{
+	char *clean = NULL;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	if (!str_utf8_valid(s, strlen(s)))
+		s = clean = str_utf8_sanitize(s);
+	putc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			putc('\\', out);
+			putc(*p, out);
+		} else if (*p < 0x20) {
+			fprintf(out, "\\u%04x", *p);
+		} else {
+			putc(*p, out);
+		}
+	}
+	putc('"', out);
+	free(clean);
+}
+
+/* One link object, written directly (the report's hot loop). */
+static void
+put_link(FILE *out, const struct insp_result *r, const struct insp_link *l)
+{
+	fputs("{\"url\":", out);
+	put_str(out, l->url);
+	fputs(",\"found_on\":[", out);
+	for (int k = 0; k < l->nfound && k < 20; k++) {
+		if (k > 0)
+			putc(',', out);
+		put_str(out, r->pages[l->found_on[k]]);
+	}
+	fprintf(out, "],\"found_on_count\":%d,\"status\":\"%s\",\"reason\":",
+		l->nfound + l->more_found, insp_status_str(l->status));
+	put_str(out, l->reason);
+	fputs(",\"class\":", out);
+	put_str(out, l->cls ? l->cls : "other");
+	fputs(",\"kind\":", out);
+	put_str(out, l->kind);
+	fprintf(out, ",\"internal\":%s", l->internal ? "true" : "false");
+	if (l->http)
+		fprintf(out, ",\"http\":%d", l->http);
+	if (l->detail) {
+		fputs(",\"detail\":", out);
+		put_str(out, l->detail);
+	}
+	if (l->final) {
+		const char *p = l->chain ? l->chain : "";
+
+		fputs(",\"final\":", out);
+		put_str(out, l->final);
+		fputs(",\"redirects\":[", out);
+		while (*p != '\0') {
+			size_t n = strcspn(p, "\n");
+			char *hop = xmalloc(n + 1);
+
+			memcpy(hop, p, n);
+			hop[n] = '\0';
+			put_str(out, hop);
+			putc(',', out);
+			free(hop);
+			p += n + (p[n] == '\n');
+		}
+		put_str(out, l->final);
+		putc(']', out);
+	}
+	if (l->prompt)
+		fprintf(out, ",\"prompt\":\"%s\"", l->prompt);
+	if (l->flags & XL_BESTEFFORT)
+		fputs(",\"best_effort\":true", out);
+	if (l->abnormal)
+		fputs(",\"abnormal\":true", out);
+	if (l->fingerprint[0])
+		fprintf(out, ",\"fingerprint\":\"%s\"", l->fingerprint);
+	putc('}', out);
+}
+
+/* The JSON report streamed: the head through jansson, links directly. */
 static int
 json_stream(const struct insp_result *r, FILE *out)
 {
 	json_t *head = head_json(r);
-	char *s = json_dumps(head, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s = json_dumps(head, JSON_COMPACT);
 	size_t n;
-	int rc = 0;
 
 	json_decref(head);
 	if (s == NULL)
@@ -420,16 +503,13 @@ json_stream(const struct insp_result *r, FILE *out)
 	fwrite(s, 1, n - 1, out);
 	free(s);
 	fputs(",\"links\":[", out);
-	for (size_t i = 0; i < r->nlinks && rc == 0; i++) {
-		json_t *l = link_json(r, &r->links[i]);
-
+	for (size_t i = 0; i < r->nlinks; i++) {
 		if (i > 0)
-			fputc(',', out);
-		rc = json_dumpf(l, out, JSON_COMPACT | JSON_ENSURE_ASCII);
-		json_decref(l);
+			putc(',', out);
+		put_link(out, r, &r->links[i]);
 	}
 	fputs("]}\n", out);
-	return rc;
+	return ferror(out) ? -1 : 0;
 }
 
 static void
