@@ -1292,6 +1292,30 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 	}
 }
 
+static void job_free(struct crawler *c, struct job *j);
+
+/* Fetches robots.txt of host hi (of url) before its pages (robots on). */
+static void
+start_robots(struct crawler *c, int hi, const char *url)
+{
+	struct host *h = &c->h[hi];
+	char *rurl;
+	struct job *j;
+
+	if (!c->o->robots || h->rb != NULL || h->robots)
+		return;
+	rurl = url_resolve(url, "/robots.txt", NULL);
+	if (rurl == NULL)
+		return;
+	j = job_new(c, -1, hi, rurl);
+	free(rurl);
+	h->robots = 1;
+	if (job_start(c, j) < 0) {
+		h->robots = 0;
+		job_free(c, j);
+	}
+}
+
 static void
 job_done(struct crawler *c, struct job *j, CURLcode rc)
 {
@@ -1348,8 +1372,10 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 			j->host = hi;
 			/* the site is where the homepage ends (http to
 			 * https, bare domain to www) */
-			if (t->home)
+			if (t->home && hi != c->site) {
 				c->site = hi;
+				start_robots(c, hi, next);
+			}
 		}
 		job_reset(j);
 		if (job_start(c, j) < 0) {
@@ -1913,16 +1939,20 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		c.ltarget[li] = ti;
 	}
 	want(&c, ti, W_PARSE, 0);
-	if (o->robots) {
+	{
+		/* robots.txt of the start URL's own origin */
 		char *rurl = url_resolve(start, "/robots.txt", NULL);
-		struct job *j = job_new(&c, -1, c.site, rurl);
+		struct job *j;
 
-		free(rurl);
-		c.h[c.site].robots = 1;
-		if (job_start(&c, j) < 0) {
-			c.h[c.site].robots = 0;
-			job_free(&c, j);
+		if (o->robots && rurl != NULL) {
+			j = job_new(&c, -1, c.site, rurl);
+			c.h[c.site].robots = 1;
+			if (job_start(&c, j) < 0) {
+				c.h[c.site].robots = 0;
+				job_free(&c, j);
+			}
 		}
+		free(rurl);
 	}
 	for (;;) {
 		int still = 0;

@@ -567,3 +567,17 @@ def test_concurrency_limits_and_connection_reuse(nginx):
     st = out["stats"]
     assert st["max_per_host"] <= 2 and st["max_concurrency"] <= 3
     assert st["connections"] < st["requests"] / 2
+
+
+def test_homepage_redirect_to_https_moves_the_site(nginx):
+    out, _ = inspect_json(nginx, "http://www.secure.gov.cn/")
+    l = links(out)
+    home = l["http://www.secure.gov.cn/"]
+    assert home["final"] == "https://www.secure.gov.cn/"
+    assert l["https://www.secure.gov.cn/about.html"]["internal"] is True
+    # the homepage twice (the start URL, and https://.../ linked from
+    # about.html) and about.html
+    assert out["stats"]["pages"] == 3
+    m = out["marks"]
+    assert (m["https"], m["hsts"], m["site_id_meta"]) == (True, True,
+                                                          "1100000005")
