@@ -9,7 +9,11 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	libidn2-dev libpsl-dev libinih-dev libcurl4-openssl-dev libxml2-dev \
 	libmaxminddb-dev libqrencode-dev sqlite3 ca-certificates
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
-	nodejs npm chromium nginx-light oathtool libmaxmind-db-writer-perl
+	chromium nginx-light oathtool libmaxmind-db-writer-perl
+# Node and npm from Debian only where the machine has none (another
+# distribution of Node, e.g. one that bundles npm, must not be replaced).
+DEB_NODE = $(if $(shell command -v node),,nodejs) \
+	$(if $(shell command -v npm),,npm)
 DEB_BENCH = time wrk linkchecker nginx-light
 
 .PHONY: all build deps test-deps run test unit bench fuzz format clean
@@ -20,7 +24,7 @@ deps:
 	@scripts/deps.sh $(DEB_BUILD)
 
 test-deps: deps
-	@scripts/deps.sh $(DEB_TEST)
+	@scripts/deps.sh $(DEB_TEST) $(DEB_NODE)
 	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
 		cd tests/browser && npm ci --no-audit --no-fund; fi
 
