@@ -5,6 +5,7 @@ Binaries come from $GOVSEC_BUILD (default <repo>/build), the source tree from
 $GOVSEC_SRC (default: two levels above this file). Stdlib and pytest only.
 """
 import os
+import pwd
 import pathlib
 import subprocess
 
@@ -18,9 +19,13 @@ GOVSECD = BUILD / "govsecd"
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 
 
+# The audit names the account that runs govsec, whatever $USER says.
+ACTOR = "cli:" + pwd.getpwuid(os.getuid()).pw_name
+
+
 def cli_env(extra=None):
-    """A predictable environment: no user config or store, English, fixed
-    actor name (cli:e2e)."""
+    """A predictable environment: no user config or store, English, and a
+    $USER that must not become the audit actor (ACTOR is)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("GOVSEC_CONF", "GOVSEC_DB", "SUDO_USER")}
     env.update({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "e2e"})

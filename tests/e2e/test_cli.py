@@ -27,7 +27,7 @@ import sqlite3
 
 import pytest
 
-from conftest import DATA, SRC, run_cli
+from conftest import ACTOR, DATA, SRC, run_cli
 
 CHECK_CASES = sorted((DATA / "check").glob("*.json"))
 CLI_CASES = sorted((DATA / "cli").glob("*.json"))
@@ -661,7 +661,7 @@ def test_audit_every_change_appends_one_record(cli):
         assert r["action"] == action, args
         if obj is not None:
             assert r["object"] == obj, args
-        assert r["actor"] == "cli:e2e", f"{action}: actor {r['actor']!r}"
+        assert r["actor"] == ACTOR, f"{action}: actor {r['actor']!r}"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["at"])
         assert re.fullmatch(r"[0-9a-f]{64}", r["hash"])
         assert r["prev"] == (recs[-2]["hash"] if n > 1 else "0" * 64)

@@ -5,6 +5,7 @@ GOVWEB-3, SEC-1). Every host name is mapped to 127.0.0.1 or ::1 with
 --resolve, so nothing leaves the machine; nginx runs with its own prefix in
 a temporary directory and is always stopped by the fixture's finalizer.
 """
+import datetime
 import json
 import os
 import pathlib
@@ -20,6 +21,9 @@ import pytest
 from conftest import SRC, run_cli
 
 SITE = pathlib.Path(__file__).resolve().parent / "site"
+TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+RECENT = TODAY - datetime.timedelta(days=6)
+OLD = TODAY - datetime.timedelta(days=56)
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 GOOD = "http://www.good.gov.cn/"
 
@@ -101,6 +105,12 @@ def nginx(tmp_path_factory):
     shutil.copytree(SITE, site)
     make_certs(prefix)
     make_hostile(prefix)
+    # GOVWEB-2: dates relative to today (the site is static, the clock not)
+    for page, key, date in (("good", "@RECENT@", RECENT.strftime("%Y-%m-%d")),
+                            ("bad", "@OLD@", f"{OLD.year}年{OLD.month}月"
+                             f"{OLD.day}日")):
+        f = site / page / "index.html"
+        f.write_text(f.read_text().replace(key, date))
     port, tlsport = free_port(), free_port()
     conf = (SITE / "nginx.conf.in").read_text()
     for k, v in (("@PREFIX@", str(prefix)), ("@SITE@", str(site)),
@@ -474,6 +484,7 @@ def test_check_turns_observations_into_verdicts(nginx, tmp_path):
     assert after["GOVWEB-3"]["status"] == "pass"
     assert after["LINK-1"]["status"] == "unknown"
     assert after["GOVWEB-1"]["status"] == "unknown"
+    assert after["GOVWEB-2"]["status"] == "pass"
 
 
 def test_leave_link(tmp_path):
@@ -581,3 +592,38 @@ def test_homepage_redirect_to_https_moves_the_site(nginx):
     m = out["marks"]
     assert (m["https"], m["hsts"], m["site_id_meta"]) == (True, True,
                                                           "1100000005")
+
+
+def test_homepage_freshness(nginx, good):
+    f = finding(good, "inspect.freshness")
+    assert (f["requirement"], f["status"]) == ("GOVWEB-2", "pass")
+    assert good["marks"]["newest_date"] == RECENT.isoformat()
+    bad, _ = inspect_json(nginx, "http://www.bad.gov.cn/")
+    f = finding(bad, "inspect.freshness")
+    assert f["status"] == "fail"
+    assert f["evidence"] == (
+        f"the homepage's newest dated item is {OLD.isoformat()}, 56 days "
+        "before the inspection (more than 14)")
+    mixed, _ = inspect_json(nginx, "http://www.mixed.gov.cn/")
+    f = finding(mixed, "inspect.freshness")
+    assert (f["status"], f["evidence"]) == (
+        "unknown", "no dated item on the homepage")
+
+
+@pytest.mark.parametrize("extra", [
+    ("--concurrency", "1", "--per-host", "1"),
+    ("--max-depth", "0"),
+    ("--max-pages", "1"),
+    ("--retries", "0", "--timeout", "1"),
+])
+def test_limits_keep_the_crawl_whole(nginx, extra):
+    out, rc = inspect_json(nginx, GOOD, *extra)
+    assert rc == 1
+    l = links(out)
+    assert l[G + "/"]["status"] == "ok"
+    assert l[G + "/missing.html"]["status"] == "broken"
+    if "--max-depth" in extra or "--max-pages" in extra:
+        # the homepage and its stylesheet; links of pages that were not
+        # parsed are not known
+        assert out["stats"]["pages"] == 2
+        assert G + "/index.html#top" not in l
