@@ -122,7 +122,7 @@ main(int argc, char **argv)
 	int check_only = 0, foreground = 0, ch, sig;
 	struct config cfg;
 	struct store *st, *gst = NULL;
-	struct http_server *srv;
+	struct http_server *srv, *pub = NULL;
 	struct gate_server *gate = NULL;
 	sigset_t set;
 	struct err e;
@@ -180,7 +180,14 @@ main(int argc, char **argv)
 		die(EXIT_CONFIG, e.msg);
 	if (pidfile != NULL && write_pidfile(pidfile, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
-	srv = http_start(&cfg, st, &e);
+	srv = http_start(&cfg, st, HTTP_CONSOLE, &e);
+	if (srv != NULL && cfg.public_listen[0] != '\0') {
+		pub = http_start(&cfg, NULL, HTTP_PUBLIC, &e);
+		if (pub == NULL) {
+			http_stop(srv);
+			srv = NULL;
+		}
+	}
 	if (srv == NULL) {
 		if (pidfile != NULL)
 			unlink(pidfile);
@@ -191,6 +198,7 @@ main(int argc, char **argv)
 		if (gst != NULL)
 			gate = gate_start(&cfg, gst, &e);
 		if (gate == NULL) {
+			http_stop(pub);
 			http_stop(srv);
 			if (pidfile != NULL)
 				unlink(pidfile);
@@ -207,6 +215,7 @@ main(int argc, char **argv)
 	log_info("stopping on signal %d", sig);
 	gate_stop(gate);
 	store_free(gst);
+	http_stop(pub);
 	http_stop(srv);
 	store_free(st);
 	if (pidfile != NULL)

@@ -198,6 +198,8 @@ struct config {
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
 	int lockout_max;	  /* [check] lockout_max (10) */
 	/* [gate]: the access gateway (docs/gate.md, govsec.conf(5)) */
+	char public_listen[128];     /* [public] listen, "" = none */
+	char public_leave_key[4096]; /* [public] leave_key: HMAC key file */
 	char gate_listen[128];	     /* listen, "" = no gate listener */
 	char gate_portal[128];	     /* portal path prefix, "/govsec" */
 	char gate_proxies[1024];     /* trusted_proxies, "127.0.0.1,::1" */

@@ -140,6 +140,12 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = set_int(value, 1, 1440, &c->idle_max_minutes);
 	else if (!strcmp(section, "check") && !strcmp(key, "lockout_max"))
 		ok = set_int(value, 1, 1000, &c->lockout_max);
+	else if (!strcmp(section, "public") && !strcmp(key, "listen"))
+		ok =
+		    str_copy(c->public_listen, value, sizeof(c->public_listen));
+	else if (!strcmp(section, "public") && !strcmp(key, "leave_key"))
+		ok = str_copy(c->public_leave_key, value,
+			      sizeof(c->public_leave_key));
 	else if (!strcmp(section, "gate") &&
 		 (ok = gate_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */

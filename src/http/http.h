@@ -40,8 +40,13 @@ int http_check_config(const struct config *cfg, struct err *e);
  * serializes every use of st with one mutex, so the caller must not use st
  * while the server runs. Returns the server, or NULL with e set.
  */
+enum http_role {
+	HTTP_CONSOLE, /* the console and its API ([console] listen) */
+	HTTP_PUBLIC,  /* pages for everyone: the leave-site prompt
+		       * ([public] listen; needs [public] leave_key) */
+};
 struct http_server *http_start(const struct config *cfg, struct store *st,
-			       struct err *e);
+			       enum http_role role, struct err *e);
 /* Stops accepting, finishes the requests in flight and frees s (NULL ok). */
 void http_stop(struct http_server *s);
 
@@ -65,6 +70,8 @@ struct http_ctx {
 	struct store *st;
 	pthread_mutex_t lock; /* held around every use of st */
 	char *dummy_hash; /* argon2id hash to verify unknown names against */
+	enum http_role role;
+	struct buf leave_key; /* HMAC key of /leave links (public) */
 };
 
 struct MHD_Connection;
@@ -184,6 +191,10 @@ int http_gate_sessions(struct http_req *r);
 int http_gate_revoke(struct http_req *r);
 int http_gate_stats(struct http_req *r);
 int http_gate_decisions(struct http_req *r);
+
+/* api_public.c */
+/* GET /leave?to=URL&sig=MAC: the leave-site prompt (LINK-3). */
+int http_leave(struct http_req *r);
 
 /* static.c */
 /* Serves the embedded console file at r->path ("/" is "/index.html"). */

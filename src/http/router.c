@@ -58,6 +58,11 @@ static const struct route routes[] = {
     {"GET", "/**", http_static, 0},
 };
 
+/* The public listener: pages for everyone, no sessions, no store. */
+static const struct route public_routes[] = {
+    {"GET", "/leave", http_leave, 0},
+};
+
 static const struct {
 	int status;
 	const char *code;
@@ -350,9 +355,12 @@ find_route(struct http_req *r)
 {
 	char allow[64] = "";
 	int api = is_api(r->path);
+	int pub = r->ctx->role == HTTP_PUBLIC;
+	const struct route *table = pub ? public_routes : routes;
+	size_t nroutes = pub ? ARRAY_SIZE(public_routes) : ARRAY_SIZE(routes);
 
-	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
-		const struct route *rt = &routes[i];
+	for (size_t i = 0; i < nroutes; i++) {
+		const struct route *rt = &table[i];
 		const char *arg[2];
 
 		if (api && strcmp(rt->pattern, "/**") == 0)

@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "http/http.h"
+#include "inspect/inspect.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -30,6 +31,11 @@ struct conn_state {
 	int too_large;
 	int answered;
 };
+
+/* The public pages carry their style inline and load nothing. */
+#define PUBLIC_CSP                                                             \
+	"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "      \
+	"'none'; base-uri 'none'; form-action 'none'"
 
 static const struct {
 	const char *name, *value;
@@ -49,8 +55,24 @@ http_check_config(const struct config *cfg, struct err *e)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	return net_listen_addr("[console] listen", cfg->console_listen, 0, &ss,
-			       &len, e);
+	if (net_listen_addr("[console] listen", cfg->console_listen, 0, &ss,
+			    &len, e) < 0)
+		return -1;
+	if (cfg->public_listen[0] != '\0') {
+		struct buf key = BUF_INIT(8192);
+		int rc;
+
+		if (net_listen_addr("[public] listen", cfg->public_listen, 0,
+				    &ss, &len, e) < 0)
+			return -1;
+		rc = leave_key_load(cfg->public_leave_key, &key, e);
+		buf_cleanup(&key);
+		if (rc < 0) {
+			err_prefix(e, "[public] leave_key");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void VPRINTF_LIKE(2) mhd_log(void *cls, const char *fmt, va_list ap)
@@ -127,9 +149,13 @@ send_response(struct MHD_Connection *c, struct conn_state *cs)
 	if (r->ctype != NULL)
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
 	for (size_t i = 0; i < ARRAY_SIZE(security_headers); i++)
-		MHD_add_response_header(resp, security_headers[i].name,
-					security_headers[i].value);
-	if (str_starts(r->path, "/api/") || strcmp(r->path, "/api") == 0)
+		MHD_add_response_header(
+		    resp, security_headers[i].name,
+		    i == 0 && r->ctx->role == HTTP_PUBLIC
+			? PUBLIC_CSP /* inline style, nothing else */
+			: security_headers[i].value);
+	if (str_starts(r->path, "/api/") || strcmp(r->path, "/api") == 0 ||
+	    r->ctx->role == HTTP_PUBLIC)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	else
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
@@ -247,29 +273,40 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 struct http_server *
-http_start(const struct config *cfg, struct store *st, struct err *e)
+http_start(const struct config *cfg, struct store *st, enum http_role role,
+	   struct err *e)
 {
+	const char *what =
+	    role == HTTP_PUBLIC ? "[public] listen" : "[console] listen";
+	const char *listen =
+	    role == HTTP_PUBLIC ? cfg->public_listen : cfg->console_listen;
 	struct http_server *s;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	unsigned flags =
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 
-	if (net_listen_addr("[console] listen", cfg->console_listen, 0, &ss,
-			    &sslen, e) < 0)
+	if (net_listen_addr(what, listen, 0, &ss, &sslen, e) < 0)
 		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s = xcalloc(1, sizeof(*s));
 	s->ctx.cfg = cfg;
 	s->ctx.st = st;
+	s->ctx.role = role;
+	buf_init(&s->ctx.leave_key, 8192);
 	if (pthread_mutex_init(&s->ctx.lock, NULL) != 0) {
 		err_set(e, "cannot create the store mutex");
 		free(s);
 		return NULL;
 	}
-	if (http_session_init(&s->ctx, e) < 0)
+	if (role == HTTP_CONSOLE && http_session_init(&s->ctx, e) < 0)
 		goto fail;
+	if (role == HTTP_PUBLIC &&
+	    leave_key_load(cfg->public_leave_key, &s->ctx.leave_key, e) < 0) {
+		err_prefix(e, "[public] leave_key");
+		goto fail;
+	}
 	errno = 0;
 	s->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
@@ -281,15 +318,17 @@ http_start(const struct config *cfg, struct store *st, struct err *e)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (s->d == NULL) {
-		err_set(e, "cannot listen on '%s'%s%s", cfg->console_listen,
+		err_set(e, "cannot listen on '%s'%s%s", listen,
 			errno ? ": " : "", errno ? strerror(errno) : "");
 		goto fail;
 	}
-	log_info("console listening on %s with %d threads", cfg->console_listen,
+	log_info("%s listening on %s with %d threads",
+		 role == HTTP_PUBLIC ? "public" : "console", listen,
 		 cfg->threads);
 	return s;
 fail:
 	http_session_cleanup(&s->ctx);
+	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);
 	free(s);
 	return NULL;
@@ -302,6 +341,7 @@ http_stop(struct http_server *s)
 		return;
 	MHD_stop_daemon(s->d);
 	http_session_cleanup(&s->ctx);
+	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);
 	free(s);
 }

@@ -1766,6 +1766,76 @@ logo_centring(struct crawler *c, struct insp_marks *m)
 	m->logo_evidence = buf_detach(&ev, NULL);
 }
 
+/* Reads n digits at p into *v; 0 or -1. */
+static int
+digits(const char *p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		*v = *v * 10 + (p[i] - '0');
+	}
+	return 0;
+}
+
+/*
+ * The newest date in text (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD,
+ * YYYY年M月D日) not after now + 1 day, into out ("" if none): GOVWEB-2's
+ * "homepage updated" judged from its newest dated item.
+ */
+static void
+newest_date(const char *text, time_t now, char out[11])
+{
+	char best[11] = "", d[11], limit[11];
+
+	time_fmt_date(now + 86400, limit, sizeof(limit));
+	for (const char *p = text ? text : ""; *p != '\0'; p++) {
+		int y, m = 0, day = 0;
+		const char *q = p + 4;
+
+		if (!isdigit((unsigned char)*p) ||
+		    (p > text && isdigit((unsigned char)p[-1])) ||
+		    digits(p, 4, &y) < 0 || y < 1990 || y > 2100)
+			continue;
+		if (*q == '-' || *q == '/' || *q == '.') {
+			char sep = *q;
+
+			if (digits(q + 1, 2, &m) < 0 || q[3] != sep ||
+			    digits(q + 4, 2, &day) < 0 ||
+			    isdigit((unsigned char)q[6]))
+				continue;
+		} else if (str_starts(q, "年")) {
+			q += strlen("年");
+			if (digits(q, 2, &m) == 0)
+				q += 2;
+			else if (digits(q, 1, &m) == 0)
+				q += 1;
+			else
+				continue;
+			if (!str_starts(q, "月"))
+				continue;
+			q += strlen("月");
+			if (digits(q, 2, &day) == 0)
+				q += 2;
+			else if (digits(q, 1, &day) < 0)
+				continue;
+			else
+				q += 1;
+			if (!str_starts(q, "日"))
+				continue;
+		} else {
+			continue;
+		}
+		if (str_fmt(d, sizeof(d), "%04d-%02d-%02d", y, m, day) < 0 ||
+		    !time_is_date(d) || strcmp(d, limit) > 0)
+			continue;
+		if (strcmp(d, best) > 0)
+			memcpy(best, d, sizeof(best));
+	}
+	memcpy(out, best, 11);
+}
+
 static void
 marks(struct crawler *c, struct target *home)
 {
@@ -1792,6 +1862,13 @@ marks(struct crawler *c, struct target *home)
 	m->logo_confidence = "low";
 	if (c->home_logo)
 		logo_centring(c, m);
+	newest_date(c->home_text.data, time_now(), m->newest);
+	if (m->newest[0] != '\0') {
+		time_t t;
+
+		if (time_parse(m->newest, &t) == 0)
+			m->age_days = (int)((time_now() - t) / 86400);
+	}
 	m->https = c->home_https && home->status == INSP_OK;
 	m->hsts = m->https && c->home_hsts;
 	if (h->addr != NULL) {

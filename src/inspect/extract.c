@@ -273,10 +273,34 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 {
 	struct extract *x = ctx;
 	const char *tag = (const char *)xname;
-	const char *id = attr(atts, "id"), *cls = attr(atts, "class");
-	const char *style = attr(atts, "style"), *align = attr(atts, "align");
+	const char *id = NULL, *cls = NULL, *style = NULL, *align = NULL;
 	struct xelem el;
 	const char *v;
+
+	/* one pass for the attributes every element is asked about */
+	for (int i = 0; atts != NULL && atts[i] != NULL; i += 2) {
+		const char *k = (const char *)atts[i];
+		const char *val = atts[i + 1] ? (const char *)atts[i + 1] : "";
+
+		switch (k[0] | 0x20) {
+		case 'i':
+			if (id == NULL && strcasecmp(k, "id") == 0)
+				id = val;
+			break;
+		case 'c':
+			if (cls == NULL && strcasecmp(k, "class") == 0)
+				cls = val;
+			break;
+		case 's':
+			if (style == NULL && strcasecmp(k, "style") == 0)
+				style = val;
+			break;
+		case 'a':
+			if (align == NULL && strcasecmp(k, "align") == 0)
+				align = val;
+			break;
+		}
+	}
 	long li;
 
 	memset(&el, 0, sizeof(el));

@@ -208,6 +208,8 @@ struct insp_marks {
 	const char *logo_confidence; /* high, medium, low */
 	char *logo_evidence;
 	int https, hsts, hsts_seen_header;
+	char newest[11];  /* newest date on the homepage (GOVWEB-2), "" none */
+	int age_days;	  /* days from it to the inspection */
 	const char *aaaa; /* yes, no, unknown */
 };
 

@@ -222,6 +222,20 @@ insp_findings(struct insp_result *r)
 	else
 		add(r, "inspect.footer-find-errors", "GOVWEB-3", "pass",
 		    r->start, NULL, "the \"find errors\" entrance is linked");
+	if (m->newest[0] == '\0')
+		add(r, "inspect.freshness", "GOVWEB-2", "unknown", r->start,
+		    "date the homepage's news and notices",
+		    "no dated item on the homepage");
+	else if (m->age_days > 14)
+		add(r, "inspect.freshness", "GOVWEB-2", "fail", r->start,
+		    "update the homepage (news at least every two weeks)",
+		    "the homepage's newest dated item is %s, %d days before "
+		    "the inspection (more than 14)",
+		    m->newest, m->age_days);
+	else
+		add(r, "inspect.freshness", "GOVWEB-2", "pass", r->start, NULL,
+		    "the homepage's newest dated item is %s (%d days old)",
+		    m->newest, m->age_days);
 	if (!m->https)
 		add(r, "inspect.https", "SEC-1", "fail", r->start,
 		    "serve the site over HTTPS with a valid certificate",
@@ -334,7 +348,7 @@ marks_json(const struct insp_result *r)
 
 	return json_pack(
 	    "{s:b, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:b, "
-	    "s:b, s:s}",
+	    "s:b, s:s, s:o}",
 	    "homepage", m->fetched, "site_id_meta", jstr(m->site_id_meta),
 	    "site_id_footer", jstr(m->site_id_footer), "icp", jstr(m->icp),
 	    "psb", jstr(m->psb), "psb_link", jstr(m->psb_link), "find_errors",
@@ -342,7 +356,8 @@ marks_json(const struct insp_result *r)
 	    m->logo_centred ? m->logo_centred : "unknown", "logo_confidence",
 	    m->logo_confidence ? m->logo_confidence : "low", "logo_evidence",
 	    jstr(m->logo_evidence), "https", m->https, "hsts", m->hsts, "aaaa",
-	    m->aaaa ? m->aaaa : "unknown");
+	    m->aaaa ? m->aaaa : "unknown", "newest_date",
+	    m->newest[0] ? json_string(m->newest) : json_null());
 }
 
 json_t *
