@@ -77,6 +77,8 @@ what(const char *req)
 		return "abnormal links";
 	if (strcmp(req, "LOGO-1") == 0)
 		return "logo problems";
+	if (strcmp(req, "GOVWEB-2") == 0)
+		return "freshness problems";
 	return "missing or inconsistent footer marks";
 }
 
@@ -127,14 +129,12 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       "relates to the unit's functions (inspection "
 			       "of %s on %s)",
 			       x->start, x->finished);
-	} else if (strcmp(req, "GOVWEB-1") == 0 ||
-		   strcmp(req, "GOVWEB-2") == 0) {
+	} else if (strcmp(req, "GOVWEB-1") == 0) {
 		check_emit_app(c, a, ST_UNKNOWN,
 			       "probe the portal on a schedule (not yet "
 			       "measured by govsec)",
-			       "%s needs scheduled probing over a week; "
-			       "govsec inspect does not measure it",
-			       req);
+			       "GOVWEB-1 needs scheduled probing over a week; "
+			       "govsec inspect does not measure it");
 	} else if (fails > 0) {
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "%ld %s on %s (inspected %s): "
