@@ -149,6 +149,13 @@ check_status_parse(const char *s)
 }
 
 int
+check_emits(const struct check_ctx *c, enum fstatus st)
+{
+	return c->sink != NULL && c->sink->emit != NULL &&
+	       (c->sink->want == 0 || (c->sink->want & (1u << st)));
+}
+
+int
 check_wants(struct check_ctx *c, const char *unit)
 {
 	return c->o->unit == NULL || (unit && strcmp(c->o->unit, unit) == 0);
@@ -205,9 +212,9 @@ unit_is_institution(const struct m_unit *u)
 }
 
 static void VPRINTF_LIKE(7)
-emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
-       const char *object, const char *unit, const char *fix, const char *fmt,
-       va_list ap)
+    emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
+	   const char *object, const char *unit, const char *fix,
+	   const char *fmt, va_list ap)
 {
 	struct finding f;
 	char key[512];
@@ -287,12 +294,17 @@ check_run(struct store *st, const struct check_opts *o,
 	/* APP-1 needs the platform list: no list, no verdicts. */
 	if (platforms_ready(e) < 0)
 		return -1;
+	/* One read transaction: a consistent view, one file lock. */
+	if (store_begin_read(st, e) < 0)
+		return -1;
 	if (model_load(&m, st, e) < 0) {
+		store_rollback(st);
 		model_free(&m);
 		return -1;
 	}
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);
+		store_rollback(st);
 		model_free(&m);
 		return -1;
 	}
@@ -309,6 +321,8 @@ check_run(struct store *st, const struct check_opts *o,
 		rules[i].run(&c);
 	}
 	buf_cleanup(&c.ev);
+	map_cleanup(&c.insp_latest);
+	store_commit(st, NULL); /* ends the read transaction */
 	model_free(&m);
 	return 0;
 }

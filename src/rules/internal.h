@@ -69,7 +69,6 @@ struct model {
 	struct m_grant *grants;
 	struct m_ack *acks;
 	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks;
-	struct map unit_idx, person_idx, app_idx;
 	struct map ack_idx; /* key: rule \t object */
 };
 
@@ -90,6 +89,9 @@ struct check_ctx {
 	char today[11];
 	struct buf ev;
 	struct store *st; /* for evidence in other parts' tables (gate) */
+	/* newest inspection run per host, loaded once per check */
+	struct map insp_latest;
+	int insp_loaded;
 };
 
 struct rule_def {
@@ -97,6 +99,9 @@ struct rule_def {
 	void (*run)(struct check_ctx *c);
 };
 
+/* 1 if a finding of status st reaches the sink (evidence that nobody
+ * reads need not be built). */
+int check_emits(const struct check_ctx *c, enum fstatus st);
 /* 1 if objects of unit should be examined (the --unit filter). */
 int check_wants(struct check_ctx *c, const char *unit);
 /* Emits a finding for object (of type otype: "unit", "grant", ...);

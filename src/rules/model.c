@@ -53,7 +53,6 @@ unit_row(void *arg, struct store_row *r)
 	u->region_name = s(m, r, 5);
 	u->parent = s(m, r, 6);
 	u->establishment = i(r, 7);
-	map_put(&m->unit_idx, u->uscc, (long long)m->nunits, NULL);
 	m->nunits++;
 	return 0;
 }
@@ -103,6 +102,7 @@ app_row(void *arg, struct store_row *r)
 
 struct dom_loader {
 	struct model *m;
+	size_t next; /* the application the merge join stands at */
 };
 
 static int
@@ -110,14 +110,18 @@ domain_row(void *arg, struct store_row *r)
 {
 	struct dom_loader *l = arg;
 	struct model *m = l->m;
-	long long idx;
+	const char *app = store_row_text(r, 0);
 	struct m_app *a;
 	struct m_domain *d;
+	int cmp = -1;
 
-	if (map_get(&m->app_idx, store_row_text(r, 0), &idx) < 0)
+	/* Both sides come sorted by application id: a merge join. */
+	while (l->next < m->napps &&
+	       (cmp = strcmp(m->apps[l->next].id, app)) < 0)
+		l->next++;
+	if (l->next >= m->napps || cmp != 0)
 		return 0;
-	a = &m->apps[idx];
-	/* Rows come ordered by app: grow the app's array in the arena. */
+	a = &m->apps[l->next];
 	d = arena_alloc(&m->a, sizeof(*d) * (size_t)(a->ndomains + 1));
 	if (a->ndomains > 0)
 		memcpy(d, a->domains, sizeof(*d) * (size_t)a->ndomains);
@@ -162,7 +166,6 @@ person_row(void *arg, struct store_row *r)
 	p->unit = s(m, r, 2);
 	p->kind = s(m, r, 3);
 	p->outsourcer = s(m, r, 4);
-	map_put(&m->person_idx, p->id, (long long)m->npeople, NULL);
 	m->npeople++;
 	return 0;
 }
@@ -219,24 +222,40 @@ app_kind_of(const char *type)
 	return APP_APP;
 }
 
+/* Arrays are loaded ORDER BY their key, which SQLite compares as memcmp
+ * does: binary search finds a record without an index of its own. */
+#define FIND(arr, n, field, key)                                               \
+	do {                                                                   \
+		size_t lo = 0, hi = (n);                                       \
+		while ((key) != NULL && lo < hi) {                             \
+			size_t mid = lo + (hi - lo) / 2;                       \
+			int c = strcmp((arr)[mid].field, (key));               \
+			if (c == 0)                                            \
+				return &(arr)[mid];                            \
+			if (c < 0)                                             \
+				lo = mid + 1;                                  \
+			else                                                   \
+				hi = mid;                                      \
+		}                                                              \
+		return NULL;                                                   \
+	} while (0)
+
 struct m_unit *
 model_unit(struct model *m, const char *uscc)
 {
-	long long idx;
-
-	if (uscc == NULL || map_get(&m->unit_idx, uscc, &idx) < 0)
-		return NULL;
-	return &m->units[idx];
+	FIND(m->units, m->nunits, uscc, uscc);
 }
 
 struct m_app *
 model_app(struct model *m, const char *id)
 {
-	long long idx;
+	FIND(m->apps, m->napps, id, id);
+}
 
-	if (id == NULL || map_get(&m->app_idx, id, &idx) < 0)
-		return NULL;
-	return &m->apps[idx];
+static struct m_person *
+model_person(struct model *m, const char *id)
+{
+	FIND(m->people, m->npeople, id, id);
 }
 
 int
@@ -247,8 +266,6 @@ model_load(struct model *m, struct store *st, struct err *e)
 
 	memset(m, 0, sizeof(*m));
 	arena_init(&m->a);
-	map_init(&m->unit_idx);
-	map_init(&m->person_idx);
 	map_init(&m->ack_idx);
 	if (store_query(st,
 			"SELECT uscc, name, short_name, kind, level, "
@@ -297,8 +314,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 	/* Links: parents, units of apps, portals per unit, domains. */
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
-	map_init(&m->app_idx);
 	dl.m = m;
+	dl.next = 0;
 	for (size_t k = 0; k < m->napps; k++) {
 		struct m_app *a = &m->apps[k];
 
@@ -308,14 +325,9 @@ model_load(struct model *m, struct store *st, struct err *e)
 		a->kind = app_kind_of(a->type);
 		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
 			a->u->portals++;
-		map_put(&m->app_idx, a->id, (long long)k, NULL);
 	}
-	for (size_t k = 0; k < m->ngrants; k++) {
-		long long idx;
-
-		if (map_get(&m->person_idx, m->grants[k].person, &idx) == 0)
-			m->grants[k].p = &m->people[idx];
-	}
+	for (size_t k = 0; k < m->ngrants; k++)
+		m->grants[k].p = model_person(m, m->grants[k].person);
 	if (store_query(st,
 			"SELECT app, name, unicode, lang, main, suffix FROM "
 			"domains "
@@ -334,9 +346,6 @@ model_free(struct model *m)
 	free(m->people);
 	free(m->grants);
 	free(m->acks);
-	map_cleanup(&m->unit_idx);
-	map_cleanup(&m->person_idx);
-	map_cleanup(&m->app_idx);
 	map_cleanup(&m->ack_idx);
 	arena_cleanup(&m->a);
 	memset(m, 0, sizeof(*m));

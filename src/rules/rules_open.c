@@ -58,12 +58,16 @@ rule_site_domains(struct check_ctx *c)
 
 		if (!is_portal(a) || !app_open(a) || !check_wants(c, a->unit))
 			continue;
-		for (int k = 0; k < a->ndomains; k++) {
+		for (int k = 0; k < a->ndomains; k++)
 			mains += a->domains[k].main;
-			buf_printf(&names, "%s%s (%s%s)", k ? ", " : "",
-				   a->domains[k].unicode, a->domains[k].lang,
-				   a->domains[k].main ? ", main" : "");
-		}
+		/* The list is evidence only: built when it will be read. */
+		if (check_emits(c, a->ndomains > 1 && mains == 0 ? ST_FAIL
+								 : ST_PASS))
+			for (int k = 0; k < a->ndomains; k++)
+				buf_printf(&names, "%s%s (%s%s)", k ? ", " : "",
+					   a->domains[k].unicode,
+					   a->domains[k].lang,
+					   a->domains[k].main ? ", main" : "");
 		if (a->ndomains == 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "register the portal's domain names",
@@ -200,7 +204,8 @@ rule_app_platforms(struct check_ctx *c)
 		{
 			const char *name = json_string_value(p);
 
-			buf_printf(&all, "%s%s", k ? ", " : "", name);
+			if (check_emits(c, ST_PASS))
+				buf_printf(&all, "%s%s", k ? ", " : "", name);
 			if (!platforms_registered(name))
 				buf_printf(&bad, "%s'%s'", nbad++ ? ", " : "",
 					   name);
@@ -260,12 +265,14 @@ rule_app_not_bound(struct check_ctx *c)
 				       "login channels not declared");
 			continue;
 		}
-		json_array_foreach(list, k, p)
-		{
-			buf_printf(&all, "%s%s", k ? ", " : "",
-				   json_string_value(p));
-			nbound += platform_bound(json_string_value(p));
-		}
+		json_array_foreach(list, k, p) nbound +=
+		    platform_bound(json_string_value(p));
+		if (check_emits(c, (size_t)nbound == json_array_size(list) &&
+					   nbound > 0
+				       ? ST_FAIL
+				       : ST_PASS))
+			json_array_foreach(list, k, p) buf_printf(
+			    &all, "%s%s", k ? ", " : "", json_string_value(p));
 		if (json_array_size(list) == 0)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "no login required");

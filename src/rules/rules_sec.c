@@ -183,14 +183,12 @@ rule_sec_staff_access(struct check_ctx *c)
 			continue;
 		}
 		list = check_json_list(a->ip_segments);
-		json_array_foreach(list, k, p)
-		{
-			const char *s = json_string_value(p);
-
-			buf_printf(&segs, "%s%s", k ? ", " : "", s);
-			if (prefix_len(s) == 0)
-				open_all = 1;
-		}
+		json_array_foreach(list, k,
+				   p) if (prefix_len(json_string_value(p)) == 0)
+		    open_all = 1;
+		if (check_emits(c, open_all ? ST_FAIL : ST_PASS))
+			json_array_foreach(list, k, p) buf_printf(
+			    &segs, "%s%s", k ? ", " : "", json_string_value(p));
 		if (open_all)
 			check_emit_app(c, a, ST_FAIL,
 				       "replace the catch-all segment with the "

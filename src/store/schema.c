@@ -45,7 +45,7 @@ const struct migration store_migrations[] = {
 	"  name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(id)"
 	"  ON DELETE CASCADE, unicode TEXT NOT NULL, lang TEXT NOT NULL,"
 	"  main INTEGER NOT NULL, suffix INTEGER NOT NULL);"
-	"CREATE INDEX domains_app ON domains(app);"
+	"CREATE INDEX domains_app ON domains(app, main DESC, name);"
 	"CREATE TABLE people ("
 	"  id TEXT PRIMARY KEY, name TEXT NOT NULL,"
 	"  unit TEXT NOT NULL REFERENCES units(uscc), kind TEXT NOT NULL,"
@@ -125,6 +125,13 @@ const struct migration store_migrations[] = {
 	"  etag TEXT, last_modified TEXT, internal INTEGER NOT NULL,"
 	"  first_seen TEXT NOT NULL, last_checked TEXT NOT NULL,"
 	"  PRIMARY KEY (run, url));"},
+    /* 4: availability probes (GOVWEB-1, src/inspect/probe.c); app is NULL
+     * for a URL that is not a registered portal */
+    {4, "CREATE TABLE probe_results ("
+	"  app TEXT, at TEXT NOT NULL, url TEXT NOT NULL,"
+	"  ok INTEGER NOT NULL, status INTEGER, error TEXT,"
+	"  ms INTEGER NOT NULL);"
+	"CREATE INDEX probe_results_app ON probe_results(app, at);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -97,6 +97,18 @@ store_begin(struct store *st, struct err *e)
 }
 
 int
+store_begin_read(struct store *st, struct err *e)
+{
+	if (st->depth++ > 0)
+		return 0;
+	if (store_exec(st, "BEGIN", NULL, 0, e) < 0) {
+		st->depth = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_commit(struct store *st, struct err *e)
 {
 	if (st->depth == 0)

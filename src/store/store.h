@@ -46,6 +46,9 @@ int store_migrate(struct store *st, struct err *e);
 /* Schema version applied (0 for an empty store). */
 int store_version(struct store *st);
 int store_begin(struct store *st, struct err *e);
+/* Begins a read transaction (no write lock until something writes); ends
+ * with store_commit or store_rollback like any other. */
+int store_begin_read(struct store *st, struct err *e);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
 /* Runs one statement; 0 or -1 with e set. */
