@@ -126,12 +126,24 @@ domain_row(void *arg, struct store_row *r)
 	if (a->ndomains > 0)
 		memcpy(d, a->domains, sizeof(*d) * (size_t)a->ndomains);
 	a->domains = d;
-	d = &a->domains[a->ndomains++];
-	d->name = s(m, r, 1);
-	d->unicode = s(m, r, 2);
-	d->lang = s(m, r, 3);
-	d->main = (int)store_row_int(r, 4);
-	d->suffix = (int)store_row_int(r, 5);
+	{
+		struct m_domain nd;
+		int k = a->ndomains++;
+
+		nd.name = s(m, r, 1);
+		nd.unicode = s(m, r, 2);
+		nd.lang = s(m, r, 3);
+		nd.main = (int)store_row_int(r, 4);
+		nd.suffix = (int)store_row_int(r, 5);
+		/* A few per application: keep main first, then by name. */
+		while (k > 0 && (nd.main > d[k - 1].main ||
+				 (nd.main == d[k - 1].main &&
+				  strcmp(nd.name, d[k - 1].name) < 0))) {
+			d[k] = d[k - 1];
+			k--;
+		}
+		d[k] = nd;
+	}
 	return 0;
 }
 
@@ -331,7 +343,7 @@ model_load(struct model *m, struct store *st, struct err *e)
 	if (store_query(st,
 			"SELECT app, name, unicode, lang, main, suffix FROM "
 			"domains "
-			"ORDER BY app, main DESC, name",
+			"ORDER BY app",
 			NULL, 0, domain_row, &dl, e) < 0)
 		return -1;
 	return 0;

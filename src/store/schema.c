@@ -45,7 +45,7 @@ const struct migration store_migrations[] = {
 	"  name TEXT PRIMARY KEY, app TEXT NOT NULL REFERENCES apps(id)"
 	"  ON DELETE CASCADE, unicode TEXT NOT NULL, lang TEXT NOT NULL,"
 	"  main INTEGER NOT NULL, suffix INTEGER NOT NULL);"
-	"CREATE INDEX domains_app ON domains(app, main DESC, name);"
+	"CREATE INDEX domains_app ON domains(app);"
 	"CREATE TABLE people ("
 	"  id TEXT PRIMARY KEY, name TEXT NOT NULL,"
 	"  unit TEXT NOT NULL REFERENCES units(uscc), kind TEXT NOT NULL,"
