@@ -14,7 +14,7 @@ DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \
 	$(if $(shell command -v npm),,npm)
-DEB_BENCH = time wrk linkchecker nginx-light
+DEB_BENCH = time wrk linkchecker nginx-light curl sqlite3
 
 .PHONY: all build deps test-deps run test unit bench fuzz format clean
 
@@ -50,9 +50,14 @@ test: test-deps
 unit: build
 	cd $(BUILD) && ctest -L unit --output-on-failure -j$(JOBS)
 
+# Each goal of the issues, measured against its peer in one run (bench/*).
 bench: build
-	@scripts/deps.sh $(DEB_BENCH)
+	@scripts/deps.sh $(DEB_BENCH) $(DEB_NODE)
+	@if [ ! -d bench/node_modules/linkinator ]; then \
+		cd bench && npm ci --no-audit --no-fund; fi
 	bench/check
+	bench/gate
+	bench/inspect
 
 # libFuzzer builds of the harnesses (clang); run one with
 # build-fuzz/fuzz_<name> tests/fuzz/corpus/<name>
