@@ -60,6 +60,7 @@ int cmd_user(struct cli *c, int argc, char **argv);
 int cmd_inspect(struct cli *c, int argc, char **argv);
 int cmd_links(struct cli *c, int argc, char **argv);
 int cmd_leave_link(struct cli *c, int argc, char **argv);
+int cmd_probe(struct cli *c, int argc, char **argv);
 int cmd_gate(struct cli *c, int argc, char **argv); /* cmd_gate.c */
 
 #endif

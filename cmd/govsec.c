@@ -39,6 +39,7 @@ static const struct command commands[] = {
     {"user", cmd_user, "console users: add | list"},
     {"inspect", cmd_inspect, "inspect a portal: links, prompts, marks"},
     {"links", cmd_links, "the link list: list | diff"},
+    {"probe", cmd_probe, "probe portals' availability now (GOVWEB-1)"},
     {"leave-link", cmd_leave_link, "print a signed leave-site link"},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ..."},

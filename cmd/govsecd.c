@@ -2,7 +2,9 @@
  * govsecd.c: the daemon's thin main: reads govsec.conf, opens and migrates
  * the store (and the platform list, if configured), starts the console
  * listener and, when [gate] listen is set, the gate listener (with its own
- * store connection), and waits for SIGINT or SIGTERM.
+ * store connection), the availability prober when [probe] enabled is set
+ * (a thread with its own store connection), and waits for SIGINT or
+ * SIGTERM.
  * With -n it only checks the configuration. Trusts its command line and
  * configuration file (the operator's); logs go to standard error.
  */
@@ -17,6 +19,7 @@
 #include "base/base.h"
 #include "gate/gate.h"
 #include "http/http.h"
+#include "inspect/inspect.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -124,6 +127,7 @@ main(int argc, char **argv)
 	struct store *st, *gst = NULL;
 	struct http_server *srv, *pub = NULL;
 	struct gate_server *gate = NULL;
+	struct probe_sched *probe = NULL;
 	sigset_t set;
 	struct err e;
 
@@ -205,6 +209,19 @@ main(int argc, char **argv)
 			die(EXIT_RUNTIME, e.msg);
 		}
 	}
+	if (cfg.probe_enabled) {
+		probe =
+		    probe_sched_start(&cfg, config_store_path(&cfg, db), &e);
+		if (probe == NULL) {
+			gate_stop(gate);
+			store_free(gst);
+			http_stop(pub);
+			http_stop(srv);
+			if (pidfile != NULL)
+				unlink(pidfile);
+			die(EXIT_RUNTIME, e.msg);
+		}
+	}
 	log_info("govsecd %s started (store '%s')", GOVSEC_VERSION,
 		 config_store_path(&cfg, db));
 	started();
@@ -213,6 +230,7 @@ main(int argc, char **argv)
 			sig = 0;
 	} while (sig != SIGINT && sig != SIGTERM);
 	log_info("stopping on signal %d", sig);
+	probe_sched_stop(probe);
 	gate_stop(gate);
 	store_free(gst);
 	http_stop(pub);

@@ -214,6 +214,12 @@ struct config {
 	int gate_lockout_seconds;    /* lockout_seconds (900) */
 	int gate_allow_sample; /* allow_sample: audit 1 in N (100, 0 off) */
 	int gate_threads;      /* threads (4) */
+	/* [probe]: availability probing in govsecd (GOVWEB-1) */
+	int probe_enabled;	  /* enabled (no) */
+	int probe_per_day;	  /* per_day: rounds a day (20) */
+	int probe_timeout;	  /* timeout: seconds per probe (15) */
+	int probe_allow_private;  /* allow_private (no) */
+	char probe_resolve[1024]; /* resolve: test map, "" = DNS */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -37,6 +37,8 @@ config_defaults(struct config *c)
 	c->gate_lockout_seconds = 900;
 	c->gate_allow_sample = 100;
 	c->gate_threads = 4;
+	c->probe_per_day = 20;
+	c->probe_timeout = 15;
 }
 
 struct ctx {
@@ -104,6 +106,24 @@ gate_setting(struct config *c, const char *key, const char *value)
 	return -2;
 }
 
+/* One [probe] setting: 0, -1 on a bad value, -2 for an unknown key. */
+static int
+probe_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "enabled"))
+		return set_bool(value, &c->probe_enabled);
+	if (!strcmp(key, "per_day"))
+		return set_int(value, 1, 86400, &c->probe_per_day);
+	if (!strcmp(key, "timeout"))
+		return set_int(value, 1, 120, &c->probe_timeout);
+	if (!strcmp(key, "allow_private"))
+		return set_bool(value, &c->probe_allow_private);
+	if (!strcmp(key, "resolve"))
+		return str_copy(c->probe_resolve, value,
+				sizeof(c->probe_resolve));
+	return -2;
+}
+
 static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -148,6 +168,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 			      sizeof(c->public_leave_key));
 	else if (!strcmp(section, "gate") &&
 		 (ok = gate_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "probe") &&
+		   (ok = probe_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else {
 		if (!x->failed)

@@ -317,4 +317,67 @@ int leave_page(const char *query, const unsigned char *key, size_t keylen,
 int leave_render(const char *to, const char *sig, const unsigned char *key,
 		 size_t keylen, struct buf *out);
 
+/* probe.c (GOVWEB-1: availability) */
+#define PROBE_MIN_WEEK	   20  /* fewer probes in 7 days: unknown */
+#define PROBE_VETO_PERCENT 5   /* failure ratio that fails GOVWEB-1 */
+#define PROBE_KEEP_DAYS	   400 /* results older than this are pruned */
+struct probe_opts {
+	int timeout;	     /* seconds for the whole probe, hard (15) */
+	int allow_private;   /* reach private/loopback targets (0) */
+	int max_redirects;   /* followed by hand, each hop guarded (10) */
+	const char *resolve; /* test map as insp_opts.resolve, NULL = DNS */
+	const char *cacert;  /* CA bundle file instead of the system's */
+	const char *user_agent;
+	/* nonzero from cancel aborts a probe at once (may be NULL) */
+	int (*cancel)(void *arg);
+	void *cancel_arg;
+};
+void probe_opts_init(struct probe_opts *o);
+struct probe_result {
+	char at[32];	 /* RFC 3339 UTC start */
+	char url[2048];	 /* the URL that answered, else the first tried */
+	int ok;		 /* up: a 2xx or 3xx answer at the end */
+	int status;	 /* last HTTP status, 0 if none */
+	char error[512]; /* why down, or a note when up (http only); "" */
+	long ms;	 /* elapsed */
+	int aborted;	 /* stopped by cancel: not a measurement */
+};
+/*
+ * Probes target: a URL (exactly that, redirects followed), or a host name
+ * (https://HOST/ first; when https gets no HTTP answer at all, http://HOST/,
+ * which counts as up with a note). Never takes longer than o->timeout
+ * seconds. Fills r and returns 0 (down is a result); -1 with e set when
+ * target is not a URL or host name.
+ */
+int probe_run(const char *target, const struct probe_opts *o,
+	      struct probe_result *r, struct err *e);
+/* Stores r for app (may be NULL: not a registered portal) in table
+ * probe_results and prunes app's results older than PROBE_KEEP_DAYS. */
+int probe_save(struct store *st, const char *app, const struct probe_result *r,
+	       struct err *e);
+/* The GOVWEB-1 verdict over a week: 1 pass, 0 fail (failed/total >= 5 %),
+ * -1 unknown (fewer than PROBE_MIN_WEEK probes). */
+int probe_verdict(long total, long failed);
+/* A portal to probe: the application and its main domain (A-label). */
+struct probe_target {
+	char *app, *host;
+};
+/* Live portals with a domain (app NULL), or just app (any type or status)
+ * into a heap array; free with probe_targets_free. 0, or -1 with e set. */
+int probe_targets(struct store *st, const char *app, struct probe_target **out,
+		  size_t *n, struct err *e);
+void probe_targets_free(struct probe_target *t, size_t n);
+/*
+ * govsecd's scheduler: a thread with its own store connection (opened on
+ * store_path and migrated) that probes every live portal cfg->probe_per_day
+ * times a day, spread over each interval, storing every result and logging
+ * one summary line per round. NULL with e set if it cannot start.
+ */
+struct probe_sched;
+struct probe_sched *probe_sched_start(const struct config *cfg,
+				      const char *store_path, struct err *e);
+/* Stops the thread promptly (a running probe is aborted) and frees s;
+ * NULL is a no-op. */
+void probe_sched_stop(struct probe_sched *s);
+
 #endif

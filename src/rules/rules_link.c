@@ -4,12 +4,15 @@
  * domains (govsec inspect, table insp_runs): the run's findings of the
  * rule's requirement decide pass or fail, with the first objects as
  * evidence. Without an inspection, or for what inspection does not
- * measure (LINK-1 relevance, GOVWEB-1/2 probing), the answer is
- * "unknown" with the command that observes. Trusts the store's contents.
+ * measure (LINK-1 relevance), the answer is "unknown" with the command
+ * that observes. GOVWEB-1 is judged from the availability probes of the
+ * last 7 days (table probe_results, govsecd [probe] or govsec probe).
+ * Trusts the store's contents.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "inspect/inspect.h"
 #include "rules/internal.h"
 
 /* An inspection older than this no longer counts as checking (LINK-2). */
@@ -40,21 +43,41 @@ run_row(void *arg, struct store_row *r)
 	return 0;
 }
 
-/* The newest inspection run of any of a's domains (x->id 0 if none). */
+static int
+host_row(void *arg, struct store_row *r)
+{
+	map_put(arg, store_row_text(r, 0), store_row_int(r, 1), NULL);
+	return 0;
+}
+
+/* The newest inspection run of any of a's domains (x->id 0 if none).
+ * The newest run per host is read once per check, not once per portal. */
 static void
 latest(struct check_ctx *c, const struct m_app *a, struct run *x)
 {
+	long long best = 0, id;
+	struct store_val v[1];
+
 	memset(x, 0, sizeof(*x));
 	if (c->st == NULL)
 		return;
-	for (int k = 0; k < a->ndomains; k++) {
-		struct store_val v[1] = {SV_TEXT(a->domains[k].name)};
-
+	if (!c->insp_loaded) {
+		c->insp_loaded = 1;
 		store_query(c->st,
-			    "SELECT id, start, finished, findings FROM "
-			    "insp_runs WHERE host = ? ORDER BY id DESC LIMIT 1",
-			    v, 1, run_row, x, NULL);
+			    "SELECT host, max(id) FROM insp_runs GROUP BY host",
+			    NULL, 0, host_row, &c->insp_latest, NULL);
 	}
+	for (int k = 0; k < a->ndomains; k++)
+		if (map_get(&c->insp_latest, a->domains[k].name, &id) == 0 &&
+		    id > best)
+			best = id;
+	if (best == 0)
+		return;
+	v[0] = SV_INT(best);
+	store_query(c->st,
+		    "SELECT id, start, finished, findings FROM insp_runs "
+		    "WHERE id = ?",
+		    v, 1, run_row, x, NULL);
 }
 
 static void
@@ -129,12 +152,6 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       "relates to the unit's functions (inspection "
 			       "of %s on %s)",
 			       x->start, x->finished);
-	} else if (strcmp(req, "GOVWEB-1") == 0) {
-		check_emit_app(c, a, ST_UNKNOWN,
-			       "probe the portal on a schedule (not yet "
-			       "measured by govsec)",
-			       "GOVWEB-1 needs scheduled probing over a week; "
-			       "govsec inspect does not measure it");
 	} else if (fails > 0) {
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "%ld %s on %s (inspected %s): "
@@ -166,18 +183,79 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	buf_cleanup(&pass);
 }
 
+/* GOVWEB-1: the failure ratio of the last 7 days' probes, 5 % vetoes. */
+static void
+availability(struct check_ctx *c, struct m_app *a)
+{
+	time_t now = c->o->now ? c->o->now : time_now();
+	char from[32], to[32], fix[512];
+	long total, failed;
+	struct store_val v[3];
+
+	time_fmt(now - 7 * 86400L, from, sizeof(from));
+	time_fmt(now, to, sizeof(to));
+	v[0] = SV_TEXT(a->id);
+	v[1] = SV_TEXT(from);
+	v[2] = SV_TEXT(to);
+	total = c->st == NULL
+		    ? 0
+		    : (long)store_query_int(c->st,
+					    "SELECT count(*) FROM probe_results"
+					    " WHERE app = ? AND at >= ? AND "
+					    "at <= ?",
+					    v, 3, 0);
+	failed = total == 0
+		     ? 0
+		     : (long)store_query_int(c->st,
+					     "SELECT count(*) FROM "
+					     "probe_results WHERE app = ? AND "
+					     "at >= ? AND at <= ? AND ok = 0",
+					     v, 3, 0);
+	str_fmt(fix, sizeof(fix),
+		"probe the portal on a schedule: govsecd with [probe] enabled "
+		"= yes (or govsec probe --app %s)",
+		a->id);
+	switch (probe_verdict(total, failed)) {
+	case 0:
+		check_emit_app(c, a, ST_FAIL,
+			       "restore the site's availability and find the "
+			       "cause of the outages (govsec probe --app ID "
+			       "shows each probe)",
+			       "%ld of %ld probes failed in the last 7 days "
+			       "(%.1f %%), the veto is %d %%",
+			       failed, total, 100.0 * failed / total,
+			       PROBE_VETO_PERCENT);
+		break;
+	case 1:
+		check_emit_app(c, a, ST_PASS, NULL,
+			       "%ld of %ld probes failed in the last 7 days "
+			       "(%.1f %%)",
+			       failed, total, 100.0 * failed / total);
+		break;
+	default:
+		check_emit_app(c, a, ST_UNKNOWN, fix,
+			       "not enough probes: %ld in the last 7 days, at "
+			       "least %d needed; govsecd [probe] enabled",
+			       total, PROBE_MIN_WEEK);
+	}
+}
+
 void
 rule_link_observed(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 		const char *host = NULL;
-		char fix[512];
+		char fix[512] = "";
 		struct run x;
 
 		if (a->kind != APP_PORTAL || !app_live(a) ||
 		    !check_wants(c, a->unit))
 			continue;
+		if (strcmp(c->rule->requirement, "GOVWEB-1") == 0) {
+			availability(c, a);
+			continue;
+		}
 		for (int k = 0; k < a->ndomains; k++)
 			if (host == NULL || a->domains[k].main)
 				host = a->domains[k].name;
@@ -188,9 +266,11 @@ rule_link_observed(struct check_ctx *c)
 			continue;
 		}
 		run_free(&x);
-		str_fmt(fix, sizeof(fix),
-			"observe the site with: govsec inspect https://%s/",
-			host ? host : "");
+		if (check_emits(c, ST_UNKNOWN))
+			str_fmt(fix, sizeof(fix),
+				"observe the site with: govsec inspect "
+				"https://%s/",
+				host ? host : "");
 		if (host != NULL)
 			check_emit_app(
 			    c, a, ST_UNKNOWN, fix,

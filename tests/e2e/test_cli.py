@@ -182,7 +182,9 @@ def test_check_observation_rules_never_pass_from_registry_data(cli):
     doc = check_json(cli)
     obs = [f for f in doc["findings"] if f["rule"].startswith("observe.")]
     assert obs and all(f["status"] == "unknown" for f in obs)
-    assert all("govsec inspect" in f["fix"] for f in obs)
+    # GOVWEB-1 is observed by probing (govsecd [probe], govsec probe)
+    assert all(("govsec probe" if f["requirement"] == "GOVWEB-1"
+                else "govsec inspect") in f["fix"] for f in obs)
     live_portals = {a["id"] for a in load(DEMO)["applications"]
                     if a["type"] == "portal" and a.get("status") == "live"}
     assert {f["object"] for f in obs} == live_portals

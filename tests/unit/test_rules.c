@@ -647,7 +647,69 @@ OBSERVED(test_link_list, "observe.link-list", "LINK-2")
 OBSERVED(test_leave_prompt, "observe.leave-prompt", "LINK-3")
 OBSERVED(test_abnormal_links, "observe.abnormal-links", "LINK-4")
 OBSERVED(test_logo, "observe.logo", "LOGO-1")
-OBSERVED(test_availability, "observe.availability", "GOVWEB-1")
+
+/* GOVWEB-1 from the probes of the 7 days before "now" (2024-07-01T04:00Z):
+ * unknown below 20 probes, fail at a 5 % failure ratio (the veto). */
+static void
+probes(struct store *st, const char *app, const char *at, int n, int ok)
+{
+	struct store_val v[3] = {SV_TEXT(app), SV_TEXT(at), SV_INT(ok)};
+	struct err e;
+
+	for (int i = 0; i < n; i++)
+		if (store_exec(st,
+			       "INSERT INTO probe_results (app, at, url, ok, "
+			       "ms) VALUES (?, ?, 'https://x/', ?, 5)",
+			       v, 3, &e) < 0)
+			fail_msg("probe row: %s", e.msg);
+}
+
+static void
+test_availability(void **state)
+{
+	struct store *st = *state;
+	const char *rule = "observe.availability";
+
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jiangmen.gov.cn','main':true}]},"
+		  "{'id':'p-ga','unit':'" GA "','type':'portal','name':'n'},"
+		  "{'id':'p-edu','unit':'" EDU "','type':'portal','name':'n',"
+		  "'status':'planned','domains':[{'name':'www.jmedu.gov.cn'}]},"
+		  "{'id':'a-gov','unit':'" GOV "','type':'app','name':'n'}");
+	run(st);
+	expect_exact(rule, "p-gov", ST_UNKNOWN,
+		     "not enough probes: 0 in the last 7 days, at least 20 "
+		     "needed; govsecd [probe] enabled");
+	assert_non_null(strstr(get(rule, "p-gov")->fix, "[probe] enabled"));
+	expect_f(rule, "p-ga", ST_UNKNOWN, "not enough probes: 0");
+	expect_none(rule, "p-edu");
+	expect_none(rule, "a-gov");
+	assert_int_equal(count_rule(rule), 2);
+	/* outside the window: a second too early, after "now" */
+	probes(st, "p-gov", "2024-06-24T03:59:59Z", 30, 0);
+	probes(st, "p-gov", "2024-07-01T04:00:01Z", 30, 0);
+	probes(st, "p-gov", "2024-06-24T04:00:00Z", 18, 1);
+	probes(st, "p-gov", "2024-07-01T04:00:00Z", 1, 0);
+	run(st);
+	expect_exact(rule, "p-gov", ST_UNKNOWN,
+		     "not enough probes: 19 in the last 7 days, at least 20 "
+		     "needed; govsecd [probe] enabled");
+	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+	run(st);
+	expect_exact(rule, "p-gov", ST_FAIL,
+		     "1 of 20 probes failed in the last 7 days (5.0 %), the "
+		     "veto is 5 %");
+	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+	run(st);
+	expect_exact(rule, "p-gov", ST_PASS,
+		     "1 of 21 probes failed in the last 7 days (4.8 %)");
+	probes(st, "p-ga", "2024-06-30T00:00:00Z", 25, 0);
+	run(st);
+	expect_exact(rule, "p-ga", ST_FAIL,
+		     "25 of 25 probes failed in the last 7 days (100.0 %), "
+		     "the veto is 5 %");
+}
 OBSERVED(test_freshness, "observe.freshness", "GOVWEB-2")
 OBSERVED(test_footer_marks, "observe.footer-marks", "GOVWEB-3")
 

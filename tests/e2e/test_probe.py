@@ -1,0 +1,418 @@
+"""GOVWEB-1 availability probing: `govsec probe` against a real nginx on
+loopback (names mapped with --resolve, so nothing leaves the machine), the
+weekly failure ratio with the 5 % veto in `govsec check`, and govsecd's
+scheduler with [probe] enabled. nginx runs with its own prefix in a
+temporary directory and is always stopped by the fixture's finalizer.
+"""
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import GOVSECD, cli_env, run_cli
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+UNIT = "11440700007250010K"
+
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 64; }}
+http {{
+	access_log {prefix}/access.log;
+	client_body_temp_path {prefix}/tmp;
+	proxy_temp_path {prefix}/tmp;
+	fastcgi_temp_path {prefix}/tmp;
+	uwsgi_temp_path {prefix}/tmp;
+	scgi_temp_path {prefix}/tmp;
+	default_type text/html;
+	port_in_redirect off;
+	absolute_redirect off;
+	server {{
+		listen 127.0.0.1:{port} default_server;
+		server_name www.up.gov.cn;
+		location / {{ return 200 "<html><body>up</body></html>"; }}
+	}}
+	server {{
+		listen 127.0.0.1:{port};
+		server_name www.down.gov.cn;
+		location / {{ return 500; }}
+	}}
+	server {{
+		listen 127.0.0.1:{port};
+		server_name www.moved.gov.cn;
+		location = / {{ return 301 /home.html; }}
+		location = /home.html {{ return 200 "home"; }}
+	}}
+	server {{
+		listen 127.0.0.1:{port};
+		server_name www.loop.gov.cn;
+		location / {{ return 302 /again; }}
+	}}
+	server {{
+		listen 127.0.0.1:{tlsport} ssl;
+		server_name www.tls.gov.cn;
+		ssl_certificate {prefix}/tls.pem;
+		ssl_certificate_key {prefix}/tls.key;
+		location / {{ return 200 "secure"; }}
+	}}
+}}
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Site:
+    def __init__(self, prefix, port, tlsport, hole):
+        self.prefix, self.port, self.tlsport, self.hole = (
+            prefix, port, tlsport, hole)
+
+    def resolve(self):
+        """www.slow.gov.cn goes to a socket that never answers."""
+        return (f"www.slow.gov.cn=127.0.0.1:{self.hole},"
+                f"www.tls.gov.cn:443=127.0.0.1:{self.tlsport},"
+                f"*:443=none,*:80=127.0.0.1:{self.port}")
+
+    def probe(self, *args, db):
+        return run_cli(["probe", *args, "--allow-private", "--resolve",
+                        self.resolve(), "--cacert",
+                        str(self.prefix / "tls.pem"), "--timeout", "2"],
+                       db=db)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed")
+    prefix = tmp_path_factory.mktemp("probe-nginx")
+    (prefix / "tmp").mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", "tls.key", "-out", "tls.pem",
+                    "-days", "2", "-subj", "/CN=www.tls.gov.cn", "-addext",
+                    "subjectAltName=DNS:www.tls.gov.cn"],
+                   cwd=prefix, check=True, capture_output=True)
+    port, tlsport = free_port(), free_port()
+    conf = NGINX_CONF.format(prefix=prefix, port=port, tlsport=tlsport)
+    if os.geteuid() == 0:
+        conf = "user root;\n" + conf
+    (prefix / "nginx.conf").write_text(conf)
+    # a listening socket nobody accepts from: connects, never answers
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                socket.create_connection(("127.0.0.1", tlsport),
+                                         0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("nginx did not start: " +
+                                proc.stderr.read().decode())
+                time.sleep(0.05)
+        yield Site(prefix, port, tlsport, hole.getsockname()[1])
+    finally:
+        hole.close()
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def registry(domain):
+    return {
+        "format": "govsec-registry/1",
+        "units": [{"uscc": UNIT, "name": "江门市人民政府",
+                   "short_name": "江门市政府", "kind": "administrative",
+                   "level": "prefecture", "region": "440700",
+                   "region_name": "江门市"}],
+        "applications": [{"id": "portal", "unit": UNIT, "type": "portal",
+                          "name": "江门市人民政府门户网站",
+                          "status": "live", "filed": True,
+                          "domains": [{"name": domain, "lang": "en",
+                                       "main": True}]}],
+    }
+
+
+def imported(tmp_path, domain="www.up.gov.cn"):
+    db = tmp_path / "govsec.db"
+    reg = tmp_path / "reg.json"
+    reg.write_text(json.dumps(registry(domain), ensure_ascii=False))
+    p = run_cli(["import", str(reg)], db=db)
+    assert p.returncode == 0, p.stderr
+    return db
+
+
+def rows(db):
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT app, url, ok, status, error, ms FROM "
+                           "probe_results ORDER BY rowid").fetchall()
+
+
+def probe_json(site, *args, db):
+    p = site.probe(*args, "--format", "json", db=db)
+    assert p.returncode in (0, 1), p.stderr
+    out = json.loads(p.stdout)
+    assert len(out) == 1
+    return out[0], p.returncode
+
+
+def test_probe_up_is_stored(site, tmp_path):
+    db = imported(tmp_path)
+    r, rc = probe_json(site, "--app", "portal", db=db)
+    assert rc == 0
+    assert r["ok"] is True and r["status"] == 200
+    assert r["app"] == "portal"
+    # https is refused by the map: up over http, with a note
+    assert r["url"] == "http://www.up.gov.cn/"
+    assert r["error"].startswith("answers over http only (https: ")
+    assert rows(db) == [("portal", "http://www.up.gov.cn/", 1, 200,
+                         r["error"], r["ms"])]
+
+
+def test_probe_https_first(site, tmp_path):
+    r, rc = probe_json(site, "www.tls.gov.cn", db=tmp_path / "x.db")
+    assert rc == 0
+    assert (r["ok"], r["status"], r["url"], r["error"]) == (
+        True, 200, "https://www.tls.gov.cn/", "")
+    assert r["app"] is None
+
+
+def test_probe_follows_redirects(site, tmp_path):
+    r, _ = probe_json(site, "http://www.moved.gov.cn/", db=tmp_path / "x.db")
+    assert (r["ok"], r["status"], r["url"]) == (
+        True, 200, "http://www.moved.gov.cn/home.html")
+    r, rc = probe_json(site, "http://www.loop.gov.cn/", db=tmp_path / "x.db")
+    assert rc == 1
+    assert (r["ok"], r["error"]) == (False, "too many redirects")
+
+
+def test_probe_down_on_http_error(site, tmp_path):
+    r, rc = probe_json(site, "http://www.down.gov.cn/", db=tmp_path / "x.db")
+    assert rc == 1
+    assert (r["ok"], r["status"], r["error"]) == (False, 500,
+                                                  "HTTP status 500")
+    p = site.probe("http://www.down.gov.cn/", db=tmp_path / "x.db")
+    assert p.returncode == 1
+    assert p.stdout.startswith("down 500 ")
+
+
+def test_probe_down_on_timeout_within_the_limit(site, tmp_path):
+    t0 = time.monotonic()
+    p = run_cli(["probe", "http://www.slow.gov.cn/", "--allow-private",
+                 "--resolve", site.resolve(), "--timeout", "1", "--format",
+                 "json"], db=tmp_path / "x.db")
+    took = time.monotonic() - t0
+    assert p.returncode == 1, p.stderr
+    r = json.loads(p.stdout)[0]
+    assert (r["ok"], r["status"], r["error"]) == (
+        False, 0, "no answer within 1 s")
+    assert 900 <= r["ms"] < 1800
+    assert took < 5
+
+
+def test_probe_ssrf_guard(site, tmp_path):
+    p = run_cli(["probe", "http://www.up.gov.cn/", "--resolve",
+                 site.resolve(), "--format", "json"], db=tmp_path / "x.db")
+    assert p.returncode == 1
+    r = json.loads(p.stdout)[0]
+    assert r["ok"] is False
+    assert "private, loopback or link-local" in r["error"]
+
+
+def test_probe_usage(tmp_path):
+    p = run_cli(["probe", "--app", "x", "http://a.gov.cn/"],
+                db=tmp_path / "x.db")
+    assert p.returncode == 2
+    p = run_cli(["probe", "--app", "nope"], db=tmp_path / "x.db")
+    assert p.returncode == 2
+    assert "'nope' is not registered" in p.stderr
+    p = run_cli(["probe", "x.gov.cn", "--timeout", "0"],
+                db=tmp_path / "x.db")
+    assert p.returncode == 2
+
+
+def availability(db):
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    f = [f for f in json.loads(p.stdout)["findings"]
+         if f["requirement"] == "GOVWEB-1"]
+    assert len(f) == 1, p.stdout
+    return f[0]
+
+
+def history(db, ok, failed, hours_ago=1, app="portal"):
+    """ok + failed probes spread over the past week before hours_ago."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with sqlite3.connect(db) as con:
+        for i in range(ok + failed):
+            at = now - datetime.timedelta(hours=hours_ago + i)
+            con.execute("INSERT INTO probe_results (app, at, url, ok, "
+                        "status, error, ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (app, at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "https://www.up.gov.cn/", int(i >= failed),
+                         200 if i >= failed else 500,
+                         None if i >= failed else "HTTP status 500", 30))
+
+
+def test_check_availability_by_ratio(site, tmp_path):
+    db = imported(tmp_path)
+    f = availability(db)
+    assert f["status"] == "unknown"
+    assert f["evidence"].startswith("not enough probes: 0 ")
+    assert "govsecd [probe] enabled" in f["evidence"]
+    # one real probe (up) plus 18 older: 19 is not enough
+    _, rc = probe_json(site, "--app", "portal", db=db)
+    assert rc == 0
+    history(db, 18, 0)
+    f = availability(db)
+    assert f["status"] == "unknown"
+    assert f["evidence"].startswith("not enough probes: 19 ")
+    # a real failure makes 20 with 1 failed: exactly 5 %, the veto
+    r, rc = probe_json(site, "http://www.down.gov.cn/", db=db)
+    assert rc == 1
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE probe_results SET app = 'portal' WHERE app "
+                    "IS NULL")
+    f = availability(db)
+    assert f["status"] == "fail"
+    assert f["evidence"].startswith(
+        "1 of 20 probes failed in the last 7 days (5.0 %)")
+    # one more success: 1 of 21 = 4.8 %, below the veto
+    history(db, 1, 0, hours_ago=100)
+    f = availability(db)
+    assert f["status"] == "pass"
+    assert f["evidence"] == "1 of 21 probes failed in the last 7 days (4.8 %)"
+    # failures older than 7 days do not count
+    history(db, 0, 5, hours_ago=7 * 24 + 2)
+    assert availability(db)["status"] == "pass"
+    # many failures within the week
+    history(db, 0, 10, hours_ago=20)
+    f = availability(db)
+    assert f["status"] == "fail"
+    assert f["evidence"].startswith(
+        "11 of 31 probes failed in the last 7 days (35.5 %)")
+
+
+def test_old_results_are_pruned(site, tmp_path):
+    db = imported(tmp_path)
+    history(db, 3, 0, hours_ago=401 * 24)
+    history(db, 2, 0, hours_ago=30)
+    probe_json(site, "--app", "portal", db=db)
+    assert len(rows(db)) == 3
+
+
+def test_govsecd_probes_on_schedule_and_stops(site, tmp_path):
+    if not GOVSECD.exists():
+        pytest.fail(f"{GOVSECD} is missing")
+    db = imported(tmp_path)
+    conf = tmp_path / "govsec.conf"
+    port = free_port()
+    conf.write_text("[console]\n"
+                    f"listen = 127.0.0.1:{port}\n"
+                    "[probe]\n"
+                    "enabled = yes\n"
+                    "per_day = 86400\n"
+                    "timeout = 2\n"
+                    "allow_private = yes\n"
+                    f"resolve = {site.resolve()}\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d", str(db)],
+                       capture_output=True, text=True, env=cli_env(),
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    log = open(tmp_path / "govsecd.log", "w")
+    proc = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
+                             str(db)], stdout=log, stderr=subprocess.STDOUT,
+                            env=cli_env())
+    try:
+        deadline = time.time() + 10
+        n = 0
+        while time.time() < deadline and n < 3:
+            assert proc.poll() is None, (tmp_path / "govsecd.log").read_text()
+            time.sleep(0.2)
+            try:
+                n = len(rows(db))
+            except sqlite3.OperationalError:
+                n = 0
+        assert n >= 3, (tmp_path / "govsecd.log").read_text()
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert time.monotonic() - t0 < 3
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    got = rows(db)
+    assert all(r[:4] == ("portal", "http://www.up.gov.cn/", 1, 200)
+               for r in got), got
+    text = (tmp_path / "govsecd.log").read_text()
+    assert "probe: 86400 times a day, 2 s limit per probe" in text
+    assert "probe: 1 portal(s) probed, 1 up, 0 down in " in text
+
+
+def test_govsecd_stops_promptly_during_a_probe(site, tmp_path):
+    db = imported(tmp_path, "www.slow.gov.cn")
+    conf = tmp_path / "govsec.conf"
+    conf.write_text("[console]\n"
+                    f"listen = 127.0.0.1:{free_port()}\n"
+                    "[probe]\n"
+                    "enabled = yes\n"
+                    "timeout = 60\n"
+                    "allow_private = yes\n"
+                    f"resolve = {site.resolve()}\n")
+    log = open(tmp_path / "govsecd.log", "w")
+    proc = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
+                             str(db)], stdout=log, stderr=subprocess.STDOUT,
+                            env=cli_env())
+    try:
+        time.sleep(1.5)  # the first probe hangs on the silent socket
+        assert proc.poll() is None
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert time.monotonic() - t0 < 3
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert rows(db) == []  # an aborted probe is no measurement
+
+
+def test_probe_config_is_checked(tmp_path):
+    conf = tmp_path / "govsec.conf"
+    conf.write_text("[probe]\nper_day = 0\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                        str(tmp_path / "x.db")], capture_output=True,
+                       text=True, env=cli_env(), timeout=60)
+    assert p.returncode == 2
+    assert "bad value '0' for [probe] per_day" in p.stderr
+    conf.write_text("[probe]\nenable = yes\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                        str(tmp_path / "x.db")], capture_output=True,
+                       text=True, env=cli_env(), timeout=60)
+    assert p.returncode == 2
+    assert "unknown setting [probe] enable" in p.stderr

@@ -1,0 +1,228 @@
+/*
+ * test_probe.c: unit tests of GOVWEB-1 availability probing without any
+ * network: the weekly verdict with the 5 % veto, targets that are not URLs
+ * or host names, names the test map refuses (never reaching DNS), storing
+ * and pruning results, the portals to probe, and the [probe] settings.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect/inspect.h"
+#include "testutil.h"
+
+static void
+test_verdict(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_verdict(0, 0), -1);
+	assert_int_equal(probe_verdict(19, 0), -1);
+	assert_int_equal(probe_verdict(19, 19), -1);
+	assert_int_equal(probe_verdict(20, 0), 1);
+	assert_int_equal(probe_verdict(20, 1), 0);  /* exactly 5 % */
+	assert_int_equal(probe_verdict(21, 1), 1);  /* 4.76 % */
+	assert_int_equal(probe_verdict(100, 4), 1); /* 4 % */
+	assert_int_equal(probe_verdict(100, 5), 0);
+	assert_int_equal(probe_verdict(140, 6), 1); /* 4.29 %: a week of 20 */
+	assert_int_equal(probe_verdict(140, 7), 0); /* 5 % */
+	assert_int_equal(probe_verdict(1000000, 49999), 1);
+	assert_int_equal(probe_verdict(1000000, 50000), 0);
+	assert_int_equal(probe_verdict(20, 20), 0);
+}
+
+static void
+test_bad_targets(void **state)
+{
+	struct probe_opts o;
+	struct probe_result r;
+	struct err e;
+
+	(void)state;
+	probe_opts_init(&o);
+	assert_int_equal(o.timeout, 15);
+	assert_int_equal(o.allow_private, 0);
+	assert_int_equal(probe_run("", &o, &r, &e), -1);
+	assert_int_equal(probe_run("/etc/passwd", &o, &r, &e), -1);
+	assert_int_equal(probe_run("a.gov.cn/x", &o, &r, &e), -1);
+	assert_int_equal(probe_run("user@a.gov.cn", &o, &r, &e), -1);
+	assert_int_equal(probe_run("https://", &o, &r, &e), -1);
+	assert_string_equal(e.msg, "'https://' is not an http(s) URL");
+}
+
+static void
+test_map_refuses(void **state)
+{
+	struct probe_opts o;
+	struct probe_result r;
+	struct err e;
+
+	(void)state;
+	probe_opts_init(&o);
+	o.resolve = "*=none";
+	o.timeout = 2;
+	assert_int_equal(probe_run("www.a.gov.cn", &o, &r, &e), 0);
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.url, "https://www.a.gov.cn/");
+	assert_string_equal(r.error, "https: the name does not resolve; "
+				     "http: the name does not resolve");
+	assert_true(r.ms < 1000);
+	assert_int_equal(strlen(r.at), 20);
+	assert_int_equal(probe_run("http://www.a.gov.cn/x", &o, &r, &e), 0);
+	assert_string_equal(r.url, "http://www.a.gov.cn/x");
+	assert_string_equal(r.error, "the name does not resolve");
+}
+
+static int
+count(struct store *st, const char *where)
+{
+	char sql[256];
+
+	str_fmt(sql, sizeof(sql), "SELECT count(*) FROM probe_results %s",
+		where);
+	return (int)store_query_int(st, sql, NULL, 0, -1);
+}
+
+static void
+test_store(void **state)
+{
+	char dir[512], path[600], old[32];
+	struct probe_result r;
+	struct probe_target *t;
+	struct store *st;
+	size_t n;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "probe"), 0);
+	str_fmt(path, sizeof(path), "%s/g.db", dir);
+	st = store_open(path, &e);
+	assert_non_null(st);
+	assert_int_equal(store_migrate(st, &e), 0);
+	assert_true(store_version(st) >= 4);
+	assert_int_equal(
+	    store_exec(st,
+		       "INSERT INTO units (uscc, name, kind, level, region, "
+		       "updated) VALUES ('U', 'u', 'administrative', "
+		       "'county', '440700', 'x');"
+		       "INSERT INTO apps (id, unit, type, name, status, "
+		       "updated) VALUES ('p1', 'U', 'portal', 'p', 'live', "
+		       "'x'), ('p2', 'U', 'portal', 'q', 'closed', 'x'), "
+		       "('m1', 'U', 'mini', 'm', 'live', 'x'), ('p3', 'U', "
+		       "'portal', 'r', NULL, 'x');"
+		       "INSERT INTO domains VALUES ('b.gov.cn', 'p1', "
+		       "'b.gov.cn', 'en', 0, 1), ('a.gov.cn', 'p1', "
+		       "'a.gov.cn', 'en', 1, 1), ('c.gov.cn', 'p2', "
+		       "'c.gov.cn', 'en', 1, 1), ('d.gov.cn', 'p3', "
+		       "'d.gov.cn', 'en', 1, 1);",
+		       NULL, 0, &e),
+	    0);
+	/* live portals, main domain first; a named app of any status */
+	assert_int_equal(probe_targets(st, NULL, &t, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0].app, "p1");
+	assert_string_equal(t[0].host, "a.gov.cn");
+	assert_string_equal(t[1].app, "p3");
+	probe_targets_free(t, n);
+	assert_int_equal(probe_targets(st, "p2", &t, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].host, "c.gov.cn");
+	probe_targets_free(t, n);
+	assert_int_equal(probe_targets(st, "none", &t, &n, &e), 0);
+	assert_int_equal(n, 0);
+	probe_targets_free(t, n);
+
+	/* saving prunes the app's results older than 400 days */
+	memset(&r, 0, sizeof(r));
+	time_fmt(time_now() - (PROBE_KEEP_DAYS + 1) * 86400L, old, sizeof(old));
+	str_copy(r.at, old, sizeof(r.at));
+	str_copy(r.url, "https://a.gov.cn/", sizeof(r.url));
+	assert_int_equal(probe_save(st, "p1", &r, &e), 0);
+	assert_int_equal(count(st, ""), 0); /* too old to keep at all */
+	{
+		struct store_val v[1] = {SV_TEXT(old)};
+
+		assert_int_equal(
+		    store_exec(st,
+			       "INSERT INTO probe_results (app, at, url, ok, "
+			       "ms) VALUES ('p1', ?1, 'u', 0, 1), (NULL, ?1, "
+			       "'u', 0, 1), ('p3', ?1, 'u', 0, 1)",
+			       v, 1, &e),
+		    0);
+	}
+	assert_int_equal(count(st, ""), 3);
+	time_fmt(time_now(), r.at, sizeof(r.at));
+	r.ok = 1;
+	r.status = 200;
+	r.ms = 12;
+	assert_int_equal(probe_save(st, "p1", &r, &e), 0);
+	assert_int_equal(count(st, "WHERE app = 'p1'"), 1);
+	assert_int_equal(count(st, "WHERE app IS NULL"), 1);
+	assert_int_equal(count(st, "WHERE app = 'p3'"), 1); /* not yet */
+	assert_int_equal(probe_save(st, NULL, &r, &e), 0);
+	assert_int_equal(count(st, "WHERE app IS NULL"), 1);
+	assert_int_equal(count(st, "WHERE app IS NULL AND status = 200 AND "
+				   "error IS NULL AND ms = 12"),
+			 1);
+	store_free(st);
+	tu_rmdir(dir);
+}
+
+static void
+test_config(void **state)
+{
+	char dir[512], path[600];
+	struct config c;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.probe_enabled, 0);
+	assert_int_equal(c.probe_per_day, 20);
+	assert_int_equal(c.probe_timeout, 15);
+	assert_int_equal(c.probe_allow_private, 0);
+	assert_string_equal(c.probe_resolve, "");
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "probeconf"), 0);
+	str_fmt(path, sizeof(path), "%s/govsec.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[probe]\nenabled = yes\nper_day = 96\ntimeout = 10\n"
+	      "allow_private = yes\nresolve = *=127.0.0.1\n",
+	      f);
+	fclose(f);
+	assert_int_equal(config_load(&c, path, &e), 0);
+	assert_int_equal(c.probe_enabled, 1);
+	assert_int_equal(c.probe_per_day, 96);
+	assert_int_equal(c.probe_timeout, 10);
+	assert_int_equal(c.probe_allow_private, 1);
+	assert_string_equal(c.probe_resolve, "*=127.0.0.1");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[probe]\nper_day = 86401\n", f);
+	fclose(f);
+	config_defaults(&c);
+	assert_int_equal(config_load(&c, path, &e), -1);
+	assert_non_null(strstr(e.msg, "bad value '86401' for [probe] per_day"));
+	tu_rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_verdict),
+	    cmocka_unit_test(test_bad_targets),
+	    cmocka_unit_test(test_map_refuses),
+	    cmocka_unit_test(test_store),
+	    cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
