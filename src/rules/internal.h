@@ -54,6 +54,8 @@ struct m_grant {
 	char *id, *person, *app, *scope, *privilege, *expires, *authorized_by;
 	int active;
 	struct m_person *p;
+	const char *owner; /* unit whose system it opens: the application's
+			    * owner, else the person's own unit */
 };
 
 struct m_ack {

@@ -102,7 +102,6 @@ app_row(void *arg, struct store_row *r)
 
 struct dom_loader {
 	struct model *m;
-	size_t next; /* the application the merge join stands at */
 };
 
 static int
@@ -113,15 +112,10 @@ domain_row(void *arg, struct store_row *r)
 	const char *app = store_row_text(r, 0);
 	struct m_app *a;
 	struct m_domain *d;
-	int cmp = -1;
 
-	/* Both sides come sorted by application id: a merge join. */
-	while (l->next < m->napps &&
-	       (cmp = strcmp(m->apps[l->next].id, app)) < 0)
-		l->next++;
-	if (l->next >= m->napps || cmp != 0)
+	a = model_app(m, app);
+	if (a == NULL)
 		return 0;
-	a = &m->apps[l->next];
 	d = arena_alloc(&m->a, sizeof(*d) * (size_t)(a->ndomains + 1));
 	if (a->ndomains > 0)
 		memcpy(d, a->domains, sizeof(*d) * (size_t)a->ndomains);
@@ -234,8 +228,20 @@ app_kind_of(const char *type)
 	return APP_APP;
 }
 
-/* Arrays are loaded ORDER BY their key, which SQLite compares as memcmp
- * does: binary search finds a record without an index of its own. */
+#define BY_KEY(name, type, field)                                              \
+	static int name(const void *a, const void *b)                          \
+	{                                                                      \
+		return strcmp(((const type *)a)->field,                        \
+			      ((const type *)b)->field);                       \
+	}
+BY_KEY(by_uscc, struct m_unit, uscc)
+BY_KEY(by_app_id, struct m_app, id)
+BY_KEY(by_outsourcer_id, struct m_outsourcer, id)
+BY_KEY(by_person_id, struct m_person, id)
+BY_KEY(by_grant_id, struct m_grant, id)
+
+/* The arrays are sorted by key (model_load): binary search finds a record
+ * without an index of its own. */
 #define FIND(arr, n, field, key)                                               \
 	do {                                                                   \
 		size_t lo = 0, hi = (n);                                       \
@@ -281,8 +287,7 @@ model_load(struct model *m, struct store *st, struct err *e)
 	map_init(&m->ack_idx);
 	if (store_query(st,
 			"SELECT uscc, name, short_name, kind, level, "
-			"region_name, parent, establishment FROM units "
-			"ORDER BY uscc",
+			"region_name, parent, establishment FROM units",
 			NULL, 0, unit_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
@@ -296,25 +301,24 @@ model_load(struct model *m, struct store *st, struct err *e)
 		"lockout_threshold, device_binding, ip_segments, "
 		"device_restriction, overseas_access, overseas_whitelist, "
 		"log_retention_days, log_backup, auto_forward, "
-		"attachment_autodownload FROM apps ORDER BY id",
+		"attachment_autodownload FROM apps",
 		NULL, 0, app_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
 	if (store_query(st,
 			"SELECT id, name, unit, security_duties, "
-			"subcontract_consent FROM outsourcers ORDER BY id",
+			"subcontract_consent FROM outsourcers",
 			NULL, 0, outsourcer_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
 	if (store_query(st,
-			"SELECT id, name, unit, kind, outsourcer FROM people "
-			"ORDER BY id",
+			"SELECT id, name, unit, kind, outsourcer FROM people",
 			NULL, 0, person_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
 	if (store_query(st,
 			"SELECT id, person, app, scope, privilege, expires, "
-			"active, authorized_by FROM grants ORDER BY id",
+			"active, authorized_by FROM grants",
 			NULL, 0, grant_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
@@ -323,11 +327,18 @@ model_load(struct model *m, struct store *st, struct err *e)
 			"finding_acks",
 			NULL, 0, ack_row, &l, e) < 0)
 		return -1;
+	/* Read in table order (sequential), then sorted by key here: an
+	 * ORDER BY on a text key walks the index and fetches rows at random. */
+	qsort(m->units, m->nunits, sizeof(*m->units), by_uscc);
+	qsort(m->apps, m->napps, sizeof(*m->apps), by_app_id);
+	qsort(m->outsourcers, m->noutsourcers, sizeof(*m->outsourcers),
+	      by_outsourcer_id);
+	qsort(m->people, m->npeople, sizeof(*m->people), by_person_id);
+	qsort(m->grants, m->ngrants, sizeof(*m->grants), by_grant_id);
 	/* Links: parents, units of apps, portals per unit, domains. */
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
 	dl.m = m;
-	dl.next = 0;
 	for (size_t k = 0; k < m->napps; k++) {
 		struct m_app *a = &m->apps[k];
 
@@ -338,12 +349,16 @@ model_load(struct model *m, struct store *st, struct err *e)
 		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
 			a->u->portals++;
 	}
-	for (size_t k = 0; k < m->ngrants; k++)
-		m->grants[k].p = model_person(m, m->grants[k].person);
+	for (size_t k = 0; k < m->ngrants; k++) {
+		struct m_grant *g = &m->grants[k];
+		const struct m_app *a = model_app(m, g->app);
+
+		g->p = model_person(m, g->person);
+		g->owner = a != NULL ? a->unit : g->p ? g->p->unit : NULL;
+	}
 	if (store_query(st,
 			"SELECT app, name, unicode, lang, main, suffix FROM "
-			"domains "
-			"ORDER BY app",
+			"domains",
 			NULL, 0, domain_row, &dl, e) < 0)
 		return -1;
 	return 0;

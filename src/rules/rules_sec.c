@@ -416,24 +416,13 @@ outsourced(const struct m_grant *g)
 	return g->p != NULL && strcmp(g->p->kind, "outsourced") == 0;
 }
 
-/* The unit whose system a grant opens: the application's owner, else the
- * person's own unit. */
-static const char *
-grant_unit(struct check_ctx *c, const struct m_grant *g)
-{
-	const struct m_app *a = model_app(c->m, g->app);
-
-	if (a != NULL)
-		return a->unit;
-	return g->p ? g->p->unit : NULL;
-}
 
 void
 rule_out_highest_admin(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
-		const char *unit = grant_unit(c, g);
+		const char *unit = g->owner;
 
 		if (strcmp(g->privilege, "highest_admin") != 0 ||
 		    g->active == 0 || !check_wants(c, unit))
@@ -475,7 +464,7 @@ rule_out_least_privilege(struct check_ctx *c)
 	str_copy(today, c->today, sizeof(today));
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
-		const char *unit = grant_unit(c, g);
+		const char *unit = g->owner;
 
 		if (!outsourced(g) || !check_wants(c, unit))
 			continue;
