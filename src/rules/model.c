@@ -228,6 +228,15 @@ app_kind_of(const char *type)
 	return APP_APP;
 }
 
+/* qsort, but an empty array may be NULL. */
+static void
+sort_by(void *base, size_t n, size_t size,
+	int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 #define BY_KEY(name, type, field)                                              \
 	static int name(const void *a, const void *b)                          \
 	{                                                                      \
@@ -329,12 +338,12 @@ model_load(struct model *m, struct store *st, struct err *e)
 		return -1;
 	/* Read in table order (sequential), then sorted by key here: an
 	 * ORDER BY on a text key walks the index and fetches rows at random. */
-	qsort(m->units, m->nunits, sizeof(*m->units), by_uscc);
-	qsort(m->apps, m->napps, sizeof(*m->apps), by_app_id);
-	qsort(m->outsourcers, m->noutsourcers, sizeof(*m->outsourcers),
-	      by_outsourcer_id);
-	qsort(m->people, m->npeople, sizeof(*m->people), by_person_id);
-	qsort(m->grants, m->ngrants, sizeof(*m->grants), by_grant_id);
+	sort_by(m->units, m->nunits, sizeof(*m->units), by_uscc);
+	sort_by(m->apps, m->napps, sizeof(*m->apps), by_app_id);
+	sort_by(m->outsourcers, m->noutsourcers, sizeof(*m->outsourcers),
+		by_outsourcer_id);
+	sort_by(m->people, m->npeople, sizeof(*m->people), by_person_id);
+	sort_by(m->grants, m->ngrants, sizeof(*m->grants), by_grant_id);
 	/* Links: parents, units of apps, portals per unit, domains. */
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
