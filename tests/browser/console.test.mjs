@@ -17,22 +17,12 @@
 //                  console (user admin) instead of starting one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SRC = process.env.GOVSEC_SRC || path.resolve(here, '..', '..');
-const BUILD = process.env.GOVSEC_BUILD || path.join(SRC, 'build');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-// Chromium treats http://localhost as a secure context, so the session
-// cookie (Secure; HttpOnly; SameSite=Strict) is kept over plain HTTP.
-const HOST = process.env.GOVSEC_CONSOLE_HOST || 'localhost';
+import { Daemon, HOST, SRC, assertBuilt, freePort, launchChromium, runBin }
+	from './harness.mjs';
 const SHOTS = process.env.GOVSEC_SCREENSHOTS || '';
 const SHOT = process.env.GOVSEC_SCREENSHOT ?? '/tmp/govsec-console.png';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
@@ -40,67 +30,15 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 
 let tmp = null;
 let daemon = null;
-let daemonLog = '';
 let browser = null;
 let baseURL = process.env.GOVSEC_CONSOLE_URL || '';
 let password = process.env.GOVSEC_CONSOLE_PASSWORD || '';
 const problems = []; // CSP violations and script errors seen on any page
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
-function run(bin, args, input) {
-	const r = spawnSync(path.join(BUILD, bin), args, {
-		input: input ?? '',
-		encoding: 'utf8',
-		timeout: 60_000,
-	});
-	if (r.error)
-		throw new Error(`${bin} ${args.join(' ')}: ${r.error.message}`);
-	if (r.status !== 0)
-		throw new Error(`${bin} ${args.join(' ')} exited ${r.status}: ` +
-			`${r.stderr}${r.stdout}`);
-	return r.stdout;
-}
-
-function sleep(ms) {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// Waits until the console answers any HTTP status on /api/me.
-async function waitReady(url, ms) {
-	const end = Date.now() + ms;
-	let last = null;
-	while (Date.now() < end) {
-		if (daemon && daemon.exitCode !== null)
-			throw new Error(`govsecd exited ${daemon.exitCode}:\n` +
-				daemonLog);
-		try {
-			const r = await fetch(url + '/api/me');
-			await r.arrayBuffer();
-			return;
-		} catch (e) {
-			last = e;
-		}
-		await sleep(100);
-	}
-	throw new Error(`govsecd did not answer on ${url} within ${ms} ms ` +
-		`(${last && last.message}):\n${daemonLog}`);
-}
+const run = runBin;
 
 async function startDaemon() {
-	for (const bin of ['govsec', 'govsecd'])
-		assert.ok(existsSync(path.join(BUILD, bin)),
-			`${bin} not built in ${BUILD} (cmake --build build)`);
+	assertBuilt();
 	tmp = mkdtempSync(path.join(os.tmpdir(), 'govsec-browser-'));
 	const db = path.join(tmp, 'govsec.db');
 	// Meets any sane complexity rule: upper, lower, digit, symbol, 21+.
@@ -119,43 +57,10 @@ async function startDaemon() {
 		`listen = 127.0.0.1:${port}`,
 		'',
 	].join('\n'));
-	// -f: stay in the foreground, so the process we kill is the daemon.
-	daemon = spawn(path.join(BUILD, 'govsecd'), ['-f', '-c', conf], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	const keep = (b) => {
-		daemonLog += b.toString();
-		if (daemonLog.length > 65536)
-			daemonLog = daemonLog.slice(-65536);
-	};
-	daemon.stdout.on('data', keep);
-	daemon.stderr.on('data', keep);
-	await waitReady(`http://127.0.0.1:${port}`, 20_000);
+	daemon = new Daemon(conf);
+	await daemon.ready(`http://127.0.0.1:${port}/api/me`);
 	baseURL = `http://${HOST}:${port}`;
 }
-
-function stopDaemon() {
-	if (!daemon)
-		return Promise.resolve();
-	const d = daemon;
-	daemon = null;
-	if (d.exitCode !== null || d.signalCode !== null)
-		return Promise.resolve();
-	return new Promise((resolve) => {
-		const kill = setTimeout(() => d.kill('SIGKILL'), 5000);
-		d.once('exit', () => {
-			clearTimeout(kill);
-			resolve();
-		});
-		d.kill('SIGTERM');
-	});
-}
-
-// A leftover daemon must never outlive the test process.
-process.on('exit', () => {
-	if (daemon && daemon.exitCode === null)
-		daemon.kill('SIGKILL');
-});
 
 async function newPage(locale) {
 	const ctx = await browser.newContext({ locale, baseURL });
@@ -187,14 +92,7 @@ async function login(page, name, pw) {
 before(async () => {
 	if (!baseURL)
 		await startDaemon();
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu',
-			'--disable-background-networking',
-			'--disable-component-update', '--no-first-run',
-			'--disable-sync'],
-	});
+	browser = await launchChromium();
 });
 
 after(async () => {
@@ -202,7 +100,8 @@ after(async () => {
 		if (browser)
 			await browser.close();
 	} finally {
-		await stopDaemon();
+		if (daemon)
+			await daemon.stop();
 		if (tmp)
 			rmSync(tmp, { recursive: true, force: true });
 	}

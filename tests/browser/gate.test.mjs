@@ -16,22 +16,13 @@
 //                      (/tmp/govsec-gate; empty: none)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync }
-	from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SRC = process.env.GOVSEC_SRC || path.resolve(here, '..', '..');
-const BUILD = process.env.GOVSEC_BUILD || path.join(SRC, 'build');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const HOST = process.env.GOVSEC_CONSOLE_HOST || 'localhost';
+import { Daemon, HOST, assertBuilt, freePort, launchChromium, runBin, sleep }
+	from './harness.mjs';
 const SHOTS = process.env.GOVSEC_GATE_SHOTS ?? '/tmp/govsec-gate';
 const APP_HOST = 'oa.example.gov.cn'; // the protected host nginx would pass
 const ATTEMPTS = 5; // [gate] login_attempts and address_attempts
@@ -40,41 +31,14 @@ const DAY = 86400_000;
 let tmp = null;
 let db = null;
 let daemon = null;
-let daemonLog = '';
 let browser = null;
 let baseURL = '';
 let gatePort = 0;
 const pw = {}; // passwords of console and gate users
 const problems = []; // CSP violations and script errors seen on any page
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.unref();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
 function run(args, input) {
-	const r = spawnSync(path.join(BUILD, 'govsec'), ['--db', db, ...args], {
-		input: input ?? '',
-		encoding: 'utf8',
-		timeout: 60_000,
-	});
-	if (r.error)
-		throw new Error(`govsec ${args.join(' ')}: ${r.error.message}`);
-	if (r.status !== 0)
-		throw new Error(`govsec ${args.join(' ')} exited ${r.status}: ` +
-			`${r.stderr}${r.stdout}`);
-	return r.stdout;
-}
-
-function sleep(ms) {
-	return new Promise((resolve) => setTimeout(resolve, ms));
+	return runBin('govsec', ['--db', db, ...args], input);
 }
 
 function secret() {
@@ -120,26 +84,6 @@ function decide(url, client) {
 	});
 }
 
-async function waitReady(url, ms) {
-	const end = Date.now() + ms;
-	let last = null;
-	while (Date.now() < end) {
-		if (daemon && daemon.exitCode !== null)
-			throw new Error(`govsecd exited ${daemon.exitCode}:\n` +
-				daemonLog);
-		try {
-			const r = await fetch(url);
-			await r.arrayBuffer();
-			return;
-		} catch (e) {
-			last = e;
-		}
-		await sleep(100);
-	}
-	throw new Error(`govsecd did not answer on ${url} within ${ms} ms ` +
-		`(${last && last.message}):\n${daemonLog}`);
-}
-
 function policy() {
 	const now = Date.now();
 	const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -175,9 +119,7 @@ function policy() {
 }
 
 async function startDaemon() {
-	for (const bin of ['govsec', 'govsecd'])
-		assert.ok(existsSync(path.join(BUILD, bin)),
-			`${bin} not built in ${BUILD} (cmake --build build)`);
+	assertBuilt();
 	tmp = mkdtempSync(path.join(os.tmpdir(), 'govsec-gate-browser-'));
 	db = path.join(tmp, 'govsec.db');
 	run(['init']);
@@ -222,18 +164,9 @@ async function startDaemon() {
 		'threads = 2',
 		'',
 	].join('\n'));
-	daemon = spawn(path.join(BUILD, 'govsecd'), ['-f', '-c', conf], {
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	const keep = (b) => {
-		daemonLog += b.toString();
-		if (daemonLog.length > 65536)
-			daemonLog = daemonLog.slice(-65536);
-	};
-	daemon.stdout.on('data', keep);
-	daemon.stderr.on('data', keep);
-	await waitReady(`http://127.0.0.1:${port}/api/me`, 20_000);
-	await waitReady(`http://127.0.0.1:${gatePort}/govsec/health`, 20_000);
+	daemon = new Daemon(conf);
+	await daemon.ready(`http://127.0.0.1:${port}/api/me`);
+	await daemon.ready(`http://127.0.0.1:${gatePort}/govsec/health`);
 	baseURL = `http://${HOST}:${port}`;
 }
 
@@ -258,28 +191,6 @@ async function makeTraffic() {
 	assert.equal(r.status, 403);
 	await sleep(1600); // per-rule counters reach the store within a second
 }
-
-function stopDaemon() {
-	if (!daemon)
-		return Promise.resolve();
-	const d = daemon;
-	daemon = null;
-	if (d.exitCode !== null || d.signalCode !== null)
-		return Promise.resolve();
-	return new Promise((resolve) => {
-		const kill = setTimeout(() => d.kill('SIGKILL'), 5000);
-		d.once('exit', () => {
-			clearTimeout(kill);
-			resolve();
-		});
-		d.kill('SIGTERM');
-	});
-}
-
-process.on('exit', () => {
-	if (daemon && daemon.exitCode === null)
-		daemon.kill('SIGKILL');
-});
 
 async function newPage(locale) {
 	const ctx = await browser.newContext({ locale, baseURL,
@@ -329,14 +240,7 @@ before(async () => {
 	await makeTraffic();
 	if (SHOTS)
 		mkdirSync(SHOTS, { recursive: true });
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--no-sandbox', '--disable-gpu',
-			'--disable-background-networking',
-			'--disable-component-update', '--no-first-run',
-			'--disable-sync'],
-	});
+	browser = await launchChromium();
 });
 
 after(async () => {
@@ -344,7 +248,8 @@ after(async () => {
 		if (browser)
 			await browser.close();
 	} finally {
-		await stopDaemon();
+		if (daemon)
+			await daemon.stop();
 		if (tmp)
 			rmSync(tmp, { recursive: true, force: true });
 	}
