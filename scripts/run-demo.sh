@@ -40,4 +40,4 @@ echo "  log in as:       admin / $(cat "$dir/admin-password")"
 echo "  CLI:             $build/govsec --db $db check"
 echo "  stop with Ctrl-C"
 echo
-exec "$build/govsecd" -c "$dir/govsec.conf"
+exec "$build/govsecd" -f -c "$dir/govsec.conf"
