@@ -650,11 +650,18 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 			source, (unsigned long long)REG_IMPORT_MAX);
 		return -1;
 	}
+	/*
+	 * Every reference of the document is checked at its end (check_refs:
+	 * all the store's foreign keys are registry references), so SQLite
+	 * need not look each one up as rows arrive. Outside a transaction
+	 * only: inside one the pragma is a no-op and keys stay deferred.
+	 */
+	store_exec(st, "PRAGMA foreign_keys = OFF", NULL, 0, NULL);
 	if (store_begin(st, e) < 0)
-		return -1;
+		goto fk_on;
 	if (store_exec(st, "PRAGMA defer_foreign_keys = ON", NULL, 0, e) < 0) {
 		store_rollback(st);
-		return -1;
+		goto fk_on;
 	}
 	q = xcalloc(1, sizeof(*q));
 	pthread_mutex_init(&q->mu, NULL);
@@ -725,7 +732,11 @@ done:
 	free(q);
 	if (rc < 0)
 		memset(c, 0, sizeof(*c));
+	store_exec(st, "PRAGMA foreign_keys = ON", NULL, 0, NULL);
 	return rc;
+fk_on:
+	store_exec(st, "PRAGMA foreign_keys = ON", NULL, 0, NULL);
+	return -1;
 }
 
 struct exporter {
