@@ -74,8 +74,8 @@ struct domain_memo {
 static _Thread_local struct domain_memo memo[DOMAIN_CACHE];
 static _Thread_local unsigned memo_next;
 
-static int
-domain_parse_memo(const char *name, struct domain_info *out, struct err *e)
+int
+reg_domain_parse(const char *name, struct domain_info *out, struct err *e)
 {
 	struct domain_memo *m;
 
@@ -99,7 +99,7 @@ check_domain(const char *s, struct err *e)
 	struct domain_info di;
 	struct err why;
 
-	if (domain_parse_memo(s, &di, &why) < 0) {
+	if (reg_domain_parse(s, &di, &why) < 0) {
 		err_set(e, "domain '%s' is not valid: %s", s, why.msg);
 		return -1;
 	}
@@ -326,7 +326,7 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 
 		if (json_is_true(json_object_get(d, "main")))
 			mains++;
-		if (domain_parse_memo(jstr(d, "name"), &di, e) < 0) {
+		if (reg_domain_parse(jstr(d, "name"), &di, e) < 0) {
 			err_prefix(e, ".domains[%zu]", i);
 			return -1;
 		}
@@ -351,7 +351,7 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 		for (size_t j = 0; j < i; j++) {
 			struct domain_info dj;
 
-			if (domain_parse_memo(
+			if (reg_domain_parse(
 				jstr(json_array_get(doms, j), "name"), &dj,
 				NULL) == 0 &&
 			    strcmp(dj.alabel, di.alabel) == 0) {
@@ -388,7 +388,7 @@ app_after_put(struct store *st, json_t *o, unsigned flags, struct err *e)
 		struct domain_info di;
 		const char *lang = jstr(d, "lang");
 
-		if (domain_parse_memo(jstr(d, "name"), &di, e) < 0)
+		if (reg_domain_parse(jstr(d, "name"), &di, e) < 0)
 			return -1;
 		if (lang == NULL)
 			lang = di.is_idn ? "zh" : "en";

@@ -582,7 +582,7 @@ claim_domains(struct writer *w, struct item *it, const char *path,
 		const char *name =
 		    json_string_value(json_object_get(d, "name"));
 
-		if (name == NULL || domain_parse(name, &di, NULL) < 0)
+		if (name == NULL || reg_domain_parse(name, &di, NULL) < 0)
 			continue; /* reg_parse has refused it already */
 		if (map_get(&w->domains, di.alabel, &owner) == 0 &&
 		    strcmp(w->app_ids[owner], id) != 0) {

@@ -134,6 +134,10 @@ struct entity {
 			 struct err *e);
 };
 
+/* domain_parse with a small per-thread cache: a record's domains are
+ * checked, validated and indexed without parsing each more than once. */
+int reg_domain_parse(const char *name, struct domain_info *out, struct err *e);
+
 /* The top-level entities in dependency order (the export order). */
 extern const struct entity *const reg_entities[];
 extern const int reg_nentities;
