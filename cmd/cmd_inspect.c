@@ -249,36 +249,6 @@ links_list(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-struct diff_ctx {
-	json_t *arr;
-	int kind; /* 0 broken, 1 changed, 2 hosts */
-};
-
-static int
-diff_row(void *arg, struct store_row *r)
-{
-	struct diff_ctx *d = arg;
-	int n = store_row_count(r);
-	json_t *o = json_object();
-
-	for (int i = 0; i < n; i++) {
-		static const char *const names[3][4] = {
-		    {"url", "reason", "found_on", NULL},
-		    {"url", "before", "after", "what"},
-		    {"host", NULL, NULL, NULL}};
-		const char *k = names[d->kind][i];
-
-		if (k != NULL)
-			json_object_set_new(
-			    o, k,
-			    store_row_null(r, i)
-				? json_null()
-				: json_string(store_row_text(r, i)));
-	}
-	json_array_append_new(d->arr, o);
-	return 0;
-}
-
 static int
 links_diff(struct cli *c, int argc, char **argv)
 {
@@ -286,33 +256,12 @@ links_diff(struct cli *c, int argc, char **argv)
 	const struct opt opts[] = {{"host", 1, &host, NULL},
 				   {"format", 1, &c->format, NULL},
 				   {NULL, 0, NULL, NULL}};
-	static const char *const sql[3] = {
-	    "SELECT l.url, l.reason, json_extract(l.found_on, '$[0]') FROM "
-	    "insp_links l LEFT JOIN insp_links p ON p.run = ?2 AND p.url = "
-	    "l.url WHERE l.run = ?1 AND l.status = 'broken' AND (p.url IS "
-	    "NULL OR p.status <> 'broken') ORDER BY l.url",
-	    "SELECT l.url, CASE WHEN coalesce(l.final, '') <> "
-	    "coalesce(p.final, '') THEN coalesce(p.final, p.url) ELSE "
-	    "p.fingerprint END, CASE WHEN coalesce(l.final, '') <> "
-	    "coalesce(p.final, '') THEN coalesce(l.final, l.url) ELSE "
-	    "l.fingerprint END, CASE WHEN coalesce(l.final, '') <> "
-	    "coalesce(p.final, '') THEN 'target' WHEN l.reason = "
-	    "'content_changed' THEN 'content' ELSE 'fingerprint' END FROM "
-	    "insp_links l JOIN insp_links p ON p.run = ?2 AND p.url = l.url "
-	    "WHERE l.run = ?1 AND (coalesce(l.final, '') <> coalesce(p.final,"
-	    " '') OR l.reason = 'content_changed') ORDER BY l.url",
-	    "SELECT DISTINCT h FROM (SELECT substr(url, instr(url, '//') + "
-	    "2, instr(substr(url, instr(url, '//') + 2) || '/', '/') - 1) AS "
-	    "h FROM insp_links WHERE run = ?1 AND internal = 0 AND url LIKE "
-	    "'http%') WHERE h NOT IN (SELECT substr(url, instr(url, '//') + "
-	    "2, instr(substr(url, instr(url, '//') + 2) || '/', '/') - 1) "
-	    "FROM insp_links WHERE run = ?2 AND internal = 0) ORDER BY h"};
 	static const char *const titles[3] = {"new broken since last run",
 					      "changed targets",
 					      "new external hosts"};
 	static const char *const keys[3] = {"new_broken", "changed",
 					    "new_external_hosts"};
-	long long run, prev;
+	long long run;
 	json_t *root;
 	struct err e;
 
@@ -332,56 +281,40 @@ links_diff(struct cli *c, int argc, char **argv)
 		    c->st, "SELECT max(id) FROM insp_runs WHERE host = ?", v, 1,
 		    0);
 	}
-	{
-		struct store_val v[2] = {SV_TEXT(host), SV_INT(run)};
-
-		prev = store_query_int(c->st,
-				       "SELECT max(id) FROM insp_runs WHERE "
-				       "host = ? AND id < ?",
-				       v, 2, 0);
-	}
 	if (run <= 0) {
 		cli_error("host '%s' has not been inspected", host);
 		return EXIT_USAGE;
 	}
-	root = json_pack("{s:s, s:I, s:I}", "host", host, "run",
-			 (json_int_t)run, "previous", (json_int_t)prev);
-	for (int k = 0; k < 3; k++) {
-		struct store_val v[2] = {SV_INT(run), SV_INT(prev)};
-		struct diff_ctx d = {json_array(), k};
-
-		if (store_query(c->st, sql[k], v, 2, diff_row, &d, &e) < 0) {
-			json_decref(d.arr);
-			json_decref(root);
-			cli_error("%s", e.msg);
-			return EXIT_USAGE;
-		}
-		if (!cli_json(c)) {
-			size_t i;
-			json_t *o;
-
-			printf("%s: %zu\n", titles[k], json_array_size(d.arr));
-			json_array_foreach(d.arr, i, o)
-			{
-				const char *a =
-				    json_string_value(json_object_get(
-					o, k == 2 ? "host" : "url"));
-				const char *b = json_string_value(
-				    json_object_get(o, k == 0	? "reason"
-						       : k == 1 ? "what"
-								: "host"));
-
-				printf("  %s", a ? a : "");
-				if (k != 2)
-					printf("\t%s", b ? b : "");
-				putchar('\n');
-			}
-		}
-		json_object_set_new(root, keys[k], d.arr);
+	root = insp_diff(c->st, run, &e);
+	if (root == NULL) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
 	}
 	if (cli_json(c)) {
 		json_dumpf(root, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
 		putchar('\n');
+		json_decref(root);
+		return 0;
+	}
+	for (int k = 0; k < 3; k++) {
+		json_t *arr = json_object_get(root, keys[k]), *o;
+		size_t i;
+
+		printf("%s: %zu\n", titles[k], json_array_size(arr));
+		json_array_foreach(arr, i, o)
+		{
+			const char *a = json_string_value(
+			    json_object_get(o, k == 2 ? "host" : "url"));
+			const char *b = json_string_value(
+			    json_object_get(o, k == 0	? "reason"
+					       : k == 1 ? "what"
+							: "host"));
+
+			printf("  %s", a ? a : "");
+			if (k != 2)
+				printf("\t%s", b ? b : "");
+			putchar('\n');
+		}
 	}
 	json_decref(root);
 	return 0;

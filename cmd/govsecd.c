@@ -3,8 +3,8 @@
  * the store (and the platform list, if configured), starts the console
  * listener and, when [gate] listen is set, the gate listener (with its own
  * store connection), the availability prober when [probe] enabled is set
- * (a thread with its own store connection), and waits for SIGINT or
- * SIGTERM.
+ * (a thread with its own store connection), the scheduled inspections when
+ * [inspect] enabled is set (likewise), and waits for SIGINT or SIGTERM.
  * With -n it only checks the configuration. Trusts its command line and
  * configuration file (the operator's); logs go to standard error.
  */
@@ -128,6 +128,7 @@ main(int argc, char **argv)
 	struct http_server *srv, *pub = NULL;
 	struct gate_server *gate = NULL;
 	struct probe_sched *probe = NULL;
+	struct insp_sched *insp = NULL;
 	sigset_t set;
 	struct err e;
 
@@ -222,6 +223,19 @@ main(int argc, char **argv)
 			die(EXIT_RUNTIME, e.msg);
 		}
 	}
+	if (cfg.insp_enabled) {
+		insp = insp_sched_start(&cfg, config_store_path(&cfg, db), &e);
+		if (insp == NULL) {
+			probe_sched_stop(probe);
+			gate_stop(gate);
+			store_free(gst);
+			http_stop(pub);
+			http_stop(srv);
+			if (pidfile != NULL)
+				unlink(pidfile);
+			die(EXIT_RUNTIME, e.msg);
+		}
+	}
 	log_info("govsecd %s started (store '%s')", GOVSEC_VERSION,
 		 config_store_path(&cfg, db));
 	started();
@@ -230,6 +244,7 @@ main(int argc, char **argv)
 			sig = 0;
 	} while (sig != SIGINT && sig != SIGTERM);
 	log_info("stopping on signal %d", sig);
+	insp_sched_stop(insp);
 	probe_sched_stop(probe);
 	gate_stop(gate);
 	store_free(gst);

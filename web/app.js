@@ -436,10 +436,11 @@
 		audit: viewAudit
 	};
 
-	/* Views of other files (gate.js) get the helpers and add routes. */
-	if (typeof window.GovsecGate === 'function') {
-		(function () {
-			var more = window.GovsecGate({
+	/* Views of other files (gate.js, inspect.js) get the helpers and add
+	 * routes. */
+	[window.GovsecGate, window.GovsecInspect].forEach(function (mount) {
+		if (typeof mount === 'function') {
+			var more = mount({
 				h: h, clear: clear, t: t, I: I, api: api, q: q,
 				href: href, link: link, go: go, render: render,
 				table: table, panel: panel, pageHeader: pageHeader,
@@ -453,8 +454,8 @@
 				    !Object.prototype.hasOwnProperty.call(ROUTES, k))
 					ROUTES[k] = more[k];
 			}
-		})();
-	}
+		}
+	});
 
 	function render() {
 		var r = currentRoute();

@@ -39,6 +39,10 @@ config_defaults(struct config *c)
 	c->gate_threads = 4;
 	c->probe_per_day = 20;
 	c->probe_timeout = 15;
+	c->insp_interval_hours = 24;
+	c->insp_max_pages = 10000;
+	c->insp_max_seconds = 1800;
+	c->insp_concurrency = 16;
 }
 
 struct ctx {
@@ -124,6 +128,31 @@ probe_setting(struct config *c, const char *key, const char *value)
 	return -2;
 }
 
+/* One [inspect] setting: 0, -1 on a bad value, -2 for an unknown key;
+ * the limits are those of govsec inspect's options. */
+static int
+insp_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "enabled"))
+		return set_bool(value, &c->insp_enabled);
+	if (!strcmp(key, "interval_hours"))
+		return set_int(value, 1, 8760, &c->insp_interval_hours);
+	if (!strcmp(key, "max_pages"))
+		return set_int(value, 1, 10000000, &c->insp_max_pages);
+	if (!strcmp(key, "max_seconds"))
+		return set_int(value, 1, 7 * 86400, &c->insp_max_seconds);
+	if (!strcmp(key, "concurrency"))
+		return set_int(value, 1, 1024, &c->insp_concurrency);
+	if (!strcmp(key, "allow_private"))
+		return set_bool(value, &c->insp_allow_private);
+	if (!strcmp(key, "resolve"))
+		return str_copy(c->insp_resolve, value,
+				sizeof(c->insp_resolve));
+	if (!strcmp(key, "cacert"))
+		return str_copy(c->insp_cacert, value, sizeof(c->insp_cacert));
+	return -2;
+}
+
 static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -171,6 +200,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "probe") &&
 		   (ok = probe_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "inspect") &&
+		   (ok = insp_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else {
 		if (!x->failed)

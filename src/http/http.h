@@ -23,6 +23,7 @@
 #define HTTP_CONN_MAX	  512	      /* open connections */
 #define HTTP_CONN_TIMEOUT 60	      /* seconds a connection may idle */
 #define HTTP_AUDIT_LIMIT  500	      /* most audit records per page */
+#define HTTP_LINKS_LIMIT  500	      /* most inspected links per page */
 #define HTTP_NAME_MAX	  64	      /* bytes of a console user name */
 #define HTTP_PASSWORD_MIN 8	      /* characters of a console password */
 #define HTTP_PASSWORD_MAX 1024	      /* bytes of a console password */
@@ -191,6 +192,12 @@ int http_gate_sessions(struct http_req *r);
 int http_gate_revoke(struct http_req *r);
 int http_gate_stats(struct http_req *r);
 int http_gate_decisions(struct http_req *r);
+
+/* api_inspect.c: read-only views of portal inspections (src/inspect) */
+int http_inspections(struct http_req *r);
+int http_inspection(struct http_req *r);
+int http_inspection_links(struct http_req *r);
+int http_inspection_diff(struct http_req *r);
 
 /* api_public.c */
 /* GET /leave?to=URL&sig=MAC: the leave-site prompt (LINK-3). */

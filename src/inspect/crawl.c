@@ -2043,6 +2043,10 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 			abort_all(&c);
 			break;
 		}
+		if (o->cancel != NULL && o->cancel(o->cancel_arg)) {
+			abort_all(&c);
+			break;
+		}
 		curl_multi_perform(c.multi, &still);
 		drain(&c);
 		schedule(&c); /* refill freed slots before waiting */

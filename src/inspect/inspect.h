@@ -159,6 +159,10 @@ struct insp_opts {
 	int (*prev)(void *arg, const char *url, char **etag, char **lastmod,
 		    char **fingerprint);
 	void *prev_arg;
+	/* nonzero from cancel ends the crawl within 0.2 s, every transfer
+	 * aborted; the result is then partial (may be NULL) */
+	int (*cancel)(void *arg);
+	void *cancel_arg;
 };
 void insp_opts_init(struct insp_opts *o);
 
@@ -292,6 +296,16 @@ int insp_prev_lookup(void *arg, const char *url, char **etag, char **lastmod,
 		     char **fingerprint);
 /* Registered domains of the registry (alabel -> 1) into m. */
 int insp_registered(struct store *st, struct map *m, struct err *e);
+/*
+ * The changes of inspection run since the previous run of its host (the
+ * first run is compared with nothing): {"host", "run", "previous" (0 if
+ * none), "new_broken": [{url, reason, found_on}], "changed": [{url,
+ * before, after, what: target|content|fingerprint}], "new_external_hosts":
+ * [{host}]}. A new reference (json_decref), or NULL with e set when run
+ * does not exist or the store fails. Used by `govsec links diff` and the
+ * console.
+ */
+struct json_t *insp_diff(struct store *st, long long run, struct err *e);
 
 /* leave.c (LINK-3's unified prompt page) */
 #define LEAVE_KEY_MIN 16
@@ -379,5 +393,42 @@ struct probe_sched *probe_sched_start(const struct config *cfg,
 /* Stops the thread promptly (a running probe is aborted) and frees s;
  * NULL is a no-op. */
 void probe_sched_stop(struct probe_sched *s);
+
+/* schedule.c (govsecd's periodic work: the prober and inspections) */
+/*
+ * A thread with its own store connection (opened on store_path and
+ * migrated) that calls round(s, st, arg) first_ms after the start and then
+ * every interval_ms (from the start of the previous round). round should
+ * poll sched_stopping(s) and return soon once it is nonzero. NULL with e
+ * set if it cannot start; arg stays the caller's.
+ */
+struct sched;
+struct sched *
+sched_start(const char *store_path, double first_ms, double interval_ms,
+	    void (*round)(struct sched *s, struct store *st, void *arg),
+	    void *arg, struct err *e);
+/* Asks the thread to stop, waits for it and frees s; NULL is a no-op. */
+void sched_stop(struct sched *s);
+/* Nonzero once a stop is asked (arg: the struct sched; usable as the
+ * cancel callback of insp_opts and probe_opts). */
+int sched_stopping(void *arg);
+/* Waits until the monotonic time at (ms, as sched_now_ms); 1 if asked to
+ * stop, 0 when the time has come. */
+int sched_wait(struct sched *s, double at);
+double sched_now_ms(void);
+#define INSP_SCHED_FIRST_MS 5000 /* first round after govsecd starts */
+/*
+ * govsecd's scheduled inspections: every cfg->insp_interval_hours (first
+ * after INSP_SCHED_FIRST_MS) inspects https://DOMAIN/ of every live
+ * portal's main domain, one site at a time, with the [inspect] limits,
+ * stores each run as `govsec inspect` does and logs one line per site. A
+ * crawl running at stop is aborted and not stored. NULL with e set if it
+ * cannot start.
+ */
+struct insp_sched;
+struct insp_sched *insp_sched_start(const struct config *cfg,
+				    const char *store_path, struct err *e);
+/* Stops promptly and frees x; NULL is a no-op. */
+void insp_sched_stop(struct insp_sched *x);
 
 #endif

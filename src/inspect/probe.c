@@ -7,8 +7,6 @@
  * are untrusted and only their status is used; the store and the
  * configuration are trusted.
  */
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -453,103 +451,54 @@ probe_targets_free(struct probe_target *t, size_t n)
 	free(t);
 }
 
-/* ---- the scheduler (govsecd) ---- */
+/* ---- the scheduler (govsecd), on schedule.c's thread ---- */
 
 struct probe_sched {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop;
-	struct store *st;
+	struct sched *s;
 	struct probe_opts o;
 	char resolve[1024];
-	int per_day;
+	double interval;
 };
 
-static int
-sched_cancel(void *arg)
+static void
+probe_round(struct sched *sc, struct store *st, void *arg)
 {
 	struct probe_sched *s = arg;
-	int stop;
+	double start = sched_now_ms();
+	struct probe_target *t = NULL;
+	size_t n = 0, up = 0, down = 0, done = 0;
+	struct probe_opts o = s->o;
+	struct err e;
 
-	pthread_mutex_lock(&s->lock);
-	stop = s->stop;
-	pthread_mutex_unlock(&s->lock);
-	return stop;
-}
+	o.cancel_arg = sc; /* a stop aborts the running probe */
+	if (probe_targets(st, NULL, &t, &n, &e) < 0)
+		log_warn("probe: cannot read the portals: %s", e.msg);
+	for (size_t k = 0; k < n; k++) {
+		struct probe_result r;
 
-/* Waits until the monotonic time at (ms); 1 if asked to stop. */
-static int
-sched_wait(struct probe_sched *s, double at)
-{
-	struct timespec ts;
-	int stop;
-
-	ts.tv_sec = (time_t)(at / 1000);
-	ts.tv_nsec = (long)((at - ts.tv_sec * 1000.0) * 1e6);
-	if (ts.tv_nsec < 0)
-		ts.tv_nsec = 0;
-	if (ts.tv_nsec > 999999999)
-		ts.tv_nsec = 999999999;
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		int rc = pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-
-		if (rc == ETIMEDOUT || mono_ms() >= at)
+		/* spread the probes over the interval */
+		if (sched_wait(sc, start + s->interval * (double)k / (double)n))
 			break;
-	}
-	stop = s->stop;
-	pthread_mutex_unlock(&s->lock);
-	return stop;
-}
-
-static void *
-sched_main(void *arg)
-{
-	struct probe_sched *s = arg;
-	double interval = 86400000.0 / s->per_day;
-
-	while (!sched_cancel(s)) {
-		double start = mono_ms(), t0 = start;
-		struct probe_target *t = NULL;
-		size_t n = 0, up = 0, down = 0, done = 0;
-		struct err e;
-
-		if (probe_targets(s->st, NULL, &t, &n, &e) < 0)
-			log_warn("probe: cannot read the portals: %s", e.msg);
-		for (size_t k = 0; k < n; k++) {
-			struct probe_result r;
-
-			/* spread the probes over the interval */
-			if (sched_wait(s, start +
-					      interval * (double)k / (double)n))
-				break;
-			if (probe_run(t[k].host, &s->o, &r, &e) < 0) {
-				log_warn("probe: '%s': %s", t[k].host, e.msg);
-				continue;
-			}
-			if (r.aborted)
-				break;
-			if (probe_save(s->st, t[k].app, &r, &e) < 0)
-				log_warn("probe: cannot store the result of "
-					 "'%s': %s",
-					 t[k].app, e.msg);
-			done++;
-			if (r.ok)
-				up++;
-			else
-				down++;
+		if (probe_run(t[k].host, &o, &r, &e) < 0) {
+			log_warn("probe: '%s': %s", t[k].host, e.msg);
+			continue;
 		}
-		probe_targets_free(t, n);
-		if (done > 0 || n == 0)
-			log_info(
-			    "probe: %zu portal(s) probed, %zu up, %zu down "
-			    "in %.1f s",
-			    done, up, down, (mono_ms() - t0) / 1000.0);
-		if (sched_wait(s, start + interval))
+		if (r.aborted)
 			break;
+		if (probe_save(st, t[k].app, &r, &e) < 0)
+			log_warn("probe: cannot store the result of '%s': %s",
+				 t[k].app, e.msg);
+		done++;
+		if (r.ok)
+			up++;
+		else
+			down++;
 	}
-	return NULL;
+	probe_targets_free(t, n);
+	if (done > 0 || n == 0)
+		log_info("probe: %zu portal(s) probed, %zu up, %zu down in "
+			 "%.1f s",
+			 done, up, down, (sched_now_ms() - start) / 1000.0);
 }
 
 struct probe_sched *
@@ -557,43 +506,24 @@ probe_sched_start(const struct config *cfg, const char *store_path,
 		  struct err *e)
 {
 	struct probe_sched *s = xcalloc(1, sizeof(*s));
-	pthread_condattr_t ca;
+	int per_day = cfg->probe_per_day > 0 ? cfg->probe_per_day : 20;
 
-	s->st = store_open(store_path, e);
-	if (s->st == NULL)
-		goto fail;
-	if (store_migrate(s->st, e) < 0)
-		goto fail;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		err_set(e, "cannot initialise libcurl");
-		goto fail;
-	}
 	probe_opts_init(&s->o);
 	s->o.timeout = cfg->probe_timeout;
 	s->o.allow_private = cfg->probe_allow_private;
 	str_copy(s->resolve, cfg->probe_resolve, sizeof(s->resolve));
 	s->o.resolve = s->resolve;
-	s->o.cancel = sched_cancel;
-	s->o.cancel_arg = s;
-	s->per_day = cfg->probe_per_day > 0 ? cfg->probe_per_day : 20;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&s->thread, NULL, sched_main, s) != 0) {
-		err_set(e, "cannot start the probe thread");
-		pthread_cond_destroy(&s->cond);
-		pthread_mutex_destroy(&s->lock);
-		goto fail;
+	s->interval = 86400000.0 / per_day;
+	s->o.cancel = sched_stopping;
+	/* the first round at once */
+	s->s = sched_start(store_path, 0, s->interval, probe_round, s, e);
+	if (s->s == NULL) {
+		free(s);
+		return NULL;
 	}
-	log_info("probe: %d times a day, %d s limit per probe", s->per_day,
+	log_info("probe: %d times a day, %d s limit per probe", per_day,
 		 s->o.timeout);
 	return s;
-fail:
-	store_free(s->st);
-	free(s);
-	return NULL;
 }
 
 void
@@ -601,13 +531,6 @@ probe_sched_stop(struct probe_sched *s)
 {
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->cond);
-	pthread_mutex_destroy(&s->lock);
-	store_free(s->st);
+	sched_stop(s->s);
 	free(s);
 }

@@ -297,3 +297,93 @@ done:
 	insp_prev_free(prev);
 	return run;
 }
+
+/* ---- the diff between two runs (govsec links diff, the console) ---- */
+
+struct diff_ctx {
+	json_t *arr;
+	int kind; /* 0 broken, 1 changed, 2 hosts */
+};
+
+static int
+diff_row(void *arg, struct store_row *r)
+{
+	static const char *const names[3][4] = {
+	    {"url", "reason", "found_on", NULL},
+	    {"url", "before", "after", "what"},
+	    {"host", NULL, NULL, NULL}};
+	struct diff_ctx *d = arg;
+	int n = store_row_count(r);
+	json_t *o = json_object();
+
+	for (int i = 0; i < n && i < 4; i++) {
+		const char *k = names[d->kind][i];
+
+		if (k != NULL)
+			json_object_set_new(
+			    o, k,
+			    store_row_null(r, i)
+				? json_null()
+				: json_string(store_row_text(r, i)));
+	}
+	return json_array_append_new(d->arr, o) == 0 ? 0 : -1;
+}
+
+json_t *
+insp_diff(struct store *st, long long run, struct err *e)
+{
+	static const char *const sql[3] = {
+	    "SELECT l.url, l.reason, json_extract(l.found_on, '$[0]') FROM "
+	    "insp_links l LEFT JOIN insp_links p ON p.run = ?2 AND p.url = "
+	    "l.url WHERE l.run = ?1 AND l.status = 'broken' AND (p.url IS "
+	    "NULL OR p.status <> 'broken') ORDER BY l.url",
+	    "SELECT l.url, CASE WHEN coalesce(l.final, '') <> "
+	    "coalesce(p.final, '') THEN coalesce(p.final, p.url) ELSE "
+	    "p.fingerprint END, CASE WHEN coalesce(l.final, '') <> "
+	    "coalesce(p.final, '') THEN coalesce(l.final, l.url) ELSE "
+	    "l.fingerprint END, CASE WHEN coalesce(l.final, '') <> "
+	    "coalesce(p.final, '') THEN 'target' WHEN l.reason = "
+	    "'content_changed' THEN 'content' ELSE 'fingerprint' END FROM "
+	    "insp_links l JOIN insp_links p ON p.run = ?2 AND p.url = l.url "
+	    "WHERE l.run = ?1 AND (coalesce(l.final, '') <> coalesce(p.final,"
+	    " '') OR l.reason = 'content_changed') ORDER BY l.url",
+	    "SELECT DISTINCT h FROM (SELECT substr(url, instr(url, '//') + "
+	    "2, instr(substr(url, instr(url, '//') + 2) || '/', '/') - 1) AS "
+	    "h FROM insp_links WHERE run = ?1 AND internal = 0 AND url LIKE "
+	    "'http%') WHERE h NOT IN (SELECT substr(url, instr(url, '//') + "
+	    "2, instr(substr(url, instr(url, '//') + 2) || '/', '/') - 1) "
+	    "FROM insp_links WHERE run = ?2 AND internal = 0) ORDER BY h"};
+	static const char *const keys[3] = {"new_broken", "changed",
+					    "new_external_hosts"};
+	struct store_val v1[1] = {SV_INT(run)};
+	char *host;
+	long long prev;
+	json_t *root;
+
+	host = store_query_text(st, "SELECT host FROM insp_runs WHERE id = ?",
+				v1, 1);
+	if (host == NULL) {
+		err_set(e, "inspection run %lld does not exist", run);
+		return NULL;
+	}
+	prev = latest_run(st, host, run);
+	root = json_pack("{s:s, s:I, s:I}", "host", host, "run",
+			 (json_int_t)run, "previous", (json_int_t)prev);
+	free(host);
+	if (root == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	for (int k = 0; k < 3; k++) {
+		struct store_val v[2] = {SV_INT(run), SV_INT(prev)};
+		struct diff_ctx d = {json_array(), k};
+
+		if (store_query(st, sql[k], v, 2, diff_row, &d, e) < 0) {
+			json_decref(d.arr);
+			json_decref(root);
+			return NULL;
+		}
+		json_object_set_new(root, keys[k], d.arr);
+	}
+	return root;
+}

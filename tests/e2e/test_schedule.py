@@ -1,0 +1,330 @@
+"""Scheduled inspections in govsecd ([inspect] enabled): a real nginx on
+loopback serves a tiny https site (names mapped with the [inspect] resolve
+map, a private CA given with cacert, so nothing leaves the machine); the
+daemon inspects the registry's live portal on its own, stores the run as
+`govsec inspect` does (insp_runs, insp_links, picked up by `govsec check`),
+and stops promptly on SIGTERM, also in the middle of a crawl, without
+storing a partial run. nginx runs with its own prefix in a temporary
+directory and is always stopped by the fixture's finalizer.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import GOVSECD, cli_env, run_cli
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+UNIT = "11440700007250010K"
+
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 64; }}
+http {{
+	access_log {prefix}/access.log;
+	client_body_temp_path {prefix}/tmp;
+	proxy_temp_path {prefix}/tmp;
+	fastcgi_temp_path {prefix}/tmp;
+	uwsgi_temp_path {prefix}/tmp;
+	scgi_temp_path {prefix}/tmp;
+	default_type text/html;
+	server {{
+		listen 127.0.0.1:{tlsport} ssl default_server;
+		server_name www.sched.gov.cn;
+		ssl_certificate {prefix}/tls.pem;
+		ssl_certificate_key {prefix}/tls.key;
+		root {prefix}/site;
+	}}
+	server {{
+		listen 127.0.0.1:{tlsport} ssl;
+		server_name www.stall.gov.cn;
+		access_log {prefix}/stall.log;
+		ssl_certificate {prefix}/tls.pem;
+		ssl_certificate_key {prefix}/tls.key;
+		root {prefix}/stall;
+	}}
+}}
+"""
+
+HOME = """<!DOCTYPE html><html><head><title>sched</title></head><body>
+<a href="/about.html">about</a> <a href="/gone.html">gone</a>
+</body></html>"""
+ABOUT = """<!DOCTYPE html><html><body><a href="/">home</a></body></html>"""
+# the only link goes to a socket that accepts and never answers
+STALL = """<!DOCTYPE html><html><body>
+<a href="https://www.hole.gov.cn/slow.html">slow</a></body></html>"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Site:
+    def __init__(self, prefix, tlsport, hole):
+        self.prefix, self.tlsport, self.hole = prefix, tlsport, hole
+
+    def resolve(self):
+        return (f"www.hole.gov.cn=127.0.0.1:{self.hole},"
+                f"*:443=127.0.0.1:{self.tlsport},*=none")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not os.path.exists(NGINX):
+        pytest.skip("nginx is not installed")
+    prefix = tmp_path_factory.mktemp("schedule-nginx")
+    (prefix / "tmp").mkdir()
+    (prefix / "site").mkdir()
+    (prefix / "site" / "index.html").write_text(HOME)
+    (prefix / "site" / "about.html").write_text(ABOUT)
+    (prefix / "stall").mkdir()
+    (prefix / "stall" / "index.html").write_text(STALL)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", "tls.key", "-out", "tls.pem",
+                    "-days", "2", "-subj", "/CN=www.sched.gov.cn", "-addext",
+                    "subjectAltName=DNS:www.sched.gov.cn,"
+                    "DNS:www.stall.gov.cn"],
+                   cwd=prefix, check=True, capture_output=True)
+    tlsport = free_port()
+    conf = NGINX_CONF.format(prefix=prefix, tlsport=tlsport)
+    if os.geteuid() == 0:
+        conf = "user root;\n" + conf
+    (prefix / "nginx.conf").write_text(conf)
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", tlsport),
+                                         0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("nginx did not start: " +
+                                proc.stderr.read().decode())
+                time.sleep(0.05)
+        yield Site(prefix, tlsport, hole.getsockname()[1])
+    finally:
+        hole.close()
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def imported(tmp_path, domain):
+    db = tmp_path / "govsec.db"
+    reg = tmp_path / "reg.json"
+    reg.write_text(json.dumps({
+        "format": "govsec-registry/1",
+        "units": [{"uscc": UNIT, "name": "江门市人民政府",
+                   "short_name": "江门市政府", "kind": "administrative",
+                   "level": "prefecture", "region": "440700",
+                   "region_name": "江门市"}],
+        "applications": [{"id": "portal", "unit": UNIT, "type": "portal",
+                          "name": "江门市人民政府门户网站",
+                          "status": "live", "filed": True,
+                          "domains": [{"name": domain, "lang": "en",
+                                       "main": True}]}],
+    }, ensure_ascii=False))
+    p = run_cli(["import", str(reg)], db=db)
+    assert p.returncode == 0, p.stderr
+    return db
+
+
+def config(tmp_path, site, extra=""):
+    conf = tmp_path / "govsec.conf"
+    conf.write_text("[console]\n"
+                    f"listen = 127.0.0.1:{free_port()}\n"
+                    "[inspect]\n"
+                    "enabled = yes\n"
+                    "interval_hours = 1\n"
+                    "max_seconds = 60\n"
+                    "concurrency = 4\n"
+                    "allow_private = yes\n"
+                    f"resolve = {site.resolve()}\n"
+                    f"cacert = {site.prefix / 'tls.pem'}\n" + extra)
+    return conf
+
+
+def runs(db):
+    try:
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT id, host, start FROM insp_runs "
+                               "ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def start(conf, db, log):
+    return subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
+                             str(db)], stdout=log, stderr=subprocess.STDOUT,
+                            env=cli_env())
+
+
+def stop(proc):
+    """SIGTERM; asserts a clean exit within 3 s."""
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert time.monotonic() - t0 < 3
+
+
+def test_govsecd_inspects_on_schedule(site, tmp_path):
+    if not GOVSECD.exists():
+        pytest.fail(f"{GOVSECD} is missing")
+    db = imported(tmp_path, "www.sched.gov.cn")
+    conf = config(tmp_path, site)
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d", str(db)],
+                       capture_output=True, text=True, env=cli_env(),
+                       timeout=60)
+    assert p.returncode == 0, p.stderr
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    before = [f for f in json.loads(p.stdout)["findings"]
+              if f["rule"] == "observe.link-list"]
+    assert before and all(f["status"] == "unknown" for f in before), before
+    logpath = tmp_path / "govsecd.log"
+    log = open(logpath, "w")
+    proc = start(conf, db, log)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not runs(db):
+            assert proc.poll() is None, logpath.read_text()
+            time.sleep(0.2)
+        got = runs(db)
+        assert len(got) == 1, logpath.read_text()
+        assert got[0][1:] == ("www.sched.gov.cn",
+                              "https://www.sched.gov.cn/")
+        # the log line comes right after the store
+        for _ in range(50):
+            if "inspect: 'https://www.sched.gov.cn/' (portal): run " in \
+                    logpath.read_text():
+                break
+            time.sleep(0.1)
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    text = logpath.read_text()
+    assert "inspect: every 1 h, at most 10000 page(s) and 60 s per site" \
+        in text
+    assert (f"inspect: 'https://www.sched.gov.cn/' (portal): run "
+            f"{got[0][0]}, 2 page(s), ") in text, text
+    assert ", 1 broken, " in text
+    assert len(runs(db)) == 1  # the next round is an hour away
+    with sqlite3.connect(db) as con:
+        links = dict(con.execute("SELECT url, status FROM insp_links WHERE "
+                                 "run = ?", (got[0][0],)).fetchall())
+    assert links["https://www.sched.gov.cn/about.html"] == "ok"
+    assert links["https://www.sched.gov.cn/gone.html"] == "broken"
+    # as a run of `govsec inspect`: check and links diff pick it up
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    after = [f for f in json.loads(p.stdout)["findings"]
+             if f["rule"] == "observe.link-list"]
+    assert after and all(f["status"] == "fail" for f in after), after
+    assert any("www.sched.gov.cn/gone.html" in f["evidence"] for f in after)
+    p = run_cli(["links", "diff", "--host", "www.sched.gov.cn"],
+                db=db)
+    assert p.returncode in (0, 1), p.stderr
+    assert "gone.html" in p.stdout
+
+
+def test_govsecd_stops_promptly_mid_crawl(site, tmp_path):
+    db = imported(tmp_path, "www.stall.gov.cn")
+    conf = config(tmp_path, site)
+    logpath = tmp_path / "govsecd.log"
+    log = open(logpath, "w")
+    proc = start(conf, db, log)
+    try:
+        # the first round starts after 5 s and hangs on the silent link
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            assert proc.poll() is None, logpath.read_text()
+            acc = site.prefix / "stall.log"
+            if acc.exists() and "GET / " in acc.read_text():
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the first round did not start")
+        time.sleep(1)  # the homepage is parsed; the link check hangs
+        assert proc.poll() is None
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert runs(db) == []  # a partial run is not stored
+    assert ("inspect: 'https://www.stall.gov.cn/' (portal) stopped, not "
+            "stored") in logpath.read_text()
+
+
+def test_govsecd_without_portals_stops(site, tmp_path):
+    db = tmp_path / "empty.db"
+    conf = config(tmp_path, site)
+    log = open(tmp_path / "govsecd.log", "w")
+    proc = start(conf, db, log)
+    try:
+        time.sleep(6)  # past the first (empty) round
+        assert proc.poll() is None
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert runs(db) == []
+
+
+@pytest.mark.parametrize("setting,value", [
+    ("enabled", "perhaps"), ("interval_hours", "0"),
+    ("interval_hours", "8761"), ("max_pages", "0"), ("max_seconds", "x"),
+    ("concurrency", "1025"), ("allow_private", "2")])
+def test_inspect_config_is_checked(tmp_path, setting, value):
+    conf = tmp_path / "govsec.conf"
+    conf.write_text(f"[inspect]\n{setting} = {value}\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                        str(tmp_path / "x.db")], capture_output=True,
+                       text=True, env=cli_env(), timeout=60)
+    assert p.returncode == 2
+    assert f"bad value '{value}' for [inspect] {setting}" in p.stderr
+
+
+def test_inspect_config_unknown_and_defaults(tmp_path):
+    conf = tmp_path / "govsec.conf"
+    conf.write_text("[inspect]\nmax_page = 5\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                        str(tmp_path / "x.db")], capture_output=True,
+                       text=True, env=cli_env(), timeout=60)
+    assert p.returncode == 2
+    assert "unknown setting [inspect] max_page" in p.stderr
+    conf.write_text("[inspect]\nenabled = no\ninterval_hours = 24\n"
+                    "max_pages = 10000\nmax_seconds = 1800\n"
+                    "concurrency = 16\nallow_private = no\nresolve =\n"
+                    "cacert =\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                        str(tmp_path / "x.db")], capture_output=True,
+                       text=True, env=cli_env(), timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "configuration OK" in p.stdout

@@ -1,0 +1,268 @@
+/*
+ * inspect.js: the console's read-only pages for portal inspections
+ * (docs/inspect.md, the "Inspections" API of docs/api.md): the inspected
+ * sites with their last run, and one run with its findings (requirement
+ * IDs), footer marks, broken links, outbound links without a leave-site
+ * prompt, blocked links and the diff since the host's previous run.
+ * Loaded before app.js, which calls window.GovsecInspect with its helpers
+ * and mounts the returned routes. Server data (URLs, hosts, evidence) is
+ * untrusted and reaches the page only as text (h() and textContent); the
+ * CSP forbids inline code and styles.
+ */
+(function () {
+	'use strict';
+
+	var LIMIT = 500;	/* the API's most links per page */
+	var STATUSES = ['pass', 'fail', 'not_applicable', 'unknown'];
+
+	window.GovsecInspect = function (C) {
+		var h = C.h, t = C.t, I = C.I, api = C.api, panel = C.panel;
+
+		function str(v) {
+			return v === null || v === undefined || v === '' ?
+			    t('none') : String(v);
+		}
+
+		function badge(s) {
+			var known = STATUSES.indexOf(s) >= 0;
+			return h('span', {class: 'badge badge-' +
+			    (known ? s : 'unknown'), 'data-status': s},
+			    known ? t('status.' + s) : str(s));
+		}
+
+		function mono(v) {
+			return h('span', {class: 'mono wrap', text: str(v)});
+		}
+
+		function empty(id, key) {
+			return h('p', {class: 'empty', id: id, 'data-testid': id,
+			    text: t(key)});
+		}
+
+		function foundOn(l) {
+			return mono(Array.isArray(l.found_on) && l.found_on.length ?
+			    l.found_on[0] : null);
+		}
+
+		function reason(code) {
+			var key = 'insp.reason.' + code;
+			if (!code)
+				return t('none');
+			return I.has(key) ? t(key) + ' (' + code + ')' : String(code);
+		}
+
+		/* ---- the list of sites ---- */
+
+		function viewSites() {
+			return api('GET', '/api/inspections').then(function (d) {
+				var sites = (d && d.sites) || [];
+				var root = h('div', {id: 'insp-sites-page',
+				    'data-testid': 'insp-sites',
+				    'data-title': t('insp.title')},
+				    C.pageHeader('insp.title', 'insp.intro'));
+
+				if (!sites.length) {
+					root.appendChild(panel(null, empty(
+					    'insp-sites-empty', 'insp.none')));
+					return root;
+				}
+				root.appendChild(panel(null, C.table('insp-sites-table',
+				    t('insp.title'), [
+				    {label: t('insp.col.host'), rowHeader: true},
+				    {label: t('insp.col.finished')},
+				    {label: t('insp.col.pages'), num: true},
+				    {label: t('insp.col.links'), num: true},
+				    {label: t('insp.col.broken'), num: true},
+				    {label: t('insp.col.blocked'), num: true},
+				    {label: t('insp.col.unprompted'), num: true},
+				    {label: t('insp.col.failing')}],
+				    sites.map(function (s) {
+					var f = s.findings || {};
+					return [
+					    C.link('inspections/' + C.num(s.run),
+						null, str(s.host), {
+						'data-testid': 'insp-site-link',
+						class: 'mono'}),
+					    C.fmtTime(s.finished),
+					    C.num(s.pages), C.num(s.links),
+					    C.num(s.broken), C.num(s.blocked),
+					    C.num(s.unprompted),
+					    Array.isArray(f.failing) &&
+						f.failing.length ?
+						f.failing.join(', ') : t('none')];
+				    }))));
+				return root;
+			});
+		}
+
+		/* ---- one run ---- */
+
+		function linksTable(id, list, total, cols) {
+			var box = h('div');
+			if (!list.length) {
+				box.appendChild(empty(id + '-empty', 'insp.links.none'));
+				return box;
+			}
+			box.appendChild(C.table(id, null, cols.map(function (c) {
+				return {label: t(c[0]), num: c[2]};
+			}), list.map(function (l) {
+				return cols.map(function (c) {
+					return c[1](l);
+				});
+			})));
+			if (total > list.length)
+				box.appendChild(h('p', {class: 'muted',
+				    text: t('insp.links.more', {shown: list.length,
+				    total: total})}));
+			return box;
+		}
+
+		var COL_URL = ['insp.col.url', function (l) {
+			return mono(l.url);
+		}];
+		var COL_FOUND = ['insp.col.found_on', foundOn];
+		var COL_REASON = ['insp.col.reason', function (l) {
+			return reason(l.reason);
+		}];
+		var COL_HTTP = ['insp.col.http', function (l) {
+			return l.http === null || l.http === undefined ?
+			    t('none') : String(l.http);
+		}, true];
+		var COL_CLASS = ['insp.col.class', function (l) {
+			var key = 'insp.class.' + l['class'];
+			return I.has(key) ? t(key) : str(l['class']);
+		}];
+
+		function findingsPanel(finds) {
+			if (!finds.length)
+				return panel(t('insp.findings'), empty(
+				    'insp-findings-empty', 'insp.findings.none'));
+			return panel(t('insp.findings'), C.table('insp-findings',
+			    t('insp.findings'), [
+			    {label: t('insp.col.requirement'), rowHeader: true},
+			    {label: t('insp.col.status')},
+			    {label: t('insp.col.object')},
+			    {label: t('insp.col.evidence')}],
+			    finds.map(function (f) {
+				return [h('span', {class: 'req-id',
+				    text: str(f.requirement)}), badge(f.status),
+				    mono(f.object), str(f.evidence)];
+			    })));
+		}
+
+		function marksPanel(m) {
+			var dl = h('dl', {class: 'kv', id: 'insp-marks',
+			    'data-testid': 'insp-marks'});
+			Object.keys(m || {}).forEach(function (k) {
+				var v = m[k];
+				var key = 'insp.mark.' + k;
+				if (typeof v === 'boolean')
+					v = t(v ? 'insp.yes' : 'insp.no');
+				dl.appendChild(h('div', {class: 'kv-row'},
+				    h('dt', {text: I.has(key) ? t(key) : k}),
+				    h('dd', {class: 'mono wrap', text: str(v)})));
+			});
+			return panel(t('insp.marks'), dl);
+		}
+
+		function diffPanel(d) {
+			var box = h('div', {id: 'insp-diff',
+			    'data-testid': 'insp-diff'});
+			var nb = d.new_broken || [], ch = d.changed || [],
+			    nh = d.new_external_hosts || [];
+
+			box.appendChild(h('p', {class: 'muted', text:
+			    d.previous ? t('insp.diff.against',
+			    {run: C.num(d.previous)}) : t('insp.diff.first')}));
+			box.appendChild(h('h3', {text: t('insp.diff.new_broken') +
+			    ' (' + nb.length + ')'}));
+			box.appendChild(linksTable('insp-diff-broken', nb,
+			    nb.length, [COL_URL, COL_REASON, ['insp.col.found_on',
+			    function (x) {
+				return mono(x.found_on);
+			    }]]));
+			box.appendChild(h('h3', {text: t('insp.diff.changed') +
+			    ' (' + ch.length + ')'}));
+			box.appendChild(linksTable('insp-diff-changed', ch,
+			    ch.length, [COL_URL, ['insp.col.what', function (x) {
+				var key = 'insp.what.' + x.what;
+				return I.has(key) ? t(key) : str(x.what);
+			    }], ['insp.col.before', function (x) {
+				return mono(x.before);
+			    }], ['insp.col.after', function (x) {
+				return mono(x.after);
+			    }]]));
+			box.appendChild(h('h3', {text: t('insp.diff.new_hosts') +
+			    ' (' + nh.length + ')'}));
+			box.appendChild(nh.length ? h('ul', {class: 'plain-list',
+			    id: 'insp-diff-hosts'}, nh.map(function (x) {
+				return h('li', {class: 'mono', text: str(x.host)});
+			    })) : empty('insp-diff-hosts-empty', 'insp.links.none'));
+			return panel(t('insp.diff'), box);
+		}
+
+		function viewRun(id) {
+			var base = '/api/inspections/' + encodeURIComponent(id);
+			var q = '/links?limit=' + LIMIT;
+			return Promise.all([
+				api('GET', base),
+				api('GET', base + q + '&status=broken'),
+				api('GET', base + q + '&prompt=none&external=1'),
+				api('GET', base + q + '&status=blocked'),
+				api('GET', base + '/diff')
+			]).then(function (res) {
+				var run = res[0] || {};
+				var root = h('div', {id: 'insp-run-page',
+				    'data-testid': 'insp-run',
+				    'data-title': str(run.host)});
+
+				function links(i) {
+					return (res[i] && res[i].links) || [];
+				}
+				function total(i) {
+					return C.num(res[i] && res[i].total);
+				}
+				root.appendChild(h('div', {class: 'page-head'},
+				    h('p', {class: 'crumbs'}, C.link('inspections',
+					null, t('insp.title'))),
+				    h('h1', {tabindex: '-1', class: 'mono',
+					text: str(run.host)}),
+				    h('p', {class: 'muted', id: 'insp-run-summary',
+					text: t('insp.run.summary', {
+					run: C.num(run.run),
+					start: str(run.start),
+					finished: C.fmtTime(run.finished),
+					pages: C.num(run.pages),
+					links: C.num(run.links),
+					broken: C.num(run.broken),
+					blocked: C.num(run.blocked),
+					unprompted: C.num(run.unprompted)})})));
+				root.appendChild(findingsPanel(
+				    Array.isArray(run.findings) ? run.findings : []));
+				root.appendChild(marksPanel(run.marks));
+				root.appendChild(panel(t('insp.broken'), linksTable(
+				    'insp-broken', links(1), total(1), [COL_URL,
+				    COL_REASON, COL_HTTP, COL_FOUND])));
+				root.appendChild(panel(t('insp.unprompted'),
+				    linksTable('insp-unprompted', links(2),
+				    total(2), [COL_URL, COL_CLASS, COL_FOUND])));
+				root.appendChild(panel(t('insp.blocked'), linksTable(
+				    'insp-blocked', links(3), total(3), [COL_URL,
+				    COL_REASON, COL_HTTP, COL_FOUND])));
+				root.appendChild(diffPanel(res[4] || {}));
+				return root;
+			});
+		}
+
+		return {
+			inspections: function (r) {
+				var id = r.parts[1];
+				if (id && !/^[0-9]{1,15}$/.test(id)) {
+					C.go('inspections');
+					return null;
+				}
+				return id ? viewRun(id) : viewSites();
+			}
+		};
+	};
+})();
