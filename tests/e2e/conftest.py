@@ -4,10 +4,15 @@ a temporary directory, and a helper that runs the CLI against it.
 Binaries come from $GOVSEC_BUILD (default <repo>/build), the source tree from
 $GOVSEC_SRC (default: two levels above this file). Stdlib and pytest only.
 """
+import contextlib
 import os
 import pwd
 import pathlib
+import shutil
+import signal
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -65,3 +70,67 @@ def cli(store_path):
         return run_cli(args, db=store_path, stdin=stdin, env=env)
     run.db = store_path
     return run
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def self_signed(prefix, *names):
+    """tls.key and tls.pem in prefix: a certificate for the DNS names."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", "tls.key", "-out", "tls.pem",
+                    "-days", "2", "-subj", f"/CN={names[0]}", "-addext",
+                    "subjectAltName=" + ",".join(f"DNS:{n}" for n in names)],
+                   cwd=prefix, check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def running_nginx(prefix, conf, ports):
+    """Debian's nginx with conf (as root: 'user root;' first) in its own
+    prefix, until all ports accept; always stopped when the block ends."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        pytest.skip("nginx is not installed")
+    if os.geteuid() == 0:
+        conf = "user root;\n" + conf
+    (prefix / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+         "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                for port in ports:
+                    socket.create_connection(("127.0.0.1", port),
+                                             0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("nginx did not start: " +
+                                proc.stderr.read().decode())
+                time.sleep(0.05)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def silent_socket():
+    """A listening port that accepts connections and never answers."""
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)
+    try:
+        yield hole.getsockname()[1]
+    finally:
+        hole.close()

@@ -6,19 +6,16 @@ temporary directory and is always stopped by the fixture's finalizer.
 """
 import datetime
 import json
-import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from conftest import GOVSECD, cli_env, run_cli
+from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
+                      self_signed, silent_socket)
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 UNIT = "11440700007250010K"
 
 NGINX_CONF = """daemon off;
@@ -68,14 +65,6 @@ http {{
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Site:
     def __init__(self, prefix, port, tlsport, hole):
         self.prefix, self.port, self.tlsport, self.hole = (
@@ -96,49 +85,14 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not os.path.exists(NGINX):
-        pytest.skip("nginx is not installed")
     prefix = tmp_path_factory.mktemp("probe-nginx")
     (prefix / "tmp").mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                    "-nodes", "-keyout", "tls.key", "-out", "tls.pem",
-                    "-days", "2", "-subj", "/CN=www.tls.gov.cn", "-addext",
-                    "subjectAltName=DNS:www.tls.gov.cn"],
-                   cwd=prefix, check=True, capture_output=True)
+    self_signed(prefix, "www.tls.gov.cn")
     port, tlsport = free_port(), free_port()
     conf = NGINX_CONF.format(prefix=prefix, port=port, tlsport=tlsport)
-    if os.geteuid() == 0:
-        conf = "user root;\n" + conf
-    (prefix / "nginx.conf").write_text(conf)
-    # a listening socket nobody accepts from: connects, never answers
-    hole = socket.socket()
-    hole.bind(("127.0.0.1", 0))
-    hole.listen(16)
-    proc = subprocess.Popen(
-        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-         "-e", str(prefix / "error.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                socket.create_connection(("127.0.0.1", tlsport),
-                                         0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("nginx did not start: " +
-                                proc.stderr.read().decode())
-                time.sleep(0.05)
-        yield Site(prefix, port, tlsport, hole.getsockname()[1])
-    finally:
-        hole.close()
-        proc.send_signal(signal.SIGQUIT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with silent_socket() as hole, \
+            running_nginx(prefix, conf, [port, tlsport]):
+        yield Site(prefix, port, tlsport, hole)
 
 
 def registry(domain):

@@ -8,19 +8,16 @@ storing a partial run. nginx runs with its own prefix in a temporary
 directory and is always stopped by the fixture's finalizer.
 """
 import json
-import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from conftest import GOVSECD, cli_env, run_cli
+from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
+                      self_signed, silent_socket)
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 UNIT = "11440700007250010K"
 
 NGINX_CONF = """daemon off;
@@ -63,14 +60,6 @@ STALL = """<!DOCTYPE html><html><body>
 <a href="https://www.hole.gov.cn/slow.html">slow</a></body></html>"""
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Site:
     def __init__(self, prefix, tlsport, hole):
         self.prefix, self.tlsport, self.hole = prefix, tlsport, hole
@@ -82,8 +71,6 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not os.path.exists(NGINX):
-        pytest.skip("nginx is not installed")
     prefix = tmp_path_factory.mktemp("schedule-nginx")
     (prefix / "tmp").mkdir()
     (prefix / "site").mkdir()
@@ -91,44 +78,11 @@ def site(tmp_path_factory):
     (prefix / "site" / "about.html").write_text(ABOUT)
     (prefix / "stall").mkdir()
     (prefix / "stall" / "index.html").write_text(STALL)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                    "-nodes", "-keyout", "tls.key", "-out", "tls.pem",
-                    "-days", "2", "-subj", "/CN=www.sched.gov.cn", "-addext",
-                    "subjectAltName=DNS:www.sched.gov.cn,"
-                    "DNS:www.stall.gov.cn"],
-                   cwd=prefix, check=True, capture_output=True)
+    self_signed(prefix, "www.sched.gov.cn", "www.stall.gov.cn")
     tlsport = free_port()
     conf = NGINX_CONF.format(prefix=prefix, tlsport=tlsport)
-    if os.geteuid() == 0:
-        conf = "user root;\n" + conf
-    (prefix / "nginx.conf").write_text(conf)
-    hole = socket.socket()
-    hole.bind(("127.0.0.1", 0))
-    hole.listen(16)
-    proc = subprocess.Popen(
-        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-         "-e", str(prefix / "error.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", tlsport),
-                                         0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("nginx did not start: " +
-                                proc.stderr.read().decode())
-                time.sleep(0.05)
-        yield Site(prefix, tlsport, hole.getsockname()[1])
-    finally:
-        hole.close()
-        proc.send_signal(signal.SIGQUIT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with silent_socket() as hole, running_nginx(prefix, conf, [tlsport]):
+        yield Site(prefix, tlsport, hole)
 
 
 def imported(tmp_path, domain):
