@@ -21,8 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Daemon, HOST, SRC, assertBuilt, freePort, launchChromium, runBin }
-	from './harness.mjs';
+import { Daemon, HOST, SRC, assertBuilt, freePort, launchChromium, openPage,
+	runBin, submitLogin } from './harness.mjs';
 const SHOTS = process.env.GOVSEC_SCREENSHOTS || '';
 const SHOT = process.env.GOVSEC_SCREENSHOT ?? '/tmp/govsec-console.png';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
@@ -62,17 +62,8 @@ async function startDaemon() {
 	baseURL = `http://${HOST}:${port}`;
 }
 
-async function newPage(locale) {
-	const ctx = await browser.newContext({ locale, baseURL });
-	const page = await ctx.newPage();
-	page.setDefaultTimeout(15_000);
-	page.on('console', (m) => {
-		const text = m.text();
-		if (/Content Security Policy|Refused to/i.test(text))
-			problems.push(`${page.url()}: ${text}`);
-	});
-	page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-	return page;
+function newPage(locale) {
+	return openPage(browser, { locale, baseURL }, problems);
 }
 
 async function shot(page, name) {
@@ -81,13 +72,7 @@ async function shot(page, name) {
 			fullPage: true });
 }
 
-async function login(page, name, pw) {
-	await page.goto('/');
-	await page.locator('#login-form').waitFor();
-	await page.fill('#login-name', name);
-	await page.fill('#login-password', pw);
-	await page.click('#login-form button[type="submit"]');
-}
+const login = submitLogin;
 
 before(async () => {
 	if (!baseURL)

@@ -21,8 +21,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Daemon, HOST, assertBuilt, freePort, launchChromium, runBin, sleep }
-	from './harness.mjs';
+import { Daemon, HOST, assertBuilt, freePort, launchChromium, openPage, runBin,
+	sleep, submitLogin } from './harness.mjs';
 const SHOTS = process.env.GOVSEC_GATE_SHOTS ?? '/tmp/govsec-gate';
 const APP_HOST = 'oa.example.gov.cn'; // the protected host nginx would pass
 const ATTEMPTS = 5; // [gate] login_attempts and address_attempts
@@ -192,18 +192,9 @@ async function makeTraffic() {
 	await sleep(1600); // per-rule counters reach the store within a second
 }
 
-async function newPage(locale) {
-	const ctx = await browser.newContext({ locale, baseURL,
-		viewport: { width: 1360, height: 900 } });
-	const page = await ctx.newPage();
-	page.setDefaultTimeout(15_000);
-	page.on('console', (m) => {
-		const text = m.text();
-		if (/Content Security Policy|Refused to/i.test(text))
-			problems.push(`${page.url()}: ${text}`);
-	});
-	page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-	return page;
+function newPage(locale) {
+	return openPage(browser, { locale, baseURL,
+		viewport: { width: 1360, height: 900 } }, problems);
 }
 
 async function shot(page, name) {
@@ -213,11 +204,7 @@ async function shot(page, name) {
 }
 
 async function login(page, name) {
-	await page.goto('/');
-	await page.locator('#login-form').waitFor();
-	await page.fill('#login-name', name);
-	await page.fill('#login-password', pw[name]);
-	await page.click('#login-form button[type="submit"]');
+	await submitLogin(page, name, pw[name]);
 	await page.locator('#dashboard').waitFor();
 }
 

@@ -126,3 +126,28 @@ export function launchChromium() {
 			'--disable-sync'],
 	});
 }
+
+// A page in a new context that records CSP violations and script errors
+// into problems (the tests assert that it stays empty).
+export async function openPage(browser, options, problems) {
+	const ctx = await browser.newContext(options);
+	const page = await ctx.newPage();
+	page.setDefaultTimeout(15_000);
+	page.on('console', (m) => {
+		const text = m.text();
+		if (/Content Security Policy|Refused to/i.test(text))
+			problems.push(`${page.url()}: ${text}`);
+	});
+	page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+	return page;
+}
+
+// Fills and sends the console's login form (the caller waits for what
+// should follow: the dashboard, or an error).
+export async function submitLogin(page, name, password) {
+	await page.goto('/');
+	await page.locator('#login-form').waitFor();
+	await page.fill('#login-name', name);
+	await page.fill('#login-password', password);
+	await page.click('#login-form button[type="submit"]');
+}

@@ -18,8 +18,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, Daemon, HOST, assertBuilt, freePort, launchChromium, runBin }
-	from './harness.mjs';
+import { BUILD, Daemon, HOST, assertBuilt, freePort, launchChromium, openPage,
+	runBin, submitLogin } from './harness.mjs';
 
 const SITE = 'www.site.gov.cn';
 let tmp = null;
@@ -121,20 +121,10 @@ after(async () => {
 
 test('a viewer sees the site, its broken links and the diff, in two ' +
 	'languages', async () => {
-	const ctx = await browser.newContext({ locale: 'en-US', baseURL });
-	const page = await ctx.newPage();
-	page.setDefaultTimeout(15_000);
-	page.on('console', (m) => {
-		if (/Content Security Policy|Refused to/i.test(m.text()))
-			problems.push(m.text());
-	});
-	page.on('pageerror', (e) => problems.push(e.message));
+	const page = await openPage(browser, { locale: 'en-US', baseURL },
+		problems);
 
-	await page.goto('/');
-	await page.locator('#login-form').waitFor();
-	await page.fill('#login-name', 'viewer1');
-	await page.fill('#login-password', password);
-	await page.click('#login-form button[type="submit"]');
+	await submitLogin(page, 'viewer1', password);
 	await page.locator('#dashboard').waitFor();
 
 	await page.click('#nav-inspections');
@@ -189,5 +179,5 @@ test('a viewer sees the site, its broken links and the diff, in two ' +
 	await page.locator('#nav-inspections', { hasText: 'Inspections' })
 		.waitFor();
 	assert.deepEqual(problems, []);
-	await ctx.close();
+	await page.context().close();
 });
