@@ -177,6 +177,17 @@ char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int net_listen_addr(const char *what, const char *listen, int numeric,
 		    struct sockaddr_storage *ss, socklen_t *sslen,
 		    struct err *e);
+/* Checks a unix: listen path (absolute, fits sun_path) and the socket's
+ * group (NULL or "": none; *gid = -1) into sun and gid. 0 or -1. */
+struct sockaddr_un;
+int net_unix_check(const char *what, const char *path, const char *group,
+		   struct sockaddr_un *sun, gid_t *gid, struct err *e);
+/* A listening Unix stream socket at the absolute path (a stale socket
+ * there is replaced, any other file is an error), with the file mode and,
+ * unless group is NULL or "", that group. The descriptor, or -1 with e
+ * naming the setting what. The caller closes it and unlinks path. */
+int net_listen_unix(const char *what, const char *path, int mode,
+		    const char *group, struct err *e);
 
 /* config.c */
 /*
@@ -203,6 +214,8 @@ struct config {
 	char gate_listen[128];	     /* listen, "" = no gate listener */
 	char gate_portal[128];	     /* portal path prefix, "/govsec" */
 	char gate_proxies[1024];     /* trusted_proxies, "127.0.0.1,::1" */
+	char gate_socket_group[64];  /* socket_group for unix: ("") */
+	int gate_socket_mode;	     /* socket_mode for unix: (0660) */
 	char gate_geoip[4096];	     /* geoip, MaxMind DB path or "" */
 	char gate_geoip_csv[4096];   /* geoip_csv, range list path or "" */
 	char gate_device_header[64]; /* device_header, "" = device cookie */

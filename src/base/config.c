@@ -37,6 +37,7 @@ config_defaults(struct config *c)
 	c->gate_lockout_seconds = 900;
 	c->gate_allow_sample = 100;
 	c->gate_threads = 4;
+	c->gate_socket_mode = 0660;
 	c->probe_per_day = 20;
 	c->probe_timeout = 15;
 	c->insp_interval_hours = 24;
@@ -107,6 +108,21 @@ gate_setting(struct config *c, const char *key, const char *value)
 		return set_int(value, 0, 1000000, &c->gate_allow_sample);
 	if (!strcmp(key, "threads"))
 		return set_int(value, 1, 256, &c->gate_threads);
+	if (!strcmp(key, "socket_group"))
+		return str_copy(c->gate_socket_group, value,
+				sizeof(c->gate_socket_group));
+	if (!strcmp(key, "socket_mode")) {
+		char *end;
+		long m;
+
+		errno = 0;
+		m = strtol(value, &end, 8);
+		if (errno != 0 || end == value || *end != '\0' || m < 0 ||
+		    m > 0777)
+			return -1;
+		c->gate_socket_mode = (int)m;
+		return 0;
+	}
 	return -2;
 }
 

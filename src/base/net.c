@@ -1,10 +1,16 @@
 /*
  * net.c: listen addresses from the configuration ("127.0.0.1:8440",
- * "[::1]:8441", "localhost:8440"), trusted as the operator's but checked.
+ * "[::1]:8441", "localhost:8440", "unix:/run/govsec/gate.sock"), trusted
+ * as the operator's but checked.
  */
+#include <errno.h>
+#include <grp.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
@@ -64,5 +70,70 @@ bad:
 		"%s '%s' is not HOST:PORT or [IPV6]:PORT with a port from 1 "
 		"to 65535",
 		what, listen);
+	return -1;
+}
+
+int
+net_unix_check(const char *what, const char *path, const char *group,
+	       struct sockaddr_un *sun, gid_t *gid, struct err *e)
+{
+	struct group *gr;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (path[0] != '/' ||
+	    str_copy(sun->sun_path, path, sizeof(sun->sun_path)) < 0) {
+		err_set(e,
+			"%s 'unix:%s' needs an absolute path of at most %zu "
+			"bytes",
+			what, path, sizeof(sun->sun_path) - 1);
+		return -1;
+	}
+	*gid = (gid_t)-1;
+	if (group == NULL || group[0] == '\0')
+		return 0;
+	gr = getgrnam(group);
+	if (gr == NULL) {
+		err_set(e, "%s: no group '%s' for the socket", what, group);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+int
+net_listen_unix(const char *what, const char *path, int mode, const char *group,
+		struct err *e)
+{
+	struct sockaddr_un sun;
+	struct stat sb;
+	gid_t gid;
+	int fd = -1;
+
+	if (net_unix_check(what, path, group, &sun, &gid, e) < 0)
+		return -1;
+	/* a stale socket of an earlier run may go, nothing else */
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			err_set(e, "%s 'unix:%s' exists and is not a socket",
+				what, path);
+			return -1;
+		}
+		if (unlink(path) < 0)
+			goto fail;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto fail;
+	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) ||
+	    chmod(path, (mode_t)mode) < 0 || listen(fd, 1024) < 0)
+		goto fail;
+	return fd;
+fail:
+	err_set(e, "%s 'unix:%s': %s", what, path, strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
 	return -1;
 }

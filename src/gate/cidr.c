@@ -19,7 +19,13 @@ struct node {
 struct gate_trie {
 	struct node *n;
 	size_t len, cap;
+	/* IPv4 lookups start at the end of ::ffff:0:0/96 (set by insert) */
+	uint32_t v4node; /* that node, 0 if the path stops early */
+	int v4best;	 /* the longest prefix value on the way there */
 };
+
+/* ::ffff:0.0.0.0, of which the first 96 bits are compared */
+static const unsigned char v4mapped[16] = {[10] = 0xff, [11] = 0xff};
 
 struct gate_trie *
 gate_trie_new(void)
@@ -97,6 +103,15 @@ insert(struct gate_trie *t, const unsigned char a[16], int len, int value,
 		cur = t->n[cur].child[b];
 	}
 	t->n[cur].value = value;
+	/* refresh the IPv4 shortcut */
+	cur = 0;
+	t->v4best = t->n[0].value;
+	for (int i = 0; i < 96 && (i == 0 || cur != 0); i++) {
+		cur = t->n[cur].child[bit_of(v4mapped, i)];
+		if (cur != 0 && t->n[cur].value != 0)
+			t->v4best = t->n[cur].value;
+	}
+	t->v4node = cur;
 	return 0;
 }
 
@@ -197,9 +212,16 @@ int
 gate_trie_lookup(const struct gate_trie *t, const unsigned char addr[16])
 {
 	uint32_t cur = 0;
-	int best = t->n[0].value;
+	int best = t->n[0].value, i = 0;
 
-	for (int i = 0; i < 128; i++) {
+	if (memcmp(addr, v4mapped, 12) == 0) {
+		if (t->v4node == 0)
+			return t->v4best;
+		cur = t->v4node;
+		best = t->v4best;
+		i = 96;
+	}
+	for (; i < 128; i++) {
 		cur = t->n[cur].child[bit_of(addr, i)];
 		if (cur == 0)
 			break;

@@ -241,10 +241,16 @@ struct gate_url {
 	char path[8192];
 };
 int gate_url_parse(const char *url, struct gate_url *u);
+/* The peer of a connection on a unix: listener: a local proxy, trusted
+ * because the socket's owner, group and mode say who may connect. */
+#define GATE_PEER_UNIX "unix"
+/* 1 if peer (a numeric address or GATE_PEER_UNIX) is a trusted proxy. */
+int gate_peer_trusted(const struct gate_trie *proxies, const char *peer);
 /*
- * The client address: peer itself unless peer is in proxies; then the
- * rightmost X-Forwarded-For entry that is not a trusted proxy (xff may be
- * NULL: the peer). out gets a numeric address (>= 46 bytes).
+ * The client address: peer itself unless peer is a trusted proxy
+ * (gate_peer_trusted); then the rightmost X-Forwarded-For entry that is
+ * not a trusted proxy (xff may be NULL: the peer; a unix: peer must send
+ * one). out gets a numeric address (>= 46 bytes). 0, or -1 if malformed.
  */
 int gate_client_addr(const struct gate_trie *proxies, const char *peer,
 		     const char *xff, char *out, size_t outlen);

@@ -36,6 +36,7 @@ struct gate_server {
 	struct store *st;
 	pthread_mutex_t st_lock; /* every use of st */
 	struct MHD_Daemon *d;
+	int listen_fd; /* a unix: socket we made (unlinked at the end), or -1 */
 	struct gate_trie *proxies;
 	struct gate_geo *geo;
 	char *dummy_hash;
@@ -73,6 +74,7 @@ struct gate_req {
 	char hdr_name[8][32];
 	char *hdr_val[8]; /* malloc'ed */
 	int nhdr;
+	int to_proxy; /* an answer to nginx's auth_request, not a browser */
 };
 
 /* server.c */

@@ -3,6 +3,7 @@
  * X-Forwarded-For and login form bodies. Everything here is untrusted and
  * bounded; a malformed input is an error, never a guess.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "gate/gate.h"
@@ -70,7 +71,9 @@ gate_url_parse(const char *url, struct gate_url *u)
 	const char *p, *h, *hend, *q;
 	size_t o = 0, hl;
 
-	memset(u, 0, sizeof(*u));
+	/* all but the long path, which is written with its NUL below */
+	memset(u, 0, offsetof(struct gate_url, path));
+	u->path[0] = '\0';
 	if (url == NULL || strlen(url) > HDR_MAX)
 		return -1;
 	if (str_starts(url, "https://")) {
@@ -150,16 +153,34 @@ gate_url_parse(const char *url, struct gate_url *u)
 }
 
 int
+gate_peer_trusted(const struct gate_trie *proxies, const char *peer)
+{
+	unsigned char a[16];
+
+	if (peer == NULL)
+		return 0;
+	if (!strcmp(peer, GATE_PEER_UNIX))
+		return 1;
+	return proxies != NULL && gate_addr_parse(peer, a) == 0 &&
+	       gate_trie_lookup(proxies, a) > 0;
+}
+
+int
 gate_client_addr(const struct gate_trie *proxies, const char *peer,
 		 const char *xff, char *out, size_t outlen)
 {
 	unsigned char a[16];
 	const char *end;
 
-	if (peer == NULL || gate_addr_parse(peer, a) < 0 ||
-	    str_copy(out, peer, outlen) < 0)
+	if (peer == NULL)
 		return -1;
-	if (xff == NULL || proxies == NULL || gate_trie_lookup(proxies, a) <= 0)
+	if (!strcmp(peer, GATE_PEER_UNIX)) {
+		if (xff == NULL)
+			return -1;
+	} else if (gate_addr_parse(peer, a) < 0 ||
+		   str_copy(out, peer, outlen) < 0)
+		return -1;
+	else if (xff == NULL || !gate_peer_trusted(proxies, peer))
 		return 0;
 	if (strlen(xff) > HDR_MAX)
 		return -1;
@@ -184,7 +205,7 @@ gate_client_addr(const struct gate_trie *proxies, const char *peer,
 		ip[n] = '\0';
 		if (gate_addr_parse(ip, a) < 0 || str_copy(out, ip, outlen) < 0)
 			return -1;
-		if (gate_trie_lookup(proxies, a) <= 0)
+		if (proxies == NULL || gate_trie_lookup(proxies, a) <= 0)
 			return 0;
 		/* a trusted proxy: look one hop further left */
 		while (start > xff && start[-1] != ',')

@@ -164,12 +164,11 @@ gate_device_read(struct gate_req *r, char id[GATE_NAME_MAX + 1],
 		/* e.g. nginx's $ssl_client_fingerprint: only a trusted proxy
 		 * may say it */
 		const char *h = gate_req_in(r, cfg->gate_device_header);
-		unsigned char a[16], d[32];
+		unsigned char d[32];
 		char hex[65];
 
 		if (h == NULL || strlen(h) < 16 || strlen(h) > 512 ||
-		    gate_addr_parse(r->peer, a) < 0 ||
-		    gate_trie_lookup(r->g->proxies, a) <= 0)
+		    !gate_peer_trusted(r->g->proxies, r->peer))
 			return 0;
 		gate_sha256(h, strlen(h), d);
 		hex_encode(d, 32, hex);

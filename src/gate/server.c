@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <openssl/evp.h>
@@ -24,7 +26,7 @@
 
 #define CONN_MAX     4096
 #define CONN_TIMEOUT 60
-#define HEADER_MAX   (32 * 1024)
+#define HEADER_MAX   (16 * 1024) /* MHD zeroes this much per request */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -126,8 +128,15 @@ gate_check_config(const struct config *cfg, struct err *e)
 
 	if (cfg->gate_listen[0] == '\0')
 		return 0;
-	if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss, NULL,
-			    e) < 0)
+	if (!strncmp(cfg->gate_listen, "unix:", 5)) {
+		struct sockaddr_un sun;
+		gid_t gid;
+
+		if (net_unix_check("[gate] listen", cfg->gate_listen + 5,
+				   cfg->gate_socket_group, &sun, &gid, e) < 0)
+			return -1;
+	} else if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss,
+				   NULL, e) < 0)
 		return -1;
 	t = proxies_trie(cfg->gate_proxies, e);
 	if (t == NULL)
@@ -678,7 +687,8 @@ verify(struct gate_req *r)
 	const char *xurl = gate_req_in(r, "X-Original-URL");
 	const char *xm = gate_req_in(r, "X-Original-Method");
 	const char *cookies = gate_req_in(r, "Cookie");
-	struct gate_url *u = xcalloc(1, sizeof(*u));
+	/* gate_url_parse sets it */
+	struct gate_url *u = xmalloc(sizeof(*u));
 	struct sess_view v;
 	struct gate_decision d;
 	struct gate_input in;
@@ -810,12 +820,10 @@ static int
 metrics(struct gate_req *r)
 {
 	unsigned long long n = 0, acc = 0, p50 = 0, p99 = 0;
-	unsigned char a[16];
 	long rss = 0;
 	struct buf b = BUF_INIT(4096), st = BUF_INIT(4096);
 
-	if (gate_addr_parse(r->peer, a) < 0 ||
-	    gate_trie_lookup(r->g->proxies, a) <= 0) {
+	if (!gate_peer_trusted(r->g->proxies, r->peer)) {
 		r->status = 403;
 		return 0;
 	}
@@ -862,9 +870,11 @@ route(struct gate_req *r)
 	int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
 
 	if (!strcmp(r->path, "/api/authz/auth-request") ||
-	    !strcmp(r->path, "/api/verify"))
+	    !strcmp(r->path, "/api/verify")) {
+		/* nginx reads the status and Remote-*, Location headers only */
+		r->to_proxy = 1;
 		verify(r);
-	else if (sub != NULL && !strcmp(sub, "/login") && get)
+	} else if (sub != NULL && !strcmp(sub, "/login") && get)
 		gate_portal_get(r);
 	else if (sub != NULL && !strcmp(sub, "/login") &&
 		 !strcmp(r->method, "POST"))
@@ -906,10 +916,14 @@ respond(struct MHD_Connection *c, struct gate_req *r)
 		return MHD_NO;
 	if (r->ctype != NULL)
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	if (!r->to_proxy) {
+		/* pages and answers a browser sees */
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		MHD_add_response_header(resp, "X-Content-Type-Options",
+					"nosniff");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	}
 	for (int i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_val[i]);
 	ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 500),
@@ -927,6 +941,8 @@ peer_of(struct MHD_Connection *c, char *host, size_t n)
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL)
 		return "-";
+	if (ci->client_addr->sa_family == AF_UNIX)
+		return GATE_PEER_UNIX;
 	len = ci->client_addr->sa_family == AF_INET6
 		  ? sizeof(struct sockaddr_in6)
 		  : sizeof(struct sockaddr_in);
@@ -1025,6 +1041,8 @@ server_free(struct gate_server *g)
 	gate_trie_free(g->proxies);
 	gate_geo_free(g->geo);
 	free(g->dummy_hash);
+	if (g->listen_fd >= 0)
+		unlink(g->cfg->gate_listen + 5); /* MHD closed it */
 	pthread_mutex_destroy(&g->st_lock);
 	pthread_rwlock_destroy(&g->pol_lock);
 	pthread_mutex_destroy(&g->stop_lock);
@@ -1043,15 +1061,25 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	unsigned char rnd[16];
 	char pw[33], at[32];
 	struct store_val v[2];
+	int lfd = -1;
 
 	if (cfg->gate_listen[0] == '\0')
 		return NULL;
-	if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss, NULL,
-			    e) < 0)
+	if (!strncmp(cfg->gate_listen, "unix:", 5)) {
+		/* nginx on the same machine: no TCP stack per request; the
+		 * socket's owner, group and mode say who may be a proxy */
+		lfd = net_listen_unix("[gate] listen", cfg->gate_listen + 5,
+				      cfg->gate_socket_mode,
+				      cfg->gate_socket_group, e);
+		if (lfd < 0)
+			return NULL;
+	} else if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss,
+				   NULL, e) < 0)
 		return NULL;
-	if (ss.ss_family == AF_INET6)
+	else if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	g = xcalloc(1, sizeof(*g));
+	g->listen_fd = lfd;
 	g->cfg = cfg;
 	g->st = st;
 	pthread_mutex_init(&g->st_lock, NULL);
@@ -1122,21 +1150,31 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 		if (store_setting_set(st, "gate.started", at, e) < 0)
 			goto fail;
 	}
-	errno = 0;
-	g->d = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, g,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MAX,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->gate_threads,
-	    MHD_OPTION_END);
+	{
+		struct MHD_OptionItem listen_opt[] = {
+		    lfd >= 0
+			? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd,
+						  NULL}
+			: (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
+		    {MHD_OPTION_END, 0, NULL}};
+
+		errno = 0;
+		g->d = MHD_start_daemon(
+		    flags, 0, NULL, NULL, on_request, g,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY,
+		    listen_opt, MHD_OPTION_NOTIFY_COMPLETED, on_done, g,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MAX,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->gate_threads,
+		    MHD_OPTION_END);
+	}
 	if (g->d == NULL) {
 		err_set(e, "cannot listen on '%s'%s%s", cfg->gate_listen,
 			errno ? ": " : "", errno ? strerror(errno) : "");
 		goto fail;
 	}
+	lfd = -1; /* MHD's now */
 	if (pthread_create(&g->poller, NULL, poller, g) != 0) {
 		err_set(e, "cannot start the gate poller");
 		MHD_stop_daemon(g->d);
@@ -1147,6 +1185,8 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 		 cfg->gate_listen, lc.n);
 	return g;
 fail:
+	if (lfd >= 0)
+		close(lfd);
 	server_free(g);
 	return NULL;
 }

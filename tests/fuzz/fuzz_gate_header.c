@@ -69,6 +69,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gate_client_addr(proxies, "8.8.8.8", part[2], addr, sizeof(addr)) ==
 	    0)
 		CHECK(strcmp(addr, "8.8.8.8") == 0);
+	/* a unix: peer: only an address named in the header, or an error */
+	if (gate_client_addr(proxies, GATE_PEER_UNIX, part[2], addr,
+			     sizeof(addr)) == 0)
+		CHECK(gate_addr_parse(addr, a) == 0);
 	if (gate_form_get(part[3], "username", out, sizeof(out)) == 0)
 		CHECK(strlen(out) < sizeof(out));
 	free(buf);

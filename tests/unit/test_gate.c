@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +221,81 @@ test_trie(void **state)
 	t = gate_trie_new();
 	assert_int_equal(gate_trie_add(t, "::/0", 7, &e), 0);
 	assert_int_equal(look(t, "1.2.3.4"), 7);
+	/* IPv4 lookups start at ::ffff:0:0/96: prefixes above it count,
+	 * also when added after the IPv4 ones */
+	assert_int_equal(gate_trie_add(t, "10.0.0.0/8", 1, &e), 0);
+	assert_int_equal(look(t, "10.2.3.4"), 1);
+	assert_int_equal(look(t, "11.2.3.4"), 7);
+	assert_int_equal(gate_trie_add(t, "::/8", 8, &e), 0);
+	assert_int_equal(look(t, "11.2.3.4"), 8);
+	assert_int_equal(gate_trie_add(t, "::ffff:0:0/96", 9, &e), 0);
+	assert_int_equal(look(t, "11.2.3.4"), 9);
+	assert_int_equal(look(t, "10.2.3.4"), 1);
+	assert_int_equal(look(t, "::1"), 8);
 	gate_trie_free(t);
+}
+
+/* The trie against a linear scan of random prefixes, IPv4 and IPv6 (many
+ * of them near ::ffff:0:0/96, where IPv4 lookups take a shortcut). */
+static void
+test_trie_random(void **state)
+{
+	enum { NPFX = 300, NLOOK = 20000 };
+	static unsigned char pfx[NPFX][16];
+	static int plen[NPFX], pval[NPFX];
+	unsigned int seed = 12345;
+	struct err e;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		struct gate_trie *t = gate_trie_new();
+		int n = 1 + (int)(rand_r(&seed) % NPFX);
+
+		for (int i = 0; i < n; i++) {
+			char txt[INET6_ADDRSTRLEN], cidr[64];
+			int len = (int)(rand_r(&seed) % 129);
+
+			memset(pfx[i], 0, 16);
+			if (rand_r(&seed) % 2) /* under ::ffff:0:0/96 */
+				pfx[i][10] = pfx[i][11] = 0xff;
+			for (int b = 0; b < 16; b++)
+				if (rand_r(&seed) % 3 == 0)
+					pfx[i][b] =
+					    (unsigned char)rand_r(&seed);
+			for (int b = len; b < 128; b++)
+				pfx[i][b / 8] &=
+				    (unsigned char)~(1 << (7 - b % 8));
+			inet_ntop(AF_INET6, pfx[i], txt, sizeof(txt));
+			str_fmt(cidr, sizeof(cidr), "%s/%d", txt, len);
+			plen[i] = len;
+			pval[i] = i + 1;
+			assert_int_equal(gate_trie_add(t, cidr, i + 1, &e), 0);
+		}
+		for (int k = 0; k < NLOOK; k++) {
+			unsigned char a[16];
+			int want = 0, wantlen = -1;
+
+			/* a random address near a random prefix */
+			memcpy(a, pfx[rand_r(&seed) % (unsigned)n], 16);
+			for (int b = 0; b < 16; b++)
+				if (rand_r(&seed) % 4 == 0)
+					a[b] = (unsigned char)rand_r(&seed);
+			for (int i = 0; i < n; i++) {
+				int ok = 1;
+
+				for (int b = 0; b < plen[i] && ok; b++)
+					ok = ((a[b / 8] ^ pfx[i][b / 8]) &
+					      (1 << (7 - b % 8))) == 0;
+				/* a later equal prefix overwrites */
+				if (ok && plen[i] >= wantlen) {
+					want = pval[i];
+					wantlen = plen[i];
+				}
+			}
+			assert_int_equal(gate_trie_lookup(t, a), want);
+		}
+		gate_trie_free(t);
+	}
 }
 
 static void
@@ -764,6 +839,25 @@ test_client_addr(void **state)
 	assert_int_equal(
 	    gate_client_addr(px, "127.0.0.1", "", out, sizeof(out)), -1);
 	assert_int_equal(gate_client_addr(px, "-", NULL, out, sizeof(out)), -1);
+	/* a unix: socket peer is the local proxy: it must name the client */
+	assert_true(gate_peer_trusted(px, GATE_PEER_UNIX));
+	assert_true(gate_peer_trusted(px, "10.2.2.2"));
+	assert_false(gate_peer_trusted(px, "8.8.8.8"));
+	assert_false(gate_peer_trusted(px, "not an address"));
+	assert_false(gate_peer_trusted(NULL, "127.0.0.1"));
+	assert_int_equal(
+	    gate_client_addr(px, GATE_PEER_UNIX, NULL, out, sizeof(out)), -1);
+	assert_int_equal(gate_client_addr(px, GATE_PEER_UNIX,
+					  "6.6.6.6, 1.2.3.4", out, sizeof(out)),
+			 0);
+	assert_string_equal(out, "1.2.3.4");
+	assert_int_equal(gate_client_addr(px, GATE_PEER_UNIX,
+					  "1.2.3.4, 10.0.0.9", out,
+					  sizeof(out)),
+			 0);
+	assert_string_equal(out, "1.2.3.4");
+	assert_int_equal(
+	    gate_client_addr(px, GATE_PEER_UNIX, "junk", out, sizeof(out)), -1);
 	gate_trie_free(px);
 }
 
@@ -796,6 +890,7 @@ main(void)
 	    cmocka_unit_test(test_totp_check),
 	    cmocka_unit_test(test_totp_uri),
 	    cmocka_unit_test(test_trie),
+	    cmocka_unit_test(test_trie_random),
 	    cmocka_unit_test(test_trie_range),
 	    cmocka_unit_test(test_window_parse),
 	    cmocka_unit_test(test_window_contains),
