@@ -1,8 +1,10 @@
 /*
  * classify.c: what fetched content says about a link (LINK-4): parked or
  * for-sale pages and gambling or pornographic content by editable keyword
- * lists (data/inspect/ text files, Chinese and English terms), a simhash
- * content fingerprint, and the SSRF address test. Reads untrusted page text.
+ * lists (data/inspect/ text files, Chinese and English terms), also on the
+ * site's own pages (tampering), the kind of a column (GOVWEB-2: news or
+ * notices/policies) by its name, a simhash content fingerprint, and the
+ * SSRF address test. Reads untrusted page text.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -18,19 +20,34 @@
 #define W_TERMS	  2000
 #define W_TERMLEN 128
 #define W_SCAN	  (256u << 10)
+#define W_HASH	  4096 /* buckets of the first three bytes of a term */
+#define W_NAME	  4096 /* bytes of a column name looked at */
 
-enum { W_PARKED, W_GAMBLING, W_PORN, W_GOVHOSTS, W__N };
-static const char *const w_files[W__N] = {"parked.txt", "gambling.txt",
-					  "porn.txt", "government-hosts.txt"};
-static const char *const w_reasons[W__N] = {"parked_domain", "gambling_content",
-					    "porn_content", NULL};
+enum { W_PARKED, W_GAMBLING, W_PORN, W_GOVHOSTS, W_NEWS, W_NOTICES, W__N };
+static const char *const w_files[W__N] = {
+    "parked.txt",	    "gambling.txt",	"porn.txt",
+    "government-hosts.txt", "columns-news.txt", "columns-notices.txt"};
+static const char *const w_reasons[W__N] = {
+    "parked_domain", "gambling_content", "porn_content", NULL, NULL, NULL};
 /* distinct terms needed before a page is called so */
-static const int w_need[W__N] = {1, 3, 3, 0};
+static const int w_need[W__N] = {1, 3, 3, 0, 0, 0};
 
 struct insp_words {
 	char *terms[W__N][W_TERMS];
 	int n[W__N];
+	/* content terms (parked, gambling, porn) of three bytes or more by
+	 * the hash of those bytes: id = list * W_TERMS + index, chained */
+	int head[W_HASH];
+	int next[W__N * W_TERMS];
+	int nshort; /* content terms shorter than three bytes */
 };
+
+static unsigned
+w_hash(const unsigned char *p)
+{
+	return ((unsigned)p[0] * 961u + (unsigned)p[1] * 31u + p[2]) &
+	       (W_HASH - 1);
+}
 
 static int
 load_list(struct insp_words *w, int k, const char *path, struct err *e)
@@ -86,6 +103,21 @@ words_load(const char *dir, struct err *e)
 			return NULL;
 		}
 	}
+	for (int i = 0; i < W_HASH; i++)
+		w->head[i] = -1;
+	for (int k = W_PARKED; k <= W_PORN; k++)
+		for (int i = 0; i < w->n[k]; i++) {
+			const unsigned char *t =
+			    (const unsigned char *)w->terms[k][i];
+			int id = k * W_TERMS + i;
+
+			if (strlen(w->terms[k][i]) < 3) {
+				w->nshort++;
+				continue;
+			}
+			w->next[id] = w->head[w_hash(t)];
+			w->head[w_hash(t)] = id;
+		}
 	return w;
 }
 
@@ -100,41 +132,117 @@ words_free(struct insp_words *w)
 	free(w);
 }
 
-const char *
-words_classify(const struct insp_words *w, const char *text, size_t n,
-	       int *hits)
+/*
+ * Counts the distinct content terms of each list in text (at most W_SCAN
+ * bytes, compared in lower case) into hits[W_PARKED..W_PORN], in one pass
+ * over the text whatever the number of terms.
+ */
+static void
+scan(const struct insp_words *w, const char *text, size_t n, int hits[W__N])
 {
-	char *low;
-	const char *reason = NULL;
+	unsigned char seen[(W__N * W_TERMS + 7) / 8];
+	unsigned char *low;
 
-	*hits = 0;
-	if (w == NULL || n == 0)
-		return NULL;
+	memset(seen, 0, sizeof(seen));
+	for (int k = 0; k < W__N; k++)
+		hits[k] = 0;
 	if (n > W_SCAN)
 		n = W_SCAN;
 	low = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
 		low[i] = text[i] == '\0'
 			     ? ' '
-			     : (char)tolower((unsigned char)text[i]);
+			     : (unsigned char)tolower((unsigned char)text[i]);
 	low[n] = '\0';
+	for (size_t i = 0; i + 3 <= n; i++)
+		for (int id = w->head[w_hash(low + i)]; id >= 0;
+		     id = w->next[id]) {
+			const char *t = w->terms[id / W_TERMS][id % W_TERMS];
+			size_t k = strlen(t);
+
+			if (seen[id / 8] & (1u << (id % 8)) || k > n - i ||
+			    memcmp(low + i, t, k) != 0)
+				continue;
+			seen[id / 8] |= (unsigned char)(1u << (id % 8));
+			hits[id / W_TERMS]++;
+		}
+	for (int k = W_PARKED; k <= W_PORN && w->nshort > 0; k++)
+		for (int i = 0; i < w->n[k]; i++)
+			if (strlen(w->terms[k][i]) < 3 &&
+			    strstr((char *)low, w->terms[k][i]) != NULL)
+				hits[k]++;
+	free(low);
+}
+
+const char *
+words_classify(const struct insp_words *w, const char *text, size_t n,
+	       int *hits)
+{
+	int h[W__N];
+
+	*hits = 0;
+	if (w == NULL || n == 0)
+		return NULL;
+	scan(w, text, n, h);
 	/* gambling and porn outrank parking: a parked page selling the
 	 * domain is less harmful than one turned into a casino */
-	for (int k = W_PORN; k >= 0 && reason == NULL; k--) {
-		int h = 0;
-
-		for (int i = 0; i < w->n[k]; i++)
-			if (strstr(low, w->terms[k][i]) != NULL)
-				h++;
-		if (h >= w_need[k]) {
-			reason = w_reasons[k];
-			*hits = h;
+	for (int k = W_PORN; k >= W_PARKED; k--)
+		if (h[k] >= w_need[k]) {
+			*hits = h[k];
+			return w_reasons[k];
 		}
+	return NULL;
+}
+
+const char *
+words_tampered(const struct insp_words *w, const char *text, size_t n,
+	       int *hits)
+{
+	int h[W__N];
+
+	*hits = 0;
+	if (w == NULL || n == 0)
+		return NULL;
+	scan(w, text, n, h);
+	if (h[W_PORN] >= WORDS_OWN_NEED) {
+		*hits = h[W_PORN];
+		return "pornography";
 	}
-	/* porn is checked before gambling by the loop order above (k from
-	 * the end); keep the order of w_files in mind when adding lists */
-	free(low);
-	return reason;
+	if (h[W_GAMBLING] >= WORDS_OWN_NEED) {
+		*hits = h[W_GAMBLING];
+		return "gambling";
+	}
+	return NULL;
+}
+
+const char *
+words_column(const struct insp_words *w, const char *name)
+{
+	static const char *const kinds[] = {"news", "notice"};
+	const char *best = NULL, *kind = NULL;
+	char low[W_NAME + 1];
+	size_t n;
+
+	if (w == NULL || name == NULL)
+		return NULL;
+	n = strlen(name);
+	if (n > W_NAME)
+		n = W_NAME;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[n] = '\0';
+	/* the term that comes first names the kind: 通知公告 is a notice
+	 * column, 新闻公告 a news column */
+	for (int k = W_NEWS; k <= W_NOTICES; k++)
+		for (int i = 0; i < w->n[k]; i++) {
+			const char *p = strstr(low, w->terms[k][i]);
+
+			if (p != NULL && (best == NULL || p < best)) {
+				best = p;
+				kind = kinds[k - W_NEWS];
+			}
+		}
+	return kind;
 }
 
 int

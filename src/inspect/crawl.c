@@ -5,7 +5,10 @@
  * with GET fallback, retries with backoff, 429/Retry-After and bot
  * protection as "blocked", per-response byte limits and a time limit, and
  * an SSRF guard on every connected address. Pages are parsed as their
- * bytes arrive (extract.c). Every response is untrusted.
+ * bytes arrive (extract.c); every page of the site is also read for its
+ * footer marks, as a column when the homepage links to it, and for
+ * gambling or porn content put there by tampering. Every response is
+ * untrusted.
  */
 #include <ctype.h>
 #include <math.h>
@@ -51,7 +54,7 @@ struct target {
 	int host;
 	enum want want;
 	unsigned internal : 1, queued : 1, started : 1, done : 1, home : 1,
-	    homecss : 1;
+	    homecss : 1, nav : 1;
 	int depth;
 	enum insp_status status;
 	const char *reason;
@@ -64,6 +67,7 @@ struct target {
 	int page; /* index into r->pages, -1 */
 	struct map *ids;
 	int abnormal;
+	char *coltext; /* the homepage's link text: a column candidate */
 };
 
 struct job {
@@ -115,12 +119,11 @@ struct crawler {
 	int pages;
 	struct map cssrules;
 	/* homepage facts for the marks */
-	struct buf home_footer, home_text, home_css;
-	char *home_site_id;
+	struct marks home_marks;
+	char home_newest[11];
 	char *home_logo_chain;
 	unsigned home_logo_inline;
-	int home_logo, home_logo_footer, home_finderr, home_seen;
-	char *home_psb_link;
+	int home_logo, home_logo_footer, home_seen;
 	int home_hsts, home_https;
 	char **inter;
 	int ninter;
@@ -531,7 +534,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 				}
 			}
 			j->x = extract_new(c->o->logo_pattern, cs);
-			extract_keep_text(j->x, t->home);
+			extract_keep(j->x,
+				     t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT);
 		}
 		extract_feed(j->x, p, len);
 		return len;
@@ -947,6 +951,13 @@ page_link(struct crawler *c, int page, int depth, const char *base,
 			: W_HEAD;
 	}
 	want(c, ti, w, depth + 1);
+	if (t->internal &&
+	    (!strcmp(xl->kind, "a") || !strcmp(xl->kind, "area"))) {
+		t->nav = 1; /* a page readers reach: GOVWEB-3 marks */
+		if (home && w == W_PARSE && xl->text != NULL &&
+		    t->coltext == NULL)
+			t->coltext = xstrdup(xl->text);
+	}
 	/* LINK-3: outbound links to non-government destinations */
 	if (navigational(xl->kind) && !t->internal &&
 	    !c->h[t->host].government) {
@@ -965,7 +976,7 @@ page_link(struct crawler *c, int page, int depth, const char *base,
 		for (size_t i = 0; i < ARRAY_SIZE(params) && dest == NULL; i++)
 			dest = url_query_param(abs, params[i]);
 		if (dest != NULL) {
-			struct xlink d = {dest, xl->kind, xl->flags};
+			struct xlink d = {dest, xl->kind, xl->flags, NULL};
 			char *dabs = url_resolve(NULL, dest, NULL);
 
 			if (dabs != NULL) {
@@ -986,6 +997,77 @@ page_link(struct crawler *c, int page, int depth, const char *base,
 		}
 	}
 	free(abs);
+}
+
+/* GOVWEB-3: the footer marks of a page other than the homepage. */
+static void
+page_marks(struct crawler *c, int page, const struct xpage *p)
+{
+	struct insp_marks *hm = &c->r->marks;
+	struct marks m;
+	unsigned miss;
+
+	marks_read(p, &m);
+	miss = marks_missing(c->home_seen ? &c->home_marks : NULL, &m);
+	marks_cleanup(&m);
+	hm->pages++;
+	if (miss != 0)
+		hm->pages_incomplete++;
+	for (int k = 0; k < MARK__N; k++) {
+		if (!(miss & (1u << k)))
+			continue;
+		if (hm->missing[k] < MARK_EXAMPLES)
+			hm->missing_on[k][hm->missing[k]] =
+			    xstrdup(c->r->pages[page]);
+		hm->missing[k]++;
+	}
+}
+
+/* GOVWEB-2: a page the homepage links to, when it is a column. */
+static void
+page_column(struct crawler *c, const struct target *t, const struct xpage *p)
+{
+	struct insp_result *r = c->r;
+	struct insp_column col;
+
+	if (!marks_column(c->words, t->url, t->coltext, p, time_now(), &col))
+		return;
+	if (r->ncolumns == r->capcolumns) {
+		r->capcolumns = r->capcolumns ? r->capcolumns * 2 : 16;
+		r->columns =
+		    xrealloc(r->columns, r->capcolumns * sizeof(*r->columns));
+	}
+	r->columns[r->ncolumns++] = col;
+}
+
+/* LINK-4: gambling or porn on the site's own page (defaced, hijacked, or
+ * spam put into its text, title or meta keywords and description). */
+static void
+page_tampered(struct crawler *c, struct target *t, const struct xpage *p)
+{
+	const char *text = p->text.data ? p->text.data : "", *what;
+	size_t n = p->text.len;
+	struct buf all = BUF_INIT(strlen(p->meta) + p->text.len + 2);
+	char detail[300];
+	int hits;
+
+	if (p->meta[0] != '\0') {
+		/* meta first: words_tampered looks at the first 256 KiB */
+		buf_addstr(&all, p->meta);
+		buf_addch(&all, '\n');
+		buf_add(&all, text, n);
+		text = all.data;
+		n = all.len;
+	}
+	what = words_tampered(c->words, text, n, &hits);
+	buf_cleanup(&all);
+	if (what == NULL)
+		return;
+	str_fmt(detail, sizeof(detail),
+		"%d %s terms on the site's own page: defaced or hijacked", hits,
+		what);
+	finish_target(c, t, INSP_BROKEN, "tampered_content", detail);
+	t->abnormal = 1;
 }
 
 static void
@@ -1015,14 +1097,8 @@ page_done(struct crawler *c, struct job *j, struct target *t)
 	map_init(&p->ids);
 	if (t->home) {
 		c->home_seen = 1;
-		buf_add(&c->home_footer, p->footer.data ? p->footer.data : "",
-			p->footer.len);
-		buf_add(&c->home_text, p->text.data ? p->text.data : "",
-			p->text.len);
-		buf_add(&c->home_css, p->css.data ? p->css.data : "",
-			p->css.len);
-		if (p->site_id != NULL)
-			c->home_site_id = xstrdup(p->site_id);
+		marks_read(p, &c->home_marks);
+		marks_dates(p->text.data, time_now(), c->home_newest);
 		if (p->logo_found) {
 			c->home_logo = 1;
 			c->home_logo_footer = p->logo_in_footer;
@@ -1030,16 +1106,14 @@ page_done(struct crawler *c, struct job *j, struct target *t)
 			c->home_logo_chain =
 			    xstrdup(p->logo_selectors ? p->logo_selectors : "");
 		}
-		for (size_t i = 0; i < p->nlinks; i++) {
-			if (p->links[i].flags & XL_FINDERR)
-				c->home_finderr = 1;
-			if ((p->links[i].flags & XL_PSB) &&
-			    c->home_psb_link == NULL)
-				c->home_psb_link = xstrdup(p->links[i].url);
-		}
 		css_collect_rules(p->css.data ? p->css.data : "", p->css.len,
 				  &c->cssrules);
+	} else if (t->nav) {
+		page_marks(c, page, p);
 	}
+	if (t->coltext != NULL && !t->home)
+		page_column(c, t, p);
+	page_tampered(c, t, p);
 	/* page_link grows c->t: t is not valid after the first call */
 	if (c->pages <= c->o->max_pages) {
 		int depth = t->depth, home = t->home;
@@ -1071,6 +1145,7 @@ css_url(void *arg, const char *u)
 	xl.url = xstrdup(u);
 	xl.kind = "css-url";
 	xl.flags = 0;
+	xl.text = NULL;
 	page_link(a->c, a->page, 0, a->base, &xl, 0, 0);
 	free(xl.url);
 }
@@ -1618,67 +1693,6 @@ check_fragments(struct crawler *c)
 	}
 }
 
-/* The code after marker in text: skips separators, takes [A-Za-z0-9]. */
-static char *
-code_after(const char *text, const char *marker, size_t minlen, size_t maxlen)
-{
-	const char *p = text ? strstr(text, marker) : NULL;
-
-	while (p != NULL) {
-		const char *q = p + strlen(marker);
-		size_t skip = 0, n = 0;
-
-		while (*q != '\0' && !isalnum((unsigned char)*q) && skip < 16 &&
-		       *q != '\n') {
-			q++;
-			skip++;
-		}
-		while (isalnum((unsigned char)q[n]) && n <= maxlen)
-			n++;
-		if (n >= minlen && n <= maxlen) {
-			char *out = xmalloc(n + 1);
-
-			memcpy(out, q, n);
-			out[n] = '\0';
-			return out;
-		}
-		p = strstr(p + 1, marker);
-	}
-	return NULL;
-}
-
-/* "京ICP备12345678号-1" or "京公网安备 11010502000001号" around marker. */
-static char *
-filing(const char *text, const char *marker)
-{
-	const char *p = text ? strstr(text, marker) : NULL;
-	const char *s, *e;
-	struct buf b = BUF_INIT(256);
-
-	if (p == NULL)
-		return NULL;
-	s = p;
-	/* the province abbreviation: one UTF-8 character before */
-	if (s - text >= 3 && ((unsigned char)s[-3] & 0xf0) == 0xe0)
-		s -= 3;
-	e = p + strlen(marker);
-	while (*e == ' ' || *e == ':')
-		e++;
-	if (!isdigit((unsigned char)*e))
-		return NULL;
-	while (isdigit((unsigned char)*e))
-		e++;
-	if (str_starts(e, "号"))
-		e += strlen("号");
-	if (*e == '-' && isdigit((unsigned char)e[1])) {
-		e++;
-		while (isdigit((unsigned char)*e))
-			e++;
-	}
-	buf_add(&b, s, (size_t)(e - s));
-	return buf_detach(&b, NULL);
-}
-
 static void
 logo_centring(struct crawler *c, struct insp_marks *m)
 {
@@ -1766,110 +1780,32 @@ logo_centring(struct crawler *c, struct insp_marks *m)
 	m->logo_evidence = buf_detach(&ev, NULL);
 }
 
-/* Reads n digits at p into *v; 0 or -1. */
-static int
-digits(const char *p, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		*v = *v * 10 + (p[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * The newest date in text (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD,
- * YYYY年M月D日) not after now + 1 day, into out ("" if none): GOVWEB-2's
- * "homepage updated" judged from its newest dated item.
- */
-static void
-newest_date(const char *text, time_t now, char out[11])
-{
-	char best[11] = "", d[11], limit[11];
-
-	time_fmt_date(now + 86400, limit, sizeof(limit));
-	for (const char *p = text ? text : ""; *p != '\0'; p++) {
-		int y, m = 0, day = 0;
-		const char *q = p + 4;
-
-		if (!isdigit((unsigned char)*p) ||
-		    (p > text && isdigit((unsigned char)p[-1])) ||
-		    digits(p, 4, &y) < 0 || y < 1990 || y > 2100)
-			continue;
-		if (*q == '-' || *q == '/' || *q == '.') {
-			char sep = *q;
-
-			if (digits(q + 1, 2, &m) < 0 || q[3] != sep ||
-			    digits(q + 4, 2, &day) < 0 ||
-			    isdigit((unsigned char)q[6]))
-				continue;
-		} else if (str_starts(q, "年")) {
-			q += strlen("年");
-			if (digits(q, 2, &m) == 0)
-				q += 2;
-			else if (digits(q, 1, &m) == 0)
-				q += 1;
-			else
-				continue;
-			if (!str_starts(q, "月"))
-				continue;
-			q += strlen("月");
-			if (digits(q, 2, &day) == 0)
-				q += 2;
-			else if (digits(q, 1, &day) < 0)
-				continue;
-			else
-				q += 1;
-			if (!str_starts(q, "日"))
-				continue;
-		} else {
-			continue;
-		}
-		if (str_fmt(d, sizeof(d), "%04d-%02d-%02d", y, m, day) < 0 ||
-		    !time_is_date(d) || strcmp(d, limit) > 0)
-			continue;
-		if (strcmp(d, best) > 0)
-			memcpy(best, d, sizeof(best));
-	}
-	memcpy(out, best, 11);
-}
-
 static void
 marks(struct crawler *c, struct target *home)
 {
 	struct insp_marks *m = &c->r->marks;
-	const char *foot =
-	    c->home_footer.len > 0 ? c->home_footer.data : c->home_text.data;
 	struct host *h = &c->h[home->host];
 
 	m->fetched = c->home_seen;
-	m->site_id_meta = c->home_site_id ? xstrdup(c->home_site_id) : NULL;
-	m->site_id_footer = code_after(foot, "网站标识码", 10, 10);
-	if (m->site_id_footer == NULL)
-		m->site_id_footer = code_after(foot, "标识码", 10, 10);
-	m->icp = filing(foot, "ICP备");
-	if (m->icp == NULL)
-		m->icp = filing(foot, "ICP证");
-	m->psb = filing(foot, "公网安备");
-	m->psb_link = c->home_psb_link ? xstrdup(c->home_psb_link) : NULL;
-	m->find_errors = c->home_finderr ||
-			 (foot && strstr(foot, "我为政府网站找错") != NULL);
+	/* the homepage's marks are handed over */
+	m->site_id_meta = c->home_marks.site_id_meta;
+	m->site_id_footer = c->home_marks.site_id_footer;
+	m->icp = c->home_marks.icp;
+	m->psb = c->home_marks.psb;
+	m->psb_link = c->home_marks.psb_link;
+	m->find_errors = c->home_marks.find_errors;
+	memset(&c->home_marks, 0, sizeof(c->home_marks));
 	m->logo_any = c->home_logo;
 	m->logo = c->home_logo && c->home_logo_footer;
 	m->logo_centred = "unknown";
 	m->logo_confidence = "low";
 	if (c->home_logo)
 		logo_centring(c, m);
-	newest_date(c->home_text.data, time_now(), m->newest);
-	if (m->newest[0] != '\0') {
-		time_t t;
-
-		if (time_parse(m->newest, &t) == 0)
-			m->age_days = (int)((time_now() - t) / 86400);
-	}
-	m->https = c->home_https && home->status == INSP_OK;
+	memcpy(m->newest, c->home_newest, sizeof(m->newest));
+	if (m->newest[0] != '\0')
+		m->age_days = marks_age(m->newest, time_now());
+	/* a tampered homepage is broken but was served */
+	m->https = c->home_https && (home->status == INSP_OK || c->home_seen);
 	m->hsts = m->https && c->home_hsts;
 	if (h->addr != NULL) {
 		m->aaaa =
@@ -1917,6 +1853,13 @@ copy_results(struct crawler *c)
 		l->etag = t->etag ? xstrdup(t->etag) : NULL;
 		l->lastmod = t->lastmod ? xstrdup(t->lastmod) : NULL;
 	}
+}
+
+static int
+column_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct insp_column *)a)->url,
+		      ((const struct insp_column *)b)->url);
 }
 
 static void
@@ -1979,9 +1922,6 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	map_init(&c.lmap);
 	map_init(&c.hmap);
 	map_init(&c.cssrules);
-	buf_init(&c.home_footer, 64 << 10);
-	buf_init(&c.home_text, 256 << 10);
-	buf_init(&c.home_css, 1 << 20);
 	split_list(o->interstitials, &c.inter, &c.ninter);
 	c.multi = curl_multi_init();
 	if (c.multi == NULL) {
@@ -2062,6 +2002,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	copy_results(&c);
 	check_fragments(&c);
 	marks(&c, &c.t[ti]);
+	if (r->ncolumns > 1) /* in URL order, whatever the fetch order */
+		qsort(r->columns, r->ncolumns, sizeof(*r->columns), column_cmp);
 	insp_findings(r);
 
 	/* cleanup */
@@ -2072,6 +2014,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		free(c.t[i].chain);
 		free(c.t[i].etag);
 		free(c.t[i].lastmod);
+		free(c.t[i].coltext);
 		if (c.t[i].ids != NULL) {
 			map_cleanup(c.t[i].ids);
 			free(c.t[i].ids);
@@ -2099,12 +2042,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	map_cleanup(&c.lmap);
 	map_cleanup(&c.hmap);
 	map_cleanup(&c.cssrules);
-	buf_cleanup(&c.home_footer);
-	buf_cleanup(&c.home_text);
-	buf_cleanup(&c.home_css);
-	free(c.home_site_id);
+	marks_cleanup(&c.home_marks);
 	free(c.home_logo_chain);
-	free(c.home_psb_link);
 	for (int i = 0; i < c.ninter; i++)
 		free(c.inter[i]);
 	free(c.inter);
@@ -2145,6 +2084,12 @@ insp_result_free(struct insp_result *r)
 	free(r->marks.psb);
 	free(r->marks.psb_link);
 	free(r->marks.logo_evidence);
+	for (int k = 0; k < MARK__N; k++)
+		for (int i = 0; i < MARK_EXAMPLES; i++)
+			free(r->marks.missing_on[k][i]);
+	for (size_t i = 0; i < r->ncolumns; i++)
+		marks_column_free(&r->columns[i]);
+	free(r->columns);
 	free(r->start);
 	free(r->host);
 	arena_cleanup(&r->a);

@@ -1,9 +1,10 @@
 /*
  * extract.c: link and fact extraction from one untrusted HTML page with
  * libxml2's HTML push parser (SAX), fed as data arrives: links of every
- * kind, ids and anchor names (fragments), the footer text, SiteIDCode,
- * inline script and style facts, and where the site logo sits. Bounded:
- * 20000 links, 20000 ids, 256 open elements tracked, buffers with maxima.
+ * kind, ids and anchor names (fragments), the text, footer text, title and
+ * first heading, SiteIDCode, meta keywords and description, inline script
+ * and style facts, link texts and where the site logo sits. Bounded: 20000
+ * links, 20000 ids, 256 open elements tracked, buffers with maxima.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -18,10 +19,13 @@
 #define X_IDS	   20000
 #define X_STACK	   256
 #define X_SCRIPT   (1u << 20)
-#define X_ANCHORTX 512
+#define X_ANCHORTX XP_TEXT_MAX
+#define X_TITLE	   XP_TEXT_MAX /* bytes of <title> and the first heading */
+#define X_META	   4096	       /* bytes of meta keywords and description */
 
 struct xelem {
-	unsigned footer : 1, script : 1, style : 1, anchor : 1;
+	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
+	    heading : 1;
 	unsigned inline_flags;
 	char *sel; /* ".a .b #c" or NULL */
 };
@@ -39,10 +43,13 @@ struct extract {
 	struct buf styleblk;
 	long anchor; /* link index of the open <a>, -1 */
 	struct buf anchor_text;
+	int anchor_long; /* the anchor's text went past X_ANCHORTX */
+	int in_title, in_heading;
+	struct buf title, heading, meta;
 	const char *logo_pattern;
 	struct buf chain;
 	int finished;
-	int no_text; /* skip the text and footer buffers */
+	unsigned keep; /* XK_* */
 };
 
 static int
@@ -92,6 +99,7 @@ add_link(struct extract *x, const char *url, const char *kind, unsigned flags)
 	l->url = arena_strdup(&x->a, url);
 	l->kind = kind;
 	l->flags = flags | (x->footer > 0 ? XL_FOOTER : 0);
+	l->text = NULL;
 	return (long)x->p.nlinks++;
 }
 
@@ -234,6 +242,11 @@ meta(struct extract *x, const xmlChar **atts)
 	if (name != NULL && strcasecmp(name, "SiteIDCode") == 0 &&
 	    x->p.site_id == NULL && strlen(content) < 256)
 		x->p.site_id = arena_strdup(&x->a, content);
+	if (name != NULL && (x->keep & XK_TEXT) &&
+	    (strcasecmp(name, "keywords") == 0 ||
+	     strcasecmp(name, "description") == 0) &&
+	    buf_addstr(&x->meta, content) == 0)
+		buf_addch(&x->meta, '\n');
 	if (equiv != NULL && strcasecmp(equiv, "refresh") == 0) {
 		const char *u = strchr(content, ';');
 
@@ -308,12 +321,22 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		css_scan_urls(style, strlen(style), css_link, x);
 	if (x->depth >= X_STACK) {
 		x->p.truncated = 1;
-	} else if (!x->no_text) {
-		/* layout facts, for the homepage's marks only */
+	} else if (x->keep & XK_TEXT) {
 		if (is_footer(tag, id, cls)) {
 			el.footer = 1;
 			x->footer++;
 		}
+		if (strcmp(tag, "title") == 0 && x->title.len == 0) {
+			el.title = 1;
+			x->in_title++;
+		} else if (tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '3' &&
+			   tag[2] == '\0' && x->heading.len == 0) {
+			el.heading = 1;
+			x->in_heading++;
+		}
+	}
+	if (x->depth < X_STACK && (x->keep & XK_LAYOUT)) {
+		/* layout facts, for the homepage's marks only */
 		if (style != NULL)
 			el.inline_flags |= css_decl_flags(style, strlen(style));
 		if (align != NULL) {
@@ -357,6 +380,7 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		if (tag[1] == '\0') {
 			el.anchor = 1;
 			x->anchor = li;
+			x->anchor_long = 0;
 			buf_reset(&x->anchor_text);
 		}
 	} else if (strcmp(tag, "img") == 0) {
@@ -502,10 +526,20 @@ end_el(void *ctx, const xmlChar *xname)
 				buf_addch(&x->p.css, '\n');
 			}
 		}
+		if (el->title && x->in_title > 0)
+			x->in_title--;
+		if (el->heading && x->in_heading > 0)
+			x->in_heading--;
 		if (el->anchor) {
 			if (x->anchor >= 0 && x->anchor_text.data != NULL &&
 			    strstr(x->anchor_text.data, "找错") != NULL)
 				x->p.links[x->anchor].flags |= XL_FINDERR;
+			if (x->anchor >= 0 && (x->keep & XK_LAYOUT) &&
+			    !x->anchor_long)
+				x->p.links[x->anchor].text = arena_strdup(
+				    &x->a, x->anchor_text.data
+					       ? x->anchor_text.data
+					       : "");
 			x->anchor = -1;
 		}
 	}
@@ -525,13 +559,17 @@ chars(void *ctx, const xmlChar *ch, int len)
 		buf_add(&x->styleblk, ch, n);
 		return;
 	}
-	if (!x->no_text) {
+	if (x->keep & XK_TEXT) {
 		buf_add(&x->p.text, ch, n);
 		if (x->footer > 0)
 			buf_add(&x->p.footer, ch, n);
+		if (x->in_title > 0)
+			buf_add(&x->title, ch, n);
+		else if (x->in_heading > 0)
+			buf_add(&x->heading, ch, n);
 	}
-	if (x->anchor >= 0)
-		buf_add(&x->anchor_text, ch, n);
+	if (x->anchor >= 0 && buf_add(&x->anchor_text, ch, n) < 0)
+		x->anchor_long = 1;
 }
 
 static void
@@ -562,7 +600,11 @@ extract_new(const char *logo_pattern, const char *charset)
 	buf_init(&x->script, X_SCRIPT);
 	buf_init(&x->styleblk, 1 << 20);
 	buf_init(&x->anchor_text, X_ANCHORTX);
+	buf_init(&x->title, X_TITLE);
+	buf_init(&x->heading, X_TITLE);
+	buf_init(&x->meta, X_META);
 	buf_init(&x->chain, 16 << 10);
+	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
 	x->ctx = htmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL,
@@ -583,9 +625,9 @@ extract_new(const char *logo_pattern, const char *charset)
 }
 
 void
-extract_keep_text(struct extract *x, int on)
+extract_keep(struct extract *x, unsigned what)
 {
-	x->no_text = !on;
+	x->keep = what;
 }
 
 void
@@ -608,6 +650,9 @@ extract_finish(struct extract *x)
 	if (x->ctx != NULL && !x->finished)
 		htmlParseChunk(x->ctx, NULL, 0, 1);
 	x->finished = 1;
+	x->p.title = x->title.data ? x->title.data : "";
+	x->p.heading = x->heading.data ? x->heading.data : "";
+	x->p.meta = x->meta.data ? x->meta.data : "";
 	return &x->p;
 }
 
@@ -629,6 +674,9 @@ extract_free(struct extract *x)
 	buf_cleanup(&x->script);
 	buf_cleanup(&x->styleblk);
 	buf_cleanup(&x->anchor_text);
+	buf_cleanup(&x->title);
+	buf_cleanup(&x->heading);
+	buf_cleanup(&x->meta);
 	buf_cleanup(&x->chain);
 	arena_cleanup(&x->a);
 	free(x);

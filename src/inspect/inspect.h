@@ -66,6 +66,8 @@ int prompt_known_script(const char *src);
 int prompt_global(unsigned flags);
 
 /* extract.c */
+/* Bytes (with the NUL) of a link text, a title and a first heading. */
+#define XP_TEXT_MAX 512
 /* One link found in a page, as written (not yet resolved). */
 #define XL_FOOTER     1	 /* inside the page footer */
 #define XL_ONCLICK    2	 /* its onclick asks before leaving */
@@ -77,6 +79,7 @@ struct xlink {
 	char *url;
 	const char *kind; /* "a", "img", "css", "script", "iframe", ... */
 	unsigned flags;
+	char *text; /* an <a>'s text (XK_LAYOUT, at most 511 bytes), or NULL */
 };
 /* What one HTML page yields. Strings are in the extractor's arena. */
 struct xpage {
@@ -86,6 +89,9 @@ struct xpage {
 	char *site_id;	       /* <meta name="SiteIDCode"> content */
 	struct buf footer;     /* footer text (64 KiB) */
 	struct buf text;       /* body text sample (256 KiB) */
+	const char *title;     /* <title> text (511 bytes), "" (XK_TEXT) */
+	const char *heading;   /* the first h1..h3 with text, "" (XK_TEXT) */
+	const char *meta;      /* meta keywords and description (4 KiB) */
 	struct buf css;	       /* <style> blocks (1 MiB) */
 	unsigned script_flags; /* prompt_scan_script over inline scripts */
 	int known_prompt;      /* a known prompt script is included */
@@ -103,12 +109,18 @@ struct extract;
  * (from Content-Type, may be NULL) overrides libxml2's detection.
  */
 struct extract *extract_new(const char *logo_pattern, const char *charset);
-/* Whether text, footer text and layout facts (footer, centring: what the
- * homepage's marks need) are kept (default 1); call before feeding. */
-void extract_keep_text(struct extract *x, int on);
+/* What is kept besides links, ids and SiteIDCode (default both); call
+ * before feeding. XK_TEXT: text, footer text, title, first heading, meta
+ * keywords and description (every page of the site: marks, columns,
+ * tampering); XK_LAYOUT: the logo's position and link texts (the
+ * homepage). */
+#define XK_TEXT	  1
+#define XK_LAYOUT 2
+void extract_keep(struct extract *x, unsigned what);
 /* Feeds n bytes as they arrive. Never fails: broken HTML is recovered. */
 void extract_feed(struct extract *x, const char *data, size_t n);
-/* Ends the document; the page stays valid until extract_free. */
+/* Ends the document; the page (title, heading and meta included) stays
+ * valid until extract_free. */
 struct xpage *extract_finish(struct extract *x);
 void extract_free(struct extract *x);
 
@@ -119,9 +131,22 @@ struct insp_words;
 struct insp_words *words_load(const char *dir, struct err *e);
 void words_free(struct insp_words *w);
 /* Reason code for text (parked_domain, gambling_content, porn_content) or
- * NULL; *hits gets the distinct terms seen. */
+ * NULL; *hits gets the distinct terms seen. At most 256 KiB are looked at,
+ * in one pass whatever the number of terms. */
 const char *words_classify(const struct insp_words *w, const char *text,
 			   size_t n, int *hits);
+/* Distinct gambling or porn terms that make one of the site's own pages a
+ * tampered (defaced or hijacked) page: more than for an outbound target,
+ * so that a page reporting on a crackdown is not one. */
+#define WORDS_OWN_NEED 5
+/* "gambling" or "pornography" when text of one of the site's own pages has
+ * WORDS_OWN_NEED distinct terms of that list (*hits: how many), else NULL. */
+const char *words_tampered(const struct insp_words *w, const char *text,
+			   size_t n, int *hits);
+/* The kind of a column by its name (columns-news.txt, columns-notices.txt;
+ * the term found first decides): "news", "notice" or NULL. At most 4 KiB
+ * of name are looked at. */
+const char *words_column(const struct insp_words *w, const char *name);
 /* 1 if host is or is under a name of the government-hosts list. */
 int words_government(const struct insp_words *w, const char *host);
 /* 64-bit simhash of text (byte 4-grams of its words). */
@@ -130,6 +155,74 @@ int simhash_distance(uint64_t a, uint64_t b);
 /* Is the address (struct sockaddr) private, loopback, link-local or
  * otherwise not a public unicast address? */
 int addr_private(const void *sa);
+
+/* marks.c */
+/* The footer marks of one page (GOVWEB-3): heap strings or NULL. */
+struct marks {
+	char *site_id_meta;   /* <meta name="SiteIDCode"> */
+	char *site_id_footer; /* the 10 characters after 网站标识码 */
+	char *icp;	      /* "京ICP备12345678号-1" */
+	char *psb;	      /* "京公网安备 11010502000001号" */
+	char *psb_link;	      /* a link to beian.mps.gov.cn / beian.gov.cn */
+	int find_errors;      /* the "find errors" entrance is linked */
+};
+/* Reads p's marks from its footer text (the whole text when the page has
+ * no footer) and links into m; free with marks_cleanup. */
+void marks_read(const struct xpage *p, struct marks *m);
+void marks_cleanup(struct marks *m);
+/* What a page lacks, as bits 1 << MARK_*: the site identification code in
+ * the head or the footer, a code that differs between them or from the
+ * homepage's (home, may be NULL), the ICP number, the public-security
+ * number, its link, the "find errors" entrance. */
+enum insp_mark {
+	MARK_SITE_ID,
+	MARK_SITE_ID_DIFF,
+	MARK_ICP,
+	MARK_PSB,
+	MARK_PSB_LINK,
+	MARK_FIND_ERRORS,
+	MARK__N
+};
+unsigned marks_missing(const struct marks *home, const struct marks *m);
+/*
+ * Dated items of text (YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYY年M月D日;
+ * not after now + 1 day): returns how many, the newest into newest ("" if
+ * none).
+ */
+int marks_dates(const char *text, time_t now, char newest[11]);
+/* Whole days from date ("YYYY-MM-DD") to now, -1 when date is "". */
+int marks_age(const char *date, time_t now);
+/* GOVWEB-2 column limits: days without a new item before a column is
+ * stale, and the counts that fail the site. */
+#define COL_NEWS_DAYS	14  /* news columns: two weeks */
+#define COL_NOTICE_DAYS 183 /* notices/policies and other columns */
+#define COL_LIST_ITEMS	5   /* dated items that make an unnamed page a list */
+#define COL_NAME_CHARS	12  /* longer link texts are articles, not columns */
+#define COL_FAIL_TYPED	5   /* stale news or notice columns */
+#define COL_FAIL_STALE	10  /* stale columns of any kind */
+#define COL_FAIL_EMPTY	5   /* columns without a dated item */
+/* A column (栏目) of the site: a list page linked from the homepage. */
+struct insp_column {
+	char *url, *name;   /* name: link text, title part or heading */
+	const char *kind;   /* news, notice, other */
+	int items;	    /* dated items on the page */
+	char newest[11];    /* newest date, "" if none */
+	int age_days;	    /* days from it to the inspection, -1 if none */
+	int limit_days;	    /* COL_NEWS_DAYS or COL_NOTICE_DAYS */
+	const char *status; /* fresh, stale, empty */
+};
+/*
+ * Whether page p at url, linked from the homepage with linktext, is a
+ * column: the link text is at most COL_NAME_CHARS characters and the link
+ * text, title or first heading names a news or notice column (words_column),
+ * or the page lists at least COL_LIST_ITEMS dated items (kind other); the
+ * homepage again (/, /index.html, ...) never is. 1 with col filled (free
+ * with marks_column_free), else 0.
+ */
+int marks_column(const struct insp_words *w, const char *url,
+		 const char *linktext, const struct xpage *p, time_t now,
+		 struct insp_column *col);
+void marks_column_free(struct insp_column *col);
 
 /* crawl.c */
 struct insp_opts {
@@ -198,6 +291,7 @@ struct insp_finding {
 	char *object, *evidence, *fix;
 };
 
+#define MARK_EXAMPLES 3
 struct insp_marks {
 	int fetched;		     /* the homepage was parsed */
 	char *site_id_meta;	     /* NULL if missing */
@@ -215,6 +309,13 @@ struct insp_marks {
 	char newest[11];  /* newest date on the homepage (GOVWEB-2), "" none */
 	int age_days;	  /* days from it to the inspection */
 	const char *aaaa; /* yes, no, unknown */
+	/* GOVWEB-3 on the site's other pages reached by links (a, area):
+	 * how many were read, how many lack a mark, and per mark how many
+	 * and the first MARK_EXAMPLES of them (URLs) */
+	long pages;
+	long pages_incomplete;
+	long missing[MARK__N];
+	char *missing_on[MARK__N][MARK_EXAMPLES];
 };
 
 struct insp_result {
@@ -228,6 +329,8 @@ struct insp_result {
 	struct insp_finding *findings;
 	size_t nfindings, capfindings;
 	struct insp_marks marks;
+	struct insp_column *columns; /* GOVWEB-2, in the order found */
+	size_t ncolumns, capcolumns;
 	long long requests, bytes;
 	long long connections; /* new connections opened (reuse: << requests) */
 	long long http2;       /* responses over HTTP/2 */
@@ -274,14 +377,18 @@ int insp_report(const struct insp_result *r, enum insp_format f, FILE *out);
 /* The result as JSON (links, marks, findings); caller json_decref()s. */
 struct json_t;
 struct json_t *insp_json(const struct insp_result *r);
-/* Just the marks object or the findings array (new references). */
+/* Just the marks object, the findings array or the columns array
+ * ({url, name, kind, items, newest, age_days, limit_days, status}); new
+ * references. */
 struct json_t *insp_marks_json(const struct insp_result *r);
 struct json_t *insp_findings_json(const struct insp_result *r);
+struct json_t *insp_columns_json(const struct insp_result *r);
 
 /* store.c (the link list, LINK-2) */
 /*
  * Saves r as a new inspection run in one transaction: the run, its links
- * (first seen carried over from earlier runs of the host) and findings.
+ * (first seen carried over from earlier runs of the host), findings and
+ * columns (insp_columns).
  * Marks content_changed links (fingerprint distance since the last run)
  * before saving; returns the run id or -1 with e set.
  */

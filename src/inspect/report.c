@@ -1,8 +1,10 @@
 /*
  * report.c: the inspection's findings (the same fields as govsec check:
- * rule, requirement, status, object, evidence, fix) and its reports: text,
- * JSON (the contract for scripts), SARIF, JUnit and HTML. Everything
- * written is escaped for its format; page-derived strings are untrusted.
+ * rule, requirement, status, object, evidence, fix), among them the footer
+ * marks of every page (GOVWEB-3) and the columns' freshness (GOVWEB-2),
+ * and its reports: text, JSON (the contract for scripts), SARIF, JUnit and
+ * HTML. Everything written is escaped for its format; page-derived strings
+ * are untrusted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,209 @@ static const char *
 first_page(const struct insp_result *r, const struct insp_link *l)
 {
 	return l->nfound > 0 ? r->pages[l->found_on[0]] : r->start;
+}
+
+/* Appends to b what the site's other pages lack among the marks bits:
+ * "; WHAT on N of M other pages: URL, URL, URL and K more". */
+static void
+other_pages(struct buf *b, const struct insp_marks *m, unsigned bits)
+{
+	static const char *const what[MARK__N] = {
+	    "no SiteIDCode in the head or the footer",
+	    "a SiteIDCode that differs from the homepage's or between head "
+	    "and footer",
+	    "no ICP filing number",
+	    "no public-security filing number",
+	    "the public-security filing number without its link",
+	    "no \"find errors\" entrance"};
+
+	for (int k = 0; k < MARK__N; k++) {
+		if (!(bits & (1u << k)) || m->missing[k] == 0)
+			continue;
+		buf_printf(b, "; %s on %ld of %ld other pages: ", what[k],
+			   m->missing[k], m->pages);
+		for (long i = 0; i < MARK_EXAMPLES && i < m->missing[k]; i++) {
+			char q[204];
+
+			buf_printf(b, "%s%s", i > 0 ? ", " : "",
+				   str_quote(m->missing_on[k][i], q, 200));
+		}
+		if (m->missing[k] > MARK_EXAMPLES)
+			buf_printf(b, " and %ld more",
+				   m->missing[k] - MARK_EXAMPLES);
+	}
+}
+
+/*
+ * One GOVWEB-3 finding over every page: fails when the homepage lacks the
+ * mark (home_fail says how, else NULL) or any other page does (the marks
+ * bits); home_ok says what the homepage shows.
+ */
+static void
+mark_finding(struct insp_result *r, const char *rule, unsigned bits,
+	     const char *fix, const char *home_fail, const char *home_ok)
+{
+	const struct insp_marks *m = &r->marks;
+	struct buf b = BUF_INIT(4096);
+	long other = 0;
+
+	for (int k = 0; k < MARK__N; k++)
+		if (bits & (1u << k))
+			other += m->missing[k];
+	if (home_fail != NULL)
+		buf_addstr(&b, home_fail);
+	else if (other > 0)
+		buf_printf(&b, "%s on the homepage", home_ok);
+	else if (m->pages > 0)
+		buf_printf(&b, "%s on the homepage and all %ld other pages",
+			   home_ok, m->pages);
+	else
+		buf_addstr(&b, home_ok);
+	other_pages(&b, m, bits);
+	add(r, rule, "GOVWEB-3",
+	    home_fail != NULL || other > 0 ? "fail" : "pass", r->start, fix,
+	    "%s", b.data ? b.data : "");
+	buf_cleanup(&b);
+}
+
+/* The footer marks on the homepage and on every other page (GOVWEB-3). */
+static void
+footer_findings(struct insp_result *r)
+{
+	const struct insp_marks *m = &r->marks;
+	struct buf fail = BUF_INIT(8192), ok = BUF_INIT(8192);
+
+	if (m->site_id_meta == NULL)
+		buf_printf(&fail, "no <meta name=\"SiteIDCode\">%s%s",
+			   m->site_id_footer ? "; the footer shows " : "",
+			   m->site_id_footer ? m->site_id_footer : "");
+	else if (m->site_id_footer == NULL)
+		buf_printf(&fail,
+			   "SiteIDCode %s in the head but no 网站标识码 in "
+			   "the footer",
+			   m->site_id_meta);
+	else if (strcmp(m->site_id_meta, m->site_id_footer) != 0)
+		buf_printf(&fail,
+			   "inconsistent: SiteIDCode %s in the head, %s in "
+			   "the footer",
+			   m->site_id_meta, m->site_id_footer);
+	else
+		buf_printf(&ok, "SiteIDCode %s in the head and the footer",
+			   m->site_id_meta);
+	mark_finding(
+	    r, "inspect.footer-site-id",
+	    1u << MARK_SITE_ID | 1u << MARK_SITE_ID_DIFF,
+	    "show the same website identification code in <meta "
+	    "name=\"SiteIDCode\" content=\"CODE\"> and as 网站标识码 in "
+	    "the footer of every page",
+	    fail.len ? fail.data : NULL, ok.data ? ok.data : "");
+	buf_reset(&fail);
+	buf_reset(&ok);
+	if (m->icp == NULL)
+		buf_addstr(&fail, "no ICP filing number (ICP备) in the footer");
+	else
+		buf_printf(&ok, "ICP filing %s", m->icp);
+	mark_finding(r, "inspect.footer-icp", 1u << MARK_ICP,
+		     "show the ICP filing number in the footer of every page",
+		     fail.len ? fail.data : NULL, ok.data ? ok.data : "");
+	buf_reset(&fail);
+	buf_reset(&ok);
+	if (m->psb == NULL)
+		buf_addstr(&fail,
+			   "no public-security filing number in the footer");
+	else if (m->psb_link == NULL)
+		buf_printf(&fail, "public-security filing %s without its link",
+			   m->psb);
+	else
+		buf_printf(&ok, "public-security filing %s linked to %.500s",
+			   m->psb, m->psb_link);
+	mark_finding(
+	    r, "inspect.footer-psb", 1u << MARK_PSB | 1u << MARK_PSB_LINK,
+	    "show the public-security filing number (公网安备) with its "
+	    "link to beian.mps.gov.cn in the footer of every page",
+	    fail.len ? fail.data : NULL, ok.data ? ok.data : "");
+	mark_finding(r, "inspect.footer-find-errors", 1u << MARK_FIND_ERRORS,
+		     "link the \"find errors on government websites\" "
+		     "entrance (我为政府网站找错) in the footer of every page",
+		     m->find_errors ? NULL
+				    : "no \"find errors\" entrance on the "
+				      "homepage",
+		     "the \"find errors\" entrance is linked");
+	buf_cleanup(&fail);
+	buf_cleanup(&ok);
+}
+
+#define COL_LIST 8 /* stale and empty columns named in the evidence */
+
+/* GOVWEB-2's columns: stale news or notice columns, stale columns of any
+ * kind and empty columns, each with its limit. */
+static void
+column_findings(struct insp_result *r)
+{
+	struct buf b = BUF_INIT(8192), st = BUF_INIT(4096), em = BUF_INIT(3072);
+	long news = 0, notices = 0, other = 0, typed = 0, stale = 0, empty = 0;
+	int fail;
+
+	if (r->ncolumns == 0) {
+		add(r, "inspect.columns", "GOVWEB-2", "unknown", r->start,
+		    "link the site's columns (news, notices, policies) from "
+		    "the homepage",
+		    "no column (a list page linked from the homepage) among "
+		    "%zu pages",
+		    r->npages);
+		return;
+	}
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		const struct insp_column *c = &r->columns[i];
+		char q[204];
+
+		news += strcmp(c->kind, "news") == 0;
+		notices += strcmp(c->kind, "notice") == 0;
+		other += strcmp(c->kind, "other") == 0;
+		if (strcmp(c->status, "empty") == 0) {
+			if (empty++ < COL_LIST)
+				buf_printf(&em, "%s%s <%s>",
+					   empty > 1 ? ", " : "", c->name,
+					   str_quote(c->url, q, 200));
+			continue;
+		}
+		if (strcmp(c->status, "stale") != 0)
+			continue;
+		typed += strcmp(c->kind, "other") != 0;
+		if (stale++ < COL_LIST)
+			buf_printf(&st,
+				   "%s%s <%s> %s, newest %s (%d days, limit "
+				   "%d)",
+				   stale > 1 ? ", " : "", c->name,
+				   str_quote(c->url, q, 200), c->kind,
+				   c->newest, c->age_days, c->limit_days);
+	}
+	fail = typed >= COL_FAIL_TYPED || stale >= COL_FAIL_STALE ||
+	       empty >= COL_FAIL_EMPTY;
+	buf_printf(&b,
+		   "%zu column%s (%ld news, %ld notices/policies, %ld other): "
+		   "%ld stale news or notice columns (%d or more fail), %ld "
+		   "stale in all (%d or more fail), %ld empty (%d or more "
+		   "fail)",
+		   r->ncolumns, r->ncolumns == 1 ? "" : "s", news, notices,
+		   other, typed, COL_FAIL_TYPED, stale, COL_FAIL_STALE, empty,
+		   COL_FAIL_EMPTY);
+	if (stale > 0)
+		buf_printf(&b, "; stale: %s", st.data ? st.data : "");
+	if (stale > COL_LIST)
+		buf_printf(&b, " and %ld more", stale - COL_LIST);
+	if (empty > 0)
+		buf_printf(&b, "; empty: %s", em.data ? em.data : "");
+	if (empty > COL_LIST)
+		buf_printf(&b, " and %ld more", empty - COL_LIST);
+	add(r, "inspect.columns", "GOVWEB-2", fail ? "fail" : "pass", r->start,
+	    "update the stale columns (news at least every two weeks, notices "
+	    "and policies every six months) and fill or remove the empty "
+	    "ones",
+	    "%s", b.data ? b.data : "");
+	buf_cleanup(&b);
+	buf_cleanup(&st);
+	buf_cleanup(&em);
 }
 
 void
@@ -170,58 +375,7 @@ insp_findings(struct insp_result *r)
 		    "logo in the footer but not centred (confidence %s): %s",
 		    m->logo_confidence, m->logo_evidence);
 
-	if (m->site_id_meta == NULL)
-		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
-		    "add <meta name=\"SiteIDCode\" content=\"CODE\"> to the "
-		    "homepage head",
-		    "no <meta name=\"SiteIDCode\">%s%s",
-		    m->site_id_footer ? "; the footer shows " : "",
-		    m->site_id_footer ? m->site_id_footer : "");
-	else if (m->site_id_footer == NULL)
-		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
-		    "show the website identification code (网站标识码) in the "
-		    "footer",
-		    "SiteIDCode %s in the head but no 网站标识码 in the footer",
-		    m->site_id_meta);
-	else if (strcmp(m->site_id_meta, m->site_id_footer) != 0)
-		add(r, "inspect.footer-site-id", "GOVWEB-3", "fail", r->start,
-		    "make the footer's code and the SiteIDCode meta the same",
-		    "inconsistent: SiteIDCode %s in the head, %s in the footer",
-		    m->site_id_meta, m->site_id_footer);
-	else
-		add(r, "inspect.footer-site-id", "GOVWEB-3", "pass", r->start,
-		    NULL, "SiteIDCode %s in the head and the footer",
-		    m->site_id_meta);
-	if (m->icp == NULL)
-		add(r, "inspect.footer-icp", "GOVWEB-3", "fail", r->start,
-		    "show the ICP filing number in the footer",
-		    "no ICP filing number (ICP备) in the footer");
-	else
-		add(r, "inspect.footer-icp", "GOVWEB-3", "pass", r->start, NULL,
-		    "ICP filing %s", m->icp);
-	if (m->psb == NULL)
-		add(r, "inspect.footer-psb", "GOVWEB-3", "fail", r->start,
-		    "show the public-security filing number (公网安备) with "
-		    "its link to beian.mps.gov.cn in the footer",
-		    "no public-security filing number in the footer");
-	else if (m->psb_link == NULL)
-		add(r, "inspect.footer-psb", "GOVWEB-3", "fail", r->start,
-		    "link the public-security filing number to its record on "
-		    "beian.mps.gov.cn",
-		    "public-security filing %s without its link", m->psb);
-	else
-		add(r, "inspect.footer-psb", "GOVWEB-3", "pass", r->start, NULL,
-		    "public-security filing %s linked to %s", m->psb,
-		    m->psb_link);
-	if (!m->find_errors)
-		add(r, "inspect.footer-find-errors", "GOVWEB-3", "fail",
-		    r->start,
-		    "link the \"find errors on government websites\" "
-		    "entrance (我为政府网站找错) in the footer",
-		    "no \"find errors\" entrance on the homepage");
-	else
-		add(r, "inspect.footer-find-errors", "GOVWEB-3", "pass",
-		    r->start, NULL, "the \"find errors\" entrance is linked");
+	footer_findings(r);
 	if (m->newest[0] == '\0')
 		add(r, "inspect.freshness", "GOVWEB-2", "unknown", r->start,
 		    "date the homepage's news and notices",
@@ -236,6 +390,7 @@ insp_findings(struct insp_result *r)
 		add(r, "inspect.freshness", "GOVWEB-2", "pass", r->start, NULL,
 		    "the homepage's newest dated item is %s (%d days old)",
 		    m->newest, m->age_days);
+	column_findings(r);
 	if (!m->https)
 		add(r, "inspect.https", "SEC-1", "fail", r->start,
 		    "serve the site over HTTPS with a valid certificate",
@@ -348,7 +503,7 @@ marks_json(const struct insp_result *r)
 
 	return json_pack(
 	    "{s:b, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s, s:o, s:b, "
-	    "s:b, s:s, s:o}",
+	    "s:b, s:s, s:o, s:I, s:I}",
 	    "homepage", m->fetched, "site_id_meta", jstr(m->site_id_meta),
 	    "site_id_footer", jstr(m->site_id_footer), "icp", jstr(m->icp),
 	    "psb", jstr(m->psb), "psb_link", jstr(m->psb_link), "find_errors",
@@ -357,7 +512,9 @@ marks_json(const struct insp_result *r)
 	    m->logo_confidence ? m->logo_confidence : "low", "logo_evidence",
 	    jstr(m->logo_evidence), "https", m->https, "hsts", m->hsts, "aaaa",
 	    m->aaaa ? m->aaaa : "unknown", "newest_date",
-	    m->newest[0] ? json_string(m->newest) : json_null());
+	    m->newest[0] ? json_string(m->newest) : json_null(),
+	    "pages_checked", (json_int_t)m->pages, "pages_missing_marks",
+	    (json_int_t)m->pages_incomplete);
 }
 
 json_t *
@@ -374,6 +531,29 @@ json_t *
 insp_marks_json(const struct insp_result *r)
 {
 	return marks_json(r);
+}
+
+json_t *
+insp_columns_json(const struct insp_result *r)
+{
+	json_t *cols = json_array();
+
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		const struct insp_column *c = &r->columns[i];
+
+		json_array_append_new(
+		    cols,
+		    json_pack(
+			"{s:o, s:o, s:s, s:i, s:o, s:o, s:i, s:s}", "url",
+			jstr(c->url), "name", jstr(c->name), "kind", c->kind,
+			"items", c->items, "newest",
+			c->newest[0] ? json_string(c->newest) : json_null(),
+			"age_days",
+			c->age_days >= 0 ? json_integer(c->age_days)
+					 : json_null(),
+			"limit_days", c->limit_days, "status", c->status));
+	}
+	return cols;
 }
 
 /* Everything but the links (the head of the JSON report). */
@@ -403,6 +583,7 @@ head_json(const struct insp_result *r)
 		      "max_concurrency", r->max_running, "max_per_host",
 		      r->max_per_host));
 	json_object_set_new(root, "marks", marks_json(r));
+	json_object_set_new(root, "columns", insp_columns_json(r));
 	json_object_set_new(root, "findings", insp_findings_json(r));
 	return root;
 }

@@ -1,10 +1,11 @@
 /*
  * store.c: the link list in the store (LINK-2): each inspection is a run
- * with its links; first-seen dates carry over from the host's earlier
- * runs; content fingerprints are compared with the last run (LINK-4
- * content_changed); the previous run feeds ETag / If-Modified-Since
- * re-checks; `govsec links list` and `links diff` read it back. Trusts the
- * store's contents as written here.
+ * with its links and its columns (GOVWEB-2, table insp_columns);
+ * first-seen dates carry over from the host's earlier runs; content
+ * fingerprints are compared with the last run (LINK-4 content_changed);
+ * the previous run feeds ETag / If-Modified-Since re-checks; `govsec links
+ * list` and `links diff` read it back. Trusts the store's contents as
+ * written here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,29 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 			goto rollback;
 		}
 		free(fos);
+	}
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		const struct insp_column *c = &r->columns[i];
+		struct store_val v[9] = {
+		    SV_INT(run),
+		    SV_TEXT(c->url),
+		    SV_TEXT(c->name),
+		    SV_TEXT(c->kind),
+		    SV_INT(c->items),
+		    SV_TEXT(c->newest[0] ? c->newest : NULL),
+		    c->age_days >= 0 ? SV_INT(c->age_days) : SV_NULL,
+		    SV_INT(c->limit_days),
+		    SV_TEXT(c->status)};
+
+		if (!str_utf8_valid(c->url, strlen(c->url)) ||
+		    !str_utf8_valid(c->name, strlen(c->name)))
+			continue;
+		if (store_exec(st,
+			       "INSERT OR IGNORE INTO insp_columns(run, url, "
+			       "name, kind, items, newest, age_days, "
+			       "limit_days, status) VALUES (?,?,?,?,?,?,?,?,?)",
+			       v, 9, e) < 0)
+			goto rollback;
 	}
 	if (store_commit(st, e) < 0) {
 		run = -1;

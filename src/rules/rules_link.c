@@ -109,7 +109,8 @@ static void
 judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 {
 	const char *req = c->rule->requirement;
-	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(2048);
+	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(4096),
+		   unk = BUF_INIT(1024);
 	long fails = 0, unknown = 0;
 	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
 	char fix[512];
@@ -135,9 +136,15 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 					   fails > 1 ? "; " : "",
 					   obj ? obj : "", ev ? ev : "");
 		} else if (strcmp(st, "unknown") == 0) {
-			unknown++;
-		} else if (strcmp(st, "pass") == 0 && pass.len == 0 && ev) {
-			buf_addstr(&pass, ev);
+			if (unknown++ == 0 && ev)
+				buf_addstr(&unk, ev);
+		} else if (strcmp(st, "pass") == 0 && ev) {
+			/* every passing part (GOVWEB-2: the homepage and the
+			 * columns; GOVWEB-3: each mark), while they fit */
+			if (pass.len > 0 && buf_addstr(&pass, "; ") < 0)
+				continue;
+			if (buf_addstr(&pass, ev) < 0 && pass.len >= 2)
+				pass.data[pass.len -= 2] = '\0';
 		}
 	}
 	str_fmt(fix, sizeof(fix),
@@ -166,11 +173,17 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       "the link list of %s was last checked %s, more "
 			       "than %d days ago",
 			       x->start, x->finished, LINK_STALE_DAYS);
-	} else if (pass.len == 0 && unknown > 0) {
+	} else if (unknown > 0 &&
+		   (pass.len == 0 || strcmp(req, "LINK-2") != 0)) {
+		/* blocked links leave LINK-2 passing; an undecided part of
+		 * another requirement (GOVWEB-2: no dated homepage item, no
+		 * column) leaves it unknown */
 		check_emit_app(c, a, ST_UNKNOWN, fix,
 			       "%s could not be decided from the inspection "
-			       "of %s on %s",
-			       req, x->start, x->finished);
+			       "of %s on %s%s%s%s%s",
+			       req, x->start, x->finished, unk.len ? ": " : "",
+			       unk.len ? unk.data : "", pass.len ? "; " : "",
+			       pass.len ? pass.data : "");
 	} else {
 		if (unknown > 0)
 			buf_printf(&pass, "%s%ld not verified (blocked)",
@@ -181,6 +194,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	}
 	buf_cleanup(&ex);
 	buf_cleanup(&pass);
+	buf_cleanup(&unk);
 }
 
 /* GOVWEB-1: the failure ratio of the last 7 days' probes, 5 % vetoes. */

@@ -132,6 +132,15 @@ const struct migration store_migrations[] = {
 	"  ok INTEGER NOT NULL, status INTEGER, error TEXT,"
 	"  ms INTEGER NOT NULL);"
 	"CREATE INDEX probe_results_app ON probe_results(app, at);"},
+    /* 5: the columns (栏目) of an inspection run and their freshness
+     * (GOVWEB-2, src/inspect/marks.c): kind news, notice or other; status
+     * fresh, stale or empty; newest and age_days NULL without a date */
+    {5, "CREATE TABLE insp_columns ("
+	"  run INTEGER NOT NULL REFERENCES insp_runs(id) ON DELETE CASCADE,"
+	"  url TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  items INTEGER NOT NULL, newest TEXT, age_days INTEGER,"
+	"  limit_days INTEGER NOT NULL, status TEXT NOT NULL,"
+	"  PRIMARY KEY (run, url));"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

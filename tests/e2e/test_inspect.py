@@ -1,7 +1,8 @@
 """End-to-end tests of the portal inspector (govsec inspect, links, check
 integration, leave-link) against a real nginx on loopback serving the test
 site in tests/e2e/site with every planted case (LINK-1..4, LOGO-1,
-GOVWEB-3, SEC-1). Every host name is mapped to 127.0.0.1 or ::1 with
+GOVWEB-2 and GOVWEB-3 on every page, SEC-1) and the columns site the
+fixture generates. Every host name is mapped to 127.0.0.1 or ::1 with
 --resolve, so nothing leaves the machine; nginx runs with its own prefix in
 a temporary directory and is always stopped by the fixture's finalizer.
 """
@@ -62,6 +63,59 @@ def make_certs(d):
             "subjectAltName=DNS:selfsigned.example.com", cwd=d)
 
 
+C = "http://www.columns.gov.cn"
+# GOVWEB-2: the columns of www.columns.gov.cn as (path, link text on the
+# homepage, page title, dated items, days since the newest item, kind or
+# None when the page is not a column)
+COLUMNS = [
+    ("/yaowen/", "要闻动态", "要闻动态_示例市人民政府", 10, 3, "news"),
+    ("/bmdt/", "部门动态", "部门动态_示例市人民政府", 8, 20, "news"),
+    ("/jcdt/", "基层动态", "基层动态_示例市人民政府", 8, 15, "news"),
+    ("/gzdt/", "工作动态", "工作动态_示例市人民政府", 6, 30, "news"),
+    ("/xwfb/", "新闻发布", "新闻发布_示例市人民政府", 0, None, "news"),
+    # named by its title: the link only says "more"
+    ("/tpxw/", "更多>>", "图片新闻_示例市人民政府", 4, 2, "news"),
+    ("/tzgg/", "通知公告", "通知公告_示例市人民政府", 12, 100, "notice"),
+    ("/zcwj/", "政策文件", "政策文件_示例市人民政府", 5, 200, "notice"),
+    ("/zcjd/", "政策解读", "政策解读_示例市人民政府", 3, 365, "notice"),
+    # no name of a kind, but a list of dated items
+    ("/rsxx/", "人事信息", "人事信息_示例市人民政府", 6, 400, "other"),
+    # neither named nor a list; an article (long link text); the homepage
+    ("/ztzl/", "专题专栏", "专题专栏_示例市人民政府", 2, 1, None),
+    ("/about.html", "机构概况", "机构概况_示例市人民政府", 0, None, None),
+    ("/art/1.html", "关于做好2024年政府信息公开工作年度报告编制发布工作的通知",
+     "关于做好2024年政府信息公开工作年度报告编制发布工作的通知", 1, 300, None),
+    ("/index.html", "首页", "示例市人民政府", 3, 1, None),
+]
+LIMIT = {"news": 14, "notice": 183, "other": 183}
+
+
+def make_columns(d):
+    """www.columns.gov.cn: a fresh homepage linking COLUMNS."""
+    nav = "\n".join(f'<li><a href="{p}">{text}</a></li>'
+                    for p, text, *_ in COLUMNS)
+    home = (f'<!doctype html><html><head><meta charset="utf-8"><title>'
+            f'示例市人民政府</title></head><body><ul class="nav">{nav}</ul>'
+            f'<p>市政府召开常务会议 <span>{TODAY - datetime.timedelta(1)}'
+            f'</span></p></body></html>')
+    (d / "index.html").parent.mkdir(parents=True, exist_ok=True)
+    (d / "index.html").write_text(home)
+    for path, _, title, items, days, _ in COLUMNS:
+        if path == "/index.html":
+            continue
+        rows = "".join(
+            f'<li><span>第 {k} 条信息</span> <span>'
+            f'{TODAY - datetime.timedelta(days + 3 * k)}</span></li>'
+            for k in range(items))
+        f = d / (path.lstrip("/") + ("index.html" if path.endswith("/")
+                                     else ""))
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
+                     f'<title>{title}</title></head><body><h2>'
+                     f'{title.split("_")[0]}</h2><ul>{rows}</ul>'
+                     f'</body></html>')
+
+
 def make_hostile(d):
     """Pages no crawler should choke on: 40 MB of links, a gzip bomb
     (1 GiB of zeros), 200000 nested elements, invalid UTF-8."""
@@ -105,6 +159,7 @@ def nginx(tmp_path_factory):
     shutil.copytree(SITE, site)
     make_certs(prefix)
     make_hostile(prefix)
+    make_columns(site / "columns")
     # GOVWEB-2: dates relative to today (the site is static, the clock not)
     for page, key, date in (("good", "@RECENT@", RECENT.strftime("%Y-%m-%d")),
                             ("bad", "@OLD@", f"{OLD.year}年{OLD.month}月"
@@ -297,8 +352,10 @@ def test_good_site_marks(good):
                  "inspect.footer-icp", "inspect.footer-psb",
                  "inspect.footer-find-errors"):
         assert finding(good, rule)["status"] == "pass", rule
+    # GOVWEB-3 on every page: the six other pages read carry them too
+    assert (m["pages_checked"], m["pages_missing_marks"]) == (6, 0)
     assert finding(good, "inspect.footer-icp")["evidence"] == \
-        "ICP filing 京ICP备12345678号-1"
+        "ICP filing 京ICP备12345678号-1 on the homepage and all 6 other pages"
 
 
 def test_bad_site_marks(nginx):
@@ -485,6 +542,13 @@ def test_check_turns_observations_into_verdicts(nginx, tmp_path):
     assert after["LINK-1"]["status"] == "unknown"
     assert after["GOVWEB-1"]["status"] == "unknown"
     assert after["GOVWEB-2"]["status"] == "pass"
+    # both parts: the homepage's newest item and the columns
+    assert "the homepage's newest dated item is " in \
+        after["GOVWEB-2"]["evidence"]
+    assert "; 1 column (1 news, 0 notices/policies, 0 other): " in \
+        after["GOVWEB-2"]["evidence"]
+    assert "ICP filing 京ICP备12345678号-1 on the homepage and all 6 other " \
+        "pages" in after["GOVWEB-3"]["evidence"]
 
 
 def test_leave_link(tmp_path):
@@ -627,3 +691,176 @@ def test_limits_keep_the_crawl_whole(nginx, extra):
         # parsed are not known
         assert out["stats"]["pages"] == 2
         assert G + "/index.html#top" not in l
+
+
+P = "http://www.pages.gov.cn"
+
+
+@pytest.fixture(scope="module")
+def pages(nginx):
+    out, rc = inspect_json(nginx, P + "/")
+    assert rc == 1
+    return out
+
+
+def test_marks_on_every_page(pages):
+    """GOVWEB-3 on every page: b.html lacks the ICP number, c.html shows
+    another site code; the page only framed (widget.html) is not judged;
+    the logo (LOGO-1) is looked for on the homepage only."""
+    m = pages["marks"]
+    assert (m["pages_checked"], m["pages_missing_marks"]) == (5, 2)
+    ev = {f["rule"]: (f["status"], f["evidence"])
+          for f in pages["findings"]}
+    assert ev["inspect.footer-icp"] == (
+        "fail", "ICP filing 京ICP备11111111号 on the homepage; no ICP "
+        "filing number on 1 of 5 other pages: " + P + "/b.html")
+    assert ev["inspect.footer-site-id"] == (
+        "fail", "SiteIDCode 1100000010 in the head and the footer on the "
+        "homepage; a SiteIDCode that differs from the homepage's or "
+        "between head and footer on 1 of 5 other pages: " + P + "/c.html")
+    assert ev["inspect.footer-psb"] == (
+        "pass", "public-security filing 京公网安备 11010502000010号 linked "
+        "to http://www.beian.gov.cn/portal/registerSystemInfo?recordcode="
+        "11010502000010 on the homepage and all 5 other pages")
+    assert ev["inspect.footer-find-errors"] == (
+        "pass", "the \"find errors\" entrance is linked on the homepage "
+        "and all 5 other pages")
+    assert ev["inspect.logo"][0] == "pass"
+    assert links(pages)[P + "/widget.html"]["status"] == "ok"
+
+
+def test_tampered_own_page(pages):
+    """LINK-4 on the site's own pages: gambling spam hidden in a page and
+    its meta keywords is tampering; a page reporting a crackdown on
+    gambling (four terms) is not."""
+    l = links(pages)
+    hijacked = l[P + "/hijacked.html"]
+    assert (hijacked["status"], hijacked["reason"], hijacked["abnormal"],
+            hijacked["internal"]) == ("broken", "tampered_content", True,
+                                      True)
+    assert hijacked["detail"] == (
+        "7 gambling terms on the site's own page: defaced or hijacked")
+    crack = l[P + "/crackdown.html"]
+    assert (crack["status"], crack["reason"]) == ("ok", "")
+    assert failing(pages) == [
+        ("GOVWEB-3", "inspect.footer-icp", P + "/"),
+        ("GOVWEB-3", "inspect.footer-site-id", P + "/"),
+        ("LINK-4", "inspect.abnormal-links", P + "/hijacked.html"),
+        ("SEC-1", "inspect.https", P + "/")]
+    f = [f for f in pages["findings"]
+         if f["object"] == P + "/hijacked.html"][0]
+    assert f["evidence"] == (
+        "abnormal link (tampered_content: 7 gambling terms on the site's "
+        "own page: defaced or hijacked) found on " + P + "/")
+
+
+def expected_columns():
+    cols = {}
+    for path, text, title, items, days, kind in COLUMNS:
+        if kind is None:
+            continue
+        name = title.split("_")[0] if text.startswith("更多") else text
+        newest = (None if days is None
+                  else (TODAY - datetime.timedelta(days)).isoformat())
+        status = ("empty" if items == 0 else
+                  "stale" if days > LIMIT[kind] else "fresh")
+        cols[C + path] = {"url": C + path, "name": name, "kind": kind,
+                          "items": items, "newest": newest,
+                          "age_days": days, "limit_days": LIMIT[kind],
+                          "status": status}
+    return cols
+
+
+def columns_evidence():
+    cols = sorted(expected_columns().values(), key=lambda c: c["url"])
+    stale = [c for c in cols if c["status"] == "stale"]
+    empty = [c for c in cols if c["status"] == "empty"]
+    typed = [c for c in stale if c["kind"] != "other"]
+    kinds = [sum(c["kind"] == k for c in cols)
+             for k in ("news", "notice", "other")]
+    return (f"{len(cols)} columns ({kinds[0]} news, {kinds[1]} "
+            f"notices/policies, {kinds[2]} other): {len(typed)} stale news "
+            f"or notice columns (5 or more fail), {len(stale)} stale in all "
+            f"(10 or more fail), {len(empty)} empty (5 or more fail); "
+            "stale: " + ", ".join(
+                f"{c['name']} <{c['url']}> {c['kind']}, newest "
+                f"{c['newest']} ({c['age_days']} days, limit "
+                f"{c['limit_days']})" for c in stale) +
+            "; empty: " + ", ".join(f"{c['name']} <{c['url']}>"
+                                    for c in empty))
+
+
+def test_columns(nginx):
+    """GOVWEB-2 columns: ten columns linked from the homepage, five news or
+    notice columns stale (the limit that fails), one other list stale,
+    one empty; pages that are not columns are left out."""
+    out, rc = inspect_json(nginx, C + "/")
+    assert rc == 1
+    assert {c["url"]: c for c in out["columns"]} == expected_columns()
+    assert [c["url"] for c in out["columns"]] == sorted(expected_columns())
+    f = finding(out, "inspect.columns")
+    assert (f["requirement"], f["status"], f["object"]) == (
+        "GOVWEB-2", "fail", C + "/")
+    assert f["evidence"] == columns_evidence()
+    assert f["evidence"].startswith(
+        "10 columns (6 news, 3 notices/policies, 1 other): 5 stale news or "
+        "notice columns (5 or more fail), 6 stale in all (10 or more "
+        "fail), 1 empty (5 or more fail); stale: 部门动态 <" + C + "/bmdt/> "
+        "news, newest ")
+    home = finding(out, "inspect.freshness")
+    assert (home["status"], out["marks"]["newest_date"]) == (
+        "pass", (TODAY - datetime.timedelta(1)).isoformat())
+    # a column that is not judged when it is one short of the limit
+    good, _ = inspect_json(nginx, GOOD)
+    f = finding(good, "inspect.columns")
+    assert (f["status"], f["evidence"]) == (
+        "pass", "1 column (1 news, 0 notices/policies, 0 other): 0 stale "
+        "news or notice columns (5 or more fail), 0 stale in all (10 or "
+        "more fail), 1 empty (5 or more fail); empty: 新闻 <" + G +
+        "/news.html>")
+
+
+def test_check_reports_columns_and_page_marks(nginx, tmp_path):
+    """The runs are stored with their columns (insp_columns) and govsec
+    check carries the column and every-page evidence."""
+    import sqlite3
+    db = tmp_path / "govsec.db"
+    reg = json.loads(json.dumps(REGISTRY))
+    reg["units"].append(dict(reg["units"][0], uscc="11440700007250011N",
+                             name="示例县人民政府", short_name="示例县政府"))
+    reg["applications"][0]["domains"][0]["name"] = "www.columns.gov.cn"
+    reg["applications"].append(dict(
+        reg["applications"][0], id="pages-portal",
+        unit="11440700007250011N", name="示例县人民政府门户网站",
+        domains=[{"name": "www.pages.gov.cn", "lang": "en", "main": True}]))
+    f = tmp_path / "reg.json"
+    f.write_text(json.dumps(reg, ensure_ascii=False))
+    p = run_cli(["import", str(f)], db=db)
+    assert p.returncode == 0, p.stderr
+    inspect(nginx, C + "/", db=db)
+    inspect(nginx, P + "/", db=db)
+    with sqlite3.connect(db) as con:
+        rows = con.execute(
+            "SELECT url, name, kind, items, newest, age_days, limit_days, "
+            "status FROM insp_columns ORDER BY url").fetchall()
+    assert rows == [tuple(c[k] for k in ("url", "name", "kind", "items",
+                                         "newest", "age_days",
+                                         "limit_days", "status"))
+                    for c in sorted(expected_columns().values(),
+                                    key=lambda c: c["url"])]
+    p = run_cli(["check", "--format", "json", "--all"], db=db)
+    got = {(f["object"], f["requirement"]): f
+           for f in json.loads(p.stdout)["findings"]
+           if f["requirement"] in ("GOVWEB-2", "GOVWEB-3", "LINK-4")}
+    cols = got[("good-portal", "GOVWEB-2")]
+    assert cols["status"] == "fail"
+    assert ("1 freshness problems on " + C + "/") in cols["evidence"]
+    assert columns_evidence() in cols["evidence"]
+    marks = got[("pages-portal", "GOVWEB-3")]
+    assert marks["status"] == "fail"
+    assert marks["evidence"].startswith(
+        "2 missing or inconsistent footer marks on " + P + "/")
+    assert "no ICP filing number on 1 of 5 other pages: " + P + \
+        "/b.html" in marks["evidence"]
+    assert got[("pages-portal", "LINK-4")]["status"] == "fail"
+    assert "tampered_content" in got[("pages-portal", "LINK-4")]["evidence"]
