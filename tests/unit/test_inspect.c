@@ -364,6 +364,244 @@ test_leave(void **state)
 	buf_cleanup(&pagebuf);
 }
 
+static void
+test_words_own_and_columns(void **state)
+{
+	struct err e;
+	struct insp_words *w = words_load(GOVSEC_DATADIR "/inspect", &e);
+	/* four terms: news about a crackdown; five: a spam block */
+	const char *news = "破获网络赌场案件，以六合彩、老虎机为幌子诱骗下注";
+	const char *spam = "澳门赌场 百家乐 真人荷官 在线投注 葡京";
+	const char *porn = "色情 裸聊 一夜情 无码 AV在线";
+	int hits;
+
+	(void)state;
+	assert_non_null(w);
+	assert_null(words_tampered(w, news, strlen(news), &hits));
+	assert_string_equal(words_classify(w, news, strlen(news), &hits),
+			    "gambling_content");
+	assert_int_equal(hits, 4);
+	assert_string_equal(words_tampered(w, spam, strlen(spam), &hits),
+			    "gambling");
+	assert_int_equal(hits, 6); /* 澳门赌场 and 赌场 */
+	assert_string_equal(words_tampered(w, porn, strlen(porn), &hits),
+			    "pornography");
+	assert_string_equal(words_column(w, "通知公告"), "notice");
+	assert_string_equal(words_column(w, "新闻公告"), "news");
+	assert_string_equal(words_column(w, "政策解读"), "notice");
+	assert_string_equal(words_column(w, "News Center"), "news");
+	assert_null(words_column(w, "机构概况"));
+	assert_null(words_column(w, ""));
+	words_free(w);
+}
+
+static struct xpage *
+parse(struct extract **x, const char *html)
+{
+	*x = extract_new(NULL, "utf-8");
+	extract_keep(*x, XK_TEXT | XK_LAYOUT);
+	extract_feed(*x, html, strlen(html));
+	return extract_finish(*x);
+}
+
+#define FOOT                                                                      \
+	"<div class=foot>网站标识码：1100000001 京ICP备12345678号 <a "   \
+	"href=\"http://www.beian.gov.cn/r?c=1\">京公网安备 "                 \
+	"11010502000001号</a> <a href=\"https://zfwzzc.www.gov.cn/\">找错</a>" \
+	"</div>"
+
+static void
+test_marks(void **state)
+{
+	struct extract *x, *y;
+	struct xpage *p;
+	struct marks home, m;
+
+	(void)state;
+	p = parse(&x, "<meta name=SiteIDCode content=1100000001><body>"
+		      "<p>正文</p>" FOOT "</body>");
+	marks_read(p, &home);
+	assert_string_equal(home.site_id_meta, "1100000001");
+	assert_string_equal(home.site_id_footer, "1100000001");
+	assert_string_equal(home.icp, "京ICP备12345678号");
+	assert_string_equal(home.psb, "京公网安备 11010502000001号");
+	assert_string_equal(home.psb_link, "http://www.beian.gov.cn/r?c=1");
+	assert_true(home.find_errors);
+	assert_int_equal(marks_missing(NULL, &home), 0);
+	/* another page: another code, no ICP, an unlinked filing number,
+	 * no entrance */
+	p = parse(&y, "<meta name=SiteIDCode content=1100000002><body><div "
+		      "id=footer>网站标识码：1100000002 京公网安备 "
+		      "11010502000001号</div></body>");
+	marks_read(p, &m);
+	assert_int_equal(marks_missing(&home, &m),
+			 1u << MARK_SITE_ID_DIFF | 1u << MARK_ICP |
+			     1u << MARK_PSB_LINK | 1u << MARK_FIND_ERRORS);
+	/* alone, its code is consistent */
+	assert_false(marks_missing(NULL, &m) & (1u << MARK_SITE_ID_DIFF));
+	marks_cleanup(&m);
+	marks_cleanup(&home);
+	extract_free(x);
+	extract_free(y);
+}
+
+static void
+test_marks_dates(void **state)
+{
+	char newest[11];
+	time_t now;
+
+	(void)state;
+	assert_int_equal(time_parse("2024-07-01T12:00:00Z", &now), 0);
+	assert_int_equal(marks_dates("2024-06-01 2024/06/30 2024.6.3 "
+				     "2024年6月9日 2024年06月10日 2024-07-02 "
+				     "2024-07-03 12024-01-01 2024-13-01",
+				     now, newest),
+			 5);
+	/* tomorrow counts (time zones), the day after does not */
+	assert_string_equal(newest, "2024-07-02");
+	assert_int_equal(marks_dates("no date", now, newest), 0);
+	assert_string_equal(newest, "");
+	assert_int_equal(marks_age("2024-06-17", now), 14);
+	assert_int_equal(marks_age("", now), -1);
+}
+
+static void
+test_marks_column(void **state)
+{
+	struct err e;
+	struct insp_words *w = words_load(GOVSEC_DATADIR "/inspect", &e);
+	struct extract *x;
+	struct xpage *p;
+	struct insp_column col;
+	time_t now;
+
+	(void)state;
+	assert_int_equal(time_parse("2024-07-01T12:00:00Z", &now), 0);
+	p = parse(&x, "<title>图片新闻_某市人民政府</title><body><ul><li>a "
+		      "2024-06-30</li><li>b 2024-06-01</li></ul></body>");
+	/* "more" links: the title names it */
+	assert_int_equal(
+	    marks_column(w, "http://a.gov.cn/tpxw/", " 更多 >> ", p, now, &col),
+	    1);
+	assert_string_equal(col.name, "图片新闻");
+	assert_string_equal(col.kind, "news");
+	assert_string_equal(col.status, "fresh");
+	assert_int_equal(col.items, 2);
+	assert_string_equal(col.newest, "2024-06-30");
+	assert_int_equal(col.limit_days, COL_NEWS_DAYS);
+	marks_column_free(&col);
+	/* the link text wins; dates older than the limit */
+	assert_int_equal(marks_column(w, "http://a.gov.cn/x/",
+				      "\xe3\x80\x80政策\n文件 ", p, now, &col),
+			 1);
+	assert_string_equal(col.name, "政策 文件");
+	assert_string_equal(col.kind, "notice");
+	assert_string_equal(col.status, "fresh");
+	marks_column_free(&col);
+	/* an article's long link text, the homepage again */
+	assert_int_equal(marks_column(w, "http://a.gov.cn/a.html",
+				      "关于做好政府信息公开工作的通知", p, now,
+				      &col),
+			 0);
+	assert_int_equal(marks_column(w, "http://a.gov.cn/index.html?x", "新闻",
+				      p, now, &col),
+			 0);
+	extract_free(x);
+	/* unnamed: a list of five dated items is a column, fewer are not */
+	p = parse(&x, "<title>人事信息</title><body>2023-01-01 2023-01-02 "
+		      "2023-01-03 2023-01-04</body>");
+	assert_int_equal(
+	    marks_column(w, "http://a.gov.cn/rs/", "人事信息", p, now, &col),
+	    0);
+	extract_free(x);
+	p = parse(&x, "<title>人事信息</title><body>2023-01-01 2023-01-02 "
+		      "2023-01-03 2023-01-04 2023-01-05</body>");
+	assert_int_equal(
+	    marks_column(w, "http://a.gov.cn/rs/", "人事信息", p, now, &col),
+	    1);
+	assert_string_equal(col.kind, "other");
+	assert_string_equal(col.status, "stale");
+	assert_int_equal(col.age_days, 543);
+	marks_column_free(&col);
+	extract_free(x);
+	/* named but without a dated item: empty */
+	p = parse(&x, "<title>x</title><body><h2>新闻发布</h2></body>");
+	assert_int_equal(
+	    marks_column(w, "http://a.gov.cn/f/", "", p, now, &col), 1);
+	assert_string_equal(col.name, "新闻发布");
+	assert_string_equal(col.status, "empty");
+	assert_int_equal(col.age_days, -1);
+	marks_column_free(&col);
+	extract_free(x);
+	words_free(w);
+}
+
+/* The status of inspect.columns for columns of (kind, status). */
+static const char *
+columns_status(const char *const (*cols)[2], size_t n)
+{
+	struct insp_result *r = xcalloc(1, sizeof(*r));
+	static char got[16];
+
+	arena_init(&r->a);
+	r->start = xstrdup("http://www.a.gov.cn/");
+	r->marks.fetched = 1;
+	r->columns = xcalloc(n + 1, sizeof(*r->columns));
+	for (size_t i = 0; i < n; i++) {
+		char url[64];
+
+		str_fmt(url, sizeof(url), "http://www.a.gov.cn/%zu/", i);
+		r->columns[i].url = xstrdup(url);
+		r->columns[i].name = xstrdup("栏目");
+		r->columns[i].kind = cols[i][0];
+		r->columns[i].status = cols[i][1];
+		str_copy(r->columns[i].newest, "2024-01-01", 11);
+		r->columns[i].limit_days = COL_NEWS_DAYS;
+	}
+	r->ncolumns = r->capcolumns = n;
+	insp_findings(r);
+	got[0] = '\0';
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (!strcmp(r->findings[i].rule, "inspect.columns"))
+			str_copy(got, r->findings[i].status, sizeof(got));
+	insp_result_free(r);
+	return got;
+}
+
+static void
+test_column_limits(void **state)
+{
+	const char *const typed4[][2] = {
+	    {"news", "stale"},	 {"notice", "stale"}, {"news", "stale"},
+	    {"notice", "stale"}, {"other", "stale"},  {"news", "fresh"},
+	    {"news", "empty"}};
+	const char *const typed5[][2] = {{"news", "stale"},
+					 {"notice", "stale"},
+					 {"news", "stale"},
+					 {"notice", "stale"},
+					 {"news", "stale"}};
+	const char *const other[][2] = {{"other", "stale"}, {"other", "stale"},
+					{"other", "stale"}, {"other", "stale"},
+					{"other", "stale"}, {"other", "stale"},
+					{"other", "stale"}, {"other", "stale"},
+					{"other", "stale"}, {"other", "stale"}};
+	const char *const empty[][2] = {{"news", "empty"},   {"news", "empty"},
+					{"notice", "empty"}, {"news", "empty"},
+					{"news", "empty"},   {"news", "fresh"}};
+
+	(void)state;
+	assert_string_equal(columns_status(typed4, ARRAY_SIZE(typed4)), "pass");
+	assert_string_equal(columns_status(typed5, ARRAY_SIZE(typed5)), "fail");
+	assert_string_equal(columns_status(other, ARRAY_SIZE(other) - 1),
+			    "pass");
+	assert_string_equal(columns_status(other, ARRAY_SIZE(other)), "fail");
+	assert_string_equal(columns_status(empty, ARRAY_SIZE(empty) - 2),
+			    "pass");
+	assert_string_equal(columns_status(empty, ARRAY_SIZE(empty)), "fail");
+	assert_string_equal(columns_status(empty, 0), "unknown");
+}
+
 int
 main(void)
 {
@@ -378,6 +616,11 @@ main(void)
 	    cmocka_unit_test(test_extract_bytewise),
 	    cmocka_unit_test(test_extract_hostile),
 	    cmocka_unit_test(test_leave),
+	    cmocka_unit_test(test_words_own_and_columns),
+	    cmocka_unit_test(test_marks),
+	    cmocka_unit_test(test_marks_dates),
+	    cmocka_unit_test(test_marks_column),
+	    cmocka_unit_test(test_column_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
