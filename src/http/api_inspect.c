@@ -1,11 +1,11 @@
 /*
  * api_inspect.c: the console's read-only view of portal inspections
  * (docs/api.md, "Inspections"): the latest run per host, one run with its
- * findings and marks, its links (filtered and paged) and the diff since the
- * host's previous run (src/inspect's insp_diff, shared with `govsec links
- * diff`). Path segments and query arguments are untrusted; the store's
- * contents are trusted as src/inspect wrote them; the router holds the
- * store lock.
+ * findings, marks and columns, its links (filtered and paged) and the diff
+ * since the host's previous run (src/inspect's insp_diff, shared with
+ * `govsec links diff`). Path segments and query arguments are untrusted;
+ * the store's contents are trusted as src/inspect wrote them; the router
+ * holds the store lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -149,12 +149,32 @@ run_row(void *arg, struct store_row *row)
 	return *out != NULL ? 0 : -1;
 }
 
+static int
+column_row(void *arg, struct store_row *row)
+{
+	json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:o}", "url",
+			      http_jstr(store_row_text(row, 0)), "name",
+			      http_jstr(store_row_text(row, 1)), "kind",
+			      http_jstr(store_row_text(row, 2)), "items",
+			      (json_int_t)store_row_int(row, 3), "newest",
+			      http_jstr(store_row_text(row, 4)), "age_days",
+			      store_row_null(row, 5)
+				  ? json_null()
+				  : json_integer(store_row_int(row, 5)),
+			      "limit_days", (json_int_t)store_row_int(row, 6),
+			      "status", http_jstr(store_row_text(row, 7)));
+
+	if (o == NULL)
+		return -1;
+	return json_array_append_new(arg, o) == 0 ? 0 : -1;
+}
+
 int
 http_inspection(struct http_req *r)
 {
 	long long id = run_arg(r);
 	struct store_val v[1] = {SV_INT(id)};
-	json_t *o = NULL;
+	json_t *o = NULL, *cols;
 	struct err e;
 
 	if (id == 0)
@@ -172,6 +192,16 @@ http_inspection(struct http_req *r)
 	}
 	if (o == NULL)
 		return http_internal(r, "inspection run vanished");
+	cols = json_array();
+	json_object_set_new(o, "columns", cols);
+	if (store_query(r->ctx->st,
+			"SELECT url, name, kind, items, newest, age_days, "
+			"limit_days, status FROM insp_columns WHERE run = ? "
+			"ORDER BY url",
+			v, 1, column_row, cols, &e) < 0) {
+		json_decref(o);
+		return http_internal(r, e.msg);
+	}
 	return http_json(r, 200, o);
 }
 

@@ -264,7 +264,7 @@ def test_one_run(env):
         "finished": finished, "pages": env.first["stats"]["pages"],
         "links": env.first["stats"]["links"], "broken": 1, "blocked": 1,
         "unprompted": 1, "previous": 0, "marks": env.first["marks"],
-        "findings": env.first["findings"]}
+        "findings": env.first["findings"], "columns": env.first["columns"]}
     assert get(env, "/api/inspections/2")["previous"] == 1
     reqs = {f["requirement"] for f in got["findings"]}
     assert {"LINK-2", "LINK-3", "GOVWEB-3"} <= reqs
