@@ -19,7 +19,8 @@ static const char usage_text[] =
     "[--geoip MMDB] [--geoip-csv CSV] [--format json] | user add NAME "
     "[--groups G] [--display NAME] (password on stdin) | user list | totp "
     "NAME | bind NAME | unbind NAME | devices | approve ID | revoke USER | "
-    "lockouts | unlock USER|ADDRESS | stats | sessions-fill N --user U";
+    "sessions | revoke-session ID | lockouts | unlock USER|ADDRESS | stats "
+    "| sessions-fill N --user U";
 
 static int
 usage(void)
@@ -213,13 +214,13 @@ print_row(void *arg, struct store_row *r)
 }
 
 static int
-query_print(struct cli *c, const char *sql)
+query_print(struct cli *c, const char *sql, const struct store_val *v, int nv)
 {
 	struct err e;
 
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
-	if (store_query(c->st, sql, NULL, 0, print_row, NULL, &e) < 0) {
+	if (store_query(c->st, sql, v, nv, print_row, NULL, &e) < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
@@ -243,7 +244,7 @@ gate_user(struct cli *c, int argc, char **argv)
 				      "'password' ELSE 'password+totp' END, "
 				      "CASE WHEN bound THEN 'bound' ELSE "
 				      "'unbound' END FROM gate_users ORDER BY "
-				      "name");
+				      "name", NULL, 0);
 	if (argc < 2 || strcmp(argv[1], "add") != 0 ||
 	    cli_parse(argc - 1, argv + 1, opts, pos, 1, usage_text) != 1)
 		return usage();
@@ -358,13 +359,27 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return query_print(c, "SELECT id, user, CASE WHEN approved "
 				      "THEN 'approved' ELSE 'pending' END, "
 				      "created, coalesce(label, '') FROM "
-				      "gate_devices ORDER BY created");
+				      "gate_devices ORDER BY created", NULL, 0);
 	if (!strcmp(verb, "lockouts") && argc == 2)
 		return query_print(c, "SELECT key, failures, locked_until FROM "
-				      "gate_failures ORDER BY key");
+				      "gate_failures ORDER BY key", NULL, 0);
+	if (!strcmp(verb, "sessions") && argc == 2) {
+		struct buf sql = BUF_INIT(4096);
+		struct store_val now = SV_INT(time_now());
+
+		buf_printf(&sql,
+			   "SELECT id, user, device, factors || ' factor(s)', "
+			   "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', created, "
+			   "'unixepoch'), strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', "
+			   "seen, 'unixepoch'), state FROM (%s)",
+			   gate_db_sessions_sql);
+		rc = query_print(c, sql.data, &now, 1);
+		buf_cleanup(&sql);
+		return rc;
+	}
 	if (!strcmp(verb, "stats") && argc == 2)
 		return query_print(c, "SELECT rule, allows, denies FROM "
-				      "gate_rule_stats ORDER BY rule");
+				      "gate_rule_stats ORDER BY rule", NULL, 0);
 	if (argc != 3)
 		return usage();
 	if (!strcmp(verb, "totp"))
@@ -378,6 +393,8 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		rc = gate_db_device_approve(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "revoke"))
 		rc = gate_db_revoke(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "revoke-session"))
+		rc = gate_db_session_revoke(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "unlock"))
 		rc = gate_db_unlock(c->st, argv[2], c->actor, &e);
 	else

@@ -66,16 +66,18 @@
 			return h('span', {class: 'mono', text: str(v)});
 		}
 
-		/* "in 12 min", "in 40 s" */
-		function remaining(untilSec) {
+		/* "in 12 min", "in 40 s"; keys under prefix ('gate' for
+		 * lockouts, 'gate.sess' for sessions) */
+		function remaining(untilSec, prefix) {
 			var s = Math.round(untilSec - Date.now() / 1000);
+			var p = prefix || 'gate';
 			if (s <= 0)
-				return t('gate.ended');
+				return t(p + '.ended');
 			if (s < 120)
-				return t('gate.in_s', {n: s});
+				return t(p + '.in_s', {n: s});
 			if (s < 7200)
-				return t('gate.in_min', {n: Math.round(s / 60)});
-			return t('gate.in_h', {n: Math.round(s / 3600)});
+				return t(p + '.in_min', {n: Math.round(s / 60)});
+			return t(p + '.in_h', {n: Math.round(s / 3600)});
 		}
 
 		function actionBadge(a) {
@@ -742,26 +744,70 @@
 				    }), function (i) {
 					return {'data-user': names[i]};
 				    })));
-				root.appendChild(panel(t('gate.sessions.all_n',
-				    {n: list.length}), h('div', null,
-				    C.table('gate-sessions', t('gate.sessions.all'), [
+				var allCols = [
 				    {label: t('gate.col.user'), rowHeader: true},
 				    {label: t('gate.col.device')},
 				    {label: t('gate.col.factors')},
 				    {label: t('gate.col.login')},
-				    {label: t('gate.col.seen')}],
-				    list.map(function (s) {
+				    {label: t('gate.col.seen')},
+				    {label: t('gate.col.state')}];
+				if (isAdmin())
+					allCols.push({label: t('gate.col.manage')});
+				root.appendChild(panel(t('gate.sessions.all_n',
+				    {n: list.length}), h('div', null,
+				    C.table('gate-sessions', t('gate.sessions.all'),
+				    allCols, list.map(function (s) {
 					var f = C.num(s.factors);
-					return [h('span', {class: 'mono',
+					var st = str(s.state);
+					var row = [h('span', {class: 'mono',
 					    text: str(s.user)}), mono(s.device),
 					    h('span', {class: 'badge ' + (f >= 2 ?
 						'badge-yes' : 'badge-no'),
 						text: t(f >= 2 ? 'gate.factors.2' :
 						    'gate.factors.1')}),
 					    unixTime(s.created),
-					    unixTime(s.seen_at_login)];
+					    unixTime(s.seen),
+					    h('span', {class: 'badge ' +
+						(st === 'active' ? 'badge-yes' :
+						'badge-no'), 'data-state': st,
+						title: st === 'active' ?
+						t('gate.sess.idle_left', {left:
+						remaining(C.num(s.idle_expires),
+						'gate.sess')})
+						: '',
+						text: st === 'active' ?
+						t('gate.sess.active', {left:
+						remaining(Math.min(
+						C.num(s.idle_expires),
+						C.num(s.expires)), 'gate.sess')}) :
+						t('gate.sess.' + (st === 'idle' ?
+						'idle' : 'expired'))})];
+					if (isAdmin()) {
+						var b = h('button', {type: 'button',
+						    class: 'btn btn-small btn-danger',
+						    'data-testid': 'end-session',
+						    'aria-label': t(
+							'gate.end.label',
+							{user: str(s.user)}),
+						    text: t('gate.end')});
+						b.addEventListener('click', function () {
+							if (!window.confirm(t(
+							    'gate.end.confirm',
+							    {user: str(s.user)})))
+								return;
+							act(b, 'DELETE',
+							    '/api/gate/sessions/' +
+							    encodeURIComponent(
+							    str(s.id)),
+							    t('gate.ended.one',
+							    {user: str(s.user)}));
+						});
+						row.push(b);
+					}
+					return row;
 				    }), function (i) {
-					return {'data-user': str(list[i].user)};
+					return {'data-user': str(list[i].user),
+					    'data-id': str(list[i].id)};
 				    }), h('p', {class: 'muted help',
 					text: t('gate.sessions.note')}))));
 				return root;

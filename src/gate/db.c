@@ -320,6 +320,44 @@ gate_db_revoke(struct store *st, const char *user, const char *actor,
 }
 
 int
+gate_session_id_valid(const char *id)
+{
+	return strlen(id) == GATE_SESSION_ID_LEN &&
+	       strspn(id, "0123456789abcdef") == GATE_SESSION_ID_LEN;
+}
+
+const char gate_db_sessions_sql[] =
+    "WITH t(now, idle, max) AS (SELECT ?, "
+    "coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = "
+    "'gate.session_idle'), 900), coalesce((SELECT CAST(value AS INTEGER) "
+    "FROM settings WHERE key = 'gate.session_max'), 43200)) "
+    "SELECT " GATE_SESSION_ID_SQL " AS id, user, coalesce(device, '') AS "
+    "device, level AS factors, created, seen, seen + idle AS idle_expires, "
+    "created + max AS expires, CASE WHEN created + max <= now THEN "
+    "'expired' WHEN seen + idle <= now THEN 'idle' ELSE 'active' END AS "
+    "state FROM gate_sessions, t WHERE revoked = 0 ORDER BY created DESC "
+    "LIMIT 1000";
+
+int
+gate_db_session_revoke(struct store *st, const char *id, const char *actor,
+		       struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(id)};
+	char object[64];
+
+	if (!gate_session_id_valid(id)) {
+		err_set(e, "'%.40s' is not a session id (%d hex digits)", id,
+			GATE_SESSION_ID_LEN);
+		return -1;
+	}
+	str_fmt(object, sizeof(object), "gate session '%s'", id);
+	return change_one(st,
+			  "UPDATE gate_sessions SET revoked = 1 WHERE "
+			  GATE_SESSION_ID_SQL " = ? AND revoked = 0",
+			  v, 1, actor, "gate.revoke", object, NULL, e);
+}
+
+int
 gate_db_unlock(struct store *st, const char *key, const char *actor,
 	       struct err *e)
 {

@@ -216,6 +216,22 @@ int gate_db_device_approve(struct store *st, const char *id, const char *actor,
 /* Revokes every session of user; the gate drops them within a second. */
 int gate_db_revoke(struct store *st, const char *user, const char *actor,
 		   struct err *e);
+/* A session's public id: the first 16 hex digits of its token's SHA-256
+ * (says nothing about the token). */
+#define GATE_SESSION_ID_LEN 16
+#define GATE_SESSION_ID_SQL "substr(token_hash, 1, 16)"
+/* 1 if id is 16 lower-case hex digits. */
+int gate_session_id_valid(const char *id);
+/* Revokes the one live session with that id; 0, or -1 with e set (a
+ * malformed id, or "no gate session 'ID'"). */
+int gate_db_session_revoke(struct store *st, const char *id,
+			   const char *actor, struct err *e);
+/* SELECT of the sessions not revoked, newest first (1000 at most), as
+ * console and CLI list them, columns named id, user, device, factors,
+ * created, seen (the last activity, saved every 30 s), idle_expires,
+ * expires, state ("active", "idle", "expired"); bind the current time as
+ * its one parameter. */
+extern const char gate_db_sessions_sql[];
 /* Clears the lockouts of an account or address; 0 or -1. */
 int gate_db_unlock(struct store *st, const char *key, const char *actor,
 		   struct err *e);

@@ -28,6 +28,7 @@ struct gate_sess {
 	int level;			/* 1 or 2 factors */
 	int bound;			/* user may use approved devices only */
 	time_t created, seen;
+	time_t saved; /* the seen the store has (sweep writes newer ones) */
 	struct gate_sess *next;
 };
 

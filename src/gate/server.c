@@ -275,7 +275,7 @@ gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 		memcpy(s->devkey, devkey, 32);
 	s->level = level;
 	s->bound = bound;
-	s->created = s->seen = time_now();
+	s->created = s->seen = s->saved = time_now();
 	hex_encode(s->key, 32, hex);
 	v[0] = SV_TEXT(hex);
 	v[1] = SV_TEXT(user);
@@ -404,7 +404,7 @@ load_row(void *arg, struct store_row *row)
 		 sizeof(s->device));
 	s->level = (int)store_row_int(row, 3);
 	s->created = store_row_int(row, 4);
-	s->seen = store_row_int(row, 5);
+	s->seen = s->saved = store_row_int(row, 5);
 	s->groups =
 	    xstrdup(store_row_text(row, 6) ? store_row_text(row, 6) : "");
 	s->display =
@@ -545,14 +545,59 @@ poll_once(struct gate_server *g)
 	pthread_rwlock_unlock(&g->pol_lock);
 }
 
-/* Drops expired sessions from memory and the store (every 30 s). */
+/* A session whose last activity the store has not seen yet. */
+struct seen_rec {
+	unsigned char key[32];
+	time_t seen;
+};
+
+/* Writes the activity times in recs to the store, in one transaction. */
+static void
+save_seen(struct gate_server *g, const struct seen_rec *recs, size_t n)
+{
+	struct err e;
+
+	if (n == 0)
+		return;
+	e.msg[0] = '\0';
+	pthread_mutex_lock(&g->st_lock);
+	if (store_begin(g->st, &e) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char hex[65];
+			struct store_val v[2];
+
+			hex_encode(recs[i].key, 32, hex);
+			v[0] = SV_INT(recs[i].seen);
+			v[1] = SV_TEXT(hex);
+			store_exec(g->st,
+				   "UPDATE gate_sessions SET seen = ? WHERE "
+				   "token_hash = ?",
+				   v, 2, NULL);
+		}
+		if (store_commit(g->st, &e) < 0)
+			store_rollback(g->st);
+	}
+	if (e.msg[0] != '\0')
+		log_error("gate: cannot save session activity: %s", e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+}
+
+/*
+ * Every 30 s (and at the end): drops expired sessions from memory and the
+ * store, and saves the activity of the others, so that after a restart,
+ * and in the console, idleness counts from the last request (up to 30 s
+ * early, never late).
+ */
 static void
 sweep(struct gate_server *g, time_t now)
 {
 	struct gate_sess *dead = NULL;
+	struct seen_rec *recs = NULL;
+	size_t nrecs = 0, caprecs = 0;
 	struct err e;
 	long long n = 0;
 
+	e.msg[0] = '\0';
 	for (uint32_t b = 0; b < GATE_BUCKETS; b++) {
 		pthread_mutex_t *m = &g->shard[b % GATE_SHARDS];
 		struct gate_sess **pp;
@@ -567,11 +612,24 @@ sweep(struct gate_server *g, time_t now)
 				s->next = dead;
 				dead = s;
 				n++;
-			} else
-				pp = &s->next;
+				continue;
+			}
+			if (s->seen > s->saved) {
+				if (nrecs == caprecs) {
+					caprecs = caprecs ? 2 * caprecs : 256;
+					recs = xrealloc(recs, caprecs *
+								  sizeof(*recs));
+				}
+				memcpy(recs[nrecs].key, s->key, 32);
+				recs[nrecs++].seen = s->seen;
+				s->saved = s->seen;
+			}
+			pp = &s->next;
 		}
 		pthread_mutex_unlock(m);
 	}
+	save_seen(g, recs, nrecs);
+	free(recs);
 	if (dead == NULL)
 		return;
 	__atomic_sub_fetch(&g->nsess, n, __ATOMIC_RELAXED);
@@ -1205,5 +1263,6 @@ gate_stop(struct gate_server *g)
 		pthread_join(g->poller, NULL);
 	}
 	flush_stats(g);
+	sweep(g, time_now());
 	server_free(g);
 }

@@ -150,14 +150,25 @@ http_gate_unlock(struct http_req *r)
 int
 http_gate_sessions(struct http_req *r)
 {
-	static const char *const names[] = {"user", "device", "#factors",
-					    "#created", "#seen_at_login"};
+	static const char *const names[] = {
+	    "id",	"user",		 "device",  "#factors", "#created",
+	    "#seen", "#idle_expires", "#expires", "state"};
+	struct store_val now = SV_INT(time_now());
 
-	return list(r, "sessions",
-		    "SELECT user, device, level, created, seen FROM "
-		    "gate_sessions WHERE revoked = 0 ORDER BY created DESC "
-		    "LIMIT 1000",
-		    names, 5, NULL, 0);
+	return list(r, "sessions", gate_db_sessions_sql, names, 9, &now, 1);
+}
+
+int
+http_gate_session_revoke(struct http_req *r)
+{
+	struct err e;
+
+	if (!gate_session_id_valid(r->arg[0]))
+		return http_error(r, 400, "'%.40s' is not a session id",
+				  r->arg[0]);
+	if (gate_db_session_revoke(r->ctx->st, r->arg[0], actor(r), &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
 }
 
 int

@@ -48,6 +48,7 @@ static const struct route routes[] = {
     {"GET", "/api/gate/lockouts", http_gate_lockouts, ROLES_ANY},
     {"DELETE", "/api/gate/lockouts/*", http_gate_unlock, ROLE_ADMIN},
     {"GET", "/api/gate/sessions", http_gate_sessions, ROLES_ANY},
+    {"DELETE", "/api/gate/sessions/*", http_gate_session_revoke, ROLE_ADMIN},
     {"GET", "/api/gate/stats", http_gate_stats, ROLES_ANY},
     {"GET", "/api/gate/decisions", http_gate_decisions, ROLES_AUDIT},
     {"GET", "/api/inspections", http_inspections, ROLES_ANY},

@@ -445,6 +445,33 @@ test('sessions by user, and revoking a user\'s sessions', async () => {
 		'data-user'), ['li']);
 });
 
+test('a session\'s state, and ending that one session', async () => {
+	// a second session of li, from another browser
+	const r = await portalLogin('li', pw.li, '10.44.1.20');
+	assert.equal(r.status, 200);
+	await page.click('#nav-gate-policy');
+	await page.click('#nav-gate-sessions');
+	const rows = 'table#gate-sessions tr[data-user="li"]';
+	await page.locator(rows).nth(1).waitFor();
+	const row = page.locator(rows).first();
+	assert.equal(await row.locator('[data-state]').getAttribute(
+		'data-state'), 'active');
+	assert.match(await row.textContent(), /Active, ends in \d+ (min|s)/);
+	const ids = await rowsAttr(page, rows, 'data-id');
+	assert.equal(ids.length, 2);
+	assert.ok(ids.every((id) => /^[0-9a-f]{16}$/.test(id)), ids);
+	page.once('dialog', (d) => d.accept());
+	const [resp] = await Promise.all([
+		page.waitForResponse((x) => x.url().endsWith(
+			`/api/gate/sessions/${ids[0]}`)),
+		row.locator('[data-testid="end-session"]').click(),
+	]);
+	assert.equal(resp.request().method(), 'DELETE');
+	assert.equal(resp.status(), 204);
+	await page.locator('#gate-flash', { hasText: 'li' }).waitFor();
+	assert.deepEqual(await rowsAttr(page, rows, 'data-id'), [ids[1]]);
+});
+
 test('decisions: counters per rule and recent events with a filter',
 	async () => {
 	await page.click('#nav-gate-decisions');

@@ -13,6 +13,7 @@ implementation). Stdlib and pytest only.
 
 import concurrent.futures
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -35,7 +36,8 @@ IDLE = 4          # [gate] session_idle in seconds
 ATTEMPTS = 5      # [gate] login_attempts
 ADDR_ATTEMPTS = 12  # [gate] address_attempts
 PW = {"alice": "alice password 1", "bob": "bob password 12",
-      "carol": "carol password 1", "dave": "dave password 12"}
+      "carol": "carol password 1", "dave": "dave password 12",
+      "erin": "erin password 12"}
 HOST = "app.test"
 CONSOLE_PW = "console password 1"
 OA_HOST = "oa.jiangmen.gov.cn"
@@ -881,6 +883,60 @@ def test_console_api(gate):
             "gate.revoke", "gate.unlock"} <= actions
 
 
+def test_end_one_session(gate):
+    """An administrator ends one session of a user; the user's other
+    sessions go on. The list shows each session's activity and state."""
+    admin = console_login(gate, "root")
+    viewer = console_login(gate, "viewer")
+    st, jar1, _, _ = gate.login("erin", PW["erin"], src="127.0.0.40")
+    assert st == 200
+    st, jar2, _, _ = gate.login("erin", PW["erin"], src="127.0.0.41")
+    assert st == 200
+    assert gate.req("/app/index.html", src="127.0.0.4", cookies=jar1)[0] == 200
+    st, _, ss = console(gate, "GET", "/api/gate/sessions", session=viewer)
+    mine = [x for x in ss["sessions"] if x["user"] == "erin"]
+    assert len(mine) == 2
+    now = time.time()
+    for x in mine:
+        assert re.fullmatch(r"[0-9a-f]{16}", x["id"])
+        assert x["state"] == "active"
+        assert x["created"] <= x["seen"] <= now + 1
+        assert x["idle_expires"] == x["seen"] + IDLE
+        assert x["expires"] == x["created"] + 3600
+    # a session's id is the start of its token's SHA-256
+    older, newer = (hashlib.sha256(j["__Host-govsec"].encode()).hexdigest()[:16]
+                    for j in (jar1, jar2))
+    assert {older, newer} == {x["id"] for x in mine}
+    assert console(gate, "DELETE", f"/api/gate/sessions/{older}",
+                   session=viewer)[0] == 403
+    assert console(gate, "DELETE", "/api/gate/sessions/XYZ",
+                   session=admin)[0] == 400
+    assert console(gate, "DELETE", "/api/gate/sessions/0123456789abcdef",
+                   session=admin)[0] == 404
+    assert console(gate, "DELETE", f"/api/gate/sessions/{older}",
+                   session=admin)[0] == 204
+    assert console(gate, "DELETE", f"/api/gate/sessions/{older}",
+                   session=admin)[0] == 404
+    time.sleep(1.6)  # the gate polls the store once a second
+    assert gate.req("/app/index.html", src="127.0.0.4", cookies=jar1)[0] == 302
+    assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 200
+    assert ("gate session '%s'" % older, None) in \
+        audit_rows(gate.db, "gate.revoke")
+    # the same from the command line
+    rc, out, _ = gate_cli(gate.db, "gate", "sessions")
+    assert rc == 0
+    line = [x for x in out.splitlines() if x.startswith(newer)][0]
+    cols = line.split("\t")
+    assert cols[1] == "erin" and cols[3] == "1 factor(s)"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", cols[4])
+    assert line.endswith("\tactive")
+    rc, _, err = gate_cli(gate.db, "gate", "revoke-session", "nope")
+    assert rc == 2 and "not a session id" in err
+    assert gate_cli(gate.db, "gate", "revoke-session", newer)[0] == 0
+    time.sleep(1.6)
+    assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 302
+
+
 # ---- absolute lifetime and restarts (a gate of its own, no nginx) ---------------
 
 def start_gate(d, conf, gp):
@@ -897,6 +953,38 @@ def start_gate(d, conf, gp):
     p.kill()
     p.wait()
     pytest.fail("govsecd did not start: " + (d / "govsecd.log").read_text())
+
+
+def raw_login(gp, user, password):
+    """Logs in straight at the gate (no nginx); the cookie jar."""
+    c = http.client.HTTPConnection("127.0.0.1", gp, timeout=30)
+    c.request("POST", "/govsec/login", body=urllib.parse.urlencode(
+        {"username": user, "password": password}), headers={
+        "Host": HOST, "X-Forwarded-For": "192.0.2.1",
+        "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse()
+    r.read()
+    assert r.status == 200
+    jar = {}
+    for k, v in r.getheaders():
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            jar[name] = rest.split(";")[0]
+    c.close()
+    return jar
+
+
+def raw_verify(gp, jar):
+    """An auth request straight at the gate: (status, Remote-User)."""
+    c = http.client.HTTPConnection("127.0.0.1", gp, timeout=10)
+    c.request("GET", "/api/verify", headers={
+        "X-Original-URL": f"https://{HOST}/x",
+        "X-Forwarded-For": "192.0.2.1",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status, r.getheader("Remote-User")
 
 
 def stop_gate(p):
@@ -924,32 +1012,11 @@ def test_session_max_and_restart(tmp_path):
                     stdin=PW["bob"] + "\n")[0] == 0
 
     def verify(jar):
-        c = http.client.HTTPConnection("127.0.0.1", gp, timeout=10)
-        c.request("GET", "/api/verify", headers={
-            "X-Original-URL": f"https://{HOST}/x",
-            "X-Forwarded-For": "192.0.2.1",
-            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
-        r = c.getresponse()
-        r.read()
-        c.close()
-        return r.status, r.getheader("Remote-User")
+        return raw_verify(gp, jar)
 
     p = start_gate(d, conf, gp)
     try:
-        c = http.client.HTTPConnection("127.0.0.1", gp, timeout=30)
-        c.request("POST", "/govsec/login", body=urllib.parse.urlencode(
-            {"username": "bob", "password": PW["bob"]}), headers={
-            "Host": HOST, "X-Forwarded-For": "192.0.2.1",
-            "Content-Type": "application/x-www-form-urlencoded"})
-        r = c.getresponse()
-        r.read()
-        assert r.status == 200
-        jar = {}
-        for k, v in r.getheaders():
-            if k.lower() == "set-cookie":
-                name, _, rest = v.partition("=")
-                jar[name] = rest.split(";")[0]
-        c.close()
+        jar = raw_login(gp, "bob", PW["bob"])
         born = time.time()
         assert verify(jar) == (200, "bob")
     finally:
@@ -965,6 +1032,48 @@ def test_session_max_and_restart(tmp_path):
             time.sleep(0.5)
         time.sleep(max(0.0, born + 6.1 - time.time()))
         assert verify(jar) == (401, None)
+    finally:
+        assert stop_gate(p) == 0
+
+
+def test_idle_counts_from_last_activity_across_restarts(tmp_path):
+    """The gate saves each session's last activity (every 30 s and when it
+    stops): after a restart idleness counts from the last request, not
+    from the login."""
+    d, db = tmp_path, tmp_path / "g.db"
+    gp, cp = free_port(), free_port()
+    conf = d / "g.conf"
+    conf.write_text(f"[store]\npath = {db}\n[console]\nlisten = "
+                    f"127.0.0.1:{cp}\n[gate]\nlisten = 127.0.0.1:{gp}\n"
+                    "trusted_proxies = 127.0.0.1\nsession_idle = 4\n")
+    (d / "p.json").write_text(json.dumps({"rules": [
+        {"name": "all", "action": "one_factor"}]}))
+    assert gate_cli(db, "gate", "import", d / "p.json")[0] == 0
+    assert gate_cli(db, "gate", "user", "add", "bob",
+                    stdin=PW["bob"] + "\n")[0] == 0
+    p = start_gate(d, conf, gp)
+    try:
+        jar = raw_login(gp, "bob", PW["bob"])
+        born = time.time()
+        time.sleep(2.5)
+        assert raw_verify(gp, jar) == (200, "bob")
+        active = time.time()
+    finally:
+        assert stop_gate(p) == 0
+    con = sqlite3.connect(db)
+    created, seen = con.execute(
+        "SELECT created, seen FROM gate_sessions").fetchone()
+    con.close()
+    assert seen - created >= 2
+    p = start_gate(d, conf, gp)
+    try:
+        # past IDLE since the login, within IDLE since the last request
+        time.sleep(max(0.0, born + 5.2 - time.time()))
+        assert time.time() < active + 3.5
+        assert raw_verify(gp, jar) == (200, "bob")
+        # and it still ends IDLE after the last request
+        time.sleep(4 + 1.2)
+        assert raw_verify(gp, jar) == (401, None)
     finally:
         assert stop_gate(p) == 0
 
