@@ -234,14 +234,15 @@ struct config {
 	int probe_allow_private;  /* allow_private (no) */
 	char probe_resolve[1024]; /* resolve: test map, "" = DNS */
 	/* [inspect]: scheduled inspections in govsecd (LINK-2) */
-	int insp_enabled;	 /* enabled (no) */
-	int insp_interval_hours; /* interval_hours: between rounds (24) */
-	int insp_max_pages;	 /* max_pages (10000, as govsec inspect) */
-	int insp_max_seconds;	 /* max_seconds per site (1800) */
-	int insp_concurrency;	 /* concurrency (16) */
-	int insp_allow_private;	 /* allow_private (no) */
-	char insp_resolve[1024]; /* resolve: test map, "" = DNS */
-	char insp_cacert[1024];	 /* cacert: CA bundle, "" = the system's */
+	int insp_enabled;	   /* enabled (no) */
+	int insp_interval_hours;   /* interval_hours: between rounds (24) */
+	int insp_interval_seconds; /* interval_seconds: instead, 0 = unset */
+	int insp_max_pages;	   /* max_pages (10000, as govsec inspect) */
+	int insp_max_seconds;	   /* max_seconds per site (1800) */
+	int insp_concurrency;	   /* concurrency (16) */
+	int insp_allow_private;	   /* allow_private (no) */
+	char insp_resolve[1024];   /* resolve: test map, "" = DNS */
+	char insp_cacert[1024];	   /* cacert: CA bundle, "" = the system's */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -153,6 +153,9 @@ insp_setting(struct config *c, const char *key, const char *value)
 		return set_bool(value, &c->insp_enabled);
 	if (!strcmp(key, "interval_hours"))
 		return set_int(value, 1, 8760, &c->insp_interval_hours);
+	if (!strcmp(key, "interval_seconds"))
+		return set_int(value, 1, 8760 * 3600,
+			       &c->insp_interval_seconds);
 	if (!strcmp(key, "max_pages"))
 		return set_int(value, 1, 10000000, &c->insp_max_pages);
 	if (!strcmp(key, "max_seconds"))

@@ -523,14 +523,20 @@ int sched_stopping(void *arg);
  * stop, 0 when the time has come. */
 int sched_wait(struct sched *s, double at);
 double sched_now_ms(void);
+/* Where key (a host name) starts in a round of interval_ms: the FNV-1a
+ * 64-bit hash of key modulo the interval, in whole ms; stable from round
+ * to round and from run to run. */
+double sched_slot_ms(const char *key, double interval_ms);
 #define INSP_SCHED_FIRST_MS 5000 /* first round after govsecd starts */
 /*
- * govsecd's scheduled inspections: every cfg->insp_interval_hours (first
- * after INSP_SCHED_FIRST_MS) inspects https://DOMAIN/ of every live
- * portal's main domain, one site at a time, with the [inspect] limits,
- * stores each run as `govsec inspect` does and logs one line per site. A
- * crawl running at stop is aborted and not stored. NULL with e set if it
- * cannot start.
+ * govsecd's scheduled inspections: every cfg->insp_interval_hours (or
+ * insp_interval_seconds; first round after INSP_SCHED_FIRST_MS) inspects
+ * https://DOMAIN/ of every live portal's main domain, one site at a time,
+ * each at sched_slot_ms(DOMAIN) into the round (in that order; a slot that
+ * passed while another site ran starts at once), with the [inspect]
+ * limits, stores each run as `govsec inspect` does and logs one line per
+ * round and per site. A crawl running at stop is aborted and not stored,
+ * a wait for a slot ends. NULL with e set if it cannot start.
  */
 struct insp_sched;
 struct insp_sched *insp_sched_start(const struct config *cfg,

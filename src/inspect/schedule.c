@@ -2,7 +2,8 @@
  * schedule.c: govsecd's periodic work: one generic scheduler thread (own
  * store connection, rounds at a fixed interval, prompt stop) shared by the
  * availability prober (probe.c) and the scheduled inspections, which
- * inspect the main domain of every live portal once a round and store each
+ * inspect the main domain of every live portal once a round, each at its
+ * own offset into the interval (a hash of its host name), and store each
  * run as `govsec inspect` does. Trusts the configuration and the store;
  * the inspected sites are untrusted and handled by the crawler.
  */
@@ -142,19 +143,50 @@ sched_stop(struct sched *s)
 	free(s);
 }
 
+double
+sched_slot_ms(const char *key, double interval_ms)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	}
+	if (interval_ms < 1)
+		return 0;
+	return (double)(h % (uint64_t)interval_ms);
+}
+
 /* ---- scheduled inspections ---- */
 
 struct insp_sched {
 	struct sched *s;
+	double interval_ms;
 	int max_pages, max_seconds, concurrency, allow_private;
 	char resolve[1024], cacert[1024];
 };
+
+/* A portal of the round and when it starts (ms into the round). */
+struct slot {
+	const struct probe_target *t;
+	double at;
+};
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->t->host, y->t->host);
+}
 
 /* Inspects https://host/ and stores the run; logs one line. 1 when the
  * scheduler is stopping (nothing stored), else 0. */
 static int
 inspect_one(struct insp_sched *x, struct sched *s, struct store *st,
-	    const char *app, const char *host)
+	    const char *app, const char *host, double slot)
 {
 	struct insp_opts o;
 	struct insp_prev *prev;
@@ -212,19 +244,23 @@ inspect_one(struct insp_sched *x, struct sched *s, struct store *st,
 	else
 		log_info("inspect: '%s' (%s): run %lld, %zu page(s), %zu "
 			 "link(s), %zu broken, %zu failed finding(s) in "
-			 "%.1f s%s",
+			 "%.1f s%s (slot +%.3f s)",
 			 url, app, run, r->npages, r->nlinks, broken, fails,
-			 r->seconds, r->time_limit_hit ? " (time limit)" : "");
+			 r->seconds, r->time_limit_hit ? " (time limit)" : "",
+			 slot / 1000);
 	insp_result_free(r);
 	map_cleanup(&reg);
 	return 0;
 }
 
+/* One round: every portal at its slot of the interval, in slot order. */
 static void
 insp_round(struct sched *s, struct store *st, void *arg)
 {
 	struct insp_sched *x = arg;
 	struct probe_target *t = NULL;
+	struct slot *plan = NULL;
+	double t0 = sched_now_ms();
 	size_t n = 0;
 	struct err e;
 
@@ -232,10 +268,23 @@ insp_round(struct sched *s, struct store *st, void *arg)
 		log_warn("inspect: cannot read the portals: %s", e.msg);
 		return;
 	}
+	log_info("inspect: round of %zu site(s) over %.0f s", n,
+		 x->interval_ms / 1000);
+	if (n > 0) {
+		plan = xcalloc(n, sizeof(*plan));
+		for (size_t k = 0; k < n; k++) {
+			plan[k].t = &t[k];
+			plan[k].at = sched_slot_ms(t[k].host, x->interval_ms);
+		}
+		qsort(plan, n, sizeof(*plan), slot_cmp);
+	}
+	/* a site whose slot passed while another ran starts at once */
 	for (size_t k = 0; k < n; k++)
-		if (sched_stopping(s) ||
-		    inspect_one(x, s, st, t[k].app, t[k].host))
+		if (sched_wait(s, t0 + plan[k].at) ||
+		    inspect_one(x, s, st, plan[k].t->app, plan[k].t->host,
+				plan[k].at))
 			break;
+	free(plan);
 	probe_targets_free(t, n);
 }
 
@@ -245,21 +294,31 @@ insp_sched_start(const struct config *cfg, const char *store_path,
 {
 	struct insp_sched *x = xcalloc(1, sizeof(*x));
 
+	x->interval_ms = cfg->insp_interval_seconds > 0
+			     ? cfg->insp_interval_seconds * 1000.0
+			     : cfg->insp_interval_hours * 3600000.0;
 	x->max_pages = cfg->insp_max_pages;
 	x->max_seconds = cfg->insp_max_seconds;
 	x->concurrency = cfg->insp_concurrency;
 	x->allow_private = cfg->insp_allow_private;
 	str_copy(x->resolve, cfg->insp_resolve, sizeof(x->resolve));
 	str_copy(x->cacert, cfg->insp_cacert, sizeof(x->cacert));
-	x->s =
-	    sched_start(store_path, INSP_SCHED_FIRST_MS,
-			cfg->insp_interval_hours * 3600000.0, insp_round, x, e);
+	x->s = sched_start(store_path, INSP_SCHED_FIRST_MS, x->interval_ms,
+			   insp_round, x, e);
 	if (x->s == NULL) {
 		free(x);
 		return NULL;
 	}
-	log_info("inspect: every %d h, at most %d page(s) and %d s per site",
-		 cfg->insp_interval_hours, x->max_pages, x->max_seconds);
+	if (cfg->insp_interval_seconds > 0)
+		log_info("inspect: every %d s, at most %d page(s) and %d s per "
+			 "site",
+			 cfg->insp_interval_seconds, x->max_pages,
+			 x->max_seconds);
+	else
+		log_info("inspect: every %d h, at most %d page(s) and %d s per "
+			 "site",
+			 cfg->insp_interval_hours, x->max_pages,
+			 x->max_seconds);
 	return x;
 }
 

@@ -3,11 +3,15 @@ loopback serves a tiny https site (names mapped with the [inspect] resolve
 map, a private CA given with cacert, so nothing leaves the machine); the
 daemon inspects the registry's live portal on its own, stores the run as
 `govsec inspect` does (insp_runs, insp_links, picked up by `govsec check`),
-and stops promptly on SIGTERM, also in the middle of a crawl, without
-storing a partial run. nginx runs with its own prefix in a temporary
-directory and is always stopped by the fixture's finalizer.
+each site at its own slot of the interval (a hash of its host name), and
+stops promptly on SIGTERM, in the middle of a crawl or while it waits for a
+slot, without storing a partial run. Nothing asserts a duration: the
+slots are checked in the log and the order of the stored runs. nginx runs
+with its own prefix in a temporary directory and is always stopped by the
+fixture's finalizer.
 """
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +23,31 @@ from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
                       self_signed, silent_socket)
 
 UNIT = "11440700007250010K"
+INTERVAL = 12  # [inspect] interval_seconds of these tests
+# three portals whose slots (FNV-1a of the host modulo 12 s) are in the
+# opposite order of their application ids
+SPREAD = ["www.a.gov.cn", "www.b.gov.cn", "www.c.gov.cn"]
+
+
+def fnv1a64(s):
+    h = 0xcbf29ce484222325
+    for b in s.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def slot(host, interval=INTERVAL):
+    """Seconds into a round at which govsecd inspects host."""
+    return fnv1a64(host) % (interval * 1000) / 1000
+
+
+def uscc(first17):
+    """A credit code with its GB 32100 check character."""
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10,
+               30, 28]
+    total = sum(chars.index(c) * w for c, w in zip(first17, weights))
+    return first17 + chars[(31 - total % 31) % 31]
 
 NGINX_CONF = """daemon off;
 worker_processes 1;
@@ -78,28 +107,34 @@ def site(tmp_path_factory):
     (prefix / "site" / "about.html").write_text(ABOUT)
     (prefix / "stall").mkdir()
     (prefix / "stall" / "index.html").write_text(STALL)
-    self_signed(prefix, "www.sched.gov.cn", "www.stall.gov.cn")
+    self_signed(prefix, "www.sched.gov.cn", "www.stall.gov.cn", *SPREAD)
     tlsport = free_port()
     conf = NGINX_CONF.format(prefix=prefix, tlsport=tlsport)
     with silent_socket() as hole, running_nginx(prefix, conf, [tlsport]):
         yield Site(prefix, tlsport, hole)
 
 
-def imported(tmp_path, domain):
+def imported(tmp_path, *domains):
+    """A store with one live portal per domain: application "portal" for
+    one domain, "portal-1", "portal-2", ... for several."""
     db = tmp_path / "govsec.db"
     reg = tmp_path / "reg.json"
-    reg.write_text(json.dumps({
-        "format": "govsec-registry/1",
-        "units": [{"uscc": UNIT, "name": "江门市人民政府",
-                   "short_name": "江门市政府", "kind": "administrative",
-                   "level": "prefecture", "region": "440700",
-                   "region_name": "江门市"}],
-        "applications": [{"id": "portal", "unit": UNIT, "type": "portal",
-                          "name": "江门市人民政府门户网站",
-                          "status": "live", "filed": True,
-                          "domains": [{"name": domain, "lang": "en",
-                                       "main": True}]}],
-    }, ensure_ascii=False))
+    units, apps = [], []
+    for k, domain in enumerate(domains):
+        unit = UNIT if k == 0 else uscc(f"1144070000725002{k}")
+        units.append({"uscc": unit, "name": f"江门市人民政府{k or ''}",
+                      "short_name": f"江门市政府{k or ''}",
+                      "kind": "administrative", "level": "prefecture",
+                      "region": "440700", "region_name": "江门市"})
+        apps.append({"id": "portal" if len(domains) == 1 else
+                     f"portal-{k + 1}", "unit": unit, "type": "portal",
+                     "name": f"江门市人民政府门户网站{k or ''}",
+                     "status": "live", "filed": True,
+                     "domains": [{"name": domain, "lang": "en",
+                                  "main": True}]})
+    reg.write_text(json.dumps({"format": "govsec-registry/1",
+                               "units": units, "applications": apps},
+                              ensure_ascii=False))
     p = run_cli(["import", str(reg)], db=db)
     assert p.returncode == 0, p.stderr
     return db
@@ -111,7 +146,7 @@ def config(tmp_path, site, extra=""):
                     f"listen = 127.0.0.1:{free_port()}\n"
                     "[inspect]\n"
                     "enabled = yes\n"
-                    "interval_hours = 1\n"
+                    f"interval_seconds = {INTERVAL}\n"
                     "max_seconds = 60\n"
                     "concurrency = 4\n"
                     "allow_private = yes\n"
@@ -127,6 +162,12 @@ def runs(db):
                                "ORDER BY id").fetchall()
     except sqlite3.OperationalError:
         return []
+
+
+def requests(site):
+    """Requests nginx has logged for the sched site so far."""
+    log = site.prefix / "access.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
 
 
 def start(conf, db, log):
@@ -160,7 +201,8 @@ def test_govsecd_inspects_on_schedule(site, tmp_path):
     log = open(logpath, "w")
     proc = start(conf, db, log)
     try:
-        deadline = time.time() + 30
+        # the first round starts after 5 s, the site at its slot
+        deadline = time.time() + 5 + INTERVAL + 25
         while time.time() < deadline and not runs(db):
             assert proc.poll() is None, logpath.read_text()
             time.sleep(0.2)
@@ -181,12 +223,13 @@ def test_govsecd_inspects_on_schedule(site, tmp_path):
             proc.wait()
         log.close()
     text = logpath.read_text()
-    assert "inspect: every 1 h, at most 10000 page(s) and 60 s per site" \
-        in text
+    assert (f"inspect: every {INTERVAL} s, at most 10000 page(s) and 60 s "
+            "per site") in text
+    assert f"inspect: round of 1 site(s) over {INTERVAL} s" in text
     assert (f"inspect: 'https://www.sched.gov.cn/' (portal): run "
             f"{got[0][0]}, 2 page(s), ") in text, text
     assert ", 1 broken, " in text
-    assert len(runs(db)) == 1  # the next round is an hour away
+    assert f"(slot +{slot('www.sched.gov.cn'):.3f} s)" in text
     with sqlite3.connect(db) as con:
         links = dict(con.execute("SELECT url, status FROM insp_links WHERE "
                                  "run = ?", (got[0][0],)).fetchall())
@@ -211,8 +254,9 @@ def test_govsecd_stops_promptly_mid_crawl(site, tmp_path):
     log = open(logpath, "w")
     proc = start(conf, db, log)
     try:
-        # the first round starts after 5 s and hangs on the silent link
-        deadline = time.time() + 20
+        # the first round starts after 5 s, the site at its slot, and
+        # hangs on the silent link
+        deadline = time.time() + 5 + INTERVAL + 25
         while time.time() < deadline:
             assert proc.poll() is None, logpath.read_text()
             acc = site.prefix / "stall.log"
@@ -234,6 +278,73 @@ def test_govsecd_stops_promptly_mid_crawl(site, tmp_path):
             "stored") in logpath.read_text()
 
 
+def test_govsecd_spreads_sites_over_the_interval(site, tmp_path):
+    """Three portals are not inspected at once: each starts at its slot,
+    so they run in slot order (not registry order), one at a time, and
+    the log names each slot. No duration is asserted."""
+    slots = {h: slot(h) for h in SPREAD}
+    order = sorted(SPREAD, key=lambda h: slots[h])
+    assert order == list(reversed(SPREAD))  # the test's premise
+    assert len(set(slots.values())) == 3
+    db = imported(tmp_path, *SPREAD)
+    conf = config(tmp_path, site)
+    logpath = tmp_path / "govsecd.log"
+    log = open(logpath, "w")
+    proc = start(conf, db, log)
+    try:
+        deadline = time.time() + 5 + INTERVAL + 40
+        while time.time() < deadline and len(runs(db)) < 3:
+            assert proc.poll() is None, logpath.read_text()
+            time.sleep(0.2)
+        got = runs(db)
+        assert len(got) >= 3, logpath.read_text()
+        for _ in range(50):
+            if len(re.findall(r"\(slot \+", logpath.read_text())) >= 3:
+                break
+            time.sleep(0.1)
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    # one round: the three sites in the order of their slots
+    assert [host for _, host, _ in got[:3]] == order
+    text = logpath.read_text()
+    assert f"inspect: round of 3 site(s) over {INTERVAL} s" in text
+    seen = re.findall(r"inspect: 'https://([^/]+)/' \((portal-\d)\): run "
+                      r"(\d+), .* \(slot \+([0-9.]+) s\)", text)
+    assert [(h, a, float(s)) for h, a, _, s in seen[:3]] == [
+        (h, f"portal-{SPREAD.index(h) + 1}", slots[h]) for h in order]
+
+
+def test_govsecd_stops_while_waiting_for_a_slot(site, tmp_path):
+    """With an hour's interval the site's slot is far away: SIGTERM during
+    the wait ends govsecd promptly and nothing is inspected."""
+    assert slot("www.sched.gov.cn", 3600) > 60
+    db = imported(tmp_path, "www.sched.gov.cn")
+    conf = config(tmp_path, site, "interval_seconds = 3600\n")
+    before = requests(site)
+    logpath = tmp_path / "govsecd.log"
+    log = open(logpath, "w")
+    proc = start(conf, db, log)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and "inspect: round of 1 site(s) " \
+                "over 3600 s" not in logpath.read_text():
+            assert proc.poll() is None, logpath.read_text()
+            time.sleep(0.1)
+        assert "round of 1 site(s)" in logpath.read_text()
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert runs(db) == []
+    assert requests(site) == before  # the site was never asked
+
+
 def test_govsecd_without_portals_stops(site, tmp_path):
     db = tmp_path / "empty.db"
     conf = config(tmp_path, site)
@@ -253,7 +364,9 @@ def test_govsecd_without_portals_stops(site, tmp_path):
 
 @pytest.mark.parametrize("setting,value", [
     ("enabled", "perhaps"), ("interval_hours", "0"),
-    ("interval_hours", "8761"), ("max_pages", "0"), ("max_seconds", "x"),
+    ("interval_hours", "8761"), ("interval_seconds", "0"),
+    ("interval_seconds", "31536001"), ("max_pages", "0"),
+    ("max_seconds", "x"),
     ("concurrency", "1025"), ("allow_private", "2")])
 def test_inspect_config_is_checked(tmp_path, setting, value):
     conf = tmp_path / "govsec.conf"
@@ -274,6 +387,7 @@ def test_inspect_config_unknown_and_defaults(tmp_path):
     assert p.returncode == 2
     assert "unknown setting [inspect] max_page" in p.stderr
     conf.write_text("[inspect]\nenabled = no\ninterval_hours = 24\n"
+                    "interval_seconds = 86400\n"
                     "max_pages = 10000\nmax_seconds = 1800\n"
                     "concurrency = 16\nallow_private = no\nresolve =\n"
                     "cacert =\n")

@@ -602,6 +602,29 @@ test_column_limits(void **state)
 	assert_string_equal(columns_status(empty, 0), "unknown");
 }
 
+static void
+test_sched_slot(void **state)
+{
+	(void)state;
+	/* FNV-1a 64 of the host name modulo the interval (ms): the same in
+	 * tests/e2e/test_schedule.py */
+	assert_true(sched_slot_ms("www.c.gov.cn", 12000) == 144);
+	assert_true(sched_slot_ms("www.b.gov.cn", 12000) == 1469);
+	assert_true(sched_slot_ms("www.a.gov.cn", 12000) == 10086);
+	assert_true(sched_slot_ms("", 12000) ==
+		    (double)(0xcbf29ce484222325ull % 12000));
+	for (int i = 0; i < 100; i++) {
+		char host[32];
+		double at;
+
+		str_fmt(host, sizeof(host), "www.%d.gov.cn", i);
+		at = sched_slot_ms(host, 86400000.0);
+		assert_true(at >= 0 && at < 86400000.0);
+		assert_true(at == sched_slot_ms(host, 86400000.0));
+	}
+	assert_true(sched_slot_ms("www.a.gov.cn", 0) == 0);
+}
+
 int
 main(void)
 {
@@ -621,6 +644,7 @@ main(void)
 	    cmocka_unit_test(test_marks_dates),
 	    cmocka_unit_test(test_marks_column),
 	    cmocka_unit_test(test_column_limits),
+	    cmocka_unit_test(test_sched_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
