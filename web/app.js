@@ -445,6 +445,7 @@
 				href: href, link: link, go: go, render: render,
 				table: table, panel: panel, pageHeader: pageHeader,
 				fmtTime: fmtTime, num: num, errText: errText,
+				enumLabel: enumLabel,
 				showError: showError, clearError: clearError,
 				ApiError: ApiError, state: state
 			});

@@ -2,8 +2,10 @@
  * inspect.js: the console's read-only pages for portal inspections
  * (docs/inspect.md, the "Inspections" API of docs/api.md): the inspected
  * sites with their last run, and one run with its findings (requirement
- * IDs), footer marks, broken links, outbound links without a leave-site
- * prompt, blocked links and the diff since the host's previous run.
+ * IDs), footer marks, columns (GOVWEB-2), broken links, outbound links
+ * without a leave-site prompt, blocked links and the diff since the host's
+ * previous run. Reason codes are shown as a label in the page's language
+ * with the code itself in small text and as the tooltip.
  * Loaded before app.js, which calls window.GovsecInspect with its helpers
  * and mounts the returned routes. Server data (URLs, hosts, evidence) is
  * untrusted and reaches the page only as text (h() and textContent); the
@@ -17,6 +19,7 @@
 
 	window.GovsecInspect = function (C) {
 		var h = C.h, t = C.t, I = C.I, api = C.api, panel = C.panel;
+		var label = C.enumLabel;	/* label('insp.class', v) */
 
 		function str(v) {
 			return v === null || v === undefined || v === '' ?
@@ -44,12 +47,24 @@
 			    l.found_on[0] : null);
 		}
 
+		/* A reason code's label, with the code in small text and as
+		 * the tooltip; an unknown code as itself. */
 		function reason(code) {
-			var key = 'insp.reason.' + code;
+			var key = 'insp.reason.' + code, label = null, m;
 			if (!code)
 				return t('none');
-			return I.has(key) ? t(key) + ' (' + code + ')' : String(code);
+			m = /^http_([0-9]{3})$/.exec(String(code));
+			if (I.has(key))
+				label = t(key);
+			else if (m)
+				label = t('insp.reason.http', {status: m[1]});
+			if (label === null)
+				return h('span', {class: 'mono', text: String(code)});
+			return h('span', {class: 'reason', title: String(code),
+			    'data-code': String(code)}, label + ' ',
+			    h('small', {class: 'mono muted', text: String(code)}));
 		}
+
 
 		/* ---- the list of sites ---- */
 
@@ -129,8 +144,7 @@
 			    t('none') : String(l.http);
 		}, true];
 		var COL_CLASS = ['insp.col.class', function (l) {
-			var key = 'insp.class.' + l['class'];
-			return I.has(key) ? t(key) : str(l['class']);
+			return label('insp.class', l['class']);
 		}];
 
 		function findingsPanel(finds) {
@@ -165,6 +179,32 @@
 			return panel(t('insp.marks'), dl);
 		}
 
+		function columnsPanel(cols) {
+			if (!cols.length)
+				return panel(t('insp.columns'), empty(
+				    'insp-columns-empty', 'insp.columns.none'));
+			return panel(t('insp.columns'), C.table('insp-columns',
+			    t('insp.columns'), [
+			    {label: t('insp.col.column'), rowHeader: true},
+			    {label: t('insp.col.kind')},
+			    {label: t('insp.col.items'), num: true},
+			    {label: t('insp.col.newest')},
+			    {label: t('insp.col.age'), num: true},
+			    {label: t('insp.col.limit'), num: true},
+			    {label: t('insp.col.status')},
+			    {label: t('insp.col.url')}],
+			    cols.map(function (c) {
+				return [str(c.name), label('insp.kind', c.kind),
+				    C.num(c.items), str(c.newest),
+				    c.age_days === null || c.age_days ===
+				    undefined ? t('none') : C.num(c.age_days),
+				    C.num(c.limit_days), h('span', {
+				    class: 'colstatus', 'data-status': c.status,
+				    text: label('insp.colstatus', c.status)}),
+				    mono(c.url)];
+			    })));
+		}
+
 		function diffPanel(d) {
 			var box = h('div', {id: 'insp-diff',
 			    'data-testid': 'insp-diff'});
@@ -185,8 +225,7 @@
 			    ' (' + ch.length + ')'}));
 			box.appendChild(linksTable('insp-diff-changed', ch,
 			    ch.length, [COL_URL, ['insp.col.what', function (x) {
-				var key = 'insp.what.' + x.what;
-				return I.has(key) ? t(key) : str(x.what);
+				return label('insp.what', x.what);
 			    }], ['insp.col.before', function (x) {
 				return mono(x.before);
 			    }], ['insp.col.after', function (x) {
@@ -240,6 +279,8 @@
 				root.appendChild(findingsPanel(
 				    Array.isArray(run.findings) ? run.findings : []));
 				root.appendChild(marksPanel(run.marks));
+				root.appendChild(columnsPanel(
+				    Array.isArray(run.columns) ? run.columns : []));
 				root.appendChild(panel(t('insp.broken'), linksTable(
 				    'insp-broken', links(1), total(1), [COL_URL,
 				    COL_REASON, COL_HTTP, COL_FOUND])));

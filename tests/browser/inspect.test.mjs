@@ -4,8 +4,9 @@
 // --allow-private` inspects it twice, with a new broken link and a new
 // external host in between, so the second run has a diff. Then govsecd
 // serves the store; a viewer logs in, opens Inspections, opens the site,
-// sees the broken link, the outbound link without a prompt and the diff,
-// and switches to Chinese.
+// sees the broken link with its reason as a label (the code in small text
+// and the tooltip), the outbound link without a prompt, the news column
+// and the diff, and switches to Chinese.
 //
 // Run: `node --test tests/browser/` (see console.test.mjs for the
 // environment); GOVSEC_INSPECT_SHOT=FILE.png keeps a screenshot of the site
@@ -22,6 +23,7 @@ import { BUILD, Daemon, HOST, assertBuilt, freePort, launchChromium, openPage,
 	runBin, submitLogin } from './harness.mjs';
 
 const SITE = 'www.site.gov.cn';
+const TODAY = new Date().toISOString().slice(0, 10);
 let tmp = null;
 let db = null;
 let site = null;
@@ -36,6 +38,7 @@ function index() {
 	return '<!doctype html><html><head><meta charset="utf-8">' +
 		'<title>测试门户</title></head><body><h1>测试门户</h1><p>' +
 		'<a href="/about.html">关于</a> ' +
+		'<a href="/news.html">新闻</a> ' +
 		'<a href="/missing.html">失效</a> ' +
 		'<a href="http://www.partner.example.com/page.html">合作</a>' +
 		siteExtra + '</p><footer>版权所有</footer></body></html>';
@@ -46,6 +49,9 @@ function startSite() {
 		const pages = {
 			'/': index(),
 			'/about.html': '<html><body><p>关于我们</p></body></html>',
+			'/news.html': '<html><head><title>新闻</title></head>' +
+				'<body><ul><li>市政府召开常务会议 ' + TODAY +
+				'</li></ul></body></html>',
 			'/page.html': '<html><body><p>合作伙伴</p></body></html>',
 		};
 		const body = pages[req.url];
@@ -148,6 +154,18 @@ test('a viewer sees the site, its broken links and the diff, in two ' +
 		'#insp-broken tbody tr td:first-child').allTextContents();
 	assert.ok(broken.includes(`http://${SITE}/missing.html`), broken);
 	assert.ok(broken.includes(`http://${SITE}/gone.html`), broken);
+	// the reason as a label; the code stays visible and is the tooltip
+	const missing = page.locator('#insp-broken tbody tr', {
+		hasText: `http://${SITE}/missing.html` });
+	const why = missing.locator('.reason');
+	assert.equal(await why.getAttribute('title'), 'http_404');
+	assert.equal(await why.textContent(), 'Not found (HTTP 404) http_404');
+	assert.equal(await why.locator('small').textContent(), 'http_404');
+	// GOVWEB-2: the news column, up to date
+	const col = await page.locator('#insp-columns tbody tr th, ' +
+		'#insp-columns tbody tr td').allTextContents();
+	assert.deepEqual(col.slice(0, 4), ['新闻', 'news', '1', TODAY]);
+	assert.equal(col[6], 'up to date');
 	assert.match(await page.locator('#insp-unprompted').textContent(),
 		/www\.partner\.example\.com\/page\.html/);
 	await page.locator('#insp-blocked-empty').waitFor();
@@ -175,6 +193,11 @@ test('a viewer sees the site, its broken links and the diff, in two ' +
 		/失效链接/);
 	assert.match(await page.locator('#insp-run-page').textContent(),
 		/无离站提示的外部链接/);
+	assert.equal(await page.locator('#insp-broken tbody tr', {
+		hasText: `http://${SITE}/missing.html` }).locator('.reason')
+		.textContent(), '页面不存在（HTTP 404） http_404');
+	assert.match(await page.locator('#insp-columns').textContent(),
+		/动态要闻类.*及时更新/);
 	await page.click('#lang-toggle');
 	await page.locator('#nav-inspections', { hasText: 'Inspections' })
 		.waitFor();
