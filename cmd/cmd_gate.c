@@ -18,7 +18,8 @@ static const char usage_text[] =
     "[--device D] [--time T] [--url URL] [--method M] [--groups G] "
     "[--geoip MMDB] [--geoip-csv CSV] [--format json] | user add NAME "
     "[--groups G] [--display NAME] (password on stdin) | user list | totp "
-    "NAME | bind NAME | unbind NAME | devices | approve ID | revoke USER | "
+    "NAME | invite NAME [--hours N] | bind NAME | unbind NAME | devices | "
+    "approve ID | revoke USER | "
     "sessions | revoke-session ID | lockouts | unlock USER|ADDRESS | stats "
     "| sessions-fill N --user U";
 
@@ -239,12 +240,18 @@ gate_user(struct cli *c, int argc, char **argv)
 	int rc;
 
 	if (argc == 2 && !strcmp(argv[1], "list"))
-		return query_print(c, "SELECT name, groups, coalesce(display, "
-				      "''), CASE WHEN totp_secret IS NULL THEN "
-				      "'password' ELSE 'password+totp' END, "
-				      "CASE WHEN bound THEN 'bound' ELSE "
-				      "'unbound' END FROM gate_users ORDER BY "
-				      "name", NULL, 0);
+		return query_print(c,
+				   "SELECT name, groups, coalesce(display, "
+				   "''), CASE WHEN totp_secret IS NULL THEN "
+				   "'password' ELSE 'password+totp' END, "
+				   "CASE WHEN bound THEN 'bound' ELSE "
+				   "'unbound' END, CASE WHEN totp_secret "
+				   "IS NULL AND enrol_until > strftime("
+				   "'%s') THEN 'invited until ' || "
+				   "strftime('%Y-%m-%dT%H:%M:%SZ', "
+				   "enrol_until, 'unixepoch') ELSE '' END "
+				   "FROM gate_users ORDER BY name",
+				   NULL, 0);
 	if (argc < 2 || strcmp(argv[1], "add") != 0 ||
 	    cli_parse(argc - 1, argv + 1, opts, pos, 1, usage_text) != 1)
 		return usage();
@@ -274,7 +281,11 @@ gate_totp(struct cli *c, const char *name)
 
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
-	if (gate_db_totp_enrol(c->st, name, secret, rec, c->actor, &e) < 0) {
+	if (gate_totp_secret(secret) < 0) {
+		cli_error("cannot make a TOTP secret");
+		return EXIT_USAGE;
+	}
+	if (gate_db_totp_set(c->st, name, secret, 0, rec, c->actor, &e) < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
@@ -291,6 +302,40 @@ gate_totp(struct cli *c, const char *name)
 	explicit_bzero(secret, sizeof(secret));
 	buf_cleanup(&uri);
 	buf_cleanup(&qr);
+	return 0;
+}
+
+/* gate invite NAME [--hours N]: lets the user set up TOTP at the portal's
+ * next login within N hours (72; 0 withdraws the invitation). */
+static int
+gate_invite(struct cli *c, int argc, char **argv)
+{
+	const char *hours = "72", *pos[1];
+	const struct opt opts[] = {{"hours", 1, &hours, NULL},
+				   {NULL, 0, NULL, NULL}};
+	long long h;
+	struct err e;
+
+	if (cli_parse(argc, argv, opts, pos, 1, usage_text) != 1)
+		return EXIT_USAGE;
+	if (str_to_ll(hours, 0, 720, &h) < 0) {
+		cli_error("--hours '%s' is not a number of hours from 0 to 720",
+			  hours);
+		return EXIT_USAGE;
+	}
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (gate_db_invite(c->st, pos[0], h > 0 ? time_now() + h * 3600 : 0,
+			   c->actor, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (h > 0)
+		printf("'%s' may set up a second factor at the gate's login "
+		       "page within %lld hours\n",
+		       pos[0], h);
+	else
+		printf("invitation of '%s' withdrawn\n", pos[0]);
 	return 0;
 }
 
@@ -355,14 +400,20 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return gate_user(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "sessions-fill"))
 		return gate_fill(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "invite"))
+		return gate_invite(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "devices") && argc == 2)
-		return query_print(c, "SELECT id, user, CASE WHEN approved "
-				      "THEN 'approved' ELSE 'pending' END, "
-				      "created, coalesce(label, '') FROM "
-				      "gate_devices ORDER BY created", NULL, 0);
+		return query_print(c,
+				   "SELECT id, user, CASE WHEN approved "
+				   "THEN 'approved' ELSE 'pending' END, "
+				   "created, coalesce(label, '') FROM "
+				   "gate_devices ORDER BY created",
+				   NULL, 0);
 	if (!strcmp(verb, "lockouts") && argc == 2)
-		return query_print(c, "SELECT key, failures, locked_until FROM "
-				      "gate_failures ORDER BY key", NULL, 0);
+		return query_print(c,
+				   "SELECT key, failures, locked_until FROM "
+				   "gate_failures ORDER BY key",
+				   NULL, 0);
 	if (!strcmp(verb, "sessions") && argc == 2) {
 		struct buf sql = BUF_INIT(4096);
 		struct store_val now = SV_INT(time_now());
@@ -378,8 +429,10 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return rc;
 	}
 	if (!strcmp(verb, "stats") && argc == 2)
-		return query_print(c, "SELECT rule, allows, denies FROM "
-				      "gate_rule_stats ORDER BY rule", NULL, 0);
+		return query_print(c,
+				   "SELECT rule, allows, denies FROM "
+				   "gate_rule_stats ORDER BY rule",
+				   NULL, 0);
 	if (argc != 3)
 		return usage();
 	if (!strcmp(verb, "totp"))

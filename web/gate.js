@@ -469,6 +469,7 @@
 				var root = page('users');
 				var count = {};
 
+				flash(root);
 				function c(u) {
 					return count[u] || (count[u] = {ok: 0, wait: 0,
 					    s: 0});
@@ -486,34 +487,84 @@
 					    'gate-users-empty', 'gate.users.none')));
 					return root;
 				}
-				root.appendChild(panel(null, C.table('gate-users',
-				    t('gate.users.title'), [
+				var ucols = [
 				    {label: t('gate.col.user'), rowHeader: true},
 				    {label: t('gate.col.display')},
 				    {label: t('gate.col.groups')},
 				    {label: t('gate.col.totp')},
 				    {label: t('gate.col.bound')},
 				    {label: t('gate.col.devices')},
-				    {label: t('gate.col.sessions'), num: true}],
+				    {label: t('gate.col.sessions'), num: true}];
+				if (isAdmin())
+					ucols.push({label: t('gate.col.manage')});
+				root.appendChild(panel(null, C.table('gate-users',
+				    t('gate.users.title'), ucols,
 				    users.map(function (u) {
 					var k = c(u.name);
 					var dv = h('span', null,
 					    t('gate.devices_ok', {n: k.ok}));
+					var f2 = h('span', null, yesNo(u.totp === true,
+					    'gate.totp.yes', 'gate.totp.no'));
+					var row;
+					if (C.num(u.webauthn) > 0)
+						f2.appendChild(h('span', {class: 'sub',
+						    text: t('gate.keys_n',
+						    {n: C.num(u.webauthn)})}));
+					if (C.num(u.invited_until) > 0)
+						f2.appendChild(h('span', {class: 'sub',
+						    'data-testid': 'invited',
+						    text: t('gate.invited_until', {at:
+						    unixTime(C.num(u.invited_until))})}));
 					if (k.wait)
 						dv.appendChild(h('a', {class:
 						    'sub pending-link', href:
 						    '#/gate/devices', text: t(
 						    'gate.devices_wait',
 						    {n: k.wait})}));
-					return [h('span', {class: 'mono',
+					row = [h('span', {class: 'mono',
 					    text: str(u.name)}),
 					    str(u.display),
-					    chips(groupList(u.groups)),
-					    yesNo(u.totp === true,
-						'gate.totp.yes', 'gate.totp.no'),
+					    chips(groupList(u.groups)), f2,
 					    yesNo(u.bound === true,
 						'gate.bound.yes', 'gate.bound.no'),
 					    dv, String(k.s)];
+					if (isAdmin()) {
+						var b = none();
+						if (u.totp !== true) {
+							b = h('button', {type: 'button',
+							    class: 'btn btn-small',
+							    'data-testid': 'invite',
+							    'aria-label': t(
+								'gate.invite.label',
+								{user: str(u.name)}),
+							    text: t('gate.invite')});
+							b.addEventListener('click',
+							    function () {
+								C.clearError();
+								b.disabled = true;
+								api('POST',
+								    '/api/gate/users/' +
+								    encodeURIComponent(
+								    str(u.name)) +
+								    '/invite', {hours: 72})
+								    .then(function () {
+									C.state.gateFlash = {
+									    kind: 'ok', text:
+									    t('gate.invited',
+									    {user: str(u.name)})};
+									C.render();
+								    }, function (e) {
+									b.disabled = false;
+									if (!e || e.status !==
+									    401)
+										C.showError(
+										    C.errText(e));
+								    });
+							    });
+						}
+						row.push(b);
+					}
+					return row;
 				    }), function (i) {
 					return {'data-user': str(users[i].name),
 					    'data-totp': users[i].totp ? 'true' :

@@ -176,6 +176,11 @@ fail:
 	return -1;
 }
 
+static int change_one(struct store *st, const char *sql,
+		      const struct store_val *v, int nv, const char *actor,
+		      const char *action, const char *object, const char *after,
+		      struct err *e);
+
 /* Hex SM3 of a recovery code, what the store keeps. */
 static void
 code_digest(const char *code, char out[AUDIT_HASH_HEX])
@@ -184,20 +189,19 @@ code_digest(const char *code, char out[AUDIT_HASH_HEX])
 }
 
 int
-gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
-		   char rec[10][10], const char *actor, struct err *e)
+gate_db_totp_set(struct store *st, const char *name, const char *secret_b32,
+		 long long last, char rec[10][10], const char *actor,
+		 struct err *e)
 {
 	static const char alnum[] = "abcdefghjkmnpqrstuvwxyz23456789";
-	unsigned char key[GATE_TOTP_SECRET_LEN], rnd[80];
+	unsigned char rnd[80];
 	json_t *codes = json_array();
-	struct store_val v[3];
+	struct store_val v[4];
 	char object[96], *list = NULL;
 	int rc = -1;
 
-	if (rand_bytes(key, sizeof(key)) < 0 ||
-	    rand_bytes(rnd, sizeof(rnd)) < 0 ||
-	    gate_base32_encode(key, sizeof(key), secret_b32, 40) < 0) {
-		err_set(e, "cannot make a TOTP secret");
+	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
+		err_set(e, "cannot make recovery codes");
 		goto out;
 	}
 	for (int i = 0; i < 10; i++) {
@@ -215,14 +219,15 @@ gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
 	list = json_dumps(codes, JSON_COMPACT);
 	v[0] = SV_TEXT(secret_b32);
 	v[1] = SV_TEXT(list);
-	v[2] = SV_TEXT(name);
+	v[2] = SV_INT(last);
+	v[3] = SV_TEXT(name);
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		goto out;
 	if (store_exec(st,
 		       "UPDATE gate_users SET totp_secret = ?, recovery = ?, "
-		       "totp_last = 0 WHERE name = ?",
-		       v, 3, e) < 0)
+		       "totp_last = ?, enrol_until = 0 WHERE name = ?",
+		       v, 4, e) < 0)
 		goto undo;
 	if (store_changes(st) != 1) {
 		err_set(e, "no gate user '%.80s'", name);
@@ -237,11 +242,27 @@ gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
 undo:
 	store_rollback(st);
 out:
-	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(rnd, sizeof(rnd));
 	free(list);
 	json_decref(codes);
 	return rc;
+}
+
+int
+gate_db_invite(struct store *st, const char *name, long long until,
+	       const char *actor, struct err *e)
+{
+	struct store_val v[2] = {SV_INT(until), SV_TEXT(name)};
+	char object[96], after[64];
+
+	str_fmt(object, sizeof(object), "gate user '%.64s'", name);
+	if (until > 0)
+		time_fmt((time_t)until, after, sizeof(after));
+	return change_one(st,
+			  "UPDATE gate_users SET enrol_until = ? WHERE name "
+			  "= ?",
+			  v, 2, actor, "gate.enrol.invite", object,
+			  until > 0 ? after : "withdrawn", e);
 }
 
 /* Runs one audited UPDATE that must change exactly one row. */
@@ -351,10 +372,11 @@ gate_db_session_revoke(struct store *st, const char *id, const char *actor,
 		return -1;
 	}
 	str_fmt(object, sizeof(object), "gate session '%s'", id);
-	return change_one(st,
-			  "UPDATE gate_sessions SET revoked = 1 WHERE "
-			  GATE_SESSION_ID_SQL " = ? AND revoked = 0",
-			  v, 1, actor, "gate.revoke", object, NULL, e);
+	return change_one(
+	    st,
+	    "UPDATE gate_sessions SET revoked = 1 WHERE " GATE_SESSION_ID_SQL
+	    " = ? AND revoked = 0",
+	    v, 1, actor, "gate.revoke", object, NULL, e);
 }
 
 int

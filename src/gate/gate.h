@@ -113,11 +113,16 @@ int gate_base32_decode(const char *in, unsigned char *out, size_t outlen);
  */
 int gate_totp_check(const char *secret_b32, const char *code, time_t t,
 		    long long *last);
+/* A new random secret (GATE_TOTP_SECRET_LEN bytes) in base32; 0 or -1. */
+int gate_totp_secret(char secret_b32[40]);
 /* otpauth:// URI for issuer, account and secret into b. */
 int gate_totp_uri(struct buf *b, const char *issuer, const char *account,
 		  const char *secret_b32);
 /* The URI as a QR code in UTF-8 half blocks (terminal); 0 or -1. */
 int gate_qr_text(struct buf *b, const char *text);
+/* The same as an inline SVG element (dark modules as one path) with
+ * the accessible name label (HTML-escaped here); 0 or -1. */
+int gate_qr_svg(struct buf *b, const char *text, const char *label);
 
 /* geo.c */
 /*
@@ -203,10 +208,17 @@ char *gate_db_policy_doc(struct store *st);
 int gate_db_user_add(struct store *st, const char *name, const char *display,
 		     const char *groups, const char *password,
 		     const char *actor, struct err *e);
-/* Enrols TOTP for name: a new secret into secret_b32 (size >= 40) and ten
- * recovery codes into rec (10 x 10 bytes, "xxxx-xxxx"); 0 or -1. */
-int gate_db_totp_enrol(struct store *st, const char *name, char secret_b32[40],
-		       char rec[10][10], const char *actor, struct err *e);
+/* Enrols TOTP for name with secret_b32 (gate_totp_secret), codes up to
+ * counter last already used (0: none), and ten new recovery codes into
+ * rec (10 x 10 bytes, "xxxx-xxxx"); ends an invitation to enrol. 0 or -1
+ * with e set (no such user). */
+int gate_db_totp_set(struct store *st, const char *name,
+		     const char *secret_b32, long long last, char rec[10][10],
+		     const char *actor, struct err *e);
+/* Lets name enrol a second factor at the login portal until the Unix time
+ * until (0 withdraws the invitation); 0 or -1 with e set. */
+int gate_db_invite(struct store *st, const char *name, long long until,
+		   const char *actor, struct err *e);
 /* Sets whether name may log in only from approved devices (AUTH-4). */
 int gate_db_user_bind(struct store *st, const char *name, int bound,
 		      const char *actor, struct err *e);

@@ -32,12 +32,24 @@ struct gate_sess {
 	struct gate_sess *next;
 };
 
+/* A TOTP enrolment under way at the portal (gate_portal_enrol). */
+#define GATE_PENDING_MAX 256
+#define GATE_PENDING_TTL 600 /* seconds */
+struct gate_pending {
+	unsigned char key[32]; /* SHA-256 of the form's handle */
+	char user[GATE_NAME_MAX + 1];
+	char secret[40]; /* base32 */
+	time_t expires;	 /* 0: a free slot */
+};
+
 struct gate_server {
 	const struct config *cfg;
 	struct store *st;
 	pthread_mutex_t st_lock; /* every use of st */
 	struct MHD_Daemon *d;
 	int listen_fd; /* a unix: socket we made (unlinked at the end), or -1 */
+	pthread_mutex_t pend_lock;
+	struct gate_pending pending[GATE_PENDING_MAX];
 	struct gate_trie *proxies;
 	struct gate_geo *geo;
 	char *dummy_hash;
@@ -101,6 +113,8 @@ void gate_audit(struct gate_server *g, const char *actor, const char *action,
 int gate_portal_get(struct gate_req *r);
 int gate_portal_login(struct gate_req *r);
 int gate_portal_logout(struct gate_req *r);
+/* POST {portal}/enrol: the code that confirms a TOTP enrolment. */
+int gate_portal_enrol(struct gate_req *r);
 /* The device credential the request carries (device cookie "ID.SECRET",
  * or the trusted device header): 1 with id and the SHA-256 of the secret
  * set, 0 if none or malformed. Does not look at the store. */

@@ -17,12 +17,26 @@
 #include "audit/audit.h"
 #include "gate/internal.h"
 
-enum msg { M_NONE, M_BAD, M_LOCKED, M_DEVICE, M_MFA, M_OK, M_OUT };
+enum msg {
+	M_NONE,
+	M_BAD,
+	M_LOCKED,
+	M_DEVICE,
+	M_MFA,
+	M_OK,
+	M_OUT,
+	M_ENROL_BAD,
+	M_ENROL_GONE
+};
 
 struct text {
 	const char *title, *user, *password, *code, *code_hint, *submit, *other,
 	    *other_lang;
-	const char *msg[7];
+	const char *msg[9];
+	/* TOTP enrolment at the portal, and its recovery codes */
+	const char *enrol_title, *enrol_intro, *enrol_qr, *enrol_key,
+	    *enrol_open, *enrol_code, *enrol_submit, *done_title, *done_intro,
+	    *done_continue;
 };
 
 static const struct text en = {
@@ -38,7 +52,23 @@ static const struct text en = {
      "Too many failed attempts: sign-in is locked for a while.",
      "This device is waiting for an administrator's approval.",
      "This page needs a second factor: enter your one-time code.",
-     "You are signed in.", "You are signed out."}};
+     "You are signed in.", "You are signed out.",
+     "That code is not right. Check the time on your phone and enter the "
+     "code shown now.",
+     "This enrolment has expired or was already used: sign in again."},
+    "Set up your second factor",
+    "Your administrator asked you to add a one-time code to your sign-in. "
+    "Scan the QR code with an authenticator app, or type the key into it, "
+    "then enter the 6-digit code the app shows.",
+    "QR code for your authenticator app",
+    "Key",
+    "Open in an authenticator app on this device",
+    "Code from the app",
+    "Confirm",
+    "Second factor set up",
+    "You are signed in. Keep these recovery codes offline: each one signs "
+    "you in once if you lose your phone. They are not shown again.",
+    "Continue"};
 
 static const struct text zh = {
     "登录",
@@ -51,7 +81,21 @@ static const struct text zh = {
     "en",
     {"", "用户名、密码或验证码错误。", "失败次数过多，登录已暂时锁定。",
      "此设备正在等待管理员批准。", "此页面需要第二因素：请输入动态验证码。",
-     "您已登录。", "您已退出。"}};
+     "您已登录。", "您已退出。",
+     "验证码不正确。请检查手机时间，并输入当前显示的验证码。",
+     "此次绑定已过期或已完成：请重新登录。"},
+    "设置第二因素",
+    "管理员要求您在登录时增加动态验证码。请用身份验证器应用扫描二维码，"
+    "或手动输入密钥，然后输入应用显示的 6 位数字。",
+    "身份验证器应用的二维码",
+    "密钥",
+    "在本设备的身份验证器应用中打开",
+    "应用中的验证码",
+    "确认",
+    "第二因素已设置",
+    "您已登录。请离线保存以下恢复码：手机丢失时，每个恢复码可登录一次。"
+    "恢复码不会再次显示。",
+    "继续"};
 
 static const struct text *
 lang_of(struct gate_req *r, const char *asked)
@@ -73,14 +117,11 @@ query(struct gate_req *r, const char *name)
 					   name);
 }
 
+/* The start of a portal page, up to and including <h1>. */
 static void
-page(struct gate_req *r, int status, const struct text *t, enum msg m,
-     const char *rd, int mfa)
+page_head(struct buf *b, const struct text *t, const char *title)
 {
-	struct buf b = BUF_INIT(16384);
-	const char *portal = r->g->cfg->gate_portal;
-
-	buf_printf(&b,
+	buf_printf(b,
 		   "<!doctype html>\n<html lang=\"%s\">\n<head>\n"
 		   "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 		   "content=\"width=device-width, initial-scale=1\">\n"
@@ -90,15 +131,59 @@ page(struct gate_req *r, int status, const struct text *t, enum msg m,
 		   "100%%;padding:.4rem;font-size:1rem}button{margin-top:"
 		   "1.2rem;padding:.5rem 1.2rem;font-size:1rem}"
 		   "[role=alert]{border:2px solid #a00;padding:.5rem}"
+		   "code{font-size:1.1rem}svg{display:block;margin:1rem 0}"
 		   "</style>\n</head>\n<body>\n<main>\n<h1>%s</h1>\n",
-		   t == &zh ? "zh-CN" : "en", t->title, t->title);
+		   t == &zh ? "zh-CN" : "en", title, title);
+}
+
+/* The language link, the end of the page, and the answer on r. */
+static void
+page_tail(struct gate_req *r, int status, const struct text *t, struct buf *b)
+{
+	buf_printf(b,
+		   "<p><a href=\"%s/login?lang=%s\" lang=\"%s\">%s</a></p>\n"
+		   "</main>\n</body>\n</html>\n",
+		   r->g->cfg->gate_portal, t->other_lang, t->other_lang,
+		   t->other);
+	if (b->data == NULL) {
+		buf_cleanup(b);
+		r->status = 500;
+		return;
+	}
+	gate_req_header(r, "Content-Security-Policy",
+			"default-src 'none'; style-src 'unsafe-inline'; "
+			"form-action 'self'; frame-ancestors 'none'; "
+			"base-uri 'none'");
+	gate_req_body(r, status, "text/html; charset=utf-8", b);
+}
+
+static void
+hidden(struct buf *b, const char *name, const char *value)
+{
+	buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+	buf_add_html(b, value);
+	buf_addstr(b, "\">\n");
+}
+
+static void
+message(struct buf *b, const struct text *t, enum msg m)
+{
 	if (m != M_NONE)
-		buf_printf(&b, "<p role=\"%s\" id=\"msg\">%s</p>\n",
-			   m == M_OK || m == M_OUT ? "status" : "alert",
+		buf_printf(b, "<p role=\"%s\" id=\"msg\">%s</p>\n",
+			   m == M_OK || m == M_OUT || m == M_MFA ? "status"
+								 : "alert",
 			   t->msg[m]);
-	else if (mfa)
-		buf_printf(&b, "<p role=\"status\" id=\"msg\">%s</p>\n",
-			   t->msg[M_MFA]);
+}
+
+static void
+page(struct gate_req *r, int status, const struct text *t, enum msg m,
+     const char *rd, int mfa)
+{
+	struct buf b = BUF_INIT(16384);
+	const char *portal = r->g->cfg->gate_portal;
+
+	page_head(&b, t, t->title);
+	message(&b, t, m == M_NONE && mfa ? M_MFA : m);
 	buf_printf(&b, "<form method=\"post\" action=\"%s/login\">\n", portal);
 	buf_printf(&b,
 		   "<label for=\"username\">%s</label>\n<input id=\"username\" "
@@ -114,28 +199,12 @@ page(struct gate_req *r, int status, const struct text *t, enum msg m,
 		   "aria-describedby=\"code-hint\">\n<small id=\"code-hint\">"
 		   "%s</small>\n",
 		   t->user, t->password, t->code, t->code_hint);
-	buf_printf(&b, "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n",
-		   t == &zh ? "zh" : "en");
-	if (rd != NULL) {
-		buf_addstr(&b, "<input type=\"hidden\" name=\"rd\" value=\"");
-		buf_add_html(&b, rd);
-		buf_addstr(&b, "\">\n");
-	}
+	hidden(&b, "lang", t == &zh ? "zh" : "en");
+	if (rd != NULL)
+		hidden(&b, "rd", rd);
 	buf_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
 		   t->submit);
-	buf_printf(&b,
-		   "<p><a href=\"%s/login?lang=%s\" lang=\"%s\">%s</a></p>\n"
-		   "</main>\n</body>\n</html>\n",
-		   portal, t->other_lang, t->other_lang, t->other);
-	if (b.data == NULL) {
-		r->status = 500;
-		return;
-	}
-	gate_req_header(r, "Content-Security-Policy",
-			"default-src 'none'; style-src 'unsafe-inline'; "
-			"form-action 'self'; frame-ancestors 'none'; "
-			"base-uri 'none'");
-	gate_req_body(r, status, "text/html; charset=utf-8", &b);
+	page_tail(r, status, t, &b);
 }
 
 int
@@ -434,6 +503,7 @@ struct user_row {
 	int found;
 	char *password, *totp, *recovery, *groups, *display;
 	int bound;
+	long long enrol_until; /* invited to enrol TOTP until then */
 };
 
 static int
@@ -453,6 +523,7 @@ user_row(void *arg, struct store_row *row)
 	s = store_row_text(row, 4);
 	u->display = s != NULL ? xstrdup(s) : NULL;
 	u->bound = (int)store_row_int(row, 5);
+	u->enrol_until = store_row_int(row, 6);
 	return 1;
 }
 
@@ -584,21 +655,306 @@ same_origin(struct gate_req *r)
 	return !strcasecmp(h, host);
 }
 
+/*
+ * The end of every login that passed its factors: the device (AUTH-4), a
+ * bound account's refusal on an unapproved one, the session replacing the
+ * browser's old one, its cookie on r, the audit. 0, or -1 with the answer
+ * page set on r.
+ */
+static int
+login_finish(struct gate_req *r, const struct text *t, const char *user,
+	     const char *ip, const struct user_row *u, int level,
+	     const char *object)
+{
+	struct gate_server *g = r->g;
+	char did[GATE_NAME_MAX + 1], token[65], cookie[256], after[160];
+	unsigned char dkey[32];
+	int approved = 0;
+
+	if (login_device(r, user, ip, did, dkey, &approved) < 0) {
+		page(r, 500, t, M_BAD, NULL, 0);
+		return -1;
+	}
+	if (u->bound && !approved) {
+		str_fmt(after, sizeof(after), "device '%s' not approved", did);
+		gate_audit(g, "gate", "gate.login.device", object, after);
+		page(r, 403, t, M_DEVICE, NULL, 0);
+		return -1;
+	}
+	/* a new login replaces the session the browser had (step-up) */
+	{
+		const char *c = gate_req_in(r, "Cookie");
+		char old[96];
+
+		if (c != NULL &&
+		    gate_cookie_get(c, GATE_COOKIE, old, sizeof(old)) == 0) {
+			gate_sess_drop(g, old);
+			OPENSSL_cleanse(old, sizeof(old));
+		}
+	}
+	if (gate_sess_create(g, user, u->groups, u->display, did, dkey, level,
+			     u->bound, token) < 0) {
+		page(r, 503, t, M_BAD, NULL, 0);
+		return -1;
+	}
+	str_fmt(cookie, sizeof(cookie),
+		"%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax", GATE_COOKIE,
+		token);
+	OPENSSL_cleanse(token, sizeof(token));
+	gate_req_header(r, "Set-Cookie", cookie);
+	OPENSSL_cleanse(cookie, sizeof(cookie));
+	str_fmt(after, sizeof(after), "%d factor%s, device '%s'%s", level,
+		level > 1 ? "s" : "", did, approved ? "" : " (not approved)");
+	gate_audit(g, "gate", "gate.login", object, after);
+	return 0;
+}
+
+/* ---- TOTP enrolment at the portal --------------------------------------- */
+
+/* Keeps a new enrolment for GATE_PENDING_TTL seconds; its handle (32 hex
+ * digits, the form's) into handle. 0, or -1 when all slots are taken. */
+static int
+pending_put(struct gate_server *g, const char *user, const char *secret,
+	    char handle[33])
+{
+	unsigned char rnd[16];
+	time_t now = time_now();
+	int slot = -1, rc = -1;
+
+	if (rand_bytes(rnd, sizeof(rnd)) < 0)
+		return -1;
+	hex_encode(rnd, sizeof(rnd), handle);
+	pthread_mutex_lock(&g->pend_lock);
+	for (int i = 0; i < GATE_PENDING_MAX; i++) {
+		struct gate_pending *p = &g->pending[i];
+
+		if (p->expires != 0 && p->expires <= now)
+			OPENSSL_cleanse(p, sizeof(*p)); /* expired */
+		if (p->expires != 0 && !strcmp(p->user, user))
+			OPENSSL_cleanse(p, sizeof(*p)); /* one per user */
+		if (p->expires == 0 && slot < 0)
+			slot = i;
+	}
+	if (slot >= 0) {
+		struct gate_pending *p = &g->pending[slot];
+
+		gate_sha256(handle, 32, p->key);
+		str_copy(p->user, user, sizeof(p->user));
+		str_copy(p->secret, secret, sizeof(p->secret));
+		p->expires = now + GATE_PENDING_TTL;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&g->pend_lock);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return rc;
+}
+
+/* The live enrolment of handle: 1 with user and secret copied out, 0 if
+ * none. With drop, the slot is freed (the enrolment is done). */
+static int
+pending_get(struct gate_server *g, const char *handle, int drop,
+	    char user[GATE_NAME_MAX + 1], char secret[40])
+{
+	unsigned char key[32];
+	time_t now = time_now();
+	int found = 0;
+
+	if (strlen(handle) != 32)
+		return 0;
+	gate_sha256(handle, 32, key);
+	pthread_mutex_lock(&g->pend_lock);
+	for (int i = 0; i < GATE_PENDING_MAX && !found; i++) {
+		struct gate_pending *p = &g->pending[i];
+
+		if (p->expires == 0 || !ct_equal(p->key, key, 32))
+			continue;
+		if (p->expires > now) {
+			str_copy(user, p->user, GATE_NAME_MAX + 1);
+			str_copy(secret, p->secret, 40);
+			found = 1;
+		}
+		if (drop || p->expires <= now)
+			OPENSSL_cleanse(p, sizeof(*p));
+	}
+	pthread_mutex_unlock(&g->pend_lock);
+	return found;
+}
+
+/* The enrolment page: the QR code, the key, the code field. */
+static void
+enrol_page(struct gate_req *r, int status, const struct text *t, enum msg m,
+	   const char *user, const char *secret, const char *handle,
+	   const char *rd)
+{
+	struct buf b = BUF_INIT(65536), uri = BUF_INIT(1024);
+
+	if (gate_totp_uri(&uri, "govsec", user, secret) < 0) {
+		r->status = 500;
+		return;
+	}
+	page_head(&b, t, t->enrol_title);
+	message(&b, t, m);
+	buf_printf(&b, "<p>%s</p>\n", t->enrol_intro);
+	gate_qr_svg(&b, uri.data, t->enrol_qr);
+	buf_printf(&b, "\n<p>%s: <code id=\"secret\">", t->enrol_key);
+	for (size_t i = 0; secret[i] != '\0'; i++) {
+		if (i > 0 && i % 4 == 0)
+			buf_addch(&b, ' ');
+		buf_addch(&b, secret[i]);
+	}
+	buf_addstr(&b, "</code></p>\n<p><a id=\"otpauth\" href=\"");
+	buf_add_html(&b, uri.data);
+	buf_printf(&b, "\">%s</a></p>\n", t->enrol_open);
+	buf_printf(&b,
+		   "<form method=\"post\" action=\"%s/enrol\">\n"
+		   "<label for=\"code\">%s</label>\n<input id=\"code\" "
+		   "name=\"code\" inputmode=\"numeric\" "
+		   "autocomplete=\"one-time-code\" maxlength=\"8\" required>\n",
+		   r->g->cfg->gate_portal, t->enrol_code);
+	hidden(&b, "handle", handle);
+	hidden(&b, "lang", t == &zh ? "zh" : "en");
+	if (rd != NULL && rd[0] != '\0')
+		hidden(&b, "rd", rd);
+	buf_printf(&b, "<button type=\"submit\">%s</button>\n</form>\n",
+		   t->enrol_submit);
+	buf_cleanup(&uri);
+	page_tail(r, status, t, &b);
+}
+
+/* After the password of an invited user without TOTP: a new secret,
+ * kept pending until the user types a code it makes. */
+static void
+enrol_start(struct gate_req *r, const struct text *t, const char *user,
+	    const char *rd)
+{
+	char secret[40], handle[33];
+
+	if (gate_totp_secret(secret) < 0 ||
+	    pending_put(r->g, user, secret, handle) < 0) {
+		page(r, 503, t, M_BAD, NULL, 0);
+		return;
+	}
+	enrol_page(r, 200, t, M_NONE, user, secret, handle, rd);
+	OPENSSL_cleanse(secret, sizeof(secret));
+}
+
+int
+gate_portal_enrol(struct gate_req *r)
+{
+	struct gate_server *g = r->g;
+	const char *body = r->body;
+	char handle[40], code[10], lang[4], ip[64], user[GATE_NAME_MAX + 1],
+	    secret[40], object[192], actor[96], rec[10][10];
+	char *rd = xcalloc(1, 4097);
+	const struct text *t;
+	struct user_row u;
+	struct store_val v[1];
+	time_t now = time_now();
+	long long last = 0;
+	struct buf b = BUF_INIT(16384);
+	struct err e;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	t = lang_of(r, gate_form_get(body, "lang", lang, sizeof(lang)) == 0
+			   ? lang
+			   : NULL);
+	if (gate_form_get(body, "rd", rd, 4097) < 0)
+		rd[0] = '\0';
+	if (!same_origin(r) ||
+	    gate_form_get(body, "handle", handle, sizeof(handle)) < 0 ||
+	    gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		page(r, 400, t, M_BAD, NULL, 0);
+		goto out;
+	}
+	if (gate_form_get(body, "code", code, sizeof(code)) < 0)
+		code[0] = '\0';
+	if (!pending_get(g, handle, 0, user, secret)) {
+		page(r, 410, t, M_ENROL_GONE, rd[0] ? rd : NULL, 0);
+		goto out;
+	}
+	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
+	rc = attempt_begin(g, user, ip, now);
+	if (rc != 0) {
+		if (rc > 0)
+			gate_audit(g, "gate", "gate.login.locked", object,
+				   NULL);
+		page(r, rc > 0 ? 429 : 500, t, M_LOCKED, NULL, 0);
+		goto out;
+	}
+	if (!gate_totp_check(secret, code, now, &last)) {
+		gate_audit(g, "gate", "gate.login.fail", object,
+			   "wrong enrolment code");
+		enrol_page(r, 401, t, M_ENROL_BAD, user, secret, handle, rd);
+		goto out;
+	}
+	/* one enrolment per handle, even with two right codes in flight */
+	if (!pending_get(g, handle, 1, user, secret)) {
+		page(r, 410, t, M_ENROL_GONE, rd[0] ? rd : NULL, 0);
+		goto out;
+	}
+	str_fmt(actor, sizeof(actor), "gate:%s", user);
+	v[0] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st,
+			 "SELECT password, totp_secret, recovery, groups, "
+			 "display, bound, enrol_until FROM gate_users WHERE "
+			 "name = ?",
+			 v, 1, user_row, &u, &e);
+	/* the invitation may have been withdrawn meanwhile */
+	if (rc == 0 && u.found && u.totp == NULL && u.enrol_until > now)
+		rc =
+		    gate_db_totp_set(g->st, user, secret, last, rec, actor, &e);
+	else if (rc == 0)
+		rc = 1;
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc != 0) {
+		if (rc < 0)
+			log_error("gate: enrolment of '%s': %s", user, e.msg);
+		page(r, rc < 0 ? 500 : 410, t, M_ENROL_GONE, NULL, 0);
+		goto out;
+	}
+	attempt_success(g, user, ip);
+	if (login_finish(r, t, user, ip, &u, 2, object) < 0)
+		goto out;
+	page_head(&b, t, t->done_title);
+	buf_printf(
+	    &b, "<p role=\"status\" id=\"msg\">%s</p>\n<ol id=\"recovery\">\n",
+	    t->done_intro);
+	for (int i = 0; i < 10; i++)
+		buf_printf(&b, "<li><code>%s</code></li>\n", rec[i]);
+	buf_addstr(&b, "</ol>\n");
+	if (rd[0] != '\0' && safe_rd(r, rd)) {
+		buf_addstr(&b, "<p><a id=\"continue\" href=\"");
+		buf_add_html(&b, rd);
+		buf_printf(&b, "\">%s</a></p>\n", t->done_continue);
+	}
+	page_tail(r, 200, t, &b);
+	OPENSSL_cleanse(rec, sizeof(rec));
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(code, sizeof(code));
+	OPENSSL_cleanse(handle, sizeof(handle));
+	user_row_free(&u);
+	free(rd);
+	return 0;
+}
+
 int
 gate_portal_login(struct gate_req *r)
 {
 	struct gate_server *g = r->g;
 	const char *body = r->body;
 	char user[GATE_NAME_MAX + 1], pw[1025], code[17], lang[4], ip[64],
-	    object[192], after[160], token[65], did[GATE_NAME_MAX + 1],
-	    cookie[256];
+	    object[192], after[160];
 	char *rd = xcalloc(1, 4097);
 	const struct text *t;
 	struct user_row u;
 	struct store_val v[1];
-	unsigned char dkey[32];
 	time_t now = time_now();
-	int ok, level = 1, approved = 0, rc;
+	int ok, level = 1, rc;
 	struct err e;
 
 	memset(&u, 0, sizeof(u));
@@ -642,7 +998,8 @@ gate_portal_login(struct gate_req *r)
 	pthread_mutex_lock(&g->st_lock);
 	rc = store_query(g->st,
 			 "SELECT password, totp_secret, recovery, groups, "
-			 "display, bound FROM gate_users WHERE name = ?",
+			 "display, bound, enrol_until FROM gate_users WHERE "
+			 "name = ?",
 			 v, 1, user_row, &u, &e);
 	pthread_mutex_unlock(&g->st_lock);
 	if (rc < 0) {
@@ -668,41 +1025,13 @@ gate_portal_login(struct gate_req *r)
 		goto out;
 	}
 	attempt_success(g, user, ip);
-	if (login_device(r, user, ip, did, dkey, &approved) < 0) {
-		page(r, 500, t, M_BAD, NULL, 0);
+	if (u.totp == NULL && u.enrol_until > now) {
+		/* invited: the second factor is set up before the login */
+		enrol_start(r, t, user, rd);
 		goto out;
 	}
-	if (u.bound && !approved) {
-		str_fmt(after, sizeof(after), "device '%s' not approved", did);
-		gate_audit(g, "gate", "gate.login.device", object, after);
-		page(r, 403, t, M_DEVICE, NULL, 0);
+	if (login_finish(r, t, user, ip, &u, level, object) < 0)
 		goto out;
-	}
-	/* a new login replaces the session the browser had (step-up) */
-	{
-		const char *c = gate_req_in(r, "Cookie");
-		char old[96];
-
-		if (c != NULL &&
-		    gate_cookie_get(c, GATE_COOKIE, old, sizeof(old)) == 0) {
-			gate_sess_drop(g, old);
-			OPENSSL_cleanse(old, sizeof(old));
-		}
-	}
-	if (gate_sess_create(g, user, u.groups, u.display, did, dkey, level,
-			     u.bound, token) < 0) {
-		page(r, 503, t, M_BAD, NULL, 0);
-		goto out;
-	}
-	str_fmt(cookie, sizeof(cookie),
-		"%s=%s; Path=/; Secure; HttpOnly; SameSite=Lax", GATE_COOKIE,
-		token);
-	OPENSSL_cleanse(token, sizeof(token));
-	gate_req_header(r, "Set-Cookie", cookie);
-	OPENSSL_cleanse(cookie, sizeof(cookie));
-	str_fmt(after, sizeof(after), "%d factor%s, device '%s'%s", level,
-		level > 1 ? "s" : "", did, approved ? "" : " (not approved)");
-	gate_audit(g, "gate", "gate.login", object, after);
 	if (rd[0] != '\0' && safe_rd(r, rd)) {
 		gate_req_header(r, "Location", rd);
 		r->status = 302;

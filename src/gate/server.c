@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "audit/audit.h"
@@ -617,8 +618,8 @@ sweep(struct gate_server *g, time_t now)
 			if (s->seen > s->saved) {
 				if (nrecs == caprecs) {
 					caprecs = caprecs ? 2 * caprecs : 256;
-					recs = xrealloc(recs, caprecs *
-								  sizeof(*recs));
+					recs = xrealloc(
+					    recs, caprecs * sizeof(*recs));
 				}
 				memcpy(recs[nrecs].key, s->key, 32);
 				recs[nrecs++].seen = s->seen;
@@ -940,6 +941,9 @@ route(struct gate_req *r)
 	else if (sub != NULL && !strcmp(sub, "/logout") &&
 		 !strcmp(r->method, "POST"))
 		gate_portal_logout(r);
+	else if (sub != NULL && !strcmp(sub, "/enrol") &&
+		 !strcmp(r->method, "POST"))
+		gate_portal_enrol(r);
 	else if (sub != NULL && !strcmp(sub, "/metrics") && get)
 		metrics(r);
 	else if (sub != NULL && !strcmp(sub, "/health") && get)
@@ -1101,6 +1105,8 @@ server_free(struct gate_server *g)
 	free(g->dummy_hash);
 	if (g->listen_fd >= 0)
 		unlink(g->cfg->gate_listen + 5); /* MHD closed it */
+	OPENSSL_cleanse(g->pending, sizeof(g->pending));
+	pthread_mutex_destroy(&g->pend_lock);
 	pthread_mutex_destroy(&g->st_lock);
 	pthread_rwlock_destroy(&g->pol_lock);
 	pthread_mutex_destroy(&g->stop_lock);
@@ -1141,6 +1147,7 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	g->cfg = cfg;
 	g->st = st;
 	pthread_mutex_init(&g->st_lock, NULL);
+	pthread_mutex_init(&g->pend_lock, NULL);
 	pthread_rwlock_init(&g->pol_lock, NULL);
 	pthread_mutex_init(&g->stop_lock, NULL);
 	pthread_cond_init(&g->stop_cond, NULL);

@@ -164,6 +164,49 @@ gate_totp_uri(struct buf *b, const char *issuer, const char *account,
 }
 
 int
+gate_totp_secret(char secret_b32[40])
+{
+	unsigned char key[GATE_TOTP_SECRET_LEN];
+	int rc = 0;
+
+	if (rand_bytes(key, sizeof(key)) < 0 ||
+	    gate_base32_encode(key, sizeof(key), secret_b32, 40) < 0)
+		rc = -1;
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+int
+gate_qr_svg(struct buf *b, const char *text, const char *label)
+{
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	int w, rc;
+
+	if (q == NULL)
+		return -1;
+	w = q->width;
+	rc = buf_printf(b,
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" "
+			"viewBox=\"-4 -4 %d %d\" width=\"%d\" height=\"%d\" "
+			"role=\"img\" aria-label=\"",
+			w + 8, w + 8, 4 * (w + 8), 4 * (w + 8));
+	if (rc == 0)
+		rc = buf_add_html(b, label);
+	if (rc == 0)
+		rc = buf_addstr(b, "\"><rect x=\"-4\" y=\"-4\" width=\"100%\" "
+				   "height=\"100%\" fill=\"#fff\"/><path "
+				   "fill=\"#000\" d=\"");
+	for (int y = 0; y < w && rc == 0; y++)
+		for (int x = 0; x < w && rc == 0; x++)
+			if (q->data[y * w + x] & 1)
+				rc = buf_printf(b, "M%d %dh1v1h-1z", x, y);
+	if (rc == 0)
+		rc = buf_addstr(b, "\"/></svg>");
+	QRcode_free(q);
+	return rc;
+}
+
+int
 gate_qr_text(struct buf *b, const char *text)
 {
 	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);

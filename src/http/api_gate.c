@@ -91,13 +91,48 @@ http_gate_policy_put(struct http_req *r)
 int
 http_gate_users(struct http_req *r)
 {
-	static const char *const names[] = {"name", "display", "groups",
-					    "?totp", "?bound"};
+	static const char *const names[] = {
+	    "name",   "display",	"groups",   "?totp",
+	    "?bound", "#invited_until", "#webauthn"};
+	struct store_val now = SV_INT(time_now());
 
 	return list(r, "users",
 		    "SELECT name, display, groups, totp_secret IS NOT NULL, "
-		    "bound FROM gate_users ORDER BY name",
-		    names, 5, NULL, 0);
+		    "bound, CASE WHEN totp_secret IS NULL AND enrol_until > ?1 "
+		    "THEN enrol_until END, (SELECT count(*) FROM gate_webauthn "
+		    "w WHERE w.user = name) FROM gate_users ORDER BY name",
+		    names, 7, &now, 1);
+}
+
+/* POST /api/gate/users/{name}/invite {"hours": N}: N (1..720, default
+ * 72) hours to set up TOTP at the portal; 0 withdraws. */
+int
+http_gate_invite(struct http_req *r)
+{
+	json_t *body = NULL, *h;
+	long long hours = 72;
+	struct err e;
+
+	if (r->body_len > 0) {
+		body = json_loadb(r->body, r->body_len, 0, NULL);
+		h = body != NULL ? json_object_get(body, "hours") : NULL;
+		if (body == NULL || !json_is_object(body) ||
+		    (h != NULL && !json_is_integer(h))) {
+			json_decref(body);
+			return http_error(r, 422,
+					  "body must be {\"hours\": N}");
+		}
+		if (h != NULL)
+			hours = json_integer_value(h);
+		json_decref(body);
+	}
+	if (hours < 0 || hours > 720)
+		return http_error(r, 422, "hours must be from 0 to 720");
+	if (gate_db_invite(r->ctx->st, r->arg[0],
+			   hours > 0 ? time_now() + hours * 3600 : 0, actor(r),
+			   &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
 }
 
 int
@@ -151,7 +186,7 @@ int
 http_gate_sessions(struct http_req *r)
 {
 	static const char *const names[] = {
-	    "id",	"user",		 "device",  "#factors", "#created",
+	    "id",    "user",	      "device",	  "#factors", "#created",
 	    "#seen", "#idle_expires", "#expires", "state"};
 	struct store_val now = SV_INT(time_now());
 

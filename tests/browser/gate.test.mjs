@@ -358,6 +358,26 @@ test('gate users show groups, TOTP enrolment and binding, as text',
 	await shot(page, 'gate-users-en.png');
 });
 
+test('an administrator invites a user to set up a one-time code',
+	async () => {
+	const rows = 'table#gate-users tbody tr';
+	// li has TOTP: nothing to invite to
+	assert.equal(await page.locator(
+		`${rows}[data-user="li"] [data-testid="invite"]`).count(), 0);
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith(
+			'/api/gate/users/zhao/invite')),
+		page.locator(`${rows}[data-user="zhao"] [data-testid="invite"]`)
+			.click(),
+	]);
+	assert.equal(resp.status(), 204);
+	assert.deepEqual(resp.request().postDataJSON(), { hours: 72 });
+	await page.locator('#gate-flash', { hasText: 'zhao' }).waitFor();
+	assert.match(await page.locator(
+		`${rows}[data-user="zhao"] [data-testid="invited"]`).textContent(),
+		/invited to set up until \d{4}-\d\d-\d\d/);
+});
+
 test('a device awaiting approval is approved through the console',
 	async () => {
 	await page.click('#nav-gate-devices');
@@ -564,6 +584,10 @@ test('a viewer sees the gate but cannot change it', async () => {
 	await v.goto('/#/gate/sessions');
 	await v.locator('table#gate-sessions').waitFor();
 	assert.equal(await v.locator('[data-testid="revoke"]').count(), 0);
+	assert.equal(await v.locator('[data-testid="end-session"]').count(), 0);
+	await v.goto('/#/gate/users');
+	await v.locator('table#gate-users').waitFor();
+	assert.equal(await v.locator('[data-testid="invite"]').count(), 0);
 	await v.goto('/#/gate/decisions');
 	await v.locator('#gate-decisions-role').waitFor();
 	assert.ok(await v.locator('table#gate-stats tbody tr').count() > 0);

@@ -37,7 +37,7 @@ ATTEMPTS = 5      # [gate] login_attempts
 ADDR_ATTEMPTS = 12  # [gate] address_attempts
 PW = {"alice": "alice password 1", "bob": "bob password 12",
       "carol": "carol password 1", "dave": "dave password 12",
-      "erin": "erin password 12"}
+      "erin": "erin password 12", "fay": "fay password 123"}
 HOST = "app.test"
 CONSOLE_PW = "console password 1"
 OA_HOST = "oa.jiangmen.gov.cn"
@@ -881,6 +881,89 @@ def test_console_api(gate):
     actions = {x["action"] for x in dec["decisions"]}
     assert {"gate.deny", "gate.login", "gate.device.approve",
             "gate.revoke", "gate.unlock"} <= actions
+
+
+def enrol_form(body):
+    html = body.decode()
+    handle = re.search(r'name="handle" value="([0-9a-f]{32})"', html).group(1)
+    secret = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>',
+                       html).group(1).replace(" ", "")
+    return html, handle, secret
+
+
+def test_totp_self_enrolment(gate):
+    """An administrator invites a user; at the next login the portal shows
+    a QR code and key, and the user's first right code (from oathtool)
+    completes the enrolment, signs in with two factors and shows recovery
+    codes once."""
+    src = "127.0.0.42"
+    # not invited: a plain one-factor login, no enrolment
+    st, jar, _, body = gate.login("fay", PW["fay"], src=src)
+    assert st == 200 and b'name="handle"' not in body
+    assert gate.req("/mfa/index.html", src=src, cookies=jar)[0] == 302
+    rc, out, err = gate_cli(gate.db, "gate", "invite", "fay", "--hours", "1")
+    assert rc == 0 and "within 1 hours" in out, err
+    rc, out, _ = gate_cli(gate.db, "gate", "user", "list")
+    assert re.search(r"^fay\t.*\tinvited until \d{4}-", out, re.M)
+    rc, _, err = gate_cli(gate.db, "gate", "invite", "fay", "--hours", "721")
+    assert rc == 2 and "--hours" in err
+    # the invited login shows the enrolment page instead of signing in
+    st, jar2, hdrs, body = gate.login("fay", PW["fay"], src=src,
+                                      rd=f"http://{HOST}/mfa/index.html")
+    assert st == 200 and "__Host-govsec" not in jar2
+    html, handle, secret = enrol_form(body)
+    assert len(secret) == 32
+    assert "<svg" in html and 'role="img"' in html
+    assert f"otpauth://totp/govsec:fay?secret={secret}" in html
+    assert "default-src 'none'" in header(hdrs, "Content-Security-Policy")
+
+    def enrol(code, h=handle):
+        form = urllib.parse.urlencode({"handle": h, "code": code,
+                                       "lang": "en",
+                                       "rd": f"http://{HOST}/mfa/index.html"})
+        return gate.req("/govsec/enrol", src=src, method="POST", body=form)
+
+    # a wrong code keeps the same enrolment and counts as a failure
+    st, _, body = enrol("000000" if totp(secret) != "000000" else "111111")
+    assert st == 401 and b"not right" in body
+    assert enrol_form(body)[1:] == (handle, secret)
+    assert enrol("123456", h="0" * 32)[0] == 410
+    code = totp(secret)
+    st, hdrs, body = enrol(code)
+    assert st == 200, body
+    rec = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4})</code></li>",
+                     body.decode())
+    assert len(rec) == 10
+    assert 'id="continue" href="http://app.test/mfa/index.html"' in \
+        body.decode()
+    jar3 = {}
+    for k, v in hdrs:
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            jar3[name] = rest.split(";")[0]
+    # signed in with two factors
+    assert gate.req("/mfa/index.html", src=src, cookies=jar3)[0] == 200
+    # the handle worked once; the enrolment code does not work again
+    assert enrol(code)[0] == 410
+    assert gate.login("fay", PW["fay"], code, src=src)[0] == 401
+    st, _, _, _ = gate.login("fay", PW["fay"], rec[0], src=src)
+    assert st == 200
+    con = sqlite3.connect(f"file:{gate.db}?mode=ro", uri=True, timeout=10)
+    invite = con.execute("SELECT actor, after FROM audit WHERE action = "
+                         "'gate.enrol.invite' AND object = ? ORDER BY seq "
+                         "DESC", ("gate user 'fay'",)).fetchone()
+    enrolled = con.execute("SELECT actor FROM audit WHERE action = "
+                           "'gate.totp.enrol' AND object = ?",
+                           ("gate user 'fay'",)).fetchone()
+    until = con.execute("SELECT enrol_until FROM gate_users WHERE name = "
+                        "'fay'").fetchone()[0]
+    con.close()
+    assert enrolled == ("gate:fay",) and until == 0
+    assert invite[0].startswith("cli:") and re.match(r"\d{4}-", invite[1])
+    # an invitation for a user who has TOTP changes nothing at login
+    assert gate_cli(gate.db, "gate", "invite", "fay")[0] == 0
+    st, _, _, body = gate.login("fay", PW["fay"], totp(secret, 30), src=src)
+    assert st == 200 and b'name="handle"' not in body
 
 
 def test_end_one_session(gate):
