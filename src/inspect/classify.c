@@ -149,10 +149,14 @@ scan(const struct insp_words *w, const char *text, size_t n, int hits[W__N])
 	if (n > W_SCAN)
 		n = W_SCAN;
 	low = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		low[i] = text[i] == '\0'
-			     ? ' '
-			     : (unsigned char)tolower((unsigned char)text[i]);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		/* ASCII only, as the lists were lowered (the C locale) */
+		low[i] = ch == '\0'		  ? ' '
+			 : ch >= 'A' && ch <= 'Z' ? ch | 0x20
+						  : ch;
+	}
 	low[n] = '\0';
 	for (size_t i = 0; i + 3 <= n; i++)
 		for (int id = w->head[w_hash(low + i)]; id >= 0;
