@@ -10,6 +10,7 @@ slots are checked in the log and the order of the stored runs. nginx runs
 with its own prefix in a temporary directory and is always stopped by the
 fixture's finalizer.
 """
+import contextlib
 import json
 import re
 import signal
@@ -170,10 +171,32 @@ def requests(site):
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-def start(conf, db, log):
-    return subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
-                             str(db)], stdout=log, stderr=subprocess.STDOUT,
-                            env=cli_env())
+@contextlib.contextmanager
+def govsecd(conf, db, logpath):
+    """govsecd -f with its log in logpath; killed when the block ends if
+    the test did not stop it."""
+    with open(logpath, "w") as log:
+        proc = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
+                                 str(db)], stdout=log,
+                                stderr=subprocess.STDOUT, env=cli_env())
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def wait_until(cond, seconds, proc, logpath):
+    """Polls cond() until it is true or seconds pass; returns it. Fails at
+    once when govsecd exits."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return True
+        assert proc.poll() is None, logpath.read_text()
+        time.sleep(0.1)
+    return cond()
 
 
 def stop(proc):
@@ -198,30 +221,17 @@ def test_govsecd_inspects_on_schedule(site, tmp_path):
               if f["rule"] == "observe.link-list"]
     assert before and all(f["status"] == "unknown" for f in before), before
     logpath = tmp_path / "govsecd.log"
-    log = open(logpath, "w")
-    proc = start(conf, db, log)
-    try:
+    with govsecd(conf, db, logpath) as proc:
         # the first round starts after 5 s, the site at its slot
-        deadline = time.time() + 5 + INTERVAL + 25
-        while time.time() < deadline and not runs(db):
-            assert proc.poll() is None, logpath.read_text()
-            time.sleep(0.2)
+        wait_until(lambda: runs(db), 5 + INTERVAL + 25, proc, logpath)
         got = runs(db)
         assert len(got) == 1, logpath.read_text()
         assert got[0][1:] == ("www.sched.gov.cn",
                               "https://www.sched.gov.cn/")
         # the log line comes right after the store
-        for _ in range(50):
-            if "inspect: 'https://www.sched.gov.cn/' (portal): run " in \
-                    logpath.read_text():
-                break
-            time.sleep(0.1)
+        wait_until(lambda: "inspect: 'https://www.sched.gov.cn/' (portal): "
+                   "run " in logpath.read_text(), 5, proc, logpath)
         stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
     text = logpath.read_text()
     assert (f"inspect: every {INTERVAL} s, at most 10000 page(s) and 60 s "
             "per site") in text
@@ -251,28 +261,17 @@ def test_govsecd_stops_promptly_mid_crawl(site, tmp_path):
     db = imported(tmp_path, "www.stall.gov.cn")
     conf = config(tmp_path, site)
     logpath = tmp_path / "govsecd.log"
-    log = open(logpath, "w")
-    proc = start(conf, db, log)
-    try:
+    acc = site.prefix / "stall.log"
+    with govsecd(conf, db, logpath) as proc:
         # the first round starts after 5 s, the site at its slot, and
         # hangs on the silent link
-        deadline = time.time() + 5 + INTERVAL + 25
-        while time.time() < deadline:
-            assert proc.poll() is None, logpath.read_text()
-            acc = site.prefix / "stall.log"
-            if acc.exists() and "GET / " in acc.read_text():
-                break
-            time.sleep(0.1)
-        else:
+        if not wait_until(lambda: acc.exists() and
+                          "GET / " in acc.read_text(), 5 + INTERVAL + 25,
+                          proc, logpath):
             pytest.fail("the first round did not start")
         time.sleep(1)  # the homepage is parsed; the link check hangs
         assert proc.poll() is None
         stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
     assert runs(db) == []  # a partial run is not stored
     assert ("inspect: 'https://www.stall.gov.cn/' (portal) stopped, not "
             "stored") in logpath.read_text()
@@ -289,25 +288,15 @@ def test_govsecd_spreads_sites_over_the_interval(site, tmp_path):
     db = imported(tmp_path, *SPREAD)
     conf = config(tmp_path, site)
     logpath = tmp_path / "govsecd.log"
-    log = open(logpath, "w")
-    proc = start(conf, db, log)
-    try:
-        deadline = time.time() + 5 + INTERVAL + 40
-        while time.time() < deadline and len(runs(db)) < 3:
-            assert proc.poll() is None, logpath.read_text()
-            time.sleep(0.2)
+    with govsecd(conf, db, logpath) as proc:
+        wait_until(lambda: len(runs(db)) >= 3, 5 + INTERVAL + 40, proc,
+                   logpath)
         got = runs(db)
         assert len(got) >= 3, logpath.read_text()
-        for _ in range(50):
-            if len(re.findall(r"\(slot \+", logpath.read_text())) >= 3:
-                break
-            time.sleep(0.1)
+        wait_until(lambda: len(re.findall(r"\(slot \+",
+                                          logpath.read_text())) >= 3,
+                   5, proc, logpath)
         stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
     # one round: the three sites in the order of their slots
     assert [host for _, host, _ in got[:3]] == order
     text = logpath.read_text()
@@ -326,21 +315,10 @@ def test_govsecd_stops_while_waiting_for_a_slot(site, tmp_path):
     conf = config(tmp_path, site, "interval_seconds = 3600\n")
     before = requests(site)
     logpath = tmp_path / "govsecd.log"
-    log = open(logpath, "w")
-    proc = start(conf, db, log)
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline and "inspect: round of 1 site(s) " \
-                "over 3600 s" not in logpath.read_text():
-            assert proc.poll() is None, logpath.read_text()
-            time.sleep(0.1)
-        assert "round of 1 site(s)" in logpath.read_text()
+    with govsecd(conf, db, logpath) as proc:
+        assert wait_until(lambda: "inspect: round of 1 site(s) over 3600 s"
+                          in logpath.read_text(), 30, proc, logpath)
         stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
     assert runs(db) == []
     assert requests(site) == before  # the site was never asked
 
@@ -348,17 +326,10 @@ def test_govsecd_stops_while_waiting_for_a_slot(site, tmp_path):
 def test_govsecd_without_portals_stops(site, tmp_path):
     db = tmp_path / "empty.db"
     conf = config(tmp_path, site)
-    log = open(tmp_path / "govsecd.log", "w")
-    proc = start(conf, db, log)
-    try:
+    with govsecd(conf, db, tmp_path / "govsecd.log") as proc:
         time.sleep(6)  # past the first (empty) round
         assert proc.poll() is None
         stop(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
     assert runs(db) == []
 
 
