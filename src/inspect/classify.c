@@ -178,45 +178,50 @@ scan(const struct insp_words *w, const char *text, size_t n, int hits[W__N])
 	free(low);
 }
 
-const char *
-words_classify(const struct insp_words *w, const char *text, size_t n,
-	       int *hits)
+/*
+ * The first list of order[0..norder) with at least need distinct terms in
+ * text, *hits set to how many; -1 (*hits 0) when none.
+ */
+static int
+decide(const struct insp_words *w, const char *text, size_t n, const int *order,
+       int norder, int need, int *hits)
 {
 	int h[W__N];
 
 	*hits = 0;
 	if (w == NULL || n == 0)
-		return NULL;
+		return -1;
 	scan(w, text, n, h);
+	for (int i = 0; i < norder; i++)
+		if (h[order[i]] >= (need > 0 ? need : w_need[order[i]])) {
+			*hits = h[order[i]];
+			return order[i];
+		}
+	return -1;
+}
+
+const char *
+words_classify(const struct insp_words *w, const char *text, size_t n,
+	       int *hits)
+{
 	/* gambling and porn outrank parking: a parked page selling the
 	 * domain is less harmful than one turned into a casino */
-	for (int k = W_PORN; k >= W_PARKED; k--)
-		if (h[k] >= w_need[k]) {
-			*hits = h[k];
-			return w_reasons[k];
-		}
-	return NULL;
+	static const int order[] = {W_PORN, W_GAMBLING, W_PARKED};
+	int k = decide(w, text, n, order, 3, 0, hits);
+
+	return k >= 0 ? w_reasons[k] : NULL;
 }
 
 const char *
 words_tampered(const struct insp_words *w, const char *text, size_t n,
 	       int *hits)
 {
-	int h[W__N];
+	static const int order[] = {W_PORN, W_GAMBLING};
+	int k = decide(w, text, n, order, 2, WORDS_OWN_NEED, hits);
 
-	*hits = 0;
-	if (w == NULL || n == 0)
-		return NULL;
-	scan(w, text, n, h);
-	if (h[W_PORN] >= WORDS_OWN_NEED) {
-		*hits = h[W_PORN];
-		return "pornography";
-	}
-	if (h[W_GAMBLING] >= WORDS_OWN_NEED) {
-		*hits = h[W_GAMBLING];
-		return "gambling";
-	}
-	return NULL;
+	return k == W_PORN	 ? "pornography"
+	       : k == W_GAMBLING ? "gambling"
+				 : NULL;
 }
 
 const char *
