@@ -20,7 +20,8 @@ static const char usage_text[] =
     "[--groups G] [--display NAME] (password on stdin) | user list | totp "
     "NAME | invite NAME [--hours N] | bind NAME | unbind NAME | devices | "
     "approve ID | revoke USER | "
-    "sessions | revoke-session ID | lockouts | unlock USER|ADDRESS | stats "
+    "sessions | revoke-session ID | keys | key-rm ID | lockouts | unlock "
+    "USER|ADDRESS | stats "
     "| sessions-fill N --user U";
 
 static int
@@ -428,6 +429,14 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		buf_cleanup(&sql);
 		return rc;
 	}
+	if (!strcmp(verb, "keys") && argc == 2)
+		return query_print(c,
+				   "SELECT id, user, CASE alg WHEN -7 THEN "
+				   "'ES256' WHEN -8 THEN 'EdDSA' WHEN -257 "
+				   "THEN 'RS256' ELSE alg END, coalesce(label, "
+				   "''), created, coalesce(last_used, 'never') "
+				   "FROM gate_webauthn ORDER BY user, created",
+				   NULL, 0);
 	if (!strcmp(verb, "stats") && argc == 2)
 		return query_print(c,
 				   "SELECT rule, allows, denies FROM "
@@ -446,6 +455,8 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		rc = gate_db_device_approve(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "revoke"))
 		rc = gate_db_revoke(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "key-rm"))
+		rc = gate_db_key_remove(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "revoke-session"))
 		rc = gate_db_session_revoke(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "unlock"))

@@ -380,6 +380,18 @@ gate_db_session_revoke(struct store *st, const char *id, const char *actor,
 }
 
 int
+gate_db_key_remove(struct store *st, const char *id, const char *actor,
+		   struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(id)};
+	char object[160];
+
+	str_fmt(object, sizeof(object), "gate security key '%.120s'", id);
+	return change_one(st, "DELETE FROM gate_webauthn WHERE id = ?", v, 1,
+			  actor, "gate.webauthn.remove", object, NULL, e);
+}
+
+int
 gate_db_unlock(struct store *st, const char *key, const char *actor,
 	       struct err *e)
 {

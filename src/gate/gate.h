@@ -244,6 +244,10 @@ int gate_db_session_revoke(struct store *st, const char *id,
  * expires, state ("active", "idle", "expired"); bind the current time as
  * its one parameter. */
 extern const char gate_db_sessions_sql[];
+/* Removes a security key (WebAuthn credential id, base64url), e.g. a lost
+ * one; 0, or -1 with e set ("no gate security key 'ID'"). */
+int gate_db_key_remove(struct store *st, const char *id, const char *actor,
+		       struct err *e);
 /* Clears the lockouts of an account or address; 0 or -1. */
 int gate_db_unlock(struct store *st, const char *key, const char *actor,
 		   struct err *e);

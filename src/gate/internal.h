@@ -32,14 +32,17 @@ struct gate_sess {
 	struct gate_sess *next;
 };
 
-/* A TOTP enrolment under way at the portal (gate_portal_enrol). */
+/* A ceremony under way at the portal: a TOTP enrolment (its secret), a
+ * security key's registration or login (the challenge, base64url). */
 #define GATE_PENDING_MAX 256
 #define GATE_PENDING_TTL 600 /* seconds */
+enum gate_pending_kind { PEND_TOTP = 1, PEND_KEY_REGISTER, PEND_KEY_LOGIN };
 struct gate_pending {
-	unsigned char key[32]; /* SHA-256 of the form's handle */
+	unsigned char key[32]; /* SHA-256 of the handle */
+	enum gate_pending_kind kind;
 	char user[GATE_NAME_MAX + 1];
-	char secret[40]; /* base32 */
-	time_t expires;	 /* 0: a free slot */
+	char secret[96];
+	time_t expires; /* 0: a free slot */
 };
 
 struct gate_server {
@@ -101,6 +104,18 @@ int gate_sess_create(struct gate_server *g, const char *user,
 		     const char *groups, const char *display,
 		     const char *device, const unsigned char devkey[32],
 		     int level, int bound, char token[65]);
+/* What verify needs from a session, copied out under the shard lock. */
+struct sess_view {
+	char user[GATE_NAME_MAX + 1];
+	char groups[1024], display[256];
+	char device[GATE_NAME_MAX + 1];
+	unsigned char devkey[32];
+	int level, bound;
+};
+/* The live session the request's cookie names, on the device it logged
+ * in from: 1 with v and key (the token's SHA-256) set, else 0. */
+int gate_sess_of(struct gate_req *r, time_t now, struct sess_view *v,
+		 unsigned char key[32]);
 /* Drops the session named by a token (logout). */
 void gate_sess_drop(struct gate_server *g, const char *token);
 /* SHA-256 of s. */
@@ -115,6 +130,10 @@ int gate_portal_login(struct gate_req *r);
 int gate_portal_logout(struct gate_req *r);
 /* POST {portal}/enrol: the code that confirms a TOTP enrolment. */
 int gate_portal_enrol(struct gate_req *r);
+/* POST {portal}/key/{login,register}/{begin,finish}: WebAuthn security
+ * keys (JSON in and out); GET {portal}/portal.js, their browser side. */
+int gate_portal_key(struct gate_req *r, const char *what);
+int gate_portal_js(struct gate_req *r);
 /* The device credential the request carries (device cookie "ID.SECRET",
  * or the trusted device header): 1 with id and the SHA-256 of the secret
  * set, 0 if none or malformed. Does not look at the store. */

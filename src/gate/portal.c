@@ -14,8 +14,12 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
+#include <jansson.h>
+
 #include "audit/audit.h"
 #include "gate/internal.h"
+#include "gate/webauthn.h"
+#include "http/assets.h"
 
 enum msg {
 	M_NONE,
@@ -37,6 +41,9 @@ struct text {
 	const char *enrol_title, *enrol_intro, *enrol_qr, *enrol_key,
 	    *enrol_open, *enrol_code, *enrol_submit, *done_title, *done_intro,
 	    *done_continue;
+	/* security keys (portal.js shows these) */
+	const char *key_login, *key_enrol, *key_none, *key_refused, *key_bad,
+	    *key_wait, *key_done, *key_unsupported;
 };
 
 static const struct text en = {
@@ -68,7 +75,15 @@ static const struct text en = {
     "Second factor set up",
     "You are signed in. Keep these recovery codes offline: each one signs "
     "you in once if you lose your phone. They are not shown again.",
-    "Continue"};
+    "Continue",
+    "Sign in with a security key",
+    "Use a security key instead",
+    "No security key is registered for this account.",
+    "The security key was not accepted.",
+    "The request was not understood: reload the page and try again.",
+    "Touch your security key now.",
+    "Security key registered: you are signed in.",
+    "This browser cannot use security keys here."};
 
 static const struct text zh = {
     "登录",
@@ -95,7 +110,15 @@ static const struct text zh = {
     "第二因素已设置",
     "您已登录。请离线保存以下恢复码：手机丢失时，每个恢复码可登录一次。"
     "恢复码不会再次显示。",
-    "继续"};
+    "继续",
+    "使用安全密钥登录",
+    "改用安全密钥",
+    "此账号尚未登记安全密钥。",
+    "安全密钥未被接受。",
+    "请求无法识别：请刷新页面后重试。",
+    "请现在触摸您的安全密钥。",
+    "安全密钥已登记，您已登录。",
+    "此浏览器无法在此使用安全密钥。"};
 
 static const struct text *
 lang_of(struct gate_req *r, const char *asked)
@@ -140,11 +163,28 @@ page_head(struct buf *b, const struct text *t, const char *title)
 static void
 page_tail(struct gate_req *r, int status, const struct text *t, struct buf *b)
 {
+	static const char *const names[] = {"login",   "enrol", "none",
+					    "refused", "bad",	"wait",
+					    "done",    "ok",	"unsupported"};
+	const char *vals[] = {t->key_login,   t->key_enrol, t->key_none,
+			      t->key_refused, t->key_bad,   t->key_wait,
+			      t->key_done,    t->msg[M_OK], t->key_unsupported};
+	const char *portal = r->g->cfg->gate_portal;
+
 	buf_printf(b,
 		   "<p><a href=\"%s/login?lang=%s\" lang=\"%s\">%s</a></p>\n"
+		   "<div id=\"key-text\" hidden",
+		   portal, t->other_lang, t->other_lang, t->other);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		buf_printf(b, " data-%s=\"", names[i]);
+		buf_add_html(b, vals[i]);
+		buf_addch(b, '"');
+	}
+	buf_printf(b,
+		   " data-portal=\"%s\" data-lang=\"%s\"></div>\n"
+		   "<script src=\"%s/portal.js\" defer></script>\n"
 		   "</main>\n</body>\n</html>\n",
-		   r->g->cfg->gate_portal, t->other_lang, t->other_lang,
-		   t->other);
+		   portal, t == &zh ? "zh" : "en", portal);
 	if (b->data == NULL) {
 		buf_cleanup(b);
 		r->status = 500;
@@ -152,6 +192,7 @@ page_tail(struct gate_req *r, int status, const struct text *t, struct buf *b)
 	}
 	gate_req_header(r, "Content-Security-Policy",
 			"default-src 'none'; style-src 'unsafe-inline'; "
+			"script-src 'self'; connect-src 'self'; "
 			"form-action 'self'; frame-ancestors 'none'; "
 			"base-uri 'none'");
 	gate_req_body(r, status, "text/html; charset=utf-8", b);
@@ -711,11 +752,12 @@ login_finish(struct gate_req *r, const struct text *t, const char *user,
 
 /* ---- TOTP enrolment at the portal --------------------------------------- */
 
-/* Keeps a new enrolment for GATE_PENDING_TTL seconds; its handle (32 hex
- * digits, the form's) into handle. 0, or -1 when all slots are taken. */
+/* Keeps a new ceremony of kind for user (one per user and kind) for
+ * GATE_PENDING_TTL seconds with secret; its handle (32 hex digits) into
+ * handle. 0, or -1 when all slots are taken. */
 static int
-pending_put(struct gate_server *g, const char *user, const char *secret,
-	    char handle[33])
+pending_put(struct gate_server *g, enum gate_pending_kind kind,
+	    const char *user, const char *secret, char handle[33])
 {
 	unsigned char rnd[16];
 	time_t now = time_now();
@@ -728,10 +770,10 @@ pending_put(struct gate_server *g, const char *user, const char *secret,
 	for (int i = 0; i < GATE_PENDING_MAX; i++) {
 		struct gate_pending *p = &g->pending[i];
 
-		if (p->expires != 0 && p->expires <= now)
-			OPENSSL_cleanse(p, sizeof(*p)); /* expired */
-		if (p->expires != 0 && !strcmp(p->user, user))
-			OPENSSL_cleanse(p, sizeof(*p)); /* one per user */
+		if (p->expires != 0 &&
+		    (p->expires <= now ||
+		     (p->kind == kind && !strcmp(p->user, user))))
+			OPENSSL_cleanse(p, sizeof(*p)); /* expired, replaced */
 		if (p->expires == 0 && slot < 0)
 			slot = i;
 	}
@@ -739,6 +781,7 @@ pending_put(struct gate_server *g, const char *user, const char *secret,
 		struct gate_pending *p = &g->pending[slot];
 
 		gate_sha256(handle, 32, p->key);
+		p->kind = kind;
 		str_copy(p->user, user, sizeof(p->user));
 		str_copy(p->secret, secret, sizeof(p->secret));
 		p->expires = now + GATE_PENDING_TTL;
@@ -749,11 +792,13 @@ pending_put(struct gate_server *g, const char *user, const char *secret,
 	return rc;
 }
 
-/* The live enrolment of handle: 1 with user and secret copied out, 0 if
- * none. With drop, the slot is freed (the enrolment is done). */
+/* The live ceremony of kind named by handle: 1 with user and secret
+ * (96 bytes) copied out, 0 if none. With drop the slot is freed (the
+ * ceremony is over, whatever comes of it). */
 static int
-pending_get(struct gate_server *g, const char *handle, int drop,
-	    char user[GATE_NAME_MAX + 1], char secret[40])
+pending_get(struct gate_server *g, enum gate_pending_kind kind,
+	    const char *handle, int drop, char user[GATE_NAME_MAX + 1],
+	    char secret[96])
 {
 	unsigned char key[32];
 	time_t now = time_now();
@@ -766,11 +811,12 @@ pending_get(struct gate_server *g, const char *handle, int drop,
 	for (int i = 0; i < GATE_PENDING_MAX && !found; i++) {
 		struct gate_pending *p = &g->pending[i];
 
-		if (p->expires == 0 || !ct_equal(p->key, key, 32))
+		if (p->expires == 0 || p->kind != kind ||
+		    !ct_equal(p->key, key, 32))
 			continue;
 		if (p->expires > now) {
 			str_copy(user, p->user, GATE_NAME_MAX + 1);
-			str_copy(secret, p->secret, 40);
+			str_copy(secret, p->secret, 96);
 			found = 1;
 		}
 		if (drop || p->expires <= now)
@@ -830,7 +876,7 @@ enrol_start(struct gate_req *r, const struct text *t, const char *user,
 	char secret[40], handle[33];
 
 	if (gate_totp_secret(secret) < 0 ||
-	    pending_put(r->g, user, secret, handle) < 0) {
+	    pending_put(r->g, PEND_TOTP, user, secret, handle) < 0) {
 		page(r, 503, t, M_BAD, NULL, 0);
 		return;
 	}
@@ -844,7 +890,7 @@ gate_portal_enrol(struct gate_req *r)
 	struct gate_server *g = r->g;
 	const char *body = r->body;
 	char handle[40], code[10], lang[4], ip[64], user[GATE_NAME_MAX + 1],
-	    secret[40], object[192], actor[96], rec[10][10];
+	    secret[96], object[192], actor[96], rec[10][10];
 	char *rd = xcalloc(1, 4097);
 	const struct text *t;
 	struct user_row u;
@@ -871,7 +917,7 @@ gate_portal_enrol(struct gate_req *r)
 	}
 	if (gate_form_get(body, "code", code, sizeof(code)) < 0)
 		code[0] = '\0';
-	if (!pending_get(g, handle, 0, user, secret)) {
+	if (!pending_get(g, PEND_TOTP, handle, 0, user, secret)) {
 		page(r, 410, t, M_ENROL_GONE, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
@@ -891,7 +937,7 @@ gate_portal_enrol(struct gate_req *r)
 		goto out;
 	}
 	/* one enrolment per handle, even with two right codes in flight */
-	if (!pending_get(g, handle, 1, user, secret)) {
+	if (!pending_get(g, PEND_TOTP, handle, 1, user, secret)) {
 		page(r, 410, t, M_ENROL_GONE, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
@@ -1067,5 +1113,587 @@ gate_portal_logout(struct gate_req *r)
 		GATE_COOKIE);
 	gate_req_header(r, "Set-Cookie", cookie);
 	page(r, 200, lang_of(r, NULL), M_OUT, NULL, 0);
+	return 0;
+}
+
+/* ---- security keys (WebAuthn) ------------------------------------------- */
+
+#define KEY_CHALLENGE  32     /* bytes */
+#define KEY_TIMEOUT_MS 120000 /* what the browser is told */
+
+/* An answer of JSON o (taken) with status. */
+static void
+json_reply(struct gate_req *r, int status, json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	struct buf b = BUF_INIT(65536);
+
+	json_decref(o);
+	if (s == NULL || buf_addstr(&b, s) < 0) {
+		free(s);
+		buf_cleanup(&b);
+		r->status = 500;
+		return;
+	}
+	free(s);
+	gate_req_body(r, status, "application/json", &b);
+}
+
+static void
+json_fail(struct gate_req *r, int status, const char *msg)
+{
+	json_reply(r, status, json_pack("{s:s}", "error", msg));
+}
+
+/* A string member of o, or NULL. */
+static const char *
+jstr(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* Decodes base64url member name of o into out (at most max bytes);
+ * the length, or -1 if absent, malformed or too long. */
+static int
+jb64(const json_t *o, const char *name, unsigned char *out, size_t max)
+{
+	const char *s = jstr(o, name);
+
+	if (s == NULL || strlen(s) > (max * 4) / 3 + 4)
+		return -1;
+	return wa_b64url_decode(s, strlen(s), out, max);
+}
+
+/*
+ * What a ceremony is bound to: the page's origin, which the browser sends
+ * and same_origin checks against Host (so another site cannot stand in),
+ * and the RP ID, the host without its port. 0, or -1 if either is missing
+ * or unusable (an IP literal in brackets).
+ */
+static int
+key_origin(struct gate_req *r, char origin[300], char rpid[256])
+{
+	const char *o = gate_req_in(r, "Origin"),
+		   *host = gate_req_in(r, "Host");
+	size_t n;
+
+	if (o == NULL || host == NULL || host[0] == '[' || !same_origin(r) ||
+	    str_copy(origin, o, 300) < 0)
+		return -1;
+	n = strcspn(host, ":");
+	if (n == 0 || n >= 256)
+		return -1;
+	memcpy(rpid, host, n);
+	rpid[n] = '\0';
+	return 0;
+}
+
+/* A fresh challenge: raw bytes and base64url. 0 or -1. */
+static int
+key_challenge(unsigned char raw[KEY_CHALLENGE], char b64[64])
+{
+	return wa_challenge(raw, KEY_CHALLENGE) < 0 ||
+		       wa_b64url_encode(raw, KEY_CHALLENGE, b64, 64) < 0
+		   ? -1
+		   : 0;
+}
+
+/* The user's security keys as [{"type": "public-key", "id": ...}]. */
+static int
+key_id_row(void *arg, struct store_row *row)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:s}", "type", "public-key",
+					     "id", store_row_text(row, 0)));
+	return 0;
+}
+
+static json_t *
+key_ids(struct gate_server *g, const char *user)
+{
+	json_t *a = json_array();
+	struct store_val v[1] = {SV_TEXT(user)};
+	struct err e;
+
+	pthread_mutex_lock(&g->st_lock);
+	if (store_query(g->st,
+			"SELECT id FROM gate_webauthn WHERE user = ? ORDER BY "
+			"created",
+			v, 1, key_id_row, a, &e) < 0)
+		log_error("gate: security keys of '%s': %s", user, e.msg);
+	pthread_mutex_unlock(&g->st_lock);
+	return a;
+}
+
+/*
+ * POST {portal}/key/login/begin {"username", "password", "lang"}: the
+ * password is checked and counted as at the form (a login that stops here
+ * stays a counted attempt); with keys registered, a challenge for them.
+ */
+static void
+key_login_begin(struct gate_req *r, const json_t *in)
+{
+	struct gate_server *g = r->g;
+	const struct text *t = lang_of(r, jstr(in, "lang"));
+	const char *user = jstr(in, "username"), *pw = jstr(in, "password");
+	char ip[64], origin[300], rpid[256], object[192], b64[64], handle[33];
+	unsigned char raw[KEY_CHALLENGE];
+	struct user_row u;
+	struct store_val v[1];
+	json_t *ids;
+	struct err e;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	if (user == NULL || pw == NULL || user[0] == '\0' ||
+	    strlen(user) > GATE_NAME_MAX || strlen(pw) > 1024 ||
+	    strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			 "0123456789._-@") != strlen(user) ||
+	    key_origin(r, origin, rpid) < 0 ||
+	    gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		json_fail(r, 400, t->key_bad);
+		return;
+	}
+	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
+	rc = attempt_begin(g, user, ip, time_now());
+	if (rc != 0) {
+		if (rc > 0)
+			gate_audit(g, "gate", "gate.login.locked", object,
+				   NULL);
+		json_fail(r, rc > 0 ? 429 : 500, t->msg[M_LOCKED]);
+		return;
+	}
+	v[0] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st,
+			 "SELECT password, totp_secret, recovery, groups, "
+			 "display, bound, enrol_until FROM gate_users WHERE "
+			 "name = ?",
+			 v, 1, user_row, &u, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0 ||
+	    !password_verify(u.found ? u.password : g->dummy_hash, pw) ||
+	    !u.found) {
+		if (rc == 0)
+			gate_audit(g, "gate", "gate.login.fail", object,
+				   "wrong password or unknown user");
+		json_fail(r, rc < 0 ? 500 : 401, t->msg[M_BAD]);
+		goto out;
+	}
+	ids = key_ids(g, user);
+	if (json_array_size(ids) == 0) {
+		json_decref(ids);
+		json_fail(r, 409, t->key_none);
+		goto out;
+	}
+	if (key_challenge(raw, b64) < 0 ||
+	    pending_put(g, PEND_KEY_LOGIN, user, b64, handle) < 0) {
+		json_decref(ids);
+		json_fail(r, 503, t->key_bad);
+		goto out;
+	}
+	json_reply(r, 200,
+		   json_pack("{s:s,s:{s:s,s:s,s:i,s:s,s:o}}", "handle", handle,
+			     "publicKey", "challenge", b64, "rpId", rpid,
+			     "timeout", KEY_TIMEOUT_MS, "userVerification",
+			     "preferred", "allowCredentials", ids));
+out:
+	user_row_free(&u);
+}
+
+/* One stored credential: id (base64url), alg, key, count. */
+struct key_row {
+	int found;
+	struct wa_credential c;
+};
+
+static int
+key_row(void *arg, struct store_row *row)
+{
+	struct key_row *k = arg;
+	const char *pk = store_row_text(row, 1);
+	int n;
+
+	n = pk != NULL ? wa_b64url_decode(pk, strlen(pk), k->c.pubkey,
+					  sizeof(k->c.pubkey))
+		       : -1;
+	if (n <= 0)
+		return 1; /* unusable: as if absent */
+	k->c.pubkey_len = (size_t)n;
+	k->c.alg = (int)store_row_int(row, 0);
+	k->c.sign_count = (uint32_t)store_row_int(row, 2);
+	k->found = 1;
+	return 1;
+}
+
+/*
+ * POST {portal}/key/login/finish {"handle", "id", "clientDataJSON",
+ * "authenticatorData", "signature", "rd"}: the assertion of one of the
+ * user's keys over the challenge; a two-factor session.
+ */
+static void
+key_login_finish(struct gate_req *r, const json_t *in)
+{
+	struct gate_server *g = r->g;
+	const struct text *t = lang_of(r, jstr(in, "lang"));
+	const char *handle = jstr(in, "handle"), *id = jstr(in, "id"),
+		   *rd = jstr(in, "rd");
+	char user[GATE_NAME_MAX + 1], chal[96], ip[64], origin[300], rpid[256],
+	    object[192], after[300], at[32];
+	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *ad = NULL,
+					     *sig = NULL;
+	struct key_row k;
+	struct user_row u;
+	struct store_val v[4];
+	uint32_t count = 0;
+	struct err e;
+	int ncdj, nad, nsig, nch, rc;
+
+	memset(&u, 0, sizeof(u));
+	memset(&k, 0, sizeof(k));
+	if (handle == NULL || id == NULL || strlen(id) > 2 * WA_MAX_CRED_ID ||
+	    key_origin(r, origin, rpid) < 0 ||
+	    gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		json_fail(r, 400, t->key_bad);
+		return;
+	}
+	if (!pending_get(g, PEND_KEY_LOGIN, handle, 1, user, chal)) {
+		json_fail(r, 410, t->msg[M_ENROL_GONE]);
+		return;
+	}
+	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
+	cdj = xmalloc(WA_MAX_CLIENT_DATA);
+	ad = xmalloc(WA_MAX_AUTH_DATA);
+	sig = xmalloc(WA_MAX_SIG);
+	ncdj = jb64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
+	nad = jb64(in, "authenticatorData", ad, WA_MAX_AUTH_DATA);
+	nsig = jb64(in, "signature", sig, WA_MAX_SIG);
+	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
+	v[0] = SV_TEXT(id);
+	v[1] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st,
+			 "SELECT alg, pubkey, sign_count FROM gate_webauthn "
+			 "WHERE id = ? AND user = ?",
+			 v, 2, key_row, &k, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0 || ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
+	    !k.found) {
+		err_set(&e, "%s",
+			rc < 0	   ? "store error"
+			: !k.found ? "not one of the user's keys"
+				   : "malformed assertion");
+		goto fail;
+	}
+	if (wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
+			     (size_t)nsig, raw, (size_t)nch, origin, rpid,
+			     false, &k.c, &count, &e) < 0)
+		goto fail;
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_INT(count);
+	v[1] = SV_TEXT(at);
+	v[2] = SV_TEXT(id);
+	v[3] = SV_TEXT(user);
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_exec(g->st,
+			"UPDATE gate_webauthn SET sign_count = ?, last_used = "
+			"? WHERE id = ? AND user = ?",
+			v, 4, &e);
+	if (rc == 0) {
+		v[0] = SV_TEXT(user);
+		rc = store_query(g->st,
+				 "SELECT password, totp_secret, recovery, "
+				 "groups, display, bound, enrol_until FROM "
+				 "gate_users WHERE name = ?",
+				 v, 1, user_row, &u, &e);
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0 || !u.found) {
+		json_fail(r, 500, t->key_bad);
+		goto out;
+	}
+	attempt_success(g, user, ip);
+	if (login_finish(r, t, user, ip, &u, 2, object) < 0) {
+		/* the page login_finish set is HTML: say it in JSON */
+		int st = r->status;
+
+		json_fail(r, st, st == 403 ? t->msg[M_DEVICE] : t->msg[M_BAD]);
+		goto out;
+	}
+	json_reply(r, 200,
+		   json_pack("{s:b,s:s?}", "ok", 1, "redirect",
+			     rd != NULL && safe_rd(r, rd) ? rd : NULL));
+	goto out;
+fail:
+	str_fmt(after, sizeof(after), "security key: %s", e.msg);
+	gate_audit(g, "gate", "gate.login.fail", object, after);
+	json_fail(r, 401, t->key_refused);
+out:
+	free(cdj);
+	free(ad);
+	free(sig);
+	user_row_free(&u);
+}
+
+/*
+ * Who may register a key: the user of a TOTP enrolment under way (the
+ * handle of the enrolment page: password checked, invited), or a user
+ * signed in with two factors (adding another key). 1 with user set and
+ * *enrol saying which, else 0.
+ */
+static int
+key_registrant(struct gate_req *r, const json_t *in,
+	       char user[GATE_NAME_MAX + 1], int *enrol)
+{
+	const char *h = jstr(in, "enrol");
+	char secret[96];
+	struct sess_view v;
+	unsigned char key[32];
+	int ok;
+
+	*enrol = 0;
+	if (h != NULL) {
+		ok = pending_get(r->g, PEND_TOTP, h, 0, user, secret);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		*enrol = ok;
+		return ok;
+	}
+	if (gate_sess_of(r, time_now(), &v, key) && v.level >= 2) {
+		str_copy(user, v.user, GATE_NAME_MAX + 1);
+		return 1;
+	}
+	return 0;
+}
+
+/* POST {portal}/key/register/begin {"enrol"?}: options for
+ * navigator.credentials.create. */
+static void
+key_register_begin(struct gate_req *r, const json_t *in)
+{
+	const struct text *t = lang_of(r, jstr(in, "lang"));
+	char user[GATE_NAME_MAX + 1], origin[300], rpid[256], b64[64],
+	    handle[33], uid[64];
+	unsigned char raw[KEY_CHALLENGE], uhash[32];
+	int enrol;
+
+	if (key_origin(r, origin, rpid) < 0) {
+		json_fail(r, 400, t->key_bad);
+		return;
+	}
+	if (!key_registrant(r, in, user, &enrol)) {
+		json_fail(r, 403, t->msg[M_ENROL_GONE]);
+		return;
+	}
+	/* the user handle: stable, and not the name itself */
+	gate_sha256(user, strlen(user), uhash);
+	if (key_challenge(raw, b64) < 0 ||
+	    wa_b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
+	    pending_put(r->g, PEND_KEY_REGISTER, user, b64, handle) < 0) {
+		json_fail(r, 503, t->key_bad);
+		return;
+	}
+	json_reply(
+	    r, 200,
+	    json_pack("{s:s,s:{s:s,s:{s:s,s:s},s:{s:s,s:s,s:s},s:[{s:s,s:i},"
+		      "{s:s,s:i},{s:s,s:i}],s:i,s:s,s:{s:s,s:s},s:o}}",
+		      "handle", handle, "publicKey", "challenge", b64, "rp",
+		      "id", rpid, "name", "govsec", "user", "id", uid, "name",
+		      user, "displayName", user, "pubKeyCredParams", "type",
+		      "public-key", "alg", WA_ALG_ES256, "type", "public-key",
+		      "alg", WA_ALG_EDDSA, "type", "public-key", "alg",
+		      WA_ALG_RS256, "timeout", KEY_TIMEOUT_MS, "attestation",
+		      "none", "authenticatorSelection", "userVerification",
+		      "preferred", "residentKey", "discouraged",
+		      "excludeCredentials", key_ids(r->g, user)));
+}
+
+/*
+ * POST {portal}/key/register/finish {"handle", "clientDataJSON",
+ * "attestationObject", "label", "enrol"?, "rd"?}: stores the new key;
+ * from an enrolment, also ends the invitation and signs the user in with
+ * two factors (password and this key).
+ */
+static void
+key_register_finish(struct gate_req *r, const json_t *in)
+{
+	struct gate_server *g = r->g;
+	const struct text *t = lang_of(r, jstr(in, "lang"));
+	const char *handle = jstr(in, "handle"), *label = jstr(in, "label"),
+		   *rd = jstr(in, "rd"), *eh = jstr(in, "enrol");
+	char user[GATE_NAME_MAX + 1], who[GATE_NAME_MAX + 1], chal[96],
+	    origin[300], rpid[256], ip[64], object[192], actor[96], at[32],
+	    aaguid[33], *id = NULL, *pk = NULL, *lab = NULL;
+	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *att = NULL;
+	struct wa_credential *c = NULL;
+	struct user_row u;
+	struct store_val v[8];
+	struct err e;
+	int ncdj, natt, nch, enrol, rc = -1;
+
+	memset(&u, 0, sizeof(u));
+	if (handle == NULL || key_origin(r, origin, rpid) < 0 ||
+	    (label != NULL && strlen(label) > 256) ||
+	    gate_client_addr(g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		json_fail(r, 400, t->key_bad);
+		return;
+	}
+	if (!key_registrant(r, in, who, &enrol) ||
+	    !pending_get(g, PEND_KEY_REGISTER, handle, 1, user, chal) ||
+	    strcmp(who, user) != 0) {
+		json_fail(r, 410, t->msg[M_ENROL_GONE]);
+		return;
+	}
+	str_fmt(object, sizeof(object), "gate user '%s'", user);
+	str_fmt(actor, sizeof(actor), "gate:%s", user);
+	cdj = xmalloc(WA_MAX_CLIENT_DATA);
+	att = xmalloc(WA_MAX_ATT_OBJ);
+	c = xcalloc(1, sizeof(*c));
+	ncdj = jb64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
+	natt = jb64(in, "attestationObject", att, WA_MAX_ATT_OBJ);
+	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
+	if (ncdj <= 0 || natt <= 0 || nch <= 0) {
+		json_fail(r, 400, t->key_bad);
+		goto out;
+	}
+	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
+			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
+		gate_audit(g, actor, "gate.webauthn.refused", object, e.msg);
+		json_fail(r, 422, e.msg);
+		goto out;
+	}
+	id = xmalloc(2 * WA_MAX_CRED_ID);
+	pk = xmalloc(2 * WA_MAX_PUBKEY);
+	wa_b64url_encode(c->id, c->id_len, id, 2 * WA_MAX_CRED_ID);
+	wa_b64url_encode(c->pubkey, c->pubkey_len, pk, 2 * WA_MAX_PUBKEY);
+	hex_encode(c->aaguid, sizeof(c->aaguid), aaguid);
+	lab = str_utf8_sanitize(label != NULL ? label : "");
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_TEXT(id);
+	v[1] = SV_TEXT(user);
+	v[2] = SV_INT(c->alg);
+	v[3] = SV_TEXT(pk);
+	v[4] = SV_INT(c->sign_count);
+	v[5] = SV_TEXT(aaguid);
+	v[6] = SV_TEXT(lab[0] != '\0' ? lab : NULL);
+	v[7] = SV_TEXT(at);
+	pthread_mutex_lock(&g->st_lock);
+	if (store_begin(g->st, &e) == 0) {
+		rc = store_query_int(g->st,
+				     "SELECT count(*) FROM gate_webauthn WHERE "
+				     "id = ?",
+				     v, 1, 0) > 0
+			 ? 1
+			 : 0;
+		if (rc == 0 &&
+		    (store_exec(g->st,
+				"INSERT INTO gate_webauthn(id, user, alg, "
+				"pubkey, sign_count, aaguid, label, created) "
+				"VALUES (?,?,?,?,?,?,?,?)",
+				v, 8, &e) < 0 ||
+		     (enrol && store_exec(g->st,
+					  "UPDATE gate_users SET enrol_until = "
+					  "0 WHERE name = ?",
+					  &v[1], 1, &e) < 0) ||
+		     audit_append(g->st, actor, "gate.webauthn.register",
+				  object, NULL, lab[0] != '\0' ? lab : NULL,
+				  &e) < 0 ||
+		     store_commit(g->st, &e) < 0))
+			rc = -1;
+		if (rc != 0)
+			store_rollback(g->st);
+		if (rc == 0 && enrol &&
+		    store_query(g->st,
+				"SELECT password, totp_secret, recovery, "
+				"groups, display, bound, enrol_until FROM "
+				"gate_users WHERE name = ?",
+				&v[1], 1, user_row, &u, &e) < 0)
+			rc = -1;
+	}
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc != 0) {
+		json_fail(r, rc > 0 ? 409 : 500, t->key_refused);
+		goto out;
+	}
+	if (!enrol) {
+		json_reply(r, 200, json_pack("{s:b}", "ok", 1));
+		goto out;
+	}
+	/* the enrolment is over: its TOTP secret is never used */
+	{
+		char sink[96];
+
+		pending_get(g, PEND_TOTP, eh, 1, who, sink);
+		OPENSSL_cleanse(sink, sizeof(sink));
+	}
+	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
+	if (!u.found || login_finish(r, t, user, ip, &u, 2, object) < 0) {
+		int st = u.found ? r->status : 500;
+
+		json_fail(r, st, st == 403 ? t->msg[M_DEVICE] : t->msg[M_BAD]);
+		goto out;
+	}
+	json_reply(r, 200,
+		   json_pack("{s:b,s:s?}", "ok", 1, "redirect",
+			     rd != NULL && safe_rd(r, rd) ? rd : NULL));
+out:
+	free(cdj);
+	free(att);
+	free(c);
+	free(id);
+	free(pk);
+	free(lab);
+	user_row_free(&u);
+}
+
+int
+gate_portal_key(struct gate_req *r, const char *what)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(struct gate_req *, const json_t *);
+	} ops[] = {{"login/begin", key_login_begin},
+		   {"login/finish", key_login_finish},
+		   {"register/begin", key_register_begin},
+		   {"register/finish", key_register_finish}};
+	json_t *in;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		if (strcmp(what, ops[i].name) != 0)
+			continue;
+		in = json_loads(r->body, JSON_REJECT_DUPLICATES, NULL);
+		if (in == NULL || !json_is_object(in)) {
+			json_decref(in);
+			json_fail(r, 400, "the body must be a JSON object");
+			return 0;
+		}
+		ops[i].fn(r, in);
+		json_decref(in);
+		return 0;
+	}
+	r->status = 404;
+	return 0;
+}
+
+int
+gate_portal_js(struct gate_req *r)
+{
+	for (const struct asset *a = assets; a->path != NULL; a++)
+		if (!strcmp(a->path, "/portal.js")) {
+			struct buf b = BUF_INIT(a->len + 1);
+
+			if (buf_add(&b, a->data, a->len) < 0) {
+				r->status = 500;
+				return 0;
+			}
+			gate_req_body(r, 200, "text/javascript; charset=utf-8",
+				      &b);
+			return 0;
+		}
+	r->status = 404;
 	return 0;
 }

@@ -318,15 +318,6 @@ gate_sess_drop(struct gate_server *g, const char *token)
 	store_sess_delete(g, key);
 }
 
-/* What verify needs from a session, copied out under the shard lock. */
-struct sess_view {
-	char user[GATE_NAME_MAX + 1];
-	char groups[1024], display[256];
-	char device[GATE_NAME_MAX + 1];
-	unsigned char devkey[32];
-	int level, bound;
-};
-
 /* Looks the token up; 1 and v filled if live, 0 if none or expired (an
  * expired session is removed). */
 static int
@@ -364,6 +355,31 @@ sess_lookup(struct gate_server *g, const char *token, time_t now,
 	if (expired && sess_remove(g, key))
 		store_sess_delete(g, key);
 	return found;
+}
+
+int
+gate_sess_of(struct gate_req *r, time_t now, struct sess_view *v,
+	     unsigned char key[32])
+{
+	const char *cookies = gate_req_in(r, "Cookie");
+	char token[96], did[GATE_NAME_MAX + 1];
+	unsigned char dkey[32];
+	int have = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (cookies != NULL &&
+	    gate_cookie_get(cookies, GATE_COOKIE, token, sizeof(token)) == 0 &&
+	    strlen(token) == 2 * GATE_TOKEN_BYTES)
+		have = sess_lookup(r->g, token, now, v, key);
+	OPENSSL_cleanse(token, sizeof(token));
+	if (have && v->device[0] != '\0') {
+		/* the session is bound to the device it logged in from */
+		if (gate_device_read(r, did, dkey) != 1 ||
+		    strcmp(did, v->device) != 0 ||
+		    !ct_equal(dkey, v->devkey, 32))
+			have = 0;
+	}
+	return have;
 }
 
 /* Marks the session active now (not for background requests). */
@@ -745,15 +761,14 @@ verify(struct gate_req *r)
 	struct gate_server *g = r->g;
 	const char *xurl = gate_req_in(r, "X-Original-URL");
 	const char *xm = gate_req_in(r, "X-Original-Method");
-	const char *cookies = gate_req_in(r, "Cookie");
 	/* gate_url_parse sets it */
 	struct gate_url *u = xmalloc(sizeof(*u));
 	struct sess_view v;
 	struct gate_decision d;
 	struct gate_input in;
 	struct timespec t0;
-	unsigned char key[32], dkey[32];
-	char ip[64], token[96], did[GATE_NAME_MAX + 1];
+	unsigned char key[32];
+	char ip[64];
 	int have_sess = 0, approved = 0, required;
 	time_t now = time_now();
 	long long val;
@@ -779,16 +794,7 @@ verify(struct gate_req *r)
 		deny(r, "-", ip, xurl, "input", "malformed X-Original-Method");
 		goto out;
 	}
-	if (cookies != NULL &&
-	    gate_cookie_get(cookies, GATE_COOKIE, token, sizeof(token)) == 0 &&
-	    strlen(token) == 2 * GATE_TOKEN_BYTES)
-		have_sess = sess_lookup(g, token, now, &v, key);
-	if (have_sess && v.device[0] != '\0') {
-		/* the session is bound to the device it logged in from */
-		if (gate_device_read(r, did, dkey) != 1 ||
-		    strcmp(did, v.device) != 0 || !ct_equal(dkey, v.devkey, 32))
-			have_sess = 0;
-	}
+	have_sess = gate_sess_of(r, now, &v, key);
 	memset(&in, 0, sizeof(in));
 	in.host = u->host;
 	in.path = u->path;
@@ -944,6 +950,11 @@ route(struct gate_req *r)
 	else if (sub != NULL && !strcmp(sub, "/enrol") &&
 		 !strcmp(r->method, "POST"))
 		gate_portal_enrol(r);
+	else if (sub != NULL && !strncmp(sub, "/key/", 5) &&
+		 !strcmp(r->method, "POST"))
+		gate_portal_key(r, sub + 5);
+	else if (sub != NULL && !strcmp(sub, "/portal.js") && get)
+		gate_portal_js(r);
 	else if (sub != NULL && !strcmp(sub, "/metrics") && get)
 		metrics(r);
 	else if (sub != NULL && !strcmp(sub, "/health") && get)
@@ -983,7 +994,9 @@ respond(struct MHD_Connection *c, struct gate_req *r)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 		MHD_add_response_header(resp, "X-Content-Type-Options",
 					"nosniff");
-		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+		/* not no-referrer: with it browsers send "Origin: null" on
+		 * the portal's own form posts, which same_origin refuses */
+		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
 		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	}
 	for (int i = 0; i < r->nhdr; i++)

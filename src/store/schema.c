@@ -143,13 +143,13 @@ const struct migration store_migrations[] = {
 	"  PRIMARY KEY (run, url));"},
     /* 6: second factors users add themselves (src/gate/portal.c): an
      * administrator's invitation to enrol (Unix time it ends, 0: none),
-     * and WebAuthn credentials (id base64url, public key DER SPKI) */
+     * and WebAuthn credentials (id and DER SPKI public key base64url) */
     {6, "ALTER TABLE gate_users ADD COLUMN enrol_until INTEGER NOT NULL "
 	"  DEFAULT 0;"
 	"CREATE TABLE gate_webauthn ("
 	"  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES"
 	"  gate_users(name) ON DELETE CASCADE, alg INTEGER NOT NULL,"
-	"  pubkey BLOB NOT NULL, sign_count INTEGER NOT NULL,"
+	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL,"
 	"  aaguid TEXT, label TEXT, created TEXT NOT NULL, last_used TEXT);"
 	"CREATE INDEX gate_webauthn_user ON gate_webauthn(user);"},
 };

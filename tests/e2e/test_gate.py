@@ -373,10 +373,63 @@ def test_unmatched_is_denied(gate):
 def test_login_page_languages(gate):
     st, hdrs, body = gate.req("/govsec/login?lang=zh")
     assert st == 200 and "登录".encode() in body and b'lang="zh-CN"' in body
-    assert b"<script" not in body
+    # the form works without JavaScript; the one script (security keys)
+    # is external and only adds a button; no inline script may run
+    assert re.findall(rb"<script[^>]*>", body) == [
+        b'<script src="/govsec/portal.js" defer>']
+    csp = header(hdrs, "Content-Security-Policy")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in \
+        csp.split("script-src")[1].split(";")[0]
+    assert 'data-login="使用安全密钥登录"'.encode() in body
+    assert header(hdrs, "Referrer-Policy") == "same-origin"
+    st, hdrs, js = gate.req("/govsec/portal.js")
+    assert st == 200 and header(hdrs, "Content-Type").startswith(
+        "text/javascript") and b"navigator.credentials" in js
     st, _, body = gate.req("/govsec/login",
                            headers={"Accept-Language": "en-US"})
     assert st == 200 and b"Sign in" in body and b'for="password"' in body
+
+
+def test_security_key_endpoints_refuse_bad_input(gate):
+    """The WebAuthn endpoints (JSON): malformed bodies, a missing or
+    foreign Origin, unknown steps, stale handles; the browser side is
+    tests/browser/webauthn.test.mjs."""
+    own = {"Content-Type": "application/json",
+           "Origin": f"http://{HOST}"}
+
+    def post(step, body, headers=own):
+        st, _, out = gate.req(f"/govsec/key/{step}", method="POST",
+                              body=body, headers=headers, src="127.0.0.43")
+        return st, out
+
+    assert post("login/begin", "not json")[0] == 400
+    assert post("login/begin", "[1, 2]")[0] == 400
+    assert post("login/begin", '{"a": 1, "a": 2}')[0] == 400
+    assert post("nope", "{}")[0] == 404
+    body = json.dumps({"username": "alice", "password": PW["alice"]})
+    # WebAuthn needs the page's origin, and only this site's
+    assert post("login/begin", body, {"Content-Type":
+                                      "application/json"})[0] == 400
+    assert post("login/begin", body, {**own, "Origin":
+                                      "https://evil.example"})[0] == 400
+    # alice has no security key: the password is right, nothing to ask
+    st, out = post("login/begin", body)
+    assert st == 409 and b"No security key" in out
+    st, out = post("login/begin", json.dumps(
+        {"username": "alice", "password": "wrong password"}))
+    assert st == 401 and json.loads(out)["error"]
+    assert post("login/begin", json.dumps(
+        {"username": "a" * 200, "password": "x"}))[0] == 400
+    st, out = post("login/finish", json.dumps(
+        {"handle": "0" * 32, "id": "AAAA", "clientDataJSON": "e30",
+         "authenticatorData": "AA", "signature": "AA"}))
+    assert st == 410
+    # registering needs an enrolment under way or two factors
+    assert post("register/begin", "{}")[0] == 403
+    assert post("register/begin", json.dumps({"enrol": "f" * 32}))[0] == 403
+    assert post("register/finish", json.dumps({"handle": "0" * 32}))[0] == 410
+    gate_cli(gate.db, "gate", "unlock", "alice")
+    gate_cli(gate.db, "gate", "unlock", "127.0.0.43")
 
 
 def test_full_login_password_and_totp(gate):
