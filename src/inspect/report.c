@@ -355,6 +355,9 @@ insp_findings(struct insp_result *r)
 		add(r, "inspect.footer-marks", "GOVWEB-3", "unknown", r->start,
 		    "make the homepage reachable",
 		    "the homepage could not be read");
+		add(r, "inspect.freshness", "GOVWEB-2", "unknown", r->start,
+		    "make the homepage reachable",
+		    "the homepage could not be read");
 		return;
 	}
 	if (!m->logo)

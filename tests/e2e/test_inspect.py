@@ -418,6 +418,13 @@ def test_ssrf_guard_refuses_loopback_without_the_option(nginx):
     assert (start["status"], start["reason"]) == ("skipped",
                                                   "private_address")
     assert out["stats"]["pages"] == 0
+    # nothing is judged from a homepage that was not read
+    assert sorted((f["requirement"], f["status"], f["evidence"])
+                  for f in out["findings"]
+                  if f["requirement"].startswith(("GOVWEB", "LOGO"))) == [
+        ("GOVWEB-2", "unknown", "the homepage could not be read"),
+        ("GOVWEB-3", "unknown", "the homepage could not be read"),
+        ("LOGO-1", "unknown", "the homepage could not be read")]
 
 
 def test_robots_can_be_switched_off(nginx):
