@@ -92,6 +92,8 @@ int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
 /* 1 if s is valid UTF-8 without NUL or C0 controls other than tab/LF/CR. */
 int str_utf8_valid(const char *s, size_t n);
+/* 1 if the n bytes at s are well-formed UTF-8 (any code points). */
+int str_utf8_wellformed(const void *s, size_t n);
 /* Cuts s (len bytes, NUL at len) back to a whole UTF-8 character. */
 void str_utf8_trim(char *s, size_t len);
 /* s for quoting in a message: itself if at most max bytes, else its first

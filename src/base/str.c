@@ -84,10 +84,11 @@ str_ends(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-int
-str_utf8_valid(const char *str, size_t n)
+/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF); with text, also no NUL or controls but tab, LF and CR. */
+static int
+utf8_scan(const unsigned char *s, size_t n, int text)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 
 	while (i < n) {
@@ -96,8 +97,9 @@ str_utf8_valid(const char *str, size_t n)
 		unsigned cp;
 
 		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
-			    c == 0x7f)
+			if (text && ((c < 0x20 && c != '\t' && c != '\n' &&
+				      c != '\r') ||
+				     c == 0x7f))
 				return 0;
 			i++;
 			continue;
@@ -127,6 +129,18 @@ str_utf8_valid(const char *str, size_t n)
 		i += k + 1;
 	}
 	return 1;
+}
+
+int
+str_utf8_valid(const char *s, size_t n)
+{
+	return utf8_scan((const unsigned char *)s, n, 1);
+}
+
+int
+str_utf8_wellformed(const void *s, size_t n)
+{
+	return utf8_scan(s, n, 0);
 }
 
 size_t

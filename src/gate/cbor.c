@@ -9,49 +9,6 @@
 
 #include "gate/webauthn.h"
 
-/* 1 if the n bytes at s are well-formed UTF-8 (no overlong forms, no
- * surrogates, nothing above U+10FFFF). */
-static int
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i - 1 < k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 static int
 decode(const unsigned char *p, size_t n, int depth, struct cbor_item *it)
 {
@@ -92,7 +49,7 @@ decode(const unsigned char *p, size_t n, int depth, struct cbor_item *it)
 		it->str = p + off;
 		it->len = (size_t)arg;
 		it->size = off + (size_t)arg;
-		if (major == 3 && !utf8_ok(it->str, it->len))
+		if (major == 3 && !str_utf8_wellformed(it->str, it->len))
 			return -1;
 		return 0;
 	case 4:

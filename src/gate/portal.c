@@ -580,6 +580,27 @@ user_row_free(struct user_row *u)
 	free(u->display);
 }
 
+/* The gate user named user into u (u->found 0 if none), the caller
+ * holding the store lock or not (locked says which); 0 or -1. */
+static int
+user_load(struct gate_server *g, const char *user, int locked,
+	  struct user_row *u, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(user)};
+	int rc;
+
+	if (!locked)
+		pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st,
+			 "SELECT password, totp_secret, recovery, groups, "
+			 "display, bound, enrol_until FROM gate_users WHERE "
+			 "name = ?",
+			 v, 1, user_row, u, e);
+	if (!locked)
+		pthread_mutex_unlock(&g->st_lock);
+	return rc;
+}
+
 /* Checks a TOTP code and records its step, atomically: 1 if accepted. */
 static int
 check_totp(struct gate_server *g, const char *user, const char *code,
@@ -894,7 +915,6 @@ gate_portal_enrol(struct gate_req *r)
 	char *rd = xcalloc(1, 4097);
 	const struct text *t;
 	struct user_row u;
-	struct store_val v[1];
 	time_t now = time_now();
 	long long last = 0;
 	struct buf b = BUF_INIT(16384);
@@ -942,13 +962,8 @@ gate_portal_enrol(struct gate_req *r)
 		goto out;
 	}
 	str_fmt(actor, sizeof(actor), "gate:%s", user);
-	v[0] = SV_TEXT(user);
 	pthread_mutex_lock(&g->st_lock);
-	rc = store_query(g->st,
-			 "SELECT password, totp_secret, recovery, groups, "
-			 "display, bound, enrol_until FROM gate_users WHERE "
-			 "name = ?",
-			 v, 1, user_row, &u, &e);
+	rc = user_load(g, user, 1, &u, &e);
 	/* the invitation may have been withdrawn meanwhile */
 	if (rc == 0 && u.found && u.totp == NULL && u.enrol_until > now)
 		rc =
@@ -998,7 +1013,6 @@ gate_portal_login(struct gate_req *r)
 	char *rd = xcalloc(1, 4097);
 	const struct text *t;
 	struct user_row u;
-	struct store_val v[1];
 	time_t now = time_now();
 	int ok, level = 1, rc;
 	struct err e;
@@ -1040,14 +1054,7 @@ gate_portal_login(struct gate_req *r)
 		page(r, rc > 0 ? 429 : 500, t, M_LOCKED, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
-	v[0] = SV_TEXT(user);
-	pthread_mutex_lock(&g->st_lock);
-	rc = store_query(g->st,
-			 "SELECT password, totp_secret, recovery, groups, "
-			 "display, bound, enrol_until FROM gate_users WHERE "
-			 "name = ?",
-			 v, 1, user_row, &u, &e);
-	pthread_mutex_unlock(&g->st_lock);
+	rc = user_load(g, user, 0, &u, &e);
 	if (rc < 0) {
 		page(r, 500, t, M_BAD, NULL, 0);
 		goto out;
@@ -1238,7 +1245,6 @@ key_login_begin(struct gate_req *r, const json_t *in)
 	char ip[64], origin[300], rpid[256], object[192], b64[64], handle[33];
 	unsigned char raw[KEY_CHALLENGE];
 	struct user_row u;
-	struct store_val v[1];
 	json_t *ids;
 	struct err e;
 	int rc;
@@ -1264,14 +1270,7 @@ key_login_begin(struct gate_req *r, const json_t *in)
 		json_fail(r, rc > 0 ? 429 : 500, t->msg[M_LOCKED]);
 		return;
 	}
-	v[0] = SV_TEXT(user);
-	pthread_mutex_lock(&g->st_lock);
-	rc = store_query(g->st,
-			 "SELECT password, totp_secret, recovery, groups, "
-			 "display, bound, enrol_until FROM gate_users WHERE "
-			 "name = ?",
-			 v, 1, user_row, &u, &e);
-	pthread_mutex_unlock(&g->st_lock);
+	rc = user_load(g, user, 0, &u, &e);
 	if (rc < 0 ||
 	    !password_verify(u.found ? u.password : g->dummy_hash, pw) ||
 	    !u.found) {
@@ -1402,14 +1401,8 @@ key_login_finish(struct gate_req *r, const json_t *in)
 			"UPDATE gate_webauthn SET sign_count = ?, last_used = "
 			"? WHERE id = ? AND user = ?",
 			v, 4, &e);
-	if (rc == 0) {
-		v[0] = SV_TEXT(user);
-		rc = store_query(g->st,
-				 "SELECT password, totp_secret, recovery, "
-				 "groups, display, bound, enrol_until FROM "
-				 "gate_users WHERE name = ?",
-				 v, 1, user_row, &u, &e);
-	}
+	if (rc == 0)
+		rc = user_load(g, user, 1, &u, &e);
 	pthread_mutex_unlock(&g->st_lock);
 	if (rc < 0 || !u.found) {
 		json_fail(r, 500, t->key_bad);
@@ -1606,12 +1599,7 @@ key_register_finish(struct gate_req *r, const json_t *in)
 			rc = -1;
 		if (rc != 0)
 			store_rollback(g->st);
-		if (rc == 0 && enrol &&
-		    store_query(g->st,
-				"SELECT password, totp_secret, recovery, "
-				"groups, display, bound, enrol_until FROM "
-				"gate_users WHERE name = ?",
-				&v[1], 1, user_row, &u, &e) < 0)
+		if (rc == 0 && enrol && user_load(g, user, 1, &u, &e) < 0)
 			rc = -1;
 	}
 	pthread_mutex_unlock(&g->st_lock);
