@@ -74,10 +74,8 @@ cmd_check(struct cli *c, int argc, char **argv)
 			  "not_applicable, unknown or all");
 		return EXIT_USAGE;
 	}
-	check_opts_init(&o);
+	check_opts_config(&o, &c->cfg);
 	o.unit = unit;
-	o.idle_max_minutes = c->cfg.idle_max_minutes;
-	o.lockout_max = c->cfg.lockout_max;
 	if (now != NULL && time_parse(now, &o.now) < 0) {
 		cli_error("--now: '%s' is not a date or RFC 3339 time", now);
 		return EXIT_USAGE;

@@ -210,6 +210,7 @@ struct config {
 	int threads;		  /* [console] threads (4) */
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
 	int lockout_max;	  /* [check] lockout_max (10) */
+	int whitelist_max_days;	  /* [check] whitelist_max_days (90) */
 	/* [gate]: the access gateway (docs/gate.md, govsec.conf(5)) */
 	char public_listen[128];     /* [public] listen, "" = none */
 	char public_leave_key[4096]; /* [public] leave_key: HMAC key file */

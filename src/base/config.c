@@ -27,6 +27,7 @@ config_defaults(struct config *c)
 	c->threads = 4;
 	c->idle_max_minutes = 30;
 	c->lockout_max = 10;
+	c->whitelist_max_days = 90;
 	str_copy(c->gate_portal, "/govsec", sizeof(c->gate_portal));
 	str_copy(c->gate_proxies, "127.0.0.1,::1", sizeof(c->gate_proxies));
 	c->gate_session_idle = 900;
@@ -208,6 +209,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = set_int(value, 1, 1440, &c->idle_max_minutes);
 	else if (!strcmp(section, "check") && !strcmp(key, "lockout_max"))
 		ok = set_int(value, 1, 1000, &c->lockout_max);
+	else if (!strcmp(section, "check") &&
+		 !strcmp(key, "whitelist_max_days"))
+		ok = set_int(value, 1, 3660, &c->whitelist_max_days);
 	else if (!strcmp(section, "public") && !strcmp(key, "listen"))
 		ok =
 		    str_copy(c->public_listen, value, sizeof(c->public_listen));

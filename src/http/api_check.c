@@ -16,9 +16,7 @@
 static void
 opts_from(struct http_req *r, struct check_opts *o)
 {
-	check_opts_init(o);
-	o->idle_max_minutes = r->ctx->cfg->idle_max_minutes;
-	o->lockout_max = r->ctx->cfg->lockout_max;
+	check_opts_config(o, r->ctx->cfg);
 }
 
 /* Replies to a check_run failure: unknown unit 404, else 500. */

@@ -126,6 +126,16 @@ check_opts_init(struct check_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->idle_max_minutes = CHECK_IDLE_MAX;
 	o->lockout_max = CHECK_LOCKOUT_MAX;
+	o->whitelist_max_days = CHECK_WHITELIST_MAX_DAYS;
+}
+
+void
+check_opts_config(struct check_opts *o, const struct config *cfg)
+{
+	check_opts_init(o);
+	o->idle_max_minutes = cfg->idle_max_minutes;
+	o->lockout_max = cfg->lockout_max;
+	o->whitelist_max_days = cfg->whitelist_max_days;
 }
 
 const char *
@@ -314,6 +324,7 @@ check_run(struct store *st, const struct check_opts *o,
 	c.sink = sink;
 	c.sum = sum;
 	c.st = st;
+	c.now = now;
 	buf_init(&c.ev, 64 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {

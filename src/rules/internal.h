@@ -89,6 +89,7 @@ struct check_ctx {
 	const struct check_sink *sink;
 	struct check_summary *sum;
 	char today[11];
+	time_t now; /* the evaluation time (check_opts.now or the clock) */
 	struct buf ev;
 	struct store *st; /* for evidence in other parts' tables (gate) */
 	/* newest inspection run per host, loaded once per check */

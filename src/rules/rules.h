@@ -42,16 +42,18 @@ struct check_sink {
 };
 
 struct check_opts {
-	const char *unit;     /* only this unit's objects (NULL: all) */
-	time_t now;	      /* evaluation time (0: time_now()) */
-	int idle_max_minutes; /* AUTH-2 longest acceptable idle timeout */
-	int lockout_max;      /* AUTH-3 most failures before lockout */
+	const char *unit;	/* only this unit's objects (NULL: all) */
+	time_t now;		/* evaluation time (0: time_now()) */
+	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
+	int lockout_max;	/* AUTH-3 most failures before lockout */
+	int whitelist_max_days; /* SEC-4 longest whitelist entry */
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
  * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */
-#define CHECK_UTC_OFFSET  (8 * 3600)
-#define CHECK_IDLE_MAX	  30
-#define CHECK_LOCKOUT_MAX 10
+#define CHECK_UTC_OFFSET	 (8 * 3600)
+#define CHECK_IDLE_MAX		 30
+#define CHECK_LOCKOUT_MAX	 10
+#define CHECK_WHITELIST_MAX_DAYS 90
 
 struct check_summary {
 	long long count[ST__COUNT];
@@ -61,6 +63,9 @@ struct check_summary {
 /* check.c */
 /* Sets defaults in o. */
 void check_opts_init(struct check_opts *o);
+/* The defaults, then the [check] thresholds of cfg. */
+struct config;
+void check_opts_config(struct check_opts *o, const struct config *cfg);
 /*
  * Loads the registry and runs every rule, calling sink for each finding in
  * rule order. Fills sum. Returns 0, or -1 with e set (e.g. unknown unit).

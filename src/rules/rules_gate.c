@@ -22,6 +22,42 @@ struct gate_ev {
 	int started;
 };
 
+/*
+ * Whitelist entries not yet expired that last longer than the check's
+ * limit (SEC-4: "for specific time periods"), named with their days into
+ * b; their number. Entries the gate refused to store cannot be here.
+ */
+static int
+long_whitelist(const struct check_ctx *c, const struct gate_ev *ev,
+	       struct buf *b)
+{
+	size_t i;
+	json_t *w;
+	int n = 0;
+
+	json_array_foreach(ev->wl, i, w)
+	{
+		const char *name =
+		    json_string_value(json_object_get(w, "name"));
+		time_t from, until;
+		long long days;
+
+		if (time_parse(json_string_value(json_object_get(w, "from")),
+			       &from) < 0 ||
+		    time_parse(json_string_value(json_object_get(w, "until")),
+			       &until) < 0 ||
+		    until <= c->now)
+			continue;
+		days = ((long long)until - from + 86399) / 86400;
+		if (days <= c->o->whitelist_max_days)
+			continue;
+		buf_printf(b, "%s'%s' (%lld days)", n > 0 ? ", " : "",
+			   name != NULL ? name : "?", days);
+		n++;
+	}
+	return n;
+}
+
 static int
 decided_row(void *arg, struct store_row *r)
 {
@@ -83,8 +119,10 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 	    c->st, "SELECT count(*) FROM gate_users WHERE bound = 1", NULL, 0,
 	    0);
 	ev->totp = store_query_int(c->st,
-				   "SELECT count(*) FROM gate_users WHERE "
-				   "totp_secret IS NOT NULL",
+				   "SELECT count(*) FROM gate_users u WHERE "
+				   "totp_secret IS NOT NULL OR EXISTS (SELECT "
+				   "1 FROM gate_webauthn w WHERE w.user = "
+				   "u.name)",
 				   NULL, 0, 0);
 	return 0;
 }
@@ -312,10 +350,10 @@ enum check { C_SEC3, C_SEC4, C_AUTH1, C_AUTH2, C_AUTH3, C_AUTH4 };
 static void
 judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 {
-	struct buf bad = BUF_INIT(4096);
+	struct buf bad = BUF_INIT(4096), wl = BUF_INIT(4096);
 	json_t *r;
 	size_t i;
-	int allowing = 0, nbad = 0, twofa = 0;
+	int allowing = 0, nbad = 0, twofa = 0, nlong;
 
 	json_array_foreach(ev->rules, i, r)
 	{
@@ -383,6 +421,15 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 				       "gate rules %s admit overseas addresses "
 				       "without a whitelist",
 				       bad.data);
+		else if ((nlong = long_whitelist(c, ev, &wl)) > 0)
+			check_emit_app(c, a, ST_FAIL,
+				       "end these whitelist entries with the "
+				       "trip they are for",
+				       "%d whitelist entr%s %s open%s overseas "
+				       "access for more than %d days",
+				       nlong, nlong > 1 ? "ies" : "y", wl.data,
+				       nlong > 1 ? "" : "s",
+				       c->o->whitelist_max_days);
 		else
 			check_emit_app(
 			    c, a, ST_PASS, NULL,
@@ -405,8 +452,8 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 			check_emit_app(
 			    c, a, ST_PASS, NULL,
 			    "the gate enforces two factors (password "
-			    "and TOTP) on %d rules; %lld users "
-			    "enrolled",
+			    "and TOTP or a security key) on %d rules; "
+			    "%lld users have a second factor",
 			    twofa, ev->totp);
 		break;
 	case C_AUTH2:
@@ -460,6 +507,7 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 				       ev->bound, ev->users);
 		break;
 	}
+	buf_cleanup(&wl);
 	buf_cleanup(&bad);
 }
 

@@ -784,9 +784,10 @@ REGISTRY = {
 GATE_REQS = ["SEC-3", "SEC-4", "AUTH-1", "AUTH-2", "AUTH-3", "AUTH-4"]
 
 
-def check_statuses(db):
-    p = subprocess.run([str(GOVSEC), "--db", str(db), "--format", "json",
-                        "check", "--all"], capture_output=True,
+def check_statuses(db, conf=None):
+    p = subprocess.run([str(GOVSEC), "--db", str(db), "--format", "json"] +
+                       (["-c", str(conf)] if conf else []) +
+                       ["check", "--all"], capture_output=True,
                        env=cli_env(), timeout=120)
     out = json.loads(p.stdout)
     return {f["requirement"]: (f["status"], f["evidence"])
@@ -826,6 +827,30 @@ def test_check_uses_gate_evidence(gate):
         assert st["AUTH-1"][0] == "fail" and "oa-office" in st["AUTH-1"][1]
         assert st["SEC-4"][0] == "fail" and "oa-office" in st["SEC-4"][1]
         assert st["SEC-3"][0] == "pass"
+        # a whitelist entry for a long stay is not "a specific time
+        # period": SEC-4 fails above [check] whitelist_max_days (90)
+        p = policy(today)
+        now = datetime.datetime.now(datetime.timezone.utc).replace(
+            microsecond=0)
+        iso = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
+        p["whitelist"] = [
+            {"name": "li-trip", "user": "alice", "from": iso(now),
+             "until": iso(now + datetime.timedelta(days=14))},
+            {"name": "expat", "user": "bob", "from": iso(now),
+             "until": iso(now + datetime.timedelta(days=400))},
+            {"name": "old", "user": "bob",
+             "from": iso(now - datetime.timedelta(days=500)),
+             "until": iso(now - datetime.timedelta(days=1))}]
+        (gate.d / "policy-wl.json").write_text(json.dumps(p))
+        assert gate_cli(gate.db, "gate", "import",
+                        gate.d / "policy-wl.json")[0] == 0
+        st = check_statuses(gate.db)
+        assert st["SEC-4"] == (
+            "fail", "1 whitelist entry 'expat' (400 days) opens overseas "
+            "access for more than 90 days"), st["SEC-4"]
+        conf = gate.d / "check-wl.conf"
+        conf.write_text("[check]\nwhitelist_max_days = 400\n")
+        assert check_statuses(gate.db, conf)["SEC-4"][0] == "pass"
     finally:
         assert gate_cli(gate.db, "gate", "import",
                         gate.d / "policy.json")[0] == 0
