@@ -124,6 +124,59 @@ def running_nginx(prefix, conf, ports):
             proc.wait()
 
 
+def tcp_ready(port, host="127.0.0.1"):
+    """A readiness probe for running_govsecd: the port accepts."""
+    def probe():
+        socket.create_connection((host, port), 0.2).close()
+    return probe
+
+
+def unix_ready(path):
+    """A readiness probe for running_govsecd: the Unix socket accepts."""
+    def probe():
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(0.2)
+            s.connect(str(path))
+    return probe
+
+
+@contextlib.contextmanager
+def running_govsecd(conf, log, ready, args=()):
+    """govsecd -f -c CONF [ARGS], its output appended to the file log,
+    until ready() (raises OSError while not ready) passes; stopped with
+    SIGTERM when the block ends, also on failure. Yields the process;
+    after the block asserts a clean exit and no sanitizer report."""
+    with open(log, "ab") as out:
+        p = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf),
+                              *map(str, args)],
+                             stdout=out, stderr=out, env=cli_env())
+    try:
+        for _ in range(200):
+            if p.poll() is not None:
+                pytest.fail("govsecd did not start: " +
+                            pathlib.Path(log).read_text(errors="replace"))
+            try:
+                ready()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("govsecd did not listen: " +
+                        pathlib.Path(log).read_text(errors="replace"))
+        yield p
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    text = pathlib.Path(log).read_text(errors="replace")
+    assert p.returncode == 0, text
+    assert "Sanitizer" not in text and "runtime error" not in text, text
+
+
 @contextlib.contextmanager
 def silent_socket():
     """A listening port that accepts connections and never answers."""

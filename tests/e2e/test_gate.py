@@ -18,8 +18,6 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -28,7 +26,8 @@ import zoneinfo
 
 import pytest
 
-from conftest import GOVSEC, GOVSECD, SRC, cli_env
+from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port,
+                      running_govsecd, running_nginx, tcp_ready)
 
 NGINX = "/usr/sbin/nginx"
 OATHTOOL = "/usr/bin/oathtool"
@@ -56,12 +55,6 @@ open my $fh, '>:raw', $ARGV[0] or die;
 $tree->write_tree($fh);
 close $fh;
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def gate_cli(db, *args, stdin=None):
@@ -110,8 +103,8 @@ def policy(today):
 
 
 NGINX_CONF = """
+daemon off;
 worker_processes 1;
-user root root;
 pid {d}/nginx.pid;
 error_log {d}/error.log info;
 events {{ worker_connections 1024; }}
@@ -245,54 +238,13 @@ threads = 8
     rc, _, err = gate_cli(db, "user", "add", "viewer", "--role", "viewer",
                           stdin=CONSOLE_PW + "\n")
     assert rc == 0, err
-    nconf = d / "nginx.conf"
-    nconf.write_text(NGINX_CONF.format(d=d, np=np, gp=gp, host=HOST,
-                                       src=SRC))
-    log = open(d / "govsecd.log", "wb")
-    daemon = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf)],
-                              stdout=log, stderr=log, env=cli_env())
-    nginx_started = False
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", gp), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("govsecd did not start: " +
-                        (d / "govsecd.log").read_text())
-        r = subprocess.run([NGINX, "-p", str(d), "-c", str(nconf)],
-                           capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        nginx_started = True
-        for _ in range(100):
-            if (d / "nginx.pid").exists():
-                break
-            time.sleep(0.05)
+    with running_govsecd(conf, d / "govsecd.log", tcp_ready(gp)), \
+            running_nginx(d, NGINX_CONF.format(d=d, np=np, gp=gp, host=HOST,
+                                               src=SRC), [np]):
         g = Gate(d, db, np, gp)
         g.cp = cp
         g.secret, g.recovery = secret, recovery
         yield g
-    finally:
-        if nginx_started:
-            subprocess.run([NGINX, "-p", str(d), "-c", str(nconf), "-s",
-                            "stop"], capture_output=True)
-            for _ in range(100):
-                if not (d / "nginx.pid").exists():
-                    break
-                time.sleep(0.05)
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
-    # a clean stop, and nothing from the sanitizers of an ASan build
-    text = (d / "govsecd.log").read_text(errors="replace")
-    assert daemon.returncode == 0, text
-    assert "Sanitizer" not in text and "runtime error" not in text, text
 
 
 def audit_rows(db, action):
@@ -1100,20 +1052,9 @@ def test_end_one_session(gate):
 
 # ---- absolute lifetime and restarts (a gate of its own, no nginx) ---------------
 
-def start_gate(d, conf, gp):
-    log = open(d / "govsecd.log", "ab")
-    p = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf)], stdout=log,
-                         stderr=log, env=cli_env())
-    log.close()
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", gp), 0.2).close()
-            return p
-        except OSError:
-            time.sleep(0.1)
-    p.kill()
-    p.wait()
-    pytest.fail("govsecd did not start: " + (d / "govsecd.log").read_text())
+def own_gate(d, conf, gp):
+    """govsecd with a gate listener of its own (no nginx)."""
+    return running_govsecd(conf, d / "govsecd.log", tcp_ready(gp))
 
 
 def raw_login(gp, user, password):
@@ -1148,16 +1089,6 @@ def raw_verify(gp, jar):
     return r.status, r.getheader("Remote-User")
 
 
-def stop_gate(p):
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    return p.returncode
-
-
 def test_session_max_and_restart(tmp_path):
     d, db = tmp_path, tmp_path / "g.db"
     gp, cp = free_port(), free_port()
@@ -1175,16 +1106,12 @@ def test_session_max_and_restart(tmp_path):
     def verify(jar):
         return raw_verify(gp, jar)
 
-    p = start_gate(d, conf, gp)
-    try:
+    with own_gate(d, conf, gp):
         jar = raw_login(gp, "bob", PW["bob"])
         born = time.time()
         assert verify(jar) == (200, "bob")
-    finally:
-        assert stop_gate(p) == 0
     # the session survives a restart of govsecd
-    p = start_gate(d, conf, gp)
-    try:
+    with own_gate(d, conf, gp):
         assert verify(jar) == (200, "bob")
         # and ends session_max after the login (times are whole seconds),
         # however active it is
@@ -1193,8 +1120,6 @@ def test_session_max_and_restart(tmp_path):
             time.sleep(0.5)
         time.sleep(max(0.0, born + 6.1 - time.time()))
         assert verify(jar) == (401, None)
-    finally:
-        assert stop_gate(p) == 0
 
 
 def test_idle_counts_from_last_activity_across_restarts(tmp_path):
@@ -1212,22 +1137,18 @@ def test_idle_counts_from_last_activity_across_restarts(tmp_path):
     assert gate_cli(db, "gate", "import", d / "p.json")[0] == 0
     assert gate_cli(db, "gate", "user", "add", "bob",
                     stdin=PW["bob"] + "\n")[0] == 0
-    p = start_gate(d, conf, gp)
-    try:
+    with own_gate(d, conf, gp):
         jar = raw_login(gp, "bob", PW["bob"])
         born = time.time()
         time.sleep(2.5)
         assert raw_verify(gp, jar) == (200, "bob")
         active = time.time()
-    finally:
-        assert stop_gate(p) == 0
     con = sqlite3.connect(db)
     created, seen = con.execute(
         "SELECT created, seen FROM gate_sessions").fetchone()
     con.close()
     assert seen - created >= 2
-    p = start_gate(d, conf, gp)
-    try:
+    with own_gate(d, conf, gp):
         # past IDLE since the login, within IDLE since the last request
         time.sleep(max(0.0, born + 5.2 - time.time()))
         assert time.time() < active + 3.5
@@ -1235,8 +1156,6 @@ def test_idle_counts_from_last_activity_across_restarts(tmp_path):
         # and it still ends IDLE after the last request
         time.sleep(4 + 1.2)
         assert raw_verify(gp, jar) == (401, None)
-    finally:
-        assert stop_gate(p) == 0
 
 
 def test_wrong_codes_count_towards_lockout(gate):

@@ -7,20 +7,18 @@ name the client), a stale socket of an earlier run is replaced and any
 other file at the path is refused. Stdlib and pytest only.
 """
 
-import contextlib
 import http.client
 import json
 import os
-import signal
 import socket
 import stat
 import subprocess
-import time
 import urllib.parse
 
 import pytest
 
-from conftest import GOVSECD, SRC, cli_env, free_port, run_cli, running_nginx
+from conftest import (GOVSECD, SRC, cli_env, free_port, run_cli,
+                      running_govsecd, running_nginx, unix_ready)
 
 HOST = "app.test"
 PW = "unix password 1"
@@ -63,37 +61,10 @@ def conf_text(d, sock, extra=""):
             f"listen = unix:{sock}\nsocket_mode = 0600\n{extra}")
 
 
-@contextlib.contextmanager
 def daemon(d, sock):
     conf = d / "govsec.conf"
     conf.write_text(conf_text(d, sock))
-    log = open(d / "govsecd.log", "wb")
-    p = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf)], stdout=log,
-                         stderr=log, env=cli_env())
-    try:
-        for _ in range(100):
-            if p.poll() is not None:
-                pytest.fail("govsecd did not start: " +
-                            (d / "govsecd.log").read_text())
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(str(sock))
-                s.close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield p
-    finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        log.close()
-    text = (d / "govsecd.log").read_text(errors="replace")
-    assert p.returncode == 0, text
-    assert "Sanitizer" not in text and "runtime error" not in text, text
+    return running_govsecd(conf, d / "govsecd.log", unix_ready(sock))
 
 
 def get(port, path, src="127.0.0.2", cookies=None, method="GET", body=None):

@@ -6,20 +6,12 @@ never redirects anywhere by itself.
 """
 import http.client
 import os
-import socket
 import subprocess
-import time
 import urllib.parse
 
 import pytest
 
-from conftest import GOVSEC, GOVSECD, run_cli
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from conftest import GOVSECD, free_port, run_cli, running_govsecd, tcp_ready
 
 
 @pytest.fixture
@@ -32,24 +24,8 @@ def public(tmp_path):
                     f"[console]\nlisten = 127.0.0.1:{cport}\n"
                     f"[public]\nlisten = 127.0.0.1:{port}\n"
                     f"leave_key = {key}\n")
-    log = open(tmp_path / "govsecd.log", "w")
-    p = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf)],
-                         stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("govsecd did not listen: " +
-                        (tmp_path / "govsecd.log").read_text())
+    with running_govsecd(conf, tmp_path / "govsecd.log", tcp_ready(port)):
         yield port, key
-    finally:
-        p.terminate()
-        p.wait(10)
-        log.close()
 
 
 def get(port, path):
