@@ -18,11 +18,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Daemon, HOST, SRC, assertBuilt, freePort, launchChromium, openPage,
-	runBin, submitLogin } from './harness.mjs';
+	runBin, submitLogin, tearDown } from './harness.mjs';
 const SHOTS = process.env.GOVSEC_SCREENSHOTS || '';
 const SHOT = process.env.GOVSEC_SCREENSHOT ?? '/tmp/govsec-console.png';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; " +
@@ -80,17 +80,7 @@ before(async () => {
 	browser = await launchChromium();
 });
 
-after(async () => {
-	try {
-		if (browser)
-			await browser.close();
-	} finally {
-		if (daemon)
-			await daemon.stop();
-		if (tmp)
-			rmSync(tmp, { recursive: true, force: true });
-	}
-});
+after(() => tearDown(browser, daemon, tmp));
 
 test('the console is served with the strict CSP', async () => {
 	const r = await fetch(baseURL + '/');

@@ -17,12 +17,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Daemon, HOST, assertBuilt, freePort, launchChromium, openPage, runBin,
-	sleep, submitLogin } from './harness.mjs';
+	sleep, submitLogin, tearDown } from './harness.mjs';
 const SHOTS = process.env.GOVSEC_GATE_SHOTS ?? '/tmp/govsec-gate';
 const APP_HOST = 'oa.example.gov.cn'; // the protected host nginx would pass
 const ATTEMPTS = 5; // [gate] login_attempts and address_attempts
@@ -230,17 +230,7 @@ before(async () => {
 	browser = await launchChromium();
 });
 
-after(async () => {
-	try {
-		if (browser)
-			await browser.close();
-	} finally {
-		if (daemon)
-			await daemon.stop();
-		if (tmp)
-			rmSync(tmp, { recursive: true, force: true });
-	}
-});
+after(() => tearDown(browser, daemon, tmp));
 
 let page = null; // the administrator's page the tests share
 

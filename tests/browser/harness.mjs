@@ -2,7 +2,7 @@
 // CLI, a govsecd that is always stopped (also when a test fails or the
 // process exits), and Chromium launched the way this machine allows.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,21 @@ export class Daemon {
 			});
 			d.kill('SIGTERM');
 		});
+	}
+}
+
+// The end of a test file: the browser closed, then the daemon stopped and
+// the temporary directory removed, whatever failed before (each may be
+// null when setting up stopped early).
+export async function tearDown(browser, daemon, tmp) {
+	try {
+		if (browser)
+			await browser.close();
+	} finally {
+		if (daemon)
+			await daemon.stop();
+		if (tmp)
+			rmSync(tmp, { recursive: true, force: true });
 	}
 }
 

@@ -18,11 +18,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Daemon, assertBuilt, freePort, launchChromium, openPage, runBin }
-	from './harness.mjs';
+import { Daemon, assertBuilt, freePort, launchChromium, openPage, runBin,
+	tearDown } from './harness.mjs';
 
 let tmp = null;
 let db = null;
@@ -88,17 +88,7 @@ before(async () => {
 	browser = await launchChromium();
 });
 
-after(async () => {
-	try {
-		if (browser)
-			await browser.close();
-	} finally {
-		if (daemon)
-			await daemon.stop();
-		if (tmp)
-			rmSync(tmp, { recursive: true, force: true });
-	}
-});
+after(() => tearDown(browser, daemon, tmp));
 
 let key = null; // the registered authenticator's page, CDP session, id
 // where the portal sends the user after signing in (rd): a page that
