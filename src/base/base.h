@@ -148,6 +148,7 @@ int password_verify(const char *encoded, const char *password);
 struct map {
 	char **keys;
 	long long *vals;
+	size_t *hashes; /* of the keys */
 	size_t cap, len;
 };
 void map_init(struct map *m);
@@ -179,6 +180,9 @@ char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int net_listen_addr(const char *what, const char *listen, int numeric,
 		    struct sockaddr_storage *ss, socklen_t *sslen,
 		    struct err *e);
+/* A listening TCP socket on the numeric listen address of the setting
+ * what; the descriptor, or -1 with e set. The caller closes it. */
+int net_listen_tcp(const char *what, const char *addr, struct err *e);
 /* Checks a unix: listen path (absolute, fits sun_path) and the socket's
  * group (NULL or "": none; *gid = -1) into sun and gid. 0 or -1. */
 struct sockaddr_un;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +72,32 @@ bad:
 		"to 65535",
 		what, listen);
 	return -1;
+}
+
+int
+net_listen_tcp(const char *what, const char *addr, struct err *e)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, one = 1;
+
+	if (net_listen_addr(what, addr, 1, &ss, &sslen, e) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ss.ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+		 0) ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) < 0 ||
+	    listen(fd, 1024) < 0) {
+		err_set(e, "cannot listen on %s '%s': %s", what, addr,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int

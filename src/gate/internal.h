@@ -49,8 +49,8 @@ struct gate_server {
 	const struct config *cfg;
 	struct store *st;
 	pthread_mutex_t st_lock; /* every use of st */
-	struct MHD_Daemon *d;
-	int listen_fd; /* a unix: socket we made (unlinked at the end), or -1 */
+	struct wire_server *d;
+	int unix_socket; /* listening on a unix: socket (unlinked at the end) */
 	pthread_mutex_t pend_lock;
 	struct gate_pending pending[GATE_PENDING_MAX];
 	struct gate_trie *proxies;
@@ -80,7 +80,7 @@ struct gate_server {
 /* A request as the gate handlers see it; strings live as long as it. */
 struct gate_req {
 	struct gate_server *g;
-	struct MHD_Connection *conn;
+	const struct wire_req *rq;
 	const char *method, *path, *peer;
 	const char *body; /* NUL-terminated, "" when none */
 	int status;

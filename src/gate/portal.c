@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 
 #include <jansson.h>
@@ -19,6 +18,7 @@
 #include "audit/audit.h"
 #include "gate/internal.h"
 #include "gate/webauthn.h"
+#include "gate/wire.h"
 #include "http/assets.h"
 
 enum msg {
@@ -133,11 +133,12 @@ lang_of(struct gate_req *r, const char *asked)
 	return al != NULL && !strncasecmp(al, "zh", 2) ? &zh : &en;
 }
 
+/* Query argument name of the request, decoded into out; NULL if absent,
+ * malformed or longer than outlen - 1. */
 static const char *
-query(struct gate_req *r, const char *name)
+query(struct gate_req *r, const char *name, char *out, size_t outlen)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
-					   name);
+	return gate_form_get(r->rq->query, name, out, outlen) == 0 ? out : NULL;
 }
 
 /* The start of a portal page, up to and including <h1>. */
@@ -251,12 +252,12 @@ page(struct gate_req *r, int status, const struct text *t, enum msg m,
 int
 gate_portal_get(struct gate_req *r)
 {
-	const char *rd = query(r, "rd");
+	char *rd = xmalloc(4097), lang[4], mfa[4];
 
-	if (rd != NULL && strlen(rd) > 4096)
-		rd = NULL;
-	page(r, 200, lang_of(r, query(r, "lang")), M_NONE, rd,
-	     query(r, "mfa") != NULL);
+	page(r, 200, lang_of(r, query(r, "lang", lang, sizeof(lang))), M_NONE,
+	     query(r, "rd", rd, 4097),
+	     query(r, "mfa", mfa, sizeof(mfa)) != NULL);
+	free(rd);
 	return 0;
 }
 

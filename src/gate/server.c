@@ -1,5 +1,5 @@
 /*
- * server.c: the `gate` listener of govsecd: libmicrohttpd glue, the
+ * server.c: the `gate` listener of govsecd: routes on wire.c's HTTP, the
  * in-memory session table (sharded, backed by gate_sessions in the store),
  * a poller thread that picks up policy changes, device approvals and
  * revocations from the store once a second and flushes per-rule counters,
@@ -18,16 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "audit/audit.h"
 #include "gate/internal.h"
+#include "gate/wire.h"
 
 #define CONN_MAX     4096
 #define CONN_TIMEOUT 60
-#define HEADER_MAX   (16 * 1024) /* MHD zeroes this much per request */
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -75,7 +74,7 @@ gate_req_header(struct gate_req *r, const char *name, const char *value)
 const char *
 gate_req_in(struct gate_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+	return wire_header(r->rq, name);
 }
 
 void
@@ -963,135 +962,60 @@ route(struct gate_req *r)
 		r->status = 404;
 }
 
-/* ---- libmicrohttpd glue ------------------------------------------------- */
+/* ---- on the wire (wire.c) ----------------------------------------------- */
 
-struct conn {
-	struct gate_req req;
-	struct buf body;
-	int too_large;
-};
-
-static enum MHD_Result
-respond(struct MHD_Connection *c, struct gate_req *r)
+/* One request: routed, answered into out; gate_req lives until done. */
+static void
+on_request(void *arg, const struct wire_req *rq, struct wire_resp *out)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
+	struct gate_req *r = xcalloc(1, sizeof(*r));
+	int n = 0;
 
-	if (r->out != NULL) {
-		resp = MHD_create_response_from_buffer(r->out_len, r->out,
-						       MHD_RESPMEM_MUST_FREE);
-		if (resp != NULL)
-			r->out = NULL;
-	} else
-		resp = MHD_create_response_from_buffer(0, NULL,
-						       MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
-		return MHD_NO;
-	if (r->ctype != NULL)
-		MHD_add_response_header(resp, "Content-Type", r->ctype);
+	r->g = arg;
+	r->rq = rq;
+	r->method = rq->method;
+	r->path = rq->path;
+	r->peer = rq->peer;
+	r->body = rq->body;
+	route(r);
+	out->ctx = r;
+	out->status = r->status ? r->status : 500;
+	out->ctype = r->ctype;
+	out->body = r->out;
+	out->body_len = r->out != NULL ? r->out_len : 0;
 	if (!r->to_proxy) {
-		/* pages and answers a browser sees */
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		MHD_add_response_header(resp, "X-Content-Type-Options",
-					"nosniff");
-		/* not no-referrer: with it browsers send "Origin: null" on
-		 * the portal's own form posts, which same_origin refuses */
-		MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
-		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		/* pages and answers a browser sees; not no-referrer: with it
+		 * browsers send "Origin: null" on the portal's own form
+		 * posts, which same_origin refuses */
+		static const char *const h[][2] = {
+		    {"Cache-Control", "no-store"},
+		    {"X-Content-Type-Options", "nosniff"},
+		    {"Referrer-Policy", "same-origin"},
+		    {"X-Frame-Options", "DENY"}};
+
+		for (size_t i = 0; i < ARRAY_SIZE(h); i++) {
+			out->hname[n] = h[i][0];
+			out->hval[n++] = h[i][1];
+		}
 	}
-	for (int i = 0; i < r->nhdr; i++)
-		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_val[i]);
-	ret = MHD_queue_response(c, (unsigned)(r->status ? r->status : 500),
-				 resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static const char *
-peer_of(struct MHD_Connection *c, char *host, size_t n)
-{
-	const union MHD_ConnectionInfo *ci;
-	socklen_t len;
-
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || ci->client_addr == NULL)
-		return "-";
-	if (ci->client_addr->sa_family == AF_UNIX)
-		return GATE_PEER_UNIX;
-	len = ci->client_addr->sa_family == AF_INET6
-		  ? sizeof(struct sockaddr_in6)
-		  : sizeof(struct sockaddr_in);
-	if (getnameinfo(ci->client_addr, len, host, (socklen_t)n, NULL, 0,
-			NI_NUMERICHOST) != 0)
-		return "-";
-	return host;
-}
-
-static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *c, const char *url,
-	   const char *method, const char *version, const char *upload_data,
-	   size_t *upload_data_size, void **con_cls)
-{
-	struct gate_server *g = cls;
-	struct conn *cs = *con_cls;
-	char peer[NI_MAXHOST];
-	enum MHD_Result ret;
-
-	if (cs == NULL) {
-		cs = xcalloc(1, sizeof(*cs));
-		buf_init(&cs->body, GATE_BODY_MAX);
-		*con_cls = cs;
-		return MHD_YES;
+	for (int i = 0; i < r->nhdr; i++) {
+		out->hname[n] = r->hdr_name[i];
+		out->hval[n++] = r->hdr_val[i];
 	}
-	if (*upload_data_size > 0) {
-		if (!cs->too_large &&
-		    buf_add(&cs->body, upload_data, *upload_data_size) < 0)
-			cs->too_large = 1;
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	cs->req.g = g;
-	cs->req.conn = c;
-	cs->req.method = method;
-	cs->req.path = url;
-	cs->req.peer = peer_of(c, peer, sizeof(peer));
-	cs->req.body = cs->body.data != NULL ? cs->body.data : "";
-	if (cs->too_large)
-		cs->req.status = 413;
-	else
-		route(&cs->req);
-	ret = respond(c, &cs->req);
-	return ret;
+	out->nhdr = n;
 }
 
 static void
-on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-	enum MHD_RequestTerminationCode toe)
+on_done(void *arg, struct wire_resp *out)
 {
-	struct conn *cs = *con_cls;
+	struct gate_req *r = out->ctx;
 
-	if (cs == NULL)
+	if (r == NULL)
 		return;
-	free(cs->req.out);
-	for (int i = 0; i < cs->req.nhdr; i++)
-		free(cs->req.hdr_val[i]);
-	if (cs->body.data != NULL)
-		explicit_bzero(cs->body.data, cs->body.len);
-	buf_cleanup(&cs->body);
-	free(cs);
-	*con_cls = NULL;
-}
-
-/* libmicrohttpd's log callback: its format strings are its own. */
-static void VPRINTF_LIKE(2) mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct buf b = BUF_INIT(2048);
-
-	buf_vprintf(&b, fmt, ap);
-	while (b.len > 0 && b.data[b.len - 1] == '\n')
-		b.data[--b.len] = '\0';
-	log_warn("gate: %s", b.data != NULL ? b.data : "(message too long)");
-	buf_cleanup(&b);
+	free(r->out);
+	for (int i = 0; i < r->nhdr; i++)
+		free(r->hdr_val[i]);
+	free(r);
 }
 
 static void
@@ -1116,8 +1040,8 @@ server_free(struct gate_server *g)
 	gate_trie_free(g->proxies);
 	gate_geo_free(g->geo);
 	free(g->dummy_hash);
-	if (g->listen_fd >= 0)
-		unlink(g->cfg->gate_listen + 5); /* MHD closed it */
+	if (g->unix_socket)
+		unlink(g->cfg->gate_listen + 5); /* wire_stop closed it */
 	OPENSSL_cleanse(g->pending, sizeof(g->pending));
 	pthread_mutex_destroy(&g->pend_lock);
 	pthread_mutex_destroy(&g->st_lock);
@@ -1131,10 +1055,7 @@ struct gate_server *
 gate_start(const struct config *cfg, struct store *st, struct err *e)
 {
 	struct gate_server *g;
-	struct sockaddr_storage ss;
 	struct load_ctx lc;
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	unsigned char rnd[16];
 	char pw[33], at[32];
 	struct store_val v[2];
@@ -1142,21 +1063,18 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 
 	if (cfg->gate_listen[0] == '\0')
 		return NULL;
-	if (!strncmp(cfg->gate_listen, "unix:", 5)) {
+	if (!strncmp(cfg->gate_listen, "unix:", 5))
 		/* nginx on the same machine: no TCP stack per request; the
 		 * socket's owner, group and mode say who may be a proxy */
 		lfd = net_listen_unix("[gate] listen", cfg->gate_listen + 5,
 				      cfg->gate_socket_mode,
 				      cfg->gate_socket_group, e);
-		if (lfd < 0)
-			return NULL;
-	} else if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss,
-				   NULL, e) < 0)
+	else
+		lfd = net_listen_tcp("[gate] listen", cfg->gate_listen, e);
+	if (lfd < 0)
 		return NULL;
-	else if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
 	g = xcalloc(1, sizeof(*g));
-	g->listen_fd = lfd;
+	g->unix_socket = !strncmp(cfg->gate_listen, "unix:", 5);
 	g->cfg = cfg;
 	g->st = st;
 	pthread_mutex_init(&g->st_lock, NULL);
@@ -1228,34 +1146,14 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 		if (store_setting_set(st, "gate.started", at, e) < 0)
 			goto fail;
 	}
-	{
-		struct MHD_OptionItem listen_opt[] = {
-		    lfd >= 0
-			? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, lfd,
-						  NULL}
-			: (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss},
-		    {MHD_OPTION_END, 0, NULL}};
-
-		errno = 0;
-		g->d = MHD_start_daemon(
-		    flags, 0, NULL, NULL, on_request, g,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_ARRAY,
-		    listen_opt, MHD_OPTION_NOTIFY_COMPLETED, on_done, g,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MAX,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->gate_threads,
-		    MHD_OPTION_END);
-	}
-	if (g->d == NULL) {
-		err_set(e, "cannot listen on '%s'%s%s", cfg->gate_listen,
-			errno ? ": " : "", errno ? strerror(errno) : "");
+	g->d = wire_start(lfd, cfg->gate_threads, CONN_MAX, CONN_TIMEOUT,
+			  on_request, on_done, g, e);
+	lfd = -1; /* wire_start's now, also when it failed */
+	if (g->d == NULL)
 		goto fail;
-	}
-	lfd = -1; /* MHD's now */
 	if (pthread_create(&g->poller, NULL, poller, g) != 0) {
 		err_set(e, "cannot start the gate poller");
-		MHD_stop_daemon(g->d);
+		wire_stop(g->d);
 		goto fail;
 	}
 	g->poller_started = 1;
@@ -1274,7 +1172,7 @@ gate_stop(struct gate_server *g)
 {
 	if (g == NULL)
 		return;
-	MHD_stop_daemon(g->d);
+	wire_stop(g->d);
 	if (g->poller_started) {
 		pthread_mutex_lock(&g->stop_lock);
 		g->stopping = 1;

@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import sqlite3
 import subprocess
 import time
@@ -340,6 +341,70 @@ def test_login_page_languages(gate):
     st, _, body = gate.req("/govsec/login",
                            headers={"Accept-Language": "en-US"})
     assert st == 200 and b"Sign in" in body and b'for="password"' in body
+
+
+def raw_exchange(port, data, timeout=10):
+    """Sends data on one connection to the gate and reads until it
+    closes or goes quiet; the bytes that came back."""
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def test_wire_keep_alive_pipelining_and_refusals(gate):
+    """The gate's own HTTP/1.1 (src/gate/wire.c) on the real listener:
+    pipelined requests answered in order on one connection, HTTP/1.0
+    closing, and each malformed request refused with its status and the
+    connection closed; a slow client does not hold up another."""
+    ok = (b"GET /govsec/health HTTP/1.1\r\nHost: gate\r\n\r\n")
+    out = raw_exchange(gate.gp, ok * 3 + b"GET /govsec/health HTTP/1.1\r\n"
+                       b"Host: gate\r\nConnection: close\r\n\r\n")
+    assert out.count(b"HTTP/1.1 204 No Content\r\n") == 4
+    assert out.rstrip().endswith(b"Connection: close")
+    out = raw_exchange(gate.gp, b"GET /govsec/health HTTP/1.0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 204 ") and b"Connection: close" in out
+    for req, status in (
+            (b"GET / HTTP/2.0\r\nHost: g\r\n\r\n", 505),
+            (b"GET / HTTP/1.1\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: g\r\n folded\r\n\r\n", 400),
+            (b"POST /govsec/login HTTP/1.1\r\nHost: g\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+            (b"POST /govsec/login HTTP/1.1\r\nHost: g\r\n"
+             b"Content-Length: 9000\r\n\r\n", 413),
+            (b"GET / HTTP/1.1\r\nHost: g\r\nX: " + b"a" * 17000 +
+             b"\r\n\r\n", 431)):
+        out = raw_exchange(gate.gp, req + ok)
+        assert out.startswith(b"HTTP/1.1 %d " % status), (req[:40], out)
+        assert b"Connection: close" in out
+        assert out.count(b"HTTP/1.1 ") == 1  # nothing after a refusal
+    # a body announced and sent in pieces is waited for
+    s = socket.create_connection(("127.0.0.1", gate.gp), 10)
+    body = b"username=nobody&password=wrong+password&lang=en"
+    s.sendall(b"POST /govsec/login HTTP/1.1\r\nHost: app.test\r\n"
+              b"Content-Type: application/x-www-form-urlencoded\r\n"
+              b"X-Forwarded-For: 127.0.0.44\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+    # meanwhile another connection is answered (were the gate stuck on
+    # the first, this one would get nothing before its socket timeout)
+    assert raw_exchange(gate.gp, ok.replace(b"\r\n\r\n",
+                        b"\r\nConnection: close\r\n\r\n")).startswith(
+        b"HTTP/1.1 204 ")
+    s.sendall(body[10:])
+    s.settimeout(10)
+    head = s.recv(65536)
+    s.close()
+    assert head.startswith(b"HTTP/1.1 401 ")
+    gate_cli(gate.db, "gate", "unlock", "127.0.0.44")
 
 
 def test_security_key_endpoints_refuse_bad_input(gate):

@@ -1,0 +1,698 @@
+/*
+ * wire.c: the gate listener's HTTP/1.1 (wire.h). wire_parse reads request
+ * heads from the network (untrusted: every byte is checked, every length
+ * bounded); the server gives each thread its own epoll set, takes turns
+ * accepting on the shared listening socket (EPOLLEXCLUSIVE), and runs
+ * each request on the thread of its connection: one recv, the handler,
+ * one send in the common case of nginx's keep-alive auth requests.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gate/wire.h"
+
+#define SLOW_REQUEST 10		  /* seconds a head and body may take */
+#define OUT_MAX	     (256 * 1024) /* answers waiting for a slow reader */
+#define ACCEPT_BATCH 64
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* The end of the head: the offset just past "\r\n\r\n", or 0. */
+static size_t
+head_end(const char *buf, size_t len)
+{
+	const char *p = memmem(buf, len, "\r\n\r\n", 4);
+
+	return p != NULL ? (size_t)(p - buf) + 4 : 0;
+}
+
+/* 1 if the comma-separated list v has the token tok (any case). */
+static int
+has_token(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	while (*v != '\0') {
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
+		if (!strncasecmp(v, tok, n) && (v[n] == '\0' || v[n] == ',' ||
+						v[n] == ' ' || v[n] == '\t'))
+			return 1;
+		while (*v != '\0' && *v != ',')
+			v++;
+	}
+	return 0;
+}
+
+int
+wire_parse(char *buf, size_t len, struct wire_req *rq)
+{
+	size_t end, skip = 0, i;
+	char *p, *line, *eol;
+	const char *v;
+
+	/* one empty line before the request is tolerated (RFC 9112 2.2) */
+	if (len >= 2 && buf[0] == '\r' && buf[1] == '\n')
+		skip = 2;
+	end = head_end(buf + skip, len - skip);
+	if (end == 0)
+		return len >= WIRE_HEAD_MAX ? -431 : 0;
+	end += skip;
+	if (end > WIRE_HEAD_MAX)
+		return -431;
+	memset(rq, 0, sizeof(*rq));
+	rq->content_length = -1;
+	buf[end - 2] = '\0'; /* the empty line: the head is one string now */
+	/* request line: METHOD SP target SP HTTP/1.d CRLF */
+	line = buf + skip;
+	eol = strchr(line, '\r'); /* a lone CR anywhere is refused */
+	if (eol == NULL || eol[1] != '\n')
+		return -400;
+	*eol = '\0';
+	p = line;
+	for (i = 0; p[i] >= 'A' && p[i] <= 'Z'; i++)
+		;
+	if (i == 0 || i > 16 || p[i] != ' ')
+		return -400;
+	p[i] = '\0';
+	rq->method = p;
+	p += i + 1;
+	if (*p != '/')
+		return -400;
+	rq->path = p;
+	for (i = 0; (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7f;
+	     i++)
+		;
+	if (p[i] != ' ')
+		return -400;
+	p[i] = '\0';
+	p += i + 1;
+	if (strncmp(p, "HTTP/", 5) != 0)
+		return -400;
+	if (strncmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' ||
+	    p[8] != '\0')
+		return -505;
+	rq->minor = p[7] - '0';
+	rq->keep_alive = rq->minor >= 1;
+	{
+		char *q = strchr(rq->path, '?');
+
+		rq->query = "";
+		if (q != NULL) {
+			*q = '\0';
+			rq->query = q + 1;
+		}
+	}
+	/* header fields: each line ends in CRLF; the empty last one is cut */
+	for (line = eol + 2; *line != '\0'; line = eol + 2) {
+		char *colon, *val, *vend;
+
+		eol = strchr(line, '\r');
+		if (eol == NULL || eol[1] != '\n')
+			return -400;
+		*eol = '\0';
+		if (rq->nhdr == WIRE_HEADERS_MAX)
+			return -431;
+		/* no obs-fold, no space before the colon */
+		for (colon = line; is_tchar((unsigned char)*colon); colon++)
+			if (*colon >= 'A' && *colon <= 'Z')
+				*colon = (char)(*colon - 'A' + 'a');
+		if (colon == line || *colon != ':')
+			return -400;
+		*colon = '\0';
+		val = colon + 1;
+		while (*val == ' ' || *val == '\t')
+			val++;
+		vend = val + strlen(val);
+		while (vend > val && (vend[-1] == ' ' || vend[-1] == '\t'))
+			vend--;
+		*vend = '\0';
+		for (const char *c = val; *c != '\0'; c++)
+			if (((unsigned char)*c < 0x20 && *c != '\t') ||
+			    *c == 0x7f)
+				return -400;
+		rq->name[rq->nhdr] = line;
+		rq->value[rq->nhdr++] = val;
+	}
+	if (wire_header(rq, "transfer-encoding") != NULL)
+		return -501;
+	for (int k = 0; k < rq->nhdr; k++) {
+		long long n = 0;
+
+		if (strcmp(rq->name[k], "content-length") != 0)
+			continue;
+		v = rq->value[k];
+		if (*v == '\0' || strlen(v) > 18 ||
+		    strspn(v, "0123456789") != strlen(v))
+			return -400;
+		for (; *v != '\0'; v++)
+			n = n * 10 + (*v - '0');
+		if (rq->content_length >= 0 && rq->content_length != n)
+			return -400;
+		rq->content_length = n;
+	}
+	if (rq->content_length > WIRE_BODY_MAX)
+		return -413;
+	if (rq->minor >= 1 && wire_header(rq, "host") == NULL)
+		return -400;
+	v = wire_header(rq, "connection");
+	if (v != NULL && has_token(v, "close"))
+		rq->keep_alive = 0;
+	else if (v != NULL && has_token(v, "keep-alive"))
+		rq->keep_alive = 1;
+	v = wire_header(rq, "expect");
+	rq->expect_continue = v != NULL && !strcasecmp(v, "100-continue");
+	rq->body = "";
+	return (int)end;
+}
+
+const char *
+wire_header(const struct wire_req *rq, const char *name)
+{
+	char c0 = (char)(name[0] >= 'A' && name[0] <= 'Z' ? name[0] - 'A' + 'a'
+							  : name[0]);
+
+	/* names are stored lower-cased: the first byte sorts most out */
+	for (int i = 0; i < rq->nhdr; i++)
+		if (rq->name[i][0] == c0 && !strcasecmp(rq->name[i], name))
+			return rq->value[i];
+	return NULL;
+}
+
+/* ---- serving ------------------------------------------------------------ */
+
+struct conn {
+	int fd;
+	char peer[INET6_ADDRSTRLEN];
+	char in[WIRE_HEAD_MAX + WIRE_BODY_MAX];
+	size_t in_len;
+	struct wire_req rq; /* parsed head of the request under way */
+	size_t head_len;    /* 0: no head yet */
+	char body[WIRE_BODY_MAX + 1];
+	struct buf out;
+	size_t out_off;
+	time_t last, begun; /* last byte; first byte of the request */
+	int closing;	    /* close once out is written */
+	int eof;	    /* the peer sent all it will */
+	int continued;	    /* "100 Continue" sent for this request */
+	unsigned events;    /* what epoll watches for */
+	struct conn *prev, *next;
+};
+
+struct worker {
+	struct wire_server *s;
+	pthread_t thread;
+	int started;
+	int ep, wake;
+	struct conn *conns;
+	char date[40];
+	time_t date_at;
+};
+
+struct wire_server {
+	int lfd;
+	int nthreads, max_conns, idle;
+	int nconns; /* atomic */
+	int stopping;
+	wire_handler fn;
+	wire_done done;
+	void *arg;
+	struct worker *w;
+};
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return status < 500 ? "Client Error" : "Server Error";
+	}
+}
+
+static void
+conn_close(struct worker *w, struct conn *c)
+{
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	buf_cleanup(&c->out);
+	explicit_bzero(c->in, c->in_len);
+	explicit_bzero(c->body, sizeof(c->body));
+	free(c);
+	__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
+}
+
+/* A header value on the wire: control characters become spaces. */
+static void
+add_value(struct buf *b, const char *v)
+{
+	size_t start = b->len;
+
+	buf_addstr(b, v);
+	for (size_t i = start; i < b->len; i++)
+		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
+			b->data[i] = ' ';
+}
+
+/* n in decimal. */
+static void
+add_num(struct buf *b, unsigned long long n)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	buf_add(b, d + i, sizeof(d) - (size_t)i);
+}
+
+/* The Date header's value, made once a second per thread. */
+static const char *
+date_now(struct worker *w)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != w->date_at && gmtime_r(&now, &tm) != NULL) {
+		strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT",
+			 &tm);
+		w->date_at = now;
+	}
+	return w->date;
+}
+
+/* Queues the answer; with head_only (HEAD) no body bytes. */
+static void
+put_resp(struct worker *w, struct conn *c, const struct wire_resp *r,
+	 int head_only)
+{
+	struct buf *b = &c->out;
+	int st = r->status >= 100 && r->status <= 599 ? r->status : 500;
+
+	buf_addstr(b, "HTTP/1.1 ");
+	add_num(b, (unsigned long long)st);
+	buf_addch(b, ' ');
+	buf_addstr(b, reason(st));
+	buf_addstr(b, "\r\nDate: ");
+	buf_addstr(b, date_now(w));
+	buf_addstr(b, "\r\n");
+	if (r->ctype != NULL) {
+		buf_addstr(b, "Content-Type: ");
+		add_value(b, r->ctype);
+		buf_addstr(b, "\r\n");
+	}
+	for (int i = 0; i < r->nhdr && i < 16; i++) {
+		buf_addstr(b, r->hname[i]);
+		buf_addstr(b, ": ");
+		add_value(b, r->hval[i]);
+		buf_addstr(b, "\r\n");
+	}
+	if (st != 204 && st >= 200) {
+		buf_addstr(b, "Content-Length: ");
+		add_num(b, r->body_len);
+		buf_addstr(b, "\r\n");
+	}
+	if (c->closing)
+		buf_addstr(b, "Connection: close\r\n");
+	buf_addstr(b, "\r\n");
+	if (!head_only && r->body_len > 0 && st != 204)
+		buf_add(b, r->body, r->body_len);
+}
+
+/* A refusal from the parser: answered, then the connection closes. */
+static void
+refuse(struct worker *w, struct conn *c, int status)
+{
+	struct wire_resp r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	c->closing = 1;
+	put_resp(w, c, &r, 0);
+	c->in_len = 0;
+	c->head_len = 0;
+}
+
+/* Sends what is queued without blocking; -1 if the connection is to
+ * close (an error, or everything sent on a closing one). */
+static int
+flush_out(struct conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.data + c->out_off,
+				 c->out.len - c->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		c->out_off += (size_t)n;
+	}
+	buf_reset(&c->out);
+	c->out_off = 0;
+	return c->closing ? -1 : 0;
+}
+
+/* Watches for input while there is room for it and the peer may send,
+ * for output while some waits. */
+static void
+set_events(struct worker *w, struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (!c->eof && !c->closing && c->in_len < sizeof(c->in))
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (c->out_off < c->out.len)
+		ev |= EPOLLOUT;
+	if (ev != c->events) {
+		struct epoll_event e = {.events = ev, .data.ptr = c};
+
+		epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &e);
+		c->events = ev;
+	}
+}
+
+/* Answers every complete request in c->in (pipelining), in order. */
+static void
+serve(struct worker *w, struct conn *c, time_t now)
+{
+	while (!c->closing && c->in_len > 0 && c->out.len < OUT_MAX) {
+		struct wire_resp r;
+		size_t total;
+		int head_only;
+
+		if (c->head_len == 0) {
+			int n = wire_parse(c->in, c->in_len, &c->rq);
+
+			if (n == 0)
+				return;
+			if (n < 0) {
+				refuse(w, c, -n);
+				return;
+			}
+			c->head_len = (size_t)n;
+			c->continued = 0;
+		}
+		total = c->head_len + (c->rq.content_length > 0
+					   ? (size_t)c->rq.content_length
+					   : 0);
+		if (c->in_len < total) {
+			if (c->rq.expect_continue && !c->continued) {
+				buf_addstr(&c->out,
+					   "HTTP/1.1 100 Continue\r\n\r\n");
+				c->continued = 1;
+			}
+			return;
+		}
+		memcpy(c->body, c->in + c->head_len, total - c->head_len);
+		c->body[total - c->head_len] = '\0';
+		c->rq.body = c->body;
+		c->rq.body_len = total - c->head_len;
+		c->rq.peer = c->peer;
+		c->closing = !c->rq.keep_alive;
+		head_only = !strcmp(c->rq.method, "HEAD");
+		memset(&r, 0, sizeof(r));
+		r.status = 500;
+		w->s->fn(w->s->arg, &c->rq, &r);
+		put_resp(w, c, &r, head_only);
+		if (w->s->done != NULL)
+			w->s->done(w->s->arg, &r);
+		memmove(c->in, c->in + total, c->in_len - total);
+		c->in_len -= total;
+		c->head_len = 0;
+		c->begun = c->in_len > 0 ? now : 0;
+	}
+}
+
+/* Reads what came, answers what is complete, writes what it can. */
+static void
+conn_event(struct worker *w, struct conn *c, time_t now)
+{
+	size_t before;
+
+	do {
+		while (!c->eof && c->in_len < sizeof(c->in)) {
+			ssize_t n = recv(c->fd, c->in + c->in_len,
+					 sizeof(c->in) - c->in_len, 0);
+
+			if (n > 0) {
+				if (c->in_len == 0)
+					c->begun = now;
+				c->in_len += (size_t)n;
+				c->last = now;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			c->eof = 1; /* closed, or an error */
+		}
+		before = c->in_len;
+		serve(w, c, now);
+		if (flush_out(c) < 0) {
+			conn_close(w, c);
+			return;
+		}
+		/* output drained while requests wait: go on with them */
+	} while (c->out.len == 0 && c->in_len > 0 && c->in_len < before);
+	if (c->eof && c->out.len == 0) {
+		conn_close(w, c);
+		return;
+	}
+	set_events(w, c);
+}
+
+static void
+accept_some(struct worker *w, time_t now)
+{
+	for (int k = 0; k < ACCEPT_BATCH; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept4(w->s->lfd, (struct sockaddr *)&ss, &sl,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct epoll_event ev;
+		struct conn *c;
+
+		if (fd < 0)
+			return; /* EAGAIN (another thread took it) or an error
+				 */
+		if (__atomic_add_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED) >
+		    w->s->max_conns) {
+			__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
+			close(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
+		c->last = now;
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((struct sockaddr_in *)&ss)->sin_addr,
+				  c->peer, sizeof(c->peer));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
+				  c->peer, sizeof(c->peer));
+		else
+			str_copy(c->peer, "unix", sizeof(c->peer));
+		c->next = w->conns;
+		if (w->conns != NULL)
+			w->conns->prev = c;
+		w->conns = c;
+		ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+		ev.data.ptr = c;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+			conn_close(w, c);
+	}
+}
+
+/* Closes connections idle too long, and requests arriving too slowly. */
+static void
+sweep(struct worker *w, time_t now)
+{
+	struct conn *c = w->conns, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (now - c->last >= w->s->idle ||
+		    (c->begun != 0 && now - c->begun >= SLOW_REQUEST))
+			conn_close(w, c);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event evs[64];
+	time_t swept = time(NULL);
+
+	while (!__atomic_load_n(&w->s->stopping, __ATOMIC_ACQUIRE)) {
+		int n = epoll_wait(w->ep, evs, 64, 1000);
+		time_t now = time(NULL);
+
+		for (int i = 0; i < n; i++) {
+			void *p = evs[i].data.ptr;
+
+			if (p == NULL)
+				accept_some(w, now);
+			else if (p != (void *)w) /* w: woken to stop */
+				conn_event(w, p, now);
+		}
+		if (now != swept) {
+			sweep(w, now);
+			swept = now;
+		}
+	}
+	while (w->conns != NULL)
+		conn_close(w, w->conns);
+	return NULL;
+}
+
+void
+wire_stop(struct wire_server *s)
+{
+	if (s == NULL)
+		return;
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < s->nthreads; i++) {
+		uint64_t one = 1;
+		ssize_t n;
+
+		/* a failed wake-up leaves the 1 s epoll timeout to notice */
+		if (s->w[i].wake >= 0)
+			n = write(s->w[i].wake, &one, sizeof(one));
+		(void)n;
+	}
+	for (int i = 0; i < s->nthreads; i++) {
+		if (s->w[i].started)
+			pthread_join(s->w[i].thread, NULL);
+		if (s->w[i].ep >= 0)
+			close(s->w[i].ep);
+		if (s->w[i].wake >= 0)
+			close(s->w[i].wake);
+	}
+	close(s->lfd);
+	free(s->w);
+	free(s);
+}
+
+struct wire_server *
+wire_start(int lfd, int threads, int conns, int idle_s, wire_handler fn,
+	   wire_done done, void *arg, struct err *e)
+{
+	struct wire_server *s = xcalloc(1, sizeof(*s));
+
+	s->lfd = lfd;
+	s->nthreads = threads < 1 ? 1 : threads > 256 ? 256 : threads;
+	s->max_conns = conns;
+	s->idle = idle_s;
+	s->fn = fn;
+	s->done = done;
+	s->arg = arg;
+	s->w = xcalloc((size_t)s->nthreads, sizeof(*s->w));
+	for (int i = 0; i < s->nthreads; i++)
+		s->w[i].ep = s->w[i].wake = -1;
+	for (int i = 0; i < s->nthreads; i++) {
+		struct worker *w = &s->w[i];
+		struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+					  .data.ptr = NULL};
+		struct epoll_event wev = {.events = EPOLLIN, .data.ptr = w};
+
+		w->s = s;
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		w->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->ep < 0 || w->wake < 0 ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &lev) < 0 ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake, &wev) < 0) {
+			err_set(e, "gate listener: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0) {
+		err_set(e, "gate listener: %s", strerror(errno));
+		goto fail;
+	}
+	for (int i = 0; i < s->nthreads; i++) {
+		if (pthread_create(&s->w[i].thread, NULL, run, &s->w[i]) != 0) {
+			err_set(e, "cannot start the gate's threads");
+			goto fail;
+		}
+		s->w[i].started = 1;
+	}
+	return s;
+fail:
+	wire_stop(s);
+	return NULL;
+}

@@ -1,0 +1,204 @@
+/*
+ * test_wire.c: the gate listener's HTTP/1.1 request-head parser
+ * (src/gate/wire.c): what nginx and browsers send, pipelined requests,
+ * incomplete heads, and each refusal with its status.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate/wire.h"
+
+/* Parses a copy of s; the result, rq filled. */
+static int
+parse(const char *s, struct wire_req *rq, char **keep)
+{
+	size_t n = strlen(s);
+	char *b = malloc(n + 1);
+
+	memcpy(b, s, n + 1);
+	*keep = b;
+	return wire_parse(b, n, rq);
+}
+
+static void
+test_nginx_auth_request(void **state)
+{
+	const char *s = "GET /api/authz/auth-request HTTP/1.1\r\n"
+			"X-Original-URL: https://oa.example.gov.cn/a?b=1\r\n"
+			"X-Original-Method: GET\r\n"
+			"X-Forwarded-For:  10.1.2.3 \r\n"
+			"Host: govsec_gate\r\n"
+			"Cookie: __Host-govsec=abc; x=y\r\n\r\n";
+	struct wire_req rq;
+	char *b;
+
+	(void)state;
+	assert_int_equal(parse(s, &rq, &b), (int)strlen(s));
+	assert_string_equal(rq.method, "GET");
+	assert_string_equal(rq.path, "/api/authz/auth-request");
+	assert_string_equal(rq.query, "");
+	assert_int_equal(rq.minor, 1);
+	assert_true(rq.keep_alive);
+	assert_int_equal(rq.content_length, -1);
+	assert_int_equal(rq.nhdr, 5);
+	assert_string_equal(wire_header(&rq, "x-original-url"),
+			    "https://oa.example.gov.cn/a?b=1");
+	/* any case; surrounding blanks trimmed */
+	assert_string_equal(wire_header(&rq, "X-Forwarded-For"), "10.1.2.3");
+	assert_string_equal(wire_header(&rq, "COOKIE"),
+			    "__Host-govsec=abc; x=y");
+	assert_null(wire_header(&rq, "Origin"));
+	free(b);
+}
+
+static void
+test_form_post_and_query(void **state)
+{
+	const char *s =
+	    "\r\nPOST /govsec/login?lang=zh&rd=%2Fx HTTP/1.0\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: 27\r\nConnection: keep-alive\r\n"
+	    "Expect: 100-continue\r\n\r\nusername=li&password=secret";
+	struct wire_req rq;
+	char *b;
+	int n;
+
+	(void)state;
+	n = parse(s, &rq, &b);
+	/* the head only: the body is the caller's to wait for */
+	assert_int_equal(n, (int)(strstr(s, "\r\n\r\n") - s) + 4);
+	assert_string_equal(rq.method, "POST");
+	assert_string_equal(rq.path, "/govsec/login");
+	assert_string_equal(rq.query, "lang=zh&rd=%2Fx");
+	assert_int_equal(rq.minor, 0);
+	assert_true(rq.keep_alive); /* asked for on 1.0 */
+	assert_true(rq.expect_continue);
+	assert_int_equal(rq.content_length, 27);
+	free(b);
+}
+
+static void
+test_pipelined_and_incomplete(void **state)
+{
+	const char *two =
+	    "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+	    "GET /b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+	struct wire_req rq;
+	char *b;
+	int n;
+
+	(void)state;
+	n = parse(two, &rq, &b);
+	assert_int_equal(n, 28);
+	assert_string_equal(rq.path, "/a");
+	assert_int_equal(wire_parse(b + n, strlen(two) - (size_t)n, &rq),
+			 (int)strlen(two) - n);
+	assert_string_equal(rq.path, "/b");
+	assert_false(rq.keep_alive);
+	free(b);
+	/* not yet complete: 0, and the bytes are left as they were */
+	assert_int_equal(parse("GET / HTTP/1.1\r\nHost: h\r\n", &rq, &b), 0);
+	assert_string_equal(b, "GET / HTTP/1.1\r\nHost: h\r\n");
+	free(b);
+	assert_int_equal(parse("", &rq, &b), 0);
+	free(b);
+}
+
+static void
+test_refusals(void **state)
+{
+	static const struct {
+		const char *req;
+		int want;
+	} cases[] = {
+	    {"get / HTTP/1.1\r\nHost: h\r\n\r\n", -400},
+	    {"GET  / HTTP/1.1\r\nHost: h\r\n\r\n", -400},
+	    {"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n", -400},
+	    {"GET / HTTP/2.0\r\nHost: h\r\n\r\n", -505},
+	    {"GET / HTTP/1.1x\r\nHost: h\r\n\r\n", -505},
+	    {"GET / FTP/1.1\r\nHost: h\r\n\r\n", -400},
+	    {"GET / HTTP/1.1\r\n\r\n", -400}, /* no Host on 1.1 */
+	    {"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", -400},
+	    {"GET / HTTP/1.1\r\nHost : h\r\n\r\n", -400},
+	    {"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", -400},
+	    {"GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n", -400},
+	    {"GET / HTTP/1.1\r\nHost: a\x01z\r\n\r\n", -400},
+	    {"GET /\x7f HTTP/1.1\r\nHost: h\r\n\r\n", -400},
+	    {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", -400},
+	    {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\n",
+	     -400},
+	    {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
+	     "Content-Length: 2\r\n\r\n",
+	     -400},
+	    {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 8193\r\n\r\n",
+	     -413},
+	    {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+	     -501},
+	};
+	struct wire_req rq;
+	char *b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = parse(cases[i].req, &rq, &b);
+
+		if (got != cases[i].want)
+			fail_msg("case %zu: %d, expected %d", i, got,
+				 cases[i].want);
+		free(b);
+	}
+}
+
+static void
+test_limits(void **state)
+{
+	struct buf big = BUF_INIT(1 << 20);
+	struct wire_req rq;
+	char *b;
+
+	(void)state;
+	/* 64 header fields are fine, 65 are not */
+	buf_addstr(&big, "GET / HTTP/1.1\r\nHost: h\r\n");
+	for (int i = 1; i < WIRE_HEADERS_MAX; i++)
+		buf_printf(&big, "X-%d: %d\r\n", i, i);
+	buf_addstr(&big, "\r\n");
+	assert_int_equal(parse(big.data, &rq, &b), (int)big.len);
+	assert_int_equal(rq.nhdr, WIRE_HEADERS_MAX);
+	free(b);
+	big.len -= 2;
+	buf_addstr(&big, "X-last: 1\r\n\r\n");
+	assert_int_equal(parse(big.data, &rq, &b), -431);
+	free(b);
+	/* a head that never ends within WIRE_HEAD_MAX bytes */
+	buf_reset(&big);
+	buf_addstr(&big, "GET / HTTP/1.1\r\nHost: h\r\nX: ");
+	while (big.len < WIRE_HEAD_MAX)
+		buf_addch(&big, 'a');
+	assert_int_equal(parse(big.data, &rq, &b), -431);
+	free(b);
+	/* one that ends, but too late */
+	buf_addstr(&big, "\r\n\r\n");
+	assert_int_equal(parse(big.data, &rq, &b), -431);
+	free(b);
+	buf_cleanup(&big);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_nginx_auth_request),
+	    cmocka_unit_test(test_form_post_and_query),
+	    cmocka_unit_test(test_pipelined_and_incomplete),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
