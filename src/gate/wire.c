@@ -628,7 +628,7 @@ wire_stop(struct wire_server *s)
 	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < s->nthreads; i++) {
 		uint64_t one = 1;
-		ssize_t n;
+		ssize_t n = 0;
 
 		/* a failed wake-up leaves the 1 s epoll timeout to notice */
 		if (s->w[i].wake >= 0)
