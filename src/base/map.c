@@ -1,4 +1,6 @@
-/* map.c: string -> integer hash map with open addressing (FNV-1a). */
+/* map.c: string -> integer hash map with open addressing (FNV-1a); each
+ * slot keeps its key's hash, so a probe compares strings only when the
+ * hashes agree. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,15 +29,17 @@ map_cleanup(struct map *m)
 		free(m->keys[i]);
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }
 
 static size_t
-slot(const struct map *m, const char *key)
+slot(const struct map *m, const char *key, size_t h)
 {
-	size_t i = hash(key) & (m->cap - 1);
+	size_t i = h & (m->cap - 1);
 
-	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+	while (m->keys[i] != NULL &&
+	       (m->hashes[i] != h || strcmp(m->keys[i], key) != 0))
 		i = (i + 1) & (m->cap - 1);
 	return i;
 }
@@ -49,27 +53,33 @@ grow(struct map *m)
 	n.len = m->len;
 	n.keys = xcalloc(n.cap, sizeof(char *));
 	n.vals = xcalloc(n.cap, sizeof(long long));
+	n.hashes = xcalloc(n.cap, sizeof(size_t));
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->keys[i] != NULL) {
-			size_t j = slot(&n, m->keys[i]);
+			size_t j = m->hashes[i] & (n.cap - 1);
 
+			/* the keys are distinct: the first free slot */
+			while (n.keys[j] != NULL)
+				j = (j + 1) & (n.cap - 1);
 			n.keys[j] = m->keys[i];
 			n.vals[j] = m->vals[i];
+			n.hashes[j] = m->hashes[i];
 		}
 	}
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	*m = n;
 }
 
 int
 map_put(struct map *m, const char *key, long long val, long long *old)
 {
-	size_t i;
+	size_t i, h = hash(key);
 
 	if ((m->len + 1) * 4 >= m->cap * 3)
 		grow(m);
-	i = slot(m, key);
+	i = slot(m, key, h);
 	if (m->keys[i] != NULL) {
 		if (old != NULL)
 			*old = m->vals[i];
@@ -77,6 +87,7 @@ map_put(struct map *m, const char *key, long long val, long long *old)
 	}
 	m->keys[i] = xstrdup(key);
 	m->vals[i] = val;
+	m->hashes[i] = h;
 	m->len++;
 	return 0;
 }
@@ -88,7 +99,7 @@ map_get(const struct map *m, const char *key, long long *val)
 
 	if (m->cap == 0)
 		return -1;
-	i = slot(m, key);
+	i = slot(m, key, hash(key));
 	if (m->keys[i] == NULL)
 		return -1;
 	*val = m->vals[i];
