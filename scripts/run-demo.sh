@@ -1,17 +1,20 @@
 #!/bin/sh
 # run-demo.sh: what `make run` does after building: a store with the demo
-# registry and a console administrator (first time only), a config file,
-# then govsecd in the foreground. State lives in ./run (not in git).
+# registry, a console administrator, a gate policy and a gate user invited
+# to set up a second factor (first time only), a config file, then govsecd
+# in the foreground. State lives in ./run (not in git).
 set -eu
 build=${1:-build}
 dir=run
 port=${GOVSEC_PORT:-8440}
+gport=${GOVSEC_GATE_PORT:-8441}
 mkdir -p "$dir"
 chmod 700 "$dir"
 db="$dir/govsec.db"
 # Set up once, in a scratch directory renamed into place only when every
 # step worked: a failed first run leaves nothing half made behind.
-if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ]; then
+if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ] ||
+	[ ! -f "$dir/gate-password" ]; then
 	new=$(mktemp -d "$dir/.setup.XXXXXX")
 	trap 'rm -rf "$new"' EXIT
 	"$build/govsec" --db "$new/govsec.db" import data/demo.json
@@ -19,9 +22,18 @@ if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ]; then
 	(umask 077 && printf '%s\n' "$pw" > "$new/admin-password")
 	printf '%s\n' "$pw" |
 		"$build/govsec" --db "$new/govsec.db" user add admin --role admin
+	# the access gate: a policy, and a user who sets up TOTP or a
+	# security key at the first login (docs/gate.md)
+	"$build/govsec" --db "$new/govsec.db" gate import data/demo-gate.json
+	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
+	(umask 077 && printf '%s\n' "$pw" > "$new/gate-password")
+	printf '%s\n' "$pw" | "$build/govsec" --db "$new/govsec.db" gate user \
+		add demo --groups staff --display 演示用户
+	"$build/govsec" --db "$new/govsec.db" gate invite demo --hours 720
 	rm -f "$db" "$db-wal" "$db-shm"
 	mv "$new/govsec.db" "$db"
 	mv "$new/admin-password" "$dir/admin-password"
+	mv "$new/gate-password" "$dir/gate-password"
 	rm -rf "$new"
 	trap - EXIT
 fi
@@ -32,11 +44,17 @@ path = $db
 
 [console]
 listen = 127.0.0.1:$port
+
+[gate]
+listen = 127.0.0.1:$gport
 CONF
 "$build/govsecd" -n -c "$dir/govsec.conf"
 echo
 echo "  govsec console:  http://localhost:$port/"
 echo "  log in as:       admin / $(cat "$dir/admin-password")"
+echo "  gate portal:     http://localhost:$gport/govsec/login"
+echo "  gate user:       demo / $(cat "$dir/gate-password")" \
+	"(sets up a second factor at the first login)"
 echo "  CLI:             $build/govsec --db $db check"
 echo "  stop with Ctrl-C"
 echo
