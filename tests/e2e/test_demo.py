@@ -1,0 +1,69 @@
+"""What `make run` starts (scripts/run-demo.sh), in a scratch copy of the
+scripts and data: the demo store, the console with its printed login, the
+gate portal with its printed demo user, who is asked to set up a second
+factor at the first login. govsecd is stopped at the end. Stdlib and
+pytest only."""
+
+import http.client
+import json
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.parse
+
+from conftest import BUILD, SRC, cli_env, free_port
+
+
+def test_make_run_demo(tmp_path):
+    for part in ("scripts", "data"):
+        shutil.copytree(SRC / part, tmp_path / part)
+    cport, gport = free_port(), free_port()
+    env = cli_env({"GOVSEC_PORT": str(cport),
+                   "GOVSEC_GATE_PORT": str(gport)})
+    p = subprocess.Popen(["sh", "scripts/run-demo.sh", str(BUILD)],
+                         cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    out = ""
+    try:
+        while "stop with Ctrl-C" not in out:
+            line = p.stdout.readline()
+            assert line, "run-demo.sh ended:\n" + out
+            out += line
+        admin = re.search(r"log in as: +admin / (\S+)", out).group(1)
+        demo = re.search(r"gate user: +demo / (\S+)", out).group(1)
+        assert f"http://localhost:{cport}/" in out
+        assert f"http://localhost:{gport}/govsec/login" in out
+        for _ in range(100):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", cport, timeout=5)
+                c.request("POST", "/api/login", body=json.dumps(
+                    {"name": "admin", "password": admin}),
+                    headers={"Content-Type": "application/json"})
+                r = c.getresponse()
+                r.read()
+                c.close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert r.status == 200
+        # the demo gate user's first login asks for a second factor
+        c = http.client.HTTPConnection("127.0.0.1", gport, timeout=30)
+        c.request("POST", "/govsec/login", body=urllib.parse.urlencode(
+            {"username": "demo", "password": demo, "lang": "zh"}),
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Host": f"localhost:{gport}"})
+        r = c.getresponse()
+        body = r.read().decode()
+        c.close()
+        assert r.status == 200 and "设置第二因素" in body
+        assert 'name="handle"' in body and "otpauth://totp/" in body
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, out + p.stdout.read()
