@@ -40,6 +40,12 @@ struct insp_words {
 	int head[W_HASH];
 	int next[W__N * W_TERMS];
 	int nshort; /* content terms shorter than three bytes */
+	/* the first two bytes of those chained terms, a bit per pair: where
+	 * none starts, the text is passed over without hashing */
+	unsigned char pair[65536 / 8];
+	/* text bytes as the lists were lowered (ASCII only, the C locale),
+	 * NUL read as a space */
+	unsigned char lower[256];
 };
 
 static unsigned
@@ -105,6 +111,11 @@ words_load(const char *dir, struct err *e)
 	}
 	for (int i = 0; i < W_HASH; i++)
 		w->head[i] = -1;
+	for (int ch = 0; ch < 256; ch++)
+		w->lower[ch] =
+		    (unsigned char)(ch == '\0'		     ? ' '
+				    : ch >= 'A' && ch <= 'Z' ? ch | 0x20
+							     : ch);
 	for (int k = W_PARKED; k <= W_PORN; k++)
 		for (int i = 0; i < w->n[k]; i++) {
 			const unsigned char *t =
@@ -117,6 +128,8 @@ words_load(const char *dir, struct err *e)
 			}
 			w->next[id] = w->head[w_hash(t)];
 			w->head[w_hash(t)] = id;
+			w->pair[((unsigned)t[0] << 8 | t[1]) >> 3] |=
+			    (unsigned char)(1u << (t[1] & 7));
 		}
 	return w;
 }
@@ -149,16 +162,14 @@ scan(const struct insp_words *w, const char *text, size_t n, int hits[W__N])
 	if (n > W_SCAN)
 		n = W_SCAN;
 	low = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		/* ASCII only, as the lists were lowered (the C locale) */
-		low[i] = ch == '\0'		  ? ' '
-			 : ch >= 'A' && ch <= 'Z' ? ch | 0x20
-						  : ch;
-	}
+	for (size_t i = 0; i < n; i++)
+		low[i] = w->lower[(unsigned char)text[i]];
 	low[n] = '\0';
-	for (size_t i = 0; i + 3 <= n; i++)
+	for (size_t i = 0; i + 3 <= n; i++) {
+		unsigned pr = (unsigned)low[i] << 8 | low[i + 1];
+
+		if (!(w->pair[pr >> 3] & (1u << (pr & 7))))
+			continue;
 		for (int id = w->head[w_hash(low + i)]; id >= 0;
 		     id = w->next[id]) {
 			const char *t = w->terms[id / W_TERMS][id % W_TERMS];
@@ -170,6 +181,7 @@ scan(const struct insp_words *w, const char *text, size_t n, int hits[W__N])
 			seen[id / 8] |= (unsigned char)(1u << (id % 8));
 			hits[id / W_TERMS]++;
 		}
+	}
 	for (int k = W_PARKED; k <= W_PORN && w->nshort > 0; k++)
 		for (int i = 0; i < w->n[k]; i++)
 			if (strlen(w->terms[k][i]) < 3 &&
@@ -222,6 +234,27 @@ words_tampered(const struct insp_words *w, const char *text, size_t n,
 	return k == W_PORN	 ? "pornography"
 	       : k == W_GAMBLING ? "gambling"
 				 : NULL;
+}
+
+const char *
+words_page_tampered(const struct insp_words *w, const struct xpage *p,
+		    int *hits)
+{
+	const char *text = p->text.data ? p->text.data : "", *what;
+	size_t n = p->text.len;
+	struct buf all = BUF_INIT(strlen(p->meta) + p->text.len + 2);
+
+	if (p->meta[0] != '\0') {
+		/* meta first: words_tampered looks at the first 256 KiB */
+		buf_addstr(&all, p->meta);
+		buf_addch(&all, '\n');
+		buf_add(&all, text, n);
+		text = all.data;
+		n = all.len;
+	}
+	what = words_tampered(w, text, n, hits);
+	buf_cleanup(&all);
+	return what;
 }
 
 const char *

@@ -5,7 +5,8 @@
  * with GET fallback, retries with backoff, 429/Retry-After and bot
  * protection as "blocked", per-response byte limits and a time limit, and
  * an SSRF guard on every connected address. Pages are parsed as their
- * bytes arrive (extract.c); every page of the site is also read for its
+ * bytes arrive (extract.c), on parser threads (xpool.c) while this thread
+ * goes on with the transfers; every page of the site is also read for its
  * footer marks, as a column when the homepage links to it, and for
  * gambling or porn content put there by tampering. Every response is
  * untrusted.
@@ -24,10 +25,11 @@
 #include "inspect/inspect.h"
 #include "registry/registry.h"
 
-#define FOUND_MAX   1000
-#define CONTENT_MAX (256u << 10)
-#define CSSFILE_MAX (2u << 20)
-#define ROBOTS_BODY (512u << 10)
+#define FOUND_MAX     1000
+#define CONTENT_MAX   (256u << 10)
+#define CSSFILE_MAX   (2u << 20)
+#define ROBOTS_BODY   (512u << 10)
+#define PARSE_BACKLOG 4 /* pages waiting for a parser per transfer slot */
 
 enum want { W_HEAD, W_GET, W_PARSE, W_CSS, W_CONTENT };
 
@@ -79,7 +81,9 @@ struct job {
 	char *url;
 	int hops, attempt;
 	struct buf chain;
-	struct extract *x;
+	struct extract *x; /* the page, the crawl thread's (after parsing) */
+	struct xtask *xt;  /* the page while a parser thread has it */
+	CURLcode rc;	   /* the transfer's end, kept while parsing */
 	struct buf body;
 	long status;
 	char ctype[128];
@@ -90,7 +94,8 @@ struct job {
 	long long bytes;
 	struct curl_slist *resolve, *headers;
 	double not_before;
-	struct job *next, *prev; /* in c->active while transferring */
+	struct job *next, *prev; /* in c->active while transferring, then
+				  * in c->parsing until parsed */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -109,10 +114,13 @@ struct crawler {
 	size_t nready, capready;
 	struct job **delayed;
 	size_t ndelayed, capdelayed;
-	CURL **pool;
-	size_t npool, cappool;
+	CURL **handles; /* easy handles to reuse */
+	size_t nhandles, caphandles;
 	struct job *active;
 	int running;
+	struct xpool *pool;  /* parser threads */
+	struct job *parsing; /* transferred, the parser not done yet */
+	int nparsing;
 	int site; /* host index of the start URL */
 	struct insp_words *words;
 	double t0;
@@ -129,6 +137,9 @@ struct crawler {
 	int ninter;
 	const char *fast_base; /* the base whose origin is below */
 	size_t fast_olen;      /* length of "scheme://host[:port]" */
+	char *last_origin;     /* "scheme://authority" of the last host_get */
+	size_t last_olen;
+	int last_host;
 };
 
 /* Case-insensitive substring search (ASCII); pointer or NULL. */
@@ -136,9 +147,12 @@ static const char *
 ci_find(const char *s, const char *lit)
 {
 	size_t k = strlen(lit);
+	int first = (unsigned char)lit[0] | 0x20;
 
+	/* the first byte rules most places out before a comparison */
 	for (; *s != '\0'; s++)
-		if (strncasecmp(s, lit, k) == 0)
+		if (((unsigned char)*s | 0x20) == first &&
+		    strncasecmp(s, lit, k) == 0)
 			return s;
 	return NULL;
 }
@@ -225,8 +239,45 @@ resolve_lookup1(const char *map, const char *name)
 	return NULL;
 }
 
+/* Length of "scheme://authority" of an absolute URL, 0 if none. */
+static size_t
+origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (p == NULL || p - url > 16)
+		return 0;
+	p += 3;
+	return (size_t)(p - url) + strcspn(p, "/?#");
+}
+
+static int host_add(struct crawler *c, const char *url);
+
+/* The host of url; URLs of one origin (as written) ask URL parsing once. */
 static int
 host_get(struct crawler *c, const char *url)
+{
+	size_t olen = origin_len(url);
+	int hi;
+
+	if (olen > 0 && c->last_origin != NULL && olen == c->last_olen &&
+	    memcmp(url, c->last_origin, olen) == 0)
+		return c->last_host;
+	hi = host_add(c, url);
+	if (hi >= 0 && olen > 0) {
+		free(c->last_origin);
+		c->last_origin = xmalloc(olen + 1);
+		memcpy(c->last_origin, url, olen);
+		c->last_origin[olen] = '\0';
+		c->last_olen = olen;
+		c->last_host = hi;
+	}
+	return hi;
+}
+
+/* The host of url, new or known (by "host:port"). */
+static int
+host_add(struct crawler *c, const char *url)
 {
 	char *name = url_host(url), key[600];
 	int port = url_port(url);
@@ -521,7 +572,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 			}
 			goto content;
 		}
-		if (j->x == NULL) {
+		if (j->xt == NULL) {
+			struct extract *x;
 			char cs[64] = "";
 			const char *k = ci_find(j->ctype, "charset=");
 
@@ -533,11 +585,14 @@ on_body(char *p, size_t size, size_t n, void *arg)
 					cs[cn] = '\0';
 				}
 			}
-			j->x = extract_new(c->o->logo_pattern, cs);
-			extract_keep(j->x,
+			x = extract_new(c->o->logo_pattern, cs);
+			extract_keep(x,
 				     t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT);
+			extract_judge(x, c->words);
+			j->xt = xpool_start(c->pool, x, j);
 		}
-		extract_feed(j->x, p, len);
+		/* parsed on a parser thread, in this order */
+		xpool_feed(c->pool, j->xt, p, len);
 		return len;
 	case W_CSS:
 		if (buf_add(&j->body, p, len) < 0) {
@@ -602,7 +657,9 @@ job_new(struct crawler *c, int ti, int hi, const char *url)
 static void
 job_reset(struct job *j)
 {
-	extract_free(j->x);
+	xpool_drop(j->c->pool, j->xt);
+	j->xt = NULL;
+	xpool_release(j->c->pool, j->x);
 	j->x = NULL;
 	buf_reset(&j->body);
 	j->status = 0;
@@ -630,20 +687,33 @@ delay_job(struct crawler *c, struct job *j, double seconds)
 static void
 pool_put(struct crawler *c, CURL *e)
 {
-	if (c->npool == c->cappool) {
-		c->cappool = c->cappool ? c->cappool * 2 : 32;
-		c->pool = xrealloc(c->pool, c->cappool * sizeof(*c->pool));
+	if (c->nhandles == c->caphandles) {
+		c->caphandles = c->caphandles ? c->caphandles * 2 : 32;
+		c->handles =
+		    xrealloc(c->handles, c->caphandles * sizeof(*c->handles));
 	}
-	c->pool[c->npool++] = e;
+	c->handles[c->nhandles++] = e;
+}
+
+/* Jobs transferring (c->active) and waiting for their parser
+ * (c->parsing) are in doubly linked lists. */
+static void
+job_link(struct job **head, struct job *j)
+{
+	j->prev = NULL;
+	j->next = *head;
+	if (*head != NULL)
+		(*head)->prev = j;
+	*head = j;
 }
 
 static void
-active_remove(struct crawler *c, struct job *j)
+job_unlink(struct job **head, struct job *j)
 {
 	if (j->prev != NULL)
 		j->prev->next = j->next;
 	else
-		c->active = j->next;
+		*head = j->next;
 	if (j->next != NULL)
 		j->next->prev = j->prev;
 	j->next = j->prev = NULL;
@@ -660,7 +730,7 @@ job_start(struct crawler *c, struct job *j)
 		/* the test map says this name does not resolve */
 		return -1;
 	}
-	e = c->npool > 0 ? c->pool[--c->npool] : curl_easy_init();
+	e = c->nhandles > 0 ? c->handles[--c->nhandles] : curl_easy_init();
 	if (e == NULL)
 		return -1;
 	curl_easy_reset(e);
@@ -743,11 +813,7 @@ job_start(struct crawler *c, struct job *j)
 		j->e = NULL;
 		return -1;
 	}
-	j->prev = NULL;
-	j->next = c->active;
-	if (c->active != NULL)
-		c->active->prev = j;
-	c->active = j;
+	job_link(&c->active, j);
 	h->active++;
 	if (h->active > c->r->max_per_host)
 		c->r->max_per_host = h->active;
@@ -887,12 +953,16 @@ page_link(struct crawler *c, int page, int depth, const char *base,
 	enum want w;
 	const char *raw = xl->url;
 
-	if (!strncasecmp(raw, "javascript:", 11) ||
-	    !strncasecmp(raw, "data:", 5) || !strcmp(raw, "#") ||
-	    !strncasecmp(raw, "about:", 6))
+	if (!strcmp(raw, "#"))
 		return;
-	if (!strncasecmp(raw, "mailto:", 7) || !strncasecmp(raw, "tel:", 4) ||
-	    !strncasecmp(raw, "ftp:", 4) || !strncasecmp(raw, "sms:", 4)) {
+	/* a scheme starts with a letter ("/p/1.html" has none) */
+	if (isalpha((unsigned char)raw[0]) &&
+	    (!strncasecmp(raw, "javascript:", 11) ||
+	     !strncasecmp(raw, "data:", 5) || !strncasecmp(raw, "about:", 6)))
+		return;
+	if (isalpha((unsigned char)raw[0]) &&
+	    (!strncasecmp(raw, "mailto:", 7) || !strncasecmp(raw, "tel:", 4) ||
+	     !strncasecmp(raw, "ftp:", 4) || !strncasecmp(raw, "sms:", 4))) {
 		li = link_get(c, raw, -1, xl->kind, &created);
 		l = &c->r->links[li];
 		found_on(l, page);
@@ -1045,27 +1115,14 @@ page_column(struct crawler *c, const struct target *t, const struct xpage *p)
 static void
 page_tampered(struct crawler *c, struct target *t, const struct xpage *p)
 {
-	const char *text = p->text.data ? p->text.data : "", *what;
-	size_t n = p->text.len;
-	struct buf all = BUF_INIT(strlen(p->meta) + p->text.len + 2);
 	char detail[300];
-	int hits;
 
-	if (p->meta[0] != '\0') {
-		/* meta first: words_tampered looks at the first 256 KiB */
-		buf_addstr(&all, p->meta);
-		buf_addch(&all, '\n');
-		buf_add(&all, text, n);
-		text = all.data;
-		n = all.len;
-	}
-	what = words_tampered(c->words, text, n, &hits);
-	buf_cleanup(&all);
-	if (what == NULL)
+	/* judged by the parser thread (extract_judge) */
+	if (p->tampered == NULL)
 		return;
 	str_fmt(detail, sizeof(detail),
-		"%d %s terms on the site's own page: defaced or hijacked", hits,
-		what);
+		"%d %s terms on the site's own page: defaced or hijacked",
+		p->tampered_hits, p->tampered);
 	finish_target(c, t, INSP_BROKEN, "tampered_content", detail);
 	t->abnormal = 1;
 }
@@ -1497,8 +1554,8 @@ out:
 static void
 job_free(struct crawler *c, struct job *j)
 {
-	(void)c;
-	extract_free(j->x);
+	xpool_drop(c->pool, j->xt);
+	xpool_release(c->pool, j->x);
 	buf_cleanup(&j->body);
 	buf_cleanup(&j->chain);
 	free(j->url);
@@ -1528,8 +1585,8 @@ start_target(struct crawler *c, int ti)
 			return;
 		}
 	}
-	if (t->want == W_PARSE && c->pages + c->running >= c->o->max_pages &&
-	    !t->home)
+	if (t->want == W_PARSE &&
+	    c->pages + c->running + c->nparsing >= c->o->max_pages && !t->home)
 		t->want = W_HEAD;
 	t->started = 1;
 	j = job_new(c, ti, t->host, t->url);
@@ -1562,7 +1619,11 @@ schedule(struct crawler *c)
 		}
 		i++;
 	}
-	while (k < c->nready && c->running < c->o->concurrency) {
+	/* at most PARSE_BACKLOG times as many pages wait for the parser
+	 * threads as transfers run: when parsing falls far behind, fetching
+	 * waits for it (their bytes are bounded by XPOOL_QUEUED) */
+	while (k < c->nready && c->running < c->o->concurrency &&
+	       c->nparsing < PARSE_BACKLOG * c->o->concurrency) {
 		int hi = c->ready[k];
 		struct host *h = &c->h[hi];
 
@@ -1610,18 +1671,50 @@ drain(struct crawler *c)
 		}
 		curl_multi_remove_handle(c->multi, e);
 		pool_put(c, e);
-		active_remove(c, j);
+		job_unlink(&c->active, j);
 		j->e = NULL;
 		c->h[j->host].active--;
 		c->running--;
+		if (j->xt != NULL) {
+			/* the page is judged once its parser is done */
+			xpool_finish(c->pool, j->xt);
+			j->rc = rc;
+			job_link(&c->parsing, j);
+			c->nparsing++;
+			continue;
+		}
 		job_done(c, j, rc);
 	}
+}
+
+/* Pages the parser threads have finished, in the order they finished. */
+static void
+collect(struct crawler *c)
+{
+	struct extract *x;
+	void *tag;
+
+	while ((x = xpool_collect(c->pool, &tag)) != NULL) {
+		struct job *j = tag;
+
+		job_unlink(&c->parsing, j);
+		c->nparsing--;
+		j->xt = NULL;
+		j->x = x;
+		job_done(c, j, j->rc);
+	}
+}
+
+static void
+wake(void *arg)
+{
+	curl_multi_wakeup(arg);
 }
 
 static int
 pending(struct crawler *c)
 {
-	if (c->running > 0 || c->ndelayed > 0)
+	if (c->running > 0 || c->ndelayed > 0 || c->nparsing > 0)
 		return 1;
 	for (size_t i = 0; i < c->nready; i++)
 		if (c->h[c->ready[i]].qlen > 0)
@@ -1635,7 +1728,7 @@ abort_all(struct crawler *c)
 	while (c->active != NULL) {
 		struct job *j = c->active;
 
-		active_remove(c, j);
+		job_unlink(&c->active, j);
 		curl_multi_remove_handle(c->multi, j->e);
 		pool_put(c, j->e);
 		if (j->target >= 0)
@@ -1643,6 +1736,15 @@ abort_all(struct crawler *c)
 				      "time_limit", NULL);
 		job_free(c, j);
 	}
+	while (c->parsing != NULL) {
+		struct job *j = c->parsing;
+
+		c->parsing = j->next;
+		finish_target(c, &c->t[j->target], INSP_SKIPPED, "time_limit",
+			      NULL);
+		job_free(c, j); /* the parser drops the page */
+	}
+	c->nparsing = 0;
 	for (size_t i = 0; i < c->ndelayed; i++) {
 		if (c->delayed[i]->target >= 0)
 			finish_target(c, &c->t[c->delayed[i]->target],
@@ -1930,6 +2032,14 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		insp_result_free(r);
 		return NULL;
 	}
+	c.pool = xpool_new(xpool_threads(), wake, c.multi, &we);
+	if (c.pool == NULL) {
+		err_set(e, "%s", we.msg);
+		curl_multi_cleanup(c.multi);
+		words_free(c.words);
+		insp_result_free(r);
+		return NULL;
+	}
 	curl_multi_setopt(c.multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(c.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 			  (long)o->per_host);
@@ -1942,6 +2052,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	c.site = ti >= 0 ? c.t[ti].host : -1;
 	if (ti < 0) {
 		err_set(e, "'%.200s' has no host", url);
+		xpool_free(c.pool);
 		curl_multi_cleanup(c.multi);
 		words_free(c.words);
 		insp_result_free(r);
@@ -1989,10 +2100,12 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		}
 		curl_multi_perform(c.multi, &still);
 		drain(&c);
+		xpool_kick(c.pool); /* the bytes and ends of this round */
+		collect(&c);
 		schedule(&c); /* refill freed slots before waiting */
 		if (c.ndelayed > 0 || c.running < o->concurrency)
 			wait = 20;
-		if (c.running > 0)
+		if (c.running > 0 || c.nparsing > 0) /* a parser wakes it */
 			curl_multi_poll(c.multi, NULL, 0, (int)wait, NULL);
 		else if (c.ndelayed > 0 || o->delay_ms > 0)
 			usleep(10000);
@@ -2032,12 +2145,14 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	free(c.h);
 	free(c.ready);
 	free(c.delayed);
-	for (size_t i = 0; i < c.npool; i++)
-		curl_easy_cleanup(c.pool[i]);
-	free(c.pool);
+	for (size_t i = 0; i < c.nhandles; i++)
+		curl_easy_cleanup(c.handles[i]);
+	free(c.handles);
+	xpool_free(c.pool); /* before the multi handle its threads wake */
 	curl_multi_cleanup(c.multi);
 	free(c.ltarget);
 	free(c.lfrag);
+	free(c.last_origin);
 	map_cleanup(&c.tmap);
 	map_cleanup(&c.lmap);
 	map_cleanup(&c.hmap);

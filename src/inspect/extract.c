@@ -31,11 +31,14 @@ struct xelem {
 };
 
 struct extract {
-	htmlParserCtxtPtr ctx;
+	htmlParserCtxtPtr ctx; /* from the first byte to the end */
+	int started;
+	char charset[64];
+	const struct insp_words *words; /* judge tampering at the end */
 	struct arena a;
 	struct xpage p;
 	size_t caplinks;
-	struct xelem stack[X_STACK];
+	struct xelem *stack; /* X_STACK, made with the parser */
 	int depth;  /* may exceed X_STACK; entries beyond are not kept */
 	int footer; /* open footer elements */
 	int in_script, in_style;
@@ -64,6 +67,80 @@ icontains(const char *s, const char *lit)
 		    strncasecmp(s, lit, k) == 0)
 			return 1;
 	return 0;
+}
+
+/* The elements start_el acts on. */
+enum xtag {
+	T_OTHER,
+	T_A,
+	T_AREA,
+	T_IMG,
+	T_LINK,
+	T_SCRIPT,
+	T_STYLE,
+	T_FRAME,
+	T_FORM,
+	T_META,
+	T_BASE,
+	T_MEDIA,
+	T_TITLE,
+	T_CENTER,
+	T_FOOTER
+};
+
+/* libxml2 hands element names in lower case; most (li, div, p, span)
+ * are told apart by their first byte. */
+static enum xtag
+tag_of(const char *t)
+{
+	static const struct {
+		const char *name;
+		enum xtag tag;
+	} tags[] = {
+	    {"a", T_A},		  {"area", T_AREA},	{"audio", T_MEDIA},
+	    {"base", T_BASE},	  {"center", T_CENTER}, {"embed", T_MEDIA},
+	    {"footer", T_FOOTER}, {"form", T_FORM},	{"frame", T_FRAME},
+	    {"iframe", T_FRAME},  {"img", T_IMG},	{"link", T_LINK},
+	    {"meta", T_META},	  {"script", T_SCRIPT}, {"source", T_MEDIA},
+	    {"style", T_STYLE},	  {"title", T_TITLE},	{"video", T_MEDIA}};
+
+	if (t[0] == '\0' || strchr("abcefilmstv", t[0]) == NULL)
+		return T_OTHER;
+	for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
+		if (tags[i].name[0] == t[0] && strcmp(tags[i].name, t) == 0)
+			return tags[i].tag;
+	return T_OTHER;
+}
+
+#define U_LOGO	  1 /* the Party/government site logo (conac.cn, dzjg) */
+#define U_PSB	  2 /* the public-security filing site */
+#define U_FINDERR 4 /* the "find errors" entrance */
+
+/* What a URL names, ASCII case ignored, in one pass over it. */
+static unsigned
+url_marks(const char *u)
+{
+	static const struct {
+		const char *lit; /* lower case */
+		unsigned flag;
+	} lits[] = {{"conac.cn", U_LOGO},	 {"dzjg", U_LOGO},
+		    {"beian.mps.gov.cn", U_PSB}, {"beian.gov.cn", U_PSB},
+		    {"zfwzzc", U_FINDERR},	 {"pucha.kaipuyun", U_FINDERR}};
+	unsigned f = 0;
+
+	for (; *u != '\0'; u++) {
+		int ch = (unsigned char)*u | 0x20;
+
+		if (ch != 'b' && ch != 'c' && ch != 'd' && ch != 'p' &&
+		    ch != 'z')
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(lits); i++)
+			if (lits[i].lit[0] == ch &&
+			    strncasecmp(u, lits[i].lit, strlen(lits[i].lit)) ==
+				0)
+				f |= lits[i].flag;
+	}
+	return f;
 }
 
 static const char *
@@ -122,12 +199,12 @@ add_id(struct extract *x, const char *v)
 }
 
 static int
-is_footer(const char *tag, const char *id, const char *cls)
+is_footer(enum xtag tag, const char *id, const char *cls)
 {
 	static const char *const words[] = {"footer",	 "foot", "bottom",
 					    "copyright", "dibu", "banquan"};
 
-	if (strcmp(tag, "footer") == 0)
+	if (tag == T_FOOTER)
 		return 1;
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if ((id && icontains(id, words[i])) ||
@@ -199,12 +276,13 @@ record_logo(struct extract *x)
 	    arena_strdup(&x->a, x->chain.data ? x->chain.data : "");
 }
 
+/* marks: url_marks(u) */
 static int
-logo_url(struct extract *x, const char *u)
+logo_url(struct extract *x, const char *u, unsigned marks)
 {
-	return u != NULL && (icontains(u, "conac.cn") || icontains(u, "dzjg") ||
-			     (x->logo_pattern && *x->logo_pattern &&
-			      strstr(u, x->logo_pattern)));
+	return u != NULL &&
+	       ((marks & U_LOGO) || (x->logo_pattern && *x->logo_pattern &&
+				     strstr(u, x->logo_pattern)));
 }
 
 static void
@@ -285,7 +363,8 @@ static void
 start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 {
 	struct extract *x = ctx;
-	const char *tag = (const char *)xname;
+	const char *name = (const char *)xname;
+	enum xtag tag = tag_of(name);
 	const char *id = NULL, *cls = NULL, *style = NULL, *align = NULL;
 	struct xelem el;
 	const char *v;
@@ -326,11 +405,11 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 			el.footer = 1;
 			x->footer++;
 		}
-		if (strcmp(tag, "title") == 0 && x->title.len == 0) {
+		if (tag == T_TITLE && x->title.len == 0) {
 			el.title = 1;
 			x->in_title++;
-		} else if (tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '3' &&
-			   tag[2] == '\0' && x->heading.len == 0) {
+		} else if (name[0] == 'h' && name[1] >= '1' && name[1] <= '3' &&
+			   name[2] == '\0' && x->heading.len == 0) {
 			el.heading = 1;
 			x->in_heading++;
 		}
@@ -347,13 +426,15 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 				 strcasecmp(align, "right") == 0)
 				el.inline_flags |= CSS_LEFTRIGHT;
 		}
-		if (strcmp(tag, "center") == 0)
+		if (tag == T_CENTER)
 			el.inline_flags |= CSS_CENTER;
 		el.sel = selectors(x, id, cls);
 	}
 	add_id(x, id);
 
-	if (strcmp(tag, "a") == 0 || strcmp(tag, "area") == 0) {
+	switch (tag) {
+	case T_A:
+	case T_AREA: {
 		const char *onclick = attr(atts, "onclick");
 		unsigned f = 0;
 
@@ -361,37 +442,36 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		v = attr(atts, "href");
 		if (onclick != NULL && prompt_onclick(onclick))
 			f |= XL_ONCLICK;
-		li = v ? add_link(
-			     x, v,
-			     tag[0] == 'a' && tag[1] == '\0' ? "a" : "area", f)
-		       : -1;
+		li = v ? add_link(x, v, tag == T_A ? "a" : "area", f) : -1;
 		if (li >= 0) {
-			if (logo_url(x, v)) {
+			unsigned m = url_marks(v);
+
+			if (logo_url(x, v, m)) {
 				x->p.links[li].flags |= XL_LOGO;
 				record_logo(x);
 			}
-			if (icontains(v, "beian.mps.gov.cn") ||
-			    icontains(v, "beian.gov.cn"))
+			if (m & U_PSB)
 				x->p.links[li].flags |= XL_PSB;
-			if (icontains(v, "zfwzzc") ||
-			    icontains(v, "pucha.kaipuyun"))
+			if (m & U_FINDERR)
 				x->p.links[li].flags |= XL_FINDERR;
 		}
-		if (tag[1] == '\0') {
+		if (tag == T_A) {
 			el.anchor = 1;
 			x->anchor = li;
 			x->anchor_long = 0;
 			buf_reset(&x->anchor_text);
 		}
-	} else if (strcmp(tag, "img") == 0) {
+		break;
+	}
+	case T_IMG: {
 		const char *alt = attr(atts, "alt");
+		const char *src = attr(atts, "src");
 
-		v = attr(atts, "src");
-		if (v != NULL)
-			add_link(x, v, "img", 0);
+		if (src != NULL)
+			add_link(x, src, "img", 0);
 		if ((v = attr(atts, "srcset")) != NULL)
 			srcset(x, v);
-		if (logo_url(x, attr(atts, "src")) ||
+		if ((src != NULL && logo_url(x, src, url_marks(src))) ||
 		    (alt != NULL && (strstr(alt, "党政机关") != NULL))) {
 			/* the <img> itself is part of the chain */
 			record_logo(x);
@@ -401,7 +481,9 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		if (alt != NULL && strstr(alt, "找错") != NULL &&
 		    x->anchor >= 0)
 			x->p.links[x->anchor].flags |= XL_FINDERR;
-	} else if (strcmp(tag, "link") == 0) {
+		break;
+	}
+	case T_LINK: {
 		const char *rel = attr(atts, "rel");
 
 		v = attr(atts, "href");
@@ -411,7 +493,9 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 				 rel && icontains(rel, "stylesheet") ? "css"
 								     : "link",
 				 0);
-	} else if (strcmp(tag, "script") == 0) {
+		break;
+	}
+	case T_SCRIPT:
 		v = attr(atts, "src");
 		if (v != NULL) {
 			add_link(x, v, "script", 0);
@@ -421,28 +505,36 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		el.script = 1;
 		x->in_script++;
 		buf_reset(&x->script);
-	} else if (strcmp(tag, "style") == 0) {
+		break;
+	case T_STYLE:
 		el.style = 1;
 		x->in_style++;
 		buf_reset(&x->styleblk);
-	} else if (strcmp(tag, "iframe") == 0 || strcmp(tag, "frame") == 0) {
+		break;
+	case T_FRAME:
 		if ((v = attr(atts, "src")) != NULL)
 			add_link(x, v, "iframe", 0);
-	} else if (strcmp(tag, "form") == 0) {
+		break;
+	case T_FORM:
 		if ((v = attr(atts, "action")) != NULL && *v != '\0')
 			add_link(x, v, "form", 0);
-	} else if (strcmp(tag, "meta") == 0) {
+		break;
+	case T_META:
 		meta(x, atts);
-	} else if (strcmp(tag, "base") == 0) {
+		break;
+	case T_BASE:
 		if ((v = attr(atts, "href")) != NULL && x->p.base == NULL &&
 		    strlen(v) < 8192)
 			x->p.base = arena_strdup(&x->a, v);
-	} else if (strcmp(tag, "source") == 0 || strcmp(tag, "video") == 0 ||
-		   strcmp(tag, "audio") == 0 || strcmp(tag, "embed") == 0) {
+		break;
+	case T_MEDIA:
 		if ((v = attr(atts, "src")) != NULL)
 			add_link(x, v, "media", 0);
 		if ((v = attr(atts, "srcset")) != NULL)
 			srcset(x, v);
+		break;
+	default:
+		break;
 	}
 	if (x->depth < X_STACK)
 		x->stack[x->depth] = el;
@@ -579,12 +671,15 @@ quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-struct extract *
-extract_new(const char *logo_pattern, const char *charset)
+/* The parser, made with the first bytes (on the thread that parses). */
+static void
+start(struct extract *x)
 {
-	struct extract *x = xcalloc(1, sizeof(*x));
 	htmlSAXHandler sax;
 
+	x->started = 1;
+	/* entries are written when pushed, read only below the depth */
+	x->stack = xmalloc(X_STACK * sizeof(*x->stack));
 	memset(&sax, 0, sizeof(sax));
 	sax.startElement = start_el;
 	sax.endElement = end_el;
@@ -592,6 +687,38 @@ extract_new(const char *logo_pattern, const char *charset)
 	sax.cdataBlock = chars;
 	sax.warning = quiet;
 	sax.error = quiet;
+	x->ctx = htmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL,
+					  XML_CHAR_ENCODING_NONE);
+	if (x->ctx == NULL)
+		return;
+	htmlCtxtUseOptions(x->ctx, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
+				       HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+	if (x->charset[0] != '\0') {
+		xmlCharEncodingHandlerPtr h =
+		    xmlFindCharEncodingHandler(x->charset);
+
+		if (h != NULL)
+			xmlSwitchToEncoding(x->ctx, h);
+	}
+}
+
+/* The parser is not needed once the page is finished. */
+static void
+stop(struct extract *x)
+{
+	if (x->ctx == NULL)
+		return;
+	if (x->ctx->myDoc != NULL)
+		xmlFreeDoc(x->ctx->myDoc);
+	htmlFreeParserCtxt(x->ctx);
+	x->ctx = NULL;
+}
+
+struct extract *
+extract_new(const char *logo_pattern, const char *charset)
+{
+	struct extract *x = xcalloc(1, sizeof(*x));
+
 	arena_init(&x->a);
 	map_init(&x->p.ids);
 	buf_init(&x->p.footer, 64 << 10);
@@ -607,20 +734,10 @@ extract_new(const char *logo_pattern, const char *charset)
 	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
-	x->ctx = htmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL,
-					  XML_CHAR_ENCODING_NONE);
-	if (x->ctx != NULL) {
-		htmlCtxtUseOptions(x->ctx,
-				   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-				       HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-		if (charset != NULL && *charset != '\0') {
-			xmlCharEncodingHandlerPtr h =
-			    xmlFindCharEncodingHandler(charset);
-
-			if (h != NULL)
-				xmlSwitchToEncoding(x->ctx, h);
-		}
-	}
+	/* a name longer than any encoding's is not one */
+	if (charset != NULL &&
+	    str_copy(x->charset, charset, sizeof(x->charset)) < 0)
+		x->charset[0] = '\0';
 	return x;
 }
 
@@ -631,8 +748,16 @@ extract_keep(struct extract *x, unsigned what)
 }
 
 void
+extract_judge(struct extract *x, const struct insp_words *w)
+{
+	x->words = w;
+}
+
+void
 extract_feed(struct extract *x, const char *data, size_t n)
 {
+	if (!x->started && !x->finished)
+		start(x);
 	if (x->ctx == NULL || x->finished)
 		return;
 	while (n > 0) {
@@ -645,15 +770,34 @@ extract_feed(struct extract *x, const char *data, size_t n)
 }
 
 struct xpage *
-extract_finish(struct extract *x)
+extract_end(struct extract *x, const char *data, size_t n)
 {
-	if (x->ctx != NULL && !x->finished)
-		htmlParseChunk(x->ctx, NULL, 0, 1);
+	size_t last = n > (1u << 20) ? 1u << 20 : n;
+
+	if (x->finished)
+		return &x->p;
+	if (!x->started)
+		start(x);
+	extract_feed(x, data, n - last);
+	/* the last bytes with the end: libxml2 then does not look ahead
+	 * for the rest of each tag and text before parsing it */
+	if (x->ctx != NULL)
+		htmlParseChunk(x->ctx, data + (n - last), (int)last, 1);
+	stop(x);
 	x->finished = 1;
 	x->p.title = x->title.data ? x->title.data : "";
 	x->p.heading = x->heading.data ? x->heading.data : "";
 	x->p.meta = x->meta.data ? x->meta.data : "";
+	if (x->words != NULL)
+		x->p.tampered =
+		    words_page_tampered(x->words, &x->p, &x->p.tampered_hits);
 	return &x->p;
+}
+
+struct xpage *
+extract_finish(struct extract *x)
+{
+	return extract_end(x, NULL, 0);
 }
 
 void
@@ -661,11 +805,8 @@ extract_free(struct extract *x)
 {
 	if (x == NULL)
 		return;
-	if (x->ctx != NULL) {
-		if (x->ctx->myDoc != NULL)
-			xmlFreeDoc(x->ctx->myDoc);
-		htmlFreeParserCtxt(x->ctx);
-	}
+	stop(x);
+	free(x->stack);
 	free(x->p.links);
 	map_cleanup(&x->p.ids);
 	buf_cleanup(&x->p.footer);

@@ -1,10 +1,10 @@
 /*
  * inspect.h: the public face of src/inspect, the portal inspector (LINK-1..4,
  * LOGO-1, GOVWEB-3): a crawler on the libcurl multi interface, link
- * extraction with libxml2's HTML push parser, robots.txt, CSS url()
- * scanning, leave-site prompt detection, abnormal-link classification,
- * footer marks, reports, the link list in the store and the signed
- * leave-site page. Everything fetched from the network is untrusted.
+ * extraction with libxml2's HTML push parser on parser threads, robots.txt,
+ * CSS url() scanning, leave-site prompt detection, abnormal-link
+ * classification, footer marks, reports, the link list in the store and the
+ * signed leave-site page. Everything fetched from the network is untrusted.
  */
 #ifndef GOVSEC_INSPECT_H
 #define GOVSEC_INSPECT_H
@@ -102,6 +102,9 @@ struct xpage {
 	char *logo_selectors; /* ".a .b #c" of the ancestors */
 	int logo_in_footer;
 	int truncated; /* link or element limits reached */
+	/* with extract_judge: words_page_tampered's answer, its term count */
+	const char *tampered;
+	int tampered_hits;
 };
 struct extract;
 /*
@@ -117,12 +120,68 @@ struct extract *extract_new(const char *logo_pattern, const char *charset);
 #define XK_TEXT	  1
 #define XK_LAYOUT 2
 void extract_keep(struct extract *x, unsigned what);
-/* Feeds n bytes as they arrive. Never fails: broken HTML is recovered. */
+/* Also judge the page for tampering when it is finished (words must
+ * outlive x): xpage.tampered and tampered_hits. */
+struct insp_words;
+void extract_judge(struct extract *x, const struct insp_words *w);
+/* Feeds n bytes as they arrive (libxml2's parser is made with the first
+ * ones). Never fails: broken HTML is recovered. */
 void extract_feed(struct extract *x, const char *data, size_t n);
-/* Ends the document; the page (title, heading and meta included) stays
- * valid until extract_free. */
+/* Ends the document and frees the parser; the page (title, heading and
+ * meta included) stays valid until extract_free. Again: the same page. */
 struct xpage *extract_finish(struct extract *x);
+/* Feeds the last n bytes and ends the document in one step (cheaper:
+ * libxml2 parses them without looking ahead); as extract_finish. */
+struct xpage *extract_end(struct extract *x, const char *data, size_t n);
 void extract_free(struct extract *x);
+
+/* xpool.c */
+/*
+ * Parser threads: each page's extractor is bound to one thread, which
+ * feeds it the page's bytes in the order they were queued (the last chunk
+ * with the end: extract_end), finishes it and hands it back. Only the
+ * thread that created the pool calls these.
+ */
+/* bytes queued in all before feeding waits (besides one chunk held back
+ * per page) */
+#define XPOOL_QUEUED (1u << 20)
+struct xpool;
+struct xtask;
+/* Parser threads for this machine: online CPUs - 1, at least 1, at most 8. */
+int xpool_threads(void);
+/*
+ * Starts n parser threads (1..8). wake(arg) is called from a parser thread
+ * when a finished page waits to be collected and none did before (libcurl's
+ * curl_multi_wakeup fits). NULL with e set if no thread starts.
+ */
+struct xpool *xpool_new(int n, void (*wake)(void *arg), void *arg,
+			struct err *e);
+/* Stops the threads and frees p with the pages finished but not collected.
+ * Every task must have been finished or dropped. NULL is a no-op. */
+void xpool_free(struct xpool *p);
+/* Hands x (from extract_new, not yet fed) to the least busy thread; from
+ * now on only that thread touches x until xpool_collect returns it (or it
+ * is dropped). tag is the caller's and comes back with the page. */
+struct xtask *xpool_start(struct xpool *p, struct extract *x, void *tag);
+/* Queues a copy of n bytes of t's page; waits while XPOOL_QUEUED bytes are
+ * queued. Ignored after xpool_finish. Queued work (chunks, ends, releases)
+ * starts at the next xpool_kick, or when the queue is full: one wake-up
+ * of a thread for a batch, not one per chunk. */
+void xpool_feed(struct xpool *p, struct xtask *t, const char *data, size_t n);
+/* Ends t's page: once parsed and finished (extract_finish), it is handed
+ * back by xpool_collect. t is the pool's until then. */
+void xpool_finish(struct xpool *p, struct xtask *t);
+/* The page of t is not wanted (before or after xpool_finish, never after
+ * xpool_collect): the pool frees t and its extractor. NULL is a no-op. */
+void xpool_drop(struct xpool *p, struct xtask *t);
+/* A finished page, in the order the threads finished them: its extractor
+ * (the caller's now: xpool_release or extract_free) with *tag set, or NULL
+ * when none is ready. Never waits. */
+struct extract *xpool_collect(struct xpool *p, void **tag);
+/* Frees x on a parser thread, where its parse allocated (NULL: no-op). */
+void xpool_release(struct xpool *p, struct extract *x);
+/* Wakes the threads that have queued work. */
+void xpool_kick(struct xpool *p);
 
 /* classify.c */
 /* Keyword lists (data/inspect/NAME.txt: one term per line, '#' comments). */
@@ -143,6 +202,10 @@ const char *words_classify(const struct insp_words *w, const char *text,
  * WORDS_OWN_NEED distinct terms of that list (*hits: how many), else NULL. */
 const char *words_tampered(const struct insp_words *w, const char *text,
 			   size_t n, int *hits);
+/* words_tampered over a page's meta keywords and description, then its
+ * text. */
+const char *words_page_tampered(const struct insp_words *w,
+				const struct xpage *p, int *hits);
 /* The kind of a column by its name (columns-news.txt, columns-notices.txt;
  * the term found first decides): "news", "notice" or NULL. At most 4 KiB
  * of name are looked at. */

@@ -615,23 +615,28 @@ put_str(FILE *out, const char *s)
 	if (!str_utf8_valid(s, strlen(s)))
 		s = clean = str_utf8_sanitize(s);
 	putc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			putc('\\', out);
-			putc(*p, out);
-		} else if (*p < 0x20) {
+	/* runs of plain bytes in one call: putc locks the stream each time
+	 * once the process has had a second thread */
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		if (*p != '\0' && *p != '"' && *p != '\\' && *p >= 0x20)
+			continue;
+		fwrite(s, 1, (size_t)((const char *)p - s), out);
+		if (*p == '\0')
+			break;
+		if (*p < 0x20)
 			fprintf(out, "\\u%04x", *p);
-		} else {
-			putc(*p, out);
-		}
+		else
+			fprintf(out, "\\%c", *p);
+		s = (const char *)p + 1;
 	}
 	putc('"', out);
 	free(clean);
 }
 
-/* One link object, written directly (the report's hot loop). */
+/* One link object, written directly (the report's hot loop); pages: the
+ * pages as JSON strings. */
 static void
-put_link(FILE *out, const struct insp_result *r, const struct insp_link *l)
+put_link(FILE *out, char *const *pages, const struct insp_link *l)
 {
 	fputs("{\"url\":", out);
 	put_str(out, l->url);
@@ -639,7 +644,7 @@ put_link(FILE *out, const struct insp_result *r, const struct insp_link *l)
 	for (int k = 0; k < l->nfound && k < 20; k++) {
 		if (k > 0)
 			putc(',', out);
-		put_str(out, r->pages[l->found_on[k]]);
+		fputs(pages[l->found_on[k]], out);
 	}
 	fprintf(out, "],\"found_on_count\":%d,\"status\":\"%s\",\"reason\":",
 		l->nfound + l->more_found, insp_status_str(l->status));
@@ -686,12 +691,49 @@ put_link(FILE *out, const struct insp_result *r, const struct insp_link *l)
 	putc('}', out);
 }
 
+/* r's pages as JSON strings: an array into *all (both free()), or NULL. */
+static char **
+page_strings(const struct insp_result *r, char **all)
+{
+	size_t len = 0, *off = xcalloc(r->npages + 1, sizeof(size_t));
+	char **pages;
+	FILE *m;
+
+	*all = NULL;
+	if ((m = open_memstream(all, &len)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < r->npages; i++) {
+		long at = ftell(m);
+
+		if (at < 0) {
+			fclose(m);
+			goto fail;
+		}
+		off[i] = (size_t)at;
+		put_str(m, r->pages[i]);
+		putc('\0', m);
+	}
+	if (fclose(m) != 0)
+		goto fail;
+	pages = xcalloc(r->npages + 1, sizeof(char *));
+	for (size_t i = 0; i < r->npages; i++)
+		pages[i] = *all + off[i];
+	free(off);
+	return pages;
+fail:
+	free(off);
+	free(*all);
+	*all = NULL;
+	return NULL;
+}
+
 /* The JSON report streamed: the head through jansson, links directly. */
 static int
 json_stream(const struct insp_result *r, FILE *out)
 {
 	json_t *head = head_json(r);
 	char *s = json_dumps(head, JSON_COMPACT);
+	char **pages, *all = NULL;
 	size_t n;
 
 	json_decref(head);
@@ -702,11 +744,16 @@ json_stream(const struct insp_result *r, FILE *out)
 	fwrite(s, 1, n - 1, out);
 	free(s);
 	fputs(",\"links\":[", out);
+	/* a page is named in the found_on of many links: escape it once */
+	if ((pages = page_strings(r, &all)) == NULL)
+		return -1;
 	for (size_t i = 0; i < r->nlinks; i++) {
 		if (i > 0)
 			putc(',', out);
-		put_link(out, r, &r->links[i]);
+		put_link(out, pages, &r->links[i]);
 	}
+	free(pages);
+	free(all);
 	fputs("]}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -3,7 +3,8 @@
  * read untrusted bytes: CSS url() and centring rules, robots.txt, the
  * leave-site prompt detector, URL resolution (relative, IDN, fragments),
  * the SSRF address test, keyword classification and simhash, the HTML
- * extractor fed one byte at a time, and signed leave-site links and page.
+ * extractor fed one byte at a time, the parser threads (order, drops,
+ * tampering judged there), and signed leave-site links and page.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +14,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inspect/inspect.h"
 
@@ -309,6 +312,98 @@ test_extract_hostile(void **state)
 	assert_true(p->nlinks <= 1);
 	extract_free(x);
 	buf_cleanup(&b);
+}
+
+static atomic_int wakes;
+
+static void
+count_wake(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&wakes, 1);
+}
+
+/* The next finished page of p, waiting up to 10 s for it. */
+static struct extract *
+collect_wait(struct xpool *p, void **tag)
+{
+	struct extract *x;
+
+	for (int i = 0; i < 10000; i++) {
+		xpool_kick(p);
+		if ((x = xpool_collect(p, tag)) != NULL)
+			return x;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void
+test_xpool(void **state)
+{
+	static char tags[8];
+	const char *html = "<p>澳门赌场 百家乐 真人荷官 在线投注 葡京</p>"
+			   "<a href=\"/a\">a</a><img src=/i.png>";
+	struct err e;
+	struct insp_words *w = words_load(GOVSEC_DATADIR "/inspect", &e);
+	struct xpool *p = xpool_new(2, count_wake, NULL, &e);
+	struct xtask *t[8];
+	struct extract *x;
+	void *tag;
+	int seen[8] = {0};
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(p);
+	/* pages fed a byte at a time, interleaved: each in its own order */
+	for (int k = 0; k < 6; k++) {
+		x = extract_new(NULL, "utf-8");
+		extract_keep(x, XK_TEXT);
+		if (k == 0)
+			extract_judge(x, w);
+		t[k] = xpool_start(p, x, &tags[k]);
+	}
+	for (size_t i = 0; html[i] != '\0'; i++)
+		for (int k = 0; k < 6; k++)
+			xpool_feed(p, t[k], html + i, 1);
+	/* dropped before its end, after its end, and after being finished */
+	xpool_drop(p, t[1]);
+	for (int k = 2; k < 6; k++)
+		xpool_finish(p, t[k]);
+	xpool_drop(p, t[2]);
+	xpool_finish(p, t[0]);
+	for (int n = 0; n < 4; n++) {
+		struct xpage *pg;
+
+		x = collect_wait(p, &tag);
+		assert_non_null(x);
+		pg = extract_finish(x); /* again: the same page */
+		assert_int_equal(pg->nlinks, 2);
+		assert_string_equal(pg->links[0].url, "/a");
+		assert_string_equal(pg->links[1].url, "/i.png");
+		assert_true((char *)tag == &tags[0] || (char *)tag >= &tags[3]);
+		if ((char *)tag == &tags[0]) {
+			assert_string_equal(pg->tampered, "gambling");
+			assert_true(pg->tampered_hits >= WORDS_OWN_NEED);
+		} else {
+			assert_null(pg->tampered); /* not asked to judge */
+		}
+		seen[(char *)tag - tags]++;
+		xpool_release(p, x);
+	}
+	assert_true(seen[0] == 1 && seen[3] == 1 && seen[4] == 1 &&
+		    seen[5] == 1);
+	assert_true(atomic_load(&wakes) >= 1);
+	/* finished and never collected, or never fed: freed with p */
+	t[6] = xpool_start(p, extract_new(NULL, NULL), &tags[6]);
+	xpool_feed(p, t[6], html, strlen(html));
+	xpool_finish(p, t[6]);
+	t[7] = xpool_start(p, extract_new(NULL, NULL), &tags[7]);
+	xpool_finish(p, t[7]);
+	xpool_kick(p);
+	xpool_free(p);
+	xpool_free(NULL);
+	words_free(w);
 }
 
 static void
@@ -638,6 +733,7 @@ main(void)
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_extract_bytewise),
 	    cmocka_unit_test(test_extract_hostile),
+	    cmocka_unit_test(test_xpool),
 	    cmocka_unit_test(test_leave),
 	    cmocka_unit_test(test_words_own_and_columns),
 	    cmocka_unit_test(test_marks),
