@@ -120,6 +120,10 @@ int gate_sess_of(struct gate_req *r, time_t now, struct sess_view *v,
 void gate_sess_drop(struct gate_server *g, const char *token);
 /* SHA-256 of s. */
 void gate_sha256(const void *s, size_t n, unsigned char out[32]);
+/* store_query on the gate's store under st_lock. */
+int gate_query(struct gate_server *g, const char *sql,
+	       const struct store_val *v, int nv, store_row_fn fn, void *arg,
+	       struct err *e);
 /* Audits one event (takes st_lock). */
 void gate_audit(struct gate_server *g, const char *actor, const char *action,
 		const char *object, const char *after);

@@ -344,12 +344,10 @@ login_device(struct gate_req *r, const char *user, const char *ip,
 		memset(&d, 0, sizeof(d));
 		hex_encode(key, 32, hex);
 		v[0] = SV_TEXT(id);
-		pthread_mutex_lock(&g->st_lock);
-		rc = store_query(g->st,
-				 "SELECT user, key_hash, approved FROM "
-				 "gate_devices WHERE id = ?",
-				 v, 1, dev_row, &d, &e);
-		pthread_mutex_unlock(&g->st_lock);
+		rc = gate_query(g,
+				"SELECT user, key_hash, approved FROM "
+				"gate_devices WHERE id = ?",
+				v, 1, dev_row, &d, &e);
 		if (rc < 0)
 			return -1;
 		if (d.found && !strcmp(d.user, user) &&
@@ -588,18 +586,12 @@ user_load(struct gate_server *g, const char *user, int locked,
 	  struct user_row *u, struct err *e)
 {
 	struct store_val v[1] = {SV_TEXT(user)};
-	int rc;
+	static const char sql[] =
+	    "SELECT password, totp_secret, recovery, groups, display, bound, "
+	    "enrol_until FROM gate_users WHERE name = ?";
 
-	if (!locked)
-		pthread_mutex_lock(&g->st_lock);
-	rc = store_query(g->st,
-			 "SELECT password, totp_secret, recovery, groups, "
-			 "display, bound, enrol_until FROM gate_users WHERE "
-			 "name = ?",
-			 v, 1, user_row, u, e);
-	if (!locked)
-		pthread_mutex_unlock(&g->st_lock);
-	return rc;
+	return locked ? store_query(g->st, sql, v, 1, user_row, u, e)
+		      : gate_query(g, sql, v, 1, user_row, u, e);
 }
 
 /* Checks a TOTP code and records its step, atomically: 1 if accepted. */
@@ -971,7 +963,6 @@ gate_portal_enrol(struct gate_req *r)
 		    gate_db_totp_set(g->st, user, secret, last, rec, actor, &e);
 	else if (rc == 0)
 		rc = 1;
-	pthread_mutex_unlock(&g->st_lock);
 	if (rc != 0) {
 		if (rc < 0)
 			log_error("gate: enrolment of '%s': %s", user, e.msg);
@@ -1222,13 +1213,11 @@ key_ids(struct gate_server *g, const char *user)
 	struct store_val v[1] = {SV_TEXT(user)};
 	struct err e;
 
-	pthread_mutex_lock(&g->st_lock);
-	if (store_query(g->st,
-			"SELECT id FROM gate_webauthn WHERE user = ? ORDER BY "
-			"created",
-			v, 1, key_id_row, a, &e) < 0)
+	if (gate_query(g,
+		       "SELECT id FROM gate_webauthn WHERE user = ? ORDER BY "
+		       "created",
+		       v, 1, key_id_row, a, &e) < 0)
 		log_error("gate: security keys of '%s': %s", user, e.msg);
-	pthread_mutex_unlock(&g->st_lock);
 	return a;
 }
 
@@ -1374,12 +1363,10 @@ key_login_finish(struct gate_req *r, const json_t *in)
 	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(user);
-	pthread_mutex_lock(&g->st_lock);
-	rc = store_query(g->st,
-			 "SELECT alg, pubkey, sign_count FROM gate_webauthn "
-			 "WHERE id = ? AND user = ?",
-			 v, 2, key_row, &k, &e);
-	pthread_mutex_unlock(&g->st_lock);
+	rc = gate_query(g,
+			"SELECT alg, pubkey, sign_count FROM gate_webauthn "
+			"WHERE id = ? AND user = ?",
+			v, 2, key_row, &k, &e);
 	if (rc < 0 || ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
 	    !k.found) {
 		err_set(&e, "%s",

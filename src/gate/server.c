@@ -74,6 +74,18 @@ gate_sha256(const void *s, size_t n, unsigned char out[32])
 		EVP_Digest(s, n, out, &len, md, NULL);
 }
 
+int
+gate_query(struct gate_server *g, const char *sql, const struct store_val *v,
+	   int nv, store_row_fn fn, void *arg, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st, sql, v, nv, fn, arg, e);
+	pthread_mutex_unlock(&g->st_lock);
+	return rc;
+}
+
 void
 gate_audit(struct gate_server *g, const char *actor, const char *action,
 	   const char *object, const char *after)

@@ -10,14 +10,7 @@
 
 #include "registry/registry.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* An invariant, kept under NDEBUG too. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
+#include "fuzz.h"
 
 /* A message is one line of valid UTF-8 without a trailing period. */
 static void

@@ -20,17 +20,7 @@
 #include "audit/audit.h"
 #include "registry/registry.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* An invariant, kept under NDEBUG too. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_import: %s:%d: %s\n", __FILE__,  \
-				__LINE__, #cond);                              \
-			abort();                                               \
-		}                                                              \
-	} while (0)
+#include "fuzz.h"
 
 #define INPUT_MAX (1 << 20)
 

@@ -13,15 +13,9 @@
 
 #include "inspect/inspect.h"
 
+#include "fuzz.h"
+
 static struct insp_words *words;
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

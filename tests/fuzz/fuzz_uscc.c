@@ -9,14 +9,7 @@
 
 #include "registry/registry.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* An invariant, kept under NDEBUG too. */
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
+#include "fuzz.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 

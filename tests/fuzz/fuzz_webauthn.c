@@ -18,13 +18,7 @@
 
 #include "gate/webauthn.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			abort();                                               \
-	} while (0)
+#include "fuzz.h"
 
 #define ORIGIN "https://gate.example.gov.cn"
 #define RP_ID  "gate.example.gov.cn"

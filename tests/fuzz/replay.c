@@ -12,7 +12,7 @@
 
 #include "base/base.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int
 run_file(const char *path)
