@@ -124,6 +124,18 @@ def running_nginx(prefix, conf, ports):
             proc.wait()
 
 
+def stop(p, timeout=20):
+    """SIGTERM to a process we started, then its exit status (killed if
+    it does not end within timeout seconds)."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait()
+
+
 def tcp_ready(port, host="127.0.0.1"):
     """A readiness probe for running_govsecd: the port accepts."""
     def probe():
@@ -165,13 +177,7 @@ def running_govsecd(conf, log, ready, args=()):
                         pathlib.Path(log).read_text(errors="replace"))
         yield p
     finally:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)
     text = pathlib.Path(log).read_text(errors="replace")
     assert p.returncode == 0, text
     assert "Sanitizer" not in text and "runtime error" not in text, text

@@ -8,12 +8,11 @@ import http.client
 import json
 import re
 import shutil
-import signal
 import subprocess
 import time
 import urllib.parse
 
-from conftest import BUILD, SRC, cli_env, free_port
+from conftest import BUILD, SRC, cli_env, free_port, stop
 
 
 def test_make_run_demo(tmp_path):
@@ -60,10 +59,5 @@ def test_make_run_demo(tmp_path):
         assert r.status == 200 and "设置第二因素" in body
         assert 'name="handle"' in body and "otpauth://totp/" in body
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)
     assert p.returncode == 0, out + p.stdout.read()
