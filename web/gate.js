@@ -453,6 +453,45 @@
 
 		/* ---- users ---- */
 
+		/* Security keys (WebAuthn), with removal of a lost one. */
+		function keyTable(keys) {
+			var cols = [{label: t('gate.col.user'), rowHeader: true},
+			    {label: t('gate.col.key_label')},
+			    {label: t('gate.col.registered')},
+			    {label: t('gate.col.last_used')}];
+			if (isAdmin())
+				cols.push({label: t('gate.col.manage')});
+			return C.table('gate-keys', t('gate.keys.title'), cols,
+			    keys.map(function (k) {
+				var row = [h('span', {class: 'mono',
+				    text: str(k.user)}), str(k.label),
+				    timeCell(k.created), timeCell(k.last_used)];
+				if (isAdmin()) {
+					var b = h('button', {type: 'button',
+					    class: 'btn btn-small btn-danger',
+					    'data-testid': 'key-remove',
+					    'aria-label': t('gate.key_rm.label',
+						{user: str(k.user)}),
+					    text: t('gate.key_rm')});
+					b.addEventListener('click', function () {
+						if (!window.confirm(t(
+						    'gate.key_rm.confirm',
+						    {user: str(k.user)})))
+							return;
+						act(b, 'DELETE', '/api/gate/keys/' +
+						    encodeURIComponent(str(k.id)),
+						    t('gate.key_removed',
+						    {user: str(k.user)}));
+					});
+					row.push(b);
+				}
+				return row;
+			    }), function (i) {
+				return {'data-user': str(keys[i].user),
+				    'data-id': str(keys[i].id)};
+			    });
+		}
+
 		function viewUsers() {
 			return Promise.all([
 				api('GET', '/api/gate/users'),
@@ -461,9 +500,13 @@
 				}),
 				api('GET', '/api/gate/sessions').catch(function () {
 					return {sessions: []};
+				}),
+				api('GET', '/api/gate/keys').catch(function () {
+					return {keys: []};
 				})
 			]).then(function (res) {
 				var users = (res[0] && res[0].users) || [];
+				var keys = (res[3] && res[3].keys) || [];
 				var devs = (res[1] && res[1].devices) || [];
 				var sess = (res[2] && res[2].sessions) || [];
 				var root = page('users');
@@ -572,6 +615,9 @@
 					    'data-bound': users[i].bound ? 'true' :
 						'false'};
 				    })));
+				if (keys.length)
+					root.appendChild(panel(t('gate.keys.title'),
+					    keyTable(keys)));
 				root.appendChild(h('p', {class: 'muted help',
 				    text: t('gate.users.cli')}));
 				return root;

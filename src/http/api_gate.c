@@ -194,6 +194,28 @@ http_gate_sessions(struct http_req *r)
 }
 
 int
+http_gate_keys(struct http_req *r)
+{
+	static const char *const names[] = {
+	    "id", "user", "#alg", "label", "created", "last_used", "#sign_count"};
+
+	return list(r, "keys",
+		    "SELECT id, user, alg, label, created, last_used, "
+		    "sign_count FROM gate_webauthn ORDER BY user, created",
+		    names, 7, NULL, 0);
+}
+
+int
+http_gate_key_remove(struct http_req *r)
+{
+	struct err e;
+
+	if (gate_db_key_remove(r->ctx->st, r->arg[0], actor(r), &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
+}
+
+int
 http_gate_session_revoke(struct http_req *r)
 {
 	struct err e;

@@ -191,6 +191,8 @@ int http_gate_unlock(struct http_req *r);
 int http_gate_sessions(struct http_req *r);
 int http_gate_session_revoke(struct http_req *r);
 int http_gate_invite(struct http_req *r);
+int http_gate_keys(struct http_req *r);
+int http_gate_key_remove(struct http_req *r);
 int http_gate_revoke(struct http_req *r);
 int http_gate_stats(struct http_req *r);
 int http_gate_decisions(struct http_req *r);

@@ -44,6 +44,8 @@ static const struct route routes[] = {
     {"GET", "/api/gate/users", http_gate_users, ROLES_ANY},
     {"POST", "/api/gate/users/*/revoke", http_gate_revoke, ROLE_ADMIN},
     {"POST", "/api/gate/users/*/invite", http_gate_invite, ROLE_ADMIN},
+    {"GET", "/api/gate/keys", http_gate_keys, ROLES_ANY},
+    {"DELETE", "/api/gate/keys/*", http_gate_key_remove, ROLE_ADMIN},
     {"GET", "/api/gate/devices", http_gate_devices, ROLES_ANY},
     {"POST", "/api/gate/devices/*/approve", http_gate_approve, ROLE_ADMIN},
     {"GET", "/api/gate/lockouts", http_gate_lockouts, ROLES_ANY},

@@ -16,6 +16,7 @@
 //                      (/tmp/govsec-gate; empty: none)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -139,6 +140,13 @@ async function startDaemon() {
 	}
 	run(['gate', 'totp', 'li']);
 	run(['gate', 'bind', 'wang']);
+	// a security key of li's, as the portal stores one (webauthn.test.mjs
+	// registers real ones)
+	const q = spawnSync('sqlite3', [db, 'INSERT INTO gate_webauthn(id, ' +
+		'user, alg, pubkey, sign_count, label, created) VALUES ' +
+		'(\'a2V5LW9mLWxp\', \'li\', -7, \'AAAA\', 3, \'YubiKey 5\', ' +
+		'\'2026-11-20T08:00:00Z\')'], { encoding: 'utf8' });
+	assert.equal(q.status, 0, q.stderr);
 	for (const [name, role] of [['admin', 'admin'], ['watcher', 'viewer']]) {
 		pw[name] = secret();
 		run(['user', 'add', name, '--role', role], pw[name] + '\n');
@@ -366,6 +374,24 @@ test('an administrator invites a user to set up a one-time code',
 	assert.match(await page.locator(
 		`${rows}[data-user="zhao"] [data-testid="invited"]`).textContent(),
 		/invited to set up until \d{4}-\d\d-\d\d/);
+});
+
+test('security keys are listed and a lost one is removed', async () => {
+	const rows = 'table#gate-users tbody tr';
+	assert.match(await page.locator(`${rows}[data-user="li"]`).textContent(),
+		/1 security key\(s\)/);
+	const key = page.locator('table#gate-keys tr[data-id="a2V5LW9mLWxp"]');
+	assert.match(await key.textContent(), /li\s*YubiKey 5/);
+	page.once('dialog', (d) => d.accept());
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.url().endsWith(
+			'/api/gate/keys/a2V5LW9mLWxp')),
+		key.locator('[data-testid="key-remove"]').click(),
+	]);
+	assert.equal(resp.request().method(), 'DELETE');
+	assert.equal(resp.status(), 204);
+	await page.locator('#gate-flash', { hasText: 'li' }).waitFor();
+	assert.equal(await page.locator('table#gate-keys').count(), 0);
 });
 
 test('a device awaiting approval is approved through the console',

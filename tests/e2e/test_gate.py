@@ -1115,6 +1115,33 @@ def test_end_one_session(gate):
     assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 302
 
 
+def test_security_keys_api(gate):
+    admin = console_login(gate, "root")
+    viewer = console_login(gate, "viewer")
+    con = sqlite3.connect(gate.db, timeout=10)
+    con.execute("INSERT INTO gate_webauthn(id, user, alg, pubkey, "
+                "sign_count, label, created) VALUES ('a2V5', 'bob', -8, "
+                "'AAAA', 0, 'phone', '2026-11-01T00:00:00Z')")
+    con.commit()
+    con.close()
+    st, _, ks = console(gate, "GET", "/api/gate/keys", session=viewer)
+    assert st == 200
+    assert {"id": "a2V5", "user": "bob", "alg": -8, "label": "phone",
+            "created": "2026-11-01T00:00:00Z", "last_used": None,
+            "sign_count": 0} in ks["keys"]
+    st, _, users = console(gate, "GET", "/api/gate/users", session=viewer)
+    assert [u["webauthn"] for u in users["users"] if u["name"] == "bob"] \
+        == [1]
+    assert console(gate, "DELETE", "/api/gate/keys/a2V5",
+                   session=viewer)[0] == 403
+    assert console(gate, "DELETE", "/api/gate/keys/a2V5",
+                   session=admin)[0] == 204
+    assert console(gate, "DELETE", "/api/gate/keys/a2V5",
+                   session=admin)[0] == 404
+    assert ("gate security key 'a2V5'", None) in \
+        audit_rows(gate.db, "gate.webauthn.remove")
+
+
 # ---- absolute lifetime and restarts (a gate of its own, no nginx) ---------------
 
 def own_gate(d, conf, gp):
