@@ -25,8 +25,10 @@
 #include "gate/internal.h"
 #include "gate/wire.h"
 
-#define CONN_MAX     4096
-#define CONN_TIMEOUT 60
+#define CONN_MAX 4096
+#define CONN_TIMEOUT                                                           \
+	75 /* longer than nginx's keepalive_timeout (60 s): nginx closes first \
+	    */
 
 /* ---- small helpers ------------------------------------------------------ */
 
