@@ -26,9 +26,9 @@
 #include "gate/wire.h"
 
 #define CONN_MAX 4096
-#define CONN_TIMEOUT                                                           \
-	75 /* longer than nginx's keepalive_timeout (60 s): nginx closes first \
-	    */
+/* idle seconds: longer than nginx's keepalive_timeout (60 s), so that
+ * nginx closes first */
+#define CONN_TIMEOUT 75
 
 /* ---- small helpers ------------------------------------------------------ */
 
