@@ -963,6 +963,7 @@ gate_portal_enrol(struct gate_req *r)
 		    gate_db_totp_set(g->st, user, secret, last, rec, actor, &e);
 	else if (rc == 0)
 		rc = 1;
+	pthread_mutex_unlock(&g->st_lock);
 	if (rc != 0) {
 		if (rc < 0)
 			log_error("gate: enrolment of '%s': %s", user, e.msg);
