@@ -75,6 +75,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) VPRINTF_LIKE(2);
 /* Appends s escaped for HTML text and attribute values. */
 int buf_add_html(struct buf *b, const char *s);
+/* Appends s percent-encoded for a URI component (RFC 3986: all but the
+ * unreserved characters); 0 or -1. */
+int buf_add_pct(struct buf *b, const char *s);
 /* Hands the heap string to the caller (free() it); b is reset. */
 char *buf_detach(struct buf *b, size_t *len);
 /* Reads a whole file of at most max bytes; -1 with e set on failure. */

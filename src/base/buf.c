@@ -106,6 +106,28 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 int
+buf_add_pct(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int rc;
+
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			rc = buf_addch(b, (char)*p);
+		else {
+			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			rc = buf_add(b, e, 3);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
 buf_add_html(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {

@@ -774,24 +774,6 @@ deny(struct gate_req *r, const char *who, const char *ip, const char *url,
 	r->status = 403;
 }
 
-/* Appends s percent-encoded (query component). */
-static int
-add_pct(struct buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		int rc;
-
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			rc = buf_addch(b, (char)*p);
-		else
-			rc = buf_printf(b, "%%%02X", *p);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int
 verify(struct gate_req *r)
 {
@@ -877,7 +859,7 @@ verify(struct gate_req *r)
 
 		if (buf_printf(&b, "%s://%s%s/login?rd=", u->scheme,
 			       u->hostport, g->cfg->gate_portal) < 0 ||
-		    add_pct(&b, xurl) < 0 ||
+		    buf_add_pct(&b, xurl) < 0 ||
 		    (required == 2 && buf_addstr(&b, "&mfa=1") < 0)) {
 			buf_cleanup(&b);
 			r->status = 403;

@@ -132,32 +132,15 @@ gate_totp_check(const char *secret_b32, const char *code, time_t t,
 	return ok;
 }
 
-/* Appends s percent-encoded for a URI component. */
-static int
-add_pct(struct buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		int rc;
-
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			rc = buf_addch(b, (char)*p);
-		else
-			rc = buf_printf(b, "%%%02X", *p);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
 int
 gate_totp_uri(struct buf *b, const char *issuer, const char *account,
 	      const char *secret_b32)
 {
-	if (buf_addstr(b, "otpauth://totp/") < 0 || add_pct(b, issuer) < 0 ||
-	    buf_addstr(b, ":") < 0 || add_pct(b, account) < 0 ||
+	if (buf_addstr(b, "otpauth://totp/") < 0 ||
+	    buf_add_pct(b, issuer) < 0 || buf_addstr(b, ":") < 0 ||
+	    buf_add_pct(b, account) < 0 ||
 	    buf_printf(b, "?secret=%s&issuer=", secret_b32) < 0 ||
-	    add_pct(b, issuer) < 0 ||
+	    buf_add_pct(b, issuer) < 0 ||
 	    buf_addstr(b, "&algorithm=SHA1&digits=6&period=30") < 0)
 		return -1;
 	return 0;

@@ -136,6 +136,21 @@ test_buf_html(void **state)
 }
 
 static void
+test_buf_pct(void **state)
+{
+	struct buf b = BUF_INIT(1024), small = BUF_INIT(4);
+
+	(void)state;
+	assert_int_equal(buf_add_pct(&b, "https://a.gov.cn/x?y=1&z=政 ~-._"),
+			 0);
+	assert_string_equal(b.data, "https%3A%2F%2Fa.gov.cn%2Fx%3Fy%3D1%26z%3D"
+				    "%E6%94%BF%20~-._");
+	buf_cleanup(&b);
+	assert_int_equal(buf_add_pct(&small, "//"), -1);
+	buf_cleanup(&small);
+}
+
+static void
 test_buf_detach(void **state)
 {
 	struct buf b = BUF_INIT(64);
@@ -759,6 +774,7 @@ main(void)
 	    cmocka_unit_test(test_buf_huge_request),
 	    cmocka_unit_test(test_buf_grows),
 	    cmocka_unit_test(test_buf_html),
+	    cmocka_unit_test(test_buf_pct),
 	    cmocka_unit_test(test_buf_detach),
 	    cmocka_unit_test(test_buf_read_file),
 	    cmocka_unit_test(test_str_copy_fmt),
