@@ -11,15 +11,13 @@ import json
 import os
 import pathlib
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import SRC, run_cli
+from conftest import free_port, run_cli, running_nginx
 
 SITE = pathlib.Path(__file__).resolve().parent / "site"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
@@ -27,14 +25,6 @@ RECENT = TODAY - datetime.timedelta(days=6)
 OLD = TODAY - datetime.timedelta(days=56)
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 GOOD = "http://www.good.gov.cn/"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def openssl(*args, cwd):
@@ -171,34 +161,8 @@ def nginx(tmp_path_factory):
     for k, v in (("@PREFIX@", str(prefix)), ("@SITE@", str(site)),
                  ("@PORT@", str(port)), ("@TLSPORT@", str(tlsport))):
         conf = conf.replace(k, v)
-    if os.geteuid() == 0:
-        # workers would drop to nobody, who cannot read the temp dir
-        conf = "user root;\n" + conf
-    (prefix / "nginx.conf").write_text(conf)
-    proc = subprocess.Popen(
-        [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-         "-e", str(prefix / "error.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                socket.create_connection(("127.0.0.1", tlsport),
-                                         0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("nginx did not start: " +
-                                proc.stderr.read().decode())
-                time.sleep(0.05)
+    with running_nginx(prefix, conf, [port, tlsport]) as proc:
         yield Nginx(prefix, site, port, tlsport, proc)
-    finally:
-        proc.send_signal(signal.SIGQUIT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def inspect(nginx, url, *extra, db=None, fmt="json"):
