@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -107,6 +108,10 @@ int str_to_bool(const char *s, int *out);
 /* A heap copy of s with each byte that is not valid UTF-8 (or is a
  * control character) replaced by U+FFFD; free() it. */
 char *str_utf8_sanitize(const char *s);
+/* Writes s to out as a JSON string ("null" for NULL): text that fails
+ * str_utf8_valid is sanitized first (str_utf8_sanitize), then quotes,
+ * backslashes and tab/LF/CR are escaped. */
+void str_json_put(FILE *out, const char *s);
 /* Number of code points in valid UTF-8 s. */
 size_t str_utf8_len(const char *s);
 /* strdup that aborts on allocation failure (out of memory is fatal). */

@@ -249,3 +249,35 @@ str_utf8_sanitize(const char *s)
 	}
 	return buf_detach(&b, NULL);
 }
+
+void
+str_json_put(FILE *out, const char *s)
+{
+	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07"
+				      "\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
+				      "\x11\x12\x13\x14\x15\x16\x17\x18\x19"
+				      "\x1a\x1b\x1c\x1d\x1e\x1f";
+	char *clean = NULL;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	if (!str_utf8_valid(s, strlen(s)))
+		s = clean = str_utf8_sanitize(s);
+	putc('"', out);
+	/* runs of plain bytes in one call: with a second thread in the
+	 * process, putc locks the stream every time */
+	while (*s != '\0') {
+		size_t n = strcspn(s, special);
+
+		fwrite(s, 1, n, out);
+		s += n;
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s++);
+		else if (*s != '\0')
+			fprintf(out, "\\u%04x", (unsigned char)*s++);
+	}
+	putc('"', out);
+	free(clean);
+}

@@ -602,44 +602,13 @@ insp_json(const struct insp_result *r)
 	return root;
 }
 
-/* Writes s as a JSON string (invalid UTF-8 replaced, controls escaped). */
-static void
-put_str(FILE *out, const char *s)
-{
-	char *clean = NULL;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	if (!str_utf8_valid(s, strlen(s)))
-		s = clean = str_utf8_sanitize(s);
-	putc('"', out);
-	/* runs of plain bytes in one call: putc locks the stream each time
-	 * once the process has had a second thread */
-	for (const unsigned char *p = (const unsigned char *)s;; p++) {
-		if (*p != '\0' && *p != '"' && *p != '\\' && *p >= 0x20)
-			continue;
-		fwrite(s, 1, (size_t)((const char *)p - s), out);
-		if (*p == '\0')
-			break;
-		if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fprintf(out, "\\%c", *p);
-		s = (const char *)p + 1;
-	}
-	putc('"', out);
-	free(clean);
-}
-
 /* One link object, written directly (the report's hot loop); pages: the
  * pages as JSON strings. */
 static void
 put_link(FILE *out, char *const *pages, const struct insp_link *l)
 {
 	fputs("{\"url\":", out);
-	put_str(out, l->url);
+	str_json_put(out, l->url);
 	fputs(",\"found_on\":[", out);
 	for (int k = 0; k < l->nfound && k < 20; k++) {
 		if (k > 0)
@@ -648,23 +617,23 @@ put_link(FILE *out, char *const *pages, const struct insp_link *l)
 	}
 	fprintf(out, "],\"found_on_count\":%d,\"status\":\"%s\",\"reason\":",
 		l->nfound + l->more_found, insp_status_str(l->status));
-	put_str(out, l->reason);
+	str_json_put(out, l->reason);
 	fputs(",\"class\":", out);
-	put_str(out, l->cls ? l->cls : "other");
+	str_json_put(out, l->cls ? l->cls : "other");
 	fputs(",\"kind\":", out);
-	put_str(out, l->kind);
+	str_json_put(out, l->kind);
 	fprintf(out, ",\"internal\":%s", l->internal ? "true" : "false");
 	if (l->http)
 		fprintf(out, ",\"http\":%d", l->http);
 	if (l->detail) {
 		fputs(",\"detail\":", out);
-		put_str(out, l->detail);
+		str_json_put(out, l->detail);
 	}
 	if (l->final) {
 		const char *p = l->chain ? l->chain : "";
 
 		fputs(",\"final\":", out);
-		put_str(out, l->final);
+		str_json_put(out, l->final);
 		fputs(",\"redirects\":[", out);
 		while (*p != '\0') {
 			size_t n = strcspn(p, "\n");
@@ -672,12 +641,12 @@ put_link(FILE *out, char *const *pages, const struct insp_link *l)
 
 			memcpy(hop, p, n);
 			hop[n] = '\0';
-			put_str(out, hop);
+			str_json_put(out, hop);
 			putc(',', out);
 			free(hop);
 			p += n + (p[n] == '\n');
 		}
-		put_str(out, l->final);
+		str_json_put(out, l->final);
 		putc(']', out);
 	}
 	if (l->prompt)
@@ -710,7 +679,7 @@ page_strings(const struct insp_result *r, char **all)
 			goto fail;
 		}
 		off[i] = (size_t)at;
-		put_str(m, r->pages[i]);
+		str_json_put(m, r->pages[i]);
 		putc('\0', m);
 	}
 	if (fclose(m) != 0)

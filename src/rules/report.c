@@ -73,43 +73,9 @@ report_finding_json(const struct finding *f)
 	return o;
 }
 
-/*
- * Writes s as a JSON string. jansson has no streaming writer, and building
- * an object per finding costs more than the whole check on a large
- * registry, so findings are written here; text that is not valid UTF-8
- * (a store edited behind govsec's back) is cleaned first.
- */
-static void
-put_str(FILE *out, const char *s)
-{
-	char *clean = NULL;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	if (!str_utf8_valid(s, strlen(s)))
-		s = clean = str_utf8_sanitize(s);
-	static const char special[] = "\"\\\x01\x02\x03\x04\x05\x06\x07"
-				      "\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10"
-				      "\x11\x12\x13\x14\x15\x16\x17\x18\x19"
-				      "\x1a\x1b\x1c\x1d\x1e\x1f";
-
-	putc('"', out);
-	while (*s != '\0') {
-		size_t n = strcspn(s, special);
-
-		fwrite(s, 1, n, out);
-		s += n;
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s++);
-		else if (*s != '\0')
-			fprintf(out, "\\u%04x", (unsigned char)*s++);
-	}
-	putc('"', out);
-	free(clean);
-}
-
+/* Findings are written with str_json_put: jansson has no streaming
+ * writer, and building an object per finding costs more than the whole
+ * check on a large registry. */
 /* The same fields as finding_json(), in the same order. */
 static void
 put_finding(FILE *out, const struct finding *f)
@@ -131,17 +97,17 @@ put_finding(FILE *out, const struct finding *f)
 	putc('{', out);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		fprintf(out, "%s\"%s\":", i ? "," : "", keys[i]);
-		put_str(out, vals[i]);
+		str_json_put(out, vals[i]);
 	}
 	if (f->owner != NULL) {
 		fputs(",\"owner\":", out);
-		put_str(out, f->owner);
+		str_json_put(out, f->owner);
 		fputs(",\"due\":", out);
-		put_str(out, f->due);
+		str_json_put(out, f->due);
 		fprintf(out, ",\"overdue\":%s", f->overdue ? "true" : "false");
 		if (f->note != NULL) {
 			fputs(",\"note\":", out);
-			put_str(out, f->note);
+			str_json_put(out, f->note);
 		}
 	}
 	putc('}', out);

@@ -136,6 +136,27 @@ test_buf_html(void **state)
 }
 
 static void
+test_json_put(void **state)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+
+	(void)state;
+	assert_non_null(f);
+	str_json_put(f, "a\"b\\c\n\x01政");
+	fputc(' ', f);
+	str_json_put(f, "bad \xff byte");
+	fputc(' ', f);
+	str_json_put(f, NULL);
+	fclose(f);
+	/* a C0 control makes the text invalid: it is replaced, not escaped */
+	assert_string_equal(text, "\"a\\\"b\\\\c\\u000a\xef\xbf\xbd政\" "
+				  "\"bad \xef\xbf\xbd byte\" null");
+	free(text);
+}
+
+static void
 test_buf_pct(void **state)
 {
 	struct buf b = BUF_INIT(1024), small = BUF_INIT(4);
@@ -775,6 +796,7 @@ main(void)
 	    cmocka_unit_test(test_buf_grows),
 	    cmocka_unit_test(test_buf_html),
 	    cmocka_unit_test(test_buf_pct),
+	    cmocka_unit_test(test_json_put),
 	    cmocka_unit_test(test_buf_detach),
 	    cmocka_unit_test(test_buf_read_file),
 	    cmocka_unit_test(test_str_copy_fmt),
