@@ -551,10 +551,9 @@ def test_idn_site(nginx):
 
 
 def test_hostile_pages_end_with_a_reason(nginx):
-    t0 = time.time()
+    # a stall would end in run_cli's timeout, failing the test
     out, rc = inspect_json(nginx, "http://www.hostile.gov.cn/",
                            "--max-bytes", "1048576")
-    assert time.time() - t0 < 20
     l = links(out)
     H = "http://www.hostile.gov.cn"
     assert (l[H + "/loop"]["status"], l[H + "/loop"]["reason"]) == (
