@@ -147,6 +147,67 @@ char *password_hash(const char *password);
 /* 1 if password matches the encoded argon2id hash, 0 if not. */
 int password_verify(const char *encoded, const char *password);
 
+/* secret.c */
+/*
+ * The key that keeps secrets out of the store's reach: read from a private
+ * file ([store] key, default "<store>.key" beside an SQLite store), never
+ * stored in the database. Purposes get their own keys by secret_derive().
+ */
+struct secret_key {
+	unsigned char k[SM3_LEN];
+	int set;
+};
+#define SECRET_PLAIN_MAX 2048 /* bytes secret_seal() takes at most */
+#define SECRET_SEAL_MAX	 4096 /* bytes of a sealed text at most */
+struct config;
+/*
+ * Checks the open file fd (named path, a what for messages): a regular
+ * file owned by the effective user or root with no bits for group or
+ * others. 0, or -1 with e saying what is wrong and how to fix it.
+ */
+int file_check_private(const char *what, const char *path, int fd,
+		       struct err *e);
+/* HMAC-SM3 of data under key into out; -1 on failure. */
+int hmac_sm3(const void *key, size_t keylen, const void *data, size_t n,
+	     unsigned char out[SM3_LEN]);
+/*
+ * Loads k from the key file path: not a link, private (above), 32 to 4096
+ * bytes of key material (a trailing newline is ignored). -1 with e naming
+ * the file; k is then unset.
+ */
+int secret_key_load(struct secret_key *k, const char *path, struct err *e);
+/* Creates path (must not exist) with mode 0600 and 32 random bytes in hex. */
+int secret_key_create(const char *path, struct err *e);
+/*
+ * The store's key: [store] key if set, else "<store_path>.key" (a
+ * PostgreSQL store needs [store] key). With create, a missing default or
+ * configured file is created first. -1 with e.
+ */
+int secret_key_for_store(struct secret_key *k, const struct config *c,
+			 const char *store_path, int create, struct err *e);
+/* Wipes k. */
+void secret_key_wipe(struct secret_key *k);
+/* The key for one purpose (a constant label) under k; -1 if k is unset. */
+int secret_derive(const struct secret_key *k, const char *purpose,
+		  unsigned char out[SM3_LEN]);
+/*
+ * Seals n bytes (at most SECRET_PLAIN_MAX) for storage: "sm4$" and base64url
+ * of IV, SM4-CBC ciphertext and an HMAC-SM3 tag that also covers context
+ * (e.g. "gate_users.totp_secret:li", so a sealed value cannot be moved to
+ * another row). A new string (free()), or NULL on failure.
+ */
+char *secret_seal(const struct secret_key *k, const char *context,
+		  const void *pt, size_t n);
+/* Whether s looks like secret_seal()'s output. */
+int secret_is_sealed(const char *s);
+/*
+ * Opens a sealed text made with the same key and context into out (reset
+ * first; wipe it after use). -1 with e if it is malformed, was changed,
+ * was made under another key or context.
+ */
+int secret_open(const struct secret_key *k, const char *context,
+		const char *sealed, struct buf *out, struct err *e);
+
 /* map.c */
 /*
  * A string-keyed hash map to integers (open addressing). Keys are copied.
@@ -211,6 +272,7 @@ int net_listen_unix(const char *what, const char *path, int mode,
 struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
+	char store_key[4096];	  /* [store] key: key file, "" = beside */
 	char platforms[4096];	  /* [registry] platforms */
 	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
 	int session_idle;	  /* [console] session_idle seconds (900) */

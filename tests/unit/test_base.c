@@ -787,6 +787,108 @@ test_err(void **state)
 	assert_true(str_starts(e.msg, "p: aaa"));
 }
 
+/* Writes s to dir/name with mode; the path into out. */
+static void
+write_mode(char *out, size_t n, const char *dir, const char *name,
+	   const char *s, mode_t mode)
+{
+	FILE *f;
+
+	assert_true(str_fmt(out, n, "%s/%s", dir, name) > 0);
+	f = fopen(out, "w");
+	assert_non_null(f);
+	fputs(s, f);
+	fclose(f);
+	assert_int_equal(chmod(out, mode), 0);
+}
+
+static void
+test_secret(void **state)
+{
+	char dir[512], path[600], other[600], link[600];
+	struct secret_key k, k2;
+	struct buf out = BUF_INIT(4096);
+	struct err e = {0};
+	char *sealed, *p;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "secret"), 0);
+	/* a created key loads; an existing file is never overwritten */
+	assert_true(str_fmt(path, sizeof(path), "%s/k", dir) > 0);
+	assert_int_equal(secret_key_create(path, &e), 0);
+	assert_int_equal(secret_key_create(path, &e), -1);
+	assert_int_equal(secret_key_load(&k, path, &e), 0);
+	assert_true(k.set);
+	/* modes that let others read or write, a link, short keys: refused */
+	write_mode(other, sizeof(other), dir, "g",
+		   "0123456789abcdef0123456789abcdef\n", 0640);
+	assert_int_equal(secret_key_load(&k2, other, &e), -1);
+	assert_non_null(strstr(e.msg, "0640"));
+	assert_false(k2.set);
+	assert_int_equal(chmod(other, 0600), 0);
+	assert_int_equal(secret_key_load(&k2, other, &e), 0);
+	assert_int_equal(chmod(other, 0604), 0);
+	assert_int_equal(secret_key_load(&k2, other, &e), -1);
+	assert_true(str_fmt(link, sizeof(link), "%s/l", dir) > 0);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(secret_key_load(&k2, link, &e), -1);
+	assert_non_null(strstr(e.msg, "link"));
+	write_mode(other, sizeof(other), dir, "short", "0123456789\n", 0600);
+	assert_int_equal(secret_key_load(&k2, other, &e), -1);
+	assert_non_null(strstr(e.msg, "at least"));
+	write_mode(other, sizeof(other), dir, "k2",
+		   "another key of enough length, 32 bytes or more", 0600);
+	assert_int_equal(secret_key_load(&k2, other, &e), 0);
+
+	/* seal and open round trip; context, key and every byte matter */
+	sealed = secret_seal(&k, "t.c:li", "JBSWY3DPEHPK3PXP", 16);
+	assert_non_null(sealed);
+	assert_true(secret_is_sealed(sealed));
+	assert_null(strstr(sealed, "JBSWY3DP"));
+	assert_int_equal(secret_open(&k, "t.c:li", sealed, &out, &e), 0);
+	assert_int_equal(out.len, 16);
+	assert_memory_equal(out.data, "JBSWY3DPEHPK3PXP", 16);
+	assert_int_equal(secret_open(&k, "t.c:lu", sealed, &out, &e), -1);
+	assert_int_equal(secret_open(&k2, "t.c:li", sealed, &out, &e), -1);
+	for (p = sealed + 4; *p != '\0'; p++) {
+		char c = *p;
+
+		*p = c == 'A' ? 'B' : 'A';
+		assert_int_equal(secret_open(&k, "t.c:li", sealed, &out, &e),
+				 -1);
+		*p = c;
+	}
+	assert_int_equal(secret_open(&k, "t.c:li", "sm4$", &out, &e), -1);
+	assert_int_equal(secret_open(&k, "t.c:li", "plain", &out, &e), -1);
+	sealed[strlen(sealed) - 3] = '\0';
+	assert_int_equal(secret_open(&k, "t.c:li", sealed, &out, &e), -1);
+	free(sealed);
+	/* an empty secret and the largest one */
+	sealed = secret_seal(&k, "x", "", 0);
+	assert_non_null(sealed);
+	assert_int_equal(secret_open(&k, "x", sealed, &out, &e), 0);
+	assert_int_equal(out.len, 0);
+	free(sealed);
+	{
+		char big[SECRET_PLAIN_MAX + 1];
+
+		memset(big, 'z', sizeof(big));
+		assert_null(secret_seal(&k, "x", big, sizeof(big)));
+		sealed = secret_seal(&k, "x", big, SECRET_PLAIN_MAX);
+		assert_non_null(sealed);
+		assert_true(strlen(sealed) < SECRET_SEAL_MAX);
+		assert_int_equal(secret_open(&k, "x", sealed, &out, &e), 0);
+		assert_int_equal(out.len, SECRET_PLAIN_MAX);
+		free(sealed);
+	}
+	/* an unset key seals nothing */
+	secret_key_wipe(&k2);
+	assert_null(secret_seal(&k2, "x", "a", 1));
+	buf_cleanup(&out);
+	secret_key_wipe(&k);
+	tu_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -814,6 +916,7 @@ main(void)
 	    cmocka_unit_test(test_ct_equal_rand),
 	    cmocka_unit_test(test_password),
 	    cmocka_unit_test(test_err),
+	    cmocka_unit_test(test_secret),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
