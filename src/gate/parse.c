@@ -111,7 +111,8 @@ host_norm(const char *in, char *out, size_t outlen)
 		/* nginx's $host drops the dot too */
 		if (n > 1 && in[n - 1] == '.')
 			n--;
-		if (n == 0 || in[0] == '.' || in[n - 1] == '.')
+		if (n == 0 || in[0] == '.' || in[n - 1] == '.' ||
+		    strcspn(in, "[]") < n)
 			return -1;
 	}
 	/* then nothing, or a port of at most 5 digits */

@@ -851,6 +851,8 @@ test_url(void **state)
 	    "http://h:8:8/",
 	    "http://[::1]x/",
 	    "http://h%2e/",
+	    "http://a]b/",
+	    "http://a[b/",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (gate_url_parse(bad[i], &u) == 0)
