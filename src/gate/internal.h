@@ -55,6 +55,7 @@ struct gate_server {
 	struct gate_pending pending[GATE_PENDING_MAX];
 	struct gate_trie *proxies;
 	struct gate_trie *portal_nets; /* [gate] portal_networks, NULL: all */
+	int warned_xfh; /* an old snippet without X-Forwarded-Host was seen */
 	struct gate_geo *geo;
 	char *dummy_hash;
 

@@ -819,6 +819,11 @@ verify(struct gate_req *r)
 		     "X-Original-URL and X-Forwarded-Host name other hosts");
 		goto out;
 	}
+	if (xfh == NULL && gate_peer_trusted(g->proxies, r->peer) &&
+	    !__atomic_exchange_n(&g->warned_xfh, 1, __ATOMIC_RELAXED))
+		log_warn("gate: nginx sends no X-Forwarded-Host: the host is "
+			 "the client's Host header; update nginx-gate.conf "
+			 "(docs/gate.md, Deploying safely)");
 	if (xm == NULL)
 		xm = "GET";
 	if (strlen(xm) > 16 ||

@@ -297,6 +297,27 @@ def test_unknown_hosts_get_no_answer(site):
     assert st == 200 and body == b"<p>app public</p>\n"
 
 
+def test_old_snippet_without_served_host_is_logged(site):
+    """An auth request from the proxy without X-Forwarded-Host (a copy of
+    the snippet from before it) is judged on the URL alone, and govsecd
+    says so in its log, once."""
+    log = site.d / "govsecd.log"
+    for _ in range(2):
+        c = http.client.HTTPConnection("127.0.0.1", site.gp, timeout=10)
+        c.request("GET", "/api/verify", headers={
+            "X-Original-URL": f"http://{APP}/public/index.html",
+            "X-Forwarded-For": "127.0.0.3"})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        assert r.status == 200
+    deadline = time.monotonic() + 10
+    while "sends no X-Forwarded-Host" not in log.read_text() and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert log.read_text().count("sends no X-Forwarded-Host") == 1
+
+
 def test_portal_refuses_another_host_than_served(site):
     st, _, _ = site.raw([f"GET http://{ADMIN}/govsec/login HTTP/1.1",
                          f"Host: {APP}"])
