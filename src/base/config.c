@@ -93,6 +93,9 @@ gate_setting(struct config *c, const char *key, const char *value)
 	if (!strcmp(key, "device_header"))
 		return str_copy(c->gate_device_header, value,
 				sizeof(c->gate_device_header));
+	if (!strcmp(key, "portal_networks"))
+		return str_copy(c->gate_portal_nets, value,
+				sizeof(c->gate_portal_nets));
 	if (!strcmp(key, "session_idle"))
 		return set_int(value, 1, 86400, &c->gate_session_idle);
 	if (!strcmp(key, "session_max"))

@@ -262,9 +262,12 @@ int gate_cookie_get(const char *header, const char *name, char *out,
 		    size_t outlen);
 /*
  * Splits an X-Original-URL ("http[s]://host[:port]/path?query", at most
- * 8 KiB) into scheme, lower-case host without port, and the decoded path
- * without query; paths with "." or ".." segments, NUL, encoded '/' or
- * control bytes are refused.
+ * 8 KiB) into scheme, host (lower case, without port and without one
+ * trailing dot), and the decoded path without query. Refused: a path with
+ * an empty segment inside ("//"), a segment that is empty or only dots
+ * once a ";parameter" is cut off (".", "..", "..;x", ";x"), a backslash
+ * (raw or encoded), an encoded '/', NUL or control bytes; a host with an
+ * empty label or other bytes than letters, digits and ".-:[]".
  */
 struct gate_url {
 	char scheme[6];
@@ -273,6 +276,10 @@ struct gate_url {
 	char path[8192];
 };
 int gate_url_parse(const char *url, struct gate_url *u);
+/* 1 if the Host values (or URL authorities) a and b name the same host
+ * as gate_url_parse judges it: case, port and one trailing dot aside;
+ * 0 if not or if either is NULL or malformed. */
+int gate_host_same(const char *a, const char *b);
 /* The peer of a connection on a unix: listener: a local proxy, trusted
  * because the socket's owner, group and mode say who may connect. */
 #define GATE_PEER_UNIX "unix"

@@ -54,6 +54,8 @@ struct gate_server {
 	pthread_mutex_t pend_lock;
 	struct gate_pending pending[GATE_PENDING_MAX];
 	struct gate_trie *proxies;
+	struct gate_trie *portal_nets; /* [gate] portal_networks, NULL: all */
+	int warned_xfh; /* an old snippet without X-Forwarded-Host was seen */
 	struct gate_geo *geo;
 	char *dummy_hash;
 

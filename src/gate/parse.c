@@ -65,6 +65,88 @@ gate_cookie_get(const char *header, const char *name, char *out, size_t outlen)
 	return -1;
 }
 
+/*
+ * 1 if no segment of the decoded path is one a back-end may take for
+ * another: an empty one inside the path ("//"), or one that is empty or
+ * only dots once a ";parameter" is cut off ("..;x" is ".." to Tomcat and
+ * Spring, "/;x/" is "//"). A trailing empty segment ("/a/") is fine.
+ */
+static int
+path_segments_ok(const char *path)
+{
+	const char *s = path + 1; /* after the leading '/' */
+
+	for (;;) {
+		size_t n = strcspn(s, "/"), base = strcspn(s, ";/");
+
+		if (n == 0)
+			return s[0] == '\0';
+		if (base == 0 || strspn(s, ".") >= base)
+			return 0;
+		if (s[n] == '\0')
+			return 1;
+		s += n + 1;
+	}
+}
+
+/*
+ * The host of a Host value or URL authority ("host[:port]", "[v6][:port]")
+ * as the gate judges it: lower case, without the port and without one
+ * trailing dot ("App.Example.cn.:443" is "app.example.cn"). 0, or -1 if
+ * malformed (other bytes than letters, digits, ".-:[]", an empty label).
+ */
+static int
+host_norm(const char *in, char *out, size_t outlen)
+{
+	size_t n, end, k;
+
+	if (in[0] == '[') {
+		const char *rb = strchr(in, ']');
+
+		if (rb == NULL)
+			return -1;
+		n = end = (size_t)(rb - in + 1);
+	} else {
+		n = end = strcspn(in, ":");
+		/* nginx's $host drops the dot too */
+		if (n > 1 && in[n - 1] == '.')
+			n--;
+		if (n == 0 || in[0] == '.' || in[n - 1] == '.' ||
+		    strcspn(in, "[]") < n)
+			return -1;
+	}
+	/* then nothing, or a port of at most 5 digits */
+	k = in[end] == ':' ? strspn(in + end + 1, "0123456789") : 0;
+	if ((in[end] != '\0' && in[end] != ':') || k > 5 ||
+	    (in[end] == ':' && in[end + 1 + k] != '\0'))
+		return -1;
+	if (n == 0 || n >= outlen)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      strchr(".-:[]", c) != NULL) ||
+		    (c == '.' && i > 0 && in[i - 1] == '.'))
+			return -1;
+		out[i] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int
+gate_host_same(const char *a, const char *b)
+{
+	char na[256], nb[256];
+
+	return a != NULL && b != NULL && strlen(a) < 300 && strlen(b) < 300 &&
+	       host_norm(a, na, sizeof(na)) == 0 &&
+	       host_norm(b, nb, sizeof(nb)) == 0 && !strcmp(na, nb);
+}
+
 int
 gate_url_parse(const char *url, struct gate_url *u)
 {
@@ -89,30 +171,12 @@ gate_url_parse(const char *url, struct gate_url *u)
 	if (hl == 0 || hl >= sizeof(u->hostport))
 		return -1;
 	memcpy(u->hostport, h, hl);
-	for (size_t i = 0; i < hl; i++) {
-		char c = u->hostport[i];
-
-		if (c >= 'A' && c <= 'Z')
-			u->hostport[i] = c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      strchr(".-:[]", c) != NULL))
-			return -1;
-	}
-	if (u->hostport[0] == '[') {
-		const char *rb = strchr(u->hostport, ']');
-
-		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':'))
-			return -1;
-		hl = (size_t)(rb - u->hostport + 1);
-	} else {
-		const char *colon = strchr(u->hostport, ':');
-
-		hl = colon != NULL ? (size_t)(colon - u->hostport)
-				   : strlen(u->hostport);
-	}
-	if (hl == 0 || hl >= sizeof(u->host))
+	u->hostport[hl] = '\0';
+	if (host_norm(u->hostport, u->host, sizeof(u->host)) < 0)
 		return -1;
-	memcpy(u->host, u->hostport, hl);
+	for (size_t i = 0; i < hl; i++)
+		if (u->hostport[i] >= 'A' && u->hostport[i] <= 'Z')
+			u->hostport[i] = (char)(u->hostport[i] - 'A' + 'a');
 	p = hend;
 	if (*p != '/') {
 		u->path[o++] = '/';
@@ -135,21 +199,15 @@ gate_url_parse(const char *url, struct gate_url *u)
 			if (c == '/' || c == '\\')
 				return -1;
 		}
-		if (c < 0x20 || c == 0x7f)
+		/* raw too: IIS and others take it for '/' */
+		if (c < 0x20 || c == 0x7f || c == '\\')
 			return -1;
 		if (o + 1 >= sizeof(u->path))
 			return -1;
 		u->path[o++] = (char)c;
 	}
 	u->path[o] = '\0';
-	/* no dot segments: "/./", "/../", trailing "/." or "/.." */
-	for (const char *s = u->path; (s = strstr(s, "/.")) != NULL; s++)
-		if (s[2] == '/' || s[2] == '\0' ||
-		    (s[2] == '.' && (s[3] == '/' || s[3] == '\0')))
-			return -1;
-	if (strstr(u->path, "//") != NULL)
-		return -1;
-	return 0;
+	return path_segments_ok(u->path) ? 0 : -1;
 }
 
 int

@@ -124,8 +124,10 @@ gate_req_body(struct gate_req *r, int status, const char *ctype, struct buf *b)
 	r->out = buf_detach(b, &r->out_len);
 }
 
+/* The addresses and prefixes of a comma-separated setting (what names
+ * it in errors) as a trie; NULL with e set if one is malformed. */
 static struct gate_trie *
-proxies_trie(const char *list, struct err *e)
+prefix_trie(const char *what, const char *list, struct err *e)
 {
 	struct gate_trie *t = gate_trie_new();
 	char item[128];
@@ -136,14 +138,13 @@ proxies_trie(const char *list, struct err *e)
 
 		if (n > 0) {
 			if (n >= sizeof(item)) {
-				err_set(e, "[gate] trusted_proxies: entry too "
-					   "long");
+				err_set(e, "%s: entry too long", what);
 				goto fail;
 			}
 			memcpy(item, p, n);
 			item[n] = '\0';
 			if (gate_trie_add(t, item, 1, e) < 0) {
-				err_prefix(e, "[gate] trusted_proxies");
+				err_prefix(e, "%s", what);
 				goto fail;
 			}
 		}
@@ -176,7 +177,11 @@ gate_check_config(const struct config *cfg, struct err *e)
 	} else if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss,
 				   NULL, e) < 0)
 		return -1;
-	t = proxies_trie(cfg->gate_proxies, e);
+	t = prefix_trie("[gate] trusted_proxies", cfg->gate_proxies, e);
+	if (t == NULL)
+		return -1;
+	gate_trie_free(t);
+	t = prefix_trie("[gate] portal_networks", cfg->gate_portal_nets, e);
 	if (t == NULL)
 		return -1;
 	gate_trie_free(t);
@@ -779,7 +784,7 @@ verify(struct gate_req *r)
 {
 	struct gate_server *g = r->g;
 	const char *xurl = gate_req_in(r, "X-Original-URL");
-	const char *xm = gate_req_in(r, "X-Original-Method");
+	const char *xm = gate_req_in(r, "X-Original-Method"), *xfh;
 	/* gate_url_parse sets it */
 	struct gate_url *u = xmalloc(sizeof(*u));
 	struct sess_view v;
@@ -806,6 +811,19 @@ verify(struct gate_req *r)
 		     "missing or malformed X-Original-URL");
 		goto out;
 	}
+	/* the host nginx served ($host), when it says: a request line
+	 * naming one host and a Host header naming another is refused */
+	xfh = gate_req_in(r, "X-Forwarded-Host");
+	if (xfh != NULL && !gate_host_same(xfh, u->hostport)) {
+		deny(r, "-", ip, xurl, "input",
+		     "X-Original-URL and X-Forwarded-Host name other hosts");
+		goto out;
+	}
+	if (xfh == NULL && gate_peer_trusted(g->proxies, r->peer) &&
+	    !__atomic_exchange_n(&g->warned_xfh, 1, __ATOMIC_RELAXED))
+		log_warn("gate: nginx sends no X-Forwarded-Host: the host is "
+			 "the client's Host header; update nginx-gate.conf "
+			 "(docs/gate.md, Deploying safely)");
 	if (xm == NULL)
 		xm = "GET";
 	if (strlen(xm) > 16 ||
@@ -898,15 +916,24 @@ out:
 	return 0;
 }
 
-/* GET {portal}/metrics (trusted proxies only): decision latency and
- * session counts for bench/gate. */
+/* GET {portal}/metrics: decision latency and session counts for
+ * bench/gate, only to a trusted peer asking itself: a request nginx
+ * forwards (it says for whom) is refused, whoever the client. */
 static int
 metrics(struct gate_req *r)
 {
+	static const char *const fwd[] = {"X-Forwarded-For", "X-Forwarded-Host",
+					  "X-Real-IP", "Forwarded",
+					  "X-Original-URL"};
 	unsigned long long n = 0, acc = 0, p50 = 0, p99 = 0;
 	long rss = 0;
 	struct buf b = BUF_INIT(4096), st = BUF_INIT(4096);
 
+	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++)
+		if (gate_req_in(r, fwd[i]) != NULL) {
+			r->status = 403;
+			return 0;
+		}
 	if (!gate_peer_trusted(r->g->proxies, r->peer)) {
 		r->status = 403;
 		return 0;
@@ -945,6 +972,41 @@ metrics(struct gate_req *r)
 	return 0;
 }
 
+/*
+ * 1 if the portal may answer r; else 0 with the refusal set: 400 when
+ * nginx served another host than the Host header names (X-Forwarded-Host,
+ * the snippet's $host), 403 when [gate] portal_networks is set and the
+ * client (X-Forwarded-For from a trusted proxy) is in none of them.
+ */
+static int
+portal_allowed(struct gate_req *r)
+{
+	const char *xfh = gate_req_in(r, "X-Forwarded-Host");
+	struct buf b = BUF_INIT(256);
+	unsigned char a[16];
+	char ip[64];
+
+	if (xfh != NULL && !gate_host_same(xfh, gate_req_in(r, "Host"))) {
+		r->status = 400;
+		return 0;
+	}
+	if (r->g->portal_nets == NULL)
+		return 1;
+	if (gate_client_addr(r->g->proxies, r->peer,
+			     gate_req_in(r, "X-Forwarded-For"), ip,
+			     sizeof(ip)) < 0) {
+		r->status = 400;
+		return 0;
+	}
+	if (gate_addr_parse(ip, a) == 0 &&
+	    gate_trie_lookup(r->g->portal_nets, a) > 0)
+		return 1;
+	buf_addstr(&b, "登录门户不对此网络开放。\n"
+		       "The login portal is not open to this network.\n");
+	gate_req_body(r, 403, "text/plain; charset=utf-8", &b);
+	return 0;
+}
+
 static void
 route(struct gate_req *r)
 {
@@ -953,6 +1015,12 @@ route(struct gate_req *r)
 	const char *sub = !strncmp(r->path, portal, pl) ? r->path + pl : NULL;
 	int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
 
+	/* the portal's pages and ceremonies; logout, health and metrics
+	 * stay open (metrics has its own rule) */
+	if (sub != NULL && strcmp(sub, "/logout") != 0 &&
+	    strcmp(sub, "/health") != 0 && strcmp(sub, "/metrics") != 0 &&
+	    !portal_allowed(r))
+		return;
 	if (!strcmp(r->path, "/api/authz/auth-request") ||
 	    !strcmp(r->path, "/api/verify")) {
 		/* nginx reads the status and Remote-*, Location headers only */
@@ -1058,6 +1126,7 @@ server_free(struct gate_server *g)
 	free(g->denies);
 	map_cleanup(&g->approved);
 	gate_trie_free(g->proxies);
+	gate_trie_free(g->portal_nets);
 	gate_geo_free(g->geo);
 	free(g->dummy_hash);
 	if (g->unix_socket)
@@ -1107,9 +1176,16 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	map_init(&g->approved);
 	g->bucket = xcalloc(GATE_BUCKETS, sizeof(*g->bucket));
 	gate_tz_init();
-	g->proxies = proxies_trie(cfg->gate_proxies, e);
+	g->proxies =
+	    prefix_trie("[gate] trusted_proxies", cfg->gate_proxies, e);
 	if (g->proxies == NULL)
 		goto fail;
+	if (cfg->gate_portal_nets[0] != '\0') {
+		g->portal_nets = prefix_trie("[gate] portal_networks",
+					     cfg->gate_portal_nets, e);
+		if (g->portal_nets == NULL)
+			goto fail;
+	}
 	g->geo = gate_geo_open(cfg->gate_geoip, cfg->gate_geoip_csv, e);
 	if (g->geo == NULL)
 		goto fail;

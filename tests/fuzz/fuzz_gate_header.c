@@ -3,7 +3,9 @@
  * cookies, X-Original-URL, X-Forwarded-For and login form bodies. The
  * input is split at the first three newlines into a Cookie header, a URL,
  * an X-Forwarded-For value and a form body. Accepted values must keep the
- * promises of gate.h (no dot segments, numeric addresses, cookie octets).
+ * promises of gate.h (no dot segments, also with ";" parameters, no
+ * backslash, hosts judged alike by gate_host_same, numeric addresses,
+ * cookie octets).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,12 +53,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strstr(u->path, "/../") == NULL);
 		CHECK(strstr(u->path, "/./") == NULL);
 		CHECK(strstr(u->path, "//") == NULL);
+		CHECK(strstr(u->path, "/..;") == NULL);
+		CHECK(strstr(u->path, "/.;") == NULL);
+		CHECK(strchr(u->path, '\\') == NULL);
 		for (const char *p = u->path; *p; p++)
 			CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
 		for (const char *p = u->host; *p; p++)
 			CHECK(!(*p >= 'A' && *p <= 'Z'));
+		CHECK(u->host[strlen(u->host) - 1] != '.');
+		/* the authority names its own host, and the host is itself */
+		CHECK(gate_host_same(u->hostport, u->host));
+		CHECK(gate_host_same(u->host, u->hostport));
 	}
 	free(u);
+	/* the same host is a symmetric judgement */
+	CHECK(gate_host_same(part[0], part[2]) ==
+	      gate_host_same(part[2], part[0]));
 	if (gate_client_addr(proxies, "127.0.0.1", part[2], addr,
 			     sizeof(addr)) == 0)
 		CHECK(gate_addr_parse(addr, a) == 0);

@@ -793,16 +793,98 @@ test_url(void **state)
 	assert_string_equal(u.path, "/");
 	assert_int_equal(gate_url_parse("http://h", &u), 0);
 	assert_string_equal(u.path, "/");
+	/* one trailing dot and the case do not make another host */
+	assert_int_equal(gate_url_parse("http://Admin.Test.:8080/a/", &u), 0);
+	assert_string_equal(u.host, "admin.test");
+	assert_string_equal(u.hostport, "admin.test.:8080");
+	assert_string_equal(u.path, "/a/");
+	assert_int_equal(gate_url_parse("http://admin.test./", &u), 0);
+	assert_string_equal(u.host, "admin.test");
+	/* parameters and dots that are not dot segments stay */
+	static const char *const good[][2] = {
+	    {"http://h/a;jsessionid=1/b", "/a;jsessionid=1/b"},
+	    {"http://h/a/..b/c...d/.e", "/a/..b/c...d/.e"},
+	    {"http://h/a/b;", "/a/b;"},
+	    {"http://h/a/", "/a/"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		if (gate_url_parse(good[i][0], &u) < 0)
+			fail_msg("refused '%s'", good[i][0]);
+		assert_string_equal(u.path, good[i][1]);
+	}
 	static const char *const bad[] = {
-	    "ftp://h/",	    "http:///x",      "http://h/../x",
-	    "http://h/a/.", "http://h/a/./b", "http://h/%2e%2e/x",
-	    "http://h/%2F", "http://h/a%5cb", "http://h/%0a",
-	    "http://h/%zz", "http://h//x",    "http://h_x/",
-	    "http://[::1/", "http://h/a%00b", "http://h/a\x01",
+	    "ftp://h/",
+	    "http:///x",
+	    "http://h/../x",
+	    "http://h/a/.",
+	    "http://h/a/./b",
+	    "http://h/%2e%2e/x",
+	    "http://h/%2F",
+	    "http://h/a%5cb",
+	    "http://h/%0a",
+	    "http://h/%zz",
+	    "http://h//x",
+	    "http://h_x/",
+	    "http://[::1/",
+	    "http://h/a%00b",
+	    "http://h/a\x01",
+	    /* Tomcat and Spring cut ";..." before resolving dots */
+	    "http://h/public/..;/admin/",
+	    "http://h/public/.;/admin/",
+	    "http://h/public/..;x=1/admin/",
+	    "http://h/public/%2e%2e;/admin/",
+	    "http://h/public/..%3b/admin/",
+	    "http://h/public/;x/admin/",
+	    "http://h/public/..;",
+	    "http://h/public/...",
+	    /* IIS takes a backslash for '/' */
+	    "http://h/public/..\\admin/",
+	    "http://h/public\\x",
+	    "http://h/%5C",
+	    /* hosts */
+	    "http://h../",
+	    "http://.h/",
+	    "http://a..b/",
+	    "http://./",
+	    "http://h:80x/",
+	    "http://h:123456/",
+	    "http://h:8:8/",
+	    "http://[::1]x/",
+	    "http://h%2e/",
+	    "http://a]b/",
+	    "http://a[b/",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		if (gate_url_parse(bad[i], &u) == 0)
 			fail_msg("accepted '%s'", bad[i]);
+}
+
+static void
+test_host_same(void **state)
+{
+	static const char *const same[][2] = {
+	    {"app.test", "app.test"},	     {"App.Test", "app.test"},
+	    {"app.test.", "app.test"},	     {"APP.TEST.:8443", "app.test"},
+	    {"app.test:80", "app.test:443"}, {"[::1]:8080", "[::1]"},
+	};
+	static const char *const other[][2] = {
+	    {"admin.test", "app.test"}, {"app.test..", "app.test"},
+	    {"app.test", "app.test.."}, {"app.tes", "app.test"},
+	    {"app.test x", "app.test"}, {"", ""},
+	    {"app.test:x", "app.test"}, {"[::1", "[::1"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++)
+		if (!gate_host_same(same[i][0], same[i][1]))
+			fail_msg("'%s' and '%s' differ", same[i][0],
+				 same[i][1]);
+	for (size_t i = 0; i < ARRAY_SIZE(other); i++)
+		if (gate_host_same(other[i][0], other[i][1]))
+			fail_msg("'%s' and '%s' are the same", other[i][0],
+				 other[i][1]);
+	assert_int_equal(gate_host_same(NULL, "app.test"), 0);
+	assert_int_equal(gate_host_same("app.test", NULL), 0);
 }
 
 static void
@@ -901,6 +983,7 @@ main(void)
 	    cmocka_unit_test(test_geo_csv),
 	    cmocka_unit_test(test_cookie),
 	    cmocka_unit_test(test_url),
+	    cmocka_unit_test(test_host_same),
 	    cmocka_unit_test(test_client_addr),
 	    cmocka_unit_test(test_form),
 	};
