@@ -5,8 +5,11 @@
  * store connection), the availability prober when [probe] enabled is set
  * (a thread with its own store connection), the scheduled inspections when
  * [inspect] enabled is set (likewise), and waits for SIGINT or SIGTERM.
- * With -n it only checks the configuration. Trusts its command line and
- * configuration file (the operator's); logs go to standard error.
+ * Refuses files others could change (privs.c); started as root, it binds
+ * the listeners, then runs as [daemon] user and group for good.
+ * With -n it only checks the configuration and the files. Trusts its
+ * command line and configuration file (the operator's); logs go to
+ * standard error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -99,25 +103,6 @@ started(void)
 	notify_fd = -1;
 }
 
-static int
-write_pidfile(const char *path, struct err *e)
-{
-	char s[32];
-	int fd, n;
-
-	n = str_fmt(s, sizeof(s), "%ld\n", (long)getpid());
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || n < 0 || write(fd, s, (size_t)n) != n) {
-		err_set(e, "cannot write pid file '%s': %s", path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -129,6 +114,7 @@ main(int argc, char **argv)
 	struct gate_server *gate = NULL;
 	struct probe_sched *probe = NULL;
 	struct insp_sched *insp = NULL;
+	struct privs pv;
 	sigset_t set;
 	struct err e;
 
@@ -155,6 +141,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	umask(077); /* what it makes is its own unless said otherwise */
 	config_defaults(&cfg);
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
@@ -162,7 +149,14 @@ main(int argc, char **argv)
 		die(EXIT_CONFIG, e.msg);
 	if (cfg.platforms[0] != '\0' && platforms_load(cfg.platforms, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
+	if (privs_resolve(&pv, &cfg, &e) < 0 ||
+	    privs_check_files(&pv, &cfg, config_store_path(&cfg, db), pidfile,
+			      &e) < 0)
+		die(EXIT_CONFIG, e.msg);
 	if (check_only) {
+		/* the store as the daemon will see it, by its user */
+		if (privs_drop(&pv, &e) < 0)
+			die(EXIT_RUNTIME, e.msg);
 		st = store_open(config_store_path(&cfg, db), &e);
 		if (st == NULL || store_migrate(st, &e) < 0)
 			die(EXIT_CONFIG, e.msg);
@@ -180,10 +174,18 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
 	gate_tz_init();
+	if (pv.as_root)
+		log_warn("running as root (GOVSEC_ALLOW_ROOT=yes): for "
+			 "development only, set [daemon] user");
+	/* a store made now must be the daemon's user's */
+	if (privs_enter(&pv, &e) < 0)
+		die(EXIT_RUNTIME, e.msg);
 	st = store_open(config_store_path(&cfg, db), &e);
 	if (st == NULL || store_migrate(st, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
-	if (pidfile != NULL && write_pidfile(pidfile, &e) < 0)
+	if (privs_leave(&pv, &e) < 0)
+		die(EXIT_RUNTIME, e.msg);
+	if (pidfile != NULL && privs_pidfile_write(&pv, pidfile, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
 	srv = http_start(&cfg, st, HTTP_CONSOLE, &e);
 	if (srv != NULL && cfg.public_listen[0] != '\0') {
@@ -209,6 +211,16 @@ main(int argc, char **argv)
 				unlink(pidfile);
 			die(EXIT_RUNTIME, e.msg);
 		}
+	}
+	/* Every listener is bound: from here on, never root again. */
+	if (privs_drop(&pv, &e) < 0) {
+		gate_stop(gate);
+		store_free(gst);
+		http_stop(pub);
+		http_stop(srv);
+		if (pidfile != NULL)
+			unlink(pidfile);
+		die(EXIT_RUNTIME, e.msg);
 	}
 	if (cfg.probe_enabled) {
 		probe =
@@ -236,8 +248,8 @@ main(int argc, char **argv)
 			die(EXIT_RUNTIME, e.msg);
 		}
 	}
-	log_info("govsecd %s started (store '%s')", GOVSEC_VERSION,
-		 config_store_path(&cfg, db));
+	log_info("govsecd %s started (store '%s', running as %s)",
+		 GOVSEC_VERSION, config_store_path(&cfg, db), pv.name);
 	started();
 	do {
 		if (sigwait(&set, &sig) != 0)

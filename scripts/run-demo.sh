@@ -48,6 +48,12 @@ listen = 127.0.0.1:$port
 [gate]
 listen = 127.0.0.1:$gport
 CONF
+# govsecd refuses root without [daemon] user (govsecd(8)); this demo on
+# loopback, run as root, lets it stay root: a deployment sets the user.
+if [ "$(id -u)" = 0 ]; then
+	GOVSEC_ALLOW_ROOT=yes
+	export GOVSEC_ALLOW_ROOT
+fi
 "$build/govsecd" -n -c "$dir/govsec.conf"
 echo
 echo "  govsec console:  http://localhost:$port/"

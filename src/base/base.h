@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -264,6 +265,55 @@ int net_unix_check(const char *what, const char *path, const char *group,
 int net_listen_unix(const char *what, const char *path, int mode,
 		    const char *group, struct err *e);
 
+/* privs.c */
+/*
+ * Who govsecd runs as: [daemon] user and group, switched to by privs_drop()
+ * once the listeners are bound. Without [daemon] user it stays who it was
+ * started as, which must not be root (GOVSEC_ALLOW_ROOT=yes in the
+ * environment allows it, for development).
+ */
+struct privs {
+	uid_t uid;     /* the user it runs as (after privs_drop) */
+	gid_t gid;     /* its only group */
+	int drop;      /* started as root: privs_drop() switches */
+	int as_root;   /* stays root (GOVSEC_ALLOW_ROOT=yes) */
+	char name[96]; /* "'nobody' (uid 65534)", for messages */
+};
+/* Works out p from c and who runs the process. 0, or -1 with e naming the
+ * setting (root without [daemon] user, an unknown user, root's ids). */
+int privs_resolve(struct privs *p, const struct config *c, struct err *e);
+/*
+ * For a while, acts as p's user (effective ids; p's group the only one)
+ * so that what it creates is that user's, then as root again; no-ops
+ * unless p->drop. 0 or -1 with e set.
+ */
+int privs_enter(const struct privs *p, struct err *e);
+int privs_leave(const struct privs *p, struct err *e);
+/*
+ * Switches to p's user and group (setgroups, setresgid, setresuid) and
+ * checks that root cannot be regained. A no-op unless p->drop. 0 or -1.
+ */
+int privs_drop(const struct privs *p, struct err *e);
+/*
+ * Refuses files others could change or read, each named in e with how to
+ * mend it: the config file and its directory (written by group or others,
+ * or not root's or p's user's), the SQLite store, its directory and its
+ * -wal/-shm/-journal files (not p's user's, any access for others or
+ * write for the group, links), key files ([store] key or <store>.key if
+ * it exists, [public] leave_key: not private, links) and the pid file
+ * (pidfile or NULL; privs_pidfile_check). 0 or -1.
+ */
+int privs_check_files(const struct privs *p, const struct config *c,
+		      const char *store, const char *pidfile, struct err *e);
+/* The pid file path may be written: its directory is root's or p's
+ * user's (who can then remove it at stop) and not writable by group or
+ * others, and path is no link. 0 or -1. */
+int privs_pidfile_check(const struct privs *p, const char *path, struct err *e);
+/* Writes the process id to path (privs_pidfile_check first): opened
+ * without following links, a regular file of ours with one link, mode
+ * 0644. 0, or -1 with e set. */
+int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
+
 /* config.c */
 /*
  * govsec.conf, a small INI file (inih), immutable once loaded: reload means
@@ -321,6 +371,9 @@ struct config {
 	int insp_allow_private;	   /* allow_private (no) */
 	char insp_resolve[1024];   /* resolve: test map, "" = DNS */
 	char insp_cacert[1024];	   /* cacert: CA bundle, "" = the system's */
+	/* [daemon]: who govsecd runs as (privs.c) */
+	char daemon_user[64];  /* user, "" = as started (never root) */
+	char daemon_group[64]; /* group, "" = the user's own */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -217,6 +217,14 @@ handler(void *user, const char *section, const char *key, const char *value)
 	else if (!strcmp(section, "check") &&
 		 !strcmp(key, "whitelist_max_days"))
 		ok = set_int(value, 1, 3660, &c->whitelist_max_days);
+	else if (!strcmp(section, "daemon") && !strcmp(key, "user"))
+		ok = value[0] != '\0' ? str_copy(c->daemon_user, value,
+						 sizeof(c->daemon_user))
+				      : -1;
+	else if (!strcmp(section, "daemon") && !strcmp(key, "group"))
+		ok = value[0] != '\0' ? str_copy(c->daemon_group, value,
+						 sizeof(c->daemon_group))
+				      : -1;
 	else if (!strcmp(section, "public") && !strcmp(key, "listen"))
 		ok =
 		    str_copy(c->public_listen, value, sizeof(c->public_listen));

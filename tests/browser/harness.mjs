@@ -15,6 +15,11 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Chromium treats http://localhost as a secure context, so the session
 // cookie (Secure; HttpOnly; SameSite=Strict) is kept over plain HTTP.
 export const HOST = process.env.GOVSEC_CONSOLE_HOST || 'localhost';
+// govsecd refuses to run as root without [daemon] user (govsecd(8)); these
+// tests, run as root, let it stay root (tests/e2e/test_privs.py tests the
+// switch).
+if (process.getuid() === 0 && process.env.GOVSEC_ALLOW_ROOT === undefined)
+	process.env.GOVSEC_ALLOW_ROOT = 'yes';
 
 export function freePort() {
 	return new Promise((resolve, reject) => {

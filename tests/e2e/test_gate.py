@@ -191,8 +191,9 @@ def gate(tmp_path_factory):
         if not os.path.exists(tool):
             pytest.skip(f"{tool} is not installed")
     d = tmp_path_factory.mktemp("gate")
-    os.chmod(d, 0o755)
-    db = d / "govsec.db"
+    os.chmod(d, 0o755)  # for nginx; the store has a private directory
+    (d / "store").mkdir(mode=0o700)
+    db = d / "store" / "govsec.db"
     mmdb = d / "country.mmdb"
     subprocess.run(["perl", "-e", MMDB_PL, str(mmdb)], check=True)
     (d / "www").mkdir()

@@ -56,7 +56,7 @@ POLICY = {
 
 
 def conf_text(d, sock, extra=""):
-    return (f"[store]\npath = {d / 'govsec.db'}\n[console]\n"
+    return (f"[store]\npath = {d / 'store' / 'govsec.db'}\n[console]\n"
             f"listen = 127.0.0.1:{free_port()}\n[gate]\n"
             f"listen = unix:{sock}\nsocket_mode = 0600\n{extra}")
 
@@ -101,11 +101,12 @@ def raw_unix(sock, request):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     d = tmp_path_factory.mktemp("gate-unix")
-    os.chmod(d, 0o755)
+    os.chmod(d, 0o755)  # for nginx; the store has a private directory
+    (d / "store").mkdir(mode=0o700)
     (d / "www" / "app").mkdir(parents=True)
     (d / "www" / "app" / "index.html").write_text("<p>app</p>\n")
     (d / "policy.json").write_text(json.dumps(POLICY))
-    db = d / "govsec.db"
+    db = d / "store" / "govsec.db"
     assert run_cli(["gate", "import", d / "policy.json"], db=db).returncode == 0
     r = run_cli(["gate", "user", "add", "una"], db=db, stdin=PW + "\n")
     assert r.returncode == 0, r.stderr
@@ -149,7 +150,8 @@ def test_login_and_decisions_through_the_socket(site):
     # the same session from outside the office network is refused
     assert get(np, "/app/index.html", src="127.0.0.20", cookies=jar)[0] == 403
     assert get(np, "/app/index.html", src="127.0.0.66", cookies=jar)[0] == 403
-    con_rows = run_cli(["audit", "export"], db=d / "govsec.db").stdout
+    con_rows = run_cli(["audit", "export"],
+                       db=d / "store" / "govsec.db").stdout
     assert "127.0.0.66" in con_rows and "rule 'blocked'" in con_rows
 
 

@@ -18,6 +18,7 @@ from conftest import GOVSECD, free_port, run_cli, running_govsecd, tcp_ready
 def public(tmp_path):
     key = tmp_path / "leave.key"
     key.write_bytes(os.urandom(32))
+    key.chmod(0o600)
     port, cport = free_port(), free_port()
     conf = tmp_path / "g.conf"
     conf.write_text(f"[store]\npath = {tmp_path / 'g.db'}\n"
