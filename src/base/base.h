@@ -163,8 +163,9 @@ struct secret_key {
 struct config;
 /*
  * Checks the open file fd (named path, a what for messages): a regular
- * file owned by the effective user or root with no bits for group or
- * others. 0, or -1 with e saying what is wrong and how to fix it.
+ * file owned by the effective user or root (any owner when root reads it)
+ * with no bits for group or others. 0, or -1 with e saying what is wrong
+ * and how to fix it.
  */
 int file_check_private(const char *what, const char *path, int fd,
 		       struct err *e);

@@ -362,6 +362,11 @@ check_key(const struct privs *p, const char *what, const char *path,
 					e);
 		goto done;
 	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		err_set(e, "%s '%s' belongs to another user (uid %ld)", what,
+			path, (long)st.st_uid);
+		goto done;
+	}
 	rc = file_check_private(what, path, fd, e);
 done:
 	close(fd);
