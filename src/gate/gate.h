@@ -245,10 +245,10 @@ int gate_db_device_delete(struct store *st, const char *id, const char *actor,
  * transaction, audited as actor; the caller serialises use of st. 0 or -1
  * with e set.
  */
-int gate_db_device_register(struct store *st, const char *id,
-			    const char *user, const char *key_hash,
-			    const char *label, int factors, const char *ip,
-			    const char *actor, struct err *e);
+int gate_db_device_register(struct store *st, const char *id, const char *user,
+			    const char *key_hash, const char *label,
+			    int factors, const char *ip, const char *actor,
+			    struct err *e);
 /*
  * Disables (disabled != 0) or enables gate user name. Disabling revokes
  * every session of the user in the same transaction (the gate drops them

@@ -13,10 +13,11 @@ Changes made by the CLI reach the running gate through the store; the tests
 wait for them with bounded polls, never with timing assertions.
 """
 
+import json
 import re
 import time
 
-from test_gate import (PW, audit_rows, console, console_login, gate,
+from test_gate import (HOST, PW, audit_rows, console, console_login, gate,
                        gate_cli, totp)
 
 assert gate  # the fixture, imported for pytest
@@ -88,6 +89,18 @@ def test_disable_ends_sessions_and_refuses_like_a_wrong_password(gate):
     assert SESS not in jar2
     assert any("erin" in o and a == "account disabled"
                for o, a in audit_rows(gate.db, "gate.login.fail"))
+
+    # so does the security-key login (erin has no key: 409 if let in)
+    def key_begin(user, password):
+        st, _, out = gate.req(
+            "/govsec/key/login/begin", method="POST", src=src,
+            body=json.dumps({"username": user, "password": password}),
+            headers={"Content-Type": "application/json",
+                     "Origin": f"http://{HOST}"})
+        return st, out
+
+    assert key_begin("erin", PW["erin"]) == key_begin("nobody", "x" * 9)
+    assert key_begin("erin", PW["erin"])[0] == 401
     rc, out, _ = gate_cli(gate.db, "gate", "user", "list")
     assert re.search(r"^erin\t.*\tdisabled$", out, re.M)
     assert gate_cli(gate.db, "gate", "user", "enable", "erin")[0] == 0
