@@ -552,8 +552,9 @@ gate_db_device_register(struct store *st, const char *id, const char *user,
 		factors > 1 ? "s" : "");
 	if (store_exec(st,
 		       "INSERT INTO gate_devices(id, user, key_hash, label, "
-		       "created, factors, address, serial) SELECT ?,?,?,?,?,?,"
-		       "?, coalesce(max(serial), 0) + 1 FROM gate_devices",
+		       "created, factors, address, serial) SELECT ?, ?, ?, ?, "
+		       "?, CAST(? AS INTEGER), ?, coalesce(max(serial), 0) + 1 "
+		       "FROM gate_devices",
 		       v, 7, e) < 0 ||
 	    audit_append(st, actor, "gate.device.register", object, NULL, after,
 			 e) < 0 ||

@@ -334,9 +334,10 @@ gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 	pthread_mutex_lock(&g->st_lock);
 	rc = store_exec(g->st,
 			"INSERT INTO gate_sessions(token_hash, user, device, "
-			"level, created, seen) SELECT ?,?,?,?,?,? WHERE "
-			"EXISTS (SELECT 1 FROM gate_users WHERE name = ? AND "
-			"disabled = 0)",
+			"level, created, seen) SELECT ?, ?, ?, CAST(? AS "
+			"INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER) "
+			"WHERE EXISTS (SELECT 1 FROM gate_users WHERE name = ? "
+			"AND disabled = 0)",
 			v, 7, &e);
 	if (rc == 0 && store_changes(g->st) != 1) {
 		err_set(&e, "gate user '%s' is disabled or gone", user);
