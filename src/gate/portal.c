@@ -1483,21 +1483,29 @@ key_registrant(struct gate_req *r, const json_t *in,
 	const char *h = jstr(in, "enrol");
 	char secret[96];
 	struct sess_view v;
+	struct user_row u;
 	unsigned char key[32];
-	int ok;
+	struct err e;
+	int ok = 0;
 
 	*enrol = 0;
 	if (h != NULL) {
 		ok = pending_get(r->g, PEND_TOTP, h, 0, user, secret);
 		OPENSSL_cleanse(secret, sizeof(secret));
 		*enrol = ok;
-		return ok;
-	}
-	if (gate_sess_of(r, time_now(), &v, key) && v.level >= 2) {
+	} else if (gate_sess_of(r, time_now(), &v, key) && v.level >= 2) {
 		str_copy(user, v.user, GATE_NAME_MAX + 1);
-		return 1;
+		ok = 1;
 	}
-	return 0;
+	if (!ok)
+		return 0;
+	/* disabled (or deleted) since the enrolment or session began */
+	memset(&u, 0, sizeof(u));
+	ok = user_load(r->g, user, 0, &u, &e) == 0 && u.found && !u.disabled;
+	user_row_free(&u);
+	if (!ok)
+		*enrol = 0;
+	return ok;
 }
 
 /* POST {portal}/key/register/begin {"enrol"?}: options for

@@ -16,9 +16,10 @@ wait for them with bounded polls, never with timing assertions.
 import json
 import re
 import time
+import urllib.parse
 
-from test_gate import (HOST, PW, audit_rows, console, console_login, gate,
-                       gate_cli, totp)
+from test_gate import (HOST, PW, audit_rows, console, console_login,
+                       enrol_form, gate, gate_cli, totp)
 
 assert gate  # the fixture, imported for pytest
 
@@ -142,6 +143,33 @@ def test_new_password(gate):
     st, jar, _, _ = gate.login("bob", "bob's new password", src=src)
     assert st == 200 and status(gate, "/app/index.html", jar, src) == 200
     assert audit_rows(gate.db, "gate.user.password")
+
+
+def test_disabled_user_cannot_finish_an_enrolment(gate):
+    """An enrolment begun before the account was disabled does not end in
+    a second factor or a session, by code or by security key."""
+    src = "127.0.0.5"
+    assert gate_cli(gate.db, "gate", "invite", "fay")[0] == 0
+    st, _, _, body = gate.login("fay", PW["fay"], src=src)
+    assert st == 200
+    _, handle, secret = enrol_form(body)
+    assert gate_cli(gate.db, "gate", "user", "disable", "fay")[0] == 0
+    st, _, _ = gate.req("/govsec/key/register/begin", method="POST", src=src,
+                        body=json.dumps({"enrol": handle}),
+                        headers={"Content-Type": "application/json",
+                                 "Origin": f"http://{HOST}"})
+    assert st == 403
+    form = urllib.parse.urlencode({"handle": handle, "code": totp(secret),
+                                   "lang": "en"})
+    st, hdrs, _ = gate.req("/govsec/enrol", src=src, method="POST",
+                           body=form)
+    assert st == 410
+    assert not [v for k, v in hdrs if k.lower() == "set-cookie"
+                and v.startswith("__Host-govsec=")]
+    rc, out, _ = gate_cli(gate.db, "gate", "user", "list")
+    assert re.search(r"^fay\t[^\n]*\tpassword\t", out, re.M)
+    assert gate_cli(gate.db, "gate", "user", "enable", "fay")[0] == 0
+    assert gate_cli(gate.db, "gate", "invite", "fay", "--hours", "0")[0] == 0
 
 
 # ---- item 5: registering devices ---------------------------------------------
