@@ -472,14 +472,25 @@
 			return b;
 		}
 
-		/* Disable or enable, a new password, delete: what an
-		 * administrator does to a gate user (docs/api.md). */
+		/* Bind or unbind, disable or enable, a new password, delete:
+		 * what an administrator does to a gate user (docs/api.md). */
 		function userActions(u) {
 			var name = str(u.name);
 			var path = '/api/gate/users/' + encodeURIComponent(name);
 			var off = u.disabled === true;
+			var bound = u.bound === true;
 			var out = [];
 
+			out.push(button(bound ? 'unbind' : 'bind',
+			    t(bound ? 'gate.unbind' : 'gate.bind'),
+			    t(bound ? 'gate.unbind.label' : 'gate.bind.label',
+				{user: name}), '',
+			    bound ? null : t('gate.bind.confirm', {user: name}),
+			    function (b) {
+				act(b, 'POST', path + (bound ? '/unbind' : '/bind'),
+				    t(bound ? 'gate.unbound' : 'gate.bound_now',
+				    {user: name}));
+			}));
 			out.push(button(off ? 'enable' : 'disable',
 			    t(off ? 'gate.enable' : 'gate.disable'),
 			    t(off ? 'gate.enable.label' : 'gate.disable.label',

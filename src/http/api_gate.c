@@ -1,7 +1,7 @@
 /*
  * api_gate.c: the console's view of the access gateway (docs/api.md, "Gate
- * administration"): the live policy (read, replace), gate users (disable,
- * enable, delete, new password), devices and their approval (given,
+ * administration"): the live policy (read, replace), gate users (bind,
+ * disable, enable, delete, new password), devices and their approval (given,
  * withdrawn, deleted), lockouts, live sessions and their revocation, per-rule
  * counters and recent gate decisions from the audit log. Bodies and path
  * segments are untrusted and checked by src/gate; the router holds the
@@ -203,6 +203,29 @@ int
 http_gate_user_enable(struct http_req *r)
 {
 	return user_disable(r, 0);
+}
+
+/* POST /api/gate/users/{name}/bind and .../unbind (AUTH-4). */
+static int
+user_bind(struct http_req *r, int bound)
+{
+	struct err e;
+
+	if (gate_db_user_bind(r->ctx->st, r->arg[0], bound, actor(r), &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
+}
+
+int
+http_gate_user_bind(struct http_req *r)
+{
+	return user_bind(r, 1);
+}
+
+int
+http_gate_user_unbind(struct http_req *r)
+{
+	return user_bind(r, 0);
 }
 
 int

@@ -188,6 +188,8 @@ int http_gate_devices(struct http_req *r);
 int http_gate_approve(struct http_req *r);
 int http_gate_unapprove(struct http_req *r);
 int http_gate_device_delete(struct http_req *r);
+int http_gate_user_bind(struct http_req *r);
+int http_gate_user_unbind(struct http_req *r);
 int http_gate_user_disable(struct http_req *r);
 int http_gate_user_enable(struct http_req *r);
 int http_gate_user_delete(struct http_req *r);

@@ -44,6 +44,8 @@ static const struct route routes[] = {
     {"GET", "/api/gate/users", http_gate_users, ROLES_ANY},
     {"POST", "/api/gate/users/*/revoke", http_gate_revoke, ROLE_ADMIN},
     {"POST", "/api/gate/users/*/invite", http_gate_invite, ROLE_ADMIN},
+    {"POST", "/api/gate/users/*/bind", http_gate_user_bind, ROLE_ADMIN},
+    {"POST", "/api/gate/users/*/unbind", http_gate_user_unbind, ROLE_ADMIN},
     {"POST", "/api/gate/users/*/disable", http_gate_user_disable, ROLE_ADMIN},
     {"POST", "/api/gate/users/*/enable", http_gate_user_enable, ROLE_ADMIN},
     {"POST", "/api/gate/users/*/password", http_gate_user_password, ROLE_ADMIN},

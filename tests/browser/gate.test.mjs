@@ -604,7 +604,8 @@ test('a viewer sees the gate but cannot change it', async () => {
 	assert.equal(await v.locator('[data-testid="end-session"]').count(), 0);
 	await v.goto('/#/gate/users');
 	await v.locator('table#gate-users').waitFor();
-	for (const b of ['invite', 'disable', 'enable', 'password', 'delete'])
+	for (const b of ['invite', 'bind', 'unbind', 'disable', 'enable',
+		'password', 'delete'])
 		assert.equal(await v.locator(`[data-testid="${b}"]`).count(), 0, b);
 	await v.goto('/#/gate/devices');
 	await v.locator('table#gate-pending').waitFor();
@@ -665,16 +666,17 @@ test('an approval is withdrawn and a device deleted through the console',
 	await a.context().close();
 });
 
-test('a gate user is disabled, enabled, given a new password and deleted',
+test('a gate user is bound, unbound, disabled, enabled, given a new ' +
+	'password and deleted',
 	async () => {
 	const a = await newPage('en-US');
 	await login(a, 'admin');
 	await a.click('#nav-gate-users');
 	const row = 'table#gate-users tbody tr[data-user="zhao"]';
 	await a.locator(row).waitFor();
-	// every button but enable asks first
+	// every button but enable and unbind asks first
 	const click = async (testid, url, method = 'POST') => {
-		if (testid !== 'enable')
+		if (testid !== 'enable' && testid !== 'unbind')
 			a.once('dialog', (d) => d.accept());
 		const [resp] = await Promise.all([
 			a.waitForResponse((r) => r.url().endsWith(url) &&
@@ -684,7 +686,15 @@ test('a gate user is disabled, enabled, given a new password and deleted',
 		assert.ok(resp.request().headers()['x-csrf-token']);
 		return resp;
 	};
-	let resp = await click('disable', '/api/gate/users/zhao/disable');
+	let resp = await click('bind', '/api/gate/users/zhao/bind');
+	assert.equal(resp.status(), 204);
+	await a.locator(`${row}[data-bound="true"] [data-testid="unbind"]`)
+		.waitFor();
+	resp = await click('unbind', '/api/gate/users/zhao/unbind');
+	assert.equal(resp.status(), 204);
+	await a.locator(`${row}[data-bound="false"] [data-testid="bind"]`)
+		.waitFor();
+	resp = await click('disable', '/api/gate/users/zhao/disable');
 	assert.equal(resp.status(), 204);
 	await a.locator('#gate-flash', { hasText: 'zhao' }).waitFor();
 	await a.locator(`${row}[data-disabled="true"] [data-testid="disabled"]`)

@@ -263,13 +263,25 @@ def test_console_api_administration(gate):
     src = "127.0.0.4"
     st, jar, _, _ = gate.login("erin", PW["erin"], src=src)
     assert st == 200
-    for method, path in [("POST", "/api/gate/users/erin/disable"),
+    for method, path in [("POST", "/api/gate/users/erin/bind"),
+                         ("POST", "/api/gate/users/erin/unbind"),
+                         ("POST", "/api/gate/users/erin/disable"),
                          ("POST", "/api/gate/users/erin/enable"),
                          ("POST", "/api/gate/users/erin/password"),
                          ("DELETE", "/api/gate/users/erin"),
                          ("POST", "/api/gate/devices/x/unapprove"),
                          ("DELETE", "/api/gate/devices/x")]:
         assert console(gate, method, path, session=viewer)[0] == 403, path
+    # binding reaches erin's session (her device is not approved)
+    assert status(gate, "/app/index.html", jar, src) == 200
+    assert console(gate, "POST", "/api/gate/users/erin/bind",
+                   session=admin)[0] == 204
+    assert until(lambda: status(gate, "/app/index.html", jar, src) == 403)
+    assert console(gate, "POST", "/api/gate/users/erin/unbind",
+                   session=admin)[0] == 204
+    assert until(lambda: status(gate, "/app/index.html", jar, src) == 200)
+    assert console(gate, "POST", "/api/gate/users/nobody/bind",
+                   session=admin)[0] == 404
     assert console(gate, "POST", "/api/gate/users/erin/disable",
                    session=admin)[0] == 204
     _, _, users = console(gate, "GET", "/api/gate/users", session=viewer)
