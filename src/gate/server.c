@@ -584,6 +584,7 @@ poll_once(struct gate_server *g)
 {
 	struct map m, b;
 	struct err e;
+	int b_ok = 1;
 
 	flush_stats(g); /* before a new policy drops the old counters */
 	poll_policy(g);
@@ -593,10 +594,15 @@ poll_once(struct gate_server *g)
 	if (store_query(g->st, "SELECT id FROM gate_devices WHERE approved = 1",
 			NULL, 0, name_row, &m, &e) < 0)
 		log_error("gate: devices: %s", e.msg);
-	/* bind and unbind reach existing sessions through this list */
+	/* bind and unbind reach existing sessions through this list; when
+	 * it cannot be read the old one stays (an empty one would let bound
+	 * users in from any device) */
 	if (store_query(g->st, "SELECT name FROM gate_users WHERE bound = 1",
-			NULL, 0, name_row, &b, &e) < 0)
+			NULL, 0, name_row, &b, &e) < 0) {
 		log_error("gate: bound users: %s", e.msg);
+		map_cleanup(&b);
+		b_ok = 0;
+	}
 	if (store_query(
 		g->st, "SELECT token_hash FROM gate_sessions WHERE revoked = 1",
 		NULL, 0, revoked_row, g, &e) < 0 ||
@@ -607,8 +613,10 @@ poll_once(struct gate_server *g)
 	pthread_rwlock_wrlock(&g->pol_lock);
 	map_cleanup(&g->approved);
 	g->approved = m;
-	map_cleanup(&g->bound);
-	g->bound = b;
+	if (b_ok) {
+		map_cleanup(&g->bound);
+		g->bound = b;
+	}
 	pthread_rwlock_unlock(&g->pol_lock);
 }
 
