@@ -1,6 +1,7 @@
 /*
  * cmd_gate.c: govsec gate ...: the access gateway's policy (import,
- * export, test), users, TOTP enrolment, devices, sessions and lockouts,
+ * export, test), users (add, disable, delete, new password), TOTP
+ * enrolment, devices (approval and its withdrawal), sessions and lockouts,
  * over src/gate and the store. Policy files and arguments are checked by
  * src/gate; passwords come from standard input only.
  */
@@ -17,9 +18,10 @@ static const char usage_text[] =
     "govsec gate import FILE | export | test [--user U] [--ip IP] "
     "[--device D] [--time T] [--url URL] [--method M] [--groups G] "
     "[--geoip MMDB] [--geoip-csv CSV] [--format json] | user add NAME "
-    "[--groups G] [--display NAME] (password on stdin) | user list | totp "
-    "NAME | invite NAME [--hours N] | bind NAME | unbind NAME | devices | "
-    "approve ID | revoke USER | "
+    "[--groups G] [--display NAME] (password on stdin) | user list | user "
+    "disable|enable|delete NAME | user passwd NAME (password on stdin) | "
+    "totp NAME | invite NAME [--hours N] | bind NAME | unbind NAME | "
+    "devices | approve ID | unapprove ID | device-rm ID | revoke USER | "
     "sessions | revoke-session ID | keys | key-rm ID | lockouts | unlock "
     "USER|ADDRESS | stats "
     "| sessions-fill N --user U";
@@ -229,6 +231,29 @@ query_print(struct cli *c, const char *sql, const struct store_val *v, int nv)
 	return 0;
 }
 
+/* gate user disable|enable|delete NAME: the account's sessions end at
+ * once (the gate drops them within a second) except for enable. */
+static int
+gate_user_change(struct cli *c, const char *verb, const char *name)
+{
+	struct err e;
+	int rc;
+
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(verb, "delete"))
+		rc = gate_db_user_delete(c->st, name, c->actor, &e);
+	else
+		rc = gate_db_user_disable(c->st, name, !strcmp(verb, "disable"),
+					  c->actor, &e);
+	if (rc < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("gate user '%s' %sd\n", name, verb);
+	return 0;
+}
+
 static int
 gate_user(struct cli *c, int argc, char **argv)
 {
@@ -250,11 +275,19 @@ gate_user(struct cli *c, int argc, char **argv)
 				   "IS NULL AND enrol_until > strftime("
 				   "'%s') THEN 'invited until ' || "
 				   "strftime('%Y-%m-%dT%H:%M:%SZ', "
-				   "enrol_until, 'unixepoch') ELSE '' END "
-				   "FROM gate_users ORDER BY name",
+				   "enrol_until, 'unixepoch') ELSE '' END, "
+				   "CASE WHEN disabled THEN 'disabled' ELSE "
+				   "'enabled' END FROM gate_users ORDER BY "
+				   "name",
 				   NULL, 0);
-	if (argc < 2 || strcmp(argv[1], "add") != 0 ||
-	    cli_parse(argc - 1, argv + 1, opts, pos, 1, usage_text) != 1)
+	if (argc == 3 &&
+	    (!strcmp(argv[1], "disable") || !strcmp(argv[1], "enable") ||
+	     !strcmp(argv[1], "delete")))
+		return gate_user_change(c, argv[1], argv[2]);
+	if (argc < 2 ||
+	    (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "passwd") != 0) ||
+	    cli_parse(argc - 1, argv + 1, !strcmp(argv[1], "add") ? opts : NULL,
+		      pos, 1, usage_text) != 1)
 		return usage();
 	if (fgets(pw, sizeof(pw), stdin) == NULL) {
 		cli_error("no password on standard input");
@@ -263,13 +296,21 @@ gate_user(struct cli *c, int argc, char **argv)
 	pw[strcspn(pw, "\r\n")] = '\0';
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
-	rc = gate_db_user_add(c->st, pos[0], display, groups, pw, c->actor, &e);
+	if (!strcmp(argv[1], "add"))
+		rc = gate_db_user_add(c->st, pos[0], display, groups, pw,
+				      c->actor, &e);
+	else
+		rc = gate_db_user_password(c->st, pos[0], pw, c->actor, &e);
 	explicit_bzero(pw, sizeof(pw));
 	if (rc < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
-	printf("gate user '%s' saved\n", pos[0]);
+	if (!strcmp(argv[1], "add"))
+		printf("gate user '%s' saved\n", pos[0]);
+	else
+		printf("password of gate user '%s' set; its sessions end\n",
+		       pos[0]);
 	return 0;
 }
 
@@ -407,8 +448,10 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return query_print(c,
 				   "SELECT id, user, CASE WHEN approved "
 				   "THEN 'approved' ELSE 'pending' END, "
-				   "created, coalesce(label, '') FROM "
-				   "gate_devices ORDER BY created",
+				   "created, CASE WHEN factors > 1 THEN "
+				   "'2 factors' ELSE '1 factor' END, "
+				   "coalesce(address, '-'), coalesce(label, "
+				   "'') FROM gate_devices ORDER BY created",
 				   NULL, 0);
 	if (!strcmp(verb, "lockouts") && argc == 2)
 		return query_print(c,
@@ -453,6 +496,10 @@ cmd_gate(struct cli *c, int argc, char **argv)
 				       c->actor, &e);
 	else if (!strcmp(verb, "approve"))
 		rc = gate_db_device_approve(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "unapprove"))
+		rc = gate_db_device_unapprove(c->st, argv[2], c->actor, &e);
+	else if (!strcmp(verb, "device-rm"))
+		rc = gate_db_device_delete(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "revoke"))
 		rc = gate_db_revoke(c->st, argv[2], c->actor, &e);
 	else if (!strcmp(verb, "key-rm"))

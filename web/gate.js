@@ -124,6 +124,11 @@
 			p = h('p', {id: 'gate-flash', 'data-testid': 'gate-flash',
 			    role: 'status', class: 'banner banner-' + f.kind,
 			    text: f.text});
+			/* a value shown once (a new password): text only */
+			if (f.code)
+				p.appendChild(h('code', {class: 'mono',
+				    'data-testid': 'gate-flash-code',
+				    text: ' ' + f.code}));
 			root.insertBefore(p, root.children[1] || null);
 		}
 
@@ -453,6 +458,77 @@
 
 		/* ---- users ---- */
 
+		/* A small button; on click, after confirmation when confirmText
+		 * is given, fn(button). */
+		function button(testid, text, label, cls, confirmText, fn) {
+			var b = h('button', {type: 'button', class: 'btn btn-small' +
+			    (cls ? ' ' + cls : ''), 'data-testid': testid,
+			    'aria-label': label, text: text});
+			b.addEventListener('click', function () {
+				if (confirmText && !window.confirm(confirmText))
+					return;
+				fn(b);
+			});
+			return b;
+		}
+
+		/* Bind or unbind, disable or enable, a new password, delete:
+		 * what an administrator does to a gate user (docs/api.md). */
+		function userActions(u) {
+			var name = str(u.name);
+			var path = '/api/gate/users/' + encodeURIComponent(name);
+			var off = u.disabled === true;
+			var bound = u.bound === true;
+			var out = [];
+
+			out.push(button(bound ? 'unbind' : 'bind',
+			    t(bound ? 'gate.unbind' : 'gate.bind'),
+			    t(bound ? 'gate.unbind.label' : 'gate.bind.label',
+				{user: name}), '',
+			    bound ? null : t('gate.bind.confirm', {user: name}),
+			    function (b) {
+				act(b, 'POST', path + (bound ? '/unbind' : '/bind'),
+				    t(bound ? 'gate.unbound' : 'gate.bound_now',
+				    {user: name}));
+			}));
+			out.push(button(off ? 'enable' : 'disable',
+			    t(off ? 'gate.enable' : 'gate.disable'),
+			    t(off ? 'gate.enable.label' : 'gate.disable.label',
+				{user: name}), off ? '' : 'btn-danger',
+			    off ? null : t('gate.disable.confirm', {user: name}),
+			    function (b) {
+				act(b, 'POST', path + (off ? '/enable' : '/disable'),
+				    t(off ? 'gate.enabled' : 'gate.disabled',
+				    {user: name}));
+			}));
+			out.push(button('password', t('gate.password'),
+			    t('gate.password.label', {user: name}), '',
+			    t('gate.password.confirm', {user: name}),
+			    function (b) {
+				b.disabled = true;
+				C.clearError();
+				api('POST', path + '/password', {}).then(function (d) {
+					C.state.gateFlash = {kind: 'ok', text:
+					    t('gate.password.made', {user: name}),
+					    code: d && d.password ?
+						String(d.password) : ''};
+					C.render();
+				}, function (e) {
+					b.disabled = false;
+					if (!e || e.status !== 401)
+						C.showError(C.errText(e));
+				});
+			}));
+			out.push(button('delete', t('gate.delete'),
+			    t('gate.delete.label', {user: name}), 'btn-danger',
+			    t('gate.delete.confirm', {user: name}),
+			    function (b) {
+				act(b, 'DELETE', path, t('gate.deleted',
+				    {user: name}));
+			}));
+			return out;
+		}
+
 		/* Security keys (WebAuthn), with removal of a lost one. */
 		function keyTable(keys) {
 			var cols = [{label: t('gate.col.user'), rowHeader: true},
@@ -564,8 +640,13 @@
 						    '#/gate/devices', text: t(
 						    'gate.devices_wait',
 						    {n: k.wait})}));
-					row = [h('span', {class: 'mono',
-					    text: str(u.name)}),
+					var who = h('span', null, h('span', {class:
+					    'mono', text: str(u.name)}));
+					if (u.disabled === true)
+						who.appendChild(h('span', {class:
+						    'sub', 'data-testid': 'disabled',
+						    text: t('gate.user.disabled')}));
+					row = [who,
 					    str(u.display),
 					    chips(groupList(u.groups)), f2,
 					    yesNo(u.bound === true,
@@ -605,7 +686,9 @@
 								    });
 							    });
 						}
-						row.push(b);
+						row.push(h('span', {class: 'actions'},
+						    (typeof b === 'string' ? [] : [b])
+						    .concat(userActions(u))));
 					}
 					return row;
 				    }), function (i) {
@@ -613,7 +696,9 @@
 					    'data-totp': users[i].totp ? 'true' :
 						'false',
 					    'data-bound': users[i].bound ? 'true' :
-						'false'};
+						'false',
+					    'data-disabled': users[i].disabled ?
+						'true' : 'false'};
 				    })));
 				if (keys.length)
 					root.appendChild(panel(t('gate.keys.title'),
@@ -626,48 +711,75 @@
 
 		/* ---- devices ---- */
 
+		/* How a device was registered: the login's factors and the
+		 * client address. */
+		function registeredWith(d) {
+			var c = h('span', null, t(C.num(d.factors) > 1 ?
+			    'gate.dev.factors.2' : 'gate.dev.factors.1'));
+			if (d.address)
+				c.appendChild(h('span', {class: 'sub mono',
+				    text: String(d.address)}));
+			return c;
+		}
+
 		function devicesTable(id, list, pending) {
 			var cols = [{label: t('gate.col.device_id'),
 			    rowHeader: true},
 			    {label: t('gate.col.user')},
 			    {label: t('gate.col.label'), cls: 'cell-label'},
-			    {label: t('gate.col.registered')}];
-			if (pending) {
-				if (isAdmin())
-					cols.push({label: t('gate.col.manage')});
-			} else {
+			    {label: t('gate.col.registered')},
+			    {label: t('gate.col.registered_with')}];
+			if (!pending)
 				cols.push({label: t('gate.col.approved_by')},
 				    {label: t('gate.col.approved_at')});
-			}
+			if (isAdmin())
+				cols.push({label: t('gate.col.manage')});
 			return C.table(id, t(pending ? 'gate.devices.pending' :
 			    'gate.devices.approved'), cols, list.map(function (d) {
+				var path = '/api/gate/devices/' +
+				    encodeURIComponent(str(d.id));
+				var who = {id: str(d.id), user: str(d.user)};
 				var row = [mono(d.id), str(d.user),
 				    h('span', {class: 'clip', title: str(d.label),
 					text: str(d.label)}),
-				    timeCell(d.created)];
-				if (pending) {
-					if (isAdmin()) {
-						var b = h('button', {type: 'button',
-						    class: 'btn btn-primary btn-small',
-						    'data-testid': 'approve',
-						    'data-device': str(d.id),
-						    'aria-label': t('gate.approve.label',
-							{id: str(d.id),
-							user: str(d.user)}),
-						    text: t('gate.approve')});
-						b.addEventListener('click', function () {
-							act(b, 'POST', '/api/gate/devices/' +
-							    encodeURIComponent(d.id) +
-							    '/approve', t('gate.approved',
-							    {id: str(d.id),
-							    user: str(d.user)}));
-						});
-						row.push(b);
-					}
-				} else {
+				    timeCell(d.created), registeredWith(d)];
+				var acts = [];
+				if (!pending)
 					row.push(str(d.approved_by),
 					    timeCell(d.approved_at));
+				if (!isAdmin())
+					return row;
+				if (pending) {
+					var b = h('button', {type: 'button',
+					    class: 'btn btn-primary btn-small',
+					    'data-testid': 'approve',
+					    'data-device': str(d.id),
+					    'aria-label': t('gate.approve.label', who),
+					    text: t('gate.approve')});
+					b.addEventListener('click', function () {
+						act(b, 'POST', path + '/approve',
+						    t('gate.approved', who));
+					});
+					acts.push(b);
+				} else {
+					acts.push(button('unapprove',
+					    t('gate.unapprove'),
+					    t('gate.unapprove.label', who), '',
+					    t('gate.unapprove.confirm', who),
+					    function (x) {
+						act(x, 'POST', path + '/unapprove',
+						    t('gate.unapproved', who));
+					}));
 				}
+				acts.push(button('device-delete',
+				    t('gate.device_rm'),
+				    t('gate.device_rm.label', who), 'btn-danger',
+				    t('gate.device_rm.confirm', who),
+				    function (x) {
+					act(x, 'DELETE', path,
+					    t('gate.device_removed', who));
+				}));
+				row.push(h('span', {class: 'actions'}, acts));
 				return row;
 			}), function (i) {
 				return {'data-device': str(list[i].id),

@@ -27,6 +27,20 @@ name_ok(const char *s)
 	return 1;
 }
 
+/* 0 if password may be name's (8..1024 bytes), else -1 with e set. */
+static int
+password_ok(const char *name, const char *password, struct err *e)
+{
+	size_t n = password != NULL ? strlen(password) : 0;
+
+	if (n < 8 || n > 1024) {
+		err_set(e, "password for '%.64s' must be 8 to 1024 bytes",
+			name);
+		return -1;
+	}
+	return 0;
+}
+
 struct gate_policy *
 gate_db_policy(struct store *st, struct err *e)
 {
@@ -107,7 +121,6 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 	struct store_val v[5];
 	char at[32], object[96];
 	char *hash;
-	size_t n = password != NULL ? strlen(password) : 0;
 
 	if (!name_ok(name)) {
 		err_set(e,
@@ -116,10 +129,8 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 			name != NULL ? name : "", GATE_NAME_MAX);
 		return -1;
 	}
-	if (n < 8 || n > 1024) {
-		err_set(e, "password for '%s' must be 8 to 1024 bytes", name);
+	if (password_ok(name, password, e) < 0)
 		return -1;
-	}
 	if (groups == NULL)
 		groups = "";
 	for (const char *g = groups; *g; g++)
@@ -408,4 +419,293 @@ gate_db_unlock(struct store *st, const char *key, const char *actor,
 	str_fmt(object, sizeof(object), "gate lockout of '%.64s'", key);
 	return change_one(st, "DELETE FROM gate_failures WHERE key IN (?, ?)",
 			  v, 2, actor, "gate.unlock", object, NULL, e);
+}
+
+/* Revokes the sessions of user not revoked yet (inside the caller's
+ * transaction); how many, or -1 with e set. */
+static long long
+revoke_user(struct store *st, const char *user, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(user)};
+
+	if (store_exec(st,
+		       "UPDATE gate_sessions SET revoked = 1 WHERE user = ? "
+		       "AND revoked = 0",
+		       v, 1, e) < 0)
+		return -1;
+	return store_changes(st);
+}
+
+/* Deletes device id and revokes its sessions (inside the caller's
+ * transaction); 1 if it was there, 0 if not, -1 with e set. */
+static int
+device_drop(struct store *st, const char *id, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(id)};
+
+	if (store_exec(st,
+		       "UPDATE gate_sessions SET revoked = 1 WHERE device = ?",
+		       v, 1, e) < 0 ||
+	    store_exec(st, "DELETE FROM gate_devices WHERE id = ?", v, 1, e) <
+		0)
+		return -1;
+	return store_changes(st) > 0;
+}
+
+int
+gate_db_device_unapprove(struct store *st, const char *id, const char *actor,
+			 struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(id)};
+	char object[96];
+
+	str_fmt(object, sizeof(object), "gate device '%.64s'", id);
+	return change_one(st,
+			  "UPDATE gate_devices SET approved = 0, approved_by "
+			  "= NULL, approved_at = NULL WHERE id = ?",
+			  v, 1, actor, "gate.device.unapprove", object, NULL,
+			  e);
+}
+
+int
+gate_db_device_delete(struct store *st, const char *id, const char *actor,
+		      struct err *e)
+{
+	char object[96];
+	int rc;
+
+	str_fmt(object, sizeof(object), "gate device '%.64s'", id);
+	if (store_begin(st, e) < 0)
+		return -1;
+	rc = device_drop(st, id, e);
+	if (rc == 0)
+		err_set(e, "no %s", object);
+	if (rc <= 0 ||
+	    audit_append(st, actor, "gate.device.delete", object, NULL, NULL,
+			 e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+gate_db_device_register(struct store *st, const char *id, const char *user,
+			const char *key_hash, const char *label, int factors,
+			const char *ip, const char *actor, struct err *e)
+{
+	struct store_val v[7];
+	char at[32], object[160], after[64];
+
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_TEXT(user);
+	if (store_begin(st, e) < 0)
+		return -1;
+	/* make room: the oldest pending devices go (bounded: a user cannot
+	 * have more than the loop's limit of them) */
+	for (int i = 0; i < 1000; i++) {
+		long long n = store_query_int(
+		    st,
+		    "SELECT count(*) FROM gate_devices WHERE user = ? AND "
+		    "approved = 0",
+		    v, 1, -1);
+		char *old;
+		int rc;
+
+		if (n < 0) {
+			err_set(e, "cannot count the devices of '%.64s'", user);
+			goto fail;
+		}
+		if (n < GATE_DEVICES_PENDING_MAX)
+			break;
+		old = store_query_text(st,
+				       "SELECT id FROM gate_devices WHERE user "
+				       "= ? AND approved = 0 ORDER BY serial, "
+				       "created, id LIMIT 1",
+				       v, 1);
+		if (old == NULL) {
+			err_set(e, "cannot read the devices of '%.64s'", user);
+			goto fail;
+		}
+		str_fmt(object, sizeof(object),
+			"gate device '%.64s' of '%.64s'", old, user);
+		str_fmt(after, sizeof(after), "replaced: at most %d pending",
+			GATE_DEVICES_PENDING_MAX);
+		rc = device_drop(st, old, e);
+		free(old);
+		if (rc < 0 || audit_append(st, actor, "gate.device.delete",
+					   object, NULL, after, e) < 0)
+			goto fail;
+	}
+	v[0] = SV_TEXT(id);
+	v[1] = SV_TEXT(user);
+	v[2] = SV_TEXT(key_hash);
+	v[3] = SV_TEXT(label);
+	v[4] = SV_TEXT(at);
+	v[5] = SV_INT(factors);
+	v[6] = SV_TEXT(ip);
+	str_fmt(object, sizeof(object),
+		"gate device '%.64s' of '%.64s' from %.46s", id, user, ip);
+	str_fmt(after, sizeof(after), "%d factor%s", factors,
+		factors > 1 ? "s" : "");
+	if (store_exec(st,
+		       "INSERT INTO gate_devices(id, user, key_hash, label, "
+		       "created, factors, address, serial) SELECT ?, ?, ?, ?, "
+		       "?, CAST(? AS INTEGER), ?, coalesce(max(serial), 0) + 1 "
+		       "FROM gate_devices",
+		       v, 7, e) < 0 ||
+	    audit_append(st, actor, "gate.device.register", object, NULL, after,
+			 e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* "no gate user 'NAME'" into e for a name that cannot be one. */
+static int
+no_user(const char *name, struct err *e)
+{
+	err_set(e, "no gate user '%.80s'", name != NULL ? name : "");
+	return -1;
+}
+
+int
+gate_db_user_disable(struct store *st, const char *name, int disabled,
+		     const char *actor, struct err *e)
+{
+	struct store_val v[3];
+	char at[32], object[96], after[64];
+	long long n = 0;
+
+	if (!name_ok(name))
+		return no_user(name, e);
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_INT(disabled != 0);
+	v[1] = SV_TEXT(at);
+	v[2] = SV_TEXT(name);
+	str_fmt(object, sizeof(object), "gate user '%s'", name);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st,
+		       "UPDATE gate_users SET disabled = ?, updated = ? WHERE "
+		       "name = ?",
+		       v, 3, e) < 0)
+		goto fail;
+	if (store_changes(st) != 1) {
+		no_user(name, e);
+		goto fail;
+	}
+	if (disabled && (n = revoke_user(st, name, e)) < 0)
+		goto fail;
+	str_fmt(after, sizeof(after), "%lld session%s ended", n,
+		n == 1 ? "" : "s");
+	if (audit_append(st, actor,
+			 disabled ? "gate.user.disable" : "gate.user.enable",
+			 object, NULL, disabled ? after : NULL, e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+gate_db_user_delete(struct store *st, const char *name, const char *actor,
+		    struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(name)}, k[1];
+	char key[128], object[96], after[64];
+	long long n = 0;
+
+	if (!name_ok(name))
+		return no_user(name, e);
+	str_fmt(key, sizeof(key), "user:%s", name);
+	k[0] = SV_TEXT(key);
+	str_fmt(object, sizeof(object), "gate user '%s'", name);
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, "DELETE FROM gate_devices WHERE user = ?", v, 1, e) <
+		0 ||
+	    store_exec(st, "DELETE FROM gate_webauthn WHERE user = ?", v, 1,
+		       e) < 0 ||
+	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
+		0 ||
+	    (n = revoke_user(st, name, e)) < 0 ||
+	    store_exec(st, "DELETE FROM gate_users WHERE name = ?", v, 1, e) <
+		0)
+		goto fail;
+	if (store_changes(st) != 1) {
+		no_user(name, e);
+		goto fail;
+	}
+	str_fmt(after, sizeof(after), "%lld session%s ended", n,
+		n == 1 ? "" : "s");
+	if (audit_append(st, actor, "gate.user.delete", object, NULL, after,
+			 e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+gate_db_user_password(struct store *st, const char *name, const char *password,
+		      const char *actor, struct err *e)
+{
+	struct store_val v[3], k[1];
+	char at[32], key[128], object[96], after[64], *hash;
+	long long n = 0;
+
+	if (!name_ok(name))
+		return no_user(name, e);
+	if (password_ok(name, password, e) < 0)
+		return -1;
+	hash = password_hash(password);
+	if (hash == NULL) {
+		err_set(e, "cannot hash the password of '%s'", name);
+		return -1;
+	}
+	time_fmt(time_now(), at, sizeof(at));
+	v[0] = SV_TEXT(hash);
+	v[1] = SV_TEXT(at);
+	v[2] = SV_TEXT(name);
+	str_fmt(key, sizeof(key), "user:%s", name);
+	k[0] = SV_TEXT(key);
+	str_fmt(object, sizeof(object), "gate user '%s'", name);
+	if (store_begin(st, e) < 0)
+		goto out;
+	if (store_exec(st,
+		       "UPDATE gate_users SET password = ?, updated = ? WHERE "
+		       "name = ?",
+		       v, 3, e) < 0)
+		goto fail;
+	if (store_changes(st) != 1) {
+		no_user(name, e);
+		goto fail;
+	}
+	if ((n = revoke_user(st, name, e)) < 0 ||
+	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
+		0)
+		goto fail;
+	str_fmt(after, sizeof(after), "%lld session%s ended", n,
+		n == 1 ? "" : "s");
+	if (audit_append(st, actor, "gate.user.password", object, NULL, after,
+			 e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	free(hash);
+	return 0;
+fail:
+	store_rollback(st);
+out:
+	free(hash);
+	return -1;
 }

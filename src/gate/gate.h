@@ -225,6 +225,47 @@ int gate_db_user_bind(struct store *st, const char *name, int bound,
 /* Approves device id (AUTH-4); 0 or -1 with e set (unknown id). */
 int gate_db_device_approve(struct store *st, const char *id, const char *actor,
 			   struct err *e);
+/* Withdraws the approval of device id (it is pending again; the gate
+ * stops counting it as approved within a second); 0 or -1 with e set
+ * (unknown id). */
+int gate_db_device_unapprove(struct store *st, const char *id,
+			     const char *actor, struct err *e);
+/* Deletes device id and revokes the sessions made on it; 0 or -1 with e
+ * set (unknown id). */
+int gate_db_device_delete(struct store *st, const char *id, const char *actor,
+			  struct err *e);
+/* Pending devices a user may have at once; a new one replaces the oldest. */
+#define GATE_DEVICES_PENDING_MAX 3
+/*
+ * Registers device id of user, pending approval: key_hash is the hex
+ * SHA-256 of its secret, label the user agent (NULL: none), factors the
+ * factors of the login that registered it (1 or 2), ip the client
+ * address. A user has at most GATE_DEVICES_PENDING_MAX pending devices:
+ * the oldest are deleted (sessions on them revoked) to make room. One
+ * transaction, audited as actor; the caller serialises use of st. 0 or -1
+ * with e set.
+ */
+int gate_db_device_register(struct store *st, const char *id, const char *user,
+			    const char *key_hash, const char *label,
+			    int factors, const char *ip, const char *actor,
+			    struct err *e);
+/*
+ * Disables (disabled != 0) or enables gate user name. Disabling revokes
+ * every session of the user in the same transaction (the gate drops them
+ * within a second) and the portal then answers the user's logins like a
+ * wrong password. 0 or -1 with e set ("no gate user 'NAME'").
+ */
+int gate_db_user_disable(struct store *st, const char *name, int disabled,
+			 const char *actor, struct err *e);
+/* Deletes gate user name with its devices, security keys and lockout
+ * counter, and revokes its sessions; 0 or -1 with e set. */
+int gate_db_user_delete(struct store *st, const char *name, const char *actor,
+			struct err *e);
+/* Sets a new password (8..1024 bytes, argon2id) for name, revokes the
+ * user's sessions and clears its account lockout; 0 or -1 with e set. */
+int gate_db_user_password(struct store *st, const char *name,
+			  const char *password, const char *actor,
+			  struct err *e);
 /* Revokes every session of user; the gate drops them within a second. */
 int gate_db_revoke(struct store *st, const char *user, const char *actor,
 		   struct err *e);

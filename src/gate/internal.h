@@ -26,7 +26,6 @@ struct gate_sess {
 	char device[GATE_NAME_MAX + 1]; /* "" if none */
 	unsigned char devkey[32];	/* SHA-256 of the device secret */
 	int level;			/* 1 or 2 factors */
-	int bound;			/* user may use approved devices only */
 	time_t created, seen;
 	time_t saved; /* the seen the store has (sweep writes newer ones) */
 	struct gate_sess *next;
@@ -65,6 +64,7 @@ struct gate_server {
 	long long *allows, *denies; /* per rule, [nrules] is the default */
 	int nstats;
 	struct map approved; /* approved device ids -> 1 */
+	struct map bound;    /* users bound to approved devices -> 1 */
 
 	pthread_mutex_t shard[GATE_SHARDS];
 	struct gate_sess **bucket;
@@ -100,19 +100,20 @@ void gate_req_header(struct gate_req *r, const char *name, const char *value);
 const char *gate_req_in(struct gate_req *r, const char *name);
 void gate_req_body(struct gate_req *r, int status, const char *ctype,
 		   struct buf *b);
-/* Creates a session and puts it in memory and the store; writes the
- * cookie value (hex token) into token (size >= 65). 0 or -1. */
+/* Creates a session and puts it in memory and the store, unless user is
+ * disabled or gone by then; device may be NULL (none). Writes the cookie
+ * value (hex token) into token (size >= 65). 0 or -1. */
 int gate_sess_create(struct gate_server *g, const char *user,
 		     const char *groups, const char *display,
 		     const char *device, const unsigned char devkey[32],
-		     int level, int bound, char token[65]);
+		     int level, char token[65]);
 /* What verify needs from a session, copied out under the shard lock. */
 struct sess_view {
 	char user[GATE_NAME_MAX + 1];
 	char groups[1024], display[256];
 	char device[GATE_NAME_MAX + 1];
 	unsigned char devkey[32];
-	int level, bound;
+	int level;
 };
 /* The live session the request's cookie names, on the device it logged
  * in from: 1 with v and key (the token's SHA-256) set, else 0. */

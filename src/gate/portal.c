@@ -30,13 +30,14 @@ enum msg {
 	M_OK,
 	M_OUT,
 	M_ENROL_BAD,
-	M_ENROL_GONE
+	M_ENROL_GONE,
+	M_DEVICE_2FA
 };
 
 struct text {
 	const char *title, *user, *password, *code, *code_hint, *submit, *other,
 	    *other_lang;
-	const char *msg[9];
+	const char *msg[10];
 	/* TOTP enrolment at the portal, and its recovery codes */
 	const char *enrol_title, *enrol_intro, *enrol_qr, *enrol_key,
 	    *enrol_open, *enrol_code, *enrol_submit, *done_title, *done_intro,
@@ -44,6 +45,8 @@ struct text {
 	/* security keys (portal.js shows these) */
 	const char *key_login, *key_enrol, *key_none, *key_refused, *key_bad,
 	    *key_wait, *key_done, *key_unsupported;
+	/* what the user reads to the administrator who approves a device */
+	const char *device_code;
 };
 
 static const struct text en = {
@@ -62,7 +65,9 @@ static const struct text en = {
      "You are signed in.", "You are signed out.",
      "That code is not right. Check the time on your phone and enter the "
      "code shown now.",
-     "This enrolment has expired or was already used: sign in again."},
+     "This enrolment has expired or was already used: sign in again.",
+     "This device is not registered yet: sign in with your one-time code "
+     "or security key to register it."},
     "Set up your second factor",
     "Your administrator asked you to add a one-time code to your sign-in. "
     "Scan the QR code with an authenticator app, or type the key into it, "
@@ -83,7 +88,9 @@ static const struct text en = {
     "The request was not understood: reload the page and try again.",
     "Touch your security key now.",
     "Security key registered: you are signed in.",
-    "This browser cannot use security keys here."};
+    "This browser cannot use security keys here.",
+    "Before approving it, your administrator should hear this device's "
+    "code from you"};
 
 static const struct text zh = {
     "登录",
@@ -98,7 +105,8 @@ static const struct text zh = {
      "此设备正在等待管理员批准。", "此页面需要第二因素：请输入动态验证码。",
      "您已登录。", "您已退出。",
      "验证码不正确。请检查手机时间，并输入当前显示的验证码。",
-     "此次绑定已过期或已完成：请重新登录。"},
+     "此次绑定已过期或已完成：请重新登录。",
+     "此设备尚未登记：请使用动态验证码或安全密钥登录以登记此设备。"},
     "设置第二因素",
     "管理员要求您在登录时增加动态验证码。请用身份验证器应用扫描二维码，"
     "或手动输入密钥，然后输入应用显示的 6 位数字。",
@@ -118,7 +126,8 @@ static const struct text zh = {
     "请求无法识别：请刷新页面后重试。",
     "请现在触摸您的安全密钥。",
     "安全密钥已登记，您已登录。",
-    "此浏览器无法在此使用安全密钥。"};
+    "此浏览器无法在此使用安全密钥。",
+    "管理员批准前应向您本人核对此设备的编号"};
 
 static const struct text *
 lang_of(struct gate_req *r, const char *asked)
@@ -321,18 +330,21 @@ dev_row(void *arg, struct store_row *row)
 
 /*
  * The device this login comes from: a registered device of user whose
- * credential matches, or a new one registered now (pending approval, its
- * cookie set on r). Fills id and key; *approved says whether an
- * administrator approved it. 0 or -1.
+ * credential matches, or else a new one registered now, pending approval
+ * (its cookie set on r), but only by a login that proved every factor
+ * the user has: two, or one for a user without a second factor (second
+ * == 0). Fills id ("" when there is no device) and key; *approved says
+ * whether an administrator approved it. 0 or -1.
  */
 static int
-login_device(struct gate_req *r, const char *user, const char *ip,
-	     char id[GATE_NAME_MAX + 1], unsigned char key[32], int *approved)
+login_device(struct gate_req *r, const char *user, const char *ip, int level,
+	     int second, char id[GATE_NAME_MAX + 1], unsigned char key[32],
+	     int *approved)
 {
 	struct gate_server *g = r->g;
 	struct dev_row d;
-	struct store_val v[5];
-	char hex[65], at[32], object[160], secret[33], cookie[256];
+	struct store_val v[1];
+	char hex[65], secret[33], cookie[256];
 	const char *ua = gate_req_in(r, "User-Agent");
 	char label[129];
 	unsigned char rnd[24];
@@ -363,6 +375,14 @@ login_device(struct gate_req *r, const char *user, const char *ip,
 		if (g->cfg->gate_device_header[0] == '\0')
 			have = 0;
 	}
+	if (second && level < 2) {
+		/* a password alone does not register a device of a user who
+		 * has a second factor: an administrator could approve the
+		 * browser of whoever stole it */
+		id[0] = '\0';
+		memset(key, 0, 32);
+		return 0;
+	}
 	if (!have) {
 		if (rand_bytes(rnd, sizeof(rnd)) < 0)
 			return -1;
@@ -378,30 +398,13 @@ login_device(struct gate_req *r, const char *user, const char *ip,
 		OPENSSL_cleanse(rnd, sizeof(rnd));
 	}
 	hex_encode(key, 32, hex);
-	time_fmt(time_now(), at, sizeof(at));
 	label[0] = '\0';
 	if (ua != NULL && str_utf8_valid(ua, strlen(ua)))
 		str_copy(label, ua, sizeof(label)); /* truncation is fine */
-	v[0] = SV_TEXT(id);
-	v[1] = SV_TEXT(user);
-	v[2] = SV_TEXT(hex);
-	v[3] = SV_TEXT(label);
-	v[4] = SV_TEXT(at);
-	str_fmt(object, sizeof(object), "gate device '%s' of '%s' from %s", id,
-		user, ip);
 	pthread_mutex_lock(&g->st_lock);
-	rc = store_begin(g->st, &e);
-	if (rc == 0 &&
-	    (store_exec(g->st,
-			"INSERT INTO gate_devices(id, user, key_hash, label, "
-			"created) VALUES (?,?,?,?,?)",
-			v, 5, &e) < 0 ||
-	     audit_append(g->st, "gate", "gate.device.register", object, NULL,
-			  NULL, &e) < 0 ||
-	     store_commit(g->st, &e) < 0)) {
-		store_rollback(g->st);
-		rc = -1;
-	}
+	rc = gate_db_device_register(g->st, id, user, hex,
+				     label[0] != '\0' ? label : NULL, level, ip,
+				     "gate", &e);
 	pthread_mutex_unlock(&g->st_lock);
 	if (rc < 0)
 		log_error("gate: cannot register a device: %s", e.msg);
@@ -542,8 +545,9 @@ attempt_success(struct gate_server *g, const char *user, const char *ip)
 struct user_row {
 	int found;
 	char *password, *totp, *recovery, *groups, *display;
-	int bound;
+	int bound, disabled;
 	long long enrol_until; /* invited to enrol TOTP until then */
+	long long keys;	       /* security keys registered */
 };
 
 static int
@@ -564,6 +568,8 @@ user_row(void *arg, struct store_row *row)
 	u->display = s != NULL ? xstrdup(s) : NULL;
 	u->bound = (int)store_row_int(row, 5);
 	u->enrol_until = store_row_int(row, 6);
+	u->disabled = (int)store_row_int(row, 7);
+	u->keys = store_row_int(row, 8);
 	return 1;
 }
 
@@ -588,7 +594,8 @@ user_load(struct gate_server *g, const char *user, int locked,
 	struct store_val v[1] = {SV_TEXT(user)};
 	static const char sql[] =
 	    "SELECT password, totp_secret, recovery, groups, display, bound, "
-	    "enrol_until FROM gate_users WHERE name = ?";
+	    "enrol_until, disabled, (SELECT count(*) FROM gate_webauthn w "
+	    "WHERE w.user = gate_users.name) FROM gate_users WHERE name = ?";
 
 	return locked ? store_query(g->st, sql, v, 1, user_row, u, e)
 		      : gate_query(g, sql, v, 1, user_row, u, e);
@@ -710,6 +717,22 @@ same_origin(struct gate_req *r)
 	return !strcasecmp(h, host);
 }
 
+/* The answer to a bound account's login on a device waiting for
+ * approval: the message and the device's id, which the user reads to the
+ * administrator who approves it. */
+static void
+device_page(struct gate_req *r, const struct text *t, const char *did)
+{
+	struct buf b = BUF_INIT(16384);
+
+	page_head(&b, t, t->title);
+	message(&b, t, M_DEVICE);
+	buf_printf(&b, "<p>%s: <code id=\"device-id\">", t->device_code);
+	buf_add_html(&b, did);
+	buf_addstr(&b, "</code></p>\n");
+	page_tail(r, 403, t, &b);
+}
+
 /*
  * The end of every login that passed its factors: the device (AUTH-4), a
  * bound account's refusal on an unapproved one, the session replacing the
@@ -726,14 +749,21 @@ login_finish(struct gate_req *r, const struct text *t, const char *user,
 	unsigned char dkey[32];
 	int approved = 0;
 
-	if (login_device(r, user, ip, did, dkey, &approved) < 0) {
+	if (login_device(r, user, ip, level, u->totp != NULL || u->keys > 0,
+			 did, dkey, &approved) < 0) {
 		page(r, 500, t, M_BAD, NULL, 0);
+		return -1;
+	}
+	if (u->bound && !approved && did[0] == '\0') {
+		gate_audit(g, "gate", "gate.login.device", object,
+			   "a new device needs the second factor");
+		page(r, 401, t, M_DEVICE_2FA, NULL, 0);
 		return -1;
 	}
 	if (u->bound && !approved) {
 		str_fmt(after, sizeof(after), "device '%s' not approved", did);
 		gate_audit(g, "gate", "gate.login.device", object, after);
-		page(r, 403, t, M_DEVICE, NULL, 0);
+		device_page(r, t, did);
 		return -1;
 	}
 	/* a new login replaces the session the browser had (step-up) */
@@ -747,8 +777,9 @@ login_finish(struct gate_req *r, const struct text *t, const char *user,
 			OPENSSL_cleanse(old, sizeof(old));
 		}
 	}
-	if (gate_sess_create(g, user, u->groups, u->display, did, dkey, level,
-			     u->bound, token) < 0) {
+	if (gate_sess_create(g, user, u->groups, u->display,
+			     did[0] != '\0' ? did : NULL,
+			     did[0] != '\0' ? dkey : NULL, level, token) < 0) {
 		page(r, 503, t, M_BAD, NULL, 0);
 		return -1;
 	}
@@ -758,8 +789,15 @@ login_finish(struct gate_req *r, const struct text *t, const char *user,
 	OPENSSL_cleanse(token, sizeof(token));
 	gate_req_header(r, "Set-Cookie", cookie);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	str_fmt(after, sizeof(after), "%d factor%s, device '%s'%s", level,
-		level > 1 ? "s" : "", did, approved ? "" : " (not approved)");
+	if (did[0] == '\0')
+		str_fmt(after, sizeof(after),
+			"%d factor%s, no device (registering one needs the "
+			"second factor)",
+			level, level > 1 ? "s" : "");
+	else
+		str_fmt(after, sizeof(after), "%d factor%s, device '%s'%s",
+			level, level > 1 ? "s" : "", did,
+			approved ? "" : " (not approved)");
 	gate_audit(g, "gate", "gate.login", object, after);
 	return 0;
 }
@@ -958,7 +996,8 @@ gate_portal_enrol(struct gate_req *r)
 	pthread_mutex_lock(&g->st_lock);
 	rc = user_load(g, user, 1, &u, &e);
 	/* the invitation may have been withdrawn meanwhile */
-	if (rc == 0 && u.found && u.totp == NULL && u.enrol_until > now)
+	if (rc == 0 && u.found && !u.disabled && u.totp == NULL &&
+	    u.enrol_until > now)
 		rc =
 		    gate_db_totp_set(g->st, user, secret, last, rec, actor, &e);
 	else if (rc == 0)
@@ -1055,6 +1094,11 @@ gate_portal_login(struct gate_req *r)
 	ok = password_verify(u.found ? u.password : g->dummy_hash, pw) &&
 	     u.found;
 	str_copy(after, "wrong password or unknown user", sizeof(after));
+	if (ok && u.disabled) {
+		/* answered like a wrong password: nothing to learn */
+		ok = 0;
+		str_copy(after, "account disabled", sizeof(after));
+	}
 	if (ok && u.totp != NULL && code[0] != '\0') {
 		if (strchr(code, '-') != NULL)
 			ok = check_recovery(g, user, code);
@@ -1264,10 +1308,12 @@ key_login_begin(struct gate_req *r, const json_t *in)
 	rc = user_load(g, user, 0, &u, &e);
 	if (rc < 0 ||
 	    !password_verify(u.found ? u.password : g->dummy_hash, pw) ||
-	    !u.found) {
+	    !u.found || u.disabled) {
 		if (rc == 0)
 			gate_audit(g, "gate", "gate.login.fail", object,
-				   "wrong password or unknown user");
+				   u.found && u.disabled
+				       ? "account disabled"
+				       : "wrong password or unknown user");
 		json_fail(r, rc < 0 ? 500 : 401, t->msg[M_BAD]);
 		goto out;
 	}
@@ -1397,6 +1443,10 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		json_fail(r, 500, t->key_bad);
 		goto out;
 	}
+	if (u.disabled) {
+		err_set(&e, "account disabled");
+		goto fail;
+	}
 	attempt_success(g, user, ip);
 	if (login_finish(r, t, user, ip, &u, 2, object) < 0) {
 		/* the page login_finish set is HTML: say it in JSON */
@@ -1433,21 +1483,29 @@ key_registrant(struct gate_req *r, const json_t *in,
 	const char *h = jstr(in, "enrol");
 	char secret[96];
 	struct sess_view v;
+	struct user_row u;
 	unsigned char key[32];
-	int ok;
+	struct err e;
+	int ok = 0;
 
 	*enrol = 0;
 	if (h != NULL) {
 		ok = pending_get(r->g, PEND_TOTP, h, 0, user, secret);
 		OPENSSL_cleanse(secret, sizeof(secret));
 		*enrol = ok;
-		return ok;
-	}
-	if (gate_sess_of(r, time_now(), &v, key) && v.level >= 2) {
+	} else if (gate_sess_of(r, time_now(), &v, key) && v.level >= 2) {
 		str_copy(user, v.user, GATE_NAME_MAX + 1);
-		return 1;
+		ok = 1;
 	}
-	return 0;
+	if (!ok)
+		return 0;
+	/* disabled (or deleted) since the enrolment or session began */
+	memset(&u, 0, sizeof(u));
+	ok = user_load(r->g, user, 0, &u, &e) == 0 && u.found && !u.disabled;
+	user_row_free(&u);
+	if (!ok)
+		*enrol = 0;
+	return ok;
 }
 
 /* POST {portal}/key/register/begin {"enrol"?}: options for

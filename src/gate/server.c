@@ -1,11 +1,12 @@
 /*
  * server.c: the `gate` listener of govsecd: routes on wire.c's HTTP, the
  * in-memory session table (sharded, backed by gate_sessions in the store),
- * a poller thread that picks up policy changes, device approvals and
- * revocations from the store once a second and flushes per-rule counters,
- * and the auth_request endpoint nginx calls for every request. Everything
- * a connection sends is untrusted; the configuration and store are
- * trusted. Session tokens are never logged; only their SHA-256 is stored.
+ * a poller thread that picks up policy changes, device approvals, bound
+ * accounts and revocations from the store once a second and flushes
+ * per-rule counters, and the auth_request endpoint nginx calls for every
+ * request. Everything a connection sends is untrusted; the configuration
+ * and store are trusted. Session tokens are never logged; only their
+ * SHA-256 is stored.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -294,12 +295,11 @@ store_sess_delete(struct gate_server *g, const unsigned char key[32])
 int
 gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 		 const char *display, const char *device,
-		 const unsigned char devkey[32], int level, int bound,
-		 char token[65])
+		 const unsigned char devkey[32], int level, char token[65])
 {
-	unsigned char raw[GATE_TOKEN_BYTES];
+	unsigned char raw[GATE_TOKEN_BYTES], key[32];
 	struct gate_sess *s = xcalloc(1, sizeof(*s));
-	struct store_val v[6];
+	struct store_val v[7];
 	char hex[65];
 	struct err e;
 	int rc;
@@ -310,6 +310,7 @@ gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 	}
 	hex_encode(raw, sizeof(raw), token);
 	gate_sha256(token, strlen(token), s->key);
+	memcpy(key, s->key, 32);
 	str_copy(s->user, user, sizeof(s->user));
 	s->groups = xstrdup(groups != NULL ? groups : "");
 	s->display = xstrdup(display != NULL ? display : user);
@@ -317,7 +318,6 @@ gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 	if (devkey != NULL)
 		memcpy(s->devkey, devkey, 32);
 	s->level = level;
-	s->bound = bound;
 	s->created = s->seen = s->saved = time_now();
 	hex_encode(s->key, 32, hex);
 	v[0] = SV_TEXT(hex);
@@ -326,25 +326,32 @@ gate_sess_create(struct gate_server *g, const char *user, const char *groups,
 	v[3] = SV_INT(level);
 	v[4] = SV_INT(s->created);
 	v[5] = SV_INT(s->seen);
+	v[6] = SV_TEXT(user);
+	/* in memory first: a revocation the poller sees after the row is
+	 * stored finds the session there */
+	if (sess_insert(g, s) < 0) {
+		log_error("gate: %d live sessions: no room for another",
+			  GATE_SESSIONS_MAX);
+		return -1;
+	}
+	/* the user may have been disabled or deleted since its login was
+	 * checked: one statement decides, atomically with such a change */
 	pthread_mutex_lock(&g->st_lock);
 	rc = store_exec(g->st,
 			"INSERT INTO gate_sessions(token_hash, user, device, "
-			"level, created, seen) VALUES (?,?,?,?,?,?)",
-			v, 6, &e);
+			"level, created, seen) SELECT ?, ?, ?, CAST(? AS "
+			"INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER) "
+			"WHERE EXISTS (SELECT 1 FROM gate_users WHERE name = ? "
+			"AND disabled = 0)",
+			v, 7, &e);
+	if (rc == 0 && store_changes(g->st) != 1) {
+		err_set(&e, "gate user '%s' is disabled or gone", user);
+		rc = -1;
+	}
 	pthread_mutex_unlock(&g->st_lock);
 	if (rc < 0) {
 		log_error("gate: cannot store a session: %s", e.msg);
-		sess_free(s);
-		return -1;
-	}
-	if (sess_insert(g, s) < 0) {
-		/* the table is full: the stored row must not outlive it */
-		unsigned char key[32];
-
-		gate_sha256(token, strlen(token), key);
-		store_sess_delete(g, key);
-		log_error("gate: %d live sessions: no room for another",
-			  GATE_SESSIONS_MAX);
+		sess_remove(g, key);
 		return -1;
 	}
 	return 0;
@@ -389,7 +396,6 @@ sess_lookup(struct gate_server *g, const char *token, time_t now,
 			str_copy(v->device, s->device, sizeof(v->device));
 			memcpy(v->devkey, s->devkey, 32);
 			v->level = s->level;
-			v->bound = s->bound;
 			found = 1;
 		}
 	}
@@ -468,8 +474,7 @@ load_row(void *arg, struct store_row *row)
 	    xstrdup(store_row_text(row, 6) ? store_row_text(row, 6) : "");
 	s->display =
 	    xstrdup(store_row_text(row, 7) ? store_row_text(row, 7) : s->user);
-	s->bound = (int)store_row_int(row, 8);
-	if (hex32(store_row_text(row, 9), s->devkey) < 0)
+	if (hex32(store_row_text(row, 8), s->devkey) < 0)
 		s->device[0] = '\0';
 	if (sess_insert(x->g, s) == 0)
 		x->n++;
@@ -478,8 +483,9 @@ load_row(void *arg, struct store_row *row)
 
 /* ---- the poller --------------------------------------------------------- */
 
+/* Puts the first column of a row into the map arg. */
 static int
-approved_row(void *arg, struct store_row *row)
+name_row(void *arg, struct store_row *row)
 {
 	struct map *m = arg;
 
@@ -581,16 +587,27 @@ flush_stats(struct gate_server *g)
 static void
 poll_once(struct gate_server *g)
 {
-	struct map m;
+	struct map m, b;
 	struct err e;
+	int b_ok = 1;
 
 	flush_stats(g); /* before a new policy drops the old counters */
 	poll_policy(g);
 	map_init(&m);
+	map_init(&b);
 	pthread_mutex_lock(&g->st_lock);
 	if (store_query(g->st, "SELECT id FROM gate_devices WHERE approved = 1",
-			NULL, 0, approved_row, &m, &e) < 0)
+			NULL, 0, name_row, &m, &e) < 0)
 		log_error("gate: devices: %s", e.msg);
+	/* bind and unbind reach existing sessions through this list; when
+	 * it cannot be read the old one stays (an empty one would let bound
+	 * users in from any device) */
+	if (store_query(g->st, "SELECT name FROM gate_users WHERE bound = 1",
+			NULL, 0, name_row, &b, &e) < 0) {
+		log_error("gate: bound users: %s", e.msg);
+		map_cleanup(&b);
+		b_ok = 0;
+	}
 	if (store_query(
 		g->st, "SELECT token_hash FROM gate_sessions WHERE revoked = 1",
 		NULL, 0, revoked_row, g, &e) < 0 ||
@@ -601,6 +618,10 @@ poll_once(struct gate_server *g)
 	pthread_rwlock_wrlock(&g->pol_lock);
 	map_cleanup(&g->approved);
 	g->approved = m;
+	if (b_ok) {
+		map_cleanup(&g->bound);
+		g->bound = b;
+	}
 	pthread_rwlock_unlock(&g->pol_lock);
 }
 
@@ -793,7 +814,7 @@ verify(struct gate_req *r)
 	struct timespec t0;
 	unsigned char key[32];
 	char ip[64];
-	int have_sess = 0, approved = 0, required;
+	int have_sess = 0, approved = 0, bound = 0, required;
 	time_t now = time_now();
 	long long val;
 
@@ -845,6 +866,7 @@ verify(struct gate_req *r)
 		approved = v.device[0] != '\0' &&
 			   map_get(&g->approved, v.device, &val) == 0;
 		in.device = approved ? v.device : NULL;
+		bound = map_get(&g->bound, v.user, &val) == 0;
 	}
 	gate_policy_decide(g->policy, g->geo, &in, &d);
 	required = d.action == GATE_TWO_FACTOR	 ? 2
@@ -860,7 +882,7 @@ verify(struct gate_req *r)
 		    &g->allows[d.rule + (d.rule < 0 ? g->nstats : 0)], 1,
 		    __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&g->pol_lock);
-	if (have_sess && v.bound && !approved && d.action != GATE_DENY) {
+	if (have_sess && bound && !approved && d.action != GATE_DENY) {
 		deny(r, v.user, ip, xurl, "device",
 		     "account is bound to approved devices and this device "
 		     "is not one");
@@ -1125,6 +1147,7 @@ server_free(struct gate_server *g)
 	free(g->allows);
 	free(g->denies);
 	map_cleanup(&g->approved);
+	map_cleanup(&g->bound);
 	gate_trie_free(g->proxies);
 	gate_trie_free(g->portal_nets);
 	gate_geo_free(g->geo);
@@ -1174,6 +1197,7 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	for (int i = 0; i < GATE_SHARDS; i++)
 		pthread_mutex_init(&g->shard[i], NULL);
 	map_init(&g->approved);
+	map_init(&g->bound);
 	g->bucket = xcalloc(GATE_BUCKETS, sizeof(*g->bucket));
 	gate_tz_init();
 	g->proxies =
@@ -1212,11 +1236,11 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	v[1] = SV_INT(time_now() - cfg->gate_session_idle);
 	if (store_query(st,
 			"SELECT s.token_hash, s.user, s.device, s.level, "
-			"s.created, s.seen, u.groups, u.display, u.bound, "
+			"s.created, s.seen, u.groups, u.display, "
 			"d.key_hash FROM gate_sessions s JOIN gate_users u "
 			"ON u.name = s.user LEFT JOIN gate_devices d ON "
 			"d.id = s.device WHERE s.revoked = 0 AND s.created > ? "
-			"AND s.seen > ?",
+			"AND s.seen > ? AND u.disabled = 0",
 			v, 2, load_row, &lc, e) < 0)
 		goto fail;
 	/* what `govsec check` reads as evidence (rules_gate.c) */

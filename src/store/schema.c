@@ -152,6 +152,17 @@ const struct migration store_migrations[] = {
 	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL,"
 	"  aaguid TEXT, label TEXT, created TEXT NOT NULL, last_used TEXT);"
 	"CREATE INDEX gate_webauthn_user ON gate_webauthn(user);"},
+    /* 7: gate administration (src/gate/db.c): a disabled account, and
+     * how a device was registered: the factors of the login that
+     * registered it, the client address it came from, and the order of
+     * registrations (the oldest pending device is replaced first) */
+    {7, "ALTER TABLE gate_users ADD COLUMN disabled INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE gate_devices ADD COLUMN factors INTEGER NOT NULL "
+	"  DEFAULT 1;"
+	"ALTER TABLE gate_devices ADD COLUMN address TEXT;"
+	"ALTER TABLE gate_devices ADD COLUMN serial INTEGER NOT NULL "
+	"  DEFAULT 0;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

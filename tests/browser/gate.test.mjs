@@ -399,8 +399,9 @@ test('a device awaiting approval is approved through the console',
 	await page.click('#nav-gate-devices');
 	const pending = 'table#gate-pending tbody tr';
 	await page.locator(pending).first().waitFor();
+	// li has a second factor (TOTP): her password alone registered none
 	assert.deepEqual((await rowsAttr(page, pending, 'data-user')).sort(),
-		['li', 'wang', 'zhao']);
+		['wang', 'zhao']);
 	assert.equal(await page.locator('#gate-approved-empty').count(), 1);
 	await shot(page, 'gate-devices-en.png');
 	const row = page.locator(`${pending}[data-user="wang"]`);
@@ -603,7 +604,13 @@ test('a viewer sees the gate but cannot change it', async () => {
 	assert.equal(await v.locator('[data-testid="end-session"]').count(), 0);
 	await v.goto('/#/gate/users');
 	await v.locator('table#gate-users').waitFor();
-	assert.equal(await v.locator('[data-testid="invite"]').count(), 0);
+	for (const b of ['invite', 'bind', 'unbind', 'disable', 'enable',
+		'password', 'delete'])
+		assert.equal(await v.locator(`[data-testid="${b}"]`).count(), 0, b);
+	await v.goto('/#/gate/devices');
+	await v.locator('table#gate-pending').waitFor();
+	for (const b of ['unapprove', 'device-delete'])
+		assert.equal(await v.locator(`[data-testid="${b}"]`).count(), 0, b);
 	await v.goto('/#/gate/decisions');
 	await v.locator('#gate-decisions-role').waitFor();
 	assert.ok(await v.locator('table#gate-stats tbody tr').count() > 0);
@@ -616,6 +623,105 @@ test('a viewer sees the gate but cannot change it', async () => {
 	});
 	assert.equal(st, 403);
 	await v.context().close();
+});
+
+test('an approval is withdrawn and a device deleted through the console',
+	async () => {
+	const a = await newPage('en-US');
+	await login(a, 'admin');
+	await a.click('#nav-gate-devices');
+	const ok = 'table#gate-approved tbody tr[data-user="wang"]';
+	await a.locator(ok).waitFor();
+	const id = await a.locator(ok).getAttribute('data-device');
+	assert.match(await a.locator(ok).textContent(), /Password only/);
+	a.once('dialog', (d) => d.accept());
+	const [resp] = await Promise.all([
+		a.waitForResponse((r) => r.url().endsWith(
+			`/api/gate/devices/${id}/unapprove`)),
+		a.locator(`${ok} [data-testid="unapprove"]`).click(),
+	]);
+	assert.equal(resp.status(), 204);
+	assert.ok(resp.request().headers()['x-csrf-token']);
+	await a.locator('#gate-flash', { hasText: id }).waitFor();
+	const pend = 'table#gate-pending tbody tr';
+	await a.locator(`${pend}[data-device="${id}"]`).waitFor();
+	// zhao's pending device is deleted
+	const z = a.locator(`${pend}[data-user="zhao"]`);
+	const zid = await z.getAttribute('data-device');
+	let asked = '';
+	a.once('dialog', (d) => {
+		asked = d.message();
+		d.accept();
+	});
+	const [del] = await Promise.all([
+		a.waitForResponse((r) => r.url().endsWith(
+			`/api/gate/devices/${zid}`)),
+		z.locator('[data-testid="device-delete"]').click(),
+	]);
+	assert.match(asked, new RegExp(zid));
+	assert.equal(del.request().method(), 'DELETE');
+	assert.equal(del.status(), 204);
+	await a.locator('#gate-flash', { hasText: zid }).waitFor();
+	assert.equal(await a.locator(`[data-device="${zid}"]`).count(), 0);
+	await a.context().close();
+});
+
+test('a gate user is bound, unbound, disabled, enabled, given a new ' +
+	'password and deleted',
+	async () => {
+	const a = await newPage('en-US');
+	await login(a, 'admin');
+	await a.click('#nav-gate-users');
+	const row = 'table#gate-users tbody tr[data-user="zhao"]';
+	await a.locator(row).waitFor();
+	// every button but enable and unbind asks first
+	const click = async (testid, url, method = 'POST') => {
+		if (testid !== 'enable' && testid !== 'unbind')
+			a.once('dialog', (d) => d.accept());
+		const [resp] = await Promise.all([
+			a.waitForResponse((r) => r.url().endsWith(url) &&
+				r.request().method() === method),
+			a.locator(`${row} [data-testid="${testid}"]`).click(),
+		]);
+		assert.ok(resp.request().headers()['x-csrf-token']);
+		return resp;
+	};
+	let resp = await click('bind', '/api/gate/users/zhao/bind');
+	assert.equal(resp.status(), 204);
+	await a.locator(`${row}[data-bound="true"] [data-testid="unbind"]`)
+		.waitFor();
+	resp = await click('unbind', '/api/gate/users/zhao/unbind');
+	assert.equal(resp.status(), 204);
+	await a.locator(`${row}[data-bound="false"] [data-testid="bind"]`)
+		.waitFor();
+	resp = await click('disable', '/api/gate/users/zhao/disable');
+	assert.equal(resp.status(), 204);
+	await a.locator('#gate-flash', { hasText: 'zhao' }).waitFor();
+	await a.locator(`${row}[data-disabled="true"] [data-testid="disabled"]`)
+		.waitFor();
+	// the gate answers zhao's right password like a wrong one
+	let r = await portalLogin('zhao', pw.zhao, '10.44.1.30');
+	assert.equal(r.status, 401);
+	resp = await click('enable', '/api/gate/users/zhao/enable');
+	assert.equal(resp.status(), 204);
+	await a.locator(`${row}[data-disabled="false"]`).waitFor();
+	resp = await click('password', '/api/gate/users/zhao/password');
+	assert.equal(resp.status(), 200);
+	const made = (await a.locator('[data-testid="gate-flash-code"]')
+		.textContent()).trim();
+	assert.match(made, /^[a-z2-9]{4}(-[a-z2-9]{4}){4}$/);
+	await shot(a, 'gate-users-password.png');
+	assert.equal((await portalLogin('zhao', pw.zhao, '10.44.1.30')).status,
+		401);
+	r = await portalLogin('zhao', made, '10.44.1.30');
+	assert.equal(r.status, 200);
+	resp = await click('delete', '/api/gate/users/zhao', 'DELETE');
+	assert.equal(resp.status(), 204);
+	await a.locator('#gate-flash', { hasText: 'zhao' }).waitFor();
+	assert.equal(await a.locator(row).count(), 0);
+	r = await portalLogin('zhao', made, '10.44.1.30');
+	assert.equal(r.status, 401);
+	await a.context().close();
 });
 
 test('no CSP violations or script errors on any gate page', () => {
