@@ -200,8 +200,9 @@ def site(tmp_path_factory):
     if not os.path.exists(NGINX):
         pytest.skip(f"{NGINX} is not installed")
     d = tmp_path_factory.mktemp("attack")
-    os.chmod(d, 0o755)
-    db = d / "govsec.db"
+    os.chmod(d, 0o755)  # for nginx; the store has a private directory
+    (d / "store").mkdir(mode=0o700)
+    db = d / "store" / "govsec.db"
     for root, tag in (("www", "app"), ("www-admin", "admin back-end")):
         for sub in ("public", "open", "app", "dev"):
             (d / root / sub).mkdir(parents=True)
