@@ -1,6 +1,7 @@
 /*
- * cmd_user.c: govsec user add | list: console accounts. Passwords are read
- * from standard input (one line), never from the command line.
+ * cmd_user.c: govsec user add | list: console accounts and their scope (a
+ * unit and its subordinates, or a region; none: all units). Passwords are
+ * read from standard input (one line), never from the command line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,15 @@ static int
 user_row(void *arg, struct store_row *r)
 {
 	(void)arg;
-	printf("%s\t%s\n", store_row_text(r, 0), store_row_text(r, 1));
+	if (!store_row_null(r, 2))
+		printf("%s\t%s\tunit:%s\n", store_row_text(r, 0),
+		       store_row_text(r, 1), store_row_text(r, 2));
+	else if (!store_row_null(r, 3))
+		printf("%s\t%s\tregion:%s\n", store_row_text(r, 0),
+		       store_row_text(r, 1), store_row_text(r, 3));
+	else
+		printf("%s\t%s\tall\n", store_row_text(r, 0),
+		       store_row_text(r, 1));
 	return 0;
 }
 
@@ -63,26 +72,44 @@ cmd_user(struct cli *c, int argc, char **argv)
 	struct err e;
 
 	if (!strcmp(verb, "add")) {
-		const char *role = "admin", *pos[1];
+		const char *role = "admin", *unit = NULL, *region = NULL;
+		const char *pos[1];
 		const struct opt opts[] = {{"role", 1, &role, NULL},
+					   {"unit", 1, &unit, NULL},
+					   {"region", 1, &region, NULL},
 					   {NULL, 0, NULL, NULL}};
 		char pw[1024];
 		int rc;
 
 		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
 			      "govsec user add NAME [--role "
-			      "admin|operator|auditor|viewer] "
-			      "< password") != 1) {
+			      "admin|operator|auditor|viewer] [--unit USCC | "
+			      "--region CODE] < password") != 1) {
 			cli_error("usage: govsec user add NAME [--role "
-				  "admin|operator|auditor|viewer] (password on "
-				  "stdin)");
+				  "admin|operator|auditor|viewer] [--unit USCC "
+				  "| --region CODE] (password on stdin)");
+			return EXIT_USAGE;
+		}
+		if (unit != NULL && region != NULL) {
+			cli_error("--unit and --region exclude each other");
 			return EXIT_USAGE;
 		}
 		if (read_password(pw, sizeof(pw)) < 0)
 			return EXIT_USAGE;
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
-		rc = http_user_add(c->st, pos[0], pw, role, c->actor, &e);
+		/* One transaction: never an account without its scope. */
+		rc = store_begin(c->st, &e);
+		if (rc == 0 &&
+		    (http_user_add(c->st, pos[0], pw, role, c->actor, &e) < 0 ||
+		     ((unit != NULL || region != NULL) &&
+		      http_user_scope(c->st, pos[0], unit, region, c->actor,
+				      &e) < 0))) {
+			store_rollback(c->st);
+			rc = -1;
+		}
+		if (rc == 0)
+			rc = store_commit(c->st, &e);
 		OPENSSL_cleanse(pw, sizeof(pw));
 		if (rc < 0) {
 			cli_error("%s", e.msg);
@@ -95,14 +122,15 @@ cmd_user(struct cli *c, int argc, char **argv)
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
 		if (store_query(c->st,
-				"SELECT name, role FROM console_users ORDER BY "
-				"name",
+				"SELECT name, role, scope_unit, scope_region "
+				"FROM console_users ORDER BY name",
 				NULL, 0, user_row, NULL, &e) < 0) {
 			cli_error("%s", e.msg);
 			return EXIT_USAGE;
 		}
 		return 0;
 	}
-	cli_error("usage: govsec user add NAME [--role ROLE] | list");
+	cli_error("usage: govsec user add NAME [--role ROLE] [--unit USCC | "
+		  "--region CODE] | list");
 	return EXIT_USAGE;
 }

@@ -152,6 +152,11 @@ const struct migration store_migrations[] = {
 	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL,"
 	"  aaguid TEXT, label TEXT, created TEXT NOT NULL, last_used TEXT);"
 	"CREATE INDEX gate_webauthn_user ON gate_webauthn(user);"},
+    /* 8: console accounts scoped to a unit and its subordinates (a
+     * credit code) or to a region (a GB/T 2260 code prefix); both NULL:
+     * all units, as every account was before */
+    {8, "ALTER TABLE console_users ADD COLUMN scope_unit TEXT;"
+	"ALTER TABLE console_users ADD COLUMN scope_region TEXT;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
