@@ -223,7 +223,8 @@ void scope_init(struct scope *sc);
 void scope_cleanup(struct scope *sc);
 int scope_set(struct scope *sc, const char *unit, const char *region,
 	      struct err *e);
-/* Loads the credit codes in scope (nothing for SCOPE_ALL); 0 or -1. */
+/* Loads the credit codes in scope (nothing for SCOPE_ALL); 0 or -1. The
+ * checks below judge by what it found: load it once per request. */
 int scope_load(struct store *st, struct scope *sc, struct err *e);
 /* Loads the "kind:key" names (as audit records name objects) of every
  * registry record in scope; 0 or -1 with e set. */

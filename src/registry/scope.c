@@ -354,6 +354,19 @@ outside(struct err *e, const struct entity *ent, const char *key)
 		key ? key : "");
 }
 
+/* 1 if unit is in the tree below top (or is top): a parent there would
+ * cut a loop off the scope's tree. */
+static int
+below(struct store *st, const char *unit, const char *top)
+{
+	struct store_val v[2] = {SV_TEXT(unit), SV_TEXT(top)};
+
+	return store_query_int(st,
+			       "SELECT count(*) FROM units WHERE uscc = ? "
+			       "AND uscc IN " TREE_SQL,
+			       v, 2, 1) != 0;
+}
+
 /* 0 if obj, as it would be written, stays in scope with all it refers
  * to; -1 with e set if not. */
 static int
@@ -382,8 +395,8 @@ check_put(struct store *st, const struct scope *sc, const struct entity *ent,
 
 		if (sc->kind == SCOPE_UNIT)
 			ok = strcmp(key, sc->code) == 0 ||
-			     (parent != NULL && strcmp(parent, key) != 0 &&
-			      scope_has(sc, parent));
+			     (parent != NULL && scope_has(sc, parent) &&
+			      !below(st, parent, key));
 		else
 			ok = region != NULL && str_starts(region, sc->code);
 		if (!ok) {
