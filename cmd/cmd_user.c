@@ -1,7 +1,8 @@
 /*
- * cmd_user.c: govsec user add | list: console accounts and their scope (a
- * unit and its subordinates, or a region; none: all units). Passwords are
- * read from standard input (one line), never from the command line.
+ * cmd_user.c: govsec user add | scope | list: console accounts and their
+ * scope (a unit and its subordinates, or a region; none: all units).
+ * Passwords are read from standard input (one line), never from the
+ * command line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,41 @@ cmd_user(struct cli *c, int argc, char **argv)
 		printf("console user '%s' (%s) saved\n", pos[0], role);
 		return 0;
 	}
+	if (!strcmp(verb, "scope")) {
+		const char *unit = NULL, *region = NULL, *pos[1];
+		int all = 0;
+		const struct opt opts[] = {{"unit", 1, &unit, NULL},
+					   {"region", 1, &region, NULL},
+					   {"all", 0, NULL, &all},
+					   {NULL, 0, NULL, NULL}};
+
+		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
+			      "govsec user scope NAME --unit USCC | --region "
+			      "CODE | --all") != 1 ||
+		    (unit != NULL) + (region != NULL) + all != 1) {
+			cli_error("usage: govsec user scope NAME --unit USCC | "
+				  "--region CODE | --all");
+			return EXIT_USAGE;
+		}
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if (http_user_scope(c->st, pos[0], unit, region, c->actor, &e) <
+		    0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (unit != NULL)
+			printf("console user '%s' now covers unit %s and the "
+			       "units below it\n",
+			       pos[0], unit);
+		else if (region != NULL)
+			printf("console user '%s' now covers region %s\n",
+			       pos[0], region);
+		else
+			printf("console user '%s' now covers all units\n",
+			       pos[0]);
+		return 0;
+	}
 	if (!strcmp(verb, "list") && argc == 2) {
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
@@ -131,6 +167,7 @@ cmd_user(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	cli_error("usage: govsec user add NAME [--role ROLE] [--unit USCC | "
-		  "--region CODE] | list");
+		  "--region CODE] | scope NAME --unit USCC | --region CODE | "
+		  "--all | list");
 	return EXIT_USAGE;
 }

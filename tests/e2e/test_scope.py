@@ -624,3 +624,30 @@ def test_user_scopes_on_the_cli(world):
     audit = world.sql("SELECT actor, action, object FROM audit WHERE "
                       "action = 'console.user.scope' ORDER BY seq")
     assert (ACTOR, "console.user.scope", "console-user:sa") in audit
+
+
+def test_scope_of_an_existing_account(world):
+    """`govsec user scope` scopes an account made without one (as every
+    account was before scopes), and its live session follows at once."""
+    p = run_cli(["user", "add", "late", "--role", "viewer"], db=world.db,
+                stdin=PW + "\n")
+    assert p.returncode == 0, p.stderr
+    c = Client(world.port, "late")
+    c.login()
+    assert c.get("/api/me")["scope"] is None
+    c.get("/api/units/" + OTHER)
+    p = run_cli(["user", "scope", "late", "--unit", A], db=world.db)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == (f"console user 'late' now covers unit {A} and the "
+                        "units below it\n")
+    refused(c.req("GET", "/api/units/" + OTHER), 404)
+    assert {u["uscc"] for u in c.get("/api/units")["items"]} == \
+        world.subtree(A)
+    p = run_cli(["user", "scope", "late", "--all"], db=world.db)
+    assert p.returncode == 0, p.stderr
+    c.get("/api/units/" + OTHER)
+    for args, msg in ((["nobody", "--all"], "'nobody' does not exist"),
+                      (["late", "--all", "--unit", A], "usage"),
+                      (["late"], "usage")):
+        p = run_cli(["user", "scope", *args], db=world.db)
+        assert p.returncode != 0 and msg in p.stderr, (args, p.stderr)
