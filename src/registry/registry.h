@@ -255,9 +255,10 @@ int scope_host(struct store *st, const struct scope *sc, const char *host);
  * reg_get, reg_put and reg_rm within a scope: a record out of scope is not
  * there for scope_get (NULL); scope_put and scope_rm refuse (-1, e says
  * "outside the scope") to change a record that is, or would be, out of
- * scope, or that refers to one (a unit may name a parent outside, which is
- * how the scope's own unit hangs in the tree). The check and the write
- * share one transaction.
+ * scope, or that refers to one. A unit keeps the parent it has, which may
+ * be outside (the scope's own unit hangs there); a new parent must be in
+ * scope and not below the unit. The check and the write share one
+ * transaction.
  */
 json_t *scope_get(struct store *st, const struct scope *sc,
 		  const struct entity *ent, const char *key);

@@ -367,6 +367,13 @@ below(struct store *st, const char *unit, const char *top)
 			       v, 2, 1) != 0;
 }
 
+static int check_unit(struct store *st, const struct scope *sc, json_t *obj,
+		      json_t *old, const char *key, const char *path,
+		      struct err *e);
+static int check_refs(struct store *st, const struct scope *sc,
+		      const struct entity *ent, json_t *obj, const char *path,
+		      struct err *e);
+
 /* 0 if obj, as it would be written, stays in scope with all it refers
  * to; -1 with e set if not. */
 static int
@@ -374,38 +381,62 @@ check_put(struct store *st, const struct scope *sc, const struct entity *ent,
 	  json_t *obj, const char *path, struct err *e)
 {
 	const char *key = reg_key(ent, obj);
-	int is_unit = strcmp(ent->name, "unit") == 0;
 	json_t *old = reg_get(st, ent, key);
+	int rc;
 
-	if (old != NULL) {
-		int ok = scope_record(st, sc, ent, old);
-
+	if (old != NULL && !scope_record(st, sc, ent, old)) {
 		json_decref(old);
-		if (!ok) {
-			outside(e, ent, key);
-			return -1;
-		}
+		outside(e, ent, key);
+		return -1;
 	}
-	if (is_unit) {
-		const char *parent =
-		    json_string_value(json_object_get(obj, "parent"));
-		const char *region =
-		    json_string_value(json_object_get(obj, "region"));
-		int ok;
+	if (strcmp(ent->name, "unit") == 0)
+		rc = check_unit(st, sc, obj, old, key, path, e);
+	else
+		rc = check_refs(st, sc, ent, obj, path, e);
+	json_decref(old);
+	return rc;
+}
 
-		if (sc->kind == SCOPE_UNIT)
-			ok = strcmp(key, sc->code) == 0 ||
-			     (parent != NULL && scope_has(sc, parent) &&
-			      !below(st, parent, key));
-		else
-			ok = region != NULL && str_starts(region, sc->code);
-		if (!ok) {
-			outside(e, ent, key);
-			err_prefix(e, "%s", path);
-			return -1;
-		}
-		return 0;
+/*
+ * A unit stays in scope: for a unit scope, it is the scope's unit or hangs
+ * below a unit in scope; for a region scope, its region is in the region.
+ * Its parent changes only to a unit in scope and never to one below itself
+ * (a loop): a scoped account cannot move a unit into, out of or away from
+ * a tree another account's scope covers.
+ */
+static int
+check_unit(struct store *st, const struct scope *sc, json_t *obj, json_t *old,
+	   const char *key, const char *path, struct err *e)
+{
+	const char *parent = json_string_value(json_object_get(obj, "parent"));
+	const char *region = json_string_value(json_object_get(obj, "region"));
+	const char *was = json_string_value(json_object_get(old, "parent"));
+	int same = parent == NULL ? was == NULL
+				  : was != NULL && strcmp(parent, was) == 0;
+	int ok;
+
+	if (sc->kind == SCOPE_UNIT)
+		ok = strcmp(key, sc->code) == 0 ||
+		     (parent != NULL && scope_has(sc, parent));
+	else
+		ok = region != NULL && str_starts(region, sc->code);
+	if (ok && !same)
+		ok = parent != NULL && scope_has(sc, parent) &&
+		     !below(st, parent, key);
+	if (!ok) {
+		outside(e, reg_entity("unit"), key);
+		err_prefix(e, "%s", path);
+		return -1;
 	}
+	return 0;
+}
+
+/* Every record obj refers to (its unit, person, application, outsourcer)
+ * is in scope. */
+static int
+check_refs(struct store *st, const struct scope *sc, const struct entity *ent,
+	   json_t *obj, const char *path, struct err *e)
+{
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
 		const char *target =

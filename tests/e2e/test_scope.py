@@ -408,6 +408,20 @@ def kind_cases(kind):
         k = base_key(kind, B)
         rec = w.sr.get(f"/api/{kind}/{k}")
         assert w.sr.req("PUT", f"/api/{kind}/{k}", rec).status == 200
+        if kind == "units":
+            # A keeps its parent (outside A's scope): it cannot be moved
+            # away from PARENT's tree, nor hung below itself
+            rec = w.sa.get("/api/units/" + A)
+            assert w.sa.req("PUT", "/api/units/" + A, rec).status == 200
+            for c, parent in ((w.sa, OTHER), (w.sa, None), (w.sr, OTHER),
+                              (w.sr, G)):
+                moved = dict(rec)
+                moved.pop("parent")
+                if parent:
+                    moved["parent"] = parent
+                refused(c.req("PUT", "/api/units/" + A, moved))
+            assert w.root.get("/api/units/" + A) == rec
+            assert A in w.subtree(PARENT)
 
     def delete_case(w, method, pattern):
         for code in (B, OTHER):

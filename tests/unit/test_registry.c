@@ -2378,6 +2378,15 @@ test_scope_put(void **state)
 	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
 	assert_int_equal(created, 1);
 	json_decref(o);
+	/* its parent stays: not another, not none */
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" GA "'}",
+		      "$: unit '" TS "' is outside the scope of this account");
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781'}",
+		      "$: unit '" TS "' is outside the scope of this account");
 	/* a unit below it may not move out, nor below itself */
 	scope_put_err(st, &sc, "unit",
 		      "{'uscc':'" TSJY "','name':'n','kind':'administrative',"
@@ -2417,9 +2426,26 @@ test_scope_put(void **state)
 	o = scope_get(st, &sc, E("unit"), TSJY);
 	assert_non_null(o);
 	json_decref(o);
-	/* a region scope judges a unit by its region */
+	/* a region scope judges a unit by its region, a new parent by the
+	 * scope too, and refuses a loop */
 	assert_int_equal(scope_set(&sc, NULL, "440781", &e), 0);
 	assert_int_equal(scope_load(st, &sc, &e), 0);
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TSJY "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" GOV "'}",
+		      "$: unit '" TSJY "' is outside the scope of this "
+		      "account");
+	o = J("{'uscc':'" DS "','name':'n','kind':'administrative',"
+	      "'level':'township','region':'440781','parent':'" TSJY "'}");
+	assert_int_equal(
+	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
+	json_decref(o);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" DS "'}",
+		      "$: unit '" TS "' is outside the scope of this account");
+	assert_int_equal(scope_rm(st, &sc, E("unit"), DS, "t", &e), 0);
 	scope_put_err(st, &sc, "unit",
 		      "{'uscc':'" DS "','name':'n','kind':'administrative',"
 		      "'level':'township','region':'440700','parent':'" TS "'}",
