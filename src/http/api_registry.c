@@ -26,7 +26,8 @@ reg_error(struct http_req *r, const struct err *e)
 	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++)
 		if (strstr(e->msg, conflicts[i]) != NULL)
 			return http_error(r, 409, "%s", e->msg);
-	if (strstr(e->msg, "outside the scope of this account") != NULL)
+	if (strstr(e->msg, "outside the scope of this account") != NULL ||
+	    strstr(e->msg, "is the scope of this account") != NULL)
 		return http_error(r, 403, "%s", e->msg);
 	if (strstr(e->msg, "database is locked") != NULL ||
 	    strstr(e->msg, "database is busy") != NULL) {

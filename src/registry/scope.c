@@ -505,6 +505,15 @@ scope_rm(struct store *st, const struct scope *sc, const struct entity *ent,
 		goto fail;
 	}
 	json_decref(old);
+	/* The unit an account is scoped to is not its to remove. */
+	if (sc->kind == SCOPE_UNIT && strcmp(ent->name, "unit") == 0 &&
+	    strcmp(key, sc->code) == 0) {
+		err_set(e,
+			"unit '%s' is the scope of this account; only an "
+			"account of a wider scope may remove it",
+			key);
+		goto fail;
+	}
 	if (reg_rm(st, ent, key, actor, e) < 0)
 		goto fail;
 	return store_commit(st, e);

@@ -432,6 +432,12 @@ def kind_cases(kind):
         assert w.root.req("POST", "/api/" + kind, own).status == 201
         assert w.sa.req("DELETE", f"/api/{kind}/{own[key]}").status == 204
         refused(w.root.req("GET", f"/api/{kind}/{own[key]}"), 404)
+        if kind == "units":
+            # never the unit the account is scoped to
+            r = w.sa.req("DELETE", "/api/units/" + A)
+            refused(r)
+            assert "is the scope of this account" in r.json["error"]["message"]
+            w.root.get("/api/units/" + A)
 
     return {"GET /api/{kind}": list_case, "POST /api/{kind}": post_case,
             "GET /api/{kind}/*": get_case, "PUT /api/{kind}/*": put_case,

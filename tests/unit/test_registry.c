@@ -2422,6 +2422,13 @@ test_scope_put(void **state)
 	assert_string_equal(e.msg, "unit '" GA
 				   "' is outside the scope of this account");
 	assert_int_equal(scope_rm(st, &sc, E("unit"), DS, "t", &e), 0);
+	put_ok(st, "person",
+	       "{'id':'p2','name':'n','unit':'" TSJY "','kind':'staff'}", NULL);
+	assert_int_equal(scope_rm(st, &sc, E("unit"), TS, "t", &e), -1);
+	assert_string_equal(e.msg,
+			    "unit '" TS "' is the scope of this account; "
+			    "only an account of a wider scope may "
+			    "remove it");
 	assert_null(scope_get(st, &sc, E("unit"), GA));
 	o = scope_get(st, &sc, E("unit"), TSJY);
 	assert_non_null(o);
