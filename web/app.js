@@ -546,6 +546,8 @@
 		tog.setAttribute('lang', I.lang() === 'zh' ? 'en' : 'zh-CN');
 		tog.setAttribute('data-lang', I.lang());
 		var sc = state.user && state.user.scope;
+		/* The gate concerns no unit: not for accounts scoped to one. */
+		$('nav-gate-label').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?
 		    t('user.signed_in', {user: state.user.user,
 		    role: state.user.role}) + (sc ? t('user.scope.' + sc.kind,

@@ -1,7 +1,7 @@
 // scope.test.mjs: a console account scoped to a unit (issue 8, item 13) in
 // headless Chromium against the real daemon: the header names the scope in
-// English and Chinese, and the dashboard lists only the unit and its
-// subordinates. Imports data/demo.json, adds an administrator of all units
+// English and Chinese, the gate's pages are not offered, and the dashboard
+// lists only the unit and its subordinates. Imports data/demo.json, adds an administrator of all units
 // and an account scoped to 台山市人民政府 (two units below it). Environment
 // as console.test.mjs (GOVSEC_BUILD, GOVSEC_SRC, CHROMIUM).
 import { test, before, after } from 'node:test';
@@ -59,6 +59,9 @@ test('a scoped account sees its scope in the header and only its units',
 		'current-user').textContent.includes('11440781007251013E'));
 	assert.match(await user.textContent(),
 		/taishan.*scope: 台山市人民政府 \(11440781007251013E\) and its subordinate units/);
+	// the gate's pages concern no unit: not offered to a scoped account
+	assert.ok(await page.locator('#nav-gate-policy').isHidden());
+	assert.ok(await page.locator('#nav-units').isVisible());
 	const rows = page.locator('table#by-unit tbody tr');
 	assert.equal(await rows.count(), 3);
 	for (const text of await rows.allTextContents())
@@ -82,6 +85,7 @@ test('an account of all units shows no scope and every unit', async () => {
 	assert.doesNotMatch(await page.locator('#current-user').textContent(),
 		/scope/);
 	assert.ok(await page.locator('table#by-unit tbody tr').count() > 3);
+	assert.ok(await page.locator('#nav-gate-policy').isVisible());
 	await page.context().close();
 	assert.deepEqual(problems, []);
 });
