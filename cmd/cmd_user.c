@@ -1,6 +1,8 @@
 /*
- * cmd_user.c: govsec user add | list: console accounts. Passwords are read
- * from standard input (one line), never from the command line.
+ * cmd_user.c: govsec user add | scope | list: console accounts and their
+ * scope (a unit and its subordinates, or a region; none: all units).
+ * Passwords are read from standard input (one line), never from the
+ * command line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +54,15 @@ static int
 user_row(void *arg, struct store_row *r)
 {
 	(void)arg;
-	printf("%s\t%s\n", store_row_text(r, 0), store_row_text(r, 1));
+	if (!store_row_null(r, 2))
+		printf("%s\t%s\tunit:%s\n", store_row_text(r, 0),
+		       store_row_text(r, 1), store_row_text(r, 2));
+	else if (!store_row_null(r, 3))
+		printf("%s\t%s\tregion:%s\n", store_row_text(r, 0),
+		       store_row_text(r, 1), store_row_text(r, 3));
+	else
+		printf("%s\t%s\tall\n", store_row_text(r, 0),
+		       store_row_text(r, 1));
 	return 0;
 }
 
@@ -63,26 +73,44 @@ cmd_user(struct cli *c, int argc, char **argv)
 	struct err e;
 
 	if (!strcmp(verb, "add")) {
-		const char *role = "admin", *pos[1];
+		const char *role = "admin", *unit = NULL, *region = NULL;
+		const char *pos[1];
 		const struct opt opts[] = {{"role", 1, &role, NULL},
+					   {"unit", 1, &unit, NULL},
+					   {"region", 1, &region, NULL},
 					   {NULL, 0, NULL, NULL}};
 		char pw[1024];
 		int rc;
 
 		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
 			      "govsec user add NAME [--role "
-			      "admin|operator|auditor|viewer] "
-			      "< password") != 1) {
+			      "admin|operator|auditor|viewer] [--unit USCC | "
+			      "--region CODE] < password") != 1) {
 			cli_error("usage: govsec user add NAME [--role "
-				  "admin|operator|auditor|viewer] (password on "
-				  "stdin)");
+				  "admin|operator|auditor|viewer] [--unit USCC "
+				  "| --region CODE] (password on stdin)");
+			return EXIT_USAGE;
+		}
+		if (unit != NULL && region != NULL) {
+			cli_error("--unit and --region exclude each other");
 			return EXIT_USAGE;
 		}
 		if (read_password(pw, sizeof(pw)) < 0)
 			return EXIT_USAGE;
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
-		rc = http_user_add(c->st, pos[0], pw, role, c->actor, &e);
+		/* One transaction: never an account without its scope. */
+		rc = store_begin(c->st, &e);
+		if (rc == 0 &&
+		    (http_user_add(c->st, pos[0], pw, role, c->actor, &e) < 0 ||
+		     ((unit != NULL || region != NULL) &&
+		      http_user_scope(c->st, pos[0], unit, region, c->actor,
+				      &e) < 0))) {
+			store_rollback(c->st);
+			rc = -1;
+		}
+		if (rc == 0)
+			rc = store_commit(c->st, &e);
 		OPENSSL_cleanse(pw, sizeof(pw));
 		if (rc < 0) {
 			cli_error("%s", e.msg);
@@ -91,18 +119,55 @@ cmd_user(struct cli *c, int argc, char **argv)
 		printf("console user '%s' (%s) saved\n", pos[0], role);
 		return 0;
 	}
+	if (!strcmp(verb, "scope")) {
+		const char *unit = NULL, *region = NULL, *pos[1];
+		int all = 0;
+		const struct opt opts[] = {{"unit", 1, &unit, NULL},
+					   {"region", 1, &region, NULL},
+					   {"all", 0, NULL, &all},
+					   {NULL, 0, NULL, NULL}};
+
+		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
+			      "govsec user scope NAME --unit USCC | --region "
+			      "CODE | --all") != 1 ||
+		    (unit != NULL) + (region != NULL) + all != 1) {
+			cli_error("usage: govsec user scope NAME --unit USCC | "
+				  "--region CODE | --all");
+			return EXIT_USAGE;
+		}
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if (http_user_scope(c->st, pos[0], unit, region, c->actor, &e) <
+		    0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (unit != NULL)
+			printf("console user '%s' now covers unit %s and the "
+			       "units below it\n",
+			       pos[0], unit);
+		else if (region != NULL)
+			printf("console user '%s' now covers region %s\n",
+			       pos[0], region);
+		else
+			printf("console user '%s' now covers all units\n",
+			       pos[0]);
+		return 0;
+	}
 	if (!strcmp(verb, "list") && argc == 2) {
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
 		if (store_query(c->st,
-				"SELECT name, role FROM console_users ORDER BY "
-				"name",
+				"SELECT name, role, scope_unit, scope_region "
+				"FROM console_users ORDER BY name",
 				NULL, 0, user_row, NULL, &e) < 0) {
 			cli_error("%s", e.msg);
 			return EXIT_USAGE;
 		}
 		return 0;
 	}
-	cli_error("usage: govsec user add NAME [--role ROLE] | list");
+	cli_error("usage: govsec user add NAME [--role ROLE] [--unit USCC | "
+		  "--region CODE] | scope NAME --unit USCC | --region CODE | "
+		  "--all | list");
 	return EXIT_USAGE;
 }

@@ -36,7 +36,7 @@ static const struct command commands[] = {
     {"rules", cmd_rules, "list the self-examination rules"},
     {"audit", cmd_audit,
      "audit log: verify | export | head | retention | prune"},
-    {"user", cmd_user, "console users: add | list"},
+    {"user", cmd_user, "console users: add | scope | list"},
     {"inspect", cmd_inspect, "inspect a portal: links, prompts, marks"},
     {"links", cmd_links, "the link list: list | diff"},
     {"probe", cmd_probe, "probe portals' availability now (GOVWEB-1)"},

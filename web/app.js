@@ -360,6 +360,14 @@
 		$('current-user').hidden = !u;
 		document.body.classList.toggle('signed-in', !!u);
 		paintChrome();
+		/* The login reply does not carry the scope; /api/me does. */
+		if (u && u.scope === undefined)
+			api('GET', '/api/me').then(function (me) {
+				if (state.user !== u)
+					return;
+				u.scope = me.scope || null;
+				paintChrome();
+			}, function () {});
 	}
 
 	function sessionEnded() {
@@ -537,9 +545,13 @@
 		tog.setAttribute('aria-label', t('lang.toggle.label'));
 		tog.setAttribute('lang', I.lang() === 'zh' ? 'en' : 'zh-CN');
 		tog.setAttribute('data-lang', I.lang());
+		var sc = state.user && state.user.scope;
+		/* The gate concerns no unit: not for accounts scoped to one. */
+		$('nav-gate-label').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?
 		    t('user.signed_in', {user: state.user.user,
-		    role: state.user.role}) : '';
+		    role: state.user.role}) + (sc ? t('user.scope.' + sc.kind,
+		    {code: sc.code, name: sc.name || sc.code}) : '') : '';
 		document.title = t('app.title');
 	}
 
@@ -1535,7 +1547,8 @@
 		paintChrome();
 		state.focusHeading = false;
 		api('GET', '/api/me').then(function (me) {
-			setUser({user: me.user, role: me.role, csrf: me.csrf});
+			setUser({user: me.user, role: me.role, csrf: me.csrf,
+			    scope: me.scope || null});
 		}, function () {
 			setUser(null);
 		}).then(function () {

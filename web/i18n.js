@@ -25,6 +25,8 @@
 			'nav.findings': 'Self-examination',
 			'nav.audit': 'Audit trail',
 			'user.signed_in': 'Signed in as {user} ({role})',
+			'user.scope.unit': ' · scope: {name} ({code}) and its subordinate units',
+			'user.scope.region': ' · scope: units of region {code}',
 			'logout': 'Log out',
 
 			'login.title': 'Sign in',
@@ -596,6 +598,8 @@
 			'nav.findings': '自查',
 			'nav.audit': '审计日志',
 			'user.signed_in': '当前用户：{user}（{role}）',
+			'user.scope.unit': '，范围：{name}（{code}）及下属单位',
+			'user.scope.region': '，范围：行政区划 {code} 内的单位',
 			'logout': '退出登录',
 
 			'login.title': '登录',

@@ -429,3 +429,47 @@ fail:
 	store_rollback(st);
 	return -1;
 }
+
+struct page {
+	long long left;
+	int (*keep)(void *arg, const char *object);
+	void *keep_arg;
+	store_row_fn fn;
+	void *arg;
+};
+
+static int
+page_row(void *arg, struct store_row *row)
+{
+	struct page *p = arg;
+	int rc;
+
+	if (p->keep != NULL && !p->keep(p->keep_arg, store_row_text(row, 4)))
+		return 0;
+	rc = p->fn(p->arg, row);
+	if (rc != 0)
+		return rc;
+	return --p->left > 0 ? 0 : 1;
+}
+
+int
+audit_page(struct store *st, long long before, long long limit,
+	   int (*keep)(void *arg, const char *object), void *keep_arg,
+	   store_row_fn fn, void *arg, struct err *e)
+{
+	struct page p = {limit, keep, keep_arg, fn, arg};
+	struct store_val v[2] = {SV_INT(before), SV_INT(limit)};
+
+	if (limit <= 0)
+		return 0;
+	/* With a filter, rows are read until limit of them are kept. */
+	return store_query(st,
+			   keep != NULL
+			       ? "SELECT seq, at, actor, action, object, "
+				 "before, after, prev, hash FROM audit WHERE "
+				 "seq < ? ORDER BY seq DESC"
+			       : "SELECT seq, at, actor, action, object, "
+				 "before, after, prev, hash FROM audit WHERE "
+				 "seq < ? ORDER BY seq DESC LIMIT ?",
+			   v, keep != NULL ? 1 : 2, page_row, &p, e);
+}

@@ -44,6 +44,15 @@ struct audit_verdict {
 int audit_verify(struct store *st, long long anchor_seq,
 		 const char *anchor_hash, struct audit_verdict *v,
 		 struct err *e);
+/*
+ * Calls fn for the records with seq < before, newest first, at most limit
+ * of those that keep accepts by their object (keep NULL: all). Columns:
+ * seq, at, actor, action, object, before, after, prev, hash. Returns 0, or
+ * -1 with e set.
+ */
+int audit_page(struct store *st, long long before, long long limit,
+	       int (*keep)(void *arg, const char *object), void *keep_arg,
+	       store_row_fn fn, void *arg, struct err *e);
 /* Writes records with at >= since (NULL: all) as JSON Lines. */
 int audit_export(struct store *st, const char *since, FILE *out, struct err *e);
 /* Retention in days (default 365). */

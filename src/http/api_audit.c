@@ -1,6 +1,7 @@
 /*
  * api_audit.c: the audit endpoints: pages of the hash-chained log, newest
- * first, and a verification of the whole chain. Query arguments are
+ * first (for a scoped account only the records of registry records in its
+ * scope), and a verification of the whole chain. Query arguments are
  * untrusted; the stored records are read as they are (verify says whether
  * they were tampered with). The router holds the store lock.
  */
@@ -46,25 +47,29 @@ query_int(struct http_req *r, const char *name, long long min, long long max,
 	return 0;
 }
 
+/* A scoped account sees the records of registry records in its scope. */
+static int
+keep_object(void *arg, const char *object)
+{
+	return scope_audit_object(arg, object);
+}
+
 int
 http_audit_list(struct http_req *r)
 {
 	long long limit = AUDIT_DEFAULT_LIMIT, before = INT64_MAX;
-	struct store_val v[2];
 	json_t *recs, *res;
 	struct err e;
 
 	if (query_int(r, "limit", 1, HTTP_AUDIT_LIMIT, &limit) < 0 ||
 	    query_int(r, "before", 1, INT64_MAX, &before) < 0)
 		return 0;
-	v[0] = SV_INT(before);
-	v[1] = SV_INT(limit);
+	if (http_scoped(r) && scope_objects(r->ctx->st, &r->scope, &e) < 0)
+		return http_internal(r, e.msg);
 	recs = json_array();
-	if (store_query(r->ctx->st,
-			"SELECT seq, at, actor, action, object, before, "
-			"after, prev, hash FROM audit WHERE seq < ? "
-			"ORDER BY seq DESC LIMIT ?",
-			v, 2, audit_row, recs, &e) < 0) {
+	if (audit_page(r->ctx->st, before, limit,
+		       http_scoped(r) ? keep_object : NULL, &r->scope,
+		       audit_row, recs, &e) < 0) {
 		json_decref(recs);
 		return http_internal(r, e.msg);
 	}

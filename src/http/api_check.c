@@ -1,9 +1,10 @@
 /*
  * api_check.c: the self-examination endpoints: findings (filtered by unit,
  * status and requirement), acknowledgements, the dashboard (counts by unit
- * and by requirement) and the rule list. Runs check_run with sinks that
- * build JSON. Query arguments and bodies are untrusted; the router has
- * checked the session and holds the store lock.
+ * and by requirement) and the rule list, all kept to the account's scope.
+ * Runs check_run with sinks that build JSON. Query arguments and bodies
+ * are untrusted; the router has checked the session and holds the store
+ * lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,13 @@
 
 #define FILTER_MAX 64 /* requirements in one ?requirement= */
 
+/* The options of a run for r: the configuration, kept to r->scope. */
 static void
 opts_from(struct http_req *r, struct check_opts *o)
 {
 	check_opts_config(o, r->ctx->cfg);
+	if (http_scoped(r))
+		o->units = &r->scope.units;
 }
 
 /* Replies to a check_run failure: unknown unit 404, else 500. */
@@ -113,6 +117,8 @@ http_findings(struct http_req *r)
 	if (req != NULL && split_list(r, "requirement", req, fl.reqs,
 				      FILTER_MAX, &fl.nreqs) < 0)
 		return 0;
+	if (unit != NULL && !scope_has(&r->scope, unit))
+		return http_error(r, 404, "unit '%s' is not registered", unit);
 	opts_from(r, &o);
 	o.unit = unit;
 	fl.out = json_array();
@@ -175,6 +181,13 @@ http_findings_ack(struct http_req *r)
 	if (json_object_get(o, "note") != NULL &&
 	    (note = body_str(r, o, "note", 0)) == NULL)
 		goto out;
+	if (http_scoped(r) && !scope_object(r->ctx->st, &r->scope, object)) {
+		http_error(r, 403,
+			   "'%s' is outside the scope of this account (or is "
+			   "not registered)",
+			   object);
+		goto out;
+	}
 	if (check_ack(r->ctx->st, rule, object, owner, due, note, r->user, &e) <
 	    0) {
 		if (strstr(e.msg, "database") != NULL)
@@ -256,11 +269,11 @@ dash_emit(void *arg, const struct finding *f)
 }
 
 static int
-unit_row(void *arg, struct store_row *row)
+unit_item(void *arg, json_t *unit)
 {
 	struct dash *d = arg;
-	const char *uscc = store_row_text(row, 0),
-		   *name = store_row_text(row, 1);
+	const char *uscc = json_string_value(json_object_get(unit, "uscc")),
+		   *name = json_string_value(json_object_get(unit, "name"));
 	struct tally *t;
 
 	if (uscc == NULL)
@@ -295,11 +308,6 @@ tallies_json(const struct tallies *ts, const char *keyname)
 int
 http_dashboard(struct http_req *r)
 {
-	static const char *const tables[][2] = {
-	    {"units", "units"},	      {"outsourcers", "outsourcers"},
-	    {"applications", "apps"}, {"people", "people"},
-	    {"grants", "grants"},
-	};
 	struct dash d;
 	struct check_opts o;
 	struct check_sink sink = {dash_emit, &d, 0};
@@ -311,9 +319,8 @@ http_dashboard(struct http_req *r)
 	memset(&d, 0, sizeof(d));
 	map_init(&d.units.idx);
 	map_init(&d.reqs.idx);
-	if (store_query(r->ctx->st,
-			"SELECT uscc, name FROM units ORDER BY uscc", NULL, 0,
-			unit_row, &d, &e) < 0) {
+	if (reg_each_in(r->ctx->st, reg_entity("unit"), &r->scope, NULL, NULL,
+			unit_item, &d, &e) < 0) {
 		rc = http_internal(r, e.msg);
 		goto out;
 	}
@@ -323,14 +330,16 @@ http_dashboard(struct http_req *r)
 		goto out;
 	}
 	counts = json_object();
-	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
-		char sql[64];
+	for (int i = 0; i < reg_nentities; i++) {
+		const struct entity *ent = reg_entities[i];
+		long long n = scope_count(r->ctx->st, &r->scope, ent);
 
-		str_fmt(sql, sizeof(sql), "SELECT count(*) FROM %s",
-			tables[i][1]);
-		json_object_set_new(
-		    counts, tables[i][0],
-		    json_integer(store_query_int(r->ctx->st, sql, NULL, 0, 0)));
+		if (n < 0) {
+			json_decref(counts);
+			rc = http_internal(r, "cannot count registry records");
+			goto out;
+		}
+		json_object_set_new(counts, ent->plural, json_integer(n));
 	}
 	res = json_object();
 	json_object_set_new(res, "summary", report_summary_json(&sum));

@@ -3,7 +3,8 @@
  * (docs/api.md, "Inspections"): the latest run per host, one run with its
  * findings, marks and columns, its links (filtered and paged) and the diff
  * since the host's previous run (src/inspect's insp_diff, shared with
- * `govsec links diff`). Path segments and query arguments are untrusted;
+ * `govsec links diff`), kept to the hosts of the applications in the
+ * account's scope. Path segments and query arguments are untrusted;
  * the store's contents are trusted as src/inspect wrote them; the router
  * holds the store lock.
  */
@@ -100,25 +101,35 @@ http_inspections(struct http_req *r)
 		json_decref(list);
 		return http_internal(r, e.msg);
 	}
+	/* A scoped account sees the hosts of its units' applications. */
+	for (size_t i = json_array_size(list); http_scoped(r) && i-- > 0;) {
+		const char *host = json_string_value(
+		    json_object_get(json_array_get(list, i), "host"));
+
+		if (!scope_host(r->ctx->st, &r->scope, host))
+			json_array_remove(list, i);
+	}
 	return http_json(r, 200, json_pack("{s:o}", "sites", list));
 }
 
-/* The run named by the path, or 0 with a 400/404 response set. */
+/* The run named by the path, or 0 with a 400/404 response set; a run of
+ * a host outside the account's scope is not there. */
 static long long
 run_arg(struct http_req *r)
 {
-	struct store_val v[1];
 	long long id;
+	char *host;
+	int ok;
 
 	if (str_to_ll(r->arg[0], 1, (1LL << 62), &id) < 0) {
 		http_error(r, 400, "'%s' is not an inspection run id",
 			   r->arg[0]);
 		return 0;
 	}
-	v[0] = SV_INT(id);
-	if (store_query_int(r->ctx->st,
-			    "SELECT count(*) FROM insp_runs WHERE id = ?", v, 1,
-			    0) != 1) {
+	host = insp_run_host(r->ctx->st, id);
+	ok = host != NULL && scope_host(r->ctx->st, &r->scope, host);
+	free(host);
+	if (!ok) {
 		http_error(r, 404, "no inspection run %lld", id);
 		return 0;
 	}

@@ -1,9 +1,10 @@
 /*
  * api_registry.c: the registry endpoints (/api/KIND and /api/KIND/KEY):
  * list, get, create or replace, and remove records through the registry's
- * one validation path, audited with the session user as actor. Bodies,
- * keys and query arguments are untrusted; the router has checked the
- * session, role and CSRF token and holds the store lock.
+ * one validation path, audited with the session user as actor, kept to
+ * the account's scope (r->scope). Bodies, keys and query arguments are
+ * untrusted; the router has checked the session, role and CSRF token and
+ * holds the store lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@ reg_error(struct http_req *r, const struct err *e)
 	for (size_t i = 0; i < ARRAY_SIZE(conflicts); i++)
 		if (strstr(e->msg, conflicts[i]) != NULL)
 			return http_error(r, 409, "%s", e->msg);
+	if (strstr(e->msg, "outside the scope of this account") != NULL ||
+	    strstr(e->msg, "is the scope of this account") != NULL)
+		return http_error(r, 403, "%s", e->msg);
 	if (strstr(e->msg, "database is locked") != NULL ||
 	    strstr(e->msg, "database is busy") != NULL) {
 		http_header_add(r, "Retry-After", "1");
@@ -69,7 +73,8 @@ http_registry_list(struct http_req *r)
 					  ent->plural);
 		}
 	}
-	if (reg_each(r->ctx->st, ent, col, unit, add_item, items, &e) < 0) {
+	if (reg_each_in(r->ctx->st, ent, &r->scope, col, unit, add_item, items,
+			&e) < 0) {
 		json_decref(items);
 		return http_internal(r, e.msg);
 	}
@@ -82,8 +87,9 @@ int
 http_registry_get(struct http_req *r)
 {
 	const struct entity *ent = reg_entity(r->arg[0]);
-	json_t *o = reg_get(r->ctx->st, ent, r->arg[1]);
+	json_t *o = scope_get(r->ctx->st, &r->scope, ent, r->arg[1]);
 
+	/* Out of scope is as good as absent. */
 	if (o == NULL)
 		return http_error(r, 404, "%s '%s' is not registered",
 				  ent->name, r->arg[1]);
@@ -100,8 +106,8 @@ put_record(struct http_req *r, const struct entity *ent, json_t *obj)
 	struct err e;
 	int created = 0;
 
-	if (reg_put(r->ctx->st, ent, obj, "$", r->user, REG_AUDIT, &created,
-		    &e) < 0) {
+	if (scope_put(r->ctx->st, &r->scope, ent, obj, "$", r->user, &created,
+		      &e) < 0) {
 		json_decref(obj);
 		return reg_error(r, &e);
 	}
@@ -164,14 +170,14 @@ int
 http_registry_delete(struct http_req *r)
 {
 	const struct entity *ent = reg_entity(r->arg[0]);
-	json_t *old = reg_get(r->ctx->st, ent, r->arg[1]);
+	json_t *old = scope_get(r->ctx->st, &r->scope, ent, r->arg[1]);
 	struct err e;
 
 	if (old == NULL)
 		return http_error(r, 404, "%s '%s' is not registered",
 				  ent->name, r->arg[1]);
 	json_decref(old);
-	if (reg_rm(r->ctx->st, ent, r->arg[1], r->user, &e) < 0)
+	if (scope_rm(r->ctx->st, &r->scope, ent, r->arg[1], r->user, &e) < 0)
 		return reg_error(r, &e);
 	return http_empty(r, 204);
 }

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "base/base.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 /* Hard limits besides [console] body_max (documented in govsecd(8)). */
@@ -63,6 +64,17 @@ void http_stop(struct http_server *s);
 int http_user_add(struct store *st, const char *name, const char *password,
 		  const char *role, const char *actor, struct err *e);
 
+/* scope.c */
+/*
+ * Sets the scope of the console account name (issue 8, item 13): unit (a
+ * registered unit's credit code), region (a GB/T 2260 code or its 2- or
+ * 4-digit prefix) or neither (all units). Inside the caller's transaction
+ * if any, so http_user_add and this can be one change. Audited with actor.
+ * Returns 0, or -1 with e set.
+ */
+int http_user_scope(struct store *st, const char *name, const char *unit,
+		    const char *region, const char *actor, struct err *e);
+
 /* ---- internal to src/http ---------------------------------------------- */
 
 /* What every request may use: immutable except under lock. */
@@ -98,6 +110,10 @@ struct http_req {
 	int locked;	    /* ctx->lock held by this request */
 	/* the session, set by the router for routes that need one */
 	const char *user, *role, *csrf;
+	/* the account's scope as stored (NULL: none), and as loaded by the
+	 * router once per request: every handler keeps to r->scope */
+	const char *scope_unit, *scope_region;
+	struct scope scope;
 	/* the response */
 	int status;
 	const char *ctype;
@@ -114,6 +130,19 @@ struct http_req {
 #define ROLES_ANY     (ROLE_VIEWER | ROLE_OPERATOR | ROLE_AUDITOR | ROLE_ADMIN)
 #define ROLES_WRITE   (ROLE_OPERATOR | ROLE_ADMIN)
 #define ROLES_AUDIT   (ROLE_AUDITOR | ROLE_ADMIN)
+
+/*
+ * How a route keeps to the scope of a scoped account (the fifth column of
+ * the route table). A route that declares nothing is refused to scoped
+ * accounts (403): a new route is closed until its handler keeps to
+ * r->scope. Unscoped accounts are never restricted by this.
+ */
+enum route_scope {
+	RS_UNDECLARED, /* refused to scoped accounts */
+	RS_OPEN,       /* shows no unit's data (login, rules, the console) */
+	RS_UNITS,      /* the handler keeps to r->scope */
+	RS_GLOBAL,     /* cannot be mapped to units: unscoped accounts only */
+};
 
 /* A handler sets the response through the helpers below and returns 0, or
  * returns -1 on an internal failure (the router answers 500). */
@@ -162,6 +191,15 @@ int http_csrf_ok(struct http_req *r);
 int http_login(struct http_req *r);
 int http_logout(struct http_req *r);
 int http_me(struct http_req *r);
+
+/* scope.c */
+/* Loads r->scope from the session's account (store locked); 0, or -1
+ * after logging why. */
+int http_scope_load(struct http_req *r);
+/* r->scope as JSON for /api/me: null, or {"kind", "code", "name"}. */
+json_t *http_scope_json(struct http_req *r);
+/* 1 if the account is scoped (to a unit or a region). */
+int http_scoped(const struct http_req *r);
 
 /* api_registry.c */
 int http_registry_list(struct http_req *r);

@@ -1,8 +1,9 @@
 /*
  * router.c: the route table of the console (method, path pattern, handler,
- * roles admitted), dispatch with session, role and CSRF checks, and the
- * response helpers every handler uses, including the JSON error body of
- * docs/api.md. The method, path, headers, query and body are untrusted.
+ * roles admitted, scope policy), dispatch with session, role, scope and
+ * CSRF checks, and the response helpers every handler uses, including the
+ * JSON error body of docs/api.md. The method, path, headers, query and
+ * body are untrusted.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,57 +27,72 @@ struct route {
 	const char *method;
 	const char *pattern;
 	http_handler fn;
-	unsigned roles; /* 0: no session needed */
+	unsigned roles;		/* 0: no session needed */
+	enum route_scope scope; /* how it keeps to a scoped account's units */
 };
 
 static const struct route routes[] = {
-    {"POST", "/api/login", http_login, 0},
-    {"POST", "/api/logout", http_logout, ROLES_ANY},
-    {"GET", "/api/me", http_me, ROLES_ANY},
-    {"GET", "/api/findings", http_findings, ROLES_ANY},
-    {"POST", "/api/findings/ack", http_findings_ack, ROLES_WRITE},
-    {"GET", "/api/dashboard", http_dashboard, ROLES_ANY},
-    {"GET", "/api/rules", http_rules, ROLES_ANY},
-    {"GET", "/api/audit", http_audit_list, ROLES_AUDIT},
-    {"GET", "/api/audit/verify", http_audit_verify, ROLES_AUDIT},
-    {"GET", "/api/gate/policy", http_gate_policy_get, ROLES_ANY},
-    {"PUT", "/api/gate/policy", http_gate_policy_put, ROLE_ADMIN},
-    {"GET", "/api/gate/users", http_gate_users, ROLES_ANY},
-    {"POST", "/api/gate/users/*/revoke", http_gate_revoke, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/invite", http_gate_invite, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/bind", http_gate_user_bind, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/unbind", http_gate_user_unbind, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/disable", http_gate_user_disable, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/enable", http_gate_user_enable, ROLE_ADMIN},
-    {"POST", "/api/gate/users/*/password", http_gate_user_password, ROLE_ADMIN},
-    {"DELETE", "/api/gate/users/*", http_gate_user_delete, ROLE_ADMIN},
-    {"GET", "/api/gate/keys", http_gate_keys, ROLES_ANY},
-    {"DELETE", "/api/gate/keys/*", http_gate_key_remove, ROLE_ADMIN},
-    {"GET", "/api/gate/devices", http_gate_devices, ROLES_ANY},
-    {"POST", "/api/gate/devices/*/approve", http_gate_approve, ROLE_ADMIN},
-    {"POST", "/api/gate/devices/*/unapprove", http_gate_unapprove, ROLE_ADMIN},
-    {"DELETE", "/api/gate/devices/*", http_gate_device_delete, ROLE_ADMIN},
-    {"GET", "/api/gate/lockouts", http_gate_lockouts, ROLES_ANY},
-    {"DELETE", "/api/gate/lockouts/*", http_gate_unlock, ROLE_ADMIN},
-    {"GET", "/api/gate/sessions", http_gate_sessions, ROLES_ANY},
-    {"DELETE", "/api/gate/sessions/*", http_gate_session_revoke, ROLE_ADMIN},
-    {"GET", "/api/gate/stats", http_gate_stats, ROLES_ANY},
-    {"GET", "/api/gate/decisions", http_gate_decisions, ROLES_AUDIT},
-    {"GET", "/api/inspections", http_inspections, ROLES_ANY},
-    {"GET", "/api/inspections/*", http_inspection, ROLES_ANY},
-    {"GET", "/api/inspections/*/links", http_inspection_links, ROLES_ANY},
-    {"GET", "/api/inspections/*/diff", http_inspection_diff, ROLES_ANY},
-    {"GET", "/api/{kind}", http_registry_list, ROLES_ANY},
-    {"POST", "/api/{kind}", http_registry_post, ROLES_WRITE},
-    {"GET", "/api/{kind}/*", http_registry_get, ROLES_ANY},
-    {"PUT", "/api/{kind}/*", http_registry_put, ROLES_WRITE},
-    {"DELETE", "/api/{kind}/*", http_registry_delete, ROLES_WRITE},
-    {"GET", "/**", http_static, 0},
+    {"POST", "/api/login", http_login, 0, RS_OPEN},
+    {"POST", "/api/logout", http_logout, ROLES_ANY, RS_OPEN},
+    {"GET", "/api/me", http_me, ROLES_ANY, RS_OPEN},
+    {"GET", "/api/findings", http_findings, ROLES_ANY, RS_UNITS},
+    {"POST", "/api/findings/ack", http_findings_ack, ROLES_WRITE, RS_UNITS},
+    {"GET", "/api/dashboard", http_dashboard, ROLES_ANY, RS_UNITS},
+    {"GET", "/api/rules", http_rules, ROLES_ANY, RS_OPEN},
+    {"GET", "/api/audit", http_audit_list, ROLES_AUDIT, RS_UNITS},
+    {"GET", "/api/audit/verify", http_audit_verify, ROLES_AUDIT, RS_GLOBAL},
+    {"GET", "/api/gate/policy", http_gate_policy_get, ROLES_ANY, RS_GLOBAL},
+    {"PUT", "/api/gate/policy", http_gate_policy_put, ROLE_ADMIN, RS_GLOBAL},
+    {"GET", "/api/gate/users", http_gate_users, ROLES_ANY, RS_GLOBAL},
+    {"POST", "/api/gate/users/*/revoke", http_gate_revoke, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/invite", http_gate_invite, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/bind", http_gate_user_bind, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/unbind", http_gate_user_unbind, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/disable", http_gate_user_disable, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/enable", http_gate_user_enable, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/users/*/password", http_gate_user_password,
+     ROLE_ADMIN, RS_GLOBAL},
+    {"DELETE", "/api/gate/users/*", http_gate_user_delete, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"GET", "/api/gate/keys", http_gate_keys, ROLES_ANY, RS_GLOBAL},
+    {"DELETE", "/api/gate/keys/*", http_gate_key_remove, ROLE_ADMIN, RS_GLOBAL},
+    {"GET", "/api/gate/devices", http_gate_devices, ROLES_ANY, RS_GLOBAL},
+    {"POST", "/api/gate/devices/*/approve", http_gate_approve, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"POST", "/api/gate/devices/*/unapprove", http_gate_unapprove,
+     ROLE_ADMIN, RS_GLOBAL},
+    {"DELETE", "/api/gate/devices/*", http_gate_device_delete, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"GET", "/api/gate/lockouts", http_gate_lockouts, ROLES_ANY, RS_GLOBAL},
+    {"DELETE", "/api/gate/lockouts/*", http_gate_unlock, ROLE_ADMIN, RS_GLOBAL},
+    {"GET", "/api/gate/sessions", http_gate_sessions, ROLES_ANY, RS_GLOBAL},
+    {"DELETE", "/api/gate/sessions/*", http_gate_session_revoke, ROLE_ADMIN,
+     RS_GLOBAL},
+    {"GET", "/api/gate/stats", http_gate_stats, ROLES_ANY, RS_GLOBAL},
+    {"GET", "/api/gate/decisions", http_gate_decisions, ROLES_AUDIT, RS_GLOBAL},
+    {"GET", "/api/inspections", http_inspections, ROLES_ANY, RS_UNITS},
+    {"GET", "/api/inspections/*", http_inspection, ROLES_ANY, RS_UNITS},
+    {"GET", "/api/inspections/*/links", http_inspection_links, ROLES_ANY,
+     RS_UNITS},
+    {"GET", "/api/inspections/*/diff", http_inspection_diff, ROLES_ANY,
+     RS_UNITS},
+    {"GET", "/api/{kind}", http_registry_list, ROLES_ANY, RS_UNITS},
+    {"POST", "/api/{kind}", http_registry_post, ROLES_WRITE, RS_UNITS},
+    {"GET", "/api/{kind}/*", http_registry_get, ROLES_ANY, RS_UNITS},
+    {"PUT", "/api/{kind}/*", http_registry_put, ROLES_WRITE, RS_UNITS},
+    {"DELETE", "/api/{kind}/*", http_registry_delete, ROLES_WRITE, RS_UNITS},
+    {"GET", "/**", http_static, 0, RS_OPEN},
 };
 
 /* The public listener: pages for everyone, no sessions, no store. */
 static const struct route public_routes[] = {
-    {"GET", "/leave", http_leave, 0},
+    {"GET", "/leave", http_leave, 0, RS_OPEN},
 };
 
 static const struct {
@@ -411,6 +427,7 @@ http_dispatch(struct http_req *r)
 	const struct route *rt;
 	int rc;
 
+	scope_init(&r->scope);
 	if (!str_utf8_valid(r->path, strlen(r->path))) {
 		http_error(r, 400, "the request path is not valid UTF-8");
 		return;
@@ -441,9 +458,23 @@ http_dispatch(struct http_req *r)
 				   r->role);
 			goto done;
 		}
+		if (http_scope_load(r) < 0) {
+			http_internal(r, "cannot load the account's scope");
+			goto done;
+		}
+		if (http_scoped(r) && rt->scope != RS_OPEN &&
+		    rt->scope != RS_UNITS) {
+			http_error(r, 403,
+				   "an account scoped to %s '%s' may not do "
+				   "this",
+				   scope_kind_name(r->scope.kind),
+				   r->scope.code);
+			goto done;
+		}
 	}
 	if (rt->fn(r) < 0)
 		http_internal(r, "handler failed");
 done:
 	http_unlock(r);
+	scope_cleanup(&r->scope);
 }

@@ -402,7 +402,7 @@ out:
 }
 
 struct sess {
-	char *user, *csrf, *role;
+	char *user, *csrf, *role, *scope_unit, *scope_region;
 	long long created, seen;
 	int found;
 };
@@ -419,6 +419,10 @@ sess_row(void *arg, struct store_row *row)
 	s->created = store_row_int(row, 2);
 	s->seen = store_row_int(row, 3);
 	s->role = xstrdup(role ? role : "");
+	if (!store_row_null(row, 5))
+		s->scope_unit = xstrdup(store_row_text(row, 5));
+	if (!store_row_null(row, 6))
+		s->scope_region = xstrdup(store_row_text(row, 6));
 	s->found = 1;
 	return 1;
 }
@@ -428,7 +432,7 @@ http_session_load(struct http_req *r)
 {
 	struct store *st = r->ctx->st;
 	const struct config *cfg = r->ctx->cfg;
-	struct sess s = {NULL, NULL, NULL, 0, 0, 0};
+	struct sess s = {NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
 	const char *tok;
 	char th[AUDIT_HASH_HEX];
 	long long now = (long long)time_now();
@@ -442,7 +446,8 @@ http_session_load(struct http_req *r)
 	token_digest(tok, th);
 	v[0] = SV_TEXT(th);
 	if (store_query(st,
-			"SELECT s.user, s.csrf, s.created, s.seen, u.role "
+			"SELECT s.user, s.csrf, s.created, s.seen, u.role, "
+			"u.scope_unit, u.scope_region "
 			"FROM console_sessions s JOIN console_users u ON "
 			"u.name = s.user WHERE s.token_hash = ?",
 			v, 1, sess_row, &s, &e) < 0)
@@ -471,6 +476,10 @@ http_session_load(struct http_req *r)
 	r->user = arena_strdup(&r->arena, s.user);
 	r->role = arena_strdup(&r->arena, s.role);
 	r->csrf = arena_strdup(&r->arena, s.csrf);
+	if (s.scope_unit != NULL)
+		r->scope_unit = arena_strdup(&r->arena, s.scope_unit);
+	if (s.scope_region != NULL)
+		r->scope_region = arena_strdup(&r->arena, s.scope_region);
 	rc = 1;
 out:
 	if (rc < 0)
@@ -478,6 +487,8 @@ out:
 	free(s.user);
 	free(s.csrf);
 	free(s.role);
+	free(s.scope_unit);
+	free(s.scope_region);
 	return rc;
 }
 
@@ -526,5 +537,6 @@ http_me(struct http_req *r)
 	json_object_set_new(o, "user", http_jstr(r->user));
 	json_object_set_new(o, "role", http_jstr(r->role));
 	json_object_set_new(o, "csrf", http_jstr(r->csrf));
+	json_object_set_new(o, "scope", http_scope_json(r));
 	return http_json(r, 200, o);
 }

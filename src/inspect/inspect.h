@@ -476,6 +476,9 @@ int insp_registered(struct store *st, struct map *m, struct err *e);
  * console.
  */
 struct json_t *insp_diff(struct store *st, long long run, struct err *e);
+/* The host inspection run was of (free()), or NULL if there is no such
+ * run. */
+char *insp_run_host(struct store *st, long long run);
 
 /* leave.c (LINK-3's unified prompt page) */
 #define LEAVE_KEY_MIN 16

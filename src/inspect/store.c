@@ -411,3 +411,12 @@ insp_diff(struct store *st, long long run, struct err *e)
 	}
 	return root;
 }
+
+char *
+insp_run_host(struct store *st, long long run)
+{
+	struct store_val v[1] = {SV_INT(run)};
+
+	return store_query_text(st, "SELECT host FROM insp_runs WHERE id = ?",
+				v, 1);
+}

@@ -488,11 +488,19 @@ reg_each(struct store *st, const struct entity *ent, const char *where_col,
 	 const char *where_val, int (*fn)(void *arg, json_t *obj), void *arg,
 	 struct err *e)
 {
+	return reg_each_in(st, ent, NULL, where_col, where_val, fn, arg, e);
+}
+
+int
+reg_each_in(struct store *st, const struct entity *ent, const struct scope *sc,
+	    const char *where_col, const char *where_val,
+	    int (*fn)(void *arg, json_t *obj), void *arg, struct err *e)
+{
 	const struct sqlset *s = sql_for(ent);
 	struct each ea = {ent, fn, arg};
 	struct buf sql = BUF_INIT(16384);
-	struct store_val v[1] = {SV_TEXT(where_val)};
-	int rc;
+	struct store_val v[2] = {SV_TEXT(where_val), SV_NULL};
+	int nv = where_col ? 1 : 0, rc;
 
 	buf_addstr(&sql, s->select);
 	if (where_col != NULL) {
@@ -506,10 +514,14 @@ reg_each(struct store *st, const struct entity *ent, const char *where_col,
 		buf_printf(&sql, " WHERE %s = ?",
 			   reg_field(ent, where_col)->column);
 	}
+	if (sc != NULL && sc->kind != SCOPE_ALL) {
+		buf_addstr(&sql, nv ? " AND " : " WHERE ");
+		nv += scope_where(sc, ent, &sql, &v[nv]);
+	}
 	buf_printf(&sql, " ORDER BY %s", s->keycol);
 	if (e != NULL)
 		e->msg[0] = '\0';
-	rc = store_query(st, sql.data, v, where_col ? 1 : 0, each_row, &ea, e);
+	rc = store_query(st, sql.data, v, nv, each_row, &ea, e);
 	buf_cleanup(&sql);
 	return rc;
 }

@@ -182,6 +182,12 @@ json_t *reg_get(struct store *st, const struct entity *ent, const char *key);
 int reg_each(struct store *st, const struct entity *ent, const char *where_col,
 	     const char *where_val, int (*fn)(void *arg, json_t *obj),
 	     void *arg, struct err *e);
+/* reg_each restricted by scope_where (sc NULL or SCOPE_ALL: all). */
+struct scope;
+int reg_each_in(struct store *st, const struct entity *ent,
+		const struct scope *sc, const char *where_col,
+		const char *where_val, int (*fn)(void *arg, json_t *obj),
+		void *arg, struct err *e);
 /* Removes a record; fails with a clear message if others refer to it. */
 int reg_rm(struct store *st, const struct entity *ent, const char *key,
 	   const char *actor, struct err *e);
@@ -190,6 +196,80 @@ int reg_rm(struct store *st, const struct entity *ent, const char *key,
 void reg_set_path(json_t *obj, const char *name, json_t *val);
 /* Canonical JSON text of a record (free()). */
 char *reg_canonical(json_t *obj);
+
+/* scope.c */
+/*
+ * What a console account may see and change (docs/api.md, "Scopes"): all
+ * units, one unit and its subordinates (the units.parent tree), or the
+ * units of a region (a GB/T 2260 code prefix of units.region). A record
+ * belongs to a unit: a unit to itself; an outsourcer, an application and a
+ * person to their unit field; a grant to its person's unit.
+ */
+enum scope_kind { SCOPE_ALL, SCOPE_UNIT, SCOPE_REGION };
+#define SCOPE_REGION_DIGITS 6
+struct scope {
+	enum scope_kind kind;
+	char code[USCC_LEN + 1]; /* the unit's credit code or region prefix */
+	struct map units;	 /* credit codes in scope, after scope_load */
+	struct map objects;	 /* "kind:key" in scope, after scope_objects */
+};
+/*
+ * Sets sc (scope_init'ed) from an account's scope: unit (a credit code),
+ * region (2, 4 or 6 digits; trailing "00" pairs of a 6-digit code are
+ * dropped, so "440700" is the prefix "4407") or neither (all units). Both
+ * untrusted. Returns 0, or -1 with e set.
+ */
+void scope_init(struct scope *sc);
+void scope_cleanup(struct scope *sc);
+int scope_set(struct scope *sc, const char *unit, const char *region,
+	      struct err *e);
+/* Loads the credit codes in scope (nothing for SCOPE_ALL); 0 or -1. The
+ * checks below judge by what it found: load it once per request. */
+int scope_load(struct store *st, struct scope *sc, struct err *e);
+/* Loads the "kind:key" names (as audit records name objects) of every
+ * registry record in scope; 0 or -1 with e set. */
+int scope_objects(struct store *st, struct scope *sc, struct err *e);
+/* 1 if the unit uscc is in scope (always for SCOPE_ALL), else 0. */
+int scope_has(const struct scope *sc, const char *uscc);
+/* 1 if an audit record's object ("unit:USCC", "app:ID", "finding:RULE@ID")
+ * is a record in scope (needs scope_objects); always 1 for SCOPE_ALL. */
+int scope_audit_object(const struct scope *sc, const char *object);
+/* "all", "unit" or "region". */
+const char *scope_kind_name(enum scope_kind k);
+/*
+ * Appends to sql an SQL condition that keeps only ent's rows in scope and
+ * sets *v to its one parameter; returns the number of parameters (0 for
+ * SCOPE_ALL: nothing is appended).
+ */
+int scope_where(const struct scope *sc, const struct entity *ent,
+		struct buf *sql, struct store_val *v);
+/* 1 if the stored record obj of ent belongs to a unit in scope, else 0. */
+int scope_record(struct store *st, const struct scope *sc,
+		 const struct entity *ent, json_t *obj);
+/* 1 if the registry record named key of any kind (a credit code or an id,
+ * as findings name their objects) exists and is in scope, else 0. */
+int scope_object(struct store *st, const struct scope *sc, const char *key);
+/* 1 if host is a domain of an application of a unit in scope. */
+int scope_host(struct store *st, const struct scope *sc, const char *host);
+/*
+ * reg_get, reg_put and reg_rm within a scope: a record out of scope is not
+ * there for scope_get (NULL); scope_put and scope_rm refuse (-1, e says
+ * "outside the scope") to change a record that is, or would be, out of
+ * scope, or that refers to one. A unit keeps the parent it has, which may
+ * be outside (the scope's own unit hangs there); a new parent must be in
+ * scope and not below the unit. The check and the write share one
+ * transaction.
+ */
+json_t *scope_get(struct store *st, const struct scope *sc,
+		  const struct entity *ent, const char *key);
+int scope_put(struct store *st, const struct scope *sc,
+	      const struct entity *ent, json_t *obj, const char *path,
+	      const char *actor, int *created, struct err *e);
+int scope_rm(struct store *st, const struct scope *sc, const struct entity *ent,
+	     const char *key, const char *actor, struct err *e);
+/* The number of ent's records in scope, or -1 on error. */
+long long scope_count(struct store *st, const struct scope *sc,
+		      const struct entity *ent);
 
 /* import.c */
 struct reg_counts {

@@ -230,6 +230,10 @@ static void VPRINTF_LIKE(7)
 	char key[512];
 	long long idx;
 
+	/* A scoped run neither shows nor counts other units' findings. */
+	if (c->o->units != NULL &&
+	    (unit == NULL || map_get(c->o->units, unit, &idx) < 0))
+		return;
 	memset(&f, 0, sizeof(f));
 	f.rule = c->rule->id;
 	f.requirement = c->rule->requirement;

@@ -42,7 +42,9 @@ struct check_sink {
 };
 
 struct check_opts {
-	const char *unit;	/* only this unit's objects (NULL: all) */
+	const char *unit; /* only this unit's objects (NULL: all) */
+	/* only findings of these units (NULL: all; none of no unit) */
+	const struct map *units;
 	time_t now;		/* evaluation time (0: time_now()) */
 	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
 	int lockout_max;	/* AUTH-3 most failures before lockout */

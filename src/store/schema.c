@@ -163,6 +163,11 @@ const struct migration store_migrations[] = {
 	"ALTER TABLE gate_devices ADD COLUMN address TEXT;"
 	"ALTER TABLE gate_devices ADD COLUMN serial INTEGER NOT NULL "
 	"  DEFAULT 0;"},
+    /* 8: console accounts scoped to a unit and its subordinates (a
+     * credit code) or to a region (a GB/T 2260 code prefix); both NULL:
+     * all units, as every account was before */
+    {8, "ALTER TABLE console_users ADD COLUMN scope_unit TEXT;"
+	"ALTER TABLE console_users ADD COLUMN scope_region TEXT;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

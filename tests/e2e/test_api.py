@@ -309,7 +309,8 @@ def test_login_sets_secure_session_cookie(daemon):
     assert "Secure" in parts
     me = c.request("GET", "/api/me")
     assert me.status == 200
-    assert me.json == {"user": "admin", "role": "admin", "csrf": c.csrf}
+    assert me.json == {"user": "admin", "role": "admin", "csrf": c.csrf,
+                       "scope": None}
     # Only the SM3 digest of the token is stored.
     rows = daemon.sql("SELECT token_hash FROM console_sessions")
     hashes = {row[0] for row in rows}

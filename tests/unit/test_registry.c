@@ -4,7 +4,8 @@
  * (insert, replace, audit, cross-field rules, SITE-1, domains), reg_get,
  * reg_each, reg_rm refusing referenced records, reg_import (all or nothing,
  * messages naming source:line and path, duplicates, sections, references
- * in any order) and reg_export (export | import | export is stable). JSON
+ * in any order), reg_export (export | import | export is stable) and the
+ * scopes of console accounts (scope_*: trees, regions, scoped writes). JSON
  * in this file is written with single quotes, turned into double quotes by
  * J()/Q(). Every test gets a fresh on-disk store in a temporary directory
  * under $GOVSEC_TEST_TMP (or /tmp), removed at the end.
@@ -2189,6 +2190,281 @@ test_export_roundtrip_demo(void **state)
 	buf_cleanup(&b);
 }
 
+/* scope.c */
+
+#define TS   "11440781007251013E" /* 台山市人民政府, below GOV */
+#define TSJY "114407810072510219" /* 台山市教育局, below TS */
+#define U_TS                                                                       \
+	"{'uscc':'" TS "','name':'台山市人民政府','kind':'administrative'," \
+	"'level':'county','region':'440781','parent':'" GOV "'}"
+#define U_TSJY                                                                    \
+	"{'uscc':'" TSJY "','name':'台山市教育局','kind':'administrative'," \
+	"'level':'county','region':'440781','parent':'" TS "'}"
+
+static void
+test_scope_set(void **state)
+{
+	struct scope sc;
+	struct err e;
+
+	(void)state;
+	scope_init(&sc);
+	assert_int_equal(scope_set(&sc, NULL, NULL, &e), 0);
+	assert_int_equal(sc.kind, SCOPE_ALL);
+	assert_int_equal(scope_set(&sc, GOV, NULL, &e), 0);
+	assert_int_equal(sc.kind, SCOPE_UNIT);
+	assert_string_equal(sc.code, GOV);
+	/* trailing "00" pairs of a 6-digit code are dropped */
+	assert_int_equal(scope_set(&sc, NULL, "440700", &e), 0);
+	assert_int_equal(sc.kind, SCOPE_REGION);
+	assert_string_equal(sc.code, "4407");
+	assert_int_equal(scope_set(&sc, NULL, "440000", &e), 0);
+	assert_string_equal(sc.code, "44");
+	assert_int_equal(scope_set(&sc, NULL, "440781", &e), 0);
+	assert_string_equal(sc.code, "440781");
+	assert_int_equal(scope_set(&sc, NULL, "4407", &e), 0);
+	assert_string_equal(sc.code, "4407");
+	assert_int_equal(scope_set(&sc, NULL, "000000", &e), -1);
+	assert_string_equal(e.msg, "region '000000' is no region; leave the "
+				   "scope out to cover all units");
+	assert_int_equal(scope_set(&sc, NULL, "44070", &e), -1);
+	assert_string_equal(e.msg, "region '44070' must be a GB/T 2260 code "
+				   "(6 digits) or its prefix of 2 or 4 digits");
+	assert_int_equal(scope_set(&sc, NULL, "44%", &e), -1);
+	assert_int_equal(scope_set(&sc, "11440700007250010A", NULL, &e), -1);
+	assert_int_equal(scope_set(&sc, GOV, "4407", &e), -1);
+	assert_string_equal(e.msg, "a scope is a unit or a region, not both");
+	scope_cleanup(&sc);
+}
+
+static int
+scope_key(void *arg, json_t *obj)
+{
+	struct buf *b = arg;
+	const char *k = json_string_value(json_object_get(obj, "uscc"));
+
+	if (k == NULL)
+		k = json_string_value(json_object_get(obj, "id"));
+	buf_printf(b, "%s%s", b->len ? " " : "", k);
+	return 0;
+}
+
+/* The keys of ent's records in sc, space-separated, into out. */
+static void
+scoped_keys(struct store *st, struct scope *sc, const char *ent, char *out,
+	    size_t n)
+{
+	struct buf b = BUF_INIT(4096);
+	struct err e;
+
+	if (reg_each_in(st, E(ent), sc, NULL, NULL, scope_key, &b, &e) < 0)
+		fail_msg("reg_each_in: %s", e.msg);
+	str_copy(out, b.data ? b.data : "", n);
+	buf_cleanup(&b);
+}
+
+static void
+test_scope_load(void **state)
+{
+	struct store *st = *state;
+	struct scope sc;
+	struct err e;
+	char keys[1024];
+
+	put_ok(st, "unit", U_GOV, NULL);
+	put_ok(st, "unit", U_GA, NULL);
+	put_ok(st, "unit", U_TS, NULL);
+	put_ok(st, "unit", U_TSJY, NULL);
+	put_ok(st, "unit", U_HOSP, NULL);
+	put_ok(st, "app", A_PORTAL, NULL);
+	put_ok(st, "person",
+	       "{'id':'p1','name':'n','unit':'" TSJY "','kind':'staff'}", NULL);
+	put_ok(st, "person",
+	       "{'id':'p2','name':'n','unit':'" GA "','kind':'staff'}", NULL);
+	put_ok(st, "grant",
+	       "{'id':'g1','person':'p1','scope':'s','privilege':'read'}",
+	       NULL);
+	scope_init(&sc);
+	/* a unit and the tree below it */
+	assert_int_equal(scope_set(&sc, TS, NULL, &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	assert_true(scope_has(&sc, TS) && scope_has(&sc, TSJY));
+	assert_false(scope_has(&sc, GOV) || scope_has(&sc, GA));
+	scoped_keys(st, &sc, "units", keys, sizeof(keys));
+	assert_string_equal(keys, TS " " TSJY);
+	scoped_keys(st, &sc, "people", keys, sizeof(keys));
+	assert_string_equal(keys, "p1");
+	scoped_keys(st, &sc, "grants", keys, sizeof(keys));
+	assert_string_equal(keys, "g1");
+	scoped_keys(st, &sc, "applications", keys, sizeof(keys));
+	assert_string_equal(keys, "");
+	assert_int_equal(scope_count(st, &sc, E("units")), 2);
+	assert_int_equal(scope_count(st, &sc, E("grants")), 1);
+	assert_int_equal(scope_objects(st, &sc, &e), 0);
+	assert_true(scope_audit_object(&sc, "person:p1"));
+	assert_true(scope_audit_object(&sc, "finding:name.unit-first@" TS));
+	assert_false(scope_audit_object(&sc, "person:p2"));
+	assert_false(scope_audit_object(&sc, "p1"));
+	assert_false(scope_audit_object(&sc, "app:jm-portal"));
+	assert_false(scope_host(st, &sc, "www.jiangmen.gov.cn"));
+	/* the top of the registry covers it all */
+	assert_int_equal(scope_set(&sc, GOV, NULL, &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	assert_true(scope_has(&sc, TSJY) && scope_has(&sc, GA));
+	assert_false(scope_has(&sc, HOSP));
+	assert_true(scope_host(st, &sc, "www.jiangmen.gov.cn"));
+	assert_true(scope_object(st, &sc, "jm-portal"));
+	assert_false(scope_object(st, &sc, HOSP));
+	/* a region: by the units' region codes */
+	assert_int_equal(scope_set(&sc, NULL, "440781", &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	scoped_keys(st, &sc, "units", keys, sizeof(keys));
+	assert_string_equal(keys, TS " " TSJY);
+	assert_int_equal(scope_set(&sc, NULL, "440700", &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	assert_int_equal(scope_count(st, &sc, E("units")), 5);
+	assert_int_equal(scope_set(&sc, NULL, "110000", &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	assert_int_equal(scope_count(st, &sc, E("units")), 0);
+	scope_cleanup(&sc);
+}
+
+static void
+scope_put_err(struct store *st, struct scope *sc, const char *ent,
+	      const char *sq, const char *msg)
+{
+	json_t *o = J(sq);
+	long long n = rows(st, "audit");
+	struct err e;
+
+	e.msg[0] = '\0';
+	if (scope_put(st, sc, E(ent), o, "$", "tester", NULL, &e) != -1)
+		fail_msg("scope_put accepted %s (expected \"%s\")", sq, msg);
+	assert_string_equal(e.msg, msg);
+	assert_int_equal(rows(st, "audit"), n);
+	json_decref(o);
+}
+
+#define DS "1144078100725103X1" /* 台山市斗山镇人民政府 */
+
+static void
+test_scope_put(void **state)
+{
+	struct store *st = *state;
+	struct scope sc;
+	struct err e;
+	json_t *o;
+	int created = -1;
+
+	put_ok(st, "unit", U_GOV, NULL);
+	put_ok(st, "unit", U_GA, NULL);
+	put_ok(st, "unit", U_TS, NULL);
+	put_ok(st, "unit", U_TSJY, NULL);
+	put_ok(st, "person",
+	       "{'id':'p2','name':'n','unit':'" GA "','kind':'staff'}", NULL);
+	scope_init(&sc);
+	assert_int_equal(scope_set(&sc, TS, NULL, &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	/* the scope's own unit may hang below any parent */
+	o = J(U_TS);
+	assert_int_equal(
+	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
+	assert_int_equal(created, 0);
+	json_decref(o);
+	/* a new unit below it */
+	o = J("{'uscc':'" DS "','name':'n','kind':'administrative',"
+	      "'level':'township','region':'440781','parent':'" TSJY "'}");
+	assert_int_equal(
+	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
+	assert_int_equal(created, 1);
+	json_decref(o);
+	/* its parent stays: not another, not none */
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" GA "'}",
+		      "$: unit '" TS "' is outside the scope of this account");
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781'}",
+		      "$: unit '" TS "' is outside the scope of this account");
+	/* a unit below it may not move out, nor below itself */
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TSJY "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" GA "'}",
+		      "$: unit '" TSJY "' is outside the scope of this "
+		      "account");
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TSJY "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" DS "'}",
+		      "$: unit '" TSJY "' is outside the scope of this "
+		      "account");
+	/* nor may a record out of scope change, or a new one go there */
+	scope_put_err(st, &sc, "unit", U_GA,
+		      "unit '" GA "' is outside the scope of this account");
+	scope_put_err(st, &sc, "person",
+		      "{'id':'p2','name':'n','unit':'" TS "','kind':'staff'}",
+		      "person 'p2' is outside the scope of this account");
+	scope_put_err(st, &sc, "person",
+		      "{'id':'p3','name':'n','unit':'" GA "','kind':'staff'}",
+		      "$.unit: unit '" GA "' is outside the scope of this "
+		      "account");
+	scope_put_err(
+	    st, &sc, "grant",
+	    "{'id':'g2','person':'p2','scope':'s','privilege':'read'}",
+	    "$.person: person 'p2' is outside the scope of this "
+	    "account");
+	/* validation comes first */
+	scope_put_err(st, &sc, "person", "{'id':'p3'}",
+		      "$.name: missing required field");
+	/* removal (of what the scope held when it was loaded) */
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	assert_int_equal(scope_rm(st, &sc, E("unit"), GA, "t", &e), -1);
+	assert_string_equal(e.msg, "unit '" GA
+				   "' is outside the scope of this account");
+	assert_int_equal(scope_rm(st, &sc, E("unit"), DS, "t", &e), 0);
+	put_ok(st, "person",
+	       "{'id':'p2','name':'n','unit':'" TSJY "','kind':'staff'}", NULL);
+	assert_int_equal(scope_rm(st, &sc, E("unit"), TS, "t", &e), -1);
+	assert_string_equal(e.msg,
+			    "unit '" TS "' is the scope of this account; "
+			    "only an account of a wider scope may "
+			    "remove it");
+	assert_null(scope_get(st, &sc, E("unit"), GA));
+	o = scope_get(st, &sc, E("unit"), TSJY);
+	assert_non_null(o);
+	json_decref(o);
+	/* a region scope judges a unit by its region, a new parent by the
+	 * scope too, and refuses a loop */
+	assert_int_equal(scope_set(&sc, NULL, "440781", &e), 0);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TSJY "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" GOV "'}",
+		      "$: unit '" TSJY "' is outside the scope of this "
+		      "account");
+	o = J("{'uscc':'" DS "','name':'n','kind':'administrative',"
+	      "'level':'township','region':'440781','parent':'" TSJY "'}");
+	assert_int_equal(
+	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
+	json_decref(o);
+	assert_int_equal(scope_load(st, &sc, &e), 0);
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" TS "','name':'n','kind':'administrative',"
+		      "'level':'county','region':'440781','parent':'" DS "'}",
+		      "$: unit '" TS "' is outside the scope of this account");
+	assert_int_equal(scope_rm(st, &sc, E("unit"), DS, "t", &e), 0);
+	scope_put_err(st, &sc, "unit",
+		      "{'uscc':'" DS "','name':'n','kind':'administrative',"
+		      "'level':'township','region':'440700','parent':'" TS "'}",
+		      "$: unit '" DS "' is outside the scope of this account");
+	o = J("{'uscc':'" DS "','name':'n','kind':'administrative',"
+	      "'level':'township','region':'440781','parent':'" TS "'}");
+	assert_int_equal(
+	    scope_put(st, &sc, E("unit"), o, "$", "t", &created, &e), 0);
+	json_decref(o);
+	scope_cleanup(&sc);
+}
+
 int
 main(void)
 {
@@ -2232,6 +2508,9 @@ main(void)
 	    T(test_export_exact),
 	    T(test_export_roundtrip),
 	    cmocka_unit_test(test_export_roundtrip_demo),
+	    cmocka_unit_test(test_scope_set),
+	    T(test_scope_load),
+	    T(test_scope_put),
 	};
 #undef T
 
