@@ -20,8 +20,6 @@
 
 /* Hard limits besides [console] body_max (documented in govsecd(8)). */
 #define HTTP_HEADER_MAX	  (64 * 1024) /* bytes of request line + headers */
-#define HTTP_CONN_MAX	  512	      /* open connections */
-#define HTTP_CONN_TIMEOUT 60	      /* seconds a connection may idle */
 #define HTTP_AUDIT_LIMIT  500	      /* most audit records per page */
 #define HTTP_LINKS_LIMIT  500	      /* most inspected links per page */
 #define HTTP_NAME_MAX	  64	      /* bytes of a console user name */
@@ -36,8 +34,11 @@ struct http_server;
  */
 int http_check_config(const struct config *cfg, struct err *e);
 /*
- * Starts the console listener on cfg->console_listen with a pool of
- * cfg->threads threads. cfg and st must outlive the server; the server
+ * Starts the console (or public) listener on cfg->console_listen (or
+ * public_listen) with a pool of cfg->threads threads and the limits of
+ * cfg->console_limits (or public_limits); one more thread closes
+ * connections past their head or body deadline. cfg and st must outlive
+ * the server; the server
  * serializes every use of st with one mutex, so the caller must not use st
  * while the server runs. Returns the server, or NULL with e set.
  */

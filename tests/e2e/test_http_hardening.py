@@ -1,0 +1,185 @@
+"""The console and public listeners under attack (issue 8, items 10 and 11).
+
+Runs the real govsecd on loopback ports and talks raw HTTP over sockets:
+half-sent requests held from many 127.0.0.x addresses and from one, a
+client that trickles its request one byte at a time, Host headers of other
+names (DNS rebinding), requests libmicrohttpd itself refuses, and logins
+with names that do and do not exist. Every wait is bounded; nothing here
+measures how fast govsecd is.
+"""
+import contextlib
+import http.client
+import json
+import select
+import socket
+import time
+
+import pytest
+
+from conftest import free_port, run_cli, running_govsecd, tcp_ready
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+       "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'self'")
+
+
+@contextlib.contextmanager
+def govsecd(tmp_path, console="", public=None):
+    """govsecd with a console listener (extra [console] lines) and, when
+    public is not None, a public listener (extra [public] lines). Yields
+    (console port, public port or None, log path)."""
+    cport = free_port()
+    conf = (f"[store]\npath = {tmp_path / 'g.db'}\n"
+            f"[console]\nlisten = 127.0.0.1:{cport}\nthreads = 2\n"
+            "secure_cookies = no\n" + console)
+    pport = None
+    if public is not None:
+        pport = free_port()
+        key = tmp_path / "leave.key"
+        key.write_bytes(b"k" * 32)
+        conf += (f"[public]\nlisten = 127.0.0.1:{pport}\n"
+                 f"leave_key = {key}\n" + public)
+    (tmp_path / "g.conf").write_text(conf)
+    log = tmp_path / "govsecd.log"
+    with running_govsecd(tmp_path / "g.conf", log,
+                         tcp_ready(pport or cport)):
+        yield cport, pport, log
+
+
+def half_sent(port, source, host="127.0.0.1"):
+    """A connection from source that sent part of a request head, or None
+    if it could not be opened."""
+    s = socket.socket()
+    try:
+        s.settimeout(5)
+        s.bind((source, 0))
+        s.connect((host, port))
+        s.sendall(b"GET /leave HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
+def closed_by_peer(s):
+    """True if the peer has closed s (end of stream or reset); does not
+    wait."""
+    r, _, _ = select.select([s], [], [], 0)
+    if not r:
+        return False
+    try:
+        return s.recv(4096) == b""
+    except OSError:
+        return True
+
+
+def fresh_get(port, path, source="127.0.0.200", headers=None):
+    """GET path from a fresh client at source; the response and its body
+    (socket timeout 10 s: a starved server fails the test, not hangs)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
+                                   source_address=(source, 0))
+    try:
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        return r, r.read()
+    finally:
+        c.close()
+
+
+# ---- item 10: slowloris ----
+
+@pytest.mark.parametrize("listener", ["console", "public"])
+def test_half_sent_requests_do_not_starve_the_listener(tmp_path, listener):
+    # The deadline is far away: what keeps the fresh client served here is
+    # the per-address limit and the connection capacity, nothing else.
+    slow = "header_timeout = 300\n"
+    with govsecd(tmp_path, console=slow, public=slow) as (cport, pport, log):
+        port = cport if listener == "console" else pport
+        many = [half_sent(port, f"127.0.0.{2 + i % 20}") for i in range(600)]
+        one = [half_sent(port, "127.0.0.99") for _ in range(300)]
+        try:
+            held = [s for s in many if s is not None]
+            assert len(held) == 600
+            r, body = fresh_get(port, "/api/me" if listener == "console"
+                                else "/leave")
+            assert r.status == (401 if listener == "console" else 400)
+            # The 600 were still held while the fresh client was served.
+            assert not any(closed_by_peer(s) for s in held)
+            # From the one address, at most per_address (32) stay open.
+            deadline = time.monotonic() + 10
+            opened = [s for s in one if s is not None]
+            while time.monotonic() < deadline:
+                still = [s for s in opened if not closed_by_peer(s)]
+                if len(still) <= 32:
+                    break
+                time.sleep(0.1)
+            assert len(still) <= 32
+        finally:
+            for s in many + one:
+                if s is not None:
+                    s.close()
+
+
+def wait_closed(s, step, limit=30):
+    """Sends step() bytes every 0.5 s until the peer closes s; True if it
+    did within limit seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if closed_by_peer(s):
+            return True
+        try:
+            s.sendall(step())
+        except OSError:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.parametrize("listener", ["console", "public"])
+def test_trickled_head_is_cut_off_at_the_deadline(tmp_path, listener):
+    # Each byte comes well within idle_timeout: only the deadline for the
+    # whole head can end this connection.
+    conf = "header_timeout = 2\nidle_timeout = 60\n"
+    with govsecd(tmp_path, console=conf, public=conf) as (cport, pport, log):
+        port = cport if listener == "console" else pport
+        s = half_sent(port, "127.0.0.3")
+        assert s is not None
+        try:
+            assert wait_closed(s, lambda: b"a")
+        finally:
+            s.close()
+        r, _ = fresh_get(port, "/api/me" if listener == "console"
+                         else "/leave")
+        assert r.status in (400, 401)
+        assert "did not send a request head within 2 s" in log.read_text()
+
+
+def test_trickled_body_is_cut_off_at_the_deadline(tmp_path):
+    conf = "body_timeout = 2\nidle_timeout = 60\n"
+    with govsecd(tmp_path, console=conf) as (cport, _, log):
+        s = socket.create_connection(("127.0.0.1", cport), timeout=5)
+        try:
+            s.sendall(b"POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Type: application/json\r\n"
+                      b"Content-Length: 100000\r\n\r\n{")
+            assert wait_closed(s, lambda: b" ")
+        finally:
+            s.close()
+        r, _ = fresh_get(cport, "/api/me")
+        assert r.status == 401
+
+
+def test_kept_alive_connection_gets_a_new_head_deadline(tmp_path):
+    # A connection that got its answer and then trickles the next request
+    # is cut off like a new one.
+    conf = "header_timeout = 2\nidle_timeout = 60\n"
+    with govsecd(tmp_path, console=conf) as (cport, _, _):
+        c = http.client.HTTPConnection("127.0.0.1", cport, timeout=10)
+        c.request("GET", "/api/me")
+        r = c.getresponse()
+        r.read()
+        assert r.status == 401 and not r.will_close
+        s = c.sock
+        s.sendall(b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX: ")
+        assert wait_closed(s, lambda: b"a")
+        c.close()
