@@ -234,6 +234,7 @@ struct config {
 	int whitelist_max_days;	  /* [check] whitelist_max_days (90) */
 	/* [console] connections, per_address, *_timeout */
 	struct listen_limits console_limits;
+	char console_hosts[1024]; /* [console] hosts, besides localhost */
 	/* [gate]: the access gateway (docs/gate.md, govsec.conf(5)) */
 	char public_listen[128];     /* [public] listen, "" = none */
 	char public_leave_key[4096]; /* [public] leave_key: HMAC key file */

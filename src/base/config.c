@@ -248,6 +248,8 @@ handler(void *user, const char *section, const char *key, const char *value)
 	else if (!strcmp(section, "public") && !strcmp(key, "leave_key"))
 		ok = str_copy(c->public_leave_key, value,
 			      sizeof(c->public_leave_key));
+	else if (!strcmp(section, "console") && !strcmp(key, "hosts"))
+		ok = str_copy(c->console_hosts, value, sizeof(c->console_hosts));
 	else if (!strcmp(section, "console") &&
 		 (ok = limits_setting(&c->console_limits, key, value)) != -2) {
 		/* ok is 0 or -1 */

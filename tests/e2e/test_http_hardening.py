@@ -183,3 +183,65 @@ def test_kept_alive_connection_gets_a_new_head_deadline(tmp_path):
         s.sendall(b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX: ")
         assert wait_closed(s, lambda: b"a")
         c.close()
+
+
+# ---- item 11: DNS rebinding ----
+
+def raw_request(port, head, source="127.0.0.1"):
+    """Sends head (bytes, a whole request) and reads the answer until the
+    server closes; returns (status, headers dict lower-cased, body)."""
+    s = socket.socket()
+    s.settimeout(10)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    try:
+        s.sendall(head)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    top, _, body = data.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+def assert_security_headers(headers):
+    assert headers["content-security-policy"] == CSP
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_console_refuses_other_host_names(tmp_path):
+    conf = "hosts = console.example.gov.cn, govsec.internal\n"
+    with govsecd(tmp_path, console=conf, public="") as (cport, pport, _):
+        for host in ("evil.example", f"rebind.attacker.example:{cport}",
+                     "console.example.gov.cn.evil.example", "127.0.0.1.x",
+                     "localhost:80x", "[::1", "", "govsec"):
+            for method, path in (("GET", "/api/me"), ("GET", "/"),
+                                 ("POST", "/api/login")):
+                status, headers, body = raw_request(
+                    cport, f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+                    "Content-Length: 0\r\nConnection: close\r\n\r\n"
+                    .encode())
+                assert status == 421, (host, path)
+                err = json.loads(body)["error"]
+                assert err["code"] == "misdirected"
+                assert err["status"] == 421
+                assert_security_headers(headers)
+        for host in (f"127.0.0.1:{cport}", f"localhost:{cport}",
+                     "LocalHost.", f"[::1]:{cport}", "10.1.2.3",
+                     "Console.Example.GOV.cn.", "govsec.internal:443"):
+            r, _ = fresh_get(cport, "/api/me", headers={"Host": host})
+            assert r.status == 401, host
+        # The public pages have no session to steal: any name will do.
+        r, _ = fresh_get(pport, "/leave", headers={"Host": "evil.example"})
+        assert r.status == 400
