@@ -72,6 +72,7 @@ struct http_ctx {
 	struct store *st;
 	pthread_mutex_t lock; /* held around every use of st */
 	char *dummy_hash; /* argon2id hash to verify unknown names against */
+	struct http_ghost *ghosts; /* failures of unknown names (session.c) */
 	enum http_role role;
 	struct buf leave_key; /* HMAC key of /leave links (public) */
 };

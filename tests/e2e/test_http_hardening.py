@@ -10,8 +10,10 @@ measures how fast govsecd is.
 import contextlib
 import http.client
 import json
+import re
 import select
 import socket
+import sqlite3
 import time
 
 import pytest
@@ -245,3 +247,47 @@ def test_console_refuses_other_host_names(tmp_path):
         # The public pages have no session to steal: any name will do.
         r, _ = fresh_get(pport, "/leave", headers={"Host": "evil.example"})
         assert r.status == 400
+
+
+# ---- item 11: logins do not tell who has an account ----
+
+def login(port, name, password):
+    """POST /api/login; (status, Retry-After or None, body with the
+    seconds of a lockout message blanked)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        c.request("POST", "/api/login",
+                  json.dumps({"name": name, "password": password}),
+                  {"Content-Type": "application/json"})
+        r = c.getresponse()
+        body = re.sub(rb"\d+ seconds", b"N seconds", r.read())
+        return r.status, r.getheader("Retry-After"), body
+    finally:
+        c.close()
+
+
+def test_unknown_names_answer_and_lock_like_accounts(tmp_path):
+    p = run_cli(["user", "add", "clerk", "--role", "viewer"],
+                db=tmp_path / "g.db", stdin="clerk password 1\n")
+    assert p.returncode == 0, p.stderr
+    conf = "login_attempts = 3\nlockout_seconds = 600\n"
+    with govsecd(tmp_path, console=conf) as (cport, _, log):
+        seen = {}
+        for name in ("clerk", "nobody"):
+            seen[name] = [login(cport, name, f"wrong password {i}")
+                          for i in range(5)]
+        # The same statuses, bodies and Retry-After for both: the third
+        # failure locks, whether the name has an account or not.
+        assert [s for s, _, _ in seen["clerk"]] == [401, 401, 429, 429, 429]
+        assert ([(s, b, ra is None) for s, ra, b in seen["nobody"]] ==
+                [(s, b, ra is None) for s, ra, b in seen["clerk"]])
+        # The locking answer says the whole lockout_seconds for both
+        # (later ones count down and may differ by a second).
+        assert seen["nobody"][2][1] == seen["clerk"][2][1] == "600"
+        # Another unknown name has its own count, as another account would.
+        assert login(cport, "nobody2", "x" * 8)[0] == 401
+    with sqlite3.connect(tmp_path / "g.db") as db:
+        locks = db.execute("SELECT object FROM audit WHERE action = "
+                           "'console.lockout'").fetchall()
+    assert sorted(o.split()[0] for o, in locks) == [
+        "console-user:clerk", "console-user:nobody"]
