@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 /* Hard limits besides [console] body_max (documented in govsecd(8)). */
-#define HTTP_HEADER_MAX	  (64 * 1024) /* bytes of request line + headers */
+#define HTTP_HEADER_MAX	  (64 * 1024) /* memory per connection; heads 1/2 */
 #define HTTP_AUDIT_LIMIT  500	      /* most audit records per page */
 #define HTTP_LINKS_LIMIT  500	      /* most inspected links per page */
 #define HTTP_NAME_MAX	  64	      /* bytes of a console user name */
@@ -120,6 +120,33 @@ struct http_req {
 /* A handler sets the response through the helpers below and returns 0, or
  * returns -1 on an internal failure (the router answers 500). */
 typedef int (*http_handler)(struct http_req *r);
+
+/* door.c */
+struct http_door;
+struct sockaddr;
+struct MHD_Daemon;
+/*
+ * Starts the door of a listener: a thread that accepts on the listening
+ * socket lfd (made non-blocking, not taken over), refuses connections
+ * over lim->connections or lim->per_address, answers a request head that
+ * is malformed (400), has a target over 8 KiB (414), is over 32 KiB (431)
+ * or is not HTTP/1.0 or 1.1 (505) itself, with the header lines headers
+ * ("Name: value\r\n" each; kept by the caller), closes a head not complete
+ * within lim->header_timeout, and hands a complete good one to d
+ * (MHD_add_connection). Sets *out before the first hand-over. Returns 0,
+ * or -1 with e set. lim, section and headers must outlive the door.
+ */
+int http_door_start(struct http_door **out, int lfd, struct MHD_Daemon *d,
+		    const struct listen_limits *lim, const char *section,
+		    const char *headers, struct err *e);
+/* d's notices that a connection handed over has opened or closed, sa its
+ * peer: the door counts it against the limits while it is open. */
+void http_door_opened(struct http_door *dr, const struct sockaddr *sa);
+void http_door_closed(struct http_door *dr, const struct sockaddr *sa);
+/* Stops accepting and closes the connections still at the door. */
+void http_door_stop(struct http_door *dr);
+/* Stops and frees dr once d has stopped (NULL ok). */
+void http_door_free(struct http_door *dr);
 
 /* router.c */
 /* Routes r (method, path, body set) and fills in its response. */

@@ -1,13 +1,14 @@
 /*
  * server.c: the libmicrohttpd glue of the console and public listeners:
- * binds [console] or [public] listen, runs a thread pool of [console]
- * threads over epoll, accumulates request bodies up to [console] body_max
- * (413 beyond), bounds header bytes, connections in all and per address,
- * and the time a request head and body may take (a sweep closes a
- * connection whose deadline passed, however slowly it trickles), hands
- * each complete request to the router and sends the response with the
- * security headers every response carries. Trusts the configuration;
- * everything read from a connection is untrusted.
+ * binds [console] or [public] listen for the door (door.c), which checks
+ * each request head and hands it to a libmicrohttpd thread pool of
+ * [console] threads over epoll; accumulates request bodies up to
+ * [console] body_max (413 beyond), bounds the time a body may take (a
+ * sweep closes a connection whose deadline passed, however slowly it
+ * trickles), hands each complete request to the router and sends the
+ * response, one per connection, with the security headers every response
+ * carries. Trusts the configuration; everything read from a connection is
+ * untrusted.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -17,6 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
 
 #include <microhttpd.h>
 
@@ -32,7 +36,8 @@
 struct track {
 	struct track *prev, *next;
 	int fd;
-	long long deadline; /* monotonic milliseconds; 0: none */
+	struct sockaddr_storage ss; /* the peer, for the door's counts */
+	long long deadline;	    /* monotonic milliseconds; 0: none */
 };
 
 struct http_server {
@@ -40,6 +45,9 @@ struct http_server {
 	struct http_ctx ctx;
 	const struct listen_limits *lim;
 	const char *section; /* "[console]" or "[public]" */
+	int lfd;	     /* the listening socket */
+	struct http_door *door;
+	char headers[1024]; /* the security header lines, for the door */
 	pthread_mutex_t tlock;
 	pthread_cond_t tcond;
 	struct track *tracks;
@@ -178,6 +186,15 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			return;
 		t = xcalloc(1, sizeof(*t));
 		t->fd = ci->connect_fd;
+		ci = MHD_get_connection_info(
+		    c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			memcpy(&t->ss, ci->client_addr,
+			       ci->client_addr->sa_family == AF_INET6
+				   ? sizeof(struct sockaddr_in6)
+				   : sizeof(struct sockaddr_in));
+			http_door_opened(s->door, (struct sockaddr *)&t->ss);
+		}
 		pthread_mutex_lock(&s->tlock);
 		t->deadline = mono_ms() + s->lim->header_timeout * 1000LL;
 		t->next = s->tracks;
@@ -199,6 +216,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	if (t->next != NULL)
 		t->next->prev = t->prev;
 	pthread_mutex_unlock(&s->tlock);
+	if (t->ss.ss_family != 0)
+		http_door_closed(s->door, (struct sockaddr *)&t->ss);
 	free(t);
 	*socket_context = NULL;
 }
@@ -295,6 +314,9 @@ send_response(struct MHD_Connection *c, struct conn_state *cs)
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	for (struct http_hdr *h = r->hdrs; h != NULL; h = h->next)
 		MHD_add_response_header(resp, h->name, h->value);
+	/* Every request comes through the door (door.c), never a second
+	 * one on a connection libmicrohttpd already has. */
+	MHD_add_response_header(resp, "Connection", "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	cs->answered = 1;
@@ -466,6 +488,45 @@ sweep_stop(struct http_server *s)
 	s->sweeping = 0;
 }
 
+/* A listening socket on ss: the descriptor, or -1 with e set. */
+static int
+listen_on(const struct sockaddr_storage *ss, socklen_t sslen, const char *where,
+	  struct err *e)
+{
+	int fd, one = 1;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+		 0) ||
+	    bind(fd, (const struct sockaddr *)ss, sslen) < 0 ||
+	    listen(fd, 1024) < 0) {
+		err_set(e, "cannot listen on '%s': %s", where, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The security header lines of every answer, for the door's own. */
+static void
+door_headers(struct http_server *s)
+{
+	struct buf b = BUF_INIT(sizeof(s->headers) - 1);
+
+	for (size_t i = 0; i < ARRAY_SIZE(security_headers); i++)
+		buf_printf(&b, "%s: %s\r\n", security_headers[i].name,
+			   i == 0 && s->ctx.role == HTTP_PUBLIC
+			       ? PUBLIC_CSP
+			       : security_headers[i].value);
+	buf_printf(&b, "Cache-Control: no-store\r\n");
+	str_copy(s->headers, b.data != NULL ? b.data : "", sizeof(s->headers));
+	buf_cleanup(&b);
+}
+
 struct http_server *
 http_start(const struct config *cfg, struct store *st, enum http_role role,
 	   struct err *e)
@@ -481,9 +542,11 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	socklen_t sslen;
 	/* One polling thread per pool thread over epoll (MHD_USE_AUTO on
 	 * Linux), never a thread per connection: held connections cost a
-	 * socket and a little memory, not a thread. */
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	 * socket and a little memory, not a thread. Connections come from
+	 * the door (door.c), not from a socket of libmicrohttpd's. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+			 MHD_USE_ITC;
 
 	if (net_listen_addr(what, listen, 0, &ss, &sslen, e) < 0)
 		return NULL;
@@ -495,6 +558,8 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	s->ctx.role = role;
 	s->lim = lim;
 	s->section = role == HTTP_PUBLIC ? "[public]" : "[console]";
+	s->lfd = -1;
+	door_headers(s);
 	buf_init(&s->ctx.leave_key, 8192);
 	if (pthread_mutex_init(&s->ctx.lock, NULL) != 0) {
 		err_set(e, "cannot create the store mutex");
@@ -508,32 +573,43 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 		err_prefix(e, "[public] leave_key");
 		goto fail;
 	}
+	s->lfd = listen_on(&ss, sslen, listen, e);
+	if (s->lfd < 0)
+		goto fail;
 	if (sweep_start(s, e) < 0)
 		goto fail;
 	errno = 0;
+	/* The door keeps to lim->connections; libmicrohttpd's own limit
+	 * (shared out among its threads) leaves room for that. */
 	s->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+	    mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADER_MAX,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)lim->per_address,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(lim->connections + lim->connections / 2 + 64),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->idle_timeout,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (s->d == NULL) {
-		err_set(e, "cannot listen on '%s'%s%s", listen,
+		err_set(e, "cannot start the HTTP server on '%s'%s%s", listen,
 			errno ? ": " : "", errno ? strerror(errno) : "");
 		goto fail;
 	}
+	if (http_door_start(&s->door, s->lfd, s->d, lim, s->section, s->headers,
+			    e) < 0)
+		goto fail;
 	log_info("%s listening on %s with %d threads, at most %d connections "
 		 "(%d per address)",
 		 role == HTTP_PUBLIC ? "public" : "console", listen,
 		 cfg->threads, lim->connections, lim->per_address);
 	return s;
 fail:
+	if (s->d != NULL)
+		MHD_stop_daemon(s->d);
 	sweep_stop(s);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	http_session_cleanup(&s->ctx);
 	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);
@@ -546,8 +622,11 @@ http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	http_door_stop(s->door);
 	MHD_stop_daemon(s->d);
 	sweep_stop(s);
+	http_door_free(s->door);
+	close(s->lfd);
 	http_session_cleanup(&s->ctx);
 	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);

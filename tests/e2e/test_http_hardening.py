@@ -171,20 +171,17 @@ def test_trickled_body_is_cut_off_at_the_deadline(tmp_path):
         assert r.status == 401
 
 
-def test_kept_alive_connection_gets_a_new_head_deadline(tmp_path):
-    # A connection that got its answer and then trickles the next request
-    # is cut off like a new one.
-    conf = "header_timeout = 2\nidle_timeout = 60\n"
-    with govsecd(tmp_path, console=conf) as (cport, _, _):
-        c = http.client.HTTPConnection("127.0.0.1", cport, timeout=10)
-        c.request("GET", "/api/me")
-        r = c.getresponse()
-        r.read()
-        assert r.status == 401 and not r.will_close
-        s = c.sock
-        s.sendall(b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX: ")
-        assert wait_closed(s, lambda: b"a")
-        c.close()
+def test_every_answer_closes_its_connection(tmp_path):
+    # A second request on a connection would reach libmicrohttpd without
+    # passing the door (its head deadline, its own error answers): each
+    # answer says Connection: close, and the connection does close.
+    with govsecd(tmp_path) as (cport, _, _):
+        for path in (b"/api/me", b"/index.html"):
+            # raw_request returns only once govsecd has closed (10 s).
+            status, headers, _ = raw_request(
+                cport, b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path)
+            assert status in (200, 401)
+            assert headers["connection"] == "close"
 
 
 # ---- item 11: DNS rebinding ----
@@ -291,3 +288,58 @@ def test_unknown_names_answer_and_lock_like_accounts(tmp_path):
                            "'console.lockout'").fetchall()
     assert sorted(o.split()[0] for o, in locks) == [
         "console-user:clerk", "console-user:nobody"]
+
+
+# ---- item 11: answers to requests libmicrohttpd would refuse itself ----
+
+PUBLIC_CSP = ("default-src 'none'; style-src 'unsafe-inline'; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+BAD_HEADS = [
+    (414, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+    (414, b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+    (431, b"GET / HTTP/1.1\r\nHost: x\r\n" +
+     b"".join(b"X-%d: %s\r\n" % (i, b"v" * 1000) for i in range(40)) +
+     b"\r\n"),
+    (431, b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"v" * 70000 +
+     b"\r\n\r\n"),
+    (505, b"GET / HTTP/2.0\r\nHost: x\r\n\r\n"),
+    (505, b"GET / HTTP/0.9\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\r\n\r\n"),  # no Host
+    (400, b"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\r\nHost: x\r\nX : y\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\r\nHost: x\r\nX: y\r\n folded\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n"),
+    (400, b"GET / HTTP/1.1\nHost: x\n\n"),
+    (400, b"GET / HTTPS/1.1\r\nHost: x\r\n\r\n"),
+    (400, b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n"),
+    (400, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+          b"Content-Length: 2\r\n\r\nab"),
+    (400, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\na"),
+    (400, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+]
+
+
+@pytest.mark.parametrize("listener", ["console", "public"])
+def test_refused_heads_get_json_and_security_headers(tmp_path, listener):
+    with govsecd(tmp_path, public="") as (cport, pport, _):
+        port = cport if listener == "console" else pport
+        for want, head in BAD_HEADS:
+            status, headers, body = raw_request(port, head)
+            assert status == want, head[:60]
+            assert json.loads(body)["error"]["status"] == want
+            assert headers["content-type"] == \
+                "application/json; charset=utf-8"
+            assert headers["content-security-policy"] == (
+                CSP if listener == "console" else PUBLIC_CSP)
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "no-referrer"
+            assert headers["x-frame-options"] == "DENY"
+            assert headers["cache-control"] == "no-store"
+            assert headers["connection"] == "close"
+        # and good requests still pass
+        r, _ = fresh_get(port, "/api/me" if listener == "console"
+                         else "/leave")
+        assert r.status == (401 if listener == "console" else 400)
