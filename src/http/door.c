@@ -205,12 +205,8 @@ trim(const char **v, size_t *n)
 		(*n)--;
 }
 
-/*
- * Judges the n bytes at b, the start of a request: 0 if the head is not
- * complete yet, 1 if it is complete and good, or the status to answer.
- */
-static int
-head_check(const char *b, size_t n)
+int
+http_door_head_check(const char *b, size_t n)
 {
 	const char *line = b, *end = b + n, *eol, *sp1, *sp2, *stop;
 	int hosts = 0, lengths = 0, chunked = 0, v11;
@@ -356,7 +352,7 @@ pending_event(struct http_door *dr, struct pending *p, int ended)
 	}
 	if (n < 0)
 		return;
-	rc = head_check(dr->buf, (size_t)n);
+	rc = http_door_head_check(dr->buf, (size_t)n);
 	if (rc == 0 && ended)
 		rc = 400; /* a head that will never be complete */
 	if (rc == 0)

@@ -139,6 +139,16 @@ struct MHD_Daemon;
 int http_door_start(struct http_door **out, int lfd, struct MHD_Daemon *d,
 		    const struct listen_limits *lim, const char *section,
 		    const char *headers, struct err *e);
+/*
+ * Judges the n bytes at b (not NUL-terminated), the start of a request:
+ * 0 if the head is not complete yet, 1 if it is complete and good (CRLF
+ * lines, a token method, a target of visible ASCII up to 8 KiB, HTTP/1.0
+ * or 1.1, token header names right before the colon, no control bytes in
+ * values, one Host (HTTP/1.1), at most one decimal Content-Length and not
+ * with Transfer-Encoding, which can only be "chunked", 32 KiB in all), or
+ * the status to answer: 400, 414, 431 or 505. Reads only b[0..n).
+ */
+int http_door_head_check(const char *b, size_t n);
 /* d's notices that a connection handed over has opened or closed, sa its
  * peer: the door counts it against the limits while it is open. */
 void http_door_opened(struct http_door *dr, const struct sockaddr *sa);
