@@ -31,6 +31,9 @@
 #define DOOR_TARGET_MAX (8 * 1024)	      /* bytes of a request target */
 #define DOOR_LINGER_MS	2000 /* reading what follows an error answer */
 #define DOOR_EVENTS	64
+#define DOOR_PEEK_MS	20  /* the least time between two looks at a head */
+#define DOOR_ACCEPTS	256 /* connections accepted in one go */
+#define DOOR_TICK_MS	250 /* the deadline sweep */
 
 /* A client address as the per-address count knows it. */
 struct door_addr {
@@ -50,6 +53,8 @@ struct pending {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	long long deadline; /* monotonic ms */
+	long long peeked;   /* when the head was last looked at */
+	int dirty;	    /* bytes came in since, not looked at yet */
 	int closing;	    /* answered: reading until the end or deadline */
 };
 
@@ -62,6 +67,8 @@ struct http_door {
 	const char *section, *headers;
 	char *buf; /* DOOR_HEAD_MAX + 1 bytes to peek into */
 	struct pending *list;
+	long long paused; /* out of descriptors: not accepting until then */
+	int refused;	  /* over the limits since the last log line */
 	/* guarded by lock: libmicrohttpd's threads report opens and closes */
 	pthread_mutex_t lock;
 	struct door_count *counts; /* nslots: twice lim->connections */
@@ -338,13 +345,26 @@ pending_event(struct http_door *dr, struct pending *p, int ended)
 	int rc;
 
 	if (p->closing) {
-		do
+		/* A few reads a turn: a client that never stops sending
+		 * cannot keep the door; the deadline ends it. */
+		for (int i = 0; i < 4; i++) {
 			n = recv(p->fd, dr->buf, DOOR_HEAD_MAX + 1, 0);
-		while (n > 0);
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			pending_free(dr, p, 1);
+			if (n > 0)
+				continue;
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				pending_free(dr, p, 1);
+			return;
+		}
 		return;
 	}
+	/* A head is looked at as a whole each time: at most every
+	 * DOOR_PEEK_MS, however many small pieces it comes in. */
+	if (!ended && now_ms() < p->peeked + DOOR_PEEK_MS) {
+		p->dirty = 1;
+		return;
+	}
+	p->dirty = 0;
+	p->peeked = now_ms();
 	n = recv(p->fd, dr->buf, DOOR_HEAD_MAX + 1, MSG_PEEK);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		pending_free(dr, p, 1);
@@ -379,7 +399,7 @@ pending_event(struct http_door *dr, struct pending *p, int ended)
 static void
 accept_all(struct http_door *dr)
 {
-	for (;;) {
+	for (int i = 0; i < DOOR_ACCEPTS; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct epoll_event ev;
@@ -389,9 +409,15 @@ accept_all(struct http_door *dr)
 		fd = accept4(dr->lfd, (struct sockaddr *)&ss, &len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_warn("%s: out of file descriptors",
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Level-triggered: would spin until one
+				 * closes. Look again next tick. */
+				log_warn("%s: out of file descriptors; raise "
+					 "the limit or lower connections",
 					 dr->section);
+				epoll_ctl(dr->ep, EPOLL_CTL_DEL, dr->lfd, NULL);
+				dr->paused = now_ms() + DOOR_TICK_MS;
+			}
 			return;
 		}
 		pthread_mutex_lock(&dr->lock);
@@ -399,6 +425,7 @@ accept_all(struct http_door *dr)
 		pthread_mutex_unlock(&dr->lock);
 		if (!ok) {
 			close(fd);
+			dr->refused++;
 			continue;
 		}
 		p = xcalloc(1, sizeof(*p));
@@ -426,9 +453,14 @@ door_run(void *arg)
 	struct epoll_event evs[DOOR_EVENTS];
 
 	for (;;) {
-		int n = epoll_wait(dr->ep, evs, DOOR_EVENTS, 250);
+		int n, cut = 0, dirty = 0;
 		long long now;
-		int cut = 0;
+
+		for (struct pending *p = dr->list; p != NULL && !dirty;
+		     p = p->next)
+			dirty = p->dirty;
+		n = epoll_wait(dr->ep, evs, DOOR_EVENTS,
+			       dirty ? DOOR_PEEK_MS : DOOR_TICK_MS);
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &dr->lfd)
@@ -443,10 +475,26 @@ door_run(void *arg)
 		now = now_ms();
 		for (struct pending *p = dr->list, *next; p != NULL; p = next) {
 			next = p->next;
-			if (now < p->deadline)
-				continue;
-			cut += !p->closing;
-			pending_free(dr, p, 1);
+			if (now >= p->deadline) {
+				cut += !p->closing;
+				pending_free(dr, p, 1);
+			} else if (p->dirty)
+				pending_event(dr, p, 0); /* may free p */
+		}
+		if (dr->paused != 0 && now >= dr->paused) {
+			struct epoll_event ev = {.events = EPOLLIN};
+
+			ev.data.ptr = &dr->lfd;
+			if (epoll_ctl(dr->ep, EPOLL_CTL_ADD, dr->lfd, &ev) == 0)
+				dr->paused = 0;
+		}
+		if (dr->refused > 0) {
+			log_warn("%s: refused %d connection%s over connections "
+				 "(%d) or per_address (%d)",
+				 dr->section, dr->refused,
+				 dr->refused == 1 ? "" : "s",
+				 dr->lim->connections, dr->lim->per_address);
+			dr->refused = 0;
 		}
 		if (cut > 0)
 			log_warn("%s: closed %d connection%s that did not send "

@@ -116,6 +116,8 @@ def test_half_sent_requests_do_not_starve_the_listener(tmp_path, listener):
                     break
                 time.sleep(0.1)
             assert len(still) <= 32
+            assert "over connections (1024) or per_address (32)" in \
+                log.read_text()
         finally:
             for s in many + one:
                 if s is not None:
