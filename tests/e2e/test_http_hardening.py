@@ -14,11 +14,13 @@ import re
 import select
 import socket
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
-from conftest import free_port, run_cli, running_govsecd, tcp_ready
+from conftest import (GOVSECD, cli_env, free_port, run_cli, running_govsecd,
+                      tcp_ready)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
@@ -86,6 +88,29 @@ def fresh_get(port, path, source="127.0.0.200", headers=None):
         return r, r.read()
     finally:
         c.close()
+
+
+# ---- the settings ----
+
+@pytest.mark.parametrize("section", ["console", "public"])
+def test_limit_settings_are_checked(tmp_path, section):
+    conf = tmp_path / "govsec.conf"
+    for line, ok in (("connections = 16", True), ("connections = 15", False),
+                     ("per_address = 0", True), ("per_address = -1", False),
+                     ("header_timeout = 0", False),
+                     ("header_timeout = 3600", True),
+                     ("body_timeout = 86401", False),
+                     ("idle_timeout = x", False)):
+        conf.write_text(f"[{section}]\n{line}\n")
+        p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf), "-d",
+                            str(tmp_path / "x.db")], capture_output=True,
+                           text=True, env=cli_env(), timeout=60)
+        key, _, value = line.partition(" = ")
+        if ok:
+            assert p.returncode == 0, p.stderr
+        else:
+            assert p.returncode == 2
+            assert f"bad value '{value}' for [{section}] {key}" in p.stderr
 
 
 # ---- item 10: slowloris ----
