@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* accept4, memmem, pipe2 */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -317,11 +318,17 @@ static void
 answer(struct http_door *dr, struct pending *p, int status)
 {
 	struct buf b = BUF_INIT(4096);
+	char host[NI_MAXHOST];
 	size_t i;
 
 	for (i = 0; i + 1 < ARRAY_SIZE(answers); i++)
 		if (answers[i].status == status)
 			break;
+	if (getnameinfo((struct sockaddr *)&p->ss, p->sslen, host, sizeof(host),
+			NULL, 0, NI_NUMERICHOST) != 0)
+		str_copy(host, "-", sizeof(host));
+	/* The access log line of a request no handler saw. */
+	log_info("%s - (request head refused) %d -", host, answers[i].status);
 	if (buf_printf(&b,
 		       "HTTP/1.1 %d %s\r\nContent-Type: application/json; "
 		       "charset=utf-8\r\nContent-Length: %zu\r\n"

@@ -351,7 +351,7 @@ BAD_HEADS = [
 
 @pytest.mark.parametrize("listener", ["console", "public"])
 def test_refused_heads_get_json_and_security_headers(tmp_path, listener):
-    with govsecd(tmp_path, public="") as (cport, pport, _):
+    with govsecd(tmp_path, public="") as (cport, pport, log):
         port = cport if listener == "console" else pport
         for want, head in BAD_HEADS:
             status, headers, body = raw_request(port, head)
@@ -366,6 +366,7 @@ def test_refused_heads_get_json_and_security_headers(tmp_path, listener):
             assert headers["x-frame-options"] == "DENY"
             assert headers["cache-control"] == "no-store"
             assert headers["connection"] == "close"
+        assert "127.0.0.1 - (request head refused) 505 -" in log.read_text()
         # and good requests still pass
         r, _ = fresh_get(port, "/api/me" if listener == "console"
                          else "/leave")
