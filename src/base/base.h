@@ -320,6 +320,15 @@ int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
  * govsec.conf, a small INI file (inih), immutable once loaded: reload means
  * load a new one and swap. Every setting has a default (govsec.conf(5)).
  */
+/* Limits of an HTTP listener: [console] and [public] (govsec.conf(5)). */
+struct listen_limits {
+	int connections;    /* connections: open at once (1024) */
+	int per_address;    /* per_address: open from one address (32, 0 off) */
+	int header_timeout; /* header_timeout: seconds for the head (10) */
+	int body_timeout;   /* body_timeout: seconds for a request body (60) */
+	int idle_timeout;   /* idle_timeout: seconds without a byte (60) */
+};
+
 struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
@@ -336,9 +345,15 @@ struct config {
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
 	int lockout_max;	  /* [check] lockout_max (10) */
 	int whitelist_max_days;	  /* [check] whitelist_max_days (90) */
+	/* [console] connections, per_address, *_timeout */
+	struct listen_limits console_limits;
+	char console_hosts[1024]; /* [console] hosts, besides localhost */
 	/* [gate]: the access gateway (docs/gate.md, govsec.conf(5)) */
 	char public_listen[128];     /* [public] listen, "" = none */
 	char public_leave_key[4096]; /* [public] leave_key: HMAC key file */
+	/* [public] connections, per_address, *_timeout */
+	struct listen_limits public_limits;
+
 	char gate_listen[128];	     /* listen, "" = no gate listener */
 	char gate_portal[128];	     /* portal path prefix, "/govsec" */
 	char gate_proxies[1024];     /* trusted_proxies, "127.0.0.1,::1" */

@@ -12,6 +12,16 @@
 
 #include "base/base.h"
 
+static void
+limits_defaults(struct listen_limits *l)
+{
+	l->connections = 1024;
+	l->per_address = 32;
+	l->header_timeout = 10;
+	l->body_timeout = 60;
+	l->idle_timeout = 60;
+}
+
 void
 config_defaults(struct config *c)
 {
@@ -25,6 +35,8 @@ config_defaults(struct config *c)
 	c->lockout_seconds = 900;
 	c->body_max = 16LL << 20;
 	c->threads = 4;
+	limits_defaults(&c->console_limits);
+	limits_defaults(&c->public_limits);
 	c->idle_max_minutes = 30;
 	c->lockout_max = 10;
 	c->whitelist_max_days = 90;
@@ -68,6 +80,24 @@ set_int(const char *v, long long lo, long long hi, int *out)
 		return -1;
 	*out = (int)n;
 	return 0;
+}
+
+/* One listener limit of [console] or [public]: 0, -1 on a bad value, -2
+ * for an unknown key. */
+static int
+limits_setting(struct listen_limits *l, const char *key, const char *value)
+{
+	if (!strcmp(key, "connections"))
+		return set_int(value, 16, 65536, &l->connections);
+	if (!strcmp(key, "per_address"))
+		return set_int(value, 0, 65536, &l->per_address);
+	if (!strcmp(key, "header_timeout"))
+		return set_int(value, 1, 3600, &l->header_timeout);
+	if (!strcmp(key, "body_timeout"))
+		return set_int(value, 1, 86400, &l->body_timeout);
+	if (!strcmp(key, "idle_timeout"))
+		return set_int(value, 1, 3600, &l->idle_timeout);
+	return -2;
 }
 
 /* One [gate] setting: 0, -1 on a bad value, -2 for an unknown key. */
@@ -231,8 +261,16 @@ handler(void *user, const char *section, const char *key, const char *value)
 	else if (!strcmp(section, "public") && !strcmp(key, "leave_key"))
 		ok = str_copy(c->public_leave_key, value,
 			      sizeof(c->public_leave_key));
-	else if (!strcmp(section, "gate") &&
-		 (ok = gate_setting(c, key, value)) != -2) {
+	else if (!strcmp(section, "console") && !strcmp(key, "hosts"))
+		ok = str_copy(c->console_hosts, value, sizeof(c->console_hosts));
+	else if (!strcmp(section, "console") &&
+		 (ok = limits_setting(&c->console_limits, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "public") &&
+		   (ok = limits_setting(&c->public_limits, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "gate") &&
+		   (ok = gate_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "probe") &&
 		   (ok = probe_setting(c, key, value)) != -2) {

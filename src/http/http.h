@@ -20,9 +20,7 @@
 #include "store/store.h"
 
 /* Hard limits besides [console] body_max (documented in govsecd(8)). */
-#define HTTP_HEADER_MAX	  (64 * 1024) /* bytes of request line + headers */
-#define HTTP_CONN_MAX	  512	      /* open connections */
-#define HTTP_CONN_TIMEOUT 60	      /* seconds a connection may idle */
+#define HTTP_HEADER_MAX	  (64 * 1024) /* memory per connection; heads 1/2 */
 #define HTTP_AUDIT_LIMIT  500	      /* most audit records per page */
 #define HTTP_LINKS_LIMIT  500	      /* most inspected links per page */
 #define HTTP_NAME_MAX	  64	      /* bytes of a console user name */
@@ -37,8 +35,11 @@ struct http_server;
  */
 int http_check_config(const struct config *cfg, struct err *e);
 /*
- * Starts the console listener on cfg->console_listen with a pool of
- * cfg->threads threads. cfg and st must outlive the server; the server
+ * Starts the console (or public) listener on cfg->console_listen (or
+ * public_listen) with a pool of cfg->threads threads and the limits of
+ * cfg->console_limits (or public_limits); one more thread closes
+ * connections past their head or body deadline. cfg and st must outlive
+ * the server; the server
  * serializes every use of st with one mutex, so the caller must not use st
  * while the server runs. Returns the server, or NULL with e set.
  */
@@ -83,6 +84,7 @@ struct http_ctx {
 	struct store *st;
 	pthread_mutex_t lock; /* held around every use of st */
 	char *dummy_hash; /* argon2id hash to verify unknown names against */
+	struct http_ghost *ghosts; /* failures of unknown names (session.c) */
 	enum http_role role;
 	struct buf leave_key; /* HMAC key of /leave links (public) */
 };
@@ -147,6 +149,43 @@ enum route_scope {
 /* A handler sets the response through the helpers below and returns 0, or
  * returns -1 on an internal failure (the router answers 500). */
 typedef int (*http_handler)(struct http_req *r);
+
+/* door.c */
+struct http_door;
+struct sockaddr;
+struct MHD_Daemon;
+/*
+ * Starts the door of a listener: a thread that accepts on the listening
+ * socket lfd (made non-blocking, not taken over), refuses connections
+ * over lim->connections or lim->per_address, answers a request head that
+ * is malformed (400), has a target over 8 KiB (414), is over 32 KiB (431)
+ * or is not HTTP/1.0 or 1.1 (505) itself, with the header lines headers
+ * ("Name: value\r\n" each; kept by the caller), closes a head not complete
+ * within lim->header_timeout, and hands a complete good one to d
+ * (MHD_add_connection). Sets *out before the first hand-over. Returns 0,
+ * or -1 with e set. lim, section and headers must outlive the door.
+ */
+int http_door_start(struct http_door **out, int lfd, struct MHD_Daemon *d,
+		    const struct listen_limits *lim, const char *section,
+		    const char *headers, struct err *e);
+/*
+ * Judges the n bytes at b (not NUL-terminated), the start of a request:
+ * 0 if the head is not complete yet, 1 if it is complete and good (CRLF
+ * lines, a token method, a target of visible ASCII up to 8 KiB, HTTP/1.0
+ * or 1.1, token header names right before the colon, no control bytes in
+ * values, one Host (HTTP/1.1), at most one decimal Content-Length and not
+ * with Transfer-Encoding, which can only be "chunked", 32 KiB in all), or
+ * the status to answer: 400, 414, 431 or 505. Reads only b[0..n).
+ */
+int http_door_head_check(const char *b, size_t n);
+/* d's notices that a connection handed over has opened or closed, sa its
+ * peer: the door counts it against the limits while it is open. */
+void http_door_opened(struct http_door *dr, const struct sockaddr *sa);
+void http_door_closed(struct http_door *dr, const struct sockaddr *sa);
+/* Stops accepting and closes the connections still at the door. */
+void http_door_stop(struct http_door *dr);
+/* Stops and frees dr once d has stopped (NULL ok). */
+void http_door_free(struct http_door *dr);
 
 /* router.c */
 /* Routes r (method, path, body set) and fills in its response. */

@@ -1,10 +1,11 @@
 /*
  * router.c: the route table of the console (method, path pattern, handler,
- * roles admitted, scope policy), dispatch with session, role, scope and
- * CSRF checks, and the response helpers every handler uses, including the
- * JSON error body of docs/api.md. The method, path, headers, query and
+ * roles admitted, scope policy), dispatch with Host, session, role, scope
+ * and CSRF checks, and the response helpers every handler uses, including
+ * the JSON error body of docs/api.md. The method, path, headers, query and
  * body are untrusted.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,7 @@ static const struct {
     {409, "conflict"},
     {413, "too_large"},
     {415, "unsupported_media_type"},
+    {421, "misdirected"},
     {422, "invalid"},
     {429, "locked"},
     {500, "internal"},
@@ -421,6 +423,69 @@ find_route(struct http_req *r)
 	return NULL;
 }
 
+/* 1 if p is empty or ":" and a port number. */
+static int
+port_ok(const char *p)
+{
+	size_t n;
+
+	if (*p == '\0')
+		return 1;
+	n = strspn(p + 1, "0123456789");
+	return p[0] == ':' && n >= 1 && n <= 5 && p[1 + n] == '\0';
+}
+
+/*
+ * 1 if host, a Host header, names the console: localhost, a numeric
+ * address, or one of [console] hosts (separated by commas or spaces). A
+ * port is ignored; case and a trailing dot do not matter. A page served
+ * under another name (DNS rebinding) sends that name and is refused.
+ */
+static int
+host_allowed(const struct config *cfg, const char *host)
+{
+	char name[256];
+	const char *end, *p;
+	struct in6_addr a6;
+	struct in_addr a4;
+	size_t n;
+
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (end == NULL || (size_t)(end - host - 1) >= sizeof(name))
+			return 0;
+		n = (size_t)(end - host - 1);
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, &a6) == 1 && port_ok(end + 1);
+	}
+	end = strchr(host, ':');
+	n = end != NULL ? (size_t)(end - host) : strlen(host);
+	if (n == 0 || n >= sizeof(name) || !port_ok(host + n))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (name[n - 1] == '.')
+		name[--n] = '\0';
+	if (n == 0)
+		return 0;
+	if (inet_pton(AF_INET, name, &a4) == 1 ||
+	    strcasecmp(name, "localhost") == 0)
+		return 1;
+	for (p = cfg->console_hosts; *p != '\0';) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len > 0 && p[len - 1] == '.')
+			len--; /* "name." in the setting */
+		if (len == n && strncasecmp(p, name, n) == 0)
+			return 1;
+		p += strcspn(p, ", \t");
+	}
+	return 0;
+}
+
 void
 http_dispatch(struct http_req *r)
 {
@@ -431,6 +496,18 @@ http_dispatch(struct http_req *r)
 	if (!str_utf8_valid(r->path, strlen(r->path))) {
 		http_error(r, 400, "the request path is not valid UTF-8");
 		return;
+	}
+	if (r->ctx->role == HTTP_CONSOLE) {
+		const char *host = http_req_header(r, "Host");
+
+		/* HTTP/1.0 may leave Host out; a browser never does. */
+		if (host != NULL && !host_allowed(r->ctx->cfg, host)) {
+			http_error(r, 421,
+				   "host '%.200s' is not a name of the console "
+				   "([console] hosts)",
+				   host);
+			return;
+		}
 	}
 	rt = find_route(r);
 	if (rt == NULL)

@@ -1,10 +1,14 @@
 /*
- * server.c: the libmicrohttpd glue of the console listener: binds [console]
- * listen, runs a thread pool of [console] threads, accumulates request
- * bodies up to [console] body_max (413 beyond), bounds header bytes and
- * connections, hands each complete request to the router and sends the
- * response with the security headers every response carries. Trusts the
- * configuration; everything read from a connection is untrusted.
+ * server.c: the libmicrohttpd glue of the console and public listeners:
+ * binds [console] or [public] listen for the door (door.c), which checks
+ * each request head and hands it to a libmicrohttpd thread pool of
+ * [console] threads over epoll; accumulates request bodies up to
+ * [console] body_max (413 beyond), bounds the time a body may take (a
+ * sweep closes a connection whose deadline passed, however slowly it
+ * trickles), hands each complete request to the router and sends the
+ * response, one per connection, with the security headers every response
+ * carries. Trusts the configuration; everything read from a connection is
+ * untrusted.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -13,16 +17,46 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
 
 #include <microhttpd.h>
 
 #include "http/http.h"
 #include "inspect/inspect.h"
 
+/*
+ * A connection as the deadline sweep sees it: its socket and the time by
+ * which the request head (or body) must be in. Lives from MHD's "started"
+ * to its "closed" notice, which comes before MHD closes the socket; the
+ * list and the deadlines are guarded by the server's tlock.
+ */
+struct track {
+	struct track *prev, *next;
+	int fd;
+	struct sockaddr_storage ss; /* the peer, for the door's counts */
+	long long deadline;	    /* monotonic milliseconds; 0: none */
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
 	struct http_ctx ctx;
+	const struct listen_limits *lim;
+	const char *section; /* "[console]" or "[public]" */
+	int lfd;	     /* the listening socket */
+	struct http_door *door;
+	char headers[1024]; /* the security header lines, for the door */
+	pthread_mutex_t tlock;
+	pthread_cond_t tcond;
+	struct track *tracks;
+	pthread_t sweeper;
+	int sweeping, stopping;
 };
+
+/* How often the sweep looks for connections past their deadline. */
+#define SWEEP_MS 250
 
 /* Per request: the router's view plus the body being received. */
 struct conn_state {
@@ -127,6 +161,125 @@ log_safe(struct arena *a, const char *s)
 	return out;
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* MHD's notice of a new or closed connection: tracks its socket. */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct track *t;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c,
+					     MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci == NULL)
+			return;
+		t = xcalloc(1, sizeof(*t));
+		t->fd = ci->connect_fd;
+		ci = MHD_get_connection_info(
+		    c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			memcpy(&t->ss, ci->client_addr,
+			       ci->client_addr->sa_family == AF_INET6
+				   ? sizeof(struct sockaddr_in6)
+				   : sizeof(struct sockaddr_in));
+			http_door_opened(s->door, (struct sockaddr *)&t->ss);
+		}
+		pthread_mutex_lock(&s->tlock);
+		t->deadline = mono_ms() + s->lim->header_timeout * 1000LL;
+		t->next = s->tracks;
+		if (s->tracks != NULL)
+			s->tracks->prev = t;
+		s->tracks = t;
+		pthread_mutex_unlock(&s->tlock);
+		*socket_context = t;
+		return;
+	}
+	t = *socket_context;
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&s->tlock);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		s->tracks = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&s->tlock);
+	if (t->ss.ss_family != 0)
+		http_door_closed(s->door, (struct sockaddr *)&t->ss);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Gives c until seconds from now for what it sends next (0: no limit). */
+static void
+set_deadline(struct http_server *s, struct MHD_Connection *c, int seconds)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct track *t;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || ci->socket_context == NULL)
+		return;
+	t = ci->socket_context;
+	pthread_mutex_lock(&s->tlock);
+	t->deadline = seconds > 0 ? mono_ms() + seconds * 1000LL : 0;
+	pthread_mutex_unlock(&s->tlock);
+}
+
+/*
+ * The sweep: every SWEEP_MS, shuts down the socket of each connection past
+ * its deadline. MHD then reads the end of the stream and closes the
+ * connection in its own thread; the socket cannot be closed under us since
+ * MHD's "closed" notice takes tlock before MHD closes it.
+ */
+static void *
+sweep(void *arg)
+{
+	struct http_server *s = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->tlock);
+	while (!s->stopping) {
+		long long now = mono_ms();
+		int cut = 0;
+
+		for (struct track *t = s->tracks; t != NULL; t = t->next) {
+			if (t->deadline == 0 || now < t->deadline)
+				continue;
+			(void)shutdown(t->fd, SHUT_RDWR);
+			t->deadline = 0;
+			cut++;
+		}
+		if (cut > 0)
+			log_warn("%s: closed %d connection%s that did not send "
+				 "a request head within %d s or its body "
+				 "within %d s",
+				 s->section, cut, cut == 1 ? "" : "s",
+				 s->lim->header_timeout, s->lim->body_timeout);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += SWEEP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->tcond, &s->tlock, &ts);
+	}
+	pthread_mutex_unlock(&s->tlock);
+	return NULL;
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *c, struct conn_state *cs)
 {
@@ -161,6 +314,9 @@ send_response(struct MHD_Connection *c, struct conn_state *cs)
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	for (struct http_hdr *h = r->hdrs; h != NULL; h = h->next)
 		MHD_add_response_header(resp, h->name, h->value);
+	/* Every request comes through the door (door.c), never a second
+	 * one on a connection libmicrohttpd already has. */
+	MHD_add_response_header(resp, "Connection", "close");
 	ret = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	cs->answered = 1;
@@ -223,6 +379,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct conn_state *cs = *con_cls;
 
 	if (cs == NULL) {
+		/* The head is in; the body (if any) has body_timeout. */
+		set_deadline(s, c, s->lim->body_timeout);
 		cs = state_new(s, c, url, method);
 		*con_cls = cs;
 		if (declared_too_large(c, s->ctx.cfg->body_max)) {
@@ -260,6 +418,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		cs->req.body = cs->body.data;
 		cs->req.body_len = cs->body.len;
 	}
+	/* All in: handling and sending are bounded by idle_timeout only. */
+	set_deadline(s, c, 0);
 	http_dispatch(&cs->req);
 	return send_response(c, cs);
 }
@@ -268,8 +428,103 @@ static void
 on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *s = cls;
+
 	state_free(*con_cls);
 	*con_cls = NULL;
+	/* A kept-alive connection has header_timeout for its next head. */
+	set_deadline(s, c, s->lim->header_timeout);
+}
+
+/* Starts the deadline sweep of s: 0, or -1 with e set. */
+static int
+sweep_start(struct http_server *s, struct err *e)
+{
+	pthread_condattr_t ca;
+
+	if (pthread_mutex_init(&s->tlock, NULL) != 0) {
+		err_set(e, "cannot create the connection list mutex");
+		return -1;
+	}
+	if (pthread_condattr_init(&ca) != 0)
+		goto fail;
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&s->tcond, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		goto fail;
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&s->sweeper, NULL, sweep, s) != 0) {
+		pthread_cond_destroy(&s->tcond);
+		goto fail;
+	}
+	s->sweeping = 1;
+	return 0;
+fail:
+	pthread_mutex_destroy(&s->tlock);
+	err_set(e, "cannot start the %s connection sweep", s->section);
+	return -1;
+}
+
+/* Ends the sweep of s (if started); call after MHD_stop_daemon. */
+static void
+sweep_stop(struct http_server *s)
+{
+	if (!s->sweeping)
+		return;
+	pthread_mutex_lock(&s->tlock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->tcond);
+	pthread_mutex_unlock(&s->tlock);
+	pthread_join(s->sweeper, NULL);
+	while (s->tracks != NULL) { /* none once MHD has stopped */
+		struct track *t = s->tracks;
+
+		s->tracks = t->next;
+		free(t);
+	}
+	pthread_cond_destroy(&s->tcond);
+	pthread_mutex_destroy(&s->tlock);
+	s->sweeping = 0;
+}
+
+/* A listening socket on ss: the descriptor, or -1 with e set. */
+static int
+listen_on(const struct sockaddr_storage *ss, socklen_t sslen, const char *where,
+	  struct err *e)
+{
+	int fd, one = 1;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+		 0) ||
+	    bind(fd, (const struct sockaddr *)ss, sslen) < 0 ||
+	    listen(fd, 1024) < 0) {
+		err_set(e, "cannot listen on '%s': %s", where, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The security header lines of every answer, for the door's own. */
+static void
+door_headers(struct http_server *s)
+{
+	struct buf b = BUF_INIT(sizeof(s->headers) - 1);
+
+	for (size_t i = 0; i < ARRAY_SIZE(security_headers); i++)
+		buf_printf(&b, "%s: %s\r\n", security_headers[i].name,
+			   i == 0 && s->ctx.role == HTTP_PUBLIC
+			       ? PUBLIC_CSP
+			       : security_headers[i].value);
+	buf_printf(&b, "Cache-Control: no-store\r\n");
+	str_copy(s->headers, b.data != NULL ? b.data : "", sizeof(s->headers));
+	buf_cleanup(&b);
 }
 
 struct http_server *
@@ -280,11 +535,18 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	    role == HTTP_PUBLIC ? "[public] listen" : "[console] listen";
 	const char *listen =
 	    role == HTTP_PUBLIC ? cfg->public_listen : cfg->console_listen;
+	const struct listen_limits *lim =
+	    role == HTTP_PUBLIC ? &cfg->public_limits : &cfg->console_limits;
 	struct http_server *s;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	/* One polling thread per pool thread over epoll (MHD_USE_AUTO on
+	 * Linux), never a thread per connection: held connections cost a
+	 * socket and a little memory, not a thread. Connections come from
+	 * the door (door.c), not from a socket of libmicrohttpd's. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET |
+			 MHD_USE_ITC;
 
 	if (net_listen_addr(what, listen, 0, &ss, &sslen, e) < 0)
 		return NULL;
@@ -294,6 +556,10 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	s->ctx.cfg = cfg;
 	s->ctx.st = st;
 	s->ctx.role = role;
+	s->lim = lim;
+	s->section = role == HTTP_PUBLIC ? "[public]" : "[console]";
+	s->lfd = -1;
+	door_headers(s);
 	buf_init(&s->ctx.leave_key, 8192);
 	if (pthread_mutex_init(&s->ctx.lock, NULL) != 0) {
 		err_set(e, "cannot create the store mutex");
@@ -307,26 +573,43 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 		err_prefix(e, "[public] leave_key");
 		goto fail;
 	}
+	s->lfd = listen_on(&ss, sslen, listen, e);
+	if (s->lfd < 0)
+		goto fail;
+	if (sweep_start(s, e) < 0)
+		goto fail;
 	errno = 0;
+	/* The door keeps to lim->connections; libmicrohttpd's own limit
+	 * (shared out among its threads) leaves room for that. */
 	s->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+	    mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADER_MAX,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_MAX,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(lim->connections + lim->connections / 2 + 64),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->idle_timeout,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 	if (s->d == NULL) {
-		err_set(e, "cannot listen on '%s'%s%s", listen,
+		err_set(e, "cannot start the HTTP server on '%s'%s%s", listen,
 			errno ? ": " : "", errno ? strerror(errno) : "");
 		goto fail;
 	}
-	log_info("%s listening on %s with %d threads",
+	if (http_door_start(&s->door, s->lfd, s->d, lim, s->section, s->headers,
+			    e) < 0)
+		goto fail;
+	log_info("%s listening on %s with %d threads, at most %d connections "
+		 "(%d per address)",
 		 role == HTTP_PUBLIC ? "public" : "console", listen,
-		 cfg->threads);
+		 cfg->threads, lim->connections, lim->per_address);
 	return s;
 fail:
+	if (s->d != NULL)
+		MHD_stop_daemon(s->d);
+	sweep_stop(s);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	http_session_cleanup(&s->ctx);
 	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);
@@ -339,7 +622,11 @@ http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
+	http_door_stop(s->door);
 	MHD_stop_daemon(s->d);
+	sweep_stop(s);
+	http_door_free(s->door);
+	close(s->lfd);
 	http_session_cleanup(&s->ctx);
 	buf_cleanup(&s->ctx.leave_key);
 	pthread_mutex_destroy(&s->ctx.lock);

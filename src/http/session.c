@@ -4,8 +4,11 @@
  * reserves its count before the password is checked, so parallel guesses
  * cannot exceed the limit), session tokens (32 random bytes, hex) kept only
  * as SM3 digests, idle and absolute timeouts, a CSRF token per session and
- * the audit records of logins, lockouts and logouts. Names, passwords,
- * cookies and headers are untrusted; passwords and tokens are never logged.
+ * the audit records of logins, lockouts and logouts. A name without an
+ * account is answered, slowed and locked exactly like one with an account
+ * (its failures are counted in memory), so logins do not tell who has an
+ * account. Names, passwords, cookies and headers are untrusted; passwords
+ * and tokens are never logged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,18 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/*
+ * Failed logins of a name without an account, counted as the store counts
+ * an account's. At most GHOSTS_MAX names; when full, the name least
+ * recently tried (and not locked, if any) makes room. Guarded by ctx->lock.
+ */
+#define GHOSTS_MAX 4096
+struct http_ghost {
+	char name[HTTP_NAME_MAX + 1];
+	int failures;
+	long long locked_until, last;
+};
+
 int
 http_session_init(struct http_ctx *ctx, struct err *e)
 {
@@ -34,6 +49,7 @@ http_session_init(struct http_ctx *ctx, struct err *e)
 		return -1;
 	}
 	hex_encode(raw, sizeof(raw), pw);
+	ctx->ghosts = xcalloc(GHOSTS_MAX, sizeof(*ctx->ghosts));
 	ctx->dummy_hash = password_hash(pw);
 	explicit_bzero(pw, sizeof(pw));
 	if (ctx->dummy_hash == NULL) {
@@ -48,6 +64,8 @@ http_session_cleanup(struct http_ctx *ctx)
 {
 	free(ctx->dummy_hash);
 	ctx->dummy_hash = NULL;
+	free(ctx->ghosts);
+	ctx->ghosts = NULL;
 }
 
 static int
@@ -326,6 +344,82 @@ login_failed(struct http_req *r, const char *name)
 	return locked_reply(r, cfg->lockout_seconds);
 }
 
+/* 1 if b should make room before a: a free entry first, then one not
+ * locked, then the one tried longest ago. */
+static int
+ghost_before(const struct http_ghost *a, const struct http_ghost *b,
+	     long long now)
+{
+	if ((a->name[0] == '\0') != (b->name[0] == '\0'))
+		return b->name[0] == '\0';
+	if ((a->locked_until > now) != (b->locked_until > now))
+		return b->locked_until <= now;
+	return b->last < a->last;
+}
+
+/* The entry of name (a valid name), made if there is none. */
+static struct http_ghost *
+ghost_get(struct http_ctx *ctx, const char *name, long long now)
+{
+	struct http_ghost *g, *old = NULL;
+
+	for (size_t i = 0; i < GHOSTS_MAX; i++) {
+		g = &ctx->ghosts[i];
+		if (strcmp(g->name, name) == 0)
+			return g;
+		if (old == NULL || ghost_before(old, g, now))
+			old = g;
+	}
+	memset(old, 0, sizeof(*old));
+	str_copy(old->name, name, sizeof(old->name));
+	old->last = now;
+	return old;
+}
+
+/*
+ * A login to a name without an account (store locked): the argon2 work,
+ * the count, the lockout and the answers of a wrong password for an
+ * account (see http_login and login_failed).
+ */
+static int
+ghost_login(struct http_req *r, const char *name, const char *pw)
+{
+	const struct config *cfg = r->ctx->cfg;
+	long long now = (long long)time_now();
+	struct http_ghost *g;
+
+	if (!valid_name(name)) {
+		/* No account can have it, so it gives nothing away. */
+		http_unlock(r);
+		password_verify(r->ctx->dummy_hash, pw);
+		http_lock(r);
+		audit_event(r, "-", "console.login_failed", "(invalid name)");
+		return http_error(r, 401, "wrong user name or password");
+	}
+	g = ghost_get(r->ctx, name, now);
+	if (g->locked_until > now)
+		return locked_reply(r, g->locked_until - now);
+	if (g->failures >= cfg->login_attempts)
+		return locked_reply(r, cfg->lockout_seconds);
+	g->failures++;
+	g->last = now;
+	http_unlock(r);
+	password_verify(r->ctx->dummy_hash, pw);
+	http_lock(r);
+	g = ghost_get(r->ctx, name, now); /* others ran meanwhile */
+	if (g->failures == 0)
+		g->failures = 1;
+	audit_event(r, "-", "console.login_failed", name);
+	if (g->failures < cfg->login_attempts)
+		return http_error(r, 401, "wrong user name or password");
+	if (g->locked_until <= now) {
+		g->locked_until = now + cfg->lockout_seconds;
+		g->failures = 0;
+		audit_event(r, "-", "console.lockout", name);
+	}
+	return locked_reply(r, cfg->lockout_seconds);
+}
+
 int
 http_login(struct http_req *r)
 {
@@ -360,13 +454,7 @@ http_login(struct http_req *r)
 		goto out;
 	}
 	if (!a.found) {
-		/* Same work and same answer as a wrong password. */
-		http_unlock(r);
-		password_verify(r->ctx->dummy_hash, pw);
-		http_lock(r);
-		audit_event(r, "-", "console.login_failed",
-			    valid_name(name) ? name : "(invalid name)");
-		rc = http_error(r, 401, "wrong user name or password");
+		rc = ghost_login(r, name, pw);
 		goto out;
 	}
 	if (a.locked_until > now) {
