@@ -320,6 +320,11 @@ struct config {
 	int insp_allow_private;	   /* allow_private (no) */
 	char insp_resolve[1024];   /* resolve: test map, "" = DNS */
 	char insp_cacert[1024];	   /* cacert: CA bundle, "" = the system's */
+	/* [audit]: heads of the chain and the writer (docs/audit.md) */
+	char audit_heads[4096];	 /* heads: file, "" = <store>.heads */
+	int audit_heads_seconds; /* heads_seconds: a head at least (60) */
+	int audit_syslog;	 /* syslog: heads to LOG_AUTHPRIV (yes) */
+	int audit_aggregate;	 /* aggregate_seconds: failed logins (60) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

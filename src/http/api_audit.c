@@ -1,8 +1,9 @@
 /*
  * api_audit.c: the audit endpoints: pages of the hash-chained log, newest
- * first, and a verification of the whole chain. Query arguments are
- * untrusted; the stored records are read as they are (verify says whether
- * they were tampered with). The router holds the store lock.
+ * first, and a verification of the whole chain (against the heads file
+ * and an optional anchor=SEQ:HASH). Query arguments are untrusted; the
+ * stored records are read as they are (verify says whether they were
+ * tampered with). The router holds the store lock.
  */
 #include <stdint.h>
 #include <string.h>
@@ -76,12 +77,20 @@ http_audit_list(struct http_req *r)
 int
 http_audit_verify(struct http_req *r)
 {
+	const char *anchor = http_query(r, "anchor");
+	char ahash[AUDIT_HASH_HEX];
 	struct audit_verdict v;
+	long long aseq = 0;
 	struct err e;
 	json_t *res;
 	int rc;
 
-	rc = audit_verify(r->ctx->st, 0, NULL, &v, &e);
+	if (anchor != NULL && audit_anchor_parse(anchor, &aseq, ahash) < 0)
+		return http_error(r, 400,
+				  "query argument 'anchor': expected SEQ:HASH "
+				  "as 'govsec audit head' prints");
+	rc = audit_verify(r->ctx->st, aseq, anchor != NULL ? ahash : NULL, &v,
+			  &e);
 	if (rc < 0)
 		return http_internal(r, e.msg);
 	res = json_object();
@@ -94,5 +103,14 @@ http_audit_verify(struct http_req *r)
 		json_object_set_new(res, "bad_seq", json_integer(v.bad_seq));
 		json_object_set_new(res, "reason", http_jstr(v.reason));
 	}
+	json_object_set_new(res, "keyed", json_integer(v.keyed));
+	json_object_set_new(res, "plain", json_integer(v.plain));
+	json_object_set_new(res, "heads_file",
+			    v.heads_file[0] ? http_jstr(v.heads_file)
+					    : json_null());
+	json_object_set_new(res, "heads", json_integer(v.heads));
+	json_object_set_new(res, "heads_seq", json_integer(v.heads_seq));
+	if (v.heads_at[0] != '\0')
+		json_object_set_new(res, "heads_at", http_jstr(v.heads_at));
 	return http_json(r, 200, res);
 }

@@ -152,6 +152,9 @@ const struct migration store_migrations[] = {
 	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL,"
 	"  aaguid TEXT, label TEXT, created TEXT NOT NULL, last_used TEXT);"
 	"CREATE INDEX gate_webauthn_user ON gate_webauthn(user);"},
+    /* 10: the keyed audit chain (src/audit/audit.c): 0 for the records
+     * linked with plain SM3 before it, 1 for HMAC-SM3 under the key file */
+    {10, "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
