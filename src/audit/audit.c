@@ -80,8 +80,7 @@ audit_init(const struct config *c, const char *store_path, struct err *e)
 		secret_key_wipe(&k);
 		return -1;
 	}
-	rc = audit_init_key(&k, heads, c->audit_syslog,
-			    c->audit_heads_seconds);
+	rc = audit_init_key(&k, heads, c->audit_syslog, c->audit_heads_seconds);
 	secret_key_wipe(&k);
 	if (rc < 0)
 		err_set(e, "cannot derive the audit keys");
@@ -281,8 +280,9 @@ audit_checkpoint(struct store *st, int force, struct err *e)
 		K.last_at = 0;
 	}
 	K.last_known = 1;
-	if (store_query(st, "SELECT seq, hash FROM audit ORDER BY seq DESC "
-			    "LIMIT 1",
+	if (store_query(st,
+			"SELECT seq, hash FROM audit ORDER BY seq DESC "
+			"LIMIT 1",
 			NULL, 0, head_row, &h, e) < 0) {
 		rc = -1;
 		goto out;
@@ -354,8 +354,8 @@ static const char *const col_names[] = {"seq",	  "at",	    "actor",
 					"action", "object", "before",
 					"after",  "prev",   "hash"};
 
-static int
-bad(struct walk *w, long long seq, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static int bad(struct walk *w, long long seq, const char *fmt, ...)
+    PRINTF_LIKE(3, 4);
 
 static int
 bad(struct walk *w, long long seq, const char *fmt, ...)
@@ -409,8 +409,9 @@ walk_row(void *arg, struct store_row *r)
 	}
 	if (prev == NULL || hash == NULL || col(r, 1) == NULL ||
 	    col(r, 2) == NULL || col(r, 3) == NULL || col(r, 4) == NULL)
-		return bad(w, seq, "record %lld has empty required fields "
-				   "(edited)",
+		return bad(w, seq,
+			   "record %lld has empty required fields "
+			   "(edited)",
 			   seq);
 	/* prev and hash are compared whole below */
 	for (int i = 1; i < 7; i++)

@@ -23,9 +23,9 @@
 
 #include "audit/audit.h"
 
-#define BATCH_MAX   512	 /* records in one transaction */
-#define PUT_WAIT_MS 20	 /* a producer's wait for room */
-#define AGG_MAX	    4096 /* (action, source) pairs counted at once */
+#define BATCH_MAX      512  /* records in one transaction */
+#define PUT_WAIT_MS    20   /* a producer's wait for room */
+#define AGG_MAX	       4096 /* (action, source) pairs counted at once */
 #define LINE_MAX_SPILL (1 << 20)
 
 static const char *const names[] = {"actor", "action", "object", "before",
@@ -136,9 +136,8 @@ spill_write(struct auditq *q, const struct arec *r)
 	n = strlen(s);
 	s[n] = '\n'; /* json_dumps' NUL becomes the newline: write n + 1 */
 	pthread_mutex_lock(&q->spill_mu);
-	fd = open(q->spill, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-				O_NOFOLLOW,
-		  0600);
+	fd = open(q->spill,
+		  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		if (write(fd, s, n + 1) == (ssize_t)(n + 1))
 			rc = 0;
@@ -511,8 +510,8 @@ writer(void *arg)
 }
 
 struct auditq *
-auditq_start(const char *store_path, const char *spill, size_t cap,
-	     int window, struct err *e)
+auditq_start(const char *store_path, const char *spill, size_t cap, int window,
+	     struct err *e)
 {
 	struct auditq *q;
 	const char *path = store_path;
@@ -524,9 +523,9 @@ auditq_start(const char *store_path, const char *spill, size_t cap,
 	q = xcalloc(1, sizeof(*q));
 	if (str_starts(path, "sqlite:"))
 		path += 7;
-	if ((spill != NULL ? str_copy(q->spill, spill, sizeof(q->spill))
-			   : str_fmt(q->spill, sizeof(q->spill), "%s.spill",
-				     path)) < 0 ||
+	if ((spill != NULL
+		 ? str_copy(q->spill, spill, sizeof(q->spill))
+		 : str_fmt(q->spill, sizeof(q->spill), "%s.spill", path)) < 0 ||
 	    str_fmt(q->replay, sizeof(q->replay), "%s.old", q->spill) < 0) {
 		err_set(e, "the audit spill path is too long");
 		free(q);

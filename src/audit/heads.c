@@ -31,8 +31,8 @@ line_mac(const unsigned char key[SM3_LEN], long long seq, const char *hash,
 	unsigned char md[SM3_LEN];
 	int n;
 
-	n = str_fmt(msg, sizeof(msg), "govsec-audit-head;%lld;%s;%s", seq,
-		    hash, at);
+	n = str_fmt(msg, sizeof(msg), "govsec-audit-head;%lld;%s;%s", seq, hash,
+		    at);
 	if (n < 0 || hmac_sm3(key, SM3_LEN, msg, (size_t)n, md) < 0)
 		return -1;
 	hex_encode(md, SM3_LEN, out);
@@ -40,8 +40,8 @@ line_mac(const unsigned char key[SM3_LEN], long long seq, const char *hash,
 }
 
 int
-heads_append(const char *path, const unsigned char key[SM3_LEN],
-	     long long seq, const char *hash, const char *at, struct err *e)
+heads_append(const char *path, const unsigned char key[SM3_LEN], long long seq,
+	     const char *hash, const char *at, struct err *e)
 {
 	char line[HEADS_LINE_MAX], mac[AUDIT_HASH_HEX];
 	int fd, n;
@@ -92,9 +92,8 @@ parse_line(char *s, const unsigned char key[SM3_LEN], struct heads_entry *h)
 		*p++ = '\0';
 	}
 	if (n != 4 || strchr(f[3], ' ') != NULL ||
-	    str_to_ll(f[0], 0, 1LL << 62, &h->seq) < 0 ||
-	    strlen(f[1]) != 64 || strlen(f[3]) != 64 ||
-	    str_copy(h->at, f[2], sizeof(h->at)) < 0 ||
+	    str_to_ll(f[0], 0, 1LL << 62, &h->seq) < 0 || strlen(f[1]) != 64 ||
+	    strlen(f[3]) != 64 || str_copy(h->at, f[2], sizeof(h->at)) < 0 ||
 	    line_mac(key, h->seq, f[1], f[2], mac) < 0 ||
 	    !ct_equal(mac, f[3], 64))
 		return -1;
@@ -172,8 +171,8 @@ heads_cleanup(struct heads *h)
 }
 
 int
-heads_last(const char *path, const unsigned char key[SM3_LEN],
-	   long long *seq, time_t *at)
+heads_last(const char *path, const unsigned char key[SM3_LEN], long long *seq,
+	   time_t *at)
 {
 	char tail[4 * HEADS_LINE_MAX + 1], *nl, *start;
 	struct heads_entry he;
@@ -188,9 +187,9 @@ heads_last(const char *path, const unsigned char key[SM3_LEN],
 		return errno == ENOENT ? 0 : -1;
 	end = lseek(fd, 0, SEEK_END);
 	if (end < 0 ||
-	    lseek(fd, end > (off_t)sizeof(tail) - 1
-			  ? end - (off_t)sizeof(tail) + 1
-			  : 0,
+	    lseek(fd,
+		  end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1
+						: 0,
 		  SEEK_SET) < 0 ||
 	    (n = read(fd, tail, sizeof(tail) - 1)) < 0) {
 		close(fd);
