@@ -1066,7 +1066,11 @@ gate_portal_login(struct gate_req *r)
 				 sizeof(after));
 	}
 	if (!ok) {
-		gate_audit(g, "gate", "gate.login.fail", object, after);
+		/* unknown names are counted per address, not one record each
+		 * (an enumeration writes ~40 a second) */
+		if (u.found ||
+		    auditq_count("gate", "gate.login.unknown", ip) < 0)
+			gate_audit(g, "gate", "gate.login.fail", object, after);
 		page(r, 401, t, M_BAD, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
