@@ -106,7 +106,7 @@ cli_store(struct cli *c)
 		cli_error("%s", e.msg);
 		return -1;
 	}
-	if (store_migrate(c->st, &e) < 0 || audit_init(&c->cfg, path, &e) < 0) {
+	if (store_migrate(c->st, &e) < 0 || audit_init(&c->cfg, path, c->st, &e) < 0) {
 		cli_error("'%s': %s", path, e.msg);
 		store_free(c->st);
 		c->st = NULL;

@@ -189,7 +189,7 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, e.msg);
 	/* the chain's key, and the writer that keeps audit records off the
 	 * request paths (docs/audit.md); before any listener's thread */
-	if (audit_init(&cfg, config_store_path(&cfg, db), &e) < 0)
+	if (audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	aq = auditq_start(config_store_path(&cfg, db), NULL, 65536,
 			  cfg.audit_aggregate, &e);

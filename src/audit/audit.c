@@ -55,18 +55,29 @@ audit_init_key(const struct secret_key *k, const char *heads, int syslog,
 }
 
 int
-audit_init(const struct config *c, const char *store_path, struct err *e)
+audit_init(const struct config *c, const char *store_path, struct store *st,
+	   struct err *e)
 {
 	struct secret_key k;
 	char heads[4096];
 	const char *path = store_path;
+	/* a new key for a keyed chain would only make it unverifiable */
+	int create = store_query_int(st,
+				     "SELECT count(*) FROM audit WHERE keyed "
+				     "= 1",
+				     NULL, 0, 1) == 0;
 	int rc;
 
 	memset(&k, 0, sizeof(k));
 	/* a second try: another process may have created it meanwhile */
-	if (secret_key_for_store(&k, c, store_path, 1, e) < 0 &&
-	    secret_key_for_store(&k, c, store_path, 0, e) < 0)
+	if (secret_key_for_store(&k, c, store_path, create, e) < 0 &&
+	    (!create || secret_key_for_store(&k, c, store_path, 0, e) < 0)) {
+		if (!create)
+			err_prefix(e, "the audit chain is keyed: the store's "
+				      "key file is needed (copy it with the "
+				      "store)");
 		return -1;
+	}
 	if (str_starts(path, "sqlite:"))
 		path += 7;
 	heads[0] = '\0';
@@ -447,7 +458,7 @@ walk_row(void *arg, struct store_row *r)
 	if (strlen(hash) != 64 || !ct_equal(want, hash, AUDIT_HASH_HEX))
 		return bad(w, seq,
 			   keyed ? "record %lld does not match its keyed link "
-				   "(edited)"
+				   "(edited, or another key file)"
 				 : "record %lld does not match its hash "
 				   "(edited)",
 			   seq);
@@ -623,6 +634,7 @@ export_row(void *arg, struct store_row *r)
 		}
 		json_object_set_new(o, names[i], v);
 	}
+	json_object_set_new(o, "keyed", json_boolean(store_row_int(r, 9)));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
@@ -651,7 +663,7 @@ audit_export(struct store *st, const char *since, FILE *out, struct err *e)
 	v[0] = SV_TEXT(from);
 	return store_query(st,
 			   "SELECT seq, at, actor, action, object, before, "
-			   "after, prev, hash FROM audit WHERE at >= ? "
+			   "after, prev, hash, keyed FROM audit WHERE at >= ? "
 			   "ORDER BY seq",
 			   v, 1, export_row, out, e);
 }

@@ -22,12 +22,14 @@
 
 /* audit.c */
 /*
- * Loads the store's key file (secret_key_for_store, created when missing),
- * derives the chain and heads keys and takes the heads settings of c:
- * from then on this process appends keyed records and checkpoints heads.
- * Process glue calls it once, before any thread. 0, or -1 with e set.
+ * Loads the key file of the store st at store_path (secret_key_for_store;
+ * created when missing, unless st already holds keyed records), derives
+ * the chain and heads keys and takes the heads settings of c: from then
+ * on this process appends keyed records and checkpoints heads. Process
+ * glue calls it once, before any thread. 0, or -1 with e set.
  */
-int audit_init(const struct config *c, const char *store_path, struct err *e);
+int audit_init(const struct config *c, const char *store_path,
+	       struct store *st, struct err *e);
 /*
  * The same with a key at hand (tests): heads is the heads file ("" for
  * none), syslog whether heads also go to syslog, seconds the longest time

@@ -443,13 +443,14 @@ static void *
 writer(void *arg)
 {
 	struct auditq *q = arg;
+	int head_failing = 0; /* logged once until it works again */
 	struct err e;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		struct arec *list, *last = NULL;
 		size_t n = 0;
-		int stop, spilled;
+		int stop, spilled, done;
 
 		if (q->head == NULL && !q->stopping) {
 			struct timespec ts;
@@ -484,24 +485,25 @@ writer(void *arg)
 		pthread_mutex_lock(&q->mu);
 		q->inflight = 0;
 		if ((spilled || access(q->replay, F_OK) == 0) &&
-		    q->n < q->cap / 2 && !q->gave_up) {
+		    q->n <= q->cap / 2 && !q->gave_up) {
 			pthread_mutex_unlock(&q->mu);
 			replay(q);
 			pthread_mutex_lock(&q->mu);
 		}
-		if (q->head == NULL || n == 0) {
-			int done = stop && q->head == NULL && q->naggs == 0;
-
-			pthread_mutex_unlock(&q->mu);
-			/* outside any transaction: heads name committed
-			 * records only */
-			if (audit_checkpoint(q->st, done, &e) < 0)
+		done = stop && q->head == NULL && q->naggs == 0;
+		pthread_mutex_unlock(&q->mu);
+		/* after every batch, also under a steady load; outside any
+		 * transaction: heads name committed records only */
+		if (audit_checkpoint(q->st, done, &e) < 0) {
+			if (!head_failing)
 				log_error("audit: head: %s", e.msg);
-			pthread_mutex_lock(&q->mu);
-			if (done && q->head == NULL && q->naggs == 0) {
-				q->exited = 1;
-				break;
-			}
+			head_failing = 1;
+		} else
+			head_failing = 0;
+		pthread_mutex_lock(&q->mu);
+		if (done && q->head == NULL && q->naggs == 0) {
+			q->exited = 1;
+			break;
 		}
 	}
 	pthread_cond_broadcast(&q->room);

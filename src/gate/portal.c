@@ -1269,7 +1269,9 @@ key_login_begin(struct gate_req *r, const json_t *in)
 	if (rc < 0 ||
 	    !password_verify(u.found ? u.password : g->dummy_hash, pw) ||
 	    !u.found) {
-		if (rc == 0)
+		if (rc == 0 &&
+		    (u.found ||
+		     auditq_count("gate", "gate.login.unknown", ip) < 0))
 			gate_audit(g, "gate", "gate.login.fail", object,
 				   "wrong password or unknown user");
 		json_fail(r, rc < 0 ? 500 : 401, t->msg[M_BAD]);

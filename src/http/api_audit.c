@@ -25,6 +25,7 @@ audit_row(void *arg, struct store_row *row)
 	for (int i = 1; i < 9; i++)
 		json_object_set_new(o, names[i],
 				    http_jstr(store_row_text(row, i)));
+	json_object_set_new(o, "keyed", json_boolean(store_row_int(row, 9)));
 	return json_array_append_new(arg, o) == 0 ? 0 : -1;
 }
 
@@ -63,7 +64,7 @@ http_audit_list(struct http_req *r)
 	recs = json_array();
 	if (store_query(r->ctx->st,
 			"SELECT seq, at, actor, action, object, before, "
-			"after, prev, hash FROM audit WHERE seq < ? "
+			"after, prev, hash, keyed FROM audit WHERE seq < ? "
 			"ORDER BY seq DESC LIMIT ?",
 			v, 2, audit_row, recs, &e) < 0) {
 		json_decref(recs);

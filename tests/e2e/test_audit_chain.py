@@ -180,6 +180,8 @@ def test_decisions_do_not_wait_for_a_locked_store(daemon):
     try:
         con.execute("INSERT INTO settings(key, value) VALUES "
                     "('e2e.lock', 'held')")
+        # long enough for the gate's poller to block on the store too
+        time.sleep(1.5)
         for _ in range(n):
             assert daemon.decide("/app/x") == 401      # anonymous
             assert daemon.decide("/blocked/x") == 403  # policy deny

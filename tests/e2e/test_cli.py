@@ -888,6 +888,11 @@ def test_copy_of_store_is_independent(cli, tmp_path):
     ok(cli("import", DEMO))
     copy = tmp_path / "copy.db"
     shutil.copy(cli.db, copy)
+    # the keyed audit chain needs the store's key file (docs/audit.md)
+    p = ok(run_cli(["audit", "verify"], db=copy), 2)
+    assert "key file is needed" in p.stderr
+    assert not os.path.exists(str(copy) + ".key")
+    shutil.copy(str(cli.db) + ".key", str(copy) + ".key")
     assert ok(run_cli(["export"], db=copy)).stdout == \
         ok(cli("export")).stdout
     ok(run_cli(["audit", "verify"], db=copy))

@@ -515,12 +515,12 @@ test_export(void **state)
 			    "\"actor\":\"alice\",\"action\":\"unit.add\","
 			    "\"object\":\"unit:11440700007250010K\","
 			    "\"before\":null,\"after\":\"ab\",\"prev\":\"%s\","
-			    "\"hash\":\"%s\"}\n"
+			    "\"hash\":\"%s\",\"keyed\":false}\n"
 			    "{\"seq\":2,\"at\":\"2025-01-02T03:04:05Z\","
 			    "\"actor\":\"张伟\",\"action\":\"unit.rm\","
 			    "\"object\":\"unit:\\\"quoted\\\"\","
 			    "\"before\":\"ab\",\"after\":null,\"prev\":\"%s\","
-			    "\"hash\":\"%s\"}\n",
+			    "\"hash\":\"%s\",\"keyed\":false}\n",
 			    ZEROS, h1, h1, h2) > 0);
 	assert_string_equal(text, want);
 	free(text);
@@ -918,7 +918,8 @@ test_keyed_edit_rehashed_plain(void **state)
 	assert_int_equal(verify(st, &v), 1);
 	assert_int_equal(v.bad_seq, 3);
 	assert_string_equal(v.reason,
-			    "record 3 does not match its keyed link (edited)");
+			    "record 3 does not match its keyed link (edited, "
+			    "or another key file)");
 	store_rollback(st);
 	/* the same, marking them plain: a downgrade after keyed records */
 	assert_int_equal(store_begin(st, NULL), 0);
