@@ -125,10 +125,19 @@ spill_write(struct auditq *q, const struct arec *r)
 	size_t n;
 
 	json_object_set_new(o, "at", json_integer((json_int_t)r->at));
-	for (int i = 0; i < 5; i++)
-		json_object_set_new(o, names[i],
-				    r->f[i] != NULL ? json_string(r->f[i])
-						    : json_null());
+	for (int i = 0; i < 5; i++) {
+		json_t *v =
+		    r->f[i] != NULL ? json_string(r->f[i]) : json_null();
+
+		if (v == NULL) {
+			/* JSON holds UTF-8 only: what is not is marked */
+			char *clean = str_utf8_sanitize(r->f[i]);
+
+			v = json_string(clean);
+			free(clean);
+		}
+		json_object_set_new(o, names[i], v);
+	}
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (s == NULL)
