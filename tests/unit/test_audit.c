@@ -1243,6 +1243,39 @@ test_queue_replays_an_old_spill(void **state)
 }
 
 static void
+test_queue_failed_write_retried_then_spilled(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	struct auditq *q;
+	struct err e;
+	char spill[8300];
+
+	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	/* the store refuses every record: retried, and at the stop spilled */
+	sql(st, "CREATE TRIGGER refuse BEFORE INSERT ON audit BEGIN "
+		"SELECT RAISE(ABORT, 'refused'); END");
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(
+		    auditq_put("gate", "gate.deny", "refused", NULL, NULL), 0);
+	auditq_stop(q);
+	assert_int_equal(count(st), 0);
+	assert_int_equal(access(spill, F_OK), 0);
+	/* the next start writes them */
+	sql(st, "DROP TRIGGER refuse");
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	auditq_stop(q);
+	assert_int_equal(count(st), 5);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(access(spill, F_OK), -1);
+}
+
+static void
 test_queue_counts_unknown_names(void **state)
 {
 	struct store *st = *state;
@@ -1318,6 +1351,7 @@ main(void)
 	    T(test_queue_writes_everything),
 	    T(test_queue_full_store_locked_spills),
 	    T(test_queue_replays_an_old_spill),
+	    T(test_queue_failed_write_retried_then_spilled),
 	    T(test_queue_counts_unknown_names),
 	};
 #undef T
