@@ -17,10 +17,13 @@ static const int heads_syslog_prio = LOG_AUTHPRIV | LOG_NOTICE;
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "audit/audit.h"
 
 #define HEADS_LINE_MAX 256
+/* "1 " HASH " " "2024-07-01T00:00:00Z" " " MAC: a whole line at least */
+#define HEADS_LINE_MIN (2 + 64 + 1 + 20 + 1 + 64)
 #define HEADS_MAX      (8 << 20) /* lines read at most */
 
 static int
@@ -43,7 +46,8 @@ int
 heads_append(const char *path, const unsigned char key[SM3_LEN], long long seq,
 	     const char *hash, const char *at, struct err *e)
 {
-	char line[HEADS_LINE_MAX], mac[AUDIT_HASH_HEX];
+	char line[HEADS_LINE_MAX + 1], mac[AUDIT_HASH_HEX], last;
+	struct stat sb;
 	int fd, n;
 
 	if (line_mac(key, seq, hash, at, mac) < 0 ||
@@ -52,12 +56,19 @@ heads_append(const char *path, const unsigned char key[SM3_LEN], long long seq,
 		err_set(e, "cannot make an audit head line");
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
 	if (fd < 0) {
 		err_set(e, "cannot open audit heads '%s': %s", path,
 			strerror(errno));
 		return -1;
+	}
+	/* after a line a crash cut short, start a line of our own */
+	if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+	    pread(fd, &last, 1, sb.st_size - 1) == 1 && last != '\n') {
+		memmove(line + 1, line, (size_t)n + 1);
+		line[0] = '\n';
+		n++;
 	}
 	/* one write of one short line: lines of several writers never mix */
 	if (write(fd, line, (size_t)n) != n) {
@@ -134,7 +145,10 @@ heads_load(struct heads *h, const char *path, const unsigned char key[SM3_LEN],
 
 		lineno++;
 		if (len == 0 || line[len - 1] != '\n') {
-			/* too long, or a last line cut short */
+			/* a last line cut short (a crash while writing it)
+			 * says nothing; a line too long is not ours */
+			if (feof(f) && len < HEADS_LINE_MIN)
+				break;
 			if (h->bad_line == 0)
 				h->bad_line = lineno;
 			while (len > 0 && line[len - 1] != '\n' &&
@@ -143,9 +157,10 @@ heads_load(struct heads *h, const char *path, const unsigned char key[SM3_LEN],
 			continue;
 		}
 		line[len - 1] = '\0';
-		if (memchr(line, '\0', len - 1) != NULL ||
-		    parse_line(line, key, &he) < 0) {
-			if (h->bad_line == 0)
+		if (parse_line(line, key, &he) < 0) {
+			/* too short to hold a MAC: a line cut short by a
+			 * crash, which proves nothing either way */
+			if (h->bad_line == 0 && len - 1 >= HEADS_LINE_MIN)
 				h->bad_line = lineno;
 			continue;
 		}

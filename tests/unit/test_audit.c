@@ -1074,6 +1074,33 @@ test_heads_forged_line(void **state)
 	assert_true(str_starts(v.reason, "line 2 of the heads file "));
 }
 
+/* A last line cut short (a crash while it was written) is not a forgery. */
+static void
+test_heads_last_line_cut_short(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+	FILE *f;
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	f = fopen(heads, "a");
+	assert_non_null(f);
+	fputs("6 0123", f);
+	fclose(f);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 1);
+	assert_int_equal(v.heads_seq, 5);
+	/* the next head starts a line of its own */
+	append(st, "alice", "unit.add", "unit:6", NULL, "aa");
+	checkpoint(st);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 2);
+	assert_int_equal(v.heads_seq, 6);
+}
+
 static void
 test_nul_in_field(void **state)
 {
@@ -1345,6 +1372,7 @@ main(void)
 	    T(test_heads_find_everything_deleted),
 	    T(test_heads_checkpoint_rules),
 	    T(test_heads_forged_line),
+	    T(test_heads_last_line_cut_short),
 	    T(test_nul_in_field),
 	    T(test_keyed_swap_records),
 	    cmocka_unit_test(test_anchor_parse),
