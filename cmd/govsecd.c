@@ -166,9 +166,11 @@ main(int argc, char **argv)
 		die(EXIT_CONFIG, e.msg);
 	if (check_only) {
 		st = store_open(config_store_path(&cfg, db), &e);
-		if (st == NULL || store_migrate(st, &e) < 0)
+		if (st == NULL || store_migrate(st, &e) < 0 ||
+		    audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
 			die(EXIT_CONFIG, e.msg);
 		store_free(st);
+		audit_cleanup();
 		puts("configuration OK");
 		return 0;
 	}

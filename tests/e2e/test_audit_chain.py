@@ -16,13 +16,14 @@ import http.client
 import json
 import re
 import sqlite3
+import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import (cli_env, free_port, run_cli, running_govsecd,
-                      tcp_ready)
+from conftest import (GOVSECD, cli_env, free_port, run_cli,
+                      running_govsecd, tcp_ready)
 
 ADMIN_PW = "console password 1"
 PW = "bob password 12"
@@ -280,3 +281,30 @@ def test_cut_tail_and_rewrite_found_by_api_without_anchor(daemon):
     st, _, v = daemon.console("GET", "/api/audit/verify", cookie=cookie)
     assert st == 200 and v["ok"] is False
     assert "differs from the head written for it" in v["reason"], v
+
+
+def test_keyed_store_without_its_key_is_refused(tmp_path):
+    """A keyed chain never gets a new key (it could not be verified nor
+    continued): govsecd -n and govsec refuse a store whose key file is
+    missing, and say which file it needs."""
+    db = tmp_path / "govsec.db"
+    ok(run_cli(["audit", "retention", "400"], db=db))
+    key = tmp_path / "govsec.db.key"
+    saved = key.read_bytes()
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.unlink()
+    conf = tmp_path / "govsec.conf"
+    conf.write_text(f"[store]\npath = {db}\n")
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf)],
+                       capture_output=True, text=True, env=cli_env())
+    assert p.returncode == 2 and "key file is needed" in p.stderr, p.stderr
+    assert "configuration OK" not in p.stdout
+    p = ok(run_cli(["audit", "verify"], db=db), 2)
+    assert "key file is needed" in p.stderr
+    assert not key.exists()
+    key.write_bytes(saved)
+    key.chmod(0o600)
+    p = subprocess.run([str(GOVSECD), "-n", "-c", str(conf)],
+                       capture_output=True, text=True, env=cli_env())
+    assert p.returncode == 0 and p.stdout == "configuration OK\n", p.stderr
+    ok(run_cli(["audit", "verify"], db=db))
