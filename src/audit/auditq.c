@@ -54,7 +54,8 @@ struct auditq {
 	struct arec *head, *tail;
 	size_t n, inflight;
 	int started, stopping, exited;
-	int gave_up; /* stopping and the store refuses: spill, do not replay */
+	int gave_up; /* no more replays this run: the store refused at the
+			stop, or a spill file cannot be read or removed */
 	int spilled; /* the spill file may hold records (under spill_mu) */
 	pthread_mutex_t spill_mu;
 	struct agg *aggs;
@@ -400,6 +401,18 @@ out:
 	return r;
 }
 
+/* Stops replaying for this run: the file stays for the operator. */
+static void
+give_up(struct auditq *q, const char *what, const char *why)
+{
+	log_error("audit: cannot %s '%s': %s; spilled records are not "
+		  "replayed until govsecd restarts",
+		  what, q->replay, why);
+	pthread_mutex_lock(&q->mu);
+	q->gave_up = 1;
+	pthread_mutex_unlock(&q->mu);
+}
+
 /* Writes what earlier spills left (this run's or a previous one's). */
 static void
 replay(struct auditq *q)
@@ -409,16 +422,22 @@ replay(struct auditq *q)
 	char *line;
 	FILE *f;
 
+	/* an older file being replayed goes first; the spill file waits
+	 * (still marked) for the next turn */
 	pthread_mutex_lock(&q->spill_mu);
-	if (q->spilled && access(q->replay, F_OK) < 0 &&
-	    rename(q->spill, q->replay) < 0 && errno != ENOENT)
-		log_error("audit: cannot move '%s' aside: %s", q->spill,
-			  strerror(errno));
-	q->spilled = 0;
+	if (access(q->replay, F_OK) < 0) {
+		if (rename(q->spill, q->replay) < 0 && errno != ENOENT)
+			log_error("audit: cannot move '%s' aside: %s", q->spill,
+				  strerror(errno));
+		q->spilled = 0;
+	}
 	pthread_mutex_unlock(&q->spill_mu);
 	f = fopen(q->replay, "re");
-	if (f == NULL)
+	if (f == NULL) {
+		if (errno != ENOENT)
+			give_up(q, "read", strerror(errno));
 		return;
+	}
 	line = xmalloc(LINE_MAX_SPILL);
 	while (fgets(line, LINE_MAX_SPILL, f) != NULL) {
 		struct arec *r = rec_parse(line);
@@ -444,8 +463,24 @@ replay(struct auditq *q)
 		write_batch(q, list, n);
 	fclose(f);
 	free(line);
-	unlink(q->replay);
+	if (unlink(q->replay) < 0) {
+		/* written again next time would be written twice */
+		give_up(q, "remove", strerror(errno));
+		return;
+	}
 	log_info("audit: spilled records written from '%s'", q->replay);
+}
+
+/* Whether a spill file waits to be written. */
+static int
+spill_pending(struct auditq *q)
+{
+	int s;
+
+	pthread_mutex_lock(&q->spill_mu);
+	s = q->spilled || access(q->replay, F_OK) == 0;
+	pthread_mutex_unlock(&q->spill_mu);
+	return s;
 }
 
 static void *
@@ -488,18 +523,19 @@ writer(void *arg)
 		pthread_mutex_unlock(&q->mu);
 		if (n > 0)
 			write_batch(q, list, n);
-		pthread_mutex_lock(&q->spill_mu);
-		spilled = q->spilled;
-		pthread_mutex_unlock(&q->spill_mu);
+		spilled = spill_pending(q);
 		pthread_mutex_lock(&q->mu);
 		q->inflight = 0;
-		if ((spilled || access(q->replay, F_OK) == 0) &&
-		    q->n <= q->cap / 2 && !q->gave_up) {
+		if (spilled && q->n <= q->cap / 2 && !q->gave_up) {
 			pthread_mutex_unlock(&q->mu);
 			replay(q);
+			spilled = spill_pending(q);
 			pthread_mutex_lock(&q->mu);
 		}
-		done = stop && q->head == NULL && q->naggs == 0;
+		/* a spill the store refused at the stop waits for the next
+		 * start; any other is written first */
+		done = stop && q->head == NULL && q->naggs == 0 &&
+		       (!spilled || q->gave_up);
 		pthread_mutex_unlock(&q->mu);
 		/* after every batch, also under a steady load; outside any
 		 * transaction: heads name committed records only */

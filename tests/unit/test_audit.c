@@ -1243,7 +1243,7 @@ test_queue_replays_an_old_spill(void **state)
 	struct store *st = *state;
 	struct auditq *q;
 	struct err e;
-	char spill[8300];
+	char spill[8300], old[8300];
 	char *obj;
 	FILE *f;
 
@@ -1255,18 +1255,30 @@ test_queue_replays_an_old_spill(void **state)
 	      "not a record\n",
 	      f);
 	fclose(f);
+	/* and one a crash left while it was being replayed: first */
+	str_fmt(old, sizeof(old), "%s.spill.old", dbpath);
+	f = fopen(old, "w");
+	assert_non_null(f);
+	fputs("{\"at\":1719791000,\"actor\":\"gate\",\"action\":\"gate.deny\","
+	      "\"object\":\"older\",\"before\":null,\"after\":null}\n",
+	      f);
+	fclose(f);
 	q = auditq_start(dbpath, NULL, 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	auditq_stop(q);
-	assert_int_equal(count(st), 1);
+	assert_int_equal(count(st), 2);
 	obj = column(st, "object", 1);
+	assert_string_equal(obj, "older");
+	free(obj);
+	obj = column(st, "object", 2);
 	assert_string_equal(obj, "left over");
 	free(obj);
-	obj = column(st, "at", 1);
+	obj = column(st, "at", 2);
 	assert_string_equal(obj, "2024-07-01T00:00:00Z");
 	free(obj);
 	assert_int_equal(access(spill, F_OK), -1);
+	assert_int_equal(access(old, F_OK), -1);
 }
 
 static void
