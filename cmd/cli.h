@@ -36,8 +36,11 @@ struct opt {
  */
 int cli_parse(int argc, char **argv, const struct opt *opts, const char **pos,
 	      int maxpos, const char *usage);
-/* Opens and migrates the store; prints the error and returns -1. */
+/* Opens and migrates the store and loads its key for the audit chain
+ * (audit_init); prints the error and returns -1. */
 int cli_store(struct cli *c);
+/* Writes the audit head (audit_checkpoint) and closes the store. */
+void cli_store_close(struct cli *c);
 /* Prints "govsec: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* 1 if --format json was asked for. */

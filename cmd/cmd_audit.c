@@ -7,6 +7,45 @@
 #include "audit/audit.h"
 #include "cli.h"
 
+/* The lines after "audit chain OK": how the records are linked and which
+ * heads they were checked against. */
+static void
+verify_details(const struct audit_verdict *v)
+{
+	printf("  %lld keyed (HMAC-SM3), %lld older with plain SM3 links\n",
+	       v->keyed, v->plain);
+	if (v->heads_file[0] == '\0')
+		printf("  no heads file: a cut tail is found only with "
+		       "--anchor\n");
+	else if (v->heads == 0)
+		printf("  no heads in '%s' yet: a cut tail cannot be found\n",
+		       v->heads_file);
+	else
+		printf("  checked against %lld heads in '%s', the newest for "
+		       "record %lld written at %s\n",
+		       v->heads, v->heads_file, v->heads_seq, v->heads_at);
+}
+
+static void
+verify_json(int rc, const struct audit_verdict *v)
+{
+	if (rc == 0)
+		printf("{\"ok\":true,\"checked\":%lld,\"head_seq\":%lld,"
+		       "\"head\":\"%s\",",
+		       v->checked, v->head_seq, v->head);
+	else {
+		printf("{\"ok\":false,\"bad_seq\":%lld,\"reason\":",
+		       v->bad_seq);
+		str_json_put(stdout, v->reason);
+		putchar(',');
+	}
+	printf("\"keyed\":%lld,\"plain\":%lld,\"heads\":%lld,"
+	       "\"heads_seq\":%lld,\"heads_file\":",
+	       v->keyed, v->plain, v->heads, v->heads_seq);
+	str_json_put(stdout, v->heads_file[0] ? v->heads_file : NULL);
+	puts("}");
+}
+
 static int
 audit_verify_cmd(struct cli *c, int argc, char **argv)
 {
@@ -15,57 +54,37 @@ audit_verify_cmd(struct cli *c, int argc, char **argv)
 				   {NULL, 0, NULL, NULL}};
 	struct audit_verdict v;
 	long long aseq = 0;
-	const char *ahash = NULL;
-	char seqbuf[32];
+	char ahash[AUDIT_HASH_HEX];
 	struct err e;
 	int rc;
 
 	if (cli_parse(argc, argv, opts, NULL, 0,
 		      "govsec audit verify [--anchor SEQ:HASH]") < 0)
 		return EXIT_USAGE;
-	if (anchor != NULL) {
-		const char *colon = strchr(anchor, ':');
-
-		if (colon == NULL ||
-		    (size_t)(colon - anchor) >= sizeof(seqbuf) ||
-		    strlen(colon + 1) != 64)
-			goto bad_anchor;
-		memcpy(seqbuf, anchor, (size_t)(colon - anchor));
-		seqbuf[colon - anchor] = '\0';
-		if (str_to_ll(seqbuf, 1, 1LL << 62, &aseq) < 0)
-			goto bad_anchor;
-		ahash = colon + 1;
+	if (anchor != NULL && audit_anchor_parse(anchor, &aseq, ahash) < 0) {
+		cli_error("--anchor: expected SEQ:HASH as printed by 'govsec "
+			  "audit head'");
+		return EXIT_USAGE;
 	}
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
-	rc = audit_verify(c->st, aseq, ahash, &v, &e);
+	rc = audit_verify(c->st, aseq, anchor != NULL ? ahash : NULL, &v, &e);
 	if (rc < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
-	if (cli_json(c)) {
-		if (rc == 0)
-			printf(
-			    "{\"ok\":true,\"checked\":%lld,\"head_seq\":%lld,"
-			    "\"head\":\"%s\"}\n",
-			    v.checked, v.head_seq, v.head);
-		else
-			printf(
-			    "{\"ok\":false,\"bad_seq\":%lld,\"reason\":\"%s\"}"
-			    "\n",
-			    v.bad_seq, v.reason);
-	} else if (rc == 0) {
+	if (cli_json(c))
+		verify_json(rc, &v);
+	else if (rc == 0) {
 		printf("audit chain OK: %lld records, head %lld:%s\n",
 		       v.checked, v.head_seq, v.head);
-	} else {
+		verify_details(&v);
+	} else if (v.bad_seq > 0)
 		printf("audit chain BROKEN at record %lld: %s\n", v.bad_seq,
 		       v.reason);
-	}
+	else
+		printf("audit chain BROKEN: %s\n", v.reason);
 	return rc == 0 ? 0 : EXIT_FINDINGS;
-bad_anchor:
-	cli_error("--anchor: expected SEQ:HASH as printed by 'govsec audit "
-		  "head'");
-	return EXIT_USAGE;
 }
 
 int

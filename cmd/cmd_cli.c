@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "cli.h"
 
 void
@@ -105,11 +106,26 @@ cli_store(struct cli *c)
 		cli_error("%s", e.msg);
 		return -1;
 	}
-	if (store_migrate(c->st, &e) < 0) {
+	if (store_migrate(c->st, &e) < 0 || audit_init(&c->cfg, path, c->st, &e) < 0) {
 		cli_error("'%s': %s", path, e.msg);
 		store_free(c->st);
 		c->st = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+void
+cli_store_close(struct cli *c)
+{
+	struct err e;
+
+	if (c->st == NULL)
+		return;
+	/* what this command appended gets a head outside the store now */
+	if (audit_checkpoint(c->st, 1, &e) < 0)
+		cli_error("audit head: %s", e.msg);
+	store_free(c->st);
+	c->st = NULL;
+	audit_cleanup();
 }

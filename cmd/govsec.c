@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		if (strcmp(commands[k].name, argv[i]) != 0)
 			continue;
 		rc = commands[k].fn(&c, argc - i, argv + i);
-		store_free(c.st);
+		cli_store_close(&c);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			cli_error("cannot write the output");
 			return EXIT_USAGE;

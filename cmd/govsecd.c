@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "base/base.h"
 #include "gate/gate.h"
 #include "http/http.h"
@@ -115,6 +116,7 @@ main(int argc, char **argv)
 	struct probe_sched *probe = NULL;
 	struct insp_sched *insp = NULL;
 	struct privs pv;
+	struct auditq *aq;
 	sigset_t set;
 	struct err e;
 
@@ -158,9 +160,11 @@ main(int argc, char **argv)
 		if (privs_drop(&pv, &e) < 0)
 			die(EXIT_RUNTIME, e.msg);
 		st = store_open(config_store_path(&cfg, db), &e);
-		if (st == NULL || store_migrate(st, &e) < 0)
+		if (st == NULL || store_migrate(st, &e) < 0 ||
+		    audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
 			die(EXIT_CONFIG, e.msg);
 		store_free(st);
+		audit_cleanup();
 		puts("configuration OK");
 		return 0;
 	}
@@ -183,6 +187,15 @@ main(int argc, char **argv)
 	st = store_open(config_store_path(&cfg, db), &e);
 	if (st == NULL || store_migrate(st, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
+	/* the chain's key (a new one is the daemon's user's too), and the
+	 * writer that keeps audit records off the request paths
+	 * (docs/audit.md); before any listener's thread */
+	if (audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
+		die(EXIT_CONFIG, e.msg);
+	aq = auditq_start(config_store_path(&cfg, db), NULL, 65536,
+			  cfg.audit_aggregate, &e);
+	if (aq == NULL)
+		die(EXIT_RUNTIME, e.msg);
 	if (privs_leave(&pv, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
 	if (pidfile != NULL && privs_pidfile_write(&pv, pidfile, &e) < 0)
@@ -262,7 +275,9 @@ main(int argc, char **argv)
 	store_free(gst);
 	http_stop(pub);
 	http_stop(srv);
+	auditq_stop(aq); /* after every producer */
 	store_free(st);
+	audit_cleanup();
 	if (pidfile != NULL)
 		unlink(pidfile);
 	log_info("stopped");

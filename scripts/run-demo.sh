@@ -30,8 +30,12 @@ if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ] ||
 	printf '%s\n' "$pw" | "$build/govsec" --db "$new/govsec.db" gate user \
 		add demo --groups staff --display 演示用户
 	"$build/govsec" --db "$new/govsec.db" gate invite demo --hours 720
-	rm -f "$db" "$db-wal" "$db-shm"
+	rm -f "$db" "$db-wal" "$db-shm" "$db.key" "$db.heads"
 	mv "$new/govsec.db" "$db"
+	# the store's key file (the audit chain is keyed with it) and the
+	# heads of the chain go with it (docs/audit.md)
+	mv "$new/govsec.db.key" "$db.key"
+	mv "$new/govsec.db.heads" "$db.heads"
 	mv "$new/admin-password" "$dir/admin-password"
 	mv "$new/gate-password" "$dir/gate-password"
 	rm -rf "$new"

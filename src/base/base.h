@@ -169,6 +169,13 @@ struct config;
  */
 int file_check_private(const char *what, const char *path, int fd,
 		       struct err *e);
+/*
+ * Run by root, gives the file fd (at path) that root owns to the owner and
+ * group of its directory when that is not root: a file root's CLI makes
+ * beside the daemon user's store (key, audit heads) stays usable by the
+ * daemon. Anything else: nothing (a failure is logged).
+ */
+void file_own_like_dir(int fd, const char *path);
 /* HMAC-SM3 of data under key into out; -1 on failure. */
 int hmac_sm3(const void *key, size_t keylen, const void *data, size_t n,
 	     unsigned char out[SM3_LEN]);
@@ -390,6 +397,11 @@ struct config {
 	/* [daemon]: who govsecd runs as (privs.c) */
 	char daemon_user[64];  /* user, "" = as started (never root) */
 	char daemon_group[64]; /* group, "" = the user's own */
+	/* [audit]: heads of the chain and the writer (docs/audit.md) */
+	char audit_heads[4096];	 /* heads: file, "" = <store>.heads */
+	int audit_heads_seconds; /* heads_seconds: a head at least (60) */
+	int audit_syslog;	 /* syslog: heads to LOG_AUTHPRIV (yes) */
+	int audit_aggregate;	 /* aggregate_seconds: failed logins (60) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

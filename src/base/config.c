@@ -57,6 +57,9 @@ config_defaults(struct config *c)
 	c->insp_max_pages = 10000;
 	c->insp_max_seconds = 1800;
 	c->insp_concurrency = 16;
+	c->audit_heads_seconds = 60;
+	c->audit_syslog = 1;
+	c->audit_aggregate = 60;
 }
 
 struct ctx {
@@ -206,6 +209,21 @@ insp_setting(struct config *c, const char *key, const char *value)
 	return -2;
 }
 
+/* One [audit] setting: 0, -1 on a bad value, -2 for an unknown key. */
+static int
+audit_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "heads"))
+		return str_copy(c->audit_heads, value, sizeof(c->audit_heads));
+	if (!strcmp(key, "heads_seconds"))
+		return set_int(value, 1, 86400, &c->audit_heads_seconds);
+	if (!strcmp(key, "syslog"))
+		return set_bool(value, &c->audit_syslog);
+	if (!strcmp(key, "aggregate_seconds"))
+		return set_int(value, 1, 3600, &c->audit_aggregate);
+	return -2;
+}
+
 static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -277,6 +295,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "inspect") &&
 		   (ok = insp_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "audit") &&
+		   (ok = audit_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else {
 		if (!x->failed)

@@ -57,6 +57,31 @@ file_check_private(const char *what, const char *path, int fd,
 	return 0;
 }
 
+void
+file_own_like_dir(int fd, const char *path)
+{
+	char dir[4096];
+	struct stat st, ds;
+	const char *slash = strrchr(path, '/');
+
+	if (geteuid() != 0 || fstat(fd, &st) < 0 || st.st_uid != 0)
+		return;
+	if (slash == NULL)
+		str_copy(dir, ".", sizeof(dir));
+	else if (slash == path)
+		str_copy(dir, "/", sizeof(dir));
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return;
+	else {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	if (stat(dir, &ds) == 0 && ds.st_uid != 0 &&
+	    fchown(fd, ds.st_uid, ds.st_gid) < 0)
+		log_warn("cannot give '%s' to its directory's owner: %s",
+			path, strerror(errno));
+}
+
 int
 hmac_sm3(const void *key, size_t keylen, const void *data, size_t n,
 	 unsigned char out[SM3_LEN])
@@ -138,6 +163,7 @@ secret_key_create(const char *path, struct err *e)
 		err_set(e, "key file '%s': %s", path, strerror(errno));
 		return -1;
 	}
+	file_own_like_dir(fd, path);
 	if (rand_bytes(key, sizeof(key)) < 0) {
 		err_set(e, "key file '%s': no random bytes", path);
 		goto fail;

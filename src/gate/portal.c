@@ -1110,7 +1110,11 @@ gate_portal_login(struct gate_req *r)
 				 sizeof(after));
 	}
 	if (!ok) {
-		gate_audit(g, "gate", "gate.login.fail", object, after);
+		/* unknown names are counted per address, not one record each
+		 * (an enumeration writes ~40 a second) */
+		if (u.found ||
+		    auditq_count("gate", "gate.login.unknown", ip) < 0)
+			gate_audit(g, "gate", "gate.login.fail", object, after);
 		page(r, 401, t, M_BAD, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
@@ -1309,7 +1313,9 @@ key_login_begin(struct gate_req *r, const json_t *in)
 	if (rc < 0 ||
 	    !password_verify(u.found ? u.password : g->dummy_hash, pw) ||
 	    !u.found || u.disabled) {
-		if (rc == 0)
+		if (rc == 0 &&
+		    (u.found ||
+		     auditq_count("gate", "gate.login.unknown", ip) < 0))
 			gate_audit(g, "gate", "gate.login.fail", object,
 				   u.found && u.disabled
 				       ? "account disabled"

@@ -95,6 +95,9 @@ gate_audit(struct gate_server *g, const char *actor, const char *action,
 {
 	struct err e;
 
+	/* govsecd's writer: the request goes on without the store */
+	if (auditq_put(actor, action, object, NULL, after) == 0)
+		return;
 	pthread_mutex_lock(&g->st_lock);
 	if (audit_append(g->st, actor, action, object, NULL, after, &e) < 0)
 		log_error("gate: cannot audit %s: %s", action, e.msg);
@@ -368,7 +371,8 @@ gate_sess_drop(struct gate_server *g, const char *token)
 }
 
 /* Looks the token up; 1 and v filled if live, 0 if none or expired (an
- * expired session is removed). */
+ * expired session stays until the sweep removes it from memory and the
+ * store: a decision never waits for the store). */
 static int
 sess_lookup(struct gate_server *g, const char *token, time_t now,
 	    struct sess_view *v, unsigned char key[32])
@@ -376,7 +380,7 @@ sess_lookup(struct gate_server *g, const char *token, time_t now,
 	uint32_t b;
 	pthread_mutex_t *m;
 	struct gate_sess *s;
-	int found = 0, expired = 0;
+	int found = 0;
 
 	gate_sha256(token, strlen(token), key);
 	b = bucket_of(key);
@@ -385,23 +389,17 @@ sess_lookup(struct gate_server *g, const char *token, time_t now,
 	for (s = g->bucket[b]; s != NULL; s = s->next)
 		if (ct_equal(s->key, key, 32))
 			break;
-	if (s != NULL) {
-		if (now - s->seen >= g->cfg->gate_session_idle ||
-		    now - s->created >= g->cfg->gate_session_max)
-			expired = 1;
-		else {
-			str_copy(v->user, s->user, sizeof(v->user));
-			str_copy(v->groups, s->groups, sizeof(v->groups));
-			str_copy(v->display, s->display, sizeof(v->display));
-			str_copy(v->device, s->device, sizeof(v->device));
-			memcpy(v->devkey, s->devkey, 32);
-			v->level = s->level;
-			found = 1;
-		}
+	if (s != NULL && now - s->seen < g->cfg->gate_session_idle &&
+	    now - s->created < g->cfg->gate_session_max) {
+		str_copy(v->user, s->user, sizeof(v->user));
+		str_copy(v->groups, s->groups, sizeof(v->groups));
+		str_copy(v->display, s->display, sizeof(v->display));
+		str_copy(v->device, s->device, sizeof(v->device));
+		memcpy(v->devkey, s->devkey, 32);
+		v->level = s->level;
+		found = 1;
 	}
 	pthread_mutex_unlock(m);
-	if (expired && sess_remove(g, key))
-		store_sess_delete(g, key);
 	return found;
 }
 

@@ -1,7 +1,8 @@
 /*
  * api_audit.c: the audit endpoints: pages of the hash-chained log, newest
  * first (for a scoped account only the records of registry records in its
- * scope), and a verification of the whole chain. Query arguments are
+ * scope), and a verification of the whole chain (against the heads file
+ * and an optional anchor=SEQ:HASH). Query arguments are
  * untrusted; the stored records are read as they are (verify says whether
  * they were tampered with). The router holds the store lock.
  */
@@ -25,6 +26,7 @@ audit_row(void *arg, struct store_row *row)
 	for (int i = 1; i < 9; i++)
 		json_object_set_new(o, names[i],
 				    http_jstr(store_row_text(row, i)));
+	json_object_set_new(o, "keyed", json_boolean(store_row_int(row, 9)));
 	return json_array_append_new(arg, o) == 0 ? 0 : -1;
 }
 
@@ -81,12 +83,20 @@ http_audit_list(struct http_req *r)
 int
 http_audit_verify(struct http_req *r)
 {
+	const char *anchor = http_query(r, "anchor");
+	char ahash[AUDIT_HASH_HEX];
 	struct audit_verdict v;
+	long long aseq = 0;
 	struct err e;
 	json_t *res;
 	int rc;
 
-	rc = audit_verify(r->ctx->st, 0, NULL, &v, &e);
+	if (anchor != NULL && audit_anchor_parse(anchor, &aseq, ahash) < 0)
+		return http_error(r, 400,
+				  "query argument 'anchor': expected SEQ:HASH "
+				  "as 'govsec audit head' prints");
+	rc = audit_verify(r->ctx->st, aseq, anchor != NULL ? ahash : NULL, &v,
+			  &e);
 	if (rc < 0)
 		return http_internal(r, e.msg);
 	res = json_object();
@@ -99,5 +109,14 @@ http_audit_verify(struct http_req *r)
 		json_object_set_new(res, "bad_seq", json_integer(v.bad_seq));
 		json_object_set_new(res, "reason", http_jstr(v.reason));
 	}
+	json_object_set_new(res, "keyed", json_integer(v.keyed));
+	json_object_set_new(res, "plain", json_integer(v.plain));
+	json_object_set_new(res, "heads_file",
+			    v.heads_file[0] ? http_jstr(v.heads_file)
+					    : json_null());
+	json_object_set_new(res, "heads", json_integer(v.heads));
+	json_object_set_new(res, "heads_seq", json_integer(v.heads_seq));
+	if (v.heads_at[0] != '\0')
+		json_object_set_new(res, "heads_at", http_jstr(v.heads_at));
 	return http_json(r, 200, res);
 }

@@ -168,6 +168,9 @@ const struct migration store_migrations[] = {
      * all units, as every account was before */
     {8, "ALTER TABLE console_users ADD COLUMN scope_unit TEXT;"
 	"ALTER TABLE console_users ADD COLUMN scope_region TEXT;"},
+    /* 10: the keyed audit chain (src/audit/audit.c): 0 for the records
+     * linked with plain SM3 before it, 1 for HMAC-SM3 under the key file */
+    {10, "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

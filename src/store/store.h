@@ -70,6 +70,9 @@ int store_row_count(struct store_row *r);
 const char *store_row_text(struct store_row *r, int col);
 long long store_row_int(struct store_row *r, int col);
 int store_row_null(struct store_row *r, int col);
+/* Bytes of the column's text, which may hold a NUL before its end (a
+ * value written behind govsec's back); 0 for NULL. */
+size_t store_row_bytes(struct store_row *r, int col);
 /* A key/value setting in the store (table settings); NULL if unset. */
 char *store_setting_get(struct store *st, const char *key);
 int store_setting_set(struct store *st, const char *key, const char *value,

@@ -252,3 +252,11 @@ store_row_null(struct store_row *r, int col)
 {
 	return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
 }
+
+size_t
+store_row_bytes(struct store_row *r, int col)
+{
+	/* after sqlite3_column_text, as the SQLite documentation asks */
+	(void)sqlite3_column_text(r->stmt, col);
+	return (size_t)sqlite3_column_bytes(r->stmt, col);
+}

@@ -499,7 +499,8 @@ def test_changes_are_audited_with_session_user(daemon, admin):
     assert rec["actor"] == "admin"
     assert rec["object"] == "unit:" + UNIT3
     assert set(rec) == {"seq", "at", "actor", "action", "object", "before",
-                        "after", "prev", "hash"}
+                        "after", "prev", "hash", "keyed"}
+    assert rec["keyed"] is True  # govsecd holds the store's key
 
 
 # ---- self-examination ----

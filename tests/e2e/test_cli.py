@@ -687,7 +687,9 @@ def test_audit_head_and_json_verify(cli):
     assert re.fullmatch(r"1:[0-9a-f]{64}", head)
     v = json.loads(ok(cli("--format", "json", "audit", "verify")).stdout)
     assert v == {"ok": True, "checked": 1, "head_seq": 1,
-                 "head": head.split(":")[1]}
+                 "head": head.split(":")[1], "keyed": 1, "plain": 0,
+                 "heads": 1, "heads_seq": 1,
+                 "heads_file": str(cli.db) + ".heads"}
 
 
 def build_log(cli, n=6):
@@ -779,14 +781,17 @@ def test_audit_tamper_renumber_records(cli):
 
 
 def test_audit_tamper_cut_tail_found_with_anchor(cli):
-    """Removing the newest records leaves a valid shorter chain; the anchor
-    printed by 'audit head' before finds the cut."""
+    """Removing the newest records leaves a valid shorter chain; the heads
+    file finds the cut without anyone saving a head, and so does the
+    anchor printed by 'audit head' before."""
     n = build_log(cli)
     head = ok(cli("audit", "head")).stdout.strip()
     assert head.startswith(f"{n}:")
     ok(cli("audit", "verify", "--anchor", head))
     tamper(cli.db, f"DELETE FROM audit WHERE seq >= {n - 1}")
-    ok(cli("audit", "verify"))
+    p = ok(cli("audit", "verify"), 1)
+    assert (f"the chain ends at record {n - 2} but a head at record {n} "
+            "was written at") in p.stdout
     p = ok(cli("audit", "verify", "--anchor", head), 1)
     assert f"record {n}" in p.stdout
     ok(cli("audit", "verify", "--anchor", "12:xyz"), 2)
@@ -883,6 +888,11 @@ def test_copy_of_store_is_independent(cli, tmp_path):
     ok(cli("import", DEMO))
     copy = tmp_path / "copy.db"
     shutil.copy(cli.db, copy)
+    # the keyed audit chain needs the store's key file (docs/audit.md)
+    p = ok(run_cli(["audit", "verify"], db=copy), 2)
+    assert "key file is needed" in p.stderr
+    assert not os.path.exists(str(copy) + ".key")
+    shutil.copy(str(cli.db) + ".key", str(copy) + ".key")
     assert ok(run_cli(["export"], db=copy)).stdout == \
         ok(cli("export")).stdout
     ok(run_cli(["audit", "verify"], db=copy))

@@ -249,13 +249,21 @@ threads = 8
         yield g
 
 
-def audit_rows(db, action):
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute("SELECT object, after FROM audit WHERE action = ?",
-                           (action,)).fetchall()
-    finally:
-        con.close()
+def audit_rows(db, action, until=bool):
+    """(object, after) of the records of action. The gate writes its
+    records off the request path (docs/audit.md), so this waits (bounded)
+    until until(rows) holds, by default until there is one."""
+    deadline = time.monotonic() + 10
+    while True:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            rows = con.execute("SELECT object, after FROM audit WHERE "
+                               "action = ?", (action,)).fetchall()
+        finally:
+            con.close()
+        if until(rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
 
 
 # ---- policy decisions through nginx ----------------------------------------
@@ -272,9 +280,10 @@ def test_network_allow_and_deny(gate):
     assert gate.req("/public/index.html", src="127.0.0.66")[0] == 403
     st, _, body = gate.req("/public/index.html", src="127.0.0.3")
     assert st == 200 and b"public" in body
-    denies = audit_rows(gate.db, "gate.deny")
-    assert any("rule 'blocked'" in (a or "") for _, a in denies)
-    assert any("rule 'default'" in (a or "") for _, a in denies)
+    def both(denies):
+        return (any("rule 'blocked'" in (a or "") for _, a in denies) and
+                any("rule 'default'" in (a or "") for _, a in denies))
+    assert both(audit_rows(gate.db, "gate.deny", both))
 
 
 def test_ipv6_network(gate):
@@ -478,10 +487,13 @@ def test_full_login_password_and_totp(gate):
     # the same code again is refused (replay), and counts as a failure
     st, _, _, _ = gate.login("alice", PW["alice"], code, src="127.0.0.4")
     assert st == 401
-    assert any("used or expired code" in (a or "")
-               for _, a in audit_rows(gate.db, "gate.login.fail"))
-    logins = audit_rows(gate.db, "gate.login")
-    assert any("alice" in o and "2 factors" in a for o, a in logins)
+    def used(rows):
+        return any("used or expired code" in (a or "") for _, a in rows)
+    assert used(audit_rows(gate.db, "gate.login.fail", used))
+
+    def two(rows):
+        return any("alice" in o and "2 factors" in a for o, a in rows)
+    assert two(audit_rows(gate.db, "gate.login", two))
 
 
 def test_wrong_code_and_recovery_code(gate):
@@ -639,6 +651,8 @@ def test_bad_requests_are_denied(gate, headers):
 def test_non_utf8_url_is_denied_and_audited_cleanly(gate):
     url = f"http://{HOST}/nothing/\xff\xfe" + "\u00e9" * 300
     assert direct(gate, {"X-Original-URL": url}) == 403
+    assert audit_rows(gate.db, "gate.deny",
+                      lambda rows: any("/nothing/" in o for o, _ in rows))
     rc, out, err = gate_cli(gate.db, "audit", "verify")
     assert rc == 0, out + err
     rc, out, err = gate_cli(gate.db, "audit", "export")
@@ -730,8 +744,9 @@ def test_whitelist_stops_the_second_it_expires(gate):
             time.sleep(0.02)
         assert gate.req("/app/index.html", src="127.0.0.18",
                         cookies=jar)[0] == 403
-        assert any("rule 'abroad-deny'" in (a or "")
-                   for _, a in audit_rows(gate.db, "gate.deny"))
+        def abroad(rows):
+            return any("rule 'abroad-deny'" in (a or "") for _, a in rows)
+        assert abroad(audit_rows(gate.db, "gate.deny", abroad))
     finally:
         assert gate_cli(gate.db, "gate", "import",
                         gate.d / "policy.json")[0] == 0

@@ -28,6 +28,7 @@
 #define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
 
 static char tmpdir[4096];
+static char dbpath[8192];
 static int dbcount;
 
 static int
@@ -50,11 +51,11 @@ remove_tmpdir(void **state)
 static int
 open_store(void **state)
 {
-	char path[8192];
+	char *path = dbpath;
 	struct err e;
 	struct store *st;
 
-	if (str_fmt(path, sizeof(path), "%s/db%d.sqlite", tmpdir, ++dbcount) <
+	if (str_fmt(path, sizeof(dbpath), "%s/db%d.sqlite", tmpdir, ++dbcount) <
 	    0)
 		return -1;
 	st = store_open(path, &e);
@@ -74,6 +75,7 @@ close_store(void **state)
 	store_free(*state);
 	*state = NULL;
 	unsetenv("GOVSEC_NOW");
+	audit_cleanup(); /* the next test starts unkeyed */
 	return 0;
 }
 
@@ -513,12 +515,12 @@ test_export(void **state)
 			    "\"actor\":\"alice\",\"action\":\"unit.add\","
 			    "\"object\":\"unit:11440700007250010K\","
 			    "\"before\":null,\"after\":\"ab\",\"prev\":\"%s\","
-			    "\"hash\":\"%s\"}\n"
+			    "\"hash\":\"%s\",\"keyed\":false}\n"
 			    "{\"seq\":2,\"at\":\"2025-01-02T03:04:05Z\","
 			    "\"actor\":\"张伟\",\"action\":\"unit.rm\","
 			    "\"object\":\"unit:\\\"quoted\\\"\","
 			    "\"before\":\"ab\",\"after\":null,\"prev\":\"%s\","
-			    "\"hash\":\"%s\"}\n",
+			    "\"hash\":\"%s\",\"keyed\":false}\n",
 			    ZEROS, h1, h1, h2) > 0);
 	assert_string_equal(text, want);
 	free(text);
@@ -811,6 +813,543 @@ test_prune_shorter_retention(void **state)
 	assert_int_equal(v.head_seq, 4);
 }
 
+/* ---- the keyed chain and its heads (issue 8, item 16) -------------------- */
+
+/* Keys this process's audit with a fixed key; heads go beside the store
+ * (path into heads) unless heads is NULL. */
+static void
+keyed(char *heads, size_t n)
+{
+	struct secret_key k;
+
+	memset(&k, 0, sizeof(k));
+	memset(k.k, 0x5a, sizeof(k.k));
+	k.set = 1;
+	if (heads != NULL)
+		assert_int_equal(str_fmt(heads, n, "%s.heads", dbpath) > 0, 1);
+	assert_int_equal(audit_init_key(&k, heads != NULL ? heads : "", 0, 60),
+			 0);
+}
+
+static void
+checkpoint(struct store *st)
+{
+	struct err e;
+
+	if (audit_checkpoint(st, 1, &e) < 0)
+		fail_msg("audit_checkpoint: %s", e.msg);
+}
+
+/* Rewrites records from..to with plain SM3 links from the record before
+ * (what someone who can write the store but not read the key can do),
+ * keeping the keyed column as it is unless plain is set. */
+static void
+rehash_plain(struct store *st, long long from, long long to, int plain)
+{
+	char *prev = from > 1 ? column(st, "hash", from - 1) : xstrdup(ZEROS);
+	struct err e;
+
+	for (long long seq = from; seq <= to; seq++) {
+		char h[AUDIT_HASH_HEX], seqs[32];
+		char *c[6];
+		static const char *const names[] = {
+		    "at", "actor", "action", "object", "before", "after"};
+		struct store_val v[4];
+
+		for (int i = 0; i < 6; i++)
+			c[i] = column(st, names[i], seq);
+		str_fmt(seqs, sizeof(seqs), "%lld", seq);
+		expected_hash(prev, seqs, c[0], c[1], c[2], c[3], c[4], c[5],
+			      h);
+		v[0] = SV_TEXT(prev);
+		v[1] = SV_TEXT(h);
+		v[2] = SV_INT(seq);
+		v[3] = SV_INT(plain);
+		if (store_exec(st,
+			       "UPDATE audit SET prev = ?, hash = ?, keyed = "
+			       "CASE WHEN ?4 THEN 0 ELSE keyed END WHERE seq "
+			       "= ?3",
+			       v, 4, &e) < 0)
+			fail_msg("rehash: %s", e.msg);
+		for (int i = 0; i < 6; i++)
+			free(c[i]);
+		free(prev);
+		prev = xstrdup(h);
+	}
+	free(prev);
+}
+
+static void
+test_keyed_chain(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char plain[AUDIT_HASH_HEX], *hash, *k;
+
+	keyed(NULL, 0);
+	five(st);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.checked, 5);
+	assert_int_equal(v.keyed, 5);
+	assert_int_equal(v.plain, 0);
+	k = column(st, "keyed", 3);
+	assert_string_equal(k, "1");
+	free(k);
+	/* the link is not the plain SM3 one: it needs the key */
+	expected_hash(ZEROS, "1", "2024-07-01T00:00:00Z", "alice", "unit.add",
+		      "unit:1", NULL, "aa", plain);
+	hash = column(st, "hash", 1);
+	assert_string_not_equal(hash, plain);
+	free(hash);
+}
+
+static void
+test_keyed_edit_rehashed_plain(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+
+	keyed(NULL, 0);
+	five(st);
+	/* edit record 3 and recompute SM3 from there, as keyed records */
+	assert_int_equal(store_begin(st, NULL), 0);
+	sql(st, "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+	rehash_plain(st, 3, 5, 0);
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 3);
+	assert_string_equal(v.reason,
+			    "record 3 does not match its keyed link (edited, "
+			    "or another key file)");
+	store_rollback(st);
+	/* the same, marking them plain: a downgrade after keyed records */
+	assert_int_equal(store_begin(st, NULL), 0);
+	sql(st, "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+	rehash_plain(st, 3, 5, 1);
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 3);
+	assert_string_equal(v.reason,
+			    "record 3 has a plain SM3 link after keyed records "
+			    "(rewritten without the key)");
+	store_rollback(st);
+	assert_int_equal(verify(st, &v), 0);
+}
+
+static void
+test_keyed_rewrite_all_found_by_heads(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 1);
+	assert_int_equal(v.heads_seq, 5);
+	assert_string_equal(v.heads_file, heads);
+	/* every record rewritten as a plain chain: sound links, but the head
+	 * written for record 5 names another link */
+	sql(st, "UPDATE audit SET actor = 'mallory' WHERE seq = 2");
+	rehash_plain(st, 1, 5, 1);
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 5);
+	assert_true(str_starts(v.reason, "record 5 differs from the head "
+					 "written for it at "));
+}
+
+static void
+test_keyed_old_records_stay_verifiable(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	struct err e;
+
+	append(st, "alice", "unit.add", "unit:1", NULL, "aa");
+	append(st, "alice", "unit.add", "unit:2", NULL, "aa");
+	keyed(NULL, 0);
+	append(st, "alice", "unit.add", "unit:3", NULL, "aa");
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.plain, 2);
+	assert_int_equal(v.keyed, 1);
+	/* without the key, keyed records cannot be checked nor appended */
+	audit_cleanup();
+	assert_int_equal(audit_verify(st, 0, NULL, &v, &e), -1);
+	assert_string_equal(e.msg, "record 3 is keyed (HMAC-SM3) but the "
+				   "store's key file is not loaded");
+	assert_int_equal(audit_append(st, "x", "y", "z", NULL, NULL, &e), -1);
+	assert_true(strstr(e.msg, "key") != NULL);
+	assert_int_equal(count(st), 3);
+}
+
+static void
+test_heads_find_cut_tail(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	sql(st, "DELETE FROM audit WHERE seq >= 4");
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 4);
+	assert_string_equal(v.reason,
+			    "the chain ends at record 3 but a head at record 5 "
+			    "was written at 2024-07-01T00:04:00Z (records were "
+			    "cut off the end)");
+}
+
+static void
+test_heads_find_everything_deleted(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	sql(st, "DELETE FROM audit");
+	assert_int_equal(verify(st, &v), 1);
+	assert_true(str_starts(v.reason, "the chain ends at record 0 but a "
+					 "head at record 5 "));
+}
+
+static void
+test_heads_checkpoint_rules(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+	struct buf b = BUF_INIT(1 << 20);
+
+	keyed(heads, sizeof(heads));
+	checkpoint(st); /* an empty chain: no head */
+	assert_int_equal(access(heads, F_OK), -1);
+	append(st, "alice", "unit.add", "unit:1", NULL, "aa");
+	/* the first head of a file is written at once */
+	assert_int_equal(audit_checkpoint(st, 0, NULL), 0);
+	append(st, "alice", "unit.add", "unit:2", NULL, "aa");
+	/* one record and no time later: not yet; forced: yes */
+	assert_int_equal(audit_checkpoint(st, 0, NULL), 0);
+	assert_int_equal(buf_read_file(&b, heads, NULL), 0);
+	assert_int_equal(strchr(b.data, '\n') - b.data + 1, (long)b.len);
+	checkpoint(st);
+	checkpoint(st); /* nothing new: nothing written */
+	buf_reset(&b);
+	assert_int_equal(buf_read_file(&b, heads, NULL), 0);
+	assert_true(str_starts(b.data, "1 "));
+	assert_true(strstr(b.data, "\n2 ") != NULL);
+	assert_int_equal(strchr(strchr(b.data, '\n') + 1, '\n') - b.data + 1,
+			 (long)b.len);
+	buf_cleanup(&b);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 2);
+}
+
+static void
+test_heads_forged_line(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300], line[300], *hash;
+	FILE *f;
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	/* a head someone added without the key (to hide a later cut) */
+	hash = column(st, "hash", 5);
+	str_fmt(line, sizeof(line), "9 %s 2024-07-01T00:05:00Z %s\n", hash,
+		ZEROS);
+	free(hash);
+	f = fopen(heads, "a");
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, -1);
+	assert_true(str_starts(v.reason, "line 2 of the heads file "));
+}
+
+/* A last line cut short (a crash while it was written) is not a forgery. */
+static void
+test_heads_last_line_cut_short(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	char heads[8300];
+	FILE *f;
+
+	keyed(heads, sizeof(heads));
+	five(st);
+	checkpoint(st);
+	f = fopen(heads, "a");
+	assert_non_null(f);
+	fputs("6 0123", f);
+	fclose(f);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 1);
+	assert_int_equal(v.heads_seq, 5);
+	/* the next head starts a line of its own */
+	append(st, "alice", "unit.add", "unit:6", NULL, "aa");
+	checkpoint(st);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.heads, 2);
+	assert_int_equal(v.heads_seq, 6);
+}
+
+static void
+test_nul_in_field(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	static const char *const cols[] = {"at", "actor", "action", "object",
+					   "after"};
+
+	for (int keyed_too = 0; keyed_too < 2; keyed_too++) {
+		if (keyed_too) {
+			sql(st, "DELETE FROM audit");
+			keyed(NULL, 0);
+		}
+		five(st);
+		for (size_t i = 0; i < ARRAY_SIZE(cols); i++) {
+			char q[160];
+
+			/* bytes hidden after a NUL, the visible part kept */
+			str_fmt(q, sizeof(q),
+				"UPDATE audit SET %s = CAST(%s || char(0) || "
+				"'hidden' AS TEXT) WHERE seq = 2",
+				cols[i], cols[i]);
+			assert_int_equal(store_begin(st, NULL), 0);
+			sql(st, q);
+			assert_int_equal(verify(st, &v), 1);
+			assert_int_equal(v.bad_seq, 2);
+			str_fmt(q, sizeof(q),
+				"record 2 has a NUL byte in its %s (edited)",
+				cols[i]);
+			assert_string_equal(v.reason, q);
+			store_rollback(st);
+		}
+	}
+}
+
+static void
+test_keyed_swap_records(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+
+	keyed(NULL, 0);
+	five(st);
+	sql(st, "UPDATE audit SET seq = 100 WHERE seq = 2");
+	sql(st, "UPDATE audit SET seq = 2 WHERE seq = 4");
+	sql(st, "UPDATE audit SET seq = 4 WHERE seq = 100");
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 2);
+}
+
+static void
+test_anchor_parse(void **state)
+{
+	char h[AUDIT_HASH_HEX];
+	long long seq;
+
+	(void)state;
+	assert_int_equal(audit_anchor_parse("12:" ZEROS, &seq, h), 0);
+	assert_int_equal(seq, 12);
+	assert_string_equal(h, ZEROS);
+	assert_int_equal(audit_anchor_parse("12:xyz", &seq, h), -1);
+	assert_int_equal(audit_anchor_parse("0:" ZEROS, &seq, h), -1);
+	assert_int_equal(audit_anchor_parse(ZEROS, &seq, h), -1);
+	assert_int_equal(audit_anchor_parse(
+			     "1:0000000000000000000000000000000000000000000000"
+			     "00000000000000000G",
+			     &seq, h),
+			 -1);
+}
+
+/* ---- the writer's queue ------------------------------------------------- */
+
+static void
+test_queue_writes_everything(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	struct auditq *q;
+	struct err e;
+	char obj[32];
+
+	keyed(NULL, 0);
+	assert_int_equal(auditq_put("a", "b", "c", NULL, NULL), -1);
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	assert_null(auditq_start(dbpath, NULL, 16, 60, &e)); /* one only */
+	for (int i = 0; i < 300; i++) {
+		str_fmt(obj, sizeof(obj), "r%d", i);
+		assert_int_equal(
+		    auditq_put("gate", "gate.deny", obj, NULL, "why"), 0);
+	}
+	auditq_stop(q);
+	assert_int_equal(count(st), 300);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(v.keyed, 300);
+	assert_int_equal(auditq_put("a", "b", "c", NULL, NULL), -1);
+}
+
+static void
+test_queue_full_store_locked_spills(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	struct auditq *q;
+	struct err e;
+	char obj[32], spill[8300];
+
+	q = auditq_start(dbpath, NULL, 4, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	/* another writer holds the store: the writer cannot write, the
+	 * queue fills, producers spill and go on */
+	assert_int_equal(store_begin(st, NULL), 0);
+	sql(st, "INSERT INTO settings(key, value) VALUES ('lock', 'held')");
+	for (int i = 0; i < 40; i++) {
+		str_fmt(obj, sizeof(obj), "r%d", i);
+		assert_int_equal(
+		    auditq_put("gate", "gate.deny", obj, NULL, NULL), 0);
+	}
+	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	assert_int_equal(access(spill, F_OK), 0);
+	assert_int_equal(auditq_pending() >= 4, 1);
+	store_rollback(st);
+	auditq_stop(q);
+	assert_int_equal(count(st), 40);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(access(spill, F_OK), -1);
+	/* each record once */
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(DISTINCT object) FROM "
+					 "audit",
+					 NULL, 0, -1),
+			 40);
+}
+
+static void
+test_queue_replays_an_old_spill(void **state)
+{
+	struct store *st = *state;
+	struct auditq *q;
+	struct err e;
+	char spill[8300], old[8300];
+	char *obj;
+	FILE *f;
+
+	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	f = fopen(spill, "w");
+	assert_non_null(f);
+	fputs("{\"at\":1719792000,\"actor\":\"gate\",\"action\":\"gate.deny\","
+	      "\"object\":\"left over\",\"before\":null,\"after\":null}\n"
+	      "not a record\n",
+	      f);
+	fclose(f);
+	/* and one a crash left while it was being replayed: first */
+	str_fmt(old, sizeof(old), "%s.spill.old", dbpath);
+	f = fopen(old, "w");
+	assert_non_null(f);
+	fputs("{\"at\":1719791000,\"actor\":\"gate\",\"action\":\"gate.deny\","
+	      "\"object\":\"older\",\"before\":null,\"after\":null}\n",
+	      f);
+	fclose(f);
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	auditq_stop(q);
+	assert_int_equal(count(st), 2);
+	obj = column(st, "object", 1);
+	assert_string_equal(obj, "older");
+	free(obj);
+	obj = column(st, "object", 2);
+	assert_string_equal(obj, "left over");
+	free(obj);
+	obj = column(st, "at", 2);
+	assert_string_equal(obj, "2024-07-01T00:00:00Z");
+	free(obj);
+	assert_int_equal(access(spill, F_OK), -1);
+	assert_int_equal(access(old, F_OK), -1);
+}
+
+static void
+test_queue_failed_write_retried_then_spilled(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+	struct auditq *q;
+	struct err e;
+	char spill[8300];
+
+	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	/* the store refuses every record: retried, and at the stop spilled */
+	sql(st, "CREATE TRIGGER refuse BEFORE INSERT ON audit BEGIN "
+		"SELECT RAISE(ABORT, 'refused'); END");
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(
+		    auditq_put("gate", "gate.deny", "refused", NULL, NULL), 0);
+	auditq_stop(q);
+	assert_int_equal(count(st), 0);
+	assert_int_equal(access(spill, F_OK), 0);
+	/* the next start writes them */
+	sql(st, "DROP TRIGGER refuse");
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	auditq_stop(q);
+	assert_int_equal(count(st), 5);
+	assert_int_equal(verify(st, &v), 0);
+	assert_int_equal(access(spill, F_OK), -1);
+}
+
+static void
+test_queue_counts_unknown_names(void **state)
+{
+	struct store *st = *state;
+	struct auditq *q;
+	struct err e;
+	char *obj;
+
+	assert_int_equal(auditq_count("-", "console.login_unknown", "x"), -1);
+	q = auditq_start(dbpath, NULL, 16, 60, &e);
+	if (q == NULL)
+		fail_msg("auditq_start: %s", e.msg);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(
+		    auditq_count("-", "console.login_unknown", "192.0.2.7"), 0);
+	assert_int_equal(
+	    auditq_count("gate", "gate.login.unknown", "192.0.2.7"), 0);
+	auditq_stop(q);
+	assert_int_equal(count(st), 2);
+	assert_int_equal(
+	    store_query_int(st,
+			    "SELECT count(*) FROM audit WHERE action = "
+			    "'console.login_unknown' AND object = '40 failed "
+			    "logins for unknown names from 192.0.2.7 between "
+			    "2024-07-01T00:00:00Z and 2024-07-01T00:00:00Z'",
+			    NULL, 0, -1),
+	    1);
+	obj = store_query_text(st,
+			       "SELECT object FROM audit WHERE action = "
+			       "'gate.login.unknown'",
+			       NULL, 0);
+	assert_string_equal(obj, "1 failed login for an unknown name from "
+				 "192.0.2.7 at 2024-07-01T00:00:00Z");
+	free(obj);
+}
+
 int
 main(void)
 {
@@ -837,6 +1376,23 @@ main(void)
 	    T(test_prune_tampered_anchor),
 	    T(test_prune_everything),
 	    T(test_prune_shorter_retention),
+	    T(test_keyed_chain),
+	    T(test_keyed_edit_rehashed_plain),
+	    T(test_keyed_rewrite_all_found_by_heads),
+	    T(test_keyed_old_records_stay_verifiable),
+	    T(test_heads_find_cut_tail),
+	    T(test_heads_find_everything_deleted),
+	    T(test_heads_checkpoint_rules),
+	    T(test_heads_forged_line),
+	    T(test_heads_last_line_cut_short),
+	    T(test_nul_in_field),
+	    T(test_keyed_swap_records),
+	    cmocka_unit_test(test_anchor_parse),
+	    T(test_queue_writes_everything),
+	    T(test_queue_full_store_locked_spills),
+	    T(test_queue_replays_an_old_spill),
+	    T(test_queue_failed_write_retried_then_spilled),
+	    T(test_queue_counts_unknown_names),
 	};
 #undef T
 
