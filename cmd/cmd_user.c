@@ -1,6 +1,7 @@
 /*
- * cmd_user.c: govsec user add | list: console accounts. Passwords are read
- * from standard input (one line), never from the command line.
+ * cmd_user.c: govsec user add | list | passwd | totp: console accounts.
+ * Passwords are read from standard input (one line), never from the
+ * command line; a TOTP secret is printed once and stored sealed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "gate/gate.h"
 #include "http/http.h"
 
 /* One line from standard input, without echo on a terminal. */
@@ -56,6 +58,65 @@ user_row(void *arg, struct store_row *r)
 	return 0;
 }
 
+/* user passwd NAME: a new password (stdin) under the password rules. */
+static int
+user_passwd(struct cli *c, const char *name)
+{
+	char pw[1024];
+	struct err e;
+	int rc;
+
+	if (read_password(pw, sizeof(pw)) < 0)
+		return EXIT_USAGE;
+	rc = cli_store(c);
+	if (rc == 0)
+		rc = http_user_passwd(c->st, &c->cfg, name, pw, NULL, c->actor,
+				      &e);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (rc < 0) {
+		if (c->st != NULL)
+			cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("password of console user '%s' changed\n", name);
+	return 0;
+}
+
+/* user totp NAME: enrols (again) a TOTP second factor for the console. */
+static int
+user_totp(struct cli *c, const char *name)
+{
+	char secret[40], rec[10][10];
+	struct buf uri = BUF_INIT(1024), qr = BUF_INIT(64 * 1024);
+	struct err e;
+	int rc = EXIT_USAGE;
+
+	if (cli_key(c) < 0)
+		return EXIT_USAGE;
+	if (http_user_totp(c->st, &c->key, name, secret, rec, c->actor, &e) <
+	    0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (gate_totp_uri(&uri, "govsec console", name, secret) < 0 ||
+	    gate_qr_text(&qr, uri.data) < 0) {
+		cli_error("cannot encode the enrolment URI");
+		goto out;
+	}
+	printf("secret: %s\nuri: %s\n\n%s\nrecovery codes (each works once; "
+	       "keep them offline):\n",
+	       secret, uri.data, qr.data);
+	for (int i = 0; i < 10; i++)
+		printf("  %s\n", rec[i]);
+	rc = 0;
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(rec, sizeof(rec));
+	buf_cleanup(&uri);
+	buf_cleanup(&qr);
+	return rc;
+}
+
 int
 cmd_user(struct cli *c, int argc, char **argv)
 {
@@ -80,6 +141,12 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		if (read_password(pw, sizeof(pw)) < 0)
 			return EXIT_USAGE;
+		if (pwrule_check(pos[0], pw, c->cfg.password_min_length, &e) <
+		    0) {
+			OPENSSL_cleanse(pw, sizeof(pw));
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
 		rc = http_user_add(c->st, pos[0], pw, role, c->actor, &e);
@@ -103,6 +170,11 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		return 0;
 	}
-	cli_error("usage: govsec user add NAME [--role ROLE] | list");
+	if (!strcmp(verb, "passwd") && argc == 3)
+		return user_passwd(c, argv[2]);
+	if (!strcmp(verb, "totp") && argc == 3)
+		return user_totp(c, argv[2]);
+	cli_error("usage: govsec user add NAME [--role ROLE] | list | passwd "
+		  "NAME | totp NAME");
 	return EXIT_USAGE;
 }

@@ -31,6 +31,8 @@ struct route {
 
 static const struct route routes[] = {
     {"POST", "/api/login", http_login, 0},
+    {"POST", "/api/login/code", http_login_code, 0}, /* own session */
+    {"POST", "/api/password", http_password, 0},     /* own session */
     {"POST", "/api/logout", http_logout, ROLES_ANY},
     {"GET", "/api/me", http_me, ROLES_ANY},
     {"GET", "/api/findings", http_findings, ROLES_ANY},

@@ -273,8 +273,8 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 struct http_server *
-http_start(const struct config *cfg, struct store *st, enum http_role role,
-	   struct err *e)
+http_start(const struct config *cfg, struct store *st,
+	   const struct secret_key *key, enum http_role role, struct err *e)
 {
 	const char *what =
 	    role == HTTP_PUBLIC ? "[public] listen" : "[console] listen";
@@ -293,6 +293,7 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	s = xcalloc(1, sizeof(*s));
 	s->ctx.cfg = cfg;
 	s->ctx.st = st;
+	s->ctx.key = key;
 	s->ctx.role = role;
 	buf_init(&s->ctx.leave_key, 8192);
 	if (pthread_mutex_init(&s->ctx.lock, NULL) != 0) {

@@ -152,6 +152,28 @@ const struct migration store_migrations[] = {
 	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL,"
 	"  aaguid TEXT, label TEXT, created TEXT NOT NULL, last_used TEXT);"
 	"CREATE INDEX gate_webauthn_user ON gate_webauthn(user);"},
+    /* 9: the console's own second factor and password rules
+     * (src/http/account.c): the TOTP seed sealed under the store's key
+     * file (secret_seal), recovery code digests, when the password was
+     * set (0: unknown, counted from the next login), a forced change, the
+     * previous passwords' argon2id hashes, and a session's stage ('' a
+     * full session, 'code' waiting for the second factor, 'password'
+     * waiting for a new password) */
+    {9, "ALTER TABLE console_users ADD COLUMN totp_secret TEXT;"
+	"ALTER TABLE console_users ADD COLUMN totp_last INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE console_users ADD COLUMN recovery TEXT;"
+	"ALTER TABLE console_users ADD COLUMN password_changed INTEGER"
+	"  NOT NULL DEFAULT 0;"
+	"ALTER TABLE console_users ADD COLUMN must_change INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE console_sessions ADD COLUMN stage TEXT NOT NULL"
+	"  DEFAULT '';"
+	"CREATE TABLE console_password_history ("
+	"  user TEXT NOT NULL REFERENCES console_users(name)"
+	"  ON DELETE CASCADE, hash TEXT NOT NULL, changed INTEGER NOT NULL);"
+	"CREATE INDEX console_password_history_user ON"
+	"  console_password_history(user, changed);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
