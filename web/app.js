@@ -289,6 +289,8 @@
 		if (method !== 'GET' && method !== 'HEAD' && state.user &&
 		    state.user.csrf)
 			opts.headers['X-CSRF-Token'] = state.user.csrf;
+		else if (method === 'POST' && state.csrf)	/* must change pw */
+			opts.headers['X-CSRF-Token'] = state.csrf;
 		return fetch(path, opts).then(function (r) {
 			if (r.status === 204)
 				return null;
@@ -312,7 +314,9 @@
 			throw new ApiError(undefined, 'network', t('err.network'));
 		}).catch(function (err) {
 			if (err instanceof ApiError && err.status === 401 &&
-			    path !== '/api/login' && path !== '/api/me')
+			    path !== '/api/login' && path !== '/api/me' &&
+			    path !== '/api/login/code' &&
+			    path !== '/api/password')
 				sessionEnded();
 			throw err;
 		});
@@ -357,6 +361,7 @@
 		state.units = null;
 		$('nav').hidden = !u;
 		$('logout').hidden = !u;
+		$('password-link').hidden = !u;
 		$('current-user').hidden = !u;
 		document.body.classList.toggle('signed-in', !!u);
 		paintChrome();
@@ -428,6 +433,7 @@
 
 	var ROUTES = {
 		login: viewLogin,
+		password: viewPassword,
 		dashboard: viewDashboard,
 		units: viewUnits,
 		applications: viewApplications,
@@ -587,21 +593,19 @@
 			err.hidden = true;
 			api('POST', '/api/login', {name: name.value,
 			    password: pw.value}).then(function (d) {
-				var next = state.next;
+				var typed = pw.value;
+
 				pw.value = '';
-				setUser({user: d.user, role: d.role, csrf: d.csrf});
-				state.next = null;
-				if (next && next.indexOf('#/login') !== 0 &&
-				    next !== location.hash)
-					location.hash = next;
-				else
-					go('dashboard');
+				loginNext(box, d, typed);
 			}, function (e) {
 				submit.disabled = false;
 				submit.textContent = t('login.submit');
 				err.className = 'banner banner-error';
 				if (e.status === 401)
 					err.textContent = t('login.failed');
+				else if (e.status === 403 &&
+				    /second factor/.test(e.message))
+					err.textContent = t('login.nofactor');
 				else if (e.status === 429)
 					err.textContent = e.retryAfter ?
 					    t('login.locked', {s: e.retryAfter}) :
@@ -629,6 +633,199 @@
 			h('p', {class: 'muted', text: t('login.intro')})),
 		    form);
 		return box;
+	}
+
+	/* The end of a login: the session is full. */
+	function loginDone(d) {
+		var next = state.next;
+
+		state.csrf = null;
+		setUser({user: d.user, role: d.role, csrf: d.csrf});
+		state.next = null;
+		if (next && next.indexOf('#/login') !== 0 &&
+		    next !== location.hash)
+			location.hash = next;
+		else
+			go('dashboard');
+	}
+
+	/* After a step of the login: the code, a new password, or done. */
+	function loginNext(box, d, typed) {
+		var step;
+
+		if (d && d.next === 'code')
+			step = codeStep(box, typed);
+		else if (d && d.next === 'password') {
+			state.csrf = d.csrf;
+			step = passwordForm(typed, 'pw.expired', loginDone);
+		} else {
+			loginDone(d);
+			return;
+		}
+		box.replaceChild(step, box.lastChild);
+		var first = step.querySelector('input');
+		if (first)
+			first.focus();
+	}
+
+	/* The second step of a login: a TOTP or recovery code. */
+	function codeStep(box, typed) {
+		var err = h('p', {id: 'code-error', 'data-testid': 'code-error',
+		    class: 'banner banner-error', role: 'alert', hidden: true});
+		var code = h('input', {id: 'login-code', name: 'code',
+		    type: 'text', inputmode: 'numeric',
+		    autocomplete: 'one-time-code', required: true,
+		    maxlength: '32', autocapitalize: 'none', spellcheck: 'false'});
+		var submit = h('button', {type: 'submit', id: 'code-submit',
+		    class: 'btn btn-primary', text: t('login.code.submit')});
+		var form = h('form', {id: 'code-form', 'data-testid': 'code-form',
+		    class: 'form', novalidate: true,
+		    'aria-labelledby': 'code-title'},
+		    h('h2', {id: 'code-title', text: t('login.code.title')}),
+		    h('p', {class: 'muted', id: 'code-intro',
+			text: t('login.code.intro')}),
+		    err,
+		    h('div', {class: 'field'},
+			h('label', {for: 'login-code', text: t('login.code')}),
+			code),
+		    h('div', {class: 'actions'}, submit));
+
+		form.addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			var v = code.value.replace(/\s+/g, '');
+			if (!v) {
+				code.focus();
+				return;
+			}
+			submit.disabled = true;
+			err.hidden = true;
+			api('POST', '/api/login/code', {code: v}).then(
+			    function (d) {
+				loginNext(box, d, typed);
+			}, function (e) {
+				submit.disabled = false;
+				code.value = '';
+				if (e.status === 401 &&
+				    /no login is waiting/.test(e.message)) {
+					go('login');
+					return;
+				}
+				err.textContent = e.status === 401 ?
+				    t('login.code.failed') :
+				    e.status === 429 ? (e.retryAfter ?
+				    t('login.locked', {s: e.retryAfter}) :
+				    t('login.locked_later')) :
+				    t('login.error', {msg: e.message});
+				err.hidden = false;
+				code.focus();
+			});
+		});
+		return form;
+	}
+
+	/* What the server says of a refused password, in the user's
+	 * language when it is one of the rules. */
+	function passwordError(e) {
+		var m = e.message || '';
+
+		if (/too short/.test(m))
+			return t('pw.short', {n: (m.match(/least (\d+)/) ||
+			    [0, '12'])[1]});
+		if (/too simple/.test(m))
+			return t('pw.simple');
+		if (/user name/.test(m))
+			return t('pw.name');
+		if (/used before/.test(m))
+			return t('pw.reused');
+		if (/current password/.test(m))
+			return t('pw.wrong');
+		if (e.status === 429)
+			return e.retryAfter ? t('login.locked', {s: e.retryAfter}) :
+			    t('login.locked_later');
+		return t('pw.error', {msg: m});
+	}
+
+	/*
+	 * The password change form; current is the password just typed at
+	 * the login (asked again when null). done(d) gets the new session.
+	 */
+	function passwordForm(current, introKey, done) {
+		var err = h('p', {id: 'pw-error', 'data-testid': 'pw-error',
+		    class: 'banner banner-error', role: 'alert', hidden: true});
+		var cur = current === null ? h('input', {id: 'pw-current',
+		    name: 'current', type: 'password',
+		    autocomplete: 'current-password', required: true,
+		    maxlength: '1024'}) : null;
+		var pw = h('input', {id: 'pw-new', name: 'password',
+		    type: 'password', autocomplete: 'new-password',
+		    required: true, maxlength: '1024',
+		    'aria-describedby': 'pw-rules'});
+		var again = h('input', {id: 'pw-again', name: 'again',
+		    type: 'password', autocomplete: 'new-password',
+		    required: true, maxlength: '1024'});
+		var submit = h('button', {type: 'submit', id: 'pw-submit',
+		    class: 'btn btn-primary', text: t('pw.submit')});
+		var form = h('form', {id: 'pw-form', 'data-testid': 'pw-form',
+		    class: 'form', novalidate: true,
+		    'aria-labelledby': 'pw-title'},
+		    h('h2', {id: 'pw-title', text: t('pw.title')}),
+		    introKey ? h('p', {class: 'muted', id: 'pw-intro',
+			text: t(introKey)}) : null,
+		    err,
+		    cur ? h('div', {class: 'field'},
+			h('label', {for: 'pw-current', text: t('pw.current')}),
+			cur) : null,
+		    h('div', {class: 'field'},
+			h('label', {for: 'pw-new', text: t('pw.new')}), pw,
+			h('p', {class: 'muted', id: 'pw-rules',
+			    text: t('pw.rules')})),
+		    h('div', {class: 'field'},
+			h('label', {for: 'pw-again', text: t('pw.again')}),
+			again),
+		    h('div', {class: 'actions'}, submit));
+
+		form.addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			err.hidden = true;
+			if (pw.value !== again.value || !pw.value) {
+				err.textContent = t('pw.mismatch');
+				err.hidden = false;
+				again.focus();
+				return;
+			}
+			submit.disabled = true;
+			api('POST', '/api/password', {current: cur ? cur.value :
+			    current, password: pw.value}).then(function (d) {
+				pw.value = again.value = '';
+				if (cur)
+					cur.value = '';
+				done(d);
+			}, function (e) {
+				submit.disabled = false;
+				err.textContent = passwordError(e);
+				err.hidden = false;
+				pw.value = again.value = '';
+				pw.focus();
+			});
+		});
+		return form;
+	}
+
+	/* #/password: a signed-in user changes the password. */
+	function viewPassword() {
+		var root = h('div', {id: 'password', 'data-testid': 'password',
+		    'data-title': t('pw.title')});
+		var ok = h('p', {id: 'pw-done', 'data-testid': 'pw-done',
+		    class: 'banner banner-ok', role: 'status', hidden: true,
+		    text: t('pw.done')});
+
+		root.appendChild(ok);
+		root.appendChild(panel(null, passwordForm(null, null,
+		    function (d) {
+			state.user.csrf = d.csrf;
+			ok.hidden = false;
+		})));
+		return root;
 	}
 
 	function card(key, value, id, cls) {
