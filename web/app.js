@@ -668,6 +668,49 @@
 			first.focus();
 	}
 
+	/* base64url of bytes and back (WebAuthn's encoding). */
+	function b64u(buf) {
+		var bytes = new Uint8Array(buf);
+		var s = '';
+		var i;
+
+		for (i = 0; i < bytes.length; i++)
+			s += String.fromCharCode(bytes[i]);
+		return btoa(s).replace(/\+/g, '-').replace(/\//g, '_')
+		    .replace(/=+$/, '');
+	}
+
+	function unb64u(s) {
+		var bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+		var out = new Uint8Array(bin.length);
+		var i;
+
+		for (i = 0; i < bin.length; i++)
+			out[i] = bin.charCodeAt(i);
+		return out.buffer;
+	}
+
+	/* A login's second factor with a security key: the assertion. */
+	function keyLogin() {
+		return api('POST', '/api/login/key/begin', {}).then(function (d) {
+			var pk = d.publicKey;
+
+			pk.challenge = unb64u(pk.challenge);
+			pk.allowCredentials.forEach(function (c) {
+				c.id = unb64u(c.id);
+			});
+			return navigator.credentials.get({publicKey: pk});
+		}).then(function (cred) {
+			return api('POST', '/api/login/key/finish', {
+				id: cred.id,
+				clientDataJSON: b64u(cred.response.clientDataJSON),
+				authenticatorData:
+				    b64u(cred.response.authenticatorData),
+				signature: b64u(cred.response.signature)
+			});
+		});
+	}
+
 	/* The second step of a login: a TOTP or recovery code. */
 	function codeStep(box, typed) {
 		var err = h('p', {id: 'code-error', 'data-testid': 'code-error',
@@ -678,6 +721,8 @@
 		    maxlength: '32', autocapitalize: 'none', spellcheck: 'false'});
 		var submit = h('button', {type: 'submit', id: 'code-submit',
 		    class: 'btn btn-primary', text: t('login.code.submit')});
+		var keyBtn = h('button', {type: 'button', id: 'code-key',
+		    class: 'btn', text: t('login.key')});
 		var form = h('form', {id: 'code-form', 'data-testid': 'code-form',
 		    class: 'form', novalidate: true,
 		    'aria-labelledby': 'code-title'},
@@ -688,8 +733,35 @@
 		    h('div', {class: 'field'},
 			h('label', {for: 'login-code', text: t('login.code')}),
 			code),
-		    h('div', {class: 'actions'}, submit));
+		    h('div', {class: 'actions'}, submit, keyBtn));
 
+		function failed(e) {
+			submit.disabled = keyBtn.disabled = false;
+			code.value = '';
+			if (e && e.status === 401 &&
+			    /no login is waiting/.test(e.message)) {
+				go('login');
+				return;
+			}
+			err.textContent = !(e instanceof ApiError) ?
+			    t('login.key.failed') : e.status === 401 ?
+			    t(e.message && /security key/.test(e.message) ?
+			    'login.key.failed' : 'login.code.failed') :
+			    e.status === 409 ? t('login.key.none') :
+			    e.status === 429 ? (e.retryAfter ?
+			    t('login.locked', {s: e.retryAfter}) :
+			    t('login.locked_later')) :
+			    t('login.error', {msg: e.message});
+			err.hidden = false;
+			code.focus();
+		}
+		keyBtn.addEventListener('click', function () {
+			submit.disabled = keyBtn.disabled = true;
+			err.hidden = true;
+			keyLogin().then(function (d) {
+				loginNext(box, d, typed);
+			}, failed);
+		});
 		form.addEventListener('submit', function (ev) {
 			ev.preventDefault();
 			var v = code.value.replace(/\s+/g, '');
@@ -702,23 +774,7 @@
 			api('POST', '/api/login/code', {code: v}).then(
 			    function (d) {
 				loginNext(box, d, typed);
-			}, function (e) {
-				submit.disabled = false;
-				code.value = '';
-				if (e.status === 401 &&
-				    /no login is waiting/.test(e.message)) {
-					go('login');
-					return;
-				}
-				err.textContent = e.status === 401 ?
-				    t('login.code.failed') :
-				    e.status === 429 ? (e.retryAfter ?
-				    t('login.locked', {s: e.retryAfter}) :
-				    t('login.locked_later')) :
-				    t('login.error', {msg: e.message});
-				err.hidden = false;
-				code.focus();
-			});
+			}, failed);
 		});
 		return form;
 	}
@@ -825,7 +881,87 @@
 			state.user.csrf = d.csrf;
 			ok.hidden = false;
 		})));
+		root.appendChild(keysPanel());
 		return root;
+	}
+
+	/* The signed-in user's security keys: list, register, remove. */
+	function keysPanel() {
+		var err = h('p', {id: 'key-error', 'data-testid': 'key-error',
+		    class: 'banner banner-error', role: 'alert', hidden: true});
+		var list = h('ul', {id: 'key-list', 'data-testid': 'key-list'});
+		var label = h('input', {id: 'key-label', name: 'label',
+		    type: 'text', maxlength: '64'});
+		var add = h('button', {type: 'button', id: 'key-register',
+		    class: 'btn', text: t('keys.register')});
+		var body = h('div', null,
+		    h('p', {class: 'muted', text: t('keys.intro')}), err, list,
+		    h('div', {class: 'field'},
+			h('label', {for: 'key-label', text: t('keys.label')}),
+			label),
+		    h('div', {class: 'actions'}, add));
+
+		function show(e) {
+			err.textContent = e instanceof ApiError ?
+			    t('keys.error', {msg: e.message}) :
+			    t('login.key.failed');
+			err.hidden = false;
+		}
+		function load() {
+			api('GET', '/api/keys').then(function (d) {
+				clear(list);
+				((d && d.items) || []).forEach(function (k) {
+					var rm = h('button', {type: 'button',
+					    class: 'btn btn-ghost',
+					    text: t('keys.remove')});
+					rm.addEventListener('click', function () {
+						api('DELETE', '/api/keys/' +
+						    encodeURIComponent(k.id))
+						    .then(load, show);
+					});
+					list.appendChild(h('li', {class:
+					    'key-item'}, h('span', {text:
+					    k.label || t('keys.unnamed')}),
+					    ' ', rm));
+				});
+				if (!list.firstChild)
+					list.appendChild(h('li', {text:
+					    t('keys.none')}));
+			}, show);
+		}
+		add.addEventListener('click', function () {
+			err.hidden = true;
+			add.disabled = true;
+			api('POST', '/api/keys/begin', {}).then(function (d) {
+				var pk = d.publicKey;
+
+				pk.challenge = unb64u(pk.challenge);
+				pk.user.id = unb64u(pk.user.id);
+				pk.excludeCredentials.forEach(function (c) {
+					c.id = unb64u(c.id);
+				});
+				return navigator.credentials.create(
+				    {publicKey: pk});
+			}).then(function (cred) {
+				return api('POST', '/api/keys/finish', {
+				    label: label.value,
+				    clientDataJSON:
+					b64u(cred.response.clientDataJSON),
+				    attestationObject:
+					b64u(cred.response.attestationObject)
+				});
+			}).then(function () {
+				add.disabled = false;
+				label.value = '';
+				load();
+			}, function (e) {
+				add.disabled = false;
+				show(e);
+			});
+		});
+		load();
+		return panel(t('keys.title'), body, {class: 'panel',
+		    id: 'keys', 'data-testid': 'keys'});
 	}
 
 	function card(key, value, id, cls) {

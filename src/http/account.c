@@ -105,8 +105,8 @@ http_login_next(struct http_req *r, const char *name, const char *role,
 
 struct factor {
 	char *secret, *recovery;
-	long long last, changed;
-	int must_change, found;
+	long long last;
+	int found;
 };
 
 static int
@@ -118,23 +118,19 @@ factor_row(void *arg, struct store_row *row)
 	f->secret = s != NULL ? xstrdup(s) : NULL;
 	f->recovery = rec != NULL ? xstrdup(rec) : NULL;
 	f->last = store_row_int(row, 2);
-	f->changed = store_row_int(row, 3);
-	f->must_change = (int)store_row_int(row, 4);
 	f->found = 1;
 	return 1;
 }
 
 /*
  * Checks code against name's factor and spends it (store locked): 1 if
- * accepted, 0 if not, -1 on failure (logged). *changed and *must_change
- * get the account's password state.
+ * accepted, 0 if not, -1 on failure (logged).
  */
 static int
-check_code(struct http_req *r, const char *name, const char *code,
-	   long long *changed, int *must_change)
+check_code(struct http_req *r, const char *name, const char *code)
 {
 	struct store *st = r->ctx->st;
-	struct factor f = {NULL, NULL, 0, 0, 0, 0};
+	struct factor f = {NULL, NULL, 0, 0};
 	char ctx[HTTP_NAME_MAX + 64], *rest = NULL;
 	struct store_val v[3];
 	struct err e;
@@ -142,15 +138,12 @@ check_code(struct http_req *r, const char *name, const char *code,
 
 	v[0] = SV_TEXT(name);
 	if (store_query(st,
-			"SELECT totp_secret, recovery, totp_last, "
-			"password_changed, must_change FROM console_users "
-			"WHERE name = ?",
+			"SELECT totp_secret, recovery, totp_last FROM "
+			"console_users WHERE name = ?",
 			v, 1, factor_row, &f, &e) < 0) {
 		ok = -1;
 		goto out;
 	}
-	*changed = f.changed;
-	*must_change = f.must_change;
 	if (!f.found || f.secret == NULL)
 		goto out;
 	if (strchr(code, '-') != NULL) {
@@ -193,17 +186,63 @@ out:
 }
 
 int
-http_login_code(struct http_req *r)
+http_login_finish(struct http_req *r, const char *name, const char *role)
 {
-	struct store *st = r->ctx->st;
+	struct store_val v[1] = {SV_TEXT(name)};
+	long long changed;
+	int must_change;
+
+	changed = store_query_int(r->ctx->st,
+				  "SELECT password_changed FROM console_users "
+				  "WHERE name = ?",
+				  v, 1, 0);
+	must_change = (int)store_query_int(r->ctx->st,
+					   "SELECT must_change FROM "
+					   "console_users WHERE name = ?",
+					   v, 1, 0);
+	/* a new token for the full session: the partial one ends */
+	if (http_session_drop(r) < 0)
+		return http_internal(r, "cannot end the partial session");
+	return http_session_start(r, name, role,
+				  password_expired(r->ctx->cfg, changed,
+						   must_change,
+						   (long long)time_now())
+				      ? HTTP_STAGE_PASSWORD
+				      : HTTP_STAGE_FULL);
+}
+
+int
+http_attempt_reserve(struct http_req *r, const char *name)
+{
 	const struct config *cfg = r->ctx->cfg;
-	long long now = (long long)time_now(), changed = 0;
-	const char *code;
-	char *name = NULL, *role = NULL;
 	struct store_val v[3];
 	struct err e;
+
+	v[0] = SV_TEXT(name);
+	v[1] = SV_INT((long long)time_now());
+	v[2] = SV_INT(cfg->login_attempts);
+	if (store_exec(r->ctx->st,
+		       "UPDATE console_users SET failures = failures + 1 "
+		       "WHERE name = ? AND locked_until <= ? AND failures < ?",
+		       v, 3, &e) < 0) {
+		http_internal(r, e.msg);
+		return -1;
+	}
+	if (store_changes(r->ctx->st) == 0) {
+		http_session_drop(r);
+		http_locked_reply(r, cfg->lockout_seconds);
+		return 0;
+	}
+	return 1;
+}
+
+int
+http_login_code(struct http_req *r)
+{
+	const char *code;
+	char *name = NULL, *role = NULL;
 	json_t *o;
-	int rc, must_change = 0;
+	int rc;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
@@ -228,23 +267,11 @@ http_login_code(struct http_req *r)
 	}
 	name = xstrdup(r->user);
 	role = xstrdup(r->role);
-	/* Reserve this attempt, as the password step does. */
-	v[0] = SV_TEXT(name);
-	v[1] = SV_INT(now);
-	v[2] = SV_INT(cfg->login_attempts);
-	if (store_exec(st,
-		       "UPDATE console_users SET failures = failures + 1 "
-		       "WHERE name = ? AND locked_until <= ? AND failures < ?",
-		       v, 3, &e) < 0) {
-		rc = http_internal(r, e.msg);
+	if (http_attempt_reserve(r, name) <= 0) {
+		rc = 0;
 		goto out;
 	}
-	if (store_changes(st) == 0) {
-		http_session_drop(r);
-		rc = http_locked_reply(r, cfg->lockout_seconds);
-		goto out;
-	}
-	rc = check_code(r, name, code, &changed, &must_change);
+	rc = check_code(r, name, code);
 	if (rc < 0) {
 		rc = http_internal(r, "cannot check the second factor");
 		goto out;
@@ -253,15 +280,7 @@ http_login_code(struct http_req *r)
 		rc = http_login_failed(r, name, "wrong, used or expired code");
 		goto out;
 	}
-	/* A new token for the full session: the partial one ends. */
-	if (http_session_drop(r) < 0) {
-		rc = http_internal(r, "cannot end the partial session");
-		goto out;
-	}
-	rc = http_session_start(r, name, role,
-				password_expired(cfg, changed, must_change, now)
-				    ? HTTP_STAGE_PASSWORD
-				    : HTTP_STAGE_FULL);
+	rc = http_login_finish(r, name, role);
 out:
 	json_decref(o);
 	free(name);

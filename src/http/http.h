@@ -194,6 +194,10 @@ int http_session_load(struct http_req *r);
 #define HTTP_STAGE_PASSWORD "password"
 /* http_session_load() of a session in that stage. */
 int http_session_load_stage(struct http_req *r, const char *stage);
+/* Keeps a WebAuthn challenge (base64url) with the request's session, or
+ * takes it back once (NULL if none); store locked. */
+int http_session_put_challenge(struct http_req *r, const char *challenge);
+char *http_session_take_challenge(struct http_req *r);
 /* Ends the session named by the request's cookie (store locked); 0/-1. */
 int http_session_drop(struct http_req *r);
 /*
@@ -227,6 +231,21 @@ int http_login_next(struct http_req *r, const char *name, const char *role,
 int http_login_code(struct http_req *r);
 /* POST /api/password {"current", "password"}: a new password. */
 int http_password(struct http_req *r);
+/* Counts a login step of name before it is checked (store locked): 1,
+ * or 0 with a 429 reply set when the account is locked (its waiting login
+ * ends), or -1 with a 500 reply set. */
+int http_attempt_reserve(struct http_req *r, const char *name);
+/* The rest of a login after its last factor (store locked): the session
+ * in stage password or full. Returns 0. */
+int http_login_finish(struct http_req *r, const char *name, const char *role);
+
+/* keys.c: the console's own security keys (WebAuthn) */
+int http_keys(struct http_req *r);
+int http_key_begin(struct http_req *r);
+int http_key_finish(struct http_req *r);
+int http_key_delete(struct http_req *r);
+int http_login_key_begin(struct http_req *r);
+int http_login_key_finish(struct http_req *r);
 
 /* api_registry.c */
 int http_registry_list(struct http_req *r);

@@ -33,6 +33,12 @@ static const struct route routes[] = {
     {"POST", "/api/login", http_login, 0},
     {"POST", "/api/login/code", http_login_code, 0}, /* own session */
     {"POST", "/api/password", http_password, 0},     /* own session */
+    {"POST", "/api/login/key/begin", http_login_key_begin, 0},
+    {"POST", "/api/login/key/finish", http_login_key_finish, 0},
+    {"GET", "/api/keys", http_keys, ROLES_ANY},
+    {"POST", "/api/keys/begin", http_key_begin, ROLES_ANY},
+    {"POST", "/api/keys/finish", http_key_finish, ROLES_ANY},
+    {"DELETE", "/api/keys/*", http_key_delete, ROLES_ANY},
     {"POST", "/api/logout", http_logout, ROLES_ANY},
     {"GET", "/api/me", http_me, ROLES_ANY},
     {"GET", "/api/findings", http_findings, ROLES_ANY},

@@ -380,8 +380,10 @@ http_login(struct http_req *r)
 	if (valid_name(name) &&
 	    store_query(st,
 			"SELECT password, role, locked_until, totp_secret "
-			"IS NOT NULL, password_changed, must_change FROM "
-			"console_users WHERE name = ?",
+			"IS NOT NULL OR EXISTS (SELECT 1 FROM "
+			"console_webauthn k WHERE k.user = name), "
+			"password_changed, must_change FROM console_users "
+			"WHERE name = ?",
 			v, 1, account_row, &a, &e) < 0) {
 		rc = http_internal(r, e.msg);
 		goto out;
@@ -477,6 +479,65 @@ http_session_drop(struct http_req *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* The SM3 digest of the request's session token into th; 0 or -1. */
+static int
+cookie_digest(struct http_req *r, char th[AUDIT_HASH_HEX])
+{
+	const char *tok;
+
+	tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+	if (!valid_token(tok))
+		return -1;
+	token_digest(tok, th);
+	return 0;
+}
+
+int
+http_session_put_challenge(struct http_req *r, const char *challenge)
+{
+	char th[AUDIT_HASH_HEX];
+	struct store_val v[2];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return -1;
+	v[0] = SV_TEXT(challenge);
+	v[1] = SV_TEXT(th);
+	if (store_exec(r->ctx->st,
+		       "UPDATE console_sessions SET challenge = ? WHERE "
+		       "token_hash = ?",
+		       v, 2, &e) < 0) {
+		log_error("session: %s", e.msg);
+		return -1;
+	}
+	return store_changes(r->ctx->st) == 1 ? 0 : -1;
+}
+
+char *
+http_session_take_challenge(struct http_req *r)
+{
+	char th[AUDIT_HASH_HEX], *c;
+	struct store_val v[1];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return NULL;
+	v[0] = SV_TEXT(th);
+	c = store_query_text(r->ctx->st,
+			     "SELECT challenge FROM console_sessions WHERE "
+			     "token_hash = ?",
+			     v, 1);
+	if (c != NULL && store_exec(r->ctx->st,
+				    "UPDATE console_sessions SET challenge = "
+				    "NULL WHERE token_hash = ?",
+				    v, 1, &e) < 0) {
+		log_error("session: %s", e.msg);
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 int

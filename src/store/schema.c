@@ -156,9 +156,10 @@ const struct migration store_migrations[] = {
      * (src/http/account.c): the TOTP seed sealed under the store's key
      * file (secret_seal), recovery code digests, when the password was
      * set (0: unknown, counted from the next login), a forced change, the
-     * previous passwords' argon2id hashes, and a session's stage ('' a
-     * full session, 'code' waiting for the second factor, 'password'
-     * waiting for a new password) */
+     * previous passwords' argon2id hashes, a session's stage ('' a full
+     * session, 'code' waiting for the second factor, 'password' waiting
+     * for a new password) and its WebAuthn challenge under way, and the
+     * console's security keys (as gate_webauthn; times are Unix) */
     {9, "ALTER TABLE console_users ADD COLUMN totp_secret TEXT;"
 	"ALTER TABLE console_users ADD COLUMN totp_last INTEGER NOT NULL"
 	"  DEFAULT 0;"
@@ -173,7 +174,14 @@ const struct migration store_migrations[] = {
 	"  user TEXT NOT NULL REFERENCES console_users(name)"
 	"  ON DELETE CASCADE, hash TEXT NOT NULL, changed INTEGER NOT NULL);"
 	"CREATE INDEX console_password_history_user ON"
-	"  console_password_history(user, changed);"},
+	"  console_password_history(user, changed);"
+	"ALTER TABLE console_sessions ADD COLUMN challenge TEXT;"
+	"CREATE TABLE console_webauthn ("
+	"  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES"
+	"  console_users(name) ON DELETE CASCADE, alg INTEGER NOT NULL,"
+	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL, label TEXT,"
+	"  created INTEGER NOT NULL, last_used INTEGER);"
+	"CREATE INDEX console_webauthn_user ON console_webauthn(user);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -3,7 +3,9 @@
 // default, required): the code step after the password (a wrong code is
 // refused, an oathtool code lets in), a recovery code, an expired password
 // changed before anything else, an account without a factor told what to
-// do, and the password form of a signed-in user, in English and Chinese.
+// do, the password form of a signed-in user, in English and Chinese, and a
+// security key (Chromium's virtual authenticator) registered after a login
+// and then used instead of a code.
 //
 // Run: `node --test tests/browser/console2fa.test.mjs` with GOVSEC_BUILD,
 // GOVSEC_SRC and CHROMIUM as for console.test.mjs.
@@ -25,6 +27,7 @@ let baseURL = '';
 let db = '';
 let secret = '';
 let recovery = [];
+let keyedRecovery = [];
 const problems = [];
 
 function totp(s) {
@@ -55,6 +58,9 @@ before(async () => {
 		'viewer'], OLD_PW + '\n');
 	runBin('govsec', ['--db', db, 'user', 'add', 'bare', '--role',
 		'viewer'], OLD_PW + '\n');
+	runBin('govsec', ['--db', db, 'user', 'add', 'keyed', '--role',
+		'operator'], OLD_PW + '\n');
+	({ recovery: keyedRecovery } = enrol('keyed'));
 	({ secret } = enrol('admin'));
 	({ recovery } = enrol('old'));
 	// a password set long ago: [console] password_max_days is over
@@ -163,6 +169,47 @@ test('an account without the factor it needs is told what to do',
 	await err.waitFor({ state: 'visible' });
 	assert.match(await err.textContent(), /第二因素.*govsec user totp/);
 	await zh.context().close();
+});
+
+test('a security key registered after a login stands in for the code',
+	async () => {
+	const kp = await openPage(browser, { locale: 'en-US', baseURL },
+		problems);
+	const cdp = await kp.context().newCDPSession(kp);
+	await cdp.send('WebAuthn.enable');
+	const { authenticatorId } = await cdp.send(
+		'WebAuthn.addVirtualAuthenticator', { options: {
+			protocol: 'ctap2', transport: 'usb',
+			hasResidentKey: false, hasUserVerification: true,
+			isUserVerified: true,
+			automaticPresenceSimulation: true } });
+	await submitLogin(kp, 'keyed', OLD_PW);
+	await kp.locator('#code-form').waitFor();
+	// no key yet: the button says to use a code
+	await kp.click('#code-key');
+	await kp.locator('#code-error', { hasText: 'no security key' })
+		.waitFor();
+	await kp.fill('#login-code', keyedRecovery[0]);
+	await kp.click('#code-submit');
+	await kp.locator('#dashboard').waitFor();
+	await kp.click('#password-link');
+	await kp.locator('#keys').waitFor();
+	await kp.locator('#key-list', { hasText: 'No security key' }).waitFor();
+	await kp.fill('#key-label', 'desk key');
+	await kp.click('#key-register');
+	await kp.locator('#key-list', { hasText: 'desk key' }).waitFor();
+	const { credentials } = await cdp.send('WebAuthn.getCredentials',
+		{ authenticatorId });
+	assert.equal(credentials.length, 1);
+	await kp.click('#logout');
+	await kp.locator('#login-form').waitFor();
+	await submitLogin(kp, 'keyed', OLD_PW);
+	await kp.locator('#code-form').waitFor();
+	await kp.click('#code-key');
+	await kp.locator('#dashboard').waitFor();
+	assert.match(await kp.locator('#current-user').textContent(),
+		/keyed/);
+	await kp.context().close();
 });
 
 test('no CSP violations or script errors on any page', () => {

@@ -369,3 +369,30 @@ def test_gate_seed_in_clear_is_sealed(tmp_path):
     assert v.startswith("sm4$") and secret not in v
     acts = [a for (a,) in sql(db, "SELECT action FROM audit")]
     assert "gate.totp.seal" in acts
+
+
+def test_security_key_routes(env):
+    """A login waiting for its second factor may not register keys; one
+    without keys gets 409 at the key step; a ceremony needs an Origin
+    naming the Host. (Real assertions: tests/browser/console2fa.test.mjs.)"""
+    c = Client(env.port)
+    assert c.login("admin", ADMIN_PW)[0] == 200
+    assert c.req("GET", "/api/keys")[0] == 401
+    assert c.req("POST", "/api/keys/begin", {})[0] == 401
+    st, j = c.req("POST", "/api/login/key/begin", {})
+    assert st == 400 and "Origin" in j["error"]["message"], j
+    h = {"Origin": f"http://127.0.0.1:{env.port}",
+         "Content-Type": "application/json",
+         "Cookie": "govsec_session=" + c.cookie}
+    conn = http.client.HTTPConnection("127.0.0.1", env.port, timeout=30)
+    conn.request("POST", "/api/login/key/begin", body=b"{}", headers=h)
+    r = conn.getresponse()
+    j = json.loads(r.read())
+    conn.close()
+    assert r.status == 409 and "no security key" in j["error"]["message"]
+    # a forged finish without a ceremony counts nothing and opens nothing
+    st, j = c.req("POST", "/api/login/key/finish",
+                  {"id": "AAAA", "clientDataJSON": "e30",
+                   "authenticatorData": "AAAA", "signature": "AAAA"})
+    assert st == 400, j
+    assert c.req("GET", "/api/me")[0] == 401
