@@ -222,8 +222,11 @@ http_key_finish(struct http_req *r)
 	}
 	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
 			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
-		audit_append(st, r->user, "console.webauthn.refused", object,
-			     NULL, e.msg, &e);
+		struct err ae;
+
+		if (audit_append(st, r->user, "console.webauthn.refused",
+				 object, NULL, e.msg, &ae) < 0)
+			log_error("cannot audit a refused key: %s", ae.msg);
 		rc = http_error(r, 422, "security key refused: %s", e.msg);
 		goto out;
 	}

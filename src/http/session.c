@@ -381,7 +381,8 @@ http_login(struct http_req *r)
 	    store_query(st,
 			"SELECT password, role, locked_until, totp_secret "
 			"IS NOT NULL OR EXISTS (SELECT 1 FROM "
-			"console_webauthn k WHERE k.user = name), "
+			"console_webauthn k WHERE k.user = "
+			"console_users.name), "
 			"password_changed, must_change FROM console_users "
 			"WHERE name = ?",
 			v, 1, account_row, &a, &e) < 0) {
@@ -459,28 +460,6 @@ http_session_load(struct http_req *r)
 	return http_session_load_stage(r, HTTP_STAGE_FULL);
 }
 
-int
-http_session_drop(struct http_req *r)
-{
-	const char *tok;
-	char th[AUDIT_HASH_HEX];
-	struct store_val v[1];
-	struct err e;
-
-	tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
-	if (!valid_token(tok))
-		return 0;
-	token_digest(tok, th);
-	v[0] = SV_TEXT(th);
-	if (store_exec(r->ctx->st,
-		       "DELETE FROM console_sessions WHERE token_hash = ?", v,
-		       1, &e) < 0) {
-		log_error("session: %s", e.msg);
-		return -1;
-	}
-	return 0;
-}
-
 /* The SM3 digest of the request's session token into th; 0 or -1. */
 static int
 cookie_digest(struct http_req *r, char th[AUDIT_HASH_HEX])
@@ -491,6 +470,25 @@ cookie_digest(struct http_req *r, char th[AUDIT_HASH_HEX])
 	if (!valid_token(tok))
 		return -1;
 	token_digest(tok, th);
+	return 0;
+}
+
+int
+http_session_drop(struct http_req *r)
+{
+	char th[AUDIT_HASH_HEX];
+	struct store_val v[1];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return 0;
+	v[0] = SV_TEXT(th);
+	if (store_exec(r->ctx->st,
+		       "DELETE FROM console_sessions WHERE token_hash = ?", v,
+		       1, &e) < 0) {
+		log_error("session: %s", e.msg);
+		return -1;
+	}
 	return 0;
 }
 
