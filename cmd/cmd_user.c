@@ -58,27 +58,39 @@ user_row(void *arg, struct store_row *r)
 	return 0;
 }
 
-/* user passwd NAME: a new password (stdin) under the password rules. */
+/* user passwd NAME [--temporary]: a new password (stdin) under the
+ * password rules; a temporary one must be changed at the next login. */
 static int
-user_passwd(struct cli *c, const char *name)
+user_passwd(struct cli *c, int argc, char **argv)
 {
+	const char *pos[1], *name;
+	int temporary = 0;
+	const struct opt opts[] = {{"temporary", 0, NULL, &temporary},
+				   {NULL, 0, NULL, NULL}};
 	char pw[1024];
 	struct err e;
 	int rc;
 
+	if (cli_parse(argc, argv, opts, pos, 1,
+		      "govsec user passwd NAME [--temporary] < password") != 1)
+		return EXIT_USAGE;
+	name = pos[0];
 	if (read_password(pw, sizeof(pw)) < 0)
 		return EXIT_USAGE;
 	rc = cli_store(c);
 	if (rc == 0)
 		rc = http_user_passwd(c->st, &c->cfg, name, pw, NULL, c->actor,
 				      &e);
+	if (rc == 0 && temporary)
+		rc = http_user_expire(c->st, name, c->actor, &e);
 	OPENSSL_cleanse(pw, sizeof(pw));
 	if (rc < 0) {
 		if (c->st != NULL)
 			cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
-	printf("password of console user '%s' changed\n", name);
+	printf("password of console user '%s' changed%s\n", name,
+	       temporary ? " (to be changed at the next login)" : "");
 	return 0;
 }
 
@@ -170,11 +182,11 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		return 0;
 	}
-	if (!strcmp(verb, "passwd") && argc == 3)
-		return user_passwd(c, argv[2]);
+	if (!strcmp(verb, "passwd"))
+		return user_passwd(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "totp") && argc == 3)
 		return user_totp(c, argv[2]);
 	cli_error("usage: govsec user add NAME [--role ROLE] | list | passwd "
-		  "NAME | totp NAME");
+		  "NAME [--temporary] | totp NAME");
 	return EXIT_USAGE;
 }

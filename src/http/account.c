@@ -456,6 +456,32 @@ out:
 }
 
 int
+http_user_expire(struct store *st, const char *name, const char *actor,
+		 struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(name)};
+
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st,
+		       "UPDATE console_users SET must_change = 1 WHERE "
+		       "name = ?",
+		       v, 1, e) < 0)
+		goto fail;
+	if (store_changes(st) != 1) {
+		err_set(e, "no console user '%s'", name);
+		goto fail;
+	}
+	if (audit_user(st, actor, "console.user.expire", name, e) < 0 ||
+	    store_commit(st, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
 http_user_totp(struct store *st, const struct secret_key *key, const char *name,
 	       char secret_b32[40], char rec[10][10], const char *actor,
 	       struct err *e)

@@ -81,6 +81,10 @@ int http_user_add(struct store *st, const char *name, const char *password,
 int http_user_passwd(struct store *st, const struct config *cfg,
 		     const char *name, const char *password, const char *keep,
 		     const char *actor, struct err *e);
+/* Makes name change its password at the next login, before anything
+ * else (a temporary password); audited. 0, or -1 with e set. */
+int http_user_expire(struct store *st, const char *name, const char *actor,
+		     struct err *e);
 /*
  * Enrols TOTP for console account name: a new secret into secret_b32
  * (sealed under key in the store, context "console_users.totp_secret:

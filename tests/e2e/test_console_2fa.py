@@ -396,3 +396,23 @@ def test_security_key_routes(env):
                    "authenticatorData": "AAAA", "signature": "AAAA"})
     assert st == 400, j
     assert c.req("GET", "/api/me")[0] == 401
+
+
+def test_temporary_password_must_be_changed(env):
+    """govsec user passwd NAME --temporary: the next login must choose a
+    new password before anything else."""
+    p = run_cli(["user", "passwd", "oper", "--temporary"], db=env.db,
+                stdin="Temporary-Pass-31\n")
+    assert p.returncode == 0, p.stderr
+    assert "changed at the next login" in p.stdout
+    c = Client(env.port)
+    st, j = c.login("oper", "Temporary-Pass-31")
+    assert st == 200 and j["next"] == "password", j
+    assert c.req("GET", "/api/units")[0] == 401
+    st, j = c.req("POST", "/api/password", {"current": "Temporary-Pass-31",
+                                            "password": "Chosen-Pass-32"})
+    assert st == 200 and "next" not in j, j
+    assert c.req("GET", "/api/units")[0] == 200
+    acts = [a for (a,) in sql(env.db, "SELECT action FROM audit WHERE "
+                              "object = 'console-user:oper'")]
+    assert "console.user.expire" in acts
