@@ -19,6 +19,7 @@ struct cli {
 	const char *format; /* --format (text unless given) */
 	char actor[128];    /* who the audit log names */
 	struct store *st;
+	struct secret_key key; /* the store's key file, once cli_key ran */
 };
 
 struct opt {
@@ -41,6 +42,12 @@ int cli_parse(int argc, char **argv, const struct opt *opts, const char **pos,
 int cli_store(struct cli *c);
 /* Writes the audit head (audit_checkpoint) and closes the store. */
 void cli_store_close(struct cli *c);
+/*
+ * Opens the store (cli_store) and loads its key file into c->key once
+ * (store_key_open), sealing TOTP secrets an older govsec left in clear.
+ * Prints the error and returns -1.
+ */
+int cli_key(struct cli *c);
 /* Prints "govsec: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* 1 if --format json was asked for. */

@@ -1,9 +1,10 @@
-/* cmd_cli.c: option parsing, errors and the store opener for the CLI. */
+/* cmd_cli.c: option parsing, errors, the store and key opener for the CLI. */
 #include <stdio.h>
 #include <string.h>
 
 #include "audit/audit.h"
 #include "cli.h"
+#include "gate/gate.h"
 
 void
 cli_error(const char *fmt, ...)
@@ -106,7 +107,8 @@ cli_store(struct cli *c)
 		cli_error("%s", e.msg);
 		return -1;
 	}
-	if (store_migrate(c->st, &e) < 0 || audit_init(&c->cfg, path, c->st, &e) < 0) {
+	if (store_migrate(c->st, &e) < 0 ||
+	    audit_init(&c->cfg, path, c->st, &e) < 0) {
 		cli_error("'%s': %s", path, e.msg);
 		store_free(c->st);
 		c->st = NULL;
@@ -128,4 +130,23 @@ cli_store_close(struct cli *c)
 	store_free(c->st);
 	c->st = NULL;
 	audit_cleanup();
+}
+
+int
+cli_key(struct cli *c)
+{
+	const char *path = config_store_path(&c->cfg, c->db);
+	struct err e;
+
+	if (cli_store(c) < 0)
+		return -1;
+	if (c->key.set)
+		return 0;
+	if (store_key_open(c->st, &c->cfg, path, &c->key, &e) < 0 ||
+	    gate_db_seal_secrets(c->st, &c->key, &e) < 0) {
+		secret_key_wipe(&c->key);
+		cli_error("%s", e.msg);
+		return -1;
+	}
+	return 0;
 }

@@ -321,13 +321,14 @@ gate_totp(struct cli *c, const char *name)
 	struct buf uri = BUF_INIT(1024), qr = BUF_INIT(64 * 1024);
 	struct err e;
 
-	if (cli_store(c) < 0)
+	if (cli_key(c) < 0)
 		return EXIT_USAGE;
 	if (gate_totp_secret(secret) < 0) {
 		cli_error("cannot make a TOTP secret");
 		return EXIT_USAGE;
 	}
-	if (gate_db_totp_set(c->st, name, secret, 0, rec, c->actor, &e) < 0) {
+	if (gate_db_totp_set(c->st, &c->key, name, secret, 0, rec, c->actor,
+			     &e) < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;
 	}

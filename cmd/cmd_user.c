@@ -1,8 +1,9 @@
 /*
- * cmd_user.c: govsec user add | scope | list: console accounts and their
- * scope (a unit and its subordinates, or a region; none: all units).
- * Passwords are read from standard input (one line), never from the
- * command line.
+ * cmd_user.c: govsec user add | scope | list | passwd | totp: console
+ * accounts and their scope (a unit and its subordinates, or a region;
+ * none: all units). Passwords are read from standard input (one line),
+ * never from the command line; a TOTP secret is printed once and stored
+ * sealed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "gate/gate.h"
 #include "http/http.h"
 
 /* One line from standard input, without echo on a terminal. */
@@ -66,6 +68,77 @@ user_row(void *arg, struct store_row *r)
 	return 0;
 }
 
+/* user passwd NAME [--temporary]: a new password (stdin) under the
+ * password rules; a temporary one must be changed at the next login. */
+static int
+user_passwd(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1], *name;
+	int temporary = 0;
+	const struct opt opts[] = {{"temporary", 0, NULL, &temporary},
+				   {NULL, 0, NULL, NULL}};
+	char pw[1024];
+	struct err e;
+	int rc;
+
+	if (cli_parse(argc, argv, opts, pos, 1,
+		      "govsec user passwd NAME [--temporary] < password") != 1)
+		return EXIT_USAGE;
+	name = pos[0];
+	if (read_password(pw, sizeof(pw)) < 0)
+		return EXIT_USAGE;
+	rc = cli_store(c);
+	if (rc == 0)
+		rc = http_user_passwd(c->st, &c->cfg, name, pw, NULL, c->actor,
+				      &e);
+	if (rc == 0 && temporary)
+		rc = http_user_expire(c->st, name, c->actor, &e);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (rc < 0) {
+		if (c->st != NULL)
+			cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("password of console user '%s' changed%s\n", name,
+	       temporary ? " (to be changed at the next login)" : "");
+	return 0;
+}
+
+/* user totp NAME: enrols (again) a TOTP second factor for the console. */
+static int
+user_totp(struct cli *c, const char *name)
+{
+	char secret[40], rec[10][10];
+	struct buf uri = BUF_INIT(1024), qr = BUF_INIT(64 * 1024);
+	struct err e;
+	int rc = EXIT_USAGE;
+
+	if (cli_key(c) < 0)
+		return EXIT_USAGE;
+	if (http_user_totp(c->st, &c->key, name, secret, rec, c->actor, &e) <
+	    0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (gate_totp_uri(&uri, "govsec console", name, secret) < 0 ||
+	    gate_qr_text(&qr, uri.data) < 0) {
+		cli_error("cannot encode the enrolment URI");
+		goto out;
+	}
+	printf("secret: %s\nuri: %s\n\n%s\nrecovery codes (each works once; "
+	       "keep them offline):\n",
+	       secret, uri.data, qr.data);
+	for (int i = 0; i < 10; i++)
+		printf("  %s\n", rec[i]);
+	rc = 0;
+out:
+	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(rec, sizeof(rec));
+	buf_cleanup(&uri);
+	buf_cleanup(&qr);
+	return rc;
+}
+
 int
 cmd_user(struct cli *c, int argc, char **argv)
 {
@@ -97,6 +170,12 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		if (read_password(pw, sizeof(pw)) < 0)
 			return EXIT_USAGE;
+		if (pwrule_check(pos[0], pw, c->cfg.password_min_length, &e) <
+		    0) {
+			OPENSSL_cleanse(pw, sizeof(pw));
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
 		if (cli_store(c) < 0)
 			return EXIT_USAGE;
 		/* One transaction: never an account without its scope. */
@@ -166,8 +245,12 @@ cmd_user(struct cli *c, int argc, char **argv)
 		}
 		return 0;
 	}
+	if (!strcmp(verb, "passwd"))
+		return user_passwd(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "totp") && argc == 3)
+		return user_totp(c, argv[2]);
 	cli_error("usage: govsec user add NAME [--role ROLE] [--unit USCC | "
 		  "--region CODE] | scope NAME --unit USCC | --region CODE | "
-		  "--all | list");
+		  "--all | list | passwd NAME [--temporary] | totp NAME");
 	return EXIT_USAGE;
 }

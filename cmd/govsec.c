@@ -36,7 +36,7 @@ static const struct command commands[] = {
     {"rules", cmd_rules, "list the self-examination rules"},
     {"audit", cmd_audit,
      "audit log: verify | export | head | retention | prune"},
-    {"user", cmd_user, "console users: add | scope | list"},
+    {"user", cmd_user, "console users: add | scope | list | passwd | totp"},
     {"inspect", cmd_inspect, "inspect a portal: links, prompts, marks"},
     {"links", cmd_links, "the link list: list | diff"},
     {"probe", cmd_probe, "probe portals' availability now (GOVWEB-1)"},
@@ -130,6 +130,7 @@ main(int argc, char **argv)
 			continue;
 		rc = commands[k].fn(&c, argc - i, argv + i);
 		cli_store_close(&c);
+		secret_key_wipe(&c.key);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			cli_error("cannot write the output");
 			return EXIT_USAGE;

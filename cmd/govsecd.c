@@ -111,6 +111,7 @@ main(int argc, char **argv)
 	int check_only = 0, foreground = 0, ch, sig;
 	struct config cfg;
 	struct store *st, *gst = NULL;
+	struct secret_key key; /* the store's key file, loaded once */
 	struct http_server *srv, *pub = NULL;
 	struct gate_server *gate = NULL;
 	struct probe_sched *probe = NULL;
@@ -161,8 +162,11 @@ main(int argc, char **argv)
 			die(EXIT_RUNTIME, e.msg);
 		st = store_open(config_store_path(&cfg, db), &e);
 		if (st == NULL || store_migrate(st, &e) < 0 ||
-		    audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
+		    audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0 ||
+		    store_key_open(st, &cfg, config_store_path(&cfg, db), &key,
+				   &e) < 0)
 			die(EXIT_CONFIG, e.msg);
+		secret_key_wipe(&key);
 		store_free(st);
 		audit_cleanup();
 		puts("configuration OK");
@@ -185,7 +189,10 @@ main(int argc, char **argv)
 	if (privs_enter(&pv, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
 	st = store_open(config_store_path(&cfg, db), &e);
-	if (st == NULL || store_migrate(st, &e) < 0)
+	if (st == NULL || store_migrate(st, &e) < 0 ||
+	    store_key_open(st, &cfg, config_store_path(&cfg, db), &key, &e) <
+		0 ||
+	    gate_db_seal_secrets(st, &key, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	/* the chain's key (a new one is the daemon's user's too), and the
 	 * writer that keeps audit records off the request paths
@@ -200,9 +207,9 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, e.msg);
 	if (pidfile != NULL && privs_pidfile_write(&pv, pidfile, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
-	srv = http_start(&cfg, st, HTTP_CONSOLE, &e);
+	srv = http_start(&cfg, st, &key, HTTP_CONSOLE, &e);
 	if (srv != NULL && cfg.public_listen[0] != '\0') {
-		pub = http_start(&cfg, NULL, HTTP_PUBLIC, &e);
+		pub = http_start(&cfg, NULL, NULL, HTTP_PUBLIC, &e);
 		if (pub == NULL) {
 			http_stop(srv);
 			srv = NULL;
@@ -216,7 +223,7 @@ main(int argc, char **argv)
 	if (cfg.gate_listen[0] != '\0') {
 		gst = store_open(config_store_path(&cfg, db), &e);
 		if (gst != NULL)
-			gate = gate_start(&cfg, gst, &e);
+			gate = gate_start(&cfg, gst, &key, &e);
 		if (gate == NULL) {
 			http_stop(pub);
 			http_stop(srv);
@@ -278,6 +285,7 @@ main(int argc, char **argv)
 	auditq_stop(aq); /* after every producer */
 	store_free(st);
 	audit_cleanup();
+	secret_key_wipe(&key);
 	if (pidfile != NULL)
 		unlink(pidfile);
 	log_info("stopped");

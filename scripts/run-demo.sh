@@ -48,6 +48,9 @@ path = $db
 
 [console]
 listen = 127.0.0.1:$port
+# the demo logs in with a password alone; the default (required) wants a
+# second factor: govsec user totp admin (govsec(1))
+two_factor = optional
 
 [gate]
 listen = 127.0.0.1:$gport

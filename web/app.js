@@ -289,6 +289,8 @@
 		if (method !== 'GET' && method !== 'HEAD' && state.user &&
 		    state.user.csrf)
 			opts.headers['X-CSRF-Token'] = state.user.csrf;
+		else if (method === 'POST' && state.csrf)	/* must change pw */
+			opts.headers['X-CSRF-Token'] = state.csrf;
 		return fetch(path, opts).then(function (r) {
 			if (r.status === 204)
 				return null;
@@ -312,7 +314,9 @@
 			throw new ApiError(undefined, 'network', t('err.network'));
 		}).catch(function (err) {
 			if (err instanceof ApiError && err.status === 401 &&
-			    path !== '/api/login' && path !== '/api/me')
+			    path !== '/api/login' && path !== '/api/me' &&
+			    path !== '/api/login/code' &&
+			    path !== '/api/password')
 				sessionEnded();
 			throw err;
 		});
@@ -357,6 +361,7 @@
 		state.units = null;
 		$('nav').hidden = !u;
 		$('logout').hidden = !u;
+		$('password-link').hidden = !u;
 		$('current-user').hidden = !u;
 		document.body.classList.toggle('signed-in', !!u);
 		paintChrome();
@@ -446,7 +451,11 @@
 
 	/* Views of other files (gate.js, inspect.js) get the helpers and add
 	 * routes. */
-	[window.GovsecGate, window.GovsecInspect].forEach(function (mount) {
+	/* account.js fills in the login's second step and password form */
+	var acct = {};
+
+	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount]
+	    .forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
 				h: h, clear: clear, t: t, I: I, api: api, q: q,
@@ -455,7 +464,8 @@
 				fmtTime: fmtTime, num: num, errText: errText,
 				enumLabel: enumLabel,
 				showError: showError, clearError: clearError,
-				ApiError: ApiError, state: state
+				ApiError: ApiError, state: state,
+				acct: acct, loginNext: loginNext
 			});
 			var k;
 			for (k in more) {
@@ -599,21 +609,19 @@
 			err.hidden = true;
 			api('POST', '/api/login', {name: name.value,
 			    password: pw.value}).then(function (d) {
-				var next = state.next;
+				var typed = pw.value;
+
 				pw.value = '';
-				setUser({user: d.user, role: d.role, csrf: d.csrf});
-				state.next = null;
-				if (next && next.indexOf('#/login') !== 0 &&
-				    next !== location.hash)
-					location.hash = next;
-				else
-					go('dashboard');
+				loginNext(box, d, typed);
 			}, function (e) {
 				submit.disabled = false;
 				submit.textContent = t('login.submit');
 				err.className = 'banner banner-error';
 				if (e.status === 401)
 					err.textContent = t('login.failed');
+				else if (e.status === 403 &&
+				    /second factor/.test(e.message))
+					err.textContent = t('login.nofactor');
 				else if (e.status === 429)
 					err.textContent = e.retryAfter ?
 					    t('login.locked', {s: e.retryAfter}) :
@@ -641,6 +649,39 @@
 			h('p', {class: 'muted', text: t('login.intro')})),
 		    form);
 		return box;
+	}
+
+	/* The end of a login: the session is full. */
+	function loginDone(d) {
+		var next = state.next;
+
+		state.csrf = null;
+		setUser({user: d.user, role: d.role, csrf: d.csrf});
+		state.next = null;
+		if (next && next.indexOf('#/login') !== 0 &&
+		    next !== location.hash)
+			location.hash = next;
+		else
+			go('dashboard');
+	}
+
+	/* After a step of the login: the code, a new password, or done. */
+	function loginNext(box, d, typed) {
+		var step;
+
+		if (d && d.next === 'code')
+			step = acct.codeStep(box, typed);
+		else if (d && d.next === 'password') {
+			state.csrf = d.csrf;
+			step = acct.passwordForm(typed, 'pw.expired', loginDone);
+		} else {
+			loginDone(d);
+			return;
+		}
+		box.replaceChild(step, box.lastChild);
+		var first = step.querySelector('input');
+		if (first)
+			first.focus();
 	}
 
 	function card(key, value, id, cls) {

@@ -148,6 +148,19 @@ char *password_hash(const char *password);
 /* 1 if password matches the encoded argon2id hash, 0 if not. */
 int password_verify(const char *encoded, const char *password);
 
+/* pwrule.c */
+#define PWRULE_MAX_BYTES  1024 /* bytes of a password at most */
+#define PWRULE_CLASSES	  3    /* of lower, upper, digit, other */
+#define PWRULE_PASSPHRASE 16   /* characters that need no classes */
+/*
+ * Checks a new password for account name against MLPS level 3 rules: UTF-8
+ * of at most PWRULE_MAX_BYTES bytes, at least min_len characters, at least
+ * PWRULE_CLASSES character classes unless it has PWRULE_PASSPHRASE
+ * characters or more, and not containing name (letters in any case).
+ * Returns 0, or -1 with e saying which rule it breaks (never the password).
+ */
+int pwrule_check(const char *name, const char *pw, int min_len, struct err *e);
+
 /* secret.c */
 /*
  * The key that keeps secrets out of the store's reach: read from a private
@@ -336,6 +349,8 @@ struct listen_limits {
 	int idle_timeout;   /* idle_timeout: seconds without a byte (60) */
 };
 
+/* [console] two_factor: who must log in with a second factor. */
+enum { TWO_FACTOR_OPTIONAL, TWO_FACTOR_ADMIN, TWO_FACTOR_ALL };
 struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
@@ -347,6 +362,9 @@ struct config {
 	int secure_cookies;	  /* [console] secure_cookies (yes) */
 	int login_attempts;	  /* [console] login_attempts (5) */
 	int lockout_seconds;	  /* [console] lockout_seconds (900) */
+	int two_factor;		  /* [console] two_factor (TWO_FACTOR_ALL) */
+	int password_min_length;  /* [console] password_min_length (12) */
+	int password_max_days;	  /* [console] password_max_days (90) */
 	long long body_max;	  /* [console] body_max bytes (16 MiB) */
 	int threads;		  /* [console] threads (4) */
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */

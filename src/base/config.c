@@ -33,6 +33,9 @@ config_defaults(struct config *c)
 	c->secure_cookies = 1;
 	c->login_attempts = 5;
 	c->lockout_seconds = 900;
+	c->two_factor = TWO_FACTOR_ALL;
+	c->password_min_length = 12;
+	c->password_max_days = 90;
 	c->body_max = 16LL << 20;
 	c->threads = 4;
 	limits_defaults(&c->console_limits);
@@ -101,6 +104,21 @@ limits_setting(struct listen_limits *l, const char *key, const char *value)
 	if (!strcmp(key, "idle_timeout"))
 		return set_int(value, 1, 3600, &l->idle_timeout);
 	return -2;
+}
+
+/* [console] two_factor: required (everyone), admin, optional. */
+static int
+set_two_factor(const char *v, int *out)
+{
+	if (!strcmp(v, "required"))
+		*out = TWO_FACTOR_ALL;
+	else if (!strcmp(v, "admin"))
+		*out = TWO_FACTOR_ADMIN;
+	else if (!strcmp(v, "optional"))
+		*out = TWO_FACTOR_OPTIONAL;
+	else
+		return -1;
+	return 0;
 }
 
 /* One [gate] setting: 0, -1 on a bad value, -2 for an unknown key. */
@@ -251,6 +269,14 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = set_int(value, 1, 100, &c->login_attempts);
 	else if (!strcmp(section, "console") && !strcmp(key, "lockout_seconds"))
 		ok = set_int(value, 1, 86400, &c->lockout_seconds);
+	else if (!strcmp(section, "console") && !strcmp(key, "two_factor"))
+		ok = set_two_factor(value, &c->two_factor);
+	else if (!strcmp(section, "console") &&
+		 !strcmp(key, "password_min_length"))
+		ok = set_int(value, 8, 256, &c->password_min_length);
+	else if (!strcmp(section, "console") &&
+		 !strcmp(key, "password_max_days"))
+		ok = set_int(value, 0, 3660, &c->password_max_days);
 	else if (!strcmp(section, "console") && !strcmp(key, "threads"))
 		ok = set_int(value, 1, 64, &c->threads);
 	else if (!strcmp(section, "console") && !strcmp(key, "body_max")) {

@@ -1,7 +1,8 @@
 /*
  * db.c: the gate's tables in the store (migration 2): the live policy
- * document, gate users with their argon2id passwords, TOTP secrets and
- * recovery codes, devices, sessions and revocations, failure counters.
+ * document, gate users with their argon2id passwords, TOTP secrets (sealed
+ * under the store's key file) and recovery codes, devices, sessions and
+ * revocations, failure counters.
  * Every change made here is audited in the same transaction. Inputs come
  * from the CLI and API (checked here); the store is trusted.
  */
@@ -192,43 +193,32 @@ static int change_one(struct store *st, const char *sql,
 		      const char *action, const char *object, const char *after,
 		      struct err *e);
 
-/* Hex SM3 of a recovery code, what the store keeps. */
-static void
-code_digest(const char *code, char out[AUDIT_HASH_HEX])
+void
+gate_db_totp_context(const char *name, char *out, size_t n)
 {
-	audit_digest(code, strlen(code), out);
+	str_fmt(out, n, "gate_users.totp_secret:%s", name);
 }
 
 int
-gate_db_totp_set(struct store *st, const char *name, const char *secret_b32,
-		 long long last, char rec[10][10], const char *actor,
-		 struct err *e)
+gate_db_totp_set(struct store *st, const struct secret_key *key,
+		 const char *name, const char *secret_b32, long long last,
+		 char rec[10][10], const char *actor, struct err *e)
 {
-	static const char alnum[] = "abcdefghjkmnpqrstuvwxyz23456789";
-	unsigned char rnd[80];
-	json_t *codes = json_array();
 	struct store_val v[4];
-	char object[96], *list = NULL;
+	char object[96], ctx[GATE_NAME_MAX + 64], *list = NULL, *sealed;
 	int rc = -1;
 
-	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
+	gate_db_totp_context(name, ctx, sizeof(ctx));
+	sealed = secret_seal(key, ctx, secret_b32, strlen(secret_b32));
+	if (sealed == NULL) {
+		err_set(e, "cannot seal the TOTP secret of '%.80s'", name);
+		return -1;
+	}
+	if (gate_recovery_new(rec, &list) < 0) {
 		err_set(e, "cannot make recovery codes");
 		goto out;
 	}
-	for (int i = 0; i < 10; i++) {
-		char d[AUDIT_HASH_HEX];
-
-		for (int k = 0, o = 0; k < 8; k++, o++) {
-			if (k == 4)
-				rec[i][o++] = '-';
-			rec[i][o] = alnum[rnd[i * 8 + k] % (sizeof(alnum) - 1)];
-		}
-		rec[i][9] = '\0';
-		code_digest(rec[i], d);
-		json_array_append_new(codes, json_string(d));
-	}
-	list = json_dumps(codes, JSON_COMPACT);
-	v[0] = SV_TEXT(secret_b32);
+	v[0] = SV_TEXT(sealed);
 	v[1] = SV_TEXT(list);
 	v[2] = SV_INT(last);
 	v[3] = SV_TEXT(name);
@@ -253,9 +243,90 @@ gate_db_totp_set(struct store *st, const char *name, const char *secret_b32,
 undo:
 	store_rollback(st);
 out:
-	OPENSSL_cleanse(rnd, sizeof(rnd));
 	free(list);
-	json_decref(codes);
+	free(sealed);
+	return rc;
+}
+
+struct clear_secret {
+	char *name, *secret;
+	struct clear_secret *next;
+};
+
+static int
+clear_row(void *arg, struct store_row *row)
+{
+	struct clear_secret **head = arg, *c;
+	const char *s = store_row_text(row, 1);
+
+	if (s == NULL || secret_is_sealed(s))
+		return 0;
+	c = xcalloc(1, sizeof(*c));
+	c->name = xstrdup(store_row_text(row, 0));
+	c->secret = xstrdup(s);
+	c->next = *head;
+	*head = c;
+	return 0;
+}
+
+int
+gate_db_seal_secrets(struct store *st, const struct secret_key *key,
+		     struct err *e)
+{
+	struct clear_secret *list = NULL, *c;
+	char ctx[GATE_NAME_MAX + 64];
+	int n = 0, rc = -1;
+
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_query(st,
+			"SELECT name, totp_secret FROM gate_users WHERE "
+			"totp_secret IS NOT NULL",
+			NULL, 0, clear_row, &list, e) < 0)
+		goto undo;
+	for (c = list; c != NULL; c = c->next) {
+		struct store_val v[3];
+		char *sealed;
+
+		gate_db_totp_context(c->name, ctx, sizeof(ctx));
+		sealed = secret_seal(key, ctx, c->secret, strlen(c->secret));
+		if (sealed == NULL) {
+			err_set(e, "cannot seal the TOTP secret of '%.80s'",
+				c->name);
+			goto undo;
+		}
+		v[0] = SV_TEXT(sealed);
+		v[1] = SV_TEXT(c->name);
+		v[2] = SV_TEXT(c->secret);
+		rc = store_exec(st,
+				"UPDATE gate_users SET totp_secret = ? WHERE "
+				"name = ? AND totp_secret = ?",
+				v, 3, e);
+		free(sealed);
+		if (rc < 0)
+			goto undo;
+		n++;
+	}
+	if (n > 0 &&
+	    audit_append(st, "system", "gate.totp.seal",
+			 "gate users' TOTP secrets", NULL, NULL, e) < 0)
+		goto undo;
+	if (store_commit(st, e) < 0)
+		goto undo;
+	rc = n;
+	goto out;
+undo:
+	store_rollback(st);
+	rc = -1;
+out:
+	while (list != NULL) {
+		c = list->next;
+		OPENSSL_cleanse(list->secret, strlen(list->secret));
+		free(list->secret);
+		free(list->name);
+		free(list);
+		list = c;
+	}
 	return rc;
 }
 

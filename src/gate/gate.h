@@ -118,6 +118,28 @@ int gate_totp_secret(char secret_b32[40]);
 /* otpauth:// URI for issuer, account and secret into b. */
 int gate_totp_uri(struct buf *b, const char *issuer, const char *account,
 		  const char *secret_b32);
+/*
+ * gate_totp_check() on a secret sealed by secret_seal() under k with
+ * context (e.g. "gate_users.totp_secret:NAME"): 1 on a match, 0 if not,
+ * -1 with e saying why the secret cannot be opened (in clear, another key
+ * or context, changed).
+ */
+int gate_totp_check_sealed(const struct secret_key *k, const char *context,
+			   const char *sealed, const char *code, time_t t,
+			   long long *last, struct err *e);
+#define GATE_RECOVERY_N 10 /* recovery codes made at once */
+/*
+ * GATE_RECOVERY_N new recovery codes ("xxxx-xxxx") into rec and the JSON
+ * array of their SM3 digests, what the store keeps, into *digests
+ * (free()). 0, or -1 with nothing allocated.
+ */
+int gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests);
+/*
+ * 1 if code is one of the digests (a JSON array as gate_recovery_new made
+ * it); *rest is then the array without it (free()), to be stored. 0 if
+ * not (or on failure), *rest NULL.
+ */
+int gate_recovery_spend(const char *digests, const char *code, char **rest);
 /* The URI as a QR code in UTF-8 half blocks (terminal); 0 or -1. */
 int gate_qr_text(struct buf *b, const char *text);
 /* The same as an inline SVG element (dark modules as one path) with
@@ -208,13 +230,20 @@ char *gate_db_policy_doc(struct store *st);
 int gate_db_user_add(struct store *st, const char *name, const char *display,
 		     const char *groups, const char *password,
 		     const char *actor, struct err *e);
-/* Enrols TOTP for name with secret_b32 (gate_totp_secret), codes up to
+/* Enrols TOTP for name with secret_b32 (gate_totp_secret), stored
+ * sealed under key (context "gate_users.totp_secret:NAME"), codes up to
  * counter last already used (0: none), and ten new recovery codes into
  * rec (10 x 10 bytes, "xxxx-xxxx"); ends an invitation to enrol. 0 or -1
  * with e set (no such user). */
-int gate_db_totp_set(struct store *st, const char *name,
-		     const char *secret_b32, long long last, char rec[10][10],
-		     const char *actor, struct err *e);
+int gate_db_totp_set(struct store *st, const struct secret_key *key,
+		     const char *name, const char *secret_b32, long long last,
+		     char rec[10][10], const char *actor, struct err *e);
+/* The context a gate user's TOTP secret is sealed with, into out. */
+void gate_db_totp_context(const char *name, char *out, size_t n);
+/* Seals the TOTP secrets an older govsec stored in clear, under
+ * key; the count sealed, or -1 with e set. */
+int gate_db_seal_secrets(struct store *st, const struct secret_key *key,
+			 struct err *e);
 /* Lets name enrol a second factor at the login portal until the Unix time
  * until (0 withdraws the invitation); 0 or -1 with e set. */
 int gate_db_invite(struct store *st, const char *name, long long until,
@@ -346,10 +375,12 @@ int gate_check_config(const struct config *cfg, struct err *e);
  * Starts the gate listener on cfg->gate_listen when set (NULL and no error
  * when it is empty). cfg and st must outlive the server; the server uses
  * st only under its own mutex, so the caller must not use st concurrently
- * (govsecd opens one store per listener). Returns the server or NULL.
+ * (govsecd opens one store per listener). key (the store's key file, see
+ * store_key_open) opens the sealed TOTP secrets and must outlive the
+ * server too. Returns the server or NULL.
  */
 struct gate_server *gate_start(const struct config *cfg, struct store *st,
-			       struct err *e);
+			       const struct secret_key *key, struct err *e);
 void gate_stop(struct gate_server *g);
 
 #endif

@@ -47,7 +47,8 @@ struct gate_pending {
 struct gate_server {
 	const struct config *cfg;
 	struct store *st;
-	pthread_mutex_t st_lock; /* every use of st */
+	const struct secret_key *key; /* opens sealed TOTP secrets */
+	pthread_mutex_t st_lock;      /* every use of st */
 	struct wire_server *d;
 	int unix_socket; /* listening on a unix: socket (unlinked at the end) */
 	pthread_mutex_t pend_lock;

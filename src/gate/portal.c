@@ -607,18 +607,28 @@ check_totp(struct gate_server *g, const char *user, const char *code,
 	   time_t now)
 {
 	struct store_val v[2];
-	char *secret;
+	char *secret, ctx[GATE_NAME_MAX + 64];
 	long long last;
 	int ok = 0;
 	struct err e;
 
 	v[0] = SV_TEXT(user);
+	gate_db_totp_context(user, ctx, sizeof(ctx));
 	pthread_mutex_lock(&g->st_lock);
 	secret = store_query_text(
 	    g->st, "SELECT totp_secret FROM gate_users WHERE name = ?", v, 1);
 	last = store_query_int(
 	    g->st, "SELECT totp_last FROM gate_users WHERE name = ?", v, 1, 0);
-	if (secret != NULL && gate_totp_check(secret, code, now, &last)) {
+	if (secret != NULL) {
+		ok = gate_totp_check_sealed(g->key, ctx, secret, code, now,
+					    &last, &e);
+		if (ok < 0) {
+			log_error("gate: TOTP of '%s' cannot be checked: %s",
+				  user, e.msg);
+			ok = 0;
+		}
+	}
+	if (ok) {
 		v[0] = SV_INT(last);
 		v[1] = SV_TEXT(user);
 		ok = store_exec(g->st,
@@ -628,8 +638,6 @@ check_totp(struct gate_server *g, const char *user, const char *code,
 		     store_changes(g->st) == 1;
 	}
 	pthread_mutex_unlock(&g->st_lock);
-	if (secret != NULL)
-		OPENSSL_cleanse(secret, strlen(secret));
 	free(secret);
 	return ok;
 }
@@ -638,43 +646,25 @@ check_totp(struct gate_server *g, const char *user, const char *code,
 static int
 check_recovery(struct gate_server *g, const char *user, const char *code)
 {
-	char d[AUDIT_HASH_HEX], *list;
+	char *list, *rest = NULL;
 	struct store_val v[2];
-	json_t *j = NULL, *x;
-	size_t i;
 	int ok = 0;
 	struct err e;
 
-	audit_digest(code, strlen(code), d);
 	v[0] = SV_TEXT(user);
 	pthread_mutex_lock(&g->st_lock);
 	list = store_query_text(
 	    g->st, "SELECT recovery FROM gate_users WHERE name = ?", v, 1);
-	if (list != NULL)
-		j = json_loads(list, 0, NULL);
-	json_array_foreach(j, i, x)
-	{
-		const char *s = json_string_value(x);
-
-		if (s != NULL && strlen(s) == strlen(d) &&
-		    ct_equal(s, d, strlen(d)) && !ok) {
-			char *nl;
-
-			json_array_remove(j, i);
-			nl = json_dumps(j, JSON_COMPACT);
-			v[0] = SV_TEXT(nl);
-			v[1] = SV_TEXT(user);
-			ok = nl != NULL &&
-			     store_exec(g->st,
-					"UPDATE gate_users SET recovery = ? "
-					"WHERE name = ?",
-					v, 2, &e) == 0;
-			free(nl);
-			break;
-		}
+	if (gate_recovery_spend(list, code, &rest)) {
+		v[0] = SV_TEXT(rest);
+		v[1] = SV_TEXT(user);
+		ok = store_exec(g->st,
+				"UPDATE gate_users SET recovery = ? WHERE "
+				"name = ?",
+				v, 2, &e) == 0;
 	}
 	pthread_mutex_unlock(&g->st_lock);
-	json_decref(j);
+	free(rest);
 	free(list);
 	return ok;
 }
@@ -998,8 +988,8 @@ gate_portal_enrol(struct gate_req *r)
 	/* the invitation may have been withdrawn meanwhile */
 	if (rc == 0 && u.found && !u.disabled && u.totp == NULL &&
 	    u.enrol_until > now)
-		rc =
-		    gate_db_totp_set(g->st, user, secret, last, rec, actor, &e);
+		rc = gate_db_totp_set(g->st, g->key, user, secret, last, rec,
+				      actor, &e);
 	else if (rc == 0)
 		rc = 1;
 	pthread_mutex_unlock(&g->st_lock);

@@ -1162,7 +1162,8 @@ server_free(struct gate_server *g)
 }
 
 struct gate_server *
-gate_start(const struct config *cfg, struct store *st, struct err *e)
+gate_start(const struct config *cfg, struct store *st,
+	   const struct secret_key *key, struct err *e)
 {
 	struct gate_server *g;
 	struct load_ctx lc;
@@ -1187,6 +1188,7 @@ gate_start(const struct config *cfg, struct store *st, struct err *e)
 	g->unix_socket = !strncmp(cfg->gate_listen, "unix:", 5);
 	g->cfg = cfg;
 	g->st = st;
+	g->key = key;
 	pthread_mutex_init(&g->st_lock, NULL);
 	pthread_mutex_init(&g->pend_lock, NULL);
 	pthread_rwlock_init(&g->pol_lock, NULL);

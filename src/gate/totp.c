@@ -1,7 +1,9 @@
 /*
  * totp.c: one-time passwords (RFC 4226 HOTP, RFC 6238 TOTP) with OpenSSL's
- * HMAC, base32 for the shared secrets, the otpauth:// enrolment URI and its
- * QR code (libqrencode). Codes typed by users are untrusted.
+ * HMAC, base32 for the shared secrets (sealed at rest under the store's
+ * key file), the otpauth:// enrolment URI and its QR code (libqrencode),
+ * and one-time recovery codes kept as SM3 digests. Codes typed by users
+ * are untrusted; sealed secrets are checked before they are opened.
  */
 #include <string.h>
 
@@ -9,9 +11,17 @@
 #include <openssl/hmac.h>
 #include <qrencode.h>
 
+#include "audit/audit.h"
 #include "gate/gate.h"
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/* Hex SM3 of a recovery code, what the store keeps. */
+static void
+recovery_digest(const char *code, char out[AUDIT_HASH_HEX])
+{
+	audit_digest(code, strlen(code), out);
+}
 
 int
 gate_hotp(const unsigned char *key, size_t keylen, uint64_t counter, int digits,
@@ -221,4 +231,94 @@ gate_qr_text(struct buf *b, const char *text)
 	}
 	QRcode_free(q);
 	return rc;
+}
+
+int
+gate_totp_check_sealed(const struct secret_key *k, const char *context,
+		       const char *sealed, const char *code, time_t t,
+		       long long *last, struct err *e)
+{
+	struct buf b = BUF_INIT(256);
+	int ok;
+
+	if (!secret_is_sealed(sealed)) {
+		err_set(e,
+			"'%s' is stored in clear; govsecd seals it when it "
+			"starts",
+			context);
+		return -1;
+	}
+	if (secret_open(k, context, sealed, &b, e) < 0 ||
+	    buf_addch(&b, '\0') < 0) {
+		if (b.data != NULL)
+			OPENSSL_cleanse(b.data, b.len);
+		buf_cleanup(&b);
+		err_prefix(e, "cannot open '%s'", context);
+		return -1;
+	}
+	ok = gate_totp_check(b.data, code, t, last);
+	OPENSSL_cleanse(b.data, b.len);
+	buf_cleanup(&b);
+	return ok;
+}
+
+int
+gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests)
+{
+	static const char alnum[] = "abcdefghjkmnpqrstuvwxyz23456789";
+	unsigned char rnd[GATE_RECOVERY_N * 8];
+	json_t *codes;
+	int rc = -1;
+
+	*digests = NULL;
+	if (rand_bytes(rnd, sizeof(rnd)) < 0)
+		return -1;
+	codes = json_array();
+	for (int i = 0; i < GATE_RECOVERY_N; i++) {
+		char d[AUDIT_HASH_HEX];
+
+		for (int k = 0, o = 0; k < 8; k++, o++) {
+			if (k == 4)
+				rec[i][o++] = '-';
+			rec[i][o] = alnum[rnd[i * 8 + k] % (sizeof(alnum) - 1)];
+		}
+		rec[i][9] = '\0';
+		recovery_digest(rec[i], d);
+		json_array_append_new(codes, json_string(d));
+	}
+	*digests = json_dumps(codes, JSON_COMPACT);
+	if (*digests != NULL)
+		rc = 0;
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	json_decref(codes);
+	return rc;
+}
+
+int
+gate_recovery_spend(const char *digests, const char *code, char **rest)
+{
+	char d[AUDIT_HASH_HEX];
+	json_t *j, *x;
+	size_t i, n = strlen(code);
+	int ok = 0;
+
+	*rest = NULL;
+	if (digests == NULL || n != 9)
+		return 0;
+	recovery_digest(code, d);
+	j = json_loads(digests, 0, NULL);
+	json_array_foreach(j, i, x)
+	{
+		const char *s = json_string_value(x);
+
+		if (s != NULL && strlen(s) == strlen(d) &&
+		    ct_equal(s, d, strlen(d))) {
+			json_array_remove(j, i);
+			*rest = json_dumps(j, JSON_COMPACT);
+			ok = *rest != NULL;
+			break;
+		}
+	}
+	json_decref(j);
+	return ok;
 }

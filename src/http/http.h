@@ -26,6 +26,8 @@
 #define HTTP_NAME_MAX	  64	      /* bytes of a console user name */
 #define HTTP_PASSWORD_MIN 8	      /* characters of a console password */
 #define HTTP_PASSWORD_MAX 1024	      /* bytes of a console password */
+#define HTTP_CODE_SECONDS 300	      /* a login may wait for its code */
+#define HTTP_PW_HISTORY	  5	      /* passwords that may not be reused */
 
 /* server.c */
 struct http_server;
@@ -41,7 +43,9 @@ int http_check_config(const struct config *cfg, struct err *e);
  * connections past their head or body deadline. cfg and st must outlive
  * the server; the server
  * serializes every use of st with one mutex, so the caller must not use st
- * while the server runs. Returns the server, or NULL with e set.
+ * while the server runs. key (the store's key file, store_key_open; NULL
+ * for HTTP_PUBLIC) opens the console's sealed TOTP secrets and must
+ * outlive the server. Returns the server, or NULL with e set.
  */
 enum http_role {
 	HTTP_CONSOLE, /* the console and its API ([console] listen) */
@@ -49,6 +53,7 @@ enum http_role {
 		       * ([public] listen; needs [public] leave_key) */
 };
 struct http_server *http_start(const struct config *cfg, struct store *st,
+			       const struct secret_key *key,
 			       enum http_role role, struct err *e);
 /* Stops accepting, finishes the requests in flight and frees s (NULL ok). */
 void http_stop(struct http_server *s);
@@ -75,6 +80,32 @@ int http_user_add(struct store *st, const char *name, const char *password,
  */
 int http_user_scope(struct store *st, const char *name, const char *unit,
 		    const char *region, const char *actor, struct err *e);
+/* account.c */
+/*
+ * Sets the password of console account name after the rules of
+ * pwrule_check() ([console] password_min_length) and that it is none of
+ * the account's last HTTP_PW_HISTORY passwords (the current one and
+ * those before it, kept as argon2id hashes); restarts the clock of
+ * [console] password_max_days, clears a forced change and ends the
+ * account's sessions except the one whose token digest is keep (NULL:
+ * all). Audited with actor. 0, or -1 with e saying which rule it breaks.
+ */
+int http_user_passwd(struct store *st, const struct config *cfg,
+		     const char *name, const char *password, const char *keep,
+		     const char *actor, struct err *e);
+/* Makes name change its password at the next login, before anything
+ * else (a temporary password); audited. 0, or -1 with e set. */
+int http_user_expire(struct store *st, const char *name, const char *actor,
+		     struct err *e);
+/*
+ * Enrols TOTP for console account name: a new secret into secret_b32
+ * (sealed under key in the store, context "console_users.totp_secret:
+ * NAME") and GATE_RECOVERY_N recovery codes into rec (stored as digests);
+ * earlier ones stop working. Audited with actor. 0, or -1 with e set.
+ */
+int http_user_totp(struct store *st, const struct secret_key *key,
+		   const char *name, char secret_b32[40], char rec[10][10],
+		   const char *actor, struct err *e);
 
 /* ---- internal to src/http ---------------------------------------------- */
 
@@ -85,6 +116,7 @@ struct http_ctx {
 	pthread_mutex_t lock; /* held around every use of st */
 	char *dummy_hash; /* argon2id hash to verify unknown names against */
 	struct http_ghost *ghosts; /* failures of unknown names (session.c) */
+	const struct secret_key *key; /* opens sealed TOTP secrets */
 	enum http_role role;
 	struct buf leave_key; /* HMAC key of /leave links (public) */
 };
@@ -223,8 +255,35 @@ unsigned http_role_bit(const char *role);
 int http_session_init(struct http_ctx *ctx, struct err *e);
 void http_session_cleanup(struct http_ctx *ctx);
 /* Loads the session named by the request's cookie (store locked): 1 and
- * r->user, role, csrf set; 0 if none or expired; -1 on error. */
+ * r->user, role, csrf set; 0 if none, expired or not yet a full session
+ * (a login waiting for its code or a new password); -1 on error. */
 int http_session_load(struct http_req *r);
+/* Stages of a session (console_sessions.stage): full, waiting for the
+ * second factor (HTTP_CODE_SECONDS at most), waiting for a new password. */
+#define HTTP_STAGE_FULL	    ""
+#define HTTP_STAGE_CODE	    "code"
+#define HTTP_STAGE_PASSWORD "password"
+/* http_session_load() of a session in that stage. */
+int http_session_load_stage(struct http_req *r, const char *stage);
+/* Keeps a WebAuthn challenge (base64url) with the request's session, or
+ * takes it back once (NULL if none); store locked. */
+int http_session_put_challenge(struct http_req *r, const char *challenge);
+char *http_session_take_challenge(struct http_req *r);
+/* Ends the session named by the request's cookie (store locked); 0/-1. */
+int http_session_drop(struct http_req *r);
+/*
+ * Starts a session of name in stage (store locked) and answers the login:
+ * {"user", "role", "csrf"} and "next": stage unless full; a session
+ * waiting for its code gets only "user" and "next", keeps the failures
+ * counted and is not audited as a login. Returns 0.
+ */
+int http_session_start(struct http_req *r, const char *name, const char *role,
+		       const char *stage);
+/* A failed login step of name (store locked, the attempt counted): 401
+ * saying why, or 429 when this one locks the account. Returns 0. */
+int http_login_failed(struct http_req *r, const char *name, const char *why);
+/* 429 with Retry-After: seconds; returns 0. */
+int http_locked_reply(struct http_req *r, long long seconds);
 /* 1 if the X-CSRF-Token header equals the session's token. */
 int http_csrf_ok(struct http_req *r);
 int http_login(struct http_req *r);
@@ -239,6 +298,33 @@ int http_scope_load(struct http_req *r);
 json_t *http_scope_json(struct http_req *r);
 /* 1 if the account is scoped (to a unit or a region). */
 int http_scoped(const struct http_req *r);
+/* account.c */
+/*
+ * After the right password of name (store locked): refuses an account
+ * without the second factor [console] two_factor wants, or starts the
+ * session in its stage (code, password, full). Returns 0.
+ */
+int http_login_next(struct http_req *r, const char *name, const char *role,
+		    int has_totp, long long changed, int must_change);
+/* POST /api/login/code {"code"}: the second step of a login. */
+int http_login_code(struct http_req *r);
+/* POST /api/password {"current", "password"}: a new password. */
+int http_password(struct http_req *r);
+/* Counts a login step of name before it is checked (store locked): 1,
+ * or 0 with a 429 reply set when the account is locked (its waiting login
+ * ends), or -1 with a 500 reply set. */
+int http_attempt_reserve(struct http_req *r, const char *name);
+/* The rest of a login after its last factor (store locked): the session
+ * in stage password or full. Returns 0. */
+int http_login_finish(struct http_req *r, const char *name, const char *role);
+
+/* keys.c: the console's own security keys (WebAuthn) */
+int http_keys(struct http_req *r);
+int http_key_begin(struct http_req *r);
+int http_key_finish(struct http_req *r);
+int http_key_delete(struct http_req *r);
+int http_login_key_begin(struct http_req *r);
+int http_login_key_finish(struct http_req *r);
 
 /* api_registry.c */
 int http_registry_list(struct http_req *r);

@@ -34,6 +34,14 @@ struct route {
 
 static const struct route routes[] = {
     {"POST", "/api/login", http_login, 0, RS_OPEN},
+    {"POST", "/api/login/code", http_login_code, 0, RS_OPEN}, /* own session */
+    {"POST", "/api/password", http_password, 0, RS_OPEN},     /* own session */
+    {"POST", "/api/login/key/begin", http_login_key_begin, 0, RS_OPEN},
+    {"POST", "/api/login/key/finish", http_login_key_finish, 0, RS_OPEN},
+    {"GET", "/api/keys", http_keys, ROLES_ANY, RS_OPEN},
+    {"POST", "/api/keys/begin", http_key_begin, ROLES_ANY, RS_OPEN},
+    {"POST", "/api/keys/finish", http_key_finish, ROLES_ANY, RS_OPEN},
+    {"DELETE", "/api/keys/*", http_key_delete, ROLES_ANY, RS_OPEN},
     {"POST", "/api/logout", http_logout, ROLES_ANY, RS_OPEN},
     {"GET", "/api/me", http_me, ROLES_ANY, RS_OPEN},
     {"GET", "/api/findings", http_findings, ROLES_ANY, RS_UNITS},

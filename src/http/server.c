@@ -528,8 +528,8 @@ door_headers(struct http_server *s)
 }
 
 struct http_server *
-http_start(const struct config *cfg, struct store *st, enum http_role role,
-	   struct err *e)
+http_start(const struct config *cfg, struct store *st,
+	   const struct secret_key *key, enum http_role role, struct err *e)
 {
 	const char *what =
 	    role == HTTP_PUBLIC ? "[public] listen" : "[console] listen";
@@ -555,6 +555,7 @@ http_start(const struct config *cfg, struct store *st, enum http_role role,
 	s = xcalloc(1, sizeof(*s));
 	s->ctx.cfg = cfg;
 	s->ctx.st = st;
+	s->ctx.key = key;
 	s->ctx.role = role;
 	s->lim = lim;
 	s->section = role == HTTP_PUBLIC ? "[public]" : "[console]";

@@ -179,8 +179,8 @@ fail_nostore:
 
 struct account {
 	char *hash, *role;
-	long long locked_until;
-	int found;
+	long long locked_until, changed;
+	int found, totp, must_change;
 };
 
 static int
@@ -192,6 +192,9 @@ account_row(void *arg, struct store_row *row)
 	a->hash = xstrdup(h ? h : "");
 	a->role = xstrdup(role ? role : "");
 	a->locked_until = store_row_int(row, 2);
+	a->totp = (int)store_row_int(row, 3);
+	a->changed = store_row_int(row, 4);
+	a->must_change = (int)store_row_int(row, 5);
 	a->found = 1;
 	return 1;
 }
@@ -251,15 +254,16 @@ set_cookie(struct http_req *r, const char *token)
 	http_header_add(r, "Set-Cookie", c);
 }
 
-/* Creates the session (store locked): 0 and the reply, or -1. */
-static int
-start_session(struct http_req *r, const char *name, const char *role)
+int
+http_session_start(struct http_req *r, const char *name, const char *role,
+		   const char *stage)
 {
 	struct store *st = r->ctx->st;
 	const struct config *cfg = r->ctx->cfg;
 	char token[TOKEN_HEX + 1], csrf[TOKEN_HEX + 1], th[AUDIT_HASH_HEX];
 	long long now = (long long)time_now();
-	struct store_val v[5];
+	int partial = !strcmp(stage, HTTP_STAGE_CODE);
+	struct store_val v[6];
 	struct err e;
 	json_t *o;
 
@@ -270,27 +274,31 @@ start_session(struct http_req *r, const char *name, const char *role)
 		goto fail;
 	v[0] = SV_INT(now - cfg->session_idle);
 	v[1] = SV_INT(now - cfg->session_max);
+	v[2] = SV_INT(now - HTTP_CODE_SECONDS);
 	if (store_exec(st,
 		       "DELETE FROM console_sessions WHERE seen <= ? OR "
-		       "created <= ?",
-		       v, 2, &e) < 0)
+		       "created <= ? OR (stage = 'code' AND created <= ?)",
+		       v, 3, &e) < 0)
 		goto fail_tx;
 	v[0] = SV_TEXT(th);
 	v[1] = SV_TEXT(name);
 	v[2] = SV_TEXT(csrf);
 	v[3] = SV_INT(now);
 	v[4] = SV_INT(now);
+	v[5] = SV_TEXT(stage);
 	if (store_exec(st,
 		       "INSERT INTO console_sessions(token_hash, user, csrf, "
-		       "created, seen) VALUES (?, ?, ?, ?, ?)",
-		       v, 5, &e) < 0)
+		       "created, seen, stage) VALUES (?, ?, ?, ?, ?, ?)",
+		       v, 6, &e) < 0)
 		goto fail_tx;
+	/* the failures reserved stay counted until the last factor */
 	v[0] = SV_TEXT(name);
-	if (store_exec(st,
+	if (!partial &&
+	    store_exec(st,
 		       "UPDATE console_users SET failures = 0 WHERE name = ?",
 		       v, 1, &e) < 0)
 		goto fail_tx;
-	if (audit_event(r, name, "console.login", name) < 0) {
+	if (!partial && audit_event(r, name, "console.login", name) < 0) {
 		str_copy(e.msg, "cannot audit the login", sizeof(e.msg));
 		goto fail_tx;
 	}
@@ -298,11 +306,15 @@ start_session(struct http_req *r, const char *name, const char *role)
 		goto fail;
 	set_cookie(r, token);
 	explicit_bzero(token, sizeof(token));
-	r->user = arena_strdup(&r->arena, name);
 	o = json_object();
 	json_object_set_new(o, "user", http_jstr(name));
-	json_object_set_new(o, "role", http_jstr(role));
-	json_object_set_new(o, "csrf", json_string(csrf));
+	if (!partial) {
+		r->user = arena_strdup(&r->arena, name);
+		json_object_set_new(o, "role", http_jstr(role));
+		json_object_set_new(o, "csrf", json_string(csrf));
+	}
+	if (stage[0] != '\0')
+		json_object_set_new(o, "next", json_string(stage));
 	return http_json(r, 200, o);
 fail_tx:
 	store_rollback(st);
@@ -311,22 +323,28 @@ fail:
 	return http_internal(r, e.msg);
 }
 
-/* A failed password (store locked): 401, or 429 when this one locks. */
-static int
-login_failed(struct http_req *r, const char *name)
+int
+http_locked_reply(struct http_req *r, long long seconds)
+{
+	return locked_reply(r, seconds);
+}
+
+int
+http_login_failed(struct http_req *r, const char *name, const char *why)
 {
 	struct store *st = r->ctx->st;
 	const struct config *cfg = r->ctx->cfg;
 	long long now = (long long)time_now(), failures;
 	struct store_val v[3];
 	struct err e;
+	int locked;
 
 	v[0] = SV_TEXT(name);
 	failures = store_query_int(
 	    st, "SELECT failures FROM console_users WHERE name = ?", v, 1, 0);
 	audit_event(r, name, "console.login_failed", name);
 	if (failures < cfg->login_attempts)
-		return http_error(r, 401, "wrong user name or password");
+		return http_error(r, 401, "%s", why);
 	v[0] = SV_INT(now + cfg->lockout_seconds);
 	v[1] = SV_TEXT(name);
 	v[2] = SV_INT(now);
@@ -335,7 +353,15 @@ login_failed(struct http_req *r, const char *name)
 		       "failures = 0 WHERE name = ? AND locked_until <= ?",
 		       v, 3, &e) < 0)
 		return http_internal(r, e.msg);
-	if (store_changes(st) > 0) {
+	locked = store_changes(st) > 0;
+	/* a lockout also ends a login waiting for its code */
+	v[0] = SV_TEXT(name);
+	if (store_exec(st,
+		       "DELETE FROM console_sessions WHERE user = ? AND "
+		       "stage = 'code'",
+		       v, 1, &e) < 0)
+		return http_internal(r, e.msg);
+	if (locked) {
 		log_warn("console user '%s' locked for %d seconds after %lld "
 			 "failed logins from %s",
 			 name, cfg->lockout_seconds, failures, r->peer);
@@ -438,7 +464,7 @@ http_login(struct http_req *r)
 {
 	struct store *st = r->ctx->st;
 	const struct config *cfg = r->ctx->cfg;
-	struct account a = {NULL, NULL, 0, 0};
+	struct account a = {NULL, NULL, 0, 0, 0, 0, 0};
 	const char *name, *pw;
 	struct store_val v[4];
 	long long now;
@@ -460,8 +486,12 @@ http_login(struct http_req *r)
 	v[0] = SV_TEXT(name);
 	if (valid_name(name) &&
 	    store_query(st,
-			"SELECT password, role, locked_until FROM "
-			"console_users WHERE name = ?",
+			"SELECT password, role, locked_until, totp_secret "
+			"IS NOT NULL OR EXISTS (SELECT 1 FROM "
+			"console_webauthn k WHERE k.user = "
+			"console_users.name), "
+			"password_changed, must_change FROM console_users "
+			"WHERE name = ?",
 			v, 1, account_row, &a, &e) < 0) {
 		rc = http_internal(r, e.msg);
 		goto out;
@@ -492,9 +522,10 @@ http_login(struct http_req *r)
 	ok = password_verify(a.hash, pw);
 	http_lock(r);
 	if (ok)
-		rc = start_session(r, name, a.role);
+		rc = http_login_next(r, name, a.role, a.totp, a.changed,
+				     a.must_change);
 	else
-		rc = login_failed(r, name);
+		rc = http_login_failed(r, name, "wrong user name or password");
 out:
 	json_decref(o);
 	free(a.hash);
@@ -531,8 +562,94 @@ sess_row(void *arg, struct store_row *row)
 int
 http_session_load(struct http_req *r)
 {
+	return http_session_load_stage(r, HTTP_STAGE_FULL);
+}
+
+/* The SM3 digest of the request's session token into th; 0 or -1. */
+static int
+cookie_digest(struct http_req *r, char th[AUDIT_HASH_HEX])
+{
+	const char *tok;
+
+	tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+	if (!valid_token(tok))
+		return -1;
+	token_digest(tok, th);
+	return 0;
+}
+
+int
+http_session_drop(struct http_req *r)
+{
+	char th[AUDIT_HASH_HEX];
+	struct store_val v[1];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return 0;
+	v[0] = SV_TEXT(th);
+	if (store_exec(r->ctx->st,
+		       "DELETE FROM console_sessions WHERE token_hash = ?", v,
+		       1, &e) < 0) {
+		log_error("session: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_session_put_challenge(struct http_req *r, const char *challenge)
+{
+	char th[AUDIT_HASH_HEX];
+	struct store_val v[2];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return -1;
+	v[0] = SV_TEXT(challenge);
+	v[1] = SV_TEXT(th);
+	if (store_exec(r->ctx->st,
+		       "UPDATE console_sessions SET challenge = ? WHERE "
+		       "token_hash = ?",
+		       v, 2, &e) < 0) {
+		log_error("session: %s", e.msg);
+		return -1;
+	}
+	return store_changes(r->ctx->st) == 1 ? 0 : -1;
+}
+
+char *
+http_session_take_challenge(struct http_req *r)
+{
+	char th[AUDIT_HASH_HEX], *c;
+	struct store_val v[1];
+	struct err e;
+
+	if (cookie_digest(r, th) < 0)
+		return NULL;
+	v[0] = SV_TEXT(th);
+	c = store_query_text(r->ctx->st,
+			     "SELECT challenge FROM console_sessions WHERE "
+			     "token_hash = ?",
+			     v, 1);
+	if (c != NULL && store_exec(r->ctx->st,
+				    "UPDATE console_sessions SET challenge = "
+				    "NULL WHERE token_hash = ?",
+				    v, 1, &e) < 0) {
+		log_error("session: %s", e.msg);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+http_session_load_stage(struct http_req *r, const char *stage)
+{
 	struct store *st = r->ctx->st;
 	const struct config *cfg = r->ctx->cfg;
+	long long max = !strcmp(stage, HTTP_STAGE_CODE) ? HTTP_CODE_SECONDS
+							: cfg->session_max;
 	struct sess s = {NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
 	const char *tok;
 	char th[AUDIT_HASH_HEX];
@@ -546,19 +663,20 @@ http_session_load(struct http_req *r)
 		return 0;
 	token_digest(tok, th);
 	v[0] = SV_TEXT(th);
+	v[1] = SV_TEXT(stage);
 	if (store_query(st,
 			"SELECT s.user, s.csrf, s.created, s.seen, u.role, "
 			"u.scope_unit, u.scope_region "
 			"FROM console_sessions s JOIN console_users u ON "
-			"u.name = s.user WHERE s.token_hash = ?",
-			v, 1, sess_row, &s, &e) < 0)
+			"u.name = s.user WHERE s.token_hash = ? AND "
+			"s.stage = ?",
+			v, 2, sess_row, &s, &e) < 0)
 		goto out;
 	if (!s.found) {
 		rc = 0;
 		goto out;
 	}
-	if (now - s.seen >= cfg->session_idle ||
-	    now - s.created >= cfg->session_max) {
+	if (now - s.seen >= cfg->session_idle || now - s.created >= max) {
 		if (store_exec(st,
 			       "DELETE FROM console_sessions WHERE "
 			       "token_hash = ?",

@@ -168,6 +168,36 @@ const struct migration store_migrations[] = {
      * all units, as every account was before */
     {8, "ALTER TABLE console_users ADD COLUMN scope_unit TEXT;"
 	"ALTER TABLE console_users ADD COLUMN scope_region TEXT;"},
+    /* 9: the console's own second factor and password rules
+     * (src/http/account.c): the TOTP seed sealed under the store's key
+     * file (secret_seal), recovery code digests, when the password was
+     * set (0: unknown, counted from the next login), a forced change, the
+     * previous passwords' argon2id hashes, a session's stage ('' a full
+     * session, 'code' waiting for the second factor, 'password' waiting
+     * for a new password) and its WebAuthn challenge under way, and the
+     * console's security keys (as gate_webauthn; times are Unix) */
+    {9, "ALTER TABLE console_users ADD COLUMN totp_secret TEXT;"
+	"ALTER TABLE console_users ADD COLUMN totp_last INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE console_users ADD COLUMN recovery TEXT;"
+	"ALTER TABLE console_users ADD COLUMN password_changed INTEGER"
+	"  NOT NULL DEFAULT 0;"
+	"ALTER TABLE console_users ADD COLUMN must_change INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE console_sessions ADD COLUMN stage TEXT NOT NULL"
+	"  DEFAULT '';"
+	"CREATE TABLE console_password_history ("
+	"  user TEXT NOT NULL REFERENCES console_users(name)"
+	"  ON DELETE CASCADE, hash TEXT NOT NULL, changed INTEGER NOT NULL);"
+	"CREATE INDEX console_password_history_user ON"
+	"  console_password_history(user, changed);"
+	"ALTER TABLE console_sessions ADD COLUMN challenge TEXT;"
+	"CREATE TABLE console_webauthn ("
+	"  id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES"
+	"  console_users(name) ON DELETE CASCADE, alg INTEGER NOT NULL,"
+	"  pubkey TEXT NOT NULL, sign_count INTEGER NOT NULL, label TEXT,"
+	"  created INTEGER NOT NULL, last_used INTEGER);"
+	"CREATE INDEX console_webauthn_user ON console_webauthn(user);"},
     /* 10: the keyed audit chain (src/audit/audit.c): 0 for the records
      * linked with plain SM3 before it, 1 for HMAC-SM3 under the key file */
     {10, "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;"},

@@ -253,3 +253,61 @@ store_setting_set(struct store *st, const char *key, const char *value,
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	    v, 2, e);
 }
+
+/* What the key check seals; its context names the setting. */
+#define KEY_CHECK_SETTING "store.key_check"
+#define KEY_CHECK_TEXT	  "govsec store key"
+
+int
+store_key_open(struct store *st, const struct config *c, const char *store_path,
+	       struct secret_key *k, struct err *e)
+{
+	struct buf pt = BUF_INIT(64);
+	char *check = store_setting_get(st, KEY_CHECK_SETTING), *sealed;
+	struct err e2;
+	int rc = -1;
+
+	if (check == NULL) {
+		/* nothing sealed yet: the key file may be made now */
+		if (secret_key_for_store(k, c, store_path, 1, e) < 0)
+			goto out;
+		sealed = secret_seal(k, KEY_CHECK_SETTING, KEY_CHECK_TEXT,
+				     strlen(KEY_CHECK_TEXT));
+		if (sealed == NULL) {
+			err_set(e, "cannot seal with the store's key");
+			goto fail;
+		}
+		rc = store_setting_set(st, KEY_CHECK_SETTING, sealed, e);
+		free(sealed);
+		if (rc < 0)
+			goto fail;
+		goto out;
+	}
+	if (secret_key_for_store(k, c, store_path, 0, &e2) < 0) {
+		err_set(e,
+			"store '%s' holds secrets sealed under its key file, "
+			"which cannot be read: %s (restore the key file "
+			"made with this store; govsec(1) ENCRYPTION)",
+			store_path, e2.msg);
+		goto out;
+	}
+	if (secret_open(k, KEY_CHECK_SETTING, check, &pt, &e2) < 0 ||
+	    pt.len != strlen(KEY_CHECK_TEXT) ||
+	    memcmp(pt.data, KEY_CHECK_TEXT, pt.len) != 0) {
+		err_set(e,
+			"the key file of store '%s' is not the one its "
+			"secrets were sealed with (restore the key file made "
+			"with this store; govsec(1) ENCRYPTION)",
+			store_path);
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	secret_key_wipe(k);
+	rc = -1;
+out:
+	buf_cleanup(&pt);
+	free(check);
+	return rc;
+}

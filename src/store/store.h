@@ -77,6 +77,15 @@ size_t store_row_bytes(struct store_row *r, int col);
 char *store_setting_get(struct store *st, const char *key);
 int store_setting_set(struct store *st, const char *key, const char *value,
 		      struct err *e);
+/*
+ * Loads the store's key file into k ([store] key, or "<store_path>.key")
+ * and checks it against the value the store sealed with it the first
+ * time (setting "store.key_check"). A store that has sealed nothing yet
+ * gets its key file made if missing, and the check value. -1 with e
+ * saying why when the key file is missing, unsafe or another store's.
+ */
+int store_key_open(struct store *st, const struct config *c,
+		   const char *store_path, struct secret_key *k, struct err *e);
 
 /* Backend interface: what a second backend implements. */
 struct store_ops {

@@ -55,6 +55,7 @@ async function startDaemon() {
 		'',
 		'[console]',
 		`listen = 127.0.0.1:${port}`,
+		'two_factor = optional',
 		'',
 	].join('\n'));
 	daemon = new Daemon(conf);

@@ -161,6 +161,7 @@ async function startDaemon() {
 		'',
 		'[console]',
 		`listen = 127.0.0.1:${port}`,
+		'two_factor = optional',
 		'',
 		'[gate]',
 		`listen = 127.0.0.1:${gatePort}`,

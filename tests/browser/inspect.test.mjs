@@ -101,7 +101,8 @@ before(async () => {
 	const port = await freePort();
 	const conf = path.join(tmp, 'govsec.conf');
 	writeFileSync(conf, ['[store]', `path = ${db}`, '', '[console]',
-		`listen = 127.0.0.1:${port}`, ''].join('\n'));
+		`listen = 127.0.0.1:${port}`, 'two_factor = optional',
+		''].join('\n'));
 	daemon = new Daemon(conf);
 	await daemon.ready(`http://127.0.0.1:${port}/api/me`);
 	baseURL = `http://${HOST}:${port}`;

@@ -31,7 +31,7 @@ GOVSECD = os.path.join(BUILD, "govsecd")
 
 ADMIN_PW = "correct horse battery"
 VIEWER_PW = "viewer password 1"
-LOCKY_PW = "locky password 1"
+LOCKY_PW = "lock me out please"
 ATTEMPTS = 3
 BODY_MAX = 65536
 
@@ -103,6 +103,7 @@ class Daemon:
                     f"login_attempts = {ATTEMPTS}\n"
                     "lockout_seconds = 600\n"
                     f"body_max = {BODY_MAX}\n"
+                    "two_factor = optional\n"
                     "threads = 2\n")
         self.proc = None
 

@@ -144,7 +144,7 @@ def env():
             conf = os.path.join(tmp, "govsec.conf")
             with open(conf, "w") as f:
                 f.write(f"[console]\nlisten = 127.0.0.1:{e.port}\n"
-                        "threads = 2\n")
+                        "two_factor = optional\nthreads = 2\n")
             logf = open(os.path.join(tmp, "govsecd.log"), "w")
             proc = subprocess.Popen([str(GOVSECD), "-f", "-c", conf, "-d",
                                      e.db], stdout=logf,

@@ -143,6 +143,7 @@ path = {db}
 [console]
 listen = 127.0.0.1:{cp}
 secure_cookies = no
+two_factor = optional
 [gate]
 listen = 127.0.0.1:{gp}
 trusted_proxies = 127.0.0.1

@@ -207,6 +207,7 @@ def gate(tmp_path_factory):
 path = {db}
 [console]
 listen = 127.0.0.1:{cp}
+two_factor = optional
 [gate]
 listen = 127.0.0.1:{gp}
 trusted_proxies = 127.0.0.1

@@ -35,7 +35,7 @@ def govsecd(tmp_path, console="", public=None):
     cport = free_port()
     conf = (f"[store]\npath = {tmp_path / 'g.db'}\n"
             f"[console]\nlisten = 127.0.0.1:{cport}\nthreads = 2\n"
-            "secure_cookies = no\n" + console)
+            "secure_cookies = no\ntwo_factor = optional\n" + console)
     pport = None
     if public is not None:
         pport = free_port()
@@ -293,7 +293,7 @@ def login(port, name, password):
 
 def test_unknown_names_answer_and_lock_like_accounts(tmp_path):
     p = run_cli(["user", "add", "clerk", "--role", "viewer"],
-                db=tmp_path / "g.db", stdin="clerk password 1\n")
+                db=tmp_path / "g.db", stdin="Desk password 1\n")
     assert p.returncode == 0, p.stderr
     conf = "login_attempts = 3\nlockout_seconds = 600\n"
     with govsecd(tmp_path, console=conf) as (cport, _, log):

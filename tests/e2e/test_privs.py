@@ -68,6 +68,7 @@ class Home:
         self.body = (
             f"[store]\npath = {self.db}\n"
             f"[console]\nlisten = 127.0.0.1:{self.port}\n"
+            "two_factor = optional\n"
             f"[public]\nlisten = 127.0.0.1:{self.pport}\n"
             f"leave_key = {self.key}\n"
             f"[gate]\nlisten = unix:{self.sock}\n"

@@ -256,7 +256,8 @@ def world(tmp_path_factory):
     port = free_port()
     conf = tmp / "govsec.conf"
     conf.write_text(f"[store]\npath = {db}\n"
-                    f"[console]\nlisten = 127.0.0.1:{port}\nthreads = 2\n")
+                    f"[console]\nlisten = 127.0.0.1:{port}\nthreads = 2\n"
+                    "two_factor = optional\n")
     with running_govsecd(conf, tmp / "govsecd.log", tcp_ready(port)):
         yield World(port, db)
 
@@ -291,6 +292,18 @@ def case_me(w, method, pattern):
 
 def case_rules(w, method, pattern):
     assert w.sa.get("/api/rules")["rules"]
+
+
+def case_own(w, method, pattern):
+    """The account's own login steps, password and security keys: no
+    unit's data. A scoped account sees only its own (no) keys; the steps
+    it is not in are refused without data."""
+    if (method, pattern) == ("GET", "/api/keys"):
+        assert w.sa.get("/api/keys") == {"items": []}
+        return
+    path = pattern.replace("*", "nokey")
+    r = w.sa.req(method, path, {})
+    assert r.status in (400, 401, 404, 409, 422), (path, r.status)
 
 
 def case_static(w, method, pattern):
@@ -564,6 +577,14 @@ def case_run(w, method, pattern):
 
 CASES = {
     "POST /api/login": case_login,
+    "POST /api/login/code": case_own,
+    "POST /api/password": case_own,
+    "POST /api/login/key/begin": case_own,
+    "POST /api/login/key/finish": case_own,
+    "GET /api/keys": case_own,
+    "POST /api/keys/begin": case_own,
+    "POST /api/keys/finish": case_own,
+    "DELETE /api/keys/*": case_own,
     "POST /api/logout": case_logout,
     "GET /api/me": case_me,
     "GET /api/rules": case_rules,
