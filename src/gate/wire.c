@@ -81,6 +81,26 @@ wire_parse(char *buf, size_t len, struct wire_req *rq)
 	end += skip;
 	if (end > WIRE_HEAD_MAX)
 		return -431;
+	/*
+	 * A NUL would end the head's string early (a later Content-Length
+	 * lost, the body read as the next request), and no other control
+	 * byte but HTAB in values and CRLF ending lines belongs in a head
+	 * (RFC 9112 2.2, 5.5): any of them anywhere, or a CR or LF not in
+	 * a CRLF pair, is refused here.
+	 */
+	for (i = skip; i < end; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+		int bad;
+
+		if (ch == '\r')
+			bad = buf[i + 1] != '\n';
+		else if (ch == '\n')
+			bad = i == skip || buf[i - 1] != '\r';
+		else
+			bad = (ch < 0x20 && ch != '\t') || ch == 0x7f;
+		if (bad)
+			return -400;
+	}
 	memset(rq, 0, sizeof(*rq));
 	rq->content_length = -1;
 	buf[end - 2] = '\0'; /* the empty line: the head is one string now */
@@ -147,16 +167,17 @@ wire_parse(char *buf, size_t len, struct wire_req *rq)
 		vend = val + strlen(val);
 		while (vend > val && (vend[-1] == ' ' || vend[-1] == '\t'))
 			vend--;
-		*vend = '\0';
-		for (const char *c = val; *c != '\0'; c++)
-			if (((unsigned char)*c < 0x20 && *c != '\t') ||
-			    *c == 0x7f)
-				return -400;
+		*vend = '\0'; /* control bytes were refused above */
+		/* one Host only (RFC 9112 3.2): two would be judged apart */
+		if (!strcmp(line, "host") && wire_header(rq, "host") != NULL)
+			return -400;
 		rq->name[rq->nhdr] = line;
 		rq->value[rq->nhdr++] = val;
 	}
+	/* no bodies but by Content-Length; both is smuggling (RFC 9112
+	 * 6.1): refused outright, not just the encoding */
 	if (wire_header(rq, "transfer-encoding") != NULL)
-		return -501;
+		return wire_header(rq, "content-length") != NULL ? -400 : -501;
 	for (int k = 0; k < rq->nhdr; k++) {
 		long long n = 0;
 

@@ -36,7 +36,10 @@ struct wire_req {
  * strings point into buf. Returns the head's length (through the empty
  * line) when it is complete and valid; 0 if more bytes are needed (and
  * fewer than WIRE_HEAD_MAX came); or the negated HTTP status of the
- * refusal: -400 malformed, -431 head too large or too many headers, -501
+ * refusal: -400 malformed (also a NUL or another control byte but HTAB
+ * in a value anywhere in the head, a CR or LF outside a CRLF, a second
+ * Host, two different Content-Lengths, Content-Length with
+ * Transfer-Encoding), -431 head too large or too many headers, -501
  * Transfer-Encoding (bodies need Content-Length), -413 body larger than
  * WIRE_BODY_MAX, -505 not HTTP/1.x. Pure: no I/O, no allocation.
  */

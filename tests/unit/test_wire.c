@@ -155,6 +155,101 @@ test_refusals(void **state)
 	}
 }
 
+/* Parses n bytes of s (which may hold NULs); the result. */
+static int
+parse_n(const char *s, size_t n, struct wire_req *rq)
+{
+	char *b = malloc(n + 1);
+	int got;
+
+	memcpy(b, s, n + 1);
+	got = wire_parse(b, n, rq);
+	free(b);
+	return got;
+}
+
+/* A NUL or another control byte anywhere in the head is a 400: a NUL at
+ * the start of a line used to end the head there, so that a later
+ * Content-Length was lost and the body read as a second request. */
+static void
+test_control_bytes(void **state)
+{
+	static const char nul_line[] =
+	    "POST / HTTP/1.1\r\nHost: h\r\n\0X: y\r\n"
+	    "Content-Length: 28\r\n\r\n"
+	    "GET /admin HTTP/1.1\r\nH: h\r\n\r\n";
+	static const struct {
+		const char *req;
+		size_t len;
+	} cases[] = {
+#define C(s) {s, sizeof(s) - 1}
+	    C("GET / HTTP/1.1\r\nHost: h\r\n\0\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHost: h\0x\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHo\0st: h\r\n\r\n"),
+	    C("GET /\0 HTTP/1.1\r\nHost: h\r\n\r\n"),
+	    C("GET / HTTP/1.1\0\r\nHost: h\r\n\r\n"),
+	    C("\0GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHost: h\r\nX: \x1b[0m\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHost: h\r\nX: a\x7f\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHost: h\r\n\x01X: a\r\n\r\n"),
+	    C("GET / HTTP/1.1\nHost: h\r\n\r\n"),
+	    C("\nGET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+	    C("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n"),
+	    C("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n"),
+#undef C
+	};
+	struct wire_req rq;
+	char *b;
+
+	(void)state;
+	assert_int_equal(parse_n(nul_line, sizeof(nul_line) - 1, &rq), -400);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = parse_n(cases[i].req, cases[i].len, &rq);
+
+		if (got != -400)
+			fail_msg("case %zu: %d, expected -400", i, got);
+	}
+	/* HTAB is the one control byte a value may hold */
+	assert_true(
+	    parse("GET / HTTP/1.1\r\nHost: h\r\nX: a\tb\r\n\r\n", &rq, &b) > 0);
+	assert_string_equal(wire_header(&rq, "x"), "a\tb");
+	free(b);
+}
+
+/* Fields that must appear once (RFC 9112 3.2, 6.1, 6.3). */
+static void
+test_duplicates(void **state)
+{
+	static const char *const bad[] = {
+	    "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+	    "GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n\r\n",
+	    "GET / HTTP/1.0\r\nHost: a\r\nhost: \r\n\r\n",
+	    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
+	    "Content-Length: 10\r\n\r\n",
+	    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n",
+	    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 3\r\n\r\n",
+	};
+	struct wire_req rq;
+	char *b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int got = parse(bad[i], &rq, &b);
+
+		if (got != -400)
+			fail_msg("case %zu: %d, expected -400", i, got);
+		free(b);
+	}
+	/* the same Content-Length twice is one length (RFC 9112 6.3) */
+	assert_true(parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+			  "Content-Length: 2\r\n\r\n",
+			  &rq, &b) > 0);
+	assert_int_equal(rq.content_length, 2);
+	free(b);
+}
+
 static void
 test_limits(void **state)
 {
@@ -197,6 +292,8 @@ main(void)
 	    cmocka_unit_test(test_form_post_and_query),
 	    cmocka_unit_test(test_pipelined_and_incomplete),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_control_bytes),
+	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_limits),
 	};
 
