@@ -121,7 +121,7 @@ test_addr_table(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
-		int got;
+		int got = -1;
 
 		memset(&in, 0, sizeof(in));
 		memset(&in6, 0, sizeof(in6));
