@@ -28,6 +28,7 @@
 #define SLOW_REQUEST 10		  /* seconds a head and body may take */
 #define OUT_MAX	     (256 * 1024) /* answers waiting for a slow reader */
 #define ACCEPT_BATCH 64
+#define PEER_BUCKETS 1024 /* of the per-peer connection counts */
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -226,6 +227,9 @@ wire_header(const struct wire_req *rq, const char *name)
 struct conn {
 	int fd;
 	char peer[INET6_ADDRSTRLEN];
+	unsigned char key[16];	 /* the peer as counted (IPv6: its /64) */
+	int counted;		 /* in the per-peer counts (not trusted) */
+	unsigned long long used; /* the worker's tick of its last event */
 	char in[WIRE_HEAD_MAX + WIRE_BODY_MAX];
 	size_t in_len;
 	struct wire_req rq; /* parsed head of the request under way */
@@ -247,15 +251,27 @@ struct worker {
 	int started;
 	int ep, wake;
 	struct conn *conns;
+	unsigned long long tick; /* events seen: orders connections by use */
 	char date[40];
 	time_t date_at;
 };
 
+/* Connections open from one untrusted peer. */
+struct peer {
+	unsigned char key[16];
+	int n;
+	struct peer *next;
+};
+
 struct wire_server {
 	int lfd;
-	int nthreads, max_conns, idle;
+	int nthreads, max_conns, per_peer, idle;
+	int (*trusted)(void *arg, const char *peer);
 	int nconns; /* atomic */
 	int stopping;
+	pthread_mutex_t peer_lock; /* peers */
+	int peer_lock_made;
+	struct peer *peers[PEER_BUCKETS];
 	wire_handler fn;
 	wire_done done;
 	void *arg;
@@ -311,9 +327,88 @@ reason(int status)
 	}
 }
 
+/* ---- per-peer counts ---------------------------------------------------- */
+
+/* The peer address as counted: IPv4 (also mapped) whole, IPv6 by its /64
+ * (one host's usual share); -1 for a Unix socket. */
+static int
+peer_key(const struct sockaddr_storage *ss, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr,
+		       4);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		memcpy(key, a->s6_addr, IN6_IS_ADDR_V4MAPPED(a) ? 16 : 8);
+		return 0;
+	}
+	return -1;
+}
+
+static struct peer **
+peer_slot(struct wire_server *s, const unsigned char key[16])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct peer **pp;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	pp = &s->peers[h % PEER_BUCKETS];
+	while (*pp != NULL && memcmp((*pp)->key, key, 16) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Counts one more connection from key: 0, or -1 if it has per_peer. */
+static int
+peer_take(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->peer_lock);
+	pp = peer_slot(s, key);
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof(**pp));
+		memcpy((*pp)->key, key, 16);
+	}
+	if ((*pp)->n >= s->per_peer)
+		rc = -1;
+	else
+		(*pp)->n++;
+	pthread_mutex_unlock(&s->peer_lock);
+	return rc;
+}
+
+/* Counts one connection from key less. */
+static void
+peer_give(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp, *p;
+
+	pthread_mutex_lock(&s->peer_lock);
+	pp = peer_slot(s, key);
+	p = *pp;
+	if (p != NULL && --p->n <= 0) {
+		*pp = p->next;
+		free(p);
+	}
+	pthread_mutex_unlock(&s->peer_lock);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
 static void
 conn_close(struct worker *w, struct conn *c)
 {
+	if (c->counted)
+		peer_give(w->s, c->key);
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev != NULL)
@@ -520,6 +615,7 @@ conn_event(struct worker *w, struct conn *c, time_t now)
 {
 	size_t before;
 
+	c->used = ++w->tick;
 	do {
 		while (!c->eof && c->in_len < sizeof(c->in)) {
 			ssize_t n = recv(c->fd, c->in + c->in_len,
@@ -553,6 +649,62 @@ conn_event(struct worker *w, struct conn *c, time_t now)
 	set_events(w, c);
 }
 
+/* The connection of this thread least recently used with no request
+ * under way and nothing to send (from the peer key, if not NULL), or
+ * NULL if none. */
+static struct conn *
+oldest_idle(struct worker *w, const unsigned char *key)
+{
+	struct conn *c, *old = NULL;
+
+	for (c = w->conns; c != NULL; c = c->next) {
+		if (c->in_len > 0 || c->out.len > 0 || c->closing)
+			continue;
+		if (key != NULL &&
+		    (!c->counted || memcmp(c->key, key, 16) != 0))
+			continue;
+		if (old == NULL || c->used < old->used)
+			old = c;
+	}
+	return old;
+}
+
+/*
+ * Makes room for a new connection from key (NULL: trusted, not counted
+ * per peer): at a cap, the oldest idle connection of this thread (of the
+ * same peer at the per-peer cap) is closed for it, so that idle
+ * connections cannot keep new clients out. 0 if the connection may be
+ * served (counted), -1 if not.
+ */
+static int
+admit(struct worker *w, const unsigned char *key)
+{
+	struct wire_server *s = w->s;
+	struct conn *old;
+
+	if (key != NULL && peer_take(s, key) < 0) {
+		old = oldest_idle(w, key);
+		if (old == NULL)
+			return -1;
+		conn_close(w, old);
+		if (peer_take(s, key) < 0)
+			return -1;
+	}
+	if (__atomic_add_fetch(&s->nconns, 1, __ATOMIC_RELAXED) >
+	    s->max_conns) {
+		old = oldest_idle(w, NULL);
+		if (old != NULL)
+			conn_close(w, old);
+		else {
+			__atomic_sub_fetch(&s->nconns, 1, __ATOMIC_RELAXED);
+			if (key != NULL)
+				peer_give(s, key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 accept_some(struct worker *w, time_t now)
 {
@@ -561,32 +713,40 @@ accept_some(struct worker *w, time_t now)
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(w->s->lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		char peer[INET6_ADDRSTRLEN];
+		unsigned char key[16];
+		int counted;
 		struct epoll_event ev;
 		struct conn *c;
 
 		if (fd < 0)
 			return; /* EAGAIN (another thread took it) or an error
 				 */
-		if (__atomic_add_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED) >
-		    w->s->max_conns) {
-			__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((struct sockaddr_in *)&ss)->sin_addr, peer,
+				  sizeof(peer));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
+				  peer, sizeof(peer));
+		else
+			str_copy(peer, "unix", sizeof(peer));
+		counted =
+		    peer_key(&ss, key) == 0 &&
+		    (w->s->trusted == NULL || !w->s->trusted(w->s->arg, peer));
+		if (admit(w, counted ? key : NULL) < 0) {
 			close(fd);
 			continue;
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
+		memcpy(c->key, key, sizeof(key));
+		c->counted = counted;
+		c->used = ++w->tick;
+		str_copy(c->peer, peer, sizeof(c->peer));
 		buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
 		c->last = now;
-		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((struct sockaddr_in *)&ss)->sin_addr,
-				  c->peer, sizeof(c->peer));
-		else if (ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
-				  c->peer, sizeof(c->peer));
-		else
-			str_copy(c->peer, "unix", sizeof(c->peer));
 		c->next = w->conns;
 		if (w->conns != NULL)
 			w->conns->prev = c;
@@ -665,20 +825,33 @@ wire_stop(struct wire_server *s)
 			close(s->w[i].wake);
 	}
 	close(s->lfd);
+	for (int i = 0; i < PEER_BUCKETS; i++)
+		while (s->peers[i] != NULL) {
+			struct peer *p = s->peers[i];
+
+			s->peers[i] = p->next;
+			free(p);
+		}
+	if (s->peer_lock_made)
+		pthread_mutex_destroy(&s->peer_lock);
 	free(s->w);
 	free(s);
 }
 
 struct wire_server *
-wire_start(int lfd, int threads, int conns, int idle_s, wire_handler fn,
+wire_start(int lfd, int threads, const struct wire_limits *lim, wire_handler fn,
 	   wire_done done, void *arg, struct err *e)
 {
 	struct wire_server *s = xcalloc(1, sizeof(*s));
 
 	s->lfd = lfd;
 	s->nthreads = threads < 1 ? 1 : threads > 256 ? 256 : threads;
-	s->max_conns = conns;
-	s->idle = idle_s;
+	s->max_conns = lim->conns < 1 ? 1 : lim->conns;
+	s->per_peer = lim->per_peer < 1 ? 1 : lim->per_peer;
+	s->idle = lim->idle_s;
+	s->trusted = lim->trusted;
+	pthread_mutex_init(&s->peer_lock, NULL);
+	s->peer_lock_made = 1;
 	s->fn = fn;
 	s->done = done;
 	s->arg = arg;

@@ -1,7 +1,9 @@
 /*
  * test_wire.c: the gate listener's HTTP/1.1 request-head parser
  * (src/gate/wire.c): what nginx and browsers send, pipelined requests,
- * incomplete heads, and each refusal with its status.
+ * incomplete heads, and each refusal with its status; and the listener's
+ * connection caps on a loopback socket (per untrusted peer, in all, and
+ * idle connections giving way to new ones).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "gate/wire.h"
 
@@ -284,6 +293,193 @@ test_limits(void **state)
 	buf_cleanup(&big);
 }
 
+/* ---- the listener's connection caps ------------------------------------ */
+
+static int peer_is_trusted; /* what the listener's trusted() answers */
+
+static int
+trusted(void *arg, const char *peer)
+{
+	(void)arg;
+	assert_string_equal(peer, "127.0.0.1");
+	return peer_is_trusted;
+}
+
+static void
+answer(void *arg, const struct wire_req *rq, struct wire_resp *out)
+{
+	(void)arg;
+	(void)rq;
+	out->status = 200;
+	out->body = "ok";
+	out->body_len = 2;
+}
+
+/* A listener on 127.0.0.1 (one thread); its port in *port. */
+static struct wire_server *
+listener(int conns, int per_peer, int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct wire_limits lim = {conns, per_peer, 60, trusted};
+	struct wire_server *s;
+	struct err e;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	*port = ntohs(sin.sin_port);
+	s = wire_start(fd, 1, &lim, answer, NULL, NULL, &e);
+	assert_non_null(s);
+	return s;
+}
+
+/* A client connection (reads give up after 10 s rather than hang). */
+static int
+client(int port)
+{
+	struct sockaddr_in sin;
+	struct timeval tv = {10, 0};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* Sends s, reads until the answer ends with end: 0, or -1 if the
+ * connection closed (or failed) first. */
+static int
+exchange(int fd, const char *s, const char *end)
+{
+	char in[1024];
+	size_t n = 0;
+
+	if (s != NULL &&
+	    send(fd, s, strlen(s), MSG_NOSIGNAL) != (ssize_t)strlen(s))
+		return -1;
+	while (n < sizeof(in) - 1) {
+		ssize_t k = recv(fd, in + n, sizeof(in) - 1 - n, 0);
+
+		if (k <= 0)
+			return -1;
+		n += (size_t)k;
+		in[n] = '\0';
+		if (n >= strlen(end) && !strcmp(in + n - strlen(end), end))
+			return 0;
+	}
+	return -1;
+}
+
+static int
+get(int fd)
+{
+	return exchange(fd, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", "\r\n\r\nok");
+}
+
+/* 1 if the server closed fd (nothing more comes). */
+static int
+closed(int fd)
+{
+	char c;
+	ssize_t k = recv(fd, &c, 1, 0);
+
+	return k == 0 || (k < 0 && errno == ECONNRESET);
+}
+
+/* 4,200 idle connections from one peer used to shut the gate: now an
+ * untrusted peer holds per_peer, and a new one of its connections takes
+ * the place of its least recently used idle one. */
+static void
+test_peer_cap_idle(void **state)
+{
+	int port, a, b, c;
+	struct wire_server *s;
+
+	(void)state;
+	peer_is_trusted = 0;
+	s = listener(16, 2, &port);
+	a = client(port);
+	assert_int_equal(get(a), 0);
+	b = client(port);
+	assert_int_equal(get(b), 0);
+	assert_int_equal(get(a), 0); /* b is now the least recently used */
+	c = client(port);
+	assert_int_equal(get(c), 0);
+	assert_true(closed(b));
+	assert_int_equal(get(a), 0);
+	assert_int_equal(get(c), 0);
+	close(a);
+	close(b);
+	close(c);
+	wire_stop(s);
+}
+
+/* A peer at its cap with no idle connection gets no more. */
+static void
+test_peer_cap_busy(void **state)
+{
+	static const char post[] = "POST / HTTP/1.1\r\nHost: h\r\n"
+				   "Content-Length: 2\r\n"
+				   "Expect: 100-continue\r\n\r\n";
+	int port, a, b, c;
+	struct wire_server *s;
+
+	(void)state;
+	peer_is_trusted = 0;
+	s = listener(16, 2, &port);
+	a = client(port);
+	b = client(port);
+	/* "100 Continue": each has a request under way on the server */
+	assert_int_equal(exchange(a, post, "100 Continue\r\n\r\n"), 0);
+	assert_int_equal(exchange(b, post, "100 Continue\r\n\r\n"), 0);
+	c = client(port);
+	assert_true(closed(c));
+	assert_int_equal(exchange(a, "hi", "\r\n\r\nok"), 0);
+	assert_int_equal(exchange(b, "hi", "\r\n\r\nok"), 0);
+	close(a);
+	close(b);
+	close(c);
+	wire_stop(s);
+}
+
+/* A trusted peer (nginx's keep-alive pool) holds up to conns; at conns
+ * a new connection takes an idle one's place instead of being refused. */
+static void
+test_trusted_and_total_cap(void **state)
+{
+	int port, fd[4];
+	struct wire_server *s;
+
+	(void)state;
+	peer_is_trusted = 1;
+	s = listener(3, 1, &port);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = client(port);
+		assert_int_equal(get(fd[i]), 0);
+	}
+	for (int i = 0; i < 3; i++) /* per_peer 1 does not apply */
+		assert_int_equal(get(fd[i]), 0);
+	fd[3] = client(port);
+	assert_int_equal(get(fd[3]), 0);
+	assert_true(closed(fd[0]));
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(get(fd[i]), 0);
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	wire_stop(s);
+}
+
 int
 main(void)
 {
@@ -295,6 +491,9 @@ main(void)
 	    cmocka_unit_test(test_control_bytes),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_peer_cap_idle),
+	    cmocka_unit_test(test_peer_cap_busy),
+	    cmocka_unit_test(test_trusted_and_total_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
