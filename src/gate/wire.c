@@ -252,6 +252,9 @@ struct worker {
 	int ep, wake;
 	struct conn *conns;
 	unsigned long long tick; /* events seen: orders connections by use */
+	pthread_mutex_t inbox_lock;
+	int inbox_made;
+	struct conn *inbox; /* accepted by another thread, for this one */
 	char date[40];
 	time_t date_at;
 };
@@ -351,15 +354,21 @@ peer_key(const struct sockaddr_storage *ss, unsigned char key[16])
 	return -1;
 }
 
-static struct peer **
-peer_slot(struct wire_server *s, const unsigned char key[16])
+static uint32_t
+key_hash(const unsigned char key[16])
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
-	struct peer **pp;
 
 	for (int i = 0; i < 16; i++)
 		h = (h ^ key[i]) * 16777619u;
-	pp = &s->peers[h % PEER_BUCKETS];
+	return h;
+}
+
+static struct peer **
+peer_slot(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp = &s->peers[key_hash(key) % PEER_BUCKETS];
+
 	while (*pp != NULL && memcmp((*pp)->key, key, 16) != 0)
 		pp = &(*pp)->next;
 	return pp;
@@ -705,6 +714,72 @@ admit(struct worker *w, const unsigned char *key)
 	return 0;
 }
 
+/* Serves c (fd and peer filled) on w if admit lets it in; else closes
+ * and frees it. */
+static void
+conn_add(struct worker *w, struct conn *c, time_t now)
+{
+	struct epoll_event ev;
+
+	if (admit(w, c->counted ? c->key : NULL) < 0) {
+		close(c->fd);
+		free(c);
+		return;
+	}
+	c->used = ++w->tick;
+	buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
+	c->last = now;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+	ev.data.ptr = c;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		conn_close(w, c);
+}
+
+/* Hands c over to thread t (woken through its eventfd). */
+static void
+conn_pass(struct worker *t, struct conn *c)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	pthread_mutex_lock(&t->inbox_lock);
+	c->next = t->inbox;
+	t->inbox = c;
+	pthread_mutex_unlock(&t->inbox_lock);
+	n = write(t->wake, &one, sizeof(one)); /* fails only when full */
+	(void)n;
+}
+
+/* Serves the connections other threads passed to w. */
+static void
+take_inbox(struct worker *w, time_t now)
+{
+	struct conn *c, *next;
+	uint64_t n;
+
+	if (read(w->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&w->inbox_lock);
+	c = w->inbox;
+	w->inbox = NULL;
+	pthread_mutex_unlock(&w->inbox_lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		c->next = NULL;
+		conn_add(w, c, now);
+	}
+}
+
+/*
+ * Accepts what waits. A connection from an untrusted peer is served by
+ * the one thread its address hashes to, so that the per-peer cap can
+ * make room among all of that peer's connections; trusted peers (nginx's
+ * pool) stay on the thread that accepted them, spread over all.
+ */
 static void
 accept_some(struct worker *w, time_t now)
 {
@@ -713,48 +788,34 @@ accept_some(struct worker *w, time_t now)
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(w->s->lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		char peer[INET6_ADDRSTRLEN];
-		unsigned char key[16];
-		int counted;
-		struct epoll_event ev;
 		struct conn *c;
+		struct worker *t = w;
 
 		if (fd < 0)
 			return; /* EAGAIN (another thread took it) or an error
 				 */
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
 		if (ss.ss_family == AF_INET)
 			inet_ntop(AF_INET,
-				  &((struct sockaddr_in *)&ss)->sin_addr, peer,
-				  sizeof(peer));
+				  &((struct sockaddr_in *)&ss)->sin_addr,
+				  c->peer, sizeof(c->peer));
 		else if (ss.ss_family == AF_INET6)
 			inet_ntop(AF_INET6,
 				  &((struct sockaddr_in6 *)&ss)->sin6_addr,
-				  peer, sizeof(peer));
+				  c->peer, sizeof(c->peer));
 		else
-			str_copy(peer, "unix", sizeof(peer));
-		counted =
-		    peer_key(&ss, key) == 0 &&
-		    (w->s->trusted == NULL || !w->s->trusted(w->s->arg, peer));
-		if (admit(w, counted ? key : NULL) < 0) {
-			close(fd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->fd = fd;
-		memcpy(c->key, key, sizeof(key));
-		c->counted = counted;
-		c->used = ++w->tick;
-		str_copy(c->peer, peer, sizeof(c->peer));
-		buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
-		c->last = now;
-		c->next = w->conns;
-		if (w->conns != NULL)
-			w->conns->prev = c;
-		w->conns = c;
-		ev.events = c->events = EPOLLIN | EPOLLRDHUP;
-		ev.data.ptr = c;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-			conn_close(w, c);
+			str_copy(c->peer, "unix", sizeof(c->peer));
+		c->counted = peer_key(&ss, c->key) == 0 &&
+			     (w->s->trusted == NULL ||
+			      !w->s->trusted(w->s->arg, c->peer));
+		if (c->counted)
+			t = &w->s->w[key_hash(c->key) %
+				     (uint32_t)w->s->nthreads];
+		if (t != w)
+			conn_pass(t, c);
+		else
+			conn_add(w, c, now);
 	}
 }
 
@@ -788,7 +849,9 @@ run(void *arg)
 
 			if (p == NULL)
 				accept_some(w, now);
-			else if (p != (void *)w) /* w: woken to stop */
+			else if (p == (void *)w) /* to stop, or passed conns */
+				take_inbox(w, now);
+			else
 				conn_event(w, p, now);
 		}
 		if (now != swept) {
@@ -799,6 +862,19 @@ run(void *arg)
 	while (w->conns != NULL)
 		conn_close(w, w->conns);
 	return NULL;
+}
+
+/* Closes the connections passed to w and never served. */
+static void
+drop_inbox(struct worker *w)
+{
+	while (w->inbox != NULL) {
+		struct conn *c = w->inbox;
+
+		w->inbox = c->next;
+		close(c->fd);
+		free(c);
+	}
 }
 
 void
@@ -816,13 +892,19 @@ wire_stop(struct wire_server *s)
 			n = write(s->w[i].wake, &one, sizeof(one));
 		(void)n;
 	}
-	for (int i = 0; i < s->nthreads; i++) {
+	/* every thread ends before any is cleaned up: a running one may
+	 * still pass a connection to another */
+	for (int i = 0; i < s->nthreads; i++)
 		if (s->w[i].started)
 			pthread_join(s->w[i].thread, NULL);
+	for (int i = 0; i < s->nthreads; i++) {
 		if (s->w[i].ep >= 0)
 			close(s->w[i].ep);
 		if (s->w[i].wake >= 0)
 			close(s->w[i].wake);
+		drop_inbox(&s->w[i]);
+		if (s->w[i].inbox_made)
+			pthread_mutex_destroy(&s->w[i].inbox_lock);
 	}
 	close(s->lfd);
 	for (int i = 0; i < PEER_BUCKETS; i++)
@@ -856,8 +938,11 @@ wire_start(int lfd, int threads, const struct wire_limits *lim, wire_handler fn,
 	s->done = done;
 	s->arg = arg;
 	s->w = xcalloc((size_t)s->nthreads, sizeof(*s->w));
-	for (int i = 0; i < s->nthreads; i++)
+	for (int i = 0; i < s->nthreads; i++) {
 		s->w[i].ep = s->w[i].wake = -1;
+		pthread_mutex_init(&s->w[i].inbox_lock, NULL);
+		s->w[i].inbox_made = 1;
+	}
 	for (int i = 0; i < s->nthreads; i++) {
 		struct worker *w = &s->w[i];
 		struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE,

@@ -82,11 +82,13 @@ struct wire_limits {
  * now on, also on failure) with threads threads (1..256) within lim:
  * at lim->conns connections, or lim->per_peer from one untrusted peer
  * (Unix socket peers are counted only against conns), a new connection
- * takes the place of the accepting thread's least recently used idle one
- * (of the same peer at the per-peer cap), and is closed at once if there
- * is none; connections idle for lim->idle_s seconds are closed, and
- * request heads or bodies that take longer than 10 s to arrive. fn, done
- * and lim->trusted are called with arg. NULL with e set on failure.
+ * takes the place of the least recently used idle one of the same peer
+ * (at the per-peer cap: all of an untrusted peer's connections are
+ * served by one thread) or of the thread that serves it (at conns), and
+ * is closed at once if there is none; connections idle for lim->idle_s
+ * seconds are closed, and request heads or bodies that take longer than
+ * 10 s to arrive. fn, done and lim->trusted are called with arg (trusted
+ * on any thread). NULL with e set on failure.
  */
 struct wire_server *wire_start(int lfd, int threads,
 			       const struct wire_limits *lim, wire_handler fn,

@@ -315,9 +315,9 @@ answer(void *arg, const struct wire_req *rq, struct wire_resp *out)
 	out->body_len = 2;
 }
 
-/* A listener on 127.0.0.1 (one thread); its port in *port. */
+/* A listener on 127.0.0.1 with threads threads; its port in *port. */
 static struct wire_server *
-listener(int conns, int per_peer, int *port)
+listener(int threads, int conns, int per_peer, int *port)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
@@ -334,7 +334,7 @@ listener(int conns, int per_peer, int *port)
 	assert_int_equal(listen(fd, 64), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
 	*port = ntohs(sin.sin_port);
-	s = wire_start(fd, 1, &lim, answer, NULL, NULL, &e);
+	s = wire_start(fd, threads, &lim, answer, NULL, NULL, &e);
 	assert_non_null(s);
 	return s;
 }
@@ -408,7 +408,7 @@ test_peer_cap_idle(void **state)
 
 	(void)state;
 	peer_is_trusted = 0;
-	s = listener(16, 2, &port);
+	s = listener(4, 16, 2, &port); /* one thread serves a peer */
 	a = client(port);
 	assert_int_equal(get(a), 0);
 	b = client(port);
@@ -437,7 +437,7 @@ test_peer_cap_busy(void **state)
 
 	(void)state;
 	peer_is_trusted = 0;
-	s = listener(16, 2, &port);
+	s = listener(2, 16, 2, &port);
 	a = client(port);
 	b = client(port);
 	/* "100 Continue": each has a request under way on the server */
@@ -463,7 +463,7 @@ test_trusted_and_total_cap(void **state)
 
 	(void)state;
 	peer_is_trusted = 1;
-	s = listener(3, 1, &port);
+	s = listener(1, 3, 1, &port);
 	for (int i = 0; i < 3; i++) {
 		fd[i] = client(port);
 		assert_int_equal(get(fd[i]), 0);
