@@ -72,34 +72,39 @@ v6_in(const unsigned char *a, const unsigned char *p, int bits)
 	       ((a[whole] ^ p[whole]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-/* Refused outright: no public host lives there. */
+/* Refused outright: no public host lives there (the prefix, its bits). */
 static const struct {
 	unsigned char p[16];
 	int len;
 } v6_refused[] = {
-    {{0}, 128}, /* :: unspecified */
-    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128}, /* ::1 */
-    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48}, /* 64:ff9b:1::/48 NAT64
-						   for local use */
-    {{0x01, 0x00}, 64},				/* 100::/64 discard */
-    {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48}, /* 2001:2::/48 benchmarking */
-    {{0x20, 0x01, 0x00, 0x10}, 28},		/* 2001:10::/28 ORCHID */
-    {{0x20, 0x01, 0x00, 0x20}, 28},		/* 2001:20::/28 ORCHIDv2 */
-    {{0x20, 0x01, 0x0d, 0xb8}, 32}, /* 2001:db8::/32 documentation */
-    {{0x3f, 0xff, 0x00}, 20},	    /* 3fff::/20 documentation */
-    {{0xfc}, 7},		    /* fc00::/7 unique local */
-    {{0xfe, 0x80}, 10},		    /* fe80::/10 link-local */
-    {{0xfe, 0xc0}, 10},		    /* fec0::/10 site-local */
-    {{0xff}, 8},		    /* ff00::/8 multicast */
+    /* :: unspecified, ::1 loopback */
+    {{0}, 128},
+    {{[15] = 1}, 128},
+    /* 64:ff9b:1::/48 NAT64 for local use (RFC 8215) */
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48},
+    /* 100::/64 discard */
+    {{0x01, 0x00}, 64},
+    /* 2001:2::/48 benchmarking, 2001:10::/28 ORCHID, 2001:20::/28
+     * ORCHIDv2 */
+    {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48},
+    {{0x20, 0x01, 0x00, 0x10}, 28},
+    {{0x20, 0x01, 0x00, 0x20}, 28},
+    /* 2001:db8::/32 and 3fff::/20 documentation */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32},
+    {{0x3f, 0xff, 0x00}, 20},
+    /* fc00::/7 unique local, fe80::/10 link-local, fec0::/10 site-local,
+     * ff00::/8 multicast */
+    {{0xfc}, 7},
+    {{0xfe, 0x80}, 10},
+    {{0xfe, 0xc0}, 10},
+    {{0xff}, 8},
 };
 
 static int
 v6_refused_addr(const unsigned char *b)
 {
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,	   0,
-						 0, 0, 0, 0, 0xff, 0xff};
-	static const unsigned char translated[12] = {0, 0, 0,	 0,    0, 0,
-						     0, 0, 0xff, 0xff, 0, 0};
+	static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const unsigned char translated[12] = {[8] = 0xff, [9] = 0xff};
 	static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b};
 	static const unsigned char zero[12] = {0};
 
