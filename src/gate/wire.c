@@ -230,6 +230,7 @@ struct conn {
 	unsigned char key[16];	 /* the peer as counted (IPv6: its /64) */
 	int counted;		 /* in the per-peer counts (not trusted) */
 	unsigned long long used; /* the worker's tick of its last event */
+	int dead;		 /* closed; freed after this round of events */
 	char in[WIRE_HEAD_MAX + WIRE_BODY_MAX];
 	size_t in_len;
 	struct wire_req rq; /* parsed head of the request under way */
@@ -255,6 +256,7 @@ struct worker {
 	pthread_mutex_t inbox_lock;
 	int inbox_made;
 	struct conn *inbox; /* accepted by another thread, for this one */
+	struct conn *dead;  /* closed in this round of events (reap) */
 	char date[40];
 	time_t date_at;
 };
@@ -413,6 +415,8 @@ peer_give(struct wire_server *s, const unsigned char key[16])
 
 /* ---- connections -------------------------------------------------------- */
 
+/* Closes c; its memory stays until reap, for an event of this round
+ * may still name it (a connection closed to make room for another). */
 static void
 conn_close(struct worker *w, struct conn *c)
 {
@@ -429,8 +433,23 @@ conn_close(struct worker *w, struct conn *c)
 	buf_cleanup(&c->out);
 	explicit_bzero(c->in, c->in_len);
 	explicit_bzero(c->body, sizeof(c->body));
-	free(c);
+	c->dead = 1;
+	c->prev = NULL;
+	c->next = w->dead;
+	w->dead = c;
 	__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
+}
+
+/* Frees the connections closed since the last time. */
+static void
+reap(struct worker *w)
+{
+	while (w->dead != NULL) {
+		struct conn *c = w->dead;
+
+		w->dead = c->next;
+		free(c);
+	}
 }
 
 /* A header value on the wire: control characters become spaces. */
@@ -624,6 +643,8 @@ conn_event(struct worker *w, struct conn *c, time_t now)
 {
 	size_t before;
 
+	if (c->dead) /* closed earlier in this round */
+		return;
 	c->used = ++w->tick;
 	do {
 		while (!c->eof && c->in_len < sizeof(c->in)) {
@@ -858,9 +879,11 @@ run(void *arg)
 			sweep(w, now);
 			swept = now;
 		}
+		reap(w);
 	}
 	while (w->conns != NULL)
 		conn_close(w, w->conns);
+	reap(w);
 	return NULL;
 }
 

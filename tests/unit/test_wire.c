@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <semaphore.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -305,11 +306,17 @@ trusted(void *arg, const char *peer)
 	return peer_is_trusted;
 }
 
+/* GET /block holds the listener's thread until the test lets it go. */
+static sem_t blocked, unblock;
+
 static void
 answer(void *arg, const struct wire_req *rq, struct wire_resp *out)
 {
 	(void)arg;
-	(void)rq;
+	if (!strcmp(rq->path, "/block")) {
+		sem_post(&blocked);
+		sem_wait(&unblock);
+	}
 	out->status = 200;
 	out->body = "ok";
 	out->body_len = 2;
@@ -453,6 +460,45 @@ test_peer_cap_busy(void **state)
 	wire_stop(s);
 }
 
+/* The connection that gives way has bytes waiting in the same round of
+ * events as the newcomer's accept (the thread was busy while both came):
+ * its event must not reach the closed connection (ASan would see it). */
+static void
+test_peer_cap_same_round(void **state)
+{
+	static const char block[] = "GET /block HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char req[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+	int port, x, v, c;
+	struct wire_server *s;
+
+	(void)state;
+	peer_is_trusted = 0;
+	sem_init(&blocked, 0, 0);
+	sem_init(&unblock, 0, 0);
+	s = listener(1, 16, 2, &port);
+	v = client(port);
+	assert_int_equal(get(v), 0);
+	x = client(port);
+	assert_int_equal(get(x), 0);
+	assert_true(send(x, block, strlen(block), MSG_NOSIGNAL) ==
+		    (ssize_t)strlen(block));
+	sem_wait(&blocked);
+	/* ready, in this order: the listening socket, then v */
+	c = client(port);
+	assert_true(send(v, req, strlen(req), MSG_NOSIGNAL) ==
+		    (ssize_t)strlen(req));
+	sem_post(&unblock);
+	assert_int_equal(exchange(x, NULL, "\r\n\r\nok"), 0);
+	assert_int_equal(get(c), 0);
+	assert_true(closed(v));
+	close(v);
+	close(x);
+	close(c);
+	wire_stop(s);
+	sem_destroy(&blocked);
+	sem_destroy(&unblock);
+}
+
 /* A trusted peer (nginx's keep-alive pool) holds up to conns; at conns
  * a new connection takes an idle one's place instead of being refused. */
 static void
@@ -493,6 +539,7 @@ main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_peer_cap_idle),
 	    cmocka_unit_test(test_peer_cap_busy),
+	    cmocka_unit_test(test_peer_cap_same_round),
 	    cmocka_unit_test(test_trusted_and_total_cap),
 	};
 
