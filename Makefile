@@ -16,7 +16,8 @@ DEB_NODE = $(if $(shell command -v node),,nodejs) \
 	$(if $(shell command -v npm),,npm)
 DEB_BENCH = time wrk linkchecker nginx-light curl sqlite3
 
-.PHONY: all build deps test-deps run test unit bench fuzz format clean
+.PHONY: all build deps test-deps run test unit bench fuzz fuzz-run format \
+	clean
 
 all: build
 
@@ -59,12 +60,19 @@ bench: build
 	bench/gate
 	bench/inspect
 
-# libFuzzer builds of the harnesses (clang); run one with
-# build-fuzz/fuzz_<name> tests/fuzz/corpus/<name>
-fuzz: test-deps
+# libFuzzer builds of the harnesses (clang, ASan+UBSan); fuzz-run runs
+# each for FUZZ_SECONDS over its corpus (new inputs in build-fuzz/corpus/,
+# crashes saved as build-fuzz/crash-<name>-*), or only FUZZ_NAMES.
+FUZZ_SECONDS ?= 10
+FUZZ_NAMES ?=
+fuzz: deps
+	@scripts/deps.sh clang libclang-rt-14-dev
 	CC=clang cmake -S . -B build-fuzz -DGOVSEC_FUZZ=ON \
 		-DGOVSEC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-fuzz -j$(JOBS)
+
+fuzz-run: fuzz
+	scripts/fuzz-run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 format:
 	clang-format -i src/*/*.c src/*/*.h cmd/*.c cmd/*.h tests/unit/*.c \

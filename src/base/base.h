@@ -396,6 +396,7 @@ struct config {
 	int gate_lockout_seconds;    /* lockout_seconds (900) */
 	int gate_allow_sample; /* allow_sample: audit 1 in N (100, 0 off) */
 	int gate_threads;      /* threads (4) */
+	int gate_peer_conns;   /* peer_connections per untrusted peer (64) */
 	/* [probe]: availability probing in govsecd (GOVWEB-1) */
 	int probe_enabled;	  /* enabled (no) */
 	int probe_per_day;	  /* per_day: rounds a day (20) */

@@ -53,6 +53,7 @@ config_defaults(struct config *c)
 	c->gate_lockout_seconds = 900;
 	c->gate_allow_sample = 100;
 	c->gate_threads = 4;
+	c->gate_peer_conns = 64;
 	c->gate_socket_mode = 0660;
 	c->probe_per_day = 20;
 	c->probe_timeout = 15;
@@ -163,6 +164,8 @@ gate_setting(struct config *c, const char *key, const char *value)
 		return set_int(value, 0, 1000000, &c->gate_allow_sample);
 	if (!strcmp(key, "threads"))
 		return set_int(value, 1, 256, &c->gate_threads);
+	if (!strcmp(key, "peer_connections"))
+		return set_int(value, 1, 4096, &c->gate_peer_conns);
 	if (!strcmp(key, "socket_group"))
 		return str_copy(c->gate_socket_group, value,
 				sizeof(c->gate_socket_group));

@@ -159,6 +159,19 @@ void gate_geo_free(struct gate_geo *g);
  * over the MaxMind DB. */
 void gate_geo_country(const struct gate_geo *g, const char *ip, char cc[3]);
 
+/* regex.c */
+#define REGEX_COST_MAX 4096 /* compiled atoms (each a few microseconds) */
+#define REGEX_DUP_MAX  255  /* the largest count of x{m,n} (POSIX's least) */
+/*
+ * 0 if the POSIX extended regular expression re is cheap enough for
+ * regcomp: at most REGEX_COST_MAX atoms once repetitions are unrolled as
+ * glibc does (x+ twice, x{m,n} n times, nested ones multiplied), counts
+ * up to REGEX_DUP_MAX, no repetition of a repetition (a+*, a**:
+ * undefined in POSIX, and slow), at most 32 groups open at once; -1 if
+ * not. Whether re is valid at all is regcomp's to say.
+ */
+int regex_bounded(const char *re);
+
 /* policy.c */
 enum gate_action {
 	GATE_DENY,

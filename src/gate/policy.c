@@ -332,6 +332,15 @@ parse_rule(struct gate_policy *p, struct rule *r, json_t *o, int idx,
 	if (v != NULL) {
 		const char *re = json_string_value(v);
 
+		if (re != NULL && strlen(re) <= GATE_REGEX_MAX &&
+		    regex_bounded(re) < 0) {
+			err_set(e,
+				"%s: 'path' repeats too much (a repetition "
+				"of a repetition, a count over %d, or over "
+				"%d atoms unrolled)",
+				what, REGEX_DUP_MAX, REGEX_COST_MAX);
+			return -1;
+		}
 		if (re == NULL || strlen(re) > GATE_REGEX_MAX ||
 		    regcomp(&r->path, re, REG_EXTENDED | REG_NOSUB) != 0) {
 			err_set(e,

@@ -1072,6 +1072,16 @@ route(struct gate_req *r)
 
 /* ---- on the wire (wire.c) ----------------------------------------------- */
 
+/* The listener's question: may this peer hold many connections (nginx's
+ * keep-alive pool: the socket and trusted_proxies)? */
+static int
+peer_trusted(void *arg, const char *peer)
+{
+	struct gate_server *g = arg;
+
+	return gate_peer_trusted(g->proxies, peer);
+}
+
 /* One request: routed, answered into out; gate_req lives until done. */
 static void
 on_request(void *arg, const struct wire_req *rq, struct wire_resp *out)
@@ -1170,6 +1180,7 @@ gate_start(const struct config *cfg, struct store *st,
 	unsigned char rnd[16];
 	char pw[33], at[32];
 	struct store_val v[2];
+	struct wire_limits lim;
 	int lfd = -1;
 
 	if (cfg->gate_listen[0] == '\0')
@@ -1266,8 +1277,12 @@ gate_start(const struct config *cfg, struct store *st,
 		if (store_setting_set(st, "gate.started", at, e) < 0)
 			goto fail;
 	}
-	g->d = wire_start(lfd, cfg->gate_threads, CONN_MAX, CONN_TIMEOUT,
-			  on_request, on_done, g, e);
+	lim.conns = CONN_MAX;
+	lim.per_peer = cfg->gate_peer_conns;
+	lim.idle_s = CONN_TIMEOUT;
+	lim.trusted = peer_trusted;
+	g->d =
+	    wire_start(lfd, cfg->gate_threads, &lim, on_request, on_done, g, e);
 	lfd = -1; /* wire_start's now, also when it failed */
 	if (g->d == NULL)
 		goto fail;

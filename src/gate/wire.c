@@ -28,6 +28,7 @@
 #define SLOW_REQUEST 10		  /* seconds a head and body may take */
 #define OUT_MAX	     (256 * 1024) /* answers waiting for a slow reader */
 #define ACCEPT_BATCH 64
+#define PEER_BUCKETS 1024 /* of the per-peer connection counts */
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -81,6 +82,26 @@ wire_parse(char *buf, size_t len, struct wire_req *rq)
 	end += skip;
 	if (end > WIRE_HEAD_MAX)
 		return -431;
+	/*
+	 * A NUL would end the head's string early (a later Content-Length
+	 * lost, the body read as the next request), and no other control
+	 * byte but HTAB in values and CRLF ending lines belongs in a head
+	 * (RFC 9112 2.2, 5.5): any of them anywhere, or a CR or LF not in
+	 * a CRLF pair, is refused here.
+	 */
+	for (i = skip; i < end; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+		int bad;
+
+		if (ch == '\r')
+			bad = buf[i + 1] != '\n';
+		else if (ch == '\n')
+			bad = i == skip || buf[i - 1] != '\r';
+		else
+			bad = (ch < 0x20 && ch != '\t') || ch == 0x7f;
+		if (bad)
+			return -400;
+	}
 	memset(rq, 0, sizeof(*rq));
 	rq->content_length = -1;
 	buf[end - 2] = '\0'; /* the empty line: the head is one string now */
@@ -147,16 +168,17 @@ wire_parse(char *buf, size_t len, struct wire_req *rq)
 		vend = val + strlen(val);
 		while (vend > val && (vend[-1] == ' ' || vend[-1] == '\t'))
 			vend--;
-		*vend = '\0';
-		for (const char *c = val; *c != '\0'; c++)
-			if (((unsigned char)*c < 0x20 && *c != '\t') ||
-			    *c == 0x7f)
-				return -400;
+		*vend = '\0'; /* control bytes were refused above */
+		/* one Host only (RFC 9112 3.2): two would be judged apart */
+		if (!strcmp(line, "host") && wire_header(rq, "host") != NULL)
+			return -400;
 		rq->name[rq->nhdr] = line;
 		rq->value[rq->nhdr++] = val;
 	}
+	/* no bodies but by Content-Length; both is smuggling (RFC 9112
+	 * 6.1): refused outright, not just the encoding */
 	if (wire_header(rq, "transfer-encoding") != NULL)
-		return -501;
+		return wire_header(rq, "content-length") != NULL ? -400 : -501;
 	for (int k = 0; k < rq->nhdr; k++) {
 		long long n = 0;
 
@@ -205,6 +227,10 @@ wire_header(const struct wire_req *rq, const char *name)
 struct conn {
 	int fd;
 	char peer[INET6_ADDRSTRLEN];
+	unsigned char key[16];	 /* the peer as counted (IPv6: its /64) */
+	int counted;		 /* in the per-peer counts (not trusted) */
+	unsigned long long used; /* the worker's tick of its last event */
+	int dead;		 /* closed; freed after this round of events */
 	char in[WIRE_HEAD_MAX + WIRE_BODY_MAX];
 	size_t in_len;
 	struct wire_req rq; /* parsed head of the request under way */
@@ -226,15 +252,31 @@ struct worker {
 	int started;
 	int ep, wake;
 	struct conn *conns;
+	unsigned long long tick; /* events seen: orders connections by use */
+	pthread_mutex_t inbox_lock;
+	int inbox_made;
+	struct conn *inbox; /* accepted by another thread, for this one */
+	struct conn *dead;  /* closed in this round of events (reap) */
 	char date[40];
 	time_t date_at;
 };
 
+/* Connections open from one untrusted peer. */
+struct peer {
+	unsigned char key[16];
+	int n;
+	struct peer *next;
+};
+
 struct wire_server {
 	int lfd;
-	int nthreads, max_conns, idle;
+	int nthreads, max_conns, per_peer, idle;
+	int (*trusted)(void *arg, const char *peer);
 	int nconns; /* atomic */
 	int stopping;
+	pthread_mutex_t peer_lock; /* peers */
+	int peer_lock_made;
+	struct peer *peers[PEER_BUCKETS];
 	wire_handler fn;
 	wire_done done;
 	void *arg;
@@ -290,9 +332,96 @@ reason(int status)
 	}
 }
 
+/* ---- per-peer counts ---------------------------------------------------- */
+
+/* The peer address as counted: IPv4 (also mapped) whole, IPv6 by its /64
+ * (one host's usual share); -1 for a Unix socket. */
+static int
+peer_key(const struct sockaddr_storage *ss, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr,
+		       4);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+		memcpy(key, a->s6_addr, IN6_IS_ADDR_V4MAPPED(a) ? 16 : 8);
+		return 0;
+	}
+	return -1;
+}
+
+static uint32_t
+key_hash(const unsigned char key[16])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static struct peer **
+peer_slot(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp = &s->peers[key_hash(key) % PEER_BUCKETS];
+
+	while (*pp != NULL && memcmp((*pp)->key, key, 16) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Counts one more connection from key: 0, or -1 if it has per_peer. */
+static int
+peer_take(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->peer_lock);
+	pp = peer_slot(s, key);
+	if (*pp == NULL) {
+		*pp = xcalloc(1, sizeof(**pp));
+		memcpy((*pp)->key, key, 16);
+	}
+	if ((*pp)->n >= s->per_peer)
+		rc = -1;
+	else
+		(*pp)->n++;
+	pthread_mutex_unlock(&s->peer_lock);
+	return rc;
+}
+
+/* Counts one connection from key less. */
+static void
+peer_give(struct wire_server *s, const unsigned char key[16])
+{
+	struct peer **pp, *p;
+
+	pthread_mutex_lock(&s->peer_lock);
+	pp = peer_slot(s, key);
+	p = *pp;
+	if (p != NULL && --p->n <= 0) {
+		*pp = p->next;
+		free(p);
+	}
+	pthread_mutex_unlock(&s->peer_lock);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+/* Closes c; its memory stays until reap, for an event of this round
+ * may still name it (a connection closed to make room for another). */
 static void
 conn_close(struct worker *w, struct conn *c)
 {
+	if (c->counted)
+		peer_give(w->s, c->key);
 	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	if (c->prev != NULL)
@@ -304,8 +433,23 @@ conn_close(struct worker *w, struct conn *c)
 	buf_cleanup(&c->out);
 	explicit_bzero(c->in, c->in_len);
 	explicit_bzero(c->body, sizeof(c->body));
-	free(c);
+	c->dead = 1;
+	c->prev = NULL;
+	c->next = w->dead;
+	w->dead = c;
 	__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
+}
+
+/* Frees the connections closed since the last time. */
+static void
+reap(struct worker *w)
+{
+	while (w->dead != NULL) {
+		struct conn *c = w->dead;
+
+		w->dead = c->next;
+		free(c);
+	}
 }
 
 /* A header value on the wire: control characters become spaces. */
@@ -499,6 +643,9 @@ conn_event(struct worker *w, struct conn *c, time_t now)
 {
 	size_t before;
 
+	if (c->dead) /* closed earlier in this round */
+		return;
+	c->used = ++w->tick;
 	do {
 		while (!c->eof && c->in_len < sizeof(c->in)) {
 			ssize_t n = recv(c->fd, c->in + c->in_len,
@@ -532,6 +679,128 @@ conn_event(struct worker *w, struct conn *c, time_t now)
 	set_events(w, c);
 }
 
+/* The connection of this thread least recently used with no request
+ * under way and nothing to send (from the peer key, if not NULL), or
+ * NULL if none. */
+static struct conn *
+oldest_idle(struct worker *w, const unsigned char *key)
+{
+	struct conn *c, *old = NULL;
+
+	for (c = w->conns; c != NULL; c = c->next) {
+		if (c->in_len > 0 || c->out.len > 0 || c->closing)
+			continue;
+		if (key != NULL &&
+		    (!c->counted || memcmp(c->key, key, 16) != 0))
+			continue;
+		if (old == NULL || c->used < old->used)
+			old = c;
+	}
+	return old;
+}
+
+/*
+ * Makes room for a new connection from key (NULL: trusted, not counted
+ * per peer): at a cap, the oldest idle connection of this thread (of the
+ * same peer at the per-peer cap) is closed for it, so that idle
+ * connections cannot keep new clients out. 0 if the connection may be
+ * served (counted), -1 if not.
+ */
+static int
+admit(struct worker *w, const unsigned char *key)
+{
+	struct wire_server *s = w->s;
+	struct conn *old;
+
+	if (key != NULL && peer_take(s, key) < 0) {
+		old = oldest_idle(w, key);
+		if (old == NULL)
+			return -1;
+		conn_close(w, old);
+		if (peer_take(s, key) < 0)
+			return -1;
+	}
+	if (__atomic_add_fetch(&s->nconns, 1, __ATOMIC_RELAXED) >
+	    s->max_conns) {
+		old = oldest_idle(w, NULL);
+		if (old != NULL)
+			conn_close(w, old);
+		else {
+			__atomic_sub_fetch(&s->nconns, 1, __ATOMIC_RELAXED);
+			if (key != NULL)
+				peer_give(s, key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Serves c (fd and peer filled) on w if admit lets it in; else closes
+ * and frees it. */
+static void
+conn_add(struct worker *w, struct conn *c, time_t now)
+{
+	struct epoll_event ev;
+
+	if (admit(w, c->counted ? c->key : NULL) < 0) {
+		close(c->fd);
+		free(c);
+		return;
+	}
+	c->used = ++w->tick;
+	buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
+	c->last = now;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+	ev.data.ptr = c;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		conn_close(w, c);
+}
+
+/* Hands c over to thread t (woken through its eventfd). */
+static void
+conn_pass(struct worker *t, struct conn *c)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	pthread_mutex_lock(&t->inbox_lock);
+	c->next = t->inbox;
+	t->inbox = c;
+	pthread_mutex_unlock(&t->inbox_lock);
+	n = write(t->wake, &one, sizeof(one)); /* fails only when full */
+	(void)n;
+}
+
+/* Serves the connections other threads passed to w. */
+static void
+take_inbox(struct worker *w, time_t now)
+{
+	struct conn *c, *next;
+	uint64_t n;
+
+	if (read(w->wake, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&w->inbox_lock);
+	c = w->inbox;
+	w->inbox = NULL;
+	pthread_mutex_unlock(&w->inbox_lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		c->next = NULL;
+		conn_add(w, c, now);
+	}
+}
+
+/*
+ * Accepts what waits. A connection from an untrusted peer is served by
+ * the one thread its address hashes to, so that the per-peer cap can
+ * make room among all of that peer's connections; trusted peers (nginx's
+ * pool) stay on the thread that accepted them, spread over all.
+ */
 static void
 accept_some(struct worker *w, time_t now)
 {
@@ -540,22 +809,14 @@ accept_some(struct worker *w, time_t now)
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(w->s->lfd, (struct sockaddr *)&ss, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct epoll_event ev;
 		struct conn *c;
+		struct worker *t = w;
 
 		if (fd < 0)
 			return; /* EAGAIN (another thread took it) or an error
 				 */
-		if (__atomic_add_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED) >
-		    w->s->max_conns) {
-			__atomic_sub_fetch(&w->s->nconns, 1, __ATOMIC_RELAXED);
-			close(fd);
-			continue;
-		}
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
-		buf_init(&c->out, OUT_MAX + WIRE_BODY_MAX + 65536);
-		c->last = now;
 		if (ss.ss_family == AF_INET)
 			inet_ntop(AF_INET,
 				  &((struct sockaddr_in *)&ss)->sin_addr,
@@ -566,14 +827,16 @@ accept_some(struct worker *w, time_t now)
 				  c->peer, sizeof(c->peer));
 		else
 			str_copy(c->peer, "unix", sizeof(c->peer));
-		c->next = w->conns;
-		if (w->conns != NULL)
-			w->conns->prev = c;
-		w->conns = c;
-		ev.events = c->events = EPOLLIN | EPOLLRDHUP;
-		ev.data.ptr = c;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-			conn_close(w, c);
+		c->counted = peer_key(&ss, c->key) == 0 &&
+			     (w->s->trusted == NULL ||
+			      !w->s->trusted(w->s->arg, c->peer));
+		if (c->counted)
+			t = &w->s->w[key_hash(c->key) %
+				     (uint32_t)w->s->nthreads];
+		if (t != w)
+			conn_pass(t, c);
+		else
+			conn_add(w, c, now);
 	}
 }
 
@@ -607,17 +870,34 @@ run(void *arg)
 
 			if (p == NULL)
 				accept_some(w, now);
-			else if (p != (void *)w) /* w: woken to stop */
+			else if (p == (void *)w) /* to stop, or passed conns */
+				take_inbox(w, now);
+			else
 				conn_event(w, p, now);
 		}
 		if (now != swept) {
 			sweep(w, now);
 			swept = now;
 		}
+		reap(w);
 	}
 	while (w->conns != NULL)
 		conn_close(w, w->conns);
+	reap(w);
 	return NULL;
+}
+
+/* Closes the connections passed to w and never served. */
+static void
+drop_inbox(struct worker *w)
+{
+	while (w->inbox != NULL) {
+		struct conn *c = w->inbox;
+
+		w->inbox = c->next;
+		close(c->fd);
+		free(c);
+	}
 }
 
 void
@@ -635,35 +915,57 @@ wire_stop(struct wire_server *s)
 			n = write(s->w[i].wake, &one, sizeof(one));
 		(void)n;
 	}
-	for (int i = 0; i < s->nthreads; i++) {
+	/* every thread ends before any is cleaned up: a running one may
+	 * still pass a connection to another */
+	for (int i = 0; i < s->nthreads; i++)
 		if (s->w[i].started)
 			pthread_join(s->w[i].thread, NULL);
+	for (int i = 0; i < s->nthreads; i++) {
 		if (s->w[i].ep >= 0)
 			close(s->w[i].ep);
 		if (s->w[i].wake >= 0)
 			close(s->w[i].wake);
+		drop_inbox(&s->w[i]);
+		if (s->w[i].inbox_made)
+			pthread_mutex_destroy(&s->w[i].inbox_lock);
 	}
 	close(s->lfd);
+	for (int i = 0; i < PEER_BUCKETS; i++)
+		while (s->peers[i] != NULL) {
+			struct peer *p = s->peers[i];
+
+			s->peers[i] = p->next;
+			free(p);
+		}
+	if (s->peer_lock_made)
+		pthread_mutex_destroy(&s->peer_lock);
 	free(s->w);
 	free(s);
 }
 
 struct wire_server *
-wire_start(int lfd, int threads, int conns, int idle_s, wire_handler fn,
+wire_start(int lfd, int threads, const struct wire_limits *lim, wire_handler fn,
 	   wire_done done, void *arg, struct err *e)
 {
 	struct wire_server *s = xcalloc(1, sizeof(*s));
 
 	s->lfd = lfd;
 	s->nthreads = threads < 1 ? 1 : threads > 256 ? 256 : threads;
-	s->max_conns = conns;
-	s->idle = idle_s;
+	s->max_conns = lim->conns < 1 ? 1 : lim->conns;
+	s->per_peer = lim->per_peer < 1 ? 1 : lim->per_peer;
+	s->idle = lim->idle_s;
+	s->trusted = lim->trusted;
+	pthread_mutex_init(&s->peer_lock, NULL);
+	s->peer_lock_made = 1;
 	s->fn = fn;
 	s->done = done;
 	s->arg = arg;
 	s->w = xcalloc((size_t)s->nthreads, sizeof(*s->w));
-	for (int i = 0; i < s->nthreads; i++)
+	for (int i = 0; i < s->nthreads; i++) {
 		s->w[i].ep = s->w[i].wake = -1;
+		pthread_mutex_init(&s->w[i].inbox_lock, NULL);
+		s->w[i].inbox_made = 1;
+	}
 	for (int i = 0; i < s->nthreads; i++) {
 		struct worker *w = &s->w[i];
 		struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE,

@@ -36,7 +36,10 @@ struct wire_req {
  * strings point into buf. Returns the head's length (through the empty
  * line) when it is complete and valid; 0 if more bytes are needed (and
  * fewer than WIRE_HEAD_MAX came); or the negated HTTP status of the
- * refusal: -400 malformed, -431 head too large or too many headers, -501
+ * refusal: -400 malformed (also a NUL or another control byte but HTAB
+ * in a value anywhere in the head, a CR or LF outside a CRLF, a second
+ * Host, two different Content-Lengths, Content-Length with
+ * Transfer-Encoding), -431 head too large or too many headers, -501
  * Transfer-Encoding (bodies need Content-Length), -413 body larger than
  * WIRE_BODY_MAX, -505 not HTTP/1.x. Pure: no I/O, no allocation.
  */
@@ -64,16 +67,32 @@ typedef void (*wire_handler)(void *arg, const struct wire_req *rq,
 typedef void (*wire_done)(void *arg, struct wire_resp *out);
 
 struct wire_server;
+/* What a listener holds at most. */
+struct wire_limits {
+	int conns;    /* connections at once, all peers together */
+	int per_peer; /* from one peer that trusted does not accept (an IPv4
+			 address, an IPv6 /64) */
+	int idle_s;   /* seconds a connection may idle */
+	/* 1 if the numeric peer address (or "unix") is trusted: it may hold
+	 * up to conns (nginx's keep-alive pool); NULL trusts every peer */
+	int (*trusted)(void *arg, const char *peer);
+};
 /*
  * Serves the listening socket lfd (TCP or Unix; the server owns it from
- * now on, also on failure) with threads threads (1..256), at most conns
- * connections at once (more are closed at once), closing connections
- * idle for idle_s seconds and request heads or bodies that take longer
- * than 10 s to arrive. NULL with e set on failure.
+ * now on, also on failure) with threads threads (1..256) within lim:
+ * at lim->conns connections, or lim->per_peer from one untrusted peer
+ * (Unix socket peers are counted only against conns), a new connection
+ * takes the place of the least recently used idle one of the same peer
+ * (at the per-peer cap: all of an untrusted peer's connections are
+ * served by one thread) or of the thread that serves it (at conns), and
+ * is closed at once if there is none; connections idle for lim->idle_s
+ * seconds are closed, and request heads or bodies that take longer than
+ * 10 s to arrive. fn, done and lim->trusted are called with arg (trusted
+ * on any thread). NULL with e set on failure.
  */
-struct wire_server *wire_start(int lfd, int threads, int conns, int idle_s,
-			       wire_handler fn, wire_done done, void *arg,
-			       struct err *e);
+struct wire_server *wire_start(int lfd, int threads,
+			       const struct wire_limits *lim, wire_handler fn,
+			       wire_done done, void *arg, struct err *e);
 /* Stops the threads, closes every connection and the listening socket,
  * frees s. NULL is a no-op. */
 void wire_stop(struct wire_server *s);

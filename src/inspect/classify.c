@@ -3,17 +3,13 @@
  * for-sale pages and gambling or pornographic content by editable keyword
  * lists (data/inspect/ text files, Chinese and English terms), also on the
  * site's own pages (tampering), the kind of a column (GOVWEB-2: news or
- * notices/policies) by its name, a simhash content fingerprint, and the
- * SSRF address test. Reads untrusted page text.
+ * notices/policies) by its name, and a simhash content fingerprint. Reads
+ * untrusted page text.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "inspect/inspect.h"
 
@@ -343,52 +339,4 @@ int
 simhash_distance(uint64_t a, uint64_t b)
 {
 	return __builtin_popcountll(a ^ b);
-}
-
-static int
-v4_private(uint32_t a)
-{
-	return (a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
-	       (a >> 16) == 0xa9fe ||	       /* 169.254/16 */
-	       (a >> 20) == 0xac1 ||	       /* 172.16/12 */
-	       (a >> 16) == 0xc0a8 ||	       /* 192.168/16 */
-	       (a >> 22) == (100u << 2 | 1) || /* 100.64/10 */
-	       (a >> 8) == 0xc00000 ||	       /* 192.0.0/24 */
-	       (a >> 17) == (198u << 7 | 9) || /* 198.18/15 */
-	       (a >> 28) >= 0xe;	       /* multicast, reserved */
-}
-
-int
-addr_private(const void *sa)
-{
-	const struct sockaddr *s = sa;
-
-	if (s->sa_family == AF_INET) {
-		const struct sockaddr_in *in = sa;
-
-		return v4_private(ntohl(in->sin_addr.s_addr));
-	}
-	if (s->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = sa;
-		const unsigned char *b = in6->sin6_addr.s6_addr;
-		static const unsigned char mapped[12] = {
-		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		int zero = 1;
-
-		if (memcmp(b, mapped, 12) == 0)
-			return v4_private((uint32_t)b[12] << 24 |
-					  (uint32_t)b[13] << 16 |
-					  (uint32_t)b[14] << 8 | b[15]);
-		for (int i = 0; i < 15; i++)
-			if (b[i] != 0)
-				zero = 0;
-		if (zero) /* :: and ::1 */
-			return 1;
-		return (b[0] & 0xfe) == 0xfc ||			  /* fc00::/7 */
-		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80 */
-		       b[0] == 0xff ||				  /* mcast */
-		       (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d &&
-			b[3] == 0xb8); /* 2001:db8::/32 documentation */
-	}
-	return 1; /* anything else is refused */
 }

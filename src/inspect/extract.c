@@ -15,13 +15,15 @@
 
 #include "inspect/inspect.h"
 
+/* X_ANCHORTX, X_TITLE: bytes of a link text, of <title> and of the first
+ * heading, XP_TEXT_MAX with the NUL */
 #define X_LINKS	   20000
 #define X_IDS	   20000
 #define X_STACK	   256
 #define X_SCRIPT   (1u << 20)
-#define X_ANCHORTX XP_TEXT_MAX
-#define X_TITLE	   XP_TEXT_MAX /* bytes of <title> and the first heading */
-#define X_META	   4096	       /* bytes of meta keywords and description */
+#define X_ANCHORTX (XP_TEXT_MAX - 1)
+#define X_TITLE	   (XP_TEXT_MAX - 1)
+#define X_META	   4096 /* bytes of meta keywords and description */
 
 struct xelem {
 	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
@@ -781,8 +783,9 @@ extract_end(struct extract *x, const char *data, size_t n)
 	extract_feed(x, data, n - last);
 	/* the last bytes with the end: libxml2 then does not look ahead
 	 * for the rest of each tag and text before parsing it */
-	if (x->ctx != NULL)
-		htmlParseChunk(x->ctx, data + (n - last), (int)last, 1);
+	if (x->ctx != NULL) /* no offset on NULL (extract_finish) */
+		htmlParseChunk(x->ctx, data != NULL ? data + (n - last) : NULL,
+			       (int)last, 1);
 	stop(x);
 	x->finished = 1;
 	x->p.title = x->title.data ? x->title.data : "";

@@ -215,8 +215,17 @@ int words_government(const struct insp_words *w, const char *host);
 /* 64-bit simhash of text (byte 4-grams of its words). */
 uint64_t simhash(const char *text, size_t n);
 int simhash_distance(uint64_t a, uint64_t b);
-/* Is the address (struct sockaddr) private, loopback, link-local or
- * otherwise not a public unicast address? */
+
+/* addr.c */
+/*
+ * 1 if the address (a struct sockaddr of any family) is not a public
+ * unicast address: private, loopback, link-local, CGNAT, benchmarking,
+ * documentation, multicast, reserved, or an IPv6 form that embeds such an
+ * IPv4 (mapped, translated, compatible, NAT64 64:ff9b::/96, 6to4,
+ * Teredo's server or client), or local-use NAT64 64:ff9b:1::/48;
+ * 0 if public. Any family but IPv4 and IPv6 is 1. The SSRF guard of the
+ * crawler and the probe.
+ */
 int addr_private(const void *sa);
 
 /* marks.c */

@@ -57,8 +57,8 @@ other_pages(struct buf *b, const struct insp_marks *m, unsigned bits)
 {
 	static const char *const what[MARK__N] = {
 	    "no SiteIDCode in the head or the footer",
-	    "a SiteIDCode that differs from the homepage's or between head "
-	    "and footer",
+	    ("a SiteIDCode that differs from the homepage's or between "
+	     "head and footer"), /* parenthesized: one element */
 	    "no ICP filing number",
 	    "no public-security filing number",
 	    "the public-security filing number without its link",

@@ -55,12 +55,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rq.content_length >= -1 &&
 		      rq.content_length <= WIRE_BODY_MAX);
 		CHECK(rq.nhdr >= 0 && rq.nhdr <= WIRE_HEADERS_MAX);
-		for (int i = 0; i < rq.nhdr; i++) {
+		for (int i = 0, hosts = 0; i < rq.nhdr; i++) {
 			CHECK(lower_token(rq.name[i]));
-			CHECK(strchr(rq.value[i], '\r') == NULL &&
-			      strchr(rq.value[i], '\n') == NULL);
+			for (const char *c = rq.value[i]; *c != '\0'; c++)
+				CHECK(
+				    *c == '\t' ||
+				    ((unsigned char)*c >= 0x20 && *c != 0x7f));
 			CHECK(wire_header(&rq, rq.name[i]) != NULL);
+			hosts += !strcmp(rq.name[i], "host");
+			CHECK(hosts <= 1);
 		}
+		/* no NUL in a head taken (one would have cut it short) */
+		CHECK(memchr(data + off, '\0', (size_t)n) == NULL);
 		CHECK(wire_header(&rq, "transfer-encoding") == NULL);
 		off += (size_t)n;
 		if (rq.content_length > 0)
