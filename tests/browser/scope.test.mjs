@@ -34,7 +34,7 @@ before(async () => {
 	const port = await freePort();
 	const conf = path.join(tmp, 'govsec.conf');
 	writeFileSync(conf, `[store]\npath = ${db}\n\n[console]\n` +
-		`listen = 127.0.0.1:${port}\n`);
+		`listen = 127.0.0.1:${port}\ntwo_factor = optional\n`);
 	daemon = new Daemon(conf);
 	await daemon.ready(`http://127.0.0.1:${port}/api/me`);
 	baseURL = `http://${HOST}:${port}`;
