@@ -10,8 +10,9 @@
 #include "base/base.h"
 #include "store/store.h"
 
-#define EXIT_FINDINGS 1
-#define EXIT_USAGE    2
+#define EXIT_FINDINGS	1
+#define EXIT_USAGE	2
+#define EXIT_INCOMPLETE 3 /* govsec check: nothing fails, not all judged */
 
 struct cli {
 	struct config cfg;

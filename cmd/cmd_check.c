@@ -135,7 +135,14 @@ cmd_check(struct cli *c, int argc, char **argv)
 		cli_error("cannot write '%s'", output);
 		return EXIT_USAGE;
 	}
-	return sum.count[ST_FAIL] > 0 ? EXIT_FINDINGS : 0;
+	switch (check_verdict(&sum)) {
+	case V_FAILING:
+		return EXIT_FINDINGS;
+	case V_INCOMPLETE:
+		return EXIT_INCOMPLETE;
+	default:
+		return 0;
+	}
 }
 
 int

@@ -205,6 +205,7 @@ availability(struct check_ctx *c, struct m_app *a)
 	char from[32], to[32], fix[512];
 	long total, failed;
 	struct store_val v[3];
+	char *newest;
 
 	time_fmt(now - 7 * 86400L, from, sizeof(from));
 	time_fmt(now, to, sizeof(to));
@@ -225,6 +226,14 @@ availability(struct check_ctx *c, struct m_app *a)
 					     "probe_results WHERE app = ? AND "
 					     "at >= ? AND at <= ? AND ok = 0",
 					     v, 3, 0);
+	newest = total == 0
+		     ? NULL
+		     : store_query_text(c->st,
+					"SELECT max(at) FROM probe_results"
+					" WHERE app = ? AND at >= ? AND "
+					"at <= ?",
+					v, 3);
+	c->obs = newest;
 	str_fmt(fix, sizeof(fix),
 		"probe the portal on a schedule: govsecd with [probe] enabled "
 		"= yes (or govsec probe --app %s)",
@@ -252,6 +261,8 @@ availability(struct check_ctx *c, struct m_app *a)
 			       "least %d needed; govsecd [probe] enabled",
 			       total, PROBE_MIN_WEEK);
 	}
+	c->obs = NULL;
+	free(newest);
 }
 
 void
@@ -275,7 +286,9 @@ rule_link_observed(struct check_ctx *c)
 				host = a->domains[k].name;
 		latest(c, a, &x);
 		if (x.id > 0 && x.findings != NULL) {
+			c->obs = x.finished;
 			judge(c, a, &x);
+			c->obs = NULL;
 			run_free(&x);
 			continue;
 		}

@@ -168,6 +168,18 @@ const struct migration store_migrations[] = {
      * all units, as every account was before */
     {8, "ALTER TABLE console_users ADD COLUMN scope_unit TEXT;"
 	"ALTER TABLE console_users ADD COLUMN scope_region TEXT;"},
+    /* 11: a person's verdict on what no rule can judge (govsec attest,
+     * src/rules/attest.c): requirement, object (an application, grant,
+     * outsourcing unit or unit) and the unit it belongs to, pass or fail,
+     * evidence, reviewer, dates YYYY-MM-DD; revoked: when, NULL if not */
+    {11, "CREATE TABLE attestations ("
+	 "  id INTEGER PRIMARY KEY, requirement TEXT NOT NULL,"
+	 "  object TEXT NOT NULL, unit TEXT, verdict TEXT NOT NULL,"
+	 "  evidence TEXT NOT NULL, reviewer TEXT NOT NULL,"
+	 "  attested TEXT NOT NULL, expires TEXT NOT NULL,"
+	 "  actor TEXT NOT NULL, revoked TEXT);"
+	 "CREATE INDEX attestations_object ON"
+	 "  attestations(requirement, object);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -523,12 +523,21 @@ def test_findings(daemon, admin):
     assert set(s) >= {"pass", "fail", "not_applicable", "unknown", "overdue"}
     assert sum(s[k] for k in ("pass", "fail", "not_applicable",
                               "unknown")) == len(fs)
+    # the verdict and every requirement of the catalogue with how it was
+    # judged: the portal nobody observed leaves the run incomplete at best
+    assert r.json["verdict"] == s["verdict"]
+    assert r.json["verdict"] in ("failing", "incomplete")
+    reqs = {q["id"]: q for q in r.json["requirements"]}
+    assert len(reqs) == 49 and reqs["LINK-2"]["verdict"] == "unknown"
+    assert reqs["LINK-2"]["judged_by"] == "none"
+    assert reqs["CONTENT-1"]["verdict"] == "not_judged"
 
     r = admin.request("GET", "/api/findings?status=fail,unknown&unit="
                       + UNIT)
     assert r.status == 200
     assert all(f["status"] in ("fail", "unknown")
                for f in r.json["findings"])
+    assert len(r.json["requirements"]) == 49
     req = fs[0]["requirement"]
     r = admin.request("GET", "/api/findings?requirement=" + req)
     assert r.status == 200
@@ -564,7 +573,11 @@ def test_dashboard_and_rules(daemon, admin):
     r = admin.request("GET", "/api/dashboard")
     assert r.status == 200
     d = r.json
-    assert set(d) >= {"summary", "by_unit", "by_requirement", "counts"}
+    assert set(d) >= {"summary", "by_unit", "by_requirement", "counts",
+                      "verdict", "requirements"}
+    assert d["verdict"] == d["summary"]["verdict"] != "compliant"
+    assert [q["id"] for q in d["requirements"]][:3] == ["SCOPE-1", "SCOPE-2",
+                                                        "SITE-1"]
     units = {u["unit"]: u for u in d["by_unit"]}
     assert UNIT in units and units[UNIT]["name"]
     assert set(units[UNIT]) >= {"unit", "name", "pass", "fail",

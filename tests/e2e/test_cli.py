@@ -62,7 +62,7 @@ def fmt(ts):
 
 def check_json(cli, *args, now="2026-11-26", status=None):
     p = cli("check", "--format", "json", "--now", now, *args)
-    assert p.returncode in (0, 1), p.stderr
+    assert p.returncode in (0, 1, 3), p.stderr
     doc = json.loads(p.stdout)
     if status is not None:
         assert p.returncode == status, p.stdout
@@ -96,9 +96,11 @@ def test_check_case(path, tmp_path, cli):
     for a in case.get("acks", []):
         ok(cli("ack", a["rule"], a["object"], "--owner", a["owner"], "--due",
                a["due"]))
+    for a in case.get("attestations", []):
+        ok(cli("attest", *a))
     p = cli("check", "--format", "json", "--now", case["now"],
             *case.get("args", []), env=env)
-    assert p.returncode in (0, 1), p.stderr
+    assert p.returncode in (0, 1, 3), p.stderr
     doc = json.loads(p.stdout)
     found = doc["findings"]
     # Exactly one finding per (rule, object).
@@ -111,7 +113,32 @@ def test_check_case(path, tmp_path, cli):
     assert got == want, (
         f"{case['description']}\nunexpected failures:\n  {fmt(got - want)}\n"
         f"missing failures:\n  {fmt(want - got)}")
-    assert p.returncode == (1 if want else 0)
+    # The verdict: failing, else incomplete while anything is unknown or
+    # a requirement is judged by nobody; each has its exit status.
+    reqs = {q["id"]: q for q in doc["requirements"]}
+    unjudged = [q for q in reqs.values() if q["verdict"] == "not_judged"]
+    verdict = ("failing" if want else
+               "incomplete" if tuples(found, "unknown") or unjudged else
+               "compliant")
+    assert doc["verdict"] == doc["summary"]["verdict"] == verdict
+    assert p.returncode == {"compliant": 0, "failing": 1, "incomplete": 3}[
+        verdict]
+    if "expect_verdict" in case:
+        assert verdict == case["expect_verdict"]
+    for q in reqs.values():
+        n = sum(q[st] for st in ("pass", "fail", "not_applicable", "unknown"))
+        assert n == sum(f["requirement"] == q["id"] for f in found), q
+        if q["verdict"] in ("fail", "unknown"):
+            assert q[q["verdict"]] > 0, q
+    for f in found:
+        assert f["requirement"] in reqs, f
+        assert (f["judged_by"] == "none") == (f["status"] == "unknown"), f
+        assert f["judged_by"] in ("rule", "observation", "attestation",
+                                  "none"), f
+        assert (f["judged_by"] == "attestation") == ("reviewer" in f), f
+    for key, want_q in case.get("expect_requirements", {}).items():
+        got_q = {k: reqs[key][k] for k in want_q}
+        assert got_q == want_q, key
     summary = doc["summary"]
     for st in ("pass", "fail", "not_applicable", "unknown"):
         assert summary[st] == sum(f["status"] == st for f in found), st
@@ -194,7 +221,8 @@ def test_check_unknown_unit_and_bad_options(cli):
     """govsec check --unit of an unregistered unit, a bad --now, a bad
     --format and a bad --status are usage errors (exit 2)."""
     ok(cli("import", DEMO))
-    ok(cli("check", "--unit", "11440700007250029G"), 0)  # nothing of its own
+    # nothing of its own: incomplete (what no rule examines is not judged)
+    ok(cli("check", "--unit", "11440700007250029G"), 3)
     ok(cli("check", "--unit", "11440700007250010K"), 1)
     p = ok(cli("check", "--unit", "12440700456000041C"), 2)
     assert "12440700456000041C" in p.stderr
@@ -523,9 +551,13 @@ def test_check_html_escapes_registry_text(cli, tmp_path):
     assert "script" not in parser.tags and "img" not in parser.tags
     text = "".join(parser.text)
     assert "江门易办事" + evil in text  # shown as text, intact
-    # one row per finding, plus the header row
+    # one row per finding and one per requirement of the catalogue
     full = check_json(cli)
-    assert page.count("<tr class=") == len(full["findings"])
+    assert page.count("<tr class=") == (len(full["findings"]) +
+                                        len(full["requirements"]))
+    for q in full["requirements"]:
+        assert f'<tr class="{q["verdict"]}"><td>{q["id"]}</td>' in page
+    assert '<p class="verdict">verdict: failing</p>' in page
     assert "(overdue)" in page
 
 
@@ -533,7 +565,9 @@ def test_check_json_is_one_document_with_summary(cli):
     ok(cli("import", DEMO))
     p = cli("check", "--format", "json", "--now", "2026-11-26")
     doc = json.loads(p.stdout)
-    assert set(doc) == {"findings", "summary"}
+    assert set(doc) == {"findings", "summary", "verdict", "requirements"}
+    assert doc["verdict"] == doc["summary"]["verdict"] == "failing"
+    assert p.returncode == 1
     assert sum(doc["summary"][k] for k in ("pass", "fail", "not_applicable",
                                            "unknown")) == len(doc["findings"])
     for f in doc["findings"]:
