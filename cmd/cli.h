@@ -55,6 +55,7 @@ int cmd_domain(struct cli *c, int argc, char **argv);
 int cmd_name(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_ack(struct cli *c, int argc, char **argv);
+int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_user(struct cli *c, int argc, char **argv);

@@ -35,8 +35,8 @@ static const struct rule_def rules[] = {
      "online name starts with the unit's name or short name",
      "网上名称使用单位名称或规范简称", rule_name_unit_first},
     {"observe.link-relevance", "LINK-1",
-     "linked content relates to the unit's functions (needs inspection)",
-     "链接内容与单位职能相关或属便民服务（需巡检）", rule_link_observed},
+     "linked content relates to the unit's functions (a person attests it)",
+     "链接内容与单位职能相关或属便民服务（需人工核实）", rule_link_observed},
     {"observe.link-list", "LINK-2",
      "link list kept and checked (needs inspection)",
      "建立链接清单并定期检查（需巡检）", rule_link_observed},
@@ -326,7 +326,8 @@ unit_is_institution(const struct m_unit *u)
 }
 
 /* The attestation in force for requirement and object, or NULL: an
- * expired one counts as not judged. */
+ * expired one (or one made after the evaluation date) counts as not
+ * judged, and so does an older one hidden by a newer one. */
 static const struct m_attest *
 attestation(struct check_ctx *c, const char *req, const char *object)
 {
@@ -339,7 +340,10 @@ attestation(struct check_ctx *c, const char *req, const char *object)
 	    map_get(&c->att_idx, key, &idx) < 0)
 		return NULL;
 	t = &c->m->attests[idx];
-	return strcmp(t->expires, c->today) < 0 ? NULL : t;
+	/* in force on the evaluation date: made by then, not yet expired */
+	if (strcmp(t->date, c->today) > 0 || strcmp(t->expires, c->today) < 0)
+		return NULL;
+	return t;
 }
 
 /*
@@ -505,8 +509,18 @@ rule_attested(struct check_ctx *c)
 			continue;
 		/* emit_v finds the attestation and says who attested */
 		check_emit(c, ST_UNKNOWN, type, t->object, unit, NULL,
-			   "%s judged by a person", req);
+			   "no rule examines %s", req);
 	}
+}
+
+int
+check_attestable(const char *id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
+		if (strcmp(catalogue[i].id, id) == 0)
+			return catalogue[i].kind == RK_RULE ||
+			       catalogue[i].kind == RK_PERSON;
+	return 0;
 }
 
 enum check_verdict

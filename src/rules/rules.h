@@ -124,6 +124,41 @@ struct rule_info {
 };
 const struct rule_info *check_rules(size_t *n);
 
+/* 1 if a person may attest requirement id: it is in the catalogue and is
+ * judged by rules or by nobody (not enforced on entry, not a department's
+ * duty). */
+int check_attestable(const char *id);
+
+/* attest.c */
+struct attest_rec {
+	long long id;
+	const char *requirement, *object, *unit, *verdict, *evidence, *reviewer,
+	    *attested, *expires, *actor, *revoked;
+};
+/*
+ * Records a person's verdict ("pass" or "fail") on requirement for object
+ * (an application, grant, outsourcing unit or unit), dated today, expiring
+ * on in->expires (YYYY-MM-DD, today to a year from today; NULL: a year
+ * from today); in->id, unit, attested, actor and revoked are ignored.
+ * Audited (attest.add) in the same transaction. Sets *id; 0, or -1 with e
+ * naming the field that is wrong.
+ */
+int attest_add(struct store *st, const struct attest_rec *in, const char *actor,
+	       long long *id, struct err *e);
+/* Calls fn for each attestation, newest first, revoked and expired ones
+ * too: of object (NULL: all), of units in the map (NULL: all). The record's
+ * strings are valid during the call. fn returns 0 to go on. */
+int attest_each(struct store *st, const char *object, const struct map *units,
+		int (*fn)(void *, const struct attest_rec *), void *arg,
+		struct err *e);
+/* Revokes attestation id (of a unit in units, NULL: any), audited
+ * (attest.revoke); -1 with e if it does not exist, is revoked already or
+ * is out of scope. */
+int attest_revoke(struct store *st, long long id, const struct map *units,
+		  const char *actor, struct err *e);
+/* An attestation as a JSON object (new reference). */
+json_t *attest_json(const struct attest_rec *a);
+
 /* report.c */
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_SARIF, REPORT_HTML };
 int report_format_parse(const char *s); /* -1 if unknown */

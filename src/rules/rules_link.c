@@ -5,9 +5,9 @@
  * rule's requirement decide pass or fail, with the first objects as
  * evidence. Without an inspection, or for what inspection does not
  * measure (LINK-1 relevance), the answer is "unknown" with the command
- * that observes. GOVWEB-1 is judged from the availability probes of the
- * last 7 days (table probe_results, govsecd [probe] or govsec probe).
- * Trusts the store's contents.
+ * that observes, until a person attests it (govsec attest, check.c). GOVWEB-1
+ * is judged from the availability probes of the last 7 days (table
+ * probe_results, govsecd [probe] or govsec probe). Trusts the store's contents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +153,9 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 		x->start);
 	if (strcmp(req, "LINK-1") == 0) {
 		check_emit_app(c, a, ST_UNKNOWN,
-			       "review the external links: govsec links list "
-			       "--external",
+			       "review the external links (govsec links list "
+			       "--external) and record the verdict: govsec "
+			       "attest LINK-1 --object ID",
 			       "LINK-1 needs a person: whether linked content "
 			       "relates to the unit's functions (inspection "
 			       "of %s on %s)",

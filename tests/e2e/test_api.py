@@ -593,6 +593,56 @@ def test_dashboard_and_rules(daemon, admin):
                                        "title_zh"}
 
 
+def test_attestations(daemon, admin):
+    """LINK-1: POST /api/attestations records a person's verdict (operator
+    or admin), audited; the findings show it as an attestation, never as
+    a rule's pass; DELETE revokes it and LINK-1 is undecided again."""
+    r = admin.request("POST", "/api/units", unit_record(UNIT))
+    assert r.status in (200, 201)
+    r = admin.request("POST", "/api/applications",
+                      portal_record("pj-portal", UNIT, "www.pjq.gov.cn"))
+    assert r.status in (200, 201), r.body
+    att = {"requirement": "LINK-1", "object": "pj-portal", "verdict": "pass",
+           "evidence": "外链均为本单位职能相关", "reviewer": "李四"}
+
+    def link1():
+        fs = admin.request("GET", "/api/findings?requirement=LINK-1").json
+        return [f for f in fs["findings"] if f["object"] == "pj-portal"][0]
+
+    assert link1()["status"] == "unknown"
+    c = Client(daemon)
+    assert c.login("viewer1", VIEWER_PW).status == 200
+    assert c.request("POST", "/api/attestations", att).status == 403
+    assert c.request("GET", "/api/attestations").status == 200
+    for bad, field in ((dict(att, verdict="ok"), "verdict"),
+                       (dict(att, requirement="GOVWEB-4"), "GOVWEB-4"),
+                       (dict(att, expires="2099-01-01"), "expiry"),
+                       (dict(att, object="nope"), "nope"),
+                       (dict(att, extra="x"), "extra")):
+        r = admin.request("POST", "/api/attestations", bad)
+        assert r.status == 422 and field in r.body.decode(), r.body
+    r = admin.request("POST", "/api/attestations", att)
+    assert r.status == 201, r.body
+    a = r.json
+    assert (a["object"], a["unit"], a["verdict"], a["revoked"]) == (
+        "pj-portal", UNIT, "pass", None)
+    f = link1()
+    assert f["status"] == "pass" and f["judged_by"] == "attestation"
+    assert f["reviewer"] == "李四" and f["expires"] == a["expires"]
+    assert f["evidence"].startswith(
+        f"attested by 李四 on {a['attested']}, expires {a['expires']}: ")
+    listed = admin.request("GET", "/api/attestations?object=pj-portal")
+    assert [x["id"] for x in listed.json["attestations"]] == [a["id"]]
+    rec = admin.request("GET", "/api/audit?limit=5").json["records"]
+    assert any(x["action"] == "attest.add" and
+               x["object"] == f"attestation:{a['id']}" for x in rec)
+    assert admin.request("DELETE", f"/api/attestations/{a['id']}").status \
+        == 200
+    assert admin.request("DELETE", f"/api/attestations/{a['id']}").status \
+        == 404
+    assert link1()["status"] == "unknown"
+
+
 # ---- audit ----
 
 def test_audit_list_and_verify(daemon, admin):

@@ -96,8 +96,8 @@ def test_check_case(path, tmp_path, cli):
     for a in case.get("acks", []):
         ok(cli("ack", a["rule"], a["object"], "--owner", a["owner"], "--due",
                a["due"]))
-    for a in case.get("attestations", []):
-        ok(cli("attest", *a))
+    for a in case.get("attestations", []):  # made on the case's date
+        ok(cli("attest", *a, env={"GOVSEC_NOW": case["now"] + "T02:00:00Z"}))
     p = cli("check", "--format", "json", "--now", case["now"],
             *case.get("args", []), env=env)
     assert p.returncode in (0, 1, 3), p.stderr
@@ -186,7 +186,9 @@ def test_every_rule_is_covered_by_a_case():
         for t in case["expect_fail"] + case.get("expect_unknown", []):
             covered.add((t[0], t[1]))
     assert rules - covered == set()
-    assert covered - rules == set(), "cases name rules that do not exist"
+    # attest.*: the attestations of a requirement no rule examines
+    assert {r for r in covered - rules if not r[0].startswith("attest.")} \
+        == set(), "cases name rules that do not exist"
 
 
 def test_rules_listing_text_and_json():
@@ -574,6 +576,64 @@ def test_check_json_is_one_document_with_summary(cli):
         assert set(f) >= {"rule", "requirement", "title", "title_zh",
                           "status", "object", "object_type", "unit",
                           "evidence", "fix"}
+
+
+# --------------------------------------------------------------------------
+# Attestations: a person's verdict, dated, expiring within a year
+
+
+def test_attest_expires_and_is_revoked(cli):
+    """LINK-1: govsec attest records a person's verdict for a year at most
+    (default a year); it counts from its date until it expires or is
+    revoked, then the requirement is undecided again; each change is
+    audited; `attest list` shows them."""
+    ok(cli("import", DEMO))
+    on = {"GOVSEC_NOW": "2026-11-26T02:00:00Z"}
+    args = ["LINK-1", "--object", "jm-portal", "--verdict", "pass",
+            "--evidence", "外链均与职能相关", "--reviewer", "张伟"]
+    p = ok(cli("attest", *args, "--expires", "2027-11-27", env=on), 2)
+    assert p.stderr == ("govsec: expiry '2027-11-27' is not between today "
+                        "(2026-11-26) and a year from today (2027-11-26)\n")
+    ok(cli("attest", *args, "--expires", "2026-11-25", env=on), 2)
+    ok(cli("attest", *args[:-2], env=on), 2)  # no reviewer
+    p = ok(cli("attest", *args, env=on))
+    assert p.stdout == ("attestation 1: LINK-1 of jm-portal attested pass by "
+                        "张伟\n")
+    p = ok(cli("attest", *args, "--expires", "2026-12-01", env=on))
+
+    def link1(now):
+        doc = check_json(cli, now=now)
+        return [f for f in doc["findings"] if f["rule"] ==
+                "observe.link-relevance" and f["object"] == "jm-portal"][0]
+
+    f = link1("2026-11-30")  # the newest (2) holds
+    assert (f["status"], f["judged_by"], f["expires"]) == (
+        "pass", "attestation", "2026-12-01")
+    assert f["evidence"].startswith("attested by 张伟 on 2026-11-26, "
+                                    "expires 2026-12-01: 外链均与职能相关; ")
+    assert link1("2026-12-02")["status"] == "unknown"  # expired
+    assert link1("2026-11-25")["status"] == "unknown"  # not made yet
+    # the text report shows it as an attestation
+    t = cli("check", "--all", "--now", "2026-11-30").stdout
+    assert "attested by 张伟 on 2026-11-26, expires 2026-12-01" in t
+    listed = ok(cli("--format", "json", "attest", "list", "--object",
+                    "jm-portal")).stdout.splitlines()
+    assert [json.loads(x)["expires"] for x in listed] == ["2026-12-01",
+                                                          "2027-11-26"]
+    ok(cli("attest", "revoke", "2"))
+    ok(cli("attest", "revoke", "2"), 2)
+    ok(cli("attest", "revoke", "x"), 2)
+    # the newest revoked, the older one (a year, the default) holds
+    assert link1("2026-11-30")["expires"] == "2027-11-26"
+    ok(cli("attest", "revoke", "1"))
+    assert link1("2026-11-30")["status"] == "unknown"
+    assert "(revoked)" in ok(cli("attest", "list")).stdout
+    audit = [json.loads(x) for x in
+             ok(cli("audit", "export")).stdout.splitlines()]
+    assert [(a["action"], a["object"]) for a in audit
+            if a["action"].startswith("attest.")] == [
+        ("attest.add", "attestation:1"), ("attest.add", "attestation:2"),
+        ("attest.revoke", "attestation:2"), ("attest.revoke", "attestation:1")]
 
 
 # --------------------------------------------------------------------------
