@@ -461,11 +461,15 @@ def test_unit_and_application_crud(daemon, admin):
     r = admin.request("POST", "/api/applications",
                       portal_record("pj-portal", UNIT, "www.pjq.gov.cn"))
     assert r.status == 201, r.body
+    # a second live portal is recorded as it is: SITE-1 reports it
     r = admin.request("POST", "/api/applications",
                       portal_record("pj-portal2", UNIT, "www2.pjq.gov.cn"))
-    assert r.status == 409
-    assert r.error()["code"] == "conflict"
-    assert "portal" in r.error()["message"]
+    assert r.status == 201, r.body
+    r = admin.request("GET", "/api/findings?requirement=SITE-1&unit=" + UNIT)
+    assert {(f["object"], f["status"]) for f in r.json["findings"]} == {
+        ("pj-portal", "fail"), ("pj-portal2", "fail")}
+    r = admin.request("DELETE", "/api/applications/pj-portal2")
+    assert r.status == 204
     r = admin.request("POST", "/api/applications",
                       portal_record("x-portal", UNIT3, "www.x.gov.cn"))
     assert r.status == 422  # unit not registered
