@@ -651,6 +651,45 @@
 		    h('div', {class: 'card-label', text: t(key)}));
 	}
 
+	/* The overall verdict: compliant only when nothing fails, nothing is
+	 * unknown and every requirement was judged. */
+	function verdictLine(v, s) {
+		v = v === 'compliant' || v === 'failing' ? v : 'incomplete';
+		return h('p', {id: 'verdict', 'data-testid': 'verdict',
+		    'data-verdict': v, class: 'verdict verdict-' + v},
+		    h('strong', {text: t('verdict.' + v)}),
+		    document.createTextNode(' ' + t('verdict.' + v + '.help',
+			{n: String(num(s && s.not_judged))})));
+	}
+
+	/* Every requirement of the catalogue with how it was judged. */
+	function requirementsPanel(reqs) {
+		var rows = reqs.map(function (q) {
+			var how = t('judged.' + q.judged_by);
+
+			if (q.observed)
+				how += ' (' + q.observed + ')';
+			if (num(q.attested) && q.judged_by !== 'attestation')
+				how += ' · ' + t('judged.attested',
+				    {n: String(num(q.attested))});
+			return [link('findings', {requirement: q.id}, q.id,
+			    {class: 'req-id mono'}),
+			    reqTitle(q.id, q.title, q.title_zh),
+			    t('req.' + q.verdict), how];
+		});
+
+		return panel(t('dash.requirements'), table('requirements',
+		    t('dash.requirements'),
+		    [{label: t('col.requirement'), rowHeader: true},
+			{label: t('col.title')}, {label: t('col.verdict')},
+			{label: t('col.judged')}], rows,
+		    function (i) {
+			    return {'data-requirement': reqs[i].id,
+				'data-verdict': reqs[i].verdict,
+				'data-judged': reqs[i].judged_by};
+		    }));
+	}
+
 	function viewDashboard(r, alive) {
 		return api('GET', '/api/dashboard').then(function (d) {
 			var s = (d && d.summary) || {};
@@ -664,6 +703,7 @@
 			    'dashboard', 'data-title': t('nav.dashboard')});
 
 			root.appendChild(pageHeader('dash.title', 'dash.intro'));
+			root.appendChild(verdictLine(d && d.verdict, s));
 			var cards = h('div', {class: 'cards', role: 'group',
 			    'aria-label': t('dash.summary')},
 			    card('status.fail', num(s.fail), 'summary-fail',
@@ -700,6 +740,8 @@
 					text: String(num(c[k]))}));
 			    }))));
 
+			root.appendChild(requirementsPanel(
+			    (d && d.requirements) || []));
 			if (!byUnit.length && !byReq.length) {
 				root.appendChild(h('p', {class: 'empty',
 				    text: t('dash.none')}));

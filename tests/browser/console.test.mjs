@@ -134,6 +134,19 @@ test('login through the form shows the dashboard with failures',
 	assert.match(await reqRows.first().locator('th').textContent(),
 		/^[A-Z0-9]+-\d+$/);
 	assert.ok(await page.locator('table#by-requirement .bar').count() > 0);
+	// the verdict (failures: failing) and every requirement of the
+	// catalogue with how it was judged
+	const verdict = page.locator('#verdict');
+	assert.equal(await verdict.getAttribute('data-verdict'), 'failing');
+	assert.match(await verdict.textContent(), /^Failing\./);
+	const reqs = page.locator('table#requirements tbody tr');
+	assert.equal(await reqs.count(), 49);
+	assert.equal(await page.locator('table#requirements tbody ' +
+		'tr[data-requirement="CONTENT-1"]').getAttribute('data-verdict'),
+		'not_judged');
+	assert.match(await page.locator('table#requirements tbody ' +
+		'tr[data-requirement="CONTENT-1"] td').last().textContent(),
+		/^not at all$/);
 	assert.match(await page.locator('#current-user').textContent(),
 		/admin/);
 	await shot(page, 'dashboard-en.png');
