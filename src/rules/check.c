@@ -505,7 +505,8 @@ rule_attested(struct check_ctx *c)
 		    attestation(c, req, t->object) != t)
 			continue;
 		type = object_of(c, t->object, &unit);
-		if (!check_wants(c, unit))
+		/* an object removed since is judged no more */
+		if (strcmp(type, "object") == 0 || !check_wants(c, unit))
 			continue;
 		/* emit_v finds the attestation and says who attested */
 		check_emit(c, ST_UNKNOWN, type, t->object, unit, NULL,

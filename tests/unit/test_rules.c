@@ -1529,7 +1529,9 @@ test_attestation_precedence(void **state)
 	attest(st, "SEC-2", "c-live", "fail", "2024-06-01", "2024-06-30");
 	attest(st, "NAME-1", "c-live", "fail", "2024-07-02", "2025-06-30");
 	attest(st, "CONTENT-1", GOV, "pass", "2024-06-01", "2025-05-31");
+	attest(st, "CONTENT-1", "gone", "pass", "2024-06-01", "2025-05-31");
 	run(st);
+	expect_none("attest.content-1", "gone"); /* removed since */
 	expect_f("sec.assessment", "b-live", ST_FAIL, "2022-06-01");
 	expect_f("sec.log-retention", "c-live", ST_FAIL,
 		 "attested by 李娜 on 2024-06-01, expires 2025-05-31: "
