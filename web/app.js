@@ -1295,6 +1295,18 @@
 		return a < b ? -1 : a > b ? 1 : 0;
 	}
 
+	/* How a finding was judged: a person's attestation is named as such,
+	 * never as a rule's verdict. */
+	function judgedBy(f) {
+		if (f.judged_by === 'attestation')
+			return t('judged.by_person', {who: f.reviewer || '',
+			    date: f.attested || '', expires: f.expires || ''});
+		if (f.judged_by === 'observation')
+			return t('judged.observation') + ' (' +
+			    (f.observed || '') + ')';
+		return t('judged.' + (f.judged_by === 'rule' ? 'rule' : 'none'));
+	}
+
 	function viewFinding(r) {
 		var rule = r.params.rule || '';
 		var object = r.params.object || '';
@@ -1343,7 +1355,11 @@
 			    h('p', null, statusBadge(f.status,
 				'finding-status'), f.overdue ?
 				h('span', {class: 'badge badge-overdue',
-				    text: t('status.overdue')}) : null)));
+				    text: t('status.overdue')}) : null,
+				f.judged_by === 'attestation' ?
+				h('span', {class: 'badge badge-attested',
+				    'data-testid': 'finding-attested',
+				    text: t('judged.attestation')}) : null)));
 
 			var dl = h('dl', {class: 'kv'});
 			function row(key, value, id) {
@@ -1368,6 +1384,7 @@
 				    (I.lang() === 'zh' ? f.title : f.title_zh) ||
 				    ''}))), 'finding-rule');
 			row('finding.status', statusBadge(f.status), null);
+			row('finding.judged', judgedBy(f), 'finding-judged');
 			row('finding.object', objectLink(f, units),
 			    'finding-object');
 			row('finding.unit', f.unit ? h('span', null,

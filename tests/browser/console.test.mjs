@@ -216,6 +216,40 @@ test('acknowledging a finding posts with the CSRF token', async () => {
 	await row.first().waitFor();
 });
 
+test('an attestation is shown as a person\'s verdict, not a rule\'s',
+	async () => {
+	const res = await page.evaluate(async () => {
+		const me = await (await fetch('/api/me',
+			{ credentials: 'same-origin' })).json();
+		const fs = await (await fetch('/api/findings?requirement=LINK-1',
+			{ credentials: 'same-origin' })).json();
+		const f = fs.findings[0];
+		const r = await fetch('/api/attestations', {
+			method: 'POST', credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json',
+				'X-CSRF-Token': me.csrf },
+			body: JSON.stringify({ requirement: 'LINK-1',
+				object: f.object, verdict: 'pass',
+				evidence: 'links reviewed', reviewer: 'Li Na' }),
+		});
+		return { status: r.status, f, a: await r.json() };
+	});
+	assert.equal(res.status, 201, JSON.stringify(res.a));
+	await page.goto('/#/finding?rule=' + res.f.rule + '&object=' +
+		encodeURIComponent(res.f.object) + '&unit=' +
+		encodeURIComponent(res.f.unit));
+	await page.locator('#finding-detail').waitFor();
+	assert.equal(await page.locator('[data-testid="finding-status"]')
+		.getAttribute('data-status'), 'pass');
+	assert.equal(await page.locator('[data-testid="finding-attested"]')
+		.textContent(), 'by attestation');
+	assert.equal(await page.locator('#finding-judged').textContent(),
+		`attested by Li Na on ${res.a.attested}, expires ` +
+		`${res.a.expires}`);
+	assert.match(await page.locator('#finding-evidence').textContent(),
+		/^attested by Li Na on /);
+});
+
 test('the audit trail lists records newest first and verifies',
 	async () => {
 	await page.click('#nav-audit');
