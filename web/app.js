@@ -1403,6 +1403,7 @@
 				'data-testid': 'finding-fix',
 				text: f.fix || t('finding.nofix')})));
 			root.appendChild(ackPanel(f));
+			root.appendChild(attestPanel(f));
 			return root;
 		});
 	}
@@ -1473,6 +1474,69 @@
 		});
 		return panel(t('finding.ack'), h('div', null, overdue, cur, form,
 		    result), {class: 'panel', id: 'ack-panel'});
+	}
+
+	/* A person's verdict on what the rule could not decide (or a
+	 * failure it did not see): POST /api/attestations, then the view is
+	 * drawn again with the check's new verdict. */
+	function attestPanel(f) {
+		var result = h('p', {id: 'attest-result',
+		    'data-testid': 'attest-result', role: 'status', hidden: true});
+		var verdict = h('select', {id: 'attest-verdict', name: 'verdict'},
+		    h('option', {value: 'pass', text: t('req.pass')}),
+		    h('option', {value: 'fail', text: t('req.fail')}));
+		var reviewer = h('input', {id: 'attest-reviewer',
+		    name: 'reviewer', type: 'text', required: true,
+		    maxlength: '200', autocomplete: 'name'});
+		var expires = h('input', {id: 'attest-expires', name: 'expires',
+		    type: 'date'});
+		var evidence = h('textarea', {id: 'attest-evidence',
+		    name: 'evidence', rows: '3', required: true,
+		    maxlength: '2000'});
+		var submit = h('button', {type: 'submit', id: 'attest-submit',
+		    class: 'btn btn-primary', text: t('finding.attest.submit')});
+		var form = h('form', {id: 'attest-form',
+		    'data-testid': 'attest-form', class: 'form form-wide'},
+		    h('div', {class: 'field'}, h('label', {for: 'attest-verdict',
+			text: t('col.verdict')}), verdict),
+		    h('div', {class: 'field'}, h('label',
+			{for: 'attest-reviewer',
+			text: t('finding.attest.reviewer')}), reviewer),
+		    h('div', {class: 'field'}, h('label',
+			{for: 'attest-expires',
+			text: t('finding.attest.expires')}), expires),
+		    h('div', {class: 'field field-full'}, h('label',
+			{for: 'attest-evidence',
+			text: t('finding.attest.evidence')}), evidence),
+		    h('div', {class: 'actions'}, submit));
+
+		form.addEventListener('submit', function (ev) {
+			var body = {requirement: f.requirement,
+			    object: f.object, verdict: verdict.value,
+			    evidence: evidence.value.trim(),
+			    reviewer: reviewer.value.trim()};
+
+			ev.preventDefault();
+			if (!form.reportValidity())
+				return;
+			if (expires.value)
+				body.expires = expires.value;
+			submit.disabled = true;
+			result.hidden = true;
+			api('POST', '/api/attestations', body).then(function () {
+				render();
+			}, function (e) {
+				submit.disabled = false;
+				if (e.status === 401)
+					return;
+				result.className = 'banner banner-error';
+				result.textContent = errText(e);
+				result.hidden = false;
+			});
+		});
+		return panel(t('finding.attest'), h('div', null,
+		    h('p', {class: 'muted', text: t('finding.attest.intro')}),
+		    form, result), {class: 'panel', id: 'attest-panel'});
 	}
 
 	function viewAudit() {

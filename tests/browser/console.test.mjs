@@ -250,6 +250,32 @@ test('an attestation is shown as a person\'s verdict, not a rule\'s',
 		/^attested by Li Na on /);
 });
 
+test('a person records an attestation from the finding\'s page',
+	async () => {
+	const f = await page.evaluate(async () => {
+		const fs = await (await fetch('/api/findings?requirement=LINK-1' +
+			'&status=unknown', { credentials: 'same-origin' })).json();
+		return fs.findings[0];
+	});
+	await page.goto('/#/finding?rule=' + f.rule + '&object=' +
+		encodeURIComponent(f.object) + '&unit=' +
+		encodeURIComponent(f.unit));
+	const status = page.locator('[data-testid="finding-status"]');
+	await status.waitFor();
+	assert.equal(await status.getAttribute('data-status'), 'unknown');
+	await page.selectOption('#attest-verdict', 'fail');
+	await page.fill('#attest-reviewer', 'Wang Wu');
+	await page.fill('#attest-evidence', 'a link to a casino');
+	await page.click('#attest-submit');
+	await page.waitForFunction(() => {
+		const s = document.querySelector(
+			'[data-testid="finding-status"]');
+		return s && s.getAttribute('data-status') === 'fail';
+	});
+	assert.match(await page.locator('#finding-judged').textContent(),
+		/^attested by Wang Wu on \d{4}-\d\d-\d\d, expires /);
+});
+
 test('the audit trail lists records newest first and verifies',
 	async () => {
 	await page.click('#nav-audit');
