@@ -1214,6 +1214,10 @@
 			    'data-title': t('findings.title')},
 			    pageHeader('findings.title', 'findings.intro'));
 
+			/* of the unit (if chosen) and the scope, whatever the
+			 * filters */
+			root.appendChild(verdictLine(res[0] && res[0].verdict,
+			    res[0] && res[0].summary));
 			root.appendChild(findingFilters(p, units, rules));
 			root.appendChild(h('p', {class: 'muted', id:
 			    'findings-count', role: 'status',

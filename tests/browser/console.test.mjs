@@ -160,6 +160,8 @@ test('findings list, filter and a failing finding with its evidence',
 	const rows = page.locator('table#findings tbody tr');
 	await rows.first().waitFor();
 	assert.ok(await rows.count() > 0);
+	assert.equal(await page.locator('#findings-page #verdict')
+		.getAttribute('data-verdict'), 'failing');
 
 	await page.selectOption('#filter-status', 'fail');
 	await page.click('#filter-apply');
