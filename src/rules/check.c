@@ -495,7 +495,10 @@ void
 rule_attested(struct check_ctx *c)
 {
 	const char *req = c->rule->requirement;
+	struct map covered; /* units with an attestation of req in force */
+	long long idx;
 
+	map_init(&covered);
 	for (size_t i = 0; i < c->m->nattests; i++) {
 		const struct m_attest *t = &c->m->attests[i];
 		const char *unit, *type;
@@ -511,7 +514,21 @@ rule_attested(struct check_ctx *c)
 		/* emit_v finds the attestation and says who attested */
 		check_emit(c, ST_UNKNOWN, type, t->object, unit, NULL,
 			   "no rule examines %s", req);
+		if (unit != NULL)
+			map_put(&covered, unit, 1, NULL);
 	}
+	/* Judged only where a person looked: every unit in scope needs an
+	 * attestation of its own (one unit's says nothing of another's). */
+	for (size_t i = 0; c->req != NULL && i < c->m->nunits; i++) {
+		const char *u = c->m->units[i].uscc;
+
+		if (!check_wants(c, u) ||
+		    (c->o->units != NULL && map_get(c->o->units, u, &idx) < 0))
+			continue;
+		if (map_get(&covered, u, &idx) < 0)
+			c->req->unjudged_units++;
+	}
+	map_cleanup(&covered);
 }
 
 int
@@ -570,6 +587,8 @@ req_finish(struct check_summary *sum, struct check_req *q, enum req_kind k)
 		q->verdict = "fail";
 	else if (q->count[ST_UNKNOWN] > 0)
 		q->verdict = "unknown";
+	else if (k == RK_PERSON && q->unjudged_units > 0)
+		q->verdict = "not_judged";
 	else if (q->count[ST_PASS] > 0)
 		q->verdict = "pass";
 	else if (k == RK_PERSON)

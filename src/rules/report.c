@@ -350,6 +350,8 @@ report_requirements_json(const struct check_summary *sum)
 				    *q->observed ? jtext(q->observed)
 						 : json_null());
 		json_object_set_new(o, "attested", json_integer(q->attested));
+		json_object_set_new(o, "unjudged_units",
+				    json_integer(q->unjudged_units));
 		for (int s = 0; s < ST__COUNT; s++)
 			json_object_set_new(o,
 					    check_status_str((enum fstatus)s),
@@ -380,6 +382,10 @@ judged_text(struct buf *b, const struct check_req *q, int zh)
 	if (q->attested > 0 && strcmp(q->judged_by, "attestation") != 0)
 		buf_printf(b, zh ? "，人工核实 %lld 项" : ", %lld attested",
 			   q->attested);
+	if (q->unjudged_units > 0 && q->attested > 0)
+		buf_printf(
+		    b, zh ? "，%lld 个单位未核实" : ", %lld units not attested",
+		    q->unjudged_units);
 	if (q->note != NULL && !zh)
 		buf_printf(b, "; %s", q->note);
 }

@@ -76,6 +76,8 @@ struct check_req {
 	const char *note; /* how it is judged where no rule does, or NULL */
 	long long count[ST__COUNT];
 	long long attested; /* findings decided by an attestation */
+	/* no rule examines it: units in scope nobody attested it for */
+	long long unjudged_units;
 	char observed[32];
 };
 #define CHECK_REQ_MAX 64

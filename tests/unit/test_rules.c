@@ -1543,9 +1543,20 @@ test_attestation_precedence(void **state)
 	assert_int_equal(req_of("SEC-2")->attested, 0);
 	expect_f("attest.content-1", GOV, ST_PASS, "attested by 李娜");
 	assert_string_equal(get("attest.content-1", GOV)->otype, "unit");
-	assert_string_equal(req_of("CONTENT-1")->verdict, "pass");
+	/* one unit attested, the others not: not judged for the whole */
+	assert_string_equal(req_of("CONTENT-1")->verdict, "not_judged");
 	assert_string_equal(req_of("CONTENT-1")->judged_by, "attestation");
+	assert_true(req_of("CONTENT-1")->unjudged_units > 0);
 	assert_int_equal(req_of("SEC-5")->attested, 1);
+	{
+		struct check_opts o;
+
+		check_opts_init(&o);
+		o.unit = GOV;
+		run_opts(st, "2024-07-01T04:00:00Z", &o);
+		assert_string_equal(req_of("CONTENT-1")->verdict, "pass");
+		assert_int_equal(req_of("CONTENT-1")->unjudged_units, 0);
+	}
 	/* not on its date yet, then expired */
 	run_opts(st, "2024-05-31T04:00:00Z", NULL);
 	assert_int_equal(get("sec.log-retention", "c-live")->status, ST_PASS);
