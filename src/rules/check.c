@@ -12,6 +12,10 @@
 #include "rules/internal.h"
 
 static const struct rule_def rules[] = {
+    {"scope.unit-kind", "SCOPE-1",
+     "a unit's kind agrees with its credit code (organ 11, institution 12)",
+     "单位类别与统一社会信用代码一致（机关11，事业单位12）",
+     rule_scope_unit_kind},
     {"site.one-portal", "SITE-1",
      "one portal per unit, opened after review and filing",
      "每个单位至多开设一个门户网站，并经开办审核和备案", rule_site_one_portal},
@@ -121,9 +125,7 @@ struct req_def {
 #define PERSON_NOTE "no rule examines it: a person attests it (govsec attest)"
 
 static const struct req_def catalogue[] = {
-    {"SCOPE-1", "units in scope: organs and public institutions",
-     "适用范围：党政机关和事业单位", RK_ENTRY,
-     "enforced on entry: a unit's kind agrees with its credit code", NULL},
+    {"SCOPE-1", NULL, NULL, RK_RULE, NULL, NULL},
     {"SCOPE-2", "application types in scope", "适用的互联网政务应用类型",
      RK_ENTRY, "enforced on entry: every application has a known type", NULL},
     {"SITE-1", NULL, NULL, RK_RULE, NULL, NULL},

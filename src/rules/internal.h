@@ -141,6 +141,7 @@ int unit_is_organ(const struct m_unit *u);
 int unit_is_institution(const struct m_unit *u);
 
 /* Rule functions, one file per chapter of REQUIREMENTS.md. */
+void rule_scope_unit_kind(struct check_ctx *c);	    /* SCOPE-1 */
 void rule_site_one_portal(struct check_ctx *c);	    /* SITE-1 */
 void rule_site_domains(struct check_ctx *c);	    /* SITE-2 */
 void rule_site_suffix(struct check_ctx *c);	    /* SITE-3 */

@@ -199,8 +199,8 @@ def test_rules_listing_text_and_json():
     for line, r in zip(t, j):
         assert line.split()[:2] == [r["id"], r["requirement"]]
         assert " / " in line
-    assert [r["requirement"] for r in j][:4] == ["SITE-1", "SITE-2", "SITE-3",
-                                                 "SITE-4"]
+    assert [r["requirement"] for r in j][:4] == ["SCOPE-1", "SITE-1",
+                                                 "SITE-2", "SITE-3"]
 
 
 def test_check_observation_rules_never_pass_from_registry_data(cli):

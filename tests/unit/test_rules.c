@@ -1769,9 +1769,10 @@ test_rule_table(void **state)
 	struct check_opts o;
 
 	(void)state;
-	assert_int_equal(n, 31);
-	assert_string_equal(r[0].id, "site.one-portal");
-	assert_string_equal(r[0].requirement, "SITE-1");
+	assert_int_equal(n, 32);
+	assert_string_equal(r[0].id, "scope.unit-kind");
+	assert_string_equal(r[0].requirement, "SCOPE-1");
+	assert_string_equal(r[1].id, "site.one-portal");
 	assert_string_equal(r[n - 1].id, "sup.rectified");
 	assert_string_equal(r[n - 1].requirement, "SUP-1");
 	for (size_t i = 0; i < n; i++) {
