@@ -109,14 +109,12 @@ http_attest_post(struct http_req *r)
 			http_error(r, 422, "%s", e.msg);
 		goto out;
 	}
-	if (attest_each(r->ctx->st, in.object, NULL, list_item,
-			(v = json_array()), &e) < 0) {
-		json_decref(v);
+	/* the object's attestations, newest first: the one just recorded */
+	v = json_array();
+	if (attest_each(r->ctx->st, in.object, NULL, list_item, v, &e) < 0)
 		http_internal(r, e.msg);
-		goto out;
-	}
-	/* newest first: the one just recorded */
-	http_json(r, 201, json_incref(json_array_get(v, 0)));
+	else
+		http_json(r, 201, json_incref(json_array_get(v, 0)));
 	json_decref(v);
 out:
 	json_decref(o);
