@@ -10,8 +10,9 @@
 #include "base/base.h"
 #include "store/store.h"
 
-#define EXIT_FINDINGS 1
-#define EXIT_USAGE    2
+#define EXIT_FINDINGS	1
+#define EXIT_USAGE	2
+#define EXIT_INCOMPLETE 3 /* govsec check: nothing fails, not all judged */
 
 struct cli {
 	struct config cfg;
@@ -64,6 +65,7 @@ int cmd_domain(struct cli *c, int argc, char **argv);
 int cmd_name(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_ack(struct cli *c, int argc, char **argv);
+int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_user(struct cli *c, int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
- * cmd_check.c: govsec check (the self-examination), ack and rules.
+ * cmd_check.c: govsec check (the self-examination), ack, attest and rules.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,7 +136,14 @@ cmd_check(struct cli *c, int argc, char **argv)
 		cli_error("cannot write '%s'", output);
 		return EXIT_USAGE;
 	}
-	return sum.count[ST_FAIL] > 0 ? EXIT_FINDINGS : 0;
+	switch (check_verdict(&sum)) {
+	case V_FAILING:
+		return EXIT_FINDINGS;
+	case V_INCOMPLETE:
+		return EXIT_INCOMPLETE;
+	default:
+		return 0;
+	}
 }
 
 int
@@ -164,6 +172,98 @@ cmd_ack(struct cli *c, int argc, char **argv)
 	}
 	printf("acknowledged %s on %s: owner %s, due %s\n", pos[0], pos[1],
 	       owner, due);
+	return 0;
+}
+
+static int
+attest_print(void *arg, const struct attest_rec *a)
+{
+	struct cli *c = arg;
+	char today[11];
+
+	if (cli_json(c)) {
+		json_t *o = attest_json(a);
+
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		putchar('\n');
+		return 0;
+	}
+	time_fmt_date(time_now() + CHECK_UTC_OFFSET, today, sizeof(today));
+	printf("%lld  %-9s %s %s: attested by %s on %s, expires %s%s\n"
+	       "      %s\n",
+	       a->id, a->requirement, a->object, a->verdict, a->reviewer,
+	       a->attested, a->expires,
+	       a->revoked != NULL	       ? " (revoked)"
+	       : strcmp(a->expires, today) < 0 ? " (expired)"
+					       : "",
+	       a->evidence);
+	return 0;
+}
+
+int
+cmd_attest(struct cli *c, int argc, char **argv)
+{
+	const char *object = NULL, *pos[2];
+	struct attest_rec in;
+	const struct opt opts[] = {{"object", 1, &object, NULL},
+				   {"verdict", 1, &in.verdict, NULL},
+				   {"evidence", 1, &in.evidence, NULL},
+				   {"reviewer", 1, &in.reviewer, NULL},
+				   {"expires", 1, &in.expires, NULL},
+				   {NULL, 0, NULL, NULL}};
+	const char *usage =
+	    "govsec attest REQ-ID --object ID --verdict pass|fail --evidence "
+	    "TEXT --reviewer NAME [--expires YYYY-MM-DD] | attest list "
+	    "[--object ID] | attest revoke ID";
+	struct err e;
+	long long id;
+	int n;
+
+	memset(&in, 0, sizeof(in));
+	if ((n = cli_parse(argc, argv, opts, pos, 2, usage)) < 1) {
+		if (n == 0)
+			cli_error("usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	if (strcmp(pos[0], "list") == 0 && n == 1) {
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if (attest_each(c->st, object, NULL, attest_print, c, &e) < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (strcmp(pos[0], "revoke") == 0 && n == 2) {
+		if (str_to_ll(pos[1], 1, LLONG_MAX, &id) < 0) {
+			cli_error("attestation '%s' is not a number", pos[1]);
+			return EXIT_USAGE;
+		}
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if (attest_revoke(c->st, id, NULL, c->actor, &e) < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("revoked attestation %lld\n", id);
+		return 0;
+	}
+	if (n != 1 || object == NULL || in.verdict == NULL ||
+	    in.evidence == NULL || in.reviewer == NULL) {
+		cli_error("usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	in.requirement = pos[0];
+	in.object = object;
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (attest_add(c->st, &in, c->actor, &id, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("attestation %lld: %s of %s attested %s by %s\n", id,
+	       in.requirement, object, in.verdict, in.reviewer);
 	return 0;
 }
 

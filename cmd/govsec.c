@@ -33,6 +33,8 @@ static const struct command commands[] = {
     {"name", cmd_name, "name check NAME --unit CODE: NAME-1 verdict"},
     {"check", cmd_check, "run the self-examination"},
     {"ack", cmd_ack, "acknowledge a finding with owner and due date"},
+    {"attest", cmd_attest,
+     "record a person's verdict on a requirement: REQ | list | revoke"},
     {"rules", cmd_rules, "list the self-examination rules"},
     {"audit", cmd_audit,
      "audit log: verify | export | head | retention | prune"},
@@ -55,7 +57,7 @@ usage(FILE *out)
 		fprintf(out, "  %-11s %s\n", commands[i].name,
 			commands[i].help);
 	fprintf(out, "\nexit status: 0 ok, 1 findings or invalid values, "
-		     "2 usage error or bad input\n");
+		     "2 usage error or bad input, 3 check incomplete\n");
 }
 
 int

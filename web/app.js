@@ -692,6 +692,45 @@
 		    h('div', {class: 'card-label', text: t(key)}));
 	}
 
+	/* The overall verdict: compliant only when nothing fails, nothing is
+	 * unknown and every requirement was judged. */
+	function verdictLine(v, s) {
+		v = v === 'compliant' || v === 'failing' ? v : 'incomplete';
+		return h('p', {id: 'verdict', 'data-testid': 'verdict',
+		    'data-verdict': v, class: 'verdict verdict-' + v},
+		    h('strong', {text: t('verdict.' + v)}),
+		    document.createTextNode(' ' + t('verdict.' + v + '.help',
+			{n: String(num(s && s.not_judged))})));
+	}
+
+	/* Every requirement of the catalogue with how it was judged. */
+	function requirementsPanel(reqs) {
+		var rows = reqs.map(function (q) {
+			var how = t('judged.' + q.judged_by);
+
+			if (q.observed)
+				how += ' (' + q.observed + ')';
+			if (num(q.attested) && q.judged_by !== 'attestation')
+				how += ' · ' + t('judged.attested',
+				    {n: String(num(q.attested))});
+			return [link('findings', {requirement: q.id}, q.id,
+			    {class: 'req-id mono'}),
+			    reqTitle(q.id, q.title, q.title_zh),
+			    t('req.' + q.verdict), how];
+		});
+
+		return panel(t('dash.requirements'), table('requirements',
+		    t('dash.requirements'),
+		    [{label: t('col.requirement'), rowHeader: true},
+			{label: t('col.title')}, {label: t('col.verdict')},
+			{label: t('col.judged')}], rows,
+		    function (i) {
+			    return {'data-requirement': reqs[i].id,
+				'data-verdict': reqs[i].verdict,
+				'data-judged': reqs[i].judged_by};
+		    }));
+	}
+
 	function viewDashboard(r, alive) {
 		return api('GET', '/api/dashboard').then(function (d) {
 			var s = (d && d.summary) || {};
@@ -705,6 +744,7 @@
 			    'dashboard', 'data-title': t('nav.dashboard')});
 
 			root.appendChild(pageHeader('dash.title', 'dash.intro'));
+			root.appendChild(verdictLine(d && d.verdict, s));
 			var cards = h('div', {class: 'cards', role: 'group',
 			    'aria-label': t('dash.summary')},
 			    card('status.fail', num(s.fail), 'summary-fail',
@@ -741,6 +781,8 @@
 					text: String(num(c[k]))}));
 			    }))));
 
+			root.appendChild(requirementsPanel(
+			    (d && d.requirements) || []));
 			if (!byUnit.length && !byReq.length) {
 				root.appendChild(h('p', {class: 'empty',
 				    text: t('dash.none')}));
@@ -1213,6 +1255,10 @@
 			    'data-title': t('findings.title')},
 			    pageHeader('findings.title', 'findings.intro'));
 
+			/* of the unit (if chosen) and the scope, whatever the
+			 * filters */
+			root.appendChild(verdictLine(res[0] && res[0].verdict,
+			    res[0] && res[0].summary));
 			root.appendChild(findingFilters(p, units, rules));
 			root.appendChild(h('p', {class: 'muted', id:
 			    'findings-count', role: 'status',
@@ -1294,6 +1340,18 @@
 		return a < b ? -1 : a > b ? 1 : 0;
 	}
 
+	/* How a finding was judged: a person's attestation is named as such,
+	 * never as a rule's verdict. */
+	function judgedBy(f) {
+		if (f.judged_by === 'attestation')
+			return t('judged.by_person', {who: f.reviewer || '',
+			    date: f.attested || '', expires: f.expires || ''});
+		if (f.judged_by === 'observation')
+			return t('judged.observation') + ' (' +
+			    (f.observed || '') + ')';
+		return t('judged.' + (f.judged_by === 'rule' ? 'rule' : 'none'));
+	}
+
 	function viewFinding(r) {
 		var rule = r.params.rule || '';
 		var object = r.params.object || '';
@@ -1342,7 +1400,11 @@
 			    h('p', null, statusBadge(f.status,
 				'finding-status'), f.overdue ?
 				h('span', {class: 'badge badge-overdue',
-				    text: t('status.overdue')}) : null)));
+				    text: t('status.overdue')}) : null,
+				f.judged_by === 'attestation' ?
+				h('span', {class: 'badge badge-attested',
+				    'data-testid': 'finding-attested',
+				    text: t('judged.attestation')}) : null)));
 
 			var dl = h('dl', {class: 'kv'});
 			function row(key, value, id) {
@@ -1367,6 +1429,7 @@
 				    (I.lang() === 'zh' ? f.title : f.title_zh) ||
 				    ''}))), 'finding-rule');
 			row('finding.status', statusBadge(f.status), null);
+			row('finding.judged', judgedBy(f), 'finding-judged');
 			row('finding.object', objectLink(f, units),
 			    'finding-object');
 			row('finding.unit', f.unit ? h('span', null,
@@ -1385,6 +1448,7 @@
 				'data-testid': 'finding-fix',
 				text: f.fix || t('finding.nofix')})));
 			root.appendChild(ackPanel(f));
+			root.appendChild(attestPanel(f));
 			return root;
 		});
 	}
@@ -1455,6 +1519,69 @@
 		});
 		return panel(t('finding.ack'), h('div', null, overdue, cur, form,
 		    result), {class: 'panel', id: 'ack-panel'});
+	}
+
+	/* A person's verdict on what the rule could not decide (or a
+	 * failure it did not see): POST /api/attestations, then the view is
+	 * drawn again with the check's new verdict. */
+	function attestPanel(f) {
+		var result = h('p', {id: 'attest-result',
+		    'data-testid': 'attest-result', role: 'status', hidden: true});
+		var verdict = h('select', {id: 'attest-verdict', name: 'verdict'},
+		    h('option', {value: 'pass', text: t('req.pass')}),
+		    h('option', {value: 'fail', text: t('req.fail')}));
+		var reviewer = h('input', {id: 'attest-reviewer',
+		    name: 'reviewer', type: 'text', required: true,
+		    maxlength: '200', autocomplete: 'name'});
+		var expires = h('input', {id: 'attest-expires', name: 'expires',
+		    type: 'date'});
+		var evidence = h('textarea', {id: 'attest-evidence',
+		    name: 'evidence', rows: '3', required: true,
+		    maxlength: '2000'});
+		var submit = h('button', {type: 'submit', id: 'attest-submit',
+		    class: 'btn btn-primary', text: t('finding.attest.submit')});
+		var form = h('form', {id: 'attest-form',
+		    'data-testid': 'attest-form', class: 'form form-wide'},
+		    h('div', {class: 'field'}, h('label', {for: 'attest-verdict',
+			text: t('col.verdict')}), verdict),
+		    h('div', {class: 'field'}, h('label',
+			{for: 'attest-reviewer',
+			text: t('finding.attest.reviewer')}), reviewer),
+		    h('div', {class: 'field'}, h('label',
+			{for: 'attest-expires',
+			text: t('finding.attest.expires')}), expires),
+		    h('div', {class: 'field field-full'}, h('label',
+			{for: 'attest-evidence',
+			text: t('finding.attest.evidence')}), evidence),
+		    h('div', {class: 'actions'}, submit));
+
+		form.addEventListener('submit', function (ev) {
+			var body = {requirement: f.requirement,
+			    object: f.object, verdict: verdict.value,
+			    evidence: evidence.value.trim(),
+			    reviewer: reviewer.value.trim()};
+
+			ev.preventDefault();
+			if (!form.reportValidity())
+				return;
+			if (expires.value)
+				body.expires = expires.value;
+			submit.disabled = true;
+			result.hidden = true;
+			api('POST', '/api/attestations', body).then(function () {
+				render();
+			}, function (e) {
+				submit.disabled = false;
+				if (e.status === 401)
+					return;
+				result.className = 'banner banner-error';
+				result.textContent = errText(e);
+				result.hidden = false;
+			});
+		});
+		return panel(t('finding.attest'), h('div', null,
+		    h('p', {class: 'muted', text: t('finding.attest.intro')}),
+		    form, result), {class: 'panel', id: 'attest-panel'});
 	}
 
 	function viewAudit() {

@@ -129,6 +129,11 @@ http_findings(struct http_req *r)
 	res = json_object();
 	json_object_set_new(res, "findings", fl.out);
 	json_object_set_new(res, "summary", report_summary_json(&sum));
+	json_object_set_new(
+	    res, "verdict",
+	    json_string(check_verdict_str(check_verdict(&sum))));
+	json_object_set_new(res, "requirements",
+			    report_requirements_json(&sum));
 	return http_json(r, 200, res);
 }
 
@@ -346,6 +351,11 @@ http_dashboard(struct http_req *r)
 	json_object_set_new(res, "by_unit", tallies_json(&d.units, "unit"));
 	json_object_set_new(res, "by_requirement",
 			    tallies_json(&d.reqs, "requirement"));
+	json_object_set_new(
+	    res, "verdict",
+	    json_string(check_verdict_str(check_verdict(&sum))));
+	json_object_set_new(res, "requirements",
+			    report_requirements_json(&sum));
 	json_object_set_new(res, "counts", counts);
 	rc = http_json(r, 200, res);
 out:

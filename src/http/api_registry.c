@@ -17,7 +17,6 @@ static int
 reg_error(struct http_req *r, const struct err *e)
 {
 	static const char *const conflicts[] = {
-	    "already has a portal",
 	    "still referred to",
 	    "is already registered to",
 	    "constraint failed",

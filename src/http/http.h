@@ -339,6 +339,11 @@ int http_findings_ack(struct http_req *r);
 int http_dashboard(struct http_req *r);
 int http_rules(struct http_req *r);
 
+/* api_attest.c */
+int http_attestations(struct http_req *r);
+int http_attest_post(struct http_req *r);
+int http_attest_revoke(struct http_req *r);
+
 /* api_audit.c */
 int http_audit_list(struct http_req *r);
 int http_audit_verify(struct http_req *r);

@@ -290,42 +290,18 @@ jstr(json_t *o, const char *k)
 static int
 app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 {
-	const char *id = jstr(o, "id"), *unit = jstr(o, "unit");
-	const char *type = jstr(o, "type"), *status = jstr(o, "status");
+	const char *id = jstr(o, "id");
 	json_t *doms = json_object_get(o, "domains"), *d;
 	size_t i;
-	int mains = 0;
 
-	if (status == NULL)
-		status = "live";
-	/* SITE-1 at registration: one live portal per unit (an import
-	 * checks its end state instead). */
-	if (strcmp(type, "portal") == 0 && strcmp(status, "closed") != 0 &&
-	    !(flags & REG_DEFER_REFS)) {
-		struct store_val v[2] = {SV_TEXT(unit), SV_TEXT(id)};
-		char *other = store_query_text(
-		    st,
-		    "SELECT id FROM apps WHERE unit = ? AND id <> ? AND "
-		    "type = 'portal' AND coalesce(status, 'live') <> 'closed'",
-		    v, 2);
-
-		if (other != NULL) {
-			err_set(e,
-				"unit '%s' already has a portal website '%s' "
-				"(SITE-1: at most one portal per unit)",
-				unit, other);
-			free(other);
-			return -1;
-		}
-	}
+	/* Two live portals of a unit (SITE-1) or two main domains (SITE-2)
+	 * are recorded as they are: the self-examination reports them. */
 	json_array_foreach(doms, i, d)
 	{
 		struct domain_info di;
 		struct store_val v[2];
 		char *other;
 
-		if (json_is_true(json_object_get(d, "main")))
-			mains++;
 		if (reg_domain_parse(jstr(d, "name"), &di, e) < 0) {
 			err_prefix(e, ".domains[%zu]", i);
 			return -1;
@@ -361,13 +337,6 @@ app_validate(struct store *st, json_t *o, unsigned flags, struct err *e)
 				return -1;
 			}
 		}
-	}
-	if (mains > 1) {
-		err_set(e,
-			".domains: %d domains are marked main; at most one "
-			"may be (SITE-2)",
-			mains);
-		return -1;
 	}
 	return 0;
 }

@@ -509,63 +509,6 @@ check_domains(struct writer *w, struct err *e)
 	return -1;
 }
 
-struct pair {
-	char *unit, *a, *b;
-};
-
-static int
-pair_row(void *arg, struct store_row *r)
-{
-	struct pair *p = arg;
-
-	p->unit = xstrdup(store_row_text(r, 0));
-	p->a = xstrdup(store_row_text(r, 1));
-	p->b = xstrdup(store_row_text(r, 2));
-	return 1;
-}
-
-/*
- * SITE-1 on the document's end state (a portal may be closed and another
- * opened in one import): a unit with two live portals is an error naming
- * the later record of the document.
- */
-static int
-check_portals(struct writer *w, struct err *e)
-{
-	const struct entity *apps = reg_entity("applications");
-	struct pair p = {NULL, NULL, NULL};
-	long long ia = -1, ib = -1, la = 0, lb = 0;
-	int rc = 0;
-
-	if (store_query(w->st,
-			"SELECT unit, min(id), max(id) FROM apps WHERE type = "
-			"'portal' AND coalesce(status, 'live') <> 'closed' "
-			"GROUP BY unit HAVING count(*) > 1 LIMIT 1",
-			NULL, 0, pair_row, &p, e) < 0)
-		return -1;
-	if (p.unit == NULL)
-		return 0;
-	in_document(w, apps, p.a, &ia, &la);
-	in_document(w, apps, p.b, &ib, &lb);
-	if (ia > ib) /* blame the later record; the other is "the portal" */
-		err_set(e,
-			"%s:%lld: $.applications[%lld]: unit '%s' already "
-			"has a portal website '%s' (SITE-1: at most one portal "
-			"per unit)",
-			w->source, la, ia, p.unit, p.b);
-	else
-		err_set(e,
-			"%s:%lld: $.applications[%lld]: unit '%s' already "
-			"has a portal website '%s' (SITE-1: at most one portal "
-			"per unit)",
-			w->source, lb, ib, p.unit, p.a);
-	rc = -1;
-	free(p.unit);
-	free(p.a);
-	free(p.b);
-	return rc;
-}
-
 /* Two applications of one document may not list the same domain. */
 static int
 claim_domains(struct writer *w, struct item *it, const char *path,
@@ -707,8 +650,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		*e = q->err;
 		goto out;
 	}
-	if (check_refs(&w, e) != 0 || check_domains(&w, e) < 0 ||
-	    check_portals(&w, e) < 0)
+	/* Two live portals of a unit are recorded (SITE-1 judges them). */
+	if (check_refs(&w, e) != 0 || check_domains(&w, e) < 0)
 		goto out;
 	if (audit_append(st, actor, "registry.import", source, NULL, q->digest,
 			 e) < 0)

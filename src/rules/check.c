@@ -12,6 +12,10 @@
 #include "rules/internal.h"
 
 static const struct rule_def rules[] = {
+    {"scope.unit-kind", "SCOPE-1",
+     "a unit's kind agrees with its credit code (organ 11, institution 12)",
+     "单位类别与统一社会信用代码一致（机关11，事业单位12）",
+     rule_scope_unit_kind},
     {"site.one-portal", "SITE-1",
      "one portal per unit, opened after review and filing",
      "每个单位至多开设一个门户网站，并经开办审核和备案", rule_site_one_portal},
@@ -35,8 +39,8 @@ static const struct rule_def rules[] = {
      "online name starts with the unit's name or short name",
      "网上名称使用单位名称或规范简称", rule_name_unit_first},
     {"observe.link-relevance", "LINK-1",
-     "linked content relates to the unit's functions (needs inspection)",
-     "链接内容与单位职能相关或属便民服务（需巡检）", rule_link_observed},
+     "linked content relates to the unit's functions (a person attests it)",
+     "链接内容与单位职能相关或属便民服务（需人工核实）", rule_link_observed},
     {"observe.link-list", "LINK-2",
      "link list kept and checked (needs inspection)",
      "建立链接清单并定期检查（需巡检）", rule_link_observed},
@@ -96,6 +100,108 @@ static const struct rule_def rules[] = {
     {"sup.rectified", "SUP-1", "new applications comply; rectification on time",
      "新建应用合规，在用应用按期完成整改", rule_sup_rectified},
 };
+
+/*
+ * The catalogue: every requirement ID of REQUIREMENTS.md, in its order,
+ * with how a run can judge it. A requirement with rules in the table
+ * above is judged by them (and by attestations where they cannot
+ * decide); the others are judged only by a person's attestation, are
+ * enforced when data enter the registry, or are no duty of a unit.
+ */
+enum req_kind {
+	RK_RULE,   /* rules above */
+	RK_PERSON, /* no rule: attestations (govsec attest) only */
+	RK_ENTRY,  /* enforced on every registry input */
+	RK_NODUTY  /* a duty of the supervising departments, or advice */
+};
+
+struct req_def {
+	const char *id, *title, *title_zh;
+	enum req_kind kind;
+	const char *note;
+	const char *rule; /* RK_PERSON: the rule id of its attestations */
+};
+
+#define PERSON_NOTE "no rule examines it: a person attests it (govsec attest)"
+
+static const struct req_def catalogue[] = {
+    {"SCOPE-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SCOPE-2", "application types in scope", "适用的互联网政务应用类型",
+     RK_ENTRY, "enforced on entry: every application has a known type", NULL},
+    {"SITE-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SITE-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SITE-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SITE-4", NULL, NULL, RK_RULE, NULL, NULL},
+    {"APP-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"APP-2", "identity proved to platforms by electronic certificate",
+     "以电子证照向平台证明身份", RK_PERSON, PERSON_NOTE, "attest.app-2"},
+    {"APP-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"NAME-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"NAME-2", "online names approved by the establishment department",
+     "网上名称经同级机构编制部门审核", RK_PERSON, PERSON_NOTE, "attest.name-2"},
+    {"LOGO-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"CERT-1", "electronic certificates issued and verified",
+     "机构编制部门签发和核验电子证照", RK_NODUTY,
+     "a duty of the establishment departments, not of a unit", NULL},
+    {"LINK-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"LINK-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"LINK-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"LINK-4", NULL, NULL, RK_RULE, NULL, NULL},
+    {"CONTENT-1", "publication reviewed and review records kept",
+     "信息发布经审核并留存记录", RK_PERSON, PERSON_NOTE, "attest.content-1"},
+    {"SEC-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SEC-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SEC-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SEC-4", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SEC-5", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SEC-6", "data classified and graded, important data protected",
+     "数据分类分级，重点保护重要数据和个人信息", RK_PERSON, PERSON_NOTE,
+     "attest.sec-6"},
+    {"MON-1", "running state and security events monitored",
+     "实时监测运行状态和安全事件", RK_PERSON, PERSON_NOTE, "attest.mon-1"},
+    {"OUT-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"OUT-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"OUT-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"OUT-4", NULL, NULL, RK_RULE, NULL, NULL},
+    {"DEV-1", "security in development, code security detection",
+     "开发全过程安全，开展代码安全检测", RK_PERSON, PERSON_NOTE,
+     "attest.dev-1"},
+    {"AUTH-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"AUTH-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"AUTH-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"AUTH-4", NULL, NULL, RK_RULE, NULL, NULL},
+    {"AUTH-5", "authentication with electronic certificates",
+     "鼓励使用电子证书认证", RK_NODUTY, "encouraged, not required", NULL},
+    {"MAIL-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"MAIL-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"MAIL-3", "mail circulation can be traced", "邮件流转可追溯", RK_PERSON,
+     PERSON_NOTE, "attest.mail-3"},
+    {"CF-1", "counterfeits scanned for, complaints accepted",
+     "仿冒应用监测和举报受理", RK_NODUTY,
+     "a duty of the supervising departments, not of a unit", NULL},
+    {"CF-2", "suspected counterfeits confirmed", "核实疑似仿冒应用", RK_NODUTY,
+     "a duty of the establishment departments, not of a unit", NULL},
+    {"CF-3", "confirmed counterfeits stopped", "处置仿冒应用", RK_NODUTY,
+     "a duty of the supervising departments, not of a unit", NULL},
+    {"SUP-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"SUP-2", "supervision and inspection by the issuing departments",
+     "四部门监督检查", RK_NODUTY,
+     "a duty of the supervising departments, not of a unit", NULL},
+    {"GOVWEB-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"GOVWEB-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"GOVWEB-3", NULL, NULL, RK_RULE, NULL, NULL},
+    {"GOVWEB-4", "unified social credit codes valid", "统一社会信用代码有效",
+     RK_ENTRY, "enforced on entry: every credit code is validated", NULL},
+    {"MLPS-3", "MLPS level 3 identity and audit items",
+     "等级保护第三级身份鉴别和安全审计要求", RK_PERSON, PERSON_NOTE,
+     "attest.mlps-3"},
+    {"GMCRYPTO-1", "national cryptography (SM2, SM3, SM4)",
+     "商用密码应用（SM2、SM3、SM4）", RK_PERSON, PERSON_NOTE,
+     "attest.gmcrypto-1"},
+};
+
+_Static_assert(ARRAY_SIZE(catalogue) <= CHECK_REQ_MAX,
+	       "CHECK_REQ_MAX is smaller than the catalogue");
 
 static struct rule_info rule_infos[ARRAY_SIZE(rules)];
 
@@ -221,19 +327,52 @@ unit_is_institution(const struct m_unit *u)
 	return u != NULL && strcmp(u->kind, "institution") == 0;
 }
 
-static void VPRINTF_LIKE(7)
+/* The attestation in force for requirement and object, or NULL: an
+ * expired one (or one made after the evaluation date) counts as not
+ * judged, and so does an older one hidden by a newer one. */
+static const struct m_attest *
+attestation(struct check_ctx *c, const char *req, const char *object)
+{
+	const struct m_attest *t;
+	char key[512];
+	long long idx;
+
+	if (c->m->nattests == 0 || object == NULL ||
+	    str_fmt(key, sizeof(key), "%s\t%s", req, object) < 0 ||
+	    map_get(&c->att_idx, key, &idx) < 0)
+		return NULL;
+	t = &c->m->attests[idx];
+	/* in force on the evaluation date: made by then, not yet expired */
+	if (strcmp(t->date, c->today) > 0 || strcmp(t->expires, c->today) < 0)
+		return NULL;
+	return t;
+}
+
+/*
+ * Emits a finding; returns the status it was given (an attestation decides
+ * what the rule could not, and a person's "fail" overrides a rule's
+ * "pass"; a rule's "fail" stands).
+ */
+static enum fstatus VPRINTF_LIKE(7)
     emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
 	   const char *object, const char *unit, const char *fix,
 	   const char *fmt, va_list ap)
 {
 	struct finding f;
+	const struct m_attest *t = NULL;
 	char key[512];
 	long long idx;
 
+	if (st == ST_UNKNOWN || st == ST_PASS)
+		t = attestation(c, c->rule->requirement, object);
+	if (t != NULL && st == ST_PASS && strcmp(t->verdict, "fail") != 0)
+		t = NULL; /* the rule's pass stands */
+	if (t != NULL)
+		st = strcmp(t->verdict, "pass") == 0 ? ST_PASS : ST_FAIL;
 	/* A scoped run neither shows nor counts other units' findings. */
 	if (c->o->units != NULL &&
 	    (unit == NULL || map_get(c->o->units, unit, &idx) < 0))
-		return;
+		return st;
 	memset(&f, 0, sizeof(f));
 	f.rule = c->rule->id;
 	f.requirement = c->rule->requirement;
@@ -244,6 +383,22 @@ static void VPRINTF_LIKE(7)
 	f.object_type = otype;
 	f.unit = unit;
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
+	if (t != NULL) {
+		f.judged_by = "attestation";
+		f.reviewer = t->reviewer;
+		f.attested = t->date;
+		f.expires = t->expires;
+		if (st == ST_FAIL)
+			f.fix = "correct what the reviewer found, then record "
+				"a new attestation (govsec attest)";
+	} else if (st == ST_UNKNOWN) {
+		f.judged_by = "none";
+	} else if (c->obs != NULL) {
+		f.judged_by = "observation";
+		f.observed = c->obs;
+	} else {
+		f.judged_by = "rule";
+	}
 	if (c->m->nacks > 0 &&
 	    str_fmt(key, sizeof(key), "%s\t%s", f.rule, object) >= 0 &&
 	    map_get(&c->m->ack_idx, key, &idx) == 0) {
@@ -255,16 +410,29 @@ static void VPRINTF_LIKE(7)
 		f.overdue = st == ST_FAIL && strcmp(k->due, c->today) < 0;
 	}
 	c->sum->count[st]++;
+	if (c->req != NULL) {
+		c->req->count[st]++;
+		if (t != NULL)
+			c->req->attested++;
+		else if (f.observed != NULL &&
+			 strcmp(f.observed, c->req->observed) > 0)
+			str_copy(c->req->observed, f.observed,
+				 sizeof(c->req->observed));
+	}
 	if (f.overdue)
 		c->sum->overdue++;
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
-		return;
+		return st;
 	buf_reset(&c->ev);
+	if (t != NULL)
+		buf_printf(&c->ev, "attested by %s on %s, expires %s: %s; ",
+			   t->reviewer, t->date, t->expires, t->evidence);
 	if (buf_vprintf(&c->ev, fmt, ap) < 0)
 		buf_addstr(&c->ev, "(evidence too long)");
 	f.evidence = c->ev.data ? c->ev.data : "";
 	c->sink->emit(c->sink->arg, &f);
+	return st;
 }
 
 void
@@ -286,13 +454,161 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	long long overdue = c->sum->overdue;
 	va_list ap;
 
+	va_start(ap, fmt);
+	st = emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
+	va_end(ap);
 	if (st == ST_FAIL)
 		a->fails++;
-	va_start(ap, fmt);
-	emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
-	va_end(ap);
+	else if (st == ST_UNKNOWN)
+		a->unknowns++;
 	if (c->sum->overdue > overdue)
 		a->overdue++;
+}
+
+/* The kind of object id names and the unit it belongs to. */
+static const char *
+object_of(struct check_ctx *c, const char *id, const char **unit)
+{
+	const struct m_app *a = model_app(c->m, id);
+
+	if (a != NULL) {
+		*unit = a->unit;
+		return "application";
+	}
+	if (model_unit(c->m, id) != NULL) {
+		*unit = id;
+		return "unit";
+	}
+	for (size_t i = 0; i < c->m->ngrants; i++)
+		if (strcmp(c->m->grants[i].id, id) == 0) {
+			*unit = c->m->grants[i].owner;
+			return "grant";
+		}
+	for (size_t i = 0; i < c->m->noutsourcers; i++)
+		if (strcmp(c->m->outsourcers[i].id, id) == 0) {
+			*unit = c->m->outsourcers[i].unit;
+			return "outsourcer";
+		}
+	*unit = NULL;
+	return "object";
+}
+
+void
+rule_attested(struct check_ctx *c)
+{
+	const char *req = c->rule->requirement;
+	struct map covered; /* units with an attestation of req in force */
+	long long idx;
+
+	map_init(&covered);
+	for (size_t i = 0; i < c->m->nattests; i++) {
+		const struct m_attest *t = &c->m->attests[i];
+		const char *unit, *type;
+
+		/* the newest of each object, in force */
+		if (strcmp(t->requirement, req) != 0 ||
+		    attestation(c, req, t->object) != t)
+			continue;
+		type = object_of(c, t->object, &unit);
+		/* an object removed since is judged no more */
+		if (strcmp(type, "object") == 0 || !check_wants(c, unit))
+			continue;
+		/* emit_v finds the attestation and says who attested */
+		check_emit(c, ST_UNKNOWN, type, t->object, unit, NULL,
+			   "no rule examines %s", req);
+		if (unit != NULL)
+			map_put(&covered, unit, 1, NULL);
+	}
+	/* Judged only where a person looked: every unit in scope needs an
+	 * attestation of its own (one unit's says nothing of another's). */
+	for (size_t i = 0; c->req != NULL && i < c->m->nunits; i++) {
+		const char *u = c->m->units[i].uscc;
+
+		if (!check_wants(c, u) ||
+		    (c->o->units != NULL && map_get(c->o->units, u, &idx) < 0))
+			continue;
+		if (map_get(&covered, u, &idx) < 0)
+			c->req->unjudged_units++;
+	}
+	map_cleanup(&covered);
+}
+
+int
+check_attestable(const char *id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
+		if (strcmp(catalogue[i].id, id) == 0)
+			return catalogue[i].kind == RK_RULE ||
+			       catalogue[i].kind == RK_PERSON;
+	return 0;
+}
+
+enum check_verdict
+check_verdict(const struct check_summary *sum)
+{
+	if (sum->count[ST_FAIL] > 0)
+		return V_FAILING;
+	/* nreq 0: the run did not finish */
+	if (sum->count[ST_UNKNOWN] > 0 || sum->not_judged > 0 || sum->nreq == 0)
+		return V_INCOMPLETE;
+	return V_COMPLIANT;
+}
+
+const char *
+check_verdict_str(enum check_verdict v)
+{
+	return v == V_COMPLIANT ? "compliant"
+	       : v == V_FAILING ? "failing"
+				: "incomplete";
+}
+
+/* The requirement's verdict and what judged it, from its counts. */
+static void
+req_finish(struct check_summary *sum, struct check_req *q, enum req_kind k)
+{
+	long long decided = q->count[ST_PASS] + q->count[ST_FAIL] +
+			    q->count[ST_NA] - q->attested;
+
+	if (k == RK_NODUTY) {
+		q->verdict = "not_applicable";
+		q->judged_by = "none";
+		return;
+	}
+	if (k == RK_ENTRY) {
+		q->verdict = "pass";
+		q->judged_by = "rule";
+		return;
+	}
+	q->judged_by = *q->observed != '\0'	  ? "observation"
+		       : decided > 0		  ? "rule"
+		       : q->attested > 0	  ? "attestation"
+		       : q->count[ST_UNKNOWN] > 0 ? "none"
+		       : k == RK_RULE ? "rule" /* nothing in scope */
+				      : "none";
+	if (q->count[ST_FAIL] > 0)
+		q->verdict = "fail";
+	else if (q->count[ST_UNKNOWN] > 0)
+		q->verdict = "unknown";
+	else if (k == RK_PERSON && q->unjudged_units > 0)
+		q->verdict = "not_judged";
+	else if (q->count[ST_PASS] > 0)
+		q->verdict = "pass";
+	else if (k == RK_PERSON)
+		q->verdict = "not_judged";
+	else
+		q->verdict = "not_applicable";
+	if (strcmp(q->verdict, "not_judged") == 0)
+		sum->not_judged++;
+}
+
+/* The catalogue entry of requirement id (every rule's is there). */
+static struct check_req *
+req_of(struct check_summary *sum, const char *id)
+{
+	for (size_t i = 0; i < sum->nreq; i++)
+		if (strcmp(sum->req[i].id, id) == 0)
+			return &sum->req[i];
+	return NULL;
 }
 
 int
@@ -331,10 +647,50 @@ check_run(struct store *st, const struct check_opts *o,
 	c.now = now;
 	buf_init(&c.ev, 64 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
+	map_init(&c.att_idx);
+	for (size_t i = m.nattests; i-- > 0;) {
+		char *key =
+		    arena_printf(&m.a, "%s\t%s", m.attests[i].requirement,
+				 m.attests[i].object);
+
+		map_put(&c.att_idx, key, (long long)i, NULL); /* newest wins */
+	}
+	sum->nreq = ARRAY_SIZE(catalogue);
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
+		struct check_req *q = &sum->req[i];
+
+		q->id = catalogue[i].id;
+		q->title = catalogue[i].title;
+		q->title_zh = catalogue[i].title_zh;
+		q->note = catalogue[i].note;
+		for (size_t k = 0; q->title == NULL && k < ARRAY_SIZE(rules);
+		     k++)
+			if (strcmp(rules[k].requirement, q->id) == 0) {
+				q->title = rules[k].title;
+				q->title_zh = rules[k].title_zh;
+			}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
 		c.rule = &rules[i];
+		c.req = req_of(sum, rules[i].requirement);
 		rules[i].run(&c);
 	}
+	/* What no rule examines: the attestations of a person. */
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
+		struct rule_def d = {catalogue[i].rule, catalogue[i].id,
+				     sum->req[i].title, sum->req[i].title_zh,
+				     rule_attested};
+
+		if (catalogue[i].kind != RK_PERSON)
+			continue;
+		c.rule = &d;
+		c.req = &sum->req[i];
+		rule_attested(&c);
+	}
+	c.rule = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
+		req_finish(sum, &sum->req[i], catalogue[i].kind);
+	map_cleanup(&c.att_idx);
 	buf_cleanup(&c.ev);
 	map_cleanup(&c.insp_latest);
 	store_commit(st, NULL); /* ends the read transaction */

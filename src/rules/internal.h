@@ -37,8 +37,9 @@ struct m_app {
 	struct m_unit *u;
 	struct m_domain *domains;
 	int ndomains;
-	int fails;   /* failing findings so far (for SUP-1) */
-	int overdue; /* acknowledged failures past their due date */
+	int fails;    /* failing findings so far (for SUP-1) */
+	int unknowns; /* undecided findings so far (for SUP-1) */
+	int overdue;  /* acknowledged failures past their due date */
 };
 
 struct m_outsourcer {
@@ -62,6 +63,12 @@ struct m_ack {
 	char *owner, *due, *note;
 };
 
+/* A person's attestation (govsec attest), unrevoked; dates YYYY-MM-DD. */
+struct m_attest {
+	char *requirement, *object, *verdict, *evidence, *reviewer, *date,
+	    *expires, *unit;
+};
+
 struct model {
 	struct arena a;
 	struct m_unit *units;
@@ -70,7 +77,8 @@ struct model {
 	struct m_person *people;
 	struct m_grant *grants;
 	struct m_ack *acks;
-	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks;
+	struct m_attest *attests; /* oldest first */
+	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks, nattests;
 	struct map ack_idx; /* key: rule \t object */
 };
 
@@ -95,6 +103,11 @@ struct check_ctx {
 	/* newest inspection run per host, loaded once per check */
 	struct map insp_latest;
 	int insp_loaded;
+	struct check_req *req; /* the requirement being judged */
+	struct map att_idx;    /* requirement \t object -> newest attestation */
+	/* the date of the observation the next findings come from (set by
+	 * a rule around its check_emit calls), NULL: registry data */
+	const char *obs;
 };
 
 struct rule_def {
@@ -112,7 +125,8 @@ int check_wants(struct check_ctx *c, const char *unit);
 void check_emit(struct check_ctx *c, enum fstatus st, const char *otype,
 		const char *object, const char *unit, const char *fix,
 		const char *fmt, ...) PRINTF_LIKE(7, 8);
-/* Same, for an application (counts its failures for SUP-1). */
+/* Same, for an application (counts its failures and undecided findings
+ * for SUP-1). */
 void check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 		    const char *fix, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* 1 if the application is live (not planned or closed). */
@@ -127,6 +141,7 @@ int unit_is_organ(const struct m_unit *u);
 int unit_is_institution(const struct m_unit *u);
 
 /* Rule functions, one file per chapter of REQUIREMENTS.md. */
+void rule_scope_unit_kind(struct check_ctx *c);	    /* SCOPE-1 */
 void rule_site_one_portal(struct check_ctx *c);	    /* SITE-1 */
 void rule_site_domains(struct check_ctx *c);	    /* SITE-2 */
 void rule_site_suffix(struct check_ctx *c);	    /* SITE-3 */
@@ -151,6 +166,8 @@ void rule_auth_device(struct check_ctx *c);	    /* AUTH-4 */
 void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
 void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
 void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
+/* check.c: the attestations of a requirement no rule examines */
+void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for
  * applications it protects; each then runs the declaration rule above for
  * the other applications. */

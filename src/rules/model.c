@@ -216,6 +216,26 @@ ack_row(void *arg, struct store_row *r)
 	return 0;
 }
 
+static int
+attest_row(void *arg, struct store_row *r)
+{
+	struct loader *l = arg;
+	struct model *m = l->m;
+	struct m_attest *t;
+
+	GROW(m->attests, m->nattests, l->cap);
+	t = &m->attests[m->nattests++];
+	t->requirement = s(m, r, 0);
+	t->object = s(m, r, 1);
+	t->verdict = s(m, r, 2);
+	t->evidence = s(m, r, 3);
+	t->reviewer = s(m, r, 4);
+	t->date = s(m, r, 5);
+	t->expires = s(m, r, 6);
+	t->unit = s(m, r, 7);
+	return 0;
+}
+
 static enum app_kind
 app_kind_of(const char *type)
 {
@@ -336,6 +356,13 @@ model_load(struct model *m, struct store *st, struct err *e)
 			"finding_acks",
 			NULL, 0, ack_row, &l, e) < 0)
 		return -1;
+	l.cap = 0;
+	if (store_query(st,
+			"SELECT requirement, object, verdict, evidence, "
+			"reviewer, attested, expires, unit FROM attestations "
+			"WHERE revoked IS NULL ORDER BY id",
+			NULL, 0, attest_row, &l, e) < 0)
+		return -1;
 	/* Read in table order (sequential), then sorted by key here: an
 	 * ORDER BY on a text key walks the index and fetches rows at random. */
 	sort_by(m->units, m->nunits, sizeof(*m->units), by_uscc);
@@ -382,6 +409,7 @@ model_free(struct model *m)
 	free(m->people);
 	free(m->grants);
 	free(m->acks);
+	free(m->attests);
 	map_cleanup(&m->ack_idx);
 	arena_cleanup(&m->a);
 	memset(m, 0, sizeof(*m));

@@ -63,6 +63,14 @@ report_finding_json(const struct finding *f)
 	json_object_set_new(o, "unit", jtext(f->unit));
 	json_object_set_new(o, "evidence", jtext(f->evidence));
 	json_object_set_new(o, "fix", jtext(f->fix));
+	json_object_set_new(o, "judged_by", jtext(f->judged_by));
+	if (f->observed != NULL)
+		json_object_set_new(o, "observed", jtext(f->observed));
+	if (f->reviewer != NULL) {
+		json_object_set_new(o, "reviewer", jtext(f->reviewer));
+		json_object_set_new(o, "attested", jtext(f->attested));
+		json_object_set_new(o, "expires", jtext(f->expires));
+	}
 	if (f->owner != NULL) {
 		json_object_set_new(o, "owner", jtext(f->owner));
 		json_object_set_new(o, "due", jtext(f->due));
@@ -80,9 +88,10 @@ report_finding_json(const struct finding *f)
 static void
 put_finding(FILE *out, const struct finding *f)
 {
-	const char *keys[] = {
-	    "rule",   "requirement", "title", "title_zh", "status",
-	    "object", "object_type", "unit",  "evidence", "fix"};
+	const char *keys[] = {"rule",	     "requirement", "title",
+			      "title_zh",    "status",	    "object",
+			      "object_type", "unit",	    "evidence",
+			      "fix",	     "judged_by"};
 	const char *vals[] = {f->rule,
 			      f->requirement,
 			      f->title,
@@ -92,12 +101,25 @@ put_finding(FILE *out, const struct finding *f)
 			      f->object_type,
 			      f->unit,
 			      f->evidence,
-			      f->fix};
+			      f->fix,
+			      f->judged_by};
 
 	putc('{', out);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		fprintf(out, "%s\"%s\":", i ? "," : "", keys[i]);
 		str_json_put(out, vals[i]);
+	}
+	if (f->observed != NULL) {
+		fputs(",\"observed\":", out);
+		str_json_put(out, f->observed);
+	}
+	if (f->reviewer != NULL) {
+		fputs(",\"reviewer\":", out);
+		str_json_put(out, f->reviewer);
+		fputs(",\"attested\":", out);
+		str_json_put(out, f->attested);
+		fputs(",\"expires\":", out);
+		str_json_put(out, f->expires);
 	}
 	if (f->owner != NULL) {
 		fputs(",\"owner\":", out);
@@ -304,16 +326,129 @@ report_summary_json(const struct check_summary *sum)
 		json_object_set_new(o, check_status_str((enum fstatus)i),
 				    json_integer(sum->count[i]));
 	json_object_set_new(o, "overdue", json_integer(sum->overdue));
+	json_object_set_new(o, "not_judged", json_integer(sum->not_judged));
+	json_object_set_new(o, "verdict",
+			    json_string(check_verdict_str(check_verdict(sum))));
 	return o;
+}
+
+json_t *
+report_requirements_json(const struct check_summary *sum)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < sum->nreq; i++) {
+		const struct check_req *q = &sum->req[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", jtext(q->id));
+		json_object_set_new(o, "title", jtext(q->title));
+		json_object_set_new(o, "title_zh", jtext(q->title_zh));
+		json_object_set_new(o, "verdict", jtext(q->verdict));
+		json_object_set_new(o, "judged_by", jtext(q->judged_by));
+		json_object_set_new(o, "observed",
+				    *q->observed ? jtext(q->observed)
+						 : json_null());
+		json_object_set_new(o, "attested", json_integer(q->attested));
+		json_object_set_new(o, "unjudged_units",
+				    json_integer(q->unjudged_units));
+		for (int s = 0; s < ST__COUNT; s++)
+			json_object_set_new(o,
+					    check_status_str((enum fstatus)s),
+					    json_integer(q->count[s]));
+		if (q->note != NULL)
+			json_object_set_new(o, "note", jtext(q->note));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* "by observation of 2026-11-20", "by attestation", "not at all". */
+static void
+judged_text(struct buf *b, const struct check_req *q, int zh)
+{
+	if (strcmp(q->judged_by, "observation") == 0)
+		buf_printf(b, zh ? "观测（%s）" : "by observation (%s)",
+			   q->observed);
+	else if (strcmp(q->judged_by, "rule") == 0)
+		buf_addstr(b, zh ? "规则" : "by rule");
+	else if (strcmp(q->judged_by, "attestation") == 0)
+		buf_addstr(b, zh ? "人工核实" : "by attestation");
+	else
+		buf_addstr(b, zh ? "未评判" : "not at all");
+	if (strcmp(q->verdict, "not_applicable") == 0 && q->note == NULL &&
+	    q->count[ST_NA] == 0)
+		buf_addstr(b, zh ? "（无适用对象）" : " (nothing in scope)");
+	if (q->attested > 0 && strcmp(q->judged_by, "attestation") != 0)
+		buf_printf(b, zh ? "，人工核实 %lld 项" : ", %lld attested",
+			   q->attested);
+	if (q->unjudged_units > 0 && q->attested > 0)
+		buf_printf(
+		    b, zh ? "，%lld 个单位未核实" : ", %lld units not attested",
+		    q->unjudged_units);
+	if (q->note != NULL && !zh)
+		buf_printf(b, "; %s", q->note);
+}
+
+static void
+text_requirements(struct report *r, const struct check_summary *sum)
+{
+	struct buf b = BUF_INIT(4096);
+
+	fputs(r->zh ? "requirements (要求):\n" : "requirements:\n", r->out);
+	for (size_t i = 0; i < sum->nreq; i++) {
+		const struct check_req *q = &sum->req[i];
+
+		buf_reset(&b);
+		judged_text(&b, q, r->zh);
+		fprintf(r->out, "  %-10s %-14s %s\n", q->id, q->verdict,
+			b.data ? b.data : "");
+	}
+	buf_cleanup(&b);
+}
+
+static void
+html_requirements(struct report *r, const struct check_summary *sum)
+{
+	struct buf b = BUF_INIT(1 << 16), j = BUF_INIT(4096);
+
+	buf_printf(&b,
+		   "<h2>%s</h2>\n<table class=\"requirements\"><thead><tr>"
+		   "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
+		   "</thead><tbody>\n",
+		   r->zh ? "各项要求" : "requirements",
+		   r->zh ? "要求" : "requirement", r->zh ? "检查项" : "title",
+		   r->zh ? "结论" : "verdict", r->zh ? "评判方式" : "judged");
+	for (size_t i = 0; i < sum->nreq; i++) {
+		const struct check_req *q = &sum->req[i];
+
+		buf_reset(&j);
+		judged_text(&j, q, r->zh);
+		buf_printf(&b, "<tr class=\"%s\"><td>", q->verdict);
+		buf_add_html(&b, q->id);
+		buf_addstr(&b, "</td><td>");
+		buf_add_html(&b, r->zh ? q->title_zh : q->title);
+		buf_addstr(&b, "</td><td>");
+		buf_add_html(&b, q->verdict);
+		buf_addstr(&b, "</td><td>");
+		buf_add_html(&b, j.data ? j.data : "");
+		buf_addstr(&b, "</td></tr>\n");
+	}
+	buf_addstr(&b, "</tbody></table>\n");
+	fputs(b.data, r->out);
+	buf_cleanup(&b);
+	buf_cleanup(&j);
 }
 
 int
 report_finish(struct report *r, const struct check_summary *sum)
 {
 	FILE *out = r->out;
+	const char *verdict = check_verdict_str(check_verdict(sum));
 
 	switch (r->format) {
 	case REPORT_TEXT:
+		text_requirements(r, sum);
 		fprintf(out,
 			"summary: %lld pass, %lld fail, %lld not applicable, "
 			"%lld unknown",
@@ -328,26 +463,39 @@ report_finish(struct report *r, const struct check_summary *sum)
 				"(%lld checks could not be decided: see "
 				"--status unknown)\n",
 				sum->count[ST_UNKNOWN]);
+		fprintf(out, "verdict: %s", verdict);
+		if (sum->not_judged > 0)
+			fprintf(out, " (%lld requirements not judged)",
+				sum->not_judged);
+		fputc('\n', out);
 		break;
 	case REPORT_JSON:
 		fputs("\n],\"summary\":", out);
 		put_json(out, report_summary_json(sum));
+		fprintf(out, ",\"verdict\":\"%s\",\"requirements\":", verdict);
+		put_json(out, report_requirements_json(sum));
 		fputs("}\n", out);
 		break;
 	case REPORT_SARIF:
 		fputs("\n],\"properties\":{\"summary\":", out);
 		put_json(out, report_summary_json(sum));
+		fprintf(out, ",\"verdict\":\"%s\",\"requirements\":", verdict);
+		put_json(out, report_requirements_json(sum));
 		fputs("}}]}\n", out);
 		break;
 	case REPORT_HTML:
+		fputs("</tbody></table>\n", out);
+		html_requirements(r, sum);
 		fprintf(out,
-			"</tbody></table>\n<p>%s: %lld %s, %lld %s, %lld %s, "
-			"%lld %s</p></body></html>\n",
+			"<p>%s: %lld %s, %lld %s, %lld %s, "
+			"%lld %s</p>\n<p class=\"verdict\">%s: %s</p>"
+			"</body></html>\n",
 			r->zh ? "合计" : "summary", sum->count[ST_PASS],
 			r->zh ? "通过" : "pass", sum->count[ST_FAIL],
 			r->zh ? "不通过" : "fail", sum->count[ST_NA],
 			r->zh ? "不适用" : "not applicable",
-			sum->count[ST_UNKNOWN], r->zh ? "待核实" : "unknown");
+			sum->count[ST_UNKNOWN], r->zh ? "待核实" : "unknown",
+			r->zh ? "结论" : "verdict", verdict);
 		break;
 	}
 	free(r);

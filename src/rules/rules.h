@@ -31,6 +31,12 @@ struct finding {
 	/* acknowledgement (rectification tracking), NULL if none */
 	const char *owner, *due, *note;
 	int overdue; /* acknowledged, due date passed, still failing */
+	/* how the status was reached: "rule" (registry data), "observation"
+	 * (inspection, probes, gate evidence; observed is its date),
+	 * "attestation" (a person's, below) or "none" (unknown) */
+	const char *judged_by, *observed;
+	/* the attestation that decided it, NULL if none */
+	const char *reviewer, *attested, *expires;
 };
 
 /* Receives each finding; the pointers are valid only during the call. */
@@ -57,9 +63,35 @@ struct check_opts {
 #define CHECK_LOCKOUT_MAX	 10
 #define CHECK_WHITELIST_MAX_DAYS 90
 
+/*
+ * How one requirement of the catalogue (REQUIREMENTS.md) was judged in a
+ * run: its verdict ("pass", "fail", "not_applicable", "unknown" or
+ * "not_judged": no rule examines it and no person attested it), by what
+ * ("rule", "observation", "attestation" or "none"), the findings' counts
+ * and the date of the newest observation ("" if none).
+ */
+struct check_req {
+	const char *id, *title, *title_zh;
+	const char *verdict, *judged_by;
+	const char *note; /* how it is judged where no rule does, or NULL */
+	long long count[ST__COUNT];
+	long long attested; /* findings decided by an attestation */
+	/* no rule examines it: units in scope nobody attested it for */
+	long long unjudged_units;
+	char observed[32];
+};
+#define CHECK_REQ_MAX 64
+
+/* The overall verdict: compliant only when nothing in scope fails, nothing
+ * is unknown and every requirement was judged. */
+enum check_verdict { V_COMPLIANT, V_FAILING, V_INCOMPLETE };
+
 struct check_summary {
 	long long count[ST__COUNT];
 	long long overdue;
+	long long not_judged; /* requirements nobody judged */
+	size_t nreq;
+	struct check_req req[CHECK_REQ_MAX]; /* catalogue order */
 };
 
 /* check.c */
@@ -75,6 +107,10 @@ void check_opts_config(struct check_opts *o, const struct config *cfg);
 int check_run(struct store *st, const struct check_opts *o,
 	      const struct check_sink *sink, struct check_summary *sum,
 	      struct err *e);
+/* The overall verdict of a run, and its name ("compliant", "failing",
+ * "incomplete"). */
+enum check_verdict check_verdict(const struct check_summary *sum);
+const char *check_verdict_str(enum check_verdict v);
 /* "pass", "fail", "not_applicable", "unknown"; and the reverse (-1). */
 const char *check_status_str(enum fstatus s);
 int check_status_parse(const char *s);
@@ -90,6 +126,41 @@ struct rule_info {
 };
 const struct rule_info *check_rules(size_t *n);
 
+/* 1 if a person may attest requirement id: it is in the catalogue and is
+ * judged by rules or by nobody (not enforced on entry, not a department's
+ * duty). */
+int check_attestable(const char *id);
+
+/* attest.c */
+struct attest_rec {
+	long long id;
+	const char *requirement, *object, *unit, *verdict, *evidence, *reviewer,
+	    *attested, *expires, *actor, *revoked;
+};
+/*
+ * Records a person's verdict ("pass" or "fail") on requirement for object
+ * (an application, grant, outsourcing unit or unit), dated today, expiring
+ * on in->expires (YYYY-MM-DD, today to a year from today; NULL: a year
+ * from today); in->id, unit, attested, actor and revoked are ignored.
+ * Audited (attest.add) in the same transaction. Sets *id; 0, or -1 with e
+ * naming the field that is wrong.
+ */
+int attest_add(struct store *st, const struct attest_rec *in, const char *actor,
+	       long long *id, struct err *e);
+/* Calls fn for each attestation, newest first, revoked and expired ones
+ * too: of object (NULL: all), of units in the map (NULL: all). The record's
+ * strings are valid during the call. fn returns 0 to go on. */
+int attest_each(struct store *st, const char *object, const struct map *units,
+		int (*fn)(void *, const struct attest_rec *), void *arg,
+		struct err *e);
+/* Revokes attestation id (of a unit in units, NULL: any), audited
+ * (attest.revoke); -1 with e if it does not exist, is revoked already or
+ * is out of scope. */
+int attest_revoke(struct store *st, long long id, const struct map *units,
+		  const char *actor, struct err *e);
+/* An attestation as a JSON object (new reference). */
+json_t *attest_json(const struct attest_rec *a);
+
 /* report.c */
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_SARIF, REPORT_HTML };
 int report_format_parse(const char *s); /* -1 if unknown */
@@ -103,6 +174,10 @@ struct check_sink report_sink(struct report *r);
  * field names of the --format json contract. */
 json_t *report_finding_json(const struct finding *f);
 json_t *report_summary_json(const struct check_summary *sum);
+/* Every requirement of the catalogue with how it was judged, as a JSON
+ * array (new reference) of objects id, title, title_zh, verdict,
+ * judged_by, observed, attested, note and the status counts. */
+json_t *report_requirements_json(const struct check_summary *sum);
 /* Writes the trailer (summary) and frees r. */
 int report_finish(struct report *r, const struct check_summary *sum);
 

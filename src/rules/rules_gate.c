@@ -533,8 +533,10 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 				? (a->kind == APP_EMAIL ? 1 : a->staff)
 				: (a->kind == APP_ACCOUNT ? 0 : a->personal);
 			if (scope != 1)
-				continue; /* the declaration rule says why */
+				continue;  /* the declaration rule says why */
+			c->obs = c->today; /* the gate's state, read now */
 			judge(c, &ev, a, what);
+			c->obs = NULL;
 			hidden[i] = 1;
 			a->open = 0;
 		}

@@ -5,9 +5,9 @@
  * rule's requirement decide pass or fail, with the first objects as
  * evidence. Without an inspection, or for what inspection does not
  * measure (LINK-1 relevance), the answer is "unknown" with the command
- * that observes. GOVWEB-1 is judged from the availability probes of the
- * last 7 days (table probe_results, govsecd [probe] or govsec probe).
- * Trusts the store's contents.
+ * that observes, until a person attests it (govsec attest, check.c). GOVWEB-1
+ * is judged from the availability probes of the last 7 days (table
+ * probe_results, govsecd [probe] or govsec probe). Trusts the store's contents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +153,9 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 		x->start);
 	if (strcmp(req, "LINK-1") == 0) {
 		check_emit_app(c, a, ST_UNKNOWN,
-			       "review the external links: govsec links list "
-			       "--external",
+			       "review the external links (govsec links list "
+			       "--external) and record the verdict: govsec "
+			       "attest LINK-1 --object ID",
 			       "LINK-1 needs a person: whether linked content "
 			       "relates to the unit's functions (inspection "
 			       "of %s on %s)",
@@ -205,6 +206,7 @@ availability(struct check_ctx *c, struct m_app *a)
 	char from[32], to[32], fix[512];
 	long total, failed;
 	struct store_val v[3];
+	char *newest;
 
 	time_fmt(now - 7 * 86400L, from, sizeof(from));
 	time_fmt(now, to, sizeof(to));
@@ -225,6 +227,14 @@ availability(struct check_ctx *c, struct m_app *a)
 					     "probe_results WHERE app = ? AND "
 					     "at >= ? AND at <= ? AND ok = 0",
 					     v, 3, 0);
+	newest = total == 0
+		     ? NULL
+		     : store_query_text(c->st,
+					"SELECT max(at) FROM probe_results"
+					" WHERE app = ? AND at >= ? AND "
+					"at <= ?",
+					v, 3);
+	c->obs = newest;
 	str_fmt(fix, sizeof(fix),
 		"probe the portal on a schedule: govsecd with [probe] enabled "
 		"= yes (or govsec probe --app %s)",
@@ -252,6 +262,8 @@ availability(struct check_ctx *c, struct m_app *a)
 			       "least %d needed; govsecd [probe] enabled",
 			       total, PROBE_MIN_WEEK);
 	}
+	c->obs = NULL;
+	free(newest);
 }
 
 void
@@ -275,7 +287,9 @@ rule_link_observed(struct check_ctx *c)
 				host = a->domains[k].name;
 		latest(c, a, &x);
 		if (x.id > 0 && x.findings != NULL) {
+			c->obs = x.finished;
 			judge(c, a, &x);
+			c->obs = NULL;
 			run_free(&x);
 			continue;
 		}

@@ -22,12 +22,27 @@ rule_site_one_portal(struct check_ctx *c)
 
 		if (!is_portal(a) || !app_open(a) || !check_wants(c, a->unit))
 			continue;
-		if (a->u != NULL && a->u->portals > 1)
+		if (a->u != NULL && a->u->portals > 1) {
+			struct buf ids = BUF_INIT(4096);
+
+			/* evidence names them: built when it will be read */
+			for (size_t k = 0;
+			     check_emits(c, ST_FAIL) && k < c->m->napps; k++) {
+				const struct m_app *b = &c->m->apps[k];
+
+				if (is_portal(b) && app_open(b) && b->u == a->u)
+					buf_printf(&ids, "%s'%s' (%s)",
+						   ids.len ? ", " : "", b->id,
+						   b->status);
+			}
 			check_emit_app(c, a, ST_FAIL,
-				       "close all but one portal website",
-				       "unit '%s' has %d portal websites",
-				       a->unit, a->u->portals);
-		else if (a->filed == 1)
+				       "close all but one portal website, or "
+				       "make the others columns of the one",
+				       "unit '%s' has %d portal websites: %s",
+				       a->unit, a->u->portals,
+				       ids.data ? ids.data : "");
+			buf_cleanup(&ids);
+		} else if (a->filed == 1)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "the unit's only portal; opening "
 				       "reviewed and filed");
@@ -61,8 +76,9 @@ rule_site_domains(struct check_ctx *c)
 		for (int k = 0; k < a->ndomains; k++)
 			mains += a->domains[k].main;
 		/* The list is evidence only: built when it will be read. */
-		if (check_emits(c, a->ndomains > 1 && mains == 0 ? ST_FAIL
-								 : ST_PASS))
+		if (check_emits(c, (a->ndomains > 1 && mains == 0) || mains > 1
+				       ? ST_FAIL
+				       : ST_PASS))
 			for (int k = 0; k < a->ndomains; k++)
 				buf_printf(&names, "%s%s (%s%s)", k ? ", " : "",
 					   a->domains[k].unicode,
@@ -80,6 +96,12 @@ rule_site_domains(struct check_ctx *c)
 				       "%d domains and none designated main: "
 				       "%s",
 				       a->ndomains, names.data);
+		else if (mains > 1)
+			check_emit_app(c, a, ST_FAIL,
+				       "designate one domain only as the main "
+				       "domain",
+				       "%d domains are designated main: %s",
+				       mains, names.data);
 		else
 			check_emit_app(c, a, ST_PASS, NULL, "domains: %s",
 				       names.data);

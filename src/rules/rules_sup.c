@@ -2,7 +2,8 @@
  * rules_sup.c: "Counterfeits, supervision" (SUP-1): new applications
  * comply from the start; applications in use finish rectification on time
  * (acknowledged findings past their due date). Runs after every other rule,
- * over the failure counts they left on each application.
+ * over the failure and undecided counts they left on each application: an
+ * application whose checks could not all be decided is not passed.
  */
 #include <string.h>
 
@@ -30,6 +31,14 @@ rule_sup_rectified(struct check_ctx *c)
 				       "%d acknowledged findings are past "
 				       "their rectification due date",
 				       a->overdue);
+		else if (a->unknowns > 0)
+			check_emit_app(
+			    c, a, ST_UNKNOWN,
+			    "observe or attest what could not be "
+			    "decided (govsec check --status unknown)",
+			    "%d requirement checks of the "
+			    "application could not be decided",
+			    a->unknowns);
 		else if (a->fails > 0)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "self-examined; %d open findings are "

@@ -201,6 +201,18 @@ const struct migration store_migrations[] = {
     /* 10: the keyed audit chain (src/audit/audit.c): 0 for the records
      * linked with plain SM3 before it, 1 for HMAC-SM3 under the key file */
     {10, "ALTER TABLE audit ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;"},
+    /* 11: a person's verdict on what no rule can judge (govsec attest,
+     * src/rules/attest.c): requirement, object (an application, grant,
+     * outsourcing unit or unit) and the unit it belongs to, pass or fail,
+     * evidence, reviewer, dates YYYY-MM-DD; revoked: when, NULL if not */
+    {11, "CREATE TABLE attestations ("
+	 "  id INTEGER PRIMARY KEY, requirement TEXT NOT NULL,"
+	 "  object TEXT NOT NULL, unit TEXT, verdict TEXT NOT NULL,"
+	 "  evidence TEXT NOT NULL, reviewer TEXT NOT NULL,"
+	 "  attested TEXT NOT NULL, expires TEXT NOT NULL,"
+	 "  actor TEXT NOT NULL, revoked TEXT);"
+	 "CREATE INDEX attestations_object ON"
+	 "  attestations(requirement, object);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

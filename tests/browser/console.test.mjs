@@ -135,6 +135,19 @@ test('login through the form shows the dashboard with failures',
 	assert.match(await reqRows.first().locator('th').textContent(),
 		/^[A-Z0-9]+-\d+$/);
 	assert.ok(await page.locator('table#by-requirement .bar').count() > 0);
+	// the verdict (failures: failing) and every requirement of the
+	// catalogue with how it was judged
+	const verdict = page.locator('#verdict');
+	assert.equal(await verdict.getAttribute('data-verdict'), 'failing');
+	assert.match(await verdict.textContent(), /^Failing\./);
+	const reqs = page.locator('table#requirements tbody tr');
+	assert.equal(await reqs.count(), 49);
+	assert.equal(await page.locator('table#requirements tbody ' +
+		'tr[data-requirement="CONTENT-1"]').getAttribute('data-verdict'),
+		'not_judged');
+	assert.match(await page.locator('table#requirements tbody ' +
+		'tr[data-requirement="CONTENT-1"] td').last().textContent(),
+		/^not at all$/);
 	assert.match(await page.locator('#current-user').textContent(),
 		/admin/);
 	await shot(page, 'dashboard-en.png');
@@ -148,6 +161,8 @@ test('findings list, filter and a failing finding with its evidence',
 	const rows = page.locator('table#findings tbody tr');
 	await rows.first().waitFor();
 	assert.ok(await rows.count() > 0);
+	assert.equal(await page.locator('#findings-page #verdict')
+		.getAttribute('data-verdict'), 'failing');
 
 	await page.selectOption('#filter-status', 'fail');
 	await page.click('#filter-apply');
@@ -202,6 +217,66 @@ test('acknowledging a finding posts with the CSRF token', async () => {
 	const row = page.locator('table#findings tbody tr[data-rule="' +
 		failing.rule + '"]', { hasText: 'Zhang San' });
 	await row.first().waitFor();
+});
+
+test('an attestation is shown as a person\'s verdict, not a rule\'s',
+	async () => {
+	const res = await page.evaluate(async () => {
+		const me = await (await fetch('/api/me',
+			{ credentials: 'same-origin' })).json();
+		const fs = await (await fetch('/api/findings?requirement=LINK-1',
+			{ credentials: 'same-origin' })).json();
+		const f = fs.findings[0];
+		const r = await fetch('/api/attestations', {
+			method: 'POST', credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json',
+				'X-CSRF-Token': me.csrf },
+			body: JSON.stringify({ requirement: 'LINK-1',
+				object: f.object, verdict: 'pass',
+				evidence: 'links reviewed', reviewer: 'Li Na' }),
+		});
+		return { status: r.status, f, a: await r.json() };
+	});
+	assert.equal(res.status, 201, JSON.stringify(res.a));
+	await page.goto('/#/finding?rule=' + res.f.rule + '&object=' +
+		encodeURIComponent(res.f.object) + '&unit=' +
+		encodeURIComponent(res.f.unit));
+	await page.locator('#finding-detail').waitFor();
+	assert.equal(await page.locator('[data-testid="finding-status"]')
+		.getAttribute('data-status'), 'pass');
+	assert.equal(await page.locator('[data-testid="finding-attested"]')
+		.textContent(), 'by attestation');
+	assert.equal(await page.locator('#finding-judged').textContent(),
+		`attested by Li Na on ${res.a.attested}, expires ` +
+		`${res.a.expires}`);
+	assert.match(await page.locator('#finding-evidence').textContent(),
+		/^attested by Li Na on /);
+});
+
+test('a person records an attestation from the finding\'s page',
+	async () => {
+	const f = await page.evaluate(async () => {
+		const fs = await (await fetch('/api/findings?requirement=LINK-1' +
+			'&status=unknown', { credentials: 'same-origin' })).json();
+		return fs.findings[0];
+	});
+	await page.goto('/#/finding?rule=' + f.rule + '&object=' +
+		encodeURIComponent(f.object) + '&unit=' +
+		encodeURIComponent(f.unit));
+	const status = page.locator('[data-testid="finding-status"]');
+	await status.waitFor();
+	assert.equal(await status.getAttribute('data-status'), 'unknown');
+	await page.selectOption('#attest-verdict', 'fail');
+	await page.fill('#attest-reviewer', 'Wang Wu');
+	await page.fill('#attest-evidence', 'a link to a casino');
+	await page.click('#attest-submit');
+	await page.waitForFunction(() => {
+		const s = document.querySelector(
+			'[data-testid="finding-status"]');
+		return s && s.getAttribute('data-status') === 'fail';
+	});
+	assert.match(await page.locator('#finding-judged').textContent(),
+		/^attested by Wang Wu on \d{4}-\d\d-\d\d, expires /);
 });
 
 test('the audit trail lists records newest first and verifies',

@@ -462,11 +462,15 @@ def test_unit_and_application_crud(daemon, admin):
     r = admin.request("POST", "/api/applications",
                       portal_record("pj-portal", UNIT, "www.pjq.gov.cn"))
     assert r.status == 201, r.body
+    # a second live portal is recorded as it is: SITE-1 reports it
     r = admin.request("POST", "/api/applications",
                       portal_record("pj-portal2", UNIT, "www2.pjq.gov.cn"))
-    assert r.status == 409
-    assert r.error()["code"] == "conflict"
-    assert "portal" in r.error()["message"]
+    assert r.status == 201, r.body
+    r = admin.request("GET", "/api/findings?requirement=SITE-1&unit=" + UNIT)
+    assert {(f["object"], f["status"]) for f in r.json["findings"]} == {
+        ("pj-portal", "fail"), ("pj-portal2", "fail")}
+    r = admin.request("DELETE", "/api/applications/pj-portal2")
+    assert r.status == 204
     r = admin.request("POST", "/api/applications",
                       portal_record("x-portal", UNIT3, "www.x.gov.cn"))
     assert r.status == 422  # unit not registered
@@ -525,12 +529,21 @@ def test_findings(daemon, admin):
     assert set(s) >= {"pass", "fail", "not_applicable", "unknown", "overdue"}
     assert sum(s[k] for k in ("pass", "fail", "not_applicable",
                               "unknown")) == len(fs)
+    # the verdict and every requirement of the catalogue with how it was
+    # judged: the portal nobody observed leaves the run incomplete at best
+    assert r.json["verdict"] == s["verdict"]
+    assert r.json["verdict"] in ("failing", "incomplete")
+    reqs = {q["id"]: q for q in r.json["requirements"]}
+    assert len(reqs) == 49 and reqs["LINK-2"]["verdict"] == "unknown"
+    assert reqs["LINK-2"]["judged_by"] == "none"
+    assert reqs["CONTENT-1"]["verdict"] == "not_judged"
 
     r = admin.request("GET", "/api/findings?status=fail,unknown&unit="
                       + UNIT)
     assert r.status == 200
     assert all(f["status"] in ("fail", "unknown")
                for f in r.json["findings"])
+    assert len(r.json["requirements"]) == 49
     req = fs[0]["requirement"]
     r = admin.request("GET", "/api/findings?requirement=" + req)
     assert r.status == 200
@@ -566,7 +579,11 @@ def test_dashboard_and_rules(daemon, admin):
     r = admin.request("GET", "/api/dashboard")
     assert r.status == 200
     d = r.json
-    assert set(d) >= {"summary", "by_unit", "by_requirement", "counts"}
+    assert set(d) >= {"summary", "by_unit", "by_requirement", "counts",
+                      "verdict", "requirements"}
+    assert d["verdict"] == d["summary"]["verdict"] != "compliant"
+    assert [q["id"] for q in d["requirements"]][:3] == ["SCOPE-1", "SCOPE-2",
+                                                        "SITE-1"]
     units = {u["unit"]: u for u in d["by_unit"]}
     assert UNIT in units and units[UNIT]["name"]
     assert set(units[UNIT]) >= {"unit", "name", "pass", "fail",
@@ -580,6 +597,56 @@ def test_dashboard_and_rules(daemon, admin):
     assert r.json["rules"]
     assert set(r.json["rules"][0]) == {"id", "requirement", "title",
                                        "title_zh"}
+
+
+def test_attestations(daemon, admin):
+    """LINK-1: POST /api/attestations records a person's verdict (operator
+    or admin), audited; the findings show it as an attestation, never as
+    a rule's pass; DELETE revokes it and LINK-1 is undecided again."""
+    r = admin.request("POST", "/api/units", unit_record(UNIT))
+    assert r.status in (200, 201)
+    r = admin.request("POST", "/api/applications",
+                      portal_record("pj-portal", UNIT, "www.pjq.gov.cn"))
+    assert r.status in (200, 201), r.body
+    att = {"requirement": "LINK-1", "object": "pj-portal", "verdict": "pass",
+           "evidence": "外链均为本单位职能相关", "reviewer": "李四"}
+
+    def link1():
+        fs = admin.request("GET", "/api/findings?requirement=LINK-1").json
+        return [f for f in fs["findings"] if f["object"] == "pj-portal"][0]
+
+    assert link1()["status"] == "unknown"
+    c = Client(daemon)
+    assert c.login("viewer1", VIEWER_PW).status == 200
+    assert c.request("POST", "/api/attestations", att).status == 403
+    assert c.request("GET", "/api/attestations").status == 200
+    for bad, field in ((dict(att, verdict="ok"), "verdict"),
+                       (dict(att, requirement="GOVWEB-4"), "GOVWEB-4"),
+                       (dict(att, expires="2099-01-01"), "expiry"),
+                       (dict(att, object="nope"), "nope"),
+                       (dict(att, extra="x"), "extra")):
+        r = admin.request("POST", "/api/attestations", bad)
+        assert r.status == 422 and field in r.body.decode(), r.body
+    r = admin.request("POST", "/api/attestations", att)
+    assert r.status == 201, r.body
+    a = r.json
+    assert (a["object"], a["unit"], a["verdict"], a["revoked"]) == (
+        "pj-portal", UNIT, "pass", None)
+    f = link1()
+    assert f["status"] == "pass" and f["judged_by"] == "attestation"
+    assert f["reviewer"] == "李四" and f["expires"] == a["expires"]
+    assert f["evidence"].startswith(
+        f"attested by 李四 on {a['attested']}, expires {a['expires']}: ")
+    listed = admin.request("GET", "/api/attestations?object=pj-portal")
+    assert [x["id"] for x in listed.json["attestations"]] == [a["id"]]
+    rec = admin.request("GET", "/api/audit?limit=5").json["records"]
+    assert any(x["action"] == "attest.add" and
+               x["object"] == f"attestation:{a['id']}" for x in rec)
+    assert admin.request("DELETE", f"/api/attestations/{a['id']}").status \
+        == 200
+    assert admin.request("DELETE", f"/api/attestations/{a['id']}").status \
+        == 404
+    assert link1()["status"] == "unknown"
 
 
 # ---- audit ----

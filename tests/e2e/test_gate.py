@@ -818,14 +818,19 @@ REGISTRY = {
 GATE_REQS = ["SEC-3", "SEC-4", "AUTH-1", "AUTH-2", "AUTH-3", "AUTH-4"]
 
 
-def check_statuses(db, conf=None):
+def check_findings(db, conf=None):
     p = subprocess.run([str(GOVSEC), "--db", str(db), "--format", "json"] +
                        (["-c", str(conf)] if conf else []) +
                        ["check", "--all"], capture_output=True,
                        env=cli_env(), timeout=120)
     out = json.loads(p.stdout)
-    return {f["requirement"]: (f["status"], f["evidence"])
-            for f in out["findings"] if f["object"] == "jm-oa"}
+    return {f["requirement"]: f for f in out["findings"]
+            if f["object"] == "jm-oa"}
+
+
+def check_statuses(db, conf=None):
+    return {r: (f["status"], f["evidence"])
+            for r, f in check_findings(db, conf).items()}
 
 
 def test_check_uses_gate_evidence(gate):
@@ -847,6 +852,12 @@ def test_check_uses_gate_evidence(gate):
     for r in GATE_REQS:
         assert after[r][0] == "pass", (r, after[r])
     assert "gate" in after["AUTH-1"][1]
+    # judged by an observation (the gate's state, read at the check)
+    today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
+    for r, f in check_findings(gate.db).items():
+        if r in GATE_REQS:
+            assert (f["judged_by"], f["observed"]) == (
+                "observation", today.isoformat()), f
     # one factor fails AUTH-1; a set with a public IPv6 prefix (could be
     # overseas) fails SEC-4 but still restricts addresses (SEC-3)
     today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()

@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import time
@@ -501,9 +502,20 @@ def test_check_turns_observations_into_verdicts(nginx, tmp_path):
     assert before["LINK-2"]["status"] == "unknown"
     inspect(nginx, GOOD, db=db)
     p = run_cli(["check", "--format", "json", "--all"], db=db)
-    after = {f["requirement"]: f for f in json.loads(p.stdout)["findings"]
+    doc = json.loads(p.stdout)
+    after = {f["requirement"]: f for f in doc["findings"]
              if f["requirement"].startswith(("LINK", "LOGO", "GOVWEB"))}
     assert after["LINK-2"]["status"] == "fail"
+    # judged by an observation, with its date, in the finding and in the
+    # requirement's line of the report
+    reqs = {q["id"]: q for q in doc["requirements"]}
+    assert before["LINK-2"]["judged_by"] == "none"
+    assert after["LINK-2"]["judged_by"] == after["LOGO-1"]["judged_by"] == \
+        "observation"
+    assert re.match(r"\d{4}-\d\d-\d\dT", after["LINK-2"]["observed"])
+    assert reqs["LINK-2"]["judged_by"] == "observation"
+    assert reqs["LINK-2"]["observed"] == after["LINK-2"]["observed"]
+    assert doc["verdict"] == "failing" and p.returncode == 1
     assert after["LINK-2"]["evidence"].startswith(
         "6 broken links on http://www.good.gov.cn/")
     assert after["LINK-3"]["status"] == "fail"

@@ -252,6 +252,10 @@ def test_check_availability_by_ratio(site, tmp_path):
     assert f["status"] == "fail"
     assert f["evidence"].startswith(
         "1 of 20 probes failed in the last 7 days (5.0 %)")
+    # judged by an observation: the newest probe's time
+    with sqlite3.connect(db) as con:
+        newest = con.execute("SELECT max(at) FROM probe_results").fetchone()[0]
+    assert f["judged_by"] == "observation" and f["observed"] == newest
     # one more success: 1 of 21 = 4.8 %, below the veto
     history(db, 1, 0, hours_ago=100)
     f = availability(db)

@@ -491,6 +491,39 @@ def case_ack(w, method, pattern):
     assert r.status == 200, r.body
 
 
+def case_attest(w, method, pattern):
+    att = {"requirement": "LINK-1", "verdict": "pass",
+           "evidence": "外链已人工审核", "reviewer": "王五"}
+
+    def add(client, obj):
+        r = client.req("POST", "/api/attestations", dict(att, object=obj))
+        assert r.status == 201, r.body
+        return r.json["id"]
+
+    if method == "POST":
+        count = "SELECT count(*) FROM attestations"
+        before = w.sql(count)
+        for obj in ("b-portal", "o-os", B):
+            refused(w.sa.req("POST", "/api/attestations",
+                             dict(att, object=obj)))
+        assert w.sql(count) == before
+        add(w.sa, "g-portal")
+    elif method == "GET":
+        add(w.root, "b-portal")
+        add(w.sa, "g-portal")
+        mine = w.sa.get("/api/attestations")["attestations"]
+        assert mine and {a["unit"] for a in mine} <= w.subtree(A)
+        assert "b-portal" in {a["object"] for a in
+                              w.root.get("/api/attestations")["attestations"]}
+    else:
+        other = add(w.root, "b-portal")
+        refused(w.sa.req("DELETE", f"/api/attestations/{other}"), 404)
+        assert w.sql("SELECT revoked FROM attestations WHERE id = ?",
+                     (other,)) == [(None,)]
+        own = add(w.sa, "g-portal")
+        assert w.sa.req("DELETE", f"/api/attestations/{own}").status == 200
+
+
 def case_dashboard(w, method, pattern):
     d = w.sa.get("/api/dashboard")
     mine = w.subtree(A)
@@ -592,6 +625,9 @@ CASES = {
     "GET /api/findings": case_findings,
     "POST /api/findings/ack": case_ack,
     "GET /api/dashboard": case_dashboard,
+    "GET /api/attestations": case_attest,
+    "POST /api/attestations": case_attest,
+    "DELETE /api/attestations/*": case_attest,
     "GET /api/audit": case_audit,
     "GET /api/inspections": case_inspections,
     "GET /api/inspections/*": case_run,

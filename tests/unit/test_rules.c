@@ -1472,6 +1472,116 @@ test_sup_rectified(void **state)
 	assert_string_equal(found[nfound - 1].rule, "sup.rectified");
 }
 
+/* Records an attestation as govsec attest would, dated date. */
+static void
+attest(struct store *st, const char *req, const char *object,
+       const char *verdict, const char *date, const char *expires)
+{
+	struct store_val v[5] = {SV_TEXT(req), SV_TEXT(object),
+				 SV_TEXT(verdict), SV_TEXT(date),
+				 SV_TEXT(expires)};
+	struct err e;
+
+	if (store_exec(st,
+		       "INSERT INTO attestations(requirement, object, unit, "
+		       "verdict, evidence, reviewer, attested, expires, actor) "
+		       "VALUES (?, ?, '" GOV "', ?, '审阅记录', '李娜', ?, ?, "
+		       "'tester')",
+		       v, 5, &e) != 0)
+		fail_msg("attest: %s", e.msg);
+}
+
+static const struct check_req *
+req_of(const char *id)
+{
+	for (size_t i = 0; i < sum.nreq; i++)
+		if (strcmp(sum.req[i].id, id) == 0)
+			return &sum.req[i];
+	fail_msg("requirement %s is not in the summary", id);
+	return NULL;
+}
+
+/* An attestation decides what a rule could not and a person's fail
+ * overrides a rule's pass; a rule's fail stands; an expired attestation
+ * or one made after the evaluation date counts as not judged. */
+static void
+test_attestation_precedence(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(
+	    st, CLEAN_ACCOUNT(
+		    "c-live",
+		    "live") ","
+			    "{'id':'b-live','unit':'" GOV "','type':'account',"
+			    "'name':'江门市人民政府发布','status':'live',"
+			    "'last_assessment':'2022-06-01',"
+			    "'staff_functions':false,'security':{"
+			    "'log_retention_days':180,'log_backup':true}}");
+	run(st);
+	assert_int_equal(get("sec.assessment", "b-live")->status, ST_FAIL);
+	assert_int_equal(get("sec.log-retention", "c-live")->status, ST_PASS);
+	assert_int_equal(check_verdict(&sum), V_FAILING);
+	assert_string_equal(req_of("CONTENT-1")->verdict, "not_judged");
+	assert_string_equal(req_of("SEC-2")->judged_by, "rule");
+	attest(st, "SEC-2", "b-live", "pass", "2024-06-01", "2025-05-31");
+	attest(st, "SEC-5", "c-live", "fail", "2024-06-01", "2025-05-31");
+	attest(st, "SEC-2", "c-live", "fail", "2024-06-01", "2024-06-30");
+	attest(st, "NAME-1", "c-live", "fail", "2024-07-02", "2025-06-30");
+	attest(st, "CONTENT-1", GOV, "pass", "2024-06-01", "2025-05-31");
+	attest(st, "CONTENT-1", "gone", "pass", "2024-06-01", "2025-05-31");
+	run(st);
+	expect_none("attest.content-1", "gone"); /* removed since */
+	expect_f("sec.assessment", "b-live", ST_FAIL, "2022-06-01");
+	expect_f("sec.log-retention", "c-live", ST_FAIL,
+		 "attested by 李娜 on 2024-06-01, expires 2025-05-31: "
+		 "审阅记录; ");
+	/* expired, and made after the evaluation date: not judged */
+	assert_int_equal(get("sec.assessment", "c-live")->status, ST_PASS);
+	assert_int_equal(get("name.unit-first", "c-live")->status, ST_PASS);
+	assert_int_equal(req_of("NAME-1")->attested, 0);
+	assert_int_equal(req_of("SEC-2")->attested, 0);
+	expect_f("attest.content-1", GOV, ST_PASS, "attested by 李娜");
+	assert_string_equal(get("attest.content-1", GOV)->otype, "unit");
+	/* one unit attested, the others not: not judged for the whole */
+	assert_string_equal(req_of("CONTENT-1")->verdict, "not_judged");
+	assert_string_equal(req_of("CONTENT-1")->judged_by, "attestation");
+	assert_true(req_of("CONTENT-1")->unjudged_units > 0);
+	assert_int_equal(req_of("SEC-5")->attested, 1);
+	{
+		struct check_opts o;
+
+		check_opts_init(&o);
+		o.unit = GOV;
+		run_opts(st, "2024-07-01T04:00:00Z", &o);
+		assert_string_equal(req_of("CONTENT-1")->verdict, "pass");
+		assert_int_equal(req_of("CONTENT-1")->unjudged_units, 0);
+	}
+	/* not on its date yet, then expired */
+	run_opts(st, "2024-05-31T04:00:00Z", NULL);
+	assert_int_equal(get("sec.log-retention", "c-live")->status, ST_PASS);
+	run_opts(st, "2025-06-01T04:00:00Z", NULL);
+	assert_int_equal(get("sec.log-retention", "c-live")->status, ST_PASS);
+	assert_string_equal(req_of("CONTENT-1")->verdict, "not_judged");
+}
+
+/* Nothing registered, nothing observed: incomplete, never compliant. */
+static void
+test_verdict_of_an_empty_registry(void **state)
+{
+	struct store *st = *state;
+
+	run(st);
+	assert_int_equal(nfound, 0);
+	assert_int_equal(check_verdict(&sum), V_INCOMPLETE);
+	assert_string_equal(check_verdict_str(check_verdict(&sum)),
+			    "incomplete");
+	assert_int_equal(sum.nreq, 49);
+	assert_int_equal(sum.not_judged, 9);
+	assert_string_equal(req_of("SITE-1")->verdict, "not_applicable");
+	assert_string_equal(req_of("CF-2")->judged_by, "none");
+}
+
 static void
 ack(struct store *st, const char *rule, const char *object, const char *due)
 {
@@ -1521,8 +1631,11 @@ test_ack_overdue(void **state)
 	expect_exact("sup.rectified", "l-late", ST_FAIL,
 		     "1 acknowledged findings are past their rectification due "
 		     "date");
-	expect_f("sup.rectified", "l-today", ST_PASS,
-		 "none past an agreed due date");
+	/* Not past due, but checks of it are undecided: SUP-1 cannot pass
+	 * on inputs nobody could judge. */
+	expect_f("sup.rectified", "l-today", ST_UNKNOWN,
+		 "3 requirement checks of the application could not be "
+		 "decided");
 
 	/* A new due date (ack again) clears it. */
 	ack(st, "sec.log-retention", "l-late", "2024-12-31");
@@ -1656,9 +1769,10 @@ test_rule_table(void **state)
 	struct check_opts o;
 
 	(void)state;
-	assert_int_equal(n, 31);
-	assert_string_equal(r[0].id, "site.one-portal");
-	assert_string_equal(r[0].requirement, "SITE-1");
+	assert_int_equal(n, 32);
+	assert_string_equal(r[0].id, "scope.unit-kind");
+	assert_string_equal(r[0].requirement, "SCOPE-1");
+	assert_string_equal(r[1].id, "site.one-portal");
 	assert_string_equal(r[n - 1].id, "sup.rectified");
 	assert_string_equal(r[n - 1].requirement, "SUP-1");
 	for (size_t i = 0; i < n; i++) {
@@ -1819,6 +1933,8 @@ main(void)
 	    T(test_mail_forward),
 	    T(test_mail_attachments),
 	    T(test_sup_rectified),
+	    T(test_attestation_precedence),
+	    T(test_verdict_of_an_empty_registry),
 	    T(test_ack_overdue),
 	    T(test_ack_errors),
 	    T(test_unit_filter),
