@@ -98,13 +98,13 @@ gate_db_policy_save(struct store *st, const char *doc, size_t len,
 		       "VALUES (1, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET "
 		       "doc = excluded.doc, serial = serial + 1, "
 		       "updated = excluded.updated",
-		       v, 2, e) < 0 ||
-	    audit_append(st, actor, "gate.policy", "gate policy",
-			 old != NULL ? before : NULL, after, e) < 0 ||
-	    store_commit(st, e) < 0) {
+		       v, 2, e) < 0) {
 		store_rollback(st);
 		goto fail;
 	}
+	if (audit_commit(st, actor, "gate.policy", "gate policy",
+			 old != NULL ? before : NULL, after, e) < 0)
+		goto fail;
 	free(old);
 	free(canon);
 	return 0;
@@ -168,21 +168,20 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 			    "SELECT count(*) FROM gate_users WHERE name = ?", v,
 			    1, 0) > 0) {
 		err_set(e, "gate user '%s' exists", name);
-		store_rollback(st);
-		goto fail;
+		goto undo;
 	}
 	if (store_exec(st,
 		       "INSERT INTO gate_users(name, display, groups, "
 		       "password, updated) VALUES (?,?,?,?,?)",
-		       v, 5, e) < 0 ||
-	    audit_append(st, actor, "gate.user.add", object, NULL, groups, e) <
-		0 ||
-	    store_commit(st, e) < 0) {
-		store_rollback(st);
+		       v, 5, e) < 0)
+		goto undo;
+	if (audit_commit(st, actor, "gate.user.add", object, NULL, groups, e) <
+	    0)
 		goto fail;
-	}
 	free(hash);
 	return 0;
+undo:
+	store_rollback(st);
 fail:
 	free(hash);
 	return -1;
@@ -192,6 +191,8 @@ static int change_one(struct store *st, const char *sql,
 		      const struct store_val *v, int nv, const char *actor,
 		      const char *action, const char *object, const char *after,
 		      struct err *e);
+static int user_update(struct store *st, const char *name, const char *sql,
+		       const struct store_val *v, int nv, struct err *e);
 
 void
 gate_db_totp_context(const char *name, char *out, size_t n)
@@ -225,23 +226,14 @@ gate_db_totp_set(struct store *st, const struct secret_key *key,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		goto out;
-	if (store_exec(st,
-		       "UPDATE gate_users SET totp_secret = ?, recovery = ?, "
-		       "totp_last = ?, enrol_until = 0 WHERE name = ?",
-		       v, 4, e) < 0)
-		goto undo;
-	if (store_changes(st) != 1) {
-		err_set(e, "no gate user '%.80s'", name);
-		goto undo;
+	if (user_update(st, name,
+			"UPDATE gate_users SET totp_secret = ?, recovery = ?, "
+			"totp_last = ?, enrol_until = 0 WHERE name = ?",
+			v, 4, e) < 0) {
+		store_rollback(st);
+		goto out;
 	}
-	if (audit_append(st, actor, "gate.totp.enrol", object, NULL, NULL, e) <
-		0 ||
-	    store_commit(st, e) < 0)
-		goto undo;
-	rc = 0;
-	goto out;
-undo:
-	store_rollback(st);
+	rc = audit_commit(st, actor, "gate.totp.enrol", object, NULL, NULL, e);
 out:
 	free(list);
 	free(sealed);
@@ -361,10 +353,7 @@ change_one(struct store *st, const char *sql, const struct store_val *v, int nv,
 		err_set(e, "no %s", object);
 		goto fail;
 	}
-	if (audit_append(st, actor, action, object, NULL, after, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
+	return audit_commit(st, actor, action, object, NULL, after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -413,13 +402,11 @@ gate_db_revoke(struct store *st, const char *user, const char *actor,
 		return -1;
 	if (store_exec(st,
 		       "UPDATE gate_sessions SET revoked = 1 WHERE user = ?", v,
-		       1, e) < 0 ||
-	    audit_append(st, actor, "gate.revoke", object, NULL, NULL, e) < 0 ||
-	    store_commit(st, e) < 0) {
+		       1, e) < 0) {
 		store_rollback(st);
 		return -1;
 	}
-	return 0;
+	return audit_commit(st, actor, "gate.revoke", object, NULL, NULL, e);
 }
 
 int
@@ -549,17 +536,14 @@ gate_db_device_delete(struct store *st, const char *id, const char *actor,
 	if (store_begin(st, e) < 0)
 		return -1;
 	rc = device_drop(st, id, e);
-	if (rc == 0)
-		err_set(e, "no %s", object);
-	if (rc <= 0 ||
-	    audit_append(st, actor, "gate.device.delete", object, NULL, NULL,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	if (rc <= 0) {
+		if (rc == 0)
+			err_set(e, "no %s", object);
+		store_rollback(st);
+		return -1;
+	}
+	return audit_commit(st, actor, "gate.device.delete", object, NULL, NULL,
+			    e);
 }
 
 int
@@ -626,12 +610,10 @@ gate_db_device_register(struct store *st, const char *id, const char *user,
 		       "created, factors, address, serial) SELECT ?, ?, ?, ?, "
 		       "?, CAST(? AS INTEGER), ?, coalesce(max(serial), 0) + 1 "
 		       "FROM gate_devices",
-		       v, 7, e) < 0 ||
-	    audit_append(st, actor, "gate.device.register", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
+		       v, 7, e) < 0)
 		goto fail;
-	return 0;
+	return audit_commit(st, actor, "gate.device.register", object, NULL,
+			    after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -643,6 +625,26 @@ no_user(const char *name, struct err *e)
 {
 	err_set(e, "no gate user '%.80s'", name != NULL ? name : "");
 	return -1;
+}
+
+/* Runs sql (v, nv) on the gate user name inside the caller's transaction:
+ * 0, or -1 with e set, also when it changed no such user. */
+static int
+user_update(struct store *st, const char *name, const char *sql,
+	    const struct store_val *v, int nv, struct err *e)
+{
+	if (store_exec(st, sql, v, nv, e) < 0)
+		return -1;
+	if (store_changes(st) != 1)
+		return no_user(name, e);
+	return 0;
+}
+
+/* "N sessions ended" into after (64 bytes), for the audit record. */
+static void
+sessions_ended(char after[64], long long n)
+{
+	str_fmt(after, 64, "%lld session%s ended", n, n == 1 ? "" : "s");
 }
 
 int
@@ -662,28 +664,18 @@ gate_db_user_disable(struct store *st, const char *name, int disabled,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_exec(st,
-		       "UPDATE gate_users SET disabled = ?, updated = ? WHERE "
-		       "name = ?",
-		       v, 3, e) < 0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
+	if (user_update(st, name,
+			"UPDATE gate_users SET disabled = ?, updated = ? "
+			"WHERE name = ?",
+			v, 3, e) < 0 ||
+	    (disabled && (n = revoke_user(st, name, e)) < 0)) {
+		store_rollback(st);
+		return -1;
 	}
-	if (disabled && (n = revoke_user(st, name, e)) < 0)
-		goto fail;
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor,
-			 disabled ? "gate.user.disable" : "gate.user.enable",
-			 object, NULL, disabled ? after : NULL, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	sessions_ended(after, n);
+	return audit_commit(st, actor,
+			    disabled ? "gate.user.disable" : "gate.user.enable",
+			    object, NULL, disabled ? after : NULL, e);
 }
 
 int
@@ -708,23 +700,14 @@ gate_db_user_delete(struct store *st, const char *name, const char *actor,
 	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
 		0 ||
 	    (n = revoke_user(st, name, e)) < 0 ||
-	    store_exec(st, "DELETE FROM gate_users WHERE name = ?", v, 1, e) <
-		0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
+	    user_update(st, name, "DELETE FROM gate_users WHERE name = ?", v, 1,
+			e) < 0) {
+		store_rollback(st);
+		return -1;
 	}
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor, "gate.user.delete", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	sessions_ended(after, n);
+	return audit_commit(st, actor, "gate.user.delete", object, NULL, after,
+			    e);
 }
 
 int
@@ -734,6 +717,7 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 	struct store_val v[3], k[1];
 	char at[32], key[128], object[96], after[64], *hash;
 	long long n = 0;
+	int rc = -1;
 
 	if (!name_ok(name))
 		return no_user(name, e);
@@ -753,30 +737,20 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		goto out;
-	if (store_exec(st,
-		       "UPDATE gate_users SET password = ?, updated = ? WHERE "
-		       "name = ?",
-		       v, 3, e) < 0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
-	}
-	if ((n = revoke_user(st, name, e)) < 0 ||
+	if (user_update(st, name,
+			"UPDATE gate_users SET password = ?, updated = ? "
+			"WHERE name = ?",
+			v, 3, e) < 0 ||
+	    (n = revoke_user(st, name, e)) < 0 ||
 	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
-		0)
-		goto fail;
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor, "gate.user.password", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	free(hash);
-	return 0;
-fail:
-	store_rollback(st);
+		0) {
+		store_rollback(st);
+		goto out;
+	}
+	sessions_ended(after, n);
+	rc = audit_commit(st, actor, "gate.user.password", object, NULL, after,
+			  e);
 out:
 	free(hash);
-	return -1;
+	return rc;
 }
