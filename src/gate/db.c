@@ -206,19 +206,13 @@ gate_db_totp_set(struct store *st, const struct secret_key *key,
 		 char rec[10][10], const char *actor, struct err *e)
 {
 	struct store_val v[4];
-	char object[96], ctx[GATE_NAME_MAX + 64], *list = NULL, *sealed;
+	char object[96], ctx[GATE_NAME_MAX + 64], *list, *sealed;
 	int rc = -1;
 
 	gate_db_totp_context(name, ctx, sizeof(ctx));
-	sealed = secret_seal(key, ctx, secret_b32, strlen(secret_b32));
-	if (sealed == NULL) {
-		err_set(e, "cannot seal the TOTP secret of '%.80s'", name);
+	if (gate_totp_seal(key, ctx, name, secret_b32, rec, &sealed, &list, e) <
+	    0)
 		return -1;
-	}
-	if (gate_recovery_new(rec, &list) < 0) {
-		err_set(e, "cannot make recovery codes");
-		goto out;
-	}
 	v[0] = SV_TEXT(sealed);
 	v[1] = SV_TEXT(list);
 	v[2] = SV_INT(last);
