@@ -42,6 +42,17 @@ password_ok(const char *name, const char *password, struct err *e)
 	return 0;
 }
 
+/* password_hash() of name's password (free()), or NULL with e set. */
+static char *
+hash_of(const char *name, const char *password, struct err *e)
+{
+	char *hash = password_hash(password);
+
+	if (hash == NULL)
+		err_set(e, "cannot hash the password of '%s'", name);
+	return hash;
+}
+
 struct gate_policy *
 gate_db_policy(struct store *st, struct err *e)
 {
@@ -150,11 +161,9 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 			name);
 		return -1;
 	}
-	hash = password_hash(password);
-	if (hash == NULL) {
-		err_set(e, "cannot hash the password of '%s'", name);
+	hash = hash_of(name, password, e);
+	if (hash == NULL)
 		return -1;
-	}
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_TEXT(name);
 	v[1] = SV_TEXT(display);
@@ -717,11 +726,9 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 		return no_user(name, e);
 	if (password_ok(name, password, e) < 0)
 		return -1;
-	hash = password_hash(password);
-	if (hash == NULL) {
-		err_set(e, "cannot hash the password of '%s'", name);
+	hash = hash_of(name, password, e);
+	if (hash == NULL)
 		return -1;
-	}
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_TEXT(hash);
 	v[1] = SV_TEXT(at);

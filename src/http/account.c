@@ -26,27 +26,20 @@ totp_context(const char *name, char *out, size_t n)
 	str_fmt(out, n, "console_users.totp_secret:%s", name);
 }
 
+/* Audits action on the console user name by actor ("system" if NULL);
+ * with commit, also ends the caller's transaction (audit_commit). */
 static int
 audit_user(struct store *st, const char *actor, const char *action,
-	   const char *name, struct err *e)
+	   const char *name, int commit, struct err *e)
 {
 	char object[128];
 
 	str_fmt(object, sizeof(object), "console-user:%s", name);
-	return audit_append(st, actor != NULL ? actor : "system", action,
-			    object, NULL, NULL, e);
-}
-
-/* audit_user(), then commits the caller's transaction (audit_commit). */
-static int
-audit_user_commit(struct store *st, const char *actor, const char *action,
-		  const char *name, struct err *e)
-{
-	char object[128];
-
-	str_fmt(object, sizeof(object), "console-user:%s", name);
-	return audit_commit(st, actor != NULL ? actor : "system", action,
-			    object, NULL, NULL, e);
+	if (actor == NULL)
+		actor = "system";
+	if (commit)
+		return audit_commit(st, actor, action, object, NULL, NULL, e);
+	return audit_append(st, actor, action, object, NULL, NULL, e);
 }
 
 /* Runs sql (v, nv), which must change the console user name, in a
@@ -65,7 +58,7 @@ user_change(struct store *st, const char *name, const char *sql,
 		err_set(e, "no console user '%s'", name);
 		goto fail;
 	}
-	return audit_user_commit(st, actor, action, name, e);
+	return audit_user(st, actor, action, name, 1, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -120,8 +113,8 @@ http_login_next(struct http_req *r, const char *name, const char *role,
 			       "UPDATE console_users SET failures = 0 WHERE "
 			       "name = ?",
 			       v, 1, &e) < 0 ||
-		    audit_user(st, name, "console.login_no_factor", name, &e) <
-			0)
+		    audit_user(st, name, "console.login_no_factor", name, 0,
+			       &e) < 0)
 			return http_internal(r, e.msg);
 		return http_error(r, 403,
 				  "console user '%s' has no second factor, "
@@ -189,7 +182,7 @@ check_code(struct http_req *r, const char *name, const char *code)
 				      "WHERE name = ?",
 				      v, 2, &e) < 0 ||
 			   audit_user(st, name, "console.recovery_used", name,
-				      &e) < 0))
+				      0, &e) < 0))
 			ok = -1;
 		goto out;
 	}
@@ -476,7 +469,7 @@ http_user_passwd(struct store *st, const struct config *cfg, const char *name,
 		       "token_hash <> ?",
 		       v, 2, e) < 0)
 		goto undo;
-	rc = audit_user_commit(st, actor, "console.user.passwd", name, e);
+	rc = audit_user(st, actor, "console.user.passwd", name, 1, e);
 	goto out;
 undo:
 	store_rollback(st);
