@@ -101,6 +101,57 @@ ceremony_key_row(void *arg, struct store_row *row)
 	return 1;
 }
 
+int
+ceremony_register(const json_t *in, const char *challenge, const char *origin,
+		  const char *rp_id, struct wa_credential *c, struct err *e)
+{
+	unsigned char raw[WA_MAX_CHALLENGE], *cdj, *att;
+	int ncdj, natt, nch, rc = -1;
+
+	cdj = xmalloc(WA_MAX_CLIENT_DATA);
+	att = xmalloc(WA_MAX_ATT_OBJ);
+	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
+	natt = ceremony_b64(in, "attestationObject", att, WA_MAX_ATT_OBJ);
+	nch = wa_b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
+	if (ncdj > 0 && natt > 0 && nch > 0)
+		rc = wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt,
+					raw, (size_t)nch, origin, rp_id, false,
+					c, e) < 0
+			 ? -2
+			 : 0;
+	free(cdj);
+	free(att);
+	return rc;
+}
+
+int
+ceremony_assert(const json_t *in, const char *challenge, const char *origin,
+		const char *rp_id, const struct wa_credential *c,
+		uint32_t *count, struct err *e)
+{
+	unsigned char raw[WA_MAX_CHALLENGE], *cdj, *ad, *sig;
+	int ncdj, nad, nsig, nch, rc;
+
+	cdj = xmalloc(WA_MAX_CLIENT_DATA);
+	ad = xmalloc(WA_MAX_AUTH_DATA);
+	sig = xmalloc(WA_MAX_SIG);
+	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
+	nad = ceremony_b64(in, "authenticatorData", ad, WA_MAX_AUTH_DATA);
+	nsig = ceremony_b64(in, "signature", sig, WA_MAX_SIG);
+	nch = wa_b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
+	if (ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0) {
+		err_set(e, "malformed assertion");
+		rc = -1;
+	} else
+		rc = wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
+				      (size_t)nsig, raw, (size_t)nch, origin,
+				      rp_id, false, c, count, e);
+	free(cdj);
+	free(ad);
+	free(sig);
+	return rc < 0 ? -1 : 0;
+}
+
 void
 ceremony_encode(const struct wa_credential *c, char **id, char **pubkey)
 {

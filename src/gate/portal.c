@@ -1304,14 +1304,12 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		   *rd = jstr(in, "rd");
 	char user[GATE_NAME_MAX + 1], chal[96], ip[64], origin[300], rpid[256],
 	    object[192], after[300], at[32];
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *ad = NULL,
-					     *sig = NULL;
 	struct ceremony_key k;
 	struct user_row u;
 	struct store_val v[4];
 	uint32_t count = 0;
 	struct err e;
-	int ncdj, nad, nsig, nch, rc;
+	int rc;
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
@@ -1328,30 +1326,18 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		return;
 	}
 	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	ad = xmalloc(WA_MAX_AUTH_DATA);
-	sig = xmalloc(WA_MAX_SIG);
-	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	nad = ceremony_b64(in, "authenticatorData", ad, WA_MAX_AUTH_DATA);
-	nsig = ceremony_b64(in, "signature", sig, WA_MAX_SIG);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(user);
 	rc = gate_query(g,
 			"SELECT alg, pubkey, sign_count FROM gate_webauthn "
 			"WHERE id = ? AND user = ?",
 			v, 2, ceremony_key_row, &k, &e);
-	if (rc < 0 || ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
-	    !k.found) {
+	if (rc < 0 || !k.found) {
 		err_set(&e, "%s",
-			rc < 0	   ? "store error"
-			: !k.found ? "not one of the user's keys"
-				   : "malformed assertion");
+			rc < 0 ? "store error" : "not one of the user's keys");
 		goto fail;
 	}
-	if (wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
-			     (size_t)nsig, raw, (size_t)nch, origin, rpid,
-			     false, &k.c, &count, &e) < 0)
+	if (ceremony_assert(in, chal, origin, rpid, &k.c, &count, &e) < 0)
 		goto fail;
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_INT(count);
@@ -1391,9 +1377,6 @@ fail:
 	gate_audit(g, "gate", "gate.login.fail", object, after);
 	json_fail(r, 401, t->key_refused);
 out:
-	free(cdj);
-	free(ad);
-	free(sig);
 	user_row_free(&u);
 }
 
@@ -1485,12 +1468,11 @@ key_register_finish(struct gate_req *r, const json_t *in)
 	char user[GATE_NAME_MAX + 1], who[GATE_NAME_MAX + 1], chal[96],
 	    origin[300], rpid[256], ip[64], object[192], actor[96], at[32],
 	    aaguid[33], *id = NULL, *pk = NULL, *lab = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *att = NULL;
 	struct wa_credential *c = NULL;
 	struct user_row u;
 	struct store_val v[8];
 	struct err e;
-	int ncdj, natt, nch, enrol, rc = -1;
+	int verdict, enrol, rc = -1;
 
 	memset(&u, 0, sizeof(u));
 	if (handle == NULL || key_origin(r, origin, rpid) < 0 ||
@@ -1509,18 +1491,13 @@ key_register_finish(struct gate_req *r, const json_t *in)
 	}
 	str_fmt(object, sizeof(object), "gate user '%s'", user);
 	str_fmt(actor, sizeof(actor), "gate:%s", user);
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	att = xmalloc(WA_MAX_ATT_OBJ);
 	c = xcalloc(1, sizeof(*c));
-	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	natt = ceremony_b64(in, "attestationObject", att, WA_MAX_ATT_OBJ);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
-	if (ncdj <= 0 || natt <= 0 || nch <= 0) {
+	verdict = ceremony_register(in, chal, origin, rpid, c, &e);
+	if (verdict == -1) {
 		json_fail(r, 400, t->key_bad);
 		goto out;
 	}
-	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
-			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
+	if (verdict < 0) {
 		gate_audit(g, actor, "gate.webauthn.refused", object, e.msg);
 		json_fail(r, 422, e.msg);
 		goto out;
@@ -1592,8 +1569,6 @@ key_register_finish(struct gate_req *r, const json_t *in)
 		   json_pack("{s:b,s:s?}", "ok", 1, "redirect",
 			     rd != NULL && safe_rd(r, rd) ? rd : NULL));
 out:
-	free(cdj);
-	free(att);
 	free(c);
 	free(id);
 	free(pk);

@@ -230,6 +230,27 @@ struct ceremony_key {
  * sign_count) into the struct ceremony_key arg (zeroed by the caller); a
  * key that does not decode is left as not found. Stops after the row. */
 int ceremony_key_row(void *arg, struct store_row *row);
+/*
+ * Decodes the browser's answer to navigator.credentials.create(), the
+ * base64url members clientDataJSON and attestationObject of in, and
+ * verifies it (wa_register_verify, no user verification asked) against
+ * challenge (base64url, as issued), origin and rp_id. 0 with c filled;
+ * -1 if a member or the challenge does not decode; -2 with e set if the
+ * registration is refused.
+ */
+int ceremony_register(const json_t *in, const char *challenge,
+		      const char *origin, const char *rp_id,
+		      struct wa_credential *c, struct err *e);
+/*
+ * The same for navigator.credentials.get(): the members clientDataJSON,
+ * authenticatorData and signature of in, verified (wa_assert_verify) with
+ * the stored key c. 0 with *count set to the authenticator's count (to be
+ * stored), or -1 with e set ("malformed assertion" when something does
+ * not decode).
+ */
+int ceremony_assert(const json_t *in, const char *challenge, const char *origin,
+		    const char *rp_id, const struct wa_credential *c,
+		    uint32_t *count, struct err *e);
 /* The id and public key of a verified registration c in base64url, as the
  * store keeps them, into *id and *pubkey (free() both). */
 void ceremony_encode(const struct wa_credential *c, char **id, char **pubkey);

@@ -148,13 +148,12 @@ http_key_finish(struct http_req *r)
 	struct store *st = r->ctx->st;
 	char origin[300], rpid[256], object[128];
 	char *chal = NULL, *id = NULL, *pk = NULL, *lab = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *att = NULL;
 	struct wa_credential *c = NULL;
 	const char *label;
 	struct store_val v[7];
 	struct err e;
 	json_t *o, *reply;
-	int ncdj, natt, nch, rc;
+	int rc;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
@@ -168,20 +167,15 @@ http_key_finish(struct http_req *r)
 				"naming the console's host");
 		goto out;
 	}
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	att = xmalloc(WA_MAX_ATT_OBJ);
 	c = xcalloc(1, sizeof(*c));
-	ncdj = ceremony_b64(o, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	natt = ceremony_b64(o, "attestationObject", att, WA_MAX_ATT_OBJ);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
-	if (ncdj <= 0 || natt <= 0 || nch <= 0) {
+	rc = ceremony_register(o, chal, origin, rpid, c, &e);
+	if (rc == -1) {
 		rc = http_error(r, 400,
 				"expected clientDataJSON and "
 				"attestationObject in base64url");
 		goto out;
 	}
-	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
-			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
+	if (rc < 0) {
 		struct err ae;
 
 		if (audit_append(st, r->user, "console.webauthn.refused",
@@ -229,8 +223,6 @@ http_key_finish(struct http_req *r)
 out:
 	json_decref(o);
 	free(chal);
-	free(cdj);
-	free(att);
 	free(c);
 	free(id);
 	free(pk);
@@ -310,15 +302,13 @@ http_login_key_finish(struct http_req *r)
 {
 	struct store *st = r->ctx->st;
 	char origin[300], rpid[256], *chal = NULL, *name = NULL, *role = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE];
-	unsigned char *cdj = NULL, *ad = NULL, *sig = NULL;
 	struct ceremony_key *k = NULL;
 	const char *id;
 	struct store_val v[4];
 	uint32_t count = 0;
 	struct err e;
 	json_t *o;
-	int ncdj, nad, nsig, nch, rc;
+	int rc;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
@@ -346,25 +336,15 @@ http_login_key_finish(struct http_req *r)
 		rc = 0;
 		goto out;
 	}
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	ad = xmalloc(WA_MAX_AUTH_DATA);
-	sig = xmalloc(WA_MAX_SIG);
 	k = xcalloc(1, sizeof(*k));
-	ncdj = ceremony_b64(o, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	nad = ceremony_b64(o, "authenticatorData", ad, WA_MAX_AUTH_DATA);
-	nsig = ceremony_b64(o, "signature", sig, WA_MAX_SIG);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(name);
-	if (ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
-	    store_query(st,
+	if (store_query(st,
 			"SELECT alg, pubkey, sign_count FROM console_webauthn "
 			"WHERE id = ? AND user = ?",
 			v, 2, ceremony_key_row, k, &e) < 0 ||
 	    !k->found ||
-	    wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
-			     (size_t)nsig, raw, (size_t)nch, origin, rpid,
-			     false, &k->c, &count, &e) < 0) {
+	    ceremony_assert(o, chal, origin, rpid, &k->c, &count, &e) < 0) {
 		rc = http_login_failed(r, name, "the security key was refused");
 		goto out;
 	}
@@ -385,9 +365,6 @@ out:
 	free(chal);
 	free(name);
 	free(role);
-	free(cdj);
-	free(ad);
-	free(sig);
 	free(k);
 	return rc;
 }
