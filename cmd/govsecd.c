@@ -91,6 +91,37 @@ daemonize(void)
 	}
 }
 
+/* What the daemon runs besides its main store; any may be NULL. */
+struct running {
+	struct http_server *srv, *pub;
+	struct store *gst; /* the gate's store connection */
+	struct gate_server *gate;
+	struct probe_sched *probe;
+	struct insp_sched *insp;
+};
+
+/* Stops what runs, the last started first. */
+static void
+running_stop(struct running *run)
+{
+	insp_sched_stop(run->insp);
+	probe_sched_stop(run->probe);
+	gate_stop(run->gate);
+	store_free(run->gst);
+	http_stop(run->pub);
+	http_stop(run->srv);
+}
+
+/* A start that failed: stops what runs, removes the pid file, dies. */
+static void
+start_fail(struct running *run, const char *pidfile, const char *msg)
+{
+	running_stop(run);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	die(EXIT_RUNTIME, msg);
+}
+
 static void
 started(void)
 {
@@ -110,12 +141,9 @@ main(int argc, char **argv)
 	const char *conf = getenv("GOVSEC_CONF"), *db = NULL, *pidfile = NULL;
 	int check_only = 0, foreground = 0, ch, sig;
 	struct config cfg;
-	struct store *st, *gst = NULL;
+	struct store *st, *gst;
 	struct secret_key key; /* the store's key file, loaded once */
-	struct http_server *srv, *pub = NULL;
-	struct gate_server *gate = NULL;
-	struct probe_sched *probe = NULL;
-	struct insp_sched *insp = NULL;
+	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL};
 	struct privs pv;
 	struct auditq *aq;
 	sigset_t set;
@@ -207,66 +235,39 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, e.msg);
 	if (pidfile != NULL && privs_pidfile_write(&pv, pidfile, &e) < 0)
 		die(EXIT_RUNTIME, e.msg);
-	srv = http_start(&cfg, st, &key, HTTP_CONSOLE, &e);
-	if (srv != NULL && cfg.public_listen[0] != '\0') {
-		pub = http_start(&cfg, NULL, NULL, HTTP_PUBLIC, &e);
-		if (pub == NULL) {
-			http_stop(srv);
-			srv = NULL;
+	run.srv = http_start(&cfg, st, &key, HTTP_CONSOLE, &e);
+	if (run.srv != NULL && cfg.public_listen[0] != '\0') {
+		run.pub = http_start(&cfg, NULL, NULL, HTTP_PUBLIC, &e);
+		if (run.pub == NULL) {
+			http_stop(run.srv);
+			run.srv = NULL;
 		}
 	}
-	if (srv == NULL) {
-		if (pidfile != NULL)
-			unlink(pidfile);
-		die(EXIT_RUNTIME, e.msg);
-	}
+	if (run.srv == NULL)
+		start_fail(&run, pidfile, e.msg);
 	if (cfg.gate_listen[0] != '\0') {
+		/* a store gate_start did not take is left to exit */
 		gst = store_open(config_store_path(&cfg, db), &e);
 		if (gst != NULL)
-			gate = gate_start(&cfg, gst, &key, &e);
-		if (gate == NULL) {
-			http_stop(pub);
-			http_stop(srv);
-			if (pidfile != NULL)
-				unlink(pidfile);
-			die(EXIT_RUNTIME, e.msg);
-		}
+			run.gate = gate_start(&cfg, gst, &key, &e);
+		if (run.gate == NULL)
+			start_fail(&run, pidfile, e.msg);
+		run.gst = gst;
 	}
 	/* Every listener is bound: from here on, never root again. */
-	if (privs_drop(&pv, &e) < 0) {
-		gate_stop(gate);
-		store_free(gst);
-		http_stop(pub);
-		http_stop(srv);
-		if (pidfile != NULL)
-			unlink(pidfile);
-		die(EXIT_RUNTIME, e.msg);
-	}
+	if (privs_drop(&pv, &e) < 0)
+		start_fail(&run, pidfile, e.msg);
 	if (cfg.probe_enabled) {
-		probe =
+		run.probe =
 		    probe_sched_start(&cfg, config_store_path(&cfg, db), &e);
-		if (probe == NULL) {
-			gate_stop(gate);
-			store_free(gst);
-			http_stop(pub);
-			http_stop(srv);
-			if (pidfile != NULL)
-				unlink(pidfile);
-			die(EXIT_RUNTIME, e.msg);
-		}
+		if (run.probe == NULL)
+			start_fail(&run, pidfile, e.msg);
 	}
 	if (cfg.insp_enabled) {
-		insp = insp_sched_start(&cfg, config_store_path(&cfg, db), &e);
-		if (insp == NULL) {
-			probe_sched_stop(probe);
-			gate_stop(gate);
-			store_free(gst);
-			http_stop(pub);
-			http_stop(srv);
-			if (pidfile != NULL)
-				unlink(pidfile);
-			die(EXIT_RUNTIME, e.msg);
-		}
+		run.insp =
+		    insp_sched_start(&cfg, config_store_path(&cfg, db), &e);
+		if (run.insp == NULL)
+			start_fail(&run, pidfile, e.msg);
 	}
 	log_info("govsecd %s started (store '%s', running as %s)",
 		 GOVSEC_VERSION, config_store_path(&cfg, db), pv.name);
@@ -276,12 +277,7 @@ main(int argc, char **argv)
 			sig = 0;
 	} while (sig != SIGINT && sig != SIGTERM);
 	log_info("stopping on signal %d", sig);
-	insp_sched_stop(insp);
-	probe_sched_stop(probe);
-	gate_stop(gate);
-	store_free(gst);
-	http_stop(pub);
-	http_stop(srv);
+	running_stop(&run);
 	auditq_stop(aq); /* after every producer */
 	store_free(st);
 	audit_cleanup();

@@ -205,6 +205,19 @@ audit_append(struct store *st, const char *actor, const char *action,
 }
 
 int
+audit_commit(struct store *st, const char *actor, const char *action,
+	     const char *object, const char *before, const char *after,
+	     struct err *e)
+{
+	if (audit_append(st, actor, action, object, before, after, e) < 0 ||
+	    store_commit(st, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
 audit_append_at(struct store *st, time_t when, const char *actor,
 		const char *action, const char *object, const char *before,
 		const char *after, struct err *e)

@@ -49,6 +49,14 @@ void audit_cleanup(void);
 int audit_append(struct store *st, const char *actor, const char *action,
 		 const char *object, const char *before, const char *after,
 		 struct err *e);
+/*
+ * Ends the caller's transaction on st: appends the record as audit_append
+ * does and commits the change with it; if either fails, rolls the
+ * transaction back. Returns 0, or -1 with e set.
+ */
+int audit_commit(struct store *st, const char *actor, const char *action,
+		 const char *object, const char *before, const char *after,
+		 struct err *e);
 /* The same for an event that happened at time at (the writer's queue). */
 int audit_append_at(struct store *st, time_t at, const char *actor,
 		    const char *action, const char *object, const char *before,

@@ -42,6 +42,17 @@ password_ok(const char *name, const char *password, struct err *e)
 	return 0;
 }
 
+/* password_hash() of name's password (free()), or NULL with e set. */
+static char *
+hash_of(const char *name, const char *password, struct err *e)
+{
+	char *hash = password_hash(password);
+
+	if (hash == NULL)
+		err_set(e, "cannot hash the password of '%s'", name);
+	return hash;
+}
+
 struct gate_policy *
 gate_db_policy(struct store *st, struct err *e)
 {
@@ -98,13 +109,13 @@ gate_db_policy_save(struct store *st, const char *doc, size_t len,
 		       "VALUES (1, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET "
 		       "doc = excluded.doc, serial = serial + 1, "
 		       "updated = excluded.updated",
-		       v, 2, e) < 0 ||
-	    audit_append(st, actor, "gate.policy", "gate policy",
-			 old != NULL ? before : NULL, after, e) < 0 ||
-	    store_commit(st, e) < 0) {
+		       v, 2, e) < 0) {
 		store_rollback(st);
 		goto fail;
 	}
+	if (audit_commit(st, actor, "gate.policy", "gate policy",
+			 old != NULL ? before : NULL, after, e) < 0)
+		goto fail;
 	free(old);
 	free(canon);
 	return 0;
@@ -150,11 +161,9 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 			name);
 		return -1;
 	}
-	hash = password_hash(password);
-	if (hash == NULL) {
-		err_set(e, "cannot hash the password of '%s'", name);
+	hash = hash_of(name, password, e);
+	if (hash == NULL)
 		return -1;
-	}
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_TEXT(name);
 	v[1] = SV_TEXT(display);
@@ -168,21 +177,20 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 			    "SELECT count(*) FROM gate_users WHERE name = ?", v,
 			    1, 0) > 0) {
 		err_set(e, "gate user '%s' exists", name);
-		store_rollback(st);
-		goto fail;
+		goto undo;
 	}
 	if (store_exec(st,
 		       "INSERT INTO gate_users(name, display, groups, "
 		       "password, updated) VALUES (?,?,?,?,?)",
-		       v, 5, e) < 0 ||
-	    audit_append(st, actor, "gate.user.add", object, NULL, groups, e) <
-		0 ||
-	    store_commit(st, e) < 0) {
-		store_rollback(st);
+		       v, 5, e) < 0)
+		goto undo;
+	if (audit_commit(st, actor, "gate.user.add", object, NULL, groups, e) <
+	    0)
 		goto fail;
-	}
 	free(hash);
 	return 0;
+undo:
+	store_rollback(st);
 fail:
 	free(hash);
 	return -1;
@@ -192,6 +200,8 @@ static int change_one(struct store *st, const char *sql,
 		      const struct store_val *v, int nv, const char *actor,
 		      const char *action, const char *object, const char *after,
 		      struct err *e);
+static int user_update(struct store *st, const char *name, const char *sql,
+		       const struct store_val *v, int nv, struct err *e);
 
 void
 gate_db_totp_context(const char *name, char *out, size_t n)
@@ -205,19 +215,13 @@ gate_db_totp_set(struct store *st, const struct secret_key *key,
 		 char rec[10][10], const char *actor, struct err *e)
 {
 	struct store_val v[4];
-	char object[96], ctx[GATE_NAME_MAX + 64], *list = NULL, *sealed;
+	char object[96], ctx[GATE_NAME_MAX + 64], *list, *sealed;
 	int rc = -1;
 
 	gate_db_totp_context(name, ctx, sizeof(ctx));
-	sealed = secret_seal(key, ctx, secret_b32, strlen(secret_b32));
-	if (sealed == NULL) {
-		err_set(e, "cannot seal the TOTP secret of '%.80s'", name);
+	if (gate_totp_seal(key, ctx, name, secret_b32, rec, &sealed, &list, e) <
+	    0)
 		return -1;
-	}
-	if (gate_recovery_new(rec, &list) < 0) {
-		err_set(e, "cannot make recovery codes");
-		goto out;
-	}
 	v[0] = SV_TEXT(sealed);
 	v[1] = SV_TEXT(list);
 	v[2] = SV_INT(last);
@@ -225,23 +229,14 @@ gate_db_totp_set(struct store *st, const struct secret_key *key,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		goto out;
-	if (store_exec(st,
-		       "UPDATE gate_users SET totp_secret = ?, recovery = ?, "
-		       "totp_last = ?, enrol_until = 0 WHERE name = ?",
-		       v, 4, e) < 0)
-		goto undo;
-	if (store_changes(st) != 1) {
-		err_set(e, "no gate user '%.80s'", name);
-		goto undo;
+	if (user_update(st, name,
+			"UPDATE gate_users SET totp_secret = ?, recovery = ?, "
+			"totp_last = ?, enrol_until = 0 WHERE name = ?",
+			v, 4, e) < 0) {
+		store_rollback(st);
+		goto out;
 	}
-	if (audit_append(st, actor, "gate.totp.enrol", object, NULL, NULL, e) <
-		0 ||
-	    store_commit(st, e) < 0)
-		goto undo;
-	rc = 0;
-	goto out;
-undo:
-	store_rollback(st);
+	rc = audit_commit(st, actor, "gate.totp.enrol", object, NULL, NULL, e);
 out:
 	free(list);
 	free(sealed);
@@ -361,10 +356,7 @@ change_one(struct store *st, const char *sql, const struct store_val *v, int nv,
 		err_set(e, "no %s", object);
 		goto fail;
 	}
-	if (audit_append(st, actor, action, object, NULL, after, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
+	return audit_commit(st, actor, action, object, NULL, after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -413,13 +405,11 @@ gate_db_revoke(struct store *st, const char *user, const char *actor,
 		return -1;
 	if (store_exec(st,
 		       "UPDATE gate_sessions SET revoked = 1 WHERE user = ?", v,
-		       1, e) < 0 ||
-	    audit_append(st, actor, "gate.revoke", object, NULL, NULL, e) < 0 ||
-	    store_commit(st, e) < 0) {
+		       1, e) < 0) {
 		store_rollback(st);
 		return -1;
 	}
-	return 0;
+	return audit_commit(st, actor, "gate.revoke", object, NULL, NULL, e);
 }
 
 int
@@ -549,17 +539,14 @@ gate_db_device_delete(struct store *st, const char *id, const char *actor,
 	if (store_begin(st, e) < 0)
 		return -1;
 	rc = device_drop(st, id, e);
-	if (rc == 0)
-		err_set(e, "no %s", object);
-	if (rc <= 0 ||
-	    audit_append(st, actor, "gate.device.delete", object, NULL, NULL,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	if (rc <= 0) {
+		if (rc == 0)
+			err_set(e, "no %s", object);
+		store_rollback(st);
+		return -1;
+	}
+	return audit_commit(st, actor, "gate.device.delete", object, NULL, NULL,
+			    e);
 }
 
 int
@@ -626,12 +613,10 @@ gate_db_device_register(struct store *st, const char *id, const char *user,
 		       "created, factors, address, serial) SELECT ?, ?, ?, ?, "
 		       "?, CAST(? AS INTEGER), ?, coalesce(max(serial), 0) + 1 "
 		       "FROM gate_devices",
-		       v, 7, e) < 0 ||
-	    audit_append(st, actor, "gate.device.register", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
+		       v, 7, e) < 0)
 		goto fail;
-	return 0;
+	return audit_commit(st, actor, "gate.device.register", object, NULL,
+			    after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -643,6 +628,26 @@ no_user(const char *name, struct err *e)
 {
 	err_set(e, "no gate user '%.80s'", name != NULL ? name : "");
 	return -1;
+}
+
+/* Runs sql (v, nv) on the gate user name inside the caller's transaction:
+ * 0, or -1 with e set, also when it changed no such user. */
+static int
+user_update(struct store *st, const char *name, const char *sql,
+	    const struct store_val *v, int nv, struct err *e)
+{
+	if (store_exec(st, sql, v, nv, e) < 0)
+		return -1;
+	if (store_changes(st) != 1)
+		return no_user(name, e);
+	return 0;
+}
+
+/* "N sessions ended" into after (64 bytes), for the audit record. */
+static void
+sessions_ended(char after[64], long long n)
+{
+	str_fmt(after, 64, "%lld session%s ended", n, n == 1 ? "" : "s");
 }
 
 int
@@ -662,28 +667,18 @@ gate_db_user_disable(struct store *st, const char *name, int disabled,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_exec(st,
-		       "UPDATE gate_users SET disabled = ?, updated = ? WHERE "
-		       "name = ?",
-		       v, 3, e) < 0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
+	if (user_update(st, name,
+			"UPDATE gate_users SET disabled = ?, updated = ? "
+			"WHERE name = ?",
+			v, 3, e) < 0 ||
+	    (disabled && (n = revoke_user(st, name, e)) < 0)) {
+		store_rollback(st);
+		return -1;
 	}
-	if (disabled && (n = revoke_user(st, name, e)) < 0)
-		goto fail;
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor,
-			 disabled ? "gate.user.disable" : "gate.user.enable",
-			 object, NULL, disabled ? after : NULL, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	sessions_ended(after, n);
+	return audit_commit(st, actor,
+			    disabled ? "gate.user.disable" : "gate.user.enable",
+			    object, NULL, disabled ? after : NULL, e);
 }
 
 int
@@ -708,23 +703,14 @@ gate_db_user_delete(struct store *st, const char *name, const char *actor,
 	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
 		0 ||
 	    (n = revoke_user(st, name, e)) < 0 ||
-	    store_exec(st, "DELETE FROM gate_users WHERE name = ?", v, 1, e) <
-		0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
+	    user_update(st, name, "DELETE FROM gate_users WHERE name = ?", v, 1,
+			e) < 0) {
+		store_rollback(st);
+		return -1;
 	}
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor, "gate.user.delete", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	sessions_ended(after, n);
+	return audit_commit(st, actor, "gate.user.delete", object, NULL, after,
+			    e);
 }
 
 int
@@ -734,16 +720,15 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 	struct store_val v[3], k[1];
 	char at[32], key[128], object[96], after[64], *hash;
 	long long n = 0;
+	int rc = -1;
 
 	if (!name_ok(name))
 		return no_user(name, e);
 	if (password_ok(name, password, e) < 0)
 		return -1;
-	hash = password_hash(password);
-	if (hash == NULL) {
-		err_set(e, "cannot hash the password of '%s'", name);
+	hash = hash_of(name, password, e);
+	if (hash == NULL)
 		return -1;
-	}
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_TEXT(hash);
 	v[1] = SV_TEXT(at);
@@ -753,30 +738,20 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 	str_fmt(object, sizeof(object), "gate user '%s'", name);
 	if (store_begin(st, e) < 0)
 		goto out;
-	if (store_exec(st,
-		       "UPDATE gate_users SET password = ?, updated = ? WHERE "
-		       "name = ?",
-		       v, 3, e) < 0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		no_user(name, e);
-		goto fail;
-	}
-	if ((n = revoke_user(st, name, e)) < 0 ||
+	if (user_update(st, name,
+			"UPDATE gate_users SET password = ?, updated = ? "
+			"WHERE name = ?",
+			v, 3, e) < 0 ||
+	    (n = revoke_user(st, name, e)) < 0 ||
 	    store_exec(st, "DELETE FROM gate_failures WHERE key = ?", k, 1, e) <
-		0)
-		goto fail;
-	str_fmt(after, sizeof(after), "%lld session%s ended", n,
-		n == 1 ? "" : "s");
-	if (audit_append(st, actor, "gate.user.password", object, NULL, after,
-			 e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	free(hash);
-	return 0;
-fail:
-	store_rollback(st);
+		0) {
+		store_rollback(st);
+		goto out;
+	}
+	sessions_ended(after, n);
+	rc = audit_commit(st, actor, "gate.user.password", object, NULL, after,
+			  e);
 out:
 	free(hash);
-	return -1;
+	return rc;
 }

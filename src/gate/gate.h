@@ -135,6 +135,16 @@ int gate_totp_check_sealed(const struct secret_key *k, const char *context,
  */
 int gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests);
 /*
+ * What the store keeps of a new TOTP enrolment of name: secret_b32 sealed
+ * by secret_seal() under k with context into *sealed, and new recovery
+ * codes into rec with their digests into *digests (gate_recovery_new).
+ * 0 with both set (free() them), or -1 with e set and nothing allocated.
+ */
+int gate_totp_seal(const struct secret_key *k, const char *context,
+		   const char *name, const char *secret_b32,
+		   char rec[GATE_RECOVERY_N][10], char **sealed,
+		   char **digests, struct err *e);
+/*
  * 1 if code is one of the digests (a JSON array as gate_recovery_new made
  * it); *rest is then the array without it (free()), to be stored. 0 if
  * not (or on failure), *rest NULL.

@@ -1156,9 +1156,6 @@ gate_portal_logout(struct gate_req *r)
 
 /* ---- security keys (WebAuthn) ------------------------------------------- */
 
-#define KEY_CHALLENGE  32     /* bytes */
-#define KEY_TIMEOUT_MS 120000 /* what the browser is told */
-
 /* An answer of JSON o (taken) with status. */
 static void
 json_reply(struct gate_req *r, int status, json_t *o)
@@ -1190,18 +1187,6 @@ jstr(const json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* Decodes base64url member name of o into out (at most max bytes);
- * the length, or -1 if absent, malformed or too long. */
-static int
-jb64(const json_t *o, const char *name, unsigned char *out, size_t max)
-{
-	const char *s = jstr(o, name);
-
-	if (s == NULL || strlen(s) > (max * 4) / 3 + 4)
-		return -1;
-	return wa_b64url_decode(s, strlen(s), out, max);
-}
-
 /*
  * What a ceremony is bound to: the page's origin, which the browser sends
  * and same_origin checks against Host (so another site cannot stand in),
@@ -1211,40 +1196,14 @@ jb64(const json_t *o, const char *name, unsigned char *out, size_t max)
 static int
 key_origin(struct gate_req *r, char origin[300], char rpid[256])
 {
-	const char *o = gate_req_in(r, "Origin"),
-		   *host = gate_req_in(r, "Host");
-	size_t n;
+	const char *o = gate_req_in(r, "Origin");
 
-	if (o == NULL || host == NULL || host[0] == '[' || !same_origin(r) ||
-	    str_copy(origin, o, 300) < 0)
+	if (o == NULL || !same_origin(r) || str_copy(origin, o, 300) < 0)
 		return -1;
-	n = strcspn(host, ":");
-	if (n == 0 || n >= 256)
-		return -1;
-	memcpy(rpid, host, n);
-	rpid[n] = '\0';
-	return 0;
-}
-
-/* A fresh challenge: raw bytes and base64url. 0 or -1. */
-static int
-key_challenge(unsigned char raw[KEY_CHALLENGE], char b64[64])
-{
-	return wa_challenge(raw, KEY_CHALLENGE) < 0 ||
-		       wa_b64url_encode(raw, KEY_CHALLENGE, b64, 64) < 0
-		   ? -1
-		   : 0;
+	return ceremony_rpid(gate_req_in(r, "Host"), rpid);
 }
 
 /* The user's security keys as [{"type": "public-key", "id": ...}]. */
-static int
-key_id_row(void *arg, struct store_row *row)
-{
-	json_array_append_new(arg, json_pack("{s:s,s:s}", "type", "public-key",
-					     "id", store_row_text(row, 0)));
-	return 0;
-}
-
 static json_t *
 key_ids(struct gate_server *g, const char *user)
 {
@@ -1255,7 +1214,7 @@ key_ids(struct gate_server *g, const char *user)
 	if (gate_query(g,
 		       "SELECT id FROM gate_webauthn WHERE user = ? ORDER BY "
 		       "created",
-		       v, 1, key_id_row, a, &e) < 0)
+		       v, 1, ceremony_id_row, a, &e) < 0)
 		log_error("gate: security keys of '%s': %s", user, e.msg);
 	return a;
 }
@@ -1272,7 +1231,6 @@ key_login_begin(struct gate_req *r, const json_t *in)
 	const struct text *t = lang_of(r, jstr(in, "lang"));
 	const char *user = jstr(in, "username"), *pw = jstr(in, "password");
 	char ip[64], origin[300], rpid[256], object[192], b64[64], handle[33];
-	unsigned char raw[KEY_CHALLENGE];
 	struct user_row u;
 	json_t *ids;
 	struct err e;
@@ -1319,44 +1277,17 @@ key_login_begin(struct gate_req *r, const json_t *in)
 		json_fail(r, 409, t->key_none);
 		goto out;
 	}
-	if (key_challenge(raw, b64) < 0 ||
+	if (ceremony_challenge(b64) < 0 ||
 	    pending_put(g, PEND_KEY_LOGIN, user, b64, handle) < 0) {
 		json_decref(ids);
 		json_fail(r, 503, t->key_bad);
 		goto out;
 	}
 	json_reply(r, 200,
-		   json_pack("{s:s,s:{s:s,s:s,s:i,s:s,s:o}}", "handle", handle,
-			     "publicKey", "challenge", b64, "rpId", rpid,
-			     "timeout", KEY_TIMEOUT_MS, "userVerification",
-			     "preferred", "allowCredentials", ids));
+		   json_pack("{s:s,s:o}", "handle", handle, "publicKey",
+			     ceremony_get_options(b64, rpid, ids)));
 out:
 	user_row_free(&u);
-}
-
-/* One stored credential: id (base64url), alg, key, count. */
-struct key_row {
-	int found;
-	struct wa_credential c;
-};
-
-static int
-key_row(void *arg, struct store_row *row)
-{
-	struct key_row *k = arg;
-	const char *pk = store_row_text(row, 1);
-	int n;
-
-	n = pk != NULL ? wa_b64url_decode(pk, strlen(pk), k->c.pubkey,
-					  sizeof(k->c.pubkey))
-		       : -1;
-	if (n <= 0)
-		return 1; /* unusable: as if absent */
-	k->c.pubkey_len = (size_t)n;
-	k->c.alg = (int)store_row_int(row, 0);
-	k->c.sign_count = (uint32_t)store_row_int(row, 2);
-	k->found = 1;
-	return 1;
 }
 
 /*
@@ -1373,14 +1304,12 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		   *rd = jstr(in, "rd");
 	char user[GATE_NAME_MAX + 1], chal[96], ip[64], origin[300], rpid[256],
 	    object[192], after[300], at[32];
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *ad = NULL,
-					     *sig = NULL;
-	struct key_row k;
+	struct ceremony_key k;
 	struct user_row u;
 	struct store_val v[4];
 	uint32_t count = 0;
 	struct err e;
-	int ncdj, nad, nsig, nch, rc;
+	int rc;
 
 	memset(&u, 0, sizeof(u));
 	memset(&k, 0, sizeof(k));
@@ -1397,30 +1326,18 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		return;
 	}
 	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	ad = xmalloc(WA_MAX_AUTH_DATA);
-	sig = xmalloc(WA_MAX_SIG);
-	ncdj = jb64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	nad = jb64(in, "authenticatorData", ad, WA_MAX_AUTH_DATA);
-	nsig = jb64(in, "signature", sig, WA_MAX_SIG);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(user);
 	rc = gate_query(g,
 			"SELECT alg, pubkey, sign_count FROM gate_webauthn "
 			"WHERE id = ? AND user = ?",
-			v, 2, key_row, &k, &e);
-	if (rc < 0 || ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
-	    !k.found) {
+			v, 2, ceremony_key_row, &k, &e);
+	if (rc < 0 || !k.found) {
 		err_set(&e, "%s",
-			rc < 0	   ? "store error"
-			: !k.found ? "not one of the user's keys"
-				   : "malformed assertion");
+			rc < 0 ? "store error" : "not one of the user's keys");
 		goto fail;
 	}
-	if (wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
-			     (size_t)nsig, raw, (size_t)nch, origin, rpid,
-			     false, &k.c, &count, &e) < 0)
+	if (ceremony_assert(in, chal, origin, rpid, &k.c, &count, &e) < 0)
 		goto fail;
 	time_fmt(time_now(), at, sizeof(at));
 	v[0] = SV_INT(count);
@@ -1460,9 +1377,6 @@ fail:
 	gate_audit(g, "gate", "gate.login.fail", object, after);
 	json_fail(r, 401, t->key_refused);
 out:
-	free(cdj);
-	free(ad);
-	free(sig);
 	user_row_free(&u);
 }
 
@@ -1512,7 +1426,7 @@ key_register_begin(struct gate_req *r, const json_t *in)
 	const struct text *t = lang_of(r, jstr(in, "lang"));
 	char user[GATE_NAME_MAX + 1], origin[300], rpid[256], b64[64],
 	    handle[33], uid[64];
-	unsigned char raw[KEY_CHALLENGE], uhash[32];
+	unsigned char uhash[32];
 	int enrol;
 
 	if (key_origin(r, origin, rpid) < 0) {
@@ -1525,7 +1439,7 @@ key_register_begin(struct gate_req *r, const json_t *in)
 	}
 	/* the user handle: stable, and not the name itself */
 	gate_sha256(user, strlen(user), uhash);
-	if (key_challenge(raw, b64) < 0 ||
+	if (ceremony_challenge(b64) < 0 ||
 	    wa_b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
 	    pending_put(r->g, PEND_KEY_REGISTER, user, b64, handle) < 0) {
 		json_fail(r, 503, t->key_bad);
@@ -1533,17 +1447,9 @@ key_register_begin(struct gate_req *r, const json_t *in)
 	}
 	json_reply(
 	    r, 200,
-	    json_pack("{s:s,s:{s:s,s:{s:s,s:s},s:{s:s,s:s,s:s},s:[{s:s,s:i},"
-		      "{s:s,s:i},{s:s,s:i}],s:i,s:s,s:{s:s,s:s},s:o}}",
-		      "handle", handle, "publicKey", "challenge", b64, "rp",
-		      "id", rpid, "name", "govsec", "user", "id", uid, "name",
-		      user, "displayName", user, "pubKeyCredParams", "type",
-		      "public-key", "alg", WA_ALG_ES256, "type", "public-key",
-		      "alg", WA_ALG_EDDSA, "type", "public-key", "alg",
-		      WA_ALG_RS256, "timeout", KEY_TIMEOUT_MS, "attestation",
-		      "none", "authenticatorSelection", "userVerification",
-		      "preferred", "residentKey", "discouraged",
-		      "excludeCredentials", key_ids(r->g, user)));
+	    json_pack("{s:s,s:o}", "handle", handle, "publicKey",
+		      ceremony_create_options(b64, rpid, "govsec", uid, user,
+					      key_ids(r->g, user))));
 }
 
 /*
@@ -1562,12 +1468,11 @@ key_register_finish(struct gate_req *r, const json_t *in)
 	char user[GATE_NAME_MAX + 1], who[GATE_NAME_MAX + 1], chal[96],
 	    origin[300], rpid[256], ip[64], object[192], actor[96], at[32],
 	    aaguid[33], *id = NULL, *pk = NULL, *lab = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *att = NULL;
 	struct wa_credential *c = NULL;
 	struct user_row u;
 	struct store_val v[8];
 	struct err e;
-	int ncdj, natt, nch, enrol, rc = -1;
+	int verdict, enrol, rc = -1;
 
 	memset(&u, 0, sizeof(u));
 	if (handle == NULL || key_origin(r, origin, rpid) < 0 ||
@@ -1586,26 +1491,18 @@ key_register_finish(struct gate_req *r, const json_t *in)
 	}
 	str_fmt(object, sizeof(object), "gate user '%s'", user);
 	str_fmt(actor, sizeof(actor), "gate:%s", user);
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	att = xmalloc(WA_MAX_ATT_OBJ);
 	c = xcalloc(1, sizeof(*c));
-	ncdj = jb64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	natt = jb64(in, "attestationObject", att, WA_MAX_ATT_OBJ);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
-	if (ncdj <= 0 || natt <= 0 || nch <= 0) {
+	verdict = ceremony_register(in, chal, origin, rpid, c, &e);
+	if (verdict == -1) {
 		json_fail(r, 400, t->key_bad);
 		goto out;
 	}
-	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
-			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
+	if (verdict < 0) {
 		gate_audit(g, actor, "gate.webauthn.refused", object, e.msg);
 		json_fail(r, 422, e.msg);
 		goto out;
 	}
-	id = xmalloc(2 * WA_MAX_CRED_ID);
-	pk = xmalloc(2 * WA_MAX_PUBKEY);
-	wa_b64url_encode(c->id, c->id_len, id, 2 * WA_MAX_CRED_ID);
-	wa_b64url_encode(c->pubkey, c->pubkey_len, pk, 2 * WA_MAX_PUBKEY);
+	ceremony_encode(c, &id, &pk);
 	hex_encode(c->aaguid, sizeof(c->aaguid), aaguid);
 	lab = str_utf8_sanitize(label != NULL ? label : "");
 	time_fmt(time_now(), at, sizeof(at));
@@ -1672,8 +1569,6 @@ key_register_finish(struct gate_req *r, const json_t *in)
 		   json_pack("{s:b,s:s?}", "ok", 1, "redirect",
 			     rd != NULL && safe_rd(r, rd) ? rd : NULL));
 out:
-	free(cdj);
-	free(att);
 	free(c);
 	free(id);
 	free(pk);

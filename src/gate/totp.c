@@ -295,6 +295,27 @@ gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests)
 }
 
 int
+gate_totp_seal(const struct secret_key *k, const char *context,
+	       const char *name, const char *secret_b32,
+	       char rec[GATE_RECOVERY_N][10], char **sealed, char **digests,
+	       struct err *e)
+{
+	*digests = NULL;
+	*sealed = secret_seal(k, context, secret_b32, strlen(secret_b32));
+	if (*sealed == NULL) {
+		err_set(e, "cannot seal the TOTP secret of '%.80s'", name);
+		return -1;
+	}
+	if (gate_recovery_new(rec, digests) < 0) {
+		err_set(e, "cannot make recovery codes");
+		free(*sealed);
+		*sealed = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
 gate_recovery_spend(const char *digests, const char *code, char **rest)
 {
 	char d[AUDIT_HASH_HEX];

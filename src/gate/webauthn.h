@@ -2,10 +2,12 @@
  * webauthn.h: server-side WebAuthn (Level 2) for the gate's login portal:
  * verifying the registration of a security key (attestation "none" and
  * "packed") and logins with it (assertions), plus the small strict CBOR
- * decoder they need. Everything the browser sends (clientDataJSON,
- * attestation objects, authenticator data, signatures) is untrusted; the
- * expected challenge, origin and RP ID, and a stored wa_credential, are
- * trusted (they come from the portal's configuration and store).
+ * decoder they need, and the ceremonies' plumbing the gate's portal and
+ * the console share (ceremony.c). Everything the browser sends
+ * (clientDataJSON, attestation objects, authenticator data, signatures) is
+ * untrusted; the expected challenge, origin and RP ID, and a stored
+ * wa_credential, are trusted (they come from the portal's configuration
+ * and store).
  */
 #ifndef GOVSEC_WEBAUTHN_H
 #define GOVSEC_WEBAUTHN_H
@@ -14,7 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
+
+struct store_row;
 
 /* cbor.c */
 /*
@@ -179,5 +185,74 @@ int wa_assert_verify(const unsigned char *client_data_json, size_t cdj_len,
 		     const char *origin, const char *rp_id, bool require_uv,
 		     const struct wa_credential *cred, uint32_t *new_count,
 		     struct err *e);
+
+/* ceremony.c */
+#define CEREMONY_CHALLENGE  32	   /* random bytes of a challenge */
+#define CEREMONY_TIMEOUT_MS 120000 /* what the browser is told it may take */
+
+/* A fresh challenge of CEREMONY_CHALLENGE random bytes in base64url into
+ * b64; 0, or -1 on a CSPRNG failure. */
+int ceremony_challenge(char b64[64]);
+/* The RP ID of a ceremony for the Host header host (trusted only to be a
+ * string): host without its port into rpid. 0, or -1 if host is NULL,
+ * an IP literal in brackets, or its name is empty or 256 bytes or more. */
+int ceremony_rpid(const char *host, char rpid[256]);
+/* Member name of the browser's JSON object o decoded from base64url into
+ * out (at most max bytes): the length, or -1 if absent, not a string,
+ * malformed or too long. */
+int ceremony_b64(const json_t *o, const char *name, unsigned char *out,
+		 size_t max);
+/*
+ * The publicKey options of navigator.credentials.create() for user (name
+ * and display name) with the user handle user_id (base64url), the RP
+ * rpid named rp_name, ES256, EdDSA and RS256 keys, no attestation, and
+ * exclude (taken, also on failure): the user's keys as [{"type":
+ * "public-key", "id": ...}]. A new object, or NULL.
+ */
+json_t *ceremony_create_options(const char *challenge, const char *rpid,
+				const char *rp_name, const char *user_id,
+				const char *user, json_t *exclude);
+/* The publicKey options of navigator.credentials.get() for the keys in
+ * allow (taken, also on failure; as exclude above). A new object, or
+ * NULL. */
+json_t *ceremony_get_options(const char *challenge, const char *rpid,
+			     json_t *allow);
+/* A store_query() callback for rows whose column 0 is a key's id: appends
+ * {"type": "public-key", "id": ID} to the JSON array arg. */
+int ceremony_id_row(void *arg, struct store_row *row);
+/* A stored key read back: found is 1 once c holds its alg, public key and
+ * sign count. */
+struct ceremony_key {
+	int found;
+	struct wa_credential c;
+};
+/* A store_query() callback for one row (alg, pubkey in base64url,
+ * sign_count) into the struct ceremony_key arg (zeroed by the caller); a
+ * key that does not decode is left as not found. Stops after the row. */
+int ceremony_key_row(void *arg, struct store_row *row);
+/*
+ * Decodes the browser's answer to navigator.credentials.create(), the
+ * base64url members clientDataJSON and attestationObject of in, and
+ * verifies it (wa_register_verify, no user verification asked) against
+ * challenge (base64url, as issued), origin and rp_id. 0 with c filled;
+ * -1 if a member or the challenge does not decode; -2 with e set if the
+ * registration is refused.
+ */
+int ceremony_register(const json_t *in, const char *challenge,
+		      const char *origin, const char *rp_id,
+		      struct wa_credential *c, struct err *e);
+/*
+ * The same for navigator.credentials.get(): the members clientDataJSON,
+ * authenticatorData and signature of in, verified (wa_assert_verify) with
+ * the stored key c. 0 with *count set to the authenticator's count (to be
+ * stored), or -1 with e set ("malformed assertion" when something does
+ * not decode).
+ */
+int ceremony_assert(const json_t *in, const char *challenge, const char *origin,
+		    const char *rp_id, const struct wa_credential *c,
+		    uint32_t *count, struct err *e);
+/* The id and public key of a verified registration c in base64url, as the
+ * store keeps them, into *id and *pubkey (free() both). */
+void ceremony_encode(const struct wa_credential *c, char **id, char **pubkey);
 
 #endif

@@ -26,15 +26,42 @@ totp_context(const char *name, char *out, size_t n)
 	str_fmt(out, n, "console_users.totp_secret:%s", name);
 }
 
+/* Audits action on the console user name by actor ("system" if NULL);
+ * with commit, also ends the caller's transaction (audit_commit). */
 static int
 audit_user(struct store *st, const char *actor, const char *action,
-	   const char *name, struct err *e)
+	   const char *name, int commit, struct err *e)
 {
 	char object[128];
 
 	str_fmt(object, sizeof(object), "console-user:%s", name);
-	return audit_append(st, actor != NULL ? actor : "system", action,
-			    object, NULL, NULL, e);
+	if (actor == NULL)
+		actor = "system";
+	if (commit)
+		return audit_commit(st, actor, action, object, NULL, NULL, e);
+	return audit_append(st, actor, action, object, NULL, NULL, e);
+}
+
+/* Runs sql (v, nv), which must change the console user name, in a
+ * transaction of its own audited as action by actor; 0, or -1 with e
+ * set. */
+static int
+user_change(struct store *st, const char *name, const char *sql,
+	    const struct store_val *v, int nv, const char *actor,
+	    const char *action, struct err *e)
+{
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, sql, v, nv, e) < 0)
+		goto fail;
+	if (store_changes(st) != 1) {
+		err_set(e, "no console user '%s'", name);
+		goto fail;
+	}
+	return audit_user(st, actor, action, name, 1, e);
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 /* 1 if [console] two_factor asks a second factor of role. */
@@ -86,8 +113,8 @@ http_login_next(struct http_req *r, const char *name, const char *role,
 			       "UPDATE console_users SET failures = 0 WHERE "
 			       "name = ?",
 			       v, 1, &e) < 0 ||
-		    audit_user(st, name, "console.login_no_factor", name, &e) <
-			0)
+		    audit_user(st, name, "console.login_no_factor", name, 0,
+			       &e) < 0)
 			return http_internal(r, e.msg);
 		return http_error(r, 403,
 				  "console user '%s' has no second factor, "
@@ -155,7 +182,7 @@ check_code(struct http_req *r, const char *name, const char *code)
 				      "WHERE name = ?",
 				      v, 2, &e) < 0 ||
 			   audit_user(st, name, "console.recovery_used", name,
-				      &e) < 0))
+				      0, &e) < 0))
 			ok = -1;
 		goto out;
 	}
@@ -440,11 +467,9 @@ http_user_passwd(struct store *st, const struct config *cfg, const char *name,
 	if (store_exec(st,
 		       "DELETE FROM console_sessions WHERE user = ? AND "
 		       "token_hash <> ?",
-		       v, 2, e) < 0 ||
-	    audit_user(st, actor, "console.user.passwd", name, e) < 0 ||
-	    store_commit(st, e) < 0)
+		       v, 2, e) < 0)
 		goto undo;
-	rc = 0;
+	rc = audit_user(st, actor, "console.user.passwd", name, 1, e);
 	goto out;
 undo:
 	store_rollback(st);
@@ -461,24 +486,10 @@ http_user_expire(struct store *st, const char *name, const char *actor,
 {
 	struct store_val v[1] = {SV_TEXT(name)};
 
-	if (store_begin(st, e) < 0)
-		return -1;
-	if (store_exec(st,
-		       "UPDATE console_users SET must_change = 1 WHERE "
-		       "name = ?",
-		       v, 1, e) < 0)
-		goto fail;
-	if (store_changes(st) != 1) {
-		err_set(e, "no console user '%s'", name);
-		goto fail;
-	}
-	if (audit_user(st, actor, "console.user.expire", name, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+	return user_change(st, name,
+			   "UPDATE console_users SET must_change = 1 WHERE "
+			   "name = ?",
+			   v, 1, actor, "console.user.expire", e);
 }
 
 int
@@ -495,36 +506,16 @@ http_user_totp(struct store *st, const struct secret_key *key, const char *name,
 		return -1;
 	}
 	totp_context(name, ctx, sizeof(ctx));
-	sealed = secret_seal(key, ctx, secret_b32, strlen(secret_b32));
-	if (sealed == NULL) {
-		err_set(e, "cannot seal the TOTP secret of '%s'", name);
+	if (gate_totp_seal(key, ctx, name, secret_b32, rec, &sealed, &list, e) <
+	    0)
 		goto out;
-	}
-	if (gate_recovery_new(rec, &list) < 0) {
-		err_set(e, "cannot make recovery codes");
-		goto out;
-	}
 	v[0] = SV_TEXT(sealed);
 	v[1] = SV_TEXT(list);
 	v[2] = SV_TEXT(name);
-	if (store_begin(st, e) < 0)
-		goto out;
-	if (store_exec(st,
-		       "UPDATE console_users SET totp_secret = ?, recovery = "
-		       "?, totp_last = 0 WHERE name = ?",
-		       v, 3, e) < 0)
-		goto undo;
-	if (store_changes(st) != 1) {
-		err_set(e, "no console user '%s'", name);
-		goto undo;
-	}
-	if (audit_user(st, actor, "console.user.totp", name, e) < 0 ||
-	    store_commit(st, e) < 0)
-		goto undo;
-	rc = 0;
-	goto out;
-undo:
-	store_rollback(st);
+	rc = user_change(st, name,
+			 "UPDATE console_users SET totp_secret = ?, recovery = "
+			 "?, totp_last = 0 WHERE name = ?",
+			 v, 3, actor, "console.user.totp", e);
 out:
 	if (rc < 0)
 		OPENSSL_cleanse(secret_b32, 40);

@@ -13,26 +13,12 @@
 #include "gate/webauthn.h"
 #include "http/http.h"
 
-#define KEY_CHALLENGE  32     /* random bytes of a challenge */
-#define KEY_TIMEOUT_MS 120000 /* what the browser may take */
-#define KEYS_MAX       20     /* keys an account may register */
+#define KEYS_MAX 20 /* keys an account may register */
 
 static const char *
 jstr(const json_t *o, const char *name)
 {
 	return json_string_value(json_object_get(o, name));
-}
-
-/* Member name of o decoded from base64url into out (max bytes); the
- * length, or -1 if absent, malformed or too long. */
-static int
-jb64(const json_t *o, const char *name, unsigned char *out, size_t max)
-{
-	const char *s = jstr(o, name);
-
-	if (s == NULL || strlen(s) > (max * 4) / 3 + 4)
-		return -1;
-	return wa_b64url_decode(s, strlen(s), out, max);
 }
 
 /*
@@ -46,10 +32,8 @@ key_origin(struct http_req *r, char origin[300], char rpid[256])
 	const char *o = http_req_header(r, "Origin"),
 		   *host = http_req_header(r, "Host");
 	const char *rest;
-	size_t n;
 
-	if (o == NULL || host == NULL || host[0] == '[' ||
-	    str_copy(origin, o, 300) < 0)
+	if (o == NULL || host == NULL || str_copy(origin, o, 300) < 0)
 		return -1;
 	if (str_starts(o, "https://"))
 		rest = o + 8;
@@ -59,32 +43,16 @@ key_origin(struct http_req *r, char origin[300], char rpid[256])
 		return -1;
 	if (strcmp(rest, host) != 0)
 		return -1;
-	n = strcspn(host, ":");
-	if (n == 0 || n >= 256)
-		return -1;
-	memcpy(rpid, host, n);
-	rpid[n] = '\0';
-	return 0;
+	return ceremony_rpid(host, rpid);
 }
 
 /* A fresh challenge in base64url kept with the session; 0 or -1. */
 static int
 new_challenge(struct http_req *r, char b64[64])
 {
-	unsigned char raw[KEY_CHALLENGE];
-
-	if (wa_challenge(raw, sizeof(raw)) < 0 ||
-	    wa_b64url_encode(raw, sizeof(raw), b64, 64) < 0)
+	if (ceremony_challenge(b64) < 0)
 		return -1;
 	return http_session_put_challenge(r, b64);
-}
-
-static int
-id_row(void *arg, struct store_row *row)
-{
-	json_array_append_new(arg, json_pack("{s:s,s:s}", "type", "public-key",
-					     "id", store_row_text(row, 0)));
-	return 0;
 }
 
 /* The user's keys as [{"type": "public-key", "id": ...}], or NULL. */
@@ -98,7 +66,7 @@ key_ids(struct http_req *r, const char *user)
 	if (store_query(r->ctx->st,
 			"SELECT id FROM console_webauthn WHERE user = ? "
 			"ORDER BY created",
-			v, 1, id_row, a, &e) < 0) {
+			v, 1, ceremony_id_row, a, &e) < 0) {
 		log_error("console keys of '%s': %s", user, e.msg);
 		json_decref(a);
 		return NULL;
@@ -169,17 +137,9 @@ http_key_begin(struct http_req *r)
 	}
 	return http_json(
 	    r, 200,
-	    json_pack("{s:{s:s,s:{s:s,s:s},s:{s:s,s:s,s:s},s:[{s:s,s:i},"
-		      "{s:s,s:i},{s:s,s:i}],s:i,s:s,s:{s:s,s:s},s:o}}",
-		      "publicKey", "challenge", b64, "rp", "id", rpid, "name",
-		      "govsec console", "user", "id", uid, "name", r->user,
-		      "displayName", r->user, "pubKeyCredParams", "type",
-		      "public-key", "alg", WA_ALG_ES256, "type", "public-key",
-		      "alg", WA_ALG_EDDSA, "type", "public-key", "alg",
-		      WA_ALG_RS256, "timeout", KEY_TIMEOUT_MS, "attestation",
-		      "none", "authenticatorSelection", "userVerification",
-		      "preferred", "residentKey", "discouraged",
-		      "excludeCredentials", ids));
+	    json_pack("{s:o}", "publicKey",
+		      ceremony_create_options(b64, rpid, "govsec console", uid,
+					      r->user, ids)));
 }
 
 int
@@ -188,13 +148,12 @@ http_key_finish(struct http_req *r)
 	struct store *st = r->ctx->st;
 	char origin[300], rpid[256], object[128];
 	char *chal = NULL, *id = NULL, *pk = NULL, *lab = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE], *cdj = NULL, *att = NULL;
 	struct wa_credential *c = NULL;
 	const char *label;
 	struct store_val v[7];
 	struct err e;
 	json_t *o, *reply;
-	int ncdj, natt, nch, rc;
+	int rc;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
@@ -208,20 +167,15 @@ http_key_finish(struct http_req *r)
 				"naming the console's host");
 		goto out;
 	}
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	att = xmalloc(WA_MAX_ATT_OBJ);
 	c = xcalloc(1, sizeof(*c));
-	ncdj = jb64(o, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	natt = jb64(o, "attestationObject", att, WA_MAX_ATT_OBJ);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
-	if (ncdj <= 0 || natt <= 0 || nch <= 0) {
+	rc = ceremony_register(o, chal, origin, rpid, c, &e);
+	if (rc == -1) {
 		rc = http_error(r, 400,
 				"expected clientDataJSON and "
 				"attestationObject in base64url");
 		goto out;
 	}
-	if (wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt, raw,
-			       (size_t)nch, origin, rpid, false, c, &e) < 0) {
+	if (rc < 0) {
 		struct err ae;
 
 		if (audit_append(st, r->user, "console.webauthn.refused",
@@ -230,10 +184,7 @@ http_key_finish(struct http_req *r)
 		rc = http_error(r, 422, "security key refused: %s", e.msg);
 		goto out;
 	}
-	id = xmalloc(2 * WA_MAX_CRED_ID);
-	pk = xmalloc(2 * WA_MAX_PUBKEY);
-	wa_b64url_encode(c->id, c->id_len, id, 2 * WA_MAX_CRED_ID);
-	wa_b64url_encode(c->pubkey, c->pubkey_len, pk, 2 * WA_MAX_PUBKEY);
+	ceremony_encode(c, &id, &pk);
 	lab = str_utf8_sanitize(label != NULL ? label : "");
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(r->user);
@@ -272,8 +223,6 @@ http_key_finish(struct http_req *r)
 out:
 	json_decref(o);
 	free(chal);
-	free(cdj);
-	free(att);
 	free(c);
 	free(id);
 	free(pk);
@@ -344,35 +293,8 @@ http_login_key_begin(struct http_req *r)
 		return http_internal(r, "cannot make a challenge");
 	}
 	return http_json(r, 200,
-			 json_pack("{s:{s:s,s:s,s:i,s:s,s:o}}", "publicKey",
-				   "challenge", b64, "rpId", rpid, "timeout",
-				   KEY_TIMEOUT_MS, "userVerification",
-				   "preferred", "allowCredentials", ids));
-}
-
-/* A stored key of user: alg, pubkey, sign_count. */
-struct key_row {
-	int found;
-	struct wa_credential c;
-};
-
-static int
-key_row(void *arg, struct store_row *row)
-{
-	struct key_row *k = arg;
-	const char *pk = store_row_text(row, 1);
-	int n;
-
-	n = pk != NULL ? wa_b64url_decode(pk, strlen(pk), k->c.pubkey,
-					  sizeof(k->c.pubkey))
-		       : -1;
-	if (n <= 0)
-		return 1; /* unusable: as if absent */
-	k->c.pubkey_len = (size_t)n;
-	k->c.alg = (int)store_row_int(row, 0);
-	k->c.sign_count = (uint32_t)store_row_int(row, 2);
-	k->found = 1;
-	return 1;
+			 json_pack("{s:o}", "publicKey",
+				   ceremony_get_options(b64, rpid, ids)));
 }
 
 int
@@ -380,15 +302,13 @@ http_login_key_finish(struct http_req *r)
 {
 	struct store *st = r->ctx->st;
 	char origin[300], rpid[256], *chal = NULL, *name = NULL, *role = NULL;
-	unsigned char raw[WA_MAX_CHALLENGE];
-	unsigned char *cdj = NULL, *ad = NULL, *sig = NULL;
-	struct key_row *k = NULL;
+	struct ceremony_key *k = NULL;
 	const char *id;
 	struct store_val v[4];
 	uint32_t count = 0;
 	struct err e;
 	json_t *o;
-	int ncdj, nad, nsig, nch, rc;
+	int rc;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
@@ -416,25 +336,15 @@ http_login_key_finish(struct http_req *r)
 		rc = 0;
 		goto out;
 	}
-	cdj = xmalloc(WA_MAX_CLIENT_DATA);
-	ad = xmalloc(WA_MAX_AUTH_DATA);
-	sig = xmalloc(WA_MAX_SIG);
 	k = xcalloc(1, sizeof(*k));
-	ncdj = jb64(o, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
-	nad = jb64(o, "authenticatorData", ad, WA_MAX_AUTH_DATA);
-	nsig = jb64(o, "signature", sig, WA_MAX_SIG);
-	nch = wa_b64url_decode(chal, strlen(chal), raw, sizeof(raw));
 	v[0] = SV_TEXT(id);
 	v[1] = SV_TEXT(name);
-	if (ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0 ||
-	    store_query(st,
+	if (store_query(st,
 			"SELECT alg, pubkey, sign_count FROM console_webauthn "
 			"WHERE id = ? AND user = ?",
-			v, 2, key_row, k, &e) < 0 ||
+			v, 2, ceremony_key_row, k, &e) < 0 ||
 	    !k->found ||
-	    wa_assert_verify(cdj, (size_t)ncdj, ad, (size_t)nad, sig,
-			     (size_t)nsig, raw, (size_t)nch, origin, rpid,
-			     false, &k->c, &count, &e) < 0) {
+	    ceremony_assert(o, chal, origin, rpid, &k->c, &count, &e) < 0) {
 		rc = http_login_failed(r, name, "the security key was refused");
 		goto out;
 	}
@@ -455,9 +365,6 @@ out:
 	free(chal);
 	free(name);
 	free(role);
-	free(cdj);
-	free(ad);
-	free(sig);
 	free(k);
 	return rc;
 }
