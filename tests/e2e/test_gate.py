@@ -589,7 +589,9 @@ def test_account_lockout_counts_exactly(gate):
     codes = parallel_logins(gate, ["dave"] * 200, src="127.0.0.11")
     assert codes.count(401) == ATTEMPTS
     assert codes.count(429) == 200 - ATTEMPTS
-    locks = [o for o, _ in audit_rows(gate.db, "gate.lockout")
+    locks = [o for o, _ in audit_rows(
+        gate.db, "gate.lockout",
+        until=lambda rows: any("account 'dave'" in o for o, _ in rows))
              if "account 'dave'" in o]
     assert len(locks) == 1
     # the right password does not help while locked
