@@ -1128,8 +1128,9 @@ def test_end_one_session(gate):
     time.sleep(1.6)  # the gate polls the store once a second
     assert gate.req("/app/index.html", src="127.0.0.4", cookies=jar1)[0] == 302
     assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 200
-    assert ("gate session '%s'" % older, None) in \
-        audit_rows(gate.db, "gate.revoke")
+    rec = ("gate session '%s'" % older, None)
+    assert rec in audit_rows(gate.db, "gate.revoke",
+                             until=lambda rows: rec in rows)
     # the same from the command line
     rc, out, _ = gate_cli(gate.db, "gate", "sessions")
     assert rc == 0
@@ -1168,8 +1169,9 @@ def test_security_keys_api(gate):
                    session=admin)[0] == 204
     assert console(gate, "DELETE", "/api/gate/keys/a2V5",
                    session=admin)[0] == 404
-    assert ("gate security key 'a2V5'", None) in \
-        audit_rows(gate.db, "gate.webauthn.remove")
+    rec = ("gate security key 'a2V5'", None)
+    assert rec in audit_rows(gate.db, "gate.webauthn.remove",
+                             until=lambda rows: rec in rows)
 
 
 # ---- absolute lifetime and restarts (a gate of its own, no nginx) ---------------
