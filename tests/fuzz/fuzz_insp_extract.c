@@ -4,8 +4,9 @@
  * resolution of what it finds, and what marks.c reads from the page (footer
  * marks, dated items, the column judgement). Checks that every link is a
  * NUL-terminated string of bounded length with a known kind, that resolved
- * URLs are http(s) and that titles, link texts and column names stay
- * within their limits.
+ * URLs are http(s), that titles, link texts and column names stay within
+ * their limits, and that the page cut in chunks yields the same links,
+ * title, heading, text and marks as the page parsed in one chunk.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,10 +18,59 @@
 
 static struct insp_words *words;
 
+static struct extract *
+extractor(const uint8_t *data, size_t size)
+{
+	struct extract *x;
+
+	x = extract_new(size > 0 && data[0] & 1 ? "logo" : NULL,
+			size > 0 && data[0] & 2 ? "utf-8" : NULL);
+	if (size > 0 && data[0] & 4)
+		extract_keep(x, data[0] & 8 ? XK_TEXT : 0);
+	return x;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The page in one chunk (w) and in pieces (p) are the same page. */
+static void
+check_same(const struct xpage *w, const struct xpage *p)
+{
+	struct marks mw, mp;
+
+	CHECK(w->nlinks == p->nlinks);
+	for (size_t i = 0; i < p->nlinks; i++) {
+		CHECK(strcmp(w->links[i].url, p->links[i].url) == 0);
+		CHECK(strcmp(w->links[i].kind, p->links[i].kind) == 0);
+		CHECK(w->links[i].flags == p->links[i].flags);
+		CHECK(same(w->links[i].text, p->links[i].text));
+	}
+	CHECK(strcmp(w->title, p->title) == 0);
+	CHECK(strcmp(w->heading, p->heading) == 0);
+	CHECK(w->text.len == p->text.len &&
+	      (p->text.len == 0 ||
+	       memcmp(w->text.data, p->text.data, p->text.len) == 0));
+	marks_read(w, &mw);
+	marks_read(p, &mp);
+	CHECK(same(mw.site_id_meta, mp.site_id_meta));
+	CHECK(same(mw.site_id_footer, mp.site_id_footer));
+	CHECK(same(mw.icp, mp.icp) && same(mw.psb, mp.psb));
+	CHECK(same(mw.psb_link, mp.psb_link));
+	CHECK(mw.find_errors == mp.find_errors);
+	marks_cleanup(&mw);
+	marks_cleanup(&mp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct extract *x;
+	struct extract *x, *whole;
 	struct xpage *p;
 	size_t off = 0, step;
 	struct marks m;
@@ -35,11 +85,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		words = words_load(GOVSEC_DATADIR "/inspect", &e);
 		CHECK(words != NULL);
 	}
-	x = extract_new(size > 0 && data[0] & 1 ? "logo" : NULL,
-			size > 0 && data[0] & 2 ? "utf-8" : NULL);
-	if (size > 0 && data[0] & 4)
-		extract_keep(x, data[0] & 8 ? XK_TEXT : 0);
+	x = extractor(data, size);
 	step = size > 1 ? (size_t)data[1] % 64 + 1 : 1;
+	/* a first cut anywhere, then chunks of step bytes */
+	if (size > 3) {
+		off = ((size_t)data[2] | (size_t)data[3] << 8) % size;
+		extract_feed(x, (const char *)data, off);
+	}
 	while (off < size) {
 		size_t n = size - off < step ? size - off : step;
 
@@ -47,6 +99,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 	}
 	p = extract_finish(x);
+	whole = extractor(data, size);
+	check_same(extract_end(whole, (const char *)data, size), p);
+	extract_free(whole);
 	CHECK(p->nlinks <= 20000);
 	for (size_t i = 0; i < p->nlinks; i++) {
 		char *u;
