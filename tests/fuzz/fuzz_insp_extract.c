@@ -6,7 +6,9 @@
  * NUL-terminated string of bounded length with a known kind, that resolved
  * URLs are http(s), that titles, link texts and column names stay within
  * their limits, and that the page cut in chunks yields the same links,
- * title, heading, text and marks as the page parsed in one chunk.
+ * title, heading, text and marks as the page parsed in one chunk (when it
+ * is valid UTF-8 without NUL bytes: libxml2 2.9.14 stops or changes its
+ * decoding at bytes it cannot decode, and where depends on the chunks).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +30,44 @@ extractor(const uint8_t *data, size_t size)
 	if (size > 0 && data[0] & 4)
 		extract_keep(x, data[0] & 8 ? XK_TEXT : 0);
 	return x;
+}
+
+/* 1 if p (n bytes) is UTF-8 without NUL, overlong forms or surrogates. */
+static int
+utf8_clean(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i], k, v;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, v = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, v = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, v = c & 0x07;
+		else
+			return 0;
+		if (n - i <= k)
+			return 0;
+		for (unsigned j = 1; j <= k; j++) {
+			if ((p[i + j] & 0xc0) != 0x80)
+				return 0;
+			v = v << 6 | (p[i + j] & 0x3f);
+		}
+		if ((k == 2 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+		    (k == 3 && (v < 0x10000 || v > 0x10ffff)))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
 }
 
 static int
@@ -99,9 +139,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 	}
 	p = extract_finish(x);
-	whole = extractor(data, size);
-	check_same(extract_end(whole, (const char *)data, size), p);
-	extract_free(whole);
+	if (utf8_clean(data, size)) {
+		whole = extractor(data, size);
+		check_same(extract_end(whole, (const char *)data, size), p);
+		extract_free(whole);
+	}
 	CHECK(p->nlinks <= 20000);
 	for (size_t i = 0; i < p->nlinks; i++) {
 		char *u;

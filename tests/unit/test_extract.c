@@ -208,12 +208,15 @@ static void
 test_chunk_boundaries(void **state)
 {
 	static const struct {
-		const char *file, *charset;
-	} pages[] = {{"portal.html", "utf-8"},
-		     {"portal.html", NULL},
-		     {"messy.html", NULL},
-		     {"nocharset.html", NULL},
-		     {"nocharset.html", "utf-8"}};
+		const char *file, *charset, *title;
+	} pages[] = {{"portal.html", "utf-8", "某某市人民政府门户网站 & 首页"},
+		     {"portal.html", NULL, "某某市人民政府门户网站 & 首页"},
+		     {"messy.html", NULL, "Messy 中 page"},
+		     /* no charset anywhere: libxml2 reads ISO-8859-1 */
+		     {"nocharset.html", NULL, NULL},
+		     {"nocharset.html", "utf-8", "没有声明字符集的页面"},
+		     {"gbk.html", NULL, "GBK 编码的页面"},
+		     {"gbk.html", "gbk", "GBK 编码的页面"}};
 	struct buf whole = BUF_INIT(8 << 20), cut = BUF_INIT(8 << 20);
 	uint32_t seed = 20261206;
 	size_t total = 0;
@@ -232,6 +235,10 @@ test_chunk_boundaries(void **state)
 		parse_cut(&whole, pages[pi].charset, in.data, in.len, NULL, 0,
 			  0);
 		assert_non_null(strstr(whole.data, "link a "));
+		/* the page read right in the first place */
+		assert_true(
+		    pages[pi].title == NULL ||
+		    str_starts(whole.data + strlen("title="), pages[pi].title));
 		for (size_t i = 1; i < in.len; i++) {
 			at[0] = i;
 			parse_cut(&cut, pages[pi].charset, in.data, in.len, at,
