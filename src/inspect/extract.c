@@ -10,7 +10,8 @@
  * push parser would read that start of an end tag as script or style text
  * and everything up to the next "</script>" with it; nor one that ends
  * inside a UTF-8 sequence (see safe_len). The few bytes are held back and
- * go first with the next chunk, so that a page yields the same links,
+ * go first with the next chunk. With no charset given, the first 64 KiB
+ * go to libxml2 at once (see begin). So a page yields the same links,
  * text and marks wherever the network cuts it.
  */
 #include <ctype.h>
@@ -30,9 +31,10 @@
 #define X_SCRIPT   (1u << 20)
 #define X_ANCHORTX (XP_TEXT_MAX - 1)
 #define X_TITLE	   (XP_TEXT_MAX - 1)
-#define X_META	   4096	      /* bytes of meta keywords and description */
-#define X_TAIL	   16	      /* held back bytes: more than "</textarea" */
-#define X_CHUNK	   (1u << 20) /* bytes handed to libxml2 at once */
+#define X_META	   4096	       /* bytes of meta keywords and description */
+#define X_TAIL	   16	       /* held back bytes: more than "</textarea" */
+#define X_CHUNK	   (1u << 20)  /* bytes handed to libxml2 at once */
+#define X_HEAD	   (64u << 10) /* first bytes, with no charset given */
 
 struct xelem {
 	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
@@ -46,6 +48,7 @@ struct extract {
 	int started;
 	char tail[X_TAIL]; /* the end of the last chunk, not parsed yet */
 	size_t ntail;
+	struct buf head; /* X_HEAD: the first bytes, not parsed yet */
 	char charset[64];
 	const struct insp_words *words; /* judge tampering at the end */
 	struct arena a;
@@ -744,6 +747,7 @@ extract_new(const char *logo_pattern, const char *charset)
 	buf_init(&x->heading, X_TITLE);
 	buf_init(&x->meta, X_META);
 	buf_init(&x->chain, 16 << 10);
+	buf_init(&x->head, X_HEAD);
 	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
@@ -874,14 +878,47 @@ push(struct extract *x, const char *data, size_t n, int terminate)
 	}
 }
 
+/*
+ * Makes the parser and hands it the page's first bytes once they are
+ * known: with a charset given, the first ones; else the first X_HEAD
+ * (or the whole page, with end). libxml2 with no charset guesses one at
+ * the first non-ASCII byte from the bytes it holds (a meta http-equiv
+ * charset, else ISO-8859-1): holding the same bytes however the page was
+ * cut, it guesses the same. Consumes what it takes of *data and *n;
+ * 0 when the parser has started, -1 while the first bytes are kept.
+ */
+static int
+begin(struct extract *x, const char **data, size_t *n, int end)
+{
+	size_t k;
+
+	if (x->charset[0] == '\0') {
+		k = X_HEAD - x->head.len;
+		if (k > *n)
+			k = *n;
+		if (buf_add(&x->head, *data, k) == 0) {
+			*data += k;
+			*n -= k;
+			if (x->head.len < X_HEAD && !end)
+				return -1;
+		}
+	}
+	start(x);
+	if (x->ctx != NULL && x->head.len > 0)
+		push(x, x->head.data, x->head.len, end && *n == 0);
+	buf_cleanup(&x->head);
+	return 0;
+}
+
 void
 extract_feed(struct extract *x, const char *data, size_t n)
 {
-	if (!x->started && !x->finished)
-		start(x);
-	if (x->ctx == NULL || x->finished || n == 0)
+	if (x->finished || n == 0)
 		return;
-	push(x, data, n, 0);
+	if (!x->started && begin(x, &data, &n, 0) < 0)
+		return;
+	if (x->ctx != NULL && n > 0)
+		push(x, data, n, 0);
 }
 
 struct xpage *
@@ -889,12 +926,18 @@ extract_end(struct extract *x, const char *data, size_t n)
 {
 	if (x->finished)
 		return &x->p;
-	if (!x->started)
-		start(x);
+	if (!x->started) {
+		int pushed = x->head.len + n > 0;
+
+		(void)begin(x, &data, &n, 1);
+		if (pushed && n == 0)
+			goto parsed; /* all of it went with the first bytes */
+	}
 	/* the last bytes with the end: libxml2 then does not look ahead
 	 * for the rest of each tag and text before parsing it */
 	if (x->ctx != NULL)
 		push(x, data, n, 1);
+parsed:
 	stop(x);
 	x->finished = 1;
 	x->p.title = x->title.data ? x->title.data : "";
@@ -931,6 +974,7 @@ extract_free(struct extract *x)
 	buf_cleanup(&x->heading);
 	buf_cleanup(&x->meta);
 	buf_cleanup(&x->chain);
+	buf_cleanup(&x->head);
 	arena_cleanup(&x->a);
 	free(x);
 }
