@@ -896,9 +896,11 @@ begin(struct extract *x, const char **data, size_t *n, int end)
 		k = X_HEAD - x->head.len;
 		if (k > *n)
 			k = *n;
-		if (buf_add(&x->head, *data, k) == 0) {
-			*data += k;
-			*n -= k;
+		if (k == 0 || buf_add(&x->head, *data, k) == 0) {
+			if (k > 0) { /* *data is NULL with no bytes */
+				*data += k;
+				*n -= k;
+			}
 			if (x->head.len < X_HEAD && !end)
 				return -1;
 		}
