@@ -32,7 +32,7 @@
 #define X_ANCHORTX (XP_TEXT_MAX - 1)
 #define X_TITLE	   (XP_TEXT_MAX - 1)
 #define X_META	   4096	       /* bytes of meta keywords and description */
-#define X_TAIL	   16	       /* held back bytes: more than "</textarea" */
+#define X_TAIL	   16	       /* held back bytes: 2 + 3 + "</textarea" */
 #define X_CHUNK	   (1u << 20)  /* bytes handed to libxml2 at once */
 #define X_HEAD	   (64u << 10) /* first bytes, with no charset given */
 
@@ -814,17 +814,20 @@ tag_whole(const char *p, size_t n)
 }
 
 /*
- * Where p (n bytes, more to come) can be cut: before a last "<" that may
- * begin an end tag of a raw-text element ("<", "</", "</s", ... "</script",
- * any case), and before a UTF-8 sequence cut short (libxml2 reads a page
- * it has no decoder for as UTF-8, and a cut sequence in script text as
- * an encoding error: it switches the rest of the page to ISO-8859-1);
- * else n. What is held back is shorter than X_TAIL (3 + 10 bytes).
+ * Where p (n bytes, more to come) can be cut: 2 bytes before the end at
+ * the latest, and before a last "<" that may begin an end tag of a
+ * raw-text element ("<", "</", "</s", ... "</script", any case) and
+ * before a UTF-8 sequence cut short. libxml2 reads a page it has no
+ * decoder for as UTF-8, and a cut sequence in script text as an encoding
+ * error: it switches the rest of the page to ISO-8859-1. A raw text that
+ * begins with "</" puts it in its end-tag state, where a page that ends
+ * with one byte left is ended without closing its elements. What is held
+ * back is shorter than X_TAIL (2 + 3 + 10 bytes).
  */
 static size_t
 safe_len(const char *p, size_t n)
 {
-	return tag_whole(p, utf8_whole(p, n));
+	return n < 2 ? 0 : tag_whole(p, utf8_whole(p, n - 2));
 }
 
 /*
