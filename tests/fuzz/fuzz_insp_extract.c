@@ -7,12 +7,14 @@
  * URLs are http(s), that titles, link texts and column names stay within
  * their limits, and that the page cut in chunks yields the same links,
  * title, heading, text and marks as the page parsed in one chunk (when it
- * is valid UTF-8 without NUL bytes: libxml2 2.9.14 stops or changes its
- * decoding at bytes it cannot decode, and where depends on the chunks).
+ * is valid UTF-8 without NUL bytes and names no other charset: libxml2
+ * 2.9.14 stops or changes its decoding at bytes it cannot decode, and
+ * where depends on the chunks).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inspect/inspect.h"
 
@@ -66,6 +68,27 @@ utf8_clean(const uint8_t *p, size_t n)
 		    (k == 3 && (v < 0x10000 || v > 0x10ffff)))
 			return 0;
 		i += k + 1;
+	}
+	return 1;
+}
+
+/* 1 if every "charset" in p (n bytes, NUL-free) names UTF-8, if any. */
+static int
+only_utf8(const uint8_t *p, size_t n)
+{
+	const char *s = (const char *)p, *end = s + n;
+
+	for (; (size_t)(end - s) >= 7; s++) {
+		const char *v = s + 7;
+
+		if (strncasecmp(s, "charset", 7) != 0)
+			continue;
+		while (v < end && strchr(" \t\r\n=\"'", *v) != NULL)
+			v++;
+		if (!((size_t)(end - v) >= 5 &&
+		      strncasecmp(v, "utf-8", 5) == 0) &&
+		    !((size_t)(end - v) >= 4 && strncasecmp(v, "utf8", 4) == 0))
+			return 0;
 	}
 	return 1;
 }
@@ -139,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 	}
 	p = extract_finish(x);
-	if (utf8_clean(data, size)) {
+	if (utf8_clean(data, size) && only_utf8(data, size)) {
 		whole = extractor(data, size);
 		check_same(extract_end(whole, (const char *)data, size), p);
 		extract_free(whole);
