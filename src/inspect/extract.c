@@ -4,7 +4,15 @@
  * kind, ids and anchor names (fragments), the text, footer text, title and
  * first heading, SiteIDCode, meta keywords and description, inline script
  * and style facts, link texts and where the site logo sits. Bounded: 20000
- * links, 20000 ids, 256 open elements tracked, buffers with maxima.
+ * links, 20000 ids, 256 open elements tracked, buffers with maxima. A
+ * chunk that ends inside a possible end tag of a raw-text element ("<",
+ * "</", "</s" ... "</script") is not handed to libxml2 whole: 2.9.14's
+ * push parser would read that start of an end tag as script or style text
+ * and everything up to the next "</script>" with it; nor one that ends
+ * inside a UTF-8 sequence (see safe_len). The few bytes are held back and
+ * go first with the next chunk. With no charset given, the first 64 KiB
+ * go to libxml2 at once (see begin). So a page yields the same links,
+ * text and marks wherever the network cuts it.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -23,7 +31,10 @@
 #define X_SCRIPT   (1u << 20)
 #define X_ANCHORTX (XP_TEXT_MAX - 1)
 #define X_TITLE	   (XP_TEXT_MAX - 1)
-#define X_META	   4096 /* bytes of meta keywords and description */
+#define X_META	   4096	       /* bytes of meta keywords and description */
+#define X_TAIL	   16	       /* held back bytes: 2 + 3 + "</textarea" */
+#define X_CHUNK	   (1u << 20)  /* bytes handed to libxml2 at once */
+#define X_HEAD	   (64u << 10) /* first bytes, with no charset given */
 
 struct xelem {
 	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
@@ -35,6 +46,9 @@ struct xelem {
 struct extract {
 	htmlParserCtxtPtr ctx; /* from the first byte to the end */
 	int started;
+	char tail[X_TAIL]; /* the end of the last chunk, not parsed yet */
+	size_t ntail;
+	struct buf head; /* X_HEAD: the first bytes, not parsed yet */
 	char charset[64];
 	const struct insp_words *words; /* judge tampering at the end */
 	struct arena a;
@@ -733,6 +747,7 @@ extract_new(const char *logo_pattern, const char *charset)
 	buf_init(&x->heading, X_TITLE);
 	buf_init(&x->meta, X_META);
 	buf_init(&x->chain, 16 << 10);
+	buf_init(&x->head, X_HEAD);
 	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
@@ -755,37 +770,179 @@ extract_judge(struct extract *x, const struct insp_words *w)
 	x->words = w;
 }
 
+/* n, or less to leave out a UTF-8 sequence cut short at the end of p. */
+static size_t
+utf8_whole(const char *p, size_t n)
+{
+	size_t i = n;
+	unsigned c;
+
+	while (i > 0 && n - i < 3 && ((unsigned char)p[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return n;
+	c = (unsigned char)p[i - 1];
+	if (c >= 0xc0 && n - (i - 1) < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u))
+		return i - 1;
+	return n;
+}
+
+/* n, or less to leave out a last "<" that may begin a raw-text end tag. */
+static size_t
+tag_whole(const char *p, size_t n)
+{
+	static const char *const names[] = {"script", "style", "textarea",
+					    "title"};
+	size_t from = n > X_TAIL - 1 ? n - (X_TAIL - 1) : 0;
+	size_t lt = n, k;
+
+	for (size_t i = n; i > from; i--)
+		if (p[i - 1] == '<') {
+			lt = i - 1;
+			break;
+		}
+	if (lt == n || lt + 1 == n)
+		return lt; /* no "<" near the end, or "<" last */
+	if (p[lt + 1] != '/')
+		return n;
+	k = n - lt - 2; /* bytes of the name so far */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (k <= strlen(names[i]) &&
+		    strncasecmp(p + lt + 2, names[i], k) == 0)
+			return lt;
+	return n;
+}
+
+/*
+ * Where p (n bytes, more to come) can be cut: 2 bytes before the end at
+ * the latest, and before a last "<" that may begin an end tag of a
+ * raw-text element ("<", "</", "</s", ... "</script", any case) and
+ * before a UTF-8 sequence cut short. libxml2 reads a page it has no
+ * decoder for as UTF-8, and a cut sequence in script text as an encoding
+ * error: it switches the rest of the page to ISO-8859-1. A raw text that
+ * begins with "</" puts it in its end-tag state, where a page that ends
+ * with one byte left is ended without closing its elements. What is held
+ * back is shorter than X_TAIL (2 + 3 + 10 bytes).
+ */
+static size_t
+safe_len(const char *p, size_t n)
+{
+	return n < 2 ? 0 : tag_whole(p, utf8_whole(p, n - 2));
+}
+
+/*
+ * Hands data (n bytes, may be NULL when 0) to libxml2 after the bytes held
+ * back, holding back again what safe_len says; with terminate, everything
+ * and the end of the document.
+ */
+static void
+push(struct extract *x, const char *data, size_t n, int terminate)
+{
+	if (x->ntail > 0) {
+		/* the held bytes with what follows them */
+		char join[2 * X_TAIL];
+		size_t m = n < X_TAIL ? n : X_TAIL, total, k;
+
+		memcpy(join, x->tail, x->ntail);
+		if (m > 0)
+			memcpy(join + x->ntail, data, m);
+		total = x->ntail + m;
+		if (m == n) {
+			k = terminate ? total : safe_len(join, total);
+			x->ntail = total - k;
+			memmove(x->tail, join + k, x->ntail);
+			if (k > 0 || terminate)
+				htmlParseChunk(x->ctx, join, (int)k, terminate);
+			return;
+		}
+		/* X_TAIL bytes of data follow: a new tail starts in them */
+		k = safe_len(join, total);
+		htmlParseChunk(x->ctx, join, (int)k, 0);
+		data += k - x->ntail;
+		n -= k - x->ntail;
+		x->ntail = 0;
+	}
+	for (;;) {
+		size_t k = n > X_CHUNK ? X_CHUNK : n;
+		int last = k == n;
+
+		if (!(last && terminate))
+			k = safe_len(data, k);
+		if (last && !terminate) {
+			x->ntail = n - k;
+			memcpy(x->tail, data + k, x->ntail);
+		}
+		if (k > 0 || (last && terminate))
+			htmlParseChunk(x->ctx, data, (int)k, last && terminate);
+		if (last)
+			return;
+		data += k;
+		n -= k;
+	}
+}
+
+/*
+ * Makes the parser and hands it the page's first bytes once they are
+ * known: with a charset given, the first ones; else the first X_HEAD
+ * (or the whole page, with end). libxml2 with no charset guesses one at
+ * the first non-ASCII byte from the bytes it holds (a meta http-equiv
+ * charset, else ISO-8859-1): holding the same bytes however the page was
+ * cut, it guesses the same. Consumes what it takes of *data and *n;
+ * 0 when the parser has started, -1 while the first bytes are kept.
+ */
+static int
+begin(struct extract *x, const char **data, size_t *n, int end)
+{
+	size_t k;
+
+	if (x->charset[0] == '\0') {
+		k = X_HEAD - x->head.len;
+		if (k > *n)
+			k = *n;
+		if (k == 0 || buf_add(&x->head, *data, k) == 0) {
+			if (k > 0) { /* *data is NULL with no bytes */
+				*data += k;
+				*n -= k;
+			}
+			if (x->head.len < X_HEAD && !end)
+				return -1;
+		}
+	}
+	start(x);
+	if (x->ctx != NULL && x->head.len > 0)
+		push(x, x->head.data, x->head.len, end && *n == 0);
+	buf_cleanup(&x->head);
+	return 0;
+}
+
 void
 extract_feed(struct extract *x, const char *data, size_t n)
 {
-	if (!x->started && !x->finished)
-		start(x);
-	if (x->ctx == NULL || x->finished)
+	if (x->finished || n == 0)
 		return;
-	while (n > 0) {
-		int k = n > (1u << 20) ? 1 << 20 : (int)n;
-
-		htmlParseChunk(x->ctx, data, k, 0);
-		data += k;
-		n -= (size_t)k;
-	}
+	if (!x->started && begin(x, &data, &n, 0) < 0)
+		return;
+	if (x->ctx != NULL && n > 0)
+		push(x, data, n, 0);
 }
 
 struct xpage *
 extract_end(struct extract *x, const char *data, size_t n)
 {
-	size_t last = n > (1u << 20) ? 1u << 20 : n;
-
 	if (x->finished)
 		return &x->p;
-	if (!x->started)
-		start(x);
-	extract_feed(x, data, n - last);
+	if (!x->started) {
+		int pushed = x->head.len + n > 0;
+
+		(void)begin(x, &data, &n, 1);
+		if (pushed && n == 0)
+			goto parsed; /* all of it went with the first bytes */
+	}
 	/* the last bytes with the end: libxml2 then does not look ahead
 	 * for the rest of each tag and text before parsing it */
-	if (x->ctx != NULL) /* no offset on NULL (extract_finish) */
-		htmlParseChunk(x->ctx, data != NULL ? data + (n - last) : NULL,
-			       (int)last, 1);
+	if (x->ctx != NULL)
+		push(x, data, n, 1);
+parsed:
 	stop(x);
 	x->finished = 1;
 	x->p.title = x->title.data ? x->title.data : "";
@@ -822,6 +979,7 @@ extract_free(struct extract *x)
 	buf_cleanup(&x->heading);
 	buf_cleanup(&x->meta);
 	buf_cleanup(&x->chain);
+	buf_cleanup(&x->head);
 	arena_cleanup(&x->a);
 	free(x);
 }

@@ -125,7 +125,11 @@ void extract_keep(struct extract *x, unsigned what);
 struct insp_words;
 void extract_judge(struct extract *x, const struct insp_words *w);
 /* Feeds n bytes as they arrive (libxml2's parser is made with the first
- * ones). Never fails: broken HTML is recovered. */
+ * ones). Never fails: broken HTML is recovered. The last 2 to 15 bytes
+ * (more when they are inside a possible raw-text end tag like "</scr" or
+ * a UTF-8 sequence) wait for the next call, and with no charset given
+ * the first 64 KiB are kept until they are all there: the page is the
+ * same however it is cut. */
 void extract_feed(struct extract *x, const char *data, size_t n);
 /* Ends the document and frees the parser; the page (title, heading and
  * meta included) stays valid until extract_free. Again: the same page. */

@@ -4,12 +4,17 @@
  * resolution of what it finds, and what marks.c reads from the page (footer
  * marks, dated items, the column judgement). Checks that every link is a
  * NUL-terminated string of bounded length with a known kind, that resolved
- * URLs are http(s) and that titles, link texts and column names stay
- * within their limits.
+ * URLs are http(s), that titles, link texts and column names stay within
+ * their limits, and that the page cut in chunks yields the same links,
+ * title, heading, text and marks as the page parsed in one chunk (when it
+ * is valid UTF-8 without NUL bytes and names no other charset: libxml2
+ * 2.9.14 stops or changes its decoding at bytes it cannot decode, and
+ * where depends on the chunks).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "inspect/inspect.h"
 
@@ -17,10 +22,118 @@
 
 static struct insp_words *words;
 
+static struct extract *
+extractor(const uint8_t *data, size_t size)
+{
+	struct extract *x;
+
+	x = extract_new(size > 0 && data[0] & 1 ? "logo" : NULL,
+			size > 0 && data[0] & 2 ? "utf-8" : NULL);
+	if (size > 0 && data[0] & 4)
+		extract_keep(x, data[0] & 8 ? XK_TEXT : 0);
+	return x;
+}
+
+/* 1 if p (n bytes) is UTF-8 without NUL, overlong forms or surrogates. */
+static int
+utf8_clean(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i], k, v;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			k = 1, v = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			k = 2, v = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			k = 3, v = c & 0x07;
+		else
+			return 0;
+		if (n - i <= k)
+			return 0;
+		for (unsigned j = 1; j <= k; j++) {
+			if ((p[i + j] & 0xc0) != 0x80)
+				return 0;
+			v = v << 6 | (p[i + j] & 0x3f);
+		}
+		if ((k == 2 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+		    (k == 3 && (v < 0x10000 || v > 0x10ffff)))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* 1 if every "charset" in p (n bytes, NUL-free) names UTF-8, if any. */
+static int
+only_utf8(const uint8_t *p, size_t n)
+{
+	const char *s = (const char *)p, *end = s + n;
+
+	for (; (size_t)(end - s) >= 7; s++) {
+		const char *v = s + 7;
+
+		if (strncasecmp(s, "charset", 7) != 0)
+			continue;
+		while (v < end && strchr(" \t\r\n=\"'", *v) != NULL)
+			v++;
+		if (!((size_t)(end - v) >= 5 &&
+		      strncasecmp(v, "utf-8", 5) == 0) &&
+		    !((size_t)(end - v) >= 4 && strncasecmp(v, "utf8", 4) == 0))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The page in one chunk (w) and in pieces (p) are the same page. */
+static void
+check_same(const struct xpage *w, const struct xpage *p)
+{
+	struct marks mw, mp;
+
+	CHECK(w->nlinks == p->nlinks);
+	for (size_t i = 0; i < p->nlinks; i++) {
+		CHECK(strcmp(w->links[i].url, p->links[i].url) == 0);
+		CHECK(strcmp(w->links[i].kind, p->links[i].kind) == 0);
+		CHECK(w->links[i].flags == p->links[i].flags);
+		CHECK(same(w->links[i].text, p->links[i].text));
+	}
+	CHECK(strcmp(w->title, p->title) == 0);
+	CHECK(strcmp(w->heading, p->heading) == 0);
+	CHECK(w->text.len == p->text.len &&
+	      (p->text.len == 0 ||
+	       memcmp(w->text.data, p->text.data, p->text.len) == 0));
+	marks_read(w, &mw);
+	marks_read(p, &mp);
+	CHECK(same(mw.site_id_meta, mp.site_id_meta));
+	CHECK(same(mw.site_id_footer, mp.site_id_footer));
+	CHECK(same(mw.icp, mp.icp) && same(mw.psb, mp.psb));
+	CHECK(same(mw.psb_link, mp.psb_link));
+	CHECK(mw.find_errors == mp.find_errors);
+	marks_cleanup(&mw);
+	marks_cleanup(&mp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct extract *x;
+	struct extract *x, *whole;
 	struct xpage *p;
 	size_t off = 0, step;
 	struct marks m;
@@ -35,11 +148,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		words = words_load(GOVSEC_DATADIR "/inspect", &e);
 		CHECK(words != NULL);
 	}
-	x = extract_new(size > 0 && data[0] & 1 ? "logo" : NULL,
-			size > 0 && data[0] & 2 ? "utf-8" : NULL);
-	if (size > 0 && data[0] & 4)
-		extract_keep(x, data[0] & 8 ? XK_TEXT : 0);
+	x = extractor(data, size);
 	step = size > 1 ? (size_t)data[1] % 64 + 1 : 1;
+	/* a first cut anywhere, then chunks of step bytes */
+	if (size > 3) {
+		off = ((size_t)data[2] | (size_t)data[3] << 8) % size;
+		extract_feed(x, (const char *)data, off);
+	}
 	while (off < size) {
 		size_t n = size - off < step ? size - off : step;
 
@@ -47,6 +162,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += n;
 	}
 	p = extract_finish(x);
+	if (utf8_clean(data, size) && only_utf8(data, size)) {
+		whole = extractor(data, size);
+		check_same(extract_end(whole, (const char *)data, size), p);
+		extract_free(whole);
+	}
 	CHECK(p->nlinks <= 20000);
 	for (size_t i = 0; i < p->nlinks; i++) {
 		char *u;
