@@ -21,15 +21,14 @@
 
 #include "base/base.h"
 
-#define KEYFILE_MIN	32	/* bytes of key material at least */
-#define KEYFILE_MAX	4096	/* bytes a key file may have */
-#define SEAL_PREFIX	"sm4$"
-#define SEAL_IV		16
-#define SEAL_BLOCK	16
+#define KEYFILE_MIN 32	 /* bytes of key material at least */
+#define KEYFILE_MAX 4096 /* bytes a key file may have */
+#define SEAL_PREFIX "sm4$"
+#define SEAL_IV	    16
+#define SEAL_BLOCK  16
 
 int
-file_check_private(const char *what, const char *path, int fd,
-		   struct err *e)
+file_check_private(const char *what, const char *path, int fd, struct err *e)
 {
 	struct stat st;
 
@@ -78,8 +77,8 @@ file_own_like_dir(int fd, const char *path)
 	}
 	if (stat(dir, &ds) == 0 && ds.st_uid != 0 &&
 	    fchown(fd, ds.st_uid, ds.st_gid) < 0)
-		log_warn("cannot give '%s' to its directory's owner: %s",
-			path, strerror(errno));
+		log_warn("cannot give '%s' to its directory's owner: %s", path,
+			 strerror(errno));
 }
 
 int
@@ -106,7 +105,8 @@ secret_key_load(struct secret_key *k, const char *path, struct err *e)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		err_set(e, "key file '%s': %s", path,
-			errno == ELOOP ? "is a symbolic link" : strerror(errno));
+			errno == ELOOP ? "is a symbolic link"
+				       : strerror(errno));
 		return -1;
 	}
 	if (file_check_private("key file", path, fd, e) < 0)
@@ -116,8 +116,7 @@ secret_key_load(struct secret_key *k, const char *path, struct err *e)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err_set(e, "key file '%s': %s", path,
-				strerror(errno));
+			err_set(e, "key file '%s': %s", path, strerror(errno));
 			goto fail;
 		}
 		len += (size_t)n;
@@ -176,8 +175,7 @@ secret_key_create(const char *path, struct err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			err_set(e, "key file '%s': %s", path,
-				strerror(errno));
+			err_set(e, "key file '%s': %s", path, strerror(errno));
 			goto fail;
 		}
 		off += (size_t)n;
@@ -306,7 +304,7 @@ b64url_get(const char *s, size_t n, unsigned char *out, size_t max)
 			v &= (1u << bits) - 1;
 		}
 	}
-	if (v != 0)	/* non-canonical trailing bits */
+	if (v != 0) /* non-canonical trailing bits */
 		return -1;
 	return (long)len;
 }
@@ -326,7 +324,8 @@ secret_seal(const struct secret_key *k, const char *context, const void *pt,
 	if (n > SECRET_PLAIN_MAX || seal_keys(k, ekey, mkey) < 0)
 		goto done;
 	ivct = xmalloc(SEAL_IV + n + SEAL_BLOCK + SM3_LEN);
-	if (rand_bytes(ivct, SEAL_IV) < 0 || (c = EVP_CIPHER_CTX_new()) == NULL ||
+	if (rand_bytes(ivct, SEAL_IV) < 0 ||
+	    (c = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_EncryptInit_ex(c, EVP_sm4_cbc(), NULL, ekey, ivct) != 1 ||
 	    EVP_EncryptUpdate(c, ivct + SEAL_IV, &l1, pt, (int)n) != 1 ||
 	    EVP_EncryptFinal_ex(c, ivct + SEAL_IV + l1, &l2) != 1)
@@ -359,8 +358,8 @@ secret_is_sealed(const char *s)
 }
 
 int
-secret_open(const struct secret_key *k, const char *context,
-	    const char *sealed, struct buf *out, struct err *e)
+secret_open(const struct secret_key *k, const char *context, const char *sealed,
+	    struct buf *out, struct err *e)
 {
 	unsigned char ekey[SM3_LEN], mkey[SM3_LEN], tag[SM3_LEN];
 	unsigned char raw[SECRET_SEAL_MAX];

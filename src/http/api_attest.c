@@ -36,24 +36,6 @@ http_attestations(struct http_req *r)
 	return http_json(r, 200, res);
 }
 
-/* A string member of the body; NULL (with 422 set if required) if not. */
-static const char *
-member(struct http_req *r, json_t *o, const char *name, int required, int *bad)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (v == NULL && !required)
-		return NULL;
-	if (!json_is_string(v)) {
-		http_error(r, 422, "$.%s: %s", name,
-			   v == NULL ? "missing required field"
-				     : "expected a string");
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 int
 http_attest_post(struct http_req *r)
 {
@@ -61,7 +43,6 @@ http_attest_post(struct http_req *r)
 					    "verdict",	   "evidence",
 					    "reviewer",	   "expires"};
 	struct attest_rec in;
-	const char *key;
 	json_t *o, *v;
 	struct err e;
 	long long id;
@@ -69,30 +50,20 @@ http_attest_post(struct http_req *r)
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
-	json_object_foreach(o, key, v)
-	{
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(known); i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == ARRAY_SIZE(known)) {
-			http_error(r, 422, "$.%s: unknown field", key);
-			goto out;
-		}
-	}
+	if (http_body_known(r, o, known, ARRAY_SIZE(known)) < 0)
+		goto out;
 	memset(&in, 0, sizeof(in));
-	in.requirement = member(r, o, "requirement", 1, &bad);
+	in.requirement = http_body_str(r, o, "requirement", 1, &bad);
 	if (!bad)
-		in.object = member(r, o, "object", 1, &bad);
+		in.object = http_body_str(r, o, "object", 1, &bad);
 	if (!bad)
-		in.verdict = member(r, o, "verdict", 1, &bad);
+		in.verdict = http_body_str(r, o, "verdict", 1, &bad);
 	if (!bad)
-		in.evidence = member(r, o, "evidence", 1, &bad);
+		in.evidence = http_body_str(r, o, "evidence", 1, &bad);
 	if (!bad)
-		in.reviewer = member(r, o, "reviewer", 1, &bad);
+		in.reviewer = http_body_str(r, o, "reviewer", 1, &bad);
 	if (!bad)
-		in.expires = member(r, o, "expires", 0, &bad);
+		in.expires = http_body_str(r, o, "expires", 0, &bad);
 	if (bad)
 		goto out;
 	if (http_scoped(r) && !scope_object(r->ctx->st, &r->scope, in.object)) {

@@ -137,54 +137,26 @@ http_findings(struct http_req *r)
 	return http_json(r, 200, res);
 }
 
-/* A required string member of the body; NULL with 422 set if not. */
-static const char *
-body_str(struct http_req *r, json_t *o, const char *name, int required)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (v == NULL && !required)
-		return NULL;
-	if (!json_is_string(v)) {
-		http_error(r, 422, "$.%s: %s", name,
-			   v == NULL ? "missing required field"
-				     : "expected a string");
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 int
 http_findings_ack(struct http_req *r)
 {
 	static const char *const known[] = {"rule", "object", "owner", "due",
 					    "note"};
 	const char *rule, *object, *owner, *due, *note = NULL;
-	const char *key;
-	json_t *o, *v, *res;
+	json_t *o, *res;
 	struct err e;
+	int bad = 0;
 
 	if (http_body_object(r, &o) < 0)
 		return 0;
-	json_object_foreach(o, key, v)
-	{
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(known); i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == ARRAY_SIZE(known)) {
-			http_error(r, 422, "$.%s: unknown field", key);
-			goto out;
-		}
-	}
-	if ((rule = body_str(r, o, "rule", 1)) == NULL ||
-	    (object = body_str(r, o, "object", 1)) == NULL ||
-	    (owner = body_str(r, o, "owner", 1)) == NULL ||
-	    (due = body_str(r, o, "due", 1)) == NULL)
+	if (http_body_known(r, o, known, ARRAY_SIZE(known)) < 0 ||
+	    (rule = http_body_str(r, o, "rule", 1, &bad)) == NULL ||
+	    (object = http_body_str(r, o, "object", 1, &bad)) == NULL ||
+	    (owner = http_body_str(r, o, "owner", 1, &bad)) == NULL ||
+	    (due = http_body_str(r, o, "due", 1, &bad)) == NULL)
 		goto out;
-	if (json_object_get(o, "note") != NULL &&
-	    (note = body_str(r, o, "note", 0)) == NULL)
+	note = http_body_str(r, o, "note", 0, &bad);
+	if (bad)
 		goto out;
 	if (http_scoped(r) && !scope_object(r->ctx->st, &r->scope, object)) {
 		http_error(r, 403,

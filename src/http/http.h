@@ -242,6 +242,17 @@ const char *http_query(struct http_req *r, const char *name);
 /* The body as a JSON object (new reference in *out). On failure sets a
  * 400/415 response and returns -1. */
 int http_body_object(struct http_req *r, json_t **out);
+/* 0 if every member of the body o is one of the n names in known, else -1
+ * with 422 "$.NAME: unknown field" set. */
+int http_body_known(struct http_req *r, json_t *o, const char *const *known,
+		    size_t n);
+/*
+ * The string member name of the body o. NULL without a reply if it is
+ * absent and not required; NULL with 422 set and *bad = 1 if it is
+ * required and absent or not a string.
+ */
+const char *http_body_str(struct http_req *r, json_t *o, const char *name,
+			  int required, int *bad);
 /* Takes / releases ctx->lock (the store) for r. */
 void http_lock(struct http_req *r);
 void http_unlock(struct http_req *r);

@@ -65,8 +65,8 @@ static const struct route routes[] = {
      RS_GLOBAL},
     {"POST", "/api/gate/users/*/enable", http_gate_user_enable, ROLE_ADMIN,
      RS_GLOBAL},
-    {"POST", "/api/gate/users/*/password", http_gate_user_password,
-     ROLE_ADMIN, RS_GLOBAL},
+    {"POST", "/api/gate/users/*/password", http_gate_user_password, ROLE_ADMIN,
+     RS_GLOBAL},
     {"DELETE", "/api/gate/users/*", http_gate_user_delete, ROLE_ADMIN,
      RS_GLOBAL},
     {"GET", "/api/gate/keys", http_gate_keys, ROLES_ANY, RS_GLOBAL},
@@ -74,8 +74,8 @@ static const struct route routes[] = {
     {"GET", "/api/gate/devices", http_gate_devices, ROLES_ANY, RS_GLOBAL},
     {"POST", "/api/gate/devices/*/approve", http_gate_approve, ROLE_ADMIN,
      RS_GLOBAL},
-    {"POST", "/api/gate/devices/*/unapprove", http_gate_unapprove,
-     ROLE_ADMIN, RS_GLOBAL},
+    {"POST", "/api/gate/devices/*/unapprove", http_gate_unapprove, ROLE_ADMIN,
+     RS_GLOBAL},
     {"DELETE", "/api/gate/devices/*", http_gate_device_delete, ROLE_ADMIN,
      RS_GLOBAL},
     {"GET", "/api/gate/lockouts", http_gate_lockouts, ROLES_ANY, RS_GLOBAL},
@@ -309,6 +309,46 @@ http_body_object(struct http_req *r, json_t **out)
 	}
 	*out = o;
 	return 0;
+}
+
+int
+http_body_known(struct http_req *r, json_t *o, const char *const *known,
+		size_t n)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(o, key, v)
+	{
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (i == n) {
+			http_error(r, 422, "$.%s: unknown field", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const char *
+http_body_str(struct http_req *r, json_t *o, const char *name, int required,
+	      int *bad)
+{
+	json_t *v = json_object_get(o, name);
+
+	if (v == NULL && !required)
+		return NULL;
+	if (!json_is_string(v)) {
+		http_error(r, 422, "$.%s: %s", name,
+			   v == NULL ? "missing required field"
+				     : "expected a string");
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
 }
 
 void
