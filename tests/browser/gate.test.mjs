@@ -201,9 +201,32 @@ async function makeTraffic() {
 	assert.equal(r.status, 403);
 	r = await decide(`https://${APP_HOST}/private/x`, '203.0.113.9');
 	assert.equal(r.status, 403);
-	// per-rule counters reach the store within a second, the count of
-	// failed logins for unknown names (mallory) after its 1 s window
-	await sleep(2600);
+	// wait until the store has what the pages show: the per-rule counters
+	// (flushed every second) and the count of failed logins for unknown
+	// names (mallory), written when its 1 s window closes
+	await until(() => storeSays('SELECT (SELECT denies FROM ' +
+		'gate_rule_stats WHERE rule = \'blocked\') || \' \' || ' +
+		'(SELECT allows FROM gate_rule_stats WHERE rule = \'health\') ' +
+		'|| \' \' || (SELECT count(*) FROM audit WHERE action = ' +
+		'\'gate.login.unknown\')') === '2 1 1',
+		'gate counters and the unknown-name record in the store');
+}
+
+// One value from the store (read-only), as text.
+function storeSays(sql) {
+	const q = spawnSync('sqlite3', ['-readonly', db, sql],
+		{ encoding: 'utf8' });
+	return q.status === 0 ? q.stdout.trim() : `error: ${q.stderr}`;
+}
+
+// Polls cond() every 100 ms; fails naming what after 15 s.
+async function until(cond, what) {
+	const end = Date.now() + 15000;
+	while (!cond()) {
+		if (Date.now() > end)
+			assert.fail(`timed out waiting for ${what}`);
+		await sleep(100);
+	}
 }
 
 function newPage(locale) {
