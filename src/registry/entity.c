@@ -233,6 +233,10 @@ static const struct field domain_fields[] = {
     STR("name", NULL, F_REQUIRED, check_domain),
     ENUM("lang", NULL, 0, langs),
     FIELD("main", NULL, F_BOOL, 0),
+    /* LINK-4: the registration lapses after this day unless renewed */
+    FIELD("registered_until", NULL, F_DATE, 0),
+    /* LINK-4: the day the registration was cancelled (注销) */
+    FIELD("cancelled", NULL, F_DATE, 0),
 };
 static const struct entity domain_shape = {
     "domain", NULL, NULL, domain_fields, (int)ARRAY_SIZE(domain_fields),
@@ -255,6 +259,7 @@ static const struct field app_fields[] = {
     ENUM("type", "type", F_REQUIRED, app_types),
     STR("name", "name", F_REQUIRED, NULL),
     ENUM("status", "status", 0, app_statuses),
+    FIELD("opened", "opened", F_DATE, 0),
     FIELD("filed", "filed", F_BOOL, 0),
     OBJS("domains", "domains", &domain_shape),
     LIST("platforms", "platforms", NULL),
@@ -346,7 +351,7 @@ app_after_put(struct store *st, json_t *o, unsigned flags, struct err *e)
 {
 	const char *id = jstr(o, "id");
 	json_t *doms = json_object_get(o, "domains"), *d;
-	struct store_val v[6];
+	struct store_val v[8];
 	size_t i;
 
 	v[0] = SV_TEXT(id);
@@ -367,14 +372,19 @@ app_after_put(struct store *st, json_t *o, unsigned flags, struct err *e)
 		v[3] = SV_TEXT(lang);
 		v[4] = SV_INT(json_is_true(json_object_get(d, "main")));
 		v[5] = SV_INT(di.suffix);
+		v[6] = SV_TEXT(jstr(d, "registered_until"));
+		v[7] = SV_TEXT(jstr(d, "cancelled"));
 		if (store_exec(
 			st,
 			"INSERT INTO domains(name, app, unicode, lang, "
-			"main, suffix) VALUES (?,?,?,?,?,?) ON "
+			"main, suffix, registered_until, cancelled) VALUES "
+			"(?,?,?,?,?,?,?,?) ON "
 			"CONFLICT(name) DO UPDATE SET app = excluded.app, "
 			"unicode = excluded.unicode, lang = excluded.lang, "
-			"main = excluded.main, suffix = excluded.suffix",
-			v, 6, e) < 0)
+			"main = excluded.main, suffix = excluded.suffix, "
+			"registered_until = excluded.registered_until, "
+			"cancelled = excluded.cancelled",
+			v, 8, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -435,6 +445,8 @@ static const struct field grant_fields[] = {
     FIELD("expires", "expires", F_DATE, 0),
     FIELD("active", "active", F_BOOL, 0),
     STR("authorized_by", "authorized_by", 0, NULL),
+    REF("authorizer", "authorizer", 0, check_id, "person"),
+    ENUM("needed_privilege", "needed_privilege", 0, privileges),
 };
 
 static const struct entity grant_entity = {

@@ -21,6 +21,8 @@ struct m_domain {
 	char *name, *unicode, *lang;
 	int main;
 	int suffix; /* enum domain_suffix, stored at registration */
+	/* LINK-4: registration expiry and cancellation, NULL if none */
+	char *registered_until, *cancelled;
 };
 
 enum app_kind { APP_PORTAL, APP_APP, APP_MINI, APP_ACCOUNT, APP_EMAIL };
@@ -40,6 +42,11 @@ struct m_app {
 	int fails;    /* failing findings so far (for SUP-1) */
 	int unknowns; /* undecided findings so far (for SUP-1) */
 	int overdue;  /* acknowledged failures past their due date */
+	/* SUP-1: opening date (NULL: not declared); acknowledgements of
+	 * its findings and the latest due date among them */
+	char *opened;
+	int nacks;
+	const char *ack_due;
 };
 
 struct m_outsourcer {
@@ -55,12 +62,18 @@ struct m_grant {
 	char *id, *person, *app, *scope, *privilege, *expires, *authorized_by;
 	int active;
 	struct m_person *p;
+	/* OUT-3: the person who authorised it (the 'authorizer' field, else
+	 * 'authorized_by' naming a registered person's id or name), NULL if
+	 * unknown; OUT-4: the privilege its scope needs, NULL if undeclared */
+	char *authorizer, *needed;
+	struct m_person *auth;
 	const char *owner; /* unit whose system it opens: the application's
 			    * owner, else the person's own unit */
 };
 
 struct m_ack {
 	char *owner, *due, *note;
+	char *object; /* the finding's object (SUP-1 shows its acks) */
 };
 
 /* A person's attestation (govsec attest), unrevoked; dates YYYY-MM-DD. */
@@ -166,6 +179,7 @@ void rule_auth_device(struct check_ctx *c);	    /* AUTH-4 */
 void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
 void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
 void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
+void rule_link_domain_expiry(struct check_ctx *c);  /* LINK-4 */
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

@@ -96,6 +96,7 @@ app_row(void *arg, struct store_row *r)
 	a->backup = i(r, c++);
 	a->autofwd = i(r, c++);
 	a->autodl = i(r, c++);
+	a->opened = s(m, r, c++); /* SUP-1 */
 	m->napps++;
 	return 0;
 }
@@ -129,6 +130,8 @@ domain_row(void *arg, struct store_row *r)
 		nd.lang = s(m, r, 3);
 		nd.main = (int)store_row_int(r, 4);
 		nd.suffix = (int)store_row_int(r, 5);
+		nd.registered_until = s(m, r, 6);
+		nd.cancelled = s(m, r, 7);
 		/* A few per application: keep main first, then by name. */
 		while (k > 0 && (nd.main > d[k - 1].main ||
 				 (nd.main == d[k - 1].main &&
@@ -193,6 +196,8 @@ grant_row(void *arg, struct store_row *r)
 	g->expires = s(m, r, 5);
 	g->active = i(r, 6);
 	g->authorized_by = s(m, r, 7);
+	g->authorizer = s(m, r, 8);
+	g->needed = s(m, r, 9);
 	return 0;
 }
 
@@ -211,6 +216,7 @@ ack_row(void *arg, struct store_row *r)
 	k->owner = s(m, r, 2);
 	k->due = s(m, r, 3);
 	k->note = s(m, r, 4);
+	k->object = s(m, r, 1);
 	map_put(&m->ack_idx, key, (long long)m->nacks, NULL);
 	m->nacks++;
 	return 0;
@@ -305,6 +311,51 @@ model_person(struct model *m, const char *id)
 	FIND(m->people, m->npeople, id, id);
 }
 
+/*
+ * The registry's own rules (SUP-1, OUT-3): each application's
+ * acknowledgements, and each grant's authoriser: the 'authorizer' field,
+ * else 'authorized_by' when it is a registered person's id or the name of
+ * exactly one registered person (free text, e.g. an approval's reference,
+ * names nobody).
+ */
+static void
+link_registry(struct model *m)
+{
+	for (size_t k = 0; k < m->nacks; k++) {
+		struct m_app *a = model_app(m, m->acks[k].object);
+
+		if (a == NULL)
+			continue;
+		a->nacks++;
+		if (a->ack_due == NULL ||
+		    strcmp(m->acks[k].due, a->ack_due) > 0)
+			a->ack_due = m->acks[k].due;
+	}
+	for (size_t k = 0; k < m->ngrants; k++) {
+		struct m_grant *g = &m->grants[k];
+		const char *who =
+		    g->authorizer != NULL ? g->authorizer : g->authorized_by;
+		struct m_person *p;
+
+		if (strcmp(g->privilege, "highest_admin") != 0)
+			continue; /* only OUT-3 asks */
+		p = model_person(m, who);
+
+		for (size_t j = 0; p == NULL && g->authorizer == NULL &&
+				   who != NULL && j < m->npeople;
+		     j++)
+			if (strcmp(m->people[j].name, who) == 0) {
+				if (g->auth != NULL) { /* two of that name */
+					g->auth = NULL;
+					break;
+				}
+				g->auth = &m->people[j];
+			}
+		if (p != NULL)
+			g->auth = p;
+	}
+}
+
 int
 model_load(struct model *m, struct store *st, struct err *e)
 {
@@ -330,7 +381,7 @@ model_load(struct model *m, struct store *st, struct err *e)
 		"lockout_threshold, device_binding, ip_segments, "
 		"device_restriction, overseas_access, overseas_whitelist, "
 		"log_retention_days, log_backup, auto_forward, "
-		"attachment_autodownload FROM apps",
+		"attachment_autodownload, opened FROM apps",
 		NULL, 0, app_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
@@ -347,7 +398,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 	l.cap = 0;
 	if (store_query(st,
 			"SELECT id, person, app, scope, privilege, expires, "
-			"active, authorized_by FROM grants",
+			"active, authorized_by, authorizer, needed_privilege "
+			"FROM grants",
 			NULL, 0, grant_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;
@@ -392,9 +444,10 @@ model_load(struct model *m, struct store *st, struct err *e)
 		g->p = model_person(m, g->person);
 		g->owner = a != NULL ? a->unit : g->p ? g->p->unit : NULL;
 	}
+	link_registry(m);
 	if (store_query(st,
-			"SELECT app, name, unicode, lang, main, suffix FROM "
-			"domains",
+			"SELECT app, name, unicode, lang, main, suffix, "
+			"registered_until, cancelled FROM domains",
 			NULL, 0, domain_row, &dl, e) < 0)
 		return -1;
 	return 0;

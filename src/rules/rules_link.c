@@ -314,3 +314,79 @@ rule_link_observed(struct check_ctx *c)
 				       c->rule->requirement);
 	}
 }
+
+/* A registration lapsing within this many days is a finding (LINK-4). */
+#define LINK_RENEW_DAYS 30
+
+/*
+ * LINK-4 from the registry (interp. Q9): a domain whose registration lapses
+ * and is not cancelled can be registered by others and pointed at illegal
+ * content. Every application's domains are watched, closed ones too (a
+ * closed site's domain is the one left to lapse): a finding from
+ * LINK_RENEW_DAYS before the registration lapses, and after, until the
+ * domain is renewed (a later 'registered_until') or cancelled.
+ */
+void
+rule_link_domain_expiry(struct check_ctx *c)
+{
+	for (size_t i = 0; i < c->m->napps; i++) {
+		struct m_app *a = &c->m->apps[i];
+		const struct m_domain *bad = NULL, *undeclared = NULL;
+		long left = 0;
+		int cancelled = 0;
+
+		if (a->ndomains == 0 || !check_wants(c, a->unit))
+			continue;
+		for (int k = 0; k < a->ndomains && bad == NULL; k++) {
+			const struct m_domain *d = &a->domains[k];
+
+			if (d->cancelled != NULL &&
+			    strcmp(d->cancelled, c->today) <= 0)
+				cancelled++;
+			else if (d->registered_until == NULL)
+				undeclared = undeclared ? undeclared : d;
+			else if (time_is_date(d->registered_until)) {
+				time_t t0, t1;
+
+				if (time_parse(c->today, &t0) < 0 ||
+				    time_parse(d->registered_until, &t1) < 0)
+					continue;
+				left = (long)((t1 - t0) / 86400);
+				if (left <= LINK_RENEW_DAYS)
+					bad = d;
+			}
+		}
+		if (bad != NULL && left < 0)
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "renew the domain's registration now, or cancel "
+			    "it with the registrar; check that it still "
+			    "points at the unit's service",
+			    "the registration of domain '%s' lapsed on %s and "
+			    "the domain was neither renewed nor cancelled: "
+			    "anyone may register it",
+			    bad->unicode, bad->registered_until);
+		else if (bad != NULL)
+			check_emit_app(c, a, ST_FAIL,
+				       "renew the domain's registration, or "
+				       "cancel it if it is no longer used",
+				       "the registration of domain '%s' lapses "
+				       "on %s, in %ld days, and is not renewed",
+				       bad->unicode, bad->registered_until,
+				       left);
+		else if (undeclared != NULL)
+			check_emit_app(c, a, ST_UNKNOWN,
+				       "declare the domain's registration "
+				       "expiry ('registered_until') or its "
+				       "cancellation ('cancelled')",
+				       "the registration expiry of domain '%s' "
+				       "is not declared",
+				       undeclared->unicode);
+		else
+			check_emit_app(c, a, ST_PASS, NULL,
+				       "%d domains registered beyond the next "
+				       "%d days, %d cancelled",
+				       a->ndomains - cancelled, LINK_RENEW_DAYS,
+				       cancelled);
+	}
+}

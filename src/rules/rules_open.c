@@ -1,6 +1,10 @@
 /*
  * rules_open.c: rules of "Opening and construction" in REQUIREMENTS.md:
- * SITE-1..4, APP-1, APP-3 and NAME-1, decided from registry data.
+ * SITE-1..4, APP-1, APP-3 and NAME-1, decided from registry data. SITE-4
+ * (interp. Q7) binds the departments of county-level Party and government
+ * organs (a county-level organ whose parent is county-level too) and
+ * township organs; public institutions and mass organizations at those
+ * levels are not bound.
  */
 #include <string.h>
 #include <strings.h>
@@ -178,7 +182,15 @@ rule_site_county(struct check_ctx *c)
 		if (!is_portal(a) || !app_open(a) || u == NULL ||
 		    !check_wants(c, a->unit))
 			continue;
-		if (strcmp(u->level, "township") == 0)
+		/* Q7 binds Party and government organs only: a county
+		 * hospital or a township school may run its own site. */
+		if (!unit_is_organ(u))
+			check_emit_app(
+			    c, a, ST_PASS, NULL,
+			    "'%s' is a %s, not a Party or government "
+			    "organ: SITE-4 does not bind it",
+			    u->name, u->kind);
+		else if (strcmp(u->level, "township") == 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "close the site and open a page or "
 				       "column on the county platform",

@@ -4,7 +4,11 @@
  * credit code of that class (GB 32100-2015: "11" organs, "12" public
  * institutions, both registered by an establishment department); an
  * enterprise's code ("91...") recorded as an organ is a finding, not a
- * unit in scope. Decided from registry data; trusts the store.
+ * unit in scope, and so is a mass organization whose code was issued by
+ * market regulation (first character 9: enterprises, individual
+ * businesses, cooperatives). The import accepts such a unit (it is a
+ * claim to judge, not malformed data; docs/registry.md). Decided from
+ * registry data; trusts the store.
  */
 #include <string.h>
 
@@ -25,6 +29,10 @@ rule_scope_unit_kind(struct check_ctx *c)
 			want = "an organ's (11...)";
 		else if (unit_is_institution(u) && cls != USCC_INSTITUTION)
 			want = "a public institution's (12...)";
+		else if (strcmp(u->kind, "mass") == 0 && u->uscc[0] == '9')
+			want = "a mass organization's (registered by an "
+			       "establishment department, civil affairs or a "
+			       "trade union, never by market regulation: 9...)";
 		if (want != NULL)
 			check_emit(
 			    c, ST_FAIL, "unit", u->uscc, u->uscc,

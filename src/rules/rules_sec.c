@@ -416,12 +416,12 @@ outsourced(const struct m_grant *g)
 	return g->p != NULL && strcmp(g->p->kind, "outsourced") == 0;
 }
 
-
 void
 rule_out_highest_admin(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
+		const struct m_person *by = g->auth;
 		const char *unit = g->owner;
 
 		if (strcmp(g->privilege, "highest_admin") != 0 ||
@@ -440,20 +440,73 @@ rule_out_highest_admin(struct check_ctx *c)
 				   "highest admin rights on '%s' held by "
 				   "in-house staff '%s'",
 				   g->scope, g->person);
-		else if (g->authorized_by != NULL)
-			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
-				   "outsourced '%s' holds highest admin rights "
-				   "on '%s', authorized by %s",
-				   g->person, g->scope, g->authorized_by);
-		else
+		else if (g->authorizer == NULL && g->authorized_by == NULL)
 			check_emit(c, ST_FAIL, "grant", g->id, unit,
-				   "withdraw the grant, or record the unit's "
-				   "authorization ('authorized_by'); highest "
+				   "withdraw the grant, or record who of the "
+				   "unit authorised it ('authorizer'); highest "
 				   "admin rights stay with in-house staff",
 				   "outsourced '%s' holds highest admin rights "
 				   "on '%s' without authorization",
 				   g->person, g->scope);
+		else if (by == NULL)
+			check_emit(c, ST_UNKNOWN, "grant", g->id, unit,
+				   "record the authoriser as a registered "
+				   "person ('authorizer': the person's id)",
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s', authorized by '%s', who is no "
+				   "registered person: whether the authoriser "
+				   "is of the unit cannot be told",
+				   g->person, g->scope, g->authorized_by);
+		else if (by == g->p)
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "have a person of the unit authorise the "
+				   "grant, or withdraw it",
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s' on the authority of '%s', the "
+				   "grantee itself",
+				   g->person, g->scope, by->id);
+		else if (strcmp(by->kind, "outsourced") == 0)
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "have a person of the unit authorise the "
+				   "grant, or withdraw it",
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s' on the authority of '%s' (%s), "
+				   "staff of outsourcing unit '%s', not of the "
+				   "unit",
+				   g->person, g->scope, by->id, by->name,
+				   by->outsourcer);
+		else if (unit != NULL && strcmp(by->unit, unit) != 0)
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "have a person of the unit authorise the "
+				   "grant, or withdraw it",
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s' on the authority of '%s' (%s), "
+				   "staff of another unit (%s)",
+				   g->person, g->scope, by->id, by->name,
+				   by->unit);
+		else
+			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s', authorized by '%s' (%s), staff of "
+				   "the unit",
+				   g->person, g->scope, by->id, by->name);
 	}
+}
+
+/* An expiry further away than this is no expiry (OUT-4). */
+#define OUT_EXPIRY_MAX_DAYS (3 * 366)
+
+/* Rank of a privilege, lowest first (the field's enum). */
+static int
+privilege_rank(const char *p)
+{
+	static const char *const order[] = {"read", "operate", "admin",
+					    "highest_admin"};
+
+	for (size_t k = 0; p != NULL && k < ARRAY_SIZE(order); k++)
+		if (strcmp(p, order[k]) == 0)
+			return (int)k;
+	return -1;
 }
 
 void
@@ -465,9 +518,12 @@ rule_out_least_privilege(struct check_ctx *c)
 	for (size_t i = 0; i < c->m->ngrants; i++) {
 		struct m_grant *g = &c->m->grants[i];
 		const char *unit = g->owner;
+		long away = 0;
 
 		if (!outsourced(g) || !check_wants(c, unit))
 			continue;
+		if (g->expires != NULL)
+			away = days_between(today, g->expires);
 		if (g->active == 0)
 			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
 				   "grant of '%s' to outsourced '%s' has been "
@@ -487,12 +543,39 @@ rule_out_least_privilege(struct check_ctx *c)
 				   "expired on %s but is still active",
 				   g->scope, g->privilege, g->person,
 				   g->expires);
-		else
-			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
+		else if (away > OUT_EXPIRY_MAX_DAYS)
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "set the expiry to the end of the work or "
+				   "contract, and renew it when needed",
 				   "grant of '%s' (%s) to outsourced '%s' "
-				   "expires on %s",
+				   "expires on %s, %ld days away: an expiry "
+				   "more than %d days ahead is no expiry",
+				   g->scope, g->privilege, g->person,
+				   g->expires, away, OUT_EXPIRY_MAX_DAYS);
+		else if (g->needed != NULL && privilege_rank(g->privilege) >
+						  privilege_rank(g->needed))
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "lower the grant to the privilege its scope "
+				   "needs",
+				   "grant of '%s' to outsourced '%s' gives %s, "
+				   "but its scope needs only %s",
+				   g->scope, g->person, g->privilege,
+				   g->needed);
+		else if (g->needed != NULL)
+			check_emit(c, ST_PASS, "grant", g->id, unit, NULL,
+				   "grant of '%s' (%s, as its scope needs) to "
+				   "outsourced '%s' expires on %s",
 				   g->scope, g->privilege, g->person,
 				   g->expires);
+		else
+			check_emit(c, ST_UNKNOWN, "grant", g->id, unit,
+				   "declare the privilege the grant's scope "
+				   "needs ('needed_privilege')",
+				   "grant of '%s' (%s) to outsourced '%s' "
+				   "expires on %s; whether %s is the least "
+				   "privilege its scope needs is not declared",
+				   g->scope, g->privilege, g->person,
+				   g->expires, g->privilege);
 	}
 }
 

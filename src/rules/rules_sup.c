@@ -1,22 +1,59 @@
 /*
  * rules_sup.c: "Counterfeits, supervision" (SUP-1): new applications
- * comply from the start; applications in use finish rectification on time
- * (acknowledged findings past their due date). Runs after every other rule,
- * over the failure and undecided counts they left on each application: an
- * application whose checks could not all be decided is not passed.
+ * comply from the day they open; applications in use when the Regulations
+ * took effect (2024-07-01) finish rectification by 2024-12-31 (interp.
+ * Q17). Past its deadline a live application that still fails any check
+ * fails SUP-1, whatever its acknowledgements say: they are shown, not
+ * counted as rectification. Before it, acknowledged findings past their
+ * own due date fail. Runs after every other rule, over the failure and
+ * undecided counts they left on each application: an application whose
+ * checks could not all be decided is not passed. Trusts the store.
  */
 #include <string.h>
 
 #include "rules/internal.h"
+
+#define SUP_EFFECTIVE "2024-07-01" /* the Regulations take effect */
+#define SUP_DEADLINE  "2024-12-31" /* rectification of those in use */
+
+/* The day by which a must comply: its opening day if it opened on or
+ * after the effective date, else SUP_DEADLINE; NULL if that cannot be
+ * told (opening not declared while the deadline is still ahead). */
+static const char *
+deadline(const struct check_ctx *c, const struct m_app *a)
+{
+	if (a->opened != NULL && strcmp(a->opened, SUP_EFFECTIVE) >= 0)
+		return a->opened;
+	if (a->opened != NULL || strcmp(c->today, SUP_DEADLINE) > 0)
+		return SUP_DEADLINE;
+	return NULL;
+}
+
+/* 1 if a's deadline has passed: a new application complies on its
+ * opening day, one in use by the end of the deadline day. */
+static int
+past(const struct check_ctx *c, const char *due)
+{
+	int d = strcmp(c->today, due);
+
+	return strcmp(due, SUP_DEADLINE) == 0 ? d > 0 : d >= 0;
+}
 
 void
 rule_sup_rectified(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
+		const char *due = deadline(c, a);
+		char acks[160] = "";
 
 		if (!app_open(a) || !check_wants(c, a->unit))
 			continue;
+		if (a->nacks > 0)
+			str_fmt(acks, sizeof(acks),
+				"; %d acknowledged, due by %s at the latest "
+				"(an acknowledgement is not a rectification)",
+				a->nacks, a->ack_due);
 		if (strcmp(a->status, "planned") == 0 && a->fails > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "fix the failing requirements before "
@@ -24,6 +61,20 @@ rule_sup_rectified(struct check_ctx *c)
 				       "a new application must comply from the "
 				       "start; %d requirement checks fail",
 				       a->fails);
+		else if (a->live && a->fails > 0 && due != NULL && past(c, due))
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "rectify the failures reported under their own "
+			    "requirements; the deadline has passed",
+			    "%s %s; %d requirement checks still fail after "
+			    "the rectification deadline %s%s",
+			    strcmp(due, SUP_DEADLINE) == 0
+				? "in use when the Regulations took effect, "
+				  "opened"
+				: "a new application, opened",
+			    a->opened != NULL ? a->opened
+					      : "(date not declared)",
+			    a->fails, due, acks);
 		else if (a->overdue > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "finish the rectification or agree a "
@@ -31,6 +82,15 @@ rule_sup_rectified(struct check_ctx *c)
 				       "%d acknowledged findings are past "
 				       "their rectification due date",
 				       a->overdue);
+		else if (a->live && a->fails > 0 && due == NULL)
+			check_emit_app(c, a, ST_UNKNOWN,
+				       "declare the application's opening date "
+				       "('opened')",
+				       "%d requirement checks fail and the "
+				       "opening date is not declared: a new "
+				       "application must already comply, one "
+				       "in use by %s",
+				       a->fails, SUP_DEADLINE);
 		else if (a->unknowns > 0)
 			check_emit_app(
 			    c, a, ST_UNKNOWN,
@@ -41,10 +101,10 @@ rule_sup_rectified(struct check_ctx *c)
 			    a->unknowns);
 		else if (a->fails > 0)
 			check_emit_app(c, a, ST_PASS, NULL,
-				       "self-examined; %d open findings are "
-				       "reported under their own requirements, "
-				       "none past an agreed due date",
-				       a->fails);
+				       "in rectification until %s; %d open "
+				       "findings are reported under their own "
+				       "requirements%s",
+				       due, a->fails, acks);
 		else
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "self-examined; no failing checks");

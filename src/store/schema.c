@@ -213,6 +213,16 @@ const struct migration store_migrations[] = {
 	 "  actor TEXT NOT NULL, revoked TEXT);"
 	 "CREATE INDEX attestations_object ON"
 	 "  attestations(requirement, object);"},
+    /* 12: what the registry's own rules need (src/registry/entity.c):
+     * an application's opening date (SUP-1), a domain's registration
+     * expiry and cancellation date (LINK-4), the person who authorised
+     * a grant and the privilege its scope of work needs (OUT-3, OUT-4);
+     * NULL: not declared */
+    {12, "ALTER TABLE apps ADD COLUMN opened TEXT;"
+	 "ALTER TABLE domains ADD COLUMN registered_until TEXT;"
+	 "ALTER TABLE domains ADD COLUMN cancelled TEXT;"
+	 "ALTER TABLE grants ADD COLUMN authorizer TEXT;"
+	 "ALTER TABLE grants ADD COLUMN needed_privilege TEXT;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
