@@ -198,6 +198,7 @@ grant_row(void *arg, struct store_row *r)
 	g->authorized_by = s(m, r, 7);
 	g->authorizer = s(m, r, 8);
 	g->needed = s(m, r, 9);
+	g->auth = NULL;
 	return 0;
 }
 

@@ -187,7 +187,7 @@ rule_site_county(struct check_ctx *c)
 		if (!unit_is_organ(u))
 			check_emit_app(
 			    c, a, ST_PASS, NULL,
-			    "'%s' is a %s, not a Party or government "
+			    "'%s' (kind %s) is not a Party or government "
 			    "organ: SITE-4 does not bind it",
 			    u->name, u->kind);
 		else if (strcmp(u->level, "township") == 0)

@@ -39,21 +39,57 @@ past(const struct check_ctx *c, const char *due)
 	return strcmp(due, SUP_DEADLINE) == 0 ? d > 0 : d >= 0;
 }
 
+#define LATE_FIX                                                               \
+	"rectify the failures reported under their own requirements now; "     \
+	"an acknowledgement does not extend the deadline"
+
+/* The finding of a live application failing checks past its deadline
+ * (isnew: its deadline was its opening day); its acknowledgements are
+ * shown, never counted as rectification. */
+static void
+late(struct check_ctx *c, struct m_app *a, int isnew)
+{
+	const char *opened = a->opened ? a->opened : "date not declared";
+
+	if (isnew && a->nacks > 0)
+		check_emit_app(c, a, ST_FAIL, LATE_FIX,
+			       "a new application, opened %s, must comply "
+			       "from that day; %d requirement checks fail; "
+			       "%d findings acknowledged, due by %s at the "
+			       "latest (an acknowledgement is not a "
+			       "rectification)",
+			       opened, a->fails, a->nacks, a->ack_due);
+	else if (isnew)
+		check_emit_app(c, a, ST_FAIL, LATE_FIX,
+			       "a new application, opened %s, must comply "
+			       "from that day; %d requirement checks fail",
+			       opened, a->fails);
+	else if (a->nacks > 0)
+		check_emit_app(c, a, ST_FAIL, LATE_FIX,
+			       "in use before the Regulations took effect "
+			       "(opened %s); %d requirement checks still fail "
+			       "after the rectification deadline %s; %d "
+			       "findings acknowledged, due by %s at the latest "
+			       "(an acknowledgement is not a rectification)",
+			       opened, a->fails, SUP_DEADLINE, a->nacks,
+			       a->ack_due);
+	else
+		check_emit_app(c, a, ST_FAIL, LATE_FIX,
+			       "in use before the Regulations took effect "
+			       "(opened %s); %d requirement checks still fail "
+			       "after the rectification deadline %s",
+			       opened, a->fails, SUP_DEADLINE);
+}
+
 void
 rule_sup_rectified(struct check_ctx *c)
 {
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 		const char *due = deadline(c, a);
-		char acks[160] = "";
 
 		if (!app_open(a) || !check_wants(c, a->unit))
 			continue;
-		if (a->nacks > 0)
-			str_fmt(acks, sizeof(acks),
-				"; %d acknowledged, due by %s at the latest "
-				"(an acknowledgement is not a rectification)",
-				a->nacks, a->ack_due);
 		if (strcmp(a->status, "planned") == 0 && a->fails > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "fix the failing requirements before "
@@ -62,19 +98,7 @@ rule_sup_rectified(struct check_ctx *c)
 				       "start; %d requirement checks fail",
 				       a->fails);
 		else if (a->live && a->fails > 0 && due != NULL && past(c, due))
-			check_emit_app(
-			    c, a, ST_FAIL,
-			    "rectify the failures reported under their own "
-			    "requirements; the deadline has passed",
-			    "%s %s; %d requirement checks still fail after "
-			    "the rectification deadline %s%s",
-			    strcmp(due, SUP_DEADLINE) == 0
-				? "in use when the Regulations took effect, "
-				  "opened"
-				: "a new application, opened",
-			    a->opened != NULL ? a->opened
-					      : "(date not declared)",
-			    a->fails, due, acks);
+			late(c, a, strcmp(due, SUP_DEADLINE) != 0);
 		else if (a->overdue > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "finish the rectification or agree a "
@@ -82,6 +106,14 @@ rule_sup_rectified(struct check_ctx *c)
 				       "%d acknowledged findings are past "
 				       "their rectification due date",
 				       a->overdue);
+		else if (a->unknowns > 0)
+			check_emit_app(
+			    c, a, ST_UNKNOWN,
+			    "observe or attest what could not be "
+			    "decided (govsec check --status unknown)",
+			    "%d requirement checks of the "
+			    "application could not be decided",
+			    a->unknowns);
 		else if (a->live && a->fails > 0 && due == NULL)
 			check_emit_app(c, a, ST_UNKNOWN,
 				       "declare the application's opening date "
@@ -91,20 +123,12 @@ rule_sup_rectified(struct check_ctx *c)
 				       "application must already comply, one "
 				       "in use by %s",
 				       a->fails, SUP_DEADLINE);
-		else if (a->unknowns > 0)
-			check_emit_app(
-			    c, a, ST_UNKNOWN,
-			    "observe or attest what could not be "
-			    "decided (govsec check --status unknown)",
-			    "%d requirement checks of the "
-			    "application could not be decided",
-			    a->unknowns);
 		else if (a->fails > 0)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "in rectification until %s; %d open "
 				       "findings are reported under their own "
-				       "requirements%s",
-				       due, a->fails, acks);
+				       "requirements",
+				       due, a->fails);
 		else
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "self-examined; no failing checks");
