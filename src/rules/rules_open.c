@@ -205,6 +205,16 @@ rule_site_county(struct check_ctx *c)
 				       "county-level department '%s' (under "
 				       "'%s') runs its own website",
 				       u->name, u->up->name);
+		else if (strcmp(u->level, "county") == 0 && u->up == NULL)
+			check_emit_app(c, a, ST_UNKNOWN,
+				       "declare the unit's 'parent' (the "
+				       "prefecture for a county's own organs, "
+				       "the county organ for a department)",
+				       "county-level organ '%s' has no parent "
+				       "declared: whether it is a county's own "
+				       "organ or one of its departments cannot "
+				       "be told",
+				       u->name);
 		else
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "%s-level unit may run its own website",

@@ -2047,6 +2047,13 @@ test_rreg_site_county_organs(void **state)
 		     "government organ: SITE-4 does not bind it");
 	expect_f("site.county-pages", "p-wsy", ST_PASS,
 		 "SITE-4 does not bind it");
+	/* A county-level organ without a parent: government or department?
+	 * (the enterprise recorded as an organ, RREG_ENT, has none) */
+	load(st, "{'applications':[" RREG_PORTAL("p-ent", RREG_ENT,
+						 "www.ent.gov.cn") "]}");
+	run(st);
+	expect_f("site.county-pages", "p-ent", ST_UNKNOWN,
+		 "has no parent declared");
 }
 
 static void
