@@ -456,7 +456,9 @@ rule_out_highest_admin(struct check_ctx *c)
 				   "on '%s', authorized by '%s', who is no "
 				   "registered person: whether the authoriser "
 				   "is of the unit cannot be told",
-				   g->person, g->scope, g->authorized_by);
+				   g->person, g->scope,
+				   g->authorizer ? g->authorizer
+						 : g->authorized_by);
 		else if (by == g->p)
 			check_emit(c, ST_FAIL, "grant", g->id, unit,
 				   "have a person of the unit authorise the "
