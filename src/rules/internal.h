@@ -100,6 +100,7 @@ int model_load(struct model *m, struct store *st, struct err *e);
 void model_free(struct model *m);
 struct m_unit *model_unit(struct model *m, const char *uscc);
 struct m_app *model_app(struct model *m, const char *id);
+struct m_outsourcer *model_outsourcer(struct model *m, const char *id);
 
 /* check.c: the context a rule runs in */
 struct rule_def;

@@ -312,6 +312,12 @@ model_person(struct model *m, const char *id)
 	FIND(m->people, m->npeople, id, id);
 }
 
+struct m_outsourcer *
+model_outsourcer(struct model *m, const char *id)
+{
+	FIND(m->outsourcers, m->noutsourcers, id, id);
+}
+
 /*
  * The registry's own rules (SUP-1, OUT-3): each application's
  * acknowledgements, and each grant's authoriser: the 'authorizer' field,

@@ -1919,28 +1919,37 @@ test_demo(void **state)
 	"'last_assessment':'" as "','staff_functions':false,"                  \
 	"'security':{'log_retention_days':" days ",'log_backup':true}}"
 
+/* Loads the records of list (n JSON objects) into section of a document
+ * with head (the units, say) before it. */
+static void
+rreg_load(struct store *st, const char *head, const char *section,
+	  const char *const *list, size_t n)
+{
+	struct buf b = BUF_INIT(1 << 20);
+
+	buf_printf(&b, "{%s%s'%s':[", head, *head ? "," : "", section);
+	for (size_t k = 0; k < n; k++)
+		buf_printf(&b, "%s%s", k ? "," : "", list[k]);
+	assert_int_equal(buf_addstr(&b, "]}"), 0);
+	load(st, b.data);
+	buf_cleanup(&b);
+}
+
 static void
 test_rreg_sup_deadline(void **state)
 {
 	struct store *st = *state;
+	static const char *const apps[] = {
+	    RREG_ACCOUNT("s-inuse", "2020-03-01", "2024-06-01", "180"),
+	    RREG_ACCOUNT("s-new", "2024-09-01", "2024-08-20", "180"),
+	    "{'id':'s-undecl','unit':'" GOV "','type':'account',"
+	    "'name':'江门市人民政府发布','status':'live',"
+	    "'last_assessment':'2024-06-01','staff_functions':false,"
+	    "'security':{'log_retention_days':180,'log_backup':true}}",
+	    RREG_ACCOUNT("s-2025", "2025-06-01", "2025-05-20", "365"),
+	};
 
-	load_apps(
-	    st,
-	    RREG_ACCOUNT(
-		"s-inuse", "2020-03-01", "2024-06-01",
-		"180") "," RREG_ACCOUNT("s-new", "2024-09-01", "2024-08-20",
-					"180") ","
-					       "{'id':'s-undecl','unit':'" GOV
-					       "','type':'account',"
-					       "'name':'江门市人民政府发布','"
-					       "status':'live',"
-					       "'last_assessment':'2024-06-01',"
-					       "'staff_functions':false,"
-					       "'security':{'log_retention_"
-					       "days':180,'log_backup':true}}"
-					       "," RREG_ACCOUNT(
-						   "s-2025", "2025-06-01",
-						   "2025-05-20", "365"));
+	rreg_load(st, UNITS, "applications", apps, ARRAY_SIZE(apps));
 	/* Before the deadline: one in use is being rectified, a new one
 	 * must already comply, an undated one cannot be told. */
 	run_opts(st, "2024-10-01T04:00:00Z", NULL);
@@ -2012,28 +2021,15 @@ static void
 test_rreg_site_county_organs(void **state)
 {
 	struct store *st = *state;
+	static const char *const apps[] = {
+	    RREG_PORTAL("p-ts", TS, "www.cnts.gov.cn"),
+	    RREG_PORTAL("p-wjj", RREG_WJJ, "wjj.cnts.gov.cn"),
+	    RREG_PORTAL("p-town", TOWN, "ds.cnts.gov.cn"),
+	    RREG_PORTAL("p-hosp", RREG_TSYY, "www.tsrmyy.cn"),
+	    RREG_PORTAL("p-wsy", RREG_WSY, "www.dswsy.cn"),
+	};
 
-	load(
-	    st,
-	    "{" RREG_UNITS
-	    ",'applications':[" RREG_PORTAL("p-ts", TS, "www.cnts.gov.cn") "," RREG_PORTAL(
-		"p-wjj", RREG_WJJ,
-		"wjj.cnts."
-		"gov.cn") "," RREG_PORTAL("p-town", TOWN,
-					  "ds.cnts.gov.cn") "," RREG_PORTAL("p-"
-									    "ho"
-									    "s"
-									    "p",
-									    RREG_TSYY,
-									    "ww"
-									    "w."
-									    "ts"
-									    "rm"
-									    "yy"
-									    ".c"
-									    "n") "," RREG_PORTAL("p-wsy",
-												 RREG_WSY,
-												 "www.dswsy.cn") "]}");
+	rreg_load(st, RREG_UNITS, "applications", apps, ARRAY_SIZE(apps));
 	run(st);
 	expect_f("site.county-pages", "p-wjj", ST_FAIL,
 		 "county-level department '台山市卫生健康局'");
@@ -2098,19 +2094,25 @@ static void
 test_rreg_out_authoriser(void **state)
 {
 	struct store *st = *state;
+	static const char *const grants[] = {
+	    RREG_ROOT("g-self", "'authorizer':'p-out'"),
+	    RREG_ROOT("g-self-name", "'authorized_by':'刘洋'"),
+	    RREG_ROOT("g-colleague", "'authorizer':'p-out2'"),
+	    RREG_ROOT("g-other-unit", "'authorizer':'p-ga-staff'"),
+	    RREG_ROOT(
+		"g-official",
+		"'authorizer':'p-staff','authorized_by':'2024-05-08 批复'"),
+	    RREG_ROOT("g-official-name", "'authorized_by':'张伟'"),
+	    RREG_ROOT("g-company", "'authorized_by':'云智公司项目部'"),
+	};
+	struct buf list = BUF_INIT(1 << 16), b = BUF_INIT(1 << 20);
 
-	load(
-	    st,
-	    RREG_PEOPLE(RREG_ROOT("g-self", "'authorizer':'p-out'") "," RREG_ROOT("g-self-name", "'authorized_by':'刘洋'") "," RREG_ROOT(
-		"g-colleague",
-		"'authorizer':'p-out2'") "," RREG_ROOT("g-other-unit",
-						       "'authorizer':'p-ga-"
-						       "staff'") "," RREG_ROOT("g-official",
-									       "'authorizer':'p-"
-									       "staff','authorized_"
-									       "by':'2024-05-08 "
-									       "批复'") "," RREG_ROOT("g-official-name",
-												      "'authorized_by':'张伟'")));
+	for (size_t k = 0; k < ARRAY_SIZE(grants); k++)
+		buf_printf(&list, "%s%s", k ? "," : "", grants[k]);
+	assert_int_equal(buf_printf(&b, RREG_PEOPLE("%s"), list.data), 0);
+	load(st, b.data);
+	buf_cleanup(&list);
+	buf_cleanup(&b);
 	run(st);
 	expect_exact(
 	    "out.highest-admin", "g-self", ST_FAIL,
@@ -2125,6 +2127,8 @@ test_rreg_out_authoriser(void **state)
 	    "unit 'os-good', not of the unit");
 	expect_f("out.highest-admin", "g-other-unit", ST_FAIL,
 		 "'p-ga-staff' (赵敏), staff of another unit (" GA ")");
+	expect_f("out.highest-admin", "g-company", ST_FAIL,
+		 "which names its own outsourcing unit '云智'");
 	/* A unit official, by id or by name, is the authoriser wanted. */
 	expect_exact(
 	    "out.highest-admin", "g-official", ST_PASS,
@@ -2186,76 +2190,36 @@ static void
 test_rreg_link_domain_expiry(void **state)
 {
 	struct store *st = *state;
-	const char *renewed = "{" UNITS ",'applications':[" RREG_SITE(
-	    "d-soon", "live",
-	    "{'name':'soon.jiangmen.gov.cn','main':true,"
-	    "'registered_until':'2027-12-10'}") "]}";
+	static const char *const apps[] = {
+	    RREG_SITE("d-lapsed", "live",
+		      "{'name':'www.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2028-01-01'},"
+		      "{'name':'江门市人民政府.政务',"
+		      "'registered_until':'2026-10-31'}"),
+	    RREG_SITE("d-soon", "planned",
+		      "{'name':'soon.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2026-12-10'}"),
+	    RREG_SITE("d-ok", "live",
+		      "{'name':'ok.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2026-12-27'}"),
+	    RREG_SITE("d-closed", "closed",
+		      "{'name':'expo.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2024-05-01'}"),
+	    RREG_SITE("d-cancelled", "closed",
+		      "{'name':'old.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2025-05-01',"
+		      "'cancelled':'2025-04-01'}"),
+	    RREG_SITE("d-undecl", "live",
+		      "{'name':'new.jiangmen.gov.cn','main':true}"),
+	    RREG_SITE("d-none", "live", ""),
+	};
+	static const char *const renewed[] = {
+	    RREG_SITE("d-soon", "live",
+		      "{'name':'soon.jiangmen.gov.cn','main':true,"
+		      "'registered_until':'2027-12-10'}"),
+	};
 
-	load_apps(
-	    st, RREG_SITE(
-		    "d-lapsed", "live",
-		    "{'name':'www.jiangmen.gov.cn','main':true,"
-		    "'registered_until':'2028-01-01'},"
-		    "{'name':'江门市人民政府.政务',"
-		    "'registered_until':'2026-10-31'}") "," RREG_SITE("d-"
-								      "so"
-								      "o"
-								      "n",
-								      "pl"
-								      "an"
-								      "ne"
-								      "d",
-								      "{'"
-								      "na"
-								      "me"
-								      "':"
-								      "'s"
-								      "oo"
-								      "n."
-								      "ji"
-								      "an"
-								      "gm"
-								      "en"
-								      ".g"
-								      "ov"
-								      ".c"
-								      "n'"
-								      ",'"
-								      "ma"
-								      "in"
-								      "':"
-								      "tr"
-								      "ue"
-								      ","
-								      "'r"
-								      "eg"
-								      "is"
-								      "te"
-								      "re"
-								      "d_"
-								      "un"
-								      "ti"
-								      "l'"
-								      ":'"
-								      "20"
-								      "26"
-								      "-1"
-								      "2-"
-								      "10"
-								      "'"
-								      "}") "," RREG_SITE("d-ok",
-											 "live",
-											 "{'name':'ok.jiangmen.gov.cn','main':true,"
-											 "'registered_until':'2026-12-27'}") "," RREG_SITE("d-closed",
-																	   "closed",
-																	   "{'name':'expo.jiangmen.gov.cn','main':true,"
-																	   "'registered_until':'2024-05-01'}") "," RREG_SITE("d-cancelled",
-																							     "closed",
-																							     "{'name':'old.jiangmen.gov.cn','main':true,"
-																							     "'registered_until':'2025-05-01',"
-																							     "'cancelled':'2025-04-01'}") "," RREG_SITE("d-undecl", "live", "{'name':'new.jiangmen.gov.cn','main':true}") "," RREG_SITE("d-none",
-																																							"live",
-																																							""));
+	rreg_load(st, UNITS, "applications", apps, ARRAY_SIZE(apps));
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	expect_exact(
 	    "link.domain-expiry", "d-lapsed", ST_FAIL,
@@ -2277,7 +2241,7 @@ test_rreg_link_domain_expiry(void **state)
 		 "declared");
 	expect_none("link.domain-expiry", "d-none");
 	/* Renewed: the finding ends. */
-	load(st, renewed);
+	rreg_load(st, UNITS, "applications", renewed, ARRAY_SIZE(renewed));
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	expect_f("link.domain-expiry", "d-soon", ST_PASS,
 		 "1 domains registered beyond the next 30 days");
