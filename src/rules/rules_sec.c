@@ -423,6 +423,9 @@ rule_out_highest_admin(struct check_ctx *c)
 		struct m_grant *g = &c->m->grants[i];
 		const struct m_person *by = g->auth;
 		const char *unit = g->owner;
+		const struct m_outsourcer *os =
+		    g->p != NULL ? model_outsourcer(c->m, g->p->outsourcer)
+				 : NULL;
 
 		if (strcmp(g->privilege, "highest_admin") != 0 ||
 		    g->active == 0 || !check_wants(c, unit))
@@ -448,6 +451,17 @@ rule_out_highest_admin(struct check_ctx *c)
 				   "outsourced '%s' holds highest admin rights "
 				   "on '%s' without authorization",
 				   g->person, g->scope);
+		else if (by == NULL && g->authorizer == NULL && os != NULL &&
+			 (strcmp(g->authorized_by, os->id) == 0 ||
+			  strstr(g->authorized_by, os->name) != NULL))
+			check_emit(c, ST_FAIL, "grant", g->id, unit,
+				   "have a person of the unit authorise the "
+				   "grant, or withdraw it",
+				   "outsourced '%s' holds highest admin rights "
+				   "on '%s' on the authority of '%s', which "
+				   "names its own outsourcing unit '%s'",
+				   g->person, g->scope, g->authorized_by,
+				   os->name);
 		else if (by == NULL)
 			check_emit(c, ST_UNKNOWN, "grant", g->id, unit,
 				   "record the authoriser as a registered "
