@@ -9,6 +9,7 @@
  * with the transfers, and judged by page.c. Every response is untrusted.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 
 		j->location = (free(j->location), NULL);
 		j->ctype[0] = '\0';
+		j->clen = -1;
 		j->bot = 0;
 		j->retry_after = -1;
 		if (sp != NULL && strlen(sp + 1) >= 3) {
@@ -116,7 +118,13 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			v++;
 		if (strcasecmp(line, "content-type") == 0)
 			str_copy(j->ctype, v, sizeof(j->ctype));
-		else if (strcasecmp(line, "location") == 0 && strlen(v) < 8192)
+		else if (strcasecmp(line, "content-length") == 0) {
+			long long cl;
+
+			if (str_to_ll(v, 0, LLONG_MAX, &cl) == 0)
+				j->clen = cl;
+		} else if (strcasecmp(line, "location") == 0 &&
+			   strlen(v) < 8192)
 			j->location = (free(j->location), xstrdup(v));
 		else if (strcasecmp(line, "retry-after") == 0) {
 			long long s;
@@ -154,6 +162,45 @@ is_html(const char *ct)
 	return *ct == '\0' || ci_find(ct, "html") != NULL;
 }
 
+/* Starts the extractor of j's page on a parser thread (keep: XK_*). */
+static void
+job_extract(struct crawler *c, struct job *j, unsigned keep, int judge)
+{
+	struct extract *x;
+	char cs[64] = "";
+	const char *k = ci_find(j->ctype, "charset=");
+
+	if (k != NULL) {
+		size_t cn = strcspn(k + 8, " ;\"'");
+
+		if (cn < sizeof(cs)) {
+			memcpy(cs, k + 8, cn);
+			cs[cn] = '\0';
+		}
+	}
+	x = extract_new(c->o->logo_pattern, cs);
+	extract_keep(x, keep);
+	if (judge)
+		extract_judge(x, c->words);
+	j->xt = xpool_start(c->pool, x, j);
+}
+
+/*
+ * A body the check does not need: read to its end when it is short
+ * (at most DRAIN_MAX bytes, by Content-Length when there is one), so that
+ * the connection can carry the next request; else cut (the connection is
+ * then closed).
+ */
+static size_t
+skip_body(struct job *j, size_t len)
+{
+	if (j->clen > DRAIN_MAX || j->bytes > DRAIN_MAX) {
+		j->stopped = 1;
+		return 0;
+	}
+	return len;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -185,31 +232,13 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	case W_PARSE:
 		if (!is_html(j->ctype) || !t->internal ||
 		    c->h[j->host].key != c->h[c->site].key) {
-			if (t->internal) {
-				j->stopped = 1;
-				return 0;
-			}
+			if (t->internal)
+				return skip_body(j, len);
 			goto content;
 		}
-		if (j->xt == NULL) {
-			struct extract *x;
-			char cs[64] = "";
-			const char *k = ci_find(j->ctype, "charset=");
-
-			if (k != NULL) {
-				size_t cn = strcspn(k + 8, " ;\"'");
-
-				if (cn < sizeof(cs)) {
-					memcpy(cs, k + 8, cn);
-					cs[cn] = '\0';
-				}
-			}
-			x = extract_new(c->o->logo_pattern, cs);
-			extract_keep(x,
-				     t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT);
-			extract_judge(x, c->words);
-			j->xt = xpool_start(c->pool, x, j);
-		}
+		if (j->xt == NULL)
+			job_extract(c, j,
+				    t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT, 1);
 		/* parsed on a parser thread, in this order */
 		xpool_feed(c->pool, j->xt, p, len);
 		return len;
@@ -221,18 +250,28 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		return len;
 	case W_CONTENT:
 	content:
-		if (!is_html(j->ctype) && strncasecmp(j->ctype, "text/", 5)) {
-			j->stopped = 1;
-			return 0;
+		if (!is_html(j->ctype) && strncasecmp(j->ctype, "text/", 5))
+			return skip_body(j, len);
+		if (!t->internal && is_html(j->ctype)) {
+			/* another site's page: its ids for fragments */
+			if (j->xt == NULL && j->bytes == (long long)len)
+				job_extract(c, j, 0, 0);
+			if (j->xt != NULL && j->bytes > EXTPAGE_MAX) {
+				j->cut = 1;
+				j->stopped = 1;
+				return 0;
+			}
+			if (j->xt != NULL)
+				xpool_feed(c->pool, j->xt, p, len);
 		}
-		if (buf_add(&j->body, p, len) < 0) {
+		if (buf_add(&j->body, p, len) < 0 && j->xt == NULL) {
 			j->stopped = 1; /* enough to judge */
 			return 0;
 		}
 		return len;
 	default:
-		j->stopped = 1; /* the status is all a check needs */
-		return 0;
+		/* the status is all a check needs */
+		return skip_body(j, len);
 	}
 }
 
@@ -262,6 +301,7 @@ job_new(struct crawler *c, int ti, int hi, const char *url)
 	j->host = hi;
 	j->url = xstrdup(url);
 	j->retry_after = -1;
+	j->clen = -1;
 	buf_init(&j->chain, 64 << 10);
 	if (ti < 0)
 		buf_init(&j->body, ROBOTS_BODY);
@@ -284,7 +324,8 @@ job_reset(struct job *j)
 	j->status = 0;
 	j->ctype[0] = '\0';
 	j->location = (free(j->location), NULL);
-	j->bot = j->refused = j->stopped = j->too_large = 0;
+	j->bot = j->refused = j->stopped = j->too_large = j->cut = 0;
+	j->clen = -1;
 	j->bytes = 0;
 	j->retry_after = -1;
 	j->etag[0] = j->lastmod[0] = '\0';
@@ -338,6 +379,83 @@ job_unlink(struct job **head, struct job *j)
 	j->next = j->prev = NULL;
 }
 
+static void
+wake(void *arg)
+{
+	curl_multi_wakeup(arg);
+}
+
+/*
+ * 1 while host h must wait for its lookup (started here when none ran and
+ * fewer than DNS_RUNNING run), 0 when its fetches may start.
+ */
+static int
+dns_wait(struct crawler *c, int hi)
+{
+	struct host *h = &c->h[hi];
+
+	if (h->dns == HD_PENDING)
+		return 1;
+	if (h->dns != HD_UNKNOWN)
+		return 0;
+	if (c->ndns >= DNS_RUNNING)
+		return 1;
+	h->lookup = dns_start(h->name, wake, c->multi);
+	if (h->lookup == NULL) {
+		h->dns = HD_OK; /* no thread: libcurl looks it up */
+		return 0;
+	}
+	h->dns = HD_PENDING;
+	if (c->ndns == c->capdns) {
+		c->capdns = c->capdns ? c->capdns * 2 : 16;
+		c->dnswait =
+		    xrealloc(c->dnswait, (size_t)c->capdns * sizeof(int));
+	}
+	c->dnswait[c->ndns++] = hi;
+	c->r->dns_hosts++;
+	return 1;
+}
+
+/* Lookups that ended since the last call. */
+static void
+dns_poll(struct crawler *c)
+{
+	for (int i = 0; i < c->ndns;) {
+		struct host *h = &c->h[c->dnswait[i]];
+		int rc;
+		char *addrs;
+
+		if (!dns_done(h->lookup, &rc, &addrs)) {
+			i++;
+			continue;
+		}
+		h->lookup = NULL;
+		h->dns_addrs = addrs;
+		h->dns_why = dns_reason(rc);
+		h->dns = h->dns_why == NULL ? HD_OK : HD_BAD;
+		if (h->dns_why != NULL && !strcmp(h->dns_why, "dns_unresolved"))
+			c->r->dns_unresolved++;
+		c->dnswait[i] = c->dnswait[--c->ndns];
+	}
+}
+
+/* Ends target t whose host (h) name does not resolve. */
+static void
+dns_finish(struct crawler *c, struct target *t, const struct host *h)
+{
+	if (h->dns == HD_BAD && !strcmp(h->dns_why, "dns_unresolved")) {
+		hostq_finish(c, t, INSP_BLOCKED, "dns_unresolved",
+			     "the resolver gave no answer (timeout, SERVFAIL "
+			     "or refused): not verified");
+		return;
+	}
+	hostq_finish(c, t, INSP_BROKEN, "dns_failure",
+		     "the name does not resolve");
+	t->abnormal = 1;
+}
+
+/* Starts j's transfer: 0, 1 when its host's lookup runs (see job_go), -1
+ * when its name does not resolve or libcurl fails. */
 static int
 job_start(struct crawler *c, struct job *j)
 {
@@ -349,6 +467,10 @@ job_start(struct crawler *c, struct job *j)
 		/* the test map says this name does not resolve */
 		return -1;
 	}
+	if (dns_wait(c, j->host))
+		return 1;
+	if (h->dns == HD_BAD)
+		return -1;
 	e = c->nhandles > 0 ? c->handles[--c->nhandles] : curl_easy_init();
 	if (e == NULL)
 		return -1;
@@ -356,7 +478,13 @@ job_start(struct crawler *c, struct job *j)
 	j->e = e;
 	curl_slist_free_all(j->resolve);
 	j->resolve = NULL;
-	if (h->ip != NULL) {
+	if (h->ip == NULL && h->dns_addrs != NULL &&
+	    str_fmt(rs, sizeof(rs), "%s:%d:%s", h->name, h->port,
+		    h->dns_addrs) > 0) {
+		/* the addresses of the crawler's own lookup */
+		j->resolve = curl_slist_append(NULL, rs);
+		curl_easy_setopt(e, CURLOPT_RESOLVE, j->resolve);
+	} else if (h->ip != NULL) {
 		const char *l = strchr(h->ip, ':') ? "[" : "";
 		const char *r = *l ? "]" : "";
 
@@ -443,6 +571,20 @@ job_start(struct crawler *c, struct job *j)
 	if (c->o->delay_ms > 0)
 		h->next_ok = crawl_now() + c->o->delay_ms / 1000.0;
 	return 0;
+}
+
+/* job_start, with a job whose host's lookup runs put aside until it
+ * ends: 0 or -1. */
+static int
+job_go(struct crawler *c, struct job *j)
+{
+	int rc = job_start(c, j);
+
+	if (rc == 1) {
+		delay_job(c, j, 0);
+		return 0;
+	}
+	return rc;
 }
 
 /* ---- completion ---- */
@@ -608,7 +750,9 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 		free(t->detail);
 		t->detail = xstrdup(detail);
 	}
-	if (j->x != NULL) {
+	if (j->x != NULL && !t->internal) {
+		frag_ids(c, j, t); /* another site's page */
+	} else if (j->x != NULL) {
 		page_done(c, j, t);
 		t = &c->t[j->target]; /* c->t may have moved */
 	}
@@ -662,7 +806,7 @@ start_robots(struct crawler *c, int hi, const char *url)
 	j = job_new(c, -1, hi, rurl);
 	free(rurl);
 	h->robots = 1;
-	if (job_start(c, j) < 0) {
+	if (job_go(c, j) < 0) {
 		h->robots = 0;
 		job_free(c, j);
 	}
@@ -730,10 +874,8 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 			}
 		}
 		job_reset(j);
-		if (job_start(c, j) < 0) {
-			hostq_finish(c, t, INSP_BROKEN, "dns_failure",
-				     "the name does not resolve");
-			t->abnormal = 1;
+		if (job_go(c, j) < 0) {
+			dns_finish(c, t, &c->h[j->host]);
 			goto out;
 		}
 		return;
@@ -748,7 +890,7 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 	    !(rc == CURLE_COULDNT_RESOLVE_HOST)) {
 		j->head = 0;
 		job_reset(j);
-		if (job_start(c, j) == 0)
+		if (job_go(c, j) == 0)
 			return;
 	}
 	if (rc == CURLE_OK && j->status == 429 && j->attempt < max_retries &&
@@ -810,10 +952,8 @@ start_target(struct crawler *c, int ti)
 		t->want = W_HEAD;
 	t->started = 1;
 	j = job_new(c, ti, t->host, t->url);
-	if (job_start(c, j) < 0) {
-		hostq_finish(c, t, INSP_BROKEN, "dns_failure",
-			     "the name does not resolve");
-		t->abnormal = 1;
+	if (job_go(c, j) < 0) {
+		dns_finish(c, t, h);
 		job_free(c, j);
 	}
 }
@@ -829,12 +969,16 @@ schedule(struct crawler *c)
 		struct job *j = c->delayed[i];
 
 		if (j->not_before <= now && c->running < c->o->concurrency &&
-		    c->h[j->host].active < c->o->per_host) {
+		    c->h[j->host].active < c->o->per_host &&
+		    !dns_wait(c, j->host)) {
 			c->delayed[i] = c->delayed[--c->ndelayed];
-			if (job_start(c, j) < 0) {
-				target_done(c, j, CURLE_COULDNT_RESOLVE_HOST);
-				job_free(c, j);
-			}
+			if (job_start(c, j) == 0)
+				continue;
+			if (j->target < 0)
+				robots_done(c, j, CURLE_COULDNT_RESOLVE_HOST);
+			else
+				dns_finish(c, &c->t[j->target], &c->h[j->host]);
+			job_free(c, j);
 			continue;
 		}
 		i++;
@@ -925,12 +1069,6 @@ collect(struct crawler *c)
 	}
 }
 
-static void
-wake(void *arg)
-{
-	curl_multi_wakeup(arg);
-}
-
 static int
 pending(struct crawler *c)
 {
@@ -1004,6 +1142,30 @@ copy_results(struct crawler *c)
 		memcpy(l->fingerprint, t->fp, sizeof(l->fingerprint));
 		l->etag = t->etag ? xstrdup(t->etag) : NULL;
 		l->lastmod = t->lastmod ? xstrdup(t->lastmod) : NULL;
+	}
+}
+
+/* Many names without an answer at once: the network, not the links. */
+static void
+dns_note(struct crawler *c)
+{
+	char detail[400];
+
+	if (c->r->dns_unresolved < DNS_NOTE_MIN)
+		return;
+	str_fmt(detail, sizeof(detail),
+		"the resolver gave no answer (timeout, SERVFAIL or refused): "
+		"not verified; %d of %d host names looked up in this run got "
+		"none: a restricted network or resolver?",
+		c->r->dns_unresolved, c->r->dns_hosts);
+	for (size_t i = 0; i < c->r->nlinks; i++) {
+		struct insp_link *l = &c->r->links[i];
+
+		if (l->status == INSP_BLOCKED &&
+		    !strcmp(l->reason, "dns_unresolved")) {
+			free(l->detail);
+			l->detail = xstrdup(detail);
+		}
 	}
 }
 
@@ -1136,6 +1298,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		int still = 0;
 		long wait = 200;
 
+		dns_poll(&c);
 		schedule(&c);
 		if (!pending(&c))
 			break;
@@ -1155,7 +1318,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		schedule(&c); /* refill freed slots before waiting */
 		if (c.ndelayed > 0 || c.running < o->concurrency)
 			wait = 20;
-		if (c.running > 0 || c.nparsing > 0) /* a parser wakes it */
+		/* a parser or a lookup wakes it */
+		if (c.running > 0 || c.nparsing > 0 || c.ndns > 0)
 			curl_multi_poll(c.multi, NULL, 0, (int)wait, NULL);
 		else if (c.ndelayed > 0 || o->delay_ms > 0)
 			usleep(10000);
@@ -1163,6 +1327,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	r->seconds = crawl_now() - c.t0;
 	time_fmt(time_now(), r->finished, sizeof(r->finished));
 	copy_results(&c);
+	dns_note(&c);
 	frag_check(&c);
 	page_home_marks(&c, &c.t[ti]);
 	if (r->ncolumns > 1) /* in URL order, whatever the fetch order */
@@ -1190,6 +1355,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		free(c.h[i].q);
 		free(c.h[i].addr);
 		free(c.h[i].ip);
+		dns_abandon(c.h[i].lookup);
+		free(c.h[i].dns_addrs);
 		robots_free(c.h[i].rb);
 	}
 	free(c.h);
@@ -1200,6 +1367,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	free(c.handles);
 	xpool_free(c.pool); /* before the multi handle its threads wake */
 	curl_multi_cleanup(c.multi);
+	free(c.dnswait);
 	free(c.ltarget);
 	free(c.lfrag);
 	free(c.last_origin);

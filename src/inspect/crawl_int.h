@@ -15,6 +15,10 @@
 #define CONTENT_MAX   (256u << 10)
 #define CSSFILE_MAX   (2u << 20)
 #define ROBOTS_BODY   (512u << 10)
+#define DRAIN_MAX     (256u << 10) /* unneeded bodies read to the end */
+#define EXTPAGE_MAX   (2u << 20)   /* another site's page parsed for ids */
+#define DNS_RUNNING   32	   /* lookups at once */
+#define DNS_NOTE_MIN  3		   /* unresolved hosts that make a note */
 #define PARSE_BACKLOG 4 /* pages waiting for a parser per transfer slot */
 
 enum want { W_HEAD, W_GET, W_PARSE, W_CSS, W_CONTENT };
@@ -35,6 +39,12 @@ struct host {
 	char *addr; /* from the resolve map; "none" refuses */
 	char *ip;   /* its address part */
 	int cport;  /* its port part, 0 if none */
+	/* the crawler's own lookup (dns.c): names without a resolve map
+	 * entry that are not address literals */
+	enum { HD_NONE, HD_UNKNOWN, HD_PENDING, HD_OK, HD_BAD } dns;
+	struct dns_lookup *lookup;
+	char *dns_addrs;     /* what it found, for CURLOPT_RESOLVE */
+	const char *dns_why; /* dns_reason() when HD_BAD */
 };
 
 struct target {
@@ -42,7 +52,7 @@ struct target {
 	int host;
 	enum want want;
 	unsigned internal : 1, queued : 1, started : 1, done : 1, home : 1,
-	    homecss : 1, nav : 1;
+	    homecss : 1, nav : 1, ids_cut : 1;
 	int depth;
 	enum insp_status status;
 	const char *reason;
@@ -77,6 +87,8 @@ struct job {
 	long retry_after;
 	char etag[256], lastmod[128];
 	int bot, hsts, refused, stopped, too_large;
+	int cut;	/* another site's page cut at EXTPAGE_MAX */
+	long long clen; /* Content-Length, -1 if none */
 	long long bytes;
 	struct curl_slist *resolve, *headers;
 	double not_before;
@@ -126,6 +138,9 @@ struct crawler {
 	char *last_origin;     /* "scheme://authority" of the last host_get */
 	size_t last_olen;
 	int last_host;
+	int *dnswait; /* hosts whose lookup runs */
+	int ndns, capdns;
+	int dns_bad, dns_unresolved; /* hosts by verdict */
 };
 
 /* crawl.c */
@@ -164,7 +179,23 @@ void page_css(struct crawler *c, struct job *j);
  * c->r->marks (home: the start target). */
 void page_home_marks(struct crawler *c, struct target *home);
 
+/* dns.c */
+/* A lookup of name on its own thread; wake(arg) is called from it when
+ * done (under its lock: never after dns_abandon returned). NULL if no
+ * thread starts. */
+struct dns_lookup *dns_start(const char *name, void (*wake)(void *arg),
+			     void *arg);
+/* 1 when d is done: *rc gets getaddrinfo's answer, *addrs the addresses
+ * for CURLOPT_RESOLVE (heap, NULL if none) and d is freed; 0 while it
+ * runs. */
+int dns_done(struct dns_lookup *d, int *rc, char **addrs);
+/* Gives d up (its thread frees it when done); NULL is a no-op. */
+void dns_abandon(struct dns_lookup *d);
+
 /* frag.c */
+/* Keeps the ids and anchor names of the parsed page of j (j->x), a page
+ * of another site, for the fragments of the links to target t. */
+void frag_ids(struct crawler *c, struct job *j, struct target *t);
 /* After the crawl: links whose fragment names no id or anchor of their
  * parsed target page become broken (fragment_missing). */
 void frag_check(struct crawler *c);

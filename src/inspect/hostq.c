@@ -150,6 +150,9 @@ host_add(struct crawler *c, const char *url)
 	    strchr(name, ':') == NULL &&
 	    strspn(name, "0123456789.") != strlen(name))
 		h->addr = resolve_lookup(c->o->resolve, name, port);
+	if (h->addr == NULL && strchr(name, ':') == NULL &&
+	    strspn(name, "0123456789.") != strlen(name))
+		h->dns = HD_UNKNOWN; /* looked up before its first fetch */
 	if (h->addr != NULL && strcmp(h->addr, "none") != 0) {
 		/* "1.2.3.4", "1.2.3.4:8080", "::1", "[::1]:8080" */
 		char *a = h->addr, *colon = strrchr(a, ':');

@@ -193,15 +193,16 @@ page_link(struct crawler *c, int page, int depth, const char *base,
 			  !strcmp(xl->kind, "iframe") ||
 			  !strcmp(xl->kind, "meta-refresh") ||
 			  !strcmp(xl->kind, "script-literal")) &&
-			 depth + 1 <= c->o->max_depth)
+			 depth + 1 <= c->o->max_depth && !url_not_page(t->url))
 			w = W_PARSE;
 		else
 			w = W_HEAD;
 		if (home && w == W_CSS)
 			t->homecss = 1;
 	} else {
-		w = navigational(xl->kind) || !strcmp(xl->kind, "iframe") ||
-			    !strcmp(xl->kind, "meta-refresh")
+		w = (navigational(xl->kind) || !strcmp(xl->kind, "iframe") ||
+		     !strcmp(xl->kind, "meta-refresh")) &&
+			    !url_not_page(t->url)
 			? W_CONTENT
 			: W_HEAD;
 	}
