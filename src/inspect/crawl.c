@@ -1287,7 +1287,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		if (o->robots && rurl != NULL) {
 			j = job_new(&c, -1, c.site, rurl);
 			c.h[c.site].robots = 1;
-			if (job_start(&c, j) < 0) {
+			if (job_go(&c, j) < 0) {
 				c.h[c.site].robots = 0;
 				job_free(&c, j);
 			}
