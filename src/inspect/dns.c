@@ -5,6 +5,7 @@
  * resolver that times out, fails or refuses (a link not verified). The
  * addresses found are handed to libcurl. Answers come from the network.
  */
+#define _GNU_SOURCE /* EAI_NODATA */
 #include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>

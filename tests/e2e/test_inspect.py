@@ -922,7 +922,8 @@ def test_files_that_are_not_pages_reuse_connections(nginx):
 
 class StubDNS:
     """A DNS server on 127.0.0.X:53 (UDP): NAME.dnstest.example answers by
-    its first label: ok* has 127.0.0.1 (no AAAA), nx* is NXDOMAIN
+    its first label: ok* has 127.0.0.1 (no AAAA), nodata* has no address,
+    nx* is NXDOMAIN
     (authoritative), servfail* SERVFAIL, refused* REFUSED, drop* is never
     answered; anything else is REFUSED."""
 
@@ -971,6 +972,8 @@ class StubDNS:
                 rcode = 0
                 answer = (b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) +
                           bytes([127, 0, 0, 1])) if qtype == 1 else b""
+            elif first.startswith("nodata"):
+                rcode, answer = 0, b""
             elif first.startswith("nx"):
                 rcode, answer = 3, b""
             elif first.startswith("servfail"):
@@ -999,7 +1002,7 @@ def test_dns_nxdomain_is_broken_no_answer_is_blocked(nginx, tmp_path):
         port = nginx.port
         # the site is ok.dnstest.example itself: with --resolve, names
         # the map does not list would not resolve
-        names = ["ok2", "nx", "drop1", "drop2", "servfail", "refused"]
+        names = ["ok2", "nx", "nodata", "drop1", "drop2", "servfail", "refused"]
         (nginx.prefix / "dns" / "index.html").write_text(
             "<!doctype html><html><body>" + "".join(
                 f'<a href="http://{n}.dnstest.example:{port}/">{n}</a>'
@@ -1025,6 +1028,7 @@ def test_dns_nxdomain_is_broken_no_answer_is_blocked(nginx, tmp_path):
     assert got == {
         "ok2": ("ok", ""),
         "nx": ("broken", "dns_failure"),
+        "nodata": ("broken", "dns_failure"),
         "drop1": ("blocked", "dns_unresolved"),
         "drop2": ("blocked", "dns_unresolved"),
         "servfail": ("blocked", "dns_unresolved"),
@@ -1032,4 +1036,4 @@ def test_dns_nxdomain_is_broken_no_answer_is_blocked(nginx, tmp_path):
     }
     assert "dnstest.example" in " ".join(dns.queries)
     note = l[f"http://drop1.dnstest.example:{port}/"]["detail"]
-    assert "4 of 7 host names" in note and "restricted network" in note
+    assert "4 of 8 host names" in note and "restricted network" in note
