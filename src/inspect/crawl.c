@@ -213,6 +213,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	c->r->bytes += (long long)len;
 	if (j->bytes > c->o->max_bytes) {
 		j->too_large = 1;
+		j->cut = 1; /* its fragments are not all there */
 		return 0;
 	}
 	if (j->status >= 300 || j->status < 200) {
@@ -406,6 +407,7 @@ dns_wait(struct crawler *c, int hi)
 		return 0;
 	}
 	h->dns = HD_PENDING;
+	h->dns_t0 = crawl_now();
 	if (c->ndns == c->capdns) {
 		c->capdns = c->capdns ? c->capdns * 2 : 16;
 		c->dnswait =
@@ -426,8 +428,14 @@ dns_poll(struct crawler *c)
 		char *addrs;
 
 		if (!dns_done(h->lookup, &rc, &addrs)) {
-			i++;
-			continue;
+			if (crawl_now() - h->dns_t0 <= c->o->timeout) {
+				i++;
+				continue;
+			}
+			/* no answer within --timeout: given up */
+			dns_abandon(h->lookup);
+			rc = EAI_AGAIN;
+			addrs = NULL;
 		}
 		h->lookup = NULL;
 		h->dns_addrs = addrs;

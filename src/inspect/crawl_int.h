@@ -45,6 +45,7 @@ struct host {
 	struct dns_lookup *lookup;
 	char *dns_addrs;     /* what it found, for CURLOPT_RESOLVE */
 	const char *dns_why; /* dns_reason() when HD_BAD */
+	double dns_t0;	     /* when the lookup started */
 };
 
 struct target {
@@ -87,7 +88,7 @@ struct job {
 	long retry_after;
 	char etag[256], lastmod[128];
 	int bot, hsts, refused, stopped, too_large;
-	int cut;	/* another site's page cut at EXTPAGE_MAX */
+	int cut;	/* a page cut at EXTPAGE_MAX or max_bytes */
 	long long clen; /* Content-Length, -1 if none */
 	long long bytes;
 	struct curl_slist *resolve, *headers;

@@ -338,6 +338,7 @@ page_done(struct crawler *c, struct job *j, struct target *t)
 	t->ids = xcalloc(1, sizeof(*t->ids));
 	*t->ids = p->ids;
 	map_init(&p->ids);
+	t->ids_cut = j->cut != 0;
 	if (t->home) {
 		c->home_seen = 1;
 		marks_read(p, &c->home_marks);
