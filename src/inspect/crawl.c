@@ -386,82 +386,6 @@ wake(void *arg)
 	curl_multi_wakeup(arg);
 }
 
-/*
- * 1 while host h must wait for its lookup (started here when none ran and
- * fewer than DNS_RUNNING run), 0 when its fetches may start.
- */
-static int
-dns_wait(struct crawler *c, int hi)
-{
-	struct host *h = &c->h[hi];
-
-	if (h->dns == HD_PENDING)
-		return 1;
-	if (h->dns != HD_UNKNOWN)
-		return 0;
-	if (c->ndns >= DNS_RUNNING)
-		return 1;
-	h->lookup = dns_start(h->name, wake, c->multi);
-	if (h->lookup == NULL) {
-		h->dns = HD_OK; /* no thread: libcurl looks it up */
-		return 0;
-	}
-	h->dns = HD_PENDING;
-	h->dns_t0 = crawl_now();
-	if (c->ndns == c->capdns) {
-		c->capdns = c->capdns ? c->capdns * 2 : 16;
-		c->dnswait =
-		    xrealloc(c->dnswait, (size_t)c->capdns * sizeof(int));
-	}
-	c->dnswait[c->ndns++] = hi;
-	c->r->dns_hosts++;
-	return 1;
-}
-
-/* Lookups that ended since the last call. */
-static void
-dns_poll(struct crawler *c)
-{
-	for (int i = 0; i < c->ndns;) {
-		struct host *h = &c->h[c->dnswait[i]];
-		int rc;
-		char *addrs;
-
-		if (!dns_done(h->lookup, &rc, &addrs)) {
-			if (crawl_now() - h->dns_t0 <= c->o->timeout) {
-				i++;
-				continue;
-			}
-			/* no answer within --timeout: given up */
-			dns_abandon(h->lookup);
-			rc = EAI_AGAIN;
-			addrs = NULL;
-		}
-		h->lookup = NULL;
-		h->dns_addrs = addrs;
-		h->dns_why = dns_reason(rc);
-		h->dns = h->dns_why == NULL ? HD_OK : HD_BAD;
-		if (h->dns_why != NULL && !strcmp(h->dns_why, "dns_unresolved"))
-			c->r->dns_unresolved++;
-		c->dnswait[i] = c->dnswait[--c->ndns];
-	}
-}
-
-/* Ends target t whose host (h) name does not resolve. */
-static void
-dns_finish(struct crawler *c, struct target *t, const struct host *h)
-{
-	if (h->dns == HD_BAD && !strcmp(h->dns_why, "dns_unresolved")) {
-		hostq_finish(c, t, INSP_BLOCKED, "dns_unresolved",
-			     "the resolver gave no answer (timeout, SERVFAIL "
-			     "or refused): not verified");
-		return;
-	}
-	hostq_finish(c, t, INSP_BROKEN, "dns_failure",
-		     "the name does not resolve");
-	t->abnormal = 1;
-}
-
 /* Starts j's transfer: 0, 1 when its host's lookup runs (see job_go), -1
  * when its name does not resolve or libcurl fails. */
 static int
@@ -475,7 +399,7 @@ job_start(struct crawler *c, struct job *j)
 		/* the test map says this name does not resolve */
 		return -1;
 	}
-	if (dns_wait(c, j->host))
+	if (dns_host_wait(c, j->host))
 		return 1;
 	if (h->dns == HD_BAD)
 		return -1;
@@ -978,7 +902,7 @@ schedule(struct crawler *c)
 
 		if (j->not_before <= now && c->running < c->o->concurrency &&
 		    c->h[j->host].active < c->o->per_host &&
-		    !dns_wait(c, j->host)) {
+		    !dns_host_wait(c, j->host)) {
 			c->delayed[i] = c->delayed[--c->ndelayed];
 			if (job_start(c, j) == 0)
 				continue;
@@ -1150,30 +1074,6 @@ copy_results(struct crawler *c)
 		memcpy(l->fingerprint, t->fp, sizeof(l->fingerprint));
 		l->etag = t->etag ? xstrdup(t->etag) : NULL;
 		l->lastmod = t->lastmod ? xstrdup(t->lastmod) : NULL;
-	}
-}
-
-/* Many names without an answer at once: the network, not the links. */
-static void
-dns_note(struct crawler *c)
-{
-	char detail[400];
-
-	if (c->r->dns_unresolved < DNS_NOTE_MIN)
-		return;
-	str_fmt(detail, sizeof(detail),
-		"the resolver gave no answer (timeout, SERVFAIL or refused): "
-		"not verified; %d of %d host names looked up in this run got "
-		"none: a restricted network or resolver?",
-		c->r->dns_unresolved, c->r->dns_hosts);
-	for (size_t i = 0; i < c->r->nlinks; i++) {
-		struct insp_link *l = &c->r->links[i];
-
-		if (l->status == INSP_BLOCKED &&
-		    !strcmp(l->reason, "dns_unresolved")) {
-			free(l->detail);
-			l->detail = xstrdup(detail);
-		}
 	}
 }
 

@@ -192,6 +192,18 @@ struct dns_lookup *dns_start(const char *name, void (*wake)(void *arg),
 int dns_done(struct dns_lookup *d, int *rc, char **addrs);
 /* Gives d up (its thread frees it when done); NULL is a no-op. */
 void dns_abandon(struct dns_lookup *d);
+/* 1 while host hi must wait for its lookup (started when none ran and
+ * fewer than DNS_RUNNING run), 0 when its fetches may start. */
+int dns_host_wait(struct crawler *c, int hi);
+/* Takes the verdicts of the lookups that ended (or ran longer than the
+ * request timeout: given up, dns_unresolved). */
+void dns_poll(struct crawler *c);
+/* Ends target t whose host h does not resolve: broken (dns_failure) or
+ * blocked (dns_unresolved). */
+void dns_finish(struct crawler *c, struct target *t, const struct host *h);
+/* After the crawl: when DNS_NOTE_MIN names got no answer, the detail of
+ * their links says how many. */
+void dns_note(struct crawler *c);
 
 /* frag.c */
 /* Keeps the ids and anchor names of the parsed page of j (j->x), a page
