@@ -1,17 +1,15 @@
 /*
- * crawl.c: the crawler on libcurl's multi interface: one queue per host
- * with total and per-host limits and a politeness delay, robots.txt before
- * a site's pages, manual redirects (each hop recorded and checked), HEAD
- * with GET fallback, retries with backoff, 429/Retry-After and bot
- * protection as "blocked", per-response byte limits and a time limit, and
- * an SSRF guard on every connected address. Pages are parsed as their
- * bytes arrive (extract.c), on parser threads (xpool.c) while this thread
- * goes on with the transfers; every page of the site is also read for its
- * footer marks, as a column when the homepage links to it, and for
- * gambling or porn content put there by tampering. Every response is
- * untrusted.
+ * crawl.c: the fetch loop on libcurl's multi interface: transfers started
+ * from the host queues (hostq.c) within total and per-host limits, robots.txt
+ * before a site's pages, manual redirects (each hop recorded and checked),
+ * HEAD with GET fallback, retries with backoff, 429/Retry-After and bot
+ * protection as "blocked", per-response byte limits and a time limit, and an
+ * SSRF guard on every connected address. Pages are parsed as their bytes
+ * arrive (extract.c), on parser threads (xpool.c) while this thread goes on
+ * with the transfers, and judged by page.c. Every response is untrusted.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdlib.h>
@@ -22,127 +20,9 @@
 
 #include <curl/curl.h>
 
-#include "inspect/inspect.h"
+#include "inspect/crawl_int.h"
 #include "registry/registry.h"
 
-#define FOUND_MAX     1000
-#define CONTENT_MAX   (256u << 10)
-#define CSSFILE_MAX   (2u << 20)
-#define ROBOTS_BODY   (512u << 10)
-#define PARSE_BACKLOG 4 /* pages waiting for a parser per transfer slot */
-
-enum want { W_HEAD, W_GET, W_PARSE, W_CSS, W_CONTENT };
-
-struct host {
-	char *key;  /* host:port */
-	char *name; /* host */
-	int port;
-	int active;
-	double next_ok;
-	int robots; /* 0 not needed or ready, 1 pending */
-	struct robots *rb;
-	int *q;
-	size_t qhead, qlen, qcap;
-	int listed; /* in c->ready */
-	const char *cls;
-	int government;
-	char *addr; /* from the resolve map; "none" refuses */
-	char *ip;   /* its address part */
-	int cport;  /* its port part, 0 if none */
-};
-
-struct target {
-	char *url;
-	int host;
-	enum want want;
-	unsigned internal : 1, queued : 1, started : 1, done : 1, home : 1,
-	    homecss : 1, nav : 1;
-	int depth;
-	enum insp_status status;
-	const char *reason;
-	char *detail;
-	int http;
-	char *final;
-	char *chain;
-	char fp[17];
-	char *etag, *lastmod;
-	int page; /* index into r->pages, -1 */
-	struct map *ids;
-	int abnormal;
-	char *coltext; /* the homepage's link text: a column candidate */
-};
-
-struct job {
-	struct crawler *c;
-	int target; /* -1: robots.txt of host */
-	int host;
-	CURL *e;
-	int head;
-	char *url;
-	int hops, attempt;
-	struct buf chain;
-	struct extract *x; /* the page, the crawl thread's (after parsing) */
-	struct xtask *xt;  /* the page while a parser thread has it */
-	CURLcode rc;	   /* the transfer's end, kept while parsing */
-	struct buf body;
-	long status;
-	char ctype[128];
-	char *location;
-	long retry_after;
-	char etag[256], lastmod[128];
-	int bot, hsts, refused, stopped, too_large;
-	long long bytes;
-	struct curl_slist *resolve, *headers;
-	double not_before;
-	struct job *next, *prev; /* in c->active while transferring, then
-				  * in c->parsing until parsed */
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-struct crawler {
-	const struct insp_opts *o;
-	struct insp_result *r;
-	CURLM *multi;
-	struct target *t;
-	size_t nt, capt;
-	struct map tmap, lmap, hmap;
-	int *ltarget;
-	long *lfrag;
-	struct host *h;
-	size_t nh, caph;
-	int *ready; /* hosts with queued targets */
-	size_t nready, capready;
-	struct job **delayed;
-	size_t ndelayed, capdelayed;
-	CURL **handles; /* easy handles to reuse */
-	size_t nhandles, caphandles;
-	struct job *active;
-	int running;
-	struct xpool *pool;  /* parser threads */
-	struct job *parsing; /* transferred, the parser not done yet */
-	int nparsing;
-	int site; /* host index of the start URL */
-	struct insp_words *words;
-	double t0;
-	int pages;
-	struct map cssrules;
-	/* homepage facts for the marks */
-	struct marks home_marks;
-	char home_newest[11];
-	char *home_logo_chain;
-	unsigned home_logo_inline;
-	int home_logo, home_logo_footer, home_seen;
-	int home_hsts, home_https;
-	char **inter;
-	int ninter;
-	const char *fast_base; /* the base whose origin is below */
-	size_t fast_olen;      /* length of "scheme://host[:port]" */
-	char *last_origin;     /* "scheme://authority" of the last host_get */
-	size_t last_olen;
-	int last_host;
-};
-
-/* Case-insensitive substring search (ASCII); pointer or NULL. */
 static const char *
 ci_find(const char *s, const char *lit)
 {
@@ -157,8 +37,8 @@ ci_find(const char *s, const char *lit)
 	return NULL;
 }
 
-static double
-now_s(void)
+double
+crawl_now(void)
 {
 	struct timespec ts;
 
@@ -194,266 +74,6 @@ insp_status_str(enum insp_status s)
 	return s <= INSP_SKIPPED ? n[s] : "skipped";
 }
 
-/* The resolve map entry for name: address, "none", or NULL (use DNS). */
-static char *resolve_lookup1(const char *map, const char *name);
-
-/* Tries "name:port", "name", "*:port", "*" in this order. */
-static char *
-resolve_lookup(const char *map, const char *name, int port)
-{
-	char key[600];
-	char *v;
-
-	if (str_fmt(key, sizeof(key), "%s:%d", name, port) > 0 &&
-	    (v = resolve_lookup1(map, key)) != NULL)
-		return v;
-	if ((v = resolve_lookup1(map, name)) != NULL)
-		return v;
-	if (str_fmt(key, sizeof(key), "*:%d", port) > 0 &&
-	    (v = resolve_lookup1(map, key)) != NULL)
-		return v;
-	if ((v = resolve_lookup1(map, "*")) != NULL)
-		return v;
-	return xstrdup("none");
-}
-
-/* The entry for key exactly, or NULL. */
-static char *
-resolve_lookup1(const char *map, const char *name)
-{
-	const char *p = map;
-
-	while (*p != '\0') {
-		size_t n = strcspn(p, ","), k = strcspn(p, "=");
-
-		if (k < n && k == strlen(name) &&
-		    strncasecmp(p, name, k) == 0) {
-			char *addr = xmalloc(n - k);
-
-			memcpy(addr, p + k + 1, n - k - 1);
-			addr[n - k - 1] = '\0';
-			return addr;
-		}
-		p += n + (p[n] == ',');
-	}
-	return NULL;
-}
-
-/* Length of "scheme://authority" of an absolute URL, 0 if none. */
-static size_t
-origin_len(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	if (p == NULL || p - url > 16)
-		return 0;
-	p += 3;
-	return (size_t)(p - url) + strcspn(p, "/?#");
-}
-
-static int host_add(struct crawler *c, const char *url);
-
-/* The host of url; URLs of one origin (as written) ask URL parsing once. */
-static int
-host_get(struct crawler *c, const char *url)
-{
-	size_t olen = origin_len(url);
-	int hi;
-
-	if (olen > 0 && c->last_origin != NULL && olen == c->last_olen &&
-	    memcmp(url, c->last_origin, olen) == 0)
-		return c->last_host;
-	hi = host_add(c, url);
-	if (hi >= 0 && olen > 0) {
-		free(c->last_origin);
-		c->last_origin = xmalloc(olen + 1);
-		memcpy(c->last_origin, url, olen);
-		c->last_origin[olen] = '\0';
-		c->last_olen = olen;
-		c->last_host = hi;
-	}
-	return hi;
-}
-
-/* The host of url, new or known (by "host:port"). */
-static int
-host_add(struct crawler *c, const char *url)
-{
-	char *name = url_host(url), key[600];
-	int port = url_port(url);
-	long long idx;
-	struct host *h;
-	struct domain_info di;
-
-	if (name == NULL)
-		return -1;
-	if (name[0] == '[') { /* IPv6 literal */
-		size_t n = strlen(name);
-
-		memmove(name, name + 1, n);
-		if (n >= 2)
-			name[n - 2] = '\0';
-	}
-	if (str_fmt(key, sizeof(key), "%s:%d", name, port) < 0) {
-		free(name);
-		return -1;
-	}
-	if (map_get(&c->hmap, key, &idx) == 0) {
-		free(name);
-		return (int)idx;
-	}
-	if (c->nh == c->caph) {
-		c->caph = c->caph ? c->caph * 2 : 16;
-		c->h = xrealloc(c->h, c->caph * sizeof(*c->h));
-	}
-	h = &c->h[c->nh];
-	memset(h, 0, sizeof(*h));
-	h->key = xstrdup(key);
-	h->name = name;
-	h->port = port;
-	h->cls = "other";
-	if (domain_parse(name, &di, NULL) == 0) {
-		long long v;
-
-		if (di.suffix == DOMAIN_ORGAN) {
-			h->cls = "organ";
-			h->government = 1;
-		} else if (c->o->registered != NULL &&
-			   (map_get(c->o->registered, di.alabel, &v) == 0 ||
-			    map_get(c->o->registered, di.registrable, &v) ==
-				0)) {
-			h->cls = "registered";
-			h->government = 1;
-		} else if (words_government(c->words, di.alabel)) {
-			h->cls = "registered";
-			h->government = 1;
-		} else if (di.suffix == DOMAIN_INSTITUTION) {
-			h->cls = "institution";
-		}
-	}
-	if (c->o->resolve != NULL && *c->o->resolve != '\0' &&
-	    strchr(name, ':') == NULL &&
-	    strspn(name, "0123456789.") != strlen(name))
-		h->addr = resolve_lookup(c->o->resolve, name, port);
-	if (h->addr != NULL && strcmp(h->addr, "none") != 0) {
-		/* "1.2.3.4", "1.2.3.4:8080", "::1", "[::1]:8080" */
-		char *a = h->addr, *colon = strrchr(a, ':');
-		long long cp;
-
-		if (a[0] == '[') {
-			char *close = strchr(a, ']');
-
-			h->ip = xstrdup(a + 1);
-			if (close != NULL)
-				h->ip[close - a - 1] = '\0';
-			if (close != NULL && close[1] == ':' &&
-			    str_to_ll(close + 2, 1, 65535, &cp) == 0)
-				h->cport = (int)cp;
-		} else if (colon != NULL && strchr(a, ':') == colon &&
-			   str_to_ll(colon + 1, 1, 65535, &cp) == 0) {
-			h->ip = xmalloc((size_t)(colon - a) + 1);
-			memcpy(h->ip, a, (size_t)(colon - a));
-			h->ip[colon - a] = '\0';
-			h->cport = (int)cp;
-		} else {
-			h->ip = xstrdup(a);
-		}
-	}
-	map_put(&c->hmap, key, (long long)c->nh, NULL);
-	return (int)c->nh++;
-}
-
-static void
-host_push(struct crawler *c, int hi, int ti)
-{
-	struct host *h = &c->h[hi];
-
-	if (h->qhead + h->qlen == h->qcap) {
-		if (h->qhead > 0) {
-			memmove(h->q, h->q + h->qhead, h->qlen * sizeof(int));
-			h->qhead = 0;
-		}
-		if (h->qlen == h->qcap) {
-			h->qcap = h->qcap ? h->qcap * 2 : 16;
-			h->q = xrealloc(h->q, h->qcap * sizeof(int));
-		}
-	}
-	h->q[h->qhead + h->qlen++] = ti;
-	if (!h->listed) {
-		if (c->nready == c->capready) {
-			c->capready = c->capready ? c->capready * 2 : 16;
-			c->ready =
-			    xrealloc(c->ready, c->capready * sizeof(int));
-		}
-		c->ready[c->nready++] = hi;
-		h->listed = 1;
-	}
-}
-
-static void
-finish_target(struct crawler *c, struct target *t, enum insp_status st,
-	      const char *reason, const char *detail)
-{
-	(void)c;
-	t->done = 1;
-	t->status = st;
-	t->reason = reason;
-	free(t->detail);
-	t->detail = detail ? xstrdup(detail) : NULL;
-}
-
-static int
-target_get(struct crawler *c, const char *url, int *created)
-{
-	long long idx;
-	struct target *t;
-	int hi;
-
-	*created = 0;
-	if (map_get(&c->tmap, url, &idx) == 0)
-		return (int)idx;
-	hi = host_get(c, url);
-	if (hi < 0)
-		return -1;
-	if (c->nt == c->capt) {
-		c->capt = c->capt ? c->capt * 2 : 256;
-		c->t = xrealloc(c->t, c->capt * sizeof(*c->t));
-	}
-	t = &c->t[c->nt];
-	memset(t, 0, sizeof(*t));
-	t->url = xstrdup(url);
-	t->host = hi;
-	t->page = -1;
-	t->reason = "";
-	t->internal = hi == c->site;
-	map_put(&c->tmap, url, (long long)c->nt, NULL);
-	*created = 1;
-	return (int)c->nt++;
-}
-
-/* Queues a target with the wanted fetch; upgrades one not yet started. */
-static void
-want(struct crawler *c, int ti, enum want w, int depth)
-{
-	struct target *t = &c->t[ti];
-
-	if (t->started || t->done) {
-		return;
-	}
-	if (!t->queued || w > t->want) {
-		t->want = w;
-		t->depth = depth;
-	}
-	if (t->queued)
-		return;
-	if (!t->internal && !c->o->external) {
-		finish_target(c, t, INSP_SKIPPED, "external_off", NULL);
-		return;
-	}
-	t->queued = 1;
-	host_push(c, t->host, ti);
-}
-
 /* ---- one transfer ---- */
 
 static size_t
@@ -476,6 +96,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 
 		j->location = (free(j->location), NULL);
 		j->ctype[0] = '\0';
+		j->clen = -1;
 		j->bot = 0;
 		j->retry_after = -1;
 		if (sp != NULL && strlen(sp + 1) >= 3) {
@@ -497,7 +118,13 @@ on_header(char *p, size_t size, size_t n, void *arg)
 			v++;
 		if (strcasecmp(line, "content-type") == 0)
 			str_copy(j->ctype, v, sizeof(j->ctype));
-		else if (strcasecmp(line, "location") == 0 && strlen(v) < 8192)
+		else if (strcasecmp(line, "content-length") == 0) {
+			long long cl;
+
+			if (str_to_ll(v, 0, LLONG_MAX, &cl) == 0)
+				j->clen = cl;
+		} else if (strcasecmp(line, "location") == 0 &&
+			   strlen(v) < 8192)
 			j->location = (free(j->location), xstrdup(v));
 		else if (strcasecmp(line, "retry-after") == 0) {
 			long long s;
@@ -535,6 +162,45 @@ is_html(const char *ct)
 	return *ct == '\0' || ci_find(ct, "html") != NULL;
 }
 
+/* Starts the extractor of j's page on a parser thread (keep: XK_*). */
+static void
+job_extract(struct crawler *c, struct job *j, unsigned keep, int judge)
+{
+	struct extract *x;
+	char cs[64] = "";
+	const char *k = ci_find(j->ctype, "charset=");
+
+	if (k != NULL) {
+		size_t cn = strcspn(k + 8, " ;\"'");
+
+		if (cn < sizeof(cs)) {
+			memcpy(cs, k + 8, cn);
+			cs[cn] = '\0';
+		}
+	}
+	x = extract_new(c->o->logo_pattern, cs);
+	extract_keep(x, keep);
+	if (judge)
+		extract_judge(x, c->words);
+	j->xt = xpool_start(c->pool, x, j);
+}
+
+/*
+ * A body the check does not need: read to its end when it is short
+ * (at most DRAIN_MAX bytes, by Content-Length when there is one), so that
+ * the connection can carry the next request; else cut (the connection is
+ * then closed).
+ */
+static size_t
+skip_body(struct job *j, size_t len)
+{
+	if (j->clen > DRAIN_MAX || j->bytes > DRAIN_MAX) {
+		j->stopped = 1;
+		return 0;
+	}
+	return len;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -547,6 +213,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	c->r->bytes += (long long)len;
 	if (j->bytes > c->o->max_bytes) {
 		j->too_large = 1;
+		j->cut = 1; /* its fragments are not all there */
 		return 0;
 	}
 	if (j->status >= 300 || j->status < 200) {
@@ -566,31 +233,13 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	case W_PARSE:
 		if (!is_html(j->ctype) || !t->internal ||
 		    c->h[j->host].key != c->h[c->site].key) {
-			if (t->internal) {
-				j->stopped = 1;
-				return 0;
-			}
+			if (t->internal)
+				return skip_body(j, len);
 			goto content;
 		}
-		if (j->xt == NULL) {
-			struct extract *x;
-			char cs[64] = "";
-			const char *k = ci_find(j->ctype, "charset=");
-
-			if (k != NULL) {
-				size_t cn = strcspn(k + 8, " ;\"'");
-
-				if (cn < sizeof(cs)) {
-					memcpy(cs, k + 8, cn);
-					cs[cn] = '\0';
-				}
-			}
-			x = extract_new(c->o->logo_pattern, cs);
-			extract_keep(x,
-				     t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT);
-			extract_judge(x, c->words);
-			j->xt = xpool_start(c->pool, x, j);
-		}
+		if (j->xt == NULL)
+			job_extract(c, j,
+				    t->home ? XK_TEXT | XK_LAYOUT : XK_TEXT, 1);
 		/* parsed on a parser thread, in this order */
 		xpool_feed(c->pool, j->xt, p, len);
 		return len;
@@ -602,18 +251,28 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		return len;
 	case W_CONTENT:
 	content:
-		if (!is_html(j->ctype) && strncasecmp(j->ctype, "text/", 5)) {
-			j->stopped = 1;
-			return 0;
+		if (!is_html(j->ctype) && strncasecmp(j->ctype, "text/", 5))
+			return skip_body(j, len);
+		if (!t->internal && is_html(j->ctype)) {
+			/* another site's page: its ids for fragments */
+			if (j->xt == NULL && j->bytes == (long long)len)
+				job_extract(c, j, 0, 0);
+			if (j->xt != NULL && j->bytes > EXTPAGE_MAX) {
+				j->cut = 1;
+				j->stopped = 1;
+				return 0;
+			}
+			if (j->xt != NULL)
+				xpool_feed(c->pool, j->xt, p, len);
 		}
-		if (buf_add(&j->body, p, len) < 0) {
+		if (buf_add(&j->body, p, len) < 0 && j->xt == NULL) {
 			j->stopped = 1; /* enough to judge */
 			return 0;
 		}
 		return len;
 	default:
-		j->stopped = 1; /* the status is all a check needs */
-		return 0;
+		/* the status is all a check needs */
+		return skip_body(j, len);
 	}
 }
 
@@ -643,6 +302,7 @@ job_new(struct crawler *c, int ti, int hi, const char *url)
 	j->host = hi;
 	j->url = xstrdup(url);
 	j->retry_after = -1;
+	j->clen = -1;
 	buf_init(&j->chain, 64 << 10);
 	if (ti < 0)
 		buf_init(&j->body, ROBOTS_BODY);
@@ -665,7 +325,8 @@ job_reset(struct job *j)
 	j->status = 0;
 	j->ctype[0] = '\0';
 	j->location = (free(j->location), NULL);
-	j->bot = j->refused = j->stopped = j->too_large = 0;
+	j->bot = j->refused = j->stopped = j->too_large = j->cut = 0;
+	j->clen = -1;
 	j->bytes = 0;
 	j->retry_after = -1;
 	j->etag[0] = j->lastmod[0] = '\0';
@@ -675,7 +336,7 @@ static void
 delay_job(struct crawler *c, struct job *j, double seconds)
 {
 	job_reset(j);
-	j->not_before = now_s() + seconds;
+	j->not_before = crawl_now() + seconds;
 	if (c->ndelayed == c->capdelayed) {
 		c->capdelayed = c->capdelayed ? c->capdelayed * 2 : 16;
 		c->delayed =
@@ -719,6 +380,14 @@ job_unlink(struct job **head, struct job *j)
 	j->next = j->prev = NULL;
 }
 
+static void
+wake(void *arg)
+{
+	curl_multi_wakeup(arg);
+}
+
+/* Starts j's transfer: 0, 1 when its host's lookup runs (see job_go), -1
+ * when its name does not resolve or libcurl fails. */
 static int
 job_start(struct crawler *c, struct job *j)
 {
@@ -730,6 +399,10 @@ job_start(struct crawler *c, struct job *j)
 		/* the test map says this name does not resolve */
 		return -1;
 	}
+	if (dns_host_wait(c, j->host))
+		return 1;
+	if (h->dns == HD_BAD)
+		return -1;
 	e = c->nhandles > 0 ? c->handles[--c->nhandles] : curl_easy_init();
 	if (e == NULL)
 		return -1;
@@ -737,7 +410,13 @@ job_start(struct crawler *c, struct job *j)
 	j->e = e;
 	curl_slist_free_all(j->resolve);
 	j->resolve = NULL;
-	if (h->ip != NULL) {
+	if (h->ip == NULL && h->dns_addrs != NULL &&
+	    str_fmt(rs, sizeof(rs), "%s:%d:%s", h->name, h->port,
+		    h->dns_addrs) > 0) {
+		/* the addresses of the crawler's own lookup */
+		j->resolve = curl_slist_append(NULL, rs);
+		curl_easy_setopt(e, CURLOPT_RESOLVE, j->resolve);
+	} else if (h->ip != NULL) {
 		const char *l = strchr(h->ip, ':') ? "[" : "";
 		const char *r = *l ? "]" : "";
 
@@ -822,389 +501,22 @@ job_start(struct crawler *c, struct job *j)
 		c->r->max_running = c->running;
 	c->r->requests++;
 	if (c->o->delay_ms > 0)
-		h->next_ok = now_s() + c->o->delay_ms / 1000.0;
+		h->next_ok = crawl_now() + c->o->delay_ms / 1000.0;
 	return 0;
 }
 
-/* ---- page processing ---- */
-
+/* job_start, with a job whose host's lookup runs put aside until it
+ * ends: 0 or -1. */
 static int
-is_interstitial(struct crawler *c, const char *url)
+job_go(struct crawler *c, struct job *j)
 {
-	for (int i = 0; i < c->ninter; i++)
-		if (str_starts(url, c->inter[i]))
-			return 1;
-	return strstr(url, "/leave?to=") != NULL;
-}
+	int rc = job_start(c, j);
 
-static int
-link_get(struct crawler *c, const char *url, long frag, const char *kind,
-	 int *created)
-{
-	long long idx;
-	struct insp_result *r = c->r;
-	struct insp_link *l;
-
-	*created = 0;
-	if (map_get(&c->lmap, url, &idx) == 0)
-		return (int)idx;
-	if (r->nlinks == r->caplinks) {
-		r->caplinks = r->caplinks ? r->caplinks * 2 : 256;
-		r->links = xrealloc(r->links, r->caplinks * sizeof(*r->links));
-		c->ltarget = xrealloc(c->ltarget, r->caplinks * sizeof(int));
-		c->lfrag = xrealloc(c->lfrag, r->caplinks * sizeof(long));
+	if (rc == 1) {
+		delay_job(c, j, 0);
+		return 0;
 	}
-	l = &r->links[r->nlinks];
-	memset(l, 0, sizeof(*l));
-	l->url = xstrdup(url);
-	l->kind = kind;
-	l->reason = "";
-	c->ltarget[r->nlinks] = -1;
-	c->lfrag[r->nlinks] = frag;
-	map_put(&c->lmap, url, (long long)r->nlinks, NULL);
-	*created = 1;
-	return (int)r->nlinks++;
-}
-
-static void
-found_on(struct insp_link *l, int page)
-{
-	if (l->nfound > 0 && l->found_on[l->nfound - 1] == page)
-		return;
-	for (int i = 0; i < l->nfound && l->nfound < 16; i++)
-		if (l->found_on[i] == page)
-			return;
-	if (l->nfound >= FOUND_MAX) {
-		l->more_found++;
-		return;
-	}
-	if (l->nfound == l->capfound) {
-		l->capfound = l->capfound ? l->capfound * 2 : 4;
-		l->found_on =
-		    xrealloc(l->found_on, (size_t)l->capfound * sizeof(int));
-	}
-	l->found_on[l->nfound++] = page;
-}
-
-static const char *const rank[] = {"interstitial", "script", "none"};
-
-static void
-set_prompt(struct crawler *c, struct insp_link *l, const char *p, int page)
-{
-	int old = -1, now = 0;
-
-	for (int i = 0; i < 3; i++) {
-		if (l->prompt && strcmp(l->prompt, rank[i]) == 0)
-			old = i;
-		if (strcmp(p, rank[i]) == 0)
-			now = i;
-	}
-	if (now > old)
-		l->prompt = rank[now];
-	if (now == 2 && l->unprompted_on == NULL)
-		l->unprompted_on = xstrdup(c->r->pages[page]);
-}
-
-static int
-navigational(const char *kind)
-{
-	return !strcmp(kind, "a") || !strcmp(kind, "area") ||
-	       !strcmp(kind, "script-literal") || !strcmp(kind, "form");
-}
-
-/*
- * Resolves "/path" of plain characters against the origin of base by
- * concatenation: what libcurl would produce, without parsing base again
- * for each of a page's links. NULL when the slow path is needed.
- */
-static char *
-fast_resolve(struct crawler *c, const char *base, const char *ref)
-{
-	size_t n;
-	char *out;
-
-	if (base != c->fast_base || ref[0] != '/' || ref[1] == '/')
-		return NULL;
-	for (n = 1; ref[n] != '\0'; n++) {
-		char ch = ref[n];
-
-		if (n > 2048 ||
-		    !(isalnum((unsigned char)ch) || ch == '/' || ch == '-' ||
-		      ch == '_' || ch == '~' || ch == '.') ||
-		    ((ch == '.' || ch == '/') && ref[n - 1] == '/'))
-			return NULL;
-	}
-	out = xmalloc(c->fast_olen + n + 1);
-	memcpy(out, base, c->fast_olen);
-	memcpy(out + c->fast_olen, ref, n + 1);
-	return out;
-}
-
-/* One link of a parsed page. */
-static void
-page_link(struct crawler *c, int page, int depth, const char *base,
-	  const struct xlink *xl, int global_prompt, int home)
-{
-	char *abs, *nofrag;
-	long frag;
-	int li, ti, created;
-	struct insp_link *l;
-	struct target *t;
-	enum want w;
-	const char *raw = xl->url;
-
-	if (!strcmp(raw, "#"))
-		return;
-	/* a scheme starts with a letter ("/p/1.html" has none) */
-	if (isalpha((unsigned char)raw[0]) &&
-	    (!strncasecmp(raw, "javascript:", 11) ||
-	     !strncasecmp(raw, "data:", 5) || !strncasecmp(raw, "about:", 6)))
-		return;
-	if (isalpha((unsigned char)raw[0]) &&
-	    (!strncasecmp(raw, "mailto:", 7) || !strncasecmp(raw, "tel:", 4) ||
-	     !strncasecmp(raw, "ftp:", 4) || !strncasecmp(raw, "sms:", 4))) {
-		li = link_get(c, raw, -1, xl->kind, &created);
-		l = &c->r->links[li];
-		found_on(l, page);
-		if (created) {
-			l->status = INSP_SKIPPED;
-			l->reason = "not_http";
-			l->cls = "other";
-		}
-		return;
-	}
-	frag = -1;
-	abs = fast_resolve(c, base, raw);
-	if (abs == NULL)
-		abs = url_resolve(base, raw, &frag);
-	if (abs == NULL)
-		return;
-	li = link_get(c, abs, frag, xl->kind, &created);
-	l = &c->r->links[li];
-	l->flags |= xl->flags;
-	found_on(l, page);
-	if (c->ltarget[li] < 0) {
-		nofrag = frag >= 0 ? xstrdup(abs) : abs;
-		if (frag >= 0)
-			nofrag[frag] = '\0';
-		ti = target_get(c, nofrag, &created);
-		if (nofrag != abs)
-			free(nofrag);
-		if (ti < 0) {
-			l->status = INSP_SKIPPED;
-			l->reason = "bad_url";
-			l->cls = "other";
-			free(abs);
-			return;
-		}
-		c->ltarget[li] = ti;
-	}
-	ti = c->ltarget[li];
-	t = &c->t[ti];
-	if (t->internal) {
-		if (!strcmp(xl->kind, "css"))
-			w = W_CSS;
-		else if ((!strcmp(xl->kind, "a") || !strcmp(xl->kind, "area") ||
-			  !strcmp(xl->kind, "iframe") ||
-			  !strcmp(xl->kind, "meta-refresh") ||
-			  !strcmp(xl->kind, "script-literal")) &&
-			 depth + 1 <= c->o->max_depth)
-			w = W_PARSE;
-		else
-			w = W_HEAD;
-		if (home && w == W_CSS)
-			t->homecss = 1;
-	} else {
-		w = navigational(xl->kind) || !strcmp(xl->kind, "iframe") ||
-			    !strcmp(xl->kind, "meta-refresh")
-			? W_CONTENT
-			: W_HEAD;
-	}
-	want(c, ti, w, depth + 1);
-	if (t->internal &&
-	    (!strcmp(xl->kind, "a") || !strcmp(xl->kind, "area"))) {
-		t->nav = 1; /* a page readers reach: GOVWEB-3 marks */
-		if (home && w == W_PARSE && xl->text != NULL &&
-		    t->coltext == NULL)
-			t->coltext = xstrdup(xl->text);
-	}
-	/* LINK-3: outbound links to non-government destinations */
-	if (navigational(xl->kind) && !t->internal &&
-	    !c->h[t->host].government) {
-		const char *p = "none";
-
-		if (xl->flags & XL_ONCLICK)
-			p = "script";
-		else if (global_prompt)
-			p = "script";
-		set_prompt(c, l, p, page);
-	} else if (navigational(xl->kind) && is_interstitial(c, abs)) {
-		static const char *const params[] = {"to", "url", "target",
-						     "u"};
-		char *dest = NULL;
-
-		for (size_t i = 0; i < ARRAY_SIZE(params) && dest == NULL; i++)
-			dest = url_query_param(abs, params[i]);
-		if (dest != NULL) {
-			struct xlink d = {dest, xl->kind, xl->flags, NULL};
-			char *dabs = url_resolve(NULL, dest, NULL);
-
-			if (dabs != NULL) {
-				int dli, dcreated;
-
-				page_link(c, page, depth, base, &d, 1, 0);
-				dli =
-				    link_get(c, dabs, -1, xl->kind, &dcreated);
-				if (c->r->links[dli].prompt != NULL &&
-				    strcmp(c->r->links[dli].prompt, "none"))
-					c->r->links[dli].prompt =
-					    "interstitial";
-				else if (c->r->links[dli].prompt == NULL)
-					(void)0;
-				free(dabs);
-			}
-			free(dest);
-		}
-	}
-	free(abs);
-}
-
-/* GOVWEB-3: the footer marks of a page other than the homepage. */
-static void
-page_marks(struct crawler *c, int page, const struct xpage *p)
-{
-	struct insp_marks *hm = &c->r->marks;
-	struct marks m;
-	unsigned miss;
-
-	marks_read(p, &m);
-	miss = marks_missing(c->home_seen ? &c->home_marks : NULL, &m);
-	marks_cleanup(&m);
-	hm->pages++;
-	if (miss != 0)
-		hm->pages_incomplete++;
-	for (int k = 0; k < MARK__N; k++) {
-		if (!(miss & (1u << k)))
-			continue;
-		if (hm->missing[k] < MARK_EXAMPLES)
-			hm->missing_on[k][hm->missing[k]] =
-			    xstrdup(c->r->pages[page]);
-		hm->missing[k]++;
-	}
-}
-
-/* GOVWEB-2: a page the homepage links to, when it is a column. */
-static void
-page_column(struct crawler *c, const struct target *t, const struct xpage *p)
-{
-	struct insp_result *r = c->r;
-	struct insp_column col;
-
-	if (!marks_column(c->words, t->url, t->coltext, p, time_now(), &col))
-		return;
-	if (r->ncolumns == r->capcolumns) {
-		r->capcolumns = r->capcolumns ? r->capcolumns * 2 : 16;
-		r->columns =
-		    xrealloc(r->columns, r->capcolumns * sizeof(*r->columns));
-	}
-	r->columns[r->ncolumns++] = col;
-}
-
-/* LINK-4: gambling or porn on the site's own page (defaced, hijacked, or
- * spam put into its text, title or meta keywords and description). */
-static void
-page_tampered(struct crawler *c, struct target *t, const struct xpage *p)
-{
-	char detail[300];
-
-	/* judged by the parser thread (extract_judge) */
-	if (p->tampered == NULL)
-		return;
-	str_fmt(detail, sizeof(detail),
-		"%d %s terms on the site's own page: defaced or hijacked",
-		p->tampered_hits, p->tampered);
-	finish_target(c, t, INSP_BROKEN, "tampered_content", detail);
-	t->abnormal = 1;
-}
-
-static void
-page_done(struct crawler *c, struct job *j, struct target *t)
-{
-	struct xpage *p = extract_finish(j->x);
-	struct insp_result *r = c->r;
-	char *base = NULL;
-	const char *final = j->url;
-	int page, global;
-
-	if (r->npages == r->cappages) {
-		r->cappages = r->cappages ? r->cappages * 2 : 64;
-		r->pages = xrealloc(r->pages, r->cappages * sizeof(char *));
-	}
-	page = (int)r->npages;
-	r->pages[r->npages++] = xstrdup(t->url);
-	t->page = page;
-	c->pages++;
-	if (p->base != NULL)
-		base = url_resolve(final, p->base, NULL);
-	global = prompt_global(p->script_flags) || p->known_prompt;
-	/* ids for fragments */
-	/* ids for fragments: the page's map is handed over */
-	t->ids = xcalloc(1, sizeof(*t->ids));
-	*t->ids = p->ids;
-	map_init(&p->ids);
-	if (t->home) {
-		c->home_seen = 1;
-		marks_read(p, &c->home_marks);
-		marks_dates(p->text.data, time_now(), c->home_newest);
-		if (p->logo_found) {
-			c->home_logo = 1;
-			c->home_logo_footer = p->logo_in_footer;
-			c->home_logo_inline = p->logo_inline;
-			c->home_logo_chain =
-			    xstrdup(p->logo_selectors ? p->logo_selectors : "");
-		}
-		css_collect_rules(p->css.data ? p->css.data : "", p->css.len,
-				  &c->cssrules);
-	} else if (t->nav) {
-		page_marks(c, page, p);
-	}
-	if (t->coltext != NULL && !t->home)
-		page_column(c, t, p);
-	page_tampered(c, t, p);
-	/* page_link grows c->t: t is not valid after the first call */
-	if (c->pages <= c->o->max_pages) {
-		int depth = t->depth, home = t->home;
-		const char *b = base ? base : final;
-		const char *slash = strstr(b, "://");
-
-		slash = slash != NULL ? strchr(slash + 3, '/') : NULL;
-		c->fast_base = slash != NULL ? b : NULL;
-		c->fast_olen = slash != NULL ? (size_t)(slash - b) : 0;
-
-		for (size_t i = 0; i < p->nlinks; i++)
-			page_link(c, page, depth, b, &p->links[i], global,
-				  home);
-		c->fast_base = NULL;
-	}
-	free(base);
-}
-
-static void
-css_url(void *arg, const char *u)
-{
-	struct {
-		struct crawler *c;
-		int page;
-		const char *base;
-	} *a = arg;
-	struct xlink xl;
-
-	xl.url = xstrdup(u);
-	xl.kind = "css-url";
-	xl.flags = 0;
-	xl.text = NULL;
-	page_link(a->c, a->page, 0, a->base, &xl, 0, 0);
-	free(xl.url);
+	return rc;
 }
 
 /* ---- completion ---- */
@@ -1310,39 +622,39 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 	if (j->lastmod[0])
 		t->lastmod = xstrdup(j->lastmod);
 	if (j->refused) {
-		finish_target(c, t, INSP_SKIPPED, "private_address",
-			      "the target resolves to a private, loopback or "
-			      "link-local address (use --allow-private)");
+		hostq_finish(c, t, INSP_SKIPPED, "private_address",
+			     "the target resolves to a private, loopback or "
+			     "link-local address (use --allow-private)");
 		return;
 	}
 	if (j->too_large && j->status >= 200 && j->status < 300) {
 		rc = CURLE_OK; /* what arrived is judged */
 	} else if (j->too_large) {
-		finish_target(c, t, INSP_BROKEN, "too_large", NULL);
+		hostq_finish(c, t, INSP_BROKEN, "too_large", NULL);
 		return;
 	}
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && j->stopped)) {
 		str_fmt(detail, sizeof(detail), "%s",
 			j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
-		finish_target(c, t, INSP_BROKEN, curl_reason(rc), detail);
+		hostq_finish(c, t, INSP_BROKEN, curl_reason(rc), detail);
 		t->abnormal = !strcmp(t->reason, "dns_failure") ||
 			      !strcmp(t->reason, "tls_error");
 		return;
 	}
 	if (j->status == 304) {
-		finish_target(c, t, INSP_OK, "not_modified", NULL);
+		hostq_finish(c, t, INSP_OK, "not_modified", NULL);
 		return;
 	}
 	if (j->status == 429) {
-		finish_target(c, t, INSP_BLOCKED, "rate_limited",
-			      "429 Too Many Requests after honouring "
-			      "Retry-After");
+		hostq_finish(c, t, INSP_BLOCKED, "rate_limited",
+			     "429 Too Many Requests after honouring "
+			     "Retry-After");
 		return;
 	}
 	if (j->status == 403 &&
 	    ((j->bot & 1) || ((j->bot & 2)) || bot_body(&j->body))) {
-		finish_target(c, t, INSP_BLOCKED, "bot_protection",
-			      "403 from bot protection: not verified");
+		hostq_finish(c, t, INSP_BLOCKED, "bot_protection",
+			     "403 from bot protection: not verified");
 		return;
 	}
 	if (j->status < 200 || j->status >= 300) {
@@ -1354,13 +666,13 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 		if (reasons[s][0] == '\0')
 			str_fmt(reasons[s], sizeof(reasons[s]), "http_%d", s);
 		str_fmt(detail, sizeof(detail), "HTTP %ld", j->status);
-		finish_target(c, t, INSP_BROKEN, reasons[s], detail);
+		hostq_finish(c, t, INSP_BROKEN, reasons[s], detail);
 		return;
 	}
-	finish_target(c, t, INSP_OK, j->too_large ? "truncated" : "",
-		      j->too_large ? "larger than --max-bytes: judged on what "
-				     "arrived"
-				   : NULL);
+	hostq_finish(c, t, INSP_OK, j->too_large ? "truncated" : "",
+		     j->too_large ? "larger than --max-bytes: judged on what "
+				    "arrived"
+				  : NULL);
 	if (t->final != NULL && !same_registrable(t->url, t->final)) {
 		t->reason = "cross_domain_redirect";
 		t->abnormal = 1;
@@ -1370,31 +682,15 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 		free(t->detail);
 		t->detail = xstrdup(detail);
 	}
-	if (j->x != NULL) {
+	if (j->x != NULL && !t->internal) {
+		frag_ids(c, j, t); /* another site's page */
+	} else if (j->x != NULL) {
 		page_done(c, j, t);
 		t = &c->t[j->target]; /* c->t may have moved */
 	}
 	if (t->want == W_CSS && j->body.len > 0) {
-		struct {
-			struct crawler *c;
-			int page;
-			const char *base;
-		} a = {c, -1, j->url};
-		struct insp_result *r = c->r;
-
-		/* a CSS file counts as a page that links */
-		if (r->npages == r->cappages) {
-			r->cappages = r->cappages ? r->cappages * 2 : 64;
-			r->pages =
-			    xrealloc(r->pages, r->cappages * sizeof(char *));
-		}
-		a.page = (int)r->npages;
-		r->pages[r->npages++] = xstrdup(t->url);
-		css_scan_urls(j->body.data, j->body.len, css_url, &a);
+		page_css(c, j);
 		t = &c->t[j->target];
-		if (t->homecss)
-			css_collect_rules(j->body.data, j->body.len,
-					  &c->cssrules);
 	}
 	if ((t->want == W_CONTENT || (!t->internal && j->body.len > 0)) &&
 	    j->body.len > 0) {
@@ -1413,7 +709,7 @@ target_done(struct crawler *c, struct job *j, CURLcode rc)
 				!strcmp(why, "parked_domain")  ? "for-sale"
 				: !strcmp(why, "porn_content") ? "pornography"
 							       : "gambling");
-			finish_target(c, t, INSP_BROKEN, why, detail);
+			hostq_finish(c, t, INSP_BROKEN, why, detail);
 			t->abnormal = 1;
 		}
 		(void)prevfp;
@@ -1442,7 +738,7 @@ start_robots(struct crawler *c, int hi, const char *url)
 	j = job_new(c, -1, hi, rurl);
 	free(rurl);
 	h->robots = 1;
-	if (job_start(c, j) < 0) {
+	if (job_go(c, j) < 0) {
 		h->robots = 0;
 		job_free(c, j);
 	}
@@ -1460,9 +756,9 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 		char *next = url_resolve(j->url, j->location, NULL);
 
 		if (next == NULL) {
-			finish_target(c, t, INSP_BROKEN, "bad_redirect",
-				      "the Location header is not an http(s) "
-				      "URL");
+			hostq_finish(c, t, INSP_BROKEN, "bad_redirect",
+				     "the Location header is not an http(s) "
+				     "URL");
 			goto out;
 		}
 		{
@@ -1479,26 +775,26 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 		      strstr(j->chain.data, next)[strlen(next)] == '\n'))) {
 			t->chain = xstrdup(j->chain.data);
 			t->final = xstrdup(next);
-			finish_target(c, t, INSP_BROKEN, "redirect_loop", next);
+			hostq_finish(c, t, INSP_BROKEN, "redirect_loop", next);
 			free(next);
 			goto out;
 		}
 		if (++j->hops > c->o->max_redirects) {
 			t->chain = xstrdup(j->chain.data);
 			t->final = xstrdup(next);
-			finish_target(c, t, INSP_BROKEN, "too_many_redirects",
-				      NULL);
+			hostq_finish(c, t, INSP_BROKEN, "too_many_redirects",
+				     NULL);
 			free(next);
 			goto out;
 		}
 		free(j->url);
 		j->url = next;
 		{
-			int hi = host_get(c, next);
+			int hi = hostq_host(c, next);
 
 			if (hi < 0) {
-				finish_target(c, t, INSP_BROKEN, "bad_redirect",
-					      NULL);
+				hostq_finish(c, t, INSP_BROKEN, "bad_redirect",
+					     NULL);
 				goto out;
 			}
 			j->host = hi;
@@ -1510,10 +806,8 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 			}
 		}
 		job_reset(j);
-		if (job_start(c, j) < 0) {
-			finish_target(c, t, INSP_BROKEN, "dns_failure",
-				      "the name does not resolve");
-			t->abnormal = 1;
+		if (job_go(c, j) < 0) {
+			dns_finish(c, t, &c->h[j->host]);
 			goto out;
 		}
 		return;
@@ -1528,7 +822,7 @@ job_done(struct crawler *c, struct job *j, CURLcode rc)
 	    !(rc == CURLE_COULDNT_RESOLVE_HOST)) {
 		j->head = 0;
 		job_reset(j);
-		if (job_start(c, j) == 0)
+		if (job_go(c, j) == 0)
 			return;
 	}
 	if (rc == CURLE_OK && j->status == 429 && j->attempt < max_retries &&
@@ -1580,8 +874,8 @@ start_target(struct crawler *c, int ti)
 
 		free(path);
 		if (!ok && !t->home) {
-			finish_target(c, t, INSP_SKIPPED, "robots",
-				      "disallowed by robots.txt");
+			hostq_finish(c, t, INSP_SKIPPED, "robots",
+				     "disallowed by robots.txt");
 			return;
 		}
 	}
@@ -1590,10 +884,8 @@ start_target(struct crawler *c, int ti)
 		t->want = W_HEAD;
 	t->started = 1;
 	j = job_new(c, ti, t->host, t->url);
-	if (job_start(c, j) < 0) {
-		finish_target(c, t, INSP_BROKEN, "dns_failure",
-			      "the name does not resolve");
-		t->abnormal = 1;
+	if (job_go(c, j) < 0) {
+		dns_finish(c, t, h);
 		job_free(c, j);
 	}
 }
@@ -1601,7 +893,7 @@ start_target(struct crawler *c, int ti)
 static void
 schedule(struct crawler *c)
 {
-	double now = now_s();
+	double now = crawl_now();
 	size_t k = 0;
 
 	/* delayed retries first */
@@ -1609,12 +901,16 @@ schedule(struct crawler *c)
 		struct job *j = c->delayed[i];
 
 		if (j->not_before <= now && c->running < c->o->concurrency &&
-		    c->h[j->host].active < c->o->per_host) {
+		    c->h[j->host].active < c->o->per_host &&
+		    !dns_host_wait(c, j->host)) {
 			c->delayed[i] = c->delayed[--c->ndelayed];
-			if (job_start(c, j) < 0) {
-				target_done(c, j, CURLE_COULDNT_RESOLVE_HOST);
-				job_free(c, j);
-			}
+			if (job_start(c, j) == 0)
+				continue;
+			if (j->target < 0)
+				robots_done(c, j, CURLE_COULDNT_RESOLVE_HOST);
+			else
+				dns_finish(c, &c->t[j->target], &c->h[j->host]);
+			job_free(c, j);
 			continue;
 		}
 		i++;
@@ -1705,12 +1001,6 @@ collect(struct crawler *c)
 	}
 }
 
-static void
-wake(void *arg)
-{
-	curl_multi_wakeup(arg);
-}
-
 static int
 pending(struct crawler *c)
 {
@@ -1732,197 +1022,27 @@ abort_all(struct crawler *c)
 		curl_multi_remove_handle(c->multi, j->e);
 		pool_put(c, j->e);
 		if (j->target >= 0)
-			finish_target(c, &c->t[j->target], INSP_SKIPPED,
-				      "time_limit", NULL);
+			hostq_finish(c, &c->t[j->target], INSP_SKIPPED,
+				     "time_limit", NULL);
 		job_free(c, j);
 	}
 	while (c->parsing != NULL) {
 		struct job *j = c->parsing;
 
 		c->parsing = j->next;
-		finish_target(c, &c->t[j->target], INSP_SKIPPED, "time_limit",
-			      NULL);
+		hostq_finish(c, &c->t[j->target], INSP_SKIPPED, "time_limit",
+			     NULL);
 		job_free(c, j); /* the parser drops the page */
 	}
 	c->nparsing = 0;
 	for (size_t i = 0; i < c->ndelayed; i++) {
 		if (c->delayed[i]->target >= 0)
-			finish_target(c, &c->t[c->delayed[i]->target],
-				      INSP_SKIPPED, "time_limit", NULL);
+			hostq_finish(c, &c->t[c->delayed[i]->target],
+				     INSP_SKIPPED, "time_limit", NULL);
 		job_free(c, c->delayed[i]);
 	}
 	c->ndelayed = 0;
 	c->running = 0;
-}
-
-/* ---- after the crawl: fragments and marks ---- */
-
-static void
-check_fragments(struct crawler *c)
-{
-	for (size_t i = 0; i < c->r->nlinks; i++) {
-		struct insp_link *l = &c->r->links[i];
-		struct target *t;
-		char *frag;
-		long long v;
-
-		if (c->lfrag[i] < 0 || c->ltarget[i] < 0)
-			continue;
-		t = &c->t[c->ltarget[i]];
-		frag = l->url + c->lfrag[i] + 1;
-		if (t->ids == NULL || t->status != INSP_OK || *frag == '\0' ||
-		    !strcmp(frag, "top"))
-			continue;
-		{
-			char *dec = url_query_param("?f=", "f");
-			struct buf q = BUF_INIT(16384);
-
-			free(dec);
-			buf_addstr(&q, "?f=");
-			buf_addstr(&q, frag);
-			dec = url_query_param(q.data ? q.data : "?f=", "f");
-			buf_cleanup(&q);
-			if (map_get(t->ids, dec ? dec : frag, &v) < 0 &&
-			    map_get(t->ids, frag, &v) < 0) {
-				l->status = INSP_BROKEN;
-				l->reason = "fragment_missing";
-				free(l->detail);
-				l->detail = xstrdup("no element with this id "
-						    "or anchor name");
-			}
-			free(dec);
-		}
-	}
-}
-
-static void
-logo_centring(struct crawler *c, struct insp_marks *m)
-{
-	const char *p = c->home_logo_chain;
-	struct buf ev = BUF_INIT(1024);
-	int level = 0;
-
-	m->logo_centred = "no";
-	m->logo_confidence = "low";
-	while (p != NULL && *p != '\0') {
-		size_t n = strcspn(p, "|");
-		char lv[1024], *colon, *tok, *save = NULL;
-		long long f = 0;
-		unsigned inl, css = 0;
-
-		if (n >= sizeof(lv))
-			break;
-		memcpy(lv, p, n);
-		lv[n] = '\0';
-		p += n + (p[n] == '|');
-		colon = strchr(lv, ':');
-		if (colon == NULL)
-			break;
-		*colon = '\0';
-		if (str_to_ll(lv, 0, 255, &f) < 0)
-			f = 0;
-		inl = (unsigned)f;
-		/* tokens ".a", "#b" of this level */
-		for (tok = colon + 1; *tok != '\0';) {
-			size_t k = strcspn(tok, " ");
-			char key[128];
-			long long v;
-
-			if (k > 0 && k < sizeof(key)) {
-				memcpy(key, tok, k);
-				key[k] = '\0';
-				if (map_get(&c->cssrules, key, &v) == 0)
-					css |= (unsigned)v;
-			}
-			tok += k;
-			while (*tok == ' ')
-				tok++;
-		}
-		(void)save;
-		if ((inl | css) & CSS_CENTER) {
-			m->logo_centred = "yes";
-			m->logo_confidence =
-			    inl & CSS_CENTER ? "high" : "medium";
-			buf_printf(&ev,
-				   "text-align:center from %s on the "
-				   "logo's ancestor %d (%s)",
-				   inl & CSS_CENTER ? "inline style or markup"
-						    : "a CSS rule",
-				   level, colon[1] ? colon + 1 : "no class");
-			break;
-		}
-		if ((inl | css) & CSS_LEFTRIGHT) {
-			m->logo_centred = "no";
-			m->logo_confidence =
-			    inl & CSS_LEFTRIGHT ? "high" : "medium";
-			buf_printf(&ev,
-				   "left or right alignment (text-align "
-				   "or float) from %s on the logo's "
-				   "ancestor %d (%s)",
-				   inl & CSS_LEFTRIGHT ? "inline style or "
-							 "markup"
-						       : "a CSS rule",
-				   level, colon[1] ? colon + 1 : "no class");
-			break;
-		}
-		if ((inl | css) & (CSS_FLEXCENTER | CSS_AUTOMARGIN)) {
-			m->logo_centred = "yes";
-			m->logo_confidence = "low";
-			buf_printf(&ev,
-				   "a centred box (auto margins or flex) "
-				   "on the logo's ancestor %d",
-				   level);
-			break;
-		}
-		level++;
-	}
-	if (ev.len == 0)
-		buf_addstr(&ev, "no centring found in markup, inline style "
-				"or the homepage's CSS");
-	m->logo_evidence = buf_detach(&ev, NULL);
-}
-
-static void
-marks(struct crawler *c, struct target *home)
-{
-	struct insp_marks *m = &c->r->marks;
-	struct host *h = &c->h[home->host];
-
-	m->fetched = c->home_seen;
-	/* the homepage's marks are handed over */
-	m->site_id_meta = c->home_marks.site_id_meta;
-	m->site_id_footer = c->home_marks.site_id_footer;
-	m->icp = c->home_marks.icp;
-	m->psb = c->home_marks.psb;
-	m->psb_link = c->home_marks.psb_link;
-	m->find_errors = c->home_marks.find_errors;
-	memset(&c->home_marks, 0, sizeof(c->home_marks));
-	m->logo_any = c->home_logo;
-	m->logo = c->home_logo && c->home_logo_footer;
-	m->logo_centred = "unknown";
-	m->logo_confidence = "low";
-	if (c->home_logo)
-		logo_centring(c, m);
-	memcpy(m->newest, c->home_newest, sizeof(m->newest));
-	if (m->newest[0] != '\0')
-		m->age_days = marks_age(m->newest, time_now());
-	/* a tampered homepage is broken but was served */
-	m->https = c->home_https && (home->status == INSP_OK || c->home_seen);
-	m->hsts = m->https && c->home_hsts;
-	if (h->addr != NULL) {
-		m->aaaa =
-		    h->ip != NULL && strchr(h->ip, ':') != NULL ? "yes" : "no";
-	} else {
-		struct addrinfo hints, *res = NULL;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_INET6;
-		hints.ai_socktype = SOCK_STREAM;
-		m->aaaa = getaddrinfo(h->name, NULL, &hints, &res) == 0 ? "yes"
-									: "no";
-		if (res != NULL)
-			freeaddrinfo(res);
-	}
 }
 
 static void
@@ -2047,8 +1167,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 			  (long)o->concurrency);
 	curl_multi_setopt(c.multi, CURLMOPT_MAXCONNECTS,
 			  (long)o->concurrency * 2);
-	c.t0 = now_s();
-	ti = target_get(&c, start, &created);
+	c.t0 = crawl_now();
+	ti = hostq_target(&c, start, &created);
 	c.site = ti >= 0 ? c.t[ti].host : -1;
 	if (ti < 0) {
 		err_set(e, "'%.200s' has no host", url);
@@ -2062,11 +1182,11 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	c.t[ti].home = 1;
 	{
 		/* the homepage is a page that links to itself */
-		int li = link_get(&c, start, -1, "start", &created);
+		int li = page_link_get(&c, start, -1, "start", &created);
 
 		c.ltarget[li] = ti;
 	}
-	want(&c, ti, W_PARSE, 0);
+	hostq_want(&c, ti, W_PARSE, 0);
 	{
 		/* robots.txt of the start URL's own origin */
 		char *rurl = url_resolve(start, "/robots.txt", NULL);
@@ -2075,7 +1195,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		if (o->robots && rurl != NULL) {
 			j = job_new(&c, -1, c.site, rurl);
 			c.h[c.site].robots = 1;
-			if (job_start(&c, j) < 0) {
+			if (job_go(&c, j) < 0) {
 				c.h[c.site].robots = 0;
 				job_free(&c, j);
 			}
@@ -2086,10 +1206,11 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		int still = 0;
 		long wait = 200;
 
+		dns_poll(&c);
 		schedule(&c);
 		if (!pending(&c))
 			break;
-		if (now_s() - c.t0 > o->max_seconds) {
+		if (crawl_now() - c.t0 > o->max_seconds) {
 			r->time_limit_hit = 1;
 			abort_all(&c);
 			break;
@@ -2105,16 +1226,18 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		schedule(&c); /* refill freed slots before waiting */
 		if (c.ndelayed > 0 || c.running < o->concurrency)
 			wait = 20;
-		if (c.running > 0 || c.nparsing > 0) /* a parser wakes it */
+		/* a parser or a lookup wakes it */
+		if (c.running > 0 || c.nparsing > 0 || c.ndns > 0)
 			curl_multi_poll(c.multi, NULL, 0, (int)wait, NULL);
 		else if (c.ndelayed > 0 || o->delay_ms > 0)
 			usleep(10000);
 	}
-	r->seconds = now_s() - c.t0;
+	r->seconds = crawl_now() - c.t0;
 	time_fmt(time_now(), r->finished, sizeof(r->finished));
 	copy_results(&c);
-	check_fragments(&c);
-	marks(&c, &c.t[ti]);
+	dns_note(&c);
+	frag_check(&c);
+	page_home_marks(&c, &c.t[ti]);
 	if (r->ncolumns > 1) /* in URL order, whatever the fetch order */
 		qsort(r->columns, r->ncolumns, sizeof(*r->columns), column_cmp);
 	insp_findings(r);
@@ -2140,6 +1263,8 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		free(c.h[i].q);
 		free(c.h[i].addr);
 		free(c.h[i].ip);
+		dns_abandon(c.h[i].lookup);
+		free(c.h[i].dns_addrs);
 		robots_free(c.h[i].rb);
 	}
 	free(c.h);
@@ -2150,6 +1275,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	free(c.handles);
 	xpool_free(c.pool); /* before the multi handle its threads wake */
 	curl_multi_cleanup(c.multi);
+	free(c.dnswait);
 	free(c.ltarget);
 	free(c.lfrag);
 	free(c.last_origin);

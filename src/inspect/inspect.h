@@ -410,6 +410,8 @@ struct insp_result {
 	long long requests, bytes;
 	long long connections; /* new connections opened (reuse: << requests) */
 	long long http2;       /* responses over HTTP/2 */
+	int dns_hosts;	       /* host names looked up */
+	int dns_unresolved;    /* of them, the resolver gave no answer */
 	int max_running, max_per_host; /* highest concurrency seen */
 	double seconds;
 	int time_limit_hit;
@@ -429,6 +431,15 @@ void insp_result_free(struct insp_result *r);
 /* Recomputes r's findings (after store comparison changed links). */
 void insp_findings(struct insp_result *r);
 
+/* dns.c */
+/* The reason code of a link whose host name getaddrinfo answered with
+ * gai_rc: NULL (0: found), "dns_failure" when the name's servers said it
+ * does not exist or has no address (EAI_NONAME, EAI_NODATA: the link is
+ * broken), "dns_unresolved" when the resolver gave no answer (EAI_AGAIN:
+ * timeout, SERVFAIL, refused; EAI_FAIL and any other: the link is blocked,
+ * not verified). */
+const char *dns_reason(int gai_rc);
+
 /* url.c */
 /*
  * Resolves ref against base into a heap URL (free()), host lower-cased
@@ -444,6 +455,13 @@ char *url_path(const char *url);
 int url_port(const char *url);
 /* Heap copy of the value of query parameter name (decoded), or NULL. */
 char *url_query_param(const char *url, const char *name);
+/* 1 if frag (the text after '#') names no element: empty, or a route of
+ * a single-page application ("/path", "!path"). */
+int url_frag_route(const char *frag);
+/* 1 if the last path segment of an absolute URL has the extension of a
+ * file that is not a page (images, PDF and Office documents, archives,
+ * media, fonts): a check needs only its status (HEAD). */
+int url_not_page(const char *url);
 
 /* report.c */
 enum insp_format { IF_TEXT, IF_JSON, IF_SARIF, IF_JUNIT, IF_HTML };

@@ -218,3 +218,40 @@ url_query_param(const char *url, const char *name)
 	}
 	return NULL;
 }
+
+int
+url_frag_route(const char *frag)
+{
+	return frag[0] == '\0' || frag[0] == '/' || frag[0] == '!';
+}
+
+int
+url_not_page(const char *url)
+{
+	/* files portals link to as attachments, photos and media */
+	static const char *const ext[] = {
+	    "jpg",  "jpeg", "png",  "gif",  "bmp",   "webp", "svg",  "ico",
+	    "tif",  "tiff", "heic", "pdf",  "ofd",   "doc",  "docx", "xls",
+	    "xlsx", "ppt",  "pptx", "wps",  "et",    "dps",  "odt",  "ods",
+	    "odp",  "rtf",  "csv",  "zip",  "rar",   "7z",   "gz",   "tgz",
+	    "bz2",  "xz",   "tar",  "mp3",  "mp4",   "m4a",  "wav",  "ogg",
+	    "webm", "avi",  "mov",  "wmv",  "flv",   "mkv",  "exe",  "msi",
+	    "apk",  "dmg",  "iso",  "woff", "woff2", "ttf",  "otf",  "eot"};
+	const char *p = strstr(url, "://"), *end, *dot;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	p += 3;
+	p += strcspn(p, "/?#");
+	end = p + strcspn(p, "?#");
+	for (dot = end; dot > p && dot[-1] != '.' && dot[-1] != '/'; dot--)
+		;
+	if (dot == p || dot[-1] != '.')
+		return 0;
+	n = (size_t)(end - dot);
+	for (size_t i = 0; i < ARRAY_SIZE(ext); i++)
+		if (strlen(ext[i]) == n && strncasecmp(dot, ext[i], n) == 0)
+			return 1;
+	return 0;
+}

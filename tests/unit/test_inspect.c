@@ -4,8 +4,10 @@
  * leave-site prompt detector, URL resolution (relative, IDN, fragments),
  * the SSRF address test, keyword classification and simhash, the HTML
  * extractor fed one byte at a time, the parser threads (order, drops,
- * tampering judged there), and signed leave-site links and page.
+ * tampering judged there), signed leave-site links and page, SPA routes,
+ * links to files that are not pages and the verdicts of name lookups.
  */
+#define _GNU_SOURCE /* EAI_NODATA */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -720,6 +723,40 @@ test_sched_slot(void **state)
 	assert_true(sched_slot_ms("www.a.gov.cn", 0) == 0);
 }
 
+/* Issue 10: SPA routes, files that are not pages, lookups' verdicts. */
+static void
+test_frag_route_not_page_dns(void **state)
+{
+	(void)state;
+	assert_true(url_frag_route(""));
+	assert_true(url_frag_route("/press"));
+	assert_true(url_frag_route("/"));
+	assert_true(url_frag_route("!/news/1"));
+	assert_false(url_frag_route("content"));
+	assert_false(url_frag_route("kapitel1"));
+	assert_false(url_frag_route("a/b"));
+
+	assert_true(url_not_page("http://h/a/photo.JPG"));
+	assert_true(url_not_page("https://h/files/report.pdf?v=2#page=3"));
+	assert_true(url_not_page("http://h/x.docx"));
+	assert_true(url_not_page("http://h/x.tar.gz"));
+	assert_false(url_not_page("http://h/"));
+	assert_false(url_not_page("http://h/index.html"));
+	assert_false(url_not_page("http://h/news/"));
+	assert_false(url_not_page("http://h/get.php?file=a.pdf"));
+	assert_false(url_not_page("http://h.pdf/"));
+	assert_false(url_not_page("http://h/pdf"));
+	assert_false(url_not_page("http://h/a.pdf/view"));
+
+	assert_null(dns_reason(0));
+	assert_string_equal(dns_reason(EAI_NONAME), "dns_failure");
+	assert_string_equal(dns_reason(EAI_NODATA), "dns_failure");
+	assert_string_equal(dns_reason(EAI_AGAIN), "dns_unresolved");
+	assert_string_equal(dns_reason(EAI_FAIL), "dns_unresolved");
+	assert_string_equal(dns_reason(EAI_SYSTEM), "dns_unresolved");
+	assert_string_equal(dns_reason(EAI_MEMORY), "dns_unresolved");
+}
+
 int
 main(void)
 {
@@ -741,6 +778,7 @@ main(void)
 	    cmocka_unit_test(test_marks_column),
 	    cmocka_unit_test(test_column_limits),
 	    cmocka_unit_test(test_sched_slot),
+	    cmocka_unit_test(test_frag_route_not_page_dns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
