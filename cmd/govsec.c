@@ -43,6 +43,9 @@ static const struct command commands[] = {
     {"links", cmd_links, "the link list: list | diff"},
     {"probe", cmd_probe, "probe portals' availability now (GOVWEB-1)"},
     {"leave-link", cmd_leave_link, "print a signed leave-site link"},
+    {"ca", cmd_ca, "e-certificate authority: init | show | chain"},
+    {"cert", cmd_cert,
+     "unit e-certificates: issue | list | show | verify | revoke | crl"},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ..."},
 };

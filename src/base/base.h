@@ -355,6 +355,7 @@ struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
 	char store_key[4096];	  /* [store] key: key file, "" = beside */
+	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
 	char platforms[4096];	  /* [registry] platforms */
 	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
 	int session_idle;	  /* [console] session_idle seconds (900) */

@@ -213,6 +213,23 @@ const struct migration store_migrations[] = {
 	 "  actor TEXT NOT NULL, revoked TEXT);"
 	 "CREATE INDEX attestations_object ON"
 	 "  attestations(requirement, object);"},
+    /* 17: the e-certificate authority (src/ecert): the root and issuing
+     * certificates with their keys sealed under [ecert] kek; every unit
+     * certificate issued (serial in upper-case hex, SM3 digest of the DER,
+     * revoked: when, NULL if not); the CRLs signed, newest by number */
+    {17, "CREATE TABLE ecert_ca ("
+	 "  role TEXT PRIMARY KEY, cert_pem TEXT NOT NULL,"
+	 "  key_sealed TEXT NOT NULL, created TEXT NOT NULL);"
+	 "CREATE TABLE ecert_certs ("
+	 "  serial TEXT PRIMARY KEY, unit TEXT NOT NULL, name TEXT NOT NULL,"
+	 "  cert_pem TEXT NOT NULL, not_before TEXT NOT NULL,"
+	 "  not_after TEXT NOT NULL, key_source TEXT NOT NULL,"
+	 "  digest TEXT NOT NULL, issued TEXT NOT NULL,"
+	 "  issued_by TEXT NOT NULL, revoked TEXT, reason TEXT);"
+	 "CREATE INDEX ecert_certs_unit ON ecert_certs(unit);"
+	 "CREATE TABLE ecert_crls ("
+	 "  number INTEGER PRIMARY KEY, this_update TEXT NOT NULL,"
+	 "  next_update TEXT NOT NULL, crl_pem TEXT NOT NULL);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -1,0 +1,173 @@
+/*
+ * ecert.h: the e-certificate authority (CERT-1, GMCRYPTO-1; seed Q4): a
+ * root and an issuing key, SM2 with SM3, and the GM/T 0009 distinguishing
+ * ID 1234567812345678 on every signature made and checked (OpenSSL 3.0
+ * otherwise signs and verifies SM2 with an empty ID, which no GM client
+ * accepts). Private keys are kept sealed (SM4-CBC + HMAC-SM3, secret_seal)
+ * under a key-encryption key read from a private file ([ecert] kek).
+ *
+ * Unit certificates carry organizationIdentifier "NTRCN-<USCC>", O and CN
+ * the unit's name, C = CN, and the unit's kind and level in the extension
+ * ECERT_UNIT_OID (docs/ecert.md). The store keeps every certificate issued,
+ * its revocation, and the CRLs signed (tables ecert_*; migration 17).
+ */
+#ifndef GOVSEC_ECERT_H
+#define GOVSEC_ECERT_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+#define ECERT_DISTID	 "1234567812345678"
+#define ECERT_DISTID_LEN 16
+/* The unit extension: under the UUID arc 2.25 (ITU-T X.667), which needs
+ * no registration; SEQUENCE { kind UTF8String, level UTF8String }. */
+#define ECERT_UNIT_OID "2.25.216632178232461526095634106916312350529"
+#define ECERT_DAYS_MAX 3650 /* a unit certificate lives 10 years at most */
+
+/* sm2.c */
+/* A new SM2 key pair, or NULL. */
+EVP_PKEY *sm2_keygen(void);
+/* 1 if pkey is an SM2 key. */
+int sm2_is(const EVP_PKEY *pkey);
+/*
+ * An EVP_MD_CTX ready to sign with pkey: SM3 and, for SM2 keys, the
+ * distinguishing ID. NULL on failure (free with EVP_MD_CTX_free).
+ */
+EVP_MD_CTX *sm2_sign_ctx(EVP_PKEY *pkey);
+/* Signs / verifies n bytes (SM2 with SM3 and the ID); sig is DER. */
+int sm2_sign(EVP_PKEY *pkey, const void *data, size_t n, unsigned char **sig,
+	     size_t *siglen);
+int sm2_verify(EVP_PKEY *pkey, const void *data, size_t n,
+	       const unsigned char *sig, size_t siglen);
+/* Sets the distinguishing ID on a certificate / request before checking
+ * its signature (X509_verify, X509_REQ_verify use it). 0 or -1. */
+int sm2_cert_id(X509 *x);
+int sm2_req_id(X509_REQ *r);
+/* 1 if x's signature verifies under issuer's key with the ID. */
+int sm2_cert_signed_by(X509 *x, X509 *issuer);
+/* PEM of a certificate / public key; a heap string or NULL. */
+char *sm2_cert_pem(X509 *x);
+X509 *sm2_cert_read(const char *pem, size_t n);
+/*
+ * Seals pkey's PKCS#8 DER under the key-encryption key for context (the
+ * row it belongs to); a heap string or NULL with e.
+ */
+char *sm2_key_seal(EVP_PKEY *pkey, const struct secret_key *kek,
+		   const char *context, struct err *e);
+EVP_PKEY *sm2_key_open(const char *sealed, const struct secret_key *kek,
+		       const char *context, struct err *e);
+/*
+ * Writes pkey as an encrypted PKCS#8 PEM (PBES2, SM4-CBC, PBKDF2 with
+ * HMAC-SM3) to the new file path (mode 0600, must not exist), under a
+ * random passphrase written into pass (>= 33 bytes). 0 or -1 with e.
+ */
+int sm2_key_handover(EVP_PKEY *pkey, const char *path, char pass[33],
+		     struct err *e);
+/* Hex of the SM3 digest of x's DER into out (65 bytes). */
+void sm2_cert_digest(X509 *x, char out[65]);
+
+/* ca.c */
+struct ecert_ca {
+	X509 *root, *issuing;
+	EVP_PKEY *root_key, *issuing_key; /* NULL unless loaded with the KEK */
+};
+/*
+ * The key-encryption key: [ecert] kek, else "<store_path>.ecert.key"; with
+ * create, a missing file is made (0600). -1 with e if missing or unsafe.
+ */
+int ecert_kek(struct secret_key *k, const struct config *c,
+	      const char *store_path, int create, struct err *e);
+/*
+ * Makes the root (20 years) and issuing (10 years) certificates and keys
+ * with subject names under org (the establishment department's name).
+ * Refused when a CA exists. Audited as ecert.ca_init. 0 or -1 with e.
+ */
+int ecert_ca_init(struct store *st, const struct secret_key *kek,
+		  const char *org, const char *actor, struct err *e);
+/* Loads the CA; with kek, its private keys too. 0, or -1 with e (also
+ * when no CA was made yet). */
+int ecert_ca_load(struct store *st, const struct secret_key *kek,
+		  struct ecert_ca *ca, struct err *e);
+void ecert_ca_free(struct ecert_ca *ca);
+
+/* A unit certificate as the store keeps it. */
+struct ecert_rec {
+	char serial[41];
+	char unit[32];
+	char name[512];
+	char not_before[32], not_after[32], issued[32];
+	char revoked[32]; /* "" if not revoked */
+	char reason[64];
+	char key_source[16]; /* "generated" or "csr" */
+	char digest[65];     /* SM3 of the DER */
+	char *pem;	     /* the certificate (heap) */
+};
+void ecert_rec_cleanup(struct ecert_rec *r);
+
+struct ecert_issue {
+	const char *unit;    /* USCC, a unit of the registry */
+	const char *csr_pem; /* the unit's own request, or NULL */
+	size_t csr_len;
+	const char *key_out; /* where a generated key is handed over */
+	int days;	     /* validity (default 730) */
+};
+/*
+ * Issues a certificate to a unit of the registry (its name, kind and level
+ * from the registry; a request's subject is ignored, its SM2 key and
+ * signature with the ID are checked). A generated key goes to key_out
+ * encrypted under a passphrase written to pass; govsec keeps no copy.
+ * Audited as ecert.issue. 0 with out filled, or -1 with e.
+ */
+int ecert_issue(struct store *st, const struct ecert_ca *ca,
+		const struct ecert_issue *in, const char *actor,
+		struct ecert_rec *out, char pass[33], struct err *e);
+/* Revokes by serial with a reason (RFC 5280 names: keyCompromise,
+ * affiliationChanged, superseded, cessationOfOperation, unspecified) and
+ * signs a new CRL. Audited as ecert.revoke. */
+int ecert_revoke(struct store *st, const struct ecert_ca *ca,
+		 const char *serial, const char *reason, const char *actor,
+		 struct err *e);
+/* Signs a new CRL (7 days) of every revoked certificate; stored. */
+int ecert_crl_sign(struct store *st, const struct ecert_ca *ca,
+		   const char *actor, struct err *e);
+/* The newest CRL as PEM (heap) or NULL (none signed yet). */
+char *ecert_crl_latest(struct store *st);
+/* Calls fn for each certificate, of unit when not NULL, newest first. */
+int ecert_each(struct store *st, const char *unit,
+	       int (*fn)(void *arg, const struct ecert_rec *r), void *arg,
+	       struct err *e);
+/* Finds a certificate by serial (hex, any case); 0, 1 if none, -1. */
+int ecert_get(struct store *st, const char *serial, struct ecert_rec *out,
+	      struct err *e);
+
+/* verify.c */
+enum ecert_status {
+	ECERT_VALID,
+	ECERT_REVOKED,
+	ECERT_EXPIRED,
+	ECERT_NOT_YET_VALID,
+	ECERT_BAD_SIGNATURE, /* incl. signed with another (empty) ID */
+	ECERT_UNKNOWN_ISSUER,
+	ECERT_NOT_OURS, /* well signed but not in the store's register */
+	ECERT_MALFORMED,
+};
+const char *ecert_status_str(enum ecert_status s);
+struct ecert_verdict {
+	enum ecert_status status;
+	char serial[41];
+	char unit[32]; /* from organizationIdentifier */
+	char name[512];
+	char detail[256]; /* why, in a sentence */
+};
+/*
+ * Verifies a certificate (PEM or DER) against the CA at time now: each
+ * signature of the chain unit <- issuing <- root with the ID, validity,
+ * the CA flags, and the store's register and revocations.
+ */
+void ecert_verify(struct store *st, const struct ecert_ca *ca, const void *data,
+		  size_t n, time_t now, struct ecert_verdict *v);
+
+#endif
