@@ -161,6 +161,18 @@ int password_verify(const char *encoded, const char *password);
  */
 int pwrule_check(const char *name, const char *pw, int min_len, struct err *e);
 
+/* b64.c */
+/*
+ * base64url without padding (RFC 4648 section 5).
+ * encode writes ceil(4n/3) characters and a NUL into out; it returns that
+ * length, or -1 if outlen is too small. decode reads n characters of the
+ * URL alphabet only (no padding, no white space, unused bits zero) and
+ * returns the number of bytes written to out, or -1 if the input is not
+ * canonical base64url or does not fit in outlen.
+ */
+int b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen);
+int b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
+
 /* secret.c */
 /*
  * The key that keeps secrets out of the store's reach: read from a private
