@@ -464,3 +464,137 @@ cmd_cert(struct cli *c, int argc, char **argv)
 		  "crl");
 	return EXIT_USAGE;
 }
+
+static int
+operator_add(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1] = {NULL}, *rate = NULL;
+	const struct opt opts[] = {{"rate", 1, &rate, NULL},
+				   {NULL, 0, NULL, NULL}};
+	long long n = ECERT_RATE_DEF;
+	struct err e;
+
+	if (cli_parse(argc, argv, opts, pos, 1,
+		      "govsec operator add NAME [--rate PER_MINUTE]") != 1)
+		return EXIT_USAGE;
+	if (rate != NULL && str_to_ll(rate, 1, 100000, &n) < 0) {
+		cli_error("--rate: '%s' is not a number from 1 to 100000",
+			  rate);
+		return EXIT_USAGE;
+	}
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (ecert_operator_add(c->st, pos[0], (int)n, c->actor, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	printf("operator '%s' added (%lld verifications a minute per key)\n",
+	       pos[0], n);
+	return 0;
+}
+
+static int
+operator_key(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1] = {NULL};
+	const struct opt opts[] = {{NULL, 0, NULL, NULL}};
+	char key[ECERT_KEY_MAX];
+	struct err e;
+
+	if (cli_parse(argc, argv, opts, pos, 1, "govsec operator key NAME") !=
+	    1)
+		return EXIT_USAGE;
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (ecert_operator_key(c->st, pos[0], c->actor, key, &e) < 0) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	if (cli_json(c)) {
+		json_t *o =
+		    json_pack("{s:s, s:s}", "operator", pos[0], "key", key);
+
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else
+		printf("%s\nthe key is shown only now; govsec keeps its digest "
+		       "only\n",
+		       key);
+	OPENSSL_cleanse(key, sizeof(key));
+	return 0;
+}
+
+int
+cmd_operator(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	struct err e;
+	int rc;
+
+	if (!strcmp(verb, "add"))
+		return operator_add(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "key"))
+		return operator_key(c, argc - 1, argv + 1);
+	if (!strcmp(verb, "list") && argc == 2) {
+		json_t *arr;
+
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		if ((arr = ecert_operators_json(c->st, &e)) == NULL) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (cli_json(c)) {
+			json_dumpf(arr, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			for (size_t i = 0; i < json_array_size(arr); i++) {
+				json_t *o = json_array_get(arr, i), *k;
+				size_t j;
+
+				printf("%s  %lld/min%s\n",
+				       json_string_value(
+					   json_object_get(o, "name")),
+				       (long long)json_integer_value(
+					   json_object_get(o, "rate")),
+				       json_is_string(
+					   json_object_get(o, "disabled"))
+					   ? "  disabled"
+					   : "");
+				json_array_foreach(json_object_get(o, "keys"),
+						   j, k)
+				    printf("  key %s  %s%s\n",
+					   json_string_value(
+					       json_object_get(k, "id")),
+					   json_string_value(
+					       json_object_get(k, "created")),
+					   json_is_string(
+					       json_object_get(k, "revoked"))
+					       ? "  revoked"
+					       : "");
+			}
+		}
+		json_decref(arr);
+		return 0;
+	}
+	if ((!strcmp(verb, "disable") || !strcmp(verb, "key-revoke")) &&
+	    argc == 3) {
+		if (cli_store(c) < 0)
+			return EXIT_USAGE;
+		rc = !strcmp(verb, "disable")
+			 ? ecert_operator_disable(c->st, argv[2], c->actor, &e)
+			 : ecert_key_revoke(c->st, argv[2], c->actor, &e);
+		if (rc < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("%s %s\n",
+		       !strcmp(verb, "disable") ? "disabled" : "revoked key",
+		       argv[2]);
+		return 0;
+	}
+	cli_error("usage: govsec operator add NAME [--rate N] | key NAME | "
+		  "list | disable NAME | key-revoke KEYID");
+	return EXIT_USAGE;
+}

@@ -46,6 +46,9 @@ static const struct command commands[] = {
     {"ca", cmd_ca, "e-certificate authority: init | show | chain"},
     {"cert", cmd_cert,
      "unit e-certificates: issue | list | show | verify | revoke | crl"},
+    {"operator", cmd_operator,
+     "verification-service operators: add | key | list | disable | "
+     "key-revoke"},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ..."},
 };

@@ -248,9 +248,9 @@ int
 ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 	      const char *actor, struct err *e)
 {
-	struct certspec root = {0}, iss = {0};
-	X509 *rx = NULL, *ix = NULL;
-	EVP_PKEY *rk = NULL, *ik = NULL;
+	struct certspec root = {0}, iss = {0}, rec = {0};
+	X509 *rx = NULL, *ix = NULL, *cx = NULL;
+	EVP_PKEY *rk = NULL, *ik = NULL, *ck = NULL;
 	char cn[256], digest[65];
 	int rc = -1;
 
@@ -268,12 +268,14 @@ ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 			   "once");
 		goto fail;
 	}
-	if ((rk = sm2_keygen()) == NULL || (ik = sm2_keygen()) == NULL) {
+	if ((rk = sm2_keygen()) == NULL || (ik = sm2_keygen()) == NULL ||
+	    (ck = sm2_keygen()) == NULL) {
 		err_set(e, "cannot generate SM2 keys");
 		goto fail;
 	}
 	root.subject = X509_NAME_new();
 	iss.subject = X509_NAME_new();
+	rec.subject = X509_NAME_new();
 	str_fmt(cn, sizeof(cn), "%s Root CA", org);
 	if (name_add(root.subject, NID_countryName, "CN") < 0 ||
 	    name_add(root.subject, NID_organizationName, org) < 0 ||
@@ -281,7 +283,11 @@ ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 	    str_fmt(cn, sizeof(cn), "%s Issuing CA", org) < 0 ||
 	    name_add(iss.subject, NID_countryName, "CN") < 0 ||
 	    name_add(iss.subject, NID_organizationName, org) < 0 ||
-	    name_add(iss.subject, NID_commonName, cn) < 0) {
+	    name_add(iss.subject, NID_commonName, cn) < 0 ||
+	    str_fmt(cn, sizeof(cn), "%s Verification Receipts", org) < 0 ||
+	    name_add(rec.subject, NID_countryName, "CN") < 0 ||
+	    name_add(rec.subject, NID_organizationName, org) < 0 ||
+	    name_add(rec.subject, NID_commonName, cn) < 0) {
 		err_set(e, "the CA's organisation name is too long for a "
 			   "certificate subject");
 		goto fail;
@@ -300,8 +306,16 @@ ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 	iss.pathlen = 0;
 	if ((ix = make_cert(&iss, e)) == NULL)
 		goto fail;
+	rec.pub = ck;
+	rec.sign = rk;
+	rec.issuer = rx;
+	rec.days = ISSUING_DAYS;
+	rec.pathlen = -1;
+	if ((cx = make_cert(&rec, e)) == NULL)
+		goto fail;
 	if (ca_put(st, "root", rx, rk, kek, e) < 0 ||
-	    ca_put(st, "issuing", ix, ik, kek, e) < 0)
+	    ca_put(st, "issuing", ix, ik, kek, e) < 0 ||
+	    ca_put(st, "receipt", cx, ck, kek, e) < 0)
 		goto fail;
 	sm2_cert_digest(ix, digest);
 	if (audit_commit(st, actor, "ecert.ca_init", "ecert:ca", NULL, digest,
@@ -314,10 +328,13 @@ fail:
 out:
 	X509_NAME_free(root.subject);
 	X509_NAME_free(iss.subject);
+	X509_NAME_free(rec.subject);
 	X509_free(rx);
 	X509_free(ix);
+	X509_free(cx);
 	EVP_PKEY_free(rk);
 	EVP_PKEY_free(ik);
+	EVP_PKEY_free(ck);
 	return rc;
 }
 
@@ -332,10 +349,21 @@ ca_row(void *arg, struct store_row *r)
 {
 	struct ca_load *l = arg;
 	const char *role = store_row_text(r, 0), *pem = store_row_text(r, 1);
-	int is_root = role != NULL && !strcmp(role, "root");
 	X509 *x = pem != NULL ? sm2_cert_read(pem, strlen(pem)) : NULL;
+	X509 **slot;
+	EVP_PKEY **kslot;
 	char ctx[64];
 
+	if (role != NULL && !strcmp(role, "root")) {
+		slot = &l->ca->root;
+		kslot = &l->ca->root_key;
+	} else if (role != NULL && !strcmp(role, "issuing")) {
+		slot = &l->ca->issuing;
+		kslot = &l->ca->issuing_key;
+	} else {
+		slot = &l->ca->receipt;
+		kslot = &l->ca->receipt_key;
+	}
 	if (x == NULL) {
 		err_set(l->e,
 			"the CA's %s certificate in the store is "
@@ -343,13 +371,13 @@ ca_row(void *arg, struct store_row *r)
 			role != NULL ? role : "?");
 		return -1;
 	}
-	X509_free(is_root ? l->ca->root : l->ca->issuing);
-	*(is_root ? &l->ca->root : &l->ca->issuing) = x;
+	X509_free(*slot);
+	*slot = x;
 	if (l->kek == NULL)
 		return 0;
 	str_fmt(ctx, sizeof(ctx), "ecert_ca.key:%s", role);
-	if ((*(is_root ? &l->ca->root_key : &l->ca->issuing_key) =
-		 sm2_key_open(store_row_text(r, 2), l->kek, ctx, l->e)) == NULL)
+	if ((*kslot = sm2_key_open(store_row_text(r, 2), l->kek, ctx, l->e)) ==
+	    NULL)
 		return -1;
 	return 0;
 }
@@ -363,12 +391,12 @@ ecert_ca_load(struct store *st, const struct secret_key *kek,
 	memset(ca, 0, sizeof(*ca));
 	if (store_query(st,
 			"SELECT role, cert_pem, key_sealed FROM ecert_ca "
-			"WHERE role IN ('root', 'issuing')",
+			"WHERE role IN ('root', 'issuing', 'receipt')",
 			NULL, 0, ca_row, &l, e) < 0) {
 		ecert_ca_free(ca);
 		return -1;
 	}
-	if (ca->root == NULL || ca->issuing == NULL) {
+	if (ca->root == NULL || ca->issuing == NULL || ca->receipt == NULL) {
 		err_set(e, "no CA has been made yet (govsec ca init)");
 		ecert_ca_free(ca);
 		return -1;
@@ -381,8 +409,10 @@ ecert_ca_free(struct ecert_ca *ca)
 {
 	X509_free(ca->root);
 	X509_free(ca->issuing);
+	X509_free(ca->receipt);
 	EVP_PKEY_free(ca->root_key);
 	EVP_PKEY_free(ca->issuing_key);
+	EVP_PKEY_free(ca->receipt_key);
 	memset(ca, 0, sizeof(*ca));
 }
 

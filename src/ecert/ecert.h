@@ -71,8 +71,9 @@ void sm2_cert_digest(X509 *x, char out[65]);
 
 /* ca.c */
 struct ecert_ca {
-	X509 *root, *issuing;
-	EVP_PKEY *root_key, *issuing_key; /* NULL unless loaded with the KEK */
+	X509 *root, *issuing,
+	    *receipt; /* receipt: signs receipts (service.c) */
+	EVP_PKEY *root_key, *issuing_key, *receipt_key; /* with the KEK only */
 };
 /*
  * The key-encryption key: [ecert] kek, else "<store_path>.ecert.key"; with
@@ -81,9 +82,10 @@ struct ecert_ca {
 int ecert_kek(struct secret_key *k, const struct config *c,
 	      const char *store_path, int create, struct err *e);
 /*
- * Makes the root (20 years) and issuing (10 years) certificates and keys
- * with subject names under org (the establishment department's name).
- * Refused when a CA exists. Audited as ecert.ca_init. 0 or -1 with e.
+ * Makes the root (20 years), issuing (10 years) and receipt-signing
+ * (10 years) certificates and keys with subject names under org (the
+ * establishment department's name). Refused when a CA exists. Audited as
+ * ecert.ca_init. 0 or -1 with e.
  */
 int ecert_ca_init(struct store *st, const struct secret_key *kek,
 		  const char *org, const char *actor, struct err *e);
@@ -169,5 +171,68 @@ struct ecert_verdict {
  */
 void ecert_verify(struct store *st, const struct ecert_ca *ca, const void *data,
 		  size_t n, time_t now, struct ecert_verdict *v);
+
+/* service.c: the verification service for platform operators */
+/* An operator's API key is "gsk_<id>_<secret>": id 12 hex digits, secret
+ * 43 characters of base64url (32 random bytes); the store keeps the id and
+ * the SM3 digest of the secret only. */
+#define ECERT_KEY_MAX	  64
+#define ECERT_RATE_DEF	  60 /* verifications a minute per key */
+#define ECERT_CHALLENGE_S 300
+struct ecert_caller {
+	char key_id[16];
+	char operator[128];
+	int rate; /* per minute */
+};
+/* Registers an operator (an app store, a public-account platform). */
+int ecert_operator_add(struct store *st, const char *name, int rate,
+		       const char *actor, struct err *e);
+/* A new key of operator into key (shown once; ECERT_KEY_MAX bytes). */
+int ecert_operator_key(struct store *st, const char *name, const char *actor,
+		       char key[ECERT_KEY_MAX], struct err *e);
+/* Revokes a key by id; disables an operator (all its keys). */
+int ecert_key_revoke(struct store *st, const char *id, const char *actor,
+		     struct err *e);
+int ecert_operator_disable(struct store *st, const char *name,
+			   const char *actor, struct err *e);
+/* Lists operators and their keys (id, created, revoked) as JSON. */
+struct json_t;
+struct json_t *ecert_operators_json(struct store *st, struct err *e);
+/*
+ * Authenticates an "Authorization: Bearer gsk_..." value: 1 with out
+ * filled, 0 if it names no live key of an enabled operator (the digest
+ * compared in constant time), -1 on a store error.
+ */
+int ecert_key_auth(struct store *st, const char *authorization,
+		   struct ecert_caller *out, struct err *e);
+/* A single-use challenge (43 characters) for unit, bound to the caller's
+ * key, valid ECERT_CHALLENGE_S seconds; expires in RFC 3339. */
+int ecert_challenge_new(struct store *st, const struct ecert_caller *who,
+			const char *unit, char out[48], char expires[32],
+			struct err *e);
+/*
+ * Verifies that the unit signed challenge (its bytes as given) with the
+ * key of one of its certificates that verify now; the challenge is used
+ * up whatever the outcome. v is the certificate's verdict (ECERT_VALID
+ * when a valid certificate's key made the signature); -1 with e (and an
+ * HTTP-like status in *status: 404 unknown challenge, 422 bad signature).
+ */
+int ecert_challenge_verify(struct store *st, const struct ecert_ca *ca,
+			   const struct ecert_caller *who, const char *unit,
+			   const char *challenge, const unsigned char *sig,
+			   size_t siglen, struct ecert_verdict *v, int *status,
+			   struct err *e);
+/*
+ * The signed receipt of a verdict: JSON {"receipt": base64url of the
+ * receipt's JSON bytes, "signature": base64url of the SM2 signature (with
+ * the ID) of those bytes, "alg", "distid", "signer": the receipt
+ * certificate's PEM}; the receipt holds the unit's USCC, name, kind,
+ * level, approved online names, logo ids, the certificate's status,
+ * serial and validity, the operator, the method and the time. A new
+ * JSON text (free()) or NULL with e.
+ */
+char *ecert_receipt(struct store *st, const struct ecert_ca *ca,
+		    const struct ecert_verdict *v, const char *method,
+		    const struct ecert_caller *who, struct err *e);
 
 #endif

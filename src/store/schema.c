@@ -213,8 +213,8 @@ const struct migration store_migrations[] = {
 	 "  actor TEXT NOT NULL, revoked TEXT);"
 	 "CREATE INDEX attestations_object ON"
 	 "  attestations(requirement, object);"},
-    /* 17: the e-certificate authority (src/ecert): the root and issuing
-     * certificates with their keys sealed under [ecert] kek; every unit
+    /* 17: the e-certificate authority (src/ecert): the root, issuing and
+     * receipt-signing certificates with their keys sealed under [ecert] kek; every unit
      * certificate issued (serial in upper-case hex, SM3 digest of the DER,
      * revoked: when, NULL if not); the CRLs signed, newest by number */
     {17, "CREATE TABLE ecert_ca ("
@@ -229,7 +229,20 @@ const struct migration store_migrations[] = {
 	 "CREATE INDEX ecert_certs_unit ON ecert_certs(unit);"
 	 "CREATE TABLE ecert_crls ("
 	 "  number INTEGER PRIMARY KEY, this_update TEXT NOT NULL,"
-	 "  next_update TEXT NOT NULL, crl_pem TEXT NOT NULL);"},
+	 "  next_update TEXT NOT NULL, crl_pem TEXT NOT NULL);"
+	 /* the verification service: platform operators, their API keys
+	  * (the SM3 digest of the secret only) and single-use challenges
+	  * (the digest of the challenge, bound to a key and a unit) */
+	 "CREATE TABLE ecert_operators ("
+	 "  name TEXT PRIMARY KEY, rate INTEGER NOT NULL,"
+	 "  created TEXT NOT NULL, created_by TEXT NOT NULL, disabled TEXT);"
+	 "CREATE TABLE ecert_keys ("
+	 "  id TEXT PRIMARY KEY, operator TEXT NOT NULL REFERENCES"
+	 "  ecert_operators(name), digest TEXT NOT NULL,"
+	 "  created TEXT NOT NULL, revoked TEXT);"
+	 "CREATE TABLE ecert_challenges ("
+	 "  digest TEXT PRIMARY KEY, key_id TEXT NOT NULL, unit TEXT NOT NULL,"
+	 "  expires INTEGER NOT NULL);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
