@@ -6,10 +6,12 @@
  * same transaction as the row it writes.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -244,6 +246,33 @@ ca_put(struct store *st, const char *role, X509 *x, EVP_PKEY *key,
 	return rc;
 }
 
+/* Appends a log entry of kind made of the pairs of strings (NULL ends). */
+static int
+log_entry(struct store *st, const char *kind, struct err *e, ...)
+{
+	json_t *o = json_pack("{s:s}", "type", kind);
+	const char *k, *v;
+	char *txt;
+	va_list ap;
+	long long rc;
+
+	va_start(ap, e);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		json_object_set_new(o, k, json_string(v));
+	}
+	va_end(ap);
+	txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (txt == NULL) {
+		err_set(e, "cannot encode the log entry");
+		return -1;
+	}
+	rc = tlog_append(st, kind, txt, e);
+	free(txt);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 	      const char *actor, struct err *e)
@@ -317,7 +346,18 @@ ecert_ca_init(struct store *st, const struct secret_key *kek, const char *org,
 	    ca_put(st, "issuing", ix, ik, kek, e) < 0 ||
 	    ca_put(st, "receipt", cx, ck, kek, e) < 0)
 		goto fail;
-	sm2_cert_digest(ix, digest);
+	{
+		char rd[65], cd[65], at[32];
+
+		sm2_cert_digest(rx, rd);
+		sm2_cert_digest(cx, cd);
+		sm2_cert_digest(ix, digest);
+		time_fmt(time_now(), at, sizeof(at));
+		if (log_entry(st, "ca.init", e, "root_sm3", rd, "issuing_sm3",
+			      digest, "receipt_sm3", cd, "org", org, "at", at,
+			      NULL) < 0)
+			goto fail;
+	}
 	if (audit_commit(st, actor, "ecert.ca_init", "ecert:ca", NULL, digest,
 			 e) < 0)
 		goto out;
@@ -606,6 +646,13 @@ ecert_issue(struct store *st, const struct ecert_ca *ca,
 		store_rollback(st);
 		goto done;
 	}
+	if (log_entry(st, "cert.issue", e, "serial", out->serial, "uscc",
+		      out->unit, "name", out->name, "sm3", out->digest,
+		      "not_before", out->not_before, "not_after",
+		      out->not_after, "at", out->issued, NULL) < 0) {
+		store_rollback(st);
+		goto done;
+	}
 	/* the key leaves govsec before the issuance is recorded: a failed
 	 * hand-over leaves no certificate without its key */
 	if (in->csr_pem == NULL &&
@@ -694,6 +741,8 @@ ecert_revoke(struct store *st, const struct ecert_ca *ca, const char *serial,
 		       "UPDATE ecert_certs SET revoked = ?, reason = ? "
 		       "WHERE serial = ?",
 		       v, 3, e) < 0 ||
+	    log_entry(st, "cert.revoke", e, "serial", r.serial, "uscc", r.unit,
+		      "sm3", r.digest, "reason", reason, "at", at, NULL) < 0 ||
 	    audit_append(st, actor, "ecert.revoke", obj, r.digest, NULL, e) <
 		0) {
 		store_rollback(st);

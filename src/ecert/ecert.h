@@ -235,4 +235,52 @@ char *ecert_receipt(struct store *st, const struct ecert_ca *ca,
 		    const struct ecert_verdict *v, const char *method,
 		    const struct ecert_caller *who, struct err *e);
 
+/* tlog.c: the transparency log (RFC 6962 Merkle tree; SM3, or SHA-256
+ * for RFC 6962's vectors) */
+enum tlog_alg { TLOG_SM3, TLOG_SHA256 };
+#define TLOG_HASH     32
+#define TLOG_PATH_MAX 64 /* a proof over fewer than 2^63 leaves */
+/* Where the hashes of complete aligned subtrees come from: node(level k,
+ * index i) is MTH of leaves [i * 2^k, (i + 1) * 2^k); 0 or -1. */
+struct tlog_src {
+	int (*node)(void *arg, int level, uint64_t idx,
+		    unsigned char out[TLOG_HASH]);
+	void *arg;
+	enum tlog_alg alg;
+};
+void tlog_leaf_hash(enum tlog_alg alg, const void *data, size_t n,
+		    unsigned char out[TLOG_HASH]);
+void tlog_node_hash(enum tlog_alg alg, const unsigned char l[TLOG_HASH],
+		    const unsigned char r[TLOG_HASH],
+		    unsigned char out[TLOG_HASH]);
+/* MTH of the first n leaves (RFC 6962 2.1); 0 or -1 if a node is missing. */
+int tlog_root(const struct tlog_src *s, uint64_t n,
+	      unsigned char out[TLOG_HASH]);
+/* The audit path of leaf m in the tree of n leaves (RFC 6962 2.1.1) and
+ * the consistency proof between sizes m and n (2.1.2) into path (room for
+ * TLOG_PATH_MAX hashes), *len of them; 0 or -1. */
+int tlog_inclusion(const struct tlog_src *s, uint64_t m, uint64_t n,
+		   unsigned char (*path)[TLOG_HASH], size_t *len);
+int tlog_consistency(const struct tlog_src *s, uint64_t m, uint64_t n,
+		     unsigned char (*path)[TLOG_HASH], size_t *len);
+/* The checks a client makes (RFC 9162 2.1.3.2, 2.1.4.2): 1 if it holds. */
+int tlog_verify_inclusion(enum tlog_alg alg, uint64_t m, uint64_t n,
+			  const unsigned char leaf[TLOG_HASH],
+			  const unsigned char (*path)[TLOG_HASH], size_t len,
+			  const unsigned char root[TLOG_HASH]);
+int tlog_verify_consistency(enum tlog_alg alg, uint64_t m, uint64_t n,
+			    const unsigned char first[TLOG_HASH],
+			    const unsigned char second[TLOG_HASH],
+			    const unsigned char (*path)[TLOG_HASH], size_t len);
+/* The store's log (SM3): its nodes as a tlog_src, its size, appending an
+ * entry (a JSON text, the leaf's data) inside the caller's transaction
+ * (its index, or -1 with e), and the signed tree head (JSON text: "head",
+ * the compact JSON {hash, size, root, at}, and "signature", base64url of
+ * its SM2 signature by the receipt key, when ca holds it). */
+void tlog_store_src(struct store *st, struct tlog_src *s);
+long long tlog_size(struct store *st);
+long long tlog_append(struct store *st, const char *kind, const char *entry,
+		      struct err *e);
+char *tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e);
+
 #endif

@@ -242,7 +242,15 @@ const struct migration store_migrations[] = {
 	 "  created TEXT NOT NULL, revoked TEXT);"
 	 "CREATE TABLE ecert_challenges ("
 	 "  digest TEXT PRIMARY KEY, key_id TEXT NOT NULL, unit TEXT NOT NULL,"
-	 "  expires INTEGER NOT NULL);"},
+	 "  expires INTEGER NOT NULL);"
+	 /* the transparency log (src/ecert/tlog.c): its entries in order and
+	  * the SM3 hash of every complete aligned subtree (level 0: leaves) */
+	 "CREATE TABLE tlog_entries ("
+	 "  idx INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,"
+	 "  entry TEXT NOT NULL);"
+	 "CREATE TABLE tlog_nodes ("
+	 "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,"
+	 "  PRIMARY KEY (level, idx));"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

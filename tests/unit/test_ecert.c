@@ -304,6 +304,239 @@ test_refusals(void **state)
 	teardown_ca(f);
 }
 
+
+/* ---- the transparency log --------------------------------------------- */
+
+/* The leaves of RFC 6962's test vectors (certificate-transparency). */
+static const struct {
+	const char *data;
+	size_t n;
+} rfc_leaves[] = {
+    {"", 0},
+    {"\x00", 1},
+    {"\x10", 1},
+    {"\x20\x21", 2},
+    {"\x30\x31", 2},
+    {"\x40\x41\x42\x43", 4},
+    {"\x50\x51\x52\x53\x54\x55\x56\x57", 8},
+    {"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16},
+};
+
+/* The roots of the first 1..8 leaves, as published. */
+static const char *const rfc_roots[] = {
+    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+};
+
+/* A tree in memory: every complete aligned subtree's hash. */
+#define MEM_MAX 128
+struct memtree {
+	enum tlog_alg alg;
+	size_t n;
+	unsigned char node[8][MEM_MAX][TLOG_HASH];
+};
+
+static int
+mem_node(void *arg, int level, uint64_t idx, unsigned char out[TLOG_HASH])
+{
+	struct memtree *t = arg;
+
+	if (level >= 8 || idx >= MEM_MAX || ((idx + 1) << level) > t->n)
+		return -1;
+	memcpy(out, t->node[level][idx], TLOG_HASH);
+	return 0;
+}
+
+static void
+mem_add(struct memtree *t, const void *data, size_t n)
+{
+	uint64_t j = t->n;
+	int level = 0;
+
+	tlog_leaf_hash(t->alg, data, n, t->node[0][j]);
+	for (; j & 1; j >>= 1, level++)
+		tlog_node_hash(t->alg, t->node[level][j - 1],
+			       t->node[level][j], t->node[level + 1][j >> 1]);
+	t->n++;
+}
+
+static void
+path_is(unsigned char (*path)[TLOG_HASH], size_t len, const char *const *hex,
+	size_t n)
+{
+	char h[65];
+
+	assert_int_equal(len, n);
+	for (size_t i = 0; i < n; i++) {
+		hex_encode(path[i], TLOG_HASH, h);
+		assert_string_equal(h, hex[i]);
+	}
+}
+
+static void
+test_tlog_rfc6962_vectors(void **state)
+{
+	static struct memtree t;
+	struct tlog_src s = {mem_node, &t, TLOG_SHA256};
+	unsigned char root[TLOG_HASH], path[TLOG_PATH_MAX][TLOG_HASH];
+	char hex[65];
+	size_t len;
+	static const char *const incl0[] = {
+	    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+	    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+	    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"};
+	static const char *const incl5[] = {
+	    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+	    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+	    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"};
+	static const char *const cons6[] = {
+	    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+	    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+	    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"};
+	static const char *const cons2[] = {
+	    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+	    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"};
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.alg = TLOG_SHA256;
+	assert_int_equal(tlog_root(&s, 0, root), 0);
+	hex_encode(root, TLOG_HASH, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b"
+				 "934ca495991b7852b855");
+	for (size_t i = 0; i < ARRAY_SIZE(rfc_leaves); i++) {
+		mem_add(&t, rfc_leaves[i].data, rfc_leaves[i].n);
+		assert_int_equal(tlog_root(&s, i + 1, root), 0);
+		hex_encode(root, TLOG_HASH, hex);
+		assert_string_equal(hex, rfc_roots[i]);
+	}
+	assert_int_equal(tlog_inclusion(&s, 0, 8, path, &len), 0);
+	path_is(path, len, incl0, 3);
+	assert_int_equal(tlog_inclusion(&s, 5, 8, path, &len), 0);
+	path_is(path, len, incl5, 3);
+	assert_int_equal(tlog_consistency(&s, 1, 8, path, &len), 0);
+	path_is(path, len, incl0, 3);
+	assert_int_equal(tlog_consistency(&s, 6, 8, path, &len), 0);
+	path_is(path, len, cons6, 3);
+	assert_int_equal(tlog_consistency(&s, 2, 5, path, &len), 0);
+	path_is(path, len, cons2, 2);
+	assert_int_equal(tlog_inclusion(&s, 8, 8, path, &len), -1);
+	assert_int_equal(tlog_consistency(&s, 0, 8, path, &len), -1);
+	assert_int_equal(tlog_consistency(&s, 9, 8, path, &len), -1);
+}
+
+/* Every proof of every size up to 60 verifies, and fails changed. */
+static void
+test_tlog_proofs_verify(void **state)
+{
+	static struct memtree t;
+	struct tlog_src s = {mem_node, &t, TLOG_SM3};
+	unsigned char roots[61][TLOG_HASH], leaf[TLOG_HASH];
+	unsigned char path[TLOG_PATH_MAX][TLOG_HASH];
+	char data[16];
+	size_t len;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.alg = TLOG_SM3;
+	for (int i = 0; i < 60; i++) {
+		snprintf(data, sizeof(data), "entry %d", i);
+		mem_add(&t, data, strlen(data));
+		assert_int_equal(tlog_root(&s, (uint64_t)i + 1, roots[i + 1]),
+				 0);
+	}
+	for (uint64_t n = 1; n <= 60; n++) {
+		for (uint64_t m = 0; m < n; m++) {
+			snprintf(data, sizeof(data), "entry %d", (int)m);
+			tlog_leaf_hash(TLOG_SM3, data, strlen(data), leaf);
+			assert_int_equal(tlog_inclusion(&s, m, n, path, &len),
+					 0);
+			assert_true(tlog_verify_inclusion(
+			    TLOG_SM3, m, n, leaf,
+			    (const unsigned char(*)[TLOG_HASH])path, len,
+			    roots[n]));
+			/* another index, a changed hash */
+			if ((m ^ 1) < n)
+				assert_false(tlog_verify_inclusion(
+				    TLOG_SM3, m ^ 1, n, leaf,
+				    (const unsigned char(*)[TLOG_HASH])path,
+				    len, roots[n]));
+			if (len > 0) {
+				path[len - 1][5] ^= 1;
+				assert_false(tlog_verify_inclusion(
+				    TLOG_SM3, m, n, leaf,
+				    (const unsigned char(*)[TLOG_HASH])path,
+				    len, roots[n]));
+			}
+			if (m == 0)
+				continue;
+			assert_int_equal(
+			    tlog_consistency(&s, m, n, path, &len), 0);
+			assert_true(tlog_verify_consistency(
+			    TLOG_SM3, m, n, roots[m], roots[n],
+			    (const unsigned char(*)[TLOG_HASH])path, len));
+			if (m < n)
+				assert_false(tlog_verify_consistency(
+				    TLOG_SM3, m, n, roots[m], roots[n - 1],
+				    (const unsigned char(*)[TLOG_HASH])path,
+				    len));
+			if (len > 0) {
+				path[0][0] ^= 0x80;
+				assert_false(tlog_verify_consistency(
+				    TLOG_SM3, m, n, roots[m], roots[n],
+				    (const unsigned char(*)[TLOG_HASH])path,
+				    len));
+			}
+		}
+	}
+}
+
+/* The store's log agrees with the tree in memory, entry by entry. */
+static void
+test_tlog_store(void **state)
+{
+	struct fixture *f = setup_ca("test_tlog");
+	static struct memtree t;
+	struct tlog_src s = {mem_node, &t, TLOG_SM3}, ss;
+	unsigned char a[TLOG_HASH], b[TLOG_HASH];
+	char entry[64];
+	struct err e;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	t.alg = TLOG_SM3;
+	/* ca init logged one entry: take it over */
+	{
+		char *first = store_query_text(
+		    f->st, "SELECT entry FROM tlog_entries WHERE idx = 0",
+		    NULL, 0);
+
+		assert_non_null(first);
+		assert_non_null(strstr(first, "\"type\":\"ca.init\""));
+		mem_add(&t, first, strlen(first));
+		free(first);
+	}
+	tlog_store_src(f->st, &ss);
+	for (int i = 1; i < 100; i++) {
+		snprintf(entry, sizeof(entry), "{\"n\":%d}", i);
+		assert_int_equal(store_begin(f->st, &e), 0);
+		assert_int_equal(tlog_append(f->st, "test", entry, &e), i);
+		assert_int_equal(store_commit(f->st, &e), 0);
+		mem_add(&t, entry, strlen(entry));
+		assert_int_equal(tlog_root(&ss, (uint64_t)i + 1, a), 0);
+		assert_int_equal(tlog_root(&s, (uint64_t)i + 1, b), 0);
+		assert_memory_equal(a, b, TLOG_HASH);
+	}
+	assert_int_equal(tlog_size(f->st), 100);
+	teardown_ca(f);
+}
+
 int
 main(void)
 {
@@ -312,6 +545,9 @@ main(void)
 	    cmocka_unit_test(test_sm2_distid),
 	    cmocka_unit_test(test_chain_and_refusals),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_tlog_rfc6962_vectors),
+	    cmocka_unit_test(test_tlog_proofs_verify),
+	    cmocka_unit_test(test_tlog_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
