@@ -3,6 +3,7 @@
  * show | verify | revoke | crl): the e-certificate authority of
  * src/ecert. Options are checked here; the work is in the library.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -597,4 +598,139 @@ cmd_operator(struct cli *c, int argc, char **argv)
 	cli_error("usage: govsec operator add NAME [--rate N] | key NAME | "
 		  "list | disable NAME | key-revoke KEYID");
 	return EXIT_USAGE;
+}
+
+static int
+tlog_monitor_cmd(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1] = {NULL}, *root = NULL, *state = NULL;
+	const struct opt opts[] = {{"root", 1, &root, NULL},
+				   {"state", 1, &state, NULL},
+				   {NULL, 0, NULL, NULL}};
+	struct err e;
+	int rc;
+
+	(void)c;
+	if (cli_parse(argc, argv, opts, pos, 1,
+		      "govsec tlog monitor URL --root FILE --state FILE") !=
+		1 ||
+	    root == NULL || state == NULL) {
+		cli_error("usage: govsec tlog monitor URL --root FILE --state "
+			  "FILE");
+		return EXIT_USAGE;
+	}
+	rc = tlog_monitor(pos[0], root, state, stdout, &e);
+	if (rc != 0) {
+		cli_error("%s%s", rc > 0 ? "the log does not hold: " : "",
+			  e.msg);
+		return rc > 0 ? EXIT_FINDINGS : EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+print_json(json_t *o)
+{
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
+static int
+num_arg(const char *what, const char *s, long long min, long long *out)
+{
+	if (str_to_ll(s, min, LLONG_MAX, out) < 0) {
+		cli_error("%s: '%s' is not a whole number >= %lld", what, s,
+			  min);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_tlog(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	const char *pos[2] = {NULL, NULL}, *size = NULL, *start = NULL,
+		   *count = NULL;
+	const struct opt opts[] = {{"size", 1, &size, NULL},
+				   {"start", 1, &start, NULL},
+				   {"count", 1, &count, NULL},
+				   {NULL, 0, NULL, NULL}};
+	const char *usage =
+	    "govsec tlog head | entries [--start N] [--count N] "
+	    "| prove INDEX [--size N] | consistency FIRST "
+	    "[SECOND] | audit | monitor URL --root FILE "
+	    "--state FILE";
+	long long a = 0, b, n;
+	struct ecert_ca ca;
+	struct err e;
+	json_t *o;
+	char *head;
+	int npos, rc;
+
+	if (!strcmp(verb, "monitor"))
+		return tlog_monitor_cmd(c, argc - 1, argv + 1);
+	npos = cli_parse(argc - 1, argv + 1, opts, pos, 2, usage);
+	if (npos < 0)
+		return EXIT_USAGE;
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	n = tlog_size(c->st);
+	b = n;
+	if (size != NULL && num_arg("--size", size, 1, &b) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(verb, "head") && npos == 0) {
+		/* signed when the key-encryption key is at hand */
+		struct secret_key kek = {0};
+		int keys =
+		    ecert_kek(&kek, &c->cfg, config_store_path(&c->cfg, c->db),
+			      0, &e) == 0;
+
+		rc = ecert_ca_load(c->st, keys ? &kek : NULL, &ca, &e);
+		secret_key_wipe(&kek);
+		head = tlog_head(c->st, rc == 0 ? &ca : NULL, &e);
+		if (rc == 0)
+			ecert_ca_free(&ca);
+		if (head == NULL) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		puts(head);
+		free(head);
+		return 0;
+	}
+	if (!strcmp(verb, "entries") && npos == 0) {
+		long long cnt = TLOG_ENTRIES_MAX;
+
+		if ((start != NULL && num_arg("--start", start, 0, &a) < 0) ||
+		    (count != NULL && num_arg("--count", count, 1, &cnt) < 0))
+			return EXIT_USAGE;
+		o = tlog_entries_json(c->st, a, cnt, &e);
+	} else if (!strcmp(verb, "prove") && npos == 1) {
+		if (num_arg("INDEX", pos[0], 0, &a) < 0)
+			return EXIT_USAGE;
+		o = tlog_proof_json(c->st, a, b, &e);
+	} else if (!strcmp(verb, "consistency") && npos >= 1) {
+		if (num_arg("FIRST", pos[0], 1, &a) < 0 ||
+		    (npos == 2 && num_arg("SECOND", pos[1], 1, &b) < 0))
+			return EXIT_USAGE;
+		o = tlog_consistency_json(c->st, a, b, &e);
+	} else if (!strcmp(verb, "audit") && npos == 0) {
+		if ((rc = tlog_audit(c->st, &e)) != 0) {
+			cli_error("%s", e.msg);
+			return rc < 0 ? EXIT_USAGE : EXIT_FINDINGS;
+		}
+		printf("the log's %lld entries agree with its tree\n", n);
+		return 0;
+	} else {
+		cli_error("usage: %s", usage);
+		return EXIT_USAGE;
+	}
+	if (o == NULL) {
+		cli_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	return print_json(o);
 }

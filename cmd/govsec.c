@@ -49,6 +49,9 @@ static const struct command commands[] = {
     {"operator", cmd_operator,
      "verification-service operators: add | key | list | disable | "
      "key-revoke"},
+    {"tlog", cmd_tlog,
+     "transparency log: head | entries | prove | consistency | audit | "
+     "monitor"},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ..."},
 };

@@ -58,7 +58,8 @@ hex_decode(const char *in, void *out, size_t n)
 	unsigned char *p = out;
 
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(in[2 * i]), lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+		int hi = hexval(in[2 * i]),
+		    lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

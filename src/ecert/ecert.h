@@ -282,5 +282,28 @@ long long tlog_size(struct store *st);
 long long tlog_append(struct store *st, const char *kind, const char *entry,
 		      struct err *e);
 char *tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e);
+/* Proofs and entries as JSON (hashes in hex); NULL with e naming what is
+ * out of range. tlog_entries_json: at most TLOG_ENTRIES_MAX from start. */
+#define TLOG_ENTRIES_MAX 100
+struct json_t *tlog_proof_json(struct store *st, long long m, long long n,
+			       struct err *e);
+struct json_t *tlog_consistency_json(struct store *st, long long m, long long n,
+				     struct err *e);
+struct json_t *tlog_entries_json(struct store *st, long long start,
+				 long long count, struct err *e);
+/* Recomputes every leaf and subtree hash from the entries: 0 if the log
+ * agrees with them, 1 (e says where) if not, -1 on a store error. */
+int tlog_audit(struct store *st, struct err *e);
+/*
+ * monitor.c: checks the log served at base (its public listener, e.g.
+ * "http://127.0.0.1:8441") against the root certificate pinned in the
+ * file root_pem, with what was seen before in the file state (made on the
+ * first run): the head's signature, no shrinking, the consistency proof,
+ * and the new entries (printed to out, one per line) giving the head's
+ * root. 0 if the log holds, 1 (e says what) if it does not, -1 if it
+ * could not be checked.
+ */
+int tlog_monitor(const char *base, const char *root_pem, const char *state,
+		 FILE *out, struct err *e);
 
 #endif

@@ -147,8 +147,8 @@ tlog_inclusion(const struct tlog_src *s, uint64_t m, uint64_t n,
 
 /* SUBPROOF(m, D[lo:hi], b) of RFC 6962 2.1.2, appended to path. */
 static int
-subproof(const struct tlog_src *s, uint64_t m, uint64_t lo, uint64_t hi,
-	 int b, unsigned char (*path)[TLOG_HASH], size_t *len)
+subproof(const struct tlog_src *s, uint64_t m, uint64_t lo, uint64_t hi, int b,
+	 unsigned char (*path)[TLOG_HASH], size_t *len)
 {
 	unsigned char h[TLOG_HASH];
 	uint64_t n = hi - lo, k;
@@ -308,8 +308,8 @@ tlog_store_src(struct store *st, struct tlog_src *s)
 long long
 tlog_size(struct store *st)
 {
-	return store_query_int(st, "SELECT COUNT(*) FROM tlog_entries", NULL,
-			       0, 0);
+	return store_query_int(st, "SELECT COUNT(*) FROM tlog_entries", NULL, 0,
+			       0);
 }
 
 static int
@@ -356,8 +356,9 @@ tlog_append(struct store *st, const char *kind, const char *entry,
 	/* each subtree this leaf completes */
 	for (j = (uint64_t)n, level = 0; j & 1; j >>= 1, level++) {
 		if (store_node(st, level, j - 1, l) < 0) {
-			err_set(e, "the transparency log is missing node "
-				   "(%d, %llu)",
+			err_set(e,
+				"the transparency log is missing node "
+				"(%d, %llu)",
 				level, (unsigned long long)(j - 1));
 			return -1;
 		}
@@ -374,7 +375,7 @@ tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e)
 	struct tlog_src s;
 	unsigned char root[TLOG_HASH], *sig = NULL;
 	char hex[2 * TLOG_HASH + 1], at[32], *body = NULL, *b64 = NULL,
-					      *txt = NULL;
+					     *txt = NULL;
 	long long n = tlog_size(st);
 	size_t siglen = 0;
 	json_t *o;
@@ -411,4 +412,167 @@ tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e)
 	free(b64);
 	free(sig);
 	return txt;
+}
+
+/* Hex of each hash of a path, as a JSON array. */
+static json_t *
+path_json(unsigned char (*path)[TLOG_HASH], size_t len)
+{
+	json_t *a = json_array();
+	char hex[2 * TLOG_HASH + 1];
+
+	for (size_t i = 0; i < len; i++) {
+		hex_encode(path[i], TLOG_HASH, hex);
+		json_array_append_new(a, json_string(hex));
+	}
+	return a;
+}
+
+json_t *
+tlog_proof_json(struct store *st, long long m, long long n, struct err *e)
+{
+	struct tlog_src s;
+	unsigned char path[TLOG_PATH_MAX][TLOG_HASH], leaf[TLOG_HASH];
+	char hex[2 * TLOG_HASH + 1];
+	long long size = tlog_size(st);
+	size_t len;
+
+	tlog_store_src(st, &s);
+	if (n < 1 || n > size || m < 0 || m >= n) {
+		err_set(e,
+			"index %lld and size %lld: the log holds %lld "
+			"entries (0 <= index < size <= %lld)",
+			m, n, size, size);
+		return NULL;
+	}
+	if (tlog_inclusion(&s, (uint64_t)m, (uint64_t)n, path, &len) < 0 ||
+	    s.node(s.arg, 0, (uint64_t)m, leaf) < 0) {
+		err_set(e, "the transparency log is missing nodes");
+		return NULL;
+	}
+	hex_encode(leaf, TLOG_HASH, hex);
+	return json_pack("{s:I, s:I, s:s, s:o}", "index", (json_int_t)m, "size",
+			 (json_int_t)n, "leaf_hash", hex, "path",
+			 path_json(path, len));
+}
+
+json_t *
+tlog_consistency_json(struct store *st, long long m, long long n, struct err *e)
+{
+	struct tlog_src s;
+	unsigned char path[TLOG_PATH_MAX][TLOG_HASH];
+	long long size = tlog_size(st);
+	size_t len;
+
+	tlog_store_src(st, &s);
+	if (m < 1 || m > n || n > size) {
+		err_set(e,
+			"sizes %lld and %lld: the log holds %lld entries "
+			"(1 <= first <= second <= %lld)",
+			m, n, size, size);
+		return NULL;
+	}
+	if (tlog_consistency(&s, (uint64_t)m, (uint64_t)n, path, &len) < 0) {
+		err_set(e, "the transparency log is missing nodes");
+		return NULL;
+	}
+	return json_pack("{s:I, s:I, s:o}", "first", (json_int_t)m, "second",
+			 (json_int_t)n, "path", path_json(path, len));
+}
+
+static int
+entry_row(void *arg, struct store_row *r)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s}", "index",
+					     (json_int_t)store_row_int(r, 0),
+					     "at", store_row_text(r, 1), "kind",
+					     store_row_text(r, 2), "entry",
+					     store_row_text(r, 3)));
+	return 0;
+}
+
+json_t *
+tlog_entries_json(struct store *st, long long start, long long count,
+		  struct err *e)
+{
+	struct store_val v[2] = {SV_INT(start), SV_INT(start + count)};
+	json_t *a = json_array();
+
+	if (start < 0 || count < 1 || count > TLOG_ENTRIES_MAX) {
+		json_decref(a);
+		err_set(e, "start >= 0 and 1 <= count <= %d", TLOG_ENTRIES_MAX);
+		return NULL;
+	}
+	if (store_query(st,
+			"SELECT idx, at, kind, entry FROM tlog_entries WHERE "
+			"idx >= ? AND idx < ? ORDER BY idx",
+			v, 2, entry_row, a, e) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return json_pack("{s:o}", "entries", a);
+}
+
+struct audit_ctx {
+	struct store *st;
+	long long n, bad;
+	struct err *e;
+};
+
+/* Recomputes leaf n from its entry and each subtree it completes. */
+static int
+audit_row(void *arg, struct store_row *r)
+{
+	struct audit_ctx *a = arg;
+	const char *entry = store_row_text(r, 1);
+	unsigned char h[TLOG_HASH], stored[TLOG_HASH], l[TLOG_HASH];
+	uint64_t j;
+	int level;
+
+	if (store_row_int(r, 0) != a->n) {
+		err_set(a->e, "entry %lld is missing", a->n);
+		a->bad = 1;
+		return 1;
+	}
+	tlog_leaf_hash(TLOG_SM3, entry, strlen(entry), h);
+	for (j = (uint64_t)a->n, level = 0;; j >>= 1, level++) {
+		if (store_node(a->st, level, j, stored) < 0 ||
+		    memcmp(stored, h, TLOG_HASH) != 0) {
+			err_set(a->e,
+				"entry %lld: the log's hash of its subtree "
+				"(level %d) does not match the entries",
+				a->n, level);
+			a->bad = 1;
+			return 1;
+		}
+		if (!(j & 1))
+			break;
+		if (store_node(a->st, level, j - 1, l) < 0) {
+			a->bad = 1;
+			return 1;
+		}
+		tlog_node_hash(TLOG_SM3, l, h, h);
+	}
+	a->n++;
+	return 0;
+}
+
+int
+tlog_audit(struct store *st, struct err *e)
+{
+	struct audit_ctx a = {st, 0, 0, e};
+
+	if (store_query(st, "SELECT idx, entry FROM tlog_entries ORDER BY idx",
+			NULL, 0, audit_row, &a, e) < 0)
+		return -1;
+	if (a.bad)
+		return 1;
+	if (store_query_int(st,
+			    "SELECT COUNT(*) FROM tlog_nodes WHERE "
+			    "level = 0",
+			    NULL, 0, -1) != a.n) {
+		err_set(e, "the log has leaves without entries");
+		return 1;
+	}
+	return 0;
 }

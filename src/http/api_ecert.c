@@ -7,6 +7,7 @@
  * challenge is audited under the operator's name. Bodies, headers and keys
  * are untrusted; the CA is loaded once, with its keys, on first use.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,4 +317,78 @@ http_v1_verify(struct http_req *r)
 out:
 	json_decref(o);
 	return 0;
+}
+
+/* A query argument as a whole number in [min, max]; -1 with 400 set. */
+static int
+query_ll(struct http_req *r, const char *name, long long min, long long max,
+	 long long def, long long *out)
+{
+	const char *v = http_query(r, name);
+
+	if (v == NULL) {
+		if (def < min) {
+			http_error(r, 400, "query argument '%s' is required",
+				   name);
+			return -1;
+		}
+		*out = def;
+		return 0;
+	}
+	if (str_to_ll(v, min, max, out) < 0) {
+		http_error(r, 400,
+			   "query argument '%s': not a number from %lld "
+			   "to %lld",
+			   name, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_v1_tlog(struct http_req *r)
+{
+	const char *what = r->arg[0];
+	struct ecert_ca *ca;
+	struct err e;
+	long long a, b, size;
+	json_t *o = NULL;
+	char *head;
+
+	http_lock(r);
+	if ((ca = ca_get(r)) == NULL)
+		return 0;
+	size = tlog_size(r->ctx->st);
+	if (!strcmp(what, "head")) {
+		if ((head = tlog_head(r->ctx->st, ca, &e)) == NULL)
+			return http_internal(r, e.msg);
+		free(r->out);
+		r->out = head;
+		r->out_len = strlen(head);
+		r->ctype = "application/json";
+		r->status = 200;
+		return 0;
+	}
+	if (!strcmp(what, "proof")) {
+		if (query_ll(r, "index", 0, LLONG_MAX, -1, &a) < 0 ||
+		    query_ll(r, "size", 1, LLONG_MAX, size, &b) < 0)
+			return 0;
+		o = tlog_proof_json(r->ctx->st, a, b, &e);
+	} else if (!strcmp(what, "consistency")) {
+		if (query_ll(r, "first", 1, LLONG_MAX, -1, &a) < 0 ||
+		    query_ll(r, "second", 1, LLONG_MAX, size, &b) < 0)
+			return 0;
+		o = tlog_consistency_json(r->ctx->st, a, b, &e);
+	} else if (!strcmp(what, "entries")) {
+		if (query_ll(r, "start", 0, LLONG_MAX, 0, &a) < 0 ||
+		    query_ll(r, "count", 1, TLOG_ENTRIES_MAX, TLOG_ENTRIES_MAX,
+			     &b) < 0)
+			return 0;
+		o = tlog_entries_json(r->ctx->st, a, b, &e);
+	} else {
+		return http_error(r, 404, "no such resource '%s'", r->path);
+	}
+	if (o == NULL)
+		return http_error(r, 422, "%s", e.msg);
+	return http_json(r, 200, o);
 }

@@ -304,7 +304,6 @@ test_refusals(void **state)
 	teardown_ca(f);
 }
 
-
 /* ---- the transparency log --------------------------------------------- */
 
 /* The leaves of RFC 6962's test vectors (certificate-transparency). */
@@ -361,8 +360,8 @@ mem_add(struct memtree *t, const void *data, size_t n)
 
 	tlog_leaf_hash(t->alg, data, n, t->node[0][j]);
 	for (; j & 1; j >>= 1, level++)
-		tlog_node_hash(t->alg, t->node[level][j - 1],
-			       t->node[level][j], t->node[level + 1][j >> 1]);
+		tlog_node_hash(t->alg, t->node[level][j - 1], t->node[level][j],
+			       t->node[level + 1][j >> 1]);
 	t->n++;
 }
 
@@ -476,8 +475,8 @@ test_tlog_proofs_verify(void **state)
 			}
 			if (m == 0)
 				continue;
-			assert_int_equal(
-			    tlog_consistency(&s, m, n, path, &len), 0);
+			assert_int_equal(tlog_consistency(&s, m, n, path, &len),
+					 0);
 			assert_true(tlog_verify_consistency(
 			    TLOG_SM3, m, n, roots[m], roots[n],
 			    (const unsigned char(*)[TLOG_HASH])path, len));
@@ -514,8 +513,8 @@ test_tlog_store(void **state)
 	/* ca init logged one entry: take it over */
 	{
 		char *first = store_query_text(
-		    f->st, "SELECT entry FROM tlog_entries WHERE idx = 0",
-		    NULL, 0);
+		    f->st, "SELECT entry FROM tlog_entries WHERE idx = 0", NULL,
+		    0);
 
 		assert_non_null(first);
 		assert_non_null(strstr(first, "\"type\":\"ca.init\""));
