@@ -59,6 +59,7 @@ bench: build
 	bench/check
 	bench/gate
 	bench/inspect
+	bench/ecert
 
 # libFuzzer builds of the harnesses (clang, ASan+UBSan); fuzz-run runs
 # each for FUZZ_SECONDS over its corpus (new inputs in build-fuzz/corpus/,

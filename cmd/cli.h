@@ -74,5 +74,9 @@ int cmd_links(struct cli *c, int argc, char **argv);
 int cmd_leave_link(struct cli *c, int argc, char **argv);
 int cmd_probe(struct cli *c, int argc, char **argv);
 int cmd_gate(struct cli *c, int argc, char **argv); /* cmd_gate.c */
+int cmd_ca(struct cli *c, int argc, char **argv);   /* cmd_ecert.c */
+int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_operator(struct cli *c, int argc, char **argv);
+int cmd_tlog(struct cli *c, int argc, char **argv);
 
 #endif

@@ -43,6 +43,15 @@ static const struct command commands[] = {
     {"links", cmd_links, "the link list: list | diff"},
     {"probe", cmd_probe, "probe portals' availability now (GOVWEB-1)"},
     {"leave-link", cmd_leave_link, "print a signed leave-site link"},
+    {"ca", cmd_ca, "e-certificate authority: init | show | chain"},
+    {"cert", cmd_cert,
+     "unit e-certificates: issue | list | show | verify | revoke | crl"},
+    {"operator", cmd_operator,
+     "verification-service operators: add | key | list | disable | "
+     "key-revoke"},
+    {"tlog", cmd_tlog,
+     "transparency log: head | entries | prove | consistency | audit | "
+     "monitor"},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ..."},
 };

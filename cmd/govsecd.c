@@ -95,6 +95,7 @@ daemonize(void)
 struct running {
 	struct http_server *srv, *pub;
 	struct store *gst; /* the gate's store connection */
+	struct store *pst; /* the public listener's */
 	struct gate_server *gate;
 	struct probe_sched *probe;
 	struct insp_sched *insp;
@@ -109,6 +110,7 @@ running_stop(struct running *run)
 	gate_stop(run->gate);
 	store_free(run->gst);
 	http_stop(run->pub);
+	store_free(run->pst);
 	http_stop(run->srv);
 }
 
@@ -143,7 +145,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct store *st, *gst;
 	struct secret_key key; /* the store's key file, loaded once */
-	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL};
+	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct privs pv;
 	struct auditq *aq;
 	sigset_t set;
@@ -176,6 +178,10 @@ main(int argc, char **argv)
 	config_defaults(&cfg);
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
+	/* one store path for every part, whichever way it was given */
+	if (str_copy(cfg.store, config_store_path(&cfg, db),
+		     sizeof(cfg.store)) < 0)
+		die(EXIT_CONFIG, "the store's path is too long");
 	if (http_check_config(&cfg, &e) < 0 || gate_check_config(&cfg, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	if (cfg.platforms[0] != '\0' && platforms_load(cfg.platforms, &e) < 0)
@@ -237,7 +243,11 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, e.msg);
 	run.srv = http_start(&cfg, st, &key, HTTP_CONSOLE, &e);
 	if (run.srv != NULL && cfg.public_listen[0] != '\0') {
-		run.pub = http_start(&cfg, NULL, NULL, HTTP_PUBLIC, &e);
+		/* the verification service's own connection (api_ecert.c) */
+		run.pst = store_open(config_store_path(&cfg, db), &e);
+		run.pub = run.pst == NULL ? NULL
+					  : http_start(&cfg, run.pst, NULL,
+						       HTTP_PUBLIC, &e);
 		if (run.pub == NULL) {
 			http_stop(run.srv);
 			run.srv = NULL;

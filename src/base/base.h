@@ -139,6 +139,9 @@ int time_is_date(const char *s);
 int rand_bytes(void *out, size_t n);
 /* Writes 2n hex digits and a NUL into out (size >= 2n+1). */
 void hex_encode(const void *in, size_t n, char *out);
+/* Reads exactly 2n hex digits (either case) and the NUL after them into
+ * n bytes at out; -1 if in is anything else. */
+int hex_decode(const char *in, void *out, size_t n);
 /* SM3 digest of data (GB/T 32905); -1 if the provider lacks SM3. */
 int sm3_digest(const void *data, size_t n, unsigned char out[SM3_LEN]);
 /* 1 if the n bytes at a and b are equal, in time independent of content. */
@@ -160,6 +163,18 @@ int password_verify(const char *encoded, const char *password);
  * Returns 0, or -1 with e saying which rule it breaks (never the password).
  */
 int pwrule_check(const char *name, const char *pw, int min_len, struct err *e);
+
+/* b64.c */
+/*
+ * base64url without padding (RFC 4648 section 5).
+ * encode writes ceil(4n/3) characters and a NUL into out; it returns that
+ * length, or -1 if outlen is too small. decode reads n characters of the
+ * URL alphabet only (no padding, no white space, unused bits zero) and
+ * returns the number of bytes written to out, or -1 if the input is not
+ * canonical base64url or does not fit in outlen.
+ */
+int b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen);
+int b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
 
 /* secret.c */
 /*
@@ -355,6 +370,7 @@ struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
 	char store_key[4096];	  /* [store] key: key file, "" = beside */
+	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
 	char platforms[4096];	  /* [registry] platforms */
 	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
 	int session_idle;	  /* [console] session_idle seconds (900) */

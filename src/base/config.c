@@ -257,6 +257,8 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = str_copy(c->store, value, sizeof(c->store));
 	else if (!strcmp(section, "store") && !strcmp(key, "key"))
 		ok = str_copy(c->store_key, value, sizeof(c->store_key));
+	else if (!strcmp(section, "ecert") && !strcmp(key, "kek"))
+		ok = str_copy(c->ecert_kek, value, sizeof(c->ecert_kek));
 	else if (!strcmp(section, "registry") && !strcmp(key, "platforms"))
 		ok = str_copy(c->platforms, value, sizeof(c->platforms));
 	else if (!strcmp(section, "console") && !strcmp(key, "listen"))

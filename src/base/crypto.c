@@ -40,6 +40,34 @@ hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+hex_decode(const char *in, void *out, size_t n)
+{
+	unsigned char *p = out;
+
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(in[2 * i]),
+		    lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		p[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return in[2 * n] == '\0' ? 0 : -1;
+}
+
 int
 sm3_digest(const void *data, size_t n, unsigned char out[SM3_LEN])
 {

@@ -250,65 +250,6 @@ seal_keys(const struct secret_key *k, unsigned char ekey[SM3_LEN],
 	return 0;
 }
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int
-b64url_put(struct buf *out, const unsigned char *in, size_t n)
-{
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i + 3 <= n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
-			     in[i + 2];
-		char q[4] = {b64url[v >> 18], b64url[(v >> 12) & 63],
-			     b64url[(v >> 6) & 63], b64url[v & 63]};
-		rc |= buf_add(out, q, 4);
-	}
-	if (n - i == 1) {
-		unsigned v = (unsigned)in[i] << 16;
-		char q[2] = {b64url[v >> 18], b64url[(v >> 12) & 63]};
-		rc |= buf_add(out, q, 2);
-	} else if (n - i == 2) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-		char q[3] = {b64url[v >> 18], b64url[(v >> 12) & 63],
-			     b64url[(v >> 6) & 63]};
-		rc |= buf_add(out, q, 3);
-	}
-	return rc < 0 ? -1 : 0;
-}
-
-/* Decodes unpadded base64url into out (max bytes); its length or -1. */
-static long
-b64url_get(const char *s, size_t n, unsigned char *out, size_t max)
-{
-	unsigned v = 0;
-	int bits = 0;
-	size_t len = 0;
-
-	if (n % 4 == 1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const char *p = memchr(b64url, s[i], 64);
-
-		if (p == NULL || s[i] == '\0')
-			return -1;
-		v = (v << 6) | (unsigned)(p - b64url);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (len >= max)
-				return -1;
-			out[len++] = (unsigned char)(v >> bits);
-			v &= (1u << bits) - 1;
-		}
-	}
-	if (v != 0) /* non-canonical trailing bits */
-		return -1;
-	return (long)len;
-}
-
 char *
 secret_seal(const struct secret_key *k, const char *context, const void *pt,
 	    size_t n)
@@ -336,9 +277,15 @@ secret_seal(const struct secret_key *k, const char *context, const void *pt,
 	memcpy(ivct + SEAL_IV + l1 + l2, tag, SM3_LEN);
 	if (buf_addstr(&out, SEAL_PREFIX) < 0)
 		goto done;
-	if (b64url_put(&out, ivct,
-		       SEAL_IV + (size_t)l1 + (size_t)l2 + SM3_LEN) == 0)
-		s = buf_detach(&out, NULL);
+	{
+		size_t raw = SEAL_IV + (size_t)l1 + (size_t)l2 + SM3_LEN;
+		char *enc = xmalloc(raw / 3 * 4 + 5);
+
+		if (b64url_encode(ivct, raw, enc, raw / 3 * 4 + 5) >= 0 &&
+		    buf_addstr(&out, enc) == 0)
+			s = buf_detach(&out, NULL);
+		free(enc);
+	}
 done:
 	EVP_CIPHER_CTX_free(c);
 	if (ivct != NULL) {
@@ -374,7 +321,7 @@ secret_open(const struct secret_key *k, const char *context, const char *sealed,
 		return -1;
 	}
 	slen = strlen(sealed + strlen(SEAL_PREFIX));
-	n = b64url_get(sealed + strlen(SEAL_PREFIX), slen, raw, sizeof(raw));
+	n = b64url_decode(sealed + strlen(SEAL_PREFIX), slen, raw, sizeof(raw));
 	if (n < SEAL_IV + SEAL_BLOCK + SM3_LEN ||
 	    ((size_t)n - SEAL_IV - SM3_LEN) % SEAL_BLOCK != 0) {
 		err_set(e, "'%s': the sealed secret is malformed", context);

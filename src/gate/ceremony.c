@@ -18,7 +18,7 @@ ceremony_challenge(char b64[64])
 	unsigned char raw[CEREMONY_CHALLENGE];
 
 	if (wa_challenge(raw, sizeof(raw)) < 0 ||
-	    wa_b64url_encode(raw, sizeof(raw), b64, 64) < 0)
+	    b64url_encode(raw, sizeof(raw), b64, 64) < 0)
 		return -1;
 	return 0;
 }
@@ -45,7 +45,7 @@ ceremony_b64(const json_t *o, const char *name, unsigned char *out, size_t max)
 
 	if (s == NULL || strlen(s) > (max * 4) / 3 + 4)
 		return -1;
-	return wa_b64url_decode(s, strlen(s), out, max);
+	return b64url_decode(s, strlen(s), out, max);
 }
 
 json_t *
@@ -89,7 +89,7 @@ ceremony_key_row(void *arg, struct store_row *row)
 	const char *pk = store_row_text(row, 1);
 	int n;
 
-	n = pk != NULL ? wa_b64url_decode(pk, strlen(pk), k->c.pubkey,
+	n = pk != NULL ? b64url_decode(pk, strlen(pk), k->c.pubkey,
 					  sizeof(k->c.pubkey))
 		       : -1;
 	if (n <= 0)
@@ -112,7 +112,7 @@ ceremony_register(const json_t *in, const char *challenge, const char *origin,
 	att = xmalloc(WA_MAX_ATT_OBJ);
 	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
 	natt = ceremony_b64(in, "attestationObject", att, WA_MAX_ATT_OBJ);
-	nch = wa_b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
+	nch = b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
 	if (ncdj > 0 && natt > 0 && nch > 0)
 		rc = wa_register_verify(cdj, (size_t)ncdj, att, (size_t)natt,
 					raw, (size_t)nch, origin, rp_id, false,
@@ -138,7 +138,7 @@ ceremony_assert(const json_t *in, const char *challenge, const char *origin,
 	ncdj = ceremony_b64(in, "clientDataJSON", cdj, WA_MAX_CLIENT_DATA);
 	nad = ceremony_b64(in, "authenticatorData", ad, WA_MAX_AUTH_DATA);
 	nsig = ceremony_b64(in, "signature", sig, WA_MAX_SIG);
-	nch = wa_b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
+	nch = b64url_decode(challenge, strlen(challenge), raw, sizeof(raw));
 	if (ncdj <= 0 || nad <= 0 || nsig <= 0 || nch <= 0) {
 		err_set(e, "malformed assertion");
 		rc = -1;
@@ -157,6 +157,6 @@ ceremony_encode(const struct wa_credential *c, char **id, char **pubkey)
 {
 	*id = xmalloc(2 * WA_MAX_CRED_ID);
 	*pubkey = xmalloc(2 * WA_MAX_PUBKEY);
-	wa_b64url_encode(c->id, c->id_len, *id, 2 * WA_MAX_CRED_ID);
-	wa_b64url_encode(c->pubkey, c->pubkey_len, *pubkey, 2 * WA_MAX_PUBKEY);
+	b64url_encode(c->id, c->id_len, *id, 2 * WA_MAX_CRED_ID);
+	b64url_encode(c->pubkey, c->pubkey_len, *pubkey, 2 * WA_MAX_PUBKEY);
 }

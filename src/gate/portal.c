@@ -1440,7 +1440,7 @@ key_register_begin(struct gate_req *r, const json_t *in)
 	/* the user handle: stable, and not the name itself */
 	gate_sha256(user, strlen(user), uhash);
 	if (ceremony_challenge(b64) < 0 ||
-	    wa_b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
+	    b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
 	    pending_put(r->g, PEND_KEY_REGISTER, user, b64, handle) < 0) {
 		json_fail(r, 503, t->key_bad);
 		return;

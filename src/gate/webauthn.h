@@ -118,19 +118,6 @@ struct wa_credential {
  * from the system CSPRNG; 0, or -1 on a bad n or a CSPRNG failure. */
 int wa_challenge(unsigned char *out, size_t n);
 /*
- * base64url without padding, as WebAuthn uses (RFC 4648 section 5).
- * encode writes ceil(4n/3) characters and a NUL into out; it returns that
- * length, or -1 if outlen is too small. decode reads n characters of the
- * URL alphabet only (no padding, no white space, unused bits zero) and
- * returns the number of bytes written to out, or -1 if the input is not
- * canonical base64url or does not fit in outlen.
- */
-int wa_b64url_encode(const unsigned char *in, size_t n, char *out,
-		     size_t outlen);
-int wa_b64url_decode(const char *in, size_t n, unsigned char *out,
-		     size_t outlen);
-
-/*
  * Verifies a registration (the response of navigator.credentials.create)
  * against the challenge the portal issued (ch_len in WA_MIN_CHALLENGE..
  * WA_MAX_CHALLENGE), the portal's origin ("https://host[:port]", compared

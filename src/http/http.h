@@ -118,9 +118,11 @@ struct http_ctx {
 	struct http_ghost *ghosts; /* failures of unknown names (session.c) */
 	const struct secret_key *key; /* opens sealed TOTP secrets */
 	enum http_role role;
-	struct buf leave_key; /* HMAC key of /leave links (public) */
+	struct buf leave_key;	/* HMAC key of /leave links (public) */
+	struct ecert_ca *ecert; /* the CA with its keys, once loaded (public) */
 };
 
+struct ecert_ca;
 struct MHD_Connection;
 struct http_hdr {
 	const char *name, *value;
@@ -392,6 +394,12 @@ int http_inspection_diff(struct http_req *r);
 
 /* api_public.c */
 /* GET /leave?to=URL&sig=MAC: the leave-site prompt (LINK-3). */
+/* api_ecert.c: the verification service (public listener) */
+int http_v1_ca(struct http_req *r);
+int http_v1_crl(struct http_req *r);
+int http_v1_challenge(struct http_req *r);
+int http_v1_verify(struct http_req *r);
+int http_v1_tlog(struct http_req *r); /* head, proof, consistency, entries */
 int http_leave(struct http_req *r);
 
 /* static.c */

@@ -122,7 +122,7 @@ http_key_begin(struct http_req *r)
 				  "naming the console's host");
 	/* the user handle: stable, and not the name itself */
 	if (sm3_digest(r->user, strlen(r->user), uhash) < 0 ||
-	    wa_b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
+	    b64url_encode(uhash, sizeof(uhash), uid, sizeof(uid)) < 0 ||
 	    new_challenge(r, b64) < 0)
 		return http_internal(r, "cannot start a key registration");
 	ids = key_ids(r, r->user);

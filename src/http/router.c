@@ -103,9 +103,15 @@ static const struct route routes[] = {
     {"GET", "/**", http_static, 0, RS_OPEN},
 };
 
-/* The public listener: pages for everyone, no sessions, no store. */
+/* The public listener: pages for everyone and the operators' verification
+ * service (API keys, no sessions; its own store connection). */
 static const struct route public_routes[] = {
     {"GET", "/leave", http_leave, 0, RS_OPEN},
+    {"GET", "/v1/ca", http_v1_ca, 0, RS_OPEN},
+    {"GET", "/v1/crl", http_v1_crl, 0, RS_OPEN},
+    {"POST", "/v1/challenge", http_v1_challenge, 0, RS_OPEN},
+    {"POST", "/v1/verify", http_v1_verify, 0, RS_OPEN},
+    {"GET", "/v1/tlog/*", http_v1_tlog, 0, RS_OPEN},
 };
 
 static const struct {

@@ -24,6 +24,7 @@
 
 #include <microhttpd.h>
 
+#include "ecert/ecert.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
 
@@ -630,6 +631,10 @@ http_stop(struct http_server *s)
 	close(s->lfd);
 	http_session_cleanup(&s->ctx);
 	buf_cleanup(&s->ctx.leave_key);
+	if (s->ctx.ecert != NULL) {
+		ecert_ca_free(s->ctx.ecert);
+		free(s->ctx.ecert);
+	}
 	pthread_mutex_destroy(&s->ctx.lock);
 	free(s);
 }

@@ -223,6 +223,44 @@ const struct migration store_migrations[] = {
 	 "ALTER TABLE domains ADD COLUMN cancelled TEXT;"
 	 "ALTER TABLE grants ADD COLUMN authorizer TEXT;"
 	 "ALTER TABLE grants ADD COLUMN needed_privilege TEXT;"},
+    /* 17: the e-certificate authority (src/ecert): the root, issuing and
+     * receipt-signing certificates with their keys sealed under [ecert]
+     * kek; every unit certificate issued (serial in upper-case hex, SM3 digest of the DER,
+     * revoked: when, NULL if not); the CRLs signed, newest by number */
+    {17, "CREATE TABLE ecert_ca ("
+	 "  role TEXT PRIMARY KEY, cert_pem TEXT NOT NULL,"
+	 "  key_sealed TEXT NOT NULL, created TEXT NOT NULL);"
+	 "CREATE TABLE ecert_certs ("
+	 "  serial TEXT PRIMARY KEY, unit TEXT NOT NULL, name TEXT NOT NULL,"
+	 "  cert_pem TEXT NOT NULL, not_before TEXT NOT NULL,"
+	 "  not_after TEXT NOT NULL, key_source TEXT NOT NULL,"
+	 "  digest TEXT NOT NULL, issued TEXT NOT NULL,"
+	 "  issued_by TEXT NOT NULL, revoked TEXT, reason TEXT);"
+	 "CREATE INDEX ecert_certs_unit ON ecert_certs(unit);"
+	 "CREATE TABLE ecert_crls ("
+	 "  number INTEGER PRIMARY KEY, this_update TEXT NOT NULL,"
+	 "  next_update TEXT NOT NULL, crl_pem TEXT NOT NULL);"
+	 /* the verification service: platform operators, their API keys
+	  * (the SM3 digest of the secret only) and single-use challenges
+	  * (the digest of the challenge, bound to a key and a unit) */
+	 "CREATE TABLE ecert_operators ("
+	 "  name TEXT PRIMARY KEY, rate INTEGER NOT NULL,"
+	 "  created TEXT NOT NULL, created_by TEXT NOT NULL, disabled TEXT);"
+	 "CREATE TABLE ecert_keys ("
+	 "  id TEXT PRIMARY KEY, operator TEXT NOT NULL REFERENCES"
+	 "  ecert_operators(name), digest TEXT NOT NULL,"
+	 "  created TEXT NOT NULL, revoked TEXT);"
+	 "CREATE TABLE ecert_challenges ("
+	 "  digest TEXT PRIMARY KEY, key_id TEXT NOT NULL, unit TEXT NOT NULL,"
+	 "  expires INTEGER NOT NULL);"
+	 /* the transparency log (src/ecert/tlog.c): its entries in order and
+	  * the SM3 hash of every complete aligned subtree (level 0: leaves) */
+	 "CREATE TABLE tlog_entries ("
+	 "  idx INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,"
+	 "  entry TEXT NOT NULL);"
+	 "CREATE TABLE tlog_nodes ("
+	 "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,"
+	 "  PRIMARY KEY (level, idx));"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -125,11 +125,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* base64url: decoding is canonical, encoding round-trips */
 	dec = malloc(size + 1);
 	CHECK(dec != NULL);
-	n = wa_b64url_decode((const char *)data, size, dec, size + 1);
+	n = b64url_decode((const char *)data, size, dec, size + 1);
 	if (n >= 0) {
 		enc = malloc(size + 1);
 		CHECK(enc != NULL);
-		CHECK(wa_b64url_encode(dec, (size_t)n, enc, size + 1) ==
+		CHECK(b64url_encode(dec, (size_t)n, enc, size + 1) ==
 		      (int)size);
 		CHECK(memcmp(enc, data, size) == 0);
 		free(enc);
@@ -141,9 +141,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enc = malloc(elen);
 		dec = malloc(size + 1);
 		CHECK(enc != NULL && dec != NULL);
-		n = wa_b64url_encode(data, size, enc, elen);
+		n = b64url_encode(data, size, enc, elen);
 		CHECK(n >= 0);
-		CHECK(wa_b64url_decode(enc, (size_t)n, dec, size + 1) ==
+		CHECK(b64url_decode(enc, (size_t)n, dec, size + 1) ==
 		      (int)size);
 		CHECK(size == 0 || memcmp(dec, data, size) == 0);
 		free(enc);

@@ -623,33 +623,33 @@ test_b64url(void **state)
 		size_t n = strlen(v[i].in);
 
 		assert_int_equal(
-		    wa_b64url_encode((const unsigned char *)v[i].in, n, s,
+		    b64url_encode((const unsigned char *)v[i].in, n, s,
 				     sizeof(s)),
 		    (int)strlen(v[i].out));
 		assert_string_equal(s, v[i].out);
 		assert_int_equal(
-		    wa_b64url_decode(v[i].out, strlen(v[i].out), d, sizeof(d)),
+		    b64url_decode(v[i].out, strlen(v[i].out), d, sizeof(d)),
 		    (int)n);
 		assert_memory_equal(d, v[i].in, n);
 	}
 	/* the URL alphabet: '-' and '_' where base64 has '+' and '/' */
-	assert_int_equal(wa_b64url_encode(url, 3, s, sizeof(s)), 4);
+	assert_int_equal(b64url_encode(url, 3, s, sizeof(s)), 4);
 	assert_string_equal(s, "-_-_");
-	assert_int_equal(wa_b64url_decode("-_-_", 4, d, sizeof(d)), 3);
+	assert_int_equal(b64url_decode("-_-_", 4, d, sizeof(d)), 3);
 	assert_memory_equal(d, url, 3);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (wa_b64url_decode(bad[i], strlen(bad[i]), d, sizeof(d)) !=
+		if (b64url_decode(bad[i], strlen(bad[i]), d, sizeof(d)) !=
 		    -1)
 			fail_msg("'%s' decoded", bad[i]);
 	/* limits: "Zm9vYmFy" is 6 bytes; "foobar" needs 9 characters */
-	assert_int_equal(wa_b64url_decode("Zm9vYmFy", 8, d, 5), -1);
-	assert_int_equal(wa_b64url_decode("Zm9vYmFy", 8, d, 6), 6);
+	assert_int_equal(b64url_decode("Zm9vYmFy", 8, d, 5), -1);
+	assert_int_equal(b64url_decode("Zm9vYmFy", 8, d, 6), 6);
 	assert_int_equal(
-	    wa_b64url_encode((const unsigned char *)"foobar", 6, s, 8), -1);
+	    b64url_encode((const unsigned char *)"foobar", 6, s, 8), -1);
 	assert_int_equal(
-	    wa_b64url_encode((const unsigned char *)"foobar", 6, s, 9), 8);
+	    b64url_encode((const unsigned char *)"foobar", 6, s, 9), 8);
 	/* the length given is what counts, not a NUL */
-	assert_int_equal(wa_b64url_decode("Zm9vYmFy", 4, d, sizeof(d)), 3);
+	assert_int_equal(b64url_decode("Zm9vYmFy", 4, d, sizeof(d)), 3);
 }
 
 static int

@@ -1,0 +1,394 @@
+/*
+ * api_ecert.c: the public listener's e-certificate routes (docs/api.md,
+ * "Verification service"): the CA chain and the newest CRL for anyone, and
+ * for registered platform operators, with an API key, a challenge for a
+ * unit to sign and the verification that answers with a signed receipt.
+ * Each key has its own rate (a token bucket here); every verification and
+ * challenge is audited under the operator's name. Bodies, headers and keys
+ * are untrusted; the CA is loaded once, with its keys, on first use.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "ecert/ecert.h"
+#include "http/http.h"
+
+#define BUCKETS	 256
+#define SIG_MAX	 160 /* an SM2 signature in DER is at most 72 bytes */
+#define CERT_MAX (16 * 1024)
+
+/* Token buckets per key id, under ctx->lock (one public listener). */
+static struct bucket {
+	char id[16];
+	double tokens;
+	long long last_ms;
+} buckets[BUCKETS];
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 0 if the key may make a call now, else the seconds to wait. */
+static int
+rate_take(const struct ecert_caller *who)
+{
+	struct bucket *b = NULL, *oldest = &buckets[0];
+	long long t = now_ms();
+	double per_ms = who->rate / 60000.0;
+
+	for (size_t i = 0; i < BUCKETS; i++) {
+		if (!strcmp(buckets[i].id, who->key_id)) {
+			b = &buckets[i];
+			break;
+		}
+		if (buckets[i].last_ms < oldest->last_ms)
+			oldest = &buckets[i];
+	}
+	if (b == NULL) {
+		b = oldest;
+		str_copy(b->id, who->key_id, sizeof(b->id));
+		b->tokens = who->rate;
+		b->last_ms = t;
+	}
+	b->tokens += (double)(t - b->last_ms) * per_ms;
+	if (b->tokens > who->rate)
+		b->tokens = who->rate;
+	b->last_ms = t;
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return 0;
+	}
+	return (int)((1.0 - b->tokens) / per_ms / 1000.0) + 1;
+}
+
+/* The CA with its keys, loaded once; NULL with a 503 set. */
+static struct ecert_ca *
+ca_get(struct http_req *r)
+{
+	struct http_ctx *c = r->ctx;
+	struct secret_key kek = {0};
+	struct err e;
+
+	if (c->ecert != NULL)
+		return c->ecert;
+	if (c->st == NULL) {
+		http_error(r, 503, "the verification service has no store");
+		return NULL;
+	}
+	c->ecert = xcalloc(1, sizeof(*c->ecert));
+	if (ecert_kek(&kek, c->cfg, config_store_path(c->cfg, NULL), 0, &e) <
+		0 ||
+	    ecert_ca_load(c->st, &kek, c->ecert, &e) < 0) {
+		secret_key_wipe(&kek);
+		free(c->ecert);
+		c->ecert = NULL;
+		log_warn("verification service: %s", e.msg);
+		http_error(r, 503,
+			   "the verification service is not ready: no "
+			   "CA, or its key-encryption key is missing");
+		return NULL;
+	}
+	secret_key_wipe(&kek);
+	return c->ecert;
+}
+
+/* The caller's key from Authorization; 0 with 401 or 429 set if none. */
+static int
+caller(struct http_req *r, struct ecert_caller *who)
+{
+	struct err e;
+	char wait[16];
+	int rc = ecert_key_auth(r->ctx->st, http_req_header(r, "Authorization"),
+				who, &e);
+
+	if (rc < 0) {
+		http_internal(r, e.msg);
+		return 0;
+	}
+	if (rc == 0) {
+		http_header_add(r, "WWW-Authenticate",
+				"Bearer realm=\"govsec verification\"");
+		http_error(r, 401,
+			   "an operator's API key is needed: Authorization: "
+			   "Bearer gsk_...");
+		return 0;
+	}
+	if ((rc = rate_take(who)) > 0) {
+		str_fmt(wait, sizeof(wait), "%d", rc);
+		http_header_add(r, "Retry-After", wait);
+		http_error(r, 429,
+			   "key %s is over its rate of %d verifications a "
+			   "minute; retry in %d s",
+			   who->key_id, who->rate, rc);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+audit_call(struct http_req *r, const struct ecert_caller *who,
+	   const char *action, const char *unit, const char *outcome)
+{
+	char actor[160], obj[64];
+	struct err e;
+
+	str_fmt(actor, sizeof(actor), "operator:%s", who->operator);
+	str_fmt(obj, sizeof(obj), "unit:%s", unit);
+	if (auditq_put(actor, action, obj, NULL, outcome) < 0 &&
+	    audit_append(r->ctx->st, actor, action, obj, NULL, outcome, &e) < 0)
+		log_error("audit of %s by %s: %s", action, actor, e.msg);
+}
+
+int
+http_v1_ca(struct http_req *r)
+{
+	struct ecert_ca *ca;
+	struct buf b = BUF_INIT(64 * 1024);
+	char *p;
+
+	http_lock(r);
+	if ((ca = ca_get(r)) == NULL)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		p = sm2_cert_pem(i == 0	  ? ca->issuing
+				 : i == 1 ? ca->receipt
+					  : ca->root);
+		buf_addstr(&b, p);
+		free(p);
+	}
+	free(r->out);
+	r->out = buf_detach(&b, &r->out_len);
+	r->ctype = "application/pem-certificate-chain";
+	r->status = 200;
+	return 0;
+}
+
+int
+http_v1_crl(struct http_req *r)
+{
+	char *pem;
+
+	http_lock(r);
+	if (r->ctx->st == NULL)
+		return http_error(r, 503, "no store");
+	if ((pem = ecert_crl_latest(r->ctx->st)) == NULL)
+		return http_error(r, 404, "no CRL has been signed yet");
+	free(r->out);
+	r->out = pem;
+	r->out_len = strlen(pem);
+	r->ctype = "application/x-pem-file";
+	r->status = 200;
+	return 0;
+}
+
+int
+http_v1_challenge(struct http_req *r)
+{
+	static const char *const known[] = {"uscc"};
+	struct ecert_caller who;
+	json_t *o = NULL;
+	const char *unit;
+	char ch[48], exp[32];
+	struct err e;
+	int bad = 0, rc;
+
+	http_lock(r);
+	if (ca_get(r) == NULL || !caller(r, &who))
+		return 0;
+	if (http_body_object(r, &o) < 0)
+		return 0;
+	if (http_body_known(r, o, known, ARRAY_SIZE(known)) < 0 ||
+	    (unit = http_body_str(r, o, "uscc", 1, &bad)) == NULL)
+		goto out;
+	if ((rc = ecert_challenge_new(r->ctx->st, &who, unit, ch, exp, &e)) <
+	    0) {
+		http_internal(r, e.msg);
+		goto out;
+	}
+	if (rc == 0) {
+		http_error(r, 404, "%s", e.msg);
+		goto out;
+	}
+	audit_call(r, &who, "ecert.challenge", unit, NULL);
+	http_json(r, 201,
+		  json_pack("{s:s, s:s, s:s}", "challenge", ch, "expires", exp,
+			    "sign",
+			    "the challenge's characters as bytes, "
+			    "SM2 with SM3 and the ID " ECERT_DISTID));
+out:
+	json_decref(o);
+	return 0;
+}
+
+int
+http_v1_verify(struct http_req *r)
+{
+	static const char *const known[] = {"certificate", "uscc", "challenge",
+					    "signature"};
+	struct ecert_caller who;
+	struct ecert_verdict v;
+	struct ecert_ca *ca;
+	const char *cert, *unit = NULL, *ch = NULL, *sig = NULL, *method;
+	unsigned char raw[SIG_MAX];
+	json_t *o = NULL;
+	struct err e;
+	char *receipt;
+	int bad = 0, n, status;
+
+	http_lock(r);
+	if ((ca = ca_get(r)) == NULL || !caller(r, &who))
+		return 0;
+	if (http_body_object(r, &o) < 0)
+		return 0;
+	if (http_body_known(r, o, known, ARRAY_SIZE(known)) < 0)
+		goto out;
+	cert = http_body_str(r, o, "certificate", 0, &bad);
+	if (!bad && cert == NULL) {
+		unit = http_body_str(r, o, "uscc", 1, &bad);
+		if (!bad)
+			ch = http_body_str(r, o, "challenge", 1, &bad);
+		if (!bad)
+			sig = http_body_str(r, o, "signature", 1, &bad);
+	}
+	if (bad)
+		goto out;
+	if (cert != NULL) {
+		method = "certificate";
+		if (strlen(cert) > CERT_MAX) {
+			http_error(r, 413,
+				   "$.certificate: larger than %d bytes",
+				   CERT_MAX);
+			goto out;
+		}
+		ecert_verify(r->ctx->st, ca, cert, strlen(cert), time_now(),
+			     &v);
+	} else {
+		method = "challenge";
+		n = b64url_decode(sig, strlen(sig), raw, sizeof(raw));
+		if (n <= 0) {
+			http_error(r, 422,
+				   "$.signature: not base64url of a DER "
+				   "signature");
+			goto out;
+		}
+		if (ecert_challenge_verify(r->ctx->st, ca, &who, unit, ch, raw,
+					   (size_t)n, &v, &status, &e) < 0) {
+			if (status == 500)
+				http_internal(r, e.msg);
+			else
+				http_error(r, status, "%s", e.msg);
+			audit_call(r, &who, "ecert.verify", unit, "refused");
+			goto out;
+		}
+	}
+	switch (v.status) {
+	case ECERT_VALID:
+	case ECERT_REVOKED:
+	case ECERT_EXPIRED:
+	case ECERT_NOT_YET_VALID:
+		break;
+	default:
+		/* nothing in it can be vouched for: no receipt */
+		http_error(r, 422, "the certificate is %s: %s",
+			   ecert_status_str(v.status), v.detail);
+		audit_call(r, &who, "ecert.verify",
+			   v.unit[0] != '\0' ? v.unit : "unknown",
+			   ecert_status_str(v.status));
+		goto out;
+	}
+	if ((receipt = ecert_receipt(r->ctx->st, ca, &v, method, &who, &e)) ==
+	    NULL) {
+		http_internal(r, e.msg);
+		goto out;
+	}
+	audit_call(r, &who, "ecert.verify", v.unit, ecert_status_str(v.status));
+	free(r->out);
+	r->out = receipt;
+	r->out_len = strlen(receipt);
+	r->ctype = "application/json";
+	r->status = 200;
+out:
+	json_decref(o);
+	return 0;
+}
+
+/* A query argument as a whole number in [min, max]; -1 with 400 set. */
+static int
+query_ll(struct http_req *r, const char *name, long long min, long long max,
+	 long long def, long long *out)
+{
+	const char *v = http_query(r, name);
+
+	if (v == NULL) {
+		if (def < min) {
+			http_error(r, 400, "query argument '%s' is required",
+				   name);
+			return -1;
+		}
+		*out = def;
+		return 0;
+	}
+	if (str_to_ll(v, min, max, out) < 0) {
+		http_error(r, 400,
+			   "query argument '%s': not a number from %lld "
+			   "to %lld",
+			   name, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_v1_tlog(struct http_req *r)
+{
+	const char *what = r->arg[0];
+	struct ecert_ca *ca;
+	struct err e;
+	long long a, b, size;
+	json_t *o = NULL;
+	char *head;
+
+	http_lock(r);
+	if ((ca = ca_get(r)) == NULL)
+		return 0;
+	size = tlog_size(r->ctx->st);
+	if (!strcmp(what, "head")) {
+		if ((head = tlog_head(r->ctx->st, ca, &e)) == NULL)
+			return http_internal(r, e.msg);
+		free(r->out);
+		r->out = head;
+		r->out_len = strlen(head);
+		r->ctype = "application/json";
+		r->status = 200;
+		return 0;
+	}
+	if (!strcmp(what, "proof")) {
+		if (query_ll(r, "index", 0, LLONG_MAX, -1, &a) < 0 ||
+		    query_ll(r, "size", 1, LLONG_MAX, size, &b) < 0)
+			return 0;
+		o = tlog_proof_json(r->ctx->st, a, b, &e);
+	} else if (!strcmp(what, "consistency")) {
+		if (query_ll(r, "first", 1, LLONG_MAX, -1, &a) < 0 ||
+		    query_ll(r, "second", 1, LLONG_MAX, size, &b) < 0)
+			return 0;
+		o = tlog_consistency_json(r->ctx->st, a, b, &e);
+	} else if (!strcmp(what, "entries")) {
+		if (query_ll(r, "start", 0, LLONG_MAX, 0, &a) < 0 ||
+		    query_ll(r, "count", 1, TLOG_ENTRIES_MAX, TLOG_ENTRIES_MAX,
+			     &b) < 0)
+			return 0;
+		o = tlog_entries_json(r->ctx->st, a, b, &e);
+	} else {
+		return http_error(r, 404, "no such resource '%s'", r->path);
+	}
+	if (o == NULL)
+		return http_error(r, 422, "%s", e.msg);
+	return http_json(r, 200, o);
+}
