@@ -60,6 +60,33 @@ int gate_trie_lookup(const struct gate_trie *t, const unsigned char addr[16]);
 /* Nodes held (for limits and memory reports). */
 size_t gate_trie_nodes(const struct gate_trie *t);
 
+/*
+ * What prefixes add up to, judged by the addresses they cover and not by
+ * how they are written (SEC-3): 0.0.0.0/1 with 128.0.0.0/1 is all of
+ * IPv4, and ::ffff:0:0/96 or 64:ff9b::/96 (NAT64) are IPv4 too. A
+ * gate_addrs is a set of addresses as sorted disjoint ranges.
+ */
+struct gate_addrs;
+struct gate_addrs *gate_addrs_new(void);
+void gate_addrs_free(struct gate_addrs *a);
+/* Adds the addresses of t whose longest prefix has a value > 0 (a named
+ * set: "!prefix" entries carry -1). */
+void gate_addrs_add_trie(struct gate_addrs *a, const struct gate_trie *t);
+/* a = a with b; a = a without b. */
+void gate_addrs_union(struct gate_addrs *a, const struct gate_addrs *b);
+void gate_addrs_minus(struct gate_addrs *a, const struct gate_addrs *b);
+/* Coverage per family as the prefix length of one block holding at least
+ * as many addresses: 0 is everything, 32 (IPv4) or 128 (IPv6) a single
+ * address, -1 none. "Covers more than a /N" is v < N. */
+struct gate_cover {
+	int v4, v6;
+};
+void gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c);
+/* The coverage of n prefixes read as a named set (longest prefix wins,
+ * "!prefix" carves out); 0, or -1 with e set on a bad prefix. */
+int gate_cover_list(const char *const *prefixes, size_t n, struct gate_cover *c,
+		    struct err *e);
+
 /* window.c */
 /*
  * A time window: "[DAYS] [HH:MM-HH:MM[,...]] [FROM..UNTIL] [ZONE]" in any
@@ -142,8 +169,8 @@ int gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests);
  */
 int gate_totp_seal(const struct secret_key *k, const char *context,
 		   const char *name, const char *secret_b32,
-		   char rec[GATE_RECOVERY_N][10], char **sealed,
-		   char **digests, struct err *e);
+		   char rec[GATE_RECOVERY_N][10], char **sealed, char **digests,
+		   struct err *e);
 /*
  * 1 if code is one of the digests (a JSON array as gate_recovery_new made
  * it); *rest is then the array without it (free()), to be stored. 0 if
@@ -329,8 +356,8 @@ int gate_db_revoke(struct store *st, const char *user, const char *actor,
 int gate_session_id_valid(const char *id);
 /* Revokes the one live session with that id; 0, or -1 with e set (a
  * malformed id, or "no gate session 'ID'"). */
-int gate_db_session_revoke(struct store *st, const char *id,
-			   const char *actor, struct err *e);
+int gate_db_session_revoke(struct store *st, const char *id, const char *actor,
+			   struct err *e);
 /* SELECT of the sessions not revoked, newest first (1000 at most), as
  * console and CLI list them, columns named id, user, device, factors,
  * created, seen (the last activity, saved every 30 s), idle_expires,
