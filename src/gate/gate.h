@@ -266,6 +266,18 @@ void gate_policy_decide(const struct gate_policy *p, const struct gate_geo *geo,
 			const struct gate_input *in, struct gate_decision *d);
 
 /* db.c */
+#define GATE_DAYS_KEEP 400 /* days of per-day decision counts kept */
+/*
+ * Adds a rule's decisions at time at to its lifetime counters
+ * (gate_rule_stats) and to those of at's UTC day (gate_rule_days, what
+ * `govsec check` reads). 0, or -1 with e set.
+ */
+int gate_db_stats_add(struct store *st, const char *rule, long long allows,
+		      long long denies, time_t at, struct err *e);
+/* Records that the gate was running at time at (setting gate.reported,
+ * read by `govsec check` to tell stale evidence) and prunes day counts
+ * older than GATE_DAYS_KEEP. 0, or -1 with e set. */
+int gate_db_reported(struct store *st, time_t at, struct err *e);
 /* Loads the stored policy (an empty policy if none: deny all); NULL with e
  * set on failure. */
 struct gate_policy *gate_db_policy(struct store *st, struct err *e);

@@ -5,27 +5,74 @@
  * gate users, the settings a running gate records); it never calls the
  * gate. An application is protected when a rule of the live policy names
  * one of its domains in "hosts" and the gate has decided requests by such a
- * rule. Protected applications are judged here; all others are left to the
- * declaration rules of rules_sec.c. The store is trusted; the policy
+ * rule in the last [check] gate_window_days (gate_rule_days, not lifetime
+ * counters). Protected applications are judged here, unknown when the gate
+ * has not reported for [check] gate_stale_minutes; all others are left to
+ * the declaration rules of rules_sec.c. The store is trusted; the policy
  * document is parsed defensively anyway.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "gate/gate.h"
 #include "rules/internal.h"
+
+#define NAMES_MAX 10 /* users named in evidence, then "and N more" */
 
 struct gate_ev {
 	json_t *doc, *rules, *nets, *wl;
-	struct map decided; /* rule name -> decisions counted */
+	struct map decided; /* rule name -> decisions in the window */
 	long long idle, attempts, users, bound, totp;
 	int started;
+	char reported[32]; /* when the gate last said it runs, "" unknown */
+	int stale;	   /* longer ago than [check] gate_stale_minutes */
+	/* per rule of the policy: the addresses its networks admit */
+	struct gate_cover *cover;
+	struct buf no2f; /* enabled users without a second factor */
+	long long nno2f;
 };
 
+long long
+whitelist_days(time_t from, time_t until)
+{
+	return ((long long)until - from + 86399) / 86400;
+}
+
+/* The part of [*from, *until) a whitelist entry's window "FROM..UNTIL"
+ * dates leave open (local days of its zone); unchanged without dates. */
+static void
+window_clip(json_t *w, time_t *from, time_t *until)
+{
+	const char *s = json_string_value(json_object_get(w, "window"));
+	struct gate_window win;
+	struct err e;
+	long off;
+	time_t t;
+
+	if (s == NULL || gate_window_parse(&win, s, &e) < 0)
+		return;
+	if (win.date_from != LONG_MIN &&
+	    gate_tz_offset(win.zone, *from, &off) == 0) {
+		t = (time_t)win.date_from * 86400 - off;
+		if (t > *from)
+			*from = t;
+	}
+	if (win.date_to != LONG_MAX &&
+	    gate_tz_offset(win.zone, *until, &off) == 0) {
+		t = ((time_t)win.date_to + 1) * 86400 - off;
+		if (t < *until)
+			*until = t;
+	}
+}
+
 /*
- * Whitelist entries not yet expired that last longer than the check's
+ * Whitelist entries not yet expired that are open longer than the check's
  * limit (SEC-4: "for specific time periods"), named with their days into
- * b; their number. Entries the gate refused to store cannot be here.
+ * b; their number. The days an entry is open are those between its from
+ * and until that its window's dates leave; the limit is the one of the
+ * declared entries ([check] whitelist_max_days, whitelist_days()).
  */
 static int
 long_whitelist(const struct check_ctx *c, const struct gate_ev *ev,
@@ -48,7 +95,10 @@ long_whitelist(const struct check_ctx *c, const struct gate_ev *ev,
 			       &until) < 0 ||
 		    until <= c->now)
 			continue;
-		days = ((long long)until - from + 86399) / 86400;
+		window_clip(w, &from, &until);
+		if (until <= from)
+			continue; /* never open */
+		days = whitelist_days(from, until);
 		if (days <= c->o->whitelist_max_days)
 			continue;
 		buf_printf(b, "%s'%s' (%lld days)", n > 0 ? ", " : "",
@@ -81,19 +131,113 @@ setting_int(struct store *st, const char *key)
 	return n;
 }
 
+static int
+no2f_row(void *arg, struct store_row *r)
+{
+	struct gate_ev *ev = arg;
+
+	if (++ev->nno2f <= NAMES_MAX)
+		buf_printf(&ev->no2f, "%s%s", ev->nno2f > 1 ? ", " : "",
+			   store_row_text(r, 0));
+	return 0;
+}
+
+/* The addresses of named set s ("!prefix" carved out); NULL if unknown. */
+static struct gate_addrs *
+set_addrs(json_t *nets, const char *s)
+{
+	json_t *l = json_object_get(nets, s), *x;
+	struct gate_trie *t;
+	struct gate_addrs *a;
+	struct err e;
+	size_t k;
+
+	if (!json_is_array(l))
+		return NULL;
+	t = gate_trie_new();
+	json_array_foreach(l, k, x)
+	{
+		const char *p = json_string_value(x);
+		int neg = p != NULL && p[0] == '!';
+
+		/* the gate refused bad prefixes when the policy was stored */
+		if (p == NULL ||
+		    gate_trie_add(t, p + neg, neg ? -1 : 1, &e) < 0) {
+			gate_trie_free(t);
+			return NULL;
+		}
+	}
+	a = gate_addrs_new();
+	gate_addrs_add_trie(a, t);
+	gate_trie_free(t);
+	return a;
+}
+
+/* What the networks of rule r admit: in a set without "!" (every address
+ * if there is none) and in none with "!". */
+static void
+rule_cover(json_t *nets, json_t *r, struct gate_cover *c)
+{
+	json_t *l = json_object_get(r, "networks"), *x;
+	struct gate_addrs *in = gate_addrs_new(), *out = gate_addrs_new();
+	int any = 0;
+	size_t k;
+
+	json_array_foreach(l, k, x)
+	{
+		const char *s = json_string_value(x);
+		int neg = s != NULL && s[0] == '!';
+		struct gate_addrs *a =
+		    s != NULL ? set_addrs(nets, s + neg) : NULL;
+
+		if (a == NULL)
+			continue;
+		gate_addrs_union(neg ? out : in, a);
+		any |= !neg;
+		gate_addrs_free(a);
+	}
+	if (!any) {
+		const char *all[] = {"::/0"};
+		struct gate_trie *t = gate_trie_new();
+		struct err e;
+
+		if (gate_trie_add(t, all[0], 1, &e) == 0)
+			gate_addrs_add_trie(in, t);
+		gate_trie_free(t);
+	}
+	gate_addrs_minus(in, out);
+	gate_addrs_cover(in, c);
+	gate_addrs_free(in);
+	gate_addrs_free(out);
+}
+
 /* Loads the evidence; 0 if there is a gate to speak of, -1 if not. */
 static int
 ev_load(struct check_ctx *c, struct gate_ev *ev)
 {
-	char *doc, *started;
+	char *doc, *started, *reported, since[16];
+	struct store_val v[1];
+	time_t at;
 
 	memset(ev, 0, sizeof(*ev));
 	map_init(&ev->decided);
-	if (c->st == NULL || store_version(c->st) < 2)
+	buf_init(&ev->no2f, 4096);
+	if (c->st == NULL || store_version(c->st) < 13)
 		return -1;
 	started = store_setting_get(c->st, "gate.started");
+	reported = store_setting_get(c->st, "gate.reported");
 	ev->started = started != NULL;
+	/* the newer of the start and the last report */
+	if (reported != NULL &&
+	    (started == NULL || strcmp(reported, started) > 0))
+		str_copy(ev->reported, reported, sizeof(ev->reported));
+	else if (started != NULL)
+		str_copy(ev->reported, started, sizeof(ev->reported));
 	free(started);
+	free(reported);
+	ev->stale = ev->reported[0] == '\0' ||
+		    time_parse(ev->reported, &at) < 0 ||
+		    c->now - at > (time_t)c->o->gate_stale_minutes * 60;
 	doc = store_query_text(
 	    c->st, "SELECT doc FROM gate_policy WHERE id = 1", NULL, 0);
 	if (doc == NULL || !ev->started) {
@@ -107,10 +251,19 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 	ev->wl = json_object_get(ev->doc, "whitelist");
 	if (!json_is_array(ev->rules))
 		return -1;
+	/* decisions of the last gate_window_days UTC days, today included */
+	time_fmt_date(c->now - (time_t)(c->o->gate_window_days - 1) * 86400,
+		      since, sizeof(since));
+	v[0] = SV_TEXT(since);
 	if (store_query(c->st,
-			"SELECT rule, allows + denies FROM gate_rule_stats",
-			NULL, 0, decided_row, &ev->decided, NULL) < 0)
+			"SELECT rule, sum(allows + denies) FROM gate_rule_days "
+			"WHERE day >= ? GROUP BY rule",
+			v, 1, decided_row, &ev->decided, NULL) < 0)
 		return -1;
+	ev->cover = xcalloc(json_array_size(ev->rules) + 1, sizeof(*ev->cover));
+	for (size_t i = 0; i < json_array_size(ev->rules); i++)
+		rule_cover(ev->nets, json_array_get(ev->rules, i),
+			   &ev->cover[i]);
 	ev->idle = setting_int(c->st, "gate.session_idle");
 	ev->attempts = setting_int(c->st, "gate.login_attempts");
 	ev->users = store_query_int(c->st, "SELECT count(*) FROM gate_users",
@@ -118,12 +271,22 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 	ev->bound = store_query_int(
 	    c->st, "SELECT count(*) FROM gate_users WHERE bound = 1", NULL, 0,
 	    0);
+	/* AUTH-1: two factors count only for accounts that have a second
+	 * one; a disabled account logs in with nothing */
 	ev->totp = store_query_int(c->st,
 				   "SELECT count(*) FROM gate_users u WHERE "
-				   "totp_secret IS NOT NULL OR EXISTS (SELECT "
-				   "1 FROM gate_webauthn w WHERE w.user = "
-				   "u.name)",
+				   "disabled = 0 AND (totp_secret IS NOT NULL "
+				   "OR EXISTS (SELECT 1 FROM gate_webauthn w "
+				   "WHERE w.user = u.name))",
 				   NULL, 0, 0);
+	if (store_query(c->st,
+			"SELECT name FROM gate_users u WHERE disabled = 0 AND "
+			"totp_secret IS NULL AND NOT EXISTS (SELECT 1 FROM "
+			"gate_webauthn w WHERE w.user = u.name) ORDER BY name",
+			NULL, 0, no2f_row, ev, NULL) < 0)
+		return -1;
+	if (ev->nno2f > NAMES_MAX)
+		buf_printf(&ev->no2f, " and %lld more", ev->nno2f - NAMES_MAX);
 	return 0;
 }
 
@@ -132,6 +295,8 @@ ev_free(struct gate_ev *ev)
 {
 	json_decref(ev->doc);
 	map_cleanup(&ev->decided);
+	free(ev->cover);
+	buf_cleanup(&ev->no2f);
 }
 
 static int
@@ -344,6 +509,89 @@ catch_all(json_t *r)
 	return 1;
 }
 
+/* 1 if the addresses c admits stay within [check] max_segment_prefix4
+ * and max_segment_prefix6 (SEC-3 judged by coverage). */
+static int
+cover_ok(const struct check_ctx *c, const struct gate_cover *cv)
+{
+	return (cv->v4 < 0 || cv->v4 >= c->o->segment_prefix4) &&
+	       (cv->v6 < 0 || cv->v6 >= c->o->segment_prefix6);
+}
+
+/* Says how much a rule's networks admit, as " (...)" into b. */
+static void
+cover_note(const struct check_ctx *c, const struct gate_cover *cv,
+	   struct buf *b)
+{
+	if (cv->v4 == 0 && cv->v6 == 0)
+		buf_printf(b, " (any address)");
+	else if (cv->v4 >= 0 && cv->v4 < c->o->segment_prefix4)
+		buf_printf(b, " (as many IPv4 addresses as a /%d)", cv->v4);
+	else
+		buf_printf(b, " (as many IPv6 addresses as a /%d)", cv->v6);
+}
+
+/* 1 if path regex p matches every path (written as such). */
+static int
+path_all(const char *p)
+{
+	static const char *const all[] = {"",	 "^",	 "/",	 "^/",	 ".*",
+					  "^.*", "^/.*", "^.*$", "^/.*$"};
+
+	for (size_t i = 0; p != NULL && i < ARRAY_SIZE(all); i++)
+		if (!strcmp(p, all[i]))
+			return 1;
+	return 0;
+}
+
+/* 1 if rule e matches every request for a's host that rule r matches:
+ * each condition of e is also one of r, the same (a path that matches
+ * every path is no condition). */
+static int
+covers(json_t *e, json_t *r)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(e, k, v)
+	{
+		if (!strcmp(k, "name") || !strcmp(k, "hosts") ||
+		    !strcmp(k, "action") || !strcmp(k, "comment") ||
+		    !strcmp(k, "background"))
+			continue;
+		if (!strcmp(k, "path") && path_all(json_string_value(v)))
+			continue;
+		if (!json_equal(v, json_object_get(r, k)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The name of an earlier rule that lets every request of rule i (for a)
+ * in with less than two factors (bypass or one_factor; first match wins,
+ * so rule i is never reached for them), NULL if none (AUTH-1).
+ */
+static const char *
+shadowed_by(struct gate_ev *ev, const struct m_app *a, size_t i)
+{
+	json_t *r = json_array_get(ev->rules, i);
+
+	for (size_t j = 0; j < i; j++) {
+		json_t *e = json_array_get(ev->rules, j);
+		const char *act = action_of(e);
+
+		if (rule_names_app(e, a) == 0 ||
+		    (strcmp(act, "bypass") != 0 &&
+		     strcmp(act, "one_factor") != 0) ||
+		    !covers(e, r))
+			continue;
+		act = json_string_value(json_object_get(e, "name"));
+		return act != NULL ? act : "?";
+	}
+	return NULL;
+}
+
 enum check { C_SEC3, C_SEC4, C_AUTH1, C_AUTH2, C_AUTH3, C_AUTH4 };
 
 /* Judges a protected application for one requirement. */
@@ -351,6 +599,8 @@ static void
 judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 {
 	struct buf bad = BUF_INIT(4096), wl = BUF_INIT(4096);
+	struct buf note = BUF_INIT(256), shadow = BUF_INIT(4096);
+	const char *by;
 	json_t *r;
 	size_t i;
 	int allowing = 0, nbad = 0, twofa = 0, nlong;
@@ -370,9 +620,11 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 		allowing++;
 		switch (what) {
 		case C_SEC3:
-			ok = net_restricted(ev, r, 0) ||
+			ok = cover_ok(c, &ev->cover[i]) ||
 			     has_include(r, "devices") ||
 			     json_is_true(json_object_get(r, "whitelist"));
+			if (!ok && nbad < NAMES_MAX)
+				cover_note(c, &ev->cover[i], &note);
 			break;
 		case C_SEC4:
 			ok = domestic_only(r) || net_restricted(ev, r, 1) ||
@@ -380,7 +632,14 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 			break;
 		case C_AUTH1:
 			ok = strcmp(act, "one_factor") != 0;
-			twofa += !strcmp(act, "two_factor");
+			if (strcmp(act, "two_factor") != 0)
+				break;
+			if ((by = shadowed_by(ev, a, i)) != NULL)
+				buf_printf(&shadow, "%s'%s' (by '%s')",
+					   shadow.len > 0 ? ", " : "",
+					   name != NULL ? name : "?", by);
+			else
+				twofa++;
 			break;
 		case C_AUTH4:
 			ok = !strcmp(act, "bypass") ||
@@ -392,19 +651,25 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 		}
 		if (!ok) {
 			nbad++;
-			buf_printf(&bad, "%s'%s'", nbad > 1 ? ", " : "",
-				   name != NULL ? name : "?");
+			buf_printf(&bad, "%s'%s'%s", nbad > 1 ? ", " : "",
+				   name != NULL ? name : "?",
+				   note.len > 0 ? note.data : "");
 		}
+		buf_reset(&note);
 	}
 	switch (what) {
 	case C_SEC3:
 		if (nbad > 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "give each allowing gate rule for this "
-				       "host networks or devices",
-				       "gate rules %s admit any address and "
-				       "any device",
-				       bad.data);
+				       "host networks of the unit's own "
+				       "addresses, or devices",
+				       "gate rules %s admit any device from "
+				       "more addresses than an IPv4 /%d or an "
+				       "IPv6 /%d ([check] max_segment_prefix4, "
+				       "max_segment_prefix6)",
+				       bad.data, c->o->segment_prefix4,
+				       c->o->segment_prefix6);
 		else
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "the gate enforces: %d allowing rules, "
@@ -442,12 +707,37 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 			check_emit_app(
 			    c, a, ST_FAIL, "make these gate rules two_factor",
 			    "gate rules %s log in with one factor", bad.data);
+		else if (twofa == 0 && shadow.len > 0)
+			check_emit_app(c, a, ST_FAIL,
+				       "move the two_factor rules before the "
+				       "rules that let the same requests in "
+				       "with less, or narrow those",
+				       "gate rules %s ask for two factors, but "
+				       "an earlier rule lets the same requests "
+				       "in with less",
+				       shadow.data);
 		else if (twofa == 0)
 			check_emit_app(c, a, ST_FAIL,
 				       "require two_factor for the staff "
 				       "functions",
 				       "no gate rule for this host asks for a "
 				       "login with two factors");
+		else if (ev->totp == 0)
+			check_emit_app(c, a, ST_FAIL,
+				       "let the gate's users set up TOTP or a "
+				       "security key (govsec gate invite NAME)",
+				       "no enabled gate user has a second "
+				       "factor: the %d two_factor rules "
+				       "count for nobody",
+				       twofa);
+		else if (ev->nno2f > 0)
+			check_emit_app(
+			    c, a, ST_PASS, NULL,
+			    "the gate enforces two factors (password "
+			    "and TOTP or a security key) on %d rules; "
+			    "%lld users have a second factor; without "
+			    "one (they cannot pass these rules): %s",
+			    twofa, ev->totp, ev->no2f.data);
 		else
 			check_emit_app(
 			    c, a, ST_PASS, NULL,
@@ -509,6 +799,8 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 	}
 	buf_cleanup(&wl);
 	buf_cleanup(&bad);
+	buf_cleanup(&note);
+	buf_cleanup(&shadow);
 }
 
 /* Judges protected applications in scope of what, then runs the
@@ -535,7 +827,20 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 			if (scope != 1)
 				continue;  /* the declaration rule says why */
 			c->obs = c->today; /* the gate's state, read now */
-			judge(c, &ev, a, what);
+			if (ev.stale)
+				check_emit_app(
+				    c, a, ST_UNKNOWN,
+				    "start govsecd with the gate, or "
+				    "find why it stopped reporting",
+				    "the gate protects it, but last "
+				    "reported at %s, more than %d "
+				    "minutes ago ([check] "
+				    "gate_stale_minutes)",
+				    ev.reported[0] != '\0' ? ev.reported
+							   : "an unknown time",
+				    c->o->gate_stale_minutes);
+			else
+				judge(c, &ev, a, what);
 			c->obs = NULL;
 			hidden[i] = 1;
 			a->open = 0;

@@ -213,6 +213,14 @@ const struct migration store_migrations[] = {
 	 "  actor TEXT NOT NULL, revoked TEXT);"
 	 "CREATE INDEX attestations_object ON"
 	 "  attestations(requirement, object);"},
+    /* 13: the gate's decisions per rule and UTC day (src/gate/db.c), so
+     * `govsec check` judges what the gate did lately, not in its whole
+     * life (gate_rule_stats); days older than GATE_DAYS_KEEP are pruned */
+    {13, "CREATE TABLE gate_rule_days ("
+	 "  rule TEXT NOT NULL, day TEXT NOT NULL,"
+	 "  allows INTEGER NOT NULL DEFAULT 0,"
+	 "  denies INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule, day));"
+	 "CREATE INDEX gate_rule_days_day ON gate_rule_days(day);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
