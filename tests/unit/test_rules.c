@@ -649,7 +649,8 @@ OBSERVED(test_abnormal_links, "observe.abnormal-links", "LINK-4")
 OBSERVED(test_logo, "observe.logo", "LOGO-1")
 
 /* GOVWEB-1 from the probes of the 7 days before "now" (2024-07-01T04:00Z):
- * unknown below 20 probes, fail at a 5 % failure ratio (the veto). */
+ * unknown until each day has 20 probes, then fail at a 5 % failure ratio
+ * (the veto). */
 static void
 probes(struct store *st, const char *app, const char *at, int n, int ok)
 {
@@ -679,36 +680,54 @@ test_availability(void **state)
 		  "{'id':'a-gov','unit':'" GOV "','type':'app','name':'n'}");
 	run(st);
 	expect_exact(rule, "p-gov", ST_UNKNOWN,
-		     "not enough probes: 0 in the last 7 days, at least 20 "
+		     "not enough probes: 0 in the last 7 days, per day 0, 0, "
+		     "0, 0, 0, 0, 0 (oldest first); at least 20 each day are "
 		     "needed; govsecd [probe] enabled");
 	assert_non_null(strstr(get(rule, "p-gov")->fix, "[probe] enabled"));
 	expect_f(rule, "p-ga", ST_UNKNOWN, "not enough probes: 0");
 	expect_none(rule, "p-edu");
 	expect_none(rule, "a-gov");
 	assert_int_equal(count_rule(rule), 2);
-	/* outside the window: a second too early, after "now" */
+	/* outside the week: a second too early, after "now" */
 	probes(st, "p-gov", "2024-06-24T03:59:59Z", 30, 0);
 	probes(st, "p-gov", "2024-07-01T04:00:01Z", 30, 0);
-	probes(st, "p-gov", "2024-06-24T04:00:00Z", 18, 1);
-	probes(st, "p-gov", "2024-07-01T04:00:00Z", 1, 0);
+	/* six days of 20 (each day starts at 04:00Z): not yet a week */
+	for (int d = 0; d < 6; d++) {
+		char at[32];
+
+		str_fmt(at, sizeof(at), "2024-06-%02dT04:00:00Z", 24 + d);
+		probes(st, "p-gov", at, 20, 1);
+	}
 	run(st);
 	expect_exact(rule, "p-gov", ST_UNKNOWN,
-		     "not enough probes: 19 in the last 7 days, at least 20 "
-		     "needed; govsecd [probe] enabled");
-	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+		     "not enough probes: 120 in the last 7 days, per day 20, "
+		     "20, 20, 20, 20, 20, 0 (oldest first); at least 20 each "
+		     "day are needed; govsecd [probe] enabled");
+	probes(st, "p-gov", "2024-06-30T04:00:00Z", 19, 1);
 	run(st);
-	expect_exact(rule, "p-gov", ST_FAIL,
-		     "1 of 20 probes failed in the last 7 days (5.0 %), the "
-		     "veto is 5 %");
-	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+	expect_f(rule, "p-gov", ST_UNKNOWN,
+		 "not enough probes: 139 in the last 7 days, per day 20, 20, "
+		 "20, 20, 20, 20, 19 (oldest first)");
+	/* the last day ends at "now", included */
+	probes(st, "p-gov", "2024-07-01T04:00:00Z", 1, 0);
 	run(st);
 	expect_exact(rule, "p-gov", ST_PASS,
-		     "1 of 21 probes failed in the last 7 days (4.8 %)");
-	probes(st, "p-ga", "2024-06-30T00:00:00Z", 25, 0);
+		     "1 of 140 probes failed in the last 7 days (0.7 %)");
+	probes(st, "p-gov", "2024-06-27T12:00:00Z", 6, 0);
 	run(st);
-	expect_exact(rule, "p-ga", ST_FAIL,
-		     "25 of 25 probes failed in the last 7 days (100.0 %), "
-		     "the veto is 5 %");
+	expect_exact(rule, "p-gov", ST_PASS,
+		     "7 of 146 probes failed in the last 7 days (4.8 %)");
+	probes(st, "p-gov", "2024-06-27T12:00:00Z", 1, 0);
+	run(st);
+	expect_exact(rule, "p-gov", ST_FAIL,
+		     "8 of 147 probes failed in the last 7 days (5.4 %), the "
+		     "veto is 5 %");
+	/* a bad day alone is no week: no verdict yet */
+	probes(st, "p-ga", "2024-06-30T12:00:00Z", 25, 0);
+	run(st);
+	expect_f(rule, "p-ga", ST_UNKNOWN,
+		 "not enough probes: 25 in the last 7 days, per day 0, 0, 0, "
+		 "0, 0, 0, 25 (oldest first)");
 }
 OBSERVED(test_freshness, "observe.freshness", "GOVWEB-2")
 OBSERVED(test_footer_marks, "observe.footer-marks", "GOVWEB-3")
