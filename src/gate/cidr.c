@@ -116,8 +116,10 @@ insert(struct gate_trie *t, const unsigned char a[16], int len, int value,
 	return 0;
 }
 
-int
-gate_trie_add(struct gate_trie *t, const char *cidr, int value, struct err *e)
+/* gate_trie_add; with loose, bits past the length are cleared instead. */
+static int
+add_prefix(struct gate_trie *t, const char *cidr, int value, int loose,
+	   struct err *e)
 {
 	char host[64];
 	const char *slash;
@@ -145,7 +147,9 @@ gate_trie_add(struct gate_trie *t, const char *cidr, int value, struct err *e)
 	if (v4)
 		len += 96;
 	for (int i = (int)len; i < 128; i++)
-		if (bit_of(a, i)) {
+		if (bit_of(a, i) && loose)
+			a[i / 8] &= (unsigned char)~(1 << (7 - i % 8));
+		else if (bit_of(a, i)) {
 			err_set(e, "prefix '%s' has bits set past its length",
 				cidr);
 			return -1;
@@ -159,6 +163,12 @@ bad:
 	err_set(e, "'%.80s' is not an IP address or ADDRESS/LENGTH prefix",
 		cidr);
 	return -1;
+}
+
+int
+gate_trie_add(struct gate_trie *t, const char *cidr, int value, struct err *e)
+{
+	return add_prefix(t, cidr, value, 0, e);
 }
 
 /* a += 1 over 128 bits; 1 on overflow. */
@@ -508,8 +518,8 @@ gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c)
 }
 
 int
-gate_cover_list(const char *const *prefixes, size_t n, struct gate_cover *c,
-		struct err *e)
+gate_cover_list(const char *const *prefixes, size_t n, int loose,
+		struct gate_cover *c, struct err *e)
 {
 	struct gate_trie *t = gate_trie_new();
 	struct gate_addrs *a = gate_addrs_new();
@@ -518,7 +528,8 @@ gate_cover_list(const char *const *prefixes, size_t n, struct gate_cover *c,
 	for (size_t i = 0; i < n; i++) {
 		int neg = prefixes[i][0] == '!';
 
-		if (gate_trie_add(t, prefixes[i] + neg, neg ? -1 : 1, e) < 0)
+		if (add_prefix(t, prefixes[i] + neg, neg ? -1 : 1, loose, e) <
+		    0)
 			goto out;
 	}
 	gate_addrs_add_trie(a, t);

@@ -83,9 +83,10 @@ struct gate_cover {
 };
 void gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c);
 /* The coverage of n prefixes read as a named set (longest prefix wins,
- * "!prefix" carves out); 0, or -1 with e set on a bad prefix. */
-int gate_cover_list(const char *const *prefixes, size_t n, struct gate_cover *c,
-		    struct err *e);
+ * "!prefix" carves out); with loose, "10.0.0.1/8" is read as the /8 it
+ * lies in, else refused. 0, or -1 with e set on a bad prefix. */
+int gate_cover_list(const char *const *prefixes, size_t n, int loose,
+		    struct gate_cover *c, struct err *e);
 
 /* window.c */
 /*

@@ -150,8 +150,8 @@ prefix_len(const char *cidr)
 	return n;
 }
 
-/* The coverage of a list of declared segments (validated on input);
- * 0, or -1 if one cannot be read. */
+/* The coverage of a list of declared segments (validated on input; bits
+ * past the length count as zero); 0, or -1 if one cannot be read. */
 static int
 segments_cover(json_t *list, struct gate_cover *cv)
 {
@@ -163,7 +163,7 @@ segments_cover(json_t *list, struct gate_cover *cv)
 
 	json_array_foreach(list, k, p) if (json_string_value(p) != NULL)
 	    v[n++] = json_string_value(p);
-	rc = gate_cover_list(v, n, cv, &e);
+	rc = gate_cover_list(v, n, 1, cv, &e);
 	free(v);
 	return rc;
 }

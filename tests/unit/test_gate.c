@@ -305,7 +305,7 @@ cover(const char *const *l, size_t n, int v4, int v6)
 	struct gate_cover c;
 	struct err e;
 
-	if (gate_cover_list(l, n, &c, &e) < 0)
+	if (gate_cover_list(l, n, 0, &c, &e) < 0)
 		fail_msg("cover: %s", e.msg);
 	if (c.v4 != v4 || c.v6 != v6)
 		fail_msg("cover of %zu prefixes starting '%s': /%d /%d, "
@@ -352,14 +352,17 @@ test_cover(void **state)
 	COVER(16, -1, "10.44.0.0/16", "!10.44.99.0/24", "10.44.99.1");
 	COVER(-1, -1, "!10.0.0.0/8");
 	COVER(-1, 1, "::/0", "!::/1");
-	assert_int_equal(gate_cover_list(NULL, 0, &c, &e), 0);
+	assert_int_equal(gate_cover_list(NULL, 0, 0, &c, &e), 0);
 	assert_int_equal(c.v4, -1);
 	assert_int_equal(c.v6, -1);
 	{
 		const char *const bad[] = {"10.0.0.1/8"};
 
-		assert_int_equal(gate_cover_list(bad, 1, &c, &e), -1);
+		assert_int_equal(gate_cover_list(bad, 1, 0, &c, &e), -1);
 		assert_non_null(strstr(e.msg, "10.0.0.1/8"));
+		/* loose: the /8 it lies in */
+		assert_int_equal(gate_cover_list(bad, 1, 1, &c, &e), 0);
+		assert_int_equal(c.v4, 8);
 	}
 }
 
