@@ -30,6 +30,8 @@ struct gate_ev {
 	int stale;	   /* longer ago than [check] gate_stale_minutes */
 	/* per rule of the policy: the addresses its networks admit */
 	struct gate_cover *cover;
+	struct gate_addrs **addrs;
+	size_t nrules;
 	struct buf no2f; /* enabled users without a second factor */
 	long long nno2f;
 };
@@ -175,8 +177,8 @@ set_addrs(json_t *nets, const char *s)
 
 /* What the networks of rule r admit: in a set without "!" (every address
  * if there is none) and in none with "!". */
-static void
-rule_cover(json_t *nets, json_t *r, struct gate_cover *c)
+static struct gate_addrs *
+rule_addrs(json_t *nets, json_t *r)
 {
 	json_t *l = json_object_get(r, "networks"), *x;
 	struct gate_addrs *in = gate_addrs_new(), *out = gate_addrs_new();
@@ -206,9 +208,8 @@ rule_cover(json_t *nets, json_t *r, struct gate_cover *c)
 		gate_trie_free(t);
 	}
 	gate_addrs_minus(in, out);
-	gate_addrs_cover(in, c);
-	gate_addrs_free(in);
 	gate_addrs_free(out);
+	return in;
 }
 
 /* Loads the evidence; 0 if there is a gate to speak of, -1 if not. */
@@ -260,10 +261,14 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 			"WHERE day >= ? GROUP BY rule",
 			v, 1, decided_row, &ev->decided, NULL) < 0)
 		return -1;
-	ev->cover = xcalloc(json_array_size(ev->rules) + 1, sizeof(*ev->cover));
-	for (size_t i = 0; i < json_array_size(ev->rules); i++)
-		rule_cover(ev->nets, json_array_get(ev->rules, i),
-			   &ev->cover[i]);
+	ev->nrules = json_array_size(ev->rules);
+	ev->cover = xcalloc(ev->nrules + 1, sizeof(*ev->cover));
+	ev->addrs = xcalloc(ev->nrules + 1, sizeof(*ev->addrs));
+	for (size_t i = 0; i < ev->nrules; i++) {
+		ev->addrs[i] =
+		    rule_addrs(ev->nets, json_array_get(ev->rules, i));
+		gate_addrs_cover(ev->addrs[i], &ev->cover[i]);
+	}
 	ev->idle = setting_int(c->st, "gate.session_idle");
 	ev->attempts = setting_int(c->st, "gate.login_attempts");
 	ev->users = store_query_int(c->st, "SELECT count(*) FROM gate_users",
@@ -296,6 +301,9 @@ ev_free(struct gate_ev *ev)
 	json_decref(ev->doc);
 	map_cleanup(&ev->decided);
 	free(ev->cover);
+	for (size_t i = 0; i < ev->nrules; i++)
+		gate_addrs_free(ev->addrs[i]);
+	free(ev->addrs);
 	buf_cleanup(&ev->no2f);
 }
 
@@ -544,12 +552,49 @@ path_all(const char *p)
 	return 0;
 }
 
-/* 1 if rule e matches every request for a's host that rule r matches:
- * each condition of e is also one of r, the same (a path that matches
- * every path is no condition). */
+/* 1 if every string of list r is in list e (both lists of strings). */
 static int
-covers(json_t *e, json_t *r)
+list_within(json_t *r, json_t *e)
 {
+	json_t *x, *y;
+	size_t i, k;
+
+	if (!json_is_array(r))
+		return 0;
+	json_array_foreach(r, i, x)
+	{
+		int in = 0;
+
+		json_array_foreach(e, k, y) in |= json_equal(x, y);
+		if (!in)
+			return 0;
+	}
+	return 1;
+}
+
+/* 1 if every address rule ri admits, rule ei admits too. */
+static int
+addrs_within(struct gate_ev *ev, size_t ri, size_t ei)
+{
+	struct gate_addrs *d = gate_addrs_new();
+	struct gate_cover cv;
+
+	gate_addrs_union(d, ev->addrs[ri]);
+	gate_addrs_minus(d, ev->addrs[ei]);
+	gate_addrs_cover(d, &cv);
+	gate_addrs_free(d);
+	return cv.v4 < 0 && cv.v6 < 0;
+}
+
+/* 1 if rule ei matches every request for a's host that rule ri matches:
+ * each condition of ei is one of ri too, the same or wider (networks
+ * that admit every address of ri's, methods that include ri's; a path
+ * that matches every path is no condition). */
+static int
+covers(struct gate_ev *ev, size_t ei, size_t ri)
+{
+	json_t *e = json_array_get(ev->rules, ei);
+	json_t *r = json_array_get(ev->rules, ri);
 	const char *k;
 	json_t *v;
 
@@ -560,6 +605,11 @@ covers(json_t *e, json_t *r)
 		    !strcmp(k, "background"))
 			continue;
 		if (!strcmp(k, "path") && path_all(json_string_value(v)))
+			continue;
+		if (!strcmp(k, "networks") && addrs_within(ev, ri, ei))
+			continue;
+		if (!strcmp(k, "methods") &&
+		    list_within(json_object_get(r, k), v))
 			continue;
 		if (!json_equal(v, json_object_get(r, k)))
 			return 0;
@@ -575,8 +625,6 @@ covers(json_t *e, json_t *r)
 static const char *
 shadowed_by(struct gate_ev *ev, const struct m_app *a, size_t i)
 {
-	json_t *r = json_array_get(ev->rules, i);
-
 	for (size_t j = 0; j < i; j++) {
 		json_t *e = json_array_get(ev->rules, j);
 		const char *act = action_of(e);
@@ -584,7 +632,7 @@ shadowed_by(struct gate_ev *ev, const struct m_app *a, size_t i)
 		if (rule_names_app(e, a) == 0 ||
 		    (strcmp(act, "bypass") != 0 &&
 		     strcmp(act, "one_factor") != 0) ||
-		    !covers(e, r))
+		    !covers(ev, j, i))
 			continue;
 		act = json_string_value(json_object_get(e, "name"));
 		return act != NULL ? act : "?";

@@ -2142,6 +2142,32 @@ test_gate_auth1_shadowing(void **state)
 		"2024-06-30", "2024-07-01T03:59:00Z");
 	run(st);
 	expect_f("auth.mfa", "oa", ST_FAIL, "(by 'open')");
+	/* wider networks and more methods shadow too */
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['halves'],'methods':['GET','POST'],"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'networks':['office'],'methods':['GET'],"
+		"'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_FAIL, "'staff' (by 'open')");
+	/* narrower ones do not: POST from the office needs two factors */
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['halves'],'methods':['GET'],"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'networks':['office'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS, "on 1 rules");
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['office'],'action':'bypass'},{'name':'staff'"
+		"," OA_HOSTS ",'networks':['halves'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS, "on 1 rules");
 	/* a bypass for another path does not shadow */
 	gate_ev(st,
 		"{'rules':[{'name':'health'," OA_HOSTS ",'path':'^/health$',"
