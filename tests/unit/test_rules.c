@@ -2271,6 +2271,48 @@ test_gate_sec4_window_dates(void **state)
 #undef TRIP
 }
 
+/* [check] settings of these rules, read from govsec.conf. */
+static void
+test_check_config(void **state)
+{
+	char path[8192];
+	struct config cfg;
+	struct check_opts o;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&cfg);
+	check_opts_config(&o, &cfg);
+	assert_int_equal(o.segment_prefix4, 8);
+	assert_int_equal(o.segment_prefix6, 32);
+	assert_int_equal(o.gate_window_days, 30);
+	assert_int_equal(o.gate_stale_minutes, 60);
+	assert_int_equal(o.whitelist_max_days, 90);
+	str_fmt(path, sizeof(path), "%s/check.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmax_segment_prefix4 = 16\nmax_segment_prefix6 = 48\n"
+	      "gate_window_days = 7\ngate_stale_minutes = 1440\n",
+	      f);
+	fclose(f);
+	assert_int_equal(config_load(&cfg, path, &e), 0);
+	check_opts_config(&o, &cfg);
+	assert_int_equal(o.segment_prefix4, 16);
+	assert_int_equal(o.segment_prefix6, 48);
+	assert_int_equal(o.gate_window_days, 7);
+	assert_int_equal(o.gate_stale_minutes, 1440);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmax_segment_prefix4 = 33\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
+	assert_non_null(
+	    strstr(e.msg, "bad value '33' for [check] max_segment_prefix4"));
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -2327,6 +2369,7 @@ main(void)
 	    T(test_gate_auth1_shadowing),
 	    T(test_gate_window_and_age),
 	    T(test_gate_sec4_window_dates),
+	    cmocka_unit_test(test_check_config),
 	};
 #undef T
 
