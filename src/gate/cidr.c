@@ -400,6 +400,23 @@ gate_addrs_minus(struct gate_addrs *a, const struct gate_addrs *b)
 	addrs_merge(a, b, 1);
 }
 
+int
+gate_addrs_within(const struct gate_addrs *a, const struct gate_addrs *b)
+{
+	size_t j = 0;
+
+	/* b's ranges are disjoint and not adjacent: each of a's ranges
+	 * must lie inside one of them */
+	for (size_t i = 0; i < a->n; i++) {
+		while (j < b->n && memcmp(b->r[j].hi, a->r[i].lo, 16) < 0)
+			j++;
+		if (j == b->n || memcmp(b->r[j].lo, a->r[i].lo, 16) > 0 ||
+		    memcmp(b->r[j].hi, a->r[i].hi, 16) < 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* 128-bit counts as two halves. */
 struct u128 {
 	uint64_t hi, lo;

@@ -72,6 +72,8 @@ void gate_addrs_free(struct gate_addrs *a);
 /* Adds the addresses of t whose longest prefix has a value > 0 (a named
  * set: "!prefix" entries carry -1). */
 void gate_addrs_add_trie(struct gate_addrs *a, const struct gate_trie *t);
+/* 1 if every address of a is in b, else 0 (linear in both sizes). */
+int gate_addrs_within(const struct gate_addrs *a, const struct gate_addrs *b);
 /* a = a with b; a = a without b. */
 void gate_addrs_union(struct gate_addrs *a, const struct gate_addrs *b);
 void gate_addrs_minus(struct gate_addrs *a, const struct gate_addrs *b);

@@ -31,7 +31,12 @@ struct gate_ev {
 	/* per rule of the policy: the addresses its networks admit */
 	struct gate_cover *cover;
 	struct gate_addrs **addrs;
+	char *shared; /* addrs[i] is an earlier rule's */
 	size_t nrules;
+	/* the addresses of each named set, once (set name -> index) */
+	struct map setidx;
+	struct gate_addrs **sets;
+	size_t nsets;
 	struct buf no2f; /* enabled users without a second factor */
 	long long nno2f;
 };
@@ -178,7 +183,7 @@ set_addrs(json_t *nets, const char *s)
 /* What the networks of rule r admit: in a set without "!" (every address
  * if there is none) and in none with "!". */
 static struct gate_addrs *
-rule_addrs(json_t *nets, json_t *r)
+rule_addrs(struct gate_ev *ev, json_t *r)
 {
 	json_t *l = json_object_get(r, "networks"), *x;
 	struct gate_addrs *in = gate_addrs_new(), *out = gate_addrs_new();
@@ -189,14 +194,13 @@ rule_addrs(json_t *nets, json_t *r)
 	{
 		const char *s = json_string_value(x);
 		int neg = s != NULL && s[0] == '!';
-		struct gate_addrs *a =
-		    s != NULL ? set_addrs(nets, s + neg) : NULL;
+		long long idx;
 
-		if (a == NULL)
+		if (s == NULL || map_get(&ev->setidx, s + neg, &idx) < 0 ||
+		    ev->sets[idx] == NULL)
 			continue;
-		gate_addrs_union(neg ? out : in, a);
+		gate_addrs_union(neg ? out : in, ev->sets[idx]);
 		any |= !neg;
-		gate_addrs_free(a);
 	}
 	if (!any) {
 		const char *all[] = {"::/0"};
@@ -217,11 +221,15 @@ static int
 ev_load(struct check_ctx *c, struct gate_ev *ev)
 {
 	char *doc, *started, *reported, since[16];
+	const char *key;
+	json_t *val;
+	struct map same;
 	struct store_val v[1];
 	time_t at;
 
 	memset(ev, 0, sizeof(*ev));
 	map_init(&ev->decided);
+	map_init(&ev->setidx);
 	buf_init(&ev->no2f, 4096);
 	if (c->st == NULL || store_version(c->st) < 13)
 		return -1;
@@ -261,14 +269,37 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 			"WHERE day >= ? GROUP BY rule",
 			v, 1, decided_row, &ev->decided, NULL) < 0)
 		return -1;
+	ev->sets = xcalloc(json_object_size(ev->nets) + 1, sizeof(*ev->sets));
+	json_object_foreach(ev->nets, key, val)
+	{
+		ev->sets[ev->nsets] = set_addrs(ev->nets, key);
+		map_put(&ev->setidx, key, (long long)ev->nsets++, NULL);
+	}
 	ev->nrules = json_array_size(ev->rules);
 	ev->cover = xcalloc(ev->nrules + 1, sizeof(*ev->cover));
 	ev->addrs = xcalloc(ev->nrules + 1, sizeof(*ev->addrs));
+	ev->shared = xcalloc(ev->nrules + 1, 1);
+	map_init(&same);
 	for (size_t i = 0; i < ev->nrules; i++) {
-		ev->addrs[i] =
-		    rule_addrs(ev->nets, json_array_get(ev->rules, i));
-		gate_addrs_cover(ev->addrs[i], &ev->cover[i]);
+		json_t *r = json_array_get(ev->rules, i);
+		/* rules with the same networks share what they admit */
+		char *nets = json_dumps(json_object_get(r, "networks"),
+					JSON_COMPACT | JSON_ENCODE_ANY);
+		long long k;
+
+		if (nets != NULL && map_get(&same, nets, &k) == 0) {
+			ev->addrs[i] = ev->addrs[k];
+			ev->cover[i] = ev->cover[k];
+			ev->shared[i] = 1;
+		} else {
+			ev->addrs[i] = rule_addrs(ev, r);
+			gate_addrs_cover(ev->addrs[i], &ev->cover[i]);
+			if (nets != NULL)
+				map_put(&same, nets, (long long)i, NULL);
+		}
+		free(nets);
 	}
+	map_cleanup(&same);
 	ev->idle = setting_int(c->st, "gate.session_idle");
 	ev->attempts = setting_int(c->st, "gate.login_attempts");
 	ev->users = store_query_int(c->st, "SELECT count(*) FROM gate_users",
@@ -302,8 +333,14 @@ ev_free(struct gate_ev *ev)
 	map_cleanup(&ev->decided);
 	free(ev->cover);
 	for (size_t i = 0; i < ev->nrules; i++)
-		gate_addrs_free(ev->addrs[i]);
+		if (!ev->shared[i])
+			gate_addrs_free(ev->addrs[i]);
+	free(ev->shared);
 	free(ev->addrs);
+	for (size_t i = 0; i < ev->nsets; i++)
+		gate_addrs_free(ev->sets[i]);
+	free(ev->sets);
+	map_cleanup(&ev->setidx);
 	buf_cleanup(&ev->no2f);
 }
 
@@ -576,14 +613,7 @@ list_within(json_t *r, json_t *e)
 static int
 addrs_within(struct gate_ev *ev, size_t ri, size_t ei)
 {
-	struct gate_addrs *d = gate_addrs_new();
-	struct gate_cover cv;
-
-	gate_addrs_union(d, ev->addrs[ri]);
-	gate_addrs_minus(d, ev->addrs[ei]);
-	gate_addrs_cover(d, &cv);
-	gate_addrs_free(d);
-	return cv.v4 < 0 && cv.v6 < 0;
+	return gate_addrs_within(ev->addrs[ri], ev->addrs[ei]);
 }
 
 /* 1 if rule ei matches every request for a's host that rule ri matches:

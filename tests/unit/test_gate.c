@@ -352,6 +352,30 @@ test_cover(void **state)
 	COVER(16, -1, "10.44.0.0/16", "!10.44.99.0/24", "10.44.99.1");
 	COVER(-1, -1, "!10.0.0.0/8");
 	COVER(-1, 1, "::/0", "!::/1");
+	{
+		struct gate_trie *t1 = gate_trie_new(), *t2 = gate_trie_new();
+		struct gate_addrs *a1 = gate_addrs_new(),
+				  *a2 = gate_addrs_new();
+
+		assert_int_equal(gate_trie_add(t1, "10.44.0.0/16", 1, &e), 0);
+		assert_int_equal(gate_trie_add(t1, "10.44.9.0/24", -1, &e), 0);
+		assert_int_equal(gate_trie_add(t2, "10.44.0.0/17", 1, &e), 0);
+		assert_int_equal(gate_trie_add(t2, "10.44.128.0/17", 1, &e), 0);
+		gate_addrs_add_trie(a1, t1);
+		gate_addrs_add_trie(a2, t2);
+		/* the two /17 halves are the /16, which holds a1 */
+		assert_int_equal(gate_addrs_within(a1, a2), 1);
+		assert_int_equal(gate_addrs_within(a2, a1), 0);
+		assert_int_equal(gate_addrs_within(a1, a1), 1);
+		gate_addrs_minus(a2, a1); /* the carved-out /24 is left */
+		gate_addrs_cover(a2, &c);
+		assert_int_equal(c.v4, 24);
+		assert_int_equal(c.v6, -1);
+		gate_addrs_free(a1);
+		gate_addrs_free(a2);
+		gate_trie_free(t1);
+		gate_trie_free(t2);
+	}
 	assert_int_equal(gate_cover_list(NULL, 0, 0, &c, &e), 0);
 	assert_int_equal(c.v4, -1);
 	assert_int_equal(c.v6, -1);
