@@ -37,7 +37,8 @@ struct gate_ev {
 	struct map setidx;
 	struct gate_addrs **sets;
 	size_t nsets;
-	struct buf no2f; /* enabled users without a second factor */
+	struct gate_addrs *internal; /* addresses that cannot be overseas */
+	struct buf no2f;	     /* enabled users without a second factor */
 	long long nno2f;
 };
 
@@ -203,17 +204,36 @@ rule_addrs(struct gate_ev *ev, json_t *r)
 		any |= !neg;
 	}
 	if (!any) {
-		const char *all[] = {"::/0"};
 		struct gate_trie *t = gate_trie_new();
 		struct err e;
 
-		if (gate_trie_add(t, all[0], 1, &e) == 0)
+		if (gate_trie_add(t, "::/0", 1, &e) == 0)
 			gate_addrs_add_trie(in, t);
 		gate_trie_free(t);
 	}
 	gate_addrs_minus(in, out);
 	gate_addrs_free(out);
 	return in;
+}
+
+/* The internal ranges (RFC 1918, loopback, ULA, link-local): addresses
+ * that cannot be overseas (SEC-4). */
+static struct gate_addrs *
+internal_addrs(void)
+{
+	static const char *const nets[] = {
+	    "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+	    "169.254.0.0/16", "fc00::/7",      "fe80::/10",	 "::1"};
+	struct gate_trie *t = gate_trie_new();
+	struct gate_addrs *a = gate_addrs_new();
+	struct err e;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+		if (gate_trie_add(t, nets[i], 1, &e) < 0)
+			abort(); /* constants above */
+	gate_addrs_add_trie(a, t);
+	gate_trie_free(t);
+	return a;
 }
 
 /* Loads the evidence; 0 if there is a gate to speak of, -1 if not. */
@@ -275,6 +295,7 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 		ev->sets[ev->nsets] = set_addrs(ev->nets, key);
 		map_put(&ev->setidx, key, (long long)ev->nsets++, NULL);
 	}
+	ev->internal = internal_addrs();
 	ev->nrules = json_array_size(ev->rules);
 	ev->cover = xcalloc(ev->nrules + 1, sizeof(*ev->cover));
 	ev->addrs = xcalloc(ev->nrules + 1, sizeof(*ev->addrs));
@@ -341,6 +362,7 @@ ev_free(struct gate_ev *ev)
 		gate_addrs_free(ev->sets[i]);
 	free(ev->sets);
 	map_cleanup(&ev->setidx);
+	gate_addrs_free(ev->internal);
 	buf_cleanup(&ev->no2f);
 }
 
@@ -420,98 +442,6 @@ has_include(json_t *r, const char *key)
 			return 1;
 	}
 	return 0;
-}
-
-/* 1 if a named set has a catch-all prefix (/0). */
-static int
-set_catch_all(struct gate_ev *ev, const char *name)
-{
-	json_t *l = json_object_get(ev->nets, name), *x;
-	size_t k;
-
-	json_array_foreach(l, k, x)
-	{
-		const char *s = json_string_value(x);
-
-		if (s != NULL && s[0] != '!' && str_ends(s, "/0"))
-			return 1;
-	}
-	return 0;
-}
-
-/* 1 if the prefix s ("ADDR/LEN" or an address) lies inside one of the
- * internal ranges (RFC 1918, loopback, ULA, link-local). */
-static int
-prefix_internal(const char *s)
-{
-	static const struct {
-		const char *start;
-		int min; /* shortest prefix length that stays inside */
-	} internal[] = {{"10.", 8}, {"192.168.", 16}, {"127.", 8}, {"fc", 7},
-			{"fd", 8},  {"fe80:", 10},    {"::1", 128}};
-	const char *slash = strchr(s, '/');
-	long long len = strchr(s, ':') != NULL ? 128 : 32;
-
-	if (slash != NULL && str_to_ll(slash + 1, 0, 128, &len) < 0)
-		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
-		if (str_starts(s, internal[i].start))
-			return len >= internal[i].min;
-	if (str_starts(s, "172.")) {
-		char oct[4];
-		size_t d = strcspn(s + 4, ".");
-		long long n;
-
-		if (d == 0 || d >= sizeof(oct))
-			return 0;
-		memcpy(oct, s + 4, d);
-		oct[d] = '\0';
-		return str_to_ll(oct, 16, 31, &n) == 0 && len >= 12;
-	}
-	return 0;
-}
-
-/* 1 if every prefix of a named set is internal (cannot be overseas). */
-static int
-set_internal(struct gate_ev *ev, const char *name)
-{
-	json_t *l = json_object_get(ev->nets, name), *x;
-	size_t k;
-
-	if (!json_is_array(l))
-		return 0;
-	json_array_foreach(l, k, x)
-	{
-		const char *s = json_string_value(x);
-
-		if (s == NULL)
-			return 0;
-		if (s[0] != '!' && !prefix_internal(s))
-			return 0;
-	}
-	return 1;
-}
-
-/* 1 if the include sets of r restrict addresses (none is a catch-all). */
-static int
-net_restricted(struct gate_ev *ev, json_t *r, int internal_only)
-{
-	json_t *l = json_object_get(r, "networks"), *x;
-	size_t k;
-	int any = 0;
-
-	json_array_foreach(l, k, x)
-	{
-		const char *s = json_string_value(x);
-
-		if (s == NULL || s[0] == '!')
-			continue;
-		any = 1;
-		if (set_catch_all(ev, s) ||
-		    (internal_only && !set_internal(ev, s)))
-			return 0;
-	}
-	return any;
 }
 
 /* 1 if the countries of r admit only China (CN). */
@@ -705,7 +635,8 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 				cover_note(c, &ev->cover[i], &note);
 			break;
 		case C_SEC4:
-			ok = domestic_only(r) || net_restricted(ev, r, 1) ||
+			ok = domestic_only(r) ||
+			     gate_addrs_within(ev->addrs[i], ev->internal) ||
 			     json_is_true(json_object_get(r, "whitelist"));
 			break;
 		case C_AUTH1:

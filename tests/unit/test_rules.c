@@ -2271,6 +2271,33 @@ test_gate_sec4_window_dates(void **state)
 #undef TRIP
 }
 
+/* SEC-4 from the gate: networks that cannot be overseas, by the
+ * addresses they admit however they are written. */
+static void
+test_gate_sec4_internal(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, OA_APP);
+	gate_ev(st,
+		"{'networks':{'lan':['10.0.0.0/9','10.128.0.0/9',"
+		"'::ffff:192.168.0.0/112','0.0.0.0/0','!0.0.0.0/1',"
+		"'!128.0.0.0/1']},'rules':[{'name':'staff'," OA_HOSTS
+		",'networks':['lan'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("sec.overseas", "oa", ST_PASS, "the gate enforces");
+	gate_ev(st,
+		"{'networks':{'lan':['10.0.0.0/8','11.0.0.0/32']},"
+		"'rules':[{'name':'staff'," OA_HOSTS
+		",'networks':['lan'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_exact("sec.overseas", "oa", ST_FAIL,
+		     "gate rules 'staff' admit overseas addresses without a "
+		     "whitelist");
+}
+
 /* [check] settings of these rules, read from govsec.conf. */
 static void
 test_check_config(void **state)
@@ -2369,6 +2396,7 @@ main(void)
 	    T(test_gate_auth1_shadowing),
 	    T(test_gate_window_and_age),
 	    T(test_gate_sec4_window_dates),
+	    T(test_gate_sec4_internal),
 	    cmocka_unit_test(test_check_config),
 	};
 #undef T
