@@ -534,8 +534,24 @@ gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c)
 	free(both.r);
 }
 
+struct gate_addrs *
+gate_addrs_internal(void)
+{
+	static const char *const nets[] = {
+	    "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+	    "169.254.0.0/16", "fc00::/7",      "fe80::/10",	 "::1"};
+	struct gate_trie *t = gate_trie_new();
+	struct gate_addrs *a = gate_addrs_new();
+
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+		add_prefix(t, nets[i], 1, 0, NULL); /* constants: no error */
+	gate_addrs_add_trie(a, t);
+	gate_trie_free(t);
+	return a;
+}
+
 int
-gate_cover_list(const char *const *prefixes, size_t n, int loose,
+gate_cover_list(const char *const *prefixes, size_t n, int flags,
 		struct gate_cover *c, struct err *e)
 {
 	struct gate_trie *t = gate_trie_new();
@@ -545,11 +561,17 @@ gate_cover_list(const char *const *prefixes, size_t n, int loose,
 	for (size_t i = 0; i < n; i++) {
 		int neg = prefixes[i][0] == '!';
 
-		if (add_prefix(t, prefixes[i] + neg, neg ? -1 : 1, loose, e) <
-		    0)
+		if (add_prefix(t, prefixes[i] + neg, neg ? -1 : 1,
+			       flags & GATE_COVER_LOOSE, e) < 0)
 			goto out;
 	}
 	gate_addrs_add_trie(a, t);
+	if (flags & GATE_COVER_PUBLIC) {
+		struct gate_addrs *in = gate_addrs_internal();
+
+		gate_addrs_minus(a, in);
+		gate_addrs_free(in);
+	}
 	gate_addrs_cover(a, c);
 	rc = 0;
 out:

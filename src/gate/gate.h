@@ -84,10 +84,17 @@ struct gate_cover {
 	int v4, v6;
 };
 void gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c);
+/* The internal addresses (RFC 1918, loopback, IPv4 link-local, ULA,
+ * IPv6 link-local): none of them reaches a server from the Internet or
+ * from abroad. A new set. */
+struct gate_addrs *gate_addrs_internal(void);
 /* The coverage of n prefixes read as a named set (longest prefix wins,
- * "!prefix" carves out); with loose, "10.0.0.1/8" is read as the /8 it
- * lies in, else refused. 0, or -1 with e set on a bad prefix. */
-int gate_cover_list(const char *const *prefixes, size_t n, int loose,
+ * "!prefix" carves out). Flags: GATE_COVER_LOOSE reads "10.0.0.1/8" as
+ * the /8 it lies in (else refused), GATE_COVER_PUBLIC leaves internal
+ * addresses out. 0, or -1 with e set on a bad prefix. */
+#define GATE_COVER_LOOSE  1
+#define GATE_COVER_PUBLIC 2
+int gate_cover_list(const char *const *prefixes, size_t n, int flags,
 		    struct gate_cover *c, struct err *e);
 
 /* window.c */

@@ -216,26 +216,6 @@ rule_addrs(struct gate_ev *ev, json_t *r)
 	return in;
 }
 
-/* The internal ranges (RFC 1918, loopback, ULA, link-local): addresses
- * that cannot be overseas (SEC-4). */
-static struct gate_addrs *
-internal_addrs(void)
-{
-	static const char *const nets[] = {
-	    "10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
-	    "169.254.0.0/16", "fc00::/7",      "fe80::/10",	 "::1"};
-	struct gate_trie *t = gate_trie_new();
-	struct gate_addrs *a = gate_addrs_new();
-	struct err e;
-
-	for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
-		if (gate_trie_add(t, nets[i], 1, &e) < 0)
-			abort(); /* constants above */
-	gate_addrs_add_trie(a, t);
-	gate_trie_free(t);
-	return a;
-}
-
 /* Loads the evidence; 0 if there is a gate to speak of, -1 if not. */
 static int
 ev_load(struct check_ctx *c, struct gate_ev *ev)
@@ -295,7 +275,7 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 		ev->sets[ev->nsets] = set_addrs(ev->nets, key);
 		map_put(&ev->setidx, key, (long long)ev->nsets++, NULL);
 	}
-	ev->internal = internal_addrs();
+	ev->internal = gate_addrs_internal();
 	ev->nrules = json_array_size(ev->rules);
 	ev->cover = xcalloc(ev->nrules + 1, sizeof(*ev->cover));
 	ev->addrs = xcalloc(ev->nrules + 1, sizeof(*ev->addrs));
@@ -313,8 +293,14 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 			ev->cover[i] = ev->cover[k];
 			ev->shared[i] = 1;
 		} else {
+			struct gate_addrs *pub = gate_addrs_new();
+
 			ev->addrs[i] = rule_addrs(ev, r);
-			gate_addrs_cover(ev->addrs[i], &ev->cover[i]);
+			/* SEC-3 counts what the Internet can reach */
+			gate_addrs_union(pub, ev->addrs[i]);
+			gate_addrs_minus(pub, ev->internal);
+			gate_addrs_cover(pub, &ev->cover[i]);
+			gate_addrs_free(pub);
 			if (nets != NULL)
 				map_put(&same, nets, (long long)i, NULL);
 		}
@@ -501,9 +487,11 @@ cover_note(const struct check_ctx *c, const struct gate_cover *cv,
 	if (cv->v4 == 0 && cv->v6 == 0)
 		buf_printf(b, " (any address)");
 	else if (cv->v4 >= 0 && cv->v4 < c->o->segment_prefix4)
-		buf_printf(b, " (as many IPv4 addresses as a /%d)", cv->v4);
+		buf_printf(b, " (as many public IPv4 addresses as a /%d)",
+			   cv->v4);
 	else
-		buf_printf(b, " (as many IPv6 addresses as a /%d)", cv->v6);
+		buf_printf(b, " (as many public IPv6 addresses as a /%d)",
+			   cv->v6);
 }
 
 /* 1 if path regex p matches every path (written as such). */
@@ -674,8 +662,9 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 				       "host networks of the unit's own "
 				       "addresses, or devices",
 				       "gate rules %s admit any device from "
-				       "more addresses than an IPv4 /%d or an "
-				       "IPv6 /%d ([check] max_segment_prefix4, "
+				       "more public addresses than an IPv4 /%d "
+				       "or an IPv6 /%d ([check] "
+				       "max_segment_prefix4, "
 				       "max_segment_prefix6)",
 				       bad.data, c->o->segment_prefix4,
 				       c->o->segment_prefix6);

@@ -150,8 +150,9 @@ prefix_len(const char *cidr)
 	return n;
 }
 
-/* The coverage of a list of declared segments (validated on input; bits
- * past the length count as zero); 0, or -1 if one cannot be read. */
+/* The public addresses a list of declared segments covers (validated on
+ * input; bits past the length count as zero; internal ranges are no
+ * exposure to the Internet); 0, or -1 if one cannot be read. */
 static int
 segments_cover(json_t *list, struct gate_cover *cv)
 {
@@ -163,7 +164,8 @@ segments_cover(json_t *list, struct gate_cover *cv)
 
 	json_array_foreach(list, k, p) if (json_string_value(p) != NULL)
 	    v[n++] = json_string_value(p);
-	rc = gate_cover_list(v, n, 1, cv, &e);
+	rc =
+	    gate_cover_list(v, n, GATE_COVER_LOOSE | GATE_COVER_PUBLIC, cv, &e);
 	free(v);
 	return rc;
 }
@@ -223,23 +225,25 @@ rule_sec_staff_access(struct check_ctx *c)
 				       "(%s), which restricts nothing",
 				       segs.data);
 		else if (wide == 4)
-			check_emit_app(c, a, ST_FAIL,
-				       "declare only the unit's own address "
-				       "segments",
-				       "IP segments (%s) together cover as "
-				       "many IPv4 addresses as a /%d, more "
-				       "than a /%d ([check] "
-				       "max_segment_prefix4)",
-				       segs.data, cv.v4, c->o->segment_prefix4);
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "declare only the unit's own address "
+			    "segments",
+			    "IP segments (%s) together cover as "
+			    "many public IPv4 addresses as a /%d, more "
+			    "than a /%d ([check] "
+			    "max_segment_prefix4)",
+			    segs.data, cv.v4, c->o->segment_prefix4);
 		else if (wide == 6)
-			check_emit_app(c, a, ST_FAIL,
-				       "declare only the unit's own address "
-				       "segments",
-				       "IP segments (%s) together cover as "
-				       "many IPv6 addresses as a /%d, more "
-				       "than a /%d ([check] "
-				       "max_segment_prefix6)",
-				       segs.data, cv.v6, c->o->segment_prefix6);
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "declare only the unit's own address "
+			    "segments",
+			    "IP segments (%s) together cover as "
+			    "many public IPv6 addresses as a /%d, more "
+			    "than a /%d ([check] "
+			    "max_segment_prefix6)",
+			    segs.data, cv.v6, c->o->segment_prefix6);
 		else if (list != NULL && json_array_size(list) > 0)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "staff access limited to %s%s",

@@ -384,8 +384,20 @@ test_cover(void **state)
 
 		assert_int_equal(gate_cover_list(bad, 1, 0, &c, &e), -1);
 		assert_non_null(strstr(e.msg, "10.0.0.1/8"));
+		const char *const lan[] = {"10.0.0.0/8", "192.168.0.0/16",
+					   "fc00::/7", "0.0.0.0/1"};
+
+		/* public: internal ranges left out, the rest counted */
+		assert_int_equal(
+		    gate_cover_list(lan, 3, GATE_COVER_PUBLIC, &c, &e), 0);
+		assert_int_equal(c.v4, -1);
+		assert_int_equal(c.v6, -1);
+		assert_int_equal(
+		    gate_cover_list(lan, 4, GATE_COVER_PUBLIC, &c, &e), 0);
+		assert_int_equal(c.v4, 1);
 		/* loose: the /8 it lies in */
-		assert_int_equal(gate_cover_list(bad, 1, 1, &c, &e), 0);
+		assert_int_equal(
+		    gate_cover_list(bad, 1, GATE_COVER_LOOSE, &c, &e), 0);
 		assert_int_equal(c.v4, 8);
 	}
 }

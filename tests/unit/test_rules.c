@@ -1943,7 +1943,10 @@ test_sec3_coverage(void **state)
 	    "'security':{'ip_segments':['0.0.0.1/1','128.0.0.1/1']}}"
 	    ",{'id':'small','unit':'" GOV "','type':'app',"
 	    "'name':'n','staff_functions':true,"
-	    "'security':{'ip_segments':['10.44.0.0/16','10.46.0.0/16']}}"
+	    "'security':{'ip_segments':['202.96.0.0/16','202.98.0.0/16']}}"
+	    ",{'id':'lan','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,'security':{'ip_segments':"
+	    "['10.0.0.0/8','172.16.0.0/12','192.168.0.0/16','fc00::/7']}}"
 	    ",{'id':'v6own','unit':'" GOV "','type':'app',"
 	    "'name':'n','staff_functions':true,"
 	    "'security':{'ip_segments':['10.44.0.0/16','2001:db8:4407::/48']}}"
@@ -1951,26 +1954,31 @@ test_sec3_coverage(void **state)
 	    "'name':'n','staff_functions':true,"
 	    "'security':{'ip_segments':['2001:db8::/32','2001:db9::/32']}}");
 	run(st);
-	expect_exact("sec.staff-access", "halves", ST_FAIL,
-		     "IP segments (0.0.0.0/1, 128.0.0.0/1) together cover as "
-		     "many IPv4 addresses as a /0, more than a /8 ([check] "
-		     "max_segment_prefix4)");
+	expect_exact(
+	    "sec.staff-access", "halves", ST_FAIL,
+	    "IP segments (0.0.0.0/1, 128.0.0.0/1) together cover as "
+	    "many public IPv4 addresses as a /0, more than a /8 ([check] "
+	    "max_segment_prefix4)");
 	/* ::/1 holds ::ffff:0:0/96, all of IPv4 */
 	expect_f("sec.staff-access", "halves6", ST_FAIL,
-		 "cover as many IPv4 addresses as a /0, more than a /8");
-	expect_f("sec.staff-access", "split6", ST_FAIL,
-		 "cover as many IPv6 addresses as a /0, more than a /32");
+		 "cover as many public IPv4 addresses as a /0, more than a /8");
+	expect_f(
+	    "sec.staff-access", "split6", ST_FAIL,
+	    "cover as many public IPv6 addresses as a /0, more than a /32");
 	expect_f("sec.staff-access", "overlap", ST_FAIL,
-		 "cover as many IPv4 addresses as a /0");
+		 "cover as many public IPv4 addresses as a /0");
 	expect_f("sec.staff-access", "mapped", ST_FAIL,
-		 "cover as many IPv4 addresses as a /0");
+		 "cover as many public IPv4 addresses as a /0");
 	expect_f("sec.staff-access", "hostbits", ST_FAIL,
-		 "cover as many IPv4 addresses as a /0");
-	expect_f("sec.staff-access", "wide6", ST_FAIL,
-		 "cover as many IPv6 addresses as a /31, more than a /32");
+		 "cover as many public IPv4 addresses as a /0");
+	expect_f(
+	    "sec.staff-access", "wide6", ST_FAIL,
+	    "cover as many public IPv6 addresses as a /31, more than a /32");
 	/* two small segments are small together */
 	expect_exact("sec.staff-access", "small", ST_PASS,
-		     "staff access limited to 10.44.0.0/16, 10.46.0.0/16");
+		     "staff access limited to 202.96.0.0/16, 202.98.0.0/16");
+	/* internal ranges are no exposure to the Internet, however wide */
+	expect_f("sec.staff-access", "lan", ST_PASS, "staff access limited");
 	expect_f("sec.staff-access", "v6own", ST_PASS, "staff access limited");
 	/* the limit is the operator's: [check] max_segment_prefix4/6 */
 	check_opts_init(&o);
@@ -1978,7 +1986,7 @@ test_sec3_coverage(void **state)
 	o.segment_prefix6 = 30;
 	run_opts(st, "2024-07-01T04:00:00Z", &o);
 	expect_f("sec.staff-access", "small", ST_FAIL,
-		 "as many IPv4 addresses as a /15, more than a /16");
+		 "as many public IPv4 addresses as a /15, more than a /16");
 	expect_f("sec.staff-access", "wide6", ST_PASS, "staff access limited");
 }
 
@@ -2100,11 +2108,12 @@ test_gate_sec3_coverage(void **state)
 		"'action':'two_factor'}]}",
 		"2024-06-30", "2024-07-01T03:59:00Z");
 	run(st);
-	expect_exact("sec.staff-access", "oa", ST_FAIL,
-		     "gate rules 'split' (any address), 'carved' (as many "
-		     "IPv4 addresses as a /0) admit any device from more "
-		     "addresses than an IPv4 /8 or an IPv6 /32 ([check] "
-		     "max_segment_prefix4, max_segment_prefix6)");
+	expect_exact(
+	    "sec.staff-access", "oa", ST_FAIL,
+	    "gate rules 'split' (any address), 'carved' (as many "
+	    "public IPv4 addresses as a /0) admit any device from more "
+	    "public addresses than an IPv4 /8 or an IPv6 /32 ([check] "
+	    "max_segment_prefix4, max_segment_prefix6)");
 	/* the unit's own segments alone pass */
 	gate_ev(st,
 		"{" OA_NETS ",'rules':[{'name':'own'," OA_HOSTS
