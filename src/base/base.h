@@ -355,6 +355,12 @@ int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
  * govsec.conf, a small INI file (inih), immutable once loaded: reload means
  * load a new one and swap. Every setting has a default (govsec.conf(5)).
  */
+/* [check] defaults shared with check_opts_init (src/rules) */
+#define CHECK_WHITELIST_MAX_DAYS 90 /* SEC-4: longest whitelist entry */
+#define CHECK_SEGMENT_PREFIX4	 8  /* SEC-3: segments cover at most a /8 */
+#define CHECK_SEGMENT_PREFIX6	 32 /* ... and at most an IPv6 /32 */
+#define CHECK_GATE_WINDOW_DAYS	 30 /* gate decisions counted: last 30 days */
+#define CHECK_GATE_STALE_MINUTES 60 /* gate silent longer: evidence stale */
 /* Limits of an HTTP listener: [console] and [public] (govsec.conf(5)). */
 struct listen_limits {
 	int connections;    /* connections: open at once (1024) */
@@ -386,6 +392,10 @@ struct config {
 	int idle_max_minutes;	  /* [check] idle_max_minutes (30) */
 	int lockout_max;	  /* [check] lockout_max (10) */
 	int whitelist_max_days;	  /* [check] whitelist_max_days (90) */
+	/* [check] max_segment_prefix4/6, gate_window_days,
+	 * gate_stale_minutes (CHECK_* above) */
+	int segment_prefix4, segment_prefix6, gate_window_days,
+	    gate_stale_minutes;
 	/* [console] connections, per_address, *_timeout */
 	struct listen_limits console_limits;
 	char console_hosts[1024]; /* [console] hosts, besides localhost */

@@ -42,7 +42,11 @@ config_defaults(struct config *c)
 	limits_defaults(&c->public_limits);
 	c->idle_max_minutes = 30;
 	c->lockout_max = 10;
-	c->whitelist_max_days = 90;
+	c->whitelist_max_days = CHECK_WHITELIST_MAX_DAYS;
+	c->segment_prefix4 = CHECK_SEGMENT_PREFIX4;
+	c->segment_prefix6 = CHECK_SEGMENT_PREFIX6;
+	c->gate_window_days = CHECK_GATE_WINDOW_DAYS;
+	c->gate_stale_minutes = CHECK_GATE_STALE_MINUTES;
 	str_copy(c->gate_portal, "/govsec", sizeof(c->gate_portal));
 	str_copy(c->gate_proxies, "127.0.0.1,::1", sizeof(c->gate_proxies));
 	c->gate_session_idle = 900;
@@ -296,6 +300,17 @@ handler(void *user, const char *section, const char *key, const char *value)
 	else if (!strcmp(section, "check") &&
 		 !strcmp(key, "whitelist_max_days"))
 		ok = set_int(value, 1, 3660, &c->whitelist_max_days);
+	else if (!strcmp(section, "check") &&
+		 !strcmp(key, "max_segment_prefix4"))
+		ok = set_int(value, 0, 32, &c->segment_prefix4);
+	else if (!strcmp(section, "check") &&
+		 !strcmp(key, "max_segment_prefix6"))
+		ok = set_int(value, 0, 128, &c->segment_prefix6);
+	else if (!strcmp(section, "check") && !strcmp(key, "gate_window_days"))
+		ok = set_int(value, 1, 400, &c->gate_window_days);
+	else if (!strcmp(section, "check") &&
+		 !strcmp(key, "gate_stale_minutes"))
+		ok = set_int(value, 1, 44640, &c->gate_stale_minutes);
 	else if (!strcmp(section, "daemon") && !strcmp(key, "user"))
 		ok = value[0] != '\0' ? str_copy(c->daemon_user, value,
 						 sizeof(c->daemon_user))
@@ -311,7 +326,8 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = str_copy(c->public_leave_key, value,
 			      sizeof(c->public_leave_key));
 	else if (!strcmp(section, "console") && !strcmp(key, "hosts"))
-		ok = str_copy(c->console_hosts, value, sizeof(c->console_hosts));
+		ok =
+		    str_copy(c->console_hosts, value, sizeof(c->console_hosts));
 	else if (!strcmp(section, "console") &&
 		 (ok = limits_setting(&c->console_limits, key, value)) != -2) {
 		/* ok is 0 or -1 */

@@ -14,6 +14,50 @@
 #include "audit/audit.h"
 #include "gate/gate.h"
 
+int
+gate_db_stats_add(struct store *st, const char *rule, long long allows,
+		  long long denies, time_t at, struct err *e)
+{
+	char ts[32], day[16];
+	struct store_val v[4];
+
+	time_fmt(at, ts, sizeof(ts));
+	time_fmt_date(at, day, sizeof(day));
+	v[0] = SV_TEXT(rule);
+	v[1] = SV_INT(allows);
+	v[2] = SV_INT(denies);
+	v[3] = SV_TEXT(ts);
+	if (store_exec(st,
+		       "INSERT INTO gate_rule_stats(rule, allows, denies, "
+		       "updated) VALUES (?,?,?,?) ON CONFLICT(rule) DO UPDATE "
+		       "SET allows = allows + excluded.allows, denies = denies "
+		       "+ excluded.denies, updated = excluded.updated",
+		       v, 4, e) < 0)
+		return -1;
+	v[3] = SV_TEXT(day);
+	return store_exec(st,
+			  "INSERT INTO gate_rule_days(rule, allows, denies, "
+			  "day) VALUES (?,?,?,?) ON CONFLICT(rule, day) DO "
+			  "UPDATE SET allows = allows + excluded.allows, "
+			  "denies = denies + excluded.denies",
+			  v, 4, e);
+}
+
+int
+gate_db_reported(struct store *st, time_t at, struct err *e)
+{
+	char ts[32], day[16];
+	struct store_val v[1];
+
+	time_fmt(at, ts, sizeof(ts));
+	time_fmt_date(at - (time_t)GATE_DAYS_KEEP * 86400, day, sizeof(day));
+	v[0] = SV_TEXT(day);
+	if (store_exec(st, "DELETE FROM gate_rule_days WHERE day < ?", v, 1,
+		       e) < 0)
+		return -1;
+	return store_setting_set(st, "gate.reported", ts, e);
+}
+
 static int
 name_ok(const char *s)
 {

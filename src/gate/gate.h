@@ -60,6 +60,43 @@ int gate_trie_lookup(const struct gate_trie *t, const unsigned char addr[16]);
 /* Nodes held (for limits and memory reports). */
 size_t gate_trie_nodes(const struct gate_trie *t);
 
+/*
+ * What prefixes add up to, judged by the addresses they cover and not by
+ * how they are written (SEC-3): 0.0.0.0/1 with 128.0.0.0/1 is all of
+ * IPv4, and ::ffff:0:0/96 or 64:ff9b::/96 (NAT64) are IPv4 too. A
+ * gate_addrs is a set of addresses as sorted disjoint ranges.
+ */
+struct gate_addrs;
+struct gate_addrs *gate_addrs_new(void);
+void gate_addrs_free(struct gate_addrs *a);
+/* Adds the addresses of t whose longest prefix has a value > 0 (a named
+ * set: "!prefix" entries carry -1). */
+void gate_addrs_add_trie(struct gate_addrs *a, const struct gate_trie *t);
+/* 1 if every address of a is in b, else 0 (linear in both sizes). */
+int gate_addrs_within(const struct gate_addrs *a, const struct gate_addrs *b);
+/* a = a with b; a = a without b. */
+void gate_addrs_union(struct gate_addrs *a, const struct gate_addrs *b);
+void gate_addrs_minus(struct gate_addrs *a, const struct gate_addrs *b);
+/* Coverage per family as the prefix length of one block holding at least
+ * as many addresses: 0 is everything, 32 (IPv4) or 128 (IPv6) a single
+ * address, -1 none. "Covers more than a /N" is v < N. */
+struct gate_cover {
+	int v4, v6;
+};
+void gate_addrs_cover(const struct gate_addrs *a, struct gate_cover *c);
+/* The internal addresses (RFC 1918, loopback, IPv4 link-local, ULA,
+ * IPv6 link-local): none of them reaches a server from the Internet or
+ * from abroad. A new set. */
+struct gate_addrs *gate_addrs_internal(void);
+/* The coverage of n prefixes read as a named set (longest prefix wins,
+ * "!prefix" carves out). Flags: GATE_COVER_LOOSE reads "10.0.0.1/8" as
+ * the /8 it lies in (else refused), GATE_COVER_PUBLIC leaves internal
+ * addresses out. 0, or -1 with e set on a bad prefix. */
+#define GATE_COVER_LOOSE  1
+#define GATE_COVER_PUBLIC 2
+int gate_cover_list(const char *const *prefixes, size_t n, int flags,
+		    struct gate_cover *c, struct err *e);
+
 /* window.c */
 /*
  * A time window: "[DAYS] [HH:MM-HH:MM[,...]] [FROM..UNTIL] [ZONE]" in any
@@ -142,8 +179,8 @@ int gate_recovery_new(char rec[GATE_RECOVERY_N][10], char **digests);
  */
 int gate_totp_seal(const struct secret_key *k, const char *context,
 		   const char *name, const char *secret_b32,
-		   char rec[GATE_RECOVERY_N][10], char **sealed,
-		   char **digests, struct err *e);
+		   char rec[GATE_RECOVERY_N][10], char **sealed, char **digests,
+		   struct err *e);
 /*
  * 1 if code is one of the digests (a JSON array as gate_recovery_new made
  * it); *rest is then the array without it (free()), to be stored. 0 if
@@ -239,6 +276,18 @@ void gate_policy_decide(const struct gate_policy *p, const struct gate_geo *geo,
 			const struct gate_input *in, struct gate_decision *d);
 
 /* db.c */
+#define GATE_DAYS_KEEP 400 /* days of per-day decision counts kept */
+/*
+ * Adds a rule's decisions at time at to its lifetime counters
+ * (gate_rule_stats) and to those of at's UTC day (gate_rule_days, what
+ * `govsec check` reads). 0, or -1 with e set.
+ */
+int gate_db_stats_add(struct store *st, const char *rule, long long allows,
+		      long long denies, time_t at, struct err *e);
+/* Records that the gate was running at time at (setting gate.reported,
+ * read by `govsec check` to tell stale evidence) and prunes day counts
+ * older than GATE_DAYS_KEEP. 0, or -1 with e set. */
+int gate_db_reported(struct store *st, time_t at, struct err *e);
 /* Loads the stored policy (an empty policy if none: deny all); NULL with e
  * set on failure. */
 struct gate_policy *gate_db_policy(struct store *st, struct err *e);
@@ -329,8 +378,8 @@ int gate_db_revoke(struct store *st, const char *user, const char *actor,
 int gate_session_id_valid(const char *id);
 /* Revokes the one live session with that id; 0, or -1 with e set (a
  * malformed id, or "no gate session 'ID'"). */
-int gate_db_session_revoke(struct store *st, const char *id,
-			   const char *actor, struct err *e);
+int gate_db_session_revoke(struct store *st, const char *id, const char *actor,
+			   struct err *e);
 /* SELECT of the sessions not revoked, newest first (1000 at most), as
  * console and CLI list them, columns named id, user, device, factors,
  * created, seen (the last activity, saved every 30 s), idle_expires,

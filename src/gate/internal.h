@@ -33,8 +33,9 @@ struct gate_sess {
 
 /* A ceremony under way at the portal: a TOTP enrolment (its secret), a
  * security key's registration or login (the challenge, base64url). */
-#define GATE_PENDING_MAX 256
-#define GATE_PENDING_TTL 600 /* seconds */
+#define GATE_PENDING_MAX    256
+#define GATE_REPORT_SECONDS 60	/* gate.reported is renewed this often */
+#define GATE_PENDING_TTL    600 /* seconds */
 enum gate_pending_kind { PEND_TOTP = 1, PEND_KEY_REGISTER, PEND_KEY_LOGIN };
 struct gate_pending {
 	unsigned char key[32]; /* SHA-256 of the handle */
@@ -62,6 +63,7 @@ struct gate_server {
 	pthread_rwlock_t pol_lock; /* policy, stats, approved */
 	struct gate_policy *policy;
 	long long policy_serial;
+	time_t reported;	    /* last gate_db_reported (poller only) */
 	long long *allows, *denies; /* per rule, [nrules] is the default */
 	int nstats;
 	struct map approved; /* approved device ids -> 1 */

@@ -549,10 +549,9 @@ poll_policy(struct gate_server *g)
 static void
 flush_stats(struct gate_server *g)
 {
-	char at[32];
+	time_t now = time_now();
 	struct err e;
 
-	time_fmt(time_now(), at, sizeof(at));
 	pthread_rwlock_rdlock(&g->pol_lock);
 	pthread_mutex_lock(&g->st_lock);
 	for (int i = 0; i < g->nstats; i++) {
@@ -561,22 +560,18 @@ flush_stats(struct gate_server *g)
 		long long d =
 		    __atomic_exchange_n(&g->denies[i], 0, __ATOMIC_RELAXED);
 		const char *name = gate_policy_rule_name(g->policy, i);
-		struct store_val v[4];
 
 		if (a == 0 && d == 0)
 			continue;
-		v[0] = SV_TEXT(name);
-		v[1] = SV_INT(a);
-		v[2] = SV_INT(d);
-		v[3] = SV_TEXT(at);
-		if (store_exec(g->st,
-			       "INSERT INTO gate_rule_stats(rule, allows, "
-			       "denies, updated) VALUES (?,?,?,?) ON "
-			       "CONFLICT(rule) DO UPDATE SET allows = allows "
-			       "+ excluded.allows, denies = denies + "
-			       "excluded.denies, updated = excluded.updated",
-			       v, 4, &e) < 0)
+		if (gate_db_stats_add(g->st, name, a, d, now, &e) < 0)
 			log_error("gate: rule counters: %s", e.msg);
+	}
+	/* alive (rules_gate.c tells stale evidence by it) */
+	if (now - g->reported >= GATE_REPORT_SECONDS) {
+		if (gate_db_reported(g->st, now, &e) < 0)
+			log_error("gate: report: %s", e.msg);
+		else
+			g->reported = now;
 	}
 	pthread_mutex_unlock(&g->st_lock);
 	pthread_rwlock_unlock(&g->pol_lock);

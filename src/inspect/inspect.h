@@ -536,7 +536,8 @@ int leave_render(const char *to, const char *sig, const unsigned char *key,
 		 size_t keylen, struct buf *out);
 
 /* probe.c (GOVWEB-1: availability) */
-#define PROBE_MIN_WEEK	   20  /* fewer probes in 7 days: unknown */
+#define PROBE_DAYS	   7   /* GOVWEB-1 judges a week ... */
+#define PROBE_MIN_DAY	   20  /* ... of at least 20 probes each day */
 #define PROBE_VETO_PERCENT 5   /* failure ratio that fails GOVWEB-1 */
 #define PROBE_KEEP_DAYS	   400 /* results older than this are pruned */
 struct probe_opts {
@@ -573,9 +574,11 @@ int probe_run(const char *target, const struct probe_opts *o,
  * probe_results and prunes app's results older than PROBE_KEEP_DAYS. */
 int probe_save(struct store *st, const char *app, const struct probe_result *r,
 	       struct err *e);
-/* The GOVWEB-1 verdict over a week: 1 pass, 0 fail (failed/total >= 5 %),
- * -1 unknown (fewer than PROBE_MIN_WEEK probes). */
-int probe_verdict(long total, long failed);
+/* The GOVWEB-1 verdict over a week (the 2019 indicator: at least 20
+ * probes a day for a week, failures of 5 % or more veto): day[] holds the
+ * probes of each of the PROBE_DAYS days; 1 pass, 0 fail (failed / all >=
+ * 5 %), -1 unknown (a day with fewer than PROBE_MIN_DAY probes). */
+int probe_verdict(const long day[PROBE_DAYS], long failed);
 /* A portal to probe: the application and its main domain (A-label). */
 struct probe_target {
 	char *app, *host;

@@ -29,10 +29,15 @@ probe_opts_init(struct probe_opts *o)
 }
 
 int
-probe_verdict(long total, long failed)
+probe_verdict(const long day[PROBE_DAYS], long failed)
 {
-	if (total < PROBE_MIN_WEEK)
-		return -1;
+	long total = 0;
+
+	for (int i = 0; i < PROBE_DAYS; i++) {
+		if (day[i] < PROBE_MIN_DAY)
+			return -1;
+		total += day[i];
+	}
 	/* the veto: a failure ratio of 5 % or more fails (exact) */
 	return failed * 100 >= (long)PROBE_VETO_PERCENT * total ? 0 : 1;
 }

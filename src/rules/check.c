@@ -236,6 +236,10 @@ check_opts_init(struct check_opts *o)
 	o->idle_max_minutes = CHECK_IDLE_MAX;
 	o->lockout_max = CHECK_LOCKOUT_MAX;
 	o->whitelist_max_days = CHECK_WHITELIST_MAX_DAYS;
+	o->segment_prefix4 = CHECK_SEGMENT_PREFIX4;
+	o->segment_prefix6 = CHECK_SEGMENT_PREFIX6;
+	o->gate_window_days = CHECK_GATE_WINDOW_DAYS;
+	o->gate_stale_minutes = CHECK_GATE_STALE_MINUTES;
 }
 
 void
@@ -245,6 +249,10 @@ check_opts_config(struct check_opts *o, const struct config *cfg)
 	o->idle_max_minutes = cfg->idle_max_minutes;
 	o->lockout_max = cfg->lockout_max;
 	o->whitelist_max_days = cfg->whitelist_max_days;
+	o->segment_prefix4 = cfg->segment_prefix4;
+	o->segment_prefix6 = cfg->segment_prefix6;
+	o->gate_window_days = cfg->gate_window_days;
+	o->gate_stale_minutes = cfg->gate_stale_minutes;
 }
 
 const char *

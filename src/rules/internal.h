@@ -192,5 +192,8 @@ void rule_gate_mfa(struct check_ctx *c);	  /* AUTH-1 */
 void rule_gate_idle(struct check_ctx *c);	  /* AUTH-2 */
 void rule_gate_lockout(struct check_ctx *c);	  /* AUTH-3 */
 void rule_gate_device(struct check_ctx *c);	  /* AUTH-4 */
+/* Days a whitelist entry is open, started days counted (SEC-4: the gate's
+ * and the declared entries are held to [check] whitelist_max_days). */
+long long whitelist_days(time_t from, time_t until);
 
 #endif

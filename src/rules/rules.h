@@ -55,13 +55,18 @@ struct check_opts {
 	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
 	int lockout_max;	/* AUTH-3 most failures before lockout */
 	int whitelist_max_days; /* SEC-4 longest whitelist entry */
+	/* SEC-3: declared or enforced segments may cover at most as many
+	 * addresses as one /segment_prefix4 (IPv4) and /segment_prefix6 */
+	int segment_prefix4, segment_prefix6;
+	/* gate evidence: decisions of the last gate_window_days count; a
+	 * gate silent for more than gate_stale_minutes is stale (unknown) */
+	int gate_window_days, gate_stale_minutes;
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
  * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */
-#define CHECK_UTC_OFFSET	 (8 * 3600)
-#define CHECK_IDLE_MAX		 30
-#define CHECK_LOCKOUT_MAX	 10
-#define CHECK_WHITELIST_MAX_DAYS 90
+#define CHECK_UTC_OFFSET  (8 * 3600)
+#define CHECK_IDLE_MAX	  30
+#define CHECK_LOCKOUT_MAX 10
 
 /*
  * How one requirement of the catalogue (REQUIREMENTS.md) was judged in a

@@ -5,9 +5,10 @@
  * rule's requirement decide pass or fail, with the first objects as
  * evidence. Without an inspection, or for what inspection does not
  * measure (LINK-1 relevance), the answer is "unknown" with the command
- * that observes, until a person attests it (govsec attest, check.c). GOVWEB-1
- * is judged from the availability probes of the last 7 days (table
- * probe_results, govsecd [probe] or govsec probe). Trusts the store's contents.
+ * that observes, until a person attests it (govsec attest, check.c).
+ * GOVWEB-1 is judged from the availability probes of the last 7 days, at
+ * least 20 each day (table probe_results, govsecd [probe] or govsec
+ * probe). Trusts the store's contents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,28 +199,46 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	buf_cleanup(&unk);
 }
 
-/* GOVWEB-1: the failure ratio of the last 7 days' probes, 5 % vetoes. */
+/*
+ * GOVWEB-1: the indicator's week: PROBE_DAYS periods of 24 hours ending
+ * at the evaluation time, each with at least PROBE_MIN_DAY probes; then
+ * the failure ratio of the week, 5 % vetoes. Before that: unknown with
+ * the counts of each day.
+ */
 static void
 availability(struct check_ctx *c, struct m_app *a)
 {
-	time_t now = c->o->now ? c->o->now : time_now();
+	time_t now = c->now;
 	char from[32], to[32], fix[512];
-	long total, failed;
+	long day[PROBE_DAYS], total = 0, failed;
+	struct buf days = BUF_INIT(512);
 	struct store_val v[3];
 	char *newest;
 
-	time_fmt(now - 7 * 86400L, from, sizeof(from));
-	time_fmt(now, to, sizeof(to));
 	v[0] = SV_TEXT(a->id);
+	for (int d = 0; d < PROBE_DAYS; d++) {
+		/* [start, end) of day d, oldest first; the last ends at now */
+		time_fmt(now - (PROBE_DAYS - d) * 86400L, from, sizeof(from));
+		time_fmt(now - (PROBE_DAYS - 1 - d) * 86400L, to, sizeof(to));
+		v[1] = SV_TEXT(from);
+		v[2] = SV_TEXT(to);
+		day[d] = c->st == NULL
+			     ? 0
+			     : (long)store_query_int(
+				   c->st,
+				   d == PROBE_DAYS - 1
+				       ? "SELECT count(*) FROM probe_results "
+					 "WHERE app = ? AND at >= ? AND at <= ?"
+				       : "SELECT count(*) FROM probe_results "
+					 "WHERE app = ? AND at >= ? AND at < ?",
+				   v, 3, 0);
+		total += day[d];
+		buf_printf(&days, "%s%ld", d > 0 ? ", " : "", day[d]);
+	}
+	time_fmt(now - PROBE_DAYS * 86400L, from, sizeof(from));
+	time_fmt(now, to, sizeof(to));
 	v[1] = SV_TEXT(from);
 	v[2] = SV_TEXT(to);
-	total = c->st == NULL
-		    ? 0
-		    : (long)store_query_int(c->st,
-					    "SELECT count(*) FROM probe_results"
-					    " WHERE app = ? AND at >= ? AND "
-					    "at <= ?",
-					    v, 3, 0);
 	failed = total == 0
 		     ? 0
 		     : (long)store_query_int(c->st,
@@ -239,7 +258,7 @@ availability(struct check_ctx *c, struct m_app *a)
 		"probe the portal on a schedule: govsecd with [probe] enabled "
 		"= yes (or govsec probe --app %s)",
 		a->id);
-	switch (probe_verdict(total, failed)) {
+	switch (probe_verdict(day, failed)) {
 	case 0:
 		check_emit_app(c, a, ST_FAIL,
 			       "restore the site's availability and find the "
@@ -258,12 +277,14 @@ availability(struct check_ctx *c, struct m_app *a)
 		break;
 	default:
 		check_emit_app(c, a, ST_UNKNOWN, fix,
-			       "not enough probes: %ld in the last 7 days, at "
-			       "least %d needed; govsecd [probe] enabled",
-			       total, PROBE_MIN_WEEK);
+			       "not enough probes: %ld in the last 7 days, "
+			       "per day %s (oldest first); at least %d each "
+			       "day are needed; govsecd [probe] enabled",
+			       total, days.data, PROBE_MIN_DAY);
 	}
 	c->obs = NULL;
 	free(newest);
+	buf_cleanup(&days);
 }
 
 void

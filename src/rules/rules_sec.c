@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/gate.h"
 #include "rules/internal.h"
 
 static long
@@ -149,6 +150,26 @@ prefix_len(const char *cidr)
 	return n;
 }
 
+/* The public addresses a list of declared segments covers (validated on
+ * input; bits past the length count as zero; internal ranges are no
+ * exposure to the Internet); 0, or -1 if one cannot be read. */
+static int
+segments_cover(json_t *list, struct gate_cover *cv)
+{
+	const char **v = xcalloc(json_array_size(list) + 1, sizeof(*v));
+	size_t k, n = 0;
+	json_t *p;
+	struct err e;
+	int rc;
+
+	json_array_foreach(list, k, p) if (json_string_value(p) != NULL)
+	    v[n++] = json_string_value(p);
+	rc =
+	    gate_cover_list(v, n, GATE_COVER_LOOSE | GATE_COVER_PUBLIC, cv, &e);
+	free(v);
+	return rc;
+}
+
 /* SEC-3 and SEC-4 cover staff functions and e-mail: 1 yes, 0 no, -1 ? */
 static int
 staff_scope(const struct m_app *a)
@@ -166,7 +187,8 @@ rule_sec_staff_access(struct check_ctx *c)
 		struct buf segs = BUF_INIT(8192);
 		json_t *list, *p;
 		size_t k;
-		int open_all = 0, scope = staff_scope(a);
+		int open_all = 0, wide = 0, scope = staff_scope(a);
+		struct gate_cover cv;
 
 		if (!app_open(a) || !check_wants(c, a->unit))
 			continue;
@@ -186,7 +208,13 @@ rule_sec_staff_access(struct check_ctx *c)
 		json_array_foreach(list, k,
 				   p) if (prefix_len(json_string_value(p)) == 0)
 		    open_all = 1;
-		if (check_emits(c, open_all ? ST_FAIL : ST_PASS))
+		/* judged by what the segments add up to, not their spelling */
+		if (!open_all && segments_cover(list, &cv) == 0)
+			wide = cv.v4 >= 0 && cv.v4 < c->o->segment_prefix4 ? 4
+			       : cv.v6 >= 0 && cv.v6 < c->o->segment_prefix6
+				   ? 6
+				   : 0;
+		if (check_emits(c, open_all || wide ? ST_FAIL : ST_PASS))
 			json_array_foreach(list, k, p) buf_printf(
 			    &segs, "%s%s", k ? ", " : "", json_string_value(p));
 		if (open_all)
@@ -196,6 +224,26 @@ rule_sec_staff_access(struct check_ctx *c)
 				       "IP segments include a catch-all /0 "
 				       "(%s), which restricts nothing",
 				       segs.data);
+		else if (wide == 4)
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "declare only the unit's own address "
+			    "segments",
+			    "IP segments (%s) together cover as "
+			    "many public IPv4 addresses as a /%d, more "
+			    "than a /%d ([check] "
+			    "max_segment_prefix4)",
+			    segs.data, cv.v4, c->o->segment_prefix4);
+		else if (wide == 6)
+			check_emit_app(
+			    c, a, ST_FAIL,
+			    "declare only the unit's own address "
+			    "segments",
+			    "IP segments (%s) together cover as "
+			    "many public IPv6 addresses as a /%d, more "
+			    "than a /%d ([check] "
+			    "max_segment_prefix6)",
+			    segs.data, cv.v6, c->o->segment_prefix6);
 		else if (list != NULL && json_array_size(list) > 0)
 			check_emit_app(c, a, ST_PASS, NULL,
 				       "staff access limited to %s%s",
@@ -301,6 +349,22 @@ rule_sec_overseas(struct check_ctx *c)
 			}
 			if (tf <= tn && tn < tu)
 				current++;
+			/* held to the limit of the gate's entries */
+			if (tu > tn &&
+			    whitelist_days(tf, tu) > c->o->whitelist_max_days) {
+				check_emit_app(c, a, ST_FAIL,
+					       "end the entry with the trip it "
+					       "is for",
+					       "whitelist entry %zu (%s to %s) "
+					       "opens overseas access for %lld "
+					       "days, more than %d ([check] "
+					       "whitelist_max_days)",
+					       k, from, until,
+					       whitelist_days(tf, tu),
+					       c->o->whitelist_max_days);
+				bad = 1;
+				break;
+			}
 		}
 		if (!bad)
 			check_emit_app(c, a, ST_PASS, NULL,

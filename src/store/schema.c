@@ -223,6 +223,14 @@ const struct migration store_migrations[] = {
 	 "ALTER TABLE domains ADD COLUMN cancelled TEXT;"
 	 "ALTER TABLE grants ADD COLUMN authorizer TEXT;"
 	 "ALTER TABLE grants ADD COLUMN needed_privilege TEXT;"},
+    /* 13: the gate's decisions per rule and UTC day (src/gate/db.c), so
+     * `govsec check` judges what the gate did lately, not in its whole
+     * life (gate_rule_stats); days older than GATE_DAYS_KEEP are pruned */
+    {13, "CREATE TABLE gate_rule_days ("
+	 "  rule TEXT NOT NULL, day TEXT NOT NULL,"
+	 "  allows INTEGER NOT NULL DEFAULT 0,"
+	 "  denies INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule, day));"
+	 "CREATE INDEX gate_rule_days_day ON gate_rule_days(day);"},
     /* 17: the e-certificate authority (src/ecert): the root, issuing and
      * receipt-signing certificates with their keys sealed under [ecert]
      * kek; every unit certificate issued (serial in upper-case hex, SM3 digest of the DER,

@@ -229,47 +229,80 @@ def history(db, ok, failed, hours_ago=1, app="portal"):
                          None if i >= failed else "HTTP status 500", 30))
 
 
+def days(db, per_day, failed=0, first=0, last=6, app="portal"):
+    """per_day probes in each 24-hour day before now from day first (0:
+    the one ending now) to day last, an hour into the day and a minute
+    apart; the first `failed` of each day down."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    with sqlite3.connect(db) as con:
+        for d in range(first, last + 1):
+            for i in range(per_day):
+                at = now - datetime.timedelta(days=d, hours=1, minutes=i)
+                con.execute("INSERT INTO probe_results (app, at, url, ok, "
+                            "status, error, ms) VALUES (?, ?, ?, ?, ?, ?, "
+                            "?)", (app, at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   "https://www.up.gov.cn/", int(i >= failed),
+                                   200 if i >= failed else 500,
+                                   None if i >= failed else "HTTP status 500",
+                                   30))
+
+
 def test_check_availability_by_ratio(site, tmp_path):
     db = imported(tmp_path)
     f = availability(db)
     assert f["status"] == "unknown"
     assert f["evidence"].startswith("not enough probes: 0 ")
     assert "govsecd [probe] enabled" in f["evidence"]
-    # one real probe (up) plus 18 older: 19 is not enough
+    # the indicator's week: 20 probes a day for 7 days; one real probe
+    # (up) and 18 older today, 20 on each of the six days before: today
+    # falls one short
     _, rc = probe_json(site, "--app", "portal", db=db)
     assert rc == 0
-    history(db, 18, 0)
+    days(db, 18, last=0)
+    days(db, 20, first=1)
     f = availability(db)
     assert f["status"] == "unknown"
-    assert f["evidence"].startswith("not enough probes: 19 ")
-    # a real failure makes 20 with 1 failed: exactly 5 %, the veto
+    assert f["evidence"].startswith(
+        "not enough probes: 139 in the last 7 days, per day 20, 20, 20, 20, "
+        "20, 20, 19 (oldest first)"), f["evidence"]
+    # a real failure makes the week: 1 of 140 failed
     r, rc = probe_json(site, "http://www.down.gov.cn/", db=db)
     assert rc == 1
     with sqlite3.connect(db) as con:
         con.execute("UPDATE probe_results SET app = 'portal' WHERE app "
                     "IS NULL")
     f = availability(db)
-    assert f["status"] == "fail"
-    assert f["evidence"].startswith(
-        "1 of 20 probes failed in the last 7 days (5.0 %)")
+    assert f["status"] == "pass"
+    assert f["evidence"] == "1 of 140 probes failed in the last 7 days (0.7 %)"
     # judged by an observation: the newest probe's time
     with sqlite3.connect(db) as con:
         newest = con.execute("SELECT max(at) FROM probe_results").fetchone()[0]
     assert f["judged_by"] == "observation" and f["observed"] == newest
-    # one more success: 1 of 21 = 4.8 %, below the veto
-    history(db, 1, 0, hours_ago=100)
+    # 7 of 146 = 4.8 %, below the veto
+    days(db, 6, failed=6, first=3, last=3)
     f = availability(db)
     assert f["status"] == "pass"
-    assert f["evidence"] == "1 of 21 probes failed in the last 7 days (4.8 %)"
+    assert f["evidence"] == "7 of 146 probes failed in the last 7 days (4.8 %)"
     # failures older than 7 days do not count
-    history(db, 0, 5, hours_ago=7 * 24 + 2)
+    days(db, 5, failed=5, first=7, last=7)
     assert availability(db)["status"] == "pass"
-    # many failures within the week
-    history(db, 0, 10, hours_ago=20)
+    # one more within the week: 8 of 147 = 5.4 %, the veto
+    days(db, 1, failed=1, first=5, last=5)
     f = availability(db)
     assert f["status"] == "fail"
     assert f["evidence"].startswith(
-        "11 of 31 probes failed in the last 7 days (35.5 %)")
+        "8 of 147 probes failed in the last 7 days (5.4 %)")
+
+
+def test_check_availability_needs_a_week(site, tmp_path):
+    """Six days of probes, however many, are not the indicator's week."""
+    db = imported(tmp_path)
+    days(db, 100, failed=50, first=0, last=5)
+    f = availability(db)
+    assert f["status"] == "unknown"
+    assert f["evidence"].startswith(
+        "not enough probes: 600 in the last 7 days, per day 0, 100, 100, "
+        "100, 100, 100, 100 (oldest first)"), f["evidence"]
 
 
 def test_old_results_are_pruned(site, tmp_path):

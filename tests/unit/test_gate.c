@@ -298,6 +298,110 @@ test_trie_random(void **state)
 	}
 }
 
+/* Coverage of prefix lists (SEC-3): by the addresses, not the spelling. */
+static void
+cover(const char *const *l, size_t n, int v4, int v6)
+{
+	struct gate_cover c;
+	struct err e;
+
+	if (gate_cover_list(l, n, 0, &c, &e) < 0)
+		fail_msg("cover: %s", e.msg);
+	if (c.v4 != v4 || c.v6 != v6)
+		fail_msg("cover of %zu prefixes starting '%s': /%d /%d, "
+			 "expected /%d /%d",
+			 n, n > 0 ? l[0] : "", c.v4, c.v6, v4, v6);
+}
+
+#define COVER(v4, v6, ...)                                                     \
+	do {                                                                   \
+		const char *const l_[] = {__VA_ARGS__};                        \
+		cover(l_, ARRAY_SIZE(l_), v4, v6);                             \
+	} while (0)
+
+static void
+test_cover(void **state)
+{
+	struct gate_cover c;
+	struct err e;
+
+	(void)state;
+	COVER(16, -1, "10.44.0.0/16");
+	COVER(32, -1, "10.44.0.1");
+	COVER(-1, 48, "2001:db8:4407::/48");
+	/* two halves are everything; so is an overlap adding up to it */
+	COVER(0, -1, "0.0.0.0/1", "128.0.0.0/1");
+	COVER(0, -1, "128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2", "10.0.0.0/8");
+	COVER(0, 0, "::/1", "8000::/1");
+	COVER(0, 0, "::/0");
+	/* IPv4 written as IPv6: mapped and NAT64 */
+	COVER(0, -1, "::ffff:0.0.0.0/96");
+	COVER(0, -1, "64:ff9b::/96");
+	COVER(1, -1, "::ffff:0.0.0.0/97", "64:ff9b::/97");
+	COVER(0, -1, "::ffff:0.0.0.0/97", "64:ff9b::8000:0/97");
+	/* two small segments stay small; not adjacent: rounded up */
+	COVER(15, -1, "10.44.0.0/16", "10.46.0.0/16");
+	COVER(14, -1, "10.44.0.0/16", "10.46.0.0/16", "10.48.0.0/16");
+	COVER(15, -1, "10.44.0.0/16", "10.44.0.0/17", "10.45.0.0/16");
+	COVER(16, 47, "10.44.0.0/16", "2001:db8:4407::/48",
+	      "2001:db8:4408::/48");
+	/* one address more than a /8 is more than a /8 */
+	COVER(7, -1, "10.0.0.0/8", "11.0.0.0/32");
+	/* carved out: the longest prefix wins */
+	COVER(1, -1, "0.0.0.0/0", "!0.0.0.0/1");
+	COVER(16, -1, "10.44.0.0/16", "!10.44.99.0/24", "10.44.99.1");
+	COVER(-1, -1, "!10.0.0.0/8");
+	COVER(-1, 1, "::/0", "!::/1");
+	{
+		struct gate_trie *t1 = gate_trie_new(), *t2 = gate_trie_new();
+		struct gate_addrs *a1 = gate_addrs_new(),
+				  *a2 = gate_addrs_new();
+
+		assert_int_equal(gate_trie_add(t1, "10.44.0.0/16", 1, &e), 0);
+		assert_int_equal(gate_trie_add(t1, "10.44.9.0/24", -1, &e), 0);
+		assert_int_equal(gate_trie_add(t2, "10.44.0.0/17", 1, &e), 0);
+		assert_int_equal(gate_trie_add(t2, "10.44.128.0/17", 1, &e), 0);
+		gate_addrs_add_trie(a1, t1);
+		gate_addrs_add_trie(a2, t2);
+		/* the two /17 halves are the /16, which holds a1 */
+		assert_int_equal(gate_addrs_within(a1, a2), 1);
+		assert_int_equal(gate_addrs_within(a2, a1), 0);
+		assert_int_equal(gate_addrs_within(a1, a1), 1);
+		gate_addrs_minus(a2, a1); /* the carved-out /24 is left */
+		gate_addrs_cover(a2, &c);
+		assert_int_equal(c.v4, 24);
+		assert_int_equal(c.v6, -1);
+		gate_addrs_free(a1);
+		gate_addrs_free(a2);
+		gate_trie_free(t1);
+		gate_trie_free(t2);
+	}
+	assert_int_equal(gate_cover_list(NULL, 0, 0, &c, &e), 0);
+	assert_int_equal(c.v4, -1);
+	assert_int_equal(c.v6, -1);
+	{
+		const char *const bad[] = {"10.0.0.1/8"};
+
+		assert_int_equal(gate_cover_list(bad, 1, 0, &c, &e), -1);
+		assert_non_null(strstr(e.msg, "10.0.0.1/8"));
+		const char *const lan[] = {"10.0.0.0/8", "192.168.0.0/16",
+					   "fc00::/7", "0.0.0.0/1"};
+
+		/* public: internal ranges left out, the rest counted */
+		assert_int_equal(
+		    gate_cover_list(lan, 3, GATE_COVER_PUBLIC, &c, &e), 0);
+		assert_int_equal(c.v4, -1);
+		assert_int_equal(c.v6, -1);
+		assert_int_equal(
+		    gate_cover_list(lan, 4, GATE_COVER_PUBLIC, &c, &e), 0);
+		assert_int_equal(c.v4, 1);
+		/* loose: the /8 it lies in */
+		assert_int_equal(
+		    gate_cover_list(bad, 1, GATE_COVER_LOOSE, &c, &e), 0);
+		assert_int_equal(c.v4, 8);
+	}
+}
+
 static void
 test_trie_range(void **state)
 {
@@ -974,6 +1078,7 @@ main(void)
 	    cmocka_unit_test(test_trie),
 	    cmocka_unit_test(test_trie_random),
 	    cmocka_unit_test(test_trie_range),
+	    cmocka_unit_test(test_cover),
 	    cmocka_unit_test(test_window_parse),
 	    cmocka_unit_test(test_window_contains),
 	    cmocka_unit_test(test_tz_threads),

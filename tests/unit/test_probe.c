@@ -17,23 +17,46 @@
 #include "inspect/inspect.h"
 #include "testutil.h"
 
+/* probe_verdict over a week whose days all hold n probes, failed of all */
+static int
+week(long n, long failed)
+{
+	long day[PROBE_DAYS];
+
+	for (int i = 0; i < PROBE_DAYS; i++)
+		day[i] = n;
+	return probe_verdict(day, failed);
+}
+
 static void
 test_verdict(void **state)
 {
+	long day[PROBE_DAYS] = {20, 20, 20, 20, 20, 20, 20};
+
 	(void)state;
-	assert_int_equal(probe_verdict(0, 0), -1);
-	assert_int_equal(probe_verdict(19, 0), -1);
-	assert_int_equal(probe_verdict(19, 19), -1);
-	assert_int_equal(probe_verdict(20, 0), 1);
-	assert_int_equal(probe_verdict(20, 1), 0);  /* exactly 5 % */
-	assert_int_equal(probe_verdict(21, 1), 1);  /* 4.76 % */
-	assert_int_equal(probe_verdict(100, 4), 1); /* 4 % */
-	assert_int_equal(probe_verdict(100, 5), 0);
-	assert_int_equal(probe_verdict(140, 6), 1); /* 4.29 %: a week of 20 */
-	assert_int_equal(probe_verdict(140, 7), 0); /* 5 % */
-	assert_int_equal(probe_verdict(1000000, 49999), 1);
-	assert_int_equal(probe_verdict(1000000, 50000), 0);
-	assert_int_equal(probe_verdict(20, 20), 0);
+	assert_int_equal(week(0, 0), -1);
+	assert_int_equal(week(19, 0), -1);
+	assert_int_equal(week(19, 19 * 7), -1);
+	assert_int_equal(week(20, 0), 1);
+	assert_int_equal(week(20, 7), 0);   /* exactly 5 % */
+	assert_int_equal(week(20, 6), 1);   /* 4.29 % */
+	assert_int_equal(week(21, 7), 1);   /* 4.76 % */
+	assert_int_equal(week(100, 35), 0); /* 5 % */
+	assert_int_equal(week(100, 34), 1);
+	assert_int_equal(week(1000000, 349999), 1);
+	assert_int_equal(week(1000000, 350000), 0);
+	assert_int_equal(week(20, 140), 0);
+	/* the indicator: at least 20 a day, every day of the week; many
+	 * probes on six days do not make up for one short day */
+	assert_int_equal(probe_verdict(day, 0), 1);
+	day[3] = 19;
+	assert_int_equal(probe_verdict(day, 0), -1);
+	day[3] = 20;
+	day[6] = 0;
+	assert_int_equal(probe_verdict(day, 0), -1);
+	for (int i = 0; i < PROBE_DAYS - 1; i++)
+		day[i] = 1000;
+	assert_int_equal(probe_verdict(day, 0), -1);
 }
 
 static void

@@ -649,7 +649,8 @@ OBSERVED(test_abnormal_links, "observe.abnormal-links", "LINK-4")
 OBSERVED(test_logo, "observe.logo", "LOGO-1")
 
 /* GOVWEB-1 from the probes of the 7 days before "now" (2024-07-01T04:00Z):
- * unknown below 20 probes, fail at a 5 % failure ratio (the veto). */
+ * unknown until each day has 20 probes, then fail at a 5 % failure ratio
+ * (the veto). */
 static void
 probes(struct store *st, const char *app, const char *at, int n, int ok)
 {
@@ -679,36 +680,54 @@ test_availability(void **state)
 		  "{'id':'a-gov','unit':'" GOV "','type':'app','name':'n'}");
 	run(st);
 	expect_exact(rule, "p-gov", ST_UNKNOWN,
-		     "not enough probes: 0 in the last 7 days, at least 20 "
+		     "not enough probes: 0 in the last 7 days, per day 0, 0, "
+		     "0, 0, 0, 0, 0 (oldest first); at least 20 each day are "
 		     "needed; govsecd [probe] enabled");
 	assert_non_null(strstr(get(rule, "p-gov")->fix, "[probe] enabled"));
 	expect_f(rule, "p-ga", ST_UNKNOWN, "not enough probes: 0");
 	expect_none(rule, "p-edu");
 	expect_none(rule, "a-gov");
 	assert_int_equal(count_rule(rule), 2);
-	/* outside the window: a second too early, after "now" */
+	/* outside the week: a second too early, after "now" */
 	probes(st, "p-gov", "2024-06-24T03:59:59Z", 30, 0);
 	probes(st, "p-gov", "2024-07-01T04:00:01Z", 30, 0);
-	probes(st, "p-gov", "2024-06-24T04:00:00Z", 18, 1);
-	probes(st, "p-gov", "2024-07-01T04:00:00Z", 1, 0);
+	/* six days of 20 (each day starts at 04:00Z): not yet a week */
+	for (int d = 0; d < 6; d++) {
+		char at[32];
+
+		str_fmt(at, sizeof(at), "2024-06-%02dT04:00:00Z", 24 + d);
+		probes(st, "p-gov", at, 20, 1);
+	}
 	run(st);
 	expect_exact(rule, "p-gov", ST_UNKNOWN,
-		     "not enough probes: 19 in the last 7 days, at least 20 "
-		     "needed; govsecd [probe] enabled");
-	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+		     "not enough probes: 120 in the last 7 days, per day 20, "
+		     "20, 20, 20, 20, 20, 0 (oldest first); at least 20 each "
+		     "day are needed; govsecd [probe] enabled");
+	probes(st, "p-gov", "2024-06-30T04:00:00Z", 19, 1);
 	run(st);
-	expect_exact(rule, "p-gov", ST_FAIL,
-		     "1 of 20 probes failed in the last 7 days (5.0 %), the "
-		     "veto is 5 %");
-	probes(st, "p-gov", "2024-06-30T00:00:00Z", 1, 1);
+	expect_f(rule, "p-gov", ST_UNKNOWN,
+		 "not enough probes: 139 in the last 7 days, per day 20, 20, "
+		 "20, 20, 20, 20, 19 (oldest first)");
+	/* the last day ends at "now", included */
+	probes(st, "p-gov", "2024-07-01T04:00:00Z", 1, 0);
 	run(st);
 	expect_exact(rule, "p-gov", ST_PASS,
-		     "1 of 21 probes failed in the last 7 days (4.8 %)");
-	probes(st, "p-ga", "2024-06-30T00:00:00Z", 25, 0);
+		     "1 of 140 probes failed in the last 7 days (0.7 %)");
+	probes(st, "p-gov", "2024-06-27T12:00:00Z", 6, 0);
 	run(st);
-	expect_exact(rule, "p-ga", ST_FAIL,
-		     "25 of 25 probes failed in the last 7 days (100.0 %), "
-		     "the veto is 5 %");
+	expect_exact(rule, "p-gov", ST_PASS,
+		     "7 of 146 probes failed in the last 7 days (4.8 %)");
+	probes(st, "p-gov", "2024-06-27T12:00:00Z", 1, 0);
+	run(st);
+	expect_exact(rule, "p-gov", ST_FAIL,
+		     "8 of 147 probes failed in the last 7 days (5.4 %), the "
+		     "veto is 5 %");
+	/* a bad day alone is no week: no verdict yet */
+	probes(st, "p-ga", "2024-06-30T12:00:00Z", 25, 0);
+	run(st);
+	expect_f(rule, "p-ga", ST_UNKNOWN,
+		 "not enough probes: 25 in the last 7 days, per day 0, 0, 0, "
+		 "0, 0, 0, 25 (oldest first)");
 }
 OBSERVED(test_freshness, "observe.freshness", "GOVWEB-2")
 OBSERVED(test_footer_marks, "observe.footer-marks", "GOVWEB-3")
@@ -2245,6 +2264,443 @@ test_rreg_link_domain_expiry(void **state)
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	expect_f("link.domain-expiry", "d-soon", ST_PASS,
 		 "1 domains registered beyond the next 30 days");
+/* ---- judged by the effect (issue 9): SEC-3 coverage, SEC-4 limit,
+ * AUTH-1 shadowing and second factors, gate evidence window and age ---- */
+
+/* SEC-3: declared segments are judged by what they add up to. */
+static void
+test_sec3_coverage(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+	load_apps(
+	    st,
+	    "{'id':'halves','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['0.0.0.0/1','128.0.0.0/1']}}"
+	    ",{'id':'halves6','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['::/1','8000::/1']}}"
+	    ",{'id':'split6','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['2000::/3','4000::/2','8000::/1']}}"
+	    ",{'id':'overlap','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['128.0.0.0/1','0.0.0.0/2','64.0.0.0/"
+	    "2']}}"
+	    ",{'id':'mapped','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['::ffff:0.0.0.0/96']}}"
+	    ",{'id':'hostbits','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['0.0.0.1/1','128.0.0.1/1']}}"
+	    ",{'id':'small','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['202.96.0.0/16','202.98.0.0/16']}}"
+	    ",{'id':'lan','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,'security':{'ip_segments':"
+	    "['10.0.0.0/8','172.16.0.0/12','192.168.0.0/16','fc00::/7']}}"
+	    ",{'id':'v6own','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['10.44.0.0/16','2001:db8:4407::/48']}}"
+	    ",{'id':'wide6','unit':'" GOV "','type':'app',"
+	    "'name':'n','staff_functions':true,"
+	    "'security':{'ip_segments':['2001:db8::/32','2001:db9::/32']}}");
+	run(st);
+	expect_exact(
+	    "sec.staff-access", "halves", ST_FAIL,
+	    "IP segments (0.0.0.0/1, 128.0.0.0/1) together cover as "
+	    "many public IPv4 addresses as a /0, more than a /8 ([check] "
+	    "max_segment_prefix4)");
+	/* ::/1 holds ::ffff:0:0/96, all of IPv4 */
+	expect_f("sec.staff-access", "halves6", ST_FAIL,
+		 "cover as many public IPv4 addresses as a /0, more than a /8");
+	expect_f(
+	    "sec.staff-access", "split6", ST_FAIL,
+	    "cover as many public IPv6 addresses as a /0, more than a /32");
+	expect_f("sec.staff-access", "overlap", ST_FAIL,
+		 "cover as many public IPv4 addresses as a /0");
+	expect_f("sec.staff-access", "mapped", ST_FAIL,
+		 "cover as many public IPv4 addresses as a /0");
+	expect_f("sec.staff-access", "hostbits", ST_FAIL,
+		 "cover as many public IPv4 addresses as a /0");
+	expect_f(
+	    "sec.staff-access", "wide6", ST_FAIL,
+	    "cover as many public IPv6 addresses as a /31, more than a /32");
+	/* two small segments are small together */
+	expect_exact("sec.staff-access", "small", ST_PASS,
+		     "staff access limited to 202.96.0.0/16, 202.98.0.0/16");
+	/* internal ranges are no exposure to the Internet, however wide */
+	expect_f("sec.staff-access", "lan", ST_PASS, "staff access limited");
+	expect_f("sec.staff-access", "v6own", ST_PASS, "staff access limited");
+	/* the limit is the operator's: [check] max_segment_prefix4/6 */
+	check_opts_init(&o);
+	o.segment_prefix4 = 16;
+	o.segment_prefix6 = 30;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_f("sec.staff-access", "small", ST_FAIL,
+		 "as many public IPv4 addresses as a /15, more than a /16");
+	expect_f("sec.staff-access", "wide6", ST_PASS, "staff access limited");
+}
+
+/* SEC-4: declared whitelist entries are held to the gate's limit. */
+static void
+test_sec4_declared_limit(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+#define WL(id, from, until)                                                    \
+	"{'id':'" id "','unit':'" GOV "','type':'app','name':'n',"             \
+	"'staff_functions':true,'security':{'overseas_access':true,"           \
+	"'overseas_whitelist':[{'account':'zhang','from':'" from "',"          \
+	"'until':'" until "'}]}}"
+	load_apps(
+	    st,
+	    WL("year", "2024-06-01T00:00:00Z", "2025-06-01T00:00:00Z") "," WL(
+		"ninety", "2024-06-01T00:00:00Z",
+		"2024-08-30T00:00:00Z") "," WL("over", "2023-01-01T00:00:00Z",
+					       "2024-01-01T00:00:00Z"));
+#undef WL
+	run(st);
+	expect_exact("sec.overseas", "year", ST_FAIL,
+		     "whitelist entry 0 (2024-06-01T00:00:00Z to "
+		     "2025-06-01T00:00:00Z) opens overseas access for 365 "
+		     "days, more than 90 ([check] whitelist_max_days)");
+	expect_f("sec.overseas", "ninety", ST_PASS,
+		 "overseas access by whitelist only: 1 entries, 1 open now");
+	/* an entry that has ended opens nothing any more */
+	expect_f("sec.overseas", "over", ST_PASS,
+		 "overseas access by whitelist only: 1 entries, 0 open now");
+	check_opts_init(&o);
+	o.whitelist_max_days = 365;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_f("sec.overseas", "year", ST_PASS, "1 open now");
+}
+
+/* The gate's evidence: a policy, decisions per rule and day, users and
+ * the time it last reported; for the e-mail system at oa.jiangmen.gov.cn
+ * ("now" is 2024-07-01T04:00:00Z). */
+static void
+gate_users(struct store *st, const char *sql)
+{
+	struct err e;
+
+	if (store_exec(st, sql, NULL, 0, &e) < 0)
+		fail_msg("gate users: %s", e.msg);
+}
+
+static void
+gate_ev(struct store *st, const char *policy, const char *decided_day,
+	const char *reported)
+{
+	char *doc = Q(policy);
+	struct store_val v[1];
+	struct err e;
+	json_t *j = json_loads(doc, 0, NULL), *r;
+	size_t i;
+
+	assert_non_null(j);
+	v[0] = SV_TEXT(doc);
+	if (store_exec(st, "DELETE FROM gate_policy", NULL, 0, &e) < 0 ||
+	    store_exec(st, "DELETE FROM gate_rule_days", NULL, 0, &e) < 0 ||
+	    store_exec(st,
+		       "INSERT INTO gate_policy(id, doc, serial, updated) "
+		       "VALUES (1, ?, 1, '2024-06-01T00:00:00Z')",
+		       v, 1, &e) < 0 ||
+	    store_setting_set(st, "gate.started", "2024-06-01T00:00:00Z", &e) <
+		0 ||
+	    store_setting_set(st, "gate.reported", reported, &e) < 0 ||
+	    store_setting_set(st, "gate.session_idle", "900", &e) < 0 ||
+	    store_setting_set(st, "gate.login_attempts", "5", &e) < 0)
+		fail_msg("gate evidence: %s", e.msg);
+	json_array_foreach(json_object_get(j, "rules"), i, r)
+	{
+		struct store_val w[2] = {
+		    SV_TEXT(json_string_value(json_object_get(r, "name"))),
+		    SV_TEXT(decided_day)};
+
+		if (store_exec(st,
+			       "INSERT INTO gate_rule_days(rule, day, allows, "
+			       "denies) VALUES (?, ?, 3, 1)",
+			       w, 2, &e) < 0)
+			fail_msg("gate decisions: %s", e.msg);
+	}
+	json_decref(j);
+	free(doc);
+}
+
+#define OA_APP                                                                 \
+	"{'id':'oa','unit':'" GOV "','type':'email','name':'n',"               \
+	"'personal_safety':true,'domains':[{'name':'oa.jiangmen.gov.cn',"      \
+	"'main':true}]}"
+#define OA_HOSTS "'hosts':['oa.jiangmen.gov.cn']"
+#define OA_NETS                                                                \
+	"'networks':{'office':['10.44.0.0/16','2001:db8:4407::/48'],"          \
+	"'halves':['0.0.0.0/1','128.0.0.0/1','::/1','8000::/1'],"              \
+	"'almost':['0.0.0.0/0','!10.0.0.0/8']}"
+#define ALICE_BOB                                                              \
+	"INSERT INTO gate_users(name, groups, password, totp_secret, "         \
+	"updated, disabled) VALUES ('alice', '', 'x', 'S', '', 0), "           \
+	"('bob', '', 'x', NULL, '', 0), ('carol', '', 'x', NULL, '', 1)"
+
+/* SEC-3 from the gate: a rule's networks judged by what they admit. */
+static void
+test_gate_sec3_coverage(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, OA_APP);
+	gate_ev(st,
+		"{" OA_NETS ",'rules':["
+		"{'name':'own'," OA_HOSTS ",'networks':['office'],"
+		"'action':'two_factor'},"
+		"{'name':'split'," OA_HOSTS ",'networks':['halves'],"
+		"'action':'two_factor'},"
+		"{'name':'carved'," OA_HOSTS ",'networks':['almost'],"
+		"'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_exact(
+	    "sec.staff-access", "oa", ST_FAIL,
+	    "gate rules 'split' (any address), 'carved' (as many "
+	    "public IPv4 addresses as a /0) admit any device from more "
+	    "public addresses than an IPv4 /8 or an IPv6 /32 ([check] "
+	    "max_segment_prefix4, max_segment_prefix6)");
+	/* the unit's own segments alone pass */
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'own'," OA_HOSTS
+		",'networks':['office'],'action':'two_factor'},"
+		"{'name':'split'," OA_HOSTS ",'networks':['halves'],"
+		"'devices':['approved'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("sec.staff-access", "oa", ST_PASS, "the gate enforces");
+}
+
+/* AUTH-1: a two_factor rule counts only when no earlier rule lets the
+ * same requests in with less, and only for users with a second factor. */
+static void
+test_gate_auth1_shadowing(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, OA_APP);
+	gate_users(st, ALICE_BOB);
+	/* an earlier bypass for the whole host */
+	gate_ev(st,
+		"{'rules':[{'name':'open'," OA_HOSTS ",'action':'bypass'},"
+		"{'name':'staff'," OA_HOSTS ",'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_exact("auth.mfa", "oa", ST_FAIL,
+		     "gate rules 'staff' (by 'open') ask for two factors, but "
+		     "an earlier rule lets the same requests in with less");
+	/* a path written to match everything is no condition */
+	gate_ev(st,
+		"{'rules':[{'name':'open'," OA_HOSTS ",'path':'^/.*',"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'path':'^/admin/','action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_FAIL, "(by 'open')");
+	/* wider networks and more methods shadow too */
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['halves'],'methods':['GET','POST'],"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'networks':['office'],'methods':['GET'],"
+		"'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_FAIL, "'staff' (by 'open')");
+	/* narrower ones do not: POST from the office needs two factors */
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['halves'],'methods':['GET'],"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'networks':['office'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS, "on 1 rules");
+	gate_ev(st,
+		"{" OA_NETS ",'rules':[{'name':'open'," OA_HOSTS
+		",'networks':['office'],'action':'bypass'},{'name':'staff'"
+		"," OA_HOSTS ",'networks':['halves'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS, "on 1 rules");
+	/* a bypass for another path does not shadow */
+	gate_ev(st,
+		"{'rules':[{'name':'health'," OA_HOSTS ",'path':'^/health$',"
+		"'action':'bypass'},{'name':'staff'," OA_HOSTS
+		",'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_exact("auth.mfa", "oa", ST_PASS,
+		     "the gate enforces two factors (password and TOTP or a "
+		     "security key) on 1 rules; 1 users have a second factor; "
+		     "without one (they cannot pass these rules): bob");
+	/* nobody has a second factor: two factors count for nobody */
+	gate_users(st, "UPDATE gate_users SET totp_secret = NULL");
+	run(st);
+	expect_exact("auth.mfa", "oa", ST_FAIL,
+		     "no enabled gate user has a second factor: the 1 "
+		     "two_factor rules count for nobody");
+	/* a security key is a second factor too */
+	gate_users(st, "INSERT INTO gate_webauthn(id, user, alg, pubkey, "
+		       "sign_count, created) VALUES ('k1', 'bob', -7, 'p', 0, "
+		       "'2024-06-01T00:00:00Z')");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS,
+		 "without one (they cannot pass "
+		 "these rules): alice");
+}
+
+/* Gate evidence is recent: decisions of the last [check]
+ * gate_window_days, and stale when the gate has not reported lately. */
+static void
+test_gate_window_and_age(void **state)
+{
+	static const char *const gate_rules[] = {
+	    "sec.staff-access",	 "sec.overseas", "auth.mfa",
+	    "auth.idle-timeout", "auth.lockout", "auth.device-binding"};
+	const char *policy = "{" OA_NETS ",'rules':[{'name':'staff'," OA_HOSTS
+			     ",'networks':['office'],'countries':['CN'],"
+			     "'devices':['approved'],'action':'two_factor'}]}";
+	struct store *st = *state;
+	struct check_opts o;
+	char ev[256];
+
+	load_apps(st, OA_APP);
+	gate_users(st, ALICE_BOB);
+	gate_ev(st, policy, "2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	for (size_t i = 0; i < ARRAY_SIZE(gate_rules); i++)
+		expect_f(gate_rules[i], "oa", ST_PASS, "");
+	/* silent for more than an hour: stale, unknown */
+	gate_ev(st, policy, "2024-06-30", "2024-07-01T02:59:59Z");
+	run(st);
+	for (size_t i = 0; i < ARRAY_SIZE(gate_rules); i++)
+		expect_exact(gate_rules[i], "oa", ST_UNKNOWN,
+			     "the gate protects it, but last reported at "
+			     "2024-07-01T02:59:59Z, more than 60 minutes ago "
+			     "([check] gate_stale_minutes)");
+	check_opts_init(&o);
+	o.gate_stale_minutes = 120;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_f("auth.mfa", "oa", ST_PASS, "the gate enforces");
+	/* decisions 30 days ago and older are not the gate's present: the
+	 * declarations judge (none here) */
+	gate_ev(st, policy, "2024-06-01", "2024-07-01T03:59:00Z");
+	run(st);
+	str_fmt(ev, sizeof(ev), "%s", get("auth.mfa", "oa")->evidence);
+	if (strstr(ev, "gate") != NULL)
+		fail_msg("old decisions judged as the gate's: %s", ev);
+	gate_ev(st, policy, "2024-06-02", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("auth.mfa", "oa", ST_PASS, "the gate enforces");
+	o.gate_stale_minutes = 60;
+	o.gate_window_days = 7;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	str_fmt(ev, sizeof(ev), "%s", get("auth.mfa", "oa")->evidence);
+	if (strstr(ev, "gate") != NULL)
+		fail_msg("decisions outside 7 days judged: %s", ev);
+}
+
+/* SEC-4 from the gate: an entry is as long as its window's dates let it
+ * be open. */
+static void
+test_gate_sec4_window_dates(void **state)
+{
+	struct store *st = *state;
+#define TRIP(window)                                                           \
+	"{'rules':[{'name':'abroad'," OA_HOSTS ",'whitelist':true,"            \
+	"'action':'two_factor'}],'whitelist':[{'name':'trip',"                 \
+	"'user':'alice','from':'2024-06-01T00:00:00Z',"                        \
+	"'until':'2025-06-01T00:00:00Z'" window "}]}"
+
+	load_apps(st, OA_APP);
+	gate_ev(st, TRIP(""), "2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("sec.overseas", "oa", ST_FAIL,
+		 "1 whitelist entry 'trip' (365 days) opens overseas access "
+		 "for more than 90 days");
+	gate_ev(st, TRIP(",'window':'2024-07-01..2024-07-14 Europe/Berlin'"),
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("sec.overseas", "oa", ST_PASS, "time-limited whitelist");
+#undef TRIP
+}
+
+/* SEC-4 from the gate: networks that cannot be overseas, by the
+ * addresses they admit however they are written. */
+static void
+test_gate_sec4_internal(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, OA_APP);
+	gate_ev(st,
+		"{'networks':{'lan':['10.0.0.0/9','10.128.0.0/9',"
+		"'::ffff:192.168.0.0/112','0.0.0.0/0','!0.0.0.0/1',"
+		"'!128.0.0.0/1']},'rules':[{'name':'staff'," OA_HOSTS
+		",'networks':['lan'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_f("sec.overseas", "oa", ST_PASS, "the gate enforces");
+	gate_ev(st,
+		"{'networks':{'lan':['10.0.0.0/8','11.0.0.0/32']},"
+		"'rules':[{'name':'staff'," OA_HOSTS
+		",'networks':['lan'],'action':'two_factor'}]}",
+		"2024-06-30", "2024-07-01T03:59:00Z");
+	run(st);
+	expect_exact("sec.overseas", "oa", ST_FAIL,
+		     "gate rules 'staff' admit overseas addresses without a "
+		     "whitelist");
+}
+
+/* [check] settings of these rules, read from govsec.conf. */
+static void
+test_check_config(void **state)
+{
+	char path[8192];
+	struct config cfg;
+	struct check_opts o;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&cfg);
+	check_opts_config(&o, &cfg);
+	assert_int_equal(o.segment_prefix4, 8);
+	assert_int_equal(o.segment_prefix6, 32);
+	assert_int_equal(o.gate_window_days, 30);
+	assert_int_equal(o.gate_stale_minutes, 60);
+	assert_int_equal(o.whitelist_max_days, 90);
+	str_fmt(path, sizeof(path), "%s/check.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmax_segment_prefix4 = 16\nmax_segment_prefix6 = 48\n"
+	      "gate_window_days = 7\ngate_stale_minutes = 1440\n",
+	      f);
+	fclose(f);
+	assert_int_equal(config_load(&cfg, path, &e), 0);
+	check_opts_config(&o, &cfg);
+	assert_int_equal(o.segment_prefix4, 16);
+	assert_int_equal(o.segment_prefix6, 48);
+	assert_int_equal(o.gate_window_days, 7);
+	assert_int_equal(o.gate_stale_minutes, 1440);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmax_segment_prefix4 = 33\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
+	assert_non_null(
+	    strstr(e.msg, "bad value '33' for [check] max_segment_prefix4"));
+	unlink(path);
 }
 
 int
@@ -2303,6 +2759,14 @@ main(void)
 	    T(test_rreg_out_authoriser),
 	    T(test_rreg_out_expiry_scope),
 	    T(test_rreg_link_domain_expiry),
+	    T(test_sec3_coverage),
+	    T(test_sec4_declared_limit),
+	    T(test_gate_sec3_coverage),
+	    T(test_gate_auth1_shadowing),
+	    T(test_gate_window_and_age),
+	    T(test_gate_sec4_window_dates),
+	    T(test_gate_sec4_internal),
+	    cmocka_unit_test(test_check_config),
 	};
 #undef T
 
