@@ -235,6 +235,40 @@ char *ecert_receipt(struct store *st, const struct ecert_ca *ca,
 		    const struct ecert_verdict *v, const char *method,
 		    const struct ecert_caller *who, struct err *e);
 
+/* names.c: online names (NAME-1, NAME-2) */
+/* What a name application met: NAME-1's verdict and, when refused, the
+ * approved name it is confused with (id 0: none) or why else. */
+struct ecert_name_conflict {
+	long long id;
+	char name[256], unit[32];
+	char why[256];
+	char name1[16], name1_why[512];
+};
+/*
+ * The key under which names a reader would confuse are equal: NFKC with
+ * case folding, traditional to simplified (OpenCC), look-alike Han
+ * characters, the UTS 39 skeleton (ICU), without spaces and punctuation.
+ */
+int ecert_name_key(const char *name, char *key, size_t n, struct err *e);
+/* 1 if name mixes scripts that can be confused (UTS 39). */
+int ecert_name_mixed(const char *name);
+/*
+ * Applies for name for unit (and its application app, or NULL): 0 with
+ * *id of the pending application; 1 refused (c says why: NAME-1 fails,
+ * mixed scripts, or confusable with an approved name of another unit);
+ * -1 with e. Audited.
+ */
+int ecert_name_apply(struct store *st, const char *unit, const char *app,
+		     const char *name, const char *actor, long long *id,
+		     struct ecert_name_conflict *c, struct err *e);
+/* Approves (checked again against names approved meanwhile) or rejects
+ * with a reason; logged in the transparency log and audited. */
+int ecert_name_decide(struct store *st, long long id, int approve,
+		      const char *reason, const char *actor, struct err *e);
+/* Applications as JSON, of unit and in state when not NULL. */
+struct json_t *ecert_names_json(struct store *st, const char *unit,
+				const char *state, struct err *e);
+
 /* tlog.c: the transparency log (RFC 6962 Merkle tree; SM3, or SHA-256
  * for RFC 6962's vectors) */
 enum tlog_alg { TLOG_SM3, TLOG_SHA256 };

@@ -269,6 +269,15 @@ const struct migration store_migrations[] = {
 	 "CREATE TABLE tlog_nodes ("
 	 "  level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,"
 	 "  PRIMARY KEY (level, idx));"},
+    /* 18: online names (src/ecert/names.c): each application with its
+     * key under which confusable names are equal (indexed: the conflict
+     * search is a lookup), NAME-1's verdict, and the decision */
+    {18, "CREATE TABLE ecert_names ("
+	 "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, app TEXT,"
+	 "  name TEXT NOT NULL, name_key TEXT NOT NULL, state TEXT NOT NULL,"
+	 "  applied TEXT NOT NULL, applied_by TEXT NOT NULL,"
+	 "  name1 TEXT NOT NULL, decided TEXT, decided_by TEXT, reason TEXT);"
+	 "CREATE INDEX ecert_names_key ON ecert_names(name_key, state);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -1,0 +1,455 @@
+/*
+ * names.c: online names (NAME-1, NAME-2; seed Q5): a unit applies for the
+ * online name of itself or of an application; govsec judges it by NAME-1
+ * and searches it against every approved name, not only for equality but
+ * for names a reader would take for it: full-width and half-width forms
+ * (NFKC), traditional and simplified characters (OpenCC t2s), Unicode
+ * confusables (ICU's uspoof skeleton, UTS 39) and Han characters that
+ * look alike but that ICU does not list (the table below). The
+ * establishment department approves or rejects with a reason; approved
+ * names are the protected set.
+ *
+ * A name's key is computed once, on application, and stored: the search
+ * is an index lookup of that key (and of the key without spaces and
+ * punctuation), never a loop over all names.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <opencc.h>
+#include <pthread.h>
+#include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+
+#include "audit/audit.h"
+#include "ecert/ecert.h"
+#include "registry/registry.h"
+
+#define NAME_MAX_CHARS 64
+#define KEY_MAX	       1024
+
+/*
+ * Han characters that look alike and that UTS 39's confusables do not map
+ * to each other: each maps to one representative. Pairs from proofreading
+ * practice (形近字): 人/入/八, 己/已/巳, 未/末, 天/夭, 士/土, 戍/戌/戊/戎,
+ * 日/曰, 刀/刁/力, 千/干/于, 大/丈/太/犬, 王/玉/壬, 木/本/术, 白/自,
+ * 免/兔, 史/吏, 采/釆, 拔/拨, 侯/候, 己/巳 ... The representative is the
+ * first of each group.
+ */
+static const char *const lookalike[][2] = {
+    {"入", "人"}, {"八", "人"}, {"已", "己"}, {"巳", "己"}, {"末", "未"},
+    {"夭", "天"}, {"土", "士"}, {"戌", "戍"}, {"戊", "戍"}, {"戎", "戍"},
+    {"曰", "日"}, {"刁", "刀"}, {"力", "刀"}, {"干", "千"}, {"于", "千"},
+    {"丈", "大"}, {"太", "大"}, {"犬", "大"}, {"玉", "王"}, {"壬", "王"},
+    {"本", "木"}, {"术", "木"}, {"自", "白"}, {"兔", "免"}, {"吏", "史"},
+    {"釆", "采"}, {"拨", "拔"}, {"候", "侯"}, {"汩", "汨"}, {"怠", "殆"},
+    {"0", "O"},	  {"〇", "O"},
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static opencc_t t2s = (opencc_t)-1;
+static USpoofChecker *spoof;
+static const UNormalizer2 *nfkc;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+init(void)
+{
+	UErrorCode ue = U_ZERO_ERROR;
+
+	t2s = opencc_open("t2s.json");
+	spoof = uspoof_open(&ue);
+	if (U_FAILURE(ue))
+		spoof = NULL;
+	ue = U_ZERO_ERROR;
+	nfkc = unorm2_getNFKCCasefoldInstance(&ue);
+	if (U_FAILURE(ue))
+		nfkc = NULL;
+}
+
+/* Replaces each look-alike Han character of s (UTF-8) by its group's
+ * representative into out. */
+static void
+fold_lookalikes(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	while (*s != '\0' && o + 5 < n) {
+		size_t len = 1, i;
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0xf0)
+			len = 4;
+		else if (c >= 0xe0)
+			len = 3;
+		else if (c >= 0xc0)
+			len = 2;
+		for (i = 0; i < ARRAY_SIZE(lookalike); i++)
+			if (strlen(lookalike[i][0]) == len &&
+			    !memcmp(s, lookalike[i][0], len))
+				break;
+		if (i < ARRAY_SIZE(lookalike)) {
+			size_t m = strlen(lookalike[i][1]);
+
+			memcpy(out + o, lookalike[i][1], m);
+			o += m;
+		} else {
+			memcpy(out + o, s, len);
+			o += len;
+		}
+		s += len;
+	}
+	out[o] = '\0';
+}
+
+/* Drops white space and punctuation (ASCII and CJK) from s in place. */
+static void
+strip_marks(char *s)
+{
+	static const char *const marks[] = {"·", "・", "（", "）", "【", "】",
+					    "《", "》", "—", "－", "　", "、",
+					    "“", "”"};
+	char *w = s;
+
+	while (*s != '\0') {
+		size_t i;
+
+		if (strchr(" \t-_.()[]<>\"'·/", *s) != NULL && *s != '\0') {
+			s++;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(marks); i++)
+			if (str_starts(s, marks[i]))
+				break;
+		if (i < ARRAY_SIZE(marks)) {
+			s += strlen(marks[i]);
+			continue;
+		}
+		*w++ = *s++;
+	}
+	*w = '\0';
+}
+
+int
+ecert_name_key(const char *name, char *key, size_t n, struct err *e)
+{
+	UChar u[512], f[1024], sk[2048];
+	UErrorCode ue = U_ZERO_ERROR;
+	int32_t ul, fl, skl;
+	char *simp = NULL, buf[KEY_MAX];
+
+	pthread_once(&once, init);
+	if (t2s == (opencc_t)-1 || spoof == NULL || nfkc == NULL) {
+		err_set(e, "the name checks cannot start (OpenCC t2s.json or "
+			   "ICU's data is missing)");
+		return -1;
+	}
+	if (!str_utf8_valid(name, strlen(name)) ||
+	    str_utf8_len(name) > NAME_MAX_CHARS || name[0] == '\0') {
+		err_set(e, "an online name is 1 to %d characters of UTF-8",
+			NAME_MAX_CHARS);
+		return -1;
+	}
+	/* 1. width and case: NFKC with case folding */
+	u_strFromUTF8(u, (int32_t)ARRAY_SIZE(u), &ul, name, -1, &ue);
+	fl = unorm2_normalize(nfkc, u, ul, f, (int32_t)ARRAY_SIZE(f), &ue);
+	u_strToUTF8(buf, sizeof(buf), NULL, f, fl, &ue);
+	if (U_FAILURE(ue)) {
+		err_set(e, "the name cannot be normalised (%s)",
+			u_errorName(ue));
+		return -1;
+	}
+	/* 2. traditional to simplified (OpenCC keeps no state per call, but
+	 * its handle is shared: one call at a time) */
+	pthread_mutex_lock(&lock);
+	simp = opencc_convert_utf8(t2s, buf, strlen(buf));
+	pthread_mutex_unlock(&lock);
+	if (simp == NULL) {
+		err_set(e, "the name cannot be converted (OpenCC)");
+		return -1;
+	}
+	/* 3. look-alike Han characters, then 4. UTS 39's skeleton */
+	fold_lookalikes(simp, buf, sizeof(buf));
+	opencc_convert_utf8_free(simp);
+	ue = U_ZERO_ERROR;
+	skl = uspoof_getSkeletonUTF8(spoof, 0, buf, -1, (char *)sk,
+				     (int32_t)sizeof(sk), &ue);
+	if (U_FAILURE(ue) || (size_t)skl >= n) {
+		err_set(e, "the name's skeleton cannot be made (%s)",
+			u_errorName(ue));
+		return -1;
+	}
+	memcpy(key, sk, (size_t)skl);
+	key[skl] = '\0';
+	strip_marks(key);
+	return 0;
+}
+
+int
+ecert_name_mixed(const char *name)
+{
+	UErrorCode ue = U_ZERO_ERROR;
+	USpoofChecker *sc = uspoof_open(&ue);
+	int32_t r;
+
+	if (U_FAILURE(ue))
+		return 0;
+	uspoof_setChecks(sc, USPOOF_MIXED_SCRIPT_CONFUSABLE | USPOOF_INVISIBLE,
+			 &ue);
+	r = uspoof_checkUTF8(sc, name, -1, NULL, &ue);
+	uspoof_close(sc);
+	return U_SUCCESS(ue) && r != 0;
+}
+
+static int
+conflict_row(void *arg, struct store_row *r)
+{
+	struct ecert_name_conflict *c = arg;
+
+	c->id = store_row_int(r, 0);
+	str_copy(c->name, store_row_text(r, 1), sizeof(c->name));
+	str_copy(c->unit, store_row_text(r, 2), sizeof(c->unit));
+	return 1;
+}
+
+/* Why two names with the same key are the same to a reader. */
+static void
+conflict_why(const char *a, const char *b, char *why, size_t n)
+{
+	if (!strcmp(a, b))
+		str_copy(why, "the same name", n);
+	else
+		str_copy(why,
+			 "the same once full-width and half-width forms, "
+			 "traditional and simplified characters, look-alike "
+			 "characters and punctuation are set aside",
+			 n);
+}
+
+int
+ecert_name_apply(struct store *st, const char *unit, const char *app,
+		 const char *name, const char *actor, long long *id,
+		 struct ecert_name_conflict *c, struct err *e)
+{
+	struct name_unit nu;
+	struct err why;
+	enum name_verdict v;
+	char key[KEY_MAX], at[32], obj[64];
+	struct store_val q[8];
+	json_t *u;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	*id = 0;
+	if (ecert_name_key(name, key, sizeof(key), e) < 0)
+		return -1;
+	if ((u = reg_get(st, reg_entity("unit"), unit)) == NULL) {
+		err_set(e, "unit '%s' is not registered", unit);
+		return -1;
+	}
+	if (app != NULL) {
+		struct store_val a[2] = {SV_TEXT(app), SV_TEXT(unit)};
+
+		if (store_query_int(st,
+				    "SELECT COUNT(*) FROM apps WHERE id = ? "
+				    "AND unit = ?",
+				    a, 2, 0) == 0) {
+			json_decref(u);
+			err_set(e, "application '%s' is not one of unit '%s'",
+				app, unit);
+			return -1;
+		}
+	}
+	nu.name = json_string_value(json_object_get(u, "name"));
+	nu.short_name = json_string_value(json_object_get(u, "short_name"));
+	nu.region_name = json_string_value(json_object_get(u, "region_name"));
+	why.msg[0] = '\0';
+	v = name_check(name, &nu, &why);
+	str_copy(c->name1, name_verdict_str(v), sizeof(c->name1));
+	str_copy(c->name1_why, why.msg, sizeof(c->name1_why));
+	json_decref(u);
+	if (ecert_name_mixed(name)) {
+		str_copy(c->why, "it mixes scripts that can be confused",
+			 sizeof(c->why));
+		return 1;
+	}
+	if (v == NAME_FAIL)
+		return 1;
+	/* the index lookup: an approved or pending name of another with
+	 * the same key (a unit renaming its own name is not a conflict) */
+	q[0] = SV_TEXT(key);
+	q[1] = SV_TEXT(unit);
+	if (store_query(st,
+			"SELECT id, name, unit FROM ecert_names WHERE "
+			"name_key = ? AND state = 'approved' AND unit <> ? "
+			"LIMIT 1",
+			q, 2, conflict_row, c, e) < 0)
+		return -1;
+	if (c->id != 0) {
+		conflict_why(name, c->name, c->why, sizeof(c->why));
+		return 1;
+	}
+	if (store_begin(st, e) < 0)
+		return -1;
+	time_fmt(time_now(), at, sizeof(at));
+	q[0] = SV_TEXT(unit);
+	q[1] = SV_TEXT(app);
+	q[2] = SV_TEXT(name);
+	q[3] = SV_TEXT(key);
+	q[4] = SV_TEXT(at);
+	q[5] = SV_TEXT(actor);
+	q[6] = SV_TEXT(c->name1);
+	if (store_exec(st,
+		       "INSERT INTO ecert_names (unit, app, name, name_key, "
+		       "state, applied, applied_by, name1) VALUES (?, ?, ?, "
+		       "?, 'pending', ?, ?, ?)",
+		       q, 7, e) < 0)
+		goto fail;
+	*id = store_query_int(st, "SELECT MAX(id) FROM ecert_names", NULL, 0,
+			      0);
+	str_fmt(obj, sizeof(obj), "unit:%s", unit);
+	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, key, e) <
+	    0)
+		goto fail;
+	rc = store_commit(st, e) < 0 ? -1 : 0;
+	return rc;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int
+ecert_name_decide(struct store *st, long long id, int approve,
+		  const char *reason, const char *actor, struct err *e)
+{
+	struct store_val q[5];
+	struct ecert_name_conflict c;
+	char at[32], obj[64], *unit, *key, *name, *entry;
+	int rc = -1;
+
+	if (!approve && (reason == NULL || reason[0] == '\0')) {
+		err_set(e, "a rejection needs --reason");
+		return -1;
+	}
+	if (store_begin(st, e) < 0)
+		return -1;
+	q[0] = SV_INT(id);
+	unit = store_query_text(st,
+				"SELECT unit FROM ecert_names WHERE id = ? AND "
+				"state = 'pending'",
+				q, 1);
+	key = store_query_text(st, "SELECT name_key FROM ecert_names WHERE id "
+				   "= ?",
+			       q, 1);
+	name = store_query_text(st, "SELECT name FROM ecert_names WHERE id = ?",
+				q, 1);
+	if (unit == NULL) {
+		err_set(e, "no pending name application %lld", id);
+		goto fail;
+	}
+	/* approved meanwhile by another: decided against it */
+	memset(&c, 0, sizeof(c));
+	q[0] = SV_TEXT(key);
+	q[1] = SV_TEXT(unit);
+	if (approve &&
+	    store_query(st,
+			"SELECT id, name, unit FROM ecert_names WHERE "
+			"name_key = ? AND state = 'approved' AND unit <> ? "
+			"LIMIT 1",
+			q, 2, conflict_row, &c, e) < 0)
+		goto fail;
+	if (c.id != 0) {
+		err_set(e, "'%s' of unit %s was approved meanwhile and is "
+			   "confusable with it: reject this one",
+			c.name, c.unit);
+		goto fail;
+	}
+	time_fmt(time_now(), at, sizeof(at));
+	q[0] = SV_TEXT(approve ? "approved" : "rejected");
+	q[1] = SV_TEXT(at);
+	q[2] = SV_TEXT(actor);
+	q[3] = SV_TEXT(reason);
+	q[4] = SV_INT(id);
+	if (store_exec(st,
+		       "UPDATE ecert_names SET state = ?, decided = ?, "
+		       "decided_by = ?, reason = ? WHERE id = ?",
+		       q, 5, e) < 0)
+		goto fail;
+	{
+		json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:s}",
+				      "type", approve ? "name.approve"
+						      : "name.reject",
+				      "id", (json_int_t)id, "uscc", unit,
+				      "name", name, "key", key, "reason",
+				      reason, "at", at);
+
+		entry = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+	}
+	str_fmt(obj, sizeof(obj), "unit:%s", unit);
+	if (entry == NULL ||
+	    tlog_append(st, approve ? "name.approve" : "name.reject", entry,
+			e) < 0 ||
+	    audit_append(st, actor,
+			 approve ? "ecert.name_approve" : "ecert.name_reject",
+			 obj, NULL, key, e) < 0) {
+		free(entry);
+		goto fail;
+	}
+	free(entry);
+	rc = store_commit(st, e) < 0 ? -1 : 0;
+	goto done;
+fail:
+	store_rollback(st);
+done:
+	free(unit);
+	free(key);
+	free(name);
+	return rc;
+}
+
+static int
+name_row(void *arg, struct store_row *r)
+{
+	json_array_append_new(
+	    arg, json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?}",
+			   "id", (json_int_t)store_row_int(r, 0), "unit",
+			   store_row_text(r, 1), "app", store_row_text(r, 2),
+			   "name", store_row_text(r, 3), "state",
+			   store_row_text(r, 4), "applied",
+			   store_row_text(r, 5), "decided",
+			   store_row_text(r, 6), "reason",
+			   store_row_text(r, 7), "name1",
+			   store_row_text(r, 8)));
+	return 0;
+}
+
+json_t *
+ecert_names_json(struct store *st, const char *unit, const char *state,
+		 struct err *e)
+{
+	json_t *a = json_array();
+	struct store_val q[2] = {SV_TEXT(unit), SV_TEXT(unit)};
+
+	if (store_query(st,
+			"SELECT id, unit, app, name, state, applied, decided, "
+			"reason, name1 FROM ecert_names WHERE (? IS NULL OR "
+			"unit = ?) ORDER BY id",
+			q, 2, name_row, a, e) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	if (state != NULL) {
+		json_t *f = json_array(), *v;
+		size_t i;
+
+		json_array_foreach(a, i, v) if (!strcmp(
+		    json_string_value(json_object_get(v, "state")), state))
+		    json_array_append(f, v);
+		json_decref(a);
+		a = f;
+	}
+	return a;
+}
