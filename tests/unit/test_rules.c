@@ -2264,6 +2264,8 @@ test_rreg_link_domain_expiry(void **state)
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	expect_f("link.domain-expiry", "d-soon", ST_PASS,
 		 "1 domains registered beyond the next 30 days");
+}
+
 /* ---- judged by the effect (issue 9): SEC-3 coverage, SEC-4 limit,
  * AUTH-1 shadowing and second factors, gate evidence window and age ---- */
 
