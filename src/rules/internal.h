@@ -99,6 +99,7 @@ struct check_ctx {
 	char today[11];
 	time_t now; /* the evaluation time (check_opts.now or the clock) */
 	struct buf ev;
+	struct buf ev_zh, fix_zh; /* the Chinese of the finding (zh.c) */
 	struct store *st; /* for evidence in other parts' tables (gate) */
 	/* newest inspection run per host, loaded once per check */
 	struct map insp_latest;
