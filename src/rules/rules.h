@@ -212,6 +212,9 @@ struct report;
 struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
 			  const char *lang);
 struct check_sink report_sink(struct report *r);
+/* Lets r count every finding by unit, emitted or not (o->tally): call
+ * before check_run, else a unit's counts are of the findings written. */
+void report_opts(struct report *r, struct check_opts *o);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */
 json_t *report_finding_json(const struct finding *f);
@@ -220,7 +223,26 @@ json_t *report_summary_json(const struct check_summary *sum);
  * array (new reference) of objects id, title, title_zh, verdict,
  * judged_by, observed, attested, note and the status counts. */
 json_t *report_requirements_json(const struct check_summary *sum);
-/* Writes the trailer (summary) and frees r. */
+/* What the run examined (struct check_scope) as a JSON object (new
+ * reference): date, at, unit, scoped, units, applications, rules,
+ * requirements. */
+json_t *report_scope_json(const struct check_summary *sum);
+/*
+ * Counts of findings by unit, the groups of the text and HTML reports:
+ * report_units_opts sets o->tally so that check_run counts into u;
+ * report_units_json gives them (new reference) in report order, the
+ * units with most failures first, then most undecided, then by name: an
+ * array of objects unit, name and the status counts.
+ */
+struct report_units;
+struct report_units *report_units_new(void);
+void report_units_free(struct report_units *u);
+void report_units_count(void *arg, const char *unit, const char *name,
+			enum fstatus st);
+void report_units_opts(struct report_units *u, struct check_opts *o);
+json_t *report_units_json(struct report_units *u);
+/* Writes what is held and the summary (text and HTML: the whole report,
+ * summary first), then frees r. */
 int report_finish(struct report *r, const struct check_summary *sum);
 
 #endif
