@@ -572,7 +572,8 @@ def test_check_json_is_one_document_with_summary(cli):
     ok(cli("import", DEMO))
     p = cli("check", "--format", "json", "--now", "2026-11-26")
     doc = json.loads(p.stdout)
-    assert set(doc) == {"findings", "summary", "verdict", "requirements"}
+    assert set(doc) == {"findings", "summary", "verdict", "requirements",
+                        "examination", "units"}
     assert doc["verdict"] == doc["summary"]["verdict"] == "failing"
     assert p.returncode == 1
     assert sum(doc["summary"][k] for k in ("pass", "fail", "not_applicable",
