@@ -480,15 +480,259 @@ test_zh_format(void **state)
 	buf_cleanup(&b);
 }
 
+/* ---------------------------------------------------------------------
+ * The reports of the demo registry.
+ */
+
+static char tmpdir[4096];
+
+static int
+demo_store(void **state)
+{
+	char path[8192];
+	struct buf b = BUF_INIT(1 << 22);
+	struct reg_counts c;
+	struct err e;
+	struct store *st;
+
+	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_report") < 0)
+		return -1;
+	setenv("GOVSEC_NOW", "2026-11-26T04:00:00Z", 1);
+	unsetenv("GOVSEC_PLATFORMS");
+	str_fmt(path, sizeof(path), "%s/db.sqlite", tmpdir);
+	st = store_open(path, &e);
+	if (st == NULL || store_migrate(st, &e) < 0 ||
+	    buf_read_file(&b, GOVSEC_DATADIR "/demo.json", &e) < 0 ||
+	    reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0) {
+		fprintf(stderr, "demo store: %s\n", e.msg);
+		store_free(st);
+		buf_cleanup(&b);
+		return -1;
+	}
+	buf_cleanup(&b);
+	*state = st;
+	return 0;
+}
+
+static int
+demo_close(void **state)
+{
+	store_free(*state);
+	tu_rmdir(tmpdir);
+	return 0;
+}
+
+/* The report of the demo in format f (statuses: all) and lang. */
+static char *
+report_of(struct store *st, enum report_format f, const char *lang,
+	  struct check_summary *sum)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct report *r;
+	struct check_opts o;
+	struct check_sink sink;
+	struct err e;
+
+	assert_non_null(out);
+	r = report_new(f, out, (1u << ST__COUNT) - 1, lang);
+	check_opts_init(&o);
+	assert_int_equal(time_parse("2026-11-26T04:00:00Z", &o.now), 0);
+	report_opts(r, &o);
+	sink = report_sink(r);
+	if (check_run(st, &o, &sink, sum, &e) < 0)
+		fail_msg("check_run: %s", e.msg);
+	assert_int_equal(report_finish(r, sum), 0);
+	fclose(out);
+	return text;
+}
+
+/* The count before word in line ("3 fail"), -1 if none. */
+static long long
+count_of(const char *line, const char *word)
+{
+	const char *p = strstr(line, word);
+	long long n = 0, scale = 1;
+
+	if (p == NULL || p < line + 2 || p[-1] != ' ')
+		return -1;
+	for (p -= 2; p >= line && *p >= '0' && *p <= '9'; p--) {
+		n += (*p - '0') * scale;
+		scale *= 10;
+	}
+	return n;
+}
+
+/* Text: the summary (verdict, counts, date, scope) first, then a section
+ * per unit with its name and code, most failures first, each with its
+ * failures, then unknown, then passes and what does not apply; the
+ * sections' counts add up to the summary's; the requirements last. */
+static void
+test_text_grouped_by_unit(void **state)
+{
+	struct check_summary sum;
+	char *text = report_of(*state, REPORT_TEXT, "en", &sum);
+	char *verdict = strstr(text, "\nverdict: failing");
+	char *first = strstr(text, "\n== ");
+	char *reqs = strstr(text, "\nrequirements:\n");
+	long long total[ST__COUNT] = {0}, prev_fail = -1;
+	int sections = 0, rank = 0;
+	char *line, *next;
+
+	assert_non_null(verdict);
+	assert_non_null(first);
+	assert_non_null(reqs);
+	assert_true(verdict < first && first < reqs);
+	assert_non_null(strstr(text, "\ndate: 2026-11-26 (evaluated "
+				     "2026-11-26T04:00:00Z)\n"));
+	assert_non_null(strstr(text, "\nscope: all units: 11 units, 12 "
+				     "applications; 32 rules, 49 "
+				     "requirements\n"));
+	assert_true(strncmp(text, "govsec self-examination", 23) == 0);
+	/* the first section: the unit with most failures, by name */
+	assert_non_null(strstr(text,
+			       "\n== 江门市人民政府 (11440700007250010K): "
+			       "8 fail, 13 unknown, 34 pass, 7 not "
+			       "applicable\n"));
+	reqs[1] = '\0';
+	for (line = first + 1; *line != '\0'; line = next) {
+		static const char *const tags[] = {"FAIL", "UNKN", "PASS",
+						   "N/A "};
+
+		next = line + strcspn(line, "\n");
+		if (*next != '\0')
+			*next++ = '\0';
+
+		if (strncmp(line, "== ", 3) == 0) {
+			long long f = count_of(line, "fail,");
+
+			assert_true(f >= 0);
+			assert_true(prev_fail < 0 || f <= prev_fail);
+			prev_fail = f;
+			total[ST_FAIL] += f;
+			total[ST_UNKNOWN] += count_of(line, "unknown,");
+			total[ST_PASS] += count_of(line, "pass,");
+			total[ST_NA] += count_of(line, "not applicable");
+			sections++;
+			rank = 0;
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			if (strncmp(line, tags[k], 4) == 0) {
+				assert_true(k >= rank);
+				rank = k;
+			}
+	}
+	assert_int_equal(sections, 11);
+	for (int s = 0; s < ST__COUNT; s++)
+		assert_int_equal(total[s], sum.count[s]);
+	free(text);
+}
+
+/* In Chinese the evidence and fixes are Chinese (a text without an entry
+ * stays English), and so are the headings, the verdict and the scope. */
+static void
+test_text_and_html_in_chinese(void **state)
+{
+	struct check_summary sum;
+	char *text = report_of(*state, REPORT_TEXT, "zh", &sum);
+	char *html = report_of(*state, REPORT_HTML, "zh", &sum);
+
+	assert_non_null(strstr(text, "结论：不合规（failing）"));
+	assert_non_null(strstr(text, "范围：全部单位：11 个单位，12 个应用"));
+	assert_non_null(strstr(text,
+			       "\n      日志留存 180 天，不足一年\n"
+			       "      整改：防火墙、主机、访问和数据库日志"
+			       "留存不少于365天\n"));
+	assert_null(strstr(text, "logs are kept 180 days"));
+	assert_null(strstr(text, "fix: "));
+	assert_non_null(strstr(html, "<html lang=\"zh-CN\">"));
+	assert_non_null(strstr(html, "<td>日志留存 180 天，不足一年</td>"));
+	assert_non_null(strstr(html, "<h3>江门市中心医院 <span class=\"uscc\">"
+				     "(12440700456000017U)</span></h3>"));
+	assert_null(strstr(html, "less than a year"));
+	free(text);
+	free(html);
+	/* English stays English */
+	text = report_of(*state, REPORT_TEXT, "en", &sum);
+	assert_non_null(strstr(text, "logs are kept 180 days, less than a "
+				     "year"));
+	assert_null(strstr(text, "日志留存"));
+	free(text);
+}
+
+/* HTML: the summary section first, then the unit sections in the order
+ * of report_units_json, with their counts; JSON carries the same units,
+ * the examination and each finding's unit name and Chinese. */
+static void
+test_html_and_json_agree(void **state)
+{
+	struct check_summary sum;
+	char *html = report_of(*state, REPORT_HTML, "en", &sum);
+	char *js = report_of(*state, REPORT_JSON, "en", &sum);
+	json_t *doc = json_loads(js, 0, NULL), *units, *u, *f;
+	const char *at = html;
+	size_t i;
+
+	assert_non_null(doc);
+	assert_true(strstr(html, "<section class=\"summary\"") <
+		    strstr(html, "<section class=\"unit\""));
+	units = json_object_get(doc, "units");
+	assert_int_equal(json_array_size(units), 11);
+	json_array_foreach(units, i, u)
+	{
+		char want[512];
+
+		str_fmt(
+		    want, sizeof(want),
+		    "<section class=\"unit\" data-unit=\"%s\" "
+		    "data-pass=\"%lld\" data-fail=\"%lld\" "
+		    "data-not_applicable=\"%lld\" data-unknown=\"%lld\">"
+		    "<h3>%s ",
+		    json_string_value(json_object_get(u, "unit")),
+		    json_integer_value(json_object_get(u, "pass")),
+		    json_integer_value(json_object_get(u, "fail")),
+		    json_integer_value(json_object_get(u, "not_applicable")),
+		    json_integer_value(json_object_get(u, "unknown")),
+		    json_string_value(json_object_get(u, "name")));
+		at = strstr(at, want);
+		if (at == NULL)
+			fail_msg("HTML lacks, in order: %s", want);
+	}
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(doc, "examination"), "date")),
+			    "2026-11-26");
+	json_array_foreach(json_object_get(doc, "findings"), i, f)
+	{
+		if (strcmp(json_string_value(json_object_get(f, "object")),
+			   "jmyy-portal") == 0) {
+			assert_string_equal(
+			    json_string_value(json_object_get(f, "unit_name")),
+			    "江门市中心医院");
+			assert_non_null(json_string_value(
+			    json_object_get(f, "evidence_zh")));
+		}
+	}
+	json_decref(doc);
+	free(js);
+	free(html);
+}
+
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, demo_store, demo_close)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scanner),
 	    cmocka_unit_test(test_catalogue_conversions),
 	    cmocka_unit_test(test_zh_format),
 	    cmocka_unit_test(test_every_text_has_chinese),
+	    T(test_text_grouped_by_unit),
+	    T(test_text_and_html_in_chinese),
+	    T(test_html_and_json_agree),
 	};
+#undef T
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
