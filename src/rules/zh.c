@@ -694,15 +694,24 @@ zh_vformat(struct buf *b, const char *en, va_list ap)
 	return rc;
 }
 
+/* Most steps of matching one text against one format: a %s tries every
+ * length, so formats with several could take long on a long text. */
+#define MATCH_BUDGET 100000
+
 /* Matches text s against English format pat (its %s take any text, its
- * integer conversions digits), capturing each conversion's text. */
+ * integer conversions digits), capturing each conversion's text; *budget
+ * counts down the steps. */
 static int
-match(const char *pat, const char *s, const char **cap, size_t *caplen, int k)
+match(const char *pat, const char *s, const char **cap, size_t *caplen, int k,
+      long *budget)
 {
 	while (*pat != '\0') {
 		char spec[SPEC_MAX], conv, len[3];
 		int stars, prec;
 		const char *p;
+
+		if (--*budget < 0)
+			return -1;
 
 		if (*pat != '%' || pat[1] == '%') {
 			if (*s != *pat)
@@ -721,7 +730,8 @@ match(const char *pat, const char *s, const char **cap, size_t *caplen, int k)
 			/* shortest text first, then longer */
 			for (const char *end = s;; end++) {
 				caplen[k] = (size_t)(end - s);
-				if (match(p, end, cap, caplen, k + 1) == 0)
+				if (match(p, end, cap, caplen, k + 1, budget) ==
+				    0)
 					return 0;
 				if (*end == '\0')
 					return -1;
@@ -737,7 +747,7 @@ match(const char *pat, const char *s, const char **cap, size_t *caplen, int k)
 			while (*end >= '0' && *end <= '9')
 				end++;
 			caplen[k] = (size_t)(end - s);
-			return match(p, end, cap, caplen, k + 1);
+			return match(p, end, cap, caplen, k + 1, budget);
 		}
 	}
 	return *s == '\0' ? 0 : -1;
@@ -757,10 +767,11 @@ zh_text(struct buf *b, const char *s)
 	/* A text a rule formatted itself: the entry its format matches. */
 	for (size_t i = 0; i < nsorted; i++) {
 		const struct zh_entry *e = sorted[i];
+		long budget = MATCH_BUDGET;
 		int k = 0, rc = 0;
 
 		if (strchr(e->en, '%') == NULL ||
-		    match(e->en, s, cap, caplen, 0) < 0)
+		    match(e->en, s, cap, caplen, 0, &budget) < 0)
 			continue;
 		for (const char *p = e->zh; *p != '\0' && rc == 0;) {
 			char spec[SPEC_MAX], conv, len[3];
