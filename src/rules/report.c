@@ -3,8 +3,9 @@
  * SARIF 2.1.0 or a standalone HTML page. JSON and SARIF stream findings
  * in rule order; text and HTML are for the units that must act: the
  * summary (verdict, counts, date and scope) at the top, then one section
- * per unit (most failures first) with its failures, then its undecided
- * findings, then its passes, kept in memory up to REPORT_MAX bytes. The
+ * per unit with findings written (most failures first) with its failures,
+ * then its undecided findings, then its passes, kept in memory up to
+ * REPORT_MAX bytes. The
  * counts by unit (report_units_*) are shared with the HTTP API so that the
  * console shows the same groups in the same order. Finding text comes
  * from the registry (untrusted for HTML): it is escaped by jansson for
@@ -683,6 +684,17 @@ html_requirements(struct report *r, const struct check_summary *sum)
 	buf_cleanup(&j);
 }
 
+/* 1 if findings of g are written (the others are only counted): a unit
+ * without any has no section, the summary counts it. */
+static int
+group_shown(const struct unit_group *g)
+{
+	for (int k = 0; k < ST__COUNT; k++)
+		if (g->out[k].len > 0)
+			return 1;
+	return 0;
+}
+
 /* "2 fail, 1 unknown, 5 pass, 0 not applicable" */
 static void
 counts_text(struct buf *b, const long long n[ST__COUNT], int zh)
@@ -782,6 +794,8 @@ text_finish(struct report *r, const struct check_summary *sum,
 	for (size_t i = 0; i < r->units.n; i++) {
 		const struct unit_group *g = &r->units.g[i];
 
+		if (!group_shown(g))
+			continue;
 		buf_reset(&b);
 		unit_title(&b, g, zh, 0);
 		buf_addstr(&b, zh ? "：" : ": ");
@@ -866,6 +880,8 @@ html_finish(struct report *r, const struct check_summary *sum,
 	for (size_t i = 0; i < r->units.n; i++) {
 		const struct unit_group *g = &r->units.g[i];
 
+		if (!group_shown(g))
+			continue;
 		buf_reset(&b);
 		buf_addstr(&b, "<section class=\"unit\" data-unit=\"");
 		buf_add_html(&b, g->uscc != NULL ? g->uscc : "");
