@@ -384,7 +384,12 @@ static enum fstatus VPRINTF_LIKE(7)
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
-	u = unit != NULL ? model_unit(c->m, unit) : NULL;
+	/* findings come in runs of the same unit: look it up once a run */
+	u = c->last_unit;
+	if (unit != NULL && (u == NULL || strcmp(u->uscc, unit) != 0))
+		u = c->last_unit = model_unit(c->m, unit);
+	else if (unit == NULL)
+		u = NULL;
 	f.unit_name = u != NULL ? u->name : NULL;
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
 	if (t != NULL) {

@@ -4,7 +4,8 @@
  * (and each fixed phrase they pass as an argument) to its Chinese, with
  * the same conversions in the same order, and a formatter that writes the
  * Chinese of a finding from the English format and the rule's arguments.
- * The catalogue is ours; arguments come from the registry and are copied
+ * Looked up by a hash of the English. The catalogue is ours; arguments
+ * come from the registry and are copied
  * as text, never used as formats. An entry whose conversions differ from
  * its English is never used (the tests name it), so a wrong translation
  * cannot make printf read the wrong argument.
@@ -16,7 +17,7 @@
 #include "rules/internal.h"
 
 /* The catalogue, grouped by the file of the rules that use it; kept in
- * any order (sorted once, on first use). */
+ * any order (indexed once, on first use). */
 static const struct zh_entry zh_entries[] = {
     /* check.c */
     {"no rule examines %s", "没有规则检查 %s"},
@@ -427,17 +428,11 @@ static const struct zh_entry zh_entries[] = {
 /* Most conversions in one entry (for matching a formatted fix back). */
 #define CONV_MAX 16
 
-static const struct zh_entry *sorted[ARRAY_SIZE(zh_entries)];
-static size_t nsorted;
-
-static int
-entry_cmp(const void *a, const void *b)
-{
-	const struct zh_entry *x = *(const struct zh_entry *const *)a;
-	const struct zh_entry *y = *(const struct zh_entry *const *)b;
-
-	return strcmp(x->en, y->en);
-}
+/* The entries whose conversions agree with their English, and an index
+ * of them by English (built once, read-only after). */
+static const struct zh_entry *valid[ARRAY_SIZE(zh_entries)];
+static size_t nvalid;
+static struct map idx;
 
 /*
  * Reads the conversion at *p (just after '%') into spec (with its '%'),
@@ -540,10 +535,10 @@ zh_conversions(const char *fmt, char *out, size_t n)
 	return 0;
 }
 
-/* The entries whose conversions agree with their English, sorted. */
 static void
 zh_init(void)
 {
+	map_init(&idx);
 	for (size_t i = 0; i < ARRAY_SIZE(zh_entries); i++) {
 		char a[64], b[64];
 
@@ -551,23 +546,21 @@ zh_init(void)
 		    zh_conversions(zh_entries[i].zh, b, sizeof(b)) < 0 ||
 		    strcmp(a, b) != 0)
 			continue;
-		sorted[nsorted++] = &zh_entries[i];
+		map_put(&idx, zh_entries[i].en, (long long)nvalid, NULL);
+		valid[nvalid++] = &zh_entries[i];
 	}
-	qsort(sorted, nsorted, sizeof(sorted[0]), entry_cmp);
 }
 
 static const struct zh_entry *
 find(const char *en)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct zh_entry key = {en, NULL};
-	const struct zh_entry *kp = &key, **hit;
+	long long i;
 
 	if (en == NULL)
 		return NULL;
 	pthread_once(&once, zh_init);
-	hit = bsearch(&kp, sorted, nsorted, sizeof(sorted[0]), entry_cmp);
-	return hit != NULL ? *hit : NULL;
+	return map_get(&idx, en, &i) == 0 ? valid[i] : NULL;
 }
 
 const char *
@@ -765,8 +758,8 @@ zh_text(struct buf *b, const char *s)
 	if (t != s)
 		return buf_addstr(b, t);
 	/* A text a rule formatted itself: the entry its format matches. */
-	for (size_t i = 0; i < nsorted; i++) {
-		const struct zh_entry *e = sorted[i];
+	for (size_t i = 0; i < nvalid; i++) {
+		const struct zh_entry *e = valid[i];
 		long budget = MATCH_BUDGET;
 		int k = 0, rc = 0;
 
