@@ -4,13 +4,16 @@
  * in rule order; text and HTML are for the units that must act: the
  * summary (verdict, counts, date and scope) at the top, then one section
  * per unit with findings written (most failures first) with its failures,
- * then its undecided findings, then its passes, kept in memory up to
- * REPORT_MAX bytes. The
+ * then its undecided findings, then its passes. Those are rendered as they
+ * come into a temporary file (up to REPORT_MAX bytes), with a list per
+ * unit and status of where each is, and copied out in section order at
+ * the end: memory grows by a few bytes per finding, not by its text. The
  * counts by unit (report_units_*) are shared with the HTTP API so that the
  * console shows the same groups in the same order. Finding text comes
  * from the registry (untrusted for HTML): it is escaped by jansson for
  * JSON and by buf_add_html here.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,9 +21,10 @@
 
 #include "rules/rules.h"
 
-/* Most bytes of text or HTML findings held for grouping; past it the
- * report says how many findings it leaves out. */
-#define REPORT_MAX (256u << 20)
+/* Most bytes of text or HTML findings held for grouping, and of one
+ * finding; past them the report says how many findings it leaves out. */
+#define REPORT_MAX	   (4LL << 30)
+#define REPORT_FINDING_MAX (1 << 20)
 
 /* Where a status goes in a unit's section: failures first. */
 static const int rank_of[ST__COUNT] = {
@@ -29,7 +33,15 @@ static const int rank_of[ST__COUNT] = {
 struct unit_group {
 	char *uscc, *name; /* uscc NULL: findings of no unit */
 	long long n[ST__COUNT];
-	struct buf out[ST__COUNT]; /* rendered findings, by rank */
+	/* rendered findings by rank: first and last span, index + 1 */
+	unsigned head[ST__COUNT], tail[ST__COUNT];
+};
+
+/* Where one rendered finding is in the report's temporary file. */
+struct span {
+	long long off;
+	unsigned len;
+	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
 struct report_units {
@@ -47,9 +59,15 @@ struct report {
 	int zh;
 	long long written;
 	struct report_units units;
-	int tallied;	   /* report_opts was called: units counts all */
-	size_t held;	   /* bytes held in units' buffers */
-	long long dropped; /* findings left out past REPORT_MAX */
+	int tallied; /* report_opts was called: units counts all */
+	/* text and HTML: the findings rendered, until report_finish */
+	FILE *spill;
+	int spill_failed;
+	long long held; /* bytes in spill */
+	struct span *spans;
+	size_t nspans, capspans;
+	struct buf one;	   /* one finding */
+	long long dropped; /* findings left out */
 };
 
 int
@@ -97,8 +115,6 @@ units_cleanup(struct report_units *u)
 	for (size_t i = 0; i < u->n; i++) {
 		free(u->g[i].uscc);
 		free(u->g[i].name);
-		for (int k = 0; k < ST__COUNT; k++)
-			buf_cleanup(&u->g[i].out[k]);
 	}
 	free(u->g);
 	map_cleanup(&u->idx);
@@ -130,8 +146,6 @@ group_of(struct report_units *u, const char *unit, const char *name)
 	}
 	g = &u->g[u->n];
 	memset(g, 0, sizeof(*g));
-	for (int k = 0; k < ST__COUNT; k++)
-		buf_init(&g->out[k], REPORT_MAX);
 	if (unit != NULL) {
 		g->uscc = xstrdup(unit);
 		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
@@ -430,25 +444,78 @@ render_text(struct report *r, struct buf *b, const struct finding *f)
 				      : "");
 }
 
-/* Text and HTML: the finding rendered into its unit's section. */
+/* Text and HTML: the finding rendered into the temporary file, listed
+ * under its unit and status. */
 static void
 hold(struct report *r, const struct finding *f)
 {
 	struct unit_group *g = group_of(&r->units, f->unit, f->unit_name);
-	struct buf *b = &g->out[rank_of[f->status]];
-	size_t before = b->len;
+	int rank = rank_of[f->status];
+	struct span *sp;
 
 	if (!r->tallied)
 		g->n[f->status]++;
-	if (r->held >= REPORT_MAX) {
+	if (r->spill == NULL && !r->spill_failed &&
+	    (r->spill = tmpfile()) == NULL)
+		r->spill_failed = 1;
+	buf_reset(&r->one);
+	if (r->format == REPORT_HTML)
+		render_html(r, &r->one, f);
+	else
+		render_text(r, &r->one, f);
+	if (r->spill == NULL || r->one.len == 0 ||
+	    r->held + (long long)r->one.len > REPORT_MAX ||
+	    r->nspans >= UINT_MAX - 1 ||
+	    fseeko(r->spill, (off_t)r->held, SEEK_SET) != 0 ||
+	    fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
 		r->dropped++;
 		return;
 	}
-	if (r->format == REPORT_HTML)
-		render_html(r, b, f);
+	if (r->nspans == r->capspans) {
+		r->capspans = r->capspans ? 2 * r->capspans : 1024;
+		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
+	}
+	sp = &r->spans[r->nspans++];
+	sp->off = r->held;
+	sp->len = (unsigned)r->one.len;
+	sp->next = 0;
+	r->held += (long long)r->one.len;
+	if (g->tail[rank] != 0)
+		r->spans[g->tail[rank] - 1].next = (unsigned)r->nspans;
 	else
-		render_text(r, b, f);
-	r->held += b->len - before;
+		g->head[rank] = (unsigned)r->nspans;
+	g->tail[rank] = (unsigned)r->nspans;
+}
+
+/* Copies the findings of g held in the temporary file to out, failures
+ * first. */
+static void
+put_group(struct report *r, const struct unit_group *g)
+{
+	char chunk[16384];
+
+	for (int k = 0; k < ST__COUNT; k++)
+		for (unsigned i = g->head[k]; i != 0;
+		     i = r->spans[i - 1].next) {
+			const struct span *sp = &r->spans[i - 1];
+			size_t left = sp->len;
+
+			if (fseeko(r->spill, (off_t)sp->off, SEEK_SET) != 0) {
+				r->dropped++;
+				continue;
+			}
+			while (left > 0) {
+				size_t n =
+				    left < sizeof(chunk) ? left : sizeof(chunk);
+
+				if (fread(chunk, 1, n, r->spill) != n)
+					break;
+				fwrite(chunk, 1, n, r->out);
+				left -= n;
+			}
+			if (left > 0)
+				r->dropped++;
+		}
 }
 
 static void
@@ -532,6 +599,7 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	r->statuses = statuses;
 	r->zh = lang != NULL && strncmp(lang, "zh", 2) == 0;
 	map_init(&r->units.idx);
+	buf_init(&r->one, REPORT_FINDING_MAX);
 	switch (f) {
 	case REPORT_JSON:
 		fputs("{\"findings\":[", out);
@@ -690,7 +758,7 @@ static int
 group_shown(const struct unit_group *g)
 {
 	for (int k = 0; k < ST__COUNT; k++)
-		if (g->out[k].len > 0)
+		if (g->head[k] != 0)
 			return 1;
 	return 0;
 }
@@ -801,9 +869,7 @@ text_finish(struct report *r, const struct check_summary *sum,
 		buf_addstr(&b, zh ? "：" : ": ");
 		counts_text(&b, g->n, zh);
 		fprintf(out, "\n== %s\n", b.data);
-		for (int k = 0; k < ST__COUNT; k++)
-			if (g->out[k].len > 0)
-				fwrite(g->out[k].data, 1, g->out[k].len, out);
+		put_group(r, g);
 	}
 	if (r->dropped > 0)
 		fprintf(out,
@@ -902,9 +968,7 @@ html_finish(struct report *r, const struct check_summary *sum,
 			zh ? "状态" : "status", zh ? "要求" : "requirement",
 			zh ? "检查项" : "check", zh ? "对象" : "object",
 			zh ? "证据" : "evidence", zh ? "整改" : "fix");
-		for (int k = 0; k < ST__COUNT; k++)
-			if (g->out[k].len > 0)
-				fwrite(g->out[k].data, 1, g->out[k].len, out);
+		put_group(r, g);
 		fputs("</tbody></table>\n</section>\n", out);
 	}
 	if (r->dropped > 0)
@@ -956,6 +1020,10 @@ report_finish(struct report *r, const struct check_summary *sum)
 		break;
 	}
 	units_cleanup(&r->units);
+	if (r->spill != NULL)
+		fclose(r->spill);
+	free(r->spans);
+	buf_cleanup(&r->one);
 	free(r);
 	return ferror(out) ? -1 : 0;
 }
