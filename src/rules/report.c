@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -455,9 +456,13 @@ hold(struct report *r, const struct finding *f)
 
 	if (!r->tallied)
 		g->n[f->status]++;
-	if (r->spill == NULL && !r->spill_failed &&
-	    (r->spill = tmpfile()) == NULL)
-		r->spill_failed = 1;
+	if (r->spill == NULL && !r->spill_failed) {
+		r->spill = tmpfile();
+		if (r->spill == NULL)
+			r->spill_failed = 1;
+		else
+			setvbuf(r->spill, NULL, _IOFBF, 1 << 16);
+	}
 	buf_reset(&r->one);
 	if (r->format == REPORT_HTML)
 		render_html(r, &r->one, f);
@@ -465,8 +470,7 @@ hold(struct report *r, const struct finding *f)
 		render_text(r, &r->one, f);
 	if (r->spill == NULL || r->one.len == 0 ||
 	    r->held + (long long)r->one.len > REPORT_MAX ||
-	    r->nspans >= UINT_MAX - 1 ||
-	    fseeko(r->spill, (off_t)r->held, SEEK_SET) != 0 ||
+	    r->nspans >= UINT_MAX - 1 || ftello(r->spill) != (off_t)r->held ||
 	    fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
 		r->dropped++;
 		return;
@@ -488,32 +492,34 @@ hold(struct report *r, const struct finding *f)
 }
 
 /* Copies the findings of g held in the temporary file to out, failures
- * first. */
+ * first (pread: exactly each finding, no read-ahead to throw away). */
 static void
 put_group(struct report *r, const struct unit_group *g)
 {
 	char chunk[16384];
 
+	if (r->spill != NULL && fflush(r->spill) != 0)
+		return;
 	for (int k = 0; k < ST__COUNT; k++)
 		for (unsigned i = g->head[k]; i != 0;
 		     i = r->spans[i - 1].next) {
 			const struct span *sp = &r->spans[i - 1];
-			size_t left = sp->len;
+			size_t done = 0;
 
-			if (fseeko(r->spill, (off_t)sp->off, SEEK_SET) != 0) {
-				r->dropped++;
-				continue;
-			}
-			while (left > 0) {
-				size_t n =
-				    left < sizeof(chunk) ? left : sizeof(chunk);
+			while (done < sp->len) {
+				size_t n = sp->len - done < sizeof(chunk)
+					       ? sp->len - done
+					       : sizeof(chunk);
+				ssize_t got =
+				    pread(fileno(r->spill), chunk, n,
+					  (off_t)(sp->off + (long long)done));
 
-				if (fread(chunk, 1, n, r->spill) != n)
+				if (got <= 0)
 					break;
-				fwrite(chunk, 1, n, r->out);
-				left -= n;
+				fwrite(chunk, 1, (size_t)got, r->out);
+				done += (size_t)got;
 			}
-			if (left > 0)
+			if (done < sp->len)
 				r->dropped++;
 		}
 }
