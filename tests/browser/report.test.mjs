@@ -106,7 +106,8 @@ async function consoleView() {
 	const units = await page.locator('table#findings-units tbody tr')
 		.evaluateAll((trs) => trs.map((tr) => ({
 			unit: tr.getAttribute('data-unit'),
-			name: tr.querySelector('th a, th span').textContent,
+			name: (tr.querySelector('th a') ||
+				tr.querySelector('th span > span')).textContent,
 			pass: +tr.getAttribute('data-pass'),
 			fail: +tr.getAttribute('data-fail'),
 			not_applicable: +tr.getAttribute('data-not_applicable'),
