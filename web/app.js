@@ -745,6 +745,7 @@
 
 			root.appendChild(pageHeader('dash.title', 'dash.intro'));
 			root.appendChild(verdictLine(d && d.verdict, s));
+			root.appendChild(examinationLine(d && d.examination));
 			var cards = h('div', {class: 'cards', role: 'group',
 			    'aria-label': t('dash.summary')},
 			    card('status.fail', num(s.fail), 'summary-fail',

@@ -170,6 +170,9 @@ test('the console shows the HTML report\'s unit groups, order and counts',
 		`${json.examination.rules} rules, 49 requirements`));
 	await page.goto('/#/dashboard');
 	await page.locator('#summary-fail').waitFor();
+	// the dashboard says what was examined, as the findings view does
+	assert.equal(await page.locator('#dashboard #examination')
+		.textContent(), seen.examination);
 	for (const [id, s] of [['#summary-fail', 'fail'],
 		['#summary-unknown', 'unknown'], ['#summary-pass', 'pass'],
 		['#summary-na', 'not_applicable']])
