@@ -421,10 +421,33 @@ static const struct zh_entry zh_entries[] = {
      "登记门户网站域名，然后运行 govsec inspect 巡检"},
     {"%s has not been observed: the portal has no domain to inspect",
      "%s 尚未观测：门户网站没有可巡检的域名"},
+    /* registry/naming.c: name_check's reasons, an argument of NAME-1's
+     * evidence */
+    {"the unit has no name to compare with", "该单位没有可供比对的名称"},
+    {"the unit's names are not valid UTF-8", "该单位的名称不是有效的UTF-8文本"},
+    {"online name is empty", "网上名称为空"},
+    {"online name is not valid UTF-8 or has control characters",
+     "网上名称不是有效的UTF-8文本或含有控制字符"},
+    {"online name '%s' starts with the unit name '%s'",
+     "网上名称“%s”以单位名称“%s”开头"},
+    {"online name '%s' starts with the unit short name '%s'",
+     "网上名称“%s”以单位规范简称“%s”开头"},
+    {"online name '%s' is region name '%s' plus a function name: the unit name "
+     "'%s' must be shown prominently",
+     "网上名称“%s”由地名“%s”加职能名称构成，须显著展示单位名称“%s”"},
+    {"online name '%s' starts with neither the unit name '%s' nor its short "
+     "name '%s'",
+     "网上名称“%s”既未以单位名称“%s”开头，也未以其规范简称“%s”开头"},
+    {"online name '%s' does not start with the unit name '%s'",
+     "网上名称“%s”未以单位名称“%s”开头"},
 };
 
 /* Longest conversion specification copied ("%-*.*lld" and the like). */
 #define SPEC_MAX 32
+/* Fewest characters before the first conversion of a format that a %s
+ * argument is matched against (short ones like "%s is on" would match
+ * too much). */
+#define ANCHOR 8
 /* Most conversions in one entry (for matching a formatted fix back). */
 #define CONV_MAX 16
 
@@ -551,6 +574,8 @@ zh_init(void)
 	}
 }
 
+static int reverse(struct buf *b, const char *s, size_t anchor);
+
 static const struct zh_entry *
 find(const char *en)
 {
@@ -601,11 +626,21 @@ put_one(struct buf *b, const char *spec, char cls, int w1, int w2, int stars,
 {
 	switch (cls) {
 	case 's': {
-		const char *s = phrase(va_arg(*ap, const char *));
+		const char *arg = va_arg(*ap, const char *), *s = phrase(arg);
+		struct buf t = BUF_INIT(1 << 16);
+		int rc;
 
-		return stars == 2   ? buf_printf(b, spec, w1, w2, s)
-		       : stars == 1 ? buf_printf(b, spec, w1, s)
-				    : buf_printf(b, spec, s);
+		/* an English sentence another part formatted (name_check's
+		 * reason): the format it matches, if it starts with enough of
+		 * a format's words to tell */
+		if (s == arg && arg != NULL && *arg >= 'a' && *arg <= 'z' &&
+		    strchr(arg, ' ') != NULL && reverse(&t, arg, ANCHOR) == 0)
+			s = t.data;
+		rc = stars == 2	  ? buf_printf(b, spec, w1, w2, s)
+		     : stars == 1 ? buf_printf(b, spec, w1, s)
+				  : buf_printf(b, spec, s);
+		buf_cleanup(&t);
+		return rc;
 	}
 	case 'f': {
 		double v = va_arg(*ap, double);
@@ -746,24 +781,22 @@ match(const char *pat, const char *s, const char **cap, size_t *caplen, int k,
 	return *s == '\0' ? 0 : -1;
 }
 
-int
-zh_text(struct buf *b, const char *s)
+/* Appends the Chinese of text s formatted from one of the catalogue's
+ * formats (anchored: only those whose English starts with at least
+ * anchor characters of text); -1 if none matches. */
+static int
+reverse(struct buf *b, const char *s, size_t anchor)
 {
 	const char *cap[CONV_MAX];
 	size_t caplen[CONV_MAX];
-	const char *t = phrase(s);
 
-	if (s == NULL || *s == '\0')
-		return -1;
-	if (t != s)
-		return buf_addstr(b, t);
-	/* A text a rule formatted itself: the entry its format matches. */
 	for (size_t i = 0; i < nvalid; i++) {
 		const struct zh_entry *e = valid[i];
 		long budget = MATCH_BUDGET;
 		int k = 0, rc = 0;
 
-		if (strchr(e->en, '%') == NULL ||
+		if (strcspn(e->en, "%") < anchor || e->en[anchor] == '\0' ||
+		    strchr(e->en, '%') == NULL ||
 		    match(e->en, s, cap, caplen, 0, &budget) < 0)
 			continue;
 		for (const char *p = e->zh; *p != '\0' && rc == 0;) {
@@ -791,4 +824,17 @@ zh_text(struct buf *b, const char *s)
 		return rc;
 	}
 	return -1;
+}
+
+int
+zh_text(struct buf *b, const char *s)
+{
+	const char *t = phrase(s);
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (t != s)
+		return buf_addstr(b, t);
+	/* A text a rule formatted itself: the entry its format matches. */
+	return reverse(b, s, 0);
 }

@@ -465,6 +465,16 @@ test_zh_format(void **state)
 			    3L, 40L, 7.5),
 			 0);
 	assert_non_null(strstr(b.data, "7.5 %"));
+	/* another part's English sentence as an argument: by the format it
+	 * matches, if long enough a start to tell; else as it is */
+	assert_int_equal(zh(&b, "'%s': %s", "办事",
+			    "online name '办事' does not start with the unit "
+			    "name '江门市人民政府'"),
+			 0);
+	assert_string_equal(b.data, "“办事”：网上名称“办事”未以单位名称"
+				    "“江门市人民政府”开头");
+	assert_int_equal(zh(&b, "'%s': %s", "x", "forwarding is on"), 0);
+	assert_string_equal(b.data, "“x”：forwarding is on");
 	assert_int_equal(zh(&b, "not in the catalogue %d", 1), -1);
 	assert_int_equal(b.len, 0);
 
