@@ -384,7 +384,8 @@ static enum fstatus VPRINTF_LIKE(7)
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
-	/* findings come in runs of the same unit: look it up once a run */
+	/* the application's unit (check_emit_app), else the last one: look
+	 * it up only when it changes */
 	u = c->last_unit;
 	if (unit != NULL && (u == NULL || strcmp(u->uscc, unit) != 0))
 		u = c->last_unit = model_unit(c->m, unit);
@@ -479,6 +480,8 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	long long overdue = c->sum->overdue;
 	va_list ap;
 
+	if (a->u != NULL)
+		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
 	st = emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
 	va_end(ap);
