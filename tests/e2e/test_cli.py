@@ -568,11 +568,55 @@ def test_check_html_escapes_registry_text(cli, tmp_path):
     assert "(overdue)" in page
 
 
+def test_check_reports_by_unit_in_chinese(cli, tmp_path):
+    """govsec check --lang zh: the text and HTML reports open with the
+    summary, date and scope, group the findings by unit (name and credit
+    code, most failures first, failures before undecided and passes) and
+    give evidence and fixes in Chinese; the JSON report carries the same
+    units in the same order."""
+    ok(cli("import", DEMO))
+    doc = check_json(cli)
+    units = doc["units"]
+    assert [u["fail"] for u in units] == sorted(
+        (u["fail"] for u in units), reverse=True)
+    assert doc["examination"]["date"] == "2026-11-26"
+    p = cli("check", "--lang", "zh", "--all", "--now", "2026-11-26")
+    assert p.returncode == 1
+    t = p.stdout
+    head = t.split("\n== ", 1)[0]
+    assert "结论：不合规（failing）" in head
+    assert "日期：2026-11-26" in head and "范围：全部单位" in head
+    sections = re.findall(r"^== (.+?) \((\w{18})\)：不通过 (\d+) 项", t, re.M)
+    assert [(n, c, int(f)) for n, c, f in sections] == [
+        (u["name"], u["unit"], u["fail"]) for u in units]
+    # each unit's failures first, then unknown, then passes
+    for block in t.split("\n== ")[1:]:
+        tags = re.findall(r"^(FAIL|UNKN|PASS|N/A ) ", block, re.M)
+        rank = ["FAIL", "UNKN", "PASS", "N/A "]
+        assert tags == sorted(tags, key=rank.index)
+    assert "      日志留存 180 天，不足一年\n" in t
+    assert "      整改：防火墙、主机、访问和数据库日志留存不少于365天\n" in t
+    assert "logs are kept 180 days" not in t
+    out = tmp_path / "report.html"
+    p = cli("check", "--lang", "zh", "--format", "html", "--now",
+            "2026-11-26", "--output", out)
+    assert p.returncode == 1
+    page = out.read_text(encoding="utf-8")
+    assert page.index('<section class="summary"') < page.index(
+        '<section class="unit"')
+    assert re.findall(r'<section class="unit" data-unit="(\w+)"', page) == [
+        u["unit"] for u in units]
+    assert "<td>日志留存 180 天，不足一年</td>" in page
+    assert "<td>防火墙、主机、访问和数据库日志留存不少于365天</td>" in page
+    assert "less than a year" not in page
+
+
 def test_check_json_is_one_document_with_summary(cli):
     ok(cli("import", DEMO))
     p = cli("check", "--format", "json", "--now", "2026-11-26")
     doc = json.loads(p.stdout)
-    assert set(doc) == {"findings", "summary", "verdict", "requirements"}
+    assert set(doc) == {"findings", "summary", "verdict", "requirements",
+                        "examination", "units"}
     assert doc["verdict"] == doc["summary"]["verdict"] == "failing"
     assert p.returncode == 1
     assert sum(doc["summary"][k] for k in ("pass", "fail", "not_applicable",
