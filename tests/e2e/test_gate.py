@@ -27,8 +27,8 @@ import zoneinfo
 
 import pytest
 
-from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port,
-                      running_govsecd, running_nginx, tcp_ready)
+from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port, require,
+                      running_govsecd, running_nginx, tcp_ready, wait_until)
 
 NGINX = "/usr/sbin/nginx"
 OATHTOOL = "/usr/bin/oathtool"
@@ -187,9 +187,13 @@ def totp(secret, offset=0):
 
 @pytest.fixture(scope="module")
 def gate(tmp_path_factory):
-    for tool in (NGINX, OATHTOOL):
-        if not os.path.exists(tool):
-            pytest.skip(f"{tool} is not installed")
+    require(NGINX, "nginx-light")
+    require(OATHTOOL, "oathtool")
+    if subprocess.run(["perl", "-MMaxMind::DB::Writer::Tree", "-e", "1"],
+                      capture_output=True).returncode != 0:
+        pytest.fail("the Perl module MaxMind::DB::Writer::Tree is missing: "
+                    "install the Debian package 'libmaxmind-db-writer-perl' "
+                    "(make test-deps)", pytrace=False)
     d = tmp_path_factory.mktemp("gate")
     os.chmod(d, 0o755)  # for nginx; the store has a private directory
     (d / "store").mkdir(mode=0o700)
