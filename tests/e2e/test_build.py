@@ -5,7 +5,7 @@ suite into a failing test with the same reason. Stdlib and pytest only.
 """
 import subprocess
 
-from conftest import SRC, cli_env, require
+from conftest import SRC, cli_env, require, run_cli
 
 
 def configure(build, *args, env=None):
@@ -39,3 +39,13 @@ def test_missing_browser_is_a_failing_test_in_a_plain_build(tmp_path):
     p = configure(tmp_path / "c", "-DGOVSEC_TESTS=ON", env=env)
     assert p.returncode != 0
     assert "the browser tests cannot run" in p.stderr
+
+
+def test_no_session_making_command_in_govsec(tmp_path):
+    """The bench makes its sessions in the store itself
+    (bench/fill_sessions.py): govsec has no unaudited command that makes
+    gate sessions."""
+    db = tmp_path / "g.db"
+    p = run_cli(["gate", "sessions-fill", "3", "--user", "bob"], db=db)
+    assert p.returncode == 2 and "usage" in p.stderr
+    assert "sessions-fill" not in p.stderr
