@@ -218,6 +218,21 @@ def running_govsecd(conf, log, ready, args=()):
     assert "Sanitizer" not in text and "runtime error" not in text, text
 
 
+def connections_to(port):
+    """How many TCP connections to port on this machine are established
+    (Linux /proc/net/tcp*): how a test sees a client reach silent_socket,
+    whose connections wait in its backlog and are never accepted."""
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if (int(cols[1].rsplit(":", 1)[1], 16) == port and
+                        cols[3] == "01"):
+                    n += 1
+    return n
+
+
 @contextlib.contextmanager
 def silent_socket():
     """A listening port that accepts connections and never answers."""
