@@ -38,8 +38,10 @@ def require(tool, package):
     name looked up in $PATH) is missing: `make test` must not pass with a
     part of the suite silently left out. package names the Debian package
     that provides it (`make test-deps` installs them all)."""
-    found = tool if os.path.isabs(tool) and os.access(tool, os.X_OK) \
-        else shutil.which(tool) if not os.path.isabs(tool) else None
+    if os.path.isabs(tool):
+        found = tool if os.access(tool, os.X_OK) else None
+    else:
+        found = shutil.which(tool)
     if not found:
         pytest.fail(f"{tool} is missing: install the Debian package "
                     f"'{package}' (make test-deps)", pytrace=False)
