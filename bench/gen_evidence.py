@@ -9,9 +9,11 @@ govsec for a while would have it:
   columns (insp_columns) per run; PROBES availability probes per portal
   over the last 7 days before --now (probe_results, a few percent failed);
 - gate: writes to POLICY a gate policy (import it with `govsec gate
-  import`, which checks it) whose rules cover the e-mail systems' hosts in
-  rules of 250 hosts (the most a rule takes), most two-factor from an office network, some one
-  factor (AUTH-1 failures); USERS gate users (a fifth with TOTP, a tenth
+  import`, which checks it) whose rules cover the first GATE_HOSTS
+  (--gate-hosts, default 2,000: the gate of a data centre, not of the whole
+  province) of the e-mail systems' hosts in rules of 250 hosts (the most a
+  rule takes), most two-factor from an office network, some one factor
+  (AUTH-1 failures); USERS gate users (a fifth with TOTP, a tenth
   bound to devices), each rule's decision counters (gate_rule_stats) and
   the settings govsecd writes when its gate starts (gate.started ...).
 
@@ -46,6 +48,7 @@ def main():
     ap.add_argument("--links", type=int, default=20)
     ap.add_argument("--probes", type=int, default=28)
     ap.add_argument("--users", type=int, default=10000)
+    ap.add_argument("--gate-hosts", type=int, default=2000)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     now = datetime.datetime.fromisoformat(a.now).replace(
@@ -57,7 +60,8 @@ def main():
         "ORDER BY a.id").fetchall()
     mail = [h for (h,) in con.execute(
         "SELECT d.name FROM apps a JOIN domains d ON d.app = a.id WHERE "
-        "a.type = 'email' AND a.status = 'live' ORDER BY d.name")]
+        "a.type = 'email' AND a.status = 'live' ORDER BY d.name")][
+            :a.gate_hosts]
     runs, links, cols, probes = 0, 0, 0, 0
     with con:
         for app, host in portals:
