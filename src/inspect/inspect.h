@@ -65,6 +65,61 @@ int prompt_known_script(const char *src);
 /* 1 if flags from prompt_scan_script mean a global leave-site prompt. */
 int prompt_global(unsigned flags);
 
+/* ahoc.c */
+/*
+ * Patterns (n, NUL-ended, at most 2047 bytes in all) searched for in one
+ * pass; with icase, ASCII case is ignored. flags[i] is pattern i's.
+ */
+struct ahoc;
+struct ahoc *ahoc_new(const char *const *pats, const unsigned *flags,
+		      size_t n, int icase);
+void ahoc_free(struct ahoc *a);
+/* The flags of the patterns in s (n bytes); stops once all are found. */
+unsigned ahoc_flags(const struct ahoc *a, const char *s, size_t n,
+		    unsigned all);
+/* Calls hit with each pattern found in s and where it starts, in the
+ * order they end. */
+void ahoc_each(const struct ahoc *a, const char *s, size_t n,
+	       void (*hit)(void *arg, size_t pat, size_t at), void *arg);
+
+/* htok.c */
+/*
+ * A streaming HTML tokenizer (the HTML Standard's, section 13.2.5) over
+ * untrusted UTF-8 fed in chunks cut anywhere: the same tokens wherever a
+ * page is cut. Callbacks: text (decoded, NUL-free in data), start (name
+ * lower case; atts name, value pairs, NULL-ended, the attributes want
+ * accepted, first of a name only; returns the tokenizer's next state,
+ * HTOK_DATA or a raw-text state for the element), end, want (NULL: keep
+ * every attribute). Names are cut to 63 bytes, 64 attributes a tag,
+ * 1 MiB of values a tag (htok_cut then says 1).
+ */
+#define HTOK_DATA      0
+#define HTOK_RCDATA    1
+#define HTOK_RAWTEXT   2
+#define HTOK_SCRIPT    3
+#define HTOK_PLAINTEXT 4
+#define HTOK_CDATA     5
+struct htok_cb {
+	void (*text)(void *arg, const char *s, size_t n);
+	int (*start)(void *arg, const char *name, const char **atts,
+		     int selfclose);
+	void (*end)(void *arg, const char *name);
+	int (*want)(void *arg, const char *name, size_t n);
+};
+struct htok;
+struct htok *htok_new(const struct htok_cb *cb, void *arg);
+void htok_free(struct htok *t);
+/* Sets the state (HTOK_*) and the last start tag's name (may be NULL),
+ * as a tree builder or a test does. */
+void htok_state(struct htok *t, int state, const char *last);
+/* on: "<![CDATA[" opens a CDATA section (foreign content), else it is a
+ * bogus comment. */
+void htok_cdata(struct htok *t, int on);
+void htok_feed(struct htok *t, const char *s, size_t n);
+/* The end of the input: what a cut tag, reference or "</" left. */
+void htok_end(struct htok *t);
+int htok_cut(const struct htok *t);
+
 /* extract.c */
 /* Bytes (with the NUL) of a link text, a title and a first heading. */
 #define XP_TEXT_MAX 512

@@ -313,25 +313,11 @@ as_style(struct buf *b, const char *s)
 /*
  * html5lib's raw-text cases as a <style> element's content: the style text
  * is the Character tokens before the element's end tag, whole and cut at
- * every byte. libxml2 2.9.14 ends raw text at "</" and the element's name
- * whatever follows it, and keeps an end tag cut by the end of the page;
- * the cases where HTML5 says otherwise are listed and only checked for
- * being the same however they are cut (but for one that is not).
+ * every byte, all of them as the HTML Standard says.
  */
 static void
 test_html5lib_rawtext(void **state)
 {
-	static const char *const differ[] = {
-	    "foo</xmp",		  /* HTML5: text; libxml2 ends the element */
-	    "foo</xmp<",	  /* likewise */
-	    "</xmp</xmp</xmp>",	  /* libxml2 ends at the first "</xmp" */
-	    "</foo>bar</xmpaar>", /* libxml2 ends at "</xmp" in "</xmpaar" */
-	};
-	/* "<!-->" after the element: libxml2 2.9.14 takes its dashes for the
-	 * end of the comment it opens when it is looking for one, then finds
-	 * the comment unterminated, and keeps the text after it or not
-	 * depending on the cut (an unterminated comment, rare in pages) */
-	static const char cut_dependent[] = "foo<!--></xmp><!-->baz</xmp>";
 	struct buf in = BUF_INIT(1 << 20), page = BUF_INIT(1 << 16);
 	struct buf body = BUF_INIT(1 << 16);
 	struct buf whole = BUF_INIT(1 << 20), cut = BUF_INIT(1 << 20);
@@ -352,12 +338,9 @@ test_html5lib_rawtext(void **state)
 		struct buf want = BUF_INIT(1 << 16);
 		struct xpage *p;
 		struct extract *x;
-		int known = 0;
 		size_t k, bad = 0;
 
 		assert_non_null(input);
-		for (k = 0; k < ARRAY_SIZE(differ); k++)
-			known |= strcmp(input, differ[k]) == 0;
 		/* the Character tokens before the first end tag */
 		out = json_object_get(t, "output");
 		for (k = 0; k < json_array_size(out); k++) {
@@ -377,22 +360,19 @@ test_html5lib_rawtext(void **state)
 		as_style(&body, want.data ? want.data : "");
 		x = extract_new(NULL, "utf-8");
 		p = extract_end(x, page.data, page.len);
-		if (!known) {
-			/* a style block's text and a newline, if any */
-			if (body.len == 0)
-				assert_int_equal(p->css.len, 0);
-			else if (p->css.len != body.len + 1 ||
-				 memcmp(p->css.data, body.data, body.len) !=
-				     0) {
-				print_message("html5lib \"%s\": style text "
-					      "\"%.*s\", want \"%s\"\n",
-					      input, (int)p->css.len,
-					      p->css.data ? p->css.data : "",
-					      body.data);
-				fail();
-			}
-			checked++;
+		/* a style block's text and a newline, if any */
+		if (body.len == 0)
+			assert_int_equal(p->css.len, 0);
+		else if (p->css.len != body.len + 1 ||
+			 memcmp(p->css.data, body.data, body.len) != 0) {
+			print_message("html5lib \"%s\": style text "
+				      "\"%.*s\", want \"%s\"\n",
+				      input, (int)p->css.len,
+				      p->css.data ? p->css.data : "",
+				      body.data);
+			fail();
 		}
+		checked++;
 		extract_free(x);
 		parse_cut(&whole, "utf-8", page.data, page.len, NULL, 0, 0);
 		for (k = 1; k < page.len; k++) {
@@ -400,13 +380,10 @@ test_html5lib_rawtext(void **state)
 				  k & 1);
 			bad += differs("html5lib", &whole, &cut, &k, 1, bad);
 		}
-		if (strcmp(input, cut_dependent) != 0)
-			assert_int_equal(bad, 0);
-		else
-			assert_true(bad > 0); /* still libxml2 2.9.14's */
+		assert_int_equal(bad, 0);
 		buf_cleanup(&want);
 	}
-	assert_int_equal(checked, json_array_size(tests) - ARRAY_SIZE(differ));
+	assert_int_equal(checked, json_array_size(tests));
 	json_decref(root);
 	buf_cleanup(&in);
 	buf_cleanup(&page);

@@ -1,0 +1,987 @@
+/*
+ * htok.c: a streaming HTML tokenizer after the HTML Standard's tokenizer
+ * (section 13.2.5), for untrusted pages fed in chunks cut anywhere. Every
+ * state lives in struct htok, so a page gives the same tokens wherever it
+ * is cut. It emits text, start tags (with the attributes its owner asks
+ * for) and end tags; comments, DOCTYPEs and processing instructions are
+ * read and dropped. Character references are decoded in text, RCDATA and
+ * attribute values (the standard's whole named list, entities.h, and
+ * numeric ones). Script data is read as RAWTEXT is: "</script" followed
+ * by a space, "/" or ">" ends it (the standard's escaped states for
+ * "<!--" inside a script are not followed). Input is UTF-8 (extract.c
+ * decodes first). Bounded: tag and attribute names are kept to
+ * HTOK_NAME - 1 bytes, HTOK_ATTRS attributes a tag, HTOK_VALUES bytes of
+ * attribute values a tag (past it a value is cut short and htok_cut says
+ * so).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect/inspect.h"
+
+#include "inspect/entities.h"
+
+#define HTOK_NAME   64
+#define HTOK_ATTRS  64
+#define HTOK_VALUES (1u << 20)
+#define HTOK_REF    40 /* the longest name is 32 bytes and ";" */
+
+enum {
+	S_TAG_OPEN = HTOK_CDATA + 1,
+	S_END_TAG_OPEN,
+	S_TAG_NAME,
+	S_RAW_LT,
+	S_RAW_END_OPEN,
+	S_RAW_END_NAME,
+	S_BEFORE_ATTR_NAME,
+	S_ATTR_NAME,
+	S_AFTER_ATTR_NAME,
+	S_BEFORE_VALUE,
+	S_VALUE_DQ,
+	S_VALUE_SQ,
+	S_VALUE_UQ,
+	S_AFTER_VALUE,
+	S_SELF_CLOSING,
+	S_BOGUS_COMMENT,
+	S_MARKUP,
+	S_COMMENT_START,
+	S_COMMENT_START_DASH,
+	S_COMMENT,
+	S_COMMENT_END_DASH,
+	S_COMMENT_END,
+	S_COMMENT_END_BANG,
+	S_CDATA_BR1,
+	S_CDATA_BR2,
+	S_REF,
+	S_REF_NAMED,
+	S_REF_NUM,
+	S_REF_HEX_START,
+	S_REF_HEX,
+	S_REF_DEC
+};
+
+struct htok {
+	const struct htok_cb *cb;
+	void *arg;
+	int state;
+	int raw;    /* the text state a "<" left (RCDATA, RAWTEXT, script) */
+	int ret;    /* the state a character reference returns to */
+	int cr;	    /* the last byte was CR: a LF after it is dropped */
+	int cdata;  /* "<![CDATA[" opens a CDATA section (foreign content) */
+	int endtag; /* the tag being read is an end tag */
+	int selfclose;
+	char name[HTOK_NAME]; /* the tag's name, lower case */
+	size_t nname;
+	char last[HTOK_NAME]; /* the last start tag's name (raw text ends) */
+	char tmp[HTOK_NAME];  /* what follows "</" in raw text */
+	size_t ntmp;
+	char an[HTOK_NAME]; /* the attribute name being read */
+	size_t nan;
+	int keep;	 /* the attribute being read is kept */
+	int inval;	 /* a kept attribute's value is open */
+	struct buf vals; /* names and values of the kept attributes, NULs */
+	size_t att[HTOK_ATTRS][2]; /* offsets of name and value in vals */
+	int natt;
+	int cut;    /* a value was cut short (HTOK_VALUES) */
+	char mk[8]; /* after "<!" */
+	size_t nmk;
+	char ref[HTOK_REF]; /* after "&" */
+	size_t nref;
+	unsigned long num; /* a numeric reference's value so far */
+};
+
+/* byte classes: what ends a run of plain bytes in each state */
+#define C_DATA	0x01  /* < & */
+#define C_RAW	0x02  /* < */
+#define C_COMM	0x04  /* - */
+#define C_BOGUS 0x08  /* > */
+#define C_DQ	0x10  /* " & */
+#define C_SQ	0x20  /* ' & */
+#define C_UQ	0x40  /* space & > */
+#define C_CDATA 0x80  /* ] */
+#define C_NAME	0x100 /* space / > = A-Z (tag and attribute names) */
+#define C_ALL	0x1ff
+static unsigned short cls[256];
+
+static void
+cls_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	cls['\0'] = cls['\r'] = C_ALL;
+	cls['<'] = C_DATA | C_RAW;
+	cls['&'] = C_DATA | C_DQ | C_SQ | C_UQ;
+	cls['-'] = C_COMM;
+	cls['>'] = C_BOGUS | C_UQ | C_NAME;
+	cls['"'] = C_DQ;
+	cls['\''] = C_SQ;
+	cls[' '] = cls['\t'] = cls['\n'] = cls['\f'] = C_UQ | C_NAME;
+	cls[']'] = C_CDATA;
+	cls['/'] = cls['='] = C_NAME;
+	for (int c = 'A'; c <= 'Z'; c++)
+		cls[c] = C_NAME;
+	done = 1;
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f';
+}
+
+static int
+is_alpha(int c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int
+is_alnum(int c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
+struct htok *
+htok_new(const struct htok_cb *cb, void *arg)
+{
+	struct htok *t = xcalloc(1, sizeof(*t));
+
+	cls_init();
+	t->cb = cb;
+	t->arg = arg;
+	t->state = HTOK_DATA;
+	buf_init(&t->vals, HTOK_VALUES);
+	return t;
+}
+
+void
+htok_free(struct htok *t)
+{
+	if (t == NULL)
+		return;
+	buf_cleanup(&t->vals);
+	free(t);
+}
+
+void
+htok_state(struct htok *t, int state, const char *last)
+{
+	t->state = state;
+	if (last != NULL && str_copy(t->last, last, sizeof(t->last)) < 0)
+		t->last[0] = '\0';
+}
+
+void
+htok_cdata(struct htok *t, int on)
+{
+	t->cdata = on;
+}
+
+int
+htok_cut(const struct htok *t)
+{
+	return t->cut;
+}
+
+static int
+in_value(int s)
+{
+	return s == S_VALUE_DQ || s == S_VALUE_SQ || s == S_VALUE_UQ;
+}
+
+/* Adds s (n bytes) to a kept attribute's value. */
+static void
+value_add(struct htok *t, const char *s, size_t n)
+{
+	if (t->inval && buf_add(&t->vals, s, n) < 0)
+		t->cut = 1;
+}
+
+/* Text, or a value's bytes when a reference returns to a value. */
+static void
+emit_to(struct htok *t, int to, const char *s, size_t n)
+{
+	if (in_value(to))
+		value_add(t, s, n);
+	else if (n > 0)
+		t->cb->text(t->arg, s, n);
+}
+
+static void
+text(struct htok *t, const char *s, size_t n)
+{
+	if (n > 0)
+		t->cb->text(t->arg, s, n);
+}
+
+static void
+tag_begin(struct htok *t, int end, int c)
+{
+	t->endtag = end;
+	t->selfclose = 0;
+	t->name[0] = (char)lower(c);
+	t->nname = 1;
+	t->natt = 0;
+	t->nan = 0;
+	t->keep = 0;
+	t->inval = 0;
+	buf_reset(&t->vals);
+}
+
+static void
+name_add(char *s, size_t *n, int c)
+{
+	/* longer names are kept cut short */
+	if (*n < HTOK_NAME - 1)
+		s[(*n)++] = (char)c;
+}
+
+/* The attribute name read so far is complete: keep it or not. */
+static void
+attr_named(struct htok *t)
+{
+	t->an[t->nan] = '\0';
+	t->keep = 0;
+	if (t->endtag || t->natt >= HTOK_ATTRS)
+		return;
+	if (t->cb->want != NULL && !t->cb->want(t->arg, t->an, t->nan))
+		return;
+	/* the first of two with one name counts */
+	for (int i = 0; i < t->natt; i++)
+		if (strcmp(t->vals.data + t->att[i][0], t->an) == 0)
+			return;
+	t->att[t->natt][0] = t->vals.len;
+	if (buf_add(&t->vals, t->an, t->nan + 1) < 0) {
+		t->cut = 1;
+		return;
+	}
+	t->att[t->natt][1] = t->vals.len;
+	t->natt++;
+	t->keep = 1;
+	t->inval = 1;
+}
+
+/* The attribute's value (if any) is complete. */
+static void
+attr_done(struct htok *t)
+{
+	if (t->inval && buf_addch(&t->vals, '\0') < 0) {
+		/* make room for the NUL: cut the value short */
+		t->vals.data[t->vals.len - 1] = '\0';
+		t->cut = 1;
+	}
+	t->inval = 0;
+	t->keep = 0;
+}
+
+static void
+emit_tag(struct htok *t)
+{
+	const char *av[2 * HTOK_ATTRS + 1];
+	int st;
+
+	attr_done(t);
+	t->name[t->nname] = '\0';
+	if (t->endtag) {
+		t->state = HTOK_DATA;
+		t->cb->end(t->arg, t->name);
+		return;
+	}
+	for (int i = 0; i < t->natt; i++) {
+		av[2 * i] = t->vals.data + t->att[i][0];
+		av[2 * i + 1] = t->vals.data + t->att[i][1];
+	}
+	av[2 * t->natt] = NULL;
+	memcpy(t->last, t->name, t->nname + 1);
+	t->state = HTOK_DATA;
+	st = t->cb->start(t->arg, t->name, av, t->selfclose);
+	t->state = st;
+}
+
+static int
+ent_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct htok_entity *)e)->name);
+}
+
+static const char *
+entity(const char *name)
+{
+	const struct htok_entity *e =
+	    bsearch(name, htok_entities, ARRAY_SIZE(htok_entities),
+		    sizeof(htok_entities[0]), ent_cmp);
+
+	return e ? e->utf8 : NULL;
+}
+
+/* c as UTF-8 into out (4 bytes); the length. */
+static size_t
+utf8_put(unsigned long c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* A numeric reference's value, as the standard maps it. */
+static void
+num_ref(struct htok *t)
+{
+	/* 0x80..0x9f read as windows-1252 */
+	static const unsigned short w1252[32] = {
+	    0x20ac, 0x81,   0x201a, 0x192,  0x201e, 0x2026, 0x2020, 0x2021,
+	    0x2c6,  0x2030, 0x160,  0x2039, 0x152,  0x8d,   0x17d,  0x8f,
+	    0x90,   0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	    0x2dc,  0x2122, 0x161,  0x203a, 0x153,  0x9d,   0x17e,  0x178};
+	unsigned long c = t->num;
+	char out[4];
+
+	if (c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	else if (c >= 0x80 && c <= 0x9f)
+		c = w1252[c - 0x80];
+	emit_to(t, t->ret, out, utf8_put(c, out));
+}
+
+/*
+ * A named reference ends before c (-1: the end of the page): the longest
+ * name in the list that the bytes after "&" begin with; in a value, one
+ * without ";" followed by "=" or a letter or digit is text. Returns 1 if
+ * c (";") was taken.
+ */
+static int
+named_ref(struct htok *t, int c)
+{
+	char key[HTOK_REF + 1];
+	const char *v;
+
+	memcpy(key, t->ref, t->nref);
+	if (c == ';') {
+		key[t->nref] = ';';
+		key[t->nref + 1] = '\0';
+		if ((v = entity(key)) != NULL) {
+			emit_to(t, t->ret, v, strlen(v));
+			return 1;
+		}
+	}
+	for (size_t k = t->nref; k > 0; k--) {
+		int next = k < t->nref ? (unsigned char)t->ref[k] : c;
+
+		key[k] = '\0';
+		if ((v = entity(key)) == NULL)
+			continue;
+		if (in_value(t->ret) && (next == '=' || is_alnum(next)))
+			break;
+		emit_to(t, t->ret, v, strlen(v));
+		emit_to(t, t->ret, t->ref + k, t->nref - k);
+		return 0;
+	}
+	emit_to(t, t->ret, "&", 1);
+	emit_to(t, t->ret, t->ref, t->nref);
+	return 0;
+}
+
+static void
+ref_begin(struct htok *t)
+{
+	t->ret = t->state;
+	t->state = S_REF;
+	t->nref = 0;
+}
+
+/* "</" and what followed it in raw text, as text. */
+static void
+raw_flush(struct htok *t)
+{
+	text(t, "</", 2);
+	text(t, t->tmp, t->ntmp);
+	t->state = t->raw;
+}
+
+/* One byte c (CR made LF) in the current state. */
+static void
+step(struct htok *t, int c)
+{
+	char ch = (char)c;
+
+	for (;;) {
+		switch (t->state) {
+		case HTOK_DATA:
+		case HTOK_RCDATA:
+			if (c == '<') {
+				t->raw = t->state;
+				t->state = t->state == HTOK_DATA ? S_TAG_OPEN
+								 : S_RAW_LT;
+			} else if (c == '&') {
+				ref_begin(t);
+			} else if (c == '\0') {
+				if (t->state == HTOK_RCDATA)
+					text(t, "\xef\xbf\xbd", 3);
+			} else {
+				text(t, &ch, 1);
+			}
+			return;
+		case HTOK_RAWTEXT:
+		case HTOK_SCRIPT:
+			if (c == '<') {
+				t->raw = t->state;
+				t->state = S_RAW_LT;
+			} else if (c == '\0') {
+				text(t, "\xef\xbf\xbd", 3);
+			} else {
+				text(t, &ch, 1);
+			}
+			return;
+		case HTOK_PLAINTEXT:
+			if (c == '\0')
+				text(t, "\xef\xbf\xbd", 3);
+			else
+				text(t, &ch, 1);
+			return;
+		case HTOK_CDATA:
+			if (c == ']')
+				t->state = S_CDATA_BR1;
+			else
+				text(t, &ch, 1);
+			return;
+		case S_CDATA_BR1:
+			if (c == ']') {
+				t->state = S_CDATA_BR2;
+				return;
+			}
+			text(t, "]", 1);
+			t->state = HTOK_CDATA;
+			continue;
+		case S_CDATA_BR2:
+			if (c == '>') {
+				t->state = HTOK_DATA;
+				return;
+			}
+			if (c == ']') {
+				text(t, "]", 1);
+				return;
+			}
+			text(t, "]]", 2);
+			t->state = HTOK_CDATA;
+			continue;
+		case S_TAG_OPEN:
+			if (c == '!') {
+				t->state = S_MARKUP;
+				t->nmk = 0;
+			} else if (c == '/') {
+				t->state = S_END_TAG_OPEN;
+			} else if (is_alpha(c)) {
+				tag_begin(t, 0, c);
+				t->state = S_TAG_NAME;
+			} else if (c == '?') {
+				t->state = S_BOGUS_COMMENT;
+			} else {
+				text(t, "<", 1);
+				t->state = HTOK_DATA;
+				continue;
+			}
+			return;
+		case S_END_TAG_OPEN:
+			if (is_alpha(c)) {
+				tag_begin(t, 1, c);
+				t->state = S_TAG_NAME;
+			} else if (c == '>') {
+				t->state = HTOK_DATA;
+			} else {
+				t->state = S_BOGUS_COMMENT;
+				continue;
+			}
+			return;
+		case S_TAG_NAME:
+			if (is_space(c))
+				t->state = S_BEFORE_ATTR_NAME;
+			else if (c == '/')
+				t->state = S_SELF_CLOSING;
+			else if (c == '>')
+				emit_tag(t);
+			else if (c == '\0')
+				for (int i = 0; i < 3; i++)
+					name_add(t->name, &t->nname,
+						 "\xef\xbf\xbd"[i]);
+			else
+				name_add(t->name, &t->nname, lower(c));
+			return;
+		case S_RAW_LT:
+			if (c == '/') {
+				t->state = S_RAW_END_OPEN;
+				t->ntmp = 0;
+				return;
+			}
+			text(t, "<", 1);
+			t->state = t->raw;
+			continue;
+		case S_RAW_END_OPEN:
+			if (is_alpha(c)) {
+				tag_begin(t, 1, c);
+				t->tmp[0] = ch;
+				t->ntmp = 1;
+				t->state = S_RAW_END_NAME;
+				return;
+			}
+			text(t, "</", 2);
+			t->state = t->raw;
+			continue;
+		case S_RAW_END_NAME: {
+			/* an appropriate end tag: the last start tag's name */
+			int fit = t->nname == strlen(t->last) &&
+				  memcmp(t->name, t->last, t->nname) == 0;
+
+			if (is_alpha(c) && t->nname < strlen(t->last)) {
+				name_add(t->name, &t->nname, lower(c));
+				t->tmp[t->ntmp++] = ch;
+				return;
+			}
+			if (fit && is_space(c)) {
+				t->state = S_BEFORE_ATTR_NAME;
+				return;
+			}
+			if (fit && c == '/') {
+				t->state = S_SELF_CLOSING;
+				return;
+			}
+			if (fit && c == '>') {
+				emit_tag(t);
+				return;
+			}
+			raw_flush(t);
+			continue;
+		}
+		case S_BEFORE_ATTR_NAME:
+			if (is_space(c))
+				return;
+			if (c == '/' || c == '>') {
+				t->state = S_AFTER_ATTR_NAME;
+				continue;
+			}
+			attr_done(t);
+			t->nan = 0;
+			t->state = S_ATTR_NAME;
+			if (c == '=') {
+				t->an[t->nan++] = '=';
+				return;
+			}
+			continue;
+		case S_ATTR_NAME:
+			if (is_space(c) || c == '/' || c == '>') {
+				attr_named(t);
+				t->state = S_AFTER_ATTR_NAME;
+				continue;
+			}
+			if (c == '=') {
+				attr_named(t);
+				t->state = S_BEFORE_VALUE;
+				return;
+			}
+			if (c == '\0')
+				for (int i = 0; i < 3; i++)
+					name_add(t->an, &t->nan,
+						 "\xef\xbf\xbd"[i]);
+			else
+				name_add(t->an, &t->nan, lower(c));
+			return;
+		case S_AFTER_ATTR_NAME:
+			if (is_space(c))
+				return;
+			if (c == '/') {
+				t->state = S_SELF_CLOSING;
+			} else if (c == '=') {
+				t->state = S_BEFORE_VALUE;
+			} else if (c == '>') {
+				emit_tag(t);
+			} else {
+				attr_done(t);
+				t->nan = 0;
+				t->state = S_ATTR_NAME;
+				continue;
+			}
+			return;
+		case S_BEFORE_VALUE:
+			if (is_space(c))
+				return;
+			if (c == '"') {
+				t->state = S_VALUE_DQ;
+			} else if (c == '\'') {
+				t->state = S_VALUE_SQ;
+			} else if (c == '>') {
+				emit_tag(t);
+			} else {
+				t->state = S_VALUE_UQ;
+				continue;
+			}
+			return;
+		case S_VALUE_DQ:
+		case S_VALUE_SQ:
+			if (c == (t->state == S_VALUE_DQ ? '"' : '\'')) {
+				attr_done(t);
+				t->state = S_AFTER_VALUE;
+			} else if (c == '&') {
+				ref_begin(t);
+			} else if (c == '\0') {
+				value_add(t, "\xef\xbf\xbd", 3);
+			} else {
+				value_add(t, &ch, 1);
+			}
+			return;
+		case S_VALUE_UQ:
+			if (is_space(c)) {
+				attr_done(t);
+				t->state = S_BEFORE_ATTR_NAME;
+			} else if (c == '&') {
+				ref_begin(t);
+			} else if (c == '>') {
+				emit_tag(t);
+			} else if (c == '\0') {
+				value_add(t, "\xef\xbf\xbd", 3);
+			} else {
+				value_add(t, &ch, 1);
+			}
+			return;
+		case S_AFTER_VALUE:
+			if (is_space(c)) {
+				t->state = S_BEFORE_ATTR_NAME;
+			} else if (c == '/') {
+				t->state = S_SELF_CLOSING;
+			} else if (c == '>') {
+				emit_tag(t);
+			} else {
+				t->state = S_BEFORE_ATTR_NAME;
+				continue;
+			}
+			return;
+		case S_SELF_CLOSING:
+			if (c == '>') {
+				t->selfclose = 1;
+				emit_tag(t);
+				return;
+			}
+			t->state = S_BEFORE_ATTR_NAME;
+			continue;
+		case S_BOGUS_COMMENT:
+			if (c == '>')
+				t->state = HTOK_DATA;
+			return;
+		case S_MARKUP: {
+			static const char doctype[] = "doctype";
+			static const char cdata[] = "[CDATA[";
+			size_t k;
+
+			t->mk[t->nmk++] = ch;
+			k = t->nmk;
+			if (k <= 2 && memcmp(t->mk, "--", k) == 0) {
+				if (k == 2)
+					t->state = S_COMMENT_START;
+				return;
+			}
+			if (strncasecmp(t->mk, doctype, k) == 0) {
+				if (k == 7)
+					t->state = S_BOGUS_COMMENT;
+				return;
+			}
+			if (memcmp(t->mk, cdata, k) == 0) {
+				if (k == 7)
+					t->state = t->cdata ? HTOK_CDATA
+							    : S_BOGUS_COMMENT;
+				return;
+			}
+			t->state = S_BOGUS_COMMENT;
+			continue;
+		}
+		case S_COMMENT_START:
+			if (c == '-')
+				t->state = S_COMMENT_START_DASH;
+			else if (c == '>')
+				t->state = HTOK_DATA;
+			else {
+				t->state = S_COMMENT;
+				continue;
+			}
+			return;
+		case S_COMMENT_START_DASH:
+			if (c == '-')
+				t->state = S_COMMENT_END;
+			else if (c == '>')
+				t->state = HTOK_DATA;
+			else {
+				t->state = S_COMMENT;
+				continue;
+			}
+			return;
+		case S_COMMENT:
+			if (c == '-')
+				t->state = S_COMMENT_END_DASH;
+			return;
+		case S_COMMENT_END_DASH:
+			if (c == '-') {
+				t->state = S_COMMENT_END;
+				return;
+			}
+			t->state = S_COMMENT;
+			continue;
+		case S_COMMENT_END:
+			if (c == '>')
+				t->state = HTOK_DATA;
+			else if (c == '!')
+				t->state = S_COMMENT_END_BANG;
+			else if (c != '-') {
+				t->state = S_COMMENT;
+				continue;
+			}
+			return;
+		case S_COMMENT_END_BANG:
+			if (c == '-')
+				t->state = S_COMMENT_END_DASH;
+			else if (c == '>')
+				t->state = HTOK_DATA;
+			else {
+				t->state = S_COMMENT;
+				continue;
+			}
+			return;
+		case S_REF:
+			if (is_alnum(c)) {
+				t->ref[0] = ch;
+				t->nref = 1;
+				t->state = S_REF_NAMED;
+				return;
+			}
+			if (c == '#') {
+				t->state = S_REF_NUM;
+				t->num = 0;
+				return;
+			}
+			emit_to(t, t->ret, "&", 1);
+			t->state = t->ret;
+			continue;
+		case S_REF_NAMED:
+			if (is_alnum(c) && t->nref < HTOK_REF - 8) {
+				t->ref[t->nref++] = ch;
+				return;
+			}
+			t->state = t->ret;
+			if (named_ref(t, c))
+				return;
+			continue;
+		case S_REF_NUM:
+			if (c == 'x' || c == 'X') {
+				t->ref[0] = ch;
+				t->state = S_REF_HEX_START;
+				return;
+			}
+			if (c >= '0' && c <= '9') {
+				t->state = S_REF_DEC;
+				continue;
+			}
+			emit_to(t, t->ret, "&#", 2);
+			t->state = t->ret;
+			continue;
+		case S_REF_HEX_START:
+			if ((c >= '0' && c <= '9') ||
+			    ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
+				t->state = S_REF_HEX;
+				continue;
+			}
+			emit_to(t, t->ret, "&#", 2);
+			emit_to(t, t->ret, t->ref, 1);
+			t->state = t->ret;
+			continue;
+		case S_REF_HEX:
+		case S_REF_DEC: {
+			int d = -1;
+
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (t->state == S_REF_HEX && (c | 0x20) >= 'a' &&
+				 (c | 0x20) <= 'f')
+				d = (c | 0x20) - 'a' + 10;
+			if (d >= 0) {
+				t->num =
+				    t->num * (t->state == S_REF_HEX ? 16 : 10) +
+				    (unsigned long)d;
+				if (t->num > 0x110000)
+					t->num = 0x110000;
+				return;
+			}
+			num_ref(t);
+			t->state = t->ret;
+			if (c == ';')
+				return;
+			continue;
+		}
+		default:
+			return;
+		}
+	}
+}
+
+/* The end of the run of plain bytes from s[i] in the current state. */
+static size_t
+run(struct htok *t, const char *s, size_t i, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned m;
+	size_t j = i;
+
+	switch (t->state) {
+	case HTOK_DATA:
+	case HTOK_RCDATA:
+		m = C_DATA;
+		break;
+	case HTOK_RAWTEXT:
+	case HTOK_SCRIPT:
+		m = C_RAW;
+		break;
+	case HTOK_PLAINTEXT:
+		for (; j < n && u[j] != '\0' && u[j] != '\r'; j++)
+			;
+		text(t, s + i, j - i);
+		return j;
+	case HTOK_CDATA:
+		m = C_CDATA;
+		break;
+	case S_COMMENT:
+		m = C_COMM;
+		while (j < n && !(cls[u[j]] & m))
+			j++;
+		return j;
+	case S_BOGUS_COMMENT:
+		m = C_BOGUS;
+		while (j < n && !(cls[u[j]] & m))
+			j++;
+		return j;
+	case S_VALUE_DQ:
+	case S_VALUE_SQ:
+	case S_VALUE_UQ:
+		m = t->state == S_VALUE_DQ   ? C_DQ
+		    : t->state == S_VALUE_SQ ? C_SQ
+					     : C_UQ;
+		while (j < n && !(cls[u[j]] & m))
+			j++;
+		value_add(t, s + i, j - i);
+		return j;
+	case S_TAG_NAME:
+		while (j < n && !(cls[u[j]] & C_NAME))
+			name_add(t->name, &t->nname, u[j++]);
+		return j;
+	case S_ATTR_NAME:
+		while (j < n && !(cls[u[j]] & C_NAME))
+			name_add(t->an, &t->nan, u[j++]);
+		return j;
+	default:
+		return i;
+	}
+	while (j < n && !(cls[u[j]] & m))
+		j++;
+	text(t, s + i, j - i);
+	return j;
+}
+
+void
+htok_feed(struct htok *t, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		int c = (unsigned char)s[i];
+		size_t j;
+
+		if (t->cr) {
+			t->cr = 0;
+			if (c == '\n') {
+				i++;
+				continue;
+			}
+		}
+		if (c == '\r') {
+			t->cr = 1;
+			step(t, '\n');
+			i++;
+			continue;
+		}
+		if ((j = run(t, s, i, n)) > i) {
+			i = j;
+			continue;
+		}
+		step(t, c);
+		i++;
+	}
+}
+
+void
+htok_end(struct htok *t)
+{
+	switch (t->state) {
+	case S_TAG_OPEN:
+		text(t, "<", 1);
+		break;
+	case S_END_TAG_OPEN:
+		text(t, "</", 2);
+		break;
+	case S_RAW_LT:
+		text(t, "<", 1);
+		break;
+	case S_RAW_END_OPEN:
+		text(t, "</", 2);
+		break;
+	case S_RAW_END_NAME:
+		raw_flush(t);
+		break;
+	case S_CDATA_BR1:
+		text(t, "]", 1);
+		break;
+	case S_CDATA_BR2:
+		text(t, "]]", 2);
+		break;
+	case S_REF:
+		emit_to(t, t->ret, "&", 1);
+		break;
+	case S_REF_NAMED:
+		t->state = t->ret;
+		(void)named_ref(t, -1);
+		break;
+	case S_REF_NUM:
+		emit_to(t, t->ret, "&#", 2);
+		break;
+	case S_REF_HEX_START:
+		emit_to(t, t->ret, "&#", 2);
+		emit_to(t, t->ret, t->ref, 1);
+		break;
+	case S_REF_HEX:
+	case S_REF_DEC:
+		num_ref(t);
+		break;
+	default:
+		/* a tag or a comment cut by the end is dropped */
+		break;
+	}
+	t->state = HTOK_DATA;
+}
