@@ -793,6 +793,15 @@ static void
 chars(void *arg, const char *ch, size_t n)
 {
 	struct extract *x = arg;
+	const char *z;
+
+	/* NUL in data: the tree builder drops it */
+	while (x->in_script == 0 && x->in_style == 0 &&
+	       (z = memchr(ch, '\0', n)) != NULL) {
+		chars(x, ch, (size_t)(z - ch));
+		n -= (size_t)(z - ch) + 1;
+		ch = z + 1;
+	}
 
 	if (x->in_script) {
 		buf_add(&x->script, ch, n);

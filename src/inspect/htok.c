@@ -439,9 +439,8 @@ step(struct htok *t, int c)
 								 : S_RAW_LT;
 			} else if (c == '&') {
 				ref_begin(t);
-			} else if (c == '\0') {
-				if (t->state == HTOK_RCDATA)
-					text(t, "\xef\xbf\xbd", 3);
+			} else if (c == '\0' && t->state == HTOK_RCDATA) {
+				text(t, "\xef\xbf\xbd", 3);
 			} else {
 				text(t, &ch, 1);
 			}

@@ -86,7 +86,8 @@ void ahoc_each(const struct ahoc *a, const char *s, size_t n,
 /*
  * A streaming HTML tokenizer (the HTML Standard's, section 13.2.5) over
  * untrusted UTF-8 fed in chunks cut anywhere: the same tokens wherever a
- * page is cut. Callbacks: text (decoded, NUL-free in data), start (name
+ * page is cut. Callbacks: text (decoded; a NUL in data is
+ * passed on, as the Standard's tokenizer does), start (name
  * lower case; atts name, value pairs, NULL-ended, the attributes want
  * accepted, first of a name only; returns the tokenizer's next state,
  * HTOK_DATA or a raw-text state for the element), end, want (NULL: keep
