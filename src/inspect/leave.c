@@ -150,8 +150,7 @@ page(struct buf *out, const char *title_zh, const char *title_en,
 		    out,
 		    /* No script may run here (the page's CSP): to stay,
 		     * the browser's own Back button or closing the page. */
-		    "\">继续访问 / "
-		    "Continue</a></p><p>如不继续，请返回上一页或关闭"
+		    "\">继续访问 / Continue</a></p><p>如不继续，请返回上一页或关闭"
 		    "本页。 / To stay, go back or close this page.</p>\n<p "
 		    "class=\"d\">免责声明：该网站不属于党政机关"
 		    "网站，其内容由其开办者负责，本网站不对其内容承担责任。</p>"
