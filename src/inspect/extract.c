@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,20 +222,6 @@ struct extract {
 	unsigned keep; /* XK_* */
 };
 
-static int
-tagdef_cmp(const void *k, const void *e)
-{
-	return strcmp(k, ((const struct xtagdef *)e)->name);
-}
-
-/* What the tree knows of an element, or NULL. */
-static const struct xtagdef *
-tagdef(const char *name)
-{
-	return bsearch(name, tagdefs, ARRAY_SIZE(tagdefs), sizeof(tagdefs[0]),
-		       tagdef_cmp);
-}
-
 static uint32_t
 name_hash(const char *s)
 {
@@ -243,6 +230,39 @@ name_hash(const char *s)
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h;
+}
+
+/* tagdefs by name_hash: open addressing, index + 1 (0: empty) */
+#define X_TAGSLOTS 512
+static unsigned char tagslot[X_TAGSLOTS];
+static pthread_once_t tagslot_once = PTHREAD_ONCE_INIT;
+
+static void
+tagslot_init(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tagdefs); i++) {
+		uint32_t k = name_hash(tagdefs[i].name) % X_TAGSLOTS;
+
+		while (tagslot[k] != 0)
+			k = (k + 1) % X_TAGSLOTS;
+		tagslot[k] = (unsigned char)(i + 1);
+	}
+}
+
+/* What the tree knows of an element (h: name_hash(name)), or NULL. */
+static const struct xtagdef *
+tagdef(const char *name, uint32_t h)
+{
+	uint32_t k = h % X_TAGSLOTS;
+
+	pthread_once(&tagslot_once, tagslot_init);
+	for (; tagslot[k] != 0; k = (k + 1) % X_TAGSLOTS) {
+		const struct xtagdef *d = &tagdefs[tagslot[k] - 1];
+
+		if (strcmp(d->name, name) == 0)
+			return d;
+	}
+	return NULL;
 }
 
 static int
@@ -507,8 +527,8 @@ meta(struct extract *x, const char **atts)
 
 /* Opens element name (d: tagdef(name)) and acts on it. */
 static void
-start_el(struct extract *x, const char *name, const struct xtagdef *d,
-	 const char **atts)
+start_el(struct extract *x, const char *name, uint32_t h,
+	 const struct xtagdef *d, const char **atts)
 {
 	enum xtag tag = d != NULL ? (enum xtag)d->tag : T_OTHER;
 	const char *id = NULL, *cls = NULL, *style = NULL, *align = NULL;
@@ -532,7 +552,7 @@ start_el(struct extract *x, const char *name, const struct xtagdef *d,
 	memset(&el, 0, sizeof(el));
 	el.tag = (unsigned char)tag;
 	el.flags = d != NULL ? d->flags : 0;
-	el.hname = name_hash(name);
+	el.hname = h;
 	if (x->foreign > 0 && tag != T_FOREIGN) {
 		/* svg and math children: no HTML element semantics */
 		el.tag = T_OTHER;
@@ -910,18 +930,19 @@ static int
 tok_start(void *arg, const char *name, const char **atts, int selfclose)
 {
 	struct extract *x = arg;
+	uint32_t h = name_hash(name);
 	const struct xtagdef *d = x->foreign > 0 && strcmp(name, "svg") != 0 &&
 					  strcmp(name, "math") != 0
 				      ? NULL
-				      : tagdef(name);
+				      : tagdef(name, h);
 	int raw = d != NULL ? d->raw : HTOK_DATA;
 
 	if (x->foreign == 0)
 		implied_ends(x, d);
 	else if ((name[0] == 'a' && name[1] == '\0') ||
 		 strcmp(name, "img") == 0)
-		d = tagdef(name); /* links in svg: an a, an image */
-	start_el(x, name, d, atts);
+		d = tagdef(name, h); /* links in svg: an a, an image */
+	start_el(x, name, h, d, atts);
 	if ((d != NULL && (d->flags & F_VOID)) || (selfclose && x->foreign > 0))
 		end_el(x);
 	htok_cdata(x->t, x->foreign > 0);
@@ -933,8 +954,8 @@ static void
 tok_end(void *arg, const char *name)
 {
 	struct extract *x = arg;
-	const struct xtagdef *d = tagdef(name);
 	uint32_t h = name_hash(name);
+	const struct xtagdef *d = tagdef(name, h);
 	int k;
 
 	if (x->over > 0) {

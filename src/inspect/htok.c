@@ -14,6 +14,8 @@
  * attribute values a tag (past it a value is cut short and htok_cut says
  * so).
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,39 +92,26 @@ struct htok {
 	unsigned long num; /* a numeric reference's value so far */
 };
 
-/* byte classes: what ends a run of plain bytes in each state */
-#define C_DATA	0x01  /* < & */
-#define C_RAW	0x02  /* < */
-#define C_COMM	0x04  /* - */
-#define C_BOGUS 0x08  /* > */
-#define C_DQ	0x10  /* " & */
-#define C_SQ	0x20  /* ' & */
-#define C_UQ	0x40  /* space & > */
-#define C_CDATA 0x80  /* ] */
-#define C_NAME	0x100 /* space / > = A-Z (tag and attribute names) */
-#define C_ALL	0x1ff
-static unsigned short cls[256];
+/* byte classes: what ends a run of name or unquoted value bytes (the
+ * other runs: find4) */
+#define C_UQ   0x01 /* NUL CR space & > */
+#define C_NAME 0x02 /* NUL CR space / > = A-Z */
+static unsigned char cls[256];
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
 
 static void
 cls_init(void)
 {
-	static int done;
+	static const char uq[] = " \t\n\f\r&>";
+	static const char name[] = " \t\n\f\r/>=";
 
-	if (done)
-		return;
-	cls['\0'] = cls['\r'] = C_ALL;
-	cls['<'] = C_DATA | C_RAW;
-	cls['&'] = C_DATA | C_DQ | C_SQ | C_UQ;
-	cls['-'] = C_COMM;
-	cls['>'] = C_BOGUS | C_UQ | C_NAME;
-	cls['"'] = C_DQ;
-	cls['\''] = C_SQ;
-	cls[' '] = cls['\t'] = cls['\n'] = cls['\f'] = C_UQ | C_NAME;
-	cls[']'] = C_CDATA;
-	cls['/'] = cls['='] = C_NAME;
+	cls[0] = C_UQ | C_NAME;
+	for (const char *p = uq; *p != '\0'; p++)
+		cls[(unsigned char)*p] |= C_UQ;
+	for (const char *p = name; *p != '\0'; p++)
+		cls[(unsigned char)*p] |= C_NAME;
 	for (int c = 'A'; c <= 'Z'; c++)
-		cls[c] = C_NAME;
-	done = 1;
+		cls[c] |= C_NAME;
 }
 
 static int
@@ -154,7 +143,7 @@ htok_new(const struct htok_cb *cb, void *arg)
 {
 	struct htok *t = xcalloc(1, sizeof(*t));
 
-	cls_init();
+	pthread_once(&cls_once, cls_init);
 	t->cb = cb;
 	t->arg = arg;
 	t->state = HTOK_DATA;
@@ -842,48 +831,78 @@ step(struct htok *t, int c)
 	}
 }
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Nonzero if a byte of w is zero. */
+static uint64_t
+zero_byte(uint64_t w)
+{
+	return (w - ONES) & ~w & HIGHS;
+}
+
+size_t
+htok_find4(const char *p, size_t i, size_t n, int a, int b, int c, int d)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint64_t ma = ONES * (unsigned char)a, mb = ONES * (unsigned char)b;
+	uint64_t mc = ONES * (unsigned char)c, md = ONES * (unsigned char)d;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (zero_byte(w ^ ma) | zero_byte(w ^ mb) | zero_byte(w ^ mc) |
+		    zero_byte(w ^ md))
+			break;
+	}
+	for (; i < n; i++)
+		if (s[i] == (unsigned char)a || s[i] == (unsigned char)b ||
+		    s[i] == (unsigned char)c || s[i] == (unsigned char)d)
+			break;
+	return i;
+}
+
+/* The first byte from s[i] that is NUL, CR, a or b, or n. */
+static size_t
+find2(const unsigned char *s, size_t i, size_t n, int a, int b)
+{
+	return htok_find4((const char *)s, i, n, '\0', '\r', a, b);
+}
+
 /* The end of the run of plain bytes from s[i] in the current state. */
 static size_t
 run(struct htok *t, const char *s, size_t i, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	unsigned m;
 	size_t j = i;
 
 	switch (t->state) {
 	case HTOK_DATA:
 	case HTOK_RCDATA:
-		m = C_DATA;
+		j = find2(u, i, n, '<', '&');
 		break;
 	case HTOK_RAWTEXT:
 	case HTOK_SCRIPT:
-		m = C_RAW;
+		j = find2(u, i, n, '<', 0);
 		break;
 	case HTOK_PLAINTEXT:
-		for (; j < n && u[j] != '\0' && u[j] != '\r'; j++)
-			;
-		text(t, s + i, j - i);
-		return j;
+		j = find2(u, i, n, 0, 0);
+		break;
 	case HTOK_CDATA:
-		m = C_CDATA;
+		j = find2(u, i, n, ']', 0);
 		break;
 	case S_COMMENT:
-		m = C_COMM;
-		while (j < n && !(cls[u[j]] & m))
-			j++;
-		return j;
+		return find2(u, i, n, '-', 0);
 	case S_BOGUS_COMMENT:
-		m = C_BOGUS;
-		while (j < n && !(cls[u[j]] & m))
-			j++;
-		return j;
+		return find2(u, i, n, '>', 0);
 	case S_VALUE_DQ:
 	case S_VALUE_SQ:
+		j = find2(u, i, n, t->state == S_VALUE_DQ ? '"' : '\'', '&');
+		value_add(t, s + i, j - i);
+		return j;
 	case S_VALUE_UQ:
-		m = t->state == S_VALUE_DQ   ? C_DQ
-		    : t->state == S_VALUE_SQ ? C_SQ
-					     : C_UQ;
-		while (j < n && !(cls[u[j]] & m))
+		while (j < n && !(cls[u[j]] & C_UQ))
 			j++;
 		value_add(t, s + i, j - i);
 		return j;
@@ -898,8 +917,6 @@ run(struct htok *t, const char *s, size_t i, size_t n)
 	default:
 		return i;
 	}
-	while (j < n && !(cls[u[j]] & m))
-		j++;
 	text(t, s + i, j - i);
 	return j;
 }

@@ -120,6 +120,10 @@ void htok_feed(struct htok *t, const char *s, size_t n);
 /* The end of the input: what a cut tag, reference or "</" left. */
 void htok_end(struct htok *t);
 int htok_cut(const struct htok *t);
+/* The first of p[i..n) that is a, b, c or d (a byte each), else n; eight
+ * bytes at a time. */
+size_t htok_find4(const char *p, size_t i, size_t n, int a, int b, int c,
+		  int d);
 
 /* extract.c */
 /* Bytes (with the NUL) of a link text, a title and a first heading. */
