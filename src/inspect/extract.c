@@ -1255,13 +1255,27 @@ use_charset(struct extract *x, const char *cs)
 		     {"iso-8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
 		     {"us-ascii", "WINDOWS-1252"},   {"ascii", "WINDOWS-1252"}};
 
+	/* stateless single and multi-byte charsets only: no UTF-7 or
+	 * ISO-2022 (the Standard reads those as errors too) */
+	static const char *const known[] = {
+	    "GB18030", "big5",	   "big5-hkscs", "shift_jis", "sjis",
+	    "euc-jp",  "euc-kr",   "koi8-r",	 "koi8-u",    "windows-874",
+	    "tis-620", "utf-16le", "utf-16be"};
+	int ok = 0;
+
 	x->cd = (iconv_t)-1;
 	if (strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(alias); i++)
 		if (strcasecmp(cs, alias[i].name) == 0)
 			cs = alias[i].as;
-	x->cd = iconv_open("UTF-8", cs);
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		ok |= strcasecmp(cs, known[i]) == 0;
+	ok |= strncasecmp(cs, "iso-8859-", 9) == 0 ||
+	      strncasecmp(cs, "windows-125", 11) == 0 ||
+	      strncasecmp(cs, "cp125", 5) == 0;
+	if (ok)
+		x->cd = iconv_open("UTF-8", cs);
 }
 
 /*
