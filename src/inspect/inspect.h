@@ -1,7 +1,7 @@
 /*
  * inspect.h: the public face of src/inspect, the portal inspector (LINK-1..4,
  * LOGO-1, GOVWEB-3): a crawler on the libcurl multi interface, link
- * extraction with libxml2's HTML push parser on parser threads, robots.txt,
+ * extraction with an HTML5 streaming tokenizer on parser threads, robots.txt,
  * CSS url() scanning, leave-site prompt detection, abnormal-link
  * classification, footer marks, reports, the link list in the store and the
  * signed leave-site page. Everything fetched from the network is untrusted.
@@ -169,7 +169,8 @@ struct xpage {
 struct extract;
 /*
  * A new extractor; logo_pattern (may be NULL) also marks the logo; charset
- * (from Content-Type, may be NULL) overrides libxml2's detection.
+ * (from Content-Type, may be NULL) overrides the detection (a byte-order
+ * mark, a meta charset, UTF-8, else GB18030).
  */
 struct extract *extract_new(const char *logo_pattern, const char *charset);
 /* What is kept besides links, ids and SiteIDCode (default both); call
@@ -184,18 +185,17 @@ void extract_keep(struct extract *x, unsigned what);
  * outlive x): xpage.tampered and tampered_hits. */
 struct insp_words;
 void extract_judge(struct extract *x, const struct insp_words *w);
-/* Feeds n bytes as they arrive (libxml2's parser is made with the first
- * ones). Never fails: broken HTML is recovered. The last 2 to 15 bytes
- * (more when they are inside a possible raw-text end tag like "</scr" or
- * a UTF-8 sequence) wait for the next call, and with no charset given
- * the first 64 KiB are kept until they are all there: the page is the
- * same however it is cut. */
+/* Feeds n bytes as they arrive (the tokenizer is made with the first
+ * ones). Never fails: broken HTML is recovered as HTML5 does. Every state
+ * is kept between calls (a cut UTF-8 sequence, tag, reference), and with
+ * no charset given the first 64 KiB are kept until they are all there:
+ * the page is the same however it is cut. */
 void extract_feed(struct extract *x, const char *data, size_t n);
-/* Ends the document and frees the parser; the page (title, heading and
+/* Ends the document; the page (title, heading and
  * meta included) stays valid until extract_free. Again: the same page. */
 struct xpage *extract_finish(struct extract *x);
-/* Feeds the last n bytes and ends the document in one step (cheaper:
- * libxml2 parses them without looking ahead); as extract_finish. */
+/* Feeds the last n bytes and ends the document in one step; as
+ * extract_finish. */
 struct xpage *extract_end(struct extract *x, const char *data, size_t n);
 void extract_free(struct extract *x);
 

@@ -1,6 +1,6 @@
 /*
- * xpool.c: parser threads for the crawler, so that libxml2's HTML push
- * parsing overlaps with the transfers. Each page's extractor is bound to
+ * xpool.c: parser threads for the crawler, so that HTML parsing (extract.c)
+ * overlaps with the transfers. Each page's extractor is bound to
  * one thread from its first byte to its end: the crawl thread queues the
  * page's bytes in arrival order (copies, at most XPOOL_QUEUED bytes
  * queued in all), that thread feeds them to extract_feed, holding the
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <libxml/parser.h>
 
 #include "inspect/inspect.h"
 
@@ -173,7 +171,6 @@ xpool_new(int n, void (*wake)(void *arg), void *arg, struct err *e)
 		n = 1;
 	if (n > XPOOL_THREADS)
 		n = XPOOL_THREADS;
-	xmlInitParser(); /* once, before any thread parses */
 	p = xcalloc(1, sizeof(*p));
 	p->wake = wake;
 	p->wake_arg = arg;
