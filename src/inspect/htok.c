@@ -6,9 +6,8 @@
  * for) and end tags; comments, DOCTYPEs and processing instructions are
  * read and dropped. Character references are decoded in text, RCDATA and
  * attribute values (the standard's whole named list, entities.h, and
- * numeric ones). Script data is read as RAWTEXT is: "</script" followed
- * by a space, "/" or ">" ends it (the standard's escaped states for
- * "<!--" inside a script are not followed). Input is UTF-8 (extract.c
+ * numeric ones). Script data follows the standard's escaped states
+ * ("<!--<script>" inside a script). Input is UTF-8 (extract.c
  * decodes first). Bounded: tag and attribute names are kept to
  * HTOK_NAME - 1 bytes, HTOK_ATTRS attributes a tag, HTOK_VALUES bytes of
  * attribute values a tag (past it a value is cut short and htok_cut says
@@ -59,7 +58,19 @@ enum {
 	S_REF_NUM,
 	S_REF_HEX_START,
 	S_REF_HEX,
-	S_REF_DEC
+	S_REF_DEC,
+	S_SESC_START, /* script data escape states: "<!--" in a script */
+	S_SESC_START_DASH,
+	S_SESC,
+	S_SESC_DASH,
+	S_SESC_DASH_DASH,
+	S_SESC_LT,
+	S_SDBL_START,
+	S_SDBL,
+	S_SDBL_DASH,
+	S_SDBL_DASH_DASH,
+	S_SDBL_LT,
+	S_SDBL_END
 };
 
 struct htok {
@@ -525,6 +536,11 @@ step(struct htok *t, int c)
 				t->ntmp = 0;
 				return;
 			}
+			if (c == '!' && t->raw == HTOK_SCRIPT) {
+				text(t, "<!", 2);
+				t->state = S_SESC_START;
+				return;
+			}
 			text(t, "<", 1);
 			t->state = t->raw;
 			continue;
@@ -825,6 +841,99 @@ step(struct htok *t, int c)
 				return;
 			continue;
 		}
+		case S_SESC_START:
+		case S_SESC_START_DASH:
+			if (c == '-') {
+				text(t, "-", 1);
+				t->state = t->state == S_SESC_START
+					       ? S_SESC_START_DASH
+					       : S_SESC_DASH_DASH;
+				return;
+			}
+			t->state = HTOK_SCRIPT;
+			continue;
+		case S_SESC:
+		case S_SESC_DASH:
+		case S_SESC_DASH_DASH:
+		case S_SDBL:
+		case S_SDBL_DASH:
+		case S_SDBL_DASH_DASH: {
+			int dbl = t->state >= S_SDBL;
+
+			if (c == '-') {
+				text(t, "-", 1);
+				if (t->state == S_SESC)
+					t->state = S_SESC_DASH;
+				else if (t->state == S_SESC_DASH)
+					t->state = S_SESC_DASH_DASH;
+				else if (t->state == S_SDBL)
+					t->state = S_SDBL_DASH;
+				else if (t->state == S_SDBL_DASH)
+					t->state = S_SDBL_DASH_DASH;
+			} else if (c == '<') {
+				if (dbl)
+					text(t, "<", 1);
+				t->state = dbl ? S_SDBL_LT : S_SESC_LT;
+			} else if (c == '>' && (t->state == S_SESC_DASH_DASH ||
+						t->state == S_SDBL_DASH_DASH)) {
+				text(t, ">", 1);
+				t->state = HTOK_SCRIPT;
+			} else {
+				if (c == '\0')
+					text(t, "\xef\xbf\xbd", 3);
+				else
+					text(t, &ch, 1);
+				t->state = dbl ? S_SDBL : S_SESC;
+			}
+			return;
+		}
+		case S_SESC_LT:
+			if (c == '/') {
+				t->raw = S_SESC;
+				t->state = S_RAW_END_OPEN;
+				t->ntmp = 0;
+				return;
+			}
+			text(t, "<", 1);
+			if (is_alpha(c)) {
+				t->ntmp = 0;
+				t->state = S_SDBL_START;
+			} else {
+				t->state = S_SESC;
+			}
+			continue;
+		case S_SDBL_START:
+		case S_SDBL_END:
+			if (is_space(c) || c == '/' || c == '>') {
+				int script = t->ntmp == 6 &&
+					     memcmp(t->tmp, "script", 6) == 0;
+
+				if (t->state == S_SDBL_START)
+					t->state = script ? S_SDBL : S_SESC;
+				else
+					t->state = script ? S_SESC : S_SDBL;
+				text(t, &ch, 1);
+				return;
+			}
+			if (is_alpha(c)) {
+				/* only "script" matters: 7 letters are not it
+				 */
+				if (t->ntmp < 7)
+					t->tmp[t->ntmp++] = (char)lower(c);
+				text(t, &ch, 1);
+				return;
+			}
+			t->state = t->state == S_SDBL_START ? S_SESC : S_SDBL;
+			continue;
+		case S_SDBL_LT:
+			if (c == '/') {
+				text(t, "/", 1);
+				t->ntmp = 0;
+				t->state = S_SDBL_END;
+				return;
+			}
+			t->state = S_SDBL;
+			continue;
 		default:
 			return;
 		}
@@ -891,6 +1000,10 @@ run(struct htok *t, const char *s, size_t i, size_t n)
 		break;
 	case HTOK_CDATA:
 		j = find2(u, i, n, ']', 0);
+		break;
+	case S_SESC:
+	case S_SDBL:
+		j = find2(u, i, n, '-', '<');
 		break;
 	case S_COMMENT:
 		return find2(u, i, n, '-', 0);
@@ -963,6 +1076,7 @@ htok_end(struct htok *t)
 		text(t, "</", 2);
 		break;
 	case S_RAW_LT:
+	case S_SESC_LT:
 		text(t, "<", 1);
 		break;
 	case S_RAW_END_OPEN:
