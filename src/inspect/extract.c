@@ -62,7 +62,8 @@ enum xtag {
 	T_OPTION,
 	T_OPTGROUP,
 	T_FOREIGN,
-	T_BODY
+	T_BODY,
+	T_COUNT
 };
 
 #define F_VOID	  1  /* no content, no end tag */
@@ -207,6 +208,7 @@ struct extract {
 	int depth;	     /* elements in stack */
 	int over;	     /* open elements past X_STACK, not kept */
 	int foreign;	     /* open svg and math elements */
+	int open[T_COUNT];   /* open elements in stack by tag */
 	int footer;	     /* open footer elements */
 	int in_script, in_style;
 	struct buf script;
@@ -700,6 +702,7 @@ start_el(struct extract *x, const char *name, uint32_t h,
 	}
 	if (x->depth < X_STACK) {
 		x->stack[x->depth++] = el;
+		x->open[el.tag]++;
 		if (tag == T_FOREIGN)
 			x->foreign++;
 	} else {
@@ -764,6 +767,7 @@ end_el(struct extract *x)
 	{
 		struct xelem *el = &x->stack[x->depth];
 
+		x->open[el->tag]--;
 		if (el->tag == T_FOREIGN && x->foreign > 0)
 			x->foreign--;
 
@@ -861,6 +865,8 @@ close_to(struct extract *x, int k)
 static int
 open_el(struct extract *x, int tag, uint32_t h, unsigned stop)
 {
+	if (tag != T_OTHER && x->open[tag] == 0)
+		return -1;
 	for (int i = x->depth - 1; i >= 0; i--) {
 		const struct xelem *el = &x->stack[i];
 
