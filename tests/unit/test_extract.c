@@ -619,6 +619,106 @@ test_html5lib_tokenizer(void **state)
 	assert_true(runs > 2800);
 }
 
+/* ahoc_each's hits as (start, pattern) pairs of size_t into b */
+static void
+hit_add(void *arg, size_t pat, size_t at)
+{
+	size_t h[2] = {at, pat};
+
+	assert_int_equal(buf_add(arg, h, sizeof(h)), 0);
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Every start of each pattern in s, naively. */
+static void
+naive_hits(struct buf *b, const char *const *pats, size_t npat, const char *s,
+	   size_t n, int icase)
+{
+	buf_reset(b);
+	for (size_t at = 0; at < n; at++)
+		for (size_t p = 0; p < npat; p++) {
+			size_t k = strlen(pats[p]);
+
+			if (at + k <= n &&
+			    (icase ? strncasecmp(s + at, pats[p], k)
+				   : strncmp(s + at, pats[p], k)) == 0)
+				hit_add(b, p, at);
+		}
+}
+
+/*
+ * The one-pass search (ahoc.c) finds what a search for each pattern
+ * finds: overlapping patterns, one inside another, UTF-8, ASCII case
+ * ignored or not; random text over the patterns' letters (fixed seed).
+ */
+static void
+test_ahoc(void **state)
+{
+	static const char *const pats[] = {"he",  "she",  "his",  "hers", "a",
+					   "aaa", "离开", "Host", "sh"};
+	static const char letters[] = "heSHisrAa\xe7\xa6\xbb\xe5\xbc\x80o";
+	struct buf got = BUF_INIT(1 << 20), want = BUF_INIT(1 << 20);
+	uint32_t seed = 7;
+	unsigned flags[ARRAY_SIZE(pats)];
+	size_t total = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(pats); i++)
+		flags[i] = 1u << i;
+	for (int icase = 0; icase < 2; icase++) {
+		struct ahoc *a = ahoc_new(pats, flags, ARRAY_SIZE(pats), icase);
+
+		for (int r = 0; r < 300; r++) {
+			char s[200];
+			size_t n = next_rand(&seed) % sizeof(s), nh;
+			unsigned f = 0;
+
+			for (size_t i = 0; i < n; i++)
+				s[i] = letters[next_rand(&seed) %
+					       (sizeof(letters) - 1)];
+			naive_hits(&want, pats, ARRAY_SIZE(pats), s, n, icase);
+			buf_reset(&got);
+			ahoc_each(a, s, n, hit_add, &got);
+			assert_int_equal(got.len, want.len);
+			nh = got.len / (2 * sizeof(size_t));
+			if (nh > 0) {
+				qsort(got.data, nh, 2 * sizeof(size_t),
+				      hit_cmp);
+				qsort(want.data, nh, 2 * sizeof(size_t),
+				      hit_cmp);
+				assert_memory_equal(got.data, want.data,
+						    got.len);
+			}
+			for (size_t h = 0; h < nh; h++)
+				f |= flags[(
+				    (size_t *)(void *)want.data)[2 * h + 1]];
+			assert_int_equal(ahoc_flags(a, s, n, ~0u), f);
+			total += nh;
+		}
+		ahoc_free(a);
+	}
+	assert_true(total > 1000); /* the text does hold the patterns */
+	/* "HOST" is found only with ASCII case ignored */
+	{
+		struct ahoc *a = ahoc_new(pats, flags, ARRAY_SIZE(pats), 0);
+
+		assert_int_equal(ahoc_flags(a, "HOST", 4, ~0u), 0);
+		assert_int_equal(ahoc_flags(a, "Host", 4, ~0u), 1u << 7);
+		ahoc_free(a);
+	}
+	buf_cleanup(&got);
+	buf_cleanup(&want);
+}
+
 int
 main(void)
 {
@@ -629,6 +729,7 @@ main(void)
 	    cmocka_unit_test(test_chunk_boundaries),
 	    cmocka_unit_test(test_html5lib_rawtext),
 	    cmocka_unit_test(test_html5lib_tokenizer),
+	    cmocka_unit_test(test_ahoc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
