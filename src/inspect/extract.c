@@ -222,7 +222,42 @@ struct extract {
 	struct buf chain;
 	int finished;
 	unsigned keep; /* XK_* */
+	unsigned full; /* B_*: buffers that reached their maximum */
 };
+
+/* The text buffers cap_add fills. */
+#define B_TEXT	  1
+#define B_FOOTER  2
+#define B_TITLE	  4
+#define B_HEADING 8
+#define B_ANCHOR  16
+#define B_SCRIPT  32
+#define B_STYLE	  64
+#define B_CSS	  128
+
+/*
+ * Adds s (n bytes of UTF-8) to b, buffer B_* which; past b's maximum,
+ * what fits up to a character's start and nothing after it: b holds the
+ * same bytes however the text came in pieces. 0, or -1 once full.
+ */
+static int
+cap_add(struct extract *x, unsigned which, struct buf *b, const char *s,
+	size_t n)
+{
+	size_t k;
+
+	if (x->full & which)
+		return -1;
+	if (buf_add(b, s, n) == 0)
+		return 0;
+	k = b->max - b->len; /* < n */
+	while (k > 0 && k < n && ((unsigned char)s[k] & 0xc0) == 0x80)
+		k--;
+	if (k > 0)
+		(void)buf_add(b, s, k);
+	x->full |= which;
+	return -1;
+}
 
 static uint32_t
 name_hash(const char *s)
@@ -624,6 +659,7 @@ start_el(struct extract *x, const char *name, uint32_t h,
 			x->anchor = li;
 			x->anchor_long = 0;
 			buf_reset(&x->anchor_text);
+			x->full &= ~(unsigned)B_ANCHOR;
 		}
 		break;
 	}
@@ -669,11 +705,13 @@ start_el(struct extract *x, const char *name, uint32_t h,
 		el.script = 1;
 		x->in_script++;
 		buf_reset(&x->script);
+		x->full &= ~(unsigned)B_SCRIPT;
 		break;
 	case T_STYLE:
 		el.style = 1;
 		x->in_style++;
 		buf_reset(&x->styleblk);
+		x->full &= ~(unsigned)B_STYLE;
 		break;
 	case T_FRAME:
 		if ((v = attr(atts, "src")) != NULL)
@@ -773,7 +811,7 @@ end_el(struct extract *x)
 
 		if (el->footer && x->footer > 0) {
 			x->footer--;
-			buf_addch(&x->p.footer, '\n');
+			(void)cap_add(x, B_FOOTER, &x->p.footer, "\n", 1);
 		}
 		if (el->script && x->in_script > 0) {
 			x->in_script--;
@@ -789,9 +827,10 @@ end_el(struct extract *x)
 			if (x->styleblk.len > 0) {
 				css_scan_urls(x->styleblk.data, x->styleblk.len,
 					      css_link, x);
-				buf_add(&x->p.css, x->styleblk.data,
-					x->styleblk.len);
-				buf_addch(&x->p.css, '\n');
+				(void)cap_add(x, B_CSS, &x->p.css,
+					      x->styleblk.data,
+					      x->styleblk.len);
+				(void)cap_add(x, B_CSS, &x->p.css, "\n", 1);
 			}
 		}
 		if (el->title && x->in_title > 0)
@@ -828,23 +867,23 @@ chars(void *arg, const char *ch, size_t n)
 	}
 
 	if (x->in_script) {
-		buf_add(&x->script, ch, n);
+		(void)cap_add(x, B_SCRIPT, &x->script, ch, n);
 		return;
 	}
 	if (x->in_style) {
-		buf_add(&x->styleblk, ch, n);
+		(void)cap_add(x, B_STYLE, &x->styleblk, ch, n);
 		return;
 	}
 	if (x->keep & XK_TEXT) {
-		buf_add(&x->p.text, ch, n);
+		(void)cap_add(x, B_TEXT, &x->p.text, ch, n);
 		if (x->footer > 0)
-			buf_add(&x->p.footer, ch, n);
+			(void)cap_add(x, B_FOOTER, &x->p.footer, ch, n);
 		if (x->in_title > 0)
-			buf_add(&x->title, ch, n);
+			(void)cap_add(x, B_TITLE, &x->title, ch, n);
 		else if (x->in_heading > 0)
-			buf_add(&x->heading, ch, n);
+			(void)cap_add(x, B_HEADING, &x->heading, ch, n);
 	}
-	if (x->anchor >= 0 && buf_add(&x->anchor_text, ch, n) < 0)
+	if (x->anchor >= 0 && cap_add(x, B_ANCHOR, &x->anchor_text, ch, n) < 0)
 		x->anchor_long = 1;
 }
 

@@ -96,6 +96,7 @@ struct htok {
 	size_t att[HTOK_ATTRS][2]; /* offsets of name and value in vals */
 	int natt;
 	int cut;    /* a value was cut short (HTOK_VALUES) */
+	int vfull;  /* this tag's values reached HTOK_VALUES */
 	char mk[8]; /* after "<!" */
 	size_t nmk;
 	char ref[HTOK_REF]; /* after "&" */
@@ -201,8 +202,18 @@ in_value(int s)
 static void
 value_add(struct htok *t, const char *s, size_t n)
 {
-	if (t->inval && buf_add(&t->vals, s, n) < 0)
-		t->cut = 1;
+	size_t k;
+
+	if (!t->inval || t->vfull || buf_add(&t->vals, s, n) == 0)
+		return;
+	/* what fits up to a character's start, then nothing more in this
+	 * tag: the same however the value came in pieces */
+	k = t->vals.max - t->vals.len;
+	while (k > 0 && k < n && ((unsigned char)s[k] & 0xc0) == 0x80)
+		k--;
+	(void)buf_add(&t->vals, s, k);
+	t->vfull = 1;
+	t->cut = 1;
 }
 
 /* Text, or a value's bytes when a reference returns to a value. */
@@ -233,6 +244,7 @@ tag_begin(struct htok *t, int end, int c)
 	t->nan = 0;
 	t->keep = 0;
 	t->inval = 0;
+	t->vfull = 0;
 	buf_reset(&t->vals);
 }
 
