@@ -293,6 +293,46 @@ test_chunk_boundaries(void **state)
 	buf_cleanup(&cut);
 }
 
+/*
+ * A title and a link text longer than their maximum, of 3-byte characters,
+ * cut at every byte: the same bytes kept (what fits up to a character,
+ * nothing after), whatever pieces the text came in.
+ */
+static void
+test_cut_limits(void **state)
+{
+	struct buf page = BUF_INIT(1 << 16);
+	struct buf whole = BUF_INIT(1 << 20), cut = BUF_INIT(1 << 20);
+	struct extract *x;
+	struct xpage *p;
+	size_t bad = 0;
+
+	(void)state;
+	buf_addstr(&page, "<title>");
+	for (int i = 0; i < 200; i++)
+		buf_addstr(&page, i % 7 ? "中" : "a");
+	buf_addstr(&page, "</title><a href=/a>");
+	for (int i = 0; i < 200; i++)
+		buf_addstr(&page, i % 5 ? "文" : "b");
+	buf_addstr(&page, "</a><a href=/b>x</a>");
+	x = extract_new(NULL, "utf-8");
+	p = extract_end(x, page.data, page.len);
+	/* cut short at a character: 511 bytes hold 170 of 3 bytes and 1 */
+	assert_true(strlen(p->title) > XP_TEXT_MAX - 4 &&
+		    strlen(p->title) < XP_TEXT_MAX);
+	assert_int_equal(p->nlinks, 2);
+	extract_free(x);
+	parse_cut(&whole, "utf-8", page.data, page.len, NULL, 0, 0);
+	for (size_t k = 1; k < page.len; k++) {
+		parse_cut(&cut, "utf-8", page.data, page.len, &k, 1, k & 1);
+		bad += differs("limits", &whole, &cut, &k, 1, bad);
+	}
+	assert_int_equal(bad, 0);
+	buf_cleanup(&page);
+	buf_cleanup(&whole);
+	buf_cleanup(&cut);
+}
+
 /* s with "xmp" (any case) renamed "style" and "xm" not before "p"
  * "styl": the html5lib cases' last start tag made style; into b. */
 static void
@@ -727,6 +767,7 @@ main(void)
 	    cmocka_unit_test(test_link_text_bound),
 	    cmocka_unit_test(test_finish_without_data),
 	    cmocka_unit_test(test_chunk_boundaries),
+	    cmocka_unit_test(test_cut_limits),
 	    cmocka_unit_test(test_html5lib_rawtext),
 	    cmocka_unit_test(test_html5lib_tokenizer),
 	    cmocka_unit_test(test_ahoc),
