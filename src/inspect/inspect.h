@@ -71,8 +71,8 @@ int prompt_global(unsigned flags);
  * pass; with icase, ASCII case is ignored. flags[i] is pattern i's.
  */
 struct ahoc;
-struct ahoc *ahoc_new(const char *const *pats, const unsigned *flags,
-		      size_t n, int icase);
+struct ahoc *ahoc_new(const char *const *pats, const unsigned *flags, size_t n,
+		      int icase);
 void ahoc_free(struct ahoc *a);
 /* The flags of the patterns in s (n bytes); stops once all are found. */
 unsigned ahoc_flags(const struct ahoc *a, const char *s, size_t n,
