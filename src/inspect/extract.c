@@ -3,10 +3,8 @@
  * as data arrives: links of every kind, ids and anchor names (fragments),
  * the text, footer text, title and first heading, SiteIDCode, meta
  * keywords and description, inline script and style facts, link texts
- * and where the site logo sits. The bytes are decoded to UTF-8 (the
- * charset given, else a byte-order mark, else a meta charset in the first
- * 64 KiB, else UTF-8 if those bytes are UTF-8, else GB18030; bad bytes
- * become U+FFFD), tokenized by htok.c and built into a light tree: an
+ * and where the site logo sits. The bytes are decoded to UTF-8 by
+ * hdec.c, tokenized by htok.c and built here into a light tree: an
  * element stack with the HTML Standard's implied end tags for p, li,
  * dd/dt, a, option, table rows and cells, and its scopes for end tags.
  * Every step keeps its state between chunks, so a page yields the same
@@ -15,8 +13,6 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,9 +28,7 @@
 #define X_SCRIPT   (1u << 20)
 #define X_ANCHORTX (XP_TEXT_MAX - 1)
 #define X_TITLE	   (XP_TEXT_MAX - 1)
-#define X_META	   4096	       /* bytes of meta keywords and description */
-#define X_HEAD	   (64u << 10) /* first bytes, with no charset given */
-#define X_CONV	   (16u << 10) /* bytes decoded at once */
+#define X_META	   4096 /* bytes of meta keywords and description */
 
 /* The elements the extractor and the tree act on. */
 enum xtag {
@@ -191,15 +185,8 @@ struct xelem {
 };
 
 struct extract {
-	struct htok *t; /* from the first byte to the end */
-	int started;
-	struct buf head; /* X_HEAD: the first bytes, not parsed yet */
-	char charset[64];
-	iconv_t cd;	       /* a decoder to UTF-8, or (iconv_t)-1: UTF-8 */
-	struct buf in;	       /* bytes the decoder has not taken yet */
-	unsigned char pend[4]; /* a UTF-8 sequence cut by a chunk's end */
-	size_t npend, need;
-	unsigned char lo, hi;		/* its second byte's range */
+	struct hdec *d;			/* the bytes to UTF-8 */
+	struct htok *t;			/* UTF-8 to tokens */
 	const struct insp_words *words; /* judge tampering at the end */
 	struct arena a;
 	struct xpage p;
@@ -1055,327 +1042,13 @@ tok_want(void *arg, const char *name, size_t n)
 
 static const struct htok_cb tok_cb = {chars, tok_start, tok_end, tok_want};
 
-/* The charset named in the first meta element that names one, into cs. */
-static int
-meta_charset(const char *p, size_t n, char *cs, size_t size)
-{
-	const char *end = p + n;
-
-	for (const char *m = p; (m = memchr(m, '<', (size_t)(end - m))); m++) {
-		const char *gt, *c;
-		size_t k;
-
-		if (end - m < 6 || strncasecmp(m + 1, "meta", 4) != 0 ||
-		    !(isspace((unsigned char)m[5]) || m[5] == '/'))
-			continue;
-		gt = memchr(m, '>', (size_t)(end - m));
-		if (gt == NULL)
-			return -1;
-		for (c = m; c + 7 <= gt; c++)
-			if (strncasecmp(c, "charset", 7) == 0)
-				break;
-		if (c + 7 > gt)
-			continue;
-		c += 7;
-		while (c < gt && isspace((unsigned char)*c))
-			c++;
-		if (c >= gt || *c != '=')
-			continue;
-		c++;
-		while (c < gt &&
-		       (isspace((unsigned char)*c) || *c == '"' || *c == '\''))
-			c++;
-		for (k = 0; c + k < gt && k + 1 < size &&
-			    (isalnum((unsigned char)c[k]) ||
-			     strchr("-_.:", c[k]) != NULL);
-		     k++)
-			cs[k] = c[k];
-		cs[k] = '\0';
-		if (k > 0)
-			return 0;
-	}
-	return -1;
-}
-
-/* The length of UTF-8 sequence lead c (0: not one) and its second
- * byte's range. */
-static size_t
-utf8_lead(unsigned c, unsigned char *lo, unsigned char *hi)
-{
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef) {
-		if (c == 0xe0)
-			*lo = 0xa0;
-		else if (c == 0xed)
-			*hi = 0x9f;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (c == 0xf0)
-			*lo = 0x90;
-		else if (c == 0xf4)
-			*hi = 0x8f;
-		return 4;
-	}
-	return 0;
-}
-
-/* 1 if p (n bytes) is UTF-8, but for a sequence cut by its end. */
-static int
-utf8_valid(const char *p, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	for (size_t i = 0; i < n;) {
-		unsigned char lo, hi;
-		size_t len;
-
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((len = utf8_lead(u[i], &lo, &hi)) == 0)
-			return 0;
-		for (size_t k = 1; k < len; k++) {
-			if (i + k >= n)
-				return 1;
-			if (u[i + k] < (k == 1 ? lo : 0x80) ||
-			    u[i + k] > (k == 1 ? hi : 0xbf))
-				return 0;
-		}
-		i += len;
-	}
-	return 1;
-}
-
-static const char fffd[] = "\xef\xbf\xbd";
-
-/* UTF-8 to the tokenizer, a bad sequence (each maximal part) as U+FFFD. */
+/* Decoded bytes to the tokenizer. */
 static void
-utf8_feed(struct extract *x, const char *s, size_t n)
+tok_feed(void *arg, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, from;
+	struct extract *x = arg;
 
-	while (x->npend > 0 && i < n) {
-		unsigned char b = u[i];
-
-		if (x->npend < sizeof(x->pend) &&
-		    b >= (x->npend == 1 ? x->lo : 0x80) &&
-		    b <= (x->npend == 1 ? x->hi : 0xbf)) {
-			x->pend[x->npend++] = b;
-			i++;
-			if (x->npend == x->need) {
-				htok_feed(x->t, (const char *)x->pend,
-					  x->npend);
-				x->npend = 0;
-			}
-		} else {
-			htok_feed(x->t, fffd, 3);
-			x->npend = 0;
-		}
-	}
-	from = i;
-	while (i < n) {
-		unsigned char lo, hi;
-		size_t len, k;
-
-		/* ASCII, eight bytes at a time */
-		while (i + 8 <= n) {
-			uint64_t w;
-
-			memcpy(&w, u + i, 8);
-			if (w & 0x8080808080808080ull)
-				break;
-			i += 8;
-		}
-		while (i < n && u[i] < 0x80)
-			i++;
-		if (i >= n)
-			break;
-		len = utf8_lead(u[i], &lo, &hi);
-		for (k = 1; k < len && i + k < n; k++)
-			if (u[i + k] < (k == 1 ? lo : 0x80) ||
-			    u[i + k] > (k == 1 ? hi : 0xbf))
-				break;
-		if (len > 0 && k == len) {
-			i += len;
-			continue;
-		}
-		htok_feed(x->t, s + from, i - from);
-		if (len > 0 && i + k == n) {
-			/* cut by the chunk's end: finished by the next */
-			memcpy(x->pend, u + i, k);
-			x->npend = k;
-			x->need = len;
-			x->lo = lo;
-			x->hi = hi;
-			i = from = n;
-			break;
-		}
-		htok_feed(x->t, fffd, 3);
-		i += len > 0 ? k : 1;
-		from = i;
-	}
-	htok_feed(x->t, s + from, n - from);
-}
-
-/* Converts *in (*left bytes) to UTF-8 for the tokenizer, a bad byte as
- * U+FFFD; stops at a sequence cut by the end, unless end. */
-static void
-conv_run(struct extract *x, char **in, size_t *left, int end)
-{
-	char out[X_CONV];
-
-	while (*left > 0) {
-		char *o = out;
-		size_t oleft = sizeof(out);
-		size_t r = iconv(x->cd, in, left, &o, &oleft);
-		int err = r == (size_t)-1 ? errno : 0;
-
-		htok_feed(x->t, out, sizeof(out) - oleft);
-		if (err == 0 || err == E2BIG)
-			continue;
-		if (err == EINVAL && !end)
-			return;
-		htok_feed(x->t, fffd, 3);
-		(*in)++;
-		(*left)--;
-	}
-}
-
-/*
- * Bytes in the page's charset to UTF-8 and on to the tokenizer. A
- * sequence cut by a chunk's end waits in x->in and is finished a byte at
- * a time from the next chunk; with end, what is left goes as U+FFFD.
- */
-static void
-conv_feed(struct extract *x, const char *s, size_t n, int end)
-{
-	char *p;
-	size_t left;
-
-	while (x->in.len > 0 && (n > 0 || end)) {
-		if (n > 0) {
-			buf_addch(&x->in, *s++);
-			n--;
-		}
-		p = x->in.data;
-		left = x->in.len;
-		conv_run(x, &p, &left, end && n == 0);
-		memmove(x->in.data, p, left);
-		x->in.len = left;
-		if (n == 0)
-			break;
-	}
-	if (n > 0) {
-		memcpy(&p, &s, sizeof(p)); /* iconv does not write it */
-		left = n;
-		conv_run(x, &p, &left, end);
-		if (left > 0)
-			buf_add(&x->in, p, left);
-	}
-}
-
-static void
-decode(struct extract *x, const char *s, size_t n)
-{
-	if (x->cd != (iconv_t)-1)
-		conv_feed(x, s, n, 0);
-	else
-		utf8_feed(x, s, n);
-}
-
-/* The decoder for charset cs; UTF-8 for one iconv does not know. */
-static void
-use_charset(struct extract *x, const char *cs)
-{
-	static const struct {
-		const char *name, *as;
-	} alias[] = {{"gb2312", "GB18030"},	     {"gbk", "GB18030"},
-		     {"x-gbk", "GB18030"},	     {"gb_2312-80", "GB18030"},
-		     {"iso-8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
-		     {"us-ascii", "WINDOWS-1252"},   {"ascii", "WINDOWS-1252"}};
-
-	/* stateless single and multi-byte charsets only: no UTF-7 or
-	 * ISO-2022 (the Standard reads those as errors too) */
-	static const char *const known[] = {
-	    "GB18030", "big5",	   "big5-hkscs", "shift_jis", "sjis",
-	    "euc-jp",  "euc-kr",   "koi8-r",	 "koi8-u",    "windows-874",
-	    "tis-620", "utf-16le", "utf-16be"};
-	int ok = 0;
-
-	x->cd = (iconv_t)-1;
-	if (strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0)
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(alias); i++)
-		if (strcasecmp(cs, alias[i].name) == 0)
-			cs = alias[i].as;
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-		ok |= strcasecmp(cs, known[i]) == 0;
-	ok |= strncasecmp(cs, "iso-8859-", 9) == 0 ||
-	      strncasecmp(cs, "windows-125", 11) == 0 ||
-	      strncasecmp(cs, "cp125", 5) == 0;
-	if (ok)
-		x->cd = iconv_open("UTF-8", cs);
-}
-
-/*
- * Makes the tokenizer and chooses the decoder once the first bytes are
- * known: with a charset given, at once; else from the first X_HEAD bytes
- * (or the whole page, with end): a byte-order mark, a meta charset, UTF-8
- * if they are UTF-8, else GB18030 (the Standard's default for a Chinese
- * locale). Holding the same bytes however the page was cut, it chooses
- * the same. Consumes what it takes of *data and *n; 0 when started, -1
- * while the first bytes are kept.
- */
-static int
-begin(struct extract *x, const char **data, size_t *n, int end)
-{
-	size_t k;
-	const char *h;
-	char cs[64];
-
-	if (x->charset[0] == '\0') {
-		k = X_HEAD - x->head.len;
-		if (k > *n)
-			k = *n;
-		if (k > 0 && buf_add(&x->head, *data, k) == 0) {
-			*data += k;
-			*n -= k;
-		}
-		if (x->head.len < X_HEAD && !end)
-			return -1;
-	}
-	x->started = 1;
-	x->stack = xmalloc(X_STACK * sizeof(*x->stack));
-	x->t = htok_new(&tok_cb, x);
-	h = x->head.data ? x->head.data : "";
-	k = x->head.len;
-	if (x->charset[0] != '\0') {
-		use_charset(x, x->charset);
-	} else if (k >= 3 && memcmp(h, "\xef\xbb\xbf", 3) == 0) {
-		x->cd = (iconv_t)-1;
-		h += 3;
-		k -= 3;
-	} else if (k >= 2 && (memcmp(h, "\xfe\xff", 2) == 0 ||
-			      memcmp(h, "\xff\xfe", 2) == 0)) {
-		x->cd = iconv_open("UTF-8",
-				   h[0] == '\xfe' ? "UTF-16BE" : "UTF-16LE");
-		h += 2;
-		k -= 2;
-	} else if (meta_charset(h, k, cs, sizeof(cs)) == 0) {
-		use_charset(x, cs);
-	} else {
-		use_charset(x, utf8_valid(h, k) ? "utf-8" : "GB18030");
-	}
-	if (k > 0)
-		decode(x, h, k);
-	buf_cleanup(&x->head);
-	return 0;
+	htok_feed(x->t, s, n);
 }
 
 struct extract *
@@ -1395,16 +1068,12 @@ extract_new(const char *logo_pattern, const char *charset)
 	buf_init(&x->heading, X_TITLE);
 	buf_init(&x->meta, X_META);
 	buf_init(&x->chain, 16 << 10);
-	buf_init(&x->head, X_HEAD);
-	buf_init(&x->in, 64);
-	x->cd = (iconv_t)-1;
 	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
-	/* a name longer than any encoding's is not one */
-	if (charset != NULL &&
-	    str_copy(x->charset, charset, sizeof(x->charset)) < 0)
-		x->charset[0] = '\0';
+	x->stack = xmalloc(X_STACK * sizeof(*x->stack));
+	x->t = htok_new(&tok_cb, x);
+	x->d = hdec_new(charset, tok_feed, x);
 	return x;
 }
 
@@ -1425,10 +1094,7 @@ extract_feed(struct extract *x, const char *data, size_t n)
 {
 	if (x->finished || n == 0)
 		return;
-	if (!x->started && begin(x, &data, &n, 0) < 0)
-		return;
-	if (n > 0)
-		decode(x, data, n);
+	hdec_feed(x->d, data, n);
 }
 
 struct xpage *
@@ -1436,17 +1102,8 @@ extract_end(struct extract *x, const char *data, size_t n)
 {
 	if (x->finished)
 		return &x->p;
-	if (!x->started)
-		(void)begin(x, &data, &n, 1);
-	if (n > 0)
-		decode(x, data, n);
-	/* a sequence cut by the end of the page */
-	if (x->cd != (iconv_t)-1) {
-		conv_feed(x, NULL, 0, 1);
-	} else if (x->npend > 0) {
-		htok_feed(x->t, fffd, 3);
-		x->npend = 0;
-	}
+	hdec_feed(x->d, data, n);
+	hdec_end(x->d);
 	htok_end(x->t);
 	close_to(x, 0);
 	x->finished = 1;
@@ -1472,9 +1129,8 @@ extract_free(struct extract *x)
 {
 	if (x == NULL)
 		return;
+	hdec_free(x->d);
 	htok_free(x->t);
-	if (x->cd != (iconv_t)-1)
-		iconv_close(x->cd);
 	free(x->stack);
 	free(x->p.links);
 	map_cleanup(&x->p.ids);
@@ -1488,8 +1144,6 @@ extract_free(struct extract *x)
 	buf_cleanup(&x->heading);
 	buf_cleanup(&x->meta);
 	buf_cleanup(&x->chain);
-	buf_cleanup(&x->head);
-	buf_cleanup(&x->in);
 	arena_cleanup(&x->a);
 	free(x);
 }

@@ -7,7 +7,7 @@
  * read and dropped. Character references are decoded in text, RCDATA and
  * attribute values (the standard's whole named list, entities.h, and
  * numeric ones). Script data follows the standard's escaped states
- * ("<!--<script>" inside a script). Input is UTF-8 (extract.c
+ * ("<!--<script>" inside a script). Input is UTF-8 (hdec.c
  * decodes first). Bounded: tag and attribute names are kept to
  * HTOK_NAME - 1 bytes, HTOK_ATTRS attributes a tag, HTOK_VALUES bytes of
  * attribute values a tag (past it a value is cut short and htok_cut says

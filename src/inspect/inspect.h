@@ -82,6 +82,21 @@ unsigned ahoc_flags(const struct ahoc *a, const char *s, size_t n,
 void ahoc_each(const struct ahoc *a, const char *s, size_t n,
 	       void (*hit)(void *arg, size_t pat, size_t at), void *arg);
 
+/* hdec.c */
+/*
+ * A page's bytes to UTF-8, fed in chunks cut anywhere, handed to out as
+ * they are decoded: the same bytes wherever the page is cut. charset
+ * (from Content-Type, may be NULL: sniffed from the first 64 KiB, which
+ * are held until then). hdec_end hands what is held and a cut sequence.
+ */
+struct hdec;
+struct hdec *hdec_new(const char *charset,
+		      void (*out)(void *arg, const char *s, size_t n),
+		      void *arg);
+void hdec_feed(struct hdec *d, const char *s, size_t n);
+void hdec_end(struct hdec *d);
+void hdec_free(struct hdec *d);
+
 /* htok.c */
 /*
  * A streaming HTML tokenizer (the HTML Standard's, section 13.2.5) over
