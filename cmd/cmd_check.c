@@ -107,6 +107,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r = report_new((enum report_format)fmt, out, statuses, lang);
+	report_opts(r, &o);
 	sink = report_sink(r);
 	if (check_run(c->st, &o, &sink, &sum, &e) < 0) {
 		report_finish(r, &sum);

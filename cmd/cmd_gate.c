@@ -23,8 +23,7 @@ static const char usage_text[] =
     "totp NAME | invite NAME [--hours N] | bind NAME | unbind NAME | "
     "devices | approve ID | unapprove ID | device-rm ID | revoke USER | "
     "sessions | revoke-session ID | keys | key-rm ID | lockouts | unlock "
-    "USER|ADDRESS | stats "
-    "| sessions-fill N --user U";
+    "USER|ADDRESS | stats";
 
 static int
 usage(void)
@@ -382,50 +381,6 @@ gate_invite(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Bench helper: n sessions of user that nobody holds a token for. */
-static int
-gate_fill(struct cli *c, int argc, char **argv)
-{
-	const char *user = NULL, *pos[1];
-	const struct opt opts[] = {{"user", 1, &user, NULL},
-				   {NULL, 0, NULL, NULL}};
-	long long n;
-	struct err e;
-	time_t now = time_now();
-
-	if (cli_parse(argc, argv, opts, pos, 1, usage_text) != 1 ||
-	    user == NULL || str_to_ll(pos[0], 1, 1000000, &n) < 0)
-		return usage();
-	if (cli_store(c) < 0 || store_begin(c->st, &e) < 0)
-		return EXIT_USAGE;
-	for (long long i = 0; i < n; i++) {
-		unsigned char r[32];
-		char hex[65];
-		struct store_val v[4];
-
-		if (rand_bytes(r, sizeof(r)) < 0)
-			goto fail;
-		hex_encode(r, sizeof(r), hex);
-		v[0] = SV_TEXT(hex);
-		v[1] = SV_TEXT(user);
-		v[2] = SV_INT(now);
-		v[3] = SV_INT(now);
-		if (store_exec(c->st,
-			       "INSERT INTO gate_sessions(token_hash, user, "
-			       "level, created, seen) VALUES (?,?,2,?,?)",
-			       v, 4, &e) < 0)
-			goto fail;
-	}
-	if (store_commit(c->st, &e) < 0)
-		goto fail;
-	printf("%lld sessions of '%s' added\n", n, user);
-	return 0;
-fail:
-	store_rollback(c->st);
-	cli_error("%s", e.msg);
-	return EXIT_USAGE;
-}
-
 int
 cmd_gate(struct cli *c, int argc, char **argv)
 {
@@ -441,8 +396,6 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return gate_test(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "user"))
 		return gate_user(c, argc - 1, argv + 1);
-	if (!strcmp(verb, "sessions-fill"))
-		return gate_fill(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "invite"))
 		return gate_invite(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "devices") && argc == 2)

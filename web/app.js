@@ -745,6 +745,7 @@
 
 			root.appendChild(pageHeader('dash.title', 'dash.intro'));
 			root.appendChild(verdictLine(d && d.verdict, s));
+			root.appendChild(examinationLine(d && d.examination));
 			var cards = h('div', {class: 'cards', role: 'group',
 			    'aria-label': t('dash.summary')},
 			    card('status.fail', num(s.fail), 'summary-fail',
@@ -1020,8 +1021,81 @@
 		});
 	}
 
-	function findingsTable(id, findings, units, showUnit) {
-		findings = bySeverity(findings);
+	/* A finding's evidence and fix in the console's language: the
+	 * Chinese where the server has it, else the English. */
+	function evidenceOf(f) {
+		return (I.lang() === 'zh' && f.evidence_zh) || f.evidence || '';
+	}
+
+	function fixOf(f) {
+		return (I.lang() === 'zh' && f.fix_zh) || f.fix || '';
+	}
+
+	/* The order of the report's unit sections (the server's "units":
+	 * most failures first), then severity within a unit; stable. */
+	function byUnitGroup(list, groups) {
+		var pos = {};
+		(groups || []).forEach(function (g, i) {
+			pos[g.unit === null ? '' : g.unit] = i;
+		});
+		return bySeverity(list).map(function (f, i) {
+			var k = pos[f.unit || ''];
+			return {f: f, i: i, g: k === undefined ? 1e9 : k};
+		}).sort(function (a, b) {
+			return a.g - b.g || a.i - b.i;
+		}).map(function (x) {
+			return x.f;
+		});
+	}
+
+	/* What the run examined and when (the report's header). */
+	function examinationLine(x) {
+		x = x || {};
+		var scope = x.unit ? t('report.scope.unit', {code: x.unit}) :
+		    x.scoped ? t('report.scope.account') : t('report.scope.all');
+		return h('p', {class: 'muted examination', id: 'examination',
+		    'data-testid': 'examination', 'data-date': x.date || '',
+		    text: t('report.examination', {date: x.date || '',
+			at: x.at || '', scope: scope,
+			units: String(num(x.units)),
+			apps: String(num(x.applications)),
+			rules: String(num(x.rules)),
+			reqs: String(num(x.requirements))})});
+	}
+
+	/* The report's unit sections as a table: name, code and counts. */
+	function unitGroupsPanel(groups) {
+		var order = ['fail', 'unknown', 'pass', 'not_applicable'];
+		var rows = groups.map(function (g) {
+			var name = g.unit ? link('findings', {unit: g.unit},
+			    g.name || g.unit) : h('span', {text:
+			    t('report.no_unit')});
+			return [h('span', null, name, g.unit ? h('span',
+			    {class: 'sub mono', text: g.unit}) : null)]
+			    .concat(order.map(function (st) {
+				return String(num(g[st]));
+			    }));
+		});
+		var body = h('div', null, h('p', {class: 'muted',
+		    text: t('report.by_unit.help')}),
+		    table('findings-units', t('report.by_unit'),
+			[{label: t('col.unit'), rowHeader: true}]
+			.concat(order.map(function (st) {
+			    return {label: t('status.' + st), num: true};
+			})), rows, function (i) {
+			    var a = {'data-unit': groups[i].unit || ''};
+			    order.forEach(function (st) {
+				    a['data-' + st] = String(num(groups[i][st]));
+			    });
+			    return a;
+			}));
+		return panel(t('report.by_unit'), body, {class: 'panel',
+		    id: 'findings-by-unit'});
+	}
+
+	function findingsTable(id, findings, units, showUnit, groups) {
+		findings = groups ? byUnitGroup(findings, groups) :
+		    bySeverity(findings);
 		var cols = [{label: t('col.status')},
 		    {label: t('col.requirement')},
 		    {label: t('col.title'), cls: 'cell-title'},
@@ -1044,7 +1118,7 @@
 				row.push(f.unit ? unitName(units, f.unit) :
 				    t('none'));
 			row.push(h('span', {class: 'clip',
-			    text: f.evidence || ''}),
+			    text: evidenceOf(f)}),
 			    f.owner || t('none'),
 			    h('span', {class: f.overdue ? 'overdue' : null,
 				text: (f.due || t('none')) + (f.overdue ?
@@ -1058,6 +1132,7 @@
 			return row;
 		}), function (i) {
 			return {'data-status': findings[i].status,
+			    'data-unit': findings[i].unit || '',
 			    'data-rule': findings[i].rule,
 			    'data-requirement': findings[i].requirement,
 			    class: findings[i].overdue ? 'row-overdue' : null};
@@ -1259,12 +1334,17 @@
 			 * filters */
 			root.appendChild(verdictLine(res[0] && res[0].verdict,
 			    res[0] && res[0].summary));
+			root.appendChild(examinationLine(res[0] &&
+			    res[0].examination));
 			root.appendChild(findingFilters(p, units, rules));
+			var groups = (res[0] && res[0].units) || [];
+			if (groups.length)
+				root.appendChild(unitGroupsPanel(groups));
 			root.appendChild(h('p', {class: 'muted', id:
 			    'findings-count', role: 'status',
 			    text: t('findings.count', {n: fs.length})}));
 			root.appendChild(panel(null, fs.length ?
-			    findingsTable('findings', fs, units, true) :
+			    findingsTable('findings', fs, units, true, groups) :
 			    h('p', {class: 'empty', id: 'findings-empty',
 				text: t('findings.none')})));
 			return root;
@@ -1442,11 +1522,11 @@
 			root.appendChild(panel(t('finding.evidence'),
 			    h('pre', {id: 'finding-evidence', class: 'evidence',
 				'data-testid': 'finding-evidence',
-				text: f.evidence || t('none')})));
+				text: evidenceOf(f) || t('none')})));
 			root.appendChild(panel(t('finding.fix'),
 			    h('p', {id: 'finding-fix', class: 'fix',
 				'data-testid': 'finding-fix',
-				text: f.fix || t('finding.nofix')})));
+				text: fixOf(f) || t('finding.nofix')})));
 			root.appendChild(ackPanel(f));
 			root.appendChild(attestPanel(f));
 			return root;

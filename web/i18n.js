@@ -185,6 +185,15 @@
 			'findings.none': 'No findings match the filters.',
 			'findings.open': 'Open',
 
+			/* reports grouped by unit (issue 9 item 5) */
+			'report.examination': 'Examined {date} ({at}) · {scope}: {units} units, {apps} applications; {rules} rules, {reqs} requirements',
+			'report.scope.all': 'all units',
+			'report.scope.unit': 'unit {code}',
+			'report.scope.account': "the account's units",
+			'report.by_unit': 'Findings by unit',
+			'report.by_unit.help': 'Units with most failures first; the findings below follow the same order, failures first within each unit.',
+			'report.no_unit': '(no unit)',
+
 			'finding.title': 'Finding',
 			'finding.back': '← Back to findings',
 			'finding.requirement': 'Requirement',
@@ -817,6 +826,15 @@
 			'findings.count': '共 {n} 条结果',
 			'findings.none': '没有符合条件的结果。',
 			'findings.open': '查看',
+
+			/* reports grouped by unit (issue 9 item 5) */
+			'report.examination': '自查日期 {date}（{at}）· {scope}：{units} 个单位，{apps} 个应用；{rules} 条规则，{reqs} 项要求',
+			'report.scope.all': '全部单位',
+			'report.scope.unit': '单位 {code}',
+			'report.scope.account': '本账号管辖的单位',
+			'report.by_unit': '各单位情况',
+			'report.by_unit.help': '不通过项最多的单位列在最前；下方结果按同一顺序排列，每个单位内先列不通过项。',
+			'report.no_unit': '（无所属单位）',
 
 			'finding.title': '自查结果',
 			'finding.back': '← 返回自查结果',

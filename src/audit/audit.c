@@ -37,6 +37,21 @@ static struct {
 	time_t last_at;
 } K = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* NULL: the system clock (audit_now) */
+static time_t (*audit_clock)(void);
+
+time_t
+audit_now(void)
+{
+	return audit_clock != NULL ? audit_clock() : time(NULL);
+}
+
+void
+audit_set_clock(time_t (*fn)(void))
+{
+	audit_clock = fn;
+}
+
 int
 audit_init_key(const struct secret_key *k, const char *heads, int syslog,
 	       int seconds)
@@ -200,7 +215,7 @@ audit_append(struct store *st, const char *actor, const char *action,
 	     const char *object, const char *before, const char *after,
 	     struct err *e)
 {
-	return audit_append_at(st, time_now(), actor, action, object, before,
+	return audit_append_at(st, audit_now(), actor, action, object, before,
 			       after, e);
 }
 
@@ -311,7 +326,7 @@ audit_checkpoint(struct store *st, int force, struct err *e)
 		rc = -1;
 		goto out;
 	}
-	now = time_now();
+	now = audit_now();
 	if (!h.found || h.seq <= K.last_seq)
 		goto out;
 	if (!force && K.last_seq != 0 &&
@@ -569,7 +584,7 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 	w.expect = start + 1;
 	w.start = start;
 	str_copy(w.start_hash, w.prev, sizeof(w.start_hash));
-	w.now = time(NULL);
+	w.now = time(NULL); /* the real "now", whatever wrote the records */
 	w.anchor_seq = anchor_seq;
 	w.anchor_hash = anchor_hash;
 	str_copy(v->head, w.prev, sizeof(v->head));
@@ -733,7 +748,7 @@ audit_prune(struct store *st, const char *actor, struct err *e)
 	struct store_val v[1];
 	long long n;
 
-	time_fmt(time_now() - (time_t)audit_retention(st) * 86400, cutoff,
+	time_fmt(audit_now() - (time_t)audit_retention(st) * 86400, cutoff,
 		 sizeof(cutoff));
 	v[0] = SV_TEXT(cutoff);
 	if (store_begin(st, e) < 0)

@@ -28,8 +28,8 @@
  * on this process appends keyed records and checkpoints heads. Process
  * glue calls it once, before any thread. 0, or -1 with e set.
  */
-int audit_init(const struct config *c, const char *store_path,
-	       struct store *st, struct err *e);
+int audit_init(const struct config *c, const char *store_path, struct store *st,
+	       struct err *e);
 /*
  * The same with a key at hand (tests): heads is the heads file ("" for
  * none), syslog whether heads also go to syslog, seconds the longest time
@@ -57,6 +57,14 @@ int audit_append(struct store *st, const char *actor, const char *action,
 int audit_commit(struct store *st, const char *actor, const char *action,
 		 const char *object, const char *before, const char *after,
 		 struct err *e);
+/*
+ * The time of audit records, heads and the retention cutoff: the system
+ * clock, never GOVSEC_NOW (time_now), so that no environment variable moves
+ * the dates of the record. audit_set_clock(fn) replaces it with fn (NULL:
+ * the system clock again); for unit tests only, before threads start.
+ */
+time_t audit_now(void);
+void audit_set_clock(time_t (*fn)(void));
 /* The same for an event that happened at time at (the writer's queue). */
 int audit_append_at(struct store *st, time_t at, const char *actor,
 		    const char *action, const char *object, const char *before,

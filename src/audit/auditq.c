@@ -171,7 +171,7 @@ auditq_put(const char *actor, const char *action, const char *object,
 
 	if (q == NULL)
 		return -1;
-	r = rec_new(time_now(), f);
+	r = rec_new(audit_now(), f);
 	pthread_mutex_lock(&q->mu);
 	if (q->exited) {
 		pthread_mutex_unlock(&q->mu);
@@ -253,7 +253,7 @@ int
 auditq_count(const char *actor, const char *action, const char *source)
 {
 	struct auditq *q = __atomic_load_n(&running, __ATOMIC_ACQUIRE);
-	time_t now = time_now();
+	time_t now = audit_now();
 	struct agg *a = NULL;
 
 	if (q == NULL)
@@ -505,7 +505,7 @@ writer(void *arg)
 			pthread_cond_timedwait(&q->more, &q->mu, &ts);
 		}
 		stop = q->stopping;
-		agg_due(q, time_now(), stop);
+		agg_due(q, audit_now(), stop);
 		list = q->head;
 		for (struct arec *r = list; r != NULL && n < BATCH_MAX;
 		     r = r->next) {

@@ -1,7 +1,9 @@
 /*
  * api_check.c: the self-examination endpoints: findings (filtered by unit,
  * status and requirement), acknowledgements, the dashboard (counts by unit
- * and by requirement) and the rule list, all kept to the account's scope.
+ * and by requirement) and the rule list, all kept to the account's scope;
+ * findings come with their unit's name, their Chinese and the counts by
+ * unit in the order of the HTML report (report.c).
  * Runs check_run with sinks that build JSON. Query arguments and bodies
  * are untrusted; the router has checked the session and holds the store
  * lock.
@@ -92,6 +94,7 @@ http_findings(struct http_req *r)
 	struct check_opts o;
 	struct check_sink sink = {filter_emit, &fl, 0};
 	struct check_summary sum;
+	struct report_units *ru;
 	struct err e;
 	json_t *res;
 
@@ -121,9 +124,14 @@ http_findings(struct http_req *r)
 		return http_error(r, 404, "unit '%s' is not registered", unit);
 	opts_from(r, &o);
 	o.unit = unit;
+	/* counts by unit of every status, whatever the filters: the groups
+	 * of the HTML report, in its order */
+	ru = report_units_new();
+	report_units_opts(ru, &o);
 	fl.out = json_array();
 	if (check_run(r->ctx->st, &o, &sink, &sum, &e) < 0) {
 		json_decref(fl.out);
+		report_units_free(ru);
 		return run_error(r, &e);
 	}
 	res = json_object();
@@ -134,6 +142,9 @@ http_findings(struct http_req *r)
 	    json_string(check_verdict_str(check_verdict(&sum))));
 	json_object_set_new(res, "requirements",
 			    report_requirements_json(&sum));
+	json_object_set_new(res, "examination", report_scope_json(&sum));
+	json_object_set_new(res, "units", report_units_json(ru));
+	report_units_free(ru);
 	return http_json(r, 200, res);
 }
 
@@ -328,6 +339,7 @@ http_dashboard(struct http_req *r)
 	    json_string(check_verdict_str(check_verdict(&sum))));
 	json_object_set_new(res, "requirements",
 			    report_requirements_json(&sum));
+	json_object_set_new(res, "examination", report_scope_json(&sum));
 	json_object_set_new(res, "counts", counts);
 	rc = http_json(r, 200, res);
 out:

@@ -59,6 +59,9 @@ css_scan_urls(const char *css, size_t n, css_url_fn fn, void *arg)
 	if (n > CSS_MAX)
 		n = CSS_MAX;
 	for (size_t i = 0; i < n && calls < CSS_MAXCALLS; i++) {
+		/* only "/", "u", "U" and "@" begin what is looked for */
+		if ((i = htok_find4(css, i, n, '/', 'u', 'U', '@')) >= n)
+			break;
 		if (css[i] == '/' && i + 1 < n && css[i + 1] == '*') {
 			const char *end = NULL;
 

@@ -1,25 +1,22 @@
 /*
- * extract.c: link and fact extraction from one untrusted HTML page with
- * libxml2's HTML push parser (SAX), fed as data arrives: links of every
- * kind, ids and anchor names (fragments), the text, footer text, title and
- * first heading, SiteIDCode, meta keywords and description, inline script
- * and style facts, link texts and where the site logo sits. Bounded: 20000
- * links, 20000 ids, 256 open elements tracked, buffers with maxima. A
- * chunk that ends inside a possible end tag of a raw-text element ("<",
- * "</", "</s" ... "</script") is not handed to libxml2 whole: 2.9.14's
- * push parser would read that start of an end tag as script or style text
- * and everything up to the next "</script>" with it; nor one that ends
- * inside a UTF-8 sequence (see safe_len). The few bytes are held back and
- * go first with the next chunk. With no charset given, the first 64 KiB
- * go to libxml2 at once (see begin). So a page yields the same links,
- * text and marks wherever the network cuts it.
+ * extract.c: link and fact extraction from one untrusted HTML page, fed
+ * as data arrives: links of every kind, ids and anchor names (fragments),
+ * the text, footer text, title and first heading, SiteIDCode, meta
+ * keywords and description, inline script and style facts, link texts
+ * and where the site logo sits. The bytes are decoded to UTF-8 by
+ * hdec.c, tokenized by htok.c and built here into a light tree: an
+ * element stack with the HTML Standard's implied end tags for p, li,
+ * dd/dt, a, option, table rows and cells, and its scopes for end tags.
+ * Every step keeps its state between chunks, so a page yields the same
+ * links, text and marks wherever the network cuts it. Bounded: 20000
+ * links, 20000 ids, 256 open elements tracked, buffers with maxima.
  */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libxml/HTMLparser.h>
-#include <libxml/parserInternals.h>
 
 #include "inspect/inspect.h"
 
@@ -31,61 +28,9 @@
 #define X_SCRIPT   (1u << 20)
 #define X_ANCHORTX (XP_TEXT_MAX - 1)
 #define X_TITLE	   (XP_TEXT_MAX - 1)
-#define X_META	   4096	       /* bytes of meta keywords and description */
-#define X_TAIL	   16	       /* held back bytes: 2 + 3 + "</textarea" */
-#define X_CHUNK	   (1u << 20)  /* bytes handed to libxml2 at once */
-#define X_HEAD	   (64u << 10) /* first bytes, with no charset given */
+#define X_META	   4096 /* bytes of meta keywords and description */
 
-struct xelem {
-	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
-	    heading : 1;
-	unsigned inline_flags;
-	char *sel; /* ".a .b #c" or NULL */
-};
-
-struct extract {
-	htmlParserCtxtPtr ctx; /* from the first byte to the end */
-	int started;
-	char tail[X_TAIL]; /* the end of the last chunk, not parsed yet */
-	size_t ntail;
-	struct buf head; /* X_HEAD: the first bytes, not parsed yet */
-	char charset[64];
-	const struct insp_words *words; /* judge tampering at the end */
-	struct arena a;
-	struct xpage p;
-	size_t caplinks;
-	struct xelem *stack; /* X_STACK, made with the parser */
-	int depth;  /* may exceed X_STACK; entries beyond are not kept */
-	int footer; /* open footer elements */
-	int in_script, in_style;
-	struct buf script;
-	struct buf styleblk;
-	long anchor; /* link index of the open <a>, -1 */
-	struct buf anchor_text;
-	int anchor_long; /* the anchor's text went past X_ANCHORTX */
-	int in_title, in_heading;
-	struct buf title, heading, meta;
-	const char *logo_pattern;
-	struct buf chain;
-	int finished;
-	unsigned keep; /* XK_* */
-};
-
-static int
-icontains(const char *s, const char *lit)
-{
-	size_t k = strlen(lit);
-	int first = (unsigned char)lit[0];
-
-	/* lit is lower case: test the first byte before comparing */
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s | 0x20) == first &&
-		    strncasecmp(s, lit, k) == 0)
-			return 1;
-	return 0;
-}
-
-/* The elements start_el acts on. */
+/* The elements the extractor and the tree act on. */
 enum xtag {
 	T_OTHER,
 	T_A,
@@ -101,31 +46,261 @@ enum xtag {
 	T_MEDIA,
 	T_TITLE,
 	T_CENTER,
-	T_FOOTER
+	T_FOOTER,
+	T_P,
+	T_LI,
+	T_DDT,
+	T_H,
+	T_TR,
+	T_CELL,
+	T_OPTION,
+	T_OPTGROUP,
+	T_FOREIGN,
+	T_BODY,
+	T_COUNT
 };
 
-/* libxml2 hands element names in lower case; most (li, div, p, span)
- * are told apart by their first byte. */
-static enum xtag
-tag_of(const char *t)
-{
-	static const struct {
-		const char *name;
-		enum xtag tag;
-	} tags[] = {
-	    {"a", T_A},		  {"area", T_AREA},	{"audio", T_MEDIA},
-	    {"base", T_BASE},	  {"center", T_CENTER}, {"embed", T_MEDIA},
-	    {"footer", T_FOOTER}, {"form", T_FORM},	{"frame", T_FRAME},
-	    {"iframe", T_FRAME},  {"img", T_IMG},	{"link", T_LINK},
-	    {"meta", T_META},	  {"script", T_SCRIPT}, {"source", T_MEDIA},
-	    {"style", T_STYLE},	  {"title", T_TITLE},	{"video", T_MEDIA}};
+#define F_VOID	  1  /* no content, no end tag */
+#define F_SPECIAL 2  /* the Standard's "special" category */
+#define F_PCLOSE  4  /* its start tag closes an open p */
+#define F_SCOPE	  8  /* a boundary of the Standard's "in scope" */
+#define F_FORMAT  16 /* a formatting element */
 
-	if (t[0] == '\0' || strchr("abcefilmstv", t[0]) == NULL)
-		return T_OTHER;
-	for (size_t i = 0; i < ARRAY_SIZE(tags); i++)
-		if (tags[i].name[0] == t[0] && strcmp(tags[i].name, t) == 0)
-			return tags[i].tag;
-	return T_OTHER;
+struct xtagdef {
+	const char *name;
+	unsigned char tag, flags, raw; /* enum xtag, F_*, HTOK_* */
+};
+
+/* sorted by name */
+static const struct xtagdef tagdefs[] = {
+    {"a", T_A, F_FORMAT, HTOK_DATA},
+    {"address", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"applet", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"area", T_AREA, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"article", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"aside", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"audio", T_MEDIA, 0, HTOK_DATA},
+    {"b", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"base", T_BASE, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"basefont", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"bgsound", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"big", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"blockquote", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"body", T_BODY, F_SPECIAL, HTOK_DATA},
+    {"br", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"button", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"caption", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"center", T_CENTER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"code", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"col", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"dd", T_DDT, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"details", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"dialog", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"dir", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"div", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"dl", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"dt", T_DDT, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"em", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"embed", T_MEDIA, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"fieldset", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"figcaption", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"figure", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"font", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"footer", T_FOOTER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"form", T_FORM, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"frame", T_FRAME, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"h1", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"h2", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"h3", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"h4", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"h5", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"h6", T_H, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"header", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"hgroup", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"hr", T_OTHER, F_SPECIAL | F_VOID | F_PCLOSE, HTOK_DATA},
+    {"html", T_BODY, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"i", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"iframe", T_FRAME, F_SPECIAL, HTOK_RAWTEXT},
+    {"img", T_IMG, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"input", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"keygen", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"li", T_LI, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"link", T_LINK, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"listing", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"main", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"marquee", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"math", T_FOREIGN, F_SCOPE, HTOK_DATA},
+    {"menu", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"meta", T_META, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"nav", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"nobr", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"noembed", T_OTHER, F_SPECIAL, HTOK_RAWTEXT},
+    {"noframes", T_OTHER, F_SPECIAL, HTOK_RAWTEXT},
+    {"object", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"ol", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"optgroup", T_OPTGROUP, 0, HTOK_DATA},
+    {"option", T_OPTION, 0, HTOK_DATA},
+    {"p", T_P, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"param", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"plaintext", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_PLAINTEXT},
+    {"pre", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"s", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"script", T_SCRIPT, F_SPECIAL, HTOK_SCRIPT},
+    {"search", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"section", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"select", T_OTHER, F_SPECIAL, HTOK_DATA},
+    {"small", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"source", T_MEDIA, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"strike", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"strong", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"style", T_STYLE, F_SPECIAL, HTOK_RAWTEXT},
+    {"summary", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"svg", T_FOREIGN, F_SCOPE, HTOK_DATA},
+    {"table", T_OTHER, F_SPECIAL | F_SCOPE | F_PCLOSE, HTOK_DATA},
+    {"tbody", T_OTHER, F_SPECIAL, HTOK_DATA},
+    {"td", T_CELL, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"template", T_OTHER, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"textarea", T_OTHER, F_SPECIAL, HTOK_RCDATA},
+    {"tfoot", T_OTHER, F_SPECIAL, HTOK_DATA},
+    {"th", T_CELL, F_SPECIAL | F_SCOPE, HTOK_DATA},
+    {"thead", T_OTHER, F_SPECIAL, HTOK_DATA},
+    {"title", T_TITLE, F_SPECIAL, HTOK_RCDATA},
+    {"tr", T_TR, F_SPECIAL, HTOK_DATA},
+    {"track", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"tt", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"u", T_OTHER, F_FORMAT, HTOK_DATA},
+    {"ul", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_DATA},
+    {"video", T_MEDIA, 0, HTOK_DATA},
+    {"wbr", T_OTHER, F_SPECIAL | F_VOID, HTOK_DATA},
+    {"xmp", T_OTHER, F_SPECIAL | F_PCLOSE, HTOK_RAWTEXT},
+};
+
+struct xelem {
+	unsigned footer : 1, script : 1, style : 1, anchor : 1, title : 1,
+	    heading : 1;
+	unsigned char tag, flags; /* enum xtag, F_* */
+	uint32_t hname;		  /* name_hash of its name */
+	unsigned inline_flags;
+	char *sel; /* ".a .b #c" or NULL */
+};
+
+struct extract {
+	struct hdec *d;			/* the bytes to UTF-8 */
+	struct htok *t;			/* UTF-8 to tokens */
+	const struct insp_words *words; /* judge tampering at the end */
+	struct arena a;
+	struct xpage p;
+	size_t caplinks;
+	struct xelem *stack; /* X_STACK */
+	int depth;	     /* elements in stack */
+	int over;	     /* open elements past X_STACK, not kept */
+	int foreign;	     /* open svg and math elements */
+	int open[T_COUNT];   /* open elements in stack by tag */
+	int footer;	     /* open footer elements */
+	int in_script, in_style;
+	struct buf script;
+	struct buf styleblk;
+	long anchor; /* link index of the open <a>, -1 */
+	struct buf anchor_text;
+	int anchor_long; /* the anchor's text went past X_ANCHORTX */
+	int in_title, in_heading;
+	struct buf title, heading, meta;
+	const char *logo_pattern;
+	struct buf chain;
+	int finished;
+	unsigned keep; /* XK_* */
+	unsigned full; /* B_*: buffers that reached their maximum */
+};
+
+/* The text buffers cap_add fills. */
+#define B_TEXT	  1
+#define B_FOOTER  2
+#define B_TITLE	  4
+#define B_HEADING 8
+#define B_ANCHOR  16
+#define B_SCRIPT  32
+#define B_STYLE	  64
+#define B_CSS	  128
+
+/*
+ * Adds s (n bytes of UTF-8) to b, buffer B_* which; past b's maximum,
+ * what fits up to a character's start and nothing after it: b holds the
+ * same bytes however the text came in pieces. 0, or -1 once full.
+ */
+static int
+cap_add(struct extract *x, unsigned which, struct buf *b, const char *s,
+	size_t n)
+{
+	size_t k;
+
+	if (x->full & which)
+		return -1;
+	if (buf_add(b, s, n) == 0)
+		return 0;
+	k = b->max - b->len; /* < n */
+	while (k > 0 && k < n && ((unsigned char)s[k] & 0xc0) == 0x80)
+		k--;
+	if (k > 0)
+		(void)buf_add(b, s, k);
+	x->full |= which;
+	return -1;
+}
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* tagdefs by name_hash: open addressing, index + 1 (0: empty) */
+#define X_TAGSLOTS 512
+static unsigned char tagslot[X_TAGSLOTS];
+static pthread_once_t tagslot_once = PTHREAD_ONCE_INIT;
+
+static void
+tagslot_init(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tagdefs); i++) {
+		uint32_t k = name_hash(tagdefs[i].name) % X_TAGSLOTS;
+
+		while (tagslot[k] != 0)
+			k = (k + 1) % X_TAGSLOTS;
+		tagslot[k] = (unsigned char)(i + 1);
+	}
+}
+
+/* What the tree knows of an element (h: name_hash(name)), or NULL. */
+static const struct xtagdef *
+tagdef(const char *name, uint32_t h)
+{
+	uint32_t k = h % X_TAGSLOTS;
+
+	pthread_once(&tagslot_once, tagslot_init);
+	for (; tagslot[k] != 0; k = (k + 1) % X_TAGSLOTS) {
+		const struct xtagdef *d = &tagdefs[tagslot[k] - 1];
+
+		if (strcmp(d->name, name) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static int
+icontains(const char *s, const char *lit)
+{
+	size_t k = strlen(lit);
+	int first = (unsigned char)lit[0];
+
+	/* lit is lower case: test the first byte before comparing */
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s | 0x20) == first &&
+		    strncasecmp(s, lit, k) == 0)
+			return 1;
+	return 0;
 }
 
 #define U_LOGO	  1 /* the Party/government site logo (conac.cn, dzjg) */
@@ -159,14 +334,13 @@ url_marks(const char *u)
 	return f;
 }
 
+/* names lower case, values never NULL (htok) */
 static const char *
-attr(const xmlChar **atts, const char *name)
+attr(const char **atts, const char *name)
 {
-	if (atts == NULL)
-		return NULL;
 	for (int i = 0; atts[i] != NULL; i += 2)
-		if (strcasecmp((const char *)atts[i], name) == 0)
-			return atts[i + 1] ? (const char *)atts[i + 1] : "";
+		if (strcmp(atts[i], name) == 0)
+			return atts[i + 1];
 	return NULL;
 }
 
@@ -325,7 +499,7 @@ srcset(struct extract *x, const char *v)
 }
 
 static void
-meta(struct extract *x, const xmlChar **atts)
+meta(struct extract *x, const char **atts)
 {
 	const char *name = attr(atts, "name");
 	const char *equiv = attr(atts, "http-equiv");
@@ -375,43 +549,39 @@ meta(struct extract *x, const xmlChar **atts)
 	}
 }
 
+/* Opens element name (d: tagdef(name)) and acts on it. */
 static void
-start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
+start_el(struct extract *x, const char *name, uint32_t h,
+	 const struct xtagdef *d, const char **atts)
 {
-	struct extract *x = ctx;
-	const char *name = (const char *)xname;
-	enum xtag tag = tag_of(name);
+	enum xtag tag = d != NULL ? (enum xtag)d->tag : T_OTHER;
 	const char *id = NULL, *cls = NULL, *style = NULL, *align = NULL;
 	struct xelem el;
 	const char *v;
-
-	/* one pass for the attributes every element is asked about */
-	for (int i = 0; atts != NULL && atts[i] != NULL; i += 2) {
-		const char *k = (const char *)atts[i];
-		const char *val = atts[i + 1] ? (const char *)atts[i + 1] : "";
-
-		switch (k[0] | 0x20) {
-		case 'i':
-			if (id == NULL && strcasecmp(k, "id") == 0)
-				id = val;
-			break;
-		case 'c':
-			if (cls == NULL && strcasecmp(k, "class") == 0)
-				cls = val;
-			break;
-		case 's':
-			if (style == NULL && strcasecmp(k, "style") == 0)
-				style = val;
-			break;
-		case 'a':
-			if (align == NULL && strcasecmp(k, "align") == 0)
-				align = val;
-			break;
-		}
-	}
 	long li;
 
+	/* one pass for the attributes every element is asked about */
+	for (int i = 0; atts[i] != NULL; i += 2) {
+		const char *k = atts[i];
+
+		if (strcmp(k, "id") == 0)
+			id = atts[i + 1];
+		else if (strcmp(k, "class") == 0)
+			cls = atts[i + 1];
+		else if (strcmp(k, "style") == 0)
+			style = atts[i + 1];
+		else if (strcmp(k, "align") == 0)
+			align = atts[i + 1];
+	}
 	memset(&el, 0, sizeof(el));
+	el.tag = (unsigned char)tag;
+	el.flags = d != NULL ? d->flags : 0;
+	el.hname = h;
+	if (x->foreign > 0 && tag != T_FOREIGN) {
+		/* svg and math children: no HTML element semantics */
+		el.tag = T_OTHER;
+		el.flags = 0;
+	}
 	if (style != NULL)
 		css_scan_urls(style, strlen(style), css_link, x);
 	if (x->depth >= X_STACK) {
@@ -476,6 +646,7 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 			x->anchor = li;
 			x->anchor_long = 0;
 			buf_reset(&x->anchor_text);
+			x->full &= ~(unsigned)B_ANCHOR;
 		}
 		break;
 	}
@@ -521,11 +692,13 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 		el.script = 1;
 		x->in_script++;
 		buf_reset(&x->script);
+		x->full &= ~(unsigned)B_SCRIPT;
 		break;
 	case T_STYLE:
 		el.style = 1;
 		x->in_style++;
 		buf_reset(&x->styleblk);
+		x->full &= ~(unsigned)B_STYLE;
 		break;
 	case T_FRAME:
 		if ((v = attr(atts, "src")) != NULL)
@@ -552,12 +725,18 @@ start_el(void *ctx, const xmlChar *xname, const xmlChar **atts)
 	default:
 		break;
 	}
-	if (x->depth < X_STACK)
-		x->stack[x->depth] = el;
-	x->depth++;
+	if (x->depth < X_STACK) {
+		x->stack[x->depth++] = el;
+		x->open[el.tag]++;
+		if (tag == T_FOREIGN)
+			x->foreign++;
+	} else {
+		x->over++;
+	}
 }
 
-/* Literal URLs in window.open('...') and location = '...' (best effort). */
+/* Literal URLs in window.open('...') and location = '...' (best effort),
+ * each call's in turn; memmem finds the calls. */
 static void
 script_literals(struct extract *x, const char *s, size_t n)
 {
@@ -567,14 +746,16 @@ script_literals(struct extract *x, const char *s, size_t n)
 
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
 		size_t k = strlen(calls[i]);
+		const char *m;
 
-		for (size_t p = 0; p + k < n; p++) {
+		for (size_t p = 0; p + k < n; p = (size_t)(m - s) + 1) {
 			size_t q;
 			char quote, u[4097];
 
-			if (memcmp(s + p, calls[i], k) != 0)
-				continue;
-			q = p + k;
+			m = memmem(s + p, n - p, calls[i], k);
+			if (m == NULL || (size_t)(m - s) + k >= n)
+				break;
+			q = (size_t)(m - s) + k;
 			while (q < n && isspace((unsigned char)s[q]))
 				q++;
 			if (q >= n || (s[q] != '\'' && s[q] != '"'))
@@ -597,23 +778,27 @@ script_literals(struct extract *x, const char *s, size_t n)
 	}
 }
 
+/* Closes the innermost open element. */
 static void
-end_el(void *ctx, const xmlChar *xname)
+end_el(struct extract *x)
 {
-	struct extract *x = ctx;
-
-	(void)xname;
+	if (x->over > 0) {
+		x->over--;
+		return;
+	}
 	if (x->depth <= 0)
 		return;
 	x->depth--;
-	if (x->depth >= X_STACK)
-		return;
 	{
 		struct xelem *el = &x->stack[x->depth];
 
+		x->open[el->tag]--;
+		if (el->tag == T_FOREIGN && x->foreign > 0)
+			x->foreign--;
+
 		if (el->footer && x->footer > 0) {
 			x->footer--;
-			buf_addch(&x->p.footer, '\n');
+			(void)cap_add(x, B_FOOTER, &x->p.footer, "\n", 1);
 		}
 		if (el->script && x->in_script > 0) {
 			x->in_script--;
@@ -629,9 +814,10 @@ end_el(void *ctx, const xmlChar *xname)
 			if (x->styleblk.len > 0) {
 				css_scan_urls(x->styleblk.data, x->styleblk.len,
 					      css_link, x);
-				buf_add(&x->p.css, x->styleblk.data,
-					x->styleblk.len);
-				buf_addch(&x->p.css, '\n');
+				(void)cap_add(x, B_CSS, &x->p.css,
+					      x->styleblk.data,
+					      x->styleblk.len);
+				(void)cap_add(x, B_CSS, &x->p.css, "\n", 1);
 			}
 		}
 		if (el->title && x->in_title > 0)
@@ -654,80 +840,215 @@ end_el(void *ctx, const xmlChar *xname)
 }
 
 static void
-chars(void *ctx, const xmlChar *ch, int len)
+chars(void *arg, const char *ch, size_t n)
 {
-	struct extract *x = ctx;
-	size_t n = len > 0 ? (size_t)len : 0;
+	struct extract *x = arg;
+	const char *z;
+
+	/* NUL in data: the tree builder drops it */
+	while (x->in_script == 0 && x->in_style == 0 &&
+	       (z = memchr(ch, '\0', n)) != NULL) {
+		chars(x, ch, (size_t)(z - ch));
+		n -= (size_t)(z - ch) + 1;
+		ch = z + 1;
+	}
 
 	if (x->in_script) {
-		buf_add(&x->script, ch, n);
+		(void)cap_add(x, B_SCRIPT, &x->script, ch, n);
 		return;
 	}
 	if (x->in_style) {
-		buf_add(&x->styleblk, ch, n);
+		(void)cap_add(x, B_STYLE, &x->styleblk, ch, n);
 		return;
 	}
 	if (x->keep & XK_TEXT) {
-		buf_add(&x->p.text, ch, n);
+		(void)cap_add(x, B_TEXT, &x->p.text, ch, n);
 		if (x->footer > 0)
-			buf_add(&x->p.footer, ch, n);
+			(void)cap_add(x, B_FOOTER, &x->p.footer, ch, n);
 		if (x->in_title > 0)
-			buf_add(&x->title, ch, n);
+			(void)cap_add(x, B_TITLE, &x->title, ch, n);
 		else if (x->in_heading > 0)
-			buf_add(&x->heading, ch, n);
+			(void)cap_add(x, B_HEADING, &x->heading, ch, n);
 	}
-	if (x->anchor >= 0 && buf_add(&x->anchor_text, ch, n) < 0)
+	if (x->anchor >= 0 && cap_add(x, B_ANCHOR, &x->anchor_text, ch, n) < 0)
 		x->anchor_long = 1;
 }
 
+/* Closes open elements down to and with stack entry k. */
 static void
-quiet(void *ctx, const char *msg, ...)
+close_to(struct extract *x, int k)
 {
-	(void)ctx;
-	(void)msg;
+	while (x->over > 0)
+		end_el(x);
+	while (x->depth > k)
+		end_el(x);
 }
 
-/* The parser, made with the first bytes (on the thread that parses). */
-static void
-start(struct extract *x)
+/*
+ * The innermost open element with tag (T_*, or hash h if tag is
+ * T_OTHER) above a boundary: an element with a flag in stop; -1 if none.
+ */
+static int
+open_el(struct extract *x, int tag, uint32_t h, unsigned stop)
 {
-	htmlSAXHandler sax;
+	if (tag != T_OTHER && x->open[tag] == 0)
+		return -1;
+	for (int i = x->depth - 1; i >= 0; i--) {
+		const struct xelem *el = &x->stack[i];
 
-	x->started = 1;
-	/* entries are written when pushed, read only below the depth */
-	x->stack = xmalloc(X_STACK * sizeof(*x->stack));
-	memset(&sax, 0, sizeof(sax));
-	sax.startElement = start_el;
-	sax.endElement = end_el;
-	sax.characters = chars;
-	sax.cdataBlock = chars;
-	sax.warning = quiet;
-	sax.error = quiet;
-	x->ctx = htmlCreatePushParserCtxt(&sax, x, NULL, 0, NULL,
-					  XML_CHAR_ENCODING_NONE);
-	if (x->ctx == NULL)
+		if (tag != T_OTHER ? el->tag == tag : el->hname == h)
+			return i;
+		if (el->flags & stop)
+			return -1;
+	}
+	return -1;
+}
+
+/* The end tags a start tag implies (the HTML Standard, "in body"). */
+static void
+implied_ends(struct extract *x, const struct xtagdef *d)
+{
+	int k;
+
+	if (d == NULL)
 		return;
-	htmlCtxtUseOptions(x->ctx, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-				       HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-	if (x->charset[0] != '\0') {
-		xmlCharEncodingHandlerPtr h =
-		    xmlFindCharEncodingHandler(x->charset);
-
-		if (h != NULL)
-			xmlSwitchToEncoding(x->ctx, h);
+	if ((d->flags & F_PCLOSE) && (k = open_el(x, T_P, 0, F_SCOPE)) >= 0)
+		close_to(x, k);
+	switch (d->tag) {
+	case T_A:
+		if ((k = open_el(x, T_A, 0, F_SCOPE)) >= 0)
+			close_to(x, k);
+		break;
+	case T_LI:
+		if ((k = open_el(x, T_LI, 0, F_SCOPE)) >= 0 &&
+		    open_el(x, T_OTHER, name_hash("ul"), F_SCOPE) < k &&
+		    open_el(x, T_OTHER, name_hash("ol"), F_SCOPE) < k)
+			close_to(x, k);
+		break;
+	case T_DDT:
+		if ((k = open_el(x, T_DDT, 0, F_SCOPE)) >= 0 &&
+		    open_el(x, T_OTHER, name_hash("dl"), F_SCOPE) < k)
+			close_to(x, k);
+		break;
+	case T_H:
+		if (x->depth > 0 && x->over == 0 &&
+		    x->stack[x->depth - 1].tag == T_H)
+			close_to(x, x->depth - 1);
+		break;
+	case T_OPTGROUP:
+	case T_OPTION:
+		if (x->depth > 0 && x->over == 0 &&
+		    x->stack[x->depth - 1].tag == T_OPTION)
+			close_to(x, x->depth - 1);
+		if (d->tag == T_OPTGROUP && x->depth > 0 && x->over == 0 &&
+		    x->stack[x->depth - 1].tag == T_OPTGROUP)
+			close_to(x, x->depth - 1);
+		break;
+	case T_TR:
+		if ((k = open_el(x, T_TR, 0, F_SCOPE)) >= 0)
+			close_to(x, k);
+		break;
+	case T_CELL:
+		if ((k = open_el(x, T_CELL, 0, F_SCOPE & ~0u)) >= 0 &&
+		    open_el(x, T_TR, 0, F_SCOPE) < k)
+			close_to(x, k);
+		break;
+	default:
+		break;
 	}
 }
 
-/* The parser is not needed once the page is finished. */
-static void
-stop(struct extract *x)
+static int
+tok_start(void *arg, const char *name, const char **atts, int selfclose)
 {
-	if (x->ctx == NULL)
+	struct extract *x = arg;
+	uint32_t h = name_hash(name);
+	const struct xtagdef *d = x->foreign > 0 && strcmp(name, "svg") != 0 &&
+					  strcmp(name, "math") != 0
+				      ? NULL
+				      : tagdef(name, h);
+	int raw = d != NULL ? d->raw : HTOK_DATA;
+
+	if (x->foreign == 0)
+		implied_ends(x, d);
+	else if ((name[0] == 'a' && name[1] == '\0') ||
+		 strcmp(name, "img") == 0)
+		d = tagdef(name, h); /* links in svg: an a, an image */
+	start_el(x, name, h, d, atts);
+	if ((d != NULL && (d->flags & F_VOID)) || (selfclose && x->foreign > 0))
+		end_el(x);
+	htok_cdata(x->t, x->foreign > 0);
+	/* svg and math content is not raw text */
+	return x->foreign > 0 ? HTOK_DATA : raw;
+}
+
+static void
+tok_end(void *arg, const char *name)
+{
+	struct extract *x = arg;
+	uint32_t h = name_hash(name);
+	const struct xtagdef *d = tagdef(name, h);
+	int k;
+
+	if (x->over > 0) {
+		end_el(x);
 		return;
-	if (x->ctx->myDoc != NULL)
-		xmlFreeDoc(x->ctx->myDoc);
-	htmlFreeParserCtxt(x->ctx);
-	x->ctx = NULL;
+	}
+	if (x->foreign > 0) {
+		/* down to the innermost svg or math element */
+		for (k = x->depth - 1; k >= 0; k--) {
+			if (x->stack[k].hname == h)
+				break;
+			if (x->stack[k].tag == T_FOREIGN) {
+				k = -1;
+				break;
+			}
+		}
+		if (k >= 0) {
+			close_to(x, k);
+			htok_cdata(x->t, x->foreign > 0);
+			return;
+		}
+	}
+	if (d != NULL && d->tag == T_BODY)
+		return; /* </body>, </html>: the rest is still the body */
+	if (d != NULL && d->tag == T_H)
+		k = open_el(x, T_H, 0, F_SCOPE);
+	else if (d != NULL && (d->flags & (F_SPECIAL | F_FORMAT | F_SCOPE)))
+		k = open_el(x, T_OTHER, h, F_SCOPE);
+	else
+		k = open_el(x, T_OTHER, h, F_SPECIAL | F_SCOPE);
+	if (k >= 0)
+		close_to(x, k);
+	htok_cdata(x->t, x->foreign > 0);
+}
+
+/* The attributes start_el asks about; the others are not kept. */
+static int
+tok_want(void *arg, const char *name, size_t n)
+{
+	static const char *const names[] = {
+	    "id",      "class",	  "style",  "align",	 "href",
+	    "name",    "alt",	  "src",    "rel",	 "action",
+	    "content", "onclick", "srcset", "http-equiv"};
+
+	(void)arg;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i][0] == name[0] && strlen(names[i]) == n &&
+		    memcmp(names[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+static const struct htok_cb tok_cb = {chars, tok_start, tok_end, tok_want};
+
+/* Decoded bytes to the tokenizer. */
+static void
+tok_feed(void *arg, const char *s, size_t n)
+{
+	struct extract *x = arg;
+
+	htok_feed(x->t, s, n);
 }
 
 struct extract *
@@ -747,14 +1068,12 @@ extract_new(const char *logo_pattern, const char *charset)
 	buf_init(&x->heading, X_TITLE);
 	buf_init(&x->meta, X_META);
 	buf_init(&x->chain, 16 << 10);
-	buf_init(&x->head, X_HEAD);
 	x->keep = XK_TEXT | XK_LAYOUT;
 	x->anchor = -1;
 	x->logo_pattern = logo_pattern;
-	/* a name longer than any encoding's is not one */
-	if (charset != NULL &&
-	    str_copy(x->charset, charset, sizeof(x->charset)) < 0)
-		x->charset[0] = '\0';
+	x->stack = xmalloc(X_STACK * sizeof(*x->stack));
+	x->t = htok_new(&tok_cb, x);
+	x->d = hdec_new(charset, tok_feed, x);
 	return x;
 }
 
@@ -770,160 +1089,12 @@ extract_judge(struct extract *x, const struct insp_words *w)
 	x->words = w;
 }
 
-/* n, or less to leave out a UTF-8 sequence cut short at the end of p. */
-static size_t
-utf8_whole(const char *p, size_t n)
-{
-	size_t i = n;
-	unsigned c;
-
-	while (i > 0 && n - i < 3 && ((unsigned char)p[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0)
-		return n;
-	c = (unsigned char)p[i - 1];
-	if (c >= 0xc0 && n - (i - 1) < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u))
-		return i - 1;
-	return n;
-}
-
-/* n, or less to leave out a last "<" that may begin a raw-text end tag. */
-static size_t
-tag_whole(const char *p, size_t n)
-{
-	static const char *const names[] = {"script", "style", "textarea",
-					    "title"};
-	size_t from = n > X_TAIL - 1 ? n - (X_TAIL - 1) : 0;
-	size_t lt = n, k;
-
-	for (size_t i = n; i > from; i--)
-		if (p[i - 1] == '<') {
-			lt = i - 1;
-			break;
-		}
-	if (lt == n || lt + 1 == n)
-		return lt; /* no "<" near the end, or "<" last */
-	if (p[lt + 1] != '/')
-		return n;
-	k = n - lt - 2; /* bytes of the name so far */
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (k <= strlen(names[i]) &&
-		    strncasecmp(p + lt + 2, names[i], k) == 0)
-			return lt;
-	return n;
-}
-
-/*
- * Where p (n bytes, more to come) can be cut: 2 bytes before the end at
- * the latest, and before a last "<" that may begin an end tag of a
- * raw-text element ("<", "</", "</s", ... "</script", any case) and
- * before a UTF-8 sequence cut short. libxml2 reads a page it has no
- * decoder for as UTF-8, and a cut sequence in script text as an encoding
- * error: it switches the rest of the page to ISO-8859-1. A raw text that
- * begins with "</" puts it in its end-tag state, where a page that ends
- * with one byte left is ended without closing its elements. What is held
- * back is shorter than X_TAIL (2 + 3 + 10 bytes).
- */
-static size_t
-safe_len(const char *p, size_t n)
-{
-	return n < 2 ? 0 : tag_whole(p, utf8_whole(p, n - 2));
-}
-
-/*
- * Hands data (n bytes, may be NULL when 0) to libxml2 after the bytes held
- * back, holding back again what safe_len says; with terminate, everything
- * and the end of the document.
- */
-static void
-push(struct extract *x, const char *data, size_t n, int terminate)
-{
-	if (x->ntail > 0) {
-		/* the held bytes with what follows them */
-		char join[2 * X_TAIL];
-		size_t m = n < X_TAIL ? n : X_TAIL, total, k;
-
-		memcpy(join, x->tail, x->ntail);
-		if (m > 0)
-			memcpy(join + x->ntail, data, m);
-		total = x->ntail + m;
-		if (m == n) {
-			k = terminate ? total : safe_len(join, total);
-			x->ntail = total - k;
-			memmove(x->tail, join + k, x->ntail);
-			if (k > 0 || terminate)
-				htmlParseChunk(x->ctx, join, (int)k, terminate);
-			return;
-		}
-		/* X_TAIL bytes of data follow: a new tail starts in them */
-		k = safe_len(join, total);
-		htmlParseChunk(x->ctx, join, (int)k, 0);
-		data += k - x->ntail;
-		n -= k - x->ntail;
-		x->ntail = 0;
-	}
-	for (;;) {
-		size_t k = n > X_CHUNK ? X_CHUNK : n;
-		int last = k == n;
-
-		if (!(last && terminate))
-			k = safe_len(data, k);
-		if (last && !terminate) {
-			x->ntail = n - k;
-			memcpy(x->tail, data + k, x->ntail);
-		}
-		if (k > 0 || (last && terminate))
-			htmlParseChunk(x->ctx, data, (int)k, last && terminate);
-		if (last)
-			return;
-		data += k;
-		n -= k;
-	}
-}
-
-/*
- * Makes the parser and hands it the page's first bytes once they are
- * known: with a charset given, the first ones; else the first X_HEAD
- * (or the whole page, with end). libxml2 with no charset guesses one at
- * the first non-ASCII byte from the bytes it holds (a meta http-equiv
- * charset, else ISO-8859-1): holding the same bytes however the page was
- * cut, it guesses the same. Consumes what it takes of *data and *n;
- * 0 when the parser has started, -1 while the first bytes are kept.
- */
-static int
-begin(struct extract *x, const char **data, size_t *n, int end)
-{
-	size_t k;
-
-	if (x->charset[0] == '\0') {
-		k = X_HEAD - x->head.len;
-		if (k > *n)
-			k = *n;
-		if (k == 0 || buf_add(&x->head, *data, k) == 0) {
-			if (k > 0) { /* *data is NULL with no bytes */
-				*data += k;
-				*n -= k;
-			}
-			if (x->head.len < X_HEAD && !end)
-				return -1;
-		}
-	}
-	start(x);
-	if (x->ctx != NULL && x->head.len > 0)
-		push(x, x->head.data, x->head.len, end && *n == 0);
-	buf_cleanup(&x->head);
-	return 0;
-}
-
 void
 extract_feed(struct extract *x, const char *data, size_t n)
 {
 	if (x->finished || n == 0)
 		return;
-	if (!x->started && begin(x, &data, &n, 0) < 0)
-		return;
-	if (x->ctx != NULL && n > 0)
-		push(x, data, n, 0);
+	hdec_feed(x->d, data, n);
 }
 
 struct xpage *
@@ -931,23 +1102,16 @@ extract_end(struct extract *x, const char *data, size_t n)
 {
 	if (x->finished)
 		return &x->p;
-	if (!x->started) {
-		int pushed = x->head.len + n > 0;
-
-		(void)begin(x, &data, &n, 1);
-		if (pushed && n == 0)
-			goto parsed; /* all of it went with the first bytes */
-	}
-	/* the last bytes with the end: libxml2 then does not look ahead
-	 * for the rest of each tag and text before parsing it */
-	if (x->ctx != NULL)
-		push(x, data, n, 1);
-parsed:
-	stop(x);
+	hdec_feed(x->d, data, n);
+	hdec_end(x->d);
+	htok_end(x->t);
+	close_to(x, 0);
 	x->finished = 1;
 	x->p.title = x->title.data ? x->title.data : "";
 	x->p.heading = x->heading.data ? x->heading.data : "";
 	x->p.meta = x->meta.data ? x->meta.data : "";
+	if (htok_cut(x->t))
+		x->p.truncated = 1;
 	if (x->words != NULL)
 		x->p.tampered =
 		    words_page_tampered(x->words, &x->p, &x->p.tampered_hits);
@@ -965,7 +1129,8 @@ extract_free(struct extract *x)
 {
 	if (x == NULL)
 		return;
-	stop(x);
+	hdec_free(x->d);
+	htok_free(x->t);
 	free(x->stack);
 	free(x->p.links);
 	map_cleanup(&x->p.ids);
@@ -979,7 +1144,6 @@ extract_free(struct extract *x)
 	buf_cleanup(&x->heading);
 	buf_cleanup(&x->meta);
 	buf_cleanup(&x->chain);
-	buf_cleanup(&x->head);
 	arena_cleanup(&x->a);
 	free(x);
 }

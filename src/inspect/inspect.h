@@ -1,7 +1,7 @@
 /*
  * inspect.h: the public face of src/inspect, the portal inspector (LINK-1..4,
  * LOGO-1, GOVWEB-3): a crawler on the libcurl multi interface, link
- * extraction with libxml2's HTML push parser on parser threads, robots.txt,
+ * extraction with an HTML5 streaming tokenizer on parser threads, robots.txt,
  * CSS url() scanning, leave-site prompt detection, abnormal-link
  * classification, footer marks, reports, the link list in the store and the
  * signed leave-site page. Everything fetched from the network is untrusted.
@@ -65,6 +65,81 @@ int prompt_known_script(const char *src);
 /* 1 if flags from prompt_scan_script mean a global leave-site prompt. */
 int prompt_global(unsigned flags);
 
+/* ahoc.c */
+/*
+ * Patterns (n, NUL-ended, at most 2047 bytes in all) searched for in one
+ * pass; with icase, ASCII case is ignored. flags[i] is pattern i's.
+ */
+struct ahoc;
+struct ahoc *ahoc_new(const char *const *pats, const unsigned *flags, size_t n,
+		      int icase);
+void ahoc_free(struct ahoc *a);
+/* The flags of the patterns in s (n bytes); stops once all are found. */
+unsigned ahoc_flags(const struct ahoc *a, const char *s, size_t n,
+		    unsigned all);
+/* Calls hit with each pattern found in s and where it starts, in the
+ * order they end. */
+void ahoc_each(const struct ahoc *a, const char *s, size_t n,
+	       void (*hit)(void *arg, size_t pat, size_t at), void *arg);
+
+/* hdec.c */
+/*
+ * A page's bytes to UTF-8, fed in chunks cut anywhere, handed to out as
+ * they are decoded: the same bytes wherever the page is cut. charset
+ * (from Content-Type, may be NULL: sniffed from the first 64 KiB, which
+ * are held until then). hdec_end hands what is held and a cut sequence.
+ */
+struct hdec;
+struct hdec *hdec_new(const char *charset,
+		      void (*out)(void *arg, const char *s, size_t n),
+		      void *arg);
+void hdec_feed(struct hdec *d, const char *s, size_t n);
+void hdec_end(struct hdec *d);
+void hdec_free(struct hdec *d);
+
+/* htok.c */
+/*
+ * A streaming HTML tokenizer (the HTML Standard's, section 13.2.5) over
+ * untrusted UTF-8 fed in chunks cut anywhere: the same tokens wherever a
+ * page is cut. Callbacks: text (decoded; a NUL in data is
+ * passed on, as the Standard's tokenizer does), start (name
+ * lower case; atts name, value pairs, NULL-ended, the attributes want
+ * accepted, first of a name only; returns the tokenizer's next state,
+ * HTOK_DATA or a raw-text state for the element), end, want (NULL: keep
+ * every attribute). Names are cut to 63 bytes, 64 attributes a tag,
+ * 1 MiB of values a tag (htok_cut then says 1).
+ */
+#define HTOK_DATA      0
+#define HTOK_RCDATA    1
+#define HTOK_RAWTEXT   2
+#define HTOK_SCRIPT    3
+#define HTOK_PLAINTEXT 4
+#define HTOK_CDATA     5
+struct htok_cb {
+	void (*text)(void *arg, const char *s, size_t n);
+	int (*start)(void *arg, const char *name, const char **atts,
+		     int selfclose);
+	void (*end)(void *arg, const char *name);
+	int (*want)(void *arg, const char *name, size_t n);
+};
+struct htok;
+struct htok *htok_new(const struct htok_cb *cb, void *arg);
+void htok_free(struct htok *t);
+/* Sets the state (HTOK_*) and the last start tag's name (may be NULL),
+ * as a tree builder or a test does. */
+void htok_state(struct htok *t, int state, const char *last);
+/* on: "<![CDATA[" opens a CDATA section (foreign content), else it is a
+ * bogus comment. */
+void htok_cdata(struct htok *t, int on);
+void htok_feed(struct htok *t, const char *s, size_t n);
+/* The end of the input: what a cut tag, reference or "</" left. */
+void htok_end(struct htok *t);
+int htok_cut(const struct htok *t);
+/* The first of p[i..n) that is a, b, c or d (a byte each), else n; eight
+ * bytes at a time. */
+size_t htok_find4(const char *p, size_t i, size_t n, int a, int b, int c,
+		  int d);
+
 /* extract.c */
 /* Bytes (with the NUL) of a link text, a title and a first heading. */
 #define XP_TEXT_MAX 512
@@ -109,7 +184,8 @@ struct xpage {
 struct extract;
 /*
  * A new extractor; logo_pattern (may be NULL) also marks the logo; charset
- * (from Content-Type, may be NULL) overrides libxml2's detection.
+ * (from Content-Type, may be NULL) overrides the detection (a byte-order
+ * mark, a meta charset, UTF-8, else GB18030).
  */
 struct extract *extract_new(const char *logo_pattern, const char *charset);
 /* What is kept besides links, ids and SiteIDCode (default both); call
@@ -124,18 +200,17 @@ void extract_keep(struct extract *x, unsigned what);
  * outlive x): xpage.tampered and tampered_hits. */
 struct insp_words;
 void extract_judge(struct extract *x, const struct insp_words *w);
-/* Feeds n bytes as they arrive (libxml2's parser is made with the first
- * ones). Never fails: broken HTML is recovered. The last 2 to 15 bytes
- * (more when they are inside a possible raw-text end tag like "</scr" or
- * a UTF-8 sequence) wait for the next call, and with no charset given
- * the first 64 KiB are kept until they are all there: the page is the
- * same however it is cut. */
+/* Feeds n bytes as they arrive (the tokenizer is made with the first
+ * ones). Never fails: broken HTML is recovered as HTML5 does. Every state
+ * is kept between calls (a cut UTF-8 sequence, tag, reference), and with
+ * no charset given the first 64 KiB are kept until they are all there:
+ * the page is the same however it is cut. */
 void extract_feed(struct extract *x, const char *data, size_t n);
-/* Ends the document and frees the parser; the page (title, heading and
+/* Ends the document; the page (title, heading and
  * meta included) stays valid until extract_free. Again: the same page. */
 struct xpage *extract_finish(struct extract *x);
-/* Feeds the last n bytes and ends the document in one step (cheaper:
- * libxml2 parses them without looking ahead); as extract_finish. */
+/* Feeds the last n bytes and ends the document in one step; as
+ * extract_finish. */
 struct xpage *extract_end(struct extract *x, const char *data, size_t n);
 void extract_free(struct extract *x);
 

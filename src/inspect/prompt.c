@@ -5,6 +5,7 @@
  * known prompt scripts by name. Pure text heuristics with bounded work.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "inspect/inspect.h"
@@ -52,26 +53,43 @@ static const char *const wording[] = {
     "leaving the site", "you are leaving", "non-government website",
     "离开本网站"};
 
+/* All four word lists in one automaton, made once. */
+static struct ahoc *script_words;
+static pthread_once_t script_once = PTHREAD_ONCE_INIT;
+
+static void
+script_init(void)
+{
+	static const struct {
+		const char *const *words;
+		size_t n;
+		unsigned flag;
+	} lists[] = {{confirm_words, ARRAY_SIZE(confirm_words), PROMPT_CONFIRM},
+		     {handler_words, ARRAY_SIZE(handler_words), PROMPT_HANDLER},
+		     {host_words, ARRAY_SIZE(host_words), PROMPT_HOST},
+		     {wording, ARRAY_SIZE(wording), PROMPT_WORDING}};
+	const char *pats[64];
+	unsigned flags[64];
+	size_t n = 0;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l].n && n < ARRAY_SIZE(pats);
+		     i++) {
+			pats[n] = lists[l].words[i];
+			flags[n++] = lists[l].flag;
+		}
+	script_words = ahoc_new(pats, flags, n, 1);
+}
+
 unsigned
 prompt_scan_script(const char *js, size_t n)
 {
-	unsigned f = 0;
-
 	if (n > PROMPT_MAX)
 		n = PROMPT_MAX;
-	for (size_t i = 0; i < ARRAY_SIZE(confirm_words); i++)
-		if (has(js, n, confirm_words[i]))
-			f |= PROMPT_CONFIRM;
-	for (size_t i = 0; i < ARRAY_SIZE(handler_words); i++)
-		if (has(js, n, handler_words[i]))
-			f |= PROMPT_HANDLER;
-	for (size_t i = 0; i < ARRAY_SIZE(host_words); i++)
-		if (has(js, n, host_words[i]))
-			f |= PROMPT_HOST;
-	for (size_t i = 0; i < ARRAY_SIZE(wording); i++)
-		if (has(js, n, wording[i]))
-			f |= PROMPT_WORDING;
-	return f;
+	pthread_once(&script_once, script_init);
+	return ahoc_flags(script_words, js, n,
+			  PROMPT_CONFIRM | PROMPT_HANDLER | PROMPT_HOST |
+			      PROMPT_WORDING);
 }
 
 int

@@ -1,6 +1,6 @@
 /*
- * xpool.c: parser threads for the crawler, so that libxml2's HTML push
- * parsing overlaps with the transfers. Each page's extractor is bound to
+ * xpool.c: parser threads for the crawler, so that HTML parsing (extract.c)
+ * overlaps with the transfers. Each page's extractor is bound to
  * one thread from its first byte to its end: the crawl thread queues the
  * page's bytes in arrival order (copies, at most XPOOL_QUEUED bytes
  * queued in all), that thread feeds them to extract_feed, holding the
@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-
 #include "inspect/inspect.h"
 
 #define XPOOL_THREADS 8
+#define XPOOL_ITEM    (16u << 10) /* a chunk's room in a reused item */
+#define XPOOL_SPARE   96	  /* reused items kept: 1.5 MiB */
 
 /* One queued chunk of a page, the end of a page, or a page to free. */
 struct xitem {
@@ -27,6 +27,7 @@ struct xitem {
 	int end;
 	struct extract *release;
 	size_t n;
+	size_t cap; /* XPOOL_ITEM: reused, else 0 */
 	char data[];
 };
 
@@ -55,11 +56,29 @@ struct xpool {
 	struct xworker w[XPOOL_THREADS];
 	int nw;
 	size_t queued;
+	struct xitem *spare; /* items to reuse (chunks of libcurl's size):
+			      * no malloc, free and fresh pages a chunk */
+	int nspare;
 	struct xtask *done, *done_tail;
 	int stopping;
 	void (*wake)(void *arg);
 	void *wake_arg;
 };
+
+/* Keeps it (may be NULL) for reuse, or frees it. Called with the lock. */
+static void
+item_put(struct xpool *p, struct xitem *it)
+{
+	if (it == NULL)
+		return;
+	if (it->cap == XPOOL_ITEM && p->nspare < XPOOL_SPARE) {
+		it->next = p->spare;
+		p->spare = it;
+		p->nspare++;
+		return;
+	}
+	free(it);
+}
 
 static void
 task_free(struct xtask *t)
@@ -77,7 +96,7 @@ worker_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		struct xitem *it;
+		struct xitem *it, *old;
 		struct xtask *t;
 		int skip, wake = 0;
 
@@ -104,10 +123,11 @@ worker_main(void *arg)
 		pthread_cond_signal(&p->room);
 		pthread_mutex_unlock(&p->lock);
 
+		old = NULL;
 		if (!it->end && !skip) {
 			if (t->held != NULL)
 				extract_feed(t->x, t->held->data, t->held->n);
-			free(t->held);
+			old = t->held;
 			t->held = it; /* the last one, unless more come */
 			it = NULL;
 		} else if (it->end && !skip) {
@@ -116,11 +136,12 @@ worker_main(void *arg)
 						  t->held->n);
 			else
 				(void)extract_finish(t->x);
-			free(t->held);
+			old = t->held;
 			t->held = NULL;
 		}
 
 		pthread_mutex_lock(&p->lock);
+		item_put(p, old);
 		if (it != NULL && it->end) {
 			w->tasks--;
 			if (t->dropped || p->stopping) {
@@ -139,7 +160,7 @@ worker_main(void *arg)
 				p->done_tail = t;
 			}
 		}
-		free(it);
+		item_put(p, it);
 		if (wake && p->wake != NULL) {
 			pthread_mutex_unlock(&p->lock);
 			p->wake(p->wake_arg);
@@ -173,7 +194,6 @@ xpool_new(int n, void (*wake)(void *arg), void *arg, struct err *e)
 		n = 1;
 	if (n > XPOOL_THREADS)
 		n = XPOOL_THREADS;
-	xmlInitParser(); /* once, before any thread parses */
 	p = xcalloc(1, sizeof(*p));
 	p->wake = wake;
 	p->wake_arg = arg;
@@ -223,6 +243,12 @@ xpool_free(struct xpool *p)
 	while ((t = p->done) != NULL) {
 		p->done = t->next;
 		task_free(t);
+	}
+	while (p->spare != NULL) {
+		struct xitem *it = p->spare;
+
+		p->spare = it->next;
+		free(it);
 	}
 	pthread_cond_destroy(&p->room);
 	pthread_mutex_destroy(&p->lock);
@@ -290,13 +316,19 @@ xpool_feed(struct xpool *p, struct xtask *t, const char *data, size_t n)
 
 	if (n == 0 || t->ended)
 		return;
-	it = xmalloc(sizeof(*it) + n);
+	pthread_mutex_lock(&p->lock);
+	if (n <= XPOOL_ITEM && (it = p->spare) != NULL) {
+		p->spare = it->next;
+		p->nspare--;
+	} else {
+		it = xmalloc(sizeof(*it) + (n <= XPOOL_ITEM ? XPOOL_ITEM : n));
+		it->cap = n <= XPOOL_ITEM ? XPOOL_ITEM : 0;
+	}
 	it->task = t;
 	it->end = 0;
 	it->release = NULL;
 	it->n = n;
 	memcpy(it->data, data, n);
-	pthread_mutex_lock(&p->lock);
 	enqueue(p, t->w, it);
 	pthread_mutex_unlock(&p->lock);
 }

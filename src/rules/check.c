@@ -371,8 +371,10 @@ static enum fstatus VPRINTF_LIKE(7)
 {
 	struct finding f;
 	const struct m_attest *t = NULL;
+	const struct m_unit *u;
 	char key[512];
 	long long idx;
+	va_list cp;
 
 	if (st == ST_UNKNOWN || st == ST_PASS)
 		t = attestation(c, c->rule->requirement, object);
@@ -393,6 +395,14 @@ static enum fstatus VPRINTF_LIKE(7)
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
+	/* the application's unit (check_emit_app), else the last one: look
+	 * it up only when it changes */
+	u = c->last_unit;
+	if (unit != NULL && (u == NULL || strcmp(u->uscc, unit) != 0))
+		u = c->last_unit = model_unit(c->m, unit);
+	else if (unit == NULL)
+		u = NULL;
+	f.unit_name = u != NULL ? u->name : NULL;
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
 	if (t != NULL) {
 		f.judged_by = "attestation";
@@ -432,6 +442,8 @@ static enum fstatus VPRINTF_LIKE(7)
 	}
 	if (f.overdue)
 		c->sum->overdue++;
+	if (c->o->tally != NULL)
+		c->o->tally(c->o->tally_arg, unit, f.unit_name, st);
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
 		return st;
@@ -439,9 +451,23 @@ static enum fstatus VPRINTF_LIKE(7)
 	if (t != NULL)
 		buf_printf(&c->ev, "attested by %s on %s, expires %s: %s; ",
 			   t->reviewer, t->date, t->expires, t->evidence);
+	va_copy(cp, ap);
 	if (buf_vprintf(&c->ev, fmt, ap) < 0)
 		buf_addstr(&c->ev, "(evidence too long)");
 	f.evidence = c->ev.data ? c->ev.data : "";
+	/* The Chinese, where the catalogue (zh.c) has it: all or nothing. */
+	buf_reset(&c->ev_zh);
+	if (t != NULL)
+		buf_printf(&c->ev_zh, "%s于%s核实（有效期至%s）：%s；",
+			   t->reviewer, t->date, t->expires, t->evidence);
+	if (zh_vformat(&c->ev_zh, fmt, cp) == 0)
+		f.evidence_zh = c->ev_zh.data;
+	va_end(cp);
+	buf_reset(&c->fix_zh);
+	if (*f.fix == '\0')
+		f.fix_zh = "";
+	else if (zh_text(&c->fix_zh, f.fix) == 0)
+		f.fix_zh = c->fix_zh.data;
 	c->sink->emit(c->sink->arg, &f);
 	return st;
 }
@@ -465,6 +491,8 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	long long overdue = c->sum->overdue;
 	va_list ap;
 
+	if (a->u != NULL)
+		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
 	st = emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
 	va_end(ap);
@@ -612,6 +640,33 @@ req_finish(struct check_summary *sum, struct check_req *q, enum req_kind k)
 		sum->not_judged++;
 }
 
+/* 1 if unit uscc is examined: the --unit filter and the account's. */
+static int
+unit_in_scope(struct check_ctx *c, const char *uscc)
+{
+	long long idx;
+
+	return uscc != NULL && check_wants(c, uscc) &&
+	       (c->o->units == NULL || map_get(c->o->units, uscc, &idx) == 0);
+}
+
+/* What the run examines, and when. */
+static void
+scope_fill(struct check_ctx *c, struct check_scope *s)
+{
+	time_fmt(c->now, s->at, sizeof(s->at));
+	str_copy(s->date, c->today, sizeof(s->date));
+	if (c->o->unit != NULL)
+		str_copy(s->unit, c->o->unit, sizeof(s->unit));
+	s->scoped = c->o->units != NULL;
+	s->rules = ARRAY_SIZE(rules);
+	for (size_t i = 0; i < c->m->nunits; i++)
+		s->units += unit_in_scope(c, c->m->units[i].uscc);
+	for (size_t i = 0; i < c->m->napps; i++)
+		s->apps += app_open(&c->m->apps[i]) &&
+			   unit_in_scope(c, c->m->apps[i].unit);
+}
+
 /* The catalogue entry of requirement id (every rule's is there). */
 static struct check_req *
 req_of(struct check_summary *sum, const char *id)
@@ -657,6 +712,8 @@ check_run(struct store *st, const struct check_opts *o,
 	c.st = st;
 	c.now = now;
 	buf_init(&c.ev, 64 * 1024);
+	buf_init(&c.ev_zh, 64 * 1024);
+	buf_init(&c.fix_zh, 8 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
 	map_init(&c.att_idx);
 	for (size_t i = m.nattests; i-- > 0;) {
@@ -666,6 +723,7 @@ check_run(struct store *st, const struct check_opts *o,
 
 		map_put(&c.att_idx, key, (long long)i, NULL); /* newest wins */
 	}
+	scope_fill(&c, &sum->scope);
 	sum->nreq = ARRAY_SIZE(catalogue);
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
 		struct check_req *q = &sum->req[i];
@@ -703,6 +761,8 @@ check_run(struct store *st, const struct check_opts *o,
 		req_finish(sum, &sum->req[i], catalogue[i].kind);
 	map_cleanup(&c.att_idx);
 	buf_cleanup(&c.ev);
+	buf_cleanup(&c.ev_zh);
+	buf_cleanup(&c.fix_zh);
 	map_cleanup(&c.insp_latest);
 	store_commit(st, NULL); /* ends the read transaction */
 	model_free(&m);

@@ -113,6 +113,8 @@ struct check_ctx {
 	char today[11];
 	time_t now; /* the evaluation time (check_opts.now or the clock) */
 	struct buf ev;
+	struct buf ev_zh, fix_zh;	/* the Chinese of the finding (zh.c) */
+	const struct m_unit *last_unit; /* the unit of the last finding */
 	struct store *st; /* for evidence in other parts' tables (gate) */
 	/* newest inspection run per host, loaded once per check */
 	struct map insp_latest;

@@ -1,14 +1,57 @@
 /*
- * report.c: writers that stream findings as text, JSON, SARIF 2.1.0 or a
- * standalone HTML page. Finding text comes from the registry (untrusted
- * for HTML): it is escaped by jansson for JSON and by buf_add_html here.
+ * report.c: writers of the self-examination's findings as text, JSON,
+ * SARIF 2.1.0 or a standalone HTML page. JSON and SARIF stream findings
+ * in rule order; text and HTML are for the units that must act: the
+ * summary (verdict, counts, date and scope) at the top, then one section
+ * per unit with findings written (most failures first) with its failures,
+ * then its undecided findings, then its passes. Those are rendered as they
+ * come into a temporary file (up to REPORT_MAX bytes), with a list per
+ * unit and status of where each is, and copied out in section order at
+ * the end: memory grows by a few bytes per finding, not by its text. The
+ * counts by unit (report_units_*) are shared with the HTTP API so that the
+ * console shows the same groups in the same order. Finding text comes
+ * from the registry (untrusted for HTML): it is escaped by jansson for
+ * JSON and by buf_add_html here.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "rules/rules.h"
+
+/* Most bytes of text or HTML findings held for grouping, and of one
+ * finding; past them the report says how many findings it leaves out. */
+#define REPORT_MAX	   (4LL << 30)
+#define REPORT_FINDING_MAX (1 << 20)
+
+/* Where a status goes in a unit's section: failures first. */
+static const int rank_of[ST__COUNT] = {
+    [ST_FAIL] = 0, [ST_UNKNOWN] = 1, [ST_PASS] = 2, [ST_NA] = 3};
+
+struct unit_group {
+	char *uscc, *name; /* uscc NULL: findings of no unit */
+	long long n[ST__COUNT];
+	/* rendered findings by rank: first and last span, index + 1 */
+	unsigned head[ST__COUNT], tail[ST__COUNT];
+};
+
+/* Where one rendered finding is in the report's temporary file. */
+struct span {
+	long long off;
+	unsigned len;
+	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
+};
+
+struct report_units {
+	struct unit_group *g;
+	size_t n, cap;
+	struct map idx; /* uscc -> index */
+	long long none; /* index + 1 of the no-unit group, 0: none */
+	int sorted;
+};
 
 struct report {
 	enum report_format format;
@@ -16,6 +59,16 @@ struct report {
 	unsigned statuses;
 	int zh;
 	long long written;
+	struct report_units units;
+	int tallied; /* report_opts was called: units counts all */
+	/* text and HTML: the findings rendered, until report_finish */
+	FILE *spill;
+	int spill_failed;
+	long long held; /* bytes in spill */
+	struct span *spans;
+	size_t nspans, capspans;
+	struct buf one;	   /* one finding */
+	long long dropped; /* findings left out */
 };
 
 int
@@ -48,6 +101,158 @@ jtext(const char *s)
 	return v;
 }
 
+struct report_units *
+report_units_new(void)
+{
+	struct report_units *u = xcalloc(1, sizeof(*u));
+
+	map_init(&u->idx);
+	return u;
+}
+
+static void
+units_cleanup(struct report_units *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		free(u->g[i].uscc);
+		free(u->g[i].name);
+	}
+	free(u->g);
+	map_cleanup(&u->idx);
+}
+
+void
+report_units_free(struct report_units *u)
+{
+	if (u == NULL)
+		return;
+	units_cleanup(u);
+	free(u);
+}
+
+/* The group of unit (NULL: of no unit), added if new. */
+static struct unit_group *
+group_of(struct report_units *u, const char *unit, const char *name)
+{
+	struct unit_group *g;
+	long long i;
+
+	if (unit != NULL && map_get(&u->idx, unit, &i) == 0)
+		return &u->g[i];
+	if (unit == NULL && u->none > 0)
+		return &u->g[u->none - 1];
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 16;
+		u->g = xrealloc(u->g, u->cap * sizeof(*u->g));
+	}
+	g = &u->g[u->n];
+	memset(g, 0, sizeof(*g));
+	if (unit != NULL) {
+		g->uscc = xstrdup(unit);
+		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
+	} else
+		u->none = (long long)u->n + 1;
+	g->name = name != NULL ? xstrdup(name) : NULL;
+	u->sorted = 0;
+	return &u->g[u->n++];
+}
+
+void
+report_units_count(void *arg, const char *unit, const char *name,
+		   enum fstatus st)
+{
+	struct report_units *u = arg;
+
+	if (st < ST__COUNT)
+		group_of(u, unit, name)->n[st]++;
+}
+
+void
+report_units_opts(struct report_units *u, struct check_opts *o)
+{
+	o->tally = report_units_count;
+	o->tally_arg = u;
+}
+
+/* Most failures first, then most undecided, then by name and code; the
+ * findings of no unit last. */
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct unit_group *x = a, *y = b;
+	int c;
+
+	if ((x->uscc == NULL) != (y->uscc == NULL))
+		return x->uscc == NULL ? 1 : -1;
+	if (x->n[ST_FAIL] != y->n[ST_FAIL])
+		return x->n[ST_FAIL] > y->n[ST_FAIL] ? -1 : 1;
+	if (x->n[ST_UNKNOWN] != y->n[ST_UNKNOWN])
+		return x->n[ST_UNKNOWN] > y->n[ST_UNKNOWN] ? -1 : 1;
+	c = strcmp(x->name != NULL ? x->name : "",
+		   y->name != NULL ? y->name : "");
+	if (c != 0)
+		return c;
+	return x->uscc != NULL ? strcmp(x->uscc, y->uscc) : 0;
+}
+
+static void
+units_sort(struct report_units *u)
+{
+	if (u->sorted)
+		return;
+	qsort(u->g, u->n, sizeof(*u->g), group_cmp);
+	map_cleanup(&u->idx);
+	map_init(&u->idx);
+	u->none = 0;
+	for (size_t i = 0; i < u->n; i++) {
+		if (u->g[i].uscc != NULL)
+			map_put(&u->idx, u->g[i].uscc, (long long)i, NULL);
+		else
+			u->none = (long long)i + 1;
+	}
+	u->sorted = 1;
+}
+
+json_t *
+report_units_json(struct report_units *u)
+{
+	json_t *a = json_array();
+
+	units_sort(u);
+	for (size_t i = 0; i < u->n; i++) {
+		const struct unit_group *g = &u->g[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "unit", jtext(g->uscc));
+		json_object_set_new(o, "name", jtext(g->name));
+		for (int k = 0; k < ST__COUNT; k++)
+			json_object_set_new(o,
+					    check_status_str((enum fstatus)k),
+					    json_integer(g->n[k]));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *
+report_scope_json(const struct check_summary *sum)
+{
+	const struct check_scope *sc = &sum->scope;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "date", jtext(sc->date));
+	json_object_set_new(o, "at", jtext(sc->at));
+	json_object_set_new(o, "unit",
+			    *sc->unit ? jtext(sc->unit) : json_null());
+	json_object_set_new(o, "scoped", json_boolean(sc->scoped));
+	json_object_set_new(o, "units", json_integer(sc->units));
+	json_object_set_new(o, "applications", json_integer(sc->apps));
+	json_object_set_new(o, "rules", json_integer((json_int_t)sc->rules));
+	json_object_set_new(o, "requirements",
+			    json_integer((json_int_t)sum->nreq));
+	return o;
+}
+
 json_t *
 report_finding_json(const struct finding *f)
 {
@@ -64,6 +269,9 @@ report_finding_json(const struct finding *f)
 	json_object_set_new(o, "evidence", jtext(f->evidence));
 	json_object_set_new(o, "fix", jtext(f->fix));
 	json_object_set_new(o, "judged_by", jtext(f->judged_by));
+	json_object_set_new(o, "unit_name", jtext(f->unit_name));
+	json_object_set_new(o, "evidence_zh", jtext(f->evidence_zh));
+	json_object_set_new(o, "fix_zh", jtext(f->fix_zh));
 	if (f->observed != NULL)
 		json_object_set_new(o, "observed", jtext(f->observed));
 	if (f->reviewer != NULL) {
@@ -88,10 +296,10 @@ report_finding_json(const struct finding *f)
 static void
 put_finding(FILE *out, const struct finding *f)
 {
-	const char *keys[] = {"rule",	     "requirement", "title",
-			      "title_zh",    "status",	    "object",
-			      "object_type", "unit",	    "evidence",
-			      "fix",	     "judged_by"};
+	const char *keys[] = {
+	    "rule",	 "requirement", "title",       "title_zh", "status",
+	    "object",	 "object_type", "unit",	       "evidence", "fix",
+	    "judged_by", "unit_name",	"evidence_zh", "fix_zh"};
 	const char *vals[] = {f->rule,
 			      f->requirement,
 			      f->title,
@@ -102,7 +310,10 @@ put_finding(FILE *out, const struct finding *f)
 			      f->unit,
 			      f->evidence,
 			      f->fix,
-			      f->judged_by};
+			      f->judged_by,
+			      f->unit_name,
+			      f->evidence_zh,
+			      f->fix_zh};
 
 	putc('{', out);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -150,35 +361,167 @@ level_of(enum fstatus s)
 	return s == ST_FAIL ? "error" : "none";
 }
 
-static void
-emit_html(struct report *r, const struct finding *f)
+/* The finding's evidence and fix in the report's language. */
+static const char *
+evidence_of(const struct report *r, const struct finding *f)
 {
-	struct buf b = BUF_INIT(1 << 20);
+	return r->zh && f->evidence_zh != NULL ? f->evidence_zh : f->evidence;
+}
+
+static const char *
+fix_of(const struct report *r, const struct finding *f)
+{
+	return r->zh && f->fix_zh != NULL ? f->fix_zh : f->fix;
+}
+
+/* Chinese names of statuses, verdicts and object types; else s. */
+static const char *
+word(const struct report *r, const char *s)
+{
+	static const char *const zh[][2] = {{"pass", "通过"},
+					    {"fail", "不通过"},
+					    {"not_applicable", "不适用"},
+					    {"unknown", "待核实"},
+					    {"compliant", "合规"},
+					    {"failing", "不合规"},
+					    {"incomplete", "未完成"},
+					    {"application", "应用"},
+					    {"unit", "单位"},
+					    {"grant", "授权"},
+					    {"outsourcer", "外包单位"}};
+
+	for (size_t i = 0; r->zh && s != NULL && i < ARRAY_SIZE(zh); i++)
+		if (strcmp(s, zh[i][0]) == 0)
+			return zh[i][1];
+	return s;
+}
+
+static void
+render_html(struct report *r, struct buf *b, const struct finding *f)
+{
 	const char *st = check_status_str(f->status);
 
-	buf_printf(&b, "<tr class=\"%s\"><td>%s</td><td>", st, st);
-	buf_add_html(&b, f->requirement);
-	buf_addstr(&b, "</td><td>");
-	buf_add_html(&b, r->zh ? f->title_zh : f->title);
-	buf_addstr(&b, "</td><td>");
-	buf_add_html(&b, f->object_type);
-	buf_addstr(&b, " ");
-	buf_add_html(&b, f->object);
-	buf_addstr(&b, "</td><td>");
-	buf_add_html(&b, f->evidence);
-	buf_addstr(&b, "</td><td>");
-	buf_add_html(&b, f->fix);
+	buf_printf(b, "<tr class=\"%s\"><td>%s</td><td>", st, word(r, st));
+	buf_add_html(b, f->requirement);
+	buf_addstr(b, "</td><td>");
+	buf_add_html(b, r->zh ? f->title_zh : f->title);
+	buf_addstr(b, "</td><td>");
+	buf_add_html(b, word(r, f->object_type));
+	buf_addstr(b, " ");
+	buf_add_html(b, f->object);
+	buf_addstr(b, "</td><td>");
+	buf_add_html(b, evidence_of(r, f));
+	buf_addstr(b, "</td><td>");
+	buf_add_html(b, fix_of(r, f));
 	if (f->owner != NULL) {
-		buf_addstr(&b, r->zh ? "<br>责任人: " : "<br>owner: ");
-		buf_add_html(&b, f->owner);
-		buf_addstr(&b, r->zh ? "，期限: " : ", due: ");
-		buf_add_html(&b, f->due);
+		buf_addstr(b, r->zh ? "<br>责任人: " : "<br>owner: ");
+		buf_add_html(b, f->owner);
+		buf_addstr(b, r->zh ? "，期限: " : ", due: ");
+		buf_add_html(b, f->due);
 		if (f->overdue)
-			buf_addstr(&b, r->zh ? "（已逾期）" : " (overdue)");
+			buf_addstr(b, r->zh ? "（已逾期）" : " (overdue)");
 	}
-	buf_addstr(&b, "</td></tr>\n");
-	fputs(b.data, r->out);
-	buf_cleanup(&b);
+	buf_addstr(b, "</td></tr>\n");
+}
+
+static void
+render_text(struct report *r, struct buf *b, const struct finding *f)
+{
+	static const char *tags[] = {"PASS", "FAIL", "N/A ", "UNKN"};
+	const char *fix = fix_of(r, f);
+
+	buf_printf(b, "%s  %-8s %-26s %s %s\n      %s\n", tags[f->status],
+		   f->requirement, f->rule, f->object_type, f->object,
+		   evidence_of(r, f));
+	if (*fix != '\0')
+		buf_printf(b, r->zh ? "      整改：%s\n" : "      fix: %s\n",
+			   fix);
+	if (f->owner != NULL)
+		buf_printf(b,
+			   r->zh ? "      已确认：责任人 %s，期限 %s%s\n"
+				 : "      acknowledged: owner %s, due %s%s\n",
+			   f->owner, f->due,
+			   f->overdue ? (r->zh ? "（已逾期）" : " (OVERDUE)")
+				      : "");
+}
+
+/* Text and HTML: the finding rendered into the temporary file, listed
+ * under its unit and status. */
+static void
+hold(struct report *r, const struct finding *f)
+{
+	struct unit_group *g = group_of(&r->units, f->unit, f->unit_name);
+	int rank = rank_of[f->status];
+	struct span *sp;
+
+	if (!r->tallied)
+		g->n[f->status]++;
+	if (r->spill == NULL && !r->spill_failed) {
+		r->spill = tmpfile();
+		if (r->spill == NULL)
+			r->spill_failed = 1;
+		else
+			setvbuf(r->spill, NULL, _IOFBF, 1 << 16);
+	}
+	buf_reset(&r->one);
+	if (r->format == REPORT_HTML)
+		render_html(r, &r->one, f);
+	else
+		render_text(r, &r->one, f);
+	if (r->spill == NULL || r->one.len == 0 ||
+	    r->held + (long long)r->one.len > REPORT_MAX ||
+	    r->nspans >= UINT_MAX - 1 || ftello(r->spill) != (off_t)r->held ||
+	    fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
+		r->dropped++;
+		return;
+	}
+	if (r->nspans == r->capspans) {
+		r->capspans = r->capspans ? 2 * r->capspans : 1024;
+		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
+	}
+	sp = &r->spans[r->nspans++];
+	sp->off = r->held;
+	sp->len = (unsigned)r->one.len;
+	sp->next = 0;
+	r->held += (long long)r->one.len;
+	if (g->tail[rank] != 0)
+		r->spans[g->tail[rank] - 1].next = (unsigned)r->nspans;
+	else
+		g->head[rank] = (unsigned)r->nspans;
+	g->tail[rank] = (unsigned)r->nspans;
+}
+
+/* Copies the findings of g held in the temporary file to out, failures
+ * first (pread: exactly each finding, no read-ahead to throw away). */
+static void
+put_group(struct report *r, const struct unit_group *g)
+{
+	char chunk[16384];
+
+	if (r->spill != NULL && fflush(r->spill) != 0)
+		return;
+	for (int k = 0; k < ST__COUNT; k++)
+		for (unsigned i = g->head[k]; i != 0;
+		     i = r->spans[i - 1].next) {
+			const struct span *sp = &r->spans[i - 1];
+			size_t done = 0;
+
+			while (done < sp->len) {
+				size_t n = sp->len - done < sizeof(chunk)
+					       ? sp->len - done
+					       : sizeof(chunk);
+				ssize_t got =
+				    pread(fileno(r->spill), chunk, n,
+					  (off_t)(sp->off + (long long)done));
+
+				if (got <= 0)
+					break;
+				fwrite(chunk, 1, (size_t)got, r->out);
+				done += (size_t)got;
+			}
+			if (done < sp->len)
+				r->dropped++;
+		}
 }
 
 static void
@@ -189,20 +532,10 @@ emit(void *arg, const struct finding *f)
 	if (!(r->statuses & (1u << f->status)))
 		return;
 	switch (r->format) {
-	case REPORT_TEXT: {
-		static const char *tags[] = {"PASS", "FAIL", "N/A ", "UNKN"};
-
-		fprintf(r->out, "%s  %-8s %-26s %s %s\n      %s\n",
-			tags[f->status], f->requirement, f->rule,
-			f->object_type, f->object, f->evidence);
-		if (*f->fix != '\0')
-			fprintf(r->out, "      fix: %s\n", f->fix);
-		if (f->owner != NULL)
-			fprintf(
-			    r->out, "      acknowledged: owner %s, due %s%s\n",
-			    f->owner, f->due, f->overdue ? " (OVERDUE)" : "");
+	case REPORT_TEXT:
+	case REPORT_HTML:
+		hold(r, f);
 		break;
-	}
 	case REPORT_JSON:
 		fputs(r->written ? ",\n" : "\n", r->out);
 		put_finding(r->out, f);
@@ -231,9 +564,6 @@ emit(void *arg, const struct finding *f)
 		put_json(r->out, res);
 		break;
 	}
-	case REPORT_HTML:
-		emit_html(r, f);
-		break;
 	}
 	r->written++;
 }
@@ -274,6 +604,8 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	r->out = out;
 	r->statuses = statuses;
 	r->zh = lang != NULL && strncmp(lang, "zh", 2) == 0;
+	map_init(&r->units.idx);
+	buf_init(&r->one, REPORT_FINDING_MAX);
 	switch (f) {
 	case REPORT_JSON:
 		fputs("{\"findings\":[", out);
@@ -281,32 +613,18 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	case REPORT_SARIF:
 		sarif_head(r);
 		break;
-	case REPORT_HTML:
-		fprintf(out,
-			"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
-			"charset=\"utf-8\"><title>%s</title><style>body{font:"
-			"14px sans-serif;margin:2em}table{border-collapse:"
-			"collapse;width:100%%}td,th{border:1px solid #ccc;"
-			"padding:4px;vertical-align:top}tr.fail td:first-child"
-			"{color:#a00;font-weight:bold}tr.unknown td:first-child"
-			"{color:#a60}</style></head><body><h1>%s</h1>\n"
-			"<table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-			"<th>%s</th><th>%s</th><th>%s</th></tr></thead>"
-			"<tbody>\n",
-			r->zh ? "zh-CN" : "en",
-			r->zh ? "govsec 自查报告" : "govsec self-examination",
-			r->zh ? "互联网政务应用安全自查报告"
-			      : "Internet government applications: "
-				"self-examination",
-			r->zh ? "状态" : "status",
-			r->zh ? "要求" : "requirement",
-			r->zh ? "检查项" : "check", r->zh ? "对象" : "object",
-			r->zh ? "证据" : "evidence", r->zh ? "整改" : "fix");
-		break;
+	case REPORT_HTML: /* all at report_finish: the summary first */
 	case REPORT_TEXT:
 		break;
 	}
 	return r;
+}
+
+void
+report_opts(struct report *r, struct check_opts *o)
+{
+	report_units_opts(&r->units, o);
+	r->tallied = 1;
 }
 
 struct check_sink
@@ -440,6 +758,237 @@ html_requirements(struct report *r, const struct check_summary *sum)
 	buf_cleanup(&j);
 }
 
+/* 1 if findings of g are written (the others are only counted): a unit
+ * without any has no section, the summary counts it. */
+static int
+group_shown(const struct unit_group *g)
+{
+	for (int k = 0; k < ST__COUNT; k++)
+		if (g->head[k] != 0)
+			return 1;
+	return 0;
+}
+
+/* "2 fail, 1 unknown, 5 pass, 0 not applicable" */
+static void
+counts_text(struct buf *b, const long long n[ST__COUNT], int zh)
+{
+	buf_printf(b,
+		   zh ? "不通过 %lld 项，待核实 %lld 项，通过 %lld 项，"
+			"不适用 %lld 项"
+		      : "%lld fail, %lld unknown, %lld pass, %lld not "
+			"applicable",
+		   n[ST_FAIL], n[ST_UNKNOWN], n[ST_PASS], n[ST_NA]);
+}
+
+/* "all units: 5 units, 12 applications; 32 rules, 49 requirements" */
+static void
+scope_text(struct buf *b, const struct check_summary *sum, int zh)
+{
+	const struct check_scope *sc = &sum->scope;
+
+	if (*sc->unit != '\0')
+		buf_printf(b, zh ? "单位 %s" : "unit %s", sc->unit);
+	else if (sc->scoped)
+		buf_addstr(b, zh ? "本账号管辖的单位" : "the account's units");
+	else
+		buf_addstr(b, zh ? "全部单位" : "all units");
+	buf_printf(b,
+		   zh ? "：%lld 个单位，%lld 个应用；%zu 条规则，%zu 项要求"
+		      : ": %lld units, %lld applications; %zu rules, %zu "
+			"requirements",
+		   sc->units, sc->apps, sc->rules, sum->nreq);
+}
+
+/* A unit's name and credit code, or what stands for findings of none. */
+static void
+unit_title(struct buf *b, const struct unit_group *g, int zh, int html)
+{
+	const char *name = g->name != NULL ? g->name : g->uscc;
+
+	if (g->uscc == NULL)
+		name = zh ? "（无所属单位）" : "(no unit)";
+	if (html)
+		buf_add_html(b, name);
+	else
+		buf_addstr(b, name);
+	if (g->uscc != NULL && g->name != NULL) {
+		buf_addstr(b, html ? " <span class=\"uscc\">(" : " (");
+		if (html)
+			buf_add_html(b, g->uscc);
+		else
+			buf_addstr(b, g->uscc);
+		buf_addstr(b, html ? ")</span>" : ")");
+	}
+}
+
+static void
+text_finish(struct report *r, const struct check_summary *sum,
+	    const char *verdict)
+{
+	FILE *out = r->out;
+	struct buf b = BUF_INIT(1 << 16);
+	int zh = r->zh;
+
+	fputs(zh ? "互联网政务应用安全自查报告\n"
+		 : "govsec self-examination: Internet government "
+		   "applications\n",
+	      out);
+	fprintf(out,
+		zh ? "日期：%s（评估时间 %s）\n" : "date: %s (evaluated %s)\n",
+		sum->scope.date, sum->scope.at);
+	scope_text(&b, sum, zh);
+	fprintf(out, zh ? "范围：%s\n" : "scope: %s\n", b.data);
+	fprintf(out,
+		zh ? "合计：通过 %lld 项，不通过 %lld 项，不适用 %lld 项，"
+		     "待核实 %lld 项"
+		   : "summary: %lld pass, %lld fail, %lld not applicable, "
+		     "%lld unknown",
+		sum->count[ST_PASS], sum->count[ST_FAIL], sum->count[ST_NA],
+		sum->count[ST_UNKNOWN]);
+	if (sum->overdue)
+		fprintf(out, zh ? "（逾期 %lld 项）" : " (%lld overdue)",
+			sum->overdue);
+	fputc('\n', out);
+	if (!(r->statuses & (1u << ST_UNKNOWN)) && sum->count[ST_UNKNOWN] > 0)
+		fprintf(out,
+			zh ? "（%lld 项检查无法判定：见 --status unknown）\n"
+			   : "(%lld checks could not be decided: see "
+			     "--status unknown)\n",
+			sum->count[ST_UNKNOWN]);
+	fprintf(out, zh ? "结论：%s（%s）" : "verdict: %s%s", word(r, verdict),
+		zh ? verdict : "");
+	if (sum->not_judged > 0)
+		fprintf(out,
+			zh ? "（%lld 项要求未评判）"
+			   : " (%lld requirements not judged)",
+			sum->not_judged);
+	fputc('\n', out);
+	units_sort(&r->units);
+	for (size_t i = 0; i < r->units.n; i++) {
+		const struct unit_group *g = &r->units.g[i];
+
+		if (!group_shown(g))
+			continue;
+		buf_reset(&b);
+		unit_title(&b, g, zh, 0);
+		buf_addstr(&b, zh ? "：" : ": ");
+		counts_text(&b, g->n, zh);
+		fprintf(out, "\n== %s\n", b.data);
+		put_group(r, g);
+	}
+	if (r->dropped > 0)
+		fprintf(out,
+			zh ? "\n（报告过大，另有 %lld 项未列出：请使用 --unit "
+			     "或 --format json）\n"
+			   : "\n(%lld more findings not shown: the report is "
+			     "too large; use --unit or --format json)\n",
+			r->dropped);
+	fputc('\n', out);
+	text_requirements(r, sum);
+	buf_cleanup(&b);
+}
+
+static void
+html_finish(struct report *r, const struct check_summary *sum,
+	    const char *verdict)
+{
+	static const char *const en[ST__COUNT] = {"pass", "fail",
+						  "not applicable", "unknown"};
+	static const char *const zhs[ST__COUNT] = {"通过", "不通过", "不适用",
+						   "待核实"};
+	static const enum fstatus order[] = {ST_FAIL, ST_UNKNOWN, ST_PASS,
+					     ST_NA};
+	FILE *out = r->out;
+	struct buf b = BUF_INIT(1 << 16);
+	int zh = r->zh;
+
+	fprintf(out,
+		"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
+		"charset=\"utf-8\"><title>%s</title><style>body{font:"
+		"14px sans-serif;margin:2em}table{border-collapse:"
+		"collapse;width:100%%}td,th{border:1px solid #ccc;"
+		"padding:4px;vertical-align:top}tr.fail td:first-child"
+		"{color:#a00;font-weight:bold}tr.unknown td:first-child"
+		"{color:#a60}.verdict{font-weight:bold}.uscc{color:#666;"
+		"font-weight:normal}</style></head><body><h1>%s</h1>\n",
+		zh ? "zh-CN" : "en",
+		zh ? "govsec 自查报告" : "govsec self-examination",
+		zh ? "互联网政务应用安全自查报告"
+		   : "Internet government applications: self-examination");
+	/* the summary first: verdict, counts, date and scope */
+	fprintf(out,
+		"<section class=\"summary\" id=\"summary\" "
+		"data-verdict=\"%s\">\n<p class=\"verdict\">%s: %s</p>\n",
+		verdict, zh ? "结论" : "verdict", word(r, verdict));
+	fprintf(out, "<p class=\"date\" data-date=\"%s\">%s: %s (%s)</p>\n",
+		sum->scope.date, zh ? "自查日期" : "date", sum->scope.date,
+		sum->scope.at);
+	{
+		struct buf e = BUF_INIT(1 << 16);
+
+		scope_text(&e, sum, zh);
+		buf_add_html(&b, e.data);
+		fprintf(out, "<p class=\"scope\">%s: %s</p>\n",
+			zh ? "范围" : "scope", b.data);
+		buf_cleanup(&e);
+	}
+	fputs("<table class=\"counts\"><tbody>\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		fprintf(out,
+			"<tr><th>%s</th><td data-status=\"%s\">%lld</td>"
+			"</tr>\n",
+			zh ? zhs[order[i]] : en[order[i]],
+			check_status_str(order[i]), sum->count[order[i]]);
+	fprintf(out,
+		"<tr><th>%s</th><td data-status=\"overdue\">%lld</td></tr>\n"
+		"<tr><th>%s</th><td data-status=\"not_judged\">%lld</td>"
+		"</tr>\n</tbody></table>\n</section>\n",
+		zh ? "逾期" : "overdue", sum->overdue,
+		zh ? "未评判的要求" : "requirements not judged",
+		sum->not_judged);
+	fprintf(out, "<h2>%s</h2>\n", zh ? "各单位情况" : "by unit");
+	units_sort(&r->units);
+	for (size_t i = 0; i < r->units.n; i++) {
+		const struct unit_group *g = &r->units.g[i];
+
+		if (!group_shown(g))
+			continue;
+		buf_reset(&b);
+		buf_addstr(&b, "<section class=\"unit\" data-unit=\"");
+		buf_add_html(&b, g->uscc != NULL ? g->uscc : "");
+		buf_addstr(&b, "\"");
+		for (int k = 0; k < ST__COUNT; k++)
+			buf_printf(&b, " data-%s=\"%lld\"",
+				   check_status_str((enum fstatus)k), g->n[k]);
+		buf_addstr(&b, "><h3>");
+		unit_title(&b, g, zh, 1);
+		buf_addstr(&b, "</h3>\n<p class=\"unit-counts\">");
+		counts_text(&b, g->n, zh);
+		buf_addstr(&b, "</p>\n");
+		fputs(b.data, out);
+		fprintf(out,
+			"<table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+			"<th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+			"<tbody>\n",
+			zh ? "状态" : "status", zh ? "要求" : "requirement",
+			zh ? "检查项" : "check", zh ? "对象" : "object",
+			zh ? "证据" : "evidence", zh ? "整改" : "fix");
+		put_group(r, g);
+		fputs("</tbody></table>\n</section>\n", out);
+	}
+	if (r->dropped > 0)
+		fprintf(out,
+			zh ? "<p class=\"dropped\">报告过大，另有 %lld "
+			     "项未列出：请使用 --unit 或 --format json</p>\n"
+			   : "<p class=\"dropped\">%lld more findings not "
+			     "shown: the report is too large; use --unit or "
+			     "--format json</p>\n",
+			r->dropped);
+	html_requirements(r, sum);
+	fputs("</body></html>\n", out);
+	buf_cleanup(&b);
+}
 int
 report_finish(struct report *r, const struct check_summary *sum)
 {
@@ -448,32 +997,20 @@ report_finish(struct report *r, const struct check_summary *sum)
 
 	switch (r->format) {
 	case REPORT_TEXT:
-		text_requirements(r, sum);
-		fprintf(out,
-			"summary: %lld pass, %lld fail, %lld not applicable, "
-			"%lld unknown",
-			sum->count[ST_PASS], sum->count[ST_FAIL],
-			sum->count[ST_NA], sum->count[ST_UNKNOWN]);
-		if (sum->overdue)
-			fprintf(out, " (%lld overdue)", sum->overdue);
-		fputc('\n', out);
-		if (!(r->statuses & (1u << ST_UNKNOWN)) &&
-		    sum->count[ST_UNKNOWN] > 0)
-			fprintf(out,
-				"(%lld checks could not be decided: see "
-				"--status unknown)\n",
-				sum->count[ST_UNKNOWN]);
-		fprintf(out, "verdict: %s", verdict);
-		if (sum->not_judged > 0)
-			fprintf(out, " (%lld requirements not judged)",
-				sum->not_judged);
-		fputc('\n', out);
+		text_finish(r, sum, verdict);
+		break;
+	case REPORT_HTML:
+		html_finish(r, sum, verdict);
 		break;
 	case REPORT_JSON:
 		fputs("\n],\"summary\":", out);
 		put_json(out, report_summary_json(sum));
 		fprintf(out, ",\"verdict\":\"%s\",\"requirements\":", verdict);
 		put_json(out, report_requirements_json(sum));
+		fputs(",\"examination\":", out);
+		put_json(out, report_scope_json(sum));
+		fputs(",\"units\":", out);
+		put_json(out, report_units_json(&r->units));
 		fputs("}\n", out);
 		break;
 	case REPORT_SARIF:
@@ -481,23 +1018,18 @@ report_finish(struct report *r, const struct check_summary *sum)
 		put_json(out, report_summary_json(sum));
 		fprintf(out, ",\"verdict\":\"%s\",\"requirements\":", verdict);
 		put_json(out, report_requirements_json(sum));
+		fputs(",\"examination\":", out);
+		put_json(out, report_scope_json(sum));
+		fputs(",\"units\":", out);
+		put_json(out, report_units_json(&r->units));
 		fputs("}}]}\n", out);
 		break;
-	case REPORT_HTML:
-		fputs("</tbody></table>\n", out);
-		html_requirements(r, sum);
-		fprintf(out,
-			"<p>%s: %lld %s, %lld %s, %lld %s, "
-			"%lld %s</p>\n<p class=\"verdict\">%s: %s</p>"
-			"</body></html>\n",
-			r->zh ? "合计" : "summary", sum->count[ST_PASS],
-			r->zh ? "通过" : "pass", sum->count[ST_FAIL],
-			r->zh ? "不通过" : "fail", sum->count[ST_NA],
-			r->zh ? "不适用" : "not applicable",
-			sum->count[ST_UNKNOWN], r->zh ? "待核实" : "unknown",
-			r->zh ? "结论" : "verdict", verdict);
-		break;
 	}
+	units_cleanup(&r->units);
+	if (r->spill != NULL)
+		fclose(r->spill);
+	free(r->spans);
+	buf_cleanup(&r->one);
 	free(r);
 	return ferror(out) ? -1 : 0;
 }

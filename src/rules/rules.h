@@ -26,8 +26,11 @@ struct finding {
 	const char *object;	 /* the unit's credit code or the record's id */
 	const char *object_type; /* "unit", "application", "grant", ... */
 	const char *unit;	 /* the unit it belongs to (uscc) */
+	const char *unit_name;	 /* that unit's name, NULL if unknown */
 	const char *evidence;	 /* what was seen */
 	const char *fix;	 /* how to fix (empty on pass) */
+	/* the same in Chinese (zh.c), NULL where the catalogue has none */
+	const char *evidence_zh, *fix_zh;
 	/* acknowledgement (rectification tracking), NULL if none */
 	const char *owner, *due, *note;
 	int overdue; /* acknowledged, due date passed, still failing */
@@ -61,6 +64,12 @@ struct check_opts {
 	/* gate evidence: decisions of the last gate_window_days count; a
 	 * gate silent for more than gate_stale_minutes is stale (unknown) */
 	int gate_window_days, gate_stale_minutes;
+	/* If set, called for every finding in scope, emitted or not, with
+	 * its unit (uscc and name, NULL if none): counts by unit without
+	 * building the evidence of findings nobody reads. */
+	void (*tally)(void *arg, const char *unit, const char *unit_name,
+		      enum fstatus st);
+	void *tally_arg;
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
  * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */
@@ -91,7 +100,18 @@ struct check_req {
  * is unknown and every requirement was judged. */
 enum check_verdict { V_COMPLIANT, V_FAILING, V_INCOMPLETE };
 
+/* What the examination covered, and when. */
+struct check_scope {
+	char at[32];   /* the evaluation time, RFC 3339 UTC */
+	char date[11]; /* its date in Beijing (the date of the examination) */
+	char unit[64]; /* check_opts.unit, "" for all */
+	int scoped;    /* kept to an account's units (check_opts.units) */
+	long long units, apps; /* units and open applications examined */
+	size_t rules;	       /* rules run */
+};
+
 struct check_summary {
+	struct check_scope scope;
 	long long count[ST__COUNT];
 	long long overdue;
 	long long not_judged; /* requirements nobody judged */
@@ -166,6 +186,28 @@ int attest_revoke(struct store *st, long long id, const struct map *units,
 /* An attestation as a JSON object (new reference). */
 json_t *attest_json(const struct attest_rec *a);
 
+/* zh.c: the Chinese of the rules' evidence and fix texts */
+struct zh_entry {
+	const char *en, *zh; /* a format or phrase and its Chinese */
+};
+/* The catalogue (for tests), in no particular order. */
+const struct zh_entry *zh_table(size_t *n);
+/* The Chinese of English format or phrase en, or NULL if none (or if its
+ * conversions differ from the English's). */
+const char *zh_lookup(const char *en);
+/* The argument types of fmt's conversions in order ("s", "i", "l", "L",
+ * "z", "f", "*" for a star) in out; -1 for a conversion zh.c does not
+ * format (%n, %p, positional) or if out (n bytes) is too small. */
+int zh_conversions(const char *fmt, char *out, size_t n);
+/* Appends to b the Chinese of fmt formatted with ap (fixed phrases among
+ * the %s arguments translated too); -1 if the catalogue has no entry for
+ * fmt (nothing appended) or b is full. */
+int zh_vformat(struct buf *b, const char *fmt, va_list ap) VPRINTF_LIKE(2);
+/* Appends the Chinese of text s: a phrase of the catalogue, or text
+ * formatted from one of its formats (a fix a rule built with str_fmt);
+ * -1 if none matches. */
+int zh_text(struct buf *b, const char *s);
+
 /* report.c */
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_SARIF, REPORT_HTML };
 int report_format_parse(const char *s); /* -1 if unknown */
@@ -175,6 +217,9 @@ struct report;
 struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
 			  const char *lang);
 struct check_sink report_sink(struct report *r);
+/* Lets r count every finding by unit, emitted or not (o->tally): call
+ * before check_run, else a unit's counts are of the findings written. */
+void report_opts(struct report *r, struct check_opts *o);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */
 json_t *report_finding_json(const struct finding *f);
@@ -183,7 +228,26 @@ json_t *report_summary_json(const struct check_summary *sum);
  * array (new reference) of objects id, title, title_zh, verdict,
  * judged_by, observed, attested, note and the status counts. */
 json_t *report_requirements_json(const struct check_summary *sum);
-/* Writes the trailer (summary) and frees r. */
+/* What the run examined (struct check_scope) as a JSON object (new
+ * reference): date, at, unit, scoped, units, applications, rules,
+ * requirements. */
+json_t *report_scope_json(const struct check_summary *sum);
+/*
+ * Counts of findings by unit, the groups of the text and HTML reports:
+ * report_units_opts sets o->tally so that check_run counts into u;
+ * report_units_json gives them (new reference) in report order, the
+ * units with most failures first, then most undecided, then by name: an
+ * array of objects unit, name and the status counts.
+ */
+struct report_units;
+struct report_units *report_units_new(void);
+void report_units_free(struct report_units *u);
+void report_units_count(void *arg, const char *unit, const char *name,
+			enum fstatus st);
+void report_units_opts(struct report_units *u, struct check_opts *o);
+json_t *report_units_json(struct report_units *u);
+/* Writes what is held and the summary (text and HTML: the whole report,
+ * summary first), then frees r. */
 int report_finish(struct report *r, const struct check_summary *sum);
 
 #endif

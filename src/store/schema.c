@@ -233,8 +233,9 @@ const struct migration store_migrations[] = {
 	 "CREATE INDEX gate_rule_days_day ON gate_rule_days(day);"},
     /* 17: the e-certificate authority (src/ecert): the root, issuing and
      * receipt-signing certificates with their keys sealed under [ecert]
-     * kek; every unit certificate issued (serial in upper-case hex, SM3 digest of the DER,
-     * revoked: when, NULL if not); the CRLs signed, newest by number */
+     * kek; every unit certificate issued (serial in upper-case hex, SM3 digest
+     * of the DER, revoked: when, NULL if not); the CRLs signed, newest by
+     * number */
     {17, "CREATE TABLE ecert_ca ("
 	 "  role TEXT PRIMARY KEY, cert_pem TEXT NOT NULL,"
 	 "  key_sealed TEXT NOT NULL, created TEXT NOT NULL);"

@@ -23,7 +23,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Daemon, HOST, assertBuilt, freePort, launchChromium, openPage, runBin,
-	sleep, submitLogin, tearDown } from './harness.mjs';
+	submitLogin, tearDown, waitUntil } from './harness.mjs';
 const SHOTS = process.env.GOVSEC_GATE_SHOTS ?? '/tmp/govsec-gate';
 const APP_HOST = 'oa.example.gov.cn'; // the protected host nginx would pass
 const ATTEMPTS = 5; // [gate] login_attempts and address_attempts
@@ -204,7 +204,7 @@ async function makeTraffic() {
 	// wait until the store has what the pages show: the per-rule counters
 	// (flushed every second) and the count of failed logins for unknown
 	// names (mallory), written when its 1 s window closes
-	await until(() => storeSays('SELECT (SELECT denies FROM ' +
+	await waitUntil(() => storeSays('SELECT (SELECT denies FROM ' +
 		'gate_rule_stats WHERE rule = \'blocked\') || \' \' || ' +
 		'(SELECT allows FROM gate_rule_stats WHERE rule = \'health\') ' +
 		'|| \' \' || (SELECT count(*) FROM audit WHERE action = ' +
@@ -217,16 +217,6 @@ function storeSays(sql) {
 	const q = spawnSync('sqlite3', ['-readonly', db, sql],
 		{ encoding: 'utf8' });
 	return q.status === 0 ? q.stdout.trim() : `error: ${q.stderr}`;
-}
-
-// Polls cond() every 100 ms; fails naming what after 15 s.
-async function until(cond, what) {
-	const end = Date.now() + 15000;
-	while (!cond()) {
-		if (Date.now() > end)
-			assert.fail(`timed out waiting for ${what}`);
-		await sleep(100);
-	}
 }
 
 function newPage(locale) {

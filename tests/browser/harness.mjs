@@ -33,8 +33,20 @@ export function freePort() {
 	});
 }
 
-export function sleep(ms) {
+function sleep(ms) {
 	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Polls cond() every 100 ms until it is true; fails naming what after ms
+// milliseconds. The way a test waits for another process (never a bare
+// sleep, which is why sleep is not exported).
+export async function waitUntil(cond, what, ms = 15000) {
+	const end = Date.now() + ms;
+	while (!(await cond())) {
+		if (Date.now() > end)
+			throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+		await sleep(100);
+	}
 }
 
 // Runs build/<bin> with args (and input on stdin); throws unless it exits 0.

@@ -33,6 +33,38 @@ if os.geteuid() == 0:
 ACTOR = "cli:" + pwd.getpwuid(os.getuid()).pw_name
 
 
+def require(tool, package):
+    """Fails the test (never skips it) when the program tool (a path, or a
+    name looked up in $PATH) is missing: `make test` must not pass with a
+    part of the suite silently left out. package names the Debian package
+    that provides it (`make test-deps` installs them all)."""
+    if os.path.isabs(tool):
+        found = tool if os.access(tool, os.X_OK) else None
+    else:
+        found = shutil.which(tool)
+    if not found:
+        pytest.fail(f"{tool} is missing: install the Debian package "
+                    f"'{package}' (make test-deps)", pytrace=False)
+    return found
+
+
+def wait_until(pred, timeout, what, interval=0.02):
+    """Polls pred() until it returns a true value, and returns that value;
+    fails the test naming what was awaited when timeout seconds pass
+    first (what may be a function giving the text then, e.g. a log). The
+    way to wait for another process (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for "
+                        f"{what() if callable(what) else what}",
+                        pytrace=False)
+        time.sleep(interval)
+
+
 def cli_env(extra=None):
     """A predictable environment: no user config or store, English, and a
     $USER that must not become the audit actor (ACTOR is)."""
@@ -97,9 +129,8 @@ def self_signed(prefix, *names):
 def running_nginx(prefix, conf, ports):
     """Debian's nginx with conf (as root: 'user root;' first) in its own
     prefix, until all ports accept; always stopped when the block ends."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.path.exists(nginx):
-        pytest.skip("nginx is not installed")
+    nginx = require(shutil.which("nginx") or "/usr/sbin/nginx",
+                    "nginx-light")
     if os.geteuid() == 0:
         conf = "user root;\n" + conf
     (prefix / "nginx.conf").write_text(conf)
@@ -107,18 +138,19 @@ def running_nginx(prefix, conf, ports):
         [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
          "-e", str(prefix / "error.log")],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    def up():
+        if proc.poll() is not None:
+            pytest.fail("nginx did not start: " +
+                        proc.stderr.read().decode())
+        try:
+            for port in ports:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+        except OSError:
+            return False
+        return True
+
     try:
-        for _ in range(100):
-            try:
-                for port in ports:
-                    socket.create_connection(("127.0.0.1", port),
-                                             0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("nginx did not start: " +
-                                proc.stderr.read().decode())
-                time.sleep(0.05)
+        wait_until(up, 10, f"nginx to listen on {ports}")
         yield proc
     finally:
         proc.send_signal(signal.SIGQUIT)
@@ -167,25 +199,40 @@ def running_govsecd(conf, log, ready, args=()):
         p = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf),
                               *map(str, args)],
                              stdout=out, stderr=out, env=cli_env())
-    try:
-        for _ in range(200):
-            if p.poll() is not None:
-                pytest.fail("govsecd did not start: " +
-                            pathlib.Path(log).read_text(errors="replace"))
-            try:
-                ready()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("govsecd did not listen: " +
+    def up():
+        if p.poll() is not None:
+            pytest.fail("govsecd did not start: " +
                         pathlib.Path(log).read_text(errors="replace"))
+        try:
+            ready()
+        except OSError:
+            return False
+        return True
+
+    try:
+        wait_until(up, 10, lambda: "govsecd to listen: " +
+                   pathlib.Path(log).read_text(errors="replace"))
         yield p
     finally:
         stop(p)
     text = pathlib.Path(log).read_text(errors="replace")
     assert p.returncode == 0, text
     assert "Sanitizer" not in text and "runtime error" not in text, text
+
+
+def connections_to(port):
+    """How many TCP connections to port on this machine are established
+    (Linux /proc/net/tcp*): how a test sees a client reach silent_socket,
+    whose connections wait in its backlog and are never accepted."""
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if (int(cols[1].rsplit(":", 1)[1], 16) == port and
+                        cols[3] == "01"):
+                    n += 1
+    return n
 
 
 @contextlib.contextmanager

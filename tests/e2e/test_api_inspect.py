@@ -122,7 +122,7 @@ class Env:
 @pytest.fixture(scope="module")
 def env():
     if not os.path.exists(GOVSECD):
-        pytest.skip("govsecd is not built")
+        pytest.fail("govsecd is not built")
     with tempfile.TemporaryDirectory(prefix="govsec-insp-") as tmp:
         e = Env()
         e.db = os.path.join(tmp, "govsec.db")

@@ -18,6 +18,7 @@ The code below runs the data; the remaining tests are the ones that need
 logic of their own (round trips, report formats, audit tampering).
 Requirement IDs of REQUIREMENTS.md are named in each test's docstring.
 """
+import datetime
 import html.parser
 import json
 import os
@@ -568,11 +569,55 @@ def test_check_html_escapes_registry_text(cli, tmp_path):
     assert "(overdue)" in page
 
 
+def test_check_reports_by_unit_in_chinese(cli, tmp_path):
+    """govsec check --lang zh: the text and HTML reports open with the
+    summary, date and scope, group the findings by unit (name and credit
+    code, most failures first, failures before undecided and passes) and
+    give evidence and fixes in Chinese; the JSON report carries the same
+    units in the same order."""
+    ok(cli("import", DEMO))
+    doc = check_json(cli)
+    units = doc["units"]
+    assert [u["fail"] for u in units] == sorted(
+        (u["fail"] for u in units), reverse=True)
+    assert doc["examination"]["date"] == "2026-11-26"
+    p = cli("check", "--lang", "zh", "--all", "--now", "2026-11-26")
+    assert p.returncode == 1
+    t = p.stdout
+    head = t.split("\n== ", 1)[0]
+    assert "结论：不合规（failing）" in head
+    assert "日期：2026-11-26" in head and "范围：全部单位" in head
+    sections = re.findall(r"^== (.+?) \((\w{18})\)：不通过 (\d+) 项", t, re.M)
+    assert [(n, c, int(f)) for n, c, f in sections] == [
+        (u["name"], u["unit"], u["fail"]) for u in units]
+    # each unit's failures first, then unknown, then passes
+    for block in t.split("\n== ")[1:]:
+        tags = re.findall(r"^(FAIL|UNKN|PASS|N/A ) ", block, re.M)
+        rank = ["FAIL", "UNKN", "PASS", "N/A "]
+        assert tags == sorted(tags, key=rank.index)
+    assert "      日志留存 180 天，不足一年\n" in t
+    assert "      整改：防火墙、主机、访问和数据库日志留存不少于365天\n" in t
+    assert "logs are kept 180 days" not in t
+    out = tmp_path / "report.html"
+    p = cli("check", "--lang", "zh", "--format", "html", "--now",
+            "2026-11-26", "--output", out)
+    assert p.returncode == 1
+    page = out.read_text(encoding="utf-8")
+    assert page.index('<section class="summary"') < page.index(
+        '<section class="unit"')
+    assert re.findall(r'<section class="unit" data-unit="(\w+)"', page) == [
+        u["unit"] for u in units]
+    assert "<td>日志留存 180 天，不足一年</td>" in page
+    assert "<td>防火墙、主机、访问和数据库日志留存不少于365天</td>" in page
+    assert "less than a year" not in page
+
+
 def test_check_json_is_one_document_with_summary(cli):
     ok(cli("import", DEMO))
     p = cli("check", "--format", "json", "--now", "2026-11-26")
     doc = json.loads(p.stdout)
-    assert set(doc) == {"findings", "summary", "verdict", "requirements"}
+    assert set(doc) == {"findings", "summary", "verdict", "requirements",
+                        "examination", "units"}
     assert doc["verdict"] == doc["summary"]["verdict"] == "failing"
     assert p.returncode == 1
     assert sum(doc["summary"][k] for k in ("pass", "fail", "not_applicable",
@@ -914,14 +959,30 @@ def test_audit_tamper_cut_front_with_forged_anchor(cli):
     assert "broken" in p.stderr
 
 
-def test_audit_record_from_the_future_is_found(cli):
-    """A record written with a forged clock (dated after now) breaks
-    verification, so a 'future' prune cannot pass unnoticed."""
-    build_log(cli)
-    ok(cli("audit", "retention", "400",
-           env=dict(os.environ, GOVSEC_NOW="2100-01-01T00:00:00Z")))
-    p = ok(cli("audit", "verify"), 1)
-    assert "in the future" in p.stdout
+def test_fake_clock_does_not_move_the_audit(cli):
+    """GOVSEC_NOW (for evaluating as of a date) moves neither the times of
+    audit records nor the retention cutoff: with it set to 2100, records
+    carry the real time and a prune removes nothing (docs/audit.md). That
+    a record dated in the future breaks verification is a unit test
+    (test_audit.c)."""
+    n = build_log(cli)
+    far = {"GOVSEC_NOW": "2100-01-01T00:00:00Z"}
+    t0 = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    ok(cli("audit", "retention", "400", env=far))
+    p = ok(cli("audit", "prune", env=far))
+    assert p.stdout.startswith("pruned 0 records"), p.stdout
+    t1 = datetime.datetime.now(datetime.timezone.utc)
+    ok(cli("audit", "verify"))
+    rows = [json.loads(l) for l in
+            ok(cli("audit", "export")).stdout.splitlines()]
+    assert len(rows) == n + 1
+    for r in rows:
+        at = datetime.datetime.fromisoformat(r["at"].replace("Z", "+00:00"))
+        assert at <= t1, r
+    last = rows[-1]
+    assert last["action"] == "audit.retention"
+    assert t0 <= datetime.datetime.fromisoformat(
+        last["at"].replace("Z", "+00:00")) <= t1
 
 
 def test_audit_retention_below_a_year_needs_force(cli):

@@ -27,8 +27,8 @@ import zoneinfo
 
 import pytest
 
-from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port,
-                      running_govsecd, running_nginx, tcp_ready)
+from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port, require,
+                      running_govsecd, running_nginx, tcp_ready, wait_until)
 
 NGINX = "/usr/sbin/nginx"
 OATHTOOL = "/usr/bin/oathtool"
@@ -187,9 +187,13 @@ def totp(secret, offset=0):
 
 @pytest.fixture(scope="module")
 def gate(tmp_path_factory):
-    for tool in (NGINX, OATHTOOL):
-        if not os.path.exists(tool):
-            pytest.skip(f"{tool} is not installed")
+    require(NGINX, "nginx-light")
+    require(OATHTOOL, "oathtool")
+    if subprocess.run(["perl", "-MMaxMind::DB::Writer::Tree", "-e", "1"],
+                      capture_output=True).returncode != 0:
+        pytest.fail("the Perl module MaxMind::DB::Writer::Tree is missing: "
+                    "install the Debian package 'libmaxmind-db-writer-perl' "
+                    "(make test-deps)", pytrace=False)
     d = tmp_path_factory.mktemp("gate")
     os.chmod(d, 0o755)  # for nginx; the store has a private directory
     (d / "store").mkdir(mode=0o700)
@@ -265,6 +269,51 @@ def audit_rows(db, action, until=bool):
         if until(rows) or time.monotonic() > deadline:
             return rows
         time.sleep(0.05)
+
+
+def rule_stats(db):
+    """{rule: (allows, denies)} as the gate last flushed its counters."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return {r: (a, d) for r, a, d in con.execute(
+            "SELECT rule, allows, denies FROM gate_rule_stats")}
+    finally:
+        con.close()
+
+
+def poll_round(gate):
+    """Waits until the gate's poller (docs/gate.md: once a second it
+    flushes its rule counters, then reads the policy serial, approved
+    devices, bindings and revocations) has run a whole round that began
+    after this call, so that a change to the store made before it is in
+    effect. A request's count is flushed at the start of the next round:
+    the first count seen flushed starts a round that reads the store as it
+    is now; the second one shows that round has ended."""
+    for _ in range(2):
+        before = rule_stats(gate.db).get("public", (0, 0))[0]
+        assert gate.req("/public/index.html", src="127.0.0.3")[0] == 200
+        wait_until(lambda: rule_stats(gate.db).get("public", (0, 0))[0] >
+                   before, 10, "the gate to flush its rule counters")
+
+
+def policy_loaded(gate):
+    """Waits until the running gate has loaded the policy now in the
+    store (it logs 'gate: policy SERIAL loaded' when it does)."""
+    con = sqlite3.connect(f"file:{gate.db}?mode=ro", uri=True, timeout=10)
+    serial = con.execute("SELECT serial FROM gate_policy WHERE id = 1"
+                         ).fetchone()[0]
+    con.close()
+    log = gate.d / "govsecd.log"
+    wait_until(lambda: f"gate: policy {serial} loaded" in
+               log.read_text(errors="replace"), 10,
+               f"the gate to load policy {serial}")
+
+
+def gate_sees(gate, path, src, jar, status, what):
+    """Waits until a request for path from src with jar is answered with
+    status (a change the gate's poller brings in, e.g. a revocation)."""
+    wait_until(lambda: gate.req(path, src=src, cookies=jar)[0] == status,
+               10, what)
 
 
 # ---- policy decisions through nginx ----------------------------------------
@@ -523,13 +572,16 @@ def test_admin_revocation(gate):
     st, jar, _, _ = gate.login("bob", PW["bob"], src="127.0.0.6")
     assert gate.req("/app/index.html", src="127.0.0.6", cookies=jar)[0] == 200
     assert gate_cli(gate.db, "gate", "revoke", "bob")[0] == 0
-    time.sleep(1.6)  # the gate polls the store once a second
-    assert gate.req("/app/index.html", src="127.0.0.6", cookies=jar)[0] == 302
+    gate_sees(gate, "/app/index.html", "127.0.0.6", jar, 302,
+              "the revocation of bob to reach the gate")
 
 
 def test_idle_timeout_and_background(gate):
     st, jar, _, _ = gate.login("bob", PW["bob"], src="127.0.0.3")
     assert st == 200
+    # Waiting out idle time is the behaviour under test: these sleeps are
+    # the time that passes, each the least that tells the cases apart, and
+    # every one is followed by a check of the session's state.
     # activity keeps the session: requests closer together than IDLE
     for _ in range(3):
         time.sleep(IDLE / 2)
@@ -554,7 +606,7 @@ def test_device_binding(gate):
     rc, out, _ = gate_cli(gate.db, "gate", "devices")
     assert f"{dev_id}\tcarol\tpending" in out
     assert gate_cli(gate.db, "gate", "approve", dev_id)[0] == 0
-    time.sleep(1.6)
+    poll_round(gate)
     st, jar, _, _ = gate.login("carol", PW["carol"], src="127.0.0.7",
                                cookies={"__Host-govsec-device": dev})
     assert st == 200
@@ -702,7 +754,9 @@ def test_oversized_login_body(gate):
 
 def test_allow_counted_per_rule(gate):
     assert gate.req("/public/index.html", src="127.0.0.3")[0] == 200
-    time.sleep(1.5)
+    wait_until(lambda: rule_stats(gate.db).get("public", (0, 0))[0] >= 1 and
+               rule_stats(gate.db).get("blocked", (0, 0))[1] >= 1, 10,
+               "the gate to flush the counters of 'public' and 'blocked'")
     rc, out, _ = gate_cli(gate.db, "gate", "stats")
     rows = dict((l.split("\t")[0], l.split("\t")[1:])
                 for l in out.splitlines())
@@ -732,13 +786,15 @@ def test_whitelist_stops_the_second_it_expires(gate):
     try:
         assert gate_cli(gate.db, "gate", "import",
                         gate.d / "policy-wl.json")[0] == 0
-        time.sleep(1.5)
+        policy_loaded(gate)
         st, jar, _, _ = gate.login("bob", PW["bob"], src="127.0.0.18")  # US
         assert st == 200
         assert gate.req("/app/index.html", src="127.0.0.18",
                         cookies=jar)[0] == 200
         # carol is not on the whitelist (and US is overseas)
         assert gate.req("/app/index.html", src="127.0.0.19")[0] == 302
+        # the clock reaching 'until' is what is tested: wait for it, then
+        # check just before and just after
         while time.time() < until - 0.3:
             time.sleep(0.1)
         assert gate.req("/app/index.html", src="127.0.0.18",
@@ -753,7 +809,7 @@ def test_whitelist_stops_the_second_it_expires(gate):
     finally:
         assert gate_cli(gate.db, "gate", "import",
                         gate.d / "policy.json")[0] == 0
-        time.sleep(1.5)
+        policy_loaded(gate)
 
 
 # ---- govsec gate test (the contract for scripts) ----------------------------
@@ -849,7 +905,10 @@ def test_check_uses_gate_evidence(gate):
                          "X-Forwarded-For": "127.0.0.9"}) == 403
     assert direct(gate, {"X-Original-URL": url,
                          "X-Forwarded-For": "127.0.0.2"}) == 401
-    time.sleep(1.5)
+    # check reads the decisions from the rule counters the gate flushes
+    # (the deny is one; a challenge for a login is not a decision)
+    wait_until(lambda: rule_stats(gate.db).get("oa-rest", (0, 0))[1] >= 1,
+               10, "the gate to flush the deny of 'oa-rest'")
     after = check_statuses(gate.db)
     for r in GATE_REQS:
         assert after[r][0] == "pass", (r, after[r])
@@ -973,7 +1032,7 @@ def test_console_api(gate):
                    session=admin)[0] == 204
     assert console(gate, "POST", "/api/gate/devices/nope/approve",
                    session=admin)[0] == 404
-    time.sleep(1.5)
+    poll_round(gate)
     st, jar, _, _ = gate.login("carol", PW["carol"], src="127.0.0.20",
                                cookies=jar)
     assert st == 200
@@ -985,8 +1044,8 @@ def test_console_api(gate):
     assert gate.req("/app/index.html", src="127.0.0.2", cookies=jar)[0] == 200
     assert console(gate, "POST", "/api/gate/users/carol/revoke",
                    session=admin)[0] == 204
-    time.sleep(1.6)
-    assert gate.req("/app/index.html", src="127.0.0.2", cookies=jar)[0] == 302
+    gate_sees(gate, "/app/index.html", "127.0.0.2", jar, 302,
+              "the revocation of carol to reach the gate")
     # lockouts
     for _ in range(ATTEMPTS):
         gate.login("eve", "wrong password!", src="127.0.0.21")
@@ -1125,8 +1184,8 @@ def test_end_one_session(gate):
                    session=admin)[0] == 204
     assert console(gate, "DELETE", f"/api/gate/sessions/{older}",
                    session=admin)[0] == 404
-    time.sleep(1.6)  # the gate polls the store once a second
-    assert gate.req("/app/index.html", src="127.0.0.4", cookies=jar1)[0] == 302
+    gate_sees(gate, "/app/index.html", "127.0.0.4", jar1, 302,
+              "the end of erin's older session to reach the gate")
     assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 200
     rec = ("gate session '%s'" % older, None)
     assert rec in audit_rows(gate.db, "gate.revoke",
@@ -1142,8 +1201,8 @@ def test_end_one_session(gate):
     rc, _, err = gate_cli(gate.db, "gate", "revoke-session", "nope")
     assert rc == 2 and "not a session id" in err
     assert gate_cli(gate.db, "gate", "revoke-session", newer)[0] == 0
-    time.sleep(1.6)
-    assert gate.req("/app/index.html", src="127.0.0.5", cookies=jar2)[0] == 302
+    gate_sees(gate, "/app/index.html", "127.0.0.5", jar2, 302,
+              "the end of erin's newer session to reach the gate")
 
 
 def test_security_keys_api(gate):
@@ -1238,7 +1297,8 @@ def test_session_max_and_restart(tmp_path):
     with own_gate(d, conf, gp):
         assert verify(jar) == (200, "bob")
         # and ends session_max after the login (times are whole seconds),
-        # however active it is
+        # however active it is: the passing time is what is tested, so
+        # these sleeps stay, each followed by a check of the session
         while time.time() < born + 3.8:
             assert verify(jar)[0] == 200
             time.sleep(0.5)
@@ -1261,6 +1321,8 @@ def test_idle_counts_from_last_activity_across_restarts(tmp_path):
     assert gate_cli(db, "gate", "import", d / "p.json")[0] == 0
     assert gate_cli(db, "gate", "user", "add", "bob",
                     stdin=PW["bob"] + "\n")[0] == 0
+    # the passing of idle time is what is tested: the sleeps below are
+    # that time, each followed by a check of the session
     with own_gate(d, conf, gp):
         jar = raw_login(gp, "bob", PW["bob"])
         born = time.time()

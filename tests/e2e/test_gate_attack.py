@@ -25,8 +25,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import (SRC, free_port, running_govsecd, running_nginx,
-                      self_signed, silent_socket, tcp_ready)
+from conftest import (SRC, free_port, require, running_govsecd,
+                      running_nginx, self_signed, silent_socket, tcp_ready)
 from test_gate import NGINX, audit_rows, gate_cli
 
 APP, ADMIN = "app.test", "admin.test"
@@ -197,8 +197,7 @@ def devices(db):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not os.path.exists(NGINX):
-        pytest.skip(f"{NGINX} is not installed")
+    require(NGINX, "nginx-light")
     d = tmp_path_factory.mktemp("attack")
     os.chmod(d, 0o755)  # for nginx; the store has a private directory
     (d / "store").mkdir(mode=0o700)
@@ -494,8 +493,7 @@ def test_stalled_gate_is_an_error_not_a_hang(tmp_path):
     """A gate that accepts and never answers: the shipped auth location's
     proxy timeouts turn it into a 500 well before the client's 30 s
     (nginx's default read timeout is 60 s)."""
-    if not os.path.exists(NGINX):
-        pytest.skip(f"{NGINX} is not installed")
+    require(NGINX, "nginx-light")
     os.chmod(tmp_path, 0o755)
     (tmp_path / "www" / "app").mkdir(parents=True)
     (tmp_path / "www" / "app" / "index.html").write_text("app\n")

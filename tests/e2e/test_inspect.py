@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import GOVSEC, cli_env, free_port, run_cli, running_nginx
+from conftest import GOVSEC, cli_env, free_port, require, run_cli, running_nginx
 
 SITE = pathlib.Path(__file__).resolve().parent / "site"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
@@ -164,8 +164,7 @@ class Nginx:
 
 @pytest.fixture(scope="module")
 def nginx(tmp_path_factory):
-    if not os.path.exists(NGINX):
-        pytest.skip("nginx is not installed")
+    require(NGINX, "nginx-light")
     prefix = tmp_path_factory.mktemp("nginx")
     (prefix / "tmp").mkdir()
     site = prefix / "site"

@@ -24,6 +24,9 @@ import pytest
 from conftest import (GOVSECD, SRC, cli_env, free_port, run_cli,
                       running_govsecd, tcp_ready)
 
+# A kept skip: switching users is only possible for root, and the suite is
+# meant to run as root (`make test`); a non-root run cannot test it at all,
+# and says so in pytest's summary. It hides no missing tool.
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="switching users needs root")
 

@@ -9,12 +9,11 @@ import json
 import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
-from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
-                      self_signed, silent_socket)
+from conftest import (GOVSECD, cli_env, connections_to, free_port, run_cli,
+                      running_nginx, self_signed, silent_socket, wait_until)
 
 UNIT = "11440700007250010K"
 
@@ -335,17 +334,16 @@ def test_govsecd_probes_on_schedule_and_stops(site, tmp_path):
     proc = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
                              str(db)], stdout=log, stderr=subprocess.STDOUT,
                             env=cli_env())
+    def three():
+        assert proc.poll() is None, (tmp_path / "govsecd.log").read_text()
+        try:
+            return len(rows(db)) >= 3
+        except sqlite3.OperationalError:  # not created yet
+            return False
+
     try:
-        deadline = time.time() + 10
-        n = 0
-        while time.time() < deadline and n < 3:
-            assert proc.poll() is None, (tmp_path / "govsecd.log").read_text()
-            time.sleep(0.2)
-            try:
-                n = len(rows(db))
-            except sqlite3.OperationalError:
-                n = 0
-        assert n >= 3, (tmp_path / "govsecd.log").read_text()
+        wait_until(three, 10, lambda: "three probes stored: " +
+                   (tmp_path / "govsecd.log").read_text())
         proc.send_signal(signal.SIGTERM)
         # the probe's own limit is 60 s: ending within the wait shows it
         # was cancelled, not waited out
@@ -373,12 +371,15 @@ def test_govsecd_stops_promptly_during_a_probe(site, tmp_path):
                     "timeout = 60\n"
                     "allow_private = yes\n"
                     f"resolve = {site.resolve()}\n")
+    before = connections_to(site.hole)
     log = open(tmp_path / "govsecd.log", "w")
     proc = subprocess.Popen([str(GOVSECD), "-f", "-c", str(conf), "-d",
                              str(db)], stdout=log, stderr=subprocess.STDOUT,
                             env=cli_env())
     try:
-        time.sleep(1.5)  # the first probe hangs on the silent socket
+        # the first probe hangs on the silent socket
+        wait_until(lambda: connections_to(site.hole) > before, 10,
+                   "the probe to connect to the silent socket")
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         # the probe's own limit is 60 s: ending within the wait shows it

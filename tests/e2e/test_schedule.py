@@ -16,12 +16,11 @@ import re
 import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
-from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
-                      self_signed, silent_socket)
+from conftest import (GOVSECD, cli_env, connections_to, free_port, run_cli,
+                      running_nginx, self_signed, silent_socket, wait_until)
 
 UNIT = "11440700007250010K"
 INTERVAL = 12  # [inspect] interval_seconds of these tests
@@ -187,16 +186,15 @@ def govsecd(conf, db, logpath):
                 proc.wait()
 
 
-def wait_until(cond, seconds, proc, logpath):
-    """Polls cond() until it is true or seconds pass; returns it. Fails at
-    once when govsecd exits."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return True
+def waiting(cond, seconds, proc, logpath, what):
+    """conftest.wait_until for cond(), failing at once when govsecd exits
+    and with govsecd's log when seconds pass."""
+    def alive_and():
         assert proc.poll() is None, logpath.read_text()
-        time.sleep(0.1)
-    return cond()
+        return cond()
+    return wait_until(alive_and, seconds,
+                      lambda: f"{what}; govsecd's log:\n" +
+                      logpath.read_text())
 
 
 def stop(proc):
@@ -221,14 +219,16 @@ def test_govsecd_inspects_on_schedule(site, tmp_path):
     logpath = tmp_path / "govsecd.log"
     with govsecd(conf, db, logpath) as proc:
         # the first round starts after 5 s, the site at its slot
-        wait_until(lambda: runs(db), 5 + INTERVAL + 25, proc, logpath)
+        waiting(lambda: runs(db), 5 + INTERVAL + 25, proc, logpath,
+                "a stored run")
         got = runs(db)
         assert len(got) == 1, logpath.read_text()
         assert got[0][1:] == ("www.sched.gov.cn",
                               "https://www.sched.gov.cn/")
         # the log line comes right after the store
-        wait_until(lambda: "inspect: 'https://www.sched.gov.cn/' (portal): "
-                   "run " in logpath.read_text(), 5, proc, logpath)
+        waiting(lambda: "inspect: 'https://www.sched.gov.cn/' (portal): "
+                "run " in logpath.read_text(), 5, proc, logpath,
+                "the run in the log")
         stop(proc)
     text = logpath.read_text()
     assert (f"inspect: every {INTERVAL} s, at most 10000 page(s) and 60 s "
@@ -260,14 +260,16 @@ def test_govsecd_stops_promptly_mid_crawl(site, tmp_path):
     conf = config(tmp_path, site)
     logpath = tmp_path / "govsecd.log"
     acc = site.prefix / "stall.log"
+    before = connections_to(site.hole)
     with govsecd(conf, db, logpath) as proc:
         # the first round starts after 5 s, the site at its slot, and
         # hangs on the silent link
-        if not wait_until(lambda: acc.exists() and
-                          "GET / " in acc.read_text(), 5 + INTERVAL + 25,
-                          proc, logpath):
-            pytest.fail("the first round did not start")
-        time.sleep(1)  # the homepage is parsed; the link check hangs
+        waiting(lambda: acc.exists() and "GET / " in acc.read_text(),
+                5 + INTERVAL + 25, proc, logpath,
+                "the first round to fetch the homepage")
+        # the homepage is parsed; the link check hangs on the silent link
+        waiting(lambda: connections_to(site.hole) > before, 10, proc,
+                logpath, "the link check to connect to the silent socket")
         assert proc.poll() is None
         stop(proc)
     assert runs(db) == []  # a partial run is not stored
@@ -287,13 +289,13 @@ def test_govsecd_spreads_sites_over_the_interval(site, tmp_path):
     conf = config(tmp_path, site)
     logpath = tmp_path / "govsecd.log"
     with govsecd(conf, db, logpath) as proc:
-        wait_until(lambda: len(runs(db)) >= 3, 5 + INTERVAL + 40, proc,
-                   logpath)
+        waiting(lambda: len(runs(db)) >= 3, 5 + INTERVAL + 40, proc,
+                logpath, "three stored runs")
         got = runs(db)
         assert len(got) >= 3, logpath.read_text()
-        wait_until(lambda: len(re.findall(r"\(slot \+",
-                                          logpath.read_text())) >= 3,
-                   5, proc, logpath)
+        waiting(lambda: len(re.findall(r"\(slot \+",
+                                       logpath.read_text())) >= 3,
+                5, proc, logpath, "three slots in the log")
         stop(proc)
     # one round: the three sites in the order of their slots
     assert [host for _, host, _ in got[:3]] == order
@@ -314,8 +316,9 @@ def test_govsecd_stops_while_waiting_for_a_slot(site, tmp_path):
     before = requests(site)
     logpath = tmp_path / "govsecd.log"
     with govsecd(conf, db, logpath) as proc:
-        assert wait_until(lambda: "inspect: round of 1 site(s) over 3600 s"
-                          in logpath.read_text(), 30, proc, logpath)
+        waiting(lambda: "inspect: round of 1 site(s) over 3600 s"
+                in logpath.read_text(), 30, proc, logpath,
+                "the round to be planned")
         stop(proc)
     assert runs(db) == []
     assert requests(site) == before  # the site was never asked
@@ -324,8 +327,11 @@ def test_govsecd_stops_while_waiting_for_a_slot(site, tmp_path):
 def test_govsecd_without_portals_stops(site, tmp_path):
     db = tmp_path / "empty.db"
     conf = config(tmp_path, site)
-    with govsecd(conf, db, tmp_path / "govsecd.log") as proc:
-        time.sleep(6)  # past the first (empty) round
+    logpath = tmp_path / "govsecd.log"
+    with govsecd(conf, db, logpath) as proc:
+        # past the first (empty) round
+        waiting(lambda: "inspect: round of 0 site(s)" in logpath.read_text(),
+                5 + 10, proc, logpath, "the first (empty) round")
         assert proc.poll() is None
         stop(proc)
     assert runs(db) == []

@@ -4,8 +4,9 @@
  * naming the first edited, removed or reordered record, anchors against a
  * cut-off tail, JSON Lines export, retention (below 365 days needs force)
  * and pruning that keeps the chain verifiable. Time is fixed through
- * GOVSEC_NOW; every test gets a fresh on-disk store in a temporary
- * directory under $GOVSEC_TEST_TMP (or /tmp), removed at the end.
+ * GOVSEC_NOW, which these tests make the audit clock (audit_set_clock:
+ * in the programs it never is); every test gets a fresh on-disk store in a
+ * temporary directory under $GOVSEC_TEST_TMP (or /tmp), removed at the end.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,7 @@ open_store(void **state)
 		return -1;
 	}
 	setenv("GOVSEC_NOW", "2024-07-01T00:00:00Z", 1);
+	audit_set_clock(time_now);
 	*state = st;
 	return 0;
 }
@@ -75,6 +77,7 @@ close_store(void **state)
 	store_free(*state);
 	*state = NULL;
 	unsetenv("GOVSEC_NOW");
+	audit_set_clock(NULL);
 	audit_cleanup(); /* the next test starts unkeyed */
 	return 0;
 }
@@ -1350,6 +1353,46 @@ test_queue_counts_unknown_names(void **state)
 	free(obj);
 }
 
+/* Without audit_set_clock (as in govsec and govsecd), GOVSEC_NOW moves
+ * neither a record's time nor the retention cutoff. */
+static void
+test_fake_now_does_not_move_audit_times(void **state)
+{
+	struct store *st = *state;
+	time_t before = time(NULL), when;
+	char *s;
+	struct err e;
+
+	audit_set_clock(NULL);
+	at("2100-01-01T00:00:00Z");
+	append(st, "a", "x.one", "o1", NULL, NULL);
+	s = store_query_text(st, "SELECT at FROM audit WHERE seq = 1", NULL, 0);
+	assert_non_null(s);
+	assert_int_equal(time_parse(s, &when), 0);
+	free(s);
+	assert_true(when >= before && when <= time(NULL));
+	/* a cutoff 2100 - 365 days would remove the record */
+	assert_int_equal(audit_prune(st, "a", &e), 0);
+	assert_int_equal(count(st), 1);
+}
+
+/* A record dated after now (a wrong clock, or an edit) breaks the chain,
+ * so that a prune "from the future" cannot pass unnoticed; verify's now is
+ * always the system clock. */
+static void
+test_record_from_the_future_is_found(void **state)
+{
+	struct store *st = *state;
+	struct audit_verdict v;
+
+	append(st, "a", "x.one", "o1", NULL, NULL);
+	at("2100-01-01T00:00:00Z");
+	append(st, "a", "x.two", "o2", NULL, NULL);
+	assert_int_equal(verify(st, &v), 1);
+	assert_int_equal(v.bad_seq, 2);
+	assert_non_null(strstr(v.reason, "in the future"));
+}
+
 int
 main(void)
 {
@@ -1393,6 +1436,8 @@ main(void)
 	    T(test_queue_replays_an_old_spill),
 	    T(test_queue_failed_write_retried_then_spilled),
 	    T(test_queue_counts_unknown_names),
+	    T(test_fake_now_does_not_move_audit_times),
+	    T(test_record_from_the_future_is_found),
 	};
 #undef T
 

@@ -130,21 +130,23 @@ test_store(void **state)
 	assert_int_equal(store_migrate(st, &e), 0);
 	assert_true(store_version(st) >= 4);
 	assert_int_equal(
-	    store_exec(st,
-		       "INSERT INTO units (uscc, name, kind, level, region, "
-		       "updated) VALUES ('U', 'u', 'administrative', "
-		       "'county', '440700', 'x');"
-		       "INSERT INTO apps (id, unit, type, name, status, "
-		       "updated) VALUES ('p1', 'U', 'portal', 'p', 'live', "
-		       "'x'), ('p2', 'U', 'portal', 'q', 'closed', 'x'), "
-		       "('m1', 'U', 'mini', 'm', 'live', 'x'), ('p3', 'U', "
-		       "'portal', 'r', NULL, 'x');"
-		       "INSERT INTO domains VALUES ('b.gov.cn', 'p1', "
-		       "'b.gov.cn', 'en', 0, 1), ('a.gov.cn', 'p1', "
-		       "'a.gov.cn', 'en', 1, 1), ('c.gov.cn', 'p2', "
-		       "'c.gov.cn', 'en', 1, 1), ('d.gov.cn', 'p3', "
-		       "'d.gov.cn', 'en', 1, 1);",
-		       NULL, 0, &e),
+	    store_exec(
+		st,
+		"INSERT INTO units (uscc, name, kind, level, region, "
+		"updated) VALUES ('U', 'u', 'administrative', "
+		"'county', '440700', 'x');"
+		"INSERT INTO apps (id, unit, type, name, status, "
+		"updated) VALUES ('p1', 'U', 'portal', 'p', 'live', "
+		"'x'), ('p2', 'U', 'portal', 'q', 'closed', 'x'), "
+		"('m1', 'U', 'mini', 'm', 'live', 'x'), ('p3', 'U', "
+		"'portal', 'r', NULL, 'x');"
+		"INSERT INTO domains (name, app, unicode, lang, main, suffix) "
+		"VALUES ('b.gov.cn', 'p1', "
+		"'b.gov.cn', 'en', 0, 1), ('a.gov.cn', 'p1', "
+		"'a.gov.cn', 'en', 1, 1), ('c.gov.cn', 'p2', "
+		"'c.gov.cn', 'en', 1, 1), ('d.gov.cn', 'p3', "
+		"'d.gov.cn', 'en', 1, 1);",
+		NULL, 0, &e),
 	    0);
 	/* live portals, main domain first; a named app of any status */
 	assert_int_equal(probe_targets(st, NULL, &t, &n, &e), 0);

@@ -959,13 +959,14 @@ test_sec_staff_access_catch_all_spelling(void **state)
 	struct reg_counts c;
 	struct err e;
 
-	/* Refusing the spelling at registration would do as well. */
-	if (reg_import(st, text, strlen(text), "t.json", "t", &c, &e) == 0) {
-		run(st);
-		expect_f("sec.staff-access", "s4", ST_FAIL, "catch-all");
-		expect_f("sec.staff-access", "s6", ST_FAIL, "catch-all");
-	}
+	/* The registry takes the spelling (it is a valid prefix); the rule
+	 * must then call it a catch-all. */
+	if (reg_import(st, text, strlen(text), "t.json", "t", &c, &e) != 0)
+		fail_msg("import: %s", e.msg);
 	free(text);
+	run(st);
+	expect_f("sec.staff-access", "s4", ST_FAIL, "catch-all");
+	expect_f("sec.staff-access", "s6", ST_FAIL, "catch-all");
 }
 
 /* SEC-4 sec.overseas */
@@ -2264,6 +2265,8 @@ test_rreg_link_domain_expiry(void **state)
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	expect_f("link.domain-expiry", "d-soon", ST_PASS,
 		 "1 domains registered beyond the next 30 days");
+}
+
 /* ---- judged by the effect (issue 9): SEC-3 coverage, SEC-4 limit,
  * AUTH-1 shadowing and second factors, gate evidence window and age ---- */
 
