@@ -734,3 +734,97 @@ cmd_tlog(struct cli *c, int argc, char **argv)
 	}
 	return print_json(o);
 }
+
+/* govsec name apply | list | approve | reject (NAME-2; docs/ecert.md) */
+int
+cmd_name_decide(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argv[1];
+	const char *pos[3] = {NULL, NULL, NULL}, *unit = NULL, *app = NULL,
+		   *reason = NULL, *state = NULL;
+	const struct opt opts[] = {
+	    {"unit", 1, &unit, NULL},	     {"app", 1, &app, NULL},
+	    {"reason", 1, &reason, NULL},    {"state", 1, &state, NULL},
+	    {"format", 1, &c->format, NULL}, {NULL, 0, NULL, NULL}};
+	const char *usage =
+	    "govsec name apply NAME --unit USCC [--app ID] | list [--unit "
+	    "USCC] [--state pending|approved|rejected] | approve ID | reject "
+	    "ID --reason TEXT";
+	struct ecert_name_conflict nc;
+	long long id = 0;
+	struct err e;
+	json_t *o;
+	int npos = cli_parse(argc - 1, argv + 1, opts, pos, 1, usage), rc;
+
+	if (npos < 0)
+		return EXIT_USAGE;
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(verb, "apply") && npos == 1 && unit != NULL) {
+		rc = ecert_name_apply(c->st, unit, app, pos[0], c->actor, &id,
+				      &nc, &e);
+		if (rc < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (cli_json(c)) {
+			o = json_pack("{s:s, s:I, s:s, s:s, s:s?, s:s?, s:s?}",
+				      "state", rc == 0 ? "pending" : "refused",
+				      "id", rc == 0 ? (json_int_t)id : 0,
+				      "name1", nc.name1, "name1_reason",
+				      nc.name1_why, "conflict_name",
+				      nc.id ? nc.name : NULL, "conflict_unit",
+				      nc.id ? nc.unit : NULL, "reason",
+				      nc.why[0] ? nc.why : NULL);
+			print_json(o);
+		} else if (rc == 0) {
+			printf("application %lld pending (NAME-1: %s: %s)\n",
+			       id, nc.name1, nc.name1_why);
+		} else if (nc.id != 0) {
+			printf("refused: '%s' is confusable with '%s' of unit "
+			       "%s, approved: %s\n",
+			       pos[0], nc.name, nc.unit, nc.why);
+		} else {
+			printf("refused: %s\n",
+			       nc.why[0] ? nc.why : nc.name1_why);
+		}
+		return rc == 0 ? 0 : EXIT_FINDINGS;
+	}
+	if ((!strcmp(verb, "approve") || !strcmp(verb, "reject")) &&
+	    npos == 1) {
+		if (str_to_ll(pos[0], 1, LLONG_MAX, &id) < 0) {
+			cli_error("'%s' is not an application's id", pos[0]);
+			return EXIT_USAGE;
+		}
+		if (ecert_name_decide(c->st, id, !strcmp(verb, "approve"),
+				      reason, c->actor, &e) < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("%s %lld\n",
+		       !strcmp(verb, "approve") ? "approved" : "rejected", id);
+		return 0;
+	}
+	if (!strcmp(verb, "list") && npos == 0) {
+		if ((o = ecert_names_json(c->st, unit, state, &e)) == NULL) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (cli_json(c))
+			return print_json(o);
+		for (size_t i = 0; i < json_array_size(o); i++) {
+			json_t *n = json_array_get(o, i);
+
+			printf("%lld  %-9s %s  %s\n",
+			       (long long)json_integer_value(
+				   json_object_get(n, "id")),
+			       json_string_value(json_object_get(n, "state")),
+			       json_string_value(json_object_get(n, "unit")),
+			       json_string_value(json_object_get(n, "name")));
+		}
+		json_decref(o);
+		return 0;
+	}
+	cli_error("usage: %s", usage);
+	return EXIT_USAGE;
+}

@@ -132,6 +132,10 @@ cmd_name(struct cli *c, int argc, char **argv)
 	json_t *u;
 	int n;
 
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "apply") || !strcmp(argv[1], "list") ||
+	     !strcmp(argv[1], "approve") || !strcmp(argv[1], "reject")))
+		return cmd_name_decide(c, argc, argv);
 	n = cli_parse(argc, argv, opts, pos, 2, usage);
 	if (n != 2 || strcmp(pos[0], "check") != 0 || unit == NULL) {
 		if (n >= 0)

@@ -108,9 +108,9 @@ fold_lookalikes(const char *s, char *out, size_t n)
 static void
 strip_marks(char *s)
 {
-	static const char *const marks[] = {"·", "・", "（", "）", "【", "】",
-					    "《", "》", "—", "－", "　", "、",
-					    "“", "”"};
+	static const char *const marks[] = {"·",  "・", "（", "）", "【",
+					    "】", "《", "》", "—",  "－",
+					    "　", "、", "“",  "”"};
 	char *w = s;
 
 	while (*s != '\0') {
@@ -196,7 +196,12 @@ ecert_name_mixed(const char *name)
 
 	if (U_FAILURE(ue))
 		return 0;
-	uspoof_setChecks(sc, USPOOF_MIXED_SCRIPT_CONFUSABLE | USPOOF_INVISIBLE,
+	/* UTS 39 "highly restrictive": Han with Latin, kana, bopomofo or
+	 * hangul, never Han with Cyrillic or Greek; no invisible marks */
+	uspoof_setRestrictionLevel(sc, USPOOF_HIGHLY_RESTRICTIVE);
+	uspoof_setChecks(sc,
+			 USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE |
+			     USPOOF_MIXED_NUMBERS,
 			 &ue);
 	r = uspoof_checkUTF8(sc, name, -1, NULL, &ue);
 	uspoof_close(sc);
@@ -270,13 +275,6 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 	str_copy(c->name1, name_verdict_str(v), sizeof(c->name1));
 	str_copy(c->name1_why, why.msg, sizeof(c->name1_why));
 	json_decref(u);
-	if (ecert_name_mixed(name)) {
-		str_copy(c->why, "it mixes scripts that can be confused",
-			 sizeof(c->why));
-		return 1;
-	}
-	if (v == NAME_FAIL)
-		return 1;
 	/* the index lookup: an approved or pending name of another with
 	 * the same key (a unit renaming its own name is not a conflict) */
 	q[0] = SV_TEXT(key);
@@ -291,6 +289,13 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 		conflict_why(name, c->name, c->why, sizeof(c->why));
 		return 1;
 	}
+	if (ecert_name_mixed(name)) {
+		str_copy(c->why, "it mixes scripts that can be confused",
+			 sizeof(c->why));
+		return 1;
+	}
+	if (v == NAME_FAIL)
+		return 1;
 	if (store_begin(st, e) < 0)
 		return -1;
 	time_fmt(time_now(), at, sizeof(at));
@@ -307,11 +312,10 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 		       "?, 'pending', ?, ?, ?)",
 		       q, 7, e) < 0)
 		goto fail;
-	*id = store_query_int(st, "SELECT MAX(id) FROM ecert_names", NULL, 0,
-			      0);
+	*id =
+	    store_query_int(st, "SELECT MAX(id) FROM ecert_names", NULL, 0, 0);
 	str_fmt(obj, sizeof(obj), "unit:%s", unit);
-	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, key, e) <
-	    0)
+	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, key, e) < 0)
 		goto fail;
 	rc = store_commit(st, e) < 0 ? -1 : 0;
 	return rc;
@@ -340,8 +344,9 @@ ecert_name_decide(struct store *st, long long id, int approve,
 				"SELECT unit FROM ecert_names WHERE id = ? AND "
 				"state = 'pending'",
 				q, 1);
-	key = store_query_text(st, "SELECT name_key FROM ecert_names WHERE id "
-				   "= ?",
+	key = store_query_text(st,
+			       "SELECT name_key FROM ecert_names WHERE id "
+			       "= ?",
 			       q, 1);
 	name = store_query_text(st, "SELECT name FROM ecert_names WHERE id = ?",
 				q, 1);
@@ -361,8 +366,9 @@ ecert_name_decide(struct store *st, long long id, int approve,
 			q, 2, conflict_row, &c, e) < 0)
 		goto fail;
 	if (c.id != 0) {
-		err_set(e, "'%s' of unit %s was approved meanwhile and is "
-			   "confusable with it: reject this one",
+		err_set(e,
+			"'%s' of unit %s was approved meanwhile and is "
+			"confusable with it: reject this one",
 			c.name, c.unit);
 		goto fail;
 	}
@@ -378,12 +384,11 @@ ecert_name_decide(struct store *st, long long id, int approve,
 		       q, 5, e) < 0)
 		goto fail;
 	{
-		json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:s}",
-				      "type", approve ? "name.approve"
-						      : "name.reject",
-				      "id", (json_int_t)id, "uscc", unit,
-				      "name", name, "key", key, "reason",
-				      reason, "at", at);
+		json_t *o =
+		    json_pack("{s:s, s:I, s:s, s:s, s:s, s:s?, s:s}", "type",
+			      approve ? "name.approve" : "name.reject", "id",
+			      (json_int_t)id, "uscc", unit, "name", name, "key",
+			      key, "reason", reason, "at", at);
 
 		entry = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(o);
@@ -414,15 +419,14 @@ static int
 name_row(void *arg, struct store_row *r)
 {
 	json_array_append_new(
-	    arg, json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?}",
-			   "id", (json_int_t)store_row_int(r, 0), "unit",
-			   store_row_text(r, 1), "app", store_row_text(r, 2),
-			   "name", store_row_text(r, 3), "state",
-			   store_row_text(r, 4), "applied",
-			   store_row_text(r, 5), "decided",
-			   store_row_text(r, 6), "reason",
-			   store_row_text(r, 7), "name1",
-			   store_row_text(r, 8)));
+	    arg,
+	    json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id",
+		      (json_int_t)store_row_int(r, 0), "unit",
+		      store_row_text(r, 1), "app", store_row_text(r, 2), "name",
+		      store_row_text(r, 3), "state", store_row_text(r, 4),
+		      "applied", store_row_text(r, 5), "decided",
+		      store_row_text(r, 6), "reason", store_row_text(r, 7),
+		      "name1", store_row_text(r, 8)));
 	return 0;
 }
 
@@ -445,9 +449,11 @@ ecert_names_json(struct store *st, const char *unit, const char *state,
 		json_t *f = json_array(), *v;
 		size_t i;
 
-		json_array_foreach(a, i, v) if (!strcmp(
-		    json_string_value(json_object_get(v, "state")), state))
-		    json_array_append(f, v);
+		json_array_foreach(
+		    a, i,
+		    v) if (!strcmp(json_string_value(json_object_get(v,
+								     "state")),
+				   state)) json_array_append(f, v);
 		json_decref(a);
 		a = f;
 	}

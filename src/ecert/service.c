@@ -456,6 +456,17 @@ ecert_receipt(struct store *st, const struct ecert_ca *ca,
 	ecert_rec_cleanup(&rec);
 	free(kind);
 	free(level);
+	/* the unit's approved online names, in the order approved */
+	if (r != NULL) {
+		json_t *names = ecert_names_json(st, v->unit, "approved", e),
+		       *nm;
+		size_t i;
+
+		json_array_foreach(names, i, nm)
+		    json_array_append(json_object_get(r, "online_names"),
+				      json_object_get(nm, "name"));
+		json_decref(names);
+	}
 	if (r == NULL ||
 	    (body = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
 		err_set(e, "cannot encode the receipt");

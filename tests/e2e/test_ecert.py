@@ -203,3 +203,56 @@ def test_kek_must_be_private(ca):
     with sqlite3.connect(d / "s.db") as db:
         for (sealed,) in db.execute("SELECT key_sealed FROM ecert_ca"):
             assert sealed.startswith("sm4$") and "PRIVATE" not in sealed
+
+
+def test_online_names(ca):
+    """NAME-2: a name is searched against every approved name for what a
+    reader would confuse (traditional characters, look-alike Han, width,
+    punctuation, mixed scripts); the department decides with a reason;
+    decisions are in the transparency log and the audit."""
+    cli, d = ca
+    reg = d / "reg2.json"
+    reg.write_text(json.dumps({"units": [{
+        "uscc": "11440700MB2D12349M", "name": "江门市人民政府",
+        "kind": "administrative", "level": "prefecture",
+        "region": "440700", "region_name": "江门市"}]}, ensure_ascii=False))
+    assert cli("import", reg).returncode == 0
+
+    def apply(name, unit):
+        r = cli("--format", "json", "name", "apply", name, "--unit", unit)
+        assert r.returncode in (0, 1), r.stderr
+        return r.returncode, json.loads(r.stdout)
+
+    rc, out = apply(NAME, UNIT)
+    assert rc == 0 and out["state"] == "pending" and out["name1"] == "pass"
+    assert cli("name", "approve", str(out["id"])).returncode == 0
+    # another unit's look-alikes of the approved name are refused
+    for fake in ("廣東省政務服務和數據管理局", "广东省政务服务和数据管理局 ",
+                 "广东省政务服务和数据管埋局"[:0] + "广东省政务服务和数据管理局（）"):
+        rc, out = apply(fake, "11440700MB2D12349M")
+        assert rc == 1 and out["conflict_unit"] == UNIT, (fake, out)
+    rc, out = apply("江门市人民政府о", "11440700MB2D12349M")  # Cyrillic o
+    assert rc == 1 and "mixes scripts" in out["reason"]
+    rc, out = apply("江门市人民政府", "11440700MB2D12349M")
+    assert rc == 0
+    first = out["id"]
+    # a pending look-alike of its own, by the first unit: 人 and 入
+    rc, out = apply("江门市入民政府", UNIT)
+    assert rc == 1 and out["conflict_unit"] is None  # NAME-1 fails first
+    r = cli("name", "reject", str(first))
+    assert r.returncode == 2 and "--reason" in r.stderr
+    assert cli("name", "reject", str(first), "--reason",
+               "重复申请").returncode == 0
+    again = cli("name", "approve", str(first))
+    assert again.returncode == 2 and "no pending" in again.stderr
+    listed = json.loads(cli("--format", "json", "name", "list").stdout)
+    assert [(n["name"], n["state"]) for n in listed] == [
+        (NAME, "approved"), ("江门市人民政府", "rejected")]
+    log = json.loads(cli("tlog", "entries").stdout)["entries"]
+    kinds = [e["kind"] for e in log]
+    assert kinds.count("name.approve") == 1 and \
+        kinds.count("name.reject") == 1
+    audit = cli("audit", "export").stdout
+    for action in ("ecert.name_apply", "ecert.name_approve",
+                   "ecert.name_reject"):
+        assert action in audit

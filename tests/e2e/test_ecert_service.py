@@ -128,6 +128,11 @@ def test_public_chain_and_crl(svc):
 
 def test_receipt_by_certificate_checks_offline(svc, client):
     pem = (svc["dir"] / "unit.pem").read_text()
+    # the unit's approved online name travels in the receipt (NAME-2)
+    r = svc["cli"]("--format", "json", "name", "apply", NAME, "--unit", UNIT)
+    assert r.returncode == 0, r.stderr
+    assert svc["cli"]("name", "approve",
+                      str(json.loads(r.stdout)["id"])).returncode == 0
     r, body = call(svc, "POST", "/v1/verify", {"certificate": pem},
                    svc["keys"]["应用商店甲"])
     assert r.status == 200, body
@@ -140,7 +145,7 @@ def test_receipt_by_certificate_checks_offline(svc, client):
     assert claims["method"] == "certificate"
     assert claims["operator"] == "应用商店甲"
     assert claims["kind"] == "administrative"
-    assert "online_names" in claims and "logo_ids" in claims
+    assert claims["online_names"] == [NAME] and claims["logo_ids"] == []
     # a tampered receipt: another unit's code in the signed bytes
     resp = json.loads(body)
     forged = base64.urlsafe_b64decode(resp["receipt"] + "==").replace(

@@ -536,6 +536,54 @@ test_tlog_store(void **state)
 	teardown_ca(f);
 }
 
+/* ---- online names ------------------------------------------------------ */
+
+static void
+same_key(const char *a, const char *b, int same)
+{
+	char ka[1024], kb[1024];
+	struct err e;
+
+	if (ecert_name_key(a, ka, sizeof(ka), &e) < 0 ||
+	    ecert_name_key(b, kb, sizeof(kb), &e) < 0)
+		fail_msg("name key: %s", e.msg);
+	if (same != !strcmp(ka, kb))
+		fail_msg("'%s' and '%s' should %sbe confusable (keys '%s', "
+			 "'%s')",
+			 a, b, same ? "" : "not ", ka, kb);
+}
+
+static void
+test_name_keys(void **state)
+{
+	char k[1024];
+	struct err e;
+
+	(void)state;
+	same_key("广东政务", "广东政務", 1); /* traditional */
+	same_key("广东省政务服务网", "廣東省政務服務網", 1);
+	same_key("江门市人民政府", "江门市入民政府", 1); /* 人/入 */
+	same_key("己", "已", 1);
+	same_key("未来", "末来", 1);
+	same_key("天河", "夭河", 1);
+	same_key("士兵", "土兵", 1);
+	same_key("戍边", "戌边", 1);
+	same_key("ABC政务", "ＡＢＣ政务", 1); /* full width */
+	same_key("abc政务", "ABC政务", 1);    /* case */
+	same_key("江门 发布", "江门发布", 1); /* spaces */
+	same_key("江门·发布", "江门发布", 1); /* punctuation */
+	same_key("paypal", "pаypal", 1);      /* Cyrillic a */
+	/* innocent neighbours are not confused */
+	same_key("江门市人民政府", "江门市人民政协", 0);
+	same_key("广东政务", "广西政务", 0);
+	same_key("台山发布", "开平发布", 0);
+	assert_true(ecert_name_mixed("江门市人民政府о"));
+	assert_false(ecert_name_mixed("江门市人民政府APP"));
+	assert_false(ecert_name_mixed("广东省政务服务网"));
+	assert_int_equal(ecert_name_key("", k, sizeof(k), &e), -1);
+	assert_int_equal(ecert_name_key("\xe6\xb1", k, sizeof(k), &e), -1);
+}
+
 int
 main(void)
 {
@@ -547,6 +595,7 @@ main(void)
 	    cmocka_unit_test(test_tlog_rfc6962_vectors),
 	    cmocka_unit_test(test_tlog_proofs_verify),
 	    cmocka_unit_test(test_tlog_store),
+	    cmocka_unit_test(test_name_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
