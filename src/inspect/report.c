@@ -3,8 +3,11 @@
  * rule, requirement, status, object, evidence, fix), among them the footer
  * marks of every page (GOVWEB-3) and the columns' freshness (GOVWEB-2),
  * and its reports: text, JSON (the contract for scripts), SARIF, JUnit and
- * HTML. Everything written is escaped for its format; page-derived strings
- * are untrusted.
+ * HTML. Text and HTML are for the webmaster: what was read (HTML pages and
+ * URLs counted as other link checkers count them), a summary, broken links
+ * first, outbound links without a prompt grouped by host, then marks,
+ * freshness and the rest. Everything written is escaped for its format;
+ * page-derived strings are untrusted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -794,6 +797,34 @@ nofrag_len(const char *url)
 	return strcspn(url, "#");
 }
 
+/* The report's link sections. */
+enum link_sec { LS_BROKEN, LS_ABNORMAL, LS_BLOCKED };
+
+static int
+in_section(const struct insp_link *l, enum link_sec s)
+{
+	int abnormal =
+	    l->abnormal && (l->status == INSP_BROKEN || l->status == INSP_OK);
+
+	switch (s) {
+	case LS_BROKEN:
+		return !abnormal && l->status == INSP_BROKEN;
+	case LS_ABNORMAL:
+		return abnormal;
+	case LS_BLOCKED:
+		return l->status == INSP_BLOCKED;
+	}
+	return 0;
+}
+
+/* An outbound link to a non-government site without a leave-site prompt
+ * (LINK-3). */
+static int
+unprompted(const struct insp_link *l)
+{
+	return l->prompt != NULL && strcmp(l->prompt, "none") == 0;
+}
+
 void
 insp_counts(const struct insp_result *r, struct insp_counts *c)
 {
@@ -832,14 +863,10 @@ insp_counts(const struct insp_result *r, struct insp_counts *c)
 		if (l->internal && !frag && !strcmp(l->kind, "css") &&
 		    map_get(&pages, l->url, &one) == 0)
 			c->stylesheets++;
-		if (l->abnormal &&
-		    (l->status == INSP_BROKEN || l->status == INSP_OK))
-			c->abnormal++;
-		else if (l->status == INSP_BROKEN)
-			c->broken++;
-		else if (l->status == INSP_BLOCKED)
-			c->blocked++;
-		if (l->prompt != NULL && !strcmp(l->prompt, "none")) {
+		c->broken += in_section(l, LS_BROKEN);
+		c->abnormal += in_section(l, LS_ABNORMAL);
+		c->blocked += in_section(l, LS_BLOCKED);
+		if (unprompted(l)) {
 			char *h = url_host(l->url);
 
 			c->unprompted++;
@@ -897,7 +924,7 @@ unprompted_hosts(const struct insp_result *r, size_t *n)
 		char *h;
 		long long k = (long long)*n;
 
-		if (l->prompt == NULL || strcmp(l->prompt, "none") != 0)
+		if (!unprompted(l))
 			continue;
 		if ((h = url_host(l->url)) == NULL)
 			h = xstrdup("");
@@ -958,26 +985,6 @@ hosts_json(const struct insp_result *r)
 	}
 	hosts_free(g, n);
 	return a;
-}
-
-/* The report's link sections. */
-enum link_sec { LS_BROKEN, LS_ABNORMAL, LS_BLOCKED };
-
-static int
-in_section(const struct insp_link *l, enum link_sec s)
-{
-	int abnormal =
-	    l->abnormal && (l->status == INSP_BROKEN || l->status == INSP_OK);
-
-	switch (s) {
-	case LS_BROKEN:
-		return !abnormal && l->status == INSP_BROKEN;
-	case LS_ABNORMAL:
-		return abnormal;
-	case LS_BLOCKED:
-		return l->status == INSP_BLOCKED;
-	}
-	return 0;
 }
 
 static int
