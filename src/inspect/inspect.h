@@ -552,6 +552,27 @@ struct json_t *insp_json(const struct insp_result *r);
 struct json_t *insp_marks_json(const struct insp_result *r);
 struct json_t *insp_findings_json(const struct insp_result *r);
 struct json_t *insp_columns_json(const struct insp_result *r);
+/*
+ * What a report counts (stats in JSON, the first lines of text and HTML).
+ * Pages are HTML pages: r->npages less the stylesheets read (internal
+ * links of kind css that were read as pages). URLs are counted as
+ * linkinator and linkchecker count links: distinct URLs with the
+ * fragment cut off, skipped ones included; links with a fragment and
+ * occurrences (page-link pairs, found_on_count) are counted apart.
+ */
+struct insp_counts {
+	long html_pages, stylesheets;
+	long urls;	   /* distinct URLs without fragment */
+	long urls_checked; /* of them, some link to it was not skipped */
+	long urls_skipped; /* every link to it was skipped */
+	long urls_broken;  /* broken for a reason other than its fragment */
+	long fragments;	   /* distinct links with a fragment */
+	long fragments_broken;	/* fragment_missing */
+	long long occurrences;	/* page-link pairs */
+	long broken, abnormal, blocked; /* the report's link sections */
+	long unprompted, unprompted_hosts; /* LINK-3 links, their hosts */
+};
+void insp_counts(const struct insp_result *r, struct insp_counts *c);
 
 /* store.c (the link list, LINK-2) */
 /*

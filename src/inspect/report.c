@@ -3,8 +3,11 @@
  * rule, requirement, status, object, evidence, fix), among them the footer
  * marks of every page (GOVWEB-3) and the columns' freshness (GOVWEB-2),
  * and its reports: text, JSON (the contract for scripts), SARIF, JUnit and
- * HTML. Everything written is escaped for its format; page-derived strings
- * are untrusted.
+ * HTML. Text and HTML are for the webmaster: what was read (HTML pages and
+ * URLs counted as other link checkers count them), a summary, broken links
+ * first, outbound links without a prompt grouped by host, then marks,
+ * freshness and the rest. Everything written is escaped for its format;
+ * page-derived strings are untrusted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -187,17 +190,19 @@ footer_findings(struct insp_result *r)
 static void
 column_findings(struct insp_result *r)
 {
+	struct insp_counts n;
 	struct buf b = BUF_INIT(8192), st = BUF_INIT(4096), em = BUF_INIT(3072);
 	long news = 0, notices = 0, other = 0, typed = 0, stale = 0, empty = 0;
 	int fail;
 
 	if (r->ncolumns == 0) {
+		insp_counts(r, &n);
 		add(r, "inspect.columns", "GOVWEB-2", "unknown", r->start,
 		    "link the site's columns (news, notices, policies) from "
 		    "the homepage",
 		    "no column (a list page linked from the homepage) among "
-		    "%zu pages",
-		    r->npages);
+		    "%ld pages",
+		    n.html_pages);
 		return;
 	}
 	for (size_t i = 0; i < r->ncolumns; i++) {
@@ -260,6 +265,7 @@ insp_findings(struct insp_result *r)
 	long broken = 0, abnormal = 0, unprompted = 0, outbound = 0,
 	     blocked = 0;
 	struct map ext;
+	struct insp_counts c;
 
 	for (size_t i = 0; i < r->nfindings; i++) {
 		free(r->findings[i].object);
@@ -329,13 +335,15 @@ insp_findings(struct insp_result *r)
 			}
 		}
 	}
+	insp_counts(r, &c);
 	if (broken == 0 && blocked == 0)
 		add(r, "inspect.link-list", "LINK-2", "pass", r->start, NULL,
-		    "%zu links checked on %zu pages, none broken", r->nlinks,
-		    r->npages);
+		    "%ld URLs checked on %ld pages, none broken",
+		    c.urls_checked, c.html_pages);
 	if (abnormal == 0)
 		add(r, "inspect.abnormal-links", "LINK-4", "pass", r->start,
-		    NULL, "no abnormal link among %zu", r->nlinks);
+		    NULL, "no abnormal link among %ld URLs checked",
+		    c.urls_checked);
 	if (unprompted == 0)
 		add(r, "inspect.leave-prompt", "LINK-3", "pass", r->start, NULL,
 		    "%ld outbound links to non-government sites, all with a "
@@ -559,32 +567,47 @@ insp_columns_json(const struct insp_result *r)
 	return cols;
 }
 
+static json_t *hosts_json(const struct insp_result *r);
+
 /* Everything but the links (the head of the JSON report). */
 static json_t *
 head_json(const struct insp_result *r)
 {
-	json_t *root = json_object();
+	json_t *root = json_object(), *stats;
 	long count[4] = {0};
+	struct insp_counts c;
 
 	for (size_t i = 0; i < r->nlinks; i++)
 		count[r->links[i].status]++;
 	json_object_set_new(root, "start", jstr(r->start));
 	json_object_set_new(root, "started", json_string(r->started));
 	json_object_set_new(root, "finished", json_string(r->finished));
-	json_object_set_new(
-	    root, "stats",
-	    json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b, s:I, "
-		      "s:I, s:i, s:i}",
-		      "pages", (json_int_t)r->npages, "links",
-		      (json_int_t)r->nlinks, "requests",
-		      (json_int_t)r->requests, "bytes", (json_int_t)r->bytes,
-		      "seconds", r->seconds, "ok", (json_int_t)count[0],
-		      "broken", (json_int_t)count[1], "blocked",
-		      (json_int_t)count[2], "skipped", (json_int_t)count[3],
-		      "time_limit", r->time_limit_hit, "connections",
-		      (json_int_t)r->connections, "http2", (json_int_t)r->http2,
-		      "max_concurrency", r->max_running, "max_per_host",
-		      r->max_per_host));
+	insp_counts(r, &c);
+	stats = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:b, s:I, "
+	    "s:I, s:i, s:i}",
+	    "pages", (json_int_t)r->npages, "links", (json_int_t)r->nlinks,
+	    "requests", (json_int_t)r->requests, "bytes", (json_int_t)r->bytes,
+	    "seconds", r->seconds, "ok", (json_int_t)count[0], "broken",
+	    (json_int_t)count[1], "blocked", (json_int_t)count[2], "skipped",
+	    (json_int_t)count[3], "time_limit", r->time_limit_hit,
+	    "connections", (json_int_t)r->connections, "http2",
+	    (json_int_t)r->http2, "max_concurrency", r->max_running,
+	    "max_per_host", r->max_per_host);
+	json_object_update_new(
+	    stats,
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "html_pages", (json_int_t)c.html_pages, "stylesheets",
+		      (json_int_t)c.stylesheets, "urls", (json_int_t)c.urls,
+		      "urls_checked", (json_int_t)c.urls_checked,
+		      "urls_skipped", (json_int_t)c.urls_skipped, "urls_broken",
+		      (json_int_t)c.urls_broken, "fragments",
+		      (json_int_t)c.fragments, "fragments_broken",
+		      (json_int_t)c.fragments_broken, "occurrences",
+		      (json_int_t)c.occurrences, "unprompted",
+		      (json_int_t)c.unprompted));
+	json_object_set_new(root, "stats", stats);
+	json_object_set_new(root, "unprompted_hosts", hosts_json(r));
 	json_object_set_new(root, "marks", marks_json(r));
 	json_object_set_new(root, "columns", insp_columns_json(r));
 	json_object_set_new(root, "findings", insp_findings_json(r));
@@ -765,11 +788,593 @@ text_safe(FILE *out, const char *s)
 	free(clean);
 }
 
+/* ---- what the readable reports count and group ---- */
+
+/* Length of url without its fragment. */
+static size_t
+nofrag_len(const char *url)
+{
+	return strcspn(url, "#");
+}
+
+/* The report's link sections. */
+enum link_sec { LS_BROKEN, LS_ABNORMAL, LS_BLOCKED };
+
+static int
+in_section(const struct insp_link *l, enum link_sec s)
+{
+	int abnormal =
+	    l->abnormal && (l->status == INSP_BROKEN || l->status == INSP_OK);
+
+	switch (s) {
+	case LS_BROKEN:
+		return !abnormal && l->status == INSP_BROKEN;
+	case LS_ABNORMAL:
+		return abnormal;
+	case LS_BLOCKED:
+		return l->status == INSP_BLOCKED;
+	}
+	return 0;
+}
+
+/* An outbound link to a non-government site without a leave-site prompt
+ * (LINK-3). */
+static int
+unprompted(const struct insp_link *l)
+{
+	return l->prompt != NULL && strcmp(l->prompt, "none") == 0;
+}
+
+void
+insp_counts(const struct insp_result *r, struct insp_counts *c)
+{
+	struct map pages, urls;
+	unsigned char *st = xcalloc(r->nlinks + 1, 1);
+	struct map hosts;
+
+	memset(c, 0, sizeof(*c));
+	map_init(&pages);
+	map_init(&urls);
+	map_init(&hosts);
+	for (size_t i = 0; i < r->npages; i++)
+		map_put(&pages, r->pages[i], 1, NULL);
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		size_t n = nofrag_len(l->url);
+		int frag = l->url[n] == '#';
+		char *u = xmalloc(n + 1);
+		long long at = (long long)c->urls, one;
+
+		memcpy(u, l->url, n);
+		u[n] = '\0';
+		if (map_put(&urls, u, at, &at) == 0)
+			c->urls++;
+		free(u);
+		/* 1: some link to it was not skipped, 2: broken itself */
+		if (l->status != INSP_SKIPPED)
+			st[at] |= 1;
+		if (l->status == INSP_BROKEN &&
+		    strcmp(l->reason, "fragment_missing") != 0)
+			st[at] |= 2;
+		c->fragments += frag;
+		c->fragments_broken += frag && l->status == INSP_BROKEN &&
+				       !strcmp(l->reason, "fragment_missing");
+		c->occurrences += l->nfound + l->more_found;
+		if (l->internal && !frag && !strcmp(l->kind, "css") &&
+		    map_get(&pages, l->url, &one) == 0)
+			c->stylesheets++;
+		c->broken += in_section(l, LS_BROKEN);
+		c->abnormal += in_section(l, LS_ABNORMAL);
+		c->blocked += in_section(l, LS_BLOCKED);
+		if (unprompted(l)) {
+			char *h = url_host(l->url);
+
+			c->unprompted++;
+			if (h != NULL && map_put(&hosts, h, 1, NULL) == 0)
+				c->unprompted_hosts++;
+			free(h);
+		}
+	}
+	for (long i = 0; i < c->urls; i++) {
+		c->urls_checked += (st[i] & 1) != 0;
+		c->urls_broken += (st[i] & 2) != 0;
+	}
+	c->urls_skipped = c->urls - c->urls_checked;
+	c->html_pages = (long)r->npages - c->stylesheets;
+	free(st);
+	map_cleanup(&pages);
+	map_cleanup(&urls);
+	map_cleanup(&hosts);
+}
+
+#define HOST_EXAMPLES 3 /* links named per host without a prompt */
+
+/* Outbound links without a leave-site prompt to one host. */
+struct host_group {
+	char *host;
+	long links;
+	long long occurrences;
+	const struct insp_link *ex[HOST_EXAMPLES];
+	int nex;
+};
+
+static int
+host_cmp(const void *a, const void *b)
+{
+	const struct host_group *x = a, *y = b;
+
+	if (x->links != y->links)
+		return x->links > y->links ? -1 : 1;
+	return strcmp(x->host, y->host);
+}
+
+/* The LINK-3 failures grouped by target host, most links first (then by
+ * host name); *n gets how many. Free with hosts_free. */
+static struct host_group *
+unprompted_hosts(const struct insp_result *r, size_t *n)
+{
+	struct host_group *g = NULL;
+	size_t cap = 0;
+	struct map at;
+
+	*n = 0;
+	map_init(&at);
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		char *h;
+		long long k = (long long)*n;
+
+		if (!unprompted(l))
+			continue;
+		if ((h = url_host(l->url)) == NULL)
+			h = xstrdup("");
+		if (map_put(&at, h, k, &k) == 0) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 16;
+				g = xrealloc(g, cap * sizeof(*g));
+			}
+			memset(&g[*n], 0, sizeof(*g));
+			g[(*n)++].host = h;
+		} else
+			free(h);
+		g[k].links++;
+		g[k].occurrences += l->nfound + l->more_found;
+		if (g[k].nex < HOST_EXAMPLES)
+			g[k].ex[g[k].nex++] = l;
+	}
+	map_cleanup(&at);
+	if (*n > 1)
+		qsort(g, *n, sizeof(*g), host_cmp);
+	return g;
+}
+
+static void
+hosts_free(struct host_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(g[i].host);
+	free(g);
+}
+
+/* [{host, links, occurrences, examples: [{url, page}]}], as the text
+ * report's LINK-3 table. */
+static json_t *
+hosts_json(const struct insp_result *r)
+{
+	size_t n;
+	struct host_group *g = unprompted_hosts(r, &n);
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *ex = json_array();
+
+		for (int k = 0; k < g[i].nex; k++) {
+			const struct insp_link *l = g[i].ex[k];
+
+			json_array_append_new(
+			    ex, json_pack(
+				    "{s:o, s:o}", "url", jstr(l->url), "page",
+				    jstr(l->unprompted_on ? l->unprompted_on
+							  : first_page(r, l))));
+		}
+		json_array_append_new(
+		    a,
+		    json_pack("{s:o, s:I, s:I, s:o}", "host", jstr(g[i].host),
+			      "links", (json_int_t)g[i].links, "occurrences",
+			      (json_int_t)g[i].occurrences, "examples", ex));
+	}
+	hosts_free(g, n);
+	return a;
+}
+
+static int
+pages_cmp(const void *a, const void *b)
+{
+	const struct insp_link *x = *(const struct insp_link *const *)a;
+	const struct insp_link *y = *(const struct insp_link *const *)b;
+	int nx = x->nfound + x->more_found, ny = y->nfound + y->more_found;
+
+	if (nx != ny)
+		return nx > ny ? -1 : 1;
+	return strcmp(x->url, y->url);
+}
+
+/* The links of section s, on the most pages first (then by URL); a heap
+ * array (free()) of *n. */
+static const struct insp_link **
+section_links(const struct insp_result *r, enum link_sec s, size_t *n)
+{
+	const struct insp_link **v = xcalloc(r->nlinks + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < r->nlinks; i++)
+		if (in_section(&r->links[i], s))
+			v[(*n)++] = &r->links[i];
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), pages_cmp);
+	return v;
+}
+
+/* The sections of the findings not rendered from the links. */
+enum find_sec { FS_LINKS, FS_MARKS, FS_FRESH, FS_OTHER };
+
+static enum find_sec
+finding_section(const struct insp_finding *f)
+{
+	if (!strcmp(f->rule, "inspect.link-list") ||
+	    !strcmp(f->rule, "inspect.abnormal-links") ||
+	    !strcmp(f->rule, "inspect.leave-prompt"))
+		return FS_LINKS;
+	if (!strcmp(f->rule, "inspect.logo") ||
+	    !strncmp(f->rule, "inspect.footer-", 15))
+		return FS_MARKS;
+	if (!strcmp(f->rule, "inspect.freshness") ||
+	    !strcmp(f->rule, "inspect.columns"))
+		return FS_FRESH;
+	return FS_OTHER;
+}
+
+static const char *const link_sec_title[] = {
+    "broken links", "abnormal links (LINK-4)", "not verified (blocked)"};
+static const char *const find_sec_title[] = {
+    "", "marks (LOGO-1, GOVWEB-3)", "freshness (GOVWEB-2)", "other findings"};
+
+/* The first line of the text and HTML reports: what was read. */
+static void
+counts_line(struct buf *b, const struct insp_result *r,
+	    const struct insp_counts *c)
+{
+	buf_printf(b,
+		   "%ld pages (and %ld stylesheets), %ld URLs (%ld checked, "
+		   "%ld skipped), %ld links with a fragment (%ld broken), "
+		   "%lld link occurrences; %lld requests over %lld "
+		   "connections in %.1f s%s",
+		   c->html_pages, c->stylesheets, c->urls, c->urls_checked,
+		   c->urls_skipped, c->fragments, c->fragments_broken,
+		   c->occurrences, r->requests, r->connections, r->seconds,
+		   r->time_limit_hit ? " (time limit reached)" : "");
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The summary line: what needs doing, first, then the requirements that
+ * fail (sorted). */
+static void
+summary_line(struct buf *b, const struct insp_result *r,
+	     const struct insp_counts *c, long fails, long unknown)
+{
+	struct map seen;
+	char **req;
+
+	buf_printf(b,
+		   "%ld broken, %ld abnormal, %ld not verified; %ld "
+		   "outbound links to %ld hosts without a leave-site "
+		   "prompt; %ld failing, %ld unknown findings",
+		   c->broken, c->abnormal, c->blocked, c->unprompted,
+		   c->unprompted_hosts, fails, unknown);
+	map_init(&seen);
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (!strcmp(r->findings[i].status, "fail"))
+			map_put(&seen, r->findings[i].requirement, 1, NULL);
+	req = xcalloc(seen.len + 1, sizeof(*req));
+	for (size_t i = 0, n = 0; i < seen.cap; i++)
+		if (seen.keys[i] != NULL)
+			req[n++] = seen.keys[i];
+	qsort(req, seen.len, sizeof(*req), str_cmp);
+	for (size_t i = 0; i < seen.len; i++)
+		buf_printf(b, "%s%s", i ? ", " : "; failing: ", req[i]);
+	free(req);
+	map_cleanup(&seen);
+}
+
+static void
+text_link(FILE *out, const struct insp_result *r, const struct insp_link *l)
+{
+	int n = l->nfound + l->more_found;
+
+	fprintf(out, "  %5d  ", n);
+	text_safe(out, l->url);
+	fputs("\n         ", out);
+	text_safe(out, l->reason[0] ? l->reason : insp_status_str(l->status));
+	if (l->detail) {
+		fputs(": ", out);
+		text_safe(out, l->detail);
+	}
+	if (l->final) {
+		fputs(", after redirects to ", out);
+		text_safe(out, l->final);
+	}
+	fputs("; on ", out);
+	text_safe(out, first_page(r, l));
+	if (n > 1)
+		fprintf(out, " and %d more page%s", n - 1, n > 2 ? "s" : "");
+	fputc('\n', out);
+}
+
+static void
+text_finding(FILE *out, const struct insp_finding *x)
+{
+	fprintf(out, "%-7s %-8s %s ", x->status, x->requirement, x->rule);
+	text_safe(out, x->object);
+	fputs("\n        ", out);
+	text_safe(out, x->evidence);
+	if (*x->fix) {
+		fputs("\n        fix: ", out);
+		text_safe(out, x->fix);
+	}
+	fputc('\n', out);
+}
+
+/* The text report: counts and summary, then the sections. */
+static void
+text_report(const struct insp_result *r, const struct insp_counts *c,
+	    long fails, long unknown, FILE *out)
+{
+	struct buf b = BUF_INIT(8192);
+	struct host_group *g;
+	size_t ng;
+
+	fputs("inspected ", out);
+	text_safe(out, r->start);
+	fputs(": ", out);
+	counts_line(&b, r, c);
+	buf_addstr(&b, "\nsummary: ");
+	summary_line(&b, r, c, fails, unknown);
+	fputs(b.data ? b.data : "", out);
+	buf_cleanup(&b);
+	fputs("\n", out);
+	for (int s = LS_BROKEN; s <= LS_BLOCKED; s++) {
+		size_t n;
+		const struct insp_link **v = section_links(r, s, &n);
+
+		fprintf(out, "\n%s: %zu%s\n", link_sec_title[s], n,
+			n ? " (pages, link, reason)" : "");
+		for (size_t i = 0; i < n; i++)
+			text_link(out, r, v[i]);
+		free(v);
+	}
+	g = unprompted_hosts(r, &ng);
+	fprintf(out,
+		"\noutbound links without a leave-site prompt (LINK-3): %ld "
+		"links to %zu hosts\n",
+		c->unprompted, ng);
+	if (ng > 0)
+		fputs("  links  times  host: examples (link on page)\n", out);
+	for (size_t i = 0; i < ng; i++) {
+		fprintf(out, "  %5ld  %5lld  ", g[i].links, g[i].occurrences);
+		text_safe(out, g[i].host);
+		fputc(':', out);
+		for (int k = 0; k < g[i].nex; k++) {
+			const struct insp_link *l = g[i].ex[k];
+
+			fputs(k ? ",\n                " : " ", out);
+			text_safe(out, l->url);
+			fputs(" on ", out);
+			text_safe(out, l->unprompted_on ? l->unprompted_on
+							: first_page(r, l));
+		}
+		if (g[i].links > g[i].nex)
+			fprintf(out, " and %ld more", g[i].links - g[i].nex);
+		fputc('\n', out);
+	}
+	hosts_free(g, ng);
+	for (int s = FS_MARKS; s <= FS_OTHER; s++) {
+		fprintf(out, "\n%s\n", find_sec_title[s]);
+		for (size_t i = 0; i < r->nfindings; i++)
+			if ((int)finding_section(&r->findings[i]) == s)
+				text_finding(out, &r->findings[i]);
+	}
+	fprintf(out, "\n%ld failing, %ld unknown findings\n", fails, unknown);
+}
+
+static void
+html_findings(FILE *out, const struct insp_result *r, enum find_sec s)
+{
+	fputs("<table><tr><th>status<th>requirement<th>rule<th>object"
+	      "<th>evidence<th>fix</tr>\n",
+	      out);
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct insp_finding *x = &r->findings[i];
+
+		if (finding_section(x) != s)
+			continue;
+		fprintf(out, "<tr class=\"%s\"><td>%s<td>%s<td>%s<td>",
+			x->status, x->status, x->requirement, x->rule);
+		xml_esc(out, x->object);
+		fputs("<td>", out);
+		xml_esc(out, x->evidence);
+		fputs("<td>", out);
+		xml_esc(out, x->fix);
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
+static void
+html_link_section(FILE *out, const struct insp_result *r, enum link_sec s)
+{
+	static const char *const id[] = {"broken", "abnormal", "blocked"};
+	size_t n;
+	const struct insp_link **v = section_links(r, s, &n);
+
+	fprintf(out, "<section id=\"%s\"><h2>%s (%zu)</h2>\n", id[s],
+		link_sec_title[s], n);
+	if (n == 0)
+		fputs("<p>none</p>\n", out);
+	else
+		fputs("<table><tr><th>link<th>reason<th>pages<th>found on"
+		      "</tr>\n",
+		      out);
+	for (size_t i = 0; i < n; i++) {
+		const struct insp_link *l = v[i];
+
+		fputs("<tr><td>", out);
+		xml_esc(out, l->url);
+		fputs("<td>", out);
+		xml_esc(out,
+			l->reason[0] ? l->reason : insp_status_str(l->status));
+		if (l->detail) {
+			fputs(": ", out);
+			xml_esc(out, l->detail);
+		}
+		if (l->final) {
+			fputs(", after redirects to ", out);
+			xml_esc(out, l->final);
+		}
+		fprintf(out, "<td class=\"n\">%d<td>",
+			l->nfound + l->more_found);
+		for (int k = 0; k < l->nfound && k < HOST_EXAMPLES; k++) {
+			fputs(k ? "<br>" : "", out);
+			xml_esc(out, r->pages[l->found_on[k]]);
+		}
+		fputs("</tr>\n", out);
+	}
+	if (n > 0)
+		fputs("</table>\n", out);
+	fputs("</section>\n", out);
+	free(v);
+}
+
+/* The HTML report: a summary, then one section each for broken, abnormal
+ * and blocked links, prompts, marks, freshness and the other findings. */
+static void
+html_report(const struct insp_result *r, const struct insp_counts *c,
+	    long fails, long unknown, FILE *out)
+{
+	struct buf b = BUF_INIT(8192);
+	struct host_group *g;
+	size_t ng;
+
+	fputs("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+	      "<title>govsec inspection</title><style>body{font-family:"
+	      "sans-serif;margin:1em 2em}table{border-collapse:collapse}"
+	      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;"
+	      "vertical-align:top}td.n{text-align:right}tr.fail td:first-child"
+	      "{color:#b00}tr.unknown td:first-child{color:#a60}</style>"
+	      "<h1>Inspection of ",
+	      out);
+	xml_esc(out, r->start);
+	fputs("</h1>\n<section id=\"summary\"><h2>Summary</h2><p>", out);
+	summary_line(&b, r, c, fails, unknown);
+	xml_esc(out, b.data);
+	buf_reset(&b);
+	fputs("</p><p>", out);
+	counts_line(&b, r, c);
+	xml_esc(out, b.data);
+	buf_cleanup(&b);
+	fprintf(out,
+		"</p><table>"
+		"<tr><th>pages<td class=\"n\">%ld"
+		"<tr><th>stylesheets<td class=\"n\">%ld"
+		"<tr><th>URLs checked<td class=\"n\">%ld"
+		"<tr><th>URLs skipped<td class=\"n\">%ld"
+		"<tr><th>links with a fragment<td class=\"n\">%ld"
+		"<tr><th><a href=\"#broken\">broken</a><td class=\"n\">%ld"
+		"<tr><th><a href=\"#abnormal\">abnormal</a><td class=\"n\">%ld"
+		"<tr><th><a href=\"#blocked\">not verified</a>"
+		"<td class=\"n\">%ld"
+		"<tr><th><a href=\"#prompts\">outbound links without a "
+		"prompt</a><td class=\"n\">%ld (%ld hosts)"
+		"<tr><th>failing findings<td class=\"n\">%ld"
+		"<tr><th>unknown findings<td class=\"n\">%ld</table>"
+		"</section>\n",
+		c->html_pages, c->stylesheets, c->urls_checked, c->urls_skipped,
+		c->fragments, c->broken, c->abnormal, c->blocked, c->unprompted,
+		c->unprompted_hosts, fails, unknown);
+	for (int s = LS_BROKEN; s <= LS_BLOCKED; s++)
+		html_link_section(out, r, s);
+	g = unprompted_hosts(r, &ng);
+	fprintf(out,
+		"<section id=\"prompts\"><h2>Outbound links without a "
+		"leave-site prompt (LINK-3): %ld links to %zu hosts</h2>\n",
+		c->unprompted, ng);
+	if (ng > 0)
+		fputs("<table><tr><th>host<th>links<th>times<th>examples "
+		      "(link on page)</tr>\n",
+		      out);
+	for (size_t i = 0; i < ng; i++) {
+		fputs("<tr><td>", out);
+		xml_esc(out, g[i].host);
+		fprintf(out, "<td class=\"n\">%ld<td class=\"n\">%lld<td>",
+			g[i].links, g[i].occurrences);
+		for (int k = 0; k < g[i].nex; k++) {
+			const struct insp_link *l = g[i].ex[k];
+
+			fputs(k ? "<br>" : "", out);
+			xml_esc(out, l->url);
+			fputs(" on ", out);
+			xml_esc(out, l->unprompted_on ? l->unprompted_on
+						      : first_page(r, l));
+		}
+		if (g[i].links > g[i].nex)
+			fprintf(out, "<br>and %ld more", g[i].links - g[i].nex);
+		fputs("</tr>\n", out);
+	}
+	fputs(ng > 0 ? "</table></section>\n" : "<p>none</p></section>\n", out);
+	hosts_free(g, ng);
+	fputs("<section id=\"marks\"><h2>Marks (LOGO-1, GOVWEB-3)</h2>\n", out);
+	html_findings(out, r, FS_MARKS);
+	fputs("</section>\n<section id=\"freshness\"><h2>Freshness "
+	      "(GOVWEB-2)</h2>\n",
+	      out);
+	html_findings(out, r, FS_FRESH);
+	if (r->ncolumns > 0) {
+		fputs("<table><tr><th>column<th>kind<th>dated items<th>newest"
+		      "<th>age (days)<th>limit<th>status</tr>\n",
+		      out);
+		for (size_t i = 0; i < r->ncolumns; i++) {
+			const struct insp_column *k = &r->columns[i];
+
+			fputs("<tr><td>", out);
+			xml_esc(out, k->name);
+			fputs(" ", out);
+			xml_esc(out, k->url);
+			fprintf(out,
+				"<td>%s<td class=\"n\">%d<td>%s<td "
+				"class=\"n\">%d<td class=\"n\">%d<td>%s</tr>\n",
+				k->kind, k->items, k->newest, k->age_days,
+				k->limit_days, k->status);
+		}
+		fputs("</table>\n", out);
+	}
+	fputs("</section>\n<section id=\"other\"><h2>Other findings</h2>\n",
+	      out);
+	html_findings(out, r, FS_OTHER);
+	fputs("</section></html>\n", out);
+}
+
 int
 insp_report(const struct insp_result *r, enum insp_format f, FILE *out)
 {
 	long fails = 0, unknown = 0;
+	struct insp_counts c;
 
+	if (f == IF_TEXT || f == IF_HTML)
+		insp_counts(r, &c);
 	for (size_t i = 0; i < r->nfindings; i++) {
 		fails += strcmp(r->findings[i].status, "fail") == 0;
 		unknown += strcmp(r->findings[i].status, "unknown") == 0;
@@ -780,30 +1385,7 @@ insp_report(const struct insp_result *r, enum insp_format f, FILE *out)
 			return -1;
 		break;
 	case IF_TEXT:
-		fprintf(out, "inspected ");
-		text_safe(out, r->start);
-		fprintf(out,
-			": %zu pages, %zu links, %lld requests in %.1f s%s\n",
-			r->npages, r->nlinks, r->requests, r->seconds,
-			r->time_limit_hit ? " (time limit reached)" : "");
-		for (size_t i = 0; i < r->nfindings; i++) {
-			const struct insp_finding *x = &r->findings[i];
-
-			if (strcmp(x->status, "pass") == 0)
-				continue;
-			fprintf(out, "%-7s %-8s %s ", x->status, x->requirement,
-				x->rule);
-			text_safe(out, x->object);
-			fputs("\n        ", out);
-			text_safe(out, x->evidence);
-			if (*x->fix) {
-				fputs("\n        fix: ", out);
-				text_safe(out, x->fix);
-			}
-			fputc('\n', out);
-		}
-		fprintf(out, "%ld failing, %ld unknown findings\n", fails,
-			unknown);
+		text_report(r, &c, fails, unknown, out);
 		break;
 	case IF_SARIF: {
 		json_t *results = json_array(), *root;
@@ -866,29 +1448,7 @@ insp_report(const struct insp_result *r, enum insp_format f, FILE *out)
 		fputs("</testsuite>\n", out);
 		break;
 	case IF_HTML:
-		fputs(
-		    "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
-		    "<title>govsec inspection</title><h1>Inspection of ",
-		    out);
-		xml_esc(out, r->start);
-		fprintf(out,
-			"</h1><p>%zu pages, %zu links, %ld failing findings"
-			"</p><table><tr><th>status<th>requirement<th>rule"
-			"<th>object<th>evidence<th>fix</tr>\n",
-			r->npages, r->nlinks, fails);
-		for (size_t i = 0; i < r->nfindings; i++) {
-			const struct insp_finding *x = &r->findings[i];
-
-			fprintf(out, "<tr><td>%s<td>%s<td>%s<td>", x->status,
-				x->requirement, x->rule);
-			xml_esc(out, x->object);
-			fputs("<td>", out);
-			xml_esc(out, x->evidence);
-			fputs("<td>", out);
-			xml_esc(out, x->fix);
-			fputs("</tr>\n", out);
-		}
-		fputs("</table></html>\n", out);
+		html_report(r, &c, fails, unknown, out);
 		break;
 	}
 	return ferror(out) ? -1 : 0;

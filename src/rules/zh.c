@@ -87,6 +87,17 @@ static const struct zh_entry zh_entries[] = {
      "关闭该网站，在本县政府门户网站开设页面或栏目"},
     {"county-level department '%s' (under '%s') runs its own website",
      "县级部门“%s”（隶属“%s”）单独建设了网站"},
+    {"'%s' (kind %s) is not a Party or government organ: SITE-4 does not bind "
+     "it",
+     "“%s”（单位类别“%s”）不属于党政机关，不受 SITE-4 约束"},
+    {"declare the unit's 'parent' (the prefecture for a county's own organs, "
+     "the county organ for a department)",
+     "申报该单位的上级单位（'parent'"
+     "）：县级党政机关本级填报所属地市，县级部门填报所属县级机关"},
+    {"county-level organ '%s' has no parent declared: whether it is a county's "
+     "own organ or one of its departments cannot be told",
+     "县级党政机关“%"
+     "s”未申报上级单位，无法判定其为县级党政机关本级还是县级部门"},
     {"%s-level unit may run its own website", "%s单位可以单独建设网站"},
     {"central", "中央"},
     {"provincial", "省级"},
@@ -161,6 +172,16 @@ static const struct zh_entry zh_entries[] = {
      "以本单位的IP地址段替换不作限制的地址段"},
     {"IP segments include a catch-all /0 (%s), which restricts nothing",
      "IP地址段包含不作任何限制的 /0 地址段（%s）"},
+    {"declare only the unit's own address segments",
+     "仅申报本单位自有的IP地址段"},
+    {"IP segments (%s) together cover as many public IPv4 addresses as a /%d, "
+     "more than a /%d ([check] max_segment_prefix4)",
+     "IP地址段（%s）合计覆盖的公网IPv4地址数量相当于一个 /%d 地址段，超过 /%d "
+     "的上限（[check] max_segment_prefix4）"},
+    {"IP segments (%s) together cover as many public IPv6 addresses as a /%d, "
+     "more than a /%d ([check] max_segment_prefix6)",
+     "IP地址段（%s）合计覆盖的公网IPv6地址数量相当于一个 /%d 地址段，超过 /%d "
+     "的上限（[check] max_segment_prefix6）"},
     {"staff access limited to %s%s", "工作人员访问限于 %s%s"},
     {" and to registered devices", "，并限于已登记设备"},
     {"staff access limited to registered devices",
@@ -192,6 +213,12 @@ static const struct zh_entry zh_entries[] = {
      "为该条目设置结束时间晚于开始时间的开放时段"},
     {"whitelist entry %zu ends (%s) before it starts (%s)",
      "第 %zu 条白名单条目的结束时间（%s）早于开始时间（%s）"},
+    {"end the entry with the trip it is for",
+     "在相关出境事由结束时终止该白名单条目"},
+    {"whitelist entry %zu (%s to %s) opens overseas access for %lld days, more "
+     "than %d ([check] whitelist_max_days)",
+     "第 %zu 条境外访问白名单条目（%s 至 %s）开放境外访问 %lld 天，超过 %d "
+     "天的上限（[check] whitelist_max_days）"},
     {"overseas access by whitelist only: %zu entries, %d open now",
      "境外访问仅按白名单开放：共 %zu 条，当前开放 %d 条"},
     {"declare 'security.log_retention_days'",
@@ -243,6 +270,38 @@ static const struct zh_entry zh_entries[] = {
      "）；最高管理员权限应由本单位人员负责"},
     {"outsourced '%s' holds highest admin rights on '%s' without authorization",
      "外包人员“%s”未经授权持有“%s”的最高管理员权限"},
+    {"withdraw the grant, or record who of the unit authorised it "
+     "('authorizer'); highest admin rights stay with in-house staff",
+     "收回该授权，或登记本单位的授权人（'authorizer'"
+     "）；最高管理员权限应由本单位人员负责"},
+    {"have a person of the unit authorise the grant, or withdraw it",
+     "改由本单位人员授权，或收回该授权"},
+    {"outsourced '%s' holds highest admin rights on '%s' on the authority of "
+     "'%s', which names its own outsourcing unit '%s'",
+     "外包人员“%s”持有“%s”的最高管理员权限，登记的授权方“%s”为其所属外包单位“%"
+     "s”，而非本单位"},
+    {"record the authoriser as a registered person ('authorizer': the person's "
+     "id)",
+     "将授权人登记为已登记人员（'authorizer'：填报该人员的编号）"},
+    {"outsourced '%s' holds highest admin rights on '%s', authorized by '%s', "
+     "who is no registered person: whether the authoriser is of the unit "
+     "cannot be told",
+     "外包人员“%s”持有“%s”的最高管理员权限，授权人“%"
+     "s”不是已登记人员，无法判定授权人是否属于本单位"},
+    {"outsourced '%s' holds highest admin rights on '%s' on the authority of "
+     "'%s', the grantee itself",
+     "外包人员“%s”持有“%s”的最高管理员权限，授权人“%s”即被授权人本人"},
+    {"outsourced '%s' holds highest admin rights on '%s' on the authority of "
+     "'%s' (%s), staff of outsourcing unit '%s', not of the unit",
+     "外包人员“%s”持有“%s”的最高管理员权限，授权人“%s”（%s）系外包单位“%"
+     "s”的人员，不是本单位人员"},
+    {"outsourced '%s' holds highest admin rights on '%s' on the authority of "
+     "'%s' (%s), staff of another unit (%s)",
+     "外包人员“%s”持有“%s”的最高管理员权限，授权人“%s”（%s）属于其他单位（%"
+     "s）"},
+    {"outsourced '%s' holds highest admin rights on '%s', authorized by '%s' "
+     "(%s), staff of the unit",
+     "外包人员“%s”持有“%s”的最高管理员权限，经本单位人员“%s”（%s）授权"},
     {"grant of '%s' to outsourced '%s' has been withdrawn",
      "“%s”权限（外包人员“%s”）已收回"},
     {"give the grant an expiry date and the least privilege needed",
@@ -254,6 +313,25 @@ static const struct zh_entry zh_entries[] = {
      "授予外包人员的“%s”（%s）权限（人员“%s”）已于 %s 到期，但仍然有效"},
     {"grant of '%s' (%s) to outsourced '%s' expires on %s",
      "授予外包人员的“%s”（%s）权限（人员“%s”）将于 %s 到期"},
+    {"set the expiry to the end of the work or contract, and renew it when "
+     "needed",
+     "将到期日期设为工作任务或合同结束之日，确有需要时再予续期"},
+    {"grant of '%s' (%s) to outsourced '%s' expires on %s, %ld days away: an "
+     "expiry more than %d days ahead is no expiry",
+     "授予外包人员的“%s”（%s）权限（人员“%s”）将于 %s 到期，距今 %ld "
+     "天；到期日期超过 %d 天的，视同未设到期日期"},
+    {"lower the grant to the privilege its scope needs",
+     "将该授权降至其工作范围所需的权限"},
+    {"grant of '%s' to outsourced '%s' gives %s, but its scope needs only %s",
+     "授予外包人员的“%s”权限（人员“%s”）为 %s，但其工作范围仅需 %s"},
+    {"grant of '%s' (%s, as its scope needs) to outsourced '%s' expires on %s",
+     "授予外包人员的“%s”（%s，为其工作范围所需）权限（人员“%s”）将于 %s 到期"},
+    {"declare the privilege the grant's scope needs ('needed_privilege')",
+     "申报该授权工作范围所需的权限（'needed_privilege'）"},
+    {"grant of '%s' (%s) to outsourced '%s' expires on %s; whether %s is the "
+     "least privilege its scope needs is not declared",
+     "授予外包人员的“%s”（%s）权限（人员“%s”）将于 %s 到期；未申报 %s "
+     "是否为其工作范围所需的最小权限"},
     {"does not touch personal or property safety or the public interest",
      "不涉及人身财产安全和社会公共利益"},
     {"declare 'personal_safety'",
@@ -296,6 +374,13 @@ static const struct zh_entry zh_entries[] = {
      "为该主机的每条放行网关规则限定网络或设备"},
     {"gate rules %s admit any address and any device",
      "网关规则 %s 放行任意地址和任意设备"},
+    {"give each allowing gate rule for this host networks of the unit's own "
+     "addresses, or devices",
+     "为该主机的每条放行网关规则限定本单位自有地址的网络或设备"},
+    {"gate rules %s admit any device from more public addresses than an IPv4 "
+     "/%d or an IPv6 /%d ([check] max_segment_prefix4, max_segment_prefix6)",
+     "网关规则 %s 放行任意设备从超出 IPv4 /%d 或 IPv6 /%d "
+     "范围的公网地址访问（[check] max_segment_prefix4、max_segment_prefix6）"},
     {"the gate enforces: %d allowing rules, each limited by network, device or "
      "whitelist; everything else denied",
      "网关已强制执行：%d "
@@ -319,11 +404,40 @@ static const struct zh_entry zh_entries[] = {
      "对工作人员功能要求 two_factor（双因素认证）"},
     {"no gate rule for this host asks for a login with two factors",
      "该主机没有要求双因素登录的网关规则"},
+    {"move the two_factor rules before the rules that let the same requests in "
+     "with less, or narrow those",
+     "将 "
+     "two_"
+     "factor（双因素认证）规则移至以较低认证要求放行相同请求的规则之前，或缩小"
+     "后者的适用范围"},
+    {"gate rules %s ask for two factors, but an earlier rule lets the same "
+     "requests in with less",
+     "网关规则 %s "
+     "要求双因素认证，但排在其前的规则以较低认证要求放行了相同请求"},
+    {"let the gate's users set up TOTP or a security key (govsec gate invite "
+     "NAME)",
+     "组织网关用户配置动态口令或安全密钥（govsec gate invite NAME）"},
+    {"no enabled gate user has a second factor: the %d two_factor rules count "
+     "for nobody",
+     "已启用的网关用户均未配置第二认证因素，%d 条 "
+     "two_factor（双因素认证）规则无人能够通过"},
+    {"the gate enforces two factors (password and TOTP or a security key) on "
+     "%d rules; %lld users have a second factor; without one (they cannot pass "
+     "these rules): %s",
+     "网关已在 %d 条规则上强制双因素认证（口令加动态口令或安全密钥）；%lld "
+     "名用户已配置第二因素；未配置的用户（无法通过这些规则）：%s"},
     {"the gate enforces two factors (password and TOTP or a security key) on "
      "%d rules; %lld users have a second factor",
      "网关已在 %d 条规则上强制双因素认证（口令加动态口令或安全密钥）；%lld "
      "名用户已配置第二因素"},
     {"start govsecd with the gate", "启动带访问网关的 govsecd"},
+    {"start govsecd with the gate, or find why it stopped reporting",
+     "启动带访问网关的 govsecd，或查明网关停止报告状态的原因"},
+    {"the gate protects it, but last reported at %s, more than %d minutes ago "
+     "([check] gate_stale_minutes)",
+     "该应用受访问网关保护，但网关最近一次报告状态的时间为 %s，已超过 %d "
+     "分钟（[check] gate_stale_minutes）"},
+    {"an unknown time", "未知时间"},
     {"the gate recorded no idle timeout", "网关未记录会话超时时间"},
     {"lower [gate] session_idle", "调低 [gate] session_idle"},
     {"the gate ends sessions after %lld idle seconds, more than %d minutes",
@@ -350,6 +464,39 @@ static const struct zh_entry zh_entries[] = {
      "在应用上线前整改不符合项"},
     {"a new application must comply from the start; %d requirement checks fail",
      "新建应用应当自上线起即符合要求；有 %d 项检查不通过"},
+    {"rectify the failures reported under their own requirements now; an "
+     "acknowledgement does not extend the deadline",
+     "立即整改在相应要求下列出的不符合项；确认问题不延长整改期限"},
+    {"date not declared", "未申报"},
+    {"a new application, opened %s, must comply from that day; %d requirement "
+     "checks fail; %d findings acknowledged, due by %s at the latest (an "
+     "acknowledgement is not a rectification)",
+     "新建应用（上线日期：%s）应当自上线之日起符合要求；有 %d 项检查不通过；%d "
+     "项问题已确认，整改期限最迟至 %s（确认问题不等于完成整改）"},
+    {"a new application, opened %s, must comply from that day; %d requirement "
+     "checks fail",
+     "新建应用（上线日期：%s）应当自上线之日起符合要求；有 %d 项检查不通过"},
+    {"in use before the Regulations took effect (opened %s); %d requirement "
+     "checks still fail after the rectification deadline %s; %d findings "
+     "acknowledged, due by %s at the latest (an acknowledgement is not a "
+     "rectification)",
+     "本规定施行前已投入使用（上线日期：%s）；有 %d 项检查在整改期限 %s "
+     "届满后仍不通过；%d 项问题已确认，整改期限最迟至 "
+     "%s（确认问题不等于完成整改）"},
+    {"in use before the Regulations took effect (opened %s); %d requirement "
+     "checks still fail after the rectification deadline %s",
+     "本规定施行前已投入使用（上线日期：%s）；有 %d 项检查在整改期限 %s "
+     "届满后仍不通过"},
+    {"declare the application's opening date ('opened')",
+     "申报该应用的上线日期（'opened'）"},
+    {"%d requirement checks fail and the opening date is not declared: a new "
+     "application must already comply, one in use by %s",
+     "有 %d "
+     "项检查不通过，且未申报上线日期：新建应用应当自上线起即符合要求，本规定施"
+     "行前已投入使用的应用应当于 %s 前完成整改"},
+    {"in rectification until %s; %d open findings are reported under their own "
+     "requirements",
+     "整改期限至 %s；%d 项未整改问题已在相应要求下列出"},
     {"finish the rectification or agree a new due date",
      "完成整改，或重新商定整改期限"},
     {"%d acknowledged findings are past their rectification due date",
@@ -413,12 +560,35 @@ static const struct zh_entry zh_entries[] = {
     {"not enough probes: %ld in the last 7 days, at least %d needed; govsecd "
      "[probe] enabled",
      "监测次数不足：近7天 %ld 次，至少需要 %d 次；请在 govsecd 中启用 [probe]"},
+    {"not enough probes: %ld in the last 7 days, per day %s (oldest first); at "
+     "least %d each day are needed; govsecd [probe] enabled",
+     "监测次数不足：近7天共 %ld 次，每日分别为 "
+     "%s（按日期由远及近）；每天至少需要 %d 次；请在 govsecd 中启用 [probe]"},
     {"observe the site with: govsec inspect https://%s/",
      "使用 govsec inspect https://%s/ 巡检网站"},
     {"%s has not been observed: no inspection of https://%s/ is recorded",
      "%s 尚未观测：无 https://%s/ 的巡检记录"},
     {"register the portal's domain, then run govsec inspect on it",
      "登记门户网站域名，然后运行 govsec inspect 巡检"},
+    {"renew the domain's registration now, or cancel it with the registrar; "
+     "check that it still points at the unit's service",
+     "立即办理域名续费，或向域名注册服务机构申请注销；并核查该域名是否仍指向本"
+     "单位的服务"},
+    {"the registration of domain '%s' lapsed on %s and the domain was neither "
+     "renewed nor cancelled: anyone may register it",
+     "域名“%s”已于 %s 注册到期，既未续费也未注销，可能被他人抢注"},
+    {"renew the domain's registration, or cancel it if it is no longer used",
+     "办理域名续费；如不再使用，应当申请注销"},
+    {"the registration of domain '%s' lapses on %s, in %ld days, and is not "
+     "renewed",
+     "域名“%s”将于 %s 注册到期（剩余 %ld 天），尚未续费"},
+    {"declare the domain's registration expiry ('registered_until') or its "
+     "cancellation ('cancelled')",
+     "申报该域名的注册到期日期（'registered_until'）或注销日期（'cancelled'）"},
+    {"the registration expiry of domain '%s' is not declared",
+     "未申报域名“%s”的注册到期日期"},
+    {"%d domains registered beyond the next %d days, %d cancelled",
+     "%d 个域名的注册有效期超过未来 %d 天，%d 个已注销"},
     {"%s has not been observed: the portal has no domain to inspect",
      "%s 尚未观测：门户网站没有可巡检的域名"},
     /* registry/naming.c: name_check's reasons, an argument of NAME-1's

@@ -542,7 +542,10 @@ def test_check_turns_observations_into_verdicts(nginx, tmp_path):
     assert after["LINK-2"]["evidence"].startswith(
         "6 broken links on http://www.good.gov.cn/")
     assert after["LINK-3"]["status"] == "fail"
-    assert after["LINK-4"]["status"] == "fail"
+    # LINK-4 has a registry rule too (link.domain-expiry): the inspector's
+    abnormal = [f for f in doc["findings"]
+                if f["rule"] == "observe.abnormal-links"]
+    assert [f["status"] for f in abnormal] == ["fail"]
     assert after["LOGO-1"]["status"] == "pass"
     assert after["GOVWEB-3"]["status"] == "pass"
     assert after["LINK-1"]["status"] == "unknown"
@@ -854,9 +857,11 @@ def test_check_reports_columns_and_page_marks(nginx, tmp_path):
                     for c in sorted(expected_columns().values(),
                                     key=lambda c: c["url"])]
     p = run_cli(["check", "--format", "json", "--all"], db=db)
+    # (LINK-4's registry rule, link.domain-expiry, is not the inspector's)
     got = {(f["object"], f["requirement"]): f
            for f in json.loads(p.stdout)["findings"]
-           if f["requirement"] in ("GOVWEB-2", "GOVWEB-3", "LINK-4")}
+           if f["requirement"] in ("GOVWEB-2", "GOVWEB-3", "LINK-4")
+           and f["rule"] != "link.domain-expiry"}
     cols = got[("good-portal", "GOVWEB-2")]
     assert cols["status"] == "fail"
     assert ("1 freshness problems on " + C + "/") in cols["evidence"]
@@ -1046,3 +1051,58 @@ def test_dns_nxdomain_is_broken_no_answer_is_blocked(nginx, tmp_path,
     assert "dnstest.example" in " ".join(dns.queries)
     note = l[f"http://drop1.dnstest.example:{port}/"]["detail"]
     assert "4 of 8 host names" in note and "restricted network" in note
+
+
+def test_report_counts_and_groups_on_the_good_site(nginx, good):
+    """The report counts pages as HTML pages and URLs as linkinator and
+    linkchecker do, and groups the LINK-3 failures by host."""
+    s = good["stats"]
+    css = {l["url"] for l in good["links"]
+           if l["internal"] and l["kind"] == "css" and l["status"] == "ok"}
+    assert css == {G + "/css/site.css"}
+    assert (s["html_pages"], s["stylesheets"]) == (s["pages"] - 1, 1)
+    urls = {l["url"].split("#")[0] for l in good["links"]}
+    assert s["urls"] == len(urls)
+    assert s["urls_checked"] + s["urls_skipped"] == s["urls"]
+    frags = [l for l in good["links"] if "#" in l["url"]]
+    assert s["fragments"] == len(frags) >= 3
+    assert s["fragments_broken"] == 1  # about.html#nope
+    assert s["occurrences"] == sum(l["found_on_count"]
+                                   for l in good["links"])
+    hosts = {h["host"]: (h["links"], [e["url"] for e in h["examples"]])
+             for h in good["unprompted_hosts"]}
+    assert hosts == {h: (1, [f"http://{h}/"]) for h in (
+        "casino.example.net", "nxdomain.example.org", "parked.example.com",
+        "www.fine.example.org", "www.popup.example.com")}
+    assert s["unprompted"] == 5
+    text = inspect(nginx, GOOD, fmt="text").stdout
+    lines = text.splitlines()
+    assert lines[0].startswith(
+        f"inspected {G}/: {s['html_pages']} pages (and 1 stylesheets), "
+        f"{s['urls']} URLs ({s['urls_checked']} checked, "
+        f"{s['urls_skipped']} skipped), {s['fragments']} links with a "
+        f"fragment (1 broken)")
+    assert lines[1].startswith(
+        "summary: 6 broken, 4 abnormal, 2 not verified; 5 outbound links "
+        "to 5 hosts without a leave-site prompt;")
+    heads = [l for l in lines if l and not l.startswith(" ") and
+             ":" in l[:60] and not l.startswith(("fail", "unknown", "pass",
+                                                 "inspected", "summary"))]
+    assert [h.split(":")[0] for h in heads] == [
+        "broken links", "abnormal links (LINK-4)", "not verified (blocked)",
+        "outbound links without a leave-site prompt (LINK-3)"]
+    order = [text.index(x) for x in (
+        "\nbroken links: 6", "\nabnormal links (LINK-4): 4",
+        "\nnot verified (blocked): 2", "\noutbound links without",
+        "\nmarks (LOGO-1, GOVWEB-3)", "\nfreshness (GOVWEB-2)",
+        "\nother findings")]
+    assert order == sorted(order)
+    broken = text[order[0]:order[1]]
+    for u in ("/missing.html", "/old", "/slow.html", "/img/nothere.png",
+              "/img/missing-icon.png", "/about.html#nope"):
+        assert f"  {G}{u}\n" in broken, u
+    html = inspect(nginx, GOOD, fmt="html").stdout
+    ids = re.findall(r'<section id="([a-z]+)">', html)
+    assert ids == ["summary", "broken", "abnormal", "blocked", "prompts",
+                   "marks", "freshness", "other"]
+    assert "<script" not in html

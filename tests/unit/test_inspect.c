@@ -5,7 +5,8 @@
  * the SSRF address test, keyword classification and simhash, the HTML
  * extractor fed one byte at a time, the parser threads (order, drops,
  * tampering judged there), signed leave-site links and page, SPA routes,
- * links to files that are not pages and the verdicts of name lookups.
+ * links to files that are not pages, the verdicts of name lookups, and
+ * the reports' counts, order and grouping.
  */
 #define _GNU_SOURCE /* EAI_NODATA */
 #include <stdarg.h>
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "inspect/inspect.h"
 
@@ -757,6 +760,247 @@ test_frag_route_not_page_dns(void **state)
 	assert_string_equal(dns_reason(EAI_MEMORY), "dns_unresolved");
 }
 
+/* ---- the readable reports (report.c): counts, order, grouping ---- */
+
+/* Adds a link to r found on the pages listed (page indexes, -1 ends). */
+static struct insp_link *
+report_link(struct insp_result *r, const char *url, const char *kind,
+	    enum insp_status st, const char *reason, int internal,
+	    const char *prompt, ...)
+{
+	struct insp_link *l;
+	va_list ap;
+	int p;
+
+	if (r->nlinks == r->caplinks) {
+		r->caplinks = r->caplinks ? r->caplinks * 2 : 32;
+		r->links = xrealloc(r->links, r->caplinks * sizeof(*r->links));
+	}
+	l = &r->links[r->nlinks++];
+	memset(l, 0, sizeof(*l));
+	l->url = xstrdup(url);
+	l->kind = kind;
+	l->status = st;
+	l->reason = reason;
+	l->internal = internal;
+	l->prompt = prompt;
+	l->cls = internal ? "organ" : "other";
+	l->capfound = 8;
+	l->found_on = xcalloc(8, sizeof(int));
+	va_start(ap, prompt);
+	while ((p = va_arg(ap, int)) >= 0)
+		l->found_on[l->nfound++] = p;
+	va_end(ap);
+	return l;
+}
+
+/* A result of two HTML pages and a stylesheet with broken, abnormal,
+ * blocked, skipped, fragment and unprompted outbound links. */
+static struct insp_result *
+report_site(void)
+{
+	struct insp_result *r = xcalloc(1, sizeof(*r));
+	static const char *const pages[] = {"http://www.a.gov.cn/",
+					    "http://www.a.gov.cn/b.html",
+					    "http://www.a.gov.cn/site.css"};
+
+	arena_init(&r->a);
+	r->start = xstrdup("http://www.a.gov.cn/");
+	r->marks.fetched = 1;
+	r->pages = xcalloc(4, sizeof(char *));
+	for (int i = 0; i < 3; i++)
+		r->pages[r->npages++] = xstrdup(pages[i]);
+	r->cappages = 4;
+	report_link(r, "http://www.a.gov.cn/", "start", INSP_OK, "", 1, NULL,
+		    -1);
+	report_link(r, "http://www.a.gov.cn/site.css", "css", INSP_OK, "", 1,
+		    NULL, 0, 1, -1);
+	report_link(r, "http://www.a.gov.cn/b.html", "a", INSP_OK, "", 1, NULL,
+		    0, -1);
+	report_link(r, "http://www.a.gov.cn/b.html#top", "a", INSP_OK, "", 1,
+		    NULL, 0, 1, -1);
+	report_link(r, "http://www.a.gov.cn/gone.png", "img", INSP_BROKEN,
+		    "http_404", 1, NULL, 1, -1);
+	report_link(r, "http://www.a.gov.cn/b.html#nope", "a", INSP_BROKEN,
+		    "fragment_missing", 1, NULL, 0, -1);
+	report_link(r, "http://www.a.gov.cn/missing.html", "a", INSP_BROKEN,
+		    "http_404", 1, NULL, 0, 1, -1);
+	report_link(r, "http://www.a.gov.cn/limited", "a", INSP_BLOCKED,
+		    "rate_limited", 1, NULL, 0, -1);
+	report_link(r, "http://www.a.gov.cn/moved", "a", INSP_OK,
+		    "cross_domain_redirect", 1, NULL, 0, -1)
+	    ->abnormal = 1;
+	report_link(r, "mailto:web@a.gov.cn", "a", INSP_SKIPPED, "not_http", 0,
+		    NULL, 0, -1);
+	/* outbound: four links to x.example.com and one to y.example.org
+	 * without a prompt; z.example.net asks first */
+	report_link(r, "http://y.example.org/", "a", INSP_SKIPPED,
+		    "external_off", 0, "none", 0, -1);
+	for (int i = 1; i <= 4; i++) {
+		char url[64];
+
+		str_fmt(url, sizeof(url), "http://x.example.com/%d", i);
+		report_link(r, url, "a", INSP_SKIPPED, "external_off", 0,
+			    "none", 1, i < 3 ? 0 : -1, -1);
+	}
+	report_link(r, "http://z.example.net/", "a", INSP_SKIPPED,
+		    "external_off", 0, "script", 0, -1);
+	r->requests = 9;
+	r->connections = 2;
+	insp_findings(r);
+	return r;
+}
+
+/* r's report in format f, as a heap string. */
+static char *
+report_of(const struct insp_result *r, enum insp_format f)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&s, &n);
+
+	assert_non_null(m);
+	assert_int_equal(insp_report(r, f, m), 0);
+	fclose(m);
+	return s;
+}
+
+/* a occurs in s, before b (when b is not NULL). */
+static void
+assert_before(const char *s, const char *a, const char *b)
+{
+	const char *x = strstr(s, a), *y = b ? strstr(s, b) : NULL;
+
+	if (x == NULL)
+		fail_msg("'%s' is not in the report", a);
+	if (b != NULL && (y == NULL || y < x))
+		fail_msg("'%s' is not after '%s'", b, a);
+}
+
+static void
+test_report_counts(void **state)
+{
+	struct insp_result *r = report_site();
+	struct insp_counts c;
+
+	(void)state;
+	insp_counts(r, &c);
+	assert_int_equal(c.html_pages, 2);
+	assert_int_equal(c.stylesheets, 1);
+	/* start, site.css, b.html, gone.png, missing.html, limited, moved,
+	 * mailto, y, x/1..4, z: b.html#top and #nope are b.html */
+	assert_int_equal(c.urls, 14);
+	assert_int_equal(c.urls_skipped, 7);
+	assert_int_equal(c.urls_checked, 7);
+	assert_int_equal(c.urls_broken, 2);
+	assert_int_equal(c.fragments, 2);
+	assert_int_equal(c.fragments_broken, 1);
+	/* page-link pairs: 0+2+1+2+1+1+2+1+1+1+1 +2+2+1+1 +1 */
+	assert_int_equal(c.occurrences, 20);
+	assert_int_equal(c.broken, 3);
+	assert_int_equal(c.abnormal, 1);
+	assert_int_equal(c.blocked, 1);
+	assert_int_equal(c.unprompted, 5);
+	assert_int_equal(c.unprompted_hosts, 2);
+	insp_result_free(r);
+}
+
+static void
+test_report_text_and_html(void **state)
+{
+	struct insp_result *r = report_site();
+	char *t = report_of(r, IF_TEXT), *h, *j;
+	json_t *d, *hosts;
+	json_error_t je;
+
+	(void)state;
+	assert_before(t,
+		      "inspected http://www.a.gov.cn/: 2 pages (and 1 "
+		      "stylesheets), 14 URLs (7 checked, 7 skipped), 2 links "
+		      "with a fragment (1 broken), 20 link occurrences; 9 "
+		      "requests over 2 connections",
+		      NULL);
+	assert_before(t,
+		      "\nsummary: 3 broken, 1 abnormal, 1 not verified; 5 "
+		      "outbound links to 2 hosts without a leave-site prompt;",
+		      "; failing: GOVWEB-3, LINK-2, LINK-3, LINK-4, LOGO-1, "
+		      "SEC-1\n");
+	/* broken first, the link on most pages first, then by URL */
+	assert_before(t, "\nbroken links: 3",
+		      "  2  http://www.a.gov.cn/"
+		      "missing.html\n");
+	assert_before(t, "missing.html\n", "b.html#nope\n");
+	assert_before(t, "b.html#nope\n", "gone.png\n");
+	assert_before(t, "gone.png\n", "\nabnormal links (LINK-4): 1");
+	assert_before(t, "\nabnormal links (LINK-4): 1", "/moved\n");
+	assert_before(t, "/moved\n", "\nnot verified (blocked): 1");
+	assert_before(t, "\nnot verified (blocked): 1", "/limited\n");
+	/* one row per host, most links first, three examples */
+	assert_before(
+	    t,
+	    "\noutbound links without a leave-site prompt (LINK-3): "
+	    "5 links to 2 hosts\n",
+	    "      4      6  x.example.com: http://x.example.com/1 on "
+	    "http://www.a.gov.cn/b.html");
+	assert_before(t,
+		      "x.example.com/3 on http://www.a.gov.cn/b.html and 1 "
+		      "more\n",
+		      "      1      1  y.example.org: http://y.example.org/ on "
+		      "http://www.a.gov.cn/\n");
+	assert_null(strstr(t, "x.example.com/4"));
+	assert_null(strstr(t, "z.example.net"));
+	assert_before(t, "y.example.org/ on", "\nmarks (LOGO-1, GOVWEB-3)\n");
+	assert_before(t, "\nmarks (LOGO-1, GOVWEB-3)\n",
+		      "\nfreshness (GOVWEB-2)\n");
+	assert_before(t, "\nfreshness (GOVWEB-2)\n", "\nother findings\n");
+	assert_before(t, "\nother findings\n",
+		      "fail    SEC-1    inspect.https");
+	assert_before(t, "failing, ", NULL);
+	h = report_of(r, IF_HTML);
+	assert_before(h, "<section id=\"summary\">", "<section id=\"broken\">");
+	assert_before(h, "<section id=\"broken\">",
+		      "<section id=\"abnormal\">");
+	assert_before(h, "<section id=\"abnormal\">",
+		      "<section id=\"blocked\">");
+	assert_before(h, "<section id=\"blocked\">",
+		      "<section id=\"prompts\">");
+	assert_before(h, "<section id=\"prompts\">", "<section id=\"marks\">");
+	assert_before(h, "<section id=\"marks\">",
+		      "<section id=\"freshness\">");
+	assert_before(h, "<section id=\"freshness\">",
+		      "<section id=\"other\">");
+	assert_before(h,
+		      "<tr><td>x.example.com<td class=\"n\">4<td class=\"n\">6",
+		      "<tr><td>y.example.org<td class=\"n\">1");
+	assert_before(h, "<th>pages<td class=\"n\">2<", NULL);
+	j = report_of(r, IF_JSON);
+	d = json_loads(j, 0, &je);
+	assert_non_null(d);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(d, "stats"), "html_pages")),
+			 2);
+	/* the old fields stay */
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(d, "stats"), "pages")),
+			 3);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(d, "stats"), "links")),
+			 16);
+	hosts = json_object_get(d, "unprompted_hosts");
+	assert_int_equal(json_array_size(hosts), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(hosts, 0), "host")),
+			    "x.example.com");
+	assert_int_equal(json_array_size(json_object_get(
+			     json_array_get(hosts, 0), "examples")),
+			 3);
+	json_decref(d);
+	free(j);
+	free(h);
+	free(t);
+	insp_result_free(r);
+}
+
 int
 main(void)
 {
@@ -779,6 +1023,8 @@ main(void)
 	    cmocka_unit_test(test_column_limits),
 	    cmocka_unit_test(test_sched_slot),
 	    cmocka_unit_test(test_frag_route_not_page_dns),
+	    cmocka_unit_test(test_report_counts),
+	    cmocka_unit_test(test_report_text_and_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
