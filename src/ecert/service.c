@@ -476,6 +476,20 @@ ecert_receipt(struct store *st, const struct ecert_ca *ca,
 		err_set(e, "cannot sign the receipt");
 		goto done;
 	}
+	/* what the self-examination reads (APP-2, AUTH-5, CERT-1) */
+	{
+		struct store_val w[6] = {
+		    SV_TEXT(v->unit),	SV_TEXT(who->operator),
+		    SV_TEXT(method),	SV_TEXT(ecert_status_str(v->status)),
+		    SV_TEXT(v->serial), SV_TEXT(at)};
+
+		if (store_exec(st,
+			       "INSERT INTO ecert_verifications (unit, "
+			       "operator, method, status, serial, at) VALUES "
+			       "(?, ?, ?, ?, ?, ?)",
+			       w, 6, e) < 0)
+			goto done;
+	}
 	n = strlen(body);
 	bodyb64 = xmalloc(n / 3 * 4 + 5);
 	sigb64 = xmalloc(siglen / 3 * 4 + 5);

@@ -173,6 +173,7 @@ static const struct field unit_fields[] = {
     STR("region_name", "region_name", 0, NULL),
     REF("parent", "parent", 0, check_uscc, "unit"),
     FIELD("establishment", "establishment", F_BOOL, 0),
+    FIELD("ecert_pilot", "ecert_pilot", F_BOOL, 0),
 };
 
 static int

@@ -13,6 +13,7 @@
 struct m_unit {
 	char *uscc, *name, *short_name, *kind, *level, *region_name, *parent;
 	int establishment;
+	int pilot; /* in an e-certificate pilot area (1), else 0 or -1 */
 	struct m_unit *up; /* parent unit, NULL if none or unknown */
 	int portals;	   /* live portals */
 };
@@ -183,6 +184,10 @@ void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
 void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
 void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
 void rule_link_domain_expiry(struct check_ctx *c);  /* LINK-4 */
+void rule_ecert_certificate(struct check_ctx *c);   /* CERT-1 */
+void rule_ecert_name_approved(struct check_ctx *c); /* NAME-2 */
+void rule_ecert_platforms(struct check_ctx *c);	    /* APP-2 */
+void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

@@ -53,6 +53,7 @@ unit_row(void *arg, struct store_row *r)
 	u->region_name = s(m, r, 5);
 	u->parent = s(m, r, 6);
 	u->establishment = i(r, 7);
+	u->pilot = i(r, 8);
 	m->nunits++;
 	return 0;
 }
@@ -374,7 +375,8 @@ model_load(struct model *m, struct store *st, struct err *e)
 	map_init(&m->ack_idx);
 	if (store_query(st,
 			"SELECT uscc, name, short_name, kind, level, "
-			"region_name, parent, establishment FROM units",
+			"region_name, parent, establishment, ecert_pilot FROM "
+			"units",
 			NULL, 0, unit_row, &l, e) < 0)
 		return -1;
 	l.cap = 0;

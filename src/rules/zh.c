@@ -589,6 +589,66 @@ static const struct zh_entry zh_entries[] = {
      "未申报域名“%s”的注册到期日期"},
     {"%d domains registered beyond the next %d days, %d cancelled",
      "%d 个域名的注册有效期超过未来 %d 天，%d 个已注销"},
+    /* rules_ecert.c */
+    {"not in an e-certificate pilot area ('ecert_pilot'): %s bind units of "
+     "pilot areas only (interp. Q4-Q6)",
+     "不在电子证照试点地区（'ecert_pilot'）：%s 仅约束试点地区的单位（解读问答 "
+     "4-6）"},
+    {"use the unit's valid certificate; have the revoked one withdrawn from "
+     "every platform",
+     "使用本单位有效的电子证照；请各平台撤下已吊销的证照"},
+    {"platform operators were shown a revoked certificate of the unit %lld "
+     "times in the last year",
+     "近一年内平台运营者 %lld 次收到本单位已吊销的电子证照"},
+    {"certificate %s is valid until %s", "电子证照 %s 有效期至 %s"},
+    {"issue the unit a new certificate (govsec cert issue)",
+     "为该单位签发新的电子证照（govsec cert issue）"},
+    {"no valid certificate: %s was revoked on %s",
+     "无有效电子证照：%s 已于 %s 吊销"},
+    {"no valid certificate: %d expired", "无有效电子证照：%d 个已过期"},
+    {"issue the unit its certificate (govsec cert issue)",
+     "为该单位签发电子证照（govsec cert issue）"},
+    {"no electronic certificate has been issued to the unit",
+     "尚未向该单位签发电子证照"},
+    {"not in an e-certificate pilot area ('ecert_pilot'): online names bind "
+     "units of pilot areas only (interp. Q4-Q6)",
+     "不在电子证照试点地区（'ecert_pilot'"
+     "）：网上名称审核仅约束试点地区的单位（解读问答 4-6）"},
+    {"online name '%s' is approved", "网上名称“%s”已审核通过"},
+    {"have the establishment department decide the application",
+     "请机构编制部门对该申请作出审核决定"},
+    {"online name '%s' awaits the establishment department's decision",
+     "网上名称“%s”待机构编制部门审核"},
+    {"rename the application and apply again (govsec name apply)",
+     "更改应用名称后重新申请（govsec name apply）"},
+    {"online name '%s' was rejected: %s", "网上名称“%s”未获通过：%s"},
+    {"apply for the online name (govsec name apply NAME --unit USCC --app ID)",
+     "申请网上名称（govsec name apply NAME --unit USCC --app ID）"},
+    {"online name '%s' is not approved: no application was made",
+     "网上名称“%s”未经审核：尚未提出申请"},
+    {"not in an e-certificate pilot area ('ecert_pilot'): proof by "
+     "e-certificate binds units of pilot areas only (interp. Q4-Q6)",
+     "不在电子证照试点地区（'ecert_pilot'"
+     "）：以电子证照证明身份仅约束试点地区的单位（解读问答 4-6）"},
+    {"%lld platform operators verified the unit's certificate through the "
+     "service in the last year",
+     "近一年内有 %lld 个平台运营者通过核验服务核验了本单位的电子证照"},
+    {"have the platform verify the unit's certificate through the "
+     "verification service, or attest how the unit proved itself (govsec "
+     "attest APP-2)",
+     "请平台通过核验服务核验本单位的电子证照，或由人员证明单位以何种方式证明身"
+     "份（govsec attest APP-2）"},
+    {"no platform operator verified the unit through the service in the "
+     "last year: how the unit proved its identity to the platform is not "
+     "known",
+     "近一年内没有平台运营者通过核验服务核验本单位：单位以何种方式向平台证明身"
+     "份无从得知"},
+    {"the unit authenticated with its certificate's key %lld times in the "
+     "last year",
+     "近一年内本单位 %lld 次使用电子证照密钥进行认证"},
+    {"encouraged, not required: the unit has not authenticated with its "
+     "certificate's key in the last year",
+     "鼓励而非强制：近一年内本单位未使用电子证照密钥进行认证"},
     {"%s has not been observed: the portal has no domain to inspect",
      "%s 尚未观测：门户网站没有可巡检的域名"},
     /* registry/naming.c: name_check's reasons, an argument of NAME-1's

@@ -273,12 +273,22 @@ const struct migration store_migrations[] = {
     /* 18: online names (src/ecert/names.c): each application with its
      * key under which confusable names are equal (indexed: the conflict
      * search is a lookup), NAME-1's verdict, and the decision */
-    {18, "CREATE TABLE ecert_names ("
-	 "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, app TEXT,"
-	 "  name TEXT NOT NULL, name_key TEXT NOT NULL, state TEXT NOT NULL,"
-	 "  applied TEXT NOT NULL, applied_by TEXT NOT NULL,"
-	 "  name1 TEXT NOT NULL, decided TEXT, decided_by TEXT, reason TEXT);"
-	 "CREATE INDEX ecert_names_key ON ecert_names(name_key, state);"},
+    {18,
+     "CREATE TABLE ecert_names ("
+     "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, app TEXT,"
+     "  name TEXT NOT NULL, name_key TEXT NOT NULL, state TEXT NOT NULL,"
+     "  applied TEXT NOT NULL, applied_by TEXT NOT NULL,"
+     "  name1 TEXT NOT NULL, decided TEXT, decided_by TEXT, reason TEXT);"
+     "CREATE INDEX ecert_names_key ON ecert_names(name_key, state);"
+     /* a unit in an e-certificate pilot area (interp. Q4-Q6: CERT-1,
+      * NAME-2, APP-2, AUTH-5 bind it), and each receipt the service gave
+      * (APP-2, AUTH-5 and CERT-1 judged from them) */
+     "ALTER TABLE units ADD COLUMN ecert_pilot INTEGER;"
+     "CREATE TABLE ecert_verifications ("
+     "  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, operator TEXT NOT NULL,"
+     "  method TEXT NOT NULL, status TEXT NOT NULL, serial TEXT,"
+     "  at TEXT NOT NULL);"
+     "CREATE INDEX ecert_verifications_unit ON ecert_verifications(unit, at);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -375,3 +375,70 @@ def all_nodes(leaves):
         nodes = [sm3(b"\x01" + nodes[i] + nodes[i + 1])
                  for i in range(0, len(nodes) - 1, 2)]
         level += 1
+
+
+def test_self_examination_reads_the_service(svc):
+    """CERT-1, NAME-2, APP-2, AUTH-5 in `govsec check`, for a unit of a
+    pilot area, from what the CA and the service hold; not applicable
+    outside a pilot area."""
+    cli = svc["cli"]
+
+    def findings():
+        p = cli("check", "--format", "json", "--all")
+        assert p.returncode in (0, 1, 3), p.stderr
+        return {(f["requirement"], f["object"]): f
+                for f in json.loads(p.stdout)["findings"]
+                if f["requirement"] in ("CERT-1", "NAME-2", "APP-2",
+                                        "AUTH-5")}
+
+    reg = svc["dir"] / "pilot.json"
+    doc = {"units": [{"uscc": UNIT, "name": NAME, "kind": "administrative",
+                      "level": "provincial", "region": "440000",
+                      "ecert_pilot": True},
+                     {"uscc": OTHER, "name": "广东省档案馆",
+                      "kind": "institution", "level": "provincial",
+                      "region": "440000"}],
+           "applications": [{"id": "gd-app", "unit": UNIT, "type": "app",
+                             "name": NAME, "status": "live"},
+                            {"id": "da-app", "unit": OTHER, "type": "app",
+                             "name": "广东省档案馆", "status": "live"}]}
+    reg.write_text(json.dumps(doc, ensure_ascii=False))
+    r = cli("import", reg)
+    assert r.returncode == 0, r.stderr
+    got = findings()
+    # outside a pilot area: not applicable
+    assert got[("CERT-1", OTHER)]["status"] == "not_applicable"
+    assert got[("NAME-2", "da-app")]["status"] == "not_applicable"
+    assert got[("APP-2", "da-app")]["status"] == "not_applicable"
+    # the pilot unit: a valid certificate, a name never applied for, no
+    # verification yet
+    assert got[("CERT-1", UNIT)]["status"] == "pass"
+    assert svc["serial"] in got[("CERT-1", UNIT)]["evidence"]
+    assert got[("NAME-2", "gd-app")]["status"] == "fail"
+    assert got[("APP-2", "gd-app")]["status"] == "unknown"
+    assert got[("AUTH-5", UNIT)]["status"] == "not_applicable"
+    # the name approved, a platform verifies by a signed challenge
+    r = cli("--format", "json", "name", "apply", NAME, "--unit", UNIT,
+            "--app", "gd-app")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cli("name", "approve",
+               str(json.loads(r.stdout)["id"])).returncode == 0
+    key = svc["keys"]["应用商店甲"]
+    _, body = call(svc, "POST", "/v1/challenge", {"uscc": UNIT}, key)
+    ch = json.loads(body)["challenge"]
+    r, body = call(svc, "POST", "/v1/verify",
+                   {"uscc": UNIT, "challenge": ch,
+                    "signature": sign(svc, ch)}, key)
+    assert r.status == 200, body
+    got = findings()
+    assert got[("NAME-2", "gd-app")]["status"] == "pass"
+    assert got[("APP-2", "gd-app")]["status"] == "pass"
+    assert got[("AUTH-5", UNIT)]["status"] == "pass"
+    # revoked, and then shown to a platform: CERT-1 fails
+    assert cli("cert", "revoke", svc["serial"]).returncode == 0
+    pem = (svc["dir"] / "unit.pem").read_text()
+    r, _ = call(svc, "POST", "/v1/verify", {"certificate": pem}, key)
+    assert r.status == 200
+    got = findings()
+    assert got[("CERT-1", UNIT)]["status"] == "fail"
+    assert "revoked certificate" in got[("CERT-1", UNIT)]["evidence"]
