@@ -142,6 +142,8 @@ void hex_encode(const void *in, size_t n, char *out);
 /* Reads exactly 2n hex digits (either case) and the NUL after them into
  * n bytes at out; -1 if in is anything else. */
 int hex_decode(const char *in, void *out, size_t n);
+/* The value of one hex digit (either case), or -1. */
+int hex_value(int c);
 /* SM3 digest of data (GB/T 32905); -1 if the provider lacks SM3. */
 int sm3_digest(const void *data, size_t n, unsigned char out[SM3_LEN]);
 /* 1 if the n bytes at a and b are equal, in time independent of content. */

@@ -40,8 +40,8 @@ hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -58,8 +58,8 @@ hex_decode(const char *in, void *out, size_t n)
 	unsigned char *p = out;
 
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(in[2 * i]),
-		    lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+		int hi = hex_value(in[2 * i]),
+		    lo = hi < 0 ? -1 : hex_value(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -10,18 +10,6 @@
 
 #define HDR_MAX 8192
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 gate_cookie_get(const char *header, const char *name, char *out, size_t outlen)
 {
@@ -190,7 +178,8 @@ gate_url_parse(const char *url, struct gate_url *u)
 		int c = (unsigned char)*p;
 
 		if (c == '%') {
-			int a = hexval(p[1]), b = a >= 0 ? hexval(p[2]) : -1;
+			int a = hex_value(p[1]),
+			    b = a >= 0 ? hex_value(p[2]) : -1;
 
 			if (a < 0 || b < 0)
 				return -1;
@@ -295,8 +284,8 @@ gate_form_get(const char *body, const char *name, char *out, size_t outlen)
 				if (c == '+')
 					c = ' ';
 				else if (c == '%') {
-					int a = hexval(s[1]);
-					int b = a >= 0 ? hexval(s[2]) : -1;
+					int a = hex_value(s[1]);
+					int b = a >= 0 ? hex_value(s[2]) : -1;
 
 					if (a < 0 || b < 0)
 						return -1;

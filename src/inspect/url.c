@@ -164,17 +164,6 @@ url_port(const char *url)
 	return (int)v;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 char *
 url_query_param(const char *url, const char *name)
 {
@@ -194,8 +183,8 @@ url_query_param(const char *url, const char *name)
 				int hi, lo;
 
 				if (q[i] == '%' && i + 2 < n &&
-				    (hi = hexval(q[i + 1])) >= 0 &&
-				    (lo = hexval(q[i + 2])) >= 0) {
+				    (hi = hex_value(q[i + 1])) >= 0 &&
+				    (lo = hex_value(q[i + 2])) >= 0) {
 					if (buf_addch(&b,
 						      (char)(hi * 16 + lo)) < 0)
 						break;
