@@ -11,6 +11,7 @@
  * the declaration rules of rules_sec.c. The store is trusted; the policy
  * document is parsed defensively anyway.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,30 @@
 #include "rules/internal.h"
 
 #define NAMES_MAX 10 /* users named in evidence, then "and N more" */
+
+/* A growable list of rule indexes. */
+struct ivec {
+	size_t *v;
+	size_t n, cap;
+};
+
+static void
+ivec_add(struct ivec *iv, size_t x)
+{
+	if (iv->n == iv->cap) {
+		iv->cap = iv->cap ? iv->cap * 2 : 8;
+		iv->v = xrealloc(iv->v, iv->cap * sizeof(*iv->v));
+	}
+	iv->v[iv->n++] = x;
+}
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 struct gate_ev {
 	json_t *doc, *rules, *nets, *wl;
@@ -40,12 +65,104 @@ struct gate_ev {
 	struct gate_addrs *internal; /* addresses that cannot be overseas */
 	struct buf no2f;	     /* enabled users without a second factor */
 	long long nno2f;
+	/* which rules can concern an application: by exact host (lower
+	 * case -> index into byhost), and those with a wildcard host or no
+	 * hosts, which concern any (rules in policy order) */
+	struct map hostidx;
+	struct ivec *byhost;
+	size_t nbyhost;
+	struct ivec any;
 };
 
 long long
 whitelist_days(time_t from, time_t until)
 {
 	return ((long long)until - from + 86399) / 86400;
+}
+
+/* Lower-case copy of an ASCII host name into out; -1 if too long. */
+static int
+host_key(const char *h, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; h[i] != '\0'; i++) {
+		if (i + 1 >= n)
+			return -1;
+		out[i] = (char)tolower((unsigned char)h[i]);
+	}
+	out[i] = '\0';
+	return 0;
+}
+
+/* Files each rule under the exact hosts it names, or under any. */
+static void
+index_hosts(struct gate_ev *ev)
+{
+	ev->byhost = NULL;
+	for (size_t i = 0; i < ev->nrules; i++) {
+		json_t *hosts =
+		    json_object_get(json_array_get(ev->rules, i), "hosts");
+		json_t *h;
+		size_t k;
+		int wild = !json_is_array(hosts);
+
+		json_array_foreach(hosts, k, h)
+		{
+			const char *p = json_string_value(h);
+			char key[512];
+			long long at;
+
+			if (p == NULL || p[0] == '*' ||
+			    host_key(p, key, sizeof(key)) < 0) {
+				wild = 1;
+				continue;
+			}
+			if (map_get(&ev->hostidx, key, &at) < 0) {
+				at = (long long)ev->nbyhost++;
+				ev->byhost =
+				    xrealloc(ev->byhost,
+					     ev->nbyhost * sizeof(*ev->byhost));
+				memset(&ev->byhost[at], 0, sizeof(*ev->byhost));
+				map_put(&ev->hostidx, key, at, NULL);
+			}
+			ivec_add(&ev->byhost[at], i);
+		}
+		if (wild)
+			ivec_add(&ev->any, i);
+	}
+}
+
+/* The rules that can concern a, in policy order, into out (reset). */
+static void
+candidates(const struct gate_ev *ev, const struct m_app *a, struct ivec *out)
+{
+	size_t w = 0;
+
+	out->n = 0;
+	for (size_t i = 0; i < ev->any.n; i++)
+		ivec_add(out, ev->any.v[i]);
+	for (int d = 0; d < a->ndomains; d++) {
+		const char *names[2] = {a->domains[d].name,
+					a->domains[d].unicode};
+
+		for (int k = 0; k < 2; k++) {
+			char key[512];
+			long long at;
+
+			if (names[k] == NULL ||
+			    host_key(names[k], key, sizeof(key)) < 0 ||
+			    map_get(&ev->hostidx, key, &at) < 0)
+				continue;
+			for (size_t i = 0; i < ev->byhost[at].n; i++)
+				ivec_add(out, ev->byhost[at].v[i]);
+		}
+	}
+	qsort(out->v, out->n, sizeof(*out->v), size_cmp);
+	for (size_t i = 0; i < out->n; i++)
+		if (w == 0 || out->v[w - 1] != out->v[i])
+			out->v[w++] = out->v[i];
+	out->n = w;
 }
 
 /* The part of [*from, *until) a whitelist entry's window "FROM..UNTIL"
@@ -230,6 +347,7 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 	memset(ev, 0, sizeof(*ev));
 	map_init(&ev->decided);
 	map_init(&ev->setidx);
+	map_init(&ev->hostidx);
 	buf_init(&ev->no2f, 4096);
 	if (c->st == NULL || store_version(c->st) < 13)
 		return -1;
@@ -307,6 +425,7 @@ ev_load(struct check_ctx *c, struct gate_ev *ev)
 		free(nets);
 	}
 	map_cleanup(&same);
+	index_hosts(ev);
 	ev->idle = setting_int(c->st, "gate.session_idle");
 	ev->attempts = setting_int(c->st, "gate.login_attempts");
 	ev->users = store_query_int(c->st, "SELECT count(*) FROM gate_users",
@@ -350,6 +469,11 @@ ev_free(struct gate_ev *ev)
 	map_cleanup(&ev->setidx);
 	gate_addrs_free(ev->internal);
 	buf_cleanup(&ev->no2f);
+	for (size_t i = 0; i < ev->nbyhost; i++)
+		free(ev->byhost[i].v);
+	free(ev->byhost);
+	map_cleanup(&ev->hostidx);
+	free(ev->any.v);
 }
 
 static int
@@ -387,13 +511,11 @@ rule_names_app(json_t *r, const struct m_app *a)
 
 /* 1 if the gate enforces for a: a rule names its host and has decided. */
 static int
-protected_app(struct gate_ev *ev, const struct m_app *a)
+protected_app(struct gate_ev *ev, const struct m_app *a,
+	      const struct ivec *cand)
 {
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(ev->rules, i, r)
-	{
+	for (size_t k = 0; k < cand->n; k++) {
+		json_t *r = json_array_get(ev->rules, cand->v[k]);
 		const char *name =
 		    json_string_value(json_object_get(r, "name"));
 		long long n;
@@ -571,9 +693,11 @@ covers(struct gate_ev *ev, size_t ei, size_t ri)
  * so rule i is never reached for them), NULL if none (AUTH-1).
  */
 static const char *
-shadowed_by(struct gate_ev *ev, const struct m_app *a, size_t i)
+shadowed_by(struct gate_ev *ev, const struct m_app *a, const struct ivec *cand,
+	    size_t i)
 {
-	for (size_t j = 0; j < i; j++) {
+	for (size_t k = 0; k < cand->n && cand->v[k] < i; k++) {
+		size_t j = cand->v[k];
 		json_t *e = json_array_get(ev->rules, j);
 		const char *act = action_of(e);
 
@@ -592,17 +716,18 @@ enum check { C_SEC3, C_SEC4, C_AUTH1, C_AUTH2, C_AUTH3, C_AUTH4 };
 
 /* Judges a protected application for one requirement. */
 static void
-judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
+judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a,
+      const struct ivec *cand, enum check what)
 {
 	struct buf bad = BUF_INIT(4096), wl = BUF_INIT(4096);
 	struct buf note = BUF_INIT(256), shadow = BUF_INIT(4096);
 	const char *by;
-	json_t *r;
-	size_t i;
 	int allowing = 0, nbad = 0, twofa = 0, nlong;
 
-	json_array_foreach(ev->rules, i, r)
-	{
+	/* only the rules that can concern a, in policy order */
+	for (size_t k = 0; k < cand->n; k++) {
+		size_t i = cand->v[k];
+		json_t *r = json_array_get(ev->rules, i);
 		const char *name =
 		    json_string_value(json_object_get(r, "name"));
 		const char *act = action_of(r);
@@ -631,7 +756,7 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a, enum check what)
 			ok = strcmp(act, "one_factor") != 0;
 			if (strcmp(act, "two_factor") != 0)
 				break;
-			if ((by = shadowed_by(ev, a, i)) != NULL)
+			if ((by = shadowed_by(ev, a, cand, i)) != NULL)
 				buf_printf(&shadow, "%s'%s' (by '%s')",
 					   shadow.len > 0 ? ", " : "",
 					   name != NULL ? name : "?", by);
@@ -807,6 +932,7 @@ static void
 run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 {
 	struct gate_ev ev;
+	struct ivec cv = {NULL, 0, 0};
 	char *hidden = NULL;
 
 	if (ev_load(c, &ev) == 0) {
@@ -816,7 +942,8 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 			int scope;
 
 			if (!app_open(a) || !check_wants(c, a->unit) ||
-			    !protected_app(&ev, a))
+			    (candidates(&ev, a, &cv),
+			     !protected_app(&ev, a, &cv)))
 				continue;
 			scope =
 			    what <= C_SEC4
@@ -838,7 +965,7 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 							   : "an unknown time",
 				    c->o->gate_stale_minutes);
 			else
-				judge(c, &ev, a, what);
+				judge(c, &ev, a, &cv, what);
 			c->obs = NULL;
 			hidden[i] = 1;
 			a->open = 0;
@@ -849,6 +976,7 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 		if (hidden[i])
 			c->m->apps[i].open = 1;
 	free(hidden);
+	free(cv.v);
 	ev_free(&ev);
 }
 
