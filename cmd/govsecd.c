@@ -31,12 +31,13 @@
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  2
 
+/* -h: the usage on standard output, exit 0; wrong usage: stderr, exit 2. */
 static void
-usage(void)
+usage(int asked)
 {
-	fputs("usage: govsecd [-fn] [-c config] [-d database] [-p pidfile]\n",
-	      stderr);
-	exit(EXIT_CONFIG);
+	fputs("usage: govsecd [-fhn] [-c config] [-d database] [-p pidfile]\n",
+	      asked ? stdout : stderr);
+	exit(asked ? 0 : EXIT_CONFIG);
 }
 
 /* Prints "govsecd: msg" and exits; in the background, tells the parent. */
@@ -149,7 +150,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	struct err e;
 
-	while ((ch = getopt(argc, argv, "c:d:fnp:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:fhnp:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -160,6 +161,9 @@ main(int argc, char **argv)
 		case 'f':
 			foreground = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		case 'n':
 			check_only = 1;
 			break;
@@ -167,11 +171,11 @@ main(int argc, char **argv)
 			pidfile = optarg;
 			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 	umask(077); /* what it makes is its own unless said otherwise */
 	config_defaults(&cfg);
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
