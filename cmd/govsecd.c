@@ -99,6 +99,7 @@ struct running {
 	struct gate_server *gate;
 	struct probe_sched *probe;
 	struct insp_sched *insp;
+	struct insp_jobs *jobs; /* inspections started from the console */
 };
 
 /* Stops what runs, the last started first. */
@@ -111,6 +112,8 @@ running_stop(struct running *run)
 	store_free(run->gst);
 	http_stop(run->pub);
 	http_stop(run->srv);
+	insp_jobs_free(run->jobs); /* no request can reach them now */
+	run->jobs = NULL;
 }
 
 /* A start that failed: stops what runs, removes the pid file, dies. */
@@ -144,7 +147,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct store *st, *gst;
 	struct secret_key key; /* the store's key file, loaded once */
-	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL};
+	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct privs pv;
 	struct auditq *aq;
 	sigset_t set;
@@ -249,6 +252,8 @@ main(int argc, char **argv)
 	}
 	if (run.srv == NULL)
 		start_fail(&run, pidfile, e.msg);
+	run.jobs = insp_jobs_new(&cfg, config_store_path(&cfg, db));
+	http_set_jobs(run.srv, run.jobs);
 	if (cfg.gate_listen[0] != '\0') {
 		/* a store gate_start did not take is left to exit */
 		gst = store_open(config_store_path(&cfg, db), &e);

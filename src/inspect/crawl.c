@@ -125,6 +125,8 @@ struct crawler {
 	struct insp_words *words;
 	double t0;
 	int pages;
+	size_t checked;	    /* targets done, for o->progress */
+	double progress_at; /* when o->progress was last called */
 	struct map cssrules;
 	/* homepage facts for the marks */
 	struct marks home_marks;
@@ -394,7 +396,7 @@ static void
 finish_target(struct crawler *c, struct target *t, enum insp_status st,
 	      const char *reason, const char *detail)
 {
-	(void)c;
+	c->checked += !t->done;
 	t->done = 1;
 	t->status = st;
 	t->reason = reason;
@@ -2103,6 +2105,13 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		xpool_kick(c.pool); /* the bytes and ends of this round */
 		collect(&c);
 		schedule(&c); /* refill freed slots before waiting */
+		if (o->progress != NULL && now_s() - c.progress_at >= 0.25) {
+			struct insp_progress pr = {r->npages, c.nt, c.checked,
+						   now_s() - c.t0};
+
+			c.progress_at = now_s();
+			o->progress(o->progress_arg, &pr);
+		}
 		if (c.ndelayed > 0 || c.running < o->concurrency)
 			wait = 20;
 		if (c.running > 0 || c.nparsing > 0) /* a parser wakes it */
@@ -2111,6 +2120,12 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 			usleep(10000);
 	}
 	r->seconds = now_s() - c.t0;
+	if (o->progress != NULL) {
+		struct insp_progress pr = {r->npages, c.nt, c.checked,
+					   r->seconds};
+
+		o->progress(o->progress_arg, &pr);
+	}
 	time_fmt(time_now(), r->finished, sizeof(r->finished));
 	copy_results(&c);
 	check_fragments(&c);
