@@ -384,8 +384,8 @@ def test_login_required(env):
 # the progress line of `govsec inspect`. A second fixture serves https on
 # loopback with Python's http.server (a self-signed certificate, the names
 # mapped with [inspect] resolve): www.small.gov.cn has three pages, the
-# www.slow*.gov.cn sites an endless chain of pages, each answered after
-# 50 ms, so an inspection of them runs until cancelled.
+# www.slow*.gov.cn sites 3000 pages linked from the homepage, each answered
+# after 200 ms, so an inspection of them runs until cancelled.
 
 SMALL = "www.small.gov.cn"
 SLOWS = [f"www.slow{k}.gov.cn" for k in range(1, 6)]
@@ -404,12 +404,14 @@ class TlsHandler(http.server.BaseHTTPRequestHandler):
                      "/b.html": '<a href="/a.html">a</a>'}
             body = pages.get(self.path)
         elif host in SLOWS:
-            time.sleep(0.05)  # the site is slow; nothing waits on it
-            m = re.fullmatch(r"/(?:p/(\d+))?", self.path)
-            n = int(m.group(1) or 0) if m else None
-            body = (None if n is None else
-                    f'<a href="/p/{n + 1}">next</a> '
-                    f'<a href="/p/{n + 2}">after</a>')
+            time.sleep(0.2)  # the site is slow; nothing waits on it
+            if self.path == "/":
+                body = " ".join(f'<a href="/p/{n}">{n}</a>'
+                                for n in range(1, 3001))
+            elif re.fullmatch(r"/p/\d+", self.path):
+                body = '<a href="/">home</a>'
+            else:
+                body = None
         else:
             body = None
         return body
