@@ -384,9 +384,9 @@ job_of_path(struct http_req *r, struct insp_job *j)
 int
 http_inspect_jobs(struct http_req *r)
 {
-	struct insp_job jobs[INSP_JOBS_KEEP];
+	struct insp_job *jobs = xcalloc(INSP_JOBS_KEEP, sizeof(*jobs));
 	size_t n = r->ctx->jobs != NULL
-		       ? insp_jobs_list(r->ctx->jobs, jobs, ARRAY_SIZE(jobs))
+		       ? insp_jobs_list(r->ctx->jobs, jobs, INSP_JOBS_KEEP)
 		       : 0;
 	const char *app = http_query(r, "app");
 	json_t *list = json_array();
@@ -399,6 +399,7 @@ http_inspect_jobs(struct http_req *r)
 			continue;
 		json_array_append_new(list, job_json(&jobs[i]));
 	}
+	free(jobs);
 	return http_json(r, 200, json_pack("{s:o}", "jobs", list));
 }
 
