@@ -222,7 +222,11 @@
 				else if (anyRunning && timer === null)
 					timer = setTimeout(poll, POLL_MS);
 			}
-			function refresh() {
+			/* d: the reply of a start or cancel, whose job ran
+			 * (even if it ends before the next look) */
+			function refresh(d) {
+				if (d && d.job)
+					wasRunning[d.job.id] = true;
 				if (timer !== null) {
 					clearTimeout(timer);
 					timer = null;
