@@ -60,6 +60,8 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_record(struct cli *c, int argc, char **argv); /* unit, app, ... */
+/* "govsec KIND add --help": the fields on stdout, 0; otherwise -1. */
+int cmd_record_help(int argc, char **argv);
 int cmd_uscc(struct cli *c, int argc, char **argv);
 int cmd_domain(struct cli *c, int argc, char **argv);
 int cmd_name(struct cli *c, int argc, char **argv);

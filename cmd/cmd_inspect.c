@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -24,6 +25,19 @@ num_opt(const char *name, const char *v, long long min, long long max,
 		return -1;
 	}
 	return 0;
+}
+
+/* The progress line on a terminal's stderr, rewritten in place. */
+static void
+tty_progress(void *arg, const struct insp_progress *p)
+{
+	(void)arg;
+	fprintf(stderr,
+		"\r\033[Kinspect: %zu page(s), %zu of %zu link(s) checked, "
+		"%.1f page(s)/s",
+		p->pages, p->checked, p->links,
+		p->seconds > 0 ? p->pages / p->seconds : 0.0);
+	fflush(stderr);
 }
 
 int
@@ -131,7 +145,12 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 		}
 		free(host);
 	}
+	/* never into the report: stderr, and only when a person watches */
+	if (isatty(STDERR_FILENO))
+		o.progress = tty_progress;
 	r = insp_run(pos[0], &o, &e);
+	if (o.progress != NULL)
+		fputs("\r\033[K", stderr);
 	insp_prev_free(prev);
 	if (r == NULL) {
 		cli_error("%s", e.msg);

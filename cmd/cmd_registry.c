@@ -285,6 +285,19 @@ add_help(const struct entity *ent)
 	}
 }
 
+int
+cmd_record_help(int argc, char **argv)
+{
+	const struct entity *ent = reg_entity(argv[0]);
+
+	if (strcmp(argv[0], "app") == 0)
+		ent = reg_entity("applications");
+	if (ent == NULL || argc < 2 || strcmp(argv[1], "add") != 0)
+		return -1;
+	add_help(ent);
+	return 0;
+}
+
 struct lister {
 	const struct entity *ent;
 	int json;
@@ -329,13 +342,8 @@ cmd_record(struct cli *c, int argc, char **argv)
 		ent = reg_entity("applications");
 	if (ent == NULL)
 		return EXIT_USAGE;
-	if (!strcmp(verb, "add")) {
-		if (argc > 2 && !strcmp(argv[2], "--help")) {
-			add_help(ent);
-			return 0;
-		}
+	if (!strcmp(verb, "add"))
 		return record_add(c, ent, argc, argv);
-	}
 	if (!strcmp(verb, "list")) {
 		const char *unit = NULL;
 		const struct opt opts[] = {{"unit", 1, &unit, NULL},

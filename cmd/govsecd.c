@@ -31,12 +31,13 @@
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  2
 
+/* -h: the usage on standard output, exit 0; wrong usage: stderr, exit 2. */
 static void
-usage(void)
+usage(int asked)
 {
-	fputs("usage: govsecd [-fn] [-c config] [-d database] [-p pidfile]\n",
-	      stderr);
-	exit(EXIT_CONFIG);
+	fputs("usage: govsecd [-fhn] [-c config] [-d database] [-p pidfile]\n",
+	      asked ? stdout : stderr);
+	exit(asked ? 0 : EXIT_CONFIG);
 }
 
 /* Prints "govsecd: msg" and exits; in the background, tells the parent. */
@@ -99,6 +100,7 @@ struct running {
 	struct gate_server *gate;
 	struct probe_sched *probe;
 	struct insp_sched *insp;
+	struct insp_jobs *jobs; /* inspections started from the console */
 };
 
 /* Stops what runs, the last started first. */
@@ -112,6 +114,8 @@ running_stop(struct running *run)
 	http_stop(run->pub);
 	store_free(run->pst);
 	http_stop(run->srv);
+	insp_jobs_free(run->jobs); /* no request can reach them now */
+	run->jobs = NULL;
 }
 
 /* A start that failed: stops what runs, removes the pid file, dies. */
@@ -145,13 +149,13 @@ main(int argc, char **argv)
 	struct config cfg;
 	struct store *st, *gst;
 	struct secret_key key; /* the store's key file, loaded once */
-	struct running run = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct running run;
 	struct privs pv;
 	struct auditq *aq;
 	sigset_t set;
 	struct err e;
 
-	while ((ch = getopt(argc, argv, "c:d:fnp:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:fhnp:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -162,6 +166,9 @@ main(int argc, char **argv)
 		case 'f':
 			foreground = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		case 'n':
 			check_only = 1;
 			break;
@@ -169,11 +176,12 @@ main(int argc, char **argv)
 			pidfile = optarg;
 			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
+	memset(&run, 0, sizeof(run));
 	umask(077); /* what it makes is its own unless said otherwise */
 	config_defaults(&cfg);
 	if (conf != NULL && *conf != '\0' && config_load(&cfg, conf, &e) < 0)
@@ -255,6 +263,8 @@ main(int argc, char **argv)
 	}
 	if (run.srv == NULL)
 		start_fail(&run, pidfile, e.msg);
+	run.jobs = insp_jobs_new(&cfg, config_store_path(&cfg, db));
+	http_set_jobs(run.srv, run.jobs);
 	if (cfg.gate_listen[0] != '\0') {
 		/* a store gate_start did not take is left to exit */
 		gst = store_open(config_store_path(&cfg, db), &e);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # run-demo.sh: what `make run` does after building: a store with the demo
-# registry, a console administrator, a gate policy and a gate user invited
-# to set up a second factor (first time only), a config file, then govsecd
-# in the foreground. State lives in ./run (not in git).
+# registry, a console administrator, a gate policy, a gate user invited
+# to set up a second factor and a finished inspection of the demo portal
+# (first time only), a config file, then govsecd in the foreground. State
+# lives in ./run (not in git).
 set -eu
 build=${1:-build}
 dir=run
@@ -16,7 +17,8 @@ db="$dir/govsec.db"
 if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ] ||
 	[ ! -f "$dir/gate-password" ]; then
 	new=$(mktemp -d "$dir/.setup.XXXXXX")
-	trap 'rm -rf "$new"' EXIT
+	site=
+	trap 'if [ -n "$site" ]; then kill "$site"; fi; rm -rf "$new"' EXIT
 	"$build/govsec" --db "$new/govsec.db" import data/demo.json
 	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
 	(umask 077 && printf '%s\n' "$pw" > "$new/admin-password")
@@ -30,6 +32,45 @@ if [ ! -f "$db" ] || [ ! -f "$dir/admin-password" ] ||
 	printf '%s\n' "$pw" | "$build/govsec" --db "$new/govsec.db" gate user \
 		add demo --groups staff --display 演示用户
 	"$build/govsec" --db "$new/govsec.db" gate invite demo --hours 720
+	# a finished inspection, so the console's Inspections pages are not
+	# empty: data/demo-site served on 127.0.0.1 for a moment, inspected as
+	# the demo portal www.jiangmen.gov.cn; every other name resolves to
+	# nothing, so nothing leaves the machine (docs/inspect.md)
+	python3 - data/demo-site > "$new/site.port" <<'PY' &
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(
+    ("127.0.0.1", 0), functools.partial(Quiet, directory=sys.argv[1]))
+print(srv.server_address[1], flush=True)  # listening by now
+srv.serve_forever()
+PY
+	site=$!
+	tries=0
+	while [ ! -s "$new/site.port" ]; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 100 ] || ! kill -0 "$site" 2>/dev/null; then
+			echo "run-demo.sh: the demo site did not start" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	rc=0
+	"$build/govsec" --db "$new/govsec.db" inspect \
+		http://www.jiangmen.gov.cn/ --allow-private --resolve \
+		"www.jiangmen.gov.cn=127.0.0.1:$(cat "$new/site.port"),*=none" \
+		--no-external --timeout 5 --retries 0 --max-seconds 60 \
+		--output /dev/null ||
+		rc=$?
+	kill "$site"
+	wait "$site" 2>/dev/null || true
+	site=
+	# 1: the inspection found failing checks, as a demo should
+	if [ "$rc" -gt 1 ]; then
+		echo "run-demo.sh: the demo inspection failed" >&2
+		exit 1
+	fi
 	rm -f "$db" "$db-wal" "$db-shm" "$db.key" "$db.heads"
 	mv "$new/govsec.db" "$db"
 	# the store's key file (the audit chain is keyed with it) and the

@@ -1296,6 +1296,56 @@
 		}
 	};
 
+	/* Inspections started from the console (inspect.js): one block of
+	 * their own, merged into L. */
+	var INSP_JOBS = {
+		en: {
+			'insp.portals': 'Inspect a portal now',
+			'insp.portals.none': 'No portal with a main domain is registered in your scope.',
+			'insp.portals.name': 'Name',
+			'insp.jobs': 'Inspections started here',
+			'insp.jobs.none': 'No inspection has been started from the console since govsecd started.',
+			'insp.job.app': 'Application',
+			'insp.job.state': 'State',
+			'insp.job.state.running': 'Running',
+			'insp.job.state.finished': 'Finished',
+			'insp.job.state.cancelled': 'Cancelled',
+			'insp.job.state.failed': 'Failed',
+			'insp.job.checked': 'Links checked',
+			'insp.job.of': '{checked} of {links}',
+			'insp.job.rate': 'Pages/s',
+			'insp.job.started': 'Started',
+			'insp.job.start': 'Start inspection',
+			'insp.job.cancel': 'Cancel',
+			'insp.job.open': 'Open the run'
+		},
+		zh: {
+			'insp.portals': '立即检查门户网站',
+			'insp.portals.none': '您的范围内没有登记主域名的门户网站。',
+			'insp.portals.name': '名称',
+			'insp.jobs': '从控制台发起的检查',
+			'insp.jobs.none': '自 govsecd 启动以来尚未从控制台发起检查。',
+			'insp.job.app': '应用',
+			'insp.job.state': '状态',
+			'insp.job.state.running': '进行中',
+			'insp.job.state.finished': '已完成',
+			'insp.job.state.cancelled': '已取消',
+			'insp.job.state.failed': '失败',
+			'insp.job.checked': '已检查链接',
+			'insp.job.of': '{checked} / {links}',
+			'insp.job.rate': '页/秒',
+			'insp.job.started': '开始时间',
+			'insp.job.start': '开始检查',
+			'insp.job.cancel': '取消',
+			'insp.job.open': '查看结果'
+		}
+	};
+	Object.keys(INSP_JOBS).forEach(function (l) {
+		Object.keys(INSP_JOBS[l]).forEach(function (k) {
+			L[l][k] = INSP_JOBS[l][k];
+		});
+	});
+
 	/* REQUIREMENTS.md catalogue: ID -> [English, Chinese] short titles. */
 	var REQ = {
 		'SCOPE-1': ['Units covered', '适用单位范围'],

@@ -10,11 +10,16 @@
  * and mounts the returned routes. Server data (URLs, hosts, evidence) is
  * untrusted and reaches the page only as text (h() and textContent); the
  * CSP forbids inline code and styles.
+ * Operators and admins start an inspection of a portal from the sites page
+ * (POST /api/inspection-jobs), watch its progress (pages, links checked,
+ * rate; polled once a second while one runs and the page is shown) and
+ * cancel it; everyone in scope sees the jobs.
  */
 (function () {
 	'use strict';
 
 	var LIMIT = 500;	/* the API's most links per page */
+	var POLL_MS = 1000;	/* progress of running inspections */
 	var STATUSES = ['pass', 'fail', 'not_applicable', 'unknown'];
 
 	window.GovsecInspect = function (C) {
@@ -66,9 +71,205 @@
 		}
 
 
+		/* ---- inspections started here ---- */
+
+		function canWrite() {
+			var u = C.state.user;
+			return !!u && (u.role === 'operator' || u.role === 'admin');
+		}
+
+		function mainDomain(app) {
+			var d = Array.isArray(app.domains) ? app.domains : [];
+			var i;
+			for (i = 0; i < d.length; i++)
+				if (d[i] && d[i].main)
+					return d[i].name;
+			return null;
+		}
+
+		function jobState(j) {
+			return h('span', {class: 'jobstate', 'data-state': j.state,
+			    text: label('insp.job.state', j.state)});
+		}
+
+		/* The jobs table; cancel buttons for the running ones. */
+		function jobsBox(jobs, onChange) {
+			var box = h('div', {id: 'insp-jobs',
+			    'data-testid': 'insp-jobs'});
+			if (!jobs.length) {
+				box.appendChild(empty('insp-jobs-empty',
+				    'insp.jobs.none'));
+				return box;
+			}
+			box.appendChild(C.table('insp-jobs-table', t('insp.jobs'), [
+			    {label: t('insp.job.app'), rowHeader: true},
+			    {label: t('insp.col.host')},
+			    {label: t('insp.job.state')},
+			    {label: t('insp.col.pages'), num: true},
+			    {label: t('insp.job.checked'), num: true},
+			    {label: t('insp.job.rate'), num: true},
+			    {label: t('insp.job.started')},
+			    {label: ''}],
+			    jobs.map(function (j) {
+				var act = null, btn;
+				if (j.state === 'running' && canWrite()) {
+					btn = h('button', {type: 'button',
+					    class: 'btn', 'data-job': C.num(j.id),
+					    'data-testid': 'insp-job-cancel',
+					    text: t('insp.job.cancel')});
+					btn.addEventListener('click', function () {
+						btn.disabled = true;
+						api('POST', '/api/inspection-jobs/' +
+						    C.num(j.id) + '/cancel', {})
+						    .then(onChange, function (e) {
+							btn.disabled = false;
+							C.showError(C.errText(e));
+						});
+					});
+					act = btn;
+				} else if (j.run) {
+					act = C.link('inspections/' + C.num(j.run),
+					    null, t('insp.job.open'), {
+					    'data-testid': 'insp-job-run'});
+				} else if (j.error) {
+					act = h('span', {class: 'muted',
+					    text: String(j.error)});
+				}
+				return [str(j.app), mono(j.host), jobState(j),
+				    C.num(j.pages), t('insp.job.of', {
+				    checked: C.num(j.checked),
+				    links: C.num(j.links)}),
+				    (Number(j.rate) || 0).toFixed(1),
+				    C.fmtTime(j.started), act];
+			    }), function (i) {
+				return {'data-job': C.num(jobs[i].id),
+				    'data-state': jobs[i].state};
+			    }));
+			return box;
+		}
+
+		/* Portals in scope with a start button each. */
+		function portalsBox(apps, jobs, onChange) {
+			var running = {};
+			var portals = apps.filter(function (a) {
+				return a.type === 'portal' && mainDomain(a);
+			});
+			jobs.forEach(function (j) {
+				if (j.state === 'running')
+					running[j.app] = true;
+			});
+			if (!portals.length)
+				return empty('insp-portals-empty',
+				    'insp.portals.none');
+			return C.table('insp-portals', t('insp.portals'), [
+			    {label: t('insp.job.app'), rowHeader: true},
+			    {label: t('insp.portals.name')},
+			    {label: t('insp.col.host')},
+			    {label: ''}],
+			    portals.map(function (a) {
+				var btn = h('button', {type: 'button',
+				    class: 'btn btn-primary',
+				    'data-app': String(a.id),
+				    'data-testid': 'insp-start',
+				    disabled: running[a.id] ? true : null,
+				    text: t('insp.job.start')});
+				btn.addEventListener('click', function () {
+					btn.disabled = true;
+					C.clearError();
+					api('POST', '/api/inspection-jobs',
+					    {app: a.id}).then(onChange,
+					    function (e) {
+						btn.disabled = false;
+						C.showError(C.errText(e));
+						onChange();
+					    });
+				});
+				return [mono(a.id), str(a.name),
+				    mono(mainDomain(a)), btn];
+			    }));
+		}
+
+		/* The jobs and portals panels, refreshed once a second while an
+		 * inspection runs and the page is the current one. */
+		function jobsPanels(root, alive) {
+			var jobsPanel = panel(t('insp.jobs'), null,
+			    {class: 'panel', id: 'insp-jobs-panel'});
+			var portalsPanel = canWrite() ? panel(t('insp.portals'),
+			    null, {class: 'panel', id: 'insp-portals-panel'}) :
+			    null;
+			var apps = [], timer = null, wasRunning = {};
+
+			function fill(jobs) {
+				var keep = jobsPanel.firstChild;
+				var anyRunning = false, ended = false;
+				clearAfter(jobsPanel, keep);
+				jobsPanel.appendChild(jobsBox(jobs, refresh));
+				if (portalsPanel) {
+					clearAfter(portalsPanel,
+					    portalsPanel.firstChild);
+					portalsPanel.appendChild(portalsBox(apps,
+					    jobs, refresh));
+				}
+				jobs.forEach(function (j) {
+					if (j.state === 'running')
+						anyRunning = true;
+					else if (wasRunning[j.id])
+						ended = true;
+					wasRunning[j.id] = j.state === 'running';
+				});
+				if (ended && alive())
+					C.render();	/* the sites table too */
+				else if (anyRunning && timer === null)
+					timer = setTimeout(poll, POLL_MS);
+			}
+			/* d: the reply of a start or cancel, whose job ran
+			 * (even if it ends before the next look) */
+			function refresh(d) {
+				if (d && d.job)
+					wasRunning[d.job.id] = true;
+				if (timer !== null) {
+					clearTimeout(timer);
+					timer = null;
+				}
+				return api('GET', '/api/inspection-jobs')
+				    .then(function (d) {
+					if (alive())
+						fill((d && d.jobs) || []);
+				    }, function (e) {
+					if (alive())
+						C.showError(C.errText(e));
+				    });
+			}
+			function poll() {
+				timer = null;
+				if (alive())
+					refresh();
+			}
+			if (portalsPanel)
+				root.appendChild(portalsPanel);
+			root.appendChild(jobsPanel);
+			return Promise.all([
+				api('GET', '/api/inspection-jobs'),
+				portalsPanel ? api('GET', '/api/applications') :
+				    null
+			]).then(function (res) {
+				apps = (res[1] && res[1].items) || [];
+				((res[0] && res[0].jobs) || []).forEach(function (j) {
+					wasRunning[j.id] = j.state === 'running';
+				});
+				fill((res[0] && res[0].jobs) || []);
+			});
+		}
+
+		/* Removes the children of el after keep (keep stays). */
+		function clearAfter(el, keep) {
+			while (el.lastChild && el.lastChild !== keep)
+				el.removeChild(el.lastChild);
+		}
+
 		/* ---- the list of sites ---- */
 
-		function viewSites() {
+		function viewSites(alive) {
 			return api('GET', '/api/inspections').then(function (d) {
 				var sites = (d && d.sites) || [];
 				var root = h('div', {id: 'insp-sites-page',
@@ -76,38 +277,45 @@
 				    'data-title': t('insp.title')},
 				    C.pageHeader('insp.title', 'insp.intro'));
 
-				if (!sites.length) {
-					root.appendChild(panel(null, empty(
-					    'insp-sites-empty', 'insp.none')));
+				sitesPanel(root, sites);
+				return jobsPanels(root, alive).then(function () {
 					return root;
-				}
-				root.appendChild(panel(null, C.table('insp-sites-table',
-				    t('insp.title'), [
-				    {label: t('insp.col.host'), rowHeader: true},
-				    {label: t('insp.col.finished')},
-				    {label: t('insp.col.pages'), num: true},
-				    {label: t('insp.col.links'), num: true},
-				    {label: t('insp.col.broken'), num: true},
-				    {label: t('insp.col.blocked'), num: true},
-				    {label: t('insp.col.unprompted'), num: true},
-				    {label: t('insp.col.failing')}],
-				    sites.map(function (s) {
-					var f = s.findings || {};
-					return [
-					    C.link('inspections/' + C.num(s.run),
-						null, str(s.host), {
-						'data-testid': 'insp-site-link',
-						class: 'mono'}),
-					    C.fmtTime(s.finished),
-					    C.num(s.pages), C.num(s.links),
-					    C.num(s.broken), C.num(s.blocked),
-					    C.num(s.unprompted),
-					    Array.isArray(f.failing) &&
-						f.failing.length ?
-						f.failing.join(', ') : t('none')];
-				    }))));
-				return root;
+				});
 			});
+		}
+
+		function sitesPanel(root, sites) {
+			if (!sites.length) {
+				root.appendChild(panel(null, empty(
+				    'insp-sites-empty', 'insp.none')));
+				return root;
+			}
+			root.appendChild(panel(null, C.table('insp-sites-table',
+			    t('insp.title'), [
+			    {label: t('insp.col.host'), rowHeader: true},
+			    {label: t('insp.col.finished')},
+			    {label: t('insp.col.pages'), num: true},
+			    {label: t('insp.col.links'), num: true},
+			    {label: t('insp.col.broken'), num: true},
+			    {label: t('insp.col.blocked'), num: true},
+			    {label: t('insp.col.unprompted'), num: true},
+			    {label: t('insp.col.failing')}],
+			    sites.map(function (s) {
+				var f = s.findings || {};
+				return [
+				    C.link('inspections/' + C.num(s.run),
+					null, str(s.host), {
+					'data-testid': 'insp-site-link',
+					class: 'mono'}),
+				    C.fmtTime(s.finished),
+				    C.num(s.pages), C.num(s.links),
+				    C.num(s.broken), C.num(s.blocked),
+				    C.num(s.unprompted),
+				    Array.isArray(f.failing) &&
+					f.failing.length ?
+					f.failing.join(', ') : t('none')];
+			    }))));
+			return root;
 		}
 
 		/* ---- one run ---- */
@@ -296,13 +504,14 @@
 		}
 
 		return {
-			inspections: function (r) {
+			inspections: function (r, alive) {
 				var id = r.parts[1];
 				if (id && !/^[0-9]{1,15}$/.test(id)) {
 					C.go('inspections');
 					return null;
 				}
-				return id ? viewRun(id) : viewSites();
+				return id ? viewRun(id) : viewSites(alive ||
+				    function () { return true; });
 			}
 		};
 	};

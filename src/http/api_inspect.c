@@ -1,18 +1,22 @@
 /*
- * api_inspect.c: the console's read-only view of portal inspections
- * (docs/api.md, "Inspections"): the latest run per host, one run with its
- * findings, marks and columns, its links (filtered and paged) and the diff
- * since the host's previous run (src/inspect's insp_diff, shared with
- * `govsec links diff`), kept to the hosts of the applications in the
- * account's scope. Path segments and query arguments are untrusted;
- * the store's contents are trusted as src/inspect wrote them; the router
- * holds the store lock.
+ * api_inspect.c: the console's view of portal inspections (docs/api.md,
+ * "Inspections"): the latest run per host, one run with its findings,
+ * marks and columns, its links (filtered and paged) and the diff since the
+ * host's previous run (src/inspect's insp_diff, shared with `govsec links
+ * diff`), kept to the hosts of the applications in the account's scope;
+ * and inspections started, watched and cancelled from the console
+ * (src/inspect/jobs.c), kept to the applications in scope and audited. Path
+ * segments and query arguments are untrusted; the store's contents are trusted
+ * as src/inspect wrote them; the router holds the store lock.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
+#include "registry/registry.h"
 
 #define LINKS_DEFAULT 100
 
@@ -337,4 +341,173 @@ http_inspection_diff(struct http_req *r)
 	if (o == NULL)
 		return http_internal(r, e.msg);
 	return http_json(r, 200, o);
+}
+
+/* ---- inspections started from the console ---- */
+
+static json_t *
+job_json(const struct insp_job *j)
+{
+	int running = strcmp(j->state, "running") == 0;
+
+	return json_pack(
+	    "{s:I, s:o, s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:f, s:f, "
+	    "s:o, s:o}",
+	    "id", (json_int_t)j->id, "app", http_jstr(j->app), "host",
+	    http_jstr(j->host), "state", j->state, "actor", http_jstr(j->actor),
+	    "started", http_jstr(j->started), "finished",
+	    running ? json_null() : http_jstr(j->finished), "pages",
+	    (json_int_t)j->pages, "links", (json_int_t)j->links, "checked",
+	    (json_int_t)j->checked, "seconds", j->seconds, "rate",
+	    j->seconds > 0 ? j->pages / j->seconds : 0.0, "run",
+	    j->run > 0 ? json_integer(j->run) : json_null(), "error",
+	    j->error[0] != '\0' ? http_jstr(j->error) : json_null());
+}
+
+/* The job named by the path, if it is there for this account; else sets
+ * the reply (400 or 404) and returns -1. */
+static int
+job_of_path(struct http_req *r, struct insp_job *j)
+{
+	long long id;
+
+	if (str_to_ll(r->arg[0], 1, LLONG_MAX, &id) < 0)
+		return http_error(r, 400, "'%s' is not an inspection job id",
+				  r->arg[0]),
+		       -1;
+	if (r->ctx->jobs == NULL || insp_jobs_get(r->ctx->jobs, id, j) < 0 ||
+	    (http_scoped(r) && !scope_object(r->ctx->st, &r->scope, j->app)))
+		return http_error(r, 404, "no inspection job %lld", id), -1;
+	return 0;
+}
+
+int
+http_inspect_jobs(struct http_req *r)
+{
+	struct insp_job *jobs = xcalloc(INSP_JOBS_KEEP, sizeof(*jobs));
+	size_t n = r->ctx->jobs != NULL
+		       ? insp_jobs_list(r->ctx->jobs, jobs, INSP_JOBS_KEEP)
+		       : 0;
+	const char *app = http_query(r, "app");
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		if (app != NULL && strcmp(jobs[i].app, app) != 0)
+			continue;
+		if (http_scoped(r) &&
+		    !scope_object(r->ctx->st, &r->scope, jobs[i].app))
+			continue;
+		json_array_append_new(list, job_json(&jobs[i]));
+	}
+	free(jobs);
+	return http_json(r, 200, json_pack("{s:o}", "jobs", list));
+}
+
+int
+http_inspect_job(struct http_req *r)
+{
+	struct insp_job j;
+
+	if (job_of_path(r, &j) < 0)
+		return 0;
+	return http_json(r, 200, json_pack("{s:o}", "job", job_json(&j)));
+}
+
+int
+http_inspect_job_start(struct http_req *r)
+{
+	static const char *const known[] = {"app"};
+	struct probe_target *t = NULL;
+	struct insp_job j;
+	const char *app, *type;
+	json_t *o, *rec = NULL;
+	size_t n = 0;
+	struct err e;
+	int bad = 0;
+
+	if (http_body_object(r, &o) < 0)
+		return 0;
+	if (http_body_known(r, o, known, ARRAY_SIZE(known)) < 0)
+		goto out;
+	app = http_body_str(r, o, "app", 1, &bad);
+	if (bad)
+		goto out;
+	if (r->ctx->jobs == NULL) {
+		http_error(r, 503, "inspections cannot be started here");
+		goto out;
+	}
+	rec = reg_get(r->ctx->st, reg_entity("applications"), app);
+	if (rec == NULL ||
+	    (http_scoped(r) && !scope_object(r->ctx->st, &r->scope, app))) {
+		http_error(r, 404, "application '%s' is not registered", app);
+		goto out;
+	}
+	type = json_string_value(json_object_get(rec, "type"));
+	if (type == NULL || strcmp(type, "portal") != 0) {
+		http_error(r, 422,
+			   "application '%s' is not a portal: only portals "
+			   "are inspected",
+			   app);
+		goto out;
+	}
+	if (probe_targets(r->ctx->st, app, &t, &n, &e) < 0) {
+		http_internal(r, e.msg);
+		goto out;
+	}
+	if (n == 0) {
+		http_error(r, 422, "portal '%s' has no main domain to inspect",
+			   app);
+		goto out;
+	}
+	switch (
+	    insp_jobs_start(r->ctx->jobs, app, t[0].host, r->user, &j, &e)) {
+	case INSP_JOB_STARTED:
+		break;
+	case INSP_JOB_BUSY:
+		http_error(r, 409,
+			   "an inspection of '%s' is running (job %lld)", app,
+			   j.id);
+		goto out;
+	case INSP_JOB_FULL:
+		http_error(r, 503,
+			   "%d inspections are running; start this one when "
+			   "one has ended",
+			   INSP_JOBS_MAX);
+		goto out;
+	default:
+		http_internal(r, e.msg);
+		goto out;
+	}
+	if (audit_append(r->ctx->st, r->user, "inspect.start", app, NULL, NULL,
+			 &e) < 0) {
+		insp_jobs_cancel(r->ctx->jobs, j.id);
+		http_internal(r, e.msg);
+		goto out;
+	}
+	http_json(r, 202, json_pack("{s:o}", "job", job_json(&j)));
+out:
+	probe_targets_free(t, n);
+	json_decref(rec);
+	json_decref(o);
+	return 0;
+}
+
+int
+http_inspect_job_cancel(struct http_req *r)
+{
+	struct insp_job j;
+	struct err e;
+
+	if (job_of_path(r, &j) < 0)
+		return 0;
+	if (insp_jobs_cancel(r->ctx->jobs, j.id) != 0)
+		return http_error(r, 409,
+				  "inspection job %lld has already "
+				  "ended (%s)",
+				  j.id, j.state);
+	if (audit_append(r->ctx->st, r->user, "inspect.cancel", j.app, NULL,
+			 NULL, &e) < 0)
+		return http_internal(r, e.msg);
+	insp_jobs_get(r->ctx->jobs, j.id, &j);
+	return http_json(r, 202, json_pack("{s:o}", "job", job_json(&j)));
 }

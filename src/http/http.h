@@ -31,6 +31,7 @@
 
 /* server.c */
 struct http_server;
+struct insp_jobs;
 /*
  * Checks what http_start would refuse before it binds anything: the
  * [console] listen address. Returns 0, or -1 with e set.
@@ -57,6 +58,9 @@ struct http_server *http_start(const struct config *cfg, struct store *st,
 			       enum http_role role, struct err *e);
 /* Stops accepting, finishes the requests in flight and frees s (NULL ok). */
 void http_stop(struct http_server *s);
+/* Hands the console the inspections it may start (inspect/jobs.c); they
+ * stay the caller's, to free after http_stop. */
+void http_set_jobs(struct http_server *s, struct insp_jobs *jobs);
 
 /* session.c */
 /*
@@ -120,6 +124,7 @@ struct http_ctx {
 	enum http_role role;
 	struct buf leave_key;	/* HMAC key of /leave links (public) */
 	struct ecert_ca *ecert; /* the CA with its keys, once loaded (public) */
+	struct insp_jobs *jobs; /* inspections started here (console) */
 };
 
 struct ecert_ca;
@@ -391,6 +396,11 @@ int http_inspections(struct http_req *r);
 int http_inspection(struct http_req *r);
 int http_inspection_links(struct http_req *r);
 int http_inspection_diff(struct http_req *r);
+/* inspections started from the console (inspect/jobs.c) */
+int http_inspect_jobs(struct http_req *r);
+int http_inspect_job(struct http_req *r);
+int http_inspect_job_start(struct http_req *r);
+int http_inspect_job_cancel(struct http_req *r);
 
 /* api_public.c */
 /* GET /leave?to=URL&sig=MAC: the leave-site prompt (LINK-3). */

@@ -528,6 +528,14 @@ door_headers(struct http_server *s)
 	buf_cleanup(&b);
 }
 
+void
+http_set_jobs(struct http_server *s, struct insp_jobs *jobs)
+{
+	pthread_mutex_lock(&s->ctx.lock);
+	s->ctx.jobs = jobs;
+	pthread_mutex_unlock(&s->ctx.lock);
+}
+
 struct http_server *
 http_start(const struct config *cfg, struct store *st,
 	   const struct secret_key *key, enum http_role role, struct err *e)

@@ -1224,6 +1224,14 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 		xpool_kick(c.pool); /* the bytes and ends of this round */
 		collect(&c);
 		schedule(&c); /* refill freed slots before waiting */
+		if (o->progress != NULL &&
+		    crawl_now() - c.progress_at >= 0.25) {
+			struct insp_progress pr = {r->npages, c.nt, c.checked,
+						   crawl_now() - c.t0};
+
+			c.progress_at = crawl_now();
+			o->progress(o->progress_arg, &pr);
+		}
 		if (c.ndelayed > 0 || c.running < o->concurrency)
 			wait = 20;
 		/* a parser or a lookup wakes it */
@@ -1233,6 +1241,12 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 			usleep(10000);
 	}
 	r->seconds = crawl_now() - c.t0;
+	if (o->progress != NULL) {
+		struct insp_progress pr = {r->npages, c.nt, c.checked,
+					   r->seconds};
+
+		o->progress(o->progress_arg, &pr);
+	}
 	time_fmt(time_now(), r->finished, sizeof(r->finished));
 	copy_results(&c);
 	dns_note(&c);

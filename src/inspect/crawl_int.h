@@ -123,6 +123,8 @@ struct crawler {
 	int site; /* host index of the start URL */
 	struct insp_words *words;
 	double t0;
+	size_t checked;	    /* targets done, for o->progress */
+	double progress_at; /* when o->progress was last called */
 	int pages;
 	struct map cssrules;
 	/* homepage facts for the marks */

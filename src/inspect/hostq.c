@@ -212,7 +212,7 @@ void
 hostq_finish(struct crawler *c, struct target *t, enum insp_status st,
 	     const char *reason, const char *detail)
 {
-	(void)c;
+	c->checked += !t->done;
 	t->done = 1;
 	t->status = st;
 	t->reason = reason;

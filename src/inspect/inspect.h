@@ -376,6 +376,14 @@ int marks_column(const struct insp_words *w, const char *url,
 void marks_column_free(struct insp_column *col);
 
 /* crawl.c */
+/* How far an inspection has got, for a progress line or view. */
+struct insp_progress {
+	size_t pages;	/* pages fetched and parsed */
+	size_t links;	/* distinct links found so far */
+	size_t checked; /* links whose check has ended */
+	double seconds; /* since the start */
+};
+
 struct insp_opts {
 	int allow_private;	   /* reach private/loopback targets (0) */
 	int robots;		   /* honour robots.txt (1) */
@@ -407,6 +415,10 @@ struct insp_opts {
 	 * aborted; the result is then partial (may be NULL) */
 	int (*cancel)(void *arg);
 	void *cancel_arg;
+	/* called from the fetch loop at most four times a second, and once
+	 * when the crawl ends (may be NULL) */
+	void (*progress)(void *arg, const struct insp_progress *p);
+	void *progress_arg;
 };
 void insp_opts_init(struct insp_opts *o);
 
@@ -739,5 +751,61 @@ struct insp_sched *insp_sched_start(const struct config *cfg,
 				    const char *store_path, struct err *e);
 /* Stops promptly and frees x; NULL is a no-op. */
 void insp_sched_stop(struct insp_sched *x);
+
+/* jobs.c (inspections started from the console) */
+/*
+ * Inspects https://HOST/ with o, the registry and the host's previous
+ * results loaded from st into o, and stores the run unless o->cancel asks
+ * to stop by the end. Returns the stored run's id; 0 when cancelled
+ * (nothing stored); -1 with e set. *res, if res is not NULL, gets the
+ * result (NULL when none) for the caller to free with insp_result_free.
+ */
+long long insp_site_run(struct store *st, const char *host, struct insp_opts *o,
+			struct insp_result **res, struct err *e);
+
+#define INSP_JOBS_MAX  4  /* inspections started from the console at once */
+#define INSP_JOBS_KEEP 64 /* jobs remembered, running or ended */
+
+/* One inspection started from the console, as last seen. */
+struct insp_job {
+	long long id;
+	char app[128], host[256], actor[128];
+	const char *state; /* running, finished, cancelled, failed */
+	char started[32], finished[32]; /* RFC 3339, finished "" if running */
+	size_t pages, links, checked;	/* as insp_progress */
+	double seconds;
+	long long run; /* the stored run once finished, else 0 */
+	char error[256];
+};
+
+/*
+ * The console's inspections: each on its own thread and store connection
+ * (store_path), with the [inspect] limits of cfg, at most INSP_JOBS_MAX at
+ * once and one per application; the last INSP_JOBS_KEEP are remembered
+ * (the runs themselves are in the store). Free with insp_jobs_free.
+ */
+struct insp_jobs;
+struct insp_jobs *insp_jobs_new(const struct config *cfg,
+				const char *store_path);
+/* Cancels every running job, waits for them and frees x (NULL ok). */
+void insp_jobs_free(struct insp_jobs *x);
+enum insp_job_start {
+	INSP_JOB_STARTED,
+	INSP_JOB_BUSY, /* this application's inspection is running */
+	INSP_JOB_FULL, /* INSP_JOBS_MAX are running */
+	INSP_JOB_ERROR /* e set */
+};
+/* Starts inspecting https://host/ for app on behalf of actor; the job as
+ * started in *out. */
+enum insp_job_start insp_jobs_start(struct insp_jobs *x, const char *app,
+				    const char *host, const char *actor,
+				    struct insp_job *out, struct err *e);
+/* The job id as it is now into *out; -1 if there is none. */
+int insp_jobs_get(struct insp_jobs *x, long long id, struct insp_job *out);
+/* Up to max jobs, newest first, into out; their count. */
+size_t insp_jobs_list(struct insp_jobs *x, struct insp_job *out, size_t max);
+/* Asks job id to stop (it ends as cancelled within a fraction of a
+ * second); 0, 1 if it had already ended, -1 if there is none. */
+int insp_jobs_cancel(struct insp_jobs *x, long long id);
 
 #endif

@@ -182,25 +182,18 @@ slot_cmp(const void *a, const void *b)
 	return strcmp(x->t->host, y->t->host);
 }
 
-/* Inspects https://host/ and stores the run; logs one line. 1 when the
- * scheduler is stopping (nothing stored), else 0. */
+/* Inspects https://host/ and stores the run (insp_site_run); logs one
+ * line. 1 when the scheduler is stopping (nothing stored), else 0. */
 static int
 inspect_one(struct insp_sched *x, struct sched *s, struct store *st,
 	    const char *app, const char *host, double slot)
 {
 	struct insp_opts o;
-	struct insp_prev *prev;
 	struct insp_result *r;
-	struct map reg;
 	struct err e;
-	char url[600];
 	long long run;
 	size_t broken = 0, fails = 0;
 
-	if (str_fmt(url, sizeof(url), "https://%s/", host) < 0) {
-		log_warn("inspect: '%s': host name too long", app);
-		return 0;
-	}
 	insp_opts_init(&o);
 	o.max_pages = x->max_pages;
 	o.max_seconds = x->max_seconds;
@@ -210,46 +203,29 @@ inspect_one(struct insp_sched *x, struct sched *s, struct store *st,
 	o.cacert = x->cacert[0] != '\0' ? x->cacert : NULL;
 	o.cancel = sched_stopping;
 	o.cancel_arg = s;
-	map_init(&reg);
-	if (insp_registered(st, &reg, &e) < 0) {
-		log_warn("inspect: cannot read the registry: %s", e.msg);
-		map_cleanup(&reg);
-		return 0;
-	}
-	o.registered = &reg;
-	prev = insp_prev_load(st, host);
-	o.prev = insp_prev_lookup;
-	o.prev_arg = prev;
-	r = insp_run(url, &o, &e);
-	insp_prev_free(prev);
-	if (r == NULL) {
-		log_warn("inspect: '%s' (%s): %s", url, app, e.msg);
-		map_cleanup(&reg);
+	run = insp_site_run(st, host, &o, &r, &e);
+	if (run < 0) {
+		log_warn("inspect: 'https://%s/' (%s): %s", host, app, e.msg);
+		insp_result_free(r);
 		return sched_stopping(s);
 	}
-	if (sched_stopping(s)) {
-		log_info("inspect: '%s' (%s) stopped, not stored", url, app);
+	if (run == 0) {
+		log_info("inspect: 'https://%s/' (%s) stopped, not stored",
+			 host, app);
 		insp_result_free(r);
-		map_cleanup(&reg);
 		return 1;
 	}
 	for (size_t i = 0; i < r->nlinks; i++)
 		broken += r->links[i].status == INSP_BROKEN;
 	for (size_t i = 0; i < r->nfindings; i++)
 		fails += strcmp(r->findings[i].status, "fail") == 0;
-	run = insp_store_save(st, r, &e);
-	if (run < 0)
-		log_warn("inspect: cannot store the run of '%s' (%s): %s", url,
-			 app, e.msg);
-	else
-		log_info("inspect: '%s' (%s): run %lld, %zu page(s), %zu "
-			 "link(s), %zu broken, %zu failed finding(s) in "
-			 "%.1f s%s (slot +%.3f s)",
-			 url, app, run, r->npages, r->nlinks, broken, fails,
-			 r->seconds, r->time_limit_hit ? " (time limit)" : "",
-			 slot / 1000);
+	log_info("inspect: 'https://%s/' (%s): run %lld, %zu page(s), %zu "
+		 "link(s), %zu broken, %zu failed finding(s) in %.1f s%s "
+		 "(slot +%.3f s)",
+		 host, app, run, r->npages, r->nlinks, broken, fails,
+		 r->seconds, r->time_limit_hit ? " (time limit)" : "",
+		 slot / 1000);
 	insp_result_free(r);
-	map_cleanup(&reg);
 	return 0;
 }
 

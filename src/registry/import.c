@@ -33,6 +33,7 @@ struct item {
 	int ent;       /* index into reg_entities */
 	long long idx; /* position in its section */
 	long line;
+	size_t start; /* offset of its text in the document */
 	size_t bytes; /* length of its text */
 };
 
@@ -63,6 +64,184 @@ line_at(struct reader *r, size_t pos)
 	return r->line;
 }
 
+/*
+ * Line and column (1-based; the column counts characters, not bytes) of
+ * byte off of text. Used for error messages only: it counts from the start.
+ */
+static void
+text_position(const char *text, size_t off, long *line, long *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* Skips the JSON string at off (its opening quote); the offset after it. */
+static size_t
+skip_string(const char *t, size_t len, size_t off)
+{
+	for (off++; off < len && t[off] != '"'; off++)
+		if (t[off] == '\\')
+			off++;
+	return off < len ? off + 1 : len;
+}
+
+static size_t
+skip_space(const char *t, size_t len, size_t off)
+{
+	while (off < len && (t[off] == ' ' || t[off] == '\t' ||
+			     t[off] == '\n' || t[off] == '\r'))
+		off++;
+	return off;
+}
+
+/* Skips the JSON value at off (already parsed once: well formed). */
+static size_t
+skip_json(const char *t, size_t len, size_t off)
+{
+	int depth = 0;
+
+	while (off < len) {
+		char c = t[off];
+
+		if (c == '"') {
+			off = skip_string(t, len, off);
+			if (depth == 0)
+				return off;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return off;
+			if (--depth == 0)
+				return off + 1;
+		} else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' ||
+					  c == '\r' || c == '\n')) {
+			return off;
+		}
+		off++;
+	}
+	return len;
+}
+
+/*
+ * The offset of what the path steps sub (".name", "[3]", ".a[1].b", sublen
+ * bytes) name inside the JSON value at off of t: a member's key, an
+ * element's first byte. Where a step is not found (a key with escapes, a
+ * path the message does not end cleanly), the offset of the last step
+ * found.
+ */
+static size_t
+json_locate(const char *t, size_t len, size_t off, const char *sub,
+	    size_t sublen)
+{
+	size_t i = 0;
+
+	while (i < sublen) {
+		off = skip_space(t, len, off);
+		if (off >= len)
+			return len;
+		if (sub[i] == '.' && t[off] == '{') {
+			size_t n = strcspn(sub + i + 1, ".[");
+			size_t found = len;
+
+			if (n > sublen - i - 1)
+				n = sublen - i - 1;
+			off++;
+			for (;;) {
+				size_t k;
+
+				off = skip_space(t, len, off);
+				if (off >= len || t[off] != '"')
+					break;
+				k = skip_string(t, len, off);
+				if (k - off - 2 == n &&
+				    memcmp(t + off + 1, sub + i + 1, n) == 0) {
+					found = off;
+					off = k;
+					break;
+				}
+				off = skip_space(t, len, k);
+				if (off < len && t[off] == ':')
+					off = skip_json(
+					    t, len,
+					    skip_space(t, len, off + 1));
+				off = skip_space(t, len, off);
+				if (off >= len || t[off] != ',')
+					break;
+				off++;
+			}
+			if (found == len)
+				return off;
+			i += 1 + n;
+			if (i >= sublen)
+				return found;
+			off = skip_space(t, len, off);
+			if (off < len && t[off] == ':')
+				off++;
+		} else if (sub[i] == '[' && t[off] == '[') {
+			unsigned long long n = 0;
+
+			for (i++; i < sublen && sub[i] >= '0' && sub[i] <= '9';
+			     i++)
+				n = n * 10 + (unsigned)(sub[i] - '0');
+			if (i < sublen && sub[i] == ']')
+				i++;
+			off = skip_space(t, len, off + 1);
+			for (; n > 0 && off < len; n--) {
+				off =
+				    skip_space(t, len, skip_json(t, len, off));
+				if (off >= len || t[off] != ',')
+					return off;
+				off = skip_space(t, len, off + 1);
+			}
+		} else {
+			return off;
+		}
+	}
+	return skip_space(t, len, off);
+}
+
+/*
+ * e->msg begins with a JSON path inside the record whose text starts at
+ * byte start of the document and whose own path is recpath: prefixes the
+ * message with "source:LINE:COLUMN" of what the path names (the member's
+ * key, not the record's first line).
+ */
+static void
+err_at_field(struct err *e, const char *source, const char *text, size_t len,
+	     size_t start, const char *recpath)
+{
+	size_t n = strlen(recpath), off = start;
+	long line, col;
+
+	if (strncmp(e->msg, recpath, n) == 0)
+		off = json_locate(text, len, start, e->msg + n,
+				  strcspn(e->msg + n, ": "));
+	text_position(text, off, &line, &col);
+	err_prefix(e, "%s:%ld:%ld", source, line, col);
+}
+
+/* Column (1-based, in characters) of byte pos of the reader's text. */
+static long
+col_at(const struct reader *r, size_t pos)
+{
+	long col = 1;
+
+	while (pos > 0 && r->text[pos - 1] != '\n')
+		col += ((unsigned char)r->text[--pos] & 0xC0) != 0x80;
+	return col;
+}
+
 static void
 skip_ws(struct reader *r)
 {
@@ -77,8 +256,8 @@ expect(struct reader *r, char c, const char *what, struct err *e)
 {
 	skip_ws(r);
 	if (r->pos >= r->len || r->text[r->pos] != c) {
-		err_set(e, "%s:%ld: expected %s", r->source, line_at(r, r->pos),
-			what);
+		err_set(e, "%s:%ld:%ld: expected %s", r->source,
+			line_at(r, r->pos), col_at(r, r->pos), what);
 		return -1;
 	}
 	r->pos++;
@@ -101,8 +280,8 @@ read_name(struct reader *r, char *out, size_t n, struct err *e)
 		r->text[r->pos] == '-'))
 		r->pos++;
 	if (r->pos >= r->len || r->text[r->pos] != '"') {
-		err_set(e, "%s:%ld: bad section name", r->source,
-			line_at(r, start));
+		err_set(e, "%s:%ld:%ld: bad section name", r->source,
+			line_at(r, start), col_at(r, start));
 		return -1;
 	}
 	memcpy(out, r->text + start, r->pos - start);
@@ -122,8 +301,16 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 
 	skip_ws(r);
 	line = line_at(r, r->pos);
-	if (limit > REG_RECORD_MAX)
+	if (limit > REG_RECORD_MAX) {
 		limit = REG_RECORD_MAX;
+		/* Never cut a UTF-8 sequence: a record too large is one, not
+		 * a byte jansson cannot decode. */
+		for (int k = 0;
+		     k < 3 &&
+		     ((unsigned char)r->text[r->pos + limit] & 0xC0) == 0x80;
+		     k++)
+			limit--;
+	}
 	v = json_loadb(r->text + r->pos, limit,
 		       /* Scalars too, so a record that is none gets a clear
 			* error below; objects end exactly at their '}'. */
@@ -131,13 +318,19 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 			   JSON_DECODE_ANY,
 		       &je);
 	if (v == NULL) {
-		if (limit == REG_RECORD_MAX && je.position >= 0 &&
+		long l0, c0;
+
+		text_position(r->text, r->pos, &l0, &c0);
+		if (r->len - r->pos > REG_RECORD_MAX && je.position >= 0 &&
 		    (size_t)je.position >= limit - 1)
-			err_set(e, "%s:%ld: %s: record larger than %d bytes",
-				r->source, line, path, REG_RECORD_MAX);
+			err_set(e,
+				"%s:%ld:%ld: %s: record larger than %d bytes",
+				r->source, line, c0, path, REG_RECORD_MAX);
 		else
-			err_set(e, "%s:%ld: %s: %s", r->source,
-				line + je.line - 1, path, je.text);
+			err_set(e, "%s:%ld:%ld: %s: %s", r->source,
+				line + je.line - 1,
+				je.line == 1 ? c0 + je.column - 1 : je.column,
+				path, je.text);
 		return NULL;
 	}
 	r->pos += (size_t)je.position;
@@ -229,10 +422,12 @@ struct scanner {
 struct writer {
 	struct store *st;
 	const char *source, *actor;
-	struct map keys[8];  /* per section: key -> index in the section */
-	struct map lines[8]; /* per section: key -> line */
-	struct map domains;  /* A-label -> index into app_ids */
-	char **app_ids;	     /* ids of the applications written, in order */
+	const char *text; /* the document, read only */
+	size_t len;
+	struct map keys[8];   /* per section: key -> index in the section */
+	struct map starts[8]; /* per section: key -> offset of its record */
+	struct map domains;   /* A-label -> index into app_ids */
+	char **app_ids;	      /* ids of the applications written, in order */
 	size_t napps, cap;
 };
 
@@ -263,11 +458,13 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 		it.obj = read_value(r, 0, path, e);
 		if (it.obj == NULL)
 			return -1;
+		it.start = start;
 		it.bytes = r->pos - start;
 		it.ent = ent_idx;
 		it.idx = idx;
 		if (reg_parse(ent, it.obj, path, e) < 0) {
-			err_prefix(e, "%s:%ld", r->source, it.line);
+			err_at_field(e, r->source, r->text, r->len, start,
+				     path);
 			json_decref(it.obj);
 			return -1;
 		}
@@ -289,14 +486,14 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 static int
 scan_other(struct reader *r, const char *name, struct err *e)
 {
-	long line = line_at(r, r->pos);
+	long line = line_at(r, r->pos), col = col_at(r, r->pos);
 	json_t *v;
 
 	if (strcmp(name, "format") != 0 && strcmp(name, "$schema") != 0) {
 		err_set(e,
-			"%s:%ld: $.%s: unknown section (expected units, "
+			"%s:%ld:%ld: $.%s: unknown section (expected units, "
 			"outsourcers, applications, people or grants)",
-			r->source, line, name);
+			r->source, line, col, name);
 		return -1;
 	}
 	v = read_value(r, 1, name, e);
@@ -305,8 +502,8 @@ scan_other(struct reader *r, const char *name, struct err *e)
 	if (strcmp(name, "format") == 0 &&
 	    (!json_is_string(v) ||
 	     strcmp(json_string_value(v), FORMAT_NAME) != 0)) {
-		err_set(e, "%s:%ld: $.format: expected \"%s\"", r->source, line,
-			FORMAT_NAME);
+		err_set(e, "%s:%ld:%ld: $.format: expected \"%s\"", r->source,
+			line, col, FORMAT_NAME);
 		json_decref(v);
 		return -1;
 	}
@@ -341,8 +538,9 @@ scan_document(struct scanner *s, struct err *e)
 			if (scan_other(r, name, e) < 0)
 				return -1;
 		} else if (seen[idx]++) {
-			err_set(e, "%s:%ld: $.%s: section given twice",
-				r->source, line_at(r, r->pos), name);
+			err_set(e, "%s:%ld:%ld: $.%s: section given twice",
+				r->source, line_at(r, r->pos),
+				col_at(r, r->pos), name);
 			return -1;
 		} else if (scan_section(s, idx, e) < 0) {
 			return -1;
@@ -359,8 +557,8 @@ scan_document(struct scanner *s, struct err *e)
 end:
 	skip_ws(r);
 	if (r->pos != r->len) {
-		err_set(e, "%s:%ld: unexpected text after the document",
-			r->source, line_at(r, r->pos));
+		err_set(e, "%s:%ld:%ld: unexpected text after the document",
+			r->source, line_at(r, r->pos), col_at(r, r->pos));
 		return -1;
 	}
 	return 0;
@@ -393,12 +591,12 @@ scan_main(void *arg)
 static int
 check_refs(struct writer *w, struct err *e)
 {
-	struct map *keys = w->keys, *lines = w->lines;
+	struct map *keys = w->keys, *starts = w->starts;
 	const char *source = w->source;
 	const struct entity *ent;
 	const struct field *f;
-	char key[256], target[256];
-	long long idx = -1, line = 0;
+	char key[256], target[256], path[128];
+	long long idx = -1, start = 0;
 	int k;
 
 	k = reg_check_refs(w->st, &ent, key, sizeof(key), &f, target,
@@ -408,14 +606,15 @@ check_refs(struct writer *w, struct err *e)
 	for (int i = 0; i < reg_nentities; i++) {
 		if (reg_entities[i] == ent) {
 			map_get(&keys[i], key, &idx);
-			map_get(&lines[i], key, &line);
+			map_get(&starts[i], key, &start);
 		}
 	}
-	if (idx >= 0)
-		err_set(e, "%s:%lld: $.%s[%lld].%s: %s '%s' is not registered",
-			source, line, ent->plural, idx, f->name, f->ref,
-			target);
-	else
+	if (idx >= 0) {
+		str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, idx);
+		err_set(e, "%s.%s: %s '%s' is not registered", path, f->name,
+			f->ref, target);
+		err_at_field(e, source, w->text, w->len, (size_t)start, path);
+	} else
 		err_set(e,
 			"%s: %s '%s' (already stored) refers to %s '%s', which "
 			"is not registered",
@@ -423,15 +622,16 @@ check_refs(struct writer *w, struct err *e)
 	return -1;
 }
 
-/* Sets *idx and *line if key is a record of section ent of the document. */
+/* Sets *idx and *start if key is a record of section ent of the
+ * document. */
 static int
 in_document(struct writer *w, const struct entity *ent, const char *key,
-	    long long *idx, long long *line)
+	    long long *idx, long long *start)
 {
 	for (int i = 0; i < reg_nentities; i++)
 		if (reg_entities[i] == ent &&
 		    map_get(&w->keys[i], key, idx) == 0) {
-			map_get(&w->lines[i], key, line);
+			map_get(&w->starts[i], key, start);
 			return 1;
 		}
 	return 0;
@@ -481,8 +681,8 @@ static int
 check_domains(struct writer *w, struct err *e)
 {
 	const struct entity *apps = reg_entity("applications");
-	char *loser, *name = NULL, *taker = NULL;
-	long long idx = -1, line = 0;
+	char *loser, *name = NULL, *taker = NULL, path[128];
+	long long idx = -1, start = 0;
 
 	loser = store_query_text(
 	    w->st,
@@ -493,12 +693,15 @@ check_domains(struct writer *w, struct err *e)
 	if (loser == NULL)
 		return 0;
 	if (find_taken(w->st, loser, &name, &taker) &&
-	    in_document(w, apps, taker, &idx, &line))
+	    in_document(w, apps, taker, &idx, &start)) {
+		str_fmt(path, sizeof(path), "$.applications[%lld]", idx);
 		err_set(e,
-			"%s:%lld: $.applications[%lld].domains: '%s' is "
-			"already registered to application '%s'",
-			w->source, line, idx, name, loser);
-	else
+			"%s.domains: '%s' is already registered to "
+			"application '%s'",
+			path, name, loser);
+		err_at_field(e, w->source, w->text, w->len, (size_t)start,
+			     path);
+	} else
 		err_set(e,
 			"%s: application '%s' lists a domain that another "
 			"application registers",
@@ -530,10 +733,11 @@ claim_domains(struct writer *w, struct item *it, const char *path,
 		if (map_get(&w->domains, di.alabel, &owner) == 0 &&
 		    strcmp(w->app_ids[owner], id) != 0) {
 			err_set(e,
-				"%s:%ld: %s.domains[%zu]: '%s' is already "
+				"%s.domains[%zu]: '%s' is already "
 				"registered to application '%s'",
-				w->source, it->line, path, i, name,
-				w->app_ids[owner]);
+				path, i, name, w->app_ids[owner]);
+			err_at_field(e, w->source, w->text, w->len, it->start,
+				     path);
 			return -1;
 		}
 		map_put(&w->domains, di.alabel, (long long)w->napps, NULL);
@@ -557,20 +761,18 @@ write_item(struct writer *w, struct item *it, struct err *e)
 
 	str_fmt(path, sizeof(path), "$.%s[%lld]", ent->plural, it->idx);
 	if (map_put(&w->keys[it->ent], key, it->idx, &first) == 1) {
-		err_set(e,
-			"%s:%ld: %s: %s '%s' is listed twice (also at "
-			"$.%s[%lld])",
-			w->source, it->line, path, ent->name, key, ent->plural,
-			first);
+		err_set(e, "%s: %s '%s' is listed twice (also at $.%s[%lld])",
+			path, ent->name, key, ent->plural, first);
+		err_at_field(e, w->source, w->text, w->len, it->start, path);
 		return -1;
 	}
-	map_put(&w->lines[it->ent], key, it->line, NULL);
+	map_put(&w->starts[it->ent], key, (long long)it->start, NULL);
 	if (ent == reg_entity("applications") &&
 	    claim_domains(w, it, path, e) < 0)
 		return -1;
 	if (reg_put(w->st, ent, it->obj, path, w->actor,
 		    REG_DEFER_REFS | REG_VALIDATED, NULL, e) < 0) {
-		err_prefix(e, "%s:%ld", w->source, it->line);
+		err_at_field(e, w->source, w->text, w->len, it->start, path);
 		return -1;
 	}
 	return 0;
@@ -588,6 +790,13 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	int rc = -1, failed = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		err_set(e,
+			"%s:1:1: the file starts with a byte-order mark (BOM); "
+			"save it as UTF-8 without BOM",
+			source);
+		return -1;
+	}
 	if (len > REG_IMPORT_MAX) {
 		err_set(e, "%s: larger than the import limit of %llu bytes",
 			source, (unsigned long long)REG_IMPORT_MAX);
@@ -613,10 +822,12 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	memset(&w, 0, sizeof(w));
 	w.st = st;
 	w.source = source;
+	w.text = text;
+	w.len = len;
 	w.actor = actor;
 	for (int i = 0; i < reg_nentities; i++) {
 		map_init(&w.keys[i]);
-		map_init(&w.lines[i]);
+		map_init(&w.starts[i]);
 	}
 	map_init(&w.domains);
 	memset(&s, 0, sizeof(s));
@@ -663,7 +874,7 @@ out:
 done:
 	for (int i = 0; i < reg_nentities; i++) {
 		map_cleanup(&w.keys[i]);
-		map_cleanup(&w.lines[i]);
+		map_cleanup(&w.starts[i]);
 	}
 	map_cleanup(&w.domains);
 	for (size_t i = 0; i < w.napps; i++)

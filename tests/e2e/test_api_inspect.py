@@ -377,3 +377,311 @@ def test_login_required(env):
               "not logged in or session expired")
     finally:
         env.cookie = cookie
+
+
+# ---------------------------------------------------------------------------
+# Inspections started from the console (docs/api.md, "Inspection jobs") and
+# the progress line of `govsec inspect`. A second fixture serves https on
+# loopback with Python's http.server (a self-signed certificate, the names
+# mapped with [inspect] resolve): www.small.gov.cn has three pages, the
+# www.slow*.gov.cn sites 3000 pages linked from the homepage, each answered
+# after 200 ms, so an inspection of them runs until cancelled.
+
+SMALL = "www.small.gov.cn"
+SLOWS = [f"www.slow{k}.gov.cn" for k in range(1, 6)]
+OP_PW = "inspection jobs secret 7"
+JOB_UNIT = "11440700007250010K"
+
+
+class TlsHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def page(self):
+        host = (self.headers.get("Host") or "").split(":")[0]
+        if host == SMALL:
+            pages = {"/": '<a href="/a.html">a</a> <a href="/b.html">b</a>',
+                     "/a.html": '<a href="/">home</a>',
+                     "/b.html": '<a href="/a.html">a</a>'}
+            body = pages.get(self.path)
+        elif host in SLOWS:
+            time.sleep(0.2)  # the site is slow; nothing waits on it
+            if self.path == "/":
+                body = " ".join(f'<a href="/p/{n}">{n}</a>'
+                                for n in range(1, 3001))
+            elif re.fullmatch(r"/p/\d+", self.path):
+                body = '<a href="/">home</a>'
+            else:
+                body = None
+        else:
+            body = None
+        return body
+
+    def do_GET(self):
+        body = self.page()
+        if body is None:
+            self.send_response(404)
+            data = b"not found"
+        else:
+            self.send_response(200)
+            data = ("<!DOCTYPE html><html><head><title>t</title></head>"
+                    f"<body>{body}</body></html>").encode()
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+class JobEnv:
+    def req(self, who, method, path, body=None):
+        """(status, JSON body) as the operator ('op') or viewer."""
+        h = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        cookie, csrf = self.sessions[who]
+        h["Cookie"] = "govsec_session=" + cookie
+        if method != "GET":
+            h["X-CSRF-Token"] = csrf
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    def start(self, app, status=202, who="op"):
+        st, body = self.req(who, "POST", "/api/inspection-jobs",
+                            {"app": app})
+        assert st == status, (st, body)
+        return body.get("job")
+
+    def job(self, jid):
+        st, body = self.req("op", "GET", f"/api/inspection-jobs/{jid}")
+        assert st == 200, body
+        return body["job"]
+
+    def wait_job(self, jid, cond, what, seconds=60):
+        deadline = time.time() + seconds
+        while True:
+            j = self.job(jid)
+            if cond(j):
+                return j
+            assert time.time() < deadline, f"{what}: {j}"
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory):
+    from conftest import self_signed
+    import ssl
+    tmp = tmp_path_factory.mktemp("insp-jobs")
+    os.chmod(tmp, 0o700)
+    self_signed(tmp, SMALL, *SLOWS)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TlsHandler)
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp / "tls.pem", tmp / "tls.key")
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    e = JobEnv()
+    e.tmp = tmp
+    e.tls_port = server.server_address[1]
+    e.resolve = f"*:443=127.0.0.1:{e.tls_port},*=none"
+    e.db = tmp / "govsec.db"
+    apps = [{"id": "small", "host": SMALL}] + [
+        {"id": f"slow{k + 1}", "host": h} for k, h in enumerate(SLOWS)]
+    doc = {"units": [{"uscc": JOB_UNIT, "name": "江门市人民政府",
+                      "kind": "administrative", "level": "prefecture",
+                      "region": "440700"}],
+           "applications": [
+               {"id": a["id"], "unit": JOB_UNIT, "type": "portal",
+                "name": "门户网站" + a["id"], "status": "live",
+                "domains": [{"name": a["host"], "main": True}]}
+               for a in apps] + [
+               {"id": "mail", "unit": JOB_UNIT, "type": "email",
+                "name": "邮件系统", "status": "live"}]}
+    (tmp / "reg.json").write_text(json.dumps(doc, ensure_ascii=False))
+    for args, stdin in ((["import", tmp / "reg.json"], None),
+                        (["user", "add", "op", "--role", "operator"],
+                         OP_PW + "\n"),
+                        (["user", "add", "viewer", "--role", "viewer"],
+                         OP_PW + "\n")):
+        p = run_cli(args, db=e.db, stdin=stdin)
+        assert p.returncode == 0, p.stderr
+    e.port = free_port()
+    conf = tmp / "govsec.conf"
+    conf.write_text(f"[store]\npath = {e.db}\n"
+                    f"[console]\nlisten = 127.0.0.1:{e.port}\n"
+                    "two_factor = optional\nthreads = 2\n"
+                    "[inspect]\nallow_private = yes\n"
+                    f"resolve = {e.resolve}\ncacert = {tmp / 'tls.pem'}\n"
+                    "max_seconds = 300\n")
+    from conftest import running_govsecd, tcp_ready
+    try:
+        with running_govsecd(conf, tmp / "govsecd.log",
+                             tcp_ready(e.port)) as proc:
+            e.proc = proc
+            e.sessions = {}
+            for who in ("op", "viewer"):
+                conn = http.client.HTTPConnection("127.0.0.1", e.port,
+                                                  timeout=30)
+                conn.request("POST", "/api/login", body=json.dumps(
+                    {"name": who, "password": OP_PW}),
+                    headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                body = json.loads(resp.read())
+                assert resp.status == 200, body
+                m = re.match(r"govsec_session=([0-9a-f]{64});",
+                             resp.headers.get("Set-Cookie", ""))
+                e.sessions[who] = (m.group(1), body["csrf"])
+                conn.close()
+            yield e
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def audit_actions(db):
+    con = sqlite3.connect(db)
+    try:
+        return [r for r in con.execute(
+            "SELECT actor, action, object FROM audit "
+            "WHERE action LIKE 'inspect.%' ORDER BY seq")]
+    finally:
+        con.close()
+
+
+def test_job_starts_shows_progress_and_is_cancelled(jobs):
+    """An operator starts an inspection of a registered portal, sees pages
+    and links rise while it runs, cancels it; it ends as cancelled, nothing
+    is stored, and the start and the cancel are in the audit log."""
+    j = jobs.start("slow1")
+    assert (j["app"], j["host"], j["state"], j["actor"], j["run"],
+            j["finished"]) == ("slow1", SLOWS[0], "running", "op", None,
+                               None)
+    jid = j["id"]
+    # one inspection per application at a time
+    st, body = jobs.req("op", "POST", "/api/inspection-jobs",
+                        {"app": "slow1"})
+    assert st == 409 and f"(job {jid})" in body["error"]["message"], body
+    first = jobs.wait_job(jid, lambda j: j["pages"] >= 3, "no progress")
+    later = jobs.wait_job(jid, lambda j: j["pages"] > first["pages"] and
+                          j["checked"] > first["checked"], "no rise")
+    assert later["links"] >= later["checked"] and later["rate"] > 0
+    assert later["state"] == "running"
+    st, body = jobs.req("op", "POST", f"/api/inspection-jobs/{jid}/cancel")
+    assert st == 202, body
+    done = jobs.wait_job(jid, lambda j: j["state"] != "running",
+                         "not cancelled", seconds=10)
+    assert (done["state"], done["run"], done["error"]) == ("cancelled",
+                                                           None, None)
+    assert done["finished"] is not None
+    st, body = jobs.req("op", "POST", f"/api/inspection-jobs/{jid}/cancel")
+    assert st == 409 and "already ended (cancelled)" in \
+        body["error"]["message"], body
+    st, body = jobs.req("op", "GET", "/api/inspections")
+    assert SLOWS[0] not in {s["host"] for s in body["sites"]}
+    assert ("op", "inspect.start", "slow1") in audit_actions(jobs.db)
+    assert ("op", "inspect.cancel", "slow1") in audit_actions(jobs.db)
+
+
+def test_job_runs_to_the_end_and_its_run_is_stored(jobs):
+    """A job of a small site finishes by itself; its run is the one the
+    inspection views show."""
+    j = jobs.start("small")
+    done = jobs.wait_job(j["id"], lambda j: j["state"] != "running",
+                         "did not finish")
+    assert done["state"] == "finished", done
+    assert (done["pages"], done["error"]) == (3, None)
+    assert isinstance(done["run"], int)
+    st, run = jobs.req("viewer", "GET", f"/api/inspections/{done['run']}")
+    assert st == 200 and run["host"] == SMALL and run["pages"] == 3, run
+    st, body = jobs.req("viewer", "GET", "/api/inspection-jobs?app=small")
+    assert st == 200 and body["jobs"][0]["id"] == j["id"]
+
+
+def test_job_refusals(jobs):
+    """A viewer may watch but not start or cancel; an unknown application
+    is 404, one that is no portal 422, a body with another member 422; at
+    most INSP_JOBS_MAX (4) run at once."""
+    jobs.start("small", 403, who="viewer")
+    st, body = jobs.req("op", "POST", "/api/inspection-jobs",
+                        {"app": "nosuch"})
+    assert st == 404 and "'nosuch' is not registered" in \
+        body["error"]["message"]
+    st, body = jobs.req("op", "POST", "/api/inspection-jobs",
+                        {"app": "mail"})
+    assert st == 422 and "not a portal" in body["error"]["message"]
+    st, body = jobs.req("op", "POST", "/api/inspection-jobs",
+                        {"app": "small", "url": "https://example.com/"})
+    assert st == 422 and "$.url: unknown field" in body["error"]["message"]
+    st, body = jobs.req("op", "GET", "/api/inspection-jobs/x")
+    assert st == 400
+    st, body = jobs.req("op", "GET", "/api/inspection-jobs/99999")
+    assert st == 404
+    ids = [jobs.start(f"slow{k}")["id"] for k in range(2, 6)]
+    try:
+        st, body = jobs.req("op", "POST", "/api/inspection-jobs",
+                            {"app": "slow1"})
+        assert st == 503 and "4 inspections are running" in \
+            body["error"]["message"], body
+        st, _ = jobs.req("viewer", "POST",
+                         f"/api/inspection-jobs/{ids[0]}/cancel")
+        assert st == 403
+    finally:
+        for jid in ids:
+            jobs.req("op", "POST", f"/api/inspection-jobs/{jid}/cancel")
+    for jid in ids:
+        jobs.wait_job(jid, lambda j: j["state"] == "cancelled",
+                      "not cancelled", seconds=10)
+
+
+def test_cli_progress_line_only_on_a_terminal(jobs):
+    """govsec inspect writes a progress line (pages, links, rate) to stderr
+    when stderr is a terminal, rewritten with \\r, and never into the
+    report; with stderr not a terminal, none."""
+    import pty
+    args = [str(GOVSEC), "inspect", f"https://{SLOWS[4]}/", "--no-store",
+            "--allow-private", "--resolve", jobs.resolve, "--cacert",
+            str(jobs.tmp / "tls.pem"), "--max-seconds", "3", "--format",
+            "json", "--output", str(jobs.tmp / "report.json")]
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave,
+                             env=cli_env())
+        os.close(slave)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed: govsec has exited
+                break
+            if not chunk:
+                break
+            err += chunk
+        out = p.stdout.read()
+        assert p.wait(60) in (0, 1), err
+        assert out == b""
+    finally:
+        os.close(master)
+    text = err.decode()
+    m = re.findall(r"\r\x1b\[Kinspect: (\d+) page\(s\), (\d+) of (\d+) "
+                   r"link\(s\) checked, [0-9.]+ page\(s\)/s", text)
+    assert m, repr(text)
+    # several lines, the last with the report's count of pages
+    assert len(m) >= 3 and int(m[-1][0]) >= 5, m
+    report = (jobs.tmp / "report.json").read_bytes()
+    assert json.loads(report)["stats"]["pages"] == int(m[-1][0])
+    assert b"page(s)/s" not in report
+    p = subprocess.run(args, capture_output=True, env=cli_env(), timeout=60)
+    assert p.returncode in (0, 1) and b"page(s)/s" not in p.stderr

@@ -25,10 +25,11 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 
 import pytest
 
-from conftest import ACTOR, DATA, SRC, run_cli
+from conftest import ACTOR, DATA, GOVSECD, SRC, run_cli
 
 CHECK_CASES = sorted((DATA / "check").glob("*.json"))
 CLI_CASES = sorted((DATA / "cli").glob("*.json"))
@@ -300,8 +301,9 @@ def test_cli_session(path, cli, tmp_path):
 def parse_case(path):
     """A .case file: '# comment' lines, then 'key: value' lines, then a
     line '--- input' and the raw document. Keys: line (of the document,
-    1-based: the record's first line for a bad value, the line of the
-    syntax error otherwise; 'A|B' accepts either), path (the JSON path the
+    1-based: the line of the offending field itself for a bad value, of
+    the record for a record-wide error, of the syntax error otherwise; 'A|B' accepts either), column (of that line,
+    in characters; any if not given), path (the JSON path the
     message names, '-' for none), message (repeatable: text the message
     contains, 'A|B' for either), base ('demo' to start from data/demo.json,
     the default, or 'empty')."""
@@ -337,8 +339,10 @@ def test_import_bad_input(path, cli, tmp_path):
     assert p.stdout == ""
     err = p.stderr
     lines = meta["line"].split("|")
-    assert any(err.startswith(f"govsec: {doc}:{n}: ") for n in lines), (
-        f"expected 'govsec: {doc}:{meta['line']}: ...', got:\n{err}")
+    col = meta.get("column", r"\d+")
+    assert any(re.match(rf"govsec: {re.escape(str(doc))}:{n}:{col}: ", err)
+               for n in lines), (
+        f"expected 'govsec: {doc}:{meta['line']}:{col}: ...', got:\n{err}")
     if meta["path"] != "-":
         assert f": {meta['path']}" in err, (
             f"no JSON path {meta['path']} in:\n{err}")
@@ -1036,6 +1040,97 @@ def test_help_and_unknown_command():
     ok(run_cli(["--bogus", "rules"]), 2)
 
 
+def _strip_roff(line):
+    """The words of a roff line: no macro, fonts, escapes or quotes."""
+    line = re.sub(r"^\.[A-Z]+\s*", "", line)
+    line = re.sub(r"\\f[BIRP]", "", line).replace("\\-", "-")
+    return line.replace('"', " ")
+
+
+def _man_commands():
+    """(command, subcommand or None) pairs the COMMANDS part of govsec.1
+    documents: the first words of every .TP heading there ('unit | app'
+    alternatives split, each ', '-separated form its own; a form that does
+    not start with the command, as in 'show KEY, rm KEY', is another
+    subcommand of it)."""
+    man = (SRC / "docs" / "man" / "govsec.1").read_text(encoding="utf-8")
+    part = man.split("\n.SH COMMANDS\n", 1)[1].split("\n.SH ", 1)[0]
+    lines = part.split("\n")
+    forms = set()
+    for i, line in enumerate(lines[:-1]):
+        if line != ".TP":
+            continue
+        head = _strip_roff(lines[i + 1])
+        names = []
+        for piece in head.split(","):
+            words = piece.split()
+            if not words:
+                continue
+            if names and words[0] not in names:
+                rest = words  # ", rm KEY": another form of the same names
+            else:
+                names, rest = [words[0]], words[1:]
+            while len(rest) >= 2 and rest[0] == "|":
+                names.append(rest[1])
+                rest = rest[2:]
+            sub = rest[0] if rest and re.fullmatch(r"[a-z][a-z-]*",
+                                                   rest[0]) else None
+            for n in names:
+                if re.fullmatch(r"[a-z][a-z-]*", n):
+                    forms.add((n, sub))
+    return forms
+
+
+def _dispatcher_commands():
+    """The commands 'govsec --help' lists (the dispatcher's table)."""
+    out = ok(run_cli(["--help"])).stdout
+    return set(re.findall(r"^  ([a-z][a-z-]*)\s", out, re.M))
+
+
+def test_man_page_and_dispatcher_list_the_same_commands():
+    """govsec.1 documents every command the dispatcher knows, and nothing
+    else (inspect, links and leave-link were missing)."""
+    man = {c for c, _ in _man_commands()}
+    known = _dispatcher_commands()
+    assert known, "govsec --help lists no command"
+    assert man == known, (f"only in govsec.1: {sorted(man - known)}; "
+                          f"only in govsec: {sorted(known - man)}")
+
+
+def test_help_of_every_command_and_subcommand_exits_0():
+    """'govsec CMD [SUB] --help' and '-h' print the usage on stdout and exit
+    0 for every command of the dispatcher and every form govsec.1 shows;
+    without a store (help opens nothing)."""
+    forms = _man_commands() | {(c, None) for c in _dispatcher_commands()}
+    assert len(forms) > 30
+    for cmd, sub in sorted(forms, key=lambda f: (f[0], f[1] or "")):
+        argv = [cmd] + ([sub] if sub else [])
+        for flag in ("--help", "-h"):
+            p = run_cli(argv + [flag], db="/nonexistent/dir/x.db")
+            assert p.returncode == 0, (argv, flag, p.returncode, p.stderr)
+            assert p.stdout.startswith(f"usage: govsec {cmd}"), (argv,
+                                                                  p.stdout)
+            assert p.stderr == "", (argv, p.stderr)
+    # wrong usage stays exit 2 with the message on stderr
+    p = ok(run_cli(["check", "--bogus"]), 2)
+    assert p.stdout == "" and "unknown option '--bogus'" in p.stderr
+    # "app add --help" still lists the fields
+    assert "--mlps_level" in ok(run_cli(["app", "add", "--help"])).stdout
+
+
+def test_govsecd_help():
+    """govsecd -h prints its usage on stdout and exits 0; a wrong option is
+    a usage error on stderr, exit 2."""
+    p = subprocess.run([str(GOVSECD), "-h"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith("usage: govsecd "), p
+    assert p.stderr == ""
+    p = subprocess.run([str(GOVSECD), "-x"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 2 and "usage: govsecd " in p.stderr, p
+    assert p.stdout == ""
+
+
 def test_store_in_unwritable_place_is_an_error(tmp_path):
     p = run_cli(["export"], db=tmp_path / "no" / "such" / "dir" / "x.db")
     assert p.returncode == 2 and p.stderr.startswith("govsec: ")
@@ -1063,3 +1158,33 @@ def test_copy_of_store_is_independent(cli, tmp_path):
     assert ok(run_cli(["export"], db=copy)).stdout == \
         ok(cli("export")).stdout
     ok(run_cli(["audit", "verify"], db=copy))
+
+
+@pytest.mark.parametrize("char,pad", [("a", 0), ("中", 0), ("中", 1),
+                                      ("中", 2)])
+def test_import_huge_string_is_too_long_whatever_the_script(cli, tmp_path,
+                                                            char, pad):
+    """A 10 MB string gets the record-size message, in ASCII as in Chinese
+    wherever the cut at REG_RECORD_MAX falls (pad shifts it through the
+    three bytes of a character): the cut never splits a UTF-8 sequence,
+    which jansson reported as 'unable to decode byte 0xe4'."""
+    n = 10 * 1024 * 1024 // len(char.encode())
+    doc = tmp_path / "big.json"
+    doc.write_text(
+        '{\n "units": [\n  {"uscc": "11440703000000011T", "name": "'
+        + "x" * pad + char * n + '", "kind": "administrative", "level": "county", '
+        '"region": "440703"}\n ]\n}\n', encoding="utf-8")
+    p = ok(cli("import", doc), 2)
+    assert p.stderr == (f"govsec: {doc}:3:3: $.units[0]: record larger than "
+                        "262144 bytes (nothing imported)\n"), p.stderr
+
+
+def test_import_syntax_error_names_line_and_column(cli, tmp_path):
+    """A JSON syntax error inside a record names its line and its column in
+    characters (Chinese text before it counts one per character)."""
+    doc = tmp_path / "syntax.json"
+    doc.write_text('{\n "units": [\n  {"name": "江门", "kind" "x"}\n ]\n}\n',
+                   encoding="utf-8")
+    p = ok(cli("import", doc), 2)
+    assert re.match(rf"govsec: {re.escape(str(doc))}:3:2[0-9]: \$\.units\[0\]: ",
+                    p.stderr), p.stderr

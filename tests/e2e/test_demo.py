@@ -1,7 +1,8 @@
 """What `make run` starts (scripts/run-demo.sh), in a scratch copy of the
-scripts and data: the demo store, the console with its printed login, the
-gate portal with its printed demo user, who is asked to set up a second
-factor at the first login. govsecd is stopped at the end. Stdlib and
+scripts and data: the demo store, the console with its printed login and
+a finished inspection of the demo portal (served on loopback while the
+store is made), the gate portal with its printed demo user, who is asked
+to set up a second factor at the first login. govsecd is stopped at the end. Stdlib and
 pytest only."""
 
 import http.client
@@ -47,6 +48,29 @@ def test_make_run_demo(tmp_path):
             except OSError:
                 time.sleep(0.1)
         assert r.status == 200
+        cookie = re.match(r"govsec_session=[0-9a-f]{64}",
+                          r.headers.get("Set-Cookie", "")).group(0)
+
+        def get(path):
+            c = http.client.HTTPConnection("127.0.0.1", cport, timeout=30)
+            c.request("GET", path, headers={"Cookie": cookie})
+            r = c.getresponse()
+            body = json.loads(r.read())
+            c.close()
+            assert r.status == 200, (path, body)
+            return body
+
+        # the Inspections pages have a finished run of the demo portal
+        sites = get("/api/inspections")["sites"]
+        assert [s["host"] for s in sites] == ["www.jiangmen.gov.cn"], sites
+        site = sites[0]
+        assert site["finished"] and site["pages"] == 6, site
+        assert site["broken"] == 1 and site["unprompted"] == 1, site
+        run = get(f"/api/inspections/{site['run']}")
+        assert run["marks"]["site_id_meta"] == "4407000001", run["marks"]
+        assert "LINK-3" in {f["requirement"] for f in run["findings"]
+                            if f["status"] == "fail"}
+        assert "Terminated" not in out  # the demo site ends quietly
         # the demo gate user's first login asks for a second factor
         c = http.client.HTTPConnection("127.0.0.1", gport, timeout=30)
         c.request("POST", "/govsec/login", body=urllib.parse.urlencode(

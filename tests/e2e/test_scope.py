@@ -257,7 +257,9 @@ def world(tmp_path_factory):
     conf = tmp / "govsec.conf"
     conf.write_text(f"[store]\npath = {db}\n"
                     f"[console]\nlisten = 127.0.0.1:{port}\nthreads = 2\n"
-                    "two_factor = optional\n")
+                    "two_factor = optional\n"
+                    # inspections started here resolve nothing: no DNS
+                    "[inspect]\nresolve = *=none\n")
     with running_govsecd(conf, tmp / "govsecd.log", tcp_ready(port)):
         yield World(port, db)
 
@@ -608,6 +610,41 @@ def case_run(w, method, pattern):
     w.sr.get(f"/api/inspections/{runs['b']}{suffix}")
 
 
+def case_jobs(w, method, pattern):
+    """Inspections started from the console keep to the account's units:
+    A's account starts A's (and its township's) portal, not B's or
+    OTHER's, and neither sees nor cancels their jobs. The portals resolve
+    to nothing ([inspect] resolve = *=none), so every job ends at once."""
+    def start(client, app):
+        r = client.req("POST", "/api/inspection-jobs", {"app": app})
+        assert r.status in (202, 409), r.body
+        return r.json["job"]["id"] if r.status == 202 else None
+
+    other = start(w.root, "b-portal") or start(w.root, "o-portal")
+    if method == "POST" and pattern.endswith("/cancel"):
+        refused(w.sa.req("POST", f"/api/inspection-jobs/{other}/cancel"),
+                404)
+        own = start(w.sa, "g-portal")
+        if own is not None:
+            r = w.sa.req("POST", f"/api/inspection-jobs/{own}/cancel")
+            assert r.status in (202, 409), r.body
+    elif method == "POST":
+        for app in ("b-portal", "o-portal"):
+            refused(w.sa.req("POST", "/api/inspection-jobs", {"app": app}),
+                    404)
+        start(w.sa, "a-portal")
+    elif pattern.endswith("/*"):
+        refused(w.sa.req("GET", f"/api/inspection-jobs/{other}"), 404)
+        assert w.root.get(f"/api/inspection-jobs/{other}")["job"]["id"] == \
+            other
+    else:
+        start(w.sa, "a-portal")
+        mine = {j["app"] for j in w.sa.get("/api/inspection-jobs")["jobs"]}
+        assert mine and mine <= {"a-portal", "g-portal"}, mine
+        every = {j["app"] for j in w.root.get("/api/inspection-jobs")["jobs"]}
+        assert every - mine, every
+
+
 CASES = {
     "POST /api/login": case_login,
     "POST /api/login/code": case_own,
@@ -633,6 +670,10 @@ CASES = {
     "GET /api/inspections/*": case_run,
     "GET /api/inspections/*/links": case_run,
     "GET /api/inspections/*/diff": case_run,
+    "GET /api/inspection-jobs": case_jobs,
+    "POST /api/inspection-jobs": case_jobs,
+    "GET /api/inspection-jobs/*": case_jobs,
+    "POST /api/inspection-jobs/*/cancel": case_jobs,
     "GET /api/{kind}": case_registry,
     "POST /api/{kind}": case_registry,
     "GET /api/{kind}/*": case_registry,
