@@ -339,29 +339,42 @@ link_registry(struct model *m)
 		    strcmp(m->acks[k].due, a->ack_due) > 0)
 			a->ack_due = m->acks[k].due;
 	}
+	/* a person's name -> index; names two people have, apart */
+	struct map byname, twice;
+	int named = 0;
+
+	map_init(&byname);
+	map_init(&twice);
 	for (size_t k = 0; k < m->ngrants; k++) {
 		struct m_grant *g = &m->grants[k];
 		const char *who =
 		    g->authorizer != NULL ? g->authorizer : g->authorized_by;
 		struct m_person *p;
+		long long j, j2;
 
 		if (strcmp(g->privilege, "highest_admin") != 0)
 			continue; /* only OUT-3 asks */
 		p = model_person(m, who);
-
-		for (size_t j = 0; p == NULL && g->authorizer == NULL &&
-				   who != NULL && j < m->npeople;
-		     j++)
-			if (strcmp(m->people[j].name, who) == 0) {
-				if (g->auth != NULL) { /* two of that name */
-					g->auth = NULL;
-					break;
-				}
-				g->auth = &m->people[j];
+		if (p == NULL && g->authorizer == NULL && who != NULL) {
+			if (!named) { /* once, only if some grant needs it */
+				for (size_t i = 0; i < m->npeople; i++)
+					if (m->people[i].name != NULL &&
+					    map_put(&byname, m->people[i].name,
+						    (long long)i, NULL) == 1)
+						map_put(&twice,
+							m->people[i].name, 1,
+							NULL);
+				named = 1;
 			}
+			if (map_get(&byname, who, &j) == 0 &&
+			    map_get(&twice, who, &j2) < 0)
+				g->auth = &m->people[j];
+		}
 		if (p != NULL)
 			g->auth = p;
 	}
+	map_cleanup(&byname);
+	map_cleanup(&twice);
 }
 
 int

@@ -179,9 +179,43 @@ staff_scope(const struct m_app *a)
 	return a->staff;
 }
 
+/* segments_cover of the same list text, once per check: many applications
+ * declare the same segments */
+struct cover_memo {
+	struct map idx; /* ip_segments text -> index */
+	struct gate_cover *cv;
+	int *rc;
+	size_t n, cap;
+};
+
+static int
+cover_of(struct cover_memo *mm, const char *text, json_t *list,
+	 struct gate_cover *cv)
+{
+	long long i;
+
+	if (text == NULL)
+		return segments_cover(list, cv);
+	if (map_get(&mm->idx, text, &i) < 0) {
+		if (mm->n == mm->cap) {
+			mm->cap = mm->cap ? 2 * mm->cap : 64;
+			mm->cv = xrealloc(mm->cv, mm->cap * sizeof(*mm->cv));
+			mm->rc = xrealloc(mm->rc, mm->cap * sizeof(*mm->rc));
+		}
+		i = (long long)mm->n++;
+		mm->rc[i] = segments_cover(list, &mm->cv[i]);
+		map_put(&mm->idx, text, i, NULL);
+	}
+	*cv = mm->cv[i];
+	return mm->rc[i];
+}
+
 void
 rule_sec_staff_access(struct check_ctx *c)
 {
+	struct cover_memo mm = {0};
+
+	map_init(&mm.idx);
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 		struct buf segs = BUF_INIT(8192);
@@ -209,7 +243,7 @@ rule_sec_staff_access(struct check_ctx *c)
 				   p) if (prefix_len(json_string_value(p)) == 0)
 		    open_all = 1;
 		/* judged by what the segments add up to, not their spelling */
-		if (!open_all && segments_cover(list, &cv) == 0)
+		if (!open_all && cover_of(&mm, a->ip_segments, list, &cv) == 0)
 			wide = cv.v4 >= 0 && cv.v4 < c->o->segment_prefix4 ? 4
 			       : cv.v6 >= 0 && cv.v6 < c->o->segment_prefix6
 				   ? 6
@@ -273,6 +307,9 @@ rule_sec_staff_access(struct check_ctx *c)
 		json_decref(list);
 		buf_cleanup(&segs);
 	}
+	map_cleanup(&mm.idx);
+	free(mm.cv);
+	free(mm.rc);
 }
 
 void
