@@ -80,6 +80,7 @@ int cmd_ca(struct cli *c, int argc, char **argv);   /* cmd_ecert.c */
 int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_operator(struct cli *c, int argc, char **argv);
 int cmd_tlog(struct cli *c, int argc, char **argv);
+int cmd_logo(struct cli *c, int argc, char **argv);
 /* name apply|list|approve|reject (cmd_ecert.c), from cmd_name */
 int cmd_name_decide(struct cli *c, int argc, char **argv);
 

@@ -828,3 +828,86 @@ cmd_name_decide(struct cli *c, int argc, char **argv)
 	cli_error("usage: %s", usage);
 	return EXIT_USAGE;
 }
+
+/* govsec logo issue | list | svg | revoke (LOGO-1; docs/ecert.md) */
+int
+cmd_logo(struct cli *c, int argc, char **argv)
+{
+	const char *verb = argc > 1 ? argv[1] : "";
+	const char *pos[1] = {NULL}, *base = "http://localhost", *reason = NULL;
+	const struct opt opts[] = {{"base", 1, &base, NULL},
+				   {"reason", 1, &reason, NULL},
+				   {"format", 1, &c->format, NULL},
+				   {NULL, 0, NULL, NULL}};
+	const char *usage = "govsec logo issue APP | list [UNIT] | svg ID "
+			    "[--base URL] | revoke ID --reason TEXT";
+	struct ecert_logo l;
+	struct buf b = BUF_INIT(512 * 1024);
+	struct err e;
+	char id[17];
+	json_t *o;
+	int npos, found;
+
+	npos = cli_parse(argc - 1, argv + 1, opts, pos, 1, usage);
+	if (npos < 0)
+		return EXIT_USAGE;
+	if (cli_store(c) < 0)
+		return EXIT_USAGE;
+	if (!strcmp(verb, "issue") && npos == 1) {
+		if (ecert_logo_issue(c->st, pos[0], c->actor, id, &e) < 0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("%s\n", id);
+		return 0;
+	}
+	if (!strcmp(verb, "list")) {
+		if ((o = ecert_logos_json(c->st, pos[0], 0, &e)) == NULL) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		if (cli_json(c))
+			return print_json(o);
+		for (size_t i = 0; i < json_array_size(o); i++) {
+			json_t *x = json_array_get(o, i);
+			const char *rev =
+			    json_string_value(json_object_get(x, "revoked"));
+
+			printf("%s  %-18s %-12s %s%s\n",
+			       json_string_value(json_object_get(x, "id")),
+			       json_string_value(json_object_get(x, "unit")),
+			       json_string_value(json_object_get(x, "app")),
+			       rev != NULL ? "revoked " : "valid",
+			       rev != NULL ? rev : "");
+		}
+		json_decref(o);
+		return 0;
+	}
+	if (!strcmp(verb, "svg") && npos == 1) {
+		if ((found = ecert_logo_get(c->st, pos[0], &l, &e)) != 0) {
+			cli_error("%s", found < 0 ? e.msg : "no such logo");
+			return EXIT_USAGE;
+		}
+		if (ecert_logo_svg(&l, base, &b) < 0) {
+			ecert_logo_cleanup(&l);
+			cli_error("cannot draw the badge");
+			return EXIT_USAGE;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		putchar('\n');
+		ecert_logo_cleanup(&l);
+		buf_cleanup(&b);
+		return 0;
+	}
+	if (!strcmp(verb, "revoke") && npos == 1) {
+		if (ecert_logo_revoke(c->st, pos[0], reason, c->actor, &e) <
+		    0) {
+			cli_error("%s", e.msg);
+			return EXIT_USAGE;
+		}
+		printf("revoked %s\n", pos[0]);
+		return 0;
+	}
+	cli_error("usage: %s", usage);
+	return EXIT_USAGE;
+}

@@ -143,6 +143,12 @@ static const struct command commands[] = {
      "govsec operator disable NAME\n"
      "govsec operator key-revoke KEYID\n",
      NULL},
+    {"logo", cmd_logo, "online logos: issue | list | svg | revoke",
+     "govsec logo issue APP\n"
+     "govsec logo list [UNIT]\n"
+     "govsec logo svg ID [--base URL]\n"
+     "govsec logo revoke ID --reason TEXT\n",
+     NULL},
     {"tlog", cmd_tlog,
      "transparency log: head | entries | prove | consistency | audit | "
      "monitor",

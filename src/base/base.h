@@ -178,6 +178,11 @@ int pwrule_check(const char *name, const char *pw, int min_len, struct err *e);
 int b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen);
 int b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
 
+/* qr.c */
+/* Appends the SVG path data ("M x yh1v1h-1z" per dark module) of the QR
+ * code of text and sets *width (modules a side); 0 or -1. */
+int qr_path(struct buf *b, const char *text, int *width);
+
 /* secret.c */
 /*
  * The key that keeps secrets out of the store's reach: read from a private

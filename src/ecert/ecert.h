@@ -269,6 +269,30 @@ int ecert_name_decide(struct store *st, long long id, int approve,
 struct json_t *ecert_names_json(struct store *st, const char *unit,
 				const char *state, struct err *e);
 
+/* logo.c: online logos (LOGO-1) */
+struct ecert_logo {
+	char id[17]; /* 16 hex digits */
+	char unit[32], app[128], category[16];
+	char unit_name[512], app_name[512];
+	char issued[32], revoked[32]; /* revoked: "" if valid */
+	char *domains;		      /* JSON array of the app's domains */
+	int found;
+};
+/* Issues a logo to an open application whose name is an approved online
+ * name; its id into id. Logged and audited. 0 or -1 with e. */
+int ecert_logo_issue(struct store *st, const char *app, const char *actor,
+		     char id[17], struct err *e);
+int ecert_logo_revoke(struct store *st, const char *id, const char *reason,
+		      const char *actor, struct err *e);
+/* 0 found, 1 none (or not a logo id), -1 error. */
+int ecert_logo_get(struct store *st, const char *id, struct ecert_logo *out,
+		   struct err *e);
+void ecert_logo_cleanup(struct ecert_logo *l);
+struct json_t *ecert_logos_json(struct store *st, const char *unit,
+				int valid_only, struct err *e);
+/* The badge (SVG, 360 x 120) with the QR code of base/v1/logo/ID. */
+int ecert_logo_svg(const struct ecert_logo *l, const char *base, struct buf *b);
+
 /* tlog.c: the transparency log (RFC 6962 Merkle tree; SM3, or SHA-256
  * for RFC 6962's vectors) */
 enum tlog_alg { TLOG_SM3, TLOG_SHA256 };

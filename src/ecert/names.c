@@ -116,7 +116,10 @@ strip_marks(char *s)
 	while (*s != '\0') {
 		size_t i;
 
-		if (strchr(" \t-_.()[]<>\"'·/", *s) != NULL && *s != '\0') {
+		/* ASCII only: a byte of a multi-byte character never
+		 * matches (· is in marks[]) */
+		if ((unsigned char)*s < 0x80 &&
+		    strchr(" \t-_.()[]<>\"'/", *s) != NULL) {
 			s++;
 			continue;
 		}
@@ -241,7 +244,7 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 	struct name_unit nu;
 	struct err why;
 	enum name_verdict v;
-	char key[KEY_MAX], at[32], obj[64];
+	char key[KEY_MAX], at[32], obj[64], dig[AUDIT_HASH_HEX];
 	struct store_val q[8];
 	json_t *u;
 	int rc = -1;
@@ -315,7 +318,8 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 	*id =
 	    store_query_int(st, "SELECT MAX(id) FROM ecert_names", NULL, 0, 0);
 	str_fmt(obj, sizeof(obj), "unit:%s", unit);
-	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, key, e) < 0)
+	audit_digest(key, strlen(key), dig);
+	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, dig, e) < 0)
 		goto fail;
 	rc = store_commit(st, e) < 0 ? -1 : 0;
 	return rc;
@@ -330,7 +334,7 @@ ecert_name_decide(struct store *st, long long id, int approve,
 {
 	struct store_val q[5];
 	struct ecert_name_conflict c;
-	char at[32], obj[64], *unit, *key, *name, *entry;
+	char at[32], obj[64], *unit, *key, *name, *entry, dig[AUDIT_HASH_HEX];
 	int rc = -1;
 
 	if (!approve && (reason == NULL || reason[0] == '\0')) {
@@ -394,12 +398,16 @@ ecert_name_decide(struct store *st, long long id, int approve,
 		json_decref(o);
 	}
 	str_fmt(obj, sizeof(obj), "unit:%s", unit);
+	if (entry == NULL)
+		err_set(e, "cannot encode the log entry of application %lld",
+			id);
 	if (entry == NULL ||
 	    tlog_append(st, approve ? "name.approve" : "name.reject", entry,
 			e) < 0 ||
-	    audit_append(st, actor,
-			 approve ? "ecert.name_approve" : "ecert.name_reject",
-			 obj, NULL, key, e) < 0) {
+	    (audit_digest(key, strlen(key), dig),
+	     audit_append(st, actor,
+			  approve ? "ecert.name_approve" : "ecert.name_reject",
+			  obj, NULL, dig, e)) < 0) {
 		free(entry);
 		goto fail;
 	}

@@ -466,6 +466,10 @@ ecert_receipt(struct store *st, const struct ecert_ca *ca,
 		    json_array_append(json_object_get(r, "online_names"),
 				      json_object_get(nm, "name"));
 		json_decref(names);
+		names = ecert_logos_json(st, v->unit, 1, e);
+		json_array_foreach(names, i, nm) json_array_append(
+		    json_object_get(r, "logo_ids"), json_object_get(nm, "id"));
+		json_decref(names);
 	}
 	if (r == NULL ||
 	    (body = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {

@@ -172,12 +172,13 @@ gate_totp_secret(char secret_b32[40])
 int
 gate_qr_svg(struct buf *b, const char *text, const char *label)
 {
-	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	struct buf path = BUF_INIT(256 * 1024);
 	int w, rc;
 
-	if (q == NULL)
+	if (qr_path(&path, text, &w) < 0) {
+		buf_cleanup(&path);
 		return -1;
-	w = q->width;
+	}
 	rc = buf_printf(b,
 			"<svg xmlns=\"http://www.w3.org/2000/svg\" "
 			"viewBox=\"-4 -4 %d %d\" width=\"%d\" height=\"%d\" "
@@ -189,13 +190,11 @@ gate_qr_svg(struct buf *b, const char *text, const char *label)
 		rc = buf_addstr(b, "\"><rect x=\"-4\" y=\"-4\" width=\"100%\" "
 				   "height=\"100%\" fill=\"#fff\"/><path "
 				   "fill=\"#000\" d=\"");
-	for (int y = 0; y < w && rc == 0; y++)
-		for (int x = 0; x < w && rc == 0; x++)
-			if (q->data[y * w + x] & 1)
-				rc = buf_printf(b, "M%d %dh1v1h-1z", x, y);
+	if (rc == 0)
+		rc = buf_add(b, path.data, path.len);
 	if (rc == 0)
 		rc = buf_addstr(b, "\"/></svg>");
-	QRcode_free(q);
+	buf_cleanup(&path);
 	return rc;
 }
 

@@ -15,9 +15,10 @@
 #include "ecert/ecert.h"
 #include "http/http.h"
 
-#define BUCKETS	 256
-#define SIG_MAX	 160 /* an SM2 signature in DER is at most 72 bytes */
-#define CERT_MAX (16 * 1024)
+#define BUCKETS	      256
+#define SIG_MAX	      160 /* an SM2 signature in DER is at most 72 bytes */
+#define CERT_MAX      (16 * 1024)
+#define LOGO_PAGE_MAX (256 * 1024)
 
 /* Token buckets per key id, under ctx->lock (one public listener). */
 static struct bucket {
@@ -391,4 +392,95 @@ http_v1_tlog(struct http_req *r)
 	if (o == NULL)
 		return http_error(r, 422, "%s", e.msg);
 	return http_json(r, 200, o);
+}
+
+/* GET /v1/logo/ID: whose the logo is, for which domains, whether valid
+ * (a bilingual page anyone reaches from the badge's QR code);
+ * /v1/logo/ID.svg: the badge itself. */
+int
+http_v1_logo(struct http_req *r)
+{
+	char id[24], base[512];
+	const char *host = http_req_header(r, "Host");
+	struct ecert_logo l;
+	struct buf b = BUF_INIT(LOGO_PAGE_MAX);
+	struct err e;
+	size_t n = strlen(r->arg[0]);
+	int svg = n > 4 && !strcmp(r->arg[0] + n - 4, ".svg"), found;
+	json_t *d, *x;
+	size_t i;
+
+	if (str_copy(id, r->arg[0], sizeof(id)) < 0)
+		return http_error(r, 404, "no such logo");
+	if (svg)
+		id[n - 4] = '\0';
+	http_lock(r);
+	if (r->ctx->st == NULL)
+		return http_error(r, 503, "no store");
+	if ((found = ecert_logo_get(r->ctx->st, id, &l, &e)) < 0)
+		return http_internal(r, e.msg);
+	if (found > 0)
+		return http_error(r, 404, "no such logo");
+	if (svg) {
+		/* the QR code points back at this listener */
+		str_fmt(base, sizeof(base), "http://%s",
+			host != NULL && strlen(host) < 256 &&
+				strcspn(host, "\"<>& /\\") == strlen(host)
+			    ? host
+			    : "localhost");
+		if (ecert_logo_svg(&l, base, &b) < 0) {
+			ecert_logo_cleanup(&l);
+			buf_cleanup(&b);
+			return http_internal(r, "cannot draw the badge");
+		}
+		r->ctype = "image/svg+xml";
+	} else {
+		int ok = l.revoked[0] == '\0';
+
+		buf_addstr(&b, "<!doctype html><html lang=\"zh-CN\"><head>"
+			       "<meta charset=\"utf-8\"><title>网站标识核验 "
+			       "Logo verification</title><style>body{font:"
+			       "16px sans-serif;max-width:40em;margin:2em "
+			       "auto}.ok{color:#1a7f37}.no{color:#c8161d}"
+			       "</style></head><body><h1>网站标识核验 / Logo "
+			       "verification</h1><p class=\"");
+		buf_addstr(&b,
+			   ok ? "ok\">有效 / valid" : "no\">已撤销 / revoked ");
+		if (!ok)
+			buf_add_html(&b, l.revoked);
+		buf_addstr(&b, "</p><dl><dt>标识编号 / Logo</dt><dd>");
+		buf_add_html(&b, l.id);
+		buf_addstr(&b, "</dd><dt>单位 / Unit</dt><dd>");
+		buf_add_html(&b, l.unit_name);
+		buf_addstr(&b, "（");
+		buf_add_html(&b, l.unit);
+		buf_addstr(&b, "）</dd><dt>类别 / Category</dt><dd>");
+		buf_addstr(&b, !strcmp(l.category, "organ")
+				   ? "党政机关 / Party or government organ"
+				   : "事业单位 / Public institution");
+		buf_addstr(&b, "</dd><dt>应用 / Application</dt><dd>");
+		buf_add_html(&b, l.app_name);
+		buf_addstr(&b, "</dd><dt>仅限以下域名 / Only for the "
+			       "domains</dt><dd><ul>");
+		d = json_loads(l.domains, 0, NULL);
+		json_array_foreach(d, i, x)
+		{
+			buf_addstr(&b, "<li>");
+			buf_add_html(&b, json_string_value(x));
+			buf_addstr(&b, "</li>");
+		}
+		json_decref(d);
+		buf_addstr(&b, "</ul></dd><dt>颁发 / Issued</dt><dd>");
+		buf_add_html(&b, l.issued);
+		buf_addstr(&b,
+			   "</dd></dl><p>标识出现在其他域名的网站上即为冒用。"
+			   " A badge shown on a site of another domain "
+			   "is not genuine.</p></body></html>");
+		r->ctype = "text/html; charset=utf-8";
+	}
+	ecert_logo_cleanup(&l);
+	free(r->out);
+	r->out = buf_detach(&b, &r->out_len);
+	r->status = 200;
+	return 0;
 }

@@ -410,6 +410,7 @@ int http_v1_crl(struct http_req *r);
 int http_v1_challenge(struct http_req *r);
 int http_v1_verify(struct http_req *r);
 int http_v1_tlog(struct http_req *r); /* head, proof, consistency, entries */
+int http_v1_logo(struct http_req *r); /* the page and the badge */
 int http_leave(struct http_req *r);
 
 /* static.c */

@@ -118,6 +118,7 @@ static const struct route public_routes[] = {
     {"POST", "/v1/challenge", http_v1_challenge, 0, RS_OPEN},
     {"POST", "/v1/verify", http_v1_verify, 0, RS_OPEN},
     {"GET", "/v1/tlog/*", http_v1_tlog, 0, RS_OPEN},
+    {"GET", "/v1/logo/*", http_v1_logo, 0, RS_OPEN},
 };
 
 static const struct {

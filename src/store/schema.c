@@ -289,6 +289,14 @@ const struct migration store_migrations[] = {
      "  method TEXT NOT NULL, status TEXT NOT NULL, serial TEXT,"
      "  at TEXT NOT NULL);"
      "CREATE INDEX ecert_verifications_unit ON ecert_verifications(unit, at);"},
+    /* 19: online logos (src/ecert/logo.c): per application, its unit's
+     * category, the domains it was issued for (JSON), and revocation */
+    {19, "CREATE TABLE ecert_logos ("
+	 "  id TEXT PRIMARY KEY, unit TEXT NOT NULL, app TEXT NOT NULL,"
+	 "  category TEXT NOT NULL, domains TEXT NOT NULL,"
+	 "  issued TEXT NOT NULL, issued_by TEXT NOT NULL, revoked TEXT,"
+	 "  reason TEXT);"
+	 "CREATE INDEX ecert_logos_unit ON ecert_logos(unit);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

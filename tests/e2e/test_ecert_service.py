@@ -13,6 +13,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -442,3 +443,59 @@ def test_self_examination_reads_the_service(svc):
     got = findings()
     assert got[("CERT-1", UNIT)]["status"] == "fail"
     assert "revoked certificate" in got[("CERT-1", UNIT)]["evidence"]
+
+
+def test_online_logo_verified_publicly(svc, client):
+    """LOGO-1: a logo is issued only for an approved online name; its
+    public page says whose it is, for which domains, and whether it is
+    valid; the badge carries a QR code of that page; receipts list it;
+    issuance and revocation are in the transparency log."""
+    cli = svc["cli"]
+    reg = svc["dir"] / "apps.json"
+    reg.write_text(json.dumps({"applications": [{
+        "id": "gd-portal", "unit": UNIT, "type": "portal",
+        "name": NAME + "门户网站", "status": "live",
+        "domains": [{"name": "www.gdzwfw.gov.cn", "main": True}]}]},
+        ensure_ascii=False))
+    assert cli("import", reg).returncode == 0
+    r = cli("logo", "issue", "gd-portal")
+    assert r.returncode == 2 and "not an approved online name" in r.stderr
+    r = cli("--format", "json", "name", "apply", NAME + "门户网站", "--unit",
+            UNIT, "--app", "gd-portal")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cli("name", "approve",
+               str(json.loads(r.stdout)["id"])).returncode == 0
+    r = cli("logo", "issue", "gd-portal")
+    assert r.returncode == 0, r.stderr
+    logo = r.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{16}", logo)
+    r, page = call(svc, "GET", f"/v1/logo/{logo}")
+    assert r.status == 200 and "text/html" in r.getheader("Content-Type")
+    for want in (NAME, UNIT, "www.gdzwfw.gov.cn", "有效", "党政机关"):
+        assert want in page, want
+    r, svg = call(svc, "GET", f"/v1/logo/{logo}.svg")
+    assert r.status == 200 and r.getheader("Content-Type") == "image/svg+xml"
+    assert svg.startswith("<svg") and "党政机关" in svg and logo in svg
+    assert 'd="M' in svg  # the QR code's modules
+    # the receipt lists it
+    pem = (svc["dir"] / "unit.pem").read_text()
+    r, body = call(svc, "POST", "/v1/verify", {"certificate": pem},
+                   svc["keys"]["应用商店甲"])
+    claims = json.loads(offline(client, svc, body).stdout.split("\n", 1)[1])
+    assert claims["logo_ids"] == [logo]
+    # revoked: the page says so, receipts drop it
+    r = cli("logo", "revoke", logo)
+    assert r.returncode == 2 and "--reason" in r.stderr
+    assert cli("logo", "revoke", logo, "--reason", "网站关停").returncode == 0
+    r, page = call(svc, "GET", f"/v1/logo/{logo}")
+    assert r.status == 200 and "已撤销" in page and "有效 /" not in page
+    r, body = call(svc, "POST", "/v1/verify", {"certificate": pem},
+                   svc["keys"]["应用商店甲"])
+    claims = json.loads(offline(client, svc, body).stdout.split("\n", 1)[1])
+    assert claims["logo_ids"] == []
+    kinds = [e["kind"] for e in
+             json.loads(cli("tlog", "entries").stdout)["entries"]]
+    assert "logo.issue" in kinds and "logo.revoke" in kinds
+    for bad in ("0123456789abcdef", "x", "../etc", logo + "x"):
+        r, _ = call(svc, "GET", f"/v1/logo/{bad}")
+        assert r.status == 404, bad

@@ -580,6 +580,13 @@ test_name_keys(void **state)
 	assert_true(ecert_name_mixed("江门市人民政府о"));
 	assert_false(ecert_name_mixed("江门市人民政府APP"));
 	assert_false(ecert_name_mixed("广东省政务服务网"));
+	/* keys stay UTF-8: no byte of 户 (E6 88 B7) is taken for the
+	 * punctuation · (C2 B7) */
+	assert_int_equal(ecert_name_key("广东省政务服务和数据管理局门户网站", k,
+					sizeof(k), &e),
+			 0);
+	assert_true(str_utf8_wellformed(k, strlen(k)));
+	same_key("门户网站", "门户·网站", 1);
 	assert_int_equal(ecert_name_key("", k, sizeof(k), &e), -1);
 	assert_int_equal(ecert_name_key("\xe6\xb1", k, sizeof(k), &e), -1);
 }

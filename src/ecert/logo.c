@@ -1,0 +1,325 @@
+/*
+ * logo.c: online logos (LOGO-1, seed Q6): the establishment department
+ * issues a badge to an application whose online name it approved; the
+ * badge (SVG) names the unit and its category and carries a QR code of its
+ * verification page, GET /v1/logo/<id> on the public listener, where
+ * anyone sees whose it is, for which domains, and whether it is still
+ * valid. Issuance and revocation are audited and logged in the
+ * transparency log.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit/audit.h"
+#include "ecert/ecert.h"
+
+#define LOGO_BADGE_MAX (512 * 1024)
+
+/* The badge's category: Party and government organs, or institutions. */
+static const char *
+category(const char *kind)
+{
+	return kind != NULL && !strcmp(kind, "institution") ? "institution"
+							    : "organ";
+}
+
+static int
+logo_row(void *arg, struct store_row *r)
+{
+	struct ecert_logo *l = arg;
+	const char *t;
+
+	memset(l, 0, sizeof(*l));
+	str_copy(l->id, store_row_text(r, 0), sizeof(l->id));
+	str_copy(l->unit, store_row_text(r, 1), sizeof(l->unit));
+	str_copy(l->app, store_row_text(r, 2), sizeof(l->app));
+	str_copy(l->category, store_row_text(r, 3), sizeof(l->category));
+	l->domains = xstrdup(store_row_text(r, 4));
+	str_copy(l->issued, store_row_text(r, 5), sizeof(l->issued));
+	if ((t = store_row_text(r, 6)) != NULL)
+		str_copy(l->revoked, t, sizeof(l->revoked));
+	if ((t = store_row_text(r, 7)) != NULL)
+		str_copy(l->unit_name, t, sizeof(l->unit_name));
+	if ((t = store_row_text(r, 8)) != NULL)
+		str_copy(l->app_name, t, sizeof(l->app_name));
+	l->found = 1;
+	return 1;
+}
+
+#define LOGO_COLS                                                              \
+	"l.id, l.unit, l.app, l.category, l.domains, l.issued, l.revoked, "    \
+	"u.name, a.name"
+#define LOGO_FROM                                                              \
+	" FROM ecert_logos l LEFT JOIN units u ON u.uscc = l.unit LEFT JOIN "  \
+	"apps a ON a.id = l.app"
+
+int
+ecert_logo_get(struct store *st, const char *id, struct ecert_logo *out,
+	       struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(id)};
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(id) != 16 || strspn(id, "0123456789abcdef") != 16)
+		return 1;
+	if (store_query(st, "SELECT " LOGO_COLS LOGO_FROM " WHERE l.id = ?", v,
+			1, logo_row, out, e) < 0)
+		return -1;
+	return out->found ? 0 : 1;
+}
+
+void
+ecert_logo_cleanup(struct ecert_logo *l)
+{
+	free(l->domains);
+	l->domains = NULL;
+}
+
+int
+ecert_logo_issue(struct store *st, const char *app, const char *actor,
+		 char id[17], struct err *e)
+{
+	struct store_val v[7];
+	unsigned char raw[8];
+	char at[32], obj[64], *unit = NULL, *kind = NULL, *name = NULL,
+			      *doms = NULL, *entry = NULL;
+	json_t *d = NULL, *names = NULL, *o;
+	int rc = -1;
+
+	v[0] = SV_TEXT(app);
+	unit = store_query_text(st,
+				"SELECT unit FROM apps WHERE id = ? AND "
+				"coalesce(status, 'live') <> 'closed'",
+				v, 1);
+	if (unit == NULL) {
+		err_set(e, "application '%s' is not registered or is closed",
+			app);
+		return -1;
+	}
+	name = store_query_text(st, "SELECT name FROM apps WHERE id = ?", v, 1);
+	v[0] = SV_TEXT(unit);
+	kind =
+	    store_query_text(st, "SELECT kind FROM units WHERE uscc = ?", v, 1);
+	/* only for a name the department approved (NAME-2) */
+	v[0] = SV_TEXT(unit);
+	v[1] = SV_TEXT(name);
+	v[2] = SV_TEXT(app);
+	if (store_query_int(st,
+			    "SELECT COUNT(*) FROM ecert_names WHERE unit = ? "
+			    "AND name = ? AND state = 'approved' AND (app IS "
+			    "NULL OR app = ?)",
+			    v, 3, 0) == 0) {
+		err_set(e,
+			"application '%s': its name '%s' is not an approved "
+			"online name (govsec name apply, approve)",
+			app, name);
+		goto done;
+	}
+	v[0] = SV_TEXT(app);
+	doms =
+	    store_query_text(st, "SELECT domains FROM apps WHERE id = ?", v, 1);
+	d = json_loads(doms != NULL ? doms : "[]", 0, NULL);
+	names = json_array();
+	{
+		json_t *x;
+		size_t i;
+
+		json_array_foreach(d, i, x)
+		{
+			json_t *n = json_object_get(x, "name");
+
+			if (json_is_string(n))
+				json_array_append(names, n);
+		}
+	}
+	free(doms);
+	doms = json_dumps(names, JSON_COMPACT);
+	if (rand_bytes(raw, sizeof(raw)) < 0) {
+		err_set(e, "no random bytes for the logo's id");
+		goto done;
+	}
+	hex_encode(raw, sizeof(raw), id);
+	time_fmt(time_now(), at, sizeof(at));
+	if (store_begin(st, e) < 0)
+		goto done;
+	v[0] = SV_TEXT(id);
+	v[1] = SV_TEXT(unit);
+	v[2] = SV_TEXT(app);
+	v[3] = SV_TEXT(category(kind));
+	v[4] = SV_TEXT(doms);
+	v[5] = SV_TEXT(at);
+	v[6] = SV_TEXT(actor);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s}", "type",
+		      "logo.issue", "id", id, "uscc", unit, "app", app,
+		      "category", category(kind), "domains", names, "at", at);
+	entry = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	str_fmt(obj, sizeof(obj), "unit:%s", unit);
+	if (store_exec(
+		st,
+		"INSERT INTO ecert_logos (id, unit, app, category, "
+		"domains, issued, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		v, 7, e) < 0 ||
+	    entry == NULL || tlog_append(st, "logo.issue", entry, e) < 0 ||
+	    audit_append(st, actor, "ecert.logo_issue", obj, NULL, id, e) < 0) {
+		store_rollback(st);
+		goto done;
+	}
+	rc = store_commit(st, e);
+done:
+	json_decref(d);
+	json_decref(names);
+	free(entry);
+	free(doms);
+	free(unit);
+	free(kind);
+	free(name);
+	return rc;
+}
+
+int
+ecert_logo_revoke(struct store *st, const char *id, const char *reason,
+		  const char *actor, struct err *e)
+{
+	struct ecert_logo l;
+	struct store_val v[3];
+	char at[32], obj[64], *entry;
+	json_t *o;
+	int found;
+
+	if (reason == NULL || reason[0] == '\0') {
+		err_set(e, "a revocation needs --reason");
+		return -1;
+	}
+	if ((found = ecert_logo_get(st, id, &l, e)) != 0) {
+		if (found > 0)
+			err_set(e, "no logo '%s'", id);
+		return -1;
+	}
+	ecert_logo_cleanup(&l);
+	if (l.revoked[0] != '\0') {
+		err_set(e, "logo %s was revoked already on %s", id, l.revoked);
+		return -1;
+	}
+	time_fmt(time_now(), at, sizeof(at));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "logo.revoke", "id",
+		      id, "uscc", l.unit, "reason", reason, "at", at);
+	entry = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	v[0] = SV_TEXT(at);
+	v[1] = SV_TEXT(reason);
+	v[2] = SV_TEXT(id);
+	str_fmt(obj, sizeof(obj), "unit:%s", l.unit);
+	if (store_begin(st, e) < 0) {
+		free(entry);
+		return -1;
+	}
+	if (store_exec(st,
+		       "UPDATE ecert_logos SET revoked = ?, reason = ? WHERE "
+		       "id = ?",
+		       v, 3, e) < 0 ||
+	    entry == NULL || tlog_append(st, "logo.revoke", entry, e) < 0 ||
+	    audit_append(st, actor, "ecert.logo_revoke", obj, id, NULL, e) <
+		0) {
+		store_rollback(st);
+		free(entry);
+		return -1;
+	}
+	free(entry);
+	return store_commit(st, e);
+}
+
+static int
+list_row(void *arg, struct store_row *r)
+{
+	struct ecert_logo l;
+
+	logo_row(&l, r);
+	json_array_append_new(
+	    arg,
+	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s?}", "id", l.id,
+		      "unit", l.unit, "app", l.app, "category", l.category,
+		      "domains", json_loads(l.domains, 0, NULL), "issued",
+		      l.issued, "revoked", l.revoked[0] ? l.revoked : NULL));
+	ecert_logo_cleanup(&l);
+	return 0;
+}
+
+json_t *
+ecert_logos_json(struct store *st, const char *unit, int valid_only,
+		 struct err *e)
+{
+	json_t *a = json_array();
+	struct store_val v[2] = {SV_TEXT(unit), SV_TEXT(unit)};
+
+	if (store_query(st,
+			valid_only
+			    ? "SELECT " LOGO_COLS LOGO_FROM
+			      " WHERE (? IS NULL OR l.unit = ?) AND "
+			      "l.revoked IS NULL ORDER BY l.issued, l.id"
+			    : "SELECT " LOGO_COLS LOGO_FROM
+			      " WHERE (? IS NULL OR l.unit = ?) ORDER BY "
+			      "l.issued, l.id",
+			v, 2, list_row, a, e) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+ecert_logo_svg(const struct ecert_logo *l, const char *base, struct buf *b)
+{
+	struct buf qr = BUF_INIT(256 * 1024), url = BUF_INIT(2048);
+	int organ = !strcmp(l->category, "organ"), w = 0, rc;
+	const char *color = organ ? "#c8161d" : "#1d5fb5";
+	json_t *d = json_loads(l->domains != NULL ? l->domains : "[]", 0, NULL);
+	const char *dom = json_string_value(json_array_get(d, 0));
+
+	rc = buf_printf(&url, "%s/v1/logo/%s", base, l->id);
+	if (rc == 0)
+		rc = qr_path(&qr, url.data, &w);
+	/* 360 x 120: the QR code on the left, the text on the right */
+	if (rc == 0)
+		rc = buf_printf(
+		    b,
+		    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"360\" "
+		    "height=\"120\" viewBox=\"0 0 360 120\" role=\"img\" "
+		    "aria-label=\"%s\">"
+		    "<rect x=\"1\" y=\"1\" width=\"358\" height=\"118\" "
+		    "rx=\"6\" "
+		    "fill=\"#fff\" stroke=\"%s\" stroke-width=\"2\"/>"
+		    "<g transform=\"translate(10 10) scale(%.4f)\">"
+		    "<path fill=\"#000\" d=\"",
+		    organ ? "党政机关网站标识" : "事业单位网站标识", color,
+		    100.0 / (w > 0 ? w : 1));
+	if (rc == 0)
+		rc = buf_add(b, qr.data, qr.len);
+	if (rc == 0)
+		rc = buf_printf(
+		    b,
+		    "\"/></g><g font-family=\"sans-serif\" fill=\"%s\">"
+		    "<text x=\"122\" y=\"32\" font-size=\"18\" "
+		    "font-weight=\"bold\">%s</text>"
+		    "<text x=\"122\" y=\"56\" font-size=\"14\" fill=\"#222\">",
+		    color, organ ? "党政机关" : "事业单位");
+	if (rc == 0)
+		rc = buf_add_html(b, l->unit_name[0] ? l->unit_name : l->unit);
+	if (rc == 0)
+		rc = buf_addstr(b, "</text><text x=\"122\" y=\"78\" "
+				   "font-size=\"12\" fill=\"#444\">");
+	if (rc == 0 && dom != NULL)
+		rc = buf_add_html(b, dom);
+	if (rc == 0)
+		rc = buf_printf(b,
+				"</text><text x=\"122\" y=\"100\" "
+				"font-size=\"11\" fill=\"#666\">扫码核验 Scan "
+				"to verify · %s</text></g></svg>",
+				l->id);
+	json_decref(d);
+	buf_cleanup(&qr);
+	buf_cleanup(&url);
+	return rc;
+}
