@@ -534,6 +534,9 @@ const char *dns_reason(int gai_rc);
  * longer than 8 KiB. *frag (may be NULL) gets the offset of '#' or -1.
  */
 char *url_resolve(const char *base, const char *ref, long *frag);
+/* url_resolve always through libcurl, without the fast path of plain
+ * links (for the test that proves the two the same). */
+char *url_resolve_slow(const char *base, const char *ref, long *frag);
 /* Heap copy of the host of an absolute URL, NULL if none. */
 char *url_host(const char *url);
 /* Heap copy of path and query ("/a?b"), "/" if empty. */

@@ -1001,6 +1001,413 @@ test_report_text_and_html(void **state)
 	insp_result_free(r);
 }
 
+/* One pair through url_resolve and url_resolve_slow: 0 if the same. */
+static int
+same_resolution(const char *base, const char *ref)
+{
+	long f1 = -2, f2 = -2;
+	char *a = url_resolve(base, ref, &f1);
+	char *b = url_resolve_slow(base, ref, &f2);
+	int same = (a == NULL && b == NULL) ||
+		   (a != NULL && b != NULL && strcmp(a, b) == 0);
+
+	if (!same || f1 != f2)
+		print_error("url_resolve(\"%s\", \"%s\"): fast \"%s\" (%ld), "
+			    "libcurl \"%s\" (%ld)\n",
+			    base ? base : "(null)", ref, a ? a : "(null)", f1,
+			    b ? b : "(null)", f2);
+	free(a);
+	free(b);
+	return same && f1 == f2 ? 0 : -1;
+}
+
+static void
+test_url_resolve_fast(void **state)
+{
+	static const char *const bases[] = {
+	    NULL,
+	    "http://a.gov.cn/",
+	    "http://a.gov.cn/x/y.html",
+	    "https://www.helsingborg.se/a/b/?p=1",
+	    "https://www.helsingborg.se/a/b/c?p=1&q=/x/y",
+	    "http://127.0.0.1:8080/a/b",
+	    "http://127.0.0.1/",
+	    "http://10.0.0.255:65535/a/",
+	    "http://h:80/a",
+	    "https://h:443/a/",
+	    "http://h:0/a",
+	    "http://h:080/a",
+	    "http://Example.COM/a",
+	    "HTTP://a.gov.cn/a",
+	    "http://a.gov.cn/a/b.html#frag",
+	    "http://a.gov.cn/a#/b?c",
+	    "http://a.gov.cn",
+	    "http://a.gov.cn?x=1",
+	    "http://a.gov.cn#x",
+	    "http://u@a.gov.cn/",
+	    "http://[::1]/a",
+	    "http://a.gov.cn/a/./b",
+	    "http://a.gov.cn/a/b/..",
+	    "http://a.gov.cn/a%20b/c",
+	    "http://a.gov.cn/%41/b",
+	    "http://a.gov.cn/%2e%2E/b",
+	    "http://a.gov.cn/a b/c",
+	    "http://江门.政务/a",
+	    "http://a.gov.cn/a/b?",
+	    "http://1.2.3/a",
+	    "http://0x7f.0.0.1/",
+	    "http://01.2.3.4/",
+	    "http://a.gov.cn.:81/x",
+	    "http://a-b.c_d.se/x",
+	    "http://a.gov.cn/a//b/c",
+	    "http://xn--fiqs8s.xn--fiqz9s/a/b",
+	    "ftp://x/y",
+	    "mailto:x@y",
+	    "/relative/base",
+	    "",
+	    "http://127.0.0.1:8080/a/b/c/d/index.html",
+	    "http://127.0.0.1:8080/a/b/c/d/",
+	    "https://h.se/a/b/c/d/e/f/g?x=1",
+	    "http://h.se/a//b/c/d",
+	    "http://h.se//a/b",
+	    "http://h.se/a/b//",
+	};
+	static const char *const refs[] = {
+	    "",
+	    "../",
+	    "./",
+	    "..",
+	    ".",
+	    "../../x",
+	    "./a",
+	    "a/./b",
+	    "a/../b",
+	    "//host/x",
+	    "//Host:81/x",
+	    "?q",
+	    "?",
+	    "#f",
+	    "#",
+	    "#f?g",
+	    "#/a/b",
+	    "?q#f",
+	    "?q#",
+	    "?#f",
+	    "%41",
+	    "%2e%2e/x",
+	    "%2E",
+	    "%2e",
+	    "a%20b",
+	    "%zz",
+	    "%4",
+	    "%",
+	    "a b",
+	    " a ",
+	    "\ta\nb\r",
+	    " \t/x\n",
+	    "/x y",
+	    "/x\\y",
+	    "\\x",
+	    "\\\\h\\x",
+	    "http://江门市人民政府.政务/",
+	    "http://ÅÄÖ.se/",
+	    "/ä",
+	    "ä",
+	    "?ä",
+	    "#ä",
+	    "HTTP://a.gov.cn/",
+	    "http://A.gov.cn/x",
+	    "Http://a/",
+	    "http://a.gov.cn",
+	    "http://a.gov.cn?x",
+	    "http://a.gov.cn#x",
+	    "http://a.gov.cn?",
+	    "http://a.gov.cn#",
+	    "http://a.gov.cn:80/",
+	    "http://a.gov.cn:443/",
+	    "https://a.gov.cn:443/",
+	    "https://a.gov.cn:80",
+	    "http://a.gov.cn:0/",
+	    "http://a.gov.cn:1/",
+	    "http://a.gov.cn:65535/",
+	    "http://a.gov.cn:65536/",
+	    "http://a.gov.cn:08080/",
+	    "http://a.gov.cn:8080/x",
+	    "http://a.gov.cn:/x",
+	    "http://a.gov.cn:99999999999/",
+	    "http://u:p@a.gov.cn/",
+	    "http://@a.gov.cn/",
+	    "http://[::1]:8080/",
+	    "http://127.0.0.1/",
+	    "http://127.0.0.1:8080",
+	    "http://127.1/",
+	    "http://0177.0.0.1/",
+	    "http://0x7f.0.0.1/",
+	    "http://256.0.0.1/",
+	    "http://1.2.3.4.5/",
+	    "http://1.2.3.04/",
+	    "http://a.b.c.1/",
+	    "http://a.1b/",
+	    "http://1a.b/",
+	    "http://a..b/",
+	    "http://.a/",
+	    "http://a./",
+	    "http://-a.b/",
+	    "http://a-.b/",
+	    "http://a_b.c/",
+	    "http://a%41.b/",
+	    "http://xn--fiqs8s.xn--fiqz9s/",
+	    "javascript:",
+	    "javascript:void(0)",
+	    "JavaScript:x",
+	    "mailto:a@b.c",
+	    "MAILTO:x",
+	    "mailto:",
+	    "tel:+46",
+	    "tel:",
+	    "data:x",
+	    "ftp://x/",
+	    "file:///etc/passwd",
+	    "x:y",
+	    "1a:b",
+	    "a:b/c",
+	    "/a:b",
+	    "a/b:c",
+	    "./a:b",
+	    "/",
+	    "/x",
+	    "/x/",
+	    "/x?y=1&z=2",
+	    "/x#y",
+	    "/x?#",
+	    "/x?a#",
+	    "/x??",
+	    "/x?a?b",
+	    "/x#a#b",
+	    "/x#a?b",
+	    "/x?a/../b",
+	    "/x#a/./b",
+	    "/x/../y",
+	    "/x/./y",
+	    "/./x",
+	    "/../x",
+	    "/x/..",
+	    "/x/.",
+	    "/x/.y",
+	    "/x/..y",
+	    "/x/y.",
+	    "/x/y..",
+	    "/.",
+	    "/..",
+	    "/%C3%A4",
+	    "/%c3%a4",
+	    "/%2F",
+	    "/a;b=c",
+	    "/a,b",
+	    "/~u/",
+	    "/a'b",
+	    "/a(b)",
+	    "/a*b",
+	    "/a+b",
+	    "/a!b",
+	    "/a$b",
+	    "/a=b",
+	    "/a@b",
+	    "/a\"b",
+	    "/a<b>",
+	    "/a`b",
+	    "/a{b}",
+	    "/a|b",
+	    "/a^b",
+	    "/a[b]",
+	    "/a\x7f"
+	    "b",
+	    "/a\x01"
+	    "b",
+	    "x",
+	    "x/y",
+	    "x?y",
+	    "x#y",
+	    "index.html",
+	    "a//b",
+	    "//",
+	    "///x",
+	    "http:x",
+	    "http:/x",
+	    "http:///x",
+	    "https:",
+	    "http://",
+	    "http://?",
+	    "http://a.gov.cn/x?",
+	    "http://a.gov.cn/x#",
+	    "http://a.gov.cn/./x",
+	    "http://a.gov.cn/x/../y",
+	    "http://a.gov.cn/%2e/y",
+	    "https://www.helsingborg.se/uppleva-och-gora/?s=1#main",
+	    "http://a.gov.cn//x",
+	    "http://a.gov.cn/x y",
+	    "http://a.gov.cn/é",
+	    "http://a.gov.cn/a?b=c d",
+	    "http://a.gov.cn/a#b c",
+	    /* leading dot segments, as in mirrored sites */
+	    "../x",
+	    "../../x",
+	    "../../../x",
+	    "../../../../x",
+	    "./x",
+	    "./../x",
+	    "././x",
+	    "../.././x",
+	    "../",
+	    "../../",
+	    "./",
+	    ".././",
+	    "../..",
+	    "..//x",
+	    ".//x",
+	    "./?q",
+	    "./#f",
+	    "../?q",
+	    "../#f",
+	    "../x/../y",
+	    "../x/./y",
+	    "../.x",
+	    "../..x",
+	    "..x",
+	    ".x",
+	    "../index.html#id_1",
+	    "../../a/b/index.html?x=1#y",
+	    "./index.html",
+	    "../%2e/x",
+	    "..\\x",
+	    "../x y",
+	    "../ä",
+	    ".../x",
+	    "../:x",
+	    "./a:b",
+	};
+	static const char *const pieces[] = {
+	    "a",	  "b",
+	    "/",	  "//",
+	    ".",	  "..",
+	    "./",	  "../",
+	    "?",	  "#",
+	    "%41",	  "%2e",
+	    "%",	  "x=1",
+	    "&",	  "é",
+	    " ",	  "\t",
+	    ":",	  "@",
+	    "A",	  "-",
+	    "_",	  "~",
+	    "\\",	  "http://",
+	    "https://",	  "h.se",
+	    "H.SE",	  ":8080",
+	    "mailto:",	  "javascript:",
+	    "'",	  "+",
+	    "127.0.0.1",  ":80",
+	    "index.html", "%C3%A5",
+	    ";",	  "=",
+	    "\n",	  "Z",
+	    "../",	  "../../",
+	    "./",	  "../../../../",
+	    ".",
+	};
+	/* plain pieces, mostly taken by the fast path */
+	static const char *const plain[] = {
+	    "a",   "news", "/",	  "index.html", "?id=1",  "&x=2",  "-",
+	    "_",   "~",	   "%41", "%C3%A5",	"A",	  "Z",	   "0",
+	    "9",   ";",	   "=",	  "+",		"'",	  "(",	   ")",
+	    "!",   "$",	   "*",	  ",",		"@",	  ":",	   "/sv/",
+	    "..x", ".x",   "../", "./",		"../../", "#id_1", "?a=b",
+	};
+	char ref[256], longref[8192 + 64];
+	unsigned seed = 12345;
+	int bad = 0, runs = 0;
+
+	(void)state;
+	for (size_t bi = 0; bi < ARRAY_SIZE(bases); bi++) {
+		for (size_t ri = 0; ri < ARRAY_SIZE(refs); ri++, runs++)
+			bad += same_resolution(bases[bi], refs[ri]) < 0;
+		/* generated: one to six pieces, alone and after a base path */
+		for (int g = 0; g < 120; g++, runs++) {
+			size_t len = 0;
+			int np;
+
+			seed = seed * 1103515245u + 12345u;
+			np = 1 + (int)((seed >> 16) % 6);
+			ref[0] = '\0';
+			if (g % 3 == 1) {
+				len = strlen("/news/");
+				memcpy(ref, "/news/", len + 1);
+			} else if (g % 3 == 2) {
+				len = strlen("https://h.se/");
+				memcpy(ref, "https://h.se/", len + 1);
+			}
+			for (int k = 0; k < np; k++) {
+				const char *p;
+				size_t pl;
+
+				seed = seed * 1103515245u + 12345u;
+				p = pieces[(seed >> 16) % ARRAY_SIZE(pieces)];
+				pl = strlen(p);
+				if (len + pl >= sizeof(ref))
+					break;
+				memcpy(ref + len, p, pl + 1);
+				len += pl;
+			}
+			bad += same_resolution(bases[bi], ref) < 0;
+		}
+		for (int g = 0; g < 150; g++, runs++) {
+			static const char *const lead[] = {
+			    "",
+			    "/",
+			    "http://h.se/",
+			    "https://b.a.se:8443/",
+			    "?",
+			    "http://127.0.0.1:8080",
+			    "../",
+			    "./",
+			    "../../../"};
+			size_t len;
+			int np;
+
+			seed = seed * 1103515245u + 12345u;
+			np = 1 + (int)((seed >> 16) % 6);
+			len = strlen(lead[g % ARRAY_SIZE(lead)]);
+			memcpy(ref, lead[g % ARRAY_SIZE(lead)], len + 1);
+			for (int k = 0; k < np; k++) {
+				const char *p;
+				size_t pl;
+
+				seed = seed * 1103515245u + 12345u;
+				p = plain[(seed >> 16) % ARRAY_SIZE(plain)];
+				pl = strlen(p);
+				memcpy(ref + len, p, pl + 1);
+				len += pl;
+			}
+			bad += same_resolution(bases[bi], ref) < 0;
+		}
+	}
+	/* long: about the fast path's limit and libcurl's */
+	for (size_t want = 4000; want <= 8192 + 40; want += 97) {
+		size_t len = 0;
+
+		memcpy(longref, "/", 2);
+		len = 1;
+		while (len < want) {
+			longref[len] =
+			    (char)(len % 50 == 49 ? '/' : 'a' + len % 26);
+			len++;
+		}
+		longref[len] = '\0';
+		bad += same_resolution("http://a.gov.cn/x/", longref) < 0;
+		bad += same_resolution("http://a.gov.cn/x/", longref + 1) < 0;
+		runs += 2;
+	}
+	print_message("url_resolve: %d pairs, %d differ\n", runs, bad);
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -1010,6 +1417,7 @@ main(void)
 	    cmocka_unit_test(test_robots),
 	    cmocka_unit_test(test_prompt),
 	    cmocka_unit_test(test_url_resolve),
+	    cmocka_unit_test(test_url_resolve_fast),
 	    cmocka_unit_test(test_addr_private),
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_extract_bytewise),
