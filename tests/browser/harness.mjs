@@ -133,18 +133,24 @@ export class Daemon {
 	}
 }
 
-// The end of a test file: the browser closed, then the daemon stopped and
-// the temporary directory removed, whatever failed before (each may be
-// null when setting up stopped early).
-export async function tearDown(browser, daemon, tmp) {
+// The end of a test file: the browser closed, then the daemon stopped, a
+// test web server (site, optional) closed and the temporary directory
+// removed, whatever failed before (each may be null when setting up
+// stopped early).
+export async function tearDown(browser, daemon, tmp, site) {
 	try {
 		if (browser)
 			await browser.close();
 	} finally {
-		if (daemon)
-			await daemon.stop();
-		if (tmp)
-			rmSync(tmp, { recursive: true, force: true });
+		try {
+			if (daemon)
+				await daemon.stop();
+		} finally {
+			if (site)
+				await new Promise((resolve) => site.close(resolve));
+			if (tmp)
+				rmSync(tmp, { recursive: true, force: true });
+		}
 	}
 }
 

@@ -15,12 +15,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD, Daemon, HOST, assertBuilt, freePort, launchChromium, openPage,
-	runBin, submitLogin } from './harness.mjs';
+	runBin, submitLogin, tearDown } from './harness.mjs';
 
 const SITE = 'www.site.gov.cn';
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -109,22 +109,7 @@ before(async () => {
 	browser = await launchChromium();
 });
 
-after(async () => {
-	try {
-		if (browser)
-			await browser.close();
-	} finally {
-		try {
-			if (daemon)
-				await daemon.stop();
-		} finally {
-			if (site)
-				await new Promise((resolve) => site.close(resolve));
-			if (tmp)
-				rmSync(tmp, { recursive: true, force: true });
-		}
-	}
-});
+after(() => tearDown(browser, daemon, tmp, site));
 
 test('a viewer sees the site, its broken links and the diff, in two ' +
 	'languages', async () => {

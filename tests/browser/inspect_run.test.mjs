@@ -14,13 +14,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync,
+import { chmodSync, mkdtempSync, readFileSync,
 	writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { Daemon, HOST, assertBuilt, freePort, launchChromium, openPage,
-	runBin, submitLogin } from './harness.mjs';
+	runBin, submitLogin, tearDown } from './harness.mjs';
 
 const SLOW = 'www.slow.gov.cn';
 const SMALL = 'www.small.gov.cn';
@@ -101,22 +101,7 @@ before(async () => {
 	browser = await launchChromium();
 });
 
-after(async () => {
-	try {
-		if (browser)
-			await browser.close();
-	} finally {
-		try {
-			if (daemon)
-				await daemon.stop();
-		} finally {
-			if (site)
-				await new Promise((resolve) => site.close(resolve));
-			if (tmp)
-				rmSync(tmp, { recursive: true, force: true });
-		}
-	}
-});
+after(() => tearDown(browser, daemon, tmp, site));
 
 // The jobs table's row of app, its state and its pages count.
 function jobRow(page, app) {
