@@ -329,8 +329,15 @@ slow_resolve(const char *base, const char *clean, size_t n, long *frag)
 	h = base != NULL ? parse(base) : curl_url();
 	if (h == NULL)
 		return NULL;
-	if (curl_url_set(h, CURLUPART_URL, n ? clean : base, CURLU_URLENCODE) !=
-	    CURLUE_OK)
+	/* a same-document reference ("#f") is the base with that fragment
+	 * (RFC 3986 5.2.2); libcurl 7.88 resolves it against the base's
+	 * directory instead */
+	if (base != NULL && n > 1 && clean[0] == '#') {
+		if (curl_url_set(h, CURLUPART_FRAGMENT, clean + 1,
+				 CURLU_URLENCODE) != CURLUE_OK)
+			goto done;
+	} else if (curl_url_set(h, CURLUPART_URL, n ? clean : base,
+				CURLU_URLENCODE) != CURLUE_OK)
 		goto done;
 	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))

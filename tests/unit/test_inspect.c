@@ -151,6 +151,15 @@ test_url_resolve(void **state)
 	assert_string_equal(u, "http://www.example.gov.cn/c.html#x");
 	assert_int_equal(frag, 32);
 	free(u);
+	/* a same-document reference is the page itself with the fragment
+	 * (RFC 3986 5.2.2), not the page's directory (libcurl 7.88) */
+	u = url_resolve("http://h.gov.cn/a/b.html", "#part", &frag);
+	assert_string_equal(u, "http://h.gov.cn/a/b.html#part");
+	assert_int_equal(frag, 24);
+	free(u);
+	u = url_resolve("http://h.gov.cn/a/b.html?q=1#old", "#new", &frag);
+	assert_string_equal(u, "http://h.gov.cn/a/b.html?q=1#new");
+	free(u);
 	u = url_resolve("http://a.gov.cn/", "http://江门市人民政府.政务/",
 			&frag);
 	assert_non_null(u);
