@@ -297,6 +297,23 @@ const struct migration store_migrations[] = {
 	 "  issued TEXT NOT NULL, issued_by TEXT NOT NULL, revoked TEXT,"
 	 "  reason TEXT);"
 	 "CREATE INDEX ecert_logos_unit ON ecert_logos(unit);"},
+    /* 26: counterfeit monitoring (src/counterfeit): each scan of a feed,
+     * and each hit with its reason and score; a hit is reported once per
+     * (kind, candidate, protected) and becomes a case (case_id) */
+    {26, "CREATE TABLE cf_scans ("
+	 "  id TEXT PRIMARY KEY, feed TEXT NOT NULL, kind TEXT NOT NULL,"
+	 "  started INTEGER NOT NULL, finished INTEGER,"
+	 "  candidates INTEGER NOT NULL DEFAULT 0,"
+	 "  hits INTEGER NOT NULL DEFAULT 0, error TEXT);"
+	 "CREATE TABLE cf_hits ("
+	 "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, candidate TEXT NOT NULL,"
+	 "  detail TEXT, unit TEXT, protected TEXT NOT NULL,"
+	 "  reason TEXT NOT NULL, score INTEGER NOT NULL, scan TEXT,"
+	 "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	 "  case_id TEXT);"
+	 "CREATE UNIQUE INDEX cf_hits_key ON cf_hits(kind, candidate,"
+	 "  protected);"
+	 "CREATE INDEX cf_hits_case ON cf_hits(case_id);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
