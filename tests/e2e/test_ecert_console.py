@@ -264,9 +264,14 @@ def test_certificate_issued_handed_over_and_revoked(world):
                      {"unit": A, "key": "x"})
     assert r.status == 422
     s = out["serial"]
+    r = w["iss"].req("POST", f"/api/ecert/certificates/{s}/revoke",
+                     {"reason": "bogus"})
+    assert r.status == 422
     got = w["iss"].ok("POST", f"/api/ecert/certificates/{s}/revoke",
                       {"reason": "keyCompromise"})
     assert got["state"] == "revoked" and got["reason"] == "keyCompromise"
+    r = w["iss"].req("POST", f"/api/ecert/certificates/{s}/revoke", {})
+    assert r.status == 422
     assert w["ua"].ok("GET", f"/api/ecert/certificates/{s}")["state"] == \
         "revoked"
     status, crl = public(w, "/v1/crl")
@@ -331,6 +336,9 @@ def test_logo_issued_public_page_and_revoked(world):
     assert got["revoked"]
     status, page = public(w, logo["path"])
     assert "已撤销 / revoked" in page
+    r = w["iss"].req("POST", f"/api/ecert/logos/{logo['id']}/revoke",
+                     {"reason": "again"})
+    assert r.status == 409
 
 
 def test_operator_key_shown_once_and_working(world):
