@@ -201,25 +201,33 @@ http_ecert_certs(struct http_req *r)
 	return items(r, keep_scope(r, a));
 }
 
-/* The certificate named by the path's serial, in scope; 1 with 404 set
- * if none, -1 with 500 set. */
+/* After a lookup of the path's record (rc 0 found, 1 none, -1 error):
+ * 0 if it is of unit in scope, else 1 with 404 set or -1 with 500 set. */
+static int
+owned(struct http_req *r, int rc, const struct err *e, const char *unit,
+      const char *what)
+{
+	if (rc < 0) {
+		http_internal(r, e->msg);
+		return -1;
+	}
+	if (rc == 0 && in_scope(r, unit))
+		return 0;
+	http_error(r, 404, "no %s '%s'", what, r->arg[0]);
+	return 1;
+}
+
+/* The certificate named by the path's serial, in scope: as owned(). */
 static int
 cert_load(struct http_req *r, struct ecert_rec *rec)
 {
 	struct err e;
 	int rc = ecert_get(r->ctx->st, r->arg[0], rec, &e);
+	int out = owned(r, rc, &e, rc == 0 ? rec->unit : NULL, "certificate");
 
-	if (rc < 0) {
-		http_internal(r, e.msg);
-		return -1;
-	}
-	if (rc == 0 && !in_scope(r, rec->unit)) {
+	if (rc == 0 && out != 0)
 		ecert_rec_cleanup(rec);
-		rc = 1;
-	}
-	if (rc > 0)
-		http_error(r, 404, "no certificate '%s'", r->arg[0]);
-	return rc;
+	return out;
 }
 
 static json_t *
@@ -634,24 +642,17 @@ http_ecert_logos(struct http_req *r)
 		      base[0] != '\0' ? json_string(base) : json_null()));
 }
 
-/* The logo of the path in scope; 1 with 404 set if none, -1 (500). */
+/* The logo of the path in scope: as owned(). */
 static int
 logo_load(struct http_req *r, struct ecert_logo *l)
 {
 	struct err e;
 	int rc = ecert_logo_get(r->ctx->st, r->arg[0], l, &e);
+	int out = owned(r, rc, &e, rc == 0 ? l->unit : NULL, "logo");
 
-	if (rc < 0) {
-		http_internal(r, e.msg);
-		return -1;
-	}
-	if (rc == 0 && !in_scope(r, l->unit)) {
+	if (rc == 0 && out != 0)
 		ecert_logo_cleanup(l);
-		rc = 1;
-	}
-	if (rc > 0)
-		http_error(r, 404, "no logo '%s'", r->arg[0]);
-	return rc;
+	return out;
 }
 
 /* The logo id as the list shows it. */

@@ -26,10 +26,11 @@ import pytest
 from conftest import free_port, run_cli, running_govsecd, tcp_ready
 # the independent RFC 6962 walk of the service tests (recursion)
 from test_ecert_service import root_from_path, sm3
+import test_scope as scope
 
 A = "11440000MB2C92290G"      # 广东省政务服务和数据管理局
 B = "12440000MB2C92310T"      # 广东省档案馆
-PW = "ecert console pw 1"
+PW = scope.PW
 NAME_A = "广东省政务服务网"
 NAME_B = "广东省政務服务网"    # traditional 務: the same to a reader
 
@@ -39,48 +40,24 @@ ROLES = {"iss": ("issuer", []), "adm": ("admin", []),
          "uv": ("viewer", ["--unit", A])}
 
 
-class Client:
-    def __init__(self, port, name):
-        self.port, self.name = port, name
-        self.cookie = self.csrf = None
+class Client(scope.Client):
+    """test_scope's client, with paths of Chinese names quoted."""
 
     def req(self, method, path, body=None):
-        h = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        if self.cookie:
-            h["Cookie"] = "govsec_session=" + self.cookie
-        if self.csrf and method != "GET":
-            h["X-CSRF-Token"] = self.csrf
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            c.request(method, urllib.parse.quote(path, safe="/?=&"),
-                      body=data, headers=h)
-            r = c.getresponse()
-            r.data = r.read()
-            ctype = r.headers.get("Content-Type", "")
-            r.json = json.loads(r.data) if ctype.startswith(
-                "application/json") and r.data else None
-            return r
-        finally:
-            c.close()
-
-    def login(self):
-        r = self.req("POST", "/api/login", {"name": self.name,
-                                            "password": PW})
-        assert r.status == 200, r.data
-        self.cookie = re.match(r"govsec_session=([0-9a-f]+);",
-                               r.headers["Set-Cookie"]).group(1)
-        self.csrf = r.json["csrf"]
-        return self
+        return super().req(method, urllib.parse.quote(path, safe="/?=&"),
+                           body)
 
     def ok(self, method, path, body=None, status=200):
         r = self.req(method, path, body)
         assert r.status == status, (self.name, method, path, r.status,
-                                    r.data)
+                                    r.body)
         return r.json
+
+
+def logged_in(port, name):
+    c = Client(port, name)
+    c.login()
+    return c
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +89,8 @@ def world(tmp_path_factory):
     r = cli("import", reg)
     assert r.returncode == 0, r.stderr
     assert cli("ca", "init", "--org", "广东省委编办").returncode == 0
-    for name, (role, scope) in ROLES.items():
-        r = cli("user", "add", name, "--role", role, *scope, stdin=PW + "\n")
+    for name, (role, where) in ROLES.items():
+        r = cli("user", "add", name, "--role", role, *where, stdin=PW + "\n")
         assert r.returncode == 0, r.stderr
     port, pport = free_port(), free_port()
     leave = tmp / "leave.key"
@@ -127,7 +104,7 @@ def world(tmp_path_factory):
                     f"leave_key = {leave}\n")
     with running_govsecd(conf, tmp / "govsecd.log", tcp_ready(port)):
         yield {"cli": cli, "dir": tmp, "db": db, "pport": pport,
-               **{n: Client(port, n).login() for n in ROLES}}
+               **{n: logged_in(port, n) for n in ROLES}}
 
 
 def public(w, path, method="GET", body=None, key=None):
@@ -155,7 +132,7 @@ def test_user_add_issuer_role(world):
 def forbidden(w, who, method, path, body):
     for name in who:
         r = w[name].req(method, path, body)
-        assert r.status == 403, (name, method, path, r.status, r.data)
+        assert r.status == 403, (name, method, path, r.status, r.body)
 
 
 NOT_ISSUERS = ("adm", "opr", "aud", "vie", "ua", "uv")
@@ -322,7 +299,7 @@ def test_logo_issued_public_page_and_revoked(world):
         "www.gdzwfw.gov.cn" in page
     svg = w["uv"].req("GET", logo["svg"])
     assert svg.status == 200 and svg.headers["Content-Type"] == \
-        "image/svg+xml" and svg.data.startswith(b"<svg")
+        "image/svg+xml" and svg.body.startswith(b"<svg")
     assert w["ua"].ok("GET", "/api/ecert/logos")["items"][0]["id"] == \
         logo["id"]
     # B's application has no approved name: refused
