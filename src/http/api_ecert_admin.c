@@ -61,10 +61,11 @@ keep_scope(struct http_req *r, json_t *a)
 	if (!http_scoped(r))
 		return a;
 	out = json_array();
-	json_array_foreach(
-	    a, i,
-	    v) if (in_scope(r, json_string_value(json_object_get(v, "unit"))))
-	    json_array_append(out, v);
+	json_array_foreach(a, i, v)
+	{
+		if (in_scope(r, json_string_value(json_object_get(v, "unit"))))
+			json_array_append(out, v);
+	}
 	json_decref(a);
 	return out;
 }
@@ -402,9 +403,11 @@ pending_app(struct http_req *r, long long id)
 		http_internal(r, e.msg);
 		return NULL;
 	}
-	json_array_foreach(
-	    a, i, v) if (json_integer_value(json_object_get(v, "id")) == id)
-	    found = v;
+	json_array_foreach(a, i, v)
+	{
+		if (json_integer_value(json_object_get(v, "id")) == id)
+			found = v;
+	}
 	if (found != NULL &&
 	    in_scope(r, json_string_value(json_object_get(found, "unit"))))
 		json_incref(found);
@@ -535,7 +538,7 @@ http_ecert_name_decide(struct http_req *r)
 	static const char *const known[] = {"reason"};
 	int approve = str_ends(r->path, "/approve");
 	const char *reason, *unit;
-	json_t *o, *app = NULL, *rv = NULL, *a, *v;
+	json_t *o, *app = NULL, *rv = NULL, *a, *v, *found;
 	long long id;
 	struct err e;
 	size_t i;
@@ -557,12 +560,13 @@ http_ecert_name_decide(struct http_req *r)
 			http_internal(r, e.msg);
 			goto out;
 		}
-		json_array_foreach(
-		    rv, i,
-		    v) if (!strcmp(json_string_value(json_object_get(v,
-								     "state")),
-				   "approved"))
+		json_array_foreach(rv, i, v)
 		{
+			const char *st =
+			    json_string_value(json_object_get(v, "state"));
+
+			if (st == NULL || strcmp(st, "approved"))
+				continue;
 			http_error(
 			    r, 409,
 			    "'%s' is confusable with '%s' of unit %s, "
@@ -584,12 +588,17 @@ http_ecert_name_decide(struct http_req *r)
 		http_internal(r, e.msg);
 		goto out;
 	}
-	json_array_foreach(
-	    a, i, v) if (json_integer_value(json_object_get(v, "id")) == id)
+	/* the application as it is now */
+	found = NULL;
+	json_array_foreach(a, i, v)
 	{
-		http_json(r, 200, json_incref(v));
-		break;
+		if (json_integer_value(json_object_get(v, "id")) == id)
+			found = v;
 	}
+	if (found != NULL)
+		http_json(r, 200, json_incref(found));
+	else
+		http_internal(r, "the decided application is gone");
 	json_decref(a);
 out:
 	json_decref(rv);
@@ -635,7 +644,10 @@ http_ecert_logos(struct http_req *r)
 		return http_internal(r, e.msg);
 	a = keep_scope(r, a);
 	public_base(r, base, sizeof(base));
-	json_array_foreach(a, i, v) logo_links(r, v, base);
+	json_array_foreach(a, i, v)
+	{
+		logo_links(r, v, base);
+	}
 	return http_json(
 	    r, 200,
 	    json_pack("{s:o, s:o}", "items", a, "public",
@@ -927,9 +939,12 @@ tlog_proof_reply(struct http_req *r, long long idx, long long size)
 	ok = n <= TLOG_PATH_MAX &&
 	     hex_decode(json_string_value(json_object_get(o, "leaf_hash")),
 			leaf, TLOG_HASH) == 0;
-	json_array_foreach(p, i, v) if (ok && hex_decode(json_string_value(v),
-							 path[i],
-							 TLOG_HASH) < 0) ok = 0;
+	json_array_foreach(p, i, v)
+	{
+		if (ok &&
+		    hex_decode(json_string_value(v), path[i], TLOG_HASH) < 0)
+			ok = 0;
+	}
 	tlog_store_src(r->ctx->st, &s);
 	if (!ok || tlog_root(&s, (uint64_t)size, root) < 0) {
 		json_decref(o);
