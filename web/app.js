@@ -454,8 +454,8 @@
 	/* account.js fills in the login's second step and password form */
 	var acct = {};
 
-	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount]
-	    .forEach(function (mount) {
+	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
+	    window.GovsecEcert].forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
 				h: h, clear: clear, t: t, I: I, api: api, q: q,
@@ -495,7 +495,8 @@
 		state.units = null;	/* names are fetched afresh per view */
 		clearError();
 		markNav(r.path === 'finding' ? 'findings' : r.path === 'gate' ?
-		    'gate/' + (r.parts[1] || 'policy') : r.path);
+		    'gate/' + (r.parts[1] || 'policy') : r.path === 'ecert' ?
+		    'ecert/' + (r.parts[1] || 'certificates') : r.path);
 		clear(view);
 		view.setAttribute('aria-busy', 'true');
 		view.appendChild(h('p', {class: 'muted', text: t('app.loading')}));
@@ -558,6 +559,9 @@
 		var sc = state.user && state.user.scope;
 		/* The gate concerns no unit: not for accounts scoped to one. */
 		$('nav-gate-label').parentNode.hidden = !!sc;
+		/* nor the verification service's operators and the log */
+		$('nav-ecert-operators').parentNode.hidden = !!sc;
+		$('nav-ecert-log').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?
 		    t('user.signed_in', {user: state.user.user,
 		    role: state.user.role}) + (sc ? t('user.scope.' + sc.kind,
