@@ -53,12 +53,14 @@ print_text(const struct mail_audit *a, int zh)
 			printf("%s:%d: ", f->file, f->line);
 		else
 			printf("%s: ", f->file);
-		printf("%s %s: %s\n", f->req,
-		       f->fail ? (zh ? "不符合" : "fail")
-			       : (zh ? "需关注" : "warn"),
-		       text);
+		if (zh)
+			printf("%s %s：%s\n", f->req,
+			       f->fail ? "不符合" : "需关注", text);
+		else
+			printf("%s %s: %s\n", f->req, f->fail ? "fail" : "warn",
+			       text);
 		if (*fix != '\0')
-			printf("    %s: %s\n", zh ? "整改" : "fix", fix);
+			printf(zh ? "    整改：%s\n" : "    fix: %s\n", fix);
 	}
 	printf(zh ? "已读取：%s%s%s%s（%zu 个文件）；MAIL-1 不符合 %zu 项，"
 		    "MAIL-2 不符合 %zu 项\n"

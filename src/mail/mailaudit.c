@@ -6,6 +6,7 @@
  * config.inc.php) and adds findings; nothing is executed or written.
  */
 #include <dirent.h>
+#include <stdlib.h>
 #include <glob.h>
 #include <limits.h>
 #include <string.h>
@@ -778,19 +779,24 @@ sieve_cmd(void *arg, const struct sieve_node *c)
 	if (strcmp(c->name, "redirect") == 0 && target != NULL) {
 		for (size_t i = 0; i < target->nstrs; i++) {
 			const struct sieve_string *s = &target->strs[i];
+			char addr[1024];
 
+			/* Pigeonhole takes the address of a text: block
+			 * without its line end */
+			str_copy(addr, s->s, sizeof(addr));
+			addr[strcspn(addr, "\r\n")] = '\0';
 			if (s->dynamic)
 				add(w->a, "MAIL-1", 1, "sieve.redirect_dynamic",
 				    w->file, c->line,
 				    "the Sieve script redirects mail to an "
 				    "address known only when it runs (%s)",
-				    s->s);
-			else if (mail_audit_external(w->a, s->s))
+				    addr);
+			else if (mail_audit_external(w->a, addr))
 				add(w->a, "MAIL-1", 1,
 				    "sieve.redirect_external", w->file, c->line,
 				    "the Sieve script redirects mail to the "
 				    "outside address %s",
-				    s->s);
+				    addr);
 		}
 	} else if (strcmp(c->name, "notify") == 0 && target != NULL) {
 		const char *m = target->strs[0].s;
@@ -837,13 +843,13 @@ audit_script(struct mail_audit *a, const char *path)
 	buf_cleanup(&b);
 }
 
-/* A script, or every *.sieve and .dovecot.sieve under a directory. */
+/* A script, or every *.sieve under a directory, in name order. */
 static void
 audit_sieve_path(struct mail_audit *a, const char *path, int depth)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *de;
+	struct dirent **de;
+	int n;
 
 	if (stat(path, &st) != 0 || depth > INCLUDE_DEPTH)
 		return;
@@ -852,22 +858,23 @@ audit_sieve_path(struct mail_audit *a, const char *path, int depth)
 		return;
 	}
 	a->sieve = 1;
-	if ((d = opendir(path)) == NULL)
+	if ((n = scandir(path, &de, NULL, alphasort)) < 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
+	for (int i = 0; i < n; i++) {
 		char sub[PATH_MAX];
+		const char *name = de[i]->d_name;
 
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    str_fmt(sub, sizeof(sub), "%s/%s", path, de->d_name) < 0 ||
-		    lstat(sub, &st) != 0 || S_ISLNK(st.st_mode))
-			continue;
-		if (S_ISDIR(st.st_mode))
-			audit_sieve_path(a, sub, depth + 1);
-		else if (str_ends(de->d_name, ".sieve"))
-			audit_script(a, sub);
+		if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
+		    str_fmt(sub, sizeof(sub), "%s/%s", path, name) >= 0 &&
+		    lstat(sub, &st) == 0 && !S_ISLNK(st.st_mode)) {
+			if (S_ISDIR(st.st_mode))
+				audit_sieve_path(a, sub, depth + 1);
+			else if (str_ends(name, ".sieve"))
+				audit_script(a, sub);
+		}
+		free(de[i]);
 	}
-	closedir(d);
+	free(de);
 }
 
 /* ---- Dovecot ---- */
@@ -1018,9 +1025,11 @@ read_dovecot(struct mail_audit *a, struct dovecot *dc, const char *path,
 			} else if (strcmp(key, "sieve_extensions") == 0 ||
 				   strcmp(key, "sieve_global_extensions") ==
 				       0) {
-				dc->extensions = arena_printf(
-				    &a->arena, "%s %s",
-				    dc->extensions ? dc->extensions : "", val);
+				dc->extensions =
+				    dc->extensions != NULL
+					? arena_printf(&a->arena, "%s %s",
+						       dc->extensions, val)
+					: arena_strdup(&a->arena, val);
 			} else if ((str_starts(key, "sieve_before") ||
 				    str_starts(key, "sieve_after") ||
 				    strcmp(key, "sieve_default") == 0) &&
@@ -1336,8 +1345,9 @@ mail_audit_record(struct store *st, const char *app, const struct mail_audit *a,
 		if (store_exec(st,
 			       "INSERT INTO mail_audits (id, app, at, by_actor,"
 			       " forwarding_read, attachments_read,"
-			       " mail1_fails, mail2_fails, report) VALUES"
-			       " (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       " mail1_fails, mail2_fails, report, seq)"
+			       " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			       " coalesce(max(seq), 0) + 1 FROM mail_audits",
 			       v, (int)ARRAY_SIZE(v), e) < 0) {
 			store_rollback(st);
 			goto out;

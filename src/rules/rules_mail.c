@@ -36,7 +36,8 @@ ev_row(void *arg, struct store_row *r)
 	size_t i;
 
 	if (app == NULL || map_put(&m->idx, app, (long long)m->n, NULL) != 0)
-		return 0; /* rows come newest first: the first one counts */
+		return 0; /* rows come newest (last recorded) first: the first
+			     one counts */
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
 	e = &m->v[m->n++];
 	memset(e, 0, sizeof(*e));
@@ -86,7 +87,7 @@ mail_flag(struct check_ctx *c, int which)
 		c->st,
 		"SELECT app, at, forwarding_read, attachments_read,"
 		" mail1_fails, mail2_fails, report FROM mail_audits"
-		" WHERE at > ? ORDER BY app, at DESC, id",
+		" WHERE at > ? ORDER BY app, seq DESC",
 		(struct store_val[]){SV_INT(c->now - AUDIT_DAYS * 86400LL)}, 1,
 		ev_row, &evs, &e) < 0)
 		log_warn("check: mail audits not read: %s", e.msg);

@@ -304,8 +304,9 @@ const struct migration store_migrations[] = {
 	 "  id TEXT PRIMARY KEY, app TEXT NOT NULL, at INTEGER NOT NULL,"
 	 "  by_actor TEXT NOT NULL, forwarding_read INTEGER NOT NULL,"
 	 "  attachments_read INTEGER NOT NULL, mail1_fails INTEGER NOT NULL,"
-	 "  mail2_fails INTEGER NOT NULL, report TEXT NOT NULL);"
-	 "CREATE INDEX mail_audits_app ON mail_audits(app, at);"},
+	 "  mail2_fails INTEGER NOT NULL, report TEXT NOT NULL,"
+	 "  seq INTEGER NOT NULL);"
+	 "CREATE INDEX mail_audits_app ON mail_audits(app, seq);"},
     /* 26: counterfeit monitoring (src/counterfeit): each scan of a feed,
      * and each hit with its reason and score; a hit is reported once per
      * (kind, candidate, protected) and becomes a case (case_id) */
