@@ -135,6 +135,20 @@ void gate_audit(struct gate_server *g, const char *actor, const char *action,
 		const char *object, const char *after);
 
 /* portal.c */
+/*
+ * Counts a login attempt against account user and address ip before the
+ * password is checked (one transaction: of any number of parallel
+ * attempts exactly as many as the limits allow are admitted). 0 if
+ * admitted, 1 if locked, -1 on error.
+ */
+int gate_attempt_begin(struct gate_server *g, const char *user, const char *ip,
+		       time_t now);
+/* A successful login takes its attempt back (the account starts afresh,
+ * the address loses one count). */
+void gate_attempt_success(struct gate_server *g, const char *user,
+			  const char *ip);
+/* mailpol.c: POST /api/mail-policy, Dovecot's auth policy requests */
+void gate_mail_policy(struct gate_req *r);
 int gate_portal_get(struct gate_req *r);
 int gate_portal_login(struct gate_req *r);
 int gate_portal_logout(struct gate_req *r);

@@ -1041,6 +1041,9 @@ route(struct gate_req *r)
 		/* nginx reads the status and Remote-*, Location headers only */
 		r->to_proxy = 1;
 		verify(r);
+	} else if (!strcmp(r->path, "/api/mail-policy")) {
+		r->to_proxy = 1;
+		gate_mail_policy(r);
 	} else if (sub != NULL && !strcmp(sub, "/login") && get)
 		gate_portal_get(r);
 	else if (sub != NULL && !strcmp(sub, "/login") &&
