@@ -61,6 +61,7 @@ struct gate_server {
 	char *dummy_hash;
 
 	pthread_rwlock_t pol_lock; /* policy, stats, approved */
+	struct gate_pfpolicy *pf;  /* [gate] postfix_policy, or NULL */
 	struct gate_policy *policy;
 	long long policy_serial;
 	time_t reported;	    /* last gate_db_reported (poller only) */
@@ -149,6 +150,15 @@ void gate_attempt_success(struct gate_server *g, const char *user,
 			  const char *ip);
 /* mailpol.c: POST /api/mail-policy, Dovecot's auth policy requests */
 void gate_mail_policy(struct gate_req *r);
+/* Whether user may log in to mail from ip by protocol (imap, smtp...):
+ * 1 yes, 0 refused (audited as gate.deny), -1 on error. */
+int gate_mail_login_allowed(struct gate_server *g, const char *user,
+			    const char *ip, const char *protocol);
+/* pfpolicy.c: the Postfix policy server of [gate] postfix_policy (NULL
+ * when unset, or on error with e set) */
+struct gate_pfpolicy;
+struct gate_pfpolicy *gate_pfpolicy_start(struct gate_server *g, struct err *e);
+void gate_pfpolicy_stop(struct gate_pfpolicy *p);
 int gate_portal_get(struct gate_req *r);
 int gate_portal_login(struct gate_req *r);
 int gate_portal_logout(struct gate_req *r);

@@ -92,14 +92,55 @@ clean_login(char *s)
 			*c = '_';
 }
 
+int
+gate_mail_login_allowed(struct gate_server *g, const char *who, const char *ip,
+			const char *proto)
+{
+	char login[GATE_NAME_MAX + 1], object[192], after[320];
+	struct gate_decision d;
+	struct mail_user u = {0};
+	struct err e;
+
+	if (str_copy(login, who, sizeof(login)) < 0)
+		return 0;
+	clean_login(login);
+	str_fmt(object, sizeof(object), "gate user '%s' from %s (%s)", login,
+		ip, proto);
+	if (gate_query(g,
+		       "SELECT groups, bound, disabled FROM gate_users WHERE "
+		       "name = ?",
+		       (struct store_val[]){SV_TEXT(login)}, 1, mail_user_row,
+		       &u, &e) < 0) {
+		log_error("gate: mail policy: %s", e.msg);
+		return -1;
+	}
+	decide(g, login, u.found ? u.groups : NULL, ip, proto, time_now(), &d);
+	if (d.action == GATE_DENY || d.need_user) {
+		str_fmt(after, sizeof(after), "rule '%s': %s", d.rule_name,
+			d.reason);
+		gate_audit(g, "gate", "gate.deny", object, after);
+		return 0;
+	}
+	if (d.action == GATE_TWO_FACTOR || (u.found && u.bound) ||
+	    (u.found && u.disabled)) {
+		str_fmt(after, sizeof(after), "rule '%s': %s", d.rule_name,
+			d.action == GATE_TWO_FACTOR
+			    ? "two factors required, which mail logins cannot "
+			      "give"
+			: u.disabled ? "account disabled"
+				     : "account is bound to approved devices");
+		gate_audit(g, "gate", "gate.deny", object, after);
+		return 0;
+	}
+	return 1;
+}
+
 void
 gate_mail_policy(struct gate_req *r)
 {
 	struct gate_server *g = r->g;
-	char cmd[16], login[GATE_NAME_MAX + 1], ip[64], proto[24], object[192],
-	    after[320];
+	char cmd[16], login[GATE_NAME_MAX + 1], ip[64], proto[24], object[192];
 	unsigned char addr[16];
-	struct gate_decision d;
 	struct mail_user u = {0};
 	json_t *in;
 	json_error_t je;
@@ -176,33 +217,11 @@ gate_mail_policy(struct gate_req *r)
 		return;
 	}
 	json_decref(in);
-	if (gate_query(g,
-		       "SELECT groups, bound, disabled FROM gate_users WHERE "
-		       "name = ?",
-		       (struct store_val[]){SV_TEXT(login)}, 1, mail_user_row,
-		       &u, &e) < 0) {
-		log_error("gate: mail policy: %s", e.msg);
-		answer(r, -1, "internal error");
-		return;
-	}
-	decide(g, login, u.found ? u.groups : NULL, ip, proto, now, &d);
-	if (d.action == GATE_DENY || d.need_user) {
-		str_fmt(after, sizeof(after), "rule '%s': %s", d.rule_name,
-			d.reason);
-		gate_audit(g, "gate", "gate.deny", object, after);
-		answer(r, -1, "refused by the access policy");
-		return;
-	}
-	if (d.action == GATE_TWO_FACTOR || (u.found && u.bound) ||
-	    (u.found && u.disabled)) {
-		str_fmt(after, sizeof(after), "rule '%s': %s", d.rule_name,
-			d.action == GATE_TWO_FACTOR
-			    ? "two factors required, which mail logins cannot "
-			      "give"
-			: u.disabled ? "account disabled"
-				     : "account is bound to approved devices");
-		gate_audit(g, "gate", "gate.deny", object, after);
-		answer(r, -1, "refused by the access policy");
+	rc = gate_mail_login_allowed(g, login, ip, proto);
+	if (rc != 1) {
+		answer(r, -1,
+		       rc == 0 ? "refused by the access policy"
+			       : "internal error");
 		return;
 	}
 	/* counted before the password is checked, as at the portal: of any

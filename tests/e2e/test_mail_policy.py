@@ -12,6 +12,7 @@ import os
 import pathlib
 import pwd
 import shutil
+import smtplib
 import socket
 import sqlite3
 import subprocess
@@ -48,6 +49,8 @@ def policy():
             {"name": "mail-office", "hosts": [MAIL_HOST], "path": "^/imap$",
              "networks": ["office"], "action": "one_factor"},
             # abroad: only in a whitelisted window (here: one long past)
+            {"name": "mail-submit", "hosts": [MAIL_HOST], "path": "^/smtp$",
+             "networks": ["office"], "action": "one_factor"},
             {"name": "mail-travel", "hosts": [MAIL_HOST],
              "networks": ["travel"],
              "windows": [f"{today - 3 * d}..{today - 2 * d}"],
@@ -79,6 +82,13 @@ userdb {{
   args = uid={uid} gid={gid} home={d}/home/%u
 }}
 mail_location = maildir:~/Maildir
+# SASL for Postfix (smtpd_sasl_type = dovecot)
+service auth {{
+  inet_listener {{
+    address = 127.0.0.1
+    port = {auth}
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -114,13 +124,15 @@ def mail():
         os.chown(d / "home", nobody.pw_uid, nobody.pw_gid)
         (d / "passwd").write_text("".join(
             f"{u}:{{PLAIN}}right-{u}\n"
-            for u in ("alice", "bob", "carol", "dave", "erin")))
-        gp, ip = free_port(), free_port()
+            for u in ("alice", "bob", "carol", "dave", "erin", "frank")))
+        gp, ip, ap, pp = free_port(), free_port(), free_port(), free_port()
         conf = d / "govsec.conf"
         conf.write_text("\n".join([
-            "[store]", f"path = {db}", "[gate]",
+            "[store]", f"path = {db}",
+            "[console]", f"listen = 127.0.0.1:{free_port()}", "[gate]",
             f"listen = 127.0.0.1:{gp}", "trusted_proxies = 127.0.0.1",
             f"mail_host = {MAIL_HOST}", f"login_attempts = {ATTEMPTS}",
+            f"postfix_policy = 127.0.0.1:{pp}",
             "address_attempts = 1000", "lockout_seconds = 600",
             "threads = 8", ""]))
         (d / "policy.json").write_text(json.dumps(policy()))
@@ -128,21 +140,23 @@ def mail():
         # carol is bound to devices (a mail client has none); dave is an
         # administrator; erin's gate account is disabled
         for u, groups in (("carol", "staff"), ("dave", "admins"),
-                          ("erin", "staff")):
+                          ("erin", "staff"), ("frank", "staff")):
             govsec(db, "gate", "user", "add", u, "--groups", groups,
                    stdin="gate-password-" + u + "\n")
         govsec(db, "gate", "bind", "carol")
         govsec(db, "gate", "user", "disable", "erin")
         (d / "dovecot.conf").write_text(DOVECOT_CONF.format(
             d=d, uid=nobody.pw_uid, gid=nobody.pw_gid, port=ip, gp=gp,
+            auth=ap,
             nonce=os.urandom(8).hex()))
-        yield from serve(d, db, conf, gp, ip)
+        yield from serve(d, db, conf, gp, ip, ap, pp)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def serve(d, db, conf, gp, ip):
-    with running_govsecd(conf, d / "govsecd.log", tcp_ready(gp)):
+def serve(d, db, conf, gp, ip, ap, pp):
+    # the gate's listener is bound first, the policy server's last
+    with running_govsecd(conf, d / "govsecd.log", tcp_ready(pp)):
         dv = subprocess.Popen([DOVECOT, "-F", "-c", str(d / "dovecot.conf")],
                               stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -155,7 +169,8 @@ def serve(d, db, conf, gp, ip):
                     return dv.poll() is not None  # then fail below
             wait_until(up, 20, "dovecot to listen")
             assert dv.poll() is None, (d / "dovecot.log").read_text()
-            yield {"d": d, "db": db, "imap": ip, "gate": gp}
+            yield {"d": d, "db": db, "imap": ip, "gate": gp, "auth": ap,
+                   "pfpolicy": pp}
         finally:
             stop(dv)
 
@@ -310,3 +325,154 @@ def test_only_trusted_peers_and_well_formed(mail):
                   f"Host: x\r\nContent-Length: {len(ok)}\r\n"
                   f"Connection: close\r\n\r\n{ok}".encode())
         assert s.recv(100).startswith(b"HTTP/1.1 403")
+
+
+MAIN_CF = """\
+compatibility_level = 3.6
+queue_directory = {d}/pf-queue
+data_directory = {d}/pf-data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file_prefixes = {d}
+maillog_file = {d}/maillog
+myhostname = mx.jiangmen.gov.cn
+mydomain = jiangmen.gov.cn
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+# loopback clients are not trusted: they must authenticate
+mynetworks = 192.0.2.1/32
+smtp_dns_support_level = disabled
+disable_dns_lookups = yes
+smtpd_tls_security_level = none
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:{auth}
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+# the lines of docs/gate.md "Mail logins": every recipient of an
+# authenticated session asks the gate
+smtpd_recipient_restrictions =
+    check_policy_service inet:127.0.0.1:{pp},
+    permit_sasl_authenticated, reject
+"""
+MASTER_CF = """\
+127.0.0.1:{port} inet n - n - - smtpd
+pickup unix n - n 60 1 pickup
+cleanup unix n - n - 0 cleanup
+qmgr unix n - n 300 1 qmgr
+rewrite unix - - n - - trivial-rewrite
+bounce unix - - n - 0 bounce
+defer unix - - n - 0 bounce
+trace unix - - n - 0 bounce
+verify unix - - n - 1 verify
+proxymap unix - - n - - proxymap
+smtp unix - - n - - smtp
+error unix - - n - - error
+anvil unix - - n - 1 anvil
+scache unix - - n - 1 scache
+postlog unix-dgram n - n - 1 postlogd
+"""
+
+
+@pytest.fixture(scope="module")
+def postfix(mail):
+    """A real Postfix whose submissions authenticate through the Dovecot
+    above and ask the gate about each recipient (check_policy_service)."""
+    pf = require(shutil.which("postfix") or "/usr/sbin/postfix", "postfix")
+    d = mail["d"]
+    conf = d / "pf-conf"
+    for sub in ("pf-conf", "pf-queue", "pf-data"):
+        (d / sub).mkdir()
+    shutil.chown(d / "pf-data", "postfix")
+    port = free_port()
+    (conf / "main.cf").write_text(MAIN_CF.format(d=d, auth=mail["auth"],
+                                                 pp=mail["pfpolicy"]))
+    (conf / "master.cf").write_text(MASTER_CF.format(port=port))
+    r = subprocess.run([pf, "-c", str(conf), "start"], capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        log = d / "maillog"
+        pytest.fail("postfix did not start: " + r.stderr +
+                    (log.read_text() if log.exists() else ""))
+    try:
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_until(up, 20, "postfix to listen")
+        yield port
+    finally:
+        subprocess.run([pf, "-c", str(conf), "stop"], capture_output=True,
+                       timeout=60)
+
+
+def smtp_from(src, port):
+    s = smtplib.SMTP(timeout=30, source_address=(src, 0))
+    s.connect("127.0.0.1", port)
+    s.ehlo("client.example")
+    return s
+
+
+def test_postfix_asks_the_gate_for_submissions(mail, postfix):
+    """SMTP AUTH: Dovecot's SASL asks the gate at login; then Postfix asks
+    it about every recipient, so a change (here: the account disabled
+    during the session) takes effect before the next one."""
+    s = smtp_from("127.0.0.2", postfix)
+    try:
+        s.login("frank", "right-frank")
+        assert s.mail("frank@jiangmen.gov.cn")[0] == 250
+        assert s.rcpt("a@outside.example")[0] == 250
+        govsec(mail["db"], "gate", "user", "disable", "frank")
+        code, msg = s.rcpt("b@outside.example")
+        assert code == 554 and msg.startswith(b"5.7.1 ") and \
+            msg.endswith(b"refused by the access policy"), (code, msg)
+    finally:
+        s.close()
+    rows = audit(mail["db"], "gate.deny",
+                 lambda r: any("'frank'" in o for o, _ in r))
+    assert any(o == "gate user 'frank' from 127.0.0.2 (smtp)" and
+               "disabled" in a for o, a in rows), rows
+    # unauthenticated mail is no login: the gate says nothing (DUNNO)
+    # and Postfix's own restrictions refuse the relay
+    s = smtp_from("127.0.0.2", postfix)
+    try:
+        assert s.mail("x@example.net")[0] == 250
+        code, msg = s.rcpt("c@outside.example")
+        assert code == 554 and b"refused by the access policy" not in msg
+    finally:
+        s.close()
+    # from outside the office, SMTP AUTH itself is refused (Dovecot's
+    # policy request)
+    s = smtp_from("127.0.0.9", postfix)
+    try:
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            s.login("bob", "right-bob")
+    finally:
+        s.close()
+
+
+def test_postfix_policy_protocol(mail):
+    """The policy server's own protocol: several requests on one
+    connection, a malformed one closes it (Postfix then defers)."""
+    with socket.create_connection(("127.0.0.1", mail["pfpolicy"]), 10) as c:
+        f = c.makefile("rb")
+        req = ("request=smtpd_access_policy\nprotocol_state=RCPT\n"
+               "sasl_username={u}\nclient_address={ip}\n\n")
+        c.sendall((req.format(u="bob", ip="127.0.0.3") +
+                   req.format(u="bob", ip="127.0.0.9")).encode())
+        assert f.readline() == b"action=DUNNO\n" and f.readline() == b"\n"
+        assert f.readline().startswith(b"action=REJECT 5.7.1")
+        assert f.readline() == b"\n"
+        c.sendall(b"request=smtpd_access_policy\nsasl_username=bob\n"
+                  b"client_address=not-an-address\n\n")
+        assert f.readline() == b""
+    # a request larger than any Postfix sends: closed (with what was
+    # unread, a reset), never an answer
+    with socket.create_connection(("127.0.0.1", mail["pfpolicy"]), 10) as c:
+        try:
+            c.sendall(b"x" * (20 << 10))
+            assert c.makefile("rb").readline() == b""
+        except ConnectionResetError:
+            pass
