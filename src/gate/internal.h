@@ -157,6 +157,13 @@ int gate_mail_login_allowed(struct gate_server *g, const char *user,
 /* pfpolicy.c: the Postfix policy server of [gate] postfix_policy (NULL
  * when unset, or on error with e set) */
 struct gate_pfpolicy;
+/*
+ * Parses one Postfix policy request (its "name=value" lines, the empty
+ * line cut off; req is written): *user is the SASL user (NULL when the
+ * session did not authenticate) and *ip the client's numeric address.
+ * 0, or -1 if it is not a well-formed smtpd_access_policy request.
+ */
+int gate_pf_parse(char *req, const char **user, const char **ip);
 struct gate_pfpolicy *gate_pfpolicy_start(struct gate_server *g, struct err *e);
 void gate_pfpolicy_stop(struct gate_pfpolicy *p);
 int gate_portal_get(struct gate_req *r);

@@ -53,19 +53,15 @@ attr(char *const *names, char *const *values, int n, const char *name)
 	return NULL;
 }
 
-/*
- * Decides one request (NUL-terminated lines, the empty line cut off)
- * into out. Returns 0, or -1 for a malformed request (the connection is
- * closed: Postfix then applies its default_action, a temporary error).
- */
-static int
-decide_request(struct gate_server *g, char *req, char *out, size_t outlen)
+int
+gate_pf_parse(char *req, const char **user, const char **ip)
 {
 	char *names[64], *values[64], *save = NULL;
-	const char *user, *ip, *type;
+	const char *type;
 	unsigned char addr[16];
 	int n = 0;
 
+	*user = *ip = NULL;
 	for (char *l = strtok_r(req, "\n", &save); l != NULL;
 	     l = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(l, '=');
@@ -79,21 +75,33 @@ decide_request(struct gate_server *g, char *req, char *out, size_t outlen)
 	type = attr(names, values, n, "request");
 	if (type == NULL || strcmp(type, "smtpd_access_policy") != 0)
 		return -1;
-	user = attr(names, values, n, "sasl_username");
-	ip = attr(names, values, n, "client_address");
-	if (user == NULL || *user == '\0') {
-		str_copy(out, "action=DUNNO\n\n", outlen);
+	*user = attr(names, values, n, "sasl_username");
+	if (*user == NULL || **user == '\0') {
+		*user = NULL;
 		return 0;
 	}
-	if (ip == NULL || gate_addr_parse(ip, addr) < 0)
+	*ip = attr(names, values, n, "client_address");
+	if (*ip == NULL || gate_addr_parse(*ip, addr) < 0)
 		return -1;
-	if (gate_mail_login_allowed(g, user, ip, "smtp") != 1)
-		/* SMTP replies are ASCII (RFC 5321 4.2) */
+	return 0;
+}
+
+/* Decides one request into out; -1 for a malformed request (the
+ * connection is closed: Postfix then applies its default_action, a
+ * temporary error). */
+static int
+decide_request(struct gate_server *g, char *req, char *out, size_t outlen)
+{
+	const char *user, *ip;
+
+	if (gate_pf_parse(req, &user, &ip) < 0)
+		return -1;
+	if (user == NULL || gate_mail_login_allowed(g, user, ip, "smtp") == 1)
+		str_copy(out, "action=DUNNO\n\n", outlen);
+	else /* SMTP replies are ASCII (RFC 5321 4.2) */
 		str_copy(out,
 			 "action=REJECT 5.7.1 refused by the access policy\n\n",
 			 outlen);
-	else
-		str_copy(out, "action=DUNNO\n\n", outlen);
 	return 0;
 }
 
