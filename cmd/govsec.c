@@ -159,6 +159,11 @@ static const struct command commands[] = {
      "govsec tlog audit\n"
      "govsec tlog monitor URL --root FILE --state FILE\n",
      NULL},
+    {"mail", cmd_mail, "e-mail systems: audit",
+     "govsec mail audit [--app APP] [--postfix DIR] [--dovecot FILE]\n"
+     "                  [--roundcube FILE] [--domain D,D...] [--milter NAME]\n"
+     "                  [--lang zh|en] [--format text|json] [SIEVE...]\n",
+     NULL},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ...",
      "govsec gate import FILE\n"
