@@ -78,6 +78,13 @@ ecert_logo_cleanup(struct ecert_logo *l)
 	l->domains = NULL;
 }
 
+static int
+domain_row(void *arg, struct store_row *r)
+{
+	json_array_append_new(arg, json_string(store_row_text(r, 0)));
+	return 0;
+}
+
 int
 ecert_logo_issue(struct store *st, const char *app, const char *actor,
 		 char id[17], struct err *e)
@@ -86,7 +93,7 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 	unsigned char raw[8];
 	char at[32], obj[64], *unit = NULL, *kind = NULL, *name = NULL,
 			      *doms = NULL, *entry = NULL;
-	json_t *d = NULL, *names = NULL, *o;
+	json_t *names = NULL, *o;
 	int rc = -1;
 
 	v[0] = SV_TEXT(app);
@@ -118,23 +125,15 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 			app, name);
 		goto done;
 	}
+	/* the registry's names of its domains (A-labels, as the inspector
+	 * sees hosts), the main domain first */
 	v[0] = SV_TEXT(app);
-	doms =
-	    store_query_text(st, "SELECT domains FROM apps WHERE id = ?", v, 1);
-	d = json_loads(doms != NULL ? doms : "[]", 0, NULL);
 	names = json_array();
-	{
-		json_t *x;
-		size_t i;
-
-		json_array_foreach(d, i, x)
-		{
-			json_t *n = json_object_get(x, "name");
-
-			if (json_is_string(n))
-				json_array_append(names, n);
-		}
-	}
+	if (store_query(st,
+			"SELECT name FROM domains WHERE app = ? ORDER BY main "
+			"DESC, name",
+			v, 1, domain_row, names, e) < 0)
+		goto done;
 	free(doms);
 	doms = json_dumps(names, JSON_COMPACT);
 	if (rand_bytes(raw, sizeof(raw)) < 0) {
@@ -170,7 +169,6 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 	}
 	rc = store_commit(st, e);
 done:
-	json_decref(d);
 	json_decref(names);
 	free(entry);
 	free(doms);
