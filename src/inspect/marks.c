@@ -486,10 +486,12 @@ marks_badge_id(const char *url, const char *bases, char id[17])
 		size_t n = strcspn(b, " ");
 
 		if (n > 0 && n < sizeof(one)) {
-			memcpy(one, b, n);
-			one[n] = '\0';
-			while (n > 0 && one[n - 1] == '/')
-				one[--n] = '\0';
+			size_t k = n;
+
+			memcpy(one, b, k);
+			one[k] = '\0';
+			while (k > 0 && one[k - 1] == '/')
+				one[--k] = '\0';
 			if (badge_at(url, one, id))
 				return 1;
 		}
