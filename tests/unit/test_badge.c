@@ -20,6 +20,7 @@
 
 #include "ecert/ecert.h"
 #include "inspect/inspect.h"
+#include "testutil.h"
 
 #define ID   "0123456789abcdef"
 #define BASE "https://verify.gdbb.gov.cn"
@@ -354,6 +355,56 @@ test_badge_is_the_logo(void **state)
 	extract_free(x);
 }
 
+/* [ecert] public_url and badge_urls: web URLs only, normalised. */
+static void
+test_config_urls(void **state)
+{
+	static const char *const bad[] = {
+	    "public_url = ftp://verify.gdbb.gov.cn",
+	    "public_url = https://",
+	    "public_url = https:///x",
+	    "public_url = verify.gdbb.gov.cn",
+	    "public_url = https://a.gov.cn https://b.gov.cn",
+	    "public_url = https://u@verify.gdbb.gov.cn",
+	    "public_url = https://verify.gdbb.gov.cn/?x=1",
+	    "public_url = https://verify.gdbb.gov.cn/#x",
+	    "public_url = https://verify.gdbb.gov.cn/\"><script>",
+	    "badge_urls = https://a.gov.cn, javascript:alert(1)",
+	};
+	char dir[512], path[600];
+	struct config c;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "badgeconf"), 0);
+	str_fmt(path, sizeof(path), "%s/govsec.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[ecert]\npublic_url = https://verify.gdbb.gov.cn/\n"
+	      "badge_urls = http://old.gdbb.gov.cn/govsec/, "
+	      "https://v2.gdbb.gov.cn:8443\n",
+	      f);
+	fclose(f);
+	config_defaults(&c);
+	assert_string_equal(c.ecert_url, "");
+	assert_int_equal(config_load(&c, path, &e), 0);
+	assert_string_equal(c.ecert_url, "https://verify.gdbb.gov.cn");
+	assert_string_equal(c.badge_urls, "http://old.gdbb.gov.cn/govsec "
+					  "https://v2.gdbb.gov.cn:8443");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "[ecert]\n%s\n", bad[i]);
+		fclose(f);
+		config_defaults(&c);
+		if (config_load(&c, path, &e) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(e.msg, "bad value"));
+	}
+	tu_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -363,6 +414,7 @@ main(void)
 	    cmocka_unit_test(test_badge_verdicts),
 	    cmocka_unit_test(test_badges_collected),
 	    cmocka_unit_test(test_badge_is_the_logo),
+	    cmocka_unit_test(test_config_urls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
