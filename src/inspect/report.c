@@ -1113,6 +1113,7 @@ finding_section(const struct insp_finding *f)
 	    !strcmp(f->rule, "inspect.leave-prompt"))
 		return FS_LINKS;
 	if (!strcmp(f->rule, "inspect.logo") ||
+	    !strcmp(f->rule, "inspect.badge") ||
 	    !strncmp(f->rule, "inspect.footer-", 15))
 		return FS_MARKS;
 	if (!strcmp(f->rule, "inspect.freshness") ||

@@ -232,6 +232,14 @@ def test_badge_on_its_site_and_copied_onto_another(world):
     for want in (w["logo"], NAME_A, UNIT_A, HOST_A, "copied"):
         assert want in fb["evidence"], want
 
+    text = w["cli"]("inspect", f"http://{HOST_B}/", "--allow-private",
+                    "--resolve", f"*:80=127.0.0.1:{w['nport']}",
+                    "--timeout", "3", "--no-store").stdout
+    # the text report lists it with the marks (unchecked: no store)
+    assert text.index("\nmarks (LOGO-1, GOVWEB-3)") < \
+        text.index(f"govsec badge {w['logo']}") < \
+        text.index("\nfreshness (GOVWEB-2)")
+
     nb = inspect(w, HOST_B, "--no-store")
     fn = logo_findings(nb)["inspect.badge"]
     assert fn["status"] == "unknown" and "could not check" in \
