@@ -428,22 +428,18 @@ ecert_logo_png(const struct ecert_logo *l, const char *base, struct buf *b)
 	png_alloc_size_t size = 0;
 	int organ = !strcmp(l->category, "organ"), w = 0, k, ox, oy, rc = -1;
 	/* white, black, the category's colour (as the SVG's), grey */
-	const png_byte cmap[4 * 3] = {0xff,
-				      0xff,
-				      0xff,
-				      0x00,
-				      0x00,
-				      0x00,
-				      organ ? 0xc8 : 0x1d,
-				      organ ? 0x16 : 0x5f,
-				      organ ? 0x1d : 0xb5,
-				      0x44,
-				      0x44,
-				      0x44};
+	png_byte cmap[4 * 3] = {0xff, 0xff, 0xff, 0x00, 0x00, 0x00,
+				0xc8, 0x16, 0x1d, 0x44, 0x44, 0x44};
 	json_t *d = json_loads(l->domains != NULL ? l->domains : "[]", 0, NULL);
 	const char *dom = json_string_value(json_array_get(d, 0));
 	char line[64];
 
+	memset(&img, 0, sizeof(img)); /* png_image_free at the end */
+	if (!organ) {		      /* an institution's blue */
+		cmap[6] = 0x1d;
+		cmap[7] = 0x5f;
+		cmap[8] = 0xb5;
+	}
 	if (buf_printf(&url, "%s/v1/logo/%s", base, l->id) < 0 ||
 	    qr_modules(url.data, &mods, &w) < 0 || w <= 0 || w > 177)
 		goto done;
@@ -477,7 +473,6 @@ ecert_logo_png(const struct ecert_logo *l, const char *base, struct buf *b)
 	text(&cv, 244, 150, 3, 704, line, PX_BLACK);
 	text(&cv, 244, 196, 2, 704, "scan to verify", PX_GREY);
 
-	memset(&img, 0, sizeof(img));
 	img.version = PNG_IMAGE_VERSION;
 	img.width = BADGE_W;
 	img.height = BADGE_H;

@@ -109,6 +109,18 @@ test_png_badge(void **state)
 	assert_int_equal(px[1], 0x5f);
 	assert_int_equal(px[2], 0xb5);
 	free(px);
+	/* a base too long for a QR code: an error, nothing appended */
+	{
+		char *huge = xmalloc(3001);
+		size_t len = b.len;
+
+		memset(huge, 'a', 3000);
+		huge[3000] = '\0';
+		memcpy(huge, "https://", 8);
+		assert_int_equal(ecert_logo_png(&l, huge, &b), -1);
+		assert_int_equal(b.len, len);
+		free(huge);
+	}
 	/* a changed byte is caught by the PNG's checks */
 	b.data[b.len / 2] ^= 0x20;
 	{
