@@ -115,7 +115,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	const char *req = c->rule->requirement;
 	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(4096),
 		   unk = BUF_INIT(1024);
-	long fails = 0, unknown = 0, badges = 0;
+	long fails = 0, unknown = 0, badges = 0, home = 0;
 	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
 	char fix[512];
 	size_t i;
@@ -131,12 +131,15 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 		    json_string_value(json_object_get(f, "object"));
 		const char *ev =
 		    json_string_value(json_object_get(f, "evidence"));
+		const char *rule;
 
 		if (r == NULL || st == NULL || strcmp(r, req) != 0)
 			continue;
-		badges += json_is_string(json_object_get(f, "rule")) &&
-			  strcmp(json_string_value(json_object_get(f, "rule")),
-				 "inspect.badge") == 0;
+		rule = json_string_value(json_object_get(f, "rule"));
+		badges += rule != NULL && strcmp(rule, "inspect.badge") == 0;
+		/* the homepage was read: its logo was judged */
+		home += rule != NULL && strcmp(rule, "inspect.logo") == 0 &&
+			strcmp(st, "unknown") != 0;
 		if (strcmp(st, "fail") == 0) {
 			if (fails++ < EXAMPLES)
 				buf_printf(&ex, "%s%s (%s)",
@@ -174,8 +177,8 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       fails, what(req), x->start, x->finished,
 			       ex.data ? ex.data : "",
 			       fails > EXAMPLES ? "; ..." : "");
-	} else if (strcmp(req, "LOGO-1") == 0 && badges == 0 && a->u != NULL &&
-		   a->u->pilot == 1) {
+	} else if (strcmp(req, "LOGO-1") == 0 && badges == 0 && home > 0 &&
+		   a->u != NULL && a->u->pilot == 1) {
 		check_emit_app(c, a, ST_FAIL,
 			       "show the application's govsec badge (govsec "
 			       "logo issue APP; its image linking to its "

@@ -275,3 +275,17 @@ def test_revoked_badge_fails_its_own_site(world):
     assert got[("observe.logo", "a-portal")]["status"] == "fail"
     ea = got[("ecert.logo", "a-portal")]
     assert ea["status"] == "fail" and w["logo"] in ea["evidence"]
+
+
+def test_unread_homepage_is_not_a_missing_badge(world):
+    """A pilot portal whose homepage could not be read has not shown that
+    it lacks a badge: LOGO-1 is unknown, not failed."""
+    w = world
+    r = w["cli"]("inspect", f"http://{HOST_C}/gone/", "--allow-private",
+                 "--resolve", f"*:80=127.0.0.1:{w['nport']}", "--timeout",
+                 "3", "--retries", "0", "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    assert logo_findings(json.loads(r.stdout))["inspect.logo"]["status"] \
+        == "unknown"
+    got = check(w)
+    assert got[("observe.logo", "c-portal")]["status"] == "unknown"
