@@ -8,7 +8,7 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	libjansson-dev libssl-dev libmicrohttpd-dev libargon2-dev \
 	libidn2-dev libpsl-dev libinih-dev libcurl4-openssl-dev \
 	libmaxminddb-dev libqrencode-dev libopencc-dev libicu-dev sqlite3 \
-	ca-certificates
+	ca-certificates libpng-dev
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd \
 	postfix dovecot-sieve

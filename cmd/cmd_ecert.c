@@ -3,9 +3,11 @@
  * show | verify | revoke | crl): the e-certificate authority of
  * src/ecert. Options are checked here; the work is in the library.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -812,18 +814,50 @@ cmd_name_decide(struct cli *c, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-/* govsec logo issue | list | svg | revoke (LOGO-1; docs/ecert.md) */
+/* Writes the n bytes of a badge to path, whole or not at all (a
+ * temporary file renamed over it); 0 or -1 with the reason said. */
+static int
+write_badge(const char *path, const char *data, size_t n)
+{
+	char tmp[4200];
+	FILE *f;
+
+	if (str_fmt(tmp, sizeof(tmp), "%s.tmp", path) < 0) {
+		cli_error("output path '%.64s...' is too long", path);
+		return -1;
+	}
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		cli_error("cannot write '%s': %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		cli_error("cannot write '%s'", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* govsec logo issue | list | svg | png | revoke (LOGO-1; docs/ecert.md) */
 int
 cmd_logo(struct cli *c, int argc, char **argv)
 {
 	const char *verb = argc > 1 ? argv[1] : "";
-	const char *pos[1] = {NULL}, *base = "http://localhost", *reason = NULL;
+	const char *pos[1] = {NULL}, *base = NULL, *reason = NULL,
+		   *output = NULL;
 	const struct opt opts[] = {{"base", 1, &base, NULL},
 				   {"reason", 1, &reason, NULL},
+				   {"output", 1, &output, NULL},
 				   {"format", 1, &c->format, NULL},
 				   {NULL, 0, NULL, NULL}};
 	const char *usage = "govsec logo issue APP | list [UNIT] | svg ID "
-			    "[--base URL] | revoke ID --reason TEXT";
+			    "[--base URL] | png ID [--base URL] [--output "
+			    "FILE] | revoke ID --reason TEXT";
 	struct ecert_logo l;
 	struct buf b = BUF_INIT(512 * 1024);
 	struct err e;
@@ -834,6 +868,9 @@ cmd_logo(struct cli *c, int argc, char **argv)
 	npos = cli_parse(argc - 1, argv + 1, opts, pos, 1, usage);
 	if (npos < 0)
 		return EXIT_USAGE;
+	if (base == NULL)
+		base = c->cfg.ecert_url[0] != '\0' ? c->cfg.ecert_url
+						   : "http://localhost";
 	if (cli_store(c) < 0)
 		return EXIT_USAGE;
 	if (!strcmp(verb, "issue") && npos == 1) {
@@ -881,6 +918,31 @@ cmd_logo(struct cli *c, int argc, char **argv)
 		ecert_logo_cleanup(&l);
 		buf_cleanup(&b);
 		return 0;
+	}
+	if (!strcmp(verb, "png") && npos == 1) {
+		if (output == NULL && isatty(STDOUT_FILENO)) {
+			cli_error("a PNG is not for a terminal: --output FILE, "
+				  "or redirect standard output");
+			return EXIT_USAGE;
+		}
+		if ((found = ecert_logo_get(c->st, pos[0], &l, &e)) != 0) {
+			cli_error("%s", found < 0 ? e.msg : "no such logo");
+			return EXIT_USAGE;
+		}
+		found = ecert_logo_png(&l, base, &b);
+		ecert_logo_cleanup(&l);
+		if (found < 0) {
+			buf_cleanup(&b);
+			cli_error("cannot draw the badge");
+			return EXIT_USAGE;
+		}
+		if (output != NULL)
+			found = write_badge(output, b.data, b.len);
+		else if (fwrite(b.data, 1, b.len, stdout) != b.len ||
+			 fflush(stdout) != 0)
+			found = -1;
+		buf_cleanup(&b);
+		return found < 0 ? EXIT_USAGE : 0;
 	}
 	if (!strcmp(verb, "revoke") && npos == 1) {
 		if (ecert_logo_revoke(c->st, pos[0], reason, c->actor, &e) <

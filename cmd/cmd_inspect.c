@@ -83,6 +83,7 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	struct map reg;
 	long long v;
 	struct err e;
+	char bases[sizeof(c->cfg.ecert_url) + sizeof(c->cfg.badge_urls)];
 	int fmt, rc = 0, fails = 0;
 	FILE *out = stdout;
 
@@ -123,6 +124,10 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 	o.interstitials = inter;
 	o.logo_pattern = logo;
 	o.cacert = cacert;
+	/* govsec badges of this service's public listener (LOGO-1) */
+	str_fmt(bases, sizeof(bases), "%s %s", c->cfg.ecert_url,
+		c->cfg.badge_urls);
+	o.badge_bases = bases;
 	if (datadir != NULL)
 		o.datadir = datadir;
 	map_init(&reg);
@@ -137,6 +142,8 @@ cmd_inspect(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		o.registered = &reg;
+		o.logo = insp_logo_lookup;
+		o.logo_arg = c->st;
 		host = url_host(pos[0]);
 		if (host != NULL) {
 			prev = insp_prev_load(c->st, host);

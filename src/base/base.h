@@ -182,6 +182,10 @@ int b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen);
 /* Appends the SVG path data ("M x yh1v1h-1z" per dark module) of the QR
  * code of text and sets *width (modules a side); 0 or -1. */
 int qr_path(struct buf *b, const char *text, int *width);
+/* The QR code of text as modules, row by row: *mods (width * width bytes,
+ * 1 dark, 0 light; the caller frees it) and *width; 0 or -1 (nothing
+ * allocated). */
+int qr_modules(const char *text, unsigned char **mods, int *width);
 
 /* secret.c */
 /*
@@ -384,6 +388,8 @@ struct config {
 	char store[4096];	  /* [store] path */
 	char store_key[4096];	  /* [store] key: key file, "" = beside */
 	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
+	char ecert_url[512];	  /* [ecert] public_url: the badges' base */
+	char badge_urls[2048];	  /* [ecert] badge_urls: its former bases */
 	char platforms[4096];	  /* [registry] platforms */
 	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
 	int session_idle;	  /* [console] session_idle seconds (900) */

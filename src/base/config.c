@@ -82,6 +82,42 @@ set_bool(const char *v, int *out)
 	return str_to_bool(v, out);
 }
 
+/* A list of base URLs (http or https, a host, no query, fragment, quote or
+ * space inside one), separated by spaces or commas, into out with single
+ * spaces and no trailing '/'; 0 or -1. */
+static int
+set_urls(const char *v, char *out, size_t n)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	while (*v != '\0') {
+		size_t k = strcspn(v, " ,\t"), h;
+
+		if (k == 0) {
+			v++;
+			continue;
+		}
+		h = !strncmp(v, "https://", 8)	? 8
+		    : !strncmp(v, "http://", 7) ? 7
+						: 0;
+		if (h == 0 || k == h || v[h] == '/' ||
+		    strcspn(v, "?#@\"'<>\\`") < k)
+			return -1;
+		while (k > h + 1 && v[k - 1] == '/')
+			k--;
+		if (o + k + 2 > n)
+			return -1;
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, v, k);
+		o += k;
+		out[o] = '\0';
+		v += strcspn(v, " ,\t");
+	}
+	return 0;
+}
+
 static int
 set_int(const char *v, long long lo, long long hi, int *out)
 {
@@ -269,6 +305,13 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = str_copy(c->store_key, value, sizeof(c->store_key));
 	else if (!strcmp(section, "ecert") && !strcmp(key, "kek"))
 		ok = str_copy(c->ecert_kek, value, sizeof(c->ecert_kek));
+	else if (!strcmp(section, "ecert") && !strcmp(key, "public_url"))
+		ok = set_urls(value, c->ecert_url, sizeof(c->ecert_url)) < 0 ||
+			     strchr(c->ecert_url, ' ') != NULL
+			 ? -1
+			 : 0;
+	else if (!strcmp(section, "ecert") && !strcmp(key, "badge_urls"))
+		ok = set_urls(value, c->badge_urls, sizeof(c->badge_urls));
 	else if (!strcmp(section, "registry") && !strcmp(key, "platforms"))
 		ok = str_copy(c->platforms, value, sizeof(c->platforms));
 	else if (!strcmp(section, "console") && !strcmp(key, "listen"))

@@ -301,6 +301,11 @@ struct json_t *ecert_logos_json(struct store *st, const char *unit,
 				int valid_only, struct err *e);
 /* The badge (SVG, 360 x 120) with the QR code of base/v1/logo/ID. */
 int ecert_logo_svg(const struct ecert_logo *l, const char *base, struct buf *b);
+/* The badge as PNG (720 x 240, a 4-colour palette): the QR code of
+ * base/v1/logo/ID, the category, the main domain and the id; the unit's
+ * name is not drawn (no font library). The same bytes for the same logo
+ * and base. 0, or -1 with nothing appended to b. */
+int ecert_logo_png(const struct ecert_logo *l, const char *base, struct buf *b);
 
 /* tlog.c: the transparency log (RFC 6962 Merkle tree; SM3, or SHA-256
  * for RFC 6962's vectors) */

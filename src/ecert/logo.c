@@ -1,16 +1,17 @@
 /*
  * logo.c: online logos (LOGO-1, seed Q6): the establishment department
  * issues a badge to an application whose online name it approved; the
- * badge (SVG) names the unit and its category and carries a QR code of its
- * verification page, GET /v1/logo/<id> on the public listener, where
- * anyone sees whose it is, for which domains, and whether it is still
- * valid. Issuance and revocation are audited and logged in the
- * transparency log.
+ * badge (SVG, and PNG for pages that take no SVG) names the unit and its
+ * category and carries a QR code of its verification page, GET /v1/logo/<id> on
+ * the public listener, where anyone sees whose it is, for which domains, and
+ * whether it is still valid. Issuance and revocation are audited and logged in
+ * the transparency log.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <png.h>
 
 #include "audit/audit.h"
 #include "ecert/ecert.h"
@@ -77,6 +78,13 @@ ecert_logo_cleanup(struct ecert_logo *l)
 	l->domains = NULL;
 }
 
+static int
+domain_row(void *arg, struct store_row *r)
+{
+	json_array_append_new(arg, json_string(store_row_text(r, 0)));
+	return 0;
+}
+
 int
 ecert_logo_issue(struct store *st, const char *app, const char *actor,
 		 char id[17], struct err *e)
@@ -85,7 +93,7 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 	unsigned char raw[8];
 	char at[32], obj[64], *unit = NULL, *kind = NULL, *name = NULL,
 			      *doms = NULL, *entry = NULL;
-	json_t *d = NULL, *names = NULL, *o;
+	json_t *names = NULL, *o;
 	int rc = -1;
 
 	v[0] = SV_TEXT(app);
@@ -117,23 +125,15 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 			app, name);
 		goto done;
 	}
+	/* the registry's names of its domains (A-labels, as the inspector
+	 * sees hosts), the main domain first */
 	v[0] = SV_TEXT(app);
-	doms =
-	    store_query_text(st, "SELECT domains FROM apps WHERE id = ?", v, 1);
-	d = json_loads(doms != NULL ? doms : "[]", 0, NULL);
 	names = json_array();
-	{
-		json_t *x;
-		size_t i;
-
-		json_array_foreach(d, i, x)
-		{
-			json_t *n = json_object_get(x, "name");
-
-			if (json_is_string(n))
-				json_array_append(names, n);
-		}
-	}
+	if (store_query(st,
+			"SELECT name FROM domains WHERE app = ? ORDER BY main "
+			"DESC, name",
+			v, 1, domain_row, names, e) < 0)
+		goto done;
 	free(doms);
 	doms = json_dumps(names, JSON_COMPACT);
 	if (rand_bytes(raw, sizeof(raw)) < 0) {
@@ -169,7 +169,6 @@ ecert_logo_issue(struct store *st, const char *app, const char *actor,
 	}
 	rc = store_commit(st, e);
 done:
-	json_decref(d);
 	json_decref(names);
 	free(entry);
 	free(doms);
@@ -320,6 +319,180 @@ ecert_logo_svg(const struct ecert_logo *l, const char *base, struct buf *b)
 				l->id);
 	json_decref(d);
 	buf_cleanup(&qr);
+	buf_cleanup(&url);
+	return rc;
+}
+
+/*
+ * The PNG badge: the SVG's layout at twice its size, drawn into a palette
+ * image and written by libpng. Without a font library there is no way to
+ * draw the unit's name (Chinese), so the PNG carries the QR code, the
+ * category (its colour and its name in English), the main domain and the
+ * logo's id, in the 5 x 7 bitmap font below (lower-case letters, digits
+ * and ". - : /"; other characters are left blank). The same logo gives the
+ * same bytes.
+ */
+#define BADGE_W 720
+#define BADGE_H 240
+enum { PX_WHITE, PX_BLACK, PX_CATEGORY, PX_GREY };
+
+static const struct glyph {
+	char c;
+	unsigned char drop;    /* rows below the top: 2 for descenders */
+	unsigned char rows[7]; /* 5 bits each, the leftmost pixel highest */
+} glyphs[] = {
+    {'0', 0, {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e}},
+    {'1', 0, {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e}},
+    {'2', 0, {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f}},
+    {'3', 0, {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e}},
+    {'4', 0, {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02}},
+    {'5', 0, {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e}},
+    {'6', 0, {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e}},
+    {'7', 0, {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}},
+    {'8', 0, {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e}},
+    {'9', 0, {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c}},
+    {'a', 0, {0x00, 0x00, 0x0e, 0x01, 0x0f, 0x11, 0x0f}},
+    {'b', 0, {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1e}},
+    {'c', 0, {0x00, 0x00, 0x0e, 0x10, 0x10, 0x11, 0x0e}},
+    {'d', 0, {0x01, 0x01, 0x0d, 0x13, 0x11, 0x11, 0x0f}},
+    {'e', 0, {0x00, 0x00, 0x0e, 0x11, 0x1f, 0x10, 0x0e}},
+    {'f', 0, {0x06, 0x09, 0x08, 0x1c, 0x08, 0x08, 0x08}},
+    {'g', 2, {0x0f, 0x11, 0x11, 0x11, 0x0f, 0x01, 0x0e}},
+    {'h', 0, {0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x11}},
+    {'i', 0, {0x04, 0x00, 0x0c, 0x04, 0x04, 0x04, 0x0e}},
+    {'j', 0, {0x02, 0x00, 0x06, 0x02, 0x02, 0x12, 0x0c}},
+    {'k', 0, {0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12}},
+    {'l', 0, {0x0c, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e}},
+    {'m', 0, {0x00, 0x00, 0x1a, 0x15, 0x15, 0x11, 0x11}},
+    {'n', 0, {0x00, 0x00, 0x16, 0x19, 0x11, 0x11, 0x11}},
+    {'o', 0, {0x00, 0x00, 0x0e, 0x11, 0x11, 0x11, 0x0e}},
+    {'p', 2, {0x1e, 0x11, 0x11, 0x11, 0x1e, 0x10, 0x10}},
+    {'q', 2, {0x0f, 0x11, 0x11, 0x11, 0x0f, 0x01, 0x01}},
+    {'r', 0, {0x00, 0x00, 0x16, 0x19, 0x10, 0x10, 0x10}},
+    {'s', 0, {0x00, 0x00, 0x0e, 0x10, 0x0e, 0x01, 0x1e}},
+    {'t', 0, {0x08, 0x08, 0x1c, 0x08, 0x08, 0x09, 0x06}},
+    {'u', 0, {0x00, 0x00, 0x11, 0x11, 0x11, 0x13, 0x0d}},
+    {'v', 0, {0x00, 0x00, 0x11, 0x11, 0x11, 0x0a, 0x04}},
+    {'w', 0, {0x00, 0x00, 0x11, 0x11, 0x15, 0x15, 0x0a}},
+    {'x', 0, {0x00, 0x00, 0x11, 0x0a, 0x04, 0x0a, 0x11}},
+    {'y', 2, {0x11, 0x11, 0x11, 0x11, 0x0f, 0x01, 0x0e}},
+    {'z', 0, {0x00, 0x00, 0x1f, 0x02, 0x04, 0x08, 0x1f}},
+    {'.', 0, {0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x0c}},
+    {'-', 0, {0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00}},
+    {':', 0, {0x00, 0x0c, 0x0c, 0x00, 0x0c, 0x0c, 0x00}},
+    {'/', 0, {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00}},
+};
+
+struct canvas {
+	unsigned char *px; /* BADGE_W * BADGE_H palette indexes */
+};
+
+static void
+fill(struct canvas *cv, int x0, int y0, int x1, int y1, unsigned char c)
+{
+	for (int y = y0 < 0 ? 0 : y0; y < y1 && y < BADGE_H; y++)
+		for (int x = x0 < 0 ? 0 : x0; x < x1 && x < BADGE_W; x++)
+			cv->px[y * BADGE_W + x] = c;
+}
+
+/* Draws s from (x, y) at scale k (a glyph is 5k x 7k, 9k with a
+ * descender, advance 6k) up to
+ * x = xmax; the characters that do not fit are left out. */
+static void
+text(struct canvas *cv, int x, int y, int k, int xmax, const char *s,
+     unsigned char c)
+{
+	for (; *s != '\0' && x + 5 * k <= xmax; s++, x += 6 * k) {
+		const struct glyph *g = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(glyphs) && g == NULL; i++)
+			if (glyphs[i].c == *s)
+				g = &glyphs[i];
+		for (int r = 0; g != NULL && r < 7; r++)
+			for (int b = 0; b < 5; b++)
+				if (g->rows[r] & (0x10 >> b))
+					fill(cv, x + b * k,
+					     y + (r + g->drop) * k,
+					     x + (b + 1) * k,
+					     y + (r + g->drop + 1) * k, c);
+	}
+}
+
+int
+ecert_logo_png(const struct ecert_logo *l, const char *base, struct buf *b)
+{
+	struct canvas cv = {NULL};
+	struct buf url = BUF_INIT(2048);
+	unsigned char *mods = NULL, *out = NULL;
+	png_image img;
+	png_alloc_size_t size = 0;
+	int organ = !strcmp(l->category, "organ"), w = 0, k, ox, oy, rc = -1;
+	/* white, black, the category's colour (as the SVG's), grey */
+	png_byte cmap[4 * 3] = {0xff, 0xff, 0xff, 0x00, 0x00, 0x00,
+				0xc8, 0x16, 0x1d, 0x44, 0x44, 0x44};
+	json_t *d = json_loads(l->domains != NULL ? l->domains : "[]", 0, NULL);
+	const char *dom = json_string_value(json_array_get(d, 0));
+	char line[64];
+
+	memset(&img, 0, sizeof(img)); /* png_image_free at the end */
+	if (!organ) {		      /* an institution's blue */
+		cmap[6] = 0x1d;
+		cmap[7] = 0x5f;
+		cmap[8] = 0xb5;
+	}
+	if (buf_printf(&url, "%s/v1/logo/%s", base, l->id) < 0 ||
+	    qr_modules(url.data, &mods, &w) < 0 || w <= 0 || w > 177)
+		goto done;
+	cv.px = xcalloc(BADGE_W * BADGE_H, 1);
+	/* the frame in the category's colour, 4 px */
+	fill(&cv, 0, 0, BADGE_W, 4, PX_CATEGORY);
+	fill(&cv, 0, BADGE_H - 4, BADGE_W, BADGE_H, PX_CATEGORY);
+	fill(&cv, 0, 0, 4, BADGE_H, PX_CATEGORY);
+	fill(&cv, BADGE_W - 4, 0, BADGE_W, BADGE_H, PX_CATEGORY);
+	/* the QR code in a 208 px square, with a quiet zone of 2 modules at
+	 * least besides the badge's white margin */
+	k = 208 / (w + 4);
+	if (k < 1)
+		k = 1;
+	ox = 16 + (208 - w * k) / 2;
+	oy = 16 + (208 - w * k) / 2;
+	for (int y = 0; y < w; y++)
+		for (int x = 0; x < w; x++)
+			if (mods[y * w + x])
+				fill(&cv, ox + x * k, oy + y * k,
+				     ox + (x + 1) * k, oy + (y + 1) * k,
+				     PX_BLACK);
+	/* the category: a band of its colour with its name */
+	fill(&cv, 240, 20, 704, 76, PX_CATEGORY);
+	text(&cv, 252, 34, 4, 700, organ ? "party/gov organ" : "institution",
+	     PX_WHITE);
+	if (dom != NULL)
+		text(&cv, 244, 96, strlen(dom) <= 25 ? 3 : 2, 704, dom,
+		     PX_BLACK);
+	str_fmt(line, sizeof(line), "logo %s", l->id);
+	text(&cv, 244, 150, 3, 704, line, PX_BLACK);
+	text(&cv, 244, 196, 2, 704, "scan to verify", PX_GREY);
+
+	img.version = PNG_IMAGE_VERSION;
+	img.width = BADGE_W;
+	img.height = BADGE_H;
+	img.format = PNG_FORMAT_RGB_COLORMAP;
+	img.colormap_entries = 4;
+	if (!png_image_write_to_memory(&img, NULL, &size, 0, cv.px, BADGE_W,
+				       cmap) ||
+	    size == 0 || size > LOGO_BADGE_MAX)
+		goto done;
+	out = xmalloc(size);
+	if (!png_image_write_to_memory(&img, out, &size, 0, cv.px, BADGE_W,
+				       cmap))
+		goto done;
+	rc = buf_add(b, out, size);
+done:
+	png_image_free(&img);
+	json_decref(d);
+	free(out);
+	free(cv.px);
+	free(mods);
 	buf_cleanup(&url);
 	return rc;
 }

@@ -409,7 +409,7 @@ http_v1_tlog(struct http_req *r)
 
 /* GET /v1/logo/ID: whose the logo is, for which domains, whether valid
  * (a bilingual page anyone reaches from the badge's QR code);
- * /v1/logo/ID.svg: the badge itself. */
+ * /v1/logo/ID.svg and /v1/logo/ID.png: the badge itself. */
 int
 http_v1_logo(struct http_req *r)
 {
@@ -420,12 +420,13 @@ http_v1_logo(struct http_req *r)
 	struct err e;
 	size_t n = strlen(r->arg[0]);
 	int svg = n > 4 && !strcmp(r->arg[0] + n - 4, ".svg"), found;
+	int png = n > 4 && !strcmp(r->arg[0] + n - 4, ".png");
 	json_t *d, *x;
 	size_t i;
 
 	if (str_copy(id, r->arg[0], sizeof(id)) < 0)
 		return http_error(r, 404, "no such logo");
-	if (svg)
+	if (svg || png)
 		id[n - 4] = '\0';
 	http_lock(r);
 	if (r->ctx->st == NULL)
@@ -434,19 +435,25 @@ http_v1_logo(struct http_req *r)
 		return http_internal(r, e.msg);
 	if (found > 0)
 		return http_error(r, 404, "no such logo");
-	if (svg) {
-		/* the QR code points back at this listener */
-		str_fmt(base, sizeof(base), "http://%s",
-			host != NULL && strlen(host) < 256 &&
-				strcspn(host, "\"<>& /\\") == strlen(host)
-			    ? host
-			    : "localhost");
-		if (ecert_logo_svg(&l, base, &b) < 0) {
+	if (svg || png) {
+		/* the QR code points at [ecert] public_url, else back at this
+		 * listener */
+		if (r->ctx->cfg->ecert_url[0] != '\0')
+			str_copy(base, r->ctx->cfg->ecert_url, sizeof(base));
+		else
+			str_fmt(base, sizeof(base), "http://%s",
+				host != NULL && strlen(host) < 256 &&
+					strcspn(host, "\"<>& /\\") ==
+					    strlen(host)
+				    ? host
+				    : "localhost");
+		if ((png ? ecert_logo_png(&l, base, &b)
+			 : ecert_logo_svg(&l, base, &b)) < 0) {
 			ecert_logo_cleanup(&l);
 			buf_cleanup(&b);
 			return http_internal(r, "cannot draw the badge");
 		}
-		r->ctype = "image/svg+xml";
+		r->ctype = png ? "image/png" : "image/svg+xml";
 	} else {
 		int ok = l.revoked[0] == '\0';
 

@@ -1252,6 +1252,7 @@ insp_run(const char *url, const struct insp_opts *o, struct err *e)
 	dns_note(&c);
 	frag_check(&c);
 	page_home_marks(&c, &c.t[ti]);
+	marks_badges(r, o);
 	if (r->ncolumns > 1) /* in URL order, whatever the fetch order */
 		qsort(r->columns, r->ncolumns, sizeof(*r->columns), column_cmp);
 	insp_findings(r);
@@ -1333,6 +1334,7 @@ insp_result_free(struct insp_result *r)
 		free(r->findings[i].fix);
 	}
 	free(r->findings);
+	marks_badges_free(r);
 	free(r->marks.site_id_meta);
 	free(r->marks.site_id_footer);
 	free(r->marks.icp);

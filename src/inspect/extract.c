@@ -466,13 +466,15 @@ record_logo(struct extract *x)
 	    arena_strdup(&x->a, x->chain.data ? x->chain.data : "");
 }
 
-/* marks: url_marks(u) */
+/* marks: url_marks(u); a govsec badge's verification page or image
+ * ("/v1/logo/") is placed like the logo (whose it is: marks_badges) */
 static int
 logo_url(struct extract *x, const char *u, unsigned marks)
 {
 	return u != NULL &&
-	       ((marks & U_LOGO) || (x->logo_pattern && *x->logo_pattern &&
-				     strstr(u, x->logo_pattern)));
+	       ((marks & U_LOGO) || strstr(u, "/v1/logo/") != NULL ||
+		(x->logo_pattern && *x->logo_pattern &&
+		 strstr(u, x->logo_pattern)));
 }
 
 static void

@@ -308,6 +308,46 @@ int simhash_distance(uint64_t a, uint64_t b);
 int addr_private(const void *sa);
 
 /* marks.c */
+/* A govsec online logo as its register holds it (insp_opts.logo). */
+struct insp_logo {
+	char unit[32];	     /* the unit's credit code */
+	char unit_name[256]; /* its name, "" if unknown */
+	char app[128];	     /* the application it was issued to */
+	char revoked[32];    /* when it was revoked, "" while valid */
+	char domains[1024];  /* the hosts it was issued for, space-separated */
+	char site_unit[32];  /* the unit the registry gives the inspected
+			      * host, "" when no application has it */
+};
+/* One govsec badge seen on the site's pages (a, area, img). */
+#define INSP_BADGES_MAX 64 /* distinct ids kept per inspection */
+struct insp_badge {
+	char id[17];
+	char *page; /* the first page showing it (heap) */
+	char *url;  /* the URL naming it there (heap) */
+	/* valid; copied (issued for other hosts), other_unit (the host is
+	 * registered to another unit), revoked, unknown (no such logo);
+	 * unchecked (no register) */
+	const char *verdict;
+	struct insp_logo logo; /* when found in the register */
+};
+/*
+ * The logo id of a govsec badge URL (absolute, at most 4096 bytes): one
+ * of bases (space-separated "http(s)://host[:port][/path]", no trailing
+ * '/'), then "/v1/logo/", 16 lower-case hex digits, optionally ".svg" or
+ * ".png", then the end, a query or a fragment. http and https are one
+ * service; host names without case, a default port as none; userinfo
+ * never matches. 1 with id set (NUL-ended), else 0.
+ */
+int marks_badge_id(const char *url, const char *bases, char id[17]);
+/* The verdict (struct insp_badge) on a badge of the register's logo l
+ * shown on host (A-label). */
+const char *marks_badge_verdict(const struct insp_logo *l, const char *host);
+/* r's badges from its links, judged with o->logo; frees any earlier. */
+struct insp_result;
+struct insp_opts;
+void marks_badges(struct insp_result *r, const struct insp_opts *o);
+void marks_badges_free(struct insp_result *r);
+
 /* The footer marks of one page (GOVWEB-3): heap strings or NULL. */
 struct marks {
 	char *site_id_meta;   /* <meta name="SiteIDCode"> */
@@ -403,6 +443,14 @@ struct insp_opts {
 	const char *datadir;	   /* keyword lists (GOVSEC_DATADIR/inspect) */
 	const char *interstitials; /* comma list of URL prefixes */
 	const char *logo_pattern;  /* a configured logo URL substring */
+	/* govsec badges (LOGO-1): the base URLs of the logo verification
+	 * pages recognised, space-separated ([ecert] public_url and
+	 * badge_urls; NULL: none), and the register of online logos that
+	 * judges them (NULL: badges are found but not checked) */
+	const char *badge_bases;
+	int (*logo)(void *arg, const char *id, const char *host,
+		    struct insp_logo *l);
+	void *logo_arg;
 	const char *user_agent;
 	const char *cacert; /* CA bundle file instead of the system's */
 	/* registered domains (A-label host or registrable domain -> 1) */
@@ -503,6 +551,8 @@ struct insp_result {
 	double seconds;
 	int time_limit_hit;
 	struct arena a;
+	struct insp_badge *badges; /* govsec badges seen (LOGO-1), by id */
+	size_t nbadges;
 };
 
 /*
@@ -608,6 +658,10 @@ int insp_prev_lookup(void *arg, const char *url, char **etag, char **lastmod,
 		     char **fingerprint);
 /* Registered domains of the registry (alabel -> 1) into m. */
 int insp_registered(struct store *st, struct map *m, struct err *e);
+/* The logo callback of insp_opts over the store's register of online
+ * logos (arg: the struct store). */
+int insp_logo_lookup(void *arg, const char *id, const char *host,
+		     struct insp_logo *l);
 /*
  * The changes of inspection run since the previous run of its host (the
  * first run is compared with nothing): {"host", "run", "previous" (0 if

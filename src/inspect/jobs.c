@@ -40,12 +40,16 @@ insp_site_run(struct store *st, const char *host, struct insp_opts *o,
 		return -1;
 	}
 	o->registered = &reg;
+	o->logo = insp_logo_lookup;
+	o->logo_arg = st;
 	prev = insp_prev_load(st, host);
 	o->prev = insp_prev_lookup;
 	o->prev_arg = prev;
 	r = insp_run(url, o, e);
 	insp_prev_free(prev);
 	o->registered = NULL;
+	o->logo = NULL;
+	o->logo_arg = NULL;
 	o->prev = NULL;
 	o->prev_arg = NULL;
 	if (r == NULL) {
@@ -78,6 +82,7 @@ struct insp_jobs {
 	char store_path[4096];
 	int max_pages, max_seconds, concurrency, allow_private;
 	char resolve[1024], cacert[1024];
+	char badges[2600]; /* [ecert] public_url and badge_urls */
 	struct job *jobs[INSP_JOBS_KEEP]; /* oldest first */
 	size_t n;
 	int running, stopping;
@@ -131,6 +136,7 @@ job_main(void *arg)
 	o.allow_private = x->allow_private;
 	o.resolve = x->resolve[0] != '\0' ? x->resolve : NULL;
 	o.cacert = x->cacert[0] != '\0' ? x->cacert : NULL;
+	o.badge_bases = x->badges;
 	o.cancel = job_cancelled;
 	o.cancel_arg = j;
 	o.progress = job_progress;
@@ -175,6 +181,8 @@ insp_jobs_new(const struct config *cfg, const char *store_path)
 	x->allow_private = cfg->insp_allow_private;
 	str_copy(x->resolve, cfg->insp_resolve, sizeof(x->resolve));
 	str_copy(x->cacert, cfg->insp_cacert, sizeof(x->cacert));
+	str_fmt(x->badges, sizeof(x->badges), "%s %s", cfg->ecert_url,
+		cfg->badge_urls);
 	x->next_id = 1;
 	return x;
 }

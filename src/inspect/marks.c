@@ -4,8 +4,10 @@
  * and in <meta name="SiteIDCode">, ICP filing, public-security filing and
  * its link, the "find errors" entrance), how they differ from the
  * homepage's, its dated items, and whether a page linked from the homepage
- * is a column (栏目) and of which kind. Reads the extractor's bounded copies
- * of untrusted page text; every string kept is a bounded heap copy.
+ * is a column (栏目) and of which kind; and the govsec badges (LOGO-1) among
+ * the site's links, judged against the register of online logos. Reads the
+ * extractor's bounded copies of untrusted page text and untrusted URLs;
+ * every string kept is a bounded heap copy.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -403,4 +405,192 @@ marks_column_free(struct insp_column *col)
 	free(col->url);
 	free(col->name);
 	memset(col, 0, sizeof(*col));
+}
+
+/* ---- govsec badges (LOGO-1) ---- */
+
+#define BADGE_URL_MAX 4096
+
+/* Length of the scheme prefix "http://" or "https://" of u (case
+ * ignored), else 0. */
+static size_t
+web_scheme(const char *u)
+{
+	if (strncasecmp(u, "https://", 8) == 0)
+		return 8;
+	if (strncasecmp(u, "http://", 7) == 0)
+		return 7;
+	return 0;
+}
+
+/* The authority of u after its scheme (n bytes), with a default port
+ * (":80", ":443") cut off: *len. -1 if it holds userinfo or is empty. */
+static int
+authority(const char *a, size_t *len)
+{
+	size_t n = strcspn(a, "/?#");
+
+	if (n == 0 || memchr(a, '@', n) != NULL || memchr(a, '\\', n) != NULL)
+		return -1;
+	if (n > 4 && memcmp(a + n - 4, ":443", 4) == 0)
+		n -= 4;
+	else if (n > 3 && memcmp(a + n - 3, ":80", 3) == 0)
+		n -= 3;
+	*len = n;
+	return 0;
+}
+
+/* 1 if url is base's "/v1/logo/ID[.svg|.png]" (base NUL-ended). */
+static int
+badge_at(const char *url, const char *base, char id[17])
+{
+	size_t su = web_scheme(url), sb = web_scheme(base), au, ab;
+	const char *p, *bpath;
+
+	if (su == 0 || sb == 0 || authority(url + su, &au) < 0 ||
+	    authority(base + sb, &ab) < 0)
+		return 0;
+	if (au != ab || strncasecmp(url + su, base + sb, ab) != 0)
+		return 0;
+	bpath = base + sb + strcspn(base + sb, "/?#");
+	p = url + su + strcspn(url + su, "/?#");
+	if (strncmp(p, bpath, strlen(bpath)) != 0)
+		return 0;
+	p += strlen(bpath);
+	if (strncmp(p, "/v1/logo/", 9) != 0)
+		return 0;
+	p += 9;
+	for (int i = 0; i < 16; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		      (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	memcpy(id, p, 16);
+	id[16] = '\0';
+	p += 16;
+	if (strncmp(p, ".svg", 4) == 0 || strncmp(p, ".png", 4) == 0)
+		p += 4;
+	return *p == '\0' || *p == '?' || *p == '#';
+}
+
+int
+marks_badge_id(const char *url, const char *bases, char id[17])
+{
+	const char *b = bases;
+	char one[1024];
+
+	id[0] = '\0';
+	if (url == NULL || bases == NULL ||
+	    strnlen(url, BADGE_URL_MAX + 1) > BADGE_URL_MAX)
+		return 0;
+	while (*b != '\0') {
+		size_t n = strcspn(b, " ");
+
+		if (n > 0 && n < sizeof(one)) {
+			size_t k = n;
+
+			memcpy(one, b, k);
+			one[k] = '\0';
+			while (k > 0 && one[k - 1] == '/')
+				one[--k] = '\0';
+			if (badge_at(url, one, id))
+				return 1;
+		}
+		b += n;
+		while (*b == ' ')
+			b++;
+	}
+	id[0] = '\0';
+	return 0;
+}
+
+/* 1 if host is one of the space-separated names of list (case and a
+ * trailing dot ignored). */
+static int
+host_listed(const char *list, const char *host)
+{
+	size_t h = strlen(host);
+
+	while (h > 0 && host[h - 1] == '.')
+		h--;
+	while (*list != '\0') {
+		size_t n = strcspn(list, " ");
+		size_t m = n;
+
+		while (m > 0 && list[m - 1] == '.')
+			m--;
+		if (m == h && h > 0 && strncasecmp(list, host, h) == 0)
+			return 1;
+		list += n;
+		while (*list == ' ')
+			list++;
+	}
+	return 0;
+}
+
+const char *
+marks_badge_verdict(const struct insp_logo *l, const char *host)
+{
+	if (l->revoked[0] != '\0')
+		return "revoked";
+	if (host == NULL || !host_listed(l->domains, host))
+		return "copied";
+	if (l->site_unit[0] != '\0' && strcmp(l->site_unit, l->unit) != 0)
+		return "other_unit";
+	return "valid";
+}
+
+void
+marks_badges_free(struct insp_result *r)
+{
+	for (size_t i = 0; i < r->nbadges; i++) {
+		free(r->badges[i].page);
+		free(r->badges[i].url);
+	}
+	free(r->badges);
+	r->badges = NULL;
+	r->nbadges = 0;
+}
+
+void
+marks_badges(struct insp_result *r, const struct insp_opts *o)
+{
+	marks_badges_free(r);
+	if (o->badge_bases == NULL || o->badge_bases[0] == '\0')
+		return;
+	for (size_t i = 0; i < r->nlinks; i++) {
+		const struct insp_link *l = &r->links[i];
+		struct insp_badge *b = NULL;
+		char id[17];
+		int rc;
+
+		if (l->nfound == 0 || l->kind == NULL ||
+		    (strcmp(l->kind, "a") != 0 &&
+		     strcmp(l->kind, "area") != 0 &&
+		     strcmp(l->kind, "img") != 0) ||
+		    !marks_badge_id(l->url, o->badge_bases, id))
+			continue;
+		for (size_t k = 0; k < r->nbadges && b == NULL; k++)
+			if (strcmp(r->badges[k].id, id) == 0)
+				b = &r->badges[k];
+		if (b != NULL || r->nbadges >= INSP_BADGES_MAX)
+			continue;
+		if (r->nbadges == 0)
+			r->badges = xcalloc(INSP_BADGES_MAX, sizeof(*b));
+		b = &r->badges[r->nbadges++];
+		memcpy(b->id, id, sizeof(b->id));
+		b->page = xstrdup(r->pages[l->found_on[0]]);
+		b->url = xstrdup(l->url);
+		if (o->logo == NULL) {
+			b->verdict = "unchecked";
+			continue;
+		}
+		memset(&b->logo, 0, sizeof(b->logo));
+		rc = o->logo(o->logo_arg, id, r->host, &b->logo);
+		if (rc < 0)
+			b->verdict = "unchecked";
+		else if (rc > 0)
+			b->verdict = "unknown";
+		else
+			b->verdict = marks_badge_verdict(&b->logo, r->host);
+	}
 }

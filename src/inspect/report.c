@@ -258,6 +258,65 @@ column_findings(struct insp_result *r)
 	buf_cleanup(&em);
 }
 
+/* LOGO-1: each govsec badge seen, judged against the register of online
+ * logos (marks_badges): one finding per badge, on the page showing it. */
+static void
+badge_findings(struct insp_result *r)
+{
+	for (size_t i = 0; i < r->nbadges; i++) {
+		const struct insp_badge *b = &r->badges[i];
+		const struct insp_logo *l = &b->logo;
+		const char *who = l->unit_name[0] ? l->unit_name : l->unit;
+
+		if (!strcmp(b->verdict, "valid"))
+			add(r, "inspect.badge", "LOGO-1", "pass", b->page, NULL,
+			    "govsec badge %s on %s: issued to %s (%s) for %s, "
+			    "valid",
+			    b->id, b->page, who, l->unit, l->domains);
+		else if (!strcmp(b->verdict, "copied"))
+			add(r, "inspect.badge", "LOGO-1", "fail", b->page,
+			    "take down the badge copied from another site; "
+			    "show the site's own online logo (govsec logo "
+			    "issue APP)",
+			    "govsec badge %s on %s belongs to %s (%s), issued "
+			    "for %s, not for %s: a badge copied from another "
+			    "site",
+			    b->id, b->page, who, l->unit, l->domains,
+			    r->host ? r->host : "");
+		else if (!strcmp(b->verdict, "other_unit"))
+			add(r, "inspect.badge", "LOGO-1", "fail", b->page,
+			    "show the online logo issued to the unit that runs "
+			    "the site, or correct the registry",
+			    "govsec badge %s on %s was issued to %s (%s), but "
+			    "the registry gives %s to unit %s",
+			    b->id, b->page, who, l->unit,
+			    r->host ? r->host : "", l->site_unit);
+		else if (!strcmp(b->verdict, "revoked"))
+			add(r, "inspect.badge", "LOGO-1", "fail", b->page,
+			    "take down the revoked badge; apply for a new "
+			    "online logo",
+			    "govsec badge %s on %s was revoked on %s (issued "
+			    "to %s (%s) for %s)",
+			    b->id, b->page, l->revoked, who, l->unit,
+			    l->domains);
+		else if (!strcmp(b->verdict, "unknown"))
+			add(r, "inspect.badge", "LOGO-1", "fail", b->page,
+			    "take down the badge: no online logo has its id",
+			    "govsec badge %s on %s is not in the register of "
+			    "online logos (unknown id): not genuine",
+			    b->id, b->page);
+		else
+			add(r, "inspect.badge", "LOGO-1", "unknown", b->page,
+			    "inspect with the store (without --no-store) to "
+			    "check the badge against the register",
+			    "govsec badge %s found on %s; could not check "
+			    "whose "
+			    "it is: the inspection ran without the register "
+			    "of online logos",
+			    b->id, b->page);
+	}
+}
+
 void
 insp_findings(struct insp_result *r)
 {
@@ -355,6 +414,7 @@ insp_findings(struct insp_result *r)
 	    "to the unit's functions needs a person",
 	    ext.len);
 	map_cleanup(&ext);
+	badge_findings(r);
 
 	if (!m->fetched) {
 		add(r, "inspect.logo", "LOGO-1", "unknown", r->start,
@@ -538,6 +598,32 @@ insp_findings_json(const struct insp_result *r)
 	return finds;
 }
 
+/* The govsec badges seen: [{id, page, url, verdict, and when found in the
+ * register: unit, unit_name, app, domains, revoked}]. */
+static json_t *
+badges_json(const struct insp_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nbadges; i++) {
+		const struct insp_badge *b = &r->badges[i];
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:s}", "id", b->id, "page",
+			      b->page, "url", b->url, "verdict", b->verdict);
+
+		if (b->logo.unit[0] != '\0')
+			json_object_update_new(
+			    o, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "unit",
+					 b->logo.unit, "unit_name",
+					 b->logo.unit_name, "app", b->logo.app,
+					 "domains", b->logo.domains, "revoked",
+					 b->logo.revoked[0] ? b->logo.revoked
+							    : NULL));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *
 insp_marks_json(const struct insp_result *r)
 {
@@ -610,6 +696,7 @@ head_json(const struct insp_result *r)
 	json_object_set_new(root, "unprompted_hosts", hosts_json(r));
 	json_object_set_new(root, "marks", marks_json(r));
 	json_object_set_new(root, "columns", insp_columns_json(r));
+	json_object_set_new(root, "badges", badges_json(r));
 	json_object_set_new(root, "findings", insp_findings_json(r));
 	return root;
 }
@@ -1026,6 +1113,7 @@ finding_section(const struct insp_finding *f)
 	    !strcmp(f->rule, "inspect.leave-prompt"))
 		return FS_LINKS;
 	if (!strcmp(f->rule, "inspect.logo") ||
+	    !strcmp(f->rule, "inspect.badge") ||
 	    !strncmp(f->rule, "inspect.footer-", 15))
 		return FS_MARKS;
 	if (!strcmp(f->rule, "inspect.freshness") ||

@@ -164,6 +164,7 @@ struct insp_sched {
 	double interval_ms;
 	int max_pages, max_seconds, concurrency, allow_private;
 	char resolve[1024], cacert[1024];
+	char badges[2600]; /* [ecert] public_url and badge_urls */
 };
 
 /* A portal of the round and when it starts (ms into the round). */
@@ -201,6 +202,7 @@ inspect_one(struct insp_sched *x, struct sched *s, struct store *st,
 	o.allow_private = x->allow_private;
 	o.resolve = x->resolve[0] != '\0' ? x->resolve : NULL;
 	o.cacert = x->cacert[0] != '\0' ? x->cacert : NULL;
+	o.badge_bases = x->badges;
 	o.cancel = sched_stopping;
 	o.cancel_arg = s;
 	run = insp_site_run(st, host, &o, &r, &e);
@@ -279,6 +281,8 @@ insp_sched_start(const struct config *cfg, const char *store_path,
 	x->allow_private = cfg->insp_allow_private;
 	str_copy(x->resolve, cfg->insp_resolve, sizeof(x->resolve));
 	str_copy(x->cacert, cfg->insp_cacert, sizeof(x->cacert));
+	str_fmt(x->badges, sizeof(x->badges), "%s %s", cfg->ecert_url,
+		cfg->badge_urls);
 	x->s = sched_start(store_path, INSP_SCHED_FIRST_MS, x->interval_ms,
 			   insp_round, x, e);
 	if (x->s == NULL) {

@@ -420,3 +420,64 @@ insp_run_host(struct store *st, long long run)
 	return store_query_text(st, "SELECT host FROM insp_runs WHERE id = ?",
 				v, 1);
 }
+
+static int
+logo_row(void *arg, struct store_row *r)
+{
+	struct insp_logo *l = arg;
+	const char *t;
+	json_t *d = json_loads(store_row_text(r, 2), 0, NULL), *x;
+	size_t i, o = 0;
+
+	str_copy(l->unit, store_row_text(r, 0), sizeof(l->unit));
+	str_copy(l->app, store_row_text(r, 1), sizeof(l->app));
+	if ((t = store_row_text(r, 3)) != NULL)
+		str_copy(l->revoked, t, sizeof(l->revoked));
+	if ((t = store_row_text(r, 4)) != NULL)
+		str_copy(l->unit_name, t, sizeof(l->unit_name));
+	json_array_foreach(d, i, x)
+	{
+		const char *h = json_string_value(x);
+		size_t n = h != NULL ? strlen(h) : 0;
+
+		if (n == 0 || o + n + 2 > sizeof(l->domains))
+			continue;
+		if (o > 0)
+			l->domains[o++] = ' ';
+		memcpy(l->domains + o, h, n);
+		o += n;
+		l->domains[o] = '\0';
+	}
+	json_decref(d);
+	return 1;
+}
+
+int
+insp_logo_lookup(void *arg, const char *id, const char *host,
+		 struct insp_logo *l)
+{
+	struct store *st = arg;
+	struct store_val v[1] = {SV_TEXT(id)};
+	char *unit;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	rc = store_query(st,
+			 "SELECT l.unit, l.app, l.domains, l.revoked, u.name "
+			 "FROM ecert_logos l LEFT JOIN units u ON u.uscc = "
+			 "l.unit WHERE l.id = ?",
+			 v, 1, logo_row, l, NULL);
+	if (rc < 0)
+		return -1;
+	if (l->unit[0] == '\0')
+		return 1;
+	v[0] = SV_TEXT(host != NULL ? host : "");
+	unit = store_query_text(st,
+				"SELECT a.unit FROM domains d JOIN apps a ON "
+				"a.id = d.app WHERE d.name = ?",
+				v, 1);
+	if (unit != NULL)
+		str_copy(l->site_unit, unit, sizeof(l->site_unit));
+	free(unit);
+	return 0;
+}

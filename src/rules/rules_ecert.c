@@ -284,3 +284,99 @@ rule_ecert_auth(struct check_ctx *c)
 			    "the last year");
 	}
 }
+
+struct logos {
+	int valid, revoked, other; /* other: valid, not for the domain */
+	char id[17], issued[32], domains[256], rid[17], rat[32];
+};
+
+static int
+logo_row(void *arg, struct store_row *r)
+{
+	struct logos *k = arg;
+	const char *revoked = store_row_text(r, 3);
+	int covers = (int)store_row_int(r, 4);
+
+	if (revoked != NULL) {
+		k->revoked++;
+		str_copy(k->rid, store_row_text(r, 0), sizeof(k->rid));
+		str_copy(k->rat, revoked, sizeof(k->rat));
+	} else if (!covers) {
+		k->other++;
+		str_copy(k->domains, store_row_text(r, 2), sizeof(k->domains));
+	} else if (k->valid++ == 0) {
+		str_copy(k->id, store_row_text(r, 0), sizeof(k->id));
+		str_copy(k->issued, store_row_text(r, 1), sizeof(k->issued));
+	}
+	return 0;
+}
+
+/* LOGO-1 from the register of online logos: an application of a pilot
+ * unit (not its e-mail) holds a valid logo, issued for its main domain
+ * when it has one. Whether the portal shows it: observe.logo. */
+void
+rule_ecert_logo(struct check_ctx *c)
+{
+	for (size_t i = 0; i < c->m->napps; i++) {
+		struct m_app *a = &c->m->apps[i];
+		const char *dom = NULL;
+		char quoted[300] = "";
+		struct logos k;
+		struct store_val v[3];
+
+		if (!app_open(a) || a->u == NULL || a->kind == APP_EMAIL ||
+		    !check_wants(c, a->unit))
+			continue;
+		if (a->u->pilot != 1) {
+			check_emit_app(c, a, ST_NA, NULL,
+				       "not in an e-certificate pilot area "
+				       "('ecert_pilot'): online logos bind "
+				       "units of pilot areas only (interp. "
+				       "Q4-Q6)");
+			continue;
+		}
+		for (int d = 0; d < a->ndomains; d++)
+			if (dom == NULL || a->domains[d].main)
+				dom = a->domains[d].name;
+		/* the domains are a JSON array of strings: "name" quoted */
+		if (dom != NULL)
+			str_fmt(quoted, sizeof(quoted), "%%\"%s\"%%", dom);
+		memset(&k, 0, sizeof(k));
+		v[0] = SV_TEXT(quoted);
+		v[1] = SV_TEXT(quoted);
+		v[2] = SV_TEXT(a->id);
+		if (store_query(c->st,
+				"SELECT id, issued, domains, revoked, CASE "
+				"WHEN ? = '' OR domains LIKE ? THEN 1 ELSE 0 "
+				"END FROM ecert_logos WHERE app = ? ORDER BY "
+				"issued DESC, id",
+				v, 3, logo_row, &k, NULL) < 0)
+			continue;
+		if (k.valid > 0)
+			check_emit_app(c, a, ST_PASS, NULL,
+				       "online logo %s issued on %s", k.id,
+				       k.issued);
+		else if (k.other > 0)
+			check_emit_app(c, a, ST_FAIL,
+				       "issue the application a new online "
+				       "logo for its domains (govsec logo "
+				       "issue APP) and revoke the old one",
+				       "the application's online logo was "
+				       "issued for %s, not for its domain %s",
+				       k.domains, dom);
+		else if (k.revoked > 0)
+			check_emit_app(c, a, ST_FAIL,
+				       "issue the application a new online "
+				       "logo (govsec logo issue APP)",
+				       "no valid online logo: %s was revoked "
+				       "on %s",
+				       k.rid, k.rat);
+		else
+			check_emit_app(c, a, ST_FAIL,
+				       "once its online name is approved, "
+				       "issue the application its online logo "
+				       "(govsec logo issue APP)",
+				       "no online logo has been issued to the "
+				       "application");
+	}
+}

@@ -6,6 +6,9 @@
  * evidence. Without an inspection, or for what inspection does not
  * measure (LINK-1 relevance), the answer is "unknown" with the command
  * that observes, until a person attests it (govsec attest, check.c).
+ * In an e-certificate pilot (LOGO-1, interp. Q6) the logo is the govsec
+ * badge issued for the site: without a badge seen on the portal, a link
+ * to conac.cn or any other logo is no proof and LOGO-1 fails.
  * GOVWEB-1 is judged from the availability probes of the last 7 days, at
  * least 20 each day (table probe_results, govsecd [probe] or govsec
  * probe). Trusts the store's contents.
@@ -112,7 +115,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	const char *req = c->rule->requirement;
 	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(4096),
 		   unk = BUF_INIT(1024);
-	long fails = 0, unknown = 0;
+	long fails = 0, unknown = 0, badges = 0, home = 0;
 	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
 	char fix[512];
 	size_t i;
@@ -128,9 +131,15 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 		    json_string_value(json_object_get(f, "object"));
 		const char *ev =
 		    json_string_value(json_object_get(f, "evidence"));
+		const char *rule;
 
 		if (r == NULL || st == NULL || strcmp(r, req) != 0)
 			continue;
+		rule = json_string_value(json_object_get(f, "rule"));
+		badges += rule != NULL && strcmp(rule, "inspect.badge") == 0;
+		/* the homepage was read: its logo was judged */
+		home += rule != NULL && strcmp(rule, "inspect.logo") == 0 &&
+			strcmp(st, "unknown") != 0;
 		if (strcmp(st, "fail") == 0) {
 			if (fails++ < EXAMPLES)
 				buf_printf(&ex, "%s%s (%s)",
@@ -168,6 +177,18 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       fails, what(req), x->start, x->finished,
 			       ex.data ? ex.data : "",
 			       fails > EXAMPLES ? "; ..." : "");
+	} else if (strcmp(req, "LOGO-1") == 0 && badges == 0 && home > 0 &&
+		   a->u != NULL && a->u->pilot == 1) {
+		check_emit_app(c, a, ST_FAIL,
+			       "show the application's govsec badge (govsec "
+			       "logo issue APP; its image linking to its "
+			       "verification page) in the middle of the "
+			       "homepage footer, then inspect again",
+			       "no govsec badge on %s (inspected %s): in the "
+			       "e-certificate pilot the online logo is the "
+			       "badge the establishment department issued; a "
+			       "link to conac.cn or another logo is no proof",
+			       x->start, x->finished);
 	} else if (strcmp(req, "LINK-2") == 0 &&
 		   (time_parse(x->finished, &fin) < 0 ||
 		    now - fin > LINK_STALE_DAYS * 86400L)) {

@@ -635,6 +635,17 @@ static const struct zh_entry zh_entries[] = {
     {"outbound links without a leave-site prompt", "未设离站提示的外部链接"},
     {"abnormal links", "异常链接"},
     {"logo problems", "网上标识问题"},
+    {"show the application's govsec badge (govsec logo issue APP; its image "
+     "linking to its verification page) in the middle of the homepage footer, "
+     "then inspect again",
+     "在网站首页底部中间位置展示本应用的网上标识（govsec logo issue "
+     "APP；标识图片链接至其核验页面），然后重新巡检"},
+    {"no govsec badge on %s (inspected %s): in the e-certificate pilot the "
+     "online logo is the badge the establishment department issued; a link to "
+     "conac.cn or another logo is no proof",
+     "%s 上未发现网上标识（巡检时间 "
+     "%s）：在电子证照试点地区，网上标识为机构编制"
+     "部门核发的标识；指向 conac.cn 的链接或其他标志不能作为证明"},
     {"freshness problems", "更新不及时问题"},
     {"missing or inconsistent footer marks", "页脚标识缺失或不一致问题"},
     {"the link list of %s was last checked %s, more than %d days ago",
@@ -746,6 +757,26 @@ static const struct zh_entry zh_entries[] = {
     {"encouraged, not required: the unit has not authenticated with its "
      "certificate's key in the last year",
      "鼓励而非强制：近一年内本单位未使用电子证照密钥进行认证"},
+    {"not in an e-certificate pilot area ('ecert_pilot'): online logos bind "
+     "units of pilot areas only (interp. Q4-Q6)",
+     "不在电子证照试点地区（'ecert_pilot'"
+     "）：网上标识仅约束试点地区的单位（解读问答 4-6）"},
+    {"online logo %s issued on %s", "网上标识 %s 已于 %s 核发"},
+    {"issue the application a new online logo for its domains (govsec logo "
+     "issue APP) and revoke the old one",
+     "为该应用按其现用域名核发新的网上标识（govsec logo issue "
+     "APP），并撤销原标识"},
+    {"the application's online logo was issued for %s, not for its domain %s",
+     "该应用的网上标识核发给域名 %s，而非其现用域名 %s"},
+    {"issue the application a new online logo (govsec logo issue APP)",
+     "为该应用核发新的网上标识（govsec logo issue APP）"},
+    {"no valid online logo: %s was revoked on %s",
+     "无有效网上标识：%s 已于 %s 撤销"},
+    {"once its online name is approved, issue the application its online logo "
+     "(govsec logo issue APP)",
+     "网上名称审核通过后，为该应用核发网上标识（govsec logo issue APP）"},
+    {"no online logo has been issued to the application",
+     "尚未向该应用核发网上标识"},
     {"%s has not been observed: the portal has no domain to inspect",
      "%s 尚未观测：门户网站没有可巡检的域名"},
     /* registry/naming.c: name_check's reasons, an argument of NAME-1's

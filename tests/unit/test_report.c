@@ -610,10 +610,11 @@ test_text_grouped_by_unit(void **state)
 	 * link.domain-expiry: jm-mail's and jm-portal's registration
 	 * expiry is not declared; the e-certificate rules are not
 	 * applicable outside a pilot area: CERT-1 and AUTH-5 for the unit,
-	 * NAME-2 for each open application, APP-2 for those on platforms) */
+	 * NAME-2 for each open application, LOGO-1 for those but e-mail,
+	 * APP-2 for those on platforms) */
 	assert_non_null(strstr(text,
 			       "\n== 江门市人民政府 (11440700007250010K): "
-			       "10 fail, 15 unknown, 32 pass, 15 not "
+			       "10 fail, 15 unknown, 32 pass, 18 not "
 			       "applicable\n"));
 	reqs[1] = '\0';
 	for (line = first + 1; *line != '\0'; line = next) {

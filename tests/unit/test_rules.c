@@ -1867,7 +1867,7 @@ test_rule_table(void **state)
 	struct check_opts o;
 
 	(void)state;
-	assert_int_equal(n, 37);
+	assert_int_equal(n, 38);
 	assert_string_equal(r[0].id, "scope.unit-kind");
 	assert_string_equal(r[0].requirement, "SCOPE-1");
 	assert_string_equal(r[1].id, "site.one-portal");
