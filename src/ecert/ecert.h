@@ -339,6 +339,20 @@ void tlog_store_src(struct store *st, struct tlog_src *s);
 long long tlog_size(struct store *st);
 long long tlog_append(struct store *st, const char *kind, const char *entry,
 		      struct err *e);
+/*
+ * Many appends in the caller's transaction: the writer reads the size and
+ * the tree's right frontier once, keeps rows in memory and writes them in
+ * multi-row INSERTs; tlog_writer_append returns the entry's index (or -1
+ * with e), tlog_writer_flush writes what is pending (call it before the
+ * commit; 0 or -1), tlog_writer_free discards what was not flushed. One
+ * writer at a time per transaction, and no tlog_append beside it.
+ */
+struct tlog_writer;
+struct tlog_writer *tlog_writer_new(struct store *st, struct err *e);
+long long tlog_writer_append(struct tlog_writer *w, const char *kind,
+			     const char *entry, struct err *e);
+int tlog_writer_flush(struct tlog_writer *w, struct err *e);
+void tlog_writer_free(struct tlog_writer *w);
 char *tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e);
 /* Proofs and entries as JSON (hashes in hex); NULL with e naming what is
  * out of range. tlog_entries_json: at most TLOG_ENTRIES_MAX from start. */

@@ -334,11 +334,11 @@ static const char *const rfc_roots[] = {
 };
 
 /* A tree in memory: every complete aligned subtree's hash. */
-#define MEM_MAX 128
+#define MEM_MAX 512
 struct memtree {
 	enum tlog_alg alg;
 	size_t n;
-	unsigned char node[8][MEM_MAX][TLOG_HASH];
+	unsigned char node[10][MEM_MAX][TLOG_HASH];
 };
 
 static int
@@ -346,7 +346,7 @@ mem_node(void *arg, int level, uint64_t idx, unsigned char out[TLOG_HASH])
 {
 	struct memtree *t = arg;
 
-	if (level >= 8 || idx >= MEM_MAX || ((idx + 1) << level) > t->n)
+	if (level >= 10 || idx >= MEM_MAX || ((idx + 1) << level) > t->n)
 		return -1;
 	memcpy(out, t->node[level][idx], TLOG_HASH);
 	return 0;
@@ -533,6 +533,42 @@ test_tlog_store(void **state)
 		assert_memory_equal(a, b, TLOG_HASH);
 	}
 	assert_int_equal(tlog_size(f->st), 100);
+	/* a writer over the existing log (its frontier read from the store)
+	 * in one transaction, past several batches of rows, then a rollback
+	 * that leaves the log as it was, then a last single append */
+	for (int round = 0; round < 2; round++) {
+		struct tlog_writer *w;
+
+		assert_int_equal(store_begin(f->st, &e), 0);
+		assert_non_null(w = tlog_writer_new(f->st, &e));
+		for (int i = 100; i < 433; i++) {
+			snprintf(entry, sizeof(entry), "{\"w\":%d,\"r\":%d}", i,
+				 round);
+			assert_int_equal(
+			    tlog_writer_append(w, "test", entry, &e), i);
+			if (round == 1)
+				mem_add(&t, entry, strlen(entry));
+		}
+		assert_int_equal(tlog_writer_flush(w, &e), 0);
+		tlog_writer_free(w);
+		if (round == 0) {
+			store_rollback(f->st);
+			assert_int_equal(tlog_size(f->st), 100);
+			continue;
+		}
+		assert_int_equal(store_commit(f->st, &e), 0);
+	}
+	assert_int_equal(tlog_append(f->st, "test", "{\"last\":1}", &e), 433);
+	mem_add(&t, "{\"last\":1}", strlen("{\"last\":1}"));
+	for (uint64_t n = 101; n <= 434; n += 37) {
+		assert_int_equal(tlog_root(&ss, n, a), 0);
+		assert_int_equal(tlog_root(&s, n, b), 0);
+		assert_memory_equal(a, b, TLOG_HASH);
+	}
+	assert_int_equal(tlog_root(&ss, 434, a), 0);
+	assert_int_equal(tlog_root(&s, 434, b), 0);
+	assert_memory_equal(a, b, TLOG_HASH);
+	assert_int_equal(tlog_audit(f->st, &e), 0);
 	teardown_ca(f);
 }
 
