@@ -377,5 +377,21 @@ int tlog_audit(struct store *st, struct err *e);
  */
 int tlog_monitor(const char *base, const char *root_pem, const char *state,
 		 FILE *out, struct err *e);
+/*
+ * govsecd's monitor ([ecert] monitor, one line "URL [ROOT.pem]" per log,
+ * at most TLOG_MONITOR_MAX): tlog_monitor_conf_check validates the lines
+ * (and reads each root given); 0 or -1 with e. tlog_monitor_store checks
+ * one log as tlog_monitor does, its state in the store (tlog_monitors;
+ * the root pinned by the file, or on first contact), records each new
+ * head or outcome (tlog_monitor_seen), each failure as it starts in the
+ * audit chain (tlog.monitor_unreachable, tlog.monitor_inconsistent,
+ * tlog.monitor_split_view) and the log; 0, 1 or -1 as tlog_monitor.
+ * tlog_monitor_round checks each line until stopping(arg) is nonzero.
+ */
+#define TLOG_MONITOR_MAX 16
+int tlog_monitor_conf_check(const char *lines, struct err *e);
+int tlog_monitor_store(struct store *st, const char *line, struct err *e);
+void tlog_monitor_round(struct store *st, const char *lines,
+			int (*stopping)(void *), void *arg);
 
 #endif

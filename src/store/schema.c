@@ -297,6 +297,18 @@ const struct migration store_migrations[] = {
 	 "  issued TEXT NOT NULL, issued_by TEXT NOT NULL, revoked TEXT,"
 	 "  reason TEXT);"
 	 "CREATE INDEX ecert_logos_unit ON ecert_logos(unit);"},
+    /* 22: the logs govsecd monitors (src/ecert/monitor.c, [ecert]
+     * monitor): per log, the pinned root's digest, the last good state
+     * (JSON: size, root, compact range) and the last check's outcome; and
+     * each head or outcome that changed, as evidence */
+    {22, "CREATE TABLE tlog_monitors ("
+	 "  url TEXT PRIMARY KEY, pin TEXT NOT NULL, state TEXT NOT NULL,"
+	 "  checked TEXT NOT NULL, status TEXT NOT NULL,"
+	 "  message TEXT NOT NULL);"
+	 "CREATE TABLE tlog_monitor_seen ("
+	 "  url TEXT NOT NULL, at TEXT NOT NULL, size INTEGER,"
+	 "  root TEXT, status TEXT NOT NULL, message TEXT NOT NULL);"
+	 "CREATE INDEX tlog_monitor_seen_url ON tlog_monitor_seen(url, at);"},
     /* 26: counterfeit monitoring (src/counterfeit): each scan of a feed,
      * and each hit with its reason and score; a hit is reported once per
      * (kind, candidate, protected) and becomes a case (case_id) */
