@@ -300,7 +300,8 @@ const struct migration store_migrations[] = {
     /* 22: the logs govsecd monitors (src/ecert/monitor.c, [ecert]
      * monitor): per log, the pinned root's digest, the last good state
      * (JSON: size, root, compact range) and the last check's outcome; and
-     * each head or outcome that changed, as evidence */
+     * each head or outcome that changed, as evidence; and the domains
+     * approved names protect */
     {22, "CREATE TABLE tlog_monitors ("
 	 "  url TEXT PRIMARY KEY, pin TEXT NOT NULL, state TEXT NOT NULL,"
 	 "  checked TEXT NOT NULL, status TEXT NOT NULL,"
@@ -308,7 +309,14 @@ const struct migration store_migrations[] = {
 	 "CREATE TABLE tlog_monitor_seen ("
 	 "  url TEXT NOT NULL, at TEXT NOT NULL, size INTEGER,"
 	 "  root TEXT, status TEXT NOT NULL, message TEXT NOT NULL);"
-	 "CREATE INDEX tlog_monitor_seen_url ON tlog_monitor_seen(url, at);"},
+	 "CREATE INDEX tlog_monitor_seen_url ON tlog_monitor_seen(url, at);"
+	 /* the domains approved online names protect (src/ecert/names.c),
+	  * by their look-alike key: e-mail domains are searched against
+	  * them (seed Q5) */
+	 "CREATE TABLE ecert_name_domains ("
+	 "  domain TEXT PRIMARY KEY, unit TEXT NOT NULL,"
+	 "  name_id INTEGER NOT NULL, key TEXT NOT NULL);"
+	 "CREATE INDEX ecert_name_domains_key ON ecert_name_domains(key);"},
     /* 26: counterfeit monitoring (src/counterfeit): each scan of a feed,
      * and each hit with its reason and score; a hit is reported once per
      * (kind, candidate, protected) and becomes a case (case_id) */

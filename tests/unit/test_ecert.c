@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 
 #include "ecert/ecert.h"
+#include "registry/registry.h"
 #include "testutil.h"
 
 #define UNIT "11440000MB2C92290G"
@@ -965,6 +966,82 @@ test_name_keys(void **state)
 	assert_int_equal(ecert_name_key("\xe6\xb1", k, sizeof(k), &e), -1);
 }
 
+/*
+ * Seed Q5: the domains of e-mail systems are online names. An e-mail
+ * domain confusable with a domain of another unit's approved name
+ * (jiangrnen.gov.cn / jiangmen.gov.cn), or a Chinese e-mail domain that
+ * fails NAME-1, refuses the application; an innocent one passes.
+ */
+static void
+test_name_mail_domains(void **state)
+{
+	struct fixture *f = setup_ca("test_mail_domains");
+	static const char reg[] =
+	    "{\"units\": [{\"uscc\": \"11440700007250010K\", \"name\": "
+	    "\"江门市人民政府\", \"kind\": \"administrative\", \"level\": "
+	    "\"prefecture\", \"region\": \"440700\", \"region_name\": "
+	    "\"江门市\"}],"
+	    " \"applications\": ["
+	    "{\"id\": \"jm-web\", \"unit\": \"11440700007250010K\", "
+	    "\"type\": \"portal\", \"name\": \"江门市人民政府门户网站\", "
+	    "\"domains\": [{\"name\": \"jiangmen.gov.cn\", \"main\": true}]},"
+	    "{\"id\": \"gd-mail\", \"unit\": \"" UNIT "\", \"type\": "
+	    "\"email\", \"name\": \"广东省政务服务和数据管理局电子邮件系统\", "
+	    "\"domains\": [{\"name\": \"jiangrnen.gov.cn\"}]},"
+	    "{\"id\": \"gd-mail2\", \"unit\": \"" UNIT "\", \"type\": "
+	    "\"email\", \"name\": \"广东省政务服务和数据管理局邮件\", "
+	    "\"domains\": [{\"name\": \"gdzwfw.gov.cn\"}]},"
+	    "{\"id\": \"gd-mail3\", \"unit\": \"" UNIT "\", \"type\": "
+	    "\"email\", \"name\": \"广东省政务服务和数据管理局新邮件\", "
+	    "\"domains\": [{\"name\": \"台山发布.政务\"}]}]}";
+	struct ecert_name_conflict c;
+	struct reg_counts n;
+	long long id;
+	struct err e;
+
+	(void)state;
+	if (reg_import(f->st, reg, strlen(reg), "test", "test", &n, &e) < 0)
+		fail_msg("import: %s", e.msg);
+	/* before any approval: nothing to be confused with */
+	assert_int_equal(ecert_name_apply(f->st, UNIT, "gd-mail",
+					  "广东省政务服务和数据管理局电子邮件"
+					  "系统",
+					  "test", &id, &c, &e),
+			 0);
+	/* 江门's portal name approved: its domain is protected */
+	assert_int_equal(ecert_name_apply(f->st, "11440700007250010K", "jm-web",
+					  "江门市人民政府门户网站", "test", &id,
+					  &c, &e),
+			 0);
+	assert_int_equal(ecert_name_decide(f->st, id, 1, NULL, "test", &e), 0);
+	assert_int_equal(ecert_name_apply(f->st, UNIT, "gd-mail",
+					  "广东省政务服务和数据管理局电子邮件"
+					  "系统",
+					  "test", &id, &c, &e),
+			 1);
+	assert_non_null(strstr(c.why, "'jiangrnen.gov.cn' is confusable with "
+				      "'jiangmen.gov.cn'"));
+	assert_non_null(strstr(c.why, "11440700007250010K"));
+	/* the unit's own name covers all its e-mail systems */
+	assert_int_equal(ecert_name_apply(f->st, UNIT, NULL,
+					  "广东省政务服务和数据管理局", "test",
+					  &id, &c, &e),
+			 1);
+	/* an innocent e-mail domain passes */
+	assert_int_equal(ecert_name_apply(f->st, UNIT, "gd-mail2",
+					  "广东省政务服务和数据管理局邮件",
+					  "test", &id, &c, &e),
+			 0);
+	/* a Chinese e-mail domain is judged by NAME-1 */
+	assert_int_equal(ecert_name_apply(f->st, UNIT, "gd-mail3",
+					  "广东省政务服务和数据管理局新邮件",
+					  "test", &id, &c, &e),
+			 1);
+	assert_non_null(
+	    strstr(c.why, "e-mail domain '台山发布.政务' (NAME-1)"));
+	teardown_ca(f);
+}
+
 int
 main(void)
 {
@@ -978,6 +1055,7 @@ main(void)
 	    cmocka_unit_test(test_tlog_proofs_verify),
 	    cmocka_unit_test(test_tlog_store),
 	    cmocka_unit_test(test_name_keys),
+	    cmocka_unit_test(test_name_mail_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
