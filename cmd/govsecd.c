@@ -4,7 +4,9 @@
  * listener and, when [gate] listen is set, the gate listener (with its own
  * store connection), the availability prober when [probe] enabled is set
  * (a thread with its own store connection), the scheduled inspections when
- * [inspect] enabled is set (likewise), and waits for SIGINT or SIGTERM.
+ * [inspect] enabled is set (likewise), the monitor of other govsec
+ * transparency logs when [ecert] monitor is set (likewise), and waits for
+ * SIGINT or SIGTERM.
  * Refuses files others could change (privs.c); started as root, it binds
  * the listeners, then runs as [daemon] user and group for good.
  * With -n it only checks the configuration and the files. Trusts its
