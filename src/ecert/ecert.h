@@ -389,6 +389,12 @@ int tlog_monitor(const char *base, const char *root_pem, const char *state,
  * tlog_monitor_round checks each line until stopping(arg) is nonzero.
  */
 #define TLOG_MONITOR_MAX 16
+/* The monitor's readers of what a log answers (untrusted text), for the
+ * fuzz harness: what is "ca" (the chain of /v1/ca), "head" (checked
+ * with receipt's key), "path" (a consistency proof) or "entries" (a page
+ * of /v1/tlog/entries). 0 read, 1 refused (e may say why), -1 unknown. */
+int tlog_monitor_read(const char *what, const char *text, X509 *receipt,
+		      struct err *e);
 int tlog_monitor_conf_check(const char *lines, struct err *e);
 int tlog_monitor_store(struct store *st, const char *line, struct err *e);
 void tlog_monitor_round(struct store *st, const char *lines,

@@ -218,19 +218,17 @@ state_save(const char *path, const struct mstate *s, struct err *e)
 	return rc;
 }
 
-/* Checks the signed head; fills size and root. 0, 1 (bad), -1. */
+/* The signed head in text: fills size and root; 0, or 1 with e. */
 static int
-head_check(const char *base, X509 *receipt, struct buf *b, long long *size,
-	   unsigned char root[TLOG_HASH], struct err *e)
+read_head(const char *text, X509 *receipt, long long *size,
+	  unsigned char root[TLOG_HASH], struct err *e)
 {
 	json_t *o = NULL, *h = NULL;
 	const char *body, *sig;
 	unsigned char raw[160];
 	int n, rc = 1;
 
-	if (fetch(base, "/v1/tlog/head", b, e) < 0)
-		return -1;
-	if ((o = json_loads(b->data, 0, NULL)) == NULL ||
+	if ((o = json_loads(text, 0, NULL)) == NULL ||
 	    (body = json_string_value(json_object_get(o, "head"))) == NULL ||
 	    (sig = json_string_value(json_object_get(o, "signature"))) ==
 		NULL) {
@@ -257,6 +255,95 @@ done:
 	return rc;
 }
 
+/* A proof's "path" in text into path (room for TLOG_PATH_MAX); 0 or -1. */
+static int
+read_path(const char *text, unsigned char (*path)[TLOG_HASH], size_t *len)
+{
+	json_t *o = json_loads(text, 0, NULL), *p = json_object_get(o, "path"),
+	       *v;
+	int ok = json_is_array(p) && json_array_size(p) <= TLOG_PATH_MAX;
+	size_t i;
+
+	*len = 0;
+	json_array_foreach(p, i, v)
+	{
+		if (!ok || hex32(v, path[*len]) < 0) {
+			ok = 0;
+			break;
+		}
+		(*len)++;
+	}
+	json_decref(o);
+	return ok ? 0 : -1;
+}
+
+/* A page of entries in text from index *at (below size), each appended
+ * to the compact range f and printed to out (may be NULL); *at moves on.
+ * 0, or 1 with e. */
+static int
+read_entries(const char *text, long long *at, long long size,
+	     struct frontier *f, FILE *out, struct err *e)
+{
+	json_t *o = json_loads(text, 0, NULL),
+	       *a = json_object_get(o, "entries"), *v;
+	unsigned char leaf[TLOG_HASH];
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		json_decref(o);
+		err_set(e, "entries from %lld are missing", *at);
+		return 1;
+	}
+	json_array_foreach(a, i, v)
+	{
+		const char *en = json_string_value(json_object_get(v, "entry"));
+
+		if (*at >= size)
+			break;
+		if (en == NULL ||
+		    json_integer_value(json_object_get(v, "index")) != *at ||
+		    f->n >= FRONTIER_MAX) {
+			json_decref(o);
+			err_set(e, "entry %lld is missing", *at);
+			return 1;
+		}
+		tlog_leaf_hash(TLOG_SM3, en, strlen(en), leaf);
+		frontier_add(f, leaf);
+		if (out != NULL)
+			fprintf(out, "%lld %s\n", *at, en);
+		(*at)++;
+	}
+	json_decref(o);
+	return 0;
+}
+
+int
+tlog_monitor_read(const char *what, const char *text, X509 *receipt,
+		  struct err *e)
+{
+	unsigned char path[TLOG_PATH_MAX][TLOG_HASH], root[TLOG_HASH];
+	struct frontier f = {0};
+	X509 *chain[4] = {NULL, NULL, NULL, NULL};
+	long long size = 0, at = 0;
+	size_t len;
+	int rc;
+
+	if (!strcmp(what, "ca")) {
+		rc = read_chain(text, chain) == 3 ? 0 : 1;
+		for (int i = 0; i < 4; i++)
+			X509_free(chain[i]);
+		return rc;
+	}
+	if (!strcmp(what, "head"))
+		return read_head(text, receipt, &size, root, e);
+	if (!strcmp(what, "path"))
+		return read_path(text, path, &len) < 0 ? 1 : 0;
+	if (!strcmp(what, "entries"))
+		return read_entries(text, &at, RUN_ENTRIES, &f, NULL, e);
+	err_set(e, "no reader '%s'", what);
+	return -1;
+}
+
 /* What one check saw: the head (when it got one) and what went wrong. */
 struct seen {
 	int have_head;
@@ -279,7 +366,7 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 {
 	struct buf b = BUF_INIT(FETCH_MAX);
 	X509 *chain[4] = {NULL, NULL, NULL, NULL};
-	unsigned char hroot[TLOG_HASH], mine[TLOG_HASH], leaf[TLOG_HASH];
+	unsigned char hroot[TLOG_HASH], mine[TLOG_HASH];
 	struct frontier f = s->f;
 	char d1[65], q[128];
 	long long size = 0, at;
@@ -305,11 +392,13 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 			   "receipt certificate is not the root's)");
 		goto done;
 	}
-	if ((rc = head_check(base, chain[1], &b, &size, hroot, e)) != 0) {
-		if (rc < 0)
-			sn->kind = "unreachable";
+	if (fetch(base, "/v1/tlog/head", &b, e) < 0) {
+		rc = -1;
+		sn->kind = "unreachable";
 		goto done;
 	}
+	if ((rc = read_head(b.data, chain[1], &size, hroot, e)) != 0)
+		goto done;
 	sn->have_head = 1;
 	sn->size = size;
 	memcpy(sn->root, hroot, TLOG_HASH);
@@ -338,8 +427,7 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 	/* the log's own proof that it only grew */
 	if (s->size > 0 && size > s->size) {
 		unsigned char path[TLOG_PATH_MAX][TLOG_HASH];
-		json_t *o, *p, *v;
-		size_t len = 0, i;
+		size_t len = 0;
 		int ok;
 
 		str_fmt(q, sizeof(q),
@@ -350,16 +438,10 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 			sn->kind = "unreachable";
 			goto done;
 		}
-		o = json_loads(b.data, 0, NULL);
-		p = json_object_get(o, "path");
-		ok = json_is_array(p) && json_array_size(p) <= TLOG_PATH_MAX;
-		json_array_foreach(p, i, v) ok =
-		    ok && hex32(v, path[len++]) == 0;
-		ok = ok &&
+		ok = read_path(b.data, path, &len) == 0 &&
 		     tlog_verify_consistency(
 			 TLOG_SM3, (uint64_t)s->size, (uint64_t)size, s->root,
 			 hroot, (const unsigned char(*)[TLOG_HASH])path, len);
-		json_decref(o);
 		if (!ok) {
 			err_set(e,
 				"the consistency proof from %lld to %lld "
@@ -371,9 +453,6 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 	}
 	/* the new entries, appended to what was seen, must give the root */
 	for (at = s->size; at < size;) {
-		json_t *o, *a, *v;
-		size_t i;
-
 		str_fmt(q, sizeof(q), "/v1/tlog/entries?start=%lld&count=%d",
 			at, TLOG_ENTRIES_MAX);
 		if (fetch(base, q, &b, e) < 0) {
@@ -381,33 +460,8 @@ check(const char *base, struct mstate *s, FILE *out, struct seen *sn,
 			sn->kind = "unreachable";
 			goto done;
 		}
-		o = json_loads(b.data, 0, NULL);
-		a = json_object_get(o, "entries");
-		if (!json_is_array(a) || json_array_size(a) == 0) {
-			json_decref(o);
-			err_set(e, "entries from %lld are missing", at);
+		if (read_entries(b.data, &at, size, &f, out, e) != 0)
 			goto done;
-		}
-		json_array_foreach(a, i, v)
-		{
-			const char *en =
-			    json_string_value(json_object_get(v, "entry"));
-
-			if (at >= size)
-				break;
-			if (en == NULL || json_integer_value(json_object_get(
-					      v, "index")) != at) {
-				json_decref(o);
-				err_set(e, "entry %lld is missing", at);
-				goto done;
-			}
-			tlog_leaf_hash(TLOG_SM3, en, strlen(en), leaf);
-			frontier_add(&f, leaf);
-			if (out != NULL)
-				fprintf(out, "%lld %s\n", at, en);
-			at++;
-		}
-		json_decref(o);
 	}
 	if (size > 0) {
 		frontier_root(&f, mine);

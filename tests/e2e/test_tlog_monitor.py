@@ -138,7 +138,8 @@ def test_monitor_catches_a_rewritten_log(logs):
             # A grows; B follows
             assert L["cli_a"]("cert", "issue", UNIT, "--key-out",
                               L["a"] / "k2").returncode == 0
-            wait_until(lambda: monitors(bdb)[L["url"]][2] == 3, 20,
+            wait_until(lambda: monitors(bdb)[L["url"]][2] == 3 and
+                       monitors(bdb)[L["tofu"]][2] == 3, 20,
                        lambda: f"3 entries: {monitors(bdb)}")
             assert monitors(bdb)[L["url"]][0] == "ok"
             # A's operator rewrites entry 1: the same size, another root
