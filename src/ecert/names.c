@@ -316,6 +316,9 @@ mail_row(void *arg, struct store_row *r)
 			"e-mail domain '%s' is confusable with '%s', a domain "
 			"of an approved name of unit %s",
 			d.ulabel, m->c->name, m->c->unit);
+		/* not a conflict of the name itself: why says it all */
+		m->c->id = 0;
+		m->c->name[0] = m->c->unit[0] = '\0';
 		m->refused = 1;
 		return 1;
 	}
