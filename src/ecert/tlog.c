@@ -9,7 +9,9 @@
  *
  * The store keeps each leaf and the hash of every complete subtree of 2^k
  * leaves aligned on a multiple of 2^k (tlog_nodes): a root or a proof over
- * n leaves then reads O(log n) rows, whatever n.
+ * n leaves then reads O(log n) rows, whatever n. Appends go through a
+ * writer that keeps the tree's right frontier in memory and writes rows
+ * in batches. Trusts the store; reads no outside input.
  */
 #include <pthread.h>
 #include <stdlib.h>
