@@ -8,6 +8,11 @@
  * issued, that the log did not shrink, the consistency proof from the
  * size it saw to the new one, and that the new entries, appended to its
  * compact range, give exactly the head's root. Anything else is reported.
+ * `govsec tlog monitor` keeps its state in a file; govsecd ([ecert]
+ * monitor) in the store, with what it saw, and reports failures to the
+ * audit chain and the log. Everything the log answers is untrusted (the
+ * readers below, fuzzed by tests/fuzz/fuzz_tlog_monitor.c); a body is
+ * FETCH_MAX bytes at most.
  */
 #include <stdio.h>
 #include <stdlib.h>
