@@ -5,12 +5,14 @@
  *   receipts  offline receipt checks a second on one core: base64url
  *             decoding, the SM2 signature (SM3, the ID) and the JSON of a
  *             receipt made by govsec's own service code
- *   append    transparency-log entries appended a second (batches of 10,000
- *             in one transaction, as a busy issuer would)
+ *   append    transparency-log entries appended a second, in transactions
+ *             of 10,000 through a tlog_writer (as a batch issuance does)
+ *   append1   the same with one tlog_append call per entry (the writer
+ *             made and flushed for each: what a single issuance costs)
  *   proof     microseconds per inclusion proof read from a store of N
  *             leaves (the tree's nodes written directly, N default 10^7)
  *
- * Usage: bench_ecert receipts SECONDS | append N | proof N DIR
+ * Usage: bench_ecert receipts SECONDS | append N | append1 N | proof N DIR
  * Prints one line "name value unit" per figure; bench/ecert compares
  * them with `openssl speed` and the goals.
  */
@@ -25,6 +27,15 @@
 #include <jansson.h>
 
 #include "ecert/ecert.h"
+
+static double
+cpu_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static double
 now_s(void)
@@ -84,7 +95,8 @@ bench_receipts(double seconds)
 		       "'administrative', 'provincial', '440000', "
 		       "'2026-01-01')",
 		       v, 1, &e) < 0 ||
-	    secret_key_create(kek, &e) < 0 || secret_key_load(&k, kek, &e) < 0 ||
+	    secret_key_create(kek, &e) < 0 ||
+	    secret_key_load(&k, kek, &e) < 0 ||
 	    ecert_ca_init(st, &k, "基准编办", "bench", &e) < 0 ||
 	    ecert_ca_load(st, &k, &ca, &e) < 0)
 		die("ca", &e);
@@ -132,34 +144,51 @@ bench_receipts(double seconds)
 	}
 }
 
+/* Appends total entries in transactions of 10,000: through one
+ * tlog_writer per transaction (batch), or one tlog_append each (single). */
 static void
-bench_append(long total)
+bench_append(long total, int batch)
 {
 	char dir[] = "/tmp/bench_ecert.XXXXXX", entry[256], cmd[128];
+	struct tlog_writer *w = NULL;
 	struct store *st;
 	struct err e;
-	double t0;
+	double t0, c0;
+	long long rc;
 
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp", NULL);
 	st = fresh_store(dir, "a.db");
 	t0 = now_s();
+	c0 = cpu_s();
 	for (long i = 0; i < total;) {
-		if (store_begin(st, &e) < 0)
+		if (store_begin(st, &e) < 0 ||
+		    (batch && (w = tlog_writer_new(st, &e)) == NULL))
 			die("begin", &e);
 		for (long j = 0; j < 10000 && i < total; j++, i++) {
-			snprintf(entry, sizeof(entry),
-				 "{\"at\":\"2026-12-06T00:00:00Z\",\"serial\":"
-				 "\"%032lX\",\"sm3\":\"%064lx\",\"type\":"
-				 "\"cert.issue\",\"uscc\":\"11440000MB2C92290G\"}",
-				 i, i);
-			if (tlog_append(st, "cert.issue", entry, &e) < 0)
+			snprintf(
+			    entry, sizeof(entry),
+			    "{\"at\":\"2026-12-06T00:00:00Z\",\"serial\":"
+			    "\"%032lX\",\"sm3\":\"%064lx\",\"type\":"
+			    "\"cert.issue\",\"uscc\":\"11440000MB2C92290G\"}",
+			    i, i);
+			rc = batch ? tlog_writer_append(w, "cert.issue", entry,
+							&e)
+				   : tlog_append(st, "cert.issue", entry, &e);
+			if (rc != i)
 				die("append", &e);
 		}
-		if (store_commit(st, &e) < 0)
+		if ((batch && tlog_writer_flush(w, &e) < 0) ||
+		    store_commit(st, &e) < 0)
 			die("commit", &e);
+		tlog_writer_free(w);
+		w = NULL;
 	}
-	printf("append %.0f per_second\n", (double)total / (now_s() - t0));
+	printf("%s %.0f per_second %.0f per_cpu_second\n",
+	       batch ? "append" : "append1", (double)total / (now_s() - t0),
+	       (double)total / (cpu_s() - c0));
+	if (tlog_audit(st, &e) != 0)
+		die("audit after the appends", &e);
 	store_free(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
@@ -178,12 +207,13 @@ fill(struct store *st, long n)
 	if (store_begin(st, &e) < 0)
 		die("begin", &e);
 	v[0] = SV_INT(n);
-	if (store_exec(st,
-		       "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 "
-		       "FROM c WHERE x + 1 < ?) INSERT INTO tlog_entries "
-		       "SELECT x, '2026-12-06T00:00:00Z', 'bench', 'e' || x "
-		       "FROM c",
-		       v, 1, &e) < 0)
+	if (store_exec(
+		st,
+		"WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 "
+		"FROM c WHERE x + 1 < ?) INSERT INTO tlog_entries "
+		"SELECT x, '2026-12-06T00:00:00Z', 'bench', 'e' || x "
+		"FROM c",
+		v, 1, &e) < 0)
 		die("entries", &e);
 	for (int level = 0; (n >> level) > 0; level++) {
 		v[0] = SV_INT(n >> level);
@@ -210,8 +240,7 @@ bench_proof(long n, const char *dir)
 	double t0;
 
 	snprintf(path, sizeof(path), "%s/proof-%ld.db", dir, n);
-	if (stat(path, &sb) == 0 &&
-	    (st = store_open(path, &e)) != NULL &&
+	if (stat(path, &sb) == 0 && (st = store_open(path, &e)) != NULL &&
 	    tlog_size(st) == n) {
 		fprintf(stderr, "bench_ecert: reusing %s\n", path);
 	} else {
@@ -244,12 +273,14 @@ main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "receipts"))
 		bench_receipts(atof(argv[2]));
 	else if (argc >= 3 && !strcmp(argv[1], "append"))
-		bench_append(atol(argv[2]));
+		bench_append(atol(argv[2]), 1);
+	else if (argc >= 3 && !strcmp(argv[1], "append1"))
+		bench_append(atol(argv[2]), 0);
 	else if (argc >= 4 && !strcmp(argv[1], "proof"))
 		bench_proof(atol(argv[2]), argv[3]);
 	else {
 		fprintf(stderr, "usage: bench_ecert receipts SECONDS | append "
-				"N | proof N DIR\n");
+				"N | append1 N | proof N DIR\n");
 		return 2;
 	}
 	getrusage(RUSAGE_SELF, &ru);

@@ -4,7 +4,9 @@
  * listener and, when [gate] listen is set, the gate listener (with its own
  * store connection), the availability prober when [probe] enabled is set
  * (a thread with its own store connection), the scheduled inspections when
- * [inspect] enabled is set (likewise), and waits for SIGINT or SIGTERM.
+ * [inspect] enabled is set (likewise), the monitor of other govsec
+ * transparency logs when [ecert] monitor is set (likewise), and waits for
+ * SIGINT or SIGTERM.
  * Refuses files others could change (privs.c); started as root, it binds
  * the listeners, then runs as [daemon] user and group for good.
  * With -n it only checks the configuration and the files. Trusts its
@@ -22,6 +24,7 @@
 
 #include "audit/audit.h"
 #include "base/base.h"
+#include "ecert/ecert.h"
 #include "gate/gate.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
@@ -101,12 +104,21 @@ struct running {
 	struct probe_sched *probe;
 	struct insp_sched *insp;
 	struct insp_jobs *jobs; /* inspections started from the console */
+	struct sched *tmon;	/* [ecert] monitor: other logs checked */
 };
+
+/* One round of the transparency-log monitor (src/ecert/monitor.c). */
+static void
+tmon_round(struct sched *s, struct store *st, void *arg)
+{
+	tlog_monitor_round(st, arg, sched_stopping, s);
+}
 
 /* Stops what runs, the last started first. */
 static void
 running_stop(struct running *run)
 {
+	sched_stop(run->tmon);
 	insp_sched_stop(run->insp);
 	probe_sched_stop(run->probe);
 	gate_stop(run->gate);
@@ -190,7 +202,9 @@ main(int argc, char **argv)
 	if (str_copy(cfg.store, config_store_path(&cfg, db),
 		     sizeof(cfg.store)) < 0)
 		die(EXIT_CONFIG, "the store's path is too long");
-	if (http_check_config(&cfg, &e) < 0 || gate_check_config(&cfg, &e) < 0)
+	if (http_check_config(&cfg, &e) < 0 ||
+	    gate_check_config(&cfg, &e) < 0 ||
+	    tlog_monitor_conf_check(cfg.ecert_monitor, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
 	if (cfg.platforms[0] != '\0' && platforms_load(cfg.platforms, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
@@ -287,6 +301,13 @@ main(int argc, char **argv)
 		run.insp =
 		    insp_sched_start(&cfg, config_store_path(&cfg, db), &e);
 		if (run.insp == NULL)
+			start_fail(&run, pidfile, e.msg);
+	}
+	if (cfg.ecert_monitor[0] != '\0') {
+		run.tmon = sched_start(config_store_path(&cfg, db), 0,
+				       cfg.ecert_mon_interval * 1000.0,
+				       tmon_round, cfg.ecert_monitor, &e);
+		if (run.tmon == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
 	log_info("govsecd %s started (store '%s', running as %s)",

@@ -2,13 +2,17 @@
 # run-demo.sh: what `make run` does after building: a store with the demo
 # registry, a console administrator, a gate policy, a gate user invited
 # to set up a second factor and a finished inspection of the demo portal
-# (first time only), a config file, then govsecd in the foreground. State
-# lives in ./run (not in git).
+# (first time only), the e-certificate authority (its keys sealed under a
+# key-encryption key of mode 0600 beside the store), a config file with
+# the console, gate and public listeners, then govsecd in the foreground,
+# after printing the logins and the e-certificate tour of README.md.
+# State lives in ./run (not in git).
 set -eu
 build=${1:-build}
 dir=run
 port=${GOVSEC_PORT:-8440}
 gport=${GOVSEC_GATE_PORT:-8441}
+pport=${GOVSEC_PUBLIC_PORT:-8442}
 mkdir -p "$dir"
 chmod 700 "$dir"
 db="$dir/govsec.db"
@@ -71,7 +75,7 @@ PY
 		echo "run-demo.sh: the demo inspection failed" >&2
 		exit 1
 	fi
-	rm -f "$db" "$db-wal" "$db-shm" "$db.key" "$db.heads"
+	rm -f "$db" "$db-wal" "$db-shm" "$db.key" "$db.heads" "$db.ecert.key"
 	mv "$new/govsec.db" "$db"
 	# the store's key file (the audit chain is keyed with it) and the
 	# heads of the chain go with it (docs/audit.md)
@@ -81,6 +85,18 @@ PY
 	mv "$new/gate-password" "$dir/gate-password"
 	rm -rf "$new"
 	trap - EXIT
+fi
+# the e-certificate authority (docs/ecert.md): `ca init` makes the root,
+# issuing and receipt keys (SM2) and seals them under the key-encryption
+# key $db.ecert.key, which it makes with mode 0600 (a store of an older
+# demo gets it here too)
+if ! "$build/govsec" --db "$db" ca chain >/dev/null 2>&1; then
+	"$build/govsec" --db "$db" ca init --org 江门市委机构编制委员会办公室 \
+		>/dev/null
+fi
+# the public listener's key for signed leave-site links (LINK-3)
+if [ ! -f "$dir/leave.key" ]; then
+	(umask 077 && head -c 32 /dev/urandom > "$dir/leave.key")
 fi
 cat > "$dir/govsec.conf" <<CONF
 # govsec.conf written by make run (see govsec.conf(5))
@@ -95,6 +111,15 @@ two_factor = optional
 
 [gate]
 listen = 127.0.0.1:$gport
+
+[public]
+# for anyone: the leave-site prompt, the e-certificate verification
+# service, the CRL, logo pages and the transparency log (docs/api.md)
+listen = 127.0.0.1:$pport
+leave_key = $dir/leave.key
+
+[ecert]
+kek = $db.ecert.key
 CONF
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
 # loopback, run as root, lets it stay root: a deployment sets the user.
@@ -110,6 +135,18 @@ echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
 echo "  CLI:             $build/govsec --db $db check"
+echo "  public listener: http://localhost:$pport/v1/tlog/head"
+echo
+echo "  e-certificates, online names, logos and the log, in another shell"
+echo "  (README.md, \"A tour\"; ids and indexes as in a fresh ./run):"
+echo "    $build/govsec --db $db cert issue 11440700007250010K --key-out $dir/unit.key"
+echo "    $build/govsec --db $db name apply 江门市人民政府门户网站 --unit 11440700007250010K --app jm-portal"
+echo "    $build/govsec --db $db name approve 1"
+echo "    id=\$($build/govsec --db $db logo issue jm-portal)"
+echo "    curl http://localhost:$pport/v1/logo/\$id"
+echo "    $build/govsec --db $db tlog prove 3"
+echo "    curl http://localhost:$pport/v1/tlog/head"
+echo
 echo "  stop with Ctrl-C"
 echo
 exec "$build/govsecd" -f -c "$dir/govsec.conf"

@@ -390,6 +390,8 @@ struct config {
 	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
 	char ecert_url[512];	  /* [ecert] public_url: the badges' base */
 	char badge_urls[2048];	  /* [ecert] badge_urls: its former bases */
+	char ecert_monitor[4096]; /* [ecert] monitor lines "URL [ROOT]" */
+	int ecert_mon_interval;	  /* [ecert] monitor_interval s (300) */
 	char platforms[4096];	  /* [registry] platforms */
 	char console_listen[128]; /* [console] listen, "127.0.0.1:8440" */
 	int session_idle;	  /* [console] session_idle seconds (900) */

@@ -60,6 +60,7 @@ config_defaults(struct config *c)
 	c->gate_peer_conns = 64;
 	c->gate_socket_mode = 0660;
 	c->probe_per_day = 20;
+	c->ecert_mon_interval = 300;
 	c->probe_timeout = 15;
 	c->insp_interval_hours = 24;
 	c->insp_max_pages = 10000;
@@ -291,6 +292,17 @@ audit_setting(struct config *c, const char *key, const char *value)
 	return -2;
 }
 
+/* Appends value as one more line of dst (a repeatable key); 0 or -1. */
+static int
+add_line(char *dst, size_t size, const char *value)
+{
+	size_t n = strlen(dst);
+
+	if (n > 0 && n + 1 < size)
+		dst[n++] = '\n';
+	return str_copy(dst + n, value, size - n);
+}
+
 static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -312,6 +324,11 @@ handler(void *user, const char *section, const char *key, const char *value)
 			 : 0;
 	else if (!strcmp(section, "ecert") && !strcmp(key, "badge_urls"))
 		ok = set_urls(value, c->badge_urls, sizeof(c->badge_urls));
+	else if (!strcmp(section, "ecert") && !strcmp(key, "monitor"))
+		ok =
+		    add_line(c->ecert_monitor, sizeof(c->ecert_monitor), value);
+	else if (!strcmp(section, "ecert") && !strcmp(key, "monitor_interval"))
+		ok = set_int(value, 1, 86400, &c->ecert_mon_interval);
 	else if (!strcmp(section, "registry") && !strcmp(key, "platforms"))
 		ok = str_copy(c->platforms, value, sizeof(c->platforms));
 	else if (!strcmp(section, "console") && !strcmp(key, "listen"))

@@ -353,6 +353,20 @@ void tlog_store_src(struct store *st, struct tlog_src *s);
 long long tlog_size(struct store *st);
 long long tlog_append(struct store *st, const char *kind, const char *entry,
 		      struct err *e);
+/*
+ * Many appends in the caller's transaction: the writer reads the size and
+ * the tree's right frontier once, keeps rows in memory and writes them in
+ * multi-row INSERTs; tlog_writer_append returns the entry's index (or -1
+ * with e), tlog_writer_flush writes what is pending (call it before the
+ * commit; 0 or -1), tlog_writer_free discards what was not flushed. One
+ * writer at a time per transaction, and no tlog_append beside it.
+ */
+struct tlog_writer;
+struct tlog_writer *tlog_writer_new(struct store *st, struct err *e);
+long long tlog_writer_append(struct tlog_writer *w, const char *kind,
+			     const char *entry, struct err *e);
+int tlog_writer_flush(struct tlog_writer *w, struct err *e);
+void tlog_writer_free(struct tlog_writer *w);
 char *tlog_head(struct store *st, const struct ecert_ca *ca, struct err *e);
 /* Proofs and entries as JSON (hashes in hex); NULL with e naming what is
  * out of range. tlog_entries_json: at most TLOG_ENTRIES_MAX from start. */
@@ -377,5 +391,27 @@ int tlog_audit(struct store *st, struct err *e);
  */
 int tlog_monitor(const char *base, const char *root_pem, const char *state,
 		 FILE *out, struct err *e);
+/*
+ * govsecd's monitor ([ecert] monitor, one line "URL [ROOT.pem]" per log,
+ * at most TLOG_MONITOR_MAX): tlog_monitor_conf_check validates the lines
+ * (and reads each root given); 0 or -1 with e. tlog_monitor_store checks
+ * one log as tlog_monitor does, its state in the store (tlog_monitors;
+ * the root pinned by the file, or on first contact), records each new
+ * head or outcome (tlog_monitor_seen), each failure as it starts in the
+ * audit chain (tlog.monitor_unreachable, tlog.monitor_inconsistent,
+ * tlog.monitor_split_view) and the log; 0, 1 or -1 as tlog_monitor.
+ * tlog_monitor_round checks each line until stopping(arg) is nonzero.
+ */
+#define TLOG_MONITOR_MAX 16
+/* The monitor's readers of what a log answers (untrusted text), for the
+ * fuzz harness: what is "ca" (the chain of /v1/ca), "head" (checked
+ * with receipt's key), "path" (a consistency proof) or "entries" (a page
+ * of /v1/tlog/entries). 0 read, 1 refused (e may say why), -1 unknown. */
+int tlog_monitor_read(const char *what, const char *text, X509 *receipt,
+		      struct err *e);
+int tlog_monitor_conf_check(const char *lines, struct err *e);
+int tlog_monitor_store(struct store *st, const char *line, struct err *e);
+void tlog_monitor_round(struct store *st, const char *lines,
+			int (*stopping)(void *), void *arg);
 
 #endif

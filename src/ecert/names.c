@@ -12,6 +12,12 @@
  * A name's key is computed once, on application, and stored: the search
  * is an index lookup of that key (and of the key without spaces and
  * punctuation), never a loop over all names.
+ *
+ * The domains of e-mail systems are online names too (seed Q5): applying
+ * for the name of an e-mail system (or for the unit's own name) checks
+ * each of its domains: NAME-1 on a Chinese registrable label, and the
+ * domain's key against the keys of every domain an approved name of
+ * another unit protects (ecert_name_domains, filled on approval).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +242,161 @@ conflict_why(const char *a, const char *b, char *why, size_t n)
 			 n);
 }
 
+/* ---- e-mail domains (seed Q5: "domain names of e-mail systems") ------- */
+
+/*
+ * A domain's key, as a name's: its Unicode form (libidn2 through
+ * reg_domain_parse) under ecert_name_key, so that jiangrnen.gov.cn and
+ * jiangmen.gov.cn, or a full-width or traditional twin, are equal.
+ */
+static int
+domain_key(const char *domain, char *key, size_t n, struct err *e)
+{
+	struct domain_info d;
+
+	if (reg_domain_parse(domain, &d, e) < 0)
+		return -1;
+	return ecert_name_key(d.ulabel, key, n, e);
+}
+
+struct mail_ctx {
+	struct store *st;
+	const char *unit;
+	const struct name_unit *nu;
+	struct ecert_name_conflict *c;
+	struct err *e;
+	int refused, failed;
+};
+
+/*
+ * One e-mail domain of the applicant: NAME-1 on its registrable label
+ * when it is a Chinese (IDN) name (an ASCII label is pinyin or letters
+ * the machine cannot judge), then the search against every domain of an
+ * approved name of another unit.
+ */
+static int
+mail_row(void *arg, struct store_row *r)
+{
+	struct mail_ctx *m = arg;
+	const char *dom = store_row_text(r, 0);
+	char key[KEY_MAX], label[DOMAIN_MAX * 4];
+	struct domain_info d, reg;
+	struct store_val q[2];
+	struct err why;
+
+	if (dom == NULL || reg_domain_parse(dom, &d, m->e) < 0 ||
+	    reg_domain_parse(d.registrable, &reg, m->e) < 0) {
+		m->failed = 1;
+		return -1;
+	}
+	str_copy(label, reg.ulabel, sizeof(label));
+	label[strcspn(label, ".")] = '\0';
+	why.msg[0] = '\0';
+	if (reg.is_idn && name_check(label, m->nu, &why) == NAME_FAIL) {
+		str_fmt(m->c->why, sizeof(m->c->why),
+			"e-mail domain '%s' (NAME-1): %s", d.ulabel, why.msg);
+		m->refused = 1;
+		return 1;
+	}
+	if (domain_key(dom, key, sizeof(key), m->e) < 0) {
+		m->failed = 1;
+		return -1;
+	}
+	q[0] = SV_TEXT(key);
+	q[1] = SV_TEXT(m->unit);
+	if (store_query(m->st,
+			"SELECT name_id, domain, unit FROM ecert_name_domains "
+			"WHERE key = ? AND unit <> ? LIMIT 1",
+			q, 2, conflict_row, m->c, m->e) < 0) {
+		m->failed = 1;
+		return -1;
+	}
+	if (m->c->id != 0) {
+		str_fmt(m->c->why, sizeof(m->c->why),
+			"e-mail domain '%s' is confusable with '%s', a domain "
+			"of an approved name of unit %s",
+			d.ulabel, m->c->name, m->c->unit);
+		/* not a conflict of the name itself: why says it all */
+		m->c->id = 0;
+		m->c->name[0] = m->c->unit[0] = '\0';
+		m->refused = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The e-mail domains a name application covers: those of app when it is
+ * an e-mail system, or of every e-mail system of the unit when the name
+ * is the unit's own. 0 (none refused), 1 (c says why) or -1 with e.
+ */
+static int
+mail_domains_check(struct store *st, const char *unit, const char *app,
+		   const struct name_unit *nu, struct ecert_name_conflict *c,
+		   struct err *e)
+{
+	struct mail_ctx m = {st, unit, nu, c, e, 0, 0};
+	struct store_val q[3] = {SV_TEXT(unit), SV_TEXT(app), SV_TEXT(app)};
+
+	if (store_query(st,
+			"SELECT d.name FROM domains d JOIN apps a ON a.id = "
+			"d.app WHERE a.unit = ? AND a.type = 'email' AND (? "
+			"IS NULL OR a.id = ?) ORDER BY d.name",
+			q, 3, mail_row, &m, e) < 0 &&
+	    !m.refused)
+		return -1;
+	return m.refused ? 1 : 0;
+}
+
+struct protect_ctx {
+	struct store *st;
+	const char *unit;
+	long long id;
+	struct err *e;
+};
+
+static int
+protect_row(void *arg, struct store_row *r)
+{
+	struct protect_ctx *p = arg;
+	const char *dom = store_row_text(r, 0);
+	char key[KEY_MAX];
+	struct store_val q[4];
+	struct err skip;
+
+	/* a domain the keys cannot take (too long a name) is not protected
+	 * by look-alikes; it still is by the registry's uniqueness */
+	if (dom == NULL || domain_key(dom, key, sizeof(key), &skip) < 0)
+		return 0;
+	q[0] = SV_TEXT(dom);
+	q[1] = SV_TEXT(p->unit);
+	q[2] = SV_INT(p->id);
+	q[3] = SV_TEXT(key);
+	return store_exec(p->st,
+			  "INSERT INTO ecert_name_domains (domain, unit, "
+			  "name_id, key) VALUES (?, ?, ?, ?) ON CONFLICT "
+			  "(domain) DO NOTHING",
+			  q, 4, p->e) < 0
+		   ? -1
+		   : 0;
+}
+
+/* An approved name protects the domains of its application (every
+ * application of the unit for the unit's own name). */
+static int
+protect_domains(struct store *st, long long id, const char *unit, struct err *e)
+{
+	struct protect_ctx p = {st, unit, id, e};
+	struct store_val q[3] = {SV_TEXT(unit), SV_INT(id), SV_INT(id)};
+
+	return store_query(st,
+			   "SELECT d.name FROM domains d JOIN apps a ON a.id "
+			   "= d.app WHERE a.unit = ? AND (a.id = (SELECT app "
+			   "FROM ecert_names WHERE id = ?) OR (SELECT app FROM "
+			   "ecert_names WHERE id = ?) IS NULL) ORDER BY d.name",
+			   q, 3, protect_row, &p, e);
+}
+
 int
 ecert_name_apply(struct store *st, const char *unit, const char *app,
 		 const char *name, const char *actor, long long *id,
@@ -277,7 +438,17 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 	v = name_check(name, &nu, &why);
 	str_copy(c->name1, name_verdict_str(v), sizeof(c->name1));
 	str_copy(c->name1_why, why.msg, sizeof(c->name1_why));
-	json_decref(u);
+	/* the unit's e-mail domains, by NAME-1 and against the domains of
+	 * approved names (nu points into u) */
+	if (v != NAME_FAIL) {
+		rc = mail_domains_check(st, unit, app, &nu, c, e);
+		json_decref(u);
+		if (rc != 0)
+			return rc;
+		rc = -1;
+	} else {
+		json_decref(u);
+	}
 	/* the index lookup: an approved or pending name of another with
 	 * the same key (a unit renaming its own name is not a conflict) */
 	q[0] = SV_TEXT(key);
@@ -385,7 +556,8 @@ ecert_name_decide(struct store *st, long long id, int approve,
 	if (store_exec(st,
 		       "UPDATE ecert_names SET state = ?, decided = ?, "
 		       "decided_by = ?, reason = ? WHERE id = ?",
-		       q, 5, e) < 0)
+		       q, 5, e) < 0 ||
+	    (approve && protect_domains(st, id, unit, e) < 0))
 		goto fail;
 	{
 		json_t *o =

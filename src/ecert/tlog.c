@@ -9,8 +9,11 @@
  *
  * The store keeps each leaf and the hash of every complete subtree of 2^k
  * leaves aligned on a multiple of 2^k (tlog_nodes): a root or a proof over
- * n leaves then reads O(log n) rows, whatever n.
+ * n leaves then reads O(log n) rows, whatever n. Appends go through a
+ * writer that keeps the tree's right frontier in memory and writes rows
+ * in batches. Trusts the store; reads no outside input.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,26 +23,59 @@
 #include "audit/audit.h"
 #include "ecert/ecert.h"
 
+/*
+ * The digest, fetched once per process (OpenSSL 3's EVP_sm3() would fetch
+ * it again at every init), and one context per thread, freed when the
+ * thread ends: a log append is two hashes, and a fetch or an allocation
+ * costs more than either.
+ */
+static EVP_MD *md_fetched[2];
+static pthread_key_t md_ctx_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void
+md_ctx_free(void *c)
+{
+	EVP_MD_CTX_free(c);
+}
+
+static void
+md_fetch(void)
+{
+	if (pthread_key_create(&md_ctx_key, md_ctx_free) != 0)
+		fatal("tlog: cannot make a thread key");
+	md_fetched[0] = EVP_MD_fetch(NULL, "SM3", NULL);
+	md_fetched[1] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (md_fetched[0] == NULL || md_fetched[1] == NULL)
+		fatal("tlog: OpenSSL has no SM3 or SHA-256");
+}
+
 static const EVP_MD *
 md(enum tlog_alg alg)
 {
-	return alg == TLOG_SHA256 ? EVP_sha256() : EVP_sm3();
+	pthread_once(&md_once, md_fetch);
+	return md_fetched[alg == TLOG_SHA256];
 }
 
 static void
 hash2(enum tlog_alg alg, unsigned char prefix, const void *a, size_t an,
       const void *b, size_t bn, unsigned char out[TLOG_HASH])
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const EVP_MD *m = md(alg);
+	EVP_MD_CTX *c = pthread_getspecific(md_ctx_key);
 	unsigned int len = 0;
 
-	if (c == NULL || EVP_DigestInit_ex(c, md(alg), NULL) != 1 ||
+	if (c == NULL) {
+		if ((c = EVP_MD_CTX_new()) == NULL ||
+		    pthread_setspecific(md_ctx_key, c) != 0)
+			fatal("tlog: out of memory");
+	}
+	if (EVP_DigestInit_ex(c, m, NULL) != 1 ||
 	    EVP_DigestUpdate(c, &prefix, 1) != 1 ||
 	    (an > 0 && EVP_DigestUpdate(c, a, an) != 1) ||
 	    (bn > 0 && EVP_DigestUpdate(c, b, bn) != 1) ||
 	    EVP_DigestFinal_ex(c, out, &len) != 1 || len != TLOG_HASH)
 		fatal("tlog: the digest failed");
-	EVP_MD_CTX_free(c);
 }
 
 void
@@ -315,60 +351,207 @@ tlog_size(struct store *st)
 			       NULL, 0, 0);
 }
 
+/*
+ * The writer. The tree's right frontier (for each level, the hash of the
+ * complete subtree the next leaf's path joins) is read from the store when
+ * first needed and then kept, so an append reads nothing; rows wait in
+ * memory and go out in multi-row INSERTs of TLOG_BATCH rows (portable SQL;
+ * the statements stay the same, so the store's cache keeps them prepared).
+ */
+#define TLOG_BATCH 32
+
+struct tlog_row {
+	long long idx;
+	int level;
+	char at[32], hash[2 * TLOG_HASH + 1];
+	char *kind, *entry; /* entries only */
+};
+
+struct tlog_writer {
+	struct store *st;
+	long long n; /* the size, pending rows included */
+	unsigned char frontier[64][TLOG_HASH];
+	unsigned char have[64];
+	struct tlog_row ent[TLOG_BATCH], nod[TLOG_BATCH];
+	int nent, nnod;
+	time_t at_t;
+	char at[32];
+};
+
+struct tlog_writer *
+tlog_writer_new(struct store *st, struct err *e)
+{
+	struct tlog_writer *w;
+	long long n = tlog_size(st);
+
+	if (n < 0) {
+		err_set(e, "cannot read the transparency log's size");
+		return NULL;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->st = st;
+	w->n = n;
+	w->at_t = -1;
+	return w;
+}
+
+static void
+rows_clear(struct tlog_row *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(r[i].kind);
+		free(r[i].entry);
+		r[i].kind = r[i].entry = NULL;
+	}
+}
+
+void
+tlog_writer_free(struct tlog_writer *w)
+{
+	if (w == NULL)
+		return;
+	rows_clear(w->ent, w->nent);
+	free(w);
+}
+
+/* "INSERT ... VALUES (?, ...), ..." for rows of cols columns. */
+static void
+insert_sql(struct buf *b, const char *head, int rows, int cols)
+{
+	buf_addstr(b, head);
+	for (int i = 0; i < rows; i++) {
+		buf_addstr(b, i ? ", (" : " VALUES (");
+		for (int j = 0; j < cols; j++)
+			buf_addstr(b, j ? ", ?" : "?");
+		buf_addch(b, ')');
+	}
+}
+
+/* Writes rows [0, n) of one kind: full batches as one statement, the rest
+ * one row at a time (two statements in all, each prepared once). */
 static int
-put_node(struct store *st, int level, uint64_t idx,
+flush_rows(struct store *st, struct tlog_row *r, int n, int entries,
+	   struct err *e)
+{
+	static const char *const head[2] = {
+	    "INSERT INTO tlog_nodes (level, idx, hash)",
+	    "INSERT INTO tlog_entries (idx, at, kind, entry)"};
+	int cols = entries ? 4 : 3, step = n == TLOG_BATCH ? TLOG_BATCH : 1;
+	struct store_val v[TLOG_BATCH * 4];
+	struct buf sql;
+	int rc = 0;
+
+	buf_init(&sql, 8192);
+	insert_sql(&sql, head[entries], step, cols);
+	for (int i = 0; i < n && rc == 0; i += step) {
+		int k = 0;
+
+		for (int j = i; j < i + step; j++) {
+			v[k++] = SV_INT(entries ? r[j].idx : r[j].level);
+			if (entries) {
+				v[k++] = SV_TEXT(r[j].at);
+				v[k++] = SV_TEXT(r[j].kind);
+				v[k++] = SV_TEXT(r[j].entry);
+			} else {
+				v[k++] = SV_INT(r[j].idx);
+				v[k++] = SV_TEXT(r[j].hash);
+			}
+		}
+		rc = store_exec(st, sql.data, v, k, e);
+	}
+	buf_cleanup(&sql);
+	return rc;
+}
+
+int
+tlog_writer_flush(struct tlog_writer *w, struct err *e)
+{
+	int rc = 0;
+
+	/* entries first: a node never refers to an entry not yet written */
+	if (w->nent > 0)
+		rc = flush_rows(w->st, w->ent, w->nent, 1, e);
+	if (rc == 0 && w->nnod > 0)
+		rc = flush_rows(w->st, w->nod, w->nnod, 0, e);
+	rows_clear(w->ent, w->nent);
+	w->nent = w->nnod = 0;
+	return rc;
+}
+
+static int
+add_node(struct tlog_writer *w, int level, uint64_t idx,
 	 const unsigned char h[TLOG_HASH], struct err *e)
 {
-	char hex[2 * TLOG_HASH + 1];
-	struct store_val v[3];
+	struct tlog_row *r;
 
-	hex_encode(h, TLOG_HASH, hex);
-	v[0] = SV_INT(level);
-	v[1] = SV_INT((long long)idx);
-	v[2] = SV_TEXT(hex);
-	return store_exec(st,
-			  "INSERT INTO tlog_nodes (level, idx, hash) VALUES "
-			  "(?, ?, ?)",
-			  v, 3, e);
+	if (w->nnod == TLOG_BATCH && tlog_writer_flush(w, e) < 0)
+		return -1;
+	r = &w->nod[w->nnod++];
+	r->level = level;
+	r->idx = (long long)idx;
+	hex_encode(h, TLOG_HASH, r->hash);
+	return 0;
 }
 
 long long
-tlog_append(struct store *st, const char *kind, const char *entry,
-	    struct err *e)
+tlog_writer_append(struct tlog_writer *w, const char *kind, const char *entry,
+		   struct err *e)
 {
-	long long n = tlog_size(st);
-	unsigned char h[TLOG_HASH], l[TLOG_HASH];
-	struct store_val v[4];
-	char at[32];
+	long long n = w->n;
+	unsigned char h[TLOG_HASH];
+	struct tlog_row *r;
+	time_t now = time_now();
 	uint64_t j;
 	int level;
 
-	time_fmt(time_now(), at, sizeof(at));
-	v[0] = SV_INT(n);
-	v[1] = SV_TEXT(at);
-	v[2] = SV_TEXT(kind);
-	v[3] = SV_TEXT(entry);
-	if (store_exec(st,
-		       "INSERT INTO tlog_entries (idx, at, kind, entry) "
-		       "VALUES (?, ?, ?, ?)",
-		       v, 4, e) < 0)
+	if (w->nent == TLOG_BATCH && tlog_writer_flush(w, e) < 0)
 		return -1;
+	if (now != w->at_t) {
+		time_fmt(now, w->at, sizeof(w->at));
+		w->at_t = now;
+	}
+	r = &w->ent[w->nent++];
+	r->idx = n;
+	memcpy(r->at, w->at, sizeof(r->at));
+	r->kind = xstrdup(kind);
+	r->entry = xstrdup(entry);
 	tlog_leaf_hash(TLOG_SM3, entry, strlen(entry), h);
-	if (put_node(st, 0, (uint64_t)n, h, e) < 0)
+	if (add_node(w, 0, (uint64_t)n, h, e) < 0)
 		return -1;
-	/* each subtree this leaf completes */
+	/* each subtree this leaf completes, its left half on the frontier */
 	for (j = (uint64_t)n, level = 0; j & 1; j >>= 1, level++) {
-		if (store_node(st, level, j - 1, l) < 0) {
+		if (!w->have[level] &&
+		    store_node(w->st, level, j - 1, w->frontier[level]) < 0) {
 			err_set(e,
 				"the transparency log is missing node "
 				"(%d, %llu)",
 				level, (unsigned long long)(j - 1));
 			return -1;
 		}
-		tlog_node_hash(TLOG_SM3, l, h, h);
-		if (put_node(st, level + 1, j >> 1, h, e) < 0)
+		w->have[level] = 0;
+		tlog_node_hash(TLOG_SM3, w->frontier[level], h, h);
+		if (add_node(w, level + 1, j >> 1, h, e) < 0)
 			return -1;
 	}
+	memcpy(w->frontier[level], h, TLOG_HASH);
+	w->have[level] = 1;
+	w->n = n + 1;
+	return n;
+}
+
+long long
+tlog_append(struct store *st, const char *kind, const char *entry,
+	    struct err *e)
+{
+	struct tlog_writer *w = tlog_writer_new(st, e);
+	long long n;
+
+	if (w == NULL)
+		return -1;
+	n = tlog_writer_append(w, kind, entry, e);
+	if (n >= 0 && tlog_writer_flush(w, e) < 0)
+		n = -1;
+	tlog_writer_free(w);
 	return n;
 }
 

@@ -297,6 +297,26 @@ const struct migration store_migrations[] = {
 	 "  issued TEXT NOT NULL, issued_by TEXT NOT NULL, revoked TEXT,"
 	 "  reason TEXT);"
 	 "CREATE INDEX ecert_logos_unit ON ecert_logos(unit);"},
+    /* 22: the logs govsecd monitors (src/ecert/monitor.c, [ecert]
+     * monitor): per log, the pinned root's digest, the last good state
+     * (JSON: size, root, compact range) and the last check's outcome; and
+     * each head or outcome that changed, as evidence; and the domains
+     * approved names protect */
+    {22, "CREATE TABLE tlog_monitors ("
+	 "  url TEXT PRIMARY KEY, pin TEXT NOT NULL, state TEXT NOT NULL,"
+	 "  checked TEXT NOT NULL, status TEXT NOT NULL,"
+	 "  message TEXT NOT NULL);"
+	 "CREATE TABLE tlog_monitor_seen ("
+	 "  url TEXT NOT NULL, at TEXT NOT NULL, size INTEGER,"
+	 "  root TEXT, status TEXT NOT NULL, message TEXT NOT NULL);"
+	 "CREATE INDEX tlog_monitor_seen_url ON tlog_monitor_seen(url, at);"
+	 /* the domains approved online names protect (src/ecert/names.c),
+	  * by their look-alike key: e-mail domains are searched against
+	  * them (seed Q5) */
+	 "CREATE TABLE ecert_name_domains ("
+	 "  domain TEXT PRIMARY KEY, unit TEXT NOT NULL,"
+	 "  name_id INTEGER NOT NULL, key TEXT NOT NULL);"
+	 "CREATE INDEX ecert_name_domains_key ON ecert_name_domains(key);"},
     /* 25: what `govsec mail audit` found in an e-mail system's
      * configuration (src/mail/mailaudit.c): the evidence of MAIL-1 and
      * MAIL-2 for that application, newest first */

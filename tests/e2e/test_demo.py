@@ -2,11 +2,19 @@
 scripts and data: the demo store, the console with its printed login and
 a finished inspection of the demo portal (served on loopback while the
 store is made), the gate portal with its printed demo user, who is asked
-to set up a second factor at the first login. govsecd is stopped at the end. Stdlib and
-pytest only."""
+to set up a second factor at the first login, and the e-certificate tour
+of README.md ("<!-- demo tour -->"), run line by line exactly as written
+(the port aside) against the demo store and its public listener: a unit's
+certificate, an approved name, a logo, its public page, and its
+inclusion in the log, checked here against the signed head by an
+independent RFC 6962 computation. govsecd is stopped at the end. Stdlib
+and pytest only."""
 
+import base64
+import hashlib
 import http.client
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,12 +24,44 @@ import urllib.parse
 from conftest import BUILD, SRC, cli_env, free_port, stop
 
 
+def readme_tour():
+    """The command lines of README.md's demo tour, comments removed."""
+    text = (SRC / "README.md").read_text()
+    block = text.split("<!-- demo tour -->", 1)[1]
+    block = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [re.sub(r"\s+#.*$", "", line).strip()
+            for line in block.splitlines() if line.strip()]
+
+
+def sm3(data):
+    return hashlib.new("sm3", data).digest()
+
+
+def root_from_path(m, n, leaf, path):
+    """RFC 6962 2.1.1 by recursion over PATH(m, D[n]), innermost first."""
+    def walk(m, lo, hi, path):
+        if hi - lo == 1:
+            return leaf, path
+        k = 1
+        while k * 2 < hi - lo:
+            k *= 2
+        if m < lo + k:
+            h, rest = walk(m, lo, lo + k, path)
+            return sm3(b"\x01" + h + rest[0]), rest[1:]
+        h, rest = walk(m, lo + k, hi, path)
+        return sm3(b"\x01" + rest[0] + h), rest[1:]
+    root, rest = walk(m, 0, n, list(path))
+    assert rest == []
+    return root
+
+
 def test_make_run_demo(tmp_path):
     for part in ("scripts", "data"):
         shutil.copytree(SRC / part, tmp_path / part)
-    cport, gport = free_port(), free_port()
+    cport, gport, pport = free_port(), free_port(), free_port()
     env = cli_env({"GOVSEC_PORT": str(cport),
-                   "GOVSEC_GATE_PORT": str(gport)})
+                   "GOVSEC_GATE_PORT": str(gport),
+                   "GOVSEC_PUBLIC_PORT": str(pport)})
     p = subprocess.Popen(["sh", "scripts/run-demo.sh", str(BUILD)],
                          cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
@@ -82,6 +122,81 @@ def test_make_run_demo(tmp_path):
         c.close()
         assert r.status == 200 and "设置第二因素" in body
         assert 'name="handle"' in body and "otpauth://totp/" in body
+        tour(tmp_path, out, pport)
     finally:
         stop(p)
     assert p.returncode == 0, out + p.stdout.read()
+
+
+def tour(tmp, out, pport):
+    """README.md's demo tour, line by line, in the directory make run ran
+    in (build/ there is the build directory), each line as the shell runs
+    it; `id=$(...)` keeps its output for the lines after."""
+    lines = [line.replace("localhost:8442", f"localhost:{pport}")
+             for line in readme_tour()]
+    assert len(lines) == 7, lines
+    os.symlink(BUILD, tmp / "build")
+    # make run prints the same lines (with its build directory)
+    for line in lines:
+        printed = line.replace("build/govsec", f"{BUILD}/govsec")
+        assert printed in out, (printed, out)
+    kek = tmp / "run" / "govsec.db.ecert.key"
+    assert kek.exists() and (kek.stat().st_mode & 0o777) == 0o600
+    env = cli_env()
+    outs = []
+    for line in lines:
+        m = re.fullmatch(r"(\w+)=\$\((.*)\)", line)
+        p = subprocess.run(["sh", "-c", m.group(2) if m else line],
+                           cwd=tmp, env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 0, (line, p.stdout, p.stderr)
+        outs.append(p.stdout)
+        if m:
+            env[m.group(1)] = p.stdout.strip()
+    cert, apply, approve, logo, page, prove, head = outs
+    assert "issued" in cert and "11440700007250010K 江门市人民政府" in cert
+    assert "passphrase:" in cert and (tmp / "run" / "unit.key").exists()
+    assert "application 1 pending" in apply
+    assert "approved 1" in approve
+    assert re.fullmatch(r"[0-9a-f]{16}\n", logo), logo
+    # the public page: whose logo, for which domains, valid
+    assert "江门市人民政府" in page and "www.jiangmen.gov.cn" in page
+    assert "有效 / valid" in page and "revoked" not in page
+    # entry 3 is the logo's issuance; its proof leads to the signed root
+    proof, signed = json.loads(prove), json.loads(head)
+    h = json.loads(signed["head"])
+    assert proof["index"] == 3 and proof["size"] == h["size"] == 4
+    assert signed["signature"] and h["hash"] == "sm3"
+    c = http.client.HTTPConnection("127.0.0.1", pport, timeout=10)
+    c.request("GET", "/v1/tlog/entries?start=3&count=1")
+    entry = json.loads(c.getresponse().read())["entries"][0]["entry"]
+    c.close()
+    assert json.loads(entry)["type"] == "logo.issue"
+    assert json.loads(entry)["id"] == logo.strip()
+    leaf = sm3(b"\x00" + entry.encode())
+    assert leaf.hex() == proof["leaf_hash"]
+    assert root_from_path(3, 4, leaf, [bytes.fromhex(x)
+                                       for x in proof["path"]]) == \
+        bytes.fromhex(h["root"])
+    # the head's signature, by the receipt certificate the CA publishes
+    c = http.client.HTTPConnection("127.0.0.1", pport, timeout=10)
+    c.request("GET", "/v1/ca")
+    chain = c.getresponse().read().decode()
+    c.close()
+    receipt = chain.split("-----END CERTIFICATE-----")[1] + \
+        "-----END CERTIFICATE-----\n"
+    (tmp / "receipt.pem").write_text(receipt.lstrip())
+    (tmp / "head.txt").write_text(signed["head"])
+    sig = signed["signature"]
+    (tmp / "head.sig").write_bytes(
+        base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)))
+    subprocess.run(["openssl", "x509", "-in", tmp / "receipt.pem",
+                    "-pubkey", "-noout", "-out", tmp / "receipt.pub"],
+                   check=True, capture_output=True)
+    v = subprocess.run(["openssl", "dgst", "-sm3", "-verify",
+                        tmp / "receipt.pub", "-sigopt",
+                        "distid:1234567812345678", "-signature",
+                        tmp / "head.sig", tmp / "head.txt"],
+                       capture_output=True, text=True)
+    assert v.returncode == 0 and "Verified OK" in v.stdout, v.stdout + \
+        v.stderr
