@@ -94,6 +94,15 @@ if ! "$build/govsec" --db "$db" ca chain >/dev/null 2>&1; then
 	"$build/govsec" --db "$db" ca init --org 江门市委机构编制委员会办公室 \
 		>/dev/null
 fi
+# the establishment department's console account: only the issuer role
+# approves names and issues certificates and logos in the console
+# (docs/ecert.md, "Console and roles")
+if [ ! -f "$dir/issuer-password" ]; then
+	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
+	printf '%s\n' "$pw" |
+		"$build/govsec" --db "$db" user add issuer --role issuer
+	(umask 077 && printf '%s\n' "$pw" > "$dir/issuer-password")
+fi
 # the public listener's key for signed leave-site links (LINK-3)
 if [ ! -f "$dir/leave.key" ]; then
 	(umask 077 && head -c 32 /dev/urandom > "$dir/leave.key")
@@ -120,6 +129,8 @@ leave_key = $dir/leave.key
 
 [ecert]
 kek = $db.ecert.key
+# where the badges' QR codes point, and what the inspector recognises
+public_url = http://localhost:$pport
 CONF
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
 # loopback, run as root, lets it stay root: a deployment sets the user.
@@ -131,6 +142,8 @@ fi
 echo
 echo "  govsec console:  http://localhost:$port/"
 echo "  log in as:       admin / $(cat "$dir/admin-password")"
+echo "  or as issuer:    issuer / $(cat "$dir/issuer-password")" \
+	"(the establishment department: names, certificates, logos)"
 echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
