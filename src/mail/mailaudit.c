@@ -230,6 +230,32 @@ bare_address(char *s)
 	return s;
 }
 
+/*
+ * The next line at *cur, cut in place (*cur moves past it; NULL at the
+ * end), without its leading and trailing white space; *indented says it
+ * began with white space (a continuation in Postfix's files).
+ */
+static char *
+next_line(char **cur, int *lineno, int *indented)
+{
+	char *line = *cur, *nl, *t;
+	size_t n;
+
+	if (line == NULL)
+		return NULL;
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	*cur = nl != NULL ? nl + 1 : NULL;
+	(*lineno)++;
+	for (t = line; *t == ' ' || *t == '\t'; t++)
+		;
+	*indented = t != line;
+	n = strlen(t);
+	while (n > 0 && strchr(" \t\r", t[n - 1]) != NULL)
+		t[--n] = '\0';
+	return t;
+}
+
 /* ---- Postfix ---- */
 
 struct pf_param {
@@ -364,29 +390,19 @@ static int
 read_main_cf(struct mail_audit *a, struct postfix *pf, struct err *e)
 {
 	struct buf b;
-	int lineno = 0, cur = -1;
+	int lineno = 0, cur = -1, ind;
 
 	if (read_source(a, pf->main_cf, &b, e) < 0) {
 		buf_cleanup(&b);
 		return -1;
 	}
-	for (char *line = b.data; line != NULL;) {
-		char *nl = strchr(line, '\n'), *eq, *name, *val, *t = line;
-		const char *start = line;
+	for (char *line = b.data, *t, *eq, *name, *val;
+	     (t = next_line(&line, &lineno, &ind)) != NULL;) {
 		size_t n;
 
-		if (nl != NULL)
-			*nl = '\0';
-		lineno++;
-		line = nl != NULL ? nl + 1 : NULL;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (*t == '#' || *t == '\0' || *t == '\r')
+		if (*t == '#' || *t == '\0')
 			continue;
-		n = strlen(t);
-		while (n > 0 && strchr(" \t\r", t[n - 1]) != NULL)
-			t[--n] = '\0';
-		if (t != start) { /* a continuation */
+		if (ind) { /* a continuation */
 			if (cur >= 0)
 				pf->p[cur].value = arena_printf(
 				    &a->arena, "%s %s", pf->p[cur].value, t);
@@ -459,7 +475,7 @@ read_include(struct mail_audit *a, const char *key, const char *path, int depth)
 	struct buf b;
 	struct err e;
 	char *line;
-	int lineno = 0;
+	int lineno = 0, ind;
 
 	if (depth > INCLUDE_DEPTH)
 		return;
@@ -469,17 +485,11 @@ read_include(struct mail_audit *a, const char *key, const char *path, int depth)
 		buf_cleanup(&b);
 		return;
 	}
-	for (line = b.data; line != NULL && *line != '\0';) {
-		char *nl = strchr(line, '\n');
-
-		if (nl != NULL)
-			*nl = '\0';
-		lineno++;
-		if (*line != '#')
+	for (char *cur = b.data;
+	     (line = next_line(&cur, &lineno, &ind)) != NULL;)
+		if (*line != '#' && *line != '\0')
 			check_targets(a, MAP_ALIASES, key, line, path, lineno,
 				      depth + 1);
-		line = nl != NULL ? nl + 1 : NULL;
-	}
 	buf_cleanup(&b);
 }
 
@@ -561,7 +571,7 @@ read_map(struct mail_audit *a, const char *map, enum map_kind kind)
 {
 	struct buf b, entry = BUF_INIT(1 << 20);
 	struct err e;
-	int regex, lineno = 0, entry_line = 0;
+	int regex, lineno = 0, entry_line = 0, ind;
 	const char *path = map_source(&a->arena, map, &regex);
 
 	if (path == NULL)
@@ -572,23 +582,11 @@ read_map(struct mail_audit *a, const char *map, enum map_kind kind)
 		buf_cleanup(&b);
 		return;
 	}
-	for (char *line = b.data; line != NULL;) {
-		char *nl = strchr(line, '\n'), *t = line;
-		const char *start = line;
-		size_t n;
-
-		if (nl != NULL)
-			*nl = '\0';
-		lineno++;
-		line = nl != NULL ? nl + 1 : NULL;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		n = strlen(t);
-		while (n > 0 && strchr(" \t\r", t[n - 1]) != NULL)
-			t[--n] = '\0';
+	for (char *line = b.data, *t;
+	     (t = next_line(&line, &lineno, &ind)) != NULL;) {
 		if (*t == '\0' || *t == '#')
 			continue;
-		if (t == start) { /* a new entry */
+		if (!ind) { /* a new entry */
 			map_entry(a, &entry, kind, regex, path, entry_line);
 			entry_line = lineno;
 		} else {
@@ -648,6 +646,7 @@ read_master_cf(struct mail_audit *a, const struct postfix *pf,
 	struct buf b;
 	struct err e;
 	char service[128] = "", type[16] = "";
+	int lineno = 0, ind;
 
 	*hop = *any = 0;
 	if (str_fmt(path, sizeof(path), "%s/master.cf", pf->dir) < 0 ||
@@ -657,37 +656,22 @@ read_master_cf(struct mail_audit *a, const struct postfix *pf,
 		buf_cleanup(&b);
 		return;
 	}
-	for (char *line = b.data; line != NULL;) {
-		char *nl = strchr(line, '\n');
+	for (char *cur = b.data, *line;
+	     (line = next_line(&cur, &lineno, &ind)) != NULL;) {
+		const char *o = strstr(line, "smtpd_milters=");
 
-		if (nl != NULL)
-			*nl = '\0';
-		if (*line == '#' || *line == '\0') {
-			/* nothing */
-		} else if (*line != ' ' && *line != '\t') {
-			if (sscanf(line, "%127s %15s", service, type) != 2)
-				service[0] = type[0] = '\0';
-			if (strstr(line, "smtpd_milters=") != NULL &&
-			    names_milter(strstr(line, "smtpd_milters="),
-					 milter)) {
-				*any = 1;
-				if (!(strcmp(type, "inet") == 0 &&
-				      (strcmp(service, "smtp") == 0 ||
-				       strcmp(service, "25") == 0)))
-					*hop = 1;
-			}
-		} else {
-			const char *o = strstr(line, "smtpd_milters=");
-
-			if (o != NULL && names_milter(o, milter)) {
-				*any = 1;
-				if (!(strcmp(type, "inet") == 0 &&
-				      (strcmp(service, "smtp") == 0 ||
-				       strcmp(service, "25") == 0)))
-					*hop = 1;
-			}
+		if (*line == '#' || *line == '\0')
+			continue;
+		/* a service line names the service; "-o" lines follow it */
+		if (!ind && sscanf(line, "%127s %15s", service, type) != 2)
+			service[0] = type[0] = '\0';
+		if (o != NULL && names_milter(o, milter)) {
+			*any = 1;
+			if (!(strcmp(type, "inet") == 0 &&
+			      (strcmp(service, "smtp") == 0 ||
+			       strcmp(service, "25") == 0)))
+				*hop = 1;
 		}
-		line = nl != NULL ? nl + 1 : NULL;
 	}
 	buf_cleanup(&b);
 }
@@ -936,7 +920,7 @@ read_dovecot(struct mail_audit *a, struct dovecot *dc, const char *path,
 {
 	struct buf b;
 	char stack[SIEVE_MAX_DEPTH][32];
-	int top = 0, lineno = 0;
+	int top = 0, lineno = 0, ind;
 
 	if (depth > INCLUDE_DEPTH)
 		return 0;
@@ -945,19 +929,10 @@ read_dovecot(struct mail_audit *a, struct dovecot *dc, const char *path,
 		return -1;
 	}
 	path = a->sources[a->nsources - 1];
-	for (char *line = b.data; line != NULL;) {
-		char *nl = strchr(line, '\n'), *t = line, *eq;
-		size_t n;
+	for (char *line = b.data, *t, *eq;
+	     (t = next_line(&line, &lineno, &ind)) != NULL;) {
+		size_t n = strlen(t);
 
-		if (nl != NULL)
-			*nl = '\0';
-		lineno++;
-		line = nl != NULL ? nl + 1 : NULL;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		n = strlen(t);
-		while (n > 0 && strchr(" \t\r", t[n - 1]) != NULL)
-			t[--n] = '\0';
 		if (*t == '#' || *t == '\0')
 			continue;
 		if (strncmp(t, "!include_try ", 13) == 0) {

@@ -23,7 +23,8 @@ import urllib.request
 import pytest
 
 from conftest import (GOVSEC, cli_env, free_port, require, running_govsecd,
-                      stop, tcp_ready, wait_until)  # noqa: F401
+                      stop, tcp_ready, wait_until)
+from test_gate import audit_rows
 
 MAIL_HOST = "mail.jiangmen.gov.cn"
 ATTEMPTS = 5
@@ -191,26 +192,10 @@ def imap_login(port, user, password, src):
                 return line.strip()
 
 
-def audit(db, action, until=bool):
-    """(object, after) of the audit records of action, waiting (bounded)
-    for the gate's writer until until(rows)."""
-    deadline = time.monotonic() + 10
-    while True:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-        try:
-            rows = con.execute("SELECT object, after FROM audit WHERE "
-                               "action = ?", (action,)).fetchall()
-        finally:
-            con.close()
-        if until(rows) or time.monotonic() > deadline:
-            return rows
-        time.sleep(0.05)
-
-
 def test_allowed_network_logs_in(mail):
     assert imap_login(mail["imap"], "alice", "right-alice",
                       "127.0.0.2").startswith("a OK")
-    rows = audit(mail["db"], "gate.login",
+    rows = audit_rows(mail["db"], "gate.login",
                  lambda r: any("alice" in o for o, _ in r))
     assert ("gate user 'alice' from 127.0.0.2 (imap)", "password") in rows
 
@@ -219,7 +204,7 @@ def test_denied_network_refused_before_the_password(mail):
     # the right password from outside the office network: refused
     assert imap_login(mail["imap"], "bob", "right-bob",
                       "127.0.0.9").startswith("a NO")
-    rows = audit(mail["db"], "gate.deny",
+    rows = audit_rows(mail["db"], "gate.deny",
                  lambda r: any("'bob' from 127.0.0.9" in o for o, _ in r))
     assert any(o == "gate user 'bob' from 127.0.0.9 (imap)" and
                a.startswith("rule 'mail-rest'") for o, a in rows), rows
@@ -235,7 +220,7 @@ def test_window_closed_and_two_factors(mail):
     # an administrator abroad needs two factors: a mail login cannot
     assert imap_login(mail["imap"], "dave", "right-dave",
                       "127.0.0.17").startswith("a NO")
-    rows = audit(mail["db"], "gate.deny",
+    rows = audit_rows(mail["db"], "gate.deny",
                  lambda r: any("'dave'" in o for o, _ in r))
     assert any("'dave' from 127.0.0.17" in o and "two factors" in a
                for o, a in rows), rows
@@ -246,7 +231,7 @@ def test_bound_and_disabled_accounts(mail):
                       "127.0.0.2").startswith("a NO")
     assert imap_login(mail["imap"], "erin", "right-erin",
                       "127.0.0.2").startswith("a NO")
-    rows = audit(mail["db"], "gate.deny",
+    rows = audit_rows(mail["db"], "gate.deny",
                  lambda r: sum("'carol'" in o or "'erin'" in o
                                for o, _ in r) >= 2)
     assert any("'carol'" in o and "bound" in a for o, a in rows), rows
@@ -276,11 +261,11 @@ def test_lockout_exact_under_parallel_guesses(mail):
     assert all(a.startswith("a NO") for a in answers), answers
     fails, until = failures(mail["db"], "user:alice")
     assert fails == ATTEMPTS and until > time.time()
-    locked = audit(mail["db"], "gate.login.locked",
+    locked = audit_rows(mail["db"], "gate.login.locked",
                    lambda r: sum("'alice'" in o for o, _ in r) >=
                    n - ATTEMPTS)
     assert sum("'alice'" in o for o, _ in locked) == n - ATTEMPTS
-    lockouts = audit(mail["db"], "gate.lockout")
+    lockouts = audit_rows(mail["db"], "gate.lockout")
     assert [o for o, _ in lockouts].count("gate account 'alice'") == 1
     # the right password now: refused (locked), not counted again
     assert imap_login(mail["imap"], "alice", "right-alice",
@@ -430,7 +415,7 @@ def test_postfix_asks_the_gate_for_submissions(mail, postfix):
             msg.endswith(b"refused by the access policy"), (code, msg)
     finally:
         s.close()
-    rows = audit(mail["db"], "gate.deny",
+    rows = audit_rows(mail["db"], "gate.deny",
                  lambda r: any("'frank'" in o for o, _ in r))
     assert any(o == "gate user 'frank' from 127.0.0.2 (smtp)" and
                "disabled" in a for o, a in rows), rows
