@@ -81,6 +81,7 @@ int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_operator(struct cli *c, int argc, char **argv);
 int cmd_tlog(struct cli *c, int argc, char **argv);
 int cmd_logo(struct cli *c, int argc, char **argv);
+int cmd_mail(struct cli *c, int argc, char **argv); /* cmd_mail.c */
 /* name apply|list|approve|reject (cmd_ecert.c), from cmd_name */
 int cmd_name_decide(struct cli *c, int argc, char **argv);
 

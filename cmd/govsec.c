@@ -181,6 +181,14 @@ static const struct command commands[] = {
      "govsec gate stats\n"
      "govsec gate sessions-fill N --user U\n",
      NULL},
+    {"mail", cmd_mail, "mail-flow records and forwarding exceptions",
+     "govsec mail trace [--address A] [--message-id M] [--since T]\n"
+     "                  [--until T] [--limit N] [--json]\n"
+     "govsec mail except add ADDRESS|@DOMAIN --until DATE --reason TEXT\n"
+     "govsec mail except list\n"
+     "govsec mail except rm ADDRESS|@DOMAIN\n"
+     "govsec mail prune\n",
+     NULL},
 };
 
 /*
