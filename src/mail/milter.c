@@ -103,13 +103,15 @@ mail_addr_norm(const char *s, char out[MAIL_ADDR_MAX])
 		unsigned char c = (unsigned char)s[a + i];
 
 		if (c < 0x20 || c == 0x7f)
-			return -1;
+			goto bad;
 		if (c == '"' && (i == 0 || s[a + i - 1] != '\\'))
 			quoted = !quoted;
 		if (!quoted && (c == ' ' || c == '<' || c == '>' || c == ',' ||
 				c == '(' || c == ')'))
-			return -1;
+			goto bad;
 		if (!quoted && c == '@') {
+			if (have_at)
+				goto bad; /* one unquoted '@' only */
 			at = i;
 			have_at = 1;
 		}
@@ -237,9 +239,14 @@ mail_header_addrs(const char *value, size_t n, size_t max,
 		} else {
 			size_t j = i;
 
+			/* (a NUL byte is a separator too: strchr finds it) */
 			while (j < n && !is_space((unsigned char)value[j]) &&
 			       strchr(",;<>()\"", value[j]) == NULL)
 				j++;
+			if (j == i) {
+				i++; /* a NUL: skipped */
+				continue;
+			}
 			/* "group:" and display-name words are skipped */
 			if (!(j < n && value[j] == ':'))
 				found += (size_t)header_candidate(

@@ -28,11 +28,15 @@ import tempfile
 import threading
 import time
 
+import re
+
 import pytest
 
-from conftest import BUILD, free_port, require, run_cli, stop, wait_until
+from conftest import BUILD, SRC, free_port, require, run_cli, stop, \
+    wait_until
 
 GOVSEC_MILTER = BUILD / "govsec-milter"
+DEPLOY = SRC / "docs" / "deploy"
 LOCAL = "gov.test"        # local(8): aliases and .forward
 STAFF = "staff.gov.test"  # Dovecot mailboxes, virtual aliases
 OUTSIDE = "outside.test"  # every outside address: the sink
@@ -139,19 +143,15 @@ disable_dns_lookups = yes
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 alias_maps = hash:{d}/conf/aliases
 alias_database = hash:{d}/conf/aliases
-forward_path = {d}/fwd/${{user}}.forward
 local_recipient_maps = unix:passwd.byname $alias_maps
 virtual_mailbox_domains = staff.gov.test
 virtual_mailbox_maps = hash:{d}/conf/vmailbox
 virtual_alias_maps = hash:{d}/conf/virtual
 virtual_transport = lmtp:inet:127.0.0.1:{lmtp}
-# docs/deploy/postfix-main.cf: every outside destination through the hop
-default_transport = outbound:[127.0.0.1]:{hop}
-smtpd_milters = {milters}
-non_smtpd_milters = $smtpd_milters
-milter_default_action = tempfail
-milter_protocol = 6
-# tests: no waiting between retries, no bounce delays
+{deploy}
+# tests: .forward files are read (docs/deploy turns them off: here the
+# milter must stop them anyway); no waiting between retries
+forward_path = {d}/fwd/${{user}}.forward
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
@@ -160,16 +160,7 @@ delay_warning_time = 0
 
 MASTER_CF = """\
 127.0.0.1:{main} inet n - n - - smtpd
-127.0.0.1:{hop} inet n - n - - smtpd
-  -o syslog_name=postfix/outbound-hop
-  -o smtpd_milters={hop_milters}
-  -o milter_macro_daemon_name=govsec-outbound
-  -o content_filter=smtp:[127.0.0.1]:{sink}
-  -o receive_override_options=no_address_mappings,no_unknown_recipient_checks
-  -o smtpd_relay_restrictions=permit_mynetworks,reject
-  -o mynetworks=127.0.0.0/8
-outbound unix - - n - - smtp
-  -o syslog_name=postfix/outbound
+{deploy}
 pickup unix n - n 60 1 pickup
 cleanup unix n - n - 0 cleanup
 qmgr unix n - n 300 1 qmgr
@@ -227,11 +218,14 @@ protocol lmtp {{
   mail_plugins = sieve
   postmaster_address = postmaster@gov.test
 }}
-# Pigeonhole sends redirects through the main smtpd (docs/deploy):
-# a milter reject reaches it in the session, nothing bounces outside
-submission_host = 127.0.0.1:{main}
 plugin {{
   sieve = file:~/sieve;active=~/.dovecot.sieve
+}}
+{deploy}
+# tests: redirects are carried out (docs/deploy turns them off: here the
+# milter must stop them anyway)
+plugin {{
+  sieve_max_redirects = 4
 }}
 """
 
@@ -340,8 +334,11 @@ class MailLab:
             "".join(f"{u}@{STAFF}:{{PLAIN}}x\n"
                     for u in ("alice", "bob", "sr")))
         self.dconf = d / "dovecot.conf"
+        deploy = (DEPLOY / "dovecot-govsec.conf").read_text()
+        assert "127.0.0.1:25\n" in deploy
+        deploy = deploy.replace("127.0.0.1:25\n", f"127.0.0.1:{self.main}\n")
         self.dconf.write_text(DOVECOT_CONF.format(d=d, lmtp=self.lmtp,
-                                                  main=self.main))
+                                                  deploy=deploy))
         log = open(d / "dovecot.out", "ab")
         p = subprocess.Popen([dovecot, "-F", "-c", str(self.dconf)],
                              stdout=log, stderr=log)
@@ -367,12 +364,10 @@ class MailLab:
         for sub in ("conf", "queue", "data", "fwd"):
             (d / sub).mkdir()
         shutil.chown(d / "data", "postfix")
-        milter = f"inet:127.0.0.1:{self.mport}" if self.with_milter else ""
         (self.conf / "main.cf").write_text(MAIN_CF.format(
-            d=d, lmtp=self.lmtp, hop=self.hop, milters=milter))
+            d=d, lmtp=self.lmtp, deploy=self.deploy("postfix-main.cf")))
         (self.conf / "master.cf").write_text(MASTER_CF.format(
-            main=self.main, hop=self.hop, sink=self.sink.port,
-            hop_milters=milter or '""'))
+            main=self.main, deploy=self.deploy("postfix-master.cf")))
         (self.conf / "aliases").write_text(
             f"postmaster: root\nfwdalias: ext3@{OUTSIDE}\n"
             f"team: alice@{STAFF}, bob@{STAFF}\n")
@@ -403,6 +398,25 @@ class MailLab:
             return True
         wait_until(up, 15, lambda: "postfix to listen: " +
                    self._read("maillog"))
+
+    def deploy(self, name):
+        """docs/deploy/NAME as this instance runs it: its ports, no chroot
+        (a test instance has none), the sink as the Internet, and no
+        milter at all for bench/mail's baseline."""
+        text = (DEPLOY / name).read_text()
+        milter = f"inet:127.0.0.1:{self.mport}" if self.with_milter else ""
+        for old, new in (("inet:127.0.0.1:8891", milter),
+                         (":10025", f":{self.hop}")):
+            assert old in text, (name, old)
+            text = text.replace(old, new)
+        if name == "postfix-master.cf":
+            text, n = re.subn(r"-o content_filter=smtp:$",
+                              "-o content_filter=smtp:[127.0.0.1]:"
+                              f"{self.sink.port}", text, flags=re.M)
+            assert n == 1, text
+            text = re.sub(r"^(\S+\s+\S+\s+\S+\s+\S+\s+)y(\s)",
+                          r"\1n\2", text, flags=re.M)
+        return text
 
     def _read(self, name):
         p = self.d / name
