@@ -12,7 +12,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, free_port, require, run_cli, stop, wait_until
+from conftest import BUILD, SRC, free_port, require, run_cli, stop, \
+    wait_until
 
 GOVSEC_MILTER = BUILD / "govsec-milter"
 
@@ -193,3 +194,48 @@ def test_smtputf8_reply_and_hop_hold(milter):
     acts = [json.loads(line) for line in r.stdout.splitlines()]
     assert any(a["action"] == f"mail.{want}" and
                a["object"] == f"mail:{f['id']}" for a in acts)
+
+
+def test_systemd_unit_verifies(tmp_path):
+    """docs/deploy/govsec-milter.service passes `systemd-analyze verify`
+    with no warning, and its sandbox stays as tight as govsecd's."""
+    tool = require("systemd-analyze", "systemd")
+    unit = (SRC / "docs/deploy/govsec-milter.service").read_text()
+    assert "/usr/local/sbin/govsec-milter" in unit
+    copy = tmp_path / "govsec-milter.service"
+    copy.write_text(unit.replace("/usr/local/sbin/govsec-milter",
+                                 str(GOVSEC_MILTER)))
+    p = subprocess.run([tool, "verify", "--man=no", str(copy)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and (p.stdout + p.stderr).strip() == "", \
+        p.stdout + p.stderr
+    p = subprocess.run([tool, "security", "--offline=yes", "--threshold=20",
+                        str(copy)], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_check_mode(tmp_path):
+    """govsec-milter -n prints the policy; a configuration without local
+    domains or with a bad action is refused, exit 2, naming the setting."""
+    conf = tmp_path / "c.conf"
+    db = tmp_path / "s.db"
+    conf.write_text("[milter]\nlocal_domains = gov.test\n"
+                    "exceptions = a@gov.test 2099-01-01\n")
+    p = subprocess.run([str(GOVSEC_MILTER), "-n", "-c", str(conf), "-d",
+                        str(db)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("configuration OK: listen unix:/run/govsec/"
+                               "milter.sock, action reject, threshold 50, "
+                               "outbound hop 'govsec-outbound', 1 local "
+                               "domains, 1 exceptions"), p.stdout
+    for text, why in (("[milter]\n", "no local domains"),
+                      ("[milter]\nlocal_domains = gov.test\naction = bounce\n",
+                       "bad value 'bounce' for [milter] action"),
+                      ("[milter]\nlocal_domains = gov.test\n"
+                       "exceptions = a@gov.test\n", "no end date")):
+        conf.write_text(text)
+        p = subprocess.run([str(GOVSEC_MILTER), "-n", "-c", str(conf), "-d",
+                            str(db)], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 2 and why in p.stderr, (text, p.stderr)
