@@ -454,7 +454,8 @@
 	/* account.js fills in the login's second step and password form */
 	var acct = {};
 
-	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount]
+	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
+	    window.GovsecMail]
 	    .forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({

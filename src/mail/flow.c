@@ -351,7 +351,6 @@ mail_exc_rm(struct store *st, const char *addr, const char *actor,
 struct load_ctx {
 	struct mail_policy *p;
 	struct err *e;
-	int failed;
 };
 
 static int
@@ -362,10 +361,8 @@ load_exc(void *arg, struct store_row *r)
 
 	if (addr == NULL ||
 	    mail_policy_add_exception(x->p, addr, (time_t)store_row_int(r, 1),
-				      x->e) < 0) {
-		x->failed = 1;
+				      x->e) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -385,7 +382,7 @@ int
 mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 		       struct err *e)
 {
-	struct load_ctx x = {p, e, 0};
+	struct load_ctx x = {p, e};
 	const struct store_val v[] = {SV_INT(now)};
 
 	if (store_query(st,
