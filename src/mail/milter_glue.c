@@ -158,8 +158,10 @@ x_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	policy_refresh();
 	pthread_rwlock_rdlock(&G.pol_mu);
+	/* not logged as given: it is the client's bytes */
 	if (mail_msg_rcpt(m, G.pol, argv[0], argv + 1) < 0)
-		log_warn("milter: recipient '%.64s' does not parse", argv[0]);
+		log_warn("milter: a recipient from %s does not parse",
+			 m->client);
 	pthread_rwlock_unlock(&G.pol_mu);
 	return SMFIS_CONTINUE;
 }
