@@ -42,6 +42,36 @@ static struct {
 } G = {.st_mu = PTHREAD_MUTEX_INITIALIZER,
        .pol_mu = PTHREAD_RWLOCK_INITIALIZER};
 
+/* One SMTP session: the message being judged and which stages Postfix
+ * agreed to send without waiting for an answer (SMFIP_NR_*). */
+struct conn {
+	struct mail_msg m;
+	unsigned long noreply;
+};
+
+/* What a callback answers at a stage: nothing if Postfix does not wait. */
+static sfsistat
+go_on(const struct conn *c, unsigned long stage)
+{
+	return (c->noreply & stage) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* The session's state, made at negotiation (or at connect, when the MTA
+ * skipped it). */
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL) {
+		c = xmalloc(sizeof(*c));
+		mail_msg_init(&c->m);
+		c->noreply = 0;
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
 int
 milter_policy(const struct config *c, struct store *st, struct mail_policy *p,
 	      struct err *e)
@@ -116,10 +146,10 @@ policy_refresh(void)
 static sfsistat
 x_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-	struct mail_msg *m = xmalloc(sizeof(*m));
+	struct conn *c = conn_get(ctx);
+	struct mail_msg *m = &c->m;
 	const char *hop = smfi_getsymval(ctx, "{daemon_name}");
 
-	mail_msg_init(m);
 	if (hop != NULL)
 		str_copy(m->hop, hop, sizeof(m->hop));
 	if (sa != NULL && sa->sa_family == AF_INET)
@@ -132,30 +162,29 @@ x_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 			  m->client, sizeof(m->client));
 	else if (host != NULL)
 		str_copy(m->client, host, sizeof(m->client));
-	smfi_setpriv(ctx, m);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_CONN);
 }
 
 static sfsistat
 x_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct conn *c = conn_get(ctx);
+	struct mail_msg *m = &c->m;
 
-	if (m == NULL)
-		return SMFIS_TEMPFAIL;
 	mail_msg_reset(m);
 	mail_msg_sender(m, argv[0] != NULL ? argv[0] : "",
 			argv[0] != NULL ? argv + 1 : NULL);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_MAIL);
 }
 
 static sfsistat
 x_envrcpt(SMFICTX *ctx, char **argv)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct conn *c = conn_get(ctx);
+	struct mail_msg *m = &c->m;
 
-	if (m == NULL || argv[0] == NULL)
-		return SMFIS_TEMPFAIL;
+	if (argv[0] == NULL)
+		return go_on(c, SMFIP_NR_RCPT);
 	policy_refresh();
 	pthread_rwlock_rdlock(&G.pol_mu);
 	/* not logged as given: it is the client's bytes */
@@ -163,18 +192,22 @@ x_envrcpt(SMFICTX *ctx, char **argv)
 		log_warn("milter: a recipient from %s does not parse",
 			 m->client);
 	pthread_rwlock_unlock(&G.pol_mu);
-	return SMFIS_CONTINUE;
+	return go_on(c, SMFIP_NR_RCPT);
 }
 
 static sfsistat
 x_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct conn *c = conn_get(ctx);
 
-	if (m == NULL)
-		return SMFIS_TEMPFAIL;
-	mail_msg_header(m, name, value);
-	return SMFIS_CONTINUE;
+	mail_msg_header(&c->m, name, value);
+	return go_on(c, SMFIP_NR_HDR);
+}
+
+static sfsistat
+x_eoh(SMFICTX *ctx)
+{
+	return go_on(conn_get(ctx), SMFIP_NR_EOH);
 }
 
 /* Prunes the records past the retention once a day (under st_mu). */
@@ -199,7 +232,7 @@ prune_maybe(time_t now)
 static sfsistat
 x_eom(SMFICTX *ctx)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct mail_msg *m = &conn_get(ctx)->m;
 	const char *qid = smfi_getsymval(ctx, "i");
 	struct mail_verdict v;
 	char id[33], why[128];
@@ -207,8 +240,6 @@ x_eom(SMFICTX *ctx)
 	time_t now = time_now();
 	int rc;
 
-	if (m == NULL)
-		return SMFIS_TEMPFAIL;
 	if (qid != NULL)
 		str_copy(m->queue_id, qid, sizeof(m->queue_id));
 	pthread_rwlock_rdlock(&G.pol_mu);
@@ -266,28 +297,30 @@ x_eom(SMFICTX *ctx)
 static sfsistat
 x_abort(SMFICTX *ctx)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct conn *c = smfi_getpriv(ctx);
 
-	if (m != NULL)
-		mail_msg_reset(m);
+	if (c != NULL)
+		mail_msg_reset(&c->m);
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 x_close(SMFICTX *ctx)
 {
-	struct mail_msg *m = smfi_getpriv(ctx);
+	struct conn *c = smfi_getpriv(ctx);
 
-	if (m != NULL) {
-		mail_msg_cleanup(m);
-		free(m);
+	if (c != NULL) {
+		mail_msg_cleanup(&c->m);
+		free(c);
 		smfi_setpriv(ctx, NULL);
 	}
 	return SMFIS_CONTINUE;
 }
 
-/* Asks Postfix to leave out what is not judged: the body, HELO, DATA and
- * unknown commands (fewer round trips per message). */
+/* Asks Postfix to leave out what is not judged (the body, HELO, DATA and
+ * unknown commands) and not to wait for an answer where the milter never
+ * refuses (connect, MAIL, RCPT, each header, end of headers): one round
+ * trip per message instead of one per header. */
 static sfsistat
 x_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -316,6 +349,7 @@ milter_run(const struct milter_opts *o, struct err *e)
 	    .xxfi_envfrom = x_envfrom,
 	    .xxfi_envrcpt = x_envrcpt,
 	    .xxfi_header = x_header,
+	    .xxfi_eoh = x_eoh,
 	    .xxfi_eom = x_eom,
 	    .xxfi_abort = x_abort,
 	    .xxfi_close = x_close,

@@ -409,6 +409,11 @@ class MailLab:
                          (":10025", f":{self.hop}")):
             assert old in text, (name, old)
             text = text.replace(old, new)
+        if name == "postfix-main.cf":
+            # MAIN_CF sets its own forward_path after it (one entry, no
+            # "overriding earlier entry" warnings)
+            text, n = re.subn(r"^forward_path =.*$", "", text, flags=re.M)
+            assert n == 1, text
         if name == "postfix-master.cf":
             text, n = re.subn(r"-o content_filter=smtp:$",
                               "-o content_filter=smtp:[127.0.0.1]:"
