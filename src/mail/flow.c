@@ -38,9 +38,9 @@ role_add(struct role *v, size_t *n, size_t max, const char *addr, int bit)
 }
 
 int
-mail_flow_record(struct store *st, const struct mail_msg *m,
+mail_flow_insert(struct store *st, const struct mail_msg *m,
 		 const struct mail_verdict *v, time_t at, char id[33],
-		 struct err *e)
+		 struct buf *rcpts, struct err *e)
 {
 	static const char ins[] =
 	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
@@ -49,8 +49,7 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 	static const char ins_addr[] =
 	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
 	    " VALUES (?, ?, ?, ?)";
-	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
-	struct role *roles = NULL;
+	struct role *roles;
 	size_t nroles = 0, maxroles = 2 * m->nrcpt + 1;
 	unsigned char rnd[4];
 	char rhex[9];
@@ -63,23 +62,22 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 	hex_encode(rnd, sizeof(rnd), rhex);
 	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
 		rhex);
+	buf_reset(rcpts);
 	for (size_t i = 0; i < m->nrcpt; i++) {
 		const struct mail_rcpt *r = &m->rcpt[i];
 
-		buf_printf(&rcpts, "%s%s", i ? " " : "", r->addr);
+		buf_printf(rcpts, "%s%s", i ? " " : "", r->addr);
 		if (r->orcpt[0] != '\0' && strcmp(r->orcpt, r->addr) != 0)
-			buf_printf(&rcpts, "(%s)", r->orcpt);
+			buf_printf(rcpts, "(%s)", r->orcpt);
 	}
 	if (m->rcpt_dropped > 0)
-		buf_printf(&rcpts, " +%zu more", m->rcpt_dropped);
+		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
 	roles = xcalloc(maxroles, sizeof(*roles));
 	role_add(roles, &nroles, maxroles, m->sender, 1);
 	for (size_t i = 0; i < m->nrcpt; i++) {
 		role_add(roles, &nroles, maxroles, m->rcpt[i].addr, 2);
 		role_add(roles, &nroles, maxroles, m->rcpt[i].orcpt, 4);
 	}
-	if (store_begin(st, e) < 0)
-		goto done;
 	{
 		const struct store_val vals[] = {
 		    SV_TEXT(id),
@@ -89,7 +87,7 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 		    SV_TEXT(m->client),
 		    SV_TEXT(m->sender),
 		    SV_TEXT(m->message_id[0] ? m->message_id : NULL),
-		    SV_TEXT(rcpts.data != NULL ? rcpts.data : ""),
+		    SV_TEXT(rcpts->data != NULL ? rcpts->data : ""),
 		    SV_TEXT(v->names),
 		    SV_INT(v->score),
 		    SV_TEXT(mail_action_name(v->action)),
@@ -97,7 +95,7 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 		};
 
 		if (store_exec(st, ins, vals, (int)ARRAY_SIZE(vals), e) < 0)
-			goto fail;
+			goto done;
 	}
 	for (size_t i = 0; i < nroles; i++) {
 		const struct store_val vals[] = {SV_TEXT(roles[i].addr),
@@ -105,7 +103,27 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 						 SV_INT(roles[i].roles)};
 
 		if (store_exec(st, ins_addr, vals, 4, e) < 0)
-			goto fail;
+			goto done;
+	}
+	rc = 0;
+done:
+	free(roles);
+	return rc;
+}
+
+int
+mail_flow_record(struct store *st, const struct mail_msg *m,
+		 const struct mail_verdict *v, time_t at, char id[33],
+		 struct err *e)
+{
+	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
+	int rc = -1;
+
+	if (store_begin(st, e) < 0)
+		goto done;
+	if (mail_flow_insert(st, m, v, at, id, &rcpts, e) < 0) {
+		store_rollback(st);
+		goto done;
 	}
 	if (v->action == MAIL_ACCEPT && v->exception[0] == '\0') {
 		rc = store_commit(st, e);
@@ -130,11 +148,7 @@ mail_flow_record(struct store *st, const struct mail_msg *m,
 				  after.data, e);
 		buf_cleanup(&after);
 	}
-	goto done;
-fail:
-	store_rollback(st);
 done:
-	free(roles);
 	buf_cleanup(&rcpts);
 	return rc;
 }

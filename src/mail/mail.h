@@ -197,6 +197,15 @@ const char *mail_reject_text(int utf8);
 int mail_flow_record(struct store *st, const struct mail_msg *m,
 		     const struct mail_verdict *v, time_t at, char id[33],
 		     struct err *e);
+/*
+ * The rows of mail_flow_record() without the transaction and the audit
+ * record, inside the caller's transaction (the milter commits a batch of
+ * accepted messages at once); rcpts is scratch space (the recipients'
+ * text is left in it). 0, or -1 with e set.
+ */
+int mail_flow_insert(struct store *st, const struct mail_msg *m,
+		     const struct mail_verdict *v, time_t at, char id[33],
+		     struct buf *rcpts, struct err *e);
 struct mail_trace_q {
 	const char *address;	/* sender, recipient or original recipient */
 	const char *message_id; /* exact, angle brackets optional */

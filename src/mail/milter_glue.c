@@ -19,6 +19,7 @@ static const int alert_prio = LOG_MAIL | LOG_ALERT;
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,18 @@ static const int alert_prio = LOG_MAIL | LOG_ALERT;
 #define POLICY_SECONDS 60    /* exceptions and domains reloaded */
 #define PRUNE_SECONDS  86400 /* records past the retention deleted */
 
+/* An accepted message waiting for the writer to commit its record (its
+ * session's thread waits: the answer goes to Postfix after the commit). */
+struct pending {
+	struct pending *next;
+	const struct mail_msg *m;
+	const struct mail_verdict *v;
+	time_t at;
+	char *id;
+	struct err *e;
+	int done, rc;
+};
+
 static struct {
 	const struct config *cfg;
 	struct store *st;
@@ -39,8 +52,17 @@ static struct {
 	struct mail_policy *pol;
 	time_t pol_at;	   /* when pol was built */
 	time_t next_prune; /* under st_mu */
+	/* group commit of accepted messages (q_mu) */
+	pthread_mutex_t q_mu;
+	pthread_cond_t q_more, q_done;
+	struct pending *head, *tail;
+	int stopping;
+	pthread_t writer;
 } G = {.st_mu = PTHREAD_MUTEX_INITIALIZER,
-       .pol_mu = PTHREAD_RWLOCK_INITIALIZER};
+       .pol_mu = PTHREAD_RWLOCK_INITIALIZER,
+       .q_mu = PTHREAD_MUTEX_INITIALIZER,
+       .q_more = PTHREAD_COND_INITIALIZER,
+       .q_done = PTHREAD_COND_INITIALIZER};
 
 /* One SMTP session: the message being judged and which stages Postfix
  * agreed to send without waiting for an answer (SMFIP_NR_*). */
@@ -229,6 +251,86 @@ prune_maybe(time_t now)
 			 n);
 }
 
+/*
+ * The writer: commits the records of all accepted messages that waited
+ * meanwhile in one transaction (as many as sessions are at their end of
+ * message: a busy MTA's messages share a commit), then wakes their
+ * sessions. A batch that fails is written again one record at a time, so
+ * one bad record fails only its own message.
+ */
+static void *
+writer_main(void *arg)
+{
+	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
+	struct pending *p, *batch;
+	struct err e;
+	int rc;
+
+	(void)arg;
+	pthread_mutex_lock(&G.q_mu);
+	for (;;) {
+		while (G.head == NULL && !G.stopping)
+			pthread_cond_wait(&G.q_more, &G.q_mu);
+		if (G.head == NULL)
+			break;
+		batch = G.head;
+		G.head = G.tail = NULL;
+		pthread_mutex_unlock(&G.q_mu);
+		pthread_mutex_lock(&G.st_mu);
+		rc = store_begin(G.st, &e);
+		for (p = batch; p != NULL && rc == 0; p = p->next)
+			rc = mail_flow_insert(G.st, p->m, p->v, p->at, p->id,
+					      &rcpts, &e);
+		if (rc == 0)
+			rc = store_commit(G.st, &e);
+		else
+			store_rollback(G.st);
+		for (p = batch; p != NULL; p = p->next)
+			p->rc = rc == 0 ? 0
+					: mail_flow_record(G.st, p->m, p->v,
+							   p->at, p->id, p->e);
+		prune_maybe(batch->at);
+		pthread_mutex_unlock(&G.st_mu);
+		pthread_mutex_lock(&G.q_mu);
+		for (p = batch; p != NULL; p = p->next)
+			p->done = 1;
+		pthread_cond_broadcast(&G.q_done);
+	}
+	pthread_mutex_unlock(&G.q_mu);
+	buf_cleanup(&rcpts);
+	return NULL;
+}
+
+/* Records m: a stop (or an exception) at once with its audit record, an
+ * accepted message through the writer's next commit. 0 or -1. */
+static int
+record(const struct mail_msg *m, const struct mail_verdict *v, time_t at,
+       char id[33], struct err *e)
+{
+	struct pending p = {NULL, m, v, at, id, e, 0, -1};
+	int rc;
+
+	if (v->action != MAIL_ACCEPT || v->exception[0] != '\0') {
+		pthread_mutex_lock(&G.st_mu);
+		rc = mail_flow_record(G.st, m, v, at, id, e);
+		if (rc == 0)
+			audit_checkpoint(G.st, 0, NULL);
+		pthread_mutex_unlock(&G.st_mu);
+		return rc;
+	}
+	pthread_mutex_lock(&G.q_mu);
+	if (G.tail != NULL)
+		G.tail->next = &p;
+	else
+		G.head = &p;
+	G.tail = &p;
+	pthread_cond_signal(&G.q_more);
+	while (!p.done)
+		pthread_cond_wait(&G.q_done, &G.q_mu);
+	pthread_mutex_unlock(&G.q_mu);
+	return p.rc;
+}
+
 static sfsistat
 x_eom(SMFICTX *ctx)
 {
@@ -245,13 +347,7 @@ x_eom(SMFICTX *ctx)
 	pthread_rwlock_rdlock(&G.pol_mu);
 	mail_judge(G.pol, m, now, &v);
 	pthread_rwlock_unlock(&G.pol_mu);
-	pthread_mutex_lock(&G.st_mu);
-	rc = mail_flow_record(G.st, m, &v, now, id, &e);
-	if (rc == 0) {
-		audit_checkpoint(G.st, 0, NULL);
-		prune_maybe(now);
-	}
-	pthread_mutex_unlock(&G.st_mu);
+	rc = record(m, &v, now, id, &e);
 	if (rc < 0) {
 		/* MAIL-3: no message passes unrecorded; Postfix retries */
 		log_error("milter: %s: cannot record the message: %s",
@@ -357,7 +453,7 @@ milter_run(const struct milter_opts *o, struct err *e)
 	};
 	struct mail_policy *p;
 	char listen[sizeof(o->cfg->milter_listen)];
-	int rc = 1;
+	int rc = 1, writer = 0;
 
 	openlog("govsec-milter", LOG_PID, LOG_MAIL);
 	G.cfg = o->cfg;
@@ -390,6 +486,25 @@ milter_run(const struct milter_opts *o, struct err *e)
 			o->cfg->milter_listen);
 		goto done;
 	}
+	{
+		/* libmilter's own thread takes the signals: the writer must
+		 * not (a SIGTERM there would kill the process unflushed) */
+		sigset_t block, old;
+		int prc;
+
+		sigemptyset(&block);
+		sigaddset(&block, SIGHUP);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		prc = pthread_create(&G.writer, NULL, writer_main, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (prc != 0) {
+			err_set(e, "cannot start the mail-flow writer thread");
+			goto done;
+		}
+	}
+	writer = 1;
 	log_info("milter: listening on %s, %zu local domains, action %s",
 		 o->cfg->milter_listen, G.pol->ndomains,
 		 mail_action_name(G.pol->action));
@@ -397,6 +512,13 @@ milter_run(const struct milter_opts *o, struct err *e)
 	if (rc != 0)
 		err_set(e, "libmilter stopped with an error");
 done:
+	if (writer) {
+		pthread_mutex_lock(&G.q_mu);
+		G.stopping = 1;
+		pthread_cond_signal(&G.q_more);
+		pthread_mutex_unlock(&G.q_mu);
+		pthread_join(G.writer, NULL);
+	}
 	pthread_mutex_lock(&G.st_mu);
 	audit_checkpoint(G.st, 1, NULL);
 	store_free(G.st);

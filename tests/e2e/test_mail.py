@@ -317,7 +317,7 @@ class MailLab:
         rc = stop(self.milter)
         text = self.milter_log.read_text(errors="replace")
         assert "Sanitizer" not in text and "runtime error" not in text, text
-        self.milter_rc = rc
+        assert rc == 0, f"govsec-milter exited {rc}: {text}"
 
     def _start_dovecot(self):
         d = self.d
