@@ -81,7 +81,8 @@ int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_operator(struct cli *c, int argc, char **argv);
 int cmd_tlog(struct cli *c, int argc, char **argv);
 int cmd_logo(struct cli *c, int argc, char **argv);
-int cmd_mail(struct cli *c, int argc, char **argv);
+int cmd_mail(struct cli *c, int argc, char **argv); /* cmd_mail.c */
+/* mail audit (cmd_mailaudit.c), from cmd_mail */
 int cmd_mail_audit(struct cli *c, int argc, char **argv);
 /* name apply|list|approve|reject (cmd_ecert.c), from cmd_name */
 int cmd_name_decide(struct cli *c, int argc, char **argv);

@@ -175,12 +175,3 @@ out:
 	free(dlist);
 	return rc;
 }
-
-int
-cmd_mail(struct cli *c, int argc, char **argv)
-{
-	if (argc > 1 && strcmp(argv[1], "audit") == 0)
-		return cmd_mail_audit(c, argc - 1, argv + 1);
-	cli_error("mail: unknown subcommand (audit)");
-	return EXIT_USAGE;
-}

@@ -159,11 +159,6 @@ static const struct command commands[] = {
      "govsec tlog audit\n"
      "govsec tlog monitor URL --root FILE --state FILE\n",
      NULL},
-    {"mail", cmd_mail, "e-mail systems: audit",
-     "govsec mail audit [--app APP] [--postfix DIR] [--dovecot FILE]\n"
-     "                  [--roundcube FILE] [--domain D,D...] [--milter NAME]\n"
-     "                  [--lang zh|en] [--format text|json] [SIEVE...]\n",
-     NULL},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ...",
      "govsec gate import FILE\n"
@@ -185,6 +180,18 @@ static const struct command commands[] = {
      "govsec gate lockouts | unlock USER|ADDRESS\n"
      "govsec gate stats\n"
      "govsec gate sessions-fill N --user U\n",
+     NULL},
+    {"mail", cmd_mail,
+     "e-mail: mail-flow records, forwarding exceptions, configuration audit",
+     "govsec mail trace [--address A] [--message-id M] [--since T]\n"
+     "                  [--until T] [--limit N] [--json]\n"
+     "govsec mail except add ADDRESS|@DOMAIN --until DATE --reason TEXT\n"
+     "govsec mail except list\n"
+     "govsec mail except rm ADDRESS|@DOMAIN\n"
+     "govsec mail prune\n"
+     "govsec mail audit [--app APP] [--postfix DIR] [--dovecot FILE]\n"
+     "                  [--roundcube FILE] [--domain D,D...] [--milter NAME]\n"
+     "                  [--lang zh|en] [--format text|json] [SIEVE...]\n",
      NULL},
 };
 

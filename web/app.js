@@ -455,7 +455,7 @@
 	var acct = {};
 
 	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
-	    window.GovsecEcert].forEach(function (mount) {
+	    window.GovsecEcert, window.GovsecMail].forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
 				h: h, clear: clear, t: t, I: I, api: api, q: q,

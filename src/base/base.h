@@ -464,6 +464,14 @@ struct config {
 	int audit_heads_seconds; /* heads_seconds: a head at least (60) */
 	int audit_syslog;	 /* syslog: heads to LOG_AUTHPRIV (yes) */
 	int audit_aggregate;	 /* aggregate_seconds: failed logins (60) */
+	/* [milter]: govsec-milter (docs/mail.md, govsec.conf(5)) */
+	char milter_listen[256];      /* listen, "unix:PATH" or "inet:PORT@HOST" */
+	char milter_domains[4096];    /* local_domains, besides the registry's */
+	char milter_action[16];	      /* action (reject) */
+	int milter_threshold;	      /* threshold score (50) */
+	char milter_hop[64];	      /* outbound_hop: its daemon name */
+	char milter_exceptions[4096]; /* exceptions: "ADDR DATE, ..." */
+	int milter_timeout;	      /* timeout seconds to the MTA (30) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

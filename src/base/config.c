@@ -69,6 +69,12 @@ config_defaults(struct config *c)
 	c->audit_heads_seconds = 60;
 	c->audit_syslog = 1;
 	c->audit_aggregate = 60;
+	str_copy(c->milter_listen, "unix:/run/govsec/milter.sock",
+		 sizeof(c->milter_listen));
+	str_copy(c->milter_action, "reject", sizeof(c->milter_action));
+	c->milter_threshold = 50;
+	str_copy(c->milter_hop, "govsec-outbound", sizeof(c->milter_hop));
+	c->milter_timeout = 30;
 }
 
 struct ctx {
@@ -304,6 +310,34 @@ add_line(char *dst, size_t size, const char *value)
 }
 
 static int
+milter_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "listen"))
+		return value[0] != '\0' ? str_copy(c->milter_listen, value,
+						    sizeof(c->milter_listen))
+					 : -1;
+	if (!strcmp(key, "local_domains"))
+		return str_copy(c->milter_domains, value,
+				sizeof(c->milter_domains));
+	if (!strcmp(key, "action"))
+		return strcmp(value, "reject") && strcmp(value, "quarantine") &&
+				       strcmp(value, "discard")
+			   ? -1
+			   : str_copy(c->milter_action, value,
+				      sizeof(c->milter_action));
+	if (!strcmp(key, "threshold"))
+		return set_int(value, 1, 1000, &c->milter_threshold);
+	if (!strcmp(key, "outbound_hop"))
+		return str_copy(c->milter_hop, value, sizeof(c->milter_hop));
+	if (!strcmp(key, "exceptions"))
+		return str_copy(c->milter_exceptions, value,
+				sizeof(c->milter_exceptions));
+	if (!strcmp(key, "timeout"))
+		return set_int(value, 1, 3600, &c->milter_timeout);
+	return -2;
+}
+
+static int
 handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct ctx *x = user;
@@ -411,6 +445,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "audit") &&
 		   (ok = audit_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "milter") &&
+		   (ok = milter_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else {
 		if (!x->failed)

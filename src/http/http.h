@@ -370,6 +370,9 @@ int http_attest_revoke(struct http_req *r);
 int http_audit_list(struct http_req *r);
 int http_audit_verify(struct http_req *r);
 
+/* api_mail.c: mail-flow records (MAIL-3) */
+int http_mail_trace(struct http_req *r);
+
 /* api_gate.c: administration of the access gateway (src/gate) */
 int http_gate_policy_get(struct http_req *r);
 int http_gate_policy_put(struct http_req *r);

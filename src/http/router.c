@@ -50,6 +50,7 @@ static const struct route routes[] = {
     {"GET", "/api/rules", http_rules, ROLES_ANY, RS_OPEN},
     {"GET", "/api/audit", http_audit_list, ROLES_AUDIT, RS_UNITS},
     {"GET", "/api/audit/verify", http_audit_verify, ROLES_AUDIT, RS_GLOBAL},
+    {"GET", "/api/mail/trace", http_mail_trace, ROLES_AUDIT, RS_GLOBAL},
     {"GET", "/api/gate/policy", http_gate_policy_get, ROLES_ANY, RS_GLOBAL},
     {"PUT", "/api/gate/policy", http_gate_policy_put, ROLE_ADMIN, RS_GLOBAL},
     {"GET", "/api/gate/users", http_gate_users, ROLES_ANY, RS_GLOBAL},

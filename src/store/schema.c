@@ -317,6 +317,30 @@ const struct migration store_migrations[] = {
 	 "  domain TEXT PRIMARY KEY, unit TEXT NOT NULL,"
 	 "  name_id INTEGER NOT NULL, key TEXT NOT NULL);"
 	 "CREATE INDEX ecert_name_domains_key ON ecert_name_domains(key);"},
+    /* 23: mail-flow records (src/mail/flow.c, MAIL-3): one row per
+     * message a milter hop saw, with its envelope, Message-ID, signals
+     * and decision (id: 8 hex digits of the time, then random, so rows
+     * arrive in key order); one row per (address, message) for the lookup
+     * by address (roles: bits 1 sender, 2 recipient, 4 original
+     * recipient); kept as long as the audit log (SEC-5) */
+    {23, "CREATE TABLE mail_flow ("
+	 "  id TEXT PRIMARY KEY, at INTEGER NOT NULL, hop TEXT NOT NULL,"
+	 "  queue_id TEXT NOT NULL, client TEXT NOT NULL,"
+	 "  sender TEXT NOT NULL, message_id TEXT, rcpts TEXT NOT NULL,"
+	 "  signals TEXT NOT NULL, score INTEGER NOT NULL,"
+	 "  decision TEXT NOT NULL, reason TEXT NOT NULL);"
+	 "CREATE INDEX mail_flow_at ON mail_flow(at);"
+	 "CREATE INDEX mail_flow_msgid ON mail_flow(message_id, at);"
+	 "CREATE TABLE mail_flow_addr ("
+	 "  addr TEXT NOT NULL, at INTEGER NOT NULL, flow TEXT NOT NULL,"
+	 "  roles INTEGER NOT NULL, PRIMARY KEY (addr, at, flow));"
+	 "CREATE INDEX mail_flow_addr_flow ON mail_flow_addr(flow);"},
+    /* 24: forwarding exceptions of the milter (an address or "@domain",
+     * until: the first second it no longer applies) */
+    {24, "CREATE TABLE mail_exceptions ("
+	 "  address TEXT PRIMARY KEY, until INTEGER NOT NULL,"
+	 "  reason TEXT NOT NULL, created INTEGER NOT NULL,"
+	 "  created_by TEXT NOT NULL);"},
     /* 25: what `govsec mail audit` found in an e-mail system's
      * configuration (src/mail/mailaudit.c): the evidence of MAIL-1 and
      * MAIL-2 for that application, newest first */

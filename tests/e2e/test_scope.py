@@ -831,8 +831,9 @@ CASES = {
        if p.startswith("/api/ecert/") and pol == "RS_UNITS"},
 }
 # Routes no scoped account may use (their data is not any unit's): the
-# gate's administration and the whole audit chain's verification.
-GLOBAL = {"GET /api/audit/verify"} | {
+# gate's administration, the whole audit chain's verification and the
+# mail-flow records (mail is the mail server's, not a unit's).
+GLOBAL = {"GET /api/audit/verify", "GET /api/mail/trace"} | {
     f"{m} {p}" for m, p, pol in router_routes()
     if p.startswith("/api/gate/") or (p.startswith("/api/ecert/") and
                                       pol == "RS_GLOBAL")}

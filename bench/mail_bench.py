@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""bench/mail_bench.py: issue 13's two figures (bench/mail runs both).
+
+throughput: one run, two mail systems side by side, each the loopback
+    Postfix + Dovecot of tests/e2e/test_mail.py (MailLab) built from
+    docs/deploy: one with govsec-milter on the main smtpd and on the
+    outbound inspection hop, one with no milter at all. Each round sends
+    MESSAGES messages (alice@staff.gov.test to outside addresses, so each
+    passes both smtpds: the milter twice) over CONNS SMTP connections and
+    waits until the sink outside received them all; rounds alternate
+    between the two systems, and the best round of each counts (the
+    machine is shared). Prints messages a second and the overhead
+    (goal <= 10 %).
+trace: a store with ROWS mail-flow records (generated directly with
+    sqlite3 into govsec's own schema: a year of mail, 100,000 local
+    senders, 1,000,000 outside recipients, 2 address rows a message,
+    indexes as migration 23 makes them), then for lookups by address,
+    address and month, an outside recipient, Message-ID, an hour and an
+    unknown address: the time of mail_flow_trace() in process
+    (bench_mail_trace: the first, cold lookup and the median of 200) and
+    the wall time of `govsec mail trace` as a user runs it (median of 5;
+    the process start-up is in it: the floor line shows how much).
+
+Usage: bench/mail_bench.py throughput [MESSAGES [CONNS]]
+       bench/mail_bench.py trace [ROWS]
+"""
+import os
+import pathlib
+import shutil
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SRC = pathlib.Path(__file__).resolve().parents[1]
+os.environ.setdefault("GOVSEC_SRC", str(SRC))
+sys.path.insert(0, str(SRC / "tests" / "e2e"))
+
+from conftest import BUILD, GOVSEC  # noqa: E402
+
+
+def send_many(lab, n, conns):
+    """Sends n messages over conns parallel SMTP sessions to the main
+    smtpd; returns when the last was accepted."""
+    body = ("From: alice@staff.gov.test\r\nTo: x@outside.test\r\n"
+            "Subject: bench\r\nMessage-ID: <{i}.{t}@bench.test>\r\n\r\n" +
+            "line of text\r\n" * 40)
+    tag = str(time.monotonic_ns())
+
+    def worker(k):
+        with smtplib.SMTP("127.0.0.1", lab.main, timeout=120) as s:
+            for i in range(k, n, conns):
+                s.sendmail("alice@staff.gov.test",
+                           [f"x{i % 1000}@outside.test"],
+                           body.format(i=i, t=tag))
+    threads = [threading.Thread(target=worker, args=(k,))
+               for k in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def one_round(lab, n, conns):
+    before = len(lab.sink.all())
+    t0 = time.monotonic()
+    send_many(lab, n, conns)
+    deadline = t0 + 600
+    while len(lab.sink.all()) < before + n:
+        if time.monotonic() > deadline:
+            raise SystemExit("bench/mail: the sink did not get every message")
+        time.sleep(0.01)
+    return n / (time.monotonic() - t0)
+
+
+def throughput(n=2000, conns=8):
+    from test_mail import MailLab
+    rates = {True: [], False: []}
+    with MailLab(with_milter=True) as on, MailLab(with_milter=False) as off:
+        for lab in (on, off):
+            one_round(lab, 100, conns)  # warm up
+        for _ in range(3):
+            for lab, key in ((on, True), (off, False)):
+                rates[key].append(one_round(lab, n, conns))
+        # the milter's own CPU time (utime + stime, /proc/PID/stat)
+        f = pathlib.Path(f"/proc/{on.milter.pid}/stat").read_text()
+        ticks = sum(int(x) for x in f.rsplit(")", 1)[1].split()[11:13])
+        cpu = ticks / os.sysconf("SC_CLK_TCK")
+        records = subprocess.run(
+            [str(GOVSEC), "--db", str(on.db), "mail", "trace", "--json",
+             "--since", "2000-01-01", "--limit", "100000"],
+            capture_output=True, text=True, check=True).stdout.count('"id"')
+    best_on, best_off = max(rates[True]), max(rates[False])
+    print(f"bench/mail throughput: {n} messages x 3 rounds, {conns} "
+          "connections, each message through the main smtpd and the "
+          "outbound hop")
+    print(f"  without milter   {best_off:8.1f} msg/s  (rounds: " +
+          ", ".join(f"{r:.1f}" for r in rates[False]) + ")")
+    print(f"  with milter      {best_on:8.1f} msg/s  (rounds: " +
+          ", ".join(f"{r:.1f}" for r in rates[True]) + ")")
+    print(f"  overhead         {100 * (1 - best_on / best_off):8.1f} %   "
+          "(goal <= 10 %)")
+    print(f"  mail-flow records written: {records}; govsec-milter CPU "
+          f"{cpu:.1f} s, {1000 * cpu / records:.2f} ms a record")
+
+
+GEN = """
+PRAGMA synchronous = OFF;
+PRAGMA journal_mode = OFF;
+PRAGMA cache_size = -1000000;
+PRAGMA temp_store = FILE;
+DROP INDEX mail_flow_at;
+DROP INDEX mail_flow_msgid;
+DROP INDEX mail_flow_addr_flow;
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n
+                        WHERE i < {rows} - 1)
+INSERT INTO mail_flow
+SELECT printf('%08x%08x', {t0} + i * {step}, i), {t0} + i * {step},
+       CASE i % 2 WHEN 0 THEN 'mx.gov.test' ELSE 'govsec-outbound' END,
+       printf('Q%X', i), '127.0.0.1',
+       printf('u%d@gov.test', (i * 7919) % 100000),
+       printf('m%d@gov.test', i),
+       printf('x%d@out%d.test', (i * 104729) % 1000000, i % 100),
+       CASE WHEN i % 1000 = 0 THEN 'orcpt-local' ELSE '' END,
+       CASE WHEN i % 1000 = 0 THEN 60 ELSE 0 END,
+       CASE WHEN i % 1000 = 0 THEN 'reject' ELSE 'accept' END,
+       'score 0 below the threshold 50'
+FROM n;
+INSERT INTO mail_flow_addr
+SELECT sender, at, id, 1 FROM mail_flow ORDER BY sender, at, id;
+INSERT INTO mail_flow_addr
+SELECT rcpts, at, id, 2 FROM mail_flow ORDER BY rcpts, at, id;
+{indexes}
+ANALYZE;
+"""
+
+
+def ms(argv, env):
+    t = time.monotonic()
+    r = subprocess.run(argv, capture_output=True, text=True, env=env)
+    dt = (time.monotonic() - t) * 1000
+    if r.returncode != 0:
+        raise SystemExit(f"bench/mail: {argv}: {r.stderr}")
+    return dt, r.stdout.count('"id"')
+
+
+def trace(rows=10_000_000):
+    sqlite = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+    d = pathlib.Path(tempfile.mkdtemp(prefix="govsec-bench-mail-"))
+    try:
+        db = d / "govsec.db"
+        subprocess.run([str(GOVSEC), "--db", str(db), "init"], check=True,
+                       capture_output=True)
+        idx = subprocess.run(
+            [sqlite, str(db), "SELECT sql || ';' FROM sqlite_master WHERE "
+             "name IN ('mail_flow_at', 'mail_flow_msgid', "
+             "'mail_flow_addr_flow')"],
+            check=True, capture_output=True, text=True).stdout
+        assert idx.count("CREATE INDEX") == 3, idx
+        year = 365 * 86400
+        t0 = int(time.time()) - year
+        step = max(1, year // rows)
+        t = time.monotonic()
+        subprocess.run([sqlite, str(db)], check=True, text=True,
+                       stdout=subprocess.DEVNULL,
+                       input=GEN.format(rows=rows, t0=t0, step=step,
+                                        indexes=idx))
+        gen = time.monotonic() - t
+        size = db.stat().st_size
+        env = dict(os.environ, LANG="C.UTF-8")
+        base = [str(GOVSEC), "--db", str(db), "mail", "trace", "--json"]
+        mid = rows // 2
+        t_mid = t0 + mid * step
+        month = [time.strftime("%Y-%m-%d", time.gmtime(t_mid)),
+                 time.strftime("%Y-%m-%d", time.gmtime(t_mid + 30 * 86400))]
+        hour = [time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(x))
+                for x in (t_mid, t_mid + 3600)]
+        sender = f"u{(mid * 7919) % 100000}@gov.test"
+        queries = [
+            ("address (a local sender, newest 100)",
+             ["--address", sender], []),
+            ("address + a month", ["--address", sender,
+                                   "--since", month[0], "--until", month[1]],
+             ["--address", sender, "--since", str(t_mid),
+              "--until", str(t_mid + 30 * 86400)]),
+            ("outside recipient", ["--address",
+                                   f"x{(mid * 104729) % 1000000}"
+                                   f"@out{mid % 100}.test"], []),
+            ("message-id", ["--message-id", f"<m{mid}@gov.test>"], []),
+            ("an hour (newest 100)", ["--since", hour[0], "--until", hour[1]],
+             ["--since", str(t_mid), "--until", str(t_mid + 3600)]),
+            ("unknown address", ["--address", "nobody@nowhere.test"], []),
+        ]
+        print(f"bench/mail trace: {rows:,} mail-flow records "
+              f"({2 * rows:,} address rows), store {size / 2**30:.1f} GiB, "
+              f"generated in {gen:.0f} s")
+        tool = BUILD / "bench_mail_trace"
+        print(f"  {'lookup':38s} rows   in process: cold  median   "
+              "CLI: median")
+        for name, args, cargs in queries:
+            r = subprocess.run([str(tool), str(db), "200"] +
+                               (cargs or args), capture_output=True,
+                               text=True, check=True).stdout.split()
+            cli = statistics.median(ms(base + args, env)[0]
+                                    for _ in range(5))
+            print(f"  {name:38s} {int(r[1]):4d}  {float(r[3]) / 1000:9.2f} "
+                  f"ms {float(r[5]) / 1000:6.2f} ms  {cli:7.1f} ms")
+        floor = statistics.median(
+            ms([str(GOVSEC), "--db", str(db), "mail", "trace", "--json",
+                "--limit", "1"], env)[0] for _ in range(5))
+        print(f"  {'(CLI floor: newest record, limit 1)':38s}      "
+              f"                     {floor:7.1f} ms")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    args = [int(a) for a in sys.argv[2:]]
+    if what == "throughput":
+        throughput(*args)
+    elif what == "trace":
+        trace(*args)
+    else:
+        raise SystemExit(__doc__)

@@ -1,0 +1,411 @@
+/*
+ * flow.c: the mail-flow records (MAIL-3) and the milter's forwarding
+ * exceptions in the store. A record is written per message and hop in one
+ * transaction with its audit record (when something was stopped); lookups
+ * by address go through mail_flow_addr (one row per address and message,
+ * keyed by address and time), by Message-ID and by time through indexes,
+ * so a trace is an index range scan at any table size (bench/mail). The
+ * message fields were bounded by milter.c; SQL is portable and every value
+ * is bound.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "mail/mail.h"
+
+#define PRUNE_BATCH 10000 /* records deleted per statement */
+
+struct role {
+	const char *addr;
+	int roles;
+};
+
+static void
+role_add(struct role *v, size_t *n, size_t max, const char *addr, int bit)
+{
+	if (addr[0] == '\0')
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(v[i].addr, addr)) {
+			v[i].roles |= bit;
+			return;
+		}
+	if (*n < max) {
+		v[*n].addr = addr;
+		v[(*n)++].roles = bit;
+	}
+}
+
+int
+mail_flow_insert(struct store *st, const struct mail_msg *m,
+		 const struct mail_verdict *v, time_t at, char id[33],
+		 struct buf *rcpts, struct err *e)
+{
+	static const char ins[] =
+	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
+	    " message_id, rcpts, signals, score, decision, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char ins_addr[] =
+	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
+	    " VALUES (?, ?, ?, ?)";
+	struct role *roles;
+	size_t nroles = 0, maxroles = 2 * m->nrcpt + 1;
+	unsigned char rnd[4];
+	char rhex[9];
+	int rc = -1;
+
+	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
+		err_set(e, "no random bytes for a mail-flow id");
+		return -1;
+	}
+	hex_encode(rnd, sizeof(rnd), rhex);
+	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
+		rhex);
+	buf_reset(rcpts);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		const struct mail_rcpt *r = &m->rcpt[i];
+
+		buf_printf(rcpts, "%s%s", i ? " " : "", r->addr);
+		if (r->orcpt[0] != '\0' && strcmp(r->orcpt, r->addr) != 0)
+			buf_printf(rcpts, "(%s)", r->orcpt);
+	}
+	if (m->rcpt_dropped > 0)
+		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
+	roles = xcalloc(maxroles, sizeof(*roles));
+	role_add(roles, &nroles, maxroles, m->sender, 1);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		role_add(roles, &nroles, maxroles, m->rcpt[i].addr, 2);
+		role_add(roles, &nroles, maxroles, m->rcpt[i].orcpt, 4);
+	}
+	{
+		const struct store_val vals[] = {
+		    SV_TEXT(id),
+		    SV_INT(at),
+		    SV_TEXT(m->hop),
+		    SV_TEXT(m->queue_id),
+		    SV_TEXT(m->client),
+		    SV_TEXT(m->sender),
+		    SV_TEXT(m->message_id[0] ? m->message_id : NULL),
+		    SV_TEXT(rcpts->data != NULL ? rcpts->data : ""),
+		    SV_TEXT(v->names),
+		    SV_INT(v->score),
+		    SV_TEXT(mail_action_name(v->action)),
+		    SV_TEXT(v->reason),
+		};
+
+		if (store_exec(st, ins, vals, (int)ARRAY_SIZE(vals), e) < 0)
+			goto done;
+	}
+	for (size_t i = 0; i < nroles; i++) {
+		const struct store_val vals[] = {SV_TEXT(roles[i].addr),
+						 SV_INT(at), SV_TEXT(id),
+						 SV_INT(roles[i].roles)};
+
+		if (store_exec(st, ins_addr, vals, 4, e) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	free(roles);
+	return rc;
+}
+
+int
+mail_flow_record(struct store *st, const struct mail_msg *m,
+		 const struct mail_verdict *v, time_t at, char id[33],
+		 struct err *e)
+{
+	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
+	int rc = -1;
+
+	if (store_begin(st, e) < 0)
+		goto done;
+	if (mail_flow_insert(st, m, v, at, id, &rcpts, e) < 0) {
+		store_rollback(st);
+		goto done;
+	}
+	if (v->action == MAIL_ACCEPT && v->exception[0] == '\0') {
+		rc = store_commit(st, e);
+		goto done;
+	}
+	{
+		/* stopped, or let through by an exception: in the chain */
+		struct buf after = BUF_INIT(8192);
+		char object[64], action[32];
+
+		str_fmt(object, sizeof(object), "mail:%s", id);
+		str_fmt(action, sizeof(action), "mail.%s",
+			v->action == MAIL_ACCEPT ? "exception"
+						 : mail_action_name(v->action));
+		buf_printf(&after,
+			   "hop=%s queue=%s from=<%s> to=%s message-id=<%s> "
+			   "signals=%s score=%d reason=%s",
+			   m->hop, m->queue_id, m->sender,
+			   rcpts.data != NULL ? rcpts.data : "", m->message_id,
+			   v->names, v->score, v->reason);
+		rc = audit_commit(st, "milter", action, object, NULL,
+				  after.data, e);
+		buf_cleanup(&after);
+	}
+done:
+	buf_cleanup(&rcpts);
+	return rc;
+}
+
+#define FLOW_COLS                                                              \
+	"f.id, f.at, f.hop, f.queue_id, f.client, f.sender, f.message_id,"     \
+	" f.rcpts, f.signals, f.score, f.decision, f.reason"
+
+int
+mail_flow_trace(struct store *st, const struct mail_trace_q *q, store_row_fn fn,
+		void *arg, struct err *e)
+{
+	struct store_val v[5];
+	char addr[MAIL_ADDR_MAX], msgid[MAIL_MSGID_MAX + 1];
+	long long since = q->since > 0 ? (long long)q->since : 0;
+	long long until = q->until > 0 ? (long long)q->until : (1LL << 62);
+	long long limit = q->limit;
+	const char *sql;
+	int nv = 0;
+
+	if (limit < 1 || limit > 100000) {
+		err_set(e, "limit %lld is not within 1..100000", limit);
+		return -1;
+	}
+	if (q->message_id != NULL) {
+		size_t a = 0, n = strlen(q->message_id);
+
+		if (n > 0 && q->message_id[0] == '<' &&
+		    q->message_id[n - 1] == '>') {
+			a = 1;
+			n -= 2;
+		}
+		if (n == 0 || n > MAIL_MSGID_MAX) {
+			err_set(e, "message-id '%.64s' is empty or too long",
+				q->message_id);
+			return -1;
+		}
+		memcpy(msgid, q->message_id + a, n);
+		msgid[n] = '\0';
+	}
+	if (q->address != NULL) {
+		if (mail_addr_norm(q->address, addr) < 0 || addr[0] == '\0') {
+			err_set(e, "'%.64s' is not a mail address", q->address);
+			return -1;
+		}
+		v[nv++] = SV_TEXT(addr);
+		v[nv++] = SV_INT(since);
+		v[nv++] = SV_INT(until);
+		if (q->message_id != NULL) {
+			v[nv++] = SV_TEXT(msgid);
+			sql = "SELECT " FLOW_COLS
+			      " FROM mail_flow_addr a JOIN mail_flow f"
+			      " ON f.id = a.flow WHERE a.addr = ? AND"
+			      " a.at >= ? AND a.at <= ? AND f.message_id = ?"
+			      " ORDER BY a.at DESC, a.flow DESC LIMIT ?";
+		} else {
+			sql = "SELECT " FLOW_COLS
+			      " FROM mail_flow_addr a JOIN mail_flow f"
+			      " ON f.id = a.flow WHERE a.addr = ? AND"
+			      " a.at >= ? AND a.at <= ?"
+			      " ORDER BY a.at DESC, a.flow DESC LIMIT ?";
+		}
+	} else if (q->message_id != NULL) {
+		v[nv++] = SV_TEXT(msgid);
+		v[nv++] = SV_INT(since);
+		v[nv++] = SV_INT(until);
+		sql = "SELECT " FLOW_COLS " FROM mail_flow f"
+		      " WHERE f.message_id = ? AND f.at >= ? AND f.at <= ?"
+		      " ORDER BY f.at DESC, f.id DESC LIMIT ?";
+	} else {
+		v[nv++] = SV_INT(since);
+		v[nv++] = SV_INT(until);
+		sql = "SELECT " FLOW_COLS " FROM mail_flow f"
+		      " WHERE f.at >= ? AND f.at <= ?"
+		      " ORDER BY f.at DESC, f.id DESC LIMIT ?";
+	}
+	v[nv++] = SV_INT(limit);
+	return store_query(st, sql, v, nv, fn, arg, e);
+}
+
+long long
+mail_flow_prune(struct store *st, int days, const char *actor, struct err *e)
+{
+	long long cutoff, total = 0, n;
+
+	if (days < AUDIT_MIN_RETENTION)
+		days = AUDIT_MIN_RETENTION; /* SEC-5: a year at least */
+	cutoff = (long long)audit_now() - (long long)days * 86400;
+	const struct store_val v[] = {SV_INT(cutoff)};
+
+	do {
+		if (store_begin(st, e) < 0)
+			return -1;
+		if (store_exec(st,
+			       "DELETE FROM mail_flow_addr WHERE flow IN"
+			       " (SELECT id FROM mail_flow WHERE at < ?"
+			       " ORDER BY at LIMIT 10000)",
+			       v, 1, e) < 0 ||
+		    store_exec(st,
+			       "DELETE FROM mail_flow WHERE id IN"
+			       " (SELECT id FROM mail_flow WHERE at < ?"
+			       " ORDER BY at LIMIT 10000)",
+			       v, 1, e) < 0) {
+			store_rollback(st);
+			return -1;
+		}
+		n = store_changes(st);
+		if (store_commit(st, e) < 0)
+			return -1;
+		total += n;
+	} while (n == PRUNE_BATCH);
+	if (total > 0) {
+		char after[64];
+
+		str_fmt(after, sizeof(after), "removed=%lld days=%d", total,
+			days);
+		if (store_begin(st, e) < 0 ||
+		    audit_commit(st, actor, "mail.prune", "mail_flow", NULL,
+				 after, e) < 0)
+			return -1;
+	}
+	return total;
+}
+
+int
+mail_exc_add(struct store *st, const char *addr, time_t until,
+	     const char *reason, const char *actor, struct err *e)
+{
+	struct mail_policy p;
+	char after[MAIL_ADDR_MAX + 600], when[32], object[MAIL_ADDR_MAX + 16];
+
+	/* the same check as the milter's: an address or @domain */
+	mail_policy_init(&p);
+	if (mail_policy_add_exception(&p, addr, until, e) < 0) {
+		mail_policy_cleanup(&p);
+		return -1;
+	}
+	{
+		const struct store_val v[] = {
+		    SV_TEXT(p.exc[0].addr), SV_INT(until), SV_TEXT(reason),
+		    SV_INT(audit_now()), SV_TEXT(actor)};
+
+		time_fmt(until, when, sizeof(when));
+		str_fmt(object, sizeof(object), "mail-exception:%s",
+			p.exc[0].addr);
+		str_fmt(after, sizeof(after), "until=%s reason=%.500s", when,
+			reason);
+		if (store_begin(st, e) < 0)
+			goto fail;
+		if (store_exec(st,
+			       "INSERT INTO mail_exceptions (address, until,"
+			       " reason, created, created_by)"
+			       " VALUES (?, ?, ?, ?, ?) ON CONFLICT (address)"
+			       " DO UPDATE SET until = excluded.until,"
+			       " reason = excluded.reason,"
+			       " created = excluded.created,"
+			       " created_by = excluded.created_by",
+			       v, 5, e) < 0) {
+			store_rollback(st);
+			goto fail;
+		}
+	}
+	if (audit_commit(st, actor, "mail.exception.add", object, NULL, after,
+			 e) < 0)
+		goto fail;
+	mail_policy_cleanup(&p);
+	return 0;
+fail:
+	mail_policy_cleanup(&p);
+	return -1;
+}
+
+int
+mail_exc_list(struct store *st, store_row_fn fn, void *arg, struct err *e)
+{
+	return store_query(st,
+			   "SELECT address, until, reason, created, created_by"
+			   " FROM mail_exceptions ORDER BY address",
+			   NULL, 0, fn, arg, e);
+}
+
+int
+mail_exc_rm(struct store *st, const char *addr, const char *actor,
+	    struct err *e)
+{
+	char norm[MAIL_ADDR_MAX], object[MAIL_ADDR_MAX + 16];
+	const struct store_val v[] = {SV_TEXT(norm)};
+
+	if (addr[0] == '@') {
+		str_copy(norm, addr, sizeof(norm));
+		for (char *c = norm; *c != '\0'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	} else if (mail_addr_norm(addr, norm) < 0 || norm[0] == '\0') {
+		err_set(e, "'%.64s' is not an address or @domain", addr);
+		return -1;
+	}
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, "DELETE FROM mail_exceptions WHERE address = ?", v,
+		       1, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (store_changes(st) == 0) {
+		store_rollback(st);
+		return 1;
+	}
+	str_fmt(object, sizeof(object), "mail-exception:%s", norm);
+	return audit_commit(st, actor, "mail.exception.rm", object, NULL, NULL,
+			    e);
+}
+
+struct load_ctx {
+	struct mail_policy *p;
+	struct err *e;
+};
+
+static int
+load_exc(void *arg, struct store_row *r)
+{
+	struct load_ctx *x = arg;
+	const char *addr = store_row_text(r, 0);
+
+	if (addr == NULL ||
+	    mail_policy_add_exception(x->p, addr, (time_t)store_row_int(r, 1),
+				      x->e) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+load_domain(void *arg, struct store_row *r)
+{
+	struct load_ctx *x = arg;
+	const char *d = store_row_text(r, 0);
+
+	/* a registry name the milter cannot use is skipped, not fatal */
+	if (d != NULL && mail_policy_add_domains(x->p, d, x->e) < 0)
+		log_warn("milter: registry domain skipped: %s", x->e->msg);
+	return 0;
+}
+
+int
+mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
+		       struct err *e)
+{
+	struct load_ctx x = {p, e};
+	const struct store_val v[] = {SV_INT(now)};
+
+	if (store_query(st,
+			"SELECT address, until FROM mail_exceptions"
+			" WHERE until > ? ORDER BY address",
+			v, 1, load_exc, &x, e) < 0)
+		return -1;
+	if (store_query(st, "SELECT name FROM domains ORDER BY name", NULL, 0,
+			load_domain, &x, e) < 0)
+		return -1;
+	return 0;
+}
