@@ -22,6 +22,7 @@
 
 #include "audit/audit.h"
 #include "base/base.h"
+#include "counterfeit/counterfeit.h"
 #include "gate/gate.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
@@ -101,12 +102,14 @@ struct running {
 	struct probe_sched *probe;
 	struct insp_sched *insp;
 	struct insp_jobs *jobs; /* inspections started from the console */
+	struct cf_sched *cf;	/* scheduled counterfeit scans */
 };
 
 /* Stops what runs, the last started first. */
 static void
 running_stop(struct running *run)
 {
+	cf_sched_stop(run->cf);
 	insp_sched_stop(run->insp);
 	probe_sched_stop(run->probe);
 	gate_stop(run->gate);
@@ -287,6 +290,11 @@ main(int argc, char **argv)
 		run.insp =
 		    insp_sched_start(&cfg, config_store_path(&cfg, db), &e);
 		if (run.insp == NULL)
+			start_fail(&run, pidfile, e.msg);
+	}
+	if (cfg.cf_feed_dir[0] != '\0') {
+		run.cf = cf_sched_start(&cfg, config_store_path(&cfg, db), &e);
+		if (run.cf == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
 	log_info("govsecd %s started (store '%s', running as %s)",
