@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <idn2.h>
 #include <libpsl.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
@@ -41,6 +42,7 @@ enum tag {
 	T_BRAND = 1, /* a domain brand (ASCII, or the key of an IDN) */
 	T_DEL,	     /* a single-character deletion of an ASCII brand */
 	T_FOLD,	     /* the visual fold of an ASCII brand */
+	T_FOLD1,     /* ... its second variant (fold_variant) */
 	T_NAME,	     /* a name key */
 	T_NAMEDEL,   /* a name key less one character */
 	T_REGION,    /* a region's pinyin */
@@ -133,12 +135,26 @@ lookup(const struct cf_index *ix, enum tag t, const char *s, size_t n,
 
 /* ---- folds and distances ---- */
 
-void
-cf_fold(const char *in, char *out, size_t n)
+/*
+ * Variant 0 reads "cl" as d, variant 1 reads "lc" as k: the two overlap
+ * ("clc"), so each is indexed and looked up under both.
+ */
+static void
+fold_variant(const char *in, char *out, size_t n, int variant)
 {
-	static const char *const contract[][2] = {
-	    {"cl", "b"}, {"bl", "b"}, {"lb", "b"}, {"lh", "h"},
-	    {"lk", "k"}, {"lc", "k"}, {"vv", "v"},
+	static const char *const contract[2][6][2] = {
+	    {{"lb", "b"},
+	     {"lh", "h"},
+	     {"lk", "k"},
+	     {"bl", "b"},
+	     {"cl", "b"},
+	     {NULL, NULL}},
+	    {{"lb", "b"},
+	     {"lh", "h"},
+	     {"lk", "k"},
+	     {"lc", "k"},
+	     {"bl", "b"},
+	     {NULL, NULL}},
 	};
 	size_t o = 0;
 	int changed;
@@ -172,15 +188,11 @@ cf_fold(const char *in, char *out, size_t n)
 			c = 'g';
 			break;
 		case 'r':
-			c = 'n';
-			break;
 		case 'm':
-			out[o++] = 'n';
-			c = 'n';
+			c = 'n'; /* and rn, nn, rr: runs collapse below */
 			break;
 		case 'w':
-			out[o++] = 'v';
-			c = 'v';
+			c = 'v'; /* and vv */
 			break;
 		default:
 			break;
@@ -188,19 +200,32 @@ cf_fold(const char *in, char *out, size_t n)
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	/* multi-letter look-alikes, to a fixed point */
+	/* multi-letter look-alikes, to a fixed point; then runs of one
+	 * letter collapse (rn and m, vv and w, ll and l read alike) */
 	do {
 		changed = 0;
-		for (size_t k = 0; k < ARRAY_SIZE(contract); k++) {
+		for (size_t k = 0; contract[variant][k][0] != NULL; k++) {
+			const char *const *c = contract[variant][k];
 			char *p;
 
-			while ((p = strstr(out, contract[k][0])) != NULL) {
-				p[0] = contract[k][1][0];
+			while ((p = strstr(out, c[0])) != NULL) {
+				p[0] = c[1][0];
 				memmove(p + 1, p + 2, strlen(p + 2) + 1);
 				changed = 1;
 			}
 		}
 	} while (changed);
+	o = 0;
+	for (size_t i = 0; out[i] != '\0'; i++)
+		if (o == 0 || out[o - 1] != out[i])
+			out[o++] = out[i];
+	out[o] = '\0';
+}
+
+void
+cf_fold(const char *in, char *out, size_t n)
+{
+	fold_variant(in, out, n, 0);
 }
 
 int
@@ -301,8 +326,11 @@ cf_set_seal(struct cf_set *s, struct err *e)
 				if (bl >= 3)
 					put_deletions(ix, T_DEL, p->brand, i,
 						      0);
-				cf_fold(p->brand, f, sizeof(f));
-				put(ix, T_FOLD, f, strlen(f), i);
+				for (int v = 0; v < 2; v++) {
+					fold_variant(p->brand, f, sizeof(f), v);
+					put(ix, v ? T_FOLD1 : T_FOLD, f,
+					    strlen(f), i);
+				}
 			}
 			break;
 		case CF_P_NAME:
@@ -511,6 +539,7 @@ struct foldarg {
 	struct hits *h;
 	const char *fold;
 	const char *cls;
+	int variant;
 };
 
 static void
@@ -523,12 +552,14 @@ on_fold(void *arg, uint32_t item)
 
 	if (p->kind != CF_P_DOMAIN)
 		return;
-	cf_fold(p->brand, f, sizeof(f));
+	fold_variant(p->brand, f, sizeof(f), fa->variant);
 	if (strcmp(f, fa->fold) != 0)
 		return;
-	if (strlen(p->brand) == h->vlen &&
-	    !memcmp(p->brand, h->view, h->vlen) && fa->cls == NULL)
-		return; /* the same brand: on_exact judges it */
+	/* the same brand or one edit from it: on_exact and on_near judge
+	 * it (an ASCII-ified IDN is a homoglyph whatever the distance) */
+	if (fa->cls == NULL &&
+	    cf_osa(p->brand, strlen(p->brand), h->view, h->vlen, 1) <= 1)
+		return;
 	hit(h, p, fa->cls ? fa->cls : "homoglyph",
 	    strlen(p->brand) <= 3 ? 45 : 90,
 	    "looks like %s: '%.*s' reads as '%s'", p->text, (int)h->vlen,
@@ -639,7 +670,7 @@ view(struct hits *h, const char *v, size_t vn, int subdomain,
      const char *fold_cls)
 {
 	char buf[CF_NAME_MAX], f[CF_NAME_MAX];
-	struct foldarg fa = {h, f, fold_cls};
+	struct foldarg fa = {h, f, fold_cls, 0};
 
 	if (vn == 0 || vn >= 64)
 		return;
@@ -660,8 +691,11 @@ view(struct hits *h, const char *v, size_t vn, int subdomain,
 	}
 	memcpy(buf, v, vn);
 	buf[vn] = '\0';
-	cf_fold(buf, f, sizeof(f));
-	lookup(h->s->ix, T_FOLD, f, strlen(f), on_fold, &fa);
+	for (fa.variant = 0; fa.variant < 2; fa.variant++) {
+		fold_variant(buf, f, sizeof(f), fa.variant);
+		lookup(h->s->ix, fa.variant ? T_FOLD1 : T_FOLD, f, strlen(f),
+		       on_fold, &fa);
+	}
 	tokens(h, v, vn, gov_tokens, 1);
 	tokens(h, v, vn, other_tokens, 0);
 }
@@ -673,51 +707,89 @@ static pthread_mutex_t icu_lock = PTHREAD_MUTEX_INITIALIZER;
 static USpoofChecker *spoof;
 static UTransliterator *to_ascii;
 
+/*
+ * After the UTS 39 skeleton: marks removed, then letters that neither the
+ * skeleton nor Latin-ASCII take to ASCII (small capitals, schwa, IPA
+ * letters that dnstwist and phishers use), then Latin-ASCII.
+ */
+static const char fold_rules[] =
+    "::NFD; ::[:Nonspacing Mark:] Remove; ::NFC;"
+    "\u1D00>a; \u0259>a; \u0251>a; \u0299>b; \u0185>b; \u0253>b;"
+    "\u1D04>c; \u0188>c; \u1D05>d; \u0257>d; \u0256>d; \u1D07>e;"
+    "\u0247>e; \u0192>f; \u0262>g; \u0261>g; \u029C>h; \u0266>h;"
+    "\u2C68>h; \u026A>i; \u0269>i; \u0268>i; \u029D>j; \u0249>j;"
+    "\u1D0B>k; \u2C6A>k; \u029F>l; \u026B>l; \u1D0D>m; \u0271>m;"
+    "\u0274>n; \uA791>n; \u1D0F>o; \u1D18>p; \u01BF>p; \u01A5>p;"
+    "\u02A0>q; \u0280>r; \u027C>r; \u027D>r; \u027E>r; \u024D>r;"
+    "\uA731>s; \u0282>s; \u1D1B>t; \u01AB>t; \u1D1C>u; \u0289>u;"
+    "\u1D20>v; \u2C71>v; \u2C74>v; \u1D8C>v; \u1D21>w; \u2C73>w;"
+    "\u028F>y; \u01B4>y; \u024F>y; \u1EFF>y; \u1D22>z; \u0290>z;"
+    "\u01B6>z; \u2C6C>z; \u01BB>2; \u01BD>5;"
+    /* Cyrillic letters that read as Latin ones */
+    "\u0430>a; \u044C>b; \u0441>c; \u0501>d; \u0435>e; \u050D>g;"
+    "\u04BB>h; \u0456>i; \u0458>j; \u043A>k; \u04CF>l; \u043C>m;"
+    "\u043E>o; \u0440>p; \u051B>q; \u0455>s; \u0442>t; \u0475>v;"
+    "\u051D>w; \u0445>x; \u0443>y;"
+    "::Latin-ASCII; ::Lower;";
+
 static void
 icu_init(void)
 {
 	UErrorCode ue = U_ZERO_ERROR;
-	UChar id[128];
-	int32_t idn;
+	UChar rules[2048];
+	int32_t rn;
+	UParseError pe;
 
 	spoof = uspoof_open(&ue);
 	if (U_FAILURE(ue))
 		spoof = NULL;
 	ue = U_ZERO_ERROR;
-	u_strFromUTF8(id, (int32_t)ARRAY_SIZE(id), &idn,
-		      "NFD; [:Nonspacing Mark:] Remove; NFC; Latin-ASCII; "
-		      "Lower",
-		      -1, &ue);
-	to_ascii = utrans_openU(id, idn, UTRANS_FORWARD, NULL, 0, NULL, &ue);
+	u_strFromUTF8(rules, (int32_t)ARRAY_SIZE(rules), &rn, fold_rules, -1,
+		      &ue);
+	to_ascii = utrans_openU(u"govsec-fold", -1, UTRANS_FORWARD, rules, rn,
+				&pe, &ue);
 	if (U_FAILURE(ue))
 		to_ascii = NULL;
 }
 
-/* The ASCII a Latin or Cyrillic look-alike label reads as, or -1. */
+/* Runs the fold rules over s (UTF-8) into out; 0 or -1. */
+static int
+fold_rules_run(const char *s, char *out, size_t n)
+{
+	UErrorCode ue = U_ZERO_ERROR;
+	UChar b[512];
+	int32_t bl, lim;
+
+	u_strFromUTF8(b, (int32_t)ARRAY_SIZE(b), &bl, s, -1, &ue);
+	lim = bl;
+	utrans_transUChars(to_ascii, b, &bl, (int32_t)ARRAY_SIZE(b), 0, &lim,
+			   &ue);
+	u_strToUTF8(out, (int32_t)n, NULL, b, bl, &ue);
+	return U_SUCCESS(ue) ? 0 : -1;
+}
+
+/*
+ * The ASCII a Latin or Cyrillic look-alike label reads as, or -1: the
+ * fold rules (small capitals and the like to letters), the UTS 39
+ * skeleton (Cyrillic and Greek look-alikes), the fold rules again.
+ */
 static int
 idn_ascii(const char *u, char *out, size_t n)
 {
 	UErrorCode ue = U_ZERO_ERROR;
-	char sk[512];
-	UChar b[512];
-	int32_t bl, lim, skl;
+	char pre[512], sk[512];
+	int32_t skl;
 	int rc = -1;
 
 	pthread_once(&icu_once, icu_init);
 	if (spoof == NULL || to_ascii == NULL)
 		return -1;
 	pthread_mutex_lock(&icu_lock);
-	skl = uspoof_getSkeletonUTF8(spoof, 0, u, -1, sk, (int32_t)sizeof(sk),
-				     &ue);
-	if (U_SUCCESS(ue) && skl < (int32_t)sizeof(sk)) {
-		u_strFromUTF8(b, (int32_t)ARRAY_SIZE(b), &bl, sk, skl, &ue);
-		lim = bl;
-		utrans_transUChars(to_ascii, b, &bl, (int32_t)ARRAY_SIZE(b), 0,
-				   &lim, &ue);
-		if (U_SUCCESS(ue)) {
-			u_strToUTF8(out, (int32_t)n, NULL, b, bl, &ue);
-			rc = U_SUCCESS(ue) ? 0 : -1;
-		}
+	if (fold_rules_run(u, pre, sizeof(pre)) == 0) {
+		skl = uspoof_getSkeletonUTF8(spoof, 0, pre, -1, sk,
+					     (int32_t)sizeof(sk), &ue);
+		if (U_SUCCESS(ue) && skl < (int32_t)sizeof(sk))
+			rc = fold_rules_run(sk, out, n);
 	}
 	pthread_mutex_unlock(&icu_lock);
 	for (const char *p = out; rc == 0 && *p; p++)
@@ -889,7 +961,6 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 	char a[DOMAIN_MAX + 2], lab[DOMAIN_MAX];
 	const char *reg, *dot;
 	char regbuf[DOMAIN_MAX];
-	int idn = 0;
 
 	memset(&h, 0, sizeof(h));
 	h.s = s;
@@ -898,11 +969,11 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 	if (strlen(name) > 1024)
 		return -1;
 	pthread_once(&psl_once, psl_init);
-	if (ascii_host(name, a, sizeof(a)) == 0 && strstr(a, "xn--") == NULL) {
+	if (ascii_host(name, a, sizeof(a)) == 0) {
+		/* A-labels are taken as they are (even those IDNA2008 would
+		 * refuse: a feed may hold them, a reader still sees them) */
 		reg = psl_registrable_domain(psl, a);
-		if (reg == NULL)
-			return -1;
-		if (str_copy(regbuf, reg, sizeof(regbuf)) < 0)
+		if (reg == NULL || str_copy(regbuf, reg, sizeof(regbuf)) < 0)
 			return -1;
 	} else {
 		struct domain_info di;
@@ -911,7 +982,6 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 			return -1;
 		str_copy(a, di.alabel, sizeof(a));
 		str_copy(regbuf, di.registrable, sizeof(regbuf));
-		idn = 1;
 	}
 	reg = regbuf;
 	/* an address is not a name */
@@ -935,13 +1005,10 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 	lab[dot - reg] = '\0';
 	gov_inside(&h, a, reg);
 	if (str_starts(lab, "xn--")) {
-		struct domain_info di;
-		char u[DOMAIN_MAX * 4], key[CF_NAME_MAX], asc[CF_NAME_MAX];
+		char *u = NULL, key[CF_NAME_MAX], asc[CF_NAME_MAX];
 
-		(void)idn;
-		if (domain_parse(reg, &di, NULL) == 0) {
-			str_copy(u, di.ulabel, sizeof(u));
-			u[strcspn(u, ".")] = '\0';
+		if (idn2_to_unicode_8z8z(lab, &u, 0) == IDN2_OK &&
+		    str_utf8_valid(u, strlen(u))) {
 			if (ecert_name_key(u, key, sizeof(key), NULL) == 0 &&
 			    key[0] != '\0') {
 				struct namearg na = {&h, key, strlen(key), u,
@@ -971,6 +1038,7 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 			if (idn_ascii(u, asc, sizeof(asc)) == 0)
 				view(&h, asc, strlen(asc), 0, "homoglyph");
 		}
+		free(u);
 	} else {
 		view(&h, lab, strlen(lab), 0, NULL);
 	}
