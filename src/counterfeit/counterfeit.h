@@ -67,6 +67,7 @@ struct cf_set {
 	size_t n, cap;
 	struct map genuine; /* "d:" registrable A-label, "a:" package|cert,
 			       "p:" package, "c:" platform|name key */
+	struct map domains; /* registrable U-label form -> item index */
 	struct cf_region *regions;
 	size_t nregions;
 	struct cf_index *ix;

@@ -528,10 +528,15 @@ on_near(void *arg, uint32_t item)
 	bn = strlen(p->brand);
 	if (cf_osa(p->brand, bn, h->view, h->vlen, 1) == 1) {
 		const char *cls = edit_class(p->brand, bn, h->view, h->vlen);
+		/* under another suffix it is two changes, and chance
+		 * collisions of short words across suffixes are common */
+		int other = strcmp(p->suffix, h->vsuffix) != 0;
 
-		hit(h, p, cls, near_score(bn) + (h->subdomain ? 0 : 0),
-		    "one character from %s (%s): '%.*s' for '%s'", p->text, cls,
-		    (int)h->vlen, h->view, p->brand);
+		hit(h, p, cls, near_score(bn) - (other ? 20 : 0),
+		    "one character from %s (%s): '%.*s' for '%s'%s%s%s",
+		    p->text, cls, (int)h->vlen, h->view, p->brand,
+		    other ? ", under '." : "", other ? h->vsuffix : "",
+		    other ? "'" : "");
 	}
 }
 

@@ -23,6 +23,7 @@ cf_set_new(void)
 
 	arena_init(&s->arena);
 	map_init(&s->genuine);
+	map_init(&s->domains);
 	return s;
 }
 
@@ -36,6 +37,7 @@ cf_set_free(struct cf_set *s)
 	cf_index_free(s->ix);
 	arena_cleanup(&s->arena);
 	map_cleanup(&s->genuine);
+	map_cleanup(&s->domains);
 	free(s->items);
 	free(s->regions);
 	free(s);
@@ -94,19 +96,22 @@ cf_set_add_domain(struct cf_set *s, const char *domain, const char *unit,
 		return -1;
 	/* one item per registrable domain: its own (or www.) record's unit
 	 * and application name it */
-	for (size_t i = 0; i < s->n; i++) {
-		struct cf_prot *q = &s->items[i];
+	{
+		long long at;
 		char www[DOMAIN_MAX + 8];
 
-		if (q->kind != CF_P_DOMAIN || strcmp(q->text, rd.ulabel))
-			continue;
-		str_fmt(www, sizeof(www), "www.%s", di.registrable);
-		if (!strcmp(di.alabel, di.registrable) ||
-		    !strcmp(di.alabel, www)) {
-			q->unit = dup(s, unit);
-			q->app = dup(s, app);
+		if (map_get(&s->domains, rd.ulabel, &at) == 0) {
+			struct cf_prot *q = &s->items[at];
+
+			str_fmt(www, sizeof(www), "www.%s", di.registrable);
+			if (!strcmp(di.alabel, di.registrable) ||
+			    !strcmp(di.alabel, www)) {
+				q->unit = dup(s, unit);
+				q->app = dup(s, app);
+			}
+			return 0;
 		}
-		return 0;
+		map_put(&s->domains, rd.ulabel, (long long)s->n, NULL);
 	}
 	/* the brand: the label left of the public suffix */
 	rl = strcspn(di.registrable, ".");
