@@ -16,7 +16,7 @@ DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \
 	$(if $(shell command -v npm),,npm)
-DEB_BENCH = time wrk linkchecker nginx-light curl sqlite3
+DEB_BENCH = time wrk linkchecker nginx-light curl sqlite3 dnstwist
 
 .PHONY: all build deps test-deps run test unit bench fuzz fuzz-run format \
 	clean
@@ -64,6 +64,7 @@ bench: build
 	bench/gate
 	bench/inspect
 	bench/ecert
+	bench/counterfeit
 
 # libFuzzer builds of the harnesses (clang, ASan+UBSan); fuzz-run runs
 # each for FUZZ_SECONDS over its corpus (new inputs in build-fuzz/corpus/,
