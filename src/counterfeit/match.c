@@ -1047,6 +1047,24 @@ cf_match_domain(const struct cf_set *s, const char *name, struct cf_hit *out,
 	} else {
 		view(&h, lab, strlen(lab), 0, NULL);
 	}
+	/* the brand joined to the first label of a suffix of two or more
+	 * (rao.he.cn for raohe.cn: he.cn is a public suffix) */
+	if (strchr(h.vsuffix, '.') != NULL && !str_starts(lab, "xn--")) {
+		char j[DOMAIN_MAX];
+		size_t sl = strcspn(h.vsuffix, ".");
+		const char *keep = h.vsuffix;
+
+		if (str_fmt(j, sizeof(j), "%s%.*s", lab, (int)sl, h.vsuffix) >
+			0 &&
+		    strlen(j) < 64) {
+			h.vsuffix = keep + sl + 1;
+			h.view = j;
+			h.vlen = strlen(j);
+			h.subdomain = 1;
+			lookup(s->ix, T_BRAND, j, h.vlen, on_exact, &h);
+			h.vsuffix = keep;
+		}
+	}
 	/* labels in front joined to the brand (subdomain) */
 	if (strlen(a) > strlen(reg) && !str_starts(lab, "xn--")) {
 		char j[DOMAIN_MAX];

@@ -46,6 +46,7 @@ setup(void **state)
 	    cf_set_add_domain(set, "www.yanan.gov.cn", "U3", NULL, &e), 0);
 	assert_int_equal(
 	    cf_set_add_domain(set, "www.wyu.edu.cn", "U4", NULL, &e), 0);
+	assert_int_equal(cf_set_add_domain(set, "raohe.cn", "U5", NULL, &e), 0);
 	assert_int_equal(cf_set_add_name(set, "江门市人民政府", "unit name",
 					 "U1", NULL, NULL, &e),
 			 0);
@@ -128,6 +129,8 @@ test_fuzzer_classes(void **state)
 	    {"jiangmeen.gov.cn", "repetition", "jiangmen.gov.cn"},
 	    {"jiangmrn.gov.cn", "replacement", "jiangmen.gov.cn"},
 	    {"jiang.men.gov.cn", "subdomain", "jiangmen.gov.cn"},
+	    /* he.cn is a public suffix: the split falls on it */
+	    {"rao.he.cn", "subdomain", "raohe.cn"},
 	    {"jaingmen.gov.cn", "transposition", "jiangmen.gov.cn"},
 	    {"jiangmon.gov.cn", "vowel-swap", "jiangmen.gov.cn"},
 	    {"jiangmen.com", "tld-swap", "jiangmen.gov.cn"},
