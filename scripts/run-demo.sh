@@ -95,7 +95,13 @@ two_factor = optional
 
 [gate]
 listen = 127.0.0.1:$gport
+
+[counterfeit]
+# drop feed files here (docs/counterfeit.md): each new one is scanned once
+feed_dir = $dir/feeds
+interval = 10
 CONF
+mkdir -p "$dir/feeds"
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
 # loopback, run as root, lets it stay root: a deployment sets the user.
 if [ "$(id -u)" = 0 ]; then
@@ -110,6 +116,8 @@ echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
 echo "  CLI:             $build/govsec --db $db check"
+echo "  counterfeits:    echo jiangmen-gov.cn > $dir/feeds/new.txt" \
+	"(scanned within 10 s; $build/govsec --db $db counterfeit scan FILE)"
 echo "  stop with Ctrl-C"
 echo
 exec "$build/govsecd" -f -c "$dir/govsec.conf"
