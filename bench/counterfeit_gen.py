@@ -20,7 +20,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_registry import uscc  # noqa: E402 (valid GB 32100 codes)
+from gen_registry import pick, uscc  # noqa: E402 (valid GB 32100 codes)
 
 SYLLABLES = (
     "a ai an ang ao ba bai ban bang bao bei ben bi bian biao bin bo bu ca "
@@ -62,16 +62,6 @@ GOV_SFX = [("gov.cn", 60), ("cn", 15), ("com", 10), ("org.cn", 5),
 CAND_SFX = [("com", 40), ("cn", 20), ("net", 8), ("com.cn", 6), ("top", 6),
             ("xyz", 4), ("org", 4), ("cc", 3), ("vip", 3), ("info", 2),
             ("net.cn", 2), ("site", 2)]
-
-
-def pick(rng, weighted):
-    total = sum(w for _, w in weighted)
-    x = rng.random() * total
-    for v, w in weighted:
-        x -= w
-        if x < 0:
-            return v
-    return weighted[-1][0]
 
 
 def regions(src):
