@@ -200,8 +200,7 @@ fold_variant(const char *in, char *out, size_t n, int variant)
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	/* multi-letter look-alikes, to a fixed point; then runs of one
-	 * letter collapse (rn and m, vv and w, ll and l read alike) */
+	/* multi-letter look-alikes, to a fixed point */
 	do {
 		changed = 0;
 		for (size_t k = 0; contract[variant][k][0] != NULL; k++) {
@@ -215,9 +214,11 @@ fold_variant(const char *in, char *out, size_t n, int variant)
 			}
 		}
 	} while (changed);
+	/* runs of n (m, rn, nn, rr) and of v (w, vv) collapse */
 	o = 0;
 	for (size_t i = 0; out[i] != '\0'; i++)
-		if (o == 0 || out[o - 1] != out[i])
+		if (o == 0 || out[o - 1] != out[i] ||
+		    (out[i] != 'n' && out[i] != 'v'))
 			out[o++] = out[i];
 	out[o] = '\0';
 }
@@ -532,6 +533,10 @@ on_near(void *arg, uint32_t item)
 		 * collisions of short words across suffixes are common */
 		int other = strcmp(p->suffix, h->vsuffix) != 0;
 
+		/* ... so only for brands long enough to be distinctive (no
+		 * dnstwist class changes brand and suffix at once) */
+		if (other && bn < 8)
+			return;
 		hit(h, p, cls, near_score(bn) - (other ? 20 : 0),
 		    "one character from %s (%s): '%.*s' for '%s'%s%s%s",
 		    p->text, cls, (int)h->vlen, h->view, p->brand,
@@ -554,6 +559,7 @@ on_fold(void *arg, uint32_t item)
 	struct hits *h = fa->h;
 	const struct cf_prot *p = &h->s->items[item];
 	char f[CF_NAME_MAX];
+	size_t bn;
 
 	if (p->kind != CF_P_DOMAIN)
 		return;
@@ -565,8 +571,12 @@ on_fold(void *arg, uint32_t item)
 	if (fa->cls == NULL &&
 	    cf_osa(p->brand, strlen(p->brand), h->view, h->vlen, 1) <= 1)
 		return;
+	/* short brands fold onto many other short strings */
+	bn = strlen(p->brand);
 	hit(h, p, fa->cls ? fa->cls : "homoglyph",
-	    strlen(p->brand) <= 3 ? 45 : 90,
+	    bn <= 4   ? 50
+	    : bn <= 5 ? 70
+		      : 90,
 	    "looks like %s: '%.*s' reads as '%s'", p->text, (int)h->vlen,
 	    h->view, p->brand);
 }
