@@ -136,6 +136,8 @@ test_fuzzer_classes(void **state)
 	    {"jiangmen.com", "tld-swap", "jiangmen.gov.cn"},
 	    {"jiangmen.cn", "tld-swap", "jiangmen.gov.cn"},
 	    {"jiangmengov.cn", "gov-suffix", "jiangmen.gov.cn"},
+	    {"jiangmen-login.com", "various", "jiangmen.gov.cn"},
+	    {"wwwjiangmen.cn", "various", "jiangmen.gov.cn"},
 	};
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(c); i++)
