@@ -1111,6 +1111,10 @@ on_name(void *arg, uint32_t item)
 	if (na->inside && str_utf8_len(p->brand) < 4)
 		return;
 	score = na->near ? 75 : na->inside ? 70 : 85;
+	/* a region's name with a government word is a weaker claim than a
+	 * registered name */
+	if (!strcmp(p->what, "region name"))
+		score -= 5;
 	if (na->account) {
 		if (p->platform != NULL && strcmp(p->what, "account") == 0)
 			hit(na->h, p, "account", score,

@@ -316,7 +316,24 @@ cf_set_add_region(struct cf_set *s, const char *code, const char *unit,
 	p = add(s, CF_P_REGION, r->name, "region", unit, NULL);
 	p->brand = dup(s, r->pinyin);
 	p->suffix = dup(s, r->initials);
-	/* the region's name itself, for names such as 延安政务 */
+	/* the region's name with a government word (延安政务, 江门市政府):
+	 * what an account or an IDN calls itself to pass for the region's
+	 * government */
+	{
+		static const char *const gov[] = {"政务", "政府", "发布",
+						  "政务服务"};
+
+		for (size_t i = 0; i < ARRAY_SIZE(gov); i++) {
+			char n[160];
+
+			str_fmt(n, sizeof(n), "%s%s", r->core, gov[i]);
+			cf_set_add_name(s, n, "region name", unit, NULL, NULL,
+					NULL);
+			str_fmt(n, sizeof(n), "%s%s", r->name, gov[i]);
+			cf_set_add_name(s, n, "region name", unit, NULL, NULL,
+					NULL);
+		}
+	}
 	return 0;
 }
 

@@ -177,6 +177,8 @@ test_chinese_domains(void **state)
 	    {"ｊｉａｎｇｍｅｎ.com", "tld-swap", "jiangmen.gov.cn"},
 	    /* one character changed */
 	    {"江门市人民政付.com", "idn-near", "江门市人民政府"},
+	    /* a region's name with a government word */
+	    {"延安政务.com", "idn-name", "延安政务"},
 	};
 	(void)state;
 	check_cases(c, ARRAY_SIZE(c));
@@ -320,6 +322,7 @@ test_accounts(void **state)
 				      .name = "江门市人民政府官方"};
 	struct cf_listing trad = {.platform = "抖音", .name = "台山市人民政府"};
 	struct cf_listing other = {.platform = "抖音", .name = "江门美食"};
+	struct cf_listing region = {.platform = "抖音", .name = "延安政务"};
 	int n;
 
 	(void)state;
@@ -335,6 +338,10 @@ test_accounts(void **state)
 	assert_true(n >= 1);
 	assert_string_equal(h[0].p->text, "台山市人民政府");
 	assert_int_equal(cf_match_account(set, &other, h, 4), 0);
+	n = cf_match_account(set, &region, h, 4);
+	assert_true(n >= 1);
+	assert_string_equal(h[0].p->text, "延安政务");
+	assert_string_equal(h[0].p->unit, "U3");
 }
 
 static void
