@@ -11,13 +11,13 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	ca-certificates libpng-dev libmilter-dev
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd \
-	postfix dovecot-lmtpd dovecot-sieve miltertest curl
+	postfix dovecot-lmtpd dovecot-sieve miltertest curl dnstwist
 # Node and npm from Debian only where the machine has none (another
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \
 	$(if $(shell command -v npm),,npm)
 DEB_BENCH = time wrk linkchecker nginx-light curl sqlite3 postfix \
-	dovecot-lmtpd dovecot-sieve python3-pytest
+	dovecot-lmtpd dovecot-sieve python3-pytest dnstwist
 
 .PHONY: all build deps test-deps run test unit bench fuzz fuzz-run format \
 	clean
@@ -66,6 +66,7 @@ bench: build
 	bench/inspect
 	bench/ecert
 	bench/mail
+	bench/counterfeit
 
 # libFuzzer builds of the harnesses (clang, ASan+UBSan); fuzz-run runs
 # each for FUZZ_SECONDS over its corpus (new inputs in build-fuzz/corpus/,

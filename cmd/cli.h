@@ -78,6 +78,8 @@ int cmd_probe(struct cli *c, int argc, char **argv);
 int cmd_gate(struct cli *c, int argc, char **argv); /* cmd_gate.c */
 int cmd_ca(struct cli *c, int argc, char **argv);   /* cmd_ecert.c */
 int cmd_cert(struct cli *c, int argc, char **argv);
+/* cmd_counterfeit.c: scan, protect; cases etc. via its subcommand table */
+int cmd_counterfeit(struct cli *c, int argc, char **argv);
 int cmd_operator(struct cli *c, int argc, char **argv);
 int cmd_tlog(struct cli *c, int argc, char **argv);
 int cmd_logo(struct cli *c, int argc, char **argv);

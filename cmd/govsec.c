@@ -159,6 +159,13 @@ static const struct command commands[] = {
      "govsec tlog audit\n"
      "govsec tlog monitor URL --root FILE --state FILE\n",
      NULL},
+    {"counterfeit", cmd_counterfeit,
+     "counterfeit sites, apps and accounts: scan | protect",
+     "govsec counterfeit scan [--kind domain|ct|app|account] [--all]\n"
+     "                        [--regions FILE] FEED...\n"
+     "govsec counterfeit protect list [--what domain|name|region|app]\n"
+     "govsec counterfeit protect add-app APP --package NAME --cert SHA256\n",
+     NULL},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ...",
      "govsec gate import FILE\n"

@@ -25,6 +25,7 @@
 #include "audit/audit.h"
 #include "base/base.h"
 #include "ecert/ecert.h"
+#include "counterfeit/counterfeit.h"
 #include "gate/gate.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
@@ -105,6 +106,7 @@ struct running {
 	struct insp_sched *insp;
 	struct insp_jobs *jobs; /* inspections started from the console */
 	struct sched *tmon;	/* [ecert] monitor: other logs checked */
+	struct cf_sched *cf;	/* scheduled counterfeit scans */
 };
 
 /* One round of the transparency-log monitor (src/ecert/monitor.c). */
@@ -118,6 +120,7 @@ tmon_round(struct sched *s, struct store *st, void *arg)
 static void
 running_stop(struct running *run)
 {
+	cf_sched_stop(run->cf);
 	sched_stop(run->tmon);
 	insp_sched_stop(run->insp);
 	probe_sched_stop(run->probe);
@@ -308,6 +311,11 @@ main(int argc, char **argv)
 				       cfg.ecert_mon_interval * 1000.0,
 				       tmon_round, cfg.ecert_monitor, &e);
 		if (run.tmon == NULL)
+			start_fail(&run, pidfile, e.msg);
+	}
+	if (cfg.cf_feed_dir[0] != '\0') {
+		run.cf = cf_sched_start(&cfg, config_store_path(&cfg, db), &e);
+		if (run.cf == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
 	log_info("govsecd %s started (store '%s', running as %s)",

@@ -131,7 +131,13 @@ leave_key = $dir/leave.key
 kek = $db.ecert.key
 # where the badges' QR codes point, and what the inspector recognises
 public_url = http://localhost:$pport
+
+[counterfeit]
+# drop feed files here (docs/counterfeit.md): each new one is scanned once
+feed_dir = $dir/feeds
+interval = 10
 CONF
+mkdir -p "$dir/feeds"
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
 # loopback, run as root, lets it stay root: a deployment sets the user.
 if [ "$(id -u)" = 0 ]; then
@@ -148,6 +154,8 @@ echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
 echo "  CLI:             $build/govsec --db $db check"
+echo "  counterfeits:    echo jiangmen-gov.cn > $dir/feeds/new.txt" \
+	"(scanned within 10 s; $build/govsec --db $db counterfeit scan FILE)"
 echo "  public listener: http://localhost:$pport/v1/tlog/head"
 echo
 echo "  e-certificates, online names, logos and the log, in another shell"

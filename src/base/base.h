@@ -456,6 +456,10 @@ struct config {
 	int insp_allow_private;	   /* allow_private (no) */
 	char insp_resolve[1024];   /* resolve: test map, "" = DNS */
 	char insp_cacert[1024];	   /* cacert: CA bundle, "" = the system's */
+	/* [counterfeit]: scheduled scans in govsecd (docs/counterfeit.md) */
+	char cf_feed_dir[4096]; /* feed_dir: "" = no scheduled scans */
+	int cf_interval;	/* interval: seconds between rounds (3600) */
+	char cf_regions[4096];	/* regions: GB/T 2260 table, "" = shipped */
 	/* [daemon]: who govsecd runs as (privs.c) */
 	char daemon_user[64];  /* user, "" = as started (never root) */
 	char daemon_group[64]; /* group, "" = the user's own */

@@ -63,6 +63,7 @@ config_defaults(struct config *c)
 	c->ecert_mon_interval = 300;
 	c->probe_timeout = 15;
 	c->insp_interval_hours = 24;
+	c->cf_interval = 3600;
 	c->insp_max_pages = 10000;
 	c->insp_max_seconds = 1800;
 	c->insp_concurrency = 16;
@@ -255,6 +256,19 @@ probe_setting(struct config *c, const char *key, const char *value)
 	return -2;
 }
 
+/* One [counterfeit] setting of the scheduled scans: 0, -1, -2. */
+static int
+cf_setting(struct config *c, const char *key, const char *value)
+{
+	if (!strcmp(key, "feed_dir"))
+		return str_copy(c->cf_feed_dir, value, sizeof(c->cf_feed_dir));
+	if (!strcmp(key, "interval"))
+		return set_int(value, 1, 7 * 86400, &c->cf_interval);
+	if (!strcmp(key, "regions"))
+		return str_copy(c->cf_regions, value, sizeof(c->cf_regions));
+	return -2;
+}
+
 /* One [inspect] setting: 0, -1 on a bad value, -2 for an unknown key;
  * the limits are those of govsec inspect's options. */
 static int
@@ -442,6 +456,9 @@ handler(void *user, const char *section, const char *key, const char *value)
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "inspect") &&
 		   (ok = insp_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if (!strcmp(section, "counterfeit") &&
+		   (ok = cf_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "audit") &&
 		   (ok = audit_setting(c, key, value)) != -2) {

@@ -368,6 +368,12 @@ const struct migration store_migrations[] = {
 	 "CREATE UNIQUE INDEX cf_hits_key ON cf_hits(kind, candidate,"
 	 "  protected);"
 	 "CREATE INDEX cf_hits_case ON cf_hits(case_id);"},
+    /* 28: the packages and signing certificates of applications, which
+     * the application record lacks (counterfeit monitor, issue 12) */
+    {28, "CREATE TABLE cf_app_ids ("
+	 "  app TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
+	 "  package TEXT NOT NULL, cert TEXT NOT NULL,"
+	 "  added INTEGER NOT NULL, PRIMARY KEY (app, package, cert));"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
