@@ -115,6 +115,20 @@ char *str_utf8_sanitize(const char *s);
 void str_json_put(FILE *out, const char *s);
 /* Number of code points in valid UTF-8 s. */
 size_t str_utf8_len(const char *s);
+/* jfast.c */
+/*
+ * A fast path in front of jansson for JSON text read in bulk (untrusted):
+ * jfast_loadb parses the object or array at text[0] (no whitespace
+ * before it) within len bytes and returns it as a new jansson value, with
+ * *end the offset just past it; or NULL when it declines the text (a
+ * syntax error, a real number, an integer of more than 18 digits,
+ * "\u0000", a duplicate key, nesting deeper than 64, or anything it is
+ * unsure of): parse it with jansson then, which decides and says why.
+ * jfast_loads is json_loads(text, 0, NULL) with the fast path first.
+ */
+struct json_t;
+struct json_t *jfast_loadb(const char *text, size_t len, size_t *end);
+struct json_t *jfast_loads(const char *text);
 /* strdup that aborts on allocation failure (out of memory is fatal). */
 char *xstrdup(const char *s);
 void *xmalloc(size_t n);

@@ -301,6 +301,20 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 
 	skip_ws(r);
 	line = line_at(r, r->pos);
+	limit = r->len - r->pos;
+	/* Records go the fast way; what it declines, jansson reads (and
+	 * reports). */
+	if (!any) {
+		size_t end;
+
+		v = jfast_loadb(r->text + r->pos,
+				limit > REG_RECORD_MAX ? REG_RECORD_MAX : limit,
+				&end);
+		if (v != NULL) {
+			r->pos += end;
+			return v;
+		}
+	}
 	if (limit > REG_RECORD_MAX) {
 		limit = REG_RECORD_MAX;
 		/* Never cut a UTF-8 sequence: a record too large is one, not

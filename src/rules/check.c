@@ -313,7 +313,7 @@ check_json_list(const char *text)
 
 	if (text == NULL)
 		return NULL;
-	v = json_loads(text, 0, NULL);
+	v = jfast_loads(text);
 	if (!json_is_array(v)) {
 		json_decref(v);
 		return json_array();
@@ -770,6 +770,7 @@ check_run(struct store *st, const struct check_opts *o,
 	buf_cleanup(&c.ev_zh);
 	buf_cleanup(&c.fix_zh);
 	map_cleanup(&c.insp_latest);
+	check_link_free(&c);
 	store_commit(st, NULL); /* ends the read transaction */
 	model_free(&m);
 	return 0;

@@ -1,0 +1,392 @@
+/*
+ * jfast.c: a fast path in front of jansson's parser for JSON text that is
+ * read in bulk (registry import records, inspection findings in the
+ * store). jansson reads its input one byte at a time through a callback
+ * and costs some 150 instructions a byte; this scanner builds the same
+ * jansson values in one pass over the bytes. It reads untrusted text and
+ * takes only what it is sure jansson takes too, building the same values
+ * in the same order: anything else (any syntax error, reals, integers of
+ * more than 18 digits, "\u0000", lone surrogates, duplicate keys, nesting
+ * deeper than JFAST_DEPTH) is declined, and the caller parses that text
+ * with jansson, which decides and reports the error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/base.h"
+
+#define JFAST_DEPTH 64
+
+struct jf {
+	const unsigned char *t;
+	size_t len, pos;
+	char *tmp; /* unescaped strings */
+	size_t tmpcap;
+};
+
+static json_t *value(struct jf *p, int depth);
+
+static void
+ws(struct jf *p)
+{
+	while (p->pos < p->len &&
+	       (p->t[p->pos] == ' ' || p->t[p->pos] == '\n' ||
+		p->t[p->pos] == '\r' || p->t[p->pos] == '\t'))
+		p->pos++;
+}
+
+static int
+hex4(const unsigned char *s, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned c = s[i];
+
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c -= 'a' - 10;
+		else if (c >= 'A' && c <= 'F')
+			c -= 'A' - 10;
+		else
+			return -1;
+		v = v << 4 | c;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+tmp_reserve(struct jf *p, size_t n)
+{
+	if (n <= p->tmpcap)
+		return 0;
+	if (p->tmpcap == 0)
+		p->tmpcap = 256;
+	while (p->tmpcap < n)
+		p->tmpcap *= 2;
+	p->tmp = xrealloc(p->tmp, p->tmpcap);
+	return 0;
+}
+
+/*
+ * The string at pos (its opening quote): *s and *n its bytes (in the text
+ * itself, or unescaped in p->tmp). 0, or -1 to decline.
+ */
+static int
+string(struct jf *p, const char **s, size_t *n)
+{
+	size_t start = ++p->pos, i = start, o = 0;
+	int high = 0;
+
+	/* the common case: no escapes */
+	while (i < p->len && p->t[i] != '"' && p->t[i] != '\\') {
+		if (p->t[i] < 0x20)
+			return -1;
+		high |= p->t[i] & 0x80;
+		i++;
+	}
+	if (i >= p->len)
+		return -1;
+	if (p->t[i] == '"') {
+		if (high && !str_utf8_wellformed(p->t + start, i - start))
+			return -1;
+		*s = (const char *)p->t + start;
+		*n = i - start;
+		p->pos = i + 1;
+		return 0;
+	}
+	/* escapes: unescaped into tmp (never longer than the text) */
+	tmp_reserve(p, i - start + 64);
+	memcpy(p->tmp, p->t + start, i - start);
+	o = i - start;
+	while (i < p->len && p->t[i] != '"') {
+		unsigned c = p->t[i], cp;
+
+		if (c < 0x20)
+			return -1;
+		tmp_reserve(p, o + 8);
+		if (c != '\\') {
+			high |= c & 0x80;
+			p->tmp[o++] = (char)c;
+			i++;
+			continue;
+		}
+		if (i + 1 >= p->len)
+			return -1;
+		switch (p->t[i + 1]) {
+		case '"':
+		case '\\':
+		case '/':
+			p->tmp[o++] = (char)p->t[i + 1];
+			i += 2;
+			continue;
+		case 'b':
+			p->tmp[o++] = '\b';
+			i += 2;
+			continue;
+		case 'f':
+			p->tmp[o++] = '\f';
+			i += 2;
+			continue;
+		case 'n':
+			p->tmp[o++] = '\n';
+			i += 2;
+			continue;
+		case 'r':
+			p->tmp[o++] = '\r';
+			i += 2;
+			continue;
+		case 't':
+			p->tmp[o++] = '\t';
+			i += 2;
+			continue;
+		case 'u':
+			break;
+		default:
+			return -1;
+		}
+		if (i + 6 > p->len || hex4(p->t + i + 2, &cp) < 0 || cp == 0)
+			return -1;
+		i += 6;
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+			return -1; /* a lone low surrogate */
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			unsigned lo;
+
+			if (i + 6 > p->len || p->t[i] != '\\' ||
+			    p->t[i + 1] != 'u' || hex4(p->t + i + 2, &lo) < 0 ||
+			    lo < 0xDC00 || lo > 0xDFFF)
+				return -1;
+			i += 6;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+		}
+		if (cp < 0x80) {
+			p->tmp[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			p->tmp[o++] = (char)(0xC0 | cp >> 6);
+			p->tmp[o++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			p->tmp[o++] = (char)(0xE0 | cp >> 12);
+			p->tmp[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			p->tmp[o++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			p->tmp[o++] = (char)(0xF0 | cp >> 18);
+			p->tmp[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+			p->tmp[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+			p->tmp[o++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	if (i >= p->len)
+		return -1;
+	/* raw bytes and the escapes' encodings alike */
+	if (high && !str_utf8_wellformed(p->tmp, o))
+		return -1;
+	*s = p->tmp;
+	*n = o;
+	p->pos = i + 1;
+	return 0;
+}
+
+static json_t *
+number(struct jf *p)
+{
+	size_t i = p->pos, digits;
+	int neg = 0;
+	long long v = 0;
+
+	if (p->t[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i >= p->len || p->t[i] < '0' || p->t[i] > '9')
+		return NULL;
+	if (p->t[i] == '0' && i + 1 < p->len && p->t[i + 1] >= '0' &&
+	    p->t[i + 1] <= '9')
+		return NULL;
+	for (digits = 0; i < p->len && p->t[i] >= '0' && p->t[i] <= '9';
+	     i++, digits++)
+		v = v * 10 + (p->t[i] - '0');
+	/* reals, exponents, long integers and whatever follows a number
+	 * directly: jansson's to read */
+	if (digits > 18 || (i < p->len && (p->t[i] == '.' || p->t[i] == '-' ||
+					   p->t[i] == '+' ||
+					   (p->t[i] >= 'a' && p->t[i] <= 'z') ||
+					   (p->t[i] >= 'A' && p->t[i] <= 'Z'))))
+		return NULL;
+	p->pos = i;
+	return json_integer(neg ? -v : v);
+}
+
+static json_t *
+word(struct jf *p, const char *w, size_t n, json_t *v)
+{
+	if (p->len - p->pos < n || memcmp(p->t + p->pos, w, n) != 0 ||
+	    (p->len - p->pos > n &&
+	     ((p->t[p->pos + n] >= 'a' && p->t[p->pos + n] <= 'z') ||
+	      (p->t[p->pos + n] >= 'A' && p->t[p->pos + n] <= 'Z') ||
+	      (p->t[p->pos + n] >= '0' && p->t[p->pos + n] <= '9'))))
+		return NULL;
+	p->pos += n;
+	return v;
+}
+
+static json_t *
+object(struct jf *p, int depth)
+{
+	json_t *o = json_object(), *v;
+
+	p->pos++;
+	ws(p);
+	if (p->pos < p->len && p->t[p->pos] == '}') {
+		p->pos++;
+		return o;
+	}
+	for (;;) {
+		const char *k;
+		size_t kn;
+		char kbuf[256], *key;
+
+		if (p->pos >= p->len || p->t[p->pos] != '"' ||
+		    string(p, &k, &kn) < 0)
+			goto decline;
+		/* the key outlives tmp (the value may reuse it) */
+		key = kn < sizeof(kbuf) ? kbuf : xmalloc(kn + 1);
+		memcpy(key, k, kn);
+		key[kn] = '\0';
+		ws(p);
+		if (p->pos >= p->len || p->t[p->pos] != ':' ||
+		    json_object_getn(o, key, kn) != NULL) {
+			if (key != kbuf)
+				free(key);
+			goto decline;
+		}
+		p->pos++;
+		ws(p);
+		v = value(p, depth + 1);
+		if (v == NULL ||
+		    json_object_setn_new_nocheck(o, key, kn, v) < 0) {
+			if (key != kbuf)
+				free(key);
+			goto decline;
+		}
+		if (key != kbuf)
+			free(key);
+		ws(p);
+		if (p->pos < p->len && p->t[p->pos] == ',') {
+			p->pos++;
+			ws(p);
+			continue;
+		}
+		if (p->pos < p->len && p->t[p->pos] == '}') {
+			p->pos++;
+			return o;
+		}
+		goto decline;
+	}
+decline:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+array(struct jf *p, int depth)
+{
+	json_t *a = json_array(), *v;
+
+	p->pos++;
+	ws(p);
+	if (p->pos < p->len && p->t[p->pos] == ']') {
+		p->pos++;
+		return a;
+	}
+	for (;;) {
+		v = value(p, depth + 1);
+		if (v == NULL || json_array_append_new(a, v) < 0)
+			goto decline;
+		ws(p);
+		if (p->pos < p->len && p->t[p->pos] == ',') {
+			p->pos++;
+			ws(p);
+			continue;
+		}
+		if (p->pos < p->len && p->t[p->pos] == ']') {
+			p->pos++;
+			return a;
+		}
+		goto decline;
+	}
+decline:
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *
+value(struct jf *p, int depth)
+{
+	const char *s;
+	size_t n;
+
+	if (p->pos >= p->len || depth > JFAST_DEPTH)
+		return NULL;
+	switch (p->t[p->pos]) {
+	case '{':
+		return object(p, depth);
+	case '[':
+		return array(p, depth);
+	case '"':
+		if (string(p, &s, &n) < 0)
+			return NULL;
+		return json_stringn_nocheck(s, n);
+	case 't':
+		return word(p, "true", 4, json_true());
+	case 'f':
+		return word(p, "false", 5, json_false());
+	case 'n':
+		return word(p, "null", 4, json_null());
+	default:
+		return number(p);
+	}
+}
+
+json_t *
+jfast_loadb(const char *text, size_t len, size_t *end)
+{
+	struct jf p = {(const unsigned char *)text, len, 0, NULL, 0};
+	json_t *v = NULL;
+
+	if (len > 0 && (text[0] == '{' || text[0] == '['))
+		v = value(&p, 0);
+	free(p.tmp);
+	if (v != NULL)
+		*end = p.pos;
+	return v;
+}
+
+json_t *
+jfast_loads(const char *text)
+{
+	size_t len, start = 0, end;
+	json_t *v;
+
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
+	while (start < len && (text[start] == ' ' || text[start] == '\n' ||
+			       text[start] == '\r' || text[start] == '\t'))
+		start++;
+	v = jfast_loadb(text + start, len - start, &end);
+	if (v != NULL) {
+		end += start;
+		while (end < len && (text[end] == ' ' || text[end] == '\n' ||
+				     text[end] == '\r' || text[end] == '\t'))
+			end++;
+		if (end == len)
+			return v;
+		json_decref(v);
+	}
+	return json_loads(text, 0, NULL);
+}
