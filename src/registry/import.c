@@ -35,6 +35,11 @@ struct item {
 	long line;
 	size_t start; /* offset of its text in the document */
 	size_t bytes; /* length of its text */
+	/* an application's domains as the scanner parsed them (names point
+	 * into obj), so that the writer need not parse them again */
+	struct domain_info *doms;
+	const char **dom_names;
+	size_t ndoms;
 };
 
 struct queue {
@@ -445,6 +450,42 @@ struct writer {
 	size_t napps, cap;
 };
 
+/* Keeps the parses of an application's valid domains (reg_parse made
+ * them: the cache answers) with the item. */
+static void
+domains_of(struct item *it)
+{
+	json_t *doms = json_object_get(it->obj, "domains"), *d;
+	size_t i, n = json_array_size(doms);
+
+	it->doms = NULL;
+	it->dom_names = NULL;
+	it->ndoms = 0;
+	if (n == 0)
+		return;
+	it->doms = xcalloc(n, sizeof(*it->doms));
+	it->dom_names = xcalloc(n, sizeof(*it->dom_names));
+	json_array_foreach(doms, i, d)
+	{
+		const char *name =
+		    json_string_value(json_object_get(d, "name"));
+
+		if (name != NULL &&
+		    reg_domain_parse(name, &it->doms[it->ndoms], NULL) == 0)
+			it->dom_names[it->ndoms++] = name;
+	}
+}
+
+static void
+item_free_doms(struct item *it)
+{
+	free(it->doms);
+	free(it->dom_names);
+	it->doms = NULL;
+	it->dom_names = NULL;
+	it->ndoms = 0;
+}
+
 static int
 scan_section(struct scanner *s, int ent_idx, struct err *e)
 {
@@ -482,7 +523,9 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 			json_decref(it.obj);
 			return -1;
 		}
+		domains_of(&it);
 		if (push(s->q, &it) < 0) {
+			item_free_doms(&it);
 			json_decref(it.obj);
 			err_set(e, "stopped");
 			return -1;
@@ -855,6 +898,9 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		goto out;
 	}
 	while (pop(q, &it)) {
+		for (size_t i = 0; i < it.ndoms; i++)
+			reg_domain_remember(it.dom_names[i], &it.doms[i]);
+		item_free_doms(&it);
 		if (!failed && write_item(&w, &it, e) == 0) {
 			c->n[it.ent]++;
 		} else if (!failed) {
