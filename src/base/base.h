@@ -129,6 +129,16 @@ size_t str_utf8_len(const char *s);
 struct json_t;
 struct json_t *jfast_loadb(const char *text, size_t len, size_t *end);
 struct json_t *jfast_loads(const char *text);
+/*
+ * Reads text (NUL-terminated, untrusted) as an array of objects and calls
+ * fn for each with vals[i] the string value of member fields[i] (NULL if
+ * absent or not a string; a later duplicate wins), valid during the call.
+ * 0 if the whole text was read; -1 if it declined the text (as
+ * jfast_loadb, or an element that is not an object), possibly after some
+ * calls: then read it with jansson (json_loads) instead.
+ */
+int jfast_rows(const char *text, const char *const *fields, size_t nfields,
+	       void (*fn)(void *arg, const char *const *vals), void *arg);
 /* strdup that aborts on allocation failure (out of memory is fatal). */
 char *xstrdup(const char *s);
 void *xmalloc(size_t n);

@@ -390,3 +390,127 @@ jfast_loads(const char *text)
 	}
 	return json_loads(text, 0, NULL);
 }
+
+/* jfast_rows: the named members of each object of an array. */
+struct rows {
+	const char *const *fields;
+	size_t n;
+	char **val;	  /* per field: its string value, NUL-terminated */
+	size_t *cap;	  /* per field: bytes allocated */
+	const char **out; /* per field: val[i] or NULL */
+};
+
+static int
+row(struct jf *p, struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->out[i] = NULL;
+	p->pos++;
+	ws(p);
+	if (p->pos < p->len && p->t[p->pos] == '}') {
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		const char *k, *s;
+		size_t kn, n, f;
+
+		if (p->pos >= p->len || p->t[p->pos] != '"' ||
+		    string(p, &k, &kn) < 0)
+			return -1;
+		for (f = 0; f < r->n; f++)
+			if (strlen(r->fields[f]) == kn &&
+			    memcmp(r->fields[f], k, kn) == 0)
+				break;
+		ws(p);
+		if (p->pos >= p->len || p->t[p->pos] != ':')
+			return -1;
+		p->pos++;
+		ws(p);
+		if (p->pos < p->len && p->t[p->pos] == '"') {
+			if (string(p, &s, &n) < 0)
+				return -1;
+			if (f <
+			    r->n) { /* a later duplicate wins, as jansson's */
+				if (n + 1 > r->cap[f]) {
+					r->val[f] = xrealloc(r->val[f], n + 1);
+					r->cap[f] = n + 1;
+				}
+				memcpy(r->val[f], s, n);
+				r->val[f][n] = '\0';
+				r->out[f] = r->val[f];
+			}
+		} else {
+			json_t *v = value(p, 2);
+
+			if (v == NULL)
+				return -1;
+			json_decref(v);
+			if (f < r->n)
+				r->out[f] = NULL;
+		}
+		ws(p);
+		if (p->pos < p->len && p->t[p->pos] == ',') {
+			p->pos++;
+			ws(p);
+			continue;
+		}
+		if (p->pos < p->len && p->t[p->pos] == '}') {
+			p->pos++;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+int
+jfast_rows(const char *text, const char *const *fields, size_t nfields,
+	   void (*fn)(void *arg, const char *const *vals), void *arg)
+{
+	struct jf p = {(const unsigned char *)text, 0, 0, NULL, 0};
+	struct rows r = {fields, nfields, NULL, NULL, NULL};
+	int rc = -1;
+
+	if (text == NULL)
+		return -1;
+	p.len = strlen(text);
+	r.val = xcalloc(nfields + 1, sizeof(*r.val));
+	r.cap = xcalloc(nfields + 1, sizeof(*r.cap));
+	r.out = xcalloc(nfields + 1, sizeof(*r.out));
+	ws(&p);
+	if (p.pos >= p.len || p.t[p.pos] != '[')
+		goto out;
+	p.pos++;
+	ws(&p);
+	if (p.pos < p.len && p.t[p.pos] == ']') {
+		p.pos++;
+		goto end;
+	}
+	for (;;) {
+		if (p.pos >= p.len || p.t[p.pos] != '{' || row(&p, &r) < 0)
+			goto out;
+		fn(arg, r.out);
+		ws(&p);
+		if (p.pos < p.len && p.t[p.pos] == ',') {
+			p.pos++;
+			ws(&p);
+			continue;
+		}
+		if (p.pos < p.len && p.t[p.pos] == ']') {
+			p.pos++;
+			break;
+		}
+		goto out;
+	}
+end:
+	ws(&p);
+	rc = p.pos == p.len ? 0 : -1;
+out:
+	for (size_t i = 0; i < nfields; i++)
+		free(r.val[i]);
+	free(r.val);
+	free(r.cap);
+	free(r.out);
+	free(p.tmp);
+	return rc;
+}

@@ -85,67 +85,112 @@ keep(struct arena *a, const struct buf *b)
 	return b->data != NULL ? arena_strdup(a, b->data) : NULL;
 }
 
-/* Sums up the findings of every observed requirement in one pass, each as
- * judge() used to read them for its own requirement. */
-static void
-summarize(struct arena *a, struct run *x, json_t *findings)
-{
+/* The findings of a run being summed up. */
+struct summing {
+	struct run *x;
 	struct buf ex[NOBSERVED], pass[NOBSERVED], unk[NOBSERVED];
-	size_t i;
-	json_t *f;
+};
 
-	x->parsed = findings != NULL;
+static const char *const finding_fields[] = {"requirement", "status", "object",
+					     "evidence"};
+
+static void
+summing_init(struct summing *sm, struct run *x)
+{
+	sm->x = x;
+	memset(x->req, 0, sizeof(x->req));
 	for (size_t k = 0; k < NOBSERVED; k++) {
-		buf_init(&ex[k], 4096);
-		buf_init(&pass[k], 4096);
-		buf_init(&unk[k], 1024);
+		buf_init(&sm->ex[k], 4096);
+		buf_init(&sm->pass[k], 4096);
+		buf_init(&sm->unk[k], 1024);
 	}
-	json_array_foreach(findings, i, f)
-	{
-		const char *r =
-		    json_string_value(json_object_get(f, "requirement"));
-		const char *st =
-		    json_string_value(json_object_get(f, "status"));
-		const char *obj =
-		    json_string_value(json_object_get(f, "object"));
-		const char *ev =
-		    json_string_value(json_object_get(f, "evidence"));
-		size_t k;
-		struct req_sum *q;
+}
 
-		if (r == NULL || st == NULL)
-			continue;
-		for (k = 0; k < NOBSERVED && strcmp(r, observed[k]) != 0; k++)
-			;
-		if (k == NOBSERVED)
-			continue;
-		q = &x->req[k];
-		if (strcmp(st, "fail") == 0) {
-			if (q->fails++ < EXAMPLES)
-				buf_printf(&ex[k], "%s%s (%s)",
-					   q->fails > 1 ? "; " : "",
-					   obj ? obj : "", ev ? ev : "");
-		} else if (strcmp(st, "unknown") == 0) {
-			if (q->unknown++ == 0 && ev)
-				buf_addstr(&unk[k], ev);
-		} else if (strcmp(st, "pass") == 0 && ev) {
-			/* every passing part (GOVWEB-2: the homepage and the
-			 * columns; GOVWEB-3: each mark), while they fit */
-			if (pass[k].len > 0 && buf_addstr(&pass[k], "; ") < 0)
-				continue;
-			if (buf_addstr(&pass[k], ev) < 0 && pass[k].len >= 2)
-				pass[k].data[pass[k].len -= 2] = '\0';
+static void
+summing_cleanup(struct summing *sm)
+{
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		buf_cleanup(&sm->ex[k]);
+		buf_cleanup(&sm->pass[k]);
+		buf_cleanup(&sm->unk[k]);
+	}
+}
+
+/* One finding (its requirement, status, object and evidence, each NULL
+ * if not a string), as judge() used to read it for its own requirement. */
+static void
+sum_finding(void *arg, const char *const *v)
+{
+	struct summing *sm = arg;
+	const char *r = v[0], *st = v[1], *obj = v[2], *ev = v[3];
+	struct req_sum *q;
+	size_t k;
+
+	if (r == NULL || st == NULL)
+		return;
+	for (k = 0; k < NOBSERVED && strcmp(r, observed[k]) != 0; k++)
+		;
+	if (k == NOBSERVED)
+		return;
+	q = &sm->x->req[k];
+	if (strcmp(st, "fail") == 0) {
+		if (q->fails++ < EXAMPLES)
+			buf_printf(&sm->ex[k], "%s%s (%s)",
+				   q->fails > 1 ? "; " : "", obj ? obj : "",
+				   ev ? ev : "");
+	} else if (strcmp(st, "unknown") == 0) {
+		if (q->unknown++ == 0 && ev)
+			buf_addstr(&sm->unk[k], ev);
+	} else if (strcmp(st, "pass") == 0 && ev) {
+		struct buf *pass = &sm->pass[k];
+
+		/* every passing part (GOVWEB-2: the homepage and the
+		 * columns; GOVWEB-3: each mark), while they fit */
+		if (pass->len > 0 && buf_addstr(pass, "; ") < 0)
+			return;
+		if (buf_addstr(pass, ev) < 0 && pass->len >= 2)
+			pass->data[pass->len -= 2] = '\0';
+	}
+}
+
+/*
+ * Sums up the findings (JSON text) of every observed requirement in one
+ * pass; x->parsed 0 if they are not JSON. jfast reads them; what it
+ * declines, jansson reads again from the start.
+ */
+static void
+summarize(struct arena *a, struct run *x, const char *text)
+{
+	struct summing sm;
+
+	summing_init(&sm, x);
+	x->parsed = 1;
+	if (jfast_rows(text, finding_fields, ARRAY_SIZE(finding_fields),
+		       sum_finding, &sm) < 0) {
+		json_t *findings = text ? json_loads(text, 0, NULL) : NULL, *f;
+		size_t i;
+
+		summing_cleanup(&sm);
+		summing_init(&sm, x);
+		x->parsed = findings != NULL;
+		json_array_foreach(findings, i, f)
+		{
+			const char *v[ARRAY_SIZE(finding_fields)];
+
+			for (size_t j = 0; j < ARRAY_SIZE(finding_fields); j++)
+				v[j] = json_string_value(
+				    json_object_get(f, finding_fields[j]));
+			sum_finding(&sm, v);
 		}
+		json_decref(findings);
 	}
 	for (size_t k = 0; k < NOBSERVED; k++) {
-		x->req[k].ex = keep(a, &ex[k]);
-		x->req[k].pass = keep(a, &pass[k]);
-		x->req[k].pass_len = pass[k].len;
-		x->req[k].unk = keep(a, &unk[k]);
-		buf_cleanup(&ex[k]);
-		buf_cleanup(&pass[k]);
-		buf_cleanup(&unk[k]);
+		x->req[k].ex = keep(a, &sm.ex[k]);
+		x->req[k].pass = keep(a, &sm.pass[k]);
+		x->req[k].pass_len = sm.pass[k].len;
+		x->req[k].unk = keep(a, &sm.unk[k]);
 	}
+	summing_cleanup(&sm);
 }
 
 /* Row: id, start, finished, findings[, host]: sums the run up once. */
@@ -157,7 +202,6 @@ run_row(void *arg, struct store_row *r)
 	long long id = store_row_int(r, 0), old;
 	char key[32];
 	struct run *x;
-	json_t *findings;
 
 	str_fmt(key, sizeof(key), "%lld", id);
 	if (store_row_text(r, 4) != NULL)
@@ -173,9 +217,7 @@ run_row(void *arg, struct store_row *r)
 	x->id = id;
 	x->start = arena_strdup(&lc->a, store_row_text(r, 1));
 	x->finished = arena_strdup(&lc->a, store_row_text(r, 2));
-	findings = jfast_loads(store_row_text(r, 3));
-	summarize(&lc->a, x, findings);
-	json_decref(findings);
+	summarize(&lc->a, x, store_row_text(r, 3));
 	return 0;
 }
 

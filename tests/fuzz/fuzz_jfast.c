@@ -33,6 +33,52 @@ check_same(json_t *a, json_t *b)
 	free(y);
 }
 
+/* jfast_rows' calls, written down: per row, each value or "-" */
+static void
+note_row(void *arg, const char *const *vals)
+{
+	struct buf *b = arg;
+
+	for (int i = 0; i < 2; i++)
+		if (vals[i] == NULL)
+			buf_addstr(b, "-|");
+		else
+			buf_printf(b, "%zu:%s|", strlen(vals[i]), vals[i]);
+	buf_addch(b, '\n');
+}
+
+/* jfast_rows takes only arrays of objects that json_loads takes, with the
+ * values json_object_get gives. */
+static void
+check_rows(const char *text)
+{
+	static const char *const fields[] = {"a", "b"};
+	struct buf fast = BUF_INIT(1 << 24), slow = BUF_INIT(1 << 24);
+	json_t *j, *o;
+	size_t i;
+
+	if (jfast_rows(text, fields, 2, note_row, &fast) == 0) {
+		j = json_loads(text, 0, NULL);
+		CHECK(json_is_array(j));
+		json_array_foreach(j, i, o)
+		{
+			const char *v[2];
+
+			CHECK(json_is_object(o));
+			for (int k = 0; k < 2; k++)
+				v[k] = json_string_value(
+				    json_object_get(o, fields[k]));
+			note_row(&slow, v);
+		}
+		CHECK(fast.len == slow.len &&
+		      (fast.len == 0 ||
+		       memcmp(fast.data, slow.data, fast.len) == 0));
+		json_decref(j);
+	}
+	buf_cleanup(&fast);
+	buf_cleanup(&slow);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -68,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_same(v, j);
 	json_decref(v);
 	json_decref(j);
+	check_rows(text);
 	free(text);
 	return 0;
 }

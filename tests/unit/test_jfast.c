@@ -142,6 +142,45 @@ test_loads(void **state)
 }
 
 static void
+note(void *arg, const char *const *vals)
+{
+	struct buf *b = arg;
+
+	buf_printf(b, "%s,%s;", vals[0] ? vals[0] : "-",
+		   vals[1] ? vals[1] : "-");
+}
+
+static void
+test_rows(void **state)
+{
+	static const char *const fields[] = {"requirement", "status"};
+	struct buf b = BUF_INIT(4096);
+
+	(void)state;
+	/* strings only (else NULL), nested values skipped, a later
+	 * duplicate wins as in jansson, escapes decoded */
+	assert_int_equal(
+	    jfast_rows(" [{\"requirement\": \"LINK-2\", \"status\": "
+		       "\"fail\", \"x\": {\"y\": [1, {}]}},\n"
+		       "{\"status\": null, \"requirement\": 3},"
+		       "{\"status\": \"a\", \"status\": \"p\\u00e9\"}, {}] ",
+		       fields, 2, note, &b),
+	    0);
+	assert_string_equal(b.data, "LINK-2,fail;-,-;-,p\xC3\xA9;-,-;");
+	buf_reset(&b);
+	assert_int_equal(jfast_rows("[]", fields, 2, note, &b), 0);
+	assert_int_equal(b.len, 0);
+	/* declined: not an array of objects, bad JSON, text after it */
+	assert_int_equal(jfast_rows("{}", fields, 2, note, &b), -1);
+	assert_int_equal(jfast_rows("[1]", fields, 2, note, &b), -1);
+	assert_int_equal(jfast_rows("[{\"a\":1.5}]", fields, 2, note, &b), -1);
+	assert_int_equal(jfast_rows("[{}] x", fields, 2, note, &b), -1);
+	assert_int_equal(jfast_rows("[{\"a\":", fields, 2, note, &b), -1);
+	assert_int_equal(jfast_rows(NULL, fields, 2, note, &b), -1);
+	buf_cleanup(&b);
+}
+
+static void
 test_vprintf_once(void **state)
 {
 	struct buf b = BUF_INIT(16);
@@ -166,8 +205,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_takes),	 cmocka_unit_test(test_escapes),
-	    cmocka_unit_test(test_declines),	 cmocka_unit_test(test_loads),
+	    cmocka_unit_test(test_takes),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_declines),
+	    cmocka_unit_test(test_loads),
+	    cmocka_unit_test(test_rows),
 	    cmocka_unit_test(test_vprintf_once),
 	};
 
