@@ -404,7 +404,8 @@ static enum fstatus VPRINTF_LIKE(7)
 	/* the application's unit (check_emit_app), else the last one: look
 	 * it up only when it changes */
 	u = c->last_unit;
-	if (unit != NULL && (u == NULL || strcmp(u->uscc, unit) != 0))
+	if (unit != NULL &&
+	    (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
 		u = c->last_unit = model_unit(c->m, unit);
 	else if (unit == NULL)
 		u = NULL;
@@ -500,7 +501,9 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	if (a->u != NULL)
 		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
-	st = emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
+	/* the unit's own key (the same text): no comparison in emit_v */
+	st = emit_v(c, st, "application", a->id, a->u ? a->u->uscc : a->unit,
+		    fix, fmt, ap);
 	va_end(ap);
 	if (st == ST_FAIL)
 		a->fails++;
