@@ -247,7 +247,7 @@ object(struct jf *p, int depth)
 	}
 	for (;;) {
 		const char *k;
-		size_t kn;
+		size_t kn, n;
 		char kbuf[256], *key;
 
 		if (p->pos >= p->len || p->t[p->pos] != '"' ||
@@ -258,8 +258,7 @@ object(struct jf *p, int depth)
 		memcpy(key, k, kn);
 		key[kn] = '\0';
 		ws(p);
-		if (p->pos >= p->len || p->t[p->pos] != ':' ||
-		    json_object_getn(o, key, kn) != NULL) {
+		if (p->pos >= p->len || p->t[p->pos] != ':') {
 			if (key != kbuf)
 				free(key);
 			goto decline;
@@ -267,8 +266,11 @@ object(struct jf *p, int depth)
 		p->pos++;
 		ws(p);
 		v = value(p, depth + 1);
+		/* a duplicate key replaces a member: the object did not grow */
+		n = json_object_size(o);
 		if (v == NULL ||
-		    json_object_setn_new_nocheck(o, key, kn, v) < 0) {
+		    json_object_setn_new_nocheck(o, key, kn, v) < 0 ||
+		    json_object_size(o) != n + 1) {
 			if (key != kbuf)
 				free(key);
 			goto decline;

@@ -621,6 +621,17 @@ end:
 	return 0;
 }
 
+/* The document's digest, in a thread of its own: on two cores the
+ * scanner, the writer and the digest share them evenly. */
+static void *
+digest_main(void *arg)
+{
+	struct scanner *s = arg;
+
+	audit_digest(s->r.text, s->r.len, s->q->digest);
+	return NULL;
+}
+
 static void *
 scan_main(void *arg)
 {
@@ -631,8 +642,6 @@ scan_main(void *arg)
 
 	e.msg[0] = '\0';
 	rc = scan_document(s, &e);
-	if (rc == 0)
-		audit_digest(s->r.text, s->r.len, q->digest);
 	pthread_mutex_lock(&q->mu);
 	if (rc < 0) {
 		q->failed = 1;
@@ -843,8 +852,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	struct scanner s;
 	struct writer w;
 	struct item it;
-	pthread_t tid;
-	int rc = -1, failed = 0;
+	pthread_t tid, dtid;
+	int rc = -1, failed = 0, digesting = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
@@ -893,6 +902,11 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	s.r.line = 1;
 	s.r.source = source;
 	s.q = q;
+	if (pthread_create(&dtid, NULL, digest_main, &s) != 0) {
+		err_set(e, "cannot start the import digest");
+		goto out;
+	}
+	digesting = 1;
 	if (pthread_create(&tid, NULL, scan_main, &s) != 0) {
 		err_set(e, "cannot start the import scanner");
 		goto out;
@@ -913,6 +927,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		give_back(q, it.obj);
 	}
 	pthread_join(tid, NULL);
+	pthread_join(dtid, NULL);
+	digesting = 0;
 	for (size_t i = 0; i < q->nspent; i++)
 		json_decref(q->spent[i]);
 	if (failed)
@@ -932,6 +948,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 out:
 	store_rollback(st);
 done:
+	if (digesting)
+		pthread_join(dtid, NULL);
 	for (int i = 0; i < reg_nentities; i++) {
 		map_cleanup(&w.keys[i]);
 		map_cleanup(&w.starts[i]);
