@@ -234,95 +234,120 @@ word(struct jf *p, const char *w, size_t n, json_t *v)
 	return v;
 }
 
-static json_t *
-object(struct jf *p, int depth)
+/*
+ * The elements of the array or object at pos (its opening bracket): each
+ * reads one (for an object, a member from its key); 0 past the closing
+ * bracket, -1 to decline.
+ */
+static int
+elements(struct jf *p, char close, int (*each)(struct jf *p, void *arg),
+	 void *arg)
 {
-	json_t *o = json_object(), *v;
-
 	p->pos++;
 	ws(p);
-	if (p->pos < p->len && p->t[p->pos] == '}') {
+	if (p->pos < p->len && p->t[p->pos] == close) {
 		p->pos++;
-		return o;
+		return 0;
 	}
 	for (;;) {
-		const char *k;
-		size_t kn, n;
-		char kbuf[256], *key;
-
-		if (p->pos >= p->len || p->t[p->pos] != '"' ||
-		    string(p, &k, &kn) < 0)
-			goto decline;
-		/* the key outlives tmp (the value may reuse it) */
-		key = kn < sizeof(kbuf) ? kbuf : xmalloc(kn + 1);
-		memcpy(key, k, kn);
-		key[kn] = '\0';
-		ws(p);
-		if (p->pos >= p->len || p->t[p->pos] != ':') {
-			if (key != kbuf)
-				free(key);
-			goto decline;
-		}
-		p->pos++;
-		ws(p);
-		v = value(p, depth + 1);
-		/* a duplicate key replaces a member: the object did not grow */
-		n = json_object_size(o);
-		if (v == NULL ||
-		    json_object_setn_new_nocheck(o, key, kn, v) < 0 ||
-		    json_object_size(o) != n + 1) {
-			if (key != kbuf)
-				free(key);
-			goto decline;
-		}
-		if (key != kbuf)
-			free(key);
+		if (each(p, arg) < 0)
+			return -1;
 		ws(p);
 		if (p->pos < p->len && p->t[p->pos] == ',') {
 			p->pos++;
 			ws(p);
 			continue;
 		}
-		if (p->pos < p->len && p->t[p->pos] == '}') {
+		if (p->pos < p->len && p->t[p->pos] == close) {
 			p->pos++;
-			return o;
+			return 0;
 		}
-		goto decline;
+		return -1;
 	}
-decline:
-	json_decref(o);
+}
+
+/* A member at pos: its key (kept: the value may reuse tmp), the colon,
+ * then fn reads the value. 0, or -1 to decline. */
+static int
+member(struct jf *p,
+       int (*fn)(struct jf *p, void *arg, const char *key, size_t kn),
+       void *arg)
+{
+	const char *k;
+	size_t kn;
+	char kbuf[256], *key;
+	int rc = -1;
+
+	if (p->pos >= p->len || p->t[p->pos] != '"' || string(p, &k, &kn) < 0)
+		return -1;
+	key = kn < sizeof(kbuf) ? kbuf : xmalloc(kn + 1);
+	memcpy(key, k, kn);
+	key[kn] = '\0';
+	ws(p);
+	if (p->pos < p->len && p->t[p->pos] == ':') {
+		p->pos++;
+		ws(p);
+		rc = fn(p, arg, key, kn);
+	}
+	if (key != kbuf)
+		free(key);
+	return rc;
+}
+
+struct build {
+	json_t *v; /* the object or array being built */
+	int depth;
+};
+
+static int
+object_value(struct jf *p, void *arg, const char *key, size_t kn)
+{
+	struct build *b = arg;
+	json_t *v = value(p, b->depth + 1);
+	size_t n = json_object_size(b->v);
+
+	/* a duplicate key replaces a member: the object did not grow */
+	return v == NULL ||
+		       json_object_setn_new_nocheck(b->v, key, kn, v) < 0 ||
+		       json_object_size(b->v) != n + 1
+		   ? -1
+		   : 0;
+}
+
+static int
+object_member(struct jf *p, void *arg)
+{
+	return member(p, object_value, arg);
+}
+
+static int
+array_element(struct jf *p, void *arg)
+{
+	struct build *b = arg;
+	json_t *v = value(p, b->depth + 1);
+
+	return v == NULL || json_array_append_new(b->v, v) < 0 ? -1 : 0;
+}
+
+static json_t *
+object(struct jf *p, int depth)
+{
+	struct build b = {json_object(), depth};
+
+	if (elements(p, '}', object_member, &b) == 0)
+		return b.v;
+	json_decref(b.v);
 	return NULL;
 }
 
 static json_t *
 array(struct jf *p, int depth)
 {
-	json_t *a = json_array(), *v;
+	struct build b = {json_array(), depth};
 
-	p->pos++;
-	ws(p);
-	if (p->pos < p->len && p->t[p->pos] == ']') {
-		p->pos++;
-		return a;
-	}
-	for (;;) {
-		v = value(p, depth + 1);
-		if (v == NULL || json_array_append_new(a, v) < 0)
-			goto decline;
-		ws(p);
-		if (p->pos < p->len && p->t[p->pos] == ',') {
-			p->pos++;
-			ws(p);
-			continue;
-		}
-		if (p->pos < p->len && p->t[p->pos] == ']') {
-			p->pos++;
-			return a;
-		}
-		goto decline;
-	}
-decline:
-	json_decref(a);
+	if (elements(p, ']', array_element, &b) == 0)
+		return b.v;
+	json_decref(b.v);
 	return NULL;
 }
 
@@ -400,69 +425,65 @@ struct rows {
 	char **val;	  /* per field: its string value, NUL-terminated */
 	size_t *cap;	  /* per field: bytes allocated */
 	const char **out; /* per field: val[i] or NULL */
+	void (*fn)(void *arg, const char *const *vals);
+	void *arg;
 };
 
 static int
-row(struct jf *p, struct rows *r)
+row_value(struct jf *p, void *arg, const char *key, size_t kn)
 {
+	struct rows *r = arg;
+	const char *s;
+	size_t n, f;
+
+	for (f = 0; f < r->n; f++)
+		if (strlen(r->fields[f]) == kn &&
+		    memcmp(r->fields[f], key, kn) == 0)
+			break;
+	if (p->pos < p->len && p->t[p->pos] == '"') {
+		if (string(p, &s, &n) < 0)
+			return -1;
+		if (f < r->n) { /* a later duplicate wins, as jansson's */
+			if (n + 1 > r->cap[f]) {
+				r->val[f] = xrealloc(r->val[f], n + 1);
+				r->cap[f] = n + 1;
+			}
+			memcpy(r->val[f], s, n);
+			r->val[f][n] = '\0';
+			r->out[f] = r->val[f];
+		}
+	} else {
+		json_t *v = value(p, 2);
+
+		if (v == NULL)
+			return -1;
+		json_decref(v);
+		if (f < r->n)
+			r->out[f] = NULL;
+	}
+	return 0;
+}
+
+static int
+row_member(struct jf *p, void *arg)
+{
+	return member(p, row_value, arg);
+}
+
+/* One element of the array: an object, its fields handed to fn. */
+static int
+row(struct jf *p, void *arg)
+{
+	struct rows *r = arg;
+
+	if (p->pos >= p->len || p->t[p->pos] != '{')
+		return -1;
 	for (size_t i = 0; i < r->n; i++)
 		r->out[i] = NULL;
-	p->pos++;
-	ws(p);
-	if (p->pos < p->len && p->t[p->pos] == '}') {
-		p->pos++;
-		return 0;
-	}
-	for (;;) {
-		const char *k, *s;
-		size_t kn, n, f;
-
-		if (p->pos >= p->len || p->t[p->pos] != '"' ||
-		    string(p, &k, &kn) < 0)
-			return -1;
-		for (f = 0; f < r->n; f++)
-			if (strlen(r->fields[f]) == kn &&
-			    memcmp(r->fields[f], k, kn) == 0)
-				break;
-		ws(p);
-		if (p->pos >= p->len || p->t[p->pos] != ':')
-			return -1;
-		p->pos++;
-		ws(p);
-		if (p->pos < p->len && p->t[p->pos] == '"') {
-			if (string(p, &s, &n) < 0)
-				return -1;
-			if (f <
-			    r->n) { /* a later duplicate wins, as jansson's */
-				if (n + 1 > r->cap[f]) {
-					r->val[f] = xrealloc(r->val[f], n + 1);
-					r->cap[f] = n + 1;
-				}
-				memcpy(r->val[f], s, n);
-				r->val[f][n] = '\0';
-				r->out[f] = r->val[f];
-			}
-		} else {
-			json_t *v = value(p, 2);
-
-			if (v == NULL)
-				return -1;
-			json_decref(v);
-			if (f < r->n)
-				r->out[f] = NULL;
-		}
-		ws(p);
-		if (p->pos < p->len && p->t[p->pos] == ',') {
-			p->pos++;
-			ws(p);
-			continue;
-		}
-		if (p->pos < p->len && p->t[p->pos] == '}') {
-			p->pos++;
-			return 0;
-		}
+	if (elements(p, '}', row_member, r) < 0)
 		return -1;
-	}
+	r->fn(r->arg, r->out);
+	return 0;
 }
 
 int
@@ -470,7 +491,7 @@ jfast_rows(const char *text, const char *const *fields, size_t nfields,
 	   void (*fn)(void *arg, const char *const *vals), void *arg)
 {
 	struct jf p = {(const unsigned char *)text, 0, 0, NULL, 0};
-	struct rows r = {fields, nfields, NULL, NULL, NULL};
+	struct rows r = {fields, nfields, NULL, NULL, NULL, fn, arg};
 	int rc = -1;
 
 	if (text == NULL)
@@ -480,34 +501,11 @@ jfast_rows(const char *text, const char *const *fields, size_t nfields,
 	r.cap = xcalloc(nfields + 1, sizeof(*r.cap));
 	r.out = xcalloc(nfields + 1, sizeof(*r.out));
 	ws(&p);
-	if (p.pos >= p.len || p.t[p.pos] != '[')
-		goto out;
-	p.pos++;
-	ws(&p);
-	if (p.pos < p.len && p.t[p.pos] == ']') {
-		p.pos++;
-		goto end;
-	}
-	for (;;) {
-		if (p.pos >= p.len || p.t[p.pos] != '{' || row(&p, &r) < 0)
-			goto out;
-		fn(arg, r.out);
+	if (p.pos < p.len && p.t[p.pos] == '[' &&
+	    elements(&p, ']', row, &r) == 0) {
 		ws(&p);
-		if (p.pos < p.len && p.t[p.pos] == ',') {
-			p.pos++;
-			ws(&p);
-			continue;
-		}
-		if (p.pos < p.len && p.t[p.pos] == ']') {
-			p.pos++;
-			break;
-		}
-		goto out;
+		rc = p.pos == p.len ? 0 : -1;
 	}
-end:
-	ws(&p);
-	rc = p.pos == p.len ? 0 : -1;
-out:
 	for (size_t i = 0; i < nfields; i++)
 		free(r.val[i]);
 	free(r.val);
