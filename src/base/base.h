@@ -115,6 +115,30 @@ char *str_utf8_sanitize(const char *s);
 void str_json_put(FILE *out, const char *s);
 /* Number of code points in valid UTF-8 s. */
 size_t str_utf8_len(const char *s);
+/* jfast.c */
+/*
+ * A fast path in front of jansson for JSON text read in bulk (untrusted):
+ * jfast_loadb parses the object or array at text[0] (no whitespace
+ * before it) within len bytes and returns it as a new jansson value, with
+ * *end the offset just past it; or NULL when it declines the text (a
+ * syntax error, a real number, an integer of more than 18 digits,
+ * "\u0000", a duplicate key, nesting deeper than 64, or anything it is
+ * unsure of): parse it with jansson then, which decides and says why.
+ * jfast_loads is json_loads(text, 0, NULL) with the fast path first.
+ */
+struct json_t;
+struct json_t *jfast_loadb(const char *text, size_t len, size_t *end);
+struct json_t *jfast_loads(const char *text);
+/*
+ * Reads text (NUL-terminated, untrusted) as an array of objects and calls
+ * fn for each with vals[i] the string value of member fields[i] (NULL if
+ * absent or not a string; a later duplicate wins), valid during the call.
+ * 0 if the whole text was read; -1 if it declined the text (as
+ * jfast_loadb, or an element that is not an object), possibly after some
+ * calls: then read it with jansson (json_loads) instead.
+ */
+int jfast_rows(const char *text, const char *const *fields, size_t nfields,
+	       void (*fn)(void *arg, const char *const *vals), void *arg);
 /* strdup that aborts on allocation failure (out of memory is fatal). */
 char *xstrdup(const char *s);
 void *xmalloc(size_t n);

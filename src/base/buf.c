@@ -83,6 +83,29 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list cp;
 	int n;
 
+	/* Formatted once where it fits in the room there is, else measured
+	 * and formatted again. */
+	if (b->cap > b->len + 1 && b->len < b->max) {
+		size_t room = b->cap - b->len;
+
+		va_copy(cp, ap);
+		n = vsnprintf(b->data + b->len, room, fmt, cp);
+		va_end(cp);
+		if (n < 0) {
+			b->data[b->len] = '\0';
+			return -1;
+		}
+		if ((size_t)n < room && (size_t)n <= b->max - b->len) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		b->data[b->len] = '\0';
+		if (buf_grow(b, (size_t)n) < 0)
+			return -1;
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		b->len += (size_t)n;
+		return 0;
+	}
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);

@@ -5,6 +5,7 @@
  * coverage of prefix lists (what they add up to, SEC-3) as sorted ranges.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -550,10 +551,21 @@ gate_addrs_internal(void)
 	return a;
 }
 
+/* The internal set, built once: cover lists are judged by the thousand. */
+static struct gate_addrs *internal_set;
+
+static void
+internal_init(void)
+{
+	internal_set = gate_addrs_internal();
+}
+
 int
 gate_cover_list(const char *const *prefixes, size_t n, int flags,
 		struct gate_cover *c, struct err *e)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	struct gate_trie *t = gate_trie_new();
 	struct gate_addrs *a = gate_addrs_new();
 	int rc = -1;
@@ -567,10 +579,8 @@ gate_cover_list(const char *const *prefixes, size_t n, int flags,
 	}
 	gate_addrs_add_trie(a, t);
 	if (flags & GATE_COVER_PUBLIC) {
-		struct gate_addrs *in = gate_addrs_internal();
-
-		gate_addrs_minus(a, in);
-		gate_addrs_free(in);
+		pthread_once(&once, internal_init);
+		gate_addrs_minus(a, internal_set);
 	}
 	gate_addrs_cover(a, c);
 	rc = 0;

@@ -93,6 +93,15 @@ reg_domain_parse(const char *name, struct domain_info *out, struct err *e)
 	return 0;
 }
 
+void
+reg_domain_remember(const char *name, const struct domain_info *di)
+{
+	struct domain_memo *m = &memo[memo_next++ % DOMAIN_CACHE];
+
+	m->ok = str_copy(m->name, name, sizeof(m->name)) == 0;
+	m->di = *di;
+}
+
 static int
 check_domain(const char *s, struct err *e)
 {

@@ -35,6 +35,11 @@ struct item {
 	long line;
 	size_t start; /* offset of its text in the document */
 	size_t bytes; /* length of its text */
+	/* an application's domains as the scanner parsed them (names point
+	 * into obj), so that the writer need not parse them again */
+	struct domain_info *doms;
+	const char **dom_names;
+	size_t ndoms;
 };
 
 struct queue {
@@ -301,6 +306,20 @@ read_value(struct reader *r, int any, const char *path, struct err *e)
 
 	skip_ws(r);
 	line = line_at(r, r->pos);
+	limit = r->len - r->pos;
+	/* Records go the fast way; what it declines, jansson reads (and
+	 * reports). */
+	if (!any) {
+		size_t end;
+
+		v = jfast_loadb(r->text + r->pos,
+				limit > REG_RECORD_MAX ? REG_RECORD_MAX : limit,
+				&end);
+		if (v != NULL) {
+			r->pos += end;
+			return v;
+		}
+	}
 	if (limit > REG_RECORD_MAX) {
 		limit = REG_RECORD_MAX;
 		/* Never cut a UTF-8 sequence: a record too large is one, not
@@ -431,6 +450,42 @@ struct writer {
 	size_t napps, cap;
 };
 
+/* Keeps the parses of an application's valid domains (reg_parse made
+ * them: the cache answers) with the item. */
+static void
+domains_of(struct item *it)
+{
+	json_t *doms = json_object_get(it->obj, "domains"), *d;
+	size_t i, n = json_array_size(doms);
+
+	it->doms = NULL;
+	it->dom_names = NULL;
+	it->ndoms = 0;
+	if (n == 0)
+		return;
+	it->doms = xcalloc(n, sizeof(*it->doms));
+	it->dom_names = xcalloc(n, sizeof(*it->dom_names));
+	json_array_foreach(doms, i, d)
+	{
+		const char *name =
+		    json_string_value(json_object_get(d, "name"));
+
+		if (name != NULL &&
+		    reg_domain_parse(name, &it->doms[it->ndoms], NULL) == 0)
+			it->dom_names[it->ndoms++] = name;
+	}
+}
+
+static void
+item_free_doms(struct item *it)
+{
+	free(it->doms);
+	free(it->dom_names);
+	it->doms = NULL;
+	it->dom_names = NULL;
+	it->ndoms = 0;
+}
+
 static int
 scan_section(struct scanner *s, int ent_idx, struct err *e)
 {
@@ -468,7 +523,9 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 			json_decref(it.obj);
 			return -1;
 		}
+		domains_of(&it);
 		if (push(s->q, &it) < 0) {
+			item_free_doms(&it);
 			json_decref(it.obj);
 			err_set(e, "stopped");
 			return -1;
@@ -564,6 +621,17 @@ end:
 	return 0;
 }
 
+/* The document's digest, in a thread of its own: on two cores the
+ * scanner, the writer and the digest share them evenly. */
+static void *
+digest_main(void *arg)
+{
+	struct scanner *s = arg;
+
+	audit_digest(s->r.text, s->r.len, s->q->digest);
+	return NULL;
+}
+
 static void *
 scan_main(void *arg)
 {
@@ -574,8 +642,6 @@ scan_main(void *arg)
 
 	e.msg[0] = '\0';
 	rc = scan_document(s, &e);
-	if (rc == 0)
-		audit_digest(s->r.text, s->r.len, q->digest);
 	pthread_mutex_lock(&q->mu);
 	if (rc < 0) {
 		q->failed = 1;
@@ -786,8 +852,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	struct scanner s;
 	struct writer w;
 	struct item it;
-	pthread_t tid;
-	int rc = -1, failed = 0;
+	pthread_t tid, dtid;
+	int rc = -1, failed = 0, digesting = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
@@ -836,11 +902,19 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	s.r.line = 1;
 	s.r.source = source;
 	s.q = q;
+	if (pthread_create(&dtid, NULL, digest_main, &s) != 0) {
+		err_set(e, "cannot start the import digest");
+		goto out;
+	}
+	digesting = 1;
 	if (pthread_create(&tid, NULL, scan_main, &s) != 0) {
 		err_set(e, "cannot start the import scanner");
 		goto out;
 	}
 	while (pop(q, &it)) {
+		for (size_t i = 0; i < it.ndoms; i++)
+			reg_domain_remember(it.dom_names[i], &it.doms[i]);
+		item_free_doms(&it);
 		if (!failed && write_item(&w, &it, e) == 0) {
 			c->n[it.ent]++;
 		} else if (!failed) {
@@ -853,6 +927,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		give_back(q, it.obj);
 	}
 	pthread_join(tid, NULL);
+	pthread_join(dtid, NULL);
+	digesting = 0;
 	for (size_t i = 0; i < q->nspent; i++)
 		json_decref(q->spent[i]);
 	if (failed)
@@ -872,6 +948,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 out:
 	store_rollback(st);
 done:
+	if (digesting)
+		pthread_join(dtid, NULL);
 	for (int i = 0; i < reg_nentities; i++) {
 		map_cleanup(&w.keys[i]);
 		map_cleanup(&w.starts[i]);

@@ -369,14 +369,15 @@ reg_canonical(json_t *obj)
 	return json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
-/* Binds the record's fields as store values; list text in *owned. */
+/* Binds the record's fields (x[i], field i's value or NULL) as store
+ * values; list text in *owned. */
 static void
-bind_fields(const struct entity *ent, json_t *obj, struct store_val *v,
+bind_fields(const struct entity *ent, json_t *const *xs, struct store_val *v,
 	    char **owned)
 {
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
-		json_t *x = jget(obj, f->name);
+		json_t *x = xs[i];
 
 		owned[i] = NULL;
 		if (x == NULL || json_is_null(x)) {
@@ -575,6 +576,7 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	const struct sqlset *s = sql_for(ent);
 	struct store_val v[64];
 	char *owned[64];
+	json_t *xs[64]; /* each field's value, looked up once */
 	char now[32], before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX];
 	json_t *old = NULL;
 	const char *key;
@@ -592,7 +594,10 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	}
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
-		const char *target = json_string_value(jget(obj, f->name));
+		const char *target;
+
+		xs[i] = jget(obj, f->name);
+		target = json_string_value(xs[i]);
 
 		if (f->ref == NULL || target == NULL ||
 		    (flags & REG_DEFER_REFS) || ref_exists(st, f, target))
@@ -606,7 +611,7 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 		old = reg_get(st, ent, key);
 	if (created != NULL)
 		*created = old == NULL;
-	bind_fields(ent, obj, v, owned);
+	bind_fields(ent, xs, v, owned);
 	time_fmt(time_now(), now, sizeof(now));
 	v[ent->nfields] = SV_TEXT(now);
 	rc = store_exec(st, s->insert, v, ent->nfields + 1, e);

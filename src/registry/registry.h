@@ -137,6 +137,9 @@ struct entity {
 /* domain_parse with a small per-thread cache: a record's domains are
  * checked, validated and indexed without parsing each more than once. */
 int reg_domain_parse(const char *name, struct domain_info *out, struct err *e);
+/* Puts a parse made elsewhere (the import's scanner thread) into this
+ * thread's cache: name (a valid domain) parses as di. */
+void reg_domain_remember(const char *name, const struct domain_info *di);
 
 /* The top-level entities in dependency order (the export order). */
 extern const struct entity *const reg_entities[];

@@ -316,7 +316,7 @@ check_json_list(const char *text)
 
 	if (text == NULL)
 		return NULL;
-	v = json_loads(text, 0, NULL);
+	v = jfast_loads(text);
 	if (!json_is_array(v)) {
 		json_decref(v);
 		return json_array();
@@ -407,7 +407,8 @@ static enum fstatus VPRINTF_LIKE(7)
 	/* the application's unit (check_emit_app), else the last one: look
 	 * it up only when it changes */
 	u = c->last_unit;
-	if (unit != NULL && (u == NULL || strcmp(u->uscc, unit) != 0))
+	if (unit != NULL &&
+	    (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
 		u = c->last_unit = model_unit(c->m, unit);
 	else if (unit == NULL)
 		u = NULL;
@@ -503,7 +504,9 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	if (a->u != NULL)
 		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
-	st = emit_v(c, st, "application", a->id, a->unit, fix, fmt, ap);
+	/* the unit's own key (the same text): no comparison in emit_v */
+	st = emit_v(c, st, "application", a->id, a->u ? a->u->uscc : a->unit,
+		    fix, fmt, ap);
 	va_end(ap);
 	if (st == ST_FAIL)
 		a->fails++;
@@ -773,6 +776,7 @@ check_run(struct store *st, const struct check_opts *o,
 	buf_cleanup(&c.ev_zh);
 	buf_cleanup(&c.fix_zh);
 	map_cleanup(&c.insp_latest);
+	check_link_free(&c);
 	store_commit(st, NULL); /* ends the read transaction */
 	model_free(&m);
 	return 0;

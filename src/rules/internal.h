@@ -120,6 +120,8 @@ struct check_ctx {
 	/* newest inspection run per host, loaded once per check */
 	struct map insp_latest;
 	int insp_loaded;
+	/* rules_link.c: inspection runs and probes read once per check */
+	struct link_cache *link;
 	struct check_req *req; /* the requirement being judged */
 	struct map att_idx;    /* requirement \t object -> newest attestation */
 	/* the date of the observation the next findings come from (set by
@@ -189,6 +191,8 @@ void rule_ecert_name_approved(struct check_ctx *c); /* NAME-2 */
 void rule_ecert_platforms(struct check_ctx *c);	    /* APP-2 */
 void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 void rule_ecert_logo(struct check_ctx *c);	    /* LOGO-1 */
+/* rules_link.c: frees what the observation rules kept for the check */
+void check_link_free(struct check_ctx *c);
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

@@ -23,27 +23,210 @@
 #define LINK_STALE_DAYS 30
 #define EXAMPLES	3
 
+/* The requirements an inspection run's findings judge, in one pass. */
+static const char *const observed[] = {
+    "LINK-1", "LINK-2", "LINK-3", "LINK-4", "LOGO-1", "GOVWEB-2", "GOVWEB-3"};
+#define NOBSERVED ARRAY_SIZE(observed)
+
+/* What judge() reads of a run's findings of one requirement. */
+struct req_sum {
+	long fails, unknown;
+	long badges, home;     /* LOGO-1: inspect.badge findings; inspect.logo
+				  judged (the homepage was read) */
+	char *ex, *pass, *unk; /* NULL when empty */
+	size_t pass_len;
+};
+
+/* A run, its findings summed up per requirement once per check. */
 struct run {
 	long long id;
 	char *start, *finished;
-	json_t *findings;
+	int parsed; /* its findings were a JSON array */
+	struct req_sum req[NOBSERVED];
 };
 
+/* GOVWEB-1: an application's probes of the week, per day. */
+struct probe_sum {
+	long day[PROBE_DAYS], failed;
+	char *newest; /* the latest probe's time (heap) */
+	size_t newest_cap;
+};
+
+/* Runs summed up, by id, and their strings (freed by check_link_free). */
+struct link_cache {
+	struct arena a;
+	struct map by_id; /* run id -> index into runs */
+	struct run **runs;
+	size_t nruns, cap;
+	/* GOVWEB-1: per application index, -1 or an index into probes */
+	int *probe_of;
+	struct probe_sum *probes;
+	size_t nprobes, pcap;
+	int probes_loaded;
+};
+
+/* 1 if the check examines every unit: what it reads of other parts'
+ * tables is read in one pass rather than per application. */
+static int
+whole(const struct check_ctx *c)
+{
+	return c->o->unit == NULL && c->o->units == NULL;
+}
+
+static struct link_cache *
+cache(struct check_ctx *c)
+{
+	if (c->link == NULL) {
+		c->link = xcalloc(1, sizeof(*c->link));
+		arena_init(&c->link->a);
+		map_init(&c->link->by_id);
+	}
+	return c->link;
+}
+
+static char *
+keep(struct arena *a, const struct buf *b)
+{
+	return b->data != NULL ? arena_strdup(a, b->data) : NULL;
+}
+
+/* The findings of a run being summed up. */
+struct summing {
+	struct run *x;
+	struct buf ex[NOBSERVED], pass[NOBSERVED], unk[NOBSERVED];
+};
+
+static const char *const finding_fields[] = {"requirement", "status", "object",
+					     "evidence", "rule"};
+
+static void
+summing_init(struct summing *sm, struct run *x)
+{
+	sm->x = x;
+	memset(x->req, 0, sizeof(x->req));
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		buf_init(&sm->ex[k], 4096);
+		buf_init(&sm->pass[k], 4096);
+		buf_init(&sm->unk[k], 1024);
+	}
+}
+
+static void
+summing_cleanup(struct summing *sm)
+{
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		buf_cleanup(&sm->ex[k]);
+		buf_cleanup(&sm->pass[k]);
+		buf_cleanup(&sm->unk[k]);
+	}
+}
+
+/* One finding (its requirement, status, object and evidence, each NULL
+ * if not a string), as judge() used to read it for its own requirement. */
+static void
+sum_finding(void *arg, const char *const *v)
+{
+	struct summing *sm = arg;
+	const char *r = v[0], *st = v[1], *obj = v[2], *ev = v[3], *rule = v[4];
+	struct req_sum *q;
+	size_t k;
+
+	if (r == NULL || st == NULL)
+		return;
+	for (k = 0; k < NOBSERVED && strcmp(r, observed[k]) != 0; k++)
+		;
+	if (k == NOBSERVED)
+		return;
+	q = &sm->x->req[k];
+	q->badges += rule != NULL && strcmp(rule, "inspect.badge") == 0;
+	/* the homepage was read: its logo was judged */
+	q->home += rule != NULL && strcmp(rule, "inspect.logo") == 0 &&
+		   strcmp(st, "unknown") != 0;
+	if (strcmp(st, "fail") == 0) {
+		if (q->fails++ < EXAMPLES)
+			buf_printf(&sm->ex[k], "%s%s (%s)",
+				   q->fails > 1 ? "; " : "", obj ? obj : "",
+				   ev ? ev : "");
+	} else if (strcmp(st, "unknown") == 0) {
+		if (q->unknown++ == 0 && ev)
+			buf_addstr(&sm->unk[k], ev);
+	} else if (strcmp(st, "pass") == 0 && ev) {
+		struct buf *pass = &sm->pass[k];
+
+		/* every passing part (GOVWEB-2: the homepage and the
+		 * columns; GOVWEB-3: each mark), while they fit */
+		if (pass->len > 0 && buf_addstr(pass, "; ") < 0)
+			return;
+		if (buf_addstr(pass, ev) < 0 && pass->len >= 2)
+			pass->data[pass->len -= 2] = '\0';
+	}
+}
+
+/*
+ * Sums up the findings (JSON text) of every observed requirement in one
+ * pass; x->parsed 0 if they are not JSON. jfast reads them; what it
+ * declines, jansson reads again from the start.
+ */
+static void
+summarize(struct arena *a, struct run *x, const char *text)
+{
+	struct summing sm;
+
+	summing_init(&sm, x);
+	x->parsed = 1;
+	if (jfast_rows(text, finding_fields, ARRAY_SIZE(finding_fields),
+		       sum_finding, &sm) < 0) {
+		json_t *findings = text ? json_loads(text, 0, NULL) : NULL, *f;
+		size_t i;
+
+		summing_cleanup(&sm);
+		summing_init(&sm, x);
+		x->parsed = findings != NULL;
+		json_array_foreach(findings, i, f)
+		{
+			const char *v[ARRAY_SIZE(finding_fields)];
+
+			for (size_t j = 0; j < ARRAY_SIZE(finding_fields); j++)
+				v[j] = json_string_value(
+				    json_object_get(f, finding_fields[j]));
+			sum_finding(&sm, v);
+		}
+		json_decref(findings);
+	}
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		x->req[k].ex = keep(a, &sm.ex[k]);
+		x->req[k].pass = keep(a, &sm.pass[k]);
+		x->req[k].pass_len = sm.pass[k].len;
+		x->req[k].unk = keep(a, &sm.unk[k]);
+	}
+	summing_cleanup(&sm);
+}
+
+/* Row: id, start, finished, findings[, host]: sums the run up once. */
 static int
 run_row(void *arg, struct store_row *r)
 {
-	struct run *x = arg;
-	long long id = store_row_int(r, 0);
+	struct check_ctx *c = arg;
+	struct link_cache *lc = cache(c);
+	long long id = store_row_int(r, 0), old;
+	char key[32];
+	struct run *x;
 
-	if (id <= x->id)
+	str_fmt(key, sizeof(key), "%lld", id);
+	if (store_row_text(r, 4) != NULL)
+		map_put(&c->insp_latest, store_row_text(r, 4), id, NULL);
+	if (map_put(&lc->by_id, key, (long long)lc->nruns, &old) == 1)
 		return 0;
-	free(x->start);
-	free(x->finished);
-	json_decref(x->findings);
+	if (lc->nruns == lc->cap) {
+		lc->cap = lc->cap ? 2 * lc->cap : 1024;
+		lc->runs = xrealloc(lc->runs, lc->cap * sizeof(*lc->runs));
+	}
+	x = arena_alloc(&lc->a, sizeof(*x));
+	lc->runs[lc->nruns++] = x;
 	x->id = id;
-	x->start = xstrdup(store_row_text(r, 1));
-	x->finished = xstrdup(store_row_text(r, 2));
-	x->findings = json_loads(store_row_text(r, 3), 0, NULL);
+	x->start = arena_strdup(&lc->a, store_row_text(r, 1));
+	x->finished = arena_strdup(&lc->a, store_row_text(r, 2));
+	summarize(&lc->a, x, store_row_text(r, 3));
 	return 0;
 }
 
@@ -54,42 +237,57 @@ host_row(void *arg, struct store_row *r)
 	return 0;
 }
 
-/* The newest inspection run of any of a's domains (x->id 0 if none).
- * The newest run per host is read once per check, not once per portal. */
-static void
-latest(struct check_ctx *c, const struct m_app *a, struct run *x)
+/* The run with that id, summed up (NULL if there is none). */
+static const struct run *
+run_of(struct check_ctx *c, long long id)
+{
+	struct link_cache *lc = cache(c);
+	struct store_val v[1];
+	char key[32];
+	long long idx;
+
+	str_fmt(key, sizeof(key), "%lld", id);
+	if (map_get(&lc->by_id, key, &idx) < 0) {
+		v[0] = SV_INT(id);
+		store_query(c->st,
+			    "SELECT id, start, finished, findings FROM "
+			    "insp_runs WHERE id = ?",
+			    v, 1, run_row, c, NULL);
+		if (map_get(&lc->by_id, key, &idx) < 0)
+			return NULL;
+	}
+	return lc->runs[idx];
+}
+
+/* The newest inspection run of any of a's domains (NULL if none).
+ * The newest run per host is read once per check, not once per portal:
+ * for a whole check the runs themselves too, each summed up once. */
+static const struct run *
+latest(struct check_ctx *c, const struct m_app *a)
 {
 	long long best = 0, id;
-	struct store_val v[1];
 
-	memset(x, 0, sizeof(*x));
 	if (c->st == NULL)
-		return;
+		return NULL;
 	if (!c->insp_loaded) {
 		c->insp_loaded = 1;
-		store_query(c->st,
-			    "SELECT host, max(id) FROM insp_runs GROUP BY host",
-			    NULL, 0, host_row, &c->insp_latest, NULL);
+		if (whole(c))
+			store_query(c->st,
+				    "SELECT id, start, finished, findings, "
+				    "host FROM insp_runs WHERE id IN (SELECT "
+				    "max(id) FROM insp_runs GROUP BY host)",
+				    NULL, 0, run_row, c, NULL);
+		else
+			store_query(c->st,
+				    "SELECT host, max(id) FROM insp_runs "
+				    "GROUP BY host",
+				    NULL, 0, host_row, &c->insp_latest, NULL);
 	}
 	for (int k = 0; k < a->ndomains; k++)
 		if (map_get(&c->insp_latest, a->domains[k].name, &id) == 0 &&
 		    id > best)
 			best = id;
-	if (best == 0)
-		return;
-	v[0] = SV_INT(best);
-	store_query(c->st,
-		    "SELECT id, start, finished, findings FROM insp_runs "
-		    "WHERE id = ?",
-		    v, 1, run_row, x, NULL);
-}
-
-static void
-run_free(struct run *x)
-{
-	free(x->start);
-	free(x->finished);
-	json_decref(x->findings);
+	return best == 0 ? NULL : run_of(c, best);
 }
 
 /* A noun for a requirement's failing findings. */
@@ -118,44 +316,23 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	long fails = 0, unknown = 0, badges = 0, home = 0;
 	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
 	char fix[512];
-	size_t i;
-	json_t *f;
+	size_t k;
 
-	json_array_foreach(x->findings, i, f)
-	{
-		const char *r =
-		    json_string_value(json_object_get(f, "requirement"));
-		const char *st =
-		    json_string_value(json_object_get(f, "status"));
-		const char *obj =
-		    json_string_value(json_object_get(f, "object"));
-		const char *ev =
-		    json_string_value(json_object_get(f, "evidence"));
-		const char *rule;
+	for (k = 0; k < NOBSERVED && strcmp(req, observed[k]) != 0; k++)
+		;
+	if (k < NOBSERVED) {
+		const struct req_sum *q = &x->req[k];
 
-		if (r == NULL || st == NULL || strcmp(r, req) != 0)
-			continue;
-		rule = json_string_value(json_object_get(f, "rule"));
-		badges += rule != NULL && strcmp(rule, "inspect.badge") == 0;
-		/* the homepage was read: its logo was judged */
-		home += rule != NULL && strcmp(rule, "inspect.logo") == 0 &&
-			strcmp(st, "unknown") != 0;
-		if (strcmp(st, "fail") == 0) {
-			if (fails++ < EXAMPLES)
-				buf_printf(&ex, "%s%s (%s)",
-					   fails > 1 ? "; " : "",
-					   obj ? obj : "", ev ? ev : "");
-		} else if (strcmp(st, "unknown") == 0) {
-			if (unknown++ == 0 && ev)
-				buf_addstr(&unk, ev);
-		} else if (strcmp(st, "pass") == 0 && ev) {
-			/* every passing part (GOVWEB-2: the homepage and the
-			 * columns; GOVWEB-3: each mark), while they fit */
-			if (pass.len > 0 && buf_addstr(&pass, "; ") < 0)
-				continue;
-			if (buf_addstr(&pass, ev) < 0 && pass.len >= 2)
-				pass.data[pass.len -= 2] = '\0';
-		}
+		fails = q->fails;
+		unknown = q->unknown;
+		badges = q->badges;
+		home = q->home;
+		if (q->ex != NULL)
+			buf_addstr(&ex, q->ex);
+		if (q->pass != NULL)
+			buf_add(&pass, q->pass, q->pass_len);
+		if (q->unk != NULL)
+			buf_addstr(&unk, q->unk);
 	}
 	str_fmt(fix, sizeof(fix),
 		"fix what the inspection lists (govsec inspect %s), then "
@@ -220,61 +397,131 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	buf_cleanup(&unk);
 }
 
+struct probe_load {
+	struct check_ctx *c;
+	char bound[PROBE_DAYS][32]; /* [1..] the start of each later day */
+	const char *last;	    /* the application of the last row */
+	int last_idx;
+};
+
+/* Row: app, at, ok of a probe of the week: counted in its day. */
+static int
+probe_row(void *arg, struct store_row *r)
+{
+	struct probe_load *pl = arg;
+	struct link_cache *lc = pl->c->link;
+	const char *app = store_row_text(r, 0), *at = store_row_text(r, 1);
+	struct probe_sum *p;
+	size_t n;
+	int d;
+
+	if (app == NULL || at == NULL)
+		return 0;
+	/* the rows of one application mostly come together */
+	if (pl->last == NULL || strcmp(pl->last, app) != 0) {
+		const struct m_app *a = model_app(pl->c->m, app);
+
+		pl->last_idx = -1;
+		pl->last = NULL;
+		if (a == NULL)
+			return 0;
+		pl->last = a->id;
+		pl->last_idx = (int)(a - pl->c->m->apps);
+	}
+	if (pl->last_idx < 0)
+		return 0;
+	if (lc->probe_of[pl->last_idx] < 0) {
+		if (lc->nprobes == lc->pcap) {
+			lc->pcap = lc->pcap ? 2 * lc->pcap : 1024;
+			lc->probes = xrealloc(lc->probes,
+					      lc->pcap * sizeof(*lc->probes));
+		}
+		memset(&lc->probes[lc->nprobes], 0, sizeof(*lc->probes));
+		lc->probe_of[pl->last_idx] = (int)lc->nprobes++;
+	}
+	p = &lc->probes[lc->probe_of[pl->last_idx]];
+	/* day d is [start of d, start of d + 1), the last one ends at now
+	 * (inclusive): as the query's range */
+	for (d = PROBE_DAYS - 1; d > 0 && strcmp(at, pl->bound[d]) < 0; d--)
+		;
+	p->day[d]++;
+	if (store_row_int(r, 2) == 0)
+		p->failed++;
+	if (p->newest == NULL || strcmp(at, p->newest) > 0) {
+		n = strlen(at) + 1;
+		if (n > p->newest_cap) {
+			p->newest = xrealloc(p->newest, n);
+			p->newest_cap = n;
+		}
+		memcpy(p->newest, at, n);
+	}
+	return 0;
+}
+
+/* Counts the probes of the week: of every application in one pass for a
+ * whole check (once), else of application a only. */
+static void
+probes_load(struct check_ctx *c, const struct m_app *a)
+{
+	struct link_cache *lc = cache(c);
+	struct probe_load pl;
+	char from[32], to[32];
+	struct store_val v[3];
+
+	if (lc->probe_of == NULL) {
+		lc->probe_of =
+		    xcalloc(c->m->napps ? c->m->napps : 1, sizeof(int));
+		for (size_t i = 0; i < c->m->napps; i++)
+			lc->probe_of[i] = -1;
+	}
+	if (c->st == NULL || lc->probes_loaded)
+		return;
+	memset(&pl, 0, sizeof(pl));
+	pl.c = c;
+	for (int d = 1; d < PROBE_DAYS; d++)
+		time_fmt(c->now - (PROBE_DAYS - d) * 86400L, pl.bound[d],
+			 sizeof(pl.bound[d]));
+	time_fmt(c->now - PROBE_DAYS * 86400L, from, sizeof(from));
+	time_fmt(c->now, to, sizeof(to));
+	v[0] = SV_TEXT(from);
+	v[1] = SV_TEXT(to);
+	v[2] = SV_TEXT(a->id);
+	lc->probes_loaded = whole(c);
+	store_query(c->st,
+		    lc->probes_loaded ? "SELECT app, at, ok FROM probe_results "
+					"WHERE at >= ? AND at <= ?"
+				      : "SELECT app, at, ok FROM probe_results "
+					"WHERE at >= ? AND at <= ? AND app = ?",
+		    v, lc->probes_loaded ? 2 : 3, probe_row, &pl, NULL);
+}
+
 /*
  * GOVWEB-1: the indicator's week: PROBE_DAYS periods of 24 hours ending
  * at the evaluation time, each with at least PROBE_MIN_DAY probes; then
  * the failure ratio of the week, 5 % vetoes. Before that: unknown with
- * the counts of each day.
+ * the counts of each day. The probes of all applications are counted
+ * once per check (probes_load).
  */
 static void
 availability(struct check_ctx *c, struct m_app *a)
 {
-	time_t now = c->now;
-	char from[32], to[32], fix[512];
+	struct link_cache *lc = cache(c);
+	const struct probe_sum *p;
+	char fix[512];
 	long day[PROBE_DAYS], total = 0, failed;
 	struct buf days = BUF_INIT(512);
-	struct store_val v[3];
-	char *newest;
+	int idx;
 
-	v[0] = SV_TEXT(a->id);
+	probes_load(c, a);
+	idx = lc->probe_of[a - c->m->apps];
+	p = idx < 0 ? NULL : &lc->probes[idx];
 	for (int d = 0; d < PROBE_DAYS; d++) {
-		/* [start, end) of day d, oldest first; the last ends at now */
-		time_fmt(now - (PROBE_DAYS - d) * 86400L, from, sizeof(from));
-		time_fmt(now - (PROBE_DAYS - 1 - d) * 86400L, to, sizeof(to));
-		v[1] = SV_TEXT(from);
-		v[2] = SV_TEXT(to);
-		day[d] = c->st == NULL
-			     ? 0
-			     : (long)store_query_int(
-				   c->st,
-				   d == PROBE_DAYS - 1
-				       ? "SELECT count(*) FROM probe_results "
-					 "WHERE app = ? AND at >= ? AND at <= ?"
-				       : "SELECT count(*) FROM probe_results "
-					 "WHERE app = ? AND at >= ? AND at < ?",
-				   v, 3, 0);
+		day[d] = p != NULL ? p->day[d] : 0;
 		total += day[d];
 		buf_printf(&days, "%s%ld", d > 0 ? ", " : "", day[d]);
 	}
-	time_fmt(now - PROBE_DAYS * 86400L, from, sizeof(from));
-	time_fmt(now, to, sizeof(to));
-	v[1] = SV_TEXT(from);
-	v[2] = SV_TEXT(to);
-	failed = total == 0
-		     ? 0
-		     : (long)store_query_int(c->st,
-					     "SELECT count(*) FROM "
-					     "probe_results WHERE app = ? AND "
-					     "at >= ? AND at <= ? AND ok = 0",
-					     v, 3, 0);
-	newest = total == 0
-		     ? NULL
-		     : store_query_text(c->st,
-					"SELECT max(at) FROM probe_results"
-					" WHERE app = ? AND at >= ? AND "
-					"at <= ?",
-					v, 3);
-	c->obs = newest;
+	failed = total == 0 ? 0 : p->failed;
+	c->obs = total == 0 ? NULL : p->newest;
 	str_fmt(fix, sizeof(fix),
 		"probe the portal on a schedule: govsecd with [probe] enabled "
 		"= yes (or govsec probe --app %s)",
@@ -304,7 +551,6 @@ availability(struct check_ctx *c, struct m_app *a)
 			       total, days.data, PROBE_MIN_DAY);
 	}
 	c->obs = NULL;
-	free(newest);
 	buf_cleanup(&days);
 }
 
@@ -315,7 +561,7 @@ rule_link_observed(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		const char *host = NULL;
 		char fix[512] = "";
-		struct run x;
+		const struct run *x;
 
 		if (a->kind != APP_PORTAL || !app_live(a) ||
 		    !check_wants(c, a->unit))
@@ -327,15 +573,13 @@ rule_link_observed(struct check_ctx *c)
 		for (int k = 0; k < a->ndomains; k++)
 			if (host == NULL || a->domains[k].main)
 				host = a->domains[k].name;
-		latest(c, a, &x);
-		if (x.id > 0 && x.findings != NULL) {
-			c->obs = x.finished;
-			judge(c, a, &x);
+		x = latest(c, a);
+		if (x != NULL && x->parsed) {
+			c->obs = x->finished;
+			judge(c, a, x);
 			c->obs = NULL;
-			run_free(&x);
 			continue;
 		}
-		run_free(&x);
 		if (check_emits(c, ST_UNKNOWN))
 			str_fmt(fix, sizeof(fix),
 				"observe the site with: govsec inspect "
@@ -431,4 +675,22 @@ rule_link_domain_expiry(struct check_ctx *c)
 				       a->ndomains - cancelled, LINK_RENEW_DAYS,
 				       cancelled);
 	}
+}
+
+void
+check_link_free(struct check_ctx *c)
+{
+	struct link_cache *lc = c->link;
+
+	if (lc == NULL)
+		return;
+	for (size_t i = 0; i < lc->nprobes; i++)
+		free(lc->probes[i].newest);
+	free(lc->probes);
+	free(lc->probe_of);
+	free(lc->runs);
+	map_cleanup(&lc->by_id);
+	arena_cleanup(&lc->a);
+	free(lc);
+	c->link = NULL;
 }
