@@ -591,7 +591,7 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 	v->head_seq = start;
 	if (store_query(st,
 			"SELECT seq, at, actor, action, object, before, after, "
-			"prev, hash, keyed FROM audit ORDER BY rowid",
+			"prev, hash, keyed FROM audit ORDER BY seq",
 			NULL, 0, walk_row, &w, e) < 0)
 		goto out;
 	if (w.nokey > 0) {
