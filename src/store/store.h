@@ -86,7 +86,9 @@ int store_run(struct store *st, int serial,
 const char *store_backend(const struct store *st);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
-/* Runs one statement; 0 or -1 with e set. */
+/* Runs one statement; 0 or -1 with e set. A value's SQL type comes from
+ * where its '?' stands (PostgreSQL infers it as SQLite's affinity does);
+ * where nothing says (? - ?), cast it: CAST(? AS INTEGER). */
 int store_exec(struct store *st, const char *sql, const struct store_val *v,
 	       int nv, struct err *e);
 /* Runs one query calling fn per row; 0, or -1 with e set (fn's -1 too). */

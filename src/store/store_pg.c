@@ -95,6 +95,32 @@ cast_argument(const char *p, size_t len)
 
 #define MAX_DEPTH 32
 
+/* Does the parenthesis at p hold a comma of its own (several
+ * arguments)? SQLite's max(a, b) is PostgreSQL's greatest(a, b). */
+static int
+several_arguments(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\'') {
+			while (*++p != '\0' && !(*p == '\'' && p[1] != '\''))
+				if (*p == '\'')
+					p++;
+			if (*p == '\0')
+				return 0;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			if (--depth == 0)
+				return 0;
+		} else if (*p == ',' && depth == 1) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static char *
 pg_translate(const char *sql, int *nparams)
 {
@@ -192,6 +218,17 @@ pg_translate(const char *sql, int *nparams)
 			} else if (ddl && word_is(p, len, "DEFERRABLE")) {
 				buf_add(&b, p, len);
 				fk = -1; /* it says so itself */
+			} else if ((word_is(p, len, "max") ||
+				    word_is(p, len, "min")) &&
+				   *skip_space(q) == '(' &&
+				   several_arguments(skip_space(q))) {
+				buf_addstr(&b,
+					   tolower((unsigned char)p[1]) == 'a'
+					       ? "greatest"
+					       : "least");
+			} else if (word_is(p, len, "instr") &&
+				   *skip_space(q) == '(') {
+				buf_addstr(&b, "strpos"); /* same arguments */
 			} else if ((cast = cast_argument(p, len)) != NULL &&
 				   *skip_space(q) == '(' && depth < MAX_DEPTH) {
 				/* f(x) becomes f((x)::json) */
