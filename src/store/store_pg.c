@@ -226,6 +226,14 @@ pg_translate(const char *sql, int *nparams)
 					   tolower((unsigned char)p[1]) == 'a'
 					       ? "greatest"
 					       : "least");
+			} else if (word_is(p, len, "IS") &&
+				   *skip_space(q) == '?') {
+				/* SQLite's a IS ? compares NULLs too */
+				buf_addstr(&b, "IS NOT DISTINCT FROM");
+			} else if (word_is(p, len, "IS") && follows(q, "NOT") &&
+				   *skip_space(skip_space(q) + 3) == '?') {
+				buf_addstr(&b, "IS DISTINCT FROM");
+				q = skip_space(q) + 3;
 			} else if (word_is(p, len, "instr") &&
 				   *skip_space(q) == '(') {
 				buf_addstr(&b, "strpos"); /* same arguments */

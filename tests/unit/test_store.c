@@ -594,6 +594,19 @@ test_dialect(void **state)
 					 "\"x)\", 3]')",
 					 NULL, 0, -1),
 			 3);
+	/* a IS ?: equal, NULLs included */
+	v[0] = SV_NULL;
+	assert_int_equal(
+	    store_query_int(st,
+			    "SELECT count(*) FROM settings WHERE "
+			    "value IS NOT ?",
+			    v, 1, -1),
+	    store_query_int(st, "SELECT count(*) FROM settings", NULL, 0, -2));
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM (SELECT NULL AS "
+					 "x) AS t WHERE x IS ?",
+					 v, 1, -1),
+			 1);
 	/* ? IS NULL: the type is left open */
 	v[0] = SV_NULL;
 	assert_int_equal(
