@@ -427,6 +427,43 @@ store_row_name(struct store_row *r, int col)
 	return r->ops->name(r, col);
 }
 
+int
+store_many_statements(const char *sql)
+{
+	const char *p = strchr(sql, ';');
+
+	if (p == NULL)
+		return 0;
+	while (*++p == ' ' || *p == '\n' || *p == '\t')
+		;
+	return *p != '\0';
+}
+
+/* Runs the backend's query of its tables, calling fn per (table, parent). */
+struct table_rows {
+	int (*fn)(void *arg, const char *table, const char *parent);
+	void *arg;
+};
+
+static int
+table_row(void *arg, struct store_row *r)
+{
+	struct table_rows *t = arg;
+
+	return t->fn(t->arg, store_row_text(r, 0), store_row_text(r, 1));
+}
+
+static int
+table_list(struct store *st,
+	   int (*fn)(void *arg, const char *table, const char *parent),
+	   void *arg, struct err *e)
+{
+	struct table_rows t = {fn, arg};
+
+	return st->ops->exec(st->h, st->ops->tables_sql, NULL, 0, table_row, &t,
+			     e);
+}
+
 #define MAX_TABLES 256
 
 /* The tables and what each references, as the backend lists them. */
@@ -487,7 +524,7 @@ store_tables(struct store *st, int (*fn)(void *arg, const char *table),
 	int rc = -1, left;
 
 	memset(&t, 0, sizeof(t));
-	if (st->ops->table_list(st->h, table_add, &t, e) < 0)
+	if (table_list(st, table_add, &t, e) < 0)
 		goto out;
 	if (t.over) {
 		err_set(e, "the store has more tables or keys than expected");
@@ -545,7 +582,7 @@ store_has_table(struct store *st, const char *name)
 {
 	struct has_table h = {name, 0};
 
-	if (st->ops->table_list(st->h, has_table_add, &h, NULL) < 0)
+	if (table_list(st, has_table_add, &h, NULL) < 0)
 		return 0;
 	return h.found;
 }

@@ -166,11 +166,9 @@ struct store_ops {
 	int (*lock)(void *h, const char *name, struct err *e);
 	/* 1 if the last error may be cured by running it again. */
 	int (*retryable)(void *h);
-	/* The user tables with, for each, the tables it references. */
-	int (*table_list)(void *h,
-			  int (*fn)(void *arg, const char *table,
-				    const char *parent),
-			  void *arg, struct err *e);
+	/* A query of the user tables: rows (table, a table it references
+	 * or NULL), ordered by table. */
+	const char *tables_sql;
 	/* store_fix_keys; NULL: nothing to do. */
 	int (*fix_keys)(void *h, struct err *e);
 };

@@ -79,6 +79,21 @@ plain_name(const char *s)
 	return 1;
 }
 
+/* "PREFIX table" into sql for a table to copy; 0, 1 to leave the table
+ * out (the target's migrations wrote their own version rows), -1. */
+static int
+table_sql(char *sql, size_t n, const char *prefix, const char *table,
+	  struct err *e)
+{
+	if (strcmp(table, "schema_version") == 0)
+		return 1;
+	if (!plain_name(table)) {
+		err_set(e, "table '%s': not a plain name", table);
+		return -1;
+	}
+	return str_fmt(sql, n, "%s %s", prefix, table) < 0 ? -1 : 0;
+}
+
 static int
 copy_table(void *arg, const char *table)
 {
@@ -86,16 +101,10 @@ copy_table(void *arg, const char *table)
 	struct copy_table t = {c, table, NULL};
 	char sql[256];
 	long long before = c->rows;
-	int rc;
+	int rc = table_sql(sql, sizeof(sql), "SELECT * FROM", table, c->e);
 
-	/* the target's migrations wrote their own version rows */
-	if (strcmp(table, "schema_version") == 0)
-		return 0;
-	if (!plain_name(table)) {
-		err_set(c->e, "table '%s': not a plain name", table);
-		return -1;
-	}
-	str_fmt(sql, sizeof(sql), "SELECT * FROM %s", table);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	rc = store_query(c->from, sql, NULL, 0, insert_row, &t, c->e);
 	free(t.sql);
 	if (rc < 0)
@@ -116,14 +125,11 @@ count_table(void *arg, const char *table)
 {
 	struct count *n = arg;
 	char sql[256];
+	int rc =
+	    table_sql(sql, sizeof(sql), "SELECT count(*) FROM", table, n->e);
 
-	if (strcmp(table, "schema_version") == 0)
-		return 0;
-	if (!plain_name(table)) {
-		err_set(n->e, "table '%s': not a plain name", table);
-		return -1;
-	}
-	str_fmt(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	n->rows += store_query_int(n->st, sql, NULL, 0, 0);
 	return 0;
 }

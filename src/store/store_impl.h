@@ -25,4 +25,7 @@ struct store_row {
 	int row;   /* the row of a result held whole (PostgreSQL) */
 };
 
+/* store.c: 1 if sql holds more than one statement (a migration). */
+int store_many_statements(const char *sql);
+
 #endif

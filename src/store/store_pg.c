@@ -421,18 +421,6 @@ pg_cached(struct pg *s, const char *sql)
 	return NULL;
 }
 
-static int
-has_many_statements(const char *sql)
-{
-	const char *p = strchr(sql, ';');
-
-	if (p == NULL)
-		return 0;
-	while (*++p == ' ' || *p == '\n' || *p == '\t')
-		;
-	return *p != '\0';
-}
-
 /* Row access over a result held whole. */
 #define RES(r) ((const PGresult *)(r)->cur)
 
@@ -547,7 +535,7 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			 strcmp(sql, "PRAGMA foreign_keys = OFF") == 0)
 			return 0;
 	}
-	if (nv == 0 && fn == NULL && has_many_statements(sql)) {
+	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
 		/* a migration: several statements, no parameters */
 		tr = pg_translate(sql, &ntr);
 		res = PQexec(s->conn, tr);
@@ -675,37 +663,6 @@ pg_retryable(void *h)
 	return strcmp(s->state, "40001") == 0 || strcmp(s->state, "40P01") == 0;
 }
 
-struct pg_tables {
-	int (*fn)(void *arg, const char *table, const char *parent);
-	void *arg;
-};
-
-static int
-pg_table_row(void *arg, struct store_row *r)
-{
-	struct pg_tables *t = arg;
-
-	return t->fn(t->arg, store_row_text(r, 0), store_row_text(r, 1));
-}
-
-static int
-pg_table_list(void *h,
-	      int (*fn)(void *arg, const char *table, const char *parent),
-	      void *arg, struct err *e)
-{
-	struct pg_tables t = {fn, arg};
-
-	return pg_exec(h,
-		       "SELECT c.relname, p.relname FROM pg_class c "
-		       "JOIN pg_namespace n ON n.oid = c.relnamespace "
-		       "LEFT JOIN pg_constraint k ON k.conrelid = c.oid "
-		       "AND k.contype = 'f' "
-		       "LEFT JOIN pg_class p ON p.oid = k.confrelid "
-		       "WHERE c.relkind IN ('r', 'p') "
-		       "AND n.nspname = current_schema() ORDER BY 1, 2",
-		       NULL, 0, pg_table_row, &t, e);
-}
-
 struct idcol {
 	char table[64], column[64];
 };
@@ -777,6 +734,12 @@ const struct store_ops store_pg_ops = {
     .begin_sql = pg_begin_sql,
     .lock = pg_lock,
     .retryable = pg_retryable,
-    .table_list = pg_table_list,
+    .tables_sql = "SELECT c.relname, p.relname FROM pg_class c "
+		  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+		  "LEFT JOIN pg_constraint k ON k.conrelid = c.oid "
+		  "AND k.contype = 'f' "
+		  "LEFT JOIN pg_class p ON p.oid = k.confrelid "
+		  "WHERE c.relkind IN ('r', 'p') "
+		  "AND n.nspname = current_schema() ORDER BY 1, 2",
     .fix_keys = pg_fix_keys,
 };

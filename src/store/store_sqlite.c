@@ -175,18 +175,6 @@ sq_prepare(struct sq *s, const char *sql, struct cached **slot, struct err *e)
 }
 
 static int
-has_many_statements(const char *sql)
-{
-	const char *p = strchr(sql, ';');
-
-	if (p == NULL)
-		return 0;
-	while (*++p == ' ' || *p == '\n' || *p == '\t')
-		;
-	return *p != '\0';
-}
-
-static int
 sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	store_row_fn fn, void *arg, struct err *e)
 {
@@ -196,7 +184,7 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	sqlite3_stmt *stmt;
 	int rc, ret = 0;
 
-	if (nv == 0 && fn == NULL && has_many_statements(sql)) {
+	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
 		char *msg = NULL;
 
 		if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -280,34 +268,6 @@ sq_retryable(void *h)
 	return 0; /* the busy timeout already waited */
 }
 
-struct sq_tables {
-	int (*fn)(void *arg, const char *table, const char *parent);
-	void *arg;
-};
-
-static int
-sq_table_row(void *arg, struct store_row *r)
-{
-	struct sq_tables *t = arg;
-
-	return t->fn(t->arg, sq_text(r, 0), sq_text(r, 1));
-}
-
-static int
-sq_table_list(void *h,
-	      int (*fn)(void *arg, const char *table, const char *parent),
-	      void *arg, struct err *e)
-{
-	struct sq_tables t = {fn, arg};
-
-	return sq_exec(h,
-		       "SELECT m.name, f.\"table\" FROM sqlite_master AS m "
-		       "LEFT JOIN pragma_foreign_key_list(m.name) AS f "
-		       "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
-		       "ORDER BY m.name",
-		       NULL, 0, sq_table_row, &t, e);
-}
-
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -317,6 +277,9 @@ const struct store_ops store_sqlite_ops = {
     .begin_sql = sq_begin_sql,
     .lock = NULL,
     .retryable = sq_retryable,
-    .table_list = sq_table_list,
+    .tables_sql = "SELECT m.name, f.\"table\" FROM sqlite_master AS m "
+		  "LEFT JOIN pragma_foreign_key_list(m.name) AS f "
+		  "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
+		  "ORDER BY m.name",
     .fix_keys = NULL,
 };

@@ -1206,7 +1206,8 @@ test_queue_writes_everything(void **state)
 	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
-	assert_null(auditq_start(tu_store(dbpath), qspill(), 16, 60, &e)); /* one only */
+	assert_null(auditq_start(tu_store(dbpath), qspill(), 16, 60,
+				 &e)); /* one only */
 	for (int i = 0; i < 300; i++) {
 		str_fmt(obj, sizeof(obj), "r%d", i);
 		assert_int_equal(
@@ -1234,6 +1235,8 @@ test_queue_full_store_locked_spills(void **state)
 	/* another writer holds the store: the writer cannot write, the
 	 * queue fills, producers spill and go on */
 	assert_int_equal(store_begin(st, NULL), 0);
+	/* PostgreSQL locks rows, not the store: hold the chain's lock */
+	assert_int_equal(store_lock(st, "govsec.audit", NULL), 0);
 	sql(st, "INSERT INTO settings(key, value) VALUES ('lock', 'held')");
 	for (int i = 0; i < 40; i++) {
 		str_fmt(obj, sizeof(obj), "r%d", i);
