@@ -8,10 +8,11 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	libjansson-dev libssl-dev libmicrohttpd-dev libargon2-dev \
 	libidn2-dev libpsl-dev libinih-dev libcurl4-openssl-dev \
 	libmaxminddb-dev libqrencode-dev libopencc-dev libicu-dev sqlite3 \
-	ca-certificates libpng-dev libmilter-dev
+	libpq-dev ca-certificates libpng-dev libmilter-dev
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd \
-	postfix dovecot-lmtpd dovecot-sieve miltertest curl dnstwist
+	postfix dovecot-lmtpd dovecot-sieve miltertest curl dnstwist \
+	postgresql-15
 # Node and npm from Debian only where the machine has none (another
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \

@@ -71,6 +71,7 @@ int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_user(struct cli *c, int argc, char **argv);
+int cmd_store(struct cli *c, int argc, char **argv); /* cmd_store.c */
 int cmd_inspect(struct cli *c, int argc, char **argv);
 int cmd_links(struct cli *c, int argc, char **argv);
 int cmd_leave_link(struct cli *c, int argc, char **argv);

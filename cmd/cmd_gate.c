@@ -201,6 +201,12 @@ out:
 	return rc;
 }
 
+/*
+ * One row, tab-separated. A column named *_time holds Unix seconds shown
+ * as UTC (computed here, not in SQL: the store's two backends have no
+ * date function in common); invited_until the same after "invited until",
+ * or nothing when NULL.
+ */
 static int
 print_row(void *arg, struct store_row *r)
 {
@@ -208,8 +214,22 @@ print_row(void *arg, struct store_row *r)
 
 	(void)arg;
 	for (int i = 0; i < n; i++) {
-		const char *s = store_row_text(r, i);
+		const char *s = store_row_text(r, i),
+			   *name = store_row_name(r, i);
+		size_t len = strlen(name);
+		char t[32];
 
+		if (!strcmp(name, "invited_until") ||
+		    (len > 5 && !strcmp(name + len - 5, "_time"))) {
+			if (s != NULL)
+				time_fmt((time_t)store_row_int(r, i), t,
+					 sizeof(t));
+			printf("%s%s%s", i ? "\t" : "",
+			       s != NULL && name[0] == 'i' ? "invited until "
+							   : "",
+			       s != NULL ? t : "");
+			continue;
+		}
 		printf("%s%s", i ? "\t" : "", s != NULL ? s : "-");
 	}
 	printf("\n");
@@ -269,16 +289,14 @@ gate_user(struct cli *c, int argc, char **argv)
 				   "SELECT name, groups, coalesce(display, "
 				   "''), CASE WHEN totp_secret IS NULL THEN "
 				   "'password' ELSE 'password+totp' END, "
-				   "CASE WHEN bound THEN 'bound' ELSE "
+				   "CASE WHEN bound <> 0 THEN 'bound' ELSE "
 				   "'unbound' END, CASE WHEN totp_secret "
-				   "IS NULL AND enrol_until > strftime("
-				   "'%s') THEN 'invited until ' || "
-				   "strftime('%Y-%m-%dT%H:%M:%SZ', "
-				   "enrol_until, 'unixepoch') ELSE '' END, "
-				   "CASE WHEN disabled THEN 'disabled' ELSE "
-				   "'enabled' END FROM gate_users ORDER BY "
-				   "name",
-				   NULL, 0);
+				   "IS NULL AND enrol_until > ? THEN "
+				   "enrol_until END AS invited_until, "
+				   "CASE WHEN disabled <> 0 THEN 'disabled' "
+				   "ELSE 'enabled' END FROM gate_users "
+				   "ORDER BY name",
+				   (struct store_val[]){SV_INT(time_now())}, 1);
 	if (argc == 3 &&
 	    (!strcmp(argv[1], "disable") || !strcmp(argv[1], "enable") ||
 	     !strcmp(argv[1], "delete")))
@@ -400,7 +418,7 @@ cmd_gate(struct cli *c, int argc, char **argv)
 		return gate_invite(c, argc - 1, argv + 1);
 	if (!strcmp(verb, "devices") && argc == 2)
 		return query_print(c,
-				   "SELECT id, user, CASE WHEN approved "
+				   "SELECT id, user, CASE WHEN approved <> 0 "
 				   "THEN 'approved' ELSE 'pending' END, "
 				   "created, CASE WHEN factors > 1 THEN "
 				   "'2 factors' ELSE '1 factor' END, "
@@ -418,9 +436,8 @@ cmd_gate(struct cli *c, int argc, char **argv)
 
 		buf_printf(&sql,
 			   "SELECT id, user, device, factors || ' factor(s)', "
-			   "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', created, "
-			   "'unixepoch'), strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', "
-			   "seen, 'unixepoch'), state FROM (%s)",
+			   "created AS created_time, seen AS seen_time, state "
+			   "FROM (%s) AS s",
 			   gate_db_sessions_sql);
 		rc = query_print(c, sql.data, &now, 1);
 		buf_cleanup(&sql);

@@ -88,6 +88,8 @@ static const struct command commands[] = {
      "govsec audit retention [DAYS [--force]]\n"
      "govsec audit prune\n",
      NULL},
+    {"store", cmd_store, "move a store between backends: copy",
+     "govsec store copy FROM TO [--key FILE] [--quiet]\n", NULL},
     {"user", cmd_user, "console users: add | scope | list | passwd | totp",
      "govsec user add NAME [--role admin|operator|auditor|viewer]\n"
      "                [--unit USCC | --region CODE] < password\n"

@@ -169,6 +169,7 @@ main(int argc, char **argv)
 	struct auditq *aq;
 	sigset_t set;
 	struct err e;
+	char spill[4200] = "";
 
 	while ((ch = getopt(argc, argv, "c:d:fhnp:")) != -1) {
 		switch (ch) {
@@ -258,7 +259,13 @@ main(int argc, char **argv)
 	 * (docs/audit.md); before any listener's thread */
 	if (audit_init(&cfg, config_store_path(&cfg, db), st, &e) < 0)
 		die(EXIT_CONFIG, e.msg);
-	aq = auditq_start(config_store_path(&cfg, db), NULL, 65536,
+	/* a PostgreSQL store has no file to spill beside: its key file's
+	 * directory is the daemon's own (docs/deploy/multi-instance.md) */
+	if (str_starts(config_store_path(&cfg, db), "postgres") &&
+	    str_fmt(spill, sizeof(spill), "%s.audit-spill", cfg.store_key) < 0)
+		die(EXIT_CONFIG, "the audit spill path is too long");
+	aq = auditq_start(config_store_path(&cfg, db),
+			  spill[0] != '\0' ? spill : NULL, 65536,
 			  cfg.audit_aggregate, &e);
 	if (aq == NULL)
 		die(EXIT_RUNTIME, e.msg);

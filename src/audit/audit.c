@@ -244,6 +244,10 @@ audit_append_at(struct store *st, time_t when, const char *actor,
 
 	if (store_begin(st, e) < 0)
 		return -1;
+	/* one appender at a time over every connection and govsecd on the
+	 * store: two reading the same head would fork the chain */
+	if (store_lock(st, "govsec.audit", e) < 0)
+		goto fail;
 	if (store_query(st,
 			"SELECT seq, hash, keyed FROM audit ORDER BY seq DESC "
 			"LIMIT 1",
@@ -591,7 +595,7 @@ audit_verify(struct store *st, long long anchor_seq, const char *anchor_hash,
 	v->head_seq = start;
 	if (store_query(st,
 			"SELECT seq, at, actor, action, object, before, after, "
-			"prev, hash, keyed FROM audit ORDER BY rowid",
+			"prev, hash, keyed FROM audit ORDER BY seq",
 			NULL, 0, walk_row, &w, e) < 0)
 		goto out;
 	if (w.nokey > 0) {

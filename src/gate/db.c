@@ -151,7 +151,7 @@ gate_db_policy_save(struct store *st, const char *doc, size_t len,
 	if (store_exec(st,
 		       "INSERT INTO gate_policy(id, doc, serial, updated) "
 		       "VALUES (1, ?, 1, ?) ON CONFLICT(id) DO UPDATE SET "
-		       "doc = excluded.doc, serial = serial + 1, "
+		       "doc = excluded.doc, serial = gate_policy.serial + 1, "
 		       "updated = excluded.updated",
 		       v, 2, e) < 0) {
 		store_rollback(st);

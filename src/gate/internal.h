@@ -50,6 +50,10 @@ struct gate_server {
 	struct store *st;
 	const struct secret_key *key; /* opens sealed TOTP secrets */
 	pthread_mutex_t st_lock;      /* every use of st */
+	/* the store is shared with other govsecd (PostgreSQL): a session
+	 * not in memory may be another instance's, a logout revokes rather
+	 * than deletes, revocations stay for the others to see */
+	int shared;
 	struct wire_server *d;
 	int unix_socket; /* listening on a unix: socket (unlinked at the end) */
 	pthread_mutex_t pend_lock;

@@ -452,6 +452,9 @@ gate_attempt_begin(struct gate_server *g, const char *user, const char *ip,
 	pthread_mutex_lock(&g->st_lock);
 	if (store_begin(g->st, &e) < 0)
 		goto fail;
+	/* counts exact across govsecd instances sharing the store */
+	if (store_lock(g->st, "gate.failures", &e) < 0)
+		goto undo;
 	for (int i = 0; i < 2; i++) {
 		struct store_val v[1] = {SV_TEXT(keys[i])};
 

@@ -298,7 +298,12 @@ store_sess_delete(struct gate_server *g, const unsigned char key[32])
 	hex_encode(key, 32, hex);
 	v[0] = SV_TEXT(hex);
 	pthread_mutex_lock(&g->st_lock);
-	if (store_exec(g->st, "DELETE FROM gate_sessions WHERE token_hash = ?",
+	/* shared: the other instances learn of it from the revoked row */
+	if (store_exec(g->st,
+		       g->shared
+			   ? "UPDATE gate_sessions SET revoked = 1 WHERE "
+			     "token_hash = ?"
+			   : "DELETE FROM gate_sessions WHERE token_hash = ?",
 		       v, 1, &e) < 0)
 		log_error("gate: cannot delete a session: %s", e.msg);
 	pthread_mutex_unlock(&g->st_lock);
@@ -379,6 +384,9 @@ gate_sess_drop(struct gate_server *g, const char *token)
 	store_sess_delete(g, key);
 }
 
+static int sess_from_store(struct gate_server *g, const unsigned char key[32],
+			   time_t now);
+
 /* Looks the token up; 1 and v filled if live, 0 if none or expired (an
  * expired session stays until the sweep removes it from memory and the
  * store: a decision never waits for the store). */
@@ -419,12 +427,18 @@ gate_sess_of(struct gate_req *r, time_t now, struct sess_view *v,
 	const char *cookies = gate_req_in(r, "Cookie");
 	char token[96], did[GATE_NAME_MAX + 1];
 	unsigned char dkey[32];
-	int have = 0;
+	int have = 0, asked = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (cookies != NULL &&
 	    gate_cookie_get(cookies, GATE_COOKIE, token, sizeof(token)) == 0 &&
-	    strlen(token) == 2 * GATE_TOKEN_BYTES)
+	    strlen(token) == 2 * GATE_TOKEN_BYTES) {
+		have = sess_lookup(r->g, token, now, v, key);
+		asked = 1;
+	}
+	/* another instance's session, or one active there lately */
+	if (!have && asked && r->g->shared &&
+	    sess_from_store(r->g, key, now) == 1)
 		have = sess_lookup(r->g, token, now, v, key);
 	OPENSSL_cleanse(token, sizeof(token));
 	if (have && v->device[0] != '\0') {
@@ -486,6 +500,43 @@ load_row(void *arg, struct store_row *row)
 	if (sess_insert(x->g, s) == 0)
 		x->n++;
 	return 0;
+}
+
+#define SESS_LOAD_SQL                                                          \
+	"SELECT s.token_hash, s.user, s.device, s.level, s.created, s.seen, "  \
+	"u.groups, u.display, d.key_hash FROM gate_sessions s JOIN "           \
+	"gate_users u ON u.name = s.user LEFT JOIN gate_devices d ON d.id = "  \
+	"s.device WHERE s.revoked = 0 AND s.created > ? AND s.seen > ? AND "   \
+	"u.disabled = 0"
+
+/*
+ * A shared store only: (re)loads the session with key from the store,
+ * where another instance may have made it or seen it active since this
+ * one's copy. 1 if a live one was loaded, 0 if none, -1 on error.
+ */
+static int
+sess_from_store(struct gate_server *g, const unsigned char key[32], time_t now)
+{
+	struct load_ctx lc = {g, 0};
+	struct store_val v[3];
+	char hex[65];
+	struct err e;
+	int rc;
+
+	hex_encode(key, 32, hex);
+	v[0] = SV_INT(now - g->cfg->gate_session_max);
+	v[1] = SV_INT(now - g->cfg->gate_session_idle);
+	v[2] = SV_TEXT(hex);
+	sess_remove(g, key); /* a stale copy gives way */
+	pthread_mutex_lock(&g->st_lock);
+	rc = store_query(g->st, SESS_LOAD_SQL " AND s.token_hash = ?", v, 3,
+			 load_row, &lc, &e);
+	pthread_mutex_unlock(&g->st_lock);
+	if (rc < 0) {
+		log_error("gate: sessions: %s", e.msg);
+		return -1;
+	}
+	return lc.n > 0;
 }
 
 /* ---- the poller --------------------------------------------------------- */
@@ -610,11 +661,19 @@ poll_once(struct gate_server *g)
 		map_cleanup(&b);
 		b_ok = 0;
 	}
+	/* shared: a revoked row stays until it would have expired, so that
+	 * every instance sees it */
 	if (store_query(
 		g->st, "SELECT token_hash FROM gate_sessions WHERE revoked = 1",
 		NULL, 0, revoked_row, g, &e) < 0 ||
-	    store_exec(g->st, "DELETE FROM gate_sessions WHERE revoked = 1",
-		       NULL, 0, &e) < 0)
+	    store_exec(g->st,
+		       g->shared
+			   ? "DELETE FROM gate_sessions WHERE revoked = 1 "
+			     "AND created < ?"
+			   : "DELETE FROM gate_sessions WHERE revoked = 1",
+		       (struct store_val[]){
+			   SV_INT(time_now() - g->cfg->gate_session_max)},
+		       g->shared ? 1 : 0, &e) < 0)
 		log_error("gate: revocations: %s", e.msg);
 	pthread_mutex_unlock(&g->st_lock);
 	pthread_rwlock_wrlock(&g->pol_lock);
@@ -1206,6 +1265,7 @@ gate_start(const struct config *cfg, struct store *st,
 	g->unix_socket = !strncmp(cfg->gate_listen, "unix:", 5);
 	g->cfg = cfg;
 	g->st = st;
+	g->shared = strcmp(store_backend(st), "postgresql") == 0;
 	g->key = key;
 	pthread_mutex_init(&g->st_lock, NULL);
 	pthread_mutex_init(&g->pend_lock, NULL);
@@ -1252,14 +1312,7 @@ gate_start(const struct config *cfg, struct store *st,
 	lc.n = 0;
 	v[0] = SV_INT(time_now() - cfg->gate_session_max);
 	v[1] = SV_INT(time_now() - cfg->gate_session_idle);
-	if (store_query(st,
-			"SELECT s.token_hash, s.user, s.device, s.level, "
-			"s.created, s.seen, u.groups, u.display, "
-			"d.key_hash FROM gate_sessions s JOIN gate_users u "
-			"ON u.name = s.user LEFT JOIN gate_devices d ON "
-			"d.id = s.device WHERE s.revoked = 0 AND s.created > ? "
-			"AND s.seen > ? AND u.disabled = 0",
-			v, 2, load_row, &lc, e) < 0)
+	if (store_query(st, SESS_LOAD_SQL, v, 2, load_row, &lc, e) < 0)
 		goto fail;
 	/* what `govsec check` reads as evidence (rules_gate.c) */
 	time_fmt(time_now(), at, sizeof(at));

@@ -271,12 +271,12 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 			continue; /* the URL is %-encoded; never happens */
 		}
 		if (store_exec(st,
-			       "INSERT OR IGNORE INTO insp_links(run, url, "
+			       "INSERT INTO insp_links(run, url, "
 			       "found_on, status, reason, class, kind, prompt,"
 			       " http, final, fingerprint, etag, "
 			       "last_modified, internal, first_seen, "
 			       "last_checked) VALUES (?,?,?,?,?,?,?,?,?,?,?,"
-			       "?,?,?,?,?)",
+			       "?,?,?,?,?) ON CONFLICT (run, url) DO NOTHING",
 			       v, 16, e) < 0) {
 			free(fos);
 			goto rollback;
@@ -300,9 +300,10 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 		    !str_utf8_valid(c->name, strlen(c->name)))
 			continue;
 		if (store_exec(st,
-			       "INSERT OR IGNORE INTO insp_columns(run, url, "
+			       "INSERT INTO insp_columns(run, url, "
 			       "name, kind, items, newest, age_days, "
-			       "limit_days, status) VALUES (?,?,?,?,?,?,?,?,?)",
+			       "limit_days, status) VALUES (?,?,?,?,?,?,?,?,?) "
+			       "ON CONFLICT (run, url) DO NOTHING",
 			       v, 9, e) < 0)
 			goto rollback;
 	}
@@ -343,7 +344,20 @@ diff_row(void *arg, struct store_row *r)
 	for (int i = 0; i < n && i < 4; i++) {
 		const char *k = names[d->kind][i];
 
-		if (k != NULL)
+		if (k != NULL && d->kind == 0 && i == 2) {
+			/* found_on holds a JSON array: its first page */
+			json_t *a =
+			    store_row_null(r, i)
+				? NULL
+				: json_loads(store_row_text(r, i), 0, NULL);
+			json_t *first = json_array_get(a, 0);
+
+			json_object_set_new(o, k,
+					    json_is_string(first)
+						? json_incref(first)
+						: json_null());
+			json_decref(a);
+		} else if (k != NULL)
 			json_object_set_new(
 			    o, k,
 			    store_row_null(r, i)
@@ -357,7 +371,7 @@ json_t *
 insp_diff(struct store *st, long long run, struct err *e)
 {
 	static const char *const sql[3] = {
-	    "SELECT l.url, l.reason, json_extract(l.found_on, '$[0]') FROM "
+	    "SELECT l.url, l.reason, l.found_on FROM "
 	    "insp_links l LEFT JOIN insp_links p ON p.run = ?2 AND p.url = "
 	    "l.url WHERE l.run = ?1 AND l.status = 'broken' AND (p.url IS "
 	    "NULL OR p.status <> 'broken') ORDER BY l.url",

@@ -4,8 +4,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "store/store.h"
+#include "store/store_impl.h"
 
 struct store {
 	const struct store_ops *ops;
@@ -27,12 +28,8 @@ store_open(const char *uri, struct err *e)
 	}
 	if (str_starts(uri, "sqlite:"))
 		target = uri + 7;
-	else if (str_starts(uri, "postgresql:") ||
-		 str_starts(uri, "postgres:")) {
-		err_set(e, "'%s': the PostgreSQL backend is not built yet",
-			uri);
-		return NULL;
-	}
+	else if (str_starts(uri, "postgresql:") || str_starts(uri, "postgres:"))
+		ops = &store_pg_ops; /* the backend reads the whole URI */
 	st = xcalloc(1, sizeof(*st));
 	st->ops = ops;
 	st->h = ops->open(target, e);
@@ -84,12 +81,12 @@ store_changes(struct store *st)
 	return st->ops->changes(st->h);
 }
 
-int
-store_begin(struct store *st, struct err *e)
+static int
+begin(struct store *st, int mode, struct err *e)
 {
 	if (st->depth++ > 0)
 		return 0;
-	if (store_exec(st, "BEGIN IMMEDIATE", NULL, 0, e) < 0) {
+	if (store_exec(st, st->ops->begin_sql(mode), NULL, 0, e) < 0) {
 		st->depth = 0;
 		return -1;
 	}
@@ -97,15 +94,88 @@ store_begin(struct store *st, struct err *e)
 }
 
 int
+store_begin(struct store *st, struct err *e)
+{
+	return begin(st, 1, e);
+}
+
+int
 store_begin_read(struct store *st, struct err *e)
 {
-	if (st->depth++ > 0)
-		return 0;
-	if (store_exec(st, "BEGIN", NULL, 0, e) < 0) {
-		st->depth = 0;
+	return begin(st, 0, e);
+}
+
+int
+store_begin_serializable(struct store *st, struct err *e)
+{
+	return begin(st, 2, e);
+}
+
+int
+store_lock(struct store *st, const char *name, struct err *e)
+{
+	if (doomed(st, e))
+		return -1;
+	if (st->depth == 0) {
+		err_set(e, "lock '%s' taken outside a transaction", name);
 		return -1;
 	}
-	return 0;
+	return st->ops->lock != NULL ? st->ops->lock(st->h, name, e) : 0;
+}
+
+int
+store_retry(struct store *st)
+{
+	return st->ops->retryable(st->h);
+}
+
+const char *
+store_backend(const struct store *st)
+{
+	return st->ops->name;
+}
+
+#define STORE_TRIES 50
+
+/* Waits a little, longer each try, with jitter so that the transactions
+ * that collided do not collide again in step. */
+static void
+retry_pause(int tries)
+{
+	struct timespec ts;
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	us = 500L * (tries < 10 ? tries + 1 : 10) + ts.tv_nsec / 1000 % 2000;
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000;
+	nanosleep(&ts, NULL);
+}
+
+int
+store_run(struct store *st, int serial,
+	  int (*fn)(struct store *st, void *arg, struct err *e), void *arg,
+	  struct err *e)
+{
+	for (int tries = 0;; tries++) {
+		int rc = serial ? store_begin_serializable(st, e)
+				: store_begin(st, e);
+
+		if (rc == 0) {
+			rc = fn(st, arg, e);
+			if (rc == 0)
+				rc = store_commit(st, e);
+			else
+				store_rollback(st);
+		}
+		/* only the outermost transaction can be run again */
+		if (rc == 0 || st->depth > 0 || tries >= STORE_TRIES - 1 ||
+		    !store_retry(st))
+			return rc;
+		if (e != NULL)
+			e->msg[0] = '\0';
+		retry_pause(tries);
+	}
 }
 
 int
@@ -186,7 +256,9 @@ store_query_text(struct store *st, const char *sql, const struct store_val *v,
 int
 store_version(struct store *st)
 {
-	/* A store without the table yet fails the query: version 0. */
+	/* asked first: a failing query would end a PostgreSQL transaction */
+	if (!store_has_table(st, "schema_version"))
+		return 0;
 	return (int)store_query_int(
 	    st, "SELECT coalesce(max(version), 0) FROM schema_version", NULL, 0,
 	    0);
@@ -195,6 +267,7 @@ store_version(struct store *st)
 int
 store_migrate(struct store *st, struct err *e)
 {
+	char now[32];
 	int have = store_version(st);
 
 	if (have > store_migrations[store_nmigrations - 1].version) {
@@ -208,9 +281,15 @@ store_migrate(struct store *st, struct err *e)
 		return 0; /* no write lock for a store that is current */
 	if (store_begin(st, e) < 0)
 		return -1;
+	/* another govsecd may be migrating the same database right now:
+	 * wait for it, then see what is left */
+	if (store_lock(st, "govsec.migrate", e) < 0)
+		goto fail;
+	have = store_version(st);
+	time_fmt(time_now(), now, sizeof(now));
 	for (int i = 0; i < store_nmigrations; i++) {
 		const struct migration *m = &store_migrations[i];
-		struct store_val v[1];
+		struct store_val v[2];
 
 		if (m->version <= have)
 			continue;
@@ -219,11 +298,11 @@ store_migrate(struct store *st, struct err *e)
 			goto fail;
 		}
 		v[0] = SV_INT(m->version);
-		if (store_exec(
-			st,
-			"INSERT INTO schema_version(version, applied) "
-			"VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-			v, 1, e) < 0)
+		v[1] = SV_TEXT(now);
+		if (store_exec(st,
+			       "INSERT INTO schema_version(version, applied) "
+			       "VALUES (?, ?)",
+			       v, 2, e) < 0)
 			goto fail;
 	}
 	return store_commit(st, e);
@@ -310,4 +389,206 @@ out:
 	buf_cleanup(&pt);
 	free(check);
 	return rc;
+}
+
+int
+store_row_count(struct store_row *r)
+{
+	return r->ops->count(r);
+}
+
+const char *
+store_row_text(struct store_row *r, int col)
+{
+	return r->ops->text(r, col);
+}
+
+long long
+store_row_int(struct store_row *r, int col)
+{
+	return r->ops->integer(r, col);
+}
+
+int
+store_row_null(struct store_row *r, int col)
+{
+	return r->ops->null(r, col);
+}
+
+size_t
+store_row_bytes(struct store_row *r, int col)
+{
+	return r->ops->bytes(r, col);
+}
+
+const char *
+store_row_name(struct store_row *r, int col)
+{
+	return r->ops->name(r, col);
+}
+
+int
+store_many_statements(const char *sql)
+{
+	const char *p = strchr(sql, ';');
+
+	if (p == NULL)
+		return 0;
+	while (*++p == ' ' || *p == '\n' || *p == '\t')
+		;
+	return *p != '\0';
+}
+
+/* Runs the backend's query of its tables, calling fn per (table, parent). */
+struct table_rows {
+	int (*fn)(void *arg, const char *table, const char *parent);
+	void *arg;
+};
+
+static int
+table_row(void *arg, struct store_row *r)
+{
+	struct table_rows *t = arg;
+
+	return t->fn(t->arg, store_row_text(r, 0), store_row_text(r, 1));
+}
+
+static int
+table_list(struct store *st,
+	   int (*fn)(void *arg, const char *table, const char *parent),
+	   void *arg, struct err *e)
+{
+	struct table_rows t = {fn, arg};
+
+	return st->ops->exec(st->h, st->ops->tables_sql, NULL, 0, table_row, &t,
+			     e);
+}
+
+#define MAX_TABLES 256
+
+/* The tables and what each references, as the backend lists them. */
+struct tables {
+	char *name[MAX_TABLES];
+	char *parents[MAX_TABLES][16];
+	int nparents[MAX_TABLES];
+	int done[MAX_TABLES];
+	int n;
+	int over; /* more than the arrays hold */
+};
+
+static int
+table_add(void *arg, const char *table, const char *parent)
+{
+	struct tables *t = arg;
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->name[i], table) == 0)
+			break;
+	if (i == t->n) {
+		if (t->n == MAX_TABLES) {
+			t->over = 1;
+			return 1;
+		}
+		t->name[t->n++] = xstrdup(table);
+	}
+	if (parent == NULL || strcmp(parent, table) == 0)
+		return 0; /* none, or itself (a deferred key) */
+	for (int j = 0; j < t->nparents[i]; j++)
+		if (strcmp(t->parents[i][j], parent) == 0)
+			return 0;
+	if (t->nparents[i] == 16) {
+		t->over = 1;
+		return 1;
+	}
+	t->parents[i][t->nparents[i]++] = xstrdup(parent);
+	return 0;
+}
+
+static int
+table_ready(const struct tables *t, int i)
+{
+	for (int j = 0; j < t->nparents[i]; j++)
+		for (int k = 0; k < t->n; k++)
+			if (!t->done[k] &&
+			    strcmp(t->name[k], t->parents[i][j]) == 0)
+				return 0;
+	return 1;
+}
+
+int
+store_tables(struct store *st, int (*fn)(void *arg, const char *table),
+	     void *arg, struct err *e)
+{
+	struct tables t;
+	int rc = -1, left;
+
+	memset(&t, 0, sizeof(t));
+	if (table_list(st, table_add, &t, e) < 0)
+		goto out;
+	if (t.over) {
+		err_set(e, "the store has more tables or keys than expected");
+		goto out;
+	}
+	/* each pass hands out the tables whose parents are all out */
+	for (left = t.n; left > 0;) {
+		int progress = 0;
+
+		for (int i = 0; i < t.n; i++) {
+			if (t.done[i] || !table_ready(&t, i))
+				continue;
+			t.done[i] = 1;
+			left--;
+			progress = 1;
+			if (fn(arg, t.name[i]) != 0) {
+				err_set(e, "table '%s' failed", t.name[i]);
+				goto out;
+			}
+		}
+		if (!progress) {
+			err_set(e, "the store's foreign keys form a cycle");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < t.n; i++) {
+		free(t.name[i]);
+		for (int j = 0; j < t.nparents[i]; j++)
+			free(t.parents[i][j]);
+	}
+	return rc;
+}
+
+struct has_table {
+	const char *name;
+	int found;
+};
+
+static int
+has_table_add(void *arg, const char *table, const char *parent)
+{
+	struct has_table *h = arg;
+
+	if (strcmp(table, h->name) == 0) {
+		h->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+store_has_table(struct store *st, const char *name)
+{
+	struct has_table h = {name, 0};
+
+	if (table_list(st, has_table_add, &h, NULL) < 0)
+		return 0;
+	return h.found;
+}
+
+int
+store_fix_keys(struct store *st, struct err *e)
+{
+	return st->ops->fix_keys != NULL ? st->ops->fix_keys(st->h, e) : 0;
 }

@@ -1,9 +1,11 @@
 /*
- * store.h: the public face of src/store. One SQL-level interface over a
- * backend (SQLite now; PostgreSQL can implement struct store_ops later
- * without touching callers). Callers write portable SQL with '?' parameters
- * and read rows through a callback; every command runs in one transaction.
- * Values passed in are bound, never spliced into SQL.
+ * store.h: the public face of src/store. One SQL-level interface over two
+ * backends (SQLite, the embedded default, and PostgreSQL through libpq,
+ * store_pg.c). Callers write portable SQL with '?' parameters and read
+ * rows through a callback; every command runs in one transaction. Values
+ * passed in are bound, never spliced into SQL. What the two dialects
+ * write differently (types of the migrations, an identifier PostgreSQL
+ * reserves) is translated inside the backend, never in callers.
  */
 #ifndef GOVSEC_STORE_H
 #define GOVSEC_STORE_H
@@ -35,9 +37,13 @@ typedef int (*store_row_fn)(void *arg, struct store_row *row);
 
 /* store.c */
 /*
- * Opens the store at uri: a file path or "sqlite:PATH" (created if absent).
- * Returns NULL with e set on failure. The SQLite backend uses WAL mode,
- * foreign keys and a busy timeout.
+ * Opens the store at uri: a file path or "sqlite:PATH" (created if absent),
+ * or a PostgreSQL database: "postgresql://..." (a libpq URI) or
+ * "postgresql:CONNINFO" (e.g. "postgresql:service=govsec"; "postgres:" is
+ * the same). Returns NULL with e set on failure. The SQLite backend uses
+ * WAL mode, foreign keys and a busy timeout; one struct store is one
+ * connection, used by one thread at a time (each part of govsecd opens its
+ * own).
  */
 struct store *store_open(const char *uri, struct err *e);
 void store_free(struct store *st);
@@ -49,9 +55,40 @@ int store_begin(struct store *st, struct err *e);
 /* Begins a read transaction (no write lock until something writes); ends
  * with store_commit or store_rollback like any other. */
 int store_begin_read(struct store *st, struct err *e);
+/*
+ * Begins a write transaction in which what is read stays true until the
+ * commit: SQLite's writers are serialized anyway; PostgreSQL runs it
+ * SERIALIZABLE, so a commit may fail with store_retry() true: run the
+ * whole transaction again (store_run does).
+ */
+int store_begin_serializable(struct store *st, struct err *e);
+/*
+ * Inside a write transaction: waits until no other connection (of this
+ * or another govsecd on the same database) holds the lock called name,
+ * and holds it until the transaction ends. Makes read-then-write steps
+ * exact across instances (the audit chain's head, a lockout count). A
+ * no-op on SQLite, whose write transactions already exclude each other.
+ */
+int store_lock(struct store *st, const char *name, struct err *e);
+/* 1 if the last failure was a serialization failure or a deadlock, which
+ * running the whole transaction again may cure. */
+int store_retry(struct store *st);
+/*
+ * Runs fn in a transaction (serializable if serial, else a plain write
+ * transaction), committing if it returns 0, rolling back if -1; runs it
+ * again (up to 50 times, pausing a little) while the failure is one
+ * store_retry() names.
+ */
+int store_run(struct store *st, int serial,
+	      int (*fn)(struct store *st, void *arg, struct err *e), void *arg,
+	      struct err *e);
+/* The backend's name: "sqlite" or "postgresql". */
+const char *store_backend(const struct store *st);
 int store_commit(struct store *st, struct err *e);
 void store_rollback(struct store *st);
-/* Runs one statement; 0 or -1 with e set. */
+/* Runs one statement; 0 or -1 with e set. A value's SQL type comes from
+ * where its '?' stands (PostgreSQL infers it as SQLite's affinity does);
+ * where nothing says (? - ?), cast it: CAST(? AS INTEGER). */
 int store_exec(struct store *st, const char *sql, const struct store_val *v,
 	       int nv, struct err *e);
 /* Runs one query calling fn per row; 0, or -1 with e set (fn's -1 too). */
@@ -73,6 +110,8 @@ int store_row_null(struct store_row *r, int col);
 /* Bytes of the column's text, which may hold a NUL before its end (a
  * value written behind govsec's back); 0 for NULL. */
 size_t store_row_bytes(struct store_row *r, int col);
+/* The column's name in the result (its alias if it has one). */
+const char *store_row_name(struct store_row *r, int col);
 /* A key/value setting in the store (table settings); NULL if unset. */
 char *store_setting_get(struct store *st, const char *key);
 int store_setting_set(struct store *st, const char *key, const char *value,
@@ -87,7 +126,32 @@ int store_setting_set(struct store *st, const char *key, const char *value,
 int store_key_open(struct store *st, const struct config *c,
 		   const char *store_path, struct secret_key *k, struct err *e);
 
-/* Backend interface: what a second backend implements. */
+/*
+ * The tables of the store (not the backend's own) in an order in which
+ * each comes after those its foreign keys name; fn is called once per
+ * table, 0 to go on. 0 or -1 with e set.
+ */
+int store_tables(struct store *st, int (*fn)(void *arg, const char *table),
+		 void *arg, struct err *e);
+/* 1 if the store has a table called name. */
+int store_has_table(struct store *st, const char *name);
+/* After rows were copied in with their own keys: moves each generated
+ * key's counter past the largest key present. 0 or -1 with e set. */
+int store_fix_keys(struct store *st, struct err *e);
+
+/* store_copy.c */
+/*
+ * Copies every row of store from into store to (which must hold no rows
+ * yet), table by table in foreign key order, in one transaction on to;
+ * both at the newest schema version (to is migrated first). Reports each
+ * table's count through log_info when verbose. 0 or -1 with e set and
+ * nothing left written in to.
+ */
+int store_copy(struct store *from, struct store *to, int verbose,
+	       struct err *e);
+
+/* Backend interface: what each backend implements (store_impl.h has the
+ * row side). */
 struct store_ops {
 	const char *name;
 	void *(*open)(const char *target, struct err *e);
@@ -95,10 +159,21 @@ struct store_ops {
 	int (*exec)(void *h, const char *sql, const struct store_val *v, int nv,
 		    store_row_fn fn, void *arg, struct err *e);
 	long long (*changes)(void *h);
-	/* SQL dialect differences a migration may need; NULL if none. */
-	const char *(*dialect)(const char *sql);
+	/* The statement that begins a transaction: mode 0 read, 1 write,
+	 * 2 serializable write. */
+	const char *(*begin_sql)(int mode);
+	/* store_lock inside a write transaction; NULL: nothing to do. */
+	int (*lock)(void *h, const char *name, struct err *e);
+	/* 1 if the last error may be cured by running it again. */
+	int (*retryable)(void *h);
+	/* A query of the user tables: rows (table, a table it references
+	 * or NULL), ordered by table. */
+	const char *tables_sql;
+	/* store_fix_keys; NULL: nothing to do. */
+	int (*fix_keys)(void *h, struct err *e);
 };
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 /* schema.c */
 struct migration {

@@ -10,13 +10,9 @@
 
 #include <sqlite3.h>
 
-#include "store/store.h"
+#include "store/store_impl.h"
 
 #define STMT_CACHE 64
-
-struct store_row {
-	sqlite3_stmt *stmt;
-};
 
 struct cached {
 	int busy; /* being stepped right now */
@@ -29,6 +25,55 @@ struct sq {
 	sqlite3 *db;
 	struct cached cache[STMT_CACHE];
 	unsigned long tick;
+};
+
+#define STMT(r) ((sqlite3_stmt *)(r)->cur)
+
+static int
+sq_count(const struct store_row *r)
+{
+	return sqlite3_column_count(STMT(r));
+}
+
+static const char *
+sq_text(const struct store_row *r, int col)
+{
+	return (const char *)sqlite3_column_text(STMT(r), col);
+}
+
+static long long
+sq_int(const struct store_row *r, int col)
+{
+	return sqlite3_column_int64(STMT(r), col);
+}
+
+static int
+sq_null(const struct store_row *r, int col)
+{
+	return sqlite3_column_type(STMT(r), col) == SQLITE_NULL;
+}
+
+static size_t
+sq_bytes(const struct store_row *r, int col)
+{
+	/* after sqlite3_column_text, as the SQLite documentation asks */
+	(void)sqlite3_column_text(STMT(r), col);
+	return (size_t)sqlite3_column_bytes(STMT(r), col);
+}
+
+static const char *
+sq_name(const struct store_row *r, int col)
+{
+	return sqlite3_column_name(STMT(r), col);
+}
+
+static const struct store_row_ops sq_row_ops = {
+    .count = sq_count,
+    .text = sq_text,
+    .integer = sq_int,
+    .null = sq_null,
+    .bytes = sq_bytes,
+    .name = sq_name,
 };
 
 static void *
@@ -130,18 +175,6 @@ sq_prepare(struct sq *s, const char *sql, struct cached **slot, struct err *e)
 }
 
 static int
-has_many_statements(const char *sql)
-{
-	const char *p = strchr(sql, ';');
-
-	if (p == NULL)
-		return 0;
-	while (*++p == ' ' || *p == '\n' || *p == '\t')
-		;
-	return *p != '\0';
-}
-
-static int
 sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	store_row_fn fn, void *arg, struct err *e)
 {
@@ -151,7 +184,7 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	sqlite3_stmt *stmt;
 	int rc, ret = 0;
 
-	if (nv == 0 && fn == NULL && has_many_statements(sql)) {
+	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
 		char *msg = NULL;
 
 		if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -183,7 +216,9 @@ sq_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			goto out;
 		}
 	}
-	row.stmt = stmt;
+	row.ops = &sq_row_ops;
+	row.cur = stmt;
+	row.row = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int r;
 
@@ -220,43 +255,31 @@ sq_changes(void *h)
 	return sqlite3_changes64(((struct sq *)h)->db);
 }
 
+static const char *
+sq_begin_sql(int mode)
+{
+	/* a writer takes the write lock at once: what it read stays true */
+	return mode == 0 ? "BEGIN" : "BEGIN IMMEDIATE";
+}
+
+static int
+sq_retryable(void *h)
+{
+	return 0; /* the busy timeout already waited */
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
     .exec = sq_exec,
     .changes = sq_changes,
-    .dialect = NULL,
+    .begin_sql = sq_begin_sql,
+    .lock = NULL,
+    .retryable = sq_retryable,
+    .tables_sql = "SELECT m.name, f.\"table\" FROM sqlite_master AS m "
+		  "LEFT JOIN pragma_foreign_key_list(m.name) AS f "
+		  "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
+		  "ORDER BY m.name",
+    .fix_keys = NULL,
 };
-
-int
-store_row_count(struct store_row *r)
-{
-	return sqlite3_column_count(r->stmt);
-}
-
-const char *
-store_row_text(struct store_row *r, int col)
-{
-	return (const char *)sqlite3_column_text(r->stmt, col);
-}
-
-long long
-store_row_int(struct store_row *r, int col)
-{
-	return sqlite3_column_int64(r->stmt, col);
-}
-
-int
-store_row_null(struct store_row *r, int col)
-{
-	return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
-}
-
-size_t
-store_row_bytes(struct store_row *r, int col)
-{
-	/* after sqlite3_column_text, as the SQLite documentation asks */
-	(void)sqlite3_column_text(r->stmt, col);
-	return (size_t)sqlite3_column_bytes(r->stmt, col);
-}

@@ -5,6 +5,7 @@ Binaries come from $GOVSEC_BUILD (default <repo>/build), the source tree from
 $GOVSEC_SRC (default: two levels above this file). Stdlib and pytest only.
 """
 import contextlib
+import itertools
 import os
 import pwd
 import pathlib
@@ -245,3 +246,53 @@ def silent_socket():
         yield hole.getsockname()[1]
     finally:
         hole.close()
+
+
+# --------------------------------------------------------------------------
+# PostgreSQL (issue 14): one throw-away server for the session, a fresh
+# database for each test (tests/e2e/pgserver.py)
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL 15 server of this test session on a Unix socket in a
+    temporary directory; stopped (and removed) at the session's end."""
+    import pgserver
+    require(pgserver.PGBIN + "/initdb", "postgresql-15")
+    with pgserver.PgServer() as pg:
+        yield pg
+
+
+_pg_dbs = itertools.count(1)
+
+
+@pytest.fixture
+def pg_store(pg_server, tmp_path):
+    """A fresh, empty PostgreSQL database: .uri for --db or [store] path,
+    .key a key file path for [store] key, .conf a config naming both."""
+    class Store:
+        pass
+    s = Store()
+    s.uri = pg_server.createdb("t%d_%d" % (os.getpid(), next(_pg_dbs)))
+    s.key = tmp_path / "pg.key"
+    s.conf = tmp_path / "pg.conf"
+    s.conf.write_text(f"[store]\npath = {s.uri}\nkey = {s.key}\n")
+    s.server = pg_server
+    return s
+
+
+@pytest.fixture
+def pg_cli(pg_store, tmp_path):
+    """Like cli, on pg_store: a config given in env (GOVSEC_CONF) gets the
+    [store] section added to a copy of it."""
+    def run(*args, stdin=None, env=None):
+        env = dict(env or {})
+        conf = pg_store.conf
+        if "GOVSEC_CONF" in env:
+            conf = tmp_path / "pg-case.conf"
+            conf.write_text(pathlib.Path(env["GOVSEC_CONF"]).read_text() +
+                            "\n" + pg_store.conf.read_text())
+        env["GOVSEC_CONF"] = str(conf)
+        return run_cli(args, db=pg_store.uri, stdin=stdin, env=env)
+    run.db = pg_store.uri
+    run.store = pg_store
+    return run

@@ -449,7 +449,7 @@ setup_ca(const char *name)
 	snprintf(f->db, sizeof(f->db), "%s/s.db", f->dir);
 	snprintf(f->kek, sizeof(f->kek), "%s/kek", f->dir);
 	snprintf(f->keyout, sizeof(f->keyout), "%s/unit.key", f->dir);
-	assert_non_null(f->st = store_open(f->db, &e));
+	assert_non_null(f->st = store_open(tu_store(f->db), &e));
 	assert_int_equal(store_migrate(f->st, &e), 0);
 	assert_int_equal(
 	    store_exec(f->st,

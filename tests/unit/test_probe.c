@@ -125,7 +125,7 @@ test_store(void **state)
 	(void)state;
 	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "probe"), 0);
 	str_fmt(path, sizeof(path), "%s/g.db", dir);
-	st = store_open(path, &e);
+	st = store_open(tu_store(path), &e);
 	assert_non_null(st);
 	assert_int_equal(store_migrate(st, &e), 0);
 	assert_true(store_version(st) >= 4);

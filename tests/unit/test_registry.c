@@ -61,7 +61,7 @@ new_store(void)
 	if (str_fmt(dbpath, sizeof(dbpath), "%s/db%d.sqlite", tmpdir,
 		    ++dbcount) < 0)
 		fail_msg("path too long");
-	st = store_open(dbpath, &e);
+	st = store_open(tu_store(dbpath), &e);
 	if (st == NULL)
 		fail_msg("store_open: %s", e.msg);
 	if (store_migrate(st, &e) < 0)
@@ -1051,7 +1051,7 @@ race_put(void *arg)
 {
 	struct racer *r = arg;
 	struct err e;
-	struct store *st = store_open(dbpath, &e);
+	struct store *st = store_open(tu_store(dbpath), &e);
 	char *text = Q(r->doc);
 	json_t *o = json_loads(text, 0, NULL);
 

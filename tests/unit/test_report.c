@@ -510,7 +510,7 @@ demo_store(void **state)
 	setenv("GOVSEC_NOW", "2026-11-26T04:00:00Z", 1);
 	unsetenv("GOVSEC_PLATFORMS");
 	str_fmt(path, sizeof(path), "%s/db.sqlite", tmpdir);
-	st = store_open(path, &e);
+	st = store_open(tu_store(path), &e);
 	if (st == NULL || store_migrate(st, &e) < 0 ||
 	    buf_read_file(&b, GOVSEC_DATADIR "/demo.json", &e) < 0 ||
 	    reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0) {

@@ -72,7 +72,7 @@ open_store(void **state)
 	if (str_fmt(path, sizeof(path), "%s/db%d.sqlite", tmpdir, ++dbcount) <
 	    0)
 		return -1;
-	st = store_open(path, &e);
+	st = store_open(tu_store(path), &e);
 	if (st == NULL || store_migrate(st, &e) < 0) {
 		fprintf(stderr, "store: %s\n", e.msg);
 		store_free(st);

@@ -1,5 +1,7 @@
-/* testutil.c: scratch directories for the unit tests (testutil.h). */
+/* testutil.c: scratch directories and stores for the unit tests
+ * (testutil.h). */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "store/store.h"
 #include "testutil.h"
 
 int
@@ -43,4 +46,45 @@ tu_rmdir(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+int
+tu_store_pg(void)
+{
+	const char *pg = getenv("GOVSEC_TEST_STORE");
+
+	return pg != NULL && *pg != '\0';
+}
+
+const char *
+tu_store(const char *path)
+{
+	static char ring[8][4096];
+	static int next;
+	const char *base = getenv("GOVSEC_TEST_STORE");
+	char *out = ring[next++ % 8], sql[128], schema[32];
+	unsigned long long h = 14695981039346656037ULL;
+	struct store *st;
+	struct err e;
+
+	if (!tu_store_pg())
+		return path;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	str_fmt(schema, sizeof(schema), "t%016llx", h);
+	st = store_open(base, &e);
+	if (st == NULL) {
+		fprintf(stderr, "GOVSEC_TEST_STORE: %s\n", e.msg);
+		abort();
+	}
+	str_fmt(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", schema);
+	if (store_exec(st, sql, NULL, 0, &e) < 0) {
+		fprintf(stderr, "GOVSEC_TEST_STORE: %s\n", e.msg);
+		abort();
+	}
+	store_free(st);
+	if (str_fmt(out, 4096, "%s%soptions=-csearch_path%%3D%s", base,
+		    strchr(base, '?') != NULL ? "&" : "?", schema) < 0)
+		abort();
+	return out;
 }

@@ -1,0 +1,180 @@
+/*
+ * store_copy.c: moves a whole store from one backend to another (govsec
+ * store copy): every table, parents before children, each row with its
+ * own keys, in one transaction on the target. Trusts both stores' schemas
+ * (both at this govsec's newest version); values go across as bound text.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+#define COPY_COLS 96
+
+struct copy {
+	struct store *from, *to;
+	struct err *e;
+	int verbose;
+	long long rows;
+};
+
+/* Rows go across one by one through a prepared INSERT. */
+struct copy_table {
+	struct copy *c;
+	const char *table;
+	char *sql;
+};
+
+static int
+insert_row(void *arg, struct store_row *r)
+{
+	struct copy_table *t = arg;
+	struct copy *c = t->c;
+	struct store_val v[COPY_COLS];
+	int n = store_row_count(r);
+
+	if (t->sql == NULL) {
+		struct buf b = BUF_INIT(16384);
+
+		if (n > COPY_COLS) {
+			err_set(c->e, "table '%s' has more than %d columns",
+				t->table, COPY_COLS);
+			return -1;
+		}
+		buf_printf(&b, "INSERT INTO %s(", t->table);
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "",
+				   store_row_name(r, i));
+		buf_addstr(&b, ") VALUES (");
+		for (int i = 0; i < n; i++)
+			buf_addstr(&b, i ? ", ?" : "?");
+		if (buf_addstr(&b, ")") < 0) {
+			buf_cleanup(&b);
+			err_set(c->e, "table '%s': the statement is too long",
+				t->table);
+			return -1;
+		}
+		t->sql = buf_detach(&b, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		v[i] = store_row_null(r, i) ? SV_NULL
+					    : SV_TEXT(store_row_text(r, i));
+	if (store_exec(c->to, t->sql, v, n, c->e) < 0) {
+		err_prefix(c->e, "table '%s'", t->table);
+		return -1;
+	}
+	c->rows++;
+	return 0;
+}
+
+static int
+plain_name(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 63)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* "PREFIX table" into sql for a table to copy; 0, 1 to leave the table
+ * out (the target's migrations wrote their own version rows), -1. */
+static int
+table_sql(char *sql, size_t n, const char *prefix, const char *table,
+	  struct err *e)
+{
+	if (strcmp(table, "schema_version") == 0)
+		return 1;
+	if (!plain_name(table)) {
+		err_set(e, "table '%s': not a plain name", table);
+		return -1;
+	}
+	return str_fmt(sql, n, "%s %s", prefix, table) < 0 ? -1 : 0;
+}
+
+static int
+copy_table(void *arg, const char *table)
+{
+	struct copy *c = arg;
+	struct copy_table t = {c, table, NULL};
+	char sql[256];
+	long long before = c->rows;
+	int rc = table_sql(sql, sizeof(sql), "SELECT * FROM", table, c->e);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = store_query(c->from, sql, NULL, 0, insert_row, &t, c->e);
+	free(t.sql);
+	if (rc < 0)
+		return -1;
+	if (c->verbose)
+		log_info("store copy: %s: %lld rows", table, c->rows - before);
+	return 0;
+}
+
+struct count {
+	struct store *st;
+	long long rows;
+	struct err *e;
+};
+
+static int
+count_table(void *arg, const char *table)
+{
+	struct count *n = arg;
+	char sql[256];
+	int rc =
+	    table_sql(sql, sizeof(sql), "SELECT count(*) FROM", table, n->e);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	n->rows += store_query_int(n->st, sql, NULL, 0, 0);
+	return 0;
+}
+
+int
+store_copy(struct store *from, struct store *to, int verbose, struct err *e)
+{
+	struct copy c = {from, to, e, verbose, 0};
+	struct count n = {to, 0, e};
+	int newest = store_migrations[store_nmigrations - 1].version;
+
+	if (store_version(from) != newest) {
+		err_set(e,
+			"the source store is at schema version %d, not %d: "
+			"open it with this govsec first (govsecd -n)",
+			store_version(from), newest);
+		return -1;
+	}
+	if (store_migrate(to, e) < 0) {
+		err_prefix(e, "the target store");
+		return -1;
+	}
+	if (store_tables(to, count_table, &n, e) < 0)
+		return -1;
+	if (n.rows > 0) {
+		err_set(e, "the target store is not empty (%lld rows)", n.rows);
+		return -1;
+	}
+	/* the source stays still while it is read */
+	if (store_begin_read(from, e) < 0)
+		return -1;
+	if (store_begin(to, e) < 0)
+		goto fail_from;
+	if (store_tables(from, copy_table, &c, e) < 0 ||
+	    store_fix_keys(to, e) < 0) {
+		store_rollback(to);
+		goto fail_from;
+	}
+	if (store_commit(to, e) < 0)
+		goto fail_from;
+	store_rollback(from);
+	if (verbose)
+		log_info("store copy: %lld rows in all", c.rows);
+	return 0;
+fail_from:
+	store_rollback(from);
+	return -1;
+}

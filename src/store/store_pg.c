@@ -1,0 +1,745 @@
+/*
+ * store_pg.c: the PostgreSQL backend of the store (libpq). The store's SQL
+ * is written once for both backends; what PostgreSQL reads differently is
+ * translated here, once per statement text: '?' placeholders become $n,
+ * INTEGER becomes BIGINT (SQLite's integers have 64 bits), INTEGER PRIMARY
+ * KEY an identity column, a TEXT column compares bytes like SQLite's
+ * (COLLATE "C"), the column name user (reserved by PostgreSQL) is quoted.
+ * Every value is bound as a parameter; statements are prepared once per
+ * connection and kept by text. Trusts its callers' SQL; what the server
+ * sends back is read through libpq.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "store/store_impl.h"
+
+#define PG_CACHE    512
+#define PG_BOOL_OID 16
+
+struct pg_stmt {
+	char *sql;  /* the caller's text (the key) */
+	char *name; /* the prepared statement's name */
+	int nparams;
+};
+
+struct pg {
+	PGconn *conn;
+	char *conninfo;
+	struct pg_stmt cache[PG_CACHE];
+	int ncache;
+	long long changes;
+	char state[6]; /* SQLSTATE of the last error in this transaction */
+};
+
+/*
+ * The translation: a copy of sql with the dialect's differences made,
+ * skipping quoted text and comments. *nparams counts the placeholders.
+ */
+static int
+word_is(const char *p, size_t n, const char *w)
+{
+	return strlen(w) == n && strncasecmp(p, w, n) == 0;
+}
+
+static const char *
+skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Does p (after spaces) start with the words w (one space apart)? */
+static int
+follows(const char *p, const char *w)
+{
+	p = skip_space(p);
+	while (*w != '\0') {
+		if (*w == ' ') {
+			const char *q = skip_space(p);
+
+			if (q == p)
+				return 0;
+			p = q;
+			w++;
+			continue;
+		}
+		if (toupper((unsigned char)*p) != *w)
+			return 0;
+		p++;
+		w++;
+	}
+	return !(isalnum((unsigned char)*p) || *p == '_');
+}
+
+static int
+is_word_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* Functions whose argument PostgreSQL wants cast: SQLite's JSON
+ * functions read text, PostgreSQL's json. */
+static const char *
+cast_argument(const char *p, size_t len)
+{
+	if (word_is(p, len, "json_array_length"))
+		return ")::json";
+	return NULL;
+}
+
+#define MAX_DEPTH 32
+
+/* Does the parenthesis at p hold a comma of its own (several
+ * arguments)? SQLite's max(a, b) is PostgreSQL's greatest(a, b). */
+static int
+several_arguments(const char *p)
+{
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '\'') {
+			while (*++p != '\0' && !(*p == '\'' && p[1] != '\''))
+				if (*p == '\'')
+					p++;
+			if (*p == '\0')
+				return 0;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			if (--depth == 0)
+				return 0;
+		} else if (*p == ',' && depth == 1) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *
+pg_translate(const char *sql, int *nparams)
+{
+	struct buf b = BUF_INIT(4 * strlen(sql) + 4096);
+	const char *p = sql, *close_with[MAX_DEPTH] = {NULL};
+	int n = 0, ddl = -1;	/* -1: at a statement's start */
+	int depth = 0, fk = -1; /* fk: the depth of a REFERENCES clause */
+
+	while (*p != '\0') {
+		if (ddl < 0) {
+			const char *q = skip_space(p);
+
+			ddl = follows(q, "CREATE TABLE") ||
+			      follows(q, "ALTER TABLE");
+		}
+		/* a foreign key ends with its column: PostgreSQL may only
+		 * defer it to the commit (an import) if it says so */
+		if (fk >= 0 && depth == fk &&
+		    (*p == ',' || *p == ')' || *p == ';')) {
+			buf_addstr(&b, " DEFERRABLE");
+			fk = -1;
+		}
+		if (*p == '\'' || *p == '"') {
+			char quote = *p;
+			const char *q = p + 1;
+
+			while (*q != '\0' && !(*q == quote && q[1] != quote))
+				q += *q == quote ? 2 : 1;
+			if (*q != '\0')
+				q++;
+			buf_add(&b, p, (size_t)(q - p));
+			p = q;
+		} else if (p[0] == '-' && p[1] == '-') {
+			const char *q = strchr(p, '\n');
+
+			q = q != NULL ? q : p + strlen(p);
+			buf_add(&b, p, (size_t)(q - p));
+			p = q;
+		} else if (*p == '?') {
+			int k = ++n;
+
+			p++;
+			if (isdigit((unsigned char)*p)) {
+				/* SQLite's ?NNN: the NNNth value */
+				k = 0;
+				while (isdigit((unsigned char)*p) && k < 1000)
+					k = k * 10 + (*p++ - '0');
+				n--;
+				if (k > *nparams)
+					*nparams = k;
+			}
+			buf_printf(&b, "$%d", k);
+			/* "? IS NULL" leaves the type open: say it */
+			if (follows(p, "IS NULL") || follows(p, "IS NOT NULL"))
+				buf_addstr(&b, "::text");
+		} else if (*p == '(') {
+			buf_add(&b, p, 1);
+			p++;
+			if (depth < MAX_DEPTH)
+				close_with[depth] = NULL;
+			depth++;
+		} else if (*p == ')') {
+			if (depth > 0 && --depth < MAX_DEPTH &&
+			    close_with[depth] != NULL) {
+				buf_addstr(&b, close_with[depth]);
+				close_with[depth] = NULL;
+			}
+			buf_add(&b, p, 1);
+			p++;
+		} else if (*p == ';') {
+			buf_add(&b, p, 1);
+			p++;
+			ddl = -1;
+			depth = 0;
+		} else if (isalpha((unsigned char)*p) || *p == '_') {
+			const char *q = p, *cast;
+			size_t len;
+
+			while (is_word_char((unsigned char)*q))
+				q++;
+			len = (size_t)(q - p);
+			if (word_is(p, len, "user")) {
+				buf_addstr(&b, "\"user\"");
+			} else if (word_is(p, len, "INTEGER") &&
+				   follows(q, "PRIMARY KEY")) {
+				buf_addstr(&b, "BIGINT GENERATED BY DEFAULT AS "
+					       "IDENTITY");
+			} else if (word_is(p, len, "INTEGER")) {
+				buf_addstr(&b, "BIGINT");
+			} else if (ddl && word_is(p, len, "REAL")) {
+				buf_addstr(&b, "DOUBLE PRECISION");
+			} else if (ddl && word_is(p, len, "REFERENCES")) {
+				buf_add(&b, p, len);
+				fk = depth;
+			} else if (ddl && word_is(p, len, "DEFERRABLE")) {
+				buf_add(&b, p, len);
+				fk = -1; /* it says so itself */
+			} else if ((word_is(p, len, "max") ||
+				    word_is(p, len, "min")) &&
+				   *skip_space(q) == '(' &&
+				   several_arguments(skip_space(q))) {
+				buf_addstr(&b,
+					   tolower((unsigned char)p[1]) == 'a'
+					       ? "greatest"
+					       : "least");
+			} else if (word_is(p, len, "IS") &&
+				   *skip_space(q) == '?') {
+				/* SQLite's a IS ? compares NULLs too */
+				buf_addstr(&b, "IS NOT DISTINCT FROM");
+			} else if (word_is(p, len, "IS") && follows(q, "NOT") &&
+				   *skip_space(skip_space(q) + 3) == '?') {
+				buf_addstr(&b, "IS DISTINCT FROM");
+				q = skip_space(q) + 3;
+			} else if (word_is(p, len, "instr") &&
+				   *skip_space(q) == '(') {
+				buf_addstr(&b, "strpos"); /* same arguments */
+			} else if ((cast = cast_argument(p, len)) != NULL &&
+				   *skip_space(q) == '(' && depth < MAX_DEPTH) {
+				/* f(x) becomes f((x)::json) */
+				buf_add(&b, p, len);
+				buf_addstr(&b, "((");
+				q = skip_space(q) + 1;
+				close_with[depth++] = cast;
+			} else {
+				buf_add(&b, p, len);
+			}
+			p = q;
+		} else if (isdigit((unsigned char)*p)) {
+			const char *q = p;
+
+			while (is_word_char((unsigned char)*q) || *q == '.')
+				q++;
+			buf_add(&b, p, (size_t)(q - p));
+			p = q;
+		} else {
+			buf_add(&b, p, 1);
+			p++;
+		}
+	}
+	if (fk >= 0)
+		buf_addstr(&b, " DEFERRABLE");
+	if (n > *nparams)
+		*nparams = n;
+	return buf_detach(&b, NULL);
+}
+
+static void
+pg_quiet(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res; /* NOTICEs (an index that exists...) are not errors */
+}
+
+static int
+pg_connect(struct pg *s, struct err *e)
+{
+	PGresult *res;
+
+	s->conn = PQconnectdb(s->conninfo);
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
+		const char *m = s->conn ? PQerrorMessage(s->conn) : "";
+		size_t n = strcspn(m, "\n");
+
+		err_set(e, "cannot connect to the PostgreSQL store: %.*s",
+			(int)(n > 300 ? 300 : n), m);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -1;
+	}
+	PQsetNoticeReceiver(s->conn, pg_quiet, NULL);
+	if (PQserverVersion(s->conn) < 110000) {
+		err_set(e,
+			"the PostgreSQL server is version %d: govsec needs "
+			"11 or newer",
+			PQserverVersion(s->conn) / 10000);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -1;
+	}
+	/* text is compared by bytes, as SQLite does (and as reports and
+	 * tests expect): a database made for a language's order is not */
+	res = PQexec(s->conn, "SELECT datcollate FROM pg_database WHERE "
+			      "datname = current_database()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    (strcmp(PQgetvalue(res, 0, 0), "C") != 0 &&
+	     strcmp(PQgetvalue(res, 0, 0), "POSIX") != 0)) {
+		err_set(e,
+			"the PostgreSQL database's collation is '%s': govsec "
+			"needs 'C' (CREATE DATABASE ... TEMPLATE template0 "
+			"ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C')",
+			PQresultStatus(res) == PGRES_TUPLES_OK &&
+				PQntuples(res) == 1
+			    ? PQgetvalue(res, 0, 0)
+			    : "unknown");
+		PQclear(res);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -1;
+	}
+	PQclear(res);
+	res = PQexec(s->conn, "SET client_encoding = 'UTF8';"
+			      "SET application_name = 'govsec';"
+			      "SET client_min_messages = warning");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		err_set(e, "cannot set up the PostgreSQL session: %s",
+			PQresultErrorMessage(res));
+		PQclear(res);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static void pg_close(void *h);
+
+static void *
+pg_open(const char *uri, struct err *e)
+{
+	struct pg *s = xcalloc(1, sizeof(*s));
+
+	/* "postgresql://..." is a libpq URI as it is; "postgresql:KEY=V
+	 * ..." is a conninfo string after the scheme */
+	if (str_starts(uri, "postgresql://") || str_starts(uri, "postgres://"))
+		s->conninfo = xstrdup(uri);
+	else
+		s->conninfo = xstrdup(strchr(uri, ':') + 1);
+	if (pg_connect(s, e) < 0) {
+		pg_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+pg_close(void *h)
+{
+	struct pg *s = h;
+
+	if (s == NULL)
+		return;
+	for (int i = 0; i < s->ncache; i++) {
+		free(s->cache[i].sql);
+		free(s->cache[i].name);
+	}
+	PQfinish(s->conn);
+	free(s->conninfo);
+	free(s);
+}
+
+/* Notes the error of res (or of the connection) in e and s->state. */
+static void
+pg_fail(struct pg *s, PGresult *res, struct err *e)
+{
+	const char *m = res != NULL
+			    ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			    : NULL;
+	const char *st =
+	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (m == NULL)
+		m = PQerrorMessage(s->conn);
+	str_copy(s->state, st != NULL ? st : "", sizeof(s->state));
+	err_set(e, "database: %.*s", (int)strcspn(m, "\n"), m);
+}
+
+/*
+ * A lost connection (a restarted or failed-over server) is made again
+ * once, when no transaction was under way on it: then nothing is lost.
+ */
+static int
+pg_alive(struct pg *s, struct err *e)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		err_set(e, "the PostgreSQL store's connection is lost");
+		return -1;
+	}
+	/* prepared statements went with the old session */
+	for (int i = 0; i < s->ncache; i++) {
+		free(s->cache[i].sql);
+		free(s->cache[i].name);
+	}
+	s->ncache = 0;
+	PQsetNoticeReceiver(s->conn, pg_quiet, NULL);
+	return 0;
+}
+
+static struct pg_stmt *
+pg_cached(struct pg *s, const char *sql)
+{
+	for (int i = 0; i < s->ncache; i++)
+		if (strcmp(s->cache[i].sql, sql) == 0)
+			return &s->cache[i];
+	return NULL;
+}
+
+/* Row access over a result held whole. */
+#define RES(r) ((const PGresult *)(r)->cur)
+
+static int
+pgr_count(const struct store_row *r)
+{
+	return PQnfields(RES(r));
+}
+
+static const char *
+pgr_text(const struct store_row *r, int col)
+{
+	if (col < 0 || col >= PQnfields(RES(r)) ||
+	    PQgetisnull(RES(r), r->row, col))
+		return NULL;
+	if (PQftype(RES(r), col) == PG_BOOL_OID)
+		return PQgetvalue(RES(r), r->row, col)[0] == 't' ? "1" : "0";
+	return PQgetvalue(RES(r), r->row, col);
+}
+
+static long long
+pgr_int(const struct store_row *r, int col)
+{
+	const char *v = pgr_text(r, col);
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return 0;
+	n = strtoll(v, &end, 10);
+	if (*end == '.' || *end == 'e' || *end == 'E')
+		n = (long long)strtod(v, NULL); /* a numeric, as SQLite */
+	return n;
+}
+
+static int
+pgr_null(const struct store_row *r, int col)
+{
+	return col < 0 || col >= PQnfields(RES(r)) ||
+	       PQgetisnull(RES(r), r->row, col);
+}
+
+static size_t
+pgr_bytes(const struct store_row *r, int col)
+{
+	if (pgr_null(r, col))
+		return 0;
+	if (PQftype(RES(r), col) == PG_BOOL_OID)
+		return 1;
+	return (size_t)PQgetlength(RES(r), r->row, col);
+}
+
+static const char *
+pgr_name(const struct store_row *r, int col)
+{
+	return PQfname(RES(r), col);
+}
+
+static const struct store_row_ops pg_row_ops = {
+    .count = pgr_count,
+    .text = pgr_text,
+    .integer = pgr_int,
+    .null = pgr_null,
+    .bytes = pgr_bytes,
+    .name = pgr_name,
+};
+
+static int
+pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
+	store_row_fn fn, void *arg, struct err *e)
+{
+	struct pg *s = h;
+	char nums[64][24];
+	const char *vals[64];
+	struct pg_stmt *ps;
+	PGresult *res = NULL;
+	struct store_row row;
+	int ret = 0, ntr = 0;
+	char *tr = NULL;
+
+	/* the last failure's state lasts until the next transaction, so
+	 * that the ROLLBACK after it does not hide it from store_retry */
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		s->state[0] = '\0';
+	if (nv > 64) {
+		err_set(e, "too many parameters (%d)", nv);
+		return -1;
+	}
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE && pg_alive(s, e) < 0)
+		return -1;
+	for (int i = 0; i < nv; i++) {
+		switch (v[i].type) {
+		case SV_NULL_T:
+			vals[i] = NULL;
+			break;
+		case SV_INT_T:
+			str_fmt(nums[i], sizeof(nums[i]), "%lld", v[i].i);
+			vals[i] = nums[i];
+			break;
+		default:
+			vals[i] = v[i].s;
+			break;
+		}
+	}
+	if (strncmp(sql, "PRAGMA ", 7) == 0) {
+		/* SQLite's foreign key switches: PostgreSQL checks a key
+		 * (all DEFERRABLE here) at once, or at the commit when the
+		 * transaction defers them */
+		if (strcmp(sql, "PRAGMA defer_foreign_keys = ON") == 0)
+			sql = "SET CONSTRAINTS ALL DEFERRED";
+		else if (strcmp(sql, "PRAGMA foreign_keys = ON") == 0 ||
+			 strcmp(sql, "PRAGMA foreign_keys = OFF") == 0)
+			return 0;
+	}
+	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
+		/* a migration: several statements, no parameters */
+		tr = pg_translate(sql, &ntr);
+		res = PQexec(s->conn, tr);
+		goto result;
+	}
+	ps = pg_cached(s, sql);
+	if (ps == NULL) {
+		tr = pg_translate(sql, &ntr);
+		if (ntr != nv) {
+			err_set(e, "%d parameters given for %d placeholders",
+				nv, ntr);
+			ret = -1;
+			goto out;
+		}
+		if (s->ncache < PG_CACHE) {
+			char name[32];
+
+			str_fmt(name, sizeof(name), "g%d", s->ncache);
+			res = PQprepare(s->conn, name, tr, ntr, NULL);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				pg_fail(s, res, e);
+				ret = -1;
+				goto out;
+			}
+			PQclear(res);
+			ps = &s->cache[s->ncache++];
+			ps->sql = xstrdup(sql);
+			ps->name = xstrdup(name);
+			ps->nparams = ntr;
+		}
+	}
+	if (ps != NULL) {
+		if (ps->nparams != nv) {
+			err_set(e, "%d parameters given for %d placeholders",
+				nv, ps->nparams);
+			ret = -1;
+			goto out;
+		}
+		res =
+		    PQexecPrepared(s->conn, ps->name, nv, vals, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(s->conn, tr, nv, NULL, vals, NULL, NULL, 0);
+	}
+result:
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+		s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		break;
+	case PGRES_TUPLES_OK:
+		s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		if (fn == NULL)
+			break;
+		row.ops = &pg_row_ops;
+		row.cur = res;
+		for (int i = 0; i < PQntuples(res); i++) {
+			int r;
+
+			row.row = i;
+			r = fn(arg, &row);
+			if (r != 0) {
+				if (r < 0) {
+					ret = -1;
+					if (e != NULL && e->msg[0] == '\0')
+						err_set(e, "query aborted");
+				}
+				break;
+			}
+		}
+		break;
+	default:
+		pg_fail(s, res, e);
+		ret = -1;
+		break;
+	}
+out:
+	PQclear(res);
+	free(tr);
+	return ret;
+}
+
+static long long
+pg_changes(void *h)
+{
+	return ((struct pg *)h)->changes;
+}
+
+static const char *
+pg_begin_sql(int mode)
+{
+	switch (mode) {
+	case 0:
+		return "BEGIN ISOLATION LEVEL READ COMMITTED";
+	case 2:
+		return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+	default:
+		return "BEGIN ISOLATION LEVEL READ COMMITTED";
+	}
+}
+
+/* A lock's name as the 64-bit key of an advisory lock (FNV-1a). */
+static long long
+lock_key(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return (long long)h;
+}
+
+static int
+pg_lock(void *h, const char *name, struct err *e)
+{
+	struct store_val v[1] = {SV_INT(lock_key(name))};
+
+	return pg_exec(h, "SELECT pg_advisory_xact_lock(?::bigint)", v, 1, NULL,
+		       NULL, e);
+}
+
+static int
+pg_retryable(void *h)
+{
+	struct pg *s = h;
+
+	return strcmp(s->state, "40001") == 0 || strcmp(s->state, "40P01") == 0;
+}
+
+struct idcol {
+	char table[64], column[64];
+};
+
+struct idcols {
+	struct idcol c[64];
+	int n;
+};
+
+static int
+safe_name(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) ||
+		      isdigit((unsigned char)*s) || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+idcol_row(void *arg, struct store_row *r)
+{
+	struct idcols *ic = arg;
+	const char *t = store_row_text(r, 0), *c = store_row_text(r, 1);
+
+	if (ic->n == 64 || !safe_name(t) || !safe_name(c))
+		return -1;
+	str_copy(ic->c[ic->n].table, t, sizeof(ic->c[0].table));
+	str_copy(ic->c[ic->n].column, c, sizeof(ic->c[0].column));
+	ic->n++;
+	return 0;
+}
+
+static int
+pg_fix_keys(void *h, struct err *e)
+{
+	struct idcols ic;
+
+	ic.n = 0;
+	if (pg_exec(h,
+		    "SELECT table_name, column_name FROM "
+		    "information_schema.columns WHERE table_schema = "
+		    "current_schema() AND is_identity = 'YES' ORDER BY 1",
+		    NULL, 0, idcol_row, &ic, e) < 0)
+		return -1;
+	for (int i = 0; i < ic.n; i++) {
+		char sql[512];
+
+		/* names from the catalogue, checked to be plain words */
+		if (str_fmt(sql, sizeof(sql),
+			    "SELECT setval(pg_get_serial_sequence('%s', "
+			    "'%s'), coalesce(max(%s), 0) + 1, false) FROM %s",
+			    ic.c[i].table, ic.c[i].column, ic.c[i].column,
+			    ic.c[i].table) < 0 ||
+		    pg_exec(h, sql, NULL, 0, NULL, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+const struct store_ops store_pg_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .changes = pg_changes,
+    .begin_sql = pg_begin_sql,
+    .lock = pg_lock,
+    .retryable = pg_retryable,
+    .tables_sql = "SELECT c.relname, p.relname FROM pg_class c "
+		  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+		  "LEFT JOIN pg_constraint k ON k.conrelid = c.oid "
+		  "AND k.contype = 'f' "
+		  "LEFT JOIN pg_class p ON p.oid = k.confrelid "
+		  "WHERE c.relkind IN ('r', 'p') "
+		  "AND n.nspname = current_schema() ORDER BY 1, 2",
+    .fix_keys = pg_fix_keys,
+};

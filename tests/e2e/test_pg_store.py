@@ -1,0 +1,133 @@
+"""PostgreSQL as the store (issue 14): the registry and check cases of
+test_cli.py again on a real PostgreSQL 15 (conftest's pg_server), and
+`govsec store copy` both ways with the audit chain verified on each side.
+"""
+import json
+import sqlite3
+
+import pytest
+
+from conftest import DATA, SRC, run_cli
+# imported under other names, so that pytest does not collect them here
+from test_cli import (CHECK_CASES, CLI_CASES, stem,
+                      test_check_case as check_case,
+                      test_cli_session as cli_session)
+
+
+@pytest.mark.parametrize("path", CHECK_CASES, ids=stem)
+def test_check_case_on_postgresql(path, tmp_path, pg_cli):
+    """Every planted-violation case of govsec check, on PostgreSQL."""
+    check_case(path, tmp_path, pg_cli)
+
+
+@pytest.mark.parametrize("path", CLI_CASES, ids=stem)
+def test_cli_session_on_postgresql(path, pg_cli, tmp_path):
+    """Every registry session case (add, show, rm, errors), on
+    PostgreSQL."""
+    cli_session(path, pg_cli, tmp_path)
+
+
+def ok(p):
+    assert p.returncode == 0, p.stderr
+    return p
+
+
+def sqlite_counts(path):
+    db = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+            "name NOT LIKE 'sqlite_%'")]
+        return {n: db.execute(f"SELECT count(*) FROM {n}").fetchone()[0]
+                for n in names if n != "schema_version"}
+    finally:
+        db.close()
+
+
+def pg_counts(store):
+    out = {}
+    for n in store.server.psql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = "
+            "'public'", db=store.uri.split("/")[3].split("?")[0]).split():
+        if n != "schema_version":
+            out[n] = int(store.server.psql(
+                f"SELECT count(*) FROM {n}",
+                db=store.uri.split("/")[3].split("?")[0]))
+    return out
+
+
+def test_store_copy_sqlite_to_postgresql_and_back(tmp_path, pg_store):
+    """A store with a registry, checks, users and a keyed audit chain goes
+    to PostgreSQL and back to a new SQLite file with every row; the chain
+    verifies on each side with the same head; the exports are identical."""
+    src = tmp_path / "src.db"
+    ok(run_cli(["import", SRC / "data" / "demo.json"], db=src))
+    ok(run_cli(["user", "add", "alice", "--role", "admin"], db=src,
+               stdin="correct horse battery staple\n"))
+    ok(run_cli(["ack", "site.domains", "11440700007250010K", "--owner", "o", "--due",
+                "2030-01-01"], db=src))
+    run_cli(["check"], db=src)
+    head = ok(run_cli(["audit", "head"], db=src)).stdout.strip()
+    want = sqlite_counts(src)
+    assert want["audit"] >= 3 and want["units"] > 0
+
+    p = ok(run_cli(["store", "copy", src, pg_store.uri]))
+    assert f"head {head}" in p.stdout, p.stdout
+    assert f"'{src}.key'" in p.stdout
+    got = pg_counts(pg_store)
+    assert got == want
+    # on PostgreSQL with the key file named: the same chain and registry
+    conf = tmp_path / "pg.conf"
+    conf.write_text(f"[store]\nkey = {src}.key\n")
+    env = {"GOVSEC_CONF": str(conf)}
+    v = ok(run_cli(["audit", "verify"], db=pg_store.uri, env=env))
+    assert ok(run_cli(["audit", "head"], db=pg_store.uri,
+                      env=env)).stdout.strip() == head, v.stdout
+    assert ok(run_cli(["export"], db=pg_store.uri, env=env)).stdout == \
+        ok(run_cli(["export"], db=src)).stdout
+
+    # and back into a new SQLite file, which gets the key beside it
+    back = tmp_path / "back.db"
+    p = ok(run_cli(["store", "copy", pg_store.uri, back, "--key",
+                    f"{src}.key"]))
+    assert f"head {head}" in p.stdout
+    assert (tmp_path / "back.db.key").read_bytes() == \
+        (tmp_path / "src.db.key").read_bytes()
+    assert sqlite_counts(back) == want
+    ok(run_cli(["audit", "verify"], db=back))
+    assert ok(run_cli(["export"], db=back)).stdout == \
+        ok(run_cli(["export"], db=src)).stdout
+    # a new record on each side still links (the ids go on)
+    ok(run_cli(["ack", "site.suffix", "11440700007250010K", "--owner", "o", "--due",
+                "2030-01-01"], db=pg_store.uri, env=env))
+    ok(run_cli(["audit", "verify"], db=pg_store.uri, env=env))
+
+
+def test_store_copy_refuses_a_target_with_rows(tmp_path, pg_store):
+    """Copying onto a store that holds rows fails and changes nothing."""
+    src = tmp_path / "src.db"
+    ok(run_cli(["import", SRC / "data" / "demo.json"], db=src))
+    ok(run_cli(["store", "copy", src, pg_store.uri, "--quiet"]))
+    before = pg_counts(pg_store)
+    p = run_cli(["store", "copy", src, pg_store.uri])
+    assert p.returncode == 2
+    assert "the target store is not empty" in p.stderr, p.stderr
+    assert pg_counts(pg_store) == before
+    p = run_cli(["store", "copy", src, src])
+    assert p.returncode == 2 and "onto itself" in p.stderr
+
+
+def test_store_copy_detects_a_broken_chain(tmp_path, pg_store):
+    """A source whose chain was edited: copied, but the verification on
+    both sides fails (exit 1) and says where."""
+    src = tmp_path / "src.db"
+    ok(run_cli(["import", SRC / "data" / "demo.json"], db=src))
+    ok(run_cli(["ack", "site.domains", "11440700007250010K", "--owner", "o", "--due",
+                "2030-01-01"], db=src))
+    db = sqlite3.connect(src)
+    db.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 1")
+    db.commit()
+    db.close()
+    p = run_cli(["store", "copy", src, pg_store.uri])
+    assert p.returncode == 1, p.stderr
+    assert "the audit chain is broken at record 1" in p.stderr
