@@ -1305,25 +1305,34 @@ mail_audit_record(struct store *st, const char *app, const struct mail_audit *a,
 		return -1;
 	}
 	{
-		struct store_val v[] = {
-		    SV_TEXT(id),
-		    SV_TEXT(app),
-		    SV_INT(audit_now()),
-		    SV_TEXT(actor),
-		    SV_INT(a->postfix),
-		    SV_INT(a->roundcube),
-		    SV_INT((long long)mail_audit_fails(a, "MAIL-1")),
-		    SV_INT((long long)mail_audit_fails(a, "MAIL-2")),
-		    SV_TEXT(doc),
-		};
+		/* the order of recording, exact with several writers (a
+		 * lock on PostgreSQL; SQLite's writers exclude each other) */
+		long long seq;
+		struct store_val v[10];
 
+		if (store_lock(st, "govsec.mail_audits", e) < 0) {
+			store_rollback(st);
+			goto out;
+		}
+		seq = store_query_int(
+		    st, "SELECT coalesce(max(seq), 0) + 1 FROM mail_audits",
+		    NULL, 0, 1);
+		v[0] = SV_TEXT(id);
+		v[1] = SV_TEXT(app);
+		v[2] = SV_INT(audit_now());
+		v[3] = SV_TEXT(actor);
+		v[4] = SV_INT(a->postfix);
+		v[5] = SV_INT(a->roundcube);
+		v[6] = SV_INT((long long)mail_audit_fails(a, "MAIL-1"));
+		v[7] = SV_INT((long long)mail_audit_fails(a, "MAIL-2"));
+		v[8] = SV_TEXT(doc);
+		v[9] = SV_INT(seq);
 		if (store_exec(st,
 			       "INSERT INTO mail_audits (id, app, at, by_actor,"
 			       " forwarding_read, attachments_read,"
-			       " mail1_fails, mail2_fails, report, seq)"
-			       " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " coalesce(max(seq), 0) + 1 FROM mail_audits",
-			       v, (int)ARRAY_SIZE(v), e) < 0) {
+			       " mail1_fails, mail2_fails, report, seq) VALUES"
+			       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       v, 10, e) < 0) {
 			store_rollback(st);
 			goto out;
 		}
