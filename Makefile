@@ -10,7 +10,8 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 	libmaxminddb-dev libqrencode-dev libopencc-dev libicu-dev sqlite3 \
 	ca-certificates
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
-	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd
+	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd \
+	unbound
 # Node and npm from Debian only where the machine has none (another
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \

@@ -273,17 +273,17 @@ rpz_body(struct buf *b, const struct tdset *t, const struct cf_takedown_opts *o)
 
 static void
 rpz_zone(struct buf *b, const struct buf *body, const struct cf_takedown_opts *o,
-	 long long serial)
+	 long long serial, const char *digest)
 {
 	const char *z = o->zone;
 
 	buf_printf(b,
 		   "; govsec counterfeit takedown: response policy zone "
-		   "(RPZ), generated; do not edit\n"
+		   "(RPZ), generated; do not edit\n; content %s\n"
 		   "$ORIGIN %s%s\n$TTL %d\n"
 		   "@\tSOA\tlocalhost. hostmaster.localhost. %lld 3600 600 "
 		   "604800 %d\n@\tNS\tlocalhost.\n",
-		   z, z[strlen(z) - 1] == '.' ? "" : ".", o->ttl, serial,
+		   digest, z, z[strlen(z) - 1] == '.' ? "" : ".", o->ttl, serial,
 		   o->ttl);
 	buf_add(b, body->data != NULL ? body->data : "", body->len);
 }
@@ -408,6 +408,52 @@ notice_html(struct buf *b, const struct stopped *s)
 		      "take it offline and keep its data.</p></body></html>\n");
 }
 
+/* The content digest and serial of the zone file in dir as last written
+ * ("" and 0 if there is none). */
+static void
+zone_state(const char *dir, char digest[AUDIT_HASH_HEX], long long *serial)
+{
+	struct buf b = BUF_INIT(4096);
+	char path[4096];
+	const char *p;
+	struct err e;
+
+	digest[0] = '\0';
+	*serial = 0;
+	if (str_fmt(path, sizeof(path), "%s/govsec.rpz", dir) < 0)
+		return;
+	/* only its head: a file longer than that is read no further */
+	if (buf_read_file(&b, path, &e) < 0) {
+		FILE *f = fopen(path, "r");
+		char head[1024];
+		size_t n;
+
+		buf_cleanup(&b);
+		if (f == NULL)
+			return;
+		n = fread(head, 1, sizeof(head) - 1, f);
+		fclose(f);
+		head[n] = '\0';
+		buf_init(&b, sizeof(head));
+		buf_addstr(&b, head);
+	}
+	if (b.data != NULL && (p = strstr(b.data, "\n; content ")) != NULL &&
+	    strspn(p + 11, "0123456789abcdef") == AUDIT_HASH_HEX - 1)
+		str_copy(digest, p + 11, AUDIT_HASH_HEX);
+	if (b.data != NULL && (p = strstr(b.data, "hostmaster.localhost. ")) !=
+				  NULL) {
+		char num[16];
+		size_t n = strspn(p + 22, "0123456789");
+
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, p + 22, n);
+			num[n] = '\0';
+			str_to_ll(num, 0, 4294967295LL, serial);
+		}
+	}
+	buf_cleanup(&b);
+}
+
 /* Writes data to dir/name through a temporary file and a rename. */
 static int
 write_atomic(const char *dir, const char *name, const struct buf *data,
@@ -476,11 +522,11 @@ cf_takedown_write(struct store *st, const char *dir,
 {
 	struct buf out[F__COUNT], body = BUF_INIT(OUT_MAX), zone = BUF_INIT(OUT_MAX);
 	struct tdset t;
-	char digest[AUDIT_HASH_HEX], *old_digest = NULL, *old_serial = NULL,
-	    path[4096], val[32];
+	char digest[AUDIT_HASH_HEX], old_digest[AUDIT_HASH_HEX],
+	    *old_serial = NULL, val[32];
 	struct buf all = BUF_INIT((size_t)F__COUNT * OUT_MAX + OUT_MAX);
-	long long serial = 0;
-	int rc = -1, present;
+	long long serial = 0, file_serial;
+	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < F__COUNT; i++)
@@ -515,23 +561,23 @@ cf_takedown_write(struct store *st, const char *dir,
 	}
 	r->addresses = (long long)t.naddrs;
 	audit_digest(all.data ? all.data : "", all.len, digest);
-	old_digest = store_setting_get(st, "cf.takedown.digest");
+	/* each directory keeps its own state in its zone file; the store
+	 * keeps the highest serial given, so that serials only go up */
+	zone_state(dir, old_digest, &file_serial);
 	old_serial = store_setting_get(st, "cf.takedown.serial");
 	if (old_serial != NULL)
 		str_to_ll(old_serial, 0, 4294967295LL, &serial);
-	str_fmt(path, sizeof(path), "%s/%s", dir, fnames[F_RPZ]);
-	present = access(path, F_OK) == 0;
-	r->changed = old_digest == NULL || strcmp(old_digest, digest) != 0;
+	r->changed = strcmp(old_digest, digest) != 0;
+	r->serial = file_serial;
 	if (r->changed) {
+		if (file_serial > serial)
+			serial = file_serial;
 		serial = serial >= 4294967295LL ? 1 : serial + 1;
 		str_fmt(val, sizeof(val), "%lld", serial);
-		if (store_setting_set(st, "cf.takedown.serial", val, e) < 0 ||
-		    store_setting_set(st, "cf.takedown.digest", digest, e) < 0)
+		if (store_setting_set(st, "cf.takedown.serial", val, e) < 0)
 			goto rollback;
-	}
-	r->serial = serial;
-	if (r->changed || !present) {
-		rpz_zone(&zone, &body, o, serial);
+		r->serial = serial;
+		rpz_zone(&zone, &body, o, serial, digest);
 		out[F_RPZ] = zone;
 		buf_init(&zone, OUT_MAX);
 		/* notices first: the lists name only what has its notice */
@@ -591,7 +637,6 @@ rollback:
 	tdset_cleanup(&t);
 	store_rollback(st);
 done:
-	free(old_digest);
 	free(old_serial);
 	for (int i = 0; i < F__COUNT; i++)
 		buf_cleanup(&out[i]);
