@@ -21,7 +21,7 @@
 	"domain|app|account --candidate NAME [--platform P] [--unit USCC] "    \
 	"[--note TEXT]\n"                                                      \
 	"govsec counterfeit case confirm|note|takedown|done ID [--note TEXT] " \
-	"[--address IP,...]\n"                                                 \
+	"[--address IP,...] [--unit USCC]\n"                                   \
 	"govsec counterfeit case decide ID --decision "                        \
 	"counterfeit|genuine|not_government --note TEXT [--address IP,...]\n" \
 	"govsec counterfeit case refer ID --agency NAME [--reference REF] "    \
@@ -199,8 +199,9 @@ static int
 case_step(struct cli *c, enum cf_action a, int argc, char **argv)
 {
 	const char *pos[1], *note = NULL, *addr = NULL, *decision = NULL,
-			    *agency = NULL, *ref = NULL;
+			    *agency = NULL, *ref = NULL, *unit = NULL;
 	const struct opt opts[] = {{"note", 1, &note, NULL},
+				   {"unit", 1, &unit, NULL},
 				   {"address", 1, &addr, NULL},
 				   {"decision", 1, &decision, NULL},
 				   {"agency", 1, &agency, NULL},
@@ -227,6 +228,7 @@ case_step(struct cli *c, enum cf_action a, int argc, char **argv)
 	s.decision = decision;
 	s.agency = agency;
 	s.reference = ref;
+	s.unit = unit;
 	if (cf_case_step(c->st, pos[0], &s, c->actor, &e) < 0) {
 		cli_error("%s", e.msg);
 		return EXIT_USAGE;

@@ -168,7 +168,7 @@ static const struct command commands[] = {
      "                             [--platform P] [--unit USCC] "
      "[--note TEXT]\n"
      "govsec counterfeit case confirm|note|takedown|done ID [--note TEXT]\n"
-     "                             [--address IP,...]\n"
+     "                             [--address IP,...] [--unit USCC]\n"
      "govsec counterfeit case decide ID --decision "
      "counterfeit|genuine|not_government\n"
      "                             --note TEXT [--address IP,...]\n"

@@ -700,6 +700,23 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 	if (event_add(st, id, actor, cf_action_name(s->action),
 		      cf_state_name(to), s->note, addrs, e) < 0)
 		goto fail;
+	if (s->unit != NULL) {
+		v[0] = SV_TEXT(s->unit);
+		if (s->action == CFA_REFER ||
+		    store_query_int(st, "SELECT count(*) FROM units WHERE "
+					"uscc = ?",
+				    v, 1, 0) != 1) {
+			err_set(e,
+				"unit '%.40s' is not a registered unit (or "
+				"the case is being referred)",
+				s->unit);
+			goto fail;
+		}
+		v[1] = SV_TEXT(id);
+		if (store_exec(st, "UPDATE cf_cases SET unit = ? WHERE id = ?",
+			       v, 2, e) < 0)
+			goto fail;
+	}
 	if (s->action == CFA_REFER) {
 		json_t *b = bundle_of(st, id, s, actor, e);
 

@@ -106,6 +106,9 @@ struct cf_step {
 				* separated, that the candidate uses */
 	const char *agency;    /* CFA_REFER: the public security organ */
 	const char *reference; /* CFA_REFER: its reference, or NULL */
+	const char *unit;      /* the registered unit it imitates, found
+				* out on the way (any step but refer), or
+				* NULL to leave it */
 };
 /*
  * Takes case id one step (no state may be skipped or taken twice; a

@@ -419,8 +419,8 @@ done:
 int
 http_cf_case_step(struct http_req *r)
 {
-	static const char *const known[] = {"note", "addresses", "decision",
-					    "agency", "reference"};
+	static const char *const known[] = {"note",   "addresses", "decision",
+					    "agency", "reference", "unit"};
 	struct cf_step s;
 	json_t *o;
 	struct err e;
@@ -446,6 +446,8 @@ http_cf_case_step(struct http_req *r)
 		s.agency = http_body_str(r, o, "agency", 0, &bad);
 	if (!bad)
 		s.reference = http_body_str(r, o, "reference", 0, &bad);
+	if (!bad)
+		s.unit = http_body_str(r, o, "unit", 0, &bad);
 	if (bad)
 		goto done;
 	if (cf_case_step(r->ctx->st, r->arg[0], &s, actor_of(r), &e) < 0) {
