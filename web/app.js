@@ -454,7 +454,8 @@
 	/* account.js fills in the login's second step and password form */
 	var acct = {};
 
-	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount]
+	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
+	    window.GovsecCounterfeit]
 	    .forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
@@ -495,7 +496,8 @@
 		state.units = null;	/* names are fetched afresh per view */
 		clearError();
 		markNav(r.path === 'finding' ? 'findings' : r.path === 'gate' ?
-		    'gate/' + (r.parts[1] || 'policy') : r.path);
+		    'gate/' + (r.parts[1] || 'policy') : r.path === 'cfcase' ?
+		    'counterfeit' : r.path);
 		clear(view);
 		view.setAttribute('aria-busy', 'true');
 		view.appendChild(h('p', {class: 'muted', text: t('app.loading')}));
