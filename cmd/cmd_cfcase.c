@@ -15,7 +15,7 @@
 #include "counterfeit/cases.h"
 
 #define CASE_USAGE                                                             \
-	"govsec counterfeit case list [--state STATE] [--limit N]\n"          \
+	"govsec counterfeit case list [--state STATE] [--limit N]\n"           \
 	"govsec counterfeit case show ID\n"                                    \
 	"govsec counterfeit case open --hit ID | --hits | --kind "             \
 	"domain|app|account --candidate NAME [--platform P] [--unit USCC] "    \
@@ -23,7 +23,7 @@
 	"govsec counterfeit case confirm|note|takedown|done ID [--note TEXT] " \
 	"[--address IP,...] [--unit USCC]\n"                                   \
 	"govsec counterfeit case decide ID --decision "                        \
-	"counterfeit|genuine|not_government --note TEXT [--address IP,...]\n" \
+	"counterfeit|genuine|not_government --note TEXT [--address IP,...]\n"  \
 	"govsec counterfeit case refer ID --agency NAME [--reference REF] "    \
 	"[--note TEXT]"
 
@@ -78,7 +78,7 @@ case_list(struct cli *c, int argc, char **argv)
 		    "%-21s %-18s %-7s %s%s%s\n", jget(o, "id"),
 		    jget(o, "state"), jget(o, "kind"), jget(o, "candidate"),
 		    json_is_string(json_object_get(o, "unit_name")) ? "  ~ "
-								      : "",
+								    : "",
 		    json_is_string(json_object_get(o, "unit_name"))
 			? jget(o, "unit_name")
 			: "");
@@ -142,21 +142,19 @@ case_open(struct cli *c, int argc, char **argv)
 	const char *hit = NULL, *kind = NULL, *cand = NULL, *platform = NULL,
 		   *unit = NULL, *note = NULL;
 	int all = 0, created = 0;
-	const struct opt opts[] = {{"hit", 1, &hit, NULL},
-				   {"hits", 0, NULL, &all},
-				   {"kind", 1, &kind, NULL},
-				   {"candidate", 1, &cand, NULL},
-				   {"platform", 1, &platform, NULL},
-				   {"unit", 1, &unit, NULL},
-				   {"note", 1, &note, NULL},
-				   {NULL, 0, NULL, NULL}};
+	const struct opt opts[] = {
+	    {"hit", 1, &hit, NULL},	      {"hits", 0, NULL, &all},
+	    {"kind", 1, &kind, NULL},	      {"candidate", 1, &cand, NULL},
+	    {"platform", 1, &platform, NULL}, {"unit", 1, &unit, NULL},
+	    {"note", 1, &note, NULL},	      {NULL, 0, NULL, NULL}};
 	char id[CF_ID_MAX];
 	struct err e;
 
 	if (cli_parse(argc, argv, opts, NULL, 0, CASE_USAGE) < 0)
 		return EXIT_USAGE;
 	if ((hit != NULL) + all + (kind != NULL || cand != NULL) != 1 ||
-	    ((kind != NULL || cand != NULL) && (kind == NULL || cand == NULL))) {
+	    ((kind != NULL || cand != NULL) &&
+	     (kind == NULL || cand == NULL))) {
 		cli_error("give one of --hit ID, --hits or --kind with "
 			  "--candidate\nusage: %s",
 			  CASE_USAGE);
@@ -180,8 +178,8 @@ case_open(struct cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	} else {
-		struct cf_subject s = {kind,	 cand, platform, unit,
-				       NULL,	 "manual", note};
+		struct cf_subject s = {kind, cand,     platform, unit,
+				       NULL, "manual", note};
 
 		if (cf_case_open(c->st, &s, c->actor, id, &created, &e) < 0) {
 			cli_error("%s", e.msg);
@@ -200,13 +198,11 @@ case_step(struct cli *c, enum cf_action a, int argc, char **argv)
 {
 	const char *pos[1], *note = NULL, *addr = NULL, *decision = NULL,
 			    *agency = NULL, *ref = NULL, *unit = NULL;
-	const struct opt opts[] = {{"note", 1, &note, NULL},
-				   {"unit", 1, &unit, NULL},
-				   {"address", 1, &addr, NULL},
-				   {"decision", 1, &decision, NULL},
-				   {"agency", 1, &agency, NULL},
-				   {"reference", 1, &ref, NULL},
-				   {NULL, 0, NULL, NULL}};
+	const struct opt opts[] = {
+	    {"note", 1, &note, NULL},	  {"unit", 1, &unit, NULL},
+	    {"address", 1, &addr, NULL},  {"decision", 1, &decision, NULL},
+	    {"agency", 1, &agency, NULL}, {"reference", 1, &ref, NULL},
+	    {NULL, 0, NULL, NULL}};
 	struct cf_step s;
 	struct err e;
 
@@ -279,10 +275,10 @@ complaint_cmd(struct cli *c, int argc, char **argv)
 	if (cli_json(c))
 		print_json(arr);
 	else
-		json_array_foreach(arr, i, o) printf(
-		    "%-21s %s %-7s %-21s %s\n", jget(o, "id"),
-		    jget(o, "received"), jget(o, "kind"), jget(o, "case_id"),
-		    jget(o, "target"));
+		json_array_foreach(arr, i, o)
+		    printf("%-21s %s %-7s %-21s %s\n", jget(o, "id"),
+			   jget(o, "received"), jget(o, "kind"),
+			   jget(o, "case_id"), jget(o, "target"));
 	json_decref(arr);
 	return 0;
 }
@@ -320,7 +316,7 @@ hits_cmd(struct cli *c, int argc, char **argv)
 }
 
 #define TAKEDOWN_USAGE                                                         \
-	"govsec counterfeit takedown write DIR [--warning-host HOST] "        \
+	"govsec counterfeit takedown write DIR [--warning-host HOST] "         \
 	"[--zone NAME] [--ttl S]\n"                                            \
 	"govsec counterfeit takedown show\n"                                   \
 	"govsec counterfeit takedown notice ID [--html]"
@@ -331,12 +327,10 @@ takedown_cmd(struct cli *c, int argc, char **argv)
 	const char *verb = argc > 1 ? argv[1] : "", *pos[1], *host = NULL,
 		   *zone = NULL, *ttl = NULL;
 	int html = 0;
-	const struct opt opts[] = {{"warning-host", 1, &host, NULL},
-				   {"zone", 1, &zone, NULL},
-				   {"ttl", 1, &ttl, NULL},
-				   {"html", 0, NULL, &html},
-				   {"format", 1, &c->format, NULL},
-				   {NULL, 0, NULL, NULL}};
+	const struct opt opts[] = {
+	    {"warning-host", 1, &host, NULL}, {"zone", 1, &zone, NULL},
+	    {"ttl", 1, &ttl, NULL},	      {"html", 0, NULL, &html},
+	    {"format", 1, &c->format, NULL},  {NULL, 0, NULL, NULL}};
 	struct cf_takedown_opts o;
 	struct cf_takedown_result r;
 	struct err e;

@@ -359,9 +359,9 @@ main(int argc, char **argv)
 		if (run.insp == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
-	run.takedown = sched_start(config_store_path(&cfg, db), 1000,
-				   cfg.td_interval * 1000.0, takedown_round,
-				   &cfg, &e);
+	run.takedown =
+	    sched_start(config_store_path(&cfg, db), 1000,
+			cfg.td_interval * 1000.0, takedown_round, &cfg, &e);
 	if (run.takedown == NULL)
 		start_fail(&run, pidfile, e.msg);
 	log_info("govsecd %s started (store '%s', running as %s)",

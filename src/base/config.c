@@ -277,7 +277,7 @@ cf_setting(struct config *c, const char *section, const char *key,
 					      sizeof(c->td_warning_host));
 		if (!strcmp(key, "zone"))
 			return value[0] == '\0' ||
-					   strpbrk(value, " \t\"\\;") != NULL
+				       strpbrk(value, " \t\"\\;") != NULL
 				   ? -1
 				   : str_copy(c->td_zone, value,
 					      sizeof(c->td_zone));

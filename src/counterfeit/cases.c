@@ -16,8 +16,9 @@
 #include "registry/registry.h"
 
 static const char *const state_names[CF__STATES] = {
-    "new",		  "confirming", "counterfeit", "genuine",
-    "not_government",	  "takedown_requested", "taken_down", "referred"};
+    "new",	  "confirming",	    "counterfeit",
+    "genuine",	  "not_government", "takedown_requested",
+    "taken_down", "referred"};
 
 static const char *const action_names[CFA__COUNT] = {
     "confirm", "decide", "takedown", "done", "refer", "note"};
@@ -77,8 +78,8 @@ text_ok(const char *s, size_t max, int lines)
 }
 
 int
-cf_candidate_norm(const char *kind, const char *candidate, char *out,
-		  size_t n, struct err *e)
+cf_candidate_norm(const char *kind, const char *candidate, char *out, size_t n,
+		  struct err *e)
 {
 	const char *p = candidate, *end;
 	char host[1100];
@@ -91,8 +92,9 @@ cf_candidate_norm(const char *kind, const char *candidate, char *out,
 		return -1;
 	}
 	if (!text_ok(candidate, CF_CANDIDATE_MAX - 1, 0)) {
-		err_set(e, "the candidate is too long (over %d bytes), not "
-			   "UTF-8 or holds control characters",
+		err_set(e,
+			"the candidate is too long (over %d bytes), not "
+			"UTF-8 or holds control characters",
 			CF_CANDIDATE_MAX - 1);
 		return -1;
 	}
@@ -139,13 +141,14 @@ cf_candidate_norm(const char *kind, const char *candidate, char *out,
 	if (host[0] != '[') {
 		char *colon = strrchr(host, ':');
 
-		if (colon != NULL && strspn(colon + 1, "0123456789") ==
-					 strlen(colon + 1))
+		if (colon != NULL &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1))
 			*colon = '\0';
 	}
 	if (domain_parse(host, &di, &why) < 0) {
-		err_set(e, "'%.200s' is not a domain name that can be stopped: "
-			   "%s",
+		err_set(e,
+			"'%.200s' is not a domain name that can be stopped: "
+			"%s",
 			host, why.msg);
 		return -1;
 	}
@@ -299,9 +302,8 @@ cf_case_open(struct store *st, const struct cf_subject *s, const char *actor,
 	v[8] = SV_TEXT(actor);
 	v[9] = SV_INT(now);
 	v[10] = SV_TEXT(dj);
-	v[11] = SV_TEXT(s->platform != NULL && *s->platform != '\0'
-			    ? s->platform
-			    : NULL);
+	v[11] = SV_TEXT(
+	    s->platform != NULL && *s->platform != '\0' ? s->platform : NULL);
 	if (store_exec(st,
 		       "INSERT INTO cf_cases(id, kind, candidate, unit, "
 		       "protected, source, state, opened, opened_by, updated, "
@@ -348,7 +350,8 @@ hit_row(void *arg, struct store_row *r)
 	/* an account's or app's platform, if the matcher recorded it */
 	dj = d != NULL ? json_loads(d, 0, NULL) : NULL;
 	if (json_is_object(dj)) {
-		const char *p = json_string_value(json_object_get(dj, "platform"));
+		const char *p =
+		    json_string_value(json_object_get(dj, "platform"));
 
 		if (p == NULL)
 			p = json_string_value(json_object_get(dj, "store"));
@@ -397,8 +400,7 @@ cf_case_open_hit(struct store *st, const char *hit_id, const char *actor,
 	if (strcmp(h.kind, "account") == 0 && s.platform == NULL)
 		s.platform = "unknown";
 	s.source = "scan";
-	str_fmt(note, sizeof(note), "scan hit %.60s: %.300s", hit_id,
-		h.reason);
+	str_fmt(note, sizeof(note), "scan hit %.60s: %.300s", hit_id, h.reason);
 	s.note = note;
 	if (cf_case_open(st, &s, actor, id, &created, e) < 0)
 		goto fail;
@@ -495,9 +497,8 @@ addresses_json(const char *list, char **out, struct err *e)
 			*slash = '\0';
 		v6 = strchr(a, ':') != NULL;
 		if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1 ||
-		    (slash != NULL &&
-		     str_to_ll(slash + 1, v6 ? 16 : 8, v6 ? 128 : 32, &bits) <
-			 0)) {
+		    (slash != NULL && str_to_ll(slash + 1, v6 ? 16 : 8,
+						v6 ? 128 : 32, &bits) < 0)) {
 			if (slash != NULL)
 				*slash = '/';
 			err_set(e,
@@ -552,8 +553,9 @@ bundle_of(struct store *st, const char *id, const struct cf_step *s,
 	time_fmt(time_now(), at, sizeof(at));
 	json_object_del(c, "referral");
 	b = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o}", "format",
-		      "govsec-cf-referral/1", "agency", s->agency, "referred_by",
-		      actor, "reference", s->reference, "at", at, "case", c);
+		      "govsec-cf-referral/1", "agency", s->agency,
+		      "referred_by", actor, "reference", s->reference, "at", at,
+		      "case", c);
 	return b;
 }
 
@@ -574,8 +576,8 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 	};
 	struct case_row c;
 	struct store_val v[8];
-	char before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX], obj[64],
-	    action[32], sql[256];
+	char before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX], obj[64], action[32],
+	    sql[256];
 	char *addrs = NULL, *bundle = NULL;
 	const char *audit_after = after;
 	enum cf_state from, to;
@@ -654,7 +656,8 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 			if (moves[i].a == s->action)
 				break;
 		if (from != moves[i].from) {
-			err_set(e, "case %s is %s: '%s' needs a case that is %s",
+			err_set(e,
+				"case %s is %s: '%s' needs a case that is %s",
 				id, c.state, cf_action_name(s->action),
 				cf_state_name(moves[i].from));
 			goto fail;
@@ -664,7 +667,8 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 		if (s->action == CFA_REFER &&
 		    (s->agency == NULL || *s->agency == '\0' ||
 		     !text_ok(s->agency, 200, 0) ||
-		     (s->reference != NULL && !text_ok(s->reference, 200, 0)))) {
+		     (s->reference != NULL &&
+		      !text_ok(s->reference, 200, 0)))) {
 			err_set(e, "a referral needs the agency (at most 200 "
 				   "bytes) it goes to");
 			goto fail;
@@ -689,8 +693,8 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 			v[3] = SV_TEXT(id);
 			v[4] = SV_TEXT(c.state);
 		}
-		if (store_exec(st, sql, v, s->action == CFA_DECIDE ? 6 : 5,
-			       e) < 0)
+		if (store_exec(st, sql, v, s->action == CFA_DECIDE ? 6 : 5, e) <
+		    0)
 			goto fail;
 		if (store_changes(st) != 1) {
 			err_set(e, "case %s changed meanwhile; try again", id);
@@ -703,8 +707,9 @@ cf_case_step(struct store *st, const char *id, const struct cf_step *s,
 	if (s->unit != NULL) {
 		v[0] = SV_TEXT(s->unit);
 		if (s->action == CFA_REFER ||
-		    store_query_int(st, "SELECT count(*) FROM units WHERE "
-					"uscc = ?",
+		    store_query_int(st,
+				    "SELECT count(*) FROM units WHERE "
+				    "uscc = ?",
 				    v, 1, 0) != 1) {
 			err_set(e,
 				"unit '%.40s' is not a registered unit (or "
@@ -806,8 +811,8 @@ row_json(void *arg, struct store_row *r)
 }
 
 static json_t *
-rows_json(struct store *st, const char *sql, const struct store_val *v,
-	  int nv, const char *const *names, const char *types, struct err *e)
+rows_json(struct store *st, const char *sql, const struct store_val *v, int nv,
+	  const char *const *names, const char *types, struct err *e)
 {
 	struct rows x = {names, types, json_array()};
 
@@ -825,17 +830,17 @@ clamp_limit(long long limit)
 }
 
 static const char *const case_cols[] = {
-    "id",	  "kind",      "candidate", "platform",   "unit",
-    "protected",  "source",    "state",	    "opened",	  "opened_by",
-    "updated",	  "confirming", "decided",  "decided_by", "requested",
-    "taken_down", "referred",  "detail",    "unit_name",  NULL};
+    "id",	  "kind",	"candidate", "platform",   "unit",
+    "protected",  "source",	"state",     "opened",	   "opened_by",
+    "updated",	  "confirming", "decided",   "decided_by", "requested",
+    "taken_down", "referred",	"detail",    "unit_name",  NULL};
 static const char case_types[] = "sssssssststttstttjs";
 #define CASE_SELECT                                                            \
 	"SELECT c.id, c.kind, c.candidate, c.platform, c.unit, c.protected, "  \
 	"c.source, "                                                           \
-	"c.state, c.opened, c.opened_by, c.updated, c.confirming, "           \
-	"c.decided, c.decided_by, c.requested, c.taken_down, c.referred, "    \
-	"c.detail, u.name FROM cf_cases c LEFT JOIN units u ON u.uscc = "     \
+	"c.state, c.opened, c.opened_by, c.updated, c.confirming, "            \
+	"c.decided, c.decided_by, c.requested, c.taken_down, c.referred, "     \
+	"c.detail, u.name FROM cf_cases c LEFT JOIN units u ON u.uscc = "      \
 	"c.unit "
 
 json_t *
@@ -845,9 +850,10 @@ cf_case_list(struct store *st, const char *state, long long limit,
 	struct store_val v[2];
 
 	if (state != NULL && cf_state_parse(state) < 0) {
-		err_set(e, "state '%.40s' is not one of new, confirming, "
-			   "counterfeit, genuine, not_government, "
-			   "takedown_requested, taken_down, referred",
+		err_set(e,
+			"state '%.40s' is not one of new, confirming, "
+			"counterfeit, genuine, not_government, "
+			"takedown_requested, taken_down, referred",
 			state);
 		return NULL;
 	}
@@ -861,8 +867,9 @@ cf_case_list(struct store *st, const char *state, long long limit,
 }
 
 static const char *const hit_cols[] = {
-    "id", "kind", "candidate", "detail", "unit", "protected", "reason",
-    "score", "scan", "first_seen", "last_seen", "case_id", NULL};
+    "id",	 "kind",    "candidate", "detail", "unit",
+    "protected", "reason",  "score",	 "scan",   "first_seen",
+    "last_seen", "case_id", NULL};
 
 json_t *
 cf_hit_list(struct store *st, int unassigned, long long limit, struct err *e)
@@ -881,9 +888,9 @@ cf_hit_list(struct store *st, int unassigned, long long limit, struct err *e)
 json_t *
 cf_scan_list(struct store *st, long long limit, struct err *e)
 {
-	static const char *const cols[] = {"id",	 "feed",       "kind",
-					   "started",	 "finished",   "candidates",
-					   "hits",	 "error",      NULL};
+	static const char *const cols[] = {"id",      "feed",	  "kind",
+					   "started", "finished", "candidates",
+					   "hits",    "error",	  NULL};
 	struct store_val v[1] = {SV_INT(clamp_limit(limit))};
 
 	return rows_json(st,
@@ -897,13 +904,10 @@ json_t *
 cf_case_json(struct store *st, const char *id, const struct secret_key *k,
 	     struct err *e)
 {
-	static const char *const ev_cols[] = {"seq",	"at",	 "actor",
-					      "action", "state", "note",
-					      "addresses", NULL};
-	static const char *const ref_cols[] = {"at",	    "actor",
-					       "agency",    "reference",
-					       "digest",    "bundle",
-					       NULL};
+	static const char *const ev_cols[] = {
+	    "seq", "at", "actor", "action", "state", "note", "addresses", NULL};
+	static const char *const ref_cols[] = {
+	    "at", "actor", "agency", "reference", "digest", "bundle", NULL};
 	struct store_val v[1] = {SV_TEXT(id)};
 	json_t *arr, *c, *x, *refs;
 
@@ -943,9 +947,9 @@ cf_case_json(struct store *st, const char *id, const struct secret_key *k,
 			 v, 1, ref_cols, "tssssj", e);
 	if (refs == NULL)
 		goto fail;
-	json_object_set(c, "referral", json_array_size(refs) > 0
-					   ? json_array_get(refs, 0)
-					   : json_null());
+	json_object_set(c, "referral",
+			json_array_size(refs) > 0 ? json_array_get(refs, 0)
+						  : json_null());
 	json_decref(refs);
 	return c;
 fail:

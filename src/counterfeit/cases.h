@@ -17,18 +17,18 @@
 #include "base/base.h"
 #include "store/store.h"
 
-#define CF_ID_MAX	   48	/* bytes of a case id with its NUL */
-#define CF_CANDIDATE_MAX   512	/* bytes of a candidate (name, package) */
-#define CF_NOTE_MAX	   4000 /* bytes of a note or a description */
-#define CF_ADDRESSES_MAX   64	/* addresses one step may record */
-#define CF_TRACKING_MAX	   40	/* bytes of a tracking code with its NUL */
-#define CF_CHALLENGE_MAX   64	/* bytes of a challenge with its NUL */
-#define CF_NONCE_MAX	   64	/* bytes of a nonce */
-#define CF_CONTACT_MAX	   200	/* bytes of a complainant's contact */
-#define CF_COMPLAINT_MAX   (16 * 1024) /* bytes of a complaint's JSON */
-#define CF_POW_BITS	   20		/* [complaints] pow_bits default */
-#define CF_POW_SECONDS	   600		/* a challenge lives so long */
-#define CF_LIST_MAX	   1000		/* rows of a listing at most */
+#define CF_ID_MAX	 48	     /* bytes of a case id with its NUL */
+#define CF_CANDIDATE_MAX 512	     /* bytes of a candidate (name, package) */
+#define CF_NOTE_MAX	 4000	     /* bytes of a note or a description */
+#define CF_ADDRESSES_MAX 64	     /* addresses one step may record */
+#define CF_TRACKING_MAX	 40	     /* bytes of a tracking code with its NUL */
+#define CF_CHALLENGE_MAX 64	     /* bytes of a challenge with its NUL */
+#define CF_NONCE_MAX	 64	     /* bytes of a nonce */
+#define CF_CONTACT_MAX	 200	     /* bytes of a complainant's contact */
+#define CF_COMPLAINT_MAX (16 * 1024) /* bytes of a complaint's JSON */
+#define CF_POW_BITS	 20	     /* [complaints] pow_bits default */
+#define CF_POW_SECONDS	 600	     /* a challenge lives so long */
+#define CF_LIST_MAX	 1000	     /* rows of a listing at most */
 
 /* cases.c */
 enum cf_state {

@@ -107,7 +107,8 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 		if (i == ARRAY_SIZE(known)) {
 			char q[68];
 
-			err_set(e, "$.%s: unknown field", str_quote(key, q, 64));
+			err_set(e, "$.%s: unknown field",
+				str_quote(key, q, 64));
 			goto done;
 		}
 	}
@@ -121,8 +122,8 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 	    member(o, "contact", 0, 0, out->contact, sizeof(out->contact), e) <
 		0 ||
 	    member(o, "lang", 0, 0, out->lang, sizeof(out->lang), e) < 0 ||
-	    member(o, "challenge", 1, 0, out->challenge,
-		   sizeof(out->challenge), e) < 0 ||
+	    member(o, "challenge", 1, 0, out->challenge, sizeof(out->challenge),
+		   e) < 0 ||
 	    member(o, "nonce", 1, 0, out->nonce, sizeof(out->nonce), e) < 0)
 		goto done;
 	if (strcmp(out->kind, "domain") != 0 && strcmp(out->kind, "app") != 0 &&
@@ -180,8 +181,7 @@ cf_pow_issue(struct store *st, int bits, int seconds,
 	v[0] = SV_INT(now);
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (store_exec(st, "DELETE FROM cf_pow WHERE expires < ?", v, 1, e) <
-	    0)
+	if (store_exec(st, "DELETE FROM cf_pow WHERE expires < ?", v, 1, e) < 0)
 		goto fail;
 	v[0] = SV_TEXT(challenge);
 	v[1] = SV_INT(bits);
@@ -236,8 +236,9 @@ cf_pow_redeem(struct store *st, const char *challenge, const char *nonce,
 		return 0;
 	}
 	if (!cf_pow_solved(challenge, nonce, (int)bits)) {
-		err_set(e, "the nonce does not solve the challenge (%lld zero "
-			   "bits)",
+		err_set(e,
+			"the nonce does not solve the challenge (%lld zero "
+			"bits)",
 			bits);
 		return 0;
 	}
@@ -279,8 +280,8 @@ cf_complaint_submit(struct store *st, const struct secret_key *k,
 	}
 	hex_encode(r, 4, hex);
 	time_fmt_date(time_now(), date, sizeof(date));
-	str_fmt(id, sizeof(id), "cc-%.4s%.2s%.2s-%s", date, date + 5,
-		date + 8, hex);
+	str_fmt(id, sizeof(id), "cc-%.4s%.2s%.2s-%s", date, date + 5, date + 8,
+		hex);
 	str_fmt(tracking, CF_TRACKING_MAX, "T%s", code);
 	sha256_hex(tracking, strlen(tracking), digest);
 	memset(&s, 0, sizeof(s));
@@ -353,8 +354,7 @@ static const struct {
      "经核实不是互联网政务应用"},
     {"takedown_requested", "confirmed counterfeit; takedown requested",
      "经核实为仿冒，已要求关停"},
-    {"taken_down", "confirmed counterfeit; taken down",
-     "经核实为仿冒，已关停"},
+    {"taken_down", "confirmed counterfeit; taken down", "经核实为仿冒，已关停"},
     {"referred",
      "confirmed counterfeit; taken down and referred to public security",
      "经核实为仿冒，已关停并移送公安机关"},
@@ -444,8 +444,7 @@ complaint_row(void *arg, struct store_row *r)
 		str_fmt(ctx, sizeof(ctx), "cf_complaints.contact:%s", id);
 		if (secret_open(l->k, ctx, sealed, &b, &e) == 0 &&
 		    b.data != NULL)
-			json_object_set_new(o, "contact",
-					    json_string(b.data));
+			json_object_set_new(o, "contact", json_string(b.data));
 		else
 			json_object_set_new(o, "contact", json_null());
 		if (b.data != NULL)
@@ -457,18 +456,19 @@ complaint_row(void *arg, struct store_row *r)
 }
 
 #define COMPLAINT_SELECT                                                       \
-	"SELECT id, case_id, kind, target, platform, description, contact, "  \
+	"SELECT id, case_id, kind, target, platform, description, contact, "   \
 	"lang, received FROM cf_complaints "
 
 json_t *
-cf_complaint_list(struct store *st, const struct secret_key *k,
-		  long long limit, struct err *e)
+cf_complaint_list(struct store *st, const struct secret_key *k, long long limit,
+		  struct err *e)
 {
 	struct clist l = {k, json_array()};
 	struct store_val v[1] = {
 	    SV_INT(limit <= 0 || limit > CF_LIST_MAX ? CF_LIST_MAX : limit)};
 
-	if (store_query(st, COMPLAINT_SELECT "ORDER BY received DESC, id LIMIT ?",
+	if (store_query(st,
+			COMPLAINT_SELECT "ORDER BY received DESC, id LIMIT ?",
 			v, 1, complaint_row, &l, e) < 0) {
 		json_decref(l.arr);
 		return NULL;
@@ -493,7 +493,8 @@ cf_complaint_list_of(struct store *st, const char *id,
 	return l.arr;
 }
 
-/* ---- the pages ------------------------------------------------------------ */
+/* ---- the pages ------------------------------------------------------------
+ */
 
 /* The texts of the pages, English and Chinese. */
 enum txt {
@@ -589,8 +590,9 @@ page_head(struct buf *b, const char *title, int en, const char *self)
 		   "width=device-width\"><title>",
 		   en ? "en" : "zh-CN");
 	buf_add_html(b, title);
-	buf_printf(b, "</title>%s</head><body><p style=\"text-align:right\">"
-		      "<a href=\"%s?lang=%s\">%s</a></p><h1>",
+	buf_printf(b,
+		   "</title>%s</head><body><p style=\"text-align:right\">"
+		   "<a href=\"%s?lang=%s\">%s</a></p><h1>",
 		   page_style, self, en ? "zh" : "en", tx(T_OTHER_LANG, en));
 	buf_add_html(b, title);
 	buf_addstr(b, "</h1>");
@@ -626,10 +628,11 @@ cf_complaint_page(struct buf *b, const char *lang)
 	buf_add_html(b, tx(T_FAILED, en));
 	buf_addstr(b, "\">");
 	label(b, "kind", tx(T_KIND, en));
-	buf_printf(b, "<select id=\"kind\" name=\"kind\">"
-		      "<option value=\"domain\">%s</option>"
-		      "<option value=\"app\">%s</option>"
-		      "<option value=\"account\">%s</option></select>",
+	buf_printf(b,
+		   "<select id=\"kind\" name=\"kind\">"
+		   "<option value=\"domain\">%s</option>"
+		   "<option value=\"app\">%s</option>"
+		   "<option value=\"account\">%s</option></select>",
 		   tx(T_DOMAIN, en), tx(T_APP, en), tx(T_ACCOUNT, en));
 	label(b, "target", tx(T_TARGET, en));
 	buf_addstr(b, "<input id=\"target\" name=\"target\" required "
@@ -644,10 +647,11 @@ cf_complaint_page(struct buf *b, const char *lang)
 	buf_addstr(b, "<input id=\"contact\" name=\"contact\" "
 		      "maxlength=\"200\"><div class=\"note\">");
 	buf_add_html(b, tx(T_CONTACT_NOTE, en));
-	buf_printf(b, "</div><button id=\"submit\" type=\"submit\">%s</button>"
-		      "</form><div id=\"result\" hidden></div><p><a href=\""
-		      "/complaint/track?lang=%s\">%s</a></p>"
-		      "<script src=\"/complaint.js\"></script></body></html>\n",
+	buf_printf(b,
+		   "</div><button id=\"submit\" type=\"submit\">%s</button>"
+		   "</form><div id=\"result\" hidden></div><p><a href=\""
+		   "/complaint/track?lang=%s\">%s</a></p>"
+		   "<script src=\"/complaint.js\"></script></body></html>\n",
 		   tx(T_SUBMIT, en), en ? "en" : "zh", tx(T_TRACK, en));
 	return 200;
 }
@@ -666,8 +670,9 @@ cf_track_page(struct store *st, const char *code, const char *lang,
 			status = 404;
 	}
 	page_head(b, tx(T_TRACK_TITLE, en), en, "/complaint/track");
-	buf_printf(b, "<form method=\"get\" action=\"/complaint/track\">"
-		      "<input type=\"hidden\" name=\"lang\" value=\"%s\">",
+	buf_printf(b,
+		   "<form method=\"get\" action=\"/complaint/track\">"
+		   "<input type=\"hidden\" name=\"lang\" value=\"%s\">",
 		   en ? "en" : "zh");
 	label(b, "code", tx(T_CODE, en));
 	buf_addstr(b, "<input id=\"code\" name=\"code\" maxlength=\"40\" "
@@ -702,16 +707,15 @@ cf_track_page(struct store *st, const char *code, const char *lang,
 			buf_addstr(b, "<tr><th>");
 			buf_add_html(b, tx(rows[i].label, en));
 			buf_printf(b, "</th><td%s>",
-				   rows[i].key == NULL
-				       ? " id=\"state\""
-				       : "");
+				   rows[i].key == NULL ? " id=\"state\"" : "");
 			buf_add_html(b, v);
 			buf_addstr(b, "</td></tr>");
 		}
 		buf_addstr(b, "</table>");
 	}
-	buf_printf(b, "</div><p><a href=\"/complaint?lang=%s\">%s</a></p>"
-		      "</body></html>\n",
+	buf_printf(b,
+		   "</div><p><a href=\"/complaint?lang=%s\">%s</a></p>"
+		   "</body></html>\n",
 		   en ? "en" : "zh", tx(T_TITLE, en));
 	json_decref(t);
 	return status;
@@ -742,34 +746,47 @@ static const char complaint_js[] =
     "/* SHA-256 of an ASCII string: the first 32 bits of the digest and the\n"
     " * second (enough for the leading zero bits asked for, at most 32) */\n"
     "function sha256(s) {\n"
-    "  var n = s.length, nb = ((n + 9 + 63) >> 6) << 6, m = new Uint8Array(nb), i, j;\n"
+    "  var n = s.length, nb = ((n + 9 + 63) >> 6) << 6, m = new "
+    "Uint8Array(nb), i, j;\n"
     "  for (i = 0; i < n; i++) m[i] = s.charCodeAt(i);\n"
     "  m[n] = 0x80; var bits = n * 8;\n"
-    "  m[nb - 4] = bits >>> 24; m[nb - 3] = bits >>> 16; m[nb - 2] = bits >>> 8; m[nb - 1] = bits;\n"
-    "  var h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a,\n"
-    "      h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;\n"
+    "  m[nb - 4] = bits >>> 24; m[nb - 3] = bits >>> 16; m[nb - 2] = bits >>> "
+    "8; m[nb - 1] = bits;\n"
+    "  var h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = "
+    "0xa54ff53a,\n"
+    "      h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = "
+    "0x5be0cd19;\n"
     "  for (j = 0; j < nb; j += 64) {\n"
-    "    for (i = 0; i < 16; i++) W[i] = (m[j+4*i] << 24) | (m[j+4*i+1] << 16) | (m[j+4*i+2] << 8) | m[j+4*i+3];\n"
+    "    for (i = 0; i < 16; i++) W[i] = (m[j+4*i] << 24) | (m[j+4*i+1] << 16) "
+    "| (m[j+4*i+2] << 8) | m[j+4*i+3];\n"
     "    for (i = 16; i < 64; i++) {\n"
     "      var x = W[i-15], y = W[i-2];\n"
-    "      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);\n"
-    "      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);\n"
+    "      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x "
+    ">>> 3);\n"
+    "      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y "
+    ">>> 10);\n"
     "      W[i] = (W[i-16] + s0 + W[i-7] + s1) | 0;\n"
     "    }\n"
     "    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;\n"
     "    for (i = 0; i < 64; i++) {\n"
-    "      var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));\n"
+    "      var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e "
+    ">>> 25) | (e << 7));\n"
     "      var t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;\n"
-    "      var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));\n"
+    "      var S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a "
+    ">>> 22) | (a << 10));\n"
     "      var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;\n"
-    "      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;\n"
+    "      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 "
+    "+ t2) | 0;\n"
     "    }\n"
-    "    h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;\n"
-    "    h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;\n"
+    "    h0 = (h0 + a) | 0; h1 = (h1 + b) | 0; h2 = (h2 + c) | 0; h3 = (h3 + "
+    "d) | 0;\n"
+    "    h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + "
+    "h) | 0;\n"
     "  }\n"
     "  return h0 >>> 0;\n"
     "}\n"
-    "function zeros(word, bits) { return bits >= 32 ? word === 0 : (word >>> (32 - bits)) === 0; }\n"
+    "function zeros(word, bits) { return bits >= 32 ? word === 0 : (word >>> "
+    "(32 - bits)) === 0; }\n"
     "function solve(challenge, bits, done) {\n"
     "  var nonce = 0;\n"
     "  (function slice() {\n"
@@ -781,32 +798,44 @@ static const char complaint_js[] =
     "  })();\n"
     "}\n"
     "function post(url, body) {\n"
-    "  return fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},\n"
+    "  return fetch(url, {method: 'POST', headers: {'Content-Type': "
+    "'application/json'},\n"
     "    body: JSON.stringify(body)}).then(function (r) {\n"
-    "      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error ? j.error.message : r.status); return j; });\n"
+    "      return r.json().then(function (j) { if (!r.ok) throw new "
+    "Error(j.error ? j.error.message : r.status); return j; });\n"
     "  });\n"
     "}\n"
-    "var form = document.getElementById('cf'), out = document.getElementById('result');\n"
+    "var form = document.getElementById('cf'), out = "
+    "document.getElementById('result');\n"
     "if (!form) return;\n"
     "function show(parts) {\n"
     "  out.hidden = false; out.textContent = '';\n"
-    "  parts.forEach(function (p) { var el = document.createElement(p[0]); el.textContent = p[1];\n"
-    "    if (p[2]) el.id = p[2]; if (p[3]) el.href = p[3]; out.appendChild(el); });\n"
+    "  parts.forEach(function (p) { var el = document.createElement(p[0]); "
+    "el.textContent = p[1];\n"
+    "    if (p[2]) el.id = p[2]; if (p[3]) el.href = p[3]; "
+    "out.appendChild(el); });\n"
     "}\n"
     "form.addEventListener('submit', function (ev) {\n"
     "  ev.preventDefault();\n"
     "  var d = form.dataset, btn = document.getElementById('submit');\n"
-    "  var body = {kind: form.kind.value, target: form.target.value.trim(), lang: d.lang};\n"
-    "  ['platform', 'description', 'contact'].forEach(function (k) { var v = form[k].value.trim(); if (v) body[k] = v; });\n"
+    "  var body = {kind: form.kind.value, target: form.target.value.trim(), "
+    "lang: d.lang};\n"
+    "  ['platform', 'description', 'contact'].forEach(function (k) { var v = "
+    "form[k].value.trim(); if (v) body[k] = v; });\n"
     "  btn.disabled = true; show([['p', d.working]]);\n"
     "  post('/v1/complaints/challenge', {}).then(function (c) {\n"
-    "    return new Promise(function (ok) { solve(c.challenge, c.bits, function (n) {\n"
+    "    return new Promise(function (ok) { solve(c.challenge, c.bits, "
+    "function (n) {\n"
     "      body.challenge = c.challenge; body.nonce = n; ok(); }); });\n"
-    "  }).then(function () { return post('/v1/complaints', body); }).then(function (r) {\n"
+    "  }).then(function () { return post('/v1/complaints', body); "
+    "}).then(function (r) {\n"
     "    form.reset();\n"
-    "    show([['p', d.done], ['code', r.tracking, 'tracking'], ['p', d.keep],\n"
-    "      ['a', d.track, 'track-link', '/complaint/track?lang=' + d.lang + '&code=' + encodeURIComponent(r.tracking)]]);\n"
-    "  }).catch(function (e) { show([['p', d.failed + ' ' + e.message, 'error']]); })\n"
+    "    show([['p', d.done], ['code', r.tracking, 'tracking'], ['p', "
+    "d.keep],\n"
+    "      ['a', d.track, 'track-link', '/complaint/track?lang=' + d.lang + "
+    "'&code=' + encodeURIComponent(r.tracking)]]);\n"
+    "  }).catch(function (e) { show([['p', d.failed + ' ' + e.message, "
+    "'error']]); })\n"
     "    .then(function () { btn.disabled = false; });\n"
     "});\n"
     "})();\n";

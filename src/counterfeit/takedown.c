@@ -173,8 +173,8 @@ hits_genuine(const struct tdset *t, const char *d, const char *warn)
 		const char *g = t->genuine[i];
 		size_t gn = strlen(g);
 
-		if (strcmp(g, d) == 0 ||
-		    (gn > n && g[gn - n - 1] == '.' && strcmp(g + gn - n, d) == 0))
+		if (strcmp(g, d) == 0 || (gn > n && g[gn - n - 1] == '.' &&
+					  strcmp(g + gn - n, d) == 0))
 			return 1;
 	}
 	if (warn != NULL && *warn != '\0') {
@@ -195,14 +195,15 @@ tdset_load(struct store *st, struct tdset *t, const char *warn, struct err *e)
 {
 	memset(t, 0, sizeof(*t));
 	arena_init(&t->a);
-	if (store_query(st,
-			"SELECT c.id, c.kind, c.candidate, c.platform, c.unit, "
-			"c.protected, c.state, c.decided, c.decided_by, u.name "
-			"FROM cf_cases c LEFT JOIN units u ON u.uscc = c.unit "
-			"WHERE c.state IN ('counterfeit', 'takedown_requested', "
-			"'taken_down', 'referred') ORDER BY c.kind, "
-			"c.candidate, c.id",
-			NULL, 0, stopped_row, t, e) < 0 ||
+	if (store_query(
+		st,
+		"SELECT c.id, c.kind, c.candidate, c.platform, c.unit, "
+		"c.protected, c.state, c.decided, c.decided_by, u.name "
+		"FROM cf_cases c LEFT JOIN units u ON u.uscc = c.unit "
+		"WHERE c.state IN ('counterfeit', 'takedown_requested', "
+		"'taken_down', 'referred') ORDER BY c.kind, "
+		"c.candidate, c.id",
+		NULL, 0, stopped_row, t, e) < 0 ||
 	    store_query(st, "SELECT name FROM domains", NULL, 0, genuine_row, t,
 			e) < 0 ||
 	    store_query(st,
@@ -272,8 +273,8 @@ rpz_body(struct buf *b, const struct tdset *t, const struct cf_takedown_opts *o)
 }
 
 static void
-rpz_zone(struct buf *b, const struct buf *body, const struct cf_takedown_opts *o,
-	 long long serial, const char *digest)
+rpz_zone(struct buf *b, const struct buf *body,
+	 const struct cf_takedown_opts *o, long long serial, const char *digest)
 {
 	const char *z = o->zone;
 
@@ -283,8 +284,8 @@ rpz_zone(struct buf *b, const struct buf *body, const struct cf_takedown_opts *o
 		   "$ORIGIN %s%s\n$TTL %d\n"
 		   "@\tSOA\tlocalhost. hostmaster.localhost. %lld 3600 600 "
 		   "604800 %d\n@\tNS\tlocalhost.\n",
-		   digest, z, z[strlen(z) - 1] == '.' ? "" : ".", o->ttl, serial,
-		   o->ttl);
+		   digest, z, z[strlen(z) - 1] == '.' ? "" : ".", o->ttl,
+		   serial, o->ttl);
 	buf_add(b, body->data != NULL ? body->data : "", body->len);
 }
 
@@ -293,8 +294,9 @@ nft_set(struct buf *b, const struct tdset *t, int v6)
 {
 	int any = 0;
 
-	buf_printf(b, "set govsec_cf_v%d {\n\ttype ipv%d_addr\n\tflags "
-		      "interval\n",
+	buf_printf(b,
+		   "set govsec_cf_v%d {\n\ttype ipv%d_addr\n\tflags "
+		   "interval\n",
 		   v6 ? 6 : 4, v6 ? 6 : 4);
 	for (size_t i = 0; i < t->naddrs; i++) {
 		if ((strchr(t->addrs[i], ':') != NULL) != v6)
@@ -345,12 +347,12 @@ notice_json(const struct stopped *s)
 	    "s:s, s:s, s:s}",
 	    "format", "govsec-cf-notice/1", "case", s->id, "kind", s->kind,
 	    "name", s->candidate, "platform", s->platform, "imitates", "unit",
-	    s->unit, "unit_name", s->unit_name, "protected", s->prot,
-	    "decided", dec, "decided_by", s->decided_by, "state", s->state,
-	    "request",
+	    s->unit, "unit_name", s->unit_name, "protected", s->prot, "decided",
+	    dec, "decided_by", s->decided_by, "state", s->state, "request",
 	    "take the app or account offline: it was confirmed to be a "
 	    "counterfeit of a government application (CF-3)",
-	    "request_zh", "请下架或关停该应用或账号：经核实为仿冒互联网政务应用");
+	    "request_zh",
+	    "请下架或关停该应用或账号：经核实为仿冒互联网政务应用");
 }
 
 static void
@@ -359,7 +361,8 @@ notice_html(struct buf *b, const struct stopped *s)
 	char dec[32];
 	static const struct {
 		const char *zh, *en;
-	} L[] = {{"仿冒互联网政务应用处置通知", "Notice: counterfeit government application"},
+	} L[] = {{"仿冒互联网政务应用处置通知",
+		  "Notice: counterfeit government application"},
 		 {"案件编号", "Case"},
 		 {"类型", "Kind"},
 		 {"名称", "Name"},
@@ -367,16 +370,16 @@ notice_html(struct buf *b, const struct stopped *s)
 		 {"被仿冒单位", "Imitated unit"},
 		 {"核实时间", "Confirmed"},
 		 {"要求", "Request"}};
-	const char *vals[] = {NULL,
-			      s->id,
-			      strcmp(s->kind, "app") == 0 ? "移动应用 / app"
-							  : "公众账号 / account",
-			      s->candidate,
-			      s->platform ? s->platform : "-",
-			      s->unit_name ? s->unit_name
-					   : (s->prot ? s->prot : "-"),
-			      dec,
-			      "请立即下架或关停。Take it offline now."};
+	const char *vals[] = {
+	    NULL,
+	    s->id,
+	    strcmp(s->kind, "app") == 0 ? "移动应用 / app"
+					: "公众账号 / account",
+	    s->candidate,
+	    s->platform ? s->platform : "-",
+	    s->unit_name ? s->unit_name : (s->prot ? s->prot : "-"),
+	    dec,
+	    "请立即下架或关停。Take it offline now."};
 
 	time_fmt((time_t)s->decided, dec, sizeof(dec));
 	buf_addstr(b, "<!doctype html>\n<html lang=\"zh-CN\"><head><meta "
@@ -400,12 +403,13 @@ notice_html(struct buf *b, const struct stopped *s)
 		buf_add_html(b, vals[i]);
 		buf_addstr(b, "</td></tr>");
 	}
-	buf_addstr(b, "</table><p>经机构编制部门核实，上述应用或账号不属于已登记的"
-		      "党政机关或事业单位，系仿冒互联网政务应用。请贵平台依法下架"
-		      "或关停，并保留相关数据。</p><p>The establishment department "
-		      "has confirmed that this app or account belongs to no "
-		      "registered government unit: it is a counterfeit. Please "
-		      "take it offline and keep its data.</p></body></html>\n");
+	buf_addstr(
+	    b, "</table><p>经机构编制部门核实，上述应用或账号不属于已登记的"
+	       "党政机关或事业单位，系仿冒互联网政务应用。请贵平台依法下架"
+	       "或关停，并保留相关数据。</p><p>The establishment department "
+	       "has confirmed that this app or account belongs to no "
+	       "registered government unit: it is a counterfeit. Please "
+	       "take it offline and keep its data.</p></body></html>\n");
 }
 
 /* The content digest and serial of the zone file in dir as last written
@@ -440,8 +444,8 @@ zone_state(const char *dir, char digest[AUDIT_HASH_HEX], long long *serial)
 	if (b.data != NULL && (p = strstr(b.data, "\n; content ")) != NULL &&
 	    strspn(p + 11, "0123456789abcdef") == AUDIT_HASH_HEX - 1)
 		str_copy(digest, p + 11, AUDIT_HASH_HEX);
-	if (b.data != NULL && (p = strstr(b.data, "hostmaster.localhost. ")) !=
-				  NULL) {
+	if (b.data != NULL &&
+	    (p = strstr(b.data, "hostmaster.localhost. ")) != NULL) {
 		char num[16];
 		size_t n = strspn(p + 22, "0123456789");
 
@@ -511,16 +515,17 @@ fail:
 }
 
 enum { F_RPZ, F_NFT, F_DOM, F_ADDR, F_APPS, F_ACC, F__COUNT };
-static const char *const fnames[F__COUNT] = {
-    "govsec.rpz",  "govsec-cf.nft", "domains.txt",
-    "addresses.txt", "apps.txt",    "accounts.txt"};
+static const char *const fnames[F__COUNT] = {"govsec.rpz",  "govsec-cf.nft",
+					     "domains.txt", "addresses.txt",
+					     "apps.txt",    "accounts.txt"};
 
 int
 cf_takedown_write(struct store *st, const char *dir,
 		  const struct cf_takedown_opts *o,
 		  struct cf_takedown_result *r, struct err *e)
 {
-	struct buf out[F__COUNT], body = BUF_INIT(OUT_MAX), zone = BUF_INIT(OUT_MAX);
+	struct buf out[F__COUNT], body = BUF_INIT(OUT_MAX),
+				  zone = BUF_INIT(OUT_MAX);
 	struct tdset t;
 	char digest[AUDIT_HASH_HEX], old_digest[AUDIT_HASH_HEX],
 	    *old_serial = NULL, val[32];
@@ -539,8 +544,8 @@ cf_takedown_write(struct store *st, const char *dir,
 		goto done;
 	}
 	rpz_body(&body, &t, o);
-	lists(&out[F_DOM], &out[F_ADDR], &out[F_APPS], &out[F_ACC],
-	      &out[F_NFT], &t);
+	lists(&out[F_DOM], &out[F_ADDR], &out[F_APPS], &out[F_ACC], &out[F_NFT],
+	      &t);
 	/* what the serial would not change: everything else, and the
 	 * zone's settings */
 	buf_printf(&all, "%s\n%s\n%d\n", o->zone,
@@ -663,8 +668,9 @@ cf_takedown_notice(struct store *st, const char *id, int html, struct buf *out,
 		if (strcmp(s->id, id) != 0)
 			continue;
 		if (strcmp(s->kind, "domain") == 0) {
-			err_set(e, "case %s is a domain: it is stopped by the "
-				   "RPZ, not by a notice",
+			err_set(e,
+				"case %s is a domain: it is stopped by the "
+				"RPZ, not by a notice",
 				id);
 			goto done;
 		}
@@ -687,8 +693,9 @@ cf_takedown_notice(struct store *st, const char *id, int html, struct buf *out,
 		rc = 0;
 		goto done;
 	}
-	err_set(e, "case '%.60s' is not decided counterfeit (or does not "
-		   "exist)",
+	err_set(e,
+		"case '%.60s' is not decided counterfeit (or does not "
+		"exist)",
 		id);
 done:
 	tdset_cleanup(&t);
@@ -715,10 +722,10 @@ cf_takedown_json(struct store *st, struct err *e)
 		json_array_append_new(addr, json_string(t.addrs[i]));
 	for (size_t i = 0; i < t.n; i++) {
 		const struct stopped *s = &t.v[i];
-		json_t *x = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?}", "case",
-				      s->id, "name", s->candidate, "platform",
-				      s->platform, "state", s->state, "unit",
-				      s->unit, "unit_name", s->unit_name);
+		json_t *x = json_pack(
+		    "{s:s, s:s, s:s?, s:s, s:s?, s:s?}", "case", s->id, "name",
+		    s->candidate, "platform", s->platform, "state", s->state,
+		    "unit", s->unit, "unit_name", s->unit_name);
 
 		if (s->refused)
 			json_array_append_new(refused, x);
@@ -746,12 +753,13 @@ genuine_portal(struct store *st, const char *unit)
 
 	if (unit == NULL)
 		return NULL;
-	return store_query_text(st,
-				"SELECT d.unicode FROM domains d JOIN apps a ON "
-				"a.id = d.app WHERE a.unit = ? AND a.type = "
-				"'portal' AND coalesce(a.status, 'live') <> "
-				"'closed' ORDER BY d.main DESC, d.name LIMIT 1",
-				v, 1);
+	return store_query_text(
+	    st,
+	    "SELECT d.unicode FROM domains d JOIN apps a ON "
+	    "a.id = d.app WHERE a.unit = ? AND a.type = "
+	    "'portal' AND coalesce(a.status, 'live') <> "
+	    "'closed' ORDER BY d.main DESC, d.name LIMIT 1",
+	    v, 1);
 }
 
 int
@@ -795,12 +803,13 @@ cf_warning_page(struct store *st, const char *host, const char *lang,
 		status = 200;
 	if (hit != NULL)
 		portal = genuine_portal(st, hit->unit);
-	buf_printf(b, "<!doctype html>\n<html lang=\"%s\"><head><meta "
-		      "charset=\"utf-8\"><meta name=\"viewport\" content=\""
-		      "width=device-width\"><title>%s</title><style>body{"
-		      "font-family:sans-serif;max-width:40em;margin:3em auto;"
-		      "padding:0 1em;line-height:1.6}h1{color:#b00}section{"
-		      "margin-bottom:2em}</style></head><body>",
+	buf_printf(b,
+		   "<!doctype html>\n<html lang=\"%s\"><head><meta "
+		   "charset=\"utf-8\"><meta name=\"viewport\" content=\""
+		   "width=device-width\"><title>%s</title><style>body{"
+		   "font-family:sans-serif;max-width:40em;margin:3em auto;"
+		   "padding:0 1em;line-height:1.6}h1{color:#b00}section{"
+		   "margin-bottom:2em}</style></head><body>",
 		   en ? "en" : "zh-CN",
 		   en ? "Warning: counterfeit government site"
 		      : "警告：仿冒政务网站");
@@ -849,8 +858,9 @@ cf_warning_page(struct store *st, const char *host, const char *lang,
 					   "site."
 					 : "本服务没有该网站的处置记录。");
 		}
-		buf_printf(b, "</p><p><a href=\"/complaint?lang=%s\">%s</a>"
-			      "</p></section>",
+		buf_printf(b,
+			   "</p><p><a href=\"/complaint?lang=%s\">%s</a>"
+			   "</p></section>",
 			   e2 ? "en" : "zh",
 			   e2 ? "Report a counterfeit" : "举报仿冒政务应用");
 	}

@@ -15,8 +15,8 @@
 
 /* The form's pages run their own script and post to this listener. */
 #define FORM_CSP                                                               \
-	"default-src 'none'; script-src 'self'; connect-src 'self'; "         \
-	"style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri "        \
+	"default-src 'none'; script-src 'self'; connect-src 'self'; "          \
+	"style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri "         \
 	"'none'; form-action 'self'"
 
 /* ---- rate limits per address (public listener, under ctx->lock) ------- */
@@ -98,9 +98,8 @@ too_many(struct http_req *r, int wait, const char *what)
 
 	str_fmt(s, sizeof(s), "%d", wait);
 	http_header_add(r, "Retry-After", s);
-	return http_error(r, 429,
-			  "too many %s from this address; retry in %d s", what,
-			  wait);
+	return http_error(
+	    r, 429, "too many %s from this address; retry in %d s", what, wait);
 }
 
 /* ---- public pages ------------------------------------------------------- */
@@ -155,8 +154,8 @@ http_cf_track_page(struct http_req *r)
 	int status;
 
 	http_lock(r);
-	status = cf_track_page(r->ctx->st, http_query(r, "code"), lang_of(r),
-			       &b);
+	status =
+	    cf_track_page(r->ctx->st, http_query(r, "code"), lang_of(r), &b);
 	return html(r, status, &b, FORM_CSP);
 }
 
@@ -215,10 +214,10 @@ http_cf_complaint_post(struct http_req *r)
 	int wait, rc;
 
 	if (http_req_header(r, "Content-Type") == NULL ||
-	    !str_starts(http_req_header(r, "Content-Type"),
-			"application/json"))
-		return http_error(r, 415, "the complaint must be JSON with "
-					  "Content-Type application/json");
+	    !str_starts(http_req_header(r, "Content-Type"), "application/json"))
+		return http_error(r, 415,
+				  "the complaint must be JSON with "
+				  "Content-Type application/json");
 	in = xcalloc(1, sizeof(*in));
 	if (cf_complaint_parse(r->body, r->body_len, in, &e) < 0) {
 		free(in);
@@ -264,7 +263,8 @@ http_cf_complaint_status(struct http_req *r)
 	http_lock(r);
 	t = cf_complaint_track(r->ctx->st, http_query(r, "code"));
 	if (t == NULL)
-		return http_error(r, 404, "no complaint has this tracking code");
+		return http_error(r, 404,
+				  "no complaint has this tracking code");
 	return http_json(r, 200, t);
 }
 
@@ -298,10 +298,9 @@ http_cf_hits(struct http_req *r)
 
 	if (n < 0)
 		return http_error(r, 400, "limit: 1 to %d", CF_LIST_MAX);
-	return reply(r,
-		     cf_hit_list(r->ctx->st, u != NULL && strcmp(u, "1") == 0,
-				 n, &e),
-		     &e, 500);
+	return reply(
+	    r, cf_hit_list(r->ctx->st, u != NULL && strcmp(u, "1") == 0, n, &e),
+	    &e, 500);
 }
 
 int
@@ -355,9 +354,8 @@ actor_of(struct http_req *r)
 int
 http_cf_case_open(struct http_req *r)
 {
-	static const char *const known[] = {"hit",	"hits",	 "kind",
-					    "candidate", "platform", "unit",
-					    "note"};
+	static const char *const known[] = {
+	    "hit", "hits", "kind", "candidate", "platform", "unit", "note"};
 	json_t *o;
 	char id[CF_ID_MAX];
 	struct err e;
@@ -374,8 +372,8 @@ http_cf_case_open(struct http_req *r)
 		if (cf_case_open_hits(r->ctx->st, actor_of(r), &n, &e) < 0)
 			http_error(r, 422, "%s", e.msg);
 		else
-			http_json(r, 200, json_pack("{s:I}", "opened",
-						    (json_int_t)n));
+			http_json(r, 200,
+				  json_pack("{s:I}", "opened", (json_int_t)n));
 		goto done;
 	}
 	hit = http_body_str(r, o, "hit", 0, &bad);
@@ -499,8 +497,8 @@ http_cf_notice(struct http_req *r)
 	}
 	free(r->out);
 	r->out = buf_detach(&b, &r->out_len);
-	r->ctype = h ? "text/html; charset=utf-8"
-		     : "application/json; charset=utf-8";
+	r->ctype =
+	    h ? "text/html; charset=utf-8" : "application/json; charset=utf-8";
 	if (h) /* a printable page with its style inline */
 		r->csp = "default-src 'none'; style-src 'unsafe-inline'; "
 			 "frame-ancestors 'none'; base-uri 'none'; "

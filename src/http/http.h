@@ -161,7 +161,7 @@ struct http_req {
 	const char *ctype;
 	const char *csp; /* Content-Security-Policy instead of the
 			  * listener's, or NULL (a static string) */
-	char *out; /* malloc'ed body, or NULL */
+	char *out;	 /* malloc'ed body, or NULL */
 	size_t out_len;
 	struct http_hdr *hdrs;
 };

@@ -12,9 +12,9 @@
 
 #include "rules/internal.h"
 
-#define DAY	   86400LL
-#define FEED_DAYS  90  /* a feed scanned within so many days is in use */
-#define KEEP_DAYS  365 /* closed complaints and cases judged so long */
+#define DAY	  86400LL
+#define FEED_DAYS 90  /* a feed scanned within so many days is in use */
+#define KEEP_DAYS 365 /* closed complaints and cases judged so long */
 
 static void
 date_of(time_t t, char out[11])
@@ -22,7 +22,8 @@ date_of(time_t t, char out[11])
 	time_fmt_date(t + CHECK_UTC_OFFSET, out, 11);
 }
 
-/* ---- CF-1: scans ---------------------------------------------------------- */
+/* ---- CF-1: scans ----------------------------------------------------------
+ */
 
 static int
 scan_row(void *arg, struct store_row *r)
@@ -80,7 +81,8 @@ rule_cf_scans(struct check_ctx *c)
 		log_error("cf.scans: %s", e.msg);
 }
 
-/* ---- CF-1: complaints ----------------------------------------------------- */
+/* ---- CF-1: complaints -----------------------------------------------------
+ */
 
 static int
 complaint_row(void *arg, struct store_row *r)
@@ -132,7 +134,8 @@ rule_cf_complaints(struct check_ctx *c)
 		log_error("cf.complaints: %s", e.msg);
 }
 
-/* ---- CF-2 and CF-3: cases ------------------------------------------------- */
+/* ---- CF-2 and CF-3: cases -------------------------------------------------
+ */
 
 struct case_ctx {
 	struct check_ctx *c;
@@ -165,14 +168,15 @@ case_row(void *arg, struct store_row *r)
 				   "%s",
 				   kind, cand, d1, state, d2);
 		} else if (c->now > opened + days * DAY)
-			check_emit(c, ST_FAIL, "case", id, unit,
-				   "confirm with the registry whether a unit "
-				   "operates it and record the decision "
-				   "(govsec counterfeit case decide)",
-				   "suspect %s '%s' opened %s is still %s after "
-				   "%lld days (deadline %lld days)",
-				   kind, cand, d1, state,
-				   (long long)((c->now - opened) / DAY), days);
+			check_emit(
+			    c, ST_FAIL, "case", id, unit,
+			    "confirm with the registry whether a unit "
+			    "operates it and record the decision "
+			    "(govsec counterfeit case decide)",
+			    "suspect %s '%s' opened %s is still %s after "
+			    "%lld days (deadline %lld days)",
+			    kind, cand, d1, state,
+			    (long long)((c->now - opened) / DAY), days);
 		else {
 			date_of((time_t)(opened + days * DAY), d2);
 			check_emit(c, ST_PASS, "case", id, unit, NULL,

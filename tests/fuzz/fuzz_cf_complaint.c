@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_text(in->description, sizeof(in->description) - 1, 1);
 	check_text(in->contact, sizeof(in->contact) - 1, 0);
 	CHECK(strspn(in->nonce, "0123456789abcdefABCDEF") == strlen(in->nonce));
-	if (cf_candidate_norm(in->kind, in->target, out, sizeof(out), &e) == 0 &&
+	if (cf_candidate_norm(in->kind, in->target, out, sizeof(out), &e) ==
+		0 &&
 	    !strcmp(in->kind, "domain")) {
 		for (const char *p = out; *p != '\0'; p++)
 			CHECK((*p >= 'a' && *p <= 'z') ||

@@ -42,12 +42,14 @@ setup(void **state)
 	    "\"lang\":\"en\",\"main\":true}]}]}";
 
 	setenv("GOVSEC_NOW", "2026-01-10T00:00:00Z", 1);
-	if (tmpdir[0] == '\0' && tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_cf") < 0)
+	if (tmpdir[0] == '\0' &&
+	    tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_cf") < 0)
 		return -1;
 	str_fmt(path, sizeof(path), "%s/db%d.sqlite", tmpdir, ++dbn);
 	st = store_open(path, &e);
 	if (st == NULL || store_migrate(st, &e) < 0 ||
-	    reg_import(st, reg, strlen(reg), "t.json", "tester", &rc, &e) != 0) {
+	    reg_import(st, reg, strlen(reg), "t.json", "tester", &rc, &e) !=
+		0) {
 		fprintf(stderr, "setup: %s\n", e.msg);
 		return -1;
 	}
@@ -68,7 +70,8 @@ now(const char *t)
 	setenv("GOVSEC_NOW", t, 1);
 }
 
-/* ---- proof of work -------------------------------------------------------- */
+/* ---- proof of work --------------------------------------------------------
+ */
 
 static const char *
 solve(const char *ch, int bits)
@@ -110,9 +113,8 @@ test_pow(void **state)
 	/* single use */
 	assert_int_equal(cf_pow_redeem(st, ch, n, &e), 0);
 	/* forged: never issued */
-	assert_int_equal(cf_pow_redeem(st, "10.forged", solve("10.forged", 10),
-				       &e),
-			 0);
+	assert_int_equal(
+	    cf_pow_redeem(st, "10.forged", solve("10.forged", 10), &e), 0);
 	/* expired */
 	assert_int_equal(cf_pow_issue(st, 8, 60, ch, &exp, &e), 0);
 	str_copy(n, solve(ch, 8), sizeof(n));
@@ -121,7 +123,8 @@ test_pow(void **state)
 	assert_non_null(strstr(e.msg, "expired"));
 }
 
-/* ---- the complaint parser -------------------------------------------------- */
+/* ---- the complaint parser --------------------------------------------------
+ */
 
 static int
 parse(const char *json, struct cf_complaint_in *in, struct err *e)
@@ -167,9 +170,8 @@ test_complaint_parse(void **state)
 			       &in, &e),
 			 -1);
 	assert_int_equal(parse("[1]", &in, &e), -1);
-	assert_int_equal(parse("{\"kind\":\"domain\",\"kind\":\"app\"}", &in,
-			       &e),
-			 -1);
+	assert_int_equal(
+	    parse("{\"kind\":\"domain\",\"kind\":\"app\"}", &in, &e), -1);
 	memset(big, ' ', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	big[0] = '{';
@@ -185,29 +187,30 @@ test_candidate(void **state)
 	struct err e;
 
 	(void)state;
-	assert_int_equal(cf_candidate_norm("domain",
-					   "https://u:p@WWW.Jiangmen-Gov.top:8443"
-					   "/a?b#c",
-					   out, sizeof(out), &e),
-			 0);
+	assert_int_equal(
+	    cf_candidate_norm("domain",
+			      "https://u:p@WWW.Jiangmen-Gov.top:8443"
+			      "/a?b#c",
+			      out, sizeof(out), &e),
+	    0);
 	assert_string_equal(out, "www.jiangmen-gov.top");
-	assert_int_equal(cf_candidate_norm("domain", "江门政府.中国", out,
-					   sizeof(out), &e),
-			 0);
+	assert_int_equal(
+	    cf_candidate_norm("domain", "江门政府.中国", out, sizeof(out), &e),
+	    0);
 	assert_true(str_starts(out, "xn--"));
 	assert_int_equal(
 	    cf_candidate_norm("domain", "gov.cn", out, sizeof(out), &e), -1);
+	assert_int_equal(cf_candidate_norm("domain", "", out, sizeof(out), &e),
+			 -1);
+	assert_int_equal(cf_candidate_norm("virus", "x", out, sizeof(out), &e),
+			 -1);
 	assert_int_equal(
-	    cf_candidate_norm("domain", "", out, sizeof(out), &e), -1);
-	assert_int_equal(
-	    cf_candidate_norm("virus", "x", out, sizeof(out), &e), -1);
-	assert_int_equal(cf_candidate_norm("app", "  江门通 ", out, sizeof(out),
-					   &e),
-			 0);
+	    cf_candidate_norm("app", "  江门通 ", out, sizeof(out), &e), 0);
 	assert_string_equal(out, "江门通");
 }
 
-/* ---- cases and takedown ------------------------------------------------------ */
+/* ---- cases and takedown
+ * ------------------------------------------------------ */
 
 static void
 open_decided(struct store *st, const char *cand, const char *decision,
@@ -234,8 +237,8 @@ static void
 test_steps(void **state)
 {
 	struct store *st = *state;
-	struct cf_subject s = {"domain", "a.top", NULL, NULL, NULL, "manual",
-			       NULL};
+	struct cf_subject s = {"domain", "a.top",  NULL, NULL,
+			       NULL,	 "manual", NULL};
 	struct cf_step step;
 	char id[CF_ID_MAX], id2[CF_ID_MAX];
 	struct err e;
@@ -321,11 +324,13 @@ test_takedown(void **state)
 	assert_int_equal(cf_takedown_write(st, dir, &o, &r, &e), 0);
 	assert_int_equal(r.changed, 1);
 	assert_int_equal(r.serial, 2);
-	assert_true(file_has(dir, "govsec.rpz", "jiangmen-gov.top\tCNAME\t.\n"));
+	assert_true(
+	    file_has(dir, "govsec.rpz", "jiangmen-gov.top\tCNAME\t.\n"));
 	tu_rmdir(dir);
 }
 
-/* ---- rules CF-1..3 ------------------------------------------------------------ */
+/* ---- rules CF-1..3
+ * ------------------------------------------------------------ */
 
 struct seen {
 	char rule[32], object[128], evidence[512];
@@ -352,7 +357,8 @@ static const struct seen *
 finding(const char *rule, const char *object)
 {
 	for (size_t i = 0; i < nseen; i++)
-		if (!strcmp(seen[i].rule, rule) && !strcmp(seen[i].object, object))
+		if (!strcmp(seen[i].rule, rule) &&
+		    !strcmp(seen[i].object, object))
 			return &seen[i];
 	fail_msg("no %s finding for %s", rule, object);
 	return NULL;
@@ -395,10 +401,11 @@ scan(struct store *st, const char *id, const char *feed, const char *at,
 	v[2] = SV_INT(t);
 	v[3] = SV_INT(t + 60);
 	v[4] = SV_TEXT(error);
-	if (store_exec(st,
-		       "INSERT INTO cf_scans(id, feed, kind, started, finished, "
-		       "error) VALUES (?,?,'domain',?,?,?)",
-		       v, 5, &e) < 0)
+	if (store_exec(
+		st,
+		"INSERT INTO cf_scans(id, feed, kind, started, finished, "
+		"error) VALUES (?,?,'domain',?,?,?)",
+		v, 5, &e) < 0)
 		fail_msg("%s", e.msg);
 }
 
@@ -411,10 +418,11 @@ test_rules(void **state)
 	struct secret_key k = {{0}, 1};
 	char late[CF_ID_MAX], fresh[CF_ID_MAX], stop_late[CF_ID_MAX],
 	    stop_ok[CF_ID_MAX], tr[CF_TRACKING_MAX], ccase[CF_ID_MAX];
-	struct cf_step step = {CFA_TAKEDOWN, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct cf_step step = {CFA_TAKEDOWN, NULL, NULL, NULL,
+			       NULL,	     NULL, NULL};
 	struct err e;
-	struct cf_subject s = {"domain", "late.top", NULL, GOV, NULL, "scan",
-			       NULL};
+	struct cf_subject s = {"domain", "late.top", NULL, GOV,
+			       NULL,	 "scan",     NULL};
 	int created;
 
 	/* nothing recorded: nothing judged */
