@@ -82,6 +82,13 @@ PY
 	rm -rf "$new"
 	trap - EXIT
 fi
+# the public listener (complaint form, warning page of stopped
+# counterfeits) signs leave links with a key of its own
+pport=${GOVSEC_PUBLIC_PORT:-8442}
+if [ ! -f "$dir/leave.key" ]; then
+	(umask 077 && head -c 32 /dev/urandom > "$dir/leave.key")
+fi
+mkdir -p "$dir/takedown"
 cat > "$dir/govsec.conf" <<CONF
 # govsec.conf written by make run (see govsec.conf(5))
 [store]
@@ -95,6 +102,17 @@ two_factor = optional
 
 [gate]
 listen = 127.0.0.1:$gport
+
+[public]
+listen = 127.0.0.1:$pport
+leave_key = $dir/leave.key
+
+# confirmed counterfeits: the RPZ and lists, rewritten on change
+# (docs/counterfeit.md); stopped names point at the warning page
+[takedown]
+dir = $dir/takedown
+warning_host = localhost
+interval_seconds = 5
 CONF
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
 # loopback, run as root, lets it stay root: a deployment sets the user.
@@ -109,6 +127,9 @@ echo "  log in as:       admin / $(cat "$dir/admin-password")"
 echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
+echo "  complaint form:  http://localhost:$pport/complaint"
+echo "  takedown (RPZ):  $dir/takedown/govsec.rpz" \
+	"(warning page: http://localhost:$pport/warning)"
 echo "  CLI:             $build/govsec --db $db check"
 echo "  stop with Ctrl-C"
 echo

@@ -89,8 +89,11 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 	}
 	o = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL) {
-		err_set(e, "malformed JSON at line %d column %d: %s", je.line,
-			je.column, je.text);
+		/* jansson's text may quote the bad bytes themselves */
+		err_set(e, "malformed JSON at line %d column %d%s%s", je.line,
+			je.column,
+			str_utf8_valid(je.text, strlen(je.text)) ? ": " : "",
+			str_utf8_valid(je.text, strlen(je.text)) ? je.text : "");
 		return -1;
 	}
 	if (!json_is_object(o)) {

@@ -44,9 +44,11 @@ int http_check_config(const struct config *cfg, struct err *e);
  * connections past their head or body deadline. cfg and st must outlive
  * the server; the server
  * serializes every use of st with one mutex, so the caller must not use st
- * while the server runs. key (the store's key file, store_key_open; NULL
- * for HTTP_PUBLIC) opens the console's sealed TOTP secrets and must
- * outlive the server. Returns the server, or NULL with e set.
+ * while the server runs. key (the store's key file, store_key_open) opens
+ * the console's sealed TOTP secrets and complainants' contacts, and seals
+ * those the public listener takes in (NULL there: a complaint with a
+ * contact is refused); it must outlive the server. Returns the server, or
+ * NULL with e set.
  */
 enum http_role {
 	HTTP_CONSOLE, /* the console and its API ([console] listen) */

@@ -13,15 +13,16 @@ import subprocess
 import time
 import urllib.parse
 
-from conftest import BUILD, SRC, cli_env, free_port, stop
+from conftest import BUILD, SRC, cli_env, free_port, stop, wait_until
 
 
 def test_make_run_demo(tmp_path):
     for part in ("scripts", "data"):
         shutil.copytree(SRC / part, tmp_path / part)
-    cport, gport = free_port(), free_port()
+    cport, gport, pport = free_port(), free_port(), free_port()
     env = cli_env({"GOVSEC_PORT": str(cport),
-                   "GOVSEC_GATE_PORT": str(gport)})
+                   "GOVSEC_GATE_PORT": str(gport),
+                   "GOVSEC_PUBLIC_PORT": str(pport)})
     p = subprocess.Popen(["sh", "scripts/run-demo.sh", str(BUILD)],
                          cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
@@ -60,6 +61,15 @@ def test_make_run_demo(tmp_path):
             assert r.status == 200, (path, body)
             return body
 
+        # the public listener: the complaint form, the takedown outputs
+        assert f"http://localhost:{pport}/complaint" in out
+        c = http.client.HTTPConnection("127.0.0.1", pport, timeout=30)
+        c.request("GET", "/complaint")
+        r = c.getresponse()
+        assert r.status == 200 and "举报" in r.read().decode()
+        c.close()
+        wait_until((tmp_path / "run" / "takedown" / "govsec.rpz").exists,
+                   15, "govsecd to write the takedown outputs")
         # the Inspections pages have a finished run of the demo portal
         sites = get("/api/inspections")["sites"]
         assert [s["host"] for s in sites] == ["www.jiangmen.gov.cn"], sites
