@@ -181,6 +181,24 @@ def counterfeit(tmp_path, name, unit=GOV):
     return cid
 
 
+def valid_for_bind_and_nft(td):
+    """BIND's named-checkzone loads the zone; nft (in a user and network
+    namespace of its own, so no privilege is needed) takes the sets."""
+    p = subprocess.run([require("named-checkzone", "bind9-utils"),
+                        "rpz.govsec", str(td / "govsec.rpz")],
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and "OK" in p.stdout, p.stdout + p.stderr
+    table = td.parent / "table.nft"
+    table.write_text("table inet govsec_test {\n"
+                     f"include \"{td / 'govsec-cf.nft'}\"\n"
+                     "chain out { type filter hook output priority 0; "
+                     "ip daddr @govsec_cf_v4 drop; "
+                     "ip6 daddr @govsec_cf_v6 drop; }\n}\n")
+    p = subprocess.run(["unshare", "-rn", require("nft", "nftables"), "-c",
+                        "-f", str(table)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def serial(td):
     for line in (td / "govsec.rpz").read_text().splitlines():
         if "SOA" in line:
@@ -209,6 +227,7 @@ def test_rpz_stops_confirmed_names_only(tmp_path, unbound):
     out = cli(tmp_path, "counterfeit", "takedown", "write", td)
     assert "1 domains" in out and "1 refused" in out, out
     assert serial(td) > before
+    valid_for_bind_and_nft(td)
     r = ctl("auth_zone_reload", "rpz.govsec.")
     assert r.returncode == 0, r.stdout + r.stderr
     ctl("flush_zone", "top.")
@@ -277,5 +296,7 @@ def test_govsecd_rewrites_and_reloads_on_change(tmp_path, unbound):
         assert cnames == ["warn.govsec.test."] and addrs == [WARN_ADDR]
         assert serial(td) > s
         assert "198.51.100.12" in (td / "addresses.txt").read_text()
+        assert "198.51.100.12" in (td / "govsec-cf.nft").read_text()
+        valid_for_bind_and_nft(td)
         assert "reload command ran" in log.read_text()
     assert query(port, "unrelated.top")[1] == ["198.51.100.20"]
