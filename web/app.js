@@ -560,6 +560,8 @@
 		var sc = state.user && state.user.scope;
 		/* The gate concerns no unit: not for accounts scoped to one. */
 		$('nav-gate-label').parentNode.hidden = !!sc;
+		/* nor are counterfeit cases (a department's duty) */
+		$('nav-counterfeit').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?
 		    t('user.signed_in', {user: state.user.user,
 		    role: state.user.role}) + (sc ? t('user.scope.' + sc.kind,
