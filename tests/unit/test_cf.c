@@ -423,6 +423,7 @@ test_rules(void **state)
 	struct err e;
 	struct cf_subject s = {"domain", "late.top", NULL, GOV,
 			       NULL,	 "scan",     NULL};
+	json_t *track;
 	int created;
 
 	/* nothing recorded: nothing judged */
@@ -456,7 +457,10 @@ test_rules(void **state)
 	str_copy(in.lang, "zh", sizeof(in.lang));
 	now("2026-01-20T00:00:00Z");
 	assert_int_equal(cf_complaint_submit(st, &k, &in, tr, &e), 0);
-	assert_non_null(cf_complaint_track(st, tr));
+	track = cf_complaint_track(st, tr);
+	assert_non_null(track);
+	assert_null(json_object_get(track, "contact"));
+	json_decref(track);
 	assert_null(cf_complaint_track(st, "Tnot-a-code"));
 	(void)ccase;
 
@@ -486,6 +490,50 @@ test_rules(void **state)
 	assert_int_equal(finding("cf.stopped", stop_late)->st, ST_FAIL);
 }
 
+/* The settings of cases, complaints and takedown, and bad values named. */
+static void
+test_config(void **state)
+{
+	char path[4300];
+	struct config c;
+	struct err e;
+	FILE *f;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.cf_pow_bits, CF_POW_BITS);
+	assert_string_equal(c.td_zone, "rpz.govsec.");
+	assert_int_equal(c.cf_confirm_days, CHECK_CF_CONFIRM_DAYS);
+	str_fmt(path, sizeof(path), "%s/g.conf", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[takedown]\ndir = /var/lib/govsec/td\nwarning_host = warn."
+	      "example.gov.cn\nreload = unbound-control reload\nttl = 60\n"
+	      "[complaints]\npow_bits = 22\nper_hour = 4\n"
+	      "[check]\ncf_takedown_days = 2\n",
+	      f);
+	fclose(f);
+	assert_int_equal(config_load(&c, path, &e), 0);
+	assert_string_equal(c.td_warning_host, "warn.example.gov.cn");
+	assert_int_equal(c.cf_pow_bits, 22);
+	assert_int_equal(c.cf_per_hour, 4);
+	assert_int_equal(c.cf_takedown_days, 2);
+	assert_int_equal(c.td_ttl, 60);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[complaints]\npow_bits = 40\n", f);
+	fclose(f);
+	assert_int_equal(config_load(&c, path, &e), -1);
+	assert_non_null(strstr(e.msg, "[complaints] pow_bits"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[takedown]\nwarning_host = a b\n", f);
+	fclose(f);
+	assert_int_equal(config_load(&c, path, &e), -1);
+	assert_non_null(strstr(e.msg, "[takedown] warning_host"));
+	remove(path);
+}
+
 int
 main(void)
 {
@@ -496,6 +544,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_takedown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+	    cmocka_unit_test(test_config),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
