@@ -81,6 +81,8 @@ int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_operator(struct cli *c, int argc, char **argv);
 int cmd_tlog(struct cli *c, int argc, char **argv);
 int cmd_logo(struct cli *c, int argc, char **argv);
+int cmd_mail(struct cli *c, int argc, char **argv);
+int cmd_mail_audit(struct cli *c, int argc, char **argv);
 /* counterfeit case|complaint|hits|takedown (cmd_cfcase.c) */
 int cmd_cfcase(struct cli *c, int argc, char **argv);
 /* name apply|list|approve|reject (cmd_ecert.c), from cmd_name */

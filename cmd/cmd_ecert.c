@@ -149,26 +149,13 @@ cmd_ca(struct cli *c, int argc, char **argv)
 static json_t *
 rec_json(const struct ecert_rec *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, "
-			 "s:s}",
-			 "serial", r->serial, "unit", r->unit, "name", r->name,
-			 "not_before", r->not_before, "not_after", r->not_after,
-			 "issued", r->issued, "revoked",
-			 r->revoked[0] != '\0' ? r->revoked : NULL, "reason",
-			 r->reason[0] != '\0' ? r->reason : NULL, "key_source",
-			 r->key_source, "sm3", r->digest);
+	return ecert_rec_json(r, time_now());
 }
 
 static const char *
 rec_state(const struct ecert_rec *r)
 {
-	time_t t, now = time_now();
-
-	if (r->revoked[0] != '\0')
-		return "revoked";
-	if (time_parse(r->not_after, &t) == 0 && t < now)
-		return "expired";
-	return "valid";
+	return ecert_rec_state(r, time_now());
 }
 
 static int
@@ -177,10 +164,7 @@ list_one(void *arg, const struct ecert_rec *r)
 	json_t *arr = arg;
 
 	if (arr != NULL) {
-		json_t *o = rec_json(r);
-
-		json_object_set_new(o, "state", json_string(rec_state(r)));
-		json_array_append_new(arr, o);
+		json_array_append_new(arr, rec_json(r));
 		return 0;
 	}
 	printf("%s  %-18s %-8s until %s  %s\n", r->serial, r->unit,
@@ -242,7 +226,6 @@ cert_show(struct cli *c, int argc, char **argv)
 	} else if (cli_json(c)) {
 		json_t *o = rec_json(&r);
 
-		json_object_set_new(o, "state", json_string(rec_state(&r)));
 		json_object_set_new(o, "pem", json_string(r.pem));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');

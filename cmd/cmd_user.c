@@ -155,12 +155,14 @@ cmd_user(struct cli *c, int argc, char **argv)
 		char pw[1024];
 		int rc;
 
-		if (cli_parse(argc - 1, argv + 1, opts, pos, 1,
-			      "govsec user add NAME [--role "
-			      "admin|operator|auditor|viewer] [--unit USCC | "
-			      "--region CODE] < password") != 1) {
+		if (cli_parse(
+			argc - 1, argv + 1, opts, pos, 1,
+			"govsec user add NAME [--role "
+			"admin|operator|auditor|viewer|issuer] [--unit USCC | "
+			"--region CODE] < password") != 1) {
 			cli_error("usage: govsec user add NAME [--role "
-				  "admin|operator|auditor|viewer] [--unit USCC "
+				  "admin|operator|auditor|viewer|issuer] "
+				  "[--unit USCC "
 				  "| --region CODE] (password on stdin)");
 			return EXIT_USAGE;
 		}

@@ -181,6 +181,11 @@ static const struct command commands[] = {
      "govsec counterfeit takedown show\n"
      "govsec counterfeit takedown notice ID [--html]\n",
      NULL},
+    {"mail", cmd_mail, "e-mail systems: audit",
+     "govsec mail audit [--app APP] [--postfix DIR] [--dovecot FILE]\n"
+     "                  [--roundcube FILE] [--domain D,D...] [--milter NAME]\n"
+     "                  [--lang zh|en] [--format text|json] [SIEVE...]\n",
+     NULL},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ...",
      "govsec gate import FILE\n"

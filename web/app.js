@@ -455,7 +455,7 @@
 	var acct = {};
 
 	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
-	    window.GovsecCounterfeit]
+	    window.GovsecEcert, window.GovsecCounterfeit]
 	    .forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
@@ -496,8 +496,9 @@
 		state.units = null;	/* names are fetched afresh per view */
 		clearError();
 		markNav(r.path === 'finding' ? 'findings' : r.path === 'gate' ?
-		    'gate/' + (r.parts[1] || 'policy') : r.path === 'cfcase' ?
-		    'counterfeit' : r.path);
+		    'gate/' + (r.parts[1] || 'policy') : r.path === 'ecert' ?
+		    'ecert/' + (r.parts[1] || 'certificates') :
+		    r.path === 'cfcase' ? 'counterfeit' : r.path);
 		clear(view);
 		view.setAttribute('aria-busy', 'true');
 		view.appendChild(h('p', {class: 'muted', text: t('app.loading')}));
@@ -560,6 +561,9 @@
 		var sc = state.user && state.user.scope;
 		/* The gate concerns no unit: not for accounts scoped to one. */
 		$('nav-gate-label').parentNode.hidden = !!sc;
+		/* nor the verification service's operators and the log */
+		$('nav-ecert-operators').parentNode.hidden = !!sc;
+		$('nav-ecert-log').parentNode.hidden = !!sc;
 		/* nor are counterfeit cases (a department's duty) */
 		$('nav-counterfeit').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?

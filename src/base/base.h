@@ -425,6 +425,8 @@ struct config {
 	char gate_geoip_csv[4096];   /* geoip_csv, range list path or "" */
 	char gate_device_header[64]; /* device_header, "" = device cookie */
 	char gate_portal_nets[1024]; /* portal_networks, "" = anywhere */
+	char gate_mail_host[256];    /* mail_host, "" = no mail policy */
+	char gate_pfpolicy[128];     /* postfix_policy listen, "" = none */
 	int gate_session_idle;	     /* session_idle seconds (900) */
 	int gate_session_max;	     /* session_max seconds (43200) */
 	int gate_attempts;	     /* login_attempts per account (5) */

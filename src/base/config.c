@@ -158,6 +158,12 @@ gate_setting(struct config *c, const char *key, const char *value)
 	if (!strcmp(key, "device_header"))
 		return str_copy(c->gate_device_header, value,
 				sizeof(c->gate_device_header));
+	if (!strcmp(key, "postfix_policy"))
+		return str_copy(c->gate_pfpolicy, value,
+				sizeof(c->gate_pfpolicy));
+	if (!strcmp(key, "mail_host"))
+		return str_copy(c->gate_mail_host, value,
+				sizeof(c->gate_mail_host));
 	if (!strcmp(key, "portal_networks"))
 		return str_copy(c->gate_portal_nets, value,
 				sizeof(c->gate_portal_nets));

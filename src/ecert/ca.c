@@ -463,6 +463,31 @@ ecert_rec_cleanup(struct ecert_rec *r)
 	r->pem = NULL;
 }
 
+const char *
+ecert_rec_state(const struct ecert_rec *r, time_t now)
+{
+	time_t t;
+
+	if (r->revoked[0] != '\0')
+		return "revoked";
+	if (time_parse(r->not_after, &t) == 0 && t < now)
+		return "expired";
+	return "valid";
+}
+
+json_t *
+ecert_rec_json(const struct ecert_rec *r, time_t now)
+{
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, "
+	    "s:s, s:s}",
+	    "serial", r->serial, "unit", r->unit, "name", r->name, "not_before",
+	    r->not_before, "not_after", r->not_after, "issued", r->issued,
+	    "revoked", r->revoked[0] != '\0' ? r->revoked : NULL, "reason",
+	    r->reason[0] != '\0' ? r->reason : NULL, "key_source",
+	    r->key_source, "sm3", r->digest, "state", ecert_rec_state(r, now));
+}
+
 struct unit_row {
 	char name[512], kind[64], level[64];
 	int found;

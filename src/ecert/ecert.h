@@ -108,6 +108,11 @@ struct ecert_rec {
 	char *pem;	     /* the certificate (heap) */
 };
 void ecert_rec_cleanup(struct ecert_rec *r);
+/* "revoked", "expired" (not_after before now) or "valid". */
+const char *ecert_rec_state(const struct ecert_rec *r, time_t now);
+/* r as JSON (serial, unit, name, dates, revoked and reason or null,
+ * key_source, sm3, state at now), without the PEM; NULL if no memory. */
+struct json_t *ecert_rec_json(const struct ecert_rec *r, time_t now);
 
 struct ecert_issue {
 	const char *unit;    /* USCC, a unit of the registry */
@@ -265,6 +270,10 @@ int ecert_name_apply(struct store *st, const char *unit, const char *app,
  * with a reason; logged in the transparency log and audited. */
 int ecert_name_decide(struct store *st, long long id, int approve,
 		      const char *reason, const char *actor, struct err *e);
+/* The applications of other units, approved or pending, that a reader
+ * would confuse with application id (the same key), approved first, at
+ * most 20: a JSON array of {id, name, unit, state, why}; NULL with e. */
+struct json_t *ecert_name_rivals(struct store *st, long long id, struct err *e);
 /* Applications as JSON, of unit and in state when not NULL. */
 struct json_t *ecert_names_json(struct store *st, const char *unit,
 				const char *state, struct err *e);

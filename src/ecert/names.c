@@ -424,6 +424,42 @@ done:
 }
 
 static int
+rival_row(void *arg, struct store_row *r)
+{
+	char why[256];
+
+	conflict_why(store_row_text(r, 4), store_row_text(r, 1), why,
+		     sizeof(why));
+	json_array_append_new(
+	    arg, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
+			   (json_int_t)store_row_int(r, 0), "name",
+			   store_row_text(r, 1), "unit", store_row_text(r, 2),
+			   "state", store_row_text(r, 3), "why", why));
+	return 0;
+}
+
+json_t *
+ecert_name_rivals(struct store *st, long long id, struct err *e)
+{
+	json_t *a = json_array();
+	struct store_val q[1] = {SV_INT(id)};
+
+	/* the same index lookup as an application's, of both states */
+	if (store_query(st,
+			"SELECT r.id, r.name, r.unit, r.state, a.name FROM "
+			"ecert_names a JOIN ecert_names r ON r.name_key = "
+			"a.name_key AND r.unit <> a.unit WHERE a.id = ? AND "
+			"r.state IN ('approved', 'pending') ORDER BY CASE "
+			"r.state WHEN 'approved' THEN 0 ELSE 1 END, r.id "
+			"LIMIT 20",
+			q, 1, rival_row, a, e) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int
 name_row(void *arg, struct store_row *r)
 {
 	json_array_append_new(

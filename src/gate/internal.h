@@ -61,6 +61,7 @@ struct gate_server {
 	char *dummy_hash;
 
 	pthread_rwlock_t pol_lock; /* policy, stats, approved */
+	struct gate_pfpolicy *pf;  /* [gate] postfix_policy, or NULL */
 	struct gate_policy *policy;
 	long long policy_serial;
 	time_t reported;	    /* last gate_db_reported (poller only) */
@@ -135,6 +136,36 @@ void gate_audit(struct gate_server *g, const char *actor, const char *action,
 		const char *object, const char *after);
 
 /* portal.c */
+/*
+ * Counts a login attempt against account user and address ip before the
+ * password is checked (one transaction: of any number of parallel
+ * attempts exactly as many as the limits allow are admitted). 0 if
+ * admitted, 1 if locked, -1 on error.
+ */
+int gate_attempt_begin(struct gate_server *g, const char *user, const char *ip,
+		       time_t now);
+/* A successful login takes its attempt back (the account starts afresh,
+ * the address loses one count). */
+void gate_attempt_success(struct gate_server *g, const char *user,
+			  const char *ip);
+/* mailpol.c: POST /api/mail-policy, Dovecot's auth policy requests */
+void gate_mail_policy(struct gate_req *r);
+/* Whether user may log in to mail from ip by protocol (imap, smtp...):
+ * 1 yes, 0 refused (audited as gate.deny), -1 on error. */
+int gate_mail_login_allowed(struct gate_server *g, const char *user,
+			    const char *ip, const char *protocol);
+/* pfpolicy.c: the Postfix policy server of [gate] postfix_policy (NULL
+ * when unset, or on error with e set) */
+struct gate_pfpolicy;
+/*
+ * Parses one Postfix policy request (its "name=value" lines, the empty
+ * line cut off; req is written): *user is the SASL user (NULL when the
+ * session did not authenticate) and *ip the client's numeric address.
+ * 0, or -1 if it is not a well-formed smtpd_access_policy request.
+ */
+int gate_pf_parse(char *req, const char **user, const char **ip);
+struct gate_pfpolicy *gate_pfpolicy_start(struct gate_server *g, struct err *e);
+void gate_pfpolicy_stop(struct gate_pfpolicy *p);
 int gate_portal_get(struct gate_req *r);
 int gate_portal_login(struct gate_req *r);
 int gate_portal_logout(struct gate_req *r);

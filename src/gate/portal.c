@@ -436,9 +436,9 @@ fail_row(void *arg, struct store_row *row)
  * number of parallel attempts, exactly as many as the limit allows are
  * admitted. Returns 0 if admitted, 1 if locked, -1 on error.
  */
-static int
-attempt_begin(struct gate_server *g, const char *user, const char *ip,
-	      time_t now)
+int
+gate_attempt_begin(struct gate_server *g, const char *user, const char *ip,
+		   time_t now)
 {
 	const struct config *cfg = g->cfg;
 	char keys[2][128];
@@ -515,8 +515,8 @@ fail:
 
 /* A successful login takes its attempt back: the account starts afresh,
  * the address loses one count (and a lock that count set). */
-static void
-attempt_success(struct gate_server *g, const char *user, const char *ip)
+void
+gate_attempt_success(struct gate_server *g, const char *user, const char *ip)
 {
 	char k0[128], k1[128];
 	struct store_val v[2];
@@ -963,7 +963,7 @@ gate_portal_enrol(struct gate_req *r)
 		goto out;
 	}
 	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
-	rc = attempt_begin(g, user, ip, now);
+	rc = gate_attempt_begin(g, user, ip, now);
 	if (rc != 0) {
 		if (rc > 0)
 			gate_audit(g, "gate", "gate.login.locked", object,
@@ -999,7 +999,7 @@ gate_portal_enrol(struct gate_req *r)
 		page(r, rc < 0 ? 500 : 410, t, M_ENROL_GONE, NULL, 0);
 		goto out;
 	}
-	attempt_success(g, user, ip);
+	gate_attempt_success(g, user, ip);
 	if (login_finish(r, t, user, ip, &u, 2, object) < 0)
 		goto out;
 	page_head(&b, t, t->done_title);
@@ -1068,7 +1068,7 @@ gate_portal_login(struct gate_req *r)
 		      (*c >= '0' && *c <= '9') || strchr("._-@", *c) != NULL))
 			*c = '_'; /* never matches a user; still counted */
 	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
-	rc = attempt_begin(g, user, ip, now);
+	rc = gate_attempt_begin(g, user, ip, now);
 	if (rc != 0) {
 		if (rc > 0)
 			gate_audit(g, "gate", "gate.login.locked", object,
@@ -1108,7 +1108,7 @@ gate_portal_login(struct gate_req *r)
 		page(r, 401, t, M_BAD, rd[0] ? rd : NULL, 0);
 		goto out;
 	}
-	attempt_success(g, user, ip);
+	gate_attempt_success(g, user, ip);
 	if (u.totp == NULL && u.enrol_until > now) {
 		/* invited: the second factor is set up before the login */
 		enrol_start(r, t, user, rd);
@@ -1249,7 +1249,7 @@ key_login_begin(struct gate_req *r, const json_t *in)
 		return;
 	}
 	str_fmt(object, sizeof(object), "gate user '%s' from %s", user, ip);
-	rc = attempt_begin(g, user, ip, time_now());
+	rc = gate_attempt_begin(g, user, ip, time_now());
 	if (rc != 0) {
 		if (rc > 0)
 			gate_audit(g, "gate", "gate.login.locked", object,
@@ -1360,7 +1360,7 @@ key_login_finish(struct gate_req *r, const json_t *in)
 		err_set(&e, "account disabled");
 		goto fail;
 	}
-	attempt_success(g, user, ip);
+	gate_attempt_success(g, user, ip);
 	if (login_finish(r, t, user, ip, &u, 2, object) < 0) {
 		/* the page login_finish set is HTML: say it in JSON */
 		int st = r->status;

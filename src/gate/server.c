@@ -181,6 +181,15 @@ gate_check_config(const struct config *cfg, struct err *e)
 	} else if (net_listen_addr("[gate] listen", cfg->gate_listen, 1, &ss,
 				   NULL, e) < 0)
 		return -1;
+	if (cfg->gate_pfpolicy[0] != '\0' &&
+	    strncmp(cfg->gate_pfpolicy, "unix:", 5) != 0 &&
+	    net_listen_addr("[gate] postfix_policy", cfg->gate_pfpolicy, 1, &ss,
+			    NULL, e) < 0)
+		return -1;
+	if (cfg->gate_pfpolicy[0] != '\0' && cfg->gate_mail_host[0] == '\0') {
+		err_set(e, "[gate] postfix_policy needs [gate] mail_host");
+		return -1;
+	}
 	t = prefix_trie("[gate] trusted_proxies", cfg->gate_proxies, e);
 	if (t == NULL)
 		return -1;
@@ -1041,6 +1050,9 @@ route(struct gate_req *r)
 		/* nginx reads the status and Remote-*, Location headers only */
 		r->to_proxy = 1;
 		verify(r);
+	} else if (!strcmp(r->path, "/api/mail-policy")) {
+		r->to_proxy = 1;
+		gate_mail_policy(r);
 	} else if (sub != NULL && !strcmp(sub, "/login") && get)
 		gate_portal_get(r);
 	else if (sub != NULL && !strcmp(sub, "/login") &&
@@ -1287,6 +1299,11 @@ gate_start(const struct config *cfg, struct store *st,
 		goto fail;
 	}
 	g->poller_started = 1;
+	if (cfg->gate_pfpolicy[0] != '\0' &&
+	    (g->pf = gate_pfpolicy_start(g, e)) == NULL) {
+		gate_stop(g);
+		return NULL;
+	}
 	log_info("gate listening on %s (%lld sessions loaded)",
 		 cfg->gate_listen, lc.n);
 	return g;
@@ -1302,6 +1319,7 @@ gate_stop(struct gate_server *g)
 {
 	if (g == NULL)
 		return;
+	gate_pfpolicy_stop(g->pf);
 	wire_stop(g->d);
 	if (g->poller_started) {
 		pthread_mutex_lock(&g->stop_lock);

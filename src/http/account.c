@@ -69,7 +69,8 @@ static int
 factor_required(const struct config *cfg, const char *role)
 {
 	return cfg->two_factor == TWO_FACTOR_ALL ||
-	       (cfg->two_factor == TWO_FACTOR_ADMIN && !strcmp(role, "admin"));
+	       (cfg->two_factor == TWO_FACTOR_ADMIN &&
+		(!strcmp(role, "admin") || !strcmp(role, "issuer")));
 }
 
 /* 1 if the password must change before the account may do anything. */

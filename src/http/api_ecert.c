@@ -100,6 +100,12 @@ ca_get(struct http_req *r)
 	return c->ecert;
 }
 
+struct ecert_ca *
+http_ecert_ca(struct http_req *r)
+{
+	return ca_get(r);
+}
+
 /* The caller's key from Authorization; 0 with 401 or 429 set if none. */
 static int
 caller(struct http_req *r, struct ecert_caller *who)
@@ -344,6 +350,13 @@ query_ll(struct http_req *r, const char *name, long long min, long long max,
 		return -1;
 	}
 	return 0;
+}
+
+int
+http_query_ll(struct http_req *r, const char *name, long long min,
+	      long long max, long long def, long long *out)
+{
+	return query_ll(r, name, min, max, def, out);
 }
 
 int

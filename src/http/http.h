@@ -68,11 +68,11 @@ void http_set_jobs(struct http_server *s, struct insp_jobs *jobs);
 /* session.c */
 /*
  * Creates the console account name (1 to HTTP_NAME_MAX bytes of A-Z a-z
- * 0-9 . _ -) with role "viewer", "operator", "auditor" or "admin" and the
- * password (HTTP_PASSWORD_MIN characters up to HTTP_PASSWORD_MAX bytes,
- * stored only as argon2id). Appends an audit record with actor as the one
- * who did it (the password is never recorded). Fails if the name exists.
- * Returns 0, or -1 with e set.
+ * 0-9 . _ -) with role "viewer", "operator", "auditor", "admin" or
+ * "issuer" and the password (HTTP_PASSWORD_MIN characters up to
+ * HTTP_PASSWORD_MAX bytes, stored only as argon2id). Appends an audit record
+ * with actor as the one who did it (the password is never recorded). Fails if
+ * the name exists. Returns 0, or -1 with e set.
  */
 int http_user_add(struct store *st, const char *name, const char *password,
 		  const char *role, const char *actor, struct err *e);
@@ -173,9 +173,13 @@ struct http_req {
 #define ROLE_OPERATOR 2u
 #define ROLE_AUDITOR  4u
 #define ROLE_ADMIN    8u
-#define ROLES_ANY     (ROLE_VIEWER | ROLE_OPERATOR | ROLE_AUDITOR | ROLE_ADMIN)
-#define ROLES_WRITE   (ROLE_OPERATOR | ROLE_ADMIN)
-#define ROLES_AUDIT   (ROLE_AUDITOR | ROLE_ADMIN)
+/* the establishment department: decides online names, issues and revokes
+ * certificates and logos, registers operators (docs/ecert.md "Console") */
+#define ROLE_ISSUER 16u
+#define ROLES_ANY                                                              \
+	(ROLE_VIEWER | ROLE_OPERATOR | ROLE_AUDITOR | ROLE_ADMIN | ROLE_ISSUER)
+#define ROLES_WRITE (ROLE_OPERATOR | ROLE_ADMIN)
+#define ROLES_AUDIT (ROLE_AUDITOR | ROLE_ADMIN)
 
 /*
  * How a route keeps to the scope of a scoped account (the fifth column of
@@ -416,6 +420,33 @@ int http_v1_challenge(struct http_req *r);
 int http_v1_verify(struct http_req *r);
 int http_v1_tlog(struct http_req *r); /* head, proof, consistency, entries */
 int http_v1_logo(struct http_req *r); /* the page and the badge */
+/* The CA with its keys, loaded once per listener (store locked); NULL
+ * with a 503 set when there is none or its key-encryption key is
+ * missing. */
+struct ecert_ca *http_ecert_ca(struct http_req *r);
+/* The query argument name as a whole number in [min, max], def when
+ * absent (required when def < min); -1 with 400 set. */
+int http_query_ll(struct http_req *r, const char *name, long long min,
+		  long long max, long long def, long long *out);
+
+/* api_ecert_admin.c: the establishment department's console routes */
+int http_ecert_certs(struct http_req *r);
+int http_ecert_cert(struct http_req *r);
+int http_ecert_cert_issue(struct http_req *r);
+int http_ecert_cert_revoke(struct http_req *r);
+int http_ecert_names(struct http_req *r);
+int http_ecert_name_apply(struct http_req *r);
+int http_ecert_name_decide(struct http_req *r); /* approve, reject */
+int http_ecert_logos(struct http_req *r);
+int http_ecert_logo_issue(struct http_req *r);
+int http_ecert_logo_revoke(struct http_req *r);
+int http_ecert_logo_svg(struct http_req *r);
+int http_ecert_operators(struct http_req *r);
+int http_ecert_operator_add(struct http_req *r);
+int http_ecert_operator_key(struct http_req *r);
+int http_ecert_operator_disable(struct http_req *r);
+int http_ecert_key_revoke(struct http_req *r);
+int http_ecert_tlog(struct http_req *r); /* head, entries, proof */
 int http_leave(struct http_req *r);
 
 /* api_counterfeit.c: the complaint form, its API and the warning page

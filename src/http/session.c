@@ -123,7 +123,7 @@ http_user_add(struct store *st, const char *name, const char *password,
 	if (http_role_bit(role) == 0) {
 		err_set(e,
 			"role '%s' is not one of viewer, operator, auditor, "
-			"admin",
+			"admin, issuer",
 			role ? role : "");
 		return -1;
 	}

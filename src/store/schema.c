@@ -297,6 +297,16 @@ const struct migration store_migrations[] = {
 	 "  issued TEXT NOT NULL, issued_by TEXT NOT NULL, revoked TEXT,"
 	 "  reason TEXT);"
 	 "CREATE INDEX ecert_logos_unit ON ecert_logos(unit);"},
+    /* 25: what `govsec mail audit` found in an e-mail system's
+     * configuration (src/mail/mailaudit.c): the evidence of MAIL-1 and
+     * MAIL-2 for that application, newest first */
+    {25, "CREATE TABLE mail_audits ("
+	 "  id TEXT PRIMARY KEY, app TEXT NOT NULL, at INTEGER NOT NULL,"
+	 "  by_actor TEXT NOT NULL, forwarding_read INTEGER NOT NULL,"
+	 "  attachments_read INTEGER NOT NULL, mail1_fails INTEGER NOT NULL,"
+	 "  mail2_fails INTEGER NOT NULL, report TEXT NOT NULL,"
+	 "  seq INTEGER NOT NULL);"
+	 "CREATE INDEX mail_audits_app ON mail_audits(app, seq);"},
     /* 26: counterfeit monitoring (src/counterfeit): each scan of a feed,
      * and each hit with its reason and score; a hit is reported once per
      * (kind, candidate, protected) and becomes a case (case_id) */

@@ -116,6 +116,7 @@ def env(tmp_path_factory):
     add_user(e.db, "locky", OPER_PW, "operator")
     add_user(e.db, "rec", OPER_PW, "operator")
     add_user(e.db, "nofactor", OPER_PW, "admin")
+    add_user(e.db, "issnofactor", OPER_PW, "issuer")
     e.secret, e.rec = enrol(e.db, "admin")
     e.locky, _ = enrol(e.db, "locky")
     e.recsecret, e.reccodes = enrol(e.db, "rec")
@@ -229,13 +230,15 @@ def test_recovery_code_works_once(env):
 
 
 def test_account_without_factor(env):
-    """two_factor = admin: an admin without a factor is told how to get
-    one; an operator without one logs in with the password."""
-    c = Client(env.port)
-    st, j = c.login("nofactor", OPER_PW)
-    assert st == 403, j
-    assert "govsec user totp nofactor" in j["error"]["message"]
-    assert c.req("GET", "/api/me")[0] == 401
+    """two_factor = admin: an admin or an issuer (who signs certificates)
+    without a factor is told how to get one; an operator without one logs
+    in with the password."""
+    for name in ("nofactor", "issnofactor"):
+        c = Client(env.port)
+        st, j = c.login(name, OPER_PW)
+        assert st == 403, j
+        assert f"govsec user totp {name}" in j["error"]["message"]
+        assert c.req("GET", "/api/me")[0] == 401
     c = Client(env.port)
     st, j = c.login("oper", OPER_PW)
     assert st == 200 and "next" not in j and j["csrf"]

@@ -12,8 +12,10 @@ fails test_every_route.
 """
 import http.client
 import json
+import pathlib
 import re
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -157,7 +159,10 @@ class World:
         self.sa = Client(port, "sa")          # admin scoped to unit A
         self.sp = Client(port, "sp")          # operator scoped to PARENT
         self.sr = Client(port, "sr")          # operator, region 440703
-        for c in (self.root, self.sa, self.sp, self.sr):
+        self.ia = Client(port, "ia")          # issuer scoped to unit A
+        self.iroot = Client(port, "iroot")    # issuer, all units
+        for c in (self.root, self.sa, self.sp, self.sr, self.ia,
+                  self.iroot):
             c.login()
         self.serial = 100
 
@@ -246,10 +251,14 @@ def world(tmp_path_factory):
     doc.write_text(json.dumps(registry(), ensure_ascii=False))
     p = run_cli(["import", doc], db=db)
     assert p.returncode == 0, p.stderr
+    p = run_cli(["ca", "init", "--org", "编办"], db=db)
+    assert p.returncode == 0, p.stderr
     for name, role, scope in (("root", "admin", []),
                               ("sa", "admin", ["--unit", A]),
                               ("sp", "operator", ["--unit", PARENT]),
-                              ("sr", "operator", ["--region", "440703"])):
+                              ("sr", "operator", ["--region", "440703"]),
+                              ("ia", "issuer", ["--unit", A]),
+                              ("iroot", "issuer", [])):
         p = run_cli(["user", "add", name, "--role", role, *scope], db=db,
                     stdin=PW + "\n")
         assert p.returncode == 0, p.stderr
@@ -321,12 +330,15 @@ GLOBAL_ARGS = {"*": "nobody"}
 def case_global(w, method, pattern):
     path = pattern.replace("*", "nobody")
     body = {} if method in ("POST", "PUT") else None
-    r = w.sa.req(method, path, body)
+    # the issuer's routes: scoped and unscoped issuers
+    ecert = pattern.startswith("/api/ecert/")
+    scoped, whole = (w.ia, w.iroot) if ecert else (w.sa, w.root)
+    r = scoped.req(method, path, body)
     refused(r)
     assert "scoped to unit" in r.json["error"]["message"]
     refused(w.sr.req(method, path, body))
     # the same account's role allows it: only the scope refuses
-    assert w.root.req(method, path, body).status != 403
+    assert whole.req(method, path, body).status != 403
 
 
 # ---- the registry ----
@@ -645,6 +657,142 @@ def case_jobs(w, method, pattern):
         assert every - mine, every
 
 
+# ---- e-certificates (api_ecert_admin.c) ----
+
+@pytest.fixture(scope="module")
+def ecert(world):
+    """A certificate and an application with an approved name and a logo
+    of A, G and B each, made with the CLI."""
+    out = {}
+    for code in (A, G, B):
+        t = TAGS[code]
+        r = run_cli(["--format", "json", "cert", "issue", code, "--csr",
+                     csr(world)], db=world.db)
+        assert r.returncode == 0, r.stderr
+        unit_name = "单位" + code[-4:]
+        app = {"id": t + "-logo", "unit": code, "type": "portal",
+               "name": unit_name + "网站", "status": "live",
+               "domains": [{"name": f"logo.{t}.gov.cn", "main": True}]}
+        assert w_post(world, "/api/applications", app)
+        r = run_cli(["--format", "json", "name", "apply", unit_name + "网站",
+                     "--unit", code, "--app", t + "-logo"], db=world.db)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert run_cli(["name", "approve", str(json.loads(r.stdout)["id"])],
+                       db=world.db).returncode == 0
+        assert run_cli(["logo", "issue", t + "-logo"],
+                       db=world.db).returncode == 0
+        out[t] = json.loads(
+            run_cli(["--format", "json", "cert", "list", code],
+                    db=world.db).stdout)[0]["serial"]
+    return out
+
+
+def csr(w):
+    """A request signed with the distinguishing ID (the unit's own key)."""
+    d = pathlib.Path(w.db).parent
+    if not (d / "u.csr").exists():
+        subprocess.run(["openssl", "genpkey", "-algorithm", "SM2", "-out",
+                        d / "u.key"], check=True, capture_output=True)
+        subprocess.run(["openssl", "req", "-new", "-key", d / "u.key",
+                        "-subj", "/CN=x", "-sm3", "-sigopt",
+                        "distid:1234567812345678", "-out", d / "u.csr"],
+                       check=True, capture_output=True)
+    return d / "u.csr"
+
+
+def w_post(w, path, body):
+    return w.root.req("POST", path, body).status in (200, 201)
+
+
+def pending(w, code, name):
+    r = run_cli(["--format", "json", "name", "apply", name, "--unit", code],
+                db=w.db)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.loads(r.stdout)["id"]
+
+
+def case_ecert(w, method, pattern):
+    """A's accounts see and act on A's (and its township G's) certificates,
+    names and logos only; B's and OTHER's are 404 to read and 403 (or 404
+    by their id) to change."""
+    e = w.ecert
+    mine = w.subtree(A)
+    what = pattern.split("/")[3]
+    if what == "certificates" and method == "GET" and pattern.endswith("*"):
+        assert w.sa.get(f"/api/ecert/certificates/{e['g']}")["unit"] == G
+        refused(w.sa.req("GET", f"/api/ecert/certificates/{e['b']}"), 404)
+        w.root.get(f"/api/ecert/certificates/{e['b']}")
+    elif what == "certificates" and method == "GET":
+        got = {c["unit"] for c in w.sa.get("/api/ecert/certificates")[
+            "items"]}
+        assert got and got <= mine
+        refused(w.sa.req("GET", "/api/ecert/certificates?unit=" + B), 404)
+        assert B in {c["unit"] for c in w.sp.get("/api/ecert/certificates")[
+            "items"]}
+    elif what == "certificates" and pattern.endswith("revoke"):
+        refused(w.ia.req("POST", f"/api/ecert/certificates/{e['b']}/revoke",
+                         {}), 404)
+        assert w.root.get(f"/api/ecert/certificates/{e['b']}")["state"] == \
+            "valid"
+        r = w.ia.req("POST", f"/api/ecert/certificates/{e['g']}/revoke", {})
+        assert r.status == 200 and r.json["state"] == "revoked"
+    elif what == "certificates":
+        n = len(w.root.get("/api/ecert/certificates")["items"])
+        for code in (B, OTHER):
+            refused(w.ia.req("POST", "/api/ecert/certificates",
+                             {"unit": code}))
+        assert len(w.root.get("/api/ecert/certificates")["items"]) == n
+        r = w.ia.req("POST", "/api/ecert/certificates", {"unit": G})
+        assert r.status == 201 and r.json["key"], r.body
+    elif what == "names" and method == "GET":
+        pending(w, B, "单位" + B[-4:] + "服务")
+        got = {n["unit"] for n in w.sa.get("/api/ecert/names")["items"]}
+        assert got and got <= mine
+        refused(w.sa.req("GET", "/api/ecert/names?unit=" + B), 404)
+    elif what == "names" and method == "POST" and pattern.endswith("names"):
+        for code in (B, OTHER):
+            refused(w.sa.req("POST", "/api/ecert/names", {
+                "unit": code, "name": "单位" + code[-4:] + "政务"}))
+        r = w.sa.req("POST", "/api/ecert/names",
+                     {"unit": G, "name": "单位" + G[-4:] + "政务"})
+        assert r.status == 201, r.body
+    elif what == "names":
+        verb = pattern.rsplit("/", 1)[1]
+        body = {"reason": "测试"}
+        other = pending(w, B, "单位" + B[-4:] + verb)
+        refused(w.ia.req("POST", f"/api/ecert/names/{other}/{verb}", body),
+                404)
+        own = pending(w, A, "单位" + A[-4:] + verb)
+        r = w.ia.req("POST", f"/api/ecert/names/{own}/{verb}", body)
+        assert r.status == 200, r.body
+    elif what == "logos" and method == "GET" and pattern.endswith("svg"):
+        logos = {l["unit"]: l["id"] for l in
+                 w.root.get("/api/ecert/logos")["items"]}
+        assert w.sa.req("GET", f"/api/ecert/logos/{logos[A]}/svg").status \
+            == 200
+        refused(w.sa.req("GET", f"/api/ecert/logos/{logos[B]}/svg"), 404)
+    elif what == "logos" and method == "GET":
+        assert {l["unit"] for l in w.sa.get("/api/ecert/logos")["items"]} \
+            <= mine
+        assert B in {l["unit"] for l in w.root.get("/api/ecert/logos")[
+            "items"]}
+    elif what == "logos" and pattern.endswith("revoke"):
+        logos = {l["unit"]: l["id"] for l in
+                 w.root.get("/api/ecert/logos")["items"] if not l["revoked"]}
+        refused(w.ia.req("POST", f"/api/ecert/logos/{logos[B]}/revoke",
+                         {"reason": "x"}), 404)
+        assert w.ia.req("POST", f"/api/ecert/logos/{logos[A]}/revoke",
+                        {"reason": "x"}).status == 200
+    elif what == "logos":
+        n = len(w.root.get("/api/ecert/logos")["items"])
+        refused(w.ia.req("POST", "/api/ecert/logos", {"app": "b-logo"}))
+        assert len(w.root.get("/api/ecert/logos")["items"]) == n
+        r = w.ia.req("POST", "/api/ecert/logos", {"app": "g-logo"})
+        assert r.status == 201 and r.json["unit"] == G, r.body
+    else:
+        raise AssertionError(pattern)
+
+
 CASES = {
     "POST /api/login": case_login,
     "POST /api/login/code": case_own,
@@ -679,12 +827,15 @@ CASES = {
     "GET /api/{kind}/*": case_registry,
     "PUT /api/{kind}/*": case_registry,
     "DELETE /api/{kind}/*": case_registry,
+    **{f"{m} {p}": case_ecert for m, p, pol in router_routes()
+       if p.startswith("/api/ecert/") and pol == "RS_UNITS"},
 }
 # Routes no scoped account may use (their data is not any unit's): the
 # gate's administration and the whole audit chain's verification.
 GLOBAL = {"GET /api/audit/verify"} | {
     f"{m} {p}" for m, p, pol in router_routes()
-    if p.startswith("/api/gate/")}
+    if p.startswith("/api/gate/") or (p.startswith("/api/ecert/") and
+                                      pol == "RS_GLOBAL")}
 
 
 def test_route_list_matches_router():
@@ -704,8 +855,9 @@ def test_route_list_matches_router():
 
 @pytest.mark.parametrize("route", [f"{m} {p}" for m, p, _ in
                                    router_routes()])
-def test_every_route(world, runs, route):
+def test_every_route(world, runs, ecert, route):
     world.runs = runs
+    world.ecert = ecert
     method, pattern = route.split(" ", 1)
     if route in GLOBAL:
         case_global(world, method, pattern)
@@ -719,6 +871,7 @@ def test_user_scopes_on_the_cli(world):
     p = run_cli(["user", "list"], db=world.db)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == [
+        f"ia\tissuer\tunit:{A}", "iroot\tissuer\tall",
         "root\tadmin\tall", f"sa\tadmin\tunit:{A}",
         "sp\toperator\tunit:" + PARENT, "sr\toperator\tregion:440703"]
     for args, msg in ((["--unit", B[:-1] + "0"], "is not valid"),

@@ -1406,7 +1406,8 @@ test_mail_forward(void **state)
 	expect_exact("mail.no-auto-forward", "m-on", ST_FAIL,
 		     "automatic forwarding is on");
 	expect_exact("mail.no-auto-forward", "m-off", ST_PASS,
-		     "automatic forwarding is off");
+		     "automatic forwarding is off (declared; no govsec mail "
+		     "audit recorded)");
 	expect_exact("mail.no-auto-forward", "m-undecl", ST_UNKNOWN,
 		     "whether automatic forwarding is on is not declared");
 	expect_none("mail.no-auto-forward", "m-closed");
@@ -1422,12 +1423,82 @@ test_mail_attachments(void **state)
 	run(st);
 	expect_exact("mail.no-attachment-download", "m-on", ST_FAIL,
 		     "automatic attachment download is on");
-	expect_exact("mail.no-attachment-download", "m-off", ST_PASS,
-		     "automatic attachment download is off");
+	expect_exact(
+	    "mail.no-attachment-download", "m-off", ST_PASS,
+	    "automatic attachment download is off (declared; no govsec "
+	    "mail audit recorded)");
 	expect_exact("mail.no-attachment-download", "m-undecl", ST_UNKNOWN,
 		     "whether automatic attachment download is on is not "
 		     "declared");
 	expect_none("mail.no-attachment-download", "m-closed");
+}
+
+/* Records a mail audit of app (what govsec mail audit stores) at time at,
+ * with Postfix (and Roundcube) read as given. */
+static void
+put_mail_audit(struct store *st, const char *id, const char *app, long long at,
+	       int pf, int rc, int f1, int f2, const char *doc)
+{
+	struct err e;
+	struct store_val v[] = {SV_TEXT(id), SV_TEXT(app), SV_INT(at),
+				SV_INT(pf),  SV_INT(rc),   SV_INT(f1),
+				SV_INT(f2),  SV_TEXT(doc)};
+
+	assert_int_equal(
+	    store_exec(st,
+		       "INSERT INTO mail_audits (id, app, at,"
+		       " by_actor, forwarding_read,"
+		       " attachments_read, mail1_fails, mail2_fails,"
+		       " report, seq) SELECT ?, ?, ?, 'test', ?, ?, ?,"
+		       " ?, ?, coalesce(max(seq), 0) + 1 FROM mail_audits",
+		       v, 8, &e),
+	    0);
+}
+
+/* MAIL-1 and MAIL-2 judged from recorded audits: the newest within a
+ * year counts, over the declaration. */
+static void
+test_mail_audited(void **state)
+{
+	struct store *st = *state;
+	long long now = 1719806400; /* GOVSEC_NOW, 2024-07-01T04:00:00Z */
+	const char *bad =
+	    "{\"findings\":[{\"requirement\":\"MAIL-1\",\"level\":\"warn\","
+	    "\"file\":\"/etc/postfix/main.cf\",\"line\":0,\"text\":\"w\","
+	    "\"fix\":\"x\"},{\"requirement\":\"MAIL-1\",\"level\":\"fail\","
+	    "\"file\":\"/etc/aliases\",\"line\":7,\"text\":\"alias 'boss' "
+	    "forwards to the outside address b@qq.com\",\"fix\":\"remove the "
+	    "outside address from the alias map\"}]}";
+
+	load_apps(st, MAIL_APPS);
+	/* m-off declares forwarding off, but the audit found an alias */
+	put_mail_audit(st, "a1", "m-off", now - 86400, 1, 0, 1, 0, bad);
+	/* m-on: an old clean audit and a newer one without Postfix read */
+	put_mail_audit(st, "a2", "m-on", now - 400 * 86400LL, 1, 1, 0, 0,
+		       "{\"findings\":[]}");
+	put_mail_audit(st, "a3", "m-on", now - 3600, 0, 1, 0, 0,
+		       "{\"findings\":[]}");
+	/* m-undecl: audited clean for both, after a bad audit */
+	put_mail_audit(st, "a5", "m-undecl", now - 9000, 1, 1, 3, 3, bad);
+	put_mail_audit(st, "a4", "m-undecl", now - 7200, 1, 1, 0, 0,
+		       "{\"findings\":[]}");
+	run(st);
+	expect_f("mail.no-auto-forward", "m-off", ST_FAIL,
+		 "found 1 way(s) of automatic forwarding: "
+		 "/etc/aliases:7: alias 'boss' forwards to the outside "
+		 "address b@qq.com");
+	/* the newest audit read no Postfix; the older is out of date:
+	 * the declaration decides */
+	expect_exact("mail.no-auto-forward", "m-on", ST_FAIL,
+		     "automatic forwarding is on");
+	expect_f("mail.no-auto-forward", "m-undecl", ST_PASS,
+		 "found no way of automatic forwarding");
+	expect_f("mail.no-attachment-download", "m-undecl", ST_PASS,
+		 "found no way of automatic attachment download");
+	expect_exact(
+	    "mail.no-attachment-download", "m-off", ST_PASS,
+	    "automatic attachment download is off (declared; no govsec "
+	    "mail audit recorded)");
 }
 
 /* SUP-1 sup.rectified, acknowledgements */
@@ -2751,6 +2822,7 @@ main(void)
 	    T(test_auth_device),
 	    T(test_mail_forward),
 	    T(test_mail_attachments),
+	    T(test_mail_audited),
 	    T(test_sup_rectified),
 	    T(test_attestation_precedence),
 	    T(test_verdict_of_an_empty_registry),

@@ -1,0 +1,6 @@
+# global script run before users' scripts: spam to Junk
+require ["fileinto"];
+if header :contains "X-Spam-Flag" "YES" {
+  fileinto "Junk";
+  stop;
+}

@@ -1,0 +1,5 @@
+require ["copy"];
+redirect :copy text:
+frank@outlook.example
+.
+;
