@@ -831,11 +831,12 @@ CASES = {
        if p.startswith("/api/ecert/") and pol == "RS_UNITS"},
 }
 # Routes no scoped account may use (their data is not any unit's): the
-# gate's administration and the whole audit chain's verification.
+# gate's administration, the whole audit chain's verification and the
+# counterfeit cases (a department's duty, docs/counterfeit.md).
 GLOBAL = {"GET /api/audit/verify"} | {
     f"{m} {p}" for m, p, pol in router_routes()
-    if p.startswith("/api/gate/") or (p.startswith("/api/ecert/") and
-                                      pol == "RS_GLOBAL")}
+    if p.startswith("/api/gate/") or p.startswith("/api/counterfeit/") or
+    (p.startswith("/api/ecert/") and pol == "RS_GLOBAL")}
 
 
 def test_route_list_matches_router():
