@@ -93,7 +93,8 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 		err_set(e, "malformed JSON at line %d column %d%s%s", je.line,
 			je.column,
 			str_utf8_valid(je.text, strlen(je.text)) ? ": " : "",
-			str_utf8_valid(je.text, strlen(je.text)) ? je.text : "");
+			str_utf8_valid(je.text, strlen(je.text)) ? je.text
+								 : "");
 		return -1;
 	}
 	if (!json_is_object(o)) {
@@ -110,8 +111,14 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 		if (i == ARRAY_SIZE(known)) {
 			char q[68];
 
-			err_set(e, "$.%s: unknown field",
-				str_quote(key, q, 64));
+			/* named only if it is printable text */
+			if (str_utf8_valid(key, strlen(key)) &&
+			    strpbrk(key, "\t\r\n") == NULL)
+				err_set(e, "$.%s: unknown field",
+					str_quote(key, q, 64));
+			else
+				err_set(e, "unknown field (a name with "
+					   "control characters)");
 			goto done;
 		}
 	}
