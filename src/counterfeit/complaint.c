@@ -89,12 +89,13 @@ cf_complaint_parse(const char *body, size_t n, struct cf_complaint_in *out,
 	}
 	o = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL) {
-		/* jansson's text may quote the bad bytes themselves */
+		/* jansson's text may quote the bad bytes themselves: it is
+		 * shown only if it is one line of UTF-8 */
+		int show = str_utf8_valid(je.text, strlen(je.text)) &&
+			   strpbrk(je.text, "\t\r\n") == NULL;
+
 		err_set(e, "malformed JSON at line %d column %d%s%s", je.line,
-			je.column,
-			str_utf8_valid(je.text, strlen(je.text)) ? ": " : "",
-			str_utf8_valid(je.text, strlen(je.text)) ? je.text
-								 : "");
+			je.column, show ? ": " : "", show ? je.text : "");
 		return -1;
 	}
 	if (!json_is_object(o)) {
