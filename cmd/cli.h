@@ -87,6 +87,9 @@ int cmd_logo(struct cli *c, int argc, char **argv);
 int cmd_mail(struct cli *c, int argc, char **argv); /* cmd_mail.c */
 /* mail audit (cmd_mailaudit.c), from cmd_mail */
 int cmd_mail_audit(struct cli *c, int argc, char **argv);
+/* counterfeit case|complaint|hits|takedown (cmd_cfcase.c), from
+ * cmd_counterfeit with argv from the subcommand's name on */
+int cmd_cfcase(struct cli *c, int argc, char **argv);
 /* name apply|list|approve|reject (cmd_ecert.c), from cmd_name */
 int cmd_name_decide(struct cli *c, int argc, char **argv);
 

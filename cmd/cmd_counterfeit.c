@@ -218,17 +218,18 @@ cf_protect_cmd(struct cli *c, int argc, char **argv)
 }
 
 /*
- * The subcommands. ====== cmd_cfcase.c adds its entries (case,
- * complaint, takedown ...) at the marked place below, declared in
- * cli.h; nothing else here needs to change. ======
+ * The subcommands; each gets the arguments from its own name on.
  */
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
 } subcommands[] = {
     {"scan", cf_scan_cmd}, {"protect", cf_protect_cmd},
-    /* ---- cmd_cfcase.c: entries below this line ---- */
-    /* ---- cmd_cfcase.c: entries above this line ---- */
+    /* cases, complaints and takedowns (cmd_cfcase.c) */
+    {"case", cmd_cfcase},
+    {"complaint", cmd_cfcase},
+    {"hits", cmd_cfcase},
+    {"takedown", cmd_cfcase},
 };
 
 int

@@ -162,11 +162,30 @@ static const struct command commands[] = {
      "govsec tlog monitor URL --root FILE --state FILE\n",
      NULL},
     {"counterfeit", cmd_counterfeit,
-     "counterfeit sites, apps and accounts: scan | protect",
+     "counterfeits: scan | protect | case | complaint | hits | takedown",
      "govsec counterfeit scan [--kind domain|ct|app|account] [--all]\n"
      "                        [--regions FILE] FEED...\n"
      "govsec counterfeit protect list [--what domain|name|region|app]\n"
-     "govsec counterfeit protect add-app APP --package NAME --cert SHA256\n",
+     "govsec counterfeit protect add-app APP --package NAME --cert SHA256\n"
+     "govsec counterfeit case list [--state STATE] [--limit N]\n"
+     "govsec counterfeit case show ID\n"
+     "govsec counterfeit case open --hit ID | --hits | --kind KIND "
+     "--candidate NAME\n"
+     "                             [--platform P] [--unit USCC] "
+     "[--note TEXT]\n"
+     "govsec counterfeit case confirm|note|takedown|done ID [--note TEXT]\n"
+     "                             [--address IP,...] [--unit USCC]\n"
+     "govsec counterfeit case decide ID --decision "
+     "counterfeit|genuine|not_government\n"
+     "                             --note TEXT [--address IP,...]\n"
+     "govsec counterfeit case refer ID --agency NAME [--reference REF]\n"
+     "govsec counterfeit complaint list\n"
+     "govsec counterfeit hits [--unassigned]\n"
+     "govsec counterfeit takedown write DIR [--warning-host HOST] "
+     "[--zone NAME]\n"
+     "                             [--ttl S]\n"
+     "govsec counterfeit takedown show\n"
+     "govsec counterfeit takedown notice ID [--html]\n",
      NULL},
     {"gate", cmd_gate,
      "access gateway: import | export | test | user | totp | devices | ...",

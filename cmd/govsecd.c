@@ -5,7 +5,11 @@
  * store connection), the availability prober when [probe] enabled is set
  * (a thread with its own store connection), the scheduled inspections when
  * [inspect] enabled is set (likewise), the monitor of other govsec
- * transparency logs when [ecert] monitor is set (likewise), and waits for
+ * transparency logs when [ecert] monitor is set (likewise), the scheduled
+ * counterfeit scans when [counterfeit] feed_dir is set (likewise), the
+ * counterfeit takedown (a thread with its own store connection that takes
+ * new scan hits into cases and, when [takedown] dir is set, rewrites the
+ * takedown outputs on change and runs [takedown] reload), and waits for
  * SIGINT or SIGTERM.
  * Refuses files others could change (privs.c); started as root, it binds
  * the listeners, then runs as [daemon] user and group for good.
@@ -20,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "base/base.h"
 #include "ecert/ecert.h"
 #include "counterfeit/counterfeit.h"
+#include "counterfeit/cases.h"
 #include "gate/gate.h"
 #include "http/http.h"
 #include "inspect/inspect.h"
@@ -104,6 +110,7 @@ struct running {
 	struct gate_server *gate;
 	struct probe_sched *probe;
 	struct insp_sched *insp;
+	struct sched *takedown;
 	struct insp_jobs *jobs; /* inspections started from the console */
 	struct sched *tmon;	/* [ecert] monitor: other logs checked */
 	struct cf_sched *cf;	/* scheduled counterfeit scans */
@@ -120,6 +127,7 @@ tmon_round(struct sched *s, struct store *st, void *arg)
 static void
 running_stop(struct running *run)
 {
+	sched_stop(run->takedown);
 	cf_sched_stop(run->cf);
 	sched_stop(run->tmon);
 	insp_sched_stop(run->insp);
@@ -131,6 +139,69 @@ running_stop(struct running *run)
 	http_stop(run->srv);
 	insp_jobs_free(run->jobs); /* no request can reach them now */
 	run->jobs = NULL;
+}
+
+/* Runs [takedown] reload (through /bin/sh, as the daemon's user) and
+ * waits for it; its failure is logged. */
+static void
+takedown_reload(const char *cmd)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_error("takedown: cannot fork for reload: %s",
+			  strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		log_info("takedown: reload command ran");
+	else
+		log_error("takedown: reload command '%s' failed (status %d)",
+			  cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* One round of the counterfeit takedown (docs/counterfeit.md): new scan
+ * hits become cases; the outputs are rewritten if they changed, and then
+ * the resolver or firewall is told. */
+static void
+takedown_round(struct sched *s, struct store *st, void *arg)
+{
+	const struct config *cfg = arg;
+	struct cf_takedown_opts o;
+	struct cf_takedown_result r;
+	long long n;
+	struct err e;
+
+	(void)s;
+	if (cf_case_open_hits(st, "govsecd", &n, &e) < 0)
+		log_error("counterfeit: hits into cases: %s", e.msg);
+	else if (n > 0)
+		log_info("counterfeit: %lld new hits taken into cases", n);
+	if (cfg->td_dir[0] == '\0')
+		return;
+	cf_takedown_opts_init(&o);
+	o.zone = cfg->td_zone;
+	o.warning_host = cfg->td_warning_host;
+	o.ttl = cfg->td_ttl;
+	if (cf_takedown_write(st, cfg->td_dir, &o, &r, &e) < 0) {
+		log_error("takedown: %s", e.msg);
+		return;
+	}
+	if (!r.changed)
+		return;
+	log_info("takedown: serial %lld written to %s: %lld domains, %lld "
+		 "addresses, %lld apps, %lld accounts",
+		 r.serial, cfg->td_dir, r.domains, r.addresses, r.apps,
+		 r.accounts);
+	if (cfg->td_reload[0] != '\0')
+		takedown_reload(cfg->td_reload);
 }
 
 /* A start that failed: stops what runs, removes the pid file, dies. */
@@ -278,7 +349,7 @@ main(int argc, char **argv)
 		/* the verification service's own connection (api_ecert.c) */
 		run.pst = store_open(config_store_path(&cfg, db), &e);
 		run.pub = run.pst == NULL ? NULL
-					  : http_start(&cfg, run.pst, NULL,
+					  : http_start(&cfg, run.pst, &key,
 						       HTTP_PUBLIC, &e);
 		if (run.pub == NULL) {
 			http_stop(run.srv);
@@ -325,6 +396,11 @@ main(int argc, char **argv)
 		if (run.cf == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
+	run.takedown =
+	    sched_start(config_store_path(&cfg, db), 1000,
+			cfg.td_interval * 1000.0, takedown_round, &cfg, &e);
+	if (run.takedown == NULL)
+		start_fail(&run, pidfile, e.msg);
 	log_info("govsecd %s started (store '%s', running as %s)",
 		 GOVSEC_VERSION, config_store_path(&cfg, db), pv.name);
 	started();

@@ -107,6 +107,7 @@ fi
 if [ ! -f "$dir/leave.key" ]; then
 	(umask 077 && head -c 32 /dev/urandom > "$dir/leave.key")
 fi
+mkdir -p "$dir/takedown"
 cat > "$dir/govsec.conf" <<CONF
 # govsec.conf written by make run (see govsec.conf(5))
 [store]
@@ -136,6 +137,13 @@ public_url = http://localhost:$pport
 # drop feed files here (docs/counterfeit.md): each new one is scanned once
 feed_dir = $dir/feeds
 interval = 10
+
+# confirmed counterfeits: the RPZ and lists, rewritten on change
+# (docs/counterfeit.md); stopped names point at the warning page
+[takedown]
+dir = $dir/takedown
+warning_host = localhost
+interval_seconds = 5
 CONF
 mkdir -p "$dir/feeds"
 # govsecd refuses root without [daemon] user (govsecd(8)); this demo on
@@ -153,6 +161,9 @@ echo "  or as issuer:    issuer / $(cat "$dir/issuer-password")" \
 echo "  gate portal:     http://localhost:$gport/govsec/login"
 echo "  gate user:       demo / $(cat "$dir/gate-password")" \
 	"(sets up a second factor at the first login)"
+echo "  complaint form:  http://localhost:$pport/complaint"
+echo "  takedown (RPZ):  $dir/takedown/govsec.rpz" \
+	"(warning page: http://localhost:$pport/warning)"
 echo "  CLI:             $build/govsec --db $db check"
 echo "  counterfeits:    echo jiangmen-gov.cn > $dir/feeds/new.txt" \
 	"(scanned within 10 s; $build/govsec --db $db counterfeit scan FILE)"

@@ -455,7 +455,8 @@
 	var acct = {};
 
 	[window.GovsecGate, window.GovsecInspect, window.GovsecAccount,
-	    window.GovsecEcert, window.GovsecMail].forEach(function (mount) {
+	    window.GovsecEcert, window.GovsecMail, window.GovsecCounterfeit]
+	    .forEach(function (mount) {
 		if (typeof mount === 'function') {
 			var more = mount({
 				h: h, clear: clear, t: t, I: I, api: api, q: q,
@@ -496,7 +497,8 @@
 		clearError();
 		markNav(r.path === 'finding' ? 'findings' : r.path === 'gate' ?
 		    'gate/' + (r.parts[1] || 'policy') : r.path === 'ecert' ?
-		    'ecert/' + (r.parts[1] || 'certificates') : r.path);
+		    'ecert/' + (r.parts[1] || 'certificates') :
+		    r.path === 'cfcase' ? 'counterfeit' : r.path);
 		clear(view);
 		view.setAttribute('aria-busy', 'true');
 		view.appendChild(h('p', {class: 'muted', text: t('app.loading')}));
@@ -562,6 +564,8 @@
 		/* nor the verification service's operators and the log */
 		$('nav-ecert-operators').parentNode.hidden = !!sc;
 		$('nav-ecert-log').parentNode.hidden = !!sc;
+		/* nor are counterfeit cases (a department's duty) */
+		$('nav-counterfeit').parentNode.hidden = !!sc;
 		$('current-user').textContent = state.user ?
 		    t('user.signed_in', {user: state.user.user,
 		    role: state.user.role}) + (sc ? t('user.scope.' + sc.kind,

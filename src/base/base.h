@@ -396,6 +396,10 @@ int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
 #define CHECK_SEGMENT_PREFIX6	 32 /* ... and at most an IPv6 /32 */
 #define CHECK_GATE_WINDOW_DAYS	 30 /* gate decisions counted: last 30 days */
 #define CHECK_GATE_STALE_MINUTES 60 /* gate silent longer: evidence stale */
+#define CHECK_CF_SCAN_HOURS	 48 /* CF-1: a feed scanned this often */
+#define CHECK_CF_ANSWER_DAYS	 7  /* CF-1: a complaint examined within */
+#define CHECK_CF_CONFIRM_DAYS	 15 /* CF-2: a suspect decided within */
+#define CHECK_CF_TAKEDOWN_DAYS	 3  /* CF-3: a counterfeit taken down */
 /* Limits of an HTTP listener: [console] and [public] (govsec.conf(5)). */
 struct listen_limits {
 	int connections;    /* connections: open at once (1024) */
@@ -500,6 +504,19 @@ struct config {
 	char milter_hop[64];	      /* outbound_hop: its daemon name */
 	char milter_exceptions[4096]; /* exceptions: "ADDR DATE, ..." */
 	int milter_timeout;	      /* timeout seconds to the MTA (30) */
+	/* [takedown]: counterfeit takedown outputs written by govsecd
+	 * (docs/counterfeit.md) */
+	char td_dir[4096];	   /* dir: where, "" = not written */
+	char td_reload[1024];	   /* reload: command after a change, "" */
+	char td_warning_host[256]; /* warning_host: CNAME target, "" */
+	char td_zone[256];	   /* zone: the RPZ's name, "rpz.govsec." */
+	int td_ttl;		   /* ttl: seconds (300) */
+	int td_interval;	   /* interval_seconds: between looks (60) */
+	/* [complaints]: the public complaint form */
+	int cf_pow_bits; /* pow_bits: zero bits of the work (20) */
+	int cf_per_hour; /* per_hour: complaints from one address (10) */
+	/* [check] cf_*: deadlines of CF-1..3 (CHECK_CF_* defaults) */
+	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -76,6 +76,15 @@ config_defaults(struct config *c)
 	c->milter_threshold = 50;
 	str_copy(c->milter_hop, "govsec-outbound", sizeof(c->milter_hop));
 	c->milter_timeout = 30;
+	str_copy(c->td_zone, "rpz.govsec.", sizeof(c->td_zone));
+	c->td_ttl = 300;
+	c->td_interval = 60;
+	c->cf_pow_bits = 20;
+	c->cf_per_hour = 10;
+	c->cf_scan_hours = CHECK_CF_SCAN_HOURS;
+	c->cf_answer_days = CHECK_CF_ANSWER_DAYS;
+	c->cf_confirm_days = CHECK_CF_CONFIRM_DAYS;
+	c->cf_takedown_days = CHECK_CF_TAKEDOWN_DAYS;
 }
 
 struct ctx {
@@ -258,7 +267,7 @@ probe_setting(struct config *c, const char *key, const char *value)
 
 /* One [counterfeit] setting of the scheduled scans: 0, -1, -2. */
 static int
-cf_setting(struct config *c, const char *key, const char *value)
+scan_setting(struct config *c, const char *key, const char *value)
 {
 	if (!strcmp(key, "feed_dir"))
 		return str_copy(c->cf_feed_dir, value, sizeof(c->cf_feed_dir));
@@ -348,6 +357,48 @@ milter_setting(struct config *c, const char *key, const char *value)
 				sizeof(c->milter_exceptions));
 	if (!strcmp(key, "timeout"))
 		return set_int(value, 1, 3600, &c->milter_timeout);
+/* One [takedown], [complaints] or [check] cf_* setting: 0, -1 on a bad
+ * value, -2 for an unknown key. */
+static int
+cf_setting(struct config *c, const char *section, const char *key,
+	   const char *value)
+{
+	if (!strcmp(section, "takedown")) {
+		if (!strcmp(key, "dir"))
+			return str_copy(c->td_dir, value, sizeof(c->td_dir));
+		if (!strcmp(key, "reload"))
+			return str_copy(c->td_reload, value,
+					sizeof(c->td_reload));
+		if (!strcmp(key, "warning_host"))
+			return strpbrk(value, " \t\"\\;") != NULL
+				   ? -1
+				   : str_copy(c->td_warning_host, value,
+					      sizeof(c->td_warning_host));
+		if (!strcmp(key, "zone"))
+			return value[0] == '\0' ||
+				       strpbrk(value, " \t\"\\;") != NULL
+				   ? -1
+				   : str_copy(c->td_zone, value,
+					      sizeof(c->td_zone));
+		if (!strcmp(key, "ttl"))
+			return set_int(value, 0, 86400, &c->td_ttl);
+		if (!strcmp(key, "interval_seconds"))
+			return set_int(value, 1, 86400, &c->td_interval);
+	} else if (!strcmp(section, "complaints")) {
+		if (!strcmp(key, "pow_bits"))
+			return set_int(value, 8, 32, &c->cf_pow_bits);
+		if (!strcmp(key, "per_hour"))
+			return set_int(value, 1, 100000, &c->cf_per_hour);
+	} else if (!strcmp(section, "check")) {
+		if (!strcmp(key, "cf_scan_hours"))
+			return set_int(value, 1, 8760, &c->cf_scan_hours);
+		if (!strcmp(key, "cf_answer_days"))
+			return set_int(value, 1, 365, &c->cf_answer_days);
+		if (!strcmp(key, "cf_confirm_days"))
+			return set_int(value, 1, 365, &c->cf_confirm_days);
+		if (!strcmp(key, "cf_takedown_days"))
+			return set_int(value, 1, 365, &c->cf_takedown_days);
+	}
 	return -2;
 }
 
@@ -458,13 +509,15 @@ handler(void *user, const char *section, const char *key, const char *value)
 		   (ok = insp_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "counterfeit") &&
-		   (ok = cf_setting(c, key, value)) != -2) {
+		   (ok = scan_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "audit") &&
 		   (ok = audit_setting(c, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else if (!strcmp(section, "milter") &&
 		   (ok = milter_setting(c, key, value)) != -2) {
+		/* ok is 0 or -1 */
+	} else if ((ok = cf_setting(c, section, key, value)) != -2) {
 		/* ok is 0 or -1 */
 	} else {
 		if (!x->failed)

@@ -44,14 +44,17 @@ int http_check_config(const struct config *cfg, struct err *e);
  * connections past their head or body deadline. cfg and st must outlive
  * the server; the server
  * serializes every use of st with one mutex, so the caller must not use st
- * while the server runs. key (the store's key file, store_key_open; NULL
- * for HTTP_PUBLIC) opens the console's sealed TOTP secrets and must
- * outlive the server. Returns the server, or NULL with e set.
+ * while the server runs. key (the store's key file, store_key_open) opens
+ * the console's sealed TOTP secrets and complainants' contacts, and seals
+ * those the public listener takes in (NULL there: a complaint with a
+ * contact is refused); it must outlive the server. Returns the server, or
+ * NULL with e set.
  */
 enum http_role {
 	HTTP_CONSOLE, /* the console and its API ([console] listen) */
 	HTTP_PUBLIC,  /* pages for everyone: the leave-site prompt
-		       * ([public] listen; needs [public] leave_key) */
+		       * ([public] listen; needs [public] leave_key), the
+		       * complaint form (its contacts sealed under key) */
 };
 struct http_server *http_start(const struct config *cfg, struct store *st,
 			       const struct secret_key *key,
@@ -158,7 +161,9 @@ struct http_req {
 	/* the response */
 	int status;
 	const char *ctype;
-	char *out; /* malloc'ed body, or NULL */
+	const char *csp; /* Content-Security-Policy instead of the
+			  * listener's, or NULL (a static string) */
+	char *out;	 /* malloc'ed body, or NULL */
 	size_t out_len;
 	struct http_hdr *hdrs;
 };
@@ -446,6 +451,25 @@ int http_ecert_operator_disable(struct http_req *r);
 int http_ecert_key_revoke(struct http_req *r);
 int http_ecert_tlog(struct http_req *r); /* head, entries, proof */
 int http_leave(struct http_req *r);
+
+/* api_counterfeit.c: the complaint form, its API and the warning page
+ * (public listener); hits, cases, complaints, takedown (console) */
+int http_cf_form(struct http_req *r);
+int http_cf_form_js(struct http_req *r);
+int http_cf_track_page(struct http_req *r);
+int http_cf_warning(struct http_req *r); /* also every other GET path */
+int http_cf_challenge(struct http_req *r);
+int http_cf_complaint_post(struct http_req *r);
+int http_cf_complaint_status(struct http_req *r);
+int http_cf_hits(struct http_req *r);
+int http_cf_scans(struct http_req *r);
+int http_cf_cases(struct http_req *r);
+int http_cf_case(struct http_req *r);
+int http_cf_case_open(struct http_req *r);
+int http_cf_case_step(struct http_req *r);
+int http_cf_complaints(struct http_req *r);
+int http_cf_takedown(struct http_req *r);
+int http_cf_notice(struct http_req *r);
 
 /* static.c */
 /* Serves the embedded console file at r->path ("/" is "/index.html"). */

@@ -305,7 +305,8 @@ send_response(struct MHD_Connection *c, struct conn_state *cs)
 	for (size_t i = 0; i < ARRAY_SIZE(security_headers); i++)
 		MHD_add_response_header(
 		    resp, security_headers[i].name,
-		    i == 0 && r->ctx->role == HTTP_PUBLIC
+		    i == 0 && r->csp != NULL ? r->csp
+		    : i == 0 && r->ctx->role == HTTP_PUBLIC
 			? PUBLIC_CSP /* inline style, nothing else */
 			: security_headers[i].value);
 	if (str_starts(r->path, "/api/") || strcmp(r->path, "/api") == 0 ||

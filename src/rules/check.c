@@ -114,6 +114,14 @@ static const struct rule_def rules[] = {
     {"mail.no-attachment-download", "MAIL-2",
      "automatic attachment download turned off", "关闭附件自动下载",
      rule_mail_attachments},
+    {"cf.scans", "CF-1", "counterfeit scans run on schedule",
+     "按期开展仿冒应用监测", rule_cf_scans},
+    {"cf.complaints", "CF-1", "complaints examined within the deadline",
+     "举报在期限内受理核查", rule_cf_complaints},
+    {"cf.confirmed", "CF-2", "suspected counterfeits confirmed in time",
+     "疑似仿冒应用在期限内核实", rule_cf_confirmed},
+    {"cf.stopped", "CF-3", "confirmed counterfeits taken down in time",
+     "经核实的仿冒应用在期限内处置", rule_cf_stopped},
     {"sup.rectified", "SUP-1", "new applications comply; rectification on time",
      "新建应用合规，在用应用按期完成整改", rule_sup_rectified},
 };
@@ -188,13 +196,9 @@ static const struct req_def catalogue[] = {
     {"MAIL-2", NULL, NULL, RK_RULE, NULL, NULL},
     {"MAIL-3", "mail circulation can be traced", "邮件流转可追溯", RK_PERSON,
      PERSON_NOTE, "attest.mail-3"},
-    {"CF-1", "counterfeits scanned for, complaints accepted",
-     "仿冒应用监测和举报受理", RK_NODUTY,
-     "a duty of the supervising departments, not of a unit", NULL},
-    {"CF-2", "suspected counterfeits confirmed", "核实疑似仿冒应用", RK_NODUTY,
-     "a duty of the establishment departments, not of a unit", NULL},
-    {"CF-3", "confirmed counterfeits stopped", "处置仿冒应用", RK_NODUTY,
-     "a duty of the supervising departments, not of a unit", NULL},
+    {"CF-1", NULL, NULL, RK_RULE, NULL, NULL},
+    {"CF-2", NULL, NULL, RK_RULE, NULL, NULL},
+    {"CF-3", NULL, NULL, RK_RULE, NULL, NULL},
     {"SUP-1", NULL, NULL, RK_RULE, NULL, NULL},
     {"SUP-2", "supervision and inspection by the issuing departments",
      "四部门监督检查", RK_NODUTY,
@@ -249,6 +253,10 @@ check_opts_init(struct check_opts *o)
 	o->segment_prefix6 = CHECK_SEGMENT_PREFIX6;
 	o->gate_window_days = CHECK_GATE_WINDOW_DAYS;
 	o->gate_stale_minutes = CHECK_GATE_STALE_MINUTES;
+	o->cf_scan_hours = CHECK_CF_SCAN_HOURS;
+	o->cf_answer_days = CHECK_CF_ANSWER_DAYS;
+	o->cf_confirm_days = CHECK_CF_CONFIRM_DAYS;
+	o->cf_takedown_days = CHECK_CF_TAKEDOWN_DAYS;
 }
 
 void
@@ -262,6 +270,10 @@ check_opts_config(struct check_opts *o, const struct config *cfg)
 	o->segment_prefix6 = cfg->segment_prefix6;
 	o->gate_window_days = cfg->gate_window_days;
 	o->gate_stale_minutes = cfg->gate_stale_minutes;
+	o->cf_scan_hours = cfg->cf_scan_hours;
+	o->cf_answer_days = cfg->cf_answer_days;
+	o->cf_confirm_days = cfg->cf_confirm_days;
+	o->cf_takedown_days = cfg->cf_takedown_days;
 }
 
 const char *

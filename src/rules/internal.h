@@ -193,6 +193,10 @@ void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 void rule_ecert_logo(struct check_ctx *c);	    /* LOGO-1 */
 /* rules_link.c: frees what the observation rules kept for the check */
 void check_link_free(struct check_ctx *c);
+void rule_cf_scans(struct check_ctx *c);	    /* CF-1 */
+void rule_cf_complaints(struct check_ctx *c);	    /* CF-1 */
+void rule_cf_confirmed(struct check_ctx *c);	    /* CF-2 */
+void rule_cf_stopped(struct check_ctx *c);	    /* CF-3 */
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

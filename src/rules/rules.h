@@ -64,6 +64,10 @@ struct check_opts {
 	/* gate evidence: decisions of the last gate_window_days count; a
 	 * gate silent for more than gate_stale_minutes is stale (unknown) */
 	int gate_window_days, gate_stale_minutes;
+	/* CF-1..3: a feed scanned every cf_scan_hours, a complaint examined
+	 * within cf_answer_days, a suspect decided within cf_confirm_days,
+	 * a counterfeit taken down within cf_takedown_days */
+	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
 	/* If set, called for every finding in scope, emitted or not, with
 	 * its unit (uscc and name, NULL if none): counts by unit without
 	 * building the evidence of findings nobody reads. */

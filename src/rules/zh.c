@@ -697,6 +697,50 @@ static const struct zh_entry zh_entries[] = {
      "未申报域名“%s”的注册到期日期"},
     {"%d domains registered beyond the next %d days, %d cancelled",
      "%d 个域名的注册有效期超过未来 %d 天，%d 个已注销"},
+    /* rules_cf.c */
+    {"find why the scans of the feed fail and run one (govsec counterfeit "
+     "scan)",
+     "查明该数据源监测失败的原因并重新监测（govsec counterfeit scan）"},
+    {"feed '%s' has no successful scan (last error: %s)",
+     "数据源“%s”没有一次成功的监测（最近的错误：%s）"},
+    {"none recorded", "无记录"},
+    {"scan the feed on schedule (govsecd's scheduled scans, or govsec "
+     "counterfeit scan)",
+     "按期监测该数据源（govsecd 定时监测，或 govsec counterfeit scan）"},
+    {"feed '%s' last scanned %s, more than %lld hours ago",
+     "数据源“%s”最近一次监测于 %s，已超过 %lld 小时"},
+    {"feed '%s' scanned %s, within %lld hours",
+     "数据源“%s”于 %s 完成监测，在 %lld 小时之内"},
+    {"complaint received %s, examined %s", "举报于 %s 受理，%s 开始核查"},
+    {"examine the complaint's case now (govsec counterfeit case confirm)",
+     "立即核查该举报对应的案件（govsec counterfeit case confirm）"},
+    {"complaint received %s not examined after %lld days (deadline %lld "
+     "days)",
+     "举报于 %s 受理，%lld 天后仍未核查（期限 %lld 天）"},
+    {"complaint received %s, to be examined by %s",
+     "举报于 %s 受理，应于 %s 前核查"},
+    {"suspect %s '%s' opened %s, decided %s on %s",
+     "疑似仿冒（%s）“%s”于 %s 立案，已认定为 %s（%s）"},
+    {"confirm with the registry whether a unit operates it and record the "
+     "decision (govsec counterfeit case decide)",
+     "对照登记信息核实其是否由已登记单位开办，并记录认定结论（govsec "
+     "counterfeit case decide）"},
+    {"suspect %s '%s' opened %s is still %s after %lld days (deadline %lld "
+     "days)",
+     "疑似仿冒（%s）“%s”于 %s 立案，%s 状态已持续 %lld 天（期限 %lld 天）"},
+    {"suspect %s '%s' opened %s, to be decided by %s",
+     "疑似仿冒（%s）“%s”于 %s 立案，应于 %s 前认定"},
+    {"counterfeit %s '%s' decided %s, taken down %s",
+     "仿冒（%s）“%s”于 %s 认定，%s 已处置"},
+    {"stop it (govsec counterfeit takedown write, the platform's notice), "
+     "then record it (govsec counterfeit case done)",
+     "予以处置（govsec counterfeit takedown write，向平台发出通知），并记录"
+     "（govsec counterfeit case done）"},
+    {"counterfeit %s '%s' decided %s is %s, not taken down after %lld days "
+     "(deadline %lld days)",
+     "仿冒（%s）“%s”于 %s 认定，当前为 %s，%lld 天后仍未处置（期限 %lld 天）"},
+    {"counterfeit %s '%s' decided %s, to be taken down by %s",
+     "仿冒（%s）“%s”于 %s 认定，应于 %s 前处置"},
     /* rules_ecert.c */
     {"not in an e-certificate pilot area ('ecert_pilot'): %s bind units of "
      "pilot areas only (interp. Q4-Q6)",

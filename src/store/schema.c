@@ -368,6 +368,38 @@ const struct migration store_migrations[] = {
 	 "CREATE UNIQUE INDEX cf_hits_key ON cf_hits(kind, candidate,"
 	 "  protected);"
 	 "CREATE INDEX cf_hits_case ON cf_hits(case_id);"},
+    /* 27: counterfeit cases (src/counterfeit/cases.c): each case with its
+     * state and the times it reached each, its history (every step: who,
+     * when, what was observed), public complaints (the tracking code's
+     * digest only; the contact sealed), single-use proof-of-work
+     * challenges, and referrals to public security with their evidence */
+    {27, "CREATE TABLE cf_cases ("
+	 "  id TEXT PRIMARY KEY, kind TEXT NOT NULL, candidate TEXT NOT NULL,"
+	 "  platform TEXT, unit TEXT, protected TEXT, source TEXT NOT NULL,"
+	 "  state TEXT NOT NULL, opened INTEGER NOT NULL,"
+	 "  opened_by TEXT NOT NULL, updated INTEGER NOT NULL,"
+	 "  confirming INTEGER, decided INTEGER, decided_by TEXT,"
+	 "  requested INTEGER, taken_down INTEGER, referred INTEGER,"
+	 "  detail TEXT);"
+	 "CREATE INDEX cf_cases_state ON cf_cases(state);"
+	 "CREATE INDEX cf_cases_candidate ON cf_cases(kind, candidate);"
+	 "CREATE TABLE cf_events ("
+	 "  case_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+	 "  actor TEXT NOT NULL, action TEXT NOT NULL, state TEXT NOT NULL,"
+	 "  note TEXT, addresses TEXT, PRIMARY KEY (case_id, seq));"
+	 "CREATE TABLE cf_complaints ("
+	 "  id TEXT PRIMARY KEY, tracking TEXT NOT NULL UNIQUE,"
+	 "  case_id TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,"
+	 "  platform TEXT, description TEXT, contact TEXT, lang TEXT,"
+	 "  received INTEGER NOT NULL);"
+	 "CREATE INDEX cf_complaints_case ON cf_complaints(case_id);"
+	 "CREATE TABLE cf_pow ("
+	 "  challenge TEXT PRIMARY KEY, bits INTEGER NOT NULL,"
+	 "  expires INTEGER NOT NULL);"
+	 "CREATE TABLE cf_referrals ("
+	 "  case_id TEXT PRIMARY KEY, at INTEGER NOT NULL,"
+	 "  actor TEXT NOT NULL, agency TEXT NOT NULL, reference TEXT,"
+	 "  bundle TEXT NOT NULL, digest TEXT NOT NULL);"},
     /* 28: the packages and signing certificates of applications, which
      * the application record lacks (counterfeit monitor, issue 12) */
     {28, "CREATE TABLE cf_app_ids ("

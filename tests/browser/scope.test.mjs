@@ -61,6 +61,8 @@ test('a scoped account sees its scope in the header and only its units',
 		/taishan.*scope: 台山市人民政府 \(11440781007251013E\) and its subordinate units/);
 	// the gate's pages concern no unit: not offered to a scoped account
 	assert.ok(await page.locator('#nav-gate-policy').isHidden());
+	// nor counterfeit cases, a department's duty (their API refuses it)
+	assert.ok(await page.locator('#nav-counterfeit').isHidden());
 	assert.ok(await page.locator('#nav-units').isVisible());
 	const rows = page.locator('table#by-unit tbody tr');
 	assert.equal(await rows.count(), 3);
@@ -86,6 +88,7 @@ test('an account of all units shows no scope and every unit', async () => {
 		/scope/);
 	assert.ok(await page.locator('table#by-unit tbody tr').count() > 3);
 	assert.ok(await page.locator('#nav-gate-policy').isVisible());
+	assert.ok(await page.locator('#nav-counterfeit').isVisible());
 	await page.context().close();
 	assert.deepEqual(problems, []);
 });

@@ -21,7 +21,7 @@ import subprocess
 import time
 import urllib.parse
 
-from conftest import BUILD, SRC, cli_env, free_port, stop
+from conftest import BUILD, SRC, cli_env, free_port, stop, wait_until
 
 
 def readme_tour():
@@ -100,6 +100,15 @@ def test_make_run_demo(tmp_path):
             assert r.status == 200, (path, body)
             return body
 
+        # the public listener: the complaint form, the takedown outputs
+        assert f"http://localhost:{pport}/complaint" in out
+        c = http.client.HTTPConnection("127.0.0.1", pport, timeout=30)
+        c.request("GET", "/complaint")
+        r = c.getresponse()
+        assert r.status == 200 and "举报" in r.read().decode()
+        c.close()
+        wait_until((tmp_path / "run" / "takedown" / "govsec.rpz").exists,
+                   15, "govsecd to write the takedown outputs")
         # the Inspections pages have a finished run of the demo portal
         sites = get("/api/inspections")["sites"]
         assert [s["host"] for s in sites] == ["www.jiangmen.gov.cn"], sites

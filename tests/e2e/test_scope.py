@@ -832,11 +832,12 @@ CASES = {
 }
 # Routes no scoped account may use (their data is not any unit's): the
 # gate's administration, the whole audit chain's verification and the
-# mail-flow records (mail is the mail server's, not a unit's).
+# mail-flow records (mail is the mail server's, not a unit's) and the
+# counterfeit cases (a department's duty, docs/counterfeit.md).
 GLOBAL = {"GET /api/audit/verify", "GET /api/mail/trace"} | {
     f"{m} {p}" for m, p, pol in router_routes()
-    if p.startswith("/api/gate/") or (p.startswith("/api/ecert/") and
-                                      pol == "RS_GLOBAL")}
+    if p.startswith("/api/gate/") or p.startswith("/api/counterfeit/") or
+    (p.startswith("/api/ecert/") and pol == "RS_GLOBAL")}
 
 
 def test_route_list_matches_router():
