@@ -357,6 +357,9 @@ milter_setting(struct config *c, const char *key, const char *value)
 				sizeof(c->milter_exceptions));
 	if (!strcmp(key, "timeout"))
 		return set_int(value, 1, 3600, &c->milter_timeout);
+	return -2;
+}
+
 /* One [takedown], [complaints] or [check] cf_* setting: 0, -1 on a bad
  * value, -2 for an unknown key. */
 static int
