@@ -24,6 +24,9 @@
 
 /* ---- findings ---- */
 
+static char *zh_or_null(struct arena *ar, const char *fmt, va_list ap)
+    VPRINTF_LIKE(2);
+
 static char *
 zh_or_null(struct arena *ar, const char *fmt, va_list ap)
 {
