@@ -18,6 +18,9 @@
 
 #include "store/store_impl.h"
 
+/* Parameters of one statement (PostgreSQL allows 65535). */
+#define PG_PARAMS_MAX 4096
+
 #define PG_CACHE    512
 #define PG_BOOL_OID 16
 
@@ -493,8 +496,8 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	store_row_fn fn, void *arg, struct err *e)
 {
 	struct pg *s = h;
-	char nums[64][24];
-	const char *vals[64];
+	char nums0[64][24], (*nums)[24] = nums0;
+	const char *vals0[64], **vals = vals0;
 	struct pg_stmt *ps;
 	PGresult *res = NULL;
 	struct store_row row;
@@ -505,12 +508,26 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	 * that the ROLLBACK after it does not hide it from store_retry */
 	if (strncmp(sql, "BEGIN", 5) == 0)
 		s->state[0] = '\0';
-	if (nv > 64) {
+	if (nv > PG_PARAMS_MAX) {
 		err_set(e, "too many parameters (%d)", nv);
 		return -1;
 	}
 	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE && pg_alive(s, e) < 0)
 		return -1;
+	if (strncmp(sql, "PRAGMA ", 7) == 0) {
+		/* SQLite's foreign key switches: PostgreSQL checks a key
+		 * (all DEFERRABLE here) at once, or at the commit when the
+		 * transaction defers them */
+		if (strcmp(sql, "PRAGMA defer_foreign_keys = ON") == 0)
+			sql = "SET CONSTRAINTS ALL DEFERRED";
+		else if (strcmp(sql, "PRAGMA foreign_keys = ON") == 0 ||
+			 strcmp(sql, "PRAGMA foreign_keys = OFF") == 0)
+			return 0;
+	}
+	if (nv > 64) { /* a multi-row INSERT (tlog.c writes 32 rows) */
+		nums = xmalloc((size_t)nv * sizeof(*nums));
+		vals = xmalloc((size_t)nv * sizeof(*vals));
+	}
 	for (int i = 0; i < nv; i++) {
 		switch (v[i].type) {
 		case SV_NULL_T:
@@ -524,16 +541,6 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			vals[i] = v[i].s;
 			break;
 		}
-	}
-	if (strncmp(sql, "PRAGMA ", 7) == 0) {
-		/* SQLite's foreign key switches: PostgreSQL checks a key
-		 * (all DEFERRABLE here) at once, or at the commit when the
-		 * transaction defers them */
-		if (strcmp(sql, "PRAGMA defer_foreign_keys = ON") == 0)
-			sql = "SET CONSTRAINTS ALL DEFERRED";
-		else if (strcmp(sql, "PRAGMA foreign_keys = ON") == 0 ||
-			 strcmp(sql, "PRAGMA foreign_keys = OFF") == 0)
-			return 0;
 	}
 	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
 		/* a migration: several statements, no parameters */
@@ -613,6 +620,10 @@ result:
 out:
 	PQclear(res);
 	free(tr);
+	if (nums != nums0) {
+		free(nums);
+		free(vals);
+	}
 	return ret;
 }
 
