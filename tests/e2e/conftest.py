@@ -110,11 +110,20 @@ def cli(store_path):
     return run
 
 
+_ports_given = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that was free a moment ago, and that no
+    earlier call of this run returned (two calls in a row could otherwise
+    get the same port back before either is bound)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def self_signed(prefix, *names):
@@ -272,7 +281,8 @@ def pg_store(pg_server, tmp_path):
     class Store:
         pass
     s = Store()
-    s.uri = pg_server.createdb("t%d_%d" % (os.getpid(), next(_pg_dbs)))
+    s.name = "t%d_%d" % (os.getpid(), next(_pg_dbs))
+    s.uri = pg_server.createdb(s.name)
     s.key = tmp_path / "pg.key"
     s.conf = tmp_path / "pg.conf"
     s.conf.write_text(f"[store]\npath = {s.uri}\nkey = {s.key}\n")
@@ -295,4 +305,6 @@ def pg_cli(pg_store, tmp_path):
         return run_cli(args, db=pg_store.uri, stdin=stdin, env=env)
     run.db = pg_store.uri
     run.store = pg_store
+    # rows other parts record, written straight into the store
+    run.sql = lambda q: pg_store.server.psql(q, db=pg_store.name)
     return run

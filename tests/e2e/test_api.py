@@ -19,6 +19,8 @@ import time
 
 import pytest
 
+from conftest import free_port
+
 SRC = os.environ.get("GOVSEC_SRC") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(os.environ.get("GOVSEC_BUILD")
@@ -76,12 +78,6 @@ def portal_record(app_id, unit, domain):
 
 
 # ---- the daemon ----
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def add_user(db, name, password, role):
     p = subprocess.run([GOVSEC, "--db", db, "user", "add", name, "--role",

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import GOVSEC, GOVSECD, cli_env, run_cli
+from conftest import GOVSEC, GOVSECD, cli_env, free_port, run_cli
 
 HOST = "www.site.gov.cn"
 PW = "viewer password 1"
@@ -68,12 +68,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Site:

@@ -92,6 +92,9 @@ def test_check_case(path, tmp_path, cli):
     ok(cli("import", case_registry(case, tmp_path)))
     # rows other parts record (the counterfeit monitor's scans, cases)
     for q in case.get("sql", []):
+        if hasattr(cli, "sql"):  # PostgreSQL (test_pg_store.py)
+            cli.sql(q)
+            continue
         con = sqlite3.connect(cli.db)
         con.execute(q)
         con.commit()
