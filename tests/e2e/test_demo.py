@@ -109,6 +109,7 @@ def test_make_run_demo(tmp_path):
         c.close()
         wait_until((tmp_path / "run" / "takedown" / "govsec.rpz").exists,
                    15, "govsecd to write the takedown outputs")
+        counterfeit(tmp_path, out, pport)
         # the Inspections pages have a finished run of the demo portal
         sites = get("/api/inspections")["sites"]
         assert [s["host"] for s in sites] == ["www.jiangmen.gov.cn"], sites
@@ -135,6 +136,52 @@ def test_make_run_demo(tmp_path):
     finally:
         stop(p)
     assert p.returncode == 0, out + p.stdout.read()
+
+
+def counterfeit(tmp, out, pport):
+    """The counterfeit line make run prints, followed as a new user would:
+    a feed file dropped into run/feeds is scanned by govsecd, its hit
+    becomes a case, the department confirms it and decides it counterfeit,
+    and the name is then stopped in the RPZ and answered with the warning
+    page naming the genuine site."""
+    m = re.search(r"counterfeits: +echo (\S+) > (\S+)", out)
+    assert m, out
+    name, feed = m.group(1), tmp / m.group(2)
+    db = tmp / "run" / "govsec.db"
+
+    def cli(*args):
+        p = subprocess.run([str(BUILD / "govsec"), "--db", str(db)] +
+                           list(args), capture_output=True, text=True,
+                           env=cli_env(), timeout=60)
+        assert p.returncode == 0, (args, p.stdout, p.stderr)
+        return p.stdout
+
+    feed.write_text(name + "\n")
+
+    def case():
+        for c in json.loads(cli("counterfeit", "case", "list", "--format",
+                                "json")):
+            if c["candidate"] == name:
+                return c
+        return None
+    c = wait_until(case, 60, "the dropped feed's hit to become a case")
+    hits = json.loads(cli("counterfeit", "case", "show", c["id"],
+                          "--format", "json"))
+    assert hits["unit"] == "11440700007250010K", hits
+    cli("counterfeit", "case", "confirm", c["id"], "--note", "looked")
+    cli("counterfeit", "case", "decide", c["id"], "--decision",
+        "counterfeit", "--note", "not the city's")
+    cli("counterfeit", "case", "takedown", c["id"])
+    rpz = tmp / "run" / "takedown" / "govsec.rpz"
+    wait_until(lambda: name in rpz.read_text(), 30,
+               lambda: "the RPZ to stop the name: " + rpz.read_text())
+    conn = http.client.HTTPConnection("127.0.0.1", pport, timeout=30)
+    conn.request("GET", "/", headers={"Host": name})
+    r = conn.getresponse()
+    page = r.read().decode()
+    conn.close()
+    assert r.status == 200 and "警告：仿冒政务网站" in page, page
+    assert name in page and "www.jiangmen.gov.cn" in page, page
 
 
 def tour(tmp, out, pport):
