@@ -12,46 +12,17 @@ import http.client
 import json
 import os
 import time
-import urllib.parse
 
 import pytest
 
-from conftest import (SRC, free_port, require, run_cli, running_govsecd,
-                      running_nginx, tcp_ready, wait_until)
+from conftest import (free_port, require, run_cli, running_govsecd,
+                      tcp_ready, wait_until)
+from nginxlab import GateClient, running_gate_nginx
 
 ATTEMPTS = 5
 ADDR_ATTEMPTS = 12
 HOST = "app.test"
 PW = {"bob": "bob password 1", "dave": "dave password 12"}
-
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/t_body; proxy_temp_path {d}/t_proxy;
-    fastcgi_temp_path {d}/t_fcgi; uwsgi_temp_path {d}/t_uwsgi;
-    scgi_temp_path {d}/t_scgi;
-    upstream govsec_gate {{
-        server 127.0.0.1:{gp1};
-        server 127.0.0.1:{gp2};
-        keepalive 16;
-    }}
-    server {{
-        listen 127.0.0.1:{np};
-        server_name {host};
-        root {d}/www;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-        }}
-    }}
-}}
-"""
-
 
 def policy():
     return {"version": 1,
@@ -62,40 +33,16 @@ def policy():
                        "networks": ["office"], "action": "one_factor"}]}
 
 
-class Pair:
+class Pair(GateClient):
     def __init__(self, d, env, np, gps):
-        self.d, self.env, self.np, self.gps = d, env, np, gps
+        super().__init__(np, HOST)
+        self.d, self.env, self.gps = d, env, gps
 
     def cli(self, *args, stdin=None):
         return run_cli(args, db=self.uri, stdin=stdin, env=self.env)
 
-    def req(self, path, src="127.0.0.2", cookies=None, method="GET",
-            body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.np, timeout=60,
-                                       source_address=(src, 0))
-        h = {"Host": HOST}
-        if cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if body is not None:
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        out = (r.status, r.getheaders(), r.read())
-        c.close()
-        return out
-
     def login(self, user, password, src="127.0.0.2"):
-        form = urllib.parse.urlencode({"username": user,
-                                       "password": password, "code": "",
-                                       "lang": "en"})
-        st, hdrs, _ = self.req("/govsec/login", src=src, method="POST",
-                               body=form)
-        jar = {}
-        for k, v in hdrs:
-            if k.lower() == "set-cookie":
-                name, _, rest = v.partition("=")
-                jar[name] = rest.split(";")[0]
-        return st, jar
+        return super().login(user, password, src=src)[:2]
 
     def direct(self, i, jar, src="127.0.0.2"):
         """The decision of instance i alone (as nginx asks it)."""
@@ -157,8 +104,7 @@ threads = 8
         for i in range(2):
             stack.enter_context(running_govsecd(
                 confs[i], d / f"govsecd{i}.log", tcp_ready(gps[i])))
-        stack.enter_context(running_nginx(d, NGINX_CONF.format(
-            d=d, np=np, gp1=gps[0], gp2=gps[1], host=HOST, src=SRC), [np]))
+        stack.enter_context(running_gate_nginx(d, gps, np, HOST))
         yield p
 
 
