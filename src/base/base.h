@@ -400,6 +400,9 @@ int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
 #define CHECK_CF_ANSWER_DAYS	 7  /* CF-1: a complaint examined within */
 #define CHECK_CF_CONFIRM_DAYS	 15 /* CF-2: a suspect decided within */
 #define CHECK_CF_TAKEDOWN_DAYS	 3  /* CF-3: a counterfeit taken down */
+
+/* MAIL-3: an e-mail system's mail was recorded this recently (days) */
+#define CHECK_MAIL_FLOW_STALE_DAYS 3
 /* Limits of an HTTP listener: [console] and [public] (govsec.conf(5)). */
 struct listen_limits {
 	int connections;    /* connections: open at once (1024) */
@@ -517,6 +520,7 @@ struct config {
 	int cf_per_hour; /* per_hour: complaints from one address (10) */
 	/* [check] cf_*: deadlines of CF-1..3 (CHECK_CF_* defaults) */
 	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
+	int mail_flow_stale_days; /* [check] mail_flow_stale_days (3) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

@@ -85,6 +85,7 @@ config_defaults(struct config *c)
 	c->cf_answer_days = CHECK_CF_ANSWER_DAYS;
 	c->cf_confirm_days = CHECK_CF_CONFIRM_DAYS;
 	c->cf_takedown_days = CHECK_CF_TAKEDOWN_DAYS;
+	c->mail_flow_stale_days = CHECK_MAIL_FLOW_STALE_DAYS;
 }
 
 struct ctx {
@@ -401,6 +402,8 @@ cf_setting(struct config *c, const char *section, const char *key,
 			return set_int(value, 1, 365, &c->cf_confirm_days);
 		if (!strcmp(key, "cf_takedown_days"))
 			return set_int(value, 1, 365, &c->cf_takedown_days);
+		if (!strcmp(key, "mail_flow_stale_days"))
+			return set_int(value, 1, 365, &c->mail_flow_stale_days);
 	}
 	return -2;
 }

@@ -409,3 +409,234 @@ mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 		return -1;
 	return 0;
 }
+
+/* MAIL-3's evidence (mail_flow_evidence): the newest record per domain,
+ * read newest first a page at a time (the PostgreSQL backend fetches a
+ * result whole, so a page is bounded), stopping when every domain is
+ * found. */
+#define EV_PAGE 5000
+
+struct ev_scan {
+	struct map idx; /* domain -> index into ev->seen */
+	struct mail_flow_ev *ev;
+	size_t left;	/* domains not yet found */
+	long long rows; /* rows of this page */
+	long long at;	/* the last row read: (at, id) */
+	char id[64];
+	long long max; /* of the scalar queries */
+	int found_max;
+};
+
+/* One address ("a@b", or "a@b(orig@c)" in rcpts) seen at time at. */
+static void
+ev_addr(struct ev_scan *s, const char *p, size_t n, time_t at)
+{
+	char dom[MAIL_ADDR_MAX];
+	const char *at_sign = NULL;
+	long long k;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '@')
+			at_sign = p + i;
+	if (at_sign == NULL || (size_t)(p + n - at_sign - 1) >= sizeof(dom))
+		return;
+	memcpy(dom, at_sign + 1, (size_t)(p + n - at_sign - 1));
+	dom[p + n - at_sign - 1] = '\0';
+	if (map_get(&s->idx, dom, &k) == 0 && s->ev->seen[k] == 0) {
+		s->ev->seen[k] = at;
+		s->left--;
+	}
+}
+
+/* A row of mail_flow: at, id, sender, rcpts ("a@b c@d(orig@e) +2 more") */
+static int
+ev_row(void *arg, struct store_row *r)
+{
+	struct ev_scan *s = arg;
+	time_t at = (time_t)store_row_int(r, 0);
+	const char *id = store_row_text(r, 1), *snd = store_row_text(r, 2);
+	const char *p = store_row_text(r, 3);
+
+	s->rows++;
+	s->ev->scanned++;
+	s->at = (long long)at;
+	str_copy(s->id, id != NULL ? id : "", sizeof(s->id));
+	s->ev->read_back = at;
+	if (snd != NULL)
+		ev_addr(s, snd, strlen(snd), at);
+	while (p != NULL && *p != '\0' && s->left > 0) {
+		size_t n = strcspn(p, " ");
+		const char *open = memchr(p, '(', n);
+
+		if (open != NULL) {
+			const char *close = memchr(open, ')', n - (open - p));
+
+			ev_addr(s, p, (size_t)(open - p), at);
+			if (close != NULL)
+				ev_addr(s, open + 1, (size_t)(close - open - 1),
+					at);
+		} else {
+			ev_addr(s, p, n, at);
+		}
+		p += n;
+		p += *p == ' ';
+	}
+	return s->left == 0 ? 1 : 0;
+}
+
+static int
+ev_scalar(void *arg, struct store_row *r)
+{
+	struct ev_scan *s = arg;
+
+	if (!store_row_null(r, 0)) {
+		s->max = store_row_int(r, 0);
+		s->found_max = 1;
+	}
+	return 1;
+}
+
+/* The newest mail.prune since horizon that removed the youngest records:
+ * its time and the days it kept ("removed=N days=D"). */
+static int
+ev_prune(void *arg, struct store_row *r)
+{
+	struct mail_flow_ev *ev = arg;
+	const char *at = store_row_text(r, 0), *after = store_row_text(r, 1);
+	const char *d = after != NULL ? strstr(after, "days=") : NULL;
+	long long days;
+	time_t t;
+
+	if (at == NULL || d == NULL || time_parse(at, &t) < 0 ||
+	    str_to_ll(d + 5, 0, 36500, &days) < 0)
+		return 0;
+	if (ev->prune_at == 0 ||
+	    t - days * 86400 > ev->prune_at - (time_t)ev->prune_days * 86400) {
+		ev->prune_at = t;
+		ev->prune_days = (int)days;
+	}
+	return 0;
+}
+
+static int
+ev_stop(void *arg, struct store_row *r)
+{
+	struct mail_flow_ev *ev = arg;
+	const char *at = store_row_text(r, 0), *obj = store_row_text(r, 1);
+	time_t t;
+
+	if (at != NULL && obj != NULL && strncmp(obj, "mail:", 5) == 0 &&
+	    time_parse(at, &t) == 0) {
+		ev->stop_at = t;
+		str_copy(ev->stop_id, obj + 5, sizeof(ev->stop_id));
+	}
+	return 1;
+}
+
+int
+mail_flow_evidence(struct store *st, const char *const *domains,
+		   size_t ndomains, time_t horizon, long long max_rows,
+		   struct mail_flow_ev *ev, struct err *e)
+{
+	struct ev_scan s;
+	char from[32], until[32];
+	int rc = -1;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&s, 0, sizeof(s));
+	ev->seen = xcalloc(ndomains + 1, sizeof(*ev->seen));
+	ev->keep_days = audit_retention(st);
+	if (ev->keep_days < AUDIT_MIN_RETENTION)
+		ev->keep_days = AUDIT_MIN_RETENTION; /* as mail_flow_prune */
+	s.ev = ev;
+	map_init(&s.idx);
+	/* the oldest and the newest record: one index end each */
+	if (store_query(st, "SELECT min(at) FROM mail_flow", NULL, 0, ev_scalar,
+			&s, e) < 0)
+		goto done;
+	ev->first = s.found_max ? (time_t)s.max : 0;
+	s.found_max = 0;
+	if (store_query(st, "SELECT max(at) FROM mail_flow", NULL, 0, ev_scalar,
+			&s, e) < 0)
+		goto done;
+	ev->last = s.found_max ? (time_t)s.max : 0;
+	for (size_t i = 0; i < ndomains; i++)
+		if (map_put(&s.idx, domains[i], (long long)i, NULL) == 0)
+			s.left++;
+	/* newest first, a page at a time, keyed by (at, id) */
+	ev->read_all = 1;
+	for (int page = 0; s.left > 0 && ev->last != 0; page++) {
+		struct store_val v[4];
+		int nv = 0;
+
+		if (ev->scanned >= max_rows) {
+			ev->read_all = 0;
+			break;
+		}
+		if (page > 0) {
+			v[nv++] = SV_INT(s.at);
+			v[nv++] = SV_INT(s.at);
+			v[nv++] = SV_TEXT(s.id);
+		}
+		v[nv++] = SV_INT(EV_PAGE);
+		s.rows = 0;
+		if (store_query(st,
+				page == 0 ? "SELECT at, id, sender, rcpts"
+					    " FROM mail_flow ORDER BY at DESC,"
+					    " id DESC LIMIT ?"
+					  : "SELECT at, id, sender, rcpts"
+					    " FROM mail_flow WHERE at <= ? AND"
+					    " (at < ? OR id < ?) ORDER BY at"
+					    " DESC, id DESC LIMIT ?",
+				v, nv, ev_row, &s, e) < 0)
+			goto done;
+		if (s.rows < EV_PAGE)
+			break; /* the oldest record was read (or all found) */
+	}
+	/* what was pruned, and records gone without a prune: the newest
+	 * stop in the audit chain older than the oldest record */
+	time_fmt(horizon, from, sizeof(from));
+	{
+		const struct store_val v[] = {SV_TEXT(from)};
+
+		if (store_query(st,
+				"SELECT at, after FROM audit WHERE action ="
+				" 'mail.prune' AND at >= ? ORDER BY at",
+				v, 1, ev_prune, ev, e) < 0)
+			goto done;
+	}
+	if (ev->first != 0) {
+		time_fmt(ev->first, until, sizeof(until));
+		const struct store_val v[] = {SV_TEXT(from), SV_TEXT(until)};
+
+		if (store_query(st,
+				"SELECT at, object FROM audit WHERE action IN"
+				" ('mail.reject', 'mail.quarantine',"
+				" 'mail.discard', 'mail.exception') AND at >= ?"
+				" AND at < ? ORDER BY at DESC LIMIT 1",
+				v, 2, ev_stop, ev, e) < 0)
+			goto done;
+		if (ev->stop_at != 0) {
+			const struct store_val w[] = {SV_TEXT(ev->stop_id)};
+
+			if (store_query_int(st,
+					    "SELECT count(*) FROM mail_flow"
+					    " WHERE id = ?",
+					    w, 1, 0) != 0)
+				ev->stop_at = 0; /* kept after all (clocks) */
+		}
+	}
+	rc = 0;
+done:
+	map_cleanup(&s.idx);
+	if (rc < 0)
+		mail_flow_ev_cleanup(ev);
+	return rc;
+}
+
+void
+mail_flow_ev_cleanup(struct mail_flow_ev *ev)
+{
+	free(ev->seen);
+	ev->seen = NULL;
+}

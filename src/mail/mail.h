@@ -238,6 +238,36 @@ int mail_exc_rm(struct store *st, const char *addr, const char *actor,
  * local) to p. 0 or -1. */
 int mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 			   struct err *e);
+/* What the records say of MAIL-3 (`govsec check`, src/rules/rules_mail.c). */
+struct mail_flow_ev {
+	time_t first, last; /* the oldest and the newest record; 0: none */
+	time_t *seen;	    /* per domain: its newest record, 0: none read */
+	long long scanned;  /* records read looking for the domains */
+	time_t read_back;   /* the oldest of them */
+	int read_all;	    /* 0: stopped after max_rows, domains unfound */
+	int keep_days;	    /* what the pruning keeps (audit retention) */
+	/* the mail.prune since horizon that removed the youngest records:
+	 * when, and the days it kept; 0: none */
+	time_t prune_at;
+	int prune_days;
+	/* the newest stop in the audit chain since horizon whose record is
+	 * gone without a prune (older than the oldest record); 0: none */
+	time_t stop_at;
+	char stop_id[40];
+};
+/*
+ * Fills ev for the domains (lower case, ASCII or UTF-8 as addresses are
+ * recorded): seen[i] is the newest record whose envelope sender,
+ * recipient or original recipient is at domains[i] (exactly, no
+ * subdomains), found reading records newest first until every domain is
+ * found, the oldest is read, or max_rows were read. Audit records older
+ * than horizon are not read. 0, or -1 with e set (ev cleaned up).
+ * mail_flow_ev_cleanup frees ev->seen.
+ */
+int mail_flow_evidence(struct store *st, const char *const *domains,
+		       size_t ndomains, time_t horizon, long long max_rows,
+		       struct mail_flow_ev *ev, struct err *e);
+void mail_flow_ev_cleanup(struct mail_flow_ev *ev);
 
 /* milter_glue.c */
 struct milter_opts {

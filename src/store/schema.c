@@ -406,6 +406,10 @@ const struct migration store_migrations[] = {
 	 "  app TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
 	 "  package TEXT NOT NULL, cert TEXT NOT NULL,"
 	 "  added INTEGER NOT NULL, PRIMARY KEY (app, package, cert));"},
+    /* 33: the audit records of one action in time order, so that
+     * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
+     * src/mail/flow.c mail_flow_evidence) without reading the chain */
+    {33, "CREATE INDEX audit_action_at ON audit(action, at);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
