@@ -2052,6 +2052,33 @@ test_mail_flow_retention(void **state)
 		 "younger than the 400 days");
 }
 
+/* The records are read newest first a page (5000) at a time: a domain
+ * recorded behind 6000 newer records of the same second is found. */
+static void
+test_mail_flow_pages(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	char id[32];
+
+	load_apps(st, FLOW_APPS);
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 0; i < 6000; i++) {
+		str_fmt(id, sizeof(id), "p%05d", i);
+		put_flow(st, id, NOW3 - 100, "a@other.cn", "b@other.cn");
+	}
+	assert_int_equal(store_commit(st, &e), 0);
+	put_flow(st, "q1", NOW3 - 200, "a@ga.jm.gov.cn", "b@other.cn");
+	put_flow(st, "q2", NOW3 - 300, "a@jm.gov.cn", "b@other.cn");
+	run(st);
+	expect_f("mail.flow-records", "f-stale", ST_PASS,
+		 "(ga.jm.gov.cn): last record 2024-07-01T03:56:40Z");
+	expect_f("mail.flow-records", "f-ok", ST_PASS,
+		 "(jm.gov.cn): last record 2024-07-01T03:55:00Z");
+	expect_f("mail.flow-records", "f-none", ST_UNKNOWN,
+		 "(domains edu.jm.gov.cn) since 2024-07-01T03:55:00Z");
+}
+
 /* No record at all: the rule says nothing and MAIL-3 is judged by
  * attestations as before (not judged without them). */
 static void
@@ -3036,6 +3063,7 @@ main(void)
 	    T(test_mail_flow),
 	    T(test_mail_flow_retention),
 	    T(test_mail_flow_no_records),
+	    T(test_mail_flow_pages),
 	    T(test_sup_rectified),
 	    T(test_attestation_precedence),
 	    T(test_verdict_of_an_empty_registry),
