@@ -2994,11 +2994,13 @@ test_check_config(void **state)
 	assert_int_equal(o.gate_window_days, 30);
 	assert_int_equal(o.gate_stale_minutes, 60);
 	assert_int_equal(o.whitelist_max_days, 90);
+	assert_int_equal(o.mail_flow_stale_days, 3);
 	str_fmt(path, sizeof(path), "%s/check.conf", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[check]\nmax_segment_prefix4 = 16\nmax_segment_prefix6 = 48\n"
-	      "gate_window_days = 7\ngate_stale_minutes = 1440\n",
+	      "gate_window_days = 7\ngate_stale_minutes = 1440\n"
+	      "mail_flow_stale_days = 14\n",
 	      f);
 	fclose(f);
 	assert_int_equal(config_load(&cfg, path, &e), 0);
@@ -3007,6 +3009,7 @@ test_check_config(void **state)
 	assert_int_equal(o.segment_prefix6, 48);
 	assert_int_equal(o.gate_window_days, 7);
 	assert_int_equal(o.gate_stale_minutes, 1440);
+	assert_int_equal(o.mail_flow_stale_days, 14);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[check]\nmax_segment_prefix4 = 33\n", f);
@@ -3015,6 +3018,14 @@ test_check_config(void **state)
 	assert_int_equal(config_load(&cfg, path, &e), -1);
 	assert_non_null(
 	    strstr(e.msg, "bad value '33' for [check] max_segment_prefix4"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmail_flow_stale_days = 0\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
+	assert_non_null(
+	    strstr(e.msg, "bad value '0' for [check] mail_flow_stale_days"));
 	unlink(path);
 }
 
