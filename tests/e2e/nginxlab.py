@@ -10,6 +10,7 @@ one server that serves d/www behind the gate. running_gate_nginx() runs it
 GateClient talks HTTP to that nginx from a chosen loopback source address
 and logs in through the gate's form. Stdlib and pytest only.
 """
+import concurrent.futures
 import http.client
 import urllib.parse
 
@@ -49,9 +50,9 @@ def gate_nginx_conf(d, gates, np, host, ipv6=False, location_extra=""):
     answer for host, pass each request's decision to the gates (ports on
     127.0.0.1, or "unix:PATH" strings) and serve d/www when allowed.
     location_extra: more directives of the protected location."""
-    servers = "\n".join(
-        f"        server {g if str(g).startswith('unix:') else f'127.0.0.1:{g}'};"
-        for g in gates)
+    addrs = [g if str(g).startswith("unix:") else f"127.0.0.1:{g}"
+             for g in gates]
+    servers = "\n".join(f"        server {a};" for a in addrs)
     listen = f"        listen 127.0.0.1:{np};"
     if ipv6:
         listen += f"\n        listen [::1]:{np};"
@@ -111,3 +112,11 @@ class GateClient:
                                   body=urllib.parse.urlencode(form),
                                   cookies=cookies)
         return st, cookie_jar(hdrs, cookies), hdrs, body
+
+    def wrong_logins(self, users, src, workers=40):
+        """The statuses of logins of users (at once, workers at a time)
+        with a wrong password from src: for counting lockouts."""
+        def one(u):
+            return self.login(u, "wrong password!", src=src)[0]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as ex:
+            return list(ex.map(one, users))

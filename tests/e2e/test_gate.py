@@ -11,7 +11,6 @@ writer for Perl, and TOTP codes come from oathtool (an independent
 implementation). Stdlib and pytest only.
 """
 
-import concurrent.futures
 import datetime
 import hashlib
 import http.client
@@ -571,15 +570,8 @@ def test_device_binding(gate):
 
 # ---- lockout ------------------------------------------------------------------
 
-def parallel_logins(gate, users, src):
-    def one(u):
-        return gate.login(u, "wrong password!", src=src)[0]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as ex:
-        return list(ex.map(one, users))
-
-
 def test_account_lockout_counts_exactly(gate):
-    codes = parallel_logins(gate, ["dave"] * 200, src="127.0.0.11")
+    codes = gate.wrong_logins(["dave"] * 200, "127.0.0.11", workers=50)
     assert codes.count(401) == ATTEMPTS
     assert codes.count(429) == 200 - ATTEMPTS
     locks = [o for o, _ in audit_rows(
@@ -595,7 +587,7 @@ def test_account_lockout_counts_exactly(gate):
 
 def test_address_lockout_counts_exactly(gate):
     users = [f"nobody{i}" for i in range(200)]
-    codes = parallel_logins(gate, users, src="127.0.0.13")
+    codes = gate.wrong_logins(users, "127.0.0.13", workers=50)
     assert codes.count(401) == ADDR_ATTEMPTS
     assert codes.count(429) == 200 - ADDR_ATTEMPTS
     # another address is not affected

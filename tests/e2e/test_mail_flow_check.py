@@ -64,8 +64,8 @@ def test_check_judges_mail3_from_the_milters_records(milter, tmp_path):
     assert found == [] and req["verdict"] == "not_judged", (req, found)
 
     # mail between two mailboxes of the system, through the milter
-    run_case(m, "F3A1", "smtpd", "<alice@gov.test>", ["<bob@gov.test>"], [],
-             "accept")
+    run_case(m, "F3A1", "smtpd", "<alice@gov.test>", ["<bob@gov.test>"],
+             [], "accept")
     req, found = mail3(m)
     assert [f["rule"] for f in found] == ["mail.flow-records"], found
     f = found[0]

@@ -6,7 +6,6 @@ takes is measured and printed); lockout counts stay exact under parallel
 wrong passwords spread over the two; and the audit chain both append to at
 once stays one chain. Stdlib and pytest only.
 """
-import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -133,15 +132,8 @@ def test_revocation_reaches_both_instances(pair):
           f"on instance 1 after {took[1]:.2f} s")
 
 
-def parallel_logins(pair, users, src):
-    def one(u):
-        return pair.login(u, "wrong password!", src=src)[0]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=40) as ex:
-        return list(ex.map(one, users))
-
-
 def test_account_lockout_exact_across_instances(pair):
-    codes = parallel_logins(pair, ["dave"] * 120, src="127.0.0.11")
+    codes = pair.wrong_logins(["dave"] * 120, "127.0.0.11")
     assert codes.count(401) == ATTEMPTS, codes
     assert codes.count(429) == 120 - ATTEMPTS
     r = pair.cli("gate", "lockouts")
@@ -154,7 +146,7 @@ def test_account_lockout_exact_across_instances(pair):
 
 def test_address_lockout_exact_across_instances(pair):
     users = [f"nobody{i}" for i in range(120)]
-    codes = parallel_logins(pair, users, src="127.0.0.13")
+    codes = pair.wrong_logins(users, "127.0.0.13")
     assert codes.count(401) == ADDR_ATTEMPTS, codes
     assert codes.count(429) == 120 - ADDR_ATTEMPTS
 
