@@ -37,19 +37,18 @@ in_scope(struct http_req *r, const char *unit)
 	return unit != NULL && scope_has(&r->scope, unit);
 }
 
-/* ?unit=: NULL when absent; 404 set (and *bad) when out of scope. */
-static const char *
-unit_arg(struct http_req *r, int *bad)
+/* ?unit= into *unit (NULL when absent): 0, or -1 with 404 set when it
+ * is out of scope. */
+static int
+unit_arg(struct http_req *r, const char **unit)
 {
-	const char *u = http_query(r, "unit");
-
-	*bad = 0;
-	if (u != NULL && !in_scope(r, u)) {
-		*bad = 1;
-		http_error(r, 404, "no unit '%s' in this account's scope", u);
-		return NULL;
+	*unit = http_query(r, "unit");
+	if (*unit != NULL && !in_scope(r, *unit)) {
+		http_error(r, 404, "no unit '%s' in this account's scope",
+			   *unit);
+		return -1;
 	}
-	return u;
+	return 0;
 }
 
 /* Keeps the members of the array a whose "unit" is in scope. */
@@ -239,16 +238,13 @@ cert_row(void *arg, const struct ecert_rec *rec)
 int
 http_ecert_certs(struct http_req *r)
 {
-	json_t *a = json_array();
+	json_t *a;
 	const char *unit;
 	struct err e;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad) {
-		json_decref(a);
+	if (unit_arg(r, &unit) < 0)
 		return 0;
-	}
+	a = json_array();
 	if (ecert_each(r->ctx->st, unit, cert_row, a, &e) < 0) {
 		json_decref(a);
 		return http_internal(r, e.msg);
@@ -500,10 +496,8 @@ http_ecert_names(struct http_req *r)
 	json_t *a, *v, *rv;
 	struct err e;
 	size_t i;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad)
+	if (unit_arg(r, &unit) < 0)
 		return 0;
 	if (state != NULL && strcmp(state, "pending") &&
 	    strcmp(state, "approved") && strcmp(state, "rejected"))
@@ -677,10 +671,8 @@ http_ecert_logos(struct http_req *r)
 	json_t *a, *v;
 	struct err e;
 	size_t i;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad)
+	if (unit_arg(r, &unit) < 0)
 		return 0;
 	if ((a = ecert_logos_json(r->ctx->st, unit, 0, &e)) == NULL)
 		return http_internal(r, e.msg);
