@@ -174,6 +174,9 @@ rule_mail_attachments(struct check_ctx *c)
  * nothing and attestations judge MAIL-3 as before (check.c).
  */
 #define FLOW_SCAN_MAX 1000000LL /* records read looking for a domain */
+#define KEEP_FIX                                                               \
+	"keep mail-flow records as long as the logs (govsec audit "            \
+	"retention) and delete them only with govsec mail prune"
 
 static const char *const mail_hosts[] = {"mail", "webmail", "email", "smtp",
 					 "mx",	 "imap",    "pop",   "exmail"};
@@ -309,10 +312,7 @@ flow_judge(struct check_ctx *c, struct m_app *a, const struct flow_doms *d,
 			       a->name, dom, lt, c->o->mail_flow_stale_days);
 	} else if (ev->stop_at >= horizon && ev->stop_at != 0) {
 		time_fmt(ev->stop_at, t, sizeof(t));
-		check_emit_app(c, a, ST_FAIL,
-			       "keep mail-flow records as long as the logs "
-			       "(govsec audit retention) and delete them only "
-			       "with govsec mail prune",
+		check_emit_app(c, a, ST_FAIL, KEEP_FIX,
 			       "mail of '%s' (%s) is recorded until %s, but "
 			       "the records start at %s: the record of a stop "
 			       "the audit chain holds from %s is gone, though "
@@ -322,10 +322,7 @@ flow_judge(struct check_ctx *c, struct m_app *a, const struct flow_doms *d,
 	} else if (ev->prune_at != 0 &&
 		   ev->prune_at - (time_t)ev->prune_days * 86400 > horizon) {
 		time_fmt(ev->prune_at, t, sizeof(t));
-		check_emit_app(c, a, ST_FAIL,
-			       "keep mail-flow records as long as the logs "
-			       "(govsec audit retention) and delete them only "
-			       "with govsec mail prune",
+		check_emit_app(c, a, ST_FAIL, KEEP_FIX,
 			       "mail of '%s' (%s) is recorded until %s, but "
 			       "the prune of %s kept only %d days, fewer than "
 			       "the %d days the logs are kept (SEC-5)",
