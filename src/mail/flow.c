@@ -412,20 +412,31 @@ mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 
 /* MAIL-3's evidence (mail_flow_evidence): the newest record per domain,
  * read newest first a page at a time (the PostgreSQL backend fetches a
- * result whole, so a page is bounded), stopping when every domain is
- * found. */
+ * result whole, so a page is bounded), stopping when every group has a
+ * domain found. */
 #define EV_PAGE 5000
 
 struct ev_scan {
-	struct map idx; /* domain -> index into ev->seen */
+	struct map idx; /* domain -> its first index into ev->seen */
+	size_t *next;	/* the next index of the same domain, SIZE_MAX */
+	const size_t *group;
+	unsigned char *done; /* per group: a domain of it was found */
 	struct mail_flow_ev *ev;
-	size_t left;	/* domains not yet found */
+	size_t left;	/* groups without a domain found */
+	size_t n;	/* domains */
 	long long rows; /* rows of this page */
 	long long at;	/* the last row read: (at, id) */
 	char id[64];
 	long long max; /* of the scalar queries */
 	int found_max;
 };
+
+/* The group of domain i (its own when there are none or it is off). */
+static size_t
+group_of(const struct ev_scan *s, size_t i)
+{
+	return s->group != NULL && s->group[i] < s->n ? s->group[i] : i;
+}
 
 /* One address ("a@b", or "a@b(orig@c)" in rcpts) seen at time at. */
 static void
@@ -442,9 +453,16 @@ ev_addr(struct ev_scan *s, const char *p, size_t n, time_t at)
 		return;
 	memcpy(dom, at_sign + 1, (size_t)(p + n - at_sign - 1));
 	dom[p + n - at_sign - 1] = '\0';
-	if (map_get(&s->idx, dom, &k) == 0 && s->ev->seen[k] == 0) {
-		s->ev->seen[k] = at;
-		s->left--;
+	if (map_get(&s->idx, dom, &k) < 0 || s->ev->seen[k] != 0)
+		return; /* not wanted, or found in a newer record */
+	for (size_t i = (size_t)k; i != SIZE_MAX; i = s->next[i]) {
+		size_t g = group_of(s, i);
+
+		s->ev->seen[i] = at;
+		if (!s->done[g]) {
+			s->done[g] = 1;
+			s->left--;
+		}
 	}
 }
 
@@ -535,8 +553,8 @@ ev_stop(void *arg, struct store_row *r)
 
 int
 mail_flow_evidence(struct store *st, const char *const *domains,
-		   size_t ndomains, time_t horizon, long long max_rows,
-		   struct mail_flow_ev *ev, struct err *e)
+		   const size_t *group, size_t ndomains, time_t horizon,
+		   long long max_rows, struct mail_flow_ev *ev, struct err *e)
 {
 	struct ev_scan s;
 	char from[32], until[32];
@@ -560,9 +578,24 @@ mail_flow_evidence(struct store *st, const char *const *domains,
 			&s, e) < 0)
 		goto done;
 	ev->last = s.found_max ? (time_t)s.max : 0;
-	for (size_t i = 0; i < ndomains; i++)
-		if (map_put(&s.idx, domains[i], (long long)i, NULL) == 0)
+	s.group = group;
+	s.next = xcalloc(ndomains + 1, sizeof(*s.next));
+	s.done = xcalloc(ndomains + 1, 1);
+	s.n = ndomains;
+	for (size_t i = 0; i < ndomains; i++) {
+		long long k;
+
+		s.next[i] = SIZE_MAX;
+		if (map_put(&s.idx, domains[i], (long long)i, &k) == 1) {
+			s.next[i] = s.next[k]; /* chained after the first */
+			s.next[k] = i;
+		}
+		if (!s.done[group_of(&s, i)]) {
+			s.done[group_of(&s, i)] = 1; /* counted */
 			s.left++;
+		}
+	}
+	memset(s.done, 0, ndomains + 1);
 	/* newest first, a page at a time, keyed by (at, id) */
 	ev->read_all = 1;
 	for (int page = 0; s.left > 0 && ev->last != 0; page++) {
@@ -629,6 +662,8 @@ mail_flow_evidence(struct store *st, const char *const *domains,
 	rc = 0;
 done:
 	map_cleanup(&s.idx);
+	free(s.next);
+	free(s.done);
 	if (rc < 0)
 		mail_flow_ev_cleanup(ev);
 	return rc;

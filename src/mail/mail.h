@@ -257,16 +257,18 @@ struct mail_flow_ev {
 };
 /*
  * Fills ev for the domains (lower case, ASCII or UTF-8 as addresses are
- * recorded): seen[i] is the newest record whose envelope sender,
- * recipient or original recipient is at domains[i] (exactly, no
- * subdomains), found reading records newest first until every domain is
- * found, the oldest is read, or max_rows were read. Audit records older
- * than horizon are not read. 0, or -1 with e set (ev cleaned up).
- * mail_flow_ev_cleanup frees ev->seen.
+ * recorded; one may stand more than once): seen[i] is the newest record
+ * whose envelope sender, recipient or original recipient is at
+ * domains[i] (exactly, no subdomains), found reading records newest first
+ * until a domain of every group is found (group[i] < ndomains: the group
+ * of domains[i]; NULL: each its own), the oldest is read, or max_rows
+ * were read. Audit records older than horizon are not read. 0, or -1
+ * with e set (ev cleaned up). mail_flow_ev_cleanup frees ev->seen.
  */
 int mail_flow_evidence(struct store *st, const char *const *domains,
-		       size_t ndomains, time_t horizon, long long max_rows,
-		       struct mail_flow_ev *ev, struct err *e);
+		       const size_t *group, size_t ndomains, time_t horizon,
+		       long long max_rows, struct mail_flow_ev *ev,
+		       struct err *e);
 void mail_flow_ev_cleanup(struct mail_flow_ev *ev);
 
 /* milter_glue.c */

@@ -181,19 +181,19 @@ rule_mail_attachments(struct check_ctx *c)
 static const char *const mail_hosts[] = {"mail", "webmail", "email", "smtp",
 					 "mx",	 "imap",    "pop",   "exmail"};
 
+/* The mail domains of the applications judged, one after the other; an
+ * application's domains are one group (mail_flow_evidence). */
 struct flow_doms {
-	struct map idx; /* domain -> index into names */
 	char **names;
+	size_t *group;
 	size_t n;
-	size_t *list, nlist; /* each application's domains, in turn */
-	size_t start;	     /* where the current application's begin */
+	size_t start; /* where the current application's begin */
 };
 
 static void
 flow_dom_add(struct flow_doms *d, const char *name, size_t len)
 {
 	char low[256];
-	long long k;
 
 	if (name == NULL || len == 0 || len >= sizeof(low))
 		return;
@@ -202,17 +202,14 @@ flow_dom_add(struct flow_doms *d, const char *name, size_t len)
 			     ? (char)(name[i] - 'A' + 'a')
 			     : name[i];
 	low[len] = '\0';
-	if (map_get(&d->idx, low, &k) < 0) {
-		k = (long long)d->n;
-		map_put(&d->idx, low, k, NULL);
-		d->names = xrealloc(d->names, (d->n + 1) * sizeof(*d->names));
-		d->names[d->n++] = xstrdup(low);
-	}
-	for (size_t i = d->start; i < d->nlist; i++)
-		if (d->list[i] == (size_t)k)
+	for (size_t i = d->start; i < d->n; i++)
+		if (strcmp(d->names[i], low) == 0)
 			return;
-	d->list = xrealloc(d->list, (d->nlist + 1) * sizeof(*d->list));
-	d->list[d->nlist++] = (size_t)k;
+	d->names = xrealloc(d->names, (d->n + 1) * sizeof(*d->names));
+	d->group = xrealloc(d->group, (d->n + 1) * sizeof(*d->group));
+	/* groups are numbered by their first domain: below n */
+	d->group[d->n] = d->start;
+	d->names[d->n++] = xstrdup(low);
 }
 
 /* 1 if the first label of a host name (n bytes) names a mail host. */
@@ -226,11 +223,11 @@ mail_host(const char *label, size_t n)
 	return 0;
 }
 
-/* The mail domains of application a (see above), appended to d->list. */
+/* The mail domains of application a (see above), appended to d. */
 static void
 flow_app_doms(struct flow_doms *d, const struct m_app *a)
 {
-	d->start = d->nlist; /* flow_dom_add dedups from here */
+	d->start = d->n; /* flow_dom_add dedups from here */
 	for (int i = 0; i < a->ndomains; i++) {
 		const char *names[2] = {a->domains[i].name,
 					a->domains[i].unicode};
@@ -256,12 +253,11 @@ flow_doms_free(struct flow_doms *d)
 	for (size_t i = 0; i < d->n; i++)
 		free(d->names[i]);
 	free(d->names);
-	free(d->list);
-	map_cleanup(&d->idx);
+	free(d->group);
 }
 
-/* Emits the finding of e-mail application a from ev; doms: its mail
- * domains' indexes [from, to) in d->list. */
+/* Emits the finding of e-mail application a from ev; its mail domains
+ * are d's [from, to). */
 static void
 flow_judge(struct check_ctx *c, struct m_app *a, const struct flow_doms *d,
 	   size_t from, size_t to, const struct mail_flow_ev *ev)
@@ -274,12 +270,10 @@ flow_judge(struct check_ctx *c, struct m_app *a, const struct flow_doms *d,
 	char lt[32], ft[32], t[32], date[11];
 
 	for (size_t i = from; i < to; i++) {
-		size_t k = d->list[i];
-
-		buf_printf(&all, "%s%s", i > from ? ", " : "", d->names[k]);
-		if (ev->seen[k] > last) {
-			last = ev->seen[k];
-			dom = d->names[k];
+		buf_printf(&all, "%s%s", i > from ? ", " : "", d->names[i]);
+		if (ev->seen[i] > last) {
+			last = ev->seen[i];
+			dom = d->names[i];
 		}
 	}
 	time_fmt(ev->first, ft, sizeof(ft));
@@ -365,12 +359,11 @@ rule_mail_flow(struct check_ctx *c)
 	char key[512];
 
 	memset(&d, 0, sizeof(d));
-	map_init(&d.idx);
 	from = xcalloc(c->m->napps + 1, sizeof(*from));
 	for (size_t i = 0; i < c->m->napps; i++) {
 		const struct m_app *a = &c->m->apps[i];
 
-		from[i] = d.nlist;
+		from[i] = d.n;
 		if (a->kind != APP_EMAIL || !app_open(a) ||
 		    !check_wants(c, a->unit))
 			continue;
@@ -378,11 +371,11 @@ rule_mail_flow(struct check_ctx *c)
 		if (a->retention > keep)
 			keep = a->retention;
 	}
-	from[c->m->napps] = d.nlist;
+	from[c->m->napps] = d.n;
 	if (c->st == NULL ||
-	    mail_flow_evidence(c->st, (const char *const *)d.names, d.n,
-			       c->now - (time_t)keep * 86400, FLOW_SCAN_MAX,
-			       &ev, &e) < 0) {
+	    mail_flow_evidence(c->st, (const char *const *)d.names, d.group,
+			       d.n, c->now - (time_t)keep * 86400,
+			       FLOW_SCAN_MAX, &ev, &e) < 0) {
 		if (c->st != NULL)
 			log_warn("check: mail-flow records not read: %s",
 				 e.msg);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "mail/mail.h"
 #include "registry/registry.h"
 #include "rules/rules.h"
 
@@ -2077,6 +2078,45 @@ test_mail_flow_pages(void **state)
 		 "(jm.gov.cn): last record 2024-07-01T03:55:00Z");
 	expect_f("mail.flow-records", "f-none", ST_UNKNOWN,
 		 "(domains edu.jm.gov.cn) since 2024-07-01T03:55:00Z");
+	/* one domain of each group found is enough: the reading stops */
+	{
+		const char *doms[] = {"mail.ga.jm.gov.cn", "ga.jm.gov.cn",
+				      "ga.jm.gov.cn", "jm.gov.cn"};
+		const size_t groups[] = {0, 0, 2, 2};
+		struct mail_flow_ev ev;
+
+		assert_int_equal(mail_flow_evidence(st, doms, groups, 4,
+						    NOW3 - 400 * DAY, 100000,
+						    &ev, &e),
+				 0);
+		assert_int_equal(ev.scanned, 6001);
+		assert_int_equal(ev.seen[0], 0);
+		assert_int_equal(ev.seen[1], NOW3 - 200);
+		assert_int_equal(ev.seen[2], NOW3 - 200);
+		assert_int_equal(ev.seen[3], 0);
+		assert_int_equal(ev.first, NOW3 - 300);
+		assert_int_equal(ev.last, NOW3 - 100);
+		mail_flow_ev_cleanup(&ev);
+		/* each its own group: read to the oldest for the first */
+		assert_int_equal(mail_flow_evidence(st, doms, NULL, 4,
+						    NOW3 - 400 * DAY, 100000,
+						    &ev, &e),
+				 0);
+		assert_int_equal(ev.scanned, 6002);
+		assert_int_equal(ev.seen[0], 0);
+		assert_int_equal(ev.seen[3], NOW3 - 300);
+		assert_int_equal(ev.read_all, 1);
+		mail_flow_ev_cleanup(&ev);
+		/* at most max_rows */
+		assert_int_equal(mail_flow_evidence(st, doms, NULL, 4,
+						    NOW3 - 400 * DAY, 5000, &ev,
+						    &e),
+				 0);
+		assert_int_equal(ev.scanned, 5000);
+		assert_int_equal(ev.read_all, 0);
+		assert_int_equal(ev.seen[1], 0);
+		mail_flow_ev_cleanup(&ev);
+	}
 }
 
 /* No record at all: the rule says nothing and MAIL-3 is judged by
