@@ -753,4 +753,5 @@ const struct store_ops store_pg_ops = {
 		  "WHERE c.relkind IN ('r', 'p') "
 		  "AND n.nspname = current_schema() ORDER BY 1, 2",
     .fix_keys = pg_fix_keys,
+    .claim_lock = " FOR UPDATE SKIP LOCKED",
 };
