@@ -253,6 +253,36 @@ store_insert(struct store *st, const char *sql, const struct store_val *v,
 	return rc;
 }
 
+int
+store_notify(struct store *st, const char *channel, struct err *e)
+{
+	if (st->ops->notify == NULL)
+		return 0;
+	if (doomed(st, e))
+		return -1;
+	return st->ops->notify(st->h, channel, e);
+}
+
+int
+store_listen(struct store *st, const char *channel, struct err *e)
+{
+	if (st->ops->listen == NULL) {
+		err_set(e, "the %s store has no notifications", st->ops->name);
+		return -1;
+	}
+	return st->ops->listen(st->h, channel, e);
+}
+
+int
+store_wait_notify(struct store *st, int ms, struct err *e)
+{
+	if (st->ops->wait_notify == NULL) {
+		err_set(e, "the %s store has no notifications", st->ops->name);
+		return -1;
+	}
+	return st->ops->wait_notify(st->h, ms, e);
+}
+
 const char *
 store_claim_lock(const struct store *st)
 {

@@ -116,6 +116,20 @@ int store_insert(struct store *st, const char *sql, const struct store_val *v,
 /* The clause that ends a SELECT which claims rows (store_jobs.c): " FOR
  * UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite. */
 const char *store_claim_lock(const struct store *st);
+/*
+ * Notifications between the connections of several govsecd on one store
+ * (PostgreSQL's NOTIFY and LISTEN). store_notify tells every connection
+ * listening on channel (a lower-case word), when the transaction under way
+ * commits (at once outside one); a no-op on SQLite. 0 or -1 with e set.
+ */
+int store_notify(struct store *st, const char *channel, struct err *e);
+/* Makes this connection listen on channel: 0, or -1 with e set, also on a
+ * backend without notifications (SQLite: the caller polls instead). */
+int store_listen(struct store *st, const char *channel, struct err *e);
+/* On a listening connection, waits up to ms for a notification: 1 if one
+ * or more came (all taken), 0 if none, -1 with e set if the connection
+ * failed (listen again on a new one). */
+int store_wait_notify(struct store *st, int ms, struct err *e);
 /* Convenience: first column of the first row as a heap string or NULL. */
 char *store_query_text(struct store *st, const char *sql,
 		       const struct store_val *v, int nv);
@@ -246,6 +260,11 @@ struct store_ops {
 	/* store_claim_lock's clause; NULL: none (writers exclude each
 	 * other anyway). */
 	const char *claim_lock;
+	/* store_notify, store_listen, store_wait_notify; NULL: the backend
+	 * has no notifications (one process: nobody to tell). */
+	int (*notify)(void *h, const char *channel, struct err *e);
+	int (*listen)(void *h, const char *channel, struct err *e);
+	int (*wait_notify)(void *h, int ms, struct err *e);
 };
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

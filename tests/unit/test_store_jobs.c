@@ -241,6 +241,41 @@ test_claim_each_once(void **state)
 			 1);
 }
 
+/* NOTIFY and LISTEN between two connections (PostgreSQL); SQLite has
+ * none: notify is a no-op, listen says so. */
+static void
+test_notify(void **state)
+{
+	struct two *t = *state;
+	struct err e;
+
+	if (!tu_store_pg()) {
+		assert_int_equal(store_notify(t->a, "govsec_test", &e), 0);
+		assert_int_equal(store_listen(t->b, "govsec_test", &e), -1);
+		assert_non_null(strstr(e.msg, "no notifications"));
+		assert_int_equal(store_wait_notify(t->b, 1, &e), -1);
+		return;
+	}
+	assert_int_equal(store_listen(t->b, "govsec_test", &e), 0);
+	assert_int_equal(store_listen(t->b, "bad name;", &e), -1);
+	assert_int_equal(store_wait_notify(t->b, 10, &e), 0);
+	/* told at the commit, not before */
+	assert_int_equal(store_begin(t->a, &e), 0);
+	assert_int_equal(store_notify(t->a, "govsec_test", &e), 0);
+	assert_int_equal(store_wait_notify(t->b, 50, &e), 0);
+	assert_int_equal(store_commit(t->a, &e), 0);
+	assert_int_equal(store_wait_notify(t->b, 5000, &e), 1);
+	/* a rolled back change tells nobody; another channel neither */
+	assert_int_equal(store_begin(t->a, &e), 0);
+	assert_int_equal(store_notify(t->a, "govsec_test", &e), 0);
+	store_rollback(t->a);
+	assert_int_equal(store_notify(t->a, "govsec_other", &e), 0);
+	assert_int_equal(store_wait_notify(t->b, 50, &e), 0);
+	/* outside a transaction: at once */
+	assert_int_equal(store_notify(t->a, "govsec_test", &e), 0);
+	assert_int_equal(store_wait_notify(t->b, 5000, &e), 1);
+}
+
 int
 main(void)
 {
@@ -249,6 +284,7 @@ main(void)
 					    close_two),
 	    cmocka_unit_test_setup_teardown(test_claim_each_once, open_two,
 					    close_two),
+	    cmocka_unit_test_setup_teardown(test_notify, open_two, close_two),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
