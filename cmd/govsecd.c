@@ -8,9 +8,12 @@
  * transparency logs when [ecert] monitor is set (likewise), the scheduled
  * counterfeit scans when [counterfeit] feed_dir is set (likewise), the
  * counterfeit takedown (a thread with its own store connection that takes
- * new scan hits into cases and, when [takedown] dir is set, rewrites the
- * takedown outputs on change and runs [takedown] reload), and waits for
- * SIGINT or SIGTERM.
+ * new scan hits into cases and, when [takedown] dir is set, one that
+ * rewrites the takedown outputs on change and runs [takedown] reload), and
+ * waits for SIGINT or SIGTERM. The periodic work other govsecd on the same
+ * store would do too (all but the takedown outputs, which are each
+ * machine's) is claimed as jobs (sched_work_start, sched_start_once) under
+ * this process's instance id, which it logs.
  * Refuses files others could change (privs.c); started as root, it binds
  * the listeners, then runs as [daemon] user and group for good.
  * With -n it only checks the configuration and the files. Trusts its

@@ -754,10 +754,12 @@ int probe_targets(struct store *st, const char *app, struct probe_target **out,
 		  size_t *n, struct err *e);
 void probe_targets_free(struct probe_target *t, size_t n);
 /*
- * govsecd's scheduler: a thread with its own store connection (opened on
- * store_path and migrated) that probes every live portal cfg->probe_per_day
- * times a day, spread over each interval, storing every result and logging
- * one summary line per round. NULL with e set if it cannot start.
+ * govsecd's scheduler (sched_work_start, its own store connections) that
+ * probes every live portal cfg->probe_per_day times a day, spread over
+ * each interval, each portal's probe a job (kind "probe") claimed by one
+ * of the govsecd on the store, storing every result and logging a summary
+ * of this instance's probes once an interval. NULL with e set if it
+ * cannot start.
  */
 struct probe_sched;
 struct probe_sched *probe_sched_start(const struct config *cfg,
@@ -846,12 +848,14 @@ double sched_slot_ms(const char *key, double interval_ms);
 /*
  * govsecd's scheduled inspections: every cfg->insp_interval_hours (or
  * insp_interval_seconds; first round after INSP_SCHED_FIRST_MS) inspects
- * https://DOMAIN/ of every live portal's main domain, one site at a time,
- * each at sched_slot_ms(DOMAIN) into the round (in that order; a slot that
- * passed while another site ran starts at once), with the [inspect]
- * limits, stores each run as `govsec inspect` does and logs one line per
- * round and per site. A crawl running at stop is aborted and not stored,
- * a wait for a slot ends. NULL with e set if it cannot start.
+ * https://DOMAIN/ of every live portal's main domain, one site at a time
+ * on this instance, each at sched_slot_ms(DOMAIN) into the round (in that
+ * order; a slot that passed while another site ran starts at once), each
+ * site a job (kind "inspect") claimed by one of the govsecd on the store
+ * (sched_work_start), with the [inspect] limits, stores each run as
+ * `govsec inspect` does and logs one line per round and per site. A crawl
+ * running at stop, or whose lease was lost, is aborted and not stored, a
+ * wait for a slot ends. NULL with e set if it cannot start.
  */
 struct insp_sched;
 struct insp_sched *insp_sched_start(const struct config *cfg,
