@@ -9,8 +9,9 @@ the session (so that it holds it in memory), logs it out on instance 0 and
 asks instance 1 every millisecond until it refuses. Then N times the
 administrator's way: `govsec gate revoke USER` while both instances hold a
 session, until both refuse (from the command's start, its own run
-included). Prints median, 90th percentile and max of each, and the CPU
-time the two govsecd used over the whole run beside its wall time.
+included). Prints median, 90th percentile and max of each, the CPU
+time the two govsecd used over the whole run beside its wall time, and
+what they used in 10 s of nothing (the cost of waiting for changes).
 Nothing is asserted. Needs Debian's postgresql-15 and nginx; uses
 build/govsecd and build/govsec ($GOVSEC_BUILD).
 """
@@ -29,6 +30,7 @@ from gatecluster import gate_cluster  # noqa: E402
 
 PW = {"bench": "bench password 1"}
 SRC = "127.0.0.9"
+IDLE = 10  # seconds of nothing, to see what waiting costs
 
 
 def cpu_seconds(pid):
@@ -68,6 +70,10 @@ def main():
                          attempts=1000, addr_attempts=1000) as c:
         pids = [int(p) for p in os.popen(
             "pgrep -f 'govsecd -f -c %s/govsec[01].conf'" % tmp).read().split()]
+        # what waiting for changes costs when nothing happens
+        idle0 = sum(cpu_seconds(p) for p in pids)
+        time.sleep(IDLE)
+        idle = sum(cpu_seconds(p) for p in pids) - idle0
         cpu0 = sum(cpu_seconds(p) for p in pids)
         w0 = time.monotonic()
         logout = []
@@ -95,7 +101,9 @@ def main():
         summary("logout on instance 0 -> refused on 1", logout)
         summary("`govsec gate revoke` -> refused on both", revoke)
         print(f"govsecd CPU over the run: {cpu:.2f} s in {wall:.1f} s wall "
-              f"({len(pids)} processes)")
+              f"({len(pids)} processes; the logins' argon2id most of it)")
+        print(f"govsecd CPU idle: {idle:.2f} s in {IDLE} s "
+              f"({len(pids)} processes, nothing happening)")
 
 
 if __name__ == "__main__":

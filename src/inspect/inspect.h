@@ -753,6 +753,12 @@ struct probe_target {
 int probe_targets(struct store *st, const char *app, struct probe_target **out,
 		  size_t *n, struct err *e);
 void probe_targets_free(struct probe_target *t, size_t n);
+struct sched_item;
+/* The live portals (probe_targets) as the items of a scheduler's jobs:
+ * name the main domain and data the application (by_host), or the other
+ * way round. 0, or -1 with e set. */
+int probe_target_items(struct store *st, int by_host, struct sched_item **items,
+		       size_t *n, struct err *e);
 /*
  * govsecd's scheduler (sched_work_start, its own store connections) that
  * probes every live portal cfg->probe_per_day times a day, spread over

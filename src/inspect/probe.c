@@ -446,6 +446,28 @@ probe_targets(struct store *st, const char *app, struct probe_target **out,
 	return 0;
 }
 
+int
+probe_target_items(struct store *st, int by_host, struct sched_item **items,
+		   size_t *n, struct err *e)
+{
+	struct probe_target *t = NULL;
+	size_t nt = 0;
+
+	*items = NULL;
+	*n = 0;
+	if (probe_targets(st, NULL, &t, &nt, e) < 0)
+		return -1;
+	*items = xcalloc(nt > 0 ? nt : 1, sizeof(**items));
+	for (size_t k = 0; k < nt; k++) {
+		(*items)[k].name = by_host ? t[k].host : t[k].app;
+		(*items)[k].data = by_host ? t[k].app : t[k].host;
+		t[k].host = t[k].app = NULL;
+	}
+	*n = nt;
+	probe_targets_free(t, nt);
+	return 0;
+}
+
 void
 probe_targets_free(struct probe_target *t, size_t n)
 {
@@ -475,13 +497,9 @@ probe_list(struct sched *sc, struct store *st, void *arg,
 	   struct sched_item **items, size_t *n)
 {
 	struct probe_sched *s = arg;
-	struct probe_target *t = NULL;
-	size_t nt = 0;
 	struct err e;
 
 	(void)sc;
-	*items = NULL;
-	*n = 0;
 	if (s->up + s->down > 0 &&
 	    sched_now_ms() - s->since >= s->interval - 1) {
 		log_info("probe: %zu portal(s) probed, %zu up, %zu down in "
@@ -491,18 +509,10 @@ probe_list(struct sched *sc, struct store *st, void *arg,
 		s->up = s->down = 0;
 		s->since = sched_now_ms();
 	}
-	if (probe_targets(st, NULL, &t, &nt, &e) < 0) {
+	if (probe_target_items(st, 0, items, n, &e) < 0) {
 		log_warn("probe: cannot read the portals: %s", e.msg);
 		return -1;
 	}
-	*items = xcalloc(nt > 0 ? nt : 1, sizeof(**items));
-	for (size_t k = 0; k < nt; k++) {
-		(*items)[k].name = t[k].app;
-		(*items)[k].data = t[k].host;
-		t[k].host = t[k].app = NULL;
-	}
-	*n = nt;
-	probe_targets_free(t, nt);
 	return 0;
 }
 

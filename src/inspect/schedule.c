@@ -664,27 +664,15 @@ insp_list(struct sched *s, struct store *st, void *arg,
 	  struct sched_item **items, size_t *n)
 {
 	struct insp_sched *x = arg;
-	struct probe_target *t = NULL;
-	size_t nt = 0;
 	struct err e;
 
 	(void)s;
-	*items = NULL;
-	*n = 0;
-	if (probe_targets(st, NULL, &t, &nt, &e) < 0) {
+	if (probe_target_items(st, 1, items, n, &e) < 0) {
 		log_warn("inspect: cannot read the portals: %s", e.msg);
 		return -1;
 	}
-	log_info("inspect: round of %zu site(s) over %.0f s", nt,
+	log_info("inspect: round of %zu site(s) over %.0f s", *n,
 		 x->interval_ms / 1000);
-	*items = xcalloc(nt > 0 ? nt : 1, sizeof(**items));
-	for (size_t k = 0; k < nt; k++) {
-		(*items)[k].name = t[k].host;
-		(*items)[k].data = t[k].app;
-		t[k].host = t[k].app = NULL;
-	}
-	*n = nt;
-	probe_targets_free(t, nt);
 	return 0;
 }
 

@@ -13,7 +13,6 @@ sched_jobs) and the logs. Stdlib and pytest only.
 """
 import contextlib
 import datetime
-import json
 import os
 import re
 import signal
@@ -21,9 +20,10 @@ import subprocess
 
 import pytest
 
-from conftest import (GOVSECD, cli_env, free_port, run_cli, running_nginx,
-                      self_signed, tcp_ready, wait_until)
-from test_schedule import fnv1a64, uscc
+import jobsite
+from conftest import (GOVSECD, cli_env, free_port, run_cli, tcp_ready,
+                      wait_until)
+from jobsite import SLOW_PAGES, registry, slow_host
 
 N = 3
 SITES = [f"www.s{k}.gov.cn" for k in range(1, 10)]
@@ -31,80 +31,13 @@ INTERVAL = 10  # [inspect] interval_seconds
 PROBE_PER_DAY = 17280  # a probe of each portal every 5 s
 PROBE_INTERVAL = 86400 / PROBE_PER_DAY
 LEASE = 3  # [store] lease_seconds
-
-NGINX_CONF = """daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp;
-    fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp;
-    scgi_temp_path {d}/tmp;
-    default_type text/html;
-    server {{
-        listen 127.0.0.1:{tls} ssl default_server;
-        listen 127.0.0.1:{plain} default_server;
-        ssl_certificate {d}/tls.pem;
-        ssl_certificate_key {d}/tls.key;
-        root {d}/site;
-    }}
-    server {{
-        listen 127.0.0.1:{tls} ssl;
-        server_name {slow};
-        access_log {d}/slow.log;
-        ssl_certificate {d}/tls.pem;
-        ssl_certificate_key {d}/tls.key;
-        root {d}/slow;
-        # every page takes about 2 s: the crawl runs for many seconds
-        location /p/ {{ limit_rate 1k; }}
-    }}
-}}
-"""
-
-HOME = """<!DOCTYPE html><html><head><title>s</title></head><body>
-<a href="/about.html">about</a></body></html>"""
-ABOUT = """<!DOCTYPE html><html><body><a href="/">home</a></body></html>"""
-SLOW_PAGES = 10
-
-
-def slow_host():
-    """A host name whose slot in a round of 60 s comes within 3 s (so
-    that the takeover test needs no long wait)."""
-    for k in range(1000):
-        h = f"www.slow{k}.gov.cn"
-        if fnv1a64(h) % 60000 < 3000:
-            return h
-    raise AssertionError("no name with an early slot")
-
-
-SLOW = slow_host()
-
+SLOW = slow_host(60)
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    d = tmp_path_factory.mktemp("jobs-nginx")
-    (d / "tmp").mkdir()
-    (d / "site").mkdir()
-    (d / "site" / "index.html").write_text(HOME)
-    (d / "site" / "about.html").write_text(ABOUT)
-    (d / "slow" / "p").mkdir(parents=True)
-    links = "".join(f'<a href="/p/{i}.html">{i}</a> '
-                    for i in range(SLOW_PAGES))
-    (d / "slow" / "index.html").write_text(
-        f"<!DOCTYPE html><html><body>{links}</body></html>")
-    for i in range(SLOW_PAGES):
-        (d / "slow" / "p" / f"{i}.html").write_text(
-            "<!DOCTYPE html><html><body><p>" + "x" * 2000 +
-            '</p><a href="/">home</a></body></html>')
-    self_signed(d, SITES[0], *SITES[1:], SLOW)
-    tls, plain = free_port(), free_port()
-    with running_nginx(d, NGINX_CONF.format(d=d, tls=tls, plain=plain,
-                                            slow=SLOW), [tls, plain]):
-        web = type("Web", (), {})()
-        web.d, web.tls, web.plain = d, tls, plain
-        yield web
+    with jobsite.serving(tmp_path_factory.mktemp("jobs-nginx"),
+                         SITES + [SLOW], SLOW) as w:
+        yield w
 
 
 class Cluster:
@@ -122,26 +55,6 @@ class Cluster:
         """Instance i's id, from its log."""
         m = re.search(r"instance '([^']+)'", self.logs[i].read_text())
         return m and m.group(1)
-
-
-def registry(d, hosts):
-    reg = d / "reg.json"
-    units, apps = [], []
-    for k, host in enumerate(hosts):
-        unit = uscc(f"1144070000725{k:04d}")
-        units.append({"uscc": unit, "name": f"单位{k}",
-                      "short_name": f"单位{k}", "kind": "administrative",
-                      "level": "prefecture", "region": "440700",
-                      "region_name": "江门市"})
-        apps.append({"id": f"portal-{k + 1}", "unit": unit,
-                     "type": "portal", "name": f"门户网站{k}",
-                     "status": "live", "filed": True,
-                     "domains": [{"name": host, "lang": "en",
-                                  "main": True}]})
-    reg.write_text(json.dumps({"format": "govsec-registry/1",
-                               "units": units, "applications": apps},
-                              ensure_ascii=False))
-    return reg
 
 
 @contextlib.contextmanager
