@@ -418,6 +418,7 @@ struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
 	char store_key[4096];	  /* [store] key: key file, "" = beside */
+	int store_lease_seconds;  /* [store] lease_seconds: a job's (60) */
 	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
 	char ecert_url[512];	  /* [ecert] public_url: the badges' base */
 	char badge_urls[2048];	  /* [ecert] badge_urls: its former bases */

@@ -60,6 +60,7 @@ config_defaults(struct config *c)
 	c->gate_peer_conns = 64;
 	c->gate_socket_mode = 0660;
 	c->probe_per_day = 20;
+	c->store_lease_seconds = 60;
 	c->ecert_mon_interval = 300;
 	c->probe_timeout = 15;
 	c->insp_interval_hours = 24;
@@ -420,6 +421,8 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = str_copy(c->store, value, sizeof(c->store));
 	else if (!strcmp(section, "store") && !strcmp(key, "key"))
 		ok = str_copy(c->store_key, value, sizeof(c->store_key));
+	else if (!strcmp(section, "store") && !strcmp(key, "lease_seconds"))
+		ok = set_int(value, 2, 86400, &c->store_lease_seconds);
 	else if (!strcmp(section, "ecert") && !strcmp(key, "kek"))
 		ok = str_copy(c->ecert_kek, value, sizeof(c->ecert_kek));
 	else if (!strcmp(section, "ecert") && !strcmp(key, "public_url"))

@@ -406,6 +406,17 @@ const struct migration store_migrations[] = {
 	 "  app TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
 	 "  package TEXT NOT NULL, cert TEXT NOT NULL,"
 	 "  added INTEGER NOT NULL, PRIMARY KEY (app, package, cert));"},
+    /* 29: periodic work claimed as jobs by several govsecd on one store
+     * (src/store/store_jobs.c): per (kind, name), e.g. ("inspect",
+     * host), when it is next due and which instance holds it until when
+     * (epoch ms), and how often it was done, last by whom */
+    {29, "CREATE TABLE sched_jobs ("
+	 "  kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT,"
+	 "  due INTEGER NOT NULL, owner TEXT,"
+	 "  lease_until INTEGER NOT NULL DEFAULT 0,"
+	 "  runs INTEGER NOT NULL DEFAULT 0, last_owner TEXT,"
+	 "  last_done INTEGER, PRIMARY KEY (kind, name));"
+	 "CREATE INDEX sched_jobs_due ON sched_jobs(kind, due);"},
     /* 33: the audit records of one action in time order, so that
      * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
      * src/mail/flow.c mail_flow_evidence) without reading the chain */

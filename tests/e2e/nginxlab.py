@@ -102,15 +102,16 @@ class GateClient:
         return out
 
     def login(self, user, password, code="", src="127.0.0.2", cookies=None,
-              rd=None):
-        """The gate's login form: (status, cookie jar, headers, body)."""
+              rd=None, port=None):
+        """The gate's login form (through nginx, or straight at a gate's
+        port): (status, cookie jar, headers, body)."""
         form = {"username": user, "password": password, "code": code,
                 "lang": "en"}
         if rd:
             form["rd"] = rd
         st, hdrs, body = self.req("/govsec/login", src=src, method="POST",
                                   body=urllib.parse.urlencode(form),
-                                  cookies=cookies)
+                                  cookies=cookies, port=port)
         return st, cookie_jar(hdrs, cookies), hdrs, body
 
     def wrong_logins(self, users, src, workers=40):
