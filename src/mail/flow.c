@@ -438,27 +438,64 @@ group_of(const struct ev_scan *s, size_t i)
 	return s->group != NULL && s->group[i] < s->n ? s->group[i] : i;
 }
 
-/* One address ("a@b", or "a@b(orig@c)" in rcpts) seen at time at. */
-static void
-ev_addr(struct ev_scan *s, const char *p, size_t n, time_t at)
+/* fn with the domain of the address of n bytes at p (after its last
+ * '@', not empty); 1 if there was one. */
+static size_t
+domain_of(const char *p, size_t n,
+	  void (*fn)(void *arg, const char *dom, size_t n), void *arg)
 {
-	char dom[MAIL_ADDR_MAX];
-	const char *at_sign = NULL;
-	long long k;
+	const char *at = NULL;
 
 	for (size_t i = 0; i < n; i++)
 		if (p[i] == '@')
-			at_sign = p + i;
-	if (at_sign == NULL || (size_t)(p + n - at_sign - 1) >= sizeof(dom))
+			at = p + i;
+	if (at == NULL || at + 1 == p + n)
+		return 0;
+	fn(arg, at + 1, (size_t)(p + n - at - 1));
+	return 1;
+}
+
+size_t
+mail_flow_domains(const char *text,
+		  void (*fn)(void *arg, const char *dom, size_t n), void *arg)
+{
+	size_t count = 0;
+
+	while (text != NULL && *text != '\0') {
+		size_t n = strcspn(text, " ");
+		const char *open = memchr(text, '(', n), *close = NULL;
+
+		if (open != NULL)
+			close = memchr(open, ')', n - (size_t)(open - text));
+		count += domain_of(
+		    text, open != NULL ? (size_t)(open - text) : n, fn, arg);
+		if (close != NULL)
+			count += domain_of(open + 1, (size_t)(close - open - 1),
+					   fn, arg);
+		text += n;
+		text += *text == ' ';
+	}
+	return count;
+}
+
+/* A domain of the record read last (at s->at). */
+static void
+ev_domain(void *arg, const char *p, size_t n)
+{
+	struct ev_scan *s = arg;
+	char dom[MAIL_ADDR_MAX];
+	long long k;
+
+	if (n >= sizeof(dom))
 		return;
-	memcpy(dom, at_sign + 1, (size_t)(p + n - at_sign - 1));
-	dom[p + n - at_sign - 1] = '\0';
+	memcpy(dom, p, n);
+	dom[n] = '\0';
 	if (map_get(&s->idx, dom, &k) < 0 || s->ev->seen[k] != 0)
 		return; /* not wanted, or found in a newer record */
 	for (size_t i = (size_t)k; i != SIZE_MAX; i = s->next[i]) {
 		size_t g = group_of(s, i);
 
-		s->ev->seen[i] = at;
+		s->ev->seen[i] = (time_t)s->at;
 		if (!s->done[g]) {
 			s->done[g] = 1;
 			s->left--;
@@ -466,39 +503,20 @@ ev_addr(struct ev_scan *s, const char *p, size_t n, time_t at)
 	}
 }
 
-/* A row of mail_flow: at, id, sender, rcpts ("a@b c@d(orig@e) +2 more") */
+/* A row of mail_flow: at, id, sender, rcpts. */
 static int
 ev_row(void *arg, struct store_row *r)
 {
 	struct ev_scan *s = arg;
-	time_t at = (time_t)store_row_int(r, 0);
-	const char *id = store_row_text(r, 1), *snd = store_row_text(r, 2);
-	const char *p = store_row_text(r, 3);
+	const char *id = store_row_text(r, 1);
 
 	s->rows++;
 	s->ev->scanned++;
-	s->at = (long long)at;
+	s->at = store_row_int(r, 0);
 	str_copy(s->id, id != NULL ? id : "", sizeof(s->id));
-	s->ev->read_back = at;
-	if (snd != NULL)
-		ev_addr(s, snd, strlen(snd), at);
-	while (p != NULL && *p != '\0' && s->left > 0) {
-		size_t n = strcspn(p, " ");
-		const char *open = memchr(p, '(', n);
-
-		if (open != NULL) {
-			const char *close = memchr(open, ')', n - (open - p));
-
-			ev_addr(s, p, (size_t)(open - p), at);
-			if (close != NULL)
-				ev_addr(s, open + 1, (size_t)(close - open - 1),
-					at);
-		} else {
-			ev_addr(s, p, n, at);
-		}
-		p += n;
-		p += *p == ' ';
-	}
+	s->ev->read_back = (time_t)s->at;
+	mail_flow_domains(store_row_text(r, 2), ev_domain, s);
+	mail_flow_domains(store_row_text(r, 3), ev_domain, s);
 	return s->left == 0 ? 1 : 0;
 }
 

@@ -270,6 +270,17 @@ int mail_flow_evidence(struct store *st, const char *const *domains,
 		       long long max_rows, struct mail_flow_ev *ev,
 		       struct err *e);
 void mail_flow_ev_cleanup(struct mail_flow_ev *ev);
+/*
+ * Calls fn with the domain (after the last '@'; n bytes, not terminated)
+ * of each address in text, a record's sender or recipients as
+ * mail_flow_trace() gives them: addresses separated by spaces, each
+ * maybe followed by its original recipient in parentheses ("a@b
+ * c@d(orig@e) +2 more"); words without a domain are skipped. text may be
+ * NULL. Returns how many calls.
+ */
+size_t mail_flow_domains(const char *text,
+			 void (*fn)(void *arg, const char *dom, size_t n),
+			 void *arg);
 
 /* milter_glue.c */
 struct milter_opts {

@@ -162,7 +162,8 @@ rule_mail_attachments(struct check_ctx *c)
 }
 
 /*
- * MAIL-3 from govsec-milter's mail-flow records (src/mail/flow.c). An
+ * MAIL-3 from govsec-milter's mail-flow records (src/mail/flow.c), for
+ * live e-mail applications (a planned one has no mail yet). An
  * e-mail application's mail domains are its registered domains and, for
  * a registered mail host name (mail.jiangmen.gov.cn), the domain under it
  * (jiangmen.gov.cn); a record is the application's when its envelope
@@ -364,7 +365,7 @@ rule_mail_flow(struct check_ctx *c)
 		const struct m_app *a = &c->m->apps[i];
 
 		from[i] = d.n;
-		if (a->kind != APP_EMAIL || !app_open(a) ||
+		if (a->kind != APP_EMAIL || !app_live(a) ||
 		    !check_wants(c, a->unit))
 			continue;
 		flow_app_doms(&d, a);
@@ -386,7 +387,7 @@ rule_mail_flow(struct check_ctx *c)
 		for (size_t i = 0; i < c->m->napps; i++) {
 			struct m_app *a = &c->m->apps[i];
 
-			if (a->kind != APP_EMAIL || !app_open(a) ||
+			if (a->kind != APP_EMAIL || !app_live(a) ||
 			    !check_wants(c, a->unit))
 				continue;
 			flow_judge(c, a, &d, from[i], from[i + 1], &ev);

@@ -1928,6 +1928,8 @@ expect_zh(const char *object)
 	"'domains':[{'name':'ts.gov.cn','main':true}]},"                        \
 	"{'id':'f-closed','unit':'" TS "','type':'email','name':'n',"           \
 	"'status':'closed','domains':[{'name':'old.ts.gov.cn'}]},"              \
+	"{'id':'f-planned','unit':'" TS "','type':'email','name':'n',"          \
+	"'status':'planned','domains':[{'name':'new.ts.gov.cn'}]},"             \
 	"{'id':'f-portal','unit':'" GOV "','type':'portal','name':'n',"         \
 	"'domains':[{'name':'www.jm.gov.cn','main':true}]}"
 
@@ -1965,6 +1967,7 @@ test_mail_flow(void **state)
 	    "govsec-milter has recorded no mail of '教育邮件' (domains "
 	    "edu.jm.gov.cn) since 2023-05-28T04:00:00Z");
 	expect_none("mail.flow-records", "f-closed");
+	expect_none("mail.flow-records", "f-planned");
 	expect_none("mail.flow-records", "f-portal");
 	expect_zh("f-ok");
 	expect_zh("f-stale");
