@@ -31,9 +31,6 @@ def test_a_session_made_on_each_is_honoured_by_all(trio):
         for _ in range(2 * N):
             assert trio.req("/app/index.html", src="127.0.0.5",
                             cookies=jar)[0] == 200
-    # nginx spread the auth requests over the three
-    logs = [(trio.d / f"govsecd{i}.log").read_text() for i in range(N)]
-    assert all("gate" in text for text in logs)
 
 
 def test_a_logout_on_one_ends_the_session_on_all(trio):
