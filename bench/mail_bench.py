@@ -21,7 +21,7 @@ trace: a store with ROWS mail-flow records (generated directly with
     the wall time of `govsec mail trace` as a user runs it (median of 5;
     the process start-up is in it: the floor line shows how much).
 
-Usage: bench/mail_bench.py throughput [MESSAGES [CONNS]]
+Usage: bench/mail_bench.py throughput [MESSAGES [CONNS [ROUNDS]]]
        bench/mail_bench.py trace [ROWS]
 """
 import os
@@ -64,8 +64,49 @@ def send_many(lab, n, conns):
         t.join()
 
 
+def proc_stat(pid):
+    """(ppid, own CPU ticks, reaped children's CPU ticks) of pid."""
+    f = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+    x = f.split()
+    return int(x[1]), int(x[11]) + int(x[12]), int(x[13]) + int(x[14])
+
+
+def lab_cpu(lab):
+    """CPU ticks of the lab's processes by name: every Postfix daemon
+    (named by its master.cf service: smtpd -n 127.0.0.1:PORT is the main
+    smtpd or the hop), the processes Postfix's master reaped meanwhile
+    ("exited") and the milter (all its threads)."""
+    out = {}
+    master = int((lab.d / "queue" / "pid" / "master.pid").read_text())
+    _, own, reaped = proc_stat(master)
+    out["master"] = own
+    out["exited"] = reaped
+    names = {str(lab.main): "smtpd main", str(lab.hop): "smtpd hop"}
+    for d in pathlib.Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid, own, reaped = proc_stat(d.name)
+            if ppid != master:
+                continue
+            argv = (d / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        prog = argv[0].decode(errors="replace")
+        svc = argv[argv.index(b"-n") + 1].decode() if b"-n" in argv else ""
+        name = names.get(svc.rsplit(":", 1)[-1], f"{prog} {svc}".strip())
+        out[name] = out.get(name, 0) + own + reaped
+    if lab.with_milter:
+        out["milter"] = proc_stat(lab.milter.pid)[1]
+    return out
+
+
 def one_round(lab, n, conns):
+    """Messages a second of one round, and the CPU ticks it cost by
+    process (lab_cpu, plus "bench client + sink": this Python process,
+    which sends and stands for the outside)."""
     before = len(lab.sink.all())
+    c0, p0 = lab_cpu(lab), time.process_time()
     t0 = time.monotonic()
     send_many(lab, n, conns)
     deadline = t0 + 600
@@ -73,38 +114,70 @@ def one_round(lab, n, conns):
         if time.monotonic() > deadline:
             raise SystemExit("bench/mail: the sink did not get every message")
         time.sleep(0.01)
-    return n / (time.monotonic() - t0)
+    rate = n / (time.monotonic() - t0)
+    c1 = lab_cpu(lab)
+    cpu = {k: c1[k] - c0.get(k, 0) for k in c1}
+    cpu["bench client + sink"] = ((time.process_time() - p0) *
+                                  os.sysconf("SC_CLK_TCK"))
+    return rate, cpu
 
 
-def throughput(n=2000, conns=8):
+FLOOR = BUILD / "bench_mail_floor_milter"
+
+
+def throughput(n=1000, conns=8, rounds=3):
+    """Three systems side by side: no milter, the floor milter (libmilter
+    doing nothing), govsec-milter; rounds alternate, the order rotating
+    each round."""
     from test_mail import MailLab
-    rates = {True: [], False: []}
-    with MailLab(with_milter=True) as on, MailLab(with_milter=False) as off:
-        for lab in (on, off):
+    names = ("without milter", "milter floor", "with govsec-milter")
+    rates = {k: [] for k in names}
+    cpu = {k: {} for k in names}
+    with MailLab(with_milter=False) as off, \
+            MailLab(milter_argv=[str(FLOOR), "{listen}"]) as floor, \
+            MailLab(with_milter=True) as on:
+        labs = dict(zip(names, (off, floor, on)))
+        for lab in labs.values():
             one_round(lab, 100, conns)  # warm up
-        for _ in range(3):
-            for lab, key in ((on, True), (off, False)):
-                rates[key].append(one_round(lab, n, conns))
-        # the milter's own CPU time (utime + stime, /proc/PID/stat)
-        f = pathlib.Path(f"/proc/{on.milter.pid}/stat").read_text()
-        ticks = sum(int(x) for x in f.rsplit(")", 1)[1].split()[11:13])
-        cpu = ticks / os.sysconf("SC_CLK_TCK")
+        order = list(names)
+        for _ in range(rounds):
+            for k in order:
+                r, c = one_round(labs[k], n, conns)
+                rates[k].append(r)
+                for p, t in c.items():
+                    cpu[k][p] = cpu[k].get(p, 0) + t
+            order = order[1:] + order[:1]
         records = subprocess.run(
             [str(GOVSEC), "--db", str(on.db), "mail", "trace", "--json",
              "--since", "2000-01-01", "--limit", "100000"],
             capture_output=True, text=True, check=True).stdout.count('"id"')
-    best_on, best_off = max(rates[True]), max(rates[False])
-    print(f"bench/mail throughput: {n} messages x 3 rounds, {conns} "
+    load = os.getloadavg()
+    print(f"bench/mail throughput: {n} messages x {rounds} rounds, {conns} "
           "connections, each message through the main smtpd and the "
-          "outbound hop")
-    print(f"  without milter   {best_off:8.1f} msg/s  (rounds: " +
-          ", ".join(f"{r:.1f}" for r in rates[False]) + ")")
-    print(f"  with milter      {best_on:8.1f} msg/s  (rounds: " +
-          ", ".join(f"{r:.1f}" for r in rates[True]) + ")")
-    print(f"  overhead         {100 * (1 - best_on / best_off):8.1f} %   "
-          "(goal <= 10 %)")
-    print(f"  mail-flow records written: {records}; govsec-milter CPU "
-          f"{cpu:.1f} s, {1000 * cpu / records:.2f} ms a record")
+          "outbound hop; load average at the end "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    best = {k: max(v) for k, v in rates.items()}
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    base = names[0]
+    for k in names:
+        print(f"  {k:20s} best {best[k]:7.1f} msg/s  median "
+              f"{med[k]:7.1f}  (rounds: " +
+              ", ".join(f"{r:.1f}" for r in rates[k]) + ")")
+    for k in names[1:]:
+        print(f"  overhead {k:20s} {100 * (1 - best[k] / best[base]):5.1f} "
+              f"% best, {100 * (1 - med[k] / med[base]):5.1f} % median "
+              "(goal <= 10 %)")
+    tick = 1000 / os.sysconf("SC_CLK_TCK")
+    msgs = n * rounds
+    procs = sorted({p for c in cpu.values() for p in c},
+                   key=lambda p: -cpu[names[-1]].get(p, 0))
+    print("  CPU ms a message, by process (all rounds):")
+    print(f"    {'process':28s}" + "".join(f"{k:>20s}" for k in names))
+    for p in procs + ["total"]:
+        vals = [(sum(cpu[k].values()) if p == "total" else cpu[k].get(p, 0))
+                * tick / msgs for k in names]
+        print(f"    {p:28s}" + "".join(f"{v:20.2f}" for v in vals))
+    print(f"  mail-flow records written (with warm-up): {records}")
 
 
 GEN = """

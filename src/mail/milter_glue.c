@@ -226,12 +226,6 @@ x_header(SMFICTX *ctx, char *name, char *value)
 	return go_on(c, SMFIP_NR_HDR);
 }
 
-static sfsistat
-x_eoh(SMFICTX *ctx)
-{
-	return go_on(conn_get(ctx), SMFIP_NR_EOH);
-}
-
 /* Prunes the records past the retention once a day (under st_mu). */
 static void
 prune_maybe(time_t now)
@@ -413,24 +407,55 @@ x_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* Asks Postfix to leave out what is not judged (the body, HELO, DATA and
- * unknown commands) and not to wait for an answer where the milter never
- * refuses (connect, MAIL, RCPT, each header, end of headers): one round
- * trip per message instead of one per header. */
+/* The macros read (x_connect, x_eom), per stage, instead of Postfix's
+ * milter_*_macros (sent for every message, also before each header and
+ * for the stages not asked). "{none}" is a name Postfix does not define:
+ * it sends no macro there (an empty list would keep its default). */
+static const struct {
+	int stage;
+	const char *macros;
+} want_macros[] = {
+    {SMFIM_CONNECT, "{daemon_name}"},
+    {SMFIM_HELO, "{none}"},
+    {SMFIM_ENVFROM, "{none}"},
+    {SMFIM_ENVRCPT, "{none}"},
+    {SMFIM_DATA, "{none}"},
+    {SMFIM_EOH, "{none}"},
+    {SMFIM_EOM, "i"},
+};
+
+/* Asks Postfix to leave out what is not judged (the body, HELO, DATA, end
+ * of headers and unknown commands), not to wait for an answer where the
+ * milter never refuses (connect, MAIL, RCPT, each header: SMFIP_NR_*), and
+ * to send only the macros read: per message one round trip (the end of
+ * message) instead of one per header and envelope command. What this
+ * Postfix does not offer is not asked (each flag against f1). */
 static sfsistat
 x_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
 	    unsigned long *pf2, unsigned long *pf3)
 {
-	unsigned long want =
-	    SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+	const unsigned long nr =
+	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR;
+	const unsigned long want = SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA |
+				   SMFIP_NOEOH | SMFIP_NOUNKNOWN | nr;
+	struct conn *c = conn_get(ctx);
 
+	(void)f2, (void)f3;
 	if (!(f0 & SMFIF_QUARANTINE))
 		log_warn("milter: the MTA cannot quarantine");
-	*pf0 = SMFIF_QUARANTINE & f0;
+	*pf0 = (SMFIF_QUARANTINE | SMFIF_SETSYMLIST) & f0;
 	*pf1 = want & f1;
 	*pf2 = 0;
 	*pf3 = 0;
+	c->noreply = *pf1 & nr;
+	if (f0 & SMFIF_SETSYMLIST)
+		for (size_t i = 0; i < ARRAY_SIZE(want_macros); i++) {
+			char list[32]; /* libmilter takes a char * (copied) */
+
+			str_copy(list, want_macros[i].macros, sizeof(list));
+			(void)smfi_setsymlist(ctx, want_macros[i].stage, list);
+		}
 	return SMFIS_CONTINUE;
 }
 
@@ -440,12 +465,11 @@ milter_run(const struct milter_opts *o, struct err *e)
 	struct smfiDesc desc = {
 	    .xxfi_name = "govsec-milter",
 	    .xxfi_version = SMFI_VERSION,
-	    .xxfi_flags = SMFIF_QUARANTINE,
+	    .xxfi_flags = SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
 	    .xxfi_connect = x_connect,
 	    .xxfi_envfrom = x_envfrom,
 	    .xxfi_envrcpt = x_envrcpt,
 	    .xxfi_header = x_header,
-	    .xxfi_eoh = x_eoh,
 	    .xxfi_eom = x_eom,
 	    .xxfi_abort = x_abort,
 	    .xxfi_close = x_close,

@@ -238,8 +238,12 @@ class MailLab:
     """The whole loopback mail system of a test (see the module text).
     with_milter=False leaves the milter out (bench/mail's baseline)."""
 
-    def __init__(self, with_milter=True, action="reject", extra_conf=""):
+    def __init__(self, with_milter=True, action="reject", extra_conf="",
+                 milter_argv=None):
         self.with_milter = with_milter
+        # another milter program in govsec-milter's place (bench/mail's
+        # floor): argv, "{listen}" replaced by its socket
+        self.milter_argv = milter_argv
         self.action = action
         self.extra_conf = extra_conf
         self.procs = []
@@ -295,9 +299,10 @@ class MailLab:
     def _start_milter(self):
         self.milter_log = self.d / "milter.log"
         with open(self.milter_log, "ab") as out:
-            p = subprocess.Popen([str(GOVSEC_MILTER), "-c",
-                                  str(self.conf_file)],
-                                 stdout=out, stderr=out)
+            argv = ([a.replace("{listen}", f"inet:{self.mport}@127.0.0.1")
+                     for a in self.milter_argv] if self.milter_argv else
+                    [str(GOVSEC_MILTER), "-c", str(self.conf_file)])
+            p = subprocess.Popen(argv, stdout=out, stderr=out)
         self.milter = p
         self.stack.callback(self._stop_milter)
 
