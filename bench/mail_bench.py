@@ -125,7 +125,7 @@ def one_round(lab, n, conns):
 FLOOR = BUILD / "bench_mail_floor_milter"
 
 
-def throughput(n=1000, conns=8, rounds=3):
+def throughput(n=1000, conns=8, rounds=3, sock="unix"):
     """Three systems side by side: no milter, the floor milter (libmilter
     doing nothing), govsec-milter; rounds alternate, the order rotating
     each round."""
@@ -133,9 +133,11 @@ def throughput(n=1000, conns=8, rounds=3):
     names = ("without milter", "milter floor", "with govsec-milter")
     rates = {k: [] for k in names}
     cpu = {k: {} for k in names}
+    unix = sock == "unix"
     with MailLab(with_milter=False) as off, \
-            MailLab(milter_argv=[str(FLOOR), "{listen}"]) as floor, \
-            MailLab(with_milter=True) as on:
+            MailLab(milter_argv=[str(FLOOR), "{listen}"],
+                    unix_socket=unix) as floor, \
+            MailLab(with_milter=True, unix_socket=unix) as on:
         labs = dict(zip(names, (off, floor, on)))
         for lab in labs.values():
             one_round(lab, 100, conns)  # warm up
@@ -292,7 +294,7 @@ def trace(rows=10_000_000):
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
-    args = [int(a) for a in sys.argv[2:]]
+    args = [a if a in ("unix", "inet") else int(a) for a in sys.argv[2:]]
     if what == "throughput":
         throughput(*args)
     elif what == "trace":

@@ -243,6 +243,7 @@ int mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 struct milter_opts {
 	const struct config *cfg;
 	const char *store_path;
+	const char *journal_path; /* files path.0, path.1 (journal.h) */
 };
 /*
  * Runs the milter on [milter] listen until SIGTERM/SIGINT (libmilter's

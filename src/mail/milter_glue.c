@@ -1,8 +1,11 @@
 /*
  * milter_glue.c: govsec-milter's side of libmilter. Postfix connects (one
  * thread per SMTP session, libmilter's); the callbacks feed the message to
- * milter.c, and at the end of the message the verdict is recorded
- * (flow.c, with its audit record) and applied: 550 5.7.1, a quarantine
+ * milter.c, and at the end of the message the verdict is recorded and
+ * applied: a stop (or an exception) in the store at once with its audit
+ * record (flow.c), an accepted message in the journal (journal.c: one
+ * write, committed to the store in batches by the writer thread, off the
+ * answer's path); then 550 5.7.1, a quarantine
  * (Postfix puts the message on hold) or a discard with an alert. What
  * Postfix sends is untrusted and bounded by milter.c. libmilter's
  * callbacks take no context argument, so the process state is the one
@@ -23,25 +26,24 @@ static const int alert_prio = LOG_MAIL | LOG_ALERT;
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
 #include "audit/audit.h"
+#include "mail/journal.h"
 #include "mail/mail.h"
 
 #define POLICY_SECONDS 60    /* exceptions and domains reloaded */
 #define PRUNE_SECONDS  86400 /* records past the retention deleted */
 
-/* An accepted message waiting for the writer to commit its record (its
- * session's thread waits: the answer goes to Postfix after the commit). */
+#define PENDING_MAX 100000 /* records waiting for the store, at most */
+
+/* An accepted message's journal line waiting for the writer's commit. */
 struct pending {
 	struct pending *next;
-	const struct mail_msg *m;
-	const struct mail_verdict *v;
-	time_t at;
-	char *id;
-	struct err *e;
-	int done, rc;
+	size_t len;
+	char line[];
 };
 
 static struct {
@@ -52,17 +54,19 @@ static struct {
 	struct mail_policy *pol;
 	time_t pol_at;	   /* when pol was built */
 	time_t next_prune; /* under st_mu */
-	/* group commit of accepted messages (q_mu) */
+	/* the journal and the records waiting for the writer (q_mu) */
 	pthread_mutex_t q_mu;
-	pthread_cond_t q_more, q_done;
+	pthread_cond_t q_more;
+	struct mail_journal j;
 	struct pending *head, *tail;
+	size_t npending; /* appended, not yet committed */
 	int stopping;
 	pthread_t writer;
 } G = {.st_mu = PTHREAD_MUTEX_INITIALIZER,
        .pol_mu = PTHREAD_RWLOCK_INITIALIZER,
        .q_mu = PTHREAD_MUTEX_INITIALIZER,
        .q_more = PTHREAD_COND_INITIALIZER,
-       .q_done = PTHREAD_COND_INITIALIZER};
+       .j = {.fd = {-1, -1}}};
 
 /* One SMTP session: the message being judged and which stages Postfix
  * agreed to send without waiting for an answer (SMFIP_NR_*). */
@@ -245,20 +249,49 @@ prune_maybe(time_t now)
 			 n);
 }
 
+/* Commits the lines of batch in one transaction (a line is parsed from a
+ * copy: a batch that failed is tried again as it was). 0 or -1. */
+static int
+commit_batch(const struct pending *batch, struct buf *scratch,
+	     struct mail_flow_rec *r, struct err *e)
+{
+	if (store_begin(G.st, e) < 0)
+		return -1;
+	for (const struct pending *p = batch; p != NULL; p = p->next) {
+		buf_reset(scratch);
+		/* without its '\n' */
+		if (buf_add(scratch, p->line, p->len - 1) < 0) {
+			err_set(e, "a journal line of %zu bytes", p->len);
+			goto fail;
+		}
+		if (mail_journal_parse(scratch->data, scratch->len, r, e) < 0 ||
+		    mail_flow_put(G.st, r, 0, e) < 0)
+			goto fail;
+	}
+	return store_commit(G.st, e);
+fail:
+	store_rollback(G.st);
+	return -1;
+}
+
 /*
- * The writer: commits the records of all accepted messages that waited
- * meanwhile in one transaction (as many as sessions are at their end of
- * message: a busy MTA's messages share a commit), then wakes their
- * sessions. A batch that fails is written again one record at a time, so
- * one bad record fails only its own message.
+ * The writer: takes every line appended meanwhile, switches the journal's
+ * file, commits the lines in one transaction and empties the file they
+ * were in. A commit that fails is tried again every second with the same
+ * lines (they stay in the journal; new ones go to the other file and
+ * wait, up to PENDING_MAX, after which messages are refused for a
+ * while); at a stop, what is not committed stays in the journal for the
+ * next start.
  */
 static void *
 writer_main(void *arg)
 {
-	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
-	struct pending *p, *batch;
+	struct buf scratch = BUF_INIT(MAIL_JOURNAL_LINE_MAX);
+	struct mail_flow_rec *r = xmalloc(sizeof(*r));
+	struct pending *batch, *next;
 	struct err e;
-	int rc;
+	size_t n;
+	int was, rc;
 
 	(void)arg;
 	pthread_mutex_lock(&G.q_mu);
@@ -269,40 +302,57 @@ writer_main(void *arg)
 			break;
 		batch = G.head;
 		G.head = G.tail = NULL;
+		was = mail_journal_switch(&G.j);
 		pthread_mutex_unlock(&G.q_mu);
-		pthread_mutex_lock(&G.st_mu);
-		rc = store_begin(G.st, &e);
-		for (p = batch; p != NULL && rc == 0; p = p->next)
-			rc = mail_flow_insert(G.st, p->m, p->v, p->at, p->id,
-					      &rcpts, &e);
-		if (rc == 0)
-			rc = store_commit(G.st, &e);
-		else
-			store_rollback(G.st);
-		for (p = batch; p != NULL; p = p->next)
-			p->rc = rc == 0 ? 0
-					: mail_flow_record(G.st, p->m, p->v,
-							   p->at, p->id, p->e);
-		prune_maybe(batch->at);
-		pthread_mutex_unlock(&G.st_mu);
+		n = 0;
+		for (const struct pending *p = batch; p != NULL; p = p->next)
+			n++;
+		for (;;) {
+			pthread_mutex_lock(&G.st_mu);
+			rc = commit_batch(batch, &scratch, r, &e);
+			prune_maybe(time_now());
+			pthread_mutex_unlock(&G.st_mu);
+			if (rc == 0)
+				break;
+			log_error("milter: %zu mail-flow records wait in the "
+				  "journal %s: %s",
+				  n, G.j.path[was], e.msg);
+			pthread_mutex_lock(&G.q_mu);
+			rc = G.stopping;
+			pthread_mutex_unlock(&G.q_mu);
+			if (rc)
+				break;
+			sleep(1);
+		}
+		if (rc == 0 && mail_journal_clear(&G.j, was, &e) < 0)
+			log_error("milter: %s", e.msg);
+		for (; batch != NULL; batch = next) {
+			next = batch->next;
+			free(batch);
+		}
 		pthread_mutex_lock(&G.q_mu);
-		for (p = batch; p != NULL; p = p->next)
-			p->done = 1;
-		pthread_cond_broadcast(&G.q_done);
+		G.npending -= n;
+		if (rc != 0)
+			break; /* stopping: the rest stays in the journal */
 	}
 	pthread_mutex_unlock(&G.q_mu);
-	buf_cleanup(&rcpts);
+	buf_cleanup(&scratch);
+	free(r);
 	return NULL;
 }
 
 /* Records m: a stop (or an exception) at once with its audit record, an
- * accepted message through the writer's next commit. 0 or -1. */
+ * accepted message as a line of the journal (committed to the store by
+ * the writer). 0 or -1. */
 static int
 record(const struct mail_msg *m, const struct mail_verdict *v, time_t at,
        char id[33], struct err *e)
 {
-	struct pending p = {NULL, m, v, at, id, e, 0, -1};
-	int rc;
+	struct buf rcpts = BUF_INIT(MAIL_RCPT_MAX * 2 * MAIL_ADDR_MAX);
+	struct buf line = BUF_INIT(MAIL_JOURNAL_LINE_MAX);
+	struct mail_flow_rec *r;
+	struct pending *p = NULL;
+	int rc = -1;
 
 	if (v->action != MAIL_ACCEPT || v->exception[0] != '\0') {
 		pthread_mutex_lock(&G.st_mu);
@@ -312,17 +362,42 @@ record(const struct mail_msg *m, const struct mail_verdict *v, time_t at,
 		pthread_mutex_unlock(&G.st_mu);
 		return rc;
 	}
+	r = xmalloc(sizeof(*r));
+	if (mail_flow_make(m, v, at, id, &rcpts, r, e) < 0)
+		goto done;
+	mail_journal_format(r, &line);
+	if (line.data == NULL || line.len < 2 ||
+	    line.data[line.len - 1] != '\n') {
+		err_set(e, "the record does not fit a journal line");
+		goto done;
+	}
+	p = xmalloc(sizeof(*p) + line.len);
+	p->next = NULL;
+	p->len = line.len;
+	memcpy(p->line, line.data, line.len);
 	pthread_mutex_lock(&G.q_mu);
-	if (G.tail != NULL)
-		G.tail->next = &p;
-	else
-		G.head = &p;
-	G.tail = &p;
-	pthread_cond_signal(&G.q_more);
-	while (!p.done)
-		pthread_cond_wait(&G.q_done, &G.q_mu);
+	if (G.npending >= PENDING_MAX)
+		err_set(e, "%zu mail-flow records wait for the store",
+			G.npending);
+	else if (mail_journal_append(&G.j, p->line, p->len, e) == 0)
+		rc = 0;
+	if (rc == 0) {
+		if (G.tail != NULL)
+			G.tail->next = p;
+		else
+			G.head = p;
+		G.tail = p;
+		G.npending++;
+		p = NULL;
+		pthread_cond_signal(&G.q_more);
+	}
 	pthread_mutex_unlock(&G.q_mu);
-	return p.rc;
+done:
+	free(p);
+	free(r);
+	buf_cleanup(&line);
+	buf_cleanup(&rcpts);
+	return rc;
 }
 
 static sfsistat
@@ -487,6 +562,21 @@ milter_run(const struct milter_opts *o, struct err *e)
 	if (store_migrate(G.st, e) < 0 ||
 	    audit_init(o->cfg, o->store_path, G.st, e) < 0)
 		goto done;
+	if (mail_journal_open(&G.j, o->journal_path, e) < 0)
+		goto done;
+	{
+		long long n = mail_journal_replay(&G.j, G.st, e);
+
+		if (n < 0) {
+			err_prefix(e, "the journal was not committed");
+			goto done;
+		}
+		if (n > 0)
+			log_info(
+			    "milter: %lld mail-flow records of the journal "
+			    "committed",
+			    n);
+	}
 	p = xmalloc(sizeof(*p));
 	if (milter_policy(o->cfg, G.st, p, e) < 0) {
 		free(p);
@@ -543,6 +633,7 @@ done:
 		pthread_mutex_unlock(&G.q_mu);
 		pthread_join(G.writer, NULL);
 	}
+	mail_journal_close(&G.j);
 	pthread_mutex_lock(&G.st_mu);
 	audit_checkpoint(G.st, 1, NULL);
 	store_free(G.st);
