@@ -7,8 +7,11 @@ test_mail.py does the same with a real Postfix and Dovecot; this one
 reaches what those do not make on demand (Exchange and Gmail headers, SRS,
 the discard action)."""
 import json
+import pathlib
 import socket
 import subprocess
+import time
+import urllib.parse
 
 import pytest
 
@@ -268,3 +271,56 @@ def test_check_mode(tmp_path):
                             str(db)], capture_output=True, text=True,
                            timeout=60)
         assert p.returncode == 2 and why in p.stderr, (text, p.stderr)
+
+
+def journal_line(fid, at, hop, sender, rcpt, msgid):
+    """A line of govsec-milter's journal (src/mail/journal.c's format)."""
+    q = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    return "\t".join(["g1", fid, str(at), q(hop), "QJ1", "127.0.0.1",
+                      q(sender), q(msgid), q(rcpt), "", "0", "accept",
+                      q("score 0 below the threshold 50"),
+                      f"1:{q(sender)} 2:{q(rcpt)}"]) + "\n"
+
+
+def test_journal_committed_at_start(tmp_path):
+    """What a milter that crashed left in its journal (accepted messages
+    whose records were not yet in the store) is committed when it starts
+    again, before it takes mail: the records are traced, a torn last line
+    (never acknowledged) is dropped, the journal is emptied. A journal
+    line that does not parse stops the start, naming the file and line."""
+    port = free_port()
+    db = tmp_path / "govsec.db"
+    conf = tmp_path / "govsec.conf"
+    conf.write_text(f"[store]\npath = {db}\n[milter]\n"
+                    f"listen = inet:{port}@127.0.0.1\n"
+                    "local_domains = gov.test\n")
+    assert run_cli(["init"], db=db).returncode == 0
+    journal = pathlib.Path(f"{db}.milter-journal.0")
+    at = int(time.time())
+    good = journal_line(f"{at:08x}0badcafe", at, "govsec-outbound",
+                        "a%b@gov.test", "x@out.test", "j 1@gov.test")
+    journal.write_text(good + good[:40])
+    log = tmp_path / "milter.log"
+    with open(log, "wb") as out:
+        p = subprocess.Popen([str(GOVSEC_MILTER), "-c", str(conf)],
+                             stdout=out, stderr=out)
+    try:
+        wait_until(lambda: "listening" in log.read_text(), 10,
+                   lambda: "govsec-milter to start: " + log.read_text())
+        assert "1 mail-flow records of the journal committed" in \
+            log.read_text()
+        r = run_cli(["mail", "trace", "--json", "--address", "x@out.test"],
+                    db=db)
+        got = json.loads(r.stdout)
+        assert [(f["id"], f["sender"], f["message_id"], f["queue_id"])
+                for f in got] == [(f"{at:08x}0badcafe", "a%b@gov.test",
+                                   "j 1@gov.test", "QJ1")], got
+        assert journal.stat().st_size == 0
+    finally:
+        assert stop(p) == 0, log.read_text()
+    journal.write_text(good.replace("\taccept\t", "\tmaybe\t"))
+    p = subprocess.run([str(GOVSEC_MILTER), "-c", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr
+    assert f"{journal}:1: a bad decision" in p.stderr, p.stderr
+    assert journal.stat().st_size > 0
