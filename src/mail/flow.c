@@ -34,20 +34,29 @@ role_add(struct mail_flow_rec *r, const char *addr, int bit)
 }
 
 int
-mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
-	       time_t at, char id[33], struct buf *rcpts,
-	       struct mail_flow_rec *r, struct err *e)
+mail_flow_id(time_t at, const unsigned char *rnd, char id[33], struct err *e)
 {
-	unsigned char rnd[4];
+	unsigned char own[4];
 	char rhex[9];
 
-	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
-		err_set(e, "no random bytes for a mail-flow id");
-		return -1;
+	if (rnd == NULL) {
+		if (rand_bytes(own, sizeof(own)) < 0) {
+			err_set(e, "no random bytes for a mail-flow id");
+			return -1;
+		}
+		rnd = own;
 	}
-	hex_encode(rnd, sizeof(rnd), rhex);
+	hex_encode(rnd, 4, rhex);
 	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
 		rhex);
+	return 0;
+}
+
+void
+mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
+	       time_t at, const char *id, struct buf *rcpts,
+	       struct mail_flow_rec *r)
+{
 	buf_reset(rcpts);
 	for (size_t i = 0; i < m->nrcpt; i++) {
 		const struct mail_rcpt *rc = &m->rcpt[i];
@@ -76,7 +85,6 @@ mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
 		role_add(r, m->rcpt[i].addr, 2);
 		role_add(r, m->rcpt[i].orcpt, 4);
 	}
-	return 0;
 }
 
 int
@@ -126,8 +134,10 @@ mail_flow_insert(struct store *st, const struct mail_msg *m,
 	struct mail_flow_rec *r = xmalloc(sizeof(*r));
 	int rc = -1;
 
-	if (mail_flow_make(m, v, at, id, rcpts, r, e) == 0)
+	if (mail_flow_id(at, NULL, id, e) == 0) {
+		mail_flow_make(m, v, at, id, rcpts, r);
 		rc = mail_flow_put(st, r, 0, e);
+	}
 	free(r);
 	return rc;
 }

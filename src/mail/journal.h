@@ -36,14 +36,15 @@ struct mail_flow_rec {
 };
 
 /* flow.c */
-/*
- * Fills r from m and v at time at with a new id (written to id, 33
- * bytes); r points into m, v, id and rcpts (scratch: the recipients'
- * text). 0, or -1 with e set (no random bytes).
- */
-int mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
-		   time_t at, char id[33], struct buf *rcpts,
-		   struct mail_flow_rec *r, struct err *e);
+/* A record id for time at: its 8 hex digits, then 8 of random bytes (rnd,
+ * or drawn here when NULL). 0, or -1 with e set (no random bytes). */
+int mail_flow_id(time_t at, const unsigned char *rnd, char id[33],
+		 struct err *e);
+/* Fills r from m and v at time at with the record id id; r points into
+ * m, v, id and rcpts (scratch: the recipients' text). */
+void mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
+		    time_t at, const char *id, struct buf *rcpts,
+		    struct mail_flow_rec *r);
 /*
  * Inserts r's rows inside the caller's transaction. With replay, a record
  * whose id is already stored is left as it is (1 returned). 0, 1, or -1

@@ -38,6 +38,7 @@ static const int alert_prio = LOG_MAIL | LOG_ALERT;
 #define PRUNE_SECONDS  86400 /* records past the retention deleted */
 
 #define PENDING_MAX 100000 /* records waiting for the store, at most */
+#define BATCH_MS    50	   /* the writer commits at most this often */
 
 /* An accepted message's journal line waiting for the writer's commit. */
 struct pending {
@@ -62,11 +63,19 @@ static struct {
 	size_t npending; /* appended, not yet committed */
 	int stopping;
 	pthread_t writer;
+	/* random bytes of record ids, drawn 4 KiB at a time: OpenSSL sets up
+	 * a generator for each new thread that asks, and libmilter makes
+	 * threads all the time (rnd_mu) */
+	pthread_mutex_t rnd_mu;
+	unsigned char rnd[4096];
+	size_t rnd_used;
 } G = {.st_mu = PTHREAD_MUTEX_INITIALIZER,
        .pol_mu = PTHREAD_RWLOCK_INITIALIZER,
        .q_mu = PTHREAD_MUTEX_INITIALIZER,
        .q_more = PTHREAD_COND_INITIALIZER,
-       .j = {.fd = {-1, -1}}};
+       .j = {.fd = {-1, -1}},
+       .rnd_mu = PTHREAD_MUTEX_INITIALIZER,
+       .rnd_used = sizeof(G.rnd)};
 
 /* One SMTP session: the message being judged and which stages Postfix
  * agreed to send without waiting for an answer (SMFIP_NR_*). */
@@ -296,10 +305,22 @@ writer_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&G.q_mu);
 	for (;;) {
+		struct timespec until;
+
 		while (G.head == NULL && !G.stopping)
 			pthread_cond_wait(&G.q_more, &G.q_mu);
 		if (G.head == NULL)
 			break;
+		/* what comes in the next BATCH_MS shares the commit */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += BATCH_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!G.stopping &&
+		       pthread_cond_timedwait(&G.q_more, &G.q_mu, &until) == 0)
+			;
 		batch = G.head;
 		G.head = G.tail = NULL;
 		was = mail_journal_switch(&G.j);
@@ -341,6 +362,27 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/* A new record id for time at (see G.rnd). 0 or -1. */
+static int
+flow_id(time_t at, char id[33], struct err *e)
+{
+	unsigned char rnd[4];
+
+	pthread_mutex_lock(&G.rnd_mu);
+	if (G.rnd_used + sizeof(rnd) > sizeof(G.rnd)) {
+		if (rand_bytes(G.rnd, sizeof(G.rnd)) < 0) {
+			pthread_mutex_unlock(&G.rnd_mu);
+			err_set(e, "no random bytes for a mail-flow id");
+			return -1;
+		}
+		G.rnd_used = 0;
+	}
+	memcpy(rnd, G.rnd + G.rnd_used, sizeof(rnd));
+	G.rnd_used += sizeof(rnd);
+	pthread_mutex_unlock(&G.rnd_mu);
+	return mail_flow_id(at, rnd, id, e);
+}
+
 /* Records m: a stop (or an exception) at once with its audit record, an
  * accepted message as a line of the journal (committed to the store by
  * the writer). 0 or -1. */
@@ -362,9 +404,10 @@ record(const struct mail_msg *m, const struct mail_verdict *v, time_t at,
 		pthread_mutex_unlock(&G.st_mu);
 		return rc;
 	}
+	if (flow_id(at, id, e) < 0)
+		return -1;
 	r = xmalloc(sizeof(*r));
-	if (mail_flow_make(m, v, at, id, &rcpts, r, e) < 0)
-		goto done;
+	mail_flow_make(m, v, at, id, &rcpts, r);
 	mail_journal_format(r, &line);
 	if (line.data == NULL || line.len < 2 ||
 	    line.data[line.len - 1] != '\n') {
@@ -382,14 +425,16 @@ record(const struct mail_msg *m, const struct mail_verdict *v, time_t at,
 	else if (mail_journal_append(&G.j, p->line, p->len, e) == 0)
 		rc = 0;
 	if (rc == 0) {
-		if (G.tail != NULL)
+		if (G.tail != NULL) {
 			G.tail->next = p;
-		else
+		} else {
 			G.head = p;
+			/* the first of a batch wakes the writer */
+			pthread_cond_signal(&G.q_more);
+		}
 		G.tail = p;
 		G.npending++;
 		p = NULL;
-		pthread_cond_signal(&G.q_more);
 	}
 	pthread_mutex_unlock(&G.q_mu);
 done:

@@ -92,8 +92,9 @@ make_line(const struct mail_msg *m, const struct mail_verdict *v, char id[33],
 {
 	struct err e;
 
-	if (mail_flow_make(m, v, NOW, id, rcpts, r, &e) < 0)
+	if (mail_flow_id(NOW, NULL, id, &e) < 0)
 		fail_msg("%s", e.msg);
+	mail_flow_make(m, v, NOW, id, rcpts, r);
 	buf_reset(line);
 	mail_journal_format(r, line);
 }
