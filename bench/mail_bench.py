@@ -15,9 +15,9 @@ throughput: one run, three mail systems side by side, each the loopback
     round), the overhead against no milter (goal <= 10 %), and the CPU
     time a message of every process of each system (Postfix's daemons by
     service, the milter, this script as client and sink), from
-    /proc/PID/stat before and after each round. SOCKET: the milters listen
-    on loopback TCP as docs/deploy says ("inet", the default) or on a Unix
-    socket ("unix").
+    /proc/PID/stat sampled every 50 ms during each round. SOCKET: the
+    milters listen on loopback TCP as docs/deploy says ("inet", the
+    default) or on a Unix socket ("unix").
 trace: a store with ROWS mail-flow records (generated directly with
     sqlite3 into govsec's own schema: a year of mail, 100,000 local
     senders, 1,000,000 outside recipients, 2 address rows a message,
@@ -78,42 +78,59 @@ def proc_stat(pid):
     return int(x[1]), int(x[11]) + int(x[12]), int(x[13]) + int(x[14])
 
 
-def lab_cpu(lab):
-    """CPU ticks of the lab's processes by name: every Postfix daemon
-    (named by its master.cf service: smtpd -n 127.0.0.1:PORT is the main
-    smtpd or the hop), the processes Postfix's master reaped meanwhile
-    ("exited") and the milter (all its threads)."""
+def lab_procs(lab):
+    """The lab's processes now: {pid: (name, CPU ticks)} for Postfix's
+    master ("master", its own time), its children (named by their
+    master.cf service: smtpd -n 127.0.0.1:PORT is the main smtpd or the
+    hop) and the milter (all its threads); and the CPU ticks of the
+    children the master reaped so far."""
     out = {}
     master = int((lab.d / "queue" / "pid" / "master.pid").read_text())
     _, own, reaped = proc_stat(master)
-    out["master"] = own
-    out["exited"] = reaped
+    out[master] = ("master", own)
     names = {str(lab.main): "smtpd main", str(lab.hop): "smtpd hop"}
-    for d in pathlib.Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
+    kids = pathlib.Path(f"/proc/{master}/task/{master}/children")
+    for pid in kids.read_text().split():
+        d = pathlib.Path("/proc") / pid
         try:
-            ppid, own, reaped = proc_stat(d.name)
-            if ppid != master:
-                continue
+            _, own, kreaped = proc_stat(pid)
             argv = (d / "cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue
         prog = argv[0].decode(errors="replace")
         svc = argv[argv.index(b"-n") + 1].decode() if b"-n" in argv else ""
-        name = names.get(svc.rsplit(":", 1)[-1], f"{prog} {svc}".strip())
-        out[name] = out.get(name, 0) + own + reaped
+        name = names.get(svc.rsplit(":", 1)[-1],
+                         f"{prog} {svc}".strip() or "exiting")
+        out[int(pid)] = (name, own + kreaped)
     if lab.with_milter:
-        out["milter"] = proc_stat(lab.milter.pid)[1]
-    return out
+        out[lab.milter.pid] = ("milter", proc_stat(lab.milter.pid)[1])
+    return out, reaped
 
 
 def one_round(lab, n, conns):
     """Messages a second of one round, and the CPU ticks it cost by
-    process (lab_cpu, plus "bench client + sink": this Python process,
-    which sends and stands for the outside)."""
+    process name: the lab's processes sampled every 50 ms while the round
+    runs (Postfix's daemons come and go: one that exits counts with its
+    last sample; "exited, unsampled" is what the master reaped beyond
+    that), and "bench client + sink": this Python process, which sends
+    and stands for the outside (the sampling's own CPU time taken out)."""
     before = len(lab.sink.all())
-    c0, p0 = lab_cpu(lab), time.process_time()
+    start, reaped0 = lab_procs(lab)
+    last = dict(start)
+    done = threading.Event()
+    sampler_cpu = []
+
+    def sample():
+        while not done.wait(0.05):
+            try:
+                now, _ = lab_procs(lab)
+            except OSError:
+                continue
+            last.update(now)
+        sampler_cpu.append(time.thread_time())
+    t = threading.Thread(target=sample)
+    p0 = time.process_time()
+    t.start()
     t0 = time.monotonic()
     send_many(lab, n, conns)
     deadline = t0 + 600
@@ -122,9 +139,19 @@ def one_round(lab, n, conns):
             raise SystemExit("bench/mail: the sink did not get every message")
         time.sleep(0.01)
     rate = n / (time.monotonic() - t0)
-    c1 = lab_cpu(lab)
-    cpu = {k: c1[k] - c0.get(k, 0) for k in c1}
-    cpu["bench client + sink"] = ((time.process_time() - p0) *
+    done.set()
+    t.join()
+    end, reaped1 = lab_procs(lab)
+    last.update(end)
+    cpu = {}
+    gone = 0
+    for pid, (name, ticks) in last.items():
+        cpu[name] = cpu.get(name, 0) + ticks - start.get(pid, (name, 0))[1]
+        if pid not in end:
+            gone += ticks
+    cpu["exited, unsampled"] = max(0, reaped1 - reaped0 - gone)
+    cpu["bench client + sink"] = ((time.process_time() - p0 -
+                                   sampler_cpu[0]) *
                                   os.sysconf("SC_CLK_TCK"))
     return rate, cpu
 
