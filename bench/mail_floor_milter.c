@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <libmilter/mfapi.h>
+#include "mail/mproto.h"
 
 /* the SMFIP_NR_* flags agreed (the same for every session of one MTA) */
 static unsigned long noreply;
@@ -67,35 +67,20 @@ f_eom(SMFICTX *ctx)
 	return SMFIS_ACCEPT;
 }
 
-/* govsec-milter's negotiation (milter_glue.c's x_negotiate) */
+/* govsec-milter's negotiation (src/mail/mproto.h) */
 static sfsistat
 f_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
 	    unsigned long *pf2, unsigned long *pf3)
 {
-	static const struct {
-		int stage;
-		const char *macros;
-	} macros[] = {
-	    {SMFIM_CONNECT, "{daemon_name}"},
-	    {SMFIM_HELO, "{none}"},
-	    {SMFIM_ENVFROM, "{none}"},
-	    {SMFIM_ENVRCPT, "{none}"},
-	    {SMFIM_DATA, "{none}"},
-	    {SMFIM_EOH, "{none}"},
-	    {SMFIM_EOM, "i"},
-	};
-	const unsigned long nr =
-	    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR;
-	const unsigned long want = SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA |
-				   SMFIP_NOEOH | SMFIP_NOUNKNOWN | nr;
+	static const struct mproto_macros macros[] = MPROTO_MACROS;
 
 	(void)f2, (void)f3;
-	*pf0 = (SMFIF_QUARANTINE | SMFIF_SETSYMLIST) & f0;
-	*pf1 = want & f1;
+	*pf0 = MPROTO_ACTIONS & f0;
+	*pf1 = (MPROTO_STEPS | MPROTO_NR) & f1;
 	*pf2 = 0;
 	*pf3 = 0;
-	noreply = *pf1 & nr;
+	noreply = *pf1 & MPROTO_NR;
 	if (f0 & SMFIF_SETSYMLIST)
 		for (size_t i = 0; i < sizeof(macros) / sizeof(macros[0]);
 		     i++) {

@@ -8,34 +8,10 @@
  */
 #include <string.h>
 
-#include <libmilter/mfapi.h>
-
 #include "mail/mproto.h"
 
 #define ARGS_MAX 64 /* strings of one MAIL or RCPT (address, parameters) */
 #define VERSION	 6
-
-/* The stages left out and those answered by nothing (x_negotiate of the
- * libmilter version, kept as it was). */
-static const unsigned long NR_WANT =
-    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR;
-static const unsigned long STEPS_WANT =
-    SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NOUNKNOWN;
-
-/* The macros read, per stage; "{none}" is a name Postfix does not define:
- * it sends no macro there (an empty list would keep its default). */
-static const struct {
-	unsigned stage;
-	const char *macros;
-} macro_lists[] = {
-    {SMFIM_CONNECT, "{daemon_name}"},
-    {SMFIM_HELO, "{none}"},
-    {SMFIM_ENVFROM, "{none}"},
-    {SMFIM_ENVRCPT, "{none}"},
-    {SMFIM_DATA, "{none}"},
-    {SMFIM_EOH, "{none}"},
-    {SMFIM_EOM, "i"},
-};
 
 void
 mproto_init(struct mproto *p)
@@ -108,20 +84,21 @@ negotiate(struct mproto *p, const unsigned char *d, struct buf *out)
 {
 	unsigned long version = get32(d), actions = get32(d + 4),
 		      steps = get32(d + 8);
+	static const struct mproto_macros lists[] = MPROTO_MACROS;
 	struct buf reply = BUF_INIT(1024);
 
-	p->actions = (SMFIF_QUARANTINE | SMFIF_SETSYMLIST) & actions;
-	p->steps = (STEPS_WANT | NR_WANT) & steps;
-	p->noreply = p->steps & NR_WANT;
+	p->actions = MPROTO_ACTIONS & actions;
+	p->steps = (MPROTO_STEPS | MPROTO_NR) & steps;
+	p->noreply = p->steps & MPROTO_NR;
 	p->negotiated = 1;
 	put32(&reply, version < VERSION ? version : VERSION);
 	put32(&reply, p->actions);
 	put32(&reply, p->steps);
 	if (p->actions & SMFIF_SETSYMLIST)
-		for (size_t i = 0; i < ARRAY_SIZE(macro_lists); i++) {
-			put32(&reply, macro_lists[i].stage);
-			buf_add(&reply, macro_lists[i].macros,
-				strlen(macro_lists[i].macros) + 1);
+		for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+			put32(&reply, (unsigned long)lists[i].stage);
+			buf_add(&reply, lists[i].macros,
+				strlen(lists[i].macros) + 1);
 		}
 	answer(out, SMFIC_OPTNEG, reply.data, reply.len);
 	buf_cleanup(&reply);
@@ -161,6 +138,16 @@ end_of_message(struct mproto *p, struct buf *out)
 	}
 	answer(out, SMFIR_ACCEPT, NULL, 0);
 }
+
+/* The stages not judged and their no-reply flags. */
+static const struct {
+	char cmd;
+	unsigned long nr;
+} unjudged[] = {
+    {SMFIC_HELO, SMFIP_NR_HELO},    {SMFIC_DATA, SMFIP_NR_DATA},
+    {SMFIC_EOH, SMFIP_NR_EOH},	    {SMFIC_BODY, SMFIP_NR_BODY},
+    {SMFIC_UNKNOWN, SMFIP_NR_UNKN},
+};
 
 /* An answer where the MTA waits for one: unless no reply was agreed. */
 static void
@@ -250,19 +237,14 @@ packet(struct mproto *p, char c, char *d, size_t n, struct buf *out,
 		go_on(p, SMFIP_NR_HDR, out);
 		return 0;
 	case SMFIC_HELO:
-		go_on(p, SMFIP_NR_HELO, out);
-		return 0;
 	case SMFIC_DATA:
-		go_on(p, SMFIP_NR_DATA, out);
-		return 0;
 	case SMFIC_EOH:
-		go_on(p, SMFIP_NR_EOH, out);
-		return 0;
 	case SMFIC_BODY:
-		go_on(p, SMFIP_NR_BODY, out);
-		return 0;
 	case SMFIC_UNKNOWN:
-		go_on(p, SMFIP_NR_UNKN, out);
+		/* asked not to be sent; answered if sent anyway */
+		for (size_t i = 0; i < ARRAY_SIZE(unjudged); i++)
+			if (unjudged[i].cmd == c)
+				go_on(p, unjudged[i].nr, out);
 		return 0;
 	case SMFIC_BODYEOB:
 		end_of_message(p, out);

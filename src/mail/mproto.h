@@ -13,9 +13,33 @@
 #ifndef GOVSEC_MAIL_MPROTO_H
 #define GOVSEC_MAIL_MPROTO_H
 
+#include <libmilter/mfapi.h>
+
 #include "mail/mail.h"
 
 #define MPROTO_PACKET_MAX (1 << 20) /* bytes of one packet, at most */
+
+/* What govsec-milter asks for at negotiation (bench/mail's floor milter
+ * asks the same through libmilter): no answer at connect, MAIL, RCPT and
+ * each header; no HELO, DATA, end of headers, body or unknown commands;
+ * the quarantine action and its own macro lists. */
+#define MPROTO_NR (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR)
+#define MPROTO_STEPS                                                           \
+	(SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOEOH |            \
+	 SMFIP_NOUNKNOWN)
+#define MPROTO_ACTIONS (SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
+/* The macros read, per stage; "{none}" is a name Postfix does not define:
+ * it sends no macro there (an empty list would keep its default). */
+struct mproto_macros {
+	int stage;
+	const char *macros;
+};
+/* clang-format off */
+#define MPROTO_MACROS {                                                        \
+	{SMFIM_CONNECT, "{daemon_name}"}, {SMFIM_HELO, "{none}"},              \
+	{SMFIM_ENVFROM, "{none}"}, {SMFIM_ENVRCPT, "{none}"},                  \
+	{SMFIM_DATA, "{none}"}, {SMFIM_EOH, "{none}"}, {SMFIM_EOM, "i"}}
+/* clang-format on */
 
 /* What the end of a message gets (the eom callback fills it). */
 struct mproto_verdict {
