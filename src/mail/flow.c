@@ -12,29 +12,118 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "mail/journal.h"
 #include "mail/mail.h"
 
 #define PRUNE_BATCH 10000 /* records deleted per statement */
 
-struct role {
-	const char *addr;
-	int roles;
-};
-
 static void
-role_add(struct role *v, size_t *n, size_t max, const char *addr, int bit)
+role_add(struct mail_flow_rec *r, const char *addr, int bit)
 {
 	if (addr[0] == '\0')
 		return;
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(v[i].addr, addr)) {
-			v[i].roles |= bit;
+	for (size_t i = 0; i < r->nroles; i++)
+		if (!strcmp(r->roles[i].addr, addr)) {
+			r->roles[i].roles |= bit;
 			return;
 		}
-	if (*n < max) {
-		v[*n].addr = addr;
-		v[(*n)++].roles = bit;
+	if (r->nroles < MAIL_FLOW_ROLES_MAX) {
+		r->roles[r->nroles].addr = addr;
+		r->roles[r->nroles++].roles = bit;
 	}
+}
+
+int
+mail_flow_id(time_t at, const unsigned char *rnd, char id[33], struct err *e)
+{
+	unsigned char own[4];
+	char rhex[9];
+
+	if (rnd == NULL) {
+		if (rand_bytes(own, sizeof(own)) < 0) {
+			err_set(e, "no random bytes for a mail-flow id");
+			return -1;
+		}
+		rnd = own;
+	}
+	hex_encode(rnd, 4, rhex);
+	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
+		rhex);
+	return 0;
+}
+
+void
+mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
+	       time_t at, const char *id, struct buf *rcpts,
+	       struct mail_flow_rec *r)
+{
+	buf_reset(rcpts);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		const struct mail_rcpt *rc = &m->rcpt[i];
+
+		buf_printf(rcpts, "%s%s", i ? " " : "", rc->addr);
+		if (rc->orcpt[0] != '\0' && strcmp(rc->orcpt, rc->addr) != 0)
+			buf_printf(rcpts, "(%s)", rc->orcpt);
+	}
+	if (m->rcpt_dropped > 0)
+		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
+	r->id = id;
+	r->at = (long long)at;
+	r->hop = m->hop;
+	r->queue_id = m->queue_id;
+	r->client = m->client;
+	r->sender = m->sender;
+	r->message_id = m->message_id[0] ? m->message_id : NULL;
+	r->rcpts = rcpts->data != NULL ? rcpts->data : "";
+	r->signals = v->names;
+	r->score = v->score;
+	r->decision = mail_action_name(v->action);
+	r->reason = v->reason;
+	r->nroles = 0;
+	role_add(r, m->sender, 1);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		role_add(r, m->rcpt[i].addr, 2);
+		role_add(r, m->rcpt[i].orcpt, 4);
+	}
+}
+
+int
+mail_flow_put(struct store *st, const struct mail_flow_rec *r, int replay,
+	      struct err *e)
+{
+	static const char ins[] =
+	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
+	    " message_id, rcpts, signals, score, decision, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char ins_replay[] =
+	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
+	    " message_id, rcpts, signals, score, decision, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (id) DO NOTHING";
+	static const char ins_addr[] =
+	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
+	    " VALUES (?, ?, ?, ?)";
+	const struct store_val vals[] = {
+	    SV_TEXT(r->id),	    SV_INT(r->at),	  SV_TEXT(r->hop),
+	    SV_TEXT(r->queue_id),   SV_TEXT(r->client),	  SV_TEXT(r->sender),
+	    SV_TEXT(r->message_id), SV_TEXT(r->rcpts),	  SV_TEXT(r->signals),
+	    SV_INT(r->score),	    SV_TEXT(r->decision), SV_TEXT(r->reason),
+	};
+
+	if (store_exec(st, replay ? ins_replay : ins, vals,
+		       (int)ARRAY_SIZE(vals), e) < 0)
+		return -1;
+	if (replay && store_changes(st) == 0)
+		return 1;
+	for (size_t i = 0; i < r->nroles; i++) {
+		const struct store_val av[] = {SV_TEXT(r->roles[i].addr),
+					       SV_INT(r->at), SV_TEXT(r->id),
+					       SV_INT(r->roles[i].roles)};
+
+		if (store_exec(st, ins_addr, av, 4, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -42,72 +131,14 @@ mail_flow_insert(struct store *st, const struct mail_msg *m,
 		 const struct mail_verdict *v, time_t at, char id[33],
 		 struct buf *rcpts, struct err *e)
 {
-	static const char ins[] =
-	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
-	    " message_id, rcpts, signals, score, decision, reason)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	static const char ins_addr[] =
-	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
-	    " VALUES (?, ?, ?, ?)";
-	struct role *roles;
-	size_t nroles = 0, maxroles = 2 * m->nrcpt + 1;
-	unsigned char rnd[4];
-	char rhex[9];
+	struct mail_flow_rec *r = xmalloc(sizeof(*r));
 	int rc = -1;
 
-	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
-		err_set(e, "no random bytes for a mail-flow id");
-		return -1;
+	if (mail_flow_id(at, NULL, id, e) == 0) {
+		mail_flow_make(m, v, at, id, rcpts, r);
+		rc = mail_flow_put(st, r, 0, e);
 	}
-	hex_encode(rnd, sizeof(rnd), rhex);
-	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
-		rhex);
-	buf_reset(rcpts);
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		const struct mail_rcpt *r = &m->rcpt[i];
-
-		buf_printf(rcpts, "%s%s", i ? " " : "", r->addr);
-		if (r->orcpt[0] != '\0' && strcmp(r->orcpt, r->addr) != 0)
-			buf_printf(rcpts, "(%s)", r->orcpt);
-	}
-	if (m->rcpt_dropped > 0)
-		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
-	roles = xcalloc(maxroles, sizeof(*roles));
-	role_add(roles, &nroles, maxroles, m->sender, 1);
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		role_add(roles, &nroles, maxroles, m->rcpt[i].addr, 2);
-		role_add(roles, &nroles, maxroles, m->rcpt[i].orcpt, 4);
-	}
-	{
-		const struct store_val vals[] = {
-		    SV_TEXT(id),
-		    SV_INT(at),
-		    SV_TEXT(m->hop),
-		    SV_TEXT(m->queue_id),
-		    SV_TEXT(m->client),
-		    SV_TEXT(m->sender),
-		    SV_TEXT(m->message_id[0] ? m->message_id : NULL),
-		    SV_TEXT(rcpts->data != NULL ? rcpts->data : ""),
-		    SV_TEXT(v->names),
-		    SV_INT(v->score),
-		    SV_TEXT(mail_action_name(v->action)),
-		    SV_TEXT(v->reason),
-		};
-
-		if (store_exec(st, ins, vals, (int)ARRAY_SIZE(vals), e) < 0)
-			goto done;
-	}
-	for (size_t i = 0; i < nroles; i++) {
-		const struct store_val vals[] = {SV_TEXT(roles[i].addr),
-						 SV_INT(at), SV_TEXT(id),
-						 SV_INT(roles[i].roles)};
-
-		if (store_exec(st, ins_addr, vals, 4, e) < 0)
-			goto done;
-	}
-	rc = 0;
-done:
-	free(roles);
+	free(r);
 	return rc;
 }
 

@@ -286,6 +286,7 @@ size_t mail_flow_domains(const char *text,
 struct milter_opts {
 	const struct config *cfg;
 	const char *store_path;
+	const char *journal_path; /* files path.0, path.1 (journal.h) */
 };
 /*
  * Runs the milter on [milter] listen until SIGTERM/SIGINT (libmilter's
