@@ -505,6 +505,7 @@ struct config {
 	char milter_domains[4096];    /* local_domains, besides the registry's */
 	char milter_action[16];	      /* action (reject) */
 	int milter_threshold;	      /* threshold score (50) */
+	char milter_weights[512];     /* weights: "NAME=N ...", "" = defaults */
 	char milter_hop[64];	      /* outbound_hop: its daemon name */
 	char milter_exceptions[4096]; /* exceptions: "ADDR DATE, ..." */
 	int milter_timeout;	      /* timeout seconds to the MTA (30) */

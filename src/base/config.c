@@ -352,6 +352,9 @@ milter_setting(struct config *c, const char *key, const char *value)
 				      sizeof(c->milter_action));
 	if (!strcmp(key, "threshold"))
 		return set_int(value, 1, 1000, &c->milter_threshold);
+	if (!strcmp(key, "weights"))
+		return str_copy(c->milter_weights, value,
+				sizeof(c->milter_weights));
 	if (!strcmp(key, "outbound_hop"))
 		return str_copy(c->milter_hop, value, sizeof(c->milter_hop));
 	if (!strcmp(key, "exceptions"))

@@ -141,6 +141,11 @@ size_t mail_header_addrs(const char *value, size_t n, size_t max,
 /* A fresh policy with the default weights, threshold and action. */
 void mail_policy_init(struct mail_policy *p);
 void mail_policy_cleanup(struct mail_policy *p);
+/* Sets signal weights from "NAME=WEIGHT" items separated by commas or
+ * blanks ([milter] weights; names as mail_signal_name gives, weights 0 to
+ * 1000; signals not named keep their default). 0, or -1 with e set. */
+int mail_policy_set_weights(struct mail_policy *p, const char *list,
+			    struct err *e);
 /* Adds local domain(s): a comma or space separated list; lower-cased,
  * duplicates ignored. 0, or -1 with e naming the bad name. */
 int mail_policy_add_domains(struct mail_policy *p, const char *list,

@@ -103,6 +103,10 @@ milter_policy(const struct config *c, struct store *st, struct mail_policy *p,
 		err_prefix(e, "[milter] exceptions");
 		goto fail;
 	}
+	if (mail_policy_set_weights(p, c->milter_weights, e) < 0) {
+		err_prefix(e, "[milter] weights");
+		goto fail;
+	}
 	if (st != NULL && mail_policy_load_store(p, st, time_now(), e) < 0)
 		goto fail;
 	if (p->ndomains == 0) {

@@ -249,7 +249,8 @@ def test_systemd_unit_verifies(tmp_path):
 
 def test_check_mode(tmp_path):
     """govsec-milter -n prints the policy; a configuration without local
-    domains or with a bad action is refused, exit 2, naming the setting."""
+    domains, with a bad action, exception or weight is refused, exit 2,
+    naming the setting."""
     conf = tmp_path / "c.conf"
     db = tmp_path / "s.db"
     conf.write_text("[milter]\nlocal_domains = gov.test\n"
@@ -265,7 +266,13 @@ def test_check_mode(tmp_path):
                       ("[milter]\nlocal_domains = gov.test\naction = bounce\n",
                        "bad value 'bounce' for [milter] action"),
                       ("[milter]\nlocal_domains = gov.test\n"
-                       "exceptions = a@gov.test\n", "no end date")):
+                       "exceptions = a@gov.test\n", "no end date"),
+                      ("[milter]\nlocal_domains = gov.test\n"
+                       "weights = orcpt-local=60 sieve=0\n",
+                       "[milter] weights: unknown signal 'sieve'"),
+                      ("[milter]\nlocal_domains = gov.test\n"
+                       "weights = srs-sender=2000\n",
+                       "[milter] weights: weight of srs-sender '2000'")):
         conf.write_text(text)
         p = subprocess.run([str(GOVSEC_MILTER), "-n", "-c", str(conf), "-d",
                             str(db)], capture_output=True, text=True,
