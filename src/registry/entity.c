@@ -365,7 +365,9 @@ app_after_put(struct store *st, json_t *o, unsigned flags, struct err *e)
 	size_t i;
 
 	v[0] = SV_TEXT(id);
-	if (store_exec(st, "DELETE FROM domains WHERE app = ?", v, 1, e) < 0)
+	/* A new application has no domains to replace. */
+	if (!(flags & REG_NEW) &&
+	    store_exec(st, "DELETE FROM domains WHERE app = ?", v, 1, e) < 0)
 		return -1;
 	json_array_foreach(doms, i, d)
 	{
