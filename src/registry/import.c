@@ -937,6 +937,19 @@ refs_resolved(struct writer *w)
 	return 1;
 }
 
+/* Sets the indexes of the registry's tables aside for a bulk load. */
+static int
+bulk_begin(struct store *st, struct err *e)
+{
+	const char *tables[9];
+	int n = 0;
+
+	for (int i = 0; i < reg_nentities && n < 8; i++)
+		tables[n++] = reg_entities[i]->table;
+	tables[n++] = "domains";
+	return store_bulk_begin(st, tables, n, e);
+}
+
 /* Writes one record; -1 with e set (naming source, line and path). */
 static int
 write_item(struct writer *w, struct item *it, struct err *e)
@@ -1033,6 +1046,9 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	w.actor = actor;
 	w.apps = reg_entity("applications");
 	w.fresh = registry_empty(st);
+	/* A new store's indexes are built once, at the end. */
+	if (w.fresh && bulk_begin(st, e) < 0)
+		goto out;
 	for (int i = 0; i < reg_nentities; i++)
 		map_init(&w.keys[i]);
 	map_init(&w.domains);
@@ -1084,6 +1100,8 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		*e = q->err;
 		goto out;
 	}
+	if (w.fresh && store_bulk_end(st, e) < 0)
+		goto out;
 	/*
 	 * Two live portals of a unit are recorded (SITE-1 judges them). In
 	 * a new store a reference resolves if it names a record of the
@@ -1101,6 +1119,7 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	goto done;
 out:
 	store_rollback(st);
+	store_bulk_end(st, NULL); /* the rollback restored the indexes */
 done:
 	if (digesting)
 		pthread_join(dtid, NULL);
