@@ -485,7 +485,8 @@ const struct field *
 reg_field(const struct entity *ent, const char *name)
 {
 	for (int i = 0; i < ent->nfields; i++)
-		if (strcmp(ent->fields[i].name, name) == 0)
+		if (ent->fields[i].name[0] == name[0] &&
+		    strcmp(ent->fields[i].name, name) == 0)
 			return &ent->fields[i];
 	return NULL;
 }

@@ -553,7 +553,7 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 		it.bytes = r->pos - start;
 		it.ent = ent_idx;
 		it.idx = idx;
-		if (reg_parse(ent, it.obj, path, e) < 0) {
+		if (reg_parse_row(ent, it.obj, path, &it.row, e) < 0) {
 			err_at_field(e, r->source, r->text, r->len, start,
 				     path);
 			json_decref(it.obj);
@@ -568,14 +568,6 @@ scan_section(struct scanner *s, int ent_idx, struct err *e)
 			it.bad = xmalloc(sizeof(*it.bad));
 			*it.bad = *e;
 			e->msg[0] = '\0';
-		}
-		if (reg_row_make(ent, it.obj, &it.row, path, e) < 0) {
-			err_at_field(e, r->source, r->text, r->len, start,
-				     path);
-			item_free_doms(&it);
-			free(it.bad);
-			json_decref(it.obj);
-			return -1;
 		}
 		str_copy(it.row.updated, s->updated, sizeof(it.row.updated));
 		if (push(s->q, &it) < 0) {

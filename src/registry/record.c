@@ -210,7 +210,7 @@ check_string(const struct field *f, json_t *v, const struct lpath *lp,
 }
 
 static int parse_shape(const struct entity *ent, json_t *obj,
-		       const struct lpath *lp, struct err *e);
+		       const struct lpath *lp, json_t **xs, struct err *e);
 
 static int
 check_value(const struct field *f, json_t *v, const struct lpath *lp,
@@ -285,7 +285,7 @@ check_value(const struct field *f, json_t *v, const struct lpath *lp,
 
 			if (f->type == F_STRLIST
 				? check_string(f, item, &sub, e)
-				: parse_shape(f->sub, item, &sub, e))
+				: parse_shape(f->sub, item, &sub, NULL, e))
 				return -1;
 		}
 		return 0;
@@ -293,9 +293,10 @@ check_value(const struct field *f, json_t *v, const struct lpath *lp,
 	return -1;
 }
 
+/* Checks obj as a ent; xs (may be NULL) receives each field's value. */
 static int
 parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
-	    struct err *e)
+	    json_t **xs, struct err *e)
 {
 	const char *key;
 	json_t *v, *sv;
@@ -326,10 +327,16 @@ parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 			{
 				char full[128];
 				struct lpath sp = {&kp, sk, -1};
+				size_t kn = strlen(key), sn = strlen(sk);
 
-				if (str_fmt(full, sizeof(full), "%s.%s", key,
-					    sk) < 0 ||
-				    reg_field(ent, full) == NULL) {
+				/* "key.sk" (too long: no such field) */
+				if (kn + 1 + sn >= sizeof(full))
+					sn = 0;
+				memcpy(full, key, kn);
+				full[kn] = '.';
+				memcpy(full + kn + 1, sk, sn);
+				full[kn + 1 + sn] = '\0';
+				if (sn == 0 || reg_field(ent, full) == NULL) {
 					fail_at(e, &sp, "unknown field");
 					return -1;
 				}
@@ -341,6 +348,8 @@ parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 		struct lpath fp = {lp, f->name, -1};
 
 		v = jget(obj, f->name);
+		if (xs != NULL)
+			xs[i] = v;
 		if (v == NULL || json_is_null(v)) {
 			if (f->flags & F_REQUIRED) {
 				fail_at(e, &fp, "missing required field");
@@ -360,7 +369,7 @@ reg_parse(const struct entity *ent, json_t *obj, const char *path,
 {
 	struct lpath root = {NULL, path, -2};
 
-	return parse_shape(ent, obj, &root, e);
+	return parse_shape(ent, obj, &root, NULL, e);
 }
 
 char *
@@ -593,6 +602,20 @@ join_path(struct err *e, const char *path)
 		err_set(e, "%s: %s", path, msg);
 }
 
+/* reg_row_make with each field's value looked up already (xs) */
+static int
+row_make(const struct entity *ent, json_t *const *xs, struct reg_row *row,
+	 const char *path, struct err *e)
+{
+	row->updated[0] = '\0';
+	if (bind_fields(ent, xs, row->v, &row->lists) < 0) {
+		err_set(e, "%s: lists longer than %d bytes", path, LISTS_MAX);
+		reg_row_free(row);
+		return -1;
+	}
+	return 0;
+}
+
 int
 reg_row_make(const struct entity *ent, json_t *obj, struct reg_row *row,
 	     const char *path, struct err *e)
@@ -603,13 +626,21 @@ reg_row_make(const struct entity *ent, json_t *obj, struct reg_row *row,
 		fatal("'%s' has too many fields", ent->name);
 	for (int i = 0; i < ent->nfields; i++)
 		xs[i] = jget(obj, ent->fields[i].name);
-	row->updated[0] = '\0';
-	if (bind_fields(ent, xs, row->v, &row->lists) < 0) {
-		err_set(e, "%s: lists longer than %d bytes", path, LISTS_MAX);
-		reg_row_free(row);
+	return row_make(ent, xs, row, path, e);
+}
+
+int
+reg_parse_row(const struct entity *ent, json_t *obj, const char *path,
+	      struct reg_row *row, struct err *e)
+{
+	struct lpath root = {NULL, path, -2};
+	json_t *xs[REG_FIELDS_MAX];
+
+	if (ent->nfields >= REG_FIELDS_MAX)
+		fatal("'%s' has too many fields", ent->name);
+	if (parse_shape(ent, obj, &root, xs, e) < 0)
 		return -1;
-	}
-	return 0;
+	return row_make(ent, xs, row, path, e);
 }
 
 void

@@ -191,6 +191,9 @@ struct reg_row {
 };
 int reg_row_make(const struct entity *ent, json_t *obj, struct reg_row *row,
 		 const char *path, struct err *e);
+/* reg_parse, then reg_row_make, looking each field up once. */
+int reg_parse_row(const struct entity *ent, json_t *obj, const char *path,
+		  struct reg_row *row, struct err *e);
 void reg_row_free(struct reg_row *row);
 int reg_put_row(struct store *st, const struct entity *ent, json_t *obj,
 		struct reg_row *row, const char *path, const char *actor,
