@@ -365,7 +365,9 @@ app_after_put(struct store *st, json_t *o, unsigned flags, struct err *e)
 	size_t i;
 
 	v[0] = SV_TEXT(id);
-	if (store_exec(st, "DELETE FROM domains WHERE app = ?", v, 1, e) < 0)
+	/* A new application has no domains to replace. */
+	if (!(flags & REG_NEW) &&
+	    store_exec(st, "DELETE FROM domains WHERE app = ?", v, 1, e) < 0)
 		return -1;
 	json_array_foreach(doms, i, d)
 	{
@@ -483,7 +485,8 @@ const struct field *
 reg_field(const struct entity *ent, const char *name)
 {
 	for (int i = 0; i < ent->nfields; i++)
-		if (strcmp(ent->fields[i].name, name) == 0)
+		if (ent->fields[i].name[0] == name[0] &&
+		    strcmp(ent->fields[i].name, name) == 0)
 			return &ent->fields[i];
 	return NULL;
 }

@@ -210,7 +210,7 @@ check_string(const struct field *f, json_t *v, const struct lpath *lp,
 }
 
 static int parse_shape(const struct entity *ent, json_t *obj,
-		       const struct lpath *lp, struct err *e);
+		       const struct lpath *lp, json_t **xs, struct err *e);
 
 static int
 check_value(const struct field *f, json_t *v, const struct lpath *lp,
@@ -285,7 +285,7 @@ check_value(const struct field *f, json_t *v, const struct lpath *lp,
 
 			if (f->type == F_STRLIST
 				? check_string(f, item, &sub, e)
-				: parse_shape(f->sub, item, &sub, e))
+				: parse_shape(f->sub, item, &sub, NULL, e))
 				return -1;
 		}
 		return 0;
@@ -293,9 +293,10 @@ check_value(const struct field *f, json_t *v, const struct lpath *lp,
 	return -1;
 }
 
+/* Checks obj as a ent; xs (may be NULL) receives each field's value. */
 static int
 parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
-	    struct err *e)
+	    json_t **xs, struct err *e)
 {
 	const char *key;
 	json_t *v, *sv;
@@ -326,10 +327,16 @@ parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 			{
 				char full[128];
 				struct lpath sp = {&kp, sk, -1};
+				size_t kn = strlen(key), sn = strlen(sk);
 
-				if (str_fmt(full, sizeof(full), "%s.%s", key,
-					    sk) < 0 ||
-				    reg_field(ent, full) == NULL) {
+				/* "key.sk" (too long: no such field) */
+				if (kn + 1 + sn >= sizeof(full))
+					sn = 0;
+				memcpy(full, key, kn);
+				full[kn] = '.';
+				memcpy(full + kn + 1, sk, sn);
+				full[kn + 1 + sn] = '\0';
+				if (sn == 0 || reg_field(ent, full) == NULL) {
 					fail_at(e, &sp, "unknown field");
 					return -1;
 				}
@@ -341,6 +348,8 @@ parse_shape(const struct entity *ent, json_t *obj, const struct lpath *lp,
 		struct lpath fp = {lp, f->name, -1};
 
 		v = jget(obj, f->name);
+		if (xs != NULL)
+			xs[i] = v;
 		if (v == NULL || json_is_null(v)) {
 			if (f->flags & F_REQUIRED) {
 				fail_at(e, &fp, "missing required field");
@@ -360,7 +369,7 @@ reg_parse(const struct entity *ent, json_t *obj, const char *path,
 {
 	struct lpath root = {NULL, path, -2};
 
-	return parse_shape(ent, obj, &root, e);
+	return parse_shape(ent, obj, &root, NULL, e);
 }
 
 char *
@@ -369,17 +378,31 @@ reg_canonical(json_t *obj)
 	return json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
-/* Binds the record's fields (x[i], field i's value or NULL) as store
- * values; list text in *owned. */
-static void
-bind_fields(const struct entity *ent, json_t *const *xs, struct store_val *v,
-	    char **owned)
+static int
+dump_to_buf(const char *text, size_t n, void *arg)
 {
+	return buf_add(arg, text, n);
+}
+
+/* A record's lists as JSON text, at most (a valid record's are far
+ * smaller: REG_LIST_MAX items of bounded strings). */
+#define LISTS_MAX (64 << 20)
+
+/* Binds the record's fields (x[i], field i's value or NULL) as store
+ * values; the lists' JSON text in one heap block, *lists. 0, or -1 if
+ * the lists are larger than LISTS_MAX. */
+static int
+bind_fields(const struct entity *ent, json_t *const *xs, struct store_val *v,
+	    char **lists)
+{
+	struct buf b = BUF_INIT(LISTS_MAX);
+	size_t at[REG_FIELDS_MAX];
+	int rc = 0;
+
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
 		json_t *x = xs[i];
 
-		owned[i] = NULL;
 		if (x == NULL || json_is_null(x)) {
 			v[i] = SV_NULL;
 			continue;
@@ -393,15 +416,26 @@ bind_fields(const struct entity *ent, json_t *const *xs, struct store_val *v,
 			break;
 		case F_STRLIST:
 		case F_OBJLIST:
-			owned[i] =
-			    json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			v[i] = SV_TEXT(owned[i]);
+			/* placed once the block stops moving */
+			at[i] = b.len;
+			if (json_dump_callback(x, dump_to_buf, &b,
+					       JSON_COMPACT |
+						   JSON_PRESERVE_ORDER) < 0 ||
+			    buf_add(&b, "", 1) < 0)
+				rc = -1;
+			v[i] = SV_NULL;
+			v[i].type = SV_TEXT_T;
 			break;
 		default:
 			v[i] = SV_TEXT(json_string_value(x));
 			break;
 		}
 	}
+	*lists = buf_detach(&b, NULL);
+	for (int i = 0; i < ent->nfields; i++)
+		if (v[i].type == SV_TEXT_T && v[i].s == NULL)
+			v[i].s = *lists + at[i];
+	return rc;
 }
 
 static json_t *
@@ -568,36 +602,109 @@ join_path(struct err *e, const char *path)
 		err_set(e, "%s: %s", path, msg);
 }
 
+/* reg_row_make with each field's value looked up already (xs) */
+static int
+row_make(const struct entity *ent, json_t *const *xs, struct reg_row *row,
+	 const char *path, struct err *e)
+{
+	row->updated[0] = '\0';
+	if (bind_fields(ent, xs, row->v, &row->lists) < 0) {
+		err_set(e, "%s: lists longer than %d bytes", path, LISTS_MAX);
+		reg_row_free(row);
+		return -1;
+	}
+	return 0;
+}
+
+int
+reg_row_make(const struct entity *ent, json_t *obj, struct reg_row *row,
+	     const char *path, struct err *e)
+{
+	json_t *xs[REG_FIELDS_MAX];
+
+	if (ent->nfields >= REG_FIELDS_MAX)
+		fatal("'%s' has too many fields", ent->name);
+	for (int i = 0; i < ent->nfields; i++)
+		xs[i] = jget(obj, ent->fields[i].name);
+	return row_make(ent, xs, row, path, e);
+}
+
+int
+reg_parse_row(const struct entity *ent, json_t *obj, const char *path,
+	      struct reg_row *row, struct err *e)
+{
+	struct lpath root = {NULL, path, -2};
+	json_t *xs[REG_FIELDS_MAX];
+
+	if (ent->nfields >= REG_FIELDS_MAX)
+		fatal("'%s' has too many fields", ent->name);
+	if (parse_shape(ent, obj, &root, xs, e) < 0)
+		return -1;
+	return row_make(ent, xs, row, path, e);
+}
+
+void
+reg_row_free(struct reg_row *row)
+{
+	free(row->lists);
+	row->lists = NULL;
+}
+
+int
+reg_validate(const struct entity *ent, json_t *obj, const char *path,
+	     unsigned flags, struct err *e)
+{
+	if ((flags & REG_DEFER_REFS) == 0)
+		fatal("reg_validate without a store defers references");
+	if (ent->validate != NULL && ent->validate(NULL, obj, flags, e) < 0) {
+		join_path(e, path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	const char *path, const char *actor, unsigned flags, int *created,
 	struct err *e)
 {
+	struct reg_row row;
+	int rc;
+
+	if (!(flags & REG_VALIDATED) && reg_parse(ent, obj, path, e) < 0)
+		return -1;
+	if (reg_row_make(ent, obj, &row, path, e) < 0)
+		return -1;
+	rc = reg_put_row(st, ent, obj, &row, path, actor, flags, created, e);
+	reg_row_free(&row);
+	return rc;
+}
+
+int
+reg_put_row(struct store *st, const struct entity *ent, json_t *obj,
+	    struct reg_row *row, const char *path, const char *actor,
+	    unsigned flags, int *created, struct err *e)
+{
 	const struct sqlset *s = sql_for(ent);
-	struct store_val v[64];
-	char *owned[64];
-	json_t *xs[64]; /* each field's value, looked up once */
-	char now[32], before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX];
+	char before[AUDIT_HASH_HEX], after[AUDIT_HASH_HEX];
 	json_t *old = NULL;
 	const char *key;
 	int rc = -1;
 
-	if (!(flags & REG_VALIDATED) && reg_parse(ent, obj, path, e) < 0)
-		return -1;
 	/* Checks against other records run under the write lock, so two
 	 * writers cannot both pass them. */
 	if (store_begin(st, e) < 0)
 		return -1;
-	if (ent->validate != NULL && ent->validate(st, obj, flags, e) < 0) {
+	if (!(flags & REG_RULES_DONE) && ent->validate != NULL &&
+	    ent->validate(st, obj, flags, e) < 0) {
 		join_path(e, path);
 		goto fail;
 	}
 	for (int i = 0; i < ent->nfields; i++) {
 		const struct field *f = &ent->fields[i];
-		const char *target;
-
-		xs[i] = jget(obj, f->name);
-		target = json_string_value(xs[i]);
+		/* a reference is a string field: bound as its text */
+		const char *target =
+		    row->v[i].type == SV_TEXT_T ? row->v[i].s : NULL;
 
 		if (f->ref == NULL || target == NULL ||
 		    (flags & REG_DEFER_REFS) || ref_exists(st, f, target))
@@ -611,12 +718,10 @@ reg_put(struct store *st, const struct entity *ent, json_t *obj,
 		old = reg_get(st, ent, key);
 	if (created != NULL)
 		*created = old == NULL;
-	bind_fields(ent, xs, v, owned);
-	time_fmt(time_now(), now, sizeof(now));
-	v[ent->nfields] = SV_TEXT(now);
-	rc = store_exec(st, s->insert, v, ent->nfields + 1, e);
-	for (int i = 0; i < ent->nfields; i++)
-		free(owned[i]);
+	if (row->updated[0] == '\0')
+		time_fmt(time_now(), row->updated, sizeof(row->updated));
+	row->v[ent->nfields] = SV_TEXT(row->updated);
+	rc = store_exec(st, s->insert, row->v, ent->nfields + 1, e);
 	if (rc < 0) {
 		err_prefix(e, "%s", path);
 		goto fail;

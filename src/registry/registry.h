@@ -168,10 +168,40 @@ int reg_parse(const struct entity *ent, json_t *obj, const char *path,
  */
 #define REG_AUDIT      1u
 #define REG_DEFER_REFS 2u
-#define REG_VALIDATED  4u /* obj has passed reg_parse already */
+#define REG_VALIDATED  4u  /* obj has passed reg_parse already */
+#define REG_RULES_DONE 8u  /* reg_validate has passed obj already */
+#define REG_NEW	       16u /* no record of obj's key was stored before */
 int reg_put(struct store *st, const struct entity *ent, json_t *obj,
 	    const char *path, const char *actor, unsigned flags, int *created,
 	    struct err *e);
+/*
+ * A record's row as reg_put binds it: each field's value (lists as JSON
+ * text in lists, strings pointing into obj, which must outlive the row) and the
+ * time written. reg_row_make needs no store, so another thread (the
+ * import's scanner) can make it; reg_put_row writes it as reg_put would
+ * (obj must have passed reg_parse). updated is filled on the write if
+ * empty. reg_row_make returns 0, or -1 with e set (lists too long to
+ * store).
+ */
+#define REG_FIELDS_MAX 64
+struct reg_row {
+	struct store_val v[REG_FIELDS_MAX];
+	char *lists; /* the lists' JSON text, one heap block */
+	char updated[32];
+};
+int reg_row_make(const struct entity *ent, json_t *obj, struct reg_row *row,
+		 const char *path, struct err *e);
+/* reg_parse, then reg_row_make, looking each field up once. */
+int reg_parse_row(const struct entity *ent, json_t *obj, const char *path,
+		  struct reg_row *row, struct err *e);
+void reg_row_free(struct reg_row *row);
+int reg_put_row(struct store *st, const struct entity *ent, json_t *obj,
+		struct reg_row *row, const char *path, const char *actor,
+		unsigned flags, int *created, struct err *e);
+/* The cross-field rules of ent on obj without a store (so flags must hold
+ * REG_DEFER_REFS); e as reg_put would set it. 0 or -1. */
+int reg_validate(const struct entity *ent, json_t *obj, const char *path,
+		 unsigned flags, struct err *e);
 /* Finds a reference left dangling (after a deferred import): returns 1 and
  * sets *ent, key, field and target, 0 if all resolve, -1 on error. */
 int reg_check_refs(struct store *st, const struct entity **ent, char *key,

@@ -650,3 +650,28 @@ store_fix_keys(struct store *st, struct err *e)
 {
 	return st->ops->fix_keys != NULL ? st->ops->fix_keys(st->h, e) : 0;
 }
+
+int
+store_bulk_begin(struct store *st, const char *const *tables, int n,
+		 struct err *e)
+{
+	if (doomed(st, e))
+		return -1;
+	if (st->depth == 0) {
+		err_set(e, "a bulk load begun outside a transaction");
+		return -1;
+	}
+	return st->ops->bulk_begin != NULL
+		   ? st->ops->bulk_begin(st->h, tables, n, e)
+		   : 0;
+}
+
+int
+store_bulk_end(struct store *st, struct err *e)
+{
+	if (st->ops->bulk_end == NULL)
+		return 0;
+	if (st->depth == 0 || st->aborted)
+		return st->ops->bulk_end(st->h, 0, e);
+	return st->ops->bulk_end(st->h, 1, e);
+}

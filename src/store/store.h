@@ -169,6 +169,20 @@ int store_has_table(struct store *st, const char *name);
 /* After rows were copied in with their own keys: moves each generated
  * key's counter past the largest key present. 0 or -1 with e set. */
 int store_fix_keys(struct store *st, struct err *e);
+/*
+ * A bulk load (an import into a new store). Inside a write transaction,
+ * before many rows go into the n tables: the backend may set their
+ * secondary indexes aside, to build each once at the end instead of
+ * updating it row by row (SQLite drops the non-unique ones it made from
+ * CREATE INDEX; PostgreSQL: nothing). store_bulk_end, in the same
+ * transaction, builds them again from their own SQL; after a rollback
+ * (which restored them with everything else) it only forgets them. A
+ * crash before the commit leaves the store as it was, indexes included.
+ * Both return 0 or -1 with e set.
+ */
+int store_bulk_begin(struct store *st, const char *const *tables, int n,
+		     struct err *e);
+int store_bulk_end(struct store *st, struct err *e);
 
 /* store_jobs.c */
 /*
@@ -265,6 +279,11 @@ struct store_ops {
 	int (*notify)(void *h, const char *channel, struct err *e);
 	int (*listen)(void *h, const char *channel, struct err *e);
 	int (*wait_notify)(void *h, int ms, struct err *e);
+	/* store_bulk_begin and store_bulk_end (rebuild 0: only forget);
+	 * NULL: nothing to do. */
+	int (*bulk_begin)(void *h, const char *const *tables, int n,
+			  struct err *e);
+	int (*bulk_end)(void *h, int rebuild, struct err *e);
 };
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

@@ -25,6 +25,9 @@ struct sq {
 	sqlite3 *db;
 	struct cached cache[STMT_CACHE];
 	unsigned long tick;
+	/* indexes set aside by a bulk load: their CREATE INDEX statements */
+	char **bulk;
+	size_t nbulk;
 };
 
 #define STMT(r) ((sqlite3_stmt *)(r)->cur)
@@ -116,6 +119,8 @@ fail:
 	return NULL;
 }
 
+static void sq_bulk_forget(struct sq *s);
+
 static void
 sq_close(void *h)
 {
@@ -123,6 +128,7 @@ sq_close(void *h)
 
 	if (s == NULL)
 		return;
+	sq_bulk_forget(s);
 	for (int i = 0; i < STMT_CACHE; i++) {
 		sqlite3_finalize(s->cache[i].stmt);
 		free(s->cache[i].sql);
@@ -268,6 +274,101 @@ sq_retryable(void *h)
 	return 0; /* the busy timeout already waited */
 }
 
+/*
+ * Bulk loads. The non-unique indexes made by CREATE INDEX on the tables
+ * (never those behind a PRIMARY KEY or UNIQUE, which ON CONFLICT needs)
+ * are dropped inside the caller's transaction and made again from the
+ * text SQLite kept of them: one sort per index instead of a B-tree
+ * insertion per row. DDL is transactional in SQLite: a rollback or a
+ * crash brings them back.
+ */
+static void
+sq_bulk_forget(struct sq *s)
+{
+	for (size_t i = 0; i < s->nbulk; i++)
+		free(s->bulk[i]);
+	free(s->bulk);
+	s->bulk = NULL;
+	s->nbulk = 0;
+}
+
+struct bulk_ix {
+	char **name, **sql;
+	size_t n, cap;
+};
+
+static int
+bulk_row(void *arg, struct store_row *r)
+{
+	struct bulk_ix *b = arg;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->name = xrealloc(b->name, b->cap * sizeof(char *));
+		b->sql = xrealloc(b->sql, b->cap * sizeof(char *));
+	}
+	b->name[b->n] = xstrdup(sq_text(r, 0));
+	b->sql[b->n++] = xstrdup(sq_text(r, 1));
+	return 0;
+}
+
+static int
+sq_bulk_begin(void *h, const char *const *tables, int n, struct err *e)
+{
+	struct sq *s = h;
+	struct bulk_ix b = {NULL, NULL, 0, 0};
+	int rc = 0;
+
+	sq_bulk_forget(s);
+	for (int t = 0; t < n && rc == 0; t++) {
+		struct store_val v[1] = {SV_TEXT(tables[t])};
+
+		rc =
+		    sq_exec(s,
+			    "SELECT m.name, m.sql FROM pragma_index_list(?) "
+			    "AS il JOIN sqlite_master AS m ON m.name = il.name "
+			    "AND m.type = 'index' WHERE il.\"unique\" = 0 AND "
+			    "il.origin = 'c' AND m.sql IS NOT NULL "
+			    "ORDER BY m.name",
+			    v, 1, bulk_row, &b, e);
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		char *drop;
+
+		if (rc == 0) {
+			drop = sqlite3_mprintf("DROP INDEX \"%w\"", b.name[i]);
+			if (drop == NULL)
+				fatal("out of memory");
+			rc = sq_exec(s, drop, NULL, 0, NULL, NULL, e);
+			sqlite3_free(drop);
+		}
+		if (rc == 0) {
+			/* the dropped ones only: bulk_end makes each again */
+			s->bulk =
+			    xrealloc(s->bulk, (s->nbulk + 1) * sizeof(char *));
+			s->bulk[s->nbulk++] = b.sql[i];
+			b.sql[i] = NULL;
+		}
+		free(b.name[i]);
+		free(b.sql[i]);
+	}
+	free(b.name);
+	free(b.sql);
+	return rc;
+}
+
+static int
+sq_bulk_end(void *h, int rebuild, struct err *e)
+{
+	struct sq *s = h;
+	int rc = 0;
+
+	for (size_t i = 0; rebuild && i < s->nbulk && rc == 0; i++)
+		rc = sq_exec(s, s->bulk[i], NULL, 0, NULL, NULL, e);
+	sq_bulk_forget(s);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -282,4 +383,6 @@ const struct store_ops store_sqlite_ops = {
 		  "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
 		  "ORDER BY m.name",
     .fix_keys = NULL,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_end = sq_bulk_end,
 };

@@ -1578,6 +1578,86 @@ test_import_dangling_path(void **state)
 	assert_empty(st);
 }
 
+/* The secondary indexes of the registry's tables (those of CREATE INDEX). */
+static long long
+registry_indexes(struct store *st)
+{
+	if (strcmp(store_backend(st), "sqlite") == 0)
+		return store_query_int(
+		    st,
+		    "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+		    "AND sql IS NOT NULL AND tbl_name IN ('units', "
+		    "'outsourcers', 'apps', 'domains', 'people', 'grants')",
+		    NULL, 0, -1);
+	return store_query_int(
+	    st,
+	    "SELECT count(*) FROM pg_indexes WHERE schemaname = "
+	    "current_schema() AND tablename IN ('units', 'outsourcers', "
+	    "'apps', 'domains', 'people', 'grants') AND indexdef NOT LIKE "
+	    "'CREATE UNIQUE%'",
+	    NULL, 0, -1);
+}
+
+/*
+ * An import into a new store (its indexes built at the end, its references
+ * resolved against the document): a forward reference is fine; the first
+ * record to fail is blamed, a key listed twice before a broken rule of the
+ * same record; a failure keeps the indexes and nothing else.
+ */
+static void
+test_import_new_store(void **state)
+{
+	struct store *st = *state;
+	struct reg_counts c;
+	long long ix = registry_indexes(st);
+
+	assert_true(ix >= 5);
+	/* GA's parent comes after it. */
+	import_err(st,
+		   "{'units':[" U_GA ",{'uscc':'" HOSP "','name':'h',"
+		   "'kind':'institution','level':'county','region':'440700',"
+		   "'parent':'" HOSP "'}]}",
+		   "t.json:1: $.units[1].parent: unit '" HOSP
+		   "' cannot be its own parent");
+	assert_int_equal(registry_indexes(st), ix);
+	import_err(st,
+		   "{'units':[" U_GOV "," U_HOSP ",{'uscc':'" GOV
+		   "','name':'g','kind':'institution','level':'county',"
+		   "'region':'440700'}]}",
+		   "t.json:1: $.units[2]: unit '" GOV
+		   "' is listed twice (also at $.units[0])");
+	import_err(st, "{'units':[" U_GA "," U_HOSP "]}",
+		   "t.json:1: $.units[0].parent: unit '" GOV
+		   "' is not registered");
+	import_err(st,
+		   "{'units':[" U_GOV "],'applications':[" A_PORTAL
+		   ",{'id':'x','unit':'" GOV "','type':'app','name':'x',"
+		   "'domains':[{'name':'WWW.jiangmen.gov.cn'}]}]}",
+		   "t.json:1: $.applications[1].domains[0]: "
+		   "'WWW.jiangmen.gov.cn' is already registered to "
+		   "application 'jm-portal'");
+	assert_int_equal(registry_indexes(st), ix);
+	import_ok(st, "{'units':[" U_GA "," U_HOSP "," U_GOV "]}", &c);
+	assert_int_equal(c.n[0], 3);
+	assert_int_equal(registry_indexes(st), ix);
+	/* The store is no longer new: what it holds stays as it was. */
+	{
+		struct err e;
+
+		assert_int_equal(import(st,
+					"{'units':[" U_GOV "],'grants':[{'id':"
+					"'g','person':'p9','scope':'s',"
+					"'privilege':'read'}]}",
+					&c, &e),
+				 -1);
+		assert_true(str_ends(e.msg, "$.grants[0].person: person 'p9' "
+					    "is not registered"));
+		assert_int_equal(rows(st, "units"), 3);
+		assert_int_equal(rows(st, "grants"), 0);
+		assert_int_equal(registry_indexes(st), ix);
+	}
+}
+
 /*
  * A message is one line of text: untrusted bytes quoted from the document
  * (here a section name) must not bring newlines, terminal escapes or
@@ -2457,6 +2537,7 @@ main(void)
 	    T(test_import_dangling),
 	    T(test_import_message_one_line),
 	    T(test_import_dangling_path),
+	    T(test_import_new_store),
 	    T(test_import_keeps_old_on_error),
 	    T(test_import_after_failure),
 	    T(test_import_limits),

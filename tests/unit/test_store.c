@@ -1047,6 +1047,116 @@ test_reentrant_cache_eviction(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* 1 if the index called name exists (either backend). */
+static int
+has_index(struct store *st, const char *name)
+{
+	struct store_val v[1] = {SV_TEXT(name)};
+
+	if (strcmp(store_backend(st), "sqlite") == 0)
+		return store_query_int(st,
+				       "SELECT count(*) FROM sqlite_master "
+				       "WHERE type = 'index' AND name = ?",
+				       v, 1, -1) == 1;
+	return store_query_int(
+		   st,
+		   "SELECT count(*) FROM pg_indexes WHERE "
+		   "schemaname = current_schema() AND indexname = ?",
+		   v, 1, -1) == 1;
+}
+
+static void
+bulk_rows(struct store *st, int from, int n)
+{
+	struct err e;
+
+	for (int i = from; i < from + n; i++) {
+		char k[32], v[32];
+		struct store_val vals[2] = {SV_TEXT(k), SV_TEXT(v)};
+
+		str_fmt(k, sizeof(k), "k%05d", i);
+		str_fmt(v, sizeof(v), "v%d", i % 7);
+		if (store_exec(st,
+			       "INSERT INTO bt(k, v) VALUES (?, ?) ON "
+			       "CONFLICT(k) DO UPDATE SET v = excluded.v",
+			       vals, 2, &e) < 0)
+			fail_msg("insert: %s", e.msg);
+	}
+}
+
+/*
+ * A bulk load: the non-unique index is set aside (SQLite) and built again
+ * with its own SQL; the unique one (ON CONFLICT's) stays; a rollback
+ * brings everything back; outside a transaction it is refused.
+ */
+static void
+test_bulk_load(void **state)
+{
+	struct store *st = *state;
+	static const char *const tables[] = {"bt"};
+	int sqlite = strcmp(store_backend(st), "sqlite") == 0;
+	char *before, *after;
+	struct err e;
+
+	assert_int_equal(
+	    store_exec(st,
+		       "CREATE TABLE bt (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+		       "CREATE INDEX bt_v ON bt(v)  WHERE v <> 'v3';"
+		       "CREATE UNIQUE INDEX bt_vk ON bt(v, k);",
+		       NULL, 0, &e),
+	    0);
+	before = sqlite ? store_query_text(st,
+					   "SELECT sql FROM sqlite_master "
+					   "WHERE name = 'bt_v'",
+					   NULL, 0)
+			: xstrdup("");
+	assert_int_equal(store_bulk_begin(st, tables, 1, &e), -1);
+	assert_string_equal(e.msg, "a bulk load begun outside a transaction");
+
+	/* Rolled back: the index is there again, the rows are not. */
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, &e), 0);
+	assert_int_equal(has_index(st, "bt_v"), !sqlite);
+	assert_true(has_index(st, "bt_vk"));
+	bulk_rows(st, 0, 500);
+	store_rollback(st);
+	assert_int_equal(store_bulk_end(st, &e), 0);
+	assert_true(has_index(st, "bt_v"));
+	assert_int_equal(
+	    store_query_int(st, "SELECT count(*) FROM bt", NULL, 0, -1), 0);
+
+	/* Committed: the index is built again, the same, and is whole. */
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, &e), 0);
+	bulk_rows(st, 0, 500);
+	bulk_rows(st, 250, 500); /* half of them again: updated */
+	assert_int_equal(store_bulk_end(st, &e), 0);
+	assert_true(has_index(st, "bt_v"));
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_true(has_index(st, "bt_v"));
+	assert_int_equal(
+	    store_query_int(st, "SELECT count(*) FROM bt", NULL, 0, -1), 750);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM bt WHERE v = "
+					 "'v5'",
+					 NULL, 0, -1),
+			 107);
+	if (sqlite) {
+		char *ok =
+		    store_query_text(st, "PRAGMA integrity_check", NULL, 0);
+
+		assert_string_equal(ok, "ok");
+		free(ok);
+		after = store_query_text(st,
+					 "SELECT sql FROM sqlite_master "
+					 "WHERE name = 'bt_v'",
+					 NULL, 0);
+		assert_string_equal(after, before);
+		free(after);
+	}
+	free(before);
+}
+
 int
 main(void)
 {
@@ -1088,6 +1198,8 @@ main(void)
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_lock, open_store, close_store),
 	    cmocka_unit_test_setup_teardown(test_serializable, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_bulk_load, open_store,
 					    close_store),
 	    /* Last: before the fix it uses a finalized statement. */
 	    cmocka_unit_test_setup_teardown(test_reentrant_cache_eviction,
