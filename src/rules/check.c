@@ -789,6 +789,7 @@ check_run(struct store *st, const struct check_opts *o,
 	buf_cleanup(&c.fix_zh);
 	map_cleanup(&c.insp_latest);
 	check_link_free(&c);
+	check_gate_free(&c);
 	store_commit(st, NULL); /* ends the read transaction */
 	model_free(&m);
 	return 0;

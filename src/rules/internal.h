@@ -122,6 +122,8 @@ struct check_ctx {
 	int insp_loaded;
 	/* rules_link.c: inspection runs and probes read once per check */
 	struct link_cache *link;
+	/* rules_gate.c: the gate's evidence read once per check */
+	struct gate_cache *gate;
 	struct check_req *req; /* the requirement being judged */
 	struct map att_idx;    /* requirement \t object -> newest attestation */
 	/* the date of the observation the next findings come from (set by
@@ -211,5 +213,8 @@ void rule_gate_device(struct check_ctx *c);	  /* AUTH-4 */
 /* Days a whitelist entry is open, started days counted (SEC-4: the gate's
  * and the declared entries are held to [check] whitelist_max_days). */
 long long whitelist_days(time_t from, time_t until);
+
+/* rules_gate.c: frees what the gate rules kept for the check */
+void check_gate_free(struct check_ctx *c);
 
 #endif

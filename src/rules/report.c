@@ -14,6 +14,7 @@
  * JSON and by buf_add_html here.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,12 +46,23 @@ struct span {
 	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
+/* The groups of the last units seen, by the address of the text the
+ * caller passed (the model's, the same for each finding of a unit):
+ * hashing the text once per finding cost more than the rest of the
+ * tally. A hit is compared as text all the same. */
+#define UNIT_CACHE 512
+struct unit_cached {
+	const char *key;
+	size_t idx;
+};
+
 struct report_units {
 	struct unit_group *g;
 	size_t n, cap;
 	struct map idx; /* uscc -> index */
 	long long none; /* index + 1 of the no-unit group, 0: none */
 	int sorted;
+	struct unit_cached cache[UNIT_CACHE];
 };
 
 struct report {
@@ -135,10 +147,21 @@ static struct unit_group *
 group_of(struct report_units *u, const char *unit, const char *name)
 {
 	struct unit_group *g;
+	struct unit_cached *c = NULL;
 	long long i;
 
-	if (unit != NULL && map_get(&u->idx, unit, &i) == 0)
-		return &u->g[i];
+	if (unit != NULL) {
+		c = &u->cache[((uintptr_t)unit >> 3) % UNIT_CACHE];
+		if (c->key == unit && c->idx < u->n &&
+		    u->g[c->idx].uscc != NULL &&
+		    strcmp(u->g[c->idx].uscc, unit) == 0)
+			return &u->g[c->idx];
+		if (map_get(&u->idx, unit, &i) == 0) {
+			c->key = unit;
+			c->idx = (size_t)i;
+			return &u->g[i];
+		}
+	}
 	if (unit == NULL && u->none > 0)
 		return &u->g[u->none - 1];
 	if (u->n == u->cap) {
@@ -150,6 +173,8 @@ group_of(struct report_units *u, const char *unit, const char *name)
 	if (unit != NULL) {
 		g->uscc = xstrdup(unit);
 		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
+		c->key = unit;
+		c->idx = u->n;
 	} else
 		u->none = (long long)u->n + 1;
 	g->name = name != NULL ? xstrdup(name) : NULL;
@@ -201,6 +226,7 @@ units_sort(struct report_units *u)
 	if (u->sorted)
 		return;
 	qsort(u->g, u->n, sizeof(*u->g), group_cmp);
+	memset(u->cache, 0, sizeof(u->cache));
 	map_cleanup(&u->idx);
 	map_init(&u->idx);
 	u->none = 0;

@@ -136,6 +136,15 @@ void check_opts_config(struct check_opts *o, const struct config *cfg);
 int check_run(struct store *st, const struct check_opts *o,
 	      const struct check_sink *sink, struct check_summary *sum,
 	      struct err *e);
+/* rules_link.c: the evidence summaries check reads (migration 30). */
+/* An inspection run's findings (JSON text) summed up per requirement as
+ * check reads them (table insp_run_sums): heap text. */
+char *check_run_sums(const char *findings);
+/* Writes the sums of every run without them and makes every
+ * application's probe row again (probesum.c), in one transaction; the
+ * counts of each when not NULL. 0, or -1 with e set and nothing written. */
+int check_summarize(struct store *st, long long *nruns, long long *napps,
+		    struct err *e);
 /* The overall verdict of a run, and its name ("compliant", "failing",
  * "incomplete"). */
 enum check_verdict check_verdict(const struct check_summary *sum);
