@@ -477,16 +477,19 @@ static enum fstatus VPRINTF_LIKE(7)
 	if (buf_vprintf(&c->ev, fmt, ap) < 0)
 		buf_addstr(&c->ev, "(evidence too long)");
 	f.evidence = c->ev.data ? c->ev.data : "";
-	/* The Chinese, where the catalogue (zh.c) has it: all or nothing. */
+	/* The Chinese, where the catalogue (zh.c) has it: all or nothing
+	 * (and nothing for a sink that shows none). */
 	buf_reset(&c->ev_zh);
-	if (t != NULL)
+	if (t != NULL && !c->o->no_zh)
 		buf_printf(&c->ev_zh, "%s于%s核实（有效期至%s）：%s；",
 			   t->reviewer, t->date, t->expires, t->evidence);
-	if (zh_vformat(&c->ev_zh, fmt, cp) == 0)
+	if (!c->o->no_zh && zh_vformat(&c->ev_zh, fmt, cp) == 0)
 		f.evidence_zh = c->ev_zh.data;
 	va_end(cp);
 	buf_reset(&c->fix_zh);
-	if (*f.fix == '\0')
+	if (c->o->no_zh)
+		f.fix_zh = NULL;
+	else if (*f.fix == '\0')
 		f.fix_zh = "";
 	else if (zh_text(&c->fix_zh, f.fix) == 0)
 		f.fix_zh = c->fix_zh.data;

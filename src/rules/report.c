@@ -46,11 +46,11 @@ struct span {
 	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
-/* The groups of the last units seen, by the address of the text the
+/* The groups of the units seen, also by the address of the text the
  * caller passed (the model's, the same for each finding of a unit):
  * hashing the text once per finding cost more than the rest of the
- * tally. A hit is compared as text all the same. */
-#define UNIT_CACHE 512
+ * tally. Open addressing, at most half full; a hit is compared as text
+ * all the same. */
 struct unit_cached {
 	const char *key;
 	size_t idx;
@@ -62,7 +62,8 @@ struct report_units {
 	struct map idx; /* uscc -> index */
 	long long none; /* index + 1 of the no-unit group, 0: none */
 	int sorted;
-	struct unit_cached cache[UNIT_CACHE];
+	struct unit_cached *cache;
+	size_t ncache, capcache; /* capcache: 0 or a power of 2 */
 };
 
 struct report {
@@ -130,6 +131,7 @@ units_cleanup(struct report_units *u)
 		free(u->g[i].name);
 	}
 	free(u->g);
+	free(u->cache);
 	map_cleanup(&u->idx);
 }
 
@@ -142,23 +144,76 @@ report_units_free(struct report_units *u)
 	free(u);
 }
 
+static size_t
+ptr_slot(const void *p, size_t cap)
+{
+	uintptr_t h = (uintptr_t)p;
+
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ULL;
+	return (size_t)(h >> 7) & (cap - 1);
+}
+
+/* The cached group index of the text at key, or -1. */
+static long long
+cache_get(const struct report_units *u, const char *key)
+{
+	if (u->capcache == 0)
+		return -1;
+	for (size_t i = ptr_slot(key, u->capcache);;
+	     i = (i + 1) & (u->capcache - 1)) {
+		const struct unit_cached *c = &u->cache[i];
+
+		if (c->key == NULL)
+			return -1;
+		if (c->key == key)
+			return c->idx < u->n && u->g[c->idx].uscc != NULL &&
+				       strcmp(u->g[c->idx].uscc, key) == 0
+				   ? (long long)c->idx
+				   : -1;
+	}
+}
+
+static void
+cache_put(struct report_units *u, const char *key, size_t idx)
+{
+	if (2 * (u->ncache + 1) > u->capcache) {
+		struct unit_cached *old = u->cache;
+		size_t oldcap = u->capcache;
+
+		u->capcache = oldcap ? 2 * oldcap : 1024;
+		u->cache = xcalloc(u->capcache, sizeof(*u->cache));
+		u->ncache = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].key != NULL)
+				cache_put(u, old[i].key, old[i].idx);
+		free(old);
+	}
+	for (size_t i = ptr_slot(key, u->capcache);;
+	     i = (i + 1) & (u->capcache - 1)) {
+		struct unit_cached *c = &u->cache[i];
+
+		if (c->key == NULL || c->key == key) {
+			u->ncache += c->key == NULL;
+			c->key = key;
+			c->idx = idx;
+			return;
+		}
+	}
+}
+
 /* The group of unit (NULL: of no unit), added if new. */
 static struct unit_group *
 group_of(struct report_units *u, const char *unit, const char *name)
 {
 	struct unit_group *g;
-	struct unit_cached *c = NULL;
 	long long i;
 
 	if (unit != NULL) {
-		c = &u->cache[((uintptr_t)unit >> 3) % UNIT_CACHE];
-		if (c->key == unit && c->idx < u->n &&
-		    u->g[c->idx].uscc != NULL &&
-		    strcmp(u->g[c->idx].uscc, unit) == 0)
-			return &u->g[c->idx];
+		if ((i = cache_get(u, unit)) >= 0)
+			return &u->g[i];
 		if (map_get(&u->idx, unit, &i) == 0) {
-			c->key = unit;
-			c->idx = (size_t)i;
+			cache_put(u, unit, (size_t)i);
 			return &u->g[i];
 		}
 	}
@@ -173,8 +228,7 @@ group_of(struct report_units *u, const char *unit, const char *name)
 	if (unit != NULL) {
 		g->uscc = xstrdup(unit);
 		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
-		c->key = unit;
-		c->idx = u->n;
+		cache_put(u, unit, u->n);
 	} else
 		u->none = (long long)u->n + 1;
 	g->name = name != NULL ? xstrdup(name) : NULL;
@@ -226,7 +280,9 @@ units_sort(struct report_units *u)
 	if (u->sorted)
 		return;
 	qsort(u->g, u->n, sizeof(*u->g), group_cmp);
-	memset(u->cache, 0, sizeof(u->cache));
+	free(u->cache); /* the groups moved */
+	u->cache = NULL;
+	u->ncache = u->capcache = 0;
 	map_cleanup(&u->idx);
 	map_init(&u->idx);
 	u->none = 0;
@@ -651,6 +707,9 @@ report_opts(struct report *r, struct check_opts *o)
 {
 	report_units_opts(&r->units, o);
 	r->tallied = 1;
+	/* text and HTML in English show no Chinese */
+	o->no_zh = !r->zh && (r->format == REPORT_TEXT ||
+			      r->format == REPORT_HTML);
 }
 
 struct check_sink

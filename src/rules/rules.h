@@ -55,6 +55,8 @@ struct check_opts {
 	/* only findings of these units (NULL: all; none of no unit) */
 	const struct map *units;
 	time_t now;		/* evaluation time (0: time_now()) */
+	int no_zh; /* 1: the sink shows no Chinese (evidence_zh and fix_zh
+		    * stay NULL, not built; report_opts sets it) */
 	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
 	int lockout_max;	/* AUTH-3 most failures before lockout */
 	int whitelist_max_days; /* SEC-4 longest whitelist entry */
@@ -230,8 +232,9 @@ struct report;
 struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
 			  const char *lang);
 struct check_sink report_sink(struct report *r);
-/* Lets r count every finding by unit, emitted or not (o->tally): call
- * before check_run, else a unit's counts are of the findings written. */
+/* Lets r count every finding by unit, emitted or not (o->tally), and
+ * tells check_run whether r shows Chinese (o->no_zh): call before
+ * check_run, else a unit's counts are of the findings written. */
 void report_opts(struct report *r, struct check_opts *o);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */

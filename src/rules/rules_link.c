@@ -58,6 +58,9 @@ struct link_cache {
 	struct map by_id; /* run id -> index into runs */
 	struct run **runs;
 	size_t nruns, cap;
+	/* per application index: its newest run, once looked up */
+	const struct run **latest;
+	char *latest_done;
 	/* GOVWEB-1: per application index, -1 or an index into probes */
 	int *probe_of;
 	struct probe_sum *probes;
@@ -430,6 +433,24 @@ latest(struct check_ctx *c, const struct m_app *a)
 	return best == 0 ? NULL : run_of(c, best);
 }
 
+/* latest(), once per application for the seven rules that ask. */
+static const struct run *
+latest_of(struct check_ctx *c, const struct m_app *a)
+{
+	struct link_cache *lc = cache(c);
+	size_t i = (size_t)(a - c->m->apps);
+
+	if (lc->latest == NULL) {
+		lc->latest = xcalloc(c->m->napps + 1, sizeof(*lc->latest));
+		lc->latest_done = xcalloc(c->m->napps + 1, 1);
+	}
+	if (!lc->latest_done[i]) {
+		lc->latest[i] = latest(c, a);
+		lc->latest_done[i] = 1;
+	}
+	return lc->latest[i];
+}
+
 /* A noun for a requirement's failing findings. */
 static const char *
 what(const char *req)
@@ -447,6 +468,19 @@ what(const char *req)
 	return "missing or inconsistent footer marks";
 }
 
+/* The fix of a finding of status st from run x, only where such a
+ * finding is emitted (else nobody reads it). */
+static void
+inspect_fix(const struct check_ctx *c, enum fstatus st, const struct run *x,
+	    char *fix, size_t n)
+{
+	if (check_emits(c, st))
+		str_fmt(fix, n,
+			"fix what the inspection lists (govsec inspect %s), "
+			"then inspect again",
+			x->start);
+}
+
 static void
 judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 {
@@ -462,12 +496,6 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	if (k < NOBSERVED)
 		q = &x->req[k];
 	unk_len = q->unk != NULL ? strlen(q->unk) : 0;
-	/* the fix only where a finding that shows it is emitted */
-	if (check_emits(c, ST_FAIL) || check_emits(c, ST_UNKNOWN))
-		str_fmt(fix, sizeof(fix),
-			"fix what the inspection lists (govsec inspect %s), "
-			"then inspect again",
-			x->start);
 	if (strcmp(req, "LINK-1") == 0) {
 		check_emit_app(c, a, ST_UNKNOWN,
 			       "review the external links (govsec links list "
@@ -478,6 +506,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       "of %s on %s)",
 			       x->start, x->finished);
 	} else if (q->fails > 0) {
+		inspect_fix(c, ST_FAIL, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "%ld %s on %s (inspected %s): "
 			       "%s%s",
@@ -499,6 +528,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	} else if (strcmp(req, "LINK-2") == 0 &&
 		   (time_parse(x->finished, &fin) < 0 ||
 		    now - fin > LINK_STALE_DAYS * 86400L)) {
+		inspect_fix(c, ST_FAIL, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "the link list of %s was last checked %s, more "
 			       "than %d days ago",
@@ -508,6 +538,7 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 		/* blocked links leave LINK-2 passing; an undecided part of
 		 * another requirement (GOVWEB-2: no dated homepage item, no
 		 * column) leaves it unknown */
+		inspect_fix(c, ST_UNKNOWN, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_UNKNOWN, fix,
 			       "%s could not be decided from the inspection "
 			       "of %s on %s%s%s%s%s",
@@ -782,7 +813,7 @@ rule_link_observed(struct check_ctx *c)
 		for (int k = 0; k < a->ndomains; k++)
 			if (host == NULL || a->domains[k].main)
 				host = a->domains[k].name;
-		x = latest(c, a);
+		x = latest_of(c, a);
 		if (x != NULL && x->parsed) {
 			c->obs = x->finished;
 			judge(c, a, x);
@@ -897,6 +928,8 @@ check_link_free(struct check_ctx *c)
 		free(lc->probes[i].newest);
 	free(lc->probes);
 	free(lc->probe_of);
+	free(lc->latest);
+	free(lc->latest_done);
 	free(lc->runs);
 	map_cleanup(&lc->by_id);
 	arena_cleanup(&lc->a);
