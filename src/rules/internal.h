@@ -16,6 +16,7 @@ struct m_unit {
 	int pilot; /* in an e-certificate pilot area (1), else 0 or -1 */
 	struct m_unit *up; /* parent unit, NULL if none or unknown */
 	int portals;	   /* live portals */
+	long long tally[ST__COUNT]; /* findings counted for o->tally */
 };
 
 struct m_domain {
@@ -85,6 +86,10 @@ struct m_attest {
 
 struct model {
 	struct arena a;
+	/* model.c: the registry's strings packed into the arena's blocks
+	 * (the arena aligns each allocation to 16 bytes) */
+	char *pool;
+	size_t pool_left;
 	struct m_unit *units;
 	struct m_app *apps;
 	struct m_outsourcer *outsourcers;

@@ -147,11 +147,16 @@ report_units_free(struct report_units *u)
 static size_t
 ptr_slot(const void *p, size_t cap)
 {
-	uintptr_t h = (uintptr_t)p;
+	uint64_t h = (uint64_t)(uintptr_t)p;
 
-	h ^= h >> 17;
-	h *= (uintptr_t)0x9E3779B97F4A7C15ULL;
-	return (size_t)(h >> 7) & (cap - 1);
+	/* MurmurHash3's finalizer: every bit of the address moves the low
+	 * bits (arena addresses differ only in a few) */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h & (cap - 1);
 }
 
 /* The cached group index of the text at key, or -1. */
@@ -246,10 +251,21 @@ report_units_count(void *arg, const char *unit, const char *name,
 		group_of(u, unit, name)->n[st]++;
 }
 
+static void
+report_units_count_n(void *arg, const char *unit, const char *name,
+		     enum fstatus st, long long n)
+{
+	struct report_units *u = arg;
+
+	if (st < ST__COUNT)
+		group_of(u, unit, name)->n[st] += n;
+}
+
 void
 report_units_opts(struct report_units *u, struct check_opts *o)
 {
 	o->tally = report_units_count;
+	o->tally_n = report_units_count_n;
 	o->tally_arg = u;
 }
 
@@ -708,8 +724,8 @@ report_opts(struct report *r, struct check_opts *o)
 	report_units_opts(&r->units, o);
 	r->tallied = 1;
 	/* text and HTML in English show no Chinese */
-	o->no_zh = !r->zh && (r->format == REPORT_TEXT ||
-			      r->format == REPORT_HTML);
+	o->no_zh =
+	    !r->zh && (r->format == REPORT_TEXT || r->format == REPORT_HTML);
 }
 
 struct check_sink

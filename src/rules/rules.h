@@ -55,8 +55,6 @@ struct check_opts {
 	/* only findings of these units (NULL: all; none of no unit) */
 	const struct map *units;
 	time_t now;		/* evaluation time (0: time_now()) */
-	int no_zh; /* 1: the sink shows no Chinese (evidence_zh and fix_zh
-		    * stay NULL, not built; report_opts sets it) */
 	int idle_max_minutes;	/* AUTH-2 longest acceptable idle timeout */
 	int lockout_max;	/* AUTH-3 most failures before lockout */
 	int whitelist_max_days; /* SEC-4 longest whitelist entry */
@@ -72,10 +70,17 @@ struct check_opts {
 	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
 	/* If set, called for every finding in scope, emitted or not, with
 	 * its unit (uscc and name, NULL if none): counts by unit without
-	 * building the evidence of findings nobody reads. */
+	 * building the evidence of findings nobody reads. The findings of
+	 * a registered unit are counted with the unit and handed over at
+	 * the end of the run, through tally_n (n of them at once) if set. */
 	void (*tally)(void *arg, const char *unit, const char *unit_name,
 		      enum fstatus st);
+	void (*tally_n)(void *arg, const char *unit, const char *unit_name,
+			enum fstatus st, long long n);
 	void *tally_arg;
+	/* 1: the sink shows no Chinese (evidence_zh and fix_zh stay NULL,
+	 * not built; report_opts sets it) */
+	int no_zh;
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
  * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */

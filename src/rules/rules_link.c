@@ -679,7 +679,6 @@ probes_reset(struct check_ctx *c)
 		lc->probe_of[i] = -1;
 }
 
-
 /* Counts the probes of the week: of every application in one pass for a
  * whole check (once), else of application a only. */
 static void
