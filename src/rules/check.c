@@ -722,16 +722,21 @@ check_run(struct store *st, const struct check_opts *o,
 	if (platforms_ready(e) < 0)
 		return -1;
 	/* One read transaction: a consistent view, one file lock. */
-	if (store_begin_read(st, e) < 0)
+	store_read_hint(st, 1);
+	if (store_begin_read(st, e) < 0) {
+		store_read_hint(st, 0);
 		return -1;
+	}
 	if (model_load(&m, st, e) < 0) {
 		store_rollback(st);
+		store_read_hint(st, 0);
 		model_free(&m);
 		return -1;
 	}
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);
 		store_rollback(st);
+		store_read_hint(st, 0);
 		model_free(&m);
 		return -1;
 	}
@@ -810,6 +815,7 @@ check_run(struct store *st, const struct check_opts *o,
 	check_link_free(&c);
 	check_gate_free(&c);
 	store_commit(st, NULL); /* ends the read transaction */
+	store_read_hint(st, 0);
 	model_free(&m);
 	return 0;
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include <jansson.h>
 
 #include "rules/rules.h"
@@ -77,7 +79,11 @@ struct report {
 	/* text and HTML: the findings rendered, until report_finish */
 	FILE *spill;
 	int spill_failed;
-	long long held; /* bytes in spill */
+	int spill_short; /* a write fell short: spans after it are wrong */
+	long long held;	 /* bytes in spill */
+	/* the spill mapped to copy the findings out (MAP_FAILED: pread) */
+	char *map;
+	size_t mapped;
 	struct span *spans;
 	size_t nspans, capspans;
 	struct buf one;	   /* one finding */
@@ -568,8 +574,14 @@ hold(struct report *r, const struct finding *f)
 		render_text(r, &r->one, f);
 	if (r->spill == NULL || r->one.len == 0 ||
 	    r->held + (long long)r->one.len > REPORT_MAX ||
-	    r->nspans >= UINT_MAX - 1 || ftello(r->spill) != (off_t)r->held ||
-	    fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
+	    r->nspans >= UINT_MAX - 1 || r->spill_short) {
+		r->dropped++;
+		return;
+	}
+	/* the file's end is r->held until a write falls short (asking the
+	 * file each time was a system call per finding) */
+	if (fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
+		r->spill_short = 1;
 		r->dropped++;
 		return;
 	}
@@ -590,7 +602,7 @@ hold(struct report *r, const struct finding *f)
 }
 
 /* Copies the findings of g held in the temporary file to out, failures
- * first (pread: exactly each finding, no read-ahead to throw away). */
+ * first (from the file mapped once; else pread: exactly each finding). */
 static void
 put_group(struct report *r, const struct unit_group *g)
 {
@@ -598,11 +610,24 @@ put_group(struct report *r, const struct unit_group *g)
 
 	if (r->spill != NULL && fflush(r->spill) != 0)
 		return;
+	/* the whole file mapped once: no system call per finding */
+	if (r->map == NULL && r->spill != NULL && r->held > 0 &&
+	    (unsigned long long)r->held <= SIZE_MAX) {
+		r->mapped = (size_t)r->held;
+		r->map = mmap(NULL, r->mapped, PROT_READ, MAP_PRIVATE,
+			      fileno(r->spill), 0);
+	}
 	for (int k = 0; k < ST__COUNT; k++)
 		for (unsigned i = g->head[k]; i != 0;
 		     i = r->spans[i - 1].next) {
 			const struct span *sp = &r->spans[i - 1];
 			size_t done = 0;
+
+			if (r->map != NULL && r->map != MAP_FAILED &&
+			    (size_t)sp->off + sp->len <= r->mapped) {
+				fwrite(r->map + sp->off, 1, sp->len, r->out);
+				continue;
+			}
 
 			while (done < sp->len) {
 				size_t n = sp->len - done < sizeof(chunk)
@@ -1127,6 +1152,8 @@ report_finish(struct report *r, const struct check_summary *sum)
 		break;
 	}
 	units_cleanup(&r->units);
+	if (r->map != NULL && r->map != MAP_FAILED)
+		munmap(r->map, r->mapped);
 	if (r->spill != NULL)
 		fclose(r->spill);
 	free(r->spans);

@@ -268,6 +268,20 @@ sq_retryable(void *h)
 	return 0; /* the busy timeout already waited */
 }
 
+/* A long read of much of the store (store_read_hint): each page is read
+ * once, so a small page cache does as well and keeps 60 MB of memory
+ * free; then the cache of sq_open again. A failure changes nothing. */
+static void
+sq_read_hint(void *h, int on)
+{
+	struct sq *s = h;
+
+	sqlite3_exec(s->db,
+		     on ? "PRAGMA cache_size = -4096"
+			: "PRAGMA cache_size = -65536", /* sq_open's */
+		     NULL, NULL, NULL);
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -282,4 +296,5 @@ const struct store_ops store_sqlite_ops = {
 		  "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
 		  "ORDER BY m.name",
     .fix_keys = NULL,
+    .read_hint = sq_read_hint,
 };
