@@ -938,7 +938,7 @@ check_link_free(struct check_ctx *c)
 
 struct pending {
 	long long *id;
-	char **findings;
+	char **sums; /* each run's check_run_sums */
 	size_t n, cap;
 };
 
@@ -951,10 +951,10 @@ pending_row(void *arg, struct store_row *r)
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		p->id = xrealloc(p->id, p->cap * sizeof(*p->id));
-		p->findings = xrealloc(p->findings, p->cap * sizeof(char *));
+		p->sums = xrealloc(p->sums, p->cap * sizeof(char *));
 	}
 	p->id[p->n] = store_row_int(r, 0);
-	p->findings[p->n++] = check_run_sums(f); /* its sums, kept */
+	p->sums[p->n++] = check_run_sums(f); /* its sums, kept */
 	return 0;
 }
 
@@ -976,8 +976,7 @@ check_summarize(struct store *st, long long *nruns, long long *napps,
 			NULL, 0, pending_row, &p, e) < 0)
 		goto out;
 	for (size_t i = 0; i < p.n; i++) {
-		struct store_val v[2] = {SV_INT(p.id[i]),
-					 SV_TEXT(p.findings[i])};
+		struct store_val v[2] = {SV_INT(p.id[i]), SV_TEXT(p.sums[i])};
 
 		if (store_exec(st,
 			       "INSERT INTO insp_run_sums (run, sums) VALUES "
@@ -990,9 +989,9 @@ check_summarize(struct store *st, long long *nruns, long long *napps,
 	rc = 0;
 out:
 	for (size_t i = 0; i < p.n; i++)
-		free(p.findings[i]);
+		free(p.sums[i]);
 	free(p.id);
-	free(p.findings);
+	free(p.sums);
 	if (rc < 0) {
 		store_rollback(st);
 		return -1;
