@@ -8,9 +8,12 @@
  * transparency logs when [ecert] monitor is set (likewise), the scheduled
  * counterfeit scans when [counterfeit] feed_dir is set (likewise), the
  * counterfeit takedown (a thread with its own store connection that takes
- * new scan hits into cases and, when [takedown] dir is set, rewrites the
- * takedown outputs on change and runs [takedown] reload), and waits for
- * SIGINT or SIGTERM.
+ * new scan hits into cases and, when [takedown] dir is set, one that
+ * rewrites the takedown outputs on change and runs [takedown] reload), and
+ * waits for SIGINT or SIGTERM. The periodic work other govsecd on the same
+ * store would do too (all but the takedown outputs, which are each
+ * machine's) is claimed as jobs (sched_work_start, sched_start_once) under
+ * this process's instance id, which it logs.
  * Refuses files others could change (privs.c); started as root, it binds
  * the listeners, then runs as [daemon] user and group for good.
  * With -n it only checks the configuration and the files. Trusts its
@@ -111,6 +114,7 @@ struct running {
 	struct probe_sched *probe;
 	struct insp_sched *insp;
 	struct sched *takedown;
+	struct sched *cases; /* scan hits into cases, once across instances */
 	struct insp_jobs *jobs; /* inspections started from the console */
 	struct sched *tmon;	/* [ecert] monitor: other logs checked */
 	struct cf_sched *cf;	/* scheduled counterfeit scans */
@@ -128,6 +132,7 @@ static void
 running_stop(struct running *run)
 {
 	sched_stop(run->takedown);
+	sched_stop(run->cases);
 	cf_sched_stop(run->cf);
 	sched_stop(run->tmon);
 	insp_sched_stop(run->insp);
@@ -167,25 +172,34 @@ takedown_reload(const char *cmd)
 			  cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-/* One round of the counterfeit takedown (docs/counterfeit.md): new scan
- * hits become cases; the outputs are rewritten if they changed, and then
- * the resolver or firewall is told. */
+/* New counterfeit scan hits become cases (docs/counterfeit.md): once a
+ * round across the instances on the store, so that two never open a case
+ * for one hit at once. */
+static void
+cases_round(struct sched *s, struct store *st, void *arg)
+{
+	long long n;
+	struct err e;
+
+	(void)s, (void)arg;
+	if (cf_case_open_hits(st, "govsecd", &n, &e) < 0)
+		log_error("counterfeit: hits into cases: %s", e.msg);
+	else if (n > 0)
+		log_info("counterfeit: %lld new hits taken into cases", n);
+}
+
+/* One round of the counterfeit takedown on this instance: its outputs
+ * are rewritten if the cases changed them, and then the resolver or
+ * firewall is told (each machine has its own). */
 static void
 takedown_round(struct sched *s, struct store *st, void *arg)
 {
 	const struct config *cfg = arg;
 	struct cf_takedown_opts o;
 	struct cf_takedown_result r;
-	long long n;
 	struct err e;
 
 	(void)s;
-	if (cf_case_open_hits(st, "govsecd", &n, &e) < 0)
-		log_error("counterfeit: hits into cases: %s", e.msg);
-	else if (n > 0)
-		log_info("counterfeit: %lld new hits taken into cases", n);
-	if (cfg->td_dir[0] == '\0')
-		return;
 	cf_takedown_opts_init(&o);
 	o.zone = cfg->td_zone;
 	o.warning_host = cfg->td_warning_host;
@@ -241,6 +255,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	struct err e;
 	char spill[4200] = "";
+	double lease_ms;
 
 	while ((ch = getopt(argc, argv, "c:d:fhnp:")) != -1) {
 		switch (ch) {
@@ -372,6 +387,7 @@ main(int argc, char **argv)
 	/* Every listener is bound: from here on, never root again. */
 	if (privs_drop(&pv, &e) < 0)
 		start_fail(&run, pidfile, e.msg);
+	lease_ms = cfg.store_lease_seconds * 1000.0;
 	if (cfg.probe_enabled) {
 		run.probe =
 		    probe_sched_start(&cfg, config_store_path(&cfg, db), &e);
@@ -385,9 +401,10 @@ main(int argc, char **argv)
 			start_fail(&run, pidfile, e.msg);
 	}
 	if (cfg.ecert_monitor[0] != '\0') {
-		run.tmon = sched_start(config_store_path(&cfg, db), 0,
-				       cfg.ecert_mon_interval * 1000.0,
-				       tmon_round, cfg.ecert_monitor, &e);
+		run.tmon = sched_start_once(
+		    config_store_path(&cfg, db), "tlog.monitor", 0,
+		    cfg.ecert_mon_interval * 1000.0, lease_ms, tmon_round,
+		    cfg.ecert_monitor, &e);
 		if (run.tmon == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
@@ -396,13 +413,22 @@ main(int argc, char **argv)
 		if (run.cf == NULL)
 			start_fail(&run, pidfile, e.msg);
 	}
-	run.takedown =
-	    sched_start(config_store_path(&cfg, db), 1000,
-			cfg.td_interval * 1000.0, takedown_round, &cfg, &e);
-	if (run.takedown == NULL)
+	run.cases = sched_start_once(
+	    config_store_path(&cfg, db), "counterfeit.cases", 1000,
+	    cfg.td_interval * 1000.0, lease_ms, cases_round, NULL, &e);
+	if (run.cases == NULL)
 		start_fail(&run, pidfile, e.msg);
-	log_info("govsecd %s started (store '%s', running as %s)",
-		 GOVSEC_VERSION, config_store_path(&cfg, db), pv.name);
+	if (cfg.td_dir[0] != '\0') {
+		run.takedown = sched_start(config_store_path(&cfg, db), 1000,
+					   cfg.td_interval * 1000.0,
+					   takedown_round, &cfg, &e);
+		if (run.takedown == NULL)
+			start_fail(&run, pidfile, e.msg);
+	}
+	log_info("govsecd %s started (store '%s', running as %s, instance "
+		 "'%s')",
+		 GOVSEC_VERSION, config_store_path(&cfg, db), pv.name,
+		 sched_instance());
 	started();
 	do {
 		if (sigwait(&set, &sig) != 0)

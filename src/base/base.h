@@ -400,6 +400,9 @@ int privs_pidfile_write(const struct privs *p, const char *path, struct err *e);
 #define CHECK_CF_ANSWER_DAYS	 7  /* CF-1: a complaint examined within */
 #define CHECK_CF_CONFIRM_DAYS	 15 /* CF-2: a suspect decided within */
 #define CHECK_CF_TAKEDOWN_DAYS	 3  /* CF-3: a counterfeit taken down */
+
+/* MAIL-3: an e-mail system's mail was recorded this recently (days) */
+#define CHECK_MAIL_FLOW_STALE_DAYS 3
 /* Limits of an HTTP listener: [console] and [public] (govsec.conf(5)). */
 struct listen_limits {
 	int connections;    /* connections: open at once (1024) */
@@ -415,6 +418,7 @@ struct config {
 	char path[4096];	  /* the file read, "" if none */
 	char store[4096];	  /* [store] path */
 	char store_key[4096];	  /* [store] key: key file, "" = beside */
+	int store_lease_seconds;  /* [store] lease_seconds: a job's (60) */
 	char ecert_kek[4096];	  /* [ecert] kek: CA key-encryption key */
 	char ecert_url[512];	  /* [ecert] public_url: the badges' base */
 	char badge_urls[2048];	  /* [ecert] badge_urls: its former bases */
@@ -501,6 +505,7 @@ struct config {
 	char milter_domains[4096];    /* local_domains, besides the registry's */
 	char milter_action[16];	      /* action (reject) */
 	int milter_threshold;	      /* threshold score (50) */
+	char milter_weights[512];     /* weights: "NAME=N ...", "" = defaults */
 	char milter_hop[64];	      /* outbound_hop: its daemon name */
 	char milter_exceptions[4096]; /* exceptions: "ADDR DATE, ..." */
 	int milter_timeout;	      /* timeout seconds to the MTA (30) */
@@ -517,6 +522,7 @@ struct config {
 	int cf_per_hour; /* per_hour: complaints from one address (10) */
 	/* [check] cf_*: deadlines of CF-1..3 (CHECK_CF_* defaults) */
 	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
+	int mail_flow_stale_days; /* [check] mail_flow_stale_days (3) */
 };
 void config_defaults(struct config *c);
 /* Reads path over the defaults; -1 with e naming file, line and key. */

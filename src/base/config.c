@@ -60,6 +60,7 @@ config_defaults(struct config *c)
 	c->gate_peer_conns = 64;
 	c->gate_socket_mode = 0660;
 	c->probe_per_day = 20;
+	c->store_lease_seconds = 60;
 	c->ecert_mon_interval = 300;
 	c->probe_timeout = 15;
 	c->insp_interval_hours = 24;
@@ -85,6 +86,7 @@ config_defaults(struct config *c)
 	c->cf_answer_days = CHECK_CF_ANSWER_DAYS;
 	c->cf_confirm_days = CHECK_CF_CONFIRM_DAYS;
 	c->cf_takedown_days = CHECK_CF_TAKEDOWN_DAYS;
+	c->mail_flow_stale_days = CHECK_MAIL_FLOW_STALE_DAYS;
 }
 
 struct ctx {
@@ -350,6 +352,9 @@ milter_setting(struct config *c, const char *key, const char *value)
 				      sizeof(c->milter_action));
 	if (!strcmp(key, "threshold"))
 		return set_int(value, 1, 1000, &c->milter_threshold);
+	if (!strcmp(key, "weights"))
+		return str_copy(c->milter_weights, value,
+				sizeof(c->milter_weights));
 	if (!strcmp(key, "outbound_hop"))
 		return str_copy(c->milter_hop, value, sizeof(c->milter_hop));
 	if (!strcmp(key, "exceptions"))
@@ -401,6 +406,8 @@ cf_setting(struct config *c, const char *section, const char *key,
 			return set_int(value, 1, 365, &c->cf_confirm_days);
 		if (!strcmp(key, "cf_takedown_days"))
 			return set_int(value, 1, 365, &c->cf_takedown_days);
+		if (!strcmp(key, "mail_flow_stale_days"))
+			return set_int(value, 1, 365, &c->mail_flow_stale_days);
 	}
 	return -2;
 }
@@ -417,6 +424,8 @@ handler(void *user, const char *section, const char *key, const char *value)
 		ok = str_copy(c->store, value, sizeof(c->store));
 	else if (!strcmp(section, "store") && !strcmp(key, "key"))
 		ok = str_copy(c->store_key, value, sizeof(c->store_key));
+	else if (!strcmp(section, "store") && !strcmp(key, "lease_seconds"))
+		ok = set_int(value, 2, 86400, &c->store_lease_seconds);
 	else if (!strcmp(section, "ecert") && !strcmp(key, "kek"))
 		ok = str_copy(c->ecert_kek, value, sizeof(c->ecert_kek));
 	else if (!strcmp(section, "ecert") && !strcmp(key, "public_url"))

@@ -376,8 +376,11 @@ cf_sched_start(const struct config *cfg, const char *store_path, struct err *e)
 
 	str_copy(x->dir, cfg->cf_feed_dir, sizeof(x->dir));
 	str_copy(x->regions, cfg->cf_regions, sizeof(x->regions));
-	x->s = sched_start(store_path, 0, cfg->cf_interval * 1000.0, round_fn,
-			   x, e);
+	/* once a round across the instances on the store: a shared feed
+	 * directory is scanned by one of them */
+	x->s = sched_start_once(
+	    store_path, "counterfeit.scan", 0, cfg->cf_interval * 1000.0,
+	    cfg->store_lease_seconds * 1000.0, round_fn, x, e);
 	if (x->s == NULL) {
 		free(x);
 		return NULL;

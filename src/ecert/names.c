@@ -480,14 +480,12 @@ ecert_name_apply(struct store *st, const char *unit, const char *app,
 	q[4] = SV_TEXT(at);
 	q[5] = SV_TEXT(actor);
 	q[6] = SV_TEXT(c->name1);
-	if (store_exec(st,
-		       "INSERT INTO ecert_names (unit, app, name, name_key, "
-		       "state, applied, applied_by, name1) VALUES (?, ?, ?, "
-		       "?, 'pending', ?, ?, ?)",
-		       q, 7, e) < 0)
+	if (store_insert(st,
+			 "INSERT INTO ecert_names (unit, app, name, name_key, "
+			 "state, applied, applied_by, name1) VALUES (?, ?, ?, "
+			 "?, 'pending', ?, ?, ?)",
+			 q, 7, id, e) < 0)
 		goto fail;
-	*id =
-	    store_query_int(st, "SELECT MAX(id) FROM ecert_names", NULL, 0, 0);
 	str_fmt(obj, sizeof(obj), "unit:%s", unit);
 	audit_digest(key, strlen(key), dig);
 	if (audit_append(st, actor, "ecert.name_apply", obj, NULL, dig, e) < 0)

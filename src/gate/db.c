@@ -3,16 +3,117 @@
  * document, gate users with their argon2id passwords, TOTP secrets (sealed
  * under the store's key file) and recovery codes, devices, sessions and
  * revocations, failure counters.
- * Every change made here is audited in the same transaction. Inputs come
- * from the CLI and API (checked here); the store is trusted.
+ * Every change made here is audited in the same transaction, and tells
+ * the gates of other govsecd on the store (PostgreSQL NOTIFY on channel
+ * govsec_gate, at the commit), whose pollers then read it at once rather
+ * than at their next tick. Inputs come from the CLI and API (checked
+ * here); the store is trusted.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "audit/audit.h"
 #include "gate/gate.h"
+
+#define GATE_DB_CHANNEL "govsec_gate"
+
+int
+gate_db_changed(struct store *st, struct err *e)
+{
+	return store_notify(st, GATE_DB_CHANNEL, e);
+}
+
+/* audit_commit of a change that the other instances' gates must learn
+ * of: they are told at the commit. */
+static int
+shared_commit(struct store *st, const char *actor, const char *action,
+	      const char *object, const char *before, const char *after,
+	      struct err *e)
+{
+	if (gate_db_changed(st, e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return audit_commit(st, actor, action, object, before, after, e);
+}
+
+struct gate_db_listener {
+	char path[4096];
+	struct store *st; /* NULL while there is no listening connection */
+	time_t next_try;
+	int warned;
+};
+
+struct gate_db_listener *
+gate_db_listen(const char *store_path)
+{
+	struct gate_db_listener *l;
+
+	if (store_path == NULL || !str_starts(store_path, "postgres"))
+		return NULL;
+	l = xcalloc(1, sizeof(*l));
+	if (str_copy(l->path, store_path, sizeof(l->path)) < 0) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+gate_db_listen_free(struct gate_db_listener *l)
+{
+	if (l == NULL)
+		return;
+	store_free(l->st);
+	free(l);
+}
+
+static void
+pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int
+gate_db_wait(struct gate_db_listener *l, int ms)
+{
+	struct err e;
+	int rc;
+
+	if (l->st == NULL) {
+		if (time_now() < l->next_try) {
+			pause_ms(ms);
+			return 0;
+		}
+		l->st = store_open(l->path, &e);
+		if (l->st == NULL ||
+		    store_listen(l->st, GATE_DB_CHANNEL, &e) < 0)
+			goto lost;
+		if (l->warned)
+			log_info("gate: listening for changes again");
+		l->warned = 0;
+		return 1; /* what changed meanwhile is read now */
+	}
+	rc = store_wait_notify(l->st, ms, &e);
+	if (rc >= 0)
+		return rc;
+lost:
+	if (!l->warned)
+		log_warn("gate: not told of changes (%s): reading them once a "
+			 "second",
+			 e.msg);
+	l->warned = 1;
+	store_free(l->st);
+	l->st = NULL;
+	l->next_try = time_now() + 5;
+	pause_ms(ms);
+	return 0;
+}
 
 int
 gate_db_stats_add(struct store *st, const char *rule, long long allows,
@@ -157,8 +258,8 @@ gate_db_policy_save(struct store *st, const char *doc, size_t len,
 		store_rollback(st);
 		goto fail;
 	}
-	if (audit_commit(st, actor, "gate.policy", "gate policy",
-			 old != NULL ? before : NULL, after, e) < 0)
+	if (shared_commit(st, actor, "gate.policy", "gate policy",
+			  old != NULL ? before : NULL, after, e) < 0)
 		goto fail;
 	free(old);
 	free(canon);
@@ -228,7 +329,7 @@ gate_db_user_add(struct store *st, const char *name, const char *display,
 		       "password, updated) VALUES (?,?,?,?,?)",
 		       v, 5, e) < 0)
 		goto undo;
-	if (audit_commit(st, actor, "gate.user.add", object, NULL, groups, e) <
+	if (shared_commit(st, actor, "gate.user.add", object, NULL, groups, e) <
 	    0)
 		goto fail;
 	free(hash);
@@ -280,7 +381,7 @@ gate_db_totp_set(struct store *st, const struct secret_key *key,
 		store_rollback(st);
 		goto out;
 	}
-	rc = audit_commit(st, actor, "gate.totp.enrol", object, NULL, NULL, e);
+	rc = shared_commit(st, actor, "gate.totp.enrol", object, NULL, NULL, e);
 out:
 	free(list);
 	free(sealed);
@@ -400,7 +501,7 @@ change_one(struct store *st, const char *sql, const struct store_val *v, int nv,
 		err_set(e, "no %s", object);
 		goto fail;
 	}
-	return audit_commit(st, actor, action, object, NULL, after, e);
+	return shared_commit(st, actor, action, object, NULL, after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -453,7 +554,7 @@ gate_db_revoke(struct store *st, const char *user, const char *actor,
 		store_rollback(st);
 		return -1;
 	}
-	return audit_commit(st, actor, "gate.revoke", object, NULL, NULL, e);
+	return shared_commit(st, actor, "gate.revoke", object, NULL, NULL, e);
 }
 
 int
@@ -589,8 +690,8 @@ gate_db_device_delete(struct store *st, const char *id, const char *actor,
 		store_rollback(st);
 		return -1;
 	}
-	return audit_commit(st, actor, "gate.device.delete", object, NULL, NULL,
-			    e);
+	return shared_commit(st, actor, "gate.device.delete", object, NULL,
+			     NULL, e);
 }
 
 int
@@ -659,8 +760,8 @@ gate_db_device_register(struct store *st, const char *id, const char *user,
 		       "FROM gate_devices",
 		       v, 7, e) < 0)
 		goto fail;
-	return audit_commit(st, actor, "gate.device.register", object, NULL,
-			    after, e);
+	return shared_commit(st, actor, "gate.device.register", object, NULL,
+			     after, e);
 fail:
 	store_rollback(st);
 	return -1;
@@ -720,9 +821,9 @@ gate_db_user_disable(struct store *st, const char *name, int disabled,
 		return -1;
 	}
 	sessions_ended(after, n);
-	return audit_commit(st, actor,
-			    disabled ? "gate.user.disable" : "gate.user.enable",
-			    object, NULL, disabled ? after : NULL, e);
+	return shared_commit(
+	    st, actor, disabled ? "gate.user.disable" : "gate.user.enable",
+	    object, NULL, disabled ? after : NULL, e);
 }
 
 int
@@ -753,8 +854,8 @@ gate_db_user_delete(struct store *st, const char *name, const char *actor,
 		return -1;
 	}
 	sessions_ended(after, n);
-	return audit_commit(st, actor, "gate.user.delete", object, NULL, after,
-			    e);
+	return shared_commit(st, actor, "gate.user.delete", object, NULL, after,
+			     e);
 }
 
 int
@@ -793,8 +894,8 @@ gate_db_user_password(struct store *st, const char *name, const char *password,
 		goto out;
 	}
 	sessions_ended(after, n);
-	rc = audit_commit(st, actor, "gate.user.password", object, NULL, after,
-			  e);
+	rc = shared_commit(st, actor, "gate.user.password", object, NULL, after,
+			   e);
 out:
 	free(hash);
 	return rc;

@@ -277,6 +277,22 @@ void gate_policy_decide(const struct gate_policy *p, const struct gate_geo *geo,
 
 /* db.c */
 #define GATE_DAYS_KEEP 400 /* days of per-day decision counts kept */
+/* Tells the gates of the other instances on the store that something
+ * they hold in memory changed (a logout's revocation): at the commit of
+ * the transaction under way, at once outside one; a no-op on SQLite. */
+int gate_db_changed(struct store *st, struct err *e);
+/*
+ * A connection that listens for those changes (PostgreSQL LISTEN), for the
+ * gate's poller; NULL for a store without notifications (SQLite: one
+ * instance). gate_db_wait waits up to ms: 1 when a change was signalled
+ * (or the listening connection was made again: changes may have been
+ * missed), 0 when not; a lost connection is made again at most every
+ * 5 s, meanwhile it just waits (the poller then reads once a second).
+ */
+struct gate_db_listener;
+struct gate_db_listener *gate_db_listen(const char *store_path);
+int gate_db_wait(struct gate_db_listener *l, int ms);
+void gate_db_listen_free(struct gate_db_listener *l);
 /*
  * Adds a rule's decisions at time at to its lifetime counters
  * (gate_rule_stats) and to those of at's UTC day (gate_rule_days, what

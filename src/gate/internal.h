@@ -54,6 +54,7 @@ struct gate_server {
 	 * not in memory may be another instance's, a logout revokes rather
 	 * than deletes, revocations stay for the others to see */
 	int shared;
+	struct gate_db_listener *lst; /* told of other instances' changes */
 	struct wire_server *d;
 	int unix_socket; /* listening on a unix: socket (unlinked at the end) */
 	pthread_mutex_t pend_lock;

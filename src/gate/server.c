@@ -304,7 +304,8 @@ store_sess_delete(struct gate_server *g, const unsigned char key[32])
 			   ? "UPDATE gate_sessions SET revoked = 1 WHERE "
 			     "token_hash = ?"
 			   : "DELETE FROM gate_sessions WHERE token_hash = ?",
-		       v, 1, &e) < 0)
+		       v, 1, &e) < 0 ||
+	    (g->shared && gate_db_changed(g->st, &e) < 0))
 		log_error("gate: cannot delete a session: %s", e.msg);
 	pthread_mutex_unlock(&g->st_lock);
 }
@@ -810,9 +811,24 @@ poller(void *arg)
 	while (!g->stopping) {
 		struct timespec ts;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&g->stop_cond, &g->stop_lock, &ts);
+		if (g->lst != NULL) {
+			/* a second, or less when another instance says
+			 * something changed; a stop within a tenth */
+			for (int i = 0; i < 10 && !g->stopping; i++) {
+				int changed;
+
+				pthread_mutex_unlock(&g->stop_lock);
+				changed = gate_db_wait(g->lst, 100);
+				pthread_mutex_lock(&g->stop_lock);
+				if (changed)
+					break;
+			}
+		} else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&g->stop_cond, &g->stop_lock,
+					       &ts);
+		}
 		if (g->stopping)
 			break;
 		pthread_mutex_unlock(&g->stop_lock);
@@ -1215,6 +1231,7 @@ server_free(struct gate_server *g)
 			sess_free(s);
 		}
 	free(g->bucket);
+	gate_db_listen_free(g->lst);
 	for (int i = 0; i < GATE_SHARDS; i++)
 		pthread_mutex_destroy(&g->shard[i]);
 	gate_policy_free(g->policy);
@@ -1266,6 +1283,8 @@ gate_start(const struct config *cfg, struct store *st,
 	g->cfg = cfg;
 	g->st = st;
 	g->shared = strcmp(store_backend(st), "postgresql") == 0;
+	if (g->shared)
+		g->lst = gate_db_listen(cfg->store);
 	g->key = key;
 	pthread_mutex_init(&g->st_lock, NULL);
 	pthread_mutex_init(&g->pend_lock, NULL);

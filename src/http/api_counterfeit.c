@@ -23,21 +23,8 @@
 
 #define BUCKETS 4096
 
-struct bucket {
-	char addr[48];
-	double tokens;
-	long long last_ms;
-};
-static struct bucket complaint_buckets[BUCKETS], challenge_buckets[BUCKETS];
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static struct http_bucket complaint_buckets[BUCKETS],
+    challenge_buckets[BUCKETS];
 
 /* The key of an address: IPv6 by its /64 (one host has many). */
 static void
@@ -58,37 +45,12 @@ addr_key(const char *peer, char out[48])
 /* 0 if peer may go on (one token taken), else the seconds to wait. The
  * bucket holds per_hour tokens and refills at per_hour an hour. */
 static int
-rate_take(struct bucket *tab, const char *peer, int per_hour)
+rate_take(struct http_bucket *tab, const char *peer, int per_hour)
 {
-	struct bucket *b = NULL, *oldest = &tab[0];
-	long long t = now_ms();
-	double per_ms = per_hour / 3600000.0;
 	char key[48];
 
 	addr_key(peer, key);
-	for (size_t i = 0; i < BUCKETS; i++) {
-		if (strcmp(tab[i].addr, key) == 0) {
-			b = &tab[i];
-			break;
-		}
-		if (tab[i].last_ms < oldest->last_ms)
-			oldest = &tab[i];
-	}
-	if (b == NULL) {
-		b = oldest;
-		str_copy(b->addr, key, sizeof(b->addr));
-		b->tokens = per_hour;
-		b->last_ms = t;
-	}
-	b->tokens += (double)(t - b->last_ms) * per_ms;
-	if (b->tokens > per_hour)
-		b->tokens = per_hour;
-	b->last_ms = t;
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		return 0;
-	}
-	return (int)((1.0 - b->tokens) / per_ms / 1000.0) + 1;
+	return http_rate_take(tab, BUCKETS, key, per_hour, 3600 * 1000LL);
 }
 
 static int

@@ -21,53 +21,7 @@
 #define LOGO_PAGE_MAX (256 * 1024)
 
 /* Token buckets per key id, under ctx->lock (one public listener). */
-static struct bucket {
-	char id[16];
-	double tokens;
-	long long last_ms;
-} buckets[BUCKETS];
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* 0 if the key may make a call now, else the seconds to wait. */
-static int
-rate_take(const struct ecert_caller *who)
-{
-	struct bucket *b = NULL, *oldest = &buckets[0];
-	long long t = now_ms();
-	double per_ms = who->rate / 60000.0;
-
-	for (size_t i = 0; i < BUCKETS; i++) {
-		if (!strcmp(buckets[i].id, who->key_id)) {
-			b = &buckets[i];
-			break;
-		}
-		if (buckets[i].last_ms < oldest->last_ms)
-			oldest = &buckets[i];
-	}
-	if (b == NULL) {
-		b = oldest;
-		str_copy(b->id, who->key_id, sizeof(b->id));
-		b->tokens = who->rate;
-		b->last_ms = t;
-	}
-	b->tokens += (double)(t - b->last_ms) * per_ms;
-	if (b->tokens > who->rate)
-		b->tokens = who->rate;
-	b->last_ms = t;
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		return 0;
-	}
-	return (int)((1.0 - b->tokens) / per_ms / 1000.0) + 1;
-}
+static struct http_bucket buckets[BUCKETS];
 
 /* The CA with its keys, loaded once; NULL with a 503 set. */
 static struct ecert_ca *
@@ -127,7 +81,8 @@ caller(struct http_req *r, struct ecert_caller *who)
 			   "Bearer gsk_...");
 		return 0;
 	}
-	if ((rc = rate_take(who)) > 0) {
+	if ((rc = http_rate_take(buckets, BUCKETS, who->key_id, who->rate,
+				 60000)) > 0) {
 		str_fmt(wait, sizeof(wait), "%d", rc);
 		http_header_add(r, "Retry-After", wait);
 		http_error(r, 429,

@@ -10,6 +10,7 @@
  * reads the request, keeps to the account's scope, calls the part and
  * writes the reply. Bodies, paths and queries are untrusted.
  */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -36,19 +37,18 @@ in_scope(struct http_req *r, const char *unit)
 	return unit != NULL && scope_has(&r->scope, unit);
 }
 
-/* ?unit=: NULL when absent; 404 set (and *bad) when out of scope. */
-static const char *
-unit_arg(struct http_req *r, int *bad)
+/* ?unit= into *unit (NULL when absent): 0, or -1 with 404 set when it
+ * is out of scope. */
+static int
+unit_arg(struct http_req *r, const char **unit)
 {
-	const char *u = http_query(r, "unit");
-
-	*bad = 0;
-	if (u != NULL && !in_scope(r, u)) {
-		*bad = 1;
-		http_error(r, 404, "no unit '%s' in this account's scope", u);
-		return NULL;
+	*unit = http_query(r, "unit");
+	if (*unit != NULL && !in_scope(r, *unit)) {
+		http_error(r, 404, "no unit '%s' in this account's scope",
+			   *unit);
+		return -1;
 	}
-	return u;
+	return 0;
 }
 
 /* Keeps the members of the array a whose "unit" is in scope. */
@@ -111,6 +111,59 @@ body(struct http_req *r, const char *const *known, size_t n)
 	if (http_body_object(r, &o) < 0)
 		return NULL;
 	if (http_body_known(r, o, known, n) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A string member of a request's body, and where it goes. */
+struct str_member {
+	const char *name;
+	int required;
+	const char **out;
+};
+
+#define MEMBERS_MAX 8
+
+/*
+ * The body of only the members of s (strings, read in their order into
+ * their places; the first bad one ends it) and of more (read by the
+ * caller), or {}; NULL with the reply set.
+ */
+static json_t *
+body_strs(struct http_req *r, const struct str_member *s, size_t n,
+	  const char *const *more, size_t nmore)
+{
+	const char *known[MEMBERS_MAX];
+	json_t *o;
+	int bad = 0;
+
+	assert(n + nmore <= MEMBERS_MAX);
+	for (size_t i = 0; i < n; i++)
+		known[i] = s[i].name;
+	for (size_t i = 0; i < nmore; i++)
+		known[n + i] = more[i];
+	if ((o = body(r, known, n + nmore)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n && !bad; i++)
+		*s[i].out = http_body_str(r, o, s[i].name, s[i].required, &bad);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* A body of at most {"reason"} (required or not, as body_reason()); NULL
+ * with the reply set. */
+static json_t *
+reason_body(struct http_req *r, int required, const char **reason)
+{
+	static const char *const known[] = {"reason"};
+	json_t *o = body(r, known, ARRAY_SIZE(known));
+
+	if (o != NULL && body_reason(r, o, required, reason) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -185,16 +238,13 @@ cert_row(void *arg, const struct ecert_rec *rec)
 int
 http_ecert_certs(struct http_req *r)
 {
-	json_t *a = json_array();
+	json_t *a;
 	const char *unit;
 	struct err e;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad) {
-		json_decref(a);
+	if (unit_arg(r, &unit) < 0)
 		return 0;
-	}
+	a = json_array();
 	if (ecert_each(r->ctx->st, unit, cert_row, a, &e) < 0) {
 		json_decref(a);
 		return http_internal(r, e.msg);
@@ -202,33 +252,31 @@ http_ecert_certs(struct http_req *r)
 	return items(r, keep_scope(r, a));
 }
 
-/* After a lookup of the path's record (rc 0 found, 1 none, -1 error):
- * 0 if it is of unit in scope, else 1 with 404 set or -1 with 500 set. */
+/*
+ * The certificate (into rec) or else the logo (into l) the path names, if
+ * it is of a unit in scope: 0; else 1 with 404 set or -1 with 500 set,
+ * and nothing to clean up.
+ */
 static int
-owned(struct http_req *r, int rc, const struct err *e, const char *unit,
-      const char *what)
-{
-	if (rc < 0) {
-		http_internal(r, e->msg);
-		return -1;
-	}
-	if (rc == 0 && in_scope(r, unit))
-		return 0;
-	http_error(r, 404, "no %s '%s'", what, r->arg[0]);
-	return 1;
-}
-
-/* The certificate named by the path's serial, in scope: as owned(). */
-static int
-cert_load(struct http_req *r, struct ecert_rec *rec)
+path_load(struct http_req *r, struct ecert_rec *rec, struct ecert_logo *l)
 {
 	struct err e;
-	int rc = ecert_get(r->ctx->st, r->arg[0], rec, &e);
-	int out = owned(r, rc, &e, rc == 0 ? rec->unit : NULL, "certificate");
+	int rc = rec != NULL ? ecert_get(r->ctx->st, r->arg[0], rec, &e)
+			     : ecert_logo_get(r->ctx->st, r->arg[0], l, &e);
 
-	if (rc == 0 && out != 0)
+	if (rc < 0) {
+		http_internal(r, e.msg);
+		return -1;
+	}
+	if (rc == 0 && in_scope(r, rec != NULL ? rec->unit : l->unit))
+		return 0;
+	if (rc == 0 && rec != NULL)
 		ecert_rec_cleanup(rec);
-	return out;
+	else if (rc == 0)
+		ecert_logo_cleanup(l);
+	http_error(r, 404, "no %s '%s'", rec != NULL ? "certificate" : "logo",
+		   r->arg[0]);
+	return 1;
 }
 
 static json_t *
@@ -246,7 +294,7 @@ http_ecert_cert(struct http_req *r)
 {
 	struct ecert_rec rec;
 
-	if (cert_load(r, &rec) != 0)
+	if (path_load(r, &rec, NULL) != 0)
 		return 0;
 	http_json(r, 200, cert_json(&rec));
 	ecert_rec_cleanup(&rec);
@@ -270,23 +318,22 @@ key_dir(char *dir, size_t n)
 int
 http_ecert_cert_issue(struct http_req *r)
 {
-	static const char *const known[] = {"unit", "days", "csr"};
+	static const char *const more[] = {"days"};
 	struct ecert_issue in = {0};
+	const char *csr = NULL;
+	const struct str_member strs[] = {{"unit", 1, &in.unit},
+					  {"csr", 0, &csr}};
 	struct ecert_rec rec;
 	struct ecert_ca *ca;
 	struct buf key = BUF_INIT(KEY_FILE_MAX);
 	char dir[256], path[300], pass[33];
-	const char *csr;
 	json_t *o, *days, *out;
 	struct err e;
-	int bad = 0, rc;
+	int rc;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = body_strs(r, strs, ARRAY_SIZE(strs), more,
+			   ARRAY_SIZE(more))) == NULL)
 		return 0;
-	in.unit = http_body_str(r, o, "unit", 1, &bad);
-	csr = bad ? NULL : http_body_str(r, o, "csr", 0, &bad);
-	if (bad)
-		goto out;
 	days = json_object_get(o, "days");
 	if (days != NULL &&
 	    (!json_is_integer(days) || json_integer_value(days) < 1 ||
@@ -357,7 +404,6 @@ out:
 int
 http_ecert_cert_revoke(struct http_req *r)
 {
-	static const char *const known[] = {"reason"};
 	struct ecert_rec rec;
 	struct ecert_ca *ca;
 	const char *reason;
@@ -365,9 +411,9 @@ http_ecert_cert_revoke(struct http_req *r)
 	json_t *o;
 	struct err e;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = reason_body(r, 0, &reason)) == NULL)
 		return 0;
-	if (body_reason(r, o, 0, &reason) < 0 || cert_load(r, &rec) != 0)
+	if (path_load(r, &rec, NULL) != 0)
 		goto out;
 	str_copy(serial, rec.serial, sizeof(serial));
 	ecert_rec_cleanup(&rec);
@@ -450,10 +496,8 @@ http_ecert_names(struct http_req *r)
 	json_t *a, *v, *rv;
 	struct err e;
 	size_t i;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad)
+	if (unit_arg(r, &unit) < 0)
 		return 0;
 	if (state != NULL && strcmp(state, "pending") &&
 	    strcmp(state, "approved") && strcmp(state, "rejected"))
@@ -484,22 +528,17 @@ http_ecert_names(struct http_req *r)
 int
 http_ecert_name_apply(struct http_req *r)
 {
-	static const char *const known[] = {"unit", "name", "app"};
 	struct ecert_name_conflict c;
-	const char *unit, *name, *app = NULL;
+	const char *unit = NULL, *name = NULL, *app = NULL;
+	const struct str_member strs[] = {
+	    {"unit", 1, &unit}, {"name", 1, &name}, {"app", 0, &app}};
 	long long id;
 	json_t *o;
 	struct err e;
-	int bad = 0, rc;
+	int rc;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = body_strs(r, strs, ARRAY_SIZE(strs), NULL, 0)) == NULL)
 		return 0;
-	unit = http_body_str(r, o, "unit", 1, &bad);
-	name = bad ? NULL : http_body_str(r, o, "name", 1, &bad);
-	if (!bad)
-		app = http_body_str(r, o, "app", 0, &bad);
-	if (bad)
-		goto out;
 	if (app != NULL && app[0] == '\0')
 		app = NULL;
 	if (!in_scope(r, unit)) {
@@ -535,7 +574,6 @@ out:
 int
 http_ecert_name_decide(struct http_req *r)
 {
-	static const char *const known[] = {"reason"};
 	int approve = str_ends(r->path, "/approve");
 	const char *reason, *unit;
 	json_t *o, *app = NULL, *rv = NULL, *a, *v, *found;
@@ -543,10 +581,8 @@ http_ecert_name_decide(struct http_req *r)
 	struct err e;
 	size_t i;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = reason_body(r, !approve, &reason)) == NULL)
 		return 0;
-	if (body_reason(r, o, !approve, &reason) < 0)
-		goto out;
 	if (str_to_ll(r->arg[0], 1, LLONG_MAX, &id) < 0) {
 		http_error(r, 404, "no pending name application '%s'",
 			   r->arg[0]);
@@ -635,10 +671,8 @@ http_ecert_logos(struct http_req *r)
 	json_t *a, *v;
 	struct err e;
 	size_t i;
-	int bad;
 
-	unit = unit_arg(r, &bad);
-	if (bad)
+	if (unit_arg(r, &unit) < 0)
 		return 0;
 	if ((a = ecert_logos_json(r->ctx->st, unit, 0, &e)) == NULL)
 		return http_internal(r, e.msg);
@@ -652,19 +686,6 @@ http_ecert_logos(struct http_req *r)
 	    r, 200,
 	    json_pack("{s:o, s:o}", "items", a, "public",
 		      base[0] != '\0' ? json_string(base) : json_null()));
-}
-
-/* The logo of the path in scope: as owned(). */
-static int
-logo_load(struct http_req *r, struct ecert_logo *l)
-{
-	struct err e;
-	int rc = ecert_logo_get(r->ctx->st, r->arg[0], l, &e);
-	int out = owned(r, rc, &e, rc == 0 ? l->unit : NULL, "logo");
-
-	if (rc == 0 && out != 0)
-		ecert_logo_cleanup(l);
-	return out;
 }
 
 /* The logo id as the list shows it. */
@@ -695,17 +716,14 @@ logo_reply(struct http_req *r, int status, const char *id)
 int
 http_ecert_logo_issue(struct http_req *r)
 {
-	static const char *const known[] = {"app"};
-	const char *app;
+	const char *app = NULL;
+	const struct str_member strs[] = {{"app", 1, &app}};
 	json_t *o, *rec = NULL;
 	char id[17];
 	struct err e;
-	int bad = 0;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = body_strs(r, strs, ARRAY_SIZE(strs), NULL, 0)) == NULL)
 		return 0;
-	if ((app = http_body_str(r, o, "app", 1, &bad)) == NULL)
-		goto out;
 	rec = reg_get(r->ctx->st, reg_entity("app"), app);
 	if (rec == NULL) {
 		http_error(r, 422, "$.app: application '%s' is not registered",
@@ -734,15 +752,14 @@ out:
 int
 http_ecert_logo_revoke(struct http_req *r)
 {
-	static const char *const known[] = {"reason"};
 	struct ecert_logo l;
 	const char *reason;
 	json_t *o;
 	struct err e;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = reason_body(r, 1, &reason)) == NULL)
 		return 0;
-	if (body_reason(r, o, 1, &reason) < 0 || logo_load(r, &l) != 0)
+	if (path_load(r, NULL, &l) != 0)
 		goto out;
 	ecert_logo_cleanup(&l);
 	if (ecert_logo_revoke(r->ctx->st, r->arg[0], reason, r->user, &e) < 0) {
@@ -765,7 +782,7 @@ http_ecert_logo_svg(struct http_req *r)
 	struct ecert_logo l;
 	int rc;
 
-	if (logo_load(r, &l) != 0)
+	if (path_load(r, NULL, &l) != 0)
 		return 0;
 	public_base(r, base, sizeof(base));
 	rc =
@@ -809,18 +826,17 @@ key_reply(struct http_req *r, const char *name, const char *key)
 int
 http_ecert_operator_add(struct http_req *r)
 {
-	static const char *const known[] = {"name", "rate"};
+	static const char *const more[] = {"rate"};
 	char key[ECERT_KEY_MAX];
-	const char *name;
+	const char *name = NULL;
+	const struct str_member strs[] = {{"name", 1, &name}};
 	json_t *o, *rate;
 	long long n = ECERT_RATE_DEF;
 	struct err e;
-	int bad = 0;
 
-	if ((o = body(r, known, ARRAY_SIZE(known))) == NULL)
+	if ((o = body_strs(r, strs, ARRAY_SIZE(strs), more,
+			   ARRAY_SIZE(more))) == NULL)
 		return 0;
-	if ((name = http_body_str(r, o, "name", 1, &bad)) == NULL)
-		goto out;
 	rate = json_object_get(o, "rate");
 	if (rate != NULL &&
 	    (!json_is_integer(rate) || json_integer_value(rate) < 1 ||
@@ -870,26 +886,31 @@ http_ecert_operator_key(struct http_req *r)
 	return 0;
 }
 
+/* Does act to the path's operator or key as the session's user: 204, or
+ * 404 with why. */
+static int
+path_action(struct http_req *r, int (*act)(struct store *st, const char *id,
+					   const char *actor, struct err *e))
+{
+	struct err e;
+
+	if (act(r->ctx->st, r->arg[0], r->user, &e) < 0)
+		return http_error(r, 404, "%s", e.msg);
+	return http_empty(r, 204);
+}
+
 /* POST /api/ecert/operators/NAME/disable {} */
 int
 http_ecert_operator_disable(struct http_req *r)
 {
-	struct err e;
-
-	if (ecert_operator_disable(r->ctx->st, r->arg[0], r->user, &e) < 0)
-		return http_error(r, 404, "%s", e.msg);
-	return http_empty(r, 204);
+	return path_action(r, ecert_operator_disable);
 }
 
 /* POST /api/ecert/keys/ID/revoke {} */
 int
 http_ecert_key_revoke(struct http_req *r)
 {
-	struct err e;
-
-	if (ecert_key_revoke(r->ctx->st, r->arg[0], r->user, &e) < 0)
-		return http_error(r, 404, "%s", e.msg);
-	return http_empty(r, 204);
+	return path_action(r, ecert_key_revoke);
 }
 
 /* ---- the transparency log ---- */

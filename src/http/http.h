@@ -471,6 +471,21 @@ int http_cf_complaints(struct http_req *r);
 int http_cf_takedown(struct http_req *r);
 int http_cf_notice(struct http_req *r);
 
+/* rate.c: token buckets per caller (an API key, an address) */
+struct http_bucket {
+	char key[48];
+	double tokens;
+	long long last_ms;
+};
+/*
+ * 0 if key may make a call now (one token taken from its bucket in tab, n
+ * buckets, zeroed at first), else the whole seconds to wait. A bucket
+ * holds at most cap tokens and gains cap of them every period_ms; a new
+ * key gets a full bucket, the least recently used one when all are taken.
+ */
+int http_rate_take(struct http_bucket *tab, size_t n, const char *key, int cap,
+		   long long period_ms);
+
 /* static.c */
 /* Serves the embedded console file at r->path ("/" is "/index.html"). */
 int http_static(struct http_req *r);

@@ -770,11 +770,19 @@ struct probe_target {
 int probe_targets(struct store *st, const char *app, struct probe_target **out,
 		  size_t *n, struct err *e);
 void probe_targets_free(struct probe_target *t, size_t n);
+struct sched_item;
+/* The live portals (probe_targets) as the items of a scheduler's jobs:
+ * name the main domain and data the application (by_host), or the other
+ * way round. 0, or -1 with e set. */
+int probe_target_items(struct store *st, int by_host, struct sched_item **items,
+		       size_t *n, struct err *e);
 /*
- * govsecd's scheduler: a thread with its own store connection (opened on
- * store_path and migrated) that probes every live portal cfg->probe_per_day
- * times a day, spread over each interval, storing every result and logging
- * one summary line per round. NULL with e set if it cannot start.
+ * govsecd's scheduler (sched_work_start, its own store connections) that
+ * probes every live portal cfg->probe_per_day times a day, spread over
+ * each interval, each portal's probe a job (kind "probe") claimed by one
+ * of the govsecd on the store, storing every result and logging a summary
+ * of this instance's probes once an interval. NULL with e set if it
+ * cannot start.
  */
 struct probe_sched;
 struct probe_sched *probe_sched_start(const struct config *cfg,
@@ -787,20 +795,70 @@ void probe_sched_stop(struct probe_sched *s);
 /*
  * A thread with its own store connection (opened on store_path and
  * migrated) that calls round(s, st, arg) first_ms after the start and then
- * every interval_ms (from the start of the previous round). round should
- * poll sched_stopping(s) and return soon once it is nonzero. NULL with e
- * set if it cannot start; arg stays the caller's.
+ * every interval_ms (from the start of the previous round), on every
+ * instance. round should poll sched_stopping(s) and return soon once it
+ * is nonzero. NULL with e set if it cannot start; arg stays the caller's.
  */
 struct sched;
 struct sched *
 sched_start(const char *store_path, double first_ms, double interval_ms,
 	    void (*round)(struct sched *s, struct store *st, void *arg),
 	    void *arg, struct err *e);
+/* One piece of claimed work: a job's name and what it needs (heap). */
+struct sched_item {
+	char *name, *data;
+};
+void sched_items_free(struct sched_item *it, size_t n);
+/*
+ * Work claimed as jobs (store_jobs.c) by every govsecd on the store, each
+ * job by one instance at a time: the jobs of kind are the items list
+ * gives (asked at the start and every interval, at most every 30 s; a new
+ * item's job is first due first_ms after the start, or after it appears,
+ * plus offset(name, k, n, interval_ms), its k-th place of n), each due
+ * once every interval_ms at that offset; a job whose slot passed while
+ * other work ran is due at once. run(s, st, arg, job) does one job and
+ * returns 0 when done (or failed: tried again at its next slot), 1 when
+ * stopped before the end (sched_stopping(s) nonzero: a stop, or the
+ * lease was lost), nothing stored. The lease (lease_ms, at least 2 s) is
+ * renewed every third of it by a heartbeat thread with its own
+ * connection; another instance takes a job whose lease ended over.
+ */
+struct sched_work {
+	const char *kind; /* sched_jobs.kind, at most 63 bytes */
+	double first_ms, interval_ms, lease_ms;
+	int (*list)(struct sched *s, struct store *st, void *arg,
+		    struct sched_item **items, size_t *n);
+	/* NULL: every job at offset 0 */
+	double (*offset)(const char *name, size_t k, size_t n,
+			 double interval_ms);
+	int (*run)(struct sched *s, struct store *st, void *arg,
+		   const struct store_job *j);
+	void *arg;
+};
+struct sched *sched_work_start(const char *store_path,
+			       const struct sched_work *w, struct err *e);
+/*
+ * round(s, st, arg) once every interval_ms across every govsecd on the
+ * store (the first first_ms after the first start): a sched_work of one
+ * job ("round") of kind. A round cut short by a stop is left to another
+ * instance.
+ */
+struct sched *
+sched_start_once(const char *store_path, const char *kind, double first_ms,
+		 double interval_ms, double lease_ms,
+		 void (*round)(struct sched *s, struct store *st, void *arg),
+		 void *arg, struct err *e);
 /* Asks the thread to stop, waits for it and frees s; NULL is a no-op. */
 void sched_stop(struct sched *s);
-/* Nonzero once a stop is asked (arg: the struct sched; usable as the
- * cancel callback of insp_opts and probe_opts). */
+/* Nonzero once a stop is asked or the lease of the job held is lost
+ * (arg: the struct sched; usable as the cancel callback of insp_opts and
+ * probe_opts). */
 int sched_stopping(void *arg);
+/* Nonzero if the job being done has lost its lease. */
+int sched_lost(struct sched *s);
+/* This process's id as the owner of jobs: "HOST:PID:START" (START in
+ * epoch seconds); the same for every thread, made once. */
+const char *sched_instance(void);
 /* Waits until the monotonic time at (ms, as sched_now_ms); 1 if asked to
  * stop, 0 when the time has come. */
 int sched_wait(struct sched *s, double at);
@@ -813,12 +871,14 @@ double sched_slot_ms(const char *key, double interval_ms);
 /*
  * govsecd's scheduled inspections: every cfg->insp_interval_hours (or
  * insp_interval_seconds; first round after INSP_SCHED_FIRST_MS) inspects
- * https://DOMAIN/ of every live portal's main domain, one site at a time,
- * each at sched_slot_ms(DOMAIN) into the round (in that order; a slot that
- * passed while another site ran starts at once), with the [inspect]
- * limits, stores each run as `govsec inspect` does and logs one line per
- * round and per site. A crawl running at stop is aborted and not stored,
- * a wait for a slot ends. NULL with e set if it cannot start.
+ * https://DOMAIN/ of every live portal's main domain, one site at a time
+ * on this instance, each at sched_slot_ms(DOMAIN) into the round (in that
+ * order; a slot that passed while another site ran starts at once), each
+ * site a job (kind "inspect") claimed by one of the govsecd on the store
+ * (sched_work_start), with the [inspect] limits, stores each run as
+ * `govsec inspect` does and logs one line per round and per site. A crawl
+ * running at stop, or whose lease was lost, is aborted and not stored, a
+ * wait for a slot ends. NULL with e set if it cannot start.
  */
 struct insp_sched;
 struct insp_sched *insp_sched_start(const struct config *cfg,
@@ -827,6 +887,16 @@ struct insp_sched *insp_sched_start(const struct config *cfg,
 void insp_sched_stop(struct insp_sched *x);
 
 /* jobs.c (inspections started from the console) */
+/* The [inspect] settings that scheduled and console-started runs share. */
+struct insp_settings {
+	int max_pages, max_seconds, concurrency, allow_private;
+	char resolve[1024], cacert[1024];
+	char badges[2600]; /* [ecert] public_url and badge_urls */
+};
+void insp_settings_load(struct insp_settings *set, const struct config *cfg);
+/* Initialises o (insp_opts_init) with set's limits; o points into set,
+ * which must outlive it. */
+void insp_settings_opts(const struct insp_settings *set, struct insp_opts *o);
 /*
  * Inspects https://HOST/ with o, the registry and the host's previous
  * results loaded from st into o, and stores the run unless o->cancel asks

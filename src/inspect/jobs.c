@@ -17,6 +17,33 @@
 
 #include "inspect/inspect.h"
 
+void
+insp_settings_load(struct insp_settings *set, const struct config *cfg)
+{
+	memset(set, 0, sizeof(*set));
+	set->max_pages = cfg->insp_max_pages;
+	set->max_seconds = cfg->insp_max_seconds;
+	set->concurrency = cfg->insp_concurrency;
+	set->allow_private = cfg->insp_allow_private;
+	str_copy(set->resolve, cfg->insp_resolve, sizeof(set->resolve));
+	str_copy(set->cacert, cfg->insp_cacert, sizeof(set->cacert));
+	str_fmt(set->badges, sizeof(set->badges), "%s %s", cfg->ecert_url,
+		cfg->badge_urls);
+}
+
+void
+insp_settings_opts(const struct insp_settings *set, struct insp_opts *o)
+{
+	insp_opts_init(o);
+	o->max_pages = set->max_pages;
+	o->max_seconds = set->max_seconds;
+	o->concurrency = set->concurrency;
+	o->allow_private = set->allow_private;
+	o->resolve = set->resolve[0] != '\0' ? set->resolve : NULL;
+	o->cacert = set->cacert[0] != '\0' ? set->cacert : NULL;
+	o->badge_bases = set->badges;
+}
+
 long long
 insp_site_run(struct store *st, const char *host, struct insp_opts *o,
 	      struct insp_result **res, struct err *e)
@@ -80,9 +107,7 @@ struct insp_jobs {
 	pthread_mutex_t lock;
 	pthread_cond_t ended; /* a job's thread has finished */
 	char store_path[4096];
-	int max_pages, max_seconds, concurrency, allow_private;
-	char resolve[1024], cacert[1024];
-	char badges[2600]; /* [ecert] public_url and badge_urls */
+	struct insp_settings set;
 	struct job *jobs[INSP_JOBS_KEEP]; /* oldest first */
 	size_t n;
 	int running, stopping;
@@ -129,14 +154,7 @@ job_main(void *arg)
 	pthread_mutex_lock(&x->lock);
 	str_copy(host, j->info.host, sizeof(host));
 	pthread_mutex_unlock(&x->lock);
-	insp_opts_init(&o);
-	o.max_pages = x->max_pages;
-	o.max_seconds = x->max_seconds;
-	o.concurrency = x->concurrency;
-	o.allow_private = x->allow_private;
-	o.resolve = x->resolve[0] != '\0' ? x->resolve : NULL;
-	o.cacert = x->cacert[0] != '\0' ? x->cacert : NULL;
-	o.badge_bases = x->badges;
+	insp_settings_opts(&x->set, &o);
 	o.cancel = job_cancelled;
 	o.cancel_arg = j;
 	o.progress = job_progress;
@@ -175,14 +193,7 @@ insp_jobs_new(const struct config *cfg, const char *store_path)
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->ended, NULL);
 	str_copy(x->store_path, store_path, sizeof(x->store_path));
-	x->max_pages = cfg->insp_max_pages;
-	x->max_seconds = cfg->insp_max_seconds;
-	x->concurrency = cfg->insp_concurrency;
-	x->allow_private = cfg->insp_allow_private;
-	str_copy(x->resolve, cfg->insp_resolve, sizeof(x->resolve));
-	str_copy(x->cacert, cfg->insp_cacert, sizeof(x->cacert));
-	str_fmt(x->badges, sizeof(x->badges), "%s %s", cfg->ecert_url,
-		cfg->badge_urls);
+	insp_settings_load(&x->set, cfg);
 	x->next_id = 1;
 	return x;
 }

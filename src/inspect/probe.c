@@ -447,6 +447,28 @@ probe_targets(struct store *st, const char *app, struct probe_target **out,
 	return 0;
 }
 
+int
+probe_target_items(struct store *st, int by_host, struct sched_item **items,
+		   size_t *n, struct err *e)
+{
+	struct probe_target *t = NULL;
+	size_t nt = 0;
+
+	*items = NULL;
+	*n = 0;
+	if (probe_targets(st, NULL, &t, &nt, e) < 0)
+		return -1;
+	*items = xcalloc(nt > 0 ? nt : 1, sizeof(**items));
+	for (size_t k = 0; k < nt; k++) {
+		(*items)[k].name = by_host ? t[k].host : t[k].app;
+		(*items)[k].data = by_host ? t[k].app : t[k].host;
+		t[k].host = t[k].app = NULL;
+	}
+	*n = nt;
+	probe_targets_free(t, nt);
+	return 0;
+}
+
 void
 probe_targets_free(struct probe_target *t, size_t n)
 {
@@ -457,54 +479,76 @@ probe_targets_free(struct probe_target *t, size_t n)
 	free(t);
 }
 
-/* ---- the scheduler (govsecd), on schedule.c's thread ---- */
+/* ---- the scheduler (govsecd): probes claimed as jobs (schedule.c) ---- */
 
 struct probe_sched {
 	struct sched *s;
 	struct probe_opts o;
 	char resolve[1024];
 	double interval;
+	/* this instance's probes since the last summary (its thread's) */
+	size_t up, down;
+	double since;
 };
 
-static void
-probe_round(struct sched *sc, struct store *st, void *arg)
+/* The jobs: one per live portal (name: the application, data: its main
+ * domain); logs a summary of this instance's probes once an interval. */
+static int
+probe_list(struct sched *sc, struct store *st, void *arg,
+	   struct sched_item **items, size_t *n)
 {
 	struct probe_sched *s = arg;
-	double start = sched_now_ms();
-	struct probe_target *t = NULL;
-	size_t n = 0, up = 0, down = 0, done = 0;
+	struct err e;
+
+	(void)sc;
+	if (s->up + s->down > 0 &&
+	    sched_now_ms() - s->since >= s->interval - 1) {
+		log_info("probe: %zu portal(s) probed, %zu up, %zu down in "
+			 "%.1f s",
+			 s->up + s->down, s->up, s->down,
+			 (sched_now_ms() - s->since) / 1000.0);
+		s->up = s->down = 0;
+		s->since = sched_now_ms();
+	}
+	if (probe_target_items(st, 0, items, n, &e) < 0) {
+		log_warn("probe: cannot read the portals: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* the probes spread evenly over the interval, in the portals' order */
+static double
+probe_offset(const char *name, size_t k, size_t n, double interval_ms)
+{
+	(void)name;
+	return interval_ms * (double)k / (double)(n > 0 ? n : 1);
+}
+
+static int
+probe_job(struct sched *sc, struct store *st, void *arg,
+	  const struct store_job *j)
+{
+	struct probe_sched *s = arg;
 	struct probe_opts o = s->o;
+	struct probe_result r;
 	struct err e;
 
 	o.cancel_arg = sc; /* a stop aborts the running probe */
-	if (probe_targets(st, NULL, &t, &n, &e) < 0)
-		log_warn("probe: cannot read the portals: %s", e.msg);
-	for (size_t k = 0; k < n; k++) {
-		struct probe_result r;
-
-		/* spread the probes over the interval */
-		if (sched_wait(sc, start + s->interval * (double)k / (double)n))
-			break;
-		if (probe_run(t[k].host, &o, &r, &e) < 0) {
-			log_warn("probe: '%s': %s", t[k].host, e.msg);
-			continue;
-		}
-		if (r.aborted)
-			break;
-		if (probe_save(st, t[k].app, &r, &e) < 0)
-			log_warn("probe: cannot store the result of '%s': %s",
-				 t[k].app, e.msg);
-		done++;
-		if (r.ok)
-			up++;
-		else
-			down++;
+	if (probe_run(j->data, &o, &r, &e) < 0) {
+		log_warn("probe: '%s': %s", j->data, e.msg);
+		return 0;
 	}
-	probe_targets_free(t, n);
-	if (done > 0 || n == 0)
-		log_info("probe: %zu portal(s) probed, %zu up, %zu down in "
-			 "%.1f s",
-			 done, up, down, (sched_now_ms() - start) / 1000.0);
+	if (r.aborted)
+		return 1;
+	if (probe_save(st, j->name, &r, &e) < 0)
+		log_warn("probe: cannot store the result of '%s': %s", j->name,
+			 e.msg);
+	if (r.ok)
+		s->up++;
+	else
+		s->down++;
+	return 0;
 }
 
 struct probe_sched *
@@ -513,6 +557,7 @@ probe_sched_start(const struct config *cfg, const char *store_path,
 {
 	struct probe_sched *s = xcalloc(1, sizeof(*s));
 	int per_day = cfg->probe_per_day > 0 ? cfg->probe_per_day : 20;
+	struct sched_work w;
 
 	probe_opts_init(&s->o);
 	s->o.timeout = cfg->probe_timeout;
@@ -521,8 +566,17 @@ probe_sched_start(const struct config *cfg, const char *store_path,
 	s->o.resolve = s->resolve;
 	s->interval = 86400000.0 / per_day;
 	s->o.cancel = sched_stopping;
-	/* the first round at once */
-	s->s = sched_start(store_path, 0, s->interval, probe_round, s, e);
+	s->since = sched_now_ms();
+	memset(&w, 0, sizeof(w));
+	w.kind = "probe";
+	w.first_ms = 0; /* the first portal at once */
+	w.interval_ms = s->interval;
+	w.lease_ms = cfg->store_lease_seconds * 1000.0;
+	w.list = probe_list;
+	w.offset = probe_offset;
+	w.run = probe_job;
+	w.arg = s;
+	s->s = sched_work_start(store_path, &w, e);
 	if (s->s == NULL) {
 		free(s);
 		return NULL;

@@ -245,14 +245,16 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 
 		memcpy(w, v, sizeof(v));
 		w[9] = SV_TEXT(finds);
-		if (store_exec(st,
-			       "INSERT INTO insp_runs(host, start, started, "
-			       "finished, pages, links, broken, blocked, "
-			       "marks, findings) VALUES (?,?,?,?,?,?,?,?,?,?)",
-			       w, 10, e) < 0)
+		/* the id of this insert, not the newest row (another
+		 * govsecd may insert at once) */
+		if (store_insert(st,
+				 "INSERT INTO insp_runs(host, start, started, "
+				 "finished, pages, links, broken, blocked, "
+				 "marks, findings) VALUES "
+				 "(?,?,?,?,?,?,?,?,?,?)",
+				 w, 10, &run, e) < 0)
 			goto rollback;
 	}
-	run = store_query_int(st, "SELECT max(id) FROM insp_runs", NULL, 0, -1);
 	for (size_t i = 0; i < r->nlinks; i++) {
 		const struct insp_link *l = &r->links[i];
 		json_t *fo = json_array();

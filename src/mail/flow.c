@@ -12,29 +12,118 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "mail/journal.h"
 #include "mail/mail.h"
 
 #define PRUNE_BATCH 10000 /* records deleted per statement */
 
-struct role {
-	const char *addr;
-	int roles;
-};
-
 static void
-role_add(struct role *v, size_t *n, size_t max, const char *addr, int bit)
+role_add(struct mail_flow_rec *r, const char *addr, int bit)
 {
 	if (addr[0] == '\0')
 		return;
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(v[i].addr, addr)) {
-			v[i].roles |= bit;
+	for (size_t i = 0; i < r->nroles; i++)
+		if (!strcmp(r->roles[i].addr, addr)) {
+			r->roles[i].roles |= bit;
 			return;
 		}
-	if (*n < max) {
-		v[*n].addr = addr;
-		v[(*n)++].roles = bit;
+	if (r->nroles < MAIL_FLOW_ROLES_MAX) {
+		r->roles[r->nroles].addr = addr;
+		r->roles[r->nroles++].roles = bit;
 	}
+}
+
+int
+mail_flow_id(time_t at, const unsigned char *rnd, char id[33], struct err *e)
+{
+	unsigned char own[4];
+	char rhex[9];
+
+	if (rnd == NULL) {
+		if (rand_bytes(own, sizeof(own)) < 0) {
+			err_set(e, "no random bytes for a mail-flow id");
+			return -1;
+		}
+		rnd = own;
+	}
+	hex_encode(rnd, 4, rhex);
+	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
+		rhex);
+	return 0;
+}
+
+void
+mail_flow_make(const struct mail_msg *m, const struct mail_verdict *v,
+	       time_t at, const char *id, struct buf *rcpts,
+	       struct mail_flow_rec *r)
+{
+	buf_reset(rcpts);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		const struct mail_rcpt *rc = &m->rcpt[i];
+
+		buf_printf(rcpts, "%s%s", i ? " " : "", rc->addr);
+		if (rc->orcpt[0] != '\0' && strcmp(rc->orcpt, rc->addr) != 0)
+			buf_printf(rcpts, "(%s)", rc->orcpt);
+	}
+	if (m->rcpt_dropped > 0)
+		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
+	r->id = id;
+	r->at = (long long)at;
+	r->hop = m->hop;
+	r->queue_id = m->queue_id;
+	r->client = m->client;
+	r->sender = m->sender;
+	r->message_id = m->message_id[0] ? m->message_id : NULL;
+	r->rcpts = rcpts->data != NULL ? rcpts->data : "";
+	r->signals = v->names;
+	r->score = v->score;
+	r->decision = mail_action_name(v->action);
+	r->reason = v->reason;
+	r->nroles = 0;
+	role_add(r, m->sender, 1);
+	for (size_t i = 0; i < m->nrcpt; i++) {
+		role_add(r, m->rcpt[i].addr, 2);
+		role_add(r, m->rcpt[i].orcpt, 4);
+	}
+}
+
+int
+mail_flow_put(struct store *st, const struct mail_flow_rec *r, int replay,
+	      struct err *e)
+{
+	static const char ins[] =
+	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
+	    " message_id, rcpts, signals, score, decision, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char ins_replay[] =
+	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
+	    " message_id, rcpts, signals, score, decision, reason)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (id) DO NOTHING";
+	static const char ins_addr[] =
+	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
+	    " VALUES (?, ?, ?, ?)";
+	const struct store_val vals[] = {
+	    SV_TEXT(r->id),	    SV_INT(r->at),	  SV_TEXT(r->hop),
+	    SV_TEXT(r->queue_id),   SV_TEXT(r->client),	  SV_TEXT(r->sender),
+	    SV_TEXT(r->message_id), SV_TEXT(r->rcpts),	  SV_TEXT(r->signals),
+	    SV_INT(r->score),	    SV_TEXT(r->decision), SV_TEXT(r->reason),
+	};
+
+	if (store_exec(st, replay ? ins_replay : ins, vals,
+		       (int)ARRAY_SIZE(vals), e) < 0)
+		return -1;
+	if (replay && store_changes(st) == 0)
+		return 1;
+	for (size_t i = 0; i < r->nroles; i++) {
+		const struct store_val av[] = {SV_TEXT(r->roles[i].addr),
+					       SV_INT(r->at), SV_TEXT(r->id),
+					       SV_INT(r->roles[i].roles)};
+
+		if (store_exec(st, ins_addr, av, 4, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -42,72 +131,14 @@ mail_flow_insert(struct store *st, const struct mail_msg *m,
 		 const struct mail_verdict *v, time_t at, char id[33],
 		 struct buf *rcpts, struct err *e)
 {
-	static const char ins[] =
-	    "INSERT INTO mail_flow (id, at, hop, queue_id, client, sender,"
-	    " message_id, rcpts, signals, score, decision, reason)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	static const char ins_addr[] =
-	    "INSERT INTO mail_flow_addr (addr, at, flow, roles)"
-	    " VALUES (?, ?, ?, ?)";
-	struct role *roles;
-	size_t nroles = 0, maxroles = 2 * m->nrcpt + 1;
-	unsigned char rnd[4];
-	char rhex[9];
+	struct mail_flow_rec *r = xmalloc(sizeof(*r));
 	int rc = -1;
 
-	if (rand_bytes(rnd, sizeof(rnd)) < 0) {
-		err_set(e, "no random bytes for a mail-flow id");
-		return -1;
+	if (mail_flow_id(at, NULL, id, e) == 0) {
+		mail_flow_make(m, v, at, id, rcpts, r);
+		rc = mail_flow_put(st, r, 0, e);
 	}
-	hex_encode(rnd, sizeof(rnd), rhex);
-	str_fmt(id, 33, "%08llx%s", (unsigned long long)at & 0xffffffffULL,
-		rhex);
-	buf_reset(rcpts);
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		const struct mail_rcpt *r = &m->rcpt[i];
-
-		buf_printf(rcpts, "%s%s", i ? " " : "", r->addr);
-		if (r->orcpt[0] != '\0' && strcmp(r->orcpt, r->addr) != 0)
-			buf_printf(rcpts, "(%s)", r->orcpt);
-	}
-	if (m->rcpt_dropped > 0)
-		buf_printf(rcpts, " +%zu more", m->rcpt_dropped);
-	roles = xcalloc(maxroles, sizeof(*roles));
-	role_add(roles, &nroles, maxroles, m->sender, 1);
-	for (size_t i = 0; i < m->nrcpt; i++) {
-		role_add(roles, &nroles, maxroles, m->rcpt[i].addr, 2);
-		role_add(roles, &nroles, maxroles, m->rcpt[i].orcpt, 4);
-	}
-	{
-		const struct store_val vals[] = {
-		    SV_TEXT(id),
-		    SV_INT(at),
-		    SV_TEXT(m->hop),
-		    SV_TEXT(m->queue_id),
-		    SV_TEXT(m->client),
-		    SV_TEXT(m->sender),
-		    SV_TEXT(m->message_id[0] ? m->message_id : NULL),
-		    SV_TEXT(rcpts->data != NULL ? rcpts->data : ""),
-		    SV_TEXT(v->names),
-		    SV_INT(v->score),
-		    SV_TEXT(mail_action_name(v->action)),
-		    SV_TEXT(v->reason),
-		};
-
-		if (store_exec(st, ins, vals, (int)ARRAY_SIZE(vals), e) < 0)
-			goto done;
-	}
-	for (size_t i = 0; i < nroles; i++) {
-		const struct store_val vals[] = {SV_TEXT(roles[i].addr),
-						 SV_INT(at), SV_TEXT(id),
-						 SV_INT(roles[i].roles)};
-
-		if (store_exec(st, ins_addr, vals, 4, e) < 0)
-			goto done;
-	}
-	rc = 0;
-done:
-	free(roles);
+	free(r);
 	return rc;
 }
 
@@ -408,4 +439,288 @@ mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 			load_domain, &x, e) < 0)
 		return -1;
 	return 0;
+}
+
+/* MAIL-3's evidence (mail_flow_evidence): the newest record per domain,
+ * read newest first a page at a time (the PostgreSQL backend fetches a
+ * result whole, so a page is bounded), stopping when every group has a
+ * domain found. */
+#define EV_PAGE 5000
+
+struct ev_scan {
+	struct map idx; /* domain -> its first index into ev->seen */
+	size_t *next;	/* the next index of the same domain, SIZE_MAX */
+	const size_t *group;
+	unsigned char *done; /* per group: a domain of it was found */
+	struct mail_flow_ev *ev;
+	size_t left;	/* groups without a domain found */
+	size_t n;	/* domains */
+	long long rows; /* rows of this page */
+	long long at;	/* the last row read: (at, id) */
+	char id[64];
+	long long max; /* of the scalar queries */
+	int found_max;
+};
+
+/* The group of domain i (its own when there are none or it is off). */
+static size_t
+group_of(const struct ev_scan *s, size_t i)
+{
+	return s->group != NULL && s->group[i] < s->n ? s->group[i] : i;
+}
+
+/* fn with the domain of the address of n bytes at p (after its last
+ * '@', not empty); 1 if there was one. */
+static size_t
+domain_of(const char *p, size_t n,
+	  void (*fn)(void *arg, const char *dom, size_t n), void *arg)
+{
+	const char *at = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at == NULL || at + 1 == p + n)
+		return 0;
+	fn(arg, at + 1, (size_t)(p + n - at - 1));
+	return 1;
+}
+
+size_t
+mail_flow_domains(const char *text,
+		  void (*fn)(void *arg, const char *dom, size_t n), void *arg)
+{
+	size_t count = 0;
+
+	while (text != NULL && *text != '\0') {
+		size_t n = strcspn(text, " ");
+		const char *open = memchr(text, '(', n), *close = NULL;
+
+		if (open != NULL)
+			close = memchr(open, ')', n - (size_t)(open - text));
+		count += domain_of(
+		    text, open != NULL ? (size_t)(open - text) : n, fn, arg);
+		if (close != NULL)
+			count += domain_of(open + 1, (size_t)(close - open - 1),
+					   fn, arg);
+		text += n;
+		text += *text == ' ';
+	}
+	return count;
+}
+
+/* A domain of the record read last (at s->at). */
+static void
+ev_domain(void *arg, const char *p, size_t n)
+{
+	struct ev_scan *s = arg;
+	char dom[MAIL_ADDR_MAX];
+	long long k;
+
+	if (n >= sizeof(dom))
+		return;
+	memcpy(dom, p, n);
+	dom[n] = '\0';
+	if (map_get(&s->idx, dom, &k) < 0 || s->ev->seen[k] != 0)
+		return; /* not wanted, or found in a newer record */
+	for (size_t i = (size_t)k; i != SIZE_MAX; i = s->next[i]) {
+		size_t g = group_of(s, i);
+
+		s->ev->seen[i] = (time_t)s->at;
+		if (!s->done[g]) {
+			s->done[g] = 1;
+			s->left--;
+		}
+	}
+}
+
+/* A row of mail_flow: at, id, sender, rcpts. */
+static int
+ev_row(void *arg, struct store_row *r)
+{
+	struct ev_scan *s = arg;
+	const char *id = store_row_text(r, 1);
+
+	s->rows++;
+	s->ev->scanned++;
+	s->at = store_row_int(r, 0);
+	str_copy(s->id, id != NULL ? id : "", sizeof(s->id));
+	s->ev->read_back = (time_t)s->at;
+	mail_flow_domains(store_row_text(r, 2), ev_domain, s);
+	mail_flow_domains(store_row_text(r, 3), ev_domain, s);
+	return s->left == 0 ? 1 : 0;
+}
+
+static int
+ev_scalar(void *arg, struct store_row *r)
+{
+	struct ev_scan *s = arg;
+
+	if (!store_row_null(r, 0)) {
+		s->max = store_row_int(r, 0);
+		s->found_max = 1;
+	}
+	return 1;
+}
+
+/* The newest mail.prune since horizon that removed the youngest records:
+ * its time and the days it kept ("removed=N days=D"). */
+static int
+ev_prune(void *arg, struct store_row *r)
+{
+	struct mail_flow_ev *ev = arg;
+	const char *at = store_row_text(r, 0), *after = store_row_text(r, 1);
+	const char *d = after != NULL ? strstr(after, "days=") : NULL;
+	long long days;
+	time_t t;
+
+	if (at == NULL || d == NULL || time_parse(at, &t) < 0 ||
+	    str_to_ll(d + 5, 0, 36500, &days) < 0)
+		return 0;
+	if (ev->prune_at == 0 ||
+	    t - days * 86400 > ev->prune_at - (time_t)ev->prune_days * 86400) {
+		ev->prune_at = t;
+		ev->prune_days = (int)days;
+	}
+	return 0;
+}
+
+static int
+ev_stop(void *arg, struct store_row *r)
+{
+	struct mail_flow_ev *ev = arg;
+	const char *at = store_row_text(r, 0), *obj = store_row_text(r, 1);
+	time_t t;
+
+	if (at != NULL && obj != NULL && strncmp(obj, "mail:", 5) == 0 &&
+	    time_parse(at, &t) == 0) {
+		ev->stop_at = t;
+		str_copy(ev->stop_id, obj + 5, sizeof(ev->stop_id));
+	}
+	return 1;
+}
+
+int
+mail_flow_evidence(struct store *st, const char *const *domains,
+		   const size_t *group, size_t ndomains, time_t horizon,
+		   long long max_rows, struct mail_flow_ev *ev, struct err *e)
+{
+	struct ev_scan s;
+	char from[32], until[32];
+	int rc = -1;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(&s, 0, sizeof(s));
+	ev->seen = xcalloc(ndomains + 1, sizeof(*ev->seen));
+	ev->keep_days = audit_retention(st);
+	if (ev->keep_days < AUDIT_MIN_RETENTION)
+		ev->keep_days = AUDIT_MIN_RETENTION; /* as mail_flow_prune */
+	s.ev = ev;
+	map_init(&s.idx);
+	/* the oldest and the newest record: one index end each */
+	if (store_query(st, "SELECT min(at) FROM mail_flow", NULL, 0, ev_scalar,
+			&s, e) < 0)
+		goto done;
+	ev->first = s.found_max ? (time_t)s.max : 0;
+	s.found_max = 0;
+	if (store_query(st, "SELECT max(at) FROM mail_flow", NULL, 0, ev_scalar,
+			&s, e) < 0)
+		goto done;
+	ev->last = s.found_max ? (time_t)s.max : 0;
+	s.group = group;
+	s.next = xcalloc(ndomains + 1, sizeof(*s.next));
+	s.done = xcalloc(ndomains + 1, 1);
+	s.n = ndomains;
+	for (size_t i = 0; i < ndomains; i++) {
+		long long k;
+
+		s.next[i] = SIZE_MAX;
+		if (map_put(&s.idx, domains[i], (long long)i, &k) == 1) {
+			s.next[i] = s.next[k]; /* chained after the first */
+			s.next[k] = i;
+		}
+		if (!s.done[group_of(&s, i)]) {
+			s.done[group_of(&s, i)] = 1; /* counted */
+			s.left++;
+		}
+	}
+	memset(s.done, 0, ndomains + 1);
+	/* newest first, a page at a time, keyed by (at, id) */
+	ev->read_all = 1;
+	for (int page = 0; s.left > 0 && ev->last != 0; page++) {
+		struct store_val v[4];
+		int nv = 0;
+
+		if (ev->scanned >= max_rows) {
+			ev->read_all = 0;
+			break;
+		}
+		if (page > 0) {
+			v[nv++] = SV_INT(s.at);
+			v[nv++] = SV_INT(s.at);
+			v[nv++] = SV_TEXT(s.id);
+		}
+		v[nv++] = SV_INT(EV_PAGE);
+		s.rows = 0;
+		if (store_query(st,
+				page == 0 ? "SELECT at, id, sender, rcpts"
+					    " FROM mail_flow ORDER BY at DESC,"
+					    " id DESC LIMIT ?"
+					  : "SELECT at, id, sender, rcpts"
+					    " FROM mail_flow WHERE at <= ? AND"
+					    " (at < ? OR id < ?) ORDER BY at"
+					    " DESC, id DESC LIMIT ?",
+				v, nv, ev_row, &s, e) < 0)
+			goto done;
+		if (s.rows < EV_PAGE)
+			break; /* the oldest record was read (or all found) */
+	}
+	/* what was pruned, and records gone without a prune: the newest
+	 * stop in the audit chain older than the oldest record */
+	time_fmt(horizon, from, sizeof(from));
+	{
+		const struct store_val v[] = {SV_TEXT(from)};
+
+		if (store_query(st,
+				"SELECT at, after FROM audit WHERE action ="
+				" 'mail.prune' AND at >= ? ORDER BY at",
+				v, 1, ev_prune, ev, e) < 0)
+			goto done;
+	}
+	if (ev->first != 0) {
+		time_fmt(ev->first, until, sizeof(until));
+		const struct store_val v[] = {SV_TEXT(from), SV_TEXT(until)};
+
+		if (store_query(st,
+				"SELECT at, object FROM audit WHERE action IN"
+				" ('mail.reject', 'mail.quarantine',"
+				" 'mail.discard', 'mail.exception') AND at >= ?"
+				" AND at < ? ORDER BY at DESC LIMIT 1",
+				v, 2, ev_stop, ev, e) < 0)
+			goto done;
+		if (ev->stop_at != 0) {
+			const struct store_val w[] = {SV_TEXT(ev->stop_id)};
+
+			if (store_query_int(st,
+					    "SELECT count(*) FROM mail_flow"
+					    " WHERE id = ?",
+					    w, 1, 0) != 0)
+				ev->stop_at = 0; /* kept after all (clocks) */
+		}
+	}
+	rc = 0;
+done:
+	map_cleanup(&s.idx);
+	free(s.next);
+	free(s.done);
+	if (rc < 0)
+		mail_flow_ev_cleanup(ev);
+	return rc;
+}
+
+void
+mail_flow_ev_cleanup(struct mail_flow_ev *ev)
+{
+	free(ev->seen);
+	ev->seen = NULL;
 }

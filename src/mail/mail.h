@@ -141,6 +141,11 @@ size_t mail_header_addrs(const char *value, size_t n, size_t max,
 /* A fresh policy with the default weights, threshold and action. */
 void mail_policy_init(struct mail_policy *p);
 void mail_policy_cleanup(struct mail_policy *p);
+/* Sets signal weights from "NAME=WEIGHT" items separated by commas or
+ * blanks ([milter] weights; names as mail_signal_name gives, weights 0 to
+ * 1000; signals not named keep their default). 0, or -1 with e set. */
+int mail_policy_set_weights(struct mail_policy *p, const char *list,
+			    struct err *e);
 /* Adds local domain(s): a comma or space separated list; lower-cased,
  * duplicates ignored. 0, or -1 with e naming the bad name. */
 int mail_policy_add_domains(struct mail_policy *p, const char *list,
@@ -238,11 +243,55 @@ int mail_exc_rm(struct store *st, const char *addr, const char *actor,
  * local) to p. 0 or -1. */
 int mail_policy_load_store(struct mail_policy *p, struct store *st, time_t now,
 			   struct err *e);
+/* What the records say of MAIL-3 (`govsec check`, src/rules/rules_mail.c). */
+struct mail_flow_ev {
+	time_t first, last; /* the oldest and the newest record; 0: none */
+	time_t *seen;	    /* per domain: its newest record, 0: none read */
+	long long scanned;  /* records read looking for the domains */
+	time_t read_back;   /* the oldest of them */
+	int read_all;	    /* 0: stopped after max_rows, domains unfound */
+	int keep_days;	    /* what the pruning keeps (audit retention) */
+	/* the mail.prune since horizon that removed the youngest records:
+	 * when, and the days it kept; 0: none */
+	time_t prune_at;
+	int prune_days;
+	/* the newest stop in the audit chain since horizon whose record is
+	 * gone without a prune (older than the oldest record); 0: none */
+	time_t stop_at;
+	char stop_id[40];
+};
+/*
+ * Fills ev for the domains (lower case, ASCII or UTF-8 as addresses are
+ * recorded; one may stand more than once): seen[i] is the newest record
+ * whose envelope sender, recipient or original recipient is at
+ * domains[i] (exactly, no subdomains), found reading records newest first
+ * until a domain of every group is found (group[i] < ndomains: the group
+ * of domains[i]; NULL: each its own), the oldest is read, or max_rows
+ * were read. Audit records older than horizon are not read. 0, or -1
+ * with e set (ev cleaned up). mail_flow_ev_cleanup frees ev->seen.
+ */
+int mail_flow_evidence(struct store *st, const char *const *domains,
+		       const size_t *group, size_t ndomains, time_t horizon,
+		       long long max_rows, struct mail_flow_ev *ev,
+		       struct err *e);
+void mail_flow_ev_cleanup(struct mail_flow_ev *ev);
+/*
+ * Calls fn with the domain (after the last '@'; n bytes, not terminated)
+ * of each address in text, a record's sender or recipients as
+ * mail_flow_trace() gives them: addresses separated by spaces, each
+ * maybe followed by its original recipient in parentheses ("a@b
+ * c@d(orig@e) +2 more"); words without a domain are skipped. text may be
+ * NULL. Returns how many calls.
+ */
+size_t mail_flow_domains(const char *text,
+			 void (*fn)(void *arg, const char *dom, size_t n),
+			 void *arg);
 
 /* milter_glue.c */
 struct milter_opts {
 	const struct config *cfg;
 	const char *store_path;
+	const char *journal_path; /* files path.0, path.1 (journal.h) */
 };
 /*
  * Runs the milter on [milter] listen until SIGTERM/SIGINT (libmilter's

@@ -295,6 +295,57 @@ domain_ok(const char *s)
 }
 
 int
+mail_policy_set_weights(struct mail_policy *p, const char *list, struct err *e)
+{
+	const char *s = list;
+
+	while (*s != '\0') {
+		char item[64], *eq;
+		size_t n = strcspn(s, ", \t");
+		long long w;
+		int i;
+
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		if (n >= sizeof(item)) {
+			err_set(e, "'%.32s...' is too long for NAME=WEIGHT", s);
+			return -1;
+		}
+		memcpy(item, s, n);
+		item[n] = '\0';
+		s += n;
+		eq = strchr(item, '=');
+		if (eq == NULL) {
+			err_set(e, "'%s' is not NAME=WEIGHT", item);
+			return -1;
+		}
+		*eq = '\0';
+		for (i = 0; i < MAIL_SIG_COUNT; i++)
+			if (!strcmp(item, signals[i].name))
+				break;
+		if (i == MAIL_SIG_COUNT) {
+			err_set(
+			    e,
+			    "unknown signal '%s' (sieve-redirect, "
+			    "exchange-inbox-rule, x-forwarded, "
+			    "delivered-to-local, srs-sender, foreign-sender, "
+			    "orcpt-local)",
+			    item);
+			return -1;
+		}
+		if (str_to_ll(eq + 1, 0, 1000, &w) < 0) {
+			err_set(e, "weight of %s '%s' is not 0 to 1000", item,
+				eq + 1);
+			return -1;
+		}
+		p->weight[i] = (int)w;
+	}
+	return 0;
+}
+
+int
 mail_policy_add_domains(struct mail_policy *p, const char *list, struct err *e)
 {
 	const char *s = list;

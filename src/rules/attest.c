@@ -143,14 +143,12 @@ attest_add(struct store *st, const struct attest_rec *in, const char *actor,
 	v[8] = SV_TEXT(actor);
 	if (store_begin(st, e) < 0)
 		goto fail;
-	if (store_exec(st,
-		       "INSERT INTO attestations(requirement, object, unit, "
-		       "verdict, evidence, reviewer, attested, expires, actor) "
-		       "VALUES (?,?,?,?,?,?,?,?,?)",
-		       v, 9, e) < 0)
+	if (store_insert(st,
+			 "INSERT INTO attestations(requirement, object, unit, "
+			 "verdict, evidence, reviewer, attested, expires, "
+			 "actor) VALUES (?,?,?,?,?,?,?,?,?)",
+			 v, 9, id, e) < 0)
 		goto fail_tx;
-	*id =
-	    store_query_int(st, "SELECT max(id) FROM attestations", NULL, 0, 0);
 	buf_printf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s", in->requirement,
 		   in->object, in->verdict, in->evidence, in->reviewer, now,
 		   expires);

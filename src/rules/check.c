@@ -114,6 +114,9 @@ static const struct rule_def rules[] = {
     {"mail.no-attachment-download", "MAIL-2",
      "automatic attachment download turned off", "关闭附件自动下载",
      rule_mail_attachments},
+    {"mail.flow-records", "MAIL-3",
+     "mail circulation recorded by govsec-milter and kept as long as the logs",
+     "邮件流转由 govsec-milter 记录，留存期限与日志相同", rule_mail_flow},
     {"cf.scans", "CF-1", "counterfeit scans run on schedule",
      "按期开展仿冒应用监测", rule_cf_scans},
     {"cf.complaints", "CF-1", "complaints examined within the deadline",
@@ -195,7 +198,9 @@ static const struct req_def catalogue[] = {
     {"MAIL-1", NULL, NULL, RK_RULE, NULL, NULL},
     {"MAIL-2", NULL, NULL, RK_RULE, NULL, NULL},
     {"MAIL-3", "mail circulation can be traced", "邮件流转可追溯", RK_PERSON,
-     PERSON_NOTE, "attest.mail-3"},
+     "judged from govsec-milter's mail-flow records where the store has "
+     "any (mail.flow-records); otherwise a person attests it (govsec attest)",
+     "attest.mail-3"},
     {"CF-1", NULL, NULL, RK_RULE, NULL, NULL},
     {"CF-2", NULL, NULL, RK_RULE, NULL, NULL},
     {"CF-3", NULL, NULL, RK_RULE, NULL, NULL},
@@ -257,6 +262,7 @@ check_opts_init(struct check_opts *o)
 	o->cf_answer_days = CHECK_CF_ANSWER_DAYS;
 	o->cf_confirm_days = CHECK_CF_CONFIRM_DAYS;
 	o->cf_takedown_days = CHECK_CF_TAKEDOWN_DAYS;
+	o->mail_flow_stale_days = CHECK_MAIL_FLOW_STALE_DAYS;
 }
 
 void
@@ -274,6 +280,7 @@ check_opts_config(struct check_opts *o, const struct config *cfg)
 	o->cf_answer_days = cfg->cf_answer_days;
 	o->cf_confirm_days = cfg->cf_confirm_days;
 	o->cf_takedown_days = cfg->cf_takedown_days;
+	o->mail_flow_stale_days = cfg->mail_flow_stale_days;
 }
 
 const char *
@@ -569,6 +576,7 @@ rule_attested(struct check_ctx *c)
 	const char *req = c->rule->requirement;
 	struct map covered; /* units with an attestation of req in force */
 	long long idx;
+	char key[512];
 
 	map_init(&covered);
 	for (size_t i = 0; i < c->m->nattests; i++) {
@@ -578,6 +586,11 @@ rule_attested(struct check_ctx *c)
 		/* the newest of each object, in force */
 		if (strcmp(t->requirement, req) != 0 ||
 		    attestation(c, req, t->object) != t)
+			continue;
+		/* a rule judged it (emit_v applied the attestation) */
+		if (c->judged.len > 0 &&
+		    str_fmt(key, sizeof(key), "%s\t%s", req, t->object) >= 0 &&
+		    map_get(&c->judged, key, &idx) == 0)
 			continue;
 		type = object_of(c, t->object, &unit);
 		/* an object removed since is judged no more */
@@ -591,7 +604,9 @@ rule_attested(struct check_ctx *c)
 	}
 	/* Judged only where a person looked: every unit in scope needs an
 	 * attestation of its own (one unit's says nothing of another's). */
-	for (size_t i = 0; c->req != NULL && i < c->m->nunits; i++) {
+	for (size_t i = 0; c->req != NULL && i < c->m->nunits &&
+			   map_get(&c->judged, req, &idx) < 0;
+	     i++) {
 		const char *u = c->m->units[i].uscc;
 
 		if (!check_wants(c, u) ||
@@ -752,6 +767,7 @@ check_run(struct store *st, const struct check_opts *o,
 	buf_init(&c.fix_zh, 8 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
 	map_init(&c.att_idx);
+	map_init(&c.judged);
 	for (size_t i = m.nattests; i-- > 0;) {
 		char *key =
 		    arena_printf(&m.a, "%s\t%s", m.attests[i].requirement,
@@ -808,6 +824,7 @@ check_run(struct store *st, const struct check_opts *o,
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
 		req_finish(sum, &sum->req[i], catalogue[i].kind);
 	map_cleanup(&c.att_idx);
+	map_cleanup(&c.judged);
 	buf_cleanup(&c.ev);
 	buf_cleanup(&c.ev_zh);
 	buf_cleanup(&c.fix_zh);

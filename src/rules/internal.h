@@ -134,6 +134,11 @@ struct check_ctx {
 	/* the date of the observation the next findings come from (set by
 	 * a rule around its check_emit calls), NULL: registry data */
 	const char *obs;
+	/* a requirement judged by attestations where its rule has no
+	 * evidence (MAIL-3): the objects the rule judged ("REQ\tobject"),
+	 * whose attestations emit_v applied already, and "REQ" once it
+	 * judged every unit in scope (rule_attested then skips them) */
+	struct map judged;
 };
 
 struct rule_def {
@@ -191,6 +196,7 @@ void rule_auth_lockout(struct check_ctx *c);	    /* AUTH-3 */
 void rule_auth_device(struct check_ctx *c);	    /* AUTH-4 */
 void rule_mail_forward(struct check_ctx *c);	    /* MAIL-1 */
 void rule_mail_attachments(struct check_ctx *c);    /* MAIL-2 */
+void rule_mail_flow(struct check_ctx *c);	    /* MAIL-3 */
 void rule_sup_rectified(struct check_ctx *c);	    /* SUP-1 */
 void rule_link_domain_expiry(struct check_ctx *c);  /* LINK-4 */
 void rule_ecert_certificate(struct check_ctx *c);   /* CERT-1 */

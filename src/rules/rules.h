@@ -68,6 +68,9 @@ struct check_opts {
 	 * within cf_answer_days, a suspect decided within cf_confirm_days,
 	 * a counterfeit taken down within cf_takedown_days */
 	int cf_scan_hours, cf_answer_days, cf_confirm_days, cf_takedown_days;
+	/* MAIL-3: an e-mail system's newest mail-flow record is at most
+	 * mail_flow_stale_days old */
+	int mail_flow_stale_days;
 	/* If set, called for every finding in scope, emitted or not, with
 	 * its unit (uscc and name, NULL if none): counts by unit without
 	 * building the evidence of findings nobody reads. The findings of

@@ -619,6 +619,50 @@ static const struct zh_entry zh_entries[] = {
     {"whether %s is on is not declared", "未申报是否开启%s"},
     {"automatic attachment download", "附件自动下载"},
     {"automatic forwarding", "邮件自动转发"},
+    /* rules_mail.c: MAIL-3 from govsec-milter's records */
+    {"govsec-milter has recorded no mail of '%s' (domains %s) since %s",
+     "“%s”（域名 %s）的邮件自 %s 以来未经 govsec-milter 记录"},
+    {"route the mail of the application's domains through govsec-milter "
+     "(docs/mail.md), correct its registered domains, or record a person's "
+     "verdict (govsec attest MAIL-3)",
+     "使该应用域名的邮件经由 govsec-milter 传递（docs/mail.md），更正其登记的"
+     "域名，或登记人工核实结论（govsec attest MAIL-3）"},
+    {"govsec-milter has recorded no mail of '%s' (%s) since %s, more than %d "
+     "days ago ([check] mail_flow_stale_days): the milter is down or the mail "
+     "bypasses it",
+     "“%s”（%s）的邮件自 %s 以来未经 govsec-milter 记录，已超过 %d 天（[check] "
+     "mail_flow_stale_days）：milter 已停止运行或邮件绕过了它"},
+    {"start govsec-milter and route the application's mail through it "
+     "(docs/mail.md)",
+     "启动 govsec-milter 并使该应用的邮件经由其传递（docs/mail.md）"},
+    {"mail of '%s' (%s) is recorded until %s, but the records start at %s: the "
+     "record of a stop the audit chain holds from %s is gone, though younger "
+     "than the %d days the logs are kept (SEC-5)",
+     "“%s”（%s）的邮件记录至 %s，但记录始于 %s：审计链中 %s 的一次拦截的记录已"
+     "不存在，而其未满日志留存的 %d 天（SEC-5）"},
+    {"keep mail-flow records as long as the logs (govsec audit retention) and "
+     "delete them only with govsec mail prune",
+     "邮件流转记录的留存期限应与日志相同（govsec audit retention），且只能通过 "
+     "govsec mail prune 删除"},
+    {"mail of '%s' (%s) is recorded until %s, but the prune of %s kept only %d "
+     "days, fewer than the %d days the logs are kept (SEC-5)",
+     "“%s”（%s）的邮件记录至 %s，但 %s 的清理仅保留了 %d 天，少于日志留存的 %d "
+     "天（SEC-5）"},
+    {"mail of '%s' (%s) is recorded until %s, but govsec mail prune keeps the "
+     "records %d days, fewer than the %d days the logs are kept (SEC-5)",
+     "“%s”（%s）的邮件记录至 %s，但 govsec mail prune 仅保留记录 %d 天，少于日"
+     "志留存的 %d 天（SEC-5）"},
+    {"set govsec audit retention to the days the logs are kept",
+     "将 govsec audit retention 设为日志留存的天数"},
+    {"govsec-milter records the mail of '%s' (%s): last record %s; records "
+     "since %s, kept %d days (SEC-5: %d)",
+     "govsec-milter 记录“%s”（%s）的邮件：最近一条记录 %s；记录始于 %s，"
+     "留存 %d 天（SEC-5：%d 天）"},
+    {"govsec-milter records the mail of '%s' (%s): last record %s; records "
+     "since %s (less than the %d days SEC-5 keeps: the milter started then), "
+     "kept %d days",
+     "govsec-milter 记录“%s”（%s）的邮件：最近一条记录 %s；记录始于 %s（不足 "
+     "SEC-5 要求的 %d 天：milter 自那时起运行），留存 %d 天"},
     /* rules_link.c */
     {"fix what the inspection lists (govsec inspect %s), then inspect again",
      "按巡检列出的问题整改（govsec inspect %s），整改后重新巡检"},

@@ -406,6 +406,17 @@ const struct migration store_migrations[] = {
 	 "  app TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,"
 	 "  package TEXT NOT NULL, cert TEXT NOT NULL,"
 	 "  added INTEGER NOT NULL, PRIMARY KEY (app, package, cert));"},
+    /* 29: periodic work claimed as jobs by several govsecd on one store
+     * (src/store/store_jobs.c): per (kind, name), e.g. ("inspect",
+     * host), when it is next due and which instance holds it until when
+     * (epoch ms), and how often it was done, last by whom */
+    {29, "CREATE TABLE sched_jobs ("
+	 "  kind TEXT NOT NULL, name TEXT NOT NULL, data TEXT,"
+	 "  due INTEGER NOT NULL, owner TEXT,"
+	 "  lease_until INTEGER NOT NULL DEFAULT 0,"
+	 "  runs INTEGER NOT NULL DEFAULT 0, last_owner TEXT,"
+	 "  last_done INTEGER, PRIMARY KEY (kind, name));"
+	 "CREATE INDEX sched_jobs_due ON sched_jobs(kind, due);"},
     /* 30: what `govsec check` reads instead of the raw evidence: each
      * inspection run's findings summed up per requirement, written with
      * the run (src/inspect/store.c; a run without one is summed up from
@@ -420,6 +431,10 @@ const struct migration store_migrations[] = {
 	 "  PRIMARY KEY (app));"
 	 "INSERT INTO probe_sums (app, since, probes) SELECT '', '', ''"
 	 "  WHERE NOT EXISTS (SELECT 1 FROM probe_results);"},
+    /* 33: the audit records of one action in time order, so that
+     * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
+     * src/mail/flow.c mail_flow_evidence) without reading the chain */
+    {33, "CREATE INDEX audit_action_at ON audit(action, at);"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

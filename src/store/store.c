@@ -238,6 +238,64 @@ store_query_int(struct store *st, const char *sql, const struct store_val *v,
 	return out;
 }
 
+int
+store_insert(struct store *st, const char *sql, const struct store_val *v,
+	     int nv, long long *id, struct err *e)
+{
+	struct buf b = BUF_INIT(strlen(sql) + 32);
+	int rc;
+
+	*id = -1;
+	if (doomed(st, e))
+		return -1;
+	/* SQLite (3.35 and newer) and PostgreSQL both answer RETURNING */
+	buf_addstr(&b, sql);
+	buf_addstr(&b, " RETURNING id");
+	rc = st->ops->exec(st->h, b.data, v, nv, first_int, id, e);
+	buf_cleanup(&b);
+	if (rc == 0 && *id < 0) {
+		err_set(e, "the insert returned no id");
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+store_notify(struct store *st, const char *channel, struct err *e)
+{
+	if (st->ops->notify == NULL)
+		return 0;
+	if (doomed(st, e))
+		return -1;
+	return st->ops->notify(st->h, channel, e);
+}
+
+int
+store_listen(struct store *st, const char *channel, struct err *e)
+{
+	if (st->ops->listen == NULL) {
+		err_set(e, "the %s store has no notifications", st->ops->name);
+		return -1;
+	}
+	return st->ops->listen(st->h, channel, e);
+}
+
+int
+store_wait_notify(struct store *st, int ms, struct err *e)
+{
+	if (st->ops->wait_notify == NULL) {
+		err_set(e, "the %s store has no notifications", st->ops->name);
+		return -1;
+	}
+	return st->ops->wait_notify(st->h, ms, e);
+}
+
+const char *
+store_claim_lock(const struct store *st)
+{
+	return st->ops->claim_lock != NULL ? st->ops->claim_lock : "";
+}
+
 static int
 first_text(void *arg, struct store_row *r)
 {

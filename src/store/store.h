@@ -109,6 +109,31 @@ long long store_changes(struct store *st);
 /* Convenience: first column of the first row as integer (def if none). */
 long long store_query_int(struct store *st, const char *sql,
 			  const struct store_val *v, int nv, long long def);
+/*
+ * Runs an INSERT of one row into a table whose key is the column id and
+ * sets *id to the new row's id (RETURNING: the row this connection
+ * inserted, even when other connections insert at once). 0, or -1 with e
+ * set.
+ */
+int store_insert(struct store *st, const char *sql, const struct store_val *v,
+		 int nv, long long *id, struct err *e);
+/* The clause that ends a SELECT which claims rows (store_jobs.c): " FOR
+ * UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite. */
+const char *store_claim_lock(const struct store *st);
+/*
+ * Notifications between the connections of several govsecd on one store
+ * (PostgreSQL's NOTIFY and LISTEN). store_notify tells every connection
+ * listening on channel (a lower-case word), when the transaction under way
+ * commits (at once outside one); a no-op on SQLite. 0 or -1 with e set.
+ */
+int store_notify(struct store *st, const char *channel, struct err *e);
+/* Makes this connection listen on channel: 0, or -1 with e set, also on a
+ * backend without notifications (SQLite: the caller polls instead). */
+int store_listen(struct store *st, const char *channel, struct err *e);
+/* On a listening connection, waits up to ms for a notification: 1 if one
+ * or more came (all taken), 0 if none, -1 with e set if the connection
+ * failed (listen again on a new one). */
+int store_wait_notify(struct store *st, int ms, struct err *e);
 /* Convenience: first column of the first row as a heap string or NULL. */
 char *store_query_text(struct store *st, const char *sql,
 		       const struct store_val *v, int nv);
@@ -149,6 +174,61 @@ int store_has_table(struct store *st, const char *name);
  * key's counter past the largest key present. 0 or -1 with e set. */
 int store_fix_keys(struct store *st, struct err *e);
 
+/* store_jobs.c */
+/*
+ * Periodic work shared by several govsecd (table sched_jobs): a job
+ * (kind, name) is due at an epoch time in ms and held by one instance (its
+ * owner, an id such as "host:pid:start") until lease_until. Times are
+ * epoch milliseconds of each instance's clock (kept in step by NTP; a
+ * lease is seconds long).
+ */
+struct store_job {
+	char name[256];	 /* e.g. a host name */
+	char data[256];	 /* what the work needs besides (an application) */
+	char owner[128]; /* "" when free */
+	long long due, lease_until, runs;
+};
+long long store_now_ms(void);
+/* Adds the job, due at due, unless it exists: 1 added, 0 there, -1. */
+int store_job_add(struct store *st, const char *kind, const char *name,
+		  const char *data, long long due, struct err *e);
+/* Calls fn for each job of kind (name order); fn returns 0 to go on. */
+int store_job_list(struct store *st, const char *kind,
+		   int (*fn)(void *arg, const struct store_job *j), void *arg,
+		   struct err *e);
+/*
+ * Claims the job of kind due first (due <= now) that nobody holds or
+ * whose lease has expired, for owner until now + lease_ms, in one
+ * transaction; instances claiming at once get different jobs. 1 with out
+ * filled, 0 if none is due, -1 with e set.
+ */
+int store_job_claim(struct store *st, const char *kind, const char *owner,
+		    long long now, long long lease_ms, struct store_job *out,
+		    struct err *e);
+/* The heartbeat: extends owner's lease to until. 1, 0 if owner does not
+ * hold it any more (taken over), -1 with e set. */
+int store_job_renew(struct store *st, const char *kind, const char *name,
+		    const char *owner, long long until, struct err *e);
+/* The work is done: free, next due at next_due, one more run. 1, 0 if
+ * owner did not hold it, -1. */
+int store_job_done(struct store *st, const char *kind, const char *name,
+		   const char *owner, long long next_due, long long now,
+		   struct err *e);
+/* Gives the job up undone (a stop): another instance may take it at
+ * once. 1, 0 if owner did not hold it, -1. */
+int store_job_release(struct store *st, const char *kind, const char *name,
+		      const char *owner, struct err *e);
+/* Moves a free job due at due_was to due. 1, 0 if it changed meanwhile,
+ * -1. */
+int store_job_move(struct store *st, const char *kind, const char *name,
+		   long long due_was, long long due, struct err *e);
+/* Removes a job nobody holds (or whose lease ended before now). 1, 0,
+ * -1. */
+int store_job_remove(struct store *st, const char *kind, const char *name,
+		     long long now, struct err *e);
+/* The earliest time a job of kind could be claimed (def if none). */
+long long store_job_next(struct store *st, const char *kind, long long def);
+
 /* store_copy.c */
 /*
  * Copies every row of store from into store to (which must hold no rows
@@ -183,6 +263,14 @@ struct store_ops {
 	int (*fix_keys)(void *h, struct err *e);
 	/* store_read_hint; NULL: nothing to do. */
 	void (*read_hint)(void *h, int on);
+	/* store_claim_lock's clause; NULL: none (writers exclude each
+	 * other anyway). */
+	const char *claim_lock;
+	/* store_notify, store_listen, store_wait_notify; NULL: the backend
+	 * has no notifications (one process: nobody to tell). */
+	int (*notify)(void *h, const char *channel, struct err *e);
+	int (*listen)(void *h, const char *channel, struct err *e);
+	int (*wait_notify)(void *h, int ms, struct err *e);
 };
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

@@ -10,6 +10,8 @@
  * sends back is read through libpq.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -736,6 +738,84 @@ pg_fix_keys(void *h, struct err *e)
 	return 0;
 }
 
+/* ---- notifications (store_notify, store_listen, store_wait_notify) */
+
+static int
+pg_notify(void *h, const char *channel, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(channel)};
+
+	/* delivered when the transaction under way commits */
+	return pg_exec(h, "SELECT pg_notify(?, '')", v, 1, NULL, NULL, e);
+}
+
+static int
+pg_listen(void *h, const char *channel, struct err *e)
+{
+	struct pg *s = h;
+	char sql[96];
+	PGresult *res;
+
+	if (!safe_name(channel) ||
+	    str_fmt(sql, sizeof(sql), "LISTEN %s", channel) < 0) {
+		err_set(e, "'%.64s' is no channel name", channel);
+		return -1;
+	}
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE && pg_alive(s, e) < 0)
+		return -1;
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(s, res, e);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Takes what the server sent; 1 if a notification was among it. */
+static int
+pg_drain(struct pg *s)
+{
+	PGnotify *n;
+	int got = 0;
+
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
+}
+
+static int
+pg_wait(void *h, int ms, struct err *e)
+{
+	struct pg *s = h;
+	struct pollfd p;
+
+	if (PQconsumeInput(s->conn) == 0)
+		goto lost;
+	if (pg_drain(s))
+		return 1;
+	p.fd = PQsocket(s->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd < 0)
+		goto lost;
+	if (poll(&p, 1, ms) < 0 && errno != EINTR)
+		goto lost;
+	if (p.revents == 0)
+		return 0;
+	if (PQconsumeInput(s->conn) == 0)
+		goto lost;
+	return pg_drain(s);
+lost:
+	err_set(e, "the PostgreSQL store's connection is lost: %.*s",
+		(int)strcspn(PQerrorMessage(s->conn), "\n"),
+		PQerrorMessage(s->conn));
+	return -1;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -753,4 +833,8 @@ const struct store_ops store_pg_ops = {
 		  "WHERE c.relkind IN ('r', 'p') "
 		  "AND n.nspname = current_schema() ORDER BY 1, 2",
     .fix_keys = pg_fix_keys,
+    .claim_lock = " FOR UPDATE SKIP LOCKED",
+    .notify = pg_notify,
+    .listen = pg_listen,
+    .wait_notify = pg_wait,
 };

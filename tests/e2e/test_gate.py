@@ -11,7 +11,6 @@ writer for Perl, and TOTP codes come from oathtool (an independent
 implementation). Stdlib and pytest only.
 """
 
-import concurrent.futures
 import datetime
 import hashlib
 import http.client
@@ -27,8 +26,9 @@ import zoneinfo
 
 import pytest
 
-from conftest import (GOVSEC, GOVSECD, SRC, cli_env, free_port, require,
-                      running_govsecd, running_nginx, tcp_ready, wait_until)
+from conftest import (GOVSEC, GOVSECD, cli_env, free_port, require,
+                      running_govsecd, tcp_ready, wait_until)
+from nginxlab import GateClient, cookie_jar, running_gate_nginx
 
 NGINX = "/usr/sbin/nginx"
 OATHTOOL = "/usr/bin/oathtool"
@@ -103,72 +103,12 @@ def policy(today):
     }
 
 
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/t_body; proxy_temp_path {d}/t_proxy;
-    fastcgi_temp_path {d}/t_fcgi; uwsgi_temp_path {d}/t_uwsgi;
-    scgi_temp_path {d}/t_scgi;
-    upstream govsec_gate {{ server 127.0.0.1:{gp}; keepalive 16; }}
-    server {{
-        listen 127.0.0.1:{np};
-        listen [::1]:{np};
-        server_name {host};
-        root {d}/www;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-            add_header X-Remote-User $gate_user always;
-        }}
-    }}
-}}
-"""
-
-
-class Gate:
+class Gate(GateClient):
     """The running pair, and HTTP helpers that talk to nginx."""
 
     def __init__(self, d, db, np, gp):
-        self.d, self.db, self.np, self.gp = d, db, np, gp
-
-    def req(self, path, src="127.0.0.2", cookies=None, method="GET",
-            body=None, headers=None, port=None):
-        c = http.client.HTTPConnection("::1" if ":" in src else "127.0.0.1",
-                                       port or self.np, timeout=60,
-                                       source_address=(src, 0))
-        h = {"Host": HOST}
-        if cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if body is not None:
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        h.update(headers or {})
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        out = (r.status, r.getheaders(), data)
-        c.close()
-        return out
-
-    def login(self, user, password, code="", src="127.0.0.2", cookies=None,
-              rd=None):
-        form = {"username": user, "password": password, "code": code,
-                "lang": "en"}
-        if rd:
-            form["rd"] = rd
-        st, hdrs, body = self.req("/govsec/login", src=src, method="POST",
-                                  body=urllib.parse.urlencode(form),
-                                  cookies=cookies)
-        jar = dict(cookies or {})
-        for k, v in hdrs:
-            if k.lower() == "set-cookie":
-                name, _, rest = v.partition("=")
-                jar[name] = rest.split(";")[0]
-        return st, jar, hdrs, body
+        super().__init__(np, HOST)
+        self.d, self.db, self.gp = d, db, gp
 
 
 def header(hdrs, name):
@@ -246,8 +186,8 @@ threads = 8
                           stdin=CONSOLE_PW + "\n")
     assert rc == 0, err
     with running_govsecd(conf, d / "govsecd.log", tcp_ready(gp)), \
-            running_nginx(d, NGINX_CONF.format(d=d, np=np, gp=gp, host=HOST,
-                                               src=SRC), [np]):
+            running_gate_nginx(d, [gp], np, HOST, ipv6=True, location_extra=
+                               "add_header X-Remote-User $gate_user always;"):
         g = Gate(d, db, np, gp)
         g.cp = cp
         g.secret, g.recovery = secret, recovery
@@ -630,15 +570,8 @@ def test_device_binding(gate):
 
 # ---- lockout ------------------------------------------------------------------
 
-def parallel_logins(gate, users, src):
-    def one(u):
-        return gate.login(u, "wrong password!", src=src)[0]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as ex:
-        return list(ex.map(one, users))
-
-
 def test_account_lockout_counts_exactly(gate):
-    codes = parallel_logins(gate, ["dave"] * 200, src="127.0.0.11")
+    codes = gate.wrong_logins(["dave"] * 200, "127.0.0.11", workers=50)
     assert codes.count(401) == ATTEMPTS
     assert codes.count(429) == 200 - ATTEMPTS
     locks = [o for o, _ in audit_rows(
@@ -654,7 +587,7 @@ def test_account_lockout_counts_exactly(gate):
 
 def test_address_lockout_counts_exactly(gate):
     users = [f"nobody{i}" for i in range(200)]
-    codes = parallel_logins(gate, users, src="127.0.0.13")
+    codes = gate.wrong_logins(users, "127.0.0.13", workers=50)
     assert codes.count(401) == ADDR_ATTEMPTS
     assert codes.count(429) == 200 - ADDR_ATTEMPTS
     # another address is not affected
@@ -1250,13 +1183,8 @@ def raw_login(gp, user, password):
     r = c.getresponse()
     r.read()
     assert r.status == 200
-    jar = {}
-    for k, v in r.getheaders():
-        if k.lower() == "set-cookie":
-            name, _, rest = v.partition("=")
-            jar[name] = rest.split(";")[0]
     c.close()
-    return jar
+    return cookie_jar(r.getheaders())
 
 
 def raw_verify(gp, jar):

@@ -238,8 +238,13 @@ class MailLab:
     """The whole loopback mail system of a test (see the module text).
     with_milter=False leaves the milter out (bench/mail's baseline)."""
 
-    def __init__(self, with_milter=True, action="reject", extra_conf=""):
+    def __init__(self, with_milter=True, action="reject", extra_conf="",
+                 milter_argv=None, unix_socket=False):
         self.with_milter = with_milter
+        self.unix_socket = unix_socket
+        # another milter program in govsec-milter's place (bench/mail's
+        # floor): argv, "{listen}" replaced by its socket
+        self.milter_argv = milter_argv
         self.action = action
         self.extra_conf = extra_conf
         self.procs = []
@@ -280,9 +285,12 @@ class MailLab:
                                                       for _ in range(4))
         self.db = d / "govsec.db"
         self.conf_file = d / "govsec.conf"
+        self.msock = d / "milter.sock"
+        self.milter_listen = (f"unix:{self.msock}" if self.unix_socket else
+                              f"inet:{self.mport}@127.0.0.1")
         self.conf_file.write_text(
             f"[store]\npath = {self.db}\n"
-            f"[milter]\nlisten = inet:{self.mport}@127.0.0.1\n"
+            f"[milter]\nlisten = {self.milter_listen}\n"
             f"local_domains = {LOCAL}, {STAFF}\n"
             f"action = {self.action}\n" + self.extra_conf)
         r = run_cli(["init"], db=self.db)
@@ -295,9 +303,10 @@ class MailLab:
     def _start_milter(self):
         self.milter_log = self.d / "milter.log"
         with open(self.milter_log, "ab") as out:
-            p = subprocess.Popen([str(GOVSEC_MILTER), "-c",
-                                  str(self.conf_file)],
-                                 stdout=out, stderr=out)
+            argv = ([a.replace("{listen}", self.milter_listen)
+                     for a in self.milter_argv] if self.milter_argv else
+                    [str(GOVSEC_MILTER), "-c", str(self.conf_file)])
+            p = subprocess.Popen(argv, stdout=out, stderr=out)
         self.milter = p
         self.stack.callback(self._stop_milter)
 
@@ -306,12 +315,22 @@ class MailLab:
                 pytest.fail("govsec-milter did not start: " +
                             self.milter_log.read_text(errors="replace"))
             try:
-                socket.create_connection(("127.0.0.1", self.mport),
-                                         0.2).close()
+                if self.unix_socket:
+                    with socket.socket(socket.AF_UNIX) as c:
+                        c.connect(str(self.msock))
+                else:
+                    socket.create_connection(("127.0.0.1", self.mport),
+                                             0.2).close()
             except OSError:
                 return False
             return True
         wait_until(up, 10, "govsec-milter to listen")
+        if self.unix_socket:
+            # the milter runs as root here: Postfix's processes (user
+            # postfix) reach the socket as the group postfix does in
+            # docs/deploy
+            shutil.chown(self.msock, group="postfix")
+            os.chmod(self.msock, 0o660)
 
     def _stop_milter(self):
         rc = stop(self.milter)
@@ -404,7 +423,9 @@ class MailLab:
         (a test instance has none), the sink as the Internet, and no
         milter at all for bench/mail's baseline."""
         text = (DEPLOY / name).read_text()
-        milter = f"inet:127.0.0.1:{self.mport}" if self.with_milter else ""
+        milter = ("" if not self.with_milter else
+                  f"unix:{self.msock}" if self.unix_socket else
+                  f"inet:127.0.0.1:{self.mport}")
         for old, new in (("inet:127.0.0.1:8891", milter),
                          (":10025", f":{self.hop}")):
             assert old in text, (name, old)

@@ -7,8 +7,11 @@ test_mail.py does the same with a real Postfix and Dovecot; this one
 reaches what those do not make on demand (Exchange and Gmail headers, SRS,
 the discard action)."""
 import json
+import pathlib
 import socket
 import subprocess
+import time
+import urllib.parse
 
 import pytest
 
@@ -83,7 +86,8 @@ def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
         lines.append(f"if mt.header(conn, {lua_str(k)}, {lua_str(v)}) ~= "
                      'nil then error("header") end')
     lines += [
-        'if mt.eoh(conn) ~= nil then error("eoh") end',
+        # no end of headers: govsec-milter asks Postfix not to send it
+        # (SMFIP_NOEOH), and miltertest stops at an mt.eoh then
         'if mt.eom(conn) ~= nil then error("eom") end',
         "local r = mt.getreply(conn)",
     ]
@@ -173,6 +177,34 @@ def test_signal(milter, case):
     assert f["hop"] == hop
 
 
+def test_negotiation_one_round_trip(milter):
+    """What govsec-milter asks the MTA for (bench/mail: each round trip
+    and packet shows in Postfix's throughput): no reply at connect, MAIL,
+    RCPT and each header (the end of message is the one round trip), no
+    HELO, DATA, end of headers, body or unknown commands, and the
+    quarantine action and its own macro lists."""
+    lines = [f'local conn = mt.connect("inet:{milter["port"]}@127.0.0.1", '
+             '40, 0.25)',
+             'if mt.negotiate(conn, nil, nil, nil) ~= nil then '
+             'error("negotiate") end']
+    for flag in ("NR_CONN", "NR_MAIL", "NR_RCPT", "NR_HDR", "NOHELO",
+                 "NODATA", "NOEOH", "NOBODY", "NOUNKNOWN"):
+        lines.append(f'if not mt.test_option(conn, SMFIP_{flag}) then '
+                     f'error("not asked: SMFIP_{flag}") end')
+    # SMFIF_SETSYMLIST (0x100) has no name in miltertest's Lua
+    lines += ['if not mt.test_action(conn, SMFIF_QUARANTINE) then '
+              'error("no SMFIF_QUARANTINE") end',
+              'if not mt.test_action(conn, 256) then '
+              'error("no SMFIF_SETSYMLIST") end',
+              'mt.disconnect(conn)']
+    script = milter["d"] / "negotiate.lua"
+    script.write_text("\n".join(lines) + "\n")
+    p = subprocess.run([require("miltertest", "miltertest"), "-s",
+                        str(script)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_smtputf8_reply_and_hop_hold(milter):
     """A reject carries the Chinese text when the client asked for
     SMTPUTF8; on the outbound hop an outside sender's forward is held."""
@@ -217,7 +249,8 @@ def test_systemd_unit_verifies(tmp_path):
 
 def test_check_mode(tmp_path):
     """govsec-milter -n prints the policy; a configuration without local
-    domains or with a bad action is refused, exit 2, naming the setting."""
+    domains, with a bad action, exception or weight is refused, exit 2,
+    naming the setting."""
     conf = tmp_path / "c.conf"
     db = tmp_path / "s.db"
     conf.write_text("[milter]\nlocal_domains = gov.test\n"
@@ -233,9 +266,68 @@ def test_check_mode(tmp_path):
                       ("[milter]\nlocal_domains = gov.test\naction = bounce\n",
                        "bad value 'bounce' for [milter] action"),
                       ("[milter]\nlocal_domains = gov.test\n"
-                       "exceptions = a@gov.test\n", "no end date")):
+                       "exceptions = a@gov.test\n", "no end date"),
+                      ("[milter]\nlocal_domains = gov.test\n"
+                       "weights = orcpt-local=60 sieve=0\n",
+                       "[milter] weights: unknown signal 'sieve'"),
+                      ("[milter]\nlocal_domains = gov.test\n"
+                       "weights = srs-sender=2000\n",
+                       "[milter] weights: weight of srs-sender '2000'")):
         conf.write_text(text)
         p = subprocess.run([str(GOVSEC_MILTER), "-n", "-c", str(conf), "-d",
                             str(db)], capture_output=True, text=True,
                            timeout=60)
         assert p.returncode == 2 and why in p.stderr, (text, p.stderr)
+
+
+def journal_line(fid, at, hop, sender, rcpt, msgid):
+    """A line of govsec-milter's journal (src/mail/journal.c's format)."""
+    q = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    return "\t".join(["g1", fid, str(at), q(hop), "QJ1", "127.0.0.1",
+                      q(sender), q(msgid), q(rcpt), "", "0", "accept",
+                      q("score 0 below the threshold 50"),
+                      f"1:{q(sender)} 2:{q(rcpt)}"]) + "\n"
+
+
+def test_journal_committed_at_start(tmp_path):
+    """What a milter that crashed left in its journal (accepted messages
+    whose records were not yet in the store) is committed when it starts
+    again, before it takes mail: the records are traced, a torn last line
+    (never acknowledged) is dropped, the journal is emptied. A journal
+    line that does not parse stops the start, naming the file and line."""
+    port = free_port()
+    db = tmp_path / "govsec.db"
+    conf = tmp_path / "govsec.conf"
+    conf.write_text(f"[store]\npath = {db}\n[milter]\n"
+                    f"listen = inet:{port}@127.0.0.1\n"
+                    "local_domains = gov.test\n")
+    assert run_cli(["init"], db=db).returncode == 0
+    journal = pathlib.Path(f"{db}.milter-journal.0")
+    at = int(time.time())
+    good = journal_line(f"{at:08x}0badcafe", at, "govsec-outbound",
+                        "a%b@gov.test", "x@out.test", "j 1@gov.test")
+    journal.write_text(good + good[:40])
+    log = tmp_path / "milter.log"
+    with open(log, "wb") as out:
+        p = subprocess.Popen([str(GOVSEC_MILTER), "-c", str(conf)],
+                             stdout=out, stderr=out)
+    try:
+        wait_until(lambda: "listening" in log.read_text(), 10,
+                   lambda: "govsec-milter to start: " + log.read_text())
+        assert "1 mail-flow records of the journal committed" in \
+            log.read_text()
+        r = run_cli(["mail", "trace", "--json", "--address", "x@out.test"],
+                    db=db)
+        got = json.loads(r.stdout)
+        assert [(f["id"], f["sender"], f["message_id"], f["queue_id"])
+                for f in got] == [(f"{at:08x}0badcafe", "a%b@gov.test",
+                                   "j 1@gov.test", "QJ1")], got
+        assert journal.stat().st_size == 0
+    finally:
+        assert stop(p) == 0, log.read_text()
+    journal.write_text(good.replace("\taccept\t", "\tmaybe\t"))
+    p = subprocess.run([str(GOVSEC_MILTER), "-c", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr
+    assert f"{journal}:1: a bad decision" in p.stderr, p.stderr
+    assert journal.stat().st_size > 0

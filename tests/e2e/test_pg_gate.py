@@ -7,159 +7,24 @@ wrong passwords spread over the two; and the audit chain both append to at
 once stays one chain. Stdlib and pytest only.
 """
 import concurrent.futures
-import contextlib
-import http.client
 import json
-import os
 import time
-import urllib.parse
 
 import pytest
 
-from conftest import (SRC, free_port, require, run_cli, running_govsecd,
-                      running_nginx, tcp_ready, wait_until)
+from conftest import wait_until
+from gatecluster import gate_cluster
 
 ATTEMPTS = 5
 ADDR_ATTEMPTS = 12
-HOST = "app.test"
 PW = {"bob": "bob password 1", "dave": "dave password 12"}
-
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 1024; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/t_body; proxy_temp_path {d}/t_proxy;
-    fastcgi_temp_path {d}/t_fcgi; uwsgi_temp_path {d}/t_uwsgi;
-    scgi_temp_path {d}/t_scgi;
-    upstream govsec_gate {{
-        server 127.0.0.1:{gp1};
-        server 127.0.0.1:{gp2};
-        keepalive 16;
-    }}
-    server {{
-        listen 127.0.0.1:{np};
-        server_name {host};
-        root {d}/www;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-        }}
-    }}
-}}
-"""
-
-
-def policy():
-    return {"version": 1,
-            "networks": {"office": ["127.0.0.0/24"]},
-            "rules": [{"name": "public", "path": "^/public/",
-                       "action": "bypass"},
-                      {"name": "office", "path": "^/app/",
-                       "networks": ["office"], "action": "one_factor"}]}
-
-
-class Pair:
-    def __init__(self, d, env, np, gps):
-        self.d, self.env, self.np, self.gps = d, env, np, gps
-
-    def cli(self, *args, stdin=None):
-        return run_cli(args, db=self.uri, stdin=stdin, env=self.env)
-
-    def req(self, path, src="127.0.0.2", cookies=None, method="GET",
-            body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.np, timeout=60,
-                                       source_address=(src, 0))
-        h = {"Host": HOST}
-        if cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        if body is not None:
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        out = (r.status, r.getheaders(), r.read())
-        c.close()
-        return out
-
-    def login(self, user, password, src="127.0.0.2"):
-        form = urllib.parse.urlencode({"username": user,
-                                       "password": password, "code": "",
-                                       "lang": "en"})
-        st, hdrs, _ = self.req("/govsec/login", src=src, method="POST",
-                               body=form)
-        jar = {}
-        for k, v in hdrs:
-            if k.lower() == "set-cookie":
-                name, _, rest = v.partition("=")
-                jar[name] = rest.split(";")[0]
-        return st, jar
-
-    def direct(self, i, jar, src="127.0.0.2"):
-        """The decision of instance i alone (as nginx asks it)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.gps[i], timeout=10)
-        c.request("GET", "/api/authz/auth-request", headers={
-            "X-Original-URL": f"http://{HOST}/app/index.html",
-            "X-Forwarded-For": src,
-            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
-        r = c.getresponse()
-        r.read()
-        c.close()
-        return r.status
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory, pg_server):
-    require("/usr/sbin/nginx", "nginx-light")
-    d = tmp_path_factory.mktemp("pggate")
-    os.chmod(d, 0o755)
-    (d / "store").mkdir(mode=0o700)
-    uri = pg_server.createdb("gate_%d" % os.getpid())
-    key = d / "store" / "govsec.key"
-    (d / "www" / "app").mkdir(parents=True)
-    (d / "www" / "public").mkdir()
-    (d / "www" / "app" / "index.html").write_text("<p>app</p>\n")
-    (d / "www" / "public" / "index.html").write_text("<p>public</p>\n")
-    np = free_port()
-    gps, confs = [], []
-    for i in range(2):
-        gp, cp = free_port(), free_port()
-        gps.append(gp)
-        conf = d / f"govsec{i}.conf"
-        conf.write_text(f"""[store]
-path = {uri}
-key = {key}
-[console]
-listen = 127.0.0.1:{cp}
-two_factor = optional
-[gate]
-listen = 127.0.0.1:{gp}
-trusted_proxies = 127.0.0.1
-session_idle = 600
-session_max = 3600
-login_attempts = {ATTEMPTS}
-address_attempts = {ADDR_ATTEMPTS}
-lockout_seconds = 600
-threads = 8
-""")
-        confs.append(conf)
-    p = Pair(d, {"GOVSEC_CONF": str(confs[0])}, np, gps)
-    p.uri = uri
-    (d / "policy.json").write_text(json.dumps(policy()))
-    assert p.cli("gate", "import", d / "policy.json").returncode == 0
-    for u in PW:
-        r = p.cli("gate", "user", "add", u, "--groups", "staff",
-                  stdin=PW[u] + "\n")
-        assert r.returncode == 0, r.stderr
-    with contextlib.ExitStack() as stack:
-        for i in range(2):
-            stack.enter_context(running_govsecd(
-                confs[i], d / f"govsecd{i}.log", tcp_ready(gps[i])))
-        stack.enter_context(running_nginx(d, NGINX_CONF.format(
-            d=d, np=np, gp1=gps[0], gp2=gps[1], host=HOST, src=SRC), [np]))
-        yield p
+    with gate_cluster(tmp_path_factory.mktemp("pggate"), pg_server, 2, PW,
+                      ATTEMPTS, ADDR_ATTEMPTS) as c:
+        yield c
 
 
 def test_session_made_on_one_is_honoured_by_the_other(pair):

@@ -185,6 +185,7 @@ test_each_signal(void **state)
 {
 	struct mail_policy p;
 	struct mail_msg m;
+	struct err e;
 	char *utf8[] = {"SMTPUTF8", NULL};
 
 	(void)state;
@@ -228,6 +229,25 @@ test_each_signal(void **state)
 	/* a lower threshold makes it count */
 	p.threshold = 40;
 	judge(&p, &m, MAIL_REJECT, "delivered-to-local");
+	p.threshold = 50;
+	/* so does a heavier weight ([milter] weights); a weight of 0 turns a
+	 * signal off; unknown names and bad weights are refused */
+	assert_int_equal(
+	    mail_policy_set_weights(&p, "delivered-to-local=50", &e), 0);
+	judge(&p, &m, MAIL_REJECT, "delivered-to-local");
+	assert_int_equal(mail_policy_set_weights(
+			     &p, " delivered-to-local=0,sieve-redirect=0", &e),
+			 0);
+	judge(&p, &m, MAIL_ACCEPT, "delivered-to-local");
+	assert_int_equal(p.weight[MAIL_SIG_SIEVE], 0);
+	assert_int_equal(p.weight[MAIL_SIG_ORCPT], 60);
+	assert_int_equal(mail_policy_set_weights(&p, "sieve=100", &e), -1);
+	assert_non_null(strstr(e.msg, "unknown signal 'sieve'"));
+	assert_int_equal(mail_policy_set_weights(&p, "srs-sender=1001", &e),
+			 -1);
+	assert_int_equal(mail_policy_set_weights(&p, "srs-sender", &e), -1);
+	assert_int_equal(mail_policy_set_weights(&p, "srs-sender=-1", &e), -1);
+	assert_int_equal(p.weight[MAIL_SIG_SRS], 60);
 	mail_msg_cleanup(&m);
 	/* the reject text: ASCII unless SMTPUTF8 */
 	assert_null(strstr(mail_reject_text(0), "\xe8"));

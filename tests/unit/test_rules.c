@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
+#include "mail/mail.h"
 #include "inspect/inspect.h"
 #include "registry/registry.h"
 #include "rules/rules.h"
@@ -57,6 +59,7 @@ struct fnd {
 	char rule[48], req[16], object[80], otype[16], unit[24];
 	enum fstatus status;
 	char evidence[1024], fix[512], owner[64], due[16];
+	char evidence_zh[1024], fix_zh[512];
 	int overdue;
 };
 static struct fnd *found;
@@ -119,6 +122,8 @@ collect(void *arg, const struct finding *f)
 	copy(x->otype, f->object_type, sizeof(x->otype));
 	copy(x->unit, f->unit, sizeof(x->unit));
 	copy(x->evidence, f->evidence, sizeof(x->evidence));
+	copy(x->evidence_zh, f->evidence_zh, sizeof(x->evidence_zh));
+	copy(x->fix_zh, f->fix_zh, sizeof(x->fix_zh));
 	copy(x->fix, f->fix, sizeof(x->fix));
 	copy(x->owner, f->owner, sizeof(x->owner));
 	copy(x->due, f->due, sizeof(x->due));
@@ -1987,6 +1992,278 @@ test_unit_filter(void **state)
 			    "unit '11440700007250029G' is not registered");
 }
 
+/* MAIL-3 mail.flow-records: govsec-milter's mail-flow records */
+
+#define NOW3 1719806400LL /* 2024-07-01T04:00:00Z, the runs' time */
+#define DAY  86400LL
+
+/* A mail-flow record as govsec-milter writes it (src/mail/flow.c). */
+static void
+put_flow(struct store *st, const char *id, long long at, const char *sender,
+	 const char *rcpts)
+{
+	struct store_val v[] = {SV_TEXT(id), SV_INT(at), SV_TEXT(sender),
+				SV_TEXT(rcpts)};
+	struct err e;
+
+	if (store_exec(st,
+		       "INSERT INTO mail_flow (id, at, hop, queue_id, client,"
+		       " sender, message_id, rcpts, signals, score, decision,"
+		       " reason) VALUES (?, ?, 'smtpd', 'Q1', '127.0.0.1', ?,"
+		       " NULL, ?, '', 0, 'accept', '')",
+		       v, 4, &e) != 0)
+		fail_msg("mail_flow: %s", e.msg);
+}
+
+/* An audit record of action at time at (a stop, a prune). */
+static void
+put_audit(struct store *st, long long at, const char *action,
+	  const char *object, const char *after)
+{
+	struct err e;
+
+	if (store_begin(st, &e) != 0 ||
+	    audit_append_at(st, (time_t)at, "milter", action, object, NULL,
+			    after, &e) != 0 ||
+	    store_commit(st, &e) != 0)
+		fail_msg("audit: %s", e.msg);
+}
+
+/* Each MAIL-3 finding has its Chinese, and a fix where one is due. */
+static void
+expect_zh(const char *object)
+{
+	const struct fnd *f = get("mail.flow-records", object);
+
+	if (f->evidence_zh[0] == '\0')
+		fail_msg("'%s': no Chinese for \"%s\"", object, f->evidence);
+	if (f->status != ST_PASS && f->fix_zh[0] == '\0')
+		fail_msg("'%s': no Chinese for the fix \"%s\"", object, f->fix);
+}
+
+#define FLOW_APPS                                                               \
+	"{'id':'f-ok','unit':'" GOV "','type':'email','name':'江门邮件',"   \
+	"'domains':[{'name':'mail.jm.gov.cn','main':true}]},"                   \
+	"{'id':'f-stale','unit':'" GA "','type':'email','name':'公安邮件'," \
+	"'domains':[{'name':'ga.jm.gov.cn','main':true}]},"                     \
+	"{'id':'f-none','unit':'" EDU "','type':'email','name':'教育邮件'," \
+	"'domains':[{'name':'edu.jm.gov.cn','main':true}]},"                    \
+	"{'id':'f-orcpt','unit':'" TS "','type':'email','name':'台山邮件'," \
+	"'domains':[{'name':'ts.gov.cn','main':true}]},"                        \
+	"{'id':'f-closed','unit':'" TS "','type':'email','name':'n',"           \
+	"'status':'closed','domains':[{'name':'old.ts.gov.cn'}]},"              \
+	"{'id':'f-planned','unit':'" TS "','type':'email','name':'n',"          \
+	"'status':'planned','domains':[{'name':'new.ts.gov.cn'}]},"             \
+	"{'id':'f-portal','unit':'" GOV "','type':'portal','name':'n',"         \
+	"'domains':[{'name':'www.jm.gov.cn','main':true}]}"
+
+/* Recorded lately passes, the mail host's domain counts (mail.jm.gov.cn:
+ * jm.gov.cn), so do original recipients; records that stopped fail; a
+ * domain never recorded is unknown, left to a person's attestation. */
+static void
+test_mail_flow(void **state)
+{
+	struct store *st = *state;
+	struct check_opts o;
+
+	load_apps(st, FLOW_APPS);
+	put_flow(st, "f1", NOW3 - 400 * DAY, "a@other.cn", "b@other.cn");
+	put_flow(st, "f2", NOW3 - 10 * DAY, "bob@ga.jm.gov.cn", "y@out.test");
+	put_flow(st, "f3", NOW3 - 7200, "z@out.test",
+		 "x@out.test(bob@ts.gov.cn) +2 more");
+	put_flow(st, "f4", NOW3 - 3600, "alice@jm.gov.cn", "x@out.test");
+	put_flow(st, "f5", NOW3 - 60, "c@www.jm.gov.cn", "c@old.ts.gov.cn");
+	run(st);
+	expect_exact(
+	    "mail.flow-records", "f-ok", ST_PASS,
+	    "govsec-milter records the mail of '江门邮件' (jm.gov.cn): "
+	    "last record 2024-07-01T03:00:00Z; records since "
+	    "2023-05-28T04:00:00Z, kept 365 days (SEC-5: 365)");
+	expect_exact("mail.flow-records", "f-stale", ST_FAIL,
+		     "govsec-milter has recorded no mail of '公安邮件' "
+		     "(ga.jm.gov.cn) since 2024-06-21T04:00:00Z, more than 3 "
+		     "days ago ([check] mail_flow_stale_days): the milter is "
+		     "down or the mail bypasses it");
+	expect_f("mail.flow-records", "f-orcpt", ST_PASS,
+		 "'台山邮件' (ts.gov.cn): last record 2024-07-01T02:00:00Z");
+	expect_exact(
+	    "mail.flow-records", "f-none", ST_UNKNOWN,
+	    "govsec-milter has recorded no mail of '教育邮件' (domains "
+	    "edu.jm.gov.cn) since 2023-05-28T04:00:00Z");
+	expect_none("mail.flow-records", "f-closed");
+	expect_none("mail.flow-records", "f-planned");
+	expect_none("mail.flow-records", "f-portal");
+	expect_zh("f-ok");
+	expect_zh("f-stale");
+	expect_zh("f-none");
+	assert_string_equal(req_of("MAIL-3")->verdict, "fail");
+	assert_string_equal(req_of("MAIL-3")->judged_by, "observation");
+	/* the window is [check] mail_flow_stale_days */
+	check_opts_init(&o);
+	o.mail_flow_stale_days = 11;
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_f("mail.flow-records", "f-stale", ST_PASS,
+		 "'公安邮件' (ga.jm.gov.cn): last record 2024-06-21T04:00:00Z");
+	assert_string_equal(req_of("MAIL-3")->verdict, "unknown");
+	/* a person's verdict decides the application without records, once
+	 * (not again as an attestation of its own) */
+	attest(st, "MAIL-3", "f-none", "pass", "2024-06-01", "2025-05-31");
+	run_opts(st, "2024-07-01T04:00:00Z", &o);
+	expect_f("mail.flow-records", "f-none", ST_PASS, "李娜");
+	expect_none("attest.mail-3", "f-none");
+	assert_string_equal(req_of("MAIL-3")->verdict, "pass");
+	assert_int_equal(req_of("MAIL-3")->attested, 1);
+}
+
+/* Records are kept as long as SEC-5's logs: max(365, the declared log
+ * retention) days, by the pruning and in fact. */
+static void
+test_mail_flow_retention(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+
+	load_apps(st,
+		  "{'id':'f-400','unit':'" GOV "','type':'email','name':'n4',"
+		  "'domains':[{'name':'jm.gov.cn','main':true}],"
+		  "'security':{'log_retention_days':400}},"
+		  "{'id':'f-365','unit':'" GA "','type':'email','name':'n3',"
+		  "'domains':[{'name':'ga.jm.gov.cn','main':true}]}");
+	put_flow(st, "g1", NOW3 - 10 * DAY, "a@jm.gov.cn", "b@ga.jm.gov.cn");
+	put_flow(st, "g2", NOW3 - 3600, "a@jm.gov.cn", "b@ga.jm.gov.cn");
+	run(st);
+	/* the milter started 10 days ago: nothing is missing yet */
+	expect_exact("mail.flow-records", "f-365", ST_PASS,
+		     "govsec-milter records the mail of 'n3' (ga.jm.gov.cn): "
+		     "last record 2024-07-01T03:00:00Z; records since "
+		     "2024-06-21T04:00:00Z (less than the 365 days SEC-5 "
+		     "keeps: the milter started then), kept 365 days");
+	/* but the pruning would delete them after 365 days, not 400 */
+	expect_exact("mail.flow-records", "f-400", ST_FAIL,
+		     "mail of 'n4' (jm.gov.cn) is recorded until "
+		     "2024-07-01T03:00:00Z, but govsec mail prune keeps the "
+		     "records 365 days, fewer than the 400 days the logs are "
+		     "kept (SEC-5)");
+	expect_zh("f-400");
+	assert_int_equal(
+	    store_setting_set(st, "audit.retention_days", "400", &e), 0);
+	run(st);
+	expect_f("mail.flow-records", "f-400", ST_PASS,
+		 "(less than the 400 days SEC-5 keeps: the milter started "
+		 "then), kept 400 days");
+	/* a prune that kept 365 days, 5 days ago: records of 370 days gone */
+	put_audit(st, NOW3 - 5 * DAY, "mail.prune", "mail_flow",
+		  "removed=12 days=365");
+	run(st);
+	expect_f("mail.flow-records", "f-400", ST_FAIL,
+		 "but the prune of 2024-06-26T04:00:00Z kept only 365 days, "
+		 "fewer than the 400 days the logs are kept (SEC-5)");
+	expect_zh("f-400");
+	expect_f("mail.flow-records", "f-365", ST_PASS, "kept 400 days");
+	/* a stop older than any retention says nothing */
+	put_audit(st, NOW3 - 500 * DAY, "mail.reject", "mail:0aaaaaaa11111111",
+		  "hop=smtpd");
+	run(st);
+	expect_f("mail.flow-records", "f-365", ST_PASS, "kept 400 days");
+	/* a stop 100 days ago whose record is gone: deleted by hand */
+	put_audit(st, NOW3 - 100 * DAY, "mail.quarantine",
+		  "mail:0bbbbbbb22222222", "hop=smtpd");
+	run(st);
+	expect_exact("mail.flow-records", "f-365", ST_FAIL,
+		     "mail of 'n3' (ga.jm.gov.cn) is recorded until "
+		     "2024-07-01T03:00:00Z, but the records start at "
+		     "2024-06-21T04:00:00Z: the record of a stop the audit "
+		     "chain holds from 2024-03-23T04:00:00Z is gone, though "
+		     "younger than the 365 days the logs are kept (SEC-5)");
+	expect_zh("f-365");
+	expect_f("mail.flow-records", "f-400", ST_FAIL,
+		 "younger than the 400 days");
+}
+
+/* The records are read newest first a page (5000) at a time: a domain
+ * recorded behind 6000 newer records of the same second is found. */
+static void
+test_mail_flow_pages(void **state)
+{
+	struct store *st = *state;
+	struct err e;
+	char id[32];
+
+	load_apps(st, FLOW_APPS);
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 0; i < 6000; i++) {
+		str_fmt(id, sizeof(id), "p%05d", i);
+		put_flow(st, id, NOW3 - 100, "a@other.cn", "b@other.cn");
+	}
+	assert_int_equal(store_commit(st, &e), 0);
+	put_flow(st, "q1", NOW3 - 200, "a@ga.jm.gov.cn", "b@other.cn");
+	put_flow(st, "q2", NOW3 - 300, "a@jm.gov.cn", "b@other.cn");
+	run(st);
+	expect_f("mail.flow-records", "f-stale", ST_PASS,
+		 "(ga.jm.gov.cn): last record 2024-07-01T03:56:40Z");
+	expect_f("mail.flow-records", "f-ok", ST_PASS,
+		 "(jm.gov.cn): last record 2024-07-01T03:55:00Z");
+	expect_f("mail.flow-records", "f-none", ST_UNKNOWN,
+		 "(domains edu.jm.gov.cn) since 2024-07-01T03:55:00Z");
+	/* one domain of each group found is enough: the reading stops */
+	{
+		const char *doms[] = {"mail.ga.jm.gov.cn", "ga.jm.gov.cn",
+				      "ga.jm.gov.cn", "jm.gov.cn"};
+		const size_t groups[] = {0, 0, 2, 2};
+		struct mail_flow_ev ev;
+
+		assert_int_equal(mail_flow_evidence(st, doms, groups, 4,
+						    NOW3 - 400 * DAY, 100000,
+						    &ev, &e),
+				 0);
+		assert_int_equal(ev.scanned, 6001);
+		assert_int_equal(ev.seen[0], 0);
+		assert_int_equal(ev.seen[1], NOW3 - 200);
+		assert_int_equal(ev.seen[2], NOW3 - 200);
+		assert_int_equal(ev.seen[3], 0);
+		assert_int_equal(ev.first, NOW3 - 300);
+		assert_int_equal(ev.last, NOW3 - 100);
+		mail_flow_ev_cleanup(&ev);
+		/* each its own group: read to the oldest for the first */
+		assert_int_equal(mail_flow_evidence(st, doms, NULL, 4,
+						    NOW3 - 400 * DAY, 100000,
+						    &ev, &e),
+				 0);
+		assert_int_equal(ev.scanned, 6002);
+		assert_int_equal(ev.seen[0], 0);
+		assert_int_equal(ev.seen[3], NOW3 - 300);
+		assert_int_equal(ev.read_all, 1);
+		mail_flow_ev_cleanup(&ev);
+		/* at most max_rows */
+		assert_int_equal(mail_flow_evidence(st, doms, NULL, 4,
+						    NOW3 - 400 * DAY, 5000, &ev,
+						    &e),
+				 0);
+		assert_int_equal(ev.scanned, 5000);
+		assert_int_equal(ev.read_all, 0);
+		assert_int_equal(ev.seen[1], 0);
+		mail_flow_ev_cleanup(&ev);
+	}
+}
+
+/* No record at all: the rule says nothing and MAIL-3 is judged by
+ * attestations as before (not judged without them). */
+static void
+test_mail_flow_no_records(void **state)
+{
+	struct store *st = *state;
+
+	load_apps(st, FLOW_APPS);
+	run(st);
+	assert_int_equal(count_rule("mail.flow-records"), 0);
+	assert_string_equal(req_of("MAIL-3")->verdict, "not_judged");
+	assert_string_equal(req_of("MAIL-3")->judged_by, "none");
+	attest(st, "MAIL-3", GOV, "fail", "2024-06-01", "2025-05-31");
+	run(st);
+	expect_f("attest.mail-3", GOV, ST_FAIL, "李娜");
+	assert_string_equal(req_of("MAIL-3")->verdict, "fail");
+}
+
 /* The runner: rule table, order, statuses, sink filter, empty registry. */
 
 static void
@@ -1997,7 +2274,7 @@ test_rule_table(void **state)
 	struct check_opts o;
 
 	(void)state;
-	assert_int_equal(n, 42); /* 4 of CF-1..3: rules_cf.c */
+	assert_int_equal(n, 43); /* 4 of CF-1..3: rules_cf.c */
 	assert_string_equal(r[0].id, "scope.unit-kind");
 	assert_string_equal(r[0].requirement, "SCOPE-1");
 	assert_string_equal(r[1].id, "site.one-portal");
@@ -2884,11 +3161,13 @@ test_check_config(void **state)
 	assert_int_equal(o.gate_window_days, 30);
 	assert_int_equal(o.gate_stale_minutes, 60);
 	assert_int_equal(o.whitelist_max_days, 90);
+	assert_int_equal(o.mail_flow_stale_days, 3);
 	str_fmt(path, sizeof(path), "%s/check.conf", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[check]\nmax_segment_prefix4 = 16\nmax_segment_prefix6 = 48\n"
-	      "gate_window_days = 7\ngate_stale_minutes = 1440\n",
+	      "gate_window_days = 7\ngate_stale_minutes = 1440\n"
+	      "mail_flow_stale_days = 14\n",
 	      f);
 	fclose(f);
 	assert_int_equal(config_load(&cfg, path, &e), 0);
@@ -2897,6 +3176,7 @@ test_check_config(void **state)
 	assert_int_equal(o.segment_prefix6, 48);
 	assert_int_equal(o.gate_window_days, 7);
 	assert_int_equal(o.gate_stale_minutes, 1440);
+	assert_int_equal(o.mail_flow_stale_days, 14);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("[check]\nmax_segment_prefix4 = 33\n", f);
@@ -2905,6 +3185,14 @@ test_check_config(void **state)
 	assert_int_equal(config_load(&cfg, path, &e), -1);
 	assert_non_null(
 	    strstr(e.msg, "bad value '33' for [check] max_segment_prefix4"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[check]\nmail_flow_stale_days = 0\n", f);
+	fclose(f);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, path, &e), -1);
+	assert_non_null(
+	    strstr(e.msg, "bad value '0' for [check] mail_flow_stale_days"));
 	unlink(path);
 }
 
@@ -2951,6 +3239,10 @@ main(void)
 	    T(test_mail_forward),
 	    T(test_mail_attachments),
 	    T(test_mail_audited),
+	    T(test_mail_flow),
+	    T(test_mail_flow_retention),
+	    T(test_mail_flow_no_records),
+	    T(test_mail_flow_pages),
 	    T(test_sup_rectified),
 	    T(test_attestation_precedence),
 	    T(test_verdict_of_an_empty_registry),

@@ -1,0 +1,106 @@
+"""jobsite.py: what the tests of govsecd's claimed periodic work share
+(tests/e2e/test_pg_jobs.py on PostgreSQL, test_jobs.py on SQLite): a real
+nginx on loopback serving sites over https (a private CA) and plain http,
+one of them slow (about 2 s a page over many pages), and a registry of
+one live portal per host. Stdlib and pytest only.
+"""
+import contextlib
+import json
+
+from conftest import free_port, running_nginx, self_signed
+from test_schedule import fnv1a64, uscc
+
+NGINX_CONF = """daemon off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp;
+    fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp;
+    scgi_temp_path {d}/tmp;
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{tls} ssl default_server;
+        listen 127.0.0.1:{plain} default_server;
+        ssl_certificate {d}/tls.pem;
+        ssl_certificate_key {d}/tls.key;
+        root {d}/site;
+    }}
+    server {{
+        listen 127.0.0.1:{tls} ssl;
+        server_name {slow};
+        access_log {d}/slow.log;
+        ssl_certificate {d}/tls.pem;
+        ssl_certificate_key {d}/tls.key;
+        root {d}/slow;
+        # every page takes about 2 s: the crawl runs for many seconds
+        location /p/ {{ limit_rate 1k; }}
+    }}
+}}
+"""
+
+HOME = """<!DOCTYPE html><html><head><title>s</title></head><body>
+<a href="/about.html">about</a></body></html>"""
+ABOUT = """<!DOCTYPE html><html><body><a href="/">home</a></body></html>"""
+SLOW_PAGES = 10
+
+
+def slow_host(interval, prefix="slow"):
+    """A host name www.PREFIXk.gov.cn whose slot in a round of interval
+    seconds comes within its first 3 s (so that a test of it needs no
+    long wait)."""
+    for k in range(10000):
+        h = f"www.{prefix}{k}.gov.cn"
+        if fnv1a64(h) % (interval * 1000) < 3000:
+            return h
+    raise AssertionError("no name with an early slot")
+
+
+@contextlib.contextmanager
+def serving(d, names, slow):
+    """nginx in directory d: https for names (one certificate), the slow
+    site at host slow; .d, .tls and .plain (ports)."""
+    (d / "tmp").mkdir()
+    (d / "site").mkdir()
+    (d / "site" / "index.html").write_text(HOME)
+    (d / "site" / "about.html").write_text(ABOUT)
+    (d / "slow" / "p").mkdir(parents=True)
+    links = "".join(f'<a href="/p/{i}.html">{i}</a> '
+                    for i in range(SLOW_PAGES))
+    (d / "slow" / "index.html").write_text(
+        f"<!DOCTYPE html><html><body>{links}</body></html>")
+    for i in range(SLOW_PAGES):
+        (d / "slow" / "p" / f"{i}.html").write_text(
+            "<!DOCTYPE html><html><body><p>" + "x" * 2000 +
+            '</p><a href="/">home</a></body></html>')
+    self_signed(d, *names)
+    tls, plain = free_port(), free_port()
+    with running_nginx(d, NGINX_CONF.format(d=d, tls=tls, plain=plain,
+                                            slow=slow), [tls, plain]):
+        web = type("Web", (), {})()
+        web.d, web.tls, web.plain = d, tls, plain
+        yield web
+
+
+def registry(d, hosts):
+    reg = d / "reg.json"
+    units, apps = [], []
+    for k, host in enumerate(hosts):
+        unit = uscc(f"1144070000725{k:04d}")
+        units.append({"uscc": unit, "name": f"单位{k}",
+                      "short_name": f"单位{k}", "kind": "administrative",
+                      "level": "prefecture", "region": "440700",
+                      "region_name": "江门市"})
+        apps.append({"id": f"portal-{k + 1}", "unit": unit,
+                     "type": "portal", "name": f"门户网站{k}",
+                     "status": "live", "filed": True,
+                     "domains": [{"name": host, "lang": "en",
+                                  "main": True}]})
+    reg.write_text(json.dumps({"format": "govsec-registry/1",
+                               "units": units, "applications": apps},
+                              ensure_ascii=False))
+    return reg
+
+
