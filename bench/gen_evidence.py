@@ -18,7 +18,11 @@ govsec for a while would have it:
   the settings govsecd writes when its gate starts (gate.started ...).
 
 Rows go straight into the tables (this is bench data, not a way to make
-evidence); deterministic for a given store and --seed. Stdlib only.
+evidence); deterministic for a given store and --seed. Stdlib only. What
+`govsec check` reads instead of the raw rows (each run's findings summed
+up, each application's recent probes in one row: migration 30) is not
+computed here: govsec makes it (`govsec summarize`, which bench/check runs
+and times as its own step; a check of a store without them runs it once).
 """
 import argparse
 import datetime

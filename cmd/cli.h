@@ -66,6 +66,7 @@ int cmd_uscc(struct cli *c, int argc, char **argv);
 int cmd_domain(struct cli *c, int argc, char **argv);
 int cmd_name(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_summarize(struct cli *c, int argc, char **argv);
 int cmd_ack(struct cli *c, int argc, char **argv);
 int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_rules(struct cli *c, int argc, char **argv);

@@ -68,6 +68,9 @@ static const struct command commands[] = {
      "             [--status fail,unknown,...|all] [--all] [--lang zh|en]\n"
      "             [--now DATE] [--output FILE]\n",
      NULL},
+    {"summarize", cmd_summarize,
+     "sum up evidence written without its summaries (check reads them)",
+     "govsec summarize\n", NULL},
     {"ack", cmd_ack, "acknowledge a finding with owner and due date",
      "govsec ack RULE OBJECT --owner NAME --due YYYY-MM-DD [--note TEXT]\n",
      NULL},

@@ -739,6 +739,23 @@ int probe_run(const char *target, const struct probe_opts *o,
  * probe_results and prunes app's results older than PROBE_KEEP_DAYS. */
 int probe_save(struct store *st, const char *app, const struct probe_result *r,
 	       struct err *e);
+/* probesum.c: each application's recent probes in one row of probe_sums
+ * (what `govsec check` reads for GOVWEB-1): every probe not older than
+ * PROBE_SUM_DAYS before the application's newest. */
+#define PROBE_SUM_DAYS 10
+/* 1 if the rows hold every probe (the row of app '' says so: made when
+ * probe_results was empty, or by probe_sums_build). */
+int probe_sums_complete(struct store *st);
+/* Adds one probe of app (NULL: nothing to do) to its row, inside the
+ * caller's write transaction. 0, or -1 with e set. */
+int probe_sum_add(struct store *st, const char *app, const char *at, int ok,
+		  struct err *e);
+/* Makes every row again from probe_results and marks them complete, inside
+ * the caller's write transaction; *napps rows written. 0 or -1. */
+int probe_sums_build(struct store *st, long long *napps, struct err *e);
+/* The next probe of a row's text at *p (advanced): its time (len bytes,
+ * not NUL-terminated) and *ok; NULL at the end. */
+const char *probe_sum_next(const char **p, int *ok, size_t *len);
 /* The GOVWEB-1 verdict over a week (the 2019 indicator: at least 20
  * probes a day for a week, failures of 5 % or more veto): day[] holds the
  * probes of each of the PROBE_DAYS days; 1 pass, 0 fail (failed / all >=

@@ -388,7 +388,8 @@ probe_save(struct store *st, const char *app, const struct probe_result *r,
 		       v, 7, e) < 0 ||
 	    store_exec(st,
 		       "DELETE FROM probe_results WHERE app IS ? AND at < ?", p,
-		       2, e) < 0)
+		       2, e) < 0 ||
+	    probe_sum_add(st, app, r->at, r->ok, e) < 0)
 		goto fail;
 	return store_commit(st, e);
 fail:

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "inspect/inspect.h"
+#include "rules/rules.h"
 
 /* Fingerprint bits (of 64) that may change before content_changed. */
 #define FP_DRASTIC 24
@@ -170,6 +171,23 @@ json_text(json_t *j)
 	return s != NULL ? s : xstrdup("null");
 }
 
+/* The run's findings summed up per requirement as `govsec check` reads
+ * them (table insp_run_sums), in the run's transaction. */
+static int
+run_sums_save(struct store *st, long long run, const char *findings,
+	      struct err *e)
+{
+	char *sums = check_run_sums(findings);
+	struct store_val v[2] = {SV_INT(run), SV_TEXT(sums)};
+	int rc = store_exec(st,
+			    "INSERT INTO insp_run_sums (run, sums) VALUES "
+			    "(?, ?)",
+			    v, 2, e);
+
+	free(sums);
+	return rc;
+}
+
 long long
 insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 {
@@ -309,6 +327,8 @@ insp_store_save(struct store *st, struct insp_result *r, struct err *e)
 			       v, 9, e) < 0)
 			goto rollback;
 	}
+	if (run_sums_save(st, run, finds, e) < 0)
+		goto rollback;
 	if (store_commit(st, e) < 0) {
 		run = -1;
 		goto fail;

@@ -471,7 +471,11 @@ static enum fstatus VPRINTF_LIKE(7)
 	}
 	if (f.overdue)
 		c->sum->overdue++;
-	if (c->o->tally != NULL)
+	/* by unit, handed over at the end (check_run): one call per
+	 * finding to a table of 100,000 units cost as much as the rules */
+	if (c->o->tally != NULL && u != NULL)
+		c->m->units[u - c->m->units].tally[st]++;
+	else if (c->o->tally != NULL)
 		c->o->tally(c->o->tally_arg, unit, f.unit_name, st);
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
@@ -484,16 +488,19 @@ static enum fstatus VPRINTF_LIKE(7)
 	if (buf_vprintf(&c->ev, fmt, ap) < 0)
 		buf_addstr(&c->ev, "(evidence too long)");
 	f.evidence = c->ev.data ? c->ev.data : "";
-	/* The Chinese, where the catalogue (zh.c) has it: all or nothing. */
+	/* The Chinese, where the catalogue (zh.c) has it: all or nothing
+	 * (and nothing for a sink that shows none). */
 	buf_reset(&c->ev_zh);
-	if (t != NULL)
+	if (t != NULL && !c->o->no_zh)
 		buf_printf(&c->ev_zh, "%s于%s核实（有效期至%s）：%s；",
 			   t->reviewer, t->date, t->expires, t->evidence);
-	if (zh_vformat(&c->ev_zh, fmt, cp) == 0)
+	if (!c->o->no_zh && zh_vformat(&c->ev_zh, fmt, cp) == 0)
 		f.evidence_zh = c->ev_zh.data;
 	va_end(cp);
 	buf_reset(&c->fix_zh);
-	if (*f.fix == '\0')
+	if (c->o->no_zh)
+		f.fix_zh = NULL;
+	else if (*f.fix == '\0')
 		f.fix_zh = "";
 	else if (zh_text(&c->fix_zh, f.fix) == 0)
 		f.fix_zh = c->fix_zh.data;
@@ -730,16 +737,21 @@ check_run(struct store *st, const struct check_opts *o,
 	if (platforms_ready(e) < 0)
 		return -1;
 	/* One read transaction: a consistent view, one file lock. */
-	if (store_begin_read(st, e) < 0)
+	store_read_hint(st, 1);
+	if (store_begin_read(st, e) < 0) {
+		store_read_hint(st, 0);
 		return -1;
+	}
 	if (model_load(&m, st, e) < 0) {
 		store_rollback(st);
+		store_read_hint(st, 0);
 		model_free(&m);
 		return -1;
 	}
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);
 		store_rollback(st);
+		store_read_hint(st, 0);
 		model_free(&m);
 		return -1;
 	}
@@ -797,6 +809,18 @@ check_run(struct store *st, const struct check_opts *o,
 		rule_attested(&c);
 	}
 	c.rule = NULL;
+	for (size_t i = 0; o->tally != NULL && i < m.nunits; i++)
+		for (int k = 0; k < ST__COUNT; k++) {
+			const struct m_unit *u = &m.units[i];
+
+			if (u->tally[k] > 0 && o->tally_n != NULL)
+				o->tally_n(o->tally_arg, u->uscc, u->name,
+					   (enum fstatus)k, u->tally[k]);
+			else
+				for (long long n = 0; n < u->tally[k]; n++)
+					o->tally(o->tally_arg, u->uscc, u->name,
+						 (enum fstatus)k);
+		}
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
 		req_finish(sum, &sum->req[i], catalogue[i].kind);
 	map_cleanup(&c.att_idx);
@@ -806,7 +830,9 @@ check_run(struct store *st, const struct check_opts *o,
 	buf_cleanup(&c.fix_zh);
 	map_cleanup(&c.insp_latest);
 	check_link_free(&c);
+	check_gate_free(&c);
 	store_commit(st, NULL); /* ends the read transaction */
+	store_read_hint(st, 0);
 	model_free(&m);
 	return 0;
 }

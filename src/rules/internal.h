@@ -16,6 +16,7 @@ struct m_unit {
 	int pilot; /* in an e-certificate pilot area (1), else 0 or -1 */
 	struct m_unit *up; /* parent unit, NULL if none or unknown */
 	int portals;	   /* live portals */
+	long long tally[ST__COUNT]; /* findings counted for o->tally */
 };
 
 struct m_domain {
@@ -85,6 +86,10 @@ struct m_attest {
 
 struct model {
 	struct arena a;
+	/* model.c: the registry's strings packed into the arena's blocks
+	 * (the arena aligns each allocation to 16 bytes) */
+	char *pool;
+	size_t pool_left;
 	struct m_unit *units;
 	struct m_app *apps;
 	struct m_outsourcer *outsourcers;
@@ -122,6 +127,8 @@ struct check_ctx {
 	int insp_loaded;
 	/* rules_link.c: inspection runs and probes read once per check */
 	struct link_cache *link;
+	/* rules_gate.c: the gate's evidence read once per check */
+	struct gate_cache *gate;
 	struct check_req *req; /* the requirement being judged */
 	struct map att_idx;    /* requirement \t object -> newest attestation */
 	/* the date of the observation the next findings come from (set by
@@ -217,5 +224,8 @@ void rule_gate_device(struct check_ctx *c);	  /* AUTH-4 */
 /* Days a whitelist entry is open, started days counted (SEC-4: the gate's
  * and the declared entries are held to [check] whitelist_max_days). */
 long long whitelist_days(time_t from, time_t until);
+
+/* rules_gate.c: frees what the gate rules kept for the check */
+void check_gate_free(struct check_ctx *c);
 
 #endif

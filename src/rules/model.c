@@ -21,12 +21,28 @@ struct loader {
 	size_t cap;
 };
 
+#define POOL_BLOCK (64 * 1024)
+
 static char *
 s(struct model *m, struct store_row *r, int col)
 {
 	const char *t = store_row_text(r, col);
+	size_t n;
+	char *p;
 
-	return t ? arena_strdup(&m->a, t) : NULL;
+	if (t == NULL)
+		return NULL;
+	n = strlen(t) + 1;
+	if (n > POOL_BLOCK / 8)
+		return arena_strdup(&m->a, t);
+	if (n > m->pool_left) {
+		m->pool = arena_alloc(&m->a, POOL_BLOCK);
+		m->pool_left = POOL_BLOCK;
+	}
+	p = memcpy(m->pool, t, n);
+	m->pool += n;
+	m->pool_left -= n;
+	return p;
 }
 
 static int

@@ -14,9 +14,12 @@
  * JSON and by buf_add_html here.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/mman.h>
 
 #include <jansson.h>
 
@@ -45,12 +48,24 @@ struct span {
 	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
+/* The groups of the units seen, also by the address of the text the
+ * caller passed (the model's, the same for each finding of a unit):
+ * hashing the text once per finding cost more than the rest of the
+ * tally. Open addressing, at most half full; a hit is compared as text
+ * all the same. */
+struct unit_cached {
+	const char *key;
+	size_t idx;
+};
+
 struct report_units {
 	struct unit_group *g;
 	size_t n, cap;
 	struct map idx; /* uscc -> index */
 	long long none; /* index + 1 of the no-unit group, 0: none */
 	int sorted;
+	struct unit_cached *cache;
+	size_t ncache, capcache; /* capcache: 0 or a power of 2 */
 };
 
 struct report {
@@ -64,7 +79,11 @@ struct report {
 	/* text and HTML: the findings rendered, until report_finish */
 	FILE *spill;
 	int spill_failed;
-	long long held; /* bytes in spill */
+	int spill_short; /* a write fell short: spans after it are wrong */
+	long long held;	 /* bytes in spill */
+	/* the spill mapped to copy the findings out (MAP_FAILED: pread) */
+	char *map;
+	size_t mapped;
 	struct span *spans;
 	size_t nspans, capspans;
 	struct buf one;	   /* one finding */
@@ -118,6 +137,7 @@ units_cleanup(struct report_units *u)
 		free(u->g[i].name);
 	}
 	free(u->g);
+	free(u->cache);
 	map_cleanup(&u->idx);
 }
 
@@ -130,6 +150,69 @@ report_units_free(struct report_units *u)
 	free(u);
 }
 
+static size_t
+ptr_slot(const void *p, size_t cap)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p;
+
+	/* MurmurHash3's finalizer: every bit of the address moves the low
+	 * bits (arena addresses differ only in a few) */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h & (cap - 1);
+}
+
+/* The cached group index of the text at key, or -1. */
+static long long
+cache_get(const struct report_units *u, const char *key)
+{
+	if (u->capcache == 0)
+		return -1;
+	for (size_t i = ptr_slot(key, u->capcache);;
+	     i = (i + 1) & (u->capcache - 1)) {
+		const struct unit_cached *c = &u->cache[i];
+
+		if (c->key == NULL)
+			return -1;
+		if (c->key == key)
+			return c->idx < u->n && u->g[c->idx].uscc != NULL &&
+				       strcmp(u->g[c->idx].uscc, key) == 0
+				   ? (long long)c->idx
+				   : -1;
+	}
+}
+
+static void
+cache_put(struct report_units *u, const char *key, size_t idx)
+{
+	if (2 * (u->ncache + 1) > u->capcache) {
+		struct unit_cached *old = u->cache;
+		size_t oldcap = u->capcache;
+
+		u->capcache = oldcap ? 2 * oldcap : 1024;
+		u->cache = xcalloc(u->capcache, sizeof(*u->cache));
+		u->ncache = 0;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].key != NULL)
+				cache_put(u, old[i].key, old[i].idx);
+		free(old);
+	}
+	for (size_t i = ptr_slot(key, u->capcache);;
+	     i = (i + 1) & (u->capcache - 1)) {
+		struct unit_cached *c = &u->cache[i];
+
+		if (c->key == NULL || c->key == key) {
+			u->ncache += c->key == NULL;
+			c->key = key;
+			c->idx = idx;
+			return;
+		}
+	}
+}
+
 /* The group of unit (NULL: of no unit), added if new. */
 static struct unit_group *
 group_of(struct report_units *u, const char *unit, const char *name)
@@ -137,8 +220,14 @@ group_of(struct report_units *u, const char *unit, const char *name)
 	struct unit_group *g;
 	long long i;
 
-	if (unit != NULL && map_get(&u->idx, unit, &i) == 0)
-		return &u->g[i];
+	if (unit != NULL) {
+		if ((i = cache_get(u, unit)) >= 0)
+			return &u->g[i];
+		if (map_get(&u->idx, unit, &i) == 0) {
+			cache_put(u, unit, (size_t)i);
+			return &u->g[i];
+		}
+	}
 	if (unit == NULL && u->none > 0)
 		return &u->g[u->none - 1];
 	if (u->n == u->cap) {
@@ -150,6 +239,7 @@ group_of(struct report_units *u, const char *unit, const char *name)
 	if (unit != NULL) {
 		g->uscc = xstrdup(unit);
 		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
+		cache_put(u, unit, u->n);
 	} else
 		u->none = (long long)u->n + 1;
 	g->name = name != NULL ? xstrdup(name) : NULL;
@@ -167,10 +257,21 @@ report_units_count(void *arg, const char *unit, const char *name,
 		group_of(u, unit, name)->n[st]++;
 }
 
+static void
+report_units_count_n(void *arg, const char *unit, const char *name,
+		     enum fstatus st, long long n)
+{
+	struct report_units *u = arg;
+
+	if (st < ST__COUNT)
+		group_of(u, unit, name)->n[st] += n;
+}
+
 void
 report_units_opts(struct report_units *u, struct check_opts *o)
 {
 	o->tally = report_units_count;
+	o->tally_n = report_units_count_n;
 	o->tally_arg = u;
 }
 
@@ -201,6 +302,9 @@ units_sort(struct report_units *u)
 	if (u->sorted)
 		return;
 	qsort(u->g, u->n, sizeof(*u->g), group_cmp);
+	free(u->cache); /* the groups moved */
+	u->cache = NULL;
+	u->ncache = u->capcache = 0;
 	map_cleanup(&u->idx);
 	map_init(&u->idx);
 	u->none = 0;
@@ -470,8 +574,14 @@ hold(struct report *r, const struct finding *f)
 		render_text(r, &r->one, f);
 	if (r->spill == NULL || r->one.len == 0 ||
 	    r->held + (long long)r->one.len > REPORT_MAX ||
-	    r->nspans >= UINT_MAX - 1 || ftello(r->spill) != (off_t)r->held ||
-	    fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
+	    r->nspans >= UINT_MAX - 1 || r->spill_short) {
+		r->dropped++;
+		return;
+	}
+	/* the file's end is r->held until a write falls short (asking the
+	 * file each time was a system call per finding) */
+	if (fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
+		r->spill_short = 1;
 		r->dropped++;
 		return;
 	}
@@ -492,7 +602,7 @@ hold(struct report *r, const struct finding *f)
 }
 
 /* Copies the findings of g held in the temporary file to out, failures
- * first (pread: exactly each finding, no read-ahead to throw away). */
+ * first (from the file mapped once; else pread: exactly each finding). */
 static void
 put_group(struct report *r, const struct unit_group *g)
 {
@@ -500,11 +610,24 @@ put_group(struct report *r, const struct unit_group *g)
 
 	if (r->spill != NULL && fflush(r->spill) != 0)
 		return;
+	/* the whole file mapped once: no system call per finding */
+	if (r->map == NULL && r->spill != NULL && r->held > 0 &&
+	    (unsigned long long)r->held <= SIZE_MAX) {
+		r->mapped = (size_t)r->held;
+		r->map = mmap(NULL, r->mapped, PROT_READ, MAP_PRIVATE,
+			      fileno(r->spill), 0);
+	}
 	for (int k = 0; k < ST__COUNT; k++)
 		for (unsigned i = g->head[k]; i != 0;
 		     i = r->spans[i - 1].next) {
 			const struct span *sp = &r->spans[i - 1];
 			size_t done = 0;
+
+			if (r->map != NULL && r->map != MAP_FAILED &&
+			    (size_t)sp->off + sp->len <= r->mapped) {
+				fwrite(r->map + sp->off, 1, sp->len, r->out);
+				continue;
+			}
 
 			while (done < sp->len) {
 				size_t n = sp->len - done < sizeof(chunk)
@@ -625,6 +748,9 @@ report_opts(struct report *r, struct check_opts *o)
 {
 	report_units_opts(&r->units, o);
 	r->tallied = 1;
+	/* text and HTML in English show no Chinese */
+	o->no_zh =
+	    !r->zh && (r->format == REPORT_TEXT || r->format == REPORT_HTML);
 }
 
 struct check_sink
@@ -1026,6 +1152,8 @@ report_finish(struct report *r, const struct check_summary *sum)
 		break;
 	}
 	units_cleanup(&r->units);
+	if (r->map != NULL && r->map != MAP_FAILED)
+		munmap(r->map, r->mapped);
 	if (r->spill != NULL)
 		fclose(r->spill);
 	free(r->spans);

@@ -73,10 +73,17 @@ struct check_opts {
 	int mail_flow_stale_days;
 	/* If set, called for every finding in scope, emitted or not, with
 	 * its unit (uscc and name, NULL if none): counts by unit without
-	 * building the evidence of findings nobody reads. */
+	 * building the evidence of findings nobody reads. The findings of
+	 * a registered unit are counted with the unit and handed over at
+	 * the end of the run, through tally_n (n of them at once) if set. */
 	void (*tally)(void *arg, const char *unit, const char *unit_name,
 		      enum fstatus st);
+	void (*tally_n)(void *arg, const char *unit, const char *unit_name,
+			enum fstatus st, long long n);
 	void *tally_arg;
+	/* 1: the sink shows no Chinese (evidence_zh and fix_zh stay NULL,
+	 * not built; report_opts sets it) */
+	int no_zh;
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
  * "today" is the date in Asia/Shanghai, which keeps UTC+8 all year. */
@@ -139,6 +146,15 @@ void check_opts_config(struct check_opts *o, const struct config *cfg);
 int check_run(struct store *st, const struct check_opts *o,
 	      const struct check_sink *sink, struct check_summary *sum,
 	      struct err *e);
+/* rules_link.c: the evidence summaries check reads (migration 30). */
+/* An inspection run's findings (JSON text) summed up per requirement as
+ * check reads them (table insp_run_sums): heap text. */
+char *check_run_sums(const char *findings);
+/* Writes the sums of every run without them and makes every
+ * application's probe row again (probesum.c), in one transaction; the
+ * counts of each when not NULL. 0, or -1 with e set and nothing written. */
+int check_summarize(struct store *st, long long *nruns, long long *napps,
+		    struct err *e);
 /* The overall verdict of a run, and its name ("compliant", "failing",
  * "incomplete"). */
 enum check_verdict check_verdict(const struct check_summary *sum);
@@ -224,8 +240,9 @@ struct report;
 struct report *report_new(enum report_format f, FILE *out, unsigned statuses,
 			  const char *lang);
 struct check_sink report_sink(struct report *r);
-/* Lets r count every finding by unit, emitted or not (o->tally): call
- * before check_run, else a unit's counts are of the findings written. */
+/* Lets r count every finding by unit, emitted or not (o->tally), and
+ * tells check_run whether r shows Chinese (o->no_zh): call before
+ * check_run, else a unit's counts are of the findings written. */
 void report_opts(struct report *r, struct check_opts *o);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */

@@ -928,22 +928,73 @@ judge(struct check_ctx *c, struct gate_ev *ev, struct m_app *a,
 
 /* Judges protected applications in scope of what, then runs the
  * declaration rule with those applications hidden from it. */
+/* The gate's evidence, read once for the six rules of a check, and which
+ * applications it protects (computed on first need, per application). */
+struct gate_cache {
+	int ok; /* ev_load succeeded */
+	struct gate_ev ev;
+	signed char *prot; /* per application: -1 not yet, 0, 1 */
+	struct ivec *cand; /* per application: its candidate rules */
+};
+
+static struct gate_cache *
+gate_cache(struct check_ctx *c)
+{
+	struct gate_cache *g = c->gate;
+
+	if (g != NULL)
+		return g;
+	g = c->gate = xcalloc(1, sizeof(*g));
+	g->ok = ev_load(c, &g->ev) == 0;
+	if (g->ok) {
+		g->prot = xcalloc(c->m->napps + 1, 1);
+		memset(g->prot, -1, c->m->napps + 1);
+		g->cand = xcalloc(c->m->napps + 1, sizeof(*g->cand));
+	}
+	return g;
+}
+
+void
+check_gate_free(struct check_ctx *c)
+{
+	struct gate_cache *g = c->gate;
+
+	if (g == NULL)
+		return;
+	for (size_t i = 0; g->cand != NULL && i < c->m->napps; i++)
+		free(g->cand[i].v);
+	free(g->cand);
+	free(g->prot);
+	ev_free(&g->ev);
+	free(g);
+	c->gate = NULL;
+}
+
 static void
 run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 {
-	struct gate_ev ev;
-	struct ivec cv = {NULL, 0, 0};
+	struct gate_cache *g = gate_cache(c);
 	char *hidden = NULL;
 
-	if (ev_load(c, &ev) == 0) {
+	if (g->ok) {
 		hidden = xcalloc(c->m->napps + 1, 1);
 		for (size_t i = 0; i < c->m->napps; i++) {
 			struct m_app *a = &c->m->apps[i];
 			int scope;
 
-			if (!app_open(a) || !check_wants(c, a->unit) ||
-			    (candidates(&ev, a, &cv),
-			     !protected_app(&ev, a, &cv)))
+			if (!app_open(a) || !check_wants(c, a->unit))
+				continue;
+			if (g->prot[i] < 0) {
+				candidates(&g->ev, a, &g->cand[i]);
+				g->prot[i] = (signed char)protected_app(
+				    &g->ev, a, &g->cand[i]);
+				if (!g->prot[i]) {
+					free(g->cand[i].v);
+					memset(&g->cand[i], 0,
+					       sizeof(g->cand[i]));
+				}
+			}
+			if (!g->prot[i])
 				continue;
 			scope =
 			    what <= C_SEC4
@@ -952,7 +1003,7 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 			if (scope != 1)
 				continue;  /* the declaration rule says why */
 			c->obs = c->today; /* the gate's state, read now */
-			if (ev.stale)
+			if (g->ev.stale)
 				check_emit_app(
 				    c, a, ST_UNKNOWN,
 				    "start govsecd with the gate, or "
@@ -961,11 +1012,12 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 				    "reported at %s, more than %d "
 				    "minutes ago ([check] "
 				    "gate_stale_minutes)",
-				    ev.reported[0] != '\0' ? ev.reported
-							   : "an unknown time",
+				    g->ev.reported[0] != '\0'
+					? g->ev.reported
+					: "an unknown time",
 				    c->o->gate_stale_minutes);
 			else
-				judge(c, &ev, a, &cv, what);
+				judge(c, &g->ev, a, &g->cand[i], what);
 			c->obs = NULL;
 			hidden[i] = 1;
 			a->open = 0;
@@ -976,8 +1028,6 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 		if (hidden[i])
 			c->m->apps[i].open = 1;
 	free(hidden);
-	free(cv.v);
-	ev_free(&ev);
 }
 
 void

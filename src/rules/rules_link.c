@@ -58,6 +58,9 @@ struct link_cache {
 	struct map by_id; /* run id -> index into runs */
 	struct run **runs;
 	size_t nruns, cap;
+	/* per application index: its newest run, once looked up */
+	const struct run **latest;
+	char *latest_done;
 	/* GOVWEB-1: per application index, -1 or an index into probes */
 	int *probe_of;
 	struct probe_sum *probes;
@@ -202,7 +205,131 @@ summarize(struct arena *a, struct run *x, const char *text)
 	summing_cleanup(&sm);
 }
 
-/* Row: id, start, finished, findings[, host]: sums the run up once. */
+/*
+ * A run's sums as text (table insp_run_sums): SUMS_VERSION, P (its
+ * findings were JSON) or N, then per observed requirement its four
+ * counts and its three texts, each "-" (none) or its length, ':' and its
+ * bytes. Another version, or text that does not read back, is summed up
+ * from the run's findings again.
+ */
+#define SUMS_VERSION "s1"
+
+static void
+put_text(struct buf *b, const char *s)
+{
+	if (s == NULL)
+		buf_addstr(b, " -");
+	else
+		buf_printf(b, " %zu:%s", strlen(s), s);
+}
+
+char *
+check_run_sums(const char *findings)
+{
+	struct arena a;
+	struct run x;
+	struct buf b = BUF_INIT(64 << 20);
+	char *out;
+
+	arena_init(&a);
+	memset(&x, 0, sizeof(x));
+	summarize(&a, &x, findings);
+	buf_printf(&b, "%s %c", SUMS_VERSION, x.parsed ? 'P' : 'N');
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		const struct req_sum *q = &x.req[k];
+
+		buf_printf(&b, " %ld %ld %ld %ld", q->fails, q->unknown,
+			   q->badges, q->home);
+		put_text(&b, q->ex);
+		put_text(&b, q->pass);
+		put_text(&b, q->unk);
+	}
+	arena_cleanup(&a);
+	out = buf_detach(&b, NULL);
+	return out;
+}
+
+static int
+get_long(const char **p, long *v)
+{
+	char *end;
+
+	if (**p != ' ')
+		return -1;
+	*v = strtol(*p + 1, &end, 10);
+	if (end == *p + 1)
+		return -1;
+	*p = end;
+	return 0;
+}
+
+static int
+get_text(struct arena *a, const char **p, char **out, size_t *len)
+{
+	const char *s = *p;
+	char *end;
+	unsigned long long n;
+
+	if (s[0] != ' ')
+		return -1;
+	if (s[1] == '-') {
+		*out = NULL;
+		*len = 0;
+		*p = s + 2;
+		return 0;
+	}
+	if (s[1] < '0' || s[1] > '9')
+		return -1;
+	n = strtoull(s + 1, &end, 10);
+	if (*end != ':' || strnlen(end + 1, n) < n)
+		return -1;
+	*out = arena_alloc(a, n + 1);
+	memcpy(*out, end + 1, n);
+	*len = n;
+	*p = end + 1 + n;
+	return 0;
+}
+
+/* Reads sums (check_run_sums) into x; -1 if they do not read. */
+static int
+sums_read(struct arena *a, struct run *x, const char *sums)
+{
+	const char *p = sums;
+	size_t vl = strlen(SUMS_VERSION), len;
+
+	if (sums == NULL || strncmp(p, SUMS_VERSION, vl) != 0 || p[vl] != ' ' ||
+	    (p[vl + 1] != 'P' && p[vl + 1] != 'N'))
+		return -1;
+	x->parsed = p[vl + 1] == 'P';
+	p += vl + 2;
+	memset(x->req, 0, sizeof(x->req));
+	for (size_t k = 0; k < NOBSERVED; k++) {
+		struct req_sum *q = &x->req[k];
+
+		if (get_long(&p, &q->fails) < 0 ||
+		    get_long(&p, &q->unknown) < 0 ||
+		    get_long(&p, &q->badges) < 0 ||
+		    get_long(&p, &q->home) < 0 ||
+		    get_text(a, &p, &q->ex, &len) < 0 ||
+		    get_text(a, &p, &q->pass, &q->pass_len) < 0 ||
+		    get_text(a, &p, &q->unk, &len) < 0)
+			return -1;
+	}
+	return *p == '\0' ? 0 : -1;
+}
+
+/* The findings of run id, summed up (its sums did not read back). */
+static int
+findings_row(void *arg, struct store_row *r)
+{
+	void **ax = arg;
+
+	summarize(ax[0], ax[1], store_row_text(r, 0));
+	return 0;
+}
+
+/* Row: id, start, finished, findings (NULL when it has sums), host (or
+ * NULL), sums (or NULL): sums the run up once. */
 static int
 run_row(void *arg, struct store_row *r)
 {
@@ -226,7 +353,19 @@ run_row(void *arg, struct store_row *r)
 	x->id = id;
 	x->start = arena_strdup(&lc->a, store_row_text(r, 1));
 	x->finished = arena_strdup(&lc->a, store_row_text(r, 2));
-	summarize(&lc->a, x, store_row_text(r, 3));
+	if (store_row_null(r, 5))
+		summarize(&lc->a, x, store_row_text(r, 3));
+	else if (sums_read(&lc->a, x, store_row_text(r, 5)) < 0) {
+		struct store_val v[1] = {SV_INT(id)};
+		void *ax[2] = {&lc->a, x};
+
+		/* another version's sums: from the findings */
+		x->parsed = 0;
+		memset(x->req, 0, sizeof(x->req));
+		store_query(c->st,
+			    "SELECT findings FROM insp_runs WHERE id = ?", v, 1,
+			    findings_row, ax, NULL);
+	}
 	return 0;
 }
 
@@ -236,6 +375,13 @@ host_row(void *arg, struct store_row *r)
 	map_put(arg, store_row_text(r, 0), store_row_int(r, 1), NULL);
 	return 0;
 }
+
+/* A run's row for run_row (its findings only when it has no sums; the
+ * host only for a whole check, which keeps the newest run per host). */
+#define RUN_SQL                                                                \
+	"SELECT r.id, r.start, r.finished, CASE WHEN s.sums IS NULL THEN "     \
+	"r.findings END, r.host, s.sums FROM insp_runs r LEFT JOIN "           \
+	"insp_run_sums s ON s.run = r.id "
 
 /* The run with that id, summed up (NULL if there is none). */
 static const struct run *
@@ -249,10 +395,8 @@ run_of(struct check_ctx *c, long long id)
 	str_fmt(key, sizeof(key), "%lld", id);
 	if (map_get(&lc->by_id, key, &idx) < 0) {
 		v[0] = SV_INT(id);
-		store_query(c->st,
-			    "SELECT id, start, finished, findings FROM "
-			    "insp_runs WHERE id = ?",
-			    v, 1, run_row, c, NULL);
+		store_query(c->st, RUN_SQL "WHERE r.id = ?", v, 1, run_row, c,
+			    NULL);
 		if (map_get(&lc->by_id, key, &idx) < 0)
 			return NULL;
 	}
@@ -273,9 +417,8 @@ latest(struct check_ctx *c, const struct m_app *a)
 		c->insp_loaded = 1;
 		if (whole(c))
 			store_query(c->st,
-				    "SELECT id, start, finished, findings, "
-				    "host FROM insp_runs WHERE id IN (SELECT "
-				    "max(id) FROM insp_runs GROUP BY host)",
+				    RUN_SQL "WHERE r.id IN (SELECT max(id) "
+					    "FROM insp_runs GROUP BY host)",
 				    NULL, 0, run_row, c, NULL);
 		else
 			store_query(c->st,
@@ -288,6 +431,24 @@ latest(struct check_ctx *c, const struct m_app *a)
 		    id > best)
 			best = id;
 	return best == 0 ? NULL : run_of(c, best);
+}
+
+/* latest(), once per application for the seven rules that ask. */
+static const struct run *
+latest_of(struct check_ctx *c, const struct m_app *a)
+{
+	struct link_cache *lc = cache(c);
+	size_t i = (size_t)(a - c->m->apps);
+
+	if (lc->latest == NULL) {
+		lc->latest = xcalloc(c->m->napps + 1, sizeof(*lc->latest));
+		lc->latest_done = xcalloc(c->m->napps + 1, 1);
+	}
+	if (!lc->latest_done[i]) {
+		lc->latest[i] = latest(c, a);
+		lc->latest_done[i] = 1;
+	}
+	return lc->latest[i];
 }
 
 /* A noun for a requirement's failing findings. */
@@ -307,37 +468,34 @@ what(const char *req)
 	return "missing or inconsistent footer marks";
 }
 
+/* The fix of a finding of status st from run x, only where such a
+ * finding is emitted (else nobody reads it). */
+static void
+inspect_fix(const struct check_ctx *c, enum fstatus st, const struct run *x,
+	    char *fix, size_t n)
+{
+	if (check_emits(c, st))
+		str_fmt(fix, n,
+			"fix what the inspection lists (govsec inspect %s), "
+			"then inspect again",
+			x->start);
+}
+
 static void
 judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 {
+	static const struct req_sum none;
 	const char *req = c->rule->requirement;
-	struct buf ex = BUF_INIT(4096), pass = BUF_INIT(4096),
-		   unk = BUF_INIT(1024);
-	long fails = 0, unknown = 0, badges = 0, home = 0;
+	const struct req_sum *q = &none;
 	time_t fin = 0, now = c->o->now ? c->o->now : time_now();
-	char fix[512];
-	size_t k;
+	char fix[512] = "";
+	size_t k, unk_len;
 
 	for (k = 0; k < NOBSERVED && strcmp(req, observed[k]) != 0; k++)
 		;
-	if (k < NOBSERVED) {
-		const struct req_sum *q = &x->req[k];
-
-		fails = q->fails;
-		unknown = q->unknown;
-		badges = q->badges;
-		home = q->home;
-		if (q->ex != NULL)
-			buf_addstr(&ex, q->ex);
-		if (q->pass != NULL)
-			buf_add(&pass, q->pass, q->pass_len);
-		if (q->unk != NULL)
-			buf_addstr(&unk, q->unk);
-	}
-	str_fmt(fix, sizeof(fix),
-		"fix what the inspection lists (govsec inspect %s), then "
-		"inspect again",
-		x->start);
+	if (k < NOBSERVED)
+		q = &x->req[k];
+	unk_len = q->unk != NULL ? strlen(q->unk) : 0;
 	if (strcmp(req, "LINK-1") == 0) {
 		check_emit_app(c, a, ST_UNKNOWN,
 			       "review the external links (govsec links list "
@@ -347,15 +505,16 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 			       "relates to the unit's functions (inspection "
 			       "of %s on %s)",
 			       x->start, x->finished);
-	} else if (fails > 0) {
+	} else if (q->fails > 0) {
+		inspect_fix(c, ST_FAIL, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "%ld %s on %s (inspected %s): "
 			       "%s%s",
-			       fails, what(req), x->start, x->finished,
-			       ex.data ? ex.data : "",
-			       fails > EXAMPLES ? "; ..." : "");
-	} else if (strcmp(req, "LOGO-1") == 0 && badges == 0 && home > 0 &&
-		   a->u != NULL && a->u->pilot == 1) {
+			       q->fails, what(req), x->start, x->finished,
+			       q->ex != NULL ? q->ex : "",
+			       q->fails > EXAMPLES ? "; ..." : "");
+	} else if (strcmp(req, "LOGO-1") == 0 && q->badges == 0 &&
+		   q->home > 0 && a->u != NULL && a->u->pilot == 1) {
 		check_emit_app(c, a, ST_FAIL,
 			       "show the application's govsec badge (govsec "
 			       "logo issue APP; its image linking to its "
@@ -369,32 +528,39 @@ judge(struct check_ctx *c, struct m_app *a, const struct run *x)
 	} else if (strcmp(req, "LINK-2") == 0 &&
 		   (time_parse(x->finished, &fin) < 0 ||
 		    now - fin > LINK_STALE_DAYS * 86400L)) {
+		inspect_fix(c, ST_FAIL, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_FAIL, fix,
 			       "the link list of %s was last checked %s, more "
 			       "than %d days ago",
 			       x->start, x->finished, LINK_STALE_DAYS);
-	} else if (unknown > 0 &&
-		   (pass.len == 0 || strcmp(req, "LINK-2") != 0)) {
+	} else if (q->unknown > 0 &&
+		   (q->pass_len == 0 || strcmp(req, "LINK-2") != 0)) {
 		/* blocked links leave LINK-2 passing; an undecided part of
 		 * another requirement (GOVWEB-2: no dated homepage item, no
 		 * column) leaves it unknown */
+		inspect_fix(c, ST_UNKNOWN, x, fix, sizeof(fix));
 		check_emit_app(c, a, ST_UNKNOWN, fix,
 			       "%s could not be decided from the inspection "
 			       "of %s on %s%s%s%s%s",
-			       req, x->start, x->finished, unk.len ? ": " : "",
-			       unk.len ? unk.data : "", pass.len ? "; " : "",
-			       pass.len ? pass.data : "");
+			       req, x->start, x->finished, unk_len ? ": " : "",
+			       unk_len ? q->unk : "", q->pass_len ? "; " : "",
+			       q->pass_len ? q->pass : "");
+	} else if (q->unknown > 0) {
+		struct buf pass = BUF_INIT(4096);
+
+		if (q->pass != NULL)
+			buf_add(&pass, q->pass, q->pass_len);
+		buf_printf(&pass, "%s%ld not verified (blocked)",
+			   pass.len ? "; " : "", q->unknown);
+		check_emit_app(c, a, ST_PASS, NULL,
+			       "inspection of %s on %s: %s", x->start,
+			       x->finished, pass.data);
+		buf_cleanup(&pass);
 	} else {
-		if (unknown > 0)
-			buf_printf(&pass, "%s%ld not verified (blocked)",
-				   pass.len ? "; " : "", unknown);
 		check_emit_app(
 		    c, a, ST_PASS, NULL, "inspection of %s on %s: %s", x->start,
-		    x->finished, pass.data ? pass.data : "no findings");
+		    x->finished, q->pass != NULL ? q->pass : "no findings");
 	}
-	buf_cleanup(&ex);
-	buf_cleanup(&pass);
-	buf_cleanup(&unk);
 }
 
 struct probe_load {
@@ -402,17 +568,17 @@ struct probe_load {
 	char bound[PROBE_DAYS][32]; /* [1..] the start of each later day */
 	const char *last;	    /* the application of the last row */
 	int last_idx;
+	const char *from, *to; /* the week */
+	int incomplete;	       /* probe_sums lack some */
 };
 
-/* Row: app, at, ok of a probe of the week: counted in its day. */
+/* A probe of app at (n bytes) of the week: counted in its day. */
 static int
-probe_row(void *arg, struct store_row *r)
+probe_count(struct probe_load *pl, const char *app, const char *at, size_t n,
+	    int ok)
 {
-	struct probe_load *pl = arg;
 	struct link_cache *lc = pl->c->link;
-	const char *app = store_row_text(r, 0), *at = store_row_text(r, 1);
 	struct probe_sum *p;
-	size_t n;
 	int d;
 
 	if (app == NULL || at == NULL)
@@ -445,17 +611,72 @@ probe_row(void *arg, struct store_row *r)
 	for (d = PROBE_DAYS - 1; d > 0 && strcmp(at, pl->bound[d]) < 0; d--)
 		;
 	p->day[d]++;
-	if (store_row_int(r, 2) == 0)
+	if (!ok)
 		p->failed++;
 	if (p->newest == NULL || strcmp(at, p->newest) > 0) {
-		n = strlen(at) + 1;
-		if (n > p->newest_cap) {
-			p->newest = xrealloc(p->newest, n);
-			p->newest_cap = n;
+		if (n + 1 > p->newest_cap) {
+			p->newest = xrealloc(p->newest, n + 1);
+			p->newest_cap = n + 1;
 		}
-		memcpy(p->newest, at, n);
+		memcpy(p->newest, at, n + 1);
 	}
 	return 0;
+}
+
+/* Row: app, at, ok of a probe of the week. */
+static int
+probe_row(void *arg, struct store_row *r)
+{
+	const char *at = store_row_text(r, 1);
+
+	return probe_count(arg, store_row_text(r, 0), at, at ? strlen(at) : 0,
+			   store_row_int(r, 2) != 0);
+}
+
+/* Row: app, since, probes of probe_sums: the probes of the week among
+ * them; stops (1) when the row may lack some of the week's. */
+static int
+probe_sum_row(void *arg, struct store_row *r)
+{
+	struct probe_load *pl = arg;
+	const char *app = store_row_text(r, 0), *since = store_row_text(r, 1);
+	const char *p = store_row_text(r, 2), *at;
+	char t[64];
+	size_t n;
+	int ok;
+
+	if (app != NULL && *app == '\0')
+		return 0; /* the row saying they are complete */
+	if (app == NULL || since == NULL || strcmp(since, pl->from) > 0) {
+		pl->incomplete = 1;
+		return 1;
+	}
+	while ((at = probe_sum_next(&p, &ok, &n)) != NULL) {
+		if (n >= sizeof(t)) {
+			pl->incomplete = 1;
+			return 1;
+		}
+		memcpy(t, at, n);
+		t[n] = '\0';
+		/* the query's range on probe_results */
+		if (strcmp(t, pl->from) < 0 || strcmp(t, pl->to) > 0)
+			continue;
+		probe_count(pl, app, t, n, ok);
+	}
+	return 0;
+}
+
+/* Forgets what was counted (the sums could not be used). */
+static void
+probes_reset(struct check_ctx *c)
+{
+	struct link_cache *lc = c->link;
+
+	for (size_t i = 0; i < lc->nprobes; i++)
+		free(lc->probes[i].newest);
+	lc->nprobes = 0;
+	for (size_t i = 0; i < c->m->napps; i++)
+		lc->probe_of[i] = -1;
 }
 
 /* Counts the probes of the week: of every application in one pass for a
@@ -486,7 +707,18 @@ probes_load(struct check_ctx *c, const struct m_app *a)
 	v[0] = SV_TEXT(from);
 	v[1] = SV_TEXT(to);
 	v[2] = SV_TEXT(a->id);
+	pl.from = from;
+	pl.to = to;
 	lc->probes_loaded = whole(c);
+	/* a whole check reads one row per application when it can */
+	if (lc->probes_loaded && probe_sums_complete(c->st)) {
+		store_query(c->st, "SELECT app, since, probes FROM probe_sums",
+			    NULL, 0, probe_sum_row, &pl, NULL);
+		if (!pl.incomplete)
+			return;
+		probes_reset(c);
+		pl.last = NULL;
+	}
 	store_query(c->st,
 		    lc->probes_loaded ? "SELECT app, at, ok FROM probe_results "
 					"WHERE at >= ? AND at <= ?"
@@ -510,22 +742,28 @@ availability(struct check_ctx *c, struct m_app *a)
 	char fix[512];
 	long day[PROBE_DAYS], total = 0, failed;
 	struct buf days = BUF_INIT(512);
-	int idx;
+	/* the text of an undecided finding only where it is emitted (or
+	 * an attestation may show it) */
+	int idx, texts = check_emits(c, ST_UNKNOWN) || c->m->nattests > 0;
 
 	probes_load(c, a);
 	idx = lc->probe_of[a - c->m->apps];
 	p = idx < 0 ? NULL : &lc->probes[idx];
+
 	for (int d = 0; d < PROBE_DAYS; d++) {
 		day[d] = p != NULL ? p->day[d] : 0;
 		total += day[d];
-		buf_printf(&days, "%s%ld", d > 0 ? ", " : "", day[d]);
+		if (texts)
+			buf_printf(&days, "%s%ld", d > 0 ? ", " : "", day[d]);
 	}
 	failed = total == 0 ? 0 : p->failed;
 	c->obs = total == 0 ? NULL : p->newest;
-	str_fmt(fix, sizeof(fix),
-		"probe the portal on a schedule: govsecd with [probe] enabled "
-		"= yes (or govsec probe --app %s)",
-		a->id);
+	fix[0] = '\0';
+	if (check_emits(c, ST_UNKNOWN))
+		str_fmt(fix, sizeof(fix),
+			"probe the portal on a schedule: govsecd with [probe] "
+			"enabled = yes (or govsec probe --app %s)",
+			a->id);
 	switch (probe_verdict(day, failed)) {
 	case 0:
 		check_emit_app(c, a, ST_FAIL,
@@ -548,7 +786,8 @@ availability(struct check_ctx *c, struct m_app *a)
 			       "not enough probes: %ld in the last 7 days, "
 			       "per day %s (oldest first); at least %d each "
 			       "day are needed; govsecd [probe] enabled",
-			       total, days.data, PROBE_MIN_DAY);
+			       total, days.data ? days.data : "",
+			       PROBE_MIN_DAY);
 	}
 	c->obs = NULL;
 	buf_cleanup(&days);
@@ -573,7 +812,7 @@ rule_link_observed(struct check_ctx *c)
 		for (int k = 0; k < a->ndomains; k++)
 			if (host == NULL || a->domains[k].main)
 				host = a->domains[k].name;
-		x = latest(c, a);
+		x = latest_of(c, a);
 		if (x != NULL && x->parsed) {
 			c->obs = x->finished;
 			judge(c, a, x);
@@ -688,9 +927,80 @@ check_link_free(struct check_ctx *c)
 		free(lc->probes[i].newest);
 	free(lc->probes);
 	free(lc->probe_of);
+	free(lc->latest);
+	free(lc->latest_done);
 	free(lc->runs);
 	map_cleanup(&lc->by_id);
 	arena_cleanup(&lc->a);
 	free(lc);
 	c->link = NULL;
+}
+
+struct pending {
+	long long *id;
+	char **sums; /* each run's check_run_sums */
+	size_t n, cap;
+};
+
+static int
+pending_row(void *arg, struct store_row *r)
+{
+	struct pending *p = arg;
+	const char *f = store_row_text(r, 1);
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		p->id = xrealloc(p->id, p->cap * sizeof(*p->id));
+		p->sums = xrealloc(p->sums, p->cap * sizeof(char *));
+	}
+	p->id[p->n] = store_row_int(r, 0);
+	p->sums[p->n++] = check_run_sums(f); /* its sums, kept */
+	return 0;
+}
+
+int
+check_summarize(struct store *st, long long *nruns, long long *napps,
+		struct err *e)
+{
+	struct pending p = {NULL, NULL, 0, 0};
+	long long apps = 0;
+	int rc = -1;
+
+	if (store_begin(st, e) < 0)
+		return -1;
+	/* read first, then write: one statement at a time */
+	if (store_query(st,
+			"SELECT r.id, r.findings FROM insp_runs r WHERE NOT "
+			"EXISTS (SELECT 1 FROM insp_run_sums s WHERE s.run = "
+			"r.id)",
+			NULL, 0, pending_row, &p, e) < 0)
+		goto out;
+	for (size_t i = 0; i < p.n; i++) {
+		struct store_val v[2] = {SV_INT(p.id[i]), SV_TEXT(p.sums[i])};
+
+		if (store_exec(st,
+			       "INSERT INTO insp_run_sums (run, sums) VALUES "
+			       "(?, ?)",
+			       v, 2, e) < 0)
+			goto out;
+	}
+	if (probe_sums_build(st, &apps, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < p.n; i++)
+		free(p.sums[i]);
+	free(p.id);
+	free(p.sums);
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, e) < 0)
+		return -1;
+	if (nruns != NULL)
+		*nruns = (long long)p.n;
+	if (napps != NULL)
+		*napps = apps;
+	return 0;
 }

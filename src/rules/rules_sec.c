@@ -91,7 +91,14 @@ anniversary(const char *date, char out[11])
 	ys[4] = '\0';
 	if (str_to_ll(ys, 1970, 9998, &y) < 0)
 		return date;
-	str_fmt(out, 11, "%04lld%s", y + 1, date + 4);
+	if (strlen(date) == 10) { /* YYYY-MM-DD: what str_fmt writes */
+		long long n = y + 1;
+
+		for (int k = 3; k >= 0; k--, n /= 10)
+			out[k] = (char)('0' + n % 10);
+		memcpy(out + 4, date + 4, 7);
+	} else
+		str_fmt(out, 11, "%04lld%s", y + 1, date + 4);
 	if (strcmp(date + 4, "-02-29") == 0)
 		str_fmt(out, 11, "%04lld-02-28", y + 1);
 	return out;

@@ -1004,18 +1004,63 @@ zh_conversions(const char *fmt, char *out, size_t n)
 	return 0;
 }
 
+/*
+ * reverse() tries the formats in catalogue order; a text can only match a
+ * format whose words before its first conversion it starts with. So the
+ * formats with at least KEY_LEN such characters are listed by them
+ * (by_key: those KEY_LEN bytes -> a list of valid[] indexes, ascending),
+ * the others in one list (shorts); reverse() tries only the formats of
+ * the text's first KEY_LEN bytes and the short ones, still in order.
+ */
+#define KEY_LEN 8
+struct zh_list {
+	unsigned short *i;
+	size_t n, cap;
+};
+_Static_assert(ARRAY_SIZE(zh_entries) < 65536, "indexes are shorts");
+static struct map by_key;
+static struct zh_list *keyed, shorts;
+static size_t nkeyed;
+
+static void
+list_add(struct zh_list *l, size_t i)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 8;
+		l->i = xrealloc(l->i, l->cap * sizeof(*l->i));
+	}
+	l->i[l->n++] = (unsigned short)i;
+}
+
 static void
 zh_init(void)
 {
 	map_init(&idx);
+	map_init(&by_key);
+	keyed = xcalloc(ARRAY_SIZE(zh_entries), sizeof(*keyed));
 	for (size_t i = 0; i < ARRAY_SIZE(zh_entries); i++) {
-		char a[64], b[64];
+		char a[64], b[64], key[KEY_LEN + 1];
+		const char *en = zh_entries[i].en;
+		long long k;
 
-		if (zh_conversions(zh_entries[i].en, a, sizeof(a)) < 0 ||
+		if (zh_conversions(en, a, sizeof(a)) < 0 ||
 		    zh_conversions(zh_entries[i].zh, b, sizeof(b)) < 0 ||
 		    strcmp(a, b) != 0)
 			continue;
-		map_put(&idx, zh_entries[i].en, (long long)nvalid, NULL);
+		map_put(&idx, en, (long long)nvalid, NULL);
+		if (strchr(en, '%') != NULL) {
+			if (strcspn(en, "%") < KEY_LEN) {
+				list_add(&shorts, nvalid);
+			} else {
+				memcpy(key, en, KEY_LEN);
+				key[KEY_LEN] = '\0';
+				if (map_get(&by_key, key, &k) < 0) {
+					k = (long long)nkeyed++;
+					map_put(&by_key, key, k, NULL);
+				}
+				list_add(&keyed[k], nvalid);
+			}
+		}
 		valid[nvalid++] = &zh_entries[i];
 	}
 }
@@ -1235,8 +1280,24 @@ reverse(struct buf *b, const char *s, size_t anchor)
 {
 	const char *cap[CONV_MAX];
 	size_t caplen[CONV_MAX];
+	const struct zh_list none = {NULL, 0, 0}, *kl = &none;
+	const struct zh_list *sl = anchor < KEY_LEN ? &shorts : &none;
+	size_t ki = 0, si = 0;
 
-	for (size_t i = 0; i < nvalid; i++) {
+	if (strnlen(s, KEY_LEN) == KEY_LEN) {
+		char key[KEY_LEN + 1];
+		long long k;
+
+		memcpy(key, s, KEY_LEN);
+		key[KEY_LEN] = '\0';
+		if (map_get(&by_key, key, &k) == 0)
+			kl = &keyed[k];
+	}
+	/* the two lists merged, in catalogue order */
+	while (ki < kl->n || si < sl->n) {
+		size_t i = si >= sl->n || (ki < kl->n && kl->i[ki] < sl->i[si])
+			       ? kl->i[ki++]
+			       : sl->i[si++];
 		const struct zh_entry *e = valid[i];
 		long budget = MATCH_BUDGET;
 		int k = 0, rc = 0;

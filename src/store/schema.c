@@ -417,6 +417,20 @@ const struct migration store_migrations[] = {
 	 "  runs INTEGER NOT NULL DEFAULT 0, last_owner TEXT,"
 	 "  last_done INTEGER, PRIMARY KEY (kind, name));"
 	 "CREATE INDEX sched_jobs_due ON sched_jobs(kind, due);"},
+    /* 30: what `govsec check` reads instead of the raw evidence: each
+     * inspection run's findings summed up per requirement, written with
+     * the run (src/inspect/store.c; a run without one is summed up from
+     * its findings), and each application's recent probes in one row
+     * (src/inspect/probesum.c), complete (the row of app '') once
+     * probe_results is empty or `govsec summarize` has made them */
+    {30, "CREATE TABLE insp_run_sums ("
+	 "  run INTEGER NOT NULL REFERENCES insp_runs(id) ON DELETE CASCADE,"
+	 "  sums TEXT NOT NULL, PRIMARY KEY (run));"
+	 "CREATE TABLE probe_sums ("
+	 "  app TEXT NOT NULL, since TEXT NOT NULL, probes TEXT NOT NULL,"
+	 "  PRIMARY KEY (app));"
+	 "INSERT INTO probe_sums (app, since, probes) SELECT '', '', ''"
+	 "  WHERE NOT EXISTS (SELECT 1 FROM probe_results);"},
     /* 33: the audit records of one action in time order, so that
      * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
      * src/mail/flow.c mail_flow_evidence) without reading the chain */

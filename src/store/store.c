@@ -129,6 +129,13 @@ store_retry(struct store *st)
 	return st->ops->retryable(st->h);
 }
 
+void
+store_read_hint(struct store *st, int on)
+{
+	if (st->ops->read_hint != NULL)
+		st->ops->read_hint(st->h, on);
+}
+
 const char *
 store_backend(const struct store *st)
 {

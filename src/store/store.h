@@ -88,6 +88,10 @@ int store_retry(struct store *st);
 int store_run(struct store *st, int serial,
 	      int (*fn)(struct store *st, void *arg, struct err *e), void *arg,
 	      struct err *e);
+/* Says that a long read of much of the store follows on this connection
+ * (on 1: govsec check) or has ended (on 0): SQLite keeps a small page
+ * cache meanwhile (each page is read once); nothing on PostgreSQL. */
+void store_read_hint(struct store *st, int on);
 /* The backend's name: "sqlite" or "postgresql". */
 const char *store_backend(const struct store *st);
 int store_commit(struct store *st, struct err *e);
@@ -271,6 +275,8 @@ struct store_ops {
 	const char *tables_sql;
 	/* store_fix_keys; NULL: nothing to do. */
 	int (*fix_keys)(void *h, struct err *e);
+	/* store_read_hint; NULL: nothing to do. */
+	void (*read_hint)(void *h, int on);
 	/* store_claim_lock's clause; NULL: none (writers exclude each
 	 * other anyway). */
 	const char *claim_lock;

@@ -27,6 +27,7 @@
 
 #include "audit/audit.h"
 #include "mail/mail.h"
+#include "inspect/inspect.h"
 #include "registry/registry.h"
 #include "rules/rules.h"
 
@@ -668,6 +669,10 @@ probes(struct store *st, const char *app, const char *at, int n, int ok)
 			       "ms) VALUES (?, ?, 'https://x/', ?, 5)",
 			       v, 3, &e) < 0)
 			fail_msg("probe row: %s", e.msg);
+	/* rows written behind govsec's back: summed up as govsec
+	 * summarize does */
+	if (check_summarize(st, NULL, NULL, &e) < 0)
+		fail_msg("summarize: %s", e.msg);
 }
 
 static void
@@ -734,6 +739,125 @@ test_availability(void **state)
 		 "not enough probes: 25 in the last 7 days, per day 0, 0, 0, "
 		 "0, 0, 0, 25 (oldest first)");
 }
+/* The summaries a whole check reads (migration 30) follow the evidence
+ * written through govsec: a probe saved after a check changes the next
+ * check exactly as the raw rows do (a check of one unit reads
+ * probe_results itself); an inspection run without sums is summed up from
+ * its findings, and govsec summarize gives the same verdict from sums. */
+static void
+test_summaries_follow_evidence(void **state)
+{
+	struct store *st = *state;
+	const char *rule = "observe.availability";
+	struct probe_result r;
+	struct check_opts o;
+	char now[32], ev[256];
+	time_t t = time_now() - 7200; /* not on a round second of the day */
+	struct err e;
+	long long runs = -1, apps = -1;
+
+	time_fmt(t, now, sizeof(now));
+	load_apps(st,
+		  "{'id':'p-gov','unit':'" GOV "','type':'portal','name':'n',"
+		  "'domains':[{'name':'www.jiangmen.gov.cn','main':true}]}");
+	memset(&r, 0, sizeof(r));
+	str_copy(r.url, "https://www.jiangmen.gov.cn/", sizeof(r.url));
+	r.ok = 1;
+	/* 20 up each day of the week, and two outside it */
+	for (int d = 0; d < 7; d++)
+		for (int k = 0; k < 20; k++) {
+			time_fmt(t - d * 86400L - 1 - k * 600L, r.at,
+				 sizeof(r.at));
+			assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+		}
+	time_fmt(t + 1, r.at, sizeof(r.at));
+	assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+	time_fmt(t - 7 * 86400L - 1, r.at, sizeof(r.at));
+	assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+	run_opts(st, now, NULL);
+	expect_exact(rule, "p-gov", ST_PASS,
+		     "0 of 140 probes failed in the last 7 days (0.0 %)");
+	/* after that check: eight down, one exactly at the start of the
+	 * week (in it), one at "now" (in it) */
+	r.ok = 0;
+	for (int k = 0; k < 6; k++) {
+		time_fmt(t - 30 - k, r.at, sizeof(r.at));
+		assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+	}
+	time_fmt(t - 7 * 86400L, r.at, sizeof(r.at));
+	assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+	str_copy(r.at, now, sizeof(r.at));
+	assert_int_equal(probe_save(st, "p-gov", &r, &e), 0);
+	str_copy(ev,
+		 "8 of 148 probes failed in the last 7 days (5.4 %), the "
+		 "veto is 5 %",
+		 sizeof(ev));
+	run_opts(st, now, NULL);
+	expect_exact(rule, "p-gov", ST_FAIL, ev);
+	/* the raw rows say the same */
+	check_opts_init(&o);
+	o.unit = GOV;
+	run_opts(st, now, &o);
+	expect_exact(rule, "p-gov", ST_FAIL, ev);
+	/* and the whole check read the summary: without the raw rows
+	 * (removed behind govsec's back) it still sees them */
+	assert_int_equal(
+	    store_exec(st, "DELETE FROM probe_results", NULL, 0, &e), 0);
+	run_opts(st, now, NULL);
+	expect_exact(rule, "p-gov", ST_FAIL, ev);
+	check_opts_init(&o);
+	o.unit = GOV;
+	run_opts(st, now, &o);
+	expect_f(rule, "p-gov", ST_UNKNOWN, "not enough probes: 0 ");
+	/* govsec summarize makes them from the rows again */
+	assert_int_equal(check_summarize(st, &runs, &apps, &e), 0);
+	assert_int_equal(runs, 0);
+	assert_int_equal(apps, 0);
+	run_opts(st, now, NULL);
+	expect_f(rule, "p-gov", ST_UNKNOWN, "not enough probes: 0 ");
+
+	/* inspection: a run stored without sums (behind govsec's back) is
+	 * summed up from its findings */
+	rule = "observe.link-list";
+	assert_int_equal(
+	    store_exec(
+		st,
+		"INSERT INTO insp_runs (host, start, started, "
+		"finished, pages, links, broken, blocked, marks, "
+		"findings) VALUES ('www.jiangmen.gov.cn', "
+		"'https://www.jiangmen.gov.cn/', ?, ?, 1, 2, 1, 0, "
+		"'{}', '[{\"rule\":\"inspect.link-list\",\"requirement\""
+		":\"LINK-2\",\"status\":\"fail\",\"object\":\"https:"
+		"//www.jiangmen.gov.cn/x\",\"evidence\":\"HTTP 404\"}]')",
+		(struct store_val[]){SV_TEXT(now), SV_TEXT(now)}, 2, &e),
+	    0);
+	str_fmt(ev, sizeof(ev),
+		"1 broken links on https://www.jiangmen.gov.cn/ (inspected "
+		"%s): https://www.jiangmen.gov.cn/x (HTTP 404)",
+		now);
+	run_opts(st, now, NULL);
+	expect_exact(rule, "p-gov", ST_FAIL, ev);
+	assert_int_equal(check_summarize(st, &runs, &apps, &e), 0);
+	assert_int_equal(runs, 1);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM insp_run_sums",
+					 NULL, 0, -1),
+			 1);
+	/* from the sums now: the findings no longer matter */
+	assert_int_equal(
+	    store_exec(st, "UPDATE insp_runs SET findings = '[]'", NULL, 0, &e),
+	    0);
+	run_opts(st, now, NULL);
+	expect_exact(rule, "p-gov", ST_FAIL, ev);
+	/* sums of another version are summed up from the findings again */
+	assert_int_equal(store_exec(st,
+				    "UPDATE insp_run_sums SET sums = 's0 P'",
+				    NULL, 0, &e),
+			 0);
+	run_opts(st, now, NULL);
+	expect_f(rule, "p-gov", ST_PASS, "no findings");
+}
+
 OBSERVED(test_freshness, "observe.freshness", "GOVWEB-2")
 OBSERVED(test_footer_marks, "observe.footer-marks", "GOVWEB-3")
 
@@ -3090,6 +3214,7 @@ main(void)
 	    T(test_abnormal_links),
 	    T(test_logo),
 	    T(test_availability),
+	    T(test_summaries_follow_evidence),
 	    T(test_freshness),
 	    T(test_footer_marks),
 	    T(test_sec_mlps),
