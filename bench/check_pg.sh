@@ -29,6 +29,10 @@ pg_measure() {
 	local name=$1 wpid
 	python3 "$here/pg.py" watch "$pg_dir" "$tmp/$name.srv" &
 	wpid=$!
+	while [ ! -e "$tmp/$name.srv.ready" ]; do
+		kill -0 "$wpid" 2>/dev/null || die "bench/pg.py watch failed"
+		sleep 0.05
+	done
 	measure "$@" || { kill "$wpid"; wait "$wpid" || true; return 1; }
 	kill "$wpid"
 	wait "$wpid" || true

@@ -8,7 +8,8 @@ as root; never the system's cluster), and what the benches measure of it.
                         (database postgres) and the postmaster's pid
   pg.py createdb DIR N  makes database N (collation C); prints its URI
   pg.py stop DIR        stops the server of DIR and removes DIR
-  pg.py watch DIR OUT   until SIGTERM: samples the server's processes
+  pg.py watch DIR OUT   until SIGTERM (OUT.ready once it watches):
+                        samples the server's processes
                         every 0.2 s, then writes to OUT the peak of the sum
                         of their proportional set sizes (PSS: shared
                         buffers counted once) in MB and the CPU seconds
@@ -89,6 +90,8 @@ def watch(d, out):
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     cpu0, peak = server_cpu(pm), 0
+    with open(out + ".ready", "w"):
+        pass  # the caller starts its command after this
     while not stop:
         peak = max(peak, pss_kb(pm) + sum(pss_kb(c) for c in children(pm)))
         time.sleep(0.2)
