@@ -1,12 +1,14 @@
 # bench/check_pg.sh: the PostgreSQL half of bench/check (STORE=pg), sourced
-# by it after the SQLite store is made and filled with the evidence; uses
-# its variables ($govsec, $tmp, $reg, $db, $now, $units) and its measure().
+# by it; uses its variables ($govsec, $tmp, $reg, $db, $now, $units) and
+# its measure() and import_step(). pg_import runs before the SQLite import,
+# pg_run after the SQLite store was filled with the evidence.
 #
 #   1. starts a private PostgreSQL 15 (bench/pg.py: tests/e2e/pgserver.py
 #      in a temporary directory, Unix socket only, stopped at the end);
 #   2. times, with the server watched (its peak PSS and CPU seconds beside
 #      govsec's own figures):
 #        govsec import into an empty database       (pg_import)
+#      and, once the SQLite store has its evidence:
 #        govsec store copy of the SQLite store with its evidence into a
 #          second empty database                    (pg_copy)
 #        govsec check (text) on that database       (pg_check)
@@ -39,25 +41,32 @@ pg_measure() {
 	read -r "srv_rss[$name]" "srv_cpu[$name]" < "$tmp/$name.srv"
 }
 
-pg_run() {
-	local out uri_imp floor_sql
+pg_import() {
+	local out uri_imp
 	command -v psql >/dev/null ||
 		die "psql is missing (Debian package 'postgresql-client')"
 	echo "== starting a private PostgreSQL 15"
 	out=$(python3 "$here/pg.py" start) || die "PostgreSQL did not start"
 	pg_dir=${out%% *}
 	trap 'pg_stop; rm -rf "$tmp"' EXIT
-	# the keyed audit links of both stores are under the SQLite store's key
+	# the keyed audit links of both stores are under the SQLite store's
+	# key (made by the SQLite import, after this one: the file is named)
 	printf '[store]\nkey = %s\n' "$db.key" > "$tmp/pg.conf"
 	export GOVSEC_CONF=$tmp/pg.conf
 	uri_imp=$(python3 "$here/pg.py" createdb "$pg_dir" bench_import)
-	pg_uri=$(python3 "$here/pg.py" createdb "$pg_dir" bench_check)
-	echo "== govsec import (PostgreSQL)"
-	pg_measure pg_import 0 "$govsec" --db "$uri_imp" import "$reg"
+	echo "== govsec import${imports[1]:+ (${#imports[@]} documents)}" \
+		"(PostgreSQL)"
+	import_step pg_import "$uri_imp" pg_measure
 	pg_size_import=$(psql -X -At -d "$uri_imp" -c \
 		"SELECT pg_database_size(current_database()) / 1048576")
 	psql -X -q -d "${uri_imp/bench_import/postgres}" \
 		-c "DROP DATABASE bench_import"
+	rm -f "$db.key" # made by this import: the SQLite store makes its own
+}
+
+pg_run() {
+	local floor_sql
+	pg_uri=$(python3 "$here/pg.py" createdb "$pg_dir" bench_check)
 	echo "== govsec store copy (SQLite with evidence -> PostgreSQL)"
 	pg_measure pg_copy 0 "$govsec" store copy "$db" "$pg_uri" --quiet
 	psql -X -q -d "$pg_uri" -c "VACUUM ANALYZE"
@@ -103,15 +112,19 @@ pg_report() {
 		printf '%-30s %8s %8s %8s %9s %9s\n' "$l" "${wall[$n]}" \
 			"${cpu[$n]}" "${rss[$n]}" "${srv_cpu[$n]}" "${srv_rss[$n]}"
 	done
-	awk -v c="${wall[pg_check]}" -v f="${wall[pg_floor]}" \
-		-v cc="${cpu[pg_check]}" -v sc="${srv_cpu[pg_check]}" \
-		-v fc="${cpu[pg_floor]}" -v fs="${srv_cpu[pg_floor]}" \
+	awk -v c="${wall[pg_check]:-0}" -v f="${wall[pg_floor]:-0}" \
+		-v cc="${cpu[pg_check]:-0}" -v sc="${srv_cpu[pg_check]:-0}" \
+		-v fc="${cpu[pg_floor]:-0}" -v fs="${srv_cpu[pg_floor]:-0}" \
 		'BEGIN { if (f <= 0) f = 0.01; if (fc + fs <= 0) fc = 0.01
 		printf "PostgreSQL check / floor: %.1fx wall, %.1fx cpu " \
 			"(govsec + server)\n", c / f, (cc + sc) / (fc + fs) }'
 	awk -v p="${wall[pg_import]}" -v s="${wall[import]}" \
-		-v c="${wall[pg_check]}" -v k="${wall[check]}" \
-		'BEGIN { if (s <= 0) s = 0.01; if (k <= 0) k = 0.01
-		printf "PostgreSQL / SQLite: import %.1fx, check %.1fx (wall)\n",
-			p / s, c / k }'
+		-v c="${wall[pg_check]:-0}" -v k="${wall[check]:-0}" \
+		-v pc="${cpu[pg_import]}" -v ps="${srv_cpu[pg_import]}" \
+		-v sc="${cpu[import]}" \
+		'BEGIN { if (s <= 0) s = 0.01; if (sc <= 0) sc = 0.01
+		printf "PostgreSQL / SQLite: import %.1fx wall, %.1fx cpu " \
+			"(govsec + server / govsec)", p / s, (pc + ps) / sc
+		if (k > 0) printf ", check %.1fx wall", c / k
+		printf "\n" }'
 }
