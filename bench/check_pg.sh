@@ -97,7 +97,7 @@ pg_report() {
 	echo
 	printf 'PostgreSQL 15 (private server; database %s MB after import,' \
 		"$pg_size_import"
-	printf ' %s MB with the evidence), load %s\n' "$pg_size" \
+	printf ' %s MB with the evidence), load %s\n' "${pg_size:--}" \
 		"$(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-30s %8s %8s %8s %9s %9s\n' step "wall s" "cpu s" "peak MB" \
 		"server s" "server MB"
@@ -112,7 +112,8 @@ pg_report() {
 		printf '%-30s %8s %8s %8s %9s %9s\n' "$l" "${wall[$n]}" \
 			"${cpu[$n]}" "${rss[$n]}" "${srv_cpu[$n]}" "${srv_rss[$n]}"
 	done
-	awk -v c="${wall[pg_check]:-0}" -v f="${wall[pg_floor]:-0}" \
+	[ -z "${wall[pg_check]:-}" ] ||
+		awk -v c="${wall[pg_check]:-0}" -v f="${wall[pg_floor]:-0}" \
 		-v cc="${cpu[pg_check]:-0}" -v sc="${srv_cpu[pg_check]:-0}" \
 		-v fc="${cpu[pg_floor]:-0}" -v fs="${srv_cpu[pg_floor]:-0}" \
 		'BEGIN { if (f <= 0) f = 0.01; if (fc + fs <= 0) fc = 0.01
