@@ -221,8 +221,8 @@ struct store_load {
 	int failed;
 };
 
-static int
-load_name(const char *s)
+int
+store_plain_name(const char *s)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 63)
 		return 0;
@@ -245,12 +245,12 @@ store_load_begin(struct store *st, const char *table, const char *const *cols,
 		err_set(e, "loading '%s' outside a transaction", table);
 		return NULL;
 	}
-	if (ncols < 1 || !load_name(table)) {
+	if (ncols < 1 || !store_plain_name(table)) {
 		err_set(e, "loading '%s': not a plain table name", table);
 		return NULL;
 	}
 	for (int i = 0; i < ncols; i++)
-		if (!load_name(cols[i])) {
+		if (!store_plain_name(cols[i])) {
 			err_set(e,
 				"loading '%s': column '%s' is not a plain name",
 				table, cols[i]);

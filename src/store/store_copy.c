@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "store/store_impl.h"
 
 #define COPY_COLS 96
 
@@ -60,18 +60,6 @@ insert_row(void *arg, struct store_row *r)
 	return 0;
 }
 
-static int
-plain_name(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 63)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
-			return 0;
-	return 1;
-}
-
 /* "PREFIX table" into sql for a table to copy; 0, 1 to leave the table
  * out (the target's migrations wrote their own version rows), -1. */
 static int
@@ -80,7 +68,7 @@ table_sql(char *sql, size_t n, const char *prefix, const char *table,
 {
 	if (strcmp(table, "schema_version") == 0)
 		return 1;
-	if (!plain_name(table)) {
+	if (!store_plain_name(table)) {
 		err_set(e, "table '%s': not a plain name", table);
 		return -1;
 	}
