@@ -38,7 +38,7 @@ struct pg {
 	long long changes;
 	char state[6]; /* SQLSTATE of the last error in this transaction */
 	/* Writes sent ahead in pipeline mode inside a transaction (pg_send)
-	 * and answered together (pg_drain); the first of them that failed,
+	 * and answered together (pg_pipe_drain); the first of them that failed,
 	 * reported by every call until the transaction ends: */
 	int piped, pending;
 	char perr[sizeof(((struct err *)0)->msg)];
@@ -521,7 +521,7 @@ pg_writes(const char *sql)
 
 /* Reads the answers of what was sent ahead; notes the first failure. */
 static void
-pg_drain(struct pg *s)
+pg_pipe_drain(struct pg *s)
 {
 	int nulls = 0;
 
@@ -588,7 +588,7 @@ pg_noted(struct pg *s, struct err *e)
 static int
 pg_settle(struct pg *s, const char *sql, struct err *e)
 {
-	pg_drain(s);
+	pg_pipe_drain(s);
 	if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "BEGIN", 5) == 0) {
 		s->perr[0] = '\0';
 		return 0;
@@ -611,11 +611,11 @@ pg_send(struct pg *s, const struct pg_stmt *ps, int nv, const char **vals,
 	if (PQsendQueryPrepared(s->conn, ps->name, nv, vals, NULL, NULL, 0) !=
 	    1) {
 		pg_fail(s, NULL, e);
-		pg_drain(s);
+		pg_pipe_drain(s);
 		return -1;
 	}
 	if (++s->pending >= PG_PIPE_MAX)
-		pg_drain(s);
+		pg_pipe_drain(s);
 	return 0;
 }
 
@@ -772,7 +772,8 @@ out:
 static long long
 pg_changes(void *h)
 {
-	pg_drain(h); /* the last statement's count (a failure stays noted) */
+	/* the last statement's count (a failure stays noted) */
+	pg_pipe_drain(h);
 	return ((struct pg *)h)->changes;
 }
 
