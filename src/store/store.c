@@ -220,6 +220,106 @@ store_rollback(struct store *st)
 	st->aborted = --st->depth > 0;
 }
 
+struct store_load {
+	struct store *st;
+	void *bl;  /* the backend's load, or NULL: */
+	char *sql; /* the INSERT each row goes through */
+	int ncols;
+	int failed;
+};
+
+int
+store_plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 63)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+struct store_load *
+store_load_begin(struct store *st, const char *table, const char *const *cols,
+		 int ncols, struct err *e)
+{
+	struct store_load *l;
+
+	if (doomed(st, e))
+		return NULL;
+	if (st->depth == 0) {
+		err_set(e, "loading '%s' outside a transaction", table);
+		return NULL;
+	}
+	if (ncols < 1 || !store_plain_name(table)) {
+		err_set(e, "loading '%s': not a plain table name", table);
+		return NULL;
+	}
+	for (int i = 0; i < ncols; i++)
+		if (!store_plain_name(cols[i])) {
+			err_set(e,
+				"loading '%s': column '%s' is not a plain name",
+				table, cols[i]);
+			return NULL;
+		}
+	l = xcalloc(1, sizeof(*l));
+	l->st = st;
+	l->ncols = ncols;
+	if (st->ops->load_begin != NULL) {
+		l->bl = st->ops->load_begin(st->h, table, cols, ncols, e);
+		if (l->bl == NULL) {
+			free(l);
+			return NULL;
+		}
+	} else {
+		struct buf b = BUF_INIT(65536);
+
+		buf_printf(&b, "INSERT INTO %s(", table);
+		for (int i = 0; i < ncols; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", cols[i]);
+		buf_addstr(&b, ") VALUES (");
+		for (int i = 0; i < ncols; i++)
+			buf_addstr(&b, i ? ", ?" : "?");
+		if (buf_addstr(&b, ")") < 0) {
+			buf_cleanup(&b);
+			free(l);
+			err_set(e, "loading '%s': too many columns", table);
+			return NULL;
+		}
+		l->sql = buf_detach(&b, NULL);
+	}
+	return l;
+}
+
+int
+store_load_row(struct store_load *l, const struct store_val *v, struct err *e)
+{
+	int rc;
+
+	if (l->failed) {
+		err_set(e, "the load failed already");
+		return -1;
+	}
+	rc = l->bl != NULL ? l->st->ops->load_row(l->bl, v, e)
+			   : store_exec(l->st, l->sql, v, l->ncols, e);
+	if (rc < 0)
+		l->failed = 1;
+	return rc;
+}
+
+int
+store_load_end(struct store_load *l, struct err *e)
+{
+	int rc = l->failed ? -1 : 0;
+
+	if (l->bl != NULL && l->st->ops->load_end(l->bl, !l->failed, e) < 0)
+		rc = -1;
+	free(l->sql);
+	free(l);
+	return rc;
+}
+
 static int
 first_int(void *arg, struct store_row *r)
 {

@@ -243,6 +243,25 @@ int store_job_remove(struct store *st, const char *kind, const char *name,
 /* The earliest time a job of kind could be claimed (def if none). */
 long long store_job_next(struct store *st, const char *kind, long long def);
 
+/*
+ * Loading many rows into one table (store copy, bulk writes): inside a
+ * write transaction, store_load_begin names the table and its columns
+ * (plain lower-case names), store_load_row gives each row's ncols values,
+ * store_load_end ends the load and frees it (also after a failure).
+ * SQLite inserts each row through one prepared INSERT; PostgreSQL streams
+ * the rows in one COPY FROM STDIN, without a round trip a row. Nothing
+ * else may run on st between begin and end. A row the table refuses
+ * fails the load (on PostgreSQL only at store_load_end); after a failure
+ * the transaction can only be rolled back. NULL or -1 with e set.
+ */
+struct store_load;
+struct store_load *store_load_begin(struct store *st, const char *table,
+				    const char *const *cols, int ncols,
+				    struct err *e);
+int store_load_row(struct store_load *l, const struct store_val *v,
+		   struct err *e);
+int store_load_end(struct store_load *l, struct err *e);
+
 /* store_copy.c */
 /*
  * Copies every row of store from into store to (which must hold no rows
@@ -290,6 +309,13 @@ struct store_ops {
 	int (*bulk_begin)(void *h, const char *const *tables, int n,
 			  struct err *e);
 	int (*bulk_end)(void *h, int rebuild, struct err *e);
+	/* store_load in the backend's own way; NULL: a prepared INSERT a
+	 * row (store.c). load_end frees what load_begin made; ok 0: the
+	 * load is given up. */
+	void *(*load_begin)(void *h, const char *table, const char *const *cols,
+			    int ncols, struct err *e);
+	int (*load_row)(void *l, const struct store_val *v, struct err *e);
+	int (*load_end)(void *l, int ok, struct err *e);
 };
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

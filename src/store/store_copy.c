@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "store/store_impl.h"
 
 #define COPY_COLS 96
 
@@ -18,11 +18,11 @@ struct copy {
 	long long rows;
 };
 
-/* Rows go across one by one through a prepared INSERT. */
+/* Rows go across through store_load (PostgreSQL: one COPY a table). */
 struct copy_table {
 	struct copy *c;
 	const char *table;
-	char *sql;
+	struct store_load *load;
 };
 
 static int
@@ -33,50 +33,31 @@ insert_row(void *arg, struct store_row *r)
 	struct store_val v[COPY_COLS];
 	int n = store_row_count(r);
 
-	if (t->sql == NULL) {
-		struct buf b = BUF_INIT(16384);
+	if (t->load == NULL) {
+		const char *cols[COPY_COLS];
 
 		if (n > COPY_COLS) {
 			err_set(c->e, "table '%s' has more than %d columns",
 				t->table, COPY_COLS);
 			return -1;
 		}
-		buf_printf(&b, "INSERT INTO %s(", t->table);
 		for (int i = 0; i < n; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "",
-				   store_row_name(r, i));
-		buf_addstr(&b, ") VALUES (");
-		for (int i = 0; i < n; i++)
-			buf_addstr(&b, i ? ", ?" : "?");
-		if (buf_addstr(&b, ")") < 0) {
-			buf_cleanup(&b);
-			err_set(c->e, "table '%s': the statement is too long",
-				t->table);
+			cols[i] = store_row_name(r, i);
+		t->load = store_load_begin(c->to, t->table, cols, n, c->e);
+		if (t->load == NULL) {
+			err_prefix(c->e, "table '%s'", t->table);
 			return -1;
 		}
-		t->sql = buf_detach(&b, NULL);
 	}
 	for (int i = 0; i < n; i++)
 		v[i] = store_row_null(r, i) ? SV_NULL
 					    : SV_TEXT(store_row_text(r, i));
-	if (store_exec(c->to, t->sql, v, n, c->e) < 0) {
+	if (store_load_row(t->load, v, c->e) < 0) {
 		err_prefix(c->e, "table '%s'", t->table);
 		return -1;
 	}
 	c->rows++;
 	return 0;
-}
-
-static int
-plain_name(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 63)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
-			return 0;
-	return 1;
 }
 
 /* "PREFIX table" into sql for a table to copy; 0, 1 to leave the table
@@ -87,7 +68,7 @@ table_sql(char *sql, size_t n, const char *prefix, const char *table,
 {
 	if (strcmp(table, "schema_version") == 0)
 		return 1;
-	if (!plain_name(table)) {
+	if (!store_plain_name(table)) {
 		err_set(e, "table '%s': not a plain name", table);
 		return -1;
 	}
@@ -106,7 +87,11 @@ copy_table(void *arg, const char *table)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	rc = store_query(c->from, sql, NULL, 0, insert_row, &t, c->e);
-	free(t.sql);
+	if (t.load != NULL &&
+	    store_load_end(t.load, rc < 0 ? NULL : c->e) < 0 && rc == 0) {
+		err_prefix(c->e, "table '%s'", table);
+		rc = -1;
+	}
 	if (rc < 0)
 		return -1;
 	if (c->verbose)

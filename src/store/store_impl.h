@@ -27,5 +27,8 @@ struct store_row {
 
 /* store.c: 1 if sql holds more than one statement (a migration). */
 int store_many_statements(const char *sql);
+/* store.c: 1 if s is a plain name of a table or column (a-z, 0-9, _; at
+ * most 63 bytes), which may be put into SQL as it is. */
+int store_plain_name(const char *s);
 
 #endif

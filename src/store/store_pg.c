@@ -39,6 +39,12 @@ struct pg {
 	int ncache;
 	long long changes;
 	char state[6]; /* SQLSTATE of the last error in this transaction */
+	/* Writes sent ahead in pipeline mode inside a transaction (pg_send)
+	 * and answered together (pg_pipe_drain); the first of them that failed,
+	 * reported by every call until the transaction ends: */
+	int piped, pending;
+	char perr[sizeof(((struct err *)0)->msg)];
+	char pstate[6];
 };
 
 /*
@@ -493,6 +499,128 @@ static const struct store_row_ops pg_row_ops = {
     .name = pgr_name,
 };
 
+/*
+ * Pipelining. A statement that only writes (INSERT, UPDATE, DELETE, no
+ * rows asked for) inside a transaction is sent without waiting for its
+ * answer; up to PG_PIPE_MAX of them go out back to back and are answered
+ * together when anything else is run (a query, a commit, store_changes)
+ * or the batch is full. Without it every row of an import or a copy
+ * waited a round trip to the server. What changes for a caller: a write
+ * that fails is reported by the next call instead (with the server's
+ * message, and its SQLSTATE for store_retry), and the transaction can
+ * only be rolled back, as PostgreSQL requires of a failed one anyway.
+ */
+#define PG_PIPE_MAX 1000
+
+static int
+pg_writes(const char *sql)
+{
+	const char *p = skip_space(sql);
+
+	return follows(p, "INSERT") || follows(p, "UPDATE") ||
+	       follows(p, "DELETE");
+}
+
+/* Reads the answers of what was sent ahead; notes the first failure. */
+static void
+pg_pipe_drain(struct pg *s)
+{
+	int nulls = 0;
+
+	if (!s->piped)
+		return;
+	if (PQpipelineSync(s->conn) != 1 && s->perr[0] == '\0') {
+		str_fmt(s->perr, sizeof(s->perr), "database: %.*s",
+			(int)strcspn(PQerrorMessage(s->conn), "\n"),
+			PQerrorMessage(s->conn));
+		s->pstate[0] = '\0';
+	}
+	for (;;) {
+		PGresult *res = PQgetResult(s->conn);
+		ExecStatusType st;
+
+		if (res == NULL) {
+			/* one NULL ends each statement's answer; two in a
+			 * row: nothing more will come (a lost connection) */
+			if (++nulls > 1 || PQstatus(s->conn) == CONNECTION_BAD)
+				break;
+			continue;
+		}
+		nulls = 0;
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			s->changes = strtoll(PQcmdTuples(res), NULL, 10);
+		} else if (st != PGRES_PIPELINE_ABORTED && s->perr[0] == '\0') {
+			const char *m =
+			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			const char *c =
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			if (m == NULL)
+				m = PQerrorMessage(s->conn);
+			str_fmt(s->perr, sizeof(s->perr), "database: %.*s",
+				(int)strcspn(m, "\n"), m);
+			str_copy(s->pstate, c != NULL ? c : "",
+				 sizeof(s->pstate));
+		}
+		PQclear(res);
+	}
+	PQexitPipelineMode(s->conn);
+	s->piped = 0;
+	s->pending = 0;
+}
+
+/* -1 with e set if a write sent ahead failed in this transaction. */
+static int
+pg_noted(struct pg *s, struct err *e)
+{
+	if (s->perr[0] == '\0')
+		return 0;
+	err_set(e, "%s", s->perr);
+	str_copy(s->state, s->pstate, sizeof(s->state));
+	return -1;
+}
+
+/* Before a statement that is not sent ahead: the answers of those that
+ * were, and their failure if one failed (ROLLBACK and BEGIN forget it). */
+static int
+pg_settle(struct pg *s, const char *sql, struct err *e)
+{
+	pg_pipe_drain(s);
+	if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "BEGIN", 5) == 0) {
+		s->perr[0] = '\0';
+		return 0;
+	}
+	return pg_noted(s, e);
+}
+
+/* Sends a prepared write ahead; 0, or -1 if it could not be sent. */
+static int
+pg_send(struct pg *s, const struct pg_stmt *ps, int nv, const char **vals,
+	struct err *e)
+{
+	if (!s->piped) {
+		if (PQenterPipelineMode(s->conn) != 1) {
+			pg_fail(s, NULL, e);
+			return -1;
+		}
+		s->piped = 1;
+	}
+	if (PQsendQueryPrepared(s->conn, ps->name, nv, vals, NULL, NULL, 0) !=
+	    1) {
+		pg_fail(s, NULL, e);
+		pg_pipe_drain(s);
+		return -1;
+	}
+	if (++s->pending >= PG_PIPE_MAX)
+		pg_pipe_drain(s);
+	return 0;
+}
+
 static int
 pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	store_row_fn fn, void *arg, struct err *e)
@@ -503,7 +631,7 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	struct pg_stmt *ps;
 	PGresult *res = NULL;
 	struct store_row row;
-	int ret = 0, ntr = 0;
+	int ret = 0, ntr = 0, ahead;
 	char *tr = NULL;
 
 	/* the last failure's state lasts until the next transaction, so
@@ -514,6 +642,10 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 		err_set(e, "too many parameters (%d)", nv);
 		return -1;
 	}
+	ahead = fn == NULL && pg_writes(sql) &&
+		(s->piped || PQtransactionStatus(s->conn) == PQTRANS_INTRANS);
+	if (ahead ? pg_noted(s, e) < 0 : pg_settle(s, sql, e) < 0)
+		return -1;
 	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE && pg_alive(s, e) < 0)
 		return -1;
 	if (strncmp(sql, "PRAGMA ", 7) == 0) {
@@ -559,6 +691,11 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			ret = -1;
 			goto out;
 		}
+		/* prepared while nothing is sent ahead */
+		if (pg_settle(s, sql, e) < 0) {
+			ret = -1;
+			goto out;
+		}
 		if (s->ncache < PG_CACHE) {
 			char name[32];
 
@@ -570,6 +707,7 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 				goto out;
 			}
 			PQclear(res);
+			res = NULL;
 			ps = &s->cache[s->ncache++];
 			ps->sql = xstrdup(sql);
 			ps->name = xstrdup(name);
@@ -581,6 +719,10 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			err_set(e, "%d parameters given for %d placeholders",
 				nv, ps->nparams);
 			ret = -1;
+			goto out;
+		}
+		if (ahead) {
+			ret = pg_send(s, ps, nv, vals, e);
 			goto out;
 		}
 		res =
@@ -632,6 +774,8 @@ out:
 static long long
 pg_changes(void *h)
 {
+	/* the last statement's count (a failure stays noted) */
+	pg_pipe_drain(h);
 	return ((struct pg *)h)->changes;
 }
 
@@ -816,6 +960,145 @@ lost:
 	return -1;
 }
 
+/*
+ * store_load: the rows stream to the server in one COPY FROM STDIN (text
+ * format), sent in pieces of PG_LOAD_PIECE bytes; the server's answer
+ * (the count, or the first row it refused) comes at the end.
+ */
+#define PG_LOAD_PIECE (256 * 1024)
+
+struct pg_load {
+	struct pg *s;
+	struct buf b;
+	int ncols;
+	long long rows;
+};
+
+static void *
+pg_load_begin(void *h, const char *table, const char *const *cols, int ncols,
+	      struct err *e)
+{
+	struct pg *s = h;
+	struct buf sql = BUF_INIT(65536);
+	struct pg_load *l;
+	PGresult *res;
+
+	if (pg_settle(s, "COPY", e) < 0)
+		return NULL;
+	/* plain names (store.c checked them), quoted: a column called
+	 * user is reserved */
+	buf_printf(&sql, "COPY %s (", table);
+	for (int i = 0; i < ncols; i++)
+		buf_printf(&sql, "%s\"%s\"", i ? ", " : "", cols[i]);
+	if (buf_addstr(&sql, ") FROM STDIN") < 0) {
+		buf_cleanup(&sql);
+		err_set(e, "loading '%s': too many columns", table);
+		return NULL;
+	}
+	res = PQexec(s->conn, sql.data);
+	buf_cleanup(&sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		pg_fail(s, res, e);
+		PQclear(res);
+		/* a COPY that began elsewhere would still be under way */
+		while ((res = PQgetResult(s->conn)) != NULL)
+			PQclear(res);
+		return NULL;
+	}
+	PQclear(res);
+	l = xcalloc(1, sizeof(*l));
+	l->s = s;
+	l->ncols = ncols;
+	/* a value may be as long as PostgreSQL takes (1 GB), escaped */
+	buf_init(&l->b, (size_t)2 << 30);
+	return l;
+}
+
+static int
+pg_load_put(struct pg_load *l, struct err *e)
+{
+	if (l->b.len == 0)
+		return 0;
+	if (PQputCopyData(l->s->conn, l->b.data, (int)l->b.len) != 1) {
+		pg_fail(l->s, NULL, e);
+		return -1;
+	}
+	buf_reset(&l->b);
+	return 0;
+}
+
+static int
+pg_load_row(void *h, const struct store_val *v, struct err *e)
+{
+	struct pg_load *l = h;
+	int rc = 0;
+
+	for (int i = 0; i < l->ncols && rc == 0; i++) {
+		if (i > 0)
+			rc = buf_addch(&l->b, '\t');
+		if (v[i].type == SV_NULL_T) {
+			rc |= buf_add(&l->b, "\\N", 2);
+		} else if (v[i].type == SV_INT_T) {
+			rc |= buf_printf(&l->b, "%lld", v[i].i);
+		} else {
+			/* COPY's text format: backslash escapes */
+			const char *p = v[i].s, *q;
+
+			while (rc == 0 && *p != '\0') {
+				q = p + strcspn(p, "\\\t\n\r");
+				rc = buf_add(&l->b, p, (size_t)(q - p));
+				if (*q == '\0') {
+					p = q;
+					break;
+				}
+				rc |= buf_add(&l->b,
+					      *q == '\\'   ? "\\\\"
+					      : *q == '\t' ? "\\t"
+					      : *q == '\n' ? "\\n"
+							   : "\\r",
+					      2);
+				p = q + 1;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = buf_addch(&l->b, '\n');
+	if (rc < 0) {
+		err_set(e, "a row too large to load");
+		return -1;
+	}
+	l->rows++;
+	return l->b.len >= PG_LOAD_PIECE ? pg_load_put(l, e) : 0;
+}
+
+static int
+pg_load_end(void *h, int ok, struct err *e)
+{
+	struct pg_load *l = h;
+	struct pg *s = l->s;
+	PGresult *res;
+	int rc = -1;
+
+	if (ok && pg_load_put(l, e) < 0)
+		ok = 0;
+	if (PQputCopyEnd(s->conn, ok ? NULL : "the load was given up") != 1)
+		ok = 0;
+	while ((res = PQgetResult(s->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			s->changes = l->rows;
+			rc = ok ? 0 : -1;
+		} else if (ok) {
+			pg_fail(s, res, e);
+		}
+		PQclear(res);
+	}
+	if (rc < 0 && e != NULL && e->msg[0] == '\0')
+		pg_fail(s, NULL, e);
+	buf_cleanup(&l->b);
+	free(l);
+	return rc;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -837,4 +1120,7 @@ const struct store_ops store_pg_ops = {
     .notify = pg_notify,
     .listen = pg_listen,
     .wait_notify = pg_wait,
+    .load_begin = pg_load_begin,
+    .load_row = pg_load_row,
+    .load_end = pg_load_end,
 };

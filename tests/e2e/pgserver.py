@@ -46,7 +46,9 @@ class PgServer:
         return "postgresql://govsec@/%s?host=%s&port=%d" % (
             db, self.dir, self.port)
 
-    def start(self):
+    def start(self, settings=""):
+        """settings: more server options ("-c name=value ..."), after
+        (and so over) the ones below."""
         for tool in ("initdb", "pg_ctl"):
             if not os.access(os.path.join(PGBIN, tool), os.X_OK):
                 raise RuntimeError("%s/%s is missing (Debian package "
@@ -57,8 +59,8 @@ class PgServer:
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         opts = ("-c listen_addresses='' -k %s -p %d -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=300 -c shared_buffers=64MB"
-                % (self.dir, self.port))
+                "-c max_connections=300 -c shared_buffers=64MB %s"
+                % (self.dir, self.port, settings))
         subprocess.run(_as_owner([
             PGBIN + "/pg_ctl", "-D", self.data, "-o", opts, "-l",
             os.path.join(self.dir, "log"), "-w", "-s", "start"]),

@@ -1157,6 +1157,181 @@ test_bulk_load(void **state)
 	free(before);
 }
 
+/* store_load: rows of any text (tabs, line ends, backslashes, NULL) into
+ * a table with a column PostgreSQL reserves; a refused row fails the load
+ * and leaves nothing. */
+static int
+session_row(void *arg, struct store_row *r)
+{
+	struct rows *rs = arg;
+
+	if (rs->n < 8)
+		str_fmt(rs->seen[rs->n], sizeof(rs->seen[0]), "%s|%s|%s|%lld",
+			store_row_text(r, 0), store_row_text(r, 1),
+			store_row_null(r, 2) ? "NULL" : store_row_text(r, 2),
+			store_row_int(r, 3));
+	rs->n++;
+	return 0;
+}
+
+static void
+test_load(void **state)
+{
+	struct store *st = *state;
+	const char *cols[] = {"token_hash", "user",    "device",
+			      "level",	    "created", "seen"};
+	const char *odd = "a\tb\nc\\d\re\\\\N 江门";
+	struct store_load *l;
+	struct store_val v[6];
+	struct rows rs;
+	struct err e;
+
+	/* only inside a transaction, only plain names */
+	assert_null(store_load_begin(st, "gate_sessions", cols, 6, &e));
+	assert_non_null(strstr(e.msg, "outside a transaction"));
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_null(store_load_begin(st, "gate_sessions; --", cols, 6, &e));
+	assert_non_null(strstr(e.msg, "not a plain table name"));
+	l = store_load_begin(st, "gate_sessions", cols, 6, &e);
+	assert_non_null(l);
+	for (int i = 0; i < 3000; i++) {
+		char tok[32];
+
+		str_fmt(tok, sizeof(tok), "t%05d", i);
+		v[0] = SV_TEXT(tok);
+		v[1] = SV_TEXT(i == 1 ? odd : "bob");
+		v[2] = i % 2 ? SV_NULL : SV_TEXT("\\N");
+		v[3] = SV_INT(i % 3);
+		v[4] = SV_INT(-1234567890123LL);
+		v[5] = SV_TEXT("42"); /* text into an integer column */
+		assert_int_equal(store_load_row(l, v, &e), 0);
+	}
+	assert_int_equal(store_load_end(l, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM gate_sessions "
+					 "WHERE seen = 42 AND created = "
+					 "-1234567890123",
+					 NULL, 0, -1),
+			 3000);
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(store_query(st,
+				     "SELECT token_hash, user, device, level "
+				     "FROM gate_sessions ORDER BY token_hash",
+				     NULL, 0, session_row, &rs, &e),
+			 0);
+	assert_int_equal(rs.n, 3000);
+	assert_string_equal(rs.seen[0], "t00000|bob|\\N|0");
+	assert_string_equal(rs.seen[1],
+			    "t00001|a\tb\nc\\d\re\\\\N 江门|NULL|1");
+
+	/* a row the table refuses (a key given twice): the load or its end
+	 * fails, the transaction rolls back, nothing of it stays */
+	assert_int_equal(store_begin(st, &e), 0);
+	l = store_load_begin(st, "gate_sessions", cols, 6, &e);
+	assert_non_null(l);
+	v[1] = SV_TEXT("carol");
+	v[2] = SV_NULL;
+	{
+		int rc = 0;
+
+		for (int i = 0; i < 3 && rc == 0; i++) {
+			v[0] = SV_TEXT(i == 2 ? "t00007" : i ? "n1" : "n0");
+			rc = store_load_row(l, v, &e);
+		}
+		if (store_load_end(l, &e) < 0)
+			rc = -1;
+		assert_int_equal(rc, -1);
+	}
+	store_rollback(st);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM gate_sessions "
+					 "WHERE user = 'carol'",
+					 NULL, 0, -1),
+			 0);
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM gate_sessions",
+					 NULL, 0, -1),
+			 3000);
+}
+
+/* Writes inside a transaction (sent ahead without waiting on
+ * PostgreSQL): reads and store_changes see every one of them in order,
+ * and a write that fails is reported no later than the commit, which
+ * then keeps nothing. */
+static void
+test_writes_in_transaction(void **state)
+{
+	struct store *st = *state;
+	struct store_val v[2];
+	struct err e;
+	int rc;
+
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 0; i < 2500; i++) {
+		char key[32];
+
+		str_fmt(key, sizeof(key), "k%04d", i);
+		v[0] = SV_TEXT(key);
+		v[1] = SV_TEXT("v");
+		assert_int_equal(store_exec(st,
+					    "INSERT INTO settings(key, value) "
+					    "VALUES (?, ?)",
+					    v, 2, &e),
+				 0);
+		if (i == 1200)
+			assert_int_equal(count_settings(st), 1201);
+	}
+	assert_int_equal(
+	    store_exec(st,
+		       "UPDATE settings SET value = 'w' WHERE key < 'k0100'",
+		       NULL, 0, &e),
+	    0);
+	assert_int_equal(store_changes(st), 100);
+	v[0] = SV_TEXT("k2499");
+	assert_int_equal(
+	    store_exec(st, "DELETE FROM settings WHERE key = ?", v, 1, &e), 0);
+	assert_int_equal(store_changes(st), 1);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_settings(st), 2499);
+
+	assert_int_equal(store_begin(st, &e), 0);
+	v[0] = SV_TEXT("new");
+	v[1] = SV_TEXT("1");
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 0);
+	v[0] = SV_TEXT("k0005"); /* there already */
+	e.msg[0] = '\0';
+	rc = store_exec(st, "INSERT INTO settings(key, value) VALUES (?, ?)", v,
+			2, &e);
+	v[0] = SV_TEXT("new2");
+	if (rc == 0)
+		rc = store_exec(st,
+				"INSERT INTO settings(key, value) VALUES "
+				"(?, ?)",
+				v, 2, &e);
+	if (rc == 0)
+		rc = store_commit(st, &e);
+	else
+		store_rollback(st);
+	assert_int_equal(rc, -1);
+	assert_true(strstr(e.msg, "UNIQUE") != NULL ||
+		    strstr(e.msg, "duplicate key") != NULL);
+	assert_int_equal(count_settings(st), 2499);
+	/* the next transaction starts clean */
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO settings(key, value) "
+				    "VALUES (?, ?)",
+				    v, 2, &e),
+			 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_settings(st), 2500);
+}
+
 int
 main(void)
 {
@@ -1201,6 +1376,9 @@ main(void)
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_bulk_load, open_store,
 					    close_store),
+	    cmocka_unit_test_setup_teardown(test_load, open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_writes_in_transaction,
+					    open_store, close_store),
 	    /* Last: before the fix it uses a finalized statement. */
 	    cmocka_unit_test_setup_teardown(test_reentrant_cache_eviction,
 					    open_store, close_store),
