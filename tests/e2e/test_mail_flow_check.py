@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import run_cli
-from test_mail_milter import milter, run_case  # noqa: F401 (fixture)
+from test_mail_milter import milter, record, run_case  # noqa: F401
 
 APP = "gt-mail"
 REGISTRY = {
@@ -66,6 +66,7 @@ def test_check_judges_mail3_from_the_milters_records(milter, tmp_path):
     # mail between two mailboxes of the system, through the milter
     run_case(m, "F3A1", "smtpd", "<alice@gov.test>", ["<bob@gov.test>"],
              [], "accept")
+    record(m, "F3A1")  # through the milter's journal into the store
     req, found = mail3(m)
     assert [f["rule"] for f in found] == ["mail.flow-records"], found
     f = found[0]
@@ -102,6 +103,7 @@ def test_check_judges_mail3_from_the_milters_records(milter, tmp_path):
     # recorded anew (a reply from outside): passes again
     run_case(m, "F3A2", "smtpd", "<carol@out.test>", ["<alice@gov.test>"],
              [], "accept")
+    record(m, "F3A2")
     req, found = mail3(m)
     assert found[0]["status"] == "pass", found
     assert req["verdict"] == "pass"

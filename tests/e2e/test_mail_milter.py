@@ -118,10 +118,18 @@ def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
 
 
 def record(m, qid):
-    r = run_cli(["mail", "trace", "--json", "--since", "2000-01-01",
-                 "--limit", "1000"], db=m["db"])
-    assert r.returncode == 0, r.stderr
-    got = [f for f in json.loads(r.stdout) if f["queue_id"] == qid]
+    """The mail-flow record of queue ID qid. An accepted message's record
+    reaches the store from the milter's journal within about 50 ms of the
+    answer (later on a busy machine): wait for it, up to 20 s."""
+    deadline = time.monotonic() + 20
+    while True:
+        r = run_cli(["mail", "trace", "--json", "--since", "2000-01-01",
+                     "--limit", "1000"], db=m["db"])
+        assert r.returncode == 0, r.stderr
+        got = [f for f in json.loads(r.stdout) if f["queue_id"] == qid]
+        if got or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(got) == 1, got
     return got[0]
 
