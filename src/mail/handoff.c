@@ -155,7 +155,7 @@ mail_handoff_take(struct mail_handoff *h, const struct mail_msg *m, time_t now,
 }
 
 void
-mail_handoff_drop(struct mail_handoff *h, const struct mail_msg *m)
+mail_handoff_drop(struct mail_handoff *h, const struct mail_msg *m, time_t now)
 {
 	struct buf key = BUF_INIT(MAIL_RCPT_MAX * MAIL_ADDR_MAX * 2);
 	struct handoff_ent *x = NULL;
@@ -165,7 +165,7 @@ mail_handoff_drop(struct mail_handoff *h, const struct mail_msg *m)
 		return;
 	}
 	pthread_mutex_lock(&h->mu);
-	if (find(h, key.data, m->message_id, time_now(), &x) > 0)
+	if (find(h, key.data, m->message_id, now, &x) > 0)
 		ent_free(x);
 	pthread_mutex_unlock(&h->mu);
 	buf_cleanup(&key);

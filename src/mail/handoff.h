@@ -61,9 +61,10 @@ void mail_handoff_put(struct mail_handoff *h, const struct mail_msg *m,
  */
 int mail_handoff_take(struct mail_handoff *h, const struct mail_msg *m,
 		      time_t now, char *msgid, char flow[33]);
-/* The hop judged m with its headers: removes an entry with m's envelope
- * and Message-ID, if any (so that it does not make later messages with
- * the same envelope ambiguous). */
-void mail_handoff_drop(struct mail_handoff *h, const struct mail_msg *m);
+/* The hop judged m with its headers at time now: removes an entry with
+ * m's envelope and Message-ID, if any (so that it does not make later messages
+ * with the same envelope ambiguous). */
+void mail_handoff_drop(struct mail_handoff *h, const struct mail_msg *m,
+		       time_t now);
 
 #endif

@@ -444,7 +444,7 @@ on_eom(void *arg, struct mail_msg *m, struct mproto_verdict *out)
 	mail_judge(G.pol, m, now, &v);
 	pthread_rwlock_unlock(&G.pol_mu);
 	if (hop)
-		mail_handoff_drop(&G.handoff, m);
+		mail_handoff_drop(&G.handoff, m, now);
 	if (record(m, &v, now, id, &e) < 0) {
 		/* MAIL-3: no message passes unrecorded; Postfix retries */
 		log_error("milter: %s: cannot record the message: %s",
