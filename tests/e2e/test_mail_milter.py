@@ -61,11 +61,11 @@ def lua_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
-    """One message through miltertest; want: 'accept', 'reject' (550 5.7.1
-    with text), 'quarantine' or 'discard'. Returns the reply text check's
-    output."""
-    tool = require("miltertest", "miltertest")
+def envelope(m, qid, hop, sender, rcpts, from_args=()):
+    """miltertest's lines for a connection from hop and a message's
+    envelope (recipients "addr|orcpt"); the queue ID is sent with MAIL
+    (Postfix sends it at DATA and at the end too; miltertest sends no
+    macros there)."""
     lines = [
         f'local conn = mt.connect("inet:{m["port"]}@127.0.0.1", 40, 0.25)',
         'if conn == nil then error("no connection") end',
@@ -82,6 +82,15 @@ def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
         extra = f", {lua_str('ORCPT=rfc822;' + orcpt)}" if orcpt else ""
         lines.append(f"if mt.rcptto(conn, {lua_str(addr)}{extra}) ~= nil "
                      'then error("rcptto") end')
+    return lines
+
+
+def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
+    """One message through miltertest; want: 'accept', 'reject' (550 5.7.1
+    with text), 'quarantine' or 'discard'. Returns the reply text check's
+    output."""
+    tool = require("miltertest", "miltertest")
+    lines = envelope(m, qid, hop, sender, rcpts, from_args)
     for k, v in headers:
         lines.append(f"if mt.header(conn, {lua_str(k)}, {lua_str(v)}) ~= "
                      'nil then error("header") end')
@@ -220,22 +229,7 @@ def test_negotiation_round_trips(milter):
 def data_case(m, qid, hop, sender, rcpts, want):
     """A message up to DATA through miltertest; want: the reply at DATA,
     'accept' or 'continue'."""
-    lines = [
-        f'local conn = mt.connect("inet:{m["port"]}@127.0.0.1", 40, 0.25)',
-        f'mt.macro(conn, SMFIC_CONNECT, "{{daemon_name}}", {lua_str(hop)})',
-        'if mt.conninfo(conn, "localhost", "127.0.0.1") ~= nil then '
-        'error("conninfo") end',
-        # the queue ID (Postfix sends it at DATA too; miltertest sends no
-        # macros there)
-        f'mt.macro(conn, SMFIC_MAIL, "i", {lua_str(qid)})',
-        f'if mt.mailfrom(conn, {lua_str(sender)}) ~= nil then '
-        'error("mailfrom") end',
-    ]
-    for r in rcpts:
-        addr, _, orcpt = r.partition("|")
-        extra = f", {lua_str('ORCPT=rfc822;' + orcpt)}" if orcpt else ""
-        lines.append(f"if mt.rcptto(conn, {lua_str(addr)}{extra}) ~= nil "
-                     'then error("rcptto") end')
+    lines = envelope(m, qid, hop, sender, rcpts)
     code = {"accept": "SMFIR_ACCEPT", "continue": "SMFIR_CONTINUE"}[want]
     lines += ['if mt.data(conn) ~= nil then error("data") end',
               f'if mt.getreply(conn) ~= {code} then '
