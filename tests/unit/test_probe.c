@@ -199,11 +199,11 @@ test_store(void **state)
 	tu_rmdir(dir);
 }
 
-/* A store at the migrations before 34 (probes stored then: n raw rows),
+/* A store named name in dir at the migrations before version upto (none:
+ * 0), probes stored before migration 30 or after it (a raw row each),
  * then migrated to the newest. */
 static struct store *
-store_from_before_34(const char *dir, const char *name, int before30,
-		     int after30)
+store_at(const char *dir, const char *name, int upto, int before30, int after30)
 {
 	char path[700];
 	struct store *st;
@@ -219,7 +219,7 @@ store_from_before_34(const char *dir, const char *name, int before30,
 		const struct migration *m = &store_migrations[i];
 		struct store_val v[1] = {SV_INT(m->version)};
 
-		if (m->version >= 34)
+		if (m->version >= upto)
 			break;
 		if (m->version == 30 && before30)
 			assert_int_equal(store_exec(st, raw, NULL, 0, &e), 0);
@@ -244,22 +244,6 @@ store_from_before_34(const char *dir, const char *name, int before30,
 	return st;
 }
 
-/* A fresh store named name in dir, migrated. */
-static struct store *
-fresh(const char *dir, const char *name)
-{
-	char path[700];
-	struct store *st;
-	struct err e;
-
-	str_fmt(path, sizeof(path), "%s/%s.db", dir, name);
-	st = store_open(tu_store(path), &e);
-	assert_non_null(st);
-	if (store_migrate(st, &e) < 0)
-		fail_msg("migrate %s: %s", name, e.msg);
-	return st;
-}
-
 /* Whether the summaries of the probes are complete (migration 34 moved
  * that out of probe_sums): kept by migration, by govsec store copy, and
  * set by probe_sums_build. */
@@ -274,15 +258,15 @@ test_sums_complete(void **state)
 	(void)state;
 	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "probesums"), 0);
 	/* probes before migration 30: not complete, also after 34 */
-	old = store_from_before_34(dir, "old", 1, 0);
+	old = store_at(dir, "old", 34, 1, 0);
 	assert_int_equal(probe_sums_complete(old), 0);
 	/* probes only after it (migration 30's marker): complete */
-	marked = store_from_before_34(dir, "marked", 0, 1);
+	marked = store_at(dir, "marked", 34, 0, 1);
 	assert_int_equal(probe_sums_complete(marked), 1);
-	young = store_from_before_34(dir, "young", 0, 0);
+	young = store_at(dir, "young", 34, 0, 0);
 	assert_int_equal(probe_sums_complete(young), 1);
 	/* a new store is complete and holds no rows of its own */
-	fr = fresh(dir, "fresh");
+	fr = store_at(dir, "fresh", 0, 0, 0);
 	assert_int_equal(probe_sums_complete(fr), 1);
 	assert_int_equal(
 	    store_query_int(fr, "SELECT count(*) FROM settings", NULL, 0, -1),
@@ -292,7 +276,7 @@ test_sums_complete(void **state)
 	    0);
 
 	/* govsec store copy keeps the state, either way */
-	to1 = fresh(dir, "to1");
+	to1 = store_at(dir, "to1", 0, 0, 0);
 	if (store_copy(old, to1, 0, &e) < 0)
 		fail_msg("copy old: %s", e.msg);
 	assert_int_equal(probe_sums_complete(to1), 0);
@@ -300,7 +284,7 @@ test_sums_complete(void **state)
 					 "SELECT count(*) FROM probe_results",
 					 NULL, 0, -1),
 			 1);
-	to2 = fresh(dir, "to2");
+	to2 = store_at(dir, "to2", 0, 0, 0);
 	if (store_copy(marked, to2, 0, &e) < 0)
 		fail_msg("copy marked: %s", e.msg);
 	assert_int_equal(probe_sums_complete(to2), 1);
@@ -313,12 +297,10 @@ test_sums_complete(void **state)
 	assert_int_equal(probe_sums_complete(to1), 1);
 	assert_int_equal(probe_sums_complete(old), 0);
 
-	store_free(old);
-	store_free(marked);
-	store_free(young);
-	store_free(fr);
-	store_free(to1);
-	store_free(to2);
+	struct store *all[] = {old, marked, young, fr, to1, to2};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		store_free(all[i]);
 	tu_rmdir(dir);
 }
 
