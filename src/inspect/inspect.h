@@ -743,8 +743,9 @@ int probe_save(struct store *st, const char *app, const struct probe_result *r,
  * (what `govsec check` reads for GOVWEB-1): every probe not older than
  * PROBE_SUM_DAYS before the application's newest. */
 #define PROBE_SUM_DAYS 10
-/* 1 if the rows hold every probe (the row of app '' says so: made when
- * probe_results was empty, or by probe_sums_build). */
+/* 1 if the rows hold every probe: unless the setting probe_sums.incomplete
+ * says otherwise (migration 34: probes stored before the summaries), until
+ * probe_sums_build. */
 int probe_sums_complete(struct store *st);
 /* Adds one probe of app (NULL: nothing to do) to its row, inside the
  * caller's write transaction. 0, or -1 with e set. */

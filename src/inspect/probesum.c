@@ -8,12 +8,18 @@
  * at as stored). probe_save adds each probe in its transaction;
  * probe_sums_build makes them all again from probe_results (probes
  * written by something else than govsec) and marks them complete
- * (a row of app ''), which a check needs before it uses them.
+ * (removes the setting PROBE_SUMS_INCOMPLETE, which migration 34 wrote
+ * into a store whose probes were not all summed up), which a check needs
+ * before it uses them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "inspect/inspect.h"
+
+/* The setting (table settings) present while the rows lack probes; its
+ * name is also in migration 34 (src/store/schema.c). */
+#define PROBE_SUMS_INCOMPLETE "probe_sums.incomplete"
 
 /* A row's lower bound for its newest probe at: that time less
  * PROBE_SUM_DAYS days, or "" (keep everything) if at is no time. */
@@ -242,10 +248,9 @@ probe_sums_build(struct store *st, long long *napps, struct err *e)
 		}
 	}
 	if (build_flush(&bd) < 0 ||
-	    store_exec(st,
-		       "INSERT INTO probe_sums (app, since, probes) VALUES "
-		       "('', '', '')",
-		       NULL, 0, e) < 0)
+	    store_exec(st, "DELETE FROM settings WHERE key = ?",
+		       (struct store_val[]){SV_TEXT(PROBE_SUMS_INCOMPLETE)}, 1,
+		       e) < 0)
 		goto out;
 	if (napps != NULL)
 		*napps = bd.rows;
@@ -275,7 +280,10 @@ probe_sum_next(const char **p, int *ok, size_t *len)
 int
 probe_sums_complete(struct store *st)
 {
+	struct store_val v[1] = {SV_TEXT(PROBE_SUMS_INCOMPLETE)};
+
+	/* a failed query (-1) reads as incomplete: check reads the rows */
 	return store_query_int(st,
-			       "SELECT count(*) FROM probe_sums WHERE app = ''",
-			       NULL, 0, 0) > 0;
+			       "SELECT count(*) FROM settings WHERE key = ?", v,
+			       1, -1) == 0;
 }

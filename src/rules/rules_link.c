@@ -645,8 +645,6 @@ probe_sum_row(void *arg, struct store_row *r)
 	size_t n;
 	int ok;
 
-	if (app != NULL && *app == '\0')
-		return 0; /* the row saying they are complete */
 	if (app == NULL || since == NULL || strcmp(since, pl->from) > 0) {
 		pl->incomplete = 1;
 		return 1;

@@ -435,6 +435,15 @@ const struct migration store_migrations[] = {
      * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
      * src/mail/flow.c mail_flow_evidence) without reading the chain */
     {33, "CREATE INDEX audit_action_at ON audit(action, at);"},
+    /* 34: whether the probes' summaries are complete is a setting, not a
+     * row of probe_sums (migration 30's row of app ''): a store is made
+     * complete, and only one whose summaries still lack probes says so
+     * (src/inspect/probesum.c, until `govsec summarize`); a new store
+     * holds no rows of its own (govsec store copy) */
+    {34, "INSERT INTO settings (key, value) SELECT "
+	 "  'probe_sums.incomplete', 'probes stored before migration 30'"
+	 "  WHERE NOT EXISTS (SELECT 1 FROM probe_sums WHERE app = '');"
+	 "DELETE FROM probe_sums WHERE app = '';"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

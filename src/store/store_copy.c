@@ -60,28 +60,6 @@ insert_row(void *arg, struct store_row *r)
 	return 0;
 }
 
-/*
- * Rows a new store is made with (a migration's INSERT): the target is
- * empty when it holds nothing else, and they are cleared from it before
- * the source's rows go in (the source has them, or has not).
- */
-static const struct {
-	const char *table, *where;
-} seeds[] = {
-    /* migration 30: the probes' summaries are complete */
-    {"probe_sums", "app = ''"},
-};
-
-/* The condition of table's seed rows, or NULL. */
-static const char *
-seed_of(const char *table)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(seeds); i++)
-		if (strcmp(seeds[i].table, table) == 0)
-			return seeds[i].where;
-	return NULL;
-}
-
 /* "PREFIX table" into sql for a table to copy; 0, 1 to leave the table
  * out (the target's migrations wrote their own version rows), -1. */
 static int
@@ -105,18 +83,9 @@ copy_table(void *arg, const char *table)
 	char sql[256];
 	long long before = c->rows;
 	int rc = table_sql(sql, sizeof(sql), "SELECT * FROM", table, c->e);
-	const char *seed = seed_of(table);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (seed != NULL) {
-		char del[256];
-
-		if (str_fmt(del, sizeof(del), "DELETE FROM %s WHERE %s", table,
-			    seed) < 0 ||
-		    store_exec(c->to, del, NULL, 0, c->e) < 0)
-			return -1;
-	}
 	rc = store_query(c->from, sql, NULL, 0, insert_row, &t, c->e);
 	if (t.load != NULL &&
 	    store_load_end(t.load, rc < 0 ? NULL : c->e) < 0 && rc == 0) {
@@ -143,14 +112,9 @@ count_table(void *arg, const char *table)
 	char sql[256];
 	int rc =
 	    table_sql(sql, sizeof(sql), "SELECT count(*) FROM", table, n->e);
-	const char *seed = seed_of(table);
-	size_t len = strlen(sql);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	if (seed != NULL &&
-	    str_fmt(sql + len, sizeof(sql) - len, " WHERE NOT (%s)", seed) < 0)
-		return -1;
 	n->rows += store_query_int(n->st, sql, NULL, 0, 0);
 	return 0;
 }

@@ -642,7 +642,9 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 		err_set(e, "too many parameters (%d)", nv);
 		return -1;
 	}
+	/* not several statements (a migration): those go by PQexec */
 	ahead = fn == NULL && pg_writes(sql) &&
+		(nv > 0 || !store_many_statements(sql)) &&
 		(s->piped || PQtransactionStatus(s->conn) == PQTRANS_INTRANS);
 	if (ahead ? pg_noted(s, e) < 0 : pg_settle(s, sql, e) < 0)
 		return -1;

@@ -25,8 +25,9 @@ import urllib.parse
 
 import pytest
 
-from conftest import (SRC, free_port, require, running_govsecd,
-                      running_nginx, self_signed, silent_socket, tcp_ready)
+from conftest import (free_port, require, running_govsecd, self_signed,
+                      silent_socket, tcp_ready)
+from nginxlab import default_server, gate_server, running_gate_nginx
 from test_gate import NGINX, audit_rows, gate_cli
 
 APP, ADMIN = "app.test", "admin.test"
@@ -51,50 +52,20 @@ POLICY = {
     ],
 }
 
-# Two protected servers and the catch-all default server, as
-# docs/gate.md's "Deploying safely" lays them out; app.test also on TLS
-# with optional client certificates.
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 256; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/t_body; proxy_temp_path {d}/t_proxy;
-    fastcgi_temp_path {d}/t_fcgi; uwsgi_temp_path {d}/t_uwsgi;
-    scgi_temp_path {d}/t_scgi;
-    upstream govsec_gate {{ server 127.0.0.1:{gp}; keepalive 16; }}
-    server {{
-        listen 127.0.0.1:{np} default_server;
-        listen 127.0.0.1:{tp} ssl default_server;
-        include {src}/docs/deploy/nginx-gate-default.conf;
-    }}
-    server {{
-        listen 127.0.0.1:{np};
-        listen 127.0.0.1:{tp} ssl;
-        server_name {app};
-        ssl_certificate {d}/tls.pem;
-        ssl_certificate_key {d}/tls.key;
-        ssl_verify_client optional_no_ca;
-        root {d}/www;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-        }}
-    }}
-    server {{
-        listen 127.0.0.1:{np};
-        server_name {admin};
-        root {d}/www-admin;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-        }}
-    }}
-}}
-"""
+def nginx_blocks(d, np, tp):
+    """Two protected servers and the catch-all default server, as
+    docs/gate.md's "Deploying safely" lays them out; app.test also on TLS
+    with optional client certificates."""
+    return [
+        default_server([f"127.0.0.1:{np} default_server",
+                        f"127.0.0.1:{tp} ssl default_server"]),
+        gate_server(APP, [f"127.0.0.1:{np}", f"127.0.0.1:{tp} ssl"],
+                    f"{d}/www", server_extra=(
+                        f"ssl_certificate {d}/tls.pem;",
+                        f"ssl_certificate_key {d}/tls.key;",
+                        "ssl_verify_client optional_no_ca;")),
+        gate_server(ADMIN, [f"127.0.0.1:{np}"], f"{d}/www-admin"),
+    ]
 
 
 class Site:
@@ -234,9 +205,8 @@ allow_sample = 0
         recovery[u] = re.findall(r"^  ([a-z0-9]{4}-[a-z0-9]{4})$", out, re.M)
         assert len(recovery[u]) == 10
     with running_govsecd(conf, d / "govsecd.log", tcp_ready(gp)), \
-            running_nginx(d, NGINX_CONF.format(d=d, np=np, tp=tp, gp=gp,
-                                               app=APP, admin=ADMIN,
-                                               src=SRC), [np, tp]):
+            running_gate_nginx(d, [gp], np, APP, ports=[np, tp],
+                               blocks=nginx_blocks(d, np, tp)):
         yield Site(d, db, np, tp, gp, recovery)
 
 
@@ -464,31 +434,6 @@ def test_config_check_portal_networks(tmp_path):
             assert "[gate] portal_networks" in p.stderr, p.stderr
 
 
-STALLED_CONF = """
-daemon off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/t_body; proxy_temp_path {d}/t_proxy;
-    fastcgi_temp_path {d}/t_fcgi; uwsgi_temp_path {d}/t_uwsgi;
-    scgi_temp_path {d}/t_scgi;
-    upstream govsec_gate {{ server 127.0.0.1:{gp}; }}
-    server {{
-        listen 127.0.0.1:{np};
-        server_name {app};
-        root {d}/www;
-        include {src}/docs/deploy/nginx-gate.conf;
-        location / {{
-            include {src}/docs/deploy/nginx-gate-protect.conf;
-        }}
-    }}
-}}
-"""
-
-
 def test_stalled_gate_is_an_error_not_a_hang(tmp_path):
     """A gate that accepts and never answers: the shipped auth location's
     proxy timeouts turn it into a 500 well before the client's 30 s
@@ -499,8 +444,7 @@ def test_stalled_gate_is_an_error_not_a_hang(tmp_path):
     (tmp_path / "www" / "app" / "index.html").write_text("app\n")
     np = free_port()
     with silent_socket() as gp, \
-            running_nginx(tmp_path, STALLED_CONF.format(
-                d=tmp_path, np=np, gp=gp, app=APP, src=SRC), [np]):
+            running_gate_nginx(tmp_path, [gp], np, APP):
         s = socket.create_connection(("127.0.0.1", np), 30)
         s.sendall(f"GET /app/index.html HTTP/1.1\r\nHost: {APP}\r\n"
                   "Connection: close\r\n\r\n".encode())

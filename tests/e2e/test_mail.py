@@ -236,11 +236,15 @@ def postfix_cmd(prog):
 
 class MailLab:
     """The whole loopback mail system of a test (see the module text).
-    with_milter=False leaves the milter out (bench/mail's baseline)."""
+    with_milter=False leaves the milter out (bench/mail's baseline).
+    store, key: a store URI (PostgreSQL) and its key file instead of
+    govsec.db in the lab's directory; the milter's journal is then -j
+    DIR/milter-journal, and govsec runs with the lab's config (self.env)."""
 
     def __init__(self, with_milter=True, action="reject", extra_conf="",
-                 milter_argv=None, unix_socket=False):
+                 milter_argv=None, unix_socket=False, store=None, key=None):
         self.with_milter = with_milter
+        self.store, self.key = store, key
         self.unix_socket = unix_socket
         # another milter program in govsec-milter's place (bench/mail's
         # floor): argv, "{listen}" replaced by its socket
@@ -283,17 +287,19 @@ class MailLab:
         self.sink = self.stack.enter_context(Sink())
         self.main, self.hop, self.lmtp, self.mport = (free_port()
                                                       for _ in range(4))
-        self.db = d / "govsec.db"
+        self.db = self.store or d / "govsec.db"
         self.conf_file = d / "govsec.conf"
         self.msock = d / "milter.sock"
         self.milter_listen = (f"unix:{self.msock}" if self.unix_socket else
                               f"inet:{self.mport}@127.0.0.1")
+        self.env = {"GOVSEC_CONF": str(self.conf_file)} if self.key else None
         self.conf_file.write_text(
-            f"[store]\npath = {self.db}\n"
+            f"[store]\npath = {self.db}\n" +
+            (f"key = {self.key}\n" if self.key else "") +
             f"[milter]\nlisten = {self.milter_listen}\n"
             f"local_domains = {LOCAL}, {STAFF}\n"
             f"action = {self.action}\n" + self.extra_conf)
-        r = run_cli(["init"], db=self.db)
+        r = run_cli(["init"], db=self.db, env=self.env)
         assert r.returncode == 0, r.stderr
         if self.with_milter:
             self._start_milter()
@@ -305,7 +311,9 @@ class MailLab:
         with open(self.milter_log, "ab") as out:
             argv = ([a.replace("{listen}", self.milter_listen)
                      for a in self.milter_argv] if self.milter_argv else
-                    [str(GOVSEC_MILTER), "-c", str(self.conf_file)])
+                    [str(GOVSEC_MILTER), "-c", str(self.conf_file)] +
+                    (["-j", str(self.d / "milter-journal")]
+                     if self.store else []))
             p = subprocess.Popen(argv, stdout=out, stderr=out)
         self.milter = p
         self.stack.callback(self._stop_milter)
@@ -502,7 +510,8 @@ class MailLab:
                 if line.strip()]
 
     def trace(self, *args):
-        r = run_cli(["mail", "trace", "--json", *args], db=self.db)
+        r = run_cli(["mail", "trace", "--json", *args], db=self.db,
+                    env=self.env)
         assert r.returncode == 0, r.stderr
         return json.loads(r.stdout)
 
@@ -529,7 +538,7 @@ def lab():
 
 
 def audit_records(lab):
-    r = run_cli(["audit", "export"], db=lab.db)
+    r = run_cli(["audit", "export"], db=lab.db, env=lab.env)
     assert r.returncode == 0, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines()]
 

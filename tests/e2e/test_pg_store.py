@@ -131,3 +131,52 @@ def test_store_copy_detects_a_broken_chain(tmp_path, pg_store):
     p = run_cli(["store", "copy", src, pg_store.uri])
     assert p.returncode == 1, p.stderr
     assert "the audit chain is broken at record 1" in p.stderr
+
+
+def test_store_copy_keeps_probe_summaries_state(tmp_path, pg_store):
+    """Whether the probes' summaries are complete (migration 34's setting
+    probe_sums.incomplete, written into a store whose probes came before
+    the summaries) goes across with the store both ways, and govsec
+    summarize ends it on either backend."""
+    key = "probe_sums.incomplete"
+    src = tmp_path / "src.db"
+    ok(run_cli(["import", SRC / "data" / "demo.json"], db=src))
+    db = sqlite3.connect(src)
+    db.execute("INSERT INTO settings (key, value) VALUES (?, 'probes "
+               "stored before migration 30')", (key,))
+    db.commit()
+    db.close()
+
+    def pending_sqlite(path):
+        db = sqlite3.connect(path)
+        try:
+            return db.execute("SELECT count(*) FROM settings WHERE key = ?",
+                              (key,)).fetchone()[0]
+        finally:
+            db.close()
+
+    def pending_pg():
+        return int(pg_store.server.psql(
+            f"SELECT count(*) FROM settings WHERE key = '{key}'",
+            db=pg_store.name))
+
+    ok(run_cli(["store", "copy", src, pg_store.uri, "--quiet"]))
+    assert pending_pg() == 1
+    back = tmp_path / "back.db"
+    ok(run_cli(["store", "copy", pg_store.uri, back, "--key", f"{src}.key",
+                "--quiet"]))
+    assert pending_sqlite(back) == 1
+    # a complete store stays complete: nothing appears on the way
+    done = tmp_path / "done.db"
+    ok(run_cli(["import", SRC / "data" / "demo.json"], db=done))
+    again = tmp_path / "again.db"
+    ok(run_cli(["store", "copy", done, again, "--quiet"]))
+    assert pending_sqlite(again) == 0
+    # summarize makes them and says so, on each backend
+    conf = tmp_path / "pg.conf"
+    conf.write_text(f"[store]\nkey = {src}.key\n")
+    ok(run_cli(["summarize"], db=pg_store.uri,
+               env={"GOVSEC_CONF": str(conf)}))
+    assert pending_pg() == 0
+    ok(run_cli(["summarize"], db=back))
+    assert pending_sqlite(back) == 0

@@ -25,29 +25,9 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "storefix.h"
 
 #define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
-
-static char tmpdir[4096];
-static char dbpath[8192];
-static int dbcount;
-
-static int
-make_tmpdir(void **state)
-{
-	(void)state;
-	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_audit") < 0)
-		return -1;
-	return 0;
-}
-
-static int
-remove_tmpdir(void **state)
-{
-	(void)state;
-	tu_rmdir(tmpdir);
-	return 0;
-}
 
 /* The audit writer's spill file: beside the SQLite file by default;
  * a PostgreSQL store has no file to put it beside. */
@@ -58,41 +38,8 @@ qspill(void)
 
 	if (!tu_store_pg())
 		return NULL;
-	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	str_fmt(spill, sizeof(spill), "%s.spill", sf_path);
 	return spill;
-}
-
-static int
-open_store(void **state)
-{
-	char *path = dbpath;
-	struct err e;
-	struct store *st;
-
-	if (str_fmt(path, sizeof(dbpath), "%s/db%d.sqlite", tmpdir, ++dbcount) <
-	    0)
-		return -1;
-	st = store_open(tu_store(path), &e);
-	if (st == NULL || store_migrate(st, &e) < 0) {
-		fprintf(stderr, "store: %s\n", e.msg);
-		store_free(st);
-		return -1;
-	}
-	setenv("GOVSEC_NOW", "2024-07-01T00:00:00Z", 1);
-	audit_set_clock(time_now);
-	*state = st;
-	return 0;
-}
-
-static int
-close_store(void **state)
-{
-	store_free(*state);
-	*state = NULL;
-	unsetenv("GOVSEC_NOW");
-	audit_set_clock(NULL);
-	audit_cleanup(); /* the next test starts unkeyed */
-	return 0;
 }
 
 static void
@@ -842,7 +789,7 @@ keyed(char *heads, size_t n)
 	memset(k.k, 0x5a, sizeof(k.k));
 	k.set = 1;
 	if (heads != NULL)
-		assert_int_equal(str_fmt(heads, n, "%s.heads", dbpath) > 0, 1);
+		assert_int_equal(str_fmt(heads, n, "%s.heads", sf_path) > 0, 1);
 	assert_int_equal(audit_init_key(&k, heads != NULL ? heads : "", 0, 60),
 			 0);
 }
@@ -1203,10 +1150,10 @@ test_queue_writes_everything(void **state)
 
 	keyed(NULL, 0);
 	assert_int_equal(auditq_put("a", "b", "c", NULL, NULL), -1);
-	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
-	assert_null(auditq_start(tu_store(dbpath), qspill(), 16, 60,
+	assert_null(auditq_start(tu_store(sf_path), qspill(), 16, 60,
 				 &e)); /* one only */
 	for (int i = 0; i < 300; i++) {
 		str_fmt(obj, sizeof(obj), "r%d", i);
@@ -1229,7 +1176,7 @@ test_queue_full_store_locked_spills(void **state)
 	struct err e;
 	char obj[32], spill[8300];
 
-	q = auditq_start(tu_store(dbpath), qspill(), 4, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 4, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	/* another writer holds the store: the writer cannot write, the
@@ -1243,7 +1190,7 @@ test_queue_full_store_locked_spills(void **state)
 		assert_int_equal(
 		    auditq_put("gate", "gate.deny", obj, NULL, NULL), 0);
 	}
-	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	str_fmt(spill, sizeof(spill), "%s.spill", sf_path);
 	assert_int_equal(access(spill, F_OK), 0);
 	assert_int_equal(auditq_pending() >= 4, 1);
 	store_rollback(st);
@@ -1269,7 +1216,7 @@ test_queue_replays_an_old_spill(void **state)
 	char *obj;
 	FILE *f;
 
-	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	str_fmt(spill, sizeof(spill), "%s.spill", sf_path);
 	f = fopen(spill, "w");
 	assert_non_null(f);
 	fputs("{\"at\":1719792000,\"actor\":\"gate\",\"action\":\"gate.deny\","
@@ -1278,14 +1225,14 @@ test_queue_replays_an_old_spill(void **state)
 	      f);
 	fclose(f);
 	/* and one a crash left while it was being replayed: first */
-	str_fmt(old, sizeof(old), "%s.spill.old", dbpath);
+	str_fmt(old, sizeof(old), "%s.spill.old", sf_path);
 	f = fopen(old, "w");
 	assert_non_null(f);
 	fputs("{\"at\":1719791000,\"actor\":\"gate\",\"action\":\"gate.deny\","
 	      "\"object\":\"older\",\"before\":null,\"after\":null}\n",
 	      f);
 	fclose(f);
-	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	auditq_stop(q);
@@ -1312,7 +1259,7 @@ test_queue_failed_write_retried_then_spilled(void **state)
 	struct err e;
 	char spill[8300];
 
-	str_fmt(spill, sizeof(spill), "%s.spill", dbpath);
+	str_fmt(spill, sizeof(spill), "%s.spill", sf_path);
 	/* the store refuses every record: retried, and at the stop spilled */
 	if (tu_store_pg())
 		sql(st, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE "
@@ -1322,7 +1269,7 @@ test_queue_failed_write_retried_then_spilled(void **state)
 	else
 		sql(st, "CREATE TRIGGER refuse BEFORE INSERT ON audit BEGIN "
 			"SELECT RAISE(ABORT, 'refused'); END");
-	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	for (int i = 0; i < 5; i++)
@@ -1334,7 +1281,7 @@ test_queue_failed_write_retried_then_spilled(void **state)
 	/* the next start writes them */
 	sql(st, tu_store_pg() ? "DROP TRIGGER refuse ON audit"
 			      : "DROP TRIGGER refuse");
-	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	auditq_stop(q);
@@ -1352,7 +1299,7 @@ test_queue_counts_unknown_names(void **state)
 	char *obj;
 
 	assert_int_equal(auditq_count("-", "console.login_unknown", "x"), -1);
-	q = auditq_start(tu_store(dbpath), qspill(), 16, 60, &e);
+	q = auditq_start(tu_store(sf_path), qspill(), 16, 60, &e);
 	if (q == NULL)
 		fail_msg("auditq_start: %s", e.msg);
 	for (int i = 0; i < 40; i++)
@@ -1422,7 +1369,7 @@ test_record_from_the_future_is_found(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, open_store, close_store)
+#define T(f) SF_TEST(f)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_digest),
 	    T(test_hash_formula),
@@ -1467,5 +1414,5 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	return cmocka_run_group_tests(tests, sf_setup, sf_teardown);
 }

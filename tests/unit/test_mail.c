@@ -4,8 +4,9 @@
  * (a mailing list, an auto-reply, a colleague forwarding by hand, mail
  * that stays inside, inbound mail that others forwarded to us); the
  * outbound hop's hold instead of a reject; exceptions with expiry; and the
- * mail-flow records in a real store (trace by address, Message-ID and
- * time; pruning after the retention; audit records of stops).
+ * mail-flow records in a real store, SQLite or PostgreSQL (unit.pg):
+ * trace by address, Message-ID and time; pruning after the retention;
+ * audit records of stops.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 
 #include "audit/audit.h"
 #include "mail/mail.h"
+#include "storefix.h"
 
 #define NOW 1719792000 /* 2024-07-01T00:00:00Z */
 
@@ -405,40 +407,6 @@ test_exceptions(void **state)
 
 /* -- the store ----------------------------------------------------------- */
 
-static char tmpdir[4096];
-
-static int
-open_store(void **state)
-{
-	char path[4200];
-	struct err e;
-	struct store *st;
-
-	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_mail") < 0)
-		return -1;
-	str_fmt(path, sizeof(path), "%s/db.sqlite", tmpdir);
-	st = store_open(path, &e);
-	if (st == NULL || store_migrate(st, &e) < 0) {
-		fprintf(stderr, "store: %s\n", e.msg);
-		store_free(st);
-		return -1;
-	}
-	setenv("GOVSEC_NOW", "2024-07-01T00:00:00Z", 1);
-	audit_set_clock(time_now);
-	*state = st;
-	return 0;
-}
-
-static int
-close_store(void **state)
-{
-	store_free(*state);
-	unsetenv("GOVSEC_NOW");
-	audit_set_clock(NULL);
-	tu_rmdir(tmpdir);
-	return 0;
-}
-
 struct rows {
 	char id[8][40];
 	char decision[8][16];
@@ -650,11 +618,9 @@ main(void)
 	    cmocka_unit_test(test_false_positives),
 	    cmocka_unit_test(test_hop_and_actions),
 	    cmocka_unit_test(test_exceptions),
-	    cmocka_unit_test_setup_teardown(test_flow_records, open_store,
-					    close_store),
-	    cmocka_unit_test_setup_teardown(test_store_exceptions, open_store,
-					    close_store),
+	    SF_TEST(test_flow_records),
+	    SF_TEST(test_store_exceptions),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, sf_setup, sf_teardown);
 }

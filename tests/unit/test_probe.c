@@ -199,6 +199,111 @@ test_store(void **state)
 	tu_rmdir(dir);
 }
 
+/* A store named name in dir at the migrations before version upto (none:
+ * 0), probes stored before migration 30 or after it (a raw row each),
+ * then migrated to the newest. */
+static struct store *
+store_at(const char *dir, const char *name, int upto, int before30, int after30)
+{
+	char path[700];
+	struct store *st;
+	struct err e;
+	const char *raw = "INSERT INTO probe_results (app, at, url, ok, ms) "
+			  "VALUES (NULL, '2024-07-01T04:00:00Z', 'u', 1, 5)";
+
+	str_fmt(path, sizeof(path), "%s/%s.db", dir, name);
+	st = store_open(tu_store(path), &e);
+	assert_non_null(st);
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 0; i < store_nmigrations; i++) {
+		const struct migration *m = &store_migrations[i];
+		struct store_val v[1] = {SV_INT(m->version)};
+
+		if (m->version >= upto)
+			break;
+		if (m->version == 30 && before30)
+			assert_int_equal(store_exec(st, raw, NULL, 0, &e), 0);
+		if (store_exec(st, m->sql, NULL, 0, &e) < 0 ||
+		    store_exec(st,
+			       "INSERT INTO schema_version (version, applied) "
+			       "VALUES (?, 'then')",
+			       v, 1, &e) < 0)
+			fail_msg("migration %d: %s", m->version, e.msg);
+	}
+	if (after30)
+		assert_int_equal(store_exec(st, raw, NULL, 0, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	if (store_migrate(st, &e) < 0)
+		fail_msg("migrate %s: %s", name, e.msg);
+	/* the marker of migration 30 is no row of the summaries */
+	assert_int_equal(store_query_int(st,
+					 "SELECT count(*) FROM probe_sums "
+					 "WHERE app = ''",
+					 NULL, 0, -1),
+			 0);
+	return st;
+}
+
+/* Whether the summaries of the probes are complete (migration 34 moved
+ * that out of probe_sums): kept by migration, by govsec store copy, and
+ * set by probe_sums_build. */
+static void
+test_sums_complete(void **state)
+{
+	char dir[512];
+	struct store *old, *marked, *young, *fr, *to1, *to2;
+	struct err e;
+	long long napps = -1;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "probesums"), 0);
+	/* probes before migration 30: not complete, also after 34 */
+	old = store_at(dir, "old", 34, 1, 0);
+	assert_int_equal(probe_sums_complete(old), 0);
+	/* probes only after it (migration 30's marker): complete */
+	marked = store_at(dir, "marked", 34, 0, 1);
+	assert_int_equal(probe_sums_complete(marked), 1);
+	young = store_at(dir, "young", 34, 0, 0);
+	assert_int_equal(probe_sums_complete(young), 1);
+	/* a new store is complete and holds no rows of its own */
+	fr = store_at(dir, "fresh", 0, 0, 0);
+	assert_int_equal(probe_sums_complete(fr), 1);
+	assert_int_equal(
+	    store_query_int(fr, "SELECT count(*) FROM settings", NULL, 0, -1),
+	    0);
+	assert_int_equal(
+	    store_query_int(fr, "SELECT count(*) FROM probe_sums", NULL, 0, -1),
+	    0);
+
+	/* govsec store copy keeps the state, either way */
+	to1 = store_at(dir, "to1", 0, 0, 0);
+	if (store_copy(old, to1, 0, &e) < 0)
+		fail_msg("copy old: %s", e.msg);
+	assert_int_equal(probe_sums_complete(to1), 0);
+	assert_int_equal(store_query_int(to1,
+					 "SELECT count(*) FROM probe_results",
+					 NULL, 0, -1),
+			 1);
+	to2 = store_at(dir, "to2", 0, 0, 0);
+	if (store_copy(marked, to2, 0, &e) < 0)
+		fail_msg("copy marked: %s", e.msg);
+	assert_int_equal(probe_sums_complete(to2), 1);
+
+	/* summing them up (govsec summarize) makes the copy complete */
+	assert_int_equal(store_begin(to1, &e), 0);
+	assert_int_equal(probe_sums_build(to1, &napps, &e), 0);
+	assert_int_equal(store_commit(to1, &e), 0);
+	assert_int_equal(napps, 0); /* the one probe is of no portal */
+	assert_int_equal(probe_sums_complete(to1), 1);
+	assert_int_equal(probe_sums_complete(old), 0);
+
+	struct store *all[] = {old, marked, young, fr, to1, to2};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		store_free(all[i]);
+	tu_rmdir(dir);
+}
+
 static void
 test_config(void **state)
 {
@@ -246,6 +351,7 @@ main(void)
 	    cmocka_unit_test(test_bad_targets),
 	    cmocka_unit_test(test_map_refuses),
 	    cmocka_unit_test(test_store),
+	    cmocka_unit_test(test_sums_complete),
 	    cmocka_unit_test(test_config),
 	};
 

@@ -29,60 +29,7 @@
 
 #include "audit/audit.h"
 #include "registry/registry.h"
-
-static char tmpdir[4096];
-static char dbpath[8192]; /* the last store made by new_store() */
-static int dbcount;
-
-static int
-make_tmpdir(void **state)
-{
-	(void)state;
-	if (tu_mkdtemp(tmpdir, sizeof(tmpdir), "test_registry") < 0)
-		return -1;
-	setenv("GOVSEC_NOW", "2024-07-01T00:00:00Z", 1);
-	return 0;
-}
-
-static int
-remove_tmpdir(void **state)
-{
-	(void)state;
-	tu_rmdir(tmpdir);
-	return 0;
-}
-
-static struct store *
-new_store(void)
-{
-	struct err e;
-	struct store *st;
-
-	if (str_fmt(dbpath, sizeof(dbpath), "%s/db%d.sqlite", tmpdir,
-		    ++dbcount) < 0)
-		fail_msg("path too long");
-	st = store_open(tu_store(dbpath), &e);
-	if (st == NULL)
-		fail_msg("store_open: %s", e.msg);
-	if (store_migrate(st, &e) < 0)
-		fail_msg("store_migrate: %s", e.msg);
-	return st;
-}
-
-static int
-open_store(void **state)
-{
-	*state = new_store();
-	return 0;
-}
-
-static int
-close_store(void **state)
-{
-	store_free(*state);
-	*state = NULL;
-	return 0;
-}
+#include "storefix.h"
 
 /* Single quotes to double quotes (test data has no apostrophes). */
 static char *
@@ -1051,7 +998,7 @@ race_put(void *arg)
 {
 	struct racer *r = arg;
 	struct err e;
-	struct store *st = store_open(tu_store(dbpath), &e);
+	struct store *st = store_open(tu_store(sf_path), &e);
 	char *text = Q(r->doc);
 	json_t *o = json_loads(text, 0, NULL);
 
@@ -2042,7 +1989,7 @@ test_platforms(void **state)
 	assert_int_equal(platforms_registered("快快下载站"), 0);
 	assert_int_equal(platforms_registered(""), 0);
 
-	str_fmt(good, sizeof(good), "%s/platforms-good.json", tmpdir);
+	str_fmt(good, sizeof(good), "%s/platforms-good.json", sf_dir);
 	write_text(good, "{\"platforms\": [{\"name\": \"自建商店\", "
 			 "\"aliases\": [\"ours\", 7]}]}");
 	assert_int_equal(platforms_load(good, &e), 0);
@@ -2052,7 +1999,7 @@ test_platforms(void **state)
 	assert_int_equal(platforms_registered("own-website"), 1);
 
 	/* A file that fails leaves the list in force untouched. */
-	str_fmt(bad, sizeof(bad), "%s/platforms-bad.json", tmpdir);
+	str_fmt(bad, sizeof(bad), "%s/platforms-bad.json", sf_dir);
 	write_text(bad, "{\"platforms\": [{\"name\": \"甲\"}, "
 			"{\"title\": \"乙\"}]}");
 	assert_int_equal(platforms_load(bad, &e), -1);
@@ -2084,7 +2031,7 @@ test_platforms_empty_list(void **state)
 	struct err e;
 
 	(void)state;
-	str_fmt(empty, sizeof(empty), "%s/platforms-empty.json", tmpdir);
+	str_fmt(empty, sizeof(empty), "%s/platforms-empty.json", sf_dir);
 	write_text(empty, "{\"platforms\": []}");
 	assert_int_equal(platforms_load(empty, &e), 0);
 	if (platforms_registered("华为应用市场") != 0)
@@ -2173,7 +2120,7 @@ test_export_exact(void **state)
 static void
 roundtrip(const char *text, size_t len)
 {
-	struct store *a = new_store(), *b = new_store();
+	struct store *a = sf_new_store(), *b = sf_new_store();
 	struct reg_counts c1, c2;
 	struct err e;
 	char *x1, *x2, *x3;
@@ -2512,7 +2459,7 @@ test_scope_put(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, open_store, close_store)
+#define T(f) SF_TEST(f)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_valid),
 	    cmocka_unit_test(test_parse_unknown_fields),
@@ -2557,5 +2504,5 @@ main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+	return cmocka_run_group_tests(tests, sf_setup, sf_teardown);
 }
