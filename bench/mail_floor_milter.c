@@ -10,7 +10,8 @@
  * milter client, cleanup's reading of the queued message, libmilter).
  * govsec-milter also answers at DATA, where the outbound hop usually
  * accepts the message (src/mail/handoff.h), so that its second
- * conversation costs Postfix less than the floor's. Usage: bench_mail_floor_milter inet:PORT@127.0.0.1
+ * conversation costs Postfix less than the floor's. Usage:
+ * bench_mail_floor_milter inet:PORT@127.0.0.1
  */
 #include <stdio.h>
 #include <stdlib.h>
