@@ -83,6 +83,7 @@ struct mail_msg {
 	struct mail_rcpt *rcpt;
 	size_t nrcpt, rcpt_cap;
 	size_t rcpt_dropped; /* recipients past MAIL_RCPT_MAX */
+	size_t rcpt_bad;     /* recipients that did not parse */
 	char message_id[MAIL_MSGID_MAX + 1];
 	/* addresses named by signal headers (normalized) */
 	char sieve_from[MAIL_HDR_ADDRS][MAIL_ADDR_MAX];

@@ -539,8 +539,10 @@ mail_msg_rcpt(struct mail_msg *m, const struct mail_policy *p, const char *to,
 	struct mail_rcpt *r;
 	char addr[MAIL_ADDR_MAX];
 
-	if (mail_addr_norm(to, addr) < 0 || addr[0] == '\0')
+	if (mail_addr_norm(to, addr) < 0 || addr[0] == '\0') {
+		m->rcpt_bad++;
 		return -1;
+	}
 	if (m->nrcpt >= MAIL_RCPT_MAX) {
 		m->rcpt_dropped++;
 		return 0;

@@ -33,6 +33,7 @@ static const int alert_prio = LOG_MAIL | LOG_ALERT;
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "mail/handoff.h"
 #include "mail/journal.h"
 #include "mail/mail.h"
 #include "mail/mproto.h"
@@ -72,6 +73,8 @@ static struct {
 	pthread_mutex_t rnd_mu;
 	unsigned char rnd[4096];
 	size_t rnd_used;
+	/* the main smtpd's accepted envelopes for the hop (handoff.h) */
+	struct mail_handoff handoff;
 } G = {.st_mu = PTHREAD_MUTEX_INITIALIZER,
        .pol_mu = PTHREAD_RWLOCK_INITIALIZER,
        .q_mu = PTHREAD_MUTEX_INITIALIZER,
@@ -375,6 +378,57 @@ done:
 	return rc;
 }
 
+/* 1 if m came through the outbound hop (its {daemon_name}). */
+static int
+on_hop(const struct mail_msg *m)
+{
+	int hop;
+
+	pthread_rwlock_rdlock(&G.pol_mu);
+	hop = G.pol->hop[0] != '\0' && !strcmp(m->hop, G.pol->hop);
+	pthread_rwlock_unlock(&G.pol_mu);
+	return hop;
+}
+
+/*
+ * mproto: DATA. On the hop, a message whose envelope has no signal and
+ * is the one the main smtpd accepted after judging its headers
+ * (handoff.h) is recorded with that message's Message-ID and accepted
+ * here (1): Postfix's cleanup then runs no milter for it. Anything else
+ * goes on to the end of the message (0), judged with its headers.
+ */
+static int
+on_data(void *arg, struct mail_msg *m)
+{
+	struct mail_verdict v;
+	char id[33], flow[33];
+	struct err e;
+	time_t now = time_now();
+
+	(void)arg;
+	if (!on_hop(m))
+		return 0;
+	pthread_rwlock_rdlock(&G.pol_mu);
+	mail_judge(G.pol, m, now, &v);
+	pthread_rwlock_unlock(&G.pol_mu);
+	if (v.action != MAIL_ACCEPT || v.signals != 0 ||
+	    v.exception[0] != '\0' ||
+	    !mail_handoff_take(&G.handoff, m, now, m->message_id, flow))
+		return 0;
+	str_fmt(v.reason, sizeof(v.reason),
+		"no envelope signal; headers judged by the main smtpd "
+		"(flow %s)",
+		flow);
+	if (record(m, &v, now, id, &e) < 0) {
+		/* judged again at the end, with the headers */
+		log_error("milter: %s: cannot record the message at DATA: %s",
+			  m->queue_id, e.msg);
+		m->message_id[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
 /* mproto: the end of a message: judged, recorded, answered. */
 static void
 on_eom(void *arg, struct mail_msg *m, struct mproto_verdict *out)
@@ -383,11 +437,14 @@ on_eom(void *arg, struct mail_msg *m, struct mproto_verdict *out)
 	char id[33];
 	struct err e;
 	time_t now = time_now();
+	int hop = on_hop(m);
 
 	(void)arg;
 	pthread_rwlock_rdlock(&G.pol_mu);
 	mail_judge(G.pol, m, now, &v);
 	pthread_rwlock_unlock(&G.pol_mu);
+	if (hop)
+		mail_handoff_drop(&G.handoff, m, now);
 	if (record(m, &v, now, id, &e) < 0) {
 		/* MAIL-3: no message passes unrecorded; Postfix retries */
 		log_error("milter: %s: cannot record the message: %s",
@@ -398,8 +455,12 @@ on_eom(void *arg, struct mail_msg *m, struct mproto_verdict *out)
 		return;
 	}
 	out->action = v.action;
-	if (v.action == MAIL_ACCEPT)
+	if (v.action == MAIL_ACCEPT) {
+		/* judged with its headers: the hop need not read them again */
+		if (!hop && v.exception[0] == '\0')
+			mail_handoff_put(&G.handoff, m, id, now);
 		return;
+	}
 	log_warn("milter: %s %s: from <%s> (%s), flow %s", m->queue_id,
 		 mail_action_name(v.action), m->sender, v.names, id);
 	switch (v.action) {
@@ -484,6 +545,7 @@ sess_new(struct loop *l, int fd)
 	s->last = time(NULL);
 	mproto_init(&s->p);
 	s->p.rcpt = on_rcpt;
+	s->p.data = on_data;
 	s->p.eom = on_eom;
 	buf_init(&s->in, MPROTO_PACKET_MAX + 5 + READ_CHUNK);
 	buf_init(&s->out, (size_t)64 << 20);
@@ -755,6 +817,7 @@ milter_run(const struct milter_opts *o, struct err *e)
 	G.st = store_open(o->store_path, e);
 	if (G.st == NULL)
 		return 1;
+	mail_handoff_init(&G.handoff);
 	if (store_migrate(G.st, e) < 0 ||
 	    audit_init(o->cfg, o->store_path, G.st, e) < 0)
 		goto done;
@@ -826,5 +889,6 @@ done:
 		G.pol = NULL;
 	}
 	audit_cleanup();
+	mail_handoff_cleanup(&G.handoff);
 	return rc;
 }

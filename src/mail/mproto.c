@@ -144,8 +144,9 @@ static const struct {
 	char cmd;
 	unsigned long nr;
 } unjudged[] = {
-    {SMFIC_HELO, SMFIP_NR_HELO},    {SMFIC_DATA, SMFIP_NR_DATA},
-    {SMFIC_EOH, SMFIP_NR_EOH},	    {SMFIC_BODY, SMFIP_NR_BODY},
+    {SMFIC_HELO, SMFIP_NR_HELO},
+    {SMFIC_EOH, SMFIP_NR_EOH},
+    {SMFIC_BODY, SMFIP_NR_BODY},
     {SMFIC_UNKNOWN, SMFIP_NR_UNKN},
 };
 
@@ -236,8 +237,15 @@ packet(struct mproto *p, char c, char *d, size_t n, struct buf *out,
 		mail_msg_header(&p->m, v[0], v[1]);
 		go_on(p, SMFIP_NR_HDR, out);
 		return 0;
-	case SMFIC_HELO:
 	case SMFIC_DATA:
+		/* every recipient is in: the hop may decide here */
+		str_copy(p->m.queue_id, p->qid, sizeof(p->m.queue_id));
+		if (p->data != NULL && p->data(p->arg, &p->m) == 1)
+			answer(out, SMFIR_ACCEPT, NULL, 0);
+		else
+			go_on(p, SMFIP_NR_DATA, out);
+		return 0;
+	case SMFIC_HELO:
 	case SMFIC_EOH:
 	case SMFIC_BODY:
 	case SMFIC_UNKNOWN:

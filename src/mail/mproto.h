@@ -3,10 +3,12 @@
  * it (Sendmail's milter protocol, version 6, as Postfix and miltertest
  * send it), without libmilter: mproto_feed() takes the bytes one
  * connection sent, in any pieces, and appends the answers to send back.
- * What govsec-milter asks for at negotiation (mproto.c: no HELO, DATA,
- * end of headers, body or unknown commands; no answer at connect, MAIL,
- * RCPT and each header; only the macros it reads) leaves one answer per
- * message, at its end. Everything the MTA sends is untrusted: every
+ * What govsec-milter asks for at negotiation (mproto.c: no HELO, end of
+ * headers, body or unknown commands; no answer at connect, MAIL, RCPT and
+ * each header; only the macros it reads) leaves two answers per message:
+ * at DATA, where the outbound hop can accept a message the main smtpd
+ * already judged (handoff.h: Postfix's cleanup then runs no milter for
+ * it), and at its end. Everything the MTA sends is untrusted: every
  * packet is bounded (MPROTO_PACKET_MAX) and checked; a bad one ends the
  * connection (Postfix then applies milter_default_action).
  */
@@ -21,12 +23,11 @@
 
 /* What govsec-milter asks for at negotiation (bench/mail's floor milter
  * asks the same through libmilter): no answer at connect, MAIL, RCPT and
- * each header; no HELO, DATA, end of headers, body or unknown commands;
- * the quarantine action and its own macro lists. */
+ * each header; an answer at DATA; no HELO, end of headers, body or
+ * unknown commands; the quarantine action and its own macro lists. */
 #define MPROTO_NR (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR)
 #define MPROTO_STEPS                                                           \
-	(SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NODATA | SMFIP_NOEOH |            \
-	 SMFIP_NOUNKNOWN)
+	(SMFIP_NOBODY | SMFIP_NOHELO | SMFIP_NOEOH | SMFIP_NOUNKNOWN)
 #define MPROTO_ACTIONS (SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
 /* The macros read, per stage; "{none}" is a name Postfix does not define:
  * it sends no macro there (an empty list would keep its default). */
@@ -38,7 +39,7 @@ struct mproto_macros {
 #define MPROTO_MACROS {                                                        \
 	{SMFIM_CONNECT, "{daemon_name}"}, {SMFIM_HELO, "{none}"},              \
 	{SMFIM_ENVFROM, "{none}"}, {SMFIM_ENVRCPT, "{none}"},                  \
-	{SMFIM_DATA, "{none}"}, {SMFIM_EOH, "{none}"}, {SMFIM_EOM, "i"}}
+	{SMFIM_DATA, "i"}, {SMFIM_EOH, "{none}"}, {SMFIM_EOM, "i"}}
 /* clang-format on */
 
 /* What the end of a message gets (the eom callback fills it). */
@@ -54,9 +55,12 @@ struct mproto {
 	unsigned long actions, steps, noreply; /* agreed */
 	char qid[32];			       /* macro i, last seen */
 	struct mail_msg m;
-	/* called for each RCPT (argv: the address, then ESMTP parameters)
-	 * and at the end of a message; arg is theirs */
+	/* called for each RCPT (argv: the address, then ESMTP parameters),
+	 * at DATA (NULL, or returns 1 to accept the message there: Postfix
+	 * then sends neither its headers nor its end; 0 to go on) and at
+	 * the end of a message; arg is theirs */
 	void (*rcpt)(void *arg, struct mail_msg *m, char **argv);
+	int (*data)(void *arg, struct mail_msg *m);
 	void (*eom)(void *arg, struct mail_msg *m, struct mproto_verdict *v);
 	void *arg;
 };

@@ -647,3 +647,54 @@ def test_nothing_bounced_outside_and_audited(lab):
             assert ("mail." + f["decision"], "mail:" + f["id"]) in acts
     r = run_cli(["audit", "verify"], db=lab.db)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_hop_takes_at_data_what_the_main_smtpd_judged(lab):
+    """Ordinary mail to the outside: the main smtpd judges it with its
+    headers; the hop sees the same envelope without a signal and accepts
+    it at DATA (Postfix's cleanup runs no milter for it), its record
+    carrying the Message-ID and naming the main smtpd's record."""
+    mid = lab.send(f"alice@{STAFF}", [f"x6@{OUTSIDE}"])
+    main = lab.wait_flow(mid, "mx.gov.test")
+    hop = lab.wait_flow(mid, "govsec-outbound")
+    assert hop["decision"] == "accept", hop
+    assert hop["reason"] == ("no envelope signal; headers judged by the "
+                             f"main smtpd (flow {main['id']})"), hop
+    assert hop["message_id"] == main["message_id"] == mid
+    assert hop["queue_id"] not in ("", main["queue_id"])
+    wait_until(lambda: lab.sink.to(f"x6@{OUTSIDE}"), 30, "x6's copy")
+
+
+def test_hop_judges_headers_it_was_not_handed(lab):
+    """A message that reaches the hop without the main smtpd (here: sent to
+    the hop directly) is judged with its headers there: a Gmail
+    forwarding header from a local sender is rejected in the session."""
+    with pytest.raises(smtplib.SMTPDataError) as e:
+        lab.send(f"bob@{STAFF}", [f"x7@{OUTSIDE}"],
+                 headers={"X-Forwarded-To": f"bob@{STAFF}"}, port=lab.hop)
+    assert e.value.smtp_code == 550 and b"5.7.1" in e.value.smtp_error
+    f = [g for g in lab.trace("--address", f"x7@{OUTSIDE}")
+         if g["hop"] == "govsec-outbound"]
+    assert f and f[0]["decision"] == "reject", f
+    assert "x-forwarded" in f[0]["signals"].split(","), f
+    assert lab.sink.to(f"x7@{OUTSIDE}") == []
+
+
+def test_hop_judges_an_expanded_envelope(lab):
+    """A local sender's message to an outside address and to a virtual
+    alias that points outside: the main smtpd accepts it (its recipients
+    are as sent), Postfix expands the alias after it; the hop's envelope
+    is not the one the main smtpd judged (one more recipient, with a
+    local ORCPT), so the hop judges it and stops it: the bounce goes to
+    the local sender, nothing leaves."""
+    mid = lab.send(f"bob@{STAFF}", [f"x8@{OUTSIDE}", f"va@{STAFF}"])
+    assert lab.wait_flow(mid, "mx.gov.test")["decision"] == "accept"
+    f = lab.wait_flow(mid, "govsec-outbound")
+    assert f["decision"] == "reject", f
+    assert "orcpt-local" in f["signals"].split(","), f
+    assert "headers judged" not in f["reason"], f
+    wait_until(lambda: any(mid.encode() in m and b"5.7.1" in m
+                           for m in lab.mailbox("bob")), 30,
+               lambda: "the bounce in bob's INBOX: " +
+               lab._read("maillog")[-3000:])
+    assert lab.sink.to(f"ext4@{OUTSIDE}") == []

@@ -61,11 +61,11 @@ def lua_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
-    """One message through miltertest; want: 'accept', 'reject' (550 5.7.1
-    with text), 'quarantine' or 'discard'. Returns the reply text check's
-    output."""
-    tool = require("miltertest", "miltertest")
+def envelope(m, qid, hop, sender, rcpts, from_args=()):
+    """miltertest's lines for a connection from hop and a message's
+    envelope (recipients "addr|orcpt"); the queue ID is sent with MAIL
+    (Postfix sends it at DATA and at the end too; miltertest sends no
+    macros there)."""
     lines = [
         f'local conn = mt.connect("inet:{m["port"]}@127.0.0.1", 40, 0.25)',
         'if conn == nil then error("no connection") end',
@@ -82,6 +82,15 @@ def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
         extra = f", {lua_str('ORCPT=rfc822;' + orcpt)}" if orcpt else ""
         lines.append(f"if mt.rcptto(conn, {lua_str(addr)}{extra}) ~= nil "
                      'then error("rcptto") end')
+    return lines
+
+
+def run_case(m, qid, hop, sender, rcpts, headers, want, from_args=()):
+    """One message through miltertest; want: 'accept', 'reject' (550 5.7.1
+    with text), 'quarantine' or 'discard'. Returns the reply text check's
+    output."""
+    tool = require("miltertest", "miltertest")
+    lines = envelope(m, qid, hop, sender, rcpts, from_args)
     for k, v in headers:
         lines.append(f"if mt.header(conn, {lua_str(k)}, {lua_str(v)}) ~= "
                      'nil then error("header") end')
@@ -185,20 +194,24 @@ def test_signal(milter, case):
     assert f["hop"] == hop
 
 
-def test_negotiation_one_round_trip(milter):
+def test_negotiation_round_trips(milter):
     """What govsec-milter asks the MTA for (bench/mail: each round trip
     and packet shows in Postfix's throughput): no reply at connect, MAIL,
-    RCPT and each header (the end of message is the one round trip), no
-    HELO, DATA, end of headers, body or unknown commands, and the
-    quarantine action and its own macro lists."""
+    RCPT and each header; a reply at DATA (where the hop takes over what
+    the main smtpd judged) and at the end of the message; no HELO, end of
+    headers, body or unknown commands, and the quarantine action and its
+    own macro lists."""
     lines = [f'local conn = mt.connect("inet:{milter["port"]}@127.0.0.1", '
              '40, 0.25)',
              'if mt.negotiate(conn, nil, nil, nil) ~= nil then '
              'error("negotiate") end']
     for flag in ("NR_CONN", "NR_MAIL", "NR_RCPT", "NR_HDR", "NOHELO",
-                 "NODATA", "NOEOH", "NOBODY", "NOUNKNOWN"):
+                 "NOEOH", "NOBODY", "NOUNKNOWN"):
         lines.append(f'if not mt.test_option(conn, SMFIP_{flag}) then '
                      f'error("not asked: SMFIP_{flag}") end')
+    for flag in ("NODATA", "NR_DATA"):
+        lines.append(f'if mt.test_option(conn, SMFIP_{flag}) then '
+                     f'error("asked: SMFIP_{flag}") end')
     # SMFIF_SETSYMLIST (0x100) has no name in miltertest's Lua
     lines += ['if not mt.test_action(conn, SMFIF_QUARANTINE) then '
               'error("no SMFIF_QUARANTINE") end',
@@ -211,6 +224,50 @@ def test_negotiation_one_round_trip(milter):
                         str(script)], capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def data_case(m, qid, hop, sender, rcpts, want):
+    """A message up to DATA through miltertest; want: the reply at DATA,
+    'accept' or 'continue'."""
+    lines = envelope(m, qid, hop, sender, rcpts)
+    code = {"accept": "SMFIR_ACCEPT", "continue": "SMFIR_CONTINUE"}[want]
+    lines += ['if mt.data(conn) ~= nil then error("data") end',
+              f'if mt.getreply(conn) ~= {code} then '
+              f'error("not {want} at DATA: " .. mt.getreply(conn)) end',
+              "mt.disconnect(conn)"]
+    script = m["d"] / f"{qid}.lua"
+    script.write_text("\n".join(lines) + "\n")
+    p = subprocess.run([require("miltertest", "miltertest"), "-s",
+                        str(script)], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0, (want, p.stdout + p.stderr)
+
+
+def test_hop_takes_at_data_what_the_main_smtpd_accepted(milter):
+    """The main smtpd's conversation judges a message with its headers and
+    accepts it; the hop's, with the same envelope, is accepted at DATA and
+    recorded with the main smtpd's Message-ID, naming its record. The main
+    smtpd always goes on at DATA; so does the hop for an envelope it was
+    not handed (another recipient) or one with a signal (a local ORCPT)."""
+    data_case(milter, "QD0", OUT, "<alice@gov.test>", ["<z@out.test>"],
+              "continue")
+    run_case(milter, "QD1", OUT, "<alice@gov.test>", ["<z@out.test>"],
+             [("Message-ID", "<d1@gov.test>")], "accept")
+    main = record(milter, "QD1")
+    data_case(milter, "QD2", HOP, "<alice@gov.test>", ["<w@out.test>"],
+              "continue")
+    data_case(milter, "QD3", HOP, "<alice@gov.test>",
+              ["<z@out.test>|bob@gov.test"], "continue")
+    data_case(milter, "QD4", HOP, "<alice@gov.test>", ["<z@out.test>"],
+              "accept")
+    f = record(milter, "QD4")
+    assert f["decision"] == "accept" and f["hop"] == HOP, f
+    assert f["message_id"] == main["message_id"] != "", (f, main)
+    assert f["reason"] == ("no envelope signal; headers judged by the main "
+                           f"smtpd (flow {main['id']})"), f
+    # taken once: the same envelope again goes on to its end
+    data_case(milter, "QD5", HOP, "<alice@gov.test>", ["<z@out.test>"],
+              "continue")
 
 
 def test_smtputf8_reply_and_hop_hold(milter):

@@ -4,8 +4,10 @@
  * of a message and lists the macros read; packets cut into pieces of any
  * size give the same answers; the end of a message answers the verdict
  * as libmilter did (550 5.7.1 with the text, quarantine then accept,
- * discard, 451 4.3.0); macros give the hop and queue ID; bad packets end
- * the connection.
+ * discard, 451 4.3.0); DATA is answered (accept when the data callback
+ * takes the message there, continue otherwise) with the queue ID of its
+ * macros; macros give the hop and queue ID; bad packets end the
+ * connection.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,6 +59,15 @@ on_eom(void *arg, struct mail_msg *m, struct mproto_verdict *v)
 	str_copy(v->text, force_tempfail ? "later" : "no forwarding",
 		 sizeof(v->text));
 	str_copy(v->why, "held", sizeof(v->why));
+}
+
+/* takes the message at DATA on the hop */
+static int
+on_data(void *arg, struct mail_msg *m)
+{
+	(void)arg;
+	str_copy(seen_qid, m->queue_id, sizeof(seen_qid));
+	return !strcmp(m->hop, "govsec-outbound");
 }
 
 static void
@@ -116,6 +127,7 @@ feed(const struct buf *in, size_t step, struct buf *out, int want_rc)
 
 	mproto_init(&p);
 	p.rcpt = on_rcpt;
+	p.data = on_data;
 	p.eom = on_eom;
 	for (size_t off = 0; off < in->len && rc == 0; off += step) {
 		size_t n = in->len - off < step ? in->len - off : step, used;
@@ -152,6 +164,8 @@ test_negotiation(void **state)
 			      SMFIP_NR_HDR | SMFIP_NOEOH | SMFIP_NOBODY),
 			 SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
 			     SMFIP_NR_HDR | SMFIP_NOEOH | SMFIP_NOBODY);
+	/* DATA is sent, and answered */
+	assert_int_equal(steps & (SMFIP_NODATA | SMFIP_NR_DATA), 0);
 	assert_true(has(&out, "{daemon_name}", 14));
 	buf_cleanup(&in);
 	buf_cleanup(&out);
@@ -202,6 +216,46 @@ test_verdicts_in_pieces(void **state)
 	buf_cleanup(&out);
 }
 
+/* A message up to DATA on hop; the answers to it. */
+static void
+to_data(const char *hop, struct buf *out)
+{
+	struct buf in = BUF_INIT(1 << 20);
+	char d[128];
+	int n;
+
+	negotiation(&in);
+	n = str_fmt(d, sizeof(d), "C{daemon_name}%c%s%c", 0, hop, 0);
+	pk(&in, SMFIC_MACRO, d, (size_t)n);
+	PK(&in, SMFIC_CONNECT, "localhost\0U");
+	PK(&in, SMFIC_MAIL, "<alice@gov.test>\0");
+	PK(&in, SMFIC_RCPT, "<x@out.test>\0");
+	PK(&in, SMFIC_MACRO,
+	   "Ti\0"
+	   "QID9\0");
+	PK(&in, SMFIC_DATA, "");
+	buf_reset(out);
+	seen_qid[0] = '\0';
+	feed(&in, 3, out, 0);
+	assert_string_equal(seen_qid, "QID9");
+	buf_cleanup(&in);
+}
+
+static void
+test_data(void **state)
+{
+	struct buf out = BUF_INIT(1 << 20);
+
+	(void)state;
+	/* taken at DATA: accepted there (Postfix sends no more of it) */
+	to_data("govsec-outbound", &out);
+	assert_memory_equal(out.data + out.len - 5, "\0\0\0\1a", 5);
+	/* not taken: continue, the end of the message decides */
+	to_data("mx.gov.test", &out);
+	assert_memory_equal(out.data + out.len - 5, "\0\0\0\1c", 5);
+	buf_cleanup(&out);
+}
+
 static void
 test_bad_packets(void **state)
 {
@@ -235,6 +289,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_negotiation),
 	    cmocka_unit_test(test_verdicts_in_pieces),
+	    cmocka_unit_test(test_data),
 	    cmocka_unit_test(test_bad_packets),
 	};
 	struct err e;
