@@ -435,6 +435,12 @@ const struct migration store_migrations[] = {
      * `govsec check` finds govsec-milter's stops and prunes (MAIL-3,
      * src/mail/flow.c mail_flow_evidence) without reading the chain */
     {33, "CREATE INDEX audit_action_at ON audit(action, at);"},
+    /* 36: each claim of a job counts one more (token): the holder's
+     * renewals, end and every write of its work's results check it in
+     * their transaction, so that an instance whose lease was taken over
+     * stores nothing (src/store/store_jobs.c, fencing) */
+    {36, "ALTER TABLE sched_jobs ADD COLUMN token INTEGER NOT NULL "
+	 "DEFAULT 0;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);
