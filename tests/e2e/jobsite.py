@@ -6,6 +6,10 @@ one live portal per host. Stdlib and pytest only.
 """
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import threading
 
 from conftest import free_port, running_nginx, self_signed
 from test_schedule import fnv1a64, uscc
@@ -104,3 +108,52 @@ def registry(d, hosts):
     return reg
 
 
+
+
+class Breakpoint:
+    """gdb (Debian's) attached to a running process, stopped at the first
+    call of function: the whole process (every thread) stays stopped there
+    until release(), which lets it go on (or, if it never got there,
+    interrupts gdb and detaches). A stall exactly where a test needs it,
+    with no hook in the program. Close with release() (also on failure)."""
+
+    def __init__(self, pid, function):
+        self.pid, self.lines = pid, []
+        self.hit = threading.Event()
+        self.p = subprocess.Popen(
+            ["gdb", "-q", "-nx", "-p", str(pid)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            bufsize=1)
+        threading.Thread(target=self._read, daemon=True).start()
+        self._send("set pagination off", "set confirm off",
+                   "handle SIGPIPE SIGUSR1 SIGUSR2 nostop noprint pass",
+                   # release()'s stop is not passed on
+                   "handle SIGSTOP stop print nopass",
+                   f"break {function}", "continue")
+
+    def _send(self, *cmds):
+        self.p.stdin.write("".join(c + "\n" for c in cmds))
+        self.p.stdin.flush()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append(line)
+            if "Breakpoint 1," in line:
+                self.hit.set()
+
+    def output(self):
+        return "".join(self.lines)
+
+    def release(self):
+        if self.p.poll() is not None:
+            return
+        if not self.hit.is_set():
+            # gdb stops it for the detach (a SIGINT would stay pending
+            # in a program that takes it with sigwait, as govsecd does)
+            os.kill(self.pid, signal.SIGSTOP)
+        self._send("detach", "quit")
+        try:
+            self.p.wait(20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()

@@ -6,7 +6,9 @@ machine). Each site is inspected, and each portal probed, once per
 interval across the three, and the work is spread over them; an instance
 killed with SIGKILL in the middle of a slow crawl loses the site to
 another instance once its lease ends, and the run is stored once,
-complete. Intervals and leases are seconds long ([inspect]
+complete; an instance stopped (gdb) at the very start of storing its run
+until another took the site over has its store refused (fencing), and
+the run is stored once. Intervals and leases are seconds long ([inspect]
 interval_seconds, [probe] per_day, [store] lease_seconds). Nothing
 asserts a duration: the tests read the store (insp_runs, probe_results,
 sched_jobs) and the logs. Stdlib and pytest only.
@@ -23,7 +25,7 @@ import pytest
 import jobsite
 from conftest import (GOVSECD, cli_env, free_port, run_cli, tcp_ready,
                       wait_until)
-from jobsite import SLOW_PAGES, registry, slow_host
+from jobsite import SLOW_PAGES, Breakpoint, registry, slow_host
 
 N = 3
 SITES = [f"www.s{k}.gov.cn" for k in range(1, 10)]
@@ -32,11 +34,12 @@ PROBE_PER_DAY = 17280  # a probe of each portal every 5 s
 PROBE_INTERVAL = 86400 / PROBE_PER_DAY
 LEASE = 3  # [store] lease_seconds
 SLOW = slow_host(60)
+FENCED = slow_host(60, "fenced")  # a quick site, its slot in the first 3 s
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     with jobsite.serving(tmp_path_factory.mktemp("jobs-nginx"),
-                         SITES + [SLOW], SLOW) as w:
+                         SITES + [SLOW, FENCED], SLOW) as w:
         yield w
 
 
@@ -251,3 +254,64 @@ def test_killed_mid_crawl_taken_over(pg_server, web, tmp_path):
         text = c.logs[taker].read_text()
         assert f"inspect: 'https://{SLOW}/' (portal-1): run {got[0][0]}," \
             in text, text
+
+
+def test_stalled_save_refused(pg_server, web, tmp_path):
+    """Fencing: the instance that inspects the site is stopped (every
+    thread, by gdb) at the entry of insp_store_save, past the point where
+    it last looked at its lease; its lease ends, another instance takes
+    the site over and stores its run; then the first goes on and tries
+    to store its own: refused (its lease was taken over), logged, nothing
+    of it stored. Exactly one run, the taker's."""
+    with cluster(pg_server, web, tmp_path, [FENCED],
+                 "[inspect]\nenabled = yes\n", interval=60) as c:
+        # before the first round (5 s after the start, plus the slot)
+        bps = [Breakpoint(p.pid, "insp_store_save") for p in c.procs]
+        try:
+            def stalled():
+                hit = [i for i, b in enumerate(bps) if b.hit.is_set()]
+                return hit and hit[0] + 1
+            v = wait_until(stalled, 5 + 3 + 60,
+                           lambda: "an instance to reach its save: " +
+                           logs(c) + "".join(b.output() for b in bps)) - 1
+            victim = c.instance(v)
+            # the others go on freely
+            for i, b in enumerate(bps):
+                if i != v:
+                    b.release()
+            assert c.sql("SELECT owner FROM sched_jobs WHERE kind = "
+                         f"'inspect' AND name = '{FENCED}'") == [[victim]]
+
+            def taken_and_stored():
+                rows = c.sql("SELECT runs, coalesce(last_owner, '') FROM "
+                             "sched_jobs WHERE kind = 'inspect' AND name "
+                             f"= '{FENCED}'")
+                return rows and rows[0][0] == "1" and rows[0][1]
+            taker = wait_until(taken_and_stored, LEASE + 60,
+                               lambda: "the takeover: " + logs(c))
+            assert taker != victim
+            assert c.sql("SELECT count(*) FROM insp_runs") == [["1"]]
+            # the victim goes on, into its save
+            bps[v].release()
+            text = lambda: c.logs[v].read_text()
+            wait_until(lambda: "cannot store the run" in text(), 30,
+                       lambda: "the victim's save: " + text())
+        finally:
+            for b in bps:
+                b.release()
+        t = text()
+        assert (f"jobs: inspect '{FENCED}': instance {victim} lost it "
+                f"(claim 1) to ") in t, t
+        assert "its write is refused, nothing of it stored" in t, t
+        assert (f"inspect: 'https://{FENCED}/' (portal-1): cannot store "
+                f"the run: inspect '{FENCED}' was taken over by another "
+                "instance: nothing stored") in t, t
+        assert f"'{FENCED}' (portal-1): run " not in t, t
+        stop_all(c)
+        got = c.sql(f"SELECT id FROM insp_runs WHERE host = '{FENCED}'")
+        assert len(got) == 1, got
+        k = [i for i in range(N) if c.instance(i) == taker][0]
+        assert f"'https://{FENCED}/' (portal-1): run {got[0][0]}," in \
+            c.logs[k].read_text()
+        assert c.sql("SELECT runs, last_owner FROM sched_jobs WHERE name "
+                     f"= '{FENCED}'") == [["1", taker]]
