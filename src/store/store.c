@@ -490,6 +490,12 @@ store_wait_notify(struct store *st, int ms, struct err *e)
 	return st->ops->wait_notify(st->h, ms, e);
 }
 
+int
+store_notify_fd(struct store *st)
+{
+	return st->ops->notify_fd != NULL ? st->ops->notify_fd(st->h) : -1;
+}
+
 const char *
 store_claim_lock(const struct store *st)
 {

@@ -134,6 +134,11 @@ int store_listen(struct store *st, const char *channel, struct err *e);
  * or more came (all taken), 0 if none, -1 with e set if the connection
  * failed (listen again on a new one). */
 int store_wait_notify(struct store *st, int ms, struct err *e);
+/* The descriptor of a listening connection, to poll (for reading) beside
+ * others: readable when a notification may have come (then take it with
+ * store_wait_notify(st, 0, e)); -1 on a backend without notifications or
+ * when the connection is lost. */
+int store_notify_fd(struct store *st);
 /* Convenience: first column of the first row as a heap string or NULL. */
 char *store_query_text(struct store *st, const char *sql,
 		       const struct store_val *v, int nv);
@@ -335,6 +340,7 @@ struct store_ops {
 	int (*notify)(void *h, const char *channel, struct err *e);
 	int (*listen)(void *h, const char *channel, struct err *e);
 	int (*wait_notify)(void *h, int ms, struct err *e);
+	int (*notify_fd)(void *h); /* NULL: -1 */
 	/* store_bulk_begin and store_bulk_end (rebuild 0: only forget);
 	 * NULL: nothing to do. */
 	int (*bulk_begin)(void *h, const char *const *tables, int n,
