@@ -51,15 +51,15 @@ ABOUT = """<!DOCTYPE html><html><body><a href="/">home</a></body></html>"""
 SLOW_PAGES = 10
 
 
-def slow_host(interval, prefix="slow"):
+def slow_host(interval, prefix="slow", at=0):
     """A host name www.PREFIXk.gov.cn whose slot in a round of interval
-    seconds comes within its first 3 s (so that a test of it needs no
-    long wait)."""
+    seconds comes within 3 s from at seconds into it (by default its
+    first 3 s, so that a test of it needs no long wait)."""
     for k in range(10000):
         h = f"www.{prefix}{k}.gov.cn"
-        if fnv1a64(h) % (interval * 1000) < 3000:
+        if 0 <= fnv1a64(h) % (interval * 1000) - at * 1000 < 3000:
             return h
-    raise AssertionError("no name with an early slot")
+    raise AssertionError("no name with such a slot")
 
 
 @contextlib.contextmanager
@@ -120,6 +120,7 @@ class Breakpoint:
     def __init__(self, pid, function):
         self.pid, self.lines = pid, []
         self.hit = threading.Event()
+        self.armed = threading.Event()  # the breakpoint is in place
         self.p = subprocess.Popen(
             ["gdb", "-q", "-nx", "-p", str(pid)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -140,6 +141,8 @@ class Breakpoint:
             self.lines.append(line)
             if "Breakpoint 1," in line:
                 self.hit.set()
+            elif "Breakpoint 1 at " in line:
+                self.armed.set()
 
     def output(self):
         return "".join(self.lines)

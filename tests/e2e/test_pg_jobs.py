@@ -34,7 +34,9 @@ PROBE_PER_DAY = 17280  # a probe of each portal every 5 s
 PROBE_INTERVAL = 86400 / PROBE_PER_DAY
 LEASE = 3  # [store] lease_seconds
 SLOW = slow_host(60)
-FENCED = slow_host(60, "fenced")  # a quick site, its slot in the first 3 s
+# a quick site whose slot comes 15-18 s into the round: time for gdb to
+# be attached to every instance first, even on a busy machine
+FENCED = slow_host(60, "fenced", at=15)
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
@@ -265,13 +267,19 @@ def test_stalled_save_refused(pg_server, web, tmp_path):
     of it stored. Exactly one run, the taker's."""
     with cluster(pg_server, web, tmp_path, [FENCED],
                  "[inspect]\nenabled = yes\n", interval=60) as c:
-        # before the first round (5 s after the start, plus the slot)
+        # before the site's first round (5 s after the start, plus its
+        # slot)
         bps = [Breakpoint(p.pid, "insp_store_save") for p in c.procs]
         try:
+            wait_until(lambda: all(b.armed.is_set() for b in bps), 60,
+                       lambda: "gdb: " + "".join(b.output() for b in bps))
+            assert c.sql("SELECT count(*) FROM insp_runs") == [["0"]], \
+                "the site was inspected before gdb was ready: " + logs(c)
+
             def stalled():
                 hit = [i for i, b in enumerate(bps) if b.hit.is_set()]
                 return hit and hit[0] + 1
-            v = wait_until(stalled, 5 + 3 + 60,
+            v = wait_until(stalled, 5 + 18 + 60,
                            lambda: "an instance to reach its save: " +
                            logs(c) + "".join(b.output() for b in bps)) - 1
             victim = c.instance(v)
