@@ -261,6 +261,20 @@ results_of(struct store *st, const char *who)
 	    st, "SELECT count(*) FROM job_results WHERE who = ?", v, 1, -1);
 }
 
+/* The results table, and the job (kind, name) due just before now,
+ * claimed by "A" for 3 s into *ja. */
+static void
+claimed(struct store *st, const char *kind, const char *name, long long now,
+	struct store_job *ja)
+{
+	struct err e;
+
+	results_table(st);
+	assert_int_equal(store_job_add(st, kind, name, "", now - 10, &e), 1);
+	assert_int_equal(store_job_claim(st, kind, "A", now, 3000, ja, &e), 1);
+	assert_string_equal(ja->name, name);
+}
+
 /* A save as the inspections' and the probes' (a transaction). */
 static int
 save_tx(struct store *st, const char *who, struct err *e)
@@ -302,12 +316,7 @@ test_fence(void **state)
 	long long now = 2000000, id = 0;
 	struct err e;
 
-	results_table(t->a);
-	assert_int_equal(
-	    store_job_add(t->a, "inspect", "www.f.gov.cn", "pf", now - 10, &e),
-	    1);
-	assert_int_equal(
-	    store_job_claim(t->a, "inspect", "A", now, 3000, &ja, &e), 1);
+	claimed(t->a, "inspect", "www.f.gov.cn", now, &ja);
 	/* while A holds it, its writes go through */
 	store_fence(t->a, &ja, 0);
 	assert_int_equal(save_tx(t->a, "A-early", &e), 0);
@@ -324,10 +333,7 @@ test_fence(void **state)
 	/* A wakes up and saves: refused, whichever way */
 	assert_int_equal(save_tx(t->a, "A", &e), -1);
 	assert_non_null(strstr(e.msg, "taken over"));
-	assert_int_equal(store_exec(t->a,
-				    "INSERT INTO job_results (who) VALUES (?)",
-				    v, 1, &e),
-			 -1);
+	assert_int_equal(save_fn(t->a, "A", &e), -1); /* no transaction */
 	assert_int_equal(store_insert(t->a,
 				      "INSERT INTO job_results (who) VALUES "
 				      "(?)",
@@ -336,10 +342,7 @@ test_fence(void **state)
 	assert_int_equal(store_run(t->a, 0, save_fn, "A", &e), -1);
 	assert_int_equal(store_run(t->a, 1, save_fn, "A", &e), -1);
 	assert_int_equal(store_begin_read(t->a, &e), 0);
-	assert_int_equal(store_exec(t->a,
-				    "INSERT INTO job_results (who) VALUES (?)",
-				    v, 1, &e),
-			 -1);
+	assert_int_equal(save_fn(t->a, "A", &e), -1);
 	store_rollback(t->a);
 	assert_int_equal(store_fence_refused(t->a), 6);
 	/* reads still work; and nothing of A's was stored */
@@ -409,24 +412,15 @@ test_fence_locks(void **state)
 {
 	struct two *t = *state;
 	struct store_job ja, jb;
-	struct store_val v[1] = {SV_TEXT("A")};
 	long long now = 3000000;
 	struct err e;
 
 	if (!tu_store_pg())
 		skip();
-	results_table(t->a);
-	assert_int_equal(
-	    store_job_add(t->a, "probe", "p1", "www.p.gov.cn", now - 10, &e),
-	    1);
-	assert_int_equal(
-	    store_job_claim(t->a, "probe", "A", now, 3000, &ja, &e), 1);
+	claimed(t->a, "probe", "p1", now, &ja);
 	store_fence(t->a, &ja, now + 60000);
 	assert_int_equal(store_begin(t->a, &e), 0);
-	assert_int_equal(store_exec(t->a,
-				    "INSERT INTO job_results (who) VALUES (?)",
-				    v, 1, &e),
-			 0);
+	assert_int_equal(save_fn(t->a, "A", &e), 0);
 	/* A's lease has run out, A's save is under way: B skips it */
 	assert_int_equal(
 	    store_job_claim(t->b, "probe", "B", now + 4000, 3000, &jb, &e), 0);
