@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 
-from conftest import free_port, running_nginx, self_signed
+from conftest import free_port, running_nginx, self_signed, wait_until
 from test_schedule import fnv1a64, uscc
 
 NGINX_CONF = """daemon off;
@@ -160,3 +160,60 @@ class Breakpoint:
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
+
+
+def stalled_save(procs, instance, sql, host, lease, text):
+    """Fencing, on any store: every govsecd of procs (inspecting host,
+    whose slot comes 15-18 s into the round) is held by gdb at the entry
+    of insp_store_save; the first to get there (the victim) stays stopped
+    (every thread: past its last look at its lease) while the others go
+    on; its lease ends, another takes the site over and stores its run;
+    then the victim goes on into its own save. instance(i) is instance
+    i's id, sql(q) the rows of q as lists of text, text(i) its log.
+    Returns (victim's index, victim's id, taker's id) once the victim
+    has logged its failed save; asserts one run stored meanwhile."""
+    bps = [Breakpoint(p.pid, "insp_store_save") for p in procs]
+    gdb = lambda: "".join(b.output() for b in bps)  # noqa: E731
+    logs = lambda: "".join(text(i) for i in range(len(procs)))  # noqa
+    try:
+        wait_until(lambda: all(b.armed.is_set() for b in bps), 60,
+                   lambda: "gdb: " + gdb())
+        assert sql("SELECT count(*) FROM insp_runs") == [["0"]], \
+            "the site was inspected before gdb was ready: " + logs()
+
+        def stalled():
+            hit = [i for i, b in enumerate(bps) if b.hit.is_set()]
+            return hit and hit[0] + 1
+        v = wait_until(stalled, 5 + 18 + 60, lambda: "an instance to "
+                       "reach its save: " + logs() + gdb()) - 1
+        victim = instance(v)
+        for i, b in enumerate(bps):  # the others go on freely
+            if i != v:
+                b.release()
+        assert sql("SELECT owner FROM sched_jobs WHERE kind = 'inspect' "
+                   f"AND name = '{host}'") == [[victim]]
+
+        def taken_and_stored():
+            rows = sql("SELECT runs, coalesce(last_owner, '') FROM "
+                       "sched_jobs WHERE kind = 'inspect' AND name = "
+                       f"'{host}'")
+            return rows and rows[0][0] == "1" and rows[0][1]
+        taker = wait_until(taken_and_stored, lease + 60,
+                           lambda: "the takeover: " + logs())
+        assert taker != victim
+        assert sql("SELECT count(*) FROM insp_runs") == [["1"]]
+        bps[v].release()  # the victim goes on, into its save
+        wait_until(lambda: "cannot store the run" in text(v), 30,
+                   lambda: "the victim's save: " + text(v))
+    finally:
+        for b in bps:
+            b.release()
+    t = text(v)
+    assert (f"jobs: inspect '{host}': instance {victim} lost it (claim 1) "
+            "to ") in t, t
+    assert "its write is refused, nothing of it stored" in t, t
+    assert (f"inspect: 'https://{host}/' (portal-1): cannot store the run: "
+            f"inspect '{host}' was taken over by another instance: "
+            "nothing stored") in t, t
+    assert f"'{host}' (portal-1): run " not in t, t
+    return v, victim, taker

@@ -25,7 +25,7 @@ import pytest
 import jobsite
 from conftest import (GOVSECD, cli_env, free_port, run_cli, tcp_ready,
                       wait_until)
-from jobsite import SLOW_PAGES, Breakpoint, registry, slow_host
+from jobsite import SLOW_PAGES, registry, slow_host, stalled_save
 
 N = 3
 SITES = [f"www.s{k}.gov.cn" for k in range(1, 10)]
@@ -267,54 +267,9 @@ def test_stalled_save_refused(pg_server, web, tmp_path):
     of it stored. Exactly one run, the taker's."""
     with cluster(pg_server, web, tmp_path, [FENCED],
                  "[inspect]\nenabled = yes\n", interval=60) as c:
-        # before the site's first round (5 s after the start, plus its
-        # slot)
-        bps = [Breakpoint(p.pid, "insp_store_save") for p in c.procs]
-        try:
-            wait_until(lambda: all(b.armed.is_set() for b in bps), 60,
-                       lambda: "gdb: " + "".join(b.output() for b in bps))
-            assert c.sql("SELECT count(*) FROM insp_runs") == [["0"]], \
-                "the site was inspected before gdb was ready: " + logs(c)
-
-            def stalled():
-                hit = [i for i, b in enumerate(bps) if b.hit.is_set()]
-                return hit and hit[0] + 1
-            v = wait_until(stalled, 5 + 18 + 60,
-                           lambda: "an instance to reach its save: " +
-                           logs(c) + "".join(b.output() for b in bps)) - 1
-            victim = c.instance(v)
-            # the others go on freely
-            for i, b in enumerate(bps):
-                if i != v:
-                    b.release()
-            assert c.sql("SELECT owner FROM sched_jobs WHERE kind = "
-                         f"'inspect' AND name = '{FENCED}'") == [[victim]]
-
-            def taken_and_stored():
-                rows = c.sql("SELECT runs, coalesce(last_owner, '') FROM "
-                             "sched_jobs WHERE kind = 'inspect' AND name "
-                             f"= '{FENCED}'")
-                return rows and rows[0][0] == "1" and rows[0][1]
-            taker = wait_until(taken_and_stored, LEASE + 60,
-                               lambda: "the takeover: " + logs(c))
-            assert taker != victim
-            assert c.sql("SELECT count(*) FROM insp_runs") == [["1"]]
-            # the victim goes on, into its save
-            bps[v].release()
-            text = lambda: c.logs[v].read_text()
-            wait_until(lambda: "cannot store the run" in text(), 30,
-                       lambda: "the victim's save: " + text())
-        finally:
-            for b in bps:
-                b.release()
-        t = text()
-        assert (f"jobs: inspect '{FENCED}': instance {victim} lost it "
-                f"(claim 1) to ") in t, t
-        assert "its write is refused, nothing of it stored" in t, t
-        assert (f"inspect: 'https://{FENCED}/' (portal-1): cannot store "
-                f"the run: inspect '{FENCED}' was taken over by another "
-                "instance: nothing stored") in t, t
-        assert f"'{FENCED}' (portal-1): run " not in t, t
+        v, victim, taker = stalled_save(
+            c.procs, c.instance, c.sql, FENCED, LEASE,
+            lambda i: c.logs[i].read_text())
         stop_all(c)
         got = c.sql(f"SELECT id FROM insp_runs WHERE host = '{FENCED}'")
         assert len(got) == 1, got
