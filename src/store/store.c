@@ -75,10 +75,12 @@ static int begin(struct store *st, int mode, struct err *e);
 static int
 fence_check(struct store *st, struct err *e)
 {
-	int rc;
+	int rc = 0;
 
 	st->fenced_tx = 1; /* the check's own UPDATE is not checked */
-	rc = store_job_fence(st, st->fence, st->fence_due, e);
+	/* a job taken over stays so: refused at once (and logged once) */
+	if (st->refused == 0)
+		rc = store_job_fence(st, st->fence, st->fence_due, e);
 	if (rc > 0)
 		return 0;
 	st->fenced_tx = 0;
