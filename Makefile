@@ -12,7 +12,7 @@ DEB_BUILD = cmake make gcc pkg-config libc6-dev libsqlite3-dev \
 DEB_TEST = libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev \
 	chromium nginx-light oathtool libmaxmind-db-writer-perl systemd \
 	postfix dovecot-lmtpd dovecot-sieve miltertest curl dnstwist \
-	postgresql-15 unbound bind9-utils nftables
+	postgresql-15 unbound bind9-utils nftables gdb
 # Node and npm from Debian only where the machine has none (another
 # distribution of Node, e.g. one that bundles npm, must not be replaced).
 DEB_NODE = $(if $(shell command -v node),,nodejs) \

@@ -148,6 +148,8 @@ void *xrealloc(void *p, size_t n);
 /* timeutil.c */
 /* Seconds since the epoch, UTC; GOVSEC_NOW (RFC 3339) overrides for tests. */
 time_t time_now(void);
+/* Milliseconds of the monotonic clock (for timeouts; not a date). */
+long long time_mono_ms(void);
 /* Writes RFC 3339 UTC ("2024-07-01T00:00:00Z") into out (>= 21 bytes). */
 void time_fmt(time_t t, char *out, size_t n);
 /* Writes the date part ("2024-07-01") into out (>= 11 bytes). */

@@ -16,6 +16,15 @@ time_now(void)
 	return time(NULL);
 }
 
+long long
+time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 time_fmt(time_t t, char *out, size_t n)
 {

@@ -9,6 +9,7 @@
  * than at their next tick. Inputs come from the CLI and API (checked
  * here); the store is trusted.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,23 +72,30 @@ gate_db_listen_free(struct gate_db_listener *l)
 	free(l);
 }
 
-static void
-pause_ms(int ms)
+/* Waits up to ms for fd (if >= 0) or wake_fd to become readable: 1 if
+ * fd did, 0 otherwise (the time passed, or wake_fd). */
+static int
+wait_fds(int fd, int wake_fd, int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+			      {.fd = wake_fd, .events = POLLIN}};
 
-	nanosleep(&ts, NULL);
+	/* a negative descriptor is skipped by poll */
+	if (poll(p, 2, ms) <= 0)
+		return 0;
+	return (p[1].revents & POLLIN) == 0 && p[0].revents != 0;
 }
 
 int
-gate_db_wait(struct gate_db_listener *l, int ms)
+gate_db_wait(struct gate_db_listener *l, int ms, int wake_fd)
 {
+	long long until = time_mono_ms() + ms;
 	struct err e;
 	int rc;
 
 	if (l->st == NULL) {
 		if (time_now() < l->next_try) {
-			pause_ms(ms);
+			wait_fds(-1, wake_fd, ms);
 			return 0;
 		}
 		l->st = store_open(l->path, &e);
@@ -99,7 +107,25 @@ gate_db_wait(struct gate_db_listener *l, int ms)
 		l->warned = 0;
 		return 1; /* what changed meanwhile is read now */
 	}
-	rc = store_wait_notify(l->st, ms, &e);
+	/* the notifications come on the listening connection's socket; a
+	 * stop (wake_fd) ends the wait at once */
+	for (;;) {
+		long long left = until - time_mono_ms();
+		int fd;
+
+		rc = store_wait_notify(l->st, 0, &e);
+		if (rc != 0)
+			break;
+		fd = store_notify_fd(l->st);
+		if (fd < 0 || left <= 0)
+			break;
+		if (!wait_fds(fd, wake_fd, (int)left)) {
+			/* the time passed, or a stop */
+			if (time_mono_ms() < until)
+				return 0;
+			continue;
+		}
+	}
 	if (rc >= 0)
 		return rc;
 lost:
@@ -111,7 +137,7 @@ lost:
 	store_free(l->st);
 	l->st = NULL;
 	l->next_try = time_now() + 5;
-	pause_ms(ms);
+	wait_fds(-1, wake_fd, ms);
 	return 0;
 }
 

@@ -286,12 +286,14 @@ int gate_db_changed(struct store *st, struct err *e);
  * gate's poller; NULL for a store without notifications (SQLite: one
  * instance). gate_db_wait waits up to ms: 1 when a change was signalled
  * (or the listening connection was made again: changes may have been
- * missed), 0 when not; a lost connection is made again at most every
- * 5 s, meanwhile it just waits (the poller then reads once a second).
+ * missed), 0 when not, or at once when wake_fd (an eventfd or pipe, -1:
+ * none) is readable (a stop; not read); a lost connection is made again
+ * at most every 5 s, meanwhile it just waits (the poller then reads once
+ * a second).
  */
 struct gate_db_listener;
 struct gate_db_listener *gate_db_listen(const char *store_path);
-int gate_db_wait(struct gate_db_listener *l, int ms);
+int gate_db_wait(struct gate_db_listener *l, int ms, int wake_fd);
 void gate_db_listen_free(struct gate_db_listener *l);
 /*
  * Adds a rule's decisions at time at to its lifetime counters

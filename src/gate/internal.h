@@ -85,6 +85,8 @@ struct gate_server {
 	pthread_t poller;
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
+	int stop_fd; /* an eventfd, readable once stopping (the poller's
+		      * wait on the store's socket ends at once) */
 	int stopping, poller_started;
 };
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -813,16 +814,10 @@ poller(void *arg)
 
 		if (g->lst != NULL) {
 			/* a second, or less when another instance says
-			 * something changed; a stop within a tenth */
-			for (int i = 0; i < 10 && !g->stopping; i++) {
-				int changed;
-
-				pthread_mutex_unlock(&g->stop_lock);
-				changed = gate_db_wait(g->lst, 100);
-				pthread_mutex_lock(&g->stop_lock);
-				if (changed)
-					break;
-			}
+			 * something changed; a stop (stop_fd) at once */
+			pthread_mutex_unlock(&g->stop_lock);
+			gate_db_wait(g->lst, 1000, g->stop_fd);
+			pthread_mutex_lock(&g->stop_lock);
 		} else {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
@@ -1249,6 +1244,8 @@ server_free(struct gate_server *g)
 	pthread_mutex_destroy(&g->pend_lock);
 	pthread_mutex_destroy(&g->st_lock);
 	pthread_rwlock_destroy(&g->pol_lock);
+	if (g->stop_fd >= 0)
+		close(g->stop_fd);
 	pthread_mutex_destroy(&g->stop_lock);
 	pthread_cond_destroy(&g->stop_cond);
 	free(g);
@@ -1291,6 +1288,7 @@ gate_start(const struct config *cfg, struct store *st,
 	pthread_rwlock_init(&g->pol_lock, NULL);
 	pthread_mutex_init(&g->stop_lock, NULL);
 	pthread_cond_init(&g->stop_cond, NULL);
+	g->stop_fd = -1;
 	for (int i = 0; i < GATE_SHARDS; i++)
 		pthread_mutex_init(&g->shard[i], NULL);
 	map_init(&g->approved);
@@ -1365,6 +1363,12 @@ gate_start(const struct config *cfg, struct store *st,
 	lfd = -1; /* wire_start's now, also when it failed */
 	if (g->d == NULL)
 		goto fail;
+	if (g->lst != NULL &&
+	    (g->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		err_set(e, "gate: cannot make an eventfd: %s", strerror(errno));
+		wire_stop(g->d);
+		goto fail;
+	}
 	if (pthread_create(&g->poller, NULL, poller, g) != 0) {
 		err_set(e, "cannot start the gate poller");
 		wire_stop(g->d);
@@ -1394,10 +1398,17 @@ gate_stop(struct gate_server *g)
 	gate_pfpolicy_stop(g->pf);
 	wire_stop(g->d);
 	if (g->poller_started) {
+		uint64_t one = 1;
+
 		pthread_mutex_lock(&g->stop_lock);
 		g->stopping = 1;
 		pthread_cond_signal(&g->stop_cond);
 		pthread_mutex_unlock(&g->stop_lock);
+		/* cannot fail: the counter is far from full */
+		if (g->stop_fd >= 0 &&
+		    write(g->stop_fd, &one, sizeof(one)) != sizeof(one))
+			log_warn("gate: cannot wake the poller: %s",
+				 strerror(errno));
 		pthread_join(g->poller, NULL);
 	}
 	flush_stats(g);

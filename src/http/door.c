@@ -466,8 +466,13 @@ door_run(void *arg)
 		for (struct pending *p = dr->list; p != NULL && !dirty;
 		     p = p->next)
 			dirty = p->dirty;
+		/* the deadline sweep's tick only while something waits for
+		 * one: idle, the door sleeps until a connection or a stop
+		 * (dr->wake) */
 		n = epoll_wait(dr->ep, evs, DOOR_EVENTS,
-			       dirty ? DOOR_PEEK_MS : DOOR_TICK_MS);
+			       dirty				? DOOR_PEEK_MS
+			       : dr->list != NULL || dr->paused ? DOOR_TICK_MS
+								: -1);
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &dr->lfd)

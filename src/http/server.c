@@ -201,6 +201,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 		t->next = s->tracks;
 		if (s->tracks != NULL)
 			s->tracks->prev = t;
+		else
+			pthread_cond_signal(&s->tcond); /* the sweep ticks */
 		s->tracks = t;
 		pthread_mutex_unlock(&s->tlock);
 		*socket_context = t;
@@ -240,10 +242,11 @@ set_deadline(struct http_server *s, struct MHD_Connection *c, int seconds)
 }
 
 /*
- * The sweep: every SWEEP_MS, shuts down the socket of each connection past
- * its deadline. MHD then reads the end of the stream and closes the
- * connection in its own thread; the socket cannot be closed under us since
- * MHD's "closed" notice takes tlock before MHD closes it.
+ * The sweep: every SWEEP_MS while there are connections (without any, it
+ * sleeps until the first one or the stop signals tcond), shuts down the
+ * socket of each connection past its deadline. MHD then reads the end of the
+ * stream and closes the connection in its own thread; the socket cannot be
+ * closed under us since MHD's "closed" notice takes tlock before MHD closes it.
  */
 static void *
 sweep(void *arg)
@@ -269,6 +272,10 @@ sweep(void *arg)
 				 "within %d s",
 				 s->section, cut, cut == 1 ? "" : "s",
 				 s->lim->header_timeout, s->lim->body_timeout);
+		if (s->tracks == NULL) {
+			pthread_cond_wait(&s->tcond, &s->tlock);
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_nsec += SWEEP_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {

@@ -822,7 +822,11 @@ void sched_items_free(struct sched_item *it, size_t n);
  * stopped before the end (sched_stopping(s) nonzero: a stop, or the
  * lease was lost), nothing stored. The lease (lease_ms, at least 2 s) is
  * renewed every third of it by a heartbeat thread with its own
- * connection; another instance takes a job whose lease ended over.
+ * connection; another instance takes a job whose lease ended over. st is
+ * fenced while run runs (store_fence): each write transaction on it
+ * fails, rolled back, once another instance has taken the job over (an
+ * instance that stalled past its lease stores nothing), and run must
+ * write its results through st only.
  */
 struct sched_work {
 	const char *kind; /* sched_jobs.kind, at most 63 bytes */
@@ -835,6 +839,11 @@ struct sched_work {
 	int (*run)(struct sched *s, struct store *st, void *arg,
 		   const struct store_job *j);
 	void *arg;
+	/* 1: run's first write transaction on st stores the whole result
+	 * (an inspection run, a probe): it moves the job to its next slot
+	 * too, so that a stall between it and the job's end never makes
+	 * another instance do the work again */
+	int save_ends;
 };
 struct sched *sched_work_start(const char *store_path,
 			       const struct sched_work *w, struct err *e);

@@ -575,6 +575,7 @@ probe_sched_start(const struct config *cfg, const char *store_path,
 	w.list = probe_list;
 	w.offset = probe_offset;
 	w.run = probe_job;
+	w.save_ends = 1; /* a result is stored in one transaction */
 	w.arg = s;
 	s->s = sched_work_start(store_path, &w, e);
 	if (s->s == NULL) {

@@ -43,9 +43,9 @@ struct sched {
 	struct store *hst; /* the heartbeat's connection */
 	pthread_t hb;
 	int hb_started;
-	char held[256];	      /* the job held now, "" if none (lock) */
-	long long held_until; /* its lease's end, as last renewed (lock) */
-	int lost;	      /* the held job's lease was lost (lock) */
+	struct store_job held; /* the job held now, name "" if none (lock) */
+	long long held_until;  /* its lease's end, as last renewed (lock) */
+	int lost;	       /* the held job's lease was lost (lock) */
 	/* a round claimed once per interval (sched_start_once) */
 	void (*once)(struct sched *s, struct store *st, void *arg);
 	void *once_arg;
@@ -162,7 +162,8 @@ hb_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
-		char name[256];
+		struct store_job j;
+		const char *name = j.name;
 		long long now;
 		struct err e;
 		int rc;
@@ -170,18 +171,18 @@ hb_main(void *arg)
 		cond_wait_until(s, sched_now_ms() + every);
 		if (s->stop)
 			break;
-		if (s->held[0] == '\0' || s->lost)
+		if (s->held.name[0] == '\0' || s->lost)
 			continue;
-		str_copy(name, s->held, sizeof(name));
+		j = s->held;
 		pthread_mutex_unlock(&s->lock);
 		now = store_now_ms();
-		rc = store_job_renew(s->hst, s->kind, name, sched_instance(),
-				     now + (long long)s->w.lease_ms, &e);
+		rc = store_job_renew(s->hst, &j, now + (long long)s->w.lease_ms,
+				     &e);
 		if (rc < 0)
 			log_warn("%s: cannot renew the lease of '%s': %s",
 				 s->kind, name, e.msg);
 		pthread_mutex_lock(&s->lock);
-		if (strcmp(s->held, name) != 0)
+		if (strcmp(s->held.name, name) != 0 || s->held.token != j.token)
 			continue; /* that job ended meanwhile */
 		if (rc > 0)
 			s->held_until = now + (long long)s->w.lease_ms;
@@ -331,37 +332,50 @@ next_due(const struct sched *s, const struct store_job *j, long long now)
 }
 
 /* Holds j while its work runs, then marks it done, or gives it up (a
- * stop came first), or leaves it (the lease was lost). */
+ * stop came first), or leaves it (the lease was lost). Every write of the
+ * work on s->st is fenced (store_fence): stored only while j is still
+ * this instance's, and, when the work stores its result at once
+ * (w.save_ends), moving j to its next slot in that transaction. */
 static void
 work_one(struct sched *s, const struct store_job *j)
 {
-	int rc, lost, stop;
+	int rc, lost, stop, refused;
 	struct err e;
 
 	pthread_mutex_lock(&s->lock);
-	str_copy(s->held, j->name, sizeof(s->held));
+	s->held = *j;
 	s->held_until = j->lease_until;
 	s->lost = 0;
 	pthread_mutex_unlock(&s->lock);
+	store_fence(s->st, j,
+		    s->w.save_ends ? next_due(s, j, store_now_ms()) : 0);
 	rc = s->w.run(s, s->st, s->w.arg, j);
+	refused = store_fence_refused(s->st);
+	store_fence(s->st, NULL, 0);
 	pthread_mutex_lock(&s->lock);
-	s->held[0] = '\0';
+	s->held.name[0] = '\0';
 	lost = s->lost;
 	stop = s->stop;
 	s->lost = 0;
 	pthread_mutex_unlock(&s->lock);
+	if (refused > 0) {
+		log_warn("%s: '%s' was taken over while instance %s did it: "
+			 "%d write(s) refused, the instance that holds it now "
+			 "does the work",
+			 s->kind, j->name, j->owner, refused);
+		return;
+	}
 	if (lost && rc != 0)
 		return; /* the instance that holds it now does the work */
 	if (rc != 0 && stop) {
-		if (store_job_release(s->st, s->kind, j->name, sched_instance(),
-				      &e) < 0)
+		if (store_job_release(s->st, j, &e) < 0)
 			log_warn("%s: cannot give '%s' up: %s", s->kind,
 				 j->name, e.msg);
 		return;
 	}
 	/* done (or failed: tried again at its next slot, not at once) */
-	rc = store_job_done(s->st, s->kind, j->name, sched_instance(),
-			    next_due(s, j, store_now_ms()), store_now_ms(), &e);
+	rc = store_job_done(s->st, j, next_due(s, j, store_now_ms()),
+			    store_now_ms(), &e);
 	if (rc < 0)
 		log_warn("%s: cannot mark '%s' done: %s", s->kind, j->name,
 			 e.msg);
@@ -709,6 +723,7 @@ insp_sched_start(const struct config *cfg, const char *store_path,
 	w.list = insp_list;
 	w.offset = insp_offset;
 	w.run = insp_job;
+	w.save_ends = 1; /* a run is stored in one transaction */
 	w.arg = x;
 	x->s = sched_work_start(store_path, &w, e);
 	if (x->s == NULL) {

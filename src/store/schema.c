@@ -444,6 +444,12 @@ const struct migration store_migrations[] = {
 	 "  'probe_sums.incomplete', 'probes stored before migration 30'"
 	 "  WHERE NOT EXISTS (SELECT 1 FROM probe_sums WHERE app = '');"
 	 "DELETE FROM probe_sums WHERE app = '';"},
+    /* 36: each claim of a job counts one more (token): the holder's
+     * renewals, end and every write of its work's results check it in
+     * their transaction, so that an instance whose lease was taken over
+     * stores nothing (src/store/store_jobs.c, fencing) */
+    {36, "ALTER TABLE sched_jobs ADD COLUMN token INTEGER NOT NULL "
+	 "DEFAULT 0;"},
 };
 
 const int store_nmigrations = (int)ARRAY_SIZE(store_migrations);

@@ -13,6 +13,14 @@ struct store {
 	void *h;
 	int depth;   /* nested store_begin calls; only the outermost is real */
 	int aborted; /* an inner step rolled back: the outer ones must fail */
+	/* store_fence: the job whose work this connection writes, or NULL */
+	struct store_job *fence;
+	long long fence_due;
+	int refused;	       /* write transactions the fence refused */
+	int refused_last;      /* the last begin was refused: no retry */
+	int fenced_tx;	       /* the transaction under way passed it */
+	int wrapped;	       /* the last write ran in a fenced transaction */
+	long long wrapped_chg; /* its rows changed */
 };
 
 struct store *
@@ -46,6 +54,7 @@ store_free(struct store *st)
 	if (st == NULL)
 		return;
 	st->ops->close(st->h);
+	free(st->fence);
 	free(st);
 }
 
@@ -58,11 +67,69 @@ doomed(struct store *st, struct err *e)
 	return 1;
 }
 
+static int begin(struct store *st, int mode, struct err *e);
+
+/* Inside a transaction on a fenced connection: that the job is still
+ * this instance's (store_job_fence), once a transaction. 0, or -1 with e
+ * set (refused: counted). */
+static int
+fence_check(struct store *st, struct err *e)
+{
+	int rc = 0;
+
+	st->fenced_tx = 1; /* the check's own UPDATE is not checked */
+	/* a job taken over stays so: refused at once (and logged once) */
+	if (st->refused == 0)
+		rc = store_job_fence(st, st->fence, st->fence_due, e);
+	if (rc > 0)
+		return 0;
+	st->fenced_tx = 0;
+	if (rc == 0) {
+		st->refused++;
+		st->refused_last = 1;
+		err_set(e,
+			"%s '%s' was taken over by another instance: nothing "
+			"stored",
+			st->fence->kind, st->fence->name);
+	}
+	return -1;
+}
+
+/* A write outside a transaction on a fenced connection: in a fenced
+ * one. */
+static int
+fenced_write(struct store *st, const char *sql, const struct store_val *v,
+	     int nv, store_row_fn fn, void *arg, struct err *e)
+{
+	long long chg;
+	int rc;
+
+	if (begin(st, 1, e) < 0)
+		return -1;
+	rc = st->ops->exec(st->h, sql, v, nv, fn, arg, e);
+	chg = rc == 0 ? st->ops->changes(st->h) : 0;
+	if (rc < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (store_commit(st, e) < 0)
+		return -1;
+	st->wrapped = 1;
+	st->wrapped_chg = chg;
+	return 0;
+}
+
 int
 store_exec(struct store *st, const char *sql, const struct store_val *v, int nv,
 	   struct err *e)
 {
 	if (doomed(st, e))
+		return -1;
+	st->wrapped = 0;
+	if (st->fence != NULL && st->depth == 0)
+		return fenced_write(st, sql, v, nv, NULL, NULL, e);
+	/* a write in a read transaction */
+	if (st->fence != NULL && !st->fenced_tx && fence_check(st, e) < 0)
 		return -1;
 	return st->ops->exec(st->h, sql, v, nv, NULL, NULL, e);
 }
@@ -78,7 +145,7 @@ store_query(struct store *st, const char *sql, const struct store_val *v,
 long long
 store_changes(struct store *st)
 {
-	return st->ops->changes(st->h);
+	return st->wrapped ? st->wrapped_chg : st->ops->changes(st->h);
 }
 
 static int
@@ -86,11 +153,39 @@ begin(struct store *st, int mode, struct err *e)
 {
 	if (st->depth++ > 0)
 		return 0;
-	if (store_exec(st, st->ops->begin_sql(mode), NULL, 0, e) < 0) {
+	st->refused_last = 0;
+	if (st->ops->exec(st->h, st->ops->begin_sql(mode), NULL, 0, NULL, NULL,
+			  e) < 0) {
 		st->depth = 0;
 		return -1;
 	}
-	return 0;
+	st->fenced_tx = 0;
+	/* first of all, that the job is still this instance's */
+	if (mode == 0 || st->fence == NULL || fence_check(st, e) == 0)
+		return 0;
+	st->ops->exec(st->h, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+	st->depth = 0;
+	return -1;
+}
+
+void
+store_fence(struct store *st, const struct store_job *j, long long due)
+{
+	free(st->fence);
+	st->fence = NULL;
+	st->fence_due = 0;
+	st->refused = 0;
+	if (j == NULL)
+		return;
+	st->fence = xmalloc(sizeof(*st->fence));
+	*st->fence = *j;
+	st->fence_due = due;
+}
+
+int
+store_fence_refused(const struct store *st)
+{
+	return st->refused;
 }
 
 int
@@ -126,7 +221,8 @@ store_lock(struct store *st, const char *name, struct err *e)
 int
 store_retry(struct store *st)
 {
-	return st->ops->retryable(st->h);
+	/* a job taken over stays taken over */
+	return !st->refused_last && st->ops->retryable(st->h);
 }
 
 void
@@ -199,8 +295,8 @@ store_commit(struct store *st, struct err *e)
 	}
 	if (--st->depth > 0)
 		return 0;
-	if (store_exec(st, "COMMIT", NULL, 0, e) < 0) {
-		store_exec(st, "ROLLBACK", NULL, 0, NULL);
+	if (st->ops->exec(st->h, "COMMIT", NULL, 0, NULL, NULL, e) < 0) {
+		st->ops->exec(st->h, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
 		return -1;
 	}
 	return 0;
@@ -351,7 +447,13 @@ store_insert(struct store *st, const char *sql, const struct store_val *v,
 	/* SQLite (3.35 and newer) and PostgreSQL both answer RETURNING */
 	buf_addstr(&b, sql);
 	buf_addstr(&b, " RETURNING id");
-	rc = st->ops->exec(st->h, b.data, v, nv, first_int, id, e);
+	st->wrapped = 0;
+	if (st->fence != NULL && st->depth == 0)
+		rc = fenced_write(st, b.data, v, nv, first_int, id, e);
+	else if (st->fence != NULL && !st->fenced_tx && fence_check(st, e) < 0)
+		rc = -1;
+	else
+		rc = st->ops->exec(st->h, b.data, v, nv, first_int, id, e);
 	buf_cleanup(&b);
 	if (rc == 0 && *id < 0) {
 		err_set(e, "the insert returned no id");
@@ -388,6 +490,12 @@ store_wait_notify(struct store *st, int ms, struct err *e)
 		return -1;
 	}
 	return st->ops->wait_notify(st->h, ms, e);
+}
+
+int
+store_notify_fd(struct store *st)
+{
+	return st->ops->notify_fd != NULL ? st->ops->notify_fd(st->h) : -1;
 }
 
 const char *

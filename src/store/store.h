@@ -134,6 +134,11 @@ int store_listen(struct store *st, const char *channel, struct err *e);
  * or more came (all taken), 0 if none, -1 with e set if the connection
  * failed (listen again on a new one). */
 int store_wait_notify(struct store *st, int ms, struct err *e);
+/* The descriptor of a listening connection, to poll (for reading) beside
+ * others: readable when a notification may have come (then take it with
+ * store_wait_notify(st, 0, e)); -1 on a backend without notifications or
+ * when the connection is lost. */
+int store_notify_fd(struct store *st);
 /* Convenience: first column of the first row as a heap string or NULL. */
 char *store_query_text(struct store *st, const char *sql,
 		       const struct store_val *v, int nv);
@@ -197,10 +202,12 @@ int store_bulk_end(struct store *st, struct err *e);
  * lease is seconds long).
  */
 struct store_job {
+	char kind[64];	 /* e.g. "inspect" */
 	char name[256];	 /* e.g. a host name */
 	char data[256];	 /* what the work needs besides (an application) */
 	char owner[128]; /* "" when free */
 	long long due, lease_until, runs;
+	long long token; /* counts the claims: the holder's is the last */
 };
 long long store_now_ms(void);
 /* Adds the job, due at due, unless it exists: 1 added, 0 there, -1. */
@@ -213,25 +220,54 @@ int store_job_list(struct store *st, const char *kind,
 /*
  * Claims the job of kind due first (due <= now) that nobody holds or
  * whose lease has expired, for owner until now + lease_ms, in one
- * transaction; instances claiming at once get different jobs. 1 with out
- * filled, 0 if none is due, -1 with e set.
+ * transaction; instances claiming at once get different jobs. Each claim
+ * counts one more token (out->token): the calls below and the fence
+ * check it, so that an instance that held the job before (its lease
+ * taken over) can no longer renew, end or write anything for it. 1 with
+ * out filled, 0 if none is due, -1 with e set.
  */
 int store_job_claim(struct store *st, const char *kind, const char *owner,
 		    long long now, long long lease_ms, struct store_job *out,
 		    struct err *e);
-/* The heartbeat: extends owner's lease to until. 1, 0 if owner does not
- * hold it any more (taken over), -1 with e set. */
-int store_job_renew(struct store *st, const char *kind, const char *name,
-		    const char *owner, long long until, struct err *e);
-/* The work is done: free, next due at next_due, one more run. 1, 0 if
- * owner did not hold it, -1. */
-int store_job_done(struct store *st, const char *kind, const char *name,
-		   const char *owner, long long next_due, long long now,
-		   struct err *e);
+/* The heartbeat: extends j's lease (as claimed: kind, name, owner,
+ * token) to until. 1, 0 if it is not held so any more (taken over), -1
+ * with e set. */
+int store_job_renew(struct store *st, const struct store_job *j,
+		    long long until, struct err *e);
+/* The work is done: free, next due at next_due, one more run. 1, 0 if j
+ * was not held so any more, -1. */
+int store_job_done(struct store *st, const struct store_job *j,
+		   long long next_due, long long now, struct err *e);
 /* Gives the job up undone (a stop): another instance may take it at
- * once. 1, 0 if owner did not hold it, -1. */
-int store_job_release(struct store *st, const char *kind, const char *name,
-		      const char *owner, struct err *e);
+ * once. 1, 0 if j was not held so any more, -1. */
+int store_job_release(struct store *st, const struct store_job *j,
+		      struct err *e);
+/*
+ * Fencing: inside a write transaction on st, checks that j (as claimed)
+ * is still held by its owner under its token, and locks its row until
+ * the transaction ends, so that nobody takes it over before the commit;
+ * when due > 0, moves it to due (its next slot) in the same transaction,
+ * so that work whose results are now stored is not done again should
+ * the holder stall before store_job_done. A lease run out but not taken
+ * over is still held. 1 held, 0 taken over (logged as a warning with the
+ * instance and the job), -1 with e set.
+ */
+int store_job_fence(struct store *st, const struct store_job *j, long long due,
+		    struct err *e);
+/*
+ * Fences the connection st for the work of j (NULL: no more): from now
+ * on every write transaction on st that begins (store_begin,
+ * store_begin_serializable, store_run) first runs store_job_fence(j,
+ * due) and fails, rolled back, when the job was taken over, and every
+ * write outside a transaction (store_exec, store_insert) runs in one
+ * such transaction. So the work stores its results only while it holds
+ * its job, whatever it writes and through whichever function, and
+ * nothing once another instance took it over. Reads are unchanged. j is
+ * copied.
+ */
+void store_fence(struct store *st, const struct store_job *j, long long due);
+/* How many write transactions the fence refused since it was set. */
+int store_fence_refused(const struct store *st);
 /* Moves a free job due at due_was to due. 1, 0 if it changed meanwhile,
  * -1. */
 int store_job_move(struct store *st, const char *kind, const char *name,
@@ -304,6 +340,7 @@ struct store_ops {
 	int (*notify)(void *h, const char *channel, struct err *e);
 	int (*listen)(void *h, const char *channel, struct err *e);
 	int (*wait_notify)(void *h, int ms, struct err *e);
+	int (*notify_fd)(void *h); /* NULL: -1 */
 	/* store_bulk_begin and store_bulk_end (rebuild 0: only forget);
 	 * NULL: nothing to do. */
 	int (*bulk_begin)(void *h, const char *const *tables, int n,

@@ -7,7 +7,11 @@
  * chosen row with FOR UPDATE SKIP LOCKED, so that instances claiming at
  * once take different rows without waiting for each other; SQLite's write
  * transaction (BEGIN IMMEDIATE) already excludes every other writer.
- * Trusts its callers (govsecd's schedulers); names are bound, never
+ * Every claim counts one more token; the holder's renewals, end and
+ * writes (the fence, store_job_fence, which store.c runs first in each
+ * write transaction of a fenced connection) match it, so that an
+ * instance that stalled past its lease and was taken over stores
+ * nothing. Trusts its callers (govsecd's schedulers); names are bound, never
  * spliced.
  */
 #include <stdlib.h>
@@ -41,6 +45,7 @@ store_job_add(struct store *st, const char *kind, const char *name,
 }
 
 struct job_rows {
+	const char *kind;
 	int (*fn)(void *arg, const struct store_job *j);
 	void *arg;
 	struct store_job *one; /* the claim: the first row only */
@@ -64,6 +69,8 @@ job_row(void *arg, struct store_row *r)
 	s = store_row_text(r, 4);
 	str_copy(j.owner, s != NULL ? s : "", sizeof(j.owner));
 	j.lease_until = store_row_int(r, 5);
+	j.token = store_row_int(r, 6);
+	str_copy(j.kind, x->kind, sizeof(j.kind));
 	if (x->one != NULL) {
 		*x->one = j;
 		return 1;
@@ -77,11 +84,11 @@ store_job_list(struct store *st, const char *kind,
 	       struct err *e)
 {
 	struct store_val v[1] = {SV_TEXT(kind)};
-	struct job_rows x = {fn, arg, NULL};
+	struct job_rows x = {kind, fn, arg, NULL};
 
 	return store_query(st,
-			   "SELECT name, data, due, runs, owner, lease_until "
-			   "FROM sched_jobs WHERE kind = ? ORDER BY name",
+			   "SELECT name, data, due, runs, owner, lease_until, "
+			   "token FROM sched_jobs WHERE kind = ? ORDER BY name",
 			   v, 1, job_row, &x, e);
 }
 
@@ -91,14 +98,14 @@ store_job_claim(struct store *st, const char *kind, const char *owner,
 		struct err *e)
 {
 	struct store_val v[3] = {SV_TEXT(kind), SV_INT(now), SV_INT(now)};
-	struct job_rows x = {NULL, NULL, out};
+	struct job_rows x = {kind, NULL, NULL, out};
 	char sql[512];
 
 	memset(out, 0, sizeof(*out));
 	/* the backend's row lock, if it has one (store_ops.claim_lock) */
 	if (str_fmt(sql, sizeof(sql),
-		    "SELECT name, data, due, runs, owner, lease_until FROM "
-		    "sched_jobs WHERE kind = ? AND due <= ? AND (owner IS "
+		    "SELECT name, data, due, runs, owner, lease_until, token "
+		    "FROM sched_jobs WHERE kind = ? AND due <= ? AND (owner IS "
 		    "NULL OR lease_until < ?) ORDER BY due, name LIMIT 1%s",
 		    store_claim_lock(st)) < 0) {
 		err_set(e, "claim statement too long");
@@ -113,19 +120,23 @@ store_job_claim(struct store *st, const char *kind, const char *owner,
 		return 0;
 	}
 	{
-		struct store_val u[4] = {SV_TEXT(owner), SV_INT(now + lease_ms),
-					 SV_TEXT(kind), SV_TEXT(out->name)};
+		/* the row is this transaction's (locked, or the only writer):
+		 * the next token is the one read plus one */
+		struct store_val u[5] = {SV_TEXT(owner), SV_INT(now + lease_ms),
+					 SV_INT(out->token + 1), SV_TEXT(kind),
+					 SV_TEXT(out->name)};
 
 		if (store_exec(st,
 			       "UPDATE sched_jobs SET owner = ?, lease_until = "
-			       "? WHERE kind = ? AND name = ?",
-			       u, 4, e) < 0)
+			       "?, token = ? WHERE kind = ? AND name = ?",
+			       u, 5, e) < 0)
 			goto fail;
 	}
 	if (store_commit(st, e) < 0)
 		return -1;
 	str_copy(out->owner, owner, sizeof(out->owner));
 	out->lease_until = now + lease_ms;
+	out->token++;
 	return 1;
 fail:
 	store_rollback(st);
@@ -144,45 +155,92 @@ job_update(struct store *st, const char *sql, struct store_val *v, int nv,
 }
 
 int
-store_job_renew(struct store *st, const char *kind, const char *name,
-		const char *owner, long long until, struct err *e)
+store_job_renew(struct store *st, const struct store_job *j, long long until,
+		struct err *e)
 {
-	struct store_val v[4] = {SV_INT(until), SV_TEXT(kind), SV_TEXT(name),
-				 SV_TEXT(owner)};
+	struct store_val v[5] = {SV_INT(until), SV_TEXT(j->kind),
+				 SV_TEXT(j->name), SV_TEXT(j->owner),
+				 SV_INT(j->token)};
 
 	return job_update(st,
 			  "UPDATE sched_jobs SET lease_until = ? WHERE kind = "
-			  "? AND name = ? AND owner = ?",
-			  v, 4, e);
+			  "? AND name = ? AND owner = ? AND token = ?",
+			  v, 5, e);
 }
 
 int
-store_job_done(struct store *st, const char *kind, const char *name,
-	       const char *owner, long long next_due, long long now,
-	       struct err *e)
+store_job_done(struct store *st, const struct store_job *j, long long next_due,
+	       long long now, struct err *e)
 {
-	struct store_val v[6] = {SV_INT(next_due), SV_TEXT(owner),
-				 SV_INT(now),	   SV_TEXT(kind),
-				 SV_TEXT(name),	   SV_TEXT(owner)};
+	struct store_val v[7] = {SV_INT(next_due), SV_TEXT(j->owner),
+				 SV_INT(now),	   SV_TEXT(j->kind),
+				 SV_TEXT(j->name), SV_TEXT(j->owner),
+				 SV_INT(j->token)};
 
 	return job_update(st,
 			  "UPDATE sched_jobs SET due = ?, owner = NULL, "
 			  "lease_until = 0, runs = runs + 1, last_owner = ?, "
 			  "last_done = ? WHERE kind = ? AND name = ? AND "
-			  "owner = ?",
-			  v, 6, e);
+			  "owner = ? AND token = ?",
+			  v, 7, e);
 }
 
 int
-store_job_release(struct store *st, const char *kind, const char *name,
-		  const char *owner, struct err *e)
+store_job_release(struct store *st, const struct store_job *j, struct err *e)
 {
-	struct store_val v[3] = {SV_TEXT(kind), SV_TEXT(name), SV_TEXT(owner)};
+	struct store_val v[4] = {SV_TEXT(j->kind), SV_TEXT(j->name),
+				 SV_TEXT(j->owner), SV_INT(j->token)};
 
 	return job_update(st,
 			  "UPDATE sched_jobs SET owner = NULL, lease_until = 0 "
-			  "WHERE kind = ? AND name = ? AND owner = ?",
-			  v, 3, e);
+			  "WHERE kind = ? AND name = ? AND owner = ? AND "
+			  "token = ?",
+			  v, 4, e);
+}
+
+/* The holder of a job now, for the warning of a refused write. */
+static int
+holder_row(void *arg, struct store_row *r)
+{
+	struct store_job *h = arg;
+	const char *s = store_row_text(r, 0);
+
+	str_copy(h->owner, s != NULL ? s : "", sizeof(h->owner));
+	h->token = store_row_int(r, 1);
+	return 1;
+}
+
+int
+store_job_fence(struct store *st, const struct store_job *j, long long due,
+		struct err *e)
+{
+	struct store_val v[5] = {SV_INT(due), SV_TEXT(j->kind),
+				 SV_TEXT(j->name), SV_TEXT(j->owner),
+				 SV_INT(j->token)};
+	struct store_job now;
+	int rc;
+
+	/* an UPDATE, not a SELECT: it locks the row until the commit (and
+	 * counts as a change on both backends even when nothing moves) */
+	rc = job_update(st,
+			due > 0 ? "UPDATE sched_jobs SET due = ? WHERE kind = "
+				  "? AND name = ? AND owner = ? AND token = ?"
+				: "UPDATE sched_jobs SET token = token WHERE "
+				  "kind = ? AND name = ? AND owner = ? AND "
+				  "token = ?",
+			due > 0 ? v : v + 1, due > 0 ? 5 : 4, e);
+	if (rc != 0)
+		return rc;
+	memset(&now, 0, sizeof(now));
+	store_query(st,
+		    "SELECT owner, token FROM sched_jobs WHERE kind = ? AND "
+		    "name = ?",
+		    v + 1, 2, holder_row, &now, NULL);
+	log_warn("jobs: %s '%s': instance %s lost it (claim %lld) to %s "
+		 "(claim %lld): its write is refused, nothing of it stored",
+		 j->kind, j->name, j->owner, j->token,
+		 now.owner[0] != '\0' ? now.owner : "nobody", now.token);
+	return 0;
 }
 
 int

@@ -962,6 +962,12 @@ lost:
 	return -1;
 }
 
+static int
+pg_notify_fd(void *h)
+{
+	return PQsocket(((struct pg *)h)->conn);
+}
+
 /*
  * store_load: the rows stream to the server in one COPY FROM STDIN (text
  * format), sent in pieces of PG_LOAD_PIECE bytes; the server's answer
@@ -1122,6 +1128,7 @@ const struct store_ops store_pg_ops = {
     .notify = pg_notify,
     .listen = pg_listen,
     .wait_notify = pg_wait,
+    .notify_fd = pg_notify_fd,
     .load_begin = pg_load_begin,
     .load_row = pg_load_row,
     .load_end = pg_load_end,

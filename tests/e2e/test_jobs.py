@@ -2,7 +2,9 @@
 instance): the scheduled inspections keep each site's next time in the
 store (sched_jobs), so a restart does not inspect again what was just
 inspected, and each stored run is counted once, by the instance that
-logged it. A real nginx on loopback serves the site (jobsite.py, as for
+logged it; two govsecd on one SQLite file share the jobs, and one that
+stalled (held by gdb) at its save until the other took the site over
+stores nothing. A real nginx on loopback serves the site (jobsite.py, as for
 test_pg_jobs.py); nothing asserts a duration. Stdlib and pytest only.
 """
 import re
@@ -19,12 +21,13 @@ from conftest import GOVSECD, cli_env, free_port, run_cli, wait_until
 INTERVAL = 60  # [inspect] interval_seconds
 SITE = jobsite.slow_host(INTERVAL, "quick")  # its slot: the first 3 s
 SLOW = "www.unused.gov.cn"
+FENCED = jobsite.slow_host(INTERVAL, "fenced", at=15)  # 15-18 s in
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     with jobsite.serving(tmp_path_factory.mktemp("jobs-sqlite-nginx"),
-                         [SITE, SLOW], SLOW) as w:
+                         [SITE, SLOW, FENCED], SLOW) as w:
         yield w
 
 
@@ -113,3 +116,55 @@ def test_restart_keeps_the_schedule(web, tmp_path):
             proc.kill()
             proc.wait()
     assert len(rows(db, "SELECT id FROM insp_runs")) == 1
+
+
+def test_stalled_save_refused_sqlite(web, tmp_path):
+    """Fencing on SQLite: two govsecd on one store file; the one that
+    inspects the site is held (gdb) at the entry of its save until its
+    lease ends and the other has taken the site over and stored its run;
+    then its own save is refused: one run, the other's
+    (jobsite.stalled_save; test_pg_jobs.py does it on PostgreSQL)."""
+    db = tmp_path / "govsec.db"
+    r = run_cli(["import", jobsite.registry(tmp_path, [FENCED])], db=db)
+    assert r.returncode == 0, r.stderr
+    procs, logs = [], [tmp_path / f"govsecd{i}.log" for i in range(2)]
+    try:
+        for i in range(2):
+            conf = tmp_path / f"govsec{i}.conf"
+            conf.write_text(
+                "[store]\nlease_seconds = 3\n"
+                f"[console]\nlisten = 127.0.0.1:{free_port()}\n"
+                "[inspect]\nenabled = yes\n"
+                f"interval_seconds = {INTERVAL}\n"
+                "max_seconds = 60\nconcurrency = 2\nallow_private = yes\n"
+                f"resolve = *:443=127.0.0.1:{web.tls},*=none\n"
+                f"cacert = {web.d / 'tls.pem'}\n")
+            procs.append(run_govsecd(conf, db, logs[i]))
+
+        def instance(i):
+            m = re.search(r"instance '([^']+)'", logs[i].read_text())
+            return m and m.group(1)
+        for i in range(2):
+            wait_until(lambda i=i: instance(i) or procs[i].poll(), 20,
+                       lambda: "govsecd to start: " + logs[i].read_text())
+
+        def sql(q):
+            return [[str(x) for x in row] for row in rows(db, q)]
+        v, victim, taker = jobsite.stalled_save(
+            procs, instance, sql, FENCED, 3,
+            lambda i: logs[i].read_text())
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for i, p in enumerate(procs):
+            assert p.wait(20) == 0, logs[i].read_text()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    got = rows(db, f"SELECT id FROM insp_runs WHERE host = '{FENCED}'")
+    assert len(got) == 1, got
+    assert f"'https://{FENCED}/' (portal-1): run {got[0][0]}," in \
+        logs[1 - v].read_text()
+    assert rows(db, "SELECT runs, last_owner FROM sched_jobs WHERE name = "
+                f"'{FENCED}'") == [(1, taker)]

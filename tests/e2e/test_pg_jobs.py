@@ -6,7 +6,9 @@ machine). Each site is inspected, and each portal probed, once per
 interval across the three, and the work is spread over them; an instance
 killed with SIGKILL in the middle of a slow crawl loses the site to
 another instance once its lease ends, and the run is stored once,
-complete. Intervals and leases are seconds long ([inspect]
+complete; an instance stopped (gdb) at the very start of storing its run
+until another took the site over has its store refused (fencing), and
+the run is stored once. Intervals and leases are seconds long ([inspect]
 interval_seconds, [probe] per_day, [store] lease_seconds). Nothing
 asserts a duration: the tests read the store (insp_runs, probe_results,
 sched_jobs) and the logs. Stdlib and pytest only.
@@ -23,7 +25,7 @@ import pytest
 import jobsite
 from conftest import (GOVSECD, cli_env, free_port, run_cli, tcp_ready,
                       wait_until)
-from jobsite import SLOW_PAGES, registry, slow_host
+from jobsite import SLOW_PAGES, registry, slow_host, stalled_save
 
 N = 3
 SITES = [f"www.s{k}.gov.cn" for k in range(1, 10)]
@@ -32,11 +34,14 @@ PROBE_PER_DAY = 17280  # a probe of each portal every 5 s
 PROBE_INTERVAL = 86400 / PROBE_PER_DAY
 LEASE = 3  # [store] lease_seconds
 SLOW = slow_host(60)
+# a quick site whose slot comes 15-18 s into the round: time for gdb to
+# be attached to every instance first, even on a busy machine
+FENCED = slow_host(60, "fenced", at=15)
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     with jobsite.serving(tmp_path_factory.mktemp("jobs-nginx"),
-                         SITES + [SLOW], SLOW) as w:
+                         SITES + [SLOW, FENCED], SLOW) as w:
         yield w
 
 
@@ -251,3 +256,25 @@ def test_killed_mid_crawl_taken_over(pg_server, web, tmp_path):
         text = c.logs[taker].read_text()
         assert f"inspect: 'https://{SLOW}/' (portal-1): run {got[0][0]}," \
             in text, text
+
+
+def test_stalled_save_refused(pg_server, web, tmp_path):
+    """Fencing: the instance that inspects the site is stopped (every
+    thread, by gdb) at the entry of insp_store_save, past the point where
+    it last looked at its lease; its lease ends, another instance takes
+    the site over and stores its run; then the first goes on and tries
+    to store its own: refused (its lease was taken over), logged, nothing
+    of it stored. Exactly one run, the taker's."""
+    with cluster(pg_server, web, tmp_path, [FENCED],
+                 "[inspect]\nenabled = yes\n", interval=60) as c:
+        v, victim, taker = stalled_save(
+            c.procs, c.instance, c.sql, FENCED, LEASE,
+            lambda i: c.logs[i].read_text())
+        stop_all(c)
+        got = c.sql(f"SELECT id FROM insp_runs WHERE host = '{FENCED}'")
+        assert len(got) == 1, got
+        k = [i for i in range(N) if c.instance(i) == taker][0]
+        assert f"'https://{FENCED}/' (portal-1): run {got[0][0]}," in \
+            c.logs[k].read_text()
+        assert c.sql("SELECT runs, last_owner FROM sched_jobs WHERE name "
+                     f"= '{FENCED}'") == [["1", taker]]

@@ -181,25 +181,24 @@ test_claim_each_once(void **state)
 	assert_int_equal(
 	    store_job_claim(t->b, "inspect", "B", now + 100, 3000, &jc, &e), 0);
 	assert_int_equal(store_job_next(t->b, "inspect", -1), now + 3000);
+	assert_string_equal(ja.kind, "inspect");
+	assert_string_equal(ja.owner, "A");
 	/* the heartbeat: only the holder renews */
-	assert_int_equal(store_job_renew(t->b, "inspect", "www.a.gov.cn", "B",
-					 now + 9000, &e),
-			 0);
-	assert_int_equal(store_job_renew(t->a, "inspect", "www.a.gov.cn", "A",
-					 now + 6000, &e),
-			 1);
+	jc = ja;
+	str_copy(jc.owner, "B", sizeof(jc.owner));
+	assert_int_equal(store_job_renew(t->b, &jc, now + 9000, &e), 0);
+	assert_int_equal(store_job_renew(t->a, &ja, now + 6000, &e), 1);
 	/* b's lease ends (B died): A takes it over; a's was renewed */
 	assert_int_equal(
 	    store_job_claim(t->a, "inspect", "A", now + 4000, 3000, &jc, &e),
 	    1);
 	assert_string_equal(jc.name, "www.b.gov.cn");
 	/* B's late end changes nothing; A's counts once */
-	assert_int_equal(store_job_done(t->b, "inspect", "www.b.gov.cn", "B",
-					now + 60000, now + 4500, &e),
+	assert_int_equal(jc.token, jb.token + 1);
+	assert_int_equal(store_job_done(t->b, &jb, now + 60000, now + 4500, &e),
 			 0);
 	assert_int_equal(runs_of(t->a, "www.b.gov.cn"), 0);
-	assert_int_equal(store_job_done(t->a, "inspect", "www.b.gov.cn", "A",
-					now + 60000, now + 5000, &e),
+	assert_int_equal(store_job_done(t->a, &jc, now + 60000, now + 5000, &e),
 			 1);
 	assert_int_equal(runs_of(t->a, "www.b.gov.cn"), 1);
 	assert_int_equal(
@@ -209,8 +208,7 @@ test_claim_each_once(void **state)
 			    NULL, 0, -1),
 	    now + 60000);
 	/* a stop gives a job up: free at once, not done */
-	assert_int_equal(
-	    store_job_release(t->a, "inspect", "www.a.gov.cn", "A", &e), 1);
+	assert_int_equal(store_job_release(t->a, &ja, &e), 1);
 	assert_int_equal(runs_of(t->a, "www.a.gov.cn"), 0);
 	assert_int_equal(
 	    store_job_claim(t->b, "inspect", "B", now + 5000, 3000, &jb, &e),
@@ -234,11 +232,203 @@ test_claim_each_once(void **state)
 	    1);
 	assert_int_equal(store_job_move(t->a, "probe", "pa", now - 10, now, &e),
 			 0); /* held */
-	assert_int_equal(store_job_release(t->a, "probe", "pa", "A", &e), 1);
+	assert_int_equal(store_job_release(t->a, &ja, &e), 1);
 	assert_int_equal(store_job_move(t->a, "probe", "pa", now - 11, now, &e),
 			 0);
 	assert_int_equal(store_job_move(t->a, "probe", "pa", now - 10, now, &e),
 			 1);
+}
+
+/* A's and B's results, in a table of their own (the tests' only) */
+static void
+results_table(struct store *st)
+{
+	struct err e;
+
+	assert_int_equal(store_exec(st,
+				    "CREATE TABLE job_results (id INTEGER "
+				    "PRIMARY KEY, who TEXT NOT NULL)",
+				    NULL, 0, &e),
+			 0);
+}
+
+static long long
+results_of(struct store *st, const char *who)
+{
+	struct store_val v[1] = {SV_TEXT(who)};
+
+	return store_query_int(
+	    st, "SELECT count(*) FROM job_results WHERE who = ?", v, 1, -1);
+}
+
+/* The results table, and the job (kind, name) due just before now,
+ * claimed by "A" for 3 s into *ja. */
+static void
+claimed(struct store *st, const char *kind, const char *name, long long now,
+	struct store_job *ja)
+{
+	struct err e;
+
+	results_table(st);
+	assert_int_equal(store_job_add(st, kind, name, "", now - 10, &e), 1);
+	assert_int_equal(store_job_claim(st, kind, "A", now, 3000, ja, &e), 1);
+	assert_string_equal(ja->name, name);
+}
+
+/* A save as the inspections' and the probes' (a transaction). */
+static int
+save_tx(struct store *st, const char *who, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(who)};
+
+	if (store_begin(st, e) < 0)
+		return -1;
+	if (store_exec(st, "INSERT INTO job_results (who) VALUES (?)", v, 1,
+		       e) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, e);
+}
+
+static int
+save_fn(struct store *st, void *arg, struct err *e)
+{
+	struct store_val v[1] = {SV_TEXT(arg)};
+
+	return store_exec(st, "INSERT INTO job_results (who) VALUES (?)", v, 1,
+			  e);
+}
+
+/*
+ * Fencing: A claims, stalls past its lease, B takes the job over; then
+ * every way A could store its result is refused (a transaction, a write
+ * outside one, an insert with its id, store_run, a write in a read
+ * transaction) and nothing of A's is stored, while B's save is, and
+ * moves the job to its next slot in the same transaction.
+ */
+static void
+test_fence(void **state)
+{
+	struct two *t = *state;
+	struct store_job ja, jb, ja2;
+	struct store_val v[1] = {SV_TEXT("A")};
+	long long now = 2000000, id = 0;
+	struct err e;
+
+	claimed(t->a, "inspect", "www.f.gov.cn", now, &ja);
+	/* while A holds it, its writes go through */
+	store_fence(t->a, &ja, 0);
+	assert_int_equal(save_tx(t->a, "A-early", &e), 0);
+	assert_int_equal(results_of(t->a, "A-early"), 1);
+	assert_int_equal(store_fence_refused(t->a), 0);
+	/* A's lease ends, nobody took the job: still A's */
+	assert_int_equal(save_tx(t->a, "A-late", &e), 0);
+	assert_int_equal(results_of(t->a, "A-late"), 1);
+	/* B takes it over */
+	assert_int_equal(
+	    store_job_claim(t->b, "inspect", "B", now + 4000, 3000, &jb, &e),
+	    1);
+	assert_string_equal(jb.name, "www.f.gov.cn");
+	/* A wakes up and saves: refused, whichever way */
+	assert_int_equal(save_tx(t->a, "A", &e), -1);
+	assert_non_null(strstr(e.msg, "taken over"));
+	assert_int_equal(save_fn(t->a, "A", &e), -1); /* no transaction */
+	assert_int_equal(store_insert(t->a,
+				      "INSERT INTO job_results (who) VALUES "
+				      "(?)",
+				      v, 1, &id, &e),
+			 -1);
+	assert_int_equal(store_run(t->a, 0, save_fn, "A", &e), -1);
+	assert_int_equal(store_run(t->a, 1, save_fn, "A", &e), -1);
+	assert_int_equal(store_begin_read(t->a, &e), 0);
+	assert_int_equal(save_fn(t->a, "A", &e), -1);
+	store_rollback(t->a);
+	assert_int_equal(store_fence_refused(t->a), 6);
+	/* reads still work; and nothing of A's was stored */
+	assert_int_equal(results_of(t->a, "A"), 0);
+	store_fence(t->a, NULL, 0);
+	assert_int_equal(store_fence_refused(t->a), 0);
+	/* A's end, heartbeat and release change nothing */
+	assert_int_equal(store_job_renew(t->a, &ja, now + 9000, &e), 0);
+	assert_int_equal(store_job_done(t->a, &ja, now + 9000, now + 4100, &e),
+			 0);
+	assert_int_equal(store_job_release(t->a, &ja, &e), 0);
+	/* unfenced again, A's connection writes as before */
+	assert_int_equal(save_tx(t->a, "A-other", &e), 0);
+	/* B's save is stored, and moves the job on (due = the next slot):
+	 * a stall of B's between its save and its end leaves it alone */
+	store_fence(t->b, &jb, now + 60000);
+	assert_int_equal(save_tx(t->b, "B", &e), 0);
+	store_fence(t->b, NULL, 0);
+	assert_int_equal(results_of(t->b, "B"), 1);
+	assert_int_equal(store_query_int(t->b,
+					 "SELECT due FROM sched_jobs WHERE "
+					 "name = 'www.f.gov.cn'",
+					 NULL, 0, -1),
+			 now + 60000);
+	assert_int_equal(
+	    store_job_claim(t->a, "inspect", "A", now + 9000, 3000, &ja2, &e),
+	    0);
+	assert_int_equal(store_job_done(t->b, &jb, now + 60000, now + 9100, &e),
+			 1);
+	assert_int_equal(runs_of(t->b, "www.f.gov.cn"), 1);
+	{
+		char *last = store_query_text(t->b,
+					      "SELECT last_owner FROM "
+					      "sched_jobs WHERE name = "
+					      "'www.f.gov.cn'",
+					      NULL, 0);
+
+		assert_string_equal(last, "B");
+		free(last);
+	}
+	/* the token, not only the owner: A claims it again at its next
+	 * slot; its old claim (same owner, older token) still stores
+	 * nothing */
+	assert_int_equal(
+	    store_job_claim(t->a, "inspect", "A", now + 60000, 3000, &ja2, &e),
+	    1);
+	assert_true(ja2.token > jb.token);
+	store_fence(t->a, &ja, 0);
+	assert_int_equal(save_tx(t->a, "A", &e), -1);
+	store_fence(t->a, &ja2, 0);
+	assert_int_equal(save_tx(t->a, "A2", &e), 0);
+	store_fence(t->a, NULL, 0);
+	assert_int_equal(results_of(t->a, "A"), 0);
+	assert_int_equal(results_of(t->a, "A2"), 1);
+	assert_int_equal(results_of(t->a, "B"), 1);
+}
+
+/*
+ * PostgreSQL: a fenced save holds the job's row until its commit, so
+ * that an instance claiming meanwhile skips the job (FOR UPDATE SKIP
+ * LOCKED) instead of taking it over under the save, and finds it moved
+ * on once the save committed. SQLite's one writer at a time does the
+ * same (the claim waits for the commit).
+ */
+static void
+test_fence_locks(void **state)
+{
+	struct two *t = *state;
+	struct store_job ja, jb;
+	long long now = 3000000;
+	struct err e;
+
+	if (!tu_store_pg())
+		skip();
+	claimed(t->a, "probe", "p1", now, &ja);
+	store_fence(t->a, &ja, now + 60000);
+	assert_int_equal(store_begin(t->a, &e), 0);
+	assert_int_equal(save_fn(t->a, "A", &e), 0);
+	/* A's lease has run out, A's save is under way: B skips it */
+	assert_int_equal(
+	    store_job_claim(t->b, "probe", "B", now + 4000, 3000, &jb, &e), 0);
+	assert_int_equal(store_commit(t->a, &e), 0);
+	store_fence(t->a, NULL, 0);
+	assert_int_equal(
+	    store_job_claim(t->b, "probe", "B", now + 4000, 3000, &jb, &e), 0);
+	assert_int_equal(results_of(t->b, "A"), 1);
 }
 
 /* NOTIFY and LISTEN between two connections (PostgreSQL); SQLite has
@@ -283,6 +473,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_insert_id, open_two,
 					    close_two),
 	    cmocka_unit_test_setup_teardown(test_claim_each_once, open_two,
+					    close_two),
+	    cmocka_unit_test_setup_teardown(test_fence, open_two, close_two),
+	    cmocka_unit_test_setup_teardown(test_fence_locks, open_two,
 					    close_two),
 	    cmocka_unit_test_setup_teardown(test_notify, open_two, close_two),
 	};
