@@ -27,7 +27,8 @@
 #   STEPS=import the imports alone; STEPS=check the set-up, check and
 #              floor alone (default: all)
 #   CHECK_IMPORT=1 also checks the import's database (the registry
-#              without evidence) before it is dropped
+#              without evidence) before it is dropped, and scans its
+#              registry tables with psql (that check's floor)
 # Nothing is asserted: the exit status is 0 unless a step could not run.
 set -euo pipefail
 
@@ -120,6 +121,12 @@ import_size() { # N, with docs set
 		echo "== $n: govsec check (text) of the registry alone"
 		measure "regcheck_$n" "import_$n" "$govsec" --db \
 			"$(uri "import_$n")" check --now "$now"
+		for t in units apps domains outsourcers people grants; do
+			echo "COPY $t TO STDOUT;"
+		done > "$tmp/regfloor.sql"
+		measure "regfloor_$n" "import_$n" psql -X -q -v \
+			ON_ERROR_STOP=1 -d "$(uri "import_$n")" \
+			-f "$tmp/regfloor.sql"
 	fi
 	psql -X -q -d "$(uri postgres)" -c "DROP DATABASE import_$n"
 }
@@ -189,7 +196,8 @@ row() { # LABEL KEY FIELD...: fields of res[KEY_N], joined by " / "
 	printf '%-34s' "$label"
 	for n in $sizes; do
 		printf ' %24s' "$(echo "${res[${key}_$n]:--}" |
-			awk -v f="$*" '{ k = split(f, a, " "); s = ""
+			awk -v f="$*" '$0 == "-" { print; next }
+			{ k = split(f, a, " "); s = ""
 			for (i = 1; i <= k; i++) s = s (i > 1 ? " / " : "") $a[i]
 			print s }')"
 	done
@@ -207,6 +215,9 @@ row "database after import, MB" size 1
 row "database with evidence, MB" with 1
 row "registry check: wall s / cpu s" regcheck 1 2
 row "registry check: MB / server cpu s" regcheck 3 4
+row "registry check: server MB / load" regcheck 5 6
+row "registry floor: wall s / psql cpu s" regfloor 1 2
+row "registry floor: server cpu s" regfloor 4
 row "check: wall s / govsec cpu s" check 1 2
 row "check: govsec MB / server cpu s" check 3 4
 row "check: server MB / load" check 5 6
