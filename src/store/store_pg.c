@@ -865,6 +865,9 @@ pg_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
 {
 	struct pg *s = h;
 
+	/* rows of a load begun before are not dropped: they go first */
+	if (pg_gather_flush(s, e) < 0)
+		return -1;
 	pg_bulk_forget(s);
 	if (!(flags & STORE_BULK_NEW))
 		return 0;
