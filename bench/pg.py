@@ -8,13 +8,18 @@ as root; never the system's cluster), and what the benches measure of it.
                         (database postgres) and the postmaster's pid
   pg.py createdb DIR N  makes database N (collation C); prints its URI
   pg.py stop DIR        stops the server of DIR and removes DIR
-  pg.py watch DIR OUT   until SIGTERM (OUT.ready once it watches):
+  pg.py watch DIR OUT [DB]
+                        until SIGTERM (OUT.ready once it watches):
                         samples the server's processes
                         every 0.2 s, then writes to OUT the peak of the sum
                         of their proportional set sizes (PSS: shared
                         buffers counted once) in MB and the CPU seconds
                         (user + system) the server used meanwhile, backends
-                        that ended included
+                        that ended included; with DB, only the backends of
+                        database DB and the server's own processes (not
+                        the backends of other databases, which another
+                        bench may be using meanwhile; a backend's last
+                        0.2 s before it ends are missed)
 
 The server is tuned as a database host would be for a bulk load
 (shared_buffers 512MB, max_wal_size 8GB) beside pgserver.py's test settings
@@ -101,6 +106,44 @@ def watch(d, out):
                                  (server_cpu(pm) - cpu0) / TICKS))
 
 
+def database_of(pid):
+    """The database of a backend ("postgres: USER DB ..."), "" for the
+    server's own processes (checkpointer, walwriter, ...)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            title = f.read().split(b"\0")[0].decode("utf-8", "replace")
+    except OSError:
+        return None
+    words = title.split()
+    if len(words) >= 3 and words[0] == "postgres:" and \
+            (len(words) > 3 and words[3].startswith("[") or
+             words[1] == "autovacuum" and words[2] == "worker"):
+        if words[1] == "autovacuum":
+            return words[3] if len(words) > 3 else None
+        return words[2]
+    return ""
+
+
+def watch_db(d, out, db):
+    pm = postmaster(d)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    base, last, peak = {}, {}, 0
+    for c in children(pm):
+        base[c] = cpu_ticks(c, False)
+    with open(out + ".ready", "w"):
+        pass
+    while not stop:
+        mine = [c for c in children(pm) if database_of(c) in ("", db)]
+        for c in mine:
+            last[c] = cpu_ticks(c, False)
+        peak = max(peak, pss_kb(pm) + sum(pss_kb(c) for c in mine))
+        time.sleep(0.2)
+    ticks = sum(t - base.get(c, 0) for c, t in last.items())
+    with open(out, "w") as f:
+        f.write("%.0f %.2f\n" % (peak / 1024, ticks / TICKS))
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "start":
         s = pgserver.PgServer()
@@ -121,6 +164,8 @@ def main(argv):
         server(argv[2]).stop()
     elif len(argv) == 4 and argv[1] == "watch":
         watch(argv[2], argv[3])
+    elif len(argv) == 5 and argv[1] == "watch":
+        watch_db(argv[2], argv[3], argv[4])
     else:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2

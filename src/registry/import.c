@@ -929,7 +929,10 @@ refs_resolved(struct writer *w)
 	return 1;
 }
 
-/* Sets the indexes of the registry's tables aside for a bulk load. */
+/* Begins the bulk load of a new store: the registry's tables get only
+ * new rows (write_item refuses a key or domain given twice), so the
+ * backend may set their indexes aside and load the rows (PostgreSQL: in
+ * COPYs) instead of inserting each. */
 static int
 bulk_begin(struct store *st, struct err *e)
 {
@@ -939,7 +942,7 @@ bulk_begin(struct store *st, struct err *e)
 	for (int i = 0; i < reg_nentities && n < 8; i++)
 		tables[n++] = reg_entities[i]->table;
 	tables[n++] = "domains";
-	return store_bulk_begin(st, tables, n, e);
+	return store_bulk_begin(st, tables, n, STORE_BULK_NEW, e);
 }
 
 /* Writes one record; -1 with e set (naming source, line and path). */

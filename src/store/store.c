@@ -868,7 +868,7 @@ store_fix_keys(struct store *st, struct err *e)
 
 int
 store_bulk_begin(struct store *st, const char *const *tables, int n,
-		 struct err *e)
+		 unsigned flags, struct err *e)
 {
 	if (doomed(st, e))
 		return -1;
@@ -877,7 +877,7 @@ store_bulk_begin(struct store *st, const char *const *tables, int n,
 		return -1;
 	}
 	return st->ops->bulk_begin != NULL
-		   ? st->ops->bulk_begin(st->h, tables, n, e)
+		   ? st->ops->bulk_begin(st->h, tables, n, flags, e)
 		   : 0;
 }
 

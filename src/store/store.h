@@ -187,10 +187,19 @@ int store_fix_keys(struct store *st, struct err *e);
  * transaction, builds them again from their own SQL; after a rollback
  * (which restored them with everything else) it only forgets them. A
  * crash before the commit leaves the store as it was, indexes included.
+ * With STORE_BULK_NEW the caller promises that every INSERT into the
+ * tables until store_bulk_end adds a new row (its ON CONFLICT clause, if
+ * any, never fires): the backend may then load such an INSERT of '?'
+ * values instead of running it (PostgreSQL: the rows of each statement
+ * text are gathered and sent in a COPY now and then, before anything else
+ * runs on st, and at store_bulk_end); a row the table refuses then fails
+ * a later call (at the latest store_bulk_end or the commit), and
+ * store_changes says 1 for each. SQLite runs every INSERT as it comes.
  * Both return 0 or -1 with e set.
  */
+#define STORE_BULK_NEW 1u
 int store_bulk_begin(struct store *st, const char *const *tables, int n,
-		     struct err *e);
+		     unsigned flags, struct err *e);
 int store_bulk_end(struct store *st, struct err *e);
 
 /* store_jobs.c */
@@ -344,7 +353,7 @@ struct store_ops {
 	/* store_bulk_begin and store_bulk_end (rebuild 0: only forget);
 	 * NULL: nothing to do. */
 	int (*bulk_begin)(void *h, const char *const *tables, int n,
-			  struct err *e);
+			  unsigned flags, struct err *e);
 	int (*bulk_end)(void *h, int rebuild, struct err *e);
 	/* store_load in the backend's own way; NULL: a prepared INSERT a
 	 * row (store.c). load_end frees what load_begin made; ok 0: the

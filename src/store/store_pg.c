@@ -32,6 +32,18 @@ struct pg_stmt {
 	int nparams;
 };
 
+/* An INSERT of a bulk load of new rows (STORE_BULK_NEW), its rows
+ * gathered to be sent in a COPY (pg_gather_send). */
+struct pg_gather {
+	char *sql;  /* the caller's text (the key) */
+	char *copy; /* its COPY ... FROM STDIN, or NULL: run as it is */
+	int ncols;
+	struct buf b; /* rows in COPY's text format not sent yet */
+};
+
+#define PG_BULK_TABLES 16
+#define PG_GATHER_MAX  32
+
 struct pg {
 	PGconn *conn;
 	char *conninfo;
@@ -45,6 +57,15 @@ struct pg {
 	int piped, pending;
 	char perr[sizeof(((struct err *)0)->msg)];
 	char pstate[6];
+	/* store_read_hint: a SELECT inside a transaction is read through a
+	 * cursor (pg_cursor); cursors counts those open (nested queries) */
+	int reads, cursors;
+	/* a bulk load of new rows: its tables, and the INSERTs into them
+	 * whose rows are gathered for a COPY */
+	char bulk[PG_BULK_TABLES][64];
+	int nbulk;
+	struct pg_gather gather[PG_GATHER_MAX];
+	int ngather;
 };
 
 /*
@@ -65,9 +86,10 @@ skip_space(const char *p)
 	return p;
 }
 
-/* Does p (after spaces) start with the words w (one space apart)? */
-static int
-follows(const char *p, const char *w)
+/* If p (after spaces) starts with the words w (one space apart), what
+ * follows them; else NULL. */
+static const char *
+past(const char *p, const char *w)
 {
 	p = skip_space(p);
 	while (*w != '\0') {
@@ -75,17 +97,24 @@ follows(const char *p, const char *w)
 			const char *q = skip_space(p);
 
 			if (q == p)
-				return 0;
+				return NULL;
 			p = q;
 			w++;
 			continue;
 		}
 		if (toupper((unsigned char)*p) != *w)
-			return 0;
+			return NULL;
 		p++;
 		w++;
 	}
-	return !(isalnum((unsigned char)*p) || *p == '_');
+	return isalnum((unsigned char)*p) || *p == '_' ? NULL : p;
+}
+
+/* Does p (after spaces) start with the words w (one space apart)? */
+static int
+follows(const char *p, const char *w)
+{
+	return past(p, w) != NULL;
 }
 
 static int
@@ -348,6 +377,7 @@ pg_connect(struct pg *s, struct err *e)
 }
 
 static void pg_close(void *h);
+static void pg_bulk_forget(struct pg *s);
 
 static void *
 pg_open(const char *uri, struct err *e)
@@ -378,6 +408,7 @@ pg_close(void *h)
 		free(s->cache[i].sql);
 		free(s->cache[i].name);
 	}
+	pg_bulk_forget(s);
 	PQfinish(s->conn);
 	free(s->conninfo);
 	free(s);
@@ -621,6 +652,330 @@ pg_send(struct pg *s, const struct pg_stmt *ps, int nv, const char **vals,
 	return 0;
 }
 
+/* Adds the row of n values v to b in COPY's text format; 0, or -1 if b
+ * would outgrow its maximum. */
+static int safe_name(const char *s);
+
+static int
+copy_row(struct buf *b, const struct store_val *v, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (i > 0)
+			rc = buf_addch(b, '\t');
+		if (v[i].type == SV_NULL_T) {
+			rc |= buf_add(b, "\\N", 2);
+		} else if (v[i].type == SV_INT_T) {
+			rc |= buf_printf(b, "%lld", v[i].i);
+		} else {
+			/* backslash escapes */
+			const char *p = v[i].s, *q;
+
+			while (rc == 0 && *p != '\0') {
+				q = p + strcspn(p, "\\\t\n\r");
+				rc = buf_add(b, p, (size_t)(q - p));
+				if (*q == '\0')
+					break;
+				rc |= buf_add(b,
+					      *q == '\\'   ? "\\\\"
+					      : *q == '\t' ? "\\t"
+					      : *q == '\n' ? "\\n"
+							   : "\\r",
+					      2);
+				p = q + 1;
+			}
+		}
+	}
+	return rc == 0 ? buf_addch(b, '\n') : -1;
+}
+
+/*
+ * Bulk loads of new rows (store_bulk_begin with STORE_BULK_NEW). An
+ * INSERT INTO one of the load's tables whose values are all '?' is not
+ * run: its row is added, in COPY's text format, to what was gathered for
+ * that statement text, sent in one COPY ... FROM STDIN when PG_GATHER_PIECE
+ * bytes are there, before any other statement runs, and at the load's
+ * end. The caller promised that its ON CONFLICT clause never fires; a row
+ * the table refuses fails the COPY, reported like a write sent ahead.
+ */
+#define PG_GATHER_PIECE (1 << 20)
+
+/* The length of the plain lower-case name at p (at most 63), or 0. */
+static size_t
+plain_name(const char *p)
+{
+	size_t n = 0;
+
+	while (islower((unsigned char)p[n]) || isdigit((unsigned char)p[n]) ||
+	       p[n] == '_')
+		n++;
+	return n < 64 ? n : 0;
+}
+
+/* The COPY that loads the rows of sql, "INSERT INTO t(c, ...) VALUES (?,
+ * ...) [ON CONFLICT ...]" into a table of the bulk load, and its number of
+ * columns; NULL if sql is not such an INSERT. */
+static char *
+insert_copy(const struct pg *s, const char *sql, int *ncols)
+{
+	struct buf b = BUF_INIT(65536);
+	const char *p = past(sql, "INSERT INTO");
+	size_t n;
+	int cols = 0, vals = 0, ours = 0;
+
+	if (p == NULL || (n = plain_name(p = skip_space(p))) == 0)
+		return NULL;
+	for (int i = 0; i < s->nbulk; i++)
+		ours |=
+		    strlen(s->bulk[i]) == n && memcmp(s->bulk[i], p, n) == 0;
+	if (!ours)
+		return NULL;
+	buf_printf(&b, "COPY %.*s (", (int)n, p);
+	p = skip_space(p + n);
+	if (*p != '(')
+		goto no;
+	do {
+		p = skip_space(p + 1);
+		if ((n = plain_name(p)) == 0)
+			goto no;
+		/* quoted: a column called user is reserved */
+		buf_printf(&b, "%s\"%.*s\"", cols++ ? ", " : "", (int)n, p);
+		p = skip_space(p + n);
+	} while (*p == ',');
+	if (*p != ')' || (p = past(p + 1, "VALUES")) == NULL ||
+	    *(p = skip_space(p)) != '(')
+		goto no;
+	do {
+		p = skip_space(p + 1);
+		if (*p != '?' || isdigit((unsigned char)p[1]))
+			goto no;
+		vals++;
+		p = skip_space(p + 1);
+	} while (*p == ',');
+	if (*p != ')' || vals != cols)
+		goto no;
+	p = skip_space(p + 1);
+	if ((*p != '\0' && !follows(p, "ON CONFLICT")) ||
+	    buf_addstr(&b, ") FROM STDIN") < 0)
+		goto no;
+	*ncols = cols;
+	return buf_detach(&b, NULL);
+no:
+	buf_cleanup(&b);
+	return NULL;
+}
+
+/* Notes a failure of the connection or of res (the first one of the
+ * transaction), to be reported as pg_noted does. */
+static void
+pg_note(struct pg *s, const PGresult *res, const char *table)
+{
+	const char *m = res != NULL
+			    ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			    : NULL;
+	const char *c =
+	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (s->perr[0] != '\0')
+		return;
+	if (m == NULL)
+		m = PQerrorMessage(s->conn);
+	str_fmt(s->perr, sizeof(s->perr), "database: loading '%s': %.*s", table,
+		(int)strcspn(m, "\n"), m);
+	str_copy(s->pstate, c != NULL ? c : "", sizeof(s->pstate));
+}
+
+/* Sends what was gathered for g in one COPY; 0, or -1 with e set. */
+static int
+pg_gather_send(struct pg *s, struct pg_gather *g, struct err *e)
+{
+	char table[64];
+	PGresult *res;
+
+	if (g->b.len == 0)
+		return 0;
+	pg_pipe_drain(s);
+	if (pg_noted(s, e) < 0)
+		return -1;
+	str_copy(table, g->copy + 5, sizeof(table));
+	table[strcspn(table, " ")] = '\0';
+	res = PQexec(s->conn, g->copy);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		pg_note(s, res, table);
+	} else if (PQputCopyData(s->conn, g->b.data, (int)g->b.len) != 1 ||
+		   PQputCopyEnd(s->conn, NULL) != 1) {
+		pg_note(s, NULL, table);
+	}
+	PQclear(res);
+	while ((res = PQgetResult(s->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			pg_note(s, res, table);
+		PQclear(res);
+	}
+	buf_reset(&g->b);
+	return pg_noted(s, e);
+}
+
+/* Sends every statement's gathered rows; 0, or -1 with e set. */
+static int
+pg_gather_flush(struct pg *s, struct err *e)
+{
+	for (int i = 0; i < s->ngather; i++)
+		if (pg_gather_send(s, &s->gather[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Ends the bulk load: what was gathered and not sent is dropped. */
+static void
+pg_bulk_forget(struct pg *s)
+{
+	for (int i = 0; i < s->ngather; i++) {
+		free(s->gather[i].sql);
+		free(s->gather[i].copy);
+		buf_cleanup(&s->gather[i].b);
+	}
+	s->ngather = 0;
+	s->nbulk = 0;
+}
+
+/* The gathering of sql (made on its first row), or NULL: run it. */
+static struct pg_gather *
+pg_gathering(struct pg *s, const char *sql)
+{
+	struct pg_gather *g;
+
+	for (int i = 0; i < s->ngather; i++)
+		if (strcmp(s->gather[i].sql, sql) == 0)
+			return s->gather[i].copy != NULL ? &s->gather[i] : NULL;
+	if (s->ngather == PG_GATHER_MAX)
+		return NULL;
+	g = &s->gather[s->ngather++];
+	g->sql = xstrdup(sql);
+	g->copy = insert_copy(s, sql, &g->ncols);
+	/* a row may be as large as a value PostgreSQL takes, escaped */
+	buf_init(&g->b, (size_t)2 << 30);
+	return g->copy != NULL ? g : NULL;
+}
+
+static int
+pg_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
+	      struct err *e)
+{
+	struct pg *s = h;
+
+	/* rows of a load begun before are not dropped: they go first */
+	if (pg_gather_flush(s, e) < 0)
+		return -1;
+	pg_bulk_forget(s);
+	if (!(flags & STORE_BULK_NEW))
+		return 0;
+	if (n > PG_BULK_TABLES) {
+		err_set(e, "a bulk load of more than %d tables",
+			PG_BULK_TABLES);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!safe_name(tables[i])) {
+			err_set(e, "a bulk load of '%.64s': not a plain name",
+				tables[i]);
+			return -1;
+		}
+		str_copy(s->bulk[i], tables[i], sizeof(s->bulk[i]));
+	}
+	s->nbulk = n;
+	return 0;
+}
+
+static int
+pg_bulk_end(void *h, int rebuild, struct err *e)
+{
+	struct pg *s = h;
+	int rc = rebuild ? pg_gather_flush(s, e) : 0;
+
+	pg_bulk_forget(s);
+	return rc;
+}
+
+/*
+ * A long read (store_read_hint: govsec check): a SELECT inside a
+ * transaction is read through a cursor, PG_FETCH rows at a time, so that
+ * libpq never holds more than that of its result (it hands a result over
+ * whole). A row callback may run queries of its own meanwhile: each opens
+ * a cursor of its own (named by how deep it is).
+ */
+#define PG_FETCH 1000
+
+static int
+pg_cursor(struct pg *s, const char *tr, int nv, const char *const *vals,
+	  store_row_fn fn, void *arg, struct err *e)
+{
+	struct buf sql = BUF_INIT(strlen(tr) + 64);
+	char name[32], cmd[64];
+	struct store_row row;
+	PGresult *res;
+	long long rows = 0;
+	int ret = 0, stop = 0;
+
+	str_fmt(name, sizeof(name), "gcur%d", s->cursors);
+	buf_printf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", name, tr);
+	res = PQexecParams(s->conn, sql.data, nv, NULL, vals, NULL, NULL, 0);
+	buf_cleanup(&sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(s, res, e);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	s->cursors++;
+	str_fmt(cmd, sizeof(cmd), "FETCH %d FROM %s", PG_FETCH, name);
+	row.ops = &pg_row_ops;
+	while (!stop) {
+		int n;
+
+		res = PQexec(s->conn, cmd);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			pg_fail(s, res, e);
+			PQclear(res);
+			ret = -1;
+			break;
+		}
+		n = PQntuples(res);
+		stop = n < PG_FETCH;
+		row.cur = res;
+		for (int i = 0; i < n; i++) {
+			int r;
+
+			row.row = i;
+			rows++;
+			r = fn(arg, &row);
+			if (r != 0) {
+				if (r < 0) {
+					ret = -1;
+					if (e != NULL && e->msg[0] == '\0')
+						err_set(e, "query aborted");
+				}
+				stop = 1;
+				break;
+			}
+		}
+		PQclear(res);
+	}
+	/* fails only in a transaction that failed: its end closes it */
+	str_fmt(cmd, sizeof(cmd), "CLOSE %s", name);
+	PQclear(PQexec(s->conn, cmd));
+	s->cursors--;
+	s->changes = rows;
+	return ret;
+}
+
+static void
+pg_read_hint(void *h, int on)
+{
+	((struct pg *)h)->reads = on;
+}
+
 static int
 pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	store_row_fn fn, void *arg, struct err *e)
@@ -641,6 +996,36 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 	if (nv > PG_PARAMS_MAX) {
 		err_set(e, "too many parameters (%d)", nv);
 		return -1;
+	}
+	if (s->nbulk > 0) {
+		struct pg_gather *g;
+
+		if (fn == NULL && nv > 0 &&
+		    (g = pg_gathering(s, sql)) != NULL) {
+			if (nv != g->ncols) {
+				err_set(e, "%d values given for %d columns", nv,
+					g->ncols);
+				return -1;
+			}
+			if (pg_noted(s, e) < 0)
+				return -1;
+			if (copy_row(&g->b, v, nv) < 0) {
+				err_set(e, "a row too large to load");
+				return -1;
+			}
+			s->changes = 1;
+			return g->b.len >= PG_GATHER_PIECE
+				   ? pg_gather_send(s, g, e)
+				   : 0;
+		}
+		/* the rows gathered go first; the transaction's end ends
+		 * the load */
+		if (strncmp(sql, "ROLLBACK", 8) == 0)
+			pg_bulk_forget(s);
+		else if (pg_gather_flush(s, e) < 0)
+			return -1;
+		else if (strncmp(sql, "COMMIT", 6) == 0)
+			pg_bulk_forget(s);
 	}
 	/* not several statements (a migration): those go by PQexec */
 	ahead = fn == NULL && pg_writes(sql) &&
@@ -677,6 +1062,18 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 			vals[i] = v[i].s;
 			break;
 		}
+	}
+	if (fn != NULL && s->reads && follows(sql, "SELECT") &&
+	    PQtransactionStatus(s->conn) == PQTRANS_INTRANS) {
+		tr = pg_translate(sql, &ntr);
+		if (ntr != nv) {
+			err_set(e, "%d parameters given for %d placeholders",
+				nv, ntr);
+			ret = -1;
+		} else {
+			ret = pg_cursor(s, tr, nv, vals, fn, arg, e);
+		}
+		goto out;
 	}
 	if (nv == 0 && fn == NULL && store_many_statements(sql)) {
 		/* a migration: several statements, no parameters */
@@ -991,7 +1388,7 @@ pg_load_begin(void *h, const char *table, const char *const *cols, int ncols,
 	struct pg_load *l;
 	PGresult *res;
 
-	if (pg_settle(s, "COPY", e) < 0)
+	if (pg_gather_flush(s, e) < 0 || pg_settle(s, "COPY", e) < 0)
 		return NULL;
 	/* plain names (store.c checked them), quoted: a column called
 	 * user is reserved */
@@ -1039,39 +1436,8 @@ static int
 pg_load_row(void *h, const struct store_val *v, struct err *e)
 {
 	struct pg_load *l = h;
-	int rc = 0;
 
-	for (int i = 0; i < l->ncols && rc == 0; i++) {
-		if (i > 0)
-			rc = buf_addch(&l->b, '\t');
-		if (v[i].type == SV_NULL_T) {
-			rc |= buf_add(&l->b, "\\N", 2);
-		} else if (v[i].type == SV_INT_T) {
-			rc |= buf_printf(&l->b, "%lld", v[i].i);
-		} else {
-			/* COPY's text format: backslash escapes */
-			const char *p = v[i].s, *q;
-
-			while (rc == 0 && *p != '\0') {
-				q = p + strcspn(p, "\\\t\n\r");
-				rc = buf_add(&l->b, p, (size_t)(q - p));
-				if (*q == '\0') {
-					p = q;
-					break;
-				}
-				rc |= buf_add(&l->b,
-					      *q == '\\'   ? "\\\\"
-					      : *q == '\t' ? "\\t"
-					      : *q == '\n' ? "\\n"
-							   : "\\r",
-					      2);
-				p = q + 1;
-			}
-		}
-	}
-	if (rc == 0)
-		rc = buf_addch(&l->b, '\n');
-	if (rc < 0) {
+	if (copy_row(&l->b, v, l->ncols) < 0) {
 		err_set(e, "a row too large to load");
 		return -1;
 	}
@@ -1132,4 +1498,7 @@ const struct store_ops store_pg_ops = {
     .load_begin = pg_load_begin,
     .load_row = pg_load_row,
     .load_end = pg_load_end,
+    .read_hint = pg_read_hint,
+    .bulk_begin = pg_bulk_begin,
+    .bulk_end = pg_bulk_end,
 };

@@ -313,12 +313,14 @@ bulk_row(void *arg, struct store_row *r)
 }
 
 static int
-sq_bulk_begin(void *h, const char *const *tables, int n, struct err *e)
+sq_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
+	      struct err *e)
 {
 	struct sq *s = h;
 	struct bulk_ix b = {NULL, NULL, 0, 0};
 	int rc = 0;
 
+	(void)flags; /* new rows or not, each INSERT runs as it comes */
 	sq_bulk_forget(s);
 	for (int t = 0; t < n && rc == 0; t++) {
 		struct store_val v[1] = {SV_TEXT(tables[t])};

@@ -3,7 +3,10 @@ test_cli.py again on a real PostgreSQL 15 (conftest's pg_server), and
 `govsec store copy` both ways with the audit chain verified on each side.
 """
 import json
+import re
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -180,3 +183,50 @@ def test_store_copy_keeps_probe_summaries_state(tmp_path, pg_store):
     assert pending_pg() == 0
     ok(run_cli(["summarize"], db=back))
     assert pending_sqlite(back) == 0
+
+
+def test_import_into_postgresql_as_into_sqlite(tmp_path, pg_store):
+    """A registry of 2,000 units (bench/gen_registry.py: megabytes of
+    rows, which PostgreSQL loads in COPYs while the document is read) gives
+    the same export as on SQLite. Documents that fail late (a key listed
+    twice among the last grants; a reference to nobody, found once the
+    document is read) fail on PostgreSQL with SQLite's message and exit
+    status and leave the store as it was, empty or not."""
+    reg = tmp_path / "reg.json"
+    subprocess.run([sys.executable, SRC / "bench" / "gen_registry.py",
+                    "--units", "2000", "-o", reg], check=True)
+    lines = reg.read_text().split("\n")
+    last = max(i for i, line in enumerate(lines) if '"person":' in line)
+    twice, dangling = list(lines), list(lines)
+    twice[last] = re.sub(r'"id":"g\d+"', '"id":"g000000"', lines[last])
+    dangling[last] = re.sub(r'"person":"p\d+"', '"person":"nobody"',
+                            lines[last])
+    bad = {"twice": twice, "dangling": dangling}
+    for name, text in bad.items():
+        bad[name] = tmp_path / f"{name}.json"
+        bad[name].write_text("\n".join(text))
+    sq = tmp_path / "s.db"
+    env = {"GOVSEC_CONF": str(pg_store.conf)}
+
+    def both(args):
+        return (run_cli(args, db=sq), run_cli(args, db=pg_store.uri,
+                                               env=env))
+
+    for step in ("empty", "filled"):
+        export = ok(run_cli(["export"], db=pg_store.uri, env=env)).stdout
+        counts = pg_counts(pg_store)
+        for name in ("twice", "dangling"):
+            s, p = both(["import", bad[name]])
+            assert s.returncode == 2, s.stderr
+            assert (p.returncode, p.stderr) == (s.returncode, s.stderr)
+            assert pg_counts(pg_store) == counts
+            assert ok(run_cli(["export"], db=pg_store.uri,
+                              env=env)).stdout == export
+        if step == "empty":
+            assert counts["units"] == counts["audit"] == 0
+            s, p = both(["import", reg])
+            assert ok(p).stdout == ok(s).stdout
+            assert ok(run_cli(["export"], db=pg_store.uri,
+                              env=env)).stdout == \
+                ok(run_cli(["export"], db=sq)).stdout
+            assert pg_counts(pg_store)["domains"] > 2000

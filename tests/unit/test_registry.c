@@ -2181,6 +2181,84 @@ test_export_roundtrip_demo(void **state)
 	buf_cleanup(&b);
 }
 
+/*
+ * A large import into a new store (megabytes of rows, which PostgreSQL
+ * sends in COPYs while the document is still read) is all or nothing
+ * with the message SQLite gives, wherever the failure is found: by the
+ * writer late, by the scanner at the end, or once the document is read (a
+ * reference); a good one gives the same export as a SQLite store.
+ */
+static void
+test_import_large(void **state)
+{
+	struct store *st = *state, *sq;
+	struct reg_counts c;
+	struct err e;
+	char *doc, *x1, *x2, path[4200];
+
+	doc = people_doc(40000, 39000,
+			 "{\"id\": \"p00001\", \"name\": \"n\", "
+			 "\"unit\": \"" GOV "\", \"kind\": \"staff\"}");
+	assert_int_equal(
+	    reg_import(st, doc, strlen(doc), "t.json", "t", &c, &e), -1);
+	free(doc);
+	assert_string_equal(e.msg, "t.json:39003:2: $.people[39000]: person "
+				   "'p00001' is listed twice (also at "
+				   "$.people[1])");
+	assert_empty(st);
+	doc = people_doc(40000, 39999, "{\"id\": ");
+	assert_int_equal(
+	    reg_import(st, doc, strlen(doc), "t.json", "t", &c, &e), -1);
+	free(doc);
+	if (!str_starts(e.msg, "t.json:40003:1: $.people[39999]: "))
+		fail_msg("\"%s\"", e.msg);
+	assert_empty(st);
+	doc = people_doc(40000, 39000,
+			 "{\"id\": \"x\", \"name\": \"n\", \"unit\": \"" GOV
+			 "\", \"kind\": \"outsourced\", \"outsourcer\": "
+			 "\"os-x\"}");
+	assert_int_equal(
+	    reg_import(st, doc, strlen(doc), "t.json", "t", &c, &e), -1);
+	if (!str_starts(e.msg, "t.json:39003:") ||
+	    !str_ends(e.msg, ": $.people[39000].outsourcer: outsourcer "
+			     "'os-x' is not registered"))
+		fail_msg("\"%s\"", e.msg);
+	assert_empty(st);
+
+	/* the same document with the outsourcer it names */
+	{
+		char *p = strstr(doc, "\"people\": [");
+		struct buf b = BUF_INIT(16 << 20);
+
+		assert_non_null(p);
+		assert_int_equal(buf_add(&b, doc, (size_t)(p - doc)), 0);
+		assert_int_equal(buf_addstr(&b, "\"outsourcers\": [{\"id\": "
+						"\"os-x\", \"name\": \"云智 "
+						"\\\\N \\\\\", \"unit\": "
+						"\"" GOV "\"}],\n"),
+				 0);
+		assert_int_equal(buf_addstr(&b, p), 0);
+		free(doc);
+		doc = buf_detach(&b, NULL);
+	}
+	if (reg_import(st, doc, strlen(doc), "t.json", "t", &c, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(rows(st, "people"), 40000);
+	str_fmt(path, sizeof(path), "%s/large-sqlite.db", tmpdir);
+	sq = store_open(path, &e);
+	assert_non_null(sq);
+	assert_int_equal(store_migrate(sq, &e), 0);
+	if (reg_import(sq, doc, strlen(doc), "t.json", "t", &c, &e) < 0)
+		fail_msg("%s", e.msg);
+	x1 = export_text(st);
+	x2 = export_text(sq);
+	assert_string_equal(x1, x2);
+	free(x1);
+	free(x2);
+	free(doc);
+	store_free(sq);
+}
+
 /* scope.c */
 
 #define TS   "11440781007251013E" /* 台山市人民政府, below GOV */
@@ -2498,6 +2576,7 @@ main(void)
 	    T(test_export_exact),
 	    T(test_export_roundtrip),
 	    cmocka_unit_test(test_export_roundtrip_demo),
+	    T(test_import_large),
 	    cmocka_unit_test(test_scope_set),
 	    T(test_scope_load),
 	    T(test_scope_put),

@@ -1110,12 +1110,12 @@ test_bulk_load(void **state)
 					   "WHERE name = 'bt_v'",
 					   NULL, 0)
 			: xstrdup("");
-	assert_int_equal(store_bulk_begin(st, tables, 1, &e), -1);
+	assert_int_equal(store_bulk_begin(st, tables, 1, 0, &e), -1);
 	assert_string_equal(e.msg, "a bulk load begun outside a transaction");
 
 	/* Rolled back: the index is there again, the rows are not. */
 	assert_int_equal(store_begin(st, &e), 0);
-	assert_int_equal(store_bulk_begin(st, tables, 1, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, 0, &e), 0);
 	assert_int_equal(has_index(st, "bt_v"), !sqlite);
 	assert_true(has_index(st, "bt_vk"));
 	bulk_rows(st, 0, 500);
@@ -1127,7 +1127,7 @@ test_bulk_load(void **state)
 
 	/* Committed: the index is built again, the same, and is whole. */
 	assert_int_equal(store_begin(st, &e), 0);
-	assert_int_equal(store_bulk_begin(st, tables, 1, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, 0, &e), 0);
 	bulk_rows(st, 0, 500);
 	bulk_rows(st, 250, 500); /* half of them again: updated */
 	assert_int_equal(store_bulk_end(st, &e), 0);
@@ -1155,6 +1155,194 @@ test_bulk_load(void **state)
 		free(after);
 	}
 	free(before);
+}
+
+/*
+ * A bulk load of new rows (STORE_BULK_NEW): plain INSERTs of '?' values
+ * (PostgreSQL: gathered and sent in COPYs of a megabyte) keep any text,
+ * NULL and integers; a query in between sees every row given before it;
+ * an INSERT the backend cannot load (a literal value) runs in its place;
+ * a row the table refuses fails the load no later than its end, and the
+ * rollback keeps nothing of it.
+ */
+static long long
+count_bn(struct store *st, const char *where)
+{
+	char sql[128];
+
+	str_fmt(sql, sizeof(sql), "SELECT count(*) FROM bn%s", where);
+	return store_query_int(st, sql, NULL, 0, -1);
+}
+
+static void
+test_bulk_new_rows(void **state)
+{
+	struct store *st = *state;
+	static const char *const tables[] = {"bn"};
+	const char *odd = "a\tb\nc\\d\re\\\\N 江门";
+	char pad[201], key[32], *got;
+	struct store_val v[3];
+	struct err e;
+	int rc = 0;
+
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	assert_int_equal(store_exec(st,
+				    "CREATE TABLE bn (k TEXT PRIMARY KEY, "
+				    "v TEXT, n INTEGER NOT NULL)",
+				    NULL, 0, &e),
+			 0);
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, STORE_BULK_NEW, &e),
+			 0);
+	for (int i = 0; i < 20000; i++) {
+		str_fmt(key, sizeof(key), "k%05d", i);
+		v[0] = SV_TEXT(key);
+		v[1] = i == 1 ? SV_TEXT(odd) : i % 5 ? SV_TEXT(pad) : SV_NULL;
+		v[2] = SV_INT(i == 2 ? -1234567890123LL : i);
+		assert_int_equal(store_exec(st,
+					    "INSERT INTO bn(k, v, n) VALUES "
+					    "(?, ?, ?) ON CONFLICT(k) DO "
+					    "NOTHING",
+					    v, 3, &e),
+				 0);
+		if (i == 10000) {
+			assert_int_equal(store_changes(st), 1);
+			/* 2 MB given: some sent, the rest sent now */
+			assert_int_equal(count_bn(st, ""), 10001);
+		}
+	}
+	v[0] = SV_TEXT("z");
+	assert_int_equal(
+	    store_exec(st, "INSERT INTO bn(k, v, n) VALUES (?, 'lit', 7)", v, 1,
+		       &e),
+	    0);
+	assert_int_equal(store_bulk_end(st, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_bn(st, ""), 20001);
+	assert_int_equal(count_bn(st, " WHERE v IS NULL"), 4000);
+	assert_int_equal(count_bn(st, " WHERE n = -1234567890123"), 1);
+	assert_int_equal(count_bn(st, " WHERE v = 'lit' AND n = 7"), 1);
+	got = store_query_text(st, "SELECT v FROM bn WHERE k = 'k00001'", NULL,
+			       0);
+	assert_string_equal(got, odd);
+	free(got);
+
+	/* a key there already, without ON CONFLICT: refused */
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 1, STORE_BULK_NEW, &e),
+			 0);
+	e.msg[0] = '\0';
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		v[0] = SV_TEXT(i == 1 ? "k00007" : i ? "new2" : "new0");
+		v[1] = SV_NULL;
+		v[2] = SV_INT(i);
+		rc = store_exec(st, "INSERT INTO bn(k, v, n) VALUES (?, ?, ?)",
+				v, 3, &e);
+	}
+	if (rc == 0)
+		rc = store_bulk_end(st, &e);
+	if (rc == 0)
+		rc = store_commit(st, &e);
+	if (rc < 0) {
+		store_rollback(st);
+		store_bulk_end(st, NULL);
+	}
+	assert_int_equal(rc, -1);
+	assert_true(strstr(e.msg, "UNIQUE") != NULL ||
+		    strstr(e.msg, "duplicate key") != NULL);
+	assert_int_equal(count_bn(st, ""), 20001);
+	assert_int_equal(count_bn(st, " WHERE k LIKE 'new%'"), 0);
+	/* the next transaction starts clean */
+	assert_int_equal(store_begin(st, &e), 0);
+	v[0] = SV_TEXT("new9");
+	assert_int_equal(store_exec(st,
+				    "INSERT INTO bn(k, v, n) VALUES (?, ?, ?)",
+				    v, 3, &e),
+			 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_bn(st, ""), 20002);
+}
+
+/*
+ * A long read (store_read_hint; PostgreSQL reads a SELECT through a
+ * cursor, 1,000 rows at a time): every row comes once and in order, also
+ * with queries of their own run from the row callback, with parameters,
+ * and a callback that stops early stops the reading.
+ */
+struct long_read {
+	struct store *st;
+	int n, nested, last;
+	int stop_at;
+};
+
+static int
+long_read_row(void *arg, struct store_row *r)
+{
+	struct long_read *lr = arg;
+	int k = (int)store_row_int(r, 0);
+
+	if (k != lr->last + 1)
+		return -1;
+	lr->last = k;
+	lr->n++;
+	if (k % 700 == 0) {
+		struct store_val v[1] = {SV_INT(k)};
+
+		lr->nested += (int)store_query_int(
+		    lr->st, "SELECT count(*) FROM lr WHERE k <= ?", v, 1, -1);
+	}
+	return lr->n == lr->stop_at ? 1 : 0;
+}
+
+static void
+test_long_read(void **state)
+{
+	struct store *st = *state;
+	struct long_read lr;
+	struct store_val v[1];
+	struct err e;
+
+	assert_int_equal(
+	    store_exec(st, "CREATE TABLE lr (k INTEGER PRIMARY KEY, t TEXT)",
+		       NULL, 0, &e),
+	    0);
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 1; i <= 2500; i++) {
+		v[0] = SV_INT(i);
+		assert_int_equal(store_exec(st,
+					    "INSERT INTO lr(k, t) VALUES (?, "
+					    "'row')",
+					    v, 1, &e),
+				 0);
+	}
+	assert_int_equal(store_commit(st, &e), 0);
+	store_read_hint(st, 1);
+	assert_int_equal(store_begin_read(st, &e), 0);
+	memset(&lr, 0, sizeof(lr));
+	lr.st = st;
+	v[0] = SV_TEXT("row");
+	assert_int_equal(store_query(st,
+				     "SELECT k FROM lr WHERE t = ? ORDER BY k",
+				     v, 1, long_read_row, &lr, &e),
+			 0);
+	assert_int_equal(lr.n, 2500);
+	assert_int_equal(lr.nested, 700 + 1400 + 2100);
+	memset(&lr, 0, sizeof(lr));
+	lr.st = st;
+	lr.stop_at = 1500;
+	assert_int_equal(store_query(st, "SELECT k FROM lr ORDER BY k", NULL, 0,
+				     long_read_row, &lr, &e),
+			 0);
+	assert_int_equal(lr.n, 1500);
+	/* a failing query inside: reported, the transaction ends */
+	assert_int_equal(store_query(st, "SELECT k FROM no_such_table", NULL, 0,
+				     long_read_row, &lr, &e),
+			 -1);
+	store_rollback(st);
+	store_read_hint(st, 0);
+	assert_int_equal(
+	    store_query_int(st, "SELECT count(*) FROM lr", NULL, 0, -1), 2500);
 }
 
 /* store_load: rows of any text (tabs, line ends, backslashes, NULL) into
@@ -1377,6 +1565,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_bulk_load, open_store,
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_load, open_store, close_store),
+	    cmocka_unit_test_setup_teardown(test_bulk_new_rows, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_long_read, open_store,
+					    close_store),
 	    cmocka_unit_test_setup_teardown(test_writes_in_transaction,
 					    open_store, close_store),
 	    /* Last: before the fix it uses a finalized statement. */
