@@ -2244,7 +2244,7 @@ test_import_large(void **state)
 	if (reg_import(st, doc, strlen(doc), "t.json", "t", &c, &e) < 0)
 		fail_msg("%s", e.msg);
 	assert_int_equal(rows(st, "people"), 40000);
-	str_fmt(path, sizeof(path), "%s/large-sqlite.db", tmpdir);
+	str_fmt(path, sizeof(path), "%s/large-sqlite.db", sf_dir);
 	sq = store_open(path, &e);
 	assert_non_null(sq);
 	assert_int_equal(store_migrate(sq, &e), 0);
