@@ -313,6 +313,27 @@ void arena_cleanup(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* arena_alloc without the zeroing, for memory the caller fills at once. */
+void *arena_alloc_raw(struct arena *a, size_t n);
+
+/* sidx.c */
+/*
+ * An index of n records (each stride bytes from base) by the string key
+ * each holds at offset off (a char *; NULL: not indexed). The keys are not
+ * copied: the records and their keys must stay put while it is used.
+ * Of equal keys the first is found. sidx_find: the record's index or -1
+ * (also for a NULL key). Lookups may run from several threads at once.
+ */
+struct sidx {
+	uint64_t *slots; /* key hash << 32 | index + 1; 0: empty */
+	size_t cap;
+	const void *base;
+	size_t stride, off;
+};
+void sidx_build(struct sidx *x, const void *base, size_t n, size_t stride,
+		size_t off);
+long sidx_find(const struct sidx *x, const char *key);
+void sidx_cleanup(struct sidx *x);
 
 /* net.c */
 /* Parses a listen setting named what ("[console] listen") into ss (and its

@@ -99,6 +99,8 @@ struct model {
 	struct m_attest *attests; /* oldest first */
 	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks, nattests;
 	struct map ack_idx; /* key: rule \t object */
+	/* the arrays above by their keys (model.c) */
+	struct sidx unit_idx, app_idx, person_idx, outsourcer_idx;
 };
 
 /* model.c */

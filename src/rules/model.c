@@ -3,6 +3,7 @@
  * rules (one pass per table, strings in one arena). Trusts the store's
  * contents to have passed the registry's validation.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,8 @@ s(struct model *m, struct store_row *r, int col)
 	if (n > POOL_BLOCK / 8)
 		return arena_strdup(&m->a, t);
 	if (n > m->pool_left) {
-		m->pool = arena_alloc(&m->a, POOL_BLOCK);
+		/* filled at once: no need to zero it first */
+		m->pool = arena_alloc_raw(&m->a, POOL_BLOCK);
 		m->pool_left = POOL_BLOCK;
 	}
 	p = memcpy(m->pool, t, n);
@@ -272,12 +274,20 @@ app_kind_of(const char *type)
 	return APP_APP;
 }
 
-/* qsort, but an empty array may be NULL. */
+/* qsort, but an empty array may be NULL, and one in order already (a
+ * table read in its key's order, as an import writes it) is left as it
+ * is: the keys are unique, so any sort gives the same order. */
 static void
 sort_by(void *base, size_t n, size_t size,
 	int (*cmp)(const void *, const void *))
 {
-	if (n > 1)
+	size_t k;
+
+	for (k = 1; k < n; k++)
+		if (cmp((char *)base + (k - 1) * size,
+			(char *)base + k * size) > 0)
+			break;
+	if (k < n)
 		qsort(base, n, size, cmp);
 }
 
@@ -293,46 +303,35 @@ BY_KEY(by_outsourcer_id, struct m_outsourcer, id)
 BY_KEY(by_person_id, struct m_person, id)
 BY_KEY(by_grant_id, struct m_grant, id)
 
-/* The arrays are sorted by key (model_load): binary search finds a record
- * without an index of its own. */
-#define FIND(arr, n, field, key)                                               \
+/* The arrays are sorted by key (model_load) and indexed by it. */
+#define FIND(arr, idx, key)                                                    \
 	do {                                                                   \
-		size_t lo = 0, hi = (n);                                       \
-		while ((key) != NULL && lo < hi) {                             \
-			size_t mid = lo + (hi - lo) / 2;                       \
-			int c = strcmp((arr)[mid].field, (key));               \
-			if (c == 0)                                            \
-				return &(arr)[mid];                            \
-			if (c < 0)                                             \
-				lo = mid + 1;                                  \
-			else                                                   \
-				hi = mid;                                      \
-		}                                                              \
-		return NULL;                                                   \
+		long at_ = sidx_find(&(idx), (key));                           \
+		return at_ < 0 ? NULL : &(arr)[at_];                           \
 	} while (0)
 
 struct m_unit *
 model_unit(struct model *m, const char *uscc)
 {
-	FIND(m->units, m->nunits, uscc, uscc);
+	FIND(m->units, m->unit_idx, uscc);
 }
 
 struct m_app *
 model_app(struct model *m, const char *id)
 {
-	FIND(m->apps, m->napps, id, id);
+	FIND(m->apps, m->app_idx, id);
 }
 
 static struct m_person *
 model_person(struct model *m, const char *id)
 {
-	FIND(m->people, m->npeople, id, id);
+	FIND(m->people, m->person_idx, id);
 }
 
 struct m_outsourcer *
 model_outsourcer(struct model *m, const char *id)
 {
-	FIND(m->outsourcers, m->noutsourcers, id, id);
+	FIND(m->outsourcers, m->outsourcer_idx, id);
 }
 
 /*
@@ -461,6 +460,14 @@ model_load(struct model *m, struct store *st, struct err *e)
 		by_outsourcer_id);
 	sort_by(m->people, m->npeople, sizeof(*m->people), by_person_id);
 	sort_by(m->grants, m->ngrants, sizeof(*m->grants), by_grant_id);
+	sidx_build(&m->unit_idx, m->units, m->nunits, sizeof(*m->units),
+		   offsetof(struct m_unit, uscc));
+	sidx_build(&m->app_idx, m->apps, m->napps, sizeof(*m->apps),
+		   offsetof(struct m_app, id));
+	sidx_build(&m->person_idx, m->people, m->npeople, sizeof(*m->people),
+		   offsetof(struct m_person, id));
+	sidx_build(&m->outsourcer_idx, m->outsourcers, m->noutsourcers,
+		   sizeof(*m->outsourcers), offsetof(struct m_outsourcer, id));
 	/* Links: parents, units of apps, portals per unit, domains. */
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
@@ -502,6 +509,10 @@ model_free(struct model *m)
 	free(m->acks);
 	free(m->attests);
 	map_cleanup(&m->ack_idx);
+	sidx_cleanup(&m->unit_idx);
+	sidx_cleanup(&m->app_idx);
+	sidx_cleanup(&m->person_idx);
+	sidx_cleanup(&m->outsourcer_idx);
 	arena_cleanup(&m->a);
 	memset(m, 0, sizeof(*m));
 }
