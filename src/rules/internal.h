@@ -14,8 +14,8 @@ struct m_unit {
 	char *uscc, *name, *short_name, *kind, *level, *region_name, *parent;
 	int establishment;
 	int pilot; /* in an e-certificate pilot area (1), else 0 or -1 */
-	struct m_unit *up; /* parent unit, NULL if none or unknown */
-	int portals;	   /* live portals */
+	struct m_unit *up;	    /* parent unit, NULL if none or unknown */
+	int portals;		    /* live portals */
 	long long tally[ST__COUNT]; /* findings counted for o->tally */
 };
 
@@ -141,6 +141,20 @@ struct check_ctx {
 	 * whose attestations emit_v applied already, and "REQ" once it
 	 * judged every unit in scope (rule_attested then skips them) */
 	struct map judged;
+	/* by application index: 1 hides an open application from app_open
+	 * (the gate's rules, rules_gate.c); NULL: none hidden */
+	const char *hidden;
+	/* a second thread's context (check.c): what it emits is recorded
+	 * for the first thread to hand on in rule order, and what it counts
+	 * by unit and by application is kept apart until merged */
+	struct check_rec *rec;
+	long long (*utally)[ST__COUNT]; /* by unit index; NULL: the units' */
+	struct app_count *acount;	/* by app index; NULL: the apps' */
+};
+
+/* What check_emit_app counts for an application (struct m_app's). */
+struct app_count {
+	int fails, unknowns, overdue;
 };
 
 struct rule_def {
@@ -164,8 +178,9 @@ void check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 		    const char *fix, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* 1 if the application is live (not planned or closed). */
 int app_live(const struct m_app *a);
-/* 1 if the application is live or planned (not closed). */
-int app_open(const struct m_app *a);
+/* 1 if the application is live or planned (not closed), and not hidden
+ * from the rule running in c (c->hidden). */
+int app_open(const struct check_ctx *c, const struct m_app *a);
 /* Parses a JSON list column (NULL, or a new array). */
 json_t *check_json_list(const char *text);
 /* 1 if the unit is an organ (not a public institution). */
@@ -208,10 +223,10 @@ void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 void rule_ecert_logo(struct check_ctx *c);	    /* LOGO-1 */
 /* rules_link.c: frees what the observation rules kept for the check */
 void check_link_free(struct check_ctx *c);
-void rule_cf_scans(struct check_ctx *c);	    /* CF-1 */
-void rule_cf_complaints(struct check_ctx *c);	    /* CF-1 */
-void rule_cf_confirmed(struct check_ctx *c);	    /* CF-2 */
-void rule_cf_stopped(struct check_ctx *c);	    /* CF-3 */
+void rule_cf_scans(struct check_ctx *c);      /* CF-1 */
+void rule_cf_complaints(struct check_ctx *c); /* CF-1 */
+void rule_cf_confirmed(struct check_ctx *c);  /* CF-2 */
+void rule_cf_stopped(struct check_ctx *c);    /* CF-3 */
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

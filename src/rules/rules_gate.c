@@ -982,7 +982,7 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 			struct m_app *a = &c->m->apps[i];
 			int scope;
 
-			if (!app_open(a) || !check_wants(c, a->unit))
+			if (!app_open(c, a) || !check_wants(c, a->unit))
 				continue;
 			if (g->prot[i] < 0) {
 				candidates(&g->ev, a, &g->cand[i]);
@@ -1020,13 +1020,13 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 				judge(c, &g->ev, a, &g->cand[i], what);
 			c->obs = NULL;
 			hidden[i] = 1;
-			a->open = 0;
 		}
 	}
+	/* the declaration rule skips what the gate judged (app_open): in
+	 * this context only, the model is shared with another thread */
+	c->hidden = hidden;
 	decl(c);
-	for (size_t i = 0; hidden != NULL && i < c->m->napps; i++)
-		if (hidden[i])
-			c->m->apps[i].open = 1;
+	c->hidden = NULL;
 	free(hidden);
 }
 
