@@ -42,7 +42,7 @@ sidx_build(struct sidx *x, const void *base, size_t n, size_t stride,
 	/* at most half full */
 	for (x->cap = 16; x->cap < 2 * n; x->cap *= 2)
 		;
-	x->slots = xcalloc(x->cap, sizeof(*x->slots));
+	x->slots = big_alloc(x->cap * sizeof(*x->slots)); /* zeroed */
 	for (size_t i = 0; i < n; i++) {
 		const char *k = key_at(x, i);
 		uint32_t h;
@@ -84,6 +84,7 @@ sidx_find(const struct sidx *x, const char *key)
 void
 sidx_cleanup(struct sidx *x)
 {
-	free(x->slots);
+	if (x->slots != NULL)
+		big_free(x->slots, x->cap * sizeof(*x->slots));
 	memset(x, 0, sizeof(*x));
 }

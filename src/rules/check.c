@@ -402,6 +402,7 @@ attestation(struct check_ctx *c, const char *req, const char *object)
 struct check_rec {
 	FILE *f;
 	int failed; /* a write fell short */
+	long unit;  /* the model's index of the finding's unit, or -1 */
 };
 
 #define REC_FINDING 'F'
@@ -447,9 +448,13 @@ rec_emit(void *arg, const struct finding *f)
 {
 	struct check_rec *r = arg;
 
+	int32_t unit = (int32_t)r->unit;
+
 	putc(REC_FINDING, r->f);
 	putc((int)f->status, r->f);
 	putc(f->overdue != 0, r->f);
+	if (fwrite(&unit, sizeof(unit), 1, r->f) != 1)
+		r->failed = 1;
 	for (size_t i = 0; i < REC_FIELDS; i++)
 		rec_str(
 		    r, *(const char *const *)((const char *)f + rec_fields[i]));
@@ -509,10 +514,14 @@ rec_replay(struct check_ctx *c, struct check_rec *r, struct err *e)
 		goto out;
 	while ((kind = getc(r->f)) != EOF) {
 		int st = getc(r->f), overdue = 0;
+		int32_t unit = -1;
 		struct finding f;
 
 		if (st < 0 || st >= ST__COUNT ||
-		    (kind == REC_FINDING && (overdue = getc(r->f)) == EOF) ||
+		    (kind == REC_FINDING &&
+		     ((overdue = getc(r->f)) == EOF ||
+		      fread(&unit, sizeof(unit), 1, r->f) != 1 ||
+		      unit >= (int32_t)c->m->nunits)) ||
 		    (kind != REC_FINDING && kind != REC_TALLY) ||
 		    rec_read_strs(r->f, &b, &cap, off,
 				  kind == REC_FINDING ? REC_FIELDS : 2) < 0)
@@ -529,14 +538,10 @@ rec_replay(struct check_ctx *c, struct check_rec *r, struct err *e)
 			    off[i] < 0 ? NULL : b + off[i];
 		f.status = (enum fstatus)st;
 		f.overdue = overdue;
-		/* the model's text of the unit, as emit_v passes it: the
-		 * sink may know it by its address */
-		if (f.unit != NULL) {
-			const struct m_unit *u = model_unit(c->m, f.unit);
-
-			if (u != NULL)
-				f.unit = u->uscc;
-		}
+		/* the model's text of the unit (the same), as emit_v passes
+		 * it: the sink may know it by its address */
+		if (unit >= 0 && f.unit != NULL)
+			f.unit = c->m->units[unit].uscc;
 		c->sink->emit(c->sink->arg, &f);
 	}
 	rc = 0;
@@ -644,6 +649,8 @@ static enum fstatus VPRINTF_LIKE(7)
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
 		return st;
+	if (c->rec != NULL)
+		c->rec->unit = u != NULL ? (long)(u - c->m->units) : -1;
 	buf_reset(&c->ev);
 	if (t != NULL)
 		buf_printf(&c->ev, "attested by %s on %s, expires %s: %s; ",
@@ -1023,11 +1030,11 @@ static int
 run_two(struct check_ctx *c, struct store *twin, struct err *e)
 {
 	size_t from = rule_index("observe.link-relevance"),
-	       to = rule_index("observe.footer-marks") + 1,
+	       to = rule_index("sec.staff-access"),
 	       last = ARRAY_SIZE(rules) - 1;
 	const struct check_sink *sink = c->sink;
 	struct check_sink mine_sink;
-	struct check_rec mine = {NULL, 0};
+	struct check_rec mine = {NULL, 0, -1};
 	struct worker *w;
 	pthread_t th;
 	int started, rc;
@@ -1122,7 +1129,7 @@ check_run(struct store *st, const struct check_opts *o,
 	}
 	if (twin != NULL)
 		store_read_hint(twin, 1);
-	if (model_load(&m, st, e) < 0)
+	if (model_load(&m, st, twin, e) < 0)
 		goto fail;
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);

@@ -86,10 +86,8 @@ struct m_attest {
 
 struct model {
 	struct arena a;
-	/* model.c: the registry's strings packed into the arena's blocks
-	 * (the arena aligns each allocation to 16 bytes) */
-	char *pool;
-	size_t pool_left;
+	struct arena a2;	/* model.c: the second thread's strings */
+	void *chunks, *chunks2; /* model.c: the strings of both, packed */
 	struct m_unit *units;
 	struct m_app *apps;
 	struct m_outsourcer *outsourcers;
@@ -98,13 +96,20 @@ struct model {
 	struct m_ack *acks;
 	struct m_attest *attests; /* oldest first */
 	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks, nattests;
+	/* what the arrays (big_alloc) hold */
+	size_t capunits, capapps, capoutsourcers, cappeople, capgrants, capacks,
+	    capattests;
 	struct map ack_idx; /* key: rule \t object */
 	/* the arrays above by their keys (model.c) */
 	struct sidx unit_idx, app_idx, person_idx, outsourcer_idx;
 };
 
 /* model.c */
-int model_load(struct model *m, struct store *st, struct err *e);
+/* Loads the model from st, the applications and domains from twin on a
+ * second thread meanwhile if twin is not NULL (the same snapshot: see
+ * store_begin_read_twin). 0, or -1 with e set; model_free either way. */
+int model_load(struct model *m, struct store *st, struct store *twin,
+	       struct err *e);
 void model_free(struct model *m);
 struct m_unit *model_unit(struct model *m, const char *uscc);
 struct m_app *model_app(struct model *m, const char *id);
