@@ -4,6 +4,7 @@
  * acknowledgement records. Rules themselves live in rules_<chapter>.c.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -401,8 +402,16 @@ attestation(struct check_ctx *c, const char *req, const char *object)
  */
 struct check_rec {
 	FILE *f;
-	int failed; /* a write fell short */
+	int failed; /* a write fell short, or a read */
 	long unit;  /* the model's index of the finding's unit, or -1 */
+	/* where the records go (the run's sink and tally) once *turn is
+	 * set by the thread that had them before: then those recorded so
+	 * far are handed on and the next ones go there directly */
+	const struct check_sink *out;
+	const struct check_opts *o;
+	const struct model *m;
+	atomic_int *turn;
+	int direct;
 };
 
 #define REC_FINDING 'F'
@@ -443,12 +452,31 @@ rec_str(struct check_rec *r, const char *s)
 		r->failed = 1;
 }
 
+static void rec_hand_on(struct check_rec *r);
+
+/* 1 if r's findings go to the run's sink directly now (its turn came:
+ * what it recorded is handed on first). */
+static int
+rec_take(struct check_rec *r)
+{
+	if (!r->direct && r->turn != NULL &&
+	    atomic_load_explicit(r->turn, memory_order_acquire)) {
+		rec_hand_on(r);
+		r->direct = 1;
+	}
+	return r->direct;
+}
+
 static void
 rec_emit(void *arg, const struct finding *f)
 {
 	struct check_rec *r = arg;
-
 	int32_t unit = (int32_t)r->unit;
+
+	if (rec_take(r)) {
+		r->out->emit(r->out->arg, f);
+		return;
+	}
 
 	putc(REC_FINDING, r->f);
 	putc((int)f->status, r->f);
@@ -464,6 +492,10 @@ static void
 rec_tally(struct check_rec *r, const char *unit, const char *name,
 	  enum fstatus st)
 {
+	if (rec_take(r)) {
+		r->o->tally(r->o->tally_arg, unit, name, st);
+		return;
+	}
 	putc(REC_TALLY, r->f);
 	putc((int)st, r->f);
 	rec_str(r, unit);
@@ -499,19 +531,19 @@ rec_read_strs(FILE *f, char **b, size_t *cap, long long *off, size_t n)
 	return 0;
 }
 
-/* Hands what r recorded to sink and tally, in its order. 0, or -1 with e
- * set if it could not be written or read back. */
-static int
-rec_replay(struct check_ctx *c, struct check_rec *r, struct err *e)
+/* Hands what r recorded to the run's sink and tally, in its order (in
+ * the thread whose turn it is); r->failed if it cannot be read back. */
+static void
+rec_hand_on(struct check_rec *r)
 {
 	long long off[REC_FIELDS];
 	char *b = NULL;
 	size_t cap = 0;
-	int kind, rc = -1;
+	int kind;
 
 	if (r->failed || fflush(r->f) != 0 || ferror(r->f) ||
 	    fseek(r->f, 0, SEEK_SET) != 0)
-		goto out;
+		goto fail;
 	while ((kind = getc(r->f)) != EOF) {
 		int st = getc(r->f), overdue = 0;
 		int32_t unit = -1;
@@ -521,14 +553,14 @@ rec_replay(struct check_ctx *c, struct check_rec *r, struct err *e)
 		    (kind == REC_FINDING &&
 		     ((overdue = getc(r->f)) == EOF ||
 		      fread(&unit, sizeof(unit), 1, r->f) != 1 ||
-		      unit >= (int32_t)c->m->nunits)) ||
+		      unit >= (int32_t)r->m->nunits)) ||
 		    (kind != REC_FINDING && kind != REC_TALLY) ||
 		    rec_read_strs(r->f, &b, &cap, off,
 				  kind == REC_FINDING ? REC_FIELDS : 2) < 0)
-			goto out;
+			goto fail;
 		if (kind == REC_TALLY) {
-			c->o->tally(
-			    c->o->tally_arg, off[0] < 0 ? NULL : b + off[0],
+			r->o->tally(
+			    r->o->tally_arg, off[0] < 0 ? NULL : b + off[0],
 			    off[1] < 0 ? NULL : b + off[1], (enum fstatus)st);
 			continue;
 		}
@@ -541,16 +573,29 @@ rec_replay(struct check_ctx *c, struct check_rec *r, struct err *e)
 		/* the model's text of the unit (the same), as emit_v passes
 		 * it: the sink may know it by its address */
 		if (unit >= 0 && f.unit != NULL)
-			f.unit = c->m->units[unit].uscc;
-		c->sink->emit(c->sink->arg, &f);
+			f.unit = r->m->units[unit].uscc;
+		r->out->emit(r->out->arg, &f);
 	}
-	rc = 0;
-out:
 	free(b);
-	if (rc < 0)
-		err_set(e, "cannot record the findings of the second thread "
-			   "(temporary file)");
-	return rc;
+	return;
+fail:
+	free(b);
+	r->failed = 1;
+}
+
+/* At the end, in the thread that has the sink: hands on what r still
+ * holds. 0, or -1 with e set if it could not be recorded or read back. */
+static int
+rec_finish(struct check_rec *r, struct err *e)
+{
+	if (!r->direct)
+		rec_hand_on(r);
+	r->direct = 1;
+	if (!r->failed)
+		return 0;
+	err_set(e, "cannot record the findings of the second thread "
+		   "(temporary file)");
+	return -1;
 }
 
 /*
@@ -973,6 +1018,10 @@ struct worker {
 	struct check_sink sink;
 	struct check_rec rec;
 	size_t from, to;
+	/* the sink is handed on: by the first thread when the rules before
+	 * the second's are done (first), by the second when it has handed
+	 * on all of its own (second) */
+	atomic_int first, second;
 };
 
 static void *
@@ -981,6 +1030,9 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	run_rules(&w->c, w->from, w->to);
+	/* all handed on already (its turn came): the first thread's next */
+	if (rec_take(&w->rec))
+		atomic_store_explicit(&w->second, 1, memory_order_release);
 	return NULL;
 }
 
@@ -1018,13 +1070,15 @@ worker_merge(struct check_ctx *c, const struct worker *w)
 /*
  * Runs every rule but the last on two threads, the second reading through
  * twin (the same snapshot): it takes the rules that read the inspections
- * and probes (LINK-*, LOGO-1, GOVWEB-*, which share what they read), the
- * first the others. What each emits is handed to the sink in rule order:
- * the first thread's rules before the second's directly, the others
- * recorded (check_rec) and handed on after both ended. The counts by unit
- * and application are merged before the last rule (SUP-1, which reads
- * them) runs. 1 if it could not start (no temporary file: run them on
- * one thread), 0 when done, -1 with e set.
+ * and probes (LINK-*, LOGO-1, GOVWEB-*, which share what they read) and
+ * SEC-1, SEC-2, the first the others. What they emit reaches the sink in
+ * rule order: the first thread's rules before the second's directly;
+ * the second's are recorded (check_rec) until those are done, then handed
+ * on and emitted directly; the first thread's rules after the second's
+ * likewise wait for the second to finish. The counts by unit and
+ * application are merged before the last rule (SUP-1, which reads them)
+ * runs. 1 if it could not start (no temporary file: run them on one
+ * thread), 0 when done, -1 with e set.
  */
 static int
 run_two(struct check_ctx *c, struct store *twin, struct err *e)
@@ -1034,7 +1088,7 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	       last = ARRAY_SIZE(rules) - 1;
 	const struct check_sink *sink = c->sink;
 	struct check_sink mine_sink;
-	struct check_rec mine = {NULL, 0, -1};
+	struct check_rec mine;
 	struct worker *w;
 	pthread_t th;
 	int started, rc;
@@ -1042,6 +1096,7 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	if (from >= to || to > last)
 		return 1;
 	w = xcalloc(1, sizeof(*w));
+	memset(&mine, 0, sizeof(mine));
 	w->rec.f = tmpfile();
 	mine.f = tmpfile();
 	if (w->rec.f == NULL || mine.f == NULL) {
@@ -1054,6 +1109,14 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	}
 	setvbuf(w->rec.f, NULL, _IOFBF, 1 << 16);
 	setvbuf(mine.f, NULL, _IOFBF, 1 << 16);
+	atomic_init(&w->first, 0);
+	atomic_init(&w->second, 0);
+	w->rec.out = mine.out = sink;
+	w->rec.o = mine.o = c->o;
+	w->rec.m = mine.m = c->m;
+	w->rec.unit = mine.unit = -1;
+	w->rec.turn = &w->first;
+	mine.turn = &w->second;
 	w->sum = *c->sum; /* the catalogue, nothing counted yet */
 	w->sink = (struct check_sink){
 	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &w->rec,
@@ -1069,19 +1132,22 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	w->to = to;
 	started = pthread_create(&th, NULL, worker_main, w) == 0;
 	run_rules(c, 0, from);
-	/* ahead of the second thread's: recorded */
+	/* the sink is the second thread's now; this one's next findings
+	 * are recorded until it hands the sink back */
 	c->sink = sink != NULL ? &mine_sink : NULL;
 	c->rec = &mine;
+	atomic_store_explicit(&w->first, 1, memory_order_release);
+	if (!started)
+		worker_main(w);
 	run_rules(c, to, last);
-	c->sink = sink;
-	c->rec = NULL;
 	if (started)
 		pthread_join(th, NULL);
-	else
-		worker_main(w);
+	c->sink = sink;
+	c->rec = NULL;
 	worker_merge(c, w);
-	rc = rec_replay(c, &w->rec, e) < 0 || rec_replay(c, &mine, e) < 0 ? -1
-									  : 0;
+	/* in order: what the second thread still holds (it ended before
+	 * its turn), then this one's */
+	rc = rec_finish(&w->rec, e) < 0 || rec_finish(&mine, e) < 0 ? -1 : 0;
 	ctx_cleanup(&w->c);
 	fclose(w->rec.f);
 	fclose(mine.f);
