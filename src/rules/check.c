@@ -634,11 +634,15 @@ static enum fstatus VPRINTF_LIKE(7)
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
-	/* the application's unit (check_emit_app), else the last one: look
-	 * it up only when it changes */
+	/* the application's unit (check_emit_app), else the last one or
+	 * the one after it (a rule going through the units): look it up
+	 * only when it is neither */
 	u = c->last_unit;
-	if (unit != NULL &&
-	    (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
+	if (unit != NULL && u != NULL && u->uscc != unit &&
+	    u + 1 < c->m->units + c->m->nunits && u[1].uscc == unit)
+		u = c->last_unit = u + 1;
+	else if (unit != NULL &&
+		 (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
 		u = c->last_unit = model_unit(c->m, unit);
 	else if (unit == NULL)
 		u = NULL;
@@ -1081,7 +1085,8 @@ worker_merge(struct check_ctx *c, const struct worker *w)
  * thread), 0 when done, -1 with e set.
  */
 static int
-run_two(struct check_ctx *c, struct store *twin, struct err *e)
+run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
+	struct err *e)
 {
 	size_t from = rule_index("observe.link-relevance"),
 	       to = rule_index("sec.staff-access"),
@@ -1126,6 +1131,13 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
 		 twin, c->now);
 	w->c.rec = &w->rec;
+	/* what was read for it while the applications loaded */
+	w->c.link = pre->link;
+	w->c.insp_latest = pre->insp_latest;
+	w->c.insp_loaded = pre->insp_loaded;
+	pre->link = NULL;
+	pre->insp_loaded = 0;
+	map_init(&pre->insp_latest);
 	w->c.utally = xcalloc(c->m->nunits + 1, sizeof(*w->c.utally));
 	w->c.acount = xcalloc(c->m->napps + 1, sizeof(*w->c.acount));
 	w->from = from;
@@ -1157,6 +1169,21 @@ run_two(struct check_ctx *c, struct store *twin, struct err *e)
 	return rc;
 }
 
+/* model_load's meanwhile: the second thread's inspections. */
+static void
+preload(void *arg)
+{
+	check_link_preload(arg);
+}
+
+/* Frees what preload read if run_two did not take it. */
+static void
+pre_cleanup(struct check_ctx *pre)
+{
+	map_cleanup(&pre->insp_latest);
+	check_link_free(pre);
+}
+
 /* 1 if the sink takes passing or not applicable findings (most of a
  * run's): recording those for a second thread would cost more than it
  * saves. */
@@ -1176,6 +1203,7 @@ check_run(struct store *st, const struct check_opts *o,
 	struct model m;
 	struct check_ctx c;
 	struct store *twin = NULL;
+	struct check_ctx pre;
 	time_t now = o->now ? o->now : time_now();
 	int two = o->threads == 2 || (o->threads == 0 && o->unit == NULL &&
 				      !sink_takes_most(sink));
@@ -1195,7 +1223,14 @@ check_run(struct store *st, const struct check_opts *o,
 	}
 	if (twin != NULL)
 		store_read_hint(twin, 1);
-	if (model_load(&m, st, twin, e) < 0)
+	/* the second thread's inspections read while the applications
+	 * load (the first thread has less to read) */
+	memset(&pre, 0, sizeof(pre));
+	pre.o = o;
+	pre.st = st;
+	pre.now = now;
+	if (model_load(&m, st, twin, twin != NULL ? preload : NULL, &pre, e) <
+	    0)
 		goto fail;
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);
@@ -1219,7 +1254,7 @@ check_run(struct store *st, const struct check_opts *o,
 			}
 	}
 	if (twin != NULL)
-		rc = run_two(&c, twin, e);
+		rc = run_two(&c, twin, &pre, e);
 	if (rc < 0) {
 		ctx_cleanup(&c);
 		goto fail;
@@ -1254,6 +1289,7 @@ check_run(struct store *st, const struct check_opts *o,
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
 		req_finish(sum, &sum->req[i], catalogue[i].kind);
 	ctx_cleanup(&c);
+	pre_cleanup(&pre);
 	if (twin != NULL) {
 		store_commit(twin, NULL);
 		store_free(twin);
@@ -1263,6 +1299,7 @@ check_run(struct store *st, const struct check_opts *o,
 	model_free(&m);
 	return 0;
 fail:
+	pre_cleanup(&pre);
 	if (twin != NULL) {
 		store_rollback(twin);
 		store_free(twin);

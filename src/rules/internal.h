@@ -107,9 +107,11 @@ struct model {
 /* model.c */
 /* Loads the model from st, the applications and domains from twin on a
  * second thread meanwhile if twin is not NULL (the same snapshot: see
- * store_begin_read_twin). 0, or -1 with e set; model_free either way. */
+ * store_begin_read_twin), then also calls meanwhile(arg) (if not NULL)
+ * on this thread while that one works. 0, or -1 with e set; model_free
+ * either way. */
 int model_load(struct model *m, struct store *st, struct store *twin,
-	       struct err *e);
+	       void (*meanwhile)(void *arg), void *arg, struct err *e);
 void model_free(struct model *m);
 struct m_unit *model_unit(struct model *m, const char *uscc);
 struct m_app *model_app(struct model *m, const char *id);
@@ -228,6 +230,10 @@ void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 void rule_ecert_logo(struct check_ctx *c);	    /* LOGO-1 */
 /* rules_link.c: frees what the observation rules kept for the check */
 void check_link_free(struct check_ctx *c);
+/* rules_link.c: for a whole check, reads the newest inspection run of
+ * every host, summed up, into c (else the first observation rule does);
+ * needs only c's options, store and insp_latest, not the model. */
+void check_link_preload(struct check_ctx *c);
 void rule_cf_scans(struct check_ctx *c);      /* CF-1 */
 void rule_cf_complaints(struct check_ctx *c); /* CF-1 */
 void rule_cf_confirmed(struct check_ctx *c);  /* CF-2 */

@@ -469,7 +469,8 @@ apps_load(void *arg)
 }
 
 int
-model_load(struct model *m, struct store *st, struct store *twin, struct err *e)
+model_load(struct model *m, struct store *st, struct store *twin,
+	   void (*meanwhile)(void *arg), void *arg, struct err *e)
 {
 	struct pool pool = {NULL, NULL, NULL, 0}, pool2 = {NULL, NULL, NULL, 0};
 	struct loader l = {m, &pool};
@@ -540,6 +541,8 @@ model_load(struct model *m, struct store *st, struct store *twin, struct err *e)
 	for (size_t k = 0; k < m->nunits; k++)
 		m->units[k].up = model_unit(m, m->units[k].parent);
 	rc = 0;
+	if (started && meanwhile != NULL)
+		meanwhile(arg);
 out:
 	if (started)
 		pthread_join(th, NULL);
