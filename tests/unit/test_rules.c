@@ -2363,11 +2363,10 @@ test_run_order_and_filter(void **state)
 	assert_memory_equal(&sum, &all, sizeof(sum));
 }
 
-/* The demo registry runs, and a few of its known findings. */
+/* Imports the demo registry (data/demo.json). */
 static void
-test_demo(void **state)
+load_demo(struct store *st)
 {
-	struct store *st = *state;
 	struct buf b = BUF_INIT(1 << 22);
 	struct reg_counts c;
 	struct err e;
@@ -2377,6 +2376,15 @@ test_demo(void **state)
 	if (reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0)
 		fail_msg("demo import: %s", e.msg);
 	buf_cleanup(&b);
+}
+
+/* The demo registry runs, and a few of its known findings. */
+static void
+test_demo(void **state)
+{
+	struct store *st = *state;
+
+	load_demo(st);
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	assert_true(nfound > 100);
 	expect_f("site.suffix", "jm-jy-portal", ST_FAIL,
@@ -2480,18 +2488,12 @@ static void
 test_two_threads(void **state)
 {
 	struct store *st = *state;
-	struct buf b = BUF_INIT(1 << 22);
 	struct run_copy one, two;
 	const unsigned wants[] = {0, 1u << ST_FAIL,
 				  1u << ST_FAIL | 1u << ST_UNKNOWN};
-	struct reg_counts c;
 	struct err e;
 
-	if (buf_read_file(&b, GOVSEC_DATADIR "/demo.json", &e) < 0)
-		fail_msg("%s", e.msg);
-	if (reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0)
-		fail_msg("demo import: %s", e.msg);
-	buf_cleanup(&b);
+	load_demo(st);
 	/* an inspection of every portal's domains, the first one's failing
 	 * LINK-2 and acknowledged with a due date long past */
 	assert_int_equal(
