@@ -158,7 +158,8 @@ candidates(const struct gate_ev *ev, const struct m_app *a, struct ivec *out)
 				ivec_add(out, ev->byhost[at].v[i]);
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), size_cmp);
+	if (out->n > 1) /* v is NULL when empty */
+		qsort(out->v, out->n, sizeof(*out->v), size_cmp);
 	for (size_t i = 0; i < out->n; i++)
 		if (w == 0 || out->v[w - 1] != out->v[i])
 			out->v[w++] = out->v[i];
