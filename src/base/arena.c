@@ -31,7 +31,7 @@ arena_cleanup(struct arena *a)
 }
 
 void *
-arena_alloc(struct arena *a, size_t n)
+arena_alloc_raw(struct arena *a, size_t n)
 {
 	size_t align = sizeof(max_align_t);
 	struct arena_block *b;
@@ -49,8 +49,15 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = (char *)a->head->data + a->used;
 	a->used += n;
-	memset(p, 0, n);
 	return p;
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_alloc_raw(a, n);
+
+	return memset(p, 0, n);
 }
 
 char *
@@ -58,7 +65,7 @@ arena_strdup(struct arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
 
-	return memcpy(arena_alloc(a, n), s, n);
+	return memcpy(arena_alloc_raw(a, n), s, n);
 }
 
 char *
@@ -73,7 +80,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return arena_strdup(a, "");
-	p = arena_alloc(a, (size_t)n + 1);
+	p = arena_alloc_raw(a, (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -315,6 +315,38 @@ void arena_cleanup(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* arena_alloc without the zeroing, for memory the caller fills at once. */
+void *arena_alloc_raw(struct arena *a, size_t n);
+
+/* big.c */
+/*
+ * Memory for a large array filled at once: a mapping of n bytes (rounded
+ * up to 2 MB) with transparent huge pages asked for, zeroed. big_realloc
+ * keeps the contents (old: the size it was asked for last); big_free
+ * takes that size too. Out of memory is fatal.
+ */
+void *big_alloc(size_t n);
+void *big_realloc(void *p, size_t old, size_t n);
+void big_free(void *p, size_t n);
+
+/* sidx.c */
+/*
+ * An index of n records (each stride bytes from base) by the string key
+ * each holds at offset off (a char *; NULL: not indexed). The keys are not
+ * copied: the records and their keys must stay put while it is used.
+ * Of equal keys the first is found. sidx_find: the record's index or -1
+ * (also for a NULL key). Lookups may run from several threads at once.
+ */
+struct sidx {
+	uint64_t *slots; /* key hash << 32 | index + 1; 0: empty */
+	size_t cap;
+	const void *base;
+	size_t stride, off;
+};
+void sidx_build(struct sidx *x, const void *base, size_t n, size_t stride,
+		size_t off);
+long sidx_find(const struct sidx *x, const char *key);
+void sidx_cleanup(struct sidx *x);
 
 /* net.c */
 /* Parses a listen setting named what ("[console] listen") into ss (and its
@@ -503,12 +535,12 @@ struct config {
 	int audit_syslog;	 /* syslog: heads to LOG_AUTHPRIV (yes) */
 	int audit_aggregate;	 /* aggregate_seconds: failed logins (60) */
 	/* [milter]: govsec-milter (docs/mail.md, govsec.conf(5)) */
-	char milter_listen[256];      /* listen, "unix:PATH" or "inet:PORT@HOST" */
-	char milter_domains[4096];    /* local_domains, besides the registry's */
-	char milter_action[16];	      /* action (reject) */
-	int milter_threshold;	      /* threshold score (50) */
-	char milter_weights[512];     /* weights: "NAME=N ...", "" = defaults */
-	char milter_hop[64];	      /* outbound_hop: its daemon name */
+	char milter_listen[256];   /* listen, "unix:PATH" or "inet:PORT@HOST" */
+	char milter_domains[4096]; /* local_domains, besides the registry's */
+	char milter_action[16];	   /* action (reject) */
+	int milter_threshold;	   /* threshold score (50) */
+	char milter_weights[512];  /* weights: "NAME=N ...", "" = defaults */
+	char milter_hop[64];	   /* outbound_hop: its daemon name */
 	char milter_exceptions[4096]; /* exceptions: "ADDR DATE, ..." */
 	int milter_timeout;	      /* timeout seconds to the MTA (30) */
 	/* [takedown]: counterfeit takedown outputs written by govsecd

@@ -4,6 +4,9 @@
  * acknowledgement records. Rules themselves live in rules_<chapter>.c.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,9 +326,9 @@ app_live(const struct m_app *a)
 }
 
 int
-app_open(const struct m_app *a)
+app_open(const struct check_ctx *c, const struct m_app *a)
 {
-	return a->open;
+	return a->open && (c->hidden == NULL || !c->hidden[a - c->m->apps]);
 }
 
 json_t *
@@ -388,6 +391,214 @@ attestation(struct check_ctx *c, const char *req, const char *object)
 }
 
 /*
+ * Findings of rules run out of order (on the second thread, or on the
+ * first after the rules it handed the second), recorded in a temporary
+ * file and handed to the sink in rule order at the end (rec_replay):
+ * memory stays as it was, whatever the number of findings. A record is a
+ * kind byte, the status, then for a finding its overdue flag and its
+ * strings (REC_FIELDS), for a tally of a finding of no registered unit
+ * the unit and its name; a string is its length (uint32, REC_NULL for
+ * NULL) and its bytes.
+ */
+struct check_rec {
+	FILE *f;
+	int failed; /* a write fell short, or a read */
+	long unit;  /* the model's index of the finding's unit, or -1 */
+	/* where the records go (the run's sink and tally) once *turn is
+	 * set by the thread that had them before: then those recorded so
+	 * far are handed on and the next ones go there directly */
+	const struct check_sink *out;
+	const struct check_opts *o;
+	const struct model *m;
+	atomic_int *turn;
+	int direct;
+};
+
+#define REC_FINDING 'F'
+#define REC_TALLY   'T'
+#define REC_NULL    UINT32_MAX
+
+static const size_t rec_fields[] = {offsetof(struct finding, rule),
+				    offsetof(struct finding, requirement),
+				    offsetof(struct finding, title),
+				    offsetof(struct finding, title_zh),
+				    offsetof(struct finding, object),
+				    offsetof(struct finding, object_type),
+				    offsetof(struct finding, unit),
+				    offsetof(struct finding, unit_name),
+				    offsetof(struct finding, evidence),
+				    offsetof(struct finding, fix),
+				    offsetof(struct finding, evidence_zh),
+				    offsetof(struct finding, fix_zh),
+				    offsetof(struct finding, owner),
+				    offsetof(struct finding, due),
+				    offsetof(struct finding, note),
+				    offsetof(struct finding, judged_by),
+				    offsetof(struct finding, observed),
+				    offsetof(struct finding, reviewer),
+				    offsetof(struct finding, attested),
+				    offsetof(struct finding, expires)};
+#define REC_FIELDS ARRAY_SIZE(rec_fields)
+#define REC_UNIT   6 /* rec_fields' index of unit */
+
+static void
+rec_str(struct check_rec *r, const char *s)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+	uint32_t n = s != NULL ? (uint32_t)len : REC_NULL;
+
+	if (len >= REC_NULL || fwrite(&n, sizeof(n), 1, r->f) != 1 ||
+	    (len > 0 && fwrite(s, 1, len, r->f) != len))
+		r->failed = 1;
+}
+
+static void rec_hand_on(struct check_rec *r);
+
+/* 1 if r's findings go to the run's sink directly now (its turn came:
+ * what it recorded is handed on first). */
+static int
+rec_take(struct check_rec *r)
+{
+	if (!r->direct && r->turn != NULL &&
+	    atomic_load_explicit(r->turn, memory_order_acquire)) {
+		rec_hand_on(r);
+		r->direct = 1;
+	}
+	return r->direct;
+}
+
+static void
+rec_emit(void *arg, const struct finding *f)
+{
+	struct check_rec *r = arg;
+	int32_t unit = (int32_t)r->unit;
+
+	if (rec_take(r)) {
+		r->out->emit(r->out->arg, f);
+		return;
+	}
+
+	putc(REC_FINDING, r->f);
+	putc((int)f->status, r->f);
+	putc(f->overdue != 0, r->f);
+	if (fwrite(&unit, sizeof(unit), 1, r->f) != 1)
+		r->failed = 1;
+	for (size_t i = 0; i < REC_FIELDS; i++)
+		rec_str(
+		    r, *(const char *const *)((const char *)f + rec_fields[i]));
+}
+
+static void
+rec_tally(struct check_rec *r, const char *unit, const char *name,
+	  enum fstatus st)
+{
+	if (rec_take(r)) {
+		r->o->tally(r->o->tally_arg, unit, name, st);
+		return;
+	}
+	putc(REC_TALLY, r->f);
+	putc((int)st, r->f);
+	rec_str(r, unit);
+	rec_str(r, name);
+}
+
+/* Reads the next n strings of a record into *b (each NUL-terminated),
+ * their offsets into off (-1: NULL). 0, or -1 if the file ends early. */
+static int
+rec_read_strs(FILE *f, char **b, size_t *cap, long long *off, size_t n)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t len;
+
+		if (fread(&len, sizeof(len), 1, f) != 1)
+			return -1;
+		if (len == REC_NULL) {
+			off[i] = -1;
+			continue;
+		}
+		if (used + len + 1 > *cap) {
+			*cap = 2 * (used + len + 1);
+			*b = xrealloc(*b, *cap);
+		}
+		if (len > 0 && fread(*b + used, 1, len, f) != len)
+			return -1;
+		(*b)[used + len] = '\0';
+		off[i] = (long long)used;
+		used += len + 1;
+	}
+	return 0;
+}
+
+/* Hands what r recorded to the run's sink and tally, in its order (in
+ * the thread whose turn it is); r->failed if it cannot be read back. */
+static void
+rec_hand_on(struct check_rec *r)
+{
+	long long off[REC_FIELDS];
+	char *b = NULL;
+	size_t cap = 0;
+	int kind;
+
+	if (r->failed || fflush(r->f) != 0 || ferror(r->f) ||
+	    fseek(r->f, 0, SEEK_SET) != 0)
+		goto fail;
+	while ((kind = getc(r->f)) != EOF) {
+		int st = getc(r->f), overdue = 0;
+		int32_t unit = -1;
+		struct finding f;
+
+		if (st < 0 || st >= ST__COUNT ||
+		    (kind == REC_FINDING &&
+		     ((overdue = getc(r->f)) == EOF ||
+		      fread(&unit, sizeof(unit), 1, r->f) != 1 ||
+		      unit >= (int32_t)r->m->nunits)) ||
+		    (kind != REC_FINDING && kind != REC_TALLY) ||
+		    rec_read_strs(r->f, &b, &cap, off,
+				  kind == REC_FINDING ? REC_FIELDS : 2) < 0)
+			goto fail;
+		if (kind == REC_TALLY) {
+			r->o->tally(
+			    r->o->tally_arg, off[0] < 0 ? NULL : b + off[0],
+			    off[1] < 0 ? NULL : b + off[1], (enum fstatus)st);
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		for (size_t i = 0; i < REC_FIELDS; i++)
+			*(const char **)((char *)&f + rec_fields[i]) =
+			    off[i] < 0 ? NULL : b + off[i];
+		f.status = (enum fstatus)st;
+		f.overdue = overdue;
+		/* the model's text of the unit (the same), as emit_v passes
+		 * it: the sink may know it by its address */
+		if (unit >= 0 && f.unit != NULL)
+			f.unit = r->m->units[unit].uscc;
+		r->out->emit(r->out->arg, &f);
+	}
+	free(b);
+	return;
+fail:
+	free(b);
+	r->failed = 1;
+}
+
+/* At the end, in the thread that has the sink: hands on what r still
+ * holds. 0, or -1 with e set if it could not be recorded or read back. */
+static int
+rec_finish(struct check_rec *r, struct err *e)
+{
+	if (!r->direct)
+		rec_hand_on(r);
+	r->direct = 1;
+	if (!r->failed)
+		return 0;
+	err_set(e, "cannot record the findings of the second thread "
+		   "(temporary file)");
+	return -1;
+}
+
+/*
  * Emits a finding; returns the status it was given (an attestation decides
  * what the rule could not, and a person's "fail" overrides a rule's
  * "pass"; a rule's "fail" stands).
@@ -423,11 +634,15 @@ static enum fstatus VPRINTF_LIKE(7)
 	f.object = object;
 	f.object_type = otype;
 	f.unit = unit;
-	/* the application's unit (check_emit_app), else the last one: look
-	 * it up only when it changes */
+	/* the application's unit (check_emit_app), else the last one or
+	 * the one after it (a rule going through the units): look it up
+	 * only when it is neither */
 	u = c->last_unit;
-	if (unit != NULL &&
-	    (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
+	if (unit != NULL && u != NULL && u->uscc != unit &&
+	    u + 1 < c->m->units + c->m->nunits && u[1].uscc == unit)
+		u = c->last_unit = u + 1;
+	else if (unit != NULL &&
+		 (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
 		u = c->last_unit = model_unit(c->m, unit);
 	else if (unit == NULL)
 		u = NULL;
@@ -474,12 +689,17 @@ static enum fstatus VPRINTF_LIKE(7)
 	/* by unit, handed over at the end (check_run): one call per
 	 * finding to a table of 100,000 units cost as much as the rules */
 	if (c->o->tally != NULL && u != NULL)
-		c->m->units[u - c->m->units].tally[st]++;
+		(c->utally != NULL ? c->utally[u - c->m->units]
+				   : c->m->units[u - c->m->units].tally)[st]++;
+	else if (c->o->tally != NULL && c->rec != NULL)
+		rec_tally(c->rec, unit, f.unit_name, st);
 	else if (c->o->tally != NULL)
 		c->o->tally(c->o->tally_arg, unit, f.unit_name, st);
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
 		return st;
+	if (c->rec != NULL)
+		c->rec->unit = u != NULL ? (long)(u - c->m->units) : -1;
 	buf_reset(&c->ev);
 	if (t != NULL)
 		buf_printf(&c->ev, "attested by %s on %s, expires %s: %s; ",
@@ -534,6 +754,14 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	st = emit_v(c, st, "application", a->id, a->u ? a->u->uscc : a->unit,
 		    fix, fmt, ap);
 	va_end(ap);
+	if (c->acount != NULL) {
+		struct app_count *k = &c->acount[a - c->m->apps];
+
+		k->fails += st == ST_FAIL;
+		k->unknowns += st == ST_UNKNOWN;
+		k->overdue += c->sum->overdue > overdue;
+		return;
+	}
 	if (st == ST_FAIL)
 		a->fails++;
 	else if (st == ST_UNKNOWN)
@@ -709,7 +937,7 @@ scope_fill(struct check_ctx *c, struct check_scope *s)
 	for (size_t i = 0; i < c->m->nunits; i++)
 		s->units += unit_in_scope(c, c->m->units[i].uscc);
 	for (size_t i = 0; i < c->m->napps; i++)
-		s->apps += app_open(&c->m->apps[i]) &&
+		s->apps += app_open(c, &c->m->apps[i]) &&
 			   unit_in_scope(c, c->m->apps[i].unit);
 }
 
@@ -723,6 +951,251 @@ req_of(struct check_summary *sum, const char *id)
 	return NULL;
 }
 
+/* The context rules run in (on the store st, counting into sum). */
+static void
+ctx_init(struct check_ctx *c, struct model *m, const struct check_opts *o,
+	 const struct check_sink *sink, struct check_summary *sum,
+	 struct store *st, time_t now)
+{
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->o = o;
+	c->sink = sink;
+	c->sum = sum;
+	c->st = st;
+	c->now = now;
+	buf_init(&c->ev, 64 * 1024);
+	buf_init(&c->ev_zh, 64 * 1024);
+	buf_init(&c->fix_zh, 8 * 1024);
+	time_fmt_date(now + CHECK_UTC_OFFSET, c->today, sizeof(c->today));
+	map_init(&c->att_idx);
+	map_init(&c->judged);
+	for (size_t i = m->nattests; i-- > 0;) {
+		char *key =
+		    arena_printf(&m->a, "%s\t%s", m->attests[i].requirement,
+				 m->attests[i].object);
+
+		map_put(&c->att_idx, key, (long long)i, NULL); /* newest wins */
+	}
+}
+
+static void
+ctx_cleanup(struct check_ctx *c)
+{
+	map_cleanup(&c->att_idx);
+	map_cleanup(&c->judged);
+	buf_cleanup(&c->ev);
+	buf_cleanup(&c->ev_zh);
+	buf_cleanup(&c->fix_zh);
+	map_cleanup(&c->insp_latest);
+	check_link_free(c);
+	check_gate_free(c);
+	free(c->utally);
+	free(c->acount);
+}
+
+/* Runs rules [from, to) in c. */
+static void
+run_rules(struct check_ctx *c, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		c->rule = &rules[i];
+		c->req = req_of(c->sum, rules[i].requirement);
+		rules[i].run(c);
+	}
+}
+
+static size_t
+rule_index(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rules) && strcmp(rules[i].id, id) != 0; i++)
+		;
+	return i;
+}
+
+/* The second thread: its rules, its context, its records. */
+struct worker {
+	struct check_ctx c;
+	struct check_summary sum;
+	struct check_sink sink;
+	struct check_rec rec;
+	size_t from, to;
+	/* the sink is handed on: by the first thread when the rules before
+	 * the second's are done (first), by the second when it has handed
+	 * on all of its own (second) */
+	atomic_int first, second;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	run_rules(&w->c, w->from, w->to);
+	/* all handed on already (its turn came): the first thread's next */
+	if (rec_take(&w->rec))
+		atomic_store_explicit(&w->second, 1, memory_order_release);
+	return NULL;
+}
+
+/* Adds what the second thread counted to what the first did. */
+static void
+worker_merge(struct check_ctx *c, const struct worker *w)
+{
+	struct model *m = c->m;
+
+	for (size_t i = 0; i < m->nunits; i++)
+		for (int k = 0; k < ST__COUNT; k++)
+			m->units[i].tally[k] += w->c.utally[i][k];
+	for (size_t i = 0; i < m->napps; i++) {
+		m->apps[i].fails += w->c.acount[i].fails;
+		m->apps[i].unknowns += w->c.acount[i].unknowns;
+		m->apps[i].overdue += w->c.acount[i].overdue;
+	}
+	for (int k = 0; k < ST__COUNT; k++)
+		c->sum->count[k] += w->sum.count[k];
+	c->sum->overdue += w->sum.overdue;
+	for (size_t i = 0; i < c->sum->nreq; i++) {
+		struct check_req *q = &c->sum->req[i];
+		const struct check_req *wq = &w->sum.req[i];
+
+		for (int k = 0; k < ST__COUNT; k++)
+			q->count[k] += wq->count[k];
+		q->attested += wq->attested;
+		q->unjudged_units += wq->unjudged_units;
+		if (strcmp(wq->observed, q->observed) > 0)
+			str_copy(q->observed, wq->observed,
+				 sizeof(q->observed));
+	}
+}
+
+/*
+ * Runs every rule but the last on two threads, the second reading through
+ * twin (the same snapshot): it takes the rules from NAME-1 to SEC-2 (the
+ * names, e-certificates, and what reads the inspections and probes, which
+ * share what they read), the first the others (the gate's rules share
+ * theirs): about even halves on 100,000 units. What they emit reaches the sink in
+ * rule order: the first thread's rules before the second's directly;
+ * the second's are recorded (check_rec) until those are done, then handed
+ * on and emitted directly; the first thread's rules after the second's
+ * likewise wait for the second to finish. The counts by unit and
+ * application are merged before the last rule (SUP-1, which reads them)
+ * runs. 1 if it could not start (no temporary file: run them on one
+ * thread), 0 when done, -1 with e set.
+ */
+static int
+run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
+	struct err *e)
+{
+	size_t from = rule_index("name.unit-first"),
+	       to = rule_index("sec.staff-access"),
+	       last = ARRAY_SIZE(rules) - 1;
+	const struct check_sink *sink = c->sink;
+	struct check_sink mine_sink;
+	struct check_rec mine;
+	struct worker *w;
+	pthread_t th;
+	int started, rc;
+
+	if (from >= to || to > last)
+		return 1;
+	w = xcalloc(1, sizeof(*w));
+	memset(&mine, 0, sizeof(mine));
+	w->rec.f = tmpfile();
+	mine.f = tmpfile();
+	if (w->rec.f == NULL || mine.f == NULL) {
+		if (w->rec.f != NULL)
+			fclose(w->rec.f);
+		if (mine.f != NULL)
+			fclose(mine.f);
+		free(w);
+		return 1;
+	}
+	setvbuf(w->rec.f, NULL, _IOFBF, 1 << 16);
+	setvbuf(mine.f, NULL, _IOFBF, 1 << 16);
+	atomic_init(&w->first, 0);
+	atomic_init(&w->second, 0);
+	w->rec.out = mine.out = sink;
+	w->rec.o = mine.o = c->o;
+	w->rec.m = mine.m = c->m;
+	w->rec.unit = mine.unit = -1;
+	w->rec.turn = &w->first;
+	mine.turn = &w->second;
+	w->sum = *c->sum; /* the catalogue, nothing counted yet */
+	w->sink = (struct check_sink){
+	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &w->rec,
+	    sink != NULL ? sink->want : 0};
+	mine_sink = w->sink;
+	mine_sink.arg = &mine;
+	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
+		 twin, c->now);
+	w->c.rec = &w->rec;
+	/* what was read for it while the applications loaded */
+	w->c.link = pre->link;
+	w->c.insp_latest = pre->insp_latest;
+	w->c.insp_loaded = pre->insp_loaded;
+	pre->link = NULL;
+	pre->insp_loaded = 0;
+	map_init(&pre->insp_latest);
+	w->c.utally = xcalloc(c->m->nunits + 1, sizeof(*w->c.utally));
+	w->c.acount = xcalloc(c->m->napps + 1, sizeof(*w->c.acount));
+	w->from = from;
+	w->to = to;
+	started = pthread_create(&th, NULL, worker_main, w) == 0;
+	run_rules(c, 0, from);
+	/* the sink is the second thread's now; this one's next findings
+	 * are recorded until it hands the sink back */
+	c->sink = sink != NULL ? &mine_sink : NULL;
+	c->rec = &mine;
+	atomic_store_explicit(&w->first, 1, memory_order_release);
+	if (!started)
+		worker_main(w);
+	run_rules(c, to, last);
+	if (started)
+		pthread_join(th, NULL);
+	c->sink = sink;
+	c->rec = NULL;
+	worker_merge(c, w);
+	/* in order: what the second thread still holds (it ended before
+	 * its turn), then this one's */
+	rc = rec_finish(&w->rec, e) < 0 || rec_finish(&mine, e) < 0 ? -1 : 0;
+	ctx_cleanup(&w->c);
+	fclose(w->rec.f);
+	fclose(mine.f);
+	free(w);
+	if (rc == 0)
+		run_rules(c, last, last + 1);
+	return rc;
+}
+
+/* model_load's meanwhile: the second thread's inspections. */
+static void
+preload(void *arg)
+{
+	check_link_preload(arg);
+}
+
+/* Frees what preload read if run_two did not take it. */
+static void
+pre_cleanup(struct check_ctx *pre)
+{
+	map_cleanup(&pre->insp_latest);
+	check_link_free(pre);
+}
+
+/* 1 if the sink takes passing or not applicable findings (most of a
+ * run's): recording those for a second thread would cost more than it
+ * saves. */
+static int
+sink_takes_most(const struct check_sink *sink)
+{
+	return sink != NULL && sink->emit != NULL &&
+	       (sink->want == 0 ||
+		(sink->want & (1u << ST_PASS | 1u << ST_NA)) != 0);
+}
+
 int
 check_run(struct store *st, const struct check_opts *o,
 	  const struct check_sink *sink, struct check_summary *sum,
@@ -730,51 +1203,41 @@ check_run(struct store *st, const struct check_opts *o,
 {
 	struct model m;
 	struct check_ctx c;
+	struct store *twin = NULL;
+	struct check_ctx pre;
 	time_t now = o->now ? o->now : time_now();
+	int two = o->threads == 2 || (o->threads == 0 && o->unit == NULL &&
+				      !sink_takes_most(sink));
+	int rc = 1;
 
 	memset(sum, 0, sizeof(*sum));
 	/* APP-1 needs the platform list: no list, no verdicts. */
 	if (platforms_ready(e) < 0)
 		return -1;
-	/* One read transaction: a consistent view, one file lock. */
+	/* One read transaction: a consistent view, one file lock; a second
+	 * connection on the same snapshot for a second thread. */
 	store_read_hint(st, 1);
-	if (store_begin_read(st, e) < 0) {
+	if ((two ? store_begin_read_twin(st, &twin, e)
+		 : store_begin_read(st, e)) < 0) {
 		store_read_hint(st, 0);
 		return -1;
 	}
-	if (model_load(&m, st, e) < 0) {
-		store_rollback(st);
-		store_read_hint(st, 0);
-		model_free(&m);
-		return -1;
-	}
+	if (twin != NULL)
+		store_read_hint(twin, 1);
+	/* the second thread's inspections read while the applications
+	 * load (the first thread has less to read) */
+	memset(&pre, 0, sizeof(pre));
+	pre.o = o;
+	pre.st = st;
+	pre.now = now;
+	if (model_load(&m, st, twin, twin != NULL ? preload : NULL, &pre, e) <
+	    0)
+		goto fail;
 	if (o->unit != NULL && model_unit(&m, o->unit) == NULL) {
 		err_set(e, "unit '%s' is not registered", o->unit);
-		store_rollback(st);
-		store_read_hint(st, 0);
-		model_free(&m);
-		return -1;
+		goto fail;
 	}
-	memset(&c, 0, sizeof(c));
-	c.m = &m;
-	c.o = o;
-	c.sink = sink;
-	c.sum = sum;
-	c.st = st;
-	c.now = now;
-	buf_init(&c.ev, 64 * 1024);
-	buf_init(&c.ev_zh, 64 * 1024);
-	buf_init(&c.fix_zh, 8 * 1024);
-	time_fmt_date(now + CHECK_UTC_OFFSET, c.today, sizeof(c.today));
-	map_init(&c.att_idx);
-	map_init(&c.judged);
-	for (size_t i = m.nattests; i-- > 0;) {
-		char *key =
-		    arena_printf(&m.a, "%s\t%s", m.attests[i].requirement,
-				 m.attests[i].object);
-
-		map_put(&c.att_idx, key, (long long)i, NULL); /* newest wins */
-	}
+	ctx_init(&c, &m, o, sink, sum, st, now);
 	scope_fill(&c, &sum->scope);
 	sum->nreq = ARRAY_SIZE(catalogue);
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
@@ -791,11 +1254,14 @@ check_run(struct store *st, const struct check_opts *o,
 				q->title_zh = rules[k].title_zh;
 			}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
-		c.rule = &rules[i];
-		c.req = req_of(sum, rules[i].requirement);
-		rules[i].run(&c);
+	if (twin != NULL)
+		rc = run_two(&c, twin, &pre, e);
+	if (rc < 0) {
+		ctx_cleanup(&c);
+		goto fail;
 	}
+	if (rc > 0)
+		run_rules(&c, 0, ARRAY_SIZE(rules));
 	/* What no rule examines: the attestations of a person. */
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++) {
 		struct rule_def d = {catalogue[i].rule, catalogue[i].id,
@@ -823,18 +1289,26 @@ check_run(struct store *st, const struct check_opts *o,
 		}
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
 		req_finish(sum, &sum->req[i], catalogue[i].kind);
-	map_cleanup(&c.att_idx);
-	map_cleanup(&c.judged);
-	buf_cleanup(&c.ev);
-	buf_cleanup(&c.ev_zh);
-	buf_cleanup(&c.fix_zh);
-	map_cleanup(&c.insp_latest);
-	check_link_free(&c);
-	check_gate_free(&c);
+	ctx_cleanup(&c);
+	pre_cleanup(&pre);
+	if (twin != NULL) {
+		store_commit(twin, NULL);
+		store_free(twin);
+	}
 	store_commit(st, NULL); /* ends the read transaction */
 	store_read_hint(st, 0);
 	model_free(&m);
 	return 0;
+fail:
+	pre_cleanup(&pre);
+	if (twin != NULL) {
+		store_rollback(twin);
+		store_free(twin);
+	}
+	store_rollback(st);
+	store_read_hint(st, 0);
+	model_free(&m);
+	return -1;
 }
 
 int

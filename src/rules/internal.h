@@ -14,8 +14,8 @@ struct m_unit {
 	char *uscc, *name, *short_name, *kind, *level, *region_name, *parent;
 	int establishment;
 	int pilot; /* in an e-certificate pilot area (1), else 0 or -1 */
-	struct m_unit *up; /* parent unit, NULL if none or unknown */
-	int portals;	   /* live portals */
+	struct m_unit *up;	    /* parent unit, NULL if none or unknown */
+	int portals;		    /* live portals */
 	long long tally[ST__COUNT]; /* findings counted for o->tally */
 };
 
@@ -86,10 +86,8 @@ struct m_attest {
 
 struct model {
 	struct arena a;
-	/* model.c: the registry's strings packed into the arena's blocks
-	 * (the arena aligns each allocation to 16 bytes) */
-	char *pool;
-	size_t pool_left;
+	struct arena a2;	/* model.c: the second thread's strings */
+	void *chunks, *chunks2; /* model.c: the strings of both, packed */
 	struct m_unit *units;
 	struct m_app *apps;
 	struct m_outsourcer *outsourcers;
@@ -98,11 +96,22 @@ struct model {
 	struct m_ack *acks;
 	struct m_attest *attests; /* oldest first */
 	size_t nunits, napps, noutsourcers, npeople, ngrants, nacks, nattests;
+	/* what the arrays (big_alloc) hold */
+	size_t capunits, capapps, capoutsourcers, cappeople, capgrants, capacks,
+	    capattests;
 	struct map ack_idx; /* key: rule \t object */
+	/* the arrays above by their keys (model.c) */
+	struct sidx unit_idx, app_idx, person_idx, outsourcer_idx;
 };
 
 /* model.c */
-int model_load(struct model *m, struct store *st, struct err *e);
+/* Loads the model from st, the applications and domains from twin on a
+ * second thread meanwhile if twin is not NULL (the same snapshot: see
+ * store_begin_read_twin), then also calls meanwhile(arg) (if not NULL)
+ * on this thread while that one works. 0, or -1 with e set; model_free
+ * either way. */
+int model_load(struct model *m, struct store *st, struct store *twin,
+	       void (*meanwhile)(void *arg), void *arg, struct err *e);
 void model_free(struct model *m);
 struct m_unit *model_unit(struct model *m, const char *uscc);
 struct m_app *model_app(struct model *m, const char *id);
@@ -139,6 +148,20 @@ struct check_ctx {
 	 * whose attestations emit_v applied already, and "REQ" once it
 	 * judged every unit in scope (rule_attested then skips them) */
 	struct map judged;
+	/* by application index: 1 hides an open application from app_open
+	 * (the gate's rules, rules_gate.c); NULL: none hidden */
+	const char *hidden;
+	/* a second thread's context (check.c): what it emits is recorded
+	 * for the first thread to hand on in rule order, and what it counts
+	 * by unit and by application is kept apart until merged */
+	struct check_rec *rec;
+	long long (*utally)[ST__COUNT]; /* by unit index; NULL: the units' */
+	struct app_count *acount;	/* by app index; NULL: the apps' */
+};
+
+/* What check_emit_app counts for an application (struct m_app's). */
+struct app_count {
+	int fails, unknowns, overdue;
 };
 
 struct rule_def {
@@ -162,8 +185,9 @@ void check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 		    const char *fix, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* 1 if the application is live (not planned or closed). */
 int app_live(const struct m_app *a);
-/* 1 if the application is live or planned (not closed). */
-int app_open(const struct m_app *a);
+/* 1 if the application is live or planned (not closed), and not hidden
+ * from the rule running in c (c->hidden). */
+int app_open(const struct check_ctx *c, const struct m_app *a);
 /* Parses a JSON list column (NULL, or a new array). */
 json_t *check_json_list(const char *text);
 /* 1 if the unit is an organ (not a public institution). */
@@ -206,10 +230,14 @@ void rule_ecert_auth(struct check_ctx *c);	    /* AUTH-5 */
 void rule_ecert_logo(struct check_ctx *c);	    /* LOGO-1 */
 /* rules_link.c: frees what the observation rules kept for the check */
 void check_link_free(struct check_ctx *c);
-void rule_cf_scans(struct check_ctx *c);	    /* CF-1 */
-void rule_cf_complaints(struct check_ctx *c);	    /* CF-1 */
-void rule_cf_confirmed(struct check_ctx *c);	    /* CF-2 */
-void rule_cf_stopped(struct check_ctx *c);	    /* CF-3 */
+/* rules_link.c: for a whole check, reads the newest inspection run of
+ * every host, summed up, into c (else the first observation rule does);
+ * needs only c's options, store and insp_latest, not the model. */
+void check_link_preload(struct check_ctx *c);
+void rule_cf_scans(struct check_ctx *c);      /* CF-1 */
+void rule_cf_complaints(struct check_ctx *c); /* CF-1 */
+void rule_cf_confirmed(struct check_ctx *c);  /* CF-2 */
+void rule_cf_stopped(struct check_ctx *c);    /* CF-3 */
 /* check.c: the attestations of a requirement no rule examines */
 void rule_attested(struct check_ctx *c);
 /* rules_gate.c: the same requirements judged from the gate's evidence for

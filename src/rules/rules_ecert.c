@@ -151,7 +151,7 @@ rule_ecert_name_approved(struct check_ctx *c)
 		struct name_state n;
 		struct store_val v[3];
 
-		if (!app_open(a) || a->u == NULL || !check_wants(c, a->unit))
+		if (!app_open(c, a) || a->u == NULL || !check_wants(c, a->unit))
 			continue;
 		if (a->u->pilot != 1) {
 			check_emit_app(c, a, ST_NA, NULL,
@@ -211,7 +211,7 @@ rule_ecert_platforms(struct check_ctx *c)
 		struct store_val v[2] = {SV_TEXT(a->unit), SV_TEXT(since)};
 		long long n;
 
-		if (!app_open(a) || a->u == NULL || !check_wants(c, a->unit) ||
+		if (!app_open(c, a) || a->u == NULL || !check_wants(c, a->unit) ||
 		    (a->kind != APP_APP && a->kind != APP_MINI &&
 		     a->kind != APP_ACCOUNT))
 			continue;
@@ -324,7 +324,7 @@ rule_ecert_logo(struct check_ctx *c)
 		struct logos k;
 		struct store_val v[3];
 
-		if (!app_open(a) || a->u == NULL || a->kind == APP_EMAIL ||
+		if (!app_open(c, a) || a->u == NULL || a->kind == APP_EMAIL ||
 		    !check_wants(c, a->unit))
 			continue;
 		if (a->u->pilot != 1) {

@@ -158,7 +158,8 @@ candidates(const struct gate_ev *ev, const struct m_app *a, struct ivec *out)
 				ivec_add(out, ev->byhost[at].v[i]);
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), size_cmp);
+	if (out->n > 1) /* v is NULL when empty */
+		qsort(out->v, out->n, sizeof(*out->v), size_cmp);
 	for (size_t i = 0; i < out->n; i++)
 		if (w == 0 || out->v[w - 1] != out->v[i])
 			out->v[w++] = out->v[i];
@@ -982,7 +983,7 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 			struct m_app *a = &c->m->apps[i];
 			int scope;
 
-			if (!app_open(a) || !check_wants(c, a->unit))
+			if (!app_open(c, a) || !check_wants(c, a->unit))
 				continue;
 			if (g->prot[i] < 0) {
 				candidates(&g->ev, a, &g->cand[i]);
@@ -1020,13 +1021,13 @@ run(struct check_ctx *c, enum check what, void (*decl)(struct check_ctx *))
 				judge(c, &g->ev, a, &g->cand[i], what);
 			c->obs = NULL;
 			hidden[i] = 1;
-			a->open = 0;
 		}
 	}
+	/* the declaration rule skips what the gate judged (app_open): in
+	 * this context only, the model is shared with another thread */
+	c->hidden = hidden;
 	decl(c);
-	for (size_t i = 0; hidden != NULL && i < c->m->napps; i++)
-		if (hidden[i])
-			c->m->apps[i].open = 1;
+	c->hidden = NULL;
 	free(hidden);
 }
 

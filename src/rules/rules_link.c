@@ -403,6 +403,18 @@ run_of(struct check_ctx *c, long long id)
 	return lc->runs[idx];
 }
 
+void
+check_link_preload(struct check_ctx *c)
+{
+	if (c->st == NULL || c->insp_loaded || !whole(c))
+		return;
+	c->insp_loaded = 1;
+	store_query(c->st,
+		    RUN_SQL "WHERE r.id IN (SELECT max(id) FROM insp_runs "
+			    "GROUP BY host)",
+		    NULL, 0, run_row, c, NULL);
+}
+
 /* The newest inspection run of any of a's domains (NULL if none).
  * The newest run per host is read once per check, not once per portal:
  * for a whole check the runs themselves too, each summed up once. */
@@ -413,18 +425,13 @@ latest(struct check_ctx *c, const struct m_app *a)
 
 	if (c->st == NULL)
 		return NULL;
-	if (!c->insp_loaded) {
+	if (!c->insp_loaded && whole(c))
+		check_link_preload(c);
+	else if (!c->insp_loaded) {
 		c->insp_loaded = 1;
-		if (whole(c))
-			store_query(c->st,
-				    RUN_SQL "WHERE r.id IN (SELECT max(id) "
-					    "FROM insp_runs GROUP BY host)",
-				    NULL, 0, run_row, c, NULL);
-		else
-			store_query(c->st,
-				    "SELECT host, max(id) FROM insp_runs "
-				    "GROUP BY host",
-				    NULL, 0, host_row, &c->insp_latest, NULL);
+		store_query(c->st,
+			    "SELECT host, max(id) FROM insp_runs GROUP BY host",
+			    NULL, 0, host_row, &c->insp_latest, NULL);
 	}
 	for (int k = 0; k < a->ndomains; k++)
 		if (map_get(&c->insp_latest, a->domains[k].name, &id) == 0 &&

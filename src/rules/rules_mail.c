@@ -101,7 +101,7 @@ mail_flag(struct check_ctx *c, int which)
 		const struct mail_ev *ev = NULL;
 		long long k;
 
-		if (a->kind != APP_EMAIL || !app_open(a) ||
+		if (a->kind != APP_EMAIL || !app_open(c, a) ||
 		    !check_wants(c, a->unit))
 			continue;
 		if (map_get(&evs.idx, a->id, &k) == 0 && evs.v[k].read[which])

@@ -24,7 +24,7 @@ rule_site_one_portal(struct check_ctx *c)
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 
-		if (!is_portal(a) || !app_open(a) || !check_wants(c, a->unit))
+		if (!is_portal(a) || !app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		if (a->u != NULL && a->u->portals > 1) {
 			struct buf ids = BUF_INIT(4096);
@@ -34,7 +34,7 @@ rule_site_one_portal(struct check_ctx *c)
 			     check_emits(c, ST_FAIL) && k < c->m->napps; k++) {
 				const struct m_app *b = &c->m->apps[k];
 
-				if (is_portal(b) && app_open(b) && b->u == a->u)
+				if (is_portal(b) && app_open(c, b) && b->u == a->u)
 					buf_printf(&ids, "%s'%s' (%s)",
 						   ids.len ? ", " : "", b->id,
 						   b->status);
@@ -75,7 +75,7 @@ rule_site_domains(struct check_ctx *c)
 		struct buf names = BUF_INIT(4096);
 		int mains = 0;
 
-		if (!is_portal(a) || !app_open(a) || !check_wants(c, a->unit))
+		if (!is_portal(a) || !app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		for (int k = 0; k < a->ndomains; k++)
 			mains += a->domains[k].main;
@@ -121,7 +121,7 @@ rule_site_suffix(struct check_ctx *c)
 		int organ = unit_is_organ(a->u), bad = 0;
 		int inst = unit_is_institution(a->u);
 
-		if (!app_open(a) || a->ndomains == 0 || a->u == NULL ||
+		if (!app_open(c, a) || a->ndomains == 0 || a->u == NULL ||
 		    !check_wants(c, a->unit))
 			continue;
 		for (int k = 0; k < a->ndomains && !bad; k++) {
@@ -179,7 +179,7 @@ rule_site_county(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		const struct m_unit *u = a->u;
 
-		if (!is_portal(a) || !app_open(a) || u == NULL ||
+		if (!is_portal(a) || !app_open(c, a) || u == NULL ||
 		    !check_wants(c, a->unit))
 			continue;
 		/* Q7 binds Party and government organs only: a county
@@ -233,7 +233,7 @@ rule_app_platforms(struct check_ctx *c)
 		int nbad = 0;
 
 		if ((a->kind != APP_APP && a->kind != APP_MINI) ||
-		    !app_open(a) || !check_wants(c, a->unit))
+		    !app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		list = check_json_list(a->platforms);
 		if (list == NULL || json_array_size(list) == 0) {
@@ -299,7 +299,7 @@ rule_app_not_bound(struct check_ctx *c)
 		int nbound = 0;
 
 		if (a->kind == APP_ACCOUNT || a->kind == APP_EMAIL ||
-		    !app_open(a) || !check_wants(c, a->unit))
+		    !app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		list = check_json_list(a->login_channels);
 		if (list == NULL) {
@@ -347,7 +347,7 @@ rule_name_unit_first(struct check_ctx *c)
 		struct err why;
 		enum name_verdict v;
 
-		if (!app_open(a) || a->u == NULL || !check_wants(c, a->unit))
+		if (!app_open(c, a) || a->u == NULL || !check_wants(c, a->unit))
 			continue;
 		nu.name = a->u->name;
 		nu.short_name = a->u->short_name;

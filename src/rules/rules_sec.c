@@ -48,7 +48,7 @@ rule_sec_mlps(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		const char *why;
 
-		if (!app_open(a) || a->u == NULL || !check_wants(c, a->unit))
+		if (!app_open(c, a) || a->u == NULL || !check_wants(c, a->unit))
 			continue;
 		why = level3_reason(a);
 		if (why == NULL && a->mlps > 0)
@@ -113,7 +113,7 @@ rule_sec_assessment(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		long age;
 
-		if (!app_open(a) || !check_wants(c, a->unit))
+		if (!app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		if (a->last_assessment == NULL) {
 			check_emit_app(c, a, ST_UNKNOWN,
@@ -231,7 +231,7 @@ rule_sec_staff_access(struct check_ctx *c)
 		int open_all = 0, wide = 0, scope = staff_scope(a);
 		struct gate_cover cv;
 
-		if (!app_open(a) || !check_wants(c, a->unit))
+		if (!app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		if (scope == 0) {
 			check_emit_app(c, a, ST_NA, NULL,
@@ -329,7 +329,7 @@ rule_sec_overseas(struct check_ctx *c)
 		int current = 0, bad = 0, scope = staff_scope(a);
 		char now[32];
 
-		if (!app_open(a) || !check_wants(c, a->unit) || scope == 0)
+		if (!app_open(c, a) || !check_wants(c, a->unit) || scope == 0)
 			continue;
 		if (a->overseas == 0) {
 			check_emit_app(c, a, ST_PASS, NULL,
@@ -425,7 +425,7 @@ rule_sec_logs(struct check_ctx *c)
 	for (size_t i = 0; i < c->m->napps; i++) {
 		struct m_app *a = &c->m->apps[i];
 
-		if (!app_open(a) || !check_wants(c, a->unit))
+		if (!app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		if (a->retention < 0)
 			check_emit_app(c, a, ST_UNKNOWN,
@@ -708,7 +708,7 @@ rule_out_least_privilege(struct check_ctx *c)
 static int
 auth_applies(struct check_ctx *c, struct m_app *a)
 {
-	if (!app_open(a) || !check_wants(c, a->unit) || a->kind == APP_ACCOUNT)
+	if (!app_open(c, a) || !check_wants(c, a->unit) || a->kind == APP_ACCOUNT)
 		return 0;
 	if (a->personal == 0) {
 		check_emit_app(c, a, ST_NA, NULL,

@@ -88,7 +88,7 @@ rule_sup_rectified(struct check_ctx *c)
 		struct m_app *a = &c->m->apps[i];
 		const char *due = deadline(c, a);
 
-		if (!app_open(a) || !check_wants(c, a->unit))
+		if (!app_open(c, a) || !check_wants(c, a->unit))
 			continue;
 		if (strcmp(a->status, "planned") == 0 && a->fails > 0)
 			check_emit_app(c, a, ST_FAIL,

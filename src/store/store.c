@@ -201,6 +201,23 @@ store_begin_read(struct store *st, struct err *e)
 }
 
 int
+store_begin_read_twin(struct store *st, struct store **twin, struct err *e)
+{
+	void *h;
+
+	*twin = NULL;
+	if (st->depth > 0 || st->ops->read_twin == NULL ||
+	    (h = st->ops->read_twin(st->h)) == NULL)
+		return store_begin_read(st, e);
+	st->depth = 1;
+	*twin = xcalloc(1, sizeof(**twin));
+	(*twin)->ops = st->ops;
+	(*twin)->h = h;
+	(*twin)->depth = 1;
+	return 0;
+}
+
+int
 store_begin_serializable(struct store *st, struct err *e)
 {
 	return begin(st, 2, e);

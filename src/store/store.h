@@ -88,6 +88,19 @@ int store_retry(struct store *st);
 int store_run(struct store *st, int serial,
 	      int (*fn)(struct store *st, void *arg, struct err *e), void *arg,
 	      struct err *e);
+/*
+ * Begins a read transaction on st like store_begin_read and, where the
+ * backend can, opens *twin: a second connection to the same store, for a
+ * second thread, in a read transaction that sees exactly what st's sees
+ * (SQLite: both begin while a third connection holds the write lock for a
+ * moment, so nothing commits in between). *twin is NULL where that cannot
+ * be: PostgreSQL (for now), an in-memory store, st already in a
+ * transaction, or the write lock not free within 100 ms; the caller then
+ * reads everything through st. The twin ends its transaction with
+ * store_commit or store_rollback and is freed with store_free. 0, or -1
+ * with e set (st's transaction did not begin; *twin NULL).
+ */
+int store_begin_read_twin(struct store *st, struct store **twin, struct err *e);
 /* Says that a long read of much of the store follows on this connection
  * (on 1: govsec check) or has ended (on 0): SQLite keeps a small page
  * cache meanwhile (each page is read once); nothing on PostgreSQL. */
@@ -341,6 +354,11 @@ struct store_ops {
 	int (*fix_keys)(void *h, struct err *e);
 	/* store_read_hint; NULL: nothing to do. */
 	void (*read_hint)(void *h, int on);
+	/* store_begin_read_twin: begins h's read transaction and returns a
+	 * second handle in one that reads the same snapshot, or NULL with
+	 * h in no transaction; NULL: the backend cannot (PostgreSQL could,
+	 * with pg_export_snapshot and SET TRANSACTION SNAPSHOT). */
+	void *(*read_twin)(void *h);
 	/* store_claim_lock's clause; NULL: none (writers exclude each
 	 * other anyway). */
 	const char *claim_lock;

@@ -385,6 +385,55 @@ sq_read_hint(void *h, int on)
 		     NULL, NULL, NULL);
 }
 
+/* Begins a read transaction on s and starts its snapshot (WAL: the
+ * newest commit when the first read happens). */
+static int
+sq_begin_snapshot(struct sq *s)
+{
+	if (sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema",
+			 NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/*
+ * store_begin_read_twin: a second connection reading what h reads. A
+ * third one takes the write lock (waiting at most 100 ms: a long write
+ * under way means one connection will do) while both begin their read
+ * transactions: nothing can commit between them, so both see the same
+ * newest commit (in WAL mode; in rollback mode their shared locks keep
+ * out every commit until both end). NULL, with h in no transaction,
+ * where it cannot be (an in-memory or temporary database, no lock).
+ */
+static void *
+sq_read_twin(void *h)
+{
+	struct sq *s = h, *lock = NULL, *t = NULL;
+	const char *path = sqlite3_db_filename(s->db, "main");
+
+	if (path == NULL || *path == '\0' ||
+	    (lock = sq_open(path, NULL)) == NULL ||
+	    (t = sq_open(path, NULL)) == NULL)
+		goto fail;
+	sqlite3_busy_timeout(lock->db, 100);
+	if (sqlite3_exec(lock->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	if (sq_begin_snapshot(s) < 0)
+		goto fail;
+	if (sq_begin_snapshot(t) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	sq_close(lock); /* rolls its transaction back */
+	return t;
+fail:
+	sq_close(lock);
+	sq_close(t);
+	return NULL;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -402,4 +451,5 @@ const struct store_ops store_sqlite_ops = {
     .bulk_begin = sq_bulk_begin,
     .bulk_end = sq_bulk_end,
     .read_hint = sq_read_hint,
+    .read_twin = sq_read_twin,
 };

@@ -625,6 +625,50 @@ test_map(void **state)
 	map_cleanup(&m); /* twice is harmless */
 }
 
+/* sidx.c and big.c */
+
+struct keyed {
+	int v;
+	const char *key;
+};
+
+static void
+test_sidx_big(void **state)
+{
+	struct keyed *r = big_alloc(3000 * sizeof(*r));
+	char(*keys)[16] = xmalloc(3000 * sizeof(*keys));
+	struct sidx x;
+	char k[16];
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		assert_int_equal(r[i].v, 0); /* zeroed */
+		str_fmt(keys[i], sizeof(keys[i]), "k%d", i % 2500);
+		r[i].v = i;
+		r[i].key = i == 7 ? NULL : keys[i];
+	}
+	sidx_build(&x, r, 3000, sizeof(*r), offsetof(struct keyed, key));
+	for (int i = 0; i < 2500; i++) {
+		str_fmt(k, sizeof(k), "k%d", i);
+		/* of equal keys the first; a NULL key is not indexed */
+		assert_int_equal(sidx_find(&x, k), i == 7 ? 2507 : i);
+	}
+	assert_int_equal(sidx_find(&x, "k2500"), -1);
+	assert_int_equal(sidx_find(&x, ""), -1);
+	assert_int_equal(sidx_find(&x, NULL), -1);
+	sidx_cleanup(&x);
+	sidx_build(&x, r, 0, sizeof(*r), offsetof(struct keyed, key));
+	assert_int_equal(sidx_find(&x, "k1"), -1);
+	sidx_cleanup(&x);
+	/* grown past its first mapping, the contents stay */
+	r = big_realloc(r, 3000 * sizeof(*r), 300000 * sizeof(*r));
+	for (int i = 0; i < 3000; i++)
+		assert_int_equal(r[i].v, i);
+	assert_int_equal(r[299999].v, 0);
+	big_free(r, 300000 * sizeof(*r));
+	free(keys);
+}
+
 /* arena.c */
 
 static void
@@ -917,6 +961,7 @@ main(void)
 	    cmocka_unit_test(test_password),
 	    cmocka_unit_test(test_err),
 	    cmocka_unit_test(test_secret),
+	    cmocka_unit_test(test_sidx_big),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

@@ -2363,11 +2363,10 @@ test_run_order_and_filter(void **state)
 	assert_memory_equal(&sum, &all, sizeof(sum));
 }
 
-/* The demo registry runs, and a few of its known findings. */
+/* Imports the demo registry (data/demo.json). */
 static void
-test_demo(void **state)
+load_demo(struct store *st)
 {
-	struct store *st = *state;
 	struct buf b = BUF_INIT(1 << 22);
 	struct reg_counts c;
 	struct err e;
@@ -2377,6 +2376,15 @@ test_demo(void **state)
 	if (reg_import(st, b.data, b.len, "demo.json", "t", &c, &e) != 0)
 		fail_msg("demo import: %s", e.msg);
 	buf_cleanup(&b);
+}
+
+/* The demo registry runs, and a few of its known findings. */
+static void
+test_demo(void **state)
+{
+	struct store *st = *state;
+
+	load_demo(st);
 	run_opts(st, "2026-11-26T04:00:00Z", NULL);
 	assert_true(nfound > 100);
 	expect_f("site.suffix", "jm-jy-portal", ST_FAIL,
@@ -2394,6 +2402,179 @@ test_demo(void **state)
 		 "expired on 2025-06-30 but is still active");
 	expect_f("site.county-pages", "ts-jy-portal", ST_FAIL,
 		 "county-level department '台山市教育局'");
+}
+
+/*
+ * A whole check on two threads (check_opts.threads 2: the inspection and
+ * probe rules on a second connection reading the same snapshot, their
+ * findings handed on in rule order) gives what one thread gives: the
+ * same findings in the same order, the same counts by requirement and by
+ * unit, and the same SUP-1 verdicts, which read what the rules of both
+ * threads counted per application (here an overdue acknowledgement of a
+ * finding of the second thread's). The demo registry with an inspection
+ * of every portal (one failing), probes and an acknowledgement.
+ */
+struct run_copy {
+	struct fnd *f;
+	size_t n;
+	struct check_summary sum;
+	char *units;
+};
+
+static void
+run_threads(struct store *st, int threads, unsigned want, struct run_copy *out)
+{
+	struct check_opts o;
+	struct check_sink sink = {collect, NULL, want};
+	struct report_units *ru = report_units_new();
+	json_t *j;
+	struct err e;
+
+	check_opts_init(&o);
+	o.now = when("2026-11-26T04:00:00Z");
+	o.threads = threads;
+	report_units_opts(ru, &o);
+	nfound = 0;
+	if (check_run(st, &o, &sink, &out->sum, &e) != 0)
+		fail_msg("check_run: %s", e.msg);
+	out->n = nfound;
+	out->f = xmalloc((nfound + 1) * sizeof(*found));
+	if (nfound > 0)
+		memcpy(out->f, found, nfound * sizeof(*found));
+	j = report_units_json(ru);
+	out->units = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	report_units_free(ru);
+}
+
+static void
+same_runs(const struct run_copy *a, const struct run_copy *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		if (memcmp(&a->f[i], &b->f[i], sizeof(a->f[i])) != 0)
+			fail_msg("finding %zu: %s %s (%s) and %s %s (%s)", i,
+				 a->f[i].rule, a->f[i].object, a->f[i].evidence,
+				 b->f[i].rule, b->f[i].object,
+				 b->f[i].evidence);
+	for (int k = 0; k < ST__COUNT; k++)
+		assert_int_equal(a->sum.count[k], b->sum.count[k]);
+	assert_int_equal(a->sum.overdue, b->sum.overdue);
+	assert_int_equal(a->sum.not_judged, b->sum.not_judged);
+	assert_int_equal(a->sum.nreq, b->sum.nreq);
+	for (size_t i = 0; i < a->sum.nreq; i++) {
+		const struct check_req *x = &a->sum.req[i], *y = &b->sum.req[i];
+
+		assert_string_equal(x->id, y->id);
+		for (int k = 0; k < ST__COUNT; k++)
+			assert_int_equal(x->count[k], y->count[k]);
+		assert_string_equal(x->verdict, y->verdict);
+		assert_string_equal(x->judged_by, y->judged_by);
+		assert_string_equal(x->observed, y->observed);
+		assert_int_equal(x->attested, y->attested);
+		assert_int_equal(x->unjudged_units, y->unjudged_units);
+	}
+	assert_string_equal(a->units, b->units);
+}
+
+static void
+run_copy_free(struct run_copy *r)
+{
+	free(r->f);
+	free(r->units);
+}
+
+static void
+test_two_threads(void **state)
+{
+	struct store *st = *state;
+	struct run_copy one, two;
+	const unsigned wants[] = {0, 1u << ST_FAIL,
+				  1u << ST_FAIL | 1u << ST_UNKNOWN};
+	struct err e;
+
+	load_demo(st);
+	/* an inspection of every portal's domains, the first one's failing
+	 * LINK-2 and acknowledged with a due date long past */
+	assert_int_equal(
+	    store_exec(
+		st,
+		"INSERT INTO insp_runs (host, start, started, finished, "
+		"pages, links, broken, blocked, marks, findings) SELECT "
+		"d.name, 'https://' || d.name || '/', "
+		"'2026-11-20T01:00:00Z', '2026-11-20T01:05:00Z', 1, 2, 1, "
+		"0, '{}', CASE WHEN d.app = 'jm-portal' THEN '[{\"rule\":"
+		"\"inspect.link-list\",\"requirement\":\"LINK-2\",\"status\""
+		":\"fail\",\"object\":\"https://x/\",\"evidence\":\"HTTP "
+		"404\"}]' ELSE '[{\"rule\":\"inspect.footer\",\"requirement"
+		"\":\"GOVWEB-3\",\"status\":\"pass\",\"evidence\":\"marks"
+		"\"}]' END FROM domains d JOIN apps a ON a.id = d.app WHERE "
+		"a.type = 'portal'",
+		NULL, 0, &e),
+	    0);
+	assert_int_equal(check_ack(st, "observe.link-list", "jm-portal", "张三",
+				   "2026-01-31", NULL, "tester", &e),
+			 0);
+	probes(st, "jm-portal", "2026-11-25T10:00:00Z", 30, 0);
+	probes(st, "ts-portal", "2026-11-25T10:00:00Z", 30, 1);
+	for (size_t i = 0; i < ARRAY_SIZE(wants); i++) {
+		run_threads(st, 1, wants[i], &one);
+		run_threads(st, 2, wants[i], &two);
+		same_runs(&one, &two);
+		run_copy_free(&two);
+		/* the second thread's rules were run, its finding counted
+		 * for SUP-1 */
+		if (i == 0) {
+			expect_f("observe.link-list", "jm-portal", ST_FAIL,
+				 "1 broken links");
+			assert_true(
+			    get("observe.link-list", "jm-portal")->overdue);
+			expect_f("sup.rectified", "jm-portal", ST_FAIL,
+				 "1 requirement checks still fail");
+		}
+		run_copy_free(&one);
+	}
+}
+
+/* The twin (store_begin_read_twin) reads the snapshot of the connection
+ * it was made for: a commit after both began is seen by neither, and by
+ * both transactions begun after it. None where the store cannot. */
+static void
+test_read_twin(void **state)
+{
+	struct store *st = *state, *twin = NULL, *other;
+	char path[8192];
+	const char *q = "SELECT count(*) FROM settings";
+	long long n0;
+	struct err e;
+
+	assert_int_equal(store_begin_read_twin(st, &twin, &e), 0);
+	if (strcmp(store_backend(st), "sqlite") != 0) {
+		assert_null(twin); /* PostgreSQL: one connection */
+		store_commit(st, NULL);
+		return;
+	}
+	assert_non_null(twin);
+	n0 = store_query_int(st, q, NULL, 0, -1);
+	assert_int_equal(store_query_int(twin, q, NULL, 0, -1), n0);
+	str_fmt(path, sizeof(path), "%s/db%d.sqlite", tmpdir, dbcount);
+	other = store_open(path, &e);
+	assert_non_null(other);
+	assert_int_equal(store_setting_set(other, "test.twin", "1", &e), 0);
+	assert_int_equal(store_query_int(other, q, NULL, 0, -1), n0 + 1);
+	assert_int_equal(store_query_int(st, q, NULL, 0, -1), n0);
+	assert_int_equal(store_query_int(twin, q, NULL, 0, -1), n0);
+	assert_int_equal(store_commit(twin, &e), 0);
+	store_free(twin);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_query_int(st, q, NULL, 0, -1), n0 + 1);
+	/* inside a transaction already: no twin, the transaction nests */
+	assert_int_equal(store_begin_read(st, &e), 0);
+	assert_int_equal(store_begin_read_twin(st, &twin, &e), 0);
+	assert_null(twin);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	store_free(other);
 }
 
 /*
@@ -3252,6 +3433,8 @@ main(void)
 	    cmocka_unit_test(test_rule_table),
 	    T(test_run_order_and_filter),
 	    T(test_demo),
+	    T(test_two_threads),
+	    T(test_read_twin),
 	    T(test_rreg_sup_deadline),
 	    T(test_rreg_site_county_organs),
 	    T(test_rreg_scope_authority),
