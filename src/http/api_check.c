@@ -92,7 +92,7 @@ http_findings(struct http_req *r)
 	const char *req = http_query(r, "requirement");
 	struct filter fl;
 	struct check_opts o;
-	struct check_sink sink = {filter_emit, &fl, 0};
+	struct check_sink sink = {filter_emit, &fl, 0, NULL, NULL};
 	struct check_summary sum;
 	struct report_units *ru;
 	struct err e;
@@ -298,7 +298,7 @@ http_dashboard(struct http_req *r)
 {
 	struct dash d;
 	struct check_opts o;
-	struct check_sink sink = {dash_emit, &d, 0};
+	struct check_sink sink = {dash_emit, &d, 0, NULL, NULL};
 	struct check_summary sum;
 	struct err e;
 	json_t *res = NULL, *counts;

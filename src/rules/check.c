@@ -493,7 +493,7 @@ rec_tally(struct check_rec *r, const char *unit, const char *name,
 	  enum fstatus st)
 {
 	if (rec_take(r)) {
-		r->o->tally(r->o->tally_arg, unit, name, st);
+		r->o->tally(r->o->tally_arg, -1, unit, name, st);
 		return;
 	}
 	putc(REC_TALLY, r->f);
@@ -560,7 +560,7 @@ rec_hand_on(struct check_rec *r)
 			goto fail;
 		if (kind == REC_TALLY) {
 			r->o->tally(
-			    r->o->tally_arg, off[0] < 0 ? NULL : b + off[0],
+			    r->o->tally_arg, -1, off[0] < 0 ? NULL : b + off[0],
 			    off[1] < 0 ? NULL : b + off[1], (enum fstatus)st);
 			continue;
 		}
@@ -572,8 +572,11 @@ rec_hand_on(struct check_rec *r)
 		f.overdue = overdue;
 		/* the model's text of the unit (the same), as emit_v passes
 		 * it: the sink may know it by its address */
-		if (unit >= 0 && f.unit != NULL)
+		f.unit_ix = -1;
+		if (unit >= 0 && f.unit != NULL) {
 			f.unit = r->m->units[unit].uscc;
+			f.unit_ix = unit;
+		}
 		r->out->emit(r->out->arg, &f);
 	}
 	free(b);
@@ -647,6 +650,7 @@ static enum fstatus VPRINTF_LIKE(7)
 	else if (unit == NULL)
 		u = NULL;
 	f.unit_name = u != NULL ? u->name : NULL;
+	f.unit_ix = u != NULL ? (long)(u - c->m->units) : -1;
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
 	if (t != NULL) {
 		f.judged_by = "attestation";
@@ -694,7 +698,7 @@ static enum fstatus VPRINTF_LIKE(7)
 	else if (c->o->tally != NULL && c->rec != NULL)
 		rec_tally(c->rec, unit, f.unit_name, st);
 	else if (c->o->tally != NULL)
-		c->o->tally(c->o->tally_arg, unit, f.unit_name, st);
+		c->o->tally(c->o->tally_arg, -1, unit, f.unit_name, st);
 	if (c->sink == NULL || c->sink->emit == NULL ||
 	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
 		return st;
@@ -1076,14 +1080,17 @@ worker_merge(struct check_ctx *c, const struct worker *w)
  * twin (the same snapshot): it takes the rules from NAME-1 to SEC-2 (the
  * names, e-certificates, and what reads the inspections and probes, which
  * share what they read), the first the others (the gate's rules share
- * theirs): about even halves on 100,000 units. What they emit reaches the sink in
- * rule order: the first thread's rules before the second's directly;
- * the second's are recorded (check_rec) until those are done, then handed
- * on and emitted directly; the first thread's rules after the second's
- * likewise wait for the second to finish. The counts by unit and
- * application are merged before the last rule (SUP-1, which reads them)
- * runs. 1 if it could not start (no temporary file: run them on one
- * thread), 0 when done, -1 with e set.
+ * theirs): about even halves on 100,000 units. What they emit reaches the
+ * sink in rule order. A sink that branches (the text and HTML reports)
+ * takes the first thread's rules before the second's directly, the
+ * second's and the first thread's after them in a branch each, joined in
+ * that order at the end. Otherwise the first thread's rules before the
+ * second's go to the sink directly; the second's are recorded (check_rec)
+ * until those are done, then handed on and emitted directly; the first
+ * thread's rules after the second's likewise wait for the second to
+ * finish. The counts by unit and application are merged before the last
+ * rule (SUP-1, which reads them) runs. 1 if it could not start (no
+ * temporary file: run them on one thread), 0 when done, -1 with e set.
  */
 static int
 run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
@@ -1098,6 +1105,11 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	struct worker *w;
 	pthread_t th;
 	int started, rc;
+	/* a sink that branches: each thread renders its findings into a
+	 * branch of it, joined in rule order at the end; the records keep
+	 * only the tallies of findings of unregistered units */
+	int branched = sink != NULL && sink->emit != NULL &&
+		       sink->branch != NULL && sink->join != NULL;
 
 	if (from >= to || to > last)
 		return 1;
@@ -1121,14 +1133,19 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	w->rec.o = mine.o = c->o;
 	w->rec.m = mine.m = c->m;
 	w->rec.unit = mine.unit = -1;
-	w->rec.turn = &w->first;
-	mine.turn = &w->second;
+	w->rec.turn = branched ? NULL : &w->first;
+	mine.turn = branched ? NULL : &w->second;
 	w->sum = *c->sum; /* the catalogue, nothing counted yet */
 	w->sink = (struct check_sink){
 	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &w->rec,
-	    sink != NULL ? sink->want : 0};
+	    sink != NULL ? sink->want : 0, NULL, NULL};
 	mine_sink = w->sink;
 	mine_sink.arg = &mine;
+	if (branched) {
+		w->sink.emit = mine_sink.emit = sink->emit;
+		w->sink.arg = sink->branch(sink->arg);
+		mine_sink.arg = sink->branch(sink->arg);
+	}
 	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
 		 twin, c->now);
 	w->c.rec = &w->rec;
@@ -1158,6 +1175,10 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	c->sink = sink;
 	c->rec = NULL;
 	worker_merge(c, w);
+	if (branched) {
+		sink->join(sink->arg, w->sink.arg);
+		sink->join(sink->arg, mine_sink.arg);
+	}
 	/* in order: what the second thread still holds (it ended before
 	 * its turn), then this one's */
 	rc = rec_finish(&w->rec, e) < 0 || rec_finish(&mine, e) < 0 ? -1 : 0;
@@ -1280,12 +1301,13 @@ check_run(struct store *st, const struct check_opts *o,
 			const struct m_unit *u = &m.units[i];
 
 			if (u->tally[k] > 0 && o->tally_n != NULL)
-				o->tally_n(o->tally_arg, u->uscc, u->name,
-					   (enum fstatus)k, u->tally[k]);
+				o->tally_n(o->tally_arg, (long)i, u->uscc,
+					   u->name, (enum fstatus)k,
+					   u->tally[k]);
 			else
 				for (long long n = 0; n < u->tally[k]; n++)
-					o->tally(o->tally_arg, u->uscc, u->name,
-						 (enum fstatus)k);
+					o->tally(o->tally_arg, (long)i, u->uscc,
+						 u->name, (enum fstatus)k);
 		}
 	for (size_t i = 0; i < ARRAY_SIZE(catalogue); i++)
 		req_finish(sum, &sum->req[i], catalogue[i].kind);

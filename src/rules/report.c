@@ -5,9 +5,12 @@
  * summary (verdict, counts, date and scope) at the top, then one section
  * per unit with findings written (most failures first) with its failures,
  * then its undecided findings, then its passes. Those are rendered as they
- * come into a temporary file (up to REPORT_MAX bytes), with a list per
- * unit and status of where each is, and copied out in section order at
- * the end: memory grows by a few bytes per finding, not by its text. The
+ * come (up to REPORT_MAX bytes), held in memory up to HOLD_MEM bytes and
+ * past that in a temporary file, with a list per unit and status of where
+ * each is, and copied out in section order at the end: a large report
+ * (--all) costs a few bytes of memory per finding, not its text. Other
+ * threads of the check render theirs into branches of the report, joined
+ * in their order at the end (report_sink). The
  * counts by unit (report_units_*) are shared with the HTTP API so that the
  * console shows the same groups in the same order. Finding text comes
  * from the registry (untrusted for HTML): it is escaped by jansson for
@@ -29,6 +32,11 @@
  * finding; past them the report says how many findings it leaves out. */
 #define REPORT_MAX	   (4LL << 30)
 #define REPORT_FINDING_MAX (1 << 20)
+/* Findings are held in chunks of HOLD_CHUNK bytes (a huge page), at most
+ * HOLD_MEM bytes of them in memory in each branch; past that each chunk
+ * goes to a temporary file as it fills. */
+#define HOLD_CHUNK ((size_t)2 << 20)
+#define HOLD_MEM   ((size_t)128 << 20)
 
 /* Where a status goes in a unit's section: failures first. */
 static const int rank_of[ST__COUNT] = {
@@ -36,36 +44,45 @@ static const int rank_of[ST__COUNT] = {
 
 struct unit_group {
 	char *uscc, *name; /* uscc NULL: findings of no unit */
+	long ix;	   /* the unit's place (struct finding), -1: none */
 	long long n[ST__COUNT];
 	/* rendered findings by rank: first and last span, index + 1 */
 	unsigned head[ST__COUNT], tail[ST__COUNT];
 };
 
-/* Where one rendered finding is in the report's temporary file. */
+/* Where one rendered finding is: its chunk's number * the chunk size +
+ * its offset in the chunk. */
 struct span {
-	long long off;
+	unsigned long long off;
 	unsigned len;
 	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
-/* The groups of the units seen, also by the address of the text the
- * caller passed (the model's, the same for each finding of a unit):
- * hashing the text once per finding cost more than the rest of the
- * tally. Open addressing, at most half full; a hit is compared as text
- * all the same. */
-struct unit_cached {
-	const char *key;
-	size_t idx;
+/* A chunk of held findings: in memory, or written to a temporary file. */
+struct chunk {
+	char *mem; /* NULL: in files[file] at foff */
+	size_t file;
+	long long foff;
 };
 
+/* A temporary file of chunks, mapped once to copy them out. */
+struct spill {
+	FILE *f;
+	long long len;
+	char *map; /* MAP_FAILED: read with pread */
+};
+
+/* The groups of the units seen: by the unit's place in the run where it
+ * has one (by_ix, index + 1), else by its text (idx). */
 struct report_units {
 	struct unit_group *g;
 	size_t n, cap;
-	struct map idx; /* uscc -> index */
+	unsigned *by_ix;
+	size_t nby;
+	struct map idx; /* uscc -> index, of units with no place */
 	long long none; /* index + 1 of the no-unit group, 0: none */
 	int sorted;
-	struct unit_cached *cache;
-	size_t ncache, capcache; /* capcache: 0 or a power of 2 */
+	struct arena strs; /* the groups' uscc and name */
 };
 
 struct report {
@@ -77,13 +94,16 @@ struct report {
 	struct report_units units;
 	int tallied; /* report_opts was called: units counts all */
 	/* text and HTML: the findings rendered, until report_finish */
-	FILE *spill;
-	int spill_failed;
-	int spill_short; /* a write fell short: spans after it are wrong */
-	long long held;	 /* bytes in spill */
-	/* the spill mapped to copy the findings out (MAP_FAILED: pread) */
-	char *map;
-	size_t mapped;
+	struct chunk *chunks;
+	size_t nchunks, capchunks;
+	size_t used;  /* bytes used of the last chunk */
+	size_t inmem; /* chunks in memory */
+	struct spill *files;
+	size_t nfiles;
+	long long own;	   /* files' index + 1 of this branch's own file */
+	int spill_failed;  /* a chunk could not be written out */
+	long long held;	   /* bytes held */
+	size_t chunk, mem; /* HOLD_CHUNK and HOLD_MEM (report_hold_sizes) */
 	struct span *spans;
 	size_t nspans, capspans;
 	struct buf one;	   /* one finding */
@@ -120,25 +140,30 @@ jtext(const char *s)
 	return v;
 }
 
+static void
+units_init(struct report_units *u)
+{
+	memset(u, 0, sizeof(*u));
+	map_init(&u->idx);
+	arena_init(&u->strs);
+}
+
 struct report_units *
 report_units_new(void)
 {
-	struct report_units *u = xcalloc(1, sizeof(*u));
+	struct report_units *u = xmalloc(sizeof(*u));
 
-	map_init(&u->idx);
+	units_init(u);
 	return u;
 }
 
 static void
 units_cleanup(struct report_units *u)
 {
-	for (size_t i = 0; i < u->n; i++) {
-		free(u->g[i].uscc);
-		free(u->g[i].name);
-	}
 	free(u->g);
-	free(u->cache);
+	free(u->by_ix);
 	map_cleanup(&u->idx);
+	arena_cleanup(&u->strs);
 }
 
 void
@@ -150,121 +175,79 @@ report_units_free(struct report_units *u)
 	free(u);
 }
 
-static size_t
-ptr_slot(const void *p, size_t cap)
-{
-	uint64_t h = (uint64_t)(uintptr_t)p;
-
-	/* MurmurHash3's finalizer: every bit of the address moves the low
-	 * bits (arena addresses differ only in a few) */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (size_t)h & (cap - 1);
-}
-
-/* The cached group index of the text at key, or -1. */
-static long long
-cache_get(const struct report_units *u, const char *key)
-{
-	if (u->capcache == 0)
-		return -1;
-	for (size_t i = ptr_slot(key, u->capcache);;
-	     i = (i + 1) & (u->capcache - 1)) {
-		const struct unit_cached *c = &u->cache[i];
-
-		if (c->key == NULL)
-			return -1;
-		if (c->key == key)
-			return c->idx < u->n && u->g[c->idx].uscc != NULL &&
-				       strcmp(u->g[c->idx].uscc, key) == 0
-				   ? (long long)c->idx
-				   : -1;
-	}
-}
-
+/* Records that group i is the unit at place ix. */
 static void
-cache_put(struct report_units *u, const char *key, size_t idx)
+units_place(struct report_units *u, long ix, size_t i)
 {
-	if (2 * (u->ncache + 1) > u->capcache) {
-		struct unit_cached *old = u->cache;
-		size_t oldcap = u->capcache;
+	if ((size_t)ix >= u->nby) {
+		size_t n = u->nby ? u->nby : 1024;
 
-		u->capcache = oldcap ? 2 * oldcap : 1024;
-		u->cache = xcalloc(u->capcache, sizeof(*u->cache));
-		u->ncache = 0;
-		for (size_t i = 0; i < oldcap; i++)
-			if (old[i].key != NULL)
-				cache_put(u, old[i].key, old[i].idx);
-		free(old);
+		while (n <= (size_t)ix)
+			n *= 2;
+		u->by_ix = xrealloc(u->by_ix, n * sizeof(*u->by_ix));
+		memset(u->by_ix + u->nby, 0, (n - u->nby) * sizeof(*u->by_ix));
+		u->nby = n;
 	}
-	for (size_t i = ptr_slot(key, u->capcache);;
-	     i = (i + 1) & (u->capcache - 1)) {
-		struct unit_cached *c = &u->cache[i];
-
-		if (c->key == NULL || c->key == key) {
-			u->ncache += c->key == NULL;
-			c->key = key;
-			c->idx = idx;
-			return;
-		}
-	}
+	u->by_ix[ix] = (unsigned)i + 1;
 }
 
-/* The group of unit (NULL: of no unit), added if new. */
+/* The group of unit (NULL: of no unit) at place ix (-1: none), added if
+ * new. */
 static struct unit_group *
-group_of(struct report_units *u, const char *unit, const char *name)
+group_of(struct report_units *u, long ix, const char *unit, const char *name)
 {
 	struct unit_group *g;
 	long long i;
 
-	if (unit != NULL) {
-		if ((i = cache_get(u, unit)) >= 0)
-			return &u->g[i];
-		if (map_get(&u->idx, unit, &i) == 0) {
-			cache_put(u, unit, (size_t)i);
-			return &u->g[i];
-		}
+	if (unit == NULL) {
+		if (u->none > 0)
+			return &u->g[u->none - 1];
+		ix = -1;
+	} else if (ix >= 0) {
+		if ((size_t)ix < u->nby && u->by_ix[ix] != 0)
+			return &u->g[u->by_ix[ix] - 1];
+	} else if (map_get(&u->idx, unit, &i) == 0) {
+		return &u->g[i];
 	}
-	if (unit == NULL && u->none > 0)
-		return &u->g[u->none - 1];
 	if (u->n == u->cap) {
 		u->cap = u->cap ? 2 * u->cap : 16;
 		u->g = xrealloc(u->g, u->cap * sizeof(*u->g));
 	}
 	g = &u->g[u->n];
 	memset(g, 0, sizeof(*g));
-	if (unit != NULL) {
-		g->uscc = xstrdup(unit);
-		map_put(&u->idx, g->uscc, (long long)u->n, NULL);
-		cache_put(u, unit, u->n);
-	} else
+	g->ix = ix;
+	if (unit == NULL)
 		u->none = (long long)u->n + 1;
-	g->name = name != NULL ? xstrdup(name) : NULL;
+	else {
+		g->uscc = arena_strdup(&u->strs, unit);
+		if (ix >= 0)
+			units_place(u, ix, u->n);
+		else
+			map_put(&u->idx, g->uscc, (long long)u->n, NULL);
+	}
+	g->name = name != NULL ? arena_strdup(&u->strs, name) : NULL;
 	u->sorted = 0;
 	return &u->g[u->n++];
 }
 
 void
-report_units_count(void *arg, const char *unit, const char *name,
+report_units_count(void *arg, long unit_ix, const char *unit, const char *name,
 		   enum fstatus st)
 {
 	struct report_units *u = arg;
 
 	if (st < ST__COUNT)
-		group_of(u, unit, name)->n[st]++;
+		group_of(u, unit_ix, unit, name)->n[st]++;
 }
 
 static void
-report_units_count_n(void *arg, const char *unit, const char *name,
-		     enum fstatus st, long long n)
+report_units_count_n(void *arg, long unit_ix, const char *unit,
+		     const char *name, enum fstatus st, long long n)
 {
 	struct report_units *u = arg;
 
 	if (st < ST__COUNT)
-		group_of(u, unit, name)->n[st] += n;
+		group_of(u, unit_ix, unit, name)->n[st] += n;
 }
 
 void
@@ -302,17 +285,19 @@ units_sort(struct report_units *u)
 	if (u->sorted)
 		return;
 	qsort(u->g, u->n, sizeof(*u->g), group_cmp);
-	free(u->cache); /* the groups moved */
-	u->cache = NULL;
-	u->ncache = u->capcache = 0;
-	map_cleanup(&u->idx);
-	map_init(&u->idx);
+	/* the groups moved */
+	if (u->idx.len > 0) {
+		map_cleanup(&u->idx);
+		map_init(&u->idx);
+	}
 	u->none = 0;
 	for (size_t i = 0; i < u->n; i++) {
-		if (u->g[i].uscc != NULL)
-			map_put(&u->idx, u->g[i].uscc, (long long)i, NULL);
-		else
+		if (u->g[i].uscc == NULL)
 			u->none = (long long)i + 1;
+		else if (u->g[i].ix >= 0)
+			u->by_ix[u->g[i].ix] = (unsigned)i + 1;
+		else
+			map_put(&u->idx, u->g[i].uscc, (long long)i, NULL);
 	}
 	u->sorted = 1;
 }
@@ -549,39 +534,111 @@ render_text(struct report *r, struct buf *b, const struct finding *f)
 				      : "");
 }
 
-/* Text and HTML: the finding rendered into the temporary file, listed
- * under its unit and status. */
+/* Writes chunk c of r (full) to r's own temporary file: 0, or -1. */
+static int
+spill_chunk(struct report *r, struct chunk *c)
+{
+	struct spill *sp;
+
+	if (r->own == 0) {
+		FILE *f = tmpfile();
+
+		if (f == NULL)
+			return -1;
+		r->files =
+		    xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+		r->files[r->nfiles++] = (struct spill){f, 0, NULL};
+		r->own = (long long)r->nfiles;
+	}
+	sp = &r->files[r->own - 1];
+	if (fwrite(c->mem, 1, r->chunk, sp->f) != r->chunk)
+		return -1;
+	c->file = (size_t)(r->own - 1);
+	c->foff = sp->len;
+	sp->len += (long long)r->chunk;
+	return 0;
+}
+
+/* Memory for a chunk: a huge page of its own, unless smaller (tests). */
+static char *
+chunk_alloc(size_t n)
+{
+	return n >= HOLD_CHUNK ? big_alloc(n) : xmalloc(n);
+}
+
+static void
+chunk_free(char *p, size_t n)
+{
+	if (n >= HOLD_CHUNK)
+		big_free(p, n);
+	else
+		free(p);
+}
+
+/* Holds len bytes of text: their place in *off; 0, or -1 if they cannot
+ * be held (the report is too large, or a chunk could not be written). */
+static int
+hold_text(struct report *r, const char *data, size_t len,
+	  unsigned long long *off)
+{
+	struct chunk *c = r->nchunks > 0 ? &r->chunks[r->nchunks - 1] : NULL;
+
+	if (len > r->chunk || r->held + (long long)len > REPORT_MAX)
+		return -1;
+	if (c == NULL || c->mem == NULL || r->used + len > r->chunk) {
+		char *mem = NULL;
+
+		if (c != NULL && c->mem != NULL &&
+		    r->inmem * r->chunk >= r->mem) {
+			/* the full one goes to the file, its memory is the
+			 * next one's */
+			if (r->spill_failed || spill_chunk(r, c) < 0) {
+				r->spill_failed = 1;
+				return -1;
+			}
+			mem = c->mem;
+			c->mem = NULL;
+			r->inmem--;
+		}
+		if (r->nchunks == r->capchunks) {
+			r->capchunks = r->capchunks ? 2 * r->capchunks : 16;
+			r->chunks = xrealloc(r->chunks,
+					     r->capchunks * sizeof(*r->chunks));
+		}
+		c = &r->chunks[r->nchunks++];
+		c->mem = mem != NULL ? mem : chunk_alloc(r->chunk);
+		c->file = 0;
+		c->foff = 0;
+		r->inmem++;
+		r->used = 0;
+	}
+	memcpy(c->mem + r->used, data, len);
+	*off = (unsigned long long)(r->nchunks - 1) * r->chunk + r->used;
+	r->used += len;
+	r->held += (long long)len;
+	return 0;
+}
+
+/* Text and HTML: the finding rendered and held, listed under its unit and
+ * status. */
 static void
 hold(struct report *r, const struct finding *f)
 {
-	struct unit_group *g = group_of(&r->units, f->unit, f->unit_name);
+	struct unit_group *g =
+	    group_of(&r->units, f->unit_ix, f->unit, f->unit_name);
 	int rank = rank_of[f->status];
+	unsigned long long off;
 	struct span *sp;
 
 	if (!r->tallied)
 		g->n[f->status]++;
-	if (r->spill == NULL && !r->spill_failed) {
-		r->spill = tmpfile();
-		if (r->spill == NULL)
-			r->spill_failed = 1;
-		else
-			setvbuf(r->spill, NULL, _IOFBF, 1 << 16);
-	}
 	buf_reset(&r->one);
 	if (r->format == REPORT_HTML)
 		render_html(r, &r->one, f);
 	else
 		render_text(r, &r->one, f);
-	if (r->spill == NULL || r->one.len == 0 ||
-	    r->held + (long long)r->one.len > REPORT_MAX ||
-	    r->nspans >= UINT_MAX - 1 || r->spill_short) {
-		r->dropped++;
-		return;
-	}
-	/* the file's end is r->held until a write falls short (asking the
-	 * file each time was a system call per finding) */
-	if (fwrite(r->one.data, 1, r->one.len, r->spill) != r->one.len) {
-		r->spill_short = 1;
+	if (r->one.len == 0 || r->nspans >= UINT_MAX - 1 ||
+	    hold_text(r, r->one.data, r->one.len, &off) < 0) {
 		r->dropped++;
 		return;
 	}
@@ -590,10 +647,9 @@ hold(struct report *r, const struct finding *f)
 		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
 	}
 	sp = &r->spans[r->nspans++];
-	sp->off = r->held;
+	sp->off = off;
 	sp->len = (unsigned)r->one.len;
 	sp->next = 0;
-	r->held += (long long)r->one.len;
 	if (g->tail[rank] != 0)
 		r->spans[g->tail[rank] - 1].next = (unsigned)r->nspans;
 	else
@@ -601,50 +657,54 @@ hold(struct report *r, const struct finding *f)
 	g->tail[rank] = (unsigned)r->nspans;
 }
 
-/* Copies the findings of g held in the temporary file to out, failures
- * first (from the file mapped once; else pread: exactly each finding). */
+/* Writes the held text of sp to out (from memory, from its file mapped
+ * once, else by pread); 0, or -1 if it could not be read back. */
+static int
+put_span(struct report *r, const struct span *sp)
+{
+	const struct chunk *c = &r->chunks[sp->off / r->chunk];
+	size_t at = (size_t)(sp->off % r->chunk), done = 0;
+	struct spill *f;
+	char buf[16384];
+
+	if (c->mem != NULL) {
+		fwrite(c->mem + at, 1, sp->len, r->out);
+		return 0;
+	}
+	f = &r->files[c->file];
+	if (f->map == NULL) {
+		f->map =
+		    fflush(f->f) == 0 && (unsigned long long)f->len <= SIZE_MAX
+			? mmap(NULL, (size_t)f->len, PROT_READ, MAP_PRIVATE,
+			       fileno(f->f), 0)
+			: MAP_FAILED;
+	}
+	if (f->map != MAP_FAILED) {
+		fwrite(f->map + c->foff + (long long)at, 1, sp->len, r->out);
+		return 0;
+	}
+	while (done < sp->len) {
+		size_t n =
+		    sp->len - done < sizeof(buf) ? sp->len - done : sizeof(buf);
+		ssize_t got = pread(fileno(f->f), buf, n,
+				    (off_t)(c->foff + (long long)(at + done)));
+
+		if (got <= 0)
+			return -1;
+		fwrite(buf, 1, (size_t)got, r->out);
+		done += (size_t)got;
+	}
+	return 0;
+}
+
+/* Copies the findings of g held to out, failures first. */
 static void
 put_group(struct report *r, const struct unit_group *g)
 {
-	char chunk[16384];
-
-	if (r->spill != NULL && fflush(r->spill) != 0)
-		return;
-	/* the whole file mapped once: no system call per finding */
-	if (r->map == NULL && r->spill != NULL && r->held > 0 &&
-	    (unsigned long long)r->held <= SIZE_MAX) {
-		r->mapped = (size_t)r->held;
-		r->map = mmap(NULL, r->mapped, PROT_READ, MAP_PRIVATE,
-			      fileno(r->spill), 0);
-	}
 	for (int k = 0; k < ST__COUNT; k++)
-		for (unsigned i = g->head[k]; i != 0;
-		     i = r->spans[i - 1].next) {
-			const struct span *sp = &r->spans[i - 1];
-			size_t done = 0;
-
-			if (r->map != NULL && r->map != MAP_FAILED &&
-			    (size_t)sp->off + sp->len <= r->mapped) {
-				fwrite(r->map + sp->off, 1, sp->len, r->out);
-				continue;
-			}
-
-			while (done < sp->len) {
-				size_t n = sp->len - done < sizeof(chunk)
-					       ? sp->len - done
-					       : sizeof(chunk);
-				ssize_t got =
-				    pread(fileno(r->spill), chunk, n,
-					  (off_t)(sp->off + (long long)done));
-
-				if (got <= 0)
-					break;
-				fwrite(chunk, 1, (size_t)got, r->out);
-				done += (size_t)got;
-			}
-			if (done < sp->len)
+		for (unsigned i = g->head[k]; i != 0; i = r->spans[i - 1].next)
+			if (put_span(r, &r->spans[i - 1]) < 0)
 				r->dropped++;
-		}
 }
 
 static void
@@ -727,8 +787,10 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	r->out = out;
 	r->statuses = statuses;
 	r->zh = lang != NULL && strncmp(lang, "zh", 2) == 0;
-	map_init(&r->units.idx);
+	units_init(&r->units);
 	buf_init(&r->one, REPORT_FINDING_MAX);
+	r->chunk = HOLD_CHUNK;
+	r->mem = HOLD_MEM;
 	switch (f) {
 	case REPORT_JSON:
 		fputs("{\"findings\":[", out);
@@ -744,6 +806,15 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 }
 
 void
+report_hold_sizes(struct report *r, size_t chunk, size_t mem)
+{
+	if (r->nchunks == 0 && chunk > 0) {
+		r->chunk = chunk;
+		r->mem = mem;
+	}
+}
+
+void
 report_opts(struct report *r, struct check_opts *o)
 {
 	report_units_opts(&r->units, o);
@@ -753,11 +824,123 @@ report_opts(struct report *r, struct check_opts *o)
 	    !r->zh && (r->format == REPORT_TEXT || r->format == REPORT_HTML);
 }
 
+/* A branch of the report (text and HTML): its own groups and held
+ * findings, nothing written. */
+static void *
+report_branch(void *arg)
+{
+	const struct report *r = arg;
+	struct report *b = xcalloc(1, sizeof(*b));
+
+	b->format = r->format;
+	b->statuses = r->statuses;
+	b->zh = r->zh;
+	b->tallied = r->tallied;
+	b->chunk = r->chunk;
+	b->mem = r->mem;
+	units_init(&b->units);
+	buf_init(&b->one, REPORT_FINDING_MAX);
+	return b;
+}
+
+/* Frees what r holds (not r). */
+static void
+held_free(struct report *r)
+{
+	for (size_t i = 0; i < r->nchunks; i++)
+		chunk_free(r->chunks[i].mem, r->chunk);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		if (r->files[i].map != NULL && r->files[i].map != MAP_FAILED)
+			munmap(r->files[i].map, (size_t)r->files[i].len);
+		fclose(r->files[i].f);
+	}
+	free(r->chunks);
+	free(r->files);
+	free(r->spans);
+	units_cleanup(&r->units);
+	buf_cleanup(&r->one);
+}
+
+/* Puts the findings b holds after those r holds, each in its unit's lists
+ * after r's, and frees b. */
+static void
+report_join(void *arg, void *branch)
+{
+	struct report *r = arg, *b = branch;
+	size_t first = r->nspans;
+	unsigned long long base = (unsigned long long)r->nchunks * r->chunk;
+
+	if (b->nspans > UINT_MAX - 1 - r->nspans) {
+		r->dropped += (long long)b->nspans; /* cannot be listed */
+		b->nspans = 0;
+	}
+	r->files =
+	    xrealloc(r->files, (r->nfiles + b->nfiles + 1) * sizeof(*r->files));
+	for (size_t i = 0; i < b->nchunks; i++)
+		b->chunks[i].file += r->nfiles;
+	memcpy(r->files + r->nfiles, b->files, b->nfiles * sizeof(*b->files));
+	r->nfiles += b->nfiles;
+	b->nfiles = 0;
+	if (r->nchunks + b->nchunks > r->capchunks) {
+		r->capchunks = r->nchunks + b->nchunks + 16;
+		r->chunks =
+		    xrealloc(r->chunks, r->capchunks * sizeof(*r->chunks));
+	}
+	memcpy(r->chunks + r->nchunks, b->chunks,
+	       b->nchunks * sizeof(*b->chunks));
+	r->nchunks += b->nchunks;
+	r->inmem += b->inmem;
+	if (b->nchunks > 0)
+		r->used = b->used; /* the last chunk is b's */
+	b->nchunks = 0;
+	if (r->nspans + b->nspans > r->capspans) {
+		r->capspans = r->nspans + b->nspans + 1024;
+		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
+	}
+	for (size_t i = 0; i < b->nspans; i++) {
+		struct span *sp = &r->spans[r->nspans++];
+
+		*sp = b->spans[i];
+		sp->off += base;
+		if (sp->next != 0)
+			sp->next += (unsigned)first;
+	}
+	for (size_t i = 0; i < b->units.n; i++) {
+		const struct unit_group *bg = &b->units.g[i];
+		struct unit_group *g =
+		    group_of(&r->units, bg->ix, bg->uscc, bg->name);
+
+		for (int k = 0; k < ST__COUNT; k++) {
+			if (!r->tallied)
+				g->n[k] += bg->n[k];
+			if (bg->head[k] == 0 || b->nspans == 0)
+				continue;
+			if (g->tail[k] != 0)
+				r->spans[g->tail[k] - 1].next =
+				    bg->head[k] + (unsigned)first;
+			else
+				g->head[k] = bg->head[k] + (unsigned)first;
+			g->tail[k] = bg->tail[k] + (unsigned)first;
+		}
+	}
+	r->held += b->held;
+	r->dropped += b->dropped;
+	r->spill_failed |= b->spill_failed;
+	held_free(b);
+	free(b);
+}
+
 struct check_sink
 report_sink(struct report *r)
 {
-	struct check_sink s = {emit, r, r->statuses};
+	struct check_sink s = {emit, r, r->statuses, NULL, NULL};
 
+	/* text and HTML hold findings until the end: other threads may
+	 * render theirs meanwhile */
+	if (r->format == REPORT_TEXT || r->format == REPORT_HTML) {
+		s.branch = report_branch;
+		s.join = report_join;
+	}
 	return s;
 }
 
@@ -1151,13 +1334,7 @@ report_finish(struct report *r, const struct check_summary *sum)
 		fputs("}}]}\n", out);
 		break;
 	}
-	units_cleanup(&r->units);
-	if (r->map != NULL && r->map != MAP_FAILED)
-		munmap(r->map, r->mapped);
-	if (r->spill != NULL)
-		fclose(r->spill);
-	free(r->spans);
-	buf_cleanup(&r->one);
+	held_free(r);
 	free(r);
 	return ferror(out) ? -1 : 0;
 }

@@ -40,6 +40,9 @@ struct finding {
 	const char *judged_by, *observed;
 	/* the attestation that decided it, NULL if none */
 	const char *reviewer, *attested, *expires;
+	/* the unit's place among the run's registered units (0, 1, ..., the
+	 * same for each of its findings), -1 if none or unregistered */
+	long unit_ix;
 };
 
 /* Receives each finding; the pointers are valid only during the call. */
@@ -48,6 +51,12 @@ struct check_sink {
 	void *arg;
 	unsigned want; /* statuses emitted (bit 1 << status); 0: all. The
 			* others are only counted, so no evidence is built. */
+	/* Optional, for a sink that can take findings from several threads:
+	 * branch(arg) gives a new arg for emit that holds findings apart (one
+	 * thread's); join(arg, branch) then puts them after those arg has,
+	 * in their order, and frees branch. Both in arg's thread. */
+	void *(*branch)(void *arg);
+	void (*join)(void *arg, void *branch);
 };
 
 struct check_opts {
@@ -72,14 +81,15 @@ struct check_opts {
 	 * mail_flow_stale_days old */
 	int mail_flow_stale_days;
 	/* If set, called for every finding in scope, emitted or not, with
-	 * its unit (uscc and name, NULL if none): counts by unit without
-	 * building the evidence of findings nobody reads. The findings of
-	 * a registered unit are counted with the unit and handed over at
-	 * the end of the run, through tally_n (n of them at once) if set. */
-	void (*tally)(void *arg, const char *unit, const char *unit_name,
-		      enum fstatus st);
-	void (*tally_n)(void *arg, const char *unit, const char *unit_name,
-			enum fstatus st, long long n);
+	 * its unit (its place as in struct finding, uscc and name; -1 and
+	 * NULL if none): counts by unit without building the evidence of
+	 * findings nobody reads. The findings of a registered unit are
+	 * counted with the unit and handed over at the end of the run,
+	 * through tally_n (n of them at once) if set. */
+	void (*tally)(void *arg, long unit_ix, const char *unit,
+		      const char *unit_name, enum fstatus st);
+	void (*tally_n)(void *arg, long unit_ix, const char *unit,
+			const char *unit_name, enum fstatus st, long long n);
 	void *tally_arg;
 	/* 1: the sink shows no Chinese (evidence_zh and fix_zh stay NULL,
 	 * not built; report_opts sets it) */
@@ -250,6 +260,10 @@ struct check_sink report_sink(struct report *r);
  * tells check_run whether r shows Chinese (o->no_zh): call before
  * check_run, else a unit's counts are of the findings written. */
 void report_opts(struct report *r, struct check_opts *o);
+/* For tests: text and HTML hold findings in chunks of chunk bytes, at
+ * most mem bytes of them in memory (in each thread's branch), the rest in
+ * a temporary file; before the first finding only. */
+void report_hold_sizes(struct report *r, size_t chunk, size_t mem);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */
 json_t *report_finding_json(const struct finding *f);
@@ -272,8 +286,8 @@ json_t *report_scope_json(const struct check_summary *sum);
 struct report_units;
 struct report_units *report_units_new(void);
 void report_units_free(struct report_units *u);
-void report_units_count(void *arg, const char *unit, const char *name,
-			enum fstatus st);
+void report_units_count(void *arg, long unit_ix, const char *unit,
+			const char *name, enum fstatus st);
 void report_units_opts(struct report_units *u, struct check_opts *o);
 json_t *report_units_json(struct report_units *u);
 /* Writes what is held and the summary (text and HTML: the whole report,

@@ -368,7 +368,7 @@ static void
 check_at(struct store *st, const char *at, struct check_summary *sum)
 {
 	struct check_opts o;
-	struct check_sink sink = {collect, NULL, 0};
+	struct check_sink sink = {collect, NULL, 0, NULL, NULL};
 	struct err e;
 
 	check_opts_init(&o);

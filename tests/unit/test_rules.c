@@ -172,7 +172,7 @@ static void
 run_opts(struct store *st, const char *now, struct check_opts *o)
 {
 	struct check_opts def;
-	struct check_sink sink = {collect, NULL, 0};
+	struct check_sink sink = {collect, NULL, 0, NULL, NULL};
 	struct err e;
 	long long n[ST__COUNT] = {0};
 
@@ -1946,7 +1946,7 @@ test_unit_filter(void **state)
 {
 	struct store *st = *state;
 	struct check_opts o;
-	struct check_sink sink = {collect, NULL, 0};
+	struct check_sink sink = {collect, NULL, 0, NULL, NULL};
 	struct err e;
 	size_t n;
 
@@ -2311,7 +2311,7 @@ test_run_order_and_filter(void **state)
 	struct store *st = *state;
 	size_t n, last = 0;
 	const struct rule_info *r = check_rules(&n);
-	struct check_sink sink = {collect, NULL, 1u << ST_FAIL};
+	struct check_sink sink = {collect, NULL, 1u << ST_FAIL, NULL, NULL};
 	struct check_opts o;
 	struct check_summary all;
 	struct err e;
@@ -2425,7 +2425,7 @@ static void
 run_threads(struct store *st, int threads, unsigned want, struct run_copy *out)
 {
 	struct check_opts o;
-	struct check_sink sink = {collect, NULL, want};
+	struct check_sink sink = {collect, NULL, want, NULL, NULL};
 	struct report_units *ru = report_units_new();
 	json_t *j;
 	struct err e;
@@ -2484,6 +2484,38 @@ run_copy_free(struct run_copy *r)
 	free(r->units);
 }
 
+/* The whole report (format f, statuses want) of a check on threads
+ * threads, its findings held in chunks of chunk bytes, mem of them in
+ * memory (0: the defaults). */
+static char *
+report_threads(struct store *st, int threads, enum report_format f,
+	       unsigned want, size_t chunk, size_t mem)
+{
+	struct check_opts o;
+	struct check_summary rs;
+	struct check_sink sink;
+	struct report *r;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct err e;
+
+	assert_non_null(out);
+	check_opts_init(&o);
+	o.now = when("2026-11-26T04:00:00Z");
+	o.threads = threads;
+	r = report_new(f, out, want, NULL);
+	if (chunk > 0)
+		report_hold_sizes(r, chunk, mem);
+	report_opts(r, &o);
+	sink = report_sink(r);
+	if (check_run(st, &o, &sink, &rs, &e) != 0)
+		fail_msg("check_run: %s", e.msg);
+	assert_int_equal(report_finish(r, &rs), 0);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
 static void
 test_two_threads(void **state)
 {
@@ -2534,6 +2566,33 @@ test_two_threads(void **state)
 		}
 		run_copy_free(&one);
 	}
+	/* The text and HTML reports take the second thread's findings in
+	 * branches, joined at the end: the same bytes as one thread's, also
+	 * with chunks of 1 KiB of which only one stays in memory (the rest
+	 * in the temporary file). */
+	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
+		for (int f = REPORT_TEXT; f <= REPORT_HTML; f += 3) {
+			unsigned want =
+			    wants[i] ? wants[i] : (1u << ST__COUNT) - 1;
+			char *a = report_threads(st, 1, (enum report_format)f,
+						 want, 0, 0),
+			     *b = report_threads(st, 2, (enum report_format)f,
+						 want, 0, 0),
+			     *c = report_threads(st, 2, (enum report_format)f,
+						 want, 1024, 1024),
+			     *d = report_threads(st, 1, (enum report_format)f,
+						 want, 1024, 1024);
+
+			assert_non_null(strstr(a, "jm-portal"));
+			assert_true(strlen(a) > 3 * 1024);
+			assert_string_equal(a, b);
+			assert_string_equal(a, c);
+			assert_string_equal(a, d);
+			free(a);
+			free(b);
+			free(c);
+			free(d);
+		}
 }
 
 /* The twin (store_begin_read_twin) reads the snapshot of the connection
