@@ -16,6 +16,7 @@
  * from the registry (untrusted for HTML): it is escaped by jansson for
  * JSON and by buf_add_html here.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include <sys/mman.h>
+#include <sys/uio.h>
 
 #include <jansson.h>
 
@@ -106,6 +108,15 @@ struct report {
 	size_t chunk, mem; /* HOLD_CHUNK and HOLD_MEM (report_hold_sizes) */
 	struct span *spans;
 	size_t nspans, capspans;
+	/* the sections of held findings being written (report_finish):
+	 * runs of what is held written straight from where it is (writev,
+	 * out flushed first), the text between them copied into ovbuf;
+	 * fwrite where out has no descriptor */
+	int ovfd, ovfailed;
+	struct iovec ov[512]; /* Linux takes 1,024 a call */
+	int nov, novmax;
+	char ovbuf[1 << 16];
+	size_t ovused;
 	struct buf one;	   /* one finding */
 	long long dropped; /* findings left out */
 };
@@ -657,8 +668,95 @@ hold(struct report *r, const struct finding *f)
 	g->tail[rank] = (unsigned)r->nspans;
 }
 
-/* Writes the held text of sp to out (from memory, from its file mapped
- * once, else by pread); 0, or -1 if it could not be read back. */
+/* Starts writing sections to r->out. */
+static void
+ov_begin(struct report *r)
+{
+	r->ovfd = fflush(r->out) == 0 ? fileno(r->out) : -1;
+	r->nov = 0;
+	r->ovused = 0;
+}
+
+/* Writes what is queued; r->ovfailed if it cannot. */
+static void
+ov_flush(struct report *r)
+{
+	struct iovec *v = r->ov;
+	int n = r->nov;
+
+	while (n > 0 && !r->ovfailed) {
+		ssize_t w = writev(r->ovfd, v, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r->ovfailed = 1;
+			break;
+		}
+		while (n > 0 && (size_t)w >= v->iov_len) {
+			w -= (ssize_t)v->iov_len;
+			v++;
+			n--;
+		}
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + w;
+			v->iov_len -= (size_t)w;
+		}
+	}
+	r->nov = 0;
+	r->ovused = 0;
+}
+
+/* Queues len bytes at p, which stay where they are until ov_end. */
+static void
+ov_held(struct report *r, const char *p, size_t len)
+{
+	struct iovec *last = r->nov > 0 ? &r->ov[r->nov - 1] : NULL;
+
+	if (r->ovfd < 0) {
+		fwrite(p, 1, len, r->out);
+		return;
+	}
+	if (last != NULL && (const char *)last->iov_base + last->iov_len == p) {
+		last->iov_len += len; /* the next finding of the same run */
+		return;
+	}
+	if (r->nov == r->novmax)
+		ov_flush(r);
+	r->ov[r->nov++] = (struct iovec){(void *)(uintptr_t)p, len};
+}
+
+/* Queues a copy of len bytes at p. */
+static void
+ov_text(struct report *r, const char *p, size_t len)
+{
+	if (r->ovfd < 0) {
+		fwrite(p, 1, len, r->out);
+		return;
+	}
+	/* room for the text and its entry (a flush empties the buffer) */
+	if (len > sizeof(r->ovbuf) - r->ovused || r->nov == r->novmax)
+		ov_flush(r);
+	if (len > sizeof(r->ovbuf)) {
+		ov_held(r, p, len);
+		ov_flush(r);
+		return;
+	}
+	memcpy(r->ovbuf + r->ovused, p, len);
+	ov_held(r, r->ovbuf + r->ovused, len);
+	r->ovused += len;
+}
+
+/* Ends writing sections: what is queued is written. */
+static void
+ov_end(struct report *r)
+{
+	if (r->ovfd >= 0)
+		ov_flush(r);
+}
+
+/* Queues the held text of sp (from memory, from its file mapped once,
+ * else read with pread); 0, or -1 if it could not be read back. */
 static int
 put_span(struct report *r, const struct span *sp)
 {
@@ -668,7 +766,7 @@ put_span(struct report *r, const struct span *sp)
 	char buf[16384];
 
 	if (c->mem != NULL) {
-		fwrite(c->mem + at, 1, sp->len, r->out);
+		ov_held(r, c->mem + at, sp->len);
 		return 0;
 	}
 	f = &r->files[c->file];
@@ -680,7 +778,7 @@ put_span(struct report *r, const struct span *sp)
 			: MAP_FAILED;
 	}
 	if (f->map != MAP_FAILED) {
-		fwrite(f->map + c->foff + (long long)at, 1, sp->len, r->out);
+		ov_held(r, f->map + c->foff + (long long)at, sp->len);
 		return 0;
 	}
 	while (done < sp->len) {
@@ -691,13 +789,13 @@ put_span(struct report *r, const struct span *sp)
 
 		if (got <= 0)
 			return -1;
-		fwrite(buf, 1, (size_t)got, r->out);
+		ov_text(r, buf, (size_t)got);
 		done += (size_t)got;
 	}
 	return 0;
 }
 
-/* Copies the findings of g held to out, failures first. */
+/* Queues the findings of g held, failures first. */
 static void
 put_group(struct report *r, const struct unit_group *g)
 {
@@ -791,6 +889,7 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	buf_init(&r->one, REPORT_FINDING_MAX);
 	r->chunk = HOLD_CHUNK;
 	r->mem = HOLD_MEM;
+	r->novmax = (int)ARRAY_SIZE(r->ov);
 	switch (f) {
 	case REPORT_JSON:
 		fputs("{\"findings\":[", out);
@@ -806,12 +905,14 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 }
 
 void
-report_hold_sizes(struct report *r, size_t chunk, size_t mem)
+report_hold_sizes(struct report *r, size_t chunk, size_t mem, int pieces)
 {
 	if (r->nchunks == 0 && chunk > 0) {
 		r->chunk = chunk;
 		r->mem = mem;
 	}
+	if (pieces > 0 && pieces <= (int)ARRAY_SIZE(r->ov))
+		r->novmax = pieces;
 }
 
 void
@@ -1174,18 +1275,22 @@ text_finish(struct report *r, const struct check_summary *sum,
 			sum->not_judged);
 	fputc('\n', out);
 	units_sort(&r->units);
+	ov_begin(r);
 	for (size_t i = 0; i < r->units.n; i++) {
 		const struct unit_group *g = &r->units.g[i];
 
 		if (!group_shown(g))
 			continue;
 		buf_reset(&b);
+		buf_addstr(&b, "\n== ");
 		unit_title(&b, g, zh, 0);
 		buf_addstr(&b, zh ? "：" : ": ");
 		counts_text(&b, g->n, zh);
-		fprintf(out, "\n== %s\n", b.data);
+		buf_addstr(&b, "\n");
+		ov_text(r, b.data, b.len);
 		put_group(r, g);
 	}
+	ov_end(r);
 	if (r->dropped > 0)
 		fprintf(out,
 			zh ? "\n（报告过大，另有 %lld 项未列出：请使用 --unit "
@@ -1258,6 +1363,7 @@ html_finish(struct report *r, const struct check_summary *sum,
 		sum->not_judged);
 	fprintf(out, "<h2>%s</h2>\n", zh ? "各单位情况" : "by unit");
 	units_sort(&r->units);
+	ov_begin(r);
 	for (size_t i = 0; i < r->units.n; i++) {
 		const struct unit_group *g = &r->units.g[i];
 
@@ -1275,17 +1381,19 @@ html_finish(struct report *r, const struct check_summary *sum,
 		buf_addstr(&b, "</h3>\n<p class=\"unit-counts\">");
 		counts_text(&b, g->n, zh);
 		buf_addstr(&b, "</p>\n");
-		fputs(b.data, out);
-		fprintf(out,
-			"<table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
-			"<th>%s</th><th>%s</th><th>%s</th></tr></thead>"
-			"<tbody>\n",
-			zh ? "状态" : "status", zh ? "要求" : "requirement",
-			zh ? "检查项" : "check", zh ? "对象" : "object",
-			zh ? "证据" : "evidence", zh ? "整改" : "fix");
+		buf_printf(&b,
+			   "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+			   "<th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+			   "<tbody>\n",
+			   zh ? "状态" : "status", zh ? "要求" : "requirement",
+			   zh ? "检查项" : "check", zh ? "对象" : "object",
+			   zh ? "证据" : "evidence", zh ? "整改" : "fix");
+		ov_text(r, b.data, b.len);
 		put_group(r, g);
-		fputs("</tbody></table>\n</section>\n", out);
+		ov_text(r, "</tbody></table>\n</section>\n",
+			strlen("</tbody></table>\n</section>\n"));
 	}
+	ov_end(r);
 	if (r->dropped > 0)
 		fprintf(out,
 			zh ? "<p class=\"dropped\">报告过大，另有 %lld "
@@ -1303,6 +1411,7 @@ report_finish(struct report *r, const struct check_summary *sum)
 {
 	FILE *out = r->out;
 	const char *verdict = check_verdict_str(check_verdict(sum));
+	int rc;
 
 	switch (r->format) {
 	case REPORT_TEXT:
@@ -1335,6 +1444,7 @@ report_finish(struct report *r, const struct check_summary *sum)
 		break;
 	}
 	held_free(r);
+	rc = ferror(out) || r->ovfailed ? -1 : 0;
 	free(r);
-	return ferror(out) ? -1 : 0;
+	return rc;
 }

@@ -2486,10 +2486,11 @@ run_copy_free(struct run_copy *r)
 
 /* The whole report (format f, statuses want) of a check on threads
  * threads, its findings held in chunks of chunk bytes, mem of them in
- * memory (0: the defaults). */
+ * memory, written 5 pieces a call (chunk 0: the defaults). Written to a
+ * file (writev), or to memory (stdio) if mem_out. */
 static char *
 report_threads(struct store *st, int threads, enum report_format f,
-	       unsigned want, size_t chunk, size_t mem)
+	       unsigned want, size_t chunk, size_t mem, int mem_out)
 {
 	struct check_opts o;
 	struct check_summary rs;
@@ -2497,7 +2498,7 @@ report_threads(struct store *st, int threads, enum report_format f,
 	struct report *r;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
+	FILE *out = mem_out ? open_memstream(&text, &len) : tmpfile();
 	struct err e;
 
 	assert_non_null(out);
@@ -2506,12 +2507,21 @@ report_threads(struct store *st, int threads, enum report_format f,
 	o.threads = threads;
 	r = report_new(f, out, want, NULL);
 	if (chunk > 0)
-		report_hold_sizes(r, chunk, mem);
+		report_hold_sizes(r, chunk, mem, 5);
 	report_opts(r, &o);
 	sink = report_sink(r);
 	if (check_run(st, &o, &sink, &rs, &e) != 0)
 		fail_msg("check_run: %s", e.msg);
 	assert_int_equal(report_finish(r, &rs), 0);
+	if (!mem_out) {
+		long n = ftell(out);
+
+		assert_true(n > 0);
+		text = xmalloc((size_t)n + 1);
+		rewind(out);
+		assert_int_equal(fread(text, 1, (size_t)n, out), (size_t)n);
+		text[n] = '\0';
+	}
 	assert_int_equal(fclose(out), 0);
 	return text;
 }
@@ -2569,19 +2579,19 @@ test_two_threads(void **state)
 	/* The text and HTML reports take the second thread's findings in
 	 * branches, joined at the end: the same bytes as one thread's, also
 	 * with chunks of 1 KiB of which only one stays in memory (the rest
-	 * in the temporary file). */
+	 * in the temporary file), written 5 pieces a call, and through
+	 * stdio. */
 	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
 		for (int f = REPORT_TEXT; f <= REPORT_HTML; f += 3) {
+			enum report_format rf = (enum report_format)f;
 			unsigned want =
 			    wants[i] ? wants[i] : (1u << ST__COUNT) - 1;
-			char *a = report_threads(st, 1, (enum report_format)f,
-						 want, 0, 0),
-			     *b = report_threads(st, 2, (enum report_format)f,
-						 want, 0, 0),
-			     *c = report_threads(st, 2, (enum report_format)f,
-						 want, 1024, 1024),
-			     *d = report_threads(st, 1, (enum report_format)f,
-						 want, 1024, 1024);
+			char *a = report_threads(st, 1, rf, want, 0, 0, 1),
+			     *b = report_threads(st, 2, rf, want, 0, 0, 0),
+			     *c =
+				 report_threads(st, 2, rf, want, 1024, 1024, 0),
+			     *d =
+				 report_threads(st, 1, rf, want, 1024, 1024, 1);
 
 			assert_non_null(strstr(a, "jm-portal"));
 			assert_true(strlen(a) > 3 * 1024);
