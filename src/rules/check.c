@@ -972,6 +972,7 @@ ctx_init(struct check_ctx *c, struct model *m, const struct check_opts *o,
 	buf_init(&c->ev_zh, 64 * 1024);
 	buf_init(&c->fix_zh, 8 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c->today, sizeof(c->today));
+	c->apps_to = m->napps;
 	map_init(&c->att_idx);
 	map_init(&c->judged);
 	for (size_t i = m->nattests; i-- > 0;) {
@@ -1026,6 +1027,9 @@ struct worker {
 	struct check_sink sink;
 	struct check_rec rec;
 	size_t from, to;
+	int branched; /* its sink is a branch of the run's */
+	pthread_t th;
+	int started; /* th runs it; else the first thread does */
 	/* the sink is handed on: by the first thread when the rules before
 	 * the second's are done (first), by the second when it has handed
 	 * on all of its own (second) */
@@ -1076,21 +1080,124 @@ worker_merge(struct check_ctx *c, const struct worker *w)
 }
 
 /*
- * Runs every rule but the last on two threads, the second reading through
- * twin (the same snapshot): it takes the rules from NAME-1 to SEC-2 (the
- * names, e-certificates, and what reads the inspections and probes, which
- * share what they read), the first the others (the gate's rules share
- * theirs): about even halves on 100,000 units. What they emit reaches the
- * sink in rule order. A sink that branches (the text and HTML reports)
- * takes the first thread's rules before the second's directly, the
- * second's and the first thread's after them in a branch each, joined in
- * that order at the end. Otherwise the first thread's rules before the
- * second's go to the sink directly; the second's are recorded (check_rec)
- * until those are done, then handed on and emitted directly; the first
- * thread's rules after the second's likewise wait for the second to
- * finish. The counts by unit and application are merged before the last
- * rule (SUP-1, which reads them) runs. 1 if it could not start (no
- * temporary file: run them on one thread), 0 when done, -1 with e set.
+ * A second thread for rules [from, to), reading through twin (the same
+ * snapshot), its counts kept apart and its findings recorded (check_rec),
+ * or rendered into a branch of a sink that branches (then its records
+ * keep only the tallies of findings of unregistered units); SUP-1 there
+ * goes through the applications from apps_from on; it takes what pre
+ * read for it (if not NULL). NULL if it cannot record (no temporary
+ * file).
+ */
+static struct worker *
+worker_new(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
+	   size_t from, size_t to, size_t apps_from, int branched)
+{
+	const struct check_sink *sink = c->sink;
+	struct worker *w = xcalloc(1, sizeof(*w));
+
+	w->rec.f = tmpfile();
+	if (w->rec.f == NULL) {
+		free(w);
+		return NULL;
+	}
+	setvbuf(w->rec.f, NULL, _IOFBF, 1 << 16);
+	atomic_init(&w->first, 0);
+	atomic_init(&w->second, 0);
+	w->rec.out = sink;
+	w->rec.o = c->o;
+	w->rec.m = c->m;
+	w->rec.unit = -1;
+	w->rec.turn = branched ? NULL : &w->first;
+	/* the catalogue, nothing counted */
+	w->sum = *c->sum;
+	memset(w->sum.count, 0, sizeof(w->sum.count));
+	w->sum.overdue = 0;
+	for (size_t i = 0; i < w->sum.nreq; i++) {
+		struct check_req *q = &w->sum.req[i];
+
+		memset(q->count, 0, sizeof(q->count));
+		q->attested = q->unjudged_units = 0;
+		*q->observed = '\0';
+	}
+	w->sink = (struct check_sink){
+	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &w->rec,
+	    sink != NULL ? sink->want : 0, NULL, NULL};
+	if (branched) {
+		w->sink.emit = sink->emit;
+		w->sink.arg = sink->branch(sink->arg);
+	}
+	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
+		 twin, c->now);
+	w->c.rec = &w->rec;
+	if (pre != NULL) {
+		w->c.link = pre->link;
+		w->c.insp_latest = pre->insp_latest;
+		w->c.insp_loaded = pre->insp_loaded;
+		pre->link = NULL;
+		pre->insp_loaded = 0;
+		map_init(&pre->insp_latest);
+	}
+	w->c.apps_from = apps_from;
+	w->c.utally = xcalloc(c->m->nunits + 1, sizeof(*w->c.utally));
+	w->c.acount = xcalloc(c->m->napps + 1, sizeof(*w->c.acount));
+	w->from = from;
+	w->to = to;
+	w->branched = branched;
+	w->started = pthread_create(&w->th, NULL, worker_main, w) == 0;
+	return w;
+}
+
+/* The first thread is done with what comes before w's findings: runs w
+ * here if it could not start, then waits for it, merges its counts, puts
+ * its findings after the first thread's and frees it. 0, or -1 with e
+ * set if its records could not be read back. */
+static int
+worker_end(struct check_ctx *c, struct worker *w, struct err *e)
+{
+	int rc;
+
+	atomic_store_explicit(&w->first, 1, memory_order_release);
+	if (!w->started)
+		worker_main(w);
+	else
+		pthread_join(w->th, NULL);
+	worker_merge(c, w);
+	if (w->branched)
+		c->sink->join(c->sink->arg, w->sink.arg);
+	/* what it still holds (it ended before its turn) */
+	rc = rec_finish(&w->rec, e);
+	ctx_cleanup(&w->c);
+	fclose(w->rec.f);
+	free(w);
+	return rc;
+}
+
+/* 1 if findings for sink can be rendered in branches (check_sink). */
+static int
+sink_branches(const struct check_sink *sink)
+{
+	return sink != NULL && sink->emit != NULL && sink->branch != NULL &&
+	       sink->join != NULL;
+}
+
+/*
+ * Runs every rule on two threads, the second reading through twin (the
+ * same snapshot): it takes the rules from NAME-1 to SEC-2 (the names,
+ * e-certificates, and what reads the inspections and probes, which share
+ * what they read), the first the others (the gate's rules share theirs):
+ * about even halves on 100,000 units. What they emit reaches the sink in
+ * rule order. A sink that branches (the text and HTML reports) takes the
+ * first thread's rules before the second's directly, the second's and
+ * the first thread's after them in a branch each, joined in that order
+ * at the end. Otherwise the first thread's rules before the second's go
+ * to the sink directly; the second's are recorded (check_rec) until those
+ * are done, then handed on and emitted directly; the first thread's rules
+ * after the second's likewise wait for the second to finish. The counts
+ * by unit and application are merged before the last rule (SUP-1, which
+ * reads them), which then runs on two threads too: the second takes the
+ * second half of the applications, its findings after the first's. 1 if
+ * it could not start (no temporary file: run them on one thread), 0 when
+ * done, -1 with e set.
  */
 static int
 run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
@@ -1103,91 +1210,55 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	struct check_sink mine_sink;
 	struct check_rec mine;
 	struct worker *w;
-	pthread_t th;
-	int started, rc;
-	/* a sink that branches: each thread renders its findings into a
-	 * branch of it, joined in rule order at the end; the records keep
-	 * only the tallies of findings of unregistered units */
-	int branched = sink != NULL && sink->emit != NULL &&
-		       sink->branch != NULL && sink->join != NULL;
+	int branched = sink_branches(sink), rc;
 
 	if (from >= to || to > last)
 		return 1;
-	w = xcalloc(1, sizeof(*w));
 	memset(&mine, 0, sizeof(mine));
-	w->rec.f = tmpfile();
-	mine.f = tmpfile();
-	if (w->rec.f == NULL || mine.f == NULL) {
-		if (w->rec.f != NULL)
-			fclose(w->rec.f);
-		if (mine.f != NULL)
-			fclose(mine.f);
-		free(w);
+	if ((mine.f = tmpfile()) == NULL)
+		return 1;
+	/* with the inspections read for it while the applications loaded */
+	w = worker_new(c, twin, pre, from, to, 0, branched);
+	if (w == NULL) {
+		fclose(mine.f);
 		return 1;
 	}
-	setvbuf(w->rec.f, NULL, _IOFBF, 1 << 16);
 	setvbuf(mine.f, NULL, _IOFBF, 1 << 16);
-	atomic_init(&w->first, 0);
-	atomic_init(&w->second, 0);
-	w->rec.out = mine.out = sink;
-	w->rec.o = mine.o = c->o;
-	w->rec.m = mine.m = c->m;
-	w->rec.unit = mine.unit = -1;
-	w->rec.turn = branched ? NULL : &w->first;
+	mine.out = sink;
+	mine.o = c->o;
+	mine.m = c->m;
+	mine.unit = -1;
 	mine.turn = branched ? NULL : &w->second;
-	w->sum = *c->sum; /* the catalogue, nothing counted yet */
-	w->sink = (struct check_sink){
-	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &w->rec,
-	    sink != NULL ? sink->want : 0, NULL, NULL};
 	mine_sink = w->sink;
-	mine_sink.arg = &mine;
-	if (branched) {
-		w->sink.emit = mine_sink.emit = sink->emit;
-		w->sink.arg = sink->branch(sink->arg);
-		mine_sink.arg = sink->branch(sink->arg);
-	}
-	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
-		 twin, c->now);
-	w->c.rec = &w->rec;
-	/* what was read for it while the applications loaded */
-	w->c.link = pre->link;
-	w->c.insp_latest = pre->insp_latest;
-	w->c.insp_loaded = pre->insp_loaded;
-	pre->link = NULL;
-	pre->insp_loaded = 0;
-	map_init(&pre->insp_latest);
-	w->c.utally = xcalloc(c->m->nunits + 1, sizeof(*w->c.utally));
-	w->c.acount = xcalloc(c->m->napps + 1, sizeof(*w->c.acount));
-	w->from = from;
-	w->to = to;
-	started = pthread_create(&th, NULL, worker_main, w) == 0;
+	mine_sink.emit = branched ? sink->emit : rec_emit;
+	mine_sink.arg = branched ? sink->branch(sink->arg) : &mine;
 	run_rules(c, 0, from);
 	/* the sink is the second thread's now; this one's next findings
 	 * are recorded until it hands the sink back */
 	c->sink = sink != NULL ? &mine_sink : NULL;
 	c->rec = &mine;
 	atomic_store_explicit(&w->first, 1, memory_order_release);
-	if (!started)
-		worker_main(w);
 	run_rules(c, to, last);
-	if (started)
-		pthread_join(th, NULL);
 	c->sink = sink;
 	c->rec = NULL;
-	worker_merge(c, w);
-	if (branched) {
-		sink->join(sink->arg, w->sink.arg);
+	rc = worker_end(c, w, e);
+	if (branched)
 		sink->join(sink->arg, mine_sink.arg);
-	}
-	/* in order: what the second thread still holds (it ended before
-	 * its turn), then this one's */
-	rc = rec_finish(&w->rec, e) < 0 || rec_finish(&mine, e) < 0 ? -1 : 0;
-	ctx_cleanup(&w->c);
-	fclose(w->rec.f);
+	/* then this one's */
+	if (rec_finish(&mine, e) < 0)
+		rc = -1;
 	fclose(mine.f);
-	free(w);
-	if (rc == 0)
-		run_rules(c, last, last + 1);
+	if (rc < 0)
+		return rc;
+	/* SUP-1 over the second half of the applications */
+	w = worker_new(c, twin, NULL, last, last + 1, c->m->napps / 2,
+		       branched);
+	if (w != NULL)
+		c->apps_to = c->m->napps / 2;
+	run_rules(c, last, last + 1);
+	c->apps_to = c->m->napps;
+	if (w != NULL)
+		rc = worker_end(c, w, e);
 	return rc;
 }
 

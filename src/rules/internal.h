@@ -157,6 +157,8 @@ struct check_ctx {
 	struct check_rec *rec;
 	long long (*utally)[ST__COUNT]; /* by unit index; NULL: the units' */
 	struct app_count *acount;	/* by app index; NULL: the apps' */
+	/* the applications SUP-1 goes through: [apps_from, apps_to) */
+	size_t apps_from, apps_to;
 };
 
 /* What check_emit_app counts for an application (struct m_app's). */

@@ -84,7 +84,7 @@ late(struct check_ctx *c, struct m_app *a, int isnew)
 void
 rule_sup_rectified(struct check_ctx *c)
 {
-	for (size_t i = 0; i < c->m->napps; i++) {
+	for (size_t i = c->apps_from; i < c->apps_to; i++) {
 		struct m_app *a = &c->m->apps[i];
 		const char *due = deadline(c, a);
 
