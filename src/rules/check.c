@@ -614,8 +614,10 @@ static enum fstatus VPRINTF_LIKE(7)
 	struct finding f;
 	const struct m_attest *t = NULL;
 	const struct m_unit *u;
+	const struct m_ack *k = NULL;
 	char key[512];
 	long long idx;
+	int wanted, overdue = 0;
 	va_list cp;
 
 	if (st == ST_UNKNOWN || st == ST_PASS)
@@ -628,15 +630,6 @@ static enum fstatus VPRINTF_LIKE(7)
 	if (c->o->units != NULL &&
 	    (unit == NULL || map_get(c->o->units, unit, &idx) < 0))
 		return st;
-	memset(&f, 0, sizeof(f));
-	f.rule = c->rule->id;
-	f.requirement = c->rule->requirement;
-	f.title = c->rule->title;
-	f.title_zh = c->rule->title_zh;
-	f.status = st;
-	f.object = object;
-	f.object_type = otype;
-	f.unit = unit;
 	/* the application's unit (check_emit_app), else the last one or
 	 * the one after it (a rule going through the units): look it up
 	 * only when it is neither */
@@ -649,6 +642,48 @@ static enum fstatus VPRINTF_LIKE(7)
 		u = c->last_unit = model_unit(c->m, unit);
 	else if (unit == NULL)
 		u = NULL;
+	/* Most findings are only counted (passes, what does not apply):
+	 * the finding is built only for the sink. */
+	wanted = c->sink != NULL && c->sink->emit != NULL &&
+		 (c->sink->want == 0 || (c->sink->want & (1u << st)));
+	if (c->m->nacks > 0 && (wanted || st == ST_FAIL) &&
+	    str_fmt(key, sizeof(key), "%s\t%s", c->rule->id, object) >= 0 &&
+	    map_get(&c->m->ack_idx, key, &idx) == 0) {
+		k = &c->m->acks[idx];
+		overdue = st == ST_FAIL && strcmp(k->due, c->today) < 0;
+	}
+	c->sum->count[st]++;
+	if (c->req != NULL) {
+		c->req->count[st]++;
+		if (t != NULL)
+			c->req->attested++;
+		else if (st != ST_UNKNOWN && c->obs != NULL &&
+			 strcmp(c->obs, c->req->observed) > 0)
+			str_copy(c->req->observed, c->obs,
+				 sizeof(c->req->observed));
+	}
+	if (overdue)
+		c->sum->overdue++;
+	/* by unit, handed over at the end (check_run): one call per
+	 * finding to a table of 100,000 units cost as much as the rules */
+	if (c->o->tally != NULL && u != NULL)
+		(c->utally != NULL ? c->utally[u - c->m->units]
+				   : c->m->units[u - c->m->units].tally)[st]++;
+	else if (c->o->tally != NULL && c->rec != NULL)
+		rec_tally(c->rec, unit, NULL, st);
+	else if (c->o->tally != NULL)
+		c->o->tally(c->o->tally_arg, -1, unit, NULL, st);
+	if (!wanted)
+		return st;
+	memset(&f, 0, sizeof(f));
+	f.rule = c->rule->id;
+	f.requirement = c->rule->requirement;
+	f.title = c->rule->title;
+	f.title_zh = c->rule->title_zh;
+	f.status = st;
+	f.object = object;
+	f.object_type = otype;
+	f.unit = unit;
 	f.unit_name = u != NULL ? u->name : NULL;
 	f.unit_ix = u != NULL ? (long)(u - c->m->units) : -1;
 	f.fix = st == ST_PASS || st == ST_NA || fix == NULL ? "" : fix;
@@ -668,40 +703,12 @@ static enum fstatus VPRINTF_LIKE(7)
 	} else {
 		f.judged_by = "rule";
 	}
-	if (c->m->nacks > 0 &&
-	    str_fmt(key, sizeof(key), "%s\t%s", f.rule, object) >= 0 &&
-	    map_get(&c->m->ack_idx, key, &idx) == 0) {
-		const struct m_ack *k = &c->m->acks[idx];
-
+	if (k != NULL) {
 		f.owner = k->owner;
 		f.due = k->due;
 		f.note = k->note;
-		f.overdue = st == ST_FAIL && strcmp(k->due, c->today) < 0;
+		f.overdue = overdue;
 	}
-	c->sum->count[st]++;
-	if (c->req != NULL) {
-		c->req->count[st]++;
-		if (t != NULL)
-			c->req->attested++;
-		else if (f.observed != NULL &&
-			 strcmp(f.observed, c->req->observed) > 0)
-			str_copy(c->req->observed, f.observed,
-				 sizeof(c->req->observed));
-	}
-	if (f.overdue)
-		c->sum->overdue++;
-	/* by unit, handed over at the end (check_run): one call per
-	 * finding to a table of 100,000 units cost as much as the rules */
-	if (c->o->tally != NULL && u != NULL)
-		(c->utally != NULL ? c->utally[u - c->m->units]
-				   : c->m->units[u - c->m->units].tally)[st]++;
-	else if (c->o->tally != NULL && c->rec != NULL)
-		rec_tally(c->rec, unit, f.unit_name, st);
-	else if (c->o->tally != NULL)
-		c->o->tally(c->o->tally_arg, -1, unit, f.unit_name, st);
-	if (c->sink == NULL || c->sink->emit == NULL ||
-	    (c->sink->want != 0 && !(c->sink->want & (1u << st))))
-		return st;
 	if (c->rec != NULL)
 		c->rec->unit = u != NULL ? (long)(u - c->m->units) : -1;
 	buf_reset(&c->ev);
