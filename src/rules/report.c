@@ -5,17 +5,18 @@
  * summary (verdict, counts, date and scope) at the top, then one section
  * per unit with findings written (most failures first) with its failures,
  * then its undecided findings, then its passes. Those are rendered as they
- * come (up to REPORT_MAX bytes), held in memory up to HOLD_MEM bytes and
- * past that in a temporary file, with a list per unit and status of where
- * each is, and copied out in section order at the end: a large report
- * (--all) costs a few bytes of memory per finding, not its text. Other
- * threads of the check render theirs into branches of the report, joined
- * in their order at the end (report_sink). The
- * counts by unit (report_units_*) are shared with the HTTP API so that the
+ * come into a file of their own (an anonymous memory file, else a
+ * temporary file; up to REPORT_MAX bytes), with a list per unit and status
+ * of where each is, and copied out in section order at the end: memory
+ * grows by a few bytes per finding, not by its text. Other threads of the
+ * check render theirs into branches of the report, joined in their order
+ * at the end (report_sink). The counts by unit (report_units_*) are
+ * shared with the HTTP API so that the
  * console shows the same groups in the same order. Finding text comes
  * from the registry (untrusted for HTML): it is escaped by jansson for
  * JSON and by buf_add_html here.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -34,11 +35,12 @@
  * finding; past them the report says how many findings it leaves out. */
 #define REPORT_MAX	   (4LL << 30)
 #define REPORT_FINDING_MAX (1 << 20)
-/* Findings are held in chunks of HOLD_CHUNK bytes (a huge page), at most
- * HOLD_MEM bytes of them in memory in each branch; past that each chunk
- * goes to a temporary file as it fills. */
-#define HOLD_CHUNK ((size_t)2 << 20)
-#define HOLD_MEM   ((size_t)128 << 20)
+/* Findings are written to their file HOLD_STAGE bytes at a time. */
+#define HOLD_STAGE ((size_t)1 << 20)
+/* A span's place: its file's index in the bits from HOLD_FILE_SHIFT up,
+ * the offset in that file below. */
+#define HOLD_FILE_SHIFT 48
+#define HOLD_OFF_MASK	((1ULL << HOLD_FILE_SHIFT) - 1)
 
 /* Where a status goes in a unit's section: failures first. */
 static const int rank_of[ST__COUNT] = {
@@ -52,24 +54,16 @@ struct unit_group {
 	unsigned head[ST__COUNT], tail[ST__COUNT];
 };
 
-/* Where one rendered finding is: its chunk's number * the chunk size +
- * its offset in the chunk. */
+/* Where one rendered finding is (HOLD_FILE_SHIFT). */
 struct span {
 	unsigned long long off;
 	unsigned len;
 	unsigned next; /* the next of its unit and rank, index + 1; 0: none */
 };
 
-/* A chunk of held findings: in memory, or written to a temporary file. */
-struct chunk {
-	char *mem; /* NULL: in files[file] at foff */
-	size_t file;
-	long long foff;
-};
-
-/* A temporary file of chunks, mapped once to copy them out. */
+/* A file of held findings, mapped once to copy them out. */
 struct spill {
-	FILE *f;
+	int fd;
 	long long len;
 	char *map; /* MAP_FAILED: read with pread */
 };
@@ -95,17 +89,15 @@ struct report {
 	long long written;
 	struct report_units units;
 	int tallied; /* report_opts was called: units counts all */
-	/* text and HTML: the findings rendered, until report_finish */
-	struct chunk *chunks;
-	size_t nchunks, capchunks;
-	size_t used;  /* bytes used of the last chunk */
-	size_t inmem; /* chunks in memory */
+	/* text and HTML: the findings rendered, until report_finish; the
+	 * files of this report and of the branches joined */
 	struct spill *files;
 	size_t nfiles;
-	long long own;	   /* files' index + 1 of this branch's own file */
-	int spill_failed;  /* a chunk could not be written out */
-	long long held;	   /* bytes held */
-	size_t chunk, mem; /* HOLD_CHUNK and HOLD_MEM (report_hold_sizes) */
+	long long own;	  /* files' index + 1 of this branch's own file */
+	int spill_failed; /* a write to it failed: nothing more is held */
+	long long held;	  /* bytes held */
+	char *stage;	  /* what goes to the own file next */
+	size_t staged, stagecap; /* stagecap: HOLD_STAGE (report_hold_sizes) */
 	struct span *spans;
 	size_t nspans, capspans;
 	/* the sections of held findings being written (report_finish):
@@ -545,87 +537,83 @@ render_text(struct report *r, struct buf *b, const struct finding *f)
 				      : "");
 }
 
-/* Writes chunk c of r (full) to r's own temporary file: 0, or -1. */
+/* A new file for held findings: an anonymous memory file (no disk, no
+ * page zeroed before it is written), else a temporary file; -1 if none. */
 static int
-spill_chunk(struct report *r, struct chunk *c)
+hold_file(void)
+{
+	int fd = memfd_create("govsec-report", MFD_CLOEXEC);
+	FILE *f;
+
+	if (fd >= 0)
+		return fd;
+	if ((f = tmpfile()) == NULL)
+		return -1;
+	fd = dup(fileno(f));
+	fclose(f); /* unlinked already: the descriptor keeps it */
+	return fd;
+}
+
+/* Writes what r staged to its own file: 0, or -1 (then nothing more is
+ * held). */
+static int
+hold_flush(struct report *r)
 {
 	struct spill *sp;
+	size_t done = 0;
 
-	if (r->own == 0) {
-		FILE *f = tmpfile();
-
-		if (f == NULL)
-			return -1;
-		r->files =
-		    xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
-		r->files[r->nfiles++] = (struct spill){f, 0, NULL};
-		r->own = (long long)r->nfiles;
-	}
+	if (r->staged == 0)
+		return 0;
 	sp = &r->files[r->own - 1];
-	if (fwrite(c->mem, 1, r->chunk, sp->f) != r->chunk)
-		return -1;
-	c->file = (size_t)(r->own - 1);
-	c->foff = sp->len;
-	sp->len += (long long)r->chunk;
+	while (done < r->staged) {
+		ssize_t w = pwrite(sp->fd, r->stage + done, r->staged - done,
+				   (off_t)(sp->len + (long long)done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r->spill_failed = 1;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	sp->len += (long long)r->staged;
+	r->staged = 0;
 	return 0;
 }
 
-/* Memory for a chunk: a huge page of its own, unless smaller (tests). */
-static char *
-chunk_alloc(size_t n)
-{
-	return n >= HOLD_CHUNK ? big_alloc(n) : xmalloc(n);
-}
-
-static void
-chunk_free(char *p, size_t n)
-{
-	if (n >= HOLD_CHUNK)
-		big_free(p, n);
-	else
-		free(p);
-}
-
 /* Holds len bytes of text: their place in *off; 0, or -1 if they cannot
- * be held (the report is too large, or a chunk could not be written). */
+ * be held (the report is too large, or its file cannot be written). */
 static int
 hold_text(struct report *r, const char *data, size_t len,
 	  unsigned long long *off)
 {
-	struct chunk *c = r->nchunks > 0 ? &r->chunks[r->nchunks - 1] : NULL;
-
-	if (len > r->chunk || r->held + (long long)len > REPORT_MAX)
+	if (r->spill_failed || r->held + (long long)len > REPORT_MAX)
 		return -1;
-	if (c == NULL || c->mem == NULL || r->used + len > r->chunk) {
-		char *mem = NULL;
+	if (r->own == 0) {
+		int fd = hold_file();
 
-		if (c != NULL && c->mem != NULL &&
-		    r->inmem * r->chunk >= r->mem) {
-			/* the full one goes to the file, its memory is the
-			 * next one's */
-			if (r->spill_failed || spill_chunk(r, c) < 0) {
-				r->spill_failed = 1;
-				return -1;
-			}
-			mem = c->mem;
-			c->mem = NULL;
-			r->inmem--;
+		if (fd < 0) {
+			r->spill_failed = 1;
+			return -1;
 		}
-		if (r->nchunks == r->capchunks) {
-			r->capchunks = r->capchunks ? 2 * r->capchunks : 16;
-			r->chunks = xrealloc(r->chunks,
-					     r->capchunks * sizeof(*r->chunks));
-		}
-		c = &r->chunks[r->nchunks++];
-		c->mem = mem != NULL ? mem : chunk_alloc(r->chunk);
-		c->file = 0;
-		c->foff = 0;
-		r->inmem++;
-		r->used = 0;
+		r->files =
+		    xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+		r->files[r->nfiles++] = (struct spill){fd, 0, NULL};
+		r->own = (long long)r->nfiles;
+		r->stage = xmalloc(r->stagecap);
 	}
-	memcpy(c->mem + r->used, data, len);
-	*off = (unsigned long long)(r->nchunks - 1) * r->chunk + r->used;
-	r->used += len;
+	if (r->staged + len > r->stagecap && hold_flush(r) < 0)
+		return -1;
+	if (len > r->stagecap) { /* a finding larger than the stage */
+		r->stage = xrealloc(r->stage, len);
+		r->stagecap = len;
+	}
+	*off = (unsigned long long)(r->own - 1) << HOLD_FILE_SHIFT |
+	       (unsigned long long)(r->files[r->own - 1].len +
+				    (long long)r->staged);
+	memcpy(r->stage + r->staged, data, len);
+	r->staged += len;
 	r->held += (long long)len;
 	return 0;
 }
@@ -672,6 +660,7 @@ hold(struct report *r, const struct finding *f)
 static void
 ov_begin(struct report *r)
 {
+	hold_flush(r); /* if it fails, no finding is read back */
 	r->ovfd = fflush(r->out) == 0 ? fileno(r->out) : -1;
 	r->nov = 0;
 	r->ovused = 0;
@@ -755,37 +744,32 @@ ov_end(struct report *r)
 		ov_flush(r);
 }
 
-/* Queues the held text of sp (from memory, from its file mapped once,
- * else read with pread); 0, or -1 if it could not be read back. */
+/* Queues the held text of sp (from its file mapped once, else read with
+ * pread); 0, or -1 if it could not be read back. */
 static int
 put_span(struct report *r, const struct span *sp)
 {
-	const struct chunk *c = &r->chunks[sp->off / r->chunk];
-	size_t at = (size_t)(sp->off % r->chunk), done = 0;
-	struct spill *f;
+	struct spill *f = &r->files[sp->off >> HOLD_FILE_SHIFT];
+	long long at = (long long)(sp->off & HOLD_OFF_MASK);
+	size_t done = 0;
 	char buf[16384];
 
-	if (c->mem != NULL) {
-		ov_held(r, c->mem + at, sp->len);
-		return 0;
-	}
-	f = &r->files[c->file];
-	if (f->map == NULL) {
-		f->map =
-		    fflush(f->f) == 0 && (unsigned long long)f->len <= SIZE_MAX
-			? mmap(NULL, (size_t)f->len, PROT_READ, MAP_PRIVATE,
-			       fileno(f->f), 0)
-			: MAP_FAILED;
-	}
-	if (f->map != MAP_FAILED) {
-		ov_held(r, f->map + c->foff + (long long)at, sp->len);
+	if (r->spill_failed)
+		return -1;
+	if (f->map == NULL)
+		f->map = f->len > 0 && (unsigned long long)f->len <= SIZE_MAX
+			     ? mmap(NULL, (size_t)f->len, PROT_READ,
+				    MAP_PRIVATE, f->fd, 0)
+			     : MAP_FAILED;
+	if (f->map != MAP_FAILED && at + sp->len <= f->len) {
+		ov_held(r, f->map + at, sp->len);
 		return 0;
 	}
 	while (done < sp->len) {
 		size_t n =
 		    sp->len - done < sizeof(buf) ? sp->len - done : sizeof(buf);
-		ssize_t got = pread(fileno(f->f), buf, n,
-				    (off_t)(c->foff + (long long)(at + done)));
+		ssize_t got =
+		    pread(f->fd, buf, n, (off_t)(at + (long long)done));
 
 		if (got <= 0)
 			return -1;
@@ -887,8 +871,7 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	r->zh = lang != NULL && strncmp(lang, "zh", 2) == 0;
 	units_init(&r->units);
 	buf_init(&r->one, REPORT_FINDING_MAX);
-	r->chunk = HOLD_CHUNK;
-	r->mem = HOLD_MEM;
+	r->stagecap = HOLD_STAGE;
 	r->novmax = (int)ARRAY_SIZE(r->ov);
 	switch (f) {
 	case REPORT_JSON:
@@ -905,12 +888,10 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 }
 
 void
-report_hold_sizes(struct report *r, size_t chunk, size_t mem, int pieces)
+report_hold_sizes(struct report *r, size_t stage, int pieces)
 {
-	if (r->nchunks == 0 && chunk > 0) {
-		r->chunk = chunk;
-		r->mem = mem;
-	}
+	if (r->own == 0 && stage > 0)
+		r->stagecap = stage;
 	if (pieces > 0 && pieces <= (int)ARRAY_SIZE(r->ov))
 		r->novmax = pieces;
 }
@@ -937,8 +918,7 @@ report_branch(void *arg)
 	b->statuses = r->statuses;
 	b->zh = r->zh;
 	b->tallied = r->tallied;
-	b->chunk = r->chunk;
-	b->mem = r->mem;
+	b->stagecap = r->stagecap;
 	units_init(&b->units);
 	buf_init(&b->one, REPORT_FINDING_MAX);
 	return b;
@@ -948,15 +928,13 @@ report_branch(void *arg)
 static void
 held_free(struct report *r)
 {
-	for (size_t i = 0; i < r->nchunks; i++)
-		chunk_free(r->chunks[i].mem, r->chunk);
 	for (size_t i = 0; i < r->nfiles; i++) {
 		if (r->files[i].map != NULL && r->files[i].map != MAP_FAILED)
 			munmap(r->files[i].map, (size_t)r->files[i].len);
-		fclose(r->files[i].f);
+		close(r->files[i].fd);
 	}
-	free(r->chunks);
 	free(r->files);
+	free(r->stage);
 	free(r->spans);
 	units_cleanup(&r->units);
 	buf_cleanup(&r->one);
@@ -969,31 +947,19 @@ report_join(void *arg, void *branch)
 {
 	struct report *r = arg, *b = branch;
 	size_t first = r->nspans;
-	unsigned long long base = (unsigned long long)r->nchunks * r->chunk;
+	unsigned long long base = (unsigned long long)r->nfiles
+				  << HOLD_FILE_SHIFT;
 
+	hold_flush(b); /* if it fails, b's findings are not read back */
 	if (b->nspans > UINT_MAX - 1 - r->nspans) {
 		r->dropped += (long long)b->nspans; /* cannot be listed */
 		b->nspans = 0;
 	}
 	r->files =
 	    xrealloc(r->files, (r->nfiles + b->nfiles + 1) * sizeof(*r->files));
-	for (size_t i = 0; i < b->nchunks; i++)
-		b->chunks[i].file += r->nfiles;
 	memcpy(r->files + r->nfiles, b->files, b->nfiles * sizeof(*b->files));
 	r->nfiles += b->nfiles;
 	b->nfiles = 0;
-	if (r->nchunks + b->nchunks > r->capchunks) {
-		r->capchunks = r->nchunks + b->nchunks + 16;
-		r->chunks =
-		    xrealloc(r->chunks, r->capchunks * sizeof(*r->chunks));
-	}
-	memcpy(r->chunks + r->nchunks, b->chunks,
-	       b->nchunks * sizeof(*b->chunks));
-	r->nchunks += b->nchunks;
-	r->inmem += b->inmem;
-	if (b->nchunks > 0)
-		r->used = b->used; /* the last chunk is b's */
-	b->nchunks = 0;
 	if (r->nspans + b->nspans > r->capspans) {
 		r->capspans = r->nspans + b->nspans + 1024;
 		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));

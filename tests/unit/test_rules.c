@@ -2485,12 +2485,12 @@ run_copy_free(struct run_copy *r)
 }
 
 /* The whole report (format f, statuses want) of a check on threads
- * threads, its findings held in chunks of chunk bytes, mem of them in
- * memory, written 5 pieces a call (chunk 0: the defaults). Written to a
- * file (writev), or to memory (stdio) if mem_out. */
+ * threads, its findings written to their file stage bytes at a time,
+ * the report 5 pieces a call (stage 0: the defaults). Written to a file
+ * (writev), or to memory (stdio) if mem_out. */
 static char *
 report_threads(struct store *st, int threads, enum report_format f,
-	       unsigned want, size_t chunk, size_t mem, int mem_out)
+	       unsigned want, size_t stage, int mem_out)
 {
 	struct check_opts o;
 	struct check_summary rs;
@@ -2506,8 +2506,8 @@ report_threads(struct store *st, int threads, enum report_format f,
 	o.now = when("2026-11-26T04:00:00Z");
 	o.threads = threads;
 	r = report_new(f, out, want, NULL);
-	if (chunk > 0)
-		report_hold_sizes(r, chunk, mem, 5);
+	if (stage > 0)
+		report_hold_sizes(r, stage, 5);
 	report_opts(r, &o);
 	sink = report_sink(r);
 	if (check_run(st, &o, &sink, &rs, &e) != 0)
@@ -2578,20 +2578,17 @@ test_two_threads(void **state)
 	}
 	/* The text and HTML reports take the second thread's findings in
 	 * branches, joined at the end: the same bytes as one thread's, also
-	 * with chunks of 1 KiB of which only one stays in memory (the rest
-	 * in the temporary file), written 5 pieces a call, and through
-	 * stdio. */
+	 * with findings written to their files 1 KiB at a time, the report
+	 * 5 pieces a call, and through stdio. */
 	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
 		for (int f = REPORT_TEXT; f <= REPORT_HTML; f += 3) {
 			enum report_format rf = (enum report_format)f;
 			unsigned want =
 			    wants[i] ? wants[i] : (1u << ST__COUNT) - 1;
-			char *a = report_threads(st, 1, rf, want, 0, 0, 1),
-			     *b = report_threads(st, 2, rf, want, 0, 0, 0),
-			     *c =
-				 report_threads(st, 2, rf, want, 1024, 1024, 0),
-			     *d =
-				 report_threads(st, 1, rf, want, 1024, 1024, 1);
+			char *a = report_threads(st, 1, rf, want, 0, 1),
+			     *b = report_threads(st, 2, rf, want, 0, 0),
+			     *c = report_threads(st, 2, rf, want, 1024, 0),
+			     *d = report_threads(st, 1, rf, want, 1024, 1);
 
 			assert_non_null(strstr(a, "jm-portal"));
 			assert_true(strlen(a) > 3 * 1024);
