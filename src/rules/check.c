@@ -602,14 +602,16 @@ rec_finish(struct check_rec *r, struct err *e)
 }
 
 /*
- * Emits a finding; returns the status it was given (an attestation decides
- * what the rule could not, and a person's "fail" overrides a rule's
- * "pass"; a rule's "fail" stands).
+ * Emits a finding of unit (its model entry uk if the caller knows it:
+ * then unit is not read, nor uk until the finding is built); returns the
+ * status it was given (an attestation decides what the rule could not,
+ * and a person's "fail" overrides a rule's "pass"; a rule's "fail"
+ * stands).
  */
-static enum fstatus VPRINTF_LIKE(7)
+static enum fstatus VPRINTF_LIKE(8)
     emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
-	   const char *object, const char *unit, const char *fix,
-	   const char *fmt, va_list ap)
+	   const char *object, const char *unit, const struct m_unit *uk,
+	   const char *fix, const char *fmt, va_list ap)
 {
 	struct finding f;
 	const struct m_attest *t = NULL;
@@ -626,6 +628,8 @@ static enum fstatus VPRINTF_LIKE(7)
 		t = NULL; /* the rule's pass stands */
 	if (t != NULL)
 		st = strcmp(t->verdict, "pass") == 0 ? ST_PASS : ST_FAIL;
+	if (uk != NULL && c->o->units != NULL)
+		unit = uk->uscc;
 	/* A scoped run neither shows nor counts other units' findings. */
 	if (c->o->units != NULL &&
 	    (unit == NULL || map_get(c->o->units, unit, &idx) < 0))
@@ -634,8 +638,10 @@ static enum fstatus VPRINTF_LIKE(7)
 	 * the one after it (a rule going through the units): look it up
 	 * only when it is neither */
 	u = c->last_unit;
-	if (unit != NULL && u != NULL && u->uscc != unit &&
-	    u + 1 < c->m->units + c->m->nunits && u[1].uscc == unit)
+	if (uk != NULL)
+		u = uk;
+	else if (unit != NULL && u != NULL && u->uscc != unit &&
+		 u + 1 < c->m->units + c->m->nunits && u[1].uscc == unit)
 		u = c->last_unit = u + 1;
 	else if (unit != NULL &&
 		 (u == NULL || (u->uscc != unit && strcmp(u->uscc, unit) != 0)))
@@ -675,6 +681,8 @@ static enum fstatus VPRINTF_LIKE(7)
 		c->o->tally(c->o->tally_arg, -1, unit, NULL, st);
 	if (!wanted)
 		return st;
+	if (uk != NULL)
+		unit = uk->uscc;
 	memset(&f, 0, sizeof(f));
 	f.rule = c->rule->id;
 	f.requirement = c->rule->requirement;
@@ -747,7 +755,7 @@ check_emit(struct check_ctx *c, enum fstatus st, const char *otype,
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit_v(c, st, otype, object, unit, fix, fmt, ap);
+	emit_v(c, st, otype, object, unit, NULL, fix, fmt, ap);
 	va_end(ap);
 }
 
@@ -761,9 +769,8 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 	if (a->u != NULL)
 		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
-	/* the unit's own key (the same text): no comparison in emit_v */
-	st = emit_v(c, st, "application", a->id, a->u ? a->u->uscc : a->unit,
-		    fix, fmt, ap);
+	/* its unit's entry: read only for a finding that is built */
+	st = emit_v(c, st, "application", a->id, a->unit, a->u, fix, fmt, ap);
 	va_end(ap);
 	if (c->acount != NULL) {
 		struct app_count *k = &c->acount[a - c->m->apps];
