@@ -602,21 +602,23 @@ rec_finish(struct check_rec *r, struct err *e)
 }
 
 /*
- * Emits a finding of unit (its model entry uk if the caller knows it:
- * then unit is not read, nor uk until the finding is built); returns the
+ * Emits a finding of unit (of application a, if not NULL, whose unit's
+ * model entry uk is: then unit is not read, nor uk until the finding is
+ * built, and the finding is counted with a until check_fold); returns the
  * status it was given (an attestation decides what the rule could not,
  * and a person's "fail" overrides a rule's "pass"; a rule's "fail"
  * stands).
  */
 static enum fstatus VPRINTF_LIKE(8)
     emit_v(struct check_ctx *c, enum fstatus st, const char *otype,
-	   const char *object, const char *unit, const struct m_unit *uk,
+	   const char *object, const char *unit, const struct m_app *a,
 	   const char *fix, const char *fmt, va_list ap)
 {
 	struct finding f;
 	const struct m_attest *t = NULL;
 	const struct m_unit *u;
 	const struct m_ack *k = NULL;
+	const struct m_unit *uk = a != NULL ? a->u : NULL;
 	char key[512];
 	long long idx;
 	int wanted, overdue = 0;
@@ -671,8 +673,12 @@ static enum fstatus VPRINTF_LIKE(8)
 	if (overdue)
 		c->sum->overdue++;
 	/* by unit, handed over at the end (check_run): one call per
-	 * finding to a table of 100,000 units cost as much as the rules */
-	if (c->o->tally != NULL && u != NULL)
+	 * finding to a table of 100,000 units cost as much as the rules;
+	 * an application's by application first (the rules go through
+	 * them in order, their units are all over the table) */
+	if (c->o->tally != NULL && uk != NULL && c->atally != NULL)
+		c->atally[a - c->m->apps][st]++;
+	else if (c->o->tally != NULL && u != NULL)
 		(c->utally != NULL ? c->utally[u - c->m->units]
 				   : c->m->units[u - c->m->units].tally)[st]++;
 	else if (c->o->tally != NULL && c->rec != NULL)
@@ -770,7 +776,7 @@ check_emit_app(struct check_ctx *c, struct m_app *a, enum fstatus st,
 		c->last_unit = a->u; /* its unit, known already */
 	va_start(ap, fmt);
 	/* its unit's entry: read only for a finding that is built */
-	st = emit_v(c, st, "application", a->id, a->unit, a->u, fix, fmt, ap);
+	st = emit_v(c, st, "application", a->id, a->unit, a, fix, fmt, ap);
 	va_end(ap);
 	if (c->acount != NULL) {
 		struct app_count *k = &c->acount[a - c->m->apps];
@@ -987,6 +993,8 @@ ctx_init(struct check_ctx *c, struct model *m, const struct check_opts *o,
 	buf_init(&c->fix_zh, 8 * 1024);
 	time_fmt_date(now + CHECK_UTC_OFFSET, c->today, sizeof(c->today));
 	c->apps_to = m->napps;
+	if (o->tally != NULL)
+		c->atally = xcalloc(m->napps + 1, sizeof(*c->atally));
 	map_init(&c->att_idx);
 	map_init(&c->judged);
 	for (size_t i = m->nattests; i-- > 0;) {
@@ -1010,6 +1018,7 @@ ctx_cleanup(struct check_ctx *c)
 	check_link_free(c);
 	check_gate_free(c);
 	free(c->utally);
+	free(c->atally);
 	free(c->acount);
 }
 
@@ -1050,12 +1059,36 @@ struct worker {
 	atomic_int first, second;
 };
 
+/* Adds what c counted by application to its units' counts (c->utally,
+ * else the model's), once its rules are done. */
+static void
+check_fold(struct check_ctx *c)
+{
+	const struct model *m = c->m;
+
+	if (c->atally == NULL)
+		return;
+	for (size_t i = 0; i < m->napps; i++) {
+		const struct m_unit *u = m->apps[i].u;
+		long long *t;
+
+		if (u == NULL)
+			continue;
+		t = c->utally != NULL ? c->utally[u - m->units]
+				      : m->units[u - m->units].tally;
+		for (int k = 0; k < ST__COUNT; k++)
+			t[k] += c->atally[i][k];
+	}
+	memset(c->atally, 0, m->napps * sizeof(*c->atally));
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 
 	run_rules(&w->c, w->from, w->to);
+	check_fold(&w->c);
 	/* all handed on already (its turn came): the first thread's next */
 	if (rec_take(&w->rec))
 		atomic_store_explicit(&w->second, 1, memory_order_release);
@@ -1381,6 +1414,7 @@ check_run(struct store *st, const struct check_opts *o,
 		rule_attested(&c);
 	}
 	c.rule = NULL;
+	check_fold(&c);
 	for (size_t i = 0; o->tally != NULL && i < m.nunits; i++)
 		for (int k = 0; k < ST__COUNT; k++) {
 			const struct m_unit *u = &m.units[i];

@@ -156,7 +156,10 @@ struct check_ctx {
 	 * by unit and by application is kept apart until merged */
 	struct check_rec *rec;
 	long long (*utally)[ST__COUNT]; /* by unit index; NULL: the units' */
-	struct app_count *acount;	/* by app index; NULL: the apps' */
+	/* by application index: what check_emit_app counted for o->tally,
+	 * added to the units' counts by check_fold (NULL: no tally) */
+	unsigned (*atally)[ST__COUNT];
+	struct app_count *acount; /* by app index; NULL: the apps' */
 	/* the applications SUP-1 goes through: [apps_from, apps_to) */
 	size_t apps_from, apps_to;
 };
