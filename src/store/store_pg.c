@@ -730,19 +730,25 @@ copy_row(struct buf *b, const struct store_val *v, int n)
  */
 #define PG_GATHER_PIECE (1 << 20)
 
-/* A statement made from fmt, a heap string. */
+/* A statement made from fmt, a heap string; NULL if longer than
+ * PG_SQL_MAX (the statement is then run as it is, not gathered). */
+#define PG_SQL_MAX (1 << 20)
 static char *sql_new(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 static char *
 sql_new(const char *fmt, ...)
 {
-	struct buf b = BUF_INIT(1 << 20);
+	struct buf b = BUF_INIT(PG_SQL_MAX);
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	if (buf_vprintf(&b, fmt, ap) < 0)
-		fatal("a statement longer than 1 MiB");
+	rc = buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	if (rc < 0) {
+		buf_cleanup(&b);
+		return NULL;
+	}
 	return buf_detach(&b, NULL);
 }
 
@@ -797,7 +803,7 @@ plan_delete(const struct pg *s, struct pg_gather *g, const char *sql)
 		    "(SELECT \"%.*s\" FROM %s); TRUNCATE %s",
 		    g->tmp, g->table, (int)cn, c, (int)cn, c, g->tmp, g->tmp);
 	g->ncols = 1;
-	return 0;
+	return g->copy != NULL && g->make != NULL && g->apply != NULL ? 0 : -1;
 }
 
 /*
@@ -829,9 +835,13 @@ gather_plan(const struct pg *s, struct pg_gather *g, const char *sql)
 		if ((n = plain_name(p)) == 0)
 			goto no;
 		/* quoted: a column called user is reserved */
-		buf_printf(&cp, "%s\"%.*s\"", ncols ? ", " : "", (int)n, p);
-		buf_printf(&cols, "%s%.*s", ncols ? ", " : "", (int)n, p);
-		buf_printf(&names, "%s'%.*s'", ncols ? ", " : "", (int)n, p);
+		if (buf_printf(&cp, "%s\"%.*s\"", ncols ? ", " : "", (int)n,
+			       p) < 0 ||
+		    buf_printf(&cols, "%s%.*s", ncols ? ", " : "", (int)n, p) <
+			0 ||
+		    buf_printf(&names, "%s'%.*s'", ncols ? ", " : "", (int)n,
+			       p) < 0)
+			goto no;
 		ncols++;
 		p = skip_space(p + n);
 	} while (*p == ',');
@@ -871,8 +881,10 @@ gather_plan(const struct pg *s, struct pg_gather *g, const char *sql)
 				g->tmp, g->table, cols.data, cols.data, g->tmp,
 				p, g->tmp);
 		/* as the caller's own text would be (user quoted) */
-		g->apply = pg_translate(apply, &np);
+		g->apply = apply != NULL ? pg_translate(apply, &np) : NULL;
 		free(apply);
+		if (g->make == NULL || g->apply == NULL)
+			goto no;
 	}
 	g->ncols = ncols;
 	g->insert = 1;
@@ -1047,7 +1059,9 @@ pg_bulk_forget(struct pg *s)
 static int
 pg_bulk_drop(struct pg *s, struct err *e)
 {
-	for (int i = 0; i < s->ngather; i++) {
+	int rc = 0;
+
+	for (int i = 0; i < s->ngather && rc == 0; i++) {
 		char sql[96];
 		PGresult *res;
 
@@ -1055,12 +1069,14 @@ pg_bulk_drop(struct pg *s, struct err *e)
 			continue;
 		str_fmt(sql, sizeof(sql), "DROP TABLE %s", s->gather[i].tmp);
 		res = PQexec(s->conn, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			pg_note(s, res, &s->gather[i], 1);
+			rc = pg_noted(s, e);
+		}
 		PQclear(res);
 	}
 	pg_bulk_forget(s);
-	return pg_noted(s, e);
+	return rc;
 }
 
 /* The gathering of sql (made on its first row), or NULL: run it. */

@@ -93,10 +93,13 @@ def pg_snapshot(store):
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
         "ORDER BY 1", db=store.name).split()
     assert "units" in names and "audit" in names
-    return {n: store.server.psql(
-        f"SELECT count(*) || ' ' || coalesce(md5(string_agg(t::text, "
-        f"'|' ORDER BY t::text)), '') FROM \"{n}\" t",
-        db=store.name).strip() for n in names}
+    out = store.server.psql(" UNION ALL ".join(
+        f"SELECT '{n}', count(*), coalesce(md5(string_agg(t::text, '|' "
+        f"ORDER BY t::text)), '') FROM \"{n}\" t" for n in names),
+        db=store.name).split("\n")
+    rows = dict(line.split("|", 1) for line in out if line)
+    assert sorted(rows) == names
+    return rows
 
 
 class Both:
@@ -220,6 +223,7 @@ def test_bad_second_document_leaves_the_store_unchanged(
     bad["twice"] = write(tmp_path / "twice.json", twice)
 
     before = pg_snapshot(pg_store)
+    assert before["audit"].startswith("2|") and before["apps"] != "0|"
     for name, path in bad.items():
         s, p = both.run(["import", path])
         assert s.returncode == 2, (name, s.stderr)
