@@ -187,13 +187,13 @@ for n in "$@"; do
 	if [ -n "${PARTS:-}" ]; then
 		# K parts of about equal size, the slack for their heads
 		mapfile -t docs < <(python3 "$here/split_registry.py" "$reg" \
-			"$tmp/part-$n" "$(($(stat -c %s "$reg") / PARTS + 65536))")
-	elif [ "$(stat -c %s "$reg")" -gt 1073741824 ]; then
+			"$tmp/part-$n" "$(($(stat -L -c %s "$reg") / PARTS + 65536))")
+	elif [ "$(stat -L -c %s "$reg")" -gt 1073741824 ]; then
 		mapfile -t docs < <(python3 "$here/split_registry.py" "$reg" \
 			"$tmp/part-$n")
 	fi
 	res[docs_$n]=${#docs[@]}
-	res[reg_$n]="$(($(stat -c %s "$reg") / 1048576)) ${#docs[@]}"
+	res[reg_$n]="$(($(stat -L -c %s "$reg") / 1048576)) ${#docs[@]}"
 	# the keyed audit links: a key file of the size's own
 	printf '[store]\nkey = %s\n' "$data/store-$n.db.key" > "$tmp/$n.conf"
 	export GOVSEC_CONF=$tmp/$n.conf

@@ -1278,20 +1278,28 @@ test_bulk_new_rows(void **state)
  * refuses fails the load with the table's name and (PostgreSQL) the row's
  * number, and the rollback keeps nothing.
  */
+static int
+merge_put(struct store *st, int i, int n, const char *v, struct err *e)
+{
+	char k[32];
+	struct store_val vals[3] = {SV_TEXT(k), SV_TEXT(v), SV_INT(n)};
+
+	str_fmt(k, sizeof(k), "k%05d", i);
+	return store_exec(st,
+			  "INSERT INTO bm(k, v, n) VALUES (?, ?, ?) ON "
+			  "CONFLICT(k) DO UPDATE SET v = excluded.v, n = "
+			  "excluded.n",
+			  vals, 3, e);
+}
+
 static void
 merge_parent(struct store *st, int i, int n, const char *pad)
 {
-	char k[32], v[300];
-	struct store_val vals[3] = {SV_TEXT(k), SV_TEXT(v), SV_INT(n)};
+	char v[300];
 	struct err e;
 
-	str_fmt(k, sizeof(k), "k%05d", i);
 	str_fmt(v, sizeof(v), "new%d %s", i, pad);
-	if (store_exec(st,
-		       "INSERT INTO bm(k, v, n) VALUES (?, ?, ?) ON "
-		       "CONFLICT(k) DO UPDATE SET v = excluded.v, n = "
-		       "excluded.n",
-		       vals, 3, &e) < 0)
+	if (merge_put(st, i, n, v, &e) < 0)
 		fail_msg("upsert %d: %s", i, e.msg);
 }
 
@@ -1437,17 +1445,10 @@ test_bulk_merge(void **state)
 			 0);
 	e.msg[0] = '\0';
 	for (int i = 5000; i < 10000 && rc == 0; i++) {
-		char kk[32], vv[300];
-		struct store_val vals[3] = {SV_TEXT(kk), SV_TEXT(vv),
-					    SV_INT(i == 6321 ? -1 : i)};
+		char vv[300];
 
-		str_fmt(kk, sizeof(kk), "k%05d", i);
 		str_fmt(vv, sizeof(vv), "bad %s", pad);
-		rc = store_exec(st,
-				"INSERT INTO bm(k, v, n) VALUES (?, ?, ?) ON "
-				"CONFLICT(k) DO UPDATE SET v = excluded.v, n = "
-				"excluded.n",
-				vals, 3, &e);
+		rc = merge_put(st, i, i == 6321 ? -1 : i, vv, &e);
 	}
 	if (rc == 0)
 		rc = store_bulk_end(st, &e);
