@@ -26,6 +26,13 @@
 #   BUILD=DIR  the build with govsec (default build)
 #   STEPS=import the imports alone; STEPS=check the set-up, check and
 #              floor alone (default: all)
+#   PARTS=K    splits every registry into K documents of about equal size
+#              (bench/split_registry.py), whatever its size: the second
+#              and later go into a filled store (the 1,000,000-unit
+#              registry is split in two anyway: over 1 GiB)
+#   AGAIN=1    then imports the first document once more (a re-import
+#              into a filled store: every record replaces a stored one),
+#              measured as document K+1
 #   CHECK_IMPORT=1 also checks the import's database (the registry
 #              without evidence) before it is dropped, and scans its
 #              registry tables with psql (that check's floor)
@@ -108,6 +115,11 @@ import_size() { # N, with docs set
 		measure "import_${n}_$((i + 1))" "import_$n" "$govsec" --db \
 			"$(uri "import_$n")" import "${docs[$i]}"
 	done
+	if [ "${AGAIN:-0}" = 1 ]; then
+		echo "== $n: the first document again (a re-import)"
+		measure "again_$n" "import_$n" "$govsec" --db \
+			"$(uri "import_$n")" import "${docs[0]}"
+	fi
 	# the sum over the documents (peaks: the largest)
 	res[import_$n]=$(for i in "${!docs[@]}"; do
 		echo "${res[import_${n}_$((i + 1))]}"
@@ -172,12 +184,16 @@ for n in "$@"; do
 		mv "$reg.tmp" "$reg"
 	fi
 	docs=("$reg")
-	if [ "$(stat -c %s "$reg")" -gt 1073741824 ]; then
+	if [ -n "${PARTS:-}" ]; then
+		# K parts of about equal size, the slack for their heads
+		mapfile -t docs < <(python3 "$here/split_registry.py" "$reg" \
+			"$tmp/part-$n" "$(($(stat -L -c %s "$reg") / PARTS + 65536))")
+	elif [ "$(stat -L -c %s "$reg")" -gt 1073741824 ]; then
 		mapfile -t docs < <(python3 "$here/split_registry.py" "$reg" \
 			"$tmp/part-$n")
 	fi
 	res[docs_$n]=${#docs[@]}
-	res[reg_$n]="$(($(stat -c %s "$reg") / 1048576)) ${#docs[@]}"
+	res[reg_$n]="$(($(stat -L -c %s "$reg") / 1048576)) ${#docs[@]}"
 	# the keyed audit links: a key file of the size's own
 	printf '[store]\nkey = %s\n' "$data/store-$n.db.key" > "$tmp/$n.conf"
 	export GOVSEC_CONF=$tmp/$n.conf
@@ -229,4 +245,9 @@ for n in $sizes; do # the imports of several documents, each
 		printf '%s units, import of document %d of %d: %s\n' "$n" \
 			"$i" "${res[docs_$n]}" "${res[import_${n}_$i]:--}"
 	done
+done
+for n in $sizes; do # AGAIN=1
+	[ -n "${res[again_$n]:-}" ] || continue
+	printf '%s units, the first document again: %s\n' "$n" \
+		"${res[again_$n]}"
 done

@@ -478,8 +478,9 @@ struct writer {
 		char *key;
 	} * pending;
 	size_t npending, pendcap;
-	struct map domains; /* A-label -> index into app_ids */
-	char **app_ids;	    /* ids of the applications written, in order */
+	struct map domains;    /* A-label -> index into app_ids */
+	char **app_ids;	       /* ids of the applications written, in order */
+	unsigned short *ndoms; /* and how many domains each lists */
 	size_t napps, cap;
 };
 
@@ -858,7 +859,10 @@ claim_domains(struct writer *w, struct item *it, const char *path,
 	if (w->napps == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 1024;
 		w->app_ids = xrealloc(w->app_ids, w->cap * sizeof(char *));
+		w->ndoms = xrealloc(w->ndoms, w->cap * sizeof(*w->ndoms));
 	}
+	/* a list has at most REG_LIST_MAX items (reg_parse) */
+	w->ndoms[w->napps] = (unsigned short)json_array_size(doms);
 	w->app_ids[w->napps++] = xstrdup(id);
 	return 0;
 }
@@ -929,12 +933,22 @@ refs_resolved(struct writer *w)
 	return 1;
 }
 
-/* Begins the bulk load of a new store: the registry's tables get only
- * new rows (write_item refuses a key or domain given twice), so the
+/*
+ * Begins the bulk load of the registry's tables. A new store (fresh) gets
+ * only new rows (write_item refuses a key or domain given twice), so the
  * backend may set their indexes aside and load the rows (PostgreSQL: in
- * COPYs) instead of inserting each. */
+ * COPYs) instead of inserting each. A store that holds records gets a
+ * merge (PostgreSQL: COPYs into temporary tables, each applied by one
+ * INSERT ... ON CONFLICT or DELETE at the end): each record's upsert, an
+ * application's "DELETE FROM domains WHERE app = ?" and its domains'
+ * upserts may run late, all of one statement together, because no key
+ * and no domain comes twice in a document (write_item, claim_domains)
+ * and no other statement runs until the end: deleting the domains of
+ * every application of the document before upserting them all leaves
+ * what deleting and upserting each application's in turn leaves.
+ */
 static int
-bulk_begin(struct store *st, struct err *e)
+bulk_begin(struct store *st, int fresh, struct err *e)
 {
 	const char *tables[9];
 	int n = 0;
@@ -942,7 +956,55 @@ bulk_begin(struct store *st, struct err *e)
 	for (int i = 0; i < reg_nentities && n < 8; i++)
 		tables[n++] = reg_entities[i]->table;
 	tables[n++] = "domains";
-	return store_bulk_begin(st, tables, n, STORE_BULK_NEW, e);
+	return store_bulk_begin(st, tables, n,
+				fresh ? STORE_BULK_NEW : STORE_BULK_MERGE, e);
+}
+
+/*
+ * A row the store refused while loading one of the registry's tables in
+ * bulk (PostgreSQL: in a COPY) is reported by a later call than the one
+ * that wrote it: e is set to name the record of that row where the store
+ * can tell which (the nth row of a record's table is the nth record of
+ * its section; of domains, a domain of the application whose domains
+ * reach that far), else the document. 1 if e was set so, 0 if the
+ * failure was of another kind (e is left as it is).
+ */
+static int
+blame_row(struct writer *w, struct err *e)
+{
+	char table[64], path[128];
+	struct err why;
+	long long row;
+	int sec = -1;
+	size_t idx = 0;
+
+	why.msg[0] = '\0';
+	row = store_bulk_failed(w->st, table, sizeof(table), &why);
+	if (row < -1)
+		return 0;
+	*e = why;
+	for (int i = 0; i < reg_nentities && row >= 0; i++)
+		if (strcmp(reg_entities[i]->table, table) == 0) {
+			sec = i;
+			idx = (size_t)row;
+		}
+	if (row >= 0 && strcmp(table, "domains") == 0) {
+		unsigned long long sum = 0;
+
+		for (idx = 0; idx < w->napps; idx++)
+			if ((sum += w->ndoms[idx]) > (unsigned long long)row)
+				break;
+		sec = section_of(w->apps->name);
+	}
+	if (sec < 0 || idx >= w->nstarts[sec]) {
+		err_prefix(e, "%s", w->source);
+		return 1;
+	}
+	str_fmt(path, sizeof(path), "$.%s[%zu]", reg_entities[sec]->plural,
+		idx);
+	err_prefix(e, "%s", path);
+	err_at_field(e, w->source, w->text, w->len, w->starts[sec][idx], path);
+	return 1;
 }
 
 /* Writes one record; -1 with e set (naming source, line and path). */
@@ -982,6 +1044,8 @@ write_item(struct writer *w, struct item *it, struct err *e)
 		if (w->fresh)
 			note_refs(w, ent, it);
 		return 0;
+	} else if (blame_row(w, e)) {
+		return -1; /* an earlier record's row */
 	}
 	err_at_field(e, w->source, w->text, w->len, it->start, path);
 	return -1;
@@ -1041,8 +1105,9 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 	w.actor = actor;
 	w.apps = reg_entity("applications");
 	w.fresh = registry_empty(st);
-	/* A new store's indexes are built once, at the end. */
-	if (w.fresh && bulk_begin(st, e) < 0)
+	/* A new store's indexes are built once, at the end; a filled
+	 * store's rows are merged at the end. */
+	if (bulk_begin(st, w.fresh, e) < 0)
 		goto out;
 	for (int i = 0; i < reg_nentities; i++)
 		map_init(&w.keys[i]);
@@ -1095,8 +1160,10 @@ reg_import(struct store *st, const char *text, size_t len, const char *source,
 		*e = q->err;
 		goto out;
 	}
-	if (w.fresh && store_bulk_end(st, e) < 0)
+	if (store_bulk_end(st, e) < 0) {
+		blame_row(&w, e);
 		goto out;
+	}
 	/*
 	 * Two live portals of a unit are recorded (SITE-1 judges them). In
 	 * a new store a reference resolves if it names a record of the
@@ -1130,6 +1197,7 @@ done:
 	for (size_t i = 0; i < w.napps; i++)
 		free(w.app_ids[i]);
 	free(w.app_ids);
+	free(w.ndoms);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->more);
 	pthread_cond_destroy(&q->room);

@@ -298,6 +298,14 @@ store_run(struct store *st, int serial,
 	}
 }
 
+long long
+store_bulk_failed(struct store *st, char *table, size_t n, struct err *why)
+{
+	return st->ops->bulk_failed != NULL
+		   ? st->ops->bulk_failed(st->h, table, n, why)
+		   : -2;
+}
+
 int
 store_commit(struct store *st, struct err *e)
 {

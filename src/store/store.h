@@ -208,12 +208,35 @@ int store_fix_keys(struct store *st, struct err *e);
  * runs on st, and at store_bulk_end); a row the table refuses then fails
  * a later call (at the latest store_bulk_end or the commit), and
  * store_changes says 1 for each. SQLite runs every INSERT as it comes.
+ *   STORE_BULK_MERGE (an import into a store that holds rows) instead:
+ * nothing is set aside, and the caller promises that the INSERTs of '?'
+ * values into the tables and their DELETEs "DELETE FROM t WHERE c = ?"
+ * may each be run late, the rows of one statement text all at once, the
+ * texts in the order each first came, and that no two rows of one
+ * INSERT text meet on its ON CONFLICT key. PostgreSQL then sends such a
+ * statement's rows in COPYs into a temporary table of its own and runs it
+ * once over them ("INSERT INTO t ... SELECT ... FROM tmp ON CONFLICT ...
+ * ", "DELETE FROM t WHERE c IN (SELECT c FROM tmp)") before anything else
+ * runs on st and at store_bulk_end, so in the caller's transaction; SQLite
+ * runs each statement as it comes (its indexes serve them).
  * Both return 0 or -1 with e set.
  */
-#define STORE_BULK_NEW 1u
+#define STORE_BULK_NEW	 1u
+#define STORE_BULK_MERGE 2u
 int store_bulk_begin(struct store *st, const char *const *tables, int n,
 		     unsigned flags, struct err *e);
 int store_bulk_end(struct store *st, struct err *e);
+/*
+ * After a call failed in a bulk load (before the rollback): if the failure
+ * was a row refused while loading a table of the load, the table's name
+ * goes into table (n bytes), the backend's message into why ("database:
+ * loading 'TABLE': reason"), and the result is the row's number (from 0)
+ * among the rows given to the one INSERT text into that table when the
+ * backend knows it (a COPY names the line it refused), else -1. -2 if the
+ * failure was no such row (SQLite: always; each INSERT fails itself).
+ */
+long long store_bulk_failed(struct store *st, char *table, size_t n,
+			    struct err *why);
 
 /* store_jobs.c */
 /*
@@ -373,6 +396,10 @@ struct store_ops {
 	int (*bulk_begin)(void *h, const char *const *tables, int n,
 			  unsigned flags, struct err *e);
 	int (*bulk_end)(void *h, int rebuild, struct err *e);
+	/* store_bulk_failed: -1 with table and why set, the row, or -2;
+	 * NULL: -2. */
+	long long (*bulk_failed)(void *h, char *table, size_t n,
+				 struct err *why);
 	/* store_load in the backend's own way; NULL: a prepared INSERT a
 	 * row (store.c). load_end frees what load_begin made; ok 0: the
 	 * load is given up. */

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,23 @@ struct pg_stmt {
 	int nparams;
 };
 
-/* An INSERT of a bulk load of new rows (STORE_BULK_NEW), its rows
- * gathered to be sent in a COPY (pg_gather_send). */
+/* A statement of a bulk load whose rows are gathered to be sent in a
+ * COPY (pg_gather_send): an INSERT (STORE_BULK_NEW, STORE_BULK_MERGE) or a
+ * DELETE (STORE_BULK_MERGE). */
 struct pg_gather {
-	char *sql;  /* the caller's text (the key) */
-	char *copy; /* its COPY ... FROM STDIN, or NULL: run as it is */
+	char *sql;	/* the caller's text (the key) */
+	char *copy;	/* its COPY ... FROM STDIN, or NULL: run as it is */
+	char *make;	/* a merge: makes the temporary table, or NULL */
+	char *apply;	/* a merge: applies the temporary table's rows */
+	char table[64]; /* the table the statement writes */
+	char tmp[32];	/* a merge: the temporary table, else "" */
 	int ncols;
-	struct buf b; /* rows in COPY's text format not sent yet */
+	int insert;	 /* an INSERT (not a DELETE) */
+	int made;	 /* the temporary table was made */
+	int unapplied;	 /* it holds rows not applied yet */
+	long long sent;	 /* rows sent in COPYs before the piece in b */
+	long long piece; /* rows in b */
+	struct buf b;	 /* rows in COPY's text format not sent yet */
 };
 
 #define PG_BULK_TABLES 16
@@ -64,8 +75,13 @@ struct pg {
 	 * whose rows are gathered for a COPY */
 	char bulk[PG_BULK_TABLES][64];
 	int nbulk;
+	int merge; /* STORE_BULK_MERGE */
 	struct pg_gather gather[PG_GATHER_MAX];
 	int ngather;
+	/* the table and row (or -1) of perr when a bulk load's row failed
+	 * (pg_bulk_failed); ftable "" otherwise */
+	char ftable[64];
+	long long frow;
 };
 
 /*
@@ -624,6 +640,7 @@ pg_settle(struct pg *s, const char *sql, struct err *e)
 	pg_pipe_drain(s);
 	if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "BEGIN", 5) == 0) {
 		s->perr[0] = '\0';
+		s->ftable[0] = '\0';
 		return 0;
 	}
 	return pg_noted(s, e);
@@ -691,15 +708,49 @@ copy_row(struct buf *b, const struct store_val *v, int n)
 }
 
 /*
- * Bulk loads of new rows (store_bulk_begin with STORE_BULK_NEW). An
- * INSERT INTO one of the load's tables whose values are all '?' is not
- * run: its row is added, in COPY's text format, to what was gathered for
- * that statement text, sent in one COPY ... FROM STDIN when PG_GATHER_PIECE
- * bytes are there, before any other statement runs, and at the load's
- * end. The caller promised that its ON CONFLICT clause never fires; a row
- * the table refuses fails the COPY, reported like a write sent ahead.
+ * Bulk loads (store_bulk_begin). An INSERT INTO one of the load's tables
+ * whose values are all '?' (and, with STORE_BULK_MERGE, a DELETE FROM one
+ * of them WHERE c = ?) is not run: its row is added, in COPY's text
+ * format, to what was gathered for that statement text, sent in one COPY
+ * ... FROM STDIN when PG_GATHER_PIECE bytes are there, before any other
+ * statement runs, and at the load's end.
+ *   STORE_BULK_NEW: the COPY goes into the table itself; the caller
+ * promised that the INSERT's ON CONFLICT clause never fires.
+ *   STORE_BULK_MERGE: the COPY goes into a temporary table of the
+ * statement's own (govsec_merge_N, made on its first row: the table's
+ * columns that the statement names, their defaults and checks, dropped
+ * at the commit), and before any other statement runs, and at the load's
+ * end, each statement text's rows are applied in one statement, in the
+ * order the texts first came: "INSERT INTO t(cols) SELECT cols FROM tmp"
+ * with the caller's own ON CONFLICT clause, "DELETE FROM t WHERE c IN
+ * (SELECT c FROM tmp)".
+ * A row the table refuses fails a later call, reported like a write sent
+ * ahead, with the table's name; a row refused by its COPY (a check, a NOT
+ * NULL, a type) is also numbered (pg_bulk_failed).
  */
 #define PG_GATHER_PIECE (1 << 20)
+
+/* A statement made from fmt, a heap string; NULL if longer than
+ * PG_SQL_MAX (the statement is then run as it is, not gathered). */
+#define PG_SQL_MAX (1 << 20)
+static char *sql_new(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static char *
+sql_new(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(PG_SQL_MAX);
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		buf_cleanup(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
 
 /* The length of the plain lower-case name at p (at most 63), or 0. */
 static size_t
@@ -713,25 +764,69 @@ plain_name(const char *p)
 	return n < 64 ? n : 0;
 }
 
-/* The COPY that loads the rows of sql, "INSERT INTO t(c, ...) VALUES (?,
- * ...) [ON CONFLICT ...]" into a table of the bulk load, and its number of
- * columns; NULL if sql is not such an INSERT. */
-static char *
-insert_copy(const struct pg *s, const char *sql, int *ncols)
+/* Is the name of n bytes at p one of the load's tables? */
+static int
+bulk_table(const struct pg *s, const char *p, size_t n)
 {
-	struct buf b = BUF_INIT(65536);
+	for (int i = 0; i < s->nbulk; i++)
+		if (strlen(s->bulk[i]) == n && memcmp(s->bulk[i], p, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* A DELETE of a merge, "DELETE FROM t WHERE c = ?": its COPY, making and
+ * applying; 0, or -1 if sql is not such a DELETE. */
+static int
+plan_delete(const struct pg *s, struct pg_gather *g, const char *sql)
+{
+	const char *p = past(sql, "DELETE FROM"), *c;
+	size_t n, cn;
+
+	if (p == NULL || (n = plain_name(p = skip_space(p))) == 0 ||
+	    !bulk_table(s, p, n))
+		return -1;
+	str_fmt(g->table, sizeof(g->table), "%.*s", (int)n, p);
+	if ((c = past(p + n, "WHERE")) == NULL ||
+	    (cn = plain_name(c = skip_space(c))) == 0)
+		return -1;
+	p = skip_space(c + cn);
+	if (*p != '=' || *(p = skip_space(p + 1)) != '?' ||
+	    *skip_space(p + 1) != '\0')
+		return -1;
+	/* quoted: a column called user is reserved */
+	g->copy = sql_new("COPY %s (\"%.*s\") FROM STDIN", g->tmp, (int)cn, c);
+	g->make = sql_new("CREATE TEMPORARY TABLE %s ON COMMIT DROP AS "
+			  "SELECT \"%.*s\" FROM %s WITH NO DATA",
+			  g->tmp, (int)cn, c, g->table);
+	g->apply =
+	    sql_new("ANALYZE %s; DELETE FROM %s WHERE \"%.*s\" IN "
+		    "(SELECT \"%.*s\" FROM %s); TRUNCATE %s",
+		    g->tmp, g->table, (int)cn, c, (int)cn, c, g->tmp, g->tmp);
+	g->ncols = 1;
+	return g->copy != NULL && g->make != NULL && g->apply != NULL ? 0 : -1;
+}
+
+/*
+ * Plans the gathering of sql, "INSERT INTO t(c, ...) VALUES (?, ...) [ON
+ * CONFLICT ...]" into a table of the bulk load (or, merging, a DELETE):
+ * g->copy, and for a merge g->make and g->apply. 0, or -1 if sql is not
+ * such a statement (g untouched but for its table).
+ */
+static int
+gather_plan(const struct pg *s, struct pg_gather *g, const char *sql)
+{
+	struct buf cp = BUF_INIT(65536), cols = BUF_INIT(65536),
+		   names = BUF_INIT(65536);
 	const char *p = past(sql, "INSERT INTO");
 	size_t n;
-	int cols = 0, vals = 0, ours = 0;
+	int ncols = 0, vals = 0;
 
-	if (p == NULL || (n = plain_name(p = skip_space(p))) == 0)
-		return NULL;
-	for (int i = 0; i < s->nbulk; i++)
-		ours |=
-		    strlen(s->bulk[i]) == n && memcmp(s->bulk[i], p, n) == 0;
-	if (!ours)
-		return NULL;
-	buf_printf(&b, "COPY %.*s (", (int)n, p);
+	if (p == NULL)
+		return s->merge ? plan_delete(s, g, sql) : -1;
+	if ((n = plain_name(p = skip_space(p))) == 0 || !bulk_table(s, p, n))
+		return -1;
+	str_fmt(g->table, sizeof(g->table), "%.*s", (int)n, p);
+	buf_printf(&cp, "COPY %s (", s->merge ? g->tmp : g->table);
 	p = skip_space(p + n);
 	if (*p != '(')
 		goto no;
@@ -740,7 +835,14 @@ insert_copy(const struct pg *s, const char *sql, int *ncols)
 		if ((n = plain_name(p)) == 0)
 			goto no;
 		/* quoted: a column called user is reserved */
-		buf_printf(&b, "%s\"%.*s\"", cols++ ? ", " : "", (int)n, p);
+		if (buf_printf(&cp, "%s\"%.*s\"", ncols ? ", " : "", (int)n,
+			       p) < 0 ||
+		    buf_printf(&cols, "%s%.*s", ncols ? ", " : "", (int)n, p) <
+			0 ||
+		    buf_printf(&names, "%s'%.*s'", ncols ? ", " : "", (int)n,
+			       p) < 0)
+			goto no;
+		ncols++;
 		p = skip_space(p + n);
 	} while (*p == ',');
 	if (*p != ')' || (p = past(p + 1, "VALUES")) == NULL ||
@@ -753,44 +855,124 @@ insert_copy(const struct pg *s, const char *sql, int *ncols)
 		vals++;
 		p = skip_space(p + 1);
 	} while (*p == ',');
-	if (*p != ')' || vals != cols)
+	if (*p != ')' || vals != ncols)
 		goto no;
 	p = skip_space(p + 1);
 	if ((*p != '\0' && !follows(p, "ON CONFLICT")) ||
-	    buf_addstr(&b, ") FROM STDIN") < 0)
+	    buf_addstr(&cp, ") FROM STDIN") < 0)
 		goto no;
-	*ncols = cols;
-	return buf_detach(&b, NULL);
+	if (s->merge) {
+		char *apply;
+		int np = 0;
+
+		/* the columns the statement does not name are dropped: it
+		 * gives them their defaults, or keeps them on a conflict */
+		g->make = sql_new(
+		    "CREATE TEMPORARY TABLE %s (LIKE %s INCLUDING DEFAULTS "
+		    "INCLUDING CONSTRAINTS) ON COMMIT DROP; "
+		    "DO $$DECLARE c name; BEGIN FOR c IN SELECT attname FROM "
+		    "pg_attribute WHERE attrelid = 'pg_temp.%s'::regclass AND "
+		    "attnum > 0 AND NOT attisdropped AND attname NOT IN (%s) "
+		    "LOOP EXECUTE format('ALTER TABLE pg_temp.%s DROP COLUMN "
+		    "%%I', c); END LOOP; END$$",
+		    g->tmp, g->table, g->tmp, names.data, g->tmp);
+		apply = sql_new("ANALYZE %s; INSERT INTO %s(%s) SELECT %s "
+				"FROM %s %s; TRUNCATE %s",
+				g->tmp, g->table, cols.data, cols.data, g->tmp,
+				p, g->tmp);
+		/* as the caller's own text would be (user quoted) */
+		g->apply = apply != NULL ? pg_translate(apply, &np) : NULL;
+		free(apply);
+		if (g->make == NULL || g->apply == NULL)
+			goto no;
+	}
+	g->ncols = ncols;
+	g->insert = 1;
+	g->copy = buf_detach(&cp, NULL);
+	buf_cleanup(&cols);
+	buf_cleanup(&names);
+	return 0;
 no:
-	buf_cleanup(&b);
-	return NULL;
+	buf_cleanup(&cp);
+	buf_cleanup(&cols);
+	buf_cleanup(&names);
+	return -1;
 }
 
-/* Notes a failure of the connection or of res (the first one of the
- * transaction), to be reported as pg_noted does. */
+/* How many gathered statements insert into table? */
+static int
+inserts_into(const struct pg *s, const char *table)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->ngather; i++)
+		n += s->gather[i].copy != NULL && s->gather[i].insert &&
+		     strcmp(s->gather[i].table, table) == 0;
+	return n;
+}
+
+/*
+ * Notes a failure of the connection or of res (the first one of the
+ * transaction), while loading g's rows (its COPY, or with apply its
+ * merge), to be reported as pg_noted does: "database: loading 'TABLE':
+ * the server's message" (the temporary table called by the real one's
+ * name). A COPY's error says the line of the row it refused: then the
+ * row's number is noted too, for pg_bulk_failed.
+ */
 static void
-pg_note(struct pg *s, const PGresult *res, const char *table)
+pg_note(struct pg *s, const PGresult *res, const struct pg_gather *g, int apply)
 {
 	const char *m = res != NULL
 			    ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
 			    : NULL;
 	const char *c =
 	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *ctx =
+	    res != NULL ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	const char *d = res != NULL && apply
+			    ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)
+			    : NULL;
+	struct buf b = BUF_INIT(sizeof(s->perr));
+	const char *at;
+	size_t tl = strlen(g->tmp);
 
 	if (s->perr[0] != '\0')
 		return;
 	if (m == NULL)
 		m = PQerrorMessage(s->conn);
-	str_fmt(s->perr, sizeof(s->perr), "database: loading '%s': %.*s", table,
-		(int)strcspn(m, "\n"), m);
+	buf_printf(&b, "database: loading '%s': ", g->table);
+	for (const char *p = m; *p != '\0' && *p != '\n'; p++) {
+		if (tl > 0 && strncmp(p, g->tmp, tl) == 0) {
+			buf_addstr(&b, g->table);
+			p += tl - 1;
+		} else {
+			buf_addch(&b, *p);
+		}
+	}
+	if (d != NULL)
+		buf_printf(&b, " (%.*s)", (int)strcspn(d, "\n"), d);
+	str_copy(s->perr, b.data != NULL ? b.data : "database: loading",
+		 sizeof(s->perr));
+	buf_cleanup(&b);
 	str_copy(s->pstate, c != NULL ? c : "", sizeof(s->pstate));
+	str_copy(s->ftable, g->table, sizeof(s->ftable));
+	s->frow = -1;
+	/* "COPY t, line N[, column c]: ...": the piece's Nth row */
+	if (!apply && ctx != NULL && g->insert &&
+	    inserts_into(s, g->table) == 1 && str_starts(ctx, "COPY ") &&
+	    (at = strstr(ctx, ", line ")) != NULL) {
+		long long line = strtoll(at + 7, NULL, 10);
+
+		if (line >= 1 && line <= g->piece)
+			s->frow = g->sent + line - 1;
+	}
 }
 
-/* Sends what was gathered for g in one COPY; 0, or -1 with e set. */
+/* Sends what was gathered for g in one COPY (making g's temporary table
+ * first); 0, or -1 with e set. */
 static int
 pg_gather_send(struct pg *s, struct pg_gather *g, struct err *e)
 {
-	char table[64];
 	PGresult *res;
 
 	if (g->b.len == 0)
@@ -798,32 +980,61 @@ pg_gather_send(struct pg *s, struct pg_gather *g, struct err *e)
 	pg_pipe_drain(s);
 	if (pg_noted(s, e) < 0)
 		return -1;
-	str_copy(table, g->copy + 5, sizeof(table));
-	table[strcspn(table, " ")] = '\0';
+	if (g->make != NULL && !g->made) {
+		res = PQexec(s->conn, g->make);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			pg_note(s, res, g, 1);
+		else
+			g->made = 1;
+		PQclear(res);
+		if (!g->made) {
+			buf_reset(&g->b);
+			return pg_noted(s, e);
+		}
+	}
 	res = PQexec(s->conn, g->copy);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		pg_note(s, res, table);
+		pg_note(s, res, g, 0);
 	} else if (PQputCopyData(s->conn, g->b.data, (int)g->b.len) != 1 ||
 		   PQputCopyEnd(s->conn, NULL) != 1) {
-		pg_note(s, NULL, table);
+		pg_note(s, NULL, g, 0);
 	}
 	PQclear(res);
 	while ((res = PQgetResult(s->conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			pg_note(s, res, table);
+			pg_note(s, res, g, 0);
 		PQclear(res);
 	}
 	buf_reset(&g->b);
+	g->sent += g->piece;
+	g->piece = 0;
+	g->unapplied = g->apply != NULL;
 	return pg_noted(s, e);
 }
 
-/* Sends every statement's gathered rows; 0, or -1 with e set. */
+/* Sends every statement's gathered rows and applies those of a merge, in
+ * the order the statements first came; 0, or -1 with e set. */
 static int
 pg_gather_flush(struct pg *s, struct err *e)
 {
 	for (int i = 0; i < s->ngather; i++)
 		if (pg_gather_send(s, &s->gather[i], e) < 0)
 			return -1;
+	for (int i = 0; i < s->ngather; i++) {
+		struct pg_gather *g = &s->gather[i];
+		PGresult *res;
+
+		if (!g->unapplied)
+			continue;
+		/* its statistics first: the planner sees how many rows */
+		res = PQexec(s->conn, g->apply);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			pg_note(s, res, g, 1);
+		PQclear(res);
+		g->unapplied = 0;
+		if (pg_noted(s, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -834,10 +1045,38 @@ pg_bulk_forget(struct pg *s)
 	for (int i = 0; i < s->ngather; i++) {
 		free(s->gather[i].sql);
 		free(s->gather[i].copy);
+		free(s->gather[i].make);
+		free(s->gather[i].apply);
 		buf_cleanup(&s->gather[i].b);
 	}
 	s->ngather = 0;
 	s->nbulk = 0;
+	s->merge = 0;
+}
+
+/* Drops the temporary tables of a merge (in a transaction that did not
+ * fail: they went with a rollback), then forgets the load. */
+static int
+pg_bulk_drop(struct pg *s, struct err *e)
+{
+	int rc = 0;
+
+	for (int i = 0; i < s->ngather && rc == 0; i++) {
+		char sql[96];
+		PGresult *res;
+
+		if (!s->gather[i].made || s->perr[0] != '\0')
+			continue;
+		str_fmt(sql, sizeof(sql), "DROP TABLE %s", s->gather[i].tmp);
+		res = PQexec(s->conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_note(s, res, &s->gather[i], 1);
+			rc = pg_noted(s, e);
+		}
+		PQclear(res);
+	}
+	pg_bulk_forget(s);
+	return rc;
 }
 
 /* The gathering of sql (made on its first row), or NULL: run it. */
@@ -851,12 +1090,23 @@ pg_gathering(struct pg *s, const char *sql)
 			return s->gather[i].copy != NULL ? &s->gather[i] : NULL;
 	if (s->ngather == PG_GATHER_MAX)
 		return NULL;
-	g = &s->gather[s->ngather++];
+	g = &s->gather[s->ngather];
+	memset(g, 0, sizeof(*g));
+	str_fmt(g->tmp, sizeof(g->tmp), "govsec_merge_%d", s->ngather);
+	s->ngather++;
 	g->sql = xstrdup(sql);
-	g->copy = insert_copy(s, sql, &g->ncols);
+	if (gather_plan(s, g, sql) < 0) {
+		free(g->copy);
+		free(g->make);
+		free(g->apply);
+		g->copy = g->make = g->apply = NULL;
+		return NULL;
+	}
+	if (!s->merge)
+		g->tmp[0] = '\0';
 	/* a row may be as large as a value PostgreSQL takes, escaped */
 	buf_init(&g->b, (size_t)2 << 30);
-	return g->copy != NULL ? g : NULL;
+	return g;
 }
 
 static int
@@ -866,11 +1116,14 @@ pg_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
 	struct pg *s = h;
 
 	/* rows of a load begun before are not dropped: they go first */
-	if (pg_gather_flush(s, e) < 0)
+	if (pg_gather_flush(s, e) < 0 || pg_bulk_drop(s, e) < 0)
 		return -1;
-	pg_bulk_forget(s);
-	if (!(flags & STORE_BULK_NEW))
+	if (!(flags & (STORE_BULK_NEW | STORE_BULK_MERGE)))
 		return 0;
+	if ((flags & STORE_BULK_NEW) && (flags & STORE_BULK_MERGE)) {
+		err_set(e, "a bulk load both new and merged");
+		return -1;
+	}
 	if (n > PG_BULK_TABLES) {
 		err_set(e, "a bulk load of more than %d tables",
 			PG_BULK_TABLES);
@@ -885,6 +1138,7 @@ pg_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
 		str_copy(s->bulk[i], tables[i], sizeof(s->bulk[i]));
 	}
 	s->nbulk = n;
+	s->merge = (flags & STORE_BULK_MERGE) != 0;
 	return 0;
 }
 
@@ -892,10 +1146,28 @@ static int
 pg_bulk_end(void *h, int rebuild, struct err *e)
 {
 	struct pg *s = h;
-	int rc = rebuild ? pg_gather_flush(s, e) : 0;
 
-	pg_bulk_forget(s);
-	return rc;
+	if (!rebuild) {
+		pg_bulk_forget(s);
+		return 0;
+	}
+	if (pg_gather_flush(s, e) < 0) {
+		pg_bulk_forget(s);
+		return -1;
+	}
+	return pg_bulk_drop(s, e);
+}
+
+static long long
+pg_bulk_failed(void *h, char *table, size_t n, struct err *why)
+{
+	struct pg *s = h;
+
+	if (s->perr[0] == '\0' || s->ftable[0] == '\0')
+		return -2;
+	str_copy(table, s->ftable, n);
+	err_set(why, "%s", s->perr);
+	return s->frow;
 }
 
 /*
@@ -1013,6 +1285,7 @@ pg_exec(void *h, const char *sql, const struct store_val *v, int nv,
 				err_set(e, "a row too large to load");
 				return -1;
 			}
+			g->piece++;
 			s->changes = 1;
 			return g->b.len >= PG_GATHER_PIECE
 				   ? pg_gather_send(s, g, e)
@@ -1501,4 +1774,5 @@ const struct store_ops store_pg_ops = {
     .read_hint = pg_read_hint,
     .bulk_begin = pg_bulk_begin,
     .bulk_end = pg_bulk_end,
+    .bulk_failed = pg_bulk_failed,
 };

@@ -320,8 +320,11 @@ sq_bulk_begin(void *h, const char *const *tables, int n, unsigned flags,
 	struct bulk_ix b = {NULL, NULL, 0, 0};
 	int rc = 0;
 
-	(void)flags; /* new rows or not, each INSERT runs as it comes */
+	/* new rows or not, each INSERT runs as it comes; a merge keeps the
+	 * indexes (its DELETEs and conflicts look rows up by them) */
 	sq_bulk_forget(s);
+	if (flags & STORE_BULK_MERGE)
+		return 0;
 	for (int t = 0; t < n && rc == 0; t++) {
 		struct store_val v[1] = {SV_TEXT(tables[t])};
 

@@ -1265,6 +1265,216 @@ test_bulk_new_rows(void **state)
 }
 
 /*
+ * A merge (STORE_BULK_MERGE: an import into a store that holds rows):
+ * upserts of '?' values and "DELETE FROM t WHERE c = ?" (PostgreSQL:
+ * gathered in COPYs into temporary tables, each statement applied once,
+ * in the order the statements first came) leave what running each as it
+ * comes leaves (SQLite does): an updated row keeps the columns the
+ * statement does not name, a new one gets their defaults; a parent's
+ * children deleted and given again, one moved from a parent outside the
+ * merge and one from a parent the merge deletes later; a query in between
+ * sees every row given before it. The temporary tables go at the load's
+ * end, so a second merge in the transaction works. A row the table
+ * refuses fails the load with the table's name and (PostgreSQL) the row's
+ * number, and the rollback keeps nothing.
+ */
+static int
+merge_put(struct store *st, int i, int n, const char *v, struct err *e)
+{
+	char k[32];
+	struct store_val vals[3] = {SV_TEXT(k), SV_TEXT(v), SV_INT(n)};
+
+	str_fmt(k, sizeof(k), "k%05d", i);
+	return store_exec(st,
+			  "INSERT INTO bm(k, v, n) VALUES (?, ?, ?) ON "
+			  "CONFLICT(k) DO UPDATE SET v = excluded.v, n = "
+			  "excluded.n",
+			  vals, 3, e);
+}
+
+static void
+merge_parent(struct store *st, int i, int n, const char *pad)
+{
+	char v[300];
+	struct err e;
+
+	str_fmt(v, sizeof(v), "new%d %s", i, pad);
+	if (merge_put(st, i, n, v, &e) < 0)
+		fail_msg("upsert %d: %s", i, e.msg);
+}
+
+static void
+merge_child(struct store *st, const char *name, int parent, int x)
+{
+	char k[32];
+	struct store_val v[3] = {SV_TEXT(name), SV_TEXT(k), SV_INT(x)};
+	struct err e;
+
+	str_fmt(k, sizeof(k), "k%05d", parent);
+	if (store_exec(st,
+		       "INSERT INTO bmc(name, parent, x) VALUES (?, ?, ?) ON "
+		       "CONFLICT(name) DO UPDATE SET parent = "
+		       "excluded.parent, x = excluded.x",
+		       v, 3, &e) < 0)
+		fail_msg("child %s: %s", name, e.msg);
+}
+
+static long long
+count_of(struct store *st, const char *sql)
+{
+	return store_query_int(st, sql, NULL, 0, -1);
+}
+
+static void
+test_bulk_merge(void **state)
+{
+	struct store *st = *state;
+	static const char *const tables[] = {"bm", "bmc"};
+	int pg = strcmp(store_backend(st), "postgresql") == 0;
+	char pad[201], name[32], k[32], table[64], *got;
+	struct store_val v[1] = {SV_TEXT(k)};
+	long long sum, row;
+	struct err e, why;
+	int rc = 0;
+
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	assert_int_equal(
+	    store_exec(st,
+		       "CREATE TABLE bm (k TEXT PRIMARY KEY, v TEXT, n INTEGER "
+		       "NOT NULL CHECK (n >= 0), note TEXT DEFAULT 'kept');"
+		       "CREATE TABLE bmc (name TEXT PRIMARY KEY, parent TEXT "
+		       "NOT NULL, x INTEGER NOT NULL);"
+		       "CREATE INDEX bmc_parent ON bmc(parent);",
+		       NULL, 0, &e),
+	    0);
+	/* 3,000 stored parents (note 'mine') with children a and b */
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int i = 0; i < 3000; i++) {
+		merge_parent(st, i, i, "old");
+		str_fmt(name, sizeof(name), "c%05d-a", i);
+		merge_child(st, name, i, 0);
+		str_fmt(name, sizeof(name), "c%05d-b", i);
+		merge_child(st, name, i, 0);
+	}
+	assert_int_equal(
+	    store_exec(st, "UPDATE bm SET note = 'mine'", NULL, 0, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+
+	/* the merge: parents 1500-4499, half stored, half new */
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 2, STORE_BULK_MERGE, &e),
+			 0);
+	for (int i = 1500; i < 4500; i++) {
+		merge_parent(st, i, i * 2, pad);
+		str_fmt(k, sizeof(k), "k%05d", i);
+		assert_int_equal(store_exec(st,
+					    "DELETE FROM bmc WHERE parent = ?",
+					    v, 1, &e),
+				 0);
+		str_fmt(name, sizeof(name), "c%05d-a", i);
+		merge_child(st, name, i, i);
+		if (i == 1600) {
+			merge_child(st, "c00100-b", i, -1);
+			merge_child(st, "c02000-b", i, -2);
+		}
+		if (i == 3000) {
+			assert_int_equal(
+			    count_of(st, "SELECT count(*) FROM bm"), 3001);
+			assert_int_equal(count_of(st, "SELECT n FROM bm WHERE "
+						      "k = 'k02999'"),
+					 5998);
+		}
+	}
+	assert_int_equal(store_bulk_end(st, &e), 0);
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bm"), 4500);
+	assert_int_equal(
+	    count_of(st, "SELECT count(*) FROM bm WHERE note = 'mine'"), 3000);
+	assert_int_equal(
+	    count_of(st, "SELECT count(*) FROM bm WHERE note = 'kept'"), 1500);
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bm WHERE k < "
+				      "'k01500' AND v = 'new' || "
+				      "substr(k, 2) || ' old' AND n = "
+				      "CAST(substr(k, 2) AS INTEGER)"),
+			 0); /* 'new00042 old' is not how they were written */
+	assert_int_equal(count_of(st, "SELECT sum(n) FROM bm WHERE k >= "
+				      "'k01500'"),
+			 2LL * (1500 + 4499) * 3000 / 2);
+	got = store_query_text(st, "SELECT v FROM bm WHERE k = 'k04499'", NULL,
+			       0);
+	assert_non_null(got);
+	assert_true(str_starts(got, "new4499 xxx"));
+	free(got);
+	/* children: 2 of each parent outside, a of each inside, and the
+	 * two moved */
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bmc"), 6001);
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bmc WHERE parent "
+				      "= 'k01600'"),
+			 3);
+	assert_int_equal(count_of(st, "SELECT x FROM bmc WHERE name = "
+				      "'c02000-b'"),
+			 -2);
+	assert_int_equal(count_of(st, "SELECT x FROM bmc WHERE name = "
+				      "'c00100-b'"),
+			 -1);
+	assert_int_equal(count_of(st, "SELECT sum(x) FROM bmc WHERE name "
+				      "LIKE '%-a'"),
+			 (1500LL + 4499) * 3000 / 2);
+	if (pg)
+		assert_int_equal(count_of(st, "SELECT count(*) FROM pg_class "
+					      "WHERE relname LIKE "
+					      "'govsec_merge%'"),
+				 0);
+
+	/* two merges in one transaction: the second makes its own tables */
+	assert_int_equal(store_begin(st, &e), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(
+		    store_bulk_begin(st, tables, 2, STORE_BULK_MERGE, &e), 0);
+		merge_parent(st, 5000 + round, round, "again");
+		assert_int_equal(store_bulk_end(st, &e), 0);
+	}
+	assert_int_equal(store_commit(st, &e), 0);
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bm"), 4502);
+
+	/* refused: parent 6321 (the 1,321st row, in the second COPY) */
+	sum = count_of(st, "SELECT sum(n) FROM bm");
+	assert_int_equal(store_begin(st, &e), 0);
+	assert_int_equal(store_bulk_begin(st, tables, 2, STORE_BULK_MERGE, &e),
+			 0);
+	e.msg[0] = '\0';
+	for (int i = 5000; i < 10000 && rc == 0; i++) {
+		char vv[300];
+
+		str_fmt(vv, sizeof(vv), "bad %s", pad);
+		rc = merge_put(st, i, i == 6321 ? -1 : i, vv, &e);
+	}
+	if (rc == 0)
+		rc = store_bulk_end(st, &e);
+	assert_int_equal(rc, -1);
+	why.msg[0] = '\0';
+	row = store_bulk_failed(st, table, sizeof(table), &why);
+	if (pg) {
+		assert_int_equal(row, 1321);
+		assert_string_equal(table, "bm");
+		assert_true(str_starts(why.msg, "database: loading 'bm': "));
+		assert_non_null(strstr(why.msg, "\"bm\" violates check"));
+		assert_string_equal(e.msg, why.msg);
+	} else {
+		assert_int_equal(row, -2);
+		assert_non_null(strstr(e.msg, "CHECK constraint failed"));
+	}
+	store_rollback(st);
+	store_bulk_end(st, NULL);
+	assert_int_equal(store_bulk_failed(st, table, sizeof(table), &why), -2);
+	assert_int_equal(count_of(st, "SELECT count(*) FROM bm"), 4502);
+	assert_int_equal(count_of(st, "SELECT sum(n) FROM bm"), sum);
+	assert_int_equal(
+	    count_of(st, "SELECT count(*) FROM bm WHERE v LIKE 'bad%'"), 0);
+}
+
+/*
  * A long read (store_read_hint; PostgreSQL reads a SELECT through a
  * cursor, 1,000 rows at a time): every row comes once and in order, also
  * with queries of their own run from the row callback, with parameters,
@@ -1566,6 +1776,8 @@ main(void)
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_load, open_store, close_store),
 	    cmocka_unit_test_setup_teardown(test_bulk_new_rows, open_store,
+					    close_store),
+	    cmocka_unit_test_setup_teardown(test_bulk_merge, open_store,
 					    close_store),
 	    cmocka_unit_test_setup_teardown(test_long_read, open_store,
 					    close_store),
