@@ -468,6 +468,22 @@ apps_load(void *arg)
 	return NULL;
 }
 
+/* The units of applications [from, to) (a thread's share). */
+struct units_link {
+	struct model *m;
+	size_t from, to;
+};
+
+static void *
+link_units(void *arg)
+{
+	struct units_link *ul = arg;
+
+	for (size_t k = ul->from; k < ul->to; k++)
+		ul->m->apps[k].u = model_unit(ul->m, ul->m->apps[k].unit);
+	return NULL;
+}
+
 int
 model_load(struct model *m, struct store *st, struct store *twin,
 	   void (*meanwhile)(void *arg), void *arg, struct err *e)
@@ -475,6 +491,7 @@ model_load(struct model *m, struct store *st, struct store *twin,
 	struct pool pool = {NULL, NULL, NULL, 0}, pool2 = {NULL, NULL, NULL, 0};
 	struct loader l = {m, &pool};
 	struct apps_load al;
+	struct units_link ul;
 	pthread_t th;
 	int started = 0, rc = -1;
 
@@ -554,14 +571,17 @@ out:
 		*e = al.e;
 		return -1;
 	}
-	/* Links: units of apps, portals per unit, grants. */
-	for (size_t k = 0; k < m->napps; k++) {
-		struct m_app *a = &m->apps[k];
-
-		a->u = model_unit(m, a->unit);
-		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
-			a->u->portals++;
-	}
+	/* Links: units of apps (the second half on a second thread if
+	 * there was one), grants, portals per unit. */
+	ul.m = m;
+	ul.from = m->napps / 2;
+	ul.to = m->napps;
+	started =
+	    twin != NULL && pthread_create(&th, NULL, link_units, &ul) == 0;
+	if (!started)
+		ul.from = 0;
+	for (size_t k = 0; k < ul.from; k++)
+		m->apps[k].u = model_unit(m, m->apps[k].unit);
 	for (size_t k = 0; k < m->ngrants; k++) {
 		struct m_grant *g = &m->grants[k];
 		const struct m_app *a = model_app(m, g->app);
@@ -570,6 +590,16 @@ out:
 		g->owner = a != NULL ? a->unit : g->p ? g->p->unit : NULL;
 	}
 	link_registry(m);
+	if (started)
+		pthread_join(th, NULL);
+	else
+		link_units(&ul);
+	for (size_t k = 0; k < m->napps; k++) {
+		const struct m_app *a = &m->apps[k];
+
+		if (a->u != NULL && a->kind == APP_PORTAL && a->open)
+			a->u->portals++;
+	}
 	return 0;
 }
 
