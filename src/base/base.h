@@ -328,6 +328,16 @@ void *arena_alloc_raw(struct arena *a, size_t n);
 void *big_alloc(size_t n);
 void *big_realloc(void *p, size_t old, size_t n);
 void big_free(void *p, size_t n);
+/*
+ * Memory for an array that may stay small or grow large: on the C heap
+ * below 1 MB, from there in a huge-page mapping (the contents copied once).
+ * big_grow takes the size in bytes asked for before (0 with p NULL) and
+ * now (never smaller), and keeps the contents, not zeroed beyond them;
+ * big_zalloc gives n zeroed bytes; big_grow_free takes the last size.
+ */
+void *big_grow(void *p, size_t old, size_t n);
+void *big_zalloc(size_t n);
+void big_grow_free(void *p, size_t n);
 
 /* sidx.c */
 /*

@@ -6,6 +6,7 @@
  * mappings. Out of memory is fatal, as for xmalloc.
  */
 #define _GNU_SOURCE /* mremap */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sys/mman.h>
@@ -55,4 +56,37 @@ big_free(void *p, size_t n)
 {
 	if (p != NULL)
 		munmap(p, big_round(n));
+}
+
+#define BIG_SMALL ((size_t)1 << 20)
+
+void *
+big_grow(void *p, size_t old, size_t n)
+{
+	void *q;
+
+	if (n < BIG_SMALL)
+		return xrealloc(p, n);
+	if (old >= BIG_SMALL)
+		return big_realloc(p, old, n);
+	q = big_alloc(n);
+	if (old > 0)
+		memcpy(q, p, old);
+	free(p);
+	return q;
+}
+
+void *
+big_zalloc(size_t n)
+{
+	return n < BIG_SMALL ? xcalloc(1, n) : big_alloc(n);
+}
+
+void
+big_grow_free(void *p, size_t n)
+{
+	if (n < BIG_SMALL)
+		free(p);
+	else
+		big_free(p, n);
 }

@@ -994,7 +994,7 @@ ctx_init(struct check_ctx *c, struct model *m, const struct check_opts *o,
 	time_fmt_date(now + CHECK_UTC_OFFSET, c->today, sizeof(c->today));
 	c->apps_to = m->napps;
 	if (o->tally != NULL)
-		c->atally = xcalloc(m->napps + 1, sizeof(*c->atally));
+		c->atally = big_zalloc((m->napps + 1) * sizeof(*c->atally));
 	map_init(&c->att_idx);
 	map_init(&c->judged);
 	for (size_t i = m->nattests; i-- > 0;) {
@@ -1017,9 +1017,9 @@ ctx_cleanup(struct check_ctx *c)
 	map_cleanup(&c->insp_latest);
 	check_link_free(c);
 	check_gate_free(c);
-	free(c->utally);
-	free(c->atally);
-	free(c->acount);
+	big_grow_free(c->utally, (c->m->nunits + 1) * sizeof(*c->utally));
+	big_grow_free(c->atally, (c->m->napps + 1) * sizeof(*c->atally));
+	big_grow_free(c->acount, (c->m->napps + 1) * sizeof(*c->acount));
 }
 
 /* Runs rules [from, to) in c. */
@@ -1185,8 +1185,8 @@ worker_new(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 		map_init(&pre->insp_latest);
 	}
 	w->c.apps_from = apps_from;
-	w->c.utally = xcalloc(c->m->nunits + 1, sizeof(*w->c.utally));
-	w->c.acount = xcalloc(c->m->napps + 1, sizeof(*w->c.acount));
+	w->c.utally = big_zalloc((c->m->nunits + 1) * sizeof(*w->c.utally));
+	w->c.acount = big_zalloc((c->m->napps + 1) * sizeof(*w->c.acount));
 	w->from = from;
 	w->to = to;
 	w->branched = branched;

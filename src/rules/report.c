@@ -163,8 +163,8 @@ report_units_new(void)
 static void
 units_cleanup(struct report_units *u)
 {
-	free(u->g);
-	free(u->by_ix);
+	big_grow_free(u->g, u->cap * sizeof(*u->g));
+	big_grow_free(u->by_ix, u->nby * sizeof(*u->by_ix));
 	map_cleanup(&u->idx);
 	arena_cleanup(&u->strs);
 }
@@ -187,7 +187,8 @@ units_place(struct report_units *u, long ix, size_t i)
 
 		while (n <= (size_t)ix)
 			n *= 2;
-		u->by_ix = xrealloc(u->by_ix, n * sizeof(*u->by_ix));
+		u->by_ix = big_grow(u->by_ix, u->nby * sizeof(*u->by_ix),
+				    n * sizeof(*u->by_ix));
 		memset(u->by_ix + u->nby, 0, (n - u->nby) * sizeof(*u->by_ix));
 		u->nby = n;
 	}
@@ -213,8 +214,10 @@ group_of(struct report_units *u, long ix, const char *unit, const char *name)
 		return &u->g[i];
 	}
 	if (u->n == u->cap) {
+		size_t old = u->cap * sizeof(*u->g);
+
 		u->cap = u->cap ? 2 * u->cap : 16;
-		u->g = xrealloc(u->g, u->cap * sizeof(*u->g));
+		u->g = big_grow(u->g, old, u->cap * sizeof(*u->g));
 	}
 	g = &u->g[u->n];
 	memset(g, 0, sizeof(*g));
@@ -642,8 +645,11 @@ hold(struct report *r, const struct finding *f)
 		return;
 	}
 	if (r->nspans == r->capspans) {
+		size_t old = r->capspans * sizeof(*r->spans);
+
 		r->capspans = r->capspans ? 2 * r->capspans : 1024;
-		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
+		r->spans =
+		    big_grow(r->spans, old, r->capspans * sizeof(*r->spans));
 	}
 	sp = &r->spans[r->nspans++];
 	sp->off = off;
@@ -935,7 +941,7 @@ held_free(struct report *r)
 	}
 	free(r->files);
 	free(r->stage);
-	free(r->spans);
+	big_grow_free(r->spans, r->capspans * sizeof(*r->spans));
 	units_cleanup(&r->units);
 	buf_cleanup(&r->one);
 }
@@ -961,8 +967,11 @@ report_join(void *arg, void *branch)
 	r->nfiles += b->nfiles;
 	b->nfiles = 0;
 	if (r->nspans + b->nspans > r->capspans) {
+		size_t old = r->capspans * sizeof(*r->spans);
+
 		r->capspans = r->nspans + b->nspans + 1024;
-		r->spans = xrealloc(r->spans, r->capspans * sizeof(*r->spans));
+		r->spans =
+		    big_grow(r->spans, old, r->capspans * sizeof(*r->spans));
 	}
 	for (size_t i = 0; i < b->nspans; i++) {
 		struct span *sp = &r->spans[r->nspans++];
