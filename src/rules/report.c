@@ -5,14 +5,14 @@
  * summary (verdict, counts, date and scope) at the top, then one section
  * per unit with findings written (most failures first) with its failures,
  * then its undecided findings, then its passes. Those are rendered as they
- * come into a file of their own (an anonymous memory file, else a
- * temporary file; up to REPORT_MAX bytes), with a list per unit and status
- * of where each is, and copied out in section order at the end: memory
- * grows by a few bytes per finding, not by its text. Other threads of the
- * check render theirs into branches of the report, joined in their order
- * at the end (report_sink). The counts by unit (report_units_*) are
- * shared with the HTTP API so that the
- * console shows the same groups in the same order. Finding text comes
+ * come into files of their own (an anonymous memory file up to HOLD_MEM
+ * bytes, then a temporary file; up to REPORT_MAX bytes), with a list per
+ * unit and status of where each is, and copied out in section order at
+ * the end: the process's memory grows by a few bytes per finding, not by
+ * its text. Other threads of the check render theirs into branches of the
+ * report, joined in their order at the end (report_sink). The counts by
+ * unit (report_units_*) are shared with the HTTP API so that the console
+ * shows the same groups in the same order. Finding text comes
  * from the registry (untrusted for HTML): it is escaped by jansson for
  * JSON and by buf_add_html here.
  */
@@ -35,8 +35,11 @@
  * finding; past them the report says how many findings it leaves out. */
 #define REPORT_MAX	   (4LL << 30)
 #define REPORT_FINDING_MAX (1 << 20)
-/* Findings are written to their file HOLD_STAGE bytes at a time. */
+/* Findings are written to their file HOLD_STAGE bytes at a time; a
+ * branch holds at most HOLD_MEM bytes in memory, the rest in a temporary
+ * file on disk. */
 #define HOLD_STAGE ((size_t)1 << 20)
+#define HOLD_MEM   (256LL << 20)
 /* A span's place: its file's index in the bits from HOLD_FILE_SHIFT up,
  * the offset in that file below. */
 #define HOLD_FILE_SHIFT 48
@@ -64,6 +67,7 @@ struct span {
 /* A file of held findings, mapped once to copy them out. */
 struct spill {
 	int fd;
+	int mem; /* an anonymous memory file */
 	long long len;
 	char *map; /* MAP_FAILED: read with pread */
 };
@@ -96,6 +100,7 @@ struct report {
 	long long own;	  /* files' index + 1 of this branch's own file */
 	int spill_failed; /* a write to it failed: nothing more is held */
 	long long held;	  /* bytes held */
+	long long memcap; /* HOLD_MEM (report_hold_sizes) */
 	char *stage;	  /* what goes to the own file next */
 	size_t staged, stagecap; /* stagecap: HOLD_STAGE (report_hold_sizes) */
 	struct span *spans;
@@ -540,21 +545,28 @@ render_text(struct report *r, struct buf *b, const struct finding *f)
 				      : "");
 }
 
-/* A new file for held findings: an anonymous memory file (no disk, no
- * page zeroed before it is written), else a temporary file; -1 if none. */
+/* A new own file for r's held findings: an anonymous memory file (no
+ * disk, no page zeroed before it is written) if mem, else (or where that
+ * is refused) a temporary file; 0, or -1 if none. */
 static int
-hold_file(void)
+hold_open(struct report *r, int mem)
 {
-	int fd = memfd_create("govsec-report", MFD_CLOEXEC);
+	int fd = mem ? memfd_create("govsec-report", MFD_CLOEXEC) : -1;
 	FILE *f;
 
-	if (fd >= 0)
-		return fd;
-	if ((f = tmpfile()) == NULL)
-		return -1;
-	fd = dup(fileno(f));
-	fclose(f); /* unlinked already: the descriptor keeps it */
-	return fd;
+	if (fd < 0) {
+		mem = 0;
+		if ((f = tmpfile()) == NULL)
+			return -1;
+		fd = dup(fileno(f));
+		fclose(f); /* unlinked already: the descriptor keeps it */
+		if (fd < 0)
+			return -1;
+	}
+	r->files = xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
+	r->files[r->nfiles++] = (struct spill){fd, mem, 0, NULL};
+	r->own = (long long)r->nfiles;
+	return 0;
 }
 
 /* Writes what r staged to its own file: 0, or -1 (then nothing more is
@@ -594,20 +606,25 @@ hold_text(struct report *r, const char *data, size_t len,
 	if (r->spill_failed || r->held + (long long)len > REPORT_MAX)
 		return -1;
 	if (r->own == 0) {
-		int fd = hold_file();
-
-		if (fd < 0) {
+		if (hold_open(r, 1) < 0) {
 			r->spill_failed = 1;
 			return -1;
 		}
-		r->files =
-		    xrealloc(r->files, (r->nfiles + 1) * sizeof(*r->files));
-		r->files[r->nfiles++] = (struct spill){fd, 0, NULL};
-		r->own = (long long)r->nfiles;
 		r->stage = xmalloc(r->stagecap);
 	}
 	if (r->staged + len > r->stagecap && hold_flush(r) < 0)
 		return -1;
+	/* past memcap in memory, the next findings go to a file on disk */
+	if (r->files[r->own - 1].mem &&
+	    r->files[r->own - 1].len + (long long)(r->staged + len) >
+		r->memcap) {
+		if (hold_flush(r) < 0)
+			return -1;
+		if (hold_open(r, 0) < 0) {
+			r->spill_failed = 1;
+			return -1;
+		}
+	}
 	if (len > r->stagecap) { /* a finding larger than the stage */
 		r->stage = xrealloc(r->stage, len);
 		r->stagecap = len;
@@ -878,6 +895,7 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 	units_init(&r->units);
 	buf_init(&r->one, REPORT_FINDING_MAX);
 	r->stagecap = HOLD_STAGE;
+	r->memcap = HOLD_MEM;
 	r->novmax = (int)ARRAY_SIZE(r->ov);
 	switch (f) {
 	case REPORT_JSON:
@@ -894,10 +912,12 @@ report_new(enum report_format f, FILE *out, unsigned statuses, const char *lang)
 }
 
 void
-report_hold_sizes(struct report *r, size_t stage, int pieces)
+report_hold_sizes(struct report *r, size_t stage, long long mem, int pieces)
 {
-	if (r->own == 0 && stage > 0)
+	if (r->own == 0 && stage > 0) {
 		r->stagecap = stage;
+		r->memcap = mem;
+	}
 	if (pieces > 0 && pieces <= (int)ARRAY_SIZE(r->ov))
 		r->novmax = pieces;
 }
@@ -925,6 +945,7 @@ report_branch(void *arg)
 	b->zh = r->zh;
 	b->tallied = r->tallied;
 	b->stagecap = r->stagecap;
+	b->memcap = r->memcap;
 	units_init(&b->units);
 	buf_init(&b->one, REPORT_FINDING_MAX);
 	return b;

@@ -261,9 +261,11 @@ struct check_sink report_sink(struct report *r);
  * check_run, else a unit's counts are of the findings written. */
 void report_opts(struct report *r, struct check_opts *o);
 /* For tests: text and HTML write findings to their file stage bytes at
- * a time (before the first finding only), and write the report out in at
- * most pieces pieces a system call (at most 512). */
-void report_hold_sizes(struct report *r, size_t stage, int pieces);
+ * a time, at most mem bytes of them to memory in each thread's branch (the
+ * rest to a temporary file; before the first finding only), and write the
+ * report out in at most pieces pieces a system call (at most 512). */
+void report_hold_sizes(struct report *r, size_t stage, long long mem,
+		       int pieces);
 /* A finding and a summary as JSON objects (new references), with the
  * field names of the --format json contract. */
 json_t *report_finding_json(const struct finding *f);

@@ -2486,7 +2486,8 @@ run_copy_free(struct run_copy *r)
 
 /* The whole report (format f, statuses want) of a check on threads
  * threads, its findings written to their file stage bytes at a time,
- * the report 5 pieces a call (stage 0: the defaults). Written to a file
+ * past 3 KiB to a file on disk, the report 5 pieces a call (stage 0: the
+ * defaults). Written to a file
  * (writev), or to memory (stdio) if mem_out. */
 static char *
 report_threads(struct store *st, int threads, enum report_format f,
@@ -2507,7 +2508,7 @@ report_threads(struct store *st, int threads, enum report_format f,
 	o.threads = threads;
 	r = report_new(f, out, want, NULL);
 	if (stage > 0)
-		report_hold_sizes(r, stage, 5);
+		report_hold_sizes(r, stage, 3 * 1024, 5);
 	report_opts(r, &o);
 	sink = report_sink(r);
 	if (check_run(st, &o, &sink, &rs, &e) != 0)
@@ -2578,8 +2579,8 @@ test_two_threads(void **state)
 	}
 	/* The text and HTML reports take the second thread's findings in
 	 * branches, joined at the end: the same bytes as one thread's, also
-	 * with findings written to their files 1 KiB at a time, the report
-	 * 5 pieces a call, and through stdio. */
+	 * with findings written to their files 1 KiB at a time, past 3 KiB
+	 * in files on disk, the report 5 pieces a call, and through stdio. */
 	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
 		for (int f = REPORT_TEXT; f <= REPORT_HTML; f += 3) {
 			enum report_format rf = (enum report_format)f;
