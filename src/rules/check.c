@@ -1172,6 +1172,11 @@ worker_new(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	if (branched) {
 		w->sink.emit = sink->emit;
 		w->sink.arg = sink->branch(sink->arg);
+		if (w->sink.arg == NULL) {
+			fclose(w->rec.f);
+			free(w);
+			return NULL;
+		}
 	}
 	ctx_init(&w->c, c->m, c->o, sink != NULL ? &w->sink : NULL, &w->sum,
 		 twin, c->now);
@@ -1264,9 +1269,20 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	memset(&mine, 0, sizeof(mine));
 	if ((mine.f = tmpfile()) == NULL)
 		return 1;
+	mine_sink = (struct check_sink){
+	    sink != NULL && sink->emit != NULL ? rec_emit : NULL, &mine,
+	    sink != NULL ? sink->want : 0, NULL, NULL};
+	if (branched) {
+		mine_sink.emit = sink->emit;
+		mine_sink.arg = sink->branch(sink->arg);
+	}
 	/* with the inspections read for it while the applications loaded */
-	w = worker_new(c, twin, pre, from, to, 0, branched);
+	w = mine_sink.arg != NULL
+		? worker_new(c, twin, pre, from, to, 0, branched)
+		: NULL;
 	if (w == NULL) {
+		if (branched && mine_sink.arg != NULL)
+			sink->join(sink->arg, mine_sink.arg); /* empty */
 		fclose(mine.f);
 		return 1;
 	}
@@ -1276,9 +1292,6 @@ run_two(struct check_ctx *c, struct store *twin, struct check_ctx *pre,
 	mine.m = c->m;
 	mine.unit = -1;
 	mine.turn = branched ? NULL : &w->second;
-	mine_sink = w->sink;
-	mine_sink.emit = branched ? sink->emit : rec_emit;
-	mine_sink.arg = branched ? sink->branch(sink->arg) : &mine;
 	run_rules(c, 0, from);
 	/* the sink is the second thread's now; this one's next findings
 	 * are recorded until it hands the sink back */
@@ -1326,7 +1339,7 @@ pre_cleanup(struct check_ctx *pre)
 
 /* 1 if the sink takes passing or not applicable findings (most of a
  * run's): recording those for a second thread would cost more than it
- * saves. */
+ * saves, unless the sink branches. */
 static int
 sink_takes_most(const struct check_sink *sink)
 {
@@ -1345,8 +1358,9 @@ check_run(struct store *st, const struct check_opts *o,
 	struct store *twin = NULL;
 	struct check_ctx pre;
 	time_t now = o->now ? o->now : time_now();
-	int two = o->threads == 2 || (o->threads == 0 && o->unit == NULL &&
-				      !sink_takes_most(sink));
+	int two = o->threads == 2 ||
+		  (o->threads == 0 && o->unit == NULL &&
+		   (!sink_takes_most(sink) || sink_branches(sink)));
 	int rc = 1;
 
 	memset(sum, 0, sizeof(*sum));

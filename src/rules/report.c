@@ -932,14 +932,23 @@ report_opts(struct report *r, struct check_opts *o)
 	    !r->zh && (r->format == REPORT_TEXT || r->format == REPORT_HTML);
 }
 
-/* A branch of the report (text and HTML): its own groups and held
- * findings, nothing written. */
+/* A branch of the report: its own groups and held findings (text and
+ * HTML), or its findings written to a temporary file of its own (JSON and
+ * SARIF, each with the separator before it). NULL if that file cannot be
+ * made (then the check runs on one thread). */
 static void *
 report_branch(void *arg)
 {
 	const struct report *r = arg;
 	struct report *b = xcalloc(1, sizeof(*b));
 
+	if (r->format == REPORT_JSON || r->format == REPORT_SARIF) {
+		if ((b->out = tmpfile()) == NULL) {
+			free(b);
+			return NULL;
+		}
+		b->written = 1; /* a comma before each */
+	}
 	b->format = r->format;
 	b->statuses = r->statuses;
 	b->zh = r->zh;
@@ -967,8 +976,33 @@ held_free(struct report *r)
 	buf_cleanup(&r->one);
 }
 
+/* JSON and SARIF: writes what b wrote after what r wrote (without the
+ * comma before the first if r wrote none). */
+static void
+join_written(struct report *r, struct report *b)
+{
+	char buf[1 << 16];
+	size_t n;
+	int first = 1;
+
+	if (fflush(b->out) != 0 || fseek(b->out, 0, SEEK_SET) != 0) {
+		r->ovfailed = 1;
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), b->out)) > 0) {
+		size_t skip = first && r->written == 0 && buf[0] == ',';
+
+		fwrite(buf + skip, 1, n - skip, r->out);
+		first = 0;
+	}
+	if (ferror(b->out))
+		r->ovfailed = 1;
+	r->written += b->written - 1;
+}
+
 /* Puts the findings b holds after those r holds, each in its unit's lists
- * after r's, and frees b. */
+ * after r's (text and HTML; JSON and SARIF: after what r wrote), and frees
+ * b. */
 static void
 report_join(void *arg, void *branch)
 {
@@ -1023,6 +1057,10 @@ report_join(void *arg, void *branch)
 	r->held += b->held;
 	r->dropped += b->dropped;
 	r->spill_failed |= b->spill_failed;
+	if (b->out != NULL) {
+		join_written(r, b);
+		fclose(b->out);
+	}
 	held_free(b);
 	free(b);
 }
@@ -1030,14 +1068,10 @@ report_join(void *arg, void *branch)
 struct check_sink
 report_sink(struct report *r)
 {
-	struct check_sink s = {emit, r, r->statuses, NULL, NULL};
+	/* other threads render their findings into branches meanwhile */
+	struct check_sink s = {emit, r, r->statuses, report_branch,
+			       report_join};
 
-	/* text and HTML hold findings until the end: other threads may
-	 * render theirs meanwhile */
-	if (r->format == REPORT_TEXT || r->format == REPORT_HTML) {
-		s.branch = report_branch;
-		s.join = report_join;
-	}
 	return s;
 }
 

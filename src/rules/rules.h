@@ -96,9 +96,10 @@ struct check_opts {
 	int no_zh;
 	/* threads: 0 (the default) runs a whole check on two threads where
 	 * the store can give a second connection the same snapshot (SQLite)
-	 * and the sink takes only failures and undecided findings (their
-	 * order kept: the second thread's are handed on after the first's);
-	 * 1 runs it on one thread; 2 on two wherever the store can */
+	 * and the sink branches (struct check_sink) or takes only failures
+	 * and undecided findings (their order kept: the second thread's are
+	 * handed on after the first's); 1 runs it on one thread; 2 on two
+	 * wherever the store can */
 	int threads;
 };
 /* Dates in the registry (expiry, due, assessment) are Beijing dates:
