@@ -1018,7 +1018,9 @@ report_join(void *arg, void *branch)
 	}
 	r->files =
 	    xrealloc(r->files, (r->nfiles + b->nfiles + 1) * sizeof(*r->files));
-	memcpy(r->files + r->nfiles, b->files, b->nfiles * sizeof(*b->files));
+	if (b->nfiles > 0)
+		memcpy(r->files + r->nfiles, b->files,
+		       b->nfiles * sizeof(*b->files));
 	r->nfiles += b->nfiles;
 	b->nfiles = 0;
 	if (r->nspans + b->nspans > r->capspans) {
